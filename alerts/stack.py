@@ -1,0 +1,23 @@
+"""This repository's stack: a production fleet of MCP servers on Kubernetes."""
+
+from monitoring import Stack
+from monitoring.packs import mcp
+
+pager, chat, default = mcp.production_receivers()
+
+stack = Stack(
+    name="mcp-production",
+    scrape_interval="30s",
+    evaluation_interval="30s",
+    external_labels={"cluster": "production"},
+    alertmanagers=("alertmanager:9093",),
+    runbook_url_pattern="https://runbooks.example.com/{service}/{alertname}",
+    services=(
+        mcp.service(targets=("mcp-server-0.mcp:9464", "mcp-server-1.mcp:9464", "mcp-server-2.mcp:9464")),
+        *mcp.kubernetes_services(
+            kube_state_metrics_targets=("kube-state-metrics.kube-system:8080",),
+            cadvisor_targets=("cadvisor.kube-system:8080",),
+        ),
+    ),
+    routing=mcp.routing(pager=pager, chat=chat, default=default),
+)

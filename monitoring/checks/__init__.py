@@ -1,0 +1,1 @@
+"""Validation layers: the real promtool and amtool, and offline lint checks."""

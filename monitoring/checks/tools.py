@@ -1,0 +1,61 @@
+"""Finding promtool and amtool: $PROMTOOL/$AMTOOL, then PATH, then a container image."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitoring.errors import ToolMissingError
+
+INSTALL_HINT = (
+    "install them with `apt-get install prometheus prometheus-alertmanager`, "
+    "or install docker or podman to use the upstream images"
+)
+
+_IMAGES = {"promtool": "prom/prometheus", "amtool": "prom/alertmanager"}
+_ENV = {"promtool": "PROMTOOL", "amtool": "AMTOOL"}
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A runnable tool: argv prefix, and how it was found (for the report)."""
+
+    name: str
+    argv: tuple[str, ...]
+    source: str
+    mount: Path | None = None
+
+    def run(self, *args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*self.argv, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout,
+                              check=False)
+
+
+def find_tool(name: str, workdir: Path) -> Tool:
+    """The tool to run, or ToolMissingError with a one-line install hint."""
+    override = os.environ.get(_ENV[name])
+    if override:
+        path = shutil.which(override)
+        if path is None:
+            raise ToolMissingError(f"${_ENV[name]}={override!r} is not an executable")
+        return Tool(name, (path,), f"${_ENV[name]}")
+    path = shutil.which(name)
+    if path:
+        return Tool(name, (path,), path)
+    for engine in ("docker", "podman"):
+        engine_path = shutil.which(engine)
+        if engine_path and _engine_works(engine_path):
+            mount = workdir.resolve()
+            argv = (engine_path, "run", "--rm", "-v", f"{mount}:{mount}", "-w", str(mount),
+                    "--entrypoint", name, _IMAGES[name])
+            return Tool(name, argv, f"{engine} image {_IMAGES[name]}", mount)
+    raise ToolMissingError(f"{name} not found ($${_ENV[name]}, PATH, docker, podman): {INSTALL_HINT}")
+
+
+def _engine_works(engine: str) -> bool:
+    try:
+        return subprocess.run([engine, "info"], capture_output=True, timeout=20, check=False).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False

@@ -1,0 +1,125 @@
+"""The command line: a thin layer over the library. Exit 0 ok, 1 a check failed, 2 bad input or usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from monitoring.errors import MonitoringError, ToolMissingError
+from monitoring.generate import GenerateContext, render_files
+from monitoring.model.stack import Stack
+from monitoring.output import stale_files, write_tree
+from monitoring.project import Settings, find_settings, load_stack
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class UsageError(MonitoringError):
+    """Bad command-line usage."""
+
+
+def _out_dir(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.out) if args.out else settings.out_dir
+
+
+def load(args: argparse.Namespace) -> tuple[Settings, str, Stack]:
+    settings = find_settings()
+    source = args.stack or settings.stack
+    return settings, source, load_stack(source, settings.project_dir)
+
+
+def render(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
+    """Load the stack and render every output file in memory."""
+    settings, source, stack = load(args)
+    return settings, render_files(stack, GenerateContext(source, settings.project_dir))
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    settings, files = render(args)
+    out_dir = _out_dir(args, settings)
+    if args.check:
+        stale = stale_files(files, out_dir)
+        for line in stale:
+            print(line)
+        print(f"{out_dir} is stale: run `make generate`" if stale else f"{out_dir} is up to date")
+        return EXIT_FAILED if stale else EXIT_OK
+    write_tree(files, out_dir)
+    print(f"wrote {len(files)} files to {out_dir}")
+    return EXIT_OK
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    from monitoring.checks.provision import ensure_tools
+
+    return ensure_tools(install=args.install)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from monitoring.checks.validate import validate
+
+    settings, _, stack = load(args)
+    out_dir = _out_dir(args, settings)
+    if not (out_dir / "prometheus").is_dir():
+        raise UsageError(f"{out_dir} has no generated output: run `monitoring generate` first")
+    results = validate(stack, out_dir)
+    return _report(results)
+
+
+def _report(results: Sequence[object]) -> int:
+    failed = False
+    for result in results:
+        print(result.line())  # type: ignore[attr-defined]
+        if not result.ok:  # type: ignore[attr-defined]
+            failed = True
+            if result.details:  # type: ignore[attr-defined]
+                print("    " + result.details.replace("\n", "\n    "))  # type: ignore[attr-defined]
+    print("validation failed" if failed else "all checks passed")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "generate": cmd_generate,
+    "validate": cmd_validate,
+    "tools": cmd_tools,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="monitoring", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("generate", "render every output into --out (atomically)"),
+        ("validate", "run promtool, amtool and the offline checks over --out"),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
+        cmd.add_argument("--out", help="output directory (default: [tool.monitoring] out, or out/)")
+        if name == "generate":
+            cmd.add_argument("--check", action="store_true",
+                             help="write nothing; exit 1 if --out differs from what generate would write")
+    tools = sub.add_parser("tools", help="report promtool, amtool, prometheus and alertmanager")
+    tools.add_argument("--install", action="store_true", help="apt-get what is missing (root on Debian)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_BAD_INPUT if exc.code else EXIT_OK
+    try:
+        return COMMANDS[args.command](args)
+    except ToolMissingError as exc:
+        print(f"monitoring: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except (MonitoringError, ValueError) as exc:
+        # Raised by generation steps that find a definition unusable (the message names it).
+        print(f"monitoring: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The pydantic model: every definition, validated when it is built."""
+
+from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
+from monitoring.model.routing import (
+    Email,
+    HTTPAuth,
+    InhibitRule,
+    PagerDuty,
+    Receiver,
+    Route,
+    RouteTest,
+    Routing,
+    Slack,
+    TimeInterval,
+    TimeRange,
+    Webhook,
+)
+from monitoring.model.rules import Alert, RecordingRule, RuleGroup
+from monitoring.model.scrape import BasicAuth, FileSDConfig, KubernetesSDConfig, ScrapeJob, StaticConfig, TLSConfig
+from monitoring.model.service import Service
+from monitoring.model.slo import SLO, AlertTier, LatencySLI, RatioSLI, SLOAlerting
+from monitoring.model.stack import Stack
+
+__all__ = [
+    "SLO",
+    "Alert",
+    "AlertTier",
+    "BasicAuth",
+    "Counter",
+    "Email",
+    "FileSDConfig",
+    "Gauge",
+    "HTTPAuth",
+    "Histogram",
+    "InhibitRule",
+    "KubernetesSDConfig",
+    "LatencySLI",
+    "PagerDuty",
+    "RatioSLI",
+    "Receiver",
+    "RecordingRule",
+    "Route",
+    "RouteTest",
+    "Routing",
+    "RuleGroup",
+    "SLOAlerting",
+    "ScrapeJob",
+    "Service",
+    "Slack",
+    "Stack",
+    "StaticConfig",
+    "Summary",
+    "TLSConfig",
+    "TimeInterval",
+    "TimeRange",
+    "Webhook",
+]

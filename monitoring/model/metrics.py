@@ -1,0 +1,91 @@
+"""The metric catalog: what each service exposes, with the Prometheus naming rules enforced."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from monitoring.model.base import Model
+from monitoring.model.common import LabelName, MetricName
+
+_RESERVED_LABELS = {"le": "histograms", "quantile": "summaries"}
+
+
+class Metric(Model):
+    kind: ClassVar[str] = "metric"
+    type: ClassVar[str]
+    name: MetricName
+    help: str = Field(min_length=1)
+    unit: str = ""
+    labels: tuple[LabelName, ...] = ()
+
+    @field_validator("labels")
+    @classmethod
+    def _no_reserved_labels(cls, labels: tuple[str, ...]) -> tuple[str, ...]:
+        for label in labels:
+            if label in _RESERVED_LABELS:
+                raise ValueError(f"labels: {label!r} is reserved for {_RESERVED_LABELS[label]}")
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"labels: duplicate label in {list(labels)}")
+        return labels
+
+    @model_validator(mode="after")
+    def _unit_in_name(self) -> Metric:
+        if self.unit and self.unit not in self.name.split("_"):
+            raise ValueError(f"name {self.name!r} must contain its unit {self.unit!r}")
+        return self
+
+    def series_names(self) -> tuple[str, ...]:
+        """Every series name Prometheus stores for this metric."""
+        return (self.name,)
+
+
+class Counter(Metric):
+    type: ClassVar[str] = "counter"
+
+    @field_validator("name")
+    @classmethod
+    def _ends_in_total(cls, name: str) -> str:
+        if not name.endswith("_total"):
+            raise ValueError(f"counter name {name!r} must end in '_total'")
+        return name
+
+
+class Gauge(Metric):
+    type: ClassVar[str] = "gauge"
+
+    @field_validator("name")
+    @classmethod
+    def _not_total(cls, name: str) -> str:
+        if name.endswith("_total"):
+            raise ValueError(f"gauge name {name!r} must not end in '_total', which marks counters")
+        return name
+
+
+class Histogram(Metric):
+    type: ClassVar[str] = "histogram"
+    buckets: tuple[float, ...] = Field(min_length=1)
+
+    @field_validator("buckets")
+    @classmethod
+    def _increasing(cls, buckets: tuple[float, ...]) -> tuple[float, ...]:
+        if any(upper <= lower for lower, upper in pairwise(buckets)):
+            raise ValueError(f"buckets {list(buckets)} must be strictly increasing")
+        return buckets
+
+    def series_names(self) -> tuple[str, ...]:
+        return (f"{self.name}_bucket", f"{self.name}_sum", f"{self.name}_count")
+
+
+class Summary(Metric):
+    type: ClassVar[str] = "summary"
+    quantiles: tuple[float, ...] = ()
+
+    def series_names(self) -> tuple[str, ...]:
+        return (self.name, f"{self.name}_sum", f"{self.name}_count")
+
+
+AnyMetric = Counter | Gauge | Histogram | Summary
+MetricType = Literal["counter", "gauge", "histogram", "summary"]

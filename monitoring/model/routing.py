@@ -1,0 +1,223 @@
+"""Alertmanager routing: receivers, the route tree, inhibit rules and time intervals (0.25 syntax)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, ClassVar
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from monitoring.model.base import Model, SecretsFromFiles
+from monitoring.model.common import LabelName, PositiveDuration, require_unique
+
+_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*$')
+
+
+def check_matcher(text: str) -> str:
+    """Validate one Alertmanager matcher such as 'severity="critical"' and return it canonical."""
+    match = _MATCHER.match(text)
+    if match is None:
+        raise ValueError(f'matcher {text!r} must look like name="value", name!="value", name=~"re" or name!~"re"')
+    name, op, value = match.groups()
+    if op in ("=~", "!~"):
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"matcher {text!r}: invalid regular expression ({exc})") from None
+    return f'{name}{op}"{value}"'
+
+
+Matchers = Annotated[tuple[str, ...], AfterValidator(lambda values: tuple(check_matcher(v) for v in values))]
+
+
+class HTTPAuth(Model):
+    """Credentials Alertmanager sends with a webhook: files only."""
+
+    kind: ClassVar[str] = "http_config"
+    bearer_token_file: str | None = None
+    basic_auth_username: str | None = None
+    basic_auth_password_file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_scheme(self) -> HTTPAuth:
+        if self.bearer_token_file and self.basic_auth_username:
+            raise ValueError("use bearer_token_file or basic auth, not both")
+        if bool(self.basic_auth_username) != bool(self.basic_auth_password_file):
+            raise ValueError("basic_auth_username and basic_auth_password_file go together")
+        return self
+
+
+class Webhook(Model):
+    """A webhook. Alertmanager 0.25 has no url_file, so the URL must not carry credentials."""
+
+    kind: ClassVar[str] = "webhook"
+    url: str
+    send_resolved: bool = True
+    max_alerts: int = Field(default=0, ge=0)
+    auth: HTTPAuth | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials_in_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"url {url!r} must be an http(s) URL")
+        if parts.username or parts.password or parts.query:
+            raise ValueError(
+                "url must not embed credentials or a query string: put them in auth=HTTPAuth(...) files"
+            )
+        return url
+
+
+class Slack(SecretsFromFiles):
+    inline_secrets: ClassVar[dict[str, str]] = {"api_url": "api_url_file"}
+    kind: ClassVar[str] = "slack"
+    api_url_file: str
+    channel: str
+    send_resolved: bool = True
+    title: str | None = None
+    text: str | None = None
+
+
+
+class PagerDuty(SecretsFromFiles):
+    inline_secrets: ClassVar[dict[str, str]] = {"routing_key": "routing_key_file", "service_key": "routing_key_file"}
+    kind: ClassVar[str] = "pagerduty"
+    routing_key_file: str
+    send_resolved: bool = True
+    severity: str | None = None
+
+
+
+class Email(SecretsFromFiles):
+    inline_secrets: ClassVar[dict[str, str]] = {"auth_password": "auth_password_file"}
+    kind: ClassVar[str] = "email"
+    to: str
+    from_: str = Field(alias="from")
+    smarthost: str = Field(pattern=r"^[^:\s]+:\d+$")
+    auth_username: str | None = None
+    auth_password_file: str | None = None
+    require_tls: bool = True
+    send_resolved: bool = False
+
+
+
+class Receiver(Model):
+    kind: ClassVar[str] = "receiver"
+    name: str = Field(min_length=1)
+    webhooks: tuple[Webhook, ...] = ()
+    slack: tuple[Slack, ...] = ()
+    pagerduty: tuple[PagerDuty, ...] = ()
+    email: tuple[Email, ...] = ()
+
+
+class Route(Model):
+    kind: ClassVar[str] = "route"
+    receiver: str | None = None
+    matchers: Matchers = ()
+    group_by: tuple[str, ...] | None = None
+    group_wait: PositiveDuration | None = None
+    group_interval: PositiveDuration | None = None
+    repeat_interval: PositiveDuration | None = None
+    continue_: bool = Field(default=False, alias="continue")
+    mute_time_intervals: tuple[str, ...] = ()
+    active_time_intervals: tuple[str, ...] = ()
+    routes: tuple[Route, ...] = ()
+
+    @field_validator("group_by")
+    @classmethod
+    def _group_labels(cls, labels: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for label in labels or ():
+            if label != "..." and not re.match(r"^[a-zA-Z_][a-zA-Z0-9_]*$", label):
+                raise ValueError(f"group_by: invalid label name {label!r}")
+        return labels
+
+    def walk(self) -> list[Route]:
+        """This route and all below it, depth first."""
+        return [self, *(r for child in self.routes for r in child.walk())]
+
+
+class InhibitRule(Model):
+    kind: ClassVar[str] = "inhibit rule"
+    source_matchers: Matchers = Field(min_length=1)
+    target_matchers: Matchers = Field(min_length=1)
+    equal: tuple[LabelName, ...] = ()
+
+
+class TimeRange(Model):
+    kind: ClassVar[str] = "time range"
+    start_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end_time: str = Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.end_time <= self.start_time:
+            raise ValueError(f"end_time {self.end_time} must be after start_time {self.start_time}")
+        return self
+
+
+class TimeInterval(Model):
+    """A named set of periods, as Alertmanager's top-level time_intervals."""
+
+    kind: ClassVar[str] = "time interval"
+    name: str = Field(min_length=1)
+    times: tuple[TimeRange, ...] = ()
+    weekdays: tuple[str, ...] = ()
+    days_of_month: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+    location: str = "UTC"
+
+    @field_validator("weekdays")
+    @classmethod
+    def _weekdays(cls, days: tuple[str, ...]) -> tuple[str, ...]:
+        names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        for spec in days:
+            for part in spec.split(":"):
+                if part.lower() not in names:
+                    raise ValueError(f"weekdays: {spec!r} must be a weekday or a range like 'monday:friday'")
+        return days
+
+
+class RouteTest(Model):
+    """An expectation checked with `amtool config routes test`: these labels reach these receivers."""
+
+    kind: ClassVar[str] = "route test"
+    labels: dict[str, str] = Field(min_length=1)
+    receivers: tuple[str, ...] = Field(min_length=1)
+
+
+class Routing(Model):
+    kind: ClassVar[str] = "routing"
+    route: Route
+    receivers: tuple[Receiver, ...] = Field(min_length=1)
+    inhibit_rules: tuple[InhibitRule, ...] = ()
+    time_intervals: tuple[TimeInterval, ...] = ()
+    resolve_timeout: PositiveDuration = "5m"
+    tests: tuple[RouteTest, ...] = ()
+
+    @model_validator(mode="after")
+    def _references(self) -> Routing:
+        if self.route.receiver is None:
+            raise ValueError("the root route needs a receiver (the default)")
+        if self.route.matchers:
+            raise ValueError("the root route must not have matchers: it receives every alert")
+        receivers = [r.name for r in self.receivers]
+        require_unique("receiver", receivers)
+        intervals = [t.name for t in self.time_intervals]
+        require_unique("time interval", intervals)
+        for route in self.route.walk():
+            if route.receiver is not None and route.receiver not in receivers:
+                raise ValueError(
+                    f"route {list(route.matchers)}: receiver {route.receiver!r} is not defined "
+                    f"(receivers: {', '.join(receivers)})"
+                )
+            for name in (*route.mute_time_intervals, *route.active_time_intervals):
+                if name not in intervals:
+                    raise ValueError(f"route {list(route.matchers)}: time interval {name!r} is not defined")
+        for test in self.tests:
+            for name in test.receivers:
+                if name not in receivers:
+                    raise ValueError(f"route test {test.labels}: receiver {name!r} is not defined")
+        return self

@@ -1,0 +1,101 @@
+"""Recording and alerting rules, grouped as Prometheus evaluates them."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
+from monitoring import promql
+from monitoring.model.base import Model
+from monitoring.model.common import CAMEL_CASE, Duration, Labels, MetricName, PositiveDuration
+
+Severity = Literal["critical", "warning", "info"]
+SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
+_TEMPLATE = re.compile(r"\{\{|\$labels|\$value")
+
+
+def _parses(expr: str) -> str:
+    promql.parse(expr)
+    return expr.strip()
+
+
+PromQL = Annotated[str, AfterValidator(_parses)]
+
+
+class RecordingRule(Model):
+    kind: ClassVar[str] = "recording rule"
+    name: MetricName = Field(alias="record")
+    expr: PromQL
+    labels: Labels = {}
+
+    @field_validator("name")
+    @classmethod
+    def _level_metric_operations(cls, name: str) -> str:
+        if name.count(":") < 1:
+            raise ValueError(f"record {name!r} must follow level:metric:operations (contain ':')")
+        return name
+
+
+class Alert(Model):
+    kind: ClassVar[str] = "alert"
+    name: str = Field(alias="alert")
+    expr: PromQL
+    for_: Duration | None = Field(default=None, alias="for")
+    keep_firing_for: PositiveDuration | None = None
+    severity: str
+    summary: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    runbook_url: str | None = None
+    labels: Labels = {}
+    annotations: dict[str, str] = {}
+
+    @field_validator("name")
+    @classmethod
+    def _camel_case(cls, name: str) -> str:
+        if not CAMEL_CASE.match(name):
+            raise ValueError(f"alert name {name!r} must be CamelCase, like 'MCPHighErrorRate'")
+        return name
+
+    @field_validator("severity")
+    @classmethod
+    def _known_severity(cls, severity: str) -> str:
+        if severity not in SEVERITIES:
+            raise ValueError(f"severity {severity!r} must be one of {', '.join(SEVERITIES)}")
+        return severity
+
+    @field_validator("summary")
+    @classmethod
+    def _static_summary(cls, summary: str) -> str:
+        if _TEMPLATE.search(summary):
+            raise ValueError(f"summary {summary!r} must be a static sentence; put templates in description")
+        return summary
+
+    @model_validator(mode="after")
+    def _reserved(self) -> Alert:
+        for key in ("severity", "alertname"):
+            if key in self.labels:
+                raise ValueError(f"labels: {key!r} is set by the model, not in labels")
+        for key in ("summary", "description", "runbook_url"):
+            if key in self.annotations:
+                raise ValueError(f"annotations: {key!r} has its own field")
+        return self
+
+
+Rule = RecordingRule | Alert
+
+
+class RuleGroup(Model):
+    kind: ClassVar[str] = "rule group"
+    name: str = Field(min_length=1)
+    interval: PositiveDuration | None = None
+    rules: tuple[Rule, ...] = Field(min_length=1)
+
+    @property
+    def alerts(self) -> tuple[Alert, ...]:
+        return tuple(r for r in self.rules if isinstance(r, Alert))
+
+    @property
+    def recording_rules(self) -> tuple[RecordingRule, ...]:
+        return tuple(r for r in self.rules if isinstance(r, RecordingRule))

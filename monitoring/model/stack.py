@@ -1,0 +1,98 @@
+"""The stack: everything one `generate` run builds, with the references between objects checked."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field, field_validator, model_validator
+
+from monitoring import promql
+from monitoring.model.base import Model
+from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
+from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
+from monitoring.model.routing import Routing
+from monitoring.model.rules import Alert
+from monitoring.model.service import Service
+from monitoring.model.slo import SLO
+
+# Series Prometheus itself writes: per scrape target, and for alert state.
+BUILTIN_SERIES = frozenset({
+    "up", "scrape_duration_seconds", "scrape_samples_scraped", "scrape_samples_post_metric_relabeling",
+    "scrape_series_added", "ALERTS", "ALERTS_FOR_STATE",
+})
+
+
+class Stack(Model):
+    kind: ClassVar[str] = "stack"
+    name: Slug
+    scrape_interval: PositiveDuration = "1m"
+    scrape_timeout: PositiveDuration = "10s"
+    evaluation_interval: PositiveDuration = "1m"
+    external_labels: Labels = {}
+    alertmanagers: tuple[str, ...] = ()
+    runbook_url_pattern: str = "https://runbooks.example.com/{service}/{alertname}"
+    services: tuple[Service, ...] = Field(min_length=1)
+    routing: Routing
+    slos: tuple[SLO, ...] = ()
+
+    @field_validator("runbook_url_pattern")
+    @classmethod
+    def _pattern_fields(cls, pattern: str) -> str:
+        try:
+            pattern.format(service="s", alertname="A")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"runbook_url_pattern {pattern!r} may only use {{service}} and {{alertname}} ({exc})"
+            ) from None
+        return pattern
+
+    @model_validator(mode="after")
+    def _references(self) -> Stack:
+        require_unique("service", [s.name for s in self.services])
+        require_unique("metric", [m.name for s in self.services for m in s.metrics])
+        require_unique("scrape job", [j.name for s in self.services for j in s.scrape_jobs])
+        require_unique("alert", [a.name for s in self.services for a in s.alerts])
+        require_unique("slo", [slo.name for slo in self.slos])
+        self._check_scrape_timeouts()
+        self._check_selected_metrics()
+        return self
+
+    def _check_scrape_timeouts(self) -> None:
+        for service in self.services:
+            for job in service.scrape_jobs:
+                interval = job.scrape_interval or self.scrape_interval
+                timeout = job.scrape_timeout or self.scrape_timeout
+                if duration_ms(timeout) > duration_ms(interval):
+                    raise ValueError(
+                        f"scrape job {job.name!r}: scrape_timeout {timeout} must not exceed "
+                        f"scrape_interval {interval}"
+                    )
+
+    def _check_selected_metrics(self) -> None:
+        known = self.known_series()
+        for service in self.services:
+            for group in service.rule_groups:
+                for rule in group.rules:
+                    unknown = sorted(promql.selected_metrics(rule.expr) - known)
+                    if unknown:
+                        what = "alert" if isinstance(rule, Alert) else "recording rule"
+                        raise ValueError(
+                            f"{what} {rule.name!r} in service {service.name!r}: expr selects "
+                            f"{unknown[0]!r}, which is in no metric catalog and no recording rule"
+                        )
+
+    def known_series(self) -> frozenset[str]:
+        """Series names an expression may select: catalog, recording rules and Prometheus' own."""
+        names = set(BUILTIN_SERIES)
+        for service in self.services:
+            for metric in service.metrics:
+                names.update(metric.series_names())
+            names.update(r.name for r in service.recording_rules)
+        return frozenset(names)
+
+    @property
+    def metrics(self) -> tuple[Counter | Gauge | Histogram | Summary, ...]:
+        return tuple(m for s in self.services for m in s.metrics)
+
+    def runbook_url(self, service: Service, alert: Alert) -> str:
+        return alert.runbook_url or self.runbook_url_pattern.format(service=service.name, alertname=alert.name)

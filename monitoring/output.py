@@ -1,0 +1,92 @@
+"""Serialise plain data deterministically, and replace an output directory atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from monitoring.errors import MonitoringError
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, keys in the order the renderer built them, multi-line strings as literal blocks."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        text = "\n".join(line.rstrip() for line in value.splitlines()) + "\n"
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def to_yaml(data: Any, header: str = "") -> str:
+    return header + yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+                              allow_unicode=True, width=1_000_000)
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+_MARKER = ".generated-by-monitoring"
+
+
+def write_tree(files: Mapping[str, str], out_dir: Path) -> None:
+    """Write files (relative path -> text) to a fresh directory, then swap it in for out_dir.
+
+    If anything fails before the swap, out_dir is left exactly as it was.
+    """
+    out_dir = out_dir.resolve()
+    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / _MARKER).exists():
+        raise MonitoringError(
+            f"refusing to replace {out_dir}: it is not empty and was not written by this tool "
+            f"(no {_MARKER} file)"
+        )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for relative, text in sorted(files.items()):
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        (staging / _MARKER).write_text("This directory is replaced whole by `monitoring generate`.\n")
+        staging.chmod(0o755)
+        previous = out_dir.with_name(f"{staging.name}.old")
+        if out_dir.exists():
+            os.rename(out_dir, previous)
+        os.rename(staging, out_dir)
+        shutil.rmtree(previous, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def read_tree(out_dir: Path) -> dict[str, str]:
+    """Every generated file under out_dir, as write_tree was given it."""
+    return {
+        path.relative_to(out_dir).as_posix(): path.read_text(encoding="utf-8")
+        for path in sorted(out_dir.rglob("*"))
+        if path.is_file() and path.name != _MARKER
+    }
+
+
+def stale_files(files: Mapping[str, str], out_dir: Path) -> list[str]:
+    """'changed|missing|extra path' for each difference between files and what out_dir holds."""
+    current = read_tree(out_dir) if out_dir.is_dir() else {}
+    lines = [f"missing {p}" for p in sorted(files.keys() - current.keys())]
+    lines += [f"extra   {p}" for p in sorted(current.keys() - files.keys())]
+    lines += [f"changed {p}" for p in sorted(files.keys() & current.keys()) if files[p] != current[p]]
+    return lines

@@ -1,0 +1,1 @@
+"""Reusable definitions, in the spirit of monitoring mixins."""

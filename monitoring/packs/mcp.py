@@ -1,0 +1,217 @@
+"""The MCP (Model Context Protocol) server pack: metric catalog, scrape jobs, alerts and routing.
+
+Metrics follow the OpenTelemetry MCP semantic conventions (mcp.server.operation.duration and
+friends) next to the classic request counters many MCP servers expose.
+"""
+
+from __future__ import annotations
+
+from monitoring.model import (
+    Alert,
+    Counter,
+    Email,
+    Gauge,
+    Histogram,
+    InhibitRule,
+    KubernetesSDConfig,
+    PagerDuty,
+    Receiver,
+    Route,
+    RouteTest,
+    Routing,
+    RuleGroup,
+    ScrapeJob,
+    Service,
+    Slack,
+    StaticConfig,
+)
+
+JOB = "mcp-server"
+POD_JOB = "mcp-server-pods"
+CONTAINER = "mcp-server"
+OPERATION_DURATION = "mcp_server_operation_duration_seconds"
+SEMCONV_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)
+
+# error_type values that are the server's fault: JSON-RPC internal error (-32603), the
+# implementation-defined server errors (-32000..-32099), timeouts and HTTP 5xx.
+SERVER_FAULT_ERROR_TYPES = '-32603|-320[0-9][0-9]|timeout|5[0-9][0-9]'
+# Notifications get no response, so they are neither good nor bad events.
+NOT_NOTIFICATION = 'mcp_method_name!~"notifications/.*"'
+CONTROL_PLANE_METHODS = ("initialize", "tools/list", "resources/list", "prompts/list", "ping")
+
+
+def metrics() -> tuple[Counter | Gauge | Histogram, ...]:
+    """What an MCP server exposes itself."""
+    return (
+        Counter(name="mcp_requests_total", help="MCP requests handled, by JSON-RPC method and outcome.",
+                labels=("method", "status")),
+        Histogram(name="mcp_request_duration_seconds", unit="seconds", labels=("method",),
+                  help="Time to answer an MCP request.",
+                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)),
+        Gauge(name="mcp_active_connections", help="Client connections currently open.",
+              labels=("network_transport",)),
+        Counter(name="mcp_tool_executions_total", help="Tool calls, by tool and outcome.",
+                labels=("tool_name", "status")),
+        Counter(name="mcp_resource_access_total", help="Resource reads and subscriptions.",
+                labels=("resource_type", "operation")),
+        Histogram(name=OPERATION_DURATION, unit="seconds", buckets=SEMCONV_BUCKETS,
+                  labels=("mcp_method_name", "error_type", "gen_ai_tool_name", "network_transport"),
+                  help="Duration of MCP operations as seen by the server "
+                       "(OpenTelemetry mcp.server.operation.duration)."),
+        Histogram(name="mcp_server_session_duration_seconds", unit="seconds", labels=("network_transport",),
+                  buckets=(1, 5, 10, 30, 60, 300, 600, 1800, 3600, 7200, 14400, 28800),
+                  help="Duration of MCP sessions (OpenTelemetry mcp.server.session.duration)."),
+        Counter(name="process_cpu_seconds_total", unit="seconds", help="CPU time used by the server process."),
+        Gauge(name="process_resident_memory_bytes", unit="bytes", help="Resident memory of the server process."),
+    )
+
+
+def cadvisor_metrics() -> tuple[Counter | Gauge, ...]:
+    return (
+        Gauge(name="container_memory_working_set_bytes", unit="bytes", labels=("namespace", "pod", "container"),
+              help="Memory the kernel cannot reclaim without swapping: what the OOM killer watches."),
+        Counter(name="container_cpu_usage_seconds_total", unit="seconds", labels=("namespace", "pod", "container"),
+                help="CPU time consumed by the container, in core-seconds."),
+    )
+
+
+def kube_state_metrics() -> tuple[Counter | Gauge, ...]:
+    return (
+        Gauge(name="kube_pod_container_resource_limits", labels=("namespace", "pod", "container", "resource", "unit"),
+              help="Resource limits of a container (memory in bytes, cpu in cores)."),
+        Counter(name="kube_pod_container_status_restarts_total", labels=("namespace", "pod", "container"),
+                help="Container restarts."),
+    )
+
+
+def scrape_jobs(targets: tuple[str, ...], *, namespaces: tuple[str, ...] = ("mcp",),
+                kubernetes: bool = True) -> tuple[ScrapeJob, ...]:
+    """Static MCP targets at 10s/5s, plus annotated MCP pods when kubernetes is on."""
+    jobs = [ScrapeJob(name=JOB, scrape_interval="10s", scrape_timeout="5s",
+                      static_configs=(StaticConfig(targets=targets),))]
+    if kubernetes:
+        jobs.append(ScrapeJob(name=POD_JOB, kubernetes_sd_configs=(KubernetesSDConfig(namespaces=namespaces),)))
+    return tuple(jobs)
+
+
+def _ratio(numerator: str, denominator: str, by: str) -> str:
+    return f"(\n  sum by ({by}) ({numerator})\n/\n  sum by ({by}) ({denominator})\n)"
+
+
+def alerts(job: str = JOB, container: str = CONTAINER) -> tuple[Alert, ...]:
+    ops = f"{OPERATION_DURATION}_count"
+    by_container = "namespace, pod, container"
+    return (
+        Alert(
+            name="MCPHighErrorRate", severity="critical", for_="2m",
+            expr=_ratio(
+                f'rate({ops}{{job="{job}", {NOT_NOTIFICATION}, error_type=~"{SERVER_FAULT_ERROR_TYPES}"}}[5m])',
+                f'rate({ops}{{job="{job}", {NOT_NOTIFICATION}}}[5m])', "job",
+            ) + " > 0.05",
+            summary="MCP server-fault error ratio is above 5%.",
+            description="{{ $value | humanizePercentage }} of MCP operations on {{ $labels.job }} failed with a "
+                        "server fault (JSON-RPC internal/server errors, timeouts or HTTP 5xx) over 5 minutes.",
+        ),
+        Alert(
+            name="MCPHighLatency", severity="warning", for_="5m",
+            expr="histogram_quantile(0.95, sum by (le, job) "
+                 f'(rate(mcp_request_duration_seconds_bucket{{job="{job}"}}[5m]))) > 1',
+            summary="MCP p95 request latency is above 1 second.",
+            description="p95 latency of {{ $labels.job }} is {{ $value | humanizeDuration }} over 5 minutes.",
+        ),
+        Alert(
+            name="MCPServiceDown", severity="critical", for_="1m",
+            expr=f'up{{job="{job}"}} == 0',
+            summary="An MCP server target is down.",
+            description="Prometheus cannot scrape {{ $labels.instance }} of {{ $labels.job }}.",
+        ),
+        Alert(
+            name="MCPServiceAbsent", severity="critical", for_="1m",
+            expr=f'absent(up{{job="{job}"}})',
+            summary="No MCP server target is known to Prometheus.",
+            description=f"There is no up series for job {job}: the scrape job lost all of its targets.",
+        ),
+        Alert(
+            name="MCPHighMemoryUsage", severity="warning", for_="5m",
+            expr=(
+                f'(\n  sum by ({by_container}) (container_memory_working_set_bytes{{container="{container}"}})\n/\n'
+                f'  (sum by ({by_container}) (kube_pod_container_resource_limits{{container="{container}", '
+                f'resource="memory", unit="byte"}}) > 0)\n) > 0.85'
+            ),
+            summary="MCP container memory is above 85% of its limit.",
+            description="{{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its "
+                        "memory limit (working set, which the OOM killer watches).",
+        ),
+        Alert(
+            name="MCPHighCPUUsage", severity="warning", for_="5m",
+            expr=(
+                f"(\n  sum by ({by_container}) "
+                f'(rate(container_cpu_usage_seconds_total{{container="{container}"}}[5m]))\n/\n'
+                f'  (sum by ({by_container}) (kube_pod_container_resource_limits{{container="{container}", '
+                f'resource="cpu", unit="core"}}) > 0)\n) > 0.8'
+            ),
+            summary="MCP container CPU is above 80% of its limit.",
+            description="{{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its "
+                        "CPU limit over 5 minutes.",
+        ),
+    )
+
+
+def service(targets: tuple[str, ...], *, kubernetes: bool = True, name: str = "mcp-server") -> Service:
+    return Service(
+        name=name,
+        description="The fleet of MCP servers.",
+        metrics=metrics(),
+        scrape_jobs=scrape_jobs(targets, kubernetes=kubernetes),
+        rule_groups=(RuleGroup(name="mcp-server.alerts", rules=alerts()),),
+    )
+
+
+def kubernetes_services(kube_state_metrics_targets: tuple[str, ...],
+                        cadvisor_targets: tuple[str, ...]) -> tuple[Service, ...]:
+    return (
+        Service(name="kube-state-metrics", metrics=kube_state_metrics(),
+                scrape_jobs=(ScrapeJob(name="kube-state-metrics",
+                                       static_configs=(StaticConfig(targets=kube_state_metrics_targets),)),)),
+        Service(name="cadvisor", metrics=cadvisor_metrics(),
+                scrape_jobs=(ScrapeJob(name="cadvisor",
+                                       static_configs=(StaticConfig(targets=cadvisor_targets),)),)),
+    )
+
+
+def routing(pager: Receiver, chat: Receiver, default: Receiver, *, group_wait: str = "30s",
+            group_interval: str = "5m", repeat_interval: str = "4h") -> Routing:
+    """critical pages, warning goes to chat, the rest to the default; critical inhibits warning."""
+    return Routing(
+        receivers=(default, pager, chat),
+        route=Route(
+            receiver=default.name, group_by=("alertname", "job"), group_wait=group_wait,
+            group_interval=group_interval, repeat_interval=repeat_interval,
+            routes=(
+                Route(matchers=('severity="critical"',), receiver=pager.name),
+                Route(matchers=('severity="warning"',), receiver=chat.name),
+            ),
+        ),
+        inhibit_rules=(
+            InhibitRule(source_matchers=('severity="critical"',), target_matchers=('severity="warning"',),
+                        equal=("alertname", "job")),
+            InhibitRule(source_matchers=('alertname="MCPServiceDown"',), target_matchers=('severity="warning"',),
+                        equal=("job",)),
+        ),
+        tests=(
+            RouteTest(labels={"alertname": "MCPHighErrorRate", "severity": "critical"}, receivers=(pager.name,)),
+            RouteTest(labels={"alertname": "MCPHighLatency", "severity": "warning"}, receivers=(chat.name,)),
+            RouteTest(labels={"alertname": "Watchdog", "severity": "info"}, receivers=(default.name,)),
+        ),
+    )
+
+
+def production_receivers(secrets_dir: str = "/etc/alertmanager/secrets") -> tuple[Receiver, Receiver, Receiver]:
+    """pager (PagerDuty), chat (Slack) and default (e-mail); every secret is a file under secrets_dir."""
+    return (
+        Receiver(name="pager", pagerduty=(PagerDuty(routing_key_file=f"{secrets_dir}/pagerduty-routing-key"),)),
+        Receiver(name="chat", slack=(Slack(api_url_file=f"{secrets_dir}/slack-webhook-url", channel="#mcp-alerts"),)),
+        Receiver(name="default", email=(Email(to="sre@example.com", from_="alertmanager@example.com",
+                                              smarthost="smtp.example.com:587", auth_username="alertmanager",
+                                              auth_password_file=f"{secrets_dir}/smtp-password"),)),
+    )

@@ -1,0 +1,1 @@
+"""Renderers: pure functions from the model to plain data. No I/O here."""

@@ -1,0 +1,113 @@
+"""alertmanager.yml from the routing model, in the syntax Alertmanager 0.25 accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitoring.model.routing import Email, HTTPAuth, PagerDuty, Receiver, Route, Slack, TimeInterval, Webhook
+from monitoring.model.stack import Stack
+
+
+def _http_config(auth: HTTPAuth) -> dict[str, Any]:
+    if auth.bearer_token_file:
+        return {"authorization": {"type": "Bearer", "credentials_file": auth.bearer_token_file}}
+    return {"basic_auth": {"username": auth.basic_auth_username, "password_file": auth.basic_auth_password_file}}
+
+
+def _webhook(hook: Webhook) -> dict[str, Any]:
+    data: dict[str, Any] = {"url": hook.url, "send_resolved": hook.send_resolved}
+    if hook.max_alerts:
+        data["max_alerts"] = hook.max_alerts
+    if hook.auth:
+        data["http_config"] = _http_config(hook.auth)
+    return data
+
+
+def _slack(slack: Slack) -> dict[str, Any]:
+    data: dict[str, Any] = {"api_url_file": slack.api_url_file, "channel": slack.channel,
+                            "send_resolved": slack.send_resolved}
+    if slack.title:
+        data["title"] = slack.title
+    if slack.text:
+        data["text"] = slack.text
+    return data
+
+
+def _pagerduty(pd: PagerDuty) -> dict[str, Any]:
+    data: dict[str, Any] = {"routing_key_file": pd.routing_key_file, "send_resolved": pd.send_resolved}
+    if pd.severity:
+        data["severity"] = pd.severity
+    return data
+
+
+def _email(email: Email) -> dict[str, Any]:
+    data: dict[str, Any] = {"to": email.to, "from": email.from_, "smarthost": email.smarthost,
+                            "require_tls": email.require_tls, "send_resolved": email.send_resolved}
+    if email.auth_username:
+        data["auth_username"] = email.auth_username
+        data["auth_password_file"] = email.auth_password_file
+    return data
+
+
+def receiver(rcv: Receiver) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": rcv.name}
+    for key, configs, render in (
+        ("webhook_configs", rcv.webhooks, _webhook),
+        ("slack_configs", rcv.slack, _slack),
+        ("pagerduty_configs", rcv.pagerduty, _pagerduty),
+        ("email_configs", rcv.email, _email),
+    ):
+        if configs:
+            data[key] = [render(c) for c in configs]
+    return data
+
+
+def route(node: Route) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if node.receiver:
+        data["receiver"] = node.receiver
+    if node.matchers:
+        data["matchers"] = list(node.matchers)
+    if node.group_by is not None:
+        data["group_by"] = list(node.group_by)
+    for key in ("group_wait", "group_interval", "repeat_interval"):
+        if getattr(node, key):
+            data[key] = getattr(node, key)
+    if node.continue_:
+        data["continue"] = True
+    if node.mute_time_intervals:
+        data["mute_time_intervals"] = list(node.mute_time_intervals)
+    if node.active_time_intervals:
+        data["active_time_intervals"] = list(node.active_time_intervals)
+    if node.routes:
+        data["routes"] = [route(child) for child in node.routes]
+    return data
+
+
+def time_interval(interval: TimeInterval) -> dict[str, Any]:
+    period: dict[str, Any] = {}
+    if interval.times:
+        period["times"] = [{"start_time": t.start_time, "end_time": t.end_time} for t in interval.times]
+    for key in ("weekdays", "days_of_month", "months", "years"):
+        if getattr(interval, key):
+            period[key] = list(getattr(interval, key))
+    period["location"] = interval.location
+    return {"name": interval.name, "time_intervals": [period]}
+
+
+def render(stack: Stack) -> dict[str, Any]:
+    routing = stack.routing
+    config: dict[str, Any] = {
+        "global": {"resolve_timeout": routing.resolve_timeout},
+        "route": route(routing.route),
+        "receivers": [receiver(r) for r in sorted(routing.receivers, key=lambda r: r.name)],
+    }
+    if routing.inhibit_rules:
+        config["inhibit_rules"] = [
+            {"source_matchers": list(rule.source_matchers), "target_matchers": list(rule.target_matchers),
+             **({"equal": list(rule.equal)} if rule.equal else {})}
+            for rule in routing.inhibit_rules
+        ]
+    if routing.time_intervals:
+        config["time_intervals"] = [time_interval(t) for t in sorted(routing.time_intervals, key=lambda t: t.name)]
+    return config

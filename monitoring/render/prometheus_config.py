@@ -1,0 +1,82 @@
+"""prometheus.yml from the stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitoring import conventions
+from monitoring.model.scrape import KubernetesSDConfig, ScrapeJob
+from monitoring.model.stack import Stack
+
+
+def kubernetes_pod_relabel_configs() -> list[dict[str, Any]]:
+    """The usual chain for annotated pods: opt in, path and port from annotations, pod labels kept."""
+    return [
+        {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"],
+         "action": "keep", "regex": "true"},
+        {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scheme"],
+         "action": "replace", "regex": "(https?)", "target_label": "__scheme__"},
+        {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_path"],
+         "action": "replace", "regex": "(.+)", "target_label": "__metrics_path__"},
+        {"source_labels": ["__address__", "__meta_kubernetes_pod_annotation_prometheus_io_port"],
+         "action": "replace", "regex": r"([^:]+)(?::\d+)?;(\d+)", "replacement": "$1:$2",
+         "target_label": "__address__"},
+        {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(.+)"},
+        {"source_labels": ["__meta_kubernetes_namespace"], "action": "replace", "target_label": "namespace"},
+        {"source_labels": ["__meta_kubernetes_pod_name"], "action": "replace", "target_label": "pod"},
+    ]
+
+
+def _kubernetes_sd(sd: KubernetesSDConfig) -> dict[str, Any]:
+    config: dict[str, Any] = {"role": sd.role}
+    if sd.namespaces:
+        config["namespaces"] = {"names": list(sd.namespaces)}
+    return config
+
+
+def scrape_config(job: ScrapeJob) -> dict[str, Any]:
+    config: dict[str, Any] = {"job_name": job.name}
+    if job.scrape_interval:
+        config["scrape_interval"] = job.scrape_interval
+    if job.scrape_timeout:
+        config["scrape_timeout"] = job.scrape_timeout
+    config["metrics_path"] = job.metrics_path
+    config["scheme"] = job.scheme
+    if job.honor_labels:
+        config["honor_labels"] = True
+    if job.basic_auth:
+        config["basic_auth"] = {"username": job.basic_auth.username, "password_file": job.basic_auth.password_file}
+    if job.bearer_token_file:
+        config["authorization"] = {"type": "Bearer", "credentials_file": job.bearer_token_file}
+    if job.tls_config:
+        config["tls_config"] = job.tls_config.model_dump(exclude_defaults=True)
+    if job.static_configs:
+        config["static_configs"] = [
+            {"targets": list(sc.targets), **({"labels": dict(sc.labels)} if sc.labels else {})}
+            for sc in job.static_configs
+        ]
+    if job.file_sd_configs:
+        config["file_sd_configs"] = [
+            {"files": list(sd.files), "refresh_interval": sd.refresh_interval} for sd in job.file_sd_configs
+        ]
+    if job.kubernetes_sd_configs:
+        config["kubernetes_sd_configs"] = [_kubernetes_sd(sd) for sd in job.kubernetes_sd_configs]
+        config["relabel_configs"] = kubernetes_pod_relabel_configs()
+    return config
+
+
+def render(stack: Stack) -> dict[str, Any]:
+    global_config: dict[str, Any] = {
+        "scrape_interval": stack.scrape_interval,
+        "scrape_timeout": stack.scrape_timeout,
+        "evaluation_interval": stack.evaluation_interval,
+    }
+    if stack.external_labels:
+        global_config["external_labels"] = dict(stack.external_labels)
+    config: dict[str, Any] = {"global": global_config}
+    if stack.alertmanagers:
+        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": list(stack.alertmanagers)}]}]}
+    rules_dir = conventions.RULES_DIR.removeprefix("prometheus/")
+    config["rule_files"] = [f"{rules_dir}/*.rules.yml"]
+    config["scrape_configs"] = [scrape_config(job) for service in stack.services for job in service.scrape_jobs]
+    return config

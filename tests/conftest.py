@@ -1,0 +1,56 @@
+"""Shared fixtures: the real binaries (loud failure under CI=true), golden files, a default stack."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from monitoring.checks.tools import Tool, find_tool
+from monitoring.errors import ToolMissingError
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="rewrite tests/golden/ from the current output instead of comparing")
+
+
+def require_tool(name: str, workdir: Path) -> Tool:
+    """The tool, or a skip; under CI=true a missing tool is a failure, never a skip."""
+    try:
+        return find_tool(name, workdir)
+    except ToolMissingError as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI=true and {exc}")
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def promtool(tmp_path_factory: pytest.TempPathFactory) -> Tool:
+    return require_tool("promtool", tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="session")
+def amtool(tmp_path_factory: pytest.TempPathFactory) -> Tool:
+    return require_tool("amtool", tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):
+    """golden(name, text): compare text with tests/golden/<name>, or rewrite it with --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN_DIR / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        assert path.exists(), f"no golden file {path}: run pytest --update-golden"
+        assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (pytest --update-golden)"
+
+    return check
