@@ -21,12 +21,25 @@ tools: $(INSTALLED)
 validate: tools
 	$(BIN)/monitoring validate
 
-# The whole suite: lint, pytest (unit, golden, integration, e2e), then the checks on the committed out/.
+# The whole suite: lint, freshness of out/, pytest (unit, golden, integration, e2e), then the checks on out/.
 test: tools
 	$(BIN)/ruff check monitoring tests alerts dashboards benchmarks
 	$(BIN)/monitoring generate --check
-	CI=$${CI:-} $(BIN)/pytest -q
+	$(BIN)/pytest -q
 	$(BIN)/monitoring validate
+	$(BIN)/monitoring test
+
+e2e: tools
+	$(BIN)/pytest -q -m e2e tests/e2e
+
+bench: $(INSTALLED)
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+publish: validate
+	$(BIN)/monitoring publish
+
+diff: $(INSTALLED)
+	$(BIN)/monitoring diff
 
 unit: $(INSTALLED)
 	$(BIN)/pytest -q -m "not e2e and not integration"

@@ -79,11 +79,41 @@ def _report(results: Sequence[object]) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_test(args: argparse.Namespace) -> int:
+    from monitoring.testing import run_alert_tests
+
+    settings, _, stack = load(args)
+    return run_alert_tests(stack, _out_dir(args, settings), settings)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from monitoring.publish.command import publish
+
+    settings, _, stack = load(args)
+    return publish(args, stack, _out_dir(args, settings), settings)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "generate": cmd_generate,
     "validate": cmd_validate,
+    "test": cmd_test,
+    "publish": cmd_publish,
+    "diff": cmd_publish,
     "tools": cmd_tools,
 }
+
+
+def _add_publish_arguments(cmd: argparse.ArgumentParser, dry_run_flag: bool) -> None:
+    if dry_run_flag:
+        cmd.add_argument("--dry-run", action="store_true", help="print the plan and diffs; write nothing")
+    else:
+        cmd.set_defaults(dry_run=True)
+    cmd.add_argument("--force", action="store_true", help="overwrite dashboards edited in Grafana (drift)")
+    cmd.add_argument("--prune", action="store_true", help="delete managed dashboards that are no longer generated")
+    cmd.add_argument("--grafana-url", help="Grafana base URL (default: $GRAFANA_URL)")
+    cmd.add_argument("--ca-cert", help="a CA bundle to trust in addition to the system's")
+    cmd.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    cmd.add_argument("--concurrency", type=int, default=8, help="parallel requests (default 8)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("generate", "render every output into --out (atomically)"),
         ("validate", "run promtool, amtool and the offline checks over --out"),
+        ("test", "run generated and hand-written promtool tests, and report alert test coverage"),
+        ("publish", "publish dashboards and folders to Grafana: plan, then apply"),
+        ("diff", "show what publish would change; exit 1 if anything would"),
     ):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
@@ -99,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "generate":
             cmd.add_argument("--check", action="store_true",
                              help="write nothing; exit 1 if --out differs from what generate would write")
+        if name in ("publish", "diff"):
+            _add_publish_arguments(cmd, dry_run_flag=name == "publish")
     tools = sub.add_parser("tools", help="report promtool, amtool, prometheus and alertmanager")
     tools.add_argument("--install", action="store_true", help="apt-get what is missing (root on Debian)")
     return parser
