@@ -15,7 +15,11 @@ import yaml
 from monitoring.errors import MonitoringError
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter is ~10x faster than the pure-Python one and writes the same YAML.
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
     """Block style, keys in the order the renderer built them, multi-line strings as literal blocks."""
 
     def ignore_aliases(self, data: Any) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -39,7 +40,8 @@ def describe(kind: str, name: object, exc: ValidationError) -> str:
     text = _message(first)
     if first["type"] == "value_error" and first["loc"]:
         field = _field_path(first["loc"])
-        if str(first["loc"][-1]) not in text:
+        top = str(first["loc"][0]).removesuffix("_")
+        if not re.search(rf"\b{re.escape(top)}\b", text):
             text = f"{field}: {text}"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     return f"{label}: {text}{more}"

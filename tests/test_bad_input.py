@@ -1,0 +1,170 @@
+"""Bad definitions: one line naming the object, field and value; exit 2; no traceback; out/ untouched."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from monitoring.cli import main
+from monitoring.output import read_tree
+
+# Each case is a stack module whose definitions are wrong in one way; `ok_service` and `ok_routing`
+# are valid pieces the cases reuse, so each case changes exactly one thing.
+PRELUDE = '''
+from monitoring import *
+
+def ok_metrics():
+    return (Counter(name="app_requests_total", help="Requests.", labels=("code",)),)
+
+def ok_alert(**overrides):
+    fields = dict(name="AppErrors", severity="critical", expr="rate(app_requests_total[5m]) > 1",
+                  summary="Errors.", description="Errors on {{ $labels.instance }}.")
+    fields.update(overrides)
+    return Alert(**fields)
+
+def ok_job(**overrides):
+    fields = dict(name="app", static_configs=(StaticConfig(targets=("app:8080",)),))
+    fields.update(overrides)
+    return ScrapeJob(**fields)
+
+def ok_service(rules=None, metrics=None, jobs=None, name="app"):
+    return Service(name=name, metrics=metrics if metrics is not None else ok_metrics(),
+                   scrape_jobs=jobs if jobs is not None else (ok_job(),),
+                   rule_groups=(RuleGroup(name="app", rules=rules or (ok_alert(),)),))
+
+def ok_routing(route=None, receivers=None):
+    return Routing(route=route or Route(receiver="default"),
+                   receivers=receivers or (Receiver(name="default", webhooks=(Webhook(url="http://hook:9/"),)),))
+
+def ok_stack(**overrides):
+    fields = dict(name="demo", services=(ok_service(),), routing=ok_routing())
+    fields.update(overrides)
+    return Stack(**fields)
+'''
+
+CASES = [
+    ("counter without _total",
+     'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests", help="R."),)),))',
+     "metric 'app_requests': counter name 'app_requests' must end in '_total'"),
+    ("unknown metric in an expression",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="rate(app_typo_total[5m]) > 1"),)),))',
+     "alert 'AppErrors' in service 'app': expr selects 'app_typo_total', which is in no metric catalog"),
+    ("PromQL that does not parse",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="sum(rate(app_requests_total[5m])"),)),))',
+     "alert 'AppErrors': expr: PromQL does not parse"),
+    ("invalid duration",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="5 minutes"),)),))',
+     "alert 'AppErrors': for: invalid duration '5 minutes'"),
+    ("scrape_timeout greater than the interval",
+     'stack = ok_stack(services=(ok_service(jobs=(ok_job(scrape_interval="10s", scrape_timeout="15s"),)),))',
+     "scrape job 'app': scrape_timeout 15s must not exceed scrape_interval 10s"),
+    ("scrape_timeout greater than the global interval",
+     'stack = ok_stack(scrape_interval="5s")',
+     "stack 'demo': scrape job 'app': scrape_timeout 10s must not exceed scrape_interval 5s"),
+    ("duplicate alert name",
+     'stack = ok_stack(services=(ok_service(), ok_service(name="other", metrics=(), jobs=())))',
+     "duplicate alert name 'AppErrors'"),
+    ("route to an unknown receiver",
+     'stack = ok_stack(routing=ok_routing(route=Route(receiver="default", routes=(Route(matchers=(\'severity="critical"\',), receiver="pager"),))))',  # noqa: E501
+     "receiver 'pager' is not defined (receivers: default)"),
+    ("severity urgent",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(severity="urgent"),)),))',
+     "alert 'AppErrors': severity 'urgent' must be one of critical, warning, info"),
+    ("bad label name",
+     'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests_total", help="R.", labels=("http-code",)),)),))',  # noqa: E501
+     "metric 'app_requests_total': labels[0]: invalid label name 'http-code'"),
+    ("a secret given inline",
+     'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", slack=(Slack(api_url="https://hooks.slack.com/x", channel="#a"),)),)))',  # noqa: E501
+     "slack: api_url is a secret and cannot be inline: use api_url_file"),
+    ("a scrape password given inline",
+     'stack = ok_stack(services=(ok_service(jobs=(ok_job(password="hunter2"),)),))',
+     "scrape job 'app': password is a secret and cannot be inline"),
+    ("alert name not CamelCase",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(name="app_errors"),)),))',
+     "alert 'app_errors': alert name 'app_errors' must be CamelCase"),
+    ("templated summary",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(summary="{{ $value }} errors"),)),))',
+     "summary '{{ $value }} errors' must be a static sentence"),
+    ("reserved le label",
+     'stack = ok_stack(services=(ok_service(metrics=(Gauge(name="app_depth", help="D.", labels=("le",)),)),))',
+     "metric 'app_depth': labels: 'le' is reserved for histograms"),
+    ("bad Alertmanager matcher",
+     'stack = ok_stack(routing=ok_routing(route=Route(receiver="default", routes=(Route(matchers=("severity=critical",), receiver="default"),))))',  # noqa: E501
+     "matcher 'severity=critical' must look like name=\"value\""),
+    ("unknown field",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(treshold=5),)),))',
+     "alert 'AppErrors': unknown field 'treshold'"),
+    ("recording rule without a level",
+     'stack = ok_stack(services=(ok_service(rules=(RecordingRule(record="app_rate", expr="rate(app_requests_total[5m])"),)),))',  # noqa: E501
+     "recording rule 'app_rate': record 'app_rate' must follow level:metric:operations"),
+    ("webhook URL with credentials",
+     'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", webhooks=(Webhook(url="https://u:p@hook/"),)),)))',  # noqa: E501
+     "webhook: url must not embed credentials"),
+    ("histogram buckets not increasing",
+     'stack = ok_stack(services=(ok_service(metrics=(Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(1, 0.5)),)),))',  # noqa: E501
+     "metric 'app_seconds': buckets [1.0, 0.5] must be strictly increasing"),
+    ("stack attribute is not a Stack",
+     'stack = ok_service()',
+     "stack 'badstack:stack' is a Service, not a monitoring.Stack"),
+    ("code that raises",
+     'stack = ok_stack(services=ok_service().nope)',
+     "stack 'badstack:stack' does not import: AttributeError"),
+]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project with a previous good generation in out/, so tests can prove it stays untouched."""
+    (tmp_path / "pyproject.toml").write_text('[tool.monitoring]\nstack = "goodstack:stack"\n')
+    (tmp_path / "goodstack.py").write_text(PRELUDE + "\nstack = ok_stack()\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert main(["generate"]) == 0
+    return tmp_path
+
+
+@pytest.mark.parametrize(("description", "code", "message"), CASES, ids=[c[0] for c in CASES])
+def test_bad_definition_is_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], description: str,
+                                          code: str, message: str) -> None:
+    before = read_tree(project / "out")
+    (project / "badstack.py").write_text(PRELUDE + "\n" + textwrap.dedent(code) + "\n")
+    sys.modules.pop("badstack", None)
+
+    status = main(["generate", "--stack", "badstack:stack"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert message in err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert read_tree(project / "out") == before
+
+
+def test_stack_path_that_does_not_import(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--stack", "no_such_module:stack"]) == 2
+    assert "stack 'no_such_module:stack' does not import: no module named 'no_such_module'" in capsys.readouterr().err
+
+
+def test_stack_path_without_attribute(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", "--stack", "goodstack"]) == 2
+    assert "must look like 'package.module:attribute'" in capsys.readouterr().err
+
+
+def test_usage_error_exits_2(project: Path) -> None:
+    assert main(["generate", "--no-such-flag"]) == 2
+
+
+def test_process_exit_status_and_no_traceback(project: Path) -> None:
+    """The same through a real process: what a user's shell sees."""
+    (project / "procstack.py").write_text(PRELUDE + '\nstack = ok_stack(services=(ok_service(rules=(ok_alert(severity="urgent"),)),))\n')  # noqa: E501
+    proc = subprocess.run([sys.executable, "-m", "monitoring", "generate", "--stack", "procstack:stack"],
+                          cwd=project, capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        "monitoring: error: alert 'AppErrors': severity 'urgent' must be one of critical, warning, info"
+    )
+    assert proc.stdout == ""

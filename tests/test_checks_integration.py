@@ -1,0 +1,124 @@
+"""promtool and amtool, the real binaries, on generated output: what passes, and what they must catch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitoring import RecordingRule, Route, RouteTest, RuleGroup, Stack
+from monitoring.checks import amtool as amtool_checks
+from monitoring.checks import promtool as promtool_checks
+from monitoring.checks.tools import Tool, find_tool
+from monitoring.checks.validate import validate
+from monitoring.errors import ToolMissingError
+from monitoring.generate import GenerateContext, render_files
+from monitoring.output import write_tree
+from tests.stacks.example import stack as example_stack
+
+pytestmark = pytest.mark.integration
+
+
+def generate(stack: Stack, out: Path) -> Path:
+    write_tree(render_files(stack, GenerateContext("tests")), out)
+    return out
+
+
+def test_example_stack_passes_every_check(tmp_path: Path, promtool: Tool, amtool: Tool) -> None:
+    out = generate(example_stack, tmp_path / "out")
+    results = {r.name: r for r in validate(example_stack, out)}
+    core = ["promtool check config", "promtool check rules", "amtool check-config", "amtool config routes test"]
+    for name in core:
+        assert results[name].ok, f"{name}: {results[name].details}"
+    config = results["promtool check config"].checked
+    assert "3 secret/certificate files absent here were replaced by placeholders" in config
+    assert "2 route expectations" in results["amtool config routes test"].checked
+
+
+def test_kubernetes_jobs_are_reported_not_claimed(tmp_path: Path, promtool: Tool) -> None:
+    """Debian's promtool cannot parse kubernetes_sd_configs: the report must say which jobs it did not check."""
+    out = generate(example_stack, tmp_path / "out")
+    result = promtool_checks.check_config(promtool, out)
+    assert result.ok
+    probe = promtool.run("check", "config", str(out / "prometheus/prometheus.yml"))
+    if "kubernetes_sd_configs" in probe.stdout + probe.stderr:
+        assert "jobs checkout-pods left out" in result.checked
+        assert "2 scrape jobs" in result.checked
+    else:
+        assert "3 scrape jobs" in result.checked
+
+
+def test_promtool_lint_catches_duplicate_rules(tmp_path: Path, promtool: Tool) -> None:
+    rule = RecordingRule(record="job:checkout_requests:rate1m", expr="sum by (job) (rate(checkout_requests_total[1m]))")
+    service = example_stack.services[0].model_copy(
+        update={"rule_groups": (RuleGroup(name="dup", rules=(rule, rule)),)})
+    out = generate(example_stack.model_copy(update={"services": (service,)}), tmp_path / "out")
+    result = promtool_checks.check_rules(promtool, sorted((out / "prometheus/rules").glob("*.yml")))
+    assert not result.ok
+    assert "duplicate" in result.details.lower()
+
+
+def test_amtool_route_test_catches_a_wrong_expectation(tmp_path: Path, amtool: Tool) -> None:
+    out = generate(example_stack, tmp_path / "out")
+    wrong = (RouteTest(labels={"alertname": "CheckoutErrors", "severity": "critical"}, receivers=("default",)),)
+    result = amtool_checks.route_tests(amtool, out / "alertmanager/alertmanager.yml", wrong)
+    assert not result.ok
+    assert "expected default" in result.details
+
+
+def test_amtool_rejects_a_broken_config(tmp_path: Path, amtool: Tool) -> None:
+    config = tmp_path / "alertmanager.yml"
+    config.write_text("route:\n  receiver: nobody\nreceivers: []\n")
+    result = amtool_checks.check_config(amtool, config)
+    assert not result.ok
+    assert "nobody" in result.details
+
+
+def test_route_model_matches_what_amtool_computes(tmp_path: Path, amtool: Tool) -> None:
+    """continue: true on the audit route means a critical alert reaches audit and oncall, in that order."""
+    routing = example_stack.routing
+    assert isinstance(routing.route, Route)
+    out = generate(example_stack, tmp_path / "out")
+    result = amtool_checks.route_tests(amtool, out / "alertmanager/alertmanager.yml", routing.tests)
+    assert result.ok, result.details
+
+
+def test_missing_promtool_is_one_line_with_the_install_hint(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("PROMTOOL", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(ToolMissingError) as info:
+        find_tool("promtool", tmp_path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert "apt-get install prometheus prometheus-alertmanager" in message
+
+
+def test_env_override_must_be_executable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AMTOOL", str(tmp_path / "nope"))
+    with pytest.raises(ToolMissingError, match=r"\$AMTOOL="):
+        find_tool("amtool", tmp_path)
+
+
+def test_env_override_wins_over_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, promtool: Tool) -> None:
+    monkeypatch.setenv("PROMTOOL", promtool.argv[0])
+    found = find_tool("promtool", tmp_path)
+    assert found.source == "$PROMTOOL"
+
+
+def test_validate_command_exits_1_and_names_the_failing_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str], promtool: Tool,
+                                                              amtool: Tool) -> None:
+    from monitoring.cli import main
+
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    out = tmp_path / "out"
+    assert main(["generate", "--stack", "tests.stacks.example:stack", "--out", str(out)]) == 0
+    config = out / "alertmanager/alertmanager.yml"
+    config.write_text(config.read_text().replace("receiver: default", "receiver: nobody", 1))
+    capsys.readouterr()
+
+    assert main(["validate", "--stack", "tests.stacks.example:stack", "--out", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "FAIL amtool check-config" in printed
+    assert "ok   promtool check rules" in printed
+    assert printed.rstrip().endswith("validation failed")
