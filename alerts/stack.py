@@ -1,7 +1,7 @@
 """This repository's stack: a production fleet of MCP servers on Kubernetes."""
 
 from monitoring import Stack
-from monitoring.packs import mcp
+from monitoring.packs import mcp, mcp_dashboards
 
 pager, chat, default = mcp.production_receivers()
 
@@ -20,4 +20,7 @@ stack = Stack(
         ),
     ),
     routing=mcp.routing(pager=pager, chat=chat, default=default),
+    slos=mcp.slos(),
+    folders=(mcp_dashboards.FOLDER,),
+    dashboards=mcp_dashboards.dashboards(),
 )

@@ -34,3 +34,105 @@ def stable_uid(*parts: str, max_length: int = 40) -> str:
         return slug
     digest = hashlib.sha256("/".join(parts).encode()).hexdigest()[:8]
     return f"{slug[: max_length - 9].rstrip('-')}-{digest}"
+
+
+# --- SLOs -------------------------------------------------------------------------------------------------------
+# Every SLO series carries the labels `service` and `slo` (plus the SLO's own labels), and is one series per SLO:
+# select one SLO with slo_selector(service, slo). Windows are Prometheus durations such as "5m", "1h", "3d", "30d".
+
+SLO_LABEL = "slo"
+SLO_SERVICE_LABEL = "service"
+SLO_TIER_LABEL = "tier"
+SLO_TIERS = ("page", "ticket")
+
+
+def slo_rules_file(service: str) -> str:
+    """The rule file holding a service's SLO rules (matched by the `rules/*.rules.yml` glob)."""
+    return f"{RULES_DIR}/{service}.slo.rules.yml"
+
+
+def slo_rule_group(service: str, slo: str) -> str:
+    """One rule group per SLO: SLI rates, then metadata, then the burn-rate alerts, evaluated in that order."""
+    return f"slo:{service}:{slo}"
+
+
+def slo_selector(service: str, slo: str) -> str:
+    """The label matchers that pick one SLO's series, e.g. '{service="mcp-server", slo="availability"}'."""
+    return f'{{{SLO_SERVICE_LABEL}="{service}", {SLO_LABEL}="{slo}"}}'
+
+
+def slo_bad_events_rate(window: str) -> str:
+    """Bad events per second over window, summed over everything the SLI selects (e.g. slo:sli_bad_events:rate1h)."""
+    return f"slo:sli_bad_events:rate{window}"
+
+
+def slo_total_events_rate(window: str) -> str:
+    """All (non-excluded) events per second over window (e.g. slo:sli_total_events:rate1h)."""
+    return f"slo:sli_total_events:rate{window}"
+
+
+def slo_error_ratio(window: str) -> str:
+    """Bad over total events in window, 0..1, from the two sums (traffic-weighted). The SLO period is a window too:
+    slo:sli_error:ratio_rate30d is the error ratio over a 30-day period."""
+    return f"slo:sli_error:ratio_rate{window}"
+
+
+def slo_objective() -> str:
+    """The objective as a ratio, e.g. 0.999 for 99.9%."""
+    return "slo:objective:ratio"
+
+
+def slo_error_budget() -> str:
+    """The error budget as a ratio: 1 - objective, e.g. 0.001."""
+    return "slo:error_budget:ratio"
+
+
+def slo_period_days() -> str:
+    """The SLO period in days, e.g. 30."""
+    return "slo:time_period:days"
+
+
+def slo_current_burn_rate() -> str:
+    """Error ratio over the shortest alert window (5m) divided by the error budget: 1 is exactly sustainable."""
+    return "slo:current_burn_rate:ratio"
+
+
+def slo_period_burn_rate() -> str:
+    """Error ratio over the whole period divided by the error budget."""
+    return "slo:period_burn_rate:ratio"
+
+
+def slo_error_budget_remaining() -> str:
+    """Share of the period's error budget left: 1 - period burn rate (1 = untouched, 0 = spent, < 0 = overspent)."""
+    return "slo:period_error_budget_remaining:ratio"
+
+
+def slo_alert_name(base: str, tier: str) -> str:
+    """The alert of one tier of an SLO, e.g. MCPAvailabilityErrorBudgetBurnPage; base is CamelCase."""
+    return f"{base}ErrorBudgetBurn{tier.capitalize()}"
+
+
+# --- Grafana ----------------------------------------------------------------------------------------------------
+# out/grafana/folders.json lists the folders ({uid, title}, sorted by uid); each dashboard is
+# out/grafana/dashboards/<folder uid>/<dashboard uid>.json. Dashboard uids are global in a Grafana organisation.
+
+GRAFANA_FOLDERS_FILE = f"{GRAFANA_DIR}/folders.json"
+GRAFANA_DASHBOARDS_DIR = f"{GRAFANA_DIR}/dashboards"
+CUSTOM_DASHBOARD_GLOB = "*.dashboard.py"
+
+
+def dashboard_file(folder_uid: str, dashboard_uid: str) -> str:
+    return f"{GRAFANA_DASHBOARDS_DIR}/{folder_uid}/{dashboard_uid}.json"
+
+
+def dashboard_uid(title: str) -> str:
+    """The uid of a dashboard from its title: stable, at most 40 characters."""
+    return stable_uid(title)
+
+
+def service_dashboard_uid(service: str) -> str:
+    return stable_uid(service, "service")
+
+
+def slo_dashboard_uid(service: str) -> str:
+    return stable_uid(service, "slos")

@@ -7,6 +7,8 @@ PUBLIC = [
     "HTTPAuth", "Histogram", "InhibitRule", "KubernetesSDConfig", "LatencySLI", "PagerDuty", "RatioSLI",
     "Receiver", "RecordingRule", "Route", "RouteTest", "Routing", "RuleGroup", "SLOAlerting", "ScrapeJob",
     "Service", "Slack", "Stack", "StaticConfig", "Summary", "TLSConfig", "TimeInterval", "TimeRange", "Webhook",
+    "Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel", "PanelQuery",
+    "Threshold",
 ]
 
 

@@ -1,5 +1,15 @@
 """The pydantic model: every definition, validated when it is built."""
 
+from monitoring.model.dashboards import (
+    Dashboard,
+    DashboardRow,
+    DashboardSettings,
+    DashboardVariable,
+    Folder,
+    Panel,
+    PanelQuery,
+    Threshold,
+)
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.routing import (
     Email,
@@ -27,8 +37,13 @@ __all__ = [
     "AlertTier",
     "BasicAuth",
     "Counter",
+    "Dashboard",
+    "DashboardRow",
+    "DashboardSettings",
+    "DashboardVariable",
     "Email",
     "FileSDConfig",
+    "Folder",
     "Gauge",
     "HTTPAuth",
     "Histogram",
@@ -36,6 +51,8 @@ __all__ = [
     "KubernetesSDConfig",
     "LatencySLI",
     "PagerDuty",
+    "Panel",
+    "PanelQuery",
     "RatioSLI",
     "Receiver",
     "RecordingRule",
@@ -51,6 +68,7 @@ __all__ = [
     "StaticConfig",
     "Summary",
     "TLSConfig",
+    "Threshold",
     "TimeInterval",
     "TimeRange",
     "Webhook",

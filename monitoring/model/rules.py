@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 from monitoring import promql
 from monitoring.model.base import Model
 from monitoring.model.common import CAMEL_CASE, Duration, Labels, MetricName, PositiveDuration
+from monitoring.model.scenario import AlertScenario
 
 Severity = Literal["critical", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
@@ -50,6 +51,8 @@ class Alert(Model):
     runbook_url: str | None = None
     labels: Labels = {}
     annotations: dict[str, str] = {}
+    # Synthetic input for generated promtool tests; without it the alert needs hand-written tests.
+    test: AlertScenario | None = None
 
     @field_validator("name")
     @classmethod

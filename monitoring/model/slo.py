@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, ClassVar, Literal
+from fractions import Fraction
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import promql_parser
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from monitoring import promql
+from monitoring import conventions, promql
 from monitoring.model.base import Model
-from monitoring.model.common import Labels, MetricName, Slug, duration_ms
+from monitoring.model.common import CAMEL_CASE, Duration, Labels, MetricName, Slug, duration_ms
 from monitoring.model.rules import SEVERITIES
+from monitoring.slo_windows import BurnWindow, burn_windows, decimal_text, exact_text
+
+if TYPE_CHECKING:
+    from monitoring.model.metrics import AnyMetric
 
 _DAY_MS = 86_400_000
+# Labels every SLO series and alert sets itself.
+RESERVED_LABELS = (conventions.SLO_LABEL, conventions.SLO_SERVICE_LABEL, conventions.SLO_TIER_LABEL, "severity",
+                   "alertname")
 
 
 def _vector_selector(text: str) -> str:
     node = promql.parse(text)
     if not isinstance(node, promql_parser.VectorSelector):
         raise ValueError(f"{text!r} must be a plain vector selector like metric{{label=\"value\"}}")
+    if node.offset is not None or node.at is not None:
+        raise ValueError(f"{text!r} must not use offset or @: SLO windows are always the latest ones")
     return text.strip()
 
 
@@ -31,6 +42,22 @@ def _matcher_set(text: str) -> str:
 
 Selector = Annotated[str, AfterValidator(_vector_selector)]
 MatcherSet = Annotated[str, AfterValidator(_matcher_set)]
+
+
+def selector_metric(selector: str) -> str | None:
+    """The metric name a selector picks, by name or by a __name__ equality matcher."""
+    names = promql.selected_metrics(selector)
+    return next(iter(names)) if names else None
+
+
+def with_matchers(selector: str, *matcher_sets: str | None) -> str:
+    """selector with more matchers appended: ('x{a="1"}', 'b!="2"') -> 'x{a="1", b!="2"}'."""
+    extra = [m for m in matcher_sets if m]
+    if not extra:
+        return selector
+    name, brace, rest = selector.partition("{")
+    inner = rest.rstrip().removesuffix("}").strip() if brace else ""
+    return f"{name.strip()}{{{', '.join([inner, *extra] if inner else extra)}}}"
 
 
 class RatioSLI(Model):
@@ -51,6 +78,11 @@ class LatencySLI(Model):
     threshold: Decimal = Field(gt=0)
     selector: MatcherSet | None = None
 
+    @field_validator("threshold", mode="before")
+    @classmethod
+    def _exact_threshold(cls, value: object) -> object:
+        return Decimal(str(value)) if isinstance(value, float) else value
+
 
 class AlertTier(Model):
     """One of the two alert tiers (page, ticket)."""
@@ -58,6 +90,7 @@ class AlertTier(Model):
     kind: ClassVar[str] = "alert tier"
     enabled: bool = True
     severity: str
+    for_: Duration | None = Field(default=None, alias="for")
     labels: Labels = {}
     annotations: dict[str, str] = {}
 
@@ -68,13 +101,39 @@ class AlertTier(Model):
             raise ValueError(f"severity {severity!r} must be one of {', '.join(SEVERITIES)}")
         return severity
 
+    @model_validator(mode="after")
+    def _reserved(self) -> AlertTier:
+        for key in self.labels:
+            if key in RESERVED_LABELS:
+                raise ValueError(f"labels: {key!r} is set by the SLO, not in labels")
+        for key in ("summary", "description", "runbook_url"):
+            if key in self.annotations:
+                raise ValueError(f"annotations: {key!r} is generated (runbook_url: set alerting.runbook_url)")
+        return self
+
 
 class SLOAlerting(Model):
     kind: ClassVar[str] = "slo alerting"
+    name: str | None = None
     page: AlertTier = AlertTier(severity="critical")
     ticket: AlertTier = AlertTier(severity="warning")
     min_events_per_second: Decimal | None = Field(default=None, gt=0)
     runbook_url: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _camel_case(cls, name: str | None) -> str | None:
+        if name is not None and not CAMEL_CASE.match(name):
+            raise ValueError(f"name {name!r} must be CamelCase, like 'MCPAvailability'")
+        return name
+
+    @field_validator("min_events_per_second", mode="before")
+    @classmethod
+    def _exact_rate(cls, value: object) -> object:
+        return Decimal(str(value)) if isinstance(value, float) else value
+
+    def tier(self, name: str) -> AlertTier:
+        return self.page if name == "page" else self.ticket
 
 
 class SLO(Model):
@@ -98,6 +157,8 @@ class SLO(Model):
     @field_validator("objective")
     @classmethod
     def _objective_range(cls, objective: Decimal) -> Decimal:
+        if not objective.is_finite():
+            raise ValueError(f"objective {objective} must be a number between 0 and 100")
         if objective >= 100:
             raise ValueError(f"objective {objective} must be below 100")
         if objective <= 0:
@@ -112,6 +173,33 @@ class SLO(Model):
             raise ValueError(f"period {period!r} must be a whole number of days, like '28d' or '30d'")
         return period
 
+    @field_validator("labels")
+    @classmethod
+    def _not_reserved(cls, labels: dict[str, str]) -> dict[str, str]:
+        for key in labels:
+            if key in RESERVED_LABELS:
+                raise ValueError(f"labels: {key!r} is set by the SLO itself")
+        return labels
+
+    @model_validator(mode="after")
+    def _tiers_can_fire(self) -> SLO:
+        period_ms = self.period_days * _DAY_MS
+        for window in self.windows:
+            if window.long_ms > period_ms:
+                raise ValueError(
+                    f"alerting.{window.tier}: the {window.long} window is longer than the period {self.period}; "
+                    f"use a period of at least {window.long} or set alerting.{window.tier}.enabled=False"
+                )
+            threshold = self.threshold(window)
+            if threshold >= 1:
+                raise ValueError(
+                    f"alerting.{window.tier} can never fire: burn rate {exact_text(window.burn)} x error budget "
+                    f"{decimal_text(self.error_budget)} = {exact_text(threshold)}, but an error ratio cannot "
+                    f"exceed 1 (objective {self.objective}% is too loose for the {window.long}/{window.short} "
+                    f"window pair); raise the objective or set alerting.{window.tier}.enabled=False"
+                )
+        return self
+
     @property
     def period_days(self) -> int:
         return duration_ms(self.period) // _DAY_MS
@@ -120,3 +208,70 @@ class SLO(Model):
     def error_budget(self) -> Decimal:
         """The allowed bad fraction, exactly: 1 - objective/100."""
         return (Decimal(100) - self.objective) / Decimal(100)
+
+    @property
+    def objective_ratio(self) -> Decimal:
+        return self.objective / Decimal(100)
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        """The enabled alert tiers, in conventions.SLO_TIERS order."""
+        return tuple(t for t in conventions.SLO_TIERS if self.alerting.tier(t).enabled)
+
+    @property
+    def windows(self) -> tuple[BurnWindow, ...]:
+        """The window pairs of the enabled tiers."""
+        return tuple(w for w in burn_windows(self.period_days) if w.tier in self.tiers)
+
+    def threshold(self, window: BurnWindow) -> Fraction:
+        """The error ratio above which a window pair fires: burn x error budget."""
+        return window.burn * Fraction(self.error_budget)
+
+    @property
+    def alert_base(self) -> str:
+        """CamelCase stem of the alert names: alerting.name, or service and SLO name run together."""
+        if self.alerting.name:
+            return self.alerting.name
+        return "".join(part.capitalize() for part in f"{self.service}-{self.name}".split("-"))
+
+    def alert_name(self, tier: str) -> str:
+        return conventions.slo_alert_name(self.alert_base, tier)
+
+    def check_references(self, services: set[str], metrics: Mapping[str, AnyMetric]) -> None:
+        """ValueError unless the service and every metric the SLI selects exist, with the right types."""
+        if self.service not in services:
+            raise ValueError(f"slo {self.name!r}: service {self.service!r} is not defined "
+                             f"(services: {', '.join(sorted(services))})")
+        if isinstance(self.sli, RatioSLI):
+            for field in ("errors", "total"):
+                self._check_event_selector(field, getattr(self.sli, field), metrics)
+        else:
+            self._check_latency(self.sli, metrics)
+
+    def _check_event_selector(self, field: str, selector: str, metrics: Mapping[str, AnyMetric]) -> None:
+        name = selector_metric(selector)
+        where = f"slo {self.name!r}: sli.{field} {selector!r}"
+        if name is None:
+            raise ValueError(f"{where} must name its metric")
+        metric = metrics.get(name)
+        if metric is not None and metric.type == "counter":
+            return
+        histogram = metrics.get(name.removesuffix("_count"))
+        if name.endswith("_count") and histogram is not None and histogram.type == "histogram":
+            return
+        raise ValueError(f"{where} selects {name!r}, which is neither a catalog counter nor a histogram's _count")
+
+    def _check_latency(self, sli: LatencySLI, metrics: Mapping[str, AnyMetric]) -> None:
+        metric = metrics.get(sli.histogram)
+        where = f"slo {self.name!r}: sli.histogram {sli.histogram!r}"
+        if metric is None:
+            raise ValueError(f"{where} is in no metric catalog")
+        if metric.type != "histogram":
+            raise ValueError(f"{where} is a {metric.type}, not a histogram")
+        buckets = [Decimal(str(b)) for b in metric.buckets]  # type: ignore[union-attr]
+        if sli.threshold not in buckets:
+            raise ValueError(
+                f"slo {self.name!r}: sli.threshold {decimal_text(sli.threshold)} is not a bucket boundary of "
+                f"{sli.histogram} (buckets: {', '.join(decimal_text(b) for b in buckets)}); "
+                "a latency SLI can only count requests below a boundary"
+            )

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from monitoring import promql
 from monitoring.model.base import Model
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
+from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.routing import Routing
 from monitoring.model.rules import Alert
@@ -34,6 +35,9 @@ class Stack(Model):
     services: tuple[Service, ...] = Field(min_length=1)
     routing: Routing
     slos: tuple[SLO, ...] = ()
+    folders: tuple[Folder, ...] = (DEFAULT_FOLDER,)
+    dashboard_settings: DashboardSettings = DashboardSettings()
+    dashboards: tuple[Dashboard, ...] = ()
 
     @field_validator("runbook_url_pattern")
     @classmethod
@@ -55,7 +59,16 @@ class Stack(Model):
         require_unique("slo", [slo.name for slo in self.slos])
         self._check_scrape_timeouts()
         self._check_selected_metrics()
+        self._check_slos()
         return self
+
+    def _check_slos(self) -> None:
+        services = {s.name for s in self.services}
+        metrics = {m.name: m for m in self.metrics}
+        for slo in self.slos:
+            slo.check_references(services, metrics)
+        require_unique("alert", [a.name for s in self.services for a in s.alerts]
+                       + [slo.alert_name(tier) for slo in self.slos for tier in slo.tiers])
 
     def _check_scrape_timeouts(self) -> None:
         for service in self.services:
@@ -80,6 +93,11 @@ class Stack(Model):
                             f"{what} {rule.name!r} in service {service.name!r}: expr selects "
                             f"{unknown[0]!r}, which is in no metric catalog and no recording rule"
                         )
+
+    @model_validator(mode="after")
+    def _dashboard_references(self) -> Stack:
+        check_dashboards(self.folders, self.dashboard_settings, self.dashboards, self.known_series())
+        return self
 
     def known_series(self) -> frozenset[str]:
         """Series names an expression may select: catalog, recording rules and Prometheus' own."""

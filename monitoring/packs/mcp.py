@@ -6,7 +6,11 @@ friends) next to the classic request counters many MCP servers expose.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from monitoring.errors import DefinitionError
 from monitoring.model import (
+    SLO,
     Alert,
     Counter,
     Email,
@@ -14,7 +18,9 @@ from monitoring.model import (
     Histogram,
     InhibitRule,
     KubernetesSDConfig,
+    LatencySLI,
     PagerDuty,
+    RatioSLI,
     Receiver,
     Route,
     RouteTest,
@@ -23,6 +29,7 @@ from monitoring.model import (
     ScrapeJob,
     Service,
     Slack,
+    SLOAlerting,
     StaticConfig,
 )
 
@@ -85,28 +92,49 @@ def kube_state_metrics() -> tuple[Counter | Gauge, ...]:
 
 
 def scrape_jobs(targets: tuple[str, ...], *, namespaces: tuple[str, ...] = ("mcp",),
-                kubernetes: bool = True) -> tuple[ScrapeJob, ...]:
+                kubernetes: bool = True, job: str = JOB, scrape_interval: str = "10s",
+                scrape_timeout: str = "5s") -> tuple[ScrapeJob, ...]:
     """Static MCP targets at 10s/5s, plus annotated MCP pods when kubernetes is on."""
-    jobs = [ScrapeJob(name=JOB, scrape_interval="10s", scrape_timeout="5s",
+    jobs = [ScrapeJob(name=job, scrape_interval=scrape_interval, scrape_timeout=scrape_timeout,
                       static_configs=(StaticConfig(targets=targets),))]
     if kubernetes:
-        jobs.append(ScrapeJob(name=POD_JOB, kubernetes_sd_configs=(KubernetesSDConfig(namespaces=namespaces),)))
+        jobs.append(pod_scrape_job(namespaces))
     return tuple(jobs)
+
+
+def pod_scrape_job(namespaces: tuple[str, ...] = ("mcp",)) -> ScrapeJob:
+    return ScrapeJob(name=POD_JOB, kubernetes_sd_configs=(KubernetesSDConfig(namespaces=namespaces),))
 
 
 def _ratio(numerator: str, denominator: str, by: str) -> str:
     return f"(\n  sum by ({by}) ({numerator})\n/\n  sum by ({by}) ({denominator})\n)"
 
 
-def alerts(job: str = JOB, container: str = CONTAINER) -> tuple[Alert, ...]:
+def alerts(job: str = JOB, container: str = CONTAINER, *, job_regex: str | None = None,
+           for_overrides: Mapping[str, str] | None = None) -> tuple[Alert, ...]:
+    """The MCP alerts on `job`, or on every job matching job_regex; for_overrides maps alert name -> `for`."""
+    if job_regex:
+        rules = _alerts(f'job=~"{job_regex}"', f"jobs matching {job_regex}", container)
+    else:
+        rules = _alerts(f'job="{job}"', f"job {job}", container)
+    overrides = dict(for_overrides or {})
+    unknown = sorted(overrides.keys() - {a.name for a in rules})
+    if unknown:
+        raise DefinitionError(f"mcp pack: for_overrides names unknown alert {unknown[0]!r}")
+    return tuple(Alert(**(a.model_dump(by_alias=True) | {"for": overrides[a.name]})) if a.name in overrides else a
+                 for a in rules)
+
+
+def _alerts(job: str, job_text: str, container: str) -> tuple[Alert, ...]:
+    """job is the matcher every MCP selector carries; job_text names it in descriptions."""
     ops = f"{OPERATION_DURATION}_count"
     by_container = "namespace, pod, container"
     return (
         Alert(
             name="MCPHighErrorRate", severity="critical", for_="2m",
             expr=_ratio(
-                f'rate({ops}{{job="{job}", {NOT_NOTIFICATION}, error_type=~"{SERVER_FAULT_ERROR_TYPES}"}}[5m])',
-                f'rate({ops}{{job="{job}", {NOT_NOTIFICATION}}}[5m])', "job",
+                f'rate({ops}{{{job}, {NOT_NOTIFICATION}, error_type=~"{SERVER_FAULT_ERROR_TYPES}"}}[5m])',
+                f'rate({ops}{{{job}, {NOT_NOTIFICATION}}}[5m])', "job",
             ) + " > 0.05",
             summary="MCP server-fault error ratio is above 5%.",
             description="{{ $value | humanizePercentage }} of MCP operations on {{ $labels.job }} failed with a "
@@ -115,21 +143,21 @@ def alerts(job: str = JOB, container: str = CONTAINER) -> tuple[Alert, ...]:
         Alert(
             name="MCPHighLatency", severity="warning", for_="5m",
             expr="histogram_quantile(0.95, sum by (le, job) "
-                 f'(rate(mcp_request_duration_seconds_bucket{{job="{job}"}}[5m]))) > 1',
+                 f'(rate(mcp_request_duration_seconds_bucket{{{job}}}[5m]))) > 1',
             summary="MCP p95 request latency is above 1 second.",
             description="p95 latency of {{ $labels.job }} is {{ $value | humanizeDuration }} over 5 minutes.",
         ),
         Alert(
             name="MCPServiceDown", severity="critical", for_="1m",
-            expr=f'up{{job="{job}"}} == 0',
+            expr=f'up{{{job}}} == 0',
             summary="An MCP server target is down.",
             description="Prometheus cannot scrape {{ $labels.instance }} of {{ $labels.job }}.",
         ),
         Alert(
             name="MCPServiceAbsent", severity="critical", for_="1m",
-            expr=f'absent(up{{job="{job}"}})',
+            expr=f'absent(up{{{job}}})',
             summary="No MCP server target is known to Prometheus.",
-            description=f"There is no up series for job {job}: the scrape job lost all of its targets.",
+            description=f"There is no up series for {job_text}: the scrape job lost all of its targets.",
         ),
         Alert(
             name="MCPHighMemoryUsage", severity="warning", for_="5m",
@@ -157,13 +185,31 @@ def alerts(job: str = JOB, container: str = CONTAINER) -> tuple[Alert, ...]:
     )
 
 
-def service(targets: tuple[str, ...], *, kubernetes: bool = True, name: str = "mcp-server") -> Service:
+def service(targets: tuple[str, ...] = (), *, kubernetes: bool = True, name: str = "mcp-server",
+            jobs: Mapping[str, tuple[str, ...]] | None = None, scrape_interval: str = "10s",
+            scrape_timeout: str = "5s", for_overrides: Mapping[str, str] | None = None) -> Service:
+    """The MCP fleet: the static job JOB over targets, or one static job per entry of jobs (name -> targets).
+
+    With jobs, every alert selects all of them and still fires per job, so one Prometheus can watch several
+    independent fleets. for_overrides (alert name -> `for`) shortens alerts where waiting minutes is pointless.
+    """
+    if jobs is not None and targets:
+        raise DefinitionError(f"mcp pack: service {name!r} takes targets or jobs, not both")
+    static = dict(jobs) if jobs is not None else {JOB: targets}
+    scrape = [job for job_name, job_targets in static.items()
+              for job in scrape_jobs(job_targets, kubernetes=False, job=job_name,
+                                     scrape_interval=scrape_interval, scrape_timeout=scrape_timeout)]
+    if kubernetes:
+        scrape.append(pod_scrape_job())
+    # Job names are plain [a-zA-Z0-9_.:-]; '.' would match any character, which only widens the match.
+    job_regex = "|".join(static) if jobs is not None else None
     return Service(
         name=name,
         description="The fleet of MCP servers.",
         metrics=metrics(),
-        scrape_jobs=scrape_jobs(targets, kubernetes=kubernetes),
-        rule_groups=(RuleGroup(name="mcp-server.alerts", rules=alerts()),),
+        scrape_jobs=tuple(scrape),
+        rule_groups=(RuleGroup(name="mcp-server.alerts",
+                               rules=alerts(job_regex=job_regex, for_overrides=for_overrides)),),
     )
 
 
@@ -214,4 +260,30 @@ def production_receivers(secrets_dir: str = "/etc/alertmanager/secrets") -> tupl
         Receiver(name="default", email=(Email(to="sre@example.com", from_="alertmanager@example.com",
                                               smarthost="smtp.example.com:587", auth_username="alertmanager",
                                               auth_password_file=f"{secrets_dir}/smtp-password"),)),
+    )
+
+
+def slos(service: str = "mcp-server", job: str = f'job="{JOB}"', period: str = "30d") -> tuple[SLO, ...]:
+    """The default MCP SLOs on mcp_server_operation_duration_seconds; job is the matcher that picks the fleet."""
+    ops = f"{OPERATION_DURATION}_count"
+    tool_call = 'mcp_method_name="tools/call"'
+    return (
+        SLO(name="availability", service=service, objective="99.9", period=period,
+            description="MCP operations answered without a server fault",
+            sli=RatioSLI(errors=f'{ops}{{error_type=~"{SERVER_FAULT_ERROR_TYPES}"}}', total=ops),
+            filter=f"{job}, {NOT_NOTIFICATION}", alerting=SLOAlerting(name="MCPAvailability")),
+        SLO(name="control-plane-latency", service=service, objective="99", period=period,
+            description="Control-plane operations answered within 0.5 s",
+            sli=LatencySLI(histogram=OPERATION_DURATION, threshold="0.5",
+                           selector=f'mcp_method_name=~"{"|".join(CONTROL_PLANE_METHODS)}"'),
+            filter=job, alerting=SLOAlerting(name="MCPControlPlaneLatency")),
+        SLO(name="tool-call-latency", service=service, objective="95", period=period,
+            description="Tool calls answered within 5 s",
+            sli=LatencySLI(histogram=OPERATION_DURATION, threshold="5", selector=tool_call),
+            filter=job, alerting=SLOAlerting(name="MCPToolCallLatency")),
+        # No error_type means success; tool_error (a result with isError) is a failure like any other.
+        SLO(name="tool-call-success", service=service, objective="99", period=period,
+            description="Tool calls that succeed",
+            sli=RatioSLI(errors=f'{ops}{{{tool_call}, error_type!=""}}', total=f"{ops}{{{tool_call}}}"),
+            filter=job, alerting=SLOAlerting(name="MCPToolCallSuccess")),
     )

@@ -1,0 +1,53 @@
+"""Grafana's published JSON Schemas (monitoring/schemas/grafana/), compiled once per process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from monitoring.checks.lint.framework import field_path
+
+# Panel types with a schema for `options` (and, for some, `fieldConfig.defaults.custom`).
+PANEL_SCHEMAS = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text")
+
+
+@cache
+def _definitions(name: str) -> dict[str, Any]:
+    text = resources.files("monitoring.schemas.grafana").joinpath(f"{name}.jsonschema.json").read_text("utf-8")
+    return json.loads(text)["definitions"]
+
+
+@cache
+def validator(schema_file: str, definition: str) -> Draft7Validator | None:
+    """A validator for one definition of one schema file, or None if the file does not define it."""
+    definitions = _definitions(schema_file)
+    if definition not in definitions:
+        return None
+    return Draft7Validator({"$ref": f"#/definitions/{definition}", "definitions": definitions})
+
+
+def errors(schema_file: str, definition: str, instance: Any) -> Iterator[tuple[str, str]]:
+    """(field path, reason) for each way instance breaks the definition, in a stable order."""
+    check = validator(schema_file, definition)
+    if check is None:
+        return
+    found = sorted(check.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    for error in found:
+        yield field_path(list(error.absolute_path)), _reason(error)
+
+
+def _reason(error: ValidationError) -> str:
+    """jsonschema's message; for anyOf/oneOf, that of the most relevant alternative, with its deeper path."""
+    best = best_match([error])
+    deeper = list(best.absolute_path)[len(error.absolute_path):]
+    return f"{field_path(deeper)}: {best.message}" if deeper else best.message
+
+
+def dashboard_without_panels(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "panels"}

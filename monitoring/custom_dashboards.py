@@ -1,0 +1,93 @@
+"""Hand-written dashboards: `dashboards/*.dashboard.py`, each defining `dashboard` (grafanalib's convention).
+
+A file may also set `folder = "<uid>"`; without it the dashboard goes to the generated dashboards' folder.
+`dashboard` may be a grafanalib Dashboard or a `monitoring.Dashboard`. Any problem is a DefinitionError
+that names the file.
+"""
+
+from __future__ import annotations
+
+import runpy
+import traceback
+from pathlib import Path
+from typing import Any
+
+from grafanalib.core import Dashboard as GrafanalibDashboard
+
+from monitoring import conventions
+from monitoring.errors import DefinitionError, MonitoringError
+from monitoring.grafana_json import NormaliseError, from_grafanalib
+from monitoring.model.dashboards import UID, Dashboard, default_folder
+from monitoring.model.stack import Stack
+from monitoring.project import find_settings
+from monitoring.render.dashboards import RenderedDashboard, render_dashboard
+
+
+def dashboards_dir(project_dir: Path | None) -> Path | None:
+    """The project's dashboards directory ([tool.monitoring] dashboards), or None without a project."""
+    if project_dir is None:
+        return None
+    settings = find_settings(project_dir)
+    name = settings.dashboards if settings.project_dir == project_dir.resolve() else "dashboards"
+    return project_dir / name
+
+
+def load(stack: Stack, directory: Path | None, root: Path | None = None) -> list[RenderedDashboard]:
+    """Every custom dashboard in directory, rendered and normalised, in file name order."""
+    if directory is None or not directory.is_dir():
+        return []
+    return [load_file(stack, path, _display(path, root)) for path in sorted(directory.glob(
+        conventions.CUSTOM_DASHBOARD_GLOB))]
+
+
+def _display(path: Path, root: Path | None) -> str:
+    try:
+        return str(path.relative_to(root)) if root is not None else str(path)
+    except ValueError:
+        return str(path)
+
+
+def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
+    namespace = _run(path, name)
+    if "dashboard" not in namespace:
+        raise DefinitionError(f"custom dashboard {name}: defines no `dashboard`")
+    dashboard = namespace["dashboard"]
+    folder = namespace.get("folder", default_folder(stack.folders, stack.dashboard_settings))
+    declared = [f.uid for f in stack.folders]
+    if folder not in declared:
+        raise DefinitionError(f"custom dashboard {name}: folder {folder!r} is not a declared folder "
+                              f"(folders: {', '.join(declared) or 'none'})")
+    if isinstance(dashboard, Dashboard):
+        return RenderedDashboard(folder, dashboard.dashboard_uid,
+                                 render_dashboard(dashboard, stack.dashboard_settings), name)
+    if not isinstance(dashboard, GrafanalibDashboard):
+        raise DefinitionError(f"custom dashboard {name}: `dashboard` is a {type(dashboard).__name__}, "
+                              "not a grafanalib Dashboard or monitoring.Dashboard")
+    uid = dashboard.uid or conventions.dashboard_uid(str(dashboard.title))
+    if not isinstance(uid, str) or not UID.match(uid):
+        raise DefinitionError(f"custom dashboard {name}: uid {uid!r} must be 1 to 40 letters, digits, '-' or '_'")
+    try:
+        data = from_grafanalib(dashboard, uid=uid)
+    except NormaliseError as exc:
+        raise DefinitionError(f"custom dashboard {name}: {exc}") from None
+    except Exception as exc:  # grafanalib raises whatever its attrs validators and encoder raise
+        raise DefinitionError(f"custom dashboard {name}: grafanalib cannot render it "
+                              f"({type(exc).__name__}: {_one_line(exc)})") from None
+    return RenderedDashboard(folder, uid, data, name)
+
+
+def _run(path: Path, name: str) -> dict[str, Any]:
+    try:
+        return runpy.run_path(str(path), run_name=f"monitoring_dashboard_{path.stem.replace('.', '_')}")
+    except MonitoringError as exc:
+        raise DefinitionError(f"custom dashboard {name}: {exc}") from None
+    except SyntaxError as exc:
+        raise DefinitionError(f"custom dashboard {name}: syntax error at line {exc.lineno}: {exc.msg}") from None
+    except Exception as exc:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+        line = f" (line {frames[-1].lineno})" if frames else ""
+        raise DefinitionError(f"custom dashboard {name}: {type(exc).__name__}: {_one_line(exc)}{line}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())

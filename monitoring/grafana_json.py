@@ -1,0 +1,435 @@
+"""grafanalib's output, normalised to the dashboard JSON that Grafana's published schemas describe.
+
+grafanalib 0.7 writes schemaVersion 12 JSON: legacy dashboard keys (`rows`, `sharedCrosshair`,
+`hideControls`, `style`, `__inputs`), nulls for every unset attribute, data sources as names, and for
+gauge, bar gauge, heatmap and table panels the option layout of Grafana 6/7. `normalise` rewrites what
+grafanalib is known to write into the modern form and leaves anything else alone, so that the checks
+can name what no normalisation should guess at (a `graph` panel, an unknown field).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from grafanalib.core import Dashboard as GrafanalibDashboard
+
+SCHEMA_VERSION = 39
+MODERN_PANEL_TYPES = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text", "row")
+DATASOURCE_VARIABLE = "datasource"
+PROMETHEUS = "prometheus"
+
+
+def datasource_ref(uid: str = "${" + DATASOURCE_VARIABLE + "}") -> dict[str, str]:
+    return {"type": PROMETHEUS, "uid": uid}
+
+
+def datasource_variable() -> dict[str, Any]:
+    """The `datasource` template variable: any Prometheus data source, chosen on the dashboard."""
+    return {"name": DATASOURCE_VARIABLE, "label": "Data source", "type": "datasource", "query": PROMETHEUS,
+            "refresh": 1, "hide": 0}
+
+
+_DASHBOARD_LEGACY = ("__inputs", "__requires", "sharedCrosshair", "hideControls", "style", "id", "version", "gnetId")
+_PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span")
+# Panel keys whose grafanalib default is also Grafana's, so they only add noise.
+_PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [], "transformations": []}
+_TARGET_LEGACY = ("query", "target", "metric", "step", "intervalFactor")
+_VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery")
+_INTERVAL_ONLY = ("auto", "auto_min", "auto_count")
+_VARIABLE_REF = re.compile(r"^\$(\w+)$|^\$\{(\w+)\}$|^\[\[(\w+)\]\]$")
+
+
+class NormaliseError(ValueError):
+    """The dashboard uses something that has no modern equivalent; the message says what and where."""
+
+
+def grafanalib_json(dashboard: GrafanalibDashboard) -> dict[str, Any]:
+    """The plain JSON data grafanalib writes for dashboard (what its DashboardEncoder would serialise)."""
+    return _plain(dashboard)
+
+
+def from_grafanalib(dashboard: GrafanalibDashboard, *, uid: str | None = None) -> dict[str, Any]:
+    """Modern dashboard JSON straight from grafanalib objects: one pass to plain data, nulls dropped."""
+    return _normalise_fresh(_plain(dashboard, drop_nulls=True), uid)
+
+
+def normalise(data: dict[str, Any], *, uid: str | None = None) -> dict[str, Any]:
+    """Modern dashboard JSON from grafanalib's (or already modern) JSON. Idempotent; data is not changed."""
+    return _normalise_fresh(_drop_nulls(data), uid)
+
+
+def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
+    """normalise, on data that is a fresh copy with nulls dropped (so it may be changed in place)."""
+    if out.get("rows"):
+        raise NormaliseError("uses legacy `rows`: put the panels in `panels`, with a RowPanel for each row")
+    out.pop("rows", None)
+    if out.pop("sharedCrosshair", False) and not out.get("graphTooltip"):
+        out["graphTooltip"] = 1
+    for key in _DASHBOARD_LEGACY:
+        out.pop(key, None)
+    if uid is not None:
+        out["uid"] = uid
+    if out.get("description") == "":
+        del out["description"]
+    out["schemaVersion"] = max(int(out.get("schemaVersion") or 0), SCHEMA_VERSION)
+    out.setdefault("annotations", {"list": []})
+    templating = out.setdefault("templating", {"list": []})
+    templating["list"] = [_variable(v) for v in templating.get("list", [])]
+    if isinstance(out.get("timepicker"), dict):
+        out["timepicker"].pop("time_options", None)
+    out["panels"] = [_panel(p) for p in out.get("panels", [])]
+    names = {v.get("name") for v in templating["list"] if isinstance(v, dict)}
+    if DATASOURCE_VARIABLE not in names and _uses_default_datasource(out):
+        templating["list"].insert(0, datasource_variable())
+    return out
+
+
+def _uses_default_datasource(data: dict[str, Any]) -> bool:
+    """Whether a panel, query or variable refers to ${datasource}, which unset data sources default to."""
+    default = datasource_ref()
+    stack = list(data.get("panels", [])) + list(data["templating"]["list"])
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, dict):
+            continue
+        if item.get("datasource") == default:
+            return True
+        stack.extend(item.get("panels", []) if isinstance(item.get("panels"), list) else [])
+        stack.extend(item.get("targets", []) if isinstance(item.get("targets"), list) else [])
+    return False
+
+
+def _plain(value: Any, drop_nulls: bool = False, in_steps: bool = False) -> Any:
+    """grafanalib objects to plain data (their to_json_data, recursively); optionally without nulls."""
+    while hasattr(value, "to_json_data"):
+        value = value.to_json_data()
+    if isinstance(value, dict):
+        return {
+            k: _plain(v, drop_nulls, k == "steps")
+            for k, v in value.items()
+            if v is not None or not drop_nulls or (in_steps and k == "value")
+        }
+    if isinstance(value, list | tuple):
+        return [_plain(item, drop_nulls, in_steps) for item in value]
+    return value
+
+
+def _drop_nulls(value: Any, in_steps: bool = False) -> Any:
+    """Remove null values, except a threshold step's `value`, where null is Grafana's -Infinity."""
+    if isinstance(value, dict):
+        return {
+            k: _drop_nulls(v, k == "steps")
+            for k, v in value.items()
+            if v is not None or (in_steps and k == "value")
+        }
+    if isinstance(value, list):
+        return [_drop_nulls(item, in_steps) for item in value]
+    return value
+
+
+def _datasource(value: Any) -> Any:
+    """A {type, uid} reference from grafanalib's data source name or variable."""
+    if not isinstance(value, str):
+        return value
+    match = _VARIABLE_REF.match(value)
+    if match:
+        name = next(group for group in match.groups() if group)
+        return datasource_ref("${" + name + "}")
+    return datasource_ref(value)
+
+
+def _variable(variable: dict[str, Any]) -> dict[str, Any]:
+    for key in _VARIABLE_LEGACY:
+        variable.pop(key, None)
+    if variable.get("type") != "interval":
+        for key in _INTERVAL_ONLY:
+            variable.pop(key, None)
+    if variable.get("type") == "datasource":
+        variable.pop("datasource", None)
+    elif "datasource" in variable:
+        variable["datasource"] = _datasource(variable["datasource"])
+    current = variable.get("current")
+    if isinstance(current, dict):
+        current.pop("tags", None)
+        if "text" not in current or "value" not in current:
+            del variable["current"]
+    if variable.get("regex") == "":
+        del variable["regex"]
+    return variable
+
+
+def _panel(panel: dict[str, Any]) -> dict[str, Any]:
+    for key in _PANEL_LEGACY:
+        panel.pop(key, None)
+    for key, default in _PANEL_DEFAULTS.items():
+        if panel.get(key) == default:
+            del panel[key]
+    if "repeat" not in panel:
+        for key in ("repeatDirection", "maxPerRow"):
+            panel.pop(key, None)
+    kind = panel.get("type")
+    if kind == "row":
+        return _row(panel)
+    if "datasource" in panel:
+        panel["datasource"] = _datasource(panel["datasource"])
+    elif panel.get("targets"):
+        panel["datasource"] = datasource_ref()
+    panel["targets"] = [_target(t, panel.get("datasource")) for t in panel.get("targets", [])]
+    if not panel["targets"]:
+        del panel["targets"]
+    _field_config(panel)
+    migrate = _MIGRATIONS.get(kind)  # type: ignore[arg-type]
+    if migrate is not None:
+        migrate(panel)
+    return panel
+
+
+def _row(panel: dict[str, Any]) -> dict[str, Any]:
+    for key in ("targets", "fieldConfig", "options", "maxDataPoints", "interval", "timeFrom", "timeShift",
+                "cacheTimeout", "description"):
+        panel.pop(key, None)
+    if not panel.get("datasource"):
+        panel.pop("datasource", None)
+    else:
+        panel["datasource"] = _datasource(panel["datasource"])
+    panel.setdefault("collapsed", False)
+    panel["panels"] = [_panel(p) for p in panel.get("panels", [])]
+    return panel
+
+
+def _target(target: dict[str, Any], datasource: Any) -> dict[str, Any]:
+    for key in _TARGET_LEGACY:
+        target.pop(key, None)
+    if target.get("interval") == "":
+        del target["interval"]
+    if target.get("hide") is False:
+        del target["hide"]
+    if "datasource" in target:
+        target["datasource"] = _datasource(target["datasource"])
+    elif datasource is not None:
+        target["datasource"] = datasource
+    return target
+
+
+def _field_config(panel: dict[str, Any]) -> None:
+    config = panel.get("fieldConfig")
+    if config is None:
+        return
+    defaults = config.setdefault("defaults", {})
+    config.setdefault("overrides", [])
+    thresholds = defaults.get("thresholds")
+    if isinstance(thresholds, dict):
+        steps = thresholds.get("steps")
+        if not steps or not isinstance(steps, list):
+            del defaults["thresholds"]
+        else:
+            thresholds["steps"] = [_threshold_step(s) for s in steps]
+            thresholds.setdefault("mode", "absolute")
+    if defaults.get("custom") == {}:
+        del defaults["custom"]
+    if defaults.get("mappings") == []:
+        del defaults["mappings"]
+    if defaults.get("unit") == "":
+        del defaults["unit"]
+    mappings = panel.pop("mappings", None)  # grafanalib's table writes value mappings at panel level
+    if mappings:
+        defaults["mappings"] = mappings
+
+
+def _threshold_step(step: Any) -> Any:
+    """{color, value} from grafanalib's Threshold (op, yaxis, line, index, and 'null' for the base)."""
+    if not isinstance(step, dict):
+        return step
+    value = step.get("value")
+    if value == "null" or step.get("index") == 0:
+        value = None
+    return {"color": step.get("color"), "value": value}
+
+
+def _options(panel: dict[str, Any]) -> dict[str, Any]:
+    options = panel.get("options")
+    if not isinstance(options, dict):
+        options = {}
+    panel["options"] = options
+    return options
+
+
+def _defaults(panel: dict[str, Any]) -> dict[str, Any]:
+    config = panel.setdefault("fieldConfig", {"defaults": {}, "overrides": []})
+    return config.setdefault("defaults", {})
+
+
+def _reduce_options(options: dict[str, Any]) -> dict[str, Any]:
+    reduce = options.setdefault("reduceOptions", {})
+    reduce.setdefault("calcs", ["lastNotNull"])
+    reduce.setdefault("fields", "")
+    reduce.setdefault("values", False)
+    return reduce
+
+
+def _legend(options: dict[str, Any], show: bool) -> None:
+    legend = options.setdefault("legend", {})
+    if legend.get("displayMode") == "hidden":
+        legend["displayMode"] = "list"
+        show = False
+    legend.setdefault("displayMode", "list")
+    legend.setdefault("placement", "bottom")
+    legend.setdefault("showLegend", show)
+    legend.setdefault("calcs", [])
+
+
+def _timeseries(panel: dict[str, Any]) -> None:
+    options = _options(panel)
+    _legend(options, show=True)
+    options.setdefault("tooltip", {"mode": "single", "sort": "none"})
+    custom = _defaults(panel).get("custom")
+    if isinstance(custom, dict):
+        scale = custom.get("scaleDistribution")
+        if isinstance(scale, dict) and scale.get("type") == "linear":
+            scale.pop("log", None)
+        if custom.get("stacking") == {}:
+            custom["stacking"] = {"mode": "none", "group": "A"}
+
+
+def _stat(panel: dict[str, Any]) -> None:
+    options = _options(panel)
+    for key, value in (("graphMode", "area"), ("colorMode", "value"), ("justifyMode", "auto"),
+                       ("textMode", "auto"), ("wideLayout", True), ("showPercentChange", False),
+                       ("percentChangeColorMode", "standard"), ("orientation", "auto")):
+        options.setdefault(key, value)
+    _reduce_options(options)
+
+
+_GAUGE_REDUCE = {"calcs": "calcs", "values": "values", "limit": "limit"}
+
+
+def _gauge(panel: dict[str, Any]) -> None:
+    options = _options(panel)
+    defaults = _defaults(panel)
+    config = panel["fieldConfig"]
+    # grafanalib's GaugePanel writes the Grafana 6 layout: reduce options and labels among the field defaults.
+    reduce = options.setdefault("reduceOptions", {})
+    for legacy, key in _GAUGE_REDUCE.items():
+        if legacy in defaults:
+            reduce[key] = defaults.pop(legacy)
+    defaults.pop("override", None)
+    if "title" in defaults:
+        defaults["displayName"] = defaults.pop("title")
+    if defaults.get("links") == []:
+        del defaults["links"]
+    for key in ("showThresholdLabels", "showThresholdMarkers"):
+        if key in config:
+            options[key] = config.pop(key)
+    for key, value in (("showThresholdLabels", False), ("showThresholdMarkers", True), ("sizing", "auto"),
+                       ("minVizWidth", 75), ("minVizHeight", 75), ("orientation", "auto")):
+        options.setdefault(key, value)
+    _reduce_options(options)
+
+
+def _bargauge(panel: dict[str, Any]) -> None:
+    options = _options(panel)
+    defaults = _defaults(panel)
+    legacy = options.pop("fieldOptions", None)
+    if isinstance(legacy, dict):
+        # grafanalib's BarGauge writes the Grafana 6 `fieldOptions` block.
+        reduce = options.setdefault("reduceOptions", {})
+        for key in ("calcs", "values", "limit"):
+            if key in legacy:
+                reduce[key] = legacy[key]
+        for key, value in legacy.get("defaults", {}).items():
+            if key == "title":
+                defaults["displayName"] = value
+            elif key != "links" or value:
+                defaults[key] = value
+        if legacy.get("mappings"):
+            defaults["mappings"] = legacy["mappings"]
+        if legacy.get("thresholds"):
+            defaults["thresholds"] = {"mode": "absolute",
+                                      "steps": [_threshold_step(s) for s in legacy["thresholds"]]}
+    for key in ("showThresholdLabels", "showThresholdMarkers"):
+        options.pop(key, None)
+    for key, value in (("displayMode", "gradient"), ("valueMode", "color"), ("namePlacement", "auto"),
+                       ("showUnfilled", True), ("sizing", "auto"), ("minVizWidth", 8), ("minVizHeight", 16),
+                       ("maxVizHeight", 300), ("orientation", "auto")):
+        options.setdefault(key, value)
+    _legend(options, show=False)
+    _reduce_options(options)
+
+
+_HEATMAP_LEGACY = ("cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards", "legend",
+                   "reverseYBuckets", "tooltip", "xAxis", "xBucketNumber", "xBucketSize", "yAxis",
+                   "yBucketBound", "yBucketNumber", "yBucketSize")
+_BUCKET_BOUND = {"upper": "le", "lower": "ge", "middle": "unknown", "auto": "auto"}
+
+
+def _heatmap(panel: dict[str, Any]) -> None:
+    legacy = {key: panel.pop(key) for key in _HEATMAP_LEGACY if key in panel}
+    options = _options(panel)
+    if legacy:
+        # The Grafana 7 heatmap: `dataFormat: tsbuckets` means the buckets come precomputed.
+        if "dataFormat" in legacy:
+            options.setdefault("calculate", legacy["dataFormat"] != "tsbuckets")
+        y_axis = legacy.get("yAxis") or {}
+        axis = options.setdefault("yAxis", {"axisPlacement": "left"})
+        if y_axis.get("format") and y_axis["format"] != "short":
+            axis.setdefault("unit", y_axis["format"])
+        if legacy.get("reverseYBuckets"):
+            axis["reverse"] = True
+        if "show" in (legacy.get("legend") or {}):
+            options.setdefault("legend", {"show": bool(legacy["legend"]["show"])})
+        if legacy.get("yBucketBound") in _BUCKET_BOUND:
+            options.setdefault("rowsFrame", {"layout": _BUCKET_BOUND[legacy["yBucketBound"]]})
+    options.setdefault("calculate", False)
+    options.setdefault("color", {"mode": "scheme", "scheme": "Oranges", "fill": "dark-orange", "scale": "exponential",
+                                 "exponent": 0.5, "steps": 64, "reverse": False})
+    options.setdefault("showValue", "auto")
+    options.setdefault("cellGap", 1)
+    options.setdefault("yAxis", {"axisPlacement": "left"})
+    options.setdefault("legend", {"show": True})
+    options.setdefault("tooltip", {"mode": "single", "yHistogram": False})
+    options.setdefault("exemplars", {"color": "rgba(255,0,255,0.7)"})
+
+
+def _table(panel: dict[str, Any]) -> None:
+    for key in ("color", "columns", "fontSize"):
+        panel.pop(key, None)
+    options = _options(panel)
+    options.setdefault("showHeader", True)
+    options.setdefault("frameIndex", 0)
+    if options.get("sortBy") == []:
+        del options["sortBy"]
+    custom = _defaults(panel).setdefault("custom", {})
+    # `displayMode` is deprecated but valid; Grafana turns it into cellOptions on load. The published
+    # schema cannot tell cellOptions types apart (every variant accepts {"type": ...}), so leave it be.
+    if custom.get("displayMode") == "auto":
+        del custom["displayMode"]
+    if custom.get("cellOptions") == {"type": "auto"}:
+        del custom["cellOptions"]
+    custom.setdefault("align", "auto")
+    custom.setdefault("inspect", False)
+
+
+_TEXT_MODES = {"text": "markdown"}
+
+
+def _text(panel: dict[str, Any]) -> None:
+    panel.pop("datasource", None)
+    options = _options(panel)
+    mode = options.get("mode", "markdown")
+    options["mode"] = _TEXT_MODES.get(mode, mode)
+    options.setdefault("content", "")
+    fields = panel.get("fieldConfig", {})
+    if fields.get("defaults") == {} and fields.get("overrides") == []:
+        del panel["fieldConfig"]
+
+
+_MIGRATIONS = {
+    "timeseries": _timeseries,
+    "stat": _stat,
+    "gauge": _gauge,
+    "bargauge": _bargauge,
+    "heatmap": _heatmap,
+    "table": _table,
+    "text": _text,
+}

@@ -1,0 +1,235 @@
+"""Grafana in the model: folders, dashboard settings, and dashboards declared as rows of panels.
+
+A `Dashboard` here is data; `monitoring.render.dashboards` builds it with grafanalib and normalises the
+JSON. Hand-written grafanalib dashboards (`dashboards/*.dashboard.py`) skip this model and meet the same
+checks after rendering.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from monitoring import conventions, promql
+from monitoring.errors import DefinitionError
+from monitoring.grafana_variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
+from monitoring.model.base import Model, describe
+from monitoring.model.common import require_unique
+
+UID = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
+VARIABLE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+# Variables every generated dashboard may use: the data source, and job and instance from `up`.
+STANDARD_VARIABLES = ("datasource", "job", "instance")
+PanelType = Literal["timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text"]
+
+
+def _check_uid(value: str) -> str:
+    if not UID.match(value):
+        raise ValueError(f"uid {value!r} must be 1 to 40 letters, digits, '-' or '_'")
+    return value
+
+
+class _Titled(Model):
+    """Errors name the object by its title (the base names objects by `name`)."""
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            BaseModel.__init__(self, **data)
+        except ValidationError as exc:
+            raise DefinitionError(describe(type(self).kind, data.get("title"), exc)) from None
+
+
+class Folder(Model):
+    """A Grafana folder that dashboards are published into."""
+
+    kind: ClassVar[str] = "folder"
+    uid: str
+    title: str = Field(min_length=1)
+
+    @field_validator("uid")
+    @classmethod
+    def _uid(cls, uid: str) -> str:
+        return _check_uid(uid)
+
+
+DEFAULT_FOLDER = Folder(uid="monitoring", title="Monitoring")
+
+
+class DashboardSettings(Model):
+    """What every dashboard of the stack shares, and which dashboards are generated."""
+
+    kind: ClassVar[str] = "dashboard settings"
+    folder: str | None = None  # the folder of generated dashboards; None: the first declared folder
+    refresh: str = Field(default="1m", pattern=r"^(\d+[smhd])?$")
+    time_from: str = Field(default="now-6h", pattern=r"^now-\d+[smhdwMy]$")
+    timezone: str = "browser"
+    tags: tuple[str, ...] = ()
+    service_dashboards: bool = True
+    slo_dashboards: bool = True
+
+
+class Threshold(Model):
+    """From value up, the panel shows color (Grafana colour names or #rrggbb)."""
+
+    kind: ClassVar[str] = "threshold"
+    value: float
+    color: str = Field(min_length=1)
+
+
+class PanelQuery(Model):
+    """A PromQL query; Grafana variables such as $__rate_interval and $job are allowed."""
+
+    kind: ClassVar[str] = "panel query"
+    expr: str = Field(min_length=1)
+    legend: str = ""
+    instant: bool = False
+    format: Literal["time_series", "table", "heatmap"] = "time_series"
+
+    @field_validator("expr")
+    @classmethod
+    def _parses(cls, expr: str) -> str:
+        promql.parse(substitute(expr))
+        return expr.strip()
+
+
+class Panel(_Titled):
+    kind: ClassVar[str] = "panel"
+    title: str = Field(min_length=1)
+    type: PanelType = "timeseries"
+    queries: tuple[PanelQuery, ...] = ()
+    description: str = ""
+    unit: str = "short"
+    decimals: int | None = Field(default=None, ge=0)
+    min: float | None = None
+    max: float | None = None
+    base_color: str = "green"
+    thresholds: tuple[Threshold, ...] = ()
+    show_thresholds: bool = False  # draw the thresholds as dashed lines (time series)
+    stacked: bool = False
+    width: int = Field(default=12, ge=1, le=24)
+    height: int = Field(default=8, ge=1, le=100)
+    content: str = ""  # markdown, for text panels
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Panel:
+        if self.type == "text":
+            if self.queries or not self.content:
+                raise ValueError("a text panel has content and no queries")
+        elif not self.queries:
+            raise ValueError(f"a {self.type} panel needs at least one query")
+        elif self.content:
+            raise ValueError(f"content is for text panels, not {self.type}")
+        values = [t.value for t in self.thresholds]
+        if values != sorted(set(values)):
+            raise ValueError(f"thresholds {values} must be strictly increasing")
+        return self
+
+
+class DashboardRow(_Titled):
+    kind: ClassVar[str] = "dashboard row"
+    title: str = Field(min_length=1)
+    panels: tuple[Panel, ...] = Field(min_length=1)
+    collapsed: bool = False
+
+
+class DashboardVariable(Model):
+    """A query variable, e.g. label_values(mcp_tool_executions_total{job=~"$job"}, tool_name)."""
+
+    kind: ClassVar[str] = "dashboard variable"
+    name: str
+    query: str = Field(min_length=1)
+    label: str = ""
+    multi: bool = True
+    include_all: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if not VARIABLE_NAME.match(name):
+            raise ValueError(f"variable name {name!r} must start with a letter and hold letters, digits and '_'")
+        if name in STANDARD_VARIABLES:
+            raise ValueError(f"variable {name!r} is defined on every dashboard already")
+        return name
+
+
+class Dashboard(Model):
+    """A dashboard: stat panels on top, then rows. Queries may use $datasource, $job and $instance,
+    which every dashboard defines (job and instance only where used), and their own `variables`."""
+
+    kind: ClassVar[str] = "dashboard"
+    name: str = Field(min_length=1)
+    uid: str | None = None
+    folder: str | None = None
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    jobs: tuple[str, ...] = ()  # the scrape jobs the `job` variable offers; empty: every job
+    variables: tuple[DashboardVariable, ...] = ()
+    panels: tuple[Panel, ...] = ()
+    rows: tuple[DashboardRow, ...] = ()
+
+    @field_validator("uid")
+    @classmethod
+    def _uid(cls, uid: str | None) -> str | None:
+        return uid if uid is None else _check_uid(uid)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Dashboard:
+        if not self.panels and not self.rows:
+            raise ValueError("a dashboard needs panels or rows")
+        require_unique("variable", [v.name for v in self.variables])
+        defined = set(STANDARD_VARIABLES) | {v.name for v in self.variables} | GLOBAL_VARIABLES
+        texts = [(f"variable {v.name!r}", v.query) for v in self.variables]
+        texts += [(f"panel {p.title!r}", q.expr) for p in self.all_panels() for q in p.queries]
+        for where, text in texts:
+            unknown = [name for name in variables_in(text) if name not in defined]
+            if unknown:
+                raise ValueError(f"{where}: ${unknown[0]} is not a variable of this dashboard, in {text!r}")
+        return self
+
+    @property
+    def dashboard_uid(self) -> str:
+        return self.uid or conventions.dashboard_uid(self.name)
+
+    def all_panels(self) -> tuple[Panel, ...]:
+        return self.panels + tuple(p for row in self.rows for p in row.panels)
+
+    def used_variables(self) -> frozenset[str]:
+        texts = [v.query for v in self.variables] + [q.expr for p in self.all_panels() for q in p.queries]
+        return frozenset(name for text in texts for name in variables_in(text))
+
+
+def check_dashboards(folders: tuple[Folder, ...], settings: DashboardSettings,
+                     dashboards: tuple[Dashboard, ...], known_series: frozenset[str]) -> None:
+    """The references between folders, settings and dashboards, and the series every query selects."""
+    require_unique("folder uid", [f.uid for f in folders])
+    require_unique("folder title", [f.title for f in folders])
+    require_unique("dashboard uid", [d.dashboard_uid for d in dashboards])
+    declared = [f.uid for f in folders]
+    if not folders and (dashboards or settings.service_dashboards or settings.slo_dashboards):
+        raise ValueError("folders is empty: declare a folder for the dashboards, or turn off "
+                         "dashboard_settings.service_dashboards and slo_dashboards")
+    if settings.folder is not None and settings.folder not in declared:
+        raise ValueError(f"dashboard_settings.folder {settings.folder!r} is not a declared folder "
+                         f"(folders: {', '.join(declared) or 'none'})")
+    for dashboard in dashboards:
+        if dashboard.folder is not None and dashboard.folder not in declared:
+            raise ValueError(f"dashboard {dashboard.name!r}: folder {dashboard.folder!r} is not a declared folder "
+                             f"(folders: {', '.join(declared) or 'none'})")
+        for panel in dashboard.all_panels():
+            for query in panel.queries:
+                selected = promql.selected_metrics(substitute(query.expr)) - {PLACEHOLDER}
+                unknown = sorted(selected - known_series)
+                if unknown:
+                    raise ValueError(f"dashboard {dashboard.name!r}, panel {panel.title!r}: query selects "
+                                     f"{unknown[0]!r}, which is in no metric catalog and no recording rule")
+
+
+def default_folder(folders: tuple[Folder, ...], settings: DashboardSettings) -> str:
+    """The folder uid of generated dashboards."""
+    if settings.folder is not None:
+        return settings.folder
+    if not folders:
+        raise ValueError("dashboards need a folder: declare one in folders")
+    return folders[0].uid

@@ -1,0 +1,341 @@
+"""A small Grafana HTTP API client over an injected requests.Session.
+
+Retries live in the session (urllib3's Retry on the mounted adapter): exponential backoff with jitter on
+connection errors, timeouts, 429 and 5xx, honouring Retry-After, bounded in count and in sleep. Writes are
+retried too: every write this tool makes is conditional (a uid that must not exist yet, a version that must
+still be current, a folder uid that answers 409), so a repeated write can never apply twice; the caller
+reconciles the 412/409/404 that a repeat may meet by reading the live state again.
+
+Every error is a GrafanaError with a one-line message that names the item, and never the credentials.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import ssl
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
+
+from monitoring.errors import MonitoringError
+from monitoring.publish.config import GrafanaConfig
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+SEARCH_PAGE = 5000  # Grafana's largest page
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Timeouts and retry policy. Tests inject short ones."""
+
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    retries: int = 6
+    backoff_factor: float = 0.5  # sleeps 0, 1, 2, 4 ... seconds between attempts
+    backoff_max: float = 30.0
+    backoff_jitter: float = 0.5  # plus up to this many seconds, so parallel clients do not retry in step
+    retry_after_max: float = 60.0  # the longest Retry-After we wait for
+    pool_size: int = 16
+
+
+class RetryStats:
+    """How many retries each cause triggered, across threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.causes: Counter[str] = Counter()
+
+    def record(self, cause: str) -> None:
+        with self._lock:
+            self.causes[cause] += 1
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.causes.values())
+
+
+class GrafanaRetry(Retry):
+    """urllib3's Retry with a fractional cap on Retry-After, and a count of what was retried."""
+
+    def __init__(self, *args: Any, retry_after_cap: float = 60.0, stats: RetryStats | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after_cap = retry_after_cap
+        self.stats = stats
+
+    def new(self, **kw: Any) -> GrafanaRetry:
+        kw.setdefault("retry_after_cap", self.retry_after_cap)
+        kw.setdefault("stats", self.stats)
+        return super().new(**kw)
+
+    def parse_retry_after(self, retry_after: str) -> float:
+        return min(super().parse_retry_after(retry_after), self.retry_after_cap)
+
+    def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
+                  error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)  # raises when exhausted
+        if self.stats is not None:
+            self.stats.record(str(response.status) if response is not None else type(error).__name__)
+        return retry
+
+
+def retry_policy(settings: ClientSettings, stats: RetryStats | None = None) -> GrafanaRetry:
+    return GrafanaRetry(
+        total=settings.retries,
+        allowed_methods=None,  # every method: see the module docstring for why writes are safe to repeat
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=settings.backoff_factor,
+        backoff_max=settings.backoff_max,
+        backoff_jitter=settings.backoff_jitter,
+        respect_retry_after_header=True,
+        raise_on_status=False,  # hand back the last 5xx so that the error names it
+        retry_after_cap=settings.retry_after_max,
+        stats=stats,
+    )
+
+
+class _Adapter(HTTPAdapter):
+    """An adapter that verifies TLS with a given context: the system's CAs plus --ca-cert."""
+
+    def __init__(self, ssl_context: ssl.SSLContext | None, **kwargs: Any) -> None:
+        self._ssl_context = ssl_context
+        super().__init__(**kwargs)
+
+    def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
+        host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
+        if self._ssl_context is not None and verify is not False:
+            pool["ssl_context"] = self._ssl_context
+        return host, pool
+
+
+def build_session(config: GrafanaConfig, settings: ClientSettings | None = None,
+                  stats: RetryStats | None = None) -> requests.Session:
+    """A session that authenticates, verifies TLS as configured and retries as `settings` says."""
+    settings = settings or ClientSettings()
+    context = None
+    if config.ca_cert is not None:
+        context = ssl.create_default_context()
+        context.load_verify_locations(cafile=str(config.ca_cert))
+    adapter = _Adapter(context, max_retries=retry_policy(settings, stats), pool_connections=2,
+                       pool_maxsize=settings.pool_size)
+    session = requests.Session()
+    session.trust_env = False  # no ~/.netrc credentials or proxies from the environment sneaking in
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.verify = not config.insecure
+    session.headers.update({"Accept": "application/json", "User-Agent": "monitoring-publish"})
+    if config.token:
+        session.headers["Authorization"] = f"Bearer {config.token}"
+    elif config.user and config.password:
+        session.auth = (config.user, config.password)
+    return session
+
+
+class GrafanaError(MonitoringError):
+    """A request failed. `status` is the HTTP status (None when Grafana could not be reached)."""
+
+    def __init__(self, message: str, status: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason  # Grafana's `status` field, e.g. version-mismatch, name-exists
+
+
+class AuthError(GrafanaError):
+    """401: the credentials are wrong. Nothing else can succeed, so publishing stops."""
+
+
+def secrets_of(session: requests.Session) -> list[str]:
+    """Every form in which the session's credentials could show up in a message."""
+    found = []
+    header = session.headers.get("Authorization")
+    if isinstance(header, str) and header:
+        found += [header, header.partition(" ")[2]]
+    if isinstance(session.auth, tuple) and len(session.auth) == 2:
+        user, password = session.auth
+        encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+        found += [str(password), encoded, f"Basic {encoded}"]
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
+
+
+_NEEDED = re.compile(r"Permissions needed: ([\w.:*-]+(?:,\s*[\w.:*-]+)*)")
+_OBJECT_PREFIX = re.compile(r"<[^>]*>: ")
+_TAG = re.compile(r"<[^>]+>")
+
+
+class GrafanaClient:
+    def __init__(self, session: requests.Session, base_url: str, settings: ClientSettings | None = None) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.settings = settings or ClientSettings()
+        self._secrets = secrets_of(session)
+
+    # --- dashboards ------------------------------------------------------------------------------------------
+    def get_dashboard(self, uid: str) -> dict[str, Any] | None:
+        """{'dashboard': ..., 'meta': ...}, or None when there is no dashboard with this uid."""
+        response = self._request("GET", f"/api/dashboards/uid/{uid}", f"dashboard {uid}", "dashboards:read")
+        if response.status_code == 404:
+            return None
+        return self._json(response, f"dashboard {uid}", "dashboards:read")
+
+    def save_dashboard(self, dashboard: dict[str, Any], folder_uid: str, message: str,
+                       overwrite: bool = False) -> dict[str, Any]:
+        uid = dashboard.get("uid", "?")
+        what = f"dashboard {uid}"
+        permission = "dashboards:write" if dashboard.get("version") else "dashboards:create"
+        body = {"dashboard": dashboard, "folderUid": folder_uid, "message": message, "overwrite": overwrite}
+        response = self._request("POST", "/api/dashboards/db", what, permission, json_body=body)
+        if response.status_code in (400, 404) and "folder" in self._message(response).lower():
+            raise GrafanaError(f"{what}: folder {folder_uid!r} does not exist in Grafana "
+                               f"({response.status_code}: {self._message(response)})", response.status_code)
+        return self._json(response, what, permission, folder_uid=folder_uid)
+
+    def delete_dashboard(self, uid: str) -> bool:
+        """True if deleted, False if it was already gone."""
+        response = self._request("DELETE", f"/api/dashboards/uid/{uid}", f"dashboard {uid}", "dashboards:delete")
+        if response.status_code == 404:
+            return False
+        self._json(response, f"dashboard {uid}", "dashboards:delete")
+        return True
+
+    def search(self, *, tags: tuple[str, ...] = (), kind: str | None = None,
+               folder_uids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """Every hit, page by page."""
+        hits: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            params: list[tuple[str, str | int]] = [("tag", t) for t in tags]
+            params += [("folderUIDs", f) for f in folder_uids]
+            if kind:
+                params.append(("type", kind))
+            params += [("limit", SEARCH_PAGE), ("page", page)]
+            response = self._request("GET", "/api/search", "search", "dashboards:read", params=params)
+            batch = self._json(response, "search", "dashboards:read")
+            hits.extend(batch)
+            if len(batch) < SEARCH_PAGE:
+                return hits
+            page += 1
+
+    # --- folders ---------------------------------------------------------------------------------------------
+    def get_folder(self, uid: str) -> dict[str, Any] | None:
+        response = self._request("GET", f"/api/folders/{uid}", f"folder {uid}", "folders:read")
+        if response.status_code == 404:
+            return None
+        return self._json(response, f"folder {uid}", "folders:read")
+
+    def create_folder(self, uid: str, title: str) -> dict[str, Any]:
+        """The new folder; GrafanaError with status 409 when the uid (or, before Grafana 10, the title) is taken."""
+        response = self._request("POST", "/api/folders", f"folder {uid}", "folders:create",
+                                 json_body={"uid": uid, "title": title})
+        return self._json(response, f"folder {uid}", "folders:create")
+
+    def update_folder(self, uid: str, title: str, version: int) -> dict[str, Any]:
+        response = self._request("PUT", f"/api/folders/{uid}", f"folder {uid}", "folders:write",
+                                 json_body={"title": title, "version": version, "overwrite": False})
+        return self._json(response, f"folder {uid}", "folders:write")
+
+    def delete_folder(self, uid: str) -> bool:
+        response = self._request("DELETE", f"/api/folders/{uid}", f"folder {uid}", "folders:delete")
+        if response.status_code == 404:
+            return False
+        self._json(response, f"folder {uid}", "folders:delete")
+        return True
+
+    def health(self) -> dict[str, Any]:
+        return self._json(self._request("GET", "/api/health", "health check", ""), "health check", "")
+
+    # --- plumbing --------------------------------------------------------------------------------------------
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _request(self, method: str, path: str, what: str, permission: str, *,
+                 params: Any = None, json_body: Any = None) -> requests.Response:
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        try:
+            return self.session.request(method, self.base_url + path, params=params, json=json_body,
+                                        timeout=timeout)
+        except requests.exceptions.SSLError as exc:
+            raise GrafanaError(self.redact(
+                f"{what}: TLS verification failed for {self.base_url}: {_cause(exc)} "
+                f"(trust a private CA with --ca-cert FILE)")) from None
+        except requests.RequestException as exc:
+            raise GrafanaError(self.redact(
+                f"{what}: cannot reach Grafana at {self.base_url} after {self.settings.retries} retries: "
+                f"{_cause(exc)}")) from None
+
+    def _message(self, response: requests.Response) -> str:
+        try:
+            body = response.json()
+            text = str(body.get("message", "")) if isinstance(body, dict) else ""
+        except ValueError:
+            text = ""
+        if not text:  # a proxy's HTML or plain-text page: its first line, without tags
+            lines = _TAG.sub(" ", response.text).split("\n")
+            text = next((line for line in lines if line.strip()), "") or response.reason or ""
+        return self.redact(" ".join(text.split())[:300])
+
+    def _json(self, response: requests.Response, what: str, permission: str, folder_uid: str = "") -> Any:
+        if response.ok:
+            try:
+                return response.json()
+            except ValueError:
+                raise GrafanaError(f"{what}: Grafana answered {response.status_code} with a body that is not "
+                                   f"JSON", response.status_code) from None
+        raise self.error(response, what, permission, folder_uid)
+
+    def error(self, response: requests.Response, what: str, permission: str, folder_uid: str = "") -> GrafanaError:
+        status, message = response.status_code, self._message(response)
+        reason = ""
+        try:
+            body = response.json()
+            reason = str(body.get("status", "")) if isinstance(body, dict) else ""
+        except ValueError:
+            pass
+        if status == 401:
+            return AuthError(f"Grafana at {self.base_url} rejected the credentials (401 {message or 'Unauthorized'}):"
+                             f" check GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD", status)
+        if status == 403:
+            needed = _NEEDED.search(message)
+            missing = needed.group(1) if needed else permission
+            return GrafanaError(f"{what}: permission denied (403): the service account needs the {missing} "
+                                f"permission", status)
+        if status == 412:
+            if reason == "version-mismatch":
+                text = "was changed in Grafana by someone else after it was read (412 version-mismatch)"
+            elif reason == "name-exists":
+                folder = f" in folder {folder_uid!r}" if folder_uid else ""
+                text = (f"another dashboard already has this uid, or this title{folder} "
+                        f"(412 name-exists)")
+            elif reason == "plugin-dashboard":
+                text = "belongs to a plugin and cannot be saved over (412 plugin-dashboard)"
+            else:
+                text = f"precondition failed (412 {reason or message})"
+            return GrafanaError(f"{what}: {text}", status, reason)
+        if status == 409:
+            return GrafanaError(f"{what}: already exists (409: {message})", status, reason)
+        if status == 404:
+            return GrafanaError(f"{what}: not found (404: {message})", status, reason)
+        if status in RETRY_STATUSES:
+            said = f"{status} {response.reason}".strip()
+            detail = f": {message}" if message and message not in (said, response.reason) else ""
+            return GrafanaError(f"{what}: Grafana answered {said} after {self.settings.retries} retries{detail}",
+                                status, reason)
+        return GrafanaError(f"{what}: Grafana answered {status}: {message}", status, reason)
+
+
+def _cause(exc: Exception) -> str:
+    """The innermost useful reason, on one line: 'Read timed out', 'Connection refused'."""
+    reason: Any = exc.args[0] if exc.args else exc
+    if isinstance(reason, MaxRetryError) and reason.reason is not None:
+        reason = reason.reason
+    text = _OBJECT_PREFIX.sub("", str(reason))
+    return " ".join(text.split())[:300]

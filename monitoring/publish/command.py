@@ -1,0 +1,136 @@
+"""`monitoring publish` and `monitoring diff`: gate, plan, show, apply, summarise.
+
+Exit status: 0 when Grafana holds what was generated; 1 when something failed, drift was kept, the gate
+refused, or (diff / --dry-run) there is anything to change; 2 for bad configuration or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import requests
+from urllib3.exceptions import InsecureRequestWarning
+
+from monitoring.generate import GenerateContext, render_files
+from monitoring.model.stack import Stack
+from monitoring.output import stale_files
+from monitoring.project import Settings
+from monitoring.publish.apply import apply_plan
+from monitoring.publish.client import AuthError, ClientSettings, GrafanaClient, RetryStats, build_session
+from monitoring.publish.config import ConfigError, GrafanaConfig
+from monitoring.publish.desired import Desired, load_desired
+from monitoring.publish.live import read_live
+from monitoring.publish.plan import Action, Plan, build_plan
+from monitoring.publish.report import plan_lines, style_for, summary_lines
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    dry_run: bool = False
+    force: bool = False
+    prune: bool = False
+    concurrency: int = 8
+    message: str = "published by monitoring"
+
+
+def plan_publish(client: GrafanaClient, desired: Desired, options: PublishOptions,
+                 stream: TextIO | None = None) -> Plan:
+    live = read_live(client, desired, prune=options.prune, concurrency=options.concurrency, stream=stream)
+    return build_plan(desired, live, options.force)
+
+
+def run(client: GrafanaClient, desired: Desired, options: PublishOptions, out: TextIO, err: TextIO) -> int:
+    """Plan, print, and (unless dry run) apply. The library entry point: no gate, no environment."""
+    style = style_for(out)
+    try:
+        plan = plan_publish(client, desired, options, err)
+        if options.dry_run:
+            _print(out, plan_lines(plan, style, diffs=True))
+            drift = plan.counts()[Action.DRIFT]
+            _print(out, ["diff: nothing to change" if plan.clean else
+                         f"diff: {plan.writes} change(s), {drift} drift, {len(plan.failures)} unreadable"])
+            return EXIT_OK if plan.clean else EXIT_FAILED
+        _print(out, plan_lines(plan, style, diffs=False))
+        outcome = apply_plan(client, plan, options.message, options.concurrency, err)
+    except AuthError as exc:
+        print(f"monitoring: publish failed: {exc}", file=err)
+        return EXIT_FAILED
+    _print(out, summary_lines(plan, outcome, style))
+    failed = outcome.failures or plan.failures or plan.counts()[Action.DRIFT]
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def gate(stack: Stack, out_dir: Path, source: str, project_dir: Path, out: TextIO) -> bool:
+    """True if publishing may go ahead: out/ is what generate writes now, and validation passes."""
+    from monitoring.checks.validate import validate
+
+    stale = stale_files(render_files(stack, GenerateContext(source, project_dir)), out_dir)
+    if stale:
+        _print(out, [*stale, f"refusing to publish: {out_dir} is stale: run `make generate`"])
+        return False
+    failed = [result for result in validate(stack, out_dir) if not result.ok]
+    if failed:
+        for result in failed:
+            print(result.line(), file=out)
+            if result.details:
+                print("    " + result.details.replace("\n", "\n    "), file=out)
+        print("refusing to publish: validation failed (see `monitoring validate`)", file=out)
+        return False
+    return True
+
+
+def commit_message(project_dir: Path) -> str:
+    """The version-history message: the git commit the dashboards were generated from, when there is one."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_dir, capture_output=True,
+                              text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "published by monitoring"
+    sha = proc.stdout.strip()
+    return f"published by monitoring from {sha}" if proc.returncode == 0 and sha else "published by monitoring"
+
+
+def publish(args: argparse.Namespace, stack: Stack, out_dir: Path, settings: Settings, *,
+            env: Mapping[str, str] | None = None, client_settings: ClientSettings | None = None,
+            session: requests.Session | None = None, stdout: TextIO | None = None,
+            stderr: TextIO | None = None) -> int:
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    config = GrafanaConfig.from_env(os.environ if env is None else env, args.grafana_url, args.ca_cert,
+                                    args.insecure)
+    if args.concurrency < 1:
+        raise ConfigError(f"--concurrency {args.concurrency} must be at least 1")
+    if not gate(stack, out_dir, args.stack or settings.stack, settings.project_dir, out):
+        return EXIT_FAILED
+    desired = load_desired(out_dir)
+    if not desired.folders and not desired.dashboards:
+        print(f"nothing to publish: {out_dir} has no grafana/ output", file=out)
+    if config.insecure:
+        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+        print("warning: TLS certificate verification is off (--insecure)", file=err)
+    if config.plain_http_to_remote:
+        print(f"warning: {config.url} is plain HTTP: the credentials cross the network unencrypted", file=err)
+    client_settings = client_settings or ClientSettings(pool_size=max(16, args.concurrency))
+    stats = RetryStats()
+    client = GrafanaClient(session or build_session(config, client_settings, stats), config.url, client_settings)
+    options = PublishOptions(dry_run=args.dry_run, force=args.force, prune=args.prune,
+                             concurrency=args.concurrency, message=commit_message(settings.project_dir))
+    status = run(client, desired, options, out, err)
+    if stats.total:
+        causes = ", ".join(f"{cause} x{n}" for cause, n in sorted(stats.causes.items()))
+        print(f"retried {stats.total} request(s): {causes}", file=err)
+    return status
+
+
+def _print(out: TextIO, lines: list[str]) -> None:
+    for line in lines:
+        print(line, file=out)

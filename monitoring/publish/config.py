@@ -1,0 +1,65 @@
+"""Where Grafana is and how to reach it: from the environment and the command line. Secrets never leave here
+except in the request headers."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from monitoring.errors import MonitoringError
+
+
+class ConfigError(MonitoringError):
+    """Grafana's address or credentials are missing or unusable."""
+
+
+@dataclass(frozen=True)
+class GrafanaConfig:
+    url: str
+    token: str | None = field(default=None, repr=False)
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_cert: Path | None = None
+    insecure: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], url: str | None = None, ca_cert: str | None = None,
+                 insecure: bool = False) -> GrafanaConfig:
+        """GRAFANA_URL (or `url`), then GRAFANA_TOKEN, or GRAFANA_USER with GRAFANA_PASSWORD."""
+        base = (url or env.get("GRAFANA_URL") or "").strip().rstrip("/")
+        if not base:
+            raise ConfigError("no Grafana URL: set GRAFANA_URL or pass --grafana-url")
+        parts = urlsplit(base)
+        if parts.username or parts.password:
+            # Never echo this URL: it carries credentials.
+            raise ConfigError("the Grafana URL must not contain credentials: "
+                              "use GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD")
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"Grafana URL {base!r} must look like https://grafana.example.com")
+        token = env.get("GRAFANA_TOKEN") or None
+        user, password = env.get("GRAFANA_USER") or None, env.get("GRAFANA_PASSWORD") or None
+        if not token and not (user and password):
+            raise ConfigError("no Grafana credentials: set GRAFANA_TOKEN (a service-account token), "
+                              "or GRAFANA_USER and GRAFANA_PASSWORD")
+        if insecure and ca_cert:
+            raise ConfigError("--insecure and --ca-cert exclude each other: --ca-cert keeps verification on")
+        ca_path = Path(ca_cert) if ca_cert else None
+        if ca_path is not None and not ca_path.is_file():
+            raise ConfigError(f"--ca-cert {ca_cert!r}: no such file")
+        return cls(url=base, token=token, user=None if token else user, password=None if token else password,
+                   ca_cert=ca_path, insecure=insecure)
+
+    @property
+    def plain_http_to_remote(self) -> bool:
+        """Credentials would cross the network unencrypted."""
+        parts = urlsplit(self.url)
+        if parts.scheme != "http":
+            return False
+        host = parts.hostname or ""
+        try:
+            return not ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return host != "localhost"

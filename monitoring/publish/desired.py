@@ -1,0 +1,106 @@
+"""What should be in Grafana: the folders and dashboards that `generate` wrote under out/grafana/.
+
+Layout: grafana/folders.json is a list of {"uid", "title"}; each dashboard is
+grafana/dashboards/<folder-uid>/<dashboard-uid>.json, the dashboard model only (no id, no version).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from monitoring import conventions
+from monitoring.errors import MonitoringError
+
+FOLDERS_FILE = f"{conventions.GRAFANA_DIR}/folders.json"
+DASHBOARDS_DIR = f"{conventions.GRAFANA_DIR}/dashboards"
+MAX_UID = 40  # Grafana's limit
+
+
+class PublishInputError(MonitoringError):
+    """out/grafana is not in the shape generate writes."""
+
+
+@dataclass(frozen=True)
+class DesiredFolder:
+    uid: str
+    title: str
+
+
+@dataclass(frozen=True)
+class DesiredDashboard:
+    uid: str
+    title: str
+    folder_uid: str
+    model: dict[str, Any] = field(compare=False, repr=False)
+    path: str = ""  # relative to the output directory, for messages and diff headers
+
+
+@dataclass(frozen=True)
+class Desired:
+    folders: tuple[DesiredFolder, ...] = ()
+    dashboards: tuple[DesiredDashboard, ...] = ()
+
+    def folder(self, uid: str) -> DesiredFolder:
+        return next(f for f in self.folders if f.uid == uid)
+
+
+def _read_json(path: Path, relative: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PublishInputError(f"{relative}: not readable JSON ({exc})") from None
+
+
+def _uid(value: Any, relative: str, field_name: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > MAX_UID or "/" in value:
+        raise PublishInputError(f"{relative}: {field_name} {value!r} must be a non-empty string of at most "
+                                f"{MAX_UID} characters without '/'")
+    return value
+
+
+def load_desired(out_dir: Path) -> Desired:
+    """The folders and dashboards under out_dir/grafana; empty if generate wrote none."""
+    folders_path = out_dir / FOLDERS_FILE
+    dashboards_dir = out_dir / DASHBOARDS_DIR
+    if not folders_path.exists():
+        if dashboards_dir.exists():
+            raise PublishInputError(f"{DASHBOARDS_DIR} exists but {FOLDERS_FILE} does not: run `monitoring generate`")
+        return Desired()
+    listing = _read_json(folders_path, FOLDERS_FILE)
+    if not isinstance(listing, list):
+        raise PublishInputError(f"{FOLDERS_FILE}: expected a list of {{uid, title}}, got {type(listing).__name__}")
+    folders: dict[str, DesiredFolder] = {}
+    for index, entry in enumerate(listing):
+        where = f"{FOLDERS_FILE}[{index}]"
+        if not isinstance(entry, dict):
+            raise PublishInputError(f"{where}: expected {{uid, title}}, got {entry!r}")
+        uid = _uid(entry.get("uid"), where, "uid")
+        title = entry.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise PublishInputError(f"{where}: folder {uid!r} has no title")
+        if uid in folders:
+            raise PublishInputError(f"{where}: folder uid {uid!r} appears twice")
+        folders[uid] = DesiredFolder(uid, title)
+
+    dashboards: dict[str, DesiredDashboard] = {}
+    for path in sorted(dashboards_dir.glob("*/*.json")) if dashboards_dir.is_dir() else []:
+        relative = path.relative_to(out_dir).as_posix()
+        folder_uid = path.parent.name
+        if folder_uid not in folders:
+            raise PublishInputError(f"{relative}: folder {folder_uid!r} is not listed in {FOLDERS_FILE}")
+        model = _read_json(path, relative)
+        if not isinstance(model, dict):
+            raise PublishInputError(f"{relative}: expected a dashboard object, got {type(model).__name__}")
+        uid = _uid(model.get("uid"), relative, "uid")
+        if uid != path.stem:
+            raise PublishInputError(f"{relative}: uid {uid!r} does not match the file name {path.stem!r}")
+        title = model.get("title")
+        if not isinstance(title, str) or not title.strip():
+            raise PublishInputError(f"{relative}: dashboard {uid!r} has no title")
+        if uid in dashboards:
+            raise PublishInputError(f"{relative}: dashboard uid {uid!r} is also in {dashboards[uid].path}")
+        dashboards[uid] = DesiredDashboard(uid, title, folder_uid, model, relative)
+    return Desired(tuple(folders.values()), tuple(sorted(dashboards.values(), key=lambda d: d.uid)))

@@ -1,0 +1,96 @@
+"""A service's SLO dashboard: for each SLO, the SLI against its objective, the error budget left, the
+burn rate with the page and ticket thresholds drawn, and the state of its alerts.
+
+Queries read the SLO recording rules (names from `conventions`), which are one series per SLO, so they
+filter on the SLO's `service` and `slo` labels rather than on $job and $instance.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from monitoring import conventions
+from monitoring.model.dashboards import Dashboard, DashboardRow, Panel, PanelQuery, Threshold
+from monitoring.model.service import Service
+from monitoring.model.slo import SLO
+from monitoring.model.stack import Stack
+from monitoring.slo_windows import burn_windows, decimal_text, human_number
+
+TIER_COLORS = {"page": "red", "ticket": "orange"}
+BUDGET_THRESHOLDS = (Threshold(value=0.25, color="orange"), Threshold(value=0.5, color="green"))
+
+
+def slos_by_service(stack: Stack) -> list[tuple[Service, tuple[SLO, ...]]]:
+    """Services that have SLOs, in the stack's order, each with its SLOs in definition order."""
+    grouped = [(service, tuple(s for s in stack.slos if s.service == service.name)) for service in stack.services]
+    return [(service, slos) for service, slos in grouped if slos]
+
+
+def matchers(slo: SLO, *extra: str) -> str:
+    pairs = (f'{conventions.SLO_SERVICE_LABEL}="{slo.service}"', f'{conventions.SLO_LABEL}="{slo.name}"', *extra)
+    return "{" + ", ".join(pairs) + "}"
+
+
+def _percent(objective: Decimal) -> str:
+    return decimal_text(objective) + "%"
+
+
+def slo_row(slo: SLO) -> DashboardRow:
+    sel = matchers(slo)
+    firing = matchers(slo, 'alertstate="firing"')
+    objective = float(slo.objective / 100)
+    sli = f"1 - {conventions.slo_error_ratio(slo.period)}{sel}"
+    windows = burn_windows(slo.period_days)
+    burn_queries = tuple(
+        PanelQuery(expr=f"{conventions.slo_error_ratio(w.long)}{sel}\n/ on ({conventions.SLO_SERVICE_LABEL}, "
+                        f"{conventions.SLO_LABEL})\n{conventions.slo_error_budget()}{sel}",
+                   legend=f"{w.long} window ({w.tier} at {human_number(w.burn)})")
+        for w in windows
+    )
+    burn_thresholds = tuple(Threshold(value=float(w.burn), color=TIER_COLORS[w.tier])
+                            for w in sorted(windows, key=lambda w: w.burn))
+    page = ", ".join(human_number(w.burn) for w in windows if w.tier == "page")
+    ticket = ", ".join(human_number(w.burn) for w in windows if w.tier == "ticket")
+    return DashboardRow(title=f"{slo.name}: {_percent(slo.objective)} over {slo.period}", panels=(
+        Panel(title=f"SLI over {slo.period}", type="stat", unit="percentunit", decimals=3, width=6, height=5,
+              base_color="red", thresholds=(Threshold(value=objective, color="green"),),
+              description=f"{slo.description or slo.name}: good events over all events in the last {slo.period}; "
+                          f"green at or above the objective of {_percent(slo.objective)}.",
+              queries=(PanelQuery(expr=sli),)),
+        Panel(title="Error budget remaining", type="gauge", unit="percentunit", decimals=1, min=0, max=1,
+              width=6, height=5, base_color="red", thresholds=BUDGET_THRESHOLDS,
+              description=f"Share of the {slo.period} error budget ({decimal_text(slo.error_budget * 100)}% of "
+                          "events) not yet spent; below 0 the SLO is missed.",
+              queries=(PanelQuery(expr=f"{conventions.slo_error_budget_remaining()}{sel}"),)),
+        Panel(title="Current burn rate", type="stat", unit="none", decimals=2, width=6, height=5,
+              thresholds=(Threshold(value=1, color="orange"), Threshold(value=float(windows[0].burn), color="red")),
+              description="Error ratio over the last 5 minutes divided by the error budget: 1 spends the budget "
+                          "exactly over the period.",
+              queries=(PanelQuery(expr=f"{conventions.slo_current_burn_rate()}{sel}"),)),
+        Panel(title="Firing alerts", type="stat", unit="none", width=6, height=5,
+              thresholds=(Threshold(value=1, color="red"),),
+              description="Burn-rate alerts of this SLO that are firing now.",
+              queries=(PanelQuery(expr=f"count(ALERTS{firing}) or vector(0)"),)),
+        Panel(title="SLI against objective", unit="percentunit", decimals=3,
+              description=f"The SLI over a sliding {slo.period} window, and the objective.",
+              queries=(PanelQuery(expr=sli, legend=f"SLI ({slo.period})"),
+                       PanelQuery(expr=f"{conventions.slo_objective()}{sel}", legend="objective"))),
+        Panel(title="Burn rate", unit="none", show_thresholds=True, thresholds=burn_thresholds,
+              description=f"Burn rate over each alert window; dashed lines: page at {page}, ticket at {ticket}. "
+                          "An alert fires when both its long and its short window are above the line.",
+              queries=burn_queries),
+        Panel(title="Alert state", width=24, height=6, stacked=True,
+              description="The SLO's alerts by state (pending, firing), from Prometheus' ALERTS series.",
+              queries=(PanelQuery(expr=f"sum by (alertname, alertstate) (ALERTS{sel})",
+                                  legend="{{alertname}} {{alertstate}}"),)),
+    ))
+
+
+def build(service: Service, slos: tuple[SLO, ...]) -> Dashboard:
+    return Dashboard(
+        name=f"{service.name} SLOs",
+        uid=conventions.slo_dashboard_uid(service.name),
+        description=f"Service level objectives of {service.name}: SLI, error budget, burn rate and alerts.",
+        tags=("slo", service.name),
+        rows=tuple(slo_row(slo) for slo in slos),
+    )

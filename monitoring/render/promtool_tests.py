@@ -1,0 +1,380 @@
+"""promtool unit tests for every generated alert of a service: SLO burn-rate alerts and plain alerts.
+
+Each alert is proven three ways: it fires with its exact labels and annotations under a failure; it does not
+fire before its `for` has elapsed, nor just below its threshold; it stays silent while the system is healthy.
+
+Timing rules that keep the tests exact on Prometheus 2.42 (and later):
+- evaluation interval = input interval = one "step", chosen so that no rule window (nor the 5m lookback) is a
+  multiple of it: no sample ever sits on a window boundary, where inclusive and exclusive ranges would differ;
+- every eval_time lies half a step after an evaluation, and input series run past the last eval_time.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import promql_parser
+
+from monitoring import conventions, promql
+from monitoring.model.common import duration_ms, format_duration
+from monitoring.model.rules import Alert
+from monitoring.model.scenario import AlertScenario, InputSeries
+from monitoring.model.service import Service
+from monitoring.model.slo import SLO, LatencySLI, with_matchers
+from monitoring.model.stack import Stack
+from monitoring.render import alert_templates
+from monitoring.render import slo as slo_rules
+from monitoring.render.numbers import go_float, python_float
+from monitoring.render.series_labels import example_labels, parse_selector, selects, series_text
+from monitoring.slo_simulation import Phase, Traffic, simulate
+from monitoring.slo_windows import decimal_text
+
+LOOKBACK_MS = 300_000  # how far an instant selector looks back (Prometheus' default lookback delta)
+PREFERRED_STEP_MS = 70_000
+TRAFFIC_PER_SECOND = 10  # events per second in SLO scenarios (more when a minimum-traffic guard asks for it)
+
+
+# --- timing -----------------------------------------------------------------------------------------------------
+
+
+def expr_windows(expr: str) -> set[int]:
+    """Range-selector and subquery windows of an expression, in ms."""
+    windows: set[int] = set()
+
+    def visit(node: object) -> None:
+        if isinstance(node, promql_parser.MatrixSelector | promql_parser.SubqueryExpr):
+            windows.add(int(node.range.total_seconds() * 1000))
+
+    promql_parser.walk(promql.parse(expr), visit)
+    return windows
+
+
+def choose_step(windows: Iterable[int]) -> int:
+    """The test step: near 70s, at most half the shortest window, and dividing no window."""
+    windows = {w for w in windows if w > 0} | {LOOKBACK_MS}
+    shortest = min(windows)
+    for seconds in (*range(70, 120), *range(69, 0, -1)):
+        step = seconds * 1000
+        if 2 * step < shortest and all(w % step for w in windows):
+            return step
+    raise ValueError(f"no test step fits windows {sorted(format_duration(w) for w in windows)}")
+
+
+def service_windows(stack: Stack, service: Service) -> set[int]:
+    windows: set[int] = set()
+    for alert in service.alerts:
+        windows |= expr_windows(alert.expr)
+    for slo in stack.slos:
+        if slo.service == service.name:
+            windows |= {duration_ms(w) for w in (*slo_rules.rate_windows(slo), slo.period)}
+    return windows
+
+
+def eval_time(step_ms: int, at: int) -> str:
+    """Half a step after the evaluation at step `at`: promtool checks the alerts of that evaluation."""
+    return format_duration(at * step_ms + step_ms // 2)
+
+
+def values_text(values: list[int] | list[Decimal]) -> str:
+    """promtool's expanding notation: runs of equal increments as 'start+incrementxcount'."""
+    parts = [_number(values[0])]
+    i = 1
+    while i < len(values):
+        increment = values[i] - values[i - 1]
+        j = i
+        while j + 1 < len(values) and values[j + 1] - values[j] == increment:
+            j += 1
+        parts.append(f"{_number(values[i])}+{_number(increment)}x{j - i}" if j > i else _number(values[i]))
+        i = j + 1
+    return " ".join(parts)
+
+
+def _number(value: int | Decimal) -> str:
+    return decimal_text(Decimal(value))
+
+
+# --- SLO alerts ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SLOCase:
+    """Synthetic traffic for one SLO test: phases of error ratios, how long, and what to look at."""
+
+    name: str
+    ratios: tuple[tuple[int, Fraction], ...]  # (first interval, error ratio)
+    horizon: int  # steps to simulate
+    stop_after: str | None = None  # end two steps after this tier first fires
+    probes: tuple[int, ...] = ()  # steps to check besides every change of state
+    events: int | None = None  # events per step; None: the SLO's normal traffic
+    python_le: bool = False  # write bucket boundaries as Python clients do (5.0), not as Go clients (5)
+    metadata: bool = False  # also check the metadata series
+
+
+def _steps(ms: int, step: int) -> int:
+    return -(-ms // step)
+
+
+def slo_cases(slo: SLO, step: int) -> list[SLOCase]:
+    budget = Fraction(slo.error_budget)
+    longest_short = max(p.short_ms for p in slo.windows)
+    cases = [SLOCase("healthy: no errors", ((0, Fraction(0)),), _steps(longest_short, step) + 3,
+                     probes=(1,), metadata=True)]
+    for tier in slo.tiers:
+        pairs = [p for p in slo.windows if p.tier == tier]
+        slowest = min(pairs, key=slo.threshold)
+        threshold = slo.threshold(slowest)
+        horizon = _steps(max(p.long_ms for p in pairs), step) + 3
+        above = min(threshold * Fraction(25, 24), (threshold + 1) / 2)
+        cases.append(SLOCase(f"{tier}: steady error ratio {_pct(above)} just above {slowest.long}/{slowest.short} "
+                             f"burn rate", ((0, above),), horizon, stop_after=tier, python_le=True))
+        below = threshold * Fraction(35, 36)
+        cases.append(SLOCase(f"{tier}: steady error ratio {_pct(below)} just below every burn rate",
+                             ((0, below),), _steps(max(p.short_ms for p in pairs), step) + 3, probes=(1,)))
+    if "page" in slo.tiers:
+        cases += _page_timing_cases(slo, step, budget)
+    guard = slo.alerting.min_events_per_second
+    if guard is not None:
+        low = math.floor(Fraction(guard) * step / 1000 / 2)
+        if low >= 1:
+            cases.append(SLOCase(f"below the minimum traffic: {low} events per step, all of them errors",
+                                 ((0, Fraction(1)),), _steps(longest_short, step) + 3, probes=(1, 2), events=low))
+    return cases
+
+
+def _page_timing_cases(slo: SLO, step: int, budget: Fraction) -> list[SLOCase]:
+    """After a long healthy stretch (the slow page window's length), errors start at a steady ratio."""
+    pairs = sorted((p for p in slo.windows if p.tier == "page"), key=lambda p: p.long_ms)
+    fast, slow = pairs[0], pairs[-1]
+    warm = _steps(slow.long_ms, step) + 1  # healthy intervals; errors from interval warm + 1
+    saturated = warm + _steps(fast.long_ms + fast.short_ms, step) + 1
+    fast_threshold = slo.threshold(fast)
+
+    def after_warmup(ratio: Fraction) -> tuple[tuple[int, Fraction], ...]:
+        return ((0, Fraction(0)), (warm + 1, ratio))
+
+    until_slow = warm + _steps(slow.long_ms, step) + 3
+    cases = [
+        SLOCase("page: 100% errors after a healthy stretch", after_warmup(Fraction(1)),
+                warm + _steps(fast.short_ms, step) + 3, stop_after="page", probes=(warm,)),
+        SLOCase(f"page: steady error ratio {_pct(min(fast_threshold * Fraction(25, 24), Fraction(1)))} "
+                f"after a healthy stretch", after_warmup(min(fast_threshold * Fraction(25, 24), Fraction(1))),
+                until_slow, stop_after="page", probes=(warm,)),
+        SLOCase(f"page: steady error ratio {_pct(fast_threshold * Fraction(35, 36))} just below the "
+                f"{fast.long}/{fast.short} burn rate", after_warmup(fast_threshold * Fraction(35, 36)),
+                saturated + 2, probes=(warm, saturated)),
+    ]
+    middle = round((fast.burn + slow.burn) / 2)
+    if len(pairs) > 1 and slow.burn < middle < fast.burn:
+        ratio = middle * budget
+        cases.append(SLOCase(f"page: steady error ratio {_pct(ratio)} ({middle}x budget) between the burn rates",
+                             after_warmup(ratio), until_slow, stop_after="page", probes=(warm, saturated)))
+    return cases
+
+
+def _pct(ratio: Fraction) -> str:
+    text = decimal_text(ratio * 100) if (ratio * 100 * 10**6).denominator == 1 else f"{float(ratio * 100):.4g}"
+    return f"{text}%"
+
+
+def _events_per_step(slo: SLO, step: int, ratios: Iterable[Fraction]) -> int:
+    per_second = max(Fraction(TRAFFIC_PER_SECOND), 2 * Fraction(slo.alerting.min_events_per_second or 0))
+    events = math.ceil(per_second * step / 1000)
+    for ratio in ratios:
+        events = math.lcm(events, ratio.denominator)
+    return events
+
+
+@dataclass(frozen=True)
+class SLISeries:
+    """Concrete series for an SLI: which carry bad events, which good ones, which all of them."""
+
+    bad: list[str]
+    good: list[str]
+    total: list[str]
+
+
+def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
+    if isinstance(slo.sli, LatencySLI):
+        sli = slo.sli
+        name, matchers = parse_selector(with_matchers(f"{sli.histogram}_count", sli.selector, slo.filter))
+        labels = example_labels(matchers)
+        if labels is None:
+            raise ValueError(f"slo {slo.name!r}: no test series satisfies the latency selector")
+        le = (python_float if python_le else go_float)(float(sli.threshold))
+        return SLISeries(bad=[], good=[series_text(f"{sli.histogram}_bucket", {**labels, "le": le})],
+                         total=[series_text(name, labels)])
+    errors = with_matchers(slo.sli.errors, slo.filter)
+    total = with_matchers(slo.sli.total, slo.filter)
+    bad_name, bad_matchers = parse_selector(errors)
+    total_name, total_matchers = parse_selector(total)
+    bad_labels = example_labels(bad_matchers)
+    if bad_labels is None:
+        raise ValueError(f"slo {slo.name!r}: no test series satisfies sli.errors {errors!r}")
+    same_metric = bad_name == total_name
+    other = example_labels(total_matchers, bad_matchers if same_metric else None)
+    if other is None:
+        raise ValueError(f"slo {slo.name!r}: no test series is selected by sli.total {total!r} but not by "
+                         f"sli.errors {errors!r}")
+    if same_metric and selects(total_matchers, bad_labels):
+        return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[series_text(total_name, other)], total=[])
+    return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[], total=[series_text(total_name, other)])
+
+
+def _input_series(series: SLISeries, traffic: Traffic) -> list[dict[str, str]]:
+    bad, total = traffic.counters()
+    good = [t - b + bad[0] for t, b in zip(total, bad, strict=True)]
+    rows = [(s, bad) for s in series.bad] + [(s, good) for s in series.good] + [(s, total) for s in series.total]
+    return [{"series": s, "values": values_text(v)} for s, v in sorted(rows)]
+
+
+def _expected_alert(stack: Stack, slo: SLO, tier: str) -> dict[str, Any]:
+    labels = {**slo_rules.series_labels(slo), **slo_rules.alert_labels(slo, tier)}
+    return {"exp_labels": dict(sorted(labels.items())),
+            "exp_annotations": slo_rules.alert_annotations(stack, slo, tier)}
+
+
+def slo_case_test(stack: Stack, slo: SLO, case: SLOCase, step: int) -> dict[str, Any]:
+    ratios = [r for _, r in case.ratios]
+    events = case.events or _events_per_step(slo, step, ratios)
+    phases = tuple(Phase(start, events, ratio) for start, ratio in case.ratios)
+    timelines = simulate(slo, Traffic(step, case.horizon, phases))
+    steps = case.horizon
+    if case.stop_after:
+        first = timelines[case.stop_after].first_firing()
+        if first is None:
+            raise ValueError(f"slo {slo.name!r}: scenario {case.name!r} never fires the {case.stop_after} alert")
+        steps = first + 2
+    checks = []
+    for tier, timeline in timelines.items():
+        firing = timeline.firing[:steps]
+        moments = {steps - 1, *(p for p in case.probes if p < steps)}
+        moments |= {k for at in range(1, steps) if firing[at] != firing[at - 1] for k in (at - 1, at)}
+        expected = [_expected_alert(stack, slo, tier)]
+        checks += [{"eval_time": eval_time(step, at), "alertname": slo.alert_name(tier),
+                    "exp_alerts": expected if firing[at] else []} for at in sorted(moments)]
+    test: dict[str, Any] = {
+        "name": f"slo {slo.name}: {case.name}",
+        "interval": format_duration(step),
+        "input_series": _input_series(sli_series(slo, case.python_le), Traffic(step, steps, phases)),
+        "alert_rule_test": sorted(checks, key=lambda c: (duration_ms(c["eval_time"]), c["alertname"])),
+    }
+    if case.metadata:
+        test["promql_expr_test"] = metadata_checks(slo, eval_time(step, steps - 1))
+    return test
+
+
+def metadata_checks(slo: SLO, at: str) -> list[dict[str, Any]]:
+    """With no errors: the configured objective, budget and period; no burn; the whole budget left."""
+    labels = slo_rules.series_labels(slo)
+    values = {
+        conventions.slo_objective(): slo.objective_ratio,
+        conventions.slo_error_budget(): slo.error_budget,
+        conventions.slo_period_days(): Decimal(slo.period_days),
+        conventions.slo_current_burn_rate(): Decimal(0),
+        conventions.slo_error_budget_remaining(): Decimal(1),
+    }
+    return [{"expr": f"{name}{conventions.slo_selector(slo.service, slo.name)}", "eval_time": at,
+             "exp_samples": [{"labels": series_text(name, labels), "value": float(value)}]}
+            for name, value in values.items()]
+
+
+def slo_tests(stack: Stack, slo: SLO, step: int) -> list[dict[str, Any]]:
+    return [slo_case_test(stack, slo, case, step) for case in slo_cases(slo, step)]
+
+
+# --- plain alerts -------------------------------------------------------------------------------------------------
+
+
+def _series_values(series: InputSeries, steps: int, step: int) -> str:
+    if series.value is not None:
+        return f"{_number(series.value)}x{steps}"
+    increment = series.rate * Decimal(step) / 1000  # type: ignore[operator]
+    return f"0+{_number(increment)}x{steps}"
+
+
+def _plain_series(series: tuple[InputSeries, ...], steps: int, step: int) -> list[dict[str, str]]:
+    return [{"series": s.series, "values": _series_values(s, steps, step)}
+            for s in sorted(series, key=lambda s: s.series)]
+
+
+def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario: AlertScenario) -> dict[str, Any]:
+    labels = {"severity": alert.severity, **alert.labels, **scenario.labels}
+    value = float(scenario.value) if scenario.value is not None else None
+    annotations = {"summary": alert.summary, "description": alert.description,
+                   "runbook_url": stack.runbook_url(service, alert), **alert.annotations}
+    rendered = {}
+    for key, text in annotations.items():
+        if key in scenario.annotations:
+            rendered[key] = scenario.annotations[key]
+            continue
+        try:
+            rendered[key] = alert_templates.render(text, scenario.labels, value)
+        except alert_templates.UnsupportedTemplate as exc:
+            raise ValueError(f"alert {alert.name!r}: annotation {key!r}: {exc}") from None
+    return {"exp_labels": dict(sorted(labels.items())), "exp_annotations": rendered}
+
+
+def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int) -> list[dict[str, Any]]:
+    """fires (after `for`), silent just below the threshold, silent when healthy: each from the first sample on.
+
+    Rates need two samples to exist and a full window to be exact, so the alert may become active anywhere from
+    the second step to the first full window: it must not fire before the earliest moment plus `for`, and must
+    fire (with its exact value) at the latest moment plus `for`.
+    """
+    scenario = alert.test
+    assert scenario is not None
+    windows = expr_windows(alert.expr)
+    earliest = 1 if windows else 0
+    full = _steps(max(windows), step) if windows else 0
+    hold = _steps(duration_ms(alert.for_ or "0s"), step)
+    steps = full + hold + 2
+    fires_at = full + hold
+
+    def test(name: str, series: tuple[InputSeries, ...], checks: list[tuple[int, bool]]) -> dict[str, Any]:
+        expected = [expected_plain_alert(stack, service, alert, scenario)]
+        return {
+            "name": f"{alert.name}: {name}",
+            "interval": format_duration(step),
+            "input_series": _plain_series(series, steps, step),
+            "alert_rule_test": [{"eval_time": eval_time(step, at), "alertname": alert.name,
+                                 "exp_alerts": expected if firing else []} for at, firing in checks],
+        }
+
+    firing_checks = [(earliest + hold - 1, False)] if hold else []
+    tests = [test("fires under failure" + (f", not before its for of {alert.for_}" if hold else ""),
+                  scenario.firing, [*firing_checks, (fires_at, True), (steps - 1, True)])]
+    if scenario.below is not None:
+        tests.append(test("silent just below its threshold", scenario.below, [(fires_at, False), (steps - 1, False)]))
+    tests.append(test("silent when healthy", scenario.healthy, [(fires_at, False), (steps - 1, False)]))
+    return tests
+
+
+# --- files --------------------------------------------------------------------------------------------------------
+
+
+def rule_files(stack: Stack, service: Service) -> list[str]:
+    """The service's rule files, relative to the tests directory (promtool resolves them from the test file)."""
+    files = []
+    if service.rule_groups:
+        files.append(conventions.rules_file(service.name))
+    if any(slo.service == service.name for slo in stack.slos):
+        files.append(conventions.slo_rules_file(service.name))
+    return [posixpath.relpath(f, conventions.TESTS_DIR) for f in files]
+
+
+def render(stack: Stack, service: Service) -> dict[str, Any] | None:
+    """The test file of one service as plain data, or None when it has no testable alerts."""
+    slos = [slo for slo in stack.slos if slo.service == service.name and slo.tiers]
+    alerts = [a for a in service.alerts if a.test is not None]
+    if not slos and not alerts:
+        return None
+    step = choose_step(service_windows(stack, service))
+    tests = [t for slo in slos for t in slo_tests(stack, slo, step)]
+    tests += [t for alert in alerts for t in plain_alert_tests(stack, service, alert, step)]
+    return {"rule_files": rule_files(stack, service), "evaluation_interval": format_duration(step), "tests": tests}

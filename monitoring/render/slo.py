@@ -1,0 +1,220 @@
+"""SLOs -> Prometheus rules: per-window SLI rates, metadata, and multi-window multi-burn-rate alerts.
+
+One rule group per SLO, evaluated in order: SLI rates (total, bad, ratio per window), the error ratio over the
+period, metadata, then one alert per enabled tier. Bad and total events are summed separately and divided
+afterwards, so every window is traffic-weighted; ratios are never averaged.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from monitoring import conventions as names
+from monitoring.model.common import duration_ms
+from monitoring.model.slo import SLO, LatencySLI, with_matchers
+from monitoring.model.stack import Stack
+from monitoring.render.numbers import go_float, python_float
+from monitoring.slo_windows import BurnWindow, decimal_text, exact_text, human_hours, human_number
+
+CURRENT_WINDOW = "5m"
+TIMES = "\u00d7"  # the multiplication sign: "burning 14.4\u00d7 faster"
+
+
+def le_spellings(threshold: Decimal) -> tuple[str, ...]:
+    """Every way exporters write this bucket boundary: Go and Python clients differ for whole numbers."""
+    value = float(threshold)
+    return tuple(sorted({go_float(value), python_float(value)}))
+
+
+def le_matcher(threshold: Decimal) -> str:
+    """le="0.5", or le=~"5|5\\\\.0" where Go (5) and Python (5.0) clients spell the boundary differently."""
+    spellings = le_spellings(threshold)
+    if len(spellings) == 1:
+        return f'le="{spellings[0]}"'
+    # A PromQL string: the regex escape backslash is itself escaped.
+    return 'le=~"' + "|".join(re.escape(s).replace("\\", "\\\\") for s in spellings) + '"'
+
+
+def selector(slo: SLO) -> str:
+    return names.slo_selector(slo.service, slo.name)
+
+
+def series_labels(slo: SLO) -> dict[str, str]:
+    """The labels of every series (and so every alert) of an SLO."""
+    return dict(sorted({names.SLO_SERVICE_LABEL: slo.service, names.SLO_LABEL: slo.name, **slo.labels}.items()))
+
+
+def rate_windows(slo: SLO) -> tuple[str, ...]:
+    """Windows with SLI rate rules: those of the enabled tiers' pairs, plus the current-burn window."""
+    windows = {CURRENT_WINDOW}
+    for pair in slo.windows:
+        windows.update((pair.long, pair.short))
+    return tuple(sorted(windows, key=duration_ms))
+
+
+def _sum_rate(series: str, window: str) -> str:
+    return f"sum(rate({series}[{window}]))"
+
+
+def total_expr(slo: SLO, window: str) -> str:
+    if isinstance(slo.sli, LatencySLI):
+        return _sum_rate(with_matchers(f"{slo.sli.histogram}_count", slo.sli.selector, slo.filter), window)
+    return _sum_rate(with_matchers(slo.sli.total, slo.filter), window)
+
+
+def bad_expr(slo: SLO, window: str) -> str:
+    if isinstance(slo.sli, LatencySLI):
+        sli = slo.sli
+        good = with_matchers(f"{sli.histogram}_bucket", sli.selector, slo.filter, le_matcher(sli.threshold))
+        return f"{total_expr(slo, window)}\n-\n{_sum_rate(good, window)}"
+    # With no error series yet, bad events are 0, not absent: dashboards and budgets stay defined.
+    # `or on()` adds the right side only when the left is empty.
+    return (f"{_sum_rate(with_matchers(slo.sli.errors, slo.filter), window)}\nor on ()\n"
+            f"0 * {names.slo_total_events_rate(window)}{selector(slo)}")
+
+
+def _record(name: str, expr: str, labels: dict[str, str]) -> dict[str, Any]:
+    return {"record": name, "expr": expr, "labels": labels}
+
+
+def sli_rules(slo: SLO) -> list[dict[str, Any]]:
+    labels = series_labels(slo)
+    sel = selector(slo)
+    rules: list[dict[str, Any]] = []
+    for window in rate_windows(slo):
+        rules += [
+            _record(names.slo_total_events_rate(window), total_expr(slo, window), labels),
+            _record(names.slo_bad_events_rate(window), bad_expr(slo, window), labels),
+            _record(names.slo_error_ratio(window),
+                    f"{names.slo_bad_events_rate(window)}{sel}\n/\n{names.slo_total_events_rate(window)}{sel}",
+                    labels),
+        ]
+    # Over the period: sums of the 5m rates, so the ratio stays weighted by traffic.
+    bad, total = names.slo_bad_events_rate(CURRENT_WINDOW), names.slo_total_events_rate(CURRENT_WINDOW)
+    rules.append(_record(names.slo_error_ratio(slo.period),
+                         f"sum_over_time({bad}{sel}[{slo.period}])\n/\nsum_over_time({total}{sel}[{slo.period}])",
+                         labels))
+    return rules
+
+
+def metadata_rules(slo: SLO) -> list[dict[str, Any]]:
+    labels = series_labels(slo)
+    sel = selector(slo)
+    budget = decimal_text(slo.error_budget)
+    return [
+        _record(names.slo_objective(), f"vector({decimal_text(slo.objective_ratio)})", labels),
+        _record(names.slo_error_budget(), f"vector({budget})", labels),
+        _record(names.slo_period_days(), f"vector({slo.period_days})", labels),
+        _record(names.slo_current_burn_rate(), f"{names.slo_error_ratio(CURRENT_WINDOW)}{sel} / {budget}", labels),
+        _record(names.slo_period_burn_rate(), f"{names.slo_error_ratio(slo.period)}{sel} / {budget}", labels),
+        _record(names.slo_error_budget_remaining(), f"1 - {names.slo_period_burn_rate()}{sel}", labels),
+    ]
+
+
+def threshold_text(slo: SLO, pair: BurnWindow) -> str:
+    """The exact threshold as PromQL: burn x budget, e.g. '14.4 * 0.001'."""
+    return f"{exact_text(pair.burn)} * {decimal_text(slo.error_budget)}"
+
+
+def alert_expr(slo: SLO, tier: str) -> str:
+    sel = selector(slo)
+    guard = slo.alerting.min_events_per_second
+    branches = []
+    for pair in (p for p in slo.windows if p.tier == tier):
+        threshold = threshold_text(slo, pair)
+        conditions = [f"{names.slo_error_ratio(w)}{sel} > ({threshold})" for w in (pair.long, pair.short)]
+        if guard is not None:
+            conditions.append(f"{names.slo_total_events_rate(pair.long)}{sel} >= {decimal_text(guard)}")
+        branches.append("(\n  " + "\nand\n  ".join(conditions) + "\n)")
+    return "\nor\n".join(branches)
+
+
+def summary(slo: SLO, tier: str) -> str:
+    return f"The {slo.name} SLO of {slo.service} is burning its error budget too fast ({tier})."
+
+
+def description(slo: SLO, tier: str) -> str:
+    parts = []
+    for pair in (p for p in slo.windows if p.tier == tier):
+        lasts = human_hours(Fraction(slo.period_days * 24) / pair.burn)
+        parts.append(f"{human_number(pair.burn)}{TIMES} faster than sustainable over {pair.long} and {pair.short} "
+                     f"(at that rate the {slo.period_days}-day budget is gone in {lasts})")
+    guard = slo.alerting.min_events_per_second
+    traffic = f" Only with at least {decimal_text(guard)} events/s." if guard is not None else ""
+    intro = slo.description.rstrip(".") + ". " if slo.description else ""
+    return (f"{intro}{slo.service} {slo.name} ({decimal_text(slo.objective)}% over {slo.period}) is burning "
+            f"its error budget " + ", or ".join(parts) + "." + traffic)
+
+
+def runbook_url(stack: Stack, slo: SLO, tier: str) -> str:
+    return slo.alerting.runbook_url or stack.runbook_url_pattern.format(service=slo.service,
+                                                                        alertname=slo.alert_name(tier))
+
+
+def alert_labels(slo: SLO, tier: str) -> dict[str, str]:
+    """The labels the alerting rule adds (the series add service, slo and the SLO's labels)."""
+    settings = slo.alerting.tier(tier)
+    return {"severity": settings.severity, names.SLO_TIER_LABEL: tier, **settings.labels}
+
+
+def alert_annotations(stack: Stack, slo: SLO, tier: str) -> dict[str, str]:
+    return {
+        "summary": summary(slo, tier),
+        "description": description(slo, tier),
+        "runbook_url": runbook_url(stack, slo, tier),
+        **dict(sorted(slo.alerting.tier(tier).annotations.items())),
+    }
+
+
+def alert_rule(stack: Stack, slo: SLO, tier: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"alert": slo.alert_name(tier), "expr": alert_expr(slo, tier)}
+    settings = slo.alerting.tier(tier)
+    if settings.for_:
+        data["for"] = settings.for_
+    data["labels"] = alert_labels(slo, tier)
+    data["annotations"] = alert_annotations(stack, slo, tier)
+    return data
+
+
+def rule_group(stack: Stack, slo: SLO) -> dict[str, Any]:
+    rules = sli_rules(slo) + metadata_rules(slo) + [alert_rule(stack, slo, tier) for tier in slo.tiers]
+    return {"name": names.slo_rule_group(slo.service, slo.name), "rules": rules}
+
+
+def render(stack: Stack, service: str) -> dict[str, Any]:
+    """The SLO rule file of one service, as plain data."""
+    return {"groups": [rule_group(stack, slo) for slo in stack.slos if slo.service == service]}
+
+
+def services_with_slos(stack: Stack) -> list[str]:
+    return sorted({slo.service for slo in stack.slos})
+
+
+# Traffic assumed by the "single error pages" warning when an SLO sets no minimum-traffic guard.
+ASSUMED_EVENTS_PER_SECOND = Decimal(1)
+
+
+def warnings(slo: SLO) -> list[str]:
+    """Advice that does not stop generation: an objective so tight that one bad event pages."""
+    pages = [p for p in slo.windows if p.tier == "page"]
+    if not pages:
+        return []
+    fastest = min(pages, key=lambda p: p.long_ms)
+    threshold = slo.threshold(fastest)
+    guard = slo.alerting.min_events_per_second
+    rate = Fraction(guard if guard is not None else ASSUMED_EVENTS_PER_SECOND)
+    events = rate * fastest.long_ms / 1000
+    if 1 / events <= threshold:
+        return []
+    needed = 1 / (threshold * fastest.long_ms / 1000)
+    at = f"at the minimum traffic of {decimal_text(rate)} events/s" if guard is not None else (
+        f"at {decimal_text(rate)} event/s (no alerting.min_events_per_second set)")
+    return [
+        f"slo {slo.name!r}: objective {decimal_text(slo.objective)}% is so tight that a single bad event pages: "
+        f"{at} the {fastest.long} window holds {decimal_text(events)} events and the page threshold is an error "
+        f"ratio of {exact_text(threshold)}; set alerting.min_events_per_second above "
+        f"{human_number(needed).lstrip('~')} or loosen the objective"
+    ]

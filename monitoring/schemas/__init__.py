@@ -1,0 +1,1 @@
+"""Data files: Grafana's published JSON Schemas (see grafana/NOTICE.md)."""
