@@ -1,7 +1,9 @@
 """A hand-written grafanalib dashboard: MCP tool calls and resource reads.
 
-Every `dashboards/*.dashboard.py` defines `dashboard` (grafanalib's convention) and may set `folder`.
-`monitoring generate` normalises it to modern Grafana JSON and checks it like the generated ones.
+Every `dashboards/*.dashboard.py` defines `dashboard` (grafanalib's convention) and may set
+`folder = "<uid>"`, a folder the stack declares (default: the folder of the generated dashboards).
+`monitoring generate` normalises it to modern Grafana JSON; `monitoring validate` checks it like the
+generated ones.
 """
 
 from grafanalib.core import (
@@ -15,8 +17,6 @@ from grafanalib.core import (
     Threshold,
     TimeSeries,
 )
-
-folder = "mcp"
 
 DATASOURCE = "${datasource}"
 JOB = 'job=~"$job"'

@@ -7,6 +7,7 @@ from monitoring.errors import DefinitionError
 from monitoring.model import (
     SLO,
     Alert,
+    AlertScenario,
     AlertTier,
     BasicAuth,
     Counter,
@@ -21,6 +22,7 @@ from monitoring.model import (
     Histogram,
     HTTPAuth,
     InhibitRule,
+    InputSeries,
     KubernetesSDConfig,
     LatencySLI,
     PagerDuty,
@@ -50,6 +52,7 @@ from monitoring.model import (
 __all__ = [
     "SLO",
     "Alert",
+    "AlertScenario",
     "AlertTier",
     "BasicAuth",
     "Counter",
@@ -65,6 +68,7 @@ __all__ = [
     "HTTPAuth",
     "Histogram",
     "InhibitRule",
+    "InputSeries",
     "KubernetesSDConfig",
     "LatencySLI",
     "PagerDuty",

@@ -33,7 +33,11 @@ def load(args: argparse.Namespace) -> tuple[Settings, str, Stack]:
 def render(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
     """Load the stack and render every output file in memory."""
     settings, source, stack = load(args)
-    return settings, render_files(stack, GenerateContext(source, settings.project_dir))
+    ctx = GenerateContext(source, settings.project_dir)
+    files = render_files(stack, ctx)
+    for warning in ctx.warnings:
+        print(f"monitoring: warning: {warning}", file=sys.stderr)
+    return settings, files
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

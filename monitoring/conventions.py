@@ -46,9 +46,15 @@ SLO_TIER_LABEL = "tier"
 SLO_TIERS = ("page", "ticket")
 
 
-def slo_rules_file(service: str) -> str:
-    """The rule file holding a service's SLO rules (matched by the `rules/*.rules.yml` glob)."""
-    return f"{RULES_DIR}/{service}.slo.rules.yml"
+def slo_rules_file(service: str, slo: str) -> str:
+    """The rule file of one SLO (matched by the `rules/*.rules.yml` glob). One file per SLO, because a promtool
+    test evaluates every rule of its rule files: SLO tests then cost linearly, not quadratically, in SLOs."""
+    return f"{RULES_DIR}/{service}.slo.{slo}.rules.yml"
+
+
+def slo_tests_file(service: str, slo: str) -> str:
+    """The generated promtool tests of one SLO's alerts."""
+    return f"{TESTS_DIR}/{service}.slo.{slo}.test.yml"
 
 
 def slo_rule_group(service: str, slo: str) -> str:

@@ -90,4 +90,6 @@ def _run(path: Path, name: str) -> dict[str, Any]:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    # attrs validators (grafanalib) raise ValueError(message, attribute, ...): the message is enough.
+    text = exc.args[0] if len(exc.args) > 1 and isinstance(exc.args[0], str) else str(exc)
+    return " ".join(text.split())

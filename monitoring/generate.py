@@ -6,10 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from monitoring import conventions, custom_dashboards
-from monitoring.checks.dashboards import require_clean
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
-from monitoring.render import alertmanager, dashboards, prometheus_config, rules, slo
+from monitoring.render import alertmanager, dashboards, prometheus_config, promtool_tests, rules, slo
 
 # An emitter turns the stack into files: relative path -> text.
 Emitter = Callable[[Stack, "GenerateContext"], dict[str, str]]
@@ -39,21 +38,36 @@ def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
 
 
 def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    files = {}
     for objective in stack.slos:
         ctx.warnings.extend(slo.warnings(objective))
-    return {conventions.slo_rules_file(service): to_yaml(slo.render(stack, service), ctx.header)
-            for service in slo.services_with_slos(stack)}
+        files[conventions.slo_rules_file(objective.service, objective.name)] = to_yaml(
+            slo.render(stack, objective), ctx.header)
+    return files
+
+
+def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    """promtool unit tests: one file per SLO, and one per service for its alerts that have a test scenario."""
+    files = {}
+    for objective in stack.slos:
+        tests = promtool_tests.render_slo(stack, objective)
+        if tests is not None:
+            files[conventions.slo_tests_file(objective.service, objective.name)] = to_yaml(tests, ctx.header)
+    for service in stack.services:
+        tests = promtool_tests.render(stack, service)
+        if tests is not None:
+            files[conventions.tests_file(service.name)] = to_yaml(tests, ctx.header)
+    return files
 
 
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py (checked first)."""
+    """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py."""
     custom = custom_dashboards.load(stack, custom_dashboards.dashboards_dir(ctx.project_dir), ctx.project_dir)
-    require_clean(stack, custom)
     rendered = dashboards.render(stack) + custom
     return {path: to_json(data) for path, data in dashboards.output(stack, rendered).items()}
 
 
-EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_grafana]
+EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana]
 
 
 def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:

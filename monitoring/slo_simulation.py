@@ -1,34 +1,35 @@
-"""Exact replay of an SLO's rules over synthetic traffic: what Prometheus 2.42 computes, step by step.
+"""Exact replay of an SLO's alert rules over synthetic traffic: what Prometheus 2.42 computes, step by step.
 
 Generated promtool tests take their expectations from here: when each burn-rate alert starts and stops firing
 under a given error ratio. promtool then checks the prediction against the real rule engine, so a mistake in
 either the rules or this arithmetic fails the tests.
 
-Traffic is piecewise constant: phases of (first interval, events per step, error ratio). Counters start at a
-large base so that rate() never limits its extrapolation at zero; bad and total events then share every
-extrapolation factor and the error ratio of a window is exactly bad/total over the samples in it.
+Traffic is piecewise constant: phases of (first interval, events per step, error ratio). Samples sit at every
+step and rules are evaluated at every step (the tests use one interval for both). Counters start at a large
+base, so rate() never limits its extrapolation at zero: bad and total events of a window then share the same
+extrapolation factor, and the window's error ratio is exactly (bad increase) / (total increase) over the
+samples inside it. Everything here is integer or Fraction arithmetic: no float rounding to second-guess.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property, lru_cache
 
 from monitoring.model.common import duration_ms
 from monitoring.model.slo import SLO
+from monitoring.slo_windows import BurnWindow
 
 COUNTER_BASE = 1_000_000_000
-# How close to a threshold a value may be before a prediction is too close to call in float arithmetic.
-_MARGIN = Fraction(1, 10**9)
-
-
-class AmbiguousPrediction(ValueError):
-    """A window's value sits on a threshold: float rounding in Prometheus could go either way."""
+# A window value this close (relative) to a threshold is too close to call in Prometheus' float arithmetic:
+# the prediction for that step is "unknown", and no test checks it.
+_AMBIGUOUS = 10**9
 
 
 @dataclass(frozen=True)
 class Phase:
-    """From interval `start` on (the interval ending at sample `start`), `events` per step, `ratio` of them bad."""
+    """From interval `start` on (the interval that ends at sample `start`): `events` per step, `ratio` bad."""
 
     start: int
     events: int
@@ -44,106 +45,111 @@ class Phase:
 
 @dataclass(frozen=True)
 class Traffic:
-    """Counter samples at steps 0..steps of `step_ms`."""
+    """Counter samples at steps 0..steps, `step_ms` apart."""
 
     step_ms: int
     steps: int
     phases: tuple[Phase, ...]
 
-    def counters(self) -> tuple[list[int], list[int]]:
+    @cached_property
+    def counters(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(bad, total) counter values at every sample."""
         bad, total = [COUNTER_BASE], [COUNTER_BASE]
+        phases = sorted(self.phases, key=lambda p: p.start)
+        current = phases[0]
         for interval in range(1, self.steps + 1):
-            phase = self.phase(interval)
-            bad.append(bad[-1] + phase.bad)
-            total.append(total[-1] + phase.events)
-        return bad, total
-
-    def phase(self, interval: int) -> Phase:
-        current = self.phases[0]
-        for phase in self.phases:
-            if phase.start <= interval:
-                current = phase
-        return current
+            while phases and phases[0].start <= interval:
+                current = phases.pop(0)
+            bad.append(bad[-1] + current.bad)
+            total.append(total[-1] + current.events)
+        return tuple(bad), tuple(total)
 
 
-def extrapolated_rate(values: list[int], step_ms: int, at: int, window_ms: int) -> Fraction | None:
-    """rate(counter[window]) at sample `at`, as promql/functions.go extrapolatedRate computes it."""
-    end_ms = at * step_ms
-    start_ms = end_ms - window_ms
-    first = max(0, -(-start_ms // step_ms))  # the first sample inside the window (never on its edge here)
-    if at - first < 1:
+def total_rate(total: tuple[int, ...], step_ms: int, at: int, window_ms: int) -> Fraction | None:
+    """rate(total[window]) at sample `at`, extrapolated as promql/functions.go extrapolatedRate does."""
+    first = max(0, at - window_ms // step_ms)  # the first sample inside the window (never on its edge)
+    if at == first:
         return None
-    delta = Fraction(values[at] - values[first])
-    sampled = Fraction((at - first) * step_ms)
-    average = sampled / (at - first)
-    to_start = Fraction(first * step_ms - start_ms)
-    to_end = Fraction(0)
-    if delta > 0 and values[first] >= 0:
-        to_zero = sampled * values[first] / delta
-        to_start = min(to_start, to_zero)
-    threshold = average * Fraction(11, 10)
-    extrapolated = sampled + (to_start if to_start < threshold else average / 2)
-    extrapolated += to_end if to_end < threshold else average / 2
-    return delta * (extrapolated / sampled) / Fraction(window_ms, 1000)
+    sampled = (at - first) * step_ms
+    to_start = first * step_ms - (at * step_ms - window_ms)
+    # The end of the window is the evaluation time, where the last sample sits: no extrapolation there.
+    extrapolated = sampled + (to_start if 10 * to_start < 11 * step_ms else Fraction(step_ms, 2))
+    return Fraction(total[at] - total[first]) * extrapolated / sampled / Fraction(window_ms, 1000)
+
+
+def _above(bad: int, total: int, threshold: Fraction) -> bool | None:
+    """bad/total > threshold, exactly; NaN (no events) is never above; None when too close to call."""
+    if total == 0:
+        return False
+    difference = bad * threshold.denominator - threshold.numerator * total
+    if abs(difference) * _AMBIGUOUS <= threshold.numerator * total:
+        return None
+    return difference > 0
+
+
+def _all(values: list[bool | None]) -> bool | None:
+    """Three-valued AND: False wins, then unknown."""
+    if False in values:
+        return False
+    return None if None in values else True
+
+
+def _any(values: list[bool | None]) -> bool | None:
+    """Three-valued OR: True wins, then unknown."""
+    if True in values:
+        return True
+    return None if None in values else False
 
 
 @dataclass(frozen=True)
 class AlertTimeline:
-    """Per evaluation step: whether the tier's alert is firing."""
+    """Per evaluation step: whether the tier's alert is firing (None: too close to call)."""
 
     tier: str
-    firing: tuple[bool, ...]
+    firing: tuple[bool | None, ...]
 
     def first_firing(self, after: int = 0) -> int | None:
         return next((k for k, on in enumerate(self.firing) if on and k >= after), None)
 
 
-def _above(value: Fraction | None, threshold: Fraction) -> bool:
-    if value is None:
-        return False
-    if abs(value - threshold) <= threshold * _MARGIN:
-        raise AmbiguousPrediction(f"window value {float(value)} is on the threshold {float(threshold)}")
-    return value > threshold
-
-
 def simulate(slo: SLO, traffic: Traffic) -> dict[str, AlertTimeline]:
-    """The firing state of every enabled tier's alert at each evaluation (evaluation interval = step)."""
-    bad, total = traffic.counters()
-    step = traffic.step_ms
+    """The firing state of every enabled tier's alert at each evaluation."""
+    tiers = tuple((tier, tuple(p for p in slo.windows if p.tier == tier),
+                   duration_ms(slo.alerting.tier(tier).for_ or "0s")) for tier in slo.tiers)
+    thresholds = tuple(slo.threshold(p) for p in slo.windows)
     guard = slo.alerting.min_events_per_second
-    rates: dict[tuple[str, int], tuple[Fraction | None, Fraction | None]] = {}
+    return _simulate(tiers, slo.windows, thresholds, None if guard is None else Fraction(guard), traffic)
 
-    def window(name: str, at: int) -> tuple[Fraction | None, Fraction | None]:
-        """(error ratio, total events per second) of a window at a step."""
-        key = (name, at)
-        if key not in rates:
-            ms = duration_ms(name)
-            bad_rate = extrapolated_rate(bad, step, at, ms)
-            total_rate = extrapolated_rate(total, step, at, ms)
-            ratio = None if bad_rate is None or not total_rate else bad_rate / total_rate
-            rates[key] = (ratio, total_rate)
-        return rates[key]
 
+@lru_cache(maxsize=4096)
+def _simulate(tiers: tuple[tuple[str, tuple[BurnWindow, ...], int], ...], windows: tuple[BurnWindow, ...],
+              thresholds: tuple[Fraction, ...], guard: Fraction | None,
+              traffic: Traffic) -> dict[str, AlertTimeline]:
+    # SLOs with the same budget, period, tiers and guard share predictions: a fleet of SLOs costs little more.
+    bad, total = traffic.counters
+    step = traffic.step_ms
+    threshold_of = dict(zip(windows, thresholds, strict=True))
     timelines = {}
-    for tier in slo.tiers:
-        pairs = [p for p in slo.windows if p.tier == tier]
-        hold = duration_ms(slo.alerting.tier(tier).for_ or "0s")
-        active_since: int | None = None
-        firing = []
+    for tier, pairs, hold in tiers:
+        active: list[bool | None] = []
         for at in range(traffic.steps + 1):
-            active = False
+            branches = []
             for pair in pairs:
-                threshold = slo.threshold(pair)
-                long_ratio, long_rate = window(pair.long, at)
-                short_ratio, _ = window(pair.short, at)
-                guarded = guard is None or (long_rate is not None and long_rate >= Fraction(guard))
-                if _above(long_ratio, threshold) and _above(short_ratio, threshold) and guarded:
-                    active = True
-            if not active:
-                active_since = None
-            elif active_since is None:
-                active_since = at
-            firing.append(active_since is not None and (at - active_since) * step >= hold)
+                threshold = threshold_of[pair]
+                conditions: list[bool | None] = []
+                for window in (pair.long_ms, pair.short_ms):
+                    first = max(0, at - window // step)
+                    conditions.append(at > first and _above(bad[at] - bad[first], total[at] - total[first],
+                                                            threshold))
+                if guard is not None:
+                    rate = total_rate(total, step, at, pair.long_ms)
+                    conditions.append(rate is not None and rate >= guard)
+                branches.append(_all(conditions))
+            active.append(_any(branches))
+        # Firing once active for `for`: at step k, surely if active at every step of k-h..k, surely not if
+        # inactive at any of them (the pending clock restarted since), else unknown.
+        hold_steps = -(-hold // step)
+        firing = [False if at < hold_steps else _all(active[at - hold_steps:at + 1])
+                  for at in range(traffic.steps + 1)]
         timelines[tier] = AlertTimeline(tier, tuple(firing))
     return timelines

@@ -19,6 +19,7 @@ import random
 import re
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections import Counter
@@ -130,7 +131,8 @@ class FakeGrafana:
 
     def __init__(self, tokens: Mapping[str, str] | None = None, users: Mapping[str, tuple[str, str]] | None = None,
                  faults: Faults | None = None, legacy_folder_title_conflict: bool = False,
-                 echo_credentials_in_errors: bool = False, tls: tuple[Path, Path] | None = None) -> None:
+                 echo_credentials_in_errors: bool = False, tls: tuple[Path, Path] | None = None,
+                 latency: float = 0.0) -> None:
         self.tokens = dict(tokens or {"test-token": "Admin"})  # token -> role
         self.users = dict(users or {})  # user -> (password, role)
         self.faults = faults or Faults()
@@ -140,7 +142,10 @@ class FakeGrafana:
             "id": 1, "uid": "prometheus", "name": "Prometheus", "type": "prometheus", "url": "http://prometheus:9090",
             "access": "proxy", "isDefault": True, "jsonData": {}}],
             legacy_folder_title_conflict=legacy_folder_title_conflict)
+        self.latency = latency  # seconds every API request takes, as a real server and network would
         self.requests: Counter[tuple[str, str]] = Counter()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests served at the same time
         self.faults_injected: Counter[str] = Counter()
         self.lock = threading.Lock()
         self._rng = random.Random(self.faults.seed)
@@ -157,9 +162,7 @@ class FakeGrafana:
 
     def start(self) -> FakeGrafana:
         handler = type("Handler", (_Handler,), {"grafana": self})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        server.block_on_close = False
+        server = _Server(("127.0.0.1", 0), handler)
         if self._tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(str(self._tls[0]), str(self._tls[1]))
@@ -186,6 +189,7 @@ class FakeGrafana:
         with self.lock:
             self.requests.clear()
             self.faults_injected.clear()
+            self.max_in_flight = self.in_flight
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
         with self.lock:
@@ -240,6 +244,16 @@ class FakeGrafana:
         return kind, after
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up on a slow response, or a connection a fault dropped: expected, not news.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     grafana: FakeGrafana
     protocol_version = "HTTP/1.1"
@@ -270,16 +284,28 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         with grafana.lock:
             grafana.requests[(method, url.path)] += 1
+            grafana.in_flight += 1
+            grafana.max_in_flight = max(grafana.max_in_flight, grafana.in_flight)
+        try:
+            self._serve_counted(method, url.path, url.query)
+        finally:
+            with grafana.lock:
+                grafana.in_flight -= 1
+
+    def _serve_counted(self, method: str, path: str, query: str) -> None:
+        grafana = self.grafana
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        kind, after = grafana.draw_fault(url.path)
+        kind, after = grafana.draw_fault(path)
+        if grafana.latency:
+            time.sleep(grafana.latency)
         try:
             if kind in ("500", "429") or (kind in ("502", "drop") and not after):
                 self._fail(kind)
                 return
             if kind == "slow" and not after:
                 time.sleep(grafana.faults.slow_seconds)
-            status, body = self._handle(method, url.path, parse_qs(url.query), raw)
+            status, body = self._handle(method, path, parse_qs(query), raw)
             if kind in ("502", "drop"):
                 self._fail(kind)
                 return

@@ -117,7 +117,8 @@ def test_folders_409_on_a_taken_uid_412_on_a_stale_version(grafana: FakeGrafana)
     assert (stale.status_code, stale.json()["status"]) == (412, "version-mismatch")
     assert call(grafana, "GET", "/api/folders/ops").json()["title"] == "Operations"
     assert call(grafana, "GET", "/api/folders/none").status_code == 404
-    assert [f["uid"] for f in call(grafana, "GET", "/api/folders").json()] == ["ops", "ops2"]  # by title: Operations, Ops
+    listed = call(grafana, "GET", "/api/folders").json()
+    assert [f["uid"] for f in listed] == ["ops", "ops2"]  # by title: Operations, then Ops
 
 
 def test_legacy_grafana_answers_409_to_a_taken_folder_title() -> None:

@@ -148,6 +148,15 @@ def test_second_publish_makes_no_writes_and_reads_each_dashboard_once(grafana: F
     assert "plan: dashboards: 0 create, 0 update, 9 unchanged, 0 drift, 0 prune" in out
 
 
+def test_requests_run_at_most_concurrency_at_a_time(tmp_path: Path) -> None:
+    synthetic_tree(tmp_path / "out", dashboards=30, folders=2)
+    with running_grafana(tokens={TOKEN: "Admin"}, latency=0.01) as grafana:
+        status, out, _ = publish(grafana, tmp_path / "out", concurrency=3)
+
+        assert status == 0, out
+        assert 1 < grafana.max_in_flight <= 3
+
+
 def test_a_changed_definition_is_saved_over_the_live_version(grafana: FakeGrafana, out_dir: Path) -> None:
     publish(grafana, out_dir)
     edit_model(out_dir, "mcp", "mcp-1", retitle_first_panel("Requests per second"))

@@ -7,20 +7,20 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from monitoring import conventions
+from monitoring import conventions, custom_dashboards
 from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, Problem, lint_dashboards, offline_checks
 from monitoring.checks.report import CheckResult
-from monitoring.errors import DefinitionError
+from monitoring.errors import MonitoringError
 from monitoring.model.stack import Stack
+from monitoring.project import find_settings
 from monitoring.render import slo as slo_rules
-from monitoring.render.dashboards import RenderedDashboard
 
 
 def known_series(stack: Stack) -> frozenset[str]:
     """What a dashboard may select: the stack's catalog and rules, plus the SLO recording rules it generates."""
     names = set(stack.known_series())
-    for service in slo_rules.services_with_slos(stack):
-        for group in slo_rules.render(stack, service)["groups"]:
+    for objective in stack.slos:
+        for group in slo_rules.render(stack, objective)["groups"]:
             names.update(rule["record"] for rule in group["rules"] if "record" in rule)
     return frozenset(names)
 
@@ -29,15 +29,17 @@ def lint(stack: Stack, documents: Iterable[DashboardDocument]) -> list[Problem]:
     return lint_dashboards(documents, LintContext(known_series(stack)))
 
 
-def require_clean(stack: Stack, dashboards: Iterable[RenderedDashboard]) -> None:
-    """DefinitionError with the first problem (file, panel and field) if any dashboard fails a check."""
-    problems = lint(stack, [DashboardDocument(d.source, d.data) for d in dashboards])
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise DefinitionError(f"{problems[0].message} [{problems[0].check}]{more}")
+def custom_sources(stack: Stack, project_dir: Path) -> dict[str, str]:
+    """uid -> the dashboards/*.dashboard.py file it was generated from, so messages name the source."""
+    try:
+        custom = custom_dashboards.load(stack, custom_dashboards.dashboards_dir(project_dir), project_dir)
+    except MonitoringError:
+        return {}  # `generate` reports a broken file; the checks still name the file in out/
+    return {d.uid: d.source for d in custom}
 
 
-def read_out_dir(out_dir: Path) -> tuple[list[DashboardDocument], list[str]]:
+def read_out_dir(out_dir: Path, sources: dict[str, str] | None = None
+                 ) -> tuple[list[DashboardDocument], list[str]]:
     """The dashboards under out_dir/grafana, and what breaks the file layout the publisher relies on."""
     problems: list[str] = []
     folders_file = out_dir / conventions.GRAFANA_FOLDERS_FILE
@@ -61,13 +63,14 @@ def read_out_dir(out_dir: Path) -> tuple[list[DashboardDocument], list[str]]:
             problems.append(f"{path}: folder {path.parent.name!r} is not in {conventions.GRAFANA_FOLDERS_FILE}")
         if data.get("uid") != path.stem:
             problems.append(f"{path}: uid {data.get('uid')!r} differs from the file name {path.stem!r}")
-        documents.append(DashboardDocument(str(path), data))
+        source = (sources or {}).get(path.stem)
+        documents.append(DashboardDocument(f"{path} (from {source})" if source else str(path), data))
     return documents, problems
 
 
 def check_dashboards(stack: Stack, out_dir: Path) -> list[CheckResult]:
     """`monitoring validate`: the file layout, then one result per lint check over every dashboard."""
-    documents, layout = read_out_dir(out_dir)
+    documents, layout = read_out_dir(out_dir, custom_sources(stack, find_settings().project_dir))
     checked = f"{len(documents)} dashboards in {out_dir / conventions.GRAFANA_DIR}"
     results = [CheckResult("dashboard/files", not layout, checked, "\n".join(layout))]
     problems = lint(stack, documents)
@@ -77,4 +80,4 @@ def check_dashboards(stack: Stack, out_dir: Path) -> list[CheckResult]:
     return results
 
 
-__all__ = ["CHECKS", "check_dashboards", "known_series", "lint", "read_out_dir", "require_clean"]
+__all__ = ["CHECKS", "check_dashboards", "custom_sources", "known_series", "lint", "read_out_dir"]

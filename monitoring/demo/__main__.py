@@ -8,14 +8,20 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from prometheus_client import disable_created_metrics
+import monitoring.demo
 
-from monitoring.demo.server import DemoServer
-from monitoring.demo.workload import CadvisorWorkload, KubeStateWorkload, MCPWorkload, Workload
+try:
+    from prometheus_client import disable_created_metrics
+
+    from monitoring.demo.server import DemoServer
+    from monitoring.demo.workload import CadvisorWorkload, KubeStateWorkload, MCPWorkload, Workload
+except ModuleNotFoundError as exc:  # prometheus_client comes with the test extra
+    sys.exit(f"demo: needs {exc.name}: pip install -e '.[test]'")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m monitoring.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m monitoring.demo", description=monitoring.demo.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, required=True, help="port to listen on (0: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--role", choices=("mcp", "cadvisor", "kube-state-metrics"), default="mcp",

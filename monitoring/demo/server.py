@@ -89,7 +89,8 @@ class DemoServer:
     def start(self) -> None:
         """Serve in background threads (for tests and embedding); stop() ends them."""
         self._clock.start()
-        self._http_thread = threading.Thread(target=self.http.serve_forever, name="demo-http", daemon=True)
+        self._http_thread = threading.Thread(target=self.http.serve_forever, kwargs={"poll_interval": 0.05},
+                                             name="demo-http", daemon=True)
         self._http_thread.start()
 
     def serve_forever(self) -> None:

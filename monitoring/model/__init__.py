@@ -26,6 +26,7 @@ from monitoring.model.routing import (
     Webhook,
 )
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
+from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.scrape import BasicAuth, FileSDConfig, KubernetesSDConfig, ScrapeJob, StaticConfig, TLSConfig
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO, AlertTier, LatencySLI, RatioSLI, SLOAlerting
@@ -34,6 +35,7 @@ from monitoring.model.stack import Stack
 __all__ = [
     "SLO",
     "Alert",
+    "AlertScenario",
     "AlertTier",
     "BasicAuth",
     "Counter",
@@ -48,6 +50,7 @@ __all__ = [
     "HTTPAuth",
     "Histogram",
     "InhibitRule",
+    "InputSeries",
     "KubernetesSDConfig",
     "LatencySLI",
     "PagerDuty",

@@ -12,11 +12,13 @@ from monitoring.errors import DefinitionError
 from monitoring.model import (
     SLO,
     Alert,
+    AlertScenario,
     Counter,
     Email,
     Gauge,
     Histogram,
     InhibitRule,
+    InputSeries,
     KubernetesSDConfig,
     LatencySLI,
     PagerDuty,
@@ -114,9 +116,10 @@ def alerts(job: str = JOB, container: str = CONTAINER, *, job_regex: str | None 
            for_overrides: Mapping[str, str] | None = None) -> tuple[Alert, ...]:
     """The MCP alerts on `job`, or on every job matching job_regex; for_overrides maps alert name -> `for`."""
     if job_regex:
-        rules = _alerts(f'job=~"{job_regex}"', f"jobs matching {job_regex}", container)
+        rules = _alerts(f'job=~"{job_regex}"', f"jobs matching {job_regex}", container,
+                        _scenarios(job_regex.split("|")[0], container, absent_labels=False))
     else:
-        rules = _alerts(f'job="{job}"', f"job {job}", container)
+        rules = _alerts(f'job="{job}"', f"job {job}", container, _scenarios(job, container))
     overrides = dict(for_overrides or {})
     unknown = sorted(overrides.keys() - {a.name for a in rules})
     if unknown:
@@ -125,11 +128,64 @@ def alerts(job: str = JOB, container: str = CONTAINER, *, job_regex: str | None 
                  for a in rules)
 
 
-def _alerts(job: str, job_text: str, container: str) -> tuple[Alert, ...]:
+def _scenarios(job: str, container: str, *, absent_labels: bool = True) -> dict[str, AlertScenario]:
+    """Synthetic input for the generated tests of each alert: firing, just below the threshold, healthy."""
+    ops = f"{OPERATION_DURATION}_count"
+    target = {"job": job, "instance": "mcp-server-0:9464"}
+    pod = {"namespace": "mcp", "pod": "mcp-server-0", "container": container}
+
+    def series(name: str, labels: dict[str, str]) -> str:
+        return name + "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+
+    def operations(failed: str, ok: str, notification_errors: str = "0") -> tuple[InputSeries, ...]:
+        call = {"job": job, "mcp_method_name": "tools/call"}
+        return (InputSeries(series=series(ops, {**call, "error_type": "-32603"}), rate=failed),
+                InputSeries(series=series(ops, call), rate=ok),
+                # Notifications get no response: their errors never count.
+                InputSeries(series=series(ops, {"job": job, "mcp_method_name": "notifications/initialized",
+                                                "error_type": "-32603"}), rate=notification_errors))
+
+    def latency(upper: str, lower: str) -> tuple[InputSeries, ...]:
+        bucket = "mcp_request_duration_seconds_bucket"
+        return (InputSeries(series=series(bucket, {"job": job, "le": lower}), rate="0"),
+                InputSeries(series=series(bucket, {"job": job, "le": upper}), rate="10"),
+                InputSeries(series=series(bucket, {"job": job, "le": "+Inf"}), rate="10"))
+
+    def container_usage(metric: str, resource: str, unit: str, limit: str, **usage: str) -> tuple[InputSeries, ...]:
+        return (InputSeries(series=series(metric, pod), **usage),
+                InputSeries(series=series("kube_pod_container_resource_limits",
+                                          {**pod, "resource": resource, "unit": unit}), value=limit))
+
+    memory = ("container_memory_working_set_bytes", "memory", "byte", "1000000000")
+    cpu = ("container_cpu_usage_seconds_total", "cpu", "core", "1")
+    return {
+        "MCPHighErrorRate": AlertScenario(
+            firing=operations("1", "9"), labels={"job": job}, value="0.1",
+            below=operations("0.49", "9.51"), healthy=operations("0", "10", notification_errors="5")),
+        # p95 inside the (1, 2.5] bucket: 1 + 1.5 * 0.95 = 2.425 s; below: 0.5 + 0.5 * 0.95 = 0.975 s.
+        "MCPHighLatency": AlertScenario(
+            firing=latency("2.5", "1"), labels={"job": job}, value="2.425",
+            below=latency("1", "0.5"), healthy=latency("0.1", "0.05")),
+        "MCPServiceDown": AlertScenario(
+            firing=(InputSeries(series=series("up", target), value=0),), labels=target,
+            healthy=(InputSeries(series=series("up", target), value=1),)),
+        "MCPServiceAbsent": AlertScenario(
+            firing=(), labels={"job": job} if absent_labels else {},
+            healthy=(InputSeries(series=series("up", target), value=1),)),
+        "MCPHighMemoryUsage": AlertScenario(
+            firing=container_usage(*memory, value="900000000"), labels=pod, value="0.9",
+            below=container_usage(*memory, value="849000000"), healthy=container_usage(*memory, value="500000000")),
+        "MCPHighCPUUsage": AlertScenario(
+            firing=container_usage(*cpu, rate="0.9"), labels=pod, value="0.9",
+            below=container_usage(*cpu, rate="0.79"), healthy=container_usage(*cpu, rate="0.2")),
+    }
+
+
+def _alerts(job: str, job_text: str, container: str, tests: dict[str, AlertScenario]) -> tuple[Alert, ...]:
     """job is the matcher every MCP selector carries; job_text names it in descriptions."""
     ops = f"{OPERATION_DURATION}_count"
     by_container = "namespace, pod, container"
-    return (
+    return tuple(alert.model_copy(update={"test": tests[alert.name]}) for alert in (
         Alert(
             name="MCPHighErrorRate", severity="critical", for_="2m",
             expr=_ratio(
@@ -182,7 +238,7 @@ def _alerts(job: str, job_text: str, container: str) -> tuple[Alert, ...]:
             description="{{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its "
                         "CPU limit over 5 minutes.",
         ),
-    )
+    ))
 
 
 def service(targets: tuple[str, ...] = (), *, kubernetes: bool = True, name: str = "mcp-server",

@@ -102,7 +102,7 @@ def errors_row() -> DashboardRow:
 
 def latency_row() -> DashboardRow:
     buckets = f"{OPERATION_DURATION}_bucket"
-    return DashboardRow(title="Latency", panels=(
+    return DashboardRow(title="Latency per method", panels=(
         Panel(title="p95 by method", unit="s", width=24,
               description="95th percentile of operation duration per method (notifications aside).",
               queries=(PanelQuery(expr=f"histogram_quantile(0.95, sum by (le, mcp_method_name) "

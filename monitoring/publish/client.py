@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import requests.auth
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
 from monitoring.errors import MonitoringError
-from monitoring.publish.config import GrafanaConfig
+from monitoring.publish.config import ConfigError, GrafanaConfig
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SEARCH_PAGE = 5000  # Grafana's largest page
@@ -123,20 +124,35 @@ def build_session(config: GrafanaConfig, settings: ClientSettings | None = None,
     context = None
     if config.ca_cert is not None:
         context = ssl.create_default_context()
-        context.load_verify_locations(cafile=str(config.ca_cert))
+        try:
+            context.load_verify_locations(cafile=str(config.ca_cert))
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError(f"--ca-cert {str(config.ca_cert)!r}: not a readable PEM certificate ({exc})") from None
     adapter = _Adapter(context, max_retries=retry_policy(settings, stats), pool_connections=2,
                        pool_maxsize=settings.pool_size)
     session = requests.Session()
-    session.trust_env = False  # no ~/.netrc credentials or proxies from the environment sneaking in
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.verify = not config.insecure
     session.headers.update({"Accept": "application/json", "User-Agent": "monitoring-publish"})
+    # Set as session.auth, so that requests never swaps in credentials from ~/.netrc.
     if config.token:
-        session.headers["Authorization"] = f"Bearer {config.token}"
+        session.auth = BearerAuth(config.token)
     elif config.user and config.password:
         session.auth = (config.user, config.password)
     return session
+
+
+class BearerAuth(requests.auth.AuthBase):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(***)"
 
 
 class GrafanaError(MonitoringError):
@@ -158,6 +174,8 @@ def secrets_of(session: requests.Session) -> list[str]:
     header = session.headers.get("Authorization")
     if isinstance(header, str) and header:
         found += [header, header.partition(" ")[2]]
+    if isinstance(session.auth, BearerAuth):
+        found += [f"Bearer {session.auth.token}", session.auth.token]
     if isinstance(session.auth, tuple) and len(session.auth) == 2:
         user, password = session.auth
         encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -261,8 +279,9 @@ class GrafanaClient:
                  params: Any = None, json_body: Any = None) -> requests.Response:
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         try:
+            # verify passed explicitly: requests would let $REQUESTS_CA_BUNDLE override a session's verify=False.
             return self.session.request(method, self.base_url + path, params=params, json=json_body,
-                                        timeout=timeout)
+                                        timeout=timeout, verify=self.session.verify)
         except requests.exceptions.SSLError as exc:
             raise GrafanaError(self.redact(
                 f"{what}: TLS verification failed for {self.base_url}: {_cause(exc)} "
@@ -323,7 +342,7 @@ class GrafanaClient:
         if status == 409:
             return GrafanaError(f"{what}: already exists (409: {message})", status, reason)
         if status == 404:
-            return GrafanaError(f"{what}: not found (404: {message})", status, reason)
+            return GrafanaError(f"{what}: does not exist in Grafana (404: {message})", status, reason)
         if status in RETRY_STATUSES:
             said = f"{status} {response.reason}".strip()
             detail = f": {message}" if message and message not in (said, response.reason) else ""

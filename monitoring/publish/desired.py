@@ -14,8 +14,8 @@ from typing import Any
 from monitoring import conventions
 from monitoring.errors import MonitoringError
 
-FOLDERS_FILE = f"{conventions.GRAFANA_DIR}/folders.json"
-DASHBOARDS_DIR = f"{conventions.GRAFANA_DIR}/dashboards"
+FOLDERS_FILE = conventions.GRAFANA_FOLDERS_FILE
+DASHBOARDS_DIR = conventions.GRAFANA_DASHBOARDS_DIR
 MAX_UID = 40  # Grafana's limit
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from monitoring.model.routing import Email, HTTPAuth, PagerDuty, Receiver, Route, Slack, TimeInterval, Webhook
 from monitoring.model.stack import Stack
+from monitoring.render import slo
 
 
 def _http_config(auth: HTTPAuth) -> dict[str, Any]:
@@ -102,12 +103,13 @@ def render(stack: Stack) -> dict[str, Any]:
         "route": route(routing.route),
         "receivers": [receiver(r) for r in sorted(routing.receivers, key=lambda r: r.name)],
     }
-    if routing.inhibit_rules:
-        config["inhibit_rules"] = [
-            {"source_matchers": list(rule.source_matchers), "target_matchers": list(rule.target_matchers),
-             **({"equal": list(rule.equal)} if rule.equal else {})}
-            for rule in routing.inhibit_rules
-        ]
+    inhibit_rules = [
+        {"source_matchers": list(rule.source_matchers), "target_matchers": list(rule.target_matchers),
+         **({"equal": list(rule.equal)} if rule.equal else {})}
+        for rule in routing.inhibit_rules
+    ] + slo.inhibit_rules(stack)
+    if inhibit_rules:
+        config["inhibit_rules"] = inhibit_rules
     if routing.time_intervals:
         config["time_intervals"] = [time_interval(t) for t in sorted(routing.time_intervals, key=lambda t: t.name)]
     return config

@@ -129,7 +129,8 @@ def counter_panel(metric: Counter) -> Panel:
     by = f" by ({', '.join(metric.labels)})" if metric.labels else ""
     return Panel(title=f"{metric.name} rate", unit="Bps" if metric.unit == "bytes" else "short",
                  description=metric.help,
-                 queries=(PanelQuery(expr=f"sum{by} ({rate(metric.name)})", legend=legend(metric.labels, "per second")),))
+                 queries=(PanelQuery(expr=f"sum{by} ({rate(metric.name)})",
+                                     legend=legend(metric.labels, "per second")),))
 
 
 def gauge_panels(metric: Gauge) -> tuple[Panel, Panel]:

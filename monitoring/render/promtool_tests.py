@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any
 
 import promql_parser
@@ -66,14 +67,12 @@ def choose_step(windows: Iterable[int]) -> int:
     raise ValueError(f"no test step fits windows {sorted(format_duration(w) for w in windows)}")
 
 
-def service_windows(stack: Stack, service: Service) -> set[int]:
-    windows: set[int] = set()
-    for alert in service.alerts:
-        windows |= expr_windows(alert.expr)
-    for slo in stack.slos:
-        if slo.service == service.name:
-            windows |= {duration_ms(w) for w in (*slo_rules.rate_windows(slo), slo.period)}
-    return windows
+def service_windows(service: Service) -> set[int]:
+    return {w for alert in service.alerts for w in expr_windows(alert.expr)}
+
+
+def slo_windows(slo: SLO) -> set[int]:
+    return {duration_ms(w) for w in (*slo_rules.rate_windows(slo), slo.period)}
 
 
 def eval_time(step_ms: int, at: int) -> str:
@@ -107,73 +106,87 @@ class SLOCase:
     """Synthetic traffic for one SLO test: phases of error ratios, how long, and what to look at."""
 
     name: str
-    ratios: tuple[tuple[int, Fraction], ...]  # (first interval, error ratio)
+    phases: tuple[tuple[int, int, Fraction], ...]  # (first interval, traffic x normal, error ratio)
     horizon: int  # steps to simulate
     stop_after: str | None = None  # end two steps after this tier first fires
-    probes: tuple[int, ...] = ()  # steps to check besides every change of state
-    events: int | None = None  # events per step; None: the SLO's normal traffic
+    probes: tuple[int, ...] = ()  # steps to check besides the last one and both sides of every change
+    events: int | None = None  # events per step instead of the normal traffic
     python_le: bool = False  # write bucket boundaries as Python clients do (5.0), not as Go clients (5)
     metadata: bool = False  # also check the metadata series
+
+
+# Steady cases need no long history: every window holds the same ratio from the first step on.
+STEADY_MS = 65 * 60_000
+BELOW_MS = 35 * 60_000
+# Page timing cases emulate 6h of steady healthy traffic; all but the last hour is packed into a few steps
+# (heavier traffic, same events), so that the slow window sees a full history at a fraction of the test cost.
+PACKED_STEPS = 5
 
 
 def _steps(ms: int, step: int) -> int:
     return -(-ms // step)
 
 
+def _steady(ratio: Fraction) -> tuple[tuple[int, int, Fraction], ...]:
+    return ((0, 1, ratio),)
+
+
 def slo_cases(slo: SLO, step: int) -> list[SLOCase]:
-    budget = Fraction(slo.error_budget)
-    longest_short = max(p.short_ms for p in slo.windows)
-    cases = [SLOCase("healthy: no errors", ((0, Fraction(0)),), _steps(longest_short, step) + 3,
-                     probes=(1,), metadata=True)]
+    steady = _steps(STEADY_MS, step) + 3
+    cases = [SLOCase("healthy: no errors", _steady(Fraction(0)), steady, probes=(1,), metadata=True)]
     for tier in slo.tiers:
         pairs = [p for p in slo.windows if p.tier == tier]
         slowest = min(pairs, key=slo.threshold)
         threshold = slo.threshold(slowest)
-        horizon = _steps(max(p.long_ms for p in pairs), step) + 3
         above = min(threshold * Fraction(25, 24), (threshold + 1) / 2)
-        cases.append(SLOCase(f"{tier}: steady error ratio {_pct(above)} just above {slowest.long}/{slowest.short} "
-                             f"burn rate", ((0, above),), horizon, stop_after=tier, python_le=True))
+        cases.append(SLOCase(f"{tier}: steady error ratio {_pct(above)}, just above the {slowest.long}/"
+                             f"{slowest.short} burn rate", _steady(above), _steps(slowest.long_ms, step) + 3,
+                             stop_after=tier, python_le=True))
         below = threshold * Fraction(35, 36)
-        cases.append(SLOCase(f"{tier}: steady error ratio {_pct(below)} just below every burn rate",
-                             ((0, below),), _steps(max(p.short_ms for p in pairs), step) + 3, probes=(1,)))
+        cases.append(SLOCase(f"{tier}: steady error ratio {_pct(below)}, just below every burn rate",
+                             _steady(below), _steps(BELOW_MS, step) + 3, probes=(1,)))
     if "page" in slo.tiers:
-        cases += _page_timing_cases(slo, step, budget)
+        cases += _page_timing_cases(slo, step)
     guard = slo.alerting.min_events_per_second
     if guard is not None:
         low = math.floor(Fraction(guard) * step / 1000 / 2)
         if low >= 1:
             cases.append(SLOCase(f"below the minimum traffic: {low} events per step, all of them errors",
-                                 ((0, Fraction(1)),), _steps(longest_short, step) + 3, probes=(1, 2), events=low))
+                                 _steady(Fraction(1)), steady, probes=(1, 2), events=low))
     return cases
 
 
-def _page_timing_cases(slo: SLO, step: int, budget: Fraction) -> list[SLOCase]:
-    """After a long healthy stretch (the slow page window's length), errors start at a steady ratio."""
+def _page_timing_cases(slo: SLO, step: int) -> list[SLOCase]:
+    """After the equivalent of the slow page window (6h) of healthy traffic, errors start at a steady ratio."""
     pairs = sorted((p for p in slo.windows if p.tier == "page"), key=lambda p: p.long_ms)
     fast, slow = pairs[0], pairs[-1]
-    warm = _steps(slow.long_ms, step) + 1  # healthy intervals; errors from interval warm + 1
-    saturated = warm + _steps(fast.long_ms + fast.short_ms, step) + 1
+    normal = _steps(fast.long_ms, step) + 2  # the fast windows see only steady traffic when errors start
+    packed = -(-(_steps(slow.long_ms, step) + 1 - normal) // PACKED_STEPS)
+    warm = PACKED_STEPS + normal  # the last healthy sample; errors from the next interval on
+    saturated = warm + _steps(fast.long_ms + fast.short_ms, step) + 1  # the fast windows hold only errors
+    history = f"after {slow.long} of healthy traffic"
+
+    def errors(ratio: Fraction) -> tuple[tuple[int, int, Fraction], ...]:
+        return ((0, packed, Fraction(0)), (PACKED_STEPS + 1, 1, Fraction(0)), (warm + 1, 1, ratio))
+
     fast_threshold = slo.threshold(fast)
-
-    def after_warmup(ratio: Fraction) -> tuple[tuple[int, Fraction], ...]:
-        return ((0, Fraction(0)), (warm + 1, ratio))
-
+    above = min(fast_threshold * Fraction(25, 24), Fraction(1))
+    below = fast_threshold * Fraction(35, 36)
     until_slow = warm + _steps(slow.long_ms, step) + 3
     cases = [
-        SLOCase("page: 100% errors after a healthy stretch", after_warmup(Fraction(1)),
-                warm + _steps(fast.short_ms, step) + 3, stop_after="page", probes=(warm,)),
-        SLOCase(f"page: steady error ratio {_pct(min(fast_threshold * Fraction(25, 24), Fraction(1)))} "
-                f"after a healthy stretch", after_warmup(min(fast_threshold * Fraction(25, 24), Fraction(1))),
-                until_slow, stop_after="page", probes=(warm,)),
-        SLOCase(f"page: steady error ratio {_pct(fast_threshold * Fraction(35, 36))} just below the "
-                f"{fast.long}/{fast.short} burn rate", after_warmup(fast_threshold * Fraction(35, 36)),
-                saturated + 2, probes=(warm, saturated)),
+        SLOCase(f"page: 100% errors {history}", errors(Fraction(1)), warm + _steps(fast.long_ms, step) + 3,
+                stop_after="page", probes=(warm,)),
+        SLOCase(f"page: steady error ratio {_pct(above)} {history}, just above the {fast.long}/{fast.short} "
+                "burn rate", errors(above), until_slow, stop_after="page", probes=(warm,)),
+        SLOCase(f"page: steady error ratio {_pct(below)} {history}, just below the {fast.long}/{fast.short} "
+                "burn rate", errors(below), saturated + 2, probes=(warm, saturated)),
     ]
     middle = round((fast.burn + slow.burn) / 2)
     if len(pairs) > 1 and slow.burn < middle < fast.burn:
-        ratio = middle * budget
-        cases.append(SLOCase(f"page: steady error ratio {_pct(ratio)} ({middle}x budget) between the burn rates",
-                             after_warmup(ratio), until_slow, stop_after="page", probes=(warm, saturated)))
+        ratio = middle * Fraction(slo.error_budget)
+        cases.append(SLOCase(f"page: steady error ratio {_pct(ratio)} ({middle}x the budget) {history}, between "
+                             f"the burn rates: never fires the {fast.long}/{fast.short} pair", errors(ratio),
+                             saturated + 2, probes=(warm, saturated)))
     return cases
 
 
@@ -227,7 +240,7 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
 
 
 def _input_series(series: SLISeries, traffic: Traffic) -> list[dict[str, str]]:
-    bad, total = traffic.counters()
+    bad, total = traffic.counters
     good = [t - b + bad[0] for t, b in zip(total, bad, strict=True)]
     rows = [(s, bad) for s in series.bad] + [(s, good) for s in series.good] + [(s, total) for s in series.total]
     return [{"series": s, "values": values_text(v)} for s, v in sorted(rows)]
@@ -240,21 +253,22 @@ def _expected_alert(stack: Stack, slo: SLO, tier: str) -> dict[str, Any]:
 
 
 def slo_case_test(stack: Stack, slo: SLO, case: SLOCase, step: int) -> dict[str, Any]:
-    ratios = [r for _, r in case.ratios]
-    events = case.events or _events_per_step(slo, step, ratios)
-    phases = tuple(Phase(start, events, ratio) for start, ratio in case.ratios)
+    normal = _events_per_step(slo, step, [ratio for _, _, ratio in case.phases])
+    phases = tuple(Phase(start, case.events or normal * scale, ratio) for start, scale, ratio in case.phases)
     timelines = simulate(slo, Traffic(step, case.horizon, phases))
-    steps = case.horizon
+    steps = case.horizon + 1
     if case.stop_after:
         first = timelines[case.stop_after].first_firing()
         if first is None:
             raise ValueError(f"slo {slo.name!r}: scenario {case.name!r} never fires the {case.stop_after} alert")
-        steps = first + 2
+        steps = min(first + 2, case.horizon + 1)
     checks = []
     for tier, timeline in timelines.items():
         firing = timeline.firing[:steps]
-        moments = {steps - 1, *(p for p in case.probes if p < steps)}
-        moments |= {k for at in range(1, steps) if firing[at] != firing[at - 1] for k in (at - 1, at)}
+        # Check the last step, the probes, and both sides of every change; never a step too close to call.
+        known = [at for at in range(steps) if firing[at] is not None]
+        moments = {known[-1], *(p for p in case.probes if p in known)}
+        moments |= {k for a, b in pairwise(known) if firing[a] != firing[b] for k in (a, b)}
         expected = [_expected_alert(stack, slo, tier)]
         checks += [{"eval_time": eval_time(step, at), "alertname": slo.alert_name(tier),
                     "exp_alerts": expected if firing[at] else []} for at in sorted(moments)]
@@ -358,23 +372,26 @@ def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int) -
 # --- files --------------------------------------------------------------------------------------------------------
 
 
-def rule_files(stack: Stack, service: Service) -> list[str]:
-    """The service's rule files, relative to the tests directory (promtool resolves them from the test file)."""
-    files = []
-    if service.rule_groups:
-        files.append(conventions.rules_file(service.name))
-    if any(slo.service == service.name for slo in stack.slos):
-        files.append(conventions.slo_rules_file(service.name))
-    return [posixpath.relpath(f, conventions.TESTS_DIR) for f in files]
+def _relative(rule_file: str) -> str:
+    """A rule file as the test file names it: relative to the tests directory, where promtool resolves it."""
+    return posixpath.relpath(rule_file, conventions.TESTS_DIR)
+
+
+def render_slo(stack: Stack, slo: SLO) -> dict[str, Any] | None:
+    """The test file of one SLO as plain data, or None when both of its tiers are off."""
+    if not slo.tiers:
+        return None
+    step = choose_step(slo_windows(slo))
+    return {"rule_files": [_relative(conventions.slo_rules_file(slo.service, slo.name))],
+            "evaluation_interval": format_duration(step), "tests": slo_tests(stack, slo, step)}
 
 
 def render(stack: Stack, service: Service) -> dict[str, Any] | None:
-    """The test file of one service as plain data, or None when it has no testable alerts."""
-    slos = [slo for slo in stack.slos if slo.service == service.name and slo.tiers]
+    """The test file of a service's alerts that have a scenario, or None when none has."""
     alerts = [a for a in service.alerts if a.test is not None]
-    if not slos and not alerts:
+    if not alerts:
         return None
-    step = choose_step(service_windows(stack, service))
-    tests = [t for slo in slos for t in slo_tests(stack, slo, step)]
-    tests += [t for alert in alerts for t in plain_alert_tests(stack, service, alert, step)]
-    return {"rule_files": rule_files(stack, service), "evaluation_interval": format_duration(step), "tests": tests}
+    step = choose_step(service_windows(service))
+    tests = [t for alert in alerts for t in plain_alert_tests(stack, service, alert, step)]
+    return {"rule_files": [_relative(conventions.rules_file(service.name))],
+            "evaluation_interval": format_duration(step), "tests": tests}

@@ -137,11 +137,15 @@ def summary(slo: SLO, tier: str) -> str:
 
 
 def description(slo: SLO, tier: str) -> str:
+    """What fired, in words: each window pair's burn rate and how long the budget lasts at that rate."""
     parts = []
     for pair in (p for p in slo.windows if p.tier == tier):
         lasts = human_hours(Fraction(slo.period_days * 24) / pair.burn)
-        parts.append(f"{human_number(pair.burn)}{TIMES} faster than sustainable over {pair.long} and {pair.short} "
-                     f"(at that rate the {slo.period_days}-day budget is gone in {lasts})")
+        if not parts:
+            parts.append(f"{human_number(pair.burn)}{TIMES} faster than sustainable over {pair.long} and "
+                         f"{pair.short} (at that rate the {slo.period_days}-day budget is gone in {lasts})")
+        else:
+            parts.append(f"{human_number(pair.burn)}{TIMES} over {pair.long} and {pair.short} (gone in {lasts})")
     guard = slo.alerting.min_events_per_second
     traffic = f" Only with at least {decimal_text(guard)} events/s." if guard is not None else ""
     intro = slo.description.rstrip(".") + ". " if slo.description else ""
@@ -179,18 +183,24 @@ def alert_rule(stack: Stack, slo: SLO, tier: str) -> dict[str, Any]:
     return data
 
 
+def inhibit_rules(stack: Stack) -> list[dict[str, Any]]:
+    """A firing page inhibits the ticket of the same SLO: one rule covers every SLO that has both tiers."""
+    if not any(len(slo.tiers) == 2 for slo in stack.slos):
+        return []
+    page, ticket = names.SLO_TIERS
+    return [{"source_matchers": [f'{names.SLO_TIER_LABEL}="{page}"'],
+             "target_matchers": [f'{names.SLO_TIER_LABEL}="{ticket}"'],
+             "equal": [names.SLO_SERVICE_LABEL, names.SLO_LABEL]}]
+
+
 def rule_group(stack: Stack, slo: SLO) -> dict[str, Any]:
     rules = sli_rules(slo) + metadata_rules(slo) + [alert_rule(stack, slo, tier) for tier in slo.tiers]
     return {"name": names.slo_rule_group(slo.service, slo.name), "rules": rules}
 
 
-def render(stack: Stack, service: str) -> dict[str, Any]:
-    """The SLO rule file of one service, as plain data."""
-    return {"groups": [rule_group(stack, slo) for slo in stack.slos if slo.service == service]}
-
-
-def services_with_slos(stack: Stack) -> list[str]:
-    return sorted({slo.service for slo in stack.slos})
+def render(stack: Stack, slo: SLO) -> dict[str, Any]:
+    """The rule file of one SLO, as plain data."""
+    return {"groups": [rule_group(stack, slo)]}
 
 
 # Traffic assumed by the "single error pages" warning when an SLO sets no minimum-traffic guard.

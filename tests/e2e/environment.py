@@ -94,7 +94,8 @@ class Environment:
     baseline_rules: list[dict[str, Any]] = field(default_factory=list)
     settle_error: str = ""  # what the servers looked like if they never settled
     scenarios: dict[str, Future[Any]] = field(default_factory=dict)
-    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(thread_name_prefix="scenario"))
+    # One thread per scenario: a queued scenario would start late and make the run longer.
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(16, thread_name_prefix="scenario"))
 
     def wait(self, what: str, check: Callable[[], T | None], timeout: float) -> T:
         return wait_for(what, check, timeout, self.servers.diagnostics, self.cancelled)

@@ -24,10 +24,10 @@ from .timing import (
     quantile,
     resolved_bound,
     route_timings,
+    scrape_seconds,
     threshold,
     window_seconds,
 )
-from .timing import scrape_job as find_scrape_job
 
 SERVER_FAULT_RATIO = 0.5
 LATENCY_SHIFT_SECONDS = 2.0  # above MCPHighLatency's 1s threshold, in a bucket of its own
@@ -67,10 +67,6 @@ def deliveries_elsewhere(env: Environment, path: str, labels: dict[str, str]) ->
             if any(_has_labels(a, labels) for a in n.alerts)]
 
 
-def _scrape_seconds(env: Environment, job: str) -> float:
-    return duration_seconds(find_scrape_job(env.stack, job).scrape_interval or env.stack.scrape_interval)
-
-
 @dataclass(frozen=True)
 class ServiceDownResult:
     labels: dict[str, str]
@@ -106,7 +102,7 @@ def high_error_rate(env: Environment) -> ErrorRateResult:
     exporter = env.exporters[f"{ERRORS_JOB}/0"]
     rule = alert(env.stack, "MCPHighErrorRate")
     signal = crossing_seconds(threshold(rule), SERVER_FAULT_RATIO, time.monotonic() - exporter.started,
-                              window_seconds(rule), _scrape_seconds(env, ERRORS_JOB))
+                              window_seconds(rule), scrape_seconds(env.stack, ERRORS_JOB))
     labels = {"alertname": "MCPHighErrorRate", "job": ERRORS_JOB}
     fault = time.monotonic()
     exporter.control(error_ratio=SERVER_FAULT_RATIO, error_type="-32603")
@@ -145,7 +141,7 @@ def inhibition(env: Environment) -> InhibitionResult:
     # Both instances served at the same rate until now; the one that stopped still counts in the window.
     history = (time.monotonic() - down.started) + (time.monotonic() - slow.started)
     signal = crossing_seconds(1 - quantile(rule), 1.0, history, window_seconds(rule),
-                              _scrape_seconds(env, INHIBIT_JOB))
+                              scrape_seconds(env.stack, INHIBIT_JOB))
     shift = time.monotonic()
     slow.control(latency_shift=LATENCY_SHIFT_SECONDS)
     bound = firing_bound(env.stack, "MCPHighLatency", INHIBIT_JOB, signal)
@@ -226,7 +222,7 @@ def slo_burn(env: Environment) -> SLOResult:
     (burn_before,) = env.wait(f"{burn} of {slo.name}", lambda: recorded(burn), 30.0)
 
     history = time.monotonic() - exporter.started
-    scrape = _scrape_seconds(env, SLO_JOB)
+    scrape = scrape_seconds(env.stack, SLO_JOB)
     # Either page pair pages; the one that crosses first decides.
     signal = min(crossing_seconds(float(slo.threshold(w)), SERVER_FAULT_RATIO, history,
                                   duration_seconds(w.long), scrape) for w in pairs)

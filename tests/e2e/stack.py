@@ -5,7 +5,7 @@ Two differences from alerts/stack.py, and nothing else hand-made: the scrape tar
 without touching each other's alerts; and every receiver is a webhook to a local sink, one path per
 receiver. Intervals are short so that a fault reaches a receiver in seconds.
 
-To look at what it generates: `monitoring generate --stack tests.e2e.stack:example --out /tmp/e2e-out`.
+`example()` builds it with made-up ports, to look at what it generates (`render_files(example(), ...)`).
 """
 
 from __future__ import annotations

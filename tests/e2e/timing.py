@@ -72,6 +72,10 @@ def route_timings(stack: Stack, labels: dict[str, str]) -> tuple[float, float]:
         wait, interval = node.group_wait or wait, node.group_interval or interval
 
 
+def scrape_seconds(stack: Stack, job: str) -> float:
+    return _intervals(stack, job)[0]
+
+
 def _intervals(stack: Stack, job: str) -> tuple[float, float, float]:
     scrape = scrape_job(stack, job)
     return (duration_seconds(scrape.scrape_interval or stack.scrape_interval),

@@ -40,10 +40,9 @@ def offline_checks(kind: str = "dashboard") -> tuple[Check, ...]:
 
 def lint_dashboards(documents: Iterable[DashboardDocument], ctx: LintContext,
                     checks: Iterable[Check] | None = None) -> list[Problem]:
-    """Every problem of every document, check by check, in a stable order."""
+    """Every problem of every document, document by document, check by check."""
     selected = tuple(checks) if checks is not None else offline_checks()
-    docs = list(documents)
-    return [problem for check in selected for doc in docs for problem in check.run(doc, ctx)]
+    return [problem for doc in documents for check in selected for problem in check.run(doc, ctx)]
 
 
 __all__ = ["CHECKS", "Check", "DashboardDocument", "LintContext", "Problem", "lint_dashboards", "offline_checks"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from monitoring import promql
-from monitoring.checks.lint.dashboard_promql import expressions
 from monitoring.checks.lint.framework import Check, DashboardDocument, LintContext, Problem
 from monitoring.grafana_variables import PLACEHOLDER
 
@@ -12,15 +11,14 @@ def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
     if ctx.known_series is None:
         return []
     problems: list[Problem] = []
-    for where, expr, parsed in expressions(doc):
-        try:
-            selected = promql.selected_metrics(parsed)
-        except ValueError:
+    for query in doc.queries:
+        if query.ast is None:
             continue  # dashboard/promql reports it
-        for name in sorted(selected - ctx.known_series - {PLACEHOLDER}):
+        for name in sorted(promql.selected_metrics(query.substituted) - ctx.known_series - {PLACEHOLDER}):
             problems.append(CHECK.problem(
                 "unknown metric",
-                f"{where}: selects {name!r}, which is in no metric catalog and no recording rule, in {expr!r}"))
+                f"{query.where}: selects {name!r}, which is in no metric catalog and no recording rule, "
+                f"in {query.expr!r}"))
     return problems
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from monitoring.checks.lint.framework import Check, DashboardDocument, LintContext, Problem, at_panel, iter_panels
 from monitoring.grafana_json import MODERN_PANEL_TYPES
 
-_REPLACEMENTS = {"graph": "timeseries", "singlestat": "stat", "table-old": "table", "grafana-piechart-panel": "piechart"}
+_REPLACEMENTS = {"graph": "timeseries", "singlestat": "stat", "table-old": "table",
+                 "grafana-piechart-panel": "piechart"}
 
 
 def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:

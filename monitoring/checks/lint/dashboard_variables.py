@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from monitoring.checks.lint.framework import (
@@ -28,7 +29,7 @@ def _uid(value: Any) -> str | None:
     return value.get("uid") if isinstance(value, Mapping) and isinstance(value.get("uid"), str) else None
 
 
-def _panel_strings(panel: Mapping[str, Any], target_list: list[tuple[int, Mapping[str, Any]]]
+def _panel_strings(panel: Mapping[str, Any], target_list: Iterator[tuple[int, Mapping[str, Any]]]
                    ) -> Iterator[tuple[str, str]]:
     for key in ("title", "description"):
         if isinstance(panel.get(key), str):
@@ -49,12 +50,13 @@ def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
     listing = ", ".join(names) or "none"
     problems: list[Problem] = []
 
-    def undefined(where: str, text: str) -> None:
+    def undefined(where: Callable[[], str], text: str) -> None:
         for name in dict.fromkeys(variables_in(text)):
             if name not in known:
                 problems.append(CHECK.problem(
                     "undefined variable",
-                    f"{where}: uses ${name}, which the dashboard does not define (defined: {listing}), in {text!r}"))
+                    f"{where()}: uses ${name}, which the dashboard does not define (defined: {listing}), in "
+                    f"{text!r}"))
 
     templating = doc.data.get("templating")
     for i, variable in enumerate(templating.get("list", []) if isinstance(templating, Mapping) else []):
@@ -63,12 +65,14 @@ def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
         query = variable.get("query")
         query = query.get("query") if isinstance(query, Mapping) else query
         if isinstance(query, str):
-            undefined(at_dashboard(doc, f"templating.list[{i}].query"), query)
+            undefined(partial(at_dashboard, doc, f"templating.list[{i}].query"), query)
         if _uid(variable.get("datasource")):
-            undefined(at_dashboard(doc, f"templating.list[{i}].datasource.uid"), _uid(variable["datasource"]) or "")
+            undefined(partial(at_dashboard, doc, f"templating.list[{i}].datasource.uid"),
+                      _uid(variable["datasource"]) or "")
     for ref in iter_panels(doc.data):
-        for field_name, text in _panel_strings(ref.panel, list(targets(ref))):
-            undefined(at_panel(doc, ref, field_name), text)
+        for field_name, text in _panel_strings(ref.panel, targets(ref)):
+            if "$" in text or "[[" in text:
+                undefined(partial(at_panel, doc, ref, field_name), text)
         repeat = ref.panel.get("repeat")
         if isinstance(repeat, str) and repeat and repeat not in known:
             problems.append(CHECK.problem(

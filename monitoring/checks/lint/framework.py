@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
+
+from monitoring import promql
+from monitoring.grafana_variables import STAND_IN_DURATION, substitute
 
 Severity = Literal["error", "warning"]
 
@@ -23,11 +27,27 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Query:
+    """One query of a panel: where it is, as written, as parsed (stand-ins for variables), and the parse."""
+
+    where: str
+    expr: str
+    substituted: str
+    ast: Any = None  # None when it does not parse
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class DashboardDocument:
     """One dashboard's JSON, and where it came from (the file named in every message)."""
 
     source: str
     data: Mapping[str, Any]
+
+    @cached_property
+    def queries(self) -> tuple[Query, ...]:
+        """Every non-empty query, parsed once for all the checks that read PromQL."""
+        return _parse_queries(self)
 
 
 @dataclass(frozen=True)
@@ -116,3 +136,36 @@ def at_panel(doc: DashboardDocument, ref: PanelRef, field_name: str) -> str:
 
 def at_dashboard(doc: DashboardDocument, field_name: str) -> str:
     return f"{doc.source}: dashboard {doc.data.get('title', '')!r}, field {field_name}"
+
+
+def stand_ins(data: Mapping[str, Any]) -> dict[str, str]:
+    """Values for the dashboard's own variables: interval variables hold durations, constants their value."""
+    templating = data.get("templating")
+    values: dict[str, str] = {}
+    for variable in templating.get("list", []) if isinstance(templating, Mapping) else []:
+        if not isinstance(variable, Mapping) or not isinstance(variable.get("name"), str):
+            continue
+        if variable.get("type") == "interval":
+            values[variable["name"]] = STAND_IN_DURATION
+        elif variable.get("type") == "constant" and isinstance(variable.get("query"), str):
+            values[variable["name"]] = variable["query"]
+    return values
+
+
+def _parse_queries(doc: DashboardDocument) -> tuple[Query, ...]:
+    values = stand_ins(doc.data)
+    found = []
+    for ref in iter_panels(doc.data):
+        for i, target in targets(ref):
+            expr = target.get("expr")
+            if not isinstance(expr, str) or not expr.strip():
+                continue
+            substituted = substitute(expr, values)
+            try:
+                found.append(Query(at_panel(doc, ref, f"targets[{i}].expr"), expr, substituted,
+                                   promql.parse(substituted)))
+            except ValueError as exc:
+                # Quote the query as written, not with the stand-ins.
+                reason = str(exc).removesuffix(f": {' '.join(substituted.split())!r}")
+                found.append(Query(at_panel(doc, ref, f"targets[{i}].expr"), expr, substituted, error=reason))
+    return tuple(found)

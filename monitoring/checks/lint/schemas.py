@@ -11,6 +11,11 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+try:  # a compiled validator, ~100x faster: the fast path for documents that are valid
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - the pure-Python validator alone gives the same answers
+    jsonschema_rs = None
+
 from monitoring.checks.lint.framework import field_path
 
 # Panel types with a schema for `options` (and, for some, `fieldConfig.defaults.custom`).
@@ -32,10 +37,24 @@ def validator(schema_file: str, definition: str) -> Draft7Validator | None:
     return Draft7Validator({"$ref": f"#/definitions/{definition}", "definitions": definitions})
 
 
+@cache
+def _fast_validator(schema_file: str, definition: str) -> Any:
+    if jsonschema_rs is None or definition not in _definitions(schema_file):
+        return None
+    return jsonschema_rs.Draft7Validator({"$ref": f"#/definitions/{definition}",
+                                          "definitions": _definitions(schema_file)})
+
+
 def errors(schema_file: str, definition: str, instance: Any) -> Iterator[tuple[str, str]]:
-    """(field path, reason) for each way instance breaks the definition, in a stable order."""
+    """(field path, reason) for each way instance breaks the definition, in a stable order.
+
+    Valid instances take the compiled fast path; the messages always come from jsonschema.
+    """
     check = validator(schema_file, definition)
     if check is None:
+        return
+    fast = _fast_validator(schema_file, definition)
+    if fast is not None and fast.is_valid(instance):
         return
     found = sorted(check.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     for error in found:

@@ -1,0 +1,185 @@
+"""`monitoring test`: every generated and hand-written promtool test in one promtool run, plus alert coverage.
+
+promtool 2.42 passes a test that names an alert no rule defines, and only warns about a missing rule file;
+both are errors here. Every alert of the stack must be tested firing and tested silent somewhere.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from monitoring import conventions
+from monitoring.checks.report import process_output
+from monitoring.checks.tools import Tool, find_tool
+from monitoring.errors import MonitoringError
+from monitoring.model.stack import Stack
+from monitoring.project import Settings
+
+EXIT_OK, EXIT_FAILED = 0, 1
+_GLOB_CHARS = "*?["
+
+
+def stack_alerts(stack: Stack) -> list[str]:
+    """Every alert the stack generates: plain alerts and the SLO burn-rate alerts."""
+    names = [a.name for s in stack.services for a in s.alerts]
+    names += [slo.alert_name(tier) for slo in stack.slos for tier in slo.tiers]
+    return sorted(names)
+
+
+@dataclass
+class Coverage:
+    """For each alert, the tests that expect it firing and those that expect it silent."""
+
+    firing: dict[str, list[str]] = field(default_factory=dict)
+    silent: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, alert: str, where: str, fires: bool) -> None:
+        (self.firing if fires else self.silent).setdefault(alert, []).append(where)
+
+
+@dataclass
+class TestFile:
+    """A promtool test file as run: its path, its display name, and what it names."""
+
+    path: Path
+    shown: str
+    data: dict[str, Any]
+    rule_files: list[Path]
+    missing: list[str]
+
+
+def _rule_paths(test_path: Path, patterns: Iterable[str]) -> tuple[list[Path], list[str]]:
+    """Rule files a test names, resolved from its directory as promtool does; and patterns that match nothing."""
+    found, missing = [], []
+    for pattern in patterns:
+        full = pattern if os.path.isabs(pattern) else str(test_path.parent / pattern)
+        matches = sorted(glob.glob(full)) if any(c in pattern for c in _GLOB_CHARS) else [full]
+        matches = [m for m in matches if Path(m).is_file()]
+        if matches:
+            found += [Path(m) for m in matches]
+        else:
+            missing.append(pattern)
+    return found, missing
+
+
+def load_test_file(path: Path, shown: str) -> TestFile:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise MonitoringError(f"{shown}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise MonitoringError(f"{shown}: a promtool test file must be a mapping with rule_files and tests")
+    rule_files, missing = _rule_paths(path, data.get("rule_files") or [])
+    return TestFile(path, shown, data, rule_files, missing)
+
+
+def defined_alerts(rule_files: Iterable[Path]) -> set[str]:
+    names: set[str] = set()
+    for rule_file in rule_files:
+        data = yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}
+        for group in data.get("groups") or []:
+            names.update(rule["alert"] for rule in group.get("rules") or [] if "alert" in rule)
+    return names
+
+
+def check_test_file(test: TestFile, coverage: Coverage) -> list[str]:
+    """Problems promtool does not report, and this file's contribution to coverage."""
+    problems = [f"{test.shown}: rule file {m!r} does not exist" for m in test.missing]
+    defined = defined_alerts(test.rule_files)
+    for group in test.data.get("tests") or []:
+        where = f"{test.shown}: {group.get('name') or 'unnamed test'}"
+        for check in group.get("alert_rule_test") or []:
+            alert = check.get("alertname", "")
+            if alert not in defined:
+                problems.append(f"{where}: names alert {alert!r}, which its rule files do not define")
+                continue
+            coverage.add(alert, where, bool(check.get("exp_alerts")))
+    return problems
+
+
+def _rebased(test: TestFile, default_out: Path, out_dir: Path, tmp: Path) -> TestFile:
+    """A copy of a hand-written test whose rule files in the default out/ point into out_dir instead."""
+    default_out, out_dir = default_out.resolve(), out_dir.resolve()
+    patterns = []
+    for pattern in test.data.get("rule_files") or []:
+        full = Path(pattern if os.path.isabs(pattern) else test.path.parent / pattern).resolve()
+        patterns.append(str(out_dir / full.relative_to(default_out)) if full.is_relative_to(default_out)
+                        else str(full))
+    data = {**test.data, "rule_files": patterns}
+    copy = tmp / f"{len(list(tmp.iterdir()))}-{test.path.name}"
+    copy.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    rule_files, missing = _rule_paths(copy, patterns)
+    return TestFile(copy, test.shown, data, rule_files, missing)
+
+
+def collect(out_dir: Path, settings: Settings, tmp: Path) -> list[TestFile]:
+    """Generated tests under out_dir, then the hand-written ones (run against out_dir's rules)."""
+    tests_dir = out_dir / conventions.TESTS_DIR
+    generated = [load_test_file(p, str(p)) for p in sorted(tests_dir.glob("*.yml"))]
+    hand_dir = settings.project_dir / settings.alert_tests
+    hand_written = [load_test_file(p, str(p.relative_to(settings.project_dir)))
+                    for p in sorted(hand_dir.glob("*.yml"))] if hand_dir.is_dir() else []
+    if out_dir.resolve() != settings.out_dir.resolve():
+        hand_written = [_rebased(t, settings.out_dir, out_dir, tmp) for t in hand_written]
+    return generated + hand_written
+
+
+def coverage_table(alerts: list[str], coverage: Coverage) -> list[str]:
+    width = max([len("alert"), *map(len, alerts)])
+    lines = [f"{'alert':<{width}}  firing  silent  (checks expecting the alert firing / silent)"]
+    for alert in alerts:
+        firing, silent = len(coverage.firing.get(alert, [])), len(coverage.silent.get(alert, []))
+        mark = "" if firing and silent else "   <- untested " + ("firing" if not firing else "silent")
+        lines.append(f"{alert:<{width}}  {firing:>6}  {silent:>6}{mark}")
+    return lines
+
+
+def run_alert_tests(stack: Stack, out_dir: Path, settings: Settings) -> int:
+    """Run every test file with one promtool process, print the coverage table; 0 if all is well, else 1."""
+    if not (out_dir / "prometheus").is_dir():
+        raise MonitoringError(f"{out_dir} has no generated output: run `monitoring generate` first")
+    workdir = Path(os.path.commonpath([out_dir.resolve(), settings.project_dir.resolve()]))
+    promtool = find_tool("promtool", workdir)
+    tmp = Path(tempfile.mkdtemp(prefix=".monitoring-test-", dir=promtool.mount or None))
+    try:
+        return _run(stack, out_dir, settings, promtool, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(stack: Stack, out_dir: Path, settings: Settings, promtool: Tool, tmp: Path) -> int:
+    tests = collect(out_dir, settings, tmp)
+    coverage = Coverage()
+    problems = [p for test in tests for p in check_test_file(test, coverage)]
+    passed = True
+    if tests:
+        proc = promtool.run("test", "rules", *(str(t.path) for t in tests))
+        passed = proc.returncode == 0
+        status = "ok  " if passed else "FAIL"
+        print(f"{status} promtool test rules: {len(tests)} test files "
+              f"({sum(len(t.data.get('tests') or []) for t in tests)} tests)")
+        if not passed:
+            print("    " + process_output(proc).replace("\n", "\n    "))
+    else:
+        problems.append("no promtool test files: generate some, or write them under " + settings.alert_tests)
+    alerts = stack_alerts(stack)
+    untested = [a for a in alerts if not coverage.firing.get(a) or not coverage.silent.get(a)]
+    print()
+    print("\n".join(coverage_table(alerts, coverage)))
+    for problem in problems:
+        print(f"FAIL {problem}")
+    if untested:
+        print(f"FAIL {len(untested)} of {len(alerts)} alerts are not tested both firing and silent: "
+              + ", ".join(untested))
+    ok = passed and not problems and not untested
+    print("all alert tests passed" if ok else "alert tests failed")
+    return EXIT_OK if ok else EXIT_FAILED

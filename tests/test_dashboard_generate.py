@@ -1,0 +1,148 @@
+"""`generate` writes folders and dashboards (custom ones from the project's dashboards dir); a broken custom
+dashboard is one line naming the file, exit 2, out/ untouched; `validate` runs the dashboard checks."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from alerts.stack import stack as mcp_stack
+from monitoring import conventions
+from monitoring.checks.dashboards import check_dashboards
+from monitoring.cli import main
+from monitoring.output import read_tree
+
+GOOD = '''
+from grafanalib.core import Dashboard, GridPos, Target, TimeSeries
+dashboard = Dashboard(title="Team board", panels=[TimeSeries(
+    title="Up", dataSource="${datasource}", gridPos=GridPos(h=8, w=12, x=0, y=0),
+    targets=[Target(expr="sum(up)", refId="A")])]).auto_panel_ids()
+'''
+
+BROKEN = [
+    ("syntax error", "dashboard = (", "custom dashboard boards/bad.dashboard.py: syntax error at line 1: "),
+    ("code that raises", "x = 1\ndashboard = 1 / 0",
+     "custom dashboard boards/bad.dashboard.py: ZeroDivisionError: division by zero (line 2)"),
+    ("no dashboard", "board = None", "custom dashboard boards/bad.dashboard.py: defines no `dashboard`"),
+    ("not a dashboard", "dashboard = {'title': 'x'}",
+     "custom dashboard boards/bad.dashboard.py: `dashboard` is a dict, not a grafanalib Dashboard or "
+     "monitoring.Dashboard"),
+    ("undeclared folder", GOOD + "folder = 'ops'",
+     "custom dashboard boards/bad.dashboard.py: folder 'ops' is not a declared folder (folders: mcp)"),
+    ("bad uid", "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='x', uid='has space')",
+     "custom dashboard boards/bad.dashboard.py: uid 'has space' must be 1 to 40 letters, digits, '-' or '_'"),
+    ("legacy rows", "from grafanalib.core import Dashboard, Row, Text\n"
+                    "dashboard = Dashboard(title='x', rows=[Row(panels=[Text(content='x')])])",
+     "custom dashboard boards/bad.dashboard.py: uses legacy `rows`: put the panels in `panels`"),
+    ("grafanalib refuses a value", "from grafanalib.core import TimeSeries\ndashboard = TimeSeries(legendCalcs=['x'])",
+     "custom dashboard boards/bad.dashboard.py: ValueError: 'legendCalcs' must be in"),
+    ("a model dashboard with a bad query",
+     "from monitoring import Dashboard, Panel, PanelQuery\n"
+     "dashboard = Dashboard(name='x', panels=(Panel(title='p', queries=(PanelQuery(expr='sum(up'),)),))",
+     "custom dashboard boards/bad.dashboard.py: panel query: expr: PromQL does not parse"),
+    ("a uid a generated dashboard has", GOOD.replace('title="Team board"', 'title="T", uid="mcp-server-overview"'),
+     "dashboard uid 'mcp-server-overview' is used twice: by dashboard 'MCP server overview' and by "
+     "boards/bad.dashboard.py"),
+]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This repository's stack in a project whose custom dashboards live in boards/, generated once."""
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.monitoring]\nstack = "alerts.stack:stack"\ndashboards = "boards"\n')
+    (tmp_path / "boards").mkdir()
+    (tmp_path / "boards" / "team.dashboard.py").write_text(GOOD)
+    monkeypatch.chdir(tmp_path)
+    assert main(["generate"]) == 0
+    return tmp_path
+
+
+def test_generate_writes_folders_and_dashboards(project: Path) -> None:
+    files = read_tree(project / "out")
+    assert json.loads(files[conventions.GRAFANA_FOLDERS_FILE]) == [{"title": "MCP", "uid": "mcp"}]
+    team = json.loads(files[conventions.dashboard_file("mcp", "team-board")])  # uid from the title
+    assert (team["uid"], team["title"], team["schemaVersion"]) == ("team-board", "Team board", 39)
+    assert team["panels"][0]["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+    assert conventions.dashboard_file("mcp", "mcp-server-overview") in files
+    assert conventions.dashboard_file("mcp", "mcp-tool-calls") not in files  # dashboards/ is not this project's
+
+
+@pytest.mark.parametrize(("description", "code", "message"), BROKEN, ids=[c[0] for c in BROKEN])
+def test_broken_custom_dashboard_is_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str],
+                                                   description: str, code: str, message: str) -> None:
+    before = read_tree(project / "out")
+    (project / "boards" / "bad.dashboard.py").write_text(textwrap.dedent(code) + "\n")
+
+    status = main(["generate"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert message in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert read_tree(project / "out") == before
+
+
+def test_custom_model_dashboard_in_its_own_folder(project: Path) -> None:
+    (project / "boards" / "model.dashboard.py").write_text(textwrap.dedent('''
+        from monitoring import Dashboard, Panel, PanelQuery
+        folder = "mcp"
+        dashboard = Dashboard(name="Scrapes", panels=(
+            Panel(title="Up", type="stat", queries=(PanelQuery(expr='sum(up{job=~"$job"})'),)),))
+    '''))
+    assert main(["generate"]) == 0
+    board = json.loads((project / "out" / conventions.dashboard_file("mcp", "scrapes")).read_text())
+    assert [v["name"] for v in board["templating"]["list"]] == ["datasource", "job"]
+
+
+def test_checks_name_the_custom_source_panel_and_field(project: Path) -> None:
+    (project / "boards" / "typo.dashboard.py").write_text(GOOD.replace('title="Team board"', 'title="Typo"')
+                                                          .replace("sum(up)", "sum(rate(up_typo[5m])"))
+    assert main(["generate"]) == 0  # generate normalises; the checks judge
+
+    results = {r.name: r for r in check_dashboards(mcp_stack, project / "out")}
+
+    path = project / "out" / conventions.dashboard_file("mcp", "typo")
+    assert not results["dashboard/promql"].ok
+    assert results["dashboard/promql"].details == (
+        f"{path} (from boards/typo.dashboard.py): panel 1 'Up', field targets[0].expr: PromQL does not parse "
+        "(unclosed left parenthesis), in 'sum(rate(up_typo[5m])'")
+    assert results["dashboard/schema"].ok and results["dashboard/files"].ok
+    assert [r.name for r in results.values() if not r.ok] == ["dashboard/promql"]
+
+
+def test_checks_report_the_file_layout(project: Path) -> None:
+    out = project / "out"
+    moved = out / conventions.GRAFANA_DASHBOARDS_DIR / "ops" / "renamed.json"
+    moved.parent.mkdir()
+    (out / conventions.dashboard_file("mcp", "team-board")).rename(moved)
+
+    files = next(r for r in check_dashboards(mcp_stack, out) if r.name == "dashboard/files")
+
+    assert not files.ok
+    assert files.details.splitlines() == [
+        f"{moved}: folder 'ops' is not in {conventions.GRAFANA_FOLDERS_FILE}",
+        f"{moved}: uid 'team-board' differs from the file name 'renamed'",
+    ]
+
+
+@pytest.mark.integration
+def test_validate_fails_on_a_hand_edited_dashboard(project: Path, capsys: pytest.CaptureFixture[str],
+                                                   promtool: object, amtool: object) -> None:
+    path = project / "out" / conventions.dashboard_file("mcp", "mcp-server-overview")
+    board = json.loads(path.read_text())
+    board["panels"][0]["type"] = "graph"
+    board["panels"][1]["gridPos"]["w"] = 30
+    path.write_text(json.dumps(board))
+
+    status = main(["validate"])
+
+    out = capsys.readouterr().out
+    assert status == 1
+    assert f"{path}: panel 1 'Request rate', field type: 'graph' is not one of timeseries" in out
+    assert f"{path}: panel 2 'Latency', field gridPos.w: 30 is greater than the maximum of 24" in out
+    assert "ok   dashboard/promql" in out and "FAIL dashboard/panel-type" in out
+    assert out.rstrip().endswith("validation failed")

@@ -1,0 +1,142 @@
+"""grafanalib's output normalised to modern JSON: every modern panel type passes Grafana's schemas."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from grafanalib import core as g
+
+from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, lint_dashboards
+from monitoring.grafana_json import SCHEMA_VERSION, NormaliseError, from_grafanalib, grafanalib_json, normalise
+
+DS = {"type": "prometheus", "uid": "${datasource}"}
+
+
+def target(expr: str = "up") -> g.Target:
+    return g.Target(expr=expr, refId="A")
+
+
+def every_panel_type() -> g.Dashboard:
+    """grafanalib's defaults for each modern panel type: the legacy layouts the normaliser must rewrite."""
+    return g.Dashboard(
+        title="All types", uid="all-types", sharedCrosshair=True,
+        templating=g.Templating(list=[g.Template(name="job", query="label_values(up, job)", dataSource="$datasource")]),
+        panels=[
+            g.RowPanel(title="Row", gridPos=g.GridPos(h=1, w=24, x=0, y=0)),
+            g.TimeSeries(title="Series", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=1),
+                         legendDisplayMode="hidden", stacking={}),
+            g.Stat(title="Stat", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=12, y=1)),
+            g.GaugePanel(title="Gauge", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=9), calc="max"),
+            g.BarGauge(title="Bars", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=12, y=9), label="Up"),
+            g.Heatmap(title="Heatmap", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=17),
+                      dataFormat="tsbuckets", yAxis=g.YAxis(format="s")),
+            g.Table(title="Table", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=12, y=17),
+                    displayMode="color-text"),
+            g.Text(title="Notes", content="*hi*", mode="text", gridPos=g.GridPos(h=4, w=24, x=0, y=25)),
+        ],
+    ).auto_panel_ids()
+
+
+def nulls(value: Any, path: str = "") -> list[str]:
+    if value is None:
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in nulls(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in nulls(v, f"{path}[{i}]")]
+    return []
+
+
+def panels(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {p["title"]: p for p in data["panels"]}
+
+
+@pytest.fixture(scope="module")
+def modern() -> dict[str, Any]:
+    return from_grafanalib(every_panel_type())
+
+
+def test_every_modern_panel_type_passes_every_check(modern: dict[str, Any]) -> None:
+    assert lint_dashboards([DashboardDocument("all.json", modern)], LintContext(frozenset({"up"}))) == []
+    assert len(CHECKS) >= 9
+
+
+def test_grafanalib_output_fails_the_schema_before_normalising() -> None:
+    raw = grafanalib_json(every_panel_type())
+    problems = lint_dashboards([DashboardDocument("raw.json", raw)], LintContext(frozenset({"up"})))
+    assert {p.check for p in problems} >= {"dashboard/schema", "dashboard/panel-schema", "dashboard/target-schema"}
+
+
+def test_legacy_keys_and_nulls_are_gone(modern: dict[str, Any]) -> None:
+    for key in ("rows", "sharedCrosshair", "hideControls", "style", "__inputs", "id", "version", "gnetId"):
+        assert key not in modern
+    assert modern["schemaVersion"] == SCHEMA_VERSION >= 39
+    assert modern["graphTooltip"] == 1  # what sharedCrosshair meant
+    # The only null Grafana wants is a threshold base step's value (-Infinity).
+    assert all(path.endswith("steps[0].value") for path in nulls(modern)), nulls(modern)
+    for panel in modern["panels"]:
+        for key in ("span", "height", "editable", "error", "minSpan"):
+            assert key not in panel
+        for t in panel.get("targets", []):
+            assert {"target", "metric", "step", "query", "intervalFactor"}.isdisjoint(t)
+            assert t["datasource"] == DS
+
+
+def test_datasources_become_type_and_uid(modern: dict[str, Any]) -> None:
+    assert [v["name"] for v in modern["templating"]["list"]] == ["datasource", "job"]
+    assert modern["templating"]["list"][0] == {"name": "datasource", "label": "Data source", "type": "datasource",
+                                               "query": "prometheus", "refresh": 1, "hide": 0}
+    assert modern["templating"]["list"][1]["datasource"] == DS
+    assert all(p["datasource"] == DS for p in modern["panels"] if p["type"] not in ("row", "text"))
+    named = normalise({"panels": [{"type": "stat", "datasource": "Prometheus EU", "targets": [{"expr": "up"}]}]})
+    assert named["panels"][0]["datasource"] == {"type": "prometheus", "uid": "Prometheus EU"}
+    assert named["panels"][0]["targets"][0]["datasource"] == {"type": "prometheus", "uid": "Prometheus EU"}
+    assert [v["name"] for v in named["templating"]["list"]] == []  # no ${datasource} used, none added
+
+
+def test_legacy_panel_layouts_are_migrated(modern: dict[str, Any]) -> None:
+    by_title = panels(modern)
+    series = by_title["Series"]["options"]["legend"]
+    assert (series["displayMode"], series["showLegend"]) == ("list", False)
+    assert by_title["Series"]["fieldConfig"]["defaults"]["custom"]["stacking"] == {"mode": "none", "group": "A"}
+    gauge = by_title["Gauge"]
+    assert gauge["options"]["reduceOptions"] == {"calcs": ["max"], "fields": "", "values": False}
+    assert gauge["fieldConfig"]["defaults"]["thresholds"]["steps"] == [{"color": "green", "value": None},
+                                                                      {"color": "red", "value": 80.0}]
+    bars = by_title["Bars"]
+    assert "fieldOptions" not in bars["options"]
+    assert bars["fieldConfig"]["defaults"]["displayName"] == "Up"
+    heatmap = by_title["Heatmap"]
+    assert heatmap["options"]["calculate"] is False  # tsbuckets: Prometheus computes the buckets
+    assert heatmap["options"]["yAxis"]["unit"] == "s"
+    for legacy in ("cards", "dataFormat", "xAxis", "yBucketBound", "hideZeroBuckets"):
+        assert legacy not in heatmap
+    assert by_title["Table"]["fieldConfig"]["defaults"]["custom"] == {"align": "auto", "displayMode": "color-text",
+                                                                      "filterable": False, "inspect": False}
+    assert by_title["Notes"]["options"] == {"mode": "markdown", "content": "*hi*"}
+    assert "datasource" not in by_title["Notes"]
+
+
+def test_normalise_is_idempotent_and_leaves_its_input_alone(modern: dict[str, Any]) -> None:
+    raw = grafanalib_json(every_panel_type())
+    before = copy.deepcopy(raw)
+    once = normalise(raw)
+    assert raw == before
+    assert normalise(once) == once == modern
+
+
+def test_legacy_rows_with_panels_are_refused() -> None:
+    legacy = g.Dashboard(title="Old", rows=[g.Row(panels=[g.Text(content="x")])])
+    with pytest.raises(NormaliseError, match="uses legacy `rows`: put the panels in `panels`"):
+        from_grafanalib(legacy)
+
+
+def test_graph_panels_are_left_for_the_checks_to_report() -> None:
+    data = from_grafanalib(g.Dashboard(title="Old", panels=[
+        g.Graph(title="Requests", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=0))]).auto_panel_ids())
+    assert data["panels"][0]["type"] == "graph"
+    problems = lint_dashboards([DashboardDocument("old.json", data)], LintContext(frozenset({"up"})))
+    assert "old.json: panel 1 'Requests', field type: 'graph' is not one of timeseries, stat, gauge, table, " \
+           "heatmap, bargauge, text, row (use timeseries)" in [p.message for p in problems]

@@ -1,0 +1,25 @@
+import pytest
+
+from monitoring.checks.lint import dashboard_promql
+from tests.lint_cases import dashboard, messages, panel, target
+
+INTERVAL = {"name": "window", "type": "interval", "query": "5m,1h"}
+
+CASES = [
+    ("rate over $__rate_interval", dashboard(), []),
+    ("number variables", dashboard(panel(1, targets=[target("sum(increase(up[$__range])) / $__range_s")])), []),
+    ("an interval variable as a range", dashboard(panel(1, targets=[target("rate(up[$window])")]),
+                                                  templating={"list": [INTERVAL]}), []),
+    ("unbalanced parenthesis", dashboard(panel(1, targets=[target("sum(rate(up[$__rate_interval])")])),
+     ["d.json: panel 1 'Requests', field targets[0].expr: PromQL does not parse (unclosed left parenthesis), "
+      "in 'sum(rate(up[$__rate_interval])'"]),
+    ("range of a label variable", dashboard(panel(1, targets=[target("rate(up[$job])")])),
+     ["d.json: panel 1 'Requests', field targets[0].expr: PromQL does not parse (unexpected character inside "
+      "brackets: '_'), in 'rate(up[$job])'"]),
+    ("an empty query is left alone", dashboard(panel(1, targets=[target("")])), []),
+]
+
+
+@pytest.mark.parametrize(("description", "data", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_promql(description: str, data: dict, expected: list[str]) -> None:
+    assert messages(dashboard_promql.CHECK, data) == expected

@@ -1,0 +1,29 @@
+import pytest
+
+from monitoring.checks.lint import dashboard_schema
+from tests.lint_cases import dashboard, messages, panel, row
+
+CASES = [
+    ("a modern dashboard", dashboard(row(1), panel(2, y=1), panel(3, "S", "stat", x=12, y=1)), []),
+    ("legacy dashboard keys", dashboard(rows=[], sharedCrosshair=True),
+     ["d.json: dashboard 'D', field (top level): Additional properties are not allowed ('rows', 'sharedCrosshair' "
+      "were unexpected)"]),
+    ("schemaVersion as a string", dashboard(schemaVersion="39"),
+     ["d.json: dashboard 'D', field schemaVersion: '39' is not of type 'integer'"]),
+    ("legacy panel keys", dashboard(panel(1, span=6, editable=True)),
+     ["d.json: panel 1 'Requests', field (panel): Additional properties are not allowed ('editable', 'span' were "
+      "unexpected)"]),
+    ("data source as a name", dashboard(panel(1, datasource="Prometheus")),
+     ["d.json: panel 1 'Requests', field datasource: 'Prometheus' is not of type 'object'"]),
+    ("a row without its panels list", dashboard({"id": 1, "type": "row", "title": "R", "collapsed": False,
+                                                  "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1}}),
+     ["d.json: panel 1 'R', field (panel): 'panels' is a required property"]),
+    ("variable of an unknown type", dashboard(templating={"list": [{"name": "x", "type": "select"}]}),
+     ["d.json: dashboard 'D', field templating.list[0].type: 'select' is not one of ['query', 'adhoc', 'groupby', "
+      "'constant', 'datasource', 'interval', 'textbox', 'custom', 'system', 'snapshot', 'switch']"]),
+]
+
+
+@pytest.mark.parametrize(("description", "data", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_schema(description: str, data: dict, expected: list[str]) -> None:
+    assert messages(dashboard_schema.CHECK, data) == expected

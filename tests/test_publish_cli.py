@@ -1,0 +1,194 @@
+"""`monitoring publish` and `diff` end to end: the gate (fresh out/, validation), configuration from the
+environment, TLS verification, and the local Grafana over loopback."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from monitoring import cli
+from monitoring.checks import validate as validate_module
+from monitoring.checks.report import CheckResult
+from monitoring.generate import GenerateContext, render_files
+from monitoring.model.stack import Stack
+from monitoring.output import write_tree
+from monitoring.project import Settings, load_stack
+from monitoring.publish import command
+from monitoring.publish.client import ClientSettings, GrafanaClient, GrafanaError, build_session
+from monitoring.publish.config import ConfigError, GrafanaConfig
+from monitoring.publish.desired import load_desired
+from tests.grafana_server import FakeGrafana, running_grafana
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = "tests.stacks.example:stack"
+TOKEN = "glsa_cli_token_0a1b2c3d"
+FAST = ClientSettings(connect_timeout=1.0, read_timeout=1.0, retries=3, backoff_factor=0.005, backoff_jitter=0.0)
+
+
+@pytest.fixture
+def grafana() -> Iterator[FakeGrafana]:
+    with running_grafana(tokens={TOKEN: "Admin"}) as server:
+        yield server
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Settings, Stack]:
+    """A project in tmp_path whose out/ is freshly generated from the example stack."""
+    settings = Settings(project_dir=tmp_path, stack=SOURCE)
+    stack = load_stack(SOURCE, ROOT)
+    write_tree(render_files(stack, GenerateContext(SOURCE, tmp_path)), settings.out_dir)
+    return settings, stack
+
+
+def run_cli(project: tuple[Settings, Stack], argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    settings, stack = project
+    args = cli.build_parser().parse_args([*argv, "--out", str(settings.out_dir)])
+    out, err = io.StringIO(), io.StringIO()
+    status = command.publish(args, stack, settings.out_dir, settings, env=env, client_settings=FAST, stdout=out,
+                             stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def env_for(grafana: FakeGrafana) -> dict[str, str]:
+    return {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}
+
+
+def test_publish_then_diff_through_the_command(promtool, amtool, grafana: FakeGrafana, project) -> None:
+    settings, _ = project
+    desired = load_desired(settings.out_dir)
+    assert desired.dashboards, "the example stack generates dashboards"
+
+    status, out, err = run_cli(project, ["publish"], env_for(grafana))
+
+    assert status == 0, out + err
+    assert f"published: {len(desired.dashboards)} created" in out
+    for dashboard in desired.dashboards:
+        assert grafana.dashboard_folder(dashboard.uid) == dashboard.folder_uid
+        assert grafana.last_save(dashboard.uid)["message"] == "published by monitoring"  # tmp_path is no git repo
+    grafana.reset_counts()
+
+    status, out, _ = run_cli(project, ["diff"], env_for(grafana))
+
+    assert status == 0
+    assert out.rstrip().endswith("diff: nothing to change")
+    assert grafana.writes() == 0
+
+
+def test_a_stale_out_is_refused_before_any_request(grafana: FakeGrafana, project) -> None:
+    settings, _ = project
+    config = settings.out_dir / "prometheus" / "prometheus.yml"
+    config.write_text(config.read_text() + "# edited by hand\n")
+
+    status, out, _ = run_cli(project, ["publish"], env_for(grafana))
+
+    assert status == 1
+    assert "changed prometheus/prometheus.yml" in out
+    assert f"refusing to publish: {settings.out_dir} is stale: run `make generate`" in out
+    assert grafana.count() == 0
+
+
+def test_failed_validation_is_refused_before_any_request(promtool, amtool, grafana: FakeGrafana, project,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(stack: Stack, out_dir: Path) -> list[CheckResult]:
+        return [CheckResult("test/always-fails", ok=False, checked="everything", details="a reason")]
+
+    monkeypatch.setattr(validate_module, "EXTRA_CHECKS", [*validate_module.EXTRA_CHECKS, failing])
+
+    status, out, _ = run_cli(project, ["publish"], env_for(grafana))
+
+    assert status == 1
+    assert "FAIL test/always-fails: everything\n    a reason\n" in out
+    assert "refusing to publish: validation failed" in out
+    assert grafana.count() == 0
+
+
+@pytest.mark.parametrize(("env", "argv", "message"), [
+    ({}, [], "monitoring: error: no Grafana URL: set GRAFANA_URL or pass --grafana-url"),
+    ({"GRAFANA_URL": "https://grafana.example.com"}, [], "monitoring: error: no Grafana credentials"),
+    ({"GRAFANA_URL": "https://admin:hunter22@grafana.example.com", "GRAFANA_TOKEN": "t"}, [],
+     "monitoring: error: the Grafana URL must not contain credentials"),
+    ({"GRAFANA_URL": "https://grafana.example.com", "GRAFANA_TOKEN": "t"}, ["--concurrency", "0"],
+     "monitoring: error: --concurrency 0 must be at least 1"),
+])
+def test_configuration_errors_exit_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys,
+                                                   env: dict, argv: list[str], message: str) -> None:
+    for name in ("GRAFANA_URL", "GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+    status = cli.main(["publish", "--stack", SOURCE, "--out", str(tmp_path / "out"), *argv])
+
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.err.startswith(message) and captured.err.count("\n") == 1
+    assert "hunter22" not in captured.out + captured.err
+
+
+def test_commit_message_names_the_git_commit() -> None:
+    sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    assert command.commit_message(ROOT) == f"published by monitoring from {sha.strip()}"
+
+
+# --- TLS --------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A private CA and a server certificate for 127.0.0.1 that it signed."""
+    directory = tmp_path_factory.mktemp("tls")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=Test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+            "-subj", "/CN=127.0.0.1")
+    (directory / "server.ext").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                                          "keyUsage=critical,digitalSignature,keyEncipherment\n"
+                                          "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-out", "server.pem", "-days", "2", "-extfile", "server.ext")
+    return {name: directory / name for name in ("ca.pem", "server.pem", "server.key")}
+
+
+@pytest.fixture
+def tls_grafana(certificates: dict[str, Path]) -> Iterator[FakeGrafana]:
+    with running_grafana(tokens={TOKEN: "Admin"}, tls=(certificates["server.pem"], certificates["server.key"])) \
+            as server:
+        yield server
+
+
+def client(grafana: FakeGrafana, **options: object) -> GrafanaClient:
+    config = GrafanaConfig.from_env(env_for(grafana), **options)  # type: ignore[arg-type]
+    return GrafanaClient(build_session(config, FAST), config.url, FAST)
+
+
+def test_tls_is_verified_by_default(tls_grafana: FakeGrafana) -> None:
+    with pytest.raises(GrafanaError) as error:
+        client(tls_grafana).get_folder("x")
+    assert str(error.value).startswith(f"folder x: TLS verification failed for {tls_grafana.url}: ")
+    assert "--ca-cert" in str(error.value)
+    assert tls_grafana.count() == 0  # nothing reached the API, credentials included
+
+
+def test_ca_cert_adds_a_trusted_ca(tls_grafana: FakeGrafana, certificates: dict[str, Path]) -> None:
+    assert client(tls_grafana, ca_cert=str(certificates["ca.pem"])).get_folder("x") is None
+    assert tls_grafana.count("GET", "/api/folders/x") == 1
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_insecure_must_be_asked_for(tls_grafana: FakeGrafana) -> None:
+    assert client(tls_grafana, insecure=True).health()["database"] == "ok"
+
+
+def test_a_ca_cert_that_is_not_a_certificate_is_a_config_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "ca.pem"
+    bogus.write_text("not a certificate\n")
+    config = GrafanaConfig.from_env({"GRAFANA_URL": "https://g", "GRAFANA_TOKEN": "t"}, ca_cert=str(bogus))
+    with pytest.raises(ConfigError, match=r"^--ca-cert '.*ca.pem': not a readable PEM certificate"):
+        build_session(config)
