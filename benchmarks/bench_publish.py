@@ -3,7 +3,7 @@
 Measures: the first publish (requests, wall time; target <= 10 s), a no-op publish (reads <= 1 per dashboard,
 writes = 0), and a first publish with 20% injected faults (500/502/429/slow/dropped), followed by a no-op.
 Exits 1 if a target is missed or a dashboard did not land exactly once.
-Run: .venv/bin/python benchmarks/bench_publish.py [--dashboards N] [--concurrency N]
+Run: .venv/bin/python benchmarks/bench_publish.py [--dashboards N] [--concurrency N] [--latency SECONDS]
 """
 
 from __future__ import annotations
@@ -56,17 +56,20 @@ def main() -> int:
     parser.add_argument("--dashboards", type=int, default=500)
     parser.add_argument("--folders", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds the local Grafana takes per request, to mimic a remote one")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-publish.") as tmp:
         synthetic_tree(Path(tmp), options.dashboards, options.folders)
         desired = load_desired(Path(tmp))
     n = len(desired.dashboards)
-    print(f"{n} dashboards in {len(desired.folders)} folders, concurrency {options.concurrency}")
+    print(f"{n} dashboards in {len(desired.folders)} folders, concurrency {options.concurrency}, "
+          f"server latency {options.latency * 1000:.0f} ms")
     problems = []
 
     # The shipped defaults: 5 s connect / 30 s read timeouts, 6 retries, backoff 0.5 s x 2^n plus jitter.
     defaults = ClientSettings()
-    with running_grafana(tokens={TOKEN: "Admin"}) as grafana:
+    with running_grafana(tokens={TOKEN: "Admin"}, latency=options.latency) as grafana:
         first = publish(grafana, desired, defaults, options.concurrency)
         report("first publish", first)
         noop = publish(grafana, desired, defaults, options.concurrency)
@@ -82,7 +85,7 @@ def main() -> int:
     # for Retry-After: 1, which is honoured. Everything else as shipped.
     faulty = ClientSettings(read_timeout=1.0)
     faults = Faults(rate=0.2, slow_seconds=1.5, retry_after=1, seed=2024)
-    with running_grafana(tokens={TOKEN: "Admin"}, faults=faults) as grafana:
+    with running_grafana(tokens={TOKEN: "Admin"}, faults=faults, latency=options.latency) as grafana:
         first_faults = publish(grafana, desired, faulty, options.concurrency)
         report("first publish, 20% faults", first_faults)
         kinds = ", ".join(f"{kind} x{count}" for kind, count in sorted(grafana.faults_injected.items()))

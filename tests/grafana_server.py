@@ -309,7 +309,7 @@ class _Handler(BaseHTTPRequestHandler):
             if kind in ("502", "drop"):
                 self._fail(kind)
                 return
-            if kind == "slow":
+            if kind == "slow" and after:
                 time.sleep(grafana.faults.slow_seconds)
             self._send(status, body)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError):

@@ -202,6 +202,22 @@ def test_a_folder_title_change_renames_the_folder(grafana: FakeGrafana, out_dir:
     assert "update    folder mcp: title 'MCP' -> 'Model Context Protocol'" in out
 
 
+def test_a_folder_deleted_between_plan_and_rename_is_created_again(grafana: FakeGrafana, out_dir: Path) -> None:
+    publish(grafana, out_dir)
+    (out_dir / "grafana" / "folders.json").write_text(
+        json.dumps([{"uid": u, "title": f"{t} v2"} for u, t in sorted(FOLDERS.items())]))
+    client = client_for(grafana)
+    plan = plan_publish(client, load_desired(out_dir), PublishOptions())
+    assert [c.action for c in plan.folders] == [Action.UPDATE] * 3
+    requests.delete(f"{grafana.url}/api/folders/mcp", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+
+    outcome = apply_plan(client, plan, "test")
+
+    assert outcome.failures == []
+    assert grafana.folder_titles() == {"mcp": "MCP v2", "platform": "Platform v2", "team-a": "Team A v2"}
+    assert (outcome.done["folder created"], outcome.done["folder updated"]) == (1, 2)
+
+
 # --- drift ----------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("keeps_unknown_keys", [False, True], ids=["ui-drops-the-hash", "ui-keeps-the-hash"])
 def test_an_edit_in_grafana_is_drift_kept_until_force(grafana: FakeGrafana, out_dir: Path,

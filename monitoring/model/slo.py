@@ -35,8 +35,11 @@ def _vector_selector(text: str) -> str:
 
 
 def _matcher_set(text: str) -> str:
-    """A bare matcher list such as 'mcp_method_name!~"notifications/.*"', checked by parsing '{...}'."""
-    _vector_selector("{" + text + "}")
+    """A bare matcher list such as 'mcp_method_name!~"notifications/.*"', checked by parsing 'x{...}'."""
+    try:
+        _vector_selector("x{" + text + "}")
+    except ValueError:
+        raise ValueError(f"{text!r} must be label matchers like 'route!=\"/healthz\"', without braces") from None
     return text.strip()
 
 

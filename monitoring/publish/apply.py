@@ -43,6 +43,8 @@ def ensure_folder(client: GrafanaClient, change: FolderChange) -> str:
     try:
         client.update_folder(change.uid, change.title, change.live_version or 0)
     except GrafanaError as exc:
+        if exc.status == 404:  # deleted since it was read: it is missing, so create it
+            return ensure_folder(client, FolderChange(Action.CREATE, change.uid, change.title))
         if exc.status != 412:
             raise
         live = client.get_folder(change.uid)

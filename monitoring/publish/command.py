@@ -78,7 +78,8 @@ def gate(stack: Stack, out_dir: Path, source: str, project_dir: Path, out: TextI
     if stale:
         _print(out, [*stale, f"refusing to publish: {out_dir} is stale: run `make generate`"])
         return False
-    failed = [result for result in validate(stack, out_dir) if not result.ok]
+    results = validate(stack, out_dir)
+    failed = [result for result in results if not result.ok]
     if failed:
         for result in failed:
             print(result.line(), file=out)
@@ -86,6 +87,7 @@ def gate(stack: Stack, out_dir: Path, source: str, project_dir: Path, out: TextI
                 print("    " + result.details.replace("\n", "\n    "), file=out)
         print("refusing to publish: validation failed (see `monitoring validate`)", file=out)
         return False
+    print(f"gate: {out_dir} is up to date and passes {len(results)} checks", file=out)
     return True
 
 

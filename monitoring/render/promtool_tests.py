@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -34,7 +34,7 @@ from monitoring.render import slo as slo_rules
 from monitoring.render.numbers import go_float, python_float
 from monitoring.render.series_labels import example_labels, parse_selector, selects, series_text
 from monitoring.slo_simulation import Phase, Traffic, simulate
-from monitoring.slo_windows import decimal_text
+from monitoring.slo_windows import BurnWindow, decimal_text
 
 LOOKBACK_MS = 300_000  # how far an instant selector looks back (Prometheus' default lookback delta)
 PREFERRED_STEP_MS = 70_000
@@ -101,12 +101,15 @@ def _number(value: int | Decimal) -> str:
 # --- SLO alerts ---------------------------------------------------------------------------------------------------
 
 
+Phases = tuple[tuple[int, int, Fraction], ...]  # (first interval, traffic x normal, error ratio)
+
+
 @dataclass(frozen=True)
 class SLOCase:
     """Synthetic traffic for one SLO test: phases of error ratios, how long, and what to look at."""
 
     name: str
-    phases: tuple[tuple[int, int, Fraction], ...]  # (first interval, traffic x normal, error ratio)
+    phases: Phases
     horizon: int  # steps to simulate
     stop_after: str | None = None  # end two steps after this tier first fires
     probes: tuple[int, ...] = ()  # steps to check besides the last one and both sides of every change
@@ -127,7 +130,7 @@ def _steps(ms: int, step: int) -> int:
     return -(-ms // step)
 
 
-def _steady(ratio: Fraction) -> tuple[tuple[int, int, Fraction], ...]:
+def _steady(ratio: Fraction) -> Phases:
     return ((0, 1, ratio),)
 
 
@@ -166,7 +169,7 @@ def _page_timing_cases(slo: SLO, step: int) -> list[SLOCase]:
     saturated = warm + _steps(fast.long_ms + fast.short_ms, step) + 1  # the fast windows hold only errors
     history = f"after {slow.long} of healthy traffic"
 
-    def errors(ratio: Fraction) -> tuple[tuple[int, int, Fraction], ...]:
+    def errors(ratio: Fraction) -> Phases:
         return ((0, packed, Fraction(0)), (PACKED_STEPS + 1, 1, Fraction(0)), (warm + 1, 1, ratio))
 
     fast_threshold = slo.threshold(fast)
@@ -181,12 +184,36 @@ def _page_timing_cases(slo: SLO, step: int) -> list[SLOCase]:
         SLOCase(f"page: steady error ratio {_pct(below)} {history}, just below the {fast.long}/{fast.short} "
                 "burn rate", errors(below), saturated + 2, probes=(warm, saturated)),
     ]
+    cases += _recovery_cases(slo, step, fast, slow, errors)
     middle = round((fast.burn + slow.burn) / 2)
     if len(pairs) > 1 and slow.burn < middle < fast.burn:
         ratio = middle * Fraction(slo.error_budget)
         cases.append(SLOCase(f"page: steady error ratio {_pct(ratio)} ({middle}x the budget) {history}, between "
                              f"the burn rates: never fires the {fast.long}/{fast.short} pair", errors(ratio),
                              saturated + 2, probes=(warm, saturated)))
+    return cases
+
+
+def _recovery_cases(slo: SLO, step: int, fast: BurnWindow, slow: BurnWindow,
+                    errors: Callable[[Fraction], Phases]) -> list[SLOCase]:
+    """A short outage: the page fires, then resolves once the short window no longer holds it.
+
+    The smallest outage that fires the fast pair but not the slow one resolves after the fast short window (5m);
+    one that also fires the slow pair resolves after the slow short window (30m), though both long windows still
+    hold it. A short window of the wrong length fails these.
+    """
+    cases = []
+    warm = errors(Fraction(1))[-1][0] - 1
+    fast_only = math.floor(slo.threshold(fast) * (fast.long_ms // step)) + 1
+    # Enough that the slow long window stays above its threshold well after the short one has cleared.
+    both = math.floor(slo.threshold(slow) * (slow.long_ms + slow.short_ms) // step * Fraction(5, 4)) + 1
+    for outage, pair, which in ((fast_only, fast, "fast"), (both, slow, "both")):
+        if which == "fast" and outage >= both:
+            continue  # the fast pair never fires alone at this objective
+        phases = (*errors(Fraction(1))[:-1], (warm + 1, 1, Fraction(1)), (warm + 1 + outage, 1, Fraction(0)))
+        cases.append(SLOCase(
+            f"page: {format_duration(outage * step)} outage, then healthy: resolves once the {pair.short} window "
+            f"no longer holds it", phases, warm + outage + _steps(pair.short_ms, step) + 4, probes=(warm,)))
     return cases
 
 

@@ -1,0 +1,169 @@
+"""The SLO model: exact objectives, burn rates from the period, and one-line errors for unusable SLOs."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from monitoring import SLO, AlertTier, DefinitionError, LatencySLI, RatioSLI, SLOAlerting
+from monitoring.cli import main
+from monitoring.output import read_tree
+from monitoring.slo_windows import burn_windows, exact_text
+from tests.test_slo_stacks import availability, stack_with
+
+
+def test_objective_and_budget_are_exact() -> None:
+    slo = availability(objective=99.9)  # a float on purpose: it must not become 99.900000000000005684...
+    assert slo.objective == Decimal("99.9")
+    assert slo.error_budget == Decimal("0.001")
+    assert slo.objective_ratio == Decimal("0.999")
+
+
+@pytest.mark.parametrize(("days", "burns"), [
+    (30, ["14.4", "6", "3", "1"]),
+    (28, ["13.44", "5.6", "2.8", "14 / 15"]),
+    (7, ["3.36", "1.4", "0.7", "7 / 30"]),
+])
+def test_burn_rate_is_budget_consumed_times_period_over_long_window(days: int, burns: list[str]) -> None:
+    windows = burn_windows(days)
+    assert [(w.tier, w.long, w.short) for w in windows] == [
+        ("page", "1h", "5m"), ("page", "6h", "30m"), ("ticket", "1d", "2h"), ("ticket", "3d", "6h")]
+    assert [exact_text(w.burn) for w in windows] == burns
+    for window in windows:
+        assert window.burn == window.consumed * days * 24 * 3_600_000 / window.long_ms
+
+
+def test_thresholds_are_fractions_of_the_budget() -> None:
+    slo = availability(objective="99.9")
+    assert [slo.threshold(w) for w in slo.windows] == [
+        Fraction(144, 10_000), Fraction(6, 1000), Fraction(3, 1000), Fraction(1, 1000)]
+
+
+def test_alert_names_from_service_and_slo_or_alerting_name() -> None:
+    assert availability().alert_name("page") == "ApiAvailabilityErrorBudgetBurnPage"
+    named = availability(alerting=SLOAlerting(name="Checkout"))
+    assert named.alert_name("ticket") == "CheckoutErrorBudgetBurnTicket"
+
+
+def test_disabled_tiers_have_no_windows() -> None:
+    slo = availability(alerting=SLOAlerting(page=AlertTier(severity="critical", enabled=False)))
+    assert slo.tiers == ("ticket",)
+    assert {w.tier for w in slo.windows} == {"ticket"}
+
+
+BAD_SLOS = [
+    ("objective of 100", dict(objective="100"), "slo 'availability': objective 100 must be below 100"),
+    ("objective of 0", dict(objective=0), "slo 'availability': objective 0 must be above 0"),
+    ("period not in days", dict(period="36h"), "period '36h' must be a whole number of days"),
+    ("page that can never fire", dict(objective="90"),
+     "slo 'availability': alerting.page can never fire: burn rate 14.4 x error budget 0.1 = 1.44"),
+    ("ticket window longer than the period", dict(period="2d"),
+     "slo 'availability': alerting.ticket: the 3d window is longer than the period 2d"),
+    ("reserved label", dict(labels={"slo": "x"}), "labels: 'slo' is set by the SLO itself"),
+    ("selector with offset", dict(sli={"type": "ratio", "errors": "api_errors_total offset 5m",
+                                       "total": "api_requests_total"}),
+     "must not use offset or @"),
+    ("filter with braces", dict(filter='{route="/"}'), "must be label matchers like"),
+    ("tier label reserved", dict(alerting={"page": {"severity": "critical", "labels": {"tier": "x"}}}),
+     "labels: 'tier' is set by the SLO"),
+    ("alerting name not CamelCase", dict(alerting={"name": "check-out"}),
+     "name 'check-out' must be CamelCase"),
+]
+
+
+@pytest.mark.parametrize(("description", "overrides", "message"), BAD_SLOS, ids=[c[0] for c in BAD_SLOS])
+def test_unusable_slo_is_one_clear_error(description: str, overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(DefinitionError) as info:
+        availability(**overrides)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_tier_that_cannot_fire_may_be_turned_off() -> None:
+    slo = availability(objective="90", alerting=SLOAlerting(page=AlertTier(severity="critical", enabled=False)))
+    assert slo.tiers == ("ticket",)
+
+
+BAD_REFERENCES = [
+    ("unknown service", availability(service="billing"), "slo 'availability': service 'billing' is not defined"),
+    ("ratio on a gauge", availability(sli=RatioSLI(errors="api_queue_depth", total="api_requests_total")),
+     "sli.errors 'api_queue_depth' selects 'api_queue_depth', which is neither a catalog counter nor a histogram's"),
+    ("ratio on buckets", availability(sli=RatioSLI(errors="api_errors_total", total="api_latency_seconds_bucket")),
+     "selects 'api_latency_seconds_bucket', which is neither"),
+    ("latency on an unknown histogram",
+     SLO(name="fast", service="api", objective=99, sli=LatencySLI(histogram="api_typo_seconds", threshold=1)),
+     "slo 'fast': sli.histogram 'api_typo_seconds' is in no metric catalog"),
+    ("latency threshold between buckets",
+     SLO(name="fast", service="api", objective=99, sli=LatencySLI(histogram="api_latency_seconds", threshold=0.3)),
+     "slo 'fast': sli.threshold 0.3 is not a bucket boundary of api_latency_seconds "
+     "(buckets: 0.1, 0.25, 0.5, 1, 2.5, 5, 10)"),
+]
+
+
+@pytest.mark.parametrize(("description", "slo", "message"), BAD_REFERENCES, ids=[c[0] for c in BAD_REFERENCES])
+def test_references_are_checked_by_the_stack(description: str, slo: SLO, message: str) -> None:
+    with pytest.raises(DefinitionError) as info:
+        stack_with(slo)
+    assert message in str(info.value)
+
+
+def test_ratio_on_a_histogram_count_is_fine() -> None:
+    stack = stack_with(availability(sli=RatioSLI(errors='api_latency_seconds_count{route="/x"}',
+                                                 total="api_latency_seconds_count")))
+    assert stack.slos[0].sli.total == "api_latency_seconds_count"
+
+
+def test_slo_alert_names_must_not_clash_with_alerts() -> None:
+    clash = availability(alerting=SLOAlerting(name="APIDown"))
+    with pytest.raises(DefinitionError, match="duplicate alert name"):
+        stack_with(clash, availability(name="other", alerting=SLOAlerting(name="APIDown")))
+
+
+PRELUDE = "from tests.test_slo_stacks import *\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "pyproject.toml").write_text('[tool.monitoring]\nstack = "goodslo:stack"\n')
+    (tmp_path / "goodslo.py").write_text(PRELUDE + "stack = stack_with(availability())\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(root))
+    assert main(["generate"]) == 0
+    return tmp_path
+
+
+def test_cli_rejects_an_slo_that_can_never_page(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = read_tree(project / "out")
+    (project / "badslo.py").write_text(PRELUDE + 'stack = stack_with(availability(objective="90"))\n')
+    sys.modules.pop("badslo", None)
+    assert main(["generate", "--stack", "badslo:stack"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("monitoring: error: slo 'availability': alerting.page can never fire")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert read_tree(project / "out") == before
+
+
+def test_cli_warns_when_a_single_bad_event_pages(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "tightslo.py").write_text(PRELUDE + textwrap.dedent('''
+        stack = stack_with(availability(objective="99.999"), availability(name="guarded", objective="99.999",
+                           alerting=SLOAlerting(min_events_per_second=2)))
+    '''))
+    sys.modules.pop("tightslo", None)
+    assert main(["generate", "--stack", "tightslo:stack"]) == 0
+    err = capsys.readouterr().err
+    assert ("monitoring: warning: slo 'availability': objective 99.999% is so tight that a single bad event pages: "
+            "at 1 event/s (no alerting.min_events_per_second set) the 1h window holds 3600 events and the page "
+            "threshold is an error ratio of 0.000144; set alerting.min_events_per_second above 1.93 or loosen the objective") in err
+    assert "'guarded'" not in err  # 2 events/s: one bad event in 7200 is below 0.0144%
+
+
+def test_no_warning_for_an_ordinary_objective(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate"]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -1,0 +1,150 @@
+"""`monitoring test`: one promtool run over generated and hand-written tests, and per-alert coverage."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from monitoring.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+STACK = '''
+from monitoring import Alert, AlertTier, SLOAlerting
+from tests.test_slo_stacks import api_down_alert, availability, stack_with
+
+queue_deep = Alert(name="APIQueueDeep", severity="warning", expr="api_queue_depth > 100", for_="1m",
+                   summary="The API queue is deep.", description="{{ $value }} requests queued.")
+stack = stack_with(alerts=(api_down_alert(), queue_deep))
+with_slo = stack_with(availability(alerting=SLOAlerting(ticket=AlertTier(severity="warning", enabled=False))))
+'''
+
+QUEUE_TEST = '''
+rule_files:
+  - ../../out/prometheus/rules/api.rules.yml
+evaluation_interval: 1m
+tests:
+  - name: deep queue
+    interval: 1m
+    input_series:
+      - series: api_queue_depth
+        values: 150x5
+    alert_rule_test:
+      - eval_time: 30s
+        alertname: APIQueueDeep
+        exp_alerts: []
+      - eval_time: 1m30s
+        alertname: APIQueueDeep
+        exp_alerts:
+          - exp_labels: {severity: warning}
+            exp_annotations:
+              summary: The API queue is deep.
+              description: 150 requests queued.
+              runbook_url: https://runbooks.example.com/api/APIQueueDeep
+'''
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[tool.monitoring]\nstack = "proj:stack"\nalert_tests = "alerts/tests"\n')
+    (tmp_path / "proj.py").write_text(STACK)
+    (tmp_path / "alerts" / "tests").mkdir(parents=True)
+    (tmp_path / "alerts" / "tests" / "queue.yml").write_text(QUEUE_TEST)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.syspath_prepend(str(ROOT))
+    assert main(["generate"]) == 0
+    return tmp_path
+
+
+pytestmark = pytest.mark.integration
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    capsys.readouterr()
+    status = main(["test", *args])
+    return status, capsys.readouterr().out
+
+
+def test_everything_covered_passes(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
+    status, out = _run(capsys)
+    assert status == 0, out
+    assert "ok   promtool test rules: 2 test files (3 tests)" in out
+    rows = {line.split()[0]: line.split()[1:3] for line in out.splitlines() if line.startswith("API")}
+    assert rows == {"APIDown": ["2", "3"], "APIQueueDeep": ["1", "1"]}
+    assert out.rstrip().endswith("all alert tests passed")
+
+
+def test_an_alert_without_tests_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
+    (project / "alerts" / "tests" / "queue.yml").unlink()
+    status, out = _run(capsys)
+    assert status == 1
+    assert "APIQueueDeep       0       0   <- untested firing" in out
+    assert "FAIL 1 of 2 alerts are not tested both firing and silent: APIQueueDeep" in out
+
+
+def test_an_alert_tested_only_silent_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
+    test = project / "alerts" / "tests" / "queue.yml"
+    test.write_text(test.read_text().split("      - eval_time: 1m30s")[0])
+    status, out = _run(capsys)
+    assert status == 1
+    assert "<- untested firing" in out and "APIQueueDeep" in out.splitlines()[-2]
+
+
+def test_a_test_naming_an_unknown_alert_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
+    (project / "alerts" / "tests" / "typo.yml").write_text(textwrap.dedent('''
+        rule_files: [../../out/prometheus/rules/api.rules.yml]
+        evaluation_interval: 1m
+        tests:
+          - interval: 1m
+            input_series: []
+            alert_rule_test:
+              - {eval_time: 1m, alertname: APIQueueDepp, exp_alerts: []}
+    '''))
+    status, out = _run(capsys)
+    assert status == 1  # promtool itself passes this test
+    assert "FAIL alerts/tests/typo.yml: unnamed test: names alert 'APIQueueDepp', which its rule files do not " \
+           "define" in out
+    assert "ok   promtool test rules" in out
+
+
+def test_a_missing_rule_file_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
+    test = project / "alerts" / "tests" / "queue.yml"
+    test.write_text(test.read_text().replace("api.rules.yml", "apj.rules.yml"))
+    status, out = _run(capsys)
+    assert status == 1
+    assert "FAIL alerts/tests/queue.yml: rule file '../../out/prometheus/rules/apj.rules.yml' does not exist" in out
+
+
+def test_a_failing_promtool_test_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
+    test = project / "alerts" / "tests" / "queue.yml"
+    test.write_text(test.read_text().replace("description: 150 requests queued.", "description: 15 queued."))
+    status, out = _run(capsys)
+    assert status == 1
+    assert "FAIL promtool test rules" in out and "FAILED" in out
+
+
+def test_hand_written_tests_run_against_the_chosen_out(project: Path, capsys: pytest.CaptureFixture[str],
+                                                       promtool) -> None:
+    assert main(["generate", "--out", str(project / "elsewhere")]) == 0
+    shutil.rmtree(project / "out")
+    status, out = _run(capsys, "--out", str(project / "elsewhere"))
+    assert status == 0, out
+
+
+def test_slo_alerts_are_covered_by_generated_tests(project: Path, capsys: pytest.CaptureFixture[str],
+                                                   promtool) -> None:
+    assert main(["generate", "--stack", "proj:with_slo", "--out", "slo-out"]) == 0
+    status, out = _run(capsys, "--stack", "proj:with_slo", "--out", "slo-out")
+    assert "ApiAvailabilityErrorBudgetBurnPage" in out
+    assert "FAIL alerts/tests/queue.yml: deep queue: names alert 'APIQueueDeep', which its rule files do not " \
+           "define" in out  # rebased onto slo-out, whose api.rules.yml has APIDown only
+    assert status == 1
+
+
+def test_without_generated_output(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["test", "--out", str(project / "nothing")]) == 2
+    assert "has no generated output: run `monitoring generate` first" in capsys.readouterr().err
