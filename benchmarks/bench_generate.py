@@ -15,8 +15,20 @@ import tempfile
 import time
 from pathlib import Path
 
-from monitoring import Alert, Counter, Histogram, Receiver, Route, Routing, RuleGroup, ScrapeJob, Service, Stack
-from monitoring import StaticConfig, Webhook
+from monitoring import (
+    Alert,
+    Counter,
+    Histogram,
+    Receiver,
+    Route,
+    Routing,
+    RuleGroup,
+    ScrapeJob,
+    Service,
+    Stack,
+    StaticConfig,
+    Webhook,
+)
 from monitoring.generate import EMITTERS, GenerateContext, render_files
 from monitoring.output import write_tree
 

@@ -15,7 +15,6 @@ import yaml
 
 from monitoring.errors import MonitoringError
 
-
 # libyaml's emitter is ~10x faster than the pure-Python one and writes the same YAML.
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

@@ -56,12 +56,12 @@ class Traffic:
         """(bad, total) counter values at every sample."""
         bad, total = [COUNTER_BASE], [COUNTER_BASE]
         phases = sorted(self.phases, key=lambda p: p.start)
-        current = phases[0]
-        for interval in range(1, self.steps + 1):
-            while phases and phases[0].start <= interval:
-                current = phases.pop(0)
-            bad.append(bad[-1] + current.bad)
-            total.append(total[-1] + current.events)
+        for number, phase in enumerate(phases):
+            end = phases[number + 1].start - 1 if number + 1 < len(phases) else self.steps
+            add_bad, add_total = phase.bad, phase.events
+            for _ in range(max(phase.start, 1), min(end, self.steps) + 1):
+                bad.append(bad[-1] + add_bad)
+                total.append(total[-1] + add_total)
         return tuple(bad), tuple(total)
 
 
@@ -108,8 +108,8 @@ class AlertTimeline:
     tier: str
     firing: tuple[bool | None, ...]
 
-    def first_firing(self, after: int = 0) -> int | None:
-        return next((k for k, on in enumerate(self.firing) if on and k >= after), None)
+    def first_firing(self) -> int | None:
+        return next((k for k, on in enumerate(self.firing) if on), None)
 
 
 def simulate(slo: SLO, traffic: Traffic) -> dict[str, AlertTimeline]:

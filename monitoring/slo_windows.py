@@ -5,9 +5,10 @@ Burn rates and thresholds are Fractions, so that the rules say `14.4 * 0.001` an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from monitoring.model.common import duration_ms
 
@@ -31,27 +32,19 @@ class BurnWindow:
     short: str
     consumed: Fraction
     burn: Fraction
-
-    @property
-    def long_ms(self) -> int:
-        return duration_ms(self.long)
-
-    @property
-    def short_ms(self) -> int:
-        return duration_ms(self.short)
+    long_ms: int = field(compare=False)
+    short_ms: int = field(compare=False)
 
 
+@lru_cache(maxsize=64)
 def burn_windows(period_days: int) -> tuple[BurnWindow, ...]:
     """The workbook's window pairs with burn = budget consumed x period / long window."""
     period_hours = Fraction(period_days * 24)
     return tuple(
-        BurnWindow(tier, long, short, consumed, consumed * period_hours / Fraction(duration_ms(long), _HOUR_MS))
+        BurnWindow(tier, long, short, consumed, consumed * period_hours / Fraction(duration_ms(long), _HOUR_MS),
+                   duration_ms(long), duration_ms(short))
         for tier, long, short, consumed in WORKBOOK_TABLE
     )
-
-
-def tier_windows(period_days: int, tier: str) -> tuple[BurnWindow, ...]:
-    return tuple(w for w in burn_windows(period_days) if w.tier == tier)
 
 
 def is_finite_decimal(value: Fraction) -> bool:
@@ -63,6 +56,7 @@ def is_finite_decimal(value: Fraction) -> bool:
     return denominator == 1
 
 
+@lru_cache(maxsize=4096)
 def decimal_text(value: Decimal | Fraction) -> str:
     """A finite decimal written out in full: 0.001, 14.4, 30; no exponent, no trailing zeros, no float noise."""
     if isinstance(value, Fraction):
@@ -79,6 +73,7 @@ def decimal_text(value: Decimal | Fraction) -> str:
     return text or "0"
 
 
+@lru_cache(maxsize=4096)
 def exact_text(value: Fraction) -> str:
     """PromQL for value with no rounding: a decimal where one exists, else 'numerator / denominator'."""
     if is_finite_decimal(value):

@@ -102,7 +102,7 @@ CASES = [
      'stack = ok_stack(services=(ok_service(rules=(RecordingRule(record="app_rate", expr="rate(app_requests_total[5m])"),)),))',  # noqa: E501
      "recording rule 'app_rate': record 'app_rate' must follow level:metric:operations"),
     ("webhook URL with credentials",
-     'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", webhooks=(Webhook(url="https://u:p@hook/"),)),)))',  # noqa: E501
+     'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", webhooks=(Webhook(url="https://u:p@hook/"),)),)))',
      "webhook: url must not embed credentials"),
     ("histogram buckets not increasing",
      'stack = ok_stack(services=(ok_service(metrics=(Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(1, 0.5)),)),))',  # noqa: E501

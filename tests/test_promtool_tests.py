@@ -100,7 +100,7 @@ def test_unpredictable_templates_are_an_error_naming_the_alert() -> None:
                   description='{{ printf "%.1f" $value }} queued.',
                   test=AlertScenario(firing=(InputSeries(series="api_queue_depth", value=100),),
                                      healthy=(InputSeries(series="api_queue_depth", value=1),)))
-    with pytest.raises(ValueError, match="alert 'QueueDeep': annotation 'description': .* cannot be predicted"):
+    with pytest.raises(ValueError, match=r"alert 'QueueDeep': annotation 'description': .* cannot be predicted"):
         render_files(stack_with(alerts=(alert,)), GenerateContext(SOURCE))
     without_value = alert.model_copy(update={"description": "{{ $value }} queued."})
     with pytest.raises(ValueError, match="set the scenario's value"):

@@ -69,6 +69,8 @@ BAD_SLOS = [
                                        "total": "api_requests_total"}),
      "must not use offset or @"),
     ("filter with braces", dict(filter='{route="/"}'), "must be label matchers like"),
+    ("latency selector on le", dict(sli={"type": "latency", "histogram": "api_latency_seconds", "threshold": 1,
+                                         "selector": 'le="1"'}), "must not match on le"),
     ("tier label reserved", dict(alerting={"page": {"severity": "critical", "labels": {"tier": "x"}}}),
      "labels: 'tier' is set by the SLO"),
     ("alerting name not CamelCase", dict(alerting={"name": "check-out"}),
@@ -160,7 +162,8 @@ def test_cli_warns_when_a_single_bad_event_pages(project: Path, capsys: pytest.C
     err = capsys.readouterr().err
     assert ("monitoring: warning: slo 'availability': objective 99.999% is so tight that a single bad event pages: "
             "at 1 event/s (no alerting.min_events_per_second set) the 1h window holds 3600 events and the page "
-            "threshold is an error ratio of 0.000144; set alerting.min_events_per_second above 1.93 or loosen the objective") in err
+            "threshold is an error ratio of 0.000144; set alerting.min_events_per_second above 1.93 or loosen the "
+            "objective") in err
     assert "'guarded'" not in err  # 2 events/s: one bad event in 7200 is below 0.0144%
 
 

@@ -62,8 +62,10 @@ def test_alert_is_an_or_of_two_anded_pairs_with_exact_thresholds(files: dict[str
     page = rules["ApiAvailabilityErrorBudgetBurnPageNone"]
     sel = '{service="api", slo="availability"}'
     assert page["expr"] == (
-        f"(\n  slo:sli_error:ratio_rate1h{sel} > (14.4 * 0.001)\nand\n  slo:sli_error:ratio_rate5m{sel} > (14.4 * 0.001)\n)"
-        f"\nor\n(\n  slo:sli_error:ratio_rate6h{sel} > (6 * 0.001)\nand\n  slo:sli_error:ratio_rate30m{sel} > (6 * 0.001)\n)\n"
+        f"(\n  slo:sli_error:ratio_rate1h{sel} > (14.4 * 0.001)\nand\n"
+        f"  slo:sli_error:ratio_rate5m{sel} > (14.4 * 0.001)\n)\nor\n"
+        f"(\n  slo:sli_error:ratio_rate6h{sel} > (6 * 0.001)\nand\n"
+        f"  slo:sli_error:ratio_rate30m{sel} > (6 * 0.001)\n)\n"
     )
     assert page["labels"] == {"severity": "critical", "tier": "page"}
     assert page["annotations"]["description"] == (

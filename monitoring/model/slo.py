@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import promql_parser
@@ -63,6 +64,16 @@ def with_matchers(selector: str, *matcher_sets: str | None) -> str:
     return f"{name.strip()}{{{', '.join([inner, *extra] if inner else extra)}}}"
 
 
+@lru_cache(maxsize=256)
+def _enabled_windows(period_days: int, tiers: tuple[str, ...]) -> tuple[BurnWindow, ...]:
+    return tuple(w for w in burn_windows(period_days) if w.tier in tiers)
+
+
+@lru_cache(maxsize=4096)
+def _threshold(burn: Fraction, budget: Decimal) -> Fraction:
+    return burn * Fraction(budget)
+
+
 class RatioSLI(Model):
     """Bad events over all events: vector selectors on catalog counters or a histogram's _count."""
 
@@ -85,6 +96,14 @@ class LatencySLI(Model):
     @classmethod
     def _exact_threshold(cls, value: object) -> object:
         return Decimal(str(value)) if isinstance(value, float) else value
+
+    @field_validator("selector")
+    @classmethod
+    def _no_le(cls, selector: str | None) -> str | None:
+        node = promql.parse("x{" + selector + "}") if selector else None
+        if isinstance(node, promql_parser.VectorSelector) and any(m.name == "le" for m in node.matchers.matchers):
+            raise ValueError(f"selector {selector!r} must not match on le: the threshold picks the bucket")
+        return selector
 
 
 class AlertTier(Model):
@@ -224,11 +243,11 @@ class SLO(Model):
     @property
     def windows(self) -> tuple[BurnWindow, ...]:
         """The window pairs of the enabled tiers."""
-        return tuple(w for w in burn_windows(self.period_days) if w.tier in self.tiers)
+        return _enabled_windows(self.period_days, self.tiers)
 
     def threshold(self, window: BurnWindow) -> Fraction:
         """The error ratio above which a window pair fires: burn x error budget."""
-        return window.burn * Fraction(self.error_budget)
+        return _threshold(window.burn, self.error_budget)
 
     @property
     def alert_base(self) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -75,6 +76,7 @@ def slo_windows(slo: SLO) -> set[int]:
     return {duration_ms(w) for w in (*slo_rules.rate_windows(slo), slo.period)}
 
 
+@lru_cache(maxsize=65_536)
 def eval_time(step_ms: int, at: int) -> str:
     """Half a step after the evaluation at step `at`: promtool checks the alerts of that evaluation."""
     return format_duration(at * step_ms + step_ms // 2)
@@ -266,20 +268,36 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
     return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[], total=[series_text(total_name, other)])
 
 
-def _input_series(series: SLISeries, traffic: Traffic) -> list[dict[str, str]]:
-    bad, total = traffic.counters
-    good = [t - b + bad[0] for t, b in zip(total, bad, strict=True)]
-    rows = [(s, bad) for s in series.bad] + [(s, good) for s in series.good] + [(s, total) for s in series.total]
-    return [{"series": s, "values": values_text(v)} for s, v in sorted(rows)]
+@dataclass(frozen=True)
+class PlannedCase:
+    """What one case checks, independent of the SLO's names: SLOs with the same arithmetic share it."""
+
+    case: SLOCase
+    steps: int
+    checks: tuple[tuple[int, str, bool], ...]  # (step, tier, firing), in eval-time order
+    bad: str  # promtool values of the bad, good and total counters
+    good: str
+    total: str
 
 
-def _expected_alert(stack: Stack, slo: SLO, tier: str) -> dict[str, Any]:
-    labels = {**slo_rules.series_labels(slo), **slo_rules.alert_labels(slo, tier)}
-    return {"exp_labels": dict(sorted(labels.items())),
-            "exp_annotations": slo_rules.alert_annotations(stack, slo, tier)}
+def _arithmetic(slo: SLO) -> tuple[object, ...]:
+    """Everything the cases and their predictions depend on."""
+    holds = tuple(slo.alerting.tier(tier).for_ for tier in slo.tiers)
+    return slo.error_budget, slo.period_days, slo.tiers, holds, slo.alerting.min_events_per_second
 
 
-def slo_case_test(stack: Stack, slo: SLO, case: SLOCase, step: int) -> dict[str, Any]:
+_PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
+
+
+def plan(slo: SLO, step: int) -> tuple[PlannedCase, ...]:
+    """The cases of an SLO with their predicted checks and input values (memoised by arithmetic)."""
+    key = (*_arithmetic(slo), step)
+    if key not in _PLANS:
+        _PLANS[key] = tuple(_plan_case(slo, case, step) for case in slo_cases(slo, step))
+    return _PLANS[key]
+
+
+def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
     normal = _events_per_step(slo, step, [ratio for _, _, ratio in case.phases])
     phases = tuple(Phase(start, case.events or normal * scale, ratio) for start, scale, ratio in case.phases)
     timelines = simulate(slo, Traffic(step, case.horizon, phases))
@@ -296,17 +314,37 @@ def slo_case_test(stack: Stack, slo: SLO, case: SLOCase, step: int) -> dict[str,
         known = [at for at in range(steps) if firing[at] is not None]
         moments = {known[-1], *(p for p in case.probes if p in known)}
         moments |= {k for a, b in pairwise(known) if firing[a] != firing[b] for k in (a, b)}
-        expected = [_expected_alert(stack, slo, tier)]
-        checks += [{"eval_time": eval_time(step, at), "alertname": slo.alert_name(tier),
-                    "exp_alerts": expected if firing[at] else []} for at in sorted(moments)]
+        checks += [(at, tier, bool(firing[at])) for at in moments]
+    bad, total = Traffic(step, steps, phases).counters
+    good = [t - b + bad[0] for t, b in zip(total, bad, strict=True)]
+    return PlannedCase(case, steps, tuple(sorted(checks, key=lambda c: (c[0], slo.alert_name(c[1])))),
+                       values_text(list(bad)), values_text(good), values_text(list(total)))
+
+
+def _input_series(series: SLISeries, planned: PlannedCase) -> list[dict[str, str]]:
+    rows = ([(s, planned.bad) for s in series.bad] + [(s, planned.good) for s in series.good]
+            + [(s, planned.total) for s in series.total])
+    return [{"series": s, "values": values} for s, values in sorted(rows)]
+
+
+def _expected_alert(stack: Stack, slo: SLO, tier: str) -> dict[str, Any]:
+    labels = {**slo_rules.series_labels(slo), **slo_rules.alert_labels(slo, tier)}
+    return {"exp_labels": dict(sorted(labels.items())),
+            "exp_annotations": slo_rules.alert_annotations(stack, slo, tier)}
+
+
+def slo_case_test(slo: SLO, planned: PlannedCase, step: int, series: dict[bool, SLISeries],
+                  expected: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    names = {tier: slo.alert_name(tier) for tier in slo.tiers}
     test: dict[str, Any] = {
-        "name": f"slo {slo.name}: {case.name}",
+        "name": f"slo {slo.name}: {planned.case.name}",
         "interval": format_duration(step),
-        "input_series": _input_series(sli_series(slo, case.python_le), Traffic(step, steps, phases)),
-        "alert_rule_test": sorted(checks, key=lambda c: (duration_ms(c["eval_time"]), c["alertname"])),
+        "input_series": _input_series(series[planned.case.python_le], planned),
+        "alert_rule_test": [{"eval_time": eval_time(step, at), "alertname": names[tier],
+                             "exp_alerts": expected[tier] if firing else []} for at, tier, firing in planned.checks],
     }
-    if case.metadata:
-        test["promql_expr_test"] = metadata_checks(slo, eval_time(step, steps - 1))
+    if planned.case.metadata:
+        test["promql_expr_test"] = metadata_checks(slo, eval_time(step, planned.steps - 1))
     return test
 
 
@@ -326,7 +364,9 @@ def metadata_checks(slo: SLO, at: str) -> list[dict[str, Any]]:
 
 
 def slo_tests(stack: Stack, slo: SLO, step: int) -> list[dict[str, Any]]:
-    return [slo_case_test(stack, slo, case, step) for case in slo_cases(slo, step)]
+    series = {python_le: sli_series(slo, python_le) for python_le in (False, True)}
+    expected = {tier: [_expected_alert(stack, slo, tier)] for tier in slo.tiers}
+    return [slo_case_test(slo, planned, step, series, expected) for planned in plan(slo, step)]
 
 
 # --- plain alerts -------------------------------------------------------------------------------------------------

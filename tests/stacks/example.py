@@ -40,7 +40,9 @@ checkout = Service(
     ),
     scrape_jobs=(
         ScrapeJob(name="checkout", scrape_interval="15s", scrape_timeout="10s", scheme="https",
-                  static_configs=(StaticConfig(targets=("checkout-1:8443", "checkout-2:8443"), labels={"tier": "web"}),),
+                  static_configs=(
+                      StaticConfig(targets=("checkout-1:8443", "checkout-2:8443"), labels={"tier": "web"}),
+                  ),
                   basic_auth=BasicAuth(username="prometheus", password_file="/etc/prometheus/secrets/checkout"),
                   tls_config=TLSConfig(ca_file="/etc/prometheus/ca.pem", server_name="checkout.internal")),
         ScrapeJob(name="checkout-files", file_sd_configs=(FileSDConfig(files=("/etc/prometheus/sd/*.json",)),),

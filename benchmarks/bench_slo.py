@@ -1,0 +1,141 @@
+"""Generate the SLO rules and tests of a synthetic stack of 1,000 SLOs and time it.
+
+250 services with four SLOs each, shaped like the MCP defaults: availability (ratio on a histogram's _count),
+two latency SLOs (thresholds 0.5 and 5, the latter matching both `le` spellings) and a success ratio, over
+30 or 28 days. Targets: SLO rules render + write <= 1 s, peak RSS <= 300 MB. Also reports the rules per SLO,
+`promtool check rules` on the output, and the generated promtool tests (render + write).
+Run: .venv/bin/python benchmarks/bench_slo.py [--slos N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from monitoring import (
+    SLO,
+    Histogram,
+    LatencySLI,
+    RatioSLI,
+    Receiver,
+    Route,
+    Routing,
+    ScrapeJob,
+    Service,
+    SLOAlerting,
+    Stack,
+    StaticConfig,
+    Webhook,
+)
+from monitoring.generate import GenerateContext, emit_alert_tests, emit_slo_rules
+from monitoring.output import write_tree
+
+BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30)
+
+
+def synthetic_service(i: int) -> tuple[Service, tuple[SLO, ...]]:
+    name = f"svc{i:04d}"
+    ops = f"svc{i:04d}_operation_duration_seconds"
+    service = Service(
+        name=name,
+        metrics=(Histogram(name=ops, unit="seconds", help="Operations.", buckets=BUCKETS,
+                           labels=("method", "error_type")),),
+        scrape_jobs=(ScrapeJob(name=name, static_configs=(StaticConfig(targets=(f"{name}:8080",)),)),),
+    )
+    period = "28d" if i % 2 else "30d"
+    job = f'job="{name}"'
+    slos = (
+        SLO(name=f"{name}-availability", service=name, objective="99.9", period=period, filter=job,
+            sli=RatioSLI(errors=f'{ops}_count{{error_type=~"5..|timeout"}}', total=f"{ops}_count"),
+            alerting=SLOAlerting(name=f"Svc{i:04d}Availability")),
+        SLO(name=f"{name}-latency", service=name, objective="99", period=period, filter=job,
+            sli=LatencySLI(histogram=ops, threshold="0.5", selector='method!="call"')),
+        SLO(name=f"{name}-call-latency", service=name, objective="95", period=period, filter=job,
+            sli=LatencySLI(histogram=ops, threshold="5", selector='method="call"')),
+        SLO(name=f"{name}-call-success", service=name, objective="99", period=period, filter=job,
+            sli=RatioSLI(errors=f'{ops}_count{{method="call", error_type!=""}}',
+                         total=f'{ops}_count{{method="call"}}')),
+    )
+    return service, slos
+
+
+def synthetic_stack(slos: int) -> Stack:
+    built = [synthetic_service(i) for i in range((slos + 3) // 4)]
+    return Stack(
+        name="bench-slo",
+        services=tuple(service for service, _ in built),
+        routing=Routing(route=Route(receiver="default"),
+                        receivers=(Receiver(name="default", webhooks=(Webhook(url="http://hook:9/"),)),)),
+        slos=tuple(slo for _, group in built for slo in group)[:slos],
+    )
+
+
+def _timed_write(files: dict[str, str], out: Path) -> float:
+    started = time.perf_counter()
+    write_tree(files, out)
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--slos", type=int, default=1000)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    stack = synthetic_stack(args.slos)
+    model_s = time.perf_counter() - started
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ctx = GenerateContext("bench")
+        started = time.perf_counter()
+        rule_files = emit_slo_rules(stack, ctx)
+        rules_render_s = time.perf_counter() - started
+        rules_write_s = _timed_write(rule_files, Path(tmp) / "rules-out")
+        rules_s = rules_render_s + rules_write_s
+
+        started = time.perf_counter()
+        test_files = emit_alert_tests(stack, ctx)
+        tests_render_s = time.perf_counter() - started
+        tests_write_s = _timed_write(test_files, Path(tmp) / "tests-out")
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        rules_count = sum(text.count("\n  - record: ") + text.count("\n  - alert: ") for text in rule_files.values())
+        paths = sorted((Path(tmp) / "rules-out" / "prometheus" / "rules").glob("*.yml"))
+        promtool = shutil.which("promtool")
+        promtool_s = None
+        if promtool:
+            started = time.perf_counter()
+            proc = subprocess.run([promtool, "check", "rules", "--lint=all", "--lint-fatal", *map(str, paths)],
+                                  capture_output=True, check=False)
+            promtool_s = time.perf_counter() - started
+            if proc.returncode != 0:
+                print(proc.stdout.decode()[-2000:], proc.stderr.decode()[-2000:], file=sys.stderr)
+                return 1
+
+    slos = len(stack.slos)
+    print(f"SLOs: {slos} in {len(stack.services)} services; rules: {rules_count} ({rules_count / slos:.1f} per SLO, "
+          f"{sum(map(len, rule_files.values())) / 1e6:.1f} MB)")
+    print(f"build model (validate, cross-check): {model_s:.3f} s")
+    print(f"SLO rules render + write: {rules_s:.3f} s (target <= 1 s): render {rules_render_s:.3f} s, "
+          f"write {rules_write_s:.3f} s")
+    print(f"generated promtool tests render + write: {tests_render_s + tests_write_s:.3f} s: "
+          f"render {tests_render_s:.3f} s, write {tests_write_s:.3f} s "
+          f"({len(test_files)} files, {sum(map(len, test_files.values())) / 1e6:.1f} MB)")
+    print(f"peak RSS: {peak_mb:.0f} MB (target <= 300 MB)")
+    if promtool_s is None:
+        print("promtool check rules: promtool not on PATH")
+    else:
+        print(f"promtool check rules --lint=all on {len(paths)} files: {promtool_s:.3f} s")
+    ok = rules_s <= 1 and peak_mb <= 300
+    print("PASS" if ok else "FAIL: over target")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
