@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from monitoring import conventions, custom_dashboards, yaml_fast
+from monitoring import conventions, custom_dashboards
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
 from monitoring.render import alertmanager, dashboards, prometheus_config, promtool_tests, rules, slo
@@ -43,7 +43,7 @@ def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     files = {}
     for objective in stack.slos:
         ctx.warnings.extend(slo.warnings(objective))
-        files[conventions.slo_rules_file(objective.service, objective.name)] = yaml_fast.dump(
+        files[conventions.slo_rules_file(objective.service, objective.name)] = to_yaml(
             slo.render(stack, objective), ctx.header)
     return files
 
@@ -54,7 +54,7 @@ def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     for objective in stack.slos:
         tests = promtool_tests.render_slo(stack, objective)
         if tests is not None:
-            files[conventions.slo_tests_file(objective.service, objective.name)] = yaml_fast.dump(tests, ctx.header)
+            files[conventions.slo_tests_file(objective.service, objective.name)] = to_yaml(tests, ctx.header)
     for service in stack.services:
         tests = promtool_tests.render(stack, service)
         if tests is not None:

@@ -11,34 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
+from monitoring import yaml_writer
 from monitoring.errors import MonitoringError
 
-# libyaml's emitter is ~10x faster than the pure-Python one and writes the same YAML.
-_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
-    """Block style, keys in the order the renderer built them, multi-line strings as literal blocks."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        text = "\n".join(line.rstrip() for line in value.splitlines()) + "\n"
-        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-_Dumper.add_representer(str, _str)
-
-
 def to_yaml(data: Any, header: str = "") -> str:
-    return header + yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                              allow_unicode=True, width=1_000_000)
+    """Block-style YAML, keys in the renderer's order, after an optional header comment."""
+    return yaml_writer.dump(data, header)
 
 
 def to_json(data: Any) -> str:
