@@ -15,6 +15,7 @@ import orjson
 from monitoring import yaml_writer
 from monitoring.errors import MonitoringError
 
+
 def to_yaml(data: Any, header: str = "") -> str:
     """Block-style YAML, keys in the renderer's order, after an optional header comment."""
     return yaml_writer.dump(data, header)

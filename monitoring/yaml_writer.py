@@ -17,7 +17,6 @@ from typing import Any
 
 import yaml
 
-
 _STR_TAG = "tag:yaml.org,2002:str"
 # libyaml's emitter is much faster than the pure-Python one and writes the same YAML.
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

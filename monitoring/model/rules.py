@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
@@ -12,7 +12,6 @@ from monitoring.model.base import Model
 from monitoring.model.common import CAMEL_CASE, Duration, Labels, MetricName, PositiveDuration
 from monitoring.model.scenario import AlertScenario
 
-Severity = Literal["critical", "warning", "info"]
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
 _TEMPLATE = re.compile(r"\{\{|\$labels|\$value")
 
@@ -23,6 +22,15 @@ def _parses(expr: str) -> str:
 
 
 PromQL = Annotated[str, AfterValidator(_parses)]
+
+
+def _known_severity(severity: str) -> str:
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity {severity!r} must be one of {', '.join(SEVERITIES)}")
+    return severity
+
+
+SeverityName = Annotated[str, AfterValidator(_known_severity)]
 
 
 class RecordingRule(Model):
@@ -45,7 +53,7 @@ class Alert(Model):
     expr: PromQL
     for_: Duration | None = Field(default=None, alias="for")
     keep_firing_for: PositiveDuration | None = None
-    severity: str
+    severity: SeverityName
     summary: str = Field(min_length=1)
     description: str = Field(min_length=1)
     runbook_url: str | None = None
@@ -60,13 +68,6 @@ class Alert(Model):
         if not CAMEL_CASE.match(name):
             raise ValueError(f"alert name {name!r} must be CamelCase, like 'MCPHighErrorRate'")
         return name
-
-    @field_validator("severity")
-    @classmethod
-    def _known_severity(cls, severity: str) -> str:
-        if severity not in SEVERITIES:
-            raise ValueError(f"severity {severity!r} must be one of {', '.join(SEVERITIES)}")
-        return severity
 
     @field_validator("summary")
     @classmethod

@@ -9,12 +9,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import promql_parser
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model
 from monitoring.model.common import CAMEL_CASE, Duration, Labels, MetricName, Slug, duration_ms
-from monitoring.model.rules import SEVERITIES
+from monitoring.model.rules import SeverityName
 from monitoring.slo_windows import BurnWindow, burn_windows, decimal_text, exact_text
 
 if TYPE_CHECKING:
@@ -46,6 +46,8 @@ def _matcher_set(text: str) -> str:
 
 Selector = Annotated[str, AfterValidator(_vector_selector)]
 MatcherSet = Annotated[str, AfterValidator(_matcher_set)]
+# Decimal(str(x)) keeps 99.9 as 99.9, not 99.900000000000005684...: thresholds are written exactly.
+ExactDecimal = Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v)) if isinstance(v, float) else v)]
 
 
 def selector_metric(selector: str) -> str | None:
@@ -89,13 +91,8 @@ class LatencySLI(Model):
     kind: ClassVar[str] = "latency sli"
     type: Literal["latency"] = "latency"
     histogram: MetricName
-    threshold: Decimal = Field(gt=0)
+    threshold: ExactDecimal = Field(gt=0)
     selector: MatcherSet | None = None
-
-    @field_validator("threshold", mode="before")
-    @classmethod
-    def _exact_threshold(cls, value: object) -> object:
-        return Decimal(str(value)) if isinstance(value, float) else value
 
     @field_validator("selector")
     @classmethod
@@ -111,17 +108,10 @@ class AlertTier(Model):
 
     kind: ClassVar[str] = "alert tier"
     enabled: bool = True
-    severity: str
+    severity: SeverityName
     for_: Duration | None = Field(default=None, alias="for")
     labels: Labels = {}
     annotations: dict[str, str] = {}
-
-    @field_validator("severity")
-    @classmethod
-    def _known_severity(cls, severity: str) -> str:
-        if severity not in SEVERITIES:
-            raise ValueError(f"severity {severity!r} must be one of {', '.join(SEVERITIES)}")
-        return severity
 
     @model_validator(mode="after")
     def _reserved(self) -> AlertTier:
@@ -139,7 +129,7 @@ class SLOAlerting(Model):
     name: str | None = None
     page: AlertTier = AlertTier(severity="critical")
     ticket: AlertTier = AlertTier(severity="warning")
-    min_events_per_second: Decimal | None = Field(default=None, gt=0)
+    min_events_per_second: ExactDecimal | None = Field(default=None, gt=0)
     runbook_url: str | None = None
 
     @field_validator("name")
@@ -162,19 +152,13 @@ class SLO(Model):
     kind: ClassVar[str] = "slo"
     name: Slug
     service: str
-    objective: Decimal
+    objective: ExactDecimal
     period: str = "30d"
     description: str = ""
     sli: RatioSLI | LatencySLI = Field(discriminator="type")
     filter: MatcherSet | None = None
     labels: Labels = {}
     alerting: SLOAlerting = SLOAlerting()
-
-    @field_validator("objective", mode="before")
-    @classmethod
-    def _exact_objective(cls, value: object) -> object:
-        # Decimal(str(x)) keeps 99.9 as 99.9, not 99.900000000000005684...
-        return Decimal(str(value)) if isinstance(value, float) else value
 
     @field_validator("objective")
     @classmethod
