@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from monitoring.checks.report import CheckResult, print_results
 from monitoring.errors import MonitoringError, ToolMissingError
 from monitoring.generate import GenerateContext, render_files
 from monitoring.model.stack import Stack
@@ -71,16 +72,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return _report(results)
 
 
-def _report(results: Sequence[object]) -> int:
-    failed = False
-    for result in results:
-        print(result.line())  # type: ignore[attr-defined]
-        if not result.ok:  # type: ignore[attr-defined]
-            failed = True
-            if result.details:  # type: ignore[attr-defined]
-                print("    " + result.details.replace("\n", "\n    "))  # type: ignore[attr-defined]
-    print("validation failed" if failed else "all checks passed")
-    return EXIT_FAILED if failed else EXIT_OK
+def _report(results: Sequence[CheckResult]) -> int:
+    passed = print_results(results)
+    print("all checks passed" if passed else "validation failed")
+    return EXIT_OK if passed else EXIT_FAILED
 
 
 def cmd_test(args: argparse.Namespace) -> int:

@@ -63,7 +63,7 @@ def test_amtool_route_test_catches_a_wrong_expectation(tmp_path: Path, amtool: T
     wrong = (RouteTest(labels={"alertname": "CheckoutErrors", "severity": "critical"}, receivers=("default",)),)
     result = amtool_checks.route_tests(amtool, out / "alertmanager/alertmanager.yml", wrong)
     assert not result.ok
-    assert "expected default" in result.details
+    assert result.details == "alertname=CheckoutErrors severity=critical: expected default, got audit,oncall"
 
 
 def test_amtool_rejects_a_broken_config(tmp_path: Path, amtool: Tool) -> None:

@@ -22,6 +22,8 @@ def route_tests(amtool: Tool, config_path: Path, tests: tuple[RouteTest, ...]) -
         proc = amtool.run("config", "routes", "test", f"--config.file={config_path}",
                           f"--verify.receivers={','.join(test.receivers)}", *labels)
         if proc.returncode != 0:
-            failures.append(f"{' '.join(labels)}: expected {','.join(test.receivers)}, got {process_output(proc)}")
+            # stdout's first line is the receivers amtool resolved; stderr only repeats a flag warning.
+            resolved = (proc.stdout or "").strip().splitlines()[:1] or [process_output(proc)]
+            failures.append(f"{' '.join(labels)}: expected {','.join(test.receivers)}, got {resolved[0]}")
     checked = f"{len(tests)} route expectations" if tests else "no route expectations declared"
     return CheckResult("amtool config routes test", not failures, checked, "\n".join(failures))

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 
 @dataclass(frozen=True)
@@ -20,3 +23,15 @@ class CheckResult:
 
 def process_output(proc: subprocess.CompletedProcess[str]) -> str:
     return ((proc.stdout or "") + (proc.stderr or "")).strip()
+
+
+def print_results(results: Sequence[CheckResult], out: TextIO | None = None, *, only_failed: bool = False) -> bool:
+    """One line per result, a failure's details indented under it; True when every check passed."""
+    out = out or sys.stdout
+    for result in results:
+        if only_failed and result.ok:
+            continue
+        print(result.line(), file=out)
+        if not result.ok and result.details:
+            print("    " + result.details.replace("\n", "\n    "), file=out)
+    return all(result.ok for result in results)

@@ -139,11 +139,6 @@ class SLOAlerting(Model):
             raise ValueError(f"name {name!r} must be CamelCase, like 'MCPAvailability'")
         return name
 
-    @field_validator("min_events_per_second", mode="before")
-    @classmethod
-    def _exact_rate(cls, value: object) -> object:
-        return Decimal(str(value)) if isinstance(value, float) else value
-
     def tier(self, name: str) -> AlertTier:
         return self.page if name == "page" else self.ticket
 

@@ -19,6 +19,7 @@ from typing import TextIO
 import requests
 from urllib3.exceptions import InsecureRequestWarning
 
+from monitoring.checks.report import print_results
 from monitoring.generate import GenerateContext, render_files
 from monitoring.model.stack import Stack
 from monitoring.output import stale_files
@@ -79,12 +80,7 @@ def gate(stack: Stack, out_dir: Path, source: str, project_dir: Path, out: TextI
         _print(out, [*stale, f"refusing to publish: {out_dir} is stale: run `make generate`"])
         return False
     results = validate(stack, out_dir)
-    failed = [result for result in results if not result.ok]
-    if failed:
-        for result in failed:
-            print(result.line(), file=out)
-            if result.details:
-                print("    " + result.details.replace("\n", "\n    "), file=out)
+    if not print_results(results, out, only_failed=True):
         print("refusing to publish: validation failed (see `monitoring validate`)", file=out)
         return False
     print(f"gate: {out_dir} is up to date and passes {len(results)} checks", file=out)
