@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import ToolMissingError
+from tests.binaries import binary_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
@@ -24,9 +24,7 @@ def require_tool(name: str, workdir: Path) -> Tool:
     try:
         return find_tool(name, workdir)
     except ToolMissingError as exc:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"CI=true and {exc}")
-        pytest.skip(str(exc))
+        binary_missing(str(exc))
 
 
 @pytest.fixture(scope="session")

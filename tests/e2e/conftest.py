@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 
 import pytest
 
 from monitoring.checks.provision import DEBIAN_PACKAGES
+from tests.binaries import binary_missing
 
 from .environment import Environment, settle, start_environment
 from .scenarios import SCENARIOS
@@ -22,9 +22,7 @@ def require_server(name: str) -> str:
     if path is None:
         message = (f"{name} not found on PATH: run `monitoring tools --install` as root, or "
                    f"`apt-get install {DEBIAN_PACKAGES[name]}`")
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"CI=true and {message}")
-        pytest.skip(message)
+        binary_missing(message)
     return path
 
 
