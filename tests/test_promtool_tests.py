@@ -1,4 +1,4 @@
-"""Generated promtool tests: timing rules, the arithmetic the issue asks for, and the real promtool agreeing."""
+"""Generated promtool tests: timing rules, the SLO arithmetic of the SRE Workbook, and the real promtool agreeing."""
 
 from __future__ import annotations
 
