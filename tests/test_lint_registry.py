@@ -26,7 +26,14 @@ def test_every_check_module_is_registered() -> None:
 
 
 def test_ci_runs_every_check_offline() -> None:
-    assert offline_checks() == CHECKS  # none needs a live server yet
+    assert offline_checks("dashboard") + offline_checks("rule") == CHECKS  # none needs a live server yet
+    assert offline_checks() == offline_checks("dashboard")
+
+
+def test_id_names_the_document_kind() -> None:
+    prefixes = {"dashboard": "dashboard/", "rule": "promql/"}
+    for check in CHECKS:
+        assert check.id.startswith(prefixes[check.applies_to]), check.id
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[c.id for c in CHECKS])

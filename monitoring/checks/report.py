@@ -15,6 +15,7 @@ class CheckResult:
     ok: bool
     checked: str
     details: str = ""
+    warnings: str = ""  # printed even when the check passes
 
     def line(self) -> str:
         status = "ok  " if self.ok else "FAIL"
@@ -26,7 +27,8 @@ def process_output(proc: subprocess.CompletedProcess[str]) -> str:
 
 
 def print_results(results: Sequence[CheckResult], out: TextIO | None = None, *, only_failed: bool = False) -> bool:
-    """One line per result, a failure's details indented under it; True when every check passed."""
+    """One line per result, a failure's details and any warnings indented under it; True when every check
+    passed."""
     out = out or sys.stdout
     for result in results:
         if only_failed and result.ok:
@@ -34,4 +36,6 @@ def print_results(results: Sequence[CheckResult], out: TextIO | None = None, *, 
         print(result.line(), file=out)
         if not result.ok and result.details:
             print("    " + result.details.replace("\n", "\n    "), file=out)
+        if result.warnings:
+            print("    " + result.warnings.replace("\n", "\n    "), file=out)
     return all(result.ok for result in results)

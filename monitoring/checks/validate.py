@@ -9,12 +9,13 @@ from monitoring import conventions
 from monitoring.checks import amtool, promtool
 from monitoring.checks.dashboards import check_dashboards
 from monitoring.checks.report import CheckResult
+from monitoring.checks.rule_lint import check_rule_lint
 from monitoring.checks.tools import find_tool
 from monitoring.model.stack import Stack
 
 # Extra checks over (stack, out_dir), registered by other layers (dashboards, lint).
 ExtraCheck = Callable[[Stack, Path], list[CheckResult]]
-EXTRA_CHECKS: list[ExtraCheck] = [check_dashboards]
+EXTRA_CHECKS: list[ExtraCheck] = [check_rule_lint, check_dashboards]
 
 
 def validate(stack: Stack, out_dir: Path) -> list[CheckResult]:

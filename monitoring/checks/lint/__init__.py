@@ -1,11 +1,14 @@
 """Offline lint checks: one module per check, each with an id, a doc page and a test table.
 
+Dashboard checks (`dashboard/...`) read a dashboard's JSON; rule checks (`promql/...`) read one Prometheus rule.
+
 `CHECKS` is the registry; a check is added by listing its module here, the same way an extension would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from monitoring.checks.lint import (
     dashboard_grid,
@@ -17,10 +20,13 @@ from monitoring.checks.lint import (
     dashboard_schema,
     dashboard_target_schema,
     dashboard_variables,
+    promql_counter_without_rate,
+    promql_histogram_quantile_le,
+    promql_rate_on_gauge,
 )
-from monitoring.checks.lint.framework import Check, DashboardDocument, LintContext, Problem
+from monitoring.checks.lint.framework import Check, DashboardDocument, DocumentKind, LintContext, Problem, RuleDocument
 
-CHECKS: tuple[Check, ...] = (
+CHECKS: tuple[Check[Any], ...] = (
     dashboard_schema.CHECK,
     dashboard_panel_type.CHECK,
     dashboard_panel_schema.CHECK,
@@ -30,19 +36,30 @@ CHECKS: tuple[Check, ...] = (
     dashboard_variables.CHECK,
     dashboard_promql.CHECK,
     dashboard_metrics.CHECK,
+    promql_rate_on_gauge.CHECK,
+    promql_counter_without_rate.CHECK,
+    promql_histogram_quantile_le.CHECK,
 )
 
 
-def offline_checks(kind: str = "dashboard") -> tuple[Check, ...]:
-    """The checks CI can run without a server."""
+def offline_checks(kind: DocumentKind = "dashboard") -> tuple[Check[Any], ...]:
+    """The checks of one document kind that CI can run without a server."""
     return tuple(c for c in CHECKS if c.applies_to == kind and not c.online)
 
 
 def lint_dashboards(documents: Iterable[DashboardDocument], ctx: LintContext,
-                    checks: Iterable[Check] | None = None) -> list[Problem]:
+                    checks: Iterable[Check[DashboardDocument]] | None = None) -> list[Problem]:
     """Every problem of every document, document by document, check by check."""
-    selected = tuple(checks) if checks is not None else offline_checks()
+    selected = tuple(checks) if checks is not None else offline_checks("dashboard")
     return [problem for doc in documents for check in selected for problem in check.run(doc, ctx)]
 
 
-__all__ = ["CHECKS", "Check", "DashboardDocument", "LintContext", "Problem", "lint_dashboards", "offline_checks"]
+def lint_rules(documents: Iterable[RuleDocument], ctx: LintContext,
+               checks: Iterable[Check[RuleDocument]] | None = None) -> list[Problem]:
+    """Every problem of every rule, rule by rule, check by check."""
+    selected = tuple(checks) if checks is not None else offline_checks("rule")
+    return [problem for doc in documents for check in selected for problem in check.run(doc, ctx)]
+
+
+__all__ = ["CHECKS", "Check", "DashboardDocument", "DocumentKind", "LintContext", "Problem", "RuleDocument",
+           "lint_dashboards", "lint_rules", "offline_checks"]

@@ -1,16 +1,22 @@
-"""What every lint check shares: its metadata, the document it reads, and the problems it reports."""
+"""What every lint check shares: its metadata, the document it reads, and the problems it reports.
+
+A check reads one kind of document: a dashboard's JSON, or one Prometheus rule (`applies_to`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from monitoring import promql
 from monitoring.grafana_variables import STAND_IN_DURATION, substitute
+from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
+from monitoring.model.rules import Alert, RecordingRule
 
 Severity = Literal["error", "warning"]
+DocumentKind = Literal["dashboard", "rule"]
 
 
 @dataclass(frozen=True)
@@ -51,22 +57,74 @@ class DashboardDocument:
 
 
 @dataclass(frozen=True)
-class LintContext:
-    """What checks may know besides the document: series names the stack defines (None: unknown)."""
+class RuleDocument:
+    """One alerting or recording rule as Prometheus evaluates it: its service, group, name and expression."""
 
-    known_series: frozenset[str] | None = None
+    service: str
+    group: str
+    kind: Literal["alert", "record"]
+    name: str
+    expr: str
+
+    @classmethod
+    def of(cls, service: str, group: str, rule: Alert | RecordingRule) -> RuleDocument:
+        return cls(service, group, "alert" if isinstance(rule, Alert) else "record", rule.name, rule.expr)
+
+    @cached_property
+    def ast(self) -> Any:
+        """The parsed expression; rules are parsed when they are defined, so this does not fail."""
+        return promql.parse(self.expr)
+
+    def where(self) -> str:
+        """Where, for a message: service 'api', rule group 'api.alerts', alert 'APIErrors', field expr."""
+        return f"service {self.service!r}, rule group {self.group!r}, {self.kind} {self.name!r}, field expr"
+
+    def quoted(self) -> str:
+        """The expression on one line, quoted, to end a message."""
+        return repr(" ".join(self.expr.split()))
 
 
 @dataclass(frozen=True)
-class Check:
-    """A check's metadata, in the spirit of pint's CheckMeta: id, severity, and whether it needs a server."""
+class LintContext:
+    """What checks may know besides the document: series names the stack defines (None: unknown), and the
+    metric catalog, which says what type each series is."""
+
+    known_series: frozenset[str] | None = None
+    metrics: tuple[AnyMetric, ...] = ()
+
+    @cached_property
+    def gauges(self) -> frozenset[str]:
+        return frozenset(m.name for m in self.metrics if isinstance(m, Gauge))
+
+    @cached_property
+    def counters(self) -> dict[str, str]:
+        """Every series that only grows, named for a message: "counter 'x_total'", or for a histogram's or
+        summary's counter part "'x_count' (a counter of histogram 'x')"."""
+        found: dict[str, str] = {}
+        for metric in self.metrics:
+            if isinstance(metric, Counter):
+                found[metric.name] = f"counter {metric.name!r}"
+            elif isinstance(metric, Histogram | Summary):
+                parts = ("_bucket", "_count", "_sum") if isinstance(metric, Histogram) else ("_count", "_sum")
+                found.update({metric.name + part: f"{metric.name + part!r} (a counter of {metric.type} "
+                                                  f"{metric.name!r})" for part in parts})
+        return found
+
+
+Document = TypeVar("Document", DashboardDocument, RuleDocument)
+
+
+@dataclass(frozen=True)
+class Check(Generic[Document]):
+    """A check's metadata, in the spirit of pint's CheckMeta: id, severity, whether it needs a server, and the
+    kind of document it reads (dashboard checks get a DashboardDocument, rule checks a RuleDocument)."""
 
     id: str
     summary: str
-    run: Callable[[DashboardDocument, LintContext], list[Problem]]
+    run: Callable[[Document, LintContext], list[Problem]]
     severity: Severity = "error"
     online: bool = False
-    applies_to: Literal["dashboard"] = "dashboard"
+    applies_to: DocumentKind = "dashboard"
 
     @property
     def module(self) -> str:
