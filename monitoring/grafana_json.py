@@ -9,11 +9,10 @@ can name what no normalisation should guess at (a `graph` panel, an unknown fiel
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from grafanalib._gen import DashboardEncoder
+import orjson
 from grafanalib.core import Dashboard as GrafanalibDashboard
 
 SCHEMA_VERSION = 39
@@ -46,13 +45,20 @@ class NormaliseError(ValueError):
     """The dashboard uses something that has no modern equivalent; the message says what and where."""
 
 
-def grafanalib_json(dashboard: GrafanalibDashboard) -> dict[str, Any]:
-    """The plain JSON data grafanalib writes for dashboard, through its own DashboardEncoder.
+def _to_json_data(value: Any) -> Any:
+    """What grafanalib's DashboardEncoder does for an object: its to_json_data()."""
+    to_json_data = getattr(value, "to_json_data", None)
+    if to_json_data is None:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return to_json_data()
 
-    A round trip through the json module's C encoder and decoder is several times faster than walking
-    grafanalib's objects in Python.
+
+def grafanalib_json(dashboard: GrafanalibDashboard) -> dict[str, Any]:
+    """The plain JSON data grafanalib writes for dashboard (what its DashboardEncoder serialises).
+
+    A round trip through orjson is several times faster than walking grafanalib's objects in Python.
     """
-    data: dict[str, Any] = json.loads(json.dumps(dashboard, cls=DashboardEncoder))
+    data: dict[str, Any] = orjson.loads(orjson.dumps(dashboard, default=_to_json_data))
     return data
 
 
