@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 
 from monitoring import conventions
-from monitoring.checks.report import process_output
+from monitoring.checks.promtool import test_rules
+from monitoring.checks.report import print_results
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import MonitoringError
 from monitoring.model.stack import Stack
@@ -162,13 +163,8 @@ def _run(stack: Stack, out_dir: Path, settings: Settings, promtool: Tool, tmp: P
     problems = [p for test in tests for p in check_test_file(test, coverage)]
     passed = True
     if tests:
-        proc = promtool.run("test", "rules", *(str(t.path) for t in tests))
-        passed = proc.returncode == 0
-        status = "ok  " if passed else "FAIL"
-        print(f"{status} promtool test rules: {len(tests)} test files "
-              f"({sum(len(t.data.get('tests') or []) for t in tests)} tests)")
-        if not passed:
-            print("    " + process_output(proc).replace("\n", "\n    "))
+        cases = sum(len(t.data.get("tests") or []) for t in tests)
+        passed = print_results([test_rules(promtool, [t.path for t in tests], f"{cases} tests")])
     else:
         problems.append("no promtool test files: generate some, or write them under " + settings.alert_tests)
     alerts = stack_alerts(stack)
