@@ -44,6 +44,7 @@ SLO_LABEL = "slo"
 SLO_SERVICE_LABEL = "service"
 SLO_TIER_LABEL = "tier"
 SLO_TIERS = ("page", "ticket")
+SLO_CURRENT_WINDOW = "5m"  # the window of the "current burn rate"; also the rate summed over the period
 
 
 def slo_rules_file(service: str, slo: str) -> str:

@@ -111,3 +111,16 @@ def test_stack_defaults_to_one_folder_and_accepts_declared_dashboards() -> None:
     no_dashboards = stack(folders=(), dashboard_settings=DashboardSettings(service_dashboards=False,
                                                                            slo_dashboards=False))
     assert no_dashboards.folders == ()
+
+
+def test_declared_dashboards_may_select_slo_series() -> None:
+    from monitoring import SLO, RatioSLI
+
+    slo = SLO(name="availability", service="app", objective="99.9",
+              sli=RatioSLI(errors='app_requests_total{code="500"}', total="app_requests_total"))
+    budget = Panel(title="Budget", type="stat",
+                   queries=(PanelQuery(expr='slo:period_error_budget_remaining:ratio{slo="availability"}'),))
+    built = stack(slos=(slo,), dashboards=(board(panels=(budget,)),))
+    assert "slo:sli_error:ratio_rate1h" in built.known_series()
+    with pytest.raises(DefinitionError, match="selects 'slo:period_error_budget_remaining:ratio'"):
+        stack(dashboards=(board(panels=(budget,)),))

@@ -11,7 +11,7 @@ import pytest
 
 from alerts.stack import stack as mcp_stack
 from monitoring import conventions
-from monitoring.checks.dashboards import known_series, lint
+from monitoring.checks.dashboards import lint
 from monitoring.checks.lint import DashboardDocument
 from monitoring.generate import GenerateContext, emit_grafana
 from monitoring.render import dashboards, slo
@@ -202,7 +202,12 @@ def test_uids_are_unique_across_generated_and_custom(tmp_path: Path) -> None:
                               "and by dashboards/clash.dashboard.py")
 
 
-def test_known_series_adds_the_slo_recording_rules() -> None:
-    assert "slo:sli_error:ratio_rate30d" in known_series(mcp_stack)
-    assert "slo:sli_error:ratio_rate30d" not in mcp_stack.known_series()
+def test_known_series_are_exactly_what_the_slo_rules_record() -> None:
+    from monitoring.render import slo as slo_rules
+
+    for objective in mcp_stack.slos:
+        recorded = {rule["record"] for group in slo_rules.render(mcp_stack, objective)["groups"]
+                    for rule in group["rules"] if "record" in rule}
+        assert objective.recorded_series() == recorded
+    assert "slo:sli_error:ratio_rate30d" in mcp_stack.known_series()
     assert dashboards.model_dashboards(example_stack)[0].name == "checkout service"

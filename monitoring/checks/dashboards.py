@@ -13,20 +13,10 @@ from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
 from monitoring.model.stack import Stack
 from monitoring.project import find_settings
-from monitoring.render import slo as slo_rules
-
-
-def known_series(stack: Stack) -> frozenset[str]:
-    """What a dashboard may select: the stack's catalog and rules, plus the SLO recording rules it generates."""
-    names = set(stack.known_series())
-    for objective in stack.slos:
-        for group in slo_rules.render(stack, objective)["groups"]:
-            names.update(rule["record"] for rule in group["rules"] if "record" in rule)
-    return frozenset(names)
 
 
 def lint(stack: Stack, documents: Iterable[DashboardDocument]) -> list[Problem]:
-    return lint_dashboards(documents, LintContext(known_series(stack)))
+    return lint_dashboards(documents, LintContext(stack.known_series()))
 
 
 def custom_sources(stack: Stack, project_dir: Path) -> dict[str, str]:
@@ -80,4 +70,4 @@ def check_dashboards(stack: Stack, out_dir: Path) -> list[CheckResult]:
     return results
 
 
-__all__ = ["CHECKS", "check_dashboards", "custom_sources", "known_series", "lint", "read_out_dir"]
+__all__ = ["CHECKS", "check_dashboards", "custom_sources", "lint", "read_out_dir"]

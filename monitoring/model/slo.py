@@ -224,6 +224,28 @@ class SLO(Model):
         """The window pairs of the enabled tiers."""
         return _enabled_windows(self.period_days, self.tiers)
 
+    @property
+    def rate_windows(self) -> tuple[str, ...]:
+        """Windows with SLI rate rules: those of the enabled tiers' pairs, plus the current-burn window."""
+        windows = {conventions.SLO_CURRENT_WINDOW}
+        for pair in self.windows:
+            windows.update((pair.long, pair.short))
+        return tuple(sorted(windows, key=duration_ms))
+
+    def recorded_series(self) -> frozenset[str]:
+        """Every series name the SLO's recording rules write (what dashboards and rules may select)."""
+        per_window = [
+            name(window)
+            for window in self.rate_windows
+            for name in (conventions.slo_total_events_rate, conventions.slo_bad_events_rate,
+                         conventions.slo_error_ratio)
+        ]
+        return frozenset({
+            *per_window, conventions.slo_error_ratio(self.period), conventions.slo_objective(),
+            conventions.slo_error_budget(), conventions.slo_period_days(), conventions.slo_current_burn_rate(),
+            conventions.slo_period_burn_rate(), conventions.slo_error_budget_remaining(),
+        })
+
     def threshold(self, window: BurnWindow) -> Fraction:
         """The error ratio above which a window pair fires: burn x error budget."""
         return _threshold(window.burn, self.error_budget)

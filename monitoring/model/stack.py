@@ -100,12 +100,14 @@ class Stack(Model):
         return self
 
     def known_series(self) -> frozenset[str]:
-        """Series names an expression may select: catalog, recording rules and Prometheus' own."""
+        """Series names an expression may select: catalog, recording rules, SLO rules and Prometheus' own."""
         names = set(BUILTIN_SERIES)
         for service in self.services:
             for metric in service.metrics:
                 names.update(metric.series_names())
             names.update(r.name for r in service.recording_rules)
+        for slo in self.slos:
+            names.update(slo.recorded_series())
         return frozenset(names)
 
     @property

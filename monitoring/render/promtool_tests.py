@@ -73,7 +73,7 @@ def service_windows(service: Service) -> set[int]:
 
 
 def slo_windows(slo: SLO) -> set[int]:
-    return {duration_ms(w) for w in (*slo_rules.rate_windows(slo), slo.period)}
+    return {duration_ms(w) for w in (*slo.rate_windows, slo.period)}
 
 
 @lru_cache(maxsize=65_536)

@@ -13,13 +13,12 @@ from fractions import Fraction
 from typing import Any
 
 from monitoring import conventions as names
-from monitoring.model.common import duration_ms
 from monitoring.model.slo import SLO, LatencySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.render.numbers import go_float, python_float
 from monitoring.slo_windows import BurnWindow, decimal_text, exact_text, human_hours, human_number
 
-CURRENT_WINDOW = "5m"
+CURRENT_WINDOW = names.SLO_CURRENT_WINDOW
 TIMES = "\u00d7"  # the multiplication sign: "burning 14.4\u00d7 faster"
 
 
@@ -45,14 +44,6 @@ def selector(slo: SLO) -> str:
 def series_labels(slo: SLO) -> dict[str, str]:
     """The labels of every series (and so every alert) of an SLO."""
     return dict(sorted({names.SLO_SERVICE_LABEL: slo.service, names.SLO_LABEL: slo.name, **slo.labels}.items()))
-
-
-def rate_windows(slo: SLO) -> tuple[str, ...]:
-    """Windows with SLI rate rules: those of the enabled tiers' pairs, plus the current-burn window."""
-    windows = {CURRENT_WINDOW}
-    for pair in slo.windows:
-        windows.update((pair.long, pair.short))
-    return tuple(sorted(windows, key=duration_ms))
 
 
 def _sum_rate(series: str, window: str) -> str:
@@ -84,7 +75,7 @@ def sli_rules(slo: SLO) -> list[dict[str, Any]]:
     labels = series_labels(slo)
     sel = selector(slo)
     rules: list[dict[str, Any]] = []
-    for window in rate_windows(slo):
+    for window in slo.rate_windows:
         rules += [
             _record(names.slo_total_events_rate(window), total_expr(slo, window), labels),
             _record(names.slo_bad_events_rate(window), bad_expr(slo, window), labels),
