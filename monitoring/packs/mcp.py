@@ -39,6 +39,10 @@ JOB = "mcp-server"
 POD_JOB = "mcp-server-pods"
 CONTAINER = "mcp-server"
 OPERATION_DURATION = "mcp_server_operation_duration_seconds"
+# Alert thresholds, shared with the dashboards that draw them.
+ERROR_RATIO_LIMIT = 0.05
+MEMORY_LIMIT_RATIO = 0.85
+CPU_LIMIT_RATIO = 0.8
 SEMCONV_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)
 
 # error_type values that are the server's fault: JSON-RPC internal error (-32603), the
@@ -191,7 +195,7 @@ def _alerts(job: str, job_text: str, container: str, tests: dict[str, AlertScena
             expr=_ratio(
                 f'rate({ops}{{{job}, {NOT_NOTIFICATION}, error_type=~"{SERVER_FAULT_ERROR_TYPES}"}}[5m])',
                 f'rate({ops}{{{job}, {NOT_NOTIFICATION}}}[5m])', "job",
-            ) + " > 0.05",
+            ) + f" > {ERROR_RATIO_LIMIT}",
             summary="MCP server-fault error ratio is above 5%.",
             description="{{ $value | humanizePercentage }} of MCP operations on {{ $labels.job }} failed with a "
                         "server fault (JSON-RPC internal/server errors, timeouts or HTTP 5xx) over 5 minutes.",
@@ -220,7 +224,7 @@ def _alerts(job: str, job_text: str, container: str, tests: dict[str, AlertScena
             expr=(
                 f'(\n  sum by ({by_container}) (container_memory_working_set_bytes{{container="{container}"}})\n/\n'
                 f'  (sum by ({by_container}) (kube_pod_container_resource_limits{{container="{container}", '
-                f'resource="memory", unit="byte"}}) > 0)\n) > 0.85'
+                f'resource="memory", unit="byte"}}) > 0)\n) > {MEMORY_LIMIT_RATIO}'
             ),
             summary="MCP container memory is above 85% of its limit.",
             description="{{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its "
@@ -232,7 +236,7 @@ def _alerts(job: str, job_text: str, container: str, tests: dict[str, AlertScena
                 f"(\n  sum by ({by_container}) "
                 f'(rate(container_cpu_usage_seconds_total{{container="{container}"}}[5m]))\n/\n'
                 f'  (sum by ({by_container}) (kube_pod_container_resource_limits{{container="{container}", '
-                f'resource="cpu", unit="core"}}) > 0)\n) > 0.8'
+                f'resource="cpu", unit="core"}}) > 0)\n) > {CPU_LIMIT_RATIO}'
             ),
             summary="MCP container CPU is above 80% of its limit.",
             description="{{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its "

@@ -16,12 +16,22 @@ from monitoring.model.dashboards import (
     PanelQuery,
     Threshold,
 )
-from monitoring.packs.mcp import CONTAINER, JOB, NOT_NOTIFICATION, OPERATION_DURATION, POD_JOB, SERVER_FAULT_ERROR_TYPES
+from monitoring.packs.mcp import (
+    CONTAINER,
+    CPU_LIMIT_RATIO,
+    ERROR_RATIO_LIMIT,
+    JOB,
+    MEMORY_LIMIT_RATIO,
+    NOT_NOTIFICATION,
+    OPERATION_DURATION,
+    POD_JOB,
+    SERVER_FAULT_ERROR_TYPES,
+)
 
 FOLDER = Folder(uid="mcp", title="MCP")
 RATE = "$__rate_interval"
 FILTER = 'job=~"$job", instance=~"$instance"'
-ERROR_RATIO_THRESHOLDS = (Threshold(value=0.01, color="orange"), Threshold(value=0.05, color="red"))
+ERROR_RATIO_THRESHOLDS = (Threshold(value=0.01, color="orange"), Threshold(value=ERROR_RATIO_LIMIT, color="red"))
 SESSIONS = "mcp_server_session_duration_seconds"
 STATUS_2XX = 'status=~"2.."'
 STATUS_5XX = 'status=~"5.."'
@@ -145,13 +155,13 @@ def saturation_row(container: str = CONTAINER) -> DashboardRow:
 
     return DashboardRow(title="Saturation", panels=(
         Panel(title="Memory against limit", unit="percentunit", width=9, thresholds=(
-                  Threshold(value=0.85, color="red"),), show_thresholds=True,
+                  Threshold(value=MEMORY_LIMIT_RATIO, color="red"),), show_thresholds=True,
               description="Working set (what the OOM killer watches) over the memory limit, per pod; "
                           "MCPHighMemoryUsage fires above 85%. Pods without a limit are left out.",
               queries=(PanelQuery(expr=f"sum by ({by}) (container_memory_working_set_bytes{{{pod}}})\n/\n"
                                        f"{limit('memory', 'byte')}", legend="{{namespace}}/{{pod}}"),)),
         Panel(title="CPU against limit", unit="percentunit", width=9, thresholds=(
-                  Threshold(value=0.8, color="red"),), show_thresholds=True,
+                  Threshold(value=CPU_LIMIT_RATIO, color="red"),), show_thresholds=True,
               description="CPU used over the CPU limit, per pod; MCPHighCPUUsage fires above 80%. "
                           "Pods without a limit are left out.",
               queries=(PanelQuery(expr=f"sum by ({by}) (rate(container_cpu_usage_seconds_total{{{pod}}}[{RATE}]))"
