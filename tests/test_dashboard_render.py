@@ -14,7 +14,7 @@ from monitoring import conventions
 from monitoring.checks.dashboards import lint
 from monitoring.checks.lint import DashboardDocument
 from monitoring.generate import GenerateContext, emit_grafana
-from monitoring.render import dashboards
+from monitoring.grafana import dashboards
 from monitoring.slo import rules as slo
 from monitoring.slo.windows import burn_windows
 from tests.conftest import GOLDEN_DIR
