@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from monitoring import conventions, custom_dashboards
+from monitoring import conventions
+from monitoring.grafana import dashboards, hand_written
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
-from monitoring.render import alertmanager, dashboards, prometheus_config, promtool_tests, rules, slo
+from monitoring.render import alertmanager, prometheus_config, promtool_tests, rules, slo
 
 # An emitter turns the stack into files: relative path -> text.
 Emitter = Callable[[Stack, "GenerateContext"], dict[str, str]]
@@ -64,7 +65,7 @@ def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
 
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py."""
-    custom = custom_dashboards.load(stack, custom_dashboards.dashboards_dir(ctx.project_dir), ctx.project_dir)
+    custom = hand_written.load(stack, hand_written.dashboards_dir(ctx.project_dir), ctx.project_dir)
     rendered = dashboards.render(stack) + custom
     return {path: to_json(data) for path, data in dashboards.output(stack, rendered).items()}
 

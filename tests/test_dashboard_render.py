@@ -14,7 +14,8 @@ from monitoring import conventions
 from monitoring.checks.dashboards import lint
 from monitoring.checks.lint import DashboardDocument
 from monitoring.generate import GenerateContext, emit_grafana
-from monitoring.render import dashboards, slo
+from monitoring.grafana import dashboards
+from monitoring.render import slo
 from monitoring.slo_windows import burn_windows
 from tests.conftest import GOLDEN_DIR
 from tests.stacks.example import stack as example_stack
