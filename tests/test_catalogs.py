@@ -21,7 +21,8 @@ from monitoring import (
 )
 from monitoring.errors import DefinitionError
 from monitoring.packs import catalogs
-from monitoring.render import rules, slo
+from monitoring.render import rules
+from monitoring.slo import rules as slo
 
 ROUTING = Routing(receivers=(Receiver(name="r"),), route=Route(receiver="r"))
 
