@@ -11,7 +11,9 @@ from monitoring import conventions
 from monitoring.grafana import dashboards, hand_written
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
-from monitoring.render import alertmanager, prometheus_config, promtool_tests, rules, slo
+from monitoring.render import alertmanager, prometheus_config, promtool_tests, rules
+from monitoring.slo import promtool_tests as slo_tests
+from monitoring.slo import rules as slo
 
 # An emitter turns the stack into files: relative path -> text.
 Emitter = Callable[[Stack, "GenerateContext"], dict[str, str]]
@@ -53,7 +55,7 @@ def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     """promtool unit tests: one file per SLO, and one per service for its alerts that have a test scenario."""
     files = {}
     for objective in stack.slos:
-        tests = promtool_tests.render_slo(stack, objective)
+        tests = slo_tests.render(stack, objective)
         if tests is not None:
             files[conventions.slo_tests_file(objective.service, objective.name)] = to_yaml(tests, ctx.header)
     for service in stack.services:
