@@ -27,7 +27,7 @@ _PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [],
 _TARGET_LEGACY = ("query", "target", "metric", "step", "intervalFactor")
 _VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery")
 _INTERVAL_ONLY = ("auto", "auto_min", "auto_count")
-_VARIABLE_REF = re.compile(r"^\$(\w+)$|^\$\{(\w+)\}$|^\[\[(\w+)\]\]$")
+_VARIABLE_REF = re.compile(r"\A(?:\$(\w+)|\$\{(\w+)\}|\[\[(\w+)\]\])\Z", re.ASCII)
 
 
 class NormaliseError(ValueError):
