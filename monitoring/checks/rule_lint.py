@@ -8,7 +8,7 @@ from monitoring.checks.lint import LintContext, Problem, RuleDocument, lint_rule
 from monitoring.checks.report import CheckResult
 from monitoring.model.common import duration_ms
 from monitoring.model.stack import Stack
-from monitoring.render import slo as slo_rules
+from monitoring.slo import rules as slo_rules
 
 
 def defined_rules(stack: Stack) -> list[RuleDocument]:

@@ -1,6 +1,6 @@
 """Grafana in the model: folders, dashboard settings, and dashboards declared as rows of panels.
 
-A `Dashboard` here is data; `monitoring.render.dashboards` builds it with grafanalib and normalises the
+A `Dashboard` here is data; `monitoring.grafana.dashboards` builds it with grafanalib and normalises the
 JSON. Hand-written grafanalib dashboards (`dashboards/*.dashboard.py`) skip this model and meet the same
 checks after rendering.
 """
@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from monitoring import conventions, promql
 from monitoring.errors import DefinitionError
-from monitoring.grafana_variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
+from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
 from monitoring.model.base import Model, describe
 from monitoring.model.common import require_unique
 

@@ -15,7 +15,7 @@ from monitoring import conventions, promql
 from monitoring.model.base import Model
 from monitoring.model.common import CAMEL_CASE, Duration, Labels, MetricName, Slug, duration_ms
 from monitoring.model.rules import SeverityName
-from monitoring.slo_windows import BurnWindow, burn_windows, decimal_text, exact_text
+from monitoring.slo.windows import BurnWindow, burn_windows, decimal_text, exact_text
 
 if TYPE_CHECKING:
     from monitoring.model.metrics import AnyMetric

@@ -15,21 +15,8 @@ from typing import Any
 import orjson
 from grafanalib.core import Dashboard as GrafanalibDashboard
 
-SCHEMA_VERSION = 39
-MODERN_PANEL_TYPES = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text", "row")
-DATASOURCE_VARIABLE = "datasource"
-PROMETHEUS = "prometheus"
-
-
-def datasource_ref(uid: str = "${" + DATASOURCE_VARIABLE + "}") -> dict[str, str]:
-    return {"type": PROMETHEUS, "uid": uid}
-
-
-def datasource_variable() -> dict[str, Any]:
-    """The `datasource` template variable: any Prometheus data source, chosen on the dashboard."""
-    return {"name": DATASOURCE_VARIABLE, "label": "Data source", "type": "datasource", "query": PROMETHEUS,
-            "refresh": 1, "hide": 0}
-
+from monitoring.grafana.datasource import DATASOURCE_VARIABLE, datasource_ref, datasource_variable
+from monitoring.grafana.schemas import SCHEMA_VERSION
 
 _DASHBOARD_LEGACY = ("__inputs", "__requires", "sharedCrosshair", "hideControls", "style", "id", "version", "gnetId")
 _PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span")
