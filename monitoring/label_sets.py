@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import promql_parser
 
 from monitoring import promql
+from monitoring.model.common import duration_ms
 from monitoring.model.metrics import Histogram, Summary
 from monitoring.model.rules import RecordingRule
 from monitoring.model.scrape import ScrapeJob
 from monitoring.model.stack import BUILTIN_SERIES, Stack
-from monitoring.model.common import duration_ms
 
 TARGET_LABELS = frozenset({"job", "instance"})
 # Series of recording rules are unknown unless the stack defines the rule; SLO rules always carry these.

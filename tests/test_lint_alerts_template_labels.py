@@ -7,12 +7,13 @@ AT = "service 'api', rule group 'api.alerts', alert 'APIProblem', field"
 
 CASES = [
     ("labels kept by the aggregation",
-     alert("sum by (job, code) (rate(http_requests_total[5m])) > 1", description="{{ $labels.job }} {{ $labels.code }}"),
-     []),
-    ("labels of the selector itself", alert('up{job="api"} == 0', description="{{ $labels.instance }} of {{ $labels.tier }}"),
-     []),
+     alert("sum by (job, code) (rate(http_requests_total[5m])) > 1",
+           description="{{ $labels.job }} {{ $labels.code }}"), []),
+    ("labels of the selector itself",
+     alert('up{job="api"} == 0', description="{{ $labels.instance }} of {{ $labels.tier }}"), []),
     ("absent keeps its equality matchers", alert('absent(up{job="api"})', description="No {{ $labels.job }}."), []),
-    ("index form of a kept label", alert("sum by (job) (queue_depth) > 1", description='{{ index $labels "job" }}'), []),
+    ("index form of a kept label",
+     alert("sum by (job) (queue_depth) > 1", description='{{ index $labels "job" }}'), []),
     ("a recording rule is not an alert", record("sum by (job) (rate(http_requests_total[5m]))"), []),
     ("an expression over unknown series is not judged",
      alert("other_total > 1", description="{{ $labels.job }}"), []),

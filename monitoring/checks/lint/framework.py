@@ -12,9 +12,9 @@ from typing import Any, Generic, Literal, TypeVar
 
 from monitoring import promql
 from monitoring.grafana.variables import STAND_IN_DURATION, substitute
-from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.label_sets import SeriesInfo, stack_series
 from monitoring.model.common import duration_ms
+from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.model.rules import Alert, RecordingRule
 from monitoring.model.stack import Stack
 
