@@ -254,3 +254,26 @@ def test_alert_that_ors_2000_selectors_generates(project: Path, capsys: pytest.C
     sys.modules.pop("bigstack", None)
     assert main(["generate", "--stack", "bigstack:stack"]) == 0, capsys.readouterr().err
     assert expr in (project / "out" / "prometheus" / "rules" / "app.rules.yml").read_text()
+
+
+@pytest.mark.parametrize(("out", "message"), [
+    ("afile", "afile is a file, not a directory"),
+    ("afile/sub", "afile is a file, not a directory"),
+    ("/proc/monitoring-out", "the output to /proc/monitoring-out: "),
+    ("/proc/self/status/out", "/status is a file, not a directory"),
+], ids=["at a file", "under a file", "under /proc", "under a file in /proc"])
+@pytest.mark.parametrize("check", [False, True], ids=["generate", "generate --check"])
+def test_out_that_cannot_be_written_is_one_line(project: Path, capsys: pytest.CaptureFixture[str], out: str,
+                                                message: str, check: bool) -> None:
+    (project / "afile").write_text("not a directory\n")
+    before = read_tree(project / "out")
+    status = main(["generate", "--out", out, *(["--check"] if check else [])])
+    err = capsys.readouterr().err
+    if check and out == "/proc/monitoring-out":
+        assert status == 1  # nothing there yet: the whole output is missing, which --check reports
+        return
+    assert status == 2
+    assert message in err
+    assert err.count("\n") == 1, err
+    assert read_tree(project / "out") == before
+    assert (project / "afile").read_text() == "not a directory\n"
