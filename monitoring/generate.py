@@ -10,7 +10,7 @@ from pathlib import Path
 from monitoring import conventions, custom_dashboards
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
-from monitoring.render import alertmanager, dashboards, prometheus_config, promtool_tests, rules, slo
+from monitoring.render import alertmanager, blackbox, dashboards, prometheus_config, promtool_tests, rules, slo
 
 # An emitter turns the stack into files: relative path -> text.
 Emitter = Callable[[Stack, "GenerateContext"], dict[str, str]]
@@ -69,7 +69,13 @@ def emit_grafana(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     return {path: to_json(data) for path, data in dashboards.output(stack, rendered).items()}
 
 
-EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana]
+def emit_blackbox(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    config = blackbox.render(stack)
+    return {} if config is None else {conventions.BLACKBOX_CONFIG: to_yaml(config, ctx.header)}
+
+
+EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
+                           emit_blackbox]
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from monitoring.model.base import Model
 from monitoring.model.common import Slug, require_unique
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
+from monitoring.model.probe import Probe
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
 from monitoring.model.scrape import ScrapeJob
 
@@ -20,6 +21,7 @@ class Service(Model):
     metrics: tuple[Counter | Gauge | Histogram | Summary, ...] = ()
     scrape_jobs: tuple[ScrapeJob, ...] = ()
     rule_groups: tuple[RuleGroup, ...] = ()
+    probes: tuple[Probe, ...] = ()
     labels: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
