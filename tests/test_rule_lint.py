@@ -79,7 +79,7 @@ def test_errors_fail_and_warnings_are_printed_either_way() -> None:
     assert warned.ok and not warned.details
     printed = io.StringIO()
     assert print_results([warned], printed) is True
-    assert printed.getvalue() == ("ok   lint rules: 127 rules (7 defined, 120 from SLOs), 9 checks, 1 warning\n"
+    assert printed.getvalue() == ("ok   lint rules: 133 rules (13 defined, 120 from SLOs), 9 checks, 1 warning\n"
                                   f"    {COUNTER_WARNING}\n")
 
 
