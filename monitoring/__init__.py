@@ -46,6 +46,7 @@ from monitoring.model import (
     TimeInterval,
     TimeRange,
     TLSConfig,
+    VerbatimRule,
     Webhook,
 )
 
@@ -92,5 +93,6 @@ __all__ = [
     "Threshold",
     "TimeInterval",
     "TimeRange",
+    "VerbatimRule",
     "Webhook",
 ]

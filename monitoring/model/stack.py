@@ -31,7 +31,8 @@ class Stack(Model):
     evaluation_interval: PositiveDuration = "1m"
     external_labels: Labels = {}
     alertmanagers: tuple[str, ...] = ()
-    runbook_url_pattern: str = "https://runbooks.example.com/{service}/{alertname}"
+    # None: alerts without their own runbook_url get none (imported rules keep their annotations as they were).
+    runbook_url_pattern: str | None = "https://runbooks.example.com/{service}/{alertname}"
     services: tuple[Service, ...] = Field(min_length=1)
     routing: Routing
     slos: tuple[SLO, ...] = ()
@@ -41,7 +42,9 @@ class Stack(Model):
 
     @field_validator("runbook_url_pattern")
     @classmethod
-    def _pattern_fields(cls, pattern: str) -> str:
+    def _pattern_fields(cls, pattern: str | None) -> str | None:
+        if pattern is None:
+            return None
         try:
             pattern.format(service="s", alertname="A")
         except (KeyError, IndexError, ValueError) as exc:
@@ -88,7 +91,7 @@ class Stack(Model):
                 for rule in group.rules:
                     unknown = sorted(promql.selected_metrics(rule.expr) - known)
                     if unknown:
-                        what = "alert" if isinstance(rule, Alert) else "recording rule"
+                        what = "alert" if isinstance(rule, Alert) or getattr(rule, "alert", None) else "recording rule"
                         raise ValueError(
                             f"{what} {rule.name!r} in service {service.name!r}: expr selects "
                             f"{unknown[0]!r}, which is in no metric catalog and no recording rule"
@@ -105,7 +108,7 @@ class Stack(Model):
         for service in self.services:
             for metric in service.metrics:
                 names.update(metric.series_names())
-            names.update(r.name for r in service.recording_rules)
+            names.update(name for group in service.rule_groups for name in group.recorded_series)
         for slo in self.slos:
             names.update(slo.recorded_series())
         return frozenset(names)
@@ -114,5 +117,7 @@ class Stack(Model):
     def metrics(self) -> tuple[Counter | Gauge | Histogram | Summary, ...]:
         return tuple(m for s in self.services for m in s.metrics)
 
-    def runbook_url(self, service: Service, alert: Alert) -> str:
-        return alert.runbook_url or self.runbook_url_pattern.format(service=service.name, alertname=alert.name)
+    def runbook_url(self, service: Service, alert: Alert) -> str | None:
+        if alert.runbook_url or self.runbook_url_pattern is None:
+            return alert.runbook_url
+        return self.runbook_url_pattern.format(service=service.name, alertname=alert.name)

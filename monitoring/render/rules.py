@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitoring.model.rules import Alert, RecordingRule, RuleGroup
+from monitoring.model.rules import Alert, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.model.service import Service
 from monitoring.model.stack import Stack
 
@@ -16,7 +16,20 @@ def recording_rule(rule: RecordingRule) -> dict[str, Any]:
     return data
 
 
-def alerting_rule(alert: Alert, runbook_url: str) -> dict[str, Any]:
+def verbatim_rule(rule: VerbatimRule) -> dict[str, Any]:
+    data: dict[str, Any] = {"alert": rule.alert} if rule.alert else {"record": rule.record}
+    data["expr"] = rule.expr
+    for key in ("for_", "keep_firing_for"):
+        if getattr(rule, key):
+            data[key.rstrip("_")] = getattr(rule, key)
+    if rule.labels:
+        data["labels"] = dict(rule.labels)
+    if rule.annotations:
+        data["annotations"] = dict(sorted(rule.annotations.items()))
+    return data
+
+
+def alerting_rule(alert: Alert, runbook_url: str | None) -> dict[str, Any]:
     data: dict[str, Any] = {"alert": alert.name, "expr": alert.expr}
     if alert.for_:
         data["for"] = alert.for_
@@ -26,7 +39,7 @@ def alerting_rule(alert: Alert, runbook_url: str) -> dict[str, Any]:
     data["annotations"] = {
         "summary": alert.summary,
         "description": alert.description,
-        "runbook_url": runbook_url,
+        **({"runbook_url": runbook_url} if runbook_url else {}),
         **dict(sorted(alert.annotations.items())),
     }
     return data
@@ -37,7 +50,8 @@ def rule_group(stack: Stack, service: Service, group: RuleGroup) -> dict[str, An
     if group.interval:
         data["interval"] = group.interval
     data["rules"] = [
-        alerting_rule(rule, stack.runbook_url(service, rule)) if isinstance(rule, Alert) else recording_rule(rule)
+        alerting_rule(rule, stack.runbook_url(service, rule)) if isinstance(rule, Alert)
+        else verbatim_rule(rule) if isinstance(rule, VerbatimRule) else recording_rule(rule)
         for rule in group.rules
     ]
     return data

@@ -68,7 +68,8 @@ class RuleDocument:
 
     @classmethod
     def of(cls, service: str, group: str, rule: Alert | RecordingRule) -> RuleDocument:
-        return cls(service, group, "alert" if isinstance(rule, Alert) else "record", rule.name, rule.expr)
+        kind = "alert" if isinstance(rule, Alert) or getattr(rule, "alert", None) else "record"
+        return cls(service, group, kind, rule.name, rule.expr)
 
     @cached_property
     def ast(self) -> Any:
