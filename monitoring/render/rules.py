@@ -16,26 +16,27 @@ def recording_rule(rule: RecordingRule) -> dict[str, Any]:
     return data
 
 
-def verbatim_rule(rule: VerbatimRule) -> dict[str, Any]:
+def verbatim_rule(rule: VerbatimRule, service_labels: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {"alert": rule.alert} if rule.alert else {"record": rule.record}
     data["expr"] = rule.expr
     for key in ("for_", "keep_firing_for"):
         if getattr(rule, key):
             data[key.rstrip("_")] = getattr(rule, key)
-    if rule.labels:
-        data["labels"] = dict(rule.labels)
+    labels = {**service_labels, **rule.labels} if rule.alert else dict(rule.labels)
+    if labels:
+        data["labels"] = labels
     if rule.annotations:
         data["annotations"] = dict(sorted(rule.annotations.items()))
     return data
 
 
-def alerting_rule(alert: Alert, runbook_url: str | None) -> dict[str, Any]:
+def alerting_rule(alert: Alert, runbook_url: str | None, labels: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {"alert": alert.name, "expr": alert.expr}
     if alert.for_:
         data["for"] = alert.for_
     if alert.keep_firing_for:
         data["keep_firing_for"] = alert.keep_firing_for
-    data["labels"] = {"severity": alert.severity, **alert.labels}
+    data["labels"] = labels
     data["annotations"] = {
         "summary": alert.summary,
         "description": alert.description,
@@ -50,8 +51,9 @@ def rule_group(stack: Stack, service: Service, group: RuleGroup) -> dict[str, An
     if group.interval:
         data["interval"] = group.interval
     data["rules"] = [
-        alerting_rule(rule, stack.runbook_url(service, rule)) if isinstance(rule, Alert)
-        else verbatim_rule(rule) if isinstance(rule, VerbatimRule) else recording_rule(rule)
+        alerting_rule(rule, stack.runbook_url(service, rule), service.alert_labels(rule))
+        if isinstance(rule, Alert)
+        else verbatim_rule(rule, service.labels) if isinstance(rule, VerbatimRule) else recording_rule(rule)
         for rule in group.rules
     ]
     return data

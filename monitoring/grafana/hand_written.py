@@ -12,15 +12,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from grafanalib.core import Dashboard as GrafanalibDashboard
-
 from monitoring import conventions
 from monitoring.errors import DefinitionError, MonitoringError
-from monitoring.grafana_json import NormaliseError, from_grafanalib, normalise
+from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
+from monitoring.grafana.normalise import NormaliseError, from_grafanalib, normalise
 from monitoring.model.dashboards import UID, Dashboard, default_folder
 from monitoring.model.stack import Stack
 from monitoring.project import find_settings
-from monitoring.render.dashboards import RenderedDashboard, render_dashboard
 
 
 def dashboards_dir(project_dir: Path | None) -> Path | None:
@@ -62,6 +60,8 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
                                  render_dashboard(dashboard, stack.dashboard_settings), name)
     if isinstance(dashboard, dict):  # Grafana JSON as it is, e.g. kept by `monitoring import`
         return _json_dashboard(folder, dashboard, name)
+    from grafanalib.core import Dashboard as GrafanalibDashboard  # loaded only when a dashboard file exists
+
     if not isinstance(dashboard, GrafanalibDashboard):
         raise DefinitionError(f"custom dashboard {name}: `dashboard` is a {type(dashboard).__name__}, "
                               "not a grafanalib Dashboard, a monitoring.Dashboard or Grafana JSON (a dict)")

@@ -1,0 +1,178 @@
+"""Dashboards: the model's dashboards (declared, per service, per service's SLOs) as Grafana's current-schema
+JSON, through the typed builders of `emit`. Pure: no files are read or written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from monitoring import conventions
+from monitoring.grafana import emit, service_dashboard, slo_dashboard
+from monitoring.grafana.datasource import datasource_variable
+from monitoring.model.dashboards import Dashboard, DashboardSettings, Panel, default_folder
+from monitoring.model.stack import Stack
+
+COLUMNS = 24
+_REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class RenderedDashboard:
+    """One dashboard's JSON, its folder, and where it was defined (for messages)."""
+
+    folder: str
+    uid: str
+    data: dict[str, Any]
+    source: str
+
+
+def model_dashboards(stack: Stack) -> list[Dashboard]:
+    """The stack's declared dashboards, then one per service and one per service with SLOs."""
+    settings = stack.dashboard_settings
+    dashboards = list(stack.dashboards)
+    if settings.service_dashboards:
+        dashboards += [service_dashboard.build(service) for service in stack.services if service.metrics]
+    if settings.slo_dashboards:
+        dashboards += [slo_dashboard.build(service, slos) for service, slos in slo_dashboard.slos_by_service(stack)]
+    return dashboards
+
+
+def render(stack: Stack) -> list[RenderedDashboard]:
+    settings = stack.dashboard_settings
+    folder = default_folder(stack.folders, settings)
+    return [
+        RenderedDashboard(dashboard.folder or folder, dashboard.dashboard_uid, render_dashboard(dashboard, settings),
+                          f"dashboard {dashboard.name!r}")
+        for dashboard in model_dashboards(stack)
+    ]
+
+
+def render_dashboard(dashboard: Dashboard, settings: DashboardSettings) -> dict[str, Any]:
+    """The dashboard's JSON in Grafana's current schema, straight from the model."""
+    return emit.dashboard(
+        uid=dashboard.dashboard_uid, title=dashboard.name, description=dashboard.description,
+        tags=sorted({*settings.tags, *dashboard.tags}), timezone=settings.timezone, refresh=settings.refresh,
+        time_from=settings.time_from, variables=_variables(dashboard), panels=_layout(dashboard),
+    )
+
+
+def _variables(dashboard: Dashboard) -> list[dict[str, Any]]:
+    """datasource always; job and instance where queries use them (instance's query uses $job)."""
+    used = dashboard.used_variables()
+    variables = [datasource_variable()]
+    if used & {"job", "instance"}:
+        jobs = "|".join(dashboard.jobs)
+        selector = f'up{{job=~"{jobs}"}}' if jobs else "up"
+        variables.append(emit.query_variable(name="job", label="Job", query=f"label_values({selector}, job)",
+                                             include_all=True, multi=True))
+    if "instance" in used:
+        variables.append(emit.query_variable(name="instance", label="Instance",
+                                             query='label_values(up{job=~"$job"}, instance)',
+                                             include_all=True, multi=True, all_value=".*"))
+    variables += [
+        emit.query_variable(name=v.name, label=v.label or None, query=v.query, include_all=v.include_all,
+                            multi=v.multi)
+        for v in dashboard.variables
+    ]
+    return variables
+
+
+class _Cursor:
+    """Left-to-right, top-to-bottom placement on Grafana's 24-column grid."""
+
+    def __init__(self) -> None:
+        self.x = self.y = self.line_height = 0
+
+    def place(self, width: int, height: int) -> dict[str, int]:
+        if self.x + width > COLUMNS:
+            self.newline()
+        pos = emit.grid_pos(height, width, self.x, self.y)
+        self.x += width
+        self.line_height = max(self.line_height, height)
+        return pos
+
+    def newline(self) -> None:
+        self.y += self.line_height
+        self.x = self.line_height = 0
+
+
+def _layout(dashboard: Dashboard) -> list[dict[str, Any]]:
+    cursor = _Cursor()
+    next_id = iter(range(1, 10_000))
+    panels = [_panel(p, cursor.place(p.width, p.height), next(next_id)) for p in dashboard.panels]
+    for row in dashboard.rows:
+        cursor.newline()
+        header = cursor.place(COLUMNS, 1)
+        row_id = next(next_id)
+        cursor.newline()
+        # A collapsed row holds its panels; they are laid out below it but take no room until it opens.
+        inner = _Cursor() if row.collapsed else cursor
+        if row.collapsed:
+            inner.y = cursor.y
+        children = [_panel(p, inner.place(p.width, p.height), next(next_id)) for p in row.panels]
+        if row.collapsed:
+            panels.append(emit.row(panel_id=row_id, title=row.title, grid=header, collapsed=True, panels=children))
+        else:
+            panels.append(emit.row(panel_id=row_id, title=row.title, grid=header))
+            panels += children
+    return panels
+
+
+def _targets(panel: Panel) -> list[dict[str, Any]]:
+    return [emit.target(q.expr, _REF_IDS[i], legend=q.legend, instant=q.instant, query_format=q.format)
+            for i, q in enumerate(panel.queries)]
+
+
+# grafanalib's gauges were red from 80 when a panel set no thresholds; the generated dashboards keep that.
+_GAUGE_DEFAULT_STEPS = ((80.0, "red"),)
+
+
+def _field_defaults(panel: Panel) -> dict[str, Any]:
+    steps: tuple[tuple[float, str], ...] = tuple((t.value, t.color) for t in panel.thresholds)
+    base = panel.base_color
+    if not steps and panel.type in ("gauge", "bargauge"):
+        steps, base = _GAUGE_DEFAULT_STEPS, "green"
+    return emit.field_defaults(unit=panel.unit, decimals=panel.decimals, min=panel.min, max=panel.max,
+                               thresholds=emit.thresholds(base, steps) if steps else None)
+
+
+def _panel(panel: Panel, grid: dict[str, int], panel_id: int) -> dict[str, Any]:
+    common: dict[str, Any] = {"panel_id": panel_id, "title": panel.title, "grid": grid,
+                              "description": panel.description}
+    if panel.type == "text":
+        return emit.text(content=panel.content, **common)
+    common["targets"] = _targets(panel)
+    common["defaults"] = _field_defaults(panel)
+    if panel.type == "timeseries":
+        return emit.timeseries(stacked=panel.stacked, thresholds_style="dashed" if panel.show_thresholds else "off",
+                               **common)
+    if panel.type == "stat":
+        return emit.stat(**common)
+    if panel.type == "gauge":
+        return emit.gauge(**common)
+    if panel.type == "bargauge":
+        return emit.bargauge(**common)
+    if panel.type == "table":
+        names = {
+            ("Value" if len(panel.queries) == 1 else f"Value #{_REF_IDS[i]}"): q.legend or f"Value {_REF_IDS[i]}"
+            for i, q in enumerate(panel.queries)
+        }
+        return emit.table(value_names=names, sort_by=next(iter(names.values())), **common)
+    return emit.heatmap(unit=None if panel.unit == "short" else panel.unit, **common)
+
+
+def output(stack: Stack, rendered: list[RenderedDashboard]) -> dict[str, Any]:
+    """out/grafana as plain data: folders.json, and each dashboard under its folder. Uids must be unique."""
+    seen: dict[str, str] = {}
+    for dashboard in rendered:
+        if dashboard.uid in seen:
+            raise ValueError(f"dashboard uid {dashboard.uid!r} is used twice: by {seen[dashboard.uid]} "
+                             f"and by {dashboard.source}")
+        seen[dashboard.uid] = dashboard.source
+    files: dict[str, Any] = {
+        conventions.GRAFANA_FOLDERS_FILE: [{"uid": f.uid, "title": f.title}
+                                           for f in sorted(stack.folders, key=lambda f: f.uid)],
+    }
+    for dashboard in rendered:
+        files[conventions.dashboard_file(dashboard.folder, dashboard.uid)] = dashboard.data
+    return files
