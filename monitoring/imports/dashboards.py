@@ -12,7 +12,7 @@ from typing import Any, get_args
 
 from monitoring import promql
 from monitoring.errors import DefinitionError
-from monitoring.grafana_variables import substitute
+from monitoring.grafana.variables import substitute
 from monitoring.imports.source import SourceFile
 from monitoring.model.dashboards import (
     STANDARD_VARIABLES,

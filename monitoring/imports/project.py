@@ -11,11 +11,12 @@ import orjson
 
 from monitoring import conventions
 from monitoring.errors import InputFileError
-from monitoring.grafana_variables import substitute
+from monitoring.grafana.variables import substitute
 from monitoring.imports import alertmanager, catalog, dashboards, rules, scrape
 from monitoring.imports.findings import Findings
 from monitoring.imports.pysource import LINE_LENGTH, Call, Name, assignment, source
 from monitoring.imports.source import SourceFile, read
+from monitoring.model.metrics import Catalog
 from monitoring.model.service import Service
 
 
@@ -130,7 +131,6 @@ def _write(inputs: _Inputs, package: str, stack_name: str, dashboards_dir: str,
                 usage.add(rule.expr)
                 described.update({n: f"{type(rule).__name__} {rule.name!r}" for n in set(usage.order) - before})
             recorded.update(group.recorded_series)
-    per_file_order = list(usage.order)
     for imported in inputs.dashboards:
         for expr in imported.exprs:
             before = set(usage.order)
@@ -140,7 +140,7 @@ def _write(inputs: _Inputs, package: str, stack_name: str, dashboards_dir: str,
                 continue
             described.update({n: f"dashboard {imported.title!r}" for n in set(usage.order) - before})
     metrics, metric_notes = catalog.infer(usage, recorded, described)
-    owner = _metric_owners(inputs, metrics, per_file_order)
+    owner = _metric_owners(inputs, metrics)
     services: list[tuple[str, str]] = []  # (module, variable)
     for index, rule_file in enumerate(inputs.rule_files):
         module = _identifier(rule_file.name, modules)
@@ -148,10 +148,9 @@ def _write(inputs: _Inputs, package: str, stack_name: str, dashboards_dir: str,
         own = [m for m in metrics if owner.get(m.name) == index]
         files[f"{package}/{module}.py"] = _service_module(rule_file, service_name, own, metric_notes)
         services.append((service_name, f"{module}.service"))
-    leftover = [m for m in metrics if m.name not in owner]
-    if leftover:
-        files[f"{package}/catalog.py"] = _catalog_module(leftover, metric_notes)
-        services.append(("dashboard-metrics", "catalog.service"))
+    shared = [m for m in metrics if m.name not in owner]
+    if shared:
+        files[f"{package}/catalog.py"] = _catalog_module(shared, metric_notes)
     if inputs.scrape:
         files[f"{package}/scrape.py"] = _scrape_module(inputs.scrape, [s for s, _ in services])
     if inputs.routing:
@@ -170,7 +169,7 @@ def _write(inputs: _Inputs, package: str, stack_name: str, dashboards_dir: str,
         if imported.json is not None:
             files.update(_json_dashboard(imported, dashboards_dir, set(files)))
     files[f"{package}/__init__.py"] = f'"""Definitions imported by `{conventions.TOOL} import`."""\n'
-    files[f"{package}/stack.py"] = _stack_module(inputs, stack_name, services, bool(model_dashboards))
+    files[f"{package}/stack.py"] = _stack_module(inputs, stack_name, services, bool(model_dashboards), bool(shared))
     return files
 
 
@@ -182,9 +181,9 @@ def _unique_slug(text: str, taken: list[str]) -> str:
     return slug
 
 
-def _metric_owners(inputs: _Inputs, metrics: list[catalog.AnyMetric], order: list[str]) -> dict[str, int]:
-    """Each metric belongs to the first rule file that selects one of its series."""
-    owners: dict[str, int] = {}
+def _metric_owners(inputs: _Inputs, metrics: list[catalog.AnyMetric]) -> dict[str, int]:
+    """The rule file each metric belongs to, when exactly one selects it; the rest go to the shared catalog."""
+    users: dict[str, set[int]] = {}
     series = {s: m.name for m in metrics for s in m.series_names()}
     for index, rule_file in enumerate(inputs.rule_files):
         usage = catalog.Usage()
@@ -193,8 +192,8 @@ def _metric_owners(inputs: _Inputs, metrics: list[catalog.AnyMetric], order: lis
                 usage.add(rule.expr)
         for name in usage.order:
             if name in series:
-                owners.setdefault(series[name], index)
-    return owners
+                users.setdefault(series[name], set()).add(index)
+    return {name: next(iter(indexes)) for name, indexes in users.items() if len(indexes) == 1}
 
 
 def _classes(value: object) -> set[str]:
@@ -235,9 +234,12 @@ def _service_module(rule_file: rules.RuleFile, service_name: str, metrics: list,
 
 
 def _catalog_module(metrics: list, notes: list[str]) -> str:
-    service = Call("Service", (), (("name", "dashboard-metrics"), ("metrics", tuple(metrics))))
-    return "\n".join([*_header("Metrics only the dashboards select", ["the imported dashboards"], notes),
-                      _imports({"Service"} | _classes(tuple(metrics))), "", "", assignment("service", service), ""])
+    shared = Catalog(name="imported", description="Metrics that several imported rule files or dashboards select.",
+                     metrics=tuple(metrics))
+    own_notes = [n for n in notes if n.split(":")[0] in {m.name for m in metrics}]
+    return "\n".join([*_header("The shared metric catalog, inferred from the expressions", ["the imported files"],
+                               own_notes),
+                      _imports(_classes(shared)), "", "", assignment("catalog", shared), ""])
 
 
 def _scrape_module(imported: scrape.ScrapeImport, taken: list[str]) -> str:
@@ -269,8 +271,9 @@ def _json_dashboard(imported: dashboards.DashboardImport, directory: str, taken:
     return {f"{directory}/{stem}.json": data, f"{directory}/{stem}.dashboard.py": loader}
 
 
-def _stack_module(inputs: _Inputs, stack_name: str, services: list[tuple[str, str]], has_dashboards: bool) -> str:
-    modules = sorted({variable.split(".")[0] for _, variable in services}
+def _stack_module(inputs: _Inputs, stack_name: str, services: list[tuple[str, str]], has_dashboards: bool,
+                  has_catalog: bool) -> str:
+    modules = sorted({variable.split(".")[0] for _, variable in services} | ({"catalog"} if has_catalog else set())
                      | ({"scrape"} if inputs.scrape else set()) | ({"routing"} if inputs.routing else set())
                      | ({"dashboards"} if has_dashboards else set()))
     service_items: list[object] = [Name(v) for _, v in services]
@@ -283,6 +286,8 @@ def _stack_module(inputs: _Inputs, stack_name: str, services: list[tuple[str, st
     kwargs += [(k, tuple(v) if isinstance(v, list) else v) for k, v in settings.items()]
     kwargs.append(("runbook_url_pattern", None))
     kwargs.append(("services", tuple(service_items)))
+    if has_catalog:
+        kwargs.append(("catalogs", (Name("catalog.catalog"),)))
     if inputs.routing:
         kwargs.append(("routing", Name("routing.routing")))
     else:
