@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -49,71 +50,77 @@ def ok_stack(**overrides):
 CASES = [
     ("counter without _total",
      'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests", help="R."),)),))',
-     "metric 'app_requests': counter name 'app_requests' must end in '_total'"),
+     "metric 'app_requests' {at}: counter name 'app_requests' must end in '_total'"),
     ("unknown metric in an expression",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="rate(app_typo_total[5m]) > 1"),)),))',
-     "alert 'AppErrors' in service 'app': expr selects 'app_typo_total', which is in no metric catalog"),
+     "alert 'AppErrors' {at}: expr selects 'app_typo_total', which is in no metric catalog"),
     ("PromQL that does not parse",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="sum(rate(app_requests_total[5m])"),)),))',
-     "alert 'AppErrors': expr: PromQL does not parse"),
+     "alert 'AppErrors' {at}: expr: PromQL does not parse"),
     ("invalid duration",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="5 minutes"),)),))',
-     "alert 'AppErrors': for: invalid duration '5 minutes'"),
+     "alert 'AppErrors' {at}: for: invalid duration '5 minutes'"),
     ("scrape_timeout greater than the interval",
      'stack = ok_stack(services=(ok_service(jobs=(ok_job(scrape_interval="10s", scrape_timeout="15s"),)),))',
-     "scrape job 'app': scrape_timeout 15s must not exceed scrape_interval 10s"),
+     "scrape job 'app' {at}: scrape_timeout 15s must not exceed scrape_interval 10s"),
     ("scrape_timeout greater than the global interval",
      'stack = ok_stack(scrape_interval="5s")',
-     "stack 'demo': scrape job 'app': scrape_timeout 10s must not exceed scrape_interval 5s"),
+     "scrape job 'app' {at}: scrape_timeout 10s must not exceed scrape_interval 5s"),
     ("duplicate alert name",
      'stack = ok_stack(services=(ok_service(), ok_service(name="other", metrics=(), jobs=())))',
-     "duplicate alert name 'AppErrors'"),
+     "alert 'AppErrors' {at}: duplicate alert name 'AppErrors' (first defined at badstack.py:"),
     ("route to an unknown receiver",
      'stack = ok_stack(routing=ok_routing(route=Route(receiver="default", routes=(Route(matchers=(\'severity="critical"\',), receiver="pager"),))))',  # noqa: E501
-     "receiver 'pager' is not defined (receivers: default)"),
+     "routing {at}: route ['severity=\"critical\"']: receiver 'pager' is not defined (receivers: default)"),
     ("severity urgent",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(severity="urgent"),)),))',
-     "alert 'AppErrors': severity 'urgent' must be one of critical, warning, info"),
+     "alert 'AppErrors' {at}: severity 'urgent' must be one of critical, warning, info"),
     ("bad label name",
      'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests_total", help="R.", labels=("http-code",)),)),))',  # noqa: E501
-     "metric 'app_requests_total': labels[0]: invalid label name 'http-code'"),
+     "metric 'app_requests_total' {at}: labels[0]: invalid label name 'http-code'"),
     ("a secret given inline",
      'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", slack=(Slack(api_url="https://hooks.slack.com/x", channel="#a"),)),)))',  # noqa: E501
-     "slack: api_url is a secret and cannot be inline: use api_url_file"),
+     "slack {at}: api_url is a secret and cannot be inline: use api_url_file"),
     ("a scrape password given inline",
      'stack = ok_stack(services=(ok_service(jobs=(ok_job(password="hunter2"),)),))',
-     "scrape job 'app': password is a secret and cannot be inline"),
+     "scrape job 'app' {at}: password is a secret and cannot be inline"),
     ("alert name not CamelCase",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(name="app_errors"),)),))',
-     "alert 'app_errors': alert name 'app_errors' must be CamelCase"),
+     "alert 'app_errors' {at}: alert name 'app_errors' must be CamelCase"),
     ("templated summary",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(summary="{{ $value }} errors"),)),))',
-     "summary '{{ $value }} errors' must be a static sentence"),
+     "alert 'AppErrors' {at}: summary '{{ $value }} errors' must be a static sentence"),
     ("reserved le label",
      'stack = ok_stack(services=(ok_service(metrics=(Gauge(name="app_depth", help="D.", labels=("le",)),)),))',
-     "metric 'app_depth': labels: 'le' is reserved for histograms"),
+     "metric 'app_depth' {at}: labels: 'le' is reserved for histograms"),
     ("bad Alertmanager matcher",
      'stack = ok_stack(routing=ok_routing(route=Route(receiver="default", routes=(Route(matchers=("severity=critical",), receiver="default"),))))',  # noqa: E501
-     "matcher 'severity=critical' must look like name=\"value\""),
+     "route {at}: matchers: matcher 'severity=critical' must look like name=\"value\""),
     ("unknown field",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(treshold=5),)),))',
-     "alert 'AppErrors': unknown field 'treshold'"),
+     "alert 'AppErrors' {at}: unknown field 'treshold'"),
     ("recording rule without a level",
      'stack = ok_stack(services=(ok_service(rules=(RecordingRule(record="app_rate", expr="rate(app_requests_total[5m])"),)),))',  # noqa: E501
-     "recording rule 'app_rate': record 'app_rate' must follow level:metric:operations"),
+     "recording rule 'app_rate' {at}: record 'app_rate' must follow level:metric:operations"),
     ("webhook URL with credentials",
      'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", webhooks=(Webhook(url="https://u:p@hook/"),)),)))',
-     "webhook: url must not embed credentials"),
+     "webhook {at}: url must not embed credentials"),
     ("histogram buckets not increasing",
      'stack = ok_stack(services=(ok_service(metrics=(Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(1, 0.5)),)),))',  # noqa: E501
-     "metric 'app_seconds': buckets [1.0, 0.5] must be strictly increasing"),
+     "metric 'app_seconds' {at}: buckets [1.0, 0.5] must be strictly increasing"),
     ("stack attribute is not a Stack",
      'stack = ok_service()',
      "stack 'badstack:stack' is a Service, not a monitoring.Stack"),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
-     "stack 'badstack:stack' does not import: AttributeError"),
+     "stack 'badstack:stack' does not import: AttributeError: 'Service' object has no attribute 'nope' {at-bare}"),
 ]
+
+
+def _pattern(message: str) -> str:
+    """The message as a regular expression: {at} is where the definition was made, "(badstack.py:<line>)"."""
+    return (re.escape(message).replace(re.escape("{at-bare}"), r"\(at badstack\.py:\d+\)")
+            .replace(re.escape("{at}"), r"\(badstack\.py:\d+\)"))
 
 
 @pytest.fixture
@@ -138,7 +145,7 @@ def test_bad_definition_is_one_clear_line(project: Path, capsys: pytest.CaptureF
 
     err = capsys.readouterr().err
     assert status == 2
-    assert message in err
+    assert re.search(_pattern(message), err), err
     assert err.count("\n") == 1, err
     assert "Traceback" not in err
     assert read_tree(project / "out") == before
@@ -164,7 +171,9 @@ def test_process_exit_status_and_no_traceback(project: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "monitoring", "generate", "--stack", "procstack:stack"],
                           cwd=project, capture_output=True, text=True, check=False)
     assert proc.returncode == 2
+    line = PRELUDE.splitlines().index("    return Alert(**fields)") + 1  # the constructor call in ok_alert
     assert proc.stderr.strip() == (
-        "monitoring: error: alert 'AppErrors': severity 'urgent' must be one of critical, warning, info"
+        f"monitoring: error: alert 'AppErrors' (procstack.py:{line}): severity 'urgent' must be one of critical, "
+        "warning, info"
     )
     assert proc.stdout == ""

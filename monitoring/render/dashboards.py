@@ -9,6 +9,7 @@ from typing import Any
 from grafanalib import core as g
 
 from monitoring import conventions
+from monitoring.errors import DefinitionError
 from monitoring.grafana_json import DATASOURCE_VARIABLE, datasource_ref, datasource_variable, from_grafanalib
 from monitoring.model.dashboards import Dashboard, DashboardSettings, Panel, default_folder
 from monitoring.model.stack import Stack
@@ -202,8 +203,8 @@ def output(stack: Stack, rendered: list[RenderedDashboard]) -> dict[str, Any]:
     seen: dict[str, str] = {}
     for dashboard in rendered:
         if dashboard.uid in seen:
-            raise ValueError(f"dashboard uid {dashboard.uid!r} is used twice: by {seen[dashboard.uid]} "
-                             f"and by {dashboard.source}")
+            raise DefinitionError(f"dashboard uid {dashboard.uid!r} is used twice: by {seen[dashboard.uid]} "
+                                  f"and by {dashboard.source}", field="uid", value=dashboard.uid)
         seen[dashboard.uid] = dashboard.source
     files: dict[str, Any] = {
         conventions.GRAFANA_FOLDERS_FILE: [{"uid": f.uid, "title": f.title}

@@ -24,6 +24,7 @@ from typing import Any
 import promql_parser
 
 from monitoring import conventions, promql
+from monitoring.errors import DefinitionError
 from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.rules import Alert
 from monitoring.model.scenario import AlertScenario, InputSeries
@@ -38,7 +39,6 @@ from monitoring.slo_simulation import Phase, Traffic, simulate
 from monitoring.slo_windows import BurnWindow, decimal_text
 
 LOOKBACK_MS = 300_000  # how far an instant selector looks back (Prometheus' default lookback delta)
-PREFERRED_STEP_MS = 70_000
 TRAFFIC_PER_SECOND = 10  # events per second in SLO scenarios (more when a minimum-traffic guard asks for it)
 
 
@@ -65,7 +65,7 @@ def choose_step(windows: Iterable[int]) -> int:
         step = seconds * 1000
         if 2 * step < shortest and all(w % step for w in windows):
             return step
-    raise ValueError(f"no test step fits windows {sorted(format_duration(w) for w in windows)}")
+    raise DefinitionError(f"no promtool test step fits windows {sorted(format_duration(w) for w in windows)}")
 
 
 def service_windows(service: Service) -> set[int]:
@@ -247,7 +247,7 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
         name, matchers = parse_selector(with_matchers(f"{sli.histogram}_count", sli.selector, slo.filter))
         labels = example_labels(matchers)
         if labels is None:
-            raise ValueError(f"slo {slo.name!r}: no test series satisfies the latency selector")
+            raise slo.error("no test series satisfies the latency selector", field="sli.selector", value=sli.selector)
         le = (python_float if python_le else go_float)(float(sli.threshold))
         return SLISeries(bad=[], good=[series_text(f"{sli.histogram}_bucket", {**labels, "le": le})],
                          total=[series_text(name, labels)])
@@ -257,12 +257,12 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
     total_name, total_matchers = parse_selector(total)
     bad_labels = example_labels(bad_matchers)
     if bad_labels is None:
-        raise ValueError(f"slo {slo.name!r}: no test series satisfies sli.errors {errors!r}")
+        raise slo.error(f"no test series satisfies sli.errors {errors!r}", field="sli.errors", value=errors)
     same_metric = bad_name == total_name
     other = example_labels(total_matchers, bad_matchers if same_metric else None)
     if other is None:
-        raise ValueError(f"slo {slo.name!r}: no test series is selected by sli.total {total!r} but not by "
-                         f"sli.errors {errors!r}")
+        raise slo.error(f"no test series is selected by sli.total {total!r} but not by sli.errors {errors!r}",
+                        field="sli.total", value=total)
     if same_metric and selects(total_matchers, bad_labels):
         return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[series_text(total_name, other)], total=[])
     return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[], total=[series_text(total_name, other)])
@@ -305,7 +305,7 @@ def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
     if case.stop_after:
         first = timelines[case.stop_after].first_firing()
         if first is None:
-            raise ValueError(f"slo {slo.name!r}: scenario {case.name!r} never fires the {case.stop_after} alert")
+            raise slo.error(f"scenario {case.name!r} never fires the {case.stop_after} alert")
         steps = min(first + 2, case.horizon + 1)
     checks = []
     for tier, timeline in timelines.items():
@@ -397,7 +397,7 @@ def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario:
         try:
             rendered[key] = alert_templates.render(text, scenario.labels, value)
         except alert_templates.UnsupportedTemplate as exc:
-            raise ValueError(f"alert {alert.name!r}: annotation {key!r}: {exc}") from None
+            raise alert.error(f"annotation {key!r}: {exc}", field=f"annotations.{key}", value=text) from None
     return {"exp_labels": dict(sorted(labels.items())), "exp_annotations": rendered}
 
 
