@@ -18,8 +18,8 @@ from bench_generate import synthetic_stack
 
 from monitoring.checks.dashboards import lint
 from monitoring.checks.lint import DashboardDocument
+from monitoring.grafana import dashboards
 from monitoring.output import to_json
-from monitoring.render import dashboards
 
 
 def main() -> int:

@@ -134,7 +134,7 @@ def dashboard_file(folder_uid: str, dashboard_uid: str) -> str:
 
 # The one rule for Grafana uids, of folders and dashboards alike (Grafana's limit is 40 characters).
 UID_RULE = "1 to 40 letters, digits, '-' or '_'"
-_UID = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
+_UID = re.compile(r"\A[a-zA-Z0-9_-]{1,40}\Z")
 
 
 def uid_problem(uid: object) -> str | None:

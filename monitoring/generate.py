@@ -7,10 +7,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from monitoring import conventions, custom_dashboards
+from monitoring import conventions
+from monitoring.grafana import dashboards, hand_written
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
-from monitoring.render import alertmanager, dashboards, prometheus_config, promtool_tests, rules, slo
+from monitoring.render import alertmanager, prometheus_config, promtool_tests, rules
+from monitoring.slo import promtool_tests as slo_tests
+from monitoring.slo import rules as slo
 
 # An emitter turns the stack into files: relative path -> text.
 Emitter = Callable[[Stack, "GenerateContext"], dict[str, str]]
@@ -52,7 +55,7 @@ def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     """promtool unit tests: one file per SLO, and one per service for its alerts that have a test scenario."""
     files = {}
     for objective in stack.slos:
-        tests = promtool_tests.render_slo(stack, objective)
+        tests = slo_tests.render(stack, objective)
         if tests is not None:
             files[conventions.slo_tests_file(objective.service, objective.name)] = to_yaml(tests, ctx.header)
     for service in stack.services:
@@ -64,7 +67,7 @@ def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
 
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py."""
-    custom = custom_dashboards.load(stack, custom_dashboards.dashboards_dir(ctx.project_dir), ctx.project_dir)
+    custom = hand_written.load(stack, hand_written.dashboards_dir(ctx.project_dir), ctx.project_dir)
     rendered = dashboards.render(stack) + custom
     return {path: to_json(data) for path, data in dashboards.output(stack, rendered).items()}
 

@@ -9,7 +9,8 @@ import pytest
 from grafanalib import core as g
 
 from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, lint_dashboards
-from monitoring.grafana_json import SCHEMA_VERSION, NormaliseError, from_grafanalib, grafanalib_json, normalise
+from monitoring.grafana.normalise import NormaliseError, from_grafanalib, grafanalib_json, normalise
+from monitoring.grafana.schemas import SCHEMA_VERSION
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
 

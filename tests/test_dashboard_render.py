@@ -15,8 +15,9 @@ from monitoring.checks.dashboards import lint
 from monitoring.checks.lint import DashboardDocument
 from monitoring.errors import DefinitionError
 from monitoring.generate import GenerateContext, emit_grafana
-from monitoring.render import dashboards, slo
-from monitoring.slo_windows import burn_windows
+from monitoring.grafana import dashboards
+from monitoring.slo import rules as slo
+from monitoring.slo.windows import burn_windows
 from tests.conftest import GOLDEN_DIR
 from tests.stacks.example import stack as example_stack
 
@@ -204,7 +205,7 @@ def test_uids_are_unique_across_generated_and_custom(tmp_path: Path) -> None:
 
 
 def test_known_series_are_exactly_what_the_slo_rules_record() -> None:
-    from monitoring.render import slo as slo_rules
+    from monitoring.slo import rules as slo_rules
 
     for objective in mcp_stack.slos:
         recorded = {rule["record"] for group in slo_rules.render(mcp_stack, objective)["groups"]

@@ -15,9 +15,10 @@ from monitoring.checks.tools import Tool
 from monitoring.errors import DefinitionError
 from monitoring.generate import GenerateContext, render_files
 from monitoring.model.common import duration_ms
-from monitoring.render import alert_templates, promtool_tests
+from monitoring.render import alert_templates, promtool_tests, promtool_timing
 from monitoring.render.series_labels import example_labels, parse_selector, regex_example
-from monitoring.slo_simulation import Phase, Traffic, simulate
+from monitoring.slo import promtool_tests as slo_tests
+from monitoring.slo.simulation import Phase, Traffic, simulate
 from tests.test_slo_stacks import SOURCE, availability, stack_with, variety
 
 MINUTE = 60_000
@@ -46,16 +47,16 @@ def files() -> dict[str, str]:
 
 def test_values_text_round_trips() -> None:
     values = [5, 5, 5, 7, 9, 11, 11, 100, 100]
-    assert promtool_tests.values_text(values) == "5 5+0x1 7+2x2 11 100 100"
-    assert expand(promtool_tests.values_text(values)) == values
-    assert promtool_tests.values_text([Decimal("0"), Decimal("34.3"), Decimal("68.6")]) == "0 34.3+34.3x1"
+    assert promtool_timing.values_text(values) == "5 5+0x1 7+2x2 11 100 100"
+    assert expand(promtool_timing.values_text(values)) == values
+    assert promtool_timing.values_text([Decimal("0"), Decimal("34.3"), Decimal("68.6")]) == "0 34.3+34.3x1"
 
 
 def test_step_divides_no_window() -> None:
-    assert promtool_tests.choose_step({duration_ms(w) for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d")}) \
+    assert promtool_timing.choose_step({duration_ms(w) for w in ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d")}) \
         == 70_000
-    assert promtool_tests.choose_step({duration_ms("28d"), duration_ms("1h")}) == 71_000  # 28d is 34560 x 70s
-    assert promtool_tests.choose_step({duration_ms("1m")}) == 29_000  # two samples in the shortest window
+    assert promtool_timing.choose_step({duration_ms("28d"), duration_ms("1h")}) == 71_000  # 28d is 34560 x 70s
+    assert promtool_timing.choose_step({duration_ms("1m")}) == 29_000  # two samples in the shortest window
 
 
 @pytest.mark.parametrize(("selector", "exclude", "labels"), [
@@ -118,7 +119,7 @@ def test_timing_rules_hold_for_every_generated_test(files: dict[str, str]) -> No
     """interval set, evaluation = input interval, no window a multiple of it, checks half a step after an
     evaluation, input series running past every check."""
     stack = variety()
-    windows = {f"prometheus/tests/api.slo.{slo.name}.test.yml": promtool_tests.slo_windows(slo) for slo in stack.slos}
+    windows = {f"prometheus/tests/api.slo.{slo.name}.test.yml": slo_tests.slo_windows(slo) for slo in stack.slos}
     windows["prometheus/tests/api.test.yml"] = promtool_tests.service_windows(stack.services[0])
     assert sorted(windows) == sorted(path for path in files if path.startswith("prometheus/tests/"))
     for path, used in windows.items():
@@ -165,15 +166,15 @@ def test_plain_alert_waits_for_its_for(files: dict[str, str]) -> None:
 # --- the arithmetic of a 99.9% objective over 30 days --------------------------------------------------------------
 
 
-def _case(name_start: str) -> promtool_tests.SLOCase:
+def _case(name_start: str) -> slo_tests.SLOCase:
     slo = availability()
-    return next(c for c in promtool_tests.slo_cases(slo, 70_000) if c.name.startswith(name_start))
+    return next(c for c in slo_tests.slo_cases(slo, 70_000) if c.name.startswith(name_start))
 
 
-def _first_page_after_errors(case: promtool_tests.SLOCase) -> int:
+def _first_page_after_errors(case: slo_tests.SLOCase) -> int:
     """ms from the first bad event to the evaluation where the page fires."""
     slo = availability()
-    events = promtool_tests._events_per_step(slo, 70_000, [r for _, _, r in case.phases])
+    events = slo_tests._events_per_step(slo, 70_000, [r for _, _, r in case.phases])
     phases = tuple(Phase(start, events * scale, ratio) for start, scale, ratio in case.phases)
     page = simulate(slo, Traffic(70_000, case.horizon, phases))["page"]
     errors_from = case.phases[-1][0] - 1  # the sample before the first bad interval
@@ -196,7 +197,7 @@ def test_a_steady_1_percent_error_ratio_never_fires_the_fast_pair() -> None:
     slo = availability()
     case = _case("page: steady error ratio 1% (10x the budget)")
     assert case.phases[-1][2] == Fraction(1, 100)
-    events = promtool_tests._events_per_step(slo, 70_000, [r for _, _, r in case.phases])
+    events = slo_tests._events_per_step(slo, 70_000, [r for _, _, r in case.phases])
     traffic = Traffic(70_000, 2000, tuple(Phase(s, events * k, r) for s, k, r in case.phases))
     bad, total = traffic.counters
     hour = duration_ms("1h") // 70_000

@@ -8,7 +8,8 @@ import pytest
 
 from monitoring.project import load_stack
 from monitoring.render import promtool_tests
-from monitoring.render import slo as slo_rules
+from monitoring.slo import promtool_tests as slo_tests
+from monitoring.slo import rules as slo_rules
 from monitoring.yaml_writer import dump, pyyaml_dump
 from tests.test_slo_stacks import variety
 
@@ -46,7 +47,7 @@ def test_every_generated_slo_file_is_identical() -> None:
     documents = []
     for stack in (variety(), load_stack("alerts.stack:stack", ROOT)):
         for slo in stack.slos:
-            documents += [slo_rules.render(stack, slo), promtool_tests.render_slo(stack, slo)]
+            documents += [slo_rules.render(stack, slo), slo_tests.render(stack, slo)]
         documents += [d for d in (promtool_tests.render(stack, s) for s in stack.services) if d]
     assert len(documents) == 18
     for document in documents:

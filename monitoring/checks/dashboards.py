@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from monitoring import conventions, custom_dashboards
+from monitoring import conventions
 from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, Problem, lint_dashboards, offline_checks
 from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
+from monitoring.grafana import hand_written
 from monitoring.model.stack import Stack
 from monitoring.project import find_settings
 
@@ -22,7 +23,7 @@ def lint(stack: Stack, documents: Iterable[DashboardDocument]) -> list[Problem]:
 def custom_sources(stack: Stack, project_dir: Path) -> dict[str, str]:
     """uid -> the dashboards/*.dashboard.py file it was generated from, so messages name the source."""
     try:
-        custom = custom_dashboards.load(stack, custom_dashboards.dashboards_dir(project_dir), project_dir)
+        custom = hand_written.load(stack, hand_written.dashboards_dir(project_dir), project_dir)
     except MonitoringError:
         return {}  # `generate` reports a broken file; the checks still name the file in out/
     return {d.uid: d.source for d in custom}

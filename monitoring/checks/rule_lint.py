@@ -7,7 +7,7 @@ from pathlib import Path
 from monitoring.checks.lint import LintContext, Problem, RuleDocument, lint_rules, offline_checks
 from monitoring.checks.report import CheckResult
 from monitoring.model.stack import Stack
-from monitoring.render import slo as slo_rules
+from monitoring.slo import rules as slo_rules
 
 
 def defined_rules(stack: Stack) -> list[RuleDocument]:

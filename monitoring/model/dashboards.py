@@ -1,6 +1,6 @@
 """Grafana in the model: folders, dashboard settings, and dashboards declared as rows of panels.
 
-A `Dashboard` here is data; `monitoring.render.dashboards` builds it with grafanalib and normalises the
+A `Dashboard` here is data; `monitoring.grafana.dashboards` builds it with grafanalib and normalises the
 JSON. Hand-written grafanalib dashboards (`dashboards/*.dashboard.py`) skip this model and meet the same
 checks after rendering.
 """
@@ -8,16 +8,26 @@ checks after rendering.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring import conventions, promql
-from monitoring.grafana_variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
+from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
 from monitoring.model.base import Model
 from monitoring.model.common import require_unique
 
-VARIABLE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+VARIABLE_NAME = re.compile(r"\A[a-zA-Z][a-zA-Z0-9_]{0,199}\Z")
+_REFRESH = re.compile(r"\A(?:[1-9][0-9]{0,5}[smhd])?\Z")
+_TIME_FROM = re.compile(r"\Anow-[1-9][0-9]{0,5}[smhdwMy]\Z")
+
+
+def _matching(pattern: re.Pattern[str], field: str, example: str) -> AfterValidator:
+    def check(text: str) -> str:
+        if not pattern.match(text):
+            raise ValueError(f"{field} {text!r} must look like {example!r}")
+        return text
+    return AfterValidator(check)
 # Variables every generated dashboard may use: the data source, and job and instance from `up`.
 STANDARD_VARIABLES = ("datasource", "job", "instance")
 PanelType = Literal["timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text"]
@@ -57,8 +67,8 @@ class DashboardSettings(Model):
 
     kind: ClassVar[str] = "dashboard settings"
     folder: str | None = None  # the folder of generated dashboards; None: the first declared folder
-    refresh: str = Field(default="1m", pattern=r"^(\d+[smhd])?$")
-    time_from: str = Field(default="now-6h", pattern=r"^now-\d+[smhdwMy]$")
+    refresh: Annotated[str, _matching(_REFRESH, "refresh", "30s")] = "1m"
+    time_from: Annotated[str, _matching(_TIME_FROM, "time_from", "now-6h")] = "now-6h"
     timezone: str = "browser"
     tags: tuple[str, ...] = ()
     service_dashboards: bool = True

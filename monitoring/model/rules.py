@@ -9,8 +9,9 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring import promql
 from monitoring.model.base import Model
-from monitoring.model.common import CAMEL_CASE, Duration, Labels, MetricName, PositiveDuration
+from monitoring.model.common import Duration, Labels, MetricName, PositiveDuration
 from monitoring.model.scenario import AlertScenario
+from monitoring.units import check_camel_case
 
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
 _TEMPLATE = re.compile(r"\{\{|\$labels|\$value")
@@ -65,9 +66,7 @@ class Alert(Model):
     @field_validator("name")
     @classmethod
     def _camel_case(cls, name: str) -> str:
-        if not CAMEL_CASE.match(name):
-            raise ValueError(f"alert name {name!r} must be CamelCase, like 'MCPHighErrorRate'")
-        return name
+        return check_camel_case(name, "alert name", "MCPHighErrorRate")
 
     @field_validator("summary")
     @classmethod

@@ -9,13 +9,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import promql_parser
-from pydantic import AfterValidator, BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model
-from monitoring.model.common import CAMEL_CASE, Duration, Labels, MetricName, Slug, duration_ms
+from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, Labels, MetricName, Slug, duration_ms
 from monitoring.model.rules import SeverityName
-from monitoring.slo_windows import BurnWindow, burn_windows, decimal_text, exact_text
+from monitoring.slo.windows import BurnWindow, burn_windows, decimal_text, exact_text
 
 if TYPE_CHECKING:
     from monitoring.model.metrics import AnyMetric
@@ -53,8 +53,6 @@ def _matcher_set(text: str) -> str:
 
 Selector = Annotated[str, AfterValidator(_vector_selector)]
 MatcherSet = Annotated[str, AfterValidator(_matcher_set)]
-# Decimal(str(x)) keeps 99.9 as 99.9, not 99.900000000000005684...: thresholds are written exactly.
-ExactDecimal = Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v)) if isinstance(v, float) else v)]
 
 
 def selector_metric(selector: str) -> str | None:

@@ -104,16 +104,19 @@ class Stack(Model):
             stack = Stack(name="shop", services=(...), routing=routing)
             stack.check()
         """
-        from monitoring.render import promtool_tests  # the renderers import the model, not the reverse
+        # The renderers import the model, not the reverse.
+        from monitoring.render import promtool_tests
+        from monitoring.render.promtool_timing import choose_step
+        from monitoring.slo import promtool_tests as slo_tests
 
         for slo in self.slos:
             if slo.tiers:
-                promtool_tests.choose_step(promtool_tests.slo_windows(slo))
-                promtool_tests.sli_series(slo)
+                choose_step(slo_tests.slo_windows(slo))
+                slo_tests.sli_series(slo)
         for service in self.services:
             tested = [a for a in service.alerts if a.test is not None]
             if tested:
-                promtool_tests.choose_step(promtool_tests.service_windows(service))
+                choose_step(promtool_tests.service_windows(service))
             for alert in tested:
                 assert alert.test is not None
                 promtool_tests.expected_plain_alert(self, service, alert, alert.test)

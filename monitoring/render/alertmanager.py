@@ -6,7 +6,7 @@ from typing import Any
 
 from monitoring.model.routing import Email, HTTPAuth, PagerDuty, Receiver, Route, Slack, TimeInterval, Webhook
 from monitoring.model.stack import Stack
-from monitoring.render import slo
+from monitoring.slo import rules as slo
 
 
 def _http_config(auth: HTTPAuth) -> dict[str, Any]:

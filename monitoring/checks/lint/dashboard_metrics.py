@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from monitoring import promql
 from monitoring.checks.lint.framework import Check, DashboardDocument, LintContext, Problem
-from monitoring.grafana_variables import PLACEHOLDER
+from monitoring.grafana.variables import PLACEHOLDER
 
 
 def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:

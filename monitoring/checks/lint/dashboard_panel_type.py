@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitoring.checks.lint.framework import Check, DashboardDocument, LintContext, Problem, at_panel, iter_panels
-from monitoring.grafana_json import MODERN_PANEL_TYPES
+from monitoring.grafana.schemas import MODERN_PANEL_TYPES
 
 _REPLACEMENTS = {"graph": "timeseries", "singlestat": "stat", "table-old": "table",
                  "grafana-piechart-panel": "piechart"}

@@ -16,7 +16,7 @@ from monitoring.checks.lint.framework import (
     iter_panels,
     targets,
 )
-from monitoring.grafana_variables import GLOBAL_VARIABLES, variables_in
+from monitoring.grafana.variables import GLOBAL_VARIABLES, variables_in
 
 
 def defined_variables(data: Mapping[str, Any]) -> list[str]:

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any, Generic, Literal, TypeVar
 
 from monitoring import promql
-from monitoring.grafana_variables import STAND_IN_DURATION, substitute
+from monitoring.grafana.variables import STAND_IN_DURATION, substitute
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.model.rules import Alert, RecordingRule
 

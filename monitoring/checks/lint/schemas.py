@@ -1,4 +1,4 @@
-"""Grafana's published JSON Schemas (monitoring/schemas/grafana/), compiled once per process."""
+"""Grafana's published JSON Schemas (monitoring/grafana/schemas/), compiled once per process."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ PANEL_SCHEMAS = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", 
 
 @cache
 def _definitions(name: str) -> dict[str, Any]:
-    text = resources.files("monitoring.schemas.grafana").joinpath(f"{name}.jsonschema.json").read_text("utf-8")
+    text = resources.files("monitoring.grafana.schemas").joinpath(f"{name}.jsonschema.json").read_text("utf-8")
     return json.loads(text)["definitions"]
 
 

@@ -14,7 +14,7 @@ from monitoring.model.dashboards import Dashboard, DashboardRow, Panel, PanelQue
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO
 from monitoring.model.stack import Stack
-from monitoring.slo_windows import burn_windows, decimal_text, human_number
+from monitoring.slo.windows import burn_windows, decimal_text, human_number
 
 TIER_COLORS = {"page": "red", "ticket": "orange"}
 BUDGET_THRESHOLDS = (Threshold(value=0.25, color="orange"), Threshold(value=0.5, color="green"))

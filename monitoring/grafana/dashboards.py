@@ -10,10 +10,11 @@ from grafanalib import core as g
 
 from monitoring import conventions
 from monitoring.errors import DefinitionError
-from monitoring.grafana_json import DATASOURCE_VARIABLE, datasource_ref, datasource_variable, from_grafanalib
+from monitoring.grafana import service_dashboard, slo_dashboard
+from monitoring.grafana.datasource import DATASOURCE_VARIABLE, datasource_ref, datasource_variable
+from monitoring.grafana.normalise import from_grafanalib
 from monitoring.model.dashboards import Dashboard, DashboardSettings, Panel, default_folder
 from monitoring.model.stack import Stack
-from monitoring.render import dashboard_service, dashboard_slo
 
 COLUMNS = 24
 _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -34,9 +35,9 @@ def model_dashboards(stack: Stack) -> list[Dashboard]:
     settings = stack.dashboard_settings
     dashboards = list(stack.dashboards)
     if settings.service_dashboards:
-        dashboards += [dashboard_service.build(service) for service in stack.services if service.metrics]
+        dashboards += [service_dashboard.build(service) for service in stack.services if service.metrics]
     if settings.slo_dashboards:
-        dashboards += [dashboard_slo.build(service, slos) for service, slos in dashboard_slo.slos_by_service(stack)]
+        dashboards += [slo_dashboard.build(service, slos) for service, slos in slo_dashboard.slos_by_service(stack)]
     return dashboards
 
 

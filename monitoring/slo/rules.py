@@ -16,7 +16,7 @@ from monitoring import conventions as names
 from monitoring.model.slo import SLO, LatencySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.render.numbers import go_float, python_float
-from monitoring.slo_windows import BurnWindow, decimal_text, exact_text, human_hours, human_number
+from monitoring.slo.windows import BurnWindow, decimal_text, exact_text, human_hours, human_number
 
 CURRENT_WINDOW = names.SLO_CURRENT_WINDOW
 TIMES = "\u00d7"  # the multiplication sign: "burning 14.4\u00d7 faster"

@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 
 from monitoring.model.common import duration_ms
 from monitoring.model.slo import SLO
-from monitoring.slo_windows import BurnWindow
+from monitoring.slo.windows import BurnWindow
 
 COUNTER_BASE = 1_000_000_000
 # A window value this close (relative) to a threshold is too close to call in Prometheus' float arithmetic:

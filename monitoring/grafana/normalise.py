@@ -15,21 +15,8 @@ from typing import Any
 import orjson
 from grafanalib.core import Dashboard as GrafanalibDashboard
 
-SCHEMA_VERSION = 39
-MODERN_PANEL_TYPES = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text", "row")
-DATASOURCE_VARIABLE = "datasource"
-PROMETHEUS = "prometheus"
-
-
-def datasource_ref(uid: str = "${" + DATASOURCE_VARIABLE + "}") -> dict[str, str]:
-    return {"type": PROMETHEUS, "uid": uid}
-
-
-def datasource_variable() -> dict[str, Any]:
-    """The `datasource` template variable: any Prometheus data source, chosen on the dashboard."""
-    return {"name": DATASOURCE_VARIABLE, "label": "Data source", "type": "datasource", "query": PROMETHEUS,
-            "refresh": 1, "hide": 0}
-
+from monitoring.grafana.datasource import DATASOURCE_VARIABLE, datasource_ref, datasource_variable
+from monitoring.grafana.schemas import SCHEMA_VERSION
 
 _DASHBOARD_LEGACY = ("__inputs", "__requires", "sharedCrosshair", "hideControls", "style", "id", "version", "gnetId")
 _PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span")
@@ -38,7 +25,7 @@ _PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [],
 _TARGET_LEGACY = ("query", "target", "metric", "step", "intervalFactor")
 _VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery")
 _INTERVAL_ONLY = ("auto", "auto_min", "auto_count")
-_VARIABLE_REF = re.compile(r"^\$(\w+)$|^\$\{(\w+)\}$|^\[\[(\w+)\]\]$")
+_VARIABLE_REF = re.compile(r"\A(?:\$(\w+)|\$\{(\w+)\}|\[\[(\w+)\]\])\Z", re.ASCII)
 
 
 class NormaliseError(ValueError):

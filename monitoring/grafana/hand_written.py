@@ -16,11 +16,11 @@ from grafanalib.core import Dashboard as GrafanalibDashboard
 
 from monitoring import conventions
 from monitoring.errors import DefinitionError, MonitoringError
-from monitoring.grafana_json import NormaliseError, from_grafanalib
+from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
+from monitoring.grafana.normalise import NormaliseError, from_grafanalib
 from monitoring.model.dashboards import Dashboard, default_folder
 from monitoring.model.stack import Stack
 from monitoring.project import find_settings
-from monitoring.render.dashboards import RenderedDashboard, render_dashboard
 
 
 def dashboards_dir(project_dir: Path | None) -> Path | None:

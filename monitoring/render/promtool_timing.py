@@ -1,0 +1,80 @@
+"""Timing shared by every generated promtool test: the step, eval times, and promtool's series notation.
+
+Timing rules that keep the tests exact on Prometheus 2.42 (and later):
+- evaluation interval = input interval = one "step", chosen so that no rule window (nor the 5m lookback) is a
+  multiple of it: no sample ever sits on a window boundary, where inclusive and exclusive ranges would differ;
+- every eval_time lies half a step after an evaluation, and input series run past the last eval_time.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from decimal import Decimal
+from functools import lru_cache
+
+import promql_parser
+
+from monitoring import conventions, promql
+from monitoring.errors import DefinitionError
+from monitoring.model.common import format_duration
+from monitoring.slo.windows import decimal_text
+
+LOOKBACK_MS = 300_000  # how far an instant selector looks back (Prometheus' default lookback delta)
+
+
+def expr_windows(expr: str) -> set[int]:
+    """Range-selector and subquery windows of an expression, in ms."""
+    windows: set[int] = set()
+
+    def visit(node: object) -> None:
+        if isinstance(node, promql_parser.MatrixSelector | promql_parser.SubqueryExpr):
+            windows.add(int(node.range.total_seconds() * 1000))
+
+    promql_parser.walk(promql.parse(expr), visit)
+    return windows
+
+
+def choose_step(windows: Iterable[int]) -> int:
+    """The test step: near 70s, at most half the shortest window, and dividing no window."""
+    windows = {w for w in windows if w > 0} | {LOOKBACK_MS}
+    shortest = min(windows)
+    for seconds in (*range(70, 120), *range(69, 0, -1)):
+        step = seconds * 1000
+        if 2 * step < shortest and all(w % step for w in windows):
+            return step
+    raise DefinitionError(f"no promtool test step fits windows {sorted(format_duration(w) for w in windows)}")
+
+
+def steps(ms: int, step: int) -> int:
+    """How many steps cover ms (rounded up)."""
+    return -(-ms // step)
+
+
+@lru_cache(maxsize=65_536)
+def eval_time(step_ms: int, at: int) -> str:
+    """Half a step after the evaluation at step `at`: promtool checks the alerts of that evaluation."""
+    return format_duration(at * step_ms + step_ms // 2)
+
+
+def values_text(values: list[int] | list[Decimal]) -> str:
+    """promtool's expanding notation: runs of equal increments as 'start+incrementxcount'."""
+    parts = [number_text(values[0])]
+    i = 1
+    while i < len(values):
+        increment = values[i] - values[i - 1]
+        j = i
+        while j + 1 < len(values) and values[j + 1] - values[j] == increment:
+            j += 1
+        parts.append(f"{number_text(values[i])}+{number_text(increment)}x{j - i}" if j > i else number_text(values[i]))
+        i = j + 1
+    return " ".join(parts)
+
+
+def number_text(value: int | Decimal) -> str:
+    return decimal_text(Decimal(value))
+
+
+def relative_rule_file(rule_file: str) -> str:
+    """A rule file as the test file names it: relative to the tests directory, where promtool resolves it."""
+    return posixpath.relpath(rule_file, conventions.TESTS_DIR)

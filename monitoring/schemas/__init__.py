@@ -1,1 +1,0 @@
-"""Data files: Grafana's published JSON Schemas (see grafana/NOTICE.md)."""

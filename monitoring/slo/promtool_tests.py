@@ -1,0 +1,310 @@
+"""promtool unit tests for SLO burn-rate alerts, with expectations from the exact replay (`simulation`).
+
+Each SLO is proven under synthetic traffic: healthy, steady error ratios just above and just below each tier's
+burn rate, an outage after hours of healthy history, recovery, and the minimum-traffic guard. SLOs with the same
+arithmetic share their planned cases, so a fleet of SLOs costs little more than one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from itertools import pairwise
+from typing import Any
+
+from monitoring import conventions
+from monitoring.model.common import duration_ms, format_duration
+from monitoring.model.slo import SLO, LatencySLI, with_matchers
+from monitoring.model.stack import Stack
+from monitoring.render.numbers import go_float, python_float
+from monitoring.render.promtool_timing import (
+    choose_step,
+    eval_time,
+    relative_rule_file,
+    values_text,
+)
+from monitoring.render.promtool_timing import steps as _steps
+from monitoring.render.series_labels import example_labels, parse_selector, selects, series_text
+from monitoring.slo import rules as slo_rules
+from monitoring.slo.simulation import Phase, Traffic, simulate
+from monitoring.slo.windows import BurnWindow, decimal_text
+
+TRAFFIC_PER_SECOND = 10  # events per second in SLO scenarios (more when a minimum-traffic guard asks for it)
+
+
+def slo_windows(slo: SLO) -> set[int]:
+    return {duration_ms(w) for w in (*slo.rate_windows, slo.period)}
+
+
+Phases = tuple[tuple[int, int, Fraction], ...]  # (first interval, traffic x normal, error ratio)
+
+
+@dataclass(frozen=True)
+class SLOCase:
+    """Synthetic traffic for one SLO test: phases of error ratios, how long, and what to look at."""
+
+    name: str
+    phases: Phases
+    horizon: int  # steps to simulate
+    stop_after: str | None = None  # end two steps after this tier first fires
+    probes: tuple[int, ...] = ()  # steps to check besides the last one and both sides of every change
+    events: int | None = None  # events per step instead of the normal traffic
+    python_le: bool = False  # write bucket boundaries as Python clients do (5.0), not as Go clients (5)
+    metadata: bool = False  # also check the metadata series
+
+
+# Steady cases need no long history: every window holds the same ratio from the first step on.
+STEADY_MS = 65 * 60_000
+BELOW_MS = 35 * 60_000
+# Page timing cases emulate 6h of steady healthy traffic; all but the last hour is packed into a few steps
+# (heavier traffic, same events), so that the slow window sees a full history at a fraction of the test cost.
+PACKED_STEPS = 5
+
+
+def _steady(ratio: Fraction) -> Phases:
+    return ((0, 1, ratio),)
+
+
+def slo_cases(slo: SLO, step: int) -> list[SLOCase]:
+    steady = _steps(STEADY_MS, step) + 3
+    cases = [SLOCase("healthy: no errors", _steady(Fraction(0)), steady, probes=(1,), metadata=True)]
+    for tier in slo.tiers:
+        pairs = [p for p in slo.windows if p.tier == tier]
+        slowest = min(pairs, key=slo.threshold)
+        threshold = slo.threshold(slowest)
+        above = min(threshold * Fraction(25, 24), (threshold + 1) / 2)
+        cases.append(SLOCase(f"{tier}: steady error ratio {_pct(above)}, just above the {slowest.long}/"
+                             f"{slowest.short} burn rate", _steady(above), _steps(slowest.long_ms, step) + 3,
+                             stop_after=tier, python_le=True))
+        below = threshold * Fraction(35, 36)
+        cases.append(SLOCase(f"{tier}: steady error ratio {_pct(below)}, just below every burn rate",
+                             _steady(below), _steps(BELOW_MS, step) + 3, probes=(1,)))
+    if "page" in slo.tiers:
+        cases += _page_timing_cases(slo, step)
+    guard = slo.alerting.min_events_per_second
+    if guard is not None:
+        low = math.floor(Fraction(guard) * step / 1000 / 2)
+        if low >= 1:
+            cases.append(SLOCase(f"below the minimum traffic: {low} events per step, all of them errors",
+                                 _steady(Fraction(1)), steady, probes=(1, 2), events=low))
+    return cases
+
+
+def _page_timing_cases(slo: SLO, step: int) -> list[SLOCase]:
+    """After the equivalent of the slow page window (6h) of healthy traffic, errors start at a steady ratio."""
+    pairs = sorted((p for p in slo.windows if p.tier == "page"), key=lambda p: p.long_ms)
+    fast, slow = pairs[0], pairs[-1]
+    normal = _steps(fast.long_ms, step) + 2  # the fast windows see only steady traffic when errors start
+    packed = -(-(_steps(slow.long_ms, step) + 1 - normal) // PACKED_STEPS)
+    warm = PACKED_STEPS + normal  # the last healthy sample; errors from the next interval on
+    saturated = warm + _steps(fast.long_ms + fast.short_ms, step) + 1  # the fast windows hold only errors
+    history = f"after {slow.long} of healthy traffic"
+
+    def errors(ratio: Fraction) -> Phases:
+        return ((0, packed, Fraction(0)), (PACKED_STEPS + 1, 1, Fraction(0)), (warm + 1, 1, ratio))
+
+    fast_threshold = slo.threshold(fast)
+    above = min(fast_threshold * Fraction(25, 24), Fraction(1))
+    below = fast_threshold * Fraction(35, 36)
+    until_slow = warm + _steps(slow.long_ms, step) + 3
+    cases = [
+        SLOCase(f"page: 100% errors {history}", errors(Fraction(1)), warm + _steps(fast.long_ms, step) + 3,
+                stop_after="page", probes=(warm,)),
+        SLOCase(f"page: steady error ratio {_pct(above)} {history}, just above the {fast.long}/{fast.short} "
+                "burn rate", errors(above), until_slow, stop_after="page", probes=(warm,)),
+        SLOCase(f"page: steady error ratio {_pct(below)} {history}, just below the {fast.long}/{fast.short} "
+                "burn rate", errors(below), saturated + 2, probes=(warm, saturated)),
+    ]
+    cases += _recovery_cases(slo, step, fast, slow, errors)
+    middle = round((fast.burn + slow.burn) / 2)
+    if len(pairs) > 1 and slow.burn < middle < fast.burn:
+        ratio = middle * Fraction(slo.error_budget)
+        cases.append(SLOCase(f"page: steady error ratio {_pct(ratio)} ({middle}x the budget) {history}, between "
+                             f"the burn rates: never fires the {fast.long}/{fast.short} pair", errors(ratio),
+                             saturated + 2, probes=(warm, saturated)))
+    return cases
+
+
+def _recovery_cases(slo: SLO, step: int, fast: BurnWindow, slow: BurnWindow,
+                    errors: Callable[[Fraction], Phases]) -> list[SLOCase]:
+    """A short outage: the page fires, then resolves once the short window no longer holds it.
+
+    The smallest outage that fires the fast pair but not the slow one resolves after the fast short window (5m);
+    one that also fires the slow pair resolves after the slow short window (30m), though both long windows still
+    hold it. A short window of the wrong length fails these.
+    """
+    cases = []
+    warm = errors(Fraction(1))[-1][0] - 1
+    fast_only = math.floor(slo.threshold(fast) * (fast.long_ms // step)) + 1
+    # Enough that the slow long window stays above its threshold well after the short one has cleared.
+    both = math.floor(slo.threshold(slow) * (slow.long_ms + slow.short_ms) // step * Fraction(5, 4)) + 1
+    for outage, pair, which in ((fast_only, fast, "fast"), (both, slow, "both")):
+        if which == "fast" and outage >= both:
+            continue  # the fast pair never fires alone at this objective
+        phases = (*errors(Fraction(1))[:-1], (warm + 1, 1, Fraction(1)), (warm + 1 + outage, 1, Fraction(0)))
+        cases.append(SLOCase(
+            f"page: {format_duration(outage * step)} outage, then healthy: resolves once the {pair.short} window "
+            f"no longer holds it", phases, warm + outage + _steps(pair.short_ms, step) + 4, probes=(warm,)))
+    return cases
+
+
+def _pct(ratio: Fraction) -> str:
+    text = decimal_text(ratio * 100) if (ratio * 100 * 10**6).denominator == 1 else f"{float(ratio * 100):.4g}"
+    return f"{text}%"
+
+
+def _events_per_step(slo: SLO, step: int, ratios: Iterable[Fraction]) -> int:
+    per_second = max(Fraction(TRAFFIC_PER_SECOND), 2 * Fraction(slo.alerting.min_events_per_second or 0))
+    events = math.ceil(per_second * step / 1000)
+    for ratio in ratios:
+        events = math.lcm(events, ratio.denominator)
+    return events
+
+
+@dataclass(frozen=True)
+class SLISeries:
+    """Concrete series for an SLI: which carry bad events, which good ones, which all of them."""
+
+    bad: list[str]
+    good: list[str]
+    total: list[str]
+
+
+def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
+    if isinstance(slo.sli, LatencySLI):
+        sli = slo.sli
+        name, matchers = parse_selector(with_matchers(f"{sli.histogram}_count", sli.selector, slo.filter))
+        labels = example_labels(matchers)
+        if labels is None:
+            raise slo.error("no test series satisfies the latency selector", field="sli.selector", value=sli.selector)
+        le = (python_float if python_le else go_float)(float(sli.threshold))
+        return SLISeries(bad=[], good=[series_text(f"{sli.histogram}_bucket", {**labels, "le": le})],
+                         total=[series_text(name, labels)])
+    errors = with_matchers(slo.sli.errors, slo.filter)
+    total = with_matchers(slo.sli.total, slo.filter)
+    bad_name, bad_matchers = parse_selector(errors)
+    total_name, total_matchers = parse_selector(total)
+    bad_labels = example_labels(bad_matchers)
+    if bad_labels is None:
+        raise slo.error(f"no test series satisfies sli.errors {errors!r}", field="sli.errors", value=errors)
+    same_metric = bad_name == total_name
+    other = example_labels(total_matchers, bad_matchers if same_metric else None)
+    if other is None:
+        raise slo.error(f"no test series is selected by sli.total {total!r} but not by sli.errors {errors!r}",
+                        field="sli.total", value=total)
+    if same_metric and selects(total_matchers, bad_labels):
+        return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[series_text(total_name, other)], total=[])
+    return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[], total=[series_text(total_name, other)])
+
+
+@dataclass(frozen=True)
+class PlannedCase:
+    """What one case checks, independent of the SLO's names: SLOs with the same arithmetic share it."""
+
+    case: SLOCase
+    steps: int
+    checks: tuple[tuple[int, str, bool], ...]  # (step, tier, firing), in eval-time order
+    bad: str  # promtool values of the bad, good and total counters
+    good: str
+    total: str
+
+
+def _arithmetic(slo: SLO) -> tuple[object, ...]:
+    """Everything the cases and their predictions depend on."""
+    holds = tuple(slo.alerting.tier(tier).for_ for tier in slo.tiers)
+    return slo.error_budget, slo.period_days, slo.tiers, holds, slo.alerting.min_events_per_second
+
+
+_PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
+
+
+def plan(slo: SLO, step: int) -> tuple[PlannedCase, ...]:
+    """The cases of an SLO with their predicted checks and input values (memoised by arithmetic)."""
+    key = (*_arithmetic(slo), step)
+    if key not in _PLANS:
+        _PLANS[key] = tuple(_plan_case(slo, case, step) for case in slo_cases(slo, step))
+    return _PLANS[key]
+
+
+def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
+    normal = _events_per_step(slo, step, [ratio for _, _, ratio in case.phases])
+    phases = tuple(Phase(start, case.events or normal * scale, ratio) for start, scale, ratio in case.phases)
+    timelines = simulate(slo, Traffic(step, case.horizon, phases))
+    steps = case.horizon + 1
+    if case.stop_after:
+        first = timelines[case.stop_after].first_firing()
+        if first is None:
+            raise slo.error(f"scenario {case.name!r} never fires the {case.stop_after} alert")
+        steps = min(first + 2, case.horizon + 1)
+    checks = []
+    for tier, timeline in timelines.items():
+        firing = timeline.firing[:steps]
+        # Check the last step, the probes, and both sides of every change; never a step too close to call.
+        known = [at for at in range(steps) if firing[at] is not None]
+        moments = {known[-1], *(p for p in case.probes if p in known)}
+        moments |= {k for a, b in pairwise(known) if firing[a] != firing[b] for k in (a, b)}
+        checks += [(at, tier, bool(firing[at])) for at in moments]
+    bad, total = Traffic(step, steps, phases).counters
+    good = [t - b + bad[0] for t, b in zip(total, bad, strict=True)]
+    return PlannedCase(case, steps, tuple(sorted(checks, key=lambda c: (c[0], slo.alert_name(c[1])))),
+                       values_text(list(bad)), values_text(good), values_text(list(total)))
+
+
+def _input_series(series: SLISeries, planned: PlannedCase) -> list[dict[str, str]]:
+    rows = ([(s, planned.bad) for s in series.bad] + [(s, planned.good) for s in series.good]
+            + [(s, planned.total) for s in series.total])
+    return [{"series": s, "values": values} for s, values in sorted(rows)]
+
+
+def _expected_alert(stack: Stack, slo: SLO, tier: str) -> dict[str, Any]:
+    labels = {**slo_rules.series_labels(slo), **slo_rules.alert_labels(slo, tier)}
+    return {"exp_labels": dict(sorted(labels.items())),
+            "exp_annotations": slo_rules.alert_annotations(stack, slo, tier)}
+
+
+def slo_case_test(slo: SLO, planned: PlannedCase, step: int, series: dict[bool, SLISeries],
+                  expected: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    names = {tier: slo.alert_name(tier) for tier in slo.tiers}
+    test: dict[str, Any] = {
+        "name": f"slo {slo.name}: {planned.case.name}",
+        "interval": format_duration(step),
+        "input_series": _input_series(series[planned.case.python_le], planned),
+        "alert_rule_test": [{"eval_time": eval_time(step, at), "alertname": names[tier],
+                             "exp_alerts": expected[tier] if firing else []} for at, tier, firing in planned.checks],
+    }
+    if planned.case.metadata:
+        test["promql_expr_test"] = metadata_checks(slo, eval_time(step, planned.steps - 1))
+    return test
+
+
+def metadata_checks(slo: SLO, at: str) -> list[dict[str, Any]]:
+    """With no errors: the configured objective, budget and period; no burn; the whole budget left."""
+    labels = slo_rules.series_labels(slo)
+    values = {
+        conventions.slo_objective(): slo.objective_ratio,
+        conventions.slo_error_budget(): slo.error_budget,
+        conventions.slo_period_days(): Decimal(slo.period_days),
+        conventions.slo_current_burn_rate(): Decimal(0),
+        conventions.slo_error_budget_remaining(): Decimal(1),
+    }
+    return [{"expr": f"{name}{conventions.slo_selector(slo.service, slo.name)}", "eval_time": at,
+             "exp_samples": [{"labels": series_text(name, labels), "value": float(value)}]}
+            for name, value in values.items()]
+
+
+def slo_tests(stack: Stack, slo: SLO, step: int) -> list[dict[str, Any]]:
+    series = {python_le: sli_series(slo, python_le) for python_le in (False, True)}
+    expected = {tier: [_expected_alert(stack, slo, tier)] for tier in slo.tiers}
+    return [slo_case_test(slo, planned, step, series, expected) for planned in plan(slo, step)]
+
+
+def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
+    """The test file of one SLO as plain data, or None when both of its tiers are off."""
+    if not slo.tiers:
+        return None
+    step = choose_step(slo_windows(slo))
+    return {"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],
+            "evaluation_interval": format_duration(step), "tests": slo_tests(stack, slo, step)}
