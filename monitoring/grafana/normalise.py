@@ -10,13 +10,15 @@ can name what no normalisation should guess at (a `graph` panel, an unknown fiel
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from grafanalib.core import Dashboard as GrafanalibDashboard
 
 from monitoring.grafana.datasource import DATASOURCE_VARIABLE, datasource_ref, datasource_variable
 from monitoring.grafana.schemas import SCHEMA_VERSION
+
+if TYPE_CHECKING:  # only users' hand-written dashboards are grafanalib objects; importing it costs 0.1 s
+    from grafanalib.core import Dashboard as GrafanalibDashboard
 
 _DASHBOARD_LEGACY = ("__inputs", "__requires", "sharedCrosshair", "hideControls", "style", "id", "version", "gnetId")
 _PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span")

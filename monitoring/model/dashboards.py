@@ -1,8 +1,8 @@
 """Grafana in the model: folders, dashboard settings, and dashboards declared as rows of panels.
 
-A `Dashboard` here is data; `monitoring.grafana.dashboards` builds it with grafanalib and normalises the
-JSON. Hand-written grafanalib dashboards (`dashboards/*.dashboard.py`) skip this model and meet the same
-checks after rendering.
+A `Dashboard` here is data; `monitoring.grafana.dashboards` emits it as Grafana's current-schema JSON.
+Hand-written grafanalib dashboards (`dashboards/*.dashboard.py`) skip this model: they are normalised,
+and meet the same checks after rendering.
 """
 
 from __future__ import annotations

@@ -65,8 +65,9 @@ def seed_panels() -> tuple[Panel, ...]:
               queries=(PanelQuery(expr=f"sum ({_rate(requests)})", legend="total"),
                        PanelQuery(expr=f"sum ({_rate(requests, STATUS_2XX)})", legend="2xx"),
                        PanelQuery(expr=f"sum ({_rate(requests, STATUS_5XX)})", legend="5xx"))),
-        Panel(title="Latency", unit="s", width=9, height=8, description="Request latency quantiles.",
-              queries=_quantiles("mcp_request_duration_seconds")),
+        Panel(title="Latency", unit="s", width=9, height=8,
+              description="MCP operation latency quantiles (notifications aside), as MCPHighLatency reads them.",
+              queries=_quantiles(OPERATION_DURATION, NOT_NOTIFICATION)),
         Panel(title="Error rate", type="stat", unit="percentunit", decimals=2, width=3, height=8,
               thresholds=ERROR_RATIO_THRESHOLDS,
               description="Share of MCP operations (notifications aside) that failed by the server's fault: "
