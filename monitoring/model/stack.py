@@ -73,7 +73,8 @@ class Stack(Model):
             for metric in metrics:
                 first = seen.setdefault(metric.name, (owner, metric.type))
                 if first[1] != metric.type:
-                    raise metric.error(f"is a {metric.type} in {owner} but a {first[1]} in {first[0]}")
+                    raise metric.error(f"a {metric.type} in {owner} but a {first[1]} in {first[0]}: one name, one type",
+                                       field="type", value=metric.type)
 
     def _check_slos(self) -> None:
         services = {s.name: s for s in self.services}
