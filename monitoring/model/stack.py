@@ -11,6 +11,7 @@ from monitoring.model.base import Model, unique_names
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.metrics import AnyMetric, Catalog
+from monitoring.model.probe import PROBE_SERIES
 from monitoring.model.routing import Routing
 from monitoring.model.rules import Alert
 from monitoring.model.service import Service
@@ -56,7 +57,7 @@ class Stack(Model):
         unique_names("service", self.services)
         unique_names("catalog", self.catalogs)
         self._check_metric_types()
-        unique_names("scrape job", [j for s in self.services for j in s.scrape_jobs])
+        unique_names("scrape job", [j for s in self.services for j in (*s.scrape_jobs, *s.probes)])
         unique_names("alert", [a for s in self.services for a in s.alerts])
         unique_names("slo", self.slos)
         self._check_scrape_timeouts()
@@ -151,6 +152,8 @@ class Stack(Model):
         names = set(BUILTIN_SERIES)
         for service in self.services:
             names.update(r.name for r in service.recording_rules)
+            if service.probes:
+                names.update(PROBE_SERIES)
         for slo in self.slos:
             names.update(slo.recorded_series())
         return names
