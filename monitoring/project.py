@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitoring.errors import DefinitionError, StackLoadError
-from monitoring.model.base import format_site, is_user_file
+from monitoring.model.base import Model, format_site, is_user_file
 from monitoring.model.stack import Stack
 
 
@@ -62,7 +62,8 @@ def load_stack(path: str, project_dir: Path) -> Stack:
     if callable(stack) and not isinstance(stack, Stack):
         stack = stack()
     if not isinstance(stack, Stack):
-        raise StackLoadError(f"stack {path!r} is a {type(stack).__name__}, not a monitoring.Stack")
+        made = f" (made at {stack.defined_at})" if isinstance(stack, Model) and stack.defined_at else ""
+        raise StackLoadError(f"stack {path!r} is a {type(stack).__name__}{made}, not a monitoring.Stack")
     return stack
 
 
