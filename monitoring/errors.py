@@ -7,7 +7,8 @@ traceback.
     MonitoringError                     exit 2 unless said otherwise
     ├── DefinitionError                 a definition is wrong: names it, where it was made, the field and value
     │   ├── StackLoadError              the stack does not import, or is not a Stack
-    │   └── ProjectError                pyproject.toml [tool.monitoring] or a hand-written file is unusable
+    │   ├── ProjectError                pyproject.toml [tool.monitoring] or a hand-written file is unusable
+    │   └── InputFileError              a file to import (rules, prometheus.yml, dashboards) cannot be used
     ├── UsageError                      the command line itself is wrong
     │   └── ConfigError                 Grafana's address or credentials are missing or unusable
     ├── OutputError                     out/ is missing, stale, or not ours to replace
@@ -128,3 +129,10 @@ class GrafanaError(MonitoringError):
 
 class AuthError(GrafanaError):
     """401: the credentials are wrong. Nothing else can succeed, so publishing stops."""
+
+
+class InputFileError(DefinitionError):
+    """An input file (a rule file, prometheus.yml, alertmanager.yml, dashboard JSON) cannot be used.
+
+    The message starts with 'file:line:' and names the field.
+    """
