@@ -80,7 +80,7 @@ CASES = [
      "metric 'app_requests_total' {at}: labels[0]: invalid label name 'http-code'"),
     ("a secret given inline",
      'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", slack=(Slack(api_url="https://hooks.slack.com/x", channel="#a"),)),)))',  # noqa: E501
-     "slack {at}: api_url is a secret and cannot be inline: use api_url_file"),
+     "receiver 'default' {at}: slack[0]: api_url is a secret and cannot be inline: use api_url_file"),
     ("a scrape password given inline",
      'stack = ok_stack(services=(ok_service(jobs=(ok_job(password="hunter2"),)),))',
      "scrape job 'app' {at}: password is a secret and cannot be inline"),
@@ -104,7 +104,7 @@ CASES = [
      "recording rule 'app_rate' {at}: record 'app_rate' must follow level:metric:operations"),
     ("webhook URL with credentials",
      'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", webhooks=(Webhook(url="https://u:p@hook/"),)),)))',
-     "webhook {at}: url must not embed credentials"),
+     "receiver 'default' {at}: webhooks[0]: url must not embed credentials"),
     ("histogram buckets not increasing",
      'stack = ok_stack(services=(ok_service(metrics=(Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(1, 0.5)),)),))',  # noqa: E501
      "metric 'app_seconds' {at}: buckets [1.0, 0.5] must be strictly increasing"),
