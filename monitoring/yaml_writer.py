@@ -41,7 +41,7 @@ def pyyaml_dump(data: Any, header: str = "") -> str:
     """The reference spelling, through PyYAML."""
     return header + yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
                               allow_unicode=True, width=1_000_000)
-_PRINTABLE_ASCII = re.compile(r"^[\x20-\x7e]+$")
+_PRINTABLE_ASCII = re.compile(r"\A[\x20-\x7e]+\Z")
 _RESOLVER = yaml.resolver.Resolver()
 _LEADING_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 

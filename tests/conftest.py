@@ -12,6 +12,8 @@ from tests.binaries import binary_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+# Third-party reference material (schemas, CRDs, examples) lives beside the clone, never inside it.
+SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -1,9 +1,25 @@
-"""Rules for the rule check tables: a small metric catalog, and alerts and recording rules over it."""
+"""Rules for the rule check tables: a small stack (catalog, scrape jobs), and alerts and recording rules over it."""
 
 from __future__ import annotations
 
 from monitoring.checks.lint import Check, LintContext, RuleDocument
-from monitoring.model import Alert, Counter, Gauge, Histogram, RecordingRule, Summary
+from monitoring.model import (
+    Alert,
+    Counter,
+    Gauge,
+    Histogram,
+    KubernetesSDConfig,
+    Receiver,
+    RecordingRule,
+    Route,
+    Routing,
+    RuleGroup,
+    ScrapeJob,
+    Service,
+    Stack,
+    StaticConfig,
+    Summary,
+)
 
 SERVICE = "api"
 GROUP = "api.alerts"
@@ -12,13 +28,32 @@ CATALOG = (
     Histogram(name="http_request_duration_seconds", unit="seconds", help="Latency.", buckets=(0.1, 1)),
     Summary(name="rpc_duration_seconds", unit="seconds", help="RPC latency."),
     Gauge(name="queue_depth", help="Jobs waiting."),
+    Counter(name="jobs_total", help="Jobs run, by outcome.", labels=("status", "queue"),
+            label_values={"status": ("ok", "failed")}),
 )
-CONTEXT = LintContext(frozenset(s for m in CATALOG for s in m.series_names()), CATALOG)
+STACK = Stack(
+    name="cases", scrape_interval="30s", external_labels={"cluster": "eu"},
+    services=(
+        Service(name=SERVICE, metrics=CATALOG[:3],
+                scrape_jobs=(ScrapeJob(name="api", scrape_interval="15s", static_configs=(
+                    StaticConfig(targets=("api:80",), labels={"tier": "web"}),)),),
+                rule_groups=(RuleGroup(name="api.recording", rules=(RecordingRule(
+                    record="job:http_requests:rate5m", expr="sum by (job) (rate(http_requests_total[5m]))"),)),)),
+        # A worker scraped as a static target and as annotated pods, whose pod labels are copied.
+        Service(name="worker", metrics=CATALOG[3:],
+                scrape_jobs=(ScrapeJob(name="worker", static_configs=(StaticConfig(targets=("worker:80",)),)),
+                             ScrapeJob(name="worker-pods", kubernetes_sd_configs=(KubernetesSDConfig(),)))),
+    ),
+    routing=Routing(route=Route(receiver="default"), receivers=(Receiver(name="default"),)),
+)
+CONTEXT = LintContext.of(STACK)
 
 
-def alert(expr: str, name: str = "APIProblem") -> RuleDocument:
-    rule = Alert(name=name, expr=expr, severity="warning", summary="Something is wrong.", description="Details.")
-    return RuleDocument.of(SERVICE, GROUP, rule)
+def alert(expr: str, name: str = "APIProblem", *, for_: str | None = None, interval: str | None = None,
+          description: str = "Details.", annotations: dict[str, str] | None = None) -> RuleDocument:
+    rule = Alert(name=name, expr=expr, severity="warning", summary="Something is wrong.", description=description,
+                 for_=for_, annotations=annotations or {})
+    return RuleDocument.of(SERVICE, GROUP, rule, interval)
 
 
 def record(expr: str, name: str = "job:http_requests:rate5m") -> RuleDocument:

@@ -110,6 +110,84 @@ CASES = [
     ("stack attribute is not a Stack",
      'stack = ok_service()',
      "stack 'badstack:stack' is a Service, not a monitoring.Stack"),
+    ("duration with Arabic-Indic digits",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="\u0665m"),)),))',
+     "alert 'AppErrors': for: invalid duration"),
+    ("duration with a trailing newline",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="5m\\n"),)),))',
+     "alert 'AppErrors': for: invalid duration '5m\\n'"),
+    ("duration out of range",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="99999999999999y"),)),))',
+     "duration '99999999999999y' is out of range"),
+    ("scrape interval with full-width digits",
+     'stack = ok_stack(scrape_interval="\uff11m")',
+     "stack 'demo': scrape_interval: invalid duration"),
+    ("port out of range",
+     'stack = ok_stack(services=(ok_service(jobs=(ok_job(static_configs=(StaticConfig(targets=("app:99999",)),)),)),))',
+     "port '99999' must be a number from 1 to 65535"),
+    ("port with full-width digits",
+     'stack = ok_stack(services=(ok_service(jobs=(ok_job(static_configs=(StaticConfig(targets=("app:\uff18\uff10\uff18\uff10",)),)),)),))',  # noqa: E501
+     "must be a number from 1 to 65535 (ASCII digits)"),
+    ("port zero",
+     'stack = ok_stack(services=(ok_service(jobs=(ok_job(static_configs=(StaticConfig(targets=("app:0",)),)),)),))',
+     "port '0' must be a number from 1 to 65535"),
+    ("smarthost port out of range",
+     'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", email=(Email(to="a@example.com", from_="b@example.com", smarthost="mail:70000"),)),)))',  # noqa: E501
+     "smarthost: port '70000' must be a number from 1 to 65535"),
+    ("a Slack URL typed into api_url_file",
+     'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="chat", slack=(Slack(api_url_file="https://hooks.slack.com/services/T0/B0/abcdef", channel="#a"),)),)))',  # noqa: E501
+     "api_url_file: this looks like a secret value"),
+    ("a token typed into bearer_token_file",
+     'stack = ok_stack(services=(ok_service(jobs=(ok_job(bearer_token_file="ghp_16C7e42F292c6912E7710c838347Ae178B4a"),)),))',  # noqa: E501
+     "bearer_token_file: this looks like a secret value"),
+    ("a file path with a newline",
+     'stack = ok_stack(services=(ok_service(jobs=(ok_job(bearer_token_file="/run/token\\n"),)),))',
+     "bearer_token_file: a file path must be non-empty"),
+    ("a 300-character service name",
+     'stack = ok_stack(services=(ok_service(name="a" * 300),))',
+     "is 300 characters long; the limit is 63"),
+    ("an objective with 60 nines",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99." + "9" * 58, sli=RatioSLI(errors="app_requests_total{code=~\\"5..\\"}", total="app_requests_total")),))',  # noqa: E501
+     "significant digits: at most 15"),
+    ("an objective that is not a number",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="nan", sli=RatioSLI(errors="app_requests_total{code=~\\"5..\\"}", total="app_requests_total")),))',  # noqa: E501
+     "slo 'avail': objective: 'nan' is not a decimal number"),
+    ("an ftp webhook URL with a password",
+     'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", webhooks=(Webhook(url="ftp://user:password@hook/"),)),)))',
+     "url 'ftp://***@hook/' must be an http(s) URL"),
+    ("a label value with a control character",
+     'stack = ok_stack(external_labels={"env": "prod\\x00"})',
+     "contains the control character"),
+    ("time of day with a trailing newline",
+     'stack = ok_stack(routing=Routing(route=Route(receiver="default"), receivers=(Receiver(name="default"),), time_intervals=(TimeInterval(name="night", times=(TimeRange(start_time="00:00\\n", end_time="06:00"),)),)))',  # noqa: E501
+     "start_time '00:00\\n' must be a time of day"),
+    ("dashboard refresh with a trailing newline",
+     'stack = ok_stack(dashboard_settings=DashboardSettings(refresh="1m\\n"))',
+     "refresh '1m\\n' must look like '30s'"),
+    ("alert expression that is a range vector",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="app_requests_total[5m]"),)),))',
+     "alert 'AppErrors': expr 'app_requests_total[5m]' is a range vector"),
+    ("recording rule that is a subquery",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(), RecordingRule(record="job:app_requests:rate5m", expr="rate(app_requests_total[5m])[30m:1m]"))),))',  # noqa: E501
+     "recording rule 'job:app_requests:rate5m': expr 'rate(app_requests_total[5m])[30m:1m]' is a range vector"),
+    ("alert expression that is a string",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr=\'"text"\'),)),))',
+     "is a string; a rule needs an instant vector or a scalar"),
+    ("20,000 nested parentheses",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="(" * 20000 + "app_requests_total" + ")" * 20000),)),))',  # noqa: E501
+     "alert 'AppErrors': expr: PromQL nests brackets more than 64 deep"),
+    ("an expression of a megabyte",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="app_requests_total + " * 100000 + "1"),)),))',
+     "characters long; the limit is 200000"),
+    ("too many operators inside one aggregation",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="sum(" + " or ".join(["app_requests_total"] * 500) + ")"),)),))',  # noqa: E501
+     "499 binary operators inside one function call or aggregation; at most 200"),
+    ("a range vector inside a long chain",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr=" or ".join(["app_requests_total"] * 300 + ["app_requests_total[5m]"])),)),))',  # noqa: E501
+     "binary expression must contain only scalar and instant vector types"),
+    ("routes nested 2,000 deep",
+     'r = Route(receiver="default")\nfor _ in range(2000):\n    r = Route(routes=(r,))\nstack = ok_stack(routing=ok_routing(route=r))',  # noqa: E501
+     "routes nest more than 32 deep"),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
      "stack 'badstack:stack' does not import: AttributeError"),
@@ -168,3 +246,11 @@ def test_process_exit_status_and_no_traceback(project: Path) -> None:
         "monitoring: error: alert 'AppErrors': severity 'urgent' must be one of critical, warning, info"
     )
     assert proc.stdout == ""
+
+
+def test_alert_that_ors_2000_selectors_generates(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expr = " or ".join(f'app_requests_total{{code="{i}"}}' for i in range(2000))
+    (project / "bigstack.py").write_text(PRELUDE + f"\nstack = ok_stack(services=(ok_service(rules=(ok_alert(expr={expr!r}),)),))\n")  # noqa: E501
+    sys.modules.pop("bigstack", None)
+    assert main(["generate", "--stack", "bigstack:stack"]) == 0, capsys.readouterr().err
+    assert expr in (project / "out" / "prometheus" / "rules" / "app.rules.yml").read_text()

@@ -31,7 +31,7 @@ def test_ci_runs_every_check_offline() -> None:
 
 
 def test_id_names_the_document_kind() -> None:
-    prefixes = {"dashboard": "dashboard/", "rule": "promql/"}
+    prefixes = {"dashboard": ("dashboard/",), "rule": ("promql/", "alerts/", "rules/")}
     for check in CHECKS:
         assert check.id.startswith(prefixes[check.applies_to]), check.id
 

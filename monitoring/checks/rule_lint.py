@@ -6,26 +6,29 @@ from pathlib import Path
 
 from monitoring.checks.lint import LintContext, Problem, RuleDocument, lint_rules, offline_checks
 from monitoring.checks.report import CheckResult
+from monitoring.model.common import duration_ms
 from monitoring.model.stack import Stack
 from monitoring.slo import rules as slo_rules
 
 
 def defined_rules(stack: Stack) -> list[RuleDocument]:
     """The rules of every service's rule groups, as written in the definitions."""
-    return [RuleDocument.of(service.name, group.name, rule)
+    return [RuleDocument.of(service.name, group.name, rule, group.interval or stack.evaluation_interval)
             for service in stack.services for group in service.rule_groups for rule in group.rules]
 
 
 def slo_generated_rules(stack: Stack) -> list[RuleDocument]:
     """The recording and alerting rules generated for each SLO, as they are written to its rule file."""
     return [RuleDocument(slo.service, group["name"], "alert" if "alert" in rule else "record",
-                         rule.get("alert") or rule["record"], rule["expr"])
+                         rule.get("alert") or rule["record"], rule["expr"],
+                         duration_ms(rule.get("for") or "0s"), duration_ms(stack.evaluation_interval),
+                         rule.get("annotations") or {})
             for slo in stack.slos
             for group in slo_rules.render(stack, slo)["groups"] for rule in group["rules"]]
 
 
 def lint(stack: Stack, documents: list[RuleDocument]) -> list[Problem]:
-    return lint_rules(documents, LintContext(stack.known_series(), stack.metrics))
+    return lint_rules(documents, LintContext.of(stack))
 
 
 def check_rule_lint(stack: Stack, out_dir: Path) -> list[CheckResult]:

@@ -1,17 +1,14 @@
-"""Dashboards: the model's dashboards (declared, per service, per service's SLOs) built with grafanalib,
-then normalised to modern Grafana JSON. Pure: no files are read or written."""
+"""Dashboards: the model's dashboards (declared, per service, per service's SLOs) as Grafana's current-schema
+JSON, through the typed builders of `emit`. Pure: no files are read or written."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from grafanalib import core as g
-
 from monitoring import conventions
-from monitoring.grafana import service_dashboard, slo_dashboard
-from monitoring.grafana.datasource import DATASOURCE_VARIABLE, datasource_ref, datasource_variable
-from monitoring.grafana.normalise import from_grafanalib
+from monitoring.grafana import emit, service_dashboard, slo_dashboard
+from monitoring.grafana.datasource import datasource_variable
 from monitoring.model.dashboards import Dashboard, DashboardSettings, Panel, default_folder
 from monitoring.model.stack import Stack
 
@@ -51,40 +48,30 @@ def render(stack: Stack) -> list[RenderedDashboard]:
 
 
 def render_dashboard(dashboard: Dashboard, settings: DashboardSettings) -> dict[str, Any]:
-    return from_grafanalib(to_grafanalib(dashboard, settings))
-
-
-def to_grafanalib(dashboard: Dashboard, settings: DashboardSettings) -> g.Dashboard:
-    return g.Dashboard(
-        title=dashboard.name,
-        uid=dashboard.dashboard_uid,
-        description=dashboard.description,
-        tags=sorted({*settings.tags, *dashboard.tags}),
-        timezone=settings.timezone,
-        refresh=settings.refresh or None,
-        time=g.Time(settings.time_from, "now"),
-        graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
-        templating=g.Templating(list=_variables(dashboard)),
-        panels=_layout(dashboard),
+    """The dashboard's JSON in Grafana's current schema, straight from the model."""
+    return emit.dashboard(
+        uid=dashboard.dashboard_uid, title=dashboard.name, description=dashboard.description,
+        tags=sorted({*settings.tags, *dashboard.tags}), timezone=settings.timezone, refresh=settings.refresh,
+        time_from=settings.time_from, variables=_variables(dashboard), panels=_layout(dashboard),
     )
 
 
-def _variables(dashboard: Dashboard) -> list[Any]:
+def _variables(dashboard: Dashboard) -> list[dict[str, Any]]:
     """datasource always; job and instance where queries use them (instance's query uses $job)."""
     used = dashboard.used_variables()
-    datasource = "${" + DATASOURCE_VARIABLE + "}"
-    variables: list[Any] = [datasource_variable()]
+    variables = [datasource_variable()]
     if used & {"job", "instance"}:
         jobs = "|".join(dashboard.jobs)
         selector = f'up{{job=~"{jobs}"}}' if jobs else "up"
-        variables.append(g.Template(name="job", label="Job", query=f"label_values({selector}, job)",
-                                    dataSource=datasource, includeAll=True, multi=True, refresh=2))
+        variables.append(emit.query_variable(name="job", label="Job", query=f"label_values({selector}, job)",
+                                             include_all=True, multi=True))
     if "instance" in used:
-        variables.append(g.Template(name="instance", label="Instance", query='label_values(up{job=~"$job"}, instance)',
-                                    dataSource=datasource, includeAll=True, multi=True, allValue=".*", refresh=2))
+        variables.append(emit.query_variable(name="instance", label="Instance",
+                                             query='label_values(up{job=~"$job"}, instance)',
+                                             include_all=True, multi=True, all_value=".*"))
     variables += [
-        g.Template(name=v.name, label=v.label or None, query=v.query, dataSource=datasource,
-                   includeAll=v.include_all, multi=v.multi, refresh=2)
+        emit.query_variable(name=v.name, label=v.label or None, query=v.query, include_all=v.include_all,
+                            multi=v.multi)
         for v in dashboard.variables
     ]
     return variables
@@ -96,10 +83,10 @@ class _Cursor:
     def __init__(self) -> None:
         self.x = self.y = self.line_height = 0
 
-    def place(self, width: int, height: int) -> g.GridPos:
+    def place(self, width: int, height: int) -> dict[str, int]:
         if self.x + width > COLUMNS:
             self.newline()
-        pos = g.GridPos(h=height, w=width, x=self.x, y=self.y)
+        pos = emit.grid_pos(height, width, self.x, self.y)
         self.x += width
         self.line_height = max(self.line_height, height)
         return pos
@@ -109,10 +96,10 @@ class _Cursor:
         self.x = self.line_height = 0
 
 
-def _layout(dashboard: Dashboard) -> list[Any]:
+def _layout(dashboard: Dashboard) -> list[dict[str, Any]]:
     cursor = _Cursor()
     next_id = iter(range(1, 10_000))
-    panels: list[Any] = [_panel(p, cursor.place(p.width, p.height), next(next_id)) for p in dashboard.panels]
+    panels = [_panel(p, cursor.place(p.width, p.height), next(next_id)) for p in dashboard.panels]
     for row in dashboard.rows:
         cursor.newline()
         header = cursor.place(COLUMNS, 1)
@@ -124,78 +111,54 @@ def _layout(dashboard: Dashboard) -> list[Any]:
             inner.y = cursor.y
         children = [_panel(p, inner.place(p.width, p.height), next(next_id)) for p in row.panels]
         if row.collapsed:
-            panels.append(g.RowPanel(title=row.title, id=row_id, gridPos=header, collapsed=True, panels=children))
+            panels.append(emit.row(panel_id=row_id, title=row.title, grid=header, collapsed=True, panels=children))
         else:
-            panels.append(g.RowPanel(title=row.title, id=row_id, gridPos=header))
+            panels.append(emit.row(panel_id=row_id, title=row.title, grid=header))
             panels += children
     return panels
 
 
-def _targets(panel: Panel) -> list[g.Target]:
-    return [
-        g.Target(expr=q.expr, legendFormat=q.legend, refId=_REF_IDS[i], instant=q.instant, format=q.format,
-                 datasource=datasource_ref())
-        for i, q in enumerate(panel.queries)
-    ]
+def _targets(panel: Panel) -> list[dict[str, Any]]:
+    return [emit.target(q.expr, _REF_IDS[i], legend=q.legend, instant=q.instant, query_format=q.format)
+            for i, q in enumerate(panel.queries)]
 
 
-def _thresholds(panel: Panel) -> list[g.Threshold]:
-    steps = [g.Threshold(panel.base_color, 0, 0.0)]
-    steps += [g.Threshold(t.color, i, t.value) for i, t in enumerate(panel.thresholds, start=1)]
-    return steps
+# grafanalib's gauges were red from 80 when a panel set no thresholds; the generated dashboards keep that.
+_GAUGE_DEFAULT_STEPS = ((80.0, "red"),)
 
 
 def _field_defaults(panel: Panel) -> dict[str, Any]:
-    """Settings grafanalib's panels cannot take (floats for min and max), set through extraJson."""
-    defaults: dict[str, Any] = {"unit": panel.unit}
-    for key in ("min", "max", "decimals"):
-        if getattr(panel, key) is not None:
-            defaults[key] = getattr(panel, key)
-    if panel.thresholds:
-        defaults["thresholds"] = {"mode": "absolute", "steps": [s.to_json_data() for s in _thresholds(panel)]}
-    return {"fieldConfig": {"defaults": defaults}}
+    steps: tuple[tuple[float, str], ...] = tuple((t.value, t.color) for t in panel.thresholds)
+    base = panel.base_color
+    if not steps and panel.type in ("gauge", "bargauge"):
+        steps, base = _GAUGE_DEFAULT_STEPS, "green"
+    return emit.field_defaults(unit=panel.unit, decimals=panel.decimals, min=panel.min, max=panel.max,
+                               thresholds=emit.thresholds(base, steps) if steps else None)
 
 
-def _panel(panel: Panel, grid: g.GridPos, panel_id: int) -> Any:
-    common: dict[str, Any] = {
-        "title": panel.title, "description": panel.description or None, "gridPos": grid, "id": panel_id,
-        "maxDataPoints": None, "dataSource": None if panel.type == "text" else datasource_ref(),
-    }
+def _panel(panel: Panel, grid: dict[str, int], panel_id: int) -> dict[str, Any]:
+    common: dict[str, Any] = {"panel_id": panel_id, "title": panel.title, "grid": grid,
+                              "description": panel.description}
     if panel.type == "text":
-        return g.Text(content=panel.content, **common)
+        return emit.text(content=panel.content, **common)
     common["targets"] = _targets(panel)
-    common["extraJson"] = _field_defaults(panel)
+    common["defaults"] = _field_defaults(panel)
     if panel.type == "timeseries":
-        return g.TimeSeries(
-            unit=panel.unit, tooltipMode="multi", tooltipSort="desc", lineWidth=1,
-            fillOpacity=30 if panel.stacked else 10, gradientMode="opacity" if not panel.stacked else "none",
-            stacking={"mode": "normal", "group": "A"} if panel.stacked else {"mode": "none", "group": "A"},
-            thresholdsStyleMode="dashed" if panel.show_thresholds else "off", **common)
+        return emit.timeseries(stacked=panel.stacked, thresholds_style="dashed" if panel.show_thresholds else "off",
+                               **common)
     if panel.type == "stat":
-        return g.Stat(format=panel.unit, reduceCalc="lastNotNull", graphMode="area", colorMode="value",
-                      noValue=None, **common)
+        return emit.stat(**common)
     if panel.type == "gauge":
-        return g.GaugePanel(format=panel.unit, calc="lastNotNull", min=None, max=None, **common)
+        return emit.gauge(**common)
     if panel.type == "bargauge":
-        return g.BarGauge(format=panel.unit, calc="lastNotNull", displayMode="gradient", min=None, max=None,
-                          orientation="horizontal", **common)
+        return emit.bargauge(**common)
     if panel.type == "table":
-        return _table(panel, common)
-    return g.Heatmap(dataFormat="tsbuckets", yAxis=g.YAxis(format=panel.unit), legend={"show": True},
-                     yBucketBound="auto", **common)
-
-
-def _table(panel: Panel, common: dict[str, Any]) -> g.Table:
-    """An instant table: one row per series, the labels as columns, each query's value named by its legend."""
-    names = {
-        ("Value" if len(panel.queries) == 1 else f"Value #{_REF_IDS[i]}"): q.legend or f"Value {_REF_IDS[i]}"
-        for i, q in enumerate(panel.queries)
-    }
-    transformations = [{"id": "merge", "options": {}}] if len(panel.queries) > 1 else []
-    transformations.append({"id": "organize", "options": {"excludeByName": {"Time": True}, "renameByName": names}})
-    first = next(iter(names.values()))
-    return g.Table(unit=panel.unit, transformations=transformations,
-                   sortBy=[g.TableSortByField(displayName=first, desc=True)], **common)
+        names = {
+            ("Value" if len(panel.queries) == 1 else f"Value #{_REF_IDS[i]}"): q.legend or f"Value {_REF_IDS[i]}"
+            for i, q in enumerate(panel.queries)
+        }
+        return emit.table(value_names=names, sort_by=next(iter(names.values())), **common)
+    return emit.heatmap(unit=None if panel.unit == "short" else panel.unit, **common)
 
 
 def output(stack: Stack, rendered: list[RenderedDashboard]) -> dict[str, Any]:

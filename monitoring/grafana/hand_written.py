@@ -12,8 +12,6 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from grafanalib.core import Dashboard as GrafanalibDashboard
-
 from monitoring import conventions
 from monitoring.errors import DefinitionError, MonitoringError
 from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
@@ -60,6 +58,8 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     if isinstance(dashboard, Dashboard):
         return RenderedDashboard(folder, dashboard.dashboard_uid,
                                  render_dashboard(dashboard, stack.dashboard_settings), name)
+    from grafanalib.core import Dashboard as GrafanalibDashboard  # loaded only when a dashboard file exists
+
     if not isinstance(dashboard, GrafanalibDashboard):
         raise DefinitionError(f"custom dashboard {name}: `dashboard` is a {type(dashboard).__name__}, "
                               "not a grafanalib Dashboard or monitoring.Dashboard")

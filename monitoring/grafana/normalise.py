@@ -10,13 +10,15 @@ can name what no normalisation should guess at (a `graph` panel, an unknown fiel
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from grafanalib.core import Dashboard as GrafanalibDashboard
 
 from monitoring.grafana.datasource import DATASOURCE_VARIABLE, datasource_ref, datasource_variable
 from monitoring.grafana.schemas import SCHEMA_VERSION
+
+if TYPE_CHECKING:  # only users' hand-written dashboards are grafanalib objects; importing it costs 0.1 s
+    from grafanalib.core import Dashboard as GrafanalibDashboard
 
 _DASHBOARD_LEGACY = ("__inputs", "__requires", "sharedCrosshair", "hideControls", "style", "id", "version", "gnetId")
 _PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span")
@@ -25,7 +27,7 @@ _PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [],
 _TARGET_LEGACY = ("query", "target", "metric", "step", "intervalFactor")
 _VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery")
 _INTERVAL_ONLY = ("auto", "auto_min", "auto_count")
-_VARIABLE_REF = re.compile(r"^\$(\w+)$|^\$\{(\w+)\}$|^\[\[(\w+)\]\]$")
+_VARIABLE_REF = re.compile(r"\A(?:\$(\w+)|\$\{(\w+)\}|\[\[(\w+)\]\])\Z", re.ASCII)
 
 
 class NormaliseError(ValueError):

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitoring import conventions
-from monitoring.model.dashboards import Dashboard, DashboardRow, Panel, PanelQuery, Threshold
+from monitoring.grafana import trusted
+from monitoring.model.dashboards import Dashboard, DashboardRow, Panel
 from monitoring.model.metrics import Counter, Gauge, Histogram, Metric, Summary
 from monitoring.model.service import Service
 
@@ -27,9 +28,9 @@ ERROR_LABELS: tuple[tuple[str, str], ...] = (
 )
 UNITS = {"seconds": "s", "bytes": "bytes", "ratio": "percentunit", "percent": "percent"}
 
-ERROR_RATIO_THRESHOLDS = (Threshold(value=0.01, color="orange"), Threshold(value=0.05, color="red"))
-AVAILABILITY_THRESHOLDS = (Threshold(value=0.95, color="orange"), Threshold(value=0.99, color="green"))
-LATENCY_THRESHOLDS = (Threshold(value=0.5, color="orange"), Threshold(value=1, color="red"))
+ERROR_RATIO_THRESHOLDS = (trusted.threshold(0.01, color="orange"), trusted.threshold(0.05, color="red"))
+AVAILABILITY_THRESHOLDS = (trusted.threshold(0.95, color="orange"), trusted.threshold(0.99, color="green"))
+LATENCY_THRESHOLDS = (trusted.threshold(0.5, color="orange"), trusted.threshold(1, color="red"))
 
 
 def selector(series: str, *matchers: str) -> str:
@@ -85,82 +86,82 @@ def quantile(metric: Histogram, q: str, by: tuple[str, ...] = ()) -> str:
 
 
 def top_stats(service: Service) -> tuple[Panel, ...]:
-    panels = [Panel(title="Availability", type="stat", unit="percentunit", decimals=2, base_color="red",
+    panels = [trusted.panel(title="Availability", type="stat", unit="percentunit", decimals=2, base_color="red",
                     thresholds=AVAILABILITY_THRESHOLDS, width=8, height=4,
                     description="Share of the service's scrape targets that are up.",
-                    queries=(PanelQuery(expr=f"avg({selector('up')})"),))]
+                    queries=(trusted.query(f"avg({selector('up')})"),))]
     source = error_source(service)
     if source:
-        panels.append(Panel(title="Error ratio", type="stat", unit="percentunit", decimals=2, width=8, height=4,
+        panels.append(trusted.panel(title="Error ratio", type="stat", unit="percentunit", decimals=2, width=8, height=4,
                             thresholds=ERROR_RATIO_THRESHOLDS, description=f"Failed events in {source.total}.",
-                            queries=(PanelQuery(expr=source.ratio()),)))
+                            queries=(trusted.query(source.ratio()),)))
     histogram = primary_histogram(service)
     if histogram:
         seconds = histogram.unit == "seconds"
-        panels.append(Panel(title="p95 latency" if seconds else f"p95 {histogram.name}", type="stat", width=8,
+        panels.append(trusted.panel(title="p95 latency" if seconds else f"p95 {histogram.name}", type="stat", width=8,
                             height=4, unit=unit(histogram), thresholds=LATENCY_THRESHOLDS if seconds else (),
                             description=f"95th percentile of {histogram.name}.",
-                            queries=(PanelQuery(expr=quantile(histogram, "0.95")),)))
+                            queries=(trusted.query(quantile(histogram, "0.95")),)))
     width = 24 // len(panels)
     return tuple(p.model_copy(update={"width": width}) for p in panels)
 
 
 def histogram_row(metric: Histogram) -> DashboardRow:
     count = f"{metric.name}_count"
-    panels = [Panel(title="Request rate", unit="reqps", description=metric.help,
-                    queries=(PanelQuery(expr=f"sum ({rate(count)})", legend="requests/s"),))]
+    panels = [trusted.panel(title="Request rate", unit="reqps", description=metric.help,
+                    queries=(trusted.query(f"sum ({rate(count)})", legend="requests/s"),))]
     matcher = error_matcher(metric)
     if matcher:
         source = ErrorSource(count, matcher)
-        panels.append(Panel(title="Error ratio", unit="percentunit", thresholds=ERROR_RATIO_THRESHOLDS,
+        panels.append(trusted.panel(title="Error ratio", unit="percentunit", thresholds=ERROR_RATIO_THRESHOLDS,
                             show_thresholds=True, description=f"Share of events with {matcher}.",
-                            queries=(PanelQuery(expr=source.ratio(), legend="error ratio"),)))
-    panels.append(Panel(title="Quantiles", unit=unit(metric), description="p50, p95 and p99 over all series.",
-                        queries=tuple(PanelQuery(expr=quantile(metric, q), legend=f"p{q[2:].ljust(2, '0')}")
+                            queries=(trusted.query(source.ratio(), legend="error ratio"),)))
+    panels.append(trusted.panel(title="Quantiles", unit=unit(metric), description="p50, p95 and p99 over all series.",
+                        queries=tuple(trusted.query(quantile(metric, q), legend=f"p{q[2:].ljust(2, '0')}")
                                       for q in ("0.5", "0.95", "0.99"))))
-    panels.append(Panel(title="Distribution", type="heatmap", unit=unit(metric),
+    panels.append(trusted.panel(title="Distribution", type="heatmap", unit=unit(metric),
                         description="Observations per bucket and second.",
-                        queries=(PanelQuery(expr=f"sum by (le) ({rate(metric.name + '_bucket')})",
+                        queries=(trusted.query(f"sum by (le) ({rate(metric.name + '_bucket')})",
                                             legend="{{le}}", format="heatmap"),)))
-    return DashboardRow(title=metric.name, panels=tuple(panels))
+    return trusted.row(title=metric.name, panels=tuple(panels))
 
 
 def counter_panel(metric: Counter) -> Panel:
     by = f" by ({', '.join(metric.labels)})" if metric.labels else ""
-    return Panel(title=f"{metric.name} rate", unit="Bps" if metric.unit == "bytes" else "short",
+    return trusted.panel(title=f"{metric.name} rate", unit="Bps" if metric.unit == "bytes" else "short",
                  description=metric.help,
-                 queries=(PanelQuery(expr=f"sum{by} ({rate(metric.name)})",
+                 queries=(trusted.query(f"sum{by} ({rate(metric.name)})",
                                      legend=legend(metric.labels, "per second")),))
 
 
 def gauge_panels(metric: Gauge) -> tuple[Panel, Panel]:
     by = f" by ({', '.join(metric.labels)})" if metric.labels else ""
     return (
-        Panel(title=f"{metric.name} now", type="stat", unit=unit(metric), width=6, description=metric.help,
-              queries=(PanelQuery(expr=f"sum ({selector(metric.name)})"),)),
-        Panel(title=f"{metric.name} history", unit=unit(metric), width=18, description=metric.help,
-              queries=(PanelQuery(expr=f"sum{by} ({selector(metric.name)})",
+        trusted.panel(title=f"{metric.name} now", type="stat", unit=unit(metric), width=6, description=metric.help,
+              queries=(trusted.query(f"sum ({selector(metric.name)})"),)),
+        trusted.panel(title=f"{metric.name} history", unit=unit(metric), width=18, description=metric.help,
+              queries=(trusted.query(f"sum{by} ({selector(metric.name)})",
                                   legend=legend(metric.labels, metric.name)),)),
     )
 
 
 def summary_panel(metric: Summary) -> Panel:
-    return Panel(title=f"{metric.name} quantiles", unit=unit(metric), description=metric.help,
-                 queries=(PanelQuery(expr=f"max by (quantile) ({selector(metric.name)})", legend="q{{quantile}}"),))
+    return trusted.panel(title=f"{metric.name} quantiles", unit=unit(metric), description=metric.help,
+                 queries=(trusted.query(f"max by (quantile) ({selector(metric.name)})", legend="q{{quantile}}"),))
 
 
 def build(service: Service) -> Dashboard:
     rows = [histogram_row(m) for m in service.metrics if isinstance(m, Histogram)]
     counters = tuple(counter_panel(m) for m in service.metrics if isinstance(m, Counter))
     if counters:
-        rows.append(DashboardRow(title="Counters", panels=counters))
+        rows.append(trusted.row(title="Counters", panels=counters))
     gauges = tuple(p for m in service.metrics if isinstance(m, Gauge) for p in gauge_panels(m))
     if gauges:
-        rows.append(DashboardRow(title="Gauges", panels=gauges))
+        rows.append(trusted.row(title="Gauges", panels=gauges))
     summaries = tuple(summary_panel(m) for m in service.metrics if isinstance(m, Summary))
     if summaries:
-        rows.append(DashboardRow(title="Summaries", panels=summaries))
-    return Dashboard(
+        rows.append(trusted.row(title="Summaries", panels=summaries))
+    return trusted.dashboard(
         name=f"{service.name} service",
         uid=conventions.service_dashboard_uid(service.name),
         description=service.description or f"Generated from the metric catalog of {service.name}.",

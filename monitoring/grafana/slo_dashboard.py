@@ -10,14 +10,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from monitoring import conventions
-from monitoring.model.dashboards import Dashboard, DashboardRow, Panel, PanelQuery, Threshold
+from monitoring.grafana import trusted
+from monitoring.model.dashboards import Dashboard, DashboardRow
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO
 from monitoring.model.stack import Stack
 from monitoring.slo.windows import decimal_text, human_number
 
 TIER_COLORS = {"page": "red", "ticket": "orange"}
-BUDGET_THRESHOLDS = (Threshold(value=0.25, color="orange"), Threshold(value=0.5, color="green"))
+BUDGET_THRESHOLDS = (trusted.threshold(0.25, color="orange"), trusted.threshold(0.5, color="green"))
 
 
 def slos_by_service(stack: Stack) -> list[tuple[Service, tuple[SLO, ...]]]:
@@ -42,53 +43,53 @@ def slo_row(slo: SLO) -> DashboardRow:
     sli = f"1 - {conventions.slo_error_ratio(slo.period)}{sel}"
     windows = slo.plan.windows  # the enabled pairs only: the dashboard draws what alerts
     burn_queries = tuple(
-        PanelQuery(expr=f"{conventions.slo_error_ratio(w.long)}{sel}\n/ on ({conventions.SLO_SERVICE_LABEL}, "
+        trusted.query(f"{conventions.slo_error_ratio(w.long)}{sel}\n/ on ({conventions.SLO_SERVICE_LABEL}, "
                         f"{conventions.SLO_LABEL})\n{conventions.slo_error_budget()}{sel}",
                    legend=f"{w.long} window ({w.tier} at {human_number(w.burn)})")
         for w in windows
     )
-    burn_thresholds = tuple(Threshold(value=float(w.burn), color=TIER_COLORS[w.tier])
+    burn_thresholds = tuple(trusted.threshold(float(w.burn), color=TIER_COLORS[w.tier])
                             for w in sorted(windows, key=lambda w: w.burn))
     lines = ", ".join(f"{tier} at " + ", ".join(human_number(w.burn) for w in windows if w.tier == tier)
                       for tier in slo.plan.tiers) or "no alert tier is enabled"
-    return DashboardRow(title=f"{slo.name}: {_percent(slo.objective)} over {slo.period}", panels=(
-        Panel(title=f"SLI over {slo.period}", type="stat", unit="percentunit", decimals=3, width=6, height=5,
-              base_color="red", thresholds=(Threshold(value=objective, color="green"),),
+    return trusted.row(title=f"{slo.name}: {_percent(slo.objective)} over {slo.period}", panels=(
+        trusted.panel(title=f"SLI over {slo.period}", type="stat", unit="percentunit", decimals=3, width=6, height=5,
+              base_color="red", thresholds=(trusted.threshold(objective, color="green"),),
               description=f"{slo.description or slo.name}: good events over all events in the last {slo.period}; "
                           f"green at or above the objective of {_percent(slo.objective)}.",
-              queries=(PanelQuery(expr=sli),)),
-        Panel(title="Error budget remaining", type="gauge", unit="percentunit", decimals=1, min=0, max=1,
+              queries=(trusted.query(sli),)),
+        trusted.panel(title="Error budget remaining", type="gauge", unit="percentunit", decimals=1, min=0, max=1,
               width=6, height=5, base_color="red", thresholds=BUDGET_THRESHOLDS,
               description=f"Share of the {slo.period} error budget ({decimal_text(slo.error_budget * 100)}% of "
                           "events) not yet spent; below 0 the SLO is missed.",
-              queries=(PanelQuery(expr=f"{conventions.slo_error_budget_remaining()}{sel}"),)),
-        Panel(title="Current burn rate", type="stat", unit="none", decimals=2, width=6, height=5,
-              thresholds=(Threshold(value=1, color="orange"),
-                          *(Threshold(value=float(w.burn), color="red") for w in windows[:1])),
+              queries=(trusted.query(f"{conventions.slo_error_budget_remaining()}{sel}"),)),
+        trusted.panel(title="Current burn rate", type="stat", unit="none", decimals=2, width=6, height=5,
+              thresholds=(trusted.threshold(1, color="orange"),
+                          *(trusted.threshold(float(w.burn), color="red") for w in windows[:1])),
               description="Error ratio over the last 5 minutes divided by the error budget: 1 spends the budget "
                           "exactly over the period.",
-              queries=(PanelQuery(expr=f"{conventions.slo_current_burn_rate()}{sel}"),)),
-        Panel(title="Firing alerts", type="stat", unit="none", width=6, height=5,
-              thresholds=(Threshold(value=1, color="red"),),
+              queries=(trusted.query(f"{conventions.slo_current_burn_rate()}{sel}"),)),
+        trusted.panel(title="Firing alerts", type="stat", unit="none", width=6, height=5,
+              thresholds=(trusted.threshold(1, color="red"),),
               description="Burn-rate alerts of this SLO that are firing now.",
-              queries=(PanelQuery(expr=f"count(ALERTS{firing}) or vector(0)"),)),
-        Panel(title="SLI against objective", unit="percentunit", decimals=3,
+              queries=(trusted.query(f"count(ALERTS{firing}) or vector(0)"),)),
+        trusted.panel(title="SLI against objective", unit="percentunit", decimals=3,
               description=f"The SLI over a sliding {slo.period} window, and the objective.",
-              queries=(PanelQuery(expr=sli, legend=f"SLI ({slo.period})"),
-                       PanelQuery(expr=f"{conventions.slo_objective()}{sel}", legend="objective"))),
-        Panel(title="Burn rate", unit="none", show_thresholds=True, thresholds=burn_thresholds,
+              queries=(trusted.query(sli, legend=f"SLI ({slo.period})"),
+                       trusted.query(f"{conventions.slo_objective()}{sel}", legend="objective"))),
+        trusted.panel(title="Burn rate", unit="none", show_thresholds=True, thresholds=burn_thresholds,
               description=f"Burn rate over each alert window; dashed lines: {lines}. "
                           "An alert fires when both its long and its short window are above the line.",
               queries=burn_queries),
-        Panel(title="Alert state", width=24, height=6, stacked=True,
+        trusted.panel(title="Alert state", width=24, height=6, stacked=True,
               description="The SLO's alerts by state (pending, firing), from Prometheus' ALERTS series.",
-              queries=(PanelQuery(expr=f"sum by (alertname, alertstate) (ALERTS{sel})",
+              queries=(trusted.query(f"sum by (alertname, alertstate) (ALERTS{sel})",
                                   legend="{{alertname}} {{alertstate}}"),)),
     ))
 
 
 def build(service: Service, slos: tuple[SLO, ...]) -> Dashboard:
-    return Dashboard(
+    return trusted.dashboard(
         name=f"{service.name} SLOs",
         uid=conventions.slo_dashboard_uid(service.name),
         description=f"Service level objectives of {service.name}: SLI, error budget, burn rate and alerts.",

@@ -1,16 +1,16 @@
 """Grafana in the model: folders, dashboard settings, and dashboards declared as rows of panels.
 
-A `Dashboard` here is data; `monitoring.grafana.dashboards` builds it with grafanalib and normalises the
-JSON. Hand-written grafanalib dashboards (`dashboards/*.dashboard.py`) skip this model and meet the same
-checks after rendering.
+A `Dashboard` here is data; `monitoring.grafana.dashboards` emits it as Grafana's current-schema JSON.
+Hand-written grafanalib dashboards (`dashboards/*.dashboard.py`) skip this model: they are normalised,
+and meet the same checks after rendering.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
 
 from monitoring import conventions, promql
 from monitoring.errors import DefinitionError
@@ -18,8 +18,18 @@ from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitu
 from monitoring.model.base import Model, describe
 from monitoring.model.common import require_unique
 
-UID = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
-VARIABLE_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+UID = re.compile(r"\A[a-zA-Z0-9_-]{1,40}\Z")
+VARIABLE_NAME = re.compile(r"\A[a-zA-Z][a-zA-Z0-9_]{0,199}\Z")
+_REFRESH = re.compile(r"\A(?:[1-9][0-9]{0,5}[smhd])?\Z")
+_TIME_FROM = re.compile(r"\Anow-[1-9][0-9]{0,5}[smhdwMy]\Z")
+
+
+def _matching(pattern: re.Pattern[str], field: str, example: str) -> AfterValidator:
+    def check(text: str) -> str:
+        if not pattern.match(text):
+            raise ValueError(f"{field} {text!r} must look like {example!r}")
+        return text
+    return AfterValidator(check)
 # Variables every generated dashboard may use: the data source, and job and instance from `up`.
 STANDARD_VARIABLES = ("datasource", "job", "instance")
 PanelType = Literal["timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text"]
@@ -62,8 +72,8 @@ class DashboardSettings(Model):
 
     kind: ClassVar[str] = "dashboard settings"
     folder: str | None = None  # the folder of generated dashboards; None: the first declared folder
-    refresh: str = Field(default="1m", pattern=r"^(\d+[smhd])?$")
-    time_from: str = Field(default="now-6h", pattern=r"^now-\d+[smhdwMy]$")
+    refresh: Annotated[str, _matching(_REFRESH, "refresh", "30s")] = "1m"
+    time_from: Annotated[str, _matching(_TIME_FROM, "time_from", "now-6h")] = "now-6h"
     timezone: str = "browser"
     tags: tuple[str, ...] = ()
     service_dashboards: bool = True

@@ -20,6 +20,9 @@ class Metric(Model):
     help: str = Field(min_length=1)
     unit: str = ""
     labels: tuple[LabelName, ...] = ()
+    # The values a label takes, where they are a closed set (status: ok, failed); lint reports a matcher that
+    # can match none of them. Labels left out take any value.
+    label_values: dict[LabelName, tuple[str, ...]] = {}
 
     @field_validator("labels")
     @classmethod
@@ -30,6 +33,15 @@ class Metric(Model):
         if len(set(labels)) != len(labels):
             raise ValueError(f"labels: duplicate label in {list(labels)}")
         return labels
+
+    @model_validator(mode="after")
+    def _values_of_declared_labels(self) -> Metric:
+        for label, values in self.label_values.items():
+            if label not in self.labels:
+                raise ValueError(f"label_values: {label!r} is not one of the labels {list(self.labels)}")
+            if not values or len(set(values)) != len(values):
+                raise ValueError(f"label_values: {label!r} needs distinct values, got {list(values)}")
+        return self
 
     @model_validator(mode="after")
     def _unit_in_name(self) -> Metric:
@@ -89,3 +101,26 @@ class Summary(Metric):
 
 AnyMetric = Counter | Gauge | Histogram | Summary
 MetricType = Literal["counter", "gauge", "histogram", "summary"]
+
+
+class Catalog(Model):
+    """A shared metric catalog: what an exporter every service may select exposes (kube-state-metrics, cAdvisor).
+
+    A service's own metrics stay in Service.metrics; a selector in a service's rules resolves against that
+    service's metrics plus every catalog of the stack. Ready-made catalogs are in monitoring.packs.catalogs:
+
+        Stack(..., catalogs=(catalogs.kube_state_metrics(), catalogs.cadvisor()))
+    """
+
+    kind: ClassVar[str] = "catalog"
+    name: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+    description: str = ""
+    metrics: tuple[AnyMetric, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Catalog:
+        names = [m.name for m in self.metrics]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate:
+            raise ValueError(f"duplicate metric name {duplicate!r}")
+        return self

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring.model.base import Model, SecretsFromFiles
-from monitoring.model.common import LabelName, PositiveDuration, require_unique
+from monitoring.model.common import HostPort, LabelName, PositiveDuration, SecretFile, require_unique
+from monitoring.units import LABEL_NAME, safe_url
 
-_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"\s*$')
+_MATCHER = re.compile(r'\A[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*(=~|!~|!=|=)[ \t]*"((?:[^"\\\x00-\x1f]|\\.)*)"[ \t]*\Z')
 
 
 def check_matcher(text: str) -> str:
@@ -35,9 +36,9 @@ class HTTPAuth(Model):
     """Credentials Alertmanager sends with a webhook: files only."""
 
     kind: ClassVar[str] = "http_config"
-    bearer_token_file: str | None = None
+    bearer_token_file: SecretFile | None = None
     basic_auth_username: str | None = None
-    basic_auth_password_file: str | None = None
+    basic_auth_password_file: SecretFile | None = None
 
     @model_validator(mode="after")
     def _one_scheme(self) -> HTTPAuth:
@@ -62,7 +63,7 @@ class Webhook(Model):
     def _no_credentials_in_url(cls, url: str) -> str:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"url {url!r} must be an http(s) URL")
+            raise ValueError(f"url {safe_url(url)!r} must be an http(s) URL")
         if parts.username or parts.password or parts.query:
             raise ValueError(
                 "url must not embed credentials or a query string: put them in auth=HTTPAuth(...) files"
@@ -73,7 +74,7 @@ class Webhook(Model):
 class Slack(SecretsFromFiles):
     inline_secrets: ClassVar[dict[str, str]] = {"api_url": "api_url_file"}
     kind: ClassVar[str] = "slack"
-    api_url_file: str
+    api_url_file: SecretFile
     channel: str
     send_resolved: bool = True
     title: str | None = None
@@ -84,7 +85,7 @@ class Slack(SecretsFromFiles):
 class PagerDuty(SecretsFromFiles):
     inline_secrets: ClassVar[dict[str, str]] = {"routing_key": "routing_key_file", "service_key": "routing_key_file"}
     kind: ClassVar[str] = "pagerduty"
-    routing_key_file: str
+    routing_key_file: SecretFile
     send_resolved: bool = True
     severity: str | None = None
 
@@ -95,9 +96,9 @@ class Email(SecretsFromFiles):
     kind: ClassVar[str] = "email"
     to: str
     from_: str = Field(alias="from")
-    smarthost: str = Field(pattern=r"^[^:\s]+:\d+$")
+    smarthost: HostPort
     auth_username: str | None = None
-    auth_password_file: str | None = None
+    auth_password_file: SecretFile | None = None
     require_tls: bool = True
     send_resolved: bool = False
 
@@ -110,6 +111,10 @@ class Receiver(Model):
     slack: tuple[Slack, ...] = ()
     pagerduty: tuple[PagerDuty, ...] = ()
     email: tuple[Email, ...] = ()
+
+
+# Deeper trees are unreadable, and every consumer of the tree (renderers, amtool) walks it recursively.
+MAX_ROUTE_DEPTH = 32
 
 
 class Route(Model):
@@ -129,13 +134,28 @@ class Route(Model):
     @classmethod
     def _group_labels(cls, labels: tuple[str, ...] | None) -> tuple[str, ...] | None:
         for label in labels or ():
-            if label != "..." and not re.match(r"^[a-zA-Z_][a-zA-Z0-9_]*$", label):
+            if label != "..." and not LABEL_NAME.match(label):
                 raise ValueError(f"group_by: invalid label name {label!r}")
         return labels
 
+    @model_validator(mode="after")
+    def _bounded_depth(self) -> Route:
+        depth, level = 1, self.routes
+        while level:
+            depth += 1
+            if depth > MAX_ROUTE_DEPTH:
+                raise ValueError(f"routes nest more than {MAX_ROUTE_DEPTH} deep; flatten them with matchers")
+            level = tuple(r for child in level for r in child.routes)
+        return self
+
     def walk(self) -> list[Route]:
-        """This route and all below it, depth first."""
-        return [self, *(r for child in self.routes for r in child.walk())]
+        """This route and all below it, depth first (no recursion: routes may nest deeply)."""
+        found, pending = [], [self]
+        while pending:
+            route = pending.pop()
+            found.append(route)
+            pending.extend(reversed(route.routes))
+        return found
 
 
 class InhibitRule(Model):
@@ -145,10 +165,20 @@ class InhibitRule(Model):
     equal: tuple[LabelName, ...] = ()
 
 
+_START = re.compile(r"\A(?:[01][0-9]|2[0-3]):[0-5][0-9]\Z")
+_END = re.compile(r"\A(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)\Z")
+
+
+def _clock(text: str, field: str, pattern: re.Pattern[str]) -> str:
+    if not pattern.match(text):
+        raise ValueError(f"{field} {text!r} must be a time of day like '09:30' (24:00 only as an end)")
+    return text
+
+
 class TimeRange(Model):
     kind: ClassVar[str] = "time range"
-    start_time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    end_time: str = Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+    start_time: Annotated[str, AfterValidator(lambda t: _clock(t, "start_time", _START))]
+    end_time: Annotated[str, AfterValidator(lambda t: _clock(t, "end_time", _END))]
 
     @model_validator(mode="after")
     def _ordered(self) -> TimeRange:

@@ -9,8 +9,9 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring import promql
 from monitoring.model.base import Model
-from monitoring.model.common import CAMEL_CASE, Duration, Labels, MetricName, PositiveDuration
+from monitoring.model.common import Duration, Labels, MetricName, PositiveDuration
 from monitoring.model.scenario import AlertScenario
+from monitoring.units import check_camel_case
 
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
 _TEMPLATE = re.compile(r"\{\{|\$labels|\$value")
@@ -21,7 +22,20 @@ def _parses(expr: str) -> str:
     return expr.strip()
 
 
+def _instant(expr: str) -> str:
+    try:
+        promql.check_instant(expr)
+    except ValueError as exc:
+        text = str(exc)
+        shown = " ".join(expr.split())
+        shown = shown if len(shown) <= 120 else f"{shown[:120]}…"
+        raise ValueError(text if text.startswith("PromQL") else f"expr {shown!r} {text}") from None
+    return expr.strip()
+
+
 PromQL = Annotated[str, AfterValidator(_parses)]
+# What a rule evaluates: an instant vector or a scalar, never a range vector (it would fail every evaluation).
+RuleExpr = Annotated[str, AfterValidator(_instant)]
 
 
 def _known_severity(severity: str) -> str:
@@ -36,7 +50,7 @@ SeverityName = Annotated[str, AfterValidator(_known_severity)]
 class RecordingRule(Model):
     kind: ClassVar[str] = "recording rule"
     name: MetricName = Field(alias="record")
-    expr: PromQL
+    expr: RuleExpr
     labels: Labels = {}
 
     @field_validator("name")
@@ -50,7 +64,7 @@ class RecordingRule(Model):
 class Alert(Model):
     kind: ClassVar[str] = "alert"
     name: str = Field(alias="alert")
-    expr: PromQL
+    expr: RuleExpr
     for_: Duration | None = Field(default=None, alias="for")
     keep_firing_for: PositiveDuration | None = None
     severity: SeverityName
@@ -65,9 +79,7 @@ class Alert(Model):
     @field_validator("name")
     @classmethod
     def _camel_case(cls, name: str) -> str:
-        if not CAMEL_CASE.match(name):
-            raise ValueError(f"alert name {name!r} must be CamelCase, like 'MCPHighErrorRate'")
-        return name
+        return check_camel_case(name, "alert name", "MCPHighErrorRate")
 
     @field_validator("summary")
     @classmethod

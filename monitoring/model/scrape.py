@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+import re
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring.model.base import Model, SecretsFromFiles
-from monitoring.model.common import Labels, PositiveDuration, duration_ms
+from monitoring.model.common import Labels, PositiveDuration, SecretFile, duration_ms
+from monitoring.units import check_host_port
+
+_JOB_NAME = re.compile(r"\A[a-zA-Z0-9_.:-]{1,200}\Z")
+
+
+def _job_name(name: str) -> str:
+    if not _JOB_NAME.match(name):
+        raise ValueError(f"scrape job name {name!r} must be 1 to 200 ASCII letters, digits, '_', '.', ':' or '-'")
+    return name
 
 
 class StaticConfig(Model):
@@ -19,8 +29,10 @@ class StaticConfig(Model):
     @classmethod
     def _host_port(cls, targets: tuple[str, ...]) -> tuple[str, ...]:
         for target in targets:
-            if "://" in target or "/" in target or not target.rpartition(":")[2].isdigit():
-                raise ValueError(f"targets: {target!r} must be host:port, without scheme or path")
+            try:
+                check_host_port(target)
+            except ValueError as exc:
+                raise ValueError(f"targets: {exc}") from None
         return targets
 
 
@@ -41,14 +53,14 @@ class KubernetesSDConfig(Model):
 class BasicAuth(Model):
     kind: ClassVar[str] = "basic_auth"
     username: str = Field(min_length=1)
-    password_file: str = Field(min_length=1)
+    password_file: SecretFile
 
 
 class TLSConfig(Model):
     kind: ClassVar[str] = "tls_config"
-    ca_file: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
+    ca_file: SecretFile | None = None
+    cert_file: SecretFile | None = None
+    key_file: SecretFile | None = None
     server_name: str | None = None
     insecure_skip_verify: bool = False
 
@@ -65,7 +77,7 @@ class ScrapeJob(SecretsFromFiles):
         "bearer_token": "bearer_token_file",
     }
     kind: ClassVar[str] = "scrape job"
-    name: str = Field(min_length=1, pattern=r"^[a-zA-Z0-9_.:-]+$")
+    name: Annotated[str, AfterValidator(_job_name)]
     scrape_interval: PositiveDuration | None = None
     scrape_timeout: PositiveDuration | None = None
     metrics_path: str = "/metrics"
@@ -75,7 +87,7 @@ class ScrapeJob(SecretsFromFiles):
     file_sd_configs: tuple[FileSDConfig, ...] = ()
     kubernetes_sd_configs: tuple[KubernetesSDConfig, ...] = ()
     basic_auth: BasicAuth | None = None
-    bearer_token_file: str | None = None
+    bearer_token_file: SecretFile | None = None
     tls_config: TLSConfig | None = None
 
     @model_validator(mode="after")

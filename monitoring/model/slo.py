@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model
-from monitoring.model.common import CAMEL_CASE, Duration, Labels, MetricName, Slug, duration_ms
+from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, Labels, MetricName, Slug, duration_ms
 from monitoring.model.rules import SeverityName
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.windows import (
@@ -54,8 +54,6 @@ def _matcher_set(text: str) -> str:
 
 Selector = Annotated[str, AfterValidator(_vector_selector)]
 MatcherSet = Annotated[str, AfterValidator(_matcher_set)]
-# Decimal(str(x)) keeps 99.9 as 99.9, not 99.900000000000005684...: thresholds are written exactly.
-ExactDecimal = Annotated[Decimal, BeforeValidator(lambda v: Decimal(str(v)) if isinstance(v, float) else v)]
 
 
 def selector_metric(selector: str) -> str | None:

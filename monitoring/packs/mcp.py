@@ -13,6 +13,7 @@ from monitoring.model import (
     SLO,
     Alert,
     AlertScenario,
+    Catalog,
     Counter,
     Email,
     Gauge,
@@ -34,6 +35,8 @@ from monitoring.model import (
     SLOAlerting,
     StaticConfig,
 )
+from monitoring.model.metrics import AnyMetric
+from monitoring.packs import catalogs
 
 JOB = "mcp-server"
 POD_JOB = "mcp-server-pods"
@@ -79,22 +82,24 @@ def metrics() -> tuple[Counter | Gauge | Histogram, ...]:
     )
 
 
-def cadvisor_metrics() -> tuple[Counter | Gauge, ...]:
-    return (
-        Gauge(name="container_memory_working_set_bytes", unit="bytes", labels=("namespace", "pod", "container"),
-              help="Memory the kernel cannot reclaim without swapping: what the OOM killer watches."),
-        Counter(name="container_cpu_usage_seconds_total", unit="seconds", labels=("namespace", "pod", "container"),
-                help="CPU time consumed by the container, in core-seconds."),
-    )
+def shared_catalogs() -> tuple[Catalog, ...]:
+    """The shared catalogs the MCP alerts select: container usage (cAdvisor) against limits (kube-state-metrics)."""
+    return catalogs.kube_state_metrics(), catalogs.cadvisor()
 
 
-def kube_state_metrics() -> tuple[Counter | Gauge, ...]:
-    return (
-        Gauge(name="kube_pod_container_resource_limits", labels=("namespace", "pod", "container", "resource", "unit"),
-              help="Resource limits of a container (memory in bytes, cpu in cores)."),
-        Counter(name="kube_pod_container_status_restarts_total", labels=("namespace", "pod", "container"),
-                help="Container restarts."),
-    )
+def _subset(catalog: Catalog, names: tuple[str, ...]) -> tuple[AnyMetric, ...]:
+    return tuple(m for m in catalog.metrics if m.name in names)
+
+
+def cadvisor_metrics() -> tuple[AnyMetric, ...]:
+    """The cAdvisor metrics the MCP alerts use."""
+    return _subset(catalogs.cadvisor(), ("container_memory_working_set_bytes", "container_cpu_usage_seconds_total"))
+
+
+def kube_state_metrics() -> tuple[AnyMetric, ...]:
+    """The kube-state-metrics metrics the MCP alerts and dashboards use."""
+    return _subset(catalogs.kube_state_metrics(),
+                   ("kube_pod_container_resource_limits", "kube_pod_container_status_restarts_total"))
 
 
 def scrape_jobs(targets: tuple[str, ...], *, namespaces: tuple[str, ...] = ("mcp",),
@@ -150,10 +155,14 @@ def _scenarios(job: str, container: str, *, absent_labels: bool = True) -> dict[
                                                 "error_type": "-32603"}), rate=notification_errors))
 
     def latency(upper: str, lower: str) -> tuple[InputSeries, ...]:
-        bucket = "mcp_request_duration_seconds_bucket"
-        return (InputSeries(series=series(bucket, {"job": job, "le": lower}), rate="0"),
-                InputSeries(series=series(bucket, {"job": job, "le": upper}), rate="10"),
-                InputSeries(series=series(bucket, {"job": job, "le": "+Inf"}), rate="10"))
+        bucket = f"{OPERATION_DURATION}_bucket"
+        call = {"job": job, "mcp_method_name": "tools/call"}
+        # Notifications get no response: a slow one never counts.
+        slow_notification = {"job": job, "mcp_method_name": "notifications/initialized", "le": "+Inf"}
+        return (InputSeries(series=series(bucket, {**call, "le": lower}), rate="0"),
+                InputSeries(series=series(bucket, {**call, "le": upper}), rate="10"),
+                InputSeries(series=series(bucket, {**call, "le": "+Inf"}), rate="10"),
+                InputSeries(series=series(bucket, slow_notification), rate="100"))
 
     def container_usage(metric: str, resource: str, unit: str, limit: str, **usage: str) -> tuple[InputSeries, ...]:
         return (InputSeries(series=series(metric, pod), **usage),
@@ -166,7 +175,8 @@ def _scenarios(job: str, container: str, *, absent_labels: bool = True) -> dict[
         "MCPHighErrorRate": AlertScenario(
             firing=operations("1", "9"), labels={"job": job}, value="0.1",
             below=operations("0.49", "9.51"), healthy=operations("0", "10", notification_errors="5")),
-        # p95 inside the (1, 2.5] bucket: 1 + 1.5 * 0.95 = 2.425 s; below: 0.5 + 0.5 * 0.95 = 0.975 s.
+        # p95 inside the (1, 2.5] bucket: 1 + 1.5 * 0.95 = 2.425 s; below: 0.5 + 0.5 * 0.95 = 0.975 s. Latency is read
+        # from the same OpenTelemetry family as errors and the SLOs, so one exporter feeds every alert.
         "MCPHighLatency": AlertScenario(
             firing=latency("2.5", "1"), labels={"job": job}, value="2.425",
             below=latency("1", "0.5"), healthy=latency("0.1", "0.05")),
@@ -203,8 +213,8 @@ def _alerts(job: str, job_text: str, container: str, tests: dict[str, AlertScena
         Alert(
             name="MCPHighLatency", severity="warning", for_="5m",
             expr="histogram_quantile(0.95, sum by (le, job) "
-                 f'(rate(mcp_request_duration_seconds_bucket{{{job}}}[5m]))) > 1',
-            summary="MCP p95 request latency is above 1 second.",
+                 f"(rate({OPERATION_DURATION}_bucket{{{job}, {NOT_NOTIFICATION}}}[5m]))) > 1",
+            summary="MCP p95 operation latency is above 1 second.",
             description="p95 latency of {{ $labels.job }} is {{ $value | humanizeDuration }} over 5 minutes.",
         ),
         Alert(

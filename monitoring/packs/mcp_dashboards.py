@@ -65,8 +65,9 @@ def seed_panels() -> tuple[Panel, ...]:
               queries=(PanelQuery(expr=f"sum ({_rate(requests)})", legend="total"),
                        PanelQuery(expr=f"sum ({_rate(requests, STATUS_2XX)})", legend="2xx"),
                        PanelQuery(expr=f"sum ({_rate(requests, STATUS_5XX)})", legend="5xx"))),
-        Panel(title="Latency", unit="s", width=9, height=8, description="Request latency quantiles.",
-              queries=_quantiles("mcp_request_duration_seconds")),
+        Panel(title="Latency", unit="s", width=9, height=8,
+              description="MCP operation latency quantiles (notifications aside), as MCPHighLatency reads them.",
+              queries=_quantiles(OPERATION_DURATION, NOT_NOTIFICATION)),
         Panel(title="Error rate", type="stat", unit="percentunit", decimals=2, width=3, height=8,
               thresholds=ERROR_RATIO_THRESHOLDS,
               description="Share of MCP operations (notifications aside) that failed by the server's fault: "
@@ -175,7 +176,7 @@ def saturation_row(container: str = CONTAINER) -> DashboardRow:
 
 
 def overview(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
-             folder: str | None = FOLDER.uid) -> Dashboard:
+             folder: str | None = FOLDER.uid, rows: tuple[DashboardRow, ...] = ()) -> Dashboard:
     return Dashboard(
         name="MCP server overview",
         uid="mcp-server-overview",
@@ -187,11 +188,12 @@ def overview(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
             name="namespace", label="Namespace",
             query=f'label_values(kube_pod_container_resource_limits{{container="{container}"}}, namespace)'),),
         panels=seed_panels(),
-        rows=(traffic_row(), errors_row(), latency_row(), sessions_row(), saturation_row(container)),
+        rows=(traffic_row(), errors_row(), latency_row(), sessions_row(), saturation_row(container), *rows),
     )
 
 
 def dashboards(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
-               folder: str | None = FOLDER.uid) -> tuple[Dashboard, ...]:
-    """The MCP default dashboards, in `folder` (declare FOLDER in the stack's folders)."""
-    return (overview(jobs, container, folder),)
+               folder: str | None = FOLDER.uid, rows: tuple[DashboardRow, ...] = ()) -> tuple[Dashboard, ...]:
+    """The MCP default dashboards, in `folder` (declare FOLDER in the stack's folders); rows are added to the
+    overview (e.g. health checks and capacity)."""
+    return (overview(jobs, container, folder, rows),)

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from monitoring.render.numbers import go_float
 
 _ACTION = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.DOTALL)
-_LABEL = re.compile(r"^(?:\$labels|\.Labels)\.([a-zA-Z_][a-zA-Z0-9_]*)$")
-_VALUE = re.compile(r"^(?:\$value|\.Value)(?:\s*\|\s*([a-zA-Z]+))?$")
+_LABEL = re.compile(r"\A(?:\$labels|\.Labels)\.([a-zA-Z_][a-zA-Z0-9_]*)\Z")
+_VALUE = re.compile(r"\A(?:\$value|\.Value)(?:[ \t]*\|[ \t]*([a-zA-Z]+))?\Z")
 
 
 class UnsupportedTemplate(ValueError):

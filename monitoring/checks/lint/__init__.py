@@ -1,6 +1,7 @@
 """Offline lint checks: one module per check, each with an id, a doc page and a test table.
 
-Dashboard checks (`dashboard/...`) read a dashboard's JSON; rule checks (`promql/...`) read one Prometheus rule.
+Dashboard checks (`dashboard/...`) read a dashboard's JSON; rule checks (`promql/...`, `alerts/...`,
+`rules/...`) read one Prometheus rule.
 
 `CHECKS` is the registry; a check is added by listing its module here, the same way an extension would.
 """
@@ -11,6 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from monitoring.checks.lint import (
+    alerts_for_interval,
+    alerts_template_labels,
     dashboard_grid,
     dashboard_metrics,
     dashboard_panel_ids,
@@ -22,7 +25,11 @@ from monitoring.checks.lint import (
     dashboard_variables,
     promql_counter_without_rate,
     promql_histogram_quantile_le,
+    promql_label_unknown,
+    promql_label_value,
     promql_rate_on_gauge,
+    promql_rate_window,
+    rules_recording_name,
 )
 from monitoring.checks.lint.framework import Check, DashboardDocument, DocumentKind, LintContext, Problem, RuleDocument
 
@@ -39,6 +46,12 @@ CHECKS: tuple[Check[Any], ...] = (
     promql_rate_on_gauge.CHECK,
     promql_counter_without_rate.CHECK,
     promql_histogram_quantile_le.CHECK,
+    promql_label_unknown.CHECK,
+    promql_label_value.CHECK,
+    promql_rate_window.CHECK,
+    alerts_template_labels.CHECK,
+    alerts_for_interval.CHECK,
+    rules_recording_name.CHECK,
 )
 
 

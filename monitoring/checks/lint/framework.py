@@ -12,8 +12,11 @@ from typing import Any, Generic, Literal, TypeVar
 
 from monitoring import promql
 from monitoring.grafana.variables import STAND_IN_DURATION, substitute
+from monitoring.label_sets import SeriesInfo, stack_series
+from monitoring.model.common import duration_ms
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.model.rules import Alert, RecordingRule
+from monitoring.model.stack import Stack
 
 Severity = Literal["error", "warning"]
 DocumentKind = Literal["dashboard", "rule"]
@@ -65,10 +68,18 @@ class RuleDocument:
     kind: Literal["alert", "record"]
     name: str
     expr: str
+    # What alert checks read besides the expression: `for`, the group's evaluation interval (both in ms; 0 when
+    # unset or unknown) and every annotation, summary and description included.
+    for_ms: int = 0
+    interval_ms: int = 0
+    annotations: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, service: str, group: str, rule: Alert | RecordingRule) -> RuleDocument:
-        return cls(service, group, "alert" if isinstance(rule, Alert) else "record", rule.name, rule.expr)
+    def of(cls, service: str, group: str, rule: Alert | RecordingRule, interval: str | None = None) -> RuleDocument:
+        if isinstance(rule, RecordingRule):
+            return cls(service, group, "record", rule.name, rule.expr, interval_ms=_ms(interval))
+        annotations = {"summary": rule.summary, "description": rule.description, **rule.annotations}
+        return cls(service, group, "alert", rule.name, rule.expr, _ms(rule.for_), _ms(interval), annotations)
 
     @cached_property
     def ast(self) -> Any:
@@ -91,6 +102,14 @@ class LintContext:
 
     known_series: frozenset[str] | None = None
     metrics: tuple[AnyMetric, ...] = ()
+    # Series whose labels are known (catalog, Prometheus' own, the stack's recording rules): their labels,
+    # declared values and scrape jobs. Checks stay quiet about a series that is not here.
+    series: Mapping[str, SeriesInfo] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, stack: Stack) -> LintContext:
+        """Everything the stack says about its series, for the rule checks."""
+        return cls(stack.known_series(), stack.metrics, stack_series(stack))
 
     @cached_property
     def gauges(self) -> frozenset[str]:
@@ -109,6 +128,10 @@ class LintContext:
                 found.update({metric.name + part: f"{metric.name + part!r} (a counter of {metric.type} "
                                                   f"{metric.name!r})" for part in parts})
         return found
+
+
+def _ms(duration: str | None) -> int:
+    return duration_ms(duration) if duration else 0
 
 
 Document = TypeVar("Document", DashboardDocument, RuleDocument)

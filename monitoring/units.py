@@ -1,0 +1,244 @@
+"""Values every definition is made of: durations, ports, exact decimals, names and file paths.
+
+A leaf module (it imports nothing from the model), so the rules hold wherever a value enters. Every rule is
+ASCII-only and anchored at both ends (`\\A...\\Z`, `[0-9]`): Python's `\\d` also matches Arabic-Indic and
+full-width digits, and `$` also matches before a trailing newline, both of which Prometheus and Alertmanager
+reject. Each check raises ValueError with a message that says the rule, and never quotes a value that looks
+like a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit, urlunsplit
+
+# --- durations -------------------------------------------------------------------------------------------
+
+_DURATION = re.compile(
+    r"\A(?:(?P<y>[0-9]+)y)?(?:(?P<w>[0-9]+)w)?(?:(?P<d>[0-9]+)d)?(?:(?P<h>[0-9]+)h)?"
+    r"(?:(?P<m>[0-9]+)m)?(?:(?P<s>[0-9]+)s)?(?:(?P<ms>[0-9]+)ms)?\Z"
+)
+_UNIT_MS = {"y": 365 * 86_400_000, "w": 7 * 86_400_000, "d": 86_400_000, "h": 3_600_000,
+            "m": 60_000, "s": 1000, "ms": 1}
+# Prometheus and Alertmanager hold a duration as Go's time.Duration: int64 nanoseconds, about 292 years.
+MAX_DURATION_MS = (2**63 - 1) // 1_000_000
+_MAX_DURATION_TEXT = 40
+
+
+def duration_ms(text: str) -> int:
+    """Milliseconds in a Prometheus duration such as '1h30m'; ValueError unless Prometheus would accept it."""
+    match = _DURATION.match(text) if isinstance(text, str) and len(text) <= _MAX_DURATION_TEXT else None
+    if not text or match is None:
+        raise ValueError(f"invalid duration {_quote(text)}: use Prometheus units like '30s', '5m', '1h30m' "
+                         "(ASCII digits; units y, w, d, h, m, s, ms in that order)")
+    total = sum(int(v) * _UNIT_MS[unit] for unit, v in match.groupdict().items() if v)
+    if total > MAX_DURATION_MS:
+        raise ValueError(f"duration {text!r} is out of range: Prometheus durations stop at about 292 years "
+                         f"({MAX_DURATION_MS}ms)")
+    return total
+
+
+def duration_seconds(text: str) -> float:
+    return duration_ms(text) / 1000
+
+
+def format_duration(ms: int) -> str:
+    """The canonical Prometheus spelling of a duration in milliseconds ('90000' -> '1m30s')."""
+    if ms == 0:
+        return "0s"
+    parts = []
+    for unit in ("d", "h", "m", "s", "ms"):
+        count, ms = divmod(ms, _UNIT_MS[unit])
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+def check_duration(text: str, *, positive: bool = False) -> str:
+    """text if it is a valid Prometheus duration (and greater than zero when positive)."""
+    if duration_ms(text) == 0 and positive:
+        raise ValueError(f"duration {text!r} must be greater than zero")
+    return text
+
+
+# --- ports and addresses -------------------------------------------------------------------------------
+
+_PORT = re.compile(r"\A[0-9]{1,5}\Z")
+
+
+def check_port(value: object) -> int:
+    """A TCP port, 1-65535, written with ASCII digits only."""
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not _PORT.match(text) or not 1 <= int(text) <= 65535:
+        raise ValueError(f"port {_quote(value)} must be a number from 1 to 65535 (ASCII digits)")
+    return int(text)
+
+
+_HOST = re.compile(r"\A(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252}))\Z")
+
+
+def check_host_port(text: str) -> str:
+    """'host:port' with an ASCII host name, an IPv4 address or a bracketed IPv6 address."""
+    host, sep, port = text.rpartition(":") if isinstance(text, str) else ("", "", "")
+    if not sep or not _HOST.match(host):
+        raise ValueError(f"{_quote(text)} must be host:port, without scheme or path")
+    check_port(port)
+    return text
+
+
+# --- exact decimals --------------------------------------------------------------------------------------
+
+# Decimals are written into rules and tests exactly; promtool compares sample values as float64, which holds
+# 15 significant decimal digits. A number with more cannot be tested exactly, so it is refused.
+MAX_DECIMAL_DIGITS = 15
+_DECIMAL = re.compile(r"\A[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?\Z")
+
+
+def exact_decimal(value: object) -> Decimal:
+    """value as an exact Decimal (a float by its shortest repr: 99.9 stays 99.9), at most 15 significant digits."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, int | float):
+        value = repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        if not _DECIMAL.match(value):
+            raise ValueError(f"{_quote(value)} is not a decimal number (ASCII digits)")
+        try:
+            value = Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal parses
+            raise ValueError(f"{_quote(value)} is not a decimal number") from None
+    if not isinstance(value, Decimal):
+        raise ValueError(f"{_quote(value)} is not a number")
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a finite number")
+    # Not normalize(): it rounds to the context's 28 digits first, and 99.99...9 (60 nines) would become 100.
+    digits = len("".join(map(str, value.as_tuple().digits)).strip("0")) or 1
+    if digits > MAX_DECIMAL_DIGITS or (value and abs(value.adjusted()) > 300):
+        raise ValueError(f"{_shorten(str(value))} has {digits} significant digits: at most {MAX_DECIMAL_DIGITS} "
+                         "fit a float64 exactly, which Prometheus and promtool compute with")
+    return value
+
+
+# --- names -----------------------------------------------------------------------------------------------
+
+METRIC_NAME = re.compile(r"\A[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
+LABEL_NAME = re.compile(r"\A[a-zA-Z_][a-zA-Z0-9_]*\Z")
+# A Kubernetes name (RFC 1123 label): it also names files and Kubernetes resources.
+SLUG = re.compile(r"\A[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
+CAMEL_CASE = re.compile(r"\A[A-Z][a-zA-Z0-9]*\Z")
+# Kubernetes limits a DNS label to 63 characters; that also keeps every file name made of slugs well
+# below the 255 bytes file systems allow.
+MAX_SLUG_LENGTH = 63
+# Names that only appear inside files: long enough for anything readable, short enough for any tool.
+MAX_NAME_LENGTH = 200
+
+
+def check_metric_name(text: str) -> str:
+    if not isinstance(text, str) or not METRIC_NAME.match(text):
+        raise ValueError(f"invalid metric name {_quote(text)}: use [a-zA-Z_:][a-zA-Z0-9_:]*")
+    _max_length("metric name", text, MAX_NAME_LENGTH)
+    return text
+
+
+def check_label_name(text: str) -> str:
+    if not isinstance(text, str) or not LABEL_NAME.match(text) or text.startswith("__"):
+        raise ValueError(f"invalid label name {_quote(text)}: use [a-zA-Z_][a-zA-Z0-9_]*, not starting with '__'")
+    _max_length("label name", text, MAX_NAME_LENGTH)
+    return text
+
+
+def check_slug(text: str) -> str:
+    if not isinstance(text, str) or not SLUG.match(text):
+        raise ValueError(f"invalid name {_quote(text)}: use lower-case letters, digits and '-'")
+    _max_length("name", text, MAX_SLUG_LENGTH,
+                "Kubernetes names and the file names made from them allow no more")
+    return text
+
+
+def check_camel_case(text: str, what: str, example: str) -> str:
+    if not isinstance(text, str) or not CAMEL_CASE.match(text):
+        raise ValueError(f"{what} {_quote(text)} must be CamelCase, like {example!r}")
+    _max_length(what, text, MAX_NAME_LENGTH)
+    return text
+
+
+def _max_length(what: str, text: str, limit: int, why: str = "") -> None:
+    if len(text) > limit:
+        reason = f": {why}" if why else ""
+        raise ValueError(f"{what} {_shorten(text)!r} is {len(text)} characters long; the limit is {limit}{reason}")
+
+
+# --- text --------------------------------------------------------------------------------------------------
+
+# C0 and C1 control characters other than tab and newline, and lone surrogates (not encodable as UTF-8).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNPRINTABLE_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\x85]")
+
+
+def check_text(text: str, *, one_line: bool = False) -> str:
+    """text without control characters (tab and newline allowed unless one_line) and valid as UTF-8."""
+    bad = (_UNPRINTABLE_ONE_LINE if one_line else _UNPRINTABLE).search(text)
+    if bad:
+        raise ValueError(f"{_shorten(text)!r} contains the control character {bad.group()!r} at offset {bad.start()}")
+    return text
+
+
+# --- secrets: file paths and URLs --------------------------------------------------------------------------
+
+_URL_WITH_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s'\"]*@")
+_TOKEN_PREFIX = re.compile(r"(?i)\A(?:bearer\s|basic\s|xox[abposr]-|gh[pousr]_|github_pat_|glpat-|sk-|sk_live_|"
+                           r"eyJ|AKIA|AIza|glsa_|glc_|hooks\.slack\.com)")
+_TOKEN_SHAPE = re.compile(r"\A[A-Za-z0-9_+=-]{16,}\Z")
+
+
+def strip_userinfo(text: str) -> str:
+    """text with the user:password@ part of every URL in it replaced by '***@'."""
+    return _URL_WITH_USERINFO.sub(r"\1***@", text)
+
+
+def safe_url(url: str) -> str:
+    """A URL fit for a message: without userinfo, query or fragment (which may carry tokens)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return strip_userinfo(url.split("?")[0])
+    netloc = f"***@{host}{port}" if "@" in parts.netloc else parts.netloc
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def looks_like_secret(text: str) -> bool:
+    """True for a URL or a token-shaped string: what someone pastes into a *_file field by mistake."""
+    stripped = text.strip()
+    if "://" in stripped or _TOKEN_PREFIX.match(stripped):
+        return True
+    has_digit = any(c.isdigit() for c in stripped)
+    has_alpha = any(c.isalpha() for c in stripped)
+    return bool(_TOKEN_SHAPE.match(stripped)) and has_digit and has_alpha
+
+
+def check_file_path(text: str) -> str:
+    """A path to a file holding a secret; the value itself is never quoted, as it may be the secret."""
+    if looks_like_secret(text):
+        raise ValueError("this looks like a secret value, not a file path: put the secret in a file and give "
+                         "its path (the value is not shown)")
+    if not text or text != text.strip() or _UNPRINTABLE_ONE_LINE.search(text):
+        raise ValueError("a file path must be non-empty, without surrounding spaces or control characters "
+                         "(the value is not shown)")
+    if len(text) > 4096:
+        raise ValueError("a file path is at most 4096 characters (the value is not shown)")
+    return text
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _quote(value: object) -> str:
+    """A value for a message: repr, shortened, with URL userinfo stripped."""
+    text = repr(value)
+    return strip_userinfo(text if len(text) <= 80 else f"{text[:80]}…")
