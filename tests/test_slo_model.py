@@ -28,8 +28,8 @@ def test_objective_and_budget_are_exact() -> None:
 # The built-in policy per period: the workbook's windows at 28 and 30 days, windows scaled with the period
 # otherwise; the burn rates stay 14.4, 6, 3 and 1 at every period, never below 1.
 PERIOD_TABLE = {
-    7: [("page", "14m", "1m10s"), ("page", "1h24m", "7m"), ("ticket", "5h36m", "28m"), ("ticket", "16h48m", "1h24m")],
-    14: [("page", "28m", "2m20s"), ("page", "2h48m", "14m"), ("ticket", "11h12m", "56m"),
+    7: [("page", "14m", "5m"), ("page", "1h24m", "7m"), ("ticket", "5h36m", "28m"), ("ticket", "16h48m", "1h24m")],
+    14: [("page", "28m", "5m"), ("page", "2h48m", "14m"), ("ticket", "11h12m", "56m"),
          ("ticket", "1d9h36m", "2h48m")],
     28: [("page", "1h", "5m"), ("page", "6h", "30m"), ("ticket", "1d", "2h"), ("ticket", "3d", "6h")],
     30: [("page", "1h", "5m"), ("page", "6h", "30m"), ("ticket", "1d", "2h"), ("ticket", "3d", "6h")],

@@ -62,6 +62,8 @@ WORKBOOK_TABLE: tuple[tuple[Tier, str, str, Fraction], ...] = (
     (Tier.TICKET, "1d", "2h", Fraction(3)),
     (Tier.TICKET, "3d", "6h", Fraction(1)),
 )
+# The shortest window a scaled policy uses: a rate needs several scrapes in its window.
+SHORTEST_WINDOW_MS = 300_000
 # Periods for which the workbook's fixed windows are the built-in policy; other periods scale the windows.
 WORKBOOK_PERIODS_DAYS = (28, 30)
 
@@ -85,12 +87,17 @@ def scaled_windows(period_days: int) -> tuple[BurnWindow, ...]:
     """The workbook's table scaled to the period (as Pyrra does): windows grow and shrink with the period, the
     burn rates stay 14.4, 6, 3 and 1, so every pair consumes the same budget share as at 30 days.
 
-    A whole number of days keeps every window a whole number of seconds: 7d gives 14m/1m10s ... 16h48m/1h24m.
+    A whole number of days keeps every window a whole number of seconds. No window is shorter than 5m, so that a
+    rate always spans several scrapes (a 7-day page would otherwise read a 1m10s window): 7d gives 14m/5m,
+    1h24m/7m, 5h36m/28m and 16h48m/1h24m; a long window is at least twice its short one.
     """
     period_ms = period_days * _DAY_MS
-    return tuple(window_pair(tier, duration_ms(long) * period_ms // _WORKBOOK_PERIOD_MS,
-                             duration_ms(short) * period_ms // _WORKBOOK_PERIOD_MS, burn, period_ms)
-                 for tier, long, short, burn in WORKBOOK_TABLE)
+    pairs = []
+    for tier, long, short, burn in WORKBOOK_TABLE:
+        short_ms = max(duration_ms(short) * period_ms // _WORKBOOK_PERIOD_MS, SHORTEST_WINDOW_MS)
+        long_ms = max(duration_ms(long) * period_ms // _WORKBOOK_PERIOD_MS, 2 * short_ms)
+        pairs.append(window_pair(tier, long_ms, short_ms, burn, period_ms))
+    return tuple(pairs)
 
 
 def default_windows(period_days: int) -> tuple[BurnWindow, ...]:
