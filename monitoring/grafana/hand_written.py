@@ -85,8 +85,8 @@ def _json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDas
         raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title or panels)")
     uid = data.get("uid") or conventions.dashboard_uid(title)
     problem = conventions.uid_problem(uid)
-    if problem is not None:
-        raise DefinitionError(f"custom dashboard {name}: {problem}")
+    if problem:
+        raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
     try:
         return RenderedDashboard(folder, uid, normalise(data, uid=uid), name)
     except NormaliseError as exc:
