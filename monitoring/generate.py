@@ -45,7 +45,7 @@ def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
 def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     files = {}
     for objective in stack.slos:
-        ctx.warnings.extend(slo.warnings(objective))
+        ctx.warnings.extend(slo.warnings(objective) + slo_tests.warnings(objective))
         files[conventions.slo_rules_file(objective.service, objective.name)] = to_yaml(
             slo.render(stack, objective), ctx.header)
     return files
