@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,13 @@ def _write_file(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def write_tree(files: Mapping[str, str], out_dir: Path) -> None:
-    """Write files (relative path -> text) to a fresh directory, then swap it in for out_dir.
+def write_tree(files: Mapping[str, str] | Iterable[tuple[str, str]], out_dir: Path) -> int:
+    """Write files (relative path -> text, or a stream of such pairs) to a fresh directory, then swap it
+    in for out_dir; the number of files written.
 
-    If anything fails before the swap, out_dir is left exactly as it was.
+    A stream is consumed as it comes, each file written before the next is asked for, so a generator of
+    files never has them all in memory. If anything fails before the swap (the stream included), out_dir
+    is left exactly as it was.
     """
     out_dir = out_dir.resolve()
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / _MARKER).exists():
@@ -47,11 +51,7 @@ def write_tree(files: Mapping[str, str], out_dir: Path) -> None:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.", dir=out_dir.parent))
     try:
-        for directory in sorted({(staging / relative).parent for relative in files}):
-            directory.mkdir(parents=True, exist_ok=True)
-        # File writes release the GIL: a few threads overlap the file system's latency.
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(_write_file, (staging / relative for relative in files), files.values()))
+        count = _write_stream(files.items() if isinstance(files, Mapping) else files, staging)
         (staging / _MARKER).write_text("This directory is replaced whole by `monitoring generate`.\n")
         staging.chmod(0o755)
         previous = out_dir.with_name(f"{staging.name}.old")
@@ -62,6 +62,32 @@ def write_tree(files: Mapping[str, str], out_dir: Path) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return count
+
+
+# Files written at once: opening a file costs milliseconds on a busy file system, and the writes release
+# the GIL, so a few threads overlap that latency; bounding what is in flight keeps a stream's memory flat.
+_WRITERS = 4
+_IN_FLIGHT = 64
+
+
+def _write_stream(files: Iterable[tuple[str, str]], root: Path) -> int:
+    made: set[Path] = set()
+    pending: deque[Future[None]] = deque()
+    count = 0
+    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+        for relative, text in files:
+            path = root / relative
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            pending.append(pool.submit(_write_file, path, text))
+            count += 1
+            if len(pending) >= _IN_FLIGHT:
+                pending.popleft().result()
+        for future in pending:
+            future.result()
+    return count
 
 
 def read_tree(out_dir: Path) -> dict[str, str]:
