@@ -19,6 +19,7 @@ stack = Stack(
             cadvisor_targets=("cadvisor.kube-system:8080",),
         ),
     ),
+    catalogs=mcp.shared_catalogs(),
     routing=mcp.routing(pager=pager, chat=chat, default=default),
     slos=mcp.slos(),
     folders=(mcp_dashboards.FOLDER,),

@@ -10,7 +10,7 @@ from monitoring.model.dashboards import (
     PanelQuery,
     Threshold,
 )
-from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
+from monitoring.model.metrics import Catalog, Counter, Gauge, Histogram, Summary
 from monitoring.model.routing import (
     Email,
     HTTPAuth,
@@ -38,6 +38,7 @@ __all__ = [
     "AlertScenario",
     "AlertTier",
     "BasicAuth",
+    "Catalog",
     "Counter",
     "Dashboard",
     "DashboardRow",

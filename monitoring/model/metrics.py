@@ -101,3 +101,26 @@ class Summary(Metric):
 
 AnyMetric = Counter | Gauge | Histogram | Summary
 MetricType = Literal["counter", "gauge", "histogram", "summary"]
+
+
+class Catalog(Model):
+    """A shared metric catalog: what an exporter every service may select exposes (kube-state-metrics, cAdvisor).
+
+    A service's own metrics stay in Service.metrics; a selector in a service's rules resolves against that
+    service's metrics plus every catalog of the stack. Ready-made catalogs are in monitoring.packs.catalogs:
+
+        Stack(..., catalogs=(catalogs.kube_state_metrics(), catalogs.cadvisor()))
+    """
+
+    kind: ClassVar[str] = "catalog"
+    name: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+    description: str = ""
+    metrics: tuple[AnyMetric, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Catalog:
+        names = [m.name for m in self.metrics]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate:
+            raise ValueError(f"duplicate metric name {duplicate!r}")
+        return self

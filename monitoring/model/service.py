@@ -4,23 +4,42 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import field_validator, model_validator
 
 from monitoring.model.base import Model
-from monitoring.model.common import Slug, require_unique
+from monitoring.model.common import Labels, Slug, require_unique
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
 from monitoring.model.scrape import ScrapeJob
 
+# Labels that alerts and SLO series set themselves: a service may not override them.
+RESERVED_SERVICE_LABELS = frozenset({"alertname", "severity", "service", "slo", "tier"})
+
 
 class Service(Model):
+    """One monitored thing: its metric catalog, scrape jobs and rules.
+
+    labels (e.g. {"team": "shop"}) are put on every alert and SLO series of the service, so Alertmanager
+    can route by them:
+
+        Service(name="shop", labels={"team": "shop"}, metrics=(...), rule_groups=(...))
+    """
+
     kind: ClassVar[str] = "service"
     name: Slug
     description: str = ""
     metrics: tuple[Counter | Gauge | Histogram | Summary, ...] = ()
     scrape_jobs: tuple[ScrapeJob, ...] = ()
     rule_groups: tuple[RuleGroup, ...] = ()
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = {}
+
+    @field_validator("labels")
+    @classmethod
+    def _not_reserved(cls, labels: dict[str, str]) -> dict[str, str]:
+        for key in labels:
+            if key in RESERVED_SERVICE_LABELS:
+                raise ValueError(f"labels: {key!r} is set by each alert or SLO, not by the service")
+        return labels
 
     @model_validator(mode="after")
     def _unique_names(self) -> Service:
@@ -35,3 +54,7 @@ class Service(Model):
     @property
     def recording_rules(self) -> tuple[RecordingRule, ...]:
         return tuple(r for g in self.rule_groups for r in g.recording_rules)
+
+    def alert_labels(self, alert: Alert) -> dict[str, str]:
+        """The labels an alert of this service carries: severity, the service's labels, then the alert's own."""
+        return {"severity": alert.severity, **self.labels, **alert.labels}

@@ -10,7 +10,7 @@ from monitoring import promql
 from monitoring.model.base import Model
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
-from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
+from monitoring.model.metrics import AnyMetric, Catalog
 from monitoring.model.routing import Routing
 from monitoring.model.rules import Alert
 from monitoring.model.service import Service
@@ -33,6 +33,7 @@ class Stack(Model):
     alertmanagers: tuple[str, ...] = ()
     runbook_url_pattern: str = "https://runbooks.example.com/{service}/{alertname}"
     services: tuple[Service, ...] = Field(min_length=1)
+    catalogs: tuple[Catalog, ...] = ()
     routing: Routing
     slos: tuple[SLO, ...] = ()
     folders: tuple[Folder, ...] = (DEFAULT_FOLDER,)
@@ -53,7 +54,8 @@ class Stack(Model):
     @model_validator(mode="after")
     def _references(self) -> Stack:
         require_unique("service", [s.name for s in self.services])
-        require_unique("metric", [m.name for s in self.services for m in s.metrics])
+        require_unique("catalog", [c.name for c in self.catalogs])
+        self._check_metric_types()
         require_unique("scrape job", [j.name for s in self.services for j in s.scrape_jobs])
         require_unique("alert", [a.name for s in self.services for a in s.alerts])
         require_unique("slo", [slo.name for slo in self.slos])
@@ -62,11 +64,28 @@ class Stack(Model):
         self._check_slos()
         return self
 
+    def _check_metric_types(self) -> None:
+        """The same metric may be declared by several services and catalogs, but always as the same type."""
+        seen: dict[str, tuple[str, str]] = {}
+        owners = [(f"service {s.name!r}", s.metrics) for s in self.services]
+        owners += [(f"catalog {c.name!r}", c.metrics) for c in self.catalogs]
+        for owner, metrics in owners:
+            for metric in metrics:
+                first = seen.setdefault(metric.name, (owner, metric.type))
+                if first[1] != metric.type:
+                    raise ValueError(f"metric {metric.name!r} is a {metric.type} in {owner} "
+                                     f"but a {first[1]} in {first[0]}")
+
     def _check_slos(self) -> None:
-        services = {s.name for s in self.services}
-        metrics = {m.name: m for m in self.metrics}
+        services = {s.name: s for s in self.services}
         for slo in self.slos:
-            slo.check_references(services, metrics)
+            service = services.get(slo.service)
+            metrics = {m.name: m for m in self.service_metrics(service)} if service else {}
+            slo.check_references(set(services), metrics)
+        # The SLO's series (and so its alerts) carry its service's labels, under the SLO's own.
+        object.__setattr__(self, "slos", tuple(
+            slo.model_copy(update={"labels": {**services[slo.service].labels, **slo.labels}})
+            if services[slo.service].labels else slo for slo in self.slos))
         require_unique("alert", [a.name for s in self.services for a in s.alerts]
                        + [slo.alert_name(tier) for slo in self.slos for tier in slo.tiers])
 
@@ -82,8 +101,12 @@ class Stack(Model):
                     )
 
     def _check_selected_metrics(self) -> None:
-        known = self.known_series()
+        """Each service's rules select its own metrics, the shared catalogs' and recorded series only."""
+        shared = self._derived_series()
+        for catalog in self.catalogs:
+            shared.update(n for m in catalog.metrics for n in m.series_names())
         for service in self.services:
+            known = shared | {n for m in service.metrics for n in m.series_names()}
             for group in service.rule_groups:
                 for rule in group.rules:
                     unknown = sorted(promql.selected_metrics(rule.expr) - known)
@@ -91,7 +114,8 @@ class Stack(Model):
                         what = "alert" if isinstance(rule, Alert) else "recording rule"
                         raise ValueError(
                             f"{what} {rule.name!r} in service {service.name!r}: expr selects "
-                            f"{unknown[0]!r}, which is in no metric catalog and no recording rule"
+                            f"{unknown[0]!r}, which is in no metric catalog (the service's own or a shared one) "
+                            "and no recording rule"
                         )
 
     @model_validator(mode="after")
@@ -99,20 +123,32 @@ class Stack(Model):
         check_dashboards(self.folders, self.dashboard_settings, self.dashboards, self.known_series())
         return self
 
-    def known_series(self) -> frozenset[str]:
-        """Series names an expression may select: catalog, recording rules, SLO rules and Prometheus' own."""
+    def _derived_series(self) -> set[str]:
+        """Series every expression may select: Prometheus' own, recording rules and SLO rules."""
         names = set(BUILTIN_SERIES)
         for service in self.services:
-            for metric in service.metrics:
-                names.update(metric.series_names())
             names.update(r.name for r in service.recording_rules)
         for slo in self.slos:
             names.update(slo.recorded_series())
-        return frozenset(names)
+        return names
+
+    def known_series(self) -> frozenset[str]:
+        """Series names a dashboard may select: every catalog, recording rules, SLO rules and Prometheus' own."""
+        return frozenset(self._derived_series() | {n for m in self.metrics for n in m.series_names()})
+
+    def service_metrics(self, service: Service) -> tuple[AnyMetric, ...]:
+        """What the service's selectors resolve against: its own metrics, then the shared catalogs'."""
+        return _first_by_name((*service.metrics, *(m for c in self.catalogs for m in c.metrics)))
 
     @property
-    def metrics(self) -> tuple[Counter | Gauge | Histogram | Summary, ...]:
-        return tuple(m for s in self.services for m in s.metrics)
+    def metrics(self) -> tuple[AnyMetric, ...]:
+        """Every metric of every service and catalog, once per name (the types agree, see _check_metric_types)."""
+        return _first_by_name((*(m for s in self.services for m in s.metrics),
+                               *(m for c in self.catalogs for m in c.metrics)))
 
     def runbook_url(self, service: Service, alert: Alert) -> str:
         return alert.runbook_url or self.runbook_url_pattern.format(service=service.name, alertname=alert.name)
+
+
+def _first_by_name(metrics: tuple[AnyMetric, ...]) -> tuple[AnyMetric, ...]:
+    return tuple({m.name: m for m in reversed(metrics)}[name] for name in dict.fromkeys(m.name for m in metrics))

@@ -13,6 +13,7 @@ from monitoring.model import (
     SLO,
     Alert,
     AlertScenario,
+    Catalog,
     Counter,
     Email,
     Gauge,
@@ -34,6 +35,8 @@ from monitoring.model import (
     SLOAlerting,
     StaticConfig,
 )
+from monitoring.model.metrics import AnyMetric
+from monitoring.packs import catalogs
 
 JOB = "mcp-server"
 POD_JOB = "mcp-server-pods"
@@ -79,22 +82,24 @@ def metrics() -> tuple[Counter | Gauge | Histogram, ...]:
     )
 
 
-def cadvisor_metrics() -> tuple[Counter | Gauge, ...]:
-    return (
-        Gauge(name="container_memory_working_set_bytes", unit="bytes", labels=("namespace", "pod", "container"),
-              help="Memory the kernel cannot reclaim without swapping: what the OOM killer watches."),
-        Counter(name="container_cpu_usage_seconds_total", unit="seconds", labels=("namespace", "pod", "container"),
-                help="CPU time consumed by the container, in core-seconds."),
-    )
+def shared_catalogs() -> tuple[Catalog, ...]:
+    """The shared catalogs the MCP alerts select: container usage (cAdvisor) against limits (kube-state-metrics)."""
+    return catalogs.kube_state_metrics(), catalogs.cadvisor()
 
 
-def kube_state_metrics() -> tuple[Counter | Gauge, ...]:
-    return (
-        Gauge(name="kube_pod_container_resource_limits", labels=("namespace", "pod", "container", "resource", "unit"),
-              help="Resource limits of a container (memory in bytes, cpu in cores)."),
-        Counter(name="kube_pod_container_status_restarts_total", labels=("namespace", "pod", "container"),
-                help="Container restarts."),
-    )
+def _subset(catalog: Catalog, names: tuple[str, ...]) -> tuple[AnyMetric, ...]:
+    return tuple(m for m in catalog.metrics if m.name in names)
+
+
+def cadvisor_metrics() -> tuple[AnyMetric, ...]:
+    """The cAdvisor metrics the MCP alerts use."""
+    return _subset(catalogs.cadvisor(), ("container_memory_working_set_bytes", "container_cpu_usage_seconds_total"))
+
+
+def kube_state_metrics() -> tuple[AnyMetric, ...]:
+    """The kube-state-metrics metrics the MCP alerts and dashboards use."""
+    return _subset(catalogs.kube_state_metrics(),
+                   ("kube_pod_container_resource_limits", "kube_pod_container_status_restarts_total"))
 
 
 def scrape_jobs(targets: tuple[str, ...], *, namespaces: tuple[str, ...] = ("mcp",),

@@ -16,13 +16,13 @@ def recording_rule(rule: RecordingRule) -> dict[str, Any]:
     return data
 
 
-def alerting_rule(alert: Alert, runbook_url: str) -> dict[str, Any]:
+def alerting_rule(alert: Alert, runbook_url: str, labels: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {"alert": alert.name, "expr": alert.expr}
     if alert.for_:
         data["for"] = alert.for_
     if alert.keep_firing_for:
         data["keep_firing_for"] = alert.keep_firing_for
-    data["labels"] = {"severity": alert.severity, **alert.labels}
+    data["labels"] = labels
     data["annotations"] = {
         "summary": alert.summary,
         "description": alert.description,
@@ -37,7 +37,8 @@ def rule_group(stack: Stack, service: Service, group: RuleGroup) -> dict[str, An
     if group.interval:
         data["interval"] = group.interval
     data["rules"] = [
-        alerting_rule(rule, stack.runbook_url(service, rule)) if isinstance(rule, Alert) else recording_rule(rule)
+        alerting_rule(rule, stack.runbook_url(service, rule), service.alert_labels(rule))
+        if isinstance(rule, Alert) else recording_rule(rule)
         for rule in group.rules
     ]
     return data

@@ -77,6 +77,7 @@ def build(topology: Topology) -> Stack:
             *mcp.kubernetes_services(kube_state_metrics_targets=(topology.kube_state_metrics,),
                                      cadvisor_targets=(topology.cadvisor,)),
         ),
+        catalogs=mcp.shared_catalogs(),
         routing=mcp.routing(pager=pager, chat=chat, default=default, group_wait=GROUP_WAIT,
                             group_interval=GROUP_INTERVAL, repeat_interval=REPEAT_INTERVAL),
         slos=mcp.slos(job=f'job="{SLO_JOB}"'),
