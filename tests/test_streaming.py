@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from alerts.stack import stack as mcp_stack
 from monitoring.generate import GenerateContext, iter_files
 from monitoring.grafana import dashboards, slo_dashboard
 from monitoring.output import read_tree, write_tree
@@ -57,9 +58,9 @@ def test_dashboards_are_built_one_at_a_time() -> None:
 
 
 def test_slos_grouped_by_service_in_one_pass_keep_both_orders() -> None:
-    grouped = slo_dashboard.slos_by_service(example_stack)
+    grouped = slo_dashboard.slos_by_service(mcp_stack)
     services = [service.name for service, _ in grouped]
-    assert services == [s.name for s in example_stack.services if any(o.service == s.name
-                                                                        for o in example_stack.slos)]
+    assert services == [s.name for s in mcp_stack.services if any(o.service == s.name for o in mcp_stack.slos)]
+    assert sum(len(slos) for _, slos in grouped) == len(mcp_stack.slos) > 1
     for service, slos in grouped:
-        assert list(slos) == [o for o in example_stack.slos if o.service == service.name]
+        assert list(slos) == [o for o in mcp_stack.slos if o.service == service.name]
