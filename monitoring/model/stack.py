@@ -11,6 +11,7 @@ from monitoring.model.base import Model
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.metrics import AnyMetric, Catalog
+from monitoring.model.probe import PROBE_SERIES
 from monitoring.model.routing import Routing
 from monitoring.model.rules import Alert
 from monitoring.model.service import Service
@@ -31,7 +32,8 @@ class Stack(Model):
     evaluation_interval: PositiveDuration = "1m"
     external_labels: Labels = {}
     alertmanagers: tuple[str, ...] = ()
-    runbook_url_pattern: str = "https://runbooks.example.com/{service}/{alertname}"
+    # None: alerts without their own runbook_url get none (imported rules keep their annotations as they were).
+    runbook_url_pattern: str | None = "https://runbooks.example.com/{service}/{alertname}"
     services: tuple[Service, ...] = Field(min_length=1)
     catalogs: tuple[Catalog, ...] = ()
     routing: Routing
@@ -42,7 +44,9 @@ class Stack(Model):
 
     @field_validator("runbook_url_pattern")
     @classmethod
-    def _pattern_fields(cls, pattern: str) -> str:
+    def _pattern_fields(cls, pattern: str | None) -> str | None:
+        if pattern is None:
+            return None
         try:
             pattern.format(service="s", alertname="A")
         except (KeyError, IndexError, ValueError) as exc:
@@ -56,7 +60,7 @@ class Stack(Model):
         require_unique("service", [s.name for s in self.services])
         require_unique("catalog", [c.name for c in self.catalogs])
         self._check_metric_types()
-        require_unique("scrape job", [j.name for s in self.services for j in s.scrape_jobs])
+        require_unique("scrape job", [j.name for s in self.services for j in (*s.scrape_jobs, *s.probes)])
         require_unique("alert", [a.name for s in self.services for a in s.alerts])
         require_unique("slo", [slo.name for slo in self.slos])
         self._check_scrape_timeouts()
@@ -111,7 +115,7 @@ class Stack(Model):
                 for rule in group.rules:
                     unknown = sorted(promql.selected_metrics(rule.expr) - known)
                     if unknown:
-                        what = "alert" if isinstance(rule, Alert) else "recording rule"
+                        what = "alert" if isinstance(rule, Alert) or getattr(rule, "alert", None) else "recording rule"
                         raise ValueError(
                             f"{what} {rule.name!r} in service {service.name!r}: expr selects "
                             f"{unknown[0]!r}, which is in no metric catalog (the service's own or a shared one) "
@@ -127,7 +131,9 @@ class Stack(Model):
         """Series every expression may select: Prometheus' own, recording rules and SLO rules."""
         names = set(BUILTIN_SERIES)
         for service in self.services:
-            names.update(r.name for r in service.recording_rules)
+            names.update(name for group in service.rule_groups for name in group.recorded_series)
+            if service.probes:
+                names.update(PROBE_SERIES)
         for slo in self.slos:
             names.update(slo.recorded_series())
         return names
@@ -146,8 +152,10 @@ class Stack(Model):
         return _first_by_name((*(m for s in self.services for m in s.metrics),
                                *(m for c in self.catalogs for m in c.metrics)))
 
-    def runbook_url(self, service: Service, alert: Alert) -> str:
-        return alert.runbook_url or self.runbook_url_pattern.format(service=service.name, alertname=alert.name)
+    def runbook_url(self, service: Service, alert: Alert) -> str | None:
+        if alert.runbook_url or self.runbook_url_pattern is None:
+            return alert.runbook_url
+        return self.runbook_url_pattern.format(service=service.name, alertname=alert.name)
 
 
 def _first_by_name(metrics: tuple[AnyMetric, ...]) -> tuple[AnyMetric, ...]:
