@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,7 +18,8 @@ from monitoring.slo import rules as slo
 
 # An emitter turns the stack into files, one (relative path, text) at a time, so that a writer can put each
 # on disk before the next is rendered and memory stays flat however large the stack.
-Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, str]]]
+# (A mapping of path -> text is accepted too.)
+Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, str]] | Mapping[str, str]]
 
 
 class GenerateContext:
@@ -70,9 +71,10 @@ def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]
         yield path, to_json(data)
 
 
-def emit_blackbox(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+def emit_blackbox(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     config = blackbox.render(stack)
-    return {} if config is None else {conventions.BLACKBOX_CONFIG: to_yaml(config, ctx.header)}
+    if config is not None:
+        yield conventions.BLACKBOX_CONFIG, to_yaml(config, ctx.header)
 
 
 EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
@@ -97,7 +99,8 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     seen: set[str] = set()
     with _no_cyclic_gc():
         for emit in EMITTERS:
-            for path, text in emit(stack, ctx):
+            emitted = emit(stack, ctx)
+            for path, text in emitted.items() if isinstance(emitted, Mapping) else emitted:
                 if path in seen:
                     raise ValueError(f"two emitters write {path}")
                 seen.add(path)
