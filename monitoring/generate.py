@@ -98,11 +98,12 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     """Every output file for the stack, (relative path, text), each rendered when it is asked for."""
     seen: set[str] = set()
     with _no_cyclic_gc():
+        stack.check()
         for emit in EMITTERS:
             emitted = emit(stack, ctx)
             for path, text in emitted.items() if isinstance(emitted, Mapping) else emitted:
                 if path in seen:
-                    raise ValueError(f"two emitters write {path}")
+                    raise RuntimeError(f"two emitters write {path}")  # a bug here, not in the stack
                 seen.add(path)
                 yield path, text
 
