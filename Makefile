@@ -35,6 +35,10 @@ test: tools test-inputs
 	$(BIN)/monitoring validate
 	$(BIN)/monitoring test
 
+# The fuzz property of tests/test_fuzz.py with many more examples than `make test` runs.
+fuzz: tools
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q tests/test_fuzz.py
+
 e2e: tools
 	$(BIN)/pytest -q -m e2e tests/e2e
 

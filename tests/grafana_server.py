@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -132,12 +132,15 @@ class FakeGrafana:
     def __init__(self, tokens: Mapping[str, str] | None = None, users: Mapping[str, tuple[str, str]] | None = None,
                  faults: Faults | None = None, legacy_folder_title_conflict: bool = False,
                  echo_credentials_in_errors: bool = False, tls: tuple[Path, Path] | None = None,
-                 latency: float = 0.0) -> None:
+                 latency: float = 0.0, hostile_echo: Callable[[str], tuple[int, str, str]] | None = None) -> None:
         self.tokens = dict(tokens or {"test-token": "Admin"})  # token -> role
         self.users = dict(users or {})  # user -> (password, role)
         self.faults = faults or Faults()
         # Some proxies echo the request's credentials in their errors: lets tests prove the client redacts them.
         self.echo_credentials_in_errors = echo_credentials_in_errors
+        # A hostile server: answers every API request with hostile_echo(Authorization header) = (status,
+        # content type, body), so tests can send the credentials back in any spelling.
+        self.hostile_echo = hostile_echo
         self.state = GrafanaState(datasources=[{
             "id": 1, "uid": "prometheus", "name": "Prometheus", "type": "prometheus", "url": "http://prometheus:9090",
             "access": "proxy", "isDefault": True, "jsonData": {}}],
@@ -296,6 +299,10 @@ class _Handler(BaseHTTPRequestHandler):
         grafana = self.grafana
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if grafana.hostile_echo is not None and path.startswith("/api/"):
+            status, content_type, text = grafana.hostile_echo(self.headers.get("Authorization", ""))
+            self._send(status, text, content_type=content_type)
+            return
         kind, after = grafana.draw_fault(path)
         if grafana.latency:
             time.sleep(grafana.latency)

@@ -22,11 +22,12 @@ from typing import Any
 import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import MaxRetryError, SSLError
 from urllib3.util.retry import Retry
 
 from monitoring.errors import AuthError, GrafanaError
 from monitoring.publish.config import ConfigError, GrafanaConfig
+from monitoring.publish.secrets import Redactor
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SEARCH_PAGE = 5000  # Grafana's largest page
@@ -82,6 +83,9 @@ class GrafanaRetry(Retry):
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
                   error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
+        if isinstance(error, SSLError | ssl.SSLError):
+            # A certificate that fails now fails on every retry: give up at once, without repeating it.
+            raise MaxRetryError(_pool, url, error) from error  # type: ignore[arg-type]
         retry = super().increment(method, url, response, error, _pool, _stacktrace)  # raises when exhausted
         if self.stats is not None:
             self.stats.record(str(response.status) if response is not None else type(error).__name__)
@@ -180,7 +184,7 @@ class GrafanaClient:
         self.session = session
         self.base_url = base_url.rstrip("/")
         self.settings = settings or ClientSettings()
-        self._secrets = secrets_of(session)
+        self._redactor = Redactor(secrets_of(session))
 
     # --- dashboards ------------------------------------------------------------------------------------------
     def get_dashboard(self, uid: str) -> dict[str, Any] | None:
@@ -258,9 +262,8 @@ class GrafanaClient:
 
     # --- plumbing --------------------------------------------------------------------------------------------
     def redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        """text without the session's credentials, in any spelling (see monitoring.publish.secrets)."""
+        return self._redactor(text)
 
     def _request(self, method: str, path: str, what: str, permission: str, *,
                  params: Any = None, json_body: Any = None) -> requests.Response:
@@ -270,13 +273,13 @@ class GrafanaClient:
             return self.session.request(method, self.base_url + path, params=params, json=json_body,
                                         timeout=timeout, verify=self.session.verify)
         except requests.exceptions.SSLError as exc:
-            raise GrafanaError(self.redact(
+            raise GrafanaError(self._redactor.cut(
                 f"{what}: TLS verification failed for {self.base_url}: {_cause(exc)} "
-                f"(trust a private CA with --ca-cert FILE)")) from None
+                f"(trust a private CA with --ca-cert FILE)", 600)) from None
         except requests.RequestException as exc:
-            raise GrafanaError(self.redact(
+            raise GrafanaError(self._redactor.cut(
                 f"{what}: cannot reach Grafana at {self.base_url} after {self.settings.retries} retries: "
-                f"{_cause(exc)}")) from None
+                f"{_cause(exc)}", 600)) from None
 
     def _message(self, response: requests.Response) -> str:
         try:
@@ -287,7 +290,7 @@ class GrafanaClient:
         if not text:  # a proxy's HTML or plain-text page: its first line, without tags
             lines = _TAG.sub(" ", response.text).split("\n")
             text = next((line for line in lines if line.strip()), "") or response.reason or ""
-        return self.redact(" ".join(text.split())[:300])
+        return self._redactor.cut(text)  # redacted first, then cut: a cut never leaves a prefix
 
     def _json(self, response: requests.Response, what: str, permission: str, folder_uid: str = "") -> Any:
         if response.ok:
@@ -343,5 +346,4 @@ def _cause(exc: Exception) -> str:
     reason: Any = exc.args[0] if exc.args else exc
     if isinstance(reason, MaxRetryError) and reason.reason is not None:
         reason = reason.reason
-    text = _OBJECT_PREFIX.sub("", str(reason))
-    return " ".join(text.split())[:300]
+    return " ".join(_OBJECT_PREFIX.sub("", str(reason)).split())  # the caller redacts, then cuts

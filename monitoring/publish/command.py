@@ -32,6 +32,7 @@ from monitoring.publish.desired import Desired, load_desired
 from monitoring.publish.live import read_live
 from monitoring.publish.plan import Action, Plan, build_plan
 from monitoring.publish.report import plan_lines, style_for, summary_lines
+from monitoring.publish.secrets import RedactingStream, Redactor
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,12 @@ def publish(args: argparse.Namespace, stack: Stack, out_dir: Path, settings: Set
             env: Mapping[str, str] | None = None, client_settings: ClientSettings | None = None,
             session: requests.Session | None = None, stdout: TextIO | None = None,
             stderr: TextIO | None = None) -> int:
-    out, err = stdout or sys.stdout, stderr or sys.stderr
     config = GrafanaConfig.from_env(os.environ if env is None else env, args.grafana_url, args.ca_cert,
                                     args.insecure)
+    # The last guard: whatever any layer prints (plan, diff of live JSON, report, pool) is redacted on its way out.
+    redactor = Redactor([config.token, config.password])
+    out = RedactingStream(stdout or sys.stdout, redactor)
+    err = RedactingStream(stderr or sys.stderr, redactor)
     if args.concurrency < 1:
         raise ConfigError(f"--concurrency {args.concurrency} must be at least 1")
     if not gate(stack, out_dir, args.stack or settings.stack, settings.project_dir, out):

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from monitoring.errors import ConfigError
+from monitoring.publish.secrets import check_credential
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,12 @@ class GrafanaConfig:
                               "use GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"Grafana URL {base!r} must look like https://grafana.example.com")
-        token = env.get("GRAFANA_TOKEN") or None
-        user, password = env.get("GRAFANA_USER") or None, env.get("GRAFANA_PASSWORD") or None
+        try:
+            token = check_credential("GRAFANA_TOKEN", env.get("GRAFANA_TOKEN") or None)
+            user = check_credential("GRAFANA_USER", env.get("GRAFANA_USER") or None)
+            password = check_credential("GRAFANA_PASSWORD", env.get("GRAFANA_PASSWORD") or None)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         if not token and not (user and password):
             raise ConfigError("no Grafana credentials: set GRAFANA_TOKEN (a service-account token), "
                               "or GRAFANA_USER and GRAFANA_PASSWORD")

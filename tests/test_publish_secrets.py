@@ -1,0 +1,160 @@
+"""The Grafana token never appears in stdout or stderr: hostile echoes, bad tokens, TLS failures.
+
+docs/publishing.md promises that the token "never appears in any output"; these tests are that promise.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from monitoring import cli
+from monitoring.errors import ConfigError
+from monitoring.generate import GenerateContext, render_files
+from monitoring.model.stack import Stack
+from monitoring.output import write_tree
+from monitoring.project import Settings, load_stack
+from monitoring.publish import command
+from monitoring.publish.client import ClientSettings
+from monitoring.publish.config import GrafanaConfig
+from monitoring.publish.secrets import Redactor, variants
+from tests.grafana_server import running_grafana
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = "tests.stacks.example:stack"
+TOKEN = "glsa_Zk3pQ9xW7mT2vR8nL4bY6cH1dF5gJ0sA"
+FAST = ClientSettings(connect_timeout=2, read_timeout=5, retries=0, backoff_factor=0, backoff_jitter=0)
+ENCODINGS = {
+    "raw": lambda t: t,
+    "repr": lambda t: repr(t),
+    "json": lambda t: json.dumps(t),
+    "base64": lambda t: base64.b64encode(t.encode()).decode(),
+    "urlsafe base64": lambda t: base64.urlsafe_b64encode(t.encode()).decode(),
+    "url-encoded": lambda t: quote(t, safe=""),
+    "form-encoded": lambda t: quote_plus(t),
+    "header": lambda t: f"Authorization: Bearer {t}",
+}
+
+
+def spellings(token: str) -> list[str]:
+    """What must never show: the token raw and in every encoding the echoes use."""
+    return sorted({token, *(encode(token) for encode in ENCODINGS.values())}, key=len)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Stack]:
+    tmp_path = tmp_path_factory.mktemp("secrets")
+    settings = Settings(project_dir=tmp_path, stack=SOURCE)
+    stack = load_stack(SOURCE, ROOT)
+    write_tree(render_files(stack, GenerateContext(SOURCE, tmp_path)), settings.out_dir)
+    return settings, stack
+
+
+def publish(project: tuple[Settings, Stack], argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """The command as the CLI runs it, gate skipped (it is tested elsewhere), both streams captured."""
+    settings, stack = project
+    args = cli.build_parser().parse_args([*argv, "--out", str(settings.out_dir)])
+    out, err = io.StringIO(), io.StringIO()
+    original = command.gate
+    command.gate = lambda *a, **k: True  # type: ignore[assignment]
+    try:
+        status = command.publish(args, stack, settings.out_dir, settings, env=env, client_settings=FAST,
+                                 stdout=out, stderr=err)
+    finally:
+        command.gate = original  # type: ignore[assignment]
+    return status, out.getvalue(), err.getvalue()
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(encoding=st.sampled_from(sorted(ENCODINGS)), before=st.integers(0, 400), after=st.integers(0, 400),
+       status=st.sampled_from([400, 401, 403, 404, 409, 412, 500, 502]),
+       content_type=st.sampled_from(["application/json", "text/html", "text/plain"]),
+       filler=st.sampled_from(["x", "é", " ", "<b>", "\n", "A"]))
+def test_hostile_echoes_never_print_the_token(project: tuple[Settings, Stack], encoding: str, before: int,
+                                              after: int, status: int, content_type: str, filler: str) -> None:
+    """The token at every offset of the echo (so every cut point), in every encoding."""
+    def echo(header: str) -> tuple[int, str, str]:
+        token = header.partition(" ")[2]
+        text = filler * before + ENCODINGS[encoding](token) + filler * after
+        body = json.dumps({"message": text, "status": text}) if content_type == "application/json" else text
+        return status, content_type, body
+
+    with running_grafana(tokens={TOKEN: "Admin"}, hostile_echo=echo) as grafana:
+        for command_name in ("diff", "publish"):
+            code, out, err = publish(project, [command_name], {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN})
+            printed = out + err
+            assert code in (1, 2), printed
+            for secret in spellings(TOKEN):
+                assert secret not in printed, (encoding, secret, printed[:500])
+            assert TOKEN[:12] not in printed  # not even a prefix of it, wherever a message was cut
+
+
+@pytest.mark.parametrize("bad", [TOKEN + "\n", TOKEN + "\r", TOKEN + "\r\n", " " + TOKEN,
+                                 TOKEN[:10] + "\t" + TOKEN[10:],
+                                 TOKEN + "\x00", TOKEN + "\x85"])
+def test_tokens_with_whitespace_or_control_characters_are_refused_at_start_up(bad: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        GrafanaConfig.from_env({"GRAFANA_URL": "http://127.0.0.1:1", "GRAFANA_TOKEN": bad})
+    message = str(error.value)
+    assert message.startswith("GRAFANA_TOKEN contains") and "the value is not shown" in message
+    assert "\n" not in message and TOKEN[:8] not in message
+
+
+def test_bad_token_through_the_cli_is_one_line_without_the_token(project: tuple[Settings, Stack],
+                                                                 monkeypatch: pytest.MonkeyPatch,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    settings, _ = project
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("GRAFANA_TOKEN", TOKEN + "\r\n")
+    status = cli.main(["publish", "--stack", SOURCE, "--out", str(settings.out_dir)])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.err.count("\n") == 1 and "GRAFANA_TOKEN contains a carriage return" in captured.err
+    assert TOKEN not in captured.out + captured.err
+
+
+def test_certificate_failures_are_not_retried(project: tuple[Settings, Stack], tmp_path: Path) -> None:
+    import subprocess
+
+    for args in (["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem",
+                  "-days", "1", "-subj", "/CN=127.0.0.1"],):
+        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True)
+    retrying = ClientSettings(connect_timeout=2, read_timeout=5, retries=6, backoff_factor=0, backoff_jitter=0)
+    settings, stack = project
+    with running_grafana(tokens={TOKEN: "Admin"}, tls=(tmp_path / "cert.pem", tmp_path / "key.pem")) as grafana:
+        args = cli.build_parser().parse_args(["diff", "--out", str(settings.out_dir)])
+        out, err = io.StringIO(), io.StringIO()
+        original = command.gate
+        command.gate = lambda *a, **k: True  # type: ignore[assignment]
+        try:
+            status = command.publish(args, stack, settings.out_dir, settings, client_settings=retrying,
+                                     env={"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}, stdout=out, stderr=err)
+        finally:
+            command.gate = original  # type: ignore[assignment]
+    printed = out.getvalue() + err.getvalue()
+    assert status == 1, printed
+    assert "TLS verification failed" in printed
+    assert "retried" not in printed  # the retry report stays silent: nothing was retried
+    assert TOKEN not in printed
+
+
+TOKENS = st.text(alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp")), min_size=8,
+                 max_size=40)
+
+
+@given(TOKENS, st.text(max_size=50), st.text(max_size=50), st.integers(1, 120))
+@settings(max_examples=200, deadline=None, derandomize=True)
+def test_redact_before_cut_never_leaves_the_secret(secret: str, before: str, after: str, limit: int) -> None:
+    assume(secret[:4] not in before + after)
+    redactor = Redactor([secret])
+    for form in variants(secret):
+        text = redactor.cut(before + form + after, limit)
+        assert secret not in text and form not in text
