@@ -10,7 +10,9 @@ from monitoring.model.dashboards import (
     PanelQuery,
     Threshold,
 )
+from monitoring.model.kubernetes import LabelRequirement, SecretKeyRef
 from monitoring.model.metrics import Catalog, Counter, Gauge, Histogram, Summary
+from monitoring.model.relabel import RelabelConfig
 from monitoring.model.routing import (
     Email,
     HTTPAuth,
@@ -53,6 +55,7 @@ __all__ = [
     "InhibitRule",
     "InputSeries",
     "KubernetesSDConfig",
+    "LabelRequirement",
     "LatencySLI",
     "PagerDuty",
     "Panel",
@@ -60,12 +63,14 @@ __all__ = [
     "RatioSLI",
     "Receiver",
     "RecordingRule",
+    "RelabelConfig",
     "Route",
     "RouteTest",
     "Routing",
     "RuleGroup",
     "SLOAlerting",
     "ScrapeJob",
+    "SecretKeyRef",
     "Service",
     "Slack",
     "Stack",

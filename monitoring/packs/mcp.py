@@ -114,7 +114,8 @@ def scrape_jobs(targets: tuple[str, ...], *, namespaces: tuple[str, ...] = ("mcp
 
 
 def pod_scrape_job(namespaces: tuple[str, ...] = ("mcp",)) -> ScrapeJob:
-    return ScrapeJob(name=POD_JOB, kubernetes_sd_configs=(KubernetesSDConfig(namespaces=namespaces),))
+    return ScrapeJob(name=POD_JOB, kubernetes_sd_configs=(
+        KubernetesSDConfig(namespaces=namespaces, app=CONTAINER, port="metrics", container=CONTAINER),))
 
 
 def _ratio(numerator: str, denominator: str, by: str) -> str:
