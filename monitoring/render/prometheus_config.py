@@ -8,6 +8,7 @@ from monitoring import conventions
 from monitoring.model import target_selection
 from monitoring.model.scrape import KubernetesSDConfig, ScrapeJob
 from monitoring.model.stack import Stack
+from monitoring.render import blackbox
 
 
 def _kubernetes_sd(sd: KubernetesSDConfig) -> dict[str, Any]:
@@ -74,4 +75,5 @@ def render(stack: Stack) -> dict[str, Any]:
     rules_dir = conventions.RULES_DIR.removeprefix("prometheus/")
     config["rule_files"] = [f"{rules_dir}/*.rules.yml"]
     config["scrape_configs"] = [scrape_config(job) for service in stack.services for job in service.scrape_jobs]
+    config["scrape_configs"] += [blackbox.scrape_config(probe) for probe in blackbox.probes(stack)]
     return config
