@@ -50,6 +50,7 @@ from monitoring.model import (
     TimeInterval,
     TimeRange,
     TLSConfig,
+    VerbatimRule,
     Webhook,
 )
 
@@ -100,5 +101,6 @@ __all__ = [
     "Threshold",
     "TimeInterval",
     "TimeRange",
+    "VerbatimRule",
     "Webhook",
 ]

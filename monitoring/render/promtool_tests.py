@@ -49,8 +49,9 @@ def _plain_series(series: tuple[InputSeries, ...], steps: int, step: int) -> lis
 def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario: AlertScenario) -> dict[str, Any]:
     labels = {**service.alert_labels(alert), **scenario.labels}
     value = float(scenario.value) if scenario.value is not None else None
+    url = stack.runbook_url(service, alert)
     annotations = {"summary": alert.summary, "description": alert.description,
-                   "runbook_url": stack.runbook_url(service, alert), **alert.annotations}
+                   **({"runbook_url": url} if url else {}), **alert.annotations}
     rendered = {}
     for key, text in annotations.items():
         if key in scenario.annotations:
