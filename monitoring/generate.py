@@ -28,6 +28,8 @@ class GenerateContext:
         self.header = conventions.header(source)
         # Advice that does not stop generation; the CLI prints it.
         self.warnings: list[str] = []
+        # The files emitted so far: emitters that repackage others' output (Kubernetes ConfigMaps) read them.
+        self.files: dict[str, str] = {}
 
 
 def emit_prometheus(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
@@ -77,8 +79,22 @@ def emit_blackbox(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     return {} if config is None else {conventions.BLACKBOX_CONFIG: to_yaml(config, ctx.header)}
 
 
+def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    """Prometheus Operator resources, one per file, and kustomization.yaml; runs after the plain outputs."""
+    if stack.kubernetes is None:
+        return {}
+    from monitoring.render.kubernetes import stack as kubernetes
+
+    found = kubernetes.resources(stack, stack.kubernetes, ctx.files)
+    files = {r.file: to_yaml(r.body, ctx.header) for r in found}
+    if len(files) != len(found):
+        raise ValueError("two Kubernetes resources of one kind have the same name")
+    files[conventions.KUSTOMIZATION_FILE] = to_yaml(kubernetes.kustomization(found), ctx.header)
+    return files
+
+
 EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
-                           emit_blackbox]
+                           emit_blackbox, emit_kubernetes]
 
 
 @contextmanager
@@ -97,6 +113,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     """Every output file for the stack. Pure: nothing is written."""
     files: dict[str, str] = {}
+    ctx.files = files
     with _no_cyclic_gc():
         stack.check()
         for emit in EMITTERS:
