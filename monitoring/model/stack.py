@@ -65,7 +65,8 @@ class Stack(Model):
         self._check_metric_types()
         unique_names("scrape job", [j for s in self.services for j in (*s.scrape_jobs, *s.probes)])
         unique_names("alert", [a for s in self.services for a in s.alerts])
-        unique_names("slo", self.slos)
+        for service in self.services:  # SLO series carry service and slo: names repeat across services
+            unique_names(f"slo of service {service.name!r}", [o for o in self.slos if o.service == service.name])
         self._check_scrape_timeouts()
         self._check_selected_metrics()
         self._check_slos()

@@ -394,26 +394,28 @@ def production_receivers(secrets_dir: str = "/etc/alertmanager/secrets") -> tupl
 
 
 def slos(service: str = "mcp-server", job: str = f'job="{JOB}"', period: str = "30d") -> tuple[SLO, ...]:
-    """The default MCP SLOs on mcp_server_operation_duration_seconds; job is the matcher that picks the fleet."""
+    """The default MCP SLOs on mcp_server_operation_duration_seconds; job is the matcher that picks the fleet.
+    Their alerts are named after the service (alert_prefix), so that several fleets can each have them."""
+    prefix = alert_prefix(service)
     ops = f"{OPERATION_DURATION}_count"
     tool_call = 'mcp_method_name="tools/call"'
     return (
         SLO(name="availability", service=service, objective="99.9", period=period,
             description="MCP operations answered without a server fault",
             sli=RatioSLI(errors=f'{ops}{{error_type=~"{SERVER_FAULT_ERROR_TYPES}"}}', total=ops),
-            filter=f"{job}, {NOT_NOTIFICATION}", alerting=SLOAlerting(name="MCPAvailability")),
+            filter=f"{job}, {NOT_NOTIFICATION}", alerting=SLOAlerting(name=f"{prefix}Availability")),
         SLO(name="control-plane-latency", service=service, objective="99", period=period,
             description="Control-plane operations answered within 0.5 s",
             sli=LatencySLI(histogram=OPERATION_DURATION, threshold="0.5",
                            selector=f'mcp_method_name=~"{"|".join(CONTROL_PLANE_METHODS)}"'),
-            filter=job, alerting=SLOAlerting(name="MCPControlPlaneLatency")),
+            filter=job, alerting=SLOAlerting(name=f"{prefix}ControlPlaneLatency")),
         SLO(name="tool-call-latency", service=service, objective="95", period=period,
             description="Tool calls answered within 5 s",
             sli=LatencySLI(histogram=OPERATION_DURATION, threshold="5", selector=tool_call),
-            filter=job, alerting=SLOAlerting(name="MCPToolCallLatency")),
+            filter=job, alerting=SLOAlerting(name=f"{prefix}ToolCallLatency")),
         # No error_type means success; tool_error (a result with isError) is a failure like any other.
         SLO(name="tool-call-success", service=service, objective="99", period=period,
             description="Tool calls that succeed",
             sli=RatioSLI(errors=f'{ops}{{{tool_call}, error_type!=""}}', total=f"{ops}{{{tool_call}}}"),
-            filter=job, alerting=SLOAlerting(name="MCPToolCallSuccess")),
+            filter=job, alerting=SLOAlerting(name=f"{prefix}ToolCallSuccess")),
     )
