@@ -238,7 +238,8 @@ def _alerts(job: str, job_text: str, container: str, limits: Thresholds,
             expr="histogram_quantile(0.95, sum by (le, job) "
                  f"(rate({OPERATION_DURATION}_bucket{{{job}, {NOT_NOTIFICATION}}}[5m])))"
                  f" > {limits.latency_p95_seconds:g}",
-            summary=f"MCP p95 operation latency is above {limits.latency_p95_seconds:g} seconds.",
+            summary=f"MCP p95 operation latency is above {limits.latency_p95_seconds:g} "
+                    f"second{'' if limits.latency_p95_seconds == 1 else 's'}.",
             description="p95 latency of {{ $labels.job }} is {{ $value | humanizeDuration }} over 5 minutes.",
         ),
         Alert(
@@ -376,10 +377,11 @@ def watchdog_service(name: str = "alerting-pipeline") -> Service:
     from Prometheus through Alertmanager is broken. Route it to a heartbeat receiver, or let the default take it."""
     return Service(name=name, description="Proves that alerts flow from Prometheus to Alertmanager.",
                    rule_groups=(RuleGroup(name=f"{name}.alerts", rules=(Alert(
-                       name="Watchdog", severity="info", expr="vector(1)",
+                       name="Watchdog", severity="info", expr="count(up) >= 0",
                        summary="Always firing: the alerting pipeline works.",
-                       description="This alert fires all the time. If a receiver stops getting it, Prometheus, "
-                                   "Alertmanager or the path between them is down."),)),))
+                       description="This alert fires as long as Prometheus has any scrape target. If a receiver "
+                                   "stops getting it, Prometheus, Alertmanager or the path between them is down, "
+                                   "or Prometheus lost every target."),)),))
 
 
 def production_receivers(secrets_dir: str = "/etc/alertmanager/secrets") -> tuple[Receiver, Receiver, Receiver]:
