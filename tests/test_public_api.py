@@ -9,7 +9,7 @@ PUBLIC = [
     "Service", "Slack", "Stack", "StaticConfig", "Summary", "TLSConfig", "TimeInterval", "TimeRange", "Webhook",
     "Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel", "PanelQuery",
     "Threshold", "AlertScenario", "InputSeries", "Catalog", "LabelRequirement", "RelabelConfig",
-    "SecretKeyRef", "VerbatimRule",
+    "SecretKeyRef", "KubernetesOutput", "TeamReceiver", "TeamRoute", "TeamRouting", "VerbatimRule",
 ]
 
 

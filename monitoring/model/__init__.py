@@ -11,6 +11,7 @@ from monitoring.model.dashboards import (
     Threshold,
 )
 from monitoring.model.kubernetes import LabelRequirement, SecretKeyRef
+from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRoute, TeamRouting
 from monitoring.model.metrics import Catalog, Counter, Gauge, Histogram, Summary
 from monitoring.model.relabel import RelabelConfig
 from monitoring.model.routing import (
@@ -54,6 +55,7 @@ __all__ = [
     "Histogram",
     "InhibitRule",
     "InputSeries",
+    "KubernetesOutput",
     "KubernetesSDConfig",
     "LabelRequirement",
     "LatencySLI",
@@ -77,6 +79,9 @@ __all__ = [
     "StaticConfig",
     "Summary",
     "TLSConfig",
+    "TeamReceiver",
+    "TeamRoute",
+    "TeamRouting",
     "Threshold",
     "TimeInterval",
     "TimeRange",

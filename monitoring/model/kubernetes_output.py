@@ -47,7 +47,10 @@ class TeamReceiver(Model):
 
 
 class TeamRoute(Model):
-    """A child route of a team's routing: alerts matching all matchers go to receiver."""
+    """A child route of a team's routing: alerts matching all matchers go to receiver.
+
+        TeamRoute(matchers=('severity="critical"',), receiver="shop-pager")
+    """
 
     kind: ClassVar[str] = "team route"
     matchers: tuple[Matcher, ...] = Field(min_length=1)
