@@ -9,6 +9,7 @@ from monitoring.model import (
     Alert,
     AlertScenario,
     AlertTier,
+    AlertWindow,
     BasicAuth,
     Catalog,
     Counter,
@@ -29,6 +30,7 @@ from monitoring.model import (
     PagerDuty,
     Panel,
     PanelQuery,
+    QuerySLI,
     RatioSLI,
     Receiver,
     RecordingRule,
@@ -49,6 +51,7 @@ from monitoring.model import (
     TLSConfig,
     VerbatimRule,
     Webhook,
+    WindowPolicy,
 )
 
 __all__ = [
@@ -56,6 +59,7 @@ __all__ = [
     "Alert",
     "AlertScenario",
     "AlertTier",
+    "AlertWindow",
     "BasicAuth",
     "Catalog",
     "Counter",
@@ -77,6 +81,7 @@ __all__ = [
     "PagerDuty",
     "Panel",
     "PanelQuery",
+    "QuerySLI",
     "RatioSLI",
     "Receiver",
     "RecordingRule",
@@ -97,4 +102,5 @@ __all__ = [
     "TimeRange",
     "VerbatimRule",
     "Webhook",
+    "WindowPolicy",
 ]

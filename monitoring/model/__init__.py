@@ -29,7 +29,16 @@ from monitoring.model.rules import Alert, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.scrape import BasicAuth, FileSDConfig, KubernetesSDConfig, ScrapeJob, StaticConfig, TLSConfig
 from monitoring.model.service import Service
-from monitoring.model.slo import SLO, AlertTier, LatencySLI, RatioSLI, SLOAlerting
+from monitoring.model.slo import (
+    SLO,
+    AlertTier,
+    AlertWindow,
+    LatencySLI,
+    QuerySLI,
+    RatioSLI,
+    SLOAlerting,
+    WindowPolicy,
+)
 from monitoring.model.stack import Stack
 
 __all__ = [
@@ -37,6 +46,7 @@ __all__ = [
     "Alert",
     "AlertScenario",
     "AlertTier",
+    "AlertWindow",
     "BasicAuth",
     "Catalog",
     "Counter",
@@ -57,6 +67,7 @@ __all__ = [
     "PagerDuty",
     "Panel",
     "PanelQuery",
+    "QuerySLI",
     "RatioSLI",
     "Receiver",
     "RecordingRule",
@@ -77,4 +88,5 @@ __all__ = [
     "TimeRange",
     "VerbatimRule",
     "Webhook",
+    "WindowPolicy",
 ]
