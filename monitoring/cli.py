@@ -48,7 +48,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         stale = stale_files(files, out_dir)
         for line in stale:
             print(line)
-        print(f"{out_dir} is stale: run `make generate`" if stale else f"{out_dir} is up to date")
+        print(f"{out_dir} is stale: run `{settings.regenerate}`" if stale else f"{out_dir} is up to date")
         return EXIT_FAILED if stale else EXIT_OK
     write_tree(files, out_dir)
     print(f"wrote {len(files)} files to {out_dir}")
@@ -108,7 +108,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from monitoring.scaffold import init_project
+
+    directory = Path(args.directory)
+    written = init_project(directory, force=args.force, name=args.name)
+    print(f"created {len(written)} files in {directory}")
+    print(f"next: cd {directory} && monitoring generate && monitoring validate && monitoring test")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": cmd_init,
     "import": cmd_import,
     "generate": cmd_generate,
     "validate": cmd_validate,
@@ -132,9 +143,37 @@ def _add_publish_arguments(cmd: argparse.ArgumentParser, dry_run_flag: bool) -> 
     cmd.add_argument("--concurrency", type=int, default=8, help="parallel requests (default 8)")
 
 
+DESCRIPTION = """\
+Monitoring as code: Prometheus configuration and rules, Alertmanager routing, Grafana dashboards and
+promtool tests from Python definitions, checked with the real promtool and amtool.
+
+Start with `monitoring init DIR` for a new project, or `monitoring import FILE...` to bring in the rule
+files, prometheus.yml, alertmanager.yml and dashboard JSON you have. Then `monitoring generate` after
+every change, and `monitoring validate` and `monitoring test` (or all of them in CI)."""
+
+EPILOG = """\
+Settings come from [tool.monitoring] in the nearest pyproject.toml (stack, out, dashboards, alert_tests,
+regenerate). Exit status: 0 ok, 1 a check failed, 2 bad input or usage."""
+
+
+def version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    from monitoring.scaffold import DISTRIBUTION
+
+    try:
+        return installed_version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="monitoring", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="monitoring", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in (
         ("generate", "render every output into --out (atomically)"),
         ("validate", "run promtool, amtool and the offline checks over --out"),
@@ -150,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
                              help="write nothing; exit 1 if --out differs from what generate would write")
         if name in ("publish", "diff"):
             _add_publish_arguments(cmd, dry_run_flag=name == "publish")
+    init = sub.add_parser("init", help="create a project of your own: stack, alert test, SLO, dashboard, CI")
+    init.add_argument("directory", nargs="?", default=".", metavar="DIR", help="where (default: .; must be empty)")
+    init.add_argument("--name", help="the project and stack name (default: the directory's name)")
+    init.add_argument("--force", action="store_true", help="write into a non-empty directory, over existing files")
     imp = sub.add_parser("import", help="turn rule files, prometheus.yml, alertmanager.yml and Grafana "
                                         "dashboard JSON into Python definitions")
     imp.add_argument("files", nargs="+", metavar="FILE", help="the files to import (kind recognised by content)")

@@ -11,6 +11,7 @@ from monitoring import conventions
 from monitoring.grafana import dashboards, hand_written
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
+from monitoring.project import DEFAULT_REGENERATE, find_settings
 from monitoring.render import alertmanager, blackbox, prometheus_config, promtool_tests, rules
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo
@@ -19,13 +20,22 @@ from monitoring.slo import rules as slo
 Emitter = Callable[[Stack, "GenerateContext"], dict[str, str]]
 
 
+def regenerate_command(project_dir: Path | None) -> str:
+    """The project's command that regenerates out/ ([tool.monitoring] regenerate), for messages and headers."""
+    if project_dir is None:
+        return DEFAULT_REGENERATE
+    settings = find_settings(project_dir)
+    return settings.regenerate if settings.project_dir == project_dir.resolve() else DEFAULT_REGENERATE
+
+
 class GenerateContext:
     """What emitters may know besides the stack: where it came from, and the project's directories."""
 
-    def __init__(self, source: str, project_dir: Path | None = None) -> None:
+    def __init__(self, source: str, project_dir: Path | None = None, regenerate: str | None = None) -> None:
         self.source = source
         self.project_dir = project_dir
-        self.header = conventions.header(source)
+        self.regenerate = regenerate or regenerate_command(project_dir)
+        self.header = conventions.header(source, self.regenerate)
         # Advice that does not stop generation; the CLI prints it.
         self.warnings: list[str] = []
 

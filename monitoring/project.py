@@ -12,6 +12,8 @@ from pathlib import Path
 from monitoring.errors import DefinitionError, StackLoadError
 from monitoring.model.stack import Stack
 
+DEFAULT_REGENERATE = "monitoring generate"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -20,6 +22,8 @@ class Settings:
     out: str = "out"
     dashboards: str = "dashboards"
     alert_tests: str = "alerts/tests"
+    # The command messages and generated files' headers tell you to run after changing a definition.
+    regenerate: str = DEFAULT_REGENERATE
 
     @property
     def out_dir(self) -> Path:

@@ -20,7 +20,7 @@ CORE_FILES = ("prometheus/prometheus.yml", "prometheus/rules/checkout.rules.yml"
 
 @pytest.mark.parametrize("path", CORE_FILES)
 def test_renderer_matches_golden(golden, path: str) -> None:
-    files = render_files(example_stack, GenerateContext(SOURCE))
+    files = render_files(example_stack, GenerateContext(SOURCE, ROOT))
     golden(f"core/{path}", files[path])
 
 

@@ -87,7 +87,7 @@ def test_a_stale_out_is_refused_before_any_request(grafana: FakeGrafana, project
 
     assert status == 1
     assert "changed prometheus/prometheus.yml" in out
-    assert f"refusing to publish: {settings.out_dir} is stale: run `make generate`" in out
+    assert f"refusing to publish: {settings.out_dir} is stale: run `{settings.regenerate}`" in out
     assert grafana.count() == 0
 
 

@@ -75,9 +75,10 @@ def gate(stack: Stack, out_dir: Path, source: str, project_dir: Path, out: TextI
     """True if publishing may go ahead: out/ is what generate writes now, and validation passes."""
     from monitoring.checks.validate import validate
 
-    stale = stale_files(render_files(stack, GenerateContext(source, project_dir)), out_dir)
+    ctx = GenerateContext(source, project_dir)
+    stale = stale_files(render_files(stack, ctx), out_dir)
     if stale:
-        _print(out, [*stale, f"refusing to publish: {out_dir} is stale: run `make generate`"])
+        _print(out, [*stale, f"refusing to publish: {out_dir} is stale: run `{ctx.regenerate}`"])
         return False
     results = validate(stack, out_dir)
     if not print_results(results, out, only_failed=True):
