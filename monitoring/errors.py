@@ -10,7 +10,8 @@ traceback.
     │   ├── ProjectError                pyproject.toml [tool.monitoring] or a hand-written file is unusable
     │   └── InputFileError              a file to import (rules, prometheus.yml, dashboards) cannot be used
     ├── UsageError                      the command line itself is wrong
-    │   └── ConfigError                 Grafana's address or credentials are missing or unusable
+    │   ├── ConfigError                 Grafana's address or credentials are missing or unusable
+    │   └── InitError                   `monitoring init` into a non-empty directory (without --force)
     ├── OutputError                     out/ is missing, stale, or not ours to replace
     │   └── PublishInputError           out/grafana is not in the shape generate writes
     ├── ToolMissingError                exit 1: promtool, amtool or a server binary cannot be found
@@ -129,6 +130,10 @@ class GrafanaError(MonitoringError):
 
 class AuthError(GrafanaError):
     """401: the credentials are wrong. Nothing else can succeed, so publishing stops."""
+
+
+class InitError(UsageError):
+    """`monitoring init` cannot write the project: the directory is not empty (without --force), or is a file."""
 
 
 class InputFileError(DefinitionError):

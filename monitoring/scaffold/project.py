@@ -5,15 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from monitoring.errors import MonitoringError
+from monitoring.errors import InitError
 from monitoring.scaffold import templates
 
 # The distribution on PyPI; the import name is `monitoring`.
 DISTRIBUTION = "promstack-as-code"
-
-
-class InitError(MonitoringError):
-    """`monitoring init` cannot write the project (the message names the directory and why)."""
 
 
 def project_files(name: str) -> dict[str, str]:
