@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from monitoring.checks.report import CheckResult, print_results
 from monitoring.errors import ExitStatus, MonitoringError, OutputError
@@ -102,6 +103,23 @@ def cmd_import(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+def cmd_ci(args: argparse.Namespace) -> int:
+    from monitoring.ci import render, run_ci
+
+    settings = find_settings()
+    report = run_ci(settings, args.stack, Path(args.out) if args.out else None)
+    text = render(report, args.format)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        print(f"monitoring ci {report.status}: report written to {args.output}")
+    else:
+        print(text)
+    for step in report.steps:
+        if step.error is not None:
+            print(f"monitoring: error: {step.error}", file=sys.stderr)
+    return report.exit_status
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from monitoring.scaffold import init_project
 
@@ -114,6 +132,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
+    "ci": cmd_ci,
     "import": cmd_import,
     "generate": cmd_generate,
     "validate": cmd_validate,
@@ -163,8 +182,16 @@ def version() -> str:
         return "unknown (not installed)"
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error: 'monitoring ci: error: argument --format: ...'."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(ExitStatus.BAD_INPUT)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="monitoring", description=DESCRIPTION, epilog=EPILOG,
+    parser = _Parser(prog="monitoring", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -183,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
                              help="write nothing; exit 1 if --out differs from what generate would write")
         if name in ("publish", "diff"):
             _add_publish_arguments(cmd, dry_run_flag=name == "publish")
+    ci = sub.add_parser("ci", help="the CI gate: generate --check, validate and test, with a report in one format")
+    ci.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
+    ci.add_argument("--out", help="output directory (default: [tool.monitoring] out, or out/)")
+    ci.add_argument("--format", default="text", choices=("text", "json", "junit", "github"),
+                    help="text (default), json (schema: monitoring/ci/ci-report.schema.json), junit or github")
+    ci.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
     init = sub.add_parser("init", help="create a project of your own: stack, alert test, SLO, dashboard, CI")
     init.add_argument("directory", nargs="?", default=".", metavar="DIR", help="where (default: .; must be empty)")
     init.add_argument("--name", help="the project and stack name (default: the directory's name)")

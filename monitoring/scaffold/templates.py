@@ -173,16 +173,14 @@ MAKEFILE = '''\
 # Shortcuts; each target is one `monitoring` command (pip install {distribution} first).
 MONITORING ?= monitoring
 
-.PHONY: generate check validate test tools
+.PHONY: generate ci validate test tools
 
 generate:
 \t$(MONITORING) generate
 
 # What CI runs: the output is up to date, passes promtool, amtool and the lint checks, and the alert tests pass.
-check:
-\t$(MONITORING) generate --check
-\t$(MONITORING) validate
-\t$(MONITORING) test
+ci:
+\t$(MONITORING) ci
 
 validate:
 \t$(MONITORING) validate
@@ -209,9 +207,15 @@ jobs:
           python-version: "3.11"
       - run: pip install {distribution}
       - run: sudo apt-get update && sudo apt-get install -y prometheus prometheus-alertmanager
-      - run: monitoring generate --check
-      - run: monitoring validate
-      - run: monitoring test
+      # generate --check, validate and test in one gate; failures are annotated at the Python definition.
+      - run: monitoring ci --format github
+      - run: monitoring ci --format junit --output monitoring-junit.xml
+        if: always()
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with:
+          name: monitoring-junit
+          path: monitoring-junit.xml
 '''
 
 PRE_COMMIT = '''\
@@ -240,6 +244,7 @@ The definitions are Python (`alerts/stack.py`, `dashboards/`); `out/` is generat
     monitoring generate      # write out/: Prometheus config and rules, Alertmanager config, dashboards, tests
     monitoring validate      # promtool, amtool and the lint checks over out/
     monitoring test          # the promtool unit tests: generated ones and those in alerts/tests/
+    monitoring ci            # all three, as CI runs them (--format json|junit|github for machines)
 '''
 
 FILES = {
