@@ -47,8 +47,8 @@ def test_a_passing_project_in_every_format(project: Path, promtool: Tool, amtool
     assert len(testcases) == len(cases) and suites.get("failures") == "0"
     names = {t.get("name") for t in testcases}
     assert {"promtool check rules", "amtool config routes test", "alert test coverage"} <= names
-    assert any(n.startswith("alerts/tests/app-high-error-rate.yml › ") for n in names)  # the hand-written test
-    assert sum(" › " in n for n in names) >= 10  # each promtool test its own case
+    assert any(n.startswith("alerts/tests/app-high-error-rate.yml > ") for n in names)  # the hand-written test
+    assert sum(" > " in n for n in names) >= 10  # each promtool test its own case
     assert "::error" not in runs["github"].stdout and runs["github"].stdout.strip().endswith(
         "generate --check passed, validate passed, test passed")
     assert runs["text"].stdout.strip().endswith("ci passed")
@@ -71,7 +71,7 @@ def test_a_failing_alert_test_is_annotated_at_the_alert_definition(tmp_path: Pat
     jsonschema.validate(report, SCHEMA)
     assert report["status"] == "failed" and report["exit_status"] == 1
     failed = [c["name"] for s in report["steps"] for c in s["cases"] if c["status"] == "failed"]
-    assert "alerts/tests/app-high-error-rate.yml › test 1" in failed
+    assert "alerts/tests/app-high-error-rate.yml > test 1" in failed
     assert all("AppHighErrorRate" in name or name.startswith("alerts/tests/") for name in failed)
 
 

@@ -103,7 +103,7 @@ def _tests(stack: Stack, settings: Settings, out_dir: Path, sites: dict[str, str
                 path.write_text(yaml.safe_dump({**test.data, "rule_files": rule_files, "tests": [one]},
                                                sort_keys=False), encoding="utf-8")
                 shown = _relative(test.shown, settings.project_dir)
-                singles[str(path)] = f"{shown} › {one.get('name') or f'test {index + 1}'}"
+                singles[str(path)] = f"{shown} > {one.get('name') or f'test {index + 1}'}"
         started = time.monotonic()
         # One stream: promtool writes each file's header to stdout and its failures to stderr.
         output = subprocess.run([*promtool.argv, "test", "rules", *singles], stdout=subprocess.PIPE,
