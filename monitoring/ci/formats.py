@@ -80,7 +80,10 @@ FORMATS: dict[str, Callable[[CIReport], str]] = {"text": text, "json": as_json, 
 
 
 def render(report: CIReport, format_name: str) -> str:
-    """The report in one of FORMATS; ValueError naming the choices for anything else."""
+    """The report in one of FORMATS; ValueError naming the choices for anything else.
+
+        print(render(run_ci(find_settings()), "junit"))
+    """
     if format_name not in FORMATS:
         raise ValueError(f"unknown format {format_name!r}: use one of {', '.join(FORMATS)}")
     return FORMATS[format_name](report)

@@ -20,7 +20,11 @@ class Finding:
 
 @dataclass(frozen=True)
 class Case:
-    """One check or one promtool test; a failed one holds its findings."""
+    """One check or one promtool test; a failed one holds its findings.
+
+        Case("promtool check rules", passed=False, message="1 rule file",
+             findings=(Finding("...", "alerts/stack.py", 12),))
+    """
 
     name: str
     passed: bool
@@ -31,7 +35,10 @@ class Case:
 
 @dataclass
 class Step:
-    """One stage of the gate: 'generate --check', 'validate', 'test' or 'check' (live)."""
+    """One stage of the gate: 'generate --check', 'validate', 'test' or 'check' (live).
+
+        Step("validate", cases=[Case("amtool check-config", passed=True)])
+    """
 
     name: str
     cases: list[Case] = field(default_factory=list)
@@ -47,7 +54,11 @@ class Step:
 
 @dataclass
 class CIReport:
-    """Everything `monitoring ci` found, in the order it ran; exit_status is 0, 1 or 2 as for every command."""
+    """Everything `monitoring ci` found, in the order it ran; exit_status is 0, 1 or 2 as for every command.
+
+        report = run_ci(find_settings())
+        sys.exit(report.exit_status)
+    """
 
     steps: list[Step] = field(default_factory=list)
 

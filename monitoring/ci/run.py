@@ -22,7 +22,10 @@ _BLOCK = re.compile(r"^Unit Testing:\s+(?P<path>\S.*)$", re.M)
 
 
 def run_ci(settings: Settings, source: str | None = None, out_dir: Path | None = None) -> CIReport:
-    """The gate over the project of settings; bad input ends it early with an 'error' step (exit 2)."""
+    """The gate over the project of settings; bad input ends it early with an 'error' step (exit 2).
+
+        report = run_ci(find_settings()); print(render(report, "github"))
+    """
     from monitoring.generate import GenerateContext, render_files
     from monitoring.output import stale_files
 

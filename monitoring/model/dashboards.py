@@ -47,7 +47,10 @@ class _Titled(Model):
 
 
 class Folder(Model):
-    """A Grafana folder that dashboards are published into."""
+    """A Grafana folder that dashboards are published into.
+
+        Folder(uid="shop", title="Shop")
+    """
 
     kind: ClassVar[str] = "folder"
     uid: str
@@ -63,7 +66,10 @@ DEFAULT_FOLDER = Folder(uid="monitoring", title="Monitoring")
 
 
 class DashboardSettings(Model):
-    """What every dashboard of the stack shares, and which dashboards are generated."""
+    """What every dashboard of the stack shares, and which dashboards are generated.
+
+        DashboardSettings(refresh="30s", tags=("shop",), slo_dashboards=False)
+    """
 
     kind: ClassVar[str] = "dashboard settings"
     folder: str | None = None  # the folder of generated dashboards; None: the first declared folder
@@ -76,7 +82,10 @@ class DashboardSettings(Model):
 
 
 class Threshold(Model):
-    """From value up, the panel shows color (Grafana colour names or #rrggbb)."""
+    """From value up, the panel shows color (Grafana colour names or #rrggbb).
+
+        Threshold(value=0.05, color="red")
+    """
 
     kind: ClassVar[str] = "threshold"
     value: float
@@ -84,7 +93,10 @@ class Threshold(Model):
 
 
 class PanelQuery(Model):
-    """A PromQL query; Grafana variables such as $__rate_interval and $job are allowed."""
+    """A PromQL query; Grafana variables such as $__rate_interval and $job are allowed.
+
+        PanelQuery(expr='sum by (code) (rate(http_requests_total{job=~"$job"}[$__rate_interval]))', legend="{{code}}")
+    """
 
     kind: ClassVar[str] = "panel query"
     expr: str = Field(min_length=1)
@@ -100,6 +112,12 @@ class PanelQuery(Model):
 
 
 class Panel(_Titled):
+    """One panel of a dashboard: a chart, a stat or a table of PromQL queries, or markdown text.
+
+        Panel(title="Requests per second", unit="reqps",
+              queries=(PanelQuery(expr="sum(rate(http_requests_total[$__rate_interval]))"),))
+    """
+
     kind: ClassVar[str] = "panel"
     title: str = Field(min_length=1)
     type: PanelType = "timeseries"
@@ -133,6 +151,11 @@ class Panel(_Titled):
 
 
 class DashboardRow(_Titled):
+    """A titled row of panels on a Dashboard, optionally collapsed.
+
+        DashboardRow(title="Errors", panels=(Panel(...),))
+    """
+
     kind: ClassVar[str] = "dashboard row"
     title: str = Field(min_length=1)
     panels: tuple[Panel, ...] = Field(min_length=1)
@@ -140,7 +163,10 @@ class DashboardRow(_Titled):
 
 
 class DashboardVariable(Model):
-    """A query variable, e.g. label_values(mcp_tool_executions_total{job=~"$job"}, tool_name)."""
+    """A query variable, e.g. label_values(mcp_tool_executions_total{job=~"$job"}, tool_name).
+
+        DashboardVariable(name="tool", query="label_values(mcp_tool_executions_total, tool_name)")
+    """
 
     kind: ClassVar[str] = "dashboard variable"
     name: str
@@ -161,7 +187,10 @@ class DashboardVariable(Model):
 
 class Dashboard(Model):
     """A dashboard: stat panels on top, then rows. Queries may use $datasource, $job and $instance,
-    which every dashboard defines (job and instance only where used), and their own `variables`."""
+    which every dashboard defines (job and instance only where used), and their own `variables`.
+
+        Dashboard(name="API", panels=(Panel(title="Requests", queries=(PanelQuery(expr="sum(rate(x_total[5m]))"),)),))
+    """
 
     kind: ClassVar[str] = "dashboard"
     name: str = Field(min_length=1)

@@ -55,6 +55,11 @@ class Metric(Model):
 
 
 class Counter(Metric):
+    """A metric that only goes up (requests, errors, bytes sent); its name ends in _total.
+
+        Counter(name="http_requests_total", help="HTTP requests served.", labels=("code",))
+    """
+
     type: ClassVar[str] = "counter"
 
     @field_validator("name")
@@ -66,6 +71,11 @@ class Counter(Metric):
 
 
 class Gauge(Metric):
+    """A metric that goes up and down (queue depth, memory in use, temperature).
+
+        Gauge(name="queue_depth", help="Jobs waiting.")
+    """
+
     type: ClassVar[str] = "gauge"
 
     @field_validator("name")
@@ -77,6 +87,12 @@ class Gauge(Metric):
 
 
 class Histogram(Metric):
+    """Observations counted into buckets (latencies, sizes): use it when you need quantiles or SLOs on latency.
+
+        Histogram(name="http_request_duration_seconds", unit="seconds", help="Request latency.",
+                  buckets=(0.1, 0.25, 0.5, 1, 2.5))
+    """
+
     type: ClassVar[str] = "histogram"
     buckets: tuple[float, ...] = Field(min_length=1)
 
@@ -92,6 +108,11 @@ class Histogram(Metric):
 
 
 class Summary(Metric):
+    """Observations summarised by the client into quantiles: use it for legacy exporters that expose one.
+
+        Summary(name="gc_pause_seconds", unit="seconds", help="Garbage collection pauses.")
+    """
+
     type: ClassVar[str] = "summary"
     quantiles: tuple[float, ...] = ()
 

@@ -48,6 +48,13 @@ SeverityName = Annotated[str, AfterValidator(_known_severity)]
 
 
 class RecordingRule(Model):
+    """A recording rule: precompute an expression that dashboards, alerts or SLOs read often or expensively.
+
+    The name follows level:metric:operations.
+
+        RecordingRule(record="job:http_requests:rate5m", expr="sum by (job) (rate(http_requests_total[5m]))")
+    """
+
     kind: ClassVar[str] = "recording rule"
     name: MetricName = Field(alias="record")
     expr: RuleExpr
@@ -62,6 +69,16 @@ class RecordingRule(Model):
 
 
 class Alert(Model):
+    """An alerting rule with the annotations people need: use it for every alert of a service.
+
+    severity is critical, warning or info; summary is one static sentence, description may use templates;
+    runbook_url defaults to the stack's pattern; test drives the generated promtool tests.
+
+        Alert(name="APIHighErrorRate", expr="job:http_errors:ratio_rate5m > 0.05", for_="10m",
+              severity="critical", summary="The API fails requests.",
+              description="{{ $value | humanizePercentage }} of requests fail.")
+    """
+
     kind: ClassVar[str] = "alert"
     name: str = Field(alias="alert")
     expr: RuleExpr
@@ -134,6 +151,11 @@ Rule = RecordingRule | Alert | VerbatimRule
 
 
 class RuleGroup(Model):
+    """Rules Prometheus evaluates together, in order, at one interval: a service's alerts, or its recordings.
+
+        RuleGroup(name="api.alerts", rules=(Alert(...),))
+    """
+
     kind: ClassVar[str] = "rule group"
     name: str = Field(min_length=1)
     interval: PositiveDuration | None = None

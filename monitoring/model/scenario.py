@@ -18,7 +18,10 @@ def _decimal(value: object) -> object:
 
 
 class InputSeries(Model):
-    """One synthetic series: a gauge holding `value`, or a counter rising by `rate` per second."""
+    """One synthetic series: a gauge holding `value`, or a counter rising by `rate` per second.
+
+        InputSeries(series='http_requests_total{code="500"}', rate=0.5)
+    """
 
     kind: ClassVar[str] = "input series"
     series: str
@@ -55,6 +58,9 @@ class AlertScenario(Model):
     carries besides severity and the alert's own; value: its $value then, for annotations that print it.
     below: series just below the threshold (None for alerts without one, like absent() or `== 0`); healthy:
     series of a healthy system. Both must leave the alert silent.
+
+        AlertScenario(firing=(InputSeries(series='http_requests_total{code="500"}', rate=1),),
+                      healthy=(InputSeries(series='http_requests_total{code="200"}', rate=10),))
     """
 
     kind: ClassVar[str] = "alert scenario"

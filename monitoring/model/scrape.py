@@ -21,6 +21,11 @@ def _job_name(name: str) -> str:
 
 
 class StaticConfig(Model):
+    """Targets listed by hand (host:port), with labels added to every series scraped from them.
+
+        StaticConfig(targets=("api-0:8080", "api-1:8080"), labels={"team": "api"})
+    """
+
     kind: ClassVar[str] = "static_config"
     targets: tuple[str, ...] = Field(min_length=1)
     labels: Labels = {}
@@ -37,13 +42,21 @@ class StaticConfig(Model):
 
 
 class FileSDConfig(Model):
+    """Targets read from JSON or YAML files that another tool keeps up to date.
+
+        FileSDConfig(files=("/etc/prometheus/targets/api-*.json",))
+    """
+
     kind: ClassVar[str] = "file_sd_config"
     files: tuple[str, ...] = Field(min_length=1)
     refresh_interval: PositiveDuration = "5m"
 
 
 class KubernetesSDConfig(Model):
-    """Pod discovery, with the usual prometheus.io/* annotation relabel chain."""
+    """Pod discovery, with the usual prometheus.io/* annotation relabel chain.
+
+        KubernetesSDConfig(namespaces=("shop",))
+    """
 
     kind: ClassVar[str] = "kubernetes_sd_config"
     role: Literal["pod"] = "pod"
@@ -51,12 +64,22 @@ class KubernetesSDConfig(Model):
 
 
 class BasicAuth(Model):
+    """HTTP basic authentication for a scrape; the password comes from a file, never inline.
+
+        BasicAuth(username="prometheus", password_file="/etc/prometheus/secrets/api")
+    """
+
     kind: ClassVar[str] = "basic_auth"
     username: str = Field(min_length=1)
     password_file: SecretFile
 
 
 class TLSConfig(Model):
+    """TLS settings for scraping https targets: a CA to trust, a client certificate, the server name.
+
+        TLSConfig(ca_file="/etc/prometheus/ca.pem", server_name="api.internal")
+    """
+
     kind: ClassVar[str] = "tls_config"
     ca_file: SecretFile | None = None
     cert_file: SecretFile | None = None
@@ -72,6 +95,11 @@ class TLSConfig(Model):
 
 
 class ScrapeJob(SecretsFromFiles):
+    """How Prometheus finds and scrapes one kind of target: use one per exporter or application.
+
+        ScrapeJob(name="api", scrape_interval="15s", static_configs=(StaticConfig(targets=("api:8080",)),))
+    """
+
     inline_secrets: ClassVar[dict[str, str]] = {
         "password": "basic_auth=BasicAuth(username=..., password_file=...)",
         "bearer_token": "bearer_token_file",

@@ -80,7 +80,10 @@ def with_matchers(selector: str, *matcher_sets: str | None) -> str:
 
 
 class RatioSLI(Model):
-    """Bad events over all events: vector selectors on catalog counters or a histogram's _count."""
+    """Bad events over all events: vector selectors on catalog counters or a histogram's _count.
+
+        RatioSLI(errors='http_requests_total{code=~"5.."}', total="http_requests_total")
+    """
 
     kind: ClassVar[str] = "ratio sli"
     type: Literal["ratio"] = "ratio"
@@ -89,7 +92,10 @@ class RatioSLI(Model):
 
 
 class LatencySLI(Model):
-    """Good events are those faster than threshold: histogram _bucket{le=threshold} over _count."""
+    """Good events are those faster than threshold: histogram _bucket{le=threshold} over _count.
+
+        LatencySLI(histogram="http_request_duration_seconds", threshold="0.5")
+    """
 
     kind: ClassVar[str] = "latency sli"
     type: Literal["latency"] = "latency"

@@ -25,6 +25,13 @@ BUILTIN_SERIES = frozenset({
 
 
 class Stack(Model):
+    """Everything one `monitoring generate` builds: services, routing, SLOs, dashboards and global settings.
+
+    A project's stack module defines one, named in pyproject.toml [tool.monitoring] stack.
+
+        stack = Stack(name="shop", services=(api,), routing=Routing(...), slos=(availability,))
+    """
+
     kind: ClassVar[str] = "stack"
     name: Slug
     scrape_interval: PositiveDuration = "1m"

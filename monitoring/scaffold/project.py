@@ -13,7 +13,10 @@ DISTRIBUTION = "promstack-as-code"
 
 
 def project_files(name: str) -> dict[str, str]:
-    """Path (relative to the project) -> text, for a project called name."""
+    """Path (relative to the project) -> text, for a project called name.
+
+        project_files("shop")["alerts/stack.py"]
+    """
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "monitoring"
     values = {"name": slug, "distribution": DISTRIBUTION}
     return {path: text.format(**values) if path in templates.FORMATTED else text
@@ -21,7 +24,10 @@ def project_files(name: str) -> dict[str, str]:
 
 
 def init_project(directory: Path, *, force: bool = False, name: str | None = None) -> list[Path]:
-    """Write a new project into directory (created if missing); refuses a non-empty one unless force."""
+    """Write a new project into directory (created if missing); refuses a non-empty one unless force.
+
+        init_project(Path("my-monitoring"))
+    """
     if directory.exists() and not directory.is_dir():
         raise InitError(f"{directory}:1: is a file, not a directory")
     if directory.is_dir() and any(directory.iterdir()) and not force:
