@@ -28,7 +28,8 @@ CASES = [
     ("JSON that does not parse", "board.json", '{\n  "title": "x",\n  "panels": [\n}\n', [],
      r"board\.json:4: not valid JSON \(.*\)"),
     ("inline Slack webhook URL", "alertmanager.yml",
-     AM_HEAD + "    slack_configs:\n      - channel: '#a'\n        api_url: https://hooks.slack.com/services/T/B/x\n", [],
+     AM_HEAD + "    slack_configs:\n      - channel: '#a'\n"
+     "        api_url: https://hooks.slack.com/services/T/B/x\n", [],
      r"alertmanager\.yml:7: receivers\[0\]\.slack_configs\[0\]\.api_url is a secret written inline: put it in a "
      r"file and use api_url_file"),
     ("inline PagerDuty routing key", "alertmanager.yml",
