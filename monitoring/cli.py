@@ -109,6 +109,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+<<<<<<< HEAD
 def cmd_ci(args: argparse.Namespace) -> int:
     from monitoring.ci import render, run_ci
 
@@ -133,6 +134,16 @@ def cmd_init(args: argparse.Namespace) -> int:
     written = init_project(directory, force=args.force, name=args.name)
     print(f"created {len(written)} files in {directory}")
     print(f"next: cd {directory} && monitoring generate && monitoring validate && monitoring test")
+=======
+def cmd_import_slo(args: argparse.Namespace) -> int:
+    from monitoring.slo import spec_python, specs
+
+    imported = specs.read_files([Path(p) for p in args.files])
+    written = spec_python.write(spec_python.render(imported), Path(args.directory), force=args.force)
+    count = sum(len(s.slos) for s in imported.services.values())
+    print(f"imported {count} SLOs of {len(imported.services)} services: wrote "
+          + ", ".join(str(p) for p in written))
+>>>>>>> main
     return ExitStatus.OK
 
 
@@ -140,6 +151,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
     "ci": cmd_ci,
     "import": cmd_import,
+    "import-slo": cmd_import_slo,
     "generate": cmd_generate,
     "validate": cmd_validate,
     "test": cmd_test,
@@ -237,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--strict", action="store_true",
                      help="fail on anything the model cannot hold, instead of keeping it verbatim with a warning")
     imp.add_argument("--force", action="store_true", help="overwrite files that exist")
+    slo_imp = sub.add_parser("import-slo", help="turn Sloth SLO specs (prometheus/v1, PrometheusServiceLevel, "
+                                                "AlertWindows) into Python SLO definitions, one module per service")
+    slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
+    slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
+    slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")
     tools = sub.add_parser("tools", help="report promtool, amtool, prometheus and alertmanager")
     tools.add_argument("--install", action="store_true", help="apt-get what is missing (root on Debian)")
     return parser
@@ -252,8 +269,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except MonitoringError as exc:
         # Deliberate errors carry a complete one-line message; anything else is a bug and keeps its traceback.
-        print(f"monitoring: error: {exc}", file=sys.stderr)
+        print(f"monitoring: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return exc.exit_status
+    except OSError as exc:  # the file system, not the definitions: still one line naming the path
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"monitoring: error: {where}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return ExitStatus.BAD_INPUT
+    except KeyboardInterrupt:
+        print("monitoring: interrupted", file=sys.stderr)
+        return 130  # 128 + SIGINT, as shells report it
 
 
 if __name__ == "__main__":

@@ -189,6 +189,36 @@ CASES = [
     ("routes nested 2,000 deep",
      'r = Route(receiver="default")\nfor _ in range(2000):\n    r = Route(routes=(r,))\nstack = ok_stack(routing=ok_routing(route=r))',  # noqa: E501
      "routes nest more than 32 deep"),
+    ('SLO query with an unknown placeholder',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=QuerySLI(errors="sum(rate(app_requests_total[{{range}}]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     "slo 'avail' {at}: sli: errors: unknown placeholder {{range}}"),
+    ('SLO query that does not parse with the window put in',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=QuerySLI(errors="sum(rate(app_requests_total[{{window}}])", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     'does not parse with {{window}}=5m'),
+    ('SLO query without the window placeholder',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=QuerySLI(errors="sum(rate(app_requests_total[5m]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     'has no {{window}}: write the range as rate(x[{{window}}])'),
+    ('SLO window policy with a factor below 1',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", period="28d", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), window_policy=WindowPolicy(windows=(AlertWindow(tier="ticket", long="3d", short="6h", budget_percent=10),))),))',  # noqa: E501
+     "slo 'avail' {at}: alerting.ticket (3d/6h window pair): burn factor ~0.93 is below 1"),
+    ('SLO window longer than its period',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", period="2d", window_policy="workbook", sli=RatioSLI(errors="app_errors_total", total="app_requests_total")),))',  # noqa: E501
+     "slo 'avail' {at}: alerting.ticket (3d/6h window pair): the 3d window is longer than the period 2d"),
+    ('SLO window policy with a misspelt tier',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), window_policy=WindowPolicy(windows=(AlertWindow(tier="pgae", long="1h", short="5m", burn_rate=14.4),))),))',  # noqa: E501
+     "unknown alert tier 'pgae'"),
+    ('SLO alerting label that is reserved',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), alerting=SLOAlerting(labels={"slo": "x"})),))',  # noqa: E501
+     "labels: 'slo' is set by the SLO itself"),
+    ('SLO summary given as an annotation',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), alerting=SLOAlerting(annotations={"summary": "x"})),))',  # noqa: E501
+     "annotations: 'summary' is generated; set it with the summary field"),
+    ('SLO severity that is not a word',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), alerting=SLOAlerting(page=AlertTier(severity="page team"))),))',  # noqa: E501
+     "severity 'page team' must be a word of letters, digits"),
+    ('SLO filter on a query SLI',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", filter=\'code!="499"\', sli=QuerySLI(errors="sum(rate(app_requests_total[{{window}}]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     'filter: a query SLI is raw PromQL; put the matchers into its queries'),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
      "stack 'badstack:stack' does not import: AttributeError: 'Service' object has no attribute 'nope' {at-bare}"),
@@ -290,3 +320,103 @@ def test_out_that_cannot_be_written_is_one_line(project: Path, capsys: pytest.Ca
     assert err.count("\n") == 1, err
     assert read_tree(project / "out") == before
     assert (project / "afile").read_text() == "not a directory\n"
+
+
+SLO_SPECS = [
+    ("Sloth spec that is not YAML", "version: [", "not YAML"),
+    ("Sloth spec without an objective", 'version: "prometheus/v1"\nservice: app\nslos:\n  - name: avail\n'
+     '    sli: {events: {error_query: "sum(rate(x[{{.window}}]))", total_query: "sum(rate(y[{{.window}}]))"}}\n',
+     "slos[0].objective is required"),
+    ("Sloth spec with slos not a list", 'version: "prometheus/v1"\nservice: app\nslos: {name: avail}\n',
+     "slos must be a list"),
+    ("Sloth raw error-ratio SLI", 'version: "prometheus/v1"\nservice: app\nslos:\n  - name: avail\n'
+     '    objective: 99.9\n    sli: {raw: {error_ratio_query: "x"}}\n', "slos[0].sli.raw is not supported"),
+    ("Sloth field this importer does not know", 'version: "prometheus/v1"\nservice: app\nslos:\n  - name: avail\n'
+     '    objective: 99.9\n    budgeting: occurrences\n'
+     '    sli: {events: {error_query: "sum(rate(x[{{.window}}]))", total_query: "sum(rate(y[{{.window}}]))"}}\n',
+     "slos[0].budgeting is not supported: this importer does not know the field"),
+    ("Sloth query with an unknown placeholder", 'version: "prometheus/v1"\nservice: app\nslos:\n  - name: avail\n'
+     '    objective: 99.9\n'
+     '    sli: {events: {error_query: "sum(rate(x[{{.win}}]))", total_query: "sum(rate(y[{{.window}}]))"}}\n',
+     "unknown placeholder {{win}}"),
+    ("a spec of another tool", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\n",
+     "is not a spec this importer reads"),
+]
+
+
+@pytest.mark.parametrize(("description", "text", "message"), SLO_SPECS, ids=[c[0] for c in SLO_SPECS])
+def test_bad_slo_spec_is_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], description: str,
+                                        text: str, message: str) -> None:
+    before = read_tree(project / "out")
+    (project / "spec.yml").write_text(text)
+    status = main(["import-slo", "spec.yml", "--directory", "slos"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert message in err and "spec.yml" in err, err
+    assert err.count("\n") == 1, err
+    assert not (project / "slos").exists()
+    assert read_tree(project / "out") == before
+
+
+STACK_LOADING = [
+    ("a stack module that calls sys.exit(0)", "import sys\nsys.exit(0)\n",
+     "stack 'badstack:stack' does not import: it exits (SystemExit(0)) (at badstack.py:2)"),
+    ("a stack module that calls sys.exit(3)", "raise SystemExit(3)\n", "it exits (SystemExit(3))"),
+    ("a stack module that calls exit() with a message", "import sys\nsys.exit('bye')\n",
+     "it exits (SystemExit('bye'))"),
+    ("a stack factory that raises", "def stack():\n    raise RuntimeError('no database')\n",
+     "stack 'badstack:stack': the factory stack() failed: RuntimeError: no database (at badstack.py:2)"),
+    ("a stack factory that exits", "import sys\ndef stack():\n    sys.exit(0)\n",
+     "the factory stack() failed: it exits (SystemExit(0))"),
+    ("a YAML error while importing",
+     "import yaml\nyaml.safe_load('a: [1, 2\\nb: {')\n", "does not import: ParserError: while parsing a flow sequence"),
+    ("an exception whose message spans lines", "raise ValueError('first\\nsecond\\n\\nthird')\n",
+     "does not import: ValueError: first second third"),
+    ("an import error inside the stack module", "import no_such_dependency_xyz\n",
+     "ModuleNotFoundError: No module named 'no_such_dependency_xyz' (at badstack.py:1)"),
+    ("an exception quoting a URL with credentials",
+     "raise ConnectionError('cannot reach https://admin:s3cret@db.example.com/x')\n",
+     "ConnectionError: cannot reach https://***@db.example.com/x"),
+    ("a stack module with a syntax error", "stack = (\n", "does not import: SyntaxError"),
+    ("a stack that recurses forever", "def f():\n    return f()\nstack = f()\n", "RecursionError"),
+]
+
+
+@pytest.mark.parametrize(("description", "code", "message"), STACK_LOADING, ids=[c[0] for c in STACK_LOADING])
+@pytest.mark.parametrize("command", [["generate"], ["generate", "--check"], ["validate"]])
+def test_stack_loading_failure_is_exit_2_and_one_line(project: Path, capsys: pytest.CaptureFixture[str],
+                                                      description: str, code: str, message: str,
+                                                      command: list[str]) -> None:
+    before = read_tree(project / "out")
+    (project / "badstack.py").write_text(code)
+    sys.modules.pop("badstack", None)
+    status = main([*command, "--stack", "badstack:stack"])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert message in err
+    assert err.count("\n") == 1, err
+    assert "s3cret" not in err
+    assert read_tree(project / "out") == before
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[tool.monitoring\nstack = 1\n", "pyproject.toml: is not valid TOML: "),
+    (b"\xff\xfe[tool]\n", "pyproject.toml: is not UTF-8 text"),
+], ids=["malformed", "not UTF-8"])
+def test_malformed_pyproject_names_the_file(project: Path, capsys: pytest.CaptureFixture[str], content: str | bytes,
+                                            message: str) -> None:
+    path = project / "pyproject.toml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    assert main(["generate"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: " in err and message in err
+    assert err.count("\n") == 1, err
+
+
+def test_dashboard_file_that_exits_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "dashboards").mkdir()
+    (project / "dashboards" / "quits.dashboard.py").write_text("import sys\nsys.exit(0)\n")
+    assert main(["generate"]) == 2
+    err = capsys.readouterr().err
+    assert "custom dashboard" in err and "SystemExit" in err
+    assert err.count("\n") == 1, err
