@@ -109,7 +109,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
-<<<<<<< HEAD
 def cmd_ci(args: argparse.Namespace) -> int:
     from monitoring.ci import render, run_ci
 
@@ -134,7 +133,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     written = init_project(directory, force=args.force, name=args.name)
     print(f"created {len(written)} files in {directory}")
     print(f"next: cd {directory} && monitoring generate && monitoring validate && monitoring test")
-=======
+    return ExitStatus.OK
+
+
 def cmd_import_slo(args: argparse.Namespace) -> int:
     from monitoring.slo import spec_python, specs
 
@@ -143,7 +144,6 @@ def cmd_import_slo(args: argparse.Namespace) -> int:
     count = sum(len(s.slos) for s in imported.services.values())
     print(f"imported {count} SLOs of {len(imported.services)} services: wrote "
           + ", ".join(str(p) for p in written))
->>>>>>> main
     return ExitStatus.OK
 
 
