@@ -14,6 +14,7 @@ import orjson
 
 from monitoring import yaml_writer
 from monitoring.errors import MonitoringError
+from monitoring.manifest import MANIFEST
 
 
 def to_yaml(data: Any, header: str = "") -> str:
@@ -26,7 +27,8 @@ def to_json(data: Any) -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
 
 
-_MARKER = ".generated-by-monitoring"
+_OLD_MARKER = ".generated-by-monitoring"  # what marked it before the manifest did
+_MARKER = MANIFEST  # out/manifest.json: written by generate, it marks a directory as ours to replace
 
 
 def _write_file(path: Path, text: str) -> None:
@@ -39,7 +41,7 @@ def write_tree(files: Mapping[str, str], out_dir: Path) -> None:
     If anything fails before the swap, out_dir is left exactly as it was.
     """
     out_dir = out_dir.resolve()
-    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / _MARKER).exists():
+    if out_dir.exists() and any(out_dir.iterdir()) and not any((out_dir / m).exists() for m in (_MARKER, _OLD_MARKER)):
         raise MonitoringError(
             f"refusing to replace {out_dir}: it is not empty and was not written by this tool "
             f"(no {_MARKER} file)"
@@ -52,7 +54,8 @@ def write_tree(files: Mapping[str, str], out_dir: Path) -> None:
         # File writes release the GIL: a few threads overlap the file system's latency.
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(_write_file, (staging / relative for relative in files), files.values()))
-        (staging / _MARKER).write_text("This directory is replaced whole by `monitoring generate`.\n")
+        if _MARKER not in files:
+            (staging / _MARKER).write_text('{"generated_by": "monitoring"}\n')
         staging.chmod(0o755)
         previous = out_dir.with_name(f"{staging.name}.old")
         if out_dir.exists():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from monitoring import conventions
 from monitoring.grafana import dashboards, hand_written
+from monitoring.manifest import MANIFEST, Manifest
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
 from monitoring.render import alertmanager, blackbox, prometheus_config, promtool_tests, rules
@@ -22,19 +23,26 @@ Emitter = Callable[[Stack, "GenerateContext"], dict[str, str]]
 class GenerateContext:
     """What emitters may know besides the stack: where it came from, and the project's directories."""
 
-    def __init__(self, source: str, project_dir: Path | None = None) -> None:
+    def __init__(self, source: str, project_dir: Path | None = None, dashboards_dir: Path | None = None) -> None:
         self.source = source
         self.project_dir = project_dir
+        # The project's hand-written dashboards; by default found from project_dir's settings.
+        self.dashboards_dir = dashboards_dir or hand_written.dashboards_dir(project_dir)
         self.header = conventions.header(source)
         # Advice that does not stop generation; the CLI prints it.
         self.warnings: list[str] = []
+        # path -> what produced it, "<kind>:<name>" (service:api, slo:api/availability, dashboard:...); files an
+        # emitter does not describe get the emitter's name.
+        self.origins: dict[str, str] = {}
 
 
 def emit_prometheus(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     files = {conventions.PROMETHEUS_CONFIG: to_yaml(prometheus_config.render(stack), ctx.header)}
     for service in stack.services:
         if service.rule_groups:
-            files[conventions.rules_file(service.name)] = to_yaml(rules.render(stack, service), ctx.header)
+            path = conventions.rules_file(service.name)
+            files[path] = to_yaml(rules.render(stack, service), ctx.header)
+            ctx.origins[path] = f"service:{service.name}"
     return files
 
 
@@ -46,8 +54,9 @@ def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     files = {}
     for objective in stack.slos:
         ctx.warnings.extend(slo.warnings(objective))
-        files[conventions.slo_rules_file(objective.service, objective.name)] = to_yaml(
-            slo.render(stack, objective), ctx.header)
+        path = conventions.slo_rules_file(objective.service, objective.name)
+        files[path] = to_yaml(slo.render(stack, objective), ctx.header)
+        ctx.origins[path] = f"slo:{objective.service}/{objective.name}"
     return files
 
 
@@ -67,8 +76,11 @@ def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
 
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py."""
-    custom = hand_written.load(stack, hand_written.dashboards_dir(ctx.project_dir), ctx.project_dir)
-    rendered = dashboards.render(stack) + custom
+    custom = hand_written.load(stack, ctx.dashboards_dir, ctx.project_dir)
+    generated = dashboards.render(stack)
+    rendered = generated + custom
+    ctx.origins.update({conventions.dashboard_file(d.folder, d.uid): f"dashboard:{d.source}" for d in generated})
+    ctx.origins.update({conventions.dashboard_file(d.folder, d.uid): f"hand-written:{d.source}" for d in custom})
     return {path: to_json(data) for path, data in dashboards.output(stack, rendered).items()}
 
 
@@ -104,4 +116,18 @@ def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
                 if path in files:
                     raise RuntimeError(f"two emitters write {path}")  # a bug here, not in the stack
                 files[path] = text
+                ctx.origins.setdefault(path, emit.__name__.removeprefix("emit_"))
     return files
+
+
+def output_files(stack: Stack, ctx: GenerateContext) -> tuple[dict[str, str], Manifest]:
+    """Every output file, and the manifest that describes them (what `generate` writes as out/manifest.json)."""
+    from monitoring.checks import context
+
+    files = render_files(stack, ctx)
+    return files, Manifest.of(ctx.source, files, ctx.origins, context.of(stack))
+
+
+def with_manifest(files: dict[str, str], manifest: Manifest) -> dict[str, str]:
+    """The files as out/ holds them: the manifest included."""
+    return {**files, MANIFEST: manifest.text()}
