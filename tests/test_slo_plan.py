@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from monitoring.generate import GenerateContext, render_files
+from monitoring.emitters import GenerateContext, render_files
 
 from monitoring import SLO, AlertTier, LatencySLI, SLOAlerting, Stack
 from monitoring.checks.tools import Tool
