@@ -7,12 +7,13 @@ three read out/ alone. The command line (monitoring.cli) is a thin layer that pr
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitoring.manifest import MANIFEST, Manifest, read_current
+from monitoring.errors import OutputError
+from monitoring.manifest import MANIFEST, Manifest, blocking_file, read_current, sha256
 from monitoring.project import Project
 
 if TYPE_CHECKING:
@@ -100,11 +101,16 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
         report = monitoring.generate(Project.find(), check=True)
         assert report.ok, report.stale
     """
-    from monitoring.emitters import GenerateContext, output_files, with_manifest
+    from monitoring.checks import context
+    from monitoring.emitters import GenerateContext, iter_files
     from monitoring.output import write_tree
 
     source = stack or project.stack
     out = out_dir or project.out_dir
+    blocker = blocking_file(out)
+    if blocker is not None:
+        raise OutputError(f"cannot {'read' if check else 'write'} the output in {out}: {blocker} is a file, "
+                          "not a directory")
     enabled = gc.isenabled()
     gc.disable()  # loading builds a large acyclic model: the cyclic collector would only rescan it
     try:
@@ -113,16 +119,37 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
         if enabled:
             gc.enable()
     ctx = GenerateContext(source, project.project_dir, project.dashboards_dir)
-    files, manifest = output_files(model, ctx)
     current = read_current(out) if out.is_dir() else None
-    unchanged = current is not None and not current.differences(manifest) and current.stack == manifest.stack
+    hashes: dict[str, str] = {}
+    manifests: list[Manifest] = []
+
+    def files() -> Iterator[tuple[str, str]]:
+        """Each file as it is rendered (memory stays flat), then the manifest, which needs them all."""
+        for path, text in iter_files(model, ctx):
+            hashes[path] = sha256(text)
+            yield path, text
+        manifest = Manifest.of(source, hashes, ctx.origins, context.of(model))
+        manifests.append(manifest)
+        if check:
+            return
+        if current is not None and not current.differences(manifest) and not current.changed_files(out):
+            raise _Unchanged  # abandons the staging directory: out/ is not touched
+        yield MANIFEST, manifest.text()
+
     if check:
-        stale = _stale(current, manifest, out)
-        return GenerateReport(out, len(files), False, tuple(stale), tuple(ctx.warnings), checked=True)
-    if unchanged and not current.changed_files(out):  # type: ignore[union-attr]
-        return GenerateReport(out, len(files), False, (), tuple(ctx.warnings))
-    write_tree(with_manifest(files, manifest), out)
-    return GenerateReport(out, len(files), True, (), tuple(ctx.warnings))
+        for _ in files():
+            pass
+        stale = _stale(current, manifests[0], out)
+        return GenerateReport(out, len(hashes), False, tuple(stale), tuple(ctx.warnings), checked=True)
+    try:
+        write_tree(files(), out)
+    except _Unchanged:
+        return GenerateReport(out, len(hashes), False, (), tuple(ctx.warnings))
+    return GenerateReport(out, len(hashes), True, (), tuple(ctx.warnings))
+
+
+class _Unchanged(Exception):
+    """out/ already holds exactly what this generation would write."""
 
 
 def _stale(current: Manifest | None, manifest: Manifest, out: Path) -> list[str]:

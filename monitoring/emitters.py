@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from monitoring import conventions
 from monitoring.grafana import dashboards, hand_written
-from monitoring.manifest import MANIFEST, Manifest
+from monitoring.grafana.dashboards import RenderedDashboard
+from monitoring.manifest import MANIFEST, Manifest, sha256
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
 from monitoring.render import alertmanager, blackbox, prometheus_config, promtool_tests, rules
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo
 
-# An emitter turns the stack into files: relative path -> text.
-Emitter = Callable[[Stack, "GenerateContext"], dict[str, str]]
+# An emitter turns the stack into files, one (relative path, text) at a time, so that a writer can put each
+# on disk before the next is rendered and memory stays flat however large the stack.
+# (A mapping of path -> text is accepted too.)
+Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, str]] | Mapping[str, str]]
 
 
 class GenerateContext:
@@ -36,57 +40,59 @@ class GenerateContext:
         self.origins: dict[str, str] = {}
 
 
-def emit_prometheus(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    files = {conventions.PROMETHEUS_CONFIG: to_yaml(prometheus_config.render(stack), ctx.header)}
+def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+    yield conventions.PROMETHEUS_CONFIG, to_yaml(prometheus_config.render(stack), ctx.header)
     for service in stack.services:
         if service.rule_groups:
             path = conventions.rules_file(service.name)
-            files[path] = to_yaml(rules.render(stack, service), ctx.header)
             ctx.origins[path] = f"service:{service.name}"
-    return files
+            yield path, to_yaml(rules.render(stack, service), ctx.header)
 
 
-def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    return {conventions.ALERTMANAGER_CONFIG: to_yaml(alertmanager.render(stack), ctx.header)}
+def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+    yield conventions.ALERTMANAGER_CONFIG, to_yaml(alertmanager.render(stack), ctx.header)
 
 
-def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    files = {}
+def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     for objective in stack.slos:
-        ctx.warnings.extend(slo.warnings(objective))
+        ctx.warnings.extend(slo.warnings(objective) + slo_tests.warnings(objective))
         path = conventions.slo_rules_file(objective.service, objective.name)
-        files[path] = to_yaml(slo.render(stack, objective), ctx.header)
         ctx.origins[path] = f"slo:{objective.service}/{objective.name}"
-    return files
+        yield path, to_yaml(slo.render(stack, objective), ctx.header)
 
 
-def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     """promtool unit tests: one file per SLO, and one per service for its alerts that have a test scenario."""
-    files = {}
     for objective in stack.slos:
         tests = slo_tests.render(stack, objective)
         if tests is not None:
-            files[conventions.slo_tests_file(objective.service, objective.name)] = to_yaml(tests, ctx.header)
+            yield conventions.slo_tests_file(objective.service, objective.name), to_yaml(tests, ctx.header)
     for service in stack.services:
         tests = promtool_tests.render(stack, service)
         if tests is not None:
-            files[conventions.tests_file(service.name)] = to_yaml(tests, ctx.header)
-    return files
+            yield conventions.tests_file(service.name), to_yaml(tests, ctx.header)
 
 
-def emit_grafana(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py."""
+def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+    """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py, one at a time."""
     custom = hand_written.load(stack, ctx.dashboards_dir, ctx.project_dir)
-    generated = dashboards.render(stack)
-    rendered = generated + custom
-    ctx.origins.update({conventions.dashboard_file(d.folder, d.uid): f"dashboard:{d.source}" for d in generated})
-    ctx.origins.update({conventions.dashboard_file(d.folder, d.uid): f"hand-written:{d.source}" for d in custom})
-    return {path: to_json(data) for path, data in dashboards.output(stack, rendered).items()}
+    rendered = itertools.chain(_with_origins(ctx, dashboards.render(stack), "dashboard"),
+                               _with_origins(ctx, custom, "hand-written"))
+    for path, data in dashboards.output(stack, rendered):
+        yield path, to_json(data)
 
 
-def emit_blackbox(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+def _with_origins(ctx: GenerateContext, rendered: Iterable[RenderedDashboard], kind: str
+                  ) -> Iterator[RenderedDashboard]:
+    for dashboard in rendered:
+        ctx.origins[conventions.dashboard_file(dashboard.folder, dashboard.uid)] = f"{kind}:{dashboard.source}"
+        yield dashboard
+
+
+def emit_blackbox(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     config = blackbox.render(stack)
-    return {} if config is None else {conventions.BLACKBOX_CONFIG: to_yaml(config, ctx.header)}
+    if config is not None:
+        yield conventions.BLACKBOX_CONFIG, to_yaml(config, ctx.header)
 
 
 EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
@@ -106,26 +112,32 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    """Every output file for the stack. Pure: nothing is written."""
-    files: dict[str, str] = {}
+def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+    """Every output file for the stack, (relative path, text), each rendered when it is asked for."""
+    seen: set[str] = set()
     with _no_cyclic_gc():
         stack.check()
         for emit in EMITTERS:
-            for path, text in emit(stack, ctx).items():
-                if path in files:
+            emitted = emit(stack, ctx)
+            for path, text in emitted.items() if isinstance(emitted, Mapping) else emitted:
+                if path in seen:
                     raise RuntimeError(f"two emitters write {path}")  # a bug here, not in the stack
-                files[path] = text
+                seen.add(path)
                 ctx.origins.setdefault(path, emit.__name__.removeprefix("emit_"))
-    return files
+                yield path, text
+
+
+def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    """Every output file for the stack, in memory. Pure: nothing is written."""
+    return dict(iter_files(stack, ctx))
 
 
 def output_files(stack: Stack, ctx: GenerateContext) -> tuple[dict[str, str], Manifest]:
-    """Every output file, and the manifest that describes them (what `generate` writes as out/manifest.json)."""
+    """Every output file in memory, and the manifest that describes them (for tests and small stacks)."""
     from monitoring.checks import context
 
     files = render_files(stack, ctx)
-    return files, Manifest.of(ctx.source, files, ctx.origins, context.of(stack))
+    return files, Manifest.of(ctx.source, {p: sha256(t) for p, t in files.items()}, ctx.origins, context.of(stack))
 
 
 def with_manifest(files: dict[str, str], manifest: Manifest) -> dict[str, str]:

@@ -56,9 +56,10 @@ class Manifest:
     checks: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, stack: str, files: Mapping[str, str], origins: Mapping[str, str],
+    def of(cls, stack: str, hashes: Mapping[str, str], origins: Mapping[str, str],
            checks: Mapping[str, Any]) -> Manifest:
-        entries = {path: FileEntry(origins.get(path, "generated"), sha256(text)) for path, text in files.items()}
+        """From each file's sha256 (see `sha256`) and origin."""
+        entries = {path: FileEntry(origins.get(path, "generated"), digest) for path, digest in hashes.items()}
         return cls(stack, tool_version(), entries, checks)
 
     def data(self) -> dict[str, Any]:
@@ -123,6 +124,14 @@ class Manifest:
             elif hashlib.sha256(file.read_bytes()).hexdigest() != entry.sha256:
                 lines.append(f"changed {path}")
         return lines
+
+
+def blocking_file(out_dir: Path) -> Path | None:
+    """out_dir or the first of its parents that exists but is not a directory (out/ cannot be there)."""
+    for path in (out_dir, *out_dir.parents):
+        if path.exists() or path.is_symlink():
+            return None if path.is_dir() else path
+    return None
 
 
 def read_current(out_dir: Path) -> Manifest | None:
