@@ -17,7 +17,11 @@ _EXPORTS: dict[str, str] = {
     # the model
     **dict.fromkeys(("Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel",
                      "PanelQuery", "Threshold"), "monitoring.model.dashboards"),
+    **dict.fromkeys(("LabelRequirement", "SecretKeyRef"), "monitoring.model.kubernetes"),
+    **dict.fromkeys(("KubernetesOutput", "TeamReceiver", "TeamRoute", "TeamRouting"),
+                    "monitoring.model.kubernetes_output"),
     **dict.fromkeys(("Catalog", "Counter", "Gauge", "Histogram", "Summary"), "monitoring.model.metrics"),
+    "RelabelConfig": "monitoring.model.relabel",
     **dict.fromkeys(("Email", "HTTPAuth", "InhibitRule", "PagerDuty", "Receiver", "Route", "RouteTest", "Routing",
                      "Slack", "TimeInterval", "TimeRange", "Webhook"), "monitoring.model.routing"),
     **dict.fromkeys(("Alert", "RecordingRule", "RuleGroup", "VerbatimRule"), "monitoring.model.rules"),

@@ -15,7 +15,8 @@ MODEL = [
     "RouteTest", "Routing", "RuleGroup", "SLOAlerting", "ScrapeJob", "Service", "Slack", "Stack", "StaticConfig",
     "Summary", "TLSConfig", "TimeInterval", "TimeRange", "Webhook", "Dashboard", "DashboardRow", "DashboardSettings",
     "DashboardVariable", "Folder", "Panel", "PanelQuery", "Threshold", "AlertScenario", "InputSeries", "Catalog",
-    "VerbatimRule",
+    "VerbatimRule", "LabelRequirement", "RelabelConfig", "SecretKeyRef", "KubernetesOutput", "TeamReceiver",
+    "TeamRoute", "TeamRouting",
 ]
 LIBRARY = [
     "generate", "validate", "test", "publish", "GenerateReport", "ValidateReport", "AlertTestReport",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from monitoring.checks import kubernetes
 from monitoring.checks.lint import LintContext
 from monitoring.label_sets import SeriesInfo, stack_series
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
@@ -28,6 +29,7 @@ def of(stack: Stack) -> dict[str, Any]:
         "metrics": [{"type": m.type, **m.model_dump(mode="json", by_alias=True, exclude_defaults=True)}
                     for m in sorted(stack.metrics, key=lambda m: m.name)],
         "series": {name: _series_data(info) for name, info in sorted(stack_series(stack).items())},
+        "kubernetes_monitored_jobs": kubernetes.monitored_jobs(stack),
     }
 
 

@@ -6,11 +6,12 @@ little the checks need to know of the model (see monitoring.checks.context).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from monitoring import conventions
-from monitoring.checks import amtool, context, promtool
+from monitoring.checks import amtool, context, kubernetes, promtool
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
 from monitoring.checks.rule_lint import check_rule_lint_out
@@ -47,13 +48,25 @@ def validate(out_dir: Path) -> list[CheckResult]:
     am = find_tool("amtool", workdir)
     rule_files = [out_dir / p for p in manifest.paths(conventions.RULES_DIR + "/", ".yml")]
     am_config = out_dir / conventions.ALERTMANAGER_CONFIG
-    results = [
-        check_as_generated(manifest, out_dir),
-        promtool.check_config(prom, out_dir),
-        promtool.check_rules(prom, rule_files),
-        amtool.check_config(am, am_config),
-        amtool.route_tests(am, am_config, context.route_tests(manifest.checks)),
-    ]
+    with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp:
+        # The Kubernetes resources' rule groups and Alertmanager configuration go through the same processes.
+        kube_rules, kube_am = _kubernetes_extracts(out_dir, Path(tmp))
+        results = [
+            check_as_generated(manifest, out_dir),
+            promtool.check_config(prom, out_dir),
+            promtool.check_rules(prom, rule_files, kube_rules, "PrometheusRule spec.groups"),
+            amtool.check_config(am, am_config, *((f"the alertmanager.yaml of Secret {p.stem}", p) for p in kube_am)),
+            amtool.route_tests(am, am_config, context.route_tests(manifest.checks)),
+        ]
+    if (out_dir / conventions.KUSTOMIZATION_FILE).is_file():
+        results.append(kubernetes.check_resources(out_dir))
+    results.append(kubernetes.check_scrape_jobs(manifest.checks.get("kubernetes_monitored_jobs", ()), out_dir))
     for check in EXTRA_CHECKS:
         results.extend(check(manifest, out_dir))
     return results
+
+
+def _kubernetes_extracts(out_dir: Path, into: Path) -> tuple[list[Path], list[Path]]:
+    if not (out_dir / conventions.KUSTOMIZATION_FILE).is_file():
+        return [], []
+    return kubernetes.extract_rule_groups(out_dir, into), kubernetes.extract_alertmanager_configs(out_dir, into)
