@@ -138,7 +138,11 @@ def coverage_table(alerts: list[str], coverage: Coverage) -> list[str]:
 
 @dataclass(frozen=True)
 class AlertTestReport:
-    """What `monitoring test` found: promtool's verdict, each alert's coverage, and the problems it reports."""
+    """What `monitoring test` found: promtool's verdict, each alert's coverage, and the problems it reports.
+
+        report = monitoring.test(Project.find())
+            print("\n".join(report.lines()))
+    """
 
     promtool: CheckResult | None  # None when there was no test file to run
     alerts: tuple[str, ...]

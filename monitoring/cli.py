@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from monitoring.errors import ExitStatus, MonitoringError
-from monitoring.manifest import tool_version
 
 if TYPE_CHECKING:
     from monitoring.project import Project
@@ -130,9 +129,21 @@ def _add_publish_arguments(cmd: argparse.ArgumentParser, dry_run_flag: bool) -> 
     cmd.add_argument("--concurrency", type=int, default=8, help="parallel requests (default 8)")
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata is not free)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from monitoring.manifest import tool_version
+
+        parser.exit(message=f"{parser.prog} {tool_version()}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="monitoring", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (
         ("generate", "render every output into --out (atomically)"),

@@ -11,7 +11,6 @@ stack or render anything. Staleness is a hash comparison.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,15 @@ FORMAT = 1
 
 
 def sha256(text: str) -> str:
+    import hashlib  # here, not at the top: `monitoring --help` imports this module and never hashes
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
 
 
 def tool_version() -> str:
@@ -121,7 +128,7 @@ class Manifest:
             file = out_dir / path
             if not file.is_file():
                 lines.append(f"missing {path}")
-            elif hashlib.sha256(file.read_bytes()).hexdigest() != entry.sha256:
+            elif sha256_bytes(file.read_bytes()) != entry.sha256:
                 lines.append(f"changed {path}")
         return lines
 

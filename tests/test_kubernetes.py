@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from monitoring.generate import GenerateContext, render_files
 
 from monitoring import conventions
 from monitoring.checks import kubernetes as checks
 from monitoring.checks.tools import Tool
+from monitoring.emitters import GenerateContext, render_files
 from monitoring.output import to_yaml, write_tree
 from monitoring.render import alertmanager
 from monitoring.render.kubernetes.alertmanager import operator_merge

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import subprocess
 import sys
 
@@ -61,3 +62,31 @@ def test_importing_monitoring_loads_neither_the_model_nor_grafanalib() -> None:
            "'monitoring.model'))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _has_example(doc: str) -> bool:
+    """A line after a blank line, indented deeper than the docstring's text (whose margin the closing quotes show)."""
+    lines = doc.split("\n")
+    margin = len(lines[-1]) if not lines[-1].strip() else 0
+    return any(not before.strip() and line.strip() and len(line) - len(line.lstrip()) >= margin + 4
+               for before, line in zip(lines, lines[1:], strict=False))
+
+
+def test_every_public_name_has_a_docstring_with_an_example() -> None:
+    """client_python style: when to use it, then an indented example."""
+    lacking = []
+    for name in monitoring.__all__:
+        value = getattr(monitoring, name)
+        doc = value.__dict__.get("__doc__") if isinstance(value, type) else value.__doc__
+        if not doc or not _has_example(doc):
+            lacking.append(name)
+    assert lacking == [], f"exported without a docstring that has an example: {lacking}"
+
+
+def test_monitoring_version_and_help_do_not_load_the_model() -> None:
+    code = ("import sys; from monitoring.cli import main\n"
+            "for argv in (['--help'], ['--version']):\n"
+            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('pydantic', 'grafanalib', 'monitoring.model'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

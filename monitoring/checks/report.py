@@ -11,6 +11,12 @@ from typing import TextIO
 
 @dataclass(frozen=True)
 class CheckResult:
+    """The outcome of one check (promtool, amtool, a lint check): passed or not, what it checked, and
+    why it failed. Reports hold them; `result_lines` prints them.
+
+        CheckResult("promtool check rules", ok=True, checked="6 rule files")
+    """
+
     name: str
     ok: bool
     checked: str
