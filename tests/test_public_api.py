@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import re
+import itertools
 import subprocess
 import sys
 
@@ -69,7 +69,7 @@ def _has_example(doc: str) -> bool:
     lines = doc.split("\n")
     margin = len(lines[-1]) if not lines[-1].strip() else 0
     return any(not before.strip() and line.strip() and len(line) - len(line.lstrip()) >= margin + 4
-               for before, line in zip(lines, lines[1:], strict=False))
+               for before, line in itertools.pairwise(lines))
 
 
 def test_every_public_name_has_a_docstring_with_an_example() -> None:
