@@ -29,7 +29,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("BasicAuth", "FileSDConfig", "KubernetesSDConfig", "ScrapeJob", "StaticConfig", "TLSConfig"),
                     "monitoring.model.scrape"),
     "Service": "monitoring.model.service",
-    **dict.fromkeys(("SLO", "AlertTier", "LatencySLI", "RatioSLI", "SLOAlerting"), "monitoring.model.slo"),
+    **dict.fromkeys(("SLO", "AlertTier", "AlertWindow", "LatencySLI", "QuerySLI", "RatioSLI", "SLOAlerting",
+                     "WindowPolicy"), "monitoring.model.slo"),
     "Stack": "monitoring.model.stack",
     # the library
     **dict.fromkeys(("generate", "validate", "test", "GenerateReport", "ValidateReport", "PublishReport",
