@@ -9,6 +9,7 @@ from monitoring.model import (
     Alert,
     AlertScenario,
     AlertTier,
+    AlertWindow,
     BasicAuth,
     Catalog,
     Counter,
@@ -31,6 +32,7 @@ from monitoring.model import (
     PagerDuty,
     Panel,
     PanelQuery,
+    QuerySLI,
     RatioSLI,
     Receiver,
     RecordingRule,
@@ -56,6 +58,7 @@ from monitoring.model import (
     TLSConfig,
     VerbatimRule,
     Webhook,
+    WindowPolicy,
 )
 
 __all__ = [
@@ -63,6 +66,7 @@ __all__ = [
     "Alert",
     "AlertScenario",
     "AlertTier",
+    "AlertWindow",
     "BasicAuth",
     "Catalog",
     "Counter",
@@ -86,6 +90,7 @@ __all__ = [
     "PagerDuty",
     "Panel",
     "PanelQuery",
+    "QuerySLI",
     "RatioSLI",
     "Receiver",
     "RecordingRule",
@@ -111,4 +116,5 @@ __all__ = [
     "TimeRange",
     "VerbatimRule",
     "Webhook",
+    "WindowPolicy",
 ]
