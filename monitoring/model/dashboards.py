@@ -146,6 +146,9 @@ class Panel(_Titled):
         values = [t.value for t in self.thresholds]
         if values != sorted(set(values)):
             raise ValueError(f"thresholds {values} must be strictly increasing")
+        if self.base_color != "green" and not self.thresholds:
+            raise ValueError(f"base_color {self.base_color!r} is the color below the first threshold: "
+                             "give thresholds too")
         return self
 
 

@@ -110,6 +110,9 @@ class Alert(Model):
         for key in ("summary", "description", "runbook_url"):
             if key in self.annotations:
                 raise ValueError(f"annotations: {key!r} has its own field")
+        known = {"summary", "description", "runbook_url", *self.annotations}
+        for key in sorted((self.test.annotations if self.test else {}).keys() - known):
+            raise ValueError(f"test.annotations: {key!r} is not an annotation of the alert")
         return self
 
 
