@@ -6,91 +6,88 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from monitoring.checks.report import CheckResult, print_results
-from monitoring.errors import ExitStatus, MonitoringError, OutputError
-from monitoring.generate import GenerateContext, iter_files, render_files
-from monitoring.model.stack import Stack
-from monitoring.output import stale_files, write_tree
-from monitoring.project import Settings, find_settings, load_stack
+from monitoring.errors import ExitStatus, MonitoringError
 
+if TYPE_CHECKING:
+    from monitoring.project import Project
 
-def _out_dir(args: argparse.Namespace, settings: Settings) -> Path:
-    return Path(args.out) if args.out else settings.out_dir
+# Every import below is deferred to the command that needs it: `monitoring --help` and `--version` load
+# neither the model nor grafanalib.
 
 
-def load(args: argparse.Namespace) -> tuple[Settings, str, Stack]:
-    settings = find_settings()
-    source = args.stack or settings.stack
-    return settings, source, load_stack(source, settings.project_dir)
+def _project(args: argparse.Namespace) -> Project:
+    from monitoring.project import Project
+
+    return Project.find()
 
 
-def render(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
-    """Load the stack and render every output file in memory."""
-    settings, source, stack = load(args)
-    ctx = GenerateContext(source, settings.project_dir)
-    files = render_files(stack, ctx)
-    for warning in ctx.warnings:
-        print(f"monitoring: warning: {warning}", file=sys.stderr)
-    return settings, files
+def _out_dir(args: argparse.Namespace, project: Project) -> Path:
+    return Path(args.out) if args.out else project.out_dir
+
+
+def _print(lines: Sequence[str], file: TextIO | None = None) -> None:
+    for line in lines:
+        print(line, file=file or sys.stdout)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    if args.check:
-        settings, files = render(args)
-        out_dir = _out_dir(args, settings)
-        stale = stale_files(files, out_dir)
-        for line in stale:
-            print(line)
-        print(f"{out_dir} is stale: run `{settings.regenerate}`" if stale else f"{out_dir} is up to date")
-        return ExitStatus.FAILED if stale else ExitStatus.OK
-    settings, source, stack = load(args)
-    out_dir = _out_dir(args, settings)
-    ctx = GenerateContext(source, settings.project_dir)
-    # Each file goes to disk as soon as it is rendered: memory stays flat however large the stack.
-    count = write_tree(iter_files(stack, ctx), out_dir)
-    for warning in ctx.warnings:
-        print(f"monitoring: warning: {warning}", file=sys.stderr)
-    print(f"wrote {count} files to {out_dir}")
+    from monitoring import api
+
+    project = _project(args)
+    report = api.generate(project, stack=args.stack, out_dir=_out_dir(args, project), check=args.check)
+    _print([f"monitoring: warning: {w}" for w in report.warnings], sys.stderr)
+    if report.checked:
+        _print(report.stale)
+        print(f"{report.out_dir} is stale: run `{project.regenerate}`" if report.stale
+              else f"{report.out_dir} is up to date")
+        return ExitStatus.OK if report.ok else ExitStatus.FAILED
+    print(f"wrote {report.files} files to {report.out_dir}" if report.written
+          else f"{report.out_dir} is up to date: nothing written ({report.files} files)")
     return ExitStatus.OK
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
     from monitoring.checks.provision import ensure_tools
 
-    return ensure_tools(install=args.install)
+    report = ensure_tools(install=args.install)
+    _print(report.lines)
+    _print(report.errors, sys.stderr)
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from monitoring.checks.validate import validate
+    from monitoring import api
+    from monitoring.checks.report import result_lines
 
-    settings, _, stack = load(args)
-    out_dir = _out_dir(args, settings)
-    if not (out_dir / "prometheus").is_dir():
-        raise OutputError(f"{out_dir} has no generated output: run `monitoring generate` first")
-    results = validate(stack, out_dir)
-    return _report(results)
-
-
-def _report(results: Sequence[CheckResult]) -> int:
-    passed = print_results(results)
-    print("all checks passed" if passed else "validation failed")
-    return ExitStatus.OK if passed else ExitStatus.FAILED
+    project = _project(args)
+    report = api.validate(project, out_dir=_out_dir(args, project))
+    _print(result_lines(report.results))
+    print("all checks passed" if report.ok else "validation failed")
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from monitoring.alert_tests import run_alert_tests
+    from monitoring import api
 
-    settings, _, stack = load(args)
-    return run_alert_tests(stack, _out_dir(args, settings), settings)
+    project = _project(args)
+    report = api.test(project, out_dir=_out_dir(args, project))
+    _print(report.lines())
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from monitoring.publish.command import publish
+    from monitoring import api
 
-    settings, _, stack = load(args)
-    return publish(args, stack, _out_dir(args, settings), settings)
+    project = _project(args)
+    request = api.PublishRequest(grafana_url=args.grafana_url, ca_cert=args.ca_cert, insecure=args.insecure,
+                                 dry_run=args.dry_run, force=args.force, prune=args.prune,
+                                 concurrency=args.concurrency)
+    report = api.publish(project, request, out_dir=_out_dir(args, project))
+    _print(report.lines)
+    _print(report.notes, sys.stderr)
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -112,8 +109,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_ci(args: argparse.Namespace) -> int:
     from monitoring.ci import render, run_ci
 
-    settings = find_settings()
-    report = run_ci(settings, args.stack, Path(args.out) if args.out else None)
+    report = run_ci(_project(args), args.stack, Path(args.out) if args.out else None)
     text = render(report, args.format)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -180,24 +176,23 @@ promtool tests from Python definitions, checked with the real promtool and amtoo
 
 Start with `monitoring init DIR` for a new project, or `monitoring import FILE...` to bring in the rule
 files, prometheus.yml, alertmanager.yml and dashboard JSON you have. Then `monitoring generate` after
-every change, and `monitoring validate` and `monitoring test` (or all of them in CI)."""
+every change, and `monitoring ci` for generate --check, validate and test in one gate."""
 
 EPILOG = """\
 Settings come from [tool.monitoring] in the nearest pyproject.toml (stack, out, dashboards, alert_tests,
 regenerate). Exit status: 0 ok, 1 a check failed, 2 bad input or usage."""
 
 
-def version() -> str:
-    """The installed distribution's version."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as installed_version
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata is not free)."""
 
-    from monitoring.scaffold import DISTRIBUTION
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
 
-    try:
-        return installed_version(DISTRIBUTION)
-    except PackageNotFoundError:
-        return "unknown (not installed)"
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from monitoring.manifest import tool_version
+
+        parser.exit(message=f"{parser.prog} {tool_version()}\n")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -210,8 +205,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="monitoring", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in (
         ("generate", "render every output into --out (atomically)"),
@@ -221,9 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
         ("diff", "show what publish would change; exit 1 if anything would"),
     ):
         cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
         cmd.add_argument("--out", help="output directory (default: [tool.monitoring] out, or out/)")
-        if name == "generate":
+        if name == "generate":  # the only command that imports the stack; the others read --out alone
+            cmd.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
             cmd.add_argument("--check", action="store_true",
                              help="write nothing; exit 1 if --out differs from what generate would write")
         if name in ("publish", "diff"):

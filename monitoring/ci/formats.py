@@ -82,7 +82,7 @@ FORMATS: dict[str, Callable[[CIReport], str]] = {"text": text, "json": as_json, 
 def render(report: CIReport, format_name: str) -> str:
     """The report in one of FORMATS; ValueError naming the choices for anything else.
 
-        print(render(run_ci(find_settings()), "junit"))
+        print(render(run_ci(Project.find()), "junit"))
     """
     if format_name not in FORMATS:
         raise ValueError(f"unknown format {format_name!r}: use one of {', '.join(FORMATS)}")

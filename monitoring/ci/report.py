@@ -56,7 +56,7 @@ class Step:
 class CIReport:
     """Everything `monitoring ci` found, in the order it ran; exit_status is 0, 1 or 2 as for every command.
 
-        report = run_ci(find_settings())
+        report = run_ci(Project.find())
         sys.exit(report.exit_status)
     """
 

@@ -16,29 +16,28 @@ from monitoring.ci.locate import definition_sites, finding
 from monitoring.ci.report import Case, CIReport, Finding, Step
 from monitoring.errors import DefinitionError, MonitoringError
 from monitoring.model.stack import Stack
-from monitoring.project import Settings, load_stack
+from monitoring.project import Project
 
 _BLOCK = re.compile(r"^Unit Testing:\s+(?P<path>\S.*)$", re.M)
 
 
-def run_ci(settings: Settings, source: str | None = None, out_dir: Path | None = None) -> CIReport:
+def run_ci(settings: Project, source: str | None = None, out_dir: Path | None = None) -> CIReport:
     """The gate over the project of settings; bad input ends it early with an 'error' step (exit 2).
 
-        report = run_ci(find_settings()); print(render(report, "github"))
+        report = run_ci(Project.find()); print(render(report, "github"))
     """
-    from monitoring.generate import GenerateContext, render_files
-    from monitoring.output import stale_files
+    from monitoring import api
 
     source = source or settings.stack
     out_dir = out_dir or settings.out_dir
     report = CIReport()
     step = _start(report, "generate --check")
     try:
-        stack = load_stack(source, settings.project_dir)
-        files = render_files(stack, GenerateContext(source, settings.project_dir))
-        stale = stale_files(files, out_dir)
+        generated = api.generate(settings, stack=source, out_dir=out_dir, check=True)
+        stack = settings.load_stack(source)
     except MonitoringError as exc:
         return _failed_to_run(report, step, exc)
+    stale, files = list(generated.stale), range(generated.files)
     sites = definition_sites(stack)
     step.cases = [Case(f"{out_dir.name}/{line.split()[-1]}", False, f"{line.split()[0]}: run `{settings.regenerate}`",
                        (Finding(f"{line}: run `{settings.regenerate}`"),)) for line in stale]
@@ -72,13 +71,13 @@ def _failed_to_run(report: CIReport, step: Step, exc: MonitoringError) -> CIRepo
     return report
 
 
-def _validate(stack: Stack, settings: Settings, out_dir: Path, sites: dict[str, str]) -> list[Case]:
+def _validate(stack: Stack, settings: Project, out_dir: Path, sites: dict[str, str]) -> list[Case]:
     from monitoring.checks.validate import validate
 
     if not (out_dir / "prometheus").is_dir():
         raise MonitoringError(f"{out_dir} has no generated output: run `{settings.regenerate}` first")
     cases = []
-    for result in validate(stack, out_dir):
+    for result in validate(out_dir):
         lines = [line.strip() for line in result.details.splitlines() if line.strip()] if not result.ok else []
         findings = tuple(finding(line, sites) for line in lines) or ((Finding(result.checked),) if not result.ok
                                                                       else ())
@@ -86,9 +85,9 @@ def _validate(stack: Stack, settings: Settings, out_dir: Path, sites: dict[str, 
     return cases
 
 
-def _tests(stack: Stack, settings: Settings, out_dir: Path, sites: dict[str, str]) -> list[Case]:
+def _tests(stack: Stack, settings: Project, out_dir: Path, sites: dict[str, str]) -> list[Case]:
     """Each test of each promtool test file as its own case, all run by one promtool process."""
-    from monitoring.alert_tests import Coverage, check_test_file, collect, stack_alerts
+    from monitoring.alert_tests import Coverage, check_test_file, collect, generated_alerts
     from monitoring.checks.tools import find_tool
 
     workdir = Path(os.path.commonpath([out_dir.resolve(), settings.project_dir.resolve()]))
@@ -115,7 +114,7 @@ def _tests(stack: Stack, settings: Settings, out_dir: Path, sites: dict[str, str
         cases = _test_cases(output, singles, per_test, sites)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    alerts = stack_alerts(stack)
+    alerts = generated_alerts(out_dir)
     untested = [a for a in alerts if not coverage.firing.get(a) or not coverage.silent.get(a)]
     coverage_findings = [finding(p, sites) for p in problems]
     coverage_findings += [finding(f"alert {a!r} is not tested both firing and silent", sites) for a in untested]

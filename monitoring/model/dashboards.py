@@ -68,7 +68,7 @@ DEFAULT_FOLDER = Folder(uid="monitoring", title="Monitoring")
 class DashboardSettings(Model):
     """What every dashboard of the stack shares, and which dashboards are generated.
 
-        DashboardSettings(refresh="30s", tags=("shop",), slo_dashboards=False)
+        DashboardSettings(folder="shop", refresh="1m", time_from="now-6h")
     """
 
     kind: ClassVar[str] = "dashboard settings"
@@ -84,7 +84,7 @@ class DashboardSettings(Model):
 class Threshold(Model):
     """From value up, the panel shows color (Grafana colour names or #rrggbb).
 
-        Threshold(value=0.05, color="red")
+        Threshold(value=0.9, color="red")
     """
 
     kind: ClassVar[str] = "threshold"
@@ -95,7 +95,7 @@ class Threshold(Model):
 class PanelQuery(Model):
     """A PromQL query; Grafana variables such as $__rate_interval and $job are allowed.
 
-        PanelQuery(expr='sum by (code) (rate(http_requests_total{job=~"$job"}[$__rate_interval]))', legend="{{code}}")
+        PanelQuery(expr="sum(rate(app_requests_total[$__rate_interval]))", legend="requests")
     """
 
     kind: ClassVar[str] = "panel query"
@@ -112,10 +112,9 @@ class PanelQuery(Model):
 
 
 class Panel(_Titled):
-    """One panel of a dashboard: a chart, a stat or a table of PromQL queries, or markdown text.
+    """One graph, number or table of a Dashboard, with its PromQL queries (checked against the stack's series).
 
-        Panel(title="Requests per second", unit="reqps",
-              queries=(PanelQuery(expr="sum(rate(http_requests_total[$__rate_interval]))"),))
+        Panel(title="Requests", unit="reqps", queries=(PanelQuery(expr="sum(rate(app_requests_total[5m]))"),))
     """
 
     kind: ClassVar[str] = "panel"
@@ -147,13 +146,16 @@ class Panel(_Titled):
         values = [t.value for t in self.thresholds]
         if values != sorted(set(values)):
             raise ValueError(f"thresholds {values} must be strictly increasing")
+        if self.base_color != "green" and not self.thresholds:
+            raise ValueError(f"base_color {self.base_color!r} is the color below the first threshold: "
+                             "give thresholds too")
         return self
 
 
 class DashboardRow(_Titled):
-    """A titled row of panels on a Dashboard, optionally collapsed.
+    """A titled row of panels in a Dashboard, optionally collapsed.
 
-        DashboardRow(title="Errors", panels=(Panel(...),))
+        DashboardRow(title="Latency", panels=(latency_panel,), collapsed=True)
     """
 
     kind: ClassVar[str] = "dashboard row"
@@ -165,7 +167,7 @@ class DashboardRow(_Titled):
 class DashboardVariable(Model):
     """A query variable, e.g. label_values(mcp_tool_executions_total{job=~"$job"}, tool_name).
 
-        DashboardVariable(name="tool", query="label_values(mcp_tool_executions_total, tool_name)")
+        DashboardVariable(name="code", query="label_values(app_requests_total, code)", multi=True)
     """
 
     kind: ClassVar[str] = "dashboard variable"
@@ -189,7 +191,7 @@ class Dashboard(Model):
     """A dashboard: stat panels on top, then rows. Queries may use $datasource, $job and $instance,
     which every dashboard defines (job and instance only where used), and their own `variables`.
 
-        Dashboard(name="API", panels=(Panel(title="Requests", queries=(PanelQuery(expr="sum(rate(x_total[5m]))"),)),))
+        Dashboard(name="Shop overview", panels=(requests_panel,), tags=("shop",))
     """
 
     kind: ClassVar[str] = "dashboard"

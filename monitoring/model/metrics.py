@@ -55,9 +55,10 @@ class Metric(Model):
 
 
 class Counter(Metric):
-    """A metric that only goes up (requests, errors, bytes sent); its name ends in _total.
+    """A metric that only goes up (requests, errors); its name ends in `_total`. Declare it in a Service's metrics so
+    expressions that select it are checked, and rate() of it is allowed.
 
-        Counter(name="http_requests_total", help="HTTP requests served.", labels=("code",))
+        Counter(name="app_requests_total", help="Requests served.", labels=("code",))
     """
 
     type: ClassVar[str] = "counter"
@@ -71,9 +72,9 @@ class Counter(Metric):
 
 
 class Gauge(Metric):
-    """A metric that goes up and down (queue depth, memory in use, temperature).
+    """A metric that goes up and down (queue depth, temperature). Lint rejects rate() over a gauge.
 
-        Gauge(name="queue_depth", help="Jobs waiting.")
+        Gauge(name="app_queue_depth", help="Requests waiting.")
     """
 
     type: ClassVar[str] = "gauge"
@@ -87,10 +88,9 @@ class Gauge(Metric):
 
 
 class Histogram(Metric):
-    """Observations counted into buckets (latencies, sizes): use it when you need quantiles or SLOs on latency.
+    """A metric observed into buckets (latency, sizes): `_bucket`, `_sum` and `_count` series. A LatencySLI reads one.
 
-        Histogram(name="http_request_duration_seconds", unit="seconds", help="Request latency.",
-                  buckets=(0.1, 0.25, 0.5, 1, 2.5))
+        Histogram(name="app_request_duration_seconds", unit="seconds", help="Latency.", buckets=(0.1, 0.5, 1))
     """
 
     type: ClassVar[str] = "histogram"
@@ -108,9 +108,9 @@ class Histogram(Metric):
 
 
 class Summary(Metric):
-    """Observations summarised by the client into quantiles: use it for legacy exporters that expose one.
+    """A metric with client-side quantiles, `_sum` and `_count`. Prefer a Histogram for anything you aggregate.
 
-        Summary(name="gc_pause_seconds", unit="seconds", help="Garbage collection pauses.")
+        Summary(name="app_gc_duration_seconds", unit="seconds", help="GC pauses.")
     """
 
     type: ClassVar[str] = "summary"

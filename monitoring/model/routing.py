@@ -35,7 +35,7 @@ Matchers = Annotated[tuple[str, ...], AfterValidator(lambda values: tuple(check_
 class HTTPAuth(Model):
     """Credentials Alertmanager sends with a webhook: files only.
 
-        HTTPAuth(bearer_token_file="/etc/alertmanager/secrets/token")
+        HTTPAuth(bearer_token_file="/etc/alertmanager/secrets/hook-token")
     """
 
     kind: ClassVar[str] = "http_config"
@@ -55,7 +55,7 @@ class HTTPAuth(Model):
 class Webhook(Model):
     """A webhook. Alertmanager 0.25 has no url_file, so the URL must not carry credentials.
 
-        Webhook(url="https://hooks.example.com/alerts", auth=HTTPAuth(bearer_token_file="/etc/am/token"))
+        Webhook(url="https://hooks.example.com/alerts", auth=HTTPAuth(bearer_token_file="/run/token"))
     """
 
     kind: ClassVar[str] = "webhook"
@@ -78,9 +78,9 @@ class Webhook(Model):
 
 
 class Slack(SecretsFromFiles):
-    """A Slack channel; the webhook URL comes from a file.
+    """Notifications to a Slack channel; the webhook URL is a secret read from a file.
 
-        Slack(api_url_file="/etc/alertmanager/secrets/slack-url", channel="#alerts")
+        Slack(api_url_file="/etc/alertmanager/secrets/slack", channel="#alerts")
     """
 
     inline_secrets: ClassVar[dict[str, str]] = {"api_url": "api_url_file"}
@@ -94,9 +94,9 @@ class Slack(SecretsFromFiles):
 
 
 class PagerDuty(SecretsFromFiles):
-    """A PagerDuty integration (Events API v2); the routing key comes from a file.
+    """Pages through PagerDuty (Events API v2); the routing key is read from a file.
 
-        PagerDuty(routing_key_file="/etc/alertmanager/secrets/pagerduty", severity="critical")
+        PagerDuty(routing_key_file="/etc/alertmanager/secrets/pagerduty")
     """
 
     inline_secrets: ClassVar[dict[str, str]] = {"routing_key": "routing_key_file", "service_key": "routing_key_file"}
@@ -108,7 +108,7 @@ class PagerDuty(SecretsFromFiles):
 
 
 class Email(SecretsFromFiles):
-    """Email through an SMTP relay; the password, if any, comes from a file.
+    """Notifications by e-mail through a smarthost; any password is read from a file.
 
         Email(to="oncall@example.com", from_="alertmanager@example.com", smarthost="smtp.example.com:587")
     """
@@ -126,9 +126,9 @@ class Email(SecretsFromFiles):
 
 
 class Receiver(Model):
-    """A named destination for notifications: any mix of webhooks, Slack, PagerDuty and email.
+    """A named destination for notifications: any mix of webhooks, Slack, PagerDuty and e-mail. Routes name it.
 
-        Receiver(name="oncall", pagerduty=(PagerDuty(routing_key_file="/etc/am/pd"),))
+        Receiver(name="oncall", pagerduty=(PagerDuty(routing_key_file="/run/pd-key"),))
     """
 
     kind: ClassVar[str] = "receiver"
@@ -144,9 +144,10 @@ MAX_ROUTE_DEPTH = 32
 
 
 class Route(Model):
-    """A node of the routing tree: alerts matching its matchers go to its receiver (or to a child route).
+    """A node of Alertmanager's routing tree: which alerts (matchers) go to which receiver, and how they are grouped.
+    The root route has no matchers.
 
-        Route(matchers=('severity="critical"',), receiver="oncall", group_wait="30s")
+        Route(receiver="default", routes=(Route(matchers=('severity="critical"',), receiver="oncall"),))
     """
 
     kind: ClassVar[str] = "route"
@@ -190,10 +191,10 @@ class Route(Model):
 
 
 class InhibitRule(Model):
-    """Mute target alerts while a source alert fires, e.g. warnings while the same thing is critical.
+    """Silence target alerts while a source alert fires, e.g. warnings while the matching critical alert fires.
 
         InhibitRule(source_matchers=('severity="critical"',), target_matchers=('severity="warning"',),
-                    equal=("alertname",))
+                        equal=("alertname",))
     """
 
     kind: ClassVar[str] = "inhibit rule"
@@ -213,9 +214,9 @@ def _clock(text: str, field: str, pattern: re.Pattern[str]) -> str:
 
 
 class TimeRange(Model):
-    """A time of day from start_time to end_time (HH:MM, end may be 24:00), for a TimeInterval.
+    """A time of day range inside a TimeInterval, as HH:MM.
 
-        TimeRange(start_time="09:00", end_time="17:00")
+        TimeRange(start_time="22:00", end_time="24:00")
     """
 
     kind: ClassVar[str] = "time range"
@@ -232,8 +233,7 @@ class TimeRange(Model):
 class TimeInterval(Model):
     """A named set of periods, as Alertmanager's top-level time_intervals.
 
-        TimeInterval(name="office-hours", weekdays=("monday:friday",),
-                     times=(TimeRange(start_time="09:00", end_time="17:00"),), location="Europe/Berlin")
+        TimeInterval(name="nights", times=(TimeRange(start_time="00:00", end_time="06:00"),))
     """
 
     kind: ClassVar[str] = "time interval"
@@ -259,7 +259,7 @@ class TimeInterval(Model):
 class RouteTest(Model):
     """An expectation checked with `amtool config routes test`: these labels reach these receivers.
 
-        RouteTest(labels={"severity": "critical"}, receivers=("oncall",))
+        RouteTest(labels={"severity": "critical", "service": "app"}, receivers=("oncall",))
     """
 
     kind: ClassVar[str] = "route test"
@@ -268,9 +268,11 @@ class RouteTest(Model):
 
 
 class Routing(Model):
-    """Alertmanager's configuration: the route tree, receivers, inhibit rules, time intervals and the route tests.
+    """Everything Alertmanager decides: the routing tree, the receivers, inhibitions, mute intervals and the
+    expectations `validate` checks with amtool. One per Stack.
 
-        Routing(route=Route(receiver="default"), receivers=(Receiver(name="default"),))
+        Routing(route=Route(receiver="default"), receivers=(Receiver(name="default", webhooks=(hook,)),),
+                    tests=(RouteTest(labels={"severity": "critical"}, receivers=("default",)),))
     """
 
     kind: ClassVar[str] = "routing"

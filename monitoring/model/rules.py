@@ -48,11 +48,10 @@ SeverityName = Annotated[str, AfterValidator(_known_severity)]
 
 
 class RecordingRule(Model):
-    """A recording rule: precompute an expression that dashboards, alerts or SLOs read often or expensively.
+    """A PromQL expression Prometheus evaluates ahead of time and stores as a new series. Use it for what dashboards and
+    alerts read often; the name must follow level:metric:operations.
 
-    The name follows level:metric:operations.
-
-        RecordingRule(record="job:http_requests:rate5m", expr="sum by (job) (rate(http_requests_total[5m]))")
+        RecordingRule(record="job:app_requests:rate5m", expr="sum by (job) (rate(app_requests_total[5m]))")
     """
 
     kind: ClassVar[str] = "recording rule"
@@ -69,14 +68,12 @@ class RecordingRule(Model):
 
 
 class Alert(Model):
-    """An alerting rule with the annotations people need: use it for every alert of a service.
+    """An alerting rule: a PromQL condition, its severity and the sentences a person reads when it fires. Put it in a
+    RuleGroup of the Service whose metrics it selects; give it `test=AlertScenario(...)` to have its promtool test
+    generated.
 
-    severity is critical, warning or info; summary is one static sentence, description may use templates;
-    runbook_url defaults to the stack's pattern; test drives the generated promtool tests.
-
-        Alert(name="APIHighErrorRate", expr="job:http_errors:ratio_rate5m > 0.05", for_="10m",
-              severity="critical", summary="The API fails requests.",
-              description="{{ $value | humanizePercentage }} of requests fail.")
+        Alert(name="AppErrors", severity="critical", expr='rate(app_requests_total{code=~"5.."}[5m]) > 1',
+              for_="5m", summary="The app answers with errors.", description="{{ $value }} errors per second.")
     """
 
     kind: ClassVar[str] = "alert"
@@ -113,6 +110,9 @@ class Alert(Model):
         for key in ("summary", "description", "runbook_url"):
             if key in self.annotations:
                 raise ValueError(f"annotations: {key!r} has its own field")
+        known = {"summary", "description", "runbook_url", *self.annotations}
+        for key in sorted((self.test.annotations if self.test else {}).keys() - known):
+            raise ValueError(f"test.annotations: {key!r} is not an annotation of the alert")
         return self
 
 
@@ -151,9 +151,10 @@ Rule = RecordingRule | Alert | VerbatimRule
 
 
 class RuleGroup(Model):
-    """Rules Prometheus evaluates together, in order, at one interval: a service's alerts, or its recordings.
+    """Rules Prometheus evaluates together, at one interval. Every service's rules live in groups; the group name is
+    the rule file's group name.
 
-        RuleGroup(name="api.alerts", rules=(Alert(...),))
+        RuleGroup(name="app.alerts", rules=(errors_alert, requests_rate))
     """
 
     kind: ClassVar[str] = "rule group"

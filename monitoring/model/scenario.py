@@ -20,7 +20,7 @@ def _decimal(value: object) -> object:
 class InputSeries(Model):
     """One synthetic series: a gauge holding `value`, or a counter rising by `rate` per second.
 
-        InputSeries(series='http_requests_total{code="500"}', rate=0.5)
+        InputSeries(series='app_requests_total{code="500"}', rate=2)
     """
 
     kind: ClassVar[str] = "input series"
@@ -59,8 +59,9 @@ class AlertScenario(Model):
     below: series just below the threshold (None for alerts without one, like absent() or `== 0`); healthy:
     series of a healthy system. Both must leave the alert silent.
 
-        AlertScenario(firing=(InputSeries(series='http_requests_total{code="500"}', rate=1),),
-                      healthy=(InputSeries(series='http_requests_total{code="200"}', rate=10),))
+        AlertScenario(firing=(InputSeries(series="app_queue_depth", value=150),), value=150,
+                      below=(InputSeries(series="app_queue_depth", value=100),),
+                      healthy=(InputSeries(series="app_queue_depth", value=1),))
     """
 
     kind: ClassVar[str] = "alert scenario"

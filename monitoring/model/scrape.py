@@ -30,9 +30,9 @@ def _job_name(name: str) -> str:
 
 
 class StaticConfig(Model):
-    """Targets listed by hand (host:port), with labels added to every series scraped from them.
+    """Targets listed by hand in a ScrapeJob, with labels they all get.
 
-        StaticConfig(targets=("api-0:8080", "api-1:8080"), labels={"team": "api"})
+        StaticConfig(targets=("app-1:8080", "app-2:8080"), labels={"team": "web"})
     """
 
     kind: ClassVar[str] = "static_config"
@@ -51,9 +51,9 @@ class StaticConfig(Model):
 
 
 class FileSDConfig(Model):
-    """Targets read from JSON or YAML files that another tool keeps up to date.
+    """Targets read from files that something else writes (file-based service discovery).
 
-        FileSDConfig(files=("/etc/prometheus/targets/api-*.json",))
+        FileSDConfig(files=("/etc/prometheus/targets/*.json",), refresh_interval="1m")
     """
 
     kind: ClassVar[str] = "file_sd_config"
@@ -82,6 +82,8 @@ class KubernetesSDConfig(Model):
         KubernetesSDConfig(role="pod", namespaces=("shop",), app="shop-api", port="metrics")
 
     Role node discovers kubelets (cAdvisor: metrics_path="/metrics/cadvisor"); role service discovers Services.
+
+        KubernetesSDConfig(role="pod", namespaces=("shop",))
     """
 
     kind: ClassVar[str] = "kubernetes_sd_config"
@@ -130,7 +132,7 @@ class KubernetesSDConfig(Model):
 class BasicAuth(Model):
     """Basic auth: password_file for prometheus.yml; username_secret and password_secret for the Operator.
 
-        BasicAuth(username="prometheus", password_file="/etc/prometheus/secrets/api")
+        BasicAuth(username="prometheus", password_file="/etc/prometheus/secrets/app")
     """
 
     kind: ClassVar[str] = "basic_auth"
@@ -143,7 +145,7 @@ class BasicAuth(Model):
 class TLSConfig(Model):
     """TLS towards targets: *_file for prometheus.yml, *_secret for the Operator's monitors.
 
-        TLSConfig(ca_file="/etc/prometheus/ca.pem", server_name="api.internal")
+        TLSConfig(ca_file="/etc/prometheus/ca.pem", server_name="app.internal")
     """
 
     kind: ClassVar[str] = "tls_config"
@@ -171,6 +173,8 @@ class ScrapeJob(SecretsFromFiles):
     """One scrape job: its targets (static, file or Kubernetes discovery), auth, relabelling and limits.
 
         ScrapeJob(name="shop", kubernetes_sd_configs=(KubernetesSDConfig(app="shop", port="metrics"),))
+
+        ScrapeJob(name="app", static_configs=(StaticConfig(targets=("app:8080",)),), scrape_interval="30s")
     """
 
     inline_secrets: ClassVar[dict[str, str]] = {

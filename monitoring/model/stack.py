@@ -26,11 +26,10 @@ BUILTIN_SERIES = frozenset({
 
 
 class Stack(Model):
-    """Everything one `monitoring generate` builds: services, routing, SLOs, dashboards and global settings.
+    """Everything one `generate` run builds: services, routing, SLOs and dashboards, with every reference between them
+    checked when it is built. Name it in pyproject.toml [tool.monitoring] stack.
 
-    A project's stack module defines one, named in pyproject.toml [tool.monitoring] stack.
-
-        stack = Stack(name="shop", services=(api,), routing=Routing(...), slos=(availability,))
+        stack = Stack(name="shop", services=(app,), routing=routing, slos=(availability,))
     """
 
     kind: ClassVar[str] = "stack"
