@@ -192,7 +192,8 @@ class _Version(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
         from monitoring.manifest import tool_version
 
-        parser.exit(message=f"{parser.prog} {tool_version()}\n")
+        print(f"{parser.prog} {tool_version()}")  # on standard output, as argparse's own version action does
+        parser.exit()
 
 
 class _Parser(argparse.ArgumentParser):
