@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
+from monitoring.emitters import GenerateContext, render_files
 from monitoring.errors import MonitoringError
-from monitoring.generate import GenerateContext, render_files
 from monitoring.model.base import Model
 from monitoring.model.stack import Stack
 from tests.stacks import example, kubernetes
