@@ -1,7 +1,7 @@
 """This repository's stack: a production fleet of MCP servers on Kubernetes."""
 
-from monitoring import Stack
-from monitoring.packs import mcp, mcp_dashboards, mcp_probes
+from monitoring import LoadTestGates, Stack
+from monitoring.packs import mcp, mcp_capacity, mcp_dashboards, mcp_probes
 
 SERVERS = ("mcp-server-0.mcp", "mcp-server-1.mcp", "mcp-server-2.mcp")
 
@@ -17,14 +17,16 @@ stack = Stack(
     services=(
         mcp.service(targets=tuple(f"{host}:9464" for host in SERVERS)),
         mcp_probes.service(SERVERS),
+        mcp_capacity.service(),
         *mcp.kubernetes_services(
             kube_state_metrics_targets=("kube-state-metrics.kube-system:8080",),
             cadvisor_targets=("cadvisor.kube-system:8080",),
         ),
     ),
-    catalogs=mcp.shared_catalogs(),
+    catalogs=(*mcp.shared_catalogs(), mcp_capacity.catalog()),
     routing=mcp.routing(pager=pager, chat=chat, default=default),
     slos=mcp.slos(),
     folders=(mcp_dashboards.FOLDER,),
-    dashboards=mcp_dashboards.dashboards(rows=(mcp_probes.health_row(),)),
+    dashboards=mcp_dashboards.dashboards(rows=(mcp_probes.health_row(), mcp_capacity.capacity_row())),
+    load_test=LoadTestGates(latency_slo="control-plane-latency", error_ratio_alert="MCPHighErrorRate"),
 )

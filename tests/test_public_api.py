@@ -9,6 +9,7 @@ PUBLIC = [
     "Service", "Slack", "Stack", "StaticConfig", "Summary", "TLSConfig", "TimeInterval", "TimeRange", "Webhook",
     "Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel", "PanelQuery",
     "Threshold", "AlertScenario", "InputSeries", "Catalog",
+    "CustomMetric", "HorizontalPodAutoscaler", "KubernetesServiceTarget", "LoadTestGates", "PodsMetricTarget", "Probe",
 ]
 
 

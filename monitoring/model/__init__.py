@@ -1,5 +1,6 @@
 """The pydantic model: every definition, validated when it is built."""
 
+from monitoring.model.autoscaling import CustomMetric, HorizontalPodAutoscaler, PodsMetricTarget
 from monitoring.model.dashboards import (
     Dashboard,
     DashboardRow,
@@ -10,7 +11,9 @@ from monitoring.model.dashboards import (
     PanelQuery,
     Threshold,
 )
+from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.metrics import Catalog, Counter, Gauge, Histogram, Summary
+from monitoring.model.probe import KubernetesServiceTarget, Probe
 from monitoring.model.routing import (
     Email,
     HTTPAuth,
@@ -40,6 +43,7 @@ __all__ = [
     "BasicAuth",
     "Catalog",
     "Counter",
+    "CustomMetric",
     "Dashboard",
     "DashboardRow",
     "DashboardSettings",
@@ -50,13 +54,18 @@ __all__ = [
     "Gauge",
     "HTTPAuth",
     "Histogram",
+    "HorizontalPodAutoscaler",
     "InhibitRule",
     "InputSeries",
     "KubernetesSDConfig",
+    "KubernetesServiceTarget",
     "LatencySLI",
+    "LoadTestGates",
     "PagerDuty",
     "Panel",
     "PanelQuery",
+    "PodsMetricTarget",
+    "Probe",
     "RatioSLI",
     "Receiver",
     "RecordingRule",
