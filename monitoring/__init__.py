@@ -53,6 +53,7 @@ from monitoring.model import (
     TimeInterval,
     TimeRange,
     TLSConfig,
+    VerbatimRule,
     Webhook,
 )
 
@@ -106,5 +107,6 @@ __all__ = [
     "Threshold",
     "TimeInterval",
     "TimeRange",
+    "VerbatimRule",
     "Webhook",
 ]

@@ -27,9 +27,11 @@ BROKEN = [
     ("code that raises", "x = 1\ndashboard = 1 / 0",
      "custom dashboard boards/bad.dashboard.py: ZeroDivisionError: division by zero (line 2)"),
     ("no dashboard", "board = None", "custom dashboard boards/bad.dashboard.py: defines no `dashboard`"),
-    ("not a dashboard", "dashboard = {'title': 'x'}",
-     "custom dashboard boards/bad.dashboard.py: `dashboard` is a dict, not a grafanalib Dashboard or "
-     "monitoring.Dashboard"),
+    ("not a dashboard", "dashboard = 'x'",
+     "custom dashboard boards/bad.dashboard.py: `dashboard` is a str, not a grafanalib Dashboard, a "
+     "monitoring.Dashboard or Grafana JSON (a dict)"),
+    ("JSON that is not a dashboard", "dashboard = {'title': 'x'}",
+     "custom dashboard boards/bad.dashboard.py: the JSON is not a Grafana dashboard (no title or panels)"),
     ("undeclared folder", GOOD + "folder = 'ops'",
      "custom dashboard boards/bad.dashboard.py: folder 'ops' is not a declared folder (folders: mcp)"),
     ("bad uid", "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='x', uid='has space')",
@@ -42,7 +44,7 @@ BROKEN = [
     ("a model dashboard with a bad query",
      "from monitoring import Dashboard, Panel, PanelQuery\n"
      "dashboard = Dashboard(name='x', panels=(Panel(title='p', queries=(PanelQuery(expr='sum(up'),)),))",
-     "custom dashboard boards/bad.dashboard.py: panel query: expr: PromQL does not parse"),
+     "panel query (boards/bad.dashboard.py:2): expr: PromQL does not parse"),
     ("a uid a generated dashboard has", GOOD.replace('title="Team board"', 'title="T", uid="mcp-server-overview"'),
      "dashboard uid 'mcp-server-overview' is used twice: by dashboard 'MCP server overview' and by "
      "boards/bad.dashboard.py"),

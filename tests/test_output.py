@@ -14,8 +14,8 @@ from monitoring.output import read_tree, stale_files, to_json, to_yaml, write_tr
 
 def test_yaml_keeps_renderer_key_order_and_literal_blocks() -> None:
     text = to_yaml({"b": 1, "a": {"expr": "sum(x)\n/ sum(y)"}}, "# header\n")
-    assert text == "# header\nb: 1\na:\n  expr: |\n    sum(x)\n    / sum(y)\n"
-    assert yaml.safe_load(text) == {"b": 1, "a": {"expr": "sum(x)\n/ sum(y)\n"}}
+    assert text == "# header\nb: 1\na:\n  expr: |-\n    sum(x)\n    / sum(y)\n"
+    assert yaml.safe_load(text) == {"b": 1, "a": {"expr": "sum(x)\n/ sum(y)"}}  # the text exactly, no newline added
 
 
 def test_yaml_does_not_fold_long_lines() -> None:
@@ -44,11 +44,11 @@ def test_failure_mid_write_leaves_previous_output_untouched(tmp_path: Path, monk
     def failing_write(self: Path, *args: object, **kwargs: object) -> int:
         calls["n"] += 1
         if calls["n"] == 2:
-            raise OSError("disk full")
+            raise OSError(28, "No space left on device")
         return real_write(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Path, "write_text", failing_write)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(MonitoringError, match=r"cannot write the output to .*: No space left on device"):
         write_tree({"a.yml": "new\n", "b.yml": "new\n", "c.yml": "new\n"}, out)
     monkeypatch.undo()
     assert read_tree(out) == {"keep.yml": "old\n"}

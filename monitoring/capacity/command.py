@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from monitoring.capacity.history import requests_needed
 from monitoring.capacity.report import check_days, forecast_capacity, parse_growth
+from monitoring.errors import ExitStatus
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,4 +28,4 @@ def run(args: argparse.Namespace) -> int:
                                    advance=lambda n: progress.advance(task, n))
     print(report.markdown(), end="")
     print(f"wrote {', '.join(str(p) for p in report.files)}")
-    return 0
+    return ExitStatus.OK

@@ -28,7 +28,7 @@ from monitoring.model.routing import (
     TimeRange,
     Webhook,
 )
-from monitoring.model.rules import Alert, RecordingRule, RuleGroup
+from monitoring.model.rules import Alert, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.scrape import BasicAuth, FileSDConfig, KubernetesSDConfig, ScrapeJob, StaticConfig, TLSConfig
 from monitoring.model.service import Service
@@ -84,5 +84,6 @@ __all__ = [
     "Threshold",
     "TimeInterval",
     "TimeRange",
+    "VerbatimRule",
     "Webhook",
 ]

@@ -49,8 +49,9 @@ def _plain_series(series: tuple[InputSeries, ...], steps: int, step: int) -> lis
 def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario: AlertScenario) -> dict[str, Any]:
     labels = {**service.alert_labels(alert), **scenario.labels}
     value = float(scenario.value) if scenario.value is not None else None
+    url = stack.runbook_url(service, alert)
     annotations = {"summary": alert.summary, "description": alert.description,
-                   "runbook_url": stack.runbook_url(service, alert), **alert.annotations}
+                   **({"runbook_url": url} if url else {}), **alert.annotations}
     rendered = {}
     for key, text in annotations.items():
         if key in scenario.annotations:
@@ -59,7 +60,7 @@ def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario:
         try:
             rendered[key] = alert_templates.render(text, scenario.labels, value)
         except alert_templates.UnsupportedTemplate as exc:
-            raise ValueError(f"alert {alert.name!r}: annotation {key!r}: {exc}") from None
+            raise alert.error(f"annotation {key!r}: {exc}", field=f"annotations.{key}", value=text) from None
     return {"exp_labels": dict(sorted(labels.items())), "exp_annotations": rendered}
 
 

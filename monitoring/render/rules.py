@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitoring.model.rules import Alert, RecordingRule, RuleGroup
+from monitoring.model.rules import Alert, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.model.service import Service
 from monitoring.model.stack import Stack
 
@@ -16,7 +16,21 @@ def recording_rule(rule: RecordingRule) -> dict[str, Any]:
     return data
 
 
-def alerting_rule(alert: Alert, runbook_url: str, labels: dict[str, str]) -> dict[str, Any]:
+def verbatim_rule(rule: VerbatimRule, service_labels: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"alert": rule.alert} if rule.alert else {"record": rule.record}
+    data["expr"] = rule.expr
+    for key in ("for_", "keep_firing_for"):
+        if getattr(rule, key):
+            data[key.rstrip("_")] = getattr(rule, key)
+    labels = {**service_labels, **rule.labels} if rule.alert else dict(rule.labels)
+    if labels:
+        data["labels"] = labels
+    if rule.annotations:
+        data["annotations"] = dict(sorted(rule.annotations.items()))
+    return data
+
+
+def alerting_rule(alert: Alert, runbook_url: str | None, labels: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {"alert": alert.name, "expr": alert.expr}
     if alert.for_:
         data["for"] = alert.for_
@@ -26,7 +40,7 @@ def alerting_rule(alert: Alert, runbook_url: str, labels: dict[str, str]) -> dic
     data["annotations"] = {
         "summary": alert.summary,
         "description": alert.description,
-        "runbook_url": runbook_url,
+        **({"runbook_url": runbook_url} if runbook_url else {}),
         **dict(sorted(alert.annotations.items())),
     }
     return data
@@ -38,7 +52,8 @@ def rule_group(stack: Stack, service: Service, group: RuleGroup) -> dict[str, An
         data["interval"] = group.interval
     data["rules"] = [
         alerting_rule(rule, stack.runbook_url(service, rule), service.alert_labels(rule))
-        if isinstance(rule, Alert) else recording_rule(rule)
+        if isinstance(rule, Alert)
+        else verbatim_rule(rule, service.labels) if isinstance(rule, VerbatimRule) else recording_rule(rule)
         for rule in group.rules
     ]
     return data
