@@ -32,13 +32,13 @@ def probe(**fields):
 DEFINITION_CASES = [
     ("probe URL without a scheme",
      'stack = ok_stack(Service(name="probes", probes=(probe(targets=("app:8080/ready",)),)))',
-     "probe 'app-ready': targets: 'app:8080/ready' must be a URL with http:// or https:// and a host"),
+     "targets: 'app:8080/ready' must be a URL with http:// or https:// and a host"),
     ("probe URL with another scheme",
      'stack = ok_stack(Service(name="probes", probes=(probe(targets=("tcp://app:8080",)),)))',
      "targets: 'tcp://app:8080' must be a URL with http:// or https://"),
     ("unknown blackbox module",
      'stack = ok_stack(Service(name="probes", probes=(probe(module="http_3xx"),)))',
-     "probe 'app-ready': module 'http_3xx' is not a blackbox module: use one of http_2xx, http_ready"),
+     "module 'http_3xx' is not a blackbox module: use one of http_2xx, http_ready"),
     ("probe named like a scrape job",
      'stack = ok_stack(Service(name="probes", probes=(probe(name="app"),)))',
      "duplicate scrape job name 'app'"),
@@ -67,7 +67,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _one_line(err: str, message: str) -> None:
-    assert message in err
+    assert message in err, err
     assert err.count("\n") == 1, err
     assert "Traceback" not in err
 
@@ -79,7 +79,10 @@ def test_bad_definition(project: Path, capsys: pytest.CaptureFixture[str], descr
     (project / "badstack.py").write_text(PRELUDE + "\n" + textwrap.dedent(code) + "\n")
     sys.modules.pop("badstack", None)
     assert main(["generate", "--stack", "badstack:stack"]) == 2
-    _one_line(capsys.readouterr().err, message)
+    err = capsys.readouterr().err
+    _one_line(err, message)
+    if description.startswith(("probe URL", "unknown blackbox")):  # the definition and where it was made
+        assert "probe 'app-ready' (badstack.py:" in err
     assert read_tree(project / "out") == before
 
 

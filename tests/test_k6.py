@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from monitoring.errors import DefinitionError
 from monitoring.generate import GenerateContext, render_files
 from monitoring.model import LatencySLI, LoadTestGates, Stack
 from monitoring.project import load_stack
@@ -55,6 +56,6 @@ def test_percentile_and_alert_are_taken_from_the_gates(stack: Stack) -> None:
      "alert 'MCPServiceAbsent': a load-test error gate needs an expression of the form `ratio > number`"),
 ])
 def test_gates_that_reference_nothing_usable(stack: Stack, gates: LoadTestGates, message: str) -> None:
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(DefinitionError) as error:
         k6.gates(stack, gates)
     assert message in str(error.value)

@@ -20,7 +20,6 @@ def module_config(module: BlackboxModule) -> dict[str, Any]:
         "http": {
             "method": module.method,
             "valid_status_codes": list(module.valid_status_codes),
-            "valid_http_versions": ["HTTP/1.1", "HTTP/2.0"],
             "follow_redirects": module.follow_redirects,
             "preferred_ip_protocol": "ip4",
         },

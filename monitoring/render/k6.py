@@ -13,6 +13,7 @@ from typing import Any
 import promql_parser
 
 from monitoring import promql
+from monitoring.errors import DefinitionError
 from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.rules import Alert
 from monitoring.model.slo import LatencySLI
@@ -30,18 +31,20 @@ def alert_ratio(alert: Alert) -> Decimal:
     if (isinstance(node, promql_parser.BinaryExpr) and str(node.op) in (">", ">=")
             and isinstance(node.rhs, promql_parser.NumberLiteral)):
         return Decimal(str(node.rhs.val))
-    raise ValueError(f"alert {alert.name!r}: a load-test error gate needs an expression of the form "
-                     "`ratio > number`")
+    raise DefinitionError("a load-test error gate needs an expression of the form `ratio > number`",
+                          definition=f"alert {alert.name!r}", field="expr")
 
 
 def gates(stack: Stack, load_test: LoadTestGates) -> dict[str, list[str]]:
     slo = next((s for s in stack.slos if s.name == load_test.latency_slo), None)
     if slo is None or not isinstance(slo.sli, LatencySLI):
-        raise ValueError(f"load test gates: latency_slo {load_test.latency_slo!r} is not a latency SLO of the stack")
+        raise DefinitionError(f"latency_slo {load_test.latency_slo!r} is not a latency SLO of the stack",
+                              definition="load test gates", field="latency_slo", value=load_test.latency_slo)
     alert = next((a for s in stack.services for a in s.alerts if a.name == load_test.error_ratio_alert), None)
     if alert is None:
-        raise ValueError(f"load test gates: error_ratio_alert {load_test.error_ratio_alert!r} is not an alert of "
-                         "the stack")
+        raise DefinitionError(f"error_ratio_alert {load_test.error_ratio_alert!r} is not an alert of the stack",
+                              definition="load test gates", field="error_ratio_alert",
+                              value=load_test.error_ratio_alert)
     milliseconds = Decimal(slo.sli.threshold) * 1000
     return {
         "http_req_duration": [f"p({load_test.percentile})<{_number(milliseconds)}"],
