@@ -11,9 +11,12 @@ from monitoring.model.dashboards import (
     PanelQuery,
     Threshold,
 )
+from monitoring.model.kubernetes import LabelRequirement, SecretKeyRef
+from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRoute, TeamRouting
 from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.metrics import Catalog, Counter, Gauge, Histogram, Summary
 from monitoring.model.probe import KubernetesServiceTarget, Probe
+from monitoring.model.relabel import RelabelConfig
 from monitoring.model.routing import (
     Email,
     HTTPAuth,
@@ -57,8 +60,10 @@ __all__ = [
     "HorizontalPodAutoscaler",
     "InhibitRule",
     "InputSeries",
+    "KubernetesOutput",
     "KubernetesSDConfig",
     "KubernetesServiceTarget",
+    "LabelRequirement",
     "LatencySLI",
     "LoadTestGates",
     "PagerDuty",
@@ -69,18 +74,23 @@ __all__ = [
     "RatioSLI",
     "Receiver",
     "RecordingRule",
+    "RelabelConfig",
     "Route",
     "RouteTest",
     "Routing",
     "RuleGroup",
     "SLOAlerting",
     "ScrapeJob",
+    "SecretKeyRef",
     "Service",
     "Slack",
     "Stack",
     "StaticConfig",
     "Summary",
     "TLSConfig",
+    "TeamReceiver",
+    "TeamRoute",
+    "TeamRouting",
     "Threshold",
     "TimeInterval",
     "TimeRange",
