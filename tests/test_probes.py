@@ -160,3 +160,16 @@ def test_operator_probe_spec_follows_the_crd() -> None:
     assert spec["prober"] == {"url": mcp_probes.EXPORTER, "path": "/probe"}
     assert spec["targets"]["staticConfig"]["static"] == list(ready.urls)
     assert (spec["module"], spec["interval"]) == ("http_ready", "30s")
+
+
+def test_kubernetes_output_has_a_probe_resource_per_probe() -> None:
+    from monitoring.generate import GenerateContext, render_files
+    from monitoring.model.kubernetes_output import KubernetesOutput
+
+    stack = Stack(**(dict(probe_stack()) | {"kubernetes": KubernetesOutput(namespace="monitoring")}))
+    files = render_files(stack, GenerateContext("tests"))
+    resource = yaml.safe_load(files["kubernetes/probe-mcp-ready.yaml"])
+    assert (resource["apiVersion"], resource["kind"]) == ("monitoring.coreos.com/v1", "Probe")
+    _, ready = mcp_probes.probes(HOSTS)
+    assert resource["spec"] == blackbox_render.operator_probe_spec(ready)
+    assert "probe-mcp-health.yaml" in yaml.safe_load(files["kubernetes/kustomization.yaml"])["resources"]
