@@ -9,6 +9,7 @@ from monitoring.model import (
     Alert,
     AlertScenario,
     AlertTier,
+    AlertWindow,
     BasicAuth,
     Catalog,
     Counter,
@@ -37,6 +38,7 @@ from monitoring.model import (
     PanelQuery,
     PodsMetricTarget,
     Probe,
+    QuerySLI,
     RatioSLI,
     Receiver,
     RecordingRule,
@@ -62,6 +64,7 @@ from monitoring.model import (
     TLSConfig,
     VerbatimRule,
     Webhook,
+    WindowPolicy,
 )
 
 __all__ = [
@@ -69,6 +72,7 @@ __all__ = [
     "Alert",
     "AlertScenario",
     "AlertTier",
+    "AlertWindow",
     "BasicAuth",
     "Catalog",
     "Counter",
@@ -98,6 +102,7 @@ __all__ = [
     "PanelQuery",
     "PodsMetricTarget",
     "Probe",
+    "QuerySLI",
     "RatioSLI",
     "Receiver",
     "RecordingRule",
@@ -123,4 +128,5 @@ __all__ = [
     "TimeRange",
     "VerbatimRule",
     "Webhook",
+    "WindowPolicy",
 ]

@@ -108,6 +108,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+def cmd_import_slo(args: argparse.Namespace) -> int:
+    from monitoring.slo import spec_python, specs
+
+    imported = specs.read_files([Path(p) for p in args.files])
+    written = spec_python.write(spec_python.render(imported), Path(args.directory), force=args.force)
+    count = sum(len(s.slos) for s in imported.services.values())
+    print(f"imported {count} SLOs of {len(imported.services)} services: wrote "
+          + ", ".join(str(p) for p in written))
+    return ExitStatus.OK
+
+
 def cmd_check_hpa(args: argparse.Namespace) -> int:
     from monitoring import conventions
     from monitoring.checks.adapter import check_hpa_manifests
@@ -126,6 +137,7 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "import": cmd_import,
+    "import-slo": cmd_import_slo,
     "check-hpa": cmd_check_hpa,
     "capacity": cmd_capacity,
     "generate": cmd_generate,
@@ -179,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--strict", action="store_true",
                      help="fail on anything the model cannot hold, instead of keeping it verbatim with a warning")
     imp.add_argument("--force", action="store_true", help="overwrite files that exist")
+    slo_imp = sub.add_parser("import-slo", help="turn Sloth SLO specs (prometheus/v1, PrometheusServiceLevel, "
+                                                "AlertWindows) into Python SLO definitions, one module per service")
+    slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
+    slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
+    slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")
     hpa = sub.add_parser("check-hpa", help="check that HPA manifests scale only on metrics the adapter exports")
     hpa.add_argument("manifests", nargs="+", help="YAML files with HorizontalPodAutoscaler documents")
     hpa.add_argument("--adapter", help="prometheus-adapter config (default: OUT/adapter/prometheus-adapter.yml)")

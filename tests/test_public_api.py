@@ -11,6 +11,7 @@ PUBLIC = [
     "CustomMetric", "HorizontalPodAutoscaler", "KubernetesServiceTarget", "LoadTestGates", "PodsMetricTarget", "Probe",
     "Threshold", "AlertScenario", "InputSeries", "Catalog", "LabelRequirement", "RelabelConfig",
     "SecretKeyRef", "KubernetesOutput", "TeamReceiver", "TeamRoute", "TeamRouting", "VerbatimRule",
+    "QuerySLI", "WindowPolicy", "AlertWindow",
 ]
 
 

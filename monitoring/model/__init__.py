@@ -35,7 +35,16 @@ from monitoring.model.rules import Alert, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.scrape import BasicAuth, FileSDConfig, KubernetesSDConfig, ScrapeJob, StaticConfig, TLSConfig
 from monitoring.model.service import Service
-from monitoring.model.slo import SLO, AlertTier, LatencySLI, RatioSLI, SLOAlerting
+from monitoring.model.slo import (
+    SLO,
+    AlertTier,
+    AlertWindow,
+    LatencySLI,
+    QuerySLI,
+    RatioSLI,
+    SLOAlerting,
+    WindowPolicy,
+)
 from monitoring.model.stack import Stack
 
 __all__ = [
@@ -43,6 +52,7 @@ __all__ = [
     "Alert",
     "AlertScenario",
     "AlertTier",
+    "AlertWindow",
     "BasicAuth",
     "Catalog",
     "Counter",
@@ -71,6 +81,7 @@ __all__ = [
     "PanelQuery",
     "PodsMetricTarget",
     "Probe",
+    "QuerySLI",
     "RatioSLI",
     "Receiver",
     "RecordingRule",
@@ -96,4 +107,5 @@ __all__ = [
     "TimeRange",
     "VerbatimRule",
     "Webhook",
+    "WindowPolicy",
 ]
