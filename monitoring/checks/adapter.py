@@ -16,7 +16,7 @@ import yaml
 from monitoring import conventions, promql
 from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
-from monitoring.model.stack import Stack
+from monitoring.manifest import Manifest
 
 _SERIES_NAME = re.compile(r"^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)")
 
@@ -116,7 +116,7 @@ def _load(path: Path) -> list[Any]:
         raise AutoscalingError(f"{path} is not YAML: {str(exc).splitlines()[0]}") from None
 
 
-def check_adapter(stack: Stack, out_dir: Path) -> list[CheckResult]:
+def check_adapter(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     """The generated adapter config's queries parse, and every generated HPA's metrics are exported."""
     config_path = out_dir / conventions.ADAPTER_CONFIG
     if not config_path.exists():
