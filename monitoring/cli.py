@@ -120,7 +120,7 @@ def cmd_check_hpa(args: argparse.Namespace) -> int:
     from monitoring import conventions
     from monitoring.checks.adapter import check_hpa_manifests
 
-    adapter = Path(args.adapter) if args.adapter else _out_dir(args, find_settings()) / conventions.ADAPTER_CONFIG
+    adapter = Path(args.adapter) if args.adapter else _out_dir(args, _project(args)) / conventions.ADAPTER_CONFIG
     checked = check_hpa_manifests([Path(p) for p in args.manifests], adapter)
     print(f"{checked} HPA(s): every Pods and Object metric is exported by {adapter}")
     return ExitStatus.OK

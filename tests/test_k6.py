@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from monitoring.emitters import GenerateContext, render_files
 from monitoring.errors import DefinitionError
-from monitoring.generate import GenerateContext, render_files
 from monitoring.model import LatencySLI, LoadTestGates, Stack
 from monitoring.project import load_stack
 from monitoring.render import k6

@@ -163,7 +163,7 @@ def test_operator_probe_spec_follows_the_crd() -> None:
 
 
 def test_kubernetes_output_has_a_probe_resource_per_probe() -> None:
-    from monitoring.generate import GenerateContext, render_files
+    from monitoring.emitters import GenerateContext, render_files
     from monitoring.model.kubernetes_output import KubernetesOutput
 
     stack = Stack(**(dict(probe_stack()) | {"kubernetes": KubernetesOutput(namespace="monitoring")}))

@@ -14,8 +14,9 @@ class CustomMetric(Model):
     """A Prometheus series served to HPAs by prometheus-adapter, under the name HPAs use.
 
     Use it for a recording rule an HPA scales on; each label in resources names the Kubernetes resource of the
-    same name (namespace, pod): `CustomMetric(name="mcp_requests_per_second",
-    series="namespace_pod:mcp_requests:rate2m", resources=("namespace", "pod"))`.
+    same name (namespace, pod):
+
+        CustomMetric(name="mcp_requests_per_second", series="namespace_pod:mcp_requests:rate2m")
     """
 
     kind: ClassVar[str] = "custom metric"
@@ -32,7 +33,10 @@ class CustomMetric(Model):
 
 
 class PodsMetricTarget(Model):
-    """A Pods metric of an HPA: scale so that the average per pod stays at average_value."""
+    """A Pods metric of an HPA: scale so that the average per pod stays at average_value.
+
+        PodsMetricTarget(name="mcp_requests_per_second", average_value="100")
+    """
 
     kind: ClassVar[str] = "pods metric"
     name: MetricName
@@ -42,8 +46,8 @@ class PodsMetricTarget(Model):
 class HorizontalPodAutoscaler(Model):
     """An autoscaling/v2 HPA kept with the stack, rendered as a manifest and checked against the adapter.
 
-    `HorizontalPodAutoscaler(name="mcp-server", namespace="mcp", cpu_utilization=70, memory_utilization=80,
-    pods_metrics=(PodsMetricTarget(name="mcp_requests_per_second", average_value="100"),))`
+        HorizontalPodAutoscaler(name="mcp-server", namespace="mcp", cpu_utilization=70, memory_utilization=80,
+                                pods_metrics=(PodsMetricTarget(name="mcp_requests_per_second", average_value="100"),))
     """
 
     kind: ClassVar[str] = "hpa"

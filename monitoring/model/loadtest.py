@@ -14,7 +14,8 @@ class LoadTestGates(Model):
 
     latency_slo names an SLO with a latency SLI: `http_req_duration` must keep p(percentile) under its threshold.
     error_ratio_alert names an alert whose expression ends in `> ratio`: `http_req_failed` must stay under it.
-    `LoadTestGates(latency_slo="control-plane-latency", error_ratio_alert="MCPHighErrorRate")`
+
+        LoadTestGates(latency_slo="control-plane-latency", error_ratio_alert="MCPHighErrorRate")
     """
 
     kind: ClassVar[str] = "load test gates"
