@@ -249,8 +249,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(("description", "code", "message"), CASES, ids=[c[0] for c in CASES])
 def test_bad_definition_is_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], description: str,
                                           code: str, message: str) -> None:
+    assert_one_clear_line(project, capsys, PRELUDE + "\n" + textwrap.dedent(code) + "\n", message)
+
+
+def assert_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], module: str, message: str) -> None:
+    """Generating the stack of module fails with exit 2 and the one-line message; out/ stays as it was."""
     before = read_tree(project / "out")
-    (project / "badstack.py").write_text(PRELUDE + "\n" + textwrap.dedent(code) + "\n")
+    (project / "badstack.py").write_text(module)
     sys.modules.pop("badstack", None)
 
     status = main(["generate", "--stack", "badstack:stack"])
