@@ -6,7 +6,8 @@ PUBLIC = [
     "SLO", "Alert", "AlertTier", "BasicAuth", "Counter", "DefinitionError", "Email", "FileSDConfig", "Gauge",
     "HTTPAuth", "Histogram", "InhibitRule", "KubernetesSDConfig", "LatencySLI", "PagerDuty", "RatioSLI",
     "Receiver", "RecordingRule", "Route", "RouteTest", "Routing", "RuleGroup", "SLOAlerting", "ScrapeJob",
-    "Service", "Slack", "Stack", "StaticConfig", "Summary", "TLSConfig", "TimeInterval", "TimeRange", "Webhook",
+    "ErrorEvents", "Service", "Slack", "Stack", "StaticConfig", "Summary", "TLSConfig", "TimeInterval", "TimeRange",
+    "Webhook",
     "Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel", "PanelQuery",
     "Threshold", "AlertScenario", "InputSeries", "Catalog", "VerbatimRule",
 ]

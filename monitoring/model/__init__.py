@@ -28,7 +28,7 @@ from monitoring.model.routing import (
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.scrape import BasicAuth, FileSDConfig, KubernetesSDConfig, ScrapeJob, StaticConfig, TLSConfig
-from monitoring.model.service import Service
+from monitoring.model.service import ErrorEvents, Service
 from monitoring.model.slo import SLO, AlertTier, LatencySLI, RatioSLI, SLOAlerting
 from monitoring.model.stack import Stack
 
@@ -45,6 +45,7 @@ __all__ = [
     "DashboardSettings",
     "DashboardVariable",
     "Email",
+    "ErrorEvents",
     "FileSDConfig",
     "Folder",
     "Gauge",
