@@ -46,7 +46,7 @@ def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str,
 
 def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     for objective in stack.slos:
-        ctx.warnings.extend(slo.warnings(objective))
+        ctx.warnings.extend(slo.warnings(objective) + slo_tests.warnings(objective))
         yield conventions.slo_rules_file(objective.service, objective.name), to_yaml(
             slo.render(stack, objective), ctx.header)
 
