@@ -9,7 +9,8 @@ PUBLIC = [
     "ErrorEvents", "Service", "Slack", "Stack", "StaticConfig", "Summary", "TLSConfig", "TimeInterval", "TimeRange",
     "Webhook",
     "Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel", "PanelQuery",
-    "Threshold", "AlertScenario", "InputSeries", "Catalog", "VerbatimRule",
+    "Threshold", "AlertScenario", "InputSeries", "Catalog", "LabelRequirement", "RelabelConfig",
+    "SecretKeyRef", "KubernetesOutput", "TeamReceiver", "TeamRoute", "TeamRouting", "VerbatimRule",
 ]
 
 

@@ -10,7 +10,10 @@ from monitoring.model.dashboards import (
     PanelQuery,
     Threshold,
 )
+from monitoring.model.kubernetes import LabelRequirement, SecretKeyRef
+from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRoute, TeamRouting
 from monitoring.model.metrics import Catalog, Counter, Gauge, Histogram, Summary
+from monitoring.model.relabel import RelabelConfig
 from monitoring.model.routing import (
     Email,
     HTTPAuth,
@@ -53,7 +56,9 @@ __all__ = [
     "Histogram",
     "InhibitRule",
     "InputSeries",
+    "KubernetesOutput",
     "KubernetesSDConfig",
+    "LabelRequirement",
     "LatencySLI",
     "PagerDuty",
     "Panel",
@@ -61,18 +66,23 @@ __all__ = [
     "RatioSLI",
     "Receiver",
     "RecordingRule",
+    "RelabelConfig",
     "Route",
     "RouteTest",
     "Routing",
     "RuleGroup",
     "SLOAlerting",
     "ScrapeJob",
+    "SecretKeyRef",
     "Service",
     "Slack",
     "Stack",
     "StaticConfig",
     "Summary",
     "TLSConfig",
+    "TeamReceiver",
+    "TeamRoute",
+    "TeamRouting",
     "Threshold",
     "TimeInterval",
     "TimeRange",
