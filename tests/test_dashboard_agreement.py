@@ -30,6 +30,7 @@ from monitoring.errors import DefinitionError
 from monitoring.generate import GenerateContext, emit_grafana
 from monitoring.grafana import dashboards
 from monitoring.grafana.variables import PLACEHOLDER, substitute
+from monitoring.packs.catalogs import kube_state_metrics
 from monitoring.promql import selected_metrics
 from tests.e2e.stack import example as e2e_stack
 from tests.stacks.example import stack as example_stack
@@ -119,12 +120,12 @@ def test_series_of_unlike_units_are_never_added_up() -> None:
     data = by_title(board(Stack(name="s", services=(worker(),), routing=ROUTING), "worker-service"))
     now = data["worker_resource_limits now"]["targets"][0]["expr"]
     assert now.startswith("sum by (resource, unit) (worker_resource_limits{")
-    limits = by_title(board(mcp_stack, "kube-state-metrics-service"))["kube_pod_container_resource_limits now"]
-    assert limits["targets"][0]["expr"].startswith("sum by (resource, unit) (")
+    limits = next(m for m in kube_state_metrics().metrics if m.name == "kube_pod_container_resource_limits")
+    assert limits.unit_labels == ("resource", "unit")  # CPU cores beside memory bytes
 
 
 def test_targets_up_replaces_availability_and_is_scoped_to_the_services_jobs() -> None:
-    data = board(mcp_stack, "cadvisor-service")
+    data = board(mcp_stack, "mcp-server-service")
     assert "Availability" not in by_title(data)
     assert 'job=~"$job"' in by_title(data)["Targets up"]["targets"][0]["expr"]
     job = next(v for v in data["templating"]["list"] if v["name"] == "job")
@@ -149,8 +150,11 @@ def test_cluster_and_namespace_variables_where_the_labels_exist() -> None:
     names = [v["name"] for v in data["templating"]["list"]]
     assert {"cluster", "namespace"} <= set(names)
     assert all('cluster=~"$cluster"' in e and 'namespace=~"$namespace"' in e for e in exprs(data))
-    plain = board(example_stack, "checkout-service")
-    assert not {"cluster", "namespace"} & {v["name"] for v in plain["templating"]["list"]}
+    plain = Service(name="lib", metrics=(Counter(name="lib_calls_total", help="Calls."),),
+                    scrape_jobs=(ScrapeJob(name="lib", static_configs=(StaticConfig(targets=("l:9",)),)),))
+    data = board(Stack(name="s", services=(plain,), routing=ROUTING), "lib-service")
+    assert not {"cluster", "namespace"} & {v["name"] for v in data["templating"]["list"]}
+    assert not any("cluster" in e or "namespace" in e for e in exprs(data))
 
 
 def test_the_service_dashboard_marks_the_services_firing_alerts() -> None:
