@@ -9,6 +9,7 @@ from monitoring.model import (
     Alert,
     AlertScenario,
     AlertTier,
+    AlertWindow,
     BasicAuth,
     Catalog,
     Counter,
@@ -32,6 +33,7 @@ from monitoring.model import (
     PagerDuty,
     Panel,
     PanelQuery,
+    QuerySLI,
     RatioSLI,
     Receiver,
     RecordingRule,
@@ -57,6 +59,7 @@ from monitoring.model import (
     TLSConfig,
     VerbatimRule,
     Webhook,
+    WindowPolicy,
 )
 
 __all__ = [
@@ -64,6 +67,7 @@ __all__ = [
     "Alert",
     "AlertScenario",
     "AlertTier",
+    "AlertWindow",
     "BasicAuth",
     "Catalog",
     "Counter",
@@ -88,6 +92,7 @@ __all__ = [
     "PagerDuty",
     "Panel",
     "PanelQuery",
+    "QuerySLI",
     "RatioSLI",
     "Receiver",
     "RecordingRule",
@@ -113,4 +118,5 @@ __all__ = [
     "TimeRange",
     "VerbatimRule",
     "Webhook",
+    "WindowPolicy",
 ]

@@ -108,8 +108,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+def cmd_import_slo(args: argparse.Namespace) -> int:
+    from monitoring.slo import spec_python, specs
+
+    imported = specs.read_files([Path(p) for p in args.files])
+    written = spec_python.write(spec_python.render(imported), Path(args.directory), force=args.force)
+    count = sum(len(s.slos) for s in imported.services.values())
+    print(f"imported {count} SLOs of {len(imported.services)} services: wrote "
+          + ", ".join(str(p) for p in written))
+    return ExitStatus.OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "import": cmd_import,
+    "import-slo": cmd_import_slo,
     "generate": cmd_generate,
     "validate": cmd_validate,
     "test": cmd_test,
@@ -161,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--strict", action="store_true",
                      help="fail on anything the model cannot hold, instead of keeping it verbatim with a warning")
     imp.add_argument("--force", action="store_true", help="overwrite files that exist")
+    slo_imp = sub.add_parser("import-slo", help="turn Sloth SLO specs (prometheus/v1, PrometheusServiceLevel, "
+                                                "AlertWindows) into Python SLO definitions, one module per service")
+    slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
+    slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
+    slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")
     tools = sub.add_parser("tools", help="report promtool, amtool, prometheus and alertmanager")
     tools.add_argument("--install", action="store_true", help="apt-get what is missing (root on Debian)")
     return parser

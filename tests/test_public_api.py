@@ -11,6 +11,7 @@ PUBLIC = [
     "Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel", "PanelQuery",
     "Threshold", "AlertScenario", "InputSeries", "Catalog", "LabelRequirement", "RelabelConfig",
     "SecretKeyRef", "KubernetesOutput", "TeamReceiver", "TeamRoute", "TeamRouting", "VerbatimRule",
+    "QuerySLI", "WindowPolicy", "AlertWindow",
 ]
 
 

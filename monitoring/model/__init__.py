@@ -32,7 +32,16 @@ from monitoring.model.rules import Alert, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.scrape import BasicAuth, FileSDConfig, KubernetesSDConfig, ScrapeJob, StaticConfig, TLSConfig
 from monitoring.model.service import ErrorEvents, Service
-from monitoring.model.slo import SLO, AlertTier, LatencySLI, RatioSLI, SLOAlerting
+from monitoring.model.slo import (
+    SLO,
+    AlertTier,
+    AlertWindow,
+    LatencySLI,
+    QuerySLI,
+    RatioSLI,
+    SLOAlerting,
+    WindowPolicy,
+)
 from monitoring.model.stack import Stack
 
 __all__ = [
@@ -40,6 +49,7 @@ __all__ = [
     "Alert",
     "AlertScenario",
     "AlertTier",
+    "AlertWindow",
     "BasicAuth",
     "Catalog",
     "Counter",
@@ -63,6 +73,7 @@ __all__ = [
     "PagerDuty",
     "Panel",
     "PanelQuery",
+    "QuerySLI",
     "RatioSLI",
     "Receiver",
     "RecordingRule",
@@ -88,4 +99,5 @@ __all__ = [
     "TimeRange",
     "VerbatimRule",
     "Webhook",
+    "WindowPolicy",
 ]
