@@ -26,8 +26,8 @@ from monitoring import (
     Webhook,
 )
 from monitoring import RatioSLI as Ratio
+from monitoring.emitters import GenerateContext, emit_grafana
 from monitoring.errors import DefinitionError
-from monitoring.generate import GenerateContext, emit_grafana
 from monitoring.grafana import dashboards
 from monitoring.grafana.variables import PLACEHOLDER, substitute
 from monitoring.packs.catalogs import kube_state_metrics
