@@ -67,7 +67,8 @@ def _variables(dashboard: Dashboard) -> list[dict[str, Any]]:
     variables = [datasource_variable()]
     if used & {"job", "instance"}:
         jobs = "|".join(dashboard.jobs)
-        selector = f'up{{job=~"{jobs}"}}' if jobs else dashboard.job_series or "up"
+        series = dashboard.job_series or "up"
+        selector = f'{series}{{job=~"{jobs}"}}' if jobs else series
         variables.append(emit.query_variable(name="job", label="Job", query=f"label_values({selector}, job)",
                                              include_all=True, multi=True))
     if "instance" in used:

@@ -201,7 +201,7 @@ class Dashboard(Model):
     description: str = ""
     tags: tuple[str, ...] = ()
     jobs: tuple[str, ...] = ()  # the scrape jobs the `job` variable offers; empty: every job (see job_series)
-    job_series: str = ""  # with no jobs, the `job` variable offers the jobs that expose this series
+    job_series: str = ""  # the `job` variable offers the jobs (of `jobs`) that expose this series; default `up`
     link_tags: tuple[str, ...] = ()  # links to the dashboards with each tag, keeping time range and variables
     alert_annotation: str = ""  # an ALERTS query whose firing alerts are marked on every panel
     variables: tuple[DashboardVariable, ...] = ()
