@@ -219,6 +219,12 @@ CASES = [
     ('SLO filter on a query SLI',
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", filter=\'code!="499"\', sli=QuerySLI(errors="sum(rate(app_requests_total[{{window}}]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
      'filter: a query SLI is raw PromQL; put the matchers into its queries'),
+    ('SLO grouped on a label its query aggregates away',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", group_by=("route",), sli=QuerySLI(errors="sum(rate(app_requests_total{code=\\"500\\"}[{{window}}]))", total="sum by (route) (rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     "group_by: sli.errors aggregates 'route' away; write sum by (route) (...)"),
+    ('SLO grouped on a label its metric does not have',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", group_by=("route",), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "group_by 'route' is not a label of app_requests_total, so the SLI would aggregate it away"),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
      "stack 'badstack:stack' does not import: AttributeError: 'Service' object has no attribute 'nope' {at-bare}"),
@@ -249,8 +255,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(("description", "code", "message"), CASES, ids=[c[0] for c in CASES])
 def test_bad_definition_is_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], description: str,
                                           code: str, message: str) -> None:
+    assert_one_clear_line(project, capsys, PRELUDE + "\n" + textwrap.dedent(code) + "\n", message)
+
+
+def assert_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], module: str, message: str) -> None:
+    """Generating the stack of module fails with exit 2 and the one-line message; out/ stays as it was."""
     before = read_tree(project / "out")
-    (project / "badstack.py").write_text(PRELUDE + "\n" + textwrap.dedent(code) + "\n")
+    (project / "badstack.py").write_text(module)
     sys.modules.pop("badstack", None)
 
     status = main(["generate", "--stack", "badstack:stack"])
