@@ -12,6 +12,7 @@ stack = Stack(
     external_labels={"cluster": "production"},
     alertmanagers=("alertmanager:9093",),
     runbook_url_pattern="https://runbooks.example.com/{service}/{alertname}",
+    grafana_url="https://grafana.example.com",
     services=(
         mcp.service(targets=("mcp-server-0.mcp:9464", "mcp-server-1.mcp:9464", "mcp-server-2.mcp:9464")),
         *mcp.kubernetes_services(

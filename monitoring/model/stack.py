@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from monitoring import promql
+from monitoring import conventions, promql
 from monitoring.model.base import Model
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
@@ -32,6 +33,9 @@ class Stack(Model):
     external_labels: Labels = {}
     alertmanagers: tuple[str, ...] = ()
     runbook_url_pattern: str = "https://runbooks.example.com/{service}/{alertname}"
+    # Grafana's base URL, e.g. "https://grafana.example.com": every alert then carries a `dashboard_url`
+    # annotation to its service's generated dashboard (an SLO alert: to the service's SLO dashboard).
+    grafana_url: str | None = None
     services: tuple[Service, ...] = Field(min_length=1)
     catalogs: tuple[Catalog, ...] = ()
     routing: Routing
@@ -50,6 +54,18 @@ class Stack(Model):
                 f"runbook_url_pattern {pattern!r} may only use {{service}} and {{alertname}} ({exc})"
             ) from None
         return pattern
+
+    @field_validator("grafana_url")
+    @classmethod
+    def _base_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"grafana_url {url!r} must be an http(s) base URL, like 'https://grafana.example.com'")
+        if parts.username or parts.password:
+            raise ValueError("grafana_url must not carry credentials: it is written into every alert")
+        return url.rstrip("/")
 
     @model_validator(mode="after")
     def _references(self) -> Stack:
@@ -148,6 +164,29 @@ class Stack(Model):
 
     def runbook_url(self, service: Service, alert: Alert) -> str:
         return alert.runbook_url or self.runbook_url_pattern.format(service=service.name, alertname=alert.name)
+
+    def dashboard_url(self, service: str, *, slo: bool = False) -> str | None:
+        """The generated dashboard an alert of service links to (its SLO dashboard for an SLO alert), or None
+        without a grafana_url or when that dashboard is not generated."""
+        settings = self.dashboard_settings
+        if self.grafana_url is None:
+            return None
+        if slo:
+            return f"{self.grafana_url}/d/{conventions.slo_dashboard_uid(service)}" if settings.slo_dashboards \
+                else None
+        owner = next((s for s in self.services if s.name == service), None)
+        if not settings.service_dashboards or owner is None or not owner.metrics:
+            return None
+        return f"{self.grafana_url}/d/{conventions.service_dashboard_uid(service)}"
+
+    def alert_annotations(self, service: Service, alert: Alert) -> dict[str, str]:
+        """An alert's annotations as written to its rule: summary, description, runbook_url, dashboard_url (with a
+        grafana_url), then its own annotations, which may replace the generated links."""
+        annotations = {"summary": alert.summary, "description": alert.description,
+                       "runbook_url": self.runbook_url(service, alert)}
+        if (url := self.dashboard_url(service.name)) is not None:
+            annotations["dashboard_url"] = url
+        return {**annotations, **dict(sorted(alert.annotations.items()))}
 
 
 def _first_by_name(metrics: tuple[AnyMetric, ...]) -> tuple[AnyMetric, ...]:

@@ -49,8 +49,7 @@ def _plain_series(series: tuple[InputSeries, ...], steps: int, step: int) -> lis
 def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario: AlertScenario) -> dict[str, Any]:
     labels = {**service.alert_labels(alert), **scenario.labels}
     value = float(scenario.value) if scenario.value is not None else None
-    annotations = {"summary": alert.summary, "description": alert.description,
-                   "runbook_url": stack.runbook_url(service, alert), **alert.annotations}
+    annotations = stack.alert_annotations(service, alert)
     rendered = {}
     for key, text in annotations.items():
         if key in scenario.annotations:

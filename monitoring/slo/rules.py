@@ -160,6 +160,7 @@ def alert_annotations(stack: Stack, slo: SLO, tier: str) -> dict[str, str]:
         "summary": summary(slo, tier),
         "description": description(slo, tier),
         "runbook_url": runbook_url(stack, slo, tier),
+        **({"dashboard_url": url} if (url := stack.dashboard_url(slo.service, slo=True)) else {}),
         **dict(sorted(slo.alerting.tier(tier).annotations.items())),
     }
 
