@@ -12,6 +12,10 @@ RULES_DIR = "prometheus/rules"
 TESTS_DIR = "prometheus/tests"
 ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
 GRAFANA_DIR = "grafana"
+BLACKBOX_CONFIG = "blackbox/blackbox.yml"
+ADAPTER_CONFIG = "adapter/prometheus-adapter.yml"
+K6_THRESHOLDS = "k6/thresholds.json"
+K6_MODULE = "k6/thresholds.js"
 
 
 def rules_file(service: str) -> str:

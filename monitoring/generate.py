@@ -11,7 +11,7 @@ from monitoring import conventions
 from monitoring.grafana import dashboards, hand_written
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
-from monitoring.render import alertmanager, prometheus_config, promtool_tests, rules
+from monitoring.render import alertmanager, blackbox, prometheus_config, promtool_tests, rules
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo
 
@@ -72,7 +72,13 @@ def emit_grafana(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     return {path: to_json(data) for path, data in dashboards.output(stack, rendered).items()}
 
 
-EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana]
+def emit_blackbox(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    config = blackbox.render(stack)
+    return {} if config is None else {conventions.BLACKBOX_CONFIG: to_yaml(config, ctx.header)}
+
+
+EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
+                           emit_blackbox]
 
 
 @contextmanager

@@ -1,21 +1,200 @@
-"""PromQL helpers on the promql-parser AST: parse with a readable error, list selected metrics, walk the tree."""
+"""PromQL helpers on the promql-parser AST: parse with a readable error, list selected metrics, walk the tree.
+
+The parser is a native extension whose cost is not linear: its Python objects copy every subtree, so an `or`
+of 2,000 selectors takes gigabytes, and 20,000 nested parentheses overflow its stack. So input is bounded
+before it reaches the parser (length, nesting depth), and long chains of binary operators at the top level
+are split here and their operands parsed one by one (a `Chain` node), which keeps the cost linear.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import promql_parser
 
+# Far beyond any readable rule; the `or` of 2,000 selectors is about 40,000 characters.
+MAX_LENGTH = 200_000
+# Brackets of any kind nested deeper than this are refused before the parser sees them.
+MAX_DEPTH = 64
+# Binary operators the parser gets in one call; longer top-level chains are split, nested ones refused.
+MAX_OPERATORS = 200
+_RUN = 4
 
-@lru_cache(maxsize=4096)
-def parse(expr: str) -> promql_parser.Expr:
-    """The AST of expr, or ValueError quoting the expression and the parser's reason."""
+
+@dataclass(frozen=True)
+class Chain:
+    """A top-level chain of binary operators, split so that each operand was parsed on its own.
+
+    `operators[i]` (with its modifiers, e.g. 'or on (job)') joins operands[i] and operands[i + 1].
+    """
+
+    operands: tuple[object, ...]
+    operators: tuple[str, ...]
+
+
+_TOKEN = re.compile(r"""
+    (?P<space>[ \t\r\n]+|\#[^\n]*)
+  | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)
+  | (?P<number>(?:0[xX][0-9a-fA-F]+|[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)[a-zA-Z0-9_]*)
+  | (?P<ident>[a-zA-Z_:][a-zA-Z0-9_:.]*)
+  | (?P<op>==|!=|>=|<=|=~|!~|[-+*/%^<>=])
+  | (?P<open>[(\[{])
+  | (?P<close>[)\]}])
+  | (?P<other>[,@:])
+""", re.VERBOSE)
+
+# Binary operators by precedence, loosest first (Prometheus' own order; all left-associative but '^').
+_PRECEDENCE = {"or": 1, "and": 2, "unless": 2, "==": 3, "!=": 3, "<=": 3, "<": 3, ">=": 3, ">": 3,
+               "+": 4, "-": 4, "*": 5, "/": 5, "%": 5, "atan2": 5, "^": 6}
+# Keywords after which a '+' or '-' is a sign, not an operator.
+_KEYWORDS = frozenset({"and", "or", "unless", "atan2", "by", "without", "on", "ignoring", "group_left",
+                       "group_right", "bool", "offset"})
+_MODIFIERS = frozenset({"bool", "on", "ignoring", "group_left", "group_right"})
+
+
+class _Token(NamedTuple):
+    kind: str
+    text: str
+    start: int
+    end: int
+    depth: int  # bracket depth before the token
+    in_braces: bool  # inside {...}: '=', '!=', '=~' are label matchers there
+
+
+def _tokens(expr: str) -> list[_Token] | None:
+    """The lexemes of expr, with their bracket depth; None if expr holds something PromQL cannot lex."""
+    tokens: list[_Token] = []
+    stack: list[str] = []
+    position = 0
+    for match in _TOKEN.finditer(expr):
+        if match.start() != position:
+            return None  # the parser reports the character it does not expect
+        position = match.end()
+        kind = match.lastgroup
+        if kind == "space":
+            continue
+        text = match.group()
+        tokens.append(_Token(kind, text.lower() if kind == "ident" else text, match.start(), position,  # type: ignore[arg-type]
+                             len(stack), bool(stack) and stack[-1] == "{"))
+        if kind == "open":
+            stack.append(text)
+            if len(stack) > MAX_DEPTH:
+                raise ValueError(f"PromQL nests brackets more than {MAX_DEPTH} deep (at offset {match.start()})")
+        elif kind == "close" and stack:
+            stack.pop()
+    return tokens if position == len(expr) else None
+
+
+def _binary_operators(tokens: Sequence[_Token]) -> list[int]:
+    """Indexes of the tokens that are binary operators (not signs, not label matchers)."""
+    found = []
+    previous: _Token | None = None
+    for index, token in enumerate(tokens):
+        is_operator = (token.kind == "op" and not token.in_braces and token.text != "=") or (
+            token.kind == "ident" and token.text in ("and", "or", "unless", "atan2") and not token.in_braces)
+        if is_operator and token.text in ("+", "-"):
+            is_operator = previous is not None and (
+                previous.kind in ("string", "number", "close")
+                or (previous.kind == "ident" and previous.text not in _KEYWORDS))
+        if is_operator and token.text in _PRECEDENCE:
+            found.append(index)
+        previous = token
+    return found
+
+
+def _modifiers_end(tokens: Sequence[_Token], index: int) -> int:
+    """The index of the first token after an operator's modifiers (bool, on(...), group_left(...))."""
+    while index < len(tokens) and tokens[index].kind == "ident" and tokens[index].text in _MODIFIERS:
+        index += 1
+        if index < len(tokens) and tokens[index].text == "(":
+            depth = tokens[index].depth
+            index += 1
+            while index < len(tokens) and not (tokens[index].text == ")" and tokens[index].depth == depth + 1):
+                index += 1
+            index += 1
+    return index
+
+
+def _error(expr: str, reason: str) -> ValueError:
+    shown = " ".join(expr.split())
+    shown = shown if len(shown) <= 200 else f"{shown[:200]}…"
+    return ValueError(f"PromQL does not parse ({reason}): {shown!r}")
+
+
+def _parse_native(expr: str) -> promql_parser.Expr:
     try:
         return promql_parser.parse(expr)
     except Exception as exc:  # the parser raises a bare exception type of its own
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ValueError(f"PromQL does not parse ({reason}): {' '.join(expr.split())!r}") from None
+        raise _error(expr, reason) from None
+
+
+def _parse_bounded(expr: str, tokens: Sequence[_Token]) -> object:
+    """Parse the text of tokens (a slice of expr's tokens, all at the same base depth)."""
+    text = expr[tokens[0].start:tokens[-1].end] if tokens else ""
+    operators = _binary_operators(tokens)
+    if len(operators) <= MAX_OPERATORS:
+        return _parse_native(text)
+    base = tokens[0].depth
+    if tokens[0].text == "(" and tokens[-1].text == ")" and all(t.depth > base for t in tokens[1:-1]):
+        return _parse_bounded(expr, tokens[1:-1])  # one group around everything: its inside is the chain
+    top = [i for i in operators if tokens[i].depth == base]
+    if not top:
+        raise _error(text, f"{len(operators)} binary operators inside one function call or aggregation; at most "
+                           f"{MAX_OPERATORS}: split it with recording rules")
+    loosest = min(_PRECEDENCE[tokens[i].text] for i in top)
+    splits = [i for i in top if _PRECEDENCE[tokens[i].text] == loosest]
+    operands, joins = [], []
+    # Operands go to the parser in short runs: a native call costs more than a short chain inside it, and a
+    # long chain inside it costs quadratically.
+    group_start, group_size, group_operators = 0, 0, 0
+    start, start_of_join, pending_join = 0, 0, ""
+    counted = set(operators)
+    for index in [*splits, len(tokens)]:
+        if start >= index:
+            raise _error(text, "an operator without an operand")
+        inside = sum(1 for i in range(start, index) if i in counted)
+        if group_size and (group_size >= _RUN or group_operators + inside + 1 > MAX_OPERATORS):
+            operands.append(_operand(expr, tokens[group_start:start_of_join]))
+            joins.append(pending_join)
+            group_start, group_size, group_operators = start, 0, 0
+        group_size += 1
+        group_operators += inside + (1 if group_size > 1 else 0)
+        if index < len(tokens):
+            start_of_join, start = index, _modifiers_end(tokens, index + 1)
+            pending_join = " ".join(expr[tokens[index].start:tokens[start - 1].end].split())
+    operands.append(_operand(expr, tokens[group_start:]))
+    for join in set(joins):
+        _parse_native(f"x {join} x")  # each operator with its modifiers, checked by the parser itself
+    return Chain(tuple(operands), tuple(joins))
+
+
+def _operand(expr: str, tokens: Sequence[_Token]) -> object:
+    node = _parse_bounded(expr, tokens)
+    if value_type(node) not in ("vector", "scalar"):
+        operand = expr[tokens[0].start:tokens[-1].end]
+        raise _error(operand, "binary expression must contain only scalar and instant vector types")
+    return node
+
+
+@lru_cache(maxsize=4096)
+def parse(expr: str) -> promql_parser.Expr:
+    """The AST of expr, or ValueError quoting the expression and the parser's reason.
+
+    Long top-level chains of binary operators come back as a `Chain` of separately parsed operands.
+    """
+    if len(expr) > MAX_LENGTH:
+        raise ValueError(f"PromQL is {len(expr)} characters long; the limit is {MAX_LENGTH}")
+    if "\x00" in expr:
+        raise ValueError("PromQL contains a NUL character")
+    tokens = _tokens(expr)
+    if not tokens:
+        return _parse_native(expr)
+    return _parse_bounded(expr, tokens)  # type: ignore[return-value]
 
 
 def selector_name(selector: promql_parser.VectorSelector) -> str | None:
@@ -30,14 +209,10 @@ def selector_name(selector: promql_parser.VectorSelector) -> str | None:
 
 def selected_metrics(expr: str) -> frozenset[str]:
     """Metric names that expr selects, by name or by a {__name__="..."} equality matcher."""
-    names: set[str] = set()
-
-    def visit(node: object) -> None:
-        if isinstance(node, promql_parser.VectorSelector) and (name := selector_name(node)):
-            names.add(name)
-
-    promql_parser.walk(parse(expr), visit)
-    return frozenset(names)
+    return frozenset(
+        name for node in nodes(parse(expr))
+        if isinstance(node, promql_parser.VectorSelector) and (name := selector_name(node))
+    )
 
 
 def children(node: promql_parser.Expr) -> tuple[promql_parser.Expr, ...]:
@@ -52,14 +227,18 @@ def children(node: promql_parser.Expr) -> tuple[promql_parser.Expr, ...]:
         return (node.expr,)
     if isinstance(node, promql_parser.MatrixSelector):
         return (node.vector_selector,)
+    if isinstance(node, Chain):
+        return node.operands  # type: ignore[return-value]
     return ()  # selectors and literals
 
 
 def nodes(node: promql_parser.Expr) -> Iterator[promql_parser.Expr]:
-    """node and every expression inside it, depth first, in the order they are written."""
-    yield node
-    for child in children(node):
-        yield from nodes(child)
+    """node and every expression inside it, depth first, in the order they are written (no recursion)."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        yield current
+        pending.extend(reversed(children(current)))
 
 
 def unwrap(node: promql_parser.Expr) -> promql_parser.Expr:
@@ -67,3 +246,33 @@ def unwrap(node: promql_parser.Expr) -> promql_parser.Expr:
     while isinstance(node, promql_parser.ParenExpr):
         node = node.expr
     return node
+
+
+def value_type(node: promql_parser.Expr) -> str:
+    """What node evaluates to: 'vector' (instant), 'matrix' (range vector), 'scalar' or 'string'."""
+    node = unwrap(node)
+    if isinstance(node, promql_parser.MatrixSelector | promql_parser.SubqueryExpr):
+        return "matrix"
+    if isinstance(node, promql_parser.NumberLiteral):
+        return "scalar"
+    if isinstance(node, promql_parser.StringLiteral):
+        return "string"
+    if isinstance(node, promql_parser.UnaryExpr):
+        return value_type(node.expr)
+    if isinstance(node, promql_parser.Call):
+        return str(node.func.return_type).rpartition(".")[2].lower()
+    if isinstance(node, promql_parser.BinaryExpr | Chain):
+        operands = (node.lhs, node.rhs) if isinstance(node, promql_parser.BinaryExpr) else node.operands
+        return "vector" if any(value_type(o) == "vector" for o in operands) else "scalar"
+    return "vector"  # selectors and aggregations
+
+
+def check_instant(expr: str) -> str:
+    """expr if it evaluates to an instant vector or a scalar, as rules must; ValueError otherwise."""
+    kind = value_type(parse(expr))
+    if kind == "matrix":
+        raise ValueError("is a range vector, which a rule cannot evaluate (it fails at every evaluation): "
+                         "wrap it in a function such as rate(...) or avg_over_time(...)")
+    if kind == "string":
+        raise ValueError("is a string; a rule needs an instant vector or a scalar")
+    return expr

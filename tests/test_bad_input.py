@@ -164,6 +164,30 @@ CASES = [
     ("dashboard refresh with a trailing newline",
      'stack = ok_stack(dashboard_settings=DashboardSettings(refresh="1m\\n"))',
      "refresh '1m\\n' must look like '30s'"),
+    ("alert expression that is a range vector",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="app_requests_total[5m]"),)),))',
+     "alert 'AppErrors': expr 'app_requests_total[5m]' is a range vector"),
+    ("recording rule that is a subquery",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(), RecordingRule(record="job:app_requests:rate5m", expr="rate(app_requests_total[5m])[30m:1m]"))),))',  # noqa: E501
+     "recording rule 'job:app_requests:rate5m': expr 'rate(app_requests_total[5m])[30m:1m]' is a range vector"),
+    ("alert expression that is a string",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr=\'"text"\'),)),))',
+     "is a string; a rule needs an instant vector or a scalar"),
+    ("20,000 nested parentheses",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="(" * 20000 + "app_requests_total" + ")" * 20000),)),))',  # noqa: E501
+     "alert 'AppErrors': expr: PromQL nests brackets more than 64 deep"),
+    ("an expression of a megabyte",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="app_requests_total + " * 100000 + "1"),)),))',
+     "characters long; the limit is 200000"),
+    ("too many operators inside one aggregation",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="sum(" + " or ".join(["app_requests_total"] * 500) + ")"),)),))',  # noqa: E501
+     "499 binary operators inside one function call or aggregation; at most 200"),
+    ("a range vector inside a long chain",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr=" or ".join(["app_requests_total"] * 300 + ["app_requests_total[5m]"])),)),))',  # noqa: E501
+     "binary expression must contain only scalar and instant vector types"),
+    ("routes nested 2,000 deep",
+     'r = Route(receiver="default")\nfor _ in range(2000):\n    r = Route(routes=(r,))\nstack = ok_stack(routing=ok_routing(route=r))',  # noqa: E501
+     "routes nest more than 32 deep"),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
      "stack 'badstack:stack' does not import: AttributeError"),
@@ -222,3 +246,11 @@ def test_process_exit_status_and_no_traceback(project: Path) -> None:
         "monitoring: error: alert 'AppErrors': severity 'urgent' must be one of critical, warning, info"
     )
     assert proc.stdout == ""
+
+
+def test_alert_that_ors_2000_selectors_generates(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    expr = " or ".join(f'app_requests_total{{code="{i}"}}' for i in range(2000))
+    (project / "bigstack.py").write_text(PRELUDE + f"\nstack = ok_stack(services=(ok_service(rules=(ok_alert(expr={expr!r}),)),))\n")  # noqa: E501
+    sys.modules.pop("bigstack", None)
+    assert main(["generate", "--stack", "bigstack:stack"]) == 0, capsys.readouterr().err
+    assert expr in (project / "out" / "prometheus" / "rules" / "app.rules.yml").read_text()

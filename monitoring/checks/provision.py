@@ -1,4 +1,5 @@
-"""Make sure promtool, amtool, Prometheus and Alertmanager are available, installing them where we can."""
+"""Make sure promtool, amtool, Prometheus, Alertmanager and the blackbox exporter are available, installing
+them where we can."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ DEBIAN_PACKAGES = {
     "prometheus": "prometheus",
     "amtool": "prometheus-alertmanager",
     "prometheus-alertmanager": "prometheus-alertmanager",
+    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
 }
 
 
@@ -30,7 +32,7 @@ def ensure_tools(install: bool) -> int:
     """Report the tools; with install, apt-get what is missing (root on Debian). 0 when all are usable."""
     missing = missing_tools()
     if not missing:
-        print("tools: promtool, amtool, prometheus and prometheus-alertmanager found on PATH")
+        print(f"tools: {', '.join(DEBIAN_PACKAGES)} found on PATH")
         return 0
     can_apt = os.geteuid() == 0 and shutil.which("apt-get") is not None
     if install and can_apt:

@@ -11,7 +11,7 @@ from pathlib import Path
 from monitoring.errors import ToolMissingError
 
 INSTALL_HINT = (
-    "install them with `apt-get install prometheus prometheus-alertmanager`, "
+    "install them with `apt-get install prometheus prometheus-alertmanager prometheus-blackbox-exporter`, "
     "or install docker or podman to use the upstream images"
 )
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from monitoring import conventions
 from monitoring.checks import amtool, promtool
+from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.dashboards import check_dashboards
 from monitoring.checks.report import CheckResult
 from monitoring.checks.rule_lint import check_rule_lint
@@ -15,7 +16,7 @@ from monitoring.model.stack import Stack
 
 # Extra checks over (stack, out_dir), registered by other layers (dashboards, lint).
 ExtraCheck = Callable[[Stack, Path], list[CheckResult]]
-EXTRA_CHECKS: list[ExtraCheck] = [check_rule_lint, check_dashboards]
+EXTRA_CHECKS: list[ExtraCheck] = [check_rule_lint, check_dashboards, check_blackbox]
 
 
 def validate(stack: Stack, out_dir: Path) -> list[CheckResult]:

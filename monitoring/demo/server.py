@@ -1,4 +1,5 @@
-"""The demo's HTTP side: /metrics for Prometheus, /control for fault injection, and the traffic clock."""
+"""The demo's HTTP side: /metrics for Prometheus, /health and /ready for probes, /control for fault injection,
+and the traffic clock."""
 
 from __future__ import annotations
 
@@ -26,11 +27,16 @@ def _handler(workload: Workload) -> type[BaseHTTPRequestHandler]:
                         return
                     body = generate_latest(workload.registry)
                 self._send(200, body, CONTENT_TYPE_LATEST)
+            elif self.path in ("/health", "/ready"):
+                with workload.lock:
+                    # Liveness: the process answers. Readiness: it serves and has not been told it is not ready.
+                    ok = self.path == "/health" or (workload.serving and workload.knobs["ready"])
+                self._send(200 if ok else 503, b"ok\n" if ok else b"not ready\n", "text/plain; charset=utf-8")
             elif self.path == "/control":
                 with workload.lock:
                     self._json(200, workload.state())
             else:
-                self._json(404, {"error": f"no such path {self.path!r}: use /metrics or /control"})
+                self._json(404, {"error": f"no such path {self.path!r}: use /metrics, /health, /ready or /control"})
 
         def do_POST(self) -> None:
             if self.path != "/control":

@@ -75,12 +75,12 @@ class Workload:
     """A catalog in its own registry, knobs guarded by a lock, and `tick` to advance time."""
 
     role: ClassVar[str]
-    checks: ClassVar[dict[str, Callable[[Any], Any]]] = {"serving": _flag}
+    checks: ClassVar[dict[str, Callable[[Any], Any]]] = {"serving": _flag, "ready": _flag}
 
     def __init__(self, catalog: tuple[Any, ...], knobs: dict[str, Any], seed: int) -> None:
         self.registry = CollectorRegistry()
         self.metrics = build(catalog, self.registry)
-        self.knobs = {"serving": True, **knobs}
+        self.knobs = {"serving": True, "ready": True, **knobs}
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
 

@@ -119,6 +119,10 @@ class Receiver(Model):
     email: tuple[Email, ...] = ()
 
 
+# Deeper trees are unreadable, and every consumer of the tree (renderers, amtool) walks it recursively.
+MAX_ROUTE_DEPTH = 32
+
+
 class Route(Model):
     kind: ClassVar[str] = "route"
     receiver: str | None = None
@@ -140,9 +144,24 @@ class Route(Model):
                 raise ValueError(f"group_by: invalid label name {label!r}")
         return labels
 
+    @model_validator(mode="after")
+    def _bounded_depth(self) -> Route:
+        depth, level = 1, self.routes
+        while level:
+            depth += 1
+            if depth > MAX_ROUTE_DEPTH:
+                raise ValueError(f"routes nest more than {MAX_ROUTE_DEPTH} deep; flatten them with matchers")
+            level = tuple(r for child in level for r in child.routes)
+        return self
+
     def walk(self) -> list[Route]:
-        """This route and all below it, depth first."""
-        return [self, *(r for child in self.routes for r in child.walk())]
+        """This route and all below it, depth first (no recursion: routes may nest deeply)."""
+        found, pending = [], [self]
+        while pending:
+            route = pending.pop()
+            found.append(route)
+            pending.extend(reversed(route.routes))
+        return found
 
 
 class InhibitRule(Model):

@@ -22,7 +22,20 @@ def _parses(expr: str) -> str:
     return expr.strip()
 
 
+def _instant(expr: str) -> str:
+    try:
+        promql.check_instant(expr)
+    except ValueError as exc:
+        text = str(exc)
+        shown = " ".join(expr.split())
+        shown = shown if len(shown) <= 120 else f"{shown[:120]}…"
+        raise ValueError(text if text.startswith("PromQL") else f"expr {shown!r} {text}") from None
+    return expr.strip()
+
+
 PromQL = Annotated[str, AfterValidator(_parses)]
+# What a rule evaluates: an instant vector or a scalar, never a range vector (it would fail every evaluation).
+RuleExpr = Annotated[str, AfterValidator(_instant)]
 
 
 def _known_severity(severity: str) -> str:
@@ -37,7 +50,7 @@ SeverityName = Annotated[str, AfterValidator(_known_severity)]
 class RecordingRule(Model):
     kind: ClassVar[str] = "recording rule"
     name: MetricName = Field(alias="record")
-    expr: PromQL
+    expr: RuleExpr
     labels: Labels = {}
 
     @field_validator("name")
@@ -51,7 +64,7 @@ class RecordingRule(Model):
 class Alert(Model):
     kind: ClassVar[str] = "alert"
     name: str = Field(alias="alert")
-    expr: PromQL
+    expr: RuleExpr
     for_: Duration | None = Field(default=None, alias="for")
     keep_firing_for: PositiveDuration | None = None
     severity: SeverityName

@@ -9,6 +9,7 @@ from pydantic import field_validator, model_validator
 from monitoring.model.base import Model
 from monitoring.model.common import Labels, Slug, require_unique
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
+from monitoring.model.probe import Probe
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
 from monitoring.model.scrape import ScrapeJob
 
@@ -31,6 +32,7 @@ class Service(Model):
     metrics: tuple[Counter | Gauge | Histogram | Summary, ...] = ()
     scrape_jobs: tuple[ScrapeJob, ...] = ()
     rule_groups: tuple[RuleGroup, ...] = ()
+    probes: tuple[Probe, ...] = ()
     labels: Labels = {}
 
     @field_validator("labels")

@@ -12,6 +12,7 @@ from monitoring.model.base import Model
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.metrics import AnyMetric, Catalog
+from monitoring.model.probe import PROBE_SERIES
 from monitoring.model.routing import Routing
 from monitoring.model.rules import Alert
 from monitoring.model.service import Service
@@ -72,7 +73,7 @@ class Stack(Model):
         require_unique("service", [s.name for s in self.services])
         require_unique("catalog", [c.name for c in self.catalogs])
         self._check_metric_types()
-        require_unique("scrape job", [j.name for s in self.services for j in s.scrape_jobs])
+        require_unique("scrape job", [j.name for s in self.services for j in (*s.scrape_jobs, *s.probes)])
         require_unique("alert", [a.name for s in self.services for a in s.alerts])
         require_unique("slo", [slo.name for slo in self.slos])
         self._check_scrape_timeouts()
@@ -144,6 +145,8 @@ class Stack(Model):
         names = set(BUILTIN_SERIES)
         for service in self.services:
             names.update(r.name for r in service.recording_rules)
+            if service.probes:
+                names.update(PROBE_SERIES)
         for slo in self.slos:
             names.update(slo.recorded_series())
         return names

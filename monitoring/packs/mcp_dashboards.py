@@ -176,7 +176,7 @@ def saturation_row(container: str = CONTAINER) -> DashboardRow:
 
 
 def overview(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
-             folder: str | None = FOLDER.uid) -> Dashboard:
+             folder: str | None = FOLDER.uid, rows: tuple[DashboardRow, ...] = ()) -> Dashboard:
     return Dashboard(
         name="MCP server overview",
         uid="mcp-server-overview",
@@ -188,11 +188,12 @@ def overview(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
             name="namespace", label="Namespace",
             query=f'label_values(kube_pod_container_resource_limits{{container="{container}"}}, namespace)'),),
         panels=seed_panels(),
-        rows=(traffic_row(), errors_row(), latency_row(), sessions_row(), saturation_row(container)),
+        rows=(traffic_row(), errors_row(), latency_row(), sessions_row(), saturation_row(container), *rows),
     )
 
 
 def dashboards(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
-               folder: str | None = FOLDER.uid) -> tuple[Dashboard, ...]:
-    """The MCP default dashboards, in `folder` (declare FOLDER in the stack's folders)."""
-    return (overview(jobs, container, folder),)
+               folder: str | None = FOLDER.uid, rows: tuple[DashboardRow, ...] = ()) -> tuple[Dashboard, ...]:
+    """The MCP default dashboards, in `folder` (declare FOLDER in the stack's folders); rows are added to the
+    overview (e.g. health checks and capacity)."""
+    return (overview(jobs, container, folder, rows),)

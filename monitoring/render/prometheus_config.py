@@ -7,6 +7,7 @@ from typing import Any
 from monitoring import conventions
 from monitoring.model.scrape import KubernetesSDConfig, ScrapeJob
 from monitoring.model.stack import Stack
+from monitoring.render import blackbox
 
 
 def kubernetes_pod_relabel_configs() -> list[dict[str, Any]]:
@@ -79,4 +80,5 @@ def render(stack: Stack) -> dict[str, Any]:
     rules_dir = conventions.RULES_DIR.removeprefix("prometheus/")
     config["rule_files"] = [f"{rules_dir}/*.rules.yml"]
     config["scrape_configs"] = [scrape_config(job) for service in stack.services for job in service.scrape_jobs]
+    config["scrape_configs"] += [blackbox.scrape_config(probe) for probe in blackbox.probes(stack)]
     return config

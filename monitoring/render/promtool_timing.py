@@ -24,14 +24,10 @@ LOOKBACK_MS = 300_000  # how far an instant selector looks back (Prometheus' def
 
 def expr_windows(expr: str) -> set[int]:
     """Range-selector and subquery windows of an expression, in ms."""
-    windows: set[int] = set()
-
-    def visit(node: object) -> None:
-        if isinstance(node, promql_parser.MatrixSelector | promql_parser.SubqueryExpr):
-            windows.add(int(node.range.total_seconds() * 1000))
-
-    promql_parser.walk(promql.parse(expr), visit)
-    return windows
+    return {
+        int(node.range.total_seconds() * 1000) for node in promql.nodes(promql.parse(expr))
+        if isinstance(node, promql_parser.MatrixSelector | promql_parser.SubqueryExpr)
+    }
 
 
 def choose_step(windows: Iterable[int]) -> int:

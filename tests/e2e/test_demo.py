@@ -133,6 +133,17 @@ def test_control_endpoint_stops_and_resumes_serving(server: str) -> None:
     assert stopped_at <= requests.get(f"{server}/control", timeout=5).json()["operations"]
 
 
+def test_ready_switch_fails_readiness_not_liveness(server: str) -> None:
+    assert requests.get(f"{server}/ready", timeout=5).status_code == 200
+    assert requests.post(f"{server}/control", json={"ready": False}, timeout=5).json()["ready"] is False
+    assert requests.get(f"{server}/ready", timeout=5).status_code == 503
+    assert requests.get(f"{server}/health", timeout=5).status_code == 200
+    requests.post(f"{server}/control", json={"ready": True, "serving": False}, timeout=5)
+    assert requests.get(f"{server}/ready", timeout=5).status_code == 503  # not serving is not ready either
+    requests.post(f"{server}/control", json={"serving": True}, timeout=5)
+    assert requests.get(f"{server}/ready", timeout=5).status_code == 200
+
+
 @pytest.mark.parametrize(("body", "message"), [
     ({"error_ratio": 1.5}, "knob 'error_ratio': must be a number from 0 to 1.0, not 1.5"),
     ({"serving": "no"}, "knob 'serving': must be true or false, not 'no'"),

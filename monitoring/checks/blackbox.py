@@ -1,0 +1,36 @@
+"""blackbox.yml checked by the blackbox exporter itself (`--config.check`)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from monitoring import conventions
+from monitoring.checks.report import CheckResult, process_output
+from monitoring.errors import ToolMissingError
+from monitoring.model.stack import Stack
+
+# Debian names the binary after its package; upstream tarballs call it blackbox_exporter.
+BINARIES = ("prometheus-blackbox-exporter", "blackbox_exporter")
+
+
+def find_exporter() -> str:
+    for name in BINARIES:
+        path = shutil.which(name)
+        if path:
+            return path
+    raise ToolMissingError("the blackbox exporter is not on PATH: run `monitoring tools --install` as root, "
+                           "or `apt-get install prometheus-blackbox-exporter`")
+
+
+def check_config(config: Path) -> CheckResult:
+    proc = subprocess.run([find_exporter(), f"--config.file={config}", "--config.check"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    return CheckResult("blackbox exporter --config.check", proc.returncode == 0, str(config), process_output(proc))
+
+
+def check_blackbox(stack: Stack, out_dir: Path) -> list[CheckResult]:
+    """The exporter's own check of out/blackbox/blackbox.yml, when the stack has probes."""
+    config = out_dir / conventions.BLACKBOX_CONFIG
+    return [check_config(config)] if config.exists() else []

@@ -1,0 +1,62 @@
+"""The blackbox exporter's blackbox.yml, and the Prometheus scrape job of each probe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitoring.model.common import duration_ms, format_duration
+from monitoring.model.probe import MODULES, BlackboxModule, Probe
+from monitoring.model.stack import Stack
+
+# How much longer Prometheus waits than the module: the exporter answers (with probe_success 0) at its timeout.
+# With a shorter interval, the exporter shortens the module's timeout to Prometheus' own (less 0.5s).
+SCRAPE_SLACK_MS = 1000
+
+
+def module_config(module: BlackboxModule) -> dict[str, Any]:
+    return {
+        "prober": "http",
+        "timeout": module.timeout,
+        "http": {
+            "method": module.method,
+            "valid_status_codes": list(module.valid_status_codes),
+            "valid_http_versions": ["HTTP/1.1", "HTTP/2.0"],
+            "follow_redirects": module.follow_redirects,
+            "preferred_ip_protocol": "ip4",
+        },
+    }
+
+
+def probes(stack: Stack) -> tuple[Probe, ...]:
+    return tuple(p for service in stack.services for p in service.probes)
+
+
+def render(stack: Stack) -> dict[str, Any] | None:
+    """blackbox.yml with every module, or None when the stack probes nothing."""
+    if not probes(stack):
+        return None
+    return {"modules": {name: module_config(module) for name, module in sorted(MODULES.items())}}
+
+
+def scrape_timeout(probe: Probe) -> str:
+    return format_duration(min(duration_ms(probe.interval), duration_ms(probe.timeout) + SCRAPE_SLACK_MS))
+
+
+def scrape_config(probe: Probe) -> dict[str, Any]:
+    """The standard blackbox relabelling: the URL becomes ?target= and the instance; the exporter is scraped."""
+    static: dict[str, Any] = {"targets": list(probe.urls)}
+    if probe.labels:
+        static["labels"] = dict(probe.labels)
+    return {
+        "job_name": probe.name,
+        "scrape_interval": probe.interval,
+        "scrape_timeout": scrape_timeout(probe),
+        "metrics_path": "/probe",
+        "params": {"module": [probe.module]},
+        "static_configs": [static],
+        "relabel_configs": [
+            {"source_labels": ["__address__"], "target_label": "__param_target"},
+            {"source_labels": ["__param_target"], "target_label": "instance"},
+            {"target_label": "__address__", "replacement": probe.exporter},
+        ],
+    }
