@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: generate validate test unit tools e2e bench publish diff lint clean
+.PHONY: generate validate test test-inputs unit tools e2e bench publish diff lint clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,14 @@ tools: $(INSTALLED)
 validate: tools
 	$(BIN)/monitoring validate
 
+# Third-party inputs the import round-trip tests read: Debian's Ceph rules and dashboards (root on Debian).
+CEPH_INPUTS := /etc/prometheus/ceph/ceph_default_alerts.yml /etc/grafana/dashboards/ceph-dashboard
+test-inputs:
+	@for f in $(CEPH_INPUTS); do test -e $$f || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq ceph-prometheus-alerts ceph-grafana-dashboards; break; }; done
+
 # The whole suite: lint, freshness of out/, pytest (unit, golden, integration, e2e), then the checks on out/.
-test: tools
+test: tools test-inputs
 	$(BIN)/ruff check monitoring tests alerts dashboards benchmarks
 	$(BIN)/monitoring generate --check
 	$(BIN)/pytest -q

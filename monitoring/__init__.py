@@ -47,6 +47,7 @@ from monitoring.model import (
     TimeInterval,
     TimeRange,
     TLSConfig,
+    VerbatimRule,
     Webhook,
 )
 
@@ -94,5 +95,6 @@ __all__ = [
     "Threshold",
     "TimeInterval",
     "TimeRange",
+    "VerbatimRule",
     "Webhook",
 ]

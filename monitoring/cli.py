@@ -92,7 +92,24 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return publish(args, stack, _out_dir(args, settings), settings)
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from monitoring.imports import import_files
+    from monitoring.imports.write import write_import
+
+    result = import_files([Path(p) for p in args.files], package=args.package, name=args.name,
+                          dashboards_dir=args.dashboards, strict=args.strict)
+    for warning in result.warnings:
+        print(f"monitoring: warning: {warning}", file=sys.stderr)
+    written = write_import(result, Path(args.directory), force=args.force)
+    counts = ", ".join(f"{n} {what}" for what, n in result.counts.items() if n)
+    print(f"imported {counts or 'nothing'}: wrote {len(written)} files")
+    print(f"next: set stack = \"{result.stack}\" in [tool.monitoring] of pyproject.toml, "
+          "then run `monitoring generate`")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "import": cmd_import,
     "generate": cmd_generate,
     "validate": cmd_validate,
     "test": cmd_test,
@@ -133,6 +150,17 @@ def build_parser() -> argparse.ArgumentParser:
                              help="write nothing; exit 1 if --out differs from what generate would write")
         if name in ("publish", "diff"):
             _add_publish_arguments(cmd, dry_run_flag=name == "publish")
+    imp = sub.add_parser("import", help="turn rule files, prometheus.yml, alertmanager.yml and Grafana "
+                                        "dashboard JSON into Python definitions")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="the files to import (kind recognised by content)")
+    imp.add_argument("--package", default="imported", help="the Python package to write (default: imported)")
+    imp.add_argument("--name", help="the stack name (default: the package name)")
+    imp.add_argument("--dashboards", default="dashboards",
+                     help="where dashboards kept as JSON go (default: dashboards)")
+    imp.add_argument("--directory", default=".", help="the project directory to write into (default: .)")
+    imp.add_argument("--strict", action="store_true",
+                     help="fail on anything the model cannot hold, instead of keeping it verbatim with a warning")
+    imp.add_argument("--force", action="store_true", help="overwrite files that exist")
     tools = sub.add_parser("tools", help="report promtool, amtool, prometheus and alertmanager")
     tools.add_argument("--install", action="store_true", help="apt-get what is missing (root on Debian)")
     return parser

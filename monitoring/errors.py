@@ -18,3 +18,10 @@ class StackLoadError(MonitoringError):
 
 class ToolMissingError(MonitoringError):
     """promtool, amtool or a server binary could not be found."""
+
+
+class InputFileError(MonitoringError):
+    """An input file (a rule file, prometheus.yml, alertmanager.yml, dashboard JSON) cannot be used.
+
+    The message starts with 'file:line:' and names the field.
+    """

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 _STR_TAG = "tag:yaml.org,2002:str"
+_TRAILING_SPACE = re.compile(r"[ \t]\n")
 # libyaml's emitter is much faster than the pure-Python one and writes the same YAML.
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -28,9 +29,9 @@ class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        text = "\n".join(line.rstrip() for line in value.splitlines()) + "\n"
-        return dumper.represent_scalar(_STR_TAG, text, style="|")
+    # A literal block cannot keep spaces at the end of a line: such text is quoted, so it stays as it was.
+    if "\n" in value and not _TRAILING_SPACE.search(value) and not value.endswith("\n\n"):
+        return dumper.represent_scalar(_STR_TAG, value, style="|")
     return dumper.represent_scalar(_STR_TAG, value)
 
 
@@ -110,11 +111,13 @@ def _key(key: Any) -> str:
 
 
 def _literal(value: str, indent: str) -> str:
-    """A multi-line string as pyyaml_dump writes it: a literal block, trailing spaces stripped."""
-    lines = [line.rstrip() for line in value.splitlines()]
-    if not lines or any(not line or not _PRINTABLE_ASCII.match(line) for line in lines) or lines[0][0] == " ":
+    """A multi-line string as pyyaml_dump writes it: a literal block that keeps the text exactly."""
+    lines = value.splitlines()
+    if (_TRAILING_SPACE.search(value) or value.endswith(("\n\n", " ", "\t")) or not lines
+            or any(not line or not _PRINTABLE_ASCII.match(line) for line in lines) or lines[0][0] == " "):
         raise _Unsure("literal block")
-    return "|\n" + "".join(f"{indent}{line}\n" for line in lines)
+    chomp = "" if value.endswith("\n") else "-"  # keep the text exactly: no newline added at the end
+    return f"|{chomp}\n" + "".join(f"{indent}{line}\n" for line in lines)
 
 
 def _mapping(data: dict[str, Any], indent: str, out: list[str], first_prefix: str | None = None) -> None:

@@ -54,3 +54,20 @@ def golden(request: pytest.FixtureRequest):
         assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (pytest --update-golden)"
 
     return check
+
+
+def shared_reference(relative: str) -> Path:
+    """A file or directory of the shared reference material, read where it lies (../shared/reference/ beside
+    the repository), never copied; a skip where it is missing, a failure under CI=true."""
+    path = ROOT.parent / "shared" / "reference" / relative
+    if not path.exists():
+        binary_missing(f"{path} is missing (the shared reference material lies beside the repository)")
+    return path
+
+
+def installed_input(path: str, package: str) -> Path:
+    """A file a Debian package installs (`make test-inputs`); a skip where missing, a failure under CI=true."""
+    found = Path(path)
+    if not found.exists():
+        binary_missing(f"{path} is missing: apt-get install {package} (make test-inputs)")
+    return found

@@ -27,9 +27,11 @@ BROKEN = [
     ("code that raises", "x = 1\ndashboard = 1 / 0",
      "custom dashboard boards/bad.dashboard.py: ZeroDivisionError: division by zero (line 2)"),
     ("no dashboard", "board = None", "custom dashboard boards/bad.dashboard.py: defines no `dashboard`"),
-    ("not a dashboard", "dashboard = {'title': 'x'}",
-     "custom dashboard boards/bad.dashboard.py: `dashboard` is a dict, not a grafanalib Dashboard or "
-     "monitoring.Dashboard"),
+    ("not a dashboard", "dashboard = 'x'",
+     "custom dashboard boards/bad.dashboard.py: `dashboard` is a str, not a grafanalib Dashboard, a "
+     "monitoring.Dashboard or Grafana JSON (a dict)"),
+    ("JSON that is not a dashboard", "dashboard = {'title': 'x'}",
+     "custom dashboard boards/bad.dashboard.py: the JSON is not a Grafana dashboard (no title or panels)"),
     ("undeclared folder", GOOD + "folder = 'ops'",
      "custom dashboard boards/bad.dashboard.py: folder 'ops' is not a declared folder (folders: mcp)"),
     ("bad uid", "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='x', uid='has space')",

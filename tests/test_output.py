@@ -14,8 +14,8 @@ from monitoring.output import read_tree, stale_files, to_json, to_yaml, write_tr
 
 def test_yaml_keeps_renderer_key_order_and_literal_blocks() -> None:
     text = to_yaml({"b": 1, "a": {"expr": "sum(x)\n/ sum(y)"}}, "# header\n")
-    assert text == "# header\nb: 1\na:\n  expr: |\n    sum(x)\n    / sum(y)\n"
-    assert yaml.safe_load(text) == {"b": 1, "a": {"expr": "sum(x)\n/ sum(y)\n"}}
+    assert text == "# header\nb: 1\na:\n  expr: |-\n    sum(x)\n    / sum(y)\n"
+    assert yaml.safe_load(text) == {"b": 1, "a": {"expr": "sum(x)\n/ sum(y)"}}  # the text exactly, no newline added
 
 
 def test_yaml_does_not_fold_long_lines() -> None:

@@ -8,7 +8,7 @@ PUBLIC = [
     "Receiver", "RecordingRule", "Route", "RouteTest", "Routing", "RuleGroup", "SLOAlerting", "ScrapeJob",
     "Service", "Slack", "Stack", "StaticConfig", "Summary", "TLSConfig", "TimeInterval", "TimeRange", "Webhook",
     "Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel", "PanelQuery",
-    "Threshold", "AlertScenario", "InputSeries", "Catalog",
+    "Threshold", "AlertScenario", "InputSeries", "Catalog", "VerbatimRule",
 ]
 
 

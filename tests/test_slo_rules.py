@@ -45,7 +45,7 @@ def test_bad_and_total_are_summed_separately_then_divided(files: dict[str, str])
     assert total == "sum(rate(api_requests_total[1h]))"
     assert bad.startswith('sum(rate(api_requests_total{code=~"5.."}[1h]))\nor on ()\n0 * ')
     assert ratio == ('slo:sli_bad_events:rate1h{service="api", slo="availability"}\n/\n'
-                     'slo:sli_total_events:rate1h{service="api", slo="availability"}\n')
+                     'slo:sli_total_events:rate1h{service="api", slo="availability"}')
     period = rules["slo:sli_error:ratio_rate30davailability"]["expr"]
     assert period.startswith("sum_over_time(slo:sli_bad_events:rate5m{")  # sums, never avg_over_time of ratios
     assert "avg" not in files[conventions.slo_rules_file("api", "availability")]
@@ -65,7 +65,7 @@ def test_alert_is_an_or_of_two_anded_pairs_with_exact_thresholds(files: dict[str
         f"(\n  slo:sli_error:ratio_rate1h{sel} > (14.4 * 0.001)\nand\n"
         f"  slo:sli_error:ratio_rate5m{sel} > (14.4 * 0.001)\n)\nor\n"
         f"(\n  slo:sli_error:ratio_rate6h{sel} > (6 * 0.001)\nand\n"
-        f"  slo:sli_error:ratio_rate30m{sel} > (6 * 0.001)\n)\n"
+        f"  slo:sli_error:ratio_rate30m{sel} > (6 * 0.001)\n)"
     )
     assert page["labels"] == {"severity": "critical", "tier": "page"}
     assert page["annotations"]["description"] == (

@@ -15,7 +15,7 @@ from typing import Any
 from monitoring import conventions
 from monitoring.errors import DefinitionError, MonitoringError
 from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
-from monitoring.grafana.normalise import NormaliseError, from_grafanalib
+from monitoring.grafana.normalise import NormaliseError, from_grafanalib, normalise
 from monitoring.model.dashboards import UID, Dashboard, default_folder
 from monitoring.model.stack import Stack
 from monitoring.project import find_settings
@@ -58,11 +58,13 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     if isinstance(dashboard, Dashboard):
         return RenderedDashboard(folder, dashboard.dashboard_uid,
                                  render_dashboard(dashboard, stack.dashboard_settings), name)
+    if isinstance(dashboard, dict):  # Grafana JSON as it is, e.g. kept by `monitoring import`
+        return _json_dashboard(folder, dashboard, name)
     from grafanalib.core import Dashboard as GrafanalibDashboard  # loaded only when a dashboard file exists
 
     if not isinstance(dashboard, GrafanalibDashboard):
         raise DefinitionError(f"custom dashboard {name}: `dashboard` is a {type(dashboard).__name__}, "
-                              "not a grafanalib Dashboard or monitoring.Dashboard")
+                              "not a grafanalib Dashboard, a monitoring.Dashboard or Grafana JSON (a dict)")
     uid = dashboard.uid or conventions.dashboard_uid(str(dashboard.title))
     if not isinstance(uid, str) or not UID.match(uid):
         raise DefinitionError(f"custom dashboard {name}: uid {uid!r} must be 1 to 40 letters, digits, '-' or '_'")
@@ -74,6 +76,19 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
         raise DefinitionError(f"custom dashboard {name}: grafanalib cannot render it "
                               f"({type(exc).__name__}: {_one_line(exc)})") from None
     return RenderedDashboard(folder, uid, data, name)
+
+
+def _json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDashboard:
+    title = data.get("title")
+    if not isinstance(title, str) or not isinstance(data.get("panels"), list):
+        raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title or panels)")
+    uid = data.get("uid") or conventions.dashboard_uid(title)
+    if not isinstance(uid, str) or not UID.match(uid):
+        raise DefinitionError(f"custom dashboard {name}: uid {uid!r} must be 1 to 40 letters, digits, '-' or '_'")
+    try:
+        return RenderedDashboard(folder, uid, normalise(data, uid=uid), name)
+    except NormaliseError as exc:
+        raise DefinitionError(f"custom dashboard {name}: {exc}") from None
 
 
 def _run(path: Path, name: str) -> dict[str, Any]:

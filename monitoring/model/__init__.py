@@ -25,7 +25,7 @@ from monitoring.model.routing import (
     TimeRange,
     Webhook,
 )
-from monitoring.model.rules import Alert, RecordingRule, RuleGroup
+from monitoring.model.rules import Alert, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.scrape import BasicAuth, FileSDConfig, KubernetesSDConfig, ScrapeJob, StaticConfig, TLSConfig
 from monitoring.model.service import Service
@@ -75,5 +75,6 @@ __all__ = [
     "Threshold",
     "TimeInterval",
     "TimeRange",
+    "VerbatimRule",
     "Webhook",
 ]

@@ -99,7 +99,38 @@ class Alert(Model):
         return self
 
 
-Rule = RecordingRule | Alert
+class VerbatimRule(Model):
+    """A rule exactly as Prometheus reads it, outside the model's conventions.
+
+    Use it for rules brought in by `monitoring import` that do not follow them (a templated summary, a
+    severity of your own, a recording rule without ':'); new rules should be an `Alert` or a `RecordingRule`.
+
+        VerbatimRule(alert="slo_fail", expr="up == 0", labels={"severity": "page"})
+    """
+
+    kind: ClassVar[str] = "rule"
+    alert: str | None = None
+    record: MetricName | None = None
+    expr: PromQL
+    for_: Duration | None = Field(default=None, alias="for")
+    keep_firing_for: PositiveDuration | None = None
+    labels: Labels = {}
+    annotations: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _alert_or_record(self) -> VerbatimRule:
+        if (self.alert is None) == (self.record is None):
+            raise ValueError("give exactly one of alert and record")
+        if self.record is not None and (self.for_ or self.keep_firing_for or self.annotations):
+            raise ValueError(f"record {self.record!r}: for, keep_firing_for and annotations are for alerts")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.alert or self.record or ""
+
+
+Rule = RecordingRule | Alert | VerbatimRule
 
 
 class RuleGroup(Model):
@@ -115,3 +146,8 @@ class RuleGroup(Model):
     @property
     def recording_rules(self) -> tuple[RecordingRule, ...]:
         return tuple(r for r in self.rules if isinstance(r, RecordingRule))
+
+    @property
+    def recorded_series(self) -> tuple[str, ...]:
+        """Every series this group records, verbatim rules included."""
+        return tuple(r.name for r in self.rules if isinstance(r, RecordingRule) or getattr(r, "record", None))

@@ -33,7 +33,8 @@ class Stack(Model):
     evaluation_interval: PositiveDuration = "1m"
     external_labels: Labels = {}
     alertmanagers: tuple[str, ...] = ()
-    runbook_url_pattern: str = "https://runbooks.example.com/{service}/{alertname}"
+    # None: alerts without their own runbook_url get none (imported rules keep their annotations as they were).
+    runbook_url_pattern: str | None = "https://runbooks.example.com/{service}/{alertname}"
     # Grafana's base URL, e.g. "https://grafana.example.com": every alert then carries a `dashboard_url`
     # annotation to its service's generated dashboard (an SLO alert: to the service's SLO dashboard).
     grafana_url: str | None = None
@@ -47,7 +48,9 @@ class Stack(Model):
 
     @field_validator("runbook_url_pattern")
     @classmethod
-    def _pattern_fields(cls, pattern: str) -> str:
+    def _pattern_fields(cls, pattern: str | None) -> str | None:
+        if pattern is None:
+            return None
         try:
             pattern.format(service="s", alertname="A")
         except (KeyError, IndexError, ValueError) as exc:
@@ -128,7 +131,7 @@ class Stack(Model):
                 for rule in group.rules:
                     unknown = sorted(promql.selected_metrics(rule.expr) - known)
                     if unknown:
-                        what = "alert" if isinstance(rule, Alert) else "recording rule"
+                        what = "alert" if isinstance(rule, Alert) or getattr(rule, "alert", None) else "recording rule"
                         raise ValueError(
                             f"{what} {rule.name!r} in service {service.name!r}: expr selects "
                             f"{unknown[0]!r}, which is in no metric catalog (the service's own or a shared one) "
@@ -144,7 +147,7 @@ class Stack(Model):
         """Series every expression may select: Prometheus' own, recording rules and SLO rules."""
         names = set(BUILTIN_SERIES)
         for service in self.services:
-            names.update(r.name for r in service.recording_rules)
+            names.update(name for group in service.rule_groups for name in group.recorded_series)
             if service.probes:
                 names.update(PROBE_SERIES)
         for slo in self.slos:
@@ -165,8 +168,10 @@ class Stack(Model):
         return _first_by_name((*(m for s in self.services for m in s.metrics),
                                *(m for c in self.catalogs for m in c.metrics)))
 
-    def runbook_url(self, service: Service, alert: Alert) -> str:
-        return alert.runbook_url or self.runbook_url_pattern.format(service=service.name, alertname=alert.name)
+    def runbook_url(self, service: Service, alert: Alert) -> str | None:
+        if alert.runbook_url or self.runbook_url_pattern is None:
+            return alert.runbook_url
+        return self.runbook_url_pattern.format(service=service.name, alertname=alert.name)
 
     def dashboard_url(self, service: str, *, slo: bool = False) -> str | None:
         """The generated dashboard an alert of service links to (its SLO dashboard for an SLO alert), or None
@@ -185,8 +190,9 @@ class Stack(Model):
     def alert_annotations(self, service: Service, alert: Alert) -> dict[str, str]:
         """An alert's annotations as written to its rule: summary, description, runbook_url, dashboard_url (with a
         grafana_url), then its own annotations, which may replace the generated links."""
-        annotations = {"summary": alert.summary, "description": alert.description,
-                       "runbook_url": self.runbook_url(service, alert)}
+        annotations = {"summary": alert.summary, "description": alert.description}
+        if (runbook := self.runbook_url(service, alert)) is not None:
+            annotations["runbook_url"] = runbook
         if (url := self.dashboard_url(service.name)) is not None:
             annotations["dashboard_url"] = url
         return {**annotations, **dict(sorted(alert.annotations.items()))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitoring.model.rules import Alert, RecordingRule, RuleGroup
+from monitoring.model.rules import Alert, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.model.service import Service
 from monitoring.model.stack import Stack
 
@@ -13,6 +13,20 @@ def recording_rule(rule: RecordingRule) -> dict[str, Any]:
     data: dict[str, Any] = {"record": rule.name, "expr": rule.expr}
     if rule.labels:
         data["labels"] = dict(rule.labels)
+    return data
+
+
+def verbatim_rule(rule: VerbatimRule, service_labels: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {"alert": rule.alert} if rule.alert else {"record": rule.record}
+    data["expr"] = rule.expr
+    for key in ("for_", "keep_firing_for"):
+        if getattr(rule, key):
+            data[key.rstrip("_")] = getattr(rule, key)
+    labels = {**service_labels, **rule.labels} if rule.alert else dict(rule.labels)
+    if labels:
+        data["labels"] = labels
+    if rule.annotations:
+        data["annotations"] = dict(sorted(rule.annotations.items()))
     return data
 
 
@@ -33,7 +47,8 @@ def rule_group(stack: Stack, service: Service, group: RuleGroup) -> dict[str, An
         data["interval"] = group.interval
     data["rules"] = [
         alerting_rule(rule, stack.alert_annotations(service, rule), service.alert_labels(rule))
-        if isinstance(rule, Alert) else recording_rule(rule)
+        if isinstance(rule, Alert)
+        else verbatim_rule(rule, service.labels) if isinstance(rule, VerbatimRule) else recording_rule(rule)
         for rule in group.rules
     ]
     return data

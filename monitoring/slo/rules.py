@@ -144,9 +144,10 @@ def description(slo: SLO, tier: str) -> str:
             f"its error budget " + ", or ".join(parts) + "." + traffic)
 
 
-def runbook_url(stack: Stack, slo: SLO, tier: str) -> str:
-    return slo.alerting.runbook_url or stack.runbook_url_pattern.format(service=slo.service,
-                                                                        alertname=slo.alert_name(tier))
+def runbook_url(stack: Stack, slo: SLO, tier: str) -> str | None:
+    if slo.alerting.runbook_url or stack.runbook_url_pattern is None:
+        return slo.alerting.runbook_url
+    return stack.runbook_url_pattern.format(service=slo.service, alertname=slo.alert_name(tier))
 
 
 def alert_labels(slo: SLO, tier: str) -> dict[str, str]:
@@ -159,7 +160,7 @@ def alert_annotations(stack: Stack, slo: SLO, tier: str) -> dict[str, str]:
     return {
         "summary": summary(slo, tier),
         "description": description(slo, tier),
-        "runbook_url": runbook_url(stack, slo, tier),
+        **({"runbook_url": url} if (url := runbook_url(stack, slo, tier)) else {}),
         **({"dashboard_url": url} if (url := stack.dashboard_url(slo.service, slo=True)) else {}),
         **dict(sorted(slo.alerting.tier(tier).annotations.items())),
     }

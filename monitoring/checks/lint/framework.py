@@ -15,7 +15,7 @@ from monitoring.grafana.variables import STAND_IN_DURATION, substitute
 from monitoring.label_sets import SeriesInfo, stack_series
 from monitoring.model.common import duration_ms
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
-from monitoring.model.rules import Alert, RecordingRule
+from monitoring.model.rules import Alert, RecordingRule, VerbatimRule
 from monitoring.model.stack import Stack
 
 Severity = Literal["error", "warning"]
@@ -75,9 +75,13 @@ class RuleDocument:
     annotations: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, service: str, group: str, rule: Alert | RecordingRule, interval: str | None = None) -> RuleDocument:
-        if isinstance(rule, RecordingRule):
+    def of(cls, service: str, group: str, rule: Alert | RecordingRule | VerbatimRule,
+           interval: str | None = None) -> RuleDocument:
+        if isinstance(rule, RecordingRule) or (isinstance(rule, VerbatimRule) and rule.record):
             return cls(service, group, "record", rule.name, rule.expr, interval_ms=_ms(interval))
+        if isinstance(rule, VerbatimRule):
+            return cls(service, group, "alert", rule.name, rule.expr, _ms(rule.for_), _ms(interval),
+                       dict(rule.annotations))
         annotations = {"summary": rule.summary, "description": rule.description, **rule.annotations}
         return cls(service, group, "alert", rule.name, rule.expr, _ms(rule.for_), _ms(interval), annotations)
 

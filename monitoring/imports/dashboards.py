@@ -1,0 +1,149 @@
+"""Grafana dashboard JSON (file or API form, any schemaVersion) to a model Dashboard, or kept as JSON.
+
+A dashboard becomes a `Dashboard` when every panel and variable maps onto the model (graph and singlestat
+panels are read as the timeseries and stat panels Grafana itself migrates them to). Otherwise it is kept
+as Grafana JSON, checked to be a dashboard here, and the module says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, get_args
+
+from monitoring import promql
+from monitoring.errors import DefinitionError
+from monitoring.grafana.variables import substitute
+from monitoring.imports.source import SourceFile
+from monitoring.model.dashboards import (
+    STANDARD_VARIABLES,
+    Dashboard,
+    DashboardRow,
+    DashboardVariable,
+    Panel,
+    PanelQuery,
+    PanelType,
+    Threshold,
+)
+
+_MIGRATED = {"graph": "timeseries", "singlestat": "stat"}
+_MODEL_TYPES = set(get_args(PanelType))
+_UNMAPPED_PANEL_KEYS = ("transformations", "links", "repeat", "alert", "seriesOverrides", "transparent")
+
+
+@dataclass
+class DashboardImport:
+    """One dashboard: the model object, or the JSON it is kept as and the reason."""
+
+    source: str
+    title: str
+    uid: str | None
+    exprs: list[str] = field(default_factory=list)
+    dashboard: Dashboard | None = None
+    json: dict[str, Any] | None = None
+    reason: str = ""
+
+
+def is_dashboard(document: Any) -> bool:
+    return isinstance(document, dict) and ("panels" in document or "rows" in document or "dashboard" in document)
+
+
+def import_dashboard(source: SourceFile) -> DashboardImport:
+    data = source.documents[0] if source.documents else None
+    if isinstance(data, dict) and isinstance(data.get("dashboard"), dict):
+        data = data["dashboard"]  # the HTTP API's {dashboard, meta} form
+    if not isinstance(data, dict) or not isinstance(data.get("title"), str) or not (
+        isinstance(data.get("panels"), list) or isinstance(data.get("rows"), list)
+    ):
+        raise source.error(1, "not a Grafana dashboard: expected an object with a title and a list of panels "
+                              "(or {dashboard, meta} as the HTTP API returns it)")
+    panels = _flat_panels(data)
+    result = DashboardImport(source.name, data["title"], data.get("uid"))
+    result.exprs = [t["expr"] for p in panels for t in p.get("targets") or [] if isinstance(t.get("expr"), str)]
+    try:
+        result.dashboard = _model(data, panels)
+    except (_Unmapped, DefinitionError, ValueError) as exc:
+        result.json, result.reason = data, " ".join(str(exc).split())
+    return result
+
+
+def _flat_panels(data: dict[str, Any]) -> list[dict[str, Any]]:
+    found = []
+    for row in data.get("rows") or []:
+        found += row.get("panels") or []
+    for panel in data.get("panels") or []:
+        found.append(panel)
+        found += panel.get("panels") or []
+    return [p for p in found if isinstance(p, dict) and p.get("type") != "row"]
+
+
+class _Unmapped(Exception):
+    """The dashboard uses something the model has no field for; the message says what."""
+
+
+def _model(data: dict[str, Any], panels: list[dict[str, Any]]) -> Dashboard:
+    if data.get("rows"):
+        raise _Unmapped("it uses the legacy rows layout")
+    variables = tuple(_variable(v) for v in (data.get("templating") or {}).get("list") or [])
+    top: list[Panel] = []
+    rows: list[tuple[dict[str, Any], list[Panel]]] = []
+    for item in data.get("panels") or []:
+        if item.get("type") == "row":
+            rows.append((item, [_panel(p) for p in item.get("panels") or []]))
+        elif rows and not rows[-1][0].get("collapsed"):
+            rows[-1][1].append(_panel(item))
+        else:
+            top.append(_panel(item))
+    return Dashboard(
+        name=data["title"], uid=data.get("uid") or None, description=data.get("description") or "",
+        tags=tuple(data.get("tags") or ()), variables=tuple(v for v in variables if v is not None),
+        panels=tuple(top),
+        rows=tuple(DashboardRow(title=row.get("title") or "Row", panels=tuple(ps), collapsed=bool(row.get("collapsed")))
+                   for row, ps in rows if ps),
+    )
+
+
+def _variable(variable: dict[str, Any]) -> DashboardVariable | None:
+    name, kind = variable.get("name"), variable.get("type")
+    if name in STANDARD_VARIABLES and kind in ("datasource", "query"):
+        return None  # every dashboard of the model defines these
+    if kind != "query":
+        raise _Unmapped(f"variable {name!r} is of type {kind!r}; the model has query variables")
+    query = variable.get("query")
+    query = query.get("query") if isinstance(query, dict) else query
+    return DashboardVariable(name=name, query=str(query), label=variable.get("label") or "",
+                             multi=bool(variable.get("multi")), include_all=bool(variable.get("includeAll")))
+
+
+def _panel(panel: dict[str, Any]) -> Panel:
+    kind = _MIGRATED.get(panel.get("type", ""), panel.get("type"))
+    title = panel.get("title") or ""
+    if kind not in _MODEL_TYPES:
+        raise _Unmapped(f"panel {title!r} has type {panel.get('type')!r}, which the model lacks")
+    used = [key for key in _UNMAPPED_PANEL_KEYS if panel.get(key)]
+    defaults = (panel.get("fieldConfig") or {}).get("defaults") or {}
+    if used or (panel.get("fieldConfig") or {}).get("overrides"):
+        raise _Unmapped(f"panel {title!r} uses {(used or ['fieldConfig.overrides'])[0]}, which the model lacks")
+    queries = []
+    for target in panel.get("targets") or []:
+        if target.get("hide"):
+            continue
+        expr = target.get("expr")
+        if not isinstance(expr, str) or not expr.strip():
+            raise _Unmapped(f"panel {title!r} has a query that is not PromQL")
+        promql.parse(substitute(expr))
+        fmt = target.get("format", "time_series")
+        queries.append(PanelQuery(expr=expr, legend=target.get("legendFormat") or "",
+                                  instant=bool(target.get("instant")),
+                                  format=fmt if fmt in ("time_series", "table", "heatmap") else "time_series"))
+    steps = (defaults.get("thresholds") or {}).get("steps") or []
+    grid = panel.get("gridPos") or {}
+    unit = defaults.get("unit") or panel.get("format") or ((panel.get("yaxes") or [{}])[0].get("format")) or "short"
+    return Panel(
+        title=title or "Panel", type=kind, queries=tuple(queries), description=panel.get("description") or "",
+        unit=unit, decimals=defaults.get("decimals", panel.get("decimals")),
+        min=defaults.get("min"), max=defaults.get("max"),
+        base_color=(steps[0].get("color") if steps and steps[0].get("value") is None else None) or "green",
+        thresholds=tuple(Threshold(value=s["value"], color=s["color"]) for s in steps if s.get("value") is not None),
+        stacked=bool(panel.get("stack")), width=int(grid.get("w", 12)), height=int(grid.get("h", 8)),
+        content=((panel.get("options") or {}).get("content") or panel.get("content") or "") if kind == "text" else "",
+    )

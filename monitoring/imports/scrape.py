@@ -1,0 +1,95 @@
+"""prometheus.yml to the stack's global settings and one ScrapeJob per scrape config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitoring.errors import DefinitionError
+from monitoring.imports.findings import Findings
+from monitoring.imports.rules import source_line
+from monitoring.imports.source import SourceFile
+from monitoring.model.scrape import BasicAuth, FileSDConfig, ScrapeJob, StaticConfig, TLSConfig
+
+_JOB_FIELDS = {"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "honor_labels",
+               "static_configs", "file_sd_configs", "basic_auth", "bearer_token_file", "authorization",
+               "tls_config"}
+_GLOBAL_FIELDS = ("scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels")
+
+
+@dataclass
+class ScrapeImport:
+    """What prometheus.yml says: global settings for the Stack, the jobs, and what was not imported."""
+
+    source: str
+    settings: dict[str, Any] = field(default_factory=dict)
+    jobs: list[ScrapeJob] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def is_prometheus_config(document: Any) -> bool:
+    return isinstance(document, dict) and (
+        "scrape_configs" in document or ("global" in document and "route" not in document))
+
+
+def import_config(source: SourceFile, findings: Findings) -> ScrapeImport:
+    config = source.documents[0]
+    result = ScrapeImport(source=source.name)
+    glob = config.get("global") or {}
+    result.settings = {k: glob[k] for k in _GLOBAL_FIELDS if k in glob}
+    for key in sorted(set(glob) - set(_GLOBAL_FIELDS)):
+        _keep(source, findings, result, glob, key, "global")
+    targets = [t for am in (config.get("alerting") or {}).get("alertmanagers") or []
+               for sc in am.get("static_configs") or [] for t in sc.get("targets") or []]
+    if targets:
+        result.settings["alertmanagers"] = tuple(targets)
+    for key in sorted(set(config) - {"global", "scrape_configs", "alerting", "rule_files"}):
+        _keep(source, findings, result, config, key, "prometheus.yml")
+    for job in config.get("scrape_configs") or []:
+        result.jobs.append(_job(source, job, findings, result))
+    return result
+
+
+def _keep(source: SourceFile, findings: Findings, result: ScrapeImport, mapping: Any, key: str, where: str) -> None:
+    findings.unsupported(source.at(mapping, key), f"{where}: field {key!r}", "kept as a comment in the module")
+    result.notes.append(f"{where}: {key}: {mapping[key]!r} (not imported)")
+
+
+def _job(source: SourceFile, job: Any, findings: Findings, result: ScrapeImport) -> ScrapeJob:
+    if not isinstance(job, dict) or not job.get("job_name"):
+        raise source.error(source_line(job), "a scrape config needs a job_name")
+    name = str(job["job_name"])
+    _secrets(source, job, name)
+    for key in sorted(set(job) - _JOB_FIELDS):
+        _keep(source, findings, result, job, key, f"scrape job {name!r}")
+    try:
+        return ScrapeJob(name=name, **_fields(job))
+    except DefinitionError as exc:
+        raise source.error(source_line(job), str(exc)) from None
+
+
+def _fields(job: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {k: job[k] for k in ("scrape_interval", "scrape_timeout", "metrics_path", "scheme",
+                                                 "honor_labels", "bearer_token_file") if k in job}
+    data["static_configs"] = tuple(StaticConfig(targets=tuple(sc.get("targets") or ()), labels=sc.get("labels") or {})
+                                   for sc in job.get("static_configs") or [])
+    data["file_sd_configs"] = tuple(FileSDConfig(**sd) for sd in job.get("file_sd_configs") or [])
+    auth = job.get("basic_auth")
+    if auth:
+        data["basic_auth"] = BasicAuth(username=auth.get("username", ""), password_file=auth.get("password_file", ""))
+    authorization = job.get("authorization")
+    if authorization:
+        data["bearer_token_file"] = authorization.get("credentials_file")
+    if job.get("tls_config"):
+        data["tls_config"] = TLSConfig(**job["tls_config"])
+    return data
+
+
+def _secrets(source: SourceFile, job: Any, name: str) -> None:
+    """Inline credentials stop the import: they would end up in the Python source."""
+    checks = [(job, "bearer_token", "bearer_token_file"), (job.get("basic_auth"), "password", "password_file"),
+              (job.get("authorization"), "credentials", "credentials_file")]
+    for mapping, key, instead in checks:
+        if isinstance(mapping, dict) and mapping.get(key):
+            raise source.error(source_line(mapping, key), f"scrape job {name!r}: {key} is a secret written inline: "
+                                                          f"put it in a file and use {instead}")
