@@ -1,4 +1,4 @@
-"""The command line: a thin layer over the library. Exit 0 ok, 1 a check failed, 2 bad input or usage."""
+"""The command line: a thin layer over the library. Exit statuses: see monitoring.errors.ExitStatus."""
 
 from __future__ import annotations
 
@@ -8,17 +8,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from monitoring.checks.report import CheckResult, print_results
-from monitoring.errors import MonitoringError, ToolMissingError
+from monitoring.errors import ExitStatus, MonitoringError, OutputError
 from monitoring.generate import GenerateContext, render_files
 from monitoring.model.stack import Stack
 from monitoring.output import stale_files, write_tree
 from monitoring.project import Settings, find_settings, load_stack
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class UsageError(MonitoringError):
-    """Bad command-line usage."""
 
 
 def _out_dir(args: argparse.Namespace, settings: Settings) -> Path:
@@ -49,10 +43,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         for line in stale:
             print(line)
         print(f"{out_dir} is stale: run `make generate`" if stale else f"{out_dir} is up to date")
-        return EXIT_FAILED if stale else EXIT_OK
+        return ExitStatus.FAILED if stale else ExitStatus.OK
     write_tree(files, out_dir)
     print(f"wrote {len(files)} files to {out_dir}")
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
@@ -67,7 +61,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     settings, _, stack = load(args)
     out_dir = _out_dir(args, settings)
     if not (out_dir / "prometheus").is_dir():
-        raise UsageError(f"{out_dir} has no generated output: run `monitoring generate` first")
+        raise OutputError(f"{out_dir} has no generated output: run `monitoring generate` first")
     results = validate(stack, out_dir)
     return _report(results)
 
@@ -75,11 +69,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _report(results: Sequence[CheckResult]) -> int:
     passed = print_results(results)
     print("all checks passed" if passed else "validation failed")
-    return EXIT_OK if passed else EXIT_FAILED
+    return ExitStatus.OK if passed else ExitStatus.FAILED
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from monitoring.testing import run_alert_tests
+    from monitoring.alert_tests import run_alert_tests
 
     settings, _, stack = load(args)
     return run_alert_tests(stack, _out_dir(args, settings), settings)
@@ -171,16 +165,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
-        return EXIT_BAD_INPUT if exc.code else EXIT_OK
+        return ExitStatus.BAD_INPUT if exc.code else ExitStatus.OK
     try:
         return COMMANDS[args.command](args)
-    except ToolMissingError as exc:
-        print(f"monitoring: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except (MonitoringError, ValueError) as exc:
-        # Raised by generation steps that find a definition unusable (the message names it).
+    except MonitoringError as exc:
+        # Deliberate errors carry a complete one-line message; anything else is a bug and keeps its traceback.
         print(f"monitoring: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return exc.exit_status
 
 
 if __name__ == "__main__":

@@ -136,6 +136,16 @@ def dashboard_file(folder_uid: str, dashboard_uid: str) -> str:
     return f"{GRAFANA_DASHBOARDS_DIR}/{folder_uid}/{dashboard_uid}.json"
 
 
+# The one rule for Grafana uids, of folders and dashboards alike (Grafana's limit is 40 characters).
+UID_RULE = "1 to 40 letters, digits, '-' or '_'"
+_UID = re.compile(r"\A[a-zA-Z0-9_-]{1,40}\Z")
+
+
+def uid_problem(uid: object) -> str | None:
+    """None for a usable Grafana uid, else the reason: "uid 'a b' must be 1 to 40 letters, digits, '-' or '_'"."""
+    return None if isinstance(uid, str) and _UID.match(uid) else f"uid {uid!r} must be {UID_RULE}"
+
+
 def dashboard_uid(title: str) -> str:
     """The uid of a dashboard from its title: stable, at most 40 characters."""
     return stable_uid(title)

@@ -1,26 +1,137 @@
-"""Errors the CLI turns into one-line messages and exit statuses."""
+"""The one exception tree of the library, and the exit status the command line gives each branch.
+
+Every exception the library raises on purpose derives from `MonitoringError`; its message is complete and safe
+to print as it is (it never holds a secret). Anything else that escapes is a bug in this package and keeps its
+traceback.
+
+    MonitoringError                     exit 2 unless said otherwise
+    ├── DefinitionError                 a definition is wrong: names it, where it was made, the field and value
+    │   ├── StackLoadError              the stack does not import, or is not a Stack
+    │   ├── ProjectError                pyproject.toml [tool.monitoring] or a hand-written file is unusable
+    │   └── InputFileError              a file to import (rules, prometheus.yml, dashboards) cannot be used
+    ├── UsageError                      the command line itself is wrong
+    │   └── ConfigError                 Grafana's address or credentials are missing or unusable
+    ├── OutputError                     out/ is missing, stale, or not ours to replace
+    │   └── PublishInputError           out/grafana is not in the shape generate writes
+    ├── ToolMissingError                exit 1: promtool, amtool or a server binary cannot be found
+    └── GrafanaError                    exit 1: a Grafana request failed (status, reason)
+        └── AuthError                   the credentials are wrong, so publishing stops
+
+A check that runs and finds a problem is not an exception: it is a failed result in a report, exit 1.
+
+Use it like this:
+
+    >>> try:
+    ...     Alert(name="AppErrors", severity="urgent", ...)
+    ... except DefinitionError as exc:
+    ...     exc.definition, exc.where, exc.field, exc.value
+    ("alert 'AppErrors'", 'alerts/stack.py:12', 'severity', 'urgent')
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """The exit statuses of the `monitoring` command, defined here and nowhere else."""
+
+    OK = 0
+    FAILED = 1  # a check ran and found a problem, or a tool it needs is missing
+    BAD_INPUT = 2  # a definition, the project's settings or the command line is wrong
 
 
 class MonitoringError(Exception):
-    """Base class: the message is complete and safe to print as it is."""
+    """Base class of every deliberate error: the message is complete and safe to print as it is."""
+
+    exit_status: ExitStatus = ExitStatus.BAD_INPUT
 
 
 class DefinitionError(MonitoringError):
-    """A definition is invalid: the message names the object, the field and the value.
+    """A user's definition is wrong, whenever that is found (at construction, in `Stack.check()`, or later).
 
-    Not a ValueError on purpose: pydantic would wrap a ValueError again and lose the message.
+    `definition` names the object ("alert 'AppErrors'"), `where` is the file:line of the constructor call in the
+    user's code, `field` and `value` the offending field and value; each may be None when it does not apply.
+    The message already contains all of them.
+
+    Not a ValueError on purpose: pydantic would wrap a ValueError again and lose the message, while this one
+    passes through validators untouched.
+
+        raise DefinitionError("severity 'urgent' must be one of critical, warning, info",
+                              definition="alert 'AppErrors'", where="alerts/stack.py:12", field="severity",
+                              value="urgent")
     """
 
+    def __init__(self, problem: str, *, definition: str | None = None, where: str | None = None,
+                 field: str | None = None, value: object = None) -> None:
+        self.problem = problem
+        self.definition = definition
+        self.where = where
+        self.field = field
+        self.value = value
+        super().__init__(self.message)
 
-class StackLoadError(MonitoringError):
+    @property
+    def message(self) -> str:
+        """'alert 'AppErrors' (alerts/stack.py:12): problem' — only the parts that are known."""
+        named = " ".join(part for part in (self.definition, f"({self.where})" if self.where else None) if part)
+        return f"{named}: {self.problem}" if named else self.problem
+
+    def __reduce__(self) -> tuple[object, ...]:  # picklable across processes, keyword fields included
+        return _rebuild, (type(self), self.problem, self.definition, self.where, self.field, self.value)
+
+
+def _rebuild(cls: type[DefinitionError], problem: str, definition: str | None, where: str | None,
+             field: str | None, value: object) -> DefinitionError:
+    return cls(problem, definition=definition, where=where, field=field, value=value)
+
+
+class StackLoadError(DefinitionError):
     """The stack could not be imported or is not a Stack."""
+
+
+class ProjectError(DefinitionError):
+    """The project's settings (pyproject.toml [tool.monitoring]) or one of its hand-written files is unusable."""
+
+
+class UsageError(MonitoringError):
+    """The command line is wrong: an unknown option, or a command that needs something first."""
+
+
+class OutputError(MonitoringError):
+    """out/ cannot be used: it was never generated, is stale, or is not this tool's to replace."""
 
 
 class ToolMissingError(MonitoringError):
     """promtool, amtool or a server binary could not be found."""
 
+    exit_status = ExitStatus.FAILED
 
-class InputFileError(MonitoringError):
+
+class ConfigError(UsageError):
+    """Grafana's address or credentials are missing or unusable."""
+
+
+class PublishInputError(OutputError):
+    """out/grafana is not in the shape generate writes."""
+
+
+class GrafanaError(MonitoringError):
+    """A request failed. `status` is the HTTP status (None when Grafana could not be reached)."""
+
+    exit_status = ExitStatus.FAILED
+
+    def __init__(self, message: str, status: int | None = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.reason = reason  # Grafana's `status` field, e.g. version-mismatch, name-exists
+
+
+class AuthError(GrafanaError):
+    """401: the credentials are wrong. Nothing else can succeed, so publishing stops."""
+
+
+class InputFileError(DefinitionError):
     """An input file (a rule file, prometheus.yml, alertmanager.yml, dashboard JSON) cannot be used.
 
     The message starts with 'file:line:' and names the field.

@@ -98,9 +98,10 @@ def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     """Every output file for the stack. Pure: nothing is written."""
     files: dict[str, str] = {}
     with _no_cyclic_gc():
+        stack.check()
         for emit in EMITTERS:
             for path, text in emit(stack, ctx).items():
                 if path in files:
-                    raise ValueError(f"two emitters write {path}")
+                    raise RuntimeError(f"two emitters write {path}")  # a bug here, not in the stack
                 files[path] = text
     return files

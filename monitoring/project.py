@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitoring.errors import DefinitionError, StackLoadError
+from monitoring.model.base import Model, format_site, is_user_file
 from monitoring.model.stack import Stack
 
 
@@ -61,13 +62,14 @@ def load_stack(path: str, project_dir: Path) -> Stack:
     if callable(stack) and not isinstance(stack, Stack):
         stack = stack()
     if not isinstance(stack, Stack):
-        raise StackLoadError(f"stack {path!r} is a {type(stack).__name__}, not a monitoring.Stack")
+        made = f" (made at {stack.defined_at})" if isinstance(stack, Model) and stack.defined_at else ""
+        raise StackLoadError(f"stack {path!r} is a {type(stack).__name__}{made}, not a monitoring.Stack")
     return stack
 
 
 def _where(exc: Exception) -> str:
     """'TypeError: ... (at alerts/stack.py:12)': the innermost frame of the user's code."""
     frames = traceback.extract_tb(exc.__traceback__)
-    user = [f for f in frames if "importlib" not in f.filename]
-    location = f" (at {user[-1].filename}:{user[-1].lineno})" if user else ""
+    user = [f for f in frames if is_user_file(f.filename)]
+    location = f" (at {format_site((user[-1].filename, user[-1].lineno or 0))})" if user else ""
     return f"{type(exc).__name__}: {exc}{location}"

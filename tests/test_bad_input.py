@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -49,79 +50,79 @@ def ok_stack(**overrides):
 CASES = [
     ("counter without _total",
      'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests", help="R."),)),))',
-     "metric 'app_requests': counter name 'app_requests' must end in '_total'"),
+     "metric 'app_requests' {at}: counter name 'app_requests' must end in '_total'"),
     ("unknown metric in an expression",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="rate(app_typo_total[5m]) > 1"),)),))',
-     "alert 'AppErrors' in service 'app': expr selects 'app_typo_total', which is in no metric catalog"),
+     "alert 'AppErrors' {at}: expr selects 'app_typo_total', which is in no metric catalog"),
     ("PromQL that does not parse",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="sum(rate(app_requests_total[5m])"),)),))',
-     "alert 'AppErrors': expr: PromQL does not parse"),
+     "alert 'AppErrors' {at}: expr: PromQL does not parse"),
     ("invalid duration",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="5 minutes"),)),))',
-     "alert 'AppErrors': for: invalid duration '5 minutes'"),
+     "alert 'AppErrors' {at}: for: invalid duration '5 minutes'"),
     ("scrape_timeout greater than the interval",
      'stack = ok_stack(services=(ok_service(jobs=(ok_job(scrape_interval="10s", scrape_timeout="15s"),)),))',
-     "scrape job 'app': scrape_timeout 15s must not exceed scrape_interval 10s"),
+     "scrape job 'app' {at}: scrape_timeout 15s must not exceed scrape_interval 10s"),
     ("scrape_timeout greater than the global interval",
      'stack = ok_stack(scrape_interval="5s")',
-     "stack 'demo': scrape job 'app': scrape_timeout 10s must not exceed scrape_interval 5s"),
+     "scrape job 'app' {at}: scrape_timeout 10s must not exceed scrape_interval 5s"),
     ("duplicate alert name",
      'stack = ok_stack(services=(ok_service(), ok_service(name="other", metrics=(), jobs=())))',
-     "duplicate alert name 'AppErrors'"),
+     "alert 'AppErrors' {at}: duplicate alert name 'AppErrors' (first defined at badstack.py:"),
     ("route to an unknown receiver",
      'stack = ok_stack(routing=ok_routing(route=Route(receiver="default", routes=(Route(matchers=(\'severity="critical"\',), receiver="pager"),))))',  # noqa: E501
-     "receiver 'pager' is not defined (receivers: default)"),
+     "routing {at}: route ['severity=\"critical\"']: receiver 'pager' is not defined (receivers: default)"),
     ("severity urgent",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(severity="urgent"),)),))',
-     "alert 'AppErrors': severity 'urgent' must be one of critical, warning, info"),
+     "alert 'AppErrors' {at}: severity 'urgent' must be one of critical, warning, info"),
     ("bad label name",
      'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests_total", help="R.", labels=("http-code",)),)),))',  # noqa: E501
-     "metric 'app_requests_total': labels[0]: invalid label name 'http-code'"),
+     "metric 'app_requests_total' {at}: labels[0]: invalid label name 'http-code'"),
     ("a secret given inline",
      'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", slack=(Slack(api_url="https://hooks.slack.com/x", channel="#a"),)),)))',  # noqa: E501
-     "slack: api_url is a secret and cannot be inline: use api_url_file"),
+     "slack {at}: api_url is a secret and cannot be inline: use api_url_file"),
     ("a scrape password given inline",
      'stack = ok_stack(services=(ok_service(jobs=(ok_job(password="hunter2"),)),))',
-     "scrape job 'app': password is a secret and cannot be inline"),
+     "scrape job 'app' {at}: password is a secret and cannot be inline"),
     ("alert name not CamelCase",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(name="app_errors"),)),))',
-     "alert 'app_errors': alert name 'app_errors' must be CamelCase"),
+     "alert 'app_errors' {at}: alert name 'app_errors' must be CamelCase"),
     ("templated summary",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(summary="{{ $value }} errors"),)),))',
-     "summary '{{ $value }} errors' must be a static sentence"),
+     "alert 'AppErrors' {at}: summary '{{ $value }} errors' must be a static sentence"),
     ("reserved le label",
      'stack = ok_stack(services=(ok_service(metrics=(Gauge(name="app_depth", help="D.", labels=("le",)),)),))',
-     "metric 'app_depth': labels: 'le' is reserved for histograms"),
+     "metric 'app_depth' {at}: labels: 'le' is reserved for histograms"),
     ("bad Alertmanager matcher",
      'stack = ok_stack(routing=ok_routing(route=Route(receiver="default", routes=(Route(matchers=("severity=critical",), receiver="default"),))))',  # noqa: E501
-     "matcher 'severity=critical' must look like name=\"value\""),
+     "route {at}: matchers: matcher 'severity=critical' must look like name=\"value\""),
     ("unknown field",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(treshold=5),)),))',
-     "alert 'AppErrors': unknown field 'treshold'"),
+     "alert 'AppErrors' {at}: unknown field 'treshold'"),
     ("recording rule without a level",
      'stack = ok_stack(services=(ok_service(rules=(RecordingRule(record="app_rate", expr="rate(app_requests_total[5m])"),)),))',  # noqa: E501
-     "recording rule 'app_rate': record 'app_rate' must follow level:metric:operations"),
+     "recording rule 'app_rate' {at}: record 'app_rate' must follow level:metric:operations"),
     ("webhook URL with credentials",
      'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", webhooks=(Webhook(url="https://u:p@hook/"),)),)))',
-     "webhook: url must not embed credentials"),
+     "webhook {at}: url must not embed credentials"),
     ("histogram buckets not increasing",
      'stack = ok_stack(services=(ok_service(metrics=(Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(1, 0.5)),)),))',  # noqa: E501
-     "metric 'app_seconds': buckets [1.0, 0.5] must be strictly increasing"),
+     "metric 'app_seconds' {at}: buckets [1.0, 0.5] must be strictly increasing"),
     ("stack attribute is not a Stack",
      'stack = ok_service()',
      "stack 'badstack:stack' is a Service, not a monitoring.Stack"),
     ("duration with Arabic-Indic digits",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="\u0665m"),)),))',
-     "alert 'AppErrors': for: invalid duration"),
+     "alert 'AppErrors' {at}: for: invalid duration"),
     ("duration with a trailing newline",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="5m\\n"),)),))',
-     "alert 'AppErrors': for: invalid duration '5m\\n'"),
+     "alert 'AppErrors' {at}: for: invalid duration '5m\\n'"),
     ("duration out of range",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="99999999999999y"),)),))',
      "duration '99999999999999y' is out of range"),
     ("scrape interval with full-width digits",
      'stack = ok_stack(scrape_interval="\uff11m")',
-     "stack 'demo': scrape_interval: invalid duration"),
+     "stack 'demo' {at}: scrape_interval: invalid duration"),
     ("port out of range",
      'stack = ok_stack(services=(ok_service(jobs=(ok_job(static_configs=(StaticConfig(targets=("app:99999",)),)),)),))',
      "port '99999' must be a number from 1 to 65535"),
@@ -151,7 +152,7 @@ CASES = [
      "significant digits: at most 15"),
     ("an objective that is not a number",
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="nan", sli=RatioSLI(errors="app_requests_total{code=~\\"5..\\"}", total="app_requests_total")),))',  # noqa: E501
-     "slo 'avail': objective: 'nan' is not a decimal number"),
+     "slo 'avail' {at}: objective: 'nan' is not a decimal number"),
     ("an ftp webhook URL with a password",
      'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", webhooks=(Webhook(url="ftp://user:password@hook/"),)),)))',
      "url 'ftp://***@hook/' must be an http(s) URL"),
@@ -190,8 +191,18 @@ CASES = [
      "routes nest more than 32 deep"),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
-     "stack 'badstack:stack' does not import: AttributeError"),
+     "stack 'badstack:stack' does not import: AttributeError: 'Service' object has no attribute 'nope' {at-bare}"),
 ]
+
+
+# Every message says where the definition was made: "(badstack.py:<line>)" after the name of the definition,
+# or "(at badstack.py:<line>)" at the end. The cases spell it {at} / {at-bare}, or leave it out.
+_SITE = re.compile(r" \((?:at |made at )?badstack\.py:\d+\)")
+
+
+def _without_site(err: str) -> str:
+    assert _SITE.search(err), f"the message does not say where the definition was made: {err}"
+    return _SITE.sub("", err, count=1)
 
 
 @pytest.fixture
@@ -216,7 +227,7 @@ def test_bad_definition_is_one_clear_line(project: Path, capsys: pytest.CaptureF
 
     err = capsys.readouterr().err
     assert status == 2
-    assert message in err
+    assert message.replace(" {at-bare}", "").replace(" {at}", "") in _without_site(err), err
     assert err.count("\n") == 1, err
     assert "Traceback" not in err
     assert read_tree(project / "out") == before
@@ -242,8 +253,10 @@ def test_process_exit_status_and_no_traceback(project: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "monitoring", "generate", "--stack", "procstack:stack"],
                           cwd=project, capture_output=True, text=True, check=False)
     assert proc.returncode == 2
+    line = PRELUDE.splitlines().index("    return Alert(**fields)") + 1  # the constructor call in ok_alert
     assert proc.stderr.strip() == (
-        "monitoring: error: alert 'AppErrors': severity 'urgent' must be one of critical, warning, info"
+        f"monitoring: error: alert 'AppErrors' (procstack.py:{line}): severity 'urgent' must be one of critical, "
+        "warning, info"
     )
     assert proc.stdout == ""
 

@@ -44,7 +44,8 @@ def test_the_same_metric_in_two_services_is_allowed() -> None:
 
 
 def test_a_service_cannot_select_another_services_metric() -> None:
-    with pytest.raises(DefinitionError, match="alert 'BErrors' in service 'b': expr selects 'a_total'"):
+    where = r"\(tests/test_catalogs.py:\d+\)"
+    with pytest.raises(DefinitionError, match=rf"alert 'BErrors' {where}: expr selects 'a_total'"):
         Stack(name="s", routing=ROUTING, services=(
             _service("a", "a_total", "rate(a_total[5m]) > 1"),
             _service("b", "b_total", "rate(a_total[5m]) > 1"),
@@ -63,7 +64,8 @@ def test_a_shared_catalog_is_open_to_every_service() -> None:
 def test_one_metric_name_has_one_type_everywhere() -> None:
     gauge_service = Service(name="b", metrics=(Gauge(name="x_seconds", unit="seconds", help="h"),))
     summary = Catalog(name="c", metrics=(Summary(name="x_seconds", unit="seconds", help="h"),))
-    with pytest.raises(DefinitionError, match="metric 'x_seconds' is a summary in catalog 'c' but a gauge in service"):
+    where = r"\(tests/test_catalogs.py:\d+\)"
+    with pytest.raises(DefinitionError, match=rf"metric 'x_seconds' {where}: a summary in catalog 'c' but a gauge"):
         Stack(name="s", routing=ROUTING, services=(gauge_service,), catalogs=(summary,))
 
 

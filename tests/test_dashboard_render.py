@@ -13,6 +13,7 @@ from alerts.stack import stack as mcp_stack
 from monitoring import conventions
 from monitoring.checks.dashboards import lint
 from monitoring.checks.lint import DashboardDocument
+from monitoring.errors import DefinitionError
 from monitoring.generate import GenerateContext, emit_grafana
 from monitoring.grafana import dashboards
 from monitoring.slo import rules as slo
@@ -199,7 +200,7 @@ def test_uids_are_unique_across_generated_and_custom(tmp_path: Path) -> None:
     (tmp_path / "dashboards").mkdir()
     (tmp_path / "dashboards" / "clash.dashboard.py").write_text(
         "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='Clash', uid='mcp-server-service')\n")
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(DefinitionError) as err:
         emit_grafana(mcp_stack, GenerateContext("x", tmp_path))
     assert str(err.value) == ("dashboard uid 'mcp-server-service' is used twice: by dashboard 'mcp-server service' "
                               "and by dashboards/clash.dashboard.py")

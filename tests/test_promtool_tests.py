@@ -12,6 +12,7 @@ import yaml
 
 from monitoring import Alert, AlertScenario, InputSeries
 from monitoring.checks.tools import Tool
+from monitoring.errors import DefinitionError
 from monitoring.generate import GenerateContext, render_files
 from monitoring.model.common import duration_ms
 from monitoring.render import alert_templates, promtool_tests, promtool_timing
@@ -101,10 +102,11 @@ def test_unpredictable_templates_are_an_error_naming_the_alert() -> None:
                   description='{{ printf "%.1f" $value }} queued.',
                   test=AlertScenario(firing=(InputSeries(series="api_queue_depth", value=100),),
                                      healthy=(InputSeries(series="api_queue_depth", value=1),)))
-    with pytest.raises(ValueError, match=r"alert 'QueueDeep': annotation 'description': .* cannot be predicted"):
+    with pytest.raises(DefinitionError, match=r"alert 'QueueDeep' \(\S+test_promtool_tests.py:\d+\): "
+                       r"annotation 'description': .* cannot be predicted"):
         render_files(stack_with(alerts=(alert,)), GenerateContext(SOURCE))
     without_value = alert.model_copy(update={"description": "{{ $value }} queued."})
-    with pytest.raises(ValueError, match="set the scenario's value"):
+    with pytest.raises(DefinitionError, match="set the scenario's value"):
         render_files(stack_with(alerts=(without_value,)), GenerateContext(SOURCE))
 
 

@@ -63,7 +63,7 @@ def test_no_grafana_output_is_nothing_to_publish(tmp_path: Path) -> None:
     ([{"uid": "a", "title": "A"}, {"uid": "a", "title": "A"}], {"uid": "x", "title": "X"},
      "grafana/folders.json[1]: folder uid 'a' appears twice"),
     ([{"uid": "a" * 41, "title": "A"}], {"uid": "x", "title": "X"},
-     f"grafana/folders.json[0]: uid {'a' * 41!r} must be a non-empty string of at most 40 characters"),
+     f"grafana/folders.json[0]: uid {'a' * 41!r} must be 1 to 40 letters, digits, '-' or '_'"),
 ])
 def test_malformed_output_is_a_one_line_error_naming_the_file(tmp_path: Path, folders: list, dashboard: dict,
                                                                message: str) -> None:

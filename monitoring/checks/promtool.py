@@ -76,7 +76,7 @@ def check_rules(promtool: Tool, rule_files: list[Path]) -> CheckResult:
     return CheckResult("promtool check rules", proc.returncode == 0, checked, process_output(proc))
 
 
-def test_rules(promtool: Tool, test_files: list[Path], what: str = "") -> CheckResult:
+def run_tests(promtool: Tool, test_files: list[Path], what: str = "") -> CheckResult:
     """`promtool test rules` over every file in one process."""
     if not test_files:
         return CheckResult("promtool test rules", False, "no test files")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from monitoring import conventions
+from monitoring.errors import DefinitionError
 from monitoring.grafana import emit, service_dashboard, slo_dashboard
 from monitoring.grafana.datasource import datasource_variable
 from monitoring.model.dashboards import Dashboard, DashboardSettings, Panel, default_folder
@@ -166,8 +167,8 @@ def output(stack: Stack, rendered: list[RenderedDashboard]) -> dict[str, Any]:
     seen: dict[str, str] = {}
     for dashboard in rendered:
         if dashboard.uid in seen:
-            raise ValueError(f"dashboard uid {dashboard.uid!r} is used twice: by {seen[dashboard.uid]} "
-                             f"and by {dashboard.source}")
+            raise DefinitionError(f"dashboard uid {dashboard.uid!r} is used twice: by {seen[dashboard.uid]} "
+                                  f"and by {dashboard.source}", field="uid", value=dashboard.uid)
         seen[dashboard.uid] = dashboard.source
     files: dict[str, Any] = {
         conventions.GRAFANA_FOLDERS_FILE: [{"uid": f.uid, "title": f.title}

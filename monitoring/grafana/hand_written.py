@@ -16,7 +16,7 @@ from monitoring import conventions
 from monitoring.errors import DefinitionError, MonitoringError
 from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
 from monitoring.grafana.normalise import NormaliseError, from_grafanalib, normalise
-from monitoring.model.dashboards import UID, Dashboard, default_folder
+from monitoring.model.dashboards import Dashboard, default_folder
 from monitoring.model.stack import Stack
 from monitoring.project import find_settings
 
@@ -66,8 +66,9 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
         raise DefinitionError(f"custom dashboard {name}: `dashboard` is a {type(dashboard).__name__}, "
                               "not a grafanalib Dashboard, a monitoring.Dashboard or Grafana JSON (a dict)")
     uid = dashboard.uid or conventions.dashboard_uid(str(dashboard.title))
-    if not isinstance(uid, str) or not UID.match(uid):
-        raise DefinitionError(f"custom dashboard {name}: uid {uid!r} must be 1 to 40 letters, digits, '-' or '_'")
+    problem = conventions.uid_problem(uid)
+    if problem:
+        raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
     try:
         data = from_grafanalib(dashboard, uid=uid)
     except NormaliseError as exc:
@@ -94,6 +95,8 @@ def _json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDas
 def _run(path: Path, name: str) -> dict[str, Any]:
     try:
         return runpy.run_path(str(path), run_name=f"monitoring_dashboard_{path.stem.replace('.', '_')}")
+    except DefinitionError:
+        raise  # a model definition in the file: its message already says where it was made
     except MonitoringError as exc:
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None
     except SyntaxError as exc:

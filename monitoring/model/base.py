@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+import sysconfig
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -32,10 +36,45 @@ def _message(error: dict[str, Any]) -> str:
     return f"{field} {error['input']!r}: {msg[0].lower()}{msg[1:]}"
 
 
-def describe(kind: str, name: object, exc: ValidationError) -> str:
-    """'kind 'name': first problem' (and how many more), from a pydantic error."""
+# Code in these directories is not the user's: this package, the standard library, installed packages.
+_NOT_USER_CODE = tuple(sorted({
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
+    *(os.path.abspath(sysconfig.get_paths()[key]) + os.sep for key in ("stdlib", "purelib", "platlib")),
+}))
+
+
+def is_user_file(filename: str) -> bool:
+    """True for the user's own code: not this package, the standard library, an installed package or <frozen>."""
+    return not filename.startswith("<") and not filename.startswith(_NOT_USER_CODE)
+
+
+def definition_site(depth: int = 2) -> tuple[str, int] | None:
+    """(file, line) of the innermost caller in the user's code: where a definition was made."""
+    frame = sys._getframe(depth)
+    while frame is not None:
+        if is_user_file(frame.f_code.co_filename):
+            return frame.f_code.co_filename, frame.f_lineno
+        frame = frame.f_back
+    return None
+
+
+def format_site(site: tuple[str, int] | None) -> str | None:
+    """'alerts/stack.py:12': relative to the working directory when the file is under it."""
+    if site is None:
+        return None
+    filename, line = site
+    relative = os.path.relpath(filename)
+    return f"{filename if relative.startswith('..') else relative}:{line}"
+
+
+def label(kind: str, name: object) -> str:
+    """How messages name a definition: "alert 'AppErrors'", or the bare kind when it has no name."""
+    return f"{kind} {name!r}" if name is not None else kind
+
+
+def describe(exc: ValidationError) -> tuple[str, str | None, object]:
+    """(first problem (and how many more), its field, its value) from a pydantic error."""
     errors = exc.errors(include_url=False)
-    label = f"{kind} {name!r}" if name is not None else kind
     first = errors[0]
     text = _message(first)
     if first["type"] == "value_error" and first["loc"]:
@@ -44,22 +83,46 @@ def describe(kind: str, name: object, exc: ValidationError) -> str:
         if not re.search(rf"\b{re.escape(top)}\b", text):
             text = f"{field}: {text}"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{label}: {text}{more}"
+    field = _field_path(first["loc"]) or None
+    return f"{text}{more}", field, first.get("input") if field else None
 
 
 class Model(BaseModel):
-    """Every definition derives from this: unknown fields are errors, instances are immutable."""
+    """Every definition derives from this: unknown fields are errors, instances are immutable, and each
+    remembers the file:line of the user's code that made it, so that any later error can point there."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     kind: ClassVar[str] = "definition"
+    # The fields that name an instance in messages, first present wins.
+    name_fields: ClassVar[tuple[str, ...]] = ("name", "alert", "record")
 
     def __init__(self, /, **data: Any) -> None:
         # Definitions are built by constructor calls in user code; this is where their errors surface.
+        site = definition_site()
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            name = next((data[k] for k in ("name", "alert", "record") if data.get(k)), None)
-            raise DefinitionError(describe(type(self).kind, name, exc)) from None
+            name = next((data[k] for k in self.name_fields if data.get(k)), None)
+            problem, field, value = describe(exc)
+            raise DefinitionError(problem, definition=label(type(self).kind, name), where=format_site(site),
+                                  field=field, value=value) from None
+        # Not a field: kept out of equality, hashing and serialisation (pydantic compares fields only).
+        object.__setattr__(self, "_site", site)
+
+    @property
+    def defined_at(self) -> str | None:
+        """'alerts/stack.py:12': where the user's code made this definition (None if the library made it)."""
+        return format_site(self.__dict__.get("_site"))
+
+    @property
+    def named(self) -> str:
+        """How messages name this definition: "alert 'AppErrors'"."""
+        name = next((getattr(self, k) for k in self.name_fields if getattr(self, k, None)), None)
+        return label(type(self).kind, name)
+
+    def error(self, problem: str, *, field: str | None = None, value: object = None) -> DefinitionError:
+        """A DefinitionError about this definition, naming it and where it was made; the caller raises it."""
+        return DefinitionError(problem, definition=self.named, where=self.defined_at, field=field, value=value)
 
 
 class SecretsFromFiles(Model):
@@ -75,3 +138,14 @@ class SecretsFromFiles(Model):
                 if data.get(field) is not None:
                     raise ValueError(f"{field} is a secret and cannot be inline: use {instead}")
         return data
+
+
+def unique_names(what: str, definitions: Sequence[Model]) -> None:
+    """A DefinitionError at the second definition of a name, saying where the first one was made."""
+    first: dict[str, Model] = {}
+    for definition in definitions:
+        name = getattr(definition, "name")  # noqa: B009 - every definition checked here has a name
+        if name in first:
+            earlier = f" (first defined at {first[name].defined_at})" if first[name].defined_at else ""
+            raise definition.error(f"duplicate {what} name {name!r}{earlier}", field="name", value=name)
+        first[name] = definition

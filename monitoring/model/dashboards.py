@@ -8,17 +8,15 @@ and meet the same checks after rendering.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring import conventions, promql
-from monitoring.errors import DefinitionError
 from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
-from monitoring.model.base import Model, describe
+from monitoring.model.base import Model
 from monitoring.model.common import require_unique
 
-UID = re.compile(r"\A[a-zA-Z0-9_-]{1,40}\Z")
 VARIABLE_NAME = re.compile(r"\A[a-zA-Z][a-zA-Z0-9_]{0,199}\Z")
 _REFRESH = re.compile(r"\A(?:[1-9][0-9]{0,5}[smhd])?\Z")
 _TIME_FROM = re.compile(r"\Anow-[1-9][0-9]{0,5}[smhdwMy]\Z")
@@ -36,19 +34,16 @@ PanelType = Literal["timeseries", "stat", "gauge", "table", "heatmap", "bargauge
 
 
 def _check_uid(value: str) -> str:
-    if not UID.match(value):
-        raise ValueError(f"uid {value!r} must be 1 to 40 letters, digits, '-' or '_'")
+    problem = conventions.uid_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
 class _Titled(Model):
     """Errors name the object by its title (the base names objects by `name`)."""
 
-    def __init__(self, /, **data: Any) -> None:
-        try:
-            BaseModel.__init__(self, **data)
-        except ValidationError as exc:
-            raise DefinitionError(describe(type(self).kind, data.get("title"), exc)) from None
+    name_fields: ClassVar[tuple[str, ...]] = ("title",)
 
 
 class Folder(Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import Field, field_validator, model_validator
 
@@ -100,7 +100,6 @@ class Summary(Metric):
 
 
 AnyMetric = Counter | Gauge | Histogram | Summary
-MetricType = Literal["counter", "gauge", "histogram", "summary"]
 
 
 class Catalog(Model):

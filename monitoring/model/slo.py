@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -24,6 +24,13 @@ _DAY_MS = 86_400_000
 # Labels every SLO series and alert sets itself.
 RESERVED_LABELS = (conventions.SLO_LABEL, conventions.SLO_SERVICE_LABEL, conventions.SLO_TIER_LABEL, "severity",
                    "alertname")
+
+
+def not_reserved(labels: Iterable[str]) -> None:
+    """The one reserved-label rule of SLOs: ValueError for a label the SLO sets on its series and alerts itself."""
+    for key in labels:
+        if key in RESERVED_LABELS:
+            raise ValueError(f"labels: {key!r} is set by the SLO itself, not in labels")
 
 
 def _vector_selector(text: str) -> str:
@@ -113,9 +120,7 @@ class AlertTier(Model):
 
     @model_validator(mode="after")
     def _reserved(self) -> AlertTier:
-        for key in self.labels:
-            if key in RESERVED_LABELS:
-                raise ValueError(f"labels: {key!r} is set by the SLO, not in labels")
+        not_reserved(self.labels)
         for key in ("summary", "description", "runbook_url"):
             if key in self.annotations:
                 raise ValueError(f"annotations: {key!r} is generated (runbook_url: set alerting.runbook_url)")
@@ -175,9 +180,7 @@ class SLO(Model):
     @field_validator("labels")
     @classmethod
     def _not_reserved(cls, labels: dict[str, str]) -> dict[str, str]:
-        for key in labels:
-            if key in RESERVED_LABELS:
-                raise ValueError(f"labels: {key!r} is set by the SLO itself")
+        not_reserved(labels)
         return labels
 
     @model_validator(mode="after")

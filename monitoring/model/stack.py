@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from monitoring import conventions, promql
-from monitoring.model.base import Model
+from monitoring.model.base import Model, unique_names
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.metrics import AnyMetric, Catalog
@@ -73,12 +73,12 @@ class Stack(Model):
 
     @model_validator(mode="after")
     def _references(self) -> Stack:
-        require_unique("service", [s.name for s in self.services])
-        require_unique("catalog", [c.name for c in self.catalogs])
+        unique_names("service", self.services)
+        unique_names("catalog", self.catalogs)
         self._check_metric_types()
-        require_unique("scrape job", [j.name for s in self.services for j in (*s.scrape_jobs, *s.probes)])
-        require_unique("alert", [a.name for s in self.services for a in s.alerts])
-        require_unique("slo", [slo.name for slo in self.slos])
+        unique_names("scrape job", [j for s in self.services for j in (*s.scrape_jobs, *s.probes)])
+        unique_names("alert", [a for s in self.services for a in s.alerts])
+        unique_names("slo", self.slos)
         self._check_scrape_timeouts()
         self._check_selected_metrics()
         self._check_slos()
@@ -93,8 +93,8 @@ class Stack(Model):
             for metric in metrics:
                 first = seen.setdefault(metric.name, (owner, metric.type))
                 if first[1] != metric.type:
-                    raise ValueError(f"metric {metric.name!r} is a {metric.type} in {owner} "
-                                     f"but a {first[1]} in {first[0]}")
+                    raise metric.error(f"a {metric.type} in {owner} but a {first[1]} in {first[0]}: one name, one type",
+                                       field="type", value=metric.type)
 
     def _check_slos(self) -> None:
         services = {s.name: s for s in self.services}
@@ -115,10 +115,8 @@ class Stack(Model):
                 interval = job.scrape_interval or self.scrape_interval
                 timeout = job.scrape_timeout or self.scrape_timeout
                 if duration_ms(timeout) > duration_ms(interval):
-                    raise ValueError(
-                        f"scrape job {job.name!r}: scrape_timeout {timeout} must not exceed "
-                        f"scrape_interval {interval}"
-                    )
+                    raise job.error(f"scrape_timeout {timeout} must not exceed scrape_interval {interval}",
+                                    field="scrape_timeout", value=timeout)
 
     def _check_selected_metrics(self) -> None:
         """Each service's rules select its own metrics, the shared catalogs' and recorded series only."""
@@ -131,17 +129,42 @@ class Stack(Model):
                 for rule in group.rules:
                     unknown = sorted(promql.selected_metrics(rule.expr) - known)
                     if unknown:
-                        what = "alert" if isinstance(rule, Alert) or getattr(rule, "alert", None) else "recording rule"
-                        raise ValueError(
-                            f"{what} {rule.name!r} in service {service.name!r}: expr selects "
-                            f"{unknown[0]!r}, which is in no metric catalog (the service's own or a shared one) "
-                            "and no recording rule"
-                        )
+                        raise rule.error(
+                            f"expr selects {unknown[0]!r}, which is in no metric catalog (the service's own or a "
+                            f"shared one) and no recording rule (service {service.name!r})", field="expr",
+                            value=rule.expr)
 
     @model_validator(mode="after")
     def _dashboard_references(self) -> Stack:
         check_dashboards(self.folders, self.dashboard_settings, self.dashboards, self.known_series())
         return self
+
+    def check(self) -> None:
+        """The late checks: what the fields allow but generation cannot honour, found before anything renders.
+
+        Each raises a DefinitionError naming the definition and where it was made: an SLO whose selectors admit
+        no test series, an alert test whose annotations cannot be predicted, windows no test step fits.
+        `monitoring.generate` runs it first, so renderers trust the stack. Call it yourself to fail early:
+
+            stack = Stack(name="shop", services=(...), routing=routing)
+            stack.check()
+        """
+        # The renderers import the model, not the reverse.
+        from monitoring.render import promtool_tests
+        from monitoring.render.promtool_timing import choose_step
+        from monitoring.slo import promtool_tests as slo_tests
+
+        for slo in self.slos:
+            if slo.tiers:
+                choose_step(slo_tests.slo_windows(slo))
+                slo_tests.sli_series(slo)
+        for service in self.services:
+            tested = [a for a in service.alerts if a.test is not None]
+            if tested:
+                choose_step(promtool_tests.service_windows(service))
+            for alert in tested:
+                assert alert.test is not None
+                promtool_tests.expected_plain_alert(self, service, alert, alert.test)
 
     def _derived_series(self) -> set[str]:
         """Series every expression may select: Prometheus' own, recording rules and SLO rules."""

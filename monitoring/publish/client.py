@@ -25,7 +25,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError
 from urllib3.util.retry import Retry
 
-from monitoring.errors import MonitoringError
+from monitoring.errors import AuthError, GrafanaError
 from monitoring.publish.config import ConfigError, GrafanaConfig
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -153,19 +153,6 @@ class BearerAuth(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return "BearerAuth(***)"
-
-
-class GrafanaError(MonitoringError):
-    """A request failed. `status` is the HTTP status (None when Grafana could not be reached)."""
-
-    def __init__(self, message: str, status: int | None = None, reason: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.reason = reason  # Grafana's `status` field, e.g. version-mismatch, name-exists
-
-
-class AuthError(GrafanaError):
-    """401: the credentials are wrong. Nothing else can succeed, so publishing stops."""
 
 
 def secrets_of(session: requests.Session) -> list[str]:

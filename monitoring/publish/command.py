@@ -20,6 +20,7 @@ import requests
 from urllib3.exceptions import InsecureRequestWarning
 
 from monitoring.checks.report import print_results
+from monitoring.errors import ExitStatus
 from monitoring.generate import GenerateContext, render_files
 from monitoring.model.stack import Stack
 from monitoring.output import stale_files
@@ -31,8 +32,6 @@ from monitoring.publish.desired import Desired, load_desired
 from monitoring.publish.live import read_live
 from monitoring.publish.plan import Action, Plan, build_plan
 from monitoring.publish.report import plan_lines, style_for, summary_lines
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 @dataclass(frozen=True)
@@ -60,15 +59,15 @@ def run(client: GrafanaClient, desired: Desired, options: PublishOptions, out: T
             drift = plan.counts()[Action.DRIFT]
             _print(out, ["diff: nothing to change" if plan.clean else
                          f"diff: {plan.writes} change(s), {drift} drift, {len(plan.failures)} unreadable"])
-            return EXIT_OK if plan.clean else EXIT_FAILED
+            return ExitStatus.OK if plan.clean else ExitStatus.FAILED
         _print(out, plan_lines(plan, style, diffs=False))
         outcome = apply_plan(client, plan, options.message, options.concurrency, err)
     except AuthError as exc:
         print(f"monitoring: publish failed: {exc}", file=err)
-        return EXIT_FAILED
+        return ExitStatus.FAILED
     _print(out, summary_lines(plan, outcome, style))
     failed = outcome.failures or plan.failures or plan.counts()[Action.DRIFT]
-    return EXIT_FAILED if failed else EXIT_OK
+    return ExitStatus.FAILED if failed else ExitStatus.OK
 
 
 def gate(stack: Stack, out_dir: Path, source: str, project_dir: Path, out: TextIO) -> bool:
@@ -108,7 +107,7 @@ def publish(args: argparse.Namespace, stack: Stack, out_dir: Path, settings: Set
     if args.concurrency < 1:
         raise ConfigError(f"--concurrency {args.concurrency} must be at least 1")
     if not gate(stack, out_dir, args.stack or settings.stack, settings.project_dir, out):
-        return EXIT_FAILED
+        return ExitStatus.FAILED
     desired = load_desired(out_dir)
     if not desired.folders and not desired.dashboards:
         print(f"nothing to publish: {out_dir} has no grafana/ output", file=out)

@@ -9,11 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from monitoring.errors import MonitoringError
-
-
-class ConfigError(MonitoringError):
-    """Grafana's address or credentials are missing or unusable."""
+from monitoring.errors import ConfigError
 
 
 @dataclass(frozen=True)

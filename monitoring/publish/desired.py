@@ -12,15 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from monitoring import conventions
-from monitoring.errors import MonitoringError
+from monitoring.errors import PublishInputError
 
 FOLDERS_FILE = conventions.GRAFANA_FOLDERS_FILE
 DASHBOARDS_DIR = conventions.GRAFANA_DASHBOARDS_DIR
-MAX_UID = 40  # Grafana's limit
-
-
-class PublishInputError(MonitoringError):
-    """out/grafana is not in the shape generate writes."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +49,10 @@ def _read_json(path: Path, relative: str) -> Any:
         raise PublishInputError(f"{relative}: not readable JSON ({exc})") from None
 
 
-def _uid(value: Any, relative: str, field_name: str) -> str:
-    if not isinstance(value, str) or not value or len(value) > MAX_UID or "/" in value:
-        raise PublishInputError(f"{relative}: {field_name} {value!r} must be a non-empty string of at most "
-                                f"{MAX_UID} characters without '/'")
+def _uid(value: Any, relative: str) -> str:
+    problem = conventions.uid_problem(value)
+    if problem:
+        raise PublishInputError(f"{relative}: {problem}")
     return value
 
 
@@ -77,7 +72,7 @@ def load_desired(out_dir: Path) -> Desired:
         where = f"{FOLDERS_FILE}[{index}]"
         if not isinstance(entry, dict):
             raise PublishInputError(f"{where}: expected {{uid, title}}, got {entry!r}")
-        uid = _uid(entry.get("uid"), where, "uid")
+        uid = _uid(entry.get("uid"), where)
         title = entry.get("title")
         if not isinstance(title, str) or not title.strip():
             raise PublishInputError(f"{where}: folder {uid!r} has no title")
@@ -94,7 +89,7 @@ def load_desired(out_dir: Path) -> Desired:
         model = _read_json(path, relative)
         if not isinstance(model, dict):
             raise PublishInputError(f"{relative}: expected a dashboard object, got {type(model).__name__}")
-        uid = _uid(model.get("uid"), relative, "uid")
+        uid = _uid(model.get("uid"), relative)
         if uid != path.stem:
             raise PublishInputError(f"{relative}: uid {uid!r} does not match the file name {path.stem!r}")
         title = model.get("title")

@@ -58,7 +58,7 @@ def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario:
         try:
             rendered[key] = alert_templates.render(text, scenario.labels, value)
         except alert_templates.UnsupportedTemplate as exc:
-            raise ValueError(f"alert {alert.name!r}: annotation {key!r}: {exc}") from None
+            raise alert.error(f"annotation {key!r}: {exc}", field=f"annotations.{key}", value=text) from None
     return {"exp_labels": dict(sorted(labels.items())), "exp_annotations": rendered}
 
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 import promql_parser
 
 from monitoring import conventions, promql
+from monitoring.errors import DefinitionError
 from monitoring.model.common import format_duration
 from monitoring.slo.windows import decimal_text
 
@@ -38,7 +39,7 @@ def choose_step(windows: Iterable[int]) -> int:
         step = seconds * 1000
         if 2 * step < shortest and all(w % step for w in windows):
             return step
-    raise ValueError(f"no test step fits windows {sorted(format_duration(w) for w in windows)}")
+    raise DefinitionError(f"no promtool test step fits windows {sorted(format_duration(w) for w in windows)}")
 
 
 def steps(ms: int, step: int) -> int:

@@ -179,7 +179,7 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
         name, matchers = parse_selector(with_matchers(f"{sli.histogram}_count", sli.selector, slo.filter))
         labels = example_labels(matchers)
         if labels is None:
-            raise ValueError(f"slo {slo.name!r}: no test series satisfies the latency selector")
+            raise slo.error("no test series satisfies the latency selector", field="sli.selector", value=sli.selector)
         le = (python_float if python_le else go_float)(float(sli.threshold))
         return SLISeries(bad=[], good=[series_text(f"{sli.histogram}_bucket", {**labels, "le": le})],
                          total=[series_text(name, labels)])
@@ -189,12 +189,12 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
     total_name, total_matchers = parse_selector(total)
     bad_labels = example_labels(bad_matchers)
     if bad_labels is None:
-        raise ValueError(f"slo {slo.name!r}: no test series satisfies sli.errors {errors!r}")
+        raise slo.error(f"no test series satisfies sli.errors {errors!r}", field="sli.errors", value=errors)
     same_metric = bad_name == total_name
     other = example_labels(total_matchers, bad_matchers if same_metric else None)
     if other is None:
-        raise ValueError(f"slo {slo.name!r}: no test series is selected by sli.total {total!r} but not by "
-                         f"sli.errors {errors!r}")
+        raise slo.error(f"no test series is selected by sli.total {total!r} but not by sli.errors {errors!r}",
+                        field="sli.total", value=total)
     if same_metric and selects(total_matchers, bad_labels):
         return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[series_text(total_name, other)], total=[])
     return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[], total=[series_text(total_name, other)])
@@ -237,7 +237,7 @@ def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
     if case.stop_after:
         first = timelines[case.stop_after].first_firing()
         if first is None:
-            raise ValueError(f"slo {slo.name!r}: scenario {case.name!r} never fires the {case.stop_after} alert")
+            raise slo.error(f"scenario {case.name!r} never fires the {case.stop_after} alert")
         steps = min(first + 2, case.horizon + 1)
     checks = []
     for tier, timeline in timelines.items():

@@ -18,14 +18,13 @@ from typing import Any
 import yaml
 
 from monitoring import conventions
-from monitoring.checks.promtool import test_rules
+from monitoring.checks.promtool import run_tests
 from monitoring.checks.report import print_results
 from monitoring.checks.tools import Tool, find_tool
-from monitoring.errors import MonitoringError
+from monitoring.errors import ExitStatus, MonitoringError
 from monitoring.model.stack import Stack
 from monitoring.project import Settings
 
-EXIT_OK, EXIT_FAILED = 0, 1
 _GLOB_CHARS = "*?["
 
 
@@ -164,7 +163,7 @@ def _run(stack: Stack, out_dir: Path, settings: Settings, promtool: Tool, tmp: P
     passed = True
     if tests:
         cases = sum(len(t.data.get("tests") or []) for t in tests)
-        passed = print_results([test_rules(promtool, [t.path for t in tests], f"{cases} tests")])
+        passed = print_results([run_tests(promtool, [t.path for t in tests], f"{cases} tests")])
     else:
         problems.append("no promtool test files: generate some, or write them under " + settings.alert_tests)
     alerts = stack_alerts(stack)
@@ -178,4 +177,4 @@ def _run(stack: Stack, out_dir: Path, settings: Settings, promtool: Tool, tmp: P
               + ", ".join(untested))
     ok = passed and not problems and not untested
     print("all alert tests passed" if ok else "alert tests failed")
-    return EXIT_OK if ok else EXIT_FAILED
+    return ExitStatus.OK if ok else ExitStatus.FAILED
