@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from monitoring.checks.report import CheckResult, print_results
-from monitoring.errors import ExitStatus, MonitoringError, OutputError
+from monitoring.errors import ExitStatus, MonitoringError, OutputError, UsageError
 from monitoring.generate import GenerateContext, render_files
 from monitoring.model.stack import Stack
 from monitoring.output import stale_files, write_tree
@@ -102,7 +102,69 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _progress(what: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A progress bar on stderr for long runs (only on a terminal): update(done, total), and close()."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    bar = Progress(console=console, transient=True, disable=not console.is_terminal)
+    task = bar.add_task(what, total=None)
+    bar.start()
+    return (lambda done, total: bar.update(task, completed=done, total=total)), bar.stop
+
+
+def _live_client(args: argparse.Namespace):  # -> PrometheusClient
+    from monitoring.live.client import PrometheusClient
+
+    return PrometheusClient(args.prometheus, timeout=args.timeout)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from monitoring.live.report import check_lines
+    from monitoring.live.series_check import check
+    from monitoring.units import check_duration
+
+    out_dir = _out_dir(args, find_settings())
+    try:
+        lookback = check_duration(args.lookback, positive=True)
+    except ValueError as exc:
+        raise UsageError(f"--lookback: {exc}") from None
+    client = _live_client(args)
+    update, close = _progress("checking series")
+    try:
+        report = check(client, out_dir, lookback, progress=update)
+    finally:
+        close()
+    print("\n".join(check_lines(report)))
+    return ExitStatus.FAILED if report.dead else ExitStatus.OK
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from monitoring.live.backtest import backtest
+    from monitoring.live.report import backtest_table
+    from monitoring.units import check_duration
+
+    out_dir = _out_dir(args, find_settings())
+    try:
+        range_ = check_duration(args.range, positive=True)
+    except ValueError as exc:
+        raise UsageError(f"--range: {exc}") from None
+    client = _live_client(args)
+    update, close = _progress("backtesting alerts")
+    try:
+        report = backtest(client, out_dir, range_, end=args.end, progress=update)
+    finally:
+        close()
+    print(json.dumps(report.as_json(), indent=2) if args.format == "json" else "\n".join(backtest_table(report)))
+    return ExitStatus.OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": cmd_check,
+    "backtest": cmd_backtest,
     "import": cmd_import,
     "generate": cmd_generate,
     "validate": cmd_validate,
@@ -155,6 +217,21 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--strict", action="store_true",
                      help="fail on anything the model cannot hold, instead of keeping it verbatim with a warning")
     imp.add_argument("--force", action="store_true", help="overwrite files that exist")
+    for name, help_text in (
+        ("check", "check every rule and dashboard query against a running Prometheus: exit 1 if one is dead"),
+        ("backtest", "evaluate every alert over a past range of a running Prometheus: episodes and flapping"),
+    ):
+        live = sub.add_parser(name, help=help_text)
+        live.add_argument("--prometheus", required=True, metavar="URL",
+                          help="Prometheus base URL; a bearer token comes from $PROMETHEUS_TOKEN(_FILE)")
+        live.add_argument("--out", help="output directory to read (default: [tool.monitoring] out, or out/)")
+        live.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+        if name == "check":
+            live.add_argument("--lookback", default="1h", help="a series seen this recently exists (default 1h)")
+        else:
+            live.add_argument("--range", default="7d", help="how far back to evaluate (default 7d)")
+            live.add_argument("--end", type=float, help="end of the range, seconds since the epoch (default now)")
+            live.add_argument("--format", choices=("table", "json"), default="table")
     tools = sub.add_parser("tools", help="report promtool, amtool, prometheus and alertmanager")
     tools.add_argument("--install", action="store_true", help="apt-get what is missing (root on Debian)")
     return parser
