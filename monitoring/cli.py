@@ -99,7 +99,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     print(f"imported {counts or 'nothing'}: wrote {len(written)} files")
     print(f"next: set stack = \"{result.stack}\" in [tool.monitoring] of pyproject.toml, "
           "then run `monitoring generate`")
-    return EXIT_OK
+    return ExitStatus.OK
 
 
 def _progress(what: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:

@@ -84,8 +84,9 @@ def _json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDas
     if not isinstance(title, str) or not isinstance(data.get("panels"), list):
         raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title or panels)")
     uid = data.get("uid") or conventions.dashboard_uid(title)
-    if not isinstance(uid, str) or not UID.match(uid):
-        raise DefinitionError(f"custom dashboard {name}: uid {uid!r} must be 1 to 40 letters, digits, '-' or '_'")
+    problem = conventions.uid_problem(uid)
+    if problem:
+        raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
     try:
         return RenderedDashboard(folder, uid, normalise(data, uid=uid), name)
     except NormaliseError as exc:

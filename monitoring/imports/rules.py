@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,7 +139,7 @@ def _modelled(data: dict[str, Any], alert_names: set[str]) -> tuple[Alert | Reco
 
 
 def _reason(exc: DefinitionError) -> str:
-    return re.sub(r"^[a-z ]+ '[^']*': ", "", str(exc))
+    return exc.problem
 
 
 def same_duration(a: str | None, b: str | None) -> bool:

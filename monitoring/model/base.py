@@ -39,7 +39,7 @@ def _message(error: dict[str, Any]) -> str:
 # Code in these directories is not the user's: this package, the standard library, installed packages.
 _NOT_USER_CODE = tuple(sorted({
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
-    *(os.path.abspath(sysconfig.get_paths()[key]) + os.sep for key in ("stdlib", "purelib", "platlib")),
+    *(os.path.abspath(sysconfig.get_paths()[key]) + os.sep for key in ("stdlib", "purelib", "platlib", "scripts")),
 }))
 
 
