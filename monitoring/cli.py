@@ -122,10 +122,11 @@ def _live_client(args: argparse.Namespace):  # -> PrometheusClient
 
 def cmd_check(args: argparse.Namespace) -> int:
     from monitoring.live.report import check_lines
-    from monitoring.live.series_check import check
+    from monitoring.live.series_check import check, declared_labels
     from monitoring.units import check_duration
 
-    out_dir = _out_dir(args, find_settings())
+    settings, _, stack = load(args)
+    out_dir = _out_dir(args, settings)
     try:
         lookback = check_duration(args.lookback, positive=True)
     except ValueError as exc:
@@ -133,7 +134,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     client = _live_client(args)
     update, close = _progress("checking series")
     try:
-        report = check(client, out_dir, lookback, progress=update)
+        report = check(client, out_dir, lookback, declared=declared_labels(stack), progress=update)
     finally:
         close()
     print("\n".join(check_lines(report)))
@@ -225,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
         live.add_argument("--prometheus", required=True, metavar="URL",
                           help="Prometheus base URL; a bearer token comes from $PROMETHEUS_TOKEN(_FILE)")
         live.add_argument("--out", help="output directory to read (default: [tool.monitoring] out, or out/)")
+        if name == "check":
+            live.add_argument("--stack", help="import path of the stack, for its metric catalog")
         live.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
         if name == "check":
             live.add_argument("--lookback", default="1h", help="a series seen this recently exists (default 1h)")

@@ -12,7 +12,6 @@ equality matchers of its selector, `histogram_quantile()` drops `le`, `label_rep
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -78,21 +77,11 @@ class SeriesInfo:
         jobs = tuple(self.job_labels)
         for matcher in selector.matchers.matchers:
             if matcher.name == "job":
-                jobs = tuple(j for j in jobs if _accepts(matcher, j))
+                jobs = tuple(j for j in jobs if promql.matcher_accepts(matcher, j))
         return jobs or tuple(self.job_labels)
 
     def selector_labels(self, selector: promql_parser.VectorSelector) -> frozenset[str] | None:
         return self.labels_from(self.selected_jobs(selector))
-
-
-def _accepts(matcher: promql_parser.Matcher, value: str) -> bool:
-    op = matcher.op
-    if op in (promql_parser.MatchOp.Equal, promql_parser.MatchOp.NotEqual):
-        return (value == matcher.value) == (op == promql_parser.MatchOp.Equal)
-    try:
-        return (re.fullmatch(matcher.value, value) is not None) == (op == promql_parser.MatchOp.Re)
-    except re.error:
-        return True  # RE2 syntax Python does not know: do not guess
 
 
 def _own_labels(metric: AnyMetric, name: str) -> set[str]:

@@ -162,7 +162,7 @@ def backtest(client: PrometheusClient, out_dir: Path, range_: str, *, end: float
                 progress(done, total)
         history = AlertHistory(rule.name, rule.file, rule.for_, days=max((stop - begin) / 86400, 1e-9))
         for key, times in sorted(active.items()):
-            labels = {"alertname": rule.name, **dict(key)}
+            labels = {"alertname": rule.name, **{k: v for k, v in key if k != "__name__"}}
             history.episodes += episodes(sorted(times), step, hold, keep, begin, stop, labels)
         history.episodes.sort(key=lambda e: (e.start, sorted(e.labels.items())))
         history.firing_seconds = _union_seconds([(e.start, e.end) for e in history.episodes])

@@ -4,14 +4,15 @@ For each selector (except inside `absent()`, which expects nothing), in the spir
 the metric must have series, every label a matcher needs must be on some of them, and every `by` label of an
 aggregation must be on some series it aggregates. Each is asked as `count(last_over_time(...[lookback]))`, so
 a series that was scraped within the lookback counts. A rule or panel with any such problem is dead: it can
-never show or fire anything. A matcher whose label exists but whose value matches no series right now is only
-a note (an error matcher on a healthy system matches nothing).
+never show or fire anything. Two cases are only notes: a matcher whose label exists but whose value matches
+no series right now (an error matcher on a healthy system matches nothing), and a label that no series carries
+yet although the metric catalog declares it (OpenTelemetry's `error_type` appears with the first error).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +21,10 @@ import promql_parser
 from monitoring import promql
 from monitoring.checks.dashboards import read_out_dir
 from monitoring.grafana.variables import PLACEHOLDER
+from monitoring.label_sets import stack_series
 from monitoring.live.client import PrometheusClient
 from monitoring.live.sources import external_labels, read_rules
+from monitoring.model.stack import Stack
 
 DEFAULT_LOOKBACK = "1h"
 SKIPPED_SERIES = frozenset({"ALERTS", "ALERTS_FOR_STATE"})  # exist only while alerts are pending or firing
@@ -77,10 +80,10 @@ def _selectors(node: promql_parser.Expr) -> Iterator[promql_parser.VectorSelecto
 
 
 class _Asker:
-    """Counts series, each distinct question once."""
+    """Counts series, each distinct question once; knows the labels the catalog declares per series name."""
 
-    def __init__(self, client: PrometheusClient, lookback: str) -> None:
-        self.client, self.lookback = client, lookback
+    def __init__(self, client: PrometheusClient, lookback: str, declared: Mapping[str, frozenset[str]]) -> None:
+        self.client, self.lookback, self.declared = client, lookback, declared
         self.answers: dict[str, bool] = {}
 
     def exists(self, selector: str) -> bool:
@@ -88,10 +91,6 @@ class _Asker:
             result = self.client.query(f"count(last_over_time({selector}[{self.lookback}]))")
             self.answers[selector] = bool(result) and float(result[0]["value"][1]) > 0
         return self.answers[selector]
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _check_selector(asker: _Asker, node: promql_parser.VectorSelector, item: Checked) -> None:
@@ -105,9 +104,14 @@ def _check_selector(asker: _Asker, node: promql_parser.VectorSelector, item: Che
         if matcher.name == "__name__" or PLACEHOLDER in matcher.value:
             continue
         if not _matches_empty(matcher) and not asker.exists(f'{name}{{{matcher.name}!=""}}'):
-            item.dead.append(f"label {matcher.name!r} is on no series of {name!r} (matcher {matcher})")
-        elif not asker.exists(f"{name}{{{matcher}}}"):
-            item.notes.append(f"matcher {matcher} matches no series of {name!r} now")
+            text = promql.matcher_text(matcher)
+            if matcher.name in asker.declared.get(name, ()):
+                item.notes.append(f"label {matcher.name!r}, which the catalog declares, is on no series of "
+                                  f"{name!r} yet")
+            else:
+                item.dead.append(f"label {matcher.name!r} is on no series of {name!r} (matcher {text})")
+        elif not asker.exists(f"{name}{{{promql.matcher_text(matcher)}}}"):
+            item.notes.append(f"matcher {promql.matcher_text(matcher)} matches no series of {name!r} now")
 
 
 def _check_grouping(asker: _Asker, node: promql_parser.AggregateExpr, item: Checked, hidden: frozenset[str]) -> None:
@@ -122,6 +126,8 @@ def _check_grouping(asker: _Asker, node: promql_parser.AggregateExpr, item: Chec
         return  # a missing metric is reported on its own
     for label in modifier.labels:
         if label in hidden or label in made:
+            continue
+        if any(label in asker.declared.get(n, ()) for n in names):
             continue
         if not any(asker.exists(f'{n}{{{label}!=""}}') for n in names):
             item.dead.append(f"by label {label!r} of {node.op}() is on no series of {', '.join(map(repr, names))}")
@@ -150,11 +156,19 @@ def _items(out_dir: Path) -> list[tuple[Checked, promql_parser.Expr | None]]:
     return found
 
 
-def check(client: PrometheusClient, out_dir: Path, lookback: str = DEFAULT_LOOKBACK,
+def declared_labels(stack: Stack) -> dict[str, frozenset[str]]:
+    """Series name -> the labels its catalog declares (and le/quantile), from the stack's definitions."""
+    return {name: info.catalog | info.own for name, info in stack_series(stack).items()}
+
+
+def check(client: PrometheusClient, out_dir: Path, lookback: str = DEFAULT_LOOKBACK, *,
+          declared: Mapping[str, frozenset[str]] | None = None,
           progress: Callable[[int, int], None] | None = None) -> CheckReport:
-    """Every rule and dashboard query of out_dir against the series of the Prometheus behind client."""
+    """Every rule and dashboard query of out_dir against the series of the Prometheus behind client.
+
+    declared (see declared_labels) turns a missing label that the catalog declares into a note."""
     hidden = external_labels(out_dir)
-    asker = _Asker(client, lookback)
+    asker = _Asker(client, lookback, declared or {})
     items = _items(out_dir)
     for done, (item, ast) in enumerate(items, 1):
         if ast is not None:

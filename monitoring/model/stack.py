@@ -125,6 +125,9 @@ class Stack(Model):
             shared.update(n for m in catalog.metrics for n in m.series_names())
         for service in self.services:
             known = shared | {n for m in service.metrics for n in m.series_names()}
+            # Series name -> label -> the values the catalog declares: a matcher must match one of them.
+            values = {n: m.label_values for m in self.service_metrics(service) if m.label_values
+                      for n in m.series_names()}
             for group in service.rule_groups:
                 for rule in group.rules:
                     unknown = sorted(promql.selected_metrics(rule.expr) - known)
@@ -133,6 +136,8 @@ class Stack(Model):
                             f"expr selects {unknown[0]!r}, which is in no metric catalog (the service's own or a "
                             f"shared one) and no recording rule (service {service.name!r})", field="expr",
                             value=rule.expr)
+                    for problem in promql.unmatched_values(promql.parse(rule.expr), values) if values else ():
+                        raise rule.error(f"expr: {problem}, so it selects nothing", field="expr", value=rule.expr)
 
     @model_validator(mode="after")
     def _dashboard_references(self) -> Stack:
