@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -13,6 +10,7 @@ from typing import Any
 import orjson
 
 from monitoring import yaml_writer
+from monitoring.dir_swap import replace_dir
 from monitoring.errors import MonitoringError
 
 
@@ -36,32 +34,47 @@ def _write_file(path: Path, text: str) -> None:
 def write_tree(files: Mapping[str, str], out_dir: Path) -> None:
     """Write files (relative path -> text) to a fresh directory, then swap it in for out_dir.
 
-    If anything fails before the swap, out_dir is left exactly as it was.
+    A failure or a kill at any point leaves out_dir as it was or fully replaced (see monitoring.dir_swap);
+    a file-system error is a MonitoringError naming the path.
     """
-    out_dir = out_dir.resolve()
+    try:
+        _write_tree(files, out_dir.resolve())
+    except OSError as exc:  # a file where a directory should be, a read-only or pseudo file system, no space...
+        raise MonitoringError(f"cannot write the output to {out_dir}: {_os_reason(exc)}") from None
+
+
+def _os_reason(exc: OSError) -> str:
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"{exc.strerror or type(exc).__name__}{where}"
+
+
+def _not_a_directory(out_dir: Path) -> Path | None:
+    """out_dir or the first of its parents that exists but is not a directory."""
+    for path in (out_dir, *out_dir.parents):
+        if path.exists() or path.is_symlink():
+            return None if path.is_dir() else path
+    return None
+
+
+def _write_tree(files: Mapping[str, str], out_dir: Path) -> None:
+    blocker = _not_a_directory(out_dir)
+    if blocker is not None:
+        raise MonitoringError(f"cannot write the output to {out_dir}: {blocker} is a file, not a directory")
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / _MARKER).exists():
         raise MonitoringError(
             f"refusing to replace {out_dir}: it is not empty and was not written by this tool "
             f"(no {_MARKER} file)"
         )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.", dir=out_dir.parent))
-    try:
+
+    def fill(staging: Path) -> None:
         for directory in sorted({(staging / relative).parent for relative in files}):
             directory.mkdir(parents=True, exist_ok=True)
         # File writes release the GIL: a few threads overlap the file system's latency.
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(_write_file, (staging / relative for relative in files), files.values()))
         (staging / _MARKER).write_text("This directory is replaced whole by `monitoring generate`.\n")
-        staging.chmod(0o755)
-        previous = out_dir.with_name(f"{staging.name}.old")
-        if out_dir.exists():
-            os.rename(out_dir, previous)
-        os.rename(staging, out_dir)
-        shutil.rmtree(previous, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+    replace_dir(out_dir, fill)
 
 
 def read_tree(out_dir: Path) -> dict[str, str]:
@@ -75,7 +88,15 @@ def read_tree(out_dir: Path) -> dict[str, str]:
 
 def stale_files(files: Mapping[str, str], out_dir: Path) -> list[str]:
     """'changed|missing|extra path' for each difference between files and what out_dir holds."""
-    current = read_tree(out_dir) if out_dir.is_dir() else {}
+    blocker = _not_a_directory(out_dir)
+    if blocker is not None:
+        raise MonitoringError(f"cannot read the output in {out_dir}: {blocker} is a file, not a directory")
+    try:
+        current = read_tree(out_dir) if out_dir.is_dir() else {}
+    except OSError as exc:
+        raise MonitoringError(f"cannot read the output in {out_dir}: {_os_reason(exc)}") from None
+    except UnicodeDecodeError:
+        raise MonitoringError(f"cannot read the output in {out_dir}: a file there is not UTF-8 text") from None
     lines = [f"missing {p}" for p in sorted(files.keys() - current.keys())]
     lines += [f"extra   {p}" for p in sorted(current.keys() - files.keys())]
     lines += [f"changed {p}" for p in sorted(files.keys() & current.keys()) if files[p] != current[p]]

@@ -85,7 +85,7 @@ CASES = [
      "metric 'app_requests_total' {at}: labels[0]: invalid label name 'http-code'"),
     ("a secret given inline",
      'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", slack=(Slack(api_url="https://hooks.slack.com/x", channel="#a"),)),)))',  # noqa: E501
-     "slack {at}: api_url is a secret and cannot be inline: use api_url_file"),
+     "receiver 'default' {at}: slack[0]: api_url is a secret and cannot be inline: use api_url_file"),
     ("a scrape password given inline",
      'stack = ok_stack(services=(ok_service(jobs=(ok_job(password="hunter2"),)),))',
      "scrape job 'app' {at}: password is a secret and cannot be inline"),
@@ -109,7 +109,7 @@ CASES = [
      "recording rule 'app_rate' {at}: record 'app_rate' must follow level:metric:operations"),
     ("webhook URL with credentials",
      'stack = ok_stack(routing=ok_routing(receivers=(Receiver(name="default", webhooks=(Webhook(url="https://u:p@hook/"),)),)))',
-     "webhook {at}: url must not embed credentials"),
+     "receiver 'default' {at}: webhooks[0]: url must not embed credentials"),
     ("histogram buckets not increasing",
      'stack = ok_stack(services=(ok_service(metrics=(Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(1, 0.5)),)),))',  # noqa: E501
      "metric 'app_seconds' {at}: buckets [1.0, 0.5] must be strictly increasing"),
@@ -282,6 +282,29 @@ def test_alert_that_ors_2000_selectors_generates(project: Path, capsys: pytest.C
     sys.modules.pop("bigstack", None)
     assert main(["generate", "--stack", "bigstack:stack"]) == 0, capsys.readouterr().err
     assert expr in (project / "out" / "prometheus" / "rules" / "app.rules.yml").read_text()
+
+
+@pytest.mark.parametrize(("out", "message"), [
+    ("afile", "afile is a file, not a directory"),
+    ("afile/sub", "afile is a file, not a directory"),
+    ("/proc/monitoring-out", "the output to /proc/monitoring-out: "),
+    ("/proc/self/status/out", "/status is a file, not a directory"),
+], ids=["at a file", "under a file", "under /proc", "under a file in /proc"])
+@pytest.mark.parametrize("check", [False, True], ids=["generate", "generate --check"])
+def test_out_that_cannot_be_written_is_one_line(project: Path, capsys: pytest.CaptureFixture[str], out: str,
+                                                message: str, check: bool) -> None:
+    (project / "afile").write_text("not a directory\n")
+    before = read_tree(project / "out")
+    status = main(["generate", "--out", out, *(["--check"] if check else [])])
+    err = capsys.readouterr().err
+    if check and out == "/proc/monitoring-out":
+        assert status == 1  # nothing there yet: the whole output is missing, which --check reports
+        return
+    assert status == 2
+    assert message in err
+    assert err.count("\n") == 1, err
+    assert read_tree(project / "out") == before
+    assert (project / "afile").read_text() == "not a directory\n"
 
 
 # --- the live commands: Prometheus' address and the range are checked, failures are one line, exit 2 ---------

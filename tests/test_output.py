@@ -44,11 +44,11 @@ def test_failure_mid_write_leaves_previous_output_untouched(tmp_path: Path, monk
     def failing_write(self: Path, *args: object, **kwargs: object) -> int:
         calls["n"] += 1
         if calls["n"] == 2:
-            raise OSError("disk full")
+            raise OSError(28, "No space left on device")
         return real_write(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Path, "write_text", failing_write)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(MonitoringError, match=r"cannot write the output to .*: No space left on device"):
         write_tree({"a.yml": "new\n", "b.yml": "new\n", "c.yml": "new\n"}, out)
     monkeypatch.undo()
     assert read_tree(out) == {"keep.yml": "old\n"}

@@ -176,7 +176,7 @@ def _first_page_after_errors(case: slo_tests.SLOCase) -> int:
     slo = availability()
     events = slo_tests._events_per_step(slo, 70_000, [r for _, _, r in case.phases])
     phases = tuple(Phase(start, events * scale, ratio) for start, scale, ratio in case.phases)
-    page = simulate(slo, Traffic(70_000, case.horizon, phases))["page"]
+    page = simulate(slo.plan, Traffic(70_000, case.horizon, phases))["page"]
     errors_from = case.phases[-1][0] - 1  # the sample before the first bad interval
     first = page.first_firing()
     assert first is not None
@@ -205,7 +205,7 @@ def test_a_steady_1_percent_error_ratio_never_fires_the_fast_pair() -> None:
                for at in range(hour, 2001))
     # ... and the generated test checks the page silent once the 1h window holds nothing but errors.
     silent_at = max(case.probes)
-    page = simulate(slo, Traffic(70_000, case.horizon, tuple(Phase(s, events * k, r) for s, k, r in case.phases)))
+    page = simulate(slo.plan, Traffic(70_000, case.horizon, tuple(Phase(s, events * k, r) for s, k, r in case.phases)))
     assert page["page"].firing[silent_at] is False
     assert (silent_at - case.phases[-1][0]) * 70_000 > duration_ms("1h") + duration_ms("5m")
 

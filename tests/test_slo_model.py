@@ -13,8 +13,9 @@ import pytest
 
 from monitoring import SLO, AlertTier, DefinitionError, LatencySLI, RatioSLI, SLOAlerting
 from monitoring.cli import main
+from monitoring.model.slo import AlertWindow, WindowPolicy
 from monitoring.output import read_tree
-from monitoring.slo.windows import burn_windows, exact_text
+from monitoring.slo.windows import Tier, burn_windows, exact_text
 from tests.sites import without_site
 from tests.test_slo_stacks import availability, stack_with
 
@@ -26,18 +27,26 @@ def test_objective_and_budget_are_exact() -> None:
     assert slo.objective_ratio == Decimal("0.999")
 
 
-@pytest.mark.parametrize(("days", "burns"), [
-    (30, ["14.4", "6", "3", "1"]),
-    (28, ["13.44", "5.6", "2.8", "14 / 15"]),
-    (7, ["3.36", "1.4", "0.7", "7 / 30"]),
-])
-def test_burn_rate_is_budget_consumed_times_period_over_long_window(days: int, burns: list[str]) -> None:
+# The built-in policy per period: the workbook's windows at 28 and 30 days, windows scaled with the period
+# otherwise; the burn rates stay 14.4, 6, 3 and 1 at every period, never below 1.
+PERIOD_TABLE = {
+    7: [("page", "14m", "5m"), ("page", "1h24m", "7m"), ("ticket", "5h36m", "28m"), ("ticket", "16h48m", "1h24m")],
+    14: [("page", "28m", "5m"), ("page", "2h48m", "14m"), ("ticket", "11h12m", "56m"),
+         ("ticket", "1d9h36m", "2h48m")],
+    28: [("page", "1h", "5m"), ("page", "6h", "30m"), ("ticket", "1d", "2h"), ("ticket", "3d", "6h")],
+    30: [("page", "1h", "5m"), ("page", "6h", "30m"), ("ticket", "1d", "2h"), ("ticket", "3d", "6h")],
+    90: [("page", "3h", "15m"), ("page", "18h", "1h30m"), ("ticket", "3d", "6h"), ("ticket", "9d", "18h")],
+}
+
+
+@pytest.mark.parametrize("days", sorted(PERIOD_TABLE))
+def test_period_table_keeps_every_factor_at_or_above_one(days: int) -> None:
     windows = burn_windows(days)
-    assert [(w.tier, w.long, w.short) for w in windows] == [
-        ("page", "1h", "5m"), ("page", "6h", "30m"), ("ticket", "1d", "2h"), ("ticket", "3d", "6h")]
-    assert [exact_text(w.burn) for w in windows] == burns
+    assert [(w.tier, w.long, w.short) for w in windows] == PERIOD_TABLE[days]
+    assert [exact_text(w.burn) for w in windows] == ["14.4", "6", "3", "1"]
     for window in windows:
         assert window.burn == window.consumed * days * 24 * 3_600_000 / window.long_ms
+        assert window.consumed <= 1
 
 
 def test_thresholds_are_fractions_of_the_budget() -> None:
@@ -64,8 +73,8 @@ BAD_SLOS = [
     ("period not in days", dict(period="36h"), "period '36h' must be a whole number of days"),
     ("page that can never fire", dict(objective="90"),
      "slo 'availability': alerting.page can never fire: burn rate 14.4 x error budget 0.1 = 1.44"),
-    ("ticket window longer than the period", dict(period="2d"),
-     "slo 'availability': alerting.ticket: the 3d window is longer than the period 2d"),
+    ("ticket window longer than the period", dict(period="2d", window_policy="workbook"),
+     "slo 'availability': alerting.ticket (3d/6h window pair): the 3d window is longer than the period 2d"),
     ("reserved label", dict(labels={"slo": "x"}), "labels: 'slo' is set by the SLO itself"),
     ("selector with offset", dict(sli={"type": "ratio", "errors": "api_errors_total offset 5m",
                                        "total": "api_requests_total"}),
@@ -75,6 +84,14 @@ BAD_SLOS = [
                                          "selector": 'le="1"'}), "must not match on le"),
     ("tier label reserved", dict(alerting={"page": {"severity": "critical", "labels": {"tier": "x"}}}),
      "labels: 'tier' is set by the SLO"),
+    ("factor below 1 in a window policy", dict(period="28d", window_policy=WindowPolicy(windows=(
+        AlertWindow(tier="ticket", long="3d", short="6h", budget_percent=10),))),
+     "slo 'availability': alerting.ticket (3d/6h window pair): burn factor ~0.93 is below 1"),
+    ("unknown tier in a window policy", dict(window_policy={"windows": [
+        {"tier": "pgae", "long": "1h", "short": "5m", "burn_rate": 14.4}]}), "unknown alert tier 'pgae'"),
+    ("window policy row with two rates", dict(window_policy={"windows": [
+        {"tier": "page", "long": "1h", "short": "5m", "burn_rate": 14.4, "budget_percent": 2}]}),
+     "give exactly one of burn_rate and budget_percent"),
     ("alerting name not CamelCase", dict(alerting={"name": "check-out"}),
      "name 'check-out' must be CamelCase"),
 ]
@@ -86,6 +103,30 @@ def test_unusable_slo_is_one_clear_error(description: str, overrides: dict[str, 
         availability(**overrides)
     assert message in without_site(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_tiers_are_an_enum_and_a_typo_is_an_error() -> None:
+    alerting = SLOAlerting()
+    assert alerting.tier(Tier.TICKET) is alerting.ticket
+    with pytest.raises(ValueError, match="unknown alert tier 'pgae'"):
+        alerting.tier("pgae")
+    with pytest.raises(ValueError, match="unknown alert tier 'pgae'"):
+        availability().plan.alert_name("pgae")
+
+
+def test_user_window_policy_in_budget_percent_like_sloth() -> None:
+    policy = WindowPolicy(windows=(AlertWindow(tier="page", long="1h", short="5m", budget_percent=2),
+                                   AlertWindow(tier="ticket", long="1d", short="2h", burn_rate=2)))
+    slo = availability(period="28d", window_policy=policy)
+    assert [(p.tier, p.window.long, exact_text(p.window.burn), p.threshold_text) for p in slo.plan.pairs] == [
+        ("page", "1h", "13.44", "13.44 * 0.001"), ("ticket", "1d", "2", "2 * 0.001")]
+
+
+def test_a_pair_that_fires_only_after_the_budget_is_spent_is_a_warning() -> None:
+    policy = WindowPolicy(windows=(AlertWindow(tier="ticket", long="3d", short="6h", burn_rate=20),))
+    slo = availability(period="30d", window_policy=policy)
+    assert slo.plan.warnings == ("slo 'availability': alerting.ticket 3d/6h at burn factor 20 fires only after "
+                                 "200% of the 30d error budget is spent; shorten the window or lower the factor",)
 
 
 def test_a_tier_that_cannot_fire_may_be_turned_off() -> None:

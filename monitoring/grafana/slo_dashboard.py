@@ -15,7 +15,7 @@ from monitoring.model.dashboards import Dashboard, DashboardRow
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO
 from monitoring.model.stack import Stack
-from monitoring.slo.windows import burn_windows, decimal_text, human_number
+from monitoring.slo.windows import decimal_text, human_number
 
 TIER_COLORS = {"page": "red", "ticket": "orange"}
 BUDGET_THRESHOLDS = (trusted.threshold(0.25, color="orange"), trusted.threshold(0.5, color="green"))
@@ -41,7 +41,7 @@ def slo_row(slo: SLO) -> DashboardRow:
     firing = matchers(slo, 'alertstate="firing"')
     objective = float(slo.objective / 100)
     sli = f"1 - {conventions.slo_error_ratio(slo.period)}{sel}"
-    windows = burn_windows(slo.period_days)
+    windows = slo.plan.windows  # the enabled pairs only: the dashboard draws what alerts
     burn_queries = tuple(
         trusted.query(f"{conventions.slo_error_ratio(w.long)}{sel}\n/ on ({conventions.SLO_SERVICE_LABEL}, "
                         f"{conventions.SLO_LABEL})\n{conventions.slo_error_budget()}{sel}",
@@ -50,8 +50,8 @@ def slo_row(slo: SLO) -> DashboardRow:
     )
     burn_thresholds = tuple(trusted.threshold(float(w.burn), color=TIER_COLORS[w.tier])
                             for w in sorted(windows, key=lambda w: w.burn))
-    page = ", ".join(human_number(w.burn) for w in windows if w.tier == "page")
-    ticket = ", ".join(human_number(w.burn) for w in windows if w.tier == "ticket")
+    lines = ", ".join(f"{tier} at " + ", ".join(human_number(w.burn) for w in windows if w.tier == tier)
+                      for tier in slo.plan.tiers) or "no alert tier is enabled"
     return trusted.row(title=f"{slo.name}: {_percent(slo.objective)} over {slo.period}", panels=(
         trusted.panel(title=f"SLI over {slo.period}", type="stat", unit="percentunit", decimals=3, width=6, height=5,
               base_color="red", thresholds=(trusted.threshold(objective, color="green"),),
@@ -64,7 +64,8 @@ def slo_row(slo: SLO) -> DashboardRow:
                           "events) not yet spent; below 0 the SLO is missed.",
               queries=(trusted.query(f"{conventions.slo_error_budget_remaining()}{sel}"),)),
         trusted.panel(title="Current burn rate", type="stat", unit="none", decimals=2, width=6, height=5,
-              thresholds=(trusted.threshold(1, color="orange"), trusted.threshold(float(windows[0].burn), color="red")),
+              thresholds=(trusted.threshold(1, color="orange"),
+                          *(trusted.threshold(float(w.burn), color="red") for w in windows[:1])),
               description="Error ratio over the last 5 minutes divided by the error budget: 1 spends the budget "
                           "exactly over the period.",
               queries=(trusted.query(f"{conventions.slo_current_burn_rate()}{sel}"),)),
@@ -77,7 +78,7 @@ def slo_row(slo: SLO) -> DashboardRow:
               queries=(trusted.query(sli, legend=f"SLI ({slo.period})"),
                        trusted.query(f"{conventions.slo_objective()}{sel}", legend="objective"))),
         trusted.panel(title="Burn rate", unit="none", show_thresholds=True, thresholds=burn_thresholds,
-              description=f"Burn rate over each alert window; dashed lines: page at {page}, ticket at {ticket}. "
+              description=f"Burn rate over each alert window; dashed lines: {lines}. "
                           "An alert fires when both its long and its short window are above the line.",
               queries=burn_queries),
         trusted.panel(title="Alert state", width=24, height=6, stacked=True,

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from monitoring.errors import DefinitionError
+from monitoring.model.locate import call_position, enclosing_path
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -87,6 +88,17 @@ def describe(exc: ValidationError) -> tuple[str, str | None, object]:
     return f"{text}{more}", field, first.get("input") if field else None
 
 
+def _model_names() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Every definition class by its Python name: (kind, name fields)."""
+    found: dict[str, tuple[str, tuple[str, ...]]] = {}
+    pending: list[type[Model]] = [Model]
+    while pending:
+        cls = pending.pop()
+        found[cls.__name__] = (cls.kind, cls.name_fields)
+        pending.extend(cls.__subclasses__())
+    return found
+
+
 class Model(BaseModel):
     """Every definition derives from this: unknown fields are errors, instances are immutable, and each
     remembers the file:line of the user's code that made it, so that any later error can point there."""
@@ -104,7 +116,14 @@ class Model(BaseModel):
         except ValidationError as exc:
             name = next((data[k] for k in self.name_fields if data.get(k)), None)
             problem, field, value = describe(exc)
-            raise DefinitionError(problem, definition=label(type(self).kind, name), where=format_site(site),
+            definition = label(type(self).kind, name)
+            if name is None and not any(k in type(self).model_fields for k in self.name_fields):
+                # A nameless part: say where it sits in the named definition around it.
+                located = enclosing_path(call_position(1, is_user_file), _model_names())
+                if located is not None:
+                    definition, path = located
+                    problem, field = f"{path}: {problem}", f"{path}.{field}" if field else path
+            raise DefinitionError(problem, definition=definition, where=format_site(site),
                                   field=field, value=value) from None
         # Not a field: kept out of equality, hashing and serialisation (pydantic compares fields only).
         object.__setattr__(self, "_site", site)

@@ -5,17 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import promql_parser
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_validator, model_validator
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model
 from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, Labels, MetricName, Slug, duration_ms
 from monitoring.model.rules import SeverityName
-from monitoring.slo.windows import BurnWindow, burn_windows, decimal_text, exact_text
+from monitoring.slo import plan as slo_plan
+from monitoring.slo.windows import (
+    BurnWindow,
+    Tier,
+    decimal_text,
+    default_windows,
+    scaled_windows,
+    window_pair,
+    workbook_windows,
+)
 
 if TYPE_CHECKING:
     from monitoring.model.metrics import AnyMetric
@@ -69,16 +77,6 @@ def with_matchers(selector: str, *matcher_sets: str | None) -> str:
     name, brace, rest = selector.partition("{")
     inner = rest.rstrip().removesuffix("}").strip() if brace else ""
     return f"{name.strip()}{{{', '.join([inner, *extra] if inner else extra)}}}"
-
-
-@lru_cache(maxsize=256)
-def _enabled_windows(period_days: int, tiers: tuple[str, ...]) -> tuple[BurnWindow, ...]:
-    return tuple(w for w in burn_windows(period_days) if w.tier in tiers)
-
-
-@lru_cache(maxsize=4096)
-def _threshold(burn: Fraction, budget: Decimal) -> Fraction:
-    return burn * Fraction(budget)
 
 
 class RatioSLI(Model):
@@ -142,11 +140,79 @@ class SLOAlerting(Model):
             raise ValueError(f"name {name!r} must be CamelCase, like 'MCPAvailability'")
         return name
 
-    def tier(self, name: str) -> AlertTier:
-        return self.page if name == "page" else self.ticket
+    def tier(self, name: Tier | str) -> AlertTier:
+        """The settings of a tier by name; ValueError for anything but 'page' and 'ticket'."""
+        return self.page if Tier.named(name) is Tier.PAGE else self.ticket
+
+
+def _tier(name: object) -> Tier:
+    return Tier.named(str(name))
+
+
+class AlertWindow(Model):
+    """One row of your own window policy: a tier's long/short window pair and how fast it must burn.
+
+    Give either `burn_rate` (the factor, as in the SRE Workbook) or `budget_percent` (the share of the period's
+    error budget spent when it fires, as Sloth's AlertWindows do):
+
+        AlertWindow(tier="page", long="1h", short="5m", budget_percent=2)
+    """
+
+    kind: ClassVar[str] = "alert window"
+    tier: Annotated[Tier, BeforeValidator(_tier)]
+    long: Duration
+    short: Duration
+    burn_rate: ExactDecimal | None = Field(default=None, gt=0)
+    budget_percent: ExactDecimal | None = Field(default=None, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> AlertWindow:
+        if (self.burn_rate is None) == (self.budget_percent is None):
+            raise ValueError(f"{self.tier} {self.long}/{self.short}: give exactly one of burn_rate and "
+                             "budget_percent")
+        if duration_ms(self.short) >= duration_ms(self.long):
+            raise ValueError(f"{self.tier} {self.long}/{self.short}: the short window must be shorter than the long")
+        return self
+
+    def burn_window(self, period_ms: int) -> BurnWindow:
+        long_ms, short_ms = duration_ms(self.long), duration_ms(self.short)
+        burn = (Fraction(self.burn_rate) if self.burn_rate is not None
+                else Fraction(self.budget_percent) / 100 * period_ms / long_ms)  # type: ignore[arg-type]
+        return window_pair(self.tier, long_ms, short_ms, burn, period_ms)
+
+
+class WindowPolicy(Model):
+    """Your own multi-window, multi-burn-rate table, like Sloth's AlertWindows; for periods or trade-offs the
+    built-in policies do not cover:
+
+        WindowPolicy(windows=(
+            AlertWindow(tier="page", long="1h", short="5m", burn_rate=14.4),
+            AlertWindow(tier="ticket", long="1d", short="2h", burn_rate=1),
+        ))
+
+    Every factor must stay >= 1 and every long window within the SLO's period; the SLO says which one is not.
+    """
+
+    kind: ClassVar[str] = "window policy"
+    windows: tuple[AlertWindow, ...] = Field(min_length=1)
+
+    def burn_windows(self, period_days: int) -> tuple[BurnWindow, ...]:
+        period_ms = period_days * _DAY_MS
+        return tuple(w.burn_window(period_ms) for w in self.windows)
+
+
+# The built-in window policies, by name: "default" is the workbook at 28/30 days and "scaled" otherwise.
+BUILT_IN_POLICIES = {"default": default_windows, "workbook": workbook_windows, "scaled": scaled_windows}
 
 
 class SLO(Model):
+    """A service level objective: `objective`% of the SLI's events are good over a rolling `period`, with
+    multi-window, multi-burn-rate alerts on its error budget (see `SLOPlan` for what is generated).
+
+        SLO(name="availability", service="api", objective="99.9",
+            sli=RatioSLI(errors='http_requests_total{code=~"5.."}', total="http_requests_total"))
+    """
+
     kind: ClassVar[str] = "slo"
     name: Slug
     service: str
@@ -157,6 +223,8 @@ class SLO(Model):
     filter: MatcherSet | None = None
     labels: Labels = {}
     alerting: SLOAlerting = SLOAlerting()
+    window_policy: Literal["default", "workbook", "scaled"] | WindowPolicy = "default"
+    _plan: slo_plan.SLOPlan = PrivateAttr()
 
     @field_validator("objective")
     @classmethod
@@ -184,23 +252,24 @@ class SLO(Model):
         return labels
 
     @model_validator(mode="after")
-    def _tiers_can_fire(self) -> SLO:
-        period_ms = self.period_days * _DAY_MS
-        for window in self.windows:
-            if window.long_ms > period_ms:
-                raise ValueError(
-                    f"alerting.{window.tier}: the {window.long} window is longer than the period {self.period}; "
-                    f"use a period of at least {window.long} or set alerting.{window.tier}.enabled=False"
-                )
-            threshold = self.threshold(window)
-            if threshold >= 1:
-                raise ValueError(
-                    f"alerting.{window.tier} can never fire: burn rate {exact_text(window.burn)} x error budget "
-                    f"{decimal_text(self.error_budget)} = {exact_text(threshold)}, but an error ratio cannot "
-                    f"exceed 1 (objective {self.objective}% is too loose for the {window.long}/{window.short} "
-                    f"window pair); raise the objective or set alerting.{window.tier}.enabled=False"
-                )
+    def _plan_alerts(self) -> SLO:
+        """Plan once, here: an unsound window pair is an error of the definition, with its file:line."""
+        policy = self.window_policy
+        windows = (BUILT_IN_POLICIES[policy](self.period_days) if isinstance(policy, str)
+                   else policy.burn_windows(self.period_days))
+        tiers = tuple(t for t in Tier if self.alerting.tier(t).enabled)
+        self._plan = slo_plan.build(
+            service=self.service, name=self.name, period=self.period, error_budget=self.error_budget,
+            objective=self.objective, windows=windows, tiers=tiers,
+            alert_names={t: conventions.slo_alert_name(self.alert_base, t) for t in tiers},
+            holds_ms={t: duration_ms(self.alerting.tier(t).for_ or "0s") for t in tiers},
+            guard=self.alerting.min_events_per_second)
         return self
+
+    @property
+    def plan(self) -> slo_plan.SLOPlan:
+        """The SLO's plan, computed once: what every generator reads."""
+        return self._plan
 
     @property
     def period_days(self) -> int:
@@ -216,40 +285,27 @@ class SLO(Model):
         return self.objective / Decimal(100)
 
     @property
-    def tiers(self) -> tuple[str, ...]:
-        """The enabled alert tiers, in conventions.SLO_TIERS order."""
-        return tuple(t for t in conventions.SLO_TIERS if self.alerting.tier(t).enabled)
+    def tiers(self) -> tuple[Tier, ...]:
+        """The enabled alert tiers, page first (from the plan)."""
+        return self._plan.tiers
 
     @property
     def windows(self) -> tuple[BurnWindow, ...]:
-        """The window pairs of the enabled tiers."""
-        return _enabled_windows(self.period_days, self.tiers)
+        """The window pairs of the enabled tiers (from the plan)."""
+        return self._plan.windows
 
     @property
     def rate_windows(self) -> tuple[str, ...]:
-        """Windows with SLI rate rules: those of the enabled tiers' pairs, plus the current-burn window."""
-        windows = {conventions.SLO_CURRENT_WINDOW}
-        for pair in self.windows:
-            windows.update((pair.long, pair.short))
-        return tuple(sorted(windows, key=duration_ms))
+        """Windows with SLI rate rules (from the plan)."""
+        return self._plan.rate_windows
 
     def recorded_series(self) -> frozenset[str]:
-        """Every series name the SLO's recording rules write (what dashboards and rules may select)."""
-        per_window = [
-            name(window)
-            for window in self.rate_windows
-            for name in (conventions.slo_total_events_rate, conventions.slo_bad_events_rate,
-                         conventions.slo_error_ratio)
-        ]
-        return frozenset({
-            *per_window, conventions.slo_error_ratio(self.period), conventions.slo_objective(),
-            conventions.slo_error_budget(), conventions.slo_period_days(), conventions.slo_current_burn_rate(),
-            conventions.slo_period_burn_rate(), conventions.slo_error_budget_remaining(),
-        })
+        """Every series name the SLO's recording rules write (from the plan)."""
+        return self._plan.recorded_series
 
     def threshold(self, window: BurnWindow) -> Fraction:
-        """The error ratio above which a window pair fires: burn x error budget."""
-        return _threshold(window.burn, self.error_budget)
+        """The error ratio above which a window pair fires: burn x budget."""
+        return window.burn * Fraction(self.error_budget)
 
     @property
     def alert_base(self) -> str:
@@ -258,8 +314,8 @@ class SLO(Model):
             return self.alerting.name
         return "".join(part.capitalize() for part in f"{self.service}-{self.name}".split("-"))
 
-    def alert_name(self, tier: str) -> str:
-        return conventions.slo_alert_name(self.alert_base, tier)
+    def alert_name(self, tier: Tier | str) -> str:
+        return conventions.slo_alert_name(self.alert_base, Tier.named(tier))
 
     def check_references(self, services: set[str], metrics: Mapping[str, AnyMetric]) -> None:
         """ValueError unless the service and every metric the SLI selects exist, with the right types."""

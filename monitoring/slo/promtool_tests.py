@@ -30,7 +30,7 @@ from monitoring.render.promtool_timing import steps as _steps
 from monitoring.render.series_labels import example_labels, parse_selector, selects, series_text
 from monitoring.slo import rules as slo_rules
 from monitoring.slo.simulation import Phase, Traffic, simulate
-from monitoring.slo.windows import BurnWindow, decimal_text
+from monitoring.slo.windows import BurnWindow, Tier, decimal_text
 
 TRAFFIC_PER_SECOND = 10  # events per second in SLO scenarios (more when a minimum-traffic guard asks for it)
 
@@ -82,7 +82,7 @@ def slo_cases(slo: SLO, step: int) -> list[SLOCase]:
         below = threshold * Fraction(35, 36)
         cases.append(SLOCase(f"{tier}: steady error ratio {_pct(below)}, just below every burn rate",
                              _steady(below), _steps(BELOW_MS, step) + 3, probes=(1,)))
-    if "page" in slo.tiers:
+    if Tier.PAGE in slo.tiers:
         cases += _page_timing_cases(slo, step)
     guard = slo.alerting.min_events_per_second
     if guard is not None:
@@ -95,7 +95,7 @@ def slo_cases(slo: SLO, step: int) -> list[SLOCase]:
 
 def _page_timing_cases(slo: SLO, step: int) -> list[SLOCase]:
     """After the equivalent of the slow page window (6h) of healthy traffic, errors start at a steady ratio."""
-    pairs = sorted((p for p in slo.windows if p.tier == "page"), key=lambda p: p.long_ms)
+    pairs = sorted((p for p in slo.windows if p.tier == Tier.PAGE), key=lambda p: p.long_ms)
     fast, slow = pairs[0], pairs[-1]
     normal = _steps(fast.long_ms, step) + 2  # the fast windows see only steady traffic when errors start
     packed = -(-(_steps(slow.long_ms, step) + 1 - normal) // PACKED_STEPS)
@@ -212,18 +212,12 @@ class PlannedCase:
     total: str
 
 
-def _arithmetic(slo: SLO) -> tuple[object, ...]:
-    """Everything the cases and their predictions depend on."""
-    holds = tuple(slo.alerting.tier(tier).for_ for tier in slo.tiers)
-    return slo.error_budget, slo.period_days, slo.tiers, holds, slo.alerting.min_events_per_second
-
-
 _PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
 
 
 def plan(slo: SLO, step: int) -> tuple[PlannedCase, ...]:
-    """The cases of an SLO with their predicted checks and input values (memoised by arithmetic)."""
-    key = (*_arithmetic(slo), step)
+    """The cases of an SLO with their predicted checks and input values, planned once per SLO shape."""
+    key = (slo.plan.shape, slo.error_budget, step)
     if key not in _PLANS:
         _PLANS[key] = tuple(_plan_case(slo, case, step) for case in slo_cases(slo, step))
     return _PLANS[key]
@@ -232,7 +226,7 @@ def plan(slo: SLO, step: int) -> tuple[PlannedCase, ...]:
 def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
     normal = _events_per_step(slo, step, [ratio for _, _, ratio in case.phases])
     phases = tuple(Phase(start, case.events or normal * scale, ratio) for start, scale, ratio in case.phases)
-    timelines = simulate(slo, Traffic(step, case.horizon, phases))
+    timelines = simulate(slo.plan, Traffic(step, case.horizon, phases))
     steps = case.horizon + 1
     if case.stop_after:
         first = timelines[case.stop_after].first_firing()

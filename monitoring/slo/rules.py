@@ -16,7 +16,7 @@ from monitoring import conventions as names
 from monitoring.model.slo import SLO, LatencySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.render.numbers import go_float, python_float
-from monitoring.slo.windows import BurnWindow, decimal_text, exact_text, human_hours, human_number
+from monitoring.slo.windows import Tier, decimal_text, exact_text, human_hours, human_number
 
 CURRENT_WINDOW = names.SLO_CURRENT_WINDOW
 TIMES = "\u00d7"  # the multiplication sign: "burning 14.4\u00d7 faster"
@@ -105,32 +105,33 @@ def metadata_rules(slo: SLO) -> list[dict[str, Any]]:
     ]
 
 
-def threshold_text(slo: SLO, pair: BurnWindow) -> str:
-    """The exact threshold as PromQL: burn x budget, e.g. '14.4 * 0.001'."""
-    return f"{exact_text(pair.burn)} * {decimal_text(slo.error_budget)}"
+def alert_expr(slo: SLO, tier: Tier) -> str:
+    """Each enabled window pair of the tier: both windows above the threshold (and enough traffic), OR-ed.
 
-
-def alert_expr(slo: SLO, tier: str) -> str:
+    The minimum-traffic guard reads the short window's rate: the long window's rate is diluted while the service
+    has less history than the window (7h of data in a 1d window reads as 7/24 of the real traffic), and would
+    silence a fresh service's alerts; the short window is full within minutes to hours.
+    """
     sel = selector(slo)
-    guard = slo.alerting.min_events_per_second
+    plan = slo.plan
     branches = []
-    for pair in (p for p in slo.windows if p.tier == tier):
-        threshold = threshold_text(slo, pair)
-        conditions = [f"{names.slo_error_ratio(w)}{sel} > ({threshold})" for w in (pair.long, pair.short)]
-        if guard is not None:
-            conditions.append(f"{names.slo_total_events_rate(pair.long)}{sel} >= {decimal_text(guard)}")
+    for planned in plan.tier_pairs(tier):
+        pair = planned.window
+        conditions = [f"{names.slo_error_ratio(w)}{sel} > ({planned.threshold_text})" for w in (pair.long, pair.short)]
+        if plan.guard is not None:
+            conditions.append(f"{names.slo_total_events_rate(pair.short)}{sel} >= {exact_text(plan.guard)}")
         branches.append("(\n  " + "\nand\n  ".join(conditions) + "\n)")
     return "\nor\n".join(branches)
 
 
-def summary(slo: SLO, tier: str) -> str:
+def summary(slo: SLO, tier: Tier) -> str:
     return f"The {slo.name} SLO of {slo.service} is burning its error budget too fast ({tier})."
 
 
-def description(slo: SLO, tier: str) -> str:
+def description(slo: SLO, tier: Tier) -> str:
     """What fired, in words: each window pair's burn rate and how long the budget lasts at that rate."""
     parts = []
-    for pair in (p for p in slo.windows if p.tier == tier):
+    for pair in (p.window for p in slo.plan.tier_pairs(tier)):
         lasts = human_hours(Fraction(slo.period_days * 24) / pair.burn)
         if not parts:
             parts.append(f"{human_number(pair.burn)}{TIMES} faster than sustainable over {pair.long} and "
@@ -144,19 +145,19 @@ def description(slo: SLO, tier: str) -> str:
             f"its error budget " + ", or ".join(parts) + "." + traffic)
 
 
-def runbook_url(stack: Stack, slo: SLO, tier: str) -> str | None:
+def runbook_url(stack: Stack, slo: SLO, tier: Tier) -> str | None:
     if slo.alerting.runbook_url or stack.runbook_url_pattern is None:
         return slo.alerting.runbook_url
     return stack.runbook_url_pattern.format(service=slo.service, alertname=slo.alert_name(tier))
 
 
-def alert_labels(slo: SLO, tier: str) -> dict[str, str]:
+def alert_labels(slo: SLO, tier: Tier) -> dict[str, str]:
     """The labels the alerting rule adds (the series add service, slo and the SLO's labels)."""
     settings = slo.alerting.tier(tier)
-    return {"severity": settings.severity, names.SLO_TIER_LABEL: tier, **settings.labels}
+    return {"severity": settings.severity, names.SLO_TIER_LABEL: str(tier), **settings.labels}
 
 
-def alert_annotations(stack: Stack, slo: SLO, tier: str) -> dict[str, str]:
+def alert_annotations(stack: Stack, slo: SLO, tier: Tier) -> dict[str, str]:
     return {
         "summary": summary(slo, tier),
         "description": description(slo, tier),
@@ -166,7 +167,7 @@ def alert_annotations(stack: Stack, slo: SLO, tier: str) -> dict[str, str]:
     }
 
 
-def alert_rule(stack: Stack, slo: SLO, tier: str) -> dict[str, Any]:
+def alert_rule(stack: Stack, slo: SLO, tier: Tier) -> dict[str, Any]:
     data: dict[str, Any] = {"alert": slo.alert_name(tier), "expr": alert_expr(slo, tier)}
     settings = slo.alerting.tier(tier)
     if settings.for_:
@@ -177,17 +178,16 @@ def alert_rule(stack: Stack, slo: SLO, tier: str) -> dict[str, Any]:
 
 
 def inhibit_rules(stack: Stack) -> list[dict[str, Any]]:
-    """A firing page inhibits the ticket of the same SLO: one rule covers every SLO that has both tiers."""
-    if not any(len(slo.tiers) == 2 for slo in stack.slos):
+    """A firing page inhibits the ticket of the same SLO: one rule covers every SLO whose plan has both tiers."""
+    if not any(set(slo.plan.tiers) == set(Tier) for slo in stack.slos):
         return []
-    page, ticket = names.SLO_TIERS
-    return [{"source_matchers": [f'{names.SLO_TIER_LABEL}="{page}"'],
-             "target_matchers": [f'{names.SLO_TIER_LABEL}="{ticket}"'],
+    return [{"source_matchers": [f'{names.SLO_TIER_LABEL}="{Tier.PAGE}"'],
+             "target_matchers": [f'{names.SLO_TIER_LABEL}="{Tier.TICKET}"'],
              "equal": [names.SLO_SERVICE_LABEL, names.SLO_LABEL]}]
 
 
 def rule_group(stack: Stack, slo: SLO) -> dict[str, Any]:
-    rules = sli_rules(slo) + metadata_rules(slo) + [alert_rule(stack, slo, tier) for tier in slo.tiers]
+    rules = sli_rules(slo) + metadata_rules(slo) + [alert_rule(stack, slo, tier) for tier in slo.plan.tiers]
     return {"name": names.slo_rule_group(slo.service, slo.name), "rules": rules}
 
 
@@ -201,21 +201,24 @@ ASSUMED_EVENTS_PER_SECOND = Decimal(1)
 
 
 def warnings(slo: SLO) -> list[str]:
-    """Advice that does not stop generation: an objective so tight that one bad event pages."""
-    pages = [p for p in slo.windows if p.tier == "page"]
+    """Advice that does not stop generation: the plan's (a pair that fires only once the budget is spent), and
+    an objective so tight that one bad event pages."""
+    advice = list(slo.plan.warnings)
+    pages = [p.window for p in slo.plan.tier_pairs(Tier.PAGE)]
     if not pages:
-        return []
+        return advice
     fastest = min(pages, key=lambda p: p.long_ms)
     threshold = slo.threshold(fastest)
     guard = slo.alerting.min_events_per_second
     rate = Fraction(guard if guard is not None else ASSUMED_EVENTS_PER_SECOND)
     events = rate * fastest.long_ms / 1000
     if 1 / events <= threshold:
-        return []
+        return advice
     needed = 1 / (threshold * fastest.long_ms / 1000)
     at = f"at the minimum traffic of {decimal_text(rate)} events/s" if guard is not None else (
         f"at {decimal_text(rate)} event/s (no alerting.min_events_per_second set)")
     return [
+        *advice,
         f"slo {slo.name!r}: objective {decimal_text(slo.objective)}% is so tight that a single bad event pages: "
         f"{at} the {fastest.long} window holds {decimal_text(events)} events and the page threshold is an error "
         f"ratio of {exact_text(threshold)}; set alerting.min_events_per_second above "

@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, lru_cache
 
-from monitoring.model.common import duration_ms
-from monitoring.model.slo import SLO
-from monitoring.slo.windows import BurnWindow
+from monitoring.slo.plan import SLOPlan
 
 COUNTER_BASE = 1_000_000_000
 # A window value this close (relative) to a threshold is too close to call in Prometheus' float arithmetic:
@@ -112,37 +110,35 @@ class AlertTimeline:
         return next((k for k, on in enumerate(self.firing) if on), None)
 
 
-def simulate(slo: SLO, traffic: Traffic) -> dict[str, AlertTimeline]:
+def simulate(plan: SLOPlan, traffic: Traffic) -> dict[str, AlertTimeline]:
     """The firing state of every enabled tier's alert at each evaluation."""
-    tiers = tuple((tier, tuple(p for p in slo.windows if p.tier == tier),
-                   duration_ms(slo.alerting.tier(tier).for_ or "0s")) for tier in slo.tiers)
-    thresholds = tuple(slo.threshold(p) for p in slo.windows)
-    guard = slo.alerting.min_events_per_second
-    return _simulate(tiers, slo.windows, thresholds, None if guard is None else Fraction(guard), traffic)
+    return _simulate(plan.shape, traffic)
 
 
 @lru_cache(maxsize=4096)
-def _simulate(tiers: tuple[tuple[str, tuple[BurnWindow, ...], int], ...], windows: tuple[BurnWindow, ...],
-              thresholds: tuple[Fraction, ...], guard: Fraction | None,
-              traffic: Traffic) -> dict[str, AlertTimeline]:
-    # SLOs with the same budget, period, tiers and guard share predictions: a fleet of SLOs costs little more.
+def _simulate(shape: tuple[object, ...], traffic: Traffic) -> dict[str, AlertTimeline]:
+    # Keyed by the plan's shape (plain ints and strings): SLOs with the same budget, windows, tiers and guard share
+    # predictions, and nothing but integers is hashed or compared in the loops below.
+    _period, tiers, pairs, holds, guard = shape
     bad, total = traffic.counters
     step = traffic.step_ms
-    threshold_of = dict(zip(windows, thresholds, strict=True))
     timelines = {}
-    for tier, pairs, hold in tiers:
+    for tier, hold in zip(tiers, holds, strict=True):  # type: ignore[call-overload]
+        tier_pairs = [(long_ms, short_ms, Fraction(numerator, denominator))
+                      for name, long_ms, short_ms, numerator, denominator in pairs  # type: ignore[attr-defined]
+                      if name == tier]
         active: list[bool | None] = []
         for at in range(traffic.steps + 1):
             branches = []
-            for pair in pairs:
-                threshold = threshold_of[pair]
+            for long_ms, short_ms, threshold in tier_pairs:
                 conditions: list[bool | None] = []
-                for window in (pair.long_ms, pair.short_ms):
+                for window in (long_ms, short_ms):
                     first = max(0, at - window // step)
                     conditions.append(at > first and _above(bad[at] - bad[first], total[at] - total[first],
                                                             threshold))
                 if guard is not None:
-                    rate = total_rate(total, step, at, pair.long_ms)
+                    # The guard reads the short window's rate (see monitoring.slo.rules.alert_expr).
+                    rate = total_rate(total, step, at, short_ms)
                     conditions.append(rate is not None and rate >= guard)
                 branches.append(_all(conditions))
             active.append(_any(branches))

@@ -1,0 +1,146 @@
+"""Replace a directory with a freshly built one, so that a kill at any moment leaves the old tree or the new one.
+
+How: the new tree is built in a sibling staging directory `<name>.<random>.new`, then exchanged with the target
+in one atomic step, `renameat2(RENAME_EXCHANGE)` (Linux 3.15+, through ctypes). The staging path then holds the
+old tree, which is deleted. A kill before the exchange leaves the old tree in place; a kill after it leaves the
+new one; either way only a staging directory is left over, and the next run deletes it.
+
+Fallback (other systems, or file systems without RENAME_EXCHANGE): two renames, target -> `<name>.<random>.old`
+then staging -> target. A kill between them leaves no target; the next run finds the lone `.old` and renames it
+back before anything else, so the old tree returns.
+
+SIGINT and SIGTERM are deferred from the first rename to the end of the swap: Ctrl-C during the swap takes effect
+once the new tree is in place, and never deletes it.
+
+Runs on one target are serialised with a lock on the parent directory, so one run never deletes another's
+staging directory.
+
+For tests, `MONITORING_KILL_AT=<step>` kills the process with SIGKILL when it reaches that step (see STEPS),
+and `MONITORING_SWAP=rename` forces the fallback.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+# The points between file-system steps where a kill can land, in order.
+STEPS = ("staging-created", "staged", "exchanged", "old-moved", "swapped", "old-deleted")
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_UNSUPPORTED = (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP)
+
+
+def _kill_point(step: str) -> None:
+    """Test hook: die here, as `kill -9` would, when MONITORING_KILL_AT names this step."""
+    if os.environ.get("MONITORING_KILL_AT") == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths; False when this system cannot (the caller falls back)."""
+    if os.environ.get("MONITORING_SWAP") == "rename" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # glibc before 2.28, or another libc
+        return False
+    renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in _UNSUPPORTED:
+        return False
+    raise OSError(code, os.strerror(code), str(a), None, str(b))
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Defer SIGINT and SIGTERM to the end of the block (Python handlers, so any thread may receive them)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda number, frame: received.append(number)) for number in held}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+        if received:
+            signal.raise_signal(received[0])  # now handled as it would have been
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _leftovers(target: Path, suffix: str) -> list[Path]:
+    return sorted(p for p in target.parent.glob(f"{target.name}.*{suffix}") if p.is_dir() and not p.is_symlink())
+
+
+def recover(target: Path) -> None:
+    """Undo what a killed run left: restore a lone `.old` tree, delete staging directories and old trees."""
+    olds = _leftovers(target, ".old")
+    if not target.exists() and olds:
+        # Killed between the two renames of the fallback: the newest old tree is the last complete one.
+        newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
+        os.rename(newest, target)
+    for leftover in (*_leftovers(target, ".new"), *_leftovers(target, ".old")):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
+    """Build a new tree with fill(staging_dir), then swap it in for target in one step.
+
+    If anything fails before the swap, target is left exactly as it was.
+    """
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    with _locked(parent):
+        recover(target)
+        staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".new", dir=parent))
+        _kill_point("staging-created")
+        try:
+            fill(staging)
+            staging.chmod(0o755)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _kill_point("staged")
+        with _signals_held():
+            _swap(staging, target)
+
+
+def _swap(staging: Path, target: Path) -> None:
+    if target.exists() and _exchange(staging, target):
+        _kill_point("exchanged")
+        shutil.rmtree(staging, ignore_errors=True)  # it now holds the old tree
+        _kill_point("old-deleted")
+        return
+    old = staging.with_name(staging.name.removesuffix(".new") + ".old")
+    if target.exists():
+        os.rename(target, old)
+        _kill_point("old-moved")
+    os.rename(staging, target)
+    _kill_point("swapped")
+    shutil.rmtree(old, ignore_errors=True)
+    _kill_point("old-deleted")

@@ -1,0 +1,86 @@
+"""Where a nameless part sits in its parent: "receiver 'chat': slack[0]" for a Slack config with no name.
+
+A part such as `Slack(...)` is built (and fails) before the `Receiver(...)` around it exists, so its error
+cannot come from the parent. It can still say where it is: the constructor call's position in the user's
+source, read with `ast`, shows the enclosing calls. Only used to word an error; when the source is not
+available or the part is not written inside a named definition, there is nothing to add.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import sys
+from functools import lru_cache
+
+
+def call_position(depth: int, is_user_file: object) -> tuple[str, int, int] | None:
+    """(file, line, column) of the innermost constructor call in the user's code."""
+    frame = sys._getframe(depth + 1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if is_user_file(filename):  # type: ignore[operator]
+            positions = list(frame.f_code.co_positions())
+            index = frame.f_lasti // 2
+            if 0 <= index < len(positions):
+                line, _, column, _ = positions[index]
+                if line is not None and column is not None:
+                    return filename, line, column
+            return None
+        frame = frame.f_back
+    return None
+
+
+@lru_cache(maxsize=32)
+def _parents(filename: str, text: str) -> tuple[dict[int, ast.AST], list[ast.Call]]:
+    tree = ast.parse(text, filename)
+    parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    return parents, calls
+
+
+def _callee(call: ast.Call) -> str:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def enclosing_path(position: tuple[str, int, int] | None, names: dict[str, tuple[str, tuple[str, ...]]],
+                   ) -> tuple[str, str] | None:
+    """("receiver 'chat'", "slack[0]") for the call at position, written inside a named definition.
+
+    names maps a class name to (its kind, its name fields).
+    """
+    if position is None:
+        return None
+    filename, line, column = position
+    text = "".join(linecache.getlines(filename))
+    if not text:
+        return None
+    try:
+        parents, calls = _parents(filename, text)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    # The innermost call that spans the position; the instruction of a call points at the call itself.
+    here = [c for c in calls if (c.lineno, c.col_offset) <= (line, column) <= (c.end_lineno or 0, c.end_col_offset or 0)
+            and _callee(c) in names]
+    if not here:
+        return None
+    node: ast.AST = max(here, key=lambda c: (c.lineno, c.col_offset))
+    path: list[str] = []
+    while True:
+        parent = parents.get(id(node))
+        index = ""
+        if isinstance(parent, ast.Tuple | ast.List):
+            index = f"[{parent.elts.index(node)}]"  # type: ignore[arg-type]
+            node, parent = parent, parents.get(id(parent))
+        if not isinstance(parent, ast.keyword) or parent.arg is None:
+            return None
+        path.insert(0, parent.arg.removesuffix("_") + index)
+        call = parents.get(id(parent))
+        if not isinstance(call, ast.Call) or _callee(call) not in names:
+            return None
+        kind, name_fields = names[_callee(call)]
+        for keyword in call.keywords:
+            if keyword.arg in name_fields and isinstance(keyword.value, ast.Constant):
+                return f"{kind} {keyword.value.value!r}", ".".join(path)
+        node = call

@@ -1,0 +1,144 @@
+"""One plan per SLO: everything the generators need to agree on, computed once when the SLO is defined.
+
+The rules, the generated promtool tests, the SLO dashboard, the inhibit rules and lint's known-series set all read
+the same `SLOPlan`, so they cannot disagree about which tiers alert, over which windows, at which thresholds, or
+which series exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from functools import cached_property
+
+from monitoring import conventions
+from monitoring.model.common import duration_ms
+from monitoring.slo.windows import BurnWindow, Tier, decimal_text, exact_text, human_number
+
+_DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class PlannedPair:
+    """An enabled window pair with its threshold as an exact Fraction and as PromQL ('14.4 * 0.001')."""
+
+    window: BurnWindow
+    threshold: Fraction
+    threshold_text: str
+
+    @property
+    def tier(self) -> Tier:
+        return self.window.tier
+
+
+@dataclass(frozen=True, eq=False)
+class SLOPlan:
+    """The alerting plan of one SLO: the enabled tiers, their window pairs and thresholds, the recorded series and
+    the alert names. Use `slo.plan`; every generator takes its facts from here.
+
+    >>> plan = slo.plan                                   # doctest: +SKIP
+    >>> [(p.tier, p.window.long, p.threshold_text) for p in plan.pairs]     # doctest: +SKIP
+    [('page', '1h', '14.4 * 0.001'), ...]
+    """
+
+    service: str
+    name: str
+    period: str
+    error_budget: Decimal
+    tiers: tuple[Tier, ...]
+    pairs: tuple[PlannedPair, ...]
+    alert_names: Mapping[Tier, str]
+    holds_ms: Mapping[Tier, int]  # each tier's `for`, in ms
+    guard: Fraction | None  # minimum events per second, if any
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def windows(self) -> tuple[BurnWindow, ...]:
+        return tuple(p.window for p in self.pairs)
+
+    def tier_pairs(self, tier: Tier | str) -> tuple[PlannedPair, ...]:
+        tier = Tier.named(tier)
+        return tuple(p for p in self.pairs if p.tier == tier)
+
+    def alert_name(self, tier: Tier | str) -> str:
+        tier = Tier.named(tier)
+        if tier not in self.alert_names:
+            raise ValueError(f"slo {self.name!r}: the {tier} tier is disabled")
+        return self.alert_names[tier]
+
+    @property
+    def period_days(self) -> int:
+        return duration_ms(self.period) // _DAY_MS
+
+    @cached_property
+    def rate_windows(self) -> tuple[str, ...]:
+        """Windows with SLI rate rules: those of the enabled pairs, plus the current-burn window."""
+        windows = {conventions.SLO_CURRENT_WINDOW}
+        for pair in self.pairs:
+            windows.update((pair.window.long, pair.window.short))
+        return tuple(sorted(windows, key=duration_ms))
+
+    @cached_property
+    def recorded_series(self) -> frozenset[str]:
+        """Every series name the SLO's recording rules write (what dashboards and rules may select)."""
+        per_window = [
+            name(window)
+            for window in self.rate_windows
+            for name in (conventions.slo_total_events_rate, conventions.slo_bad_events_rate,
+                         conventions.slo_error_ratio)
+        ]
+        return frozenset({
+            *per_window, conventions.slo_error_ratio(self.period), conventions.slo_objective(),
+            conventions.slo_error_budget(), conventions.slo_period_days(), conventions.slo_current_burn_rate(),
+            conventions.slo_period_burn_rate(), conventions.slo_error_budget_remaining(),
+        })
+
+    @cached_property
+    def shape(self) -> tuple[object, ...]:
+        """Everything the alert arithmetic depends on, in plain hashable values: SLOs of one shape share their
+        planned tests and simulated timelines."""
+        pairs = tuple((str(p.tier), p.window.long_ms, p.window.short_ms, p.threshold.numerator,
+                       p.threshold.denominator) for p in self.pairs)
+        holds = tuple(self.holds_ms[t] for t in self.tiers)
+        return (self.period, tuple(str(t) for t in self.tiers), pairs, holds, self.guard)
+
+
+def build(*, service: str, name: str, period: str, error_budget: Decimal, objective: Decimal,
+          windows: tuple[BurnWindow, ...], tiers: tuple[Tier, ...], alert_names: Mapping[Tier, str],
+          holds_ms: Mapping[Tier, int], guard: Decimal | None) -> SLOPlan:
+    """The plan of an SLO, or ValueError naming the tier, the window pair and the factor that make it unsound."""
+    period_ms = duration_ms(period)
+    budget = Fraction(error_budget)
+    pairs = []
+    warnings = []
+    for window in windows:
+        if window.tier not in tiers:
+            continue
+        where = f"alerting.{window.tier} ({window.long}/{window.short} window pair)"
+        if window.burn < 1:
+            raise ValueError(
+                f"{where}: burn factor {human_number(window.burn)} is below 1, so it would alert while the SLO is "
+                f"met; use a window policy whose factors stay >= 1 (the built-in 'scaled' policy does) or set "
+                f"alerting.{window.tier}.enabled=False")
+        if window.long_ms > period_ms:
+            raise ValueError(
+                f"{where}: the {window.long} window is longer than the period {period}; use a period of at least "
+                f"{window.long}, a window policy with shorter windows, or set alerting.{window.tier}.enabled=False")
+        threshold = window.burn * budget
+        if threshold >= 1:
+            raise ValueError(
+                f"alerting.{window.tier} can never fire: burn rate {exact_text(window.burn)} x error budget "
+                f"{decimal_text(error_budget)} = {exact_text(threshold)}, but an error ratio cannot exceed 1 "
+                f"(objective {objective}% is too loose for the {window.long}/{window.short} window pair); raise "
+                f"the objective or set alerting.{window.tier}.enabled=False")
+        if window.consumed > 1:
+            warnings.append(
+                f"slo {name!r}: alerting.{window.tier} {window.long}/{window.short} at burn factor "
+                f"{human_number(window.burn)} fires only after {human_number(window.consumed * 100)}% of the "
+                f"{period} error budget is spent; shorten the window or lower the factor")
+        pairs.append(PlannedPair(window, threshold, f"{exact_text(window.burn)} * {decimal_text(error_budget)}"))
+    return SLOPlan(service=service, name=name, period=period, error_budget=error_budget, tiers=tiers,
+                   pairs=tuple(pairs), alert_names=dict(alert_names), holds_ms=dict(holds_ms),
+                   guard=None if guard is None else Fraction(guard), warnings=tuple(warnings))

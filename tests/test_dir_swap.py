@@ -1,0 +1,131 @@
+"""The out/ swap survives a kill between any two file-system steps, and Ctrl-C during it keeps the new tree."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitoring import dir_swap
+from monitoring.output import read_tree, write_tree
+
+OLD = {"prometheus/prometheus.yml": "old\n", "gone.txt": "only in the old tree\n"}
+NEW = {"prometheus/prometheus.yml": "new\n", "grafana/dashboards/a.json": "{}\n"}
+MODES = ("exchange", "rename")
+
+# A separate process, so that SIGKILL kills it and not the test run.
+WRITER = "import json, sys; from pathlib import Path; from monitoring.output import write_tree; " \
+         "write_tree(json.loads(sys.argv[1]), Path(sys.argv[2]))"
+
+
+def _write_killed_at(step: str, mode: str, out: Path) -> int:
+    import json
+
+    env = {**os.environ, "MONITORING_KILL_AT": step, "MONITORING_SWAP": mode}
+    return subprocess.run([sys.executable, "-c", WRITER, json.dumps(NEW), str(out)], env=env,
+                          cwd=Path(__file__).resolve().parents[1], timeout=60).returncode
+
+
+def _leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("step", dir_swap.STEPS)
+def test_kill_at_every_step_leaves_old_or_new_and_next_run_succeeds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str, mode: str) -> None:
+    out = tmp_path / "project" / "out"
+    write_tree(OLD, out)
+
+    status = _write_killed_at(step, mode, out)
+
+    reached = {"exchange": {"exchanged"}, "rename": {"old-moved", "swapped"}}
+    if step in reached[mode] | {"staging-created", "staged", "old-deleted"}:
+        assert status == -signal.SIGKILL
+    else:
+        assert status == 0  # this mode never passes that step
+    on_disk = read_tree(out) if out.exists() else None
+    recovered = None
+    if on_disk is None:  # only the fallback's window between its two renames; the next run restores it
+        assert (mode, step) == ("rename", "old-moved")
+        dir_swap.recover(out)
+        recovered = read_tree(out)
+    assert (on_disk or recovered) in (OLD, NEW)
+
+    monkeypatch.setenv("MONITORING_SWAP", mode)
+    write_tree(NEW, out)
+    assert read_tree(out) == NEW
+    assert _leftovers(out) == []
+
+
+def test_a_lone_old_tree_is_restored_before_anything_else(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(OLD, out)
+    os.rename(out, tmp_path / "out.abc123.old")
+    (tmp_path / "out.def456.new").mkdir()
+    dir_swap.recover(out)
+    assert read_tree(out) == OLD
+    assert _leftovers(out) == []
+
+
+def test_stale_staging_directories_are_cleaned(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(OLD, out)
+    for name in ("out.aaa.new", "out.bbb.new", "out.ccc.old"):
+        (tmp_path / name / "deep").mkdir(parents=True)
+        (tmp_path / name / "deep" / "big.bin").write_bytes(b"x" * 1024)
+    (tmp_path / "outside.txt").write_text("not ours\n")
+    write_tree(NEW, out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "outside.txt"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_ctrl_c_during_the_swap_keeps_the_new_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    mode: str) -> None:
+    out = tmp_path / "out"
+    write_tree(OLD, out)
+    monkeypatch.setenv("MONITORING_SWAP", mode)
+    real_rmtree = dir_swap.shutil.rmtree
+    interrupted: list[bool] = []
+
+    def rmtree_after_ctrl_c(path: object, *args: object, **kwargs: object) -> None:
+        if not interrupted:
+            interrupted.append(True)
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C lands in the middle of the swap
+        real_rmtree(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dir_swap.shutil, "rmtree", rmtree_after_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        write_tree(NEW, out)
+    assert interrupted
+    assert read_tree(out) == NEW
+    assert _leftovers(out) == []
+
+
+def test_ctrl_c_while_writing_leaves_the_old_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    write_tree(OLD, out)
+
+    def interrupted(path: Path, text: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("monitoring.output._write_file", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_tree(NEW, out)
+    assert read_tree(out) == OLD
+    assert _leftovers(out) == []
+
+
+def test_the_exchange_is_atomic_on_this_system(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "from-a").touch()
+    if not sys.platform.startswith("linux"):
+        pytest.skip("renameat2 is Linux-only; other systems use the documented two-rename fallback")
+    assert dir_swap._exchange(a, b)
+    assert (b / "from-a").exists() and not (a / "from-a").exists()
