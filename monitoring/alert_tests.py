@@ -143,6 +143,13 @@ def coverage_table(alerts: list[str], coverage: Coverage) -> list[str]:
     return lines
 
 
+def unrecognised_shapes(stack: Stack) -> dict[str, str]:
+    """Alerts without an AlertScenario whose expression is not a recognised shape: name -> what is not."""
+    from monitoring.render.promtool_tests import scenarios
+
+    return {name: why for service in stack.services for name, why in scenarios(stack, service)[1].items()}
+
+
 def run_alert_tests(stack: Stack, out_dir: Path, settings: Settings) -> int:
     """Run every test file with one promtool process, print the coverage table; 0 if all is well, else 1."""
     if not (out_dir / "prometheus").is_dir():
@@ -175,6 +182,10 @@ def _run(stack: Stack, out_dir: Path, settings: Settings, promtool: Tool, tmp: P
     if untested:
         print(f"FAIL {len(untested)} of {len(alerts)} alerts are not tested both firing and silent: "
               + ", ".join(untested))
+        for name, why in unrecognised_shapes(stack).items():
+            if name in untested:
+                print(f"FAIL alert {name!r} has no AlertScenario, and its expression is not a shape tests are "
+                      f"generated for: {why}")
     ok = passed and not problems and not untested
     print("all alert tests passed" if ok else "alert tests failed")
     return ExitStatus.OK if ok else ExitStatus.FAILED
