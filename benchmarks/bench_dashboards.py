@@ -29,7 +29,7 @@ def main() -> int:
     stack = synthetic_stack(args.services)
 
     started = time.perf_counter()
-    rendered = dashboards.render(stack)
+    rendered = list(dashboards.render(stack))
     texts = [to_json(d.data) for d in rendered]
     render_s = time.perf_counter() - started
 

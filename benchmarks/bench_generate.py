@@ -84,7 +84,7 @@ def per_emitter(stack: Stack) -> dict[str, tuple[int, float]]:
     times = {}
     for emit in EMITTERS:
         started = time.perf_counter()
-        emitted = emit(stack, GenerateContext("bench"))
+        emitted = dict(emit(stack, GenerateContext("bench")))
         times[emit.__name__] = (len(emitted), time.perf_counter() - started)
     return times
 

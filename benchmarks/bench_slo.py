@@ -94,13 +94,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ctx = GenerateContext("bench")
         started = time.perf_counter()
-        rule_files = emit_slo_rules(stack, ctx)
+        rule_files = dict(emit_slo_rules(stack, ctx))
         rules_render_s = time.perf_counter() - started
         rules_write_s = _timed_write(rule_files, Path(tmp) / "rules-out")
         rules_s = rules_render_s + rules_write_s
 
         started = time.perf_counter()
-        test_files = emit_alert_tests(stack, ctx)
+        test_files = dict(emit_alert_tests(stack, ctx))
         tests_render_s = time.perf_counter() - started
         tests_write_s = _timed_write(test_files, Path(tmp) / "tests-out")
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

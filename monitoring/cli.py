@@ -9,7 +9,7 @@ from pathlib import Path
 
 from monitoring.checks.report import CheckResult, print_results
 from monitoring.errors import ExitStatus, MonitoringError, OutputError, UsageError
-from monitoring.generate import GenerateContext, render_files
+from monitoring.generate import GenerateContext, iter_files, render_files
 from monitoring.model.stack import Stack
 from monitoring.output import stale_files, write_tree
 from monitoring.project import Settings, find_settings, load_stack
@@ -36,16 +36,22 @@ def render(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    settings, files = render(args)
-    out_dir = _out_dir(args, settings)
     if args.check:
+        settings, files = render(args)
+        out_dir = _out_dir(args, settings)
         stale = stale_files(files, out_dir)
         for line in stale:
             print(line)
         print(f"{out_dir} is stale: run `make generate`" if stale else f"{out_dir} is up to date")
         return ExitStatus.FAILED if stale else ExitStatus.OK
-    write_tree(files, out_dir)
-    print(f"wrote {len(files)} files to {out_dir}")
+    settings, source, stack = load(args)
+    out_dir = _out_dir(args, settings)
+    ctx = GenerateContext(source, settings.project_dir)
+    # Each file goes to disk as soon as it is rendered: memory stays flat however large the stack.
+    count = write_tree(iter_files(stack, ctx), out_dir)
+    for warning in ctx.warnings:
+        print(f"monitoring: warning: {warning}", file=sys.stderr)
+    print(f"wrote {count} files to {out_dir}")
     return ExitStatus.OK
 
 

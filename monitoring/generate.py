@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from monitoring.render import alertmanager, blackbox, prometheus_config, promtoo
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo
 
-# An emitter turns the stack into files: relative path -> text.
-Emitter = Callable[[Stack, "GenerateContext"], dict[str, str]]
+# An emitter turns the stack into files, one (relative path, text) at a time, so that a writer can put each
+# on disk before the next is rendered and memory stays flat however large the stack.
+# (A mapping of path -> text is accepted too.)
+Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, str]] | Mapping[str, str]]
 
 
 class GenerateContext:
@@ -30,51 +33,48 @@ class GenerateContext:
         self.warnings: list[str] = []
 
 
-def emit_prometheus(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    files = {conventions.PROMETHEUS_CONFIG: to_yaml(prometheus_config.render(stack), ctx.header)}
+def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+    yield conventions.PROMETHEUS_CONFIG, to_yaml(prometheus_config.render(stack), ctx.header)
     for service in stack.services:
         if service.rule_groups:
-            files[conventions.rules_file(service.name)] = to_yaml(rules.render(stack, service), ctx.header)
-    return files
+            yield conventions.rules_file(service.name), to_yaml(rules.render(stack, service), ctx.header)
 
 
-def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    return {conventions.ALERTMANAGER_CONFIG: to_yaml(alertmanager.render(stack), ctx.header)}
+def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+    yield conventions.ALERTMANAGER_CONFIG, to_yaml(alertmanager.render(stack), ctx.header)
 
 
-def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    files = {}
+def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     for objective in stack.slos:
-        ctx.warnings.extend(slo.warnings(objective))
-        files[conventions.slo_rules_file(objective.service, objective.name)] = to_yaml(
+        ctx.warnings.extend(slo.warnings(objective) + slo_tests.warnings(objective))
+        yield conventions.slo_rules_file(objective.service, objective.name), to_yaml(
             slo.render(stack, objective), ctx.header)
-    return files
 
 
-def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     """promtool unit tests: one file per SLO, and one per service for its alerts that have a test scenario."""
-    files = {}
     for objective in stack.slos:
         tests = slo_tests.render(stack, objective)
         if tests is not None:
-            files[conventions.slo_tests_file(objective.service, objective.name)] = to_yaml(tests, ctx.header)
+            yield conventions.slo_tests_file(objective.service, objective.name), to_yaml(tests, ctx.header)
     for service in stack.services:
         tests = promtool_tests.render(stack, service)
         if tests is not None:
-            files[conventions.tests_file(service.name)] = to_yaml(tests, ctx.header)
-    return files
+            yield conventions.tests_file(service.name), to_yaml(tests, ctx.header)
 
 
-def emit_grafana(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py."""
+def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+    """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py, one at a time."""
     custom = hand_written.load(stack, hand_written.dashboards_dir(ctx.project_dir), ctx.project_dir)
-    rendered = dashboards.render(stack) + custom
-    return {path: to_json(data) for path, data in dashboards.output(stack, rendered).items()}
+    rendered = itertools.chain(dashboards.render(stack), custom)
+    for path, data in dashboards.output(stack, rendered):
+        yield path, to_json(data)
 
 
-def emit_blackbox(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+def emit_blackbox(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     config = blackbox.render(stack)
-    return {} if config is None else {conventions.BLACKBOX_CONFIG: to_yaml(config, ctx.header)}
+    if config is not None:
+        yield conventions.BLACKBOX_CONFIG, to_yaml(config, ctx.header)
 
 
 EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
@@ -94,14 +94,20 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    """Every output file for the stack. Pure: nothing is written."""
-    files: dict[str, str] = {}
+def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+    """Every output file for the stack, (relative path, text), each rendered when it is asked for."""
+    seen: set[str] = set()
     with _no_cyclic_gc():
         stack.check()
         for emit in EMITTERS:
-            for path, text in emit(stack, ctx).items():
-                if path in files:
+            emitted = emit(stack, ctx)
+            for path, text in emitted.items() if isinstance(emitted, Mapping) else emitted:
+                if path in seen:
                     raise RuntimeError(f"two emitters write {path}")  # a bug here, not in the stack
-                files[path] = text
-    return files
+                seen.add(path)
+                yield path, text
+
+
+def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    """Every output file for the stack, in memory. Pure: nothing is written."""
+    return dict(iter_files(stack, ctx))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +32,17 @@ def _write_file(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def write_tree(files: Mapping[str, str], out_dir: Path) -> None:
-    """Write files (relative path -> text) to a fresh directory, then swap it in for out_dir.
+def write_tree(files: Mapping[str, str] | Iterable[tuple[str, str]], out_dir: Path) -> int:
+    """Write files (relative path -> text, or a stream of such pairs) to a fresh directory, then swap it
+    in for out_dir; the number of files written.
 
-    A failure or a kill at any point leaves out_dir as it was or fully replaced (see monitoring.dir_swap);
-    a file-system error is a MonitoringError naming the path.
+    A stream is consumed as it comes, each file written before many more are asked for, so a generator of
+    files never has them all in memory. A failure (the stream's included) or a kill at any point leaves
+    out_dir as it was or fully replaced (see monitoring.dir_swap); a file-system error is a MonitoringError
+    naming the path.
     """
     try:
-        _write_tree(files, out_dir.resolve())
+        return _write_tree(files.items() if isinstance(files, Mapping) else files, out_dir.resolve())
     except OSError as exc:  # a file where a directory should be, a read-only or pseudo file system, no space...
         raise MonitoringError(f"cannot write the output to {out_dir}: {_os_reason(exc)}") from None
 
@@ -56,7 +60,7 @@ def _not_a_directory(out_dir: Path) -> Path | None:
     return None
 
 
-def _write_tree(files: Mapping[str, str], out_dir: Path) -> None:
+def _write_tree(files: Iterable[tuple[str, str]], out_dir: Path) -> int:
     blocker = _not_a_directory(out_dir)
     if blocker is not None:
         raise MonitoringError(f"cannot write the output to {out_dir}: {blocker} is a file, not a directory")
@@ -66,15 +70,40 @@ def _write_tree(files: Mapping[str, str], out_dir: Path) -> None:
             f"(no {_MARKER} file)"
         )
 
+    written = 0
+
     def fill(staging: Path) -> None:
-        for directory in sorted({(staging / relative).parent for relative in files}):
-            directory.mkdir(parents=True, exist_ok=True)
-        # File writes release the GIL: a few threads overlap the file system's latency.
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(_write_file, (staging / relative for relative in files), files.values()))
+        nonlocal written
+        written = _write_stream(files, staging)
         (staging / _MARKER).write_text("This directory is replaced whole by `monitoring generate`.\n")
 
     replace_dir(out_dir, fill)
+    return written
+
+
+# Files written at once: opening a file costs milliseconds on a busy file system, and the writes release
+# the GIL, so a few threads overlap that latency; bounding what is in flight keeps a stream's memory flat.
+_WRITERS = 4
+_IN_FLIGHT = 64
+
+
+def _write_stream(files: Iterable[tuple[str, str]], root: Path) -> int:
+    made: set[Path] = set()
+    pending: deque[Future[None]] = deque()
+    count = 0
+    with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+        for relative, text in files:
+            path = root / relative
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            pending.append(pool.submit(_write_file, path, text))
+            count += 1
+            if len(pending) >= _IN_FLIGHT:
+                pending.popleft().result()
+        for future in pending:
+            future.result()
+    return count
 
 
 def read_tree(out_dir: Path) -> dict[str, str]:

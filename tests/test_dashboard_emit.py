@@ -35,13 +35,13 @@ def test_generated_dashboards_parse_no_promql(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(promql, "parse", refuse)
     for stack in (example_stack, mcp_stack):
-        assert dashboards.render(stack)
+        assert list(dashboards.render(stack))
 
 
 def test_generating_dashboards_does_not_load_grafanalib() -> None:
     """grafanalib is only for users' hand-written dashboards; the generated ones never touch it."""
     code = ("import sys; from monitoring.generate import GenerateContext, emit_grafana; "
-            "from tests.stacks.example import stack; emit_grafana(stack, GenerateContext('x')); "
+            "from tests.stacks.example import stack; list(emit_grafana(stack, GenerateContext('x'))); "
             "print('grafanalib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"

@@ -44,7 +44,7 @@ BROKEN = [
     ("a model dashboard with a bad query",
      "from monitoring import Dashboard, Panel, PanelQuery\n"
      "dashboard = Dashboard(name='x', panels=(Panel(title='p', queries=(PanelQuery(expr='sum(up'),)),))",
-     "panel query (boards/bad.dashboard.py:2): expr: PromQL does not parse"),
+     "panel 'p' (boards/bad.dashboard.py:2): queries[0]: expr: PromQL does not parse"),
     ("a uid a generated dashboard has", GOOD.replace('title="Team board"', 'title="T", uid="mcp-server-overview"'),
      "dashboard uid 'mcp-server-overview' is used twice: by dashboard 'MCP server overview' and by "
      "boards/bad.dashboard.py"),

@@ -29,7 +29,7 @@ STACKS = {"mcp-production": (mcp_stack, ROOT), "example": (example_stack, None)}
 @pytest.fixture(scope="module")
 def outputs() -> dict[str, dict[str, str]]:
     """out/grafana of both stacks; the repository's own stack with the example custom dashboard."""
-    return {name: emit_grafana(stack, GenerateContext(name, project_dir))
+    return {name: dict(emit_grafana(stack, GenerateContext(name, project_dir)))
             for name, (stack, project_dir) in STACKS.items()}
 
 
@@ -91,8 +91,8 @@ def test_files_follow_the_publisher_contract(outputs: dict[str, dict[str, str]])
 
 
 def test_rendering_is_deterministic() -> None:
-    first = emit_grafana(mcp_stack, GenerateContext("a", ROOT))
-    assert emit_grafana(mcp_stack, GenerateContext("a", ROOT)) == first
+    first = dict(emit_grafana(mcp_stack, GenerateContext("a", ROOT)))
+    assert dict(emit_grafana(mcp_stack, GenerateContext("a", ROOT))) == first
 
 
 def test_service_dashboards_filter_on_job_and_instance_at_rate_interval(outputs: dict[str, dict[str, str]]) -> None:
@@ -201,7 +201,7 @@ def test_uids_are_unique_across_generated_and_custom(tmp_path: Path) -> None:
     (tmp_path / "dashboards" / "clash.dashboard.py").write_text(
         "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='Clash', uid='mcp-server-service')\n")
     with pytest.raises(DefinitionError) as err:
-        emit_grafana(mcp_stack, GenerateContext("x", tmp_path))
+        dict(emit_grafana(mcp_stack, GenerateContext("x", tmp_path)))
     assert str(err.value) == ("dashboard uid 'mcp-server-service' is used twice: by dashboard 'mcp-server service' "
                               "and by dashboards/clash.dashboard.py")
 
@@ -214,4 +214,4 @@ def test_known_series_are_exactly_what_the_slo_rules_record() -> None:
                     for rule in group["rules"] if "record" in rule}
         assert objective.recorded_series() == recorded
     assert "slo:sli_error:ratio_rate30d" in mcp_stack.known_series()
-    assert dashboards.model_dashboards(example_stack)[0].name == "checkout service"
+    assert next(dashboards.model_dashboards(example_stack)).name == "checkout service"

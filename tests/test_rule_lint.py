@@ -57,7 +57,7 @@ def test_shipped_stacks_have_no_problem(stack: Stack) -> None:
 def test_slo_rules_are_read_as_written() -> None:
     """The documents are the rules of the generated SLO rule files: group, kind, name and expression."""
     written = []
-    for text in emit_slo_rules(mcp_stack, GenerateContext("alerts.stack:stack")).values():
+    for _, text in emit_slo_rules(mcp_stack, GenerateContext("alerts.stack:stack")):
         for group in yaml.safe_load(text)["groups"]:
             written += [(group["name"], "alert" if "alert" in r else "record", r.get("alert") or r["record"],
                          r["expr"].strip()) for r in group["rules"]]

@@ -19,7 +19,7 @@ from monitoring import SLO, AlertTier, LatencySLI, SLOAlerting, Stack
 from monitoring.checks.tools import Tool
 from monitoring.checks.validate import validate
 from monitoring.generate import GenerateContext, render_files
-from monitoring.model.slo import AlertWindow, WindowPolicy
+from monitoring.model.slo import AlertWindow, QuerySLI, WindowPolicy
 from monitoring.output import write_tree
 from monitoring.slo.windows import Tier
 from tests.stacks.example import stack as example_stack
@@ -42,6 +42,12 @@ def shapes() -> tuple[SLO, ...]:
                                  alerting=SLOAlerting(min_events_per_second="2")))
     slos.append(availability(name="custom-policy", period="28d", window_policy=CUSTOM))
     slos.append(availability(name="held", alerting=SLOAlerting(page=AlertTier(severity="critical", for_="3m"))))
+    slos.append(SLO(name="query-14d", service="api", objective="99.5", period="14d",
+                    sli=QuerySLI(errors='sum(rate(api_requests_total{code=~"5.."}[{{window}}]))',
+                                 total="sum(rate(api_requests_total[{{.window}}]))"),
+                    alerting=SLOAlerting(summary="High error rate on api", title="api errors",
+                                         labels={"category": "availability"},
+                                         page=AlertTier(severity="pageteam", labels={"routing_key": "myteam"}))))
     slos.append(SLO(name="latency-7d", service="api", objective="99", period="7d",
                     sli=LatencySLI(histogram="api_latency_seconds", threshold=1)))
     return tuple(slos)
@@ -55,7 +61,7 @@ def shape_stack(names: frozenset[str] | None = None) -> Stack:
 # promtool runs the generated tests of one SLO of each kind of difference (the others are the same arithmetic at
 # another period; 7d..90d with both tiers are proven in test_slo_periods).
 PROVEN = frozenset({"s7d-both", "s14d-page-only", "s28d-ticket-only", "s90d-ticket-only", "guarded-7d",
-                    "custom-policy", "held", "latency-7d"})
+                    "custom-policy", "held", "latency-7d", "query-14d"})
 
 
 STACKS = {"shapes": shape_stack, "variety": variety, "example": lambda: example_stack}

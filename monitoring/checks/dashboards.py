@@ -23,10 +23,10 @@ def lint(stack: Stack, documents: Iterable[DashboardDocument]) -> list[Problem]:
 def custom_sources(stack: Stack, project_dir: Path) -> dict[str, str]:
     """uid -> the dashboards/*.dashboard.py file it was generated from, so messages name the source."""
     try:
-        custom = hand_written.load(stack, hand_written.dashboards_dir(project_dir), project_dir)
+        return {d.uid: d.source for d in hand_written.load(stack, hand_written.dashboards_dir(project_dir),
+                                                           project_dir)}
     except MonitoringError:
         return {}  # `generate` reports a broken file; the checks still name the file in out/
-    return {d.uid: d.source for d in custom}
 
 
 def read_out_dir(out_dir: Path, sources: dict[str, str] | None = None

@@ -3,6 +3,7 @@ JSON, through the typed builders of `emit`. Pure: no files are read or written."
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,25 +28,24 @@ class RenderedDashboard:
     source: str
 
 
-def model_dashboards(stack: Stack) -> list[Dashboard]:
-    """The stack's declared dashboards, then one per service and one per service with SLOs."""
+def model_dashboards(stack: Stack) -> Iterator[Dashboard]:
+    """The stack's declared dashboards, then one per service and one per service with SLOs, each built
+    when it is asked for."""
     settings = stack.dashboard_settings
-    dashboards = list(stack.dashboards)
+    yield from stack.dashboards
     if settings.service_dashboards:
-        dashboards += [service_dashboard.build(service) for service in stack.services if service.metrics]
+        yield from (service_dashboard.build(service) for service in stack.services if service.metrics)
     if settings.slo_dashboards:
-        dashboards += [slo_dashboard.build(service, slos) for service, slos in slo_dashboard.slos_by_service(stack)]
-    return dashboards
+        yield from (slo_dashboard.build(service, slos) for service, slos in slo_dashboard.slos_by_service(stack))
 
 
-def render(stack: Stack) -> list[RenderedDashboard]:
+def render(stack: Stack) -> Iterator[RenderedDashboard]:
+    """Every dashboard of the model as JSON data, one at a time, so that only one is in memory."""
     settings = stack.dashboard_settings
     folder = default_folder(stack.folders, settings)
-    return [
-        RenderedDashboard(dashboard.folder or folder, dashboard.dashboard_uid, render_dashboard(dashboard, settings),
-                          f"dashboard {dashboard.name!r}")
-        for dashboard in model_dashboards(stack)
-    ]
+    for dashboard in model_dashboards(stack):
+        yield RenderedDashboard(dashboard.folder or folder, dashboard.dashboard_uid,
+                                render_dashboard(dashboard, settings), f"dashboard {dashboard.name!r}")
 
 
 def render_dashboard(dashboard: Dashboard, settings: DashboardSettings) -> dict[str, Any]:
@@ -162,18 +162,15 @@ def _panel(panel: Panel, grid: dict[str, int], panel_id: int) -> dict[str, Any]:
     return emit.heatmap(unit=None if panel.unit == "short" else panel.unit, **common)
 
 
-def output(stack: Stack, rendered: list[RenderedDashboard]) -> dict[str, Any]:
-    """out/grafana as plain data: folders.json, and each dashboard under its folder. Uids must be unique."""
+def output(stack: Stack, rendered: Iterable[RenderedDashboard]) -> Iterator[tuple[str, Any]]:
+    """out/grafana as (path, plain data): folders.json, then each dashboard under its folder as it comes.
+    Uids must be unique: a second use stops the stream (and so the writer, which then leaves out/ alone)."""
+    yield conventions.GRAFANA_FOLDERS_FILE, [{"uid": f.uid, "title": f.title}
+                                             for f in sorted(stack.folders, key=lambda f: f.uid)]
     seen: dict[str, str] = {}
     for dashboard in rendered:
         if dashboard.uid in seen:
             raise DefinitionError(f"dashboard uid {dashboard.uid!r} is used twice: by {seen[dashboard.uid]} "
                                   f"and by {dashboard.source}", field="uid", value=dashboard.uid)
         seen[dashboard.uid] = dashboard.source
-    files: dict[str, Any] = {
-        conventions.GRAFANA_FOLDERS_FILE: [{"uid": f.uid, "title": f.title}
-                                           for f in sorted(stack.folders, key=lambda f: f.uid)],
-    }
-    for dashboard in rendered:
-        files[conventions.dashboard_file(dashboard.folder, dashboard.uid)] = dashboard.data
-    return files
+        yield conventions.dashboard_file(dashboard.folder, dashboard.uid), dashboard.data

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import runpy
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,13 @@ def dashboards_dir(project_dir: Path | None) -> Path | None:
     return project_dir / name
 
 
-def load(stack: Stack, directory: Path | None, root: Path | None = None) -> list[RenderedDashboard]:
-    """Every custom dashboard in directory, rendered and normalised, in file name order."""
+def load(stack: Stack, directory: Path | None, root: Path | None = None) -> Iterator[RenderedDashboard]:
+    """Every custom dashboard in directory, rendered and normalised, in file name order, one at a time
+    (nothing runs until the first is asked for)."""
     if directory is None or not directory.is_dir():
-        return []
-    return [load_file(stack, path, _display(path, root)) for path in sorted(directory.glob(
-        conventions.CUSTOM_DASHBOARD_GLOB))]
+        return
+    for path in sorted(directory.glob(conventions.CUSTOM_DASHBOARD_GLOB)):
+        yield load_file(stack, path, _display(path, root))
 
 
 def _display(path: Path, root: Path | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -13,7 +14,6 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_
 from monitoring import conventions, promql
 from monitoring.model.base import Model
 from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, Labels, MetricName, Slug, duration_ms
-from monitoring.model.rules import SeverityName
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.windows import (
     BurnWindow,
@@ -106,32 +106,127 @@ class LatencySLI(Model):
         return selector
 
 
+# The placeholder a query SLI uses for its range; Sloth's spelling `{{.window}}` is read as the same.
+WINDOW_PLACEHOLDER = "{{window}}"
+_PLACEHOLDER = re.compile(r"\{\{\s*(\.?)([^{}\s]*)\s*\}\}")
+
+
+def substitute_window(query: str, window: str) -> str:
+    """query with every {{window}} (or {{.window}}) replaced by a duration such as '5m'."""
+    return _PLACEHOLDER.sub(window, query)
+
+
+def _window_query(text: str) -> str:
+    """A PromQL query over {{window}}: no other placeholder, and it parses once the window is put in."""
+    names = [match.group(2) for match in _PLACEHOLDER.finditer(text)]
+    unknown = sorted({n for n in names if n != "window"})
+    if unknown:
+        raise ValueError(f"unknown placeholder {{{{{unknown[0]}}}}} in {text!r}: only {WINDOW_PLACEHOLDER} is "
+                         "replaced")
+    if not names:
+        raise ValueError(f"{text!r} has no {WINDOW_PLACEHOLDER}: write the range as rate(x[{WINDOW_PLACEHOLDER}])")
+    substituted = substitute_window(text, "5m")
+    try:
+        promql.parse(substituted)
+    except ValueError as exc:
+        raise ValueError(f"{text!r} does not parse with {WINDOW_PLACEHOLDER}=5m: {exc}") from None
+    return _PLACEHOLDER.sub(WINDOW_PLACEHOLDER, text.strip())
+
+
+WindowQuery = Annotated[str, AfterValidator(_window_query)]
+
+
+class QuerySLI(Model):
+    """Raw PromQL for bad and for all events, each over a `{{window}}` placeholder (Sloth's `{{.window}}`):
+    for SLIs the selector forms cannot express. Each query must return one series per SLO (per group):
+
+        QuerySLI(errors='sum(rate(http_requests_total{code=~"5.."}[{{window}}]))',
+                 total='sum(rate(http_requests_total[{{window}}]))')
+
+    Every query is parsed with the window put in. Generated promtool tests need each query in the form
+    `sum(rate(<selector>[{{window}}]))`; for other forms the rules are generated and checked, with a warning
+    that no test could be planned.
+    """
+
+    kind: ClassVar[str] = "query sli"
+    type: Literal["query"] = "query"
+    errors: WindowQuery
+    total: WindowQuery
+
+    def errors_at(self, window: str) -> str:
+        return substitute_window(self.errors, window)
+
+    def total_at(self, window: str) -> str:
+        return substitute_window(self.total, window)
+
+
+def _severity(value: str) -> str:
+    if not LABEL_VALUE.match(value):
+        raise ValueError(f"severity {value!r} must be a word of letters, digits, '_' or '-', like 'pageteam'")
+    return value
+
+
+# SLO alerts route on any severity a team uses (Sloth's users page with `severity: pageteam`).
+SLOSeverity = Annotated[str, AfterValidator(_severity)]
+LABEL_VALUE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z")
+# Annotations the rules write themselves; summary and title have their own fields.
+GENERATED_ANNOTATIONS = ("summary", "title", "description", "runbook_url")
+
+
+def _free_annotations(annotations: Mapping[str, str]) -> None:
+    for key in annotations:
+        if key in GENERATED_ANNOTATIONS:
+            raise ValueError(f"annotations: {key!r} is generated; set it with the {key} field"
+                             if key in ("summary", "title") else
+                             f"annotations: {key!r} is generated (runbook_url: set alerting.runbook_url)")
+
+
 class AlertTier(Model):
-    """One of the two alert tiers (page, ticket)."""
+    """One of the two alert tiers (page, ticket): its severity, `for`, and what its alert carries besides the
+    generated labels and annotations.
+
+        AlertTier(severity="pageteam", labels={"routing_key": "myteam"}, summary="High error rate on checkout")
+    """
 
     kind: ClassVar[str] = "alert tier"
     enabled: bool = True
-    severity: SeverityName
+    severity: SLOSeverity
     for_: Duration | None = Field(default=None, alias="for")
     labels: Labels = {}
     annotations: dict[str, str] = {}
+    summary: str | None = None
+    title: str | None = None
 
     @model_validator(mode="after")
     def _reserved(self) -> AlertTier:
         not_reserved(self.labels)
-        for key in ("summary", "description", "runbook_url"):
-            if key in self.annotations:
-                raise ValueError(f"annotations: {key!r} is generated (runbook_url: set alerting.runbook_url)")
+        _free_annotations(self.annotations)
         return self
 
 
 class SLOAlerting(Model):
+    """How an SLO alerts: the page and ticket tiers, their names, the traffic guard, and what both alerts carry.
+
+        SLOAlerting(name="Checkout", min_events_per_second="0.5", labels={"team": "shop"},
+                    ticket=AlertTier(severity="warning", enabled=False))
+    """
+
     kind: ClassVar[str] = "slo alerting"
     name: str | None = None
     page: AlertTier = AlertTier(severity="critical")
     ticket: AlertTier = AlertTier(severity="warning")
     min_events_per_second: ExactDecimal | None = Field(default=None, gt=0)
     runbook_url: str | None = None
+    labels: Labels = {}  # on both tiers' alerts (a tier's own labels win)
+    annotations: dict[str, str] = {}
+    summary: str | None = None  # both tiers' summary, unless a tier sets its own
+    title: str | None = None
+
+    @model_validator(mode="after")
+    def _reserved(self) -> SLOAlerting:
+        not_reserved(self.labels)
+        _free_annotations(self.annotations)
+        return self
 
     @field_validator("name")
     @classmethod
@@ -219,7 +314,7 @@ class SLO(Model):
     objective: ExactDecimal
     period: str = "30d"
     description: str = ""
-    sli: RatioSLI | LatencySLI = Field(discriminator="type")
+    sli: RatioSLI | LatencySLI | QuerySLI = Field(discriminator="type")
     filter: MatcherSet | None = None
     labels: Labels = {}
     alerting: SLOAlerting = SLOAlerting()
@@ -250,6 +345,12 @@ class SLO(Model):
     def _not_reserved(cls, labels: dict[str, str]) -> dict[str, str]:
         not_reserved(labels)
         return labels
+
+    @model_validator(mode="after")
+    def _filter_applies(self) -> SLO:
+        if self.filter and isinstance(self.sli, QuerySLI):
+            raise ValueError("filter: a query SLI is raw PromQL; put the matchers into its queries")
+        return self
 
     @model_validator(mode="after")
     def _plan_alerts(self) -> SLO:
@@ -325,8 +426,9 @@ class SLO(Model):
         if isinstance(self.sli, RatioSLI):
             for field in ("errors", "total"):
                 self._check_event_selector(field, getattr(self.sli, field), metrics)
-        else:
+        elif isinstance(self.sli, LatencySLI):
             self._check_latency(self.sli, metrics)
+        # A query SLI is the team's own PromQL: it was parsed; what it selects is theirs to name.
 
     def _check_event_selector(self, field: str, selector: str, metrics: Mapping[str, AnyMetric]) -> None:
         name = selector_metric(selector)

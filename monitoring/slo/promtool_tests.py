@@ -15,9 +15,11 @@ from fractions import Fraction
 from itertools import pairwise
 from typing import Any
 
-from monitoring import conventions
+import promql_parser
+
+from monitoring import conventions, promql
 from monitoring.model.common import duration_ms, format_duration
-from monitoring.model.slo import SLO, LatencySLI, with_matchers
+from monitoring.model.slo import SLO, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.render.numbers import go_float, python_float
 from monitoring.render.promtool_timing import (
@@ -173,6 +175,37 @@ class SLISeries:
     total: list[str]
 
 
+def _rate_selector(query: str) -> str | None:
+    """The selector of a query of the form sum(rate(<selector>[window])), else None."""
+    node = promql.parse(query)
+    if not (isinstance(node, promql_parser.AggregateExpr) and str(node.op) == "sum" and node.modifier is None
+            and node.param is None and isinstance(node.expr, promql_parser.Call)
+            and node.expr.func.name == "rate" and isinstance(node.expr.args[0], promql_parser.MatrixSelector)):
+        return None
+    selector = node.expr.args[0].vector_selector
+    if selector.offset is not None or selector.at is not None:
+        return None
+    return str(selector)
+
+
+def query_selectors(sli: QuerySLI) -> tuple[str, str] | None:
+    """(errors, total) selectors when both queries are sum(rate(<selector>[{{window}}])): what tests can feed."""
+    errors, total = _rate_selector(sli.errors_at("5m")), _rate_selector(sli.total_at("5m"))
+    return None if errors is None or total is None else (errors, total)
+
+
+def testable(slo: SLO) -> bool:
+    """Whether test series can be planned for the SLO's SLI (query SLIs only in the sum(rate(...)) form)."""
+    return not isinstance(slo.sli, QuerySLI) or query_selectors(slo.sli) is not None
+
+
+def warnings(slo: SLO) -> list[str]:
+    if slo.tiers and not testable(slo):
+        return [f"slo {slo.name!r}: its query SLI is not of the form sum(rate(<selector>[{{{{window}}}}])), so no "
+                "promtool test was generated for its alerts"]
+    return []
+
+
 def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
     if isinstance(slo.sli, LatencySLI):
         sli = slo.sli
@@ -183,8 +216,14 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
         le = (python_float if python_le else go_float)(float(sli.threshold))
         return SLISeries(bad=[], good=[series_text(f"{sli.histogram}_bucket", {**labels, "le": le})],
                          total=[series_text(name, labels)])
-    errors = with_matchers(slo.sli.errors, slo.filter)
-    total = with_matchers(slo.sli.total, slo.filter)
+    if isinstance(slo.sli, QuerySLI):
+        selectors = query_selectors(slo.sli)
+        if selectors is None:
+            raise ValueError(f"slo {slo.name!r}: no test series can be planned for its query SLI")
+        errors, total = selectors
+    else:
+        errors = with_matchers(slo.sli.errors, slo.filter)
+        total = with_matchers(slo.sli.total, slo.filter)
     bad_name, bad_matchers = parse_selector(errors)
     total_name, total_matchers = parse_selector(total)
     bad_labels = example_labels(bad_matchers)
@@ -297,7 +336,7 @@ def slo_tests(stack: Stack, slo: SLO, step: int) -> list[dict[str, Any]]:
 
 def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
     """The test file of one SLO as plain data, or None when both of its tiers are off."""
-    if not slo.tiers:
+    if not slo.tiers or not testable(slo):
         return None
     step = choose_step(slo_windows(slo))
     return {"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],

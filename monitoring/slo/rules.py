@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from monitoring import conventions as names
-from monitoring.model.slo import SLO, LatencySLI, with_matchers
+from monitoring.model.slo import SLO, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.render.numbers import go_float, python_float
 from monitoring.slo.windows import Tier, decimal_text, exact_text, human_hours, human_number
@@ -51,6 +51,8 @@ def _sum_rate(series: str, window: str) -> str:
 
 
 def total_expr(slo: SLO, window: str) -> str:
+    if isinstance(slo.sli, QuerySLI):
+        return slo.sli.total_at(window)
     if isinstance(slo.sli, LatencySLI):
         return _sum_rate(with_matchers(f"{slo.sli.histogram}_count", slo.sli.selector, slo.filter), window)
     return _sum_rate(with_matchers(slo.sli.total, slo.filter), window)
@@ -63,8 +65,9 @@ def bad_expr(slo: SLO, window: str) -> str:
         return f"{total_expr(slo, window)}\n-\n{_sum_rate(good, window)}"
     # With no error series yet, bad events are 0, not absent: dashboards and budgets stay defined.
     # `or on()` adds the right side only when the left is empty.
-    return (f"{_sum_rate(with_matchers(slo.sli.errors, slo.filter), window)}\nor on ()\n"
-            f"0 * {names.slo_total_events_rate(window)}{selector(slo)}")
+    errors = (slo.sli.errors_at(window) if isinstance(slo.sli, QuerySLI)
+              else _sum_rate(with_matchers(slo.sli.errors, slo.filter), window))
+    return f"{errors}\nor on ()\n0 * {names.slo_total_events_rate(window)}{selector(slo)}"
 
 
 def _record(name: str, expr: str, labels: dict[str, str]) -> dict[str, Any]:
@@ -125,6 +128,9 @@ def alert_expr(slo: SLO, tier: Tier) -> str:
 
 
 def summary(slo: SLO, tier: Tier) -> str:
+    custom = slo.alerting.tier(tier).summary or slo.alerting.summary
+    if custom:
+        return custom
     return f"The {slo.name} SLO of {slo.service} is burning its error budget too fast ({tier})."
 
 
@@ -154,16 +160,20 @@ def runbook_url(stack: Stack, slo: SLO, tier: Tier) -> str | None:
 def alert_labels(slo: SLO, tier: Tier) -> dict[str, str]:
     """The labels the alerting rule adds (the series add service, slo and the SLO's labels)."""
     settings = slo.alerting.tier(tier)
-    return {"severity": settings.severity, names.SLO_TIER_LABEL: str(tier), **settings.labels}
+    return {"severity": settings.severity, names.SLO_TIER_LABEL: str(tier), **slo.alerting.labels,
+            **settings.labels}
 
 
 def alert_annotations(stack: Stack, slo: SLO, tier: Tier) -> dict[str, str]:
+    settings = slo.alerting.tier(tier)
+    title = settings.title or slo.alerting.title
     return {
         "summary": summary(slo, tier),
+        **({"title": title} if title else {}),
         "description": description(slo, tier),
         **({"runbook_url": url} if (url := runbook_url(stack, slo, tier)) else {}),
         **({"dashboard_url": url} if (url := stack.dashboard_url(slo.service, slo=True)) else {}),
-        **dict(sorted(slo.alerting.tier(tier).annotations.items())),
+        **dict(sorted({**slo.alerting.annotations, **settings.annotations}.items())),
     }
 
 

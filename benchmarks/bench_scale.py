@@ -1,0 +1,112 @@
+"""Generation at scale: time and peak memory stay proportional to the stack, not to its square.
+
+1. 10,000 services, each with its generated dashboard (bench_generate's synthetic services): build the model,
+   then generate everything into a temporary out/ as `monitoring generate` does (each file streamed to disk
+   as it is rendered). Targets: generate <= 10 s, peak RSS <= 400 MB.
+2. SLO dashboards at 5,000, 10,000 and 20,000 SLOs (bench_slo's synthetic SLOs, four per service), each
+   size in a fresh process: the time per SLO must stay flat (within 1.5x of the smallest size).
+   `slos_by_service` alone was quadratic: 38 s at 20,000 SLOs.
+
+Run: [BENCH_TMP=/dev/shm] .venv/bin/python benchmarks/bench_scale.py [--services N] [--slos 5000,10000,20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+SERVICES_SECONDS, SERVICES_MB = 10.0, 400.0
+TMP = os.environ.get("BENCH_TMP")  # where out/ is written; file creation dominates on a busy disk
+LINEAR_SLACK = 1.5
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def services_run(services: int) -> dict[str, float]:
+    """Build the model and stream every file of out/ to disk; the phases' seconds and the peak RSS."""
+    from bench_generate import synthetic_stack
+
+    from monitoring.generate import GenerateContext, iter_files
+    from monitoring.output import write_tree
+
+    started = time.perf_counter()
+    stack = synthetic_stack(services, dashboards=True)
+    built = time.perf_counter()
+    with tempfile.TemporaryDirectory(dir=TMP) as tmp:
+        files = write_tree(iter_files(stack, GenerateContext("bench")), Path(tmp) / "out")
+    written = time.perf_counter()
+    rendered = sum(len(text) for _, text in iter_files(stack, GenerateContext("bench")))
+    render_s = time.perf_counter() - written
+    return {"model_s": built - started, "generate_s": written - built, "render_s": render_s, "files": files,
+            "mb": rendered / 1e6, "peak_mb": _peak_mb()}
+
+
+def slo_dashboards_run(slos: int) -> dict[str, float]:
+    """Render every SLO dashboard of a stack with `slos` SLOs (serialised, not written)."""
+    from bench_slo import synthetic_stack
+
+    from monitoring.grafana import dashboards
+    from monitoring.model.dashboards import DashboardSettings
+    from monitoring.output import to_json
+
+    stack = synthetic_stack(slos).model_copy(
+        update={"dashboard_settings": DashboardSettings(service_dashboards=False)})
+    started = time.perf_counter()
+    count = sum(1 for rendered in dashboards.render(stack) if to_json(rendered.data))
+    seconds = time.perf_counter() - started
+    return {"slos": slos, "dashboards": count, "seconds": seconds, "peak_mb": _peak_mb()}
+
+
+def _child(kind: str, size: int) -> dict[str, float]:
+    """One measurement in a fresh process, so that peak memory is its own."""
+    done = subprocess.run([sys.executable, __file__, "--child", kind, str(size)], capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--services", type=int, default=10_000)
+    parser.add_argument("--slos", default="5000,10000,20000")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, size = args.child[0], int(args.child[1])
+        print(json.dumps(services_run(size) if kind == "services" else slo_dashboards_run(size)))
+        return 0
+
+    run = _child("services", args.services)
+    print(f"{args.services} services with dashboards: model {run['model_s']:.2f} s; generate (render + write, "
+          f"streamed) {run['generate_s']:.2f} s for {run['files']:.0f} files ({run['mb']:.0f} MB), of which "
+          f"render {run['render_s']:.2f} s; peak RSS {run['peak_mb']:.0f} MB "
+          f"(targets: generate <= {SERVICES_SECONDS:.0f} s, <= {SERVICES_MB:.0f} MB)")
+    ok = run["generate_s"] <= SERVICES_SECONDS and run["peak_mb"] <= SERVICES_MB
+
+    sizes = [int(size) for size in args.slos.split(",")]
+    per_slo = []
+    for size in sizes:
+        slo_run = _child("slos", size)
+        per_slo.append(slo_run["seconds"] / size)
+        print(f"{size} SLOs: {slo_run['dashboards']:.0f} SLO dashboards in {slo_run['seconds']:.2f} s "
+              f"({per_slo[-1] * 1e6:.0f} us per SLO), peak RSS {slo_run['peak_mb']:.0f} MB")
+    growth = max(per_slo) / min(per_slo)
+    print(f"time per SLO, largest over smallest: {growth:.2f}x (linear: <= {LINEAR_SLACK}x)")
+    ok = ok and growth <= LINEAR_SLACK
+    print("PASS" if ok else "FAIL: over target")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
