@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from monitoring import conventions
+from monitoring.errors import DefinitionError
 from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.rules import Alert
 from monitoring.model.scenario import AlertScenario, InputSeries
@@ -108,7 +109,15 @@ def scenarios(stack: Stack, service: Service) -> tuple[dict[str, AlertScenario],
     catalog = {m.name: m for m in stack.service_metrics(service)}
     found, unrecognised = {}, {}
     for alert in service.alerts:
-        scenario, why = (alert.test, "") if alert.test is not None else shape_of(alert.expr, catalog)
+        if alert.test is not None:
+            found[alert.name] = alert.test
+            continue
+        scenario, why = shape_of(alert.expr, catalog)
+        if scenario is not None:
+            try:  # an annotation the test cannot predict (a query template, say) needs a hand-written scenario
+                expected_plain_alert(stack, service, alert, scenario)
+            except DefinitionError as exc:
+                scenario, why = None, f"the shape is recognised, but {exc.problem}"
         if scenario is not None:
             found[alert.name] = scenario
         else:
