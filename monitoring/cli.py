@@ -256,8 +256,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except MonitoringError as exc:
         # Deliberate errors carry a complete one-line message; anything else is a bug and keeps its traceback.
-        print(f"monitoring: error: {exc}", file=sys.stderr)
+        print(f"monitoring: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return exc.exit_status
+    except OSError as exc:  # the file system, not the definitions: still one line naming the path
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"monitoring: error: {where}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return ExitStatus.BAD_INPUT
+    except KeyboardInterrupt:
+        print("monitoring: interrupted", file=sys.stderr)
+        return 130  # 128 + SIGINT, as shells report it
 
 
 if __name__ == "__main__":

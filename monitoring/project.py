@@ -8,10 +8,12 @@ import tomllib
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from monitoring.errors import DefinitionError, StackLoadError
+from monitoring.errors import DefinitionError, ProjectError, StackLoadError
 from monitoring.model.base import Model, format_site, is_user_file
 from monitoring.model.stack import Stack
+from monitoring.units import strip_userinfo
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,22 @@ def find_settings(start: Path | None = None) -> Settings:
     for directory in (here, *here.parents):
         pyproject = directory / "pyproject.toml"
         if pyproject.is_file():
-            table = tomllib.loads(pyproject.read_text()).get("tool", {}).get("monitoring")
-            if table is not None:
+            table = _read_pyproject(pyproject).get("tool", {}).get("monitoring")
+            if isinstance(table, dict):
                 known = {k: str(v) for k, v in table.items() if k in Settings.__dataclass_fields__}
                 return Settings(project_dir=directory, **known)
     return Settings(project_dir=here)
+
+
+def _read_pyproject(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot be read: {exc.strerror or type(exc).__name__}") from None
+    except UnicodeDecodeError:
+        raise ProjectError(f"{path}: is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError(f"{path}: is not valid TOML: {one_line(str(exc))}") from None
 
 
 def load_stack(path: str, project_dir: Path) -> Stack:
@@ -52,24 +65,44 @@ def load_stack(path: str, project_dir: Path) -> Stack:
     except DefinitionError:
         raise
     except ModuleNotFoundError as exc:
-        raise StackLoadError(f"stack {path!r} does not import: no module named {exc.name!r}") from None
-    except Exception as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise StackLoadError(f"stack {path!r} does not import: no module named {exc.name!r}") from None
+        raise StackLoadError(f"stack {path!r} does not import: {_where(exc)}") from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit too: a stack that exits while importing is an error, never a pass
         raise StackLoadError(f"stack {path!r} does not import: {_where(exc)}") from None
     try:
         stack = getattr(module, attribute)
     except AttributeError:
         raise StackLoadError(f"stack {path!r}: module {module_name!r} has no attribute {attribute!r}") from None
     if callable(stack) and not isinstance(stack, Stack):
-        stack = stack()
+        try:
+            stack = stack()
+        except DefinitionError:
+            raise
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            raise StackLoadError(f"stack {path!r}: the factory {attribute}() failed: {_where(exc)}") from None
     if not isinstance(stack, Stack):
         made = f" (made at {stack.defined_at})" if isinstance(stack, Model) and stack.defined_at else ""
         raise StackLoadError(f"stack {path!r} is a {type(stack).__name__}{made}, not a monitoring.Stack")
     return stack
 
 
-def _where(exc: Exception) -> str:
-    """'TypeError: ... (at alerts/stack.py:12)': the innermost frame of the user's code."""
+def one_line(text: str, limit: int = 300) -> str:
+    """text on one line (a YAML error spans eight), without URL credentials, cut at limit characters."""
+    text = strip_userinfo(" ".join(text.split()))
+    return text if len(text) <= limit else f"{text[:limit]}…"
+
+
+def _where(exc: BaseException) -> str:
+    """'TypeError: ... (at alerts/stack.py:12)': the innermost frame of the user's code, on one line."""
     frames = traceback.extract_tb(exc.__traceback__)
     user = [f for f in frames if is_user_file(f.filename)]
     location = f" (at {format_site((user[-1].filename, user[-1].lineno or 0))})" if user else ""
-    return f"{type(exc).__name__}: {exc}{location}"
+    if isinstance(exc, SystemExit):
+        return f"it exits (SystemExit({exc.code!r})){location}; a stack module must not call sys.exit()"
+    detail = one_line(str(exc))
+    return f"{type(exc).__name__}{': ' + detail if detail else ''}{location}"

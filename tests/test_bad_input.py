@@ -307,6 +307,70 @@ def test_out_that_cannot_be_written_is_one_line(project: Path, capsys: pytest.Ca
     assert (project / "afile").read_text() == "not a directory\n"
 
 
+STACK_LOADING = [
+    ("a stack module that calls sys.exit(0)", "import sys\nsys.exit(0)\n",
+     "stack 'badstack:stack' does not import: it exits (SystemExit(0)) (at badstack.py:2)"),
+    ("a stack module that calls sys.exit(3)", "raise SystemExit(3)\n", "it exits (SystemExit(3))"),
+    ("a stack module that calls exit() with a message", "import sys\nsys.exit('bye')\n",
+     "it exits (SystemExit('bye'))"),
+    ("a stack factory that raises", "def stack():\n    raise RuntimeError('no database')\n",
+     "stack 'badstack:stack': the factory stack() failed: RuntimeError: no database (at badstack.py:2)"),
+    ("a stack factory that exits", "import sys\ndef stack():\n    sys.exit(0)\n",
+     "the factory stack() failed: it exits (SystemExit(0))"),
+    ("a YAML error while importing",
+     "import yaml\nyaml.safe_load('a: [1, 2\\nb: {')\n", "does not import: ParserError: while parsing a flow sequence"),
+    ("an exception whose message spans lines", "raise ValueError('first\\nsecond\\n\\nthird')\n",
+     "does not import: ValueError: first second third"),
+    ("an import error inside the stack module", "import no_such_dependency_xyz\n",
+     "ModuleNotFoundError: No module named 'no_such_dependency_xyz' (at badstack.py:1)"),
+    ("an exception quoting a URL with credentials",
+     "raise ConnectionError('cannot reach https://admin:s3cret@db.example.com/x')\n",
+     "ConnectionError: cannot reach https://***@db.example.com/x"),
+    ("a stack module with a syntax error", "stack = (\n", "does not import: SyntaxError"),
+    ("a stack that recurses forever", "def f():\n    return f()\nstack = f()\n", "RecursionError"),
+]
+
+
+@pytest.mark.parametrize(("description", "code", "message"), STACK_LOADING, ids=[c[0] for c in STACK_LOADING])
+@pytest.mark.parametrize("command", [["generate"], ["generate", "--check"], ["validate"]])
+def test_stack_loading_failure_is_exit_2_and_one_line(project: Path, capsys: pytest.CaptureFixture[str],
+                                                      description: str, code: str, message: str,
+                                                      command: list[str]) -> None:
+    before = read_tree(project / "out")
+    (project / "badstack.py").write_text(code)
+    sys.modules.pop("badstack", None)
+    status = main([*command, "--stack", "badstack:stack"])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert message in err
+    assert err.count("\n") == 1, err
+    assert "s3cret" not in err
+    assert read_tree(project / "out") == before
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("[tool.monitoring\nstack = 1\n", "pyproject.toml: is not valid TOML: "),
+    (b"\xff\xfe[tool]\n", "pyproject.toml: is not UTF-8 text"),
+], ids=["malformed", "not UTF-8"])
+def test_malformed_pyproject_names_the_file(project: Path, capsys: pytest.CaptureFixture[str], content: str | bytes,
+                                            message: str) -> None:
+    path = project / "pyproject.toml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    assert main(["generate"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: " in err and message in err
+    assert err.count("\n") == 1, err
+
+
+def test_dashboard_file_that_exits_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "dashboards").mkdir()
+    (project / "dashboards" / "quits.dashboard.py").write_text("import sys\nsys.exit(0)\n")
+    assert main(["generate"]) == 2
+    err = capsys.readouterr().err
+    assert "custom dashboard" in err and "SystemExit" in err
+    assert err.count("\n") == 1, err
+
+
 # --- the live commands: Prometheus' address and the range are checked, failures are one line, exit 2 ---------
 
 

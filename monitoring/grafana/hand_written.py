@@ -104,7 +104,9 @@ def _run(path: Path, name: str) -> dict[str, Any]:
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None
     except SyntaxError as exc:
         raise DefinitionError(f"custom dashboard {name}: syntax error at line {exc.lineno}: {exc.msg}") from None
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit too: a dashboard file that exits is an error, never a pass
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
         line = f" (line {frames[-1].lineno})" if frames else ""
         raise DefinitionError(f"custom dashboard {name}: {type(exc).__name__}: {_one_line(exc)}{line}") from None
