@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from monitoring.checks.report import CheckResult, print_results
 from monitoring.errors import ExitStatus, MonitoringError, OutputError, UsageError
@@ -108,41 +109,41 @@ def cmd_import(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
-def _progress(what: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A progress bar on stderr for long runs (only on a terminal): update(done, total), and close()."""
+T = TypeVar("T")
+
+
+def _with_progress(what: str, run: Callable[[Callable[[int, int], None]], T]) -> T:
+    """run(update) with a progress bar on stderr (only on a terminal); update(done, total) moves it."""
     from rich.console import Console
     from rich.progress import Progress
 
     console = Console(stderr=True)
-    bar = Progress(console=console, transient=True, disable=not console.is_terminal)
-    task = bar.add_task(what, total=None)
-    bar.start()
-    return (lambda done, total: bar.update(task, completed=done, total=total)), bar.stop
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(what, total=None)
+        return run(lambda done, total: bar.update(task, completed=done, total=total))
 
 
-def _live_client(args: argparse.Namespace):  # -> PrometheusClient
+def _live_options(args: argparse.Namespace, option: str):  # -> (PrometheusClient, duration)
+    """The client for --prometheus and the duration of option (--lookback, --range), both checked."""
     from monitoring.live.client import PrometheusClient
+    from monitoring.units import check_duration
 
-    return PrometheusClient(args.prometheus, timeout=args.timeout)
+    value = getattr(args, option)
+    try:
+        duration = check_duration(value, positive=True)
+    except ValueError as exc:
+        raise UsageError(f"--{option}: {exc}") from None
+    return PrometheusClient(args.prometheus, timeout=args.timeout), duration
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from monitoring.live.report import check_lines
     from monitoring.live.series_check import check, declared_labels
-    from monitoring.units import check_duration
 
     settings, _, stack = load(args)
-    out_dir = _out_dir(args, settings)
-    try:
-        lookback = check_duration(args.lookback, positive=True)
-    except ValueError as exc:
-        raise UsageError(f"--lookback: {exc}") from None
-    client = _live_client(args)
-    update, close = _progress("checking series")
-    try:
-        report = check(client, out_dir, lookback, declared=declared_labels(stack), progress=update)
-    finally:
-        close()
+    client, lookback = _live_options(args, "lookback")
+    report = _with_progress("checking series", lambda update: check(
+        client, _out_dir(args, settings), lookback, declared=declared_labels(stack), progress=update))
     print("\n".join(check_lines(report)))
     return ExitStatus.FAILED if report.dead else ExitStatus.OK
 
@@ -152,19 +153,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
     from monitoring.live.backtest import backtest
     from monitoring.live.report import backtest_table
-    from monitoring.units import check_duration
 
-    out_dir = _out_dir(args, find_settings())
-    try:
-        range_ = check_duration(args.range, positive=True)
-    except ValueError as exc:
-        raise UsageError(f"--range: {exc}") from None
-    client = _live_client(args)
-    update, close = _progress("backtesting alerts")
-    try:
-        report = backtest(client, out_dir, range_, end=args.end, progress=update)
-    finally:
-        close()
+    client, range_ = _live_options(args, "range")
+    report = _with_progress("backtesting alerts", lambda update: backtest(
+        client, _out_dir(args, find_settings()), range_, end=args.end, progress=update))
     print(json.dumps(report.as_json(), indent=2) if args.format == "json" else "\n".join(backtest_table(report)))
     return ExitStatus.OK
 

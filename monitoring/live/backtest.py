@@ -81,8 +81,9 @@ def episodes(samples: list[float], step: float, hold: float, keep: float, start:
              labels: dict[str, str]) -> list[Episode]:
     """Firing episodes of one series from the times it was active (sorted), honouring for and keep_firing_for.
 
-    A step without the series resets the pending state, as a missed evaluation does in Prometheus. An episode
-    runs from the first evaluation that fires to the first that does not (bounded by the range).
+    A step without the series resets the pending state, as a missed evaluation does in Prometheus, unless
+    keep_firing_for still holds the alert firing. An episode runs from the first evaluation that fires to the
+    first that does not (bounded by the range).
     """
     found: list[Episode] = []
     active_since: float | None = None
@@ -91,6 +92,9 @@ def episodes(samples: list[float], step: float, hold: float, keep: float, start:
     last_firing: float | None = None
     for t in samples:
         if previous is None or t - previous > step * 1.5:  # a gap: the pending state starts over
+            if firing_from is not None and last_firing is not None and keep and t < last_firing + step + keep:
+                previous = last_firing = t  # still held firing by keep_firing_for: the same episode goes on
+                continue
             if firing_from is not None and last_firing is not None:
                 stop = min(last_firing + step + keep, t)
                 if stop > start:
