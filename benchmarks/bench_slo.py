@@ -1,8 +1,10 @@
 """Generate the SLO rules and tests of a synthetic stack of 1,000 SLOs and time it.
 
-250 services with four SLOs each, shaped like the MCP defaults: availability (ratio on a histogram's _count),
-two latency SLOs (thresholds 0.5 and 5, the latter matching both `le` spellings) and a success ratio, over
-30 or 28 days. Targets: SLO rules render + write <= 1 s, peak RSS <= 300 MB. Also reports the rules per SLO,
+250 services with four SLOs each, of mixed kinds: availability (ratio on a histogram's _count), two latency
+SLOs (thresholds 0.5 and 5, the latter matching both `le` spellings) and a success ratio, written as selectors
+for half the services and as raw PromQL over {{window}} (with a free-form severity) for the other half; over
+30, 28 or 7 days (scaled windows). Targets: SLO rules render + write <= 1 s, peak RSS <= 300 MB. Also reports
+the rules per SLO,
 `promtool check rules` on the output, and the generated promtool tests (render + write).
 Run: .venv/bin/python benchmarks/bench_slo.py [--slos N]
 """
@@ -20,8 +22,10 @@ from pathlib import Path
 
 from monitoring import (
     SLO,
+    AlertTier,
     Histogram,
     LatencySLI,
+    QuerySLI,
     RatioSLI,
     Receiver,
     Route,
@@ -48,7 +52,7 @@ def synthetic_service(i: int) -> tuple[Service, tuple[SLO, ...]]:
                            labels=("method", "error_type")),),
         scrape_jobs=(ScrapeJob(name=name, static_configs=(StaticConfig(targets=(f"{name}:8080",)),)),),
     )
-    period = "28d" if i % 2 else "30d"
+    period = ("30d", "28d", "7d")[i % 3]  # the workbook's windows, and windows scaled to a week
     job = f'job="{name}"'
     slos = (
         SLO(name=f"{name}-availability", service=name, objective="99.9", period=period, filter=job,
@@ -60,7 +64,12 @@ def synthetic_service(i: int) -> tuple[Service, tuple[SLO, ...]]:
             sli=LatencySLI(histogram=ops, threshold="5", selector='method="call"')),
         SLO(name=f"{name}-call-success", service=name, objective="99", period=period, filter=job,
             sli=RatioSLI(errors=f'{ops}_count{{method="call", error_type!=""}}',
-                         total=f'{ops}_count{{method="call"}}')),
+                         total=f'{ops}_count{{method="call"}}'))
+        if i % 2 else
+        SLO(name=f"{name}-call-success", service=name, objective="99", period=period,
+            sli=QuerySLI(errors=f'sum(rate({ops}_count{{{job}, method="call", error_type!=""}}[{{{{window}}}}]))',
+                         total=f'sum(rate({ops}_count{{{job}, method="call"}}[{{{{window}}}}]))'),
+            alerting=SLOAlerting(page=AlertTier(severity="pageteam", labels={"routing_key": name}))),
     )
     return service, slos
 

@@ -161,10 +161,22 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+def cmd_import_slo(args: argparse.Namespace) -> int:
+    from monitoring.slo import spec_python, specs
+
+    imported = specs.read_files([Path(p) for p in args.files])
+    written = spec_python.write(spec_python.render(imported), Path(args.directory), force=args.force)
+    count = sum(len(s.slos) for s in imported.services.values())
+    print(f"imported {count} SLOs of {len(imported.services)} services: wrote "
+          + ", ".join(str(p) for p in written))
+    return ExitStatus.OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "backtest": cmd_backtest,
     "import": cmd_import,
+    "import-slo": cmd_import_slo,
     "generate": cmd_generate,
     "validate": cmd_validate,
     "test": cmd_test,
@@ -233,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
             live.add_argument("--range", default="7d", help="how far back to evaluate (default 7d)")
             live.add_argument("--end", type=float, help="end of the range, seconds since the epoch (default now)")
             live.add_argument("--format", choices=("table", "json"), default="table")
+    slo_imp = sub.add_parser("import-slo", help="turn Sloth SLO specs (prometheus/v1, PrometheusServiceLevel, "
+                                                "AlertWindows) into Python SLO definitions, one module per service")
+    slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
+    slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
+    slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")
     tools = sub.add_parser("tools", help="report promtool, amtool, prometheus and alertmanager")
     tools.add_argument("--install", action="store_true", help="apt-get what is missing (root on Debian)")
     return parser

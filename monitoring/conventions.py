@@ -157,3 +157,24 @@ def service_dashboard_uid(service: str) -> str:
 
 def slo_dashboard_uid(service: str) -> str:
     return stable_uid(service, "slos")
+
+
+# --- Kubernetes -------------------------------------------------------------------------------------------------
+# out/kubernetes/<kind in lower case>-<name>.yaml, one resource per file, and kustomization.yaml listing them all.
+
+KUBERNETES_DIR = "kubernetes"
+KUSTOMIZATION_FILE = f"{KUBERNETES_DIR}/kustomization.yaml"
+
+
+def kubernetes_file(kind: str, name: str) -> str:
+    return f"{KUBERNETES_DIR}/{kind.lower()}-{name}.yaml"
+
+
+def slo_rule_resource(service: str, slo: str) -> str:
+    """The PrometheusRule of one SLO: a Kubernetes name of at most 63 characters."""
+    return stable_uid(service, "slo", slo, max_length=63)
+
+
+def dashboard_config_map(uid: str) -> str:
+    """The ConfigMap of one dashboard (uids may hold '_' and capitals, which Kubernetes names may not)."""
+    return stable_uid("dashboard", uid, max_length=63)

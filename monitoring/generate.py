@@ -31,6 +31,8 @@ class GenerateContext:
         self.header = conventions.header(source)
         # Advice that does not stop generation; the CLI prints it.
         self.warnings: list[str] = []
+        # Grafana files emitted so far, kept only for the Kubernetes output (which repackages them as ConfigMaps).
+        self.files: dict[str, str] = {}
 
 
 def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
@@ -77,8 +79,22 @@ def emit_blackbox(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str
         yield conventions.BLACKBOX_CONFIG, to_yaml(config, ctx.header)
 
 
+def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    """Prometheus Operator resources, one per file, and kustomization.yaml; runs after the plain outputs."""
+    if stack.kubernetes is None:
+        return {}
+    from monitoring.render.kubernetes import stack as kubernetes
+
+    found = kubernetes.resources(stack, stack.kubernetes, ctx.files)
+    files = {r.file: to_yaml(r.body, ctx.header) for r in found}
+    if len(files) != len(found):
+        raise ValueError("two Kubernetes resources of one kind have the same name")
+    files[conventions.KUSTOMIZATION_FILE] = to_yaml(kubernetes.kustomization(found), ctx.header)
+    return files
+
+
 EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
-                           emit_blackbox]
+                           emit_blackbox, emit_kubernetes]
 
 
 @contextmanager
@@ -105,6 +121,8 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
                 if path in seen:
                     raise RuntimeError(f"two emitters write {path}")  # a bug here, not in the stack
                 seen.add(path)
+                if stack.kubernetes is not None and path.startswith(conventions.GRAFANA_DIR + "/"):
+                    ctx.files[path] = text  # the Kubernetes output repackages the dashboards as ConfigMaps
                 yield path, text
 
 

@@ -34,16 +34,16 @@ _SELECTOR_LABELS = frozenset({"absent", "absent_over_time"})
 def job_labels(job: ScrapeJob, external: Mapping[str, str]) -> frozenset[str] | None:
     """Every label a target of job attaches to the series it exposes; None when the relabel chain copies
     labels it cannot list (Kubernetes pod labels through `labelmap`)."""
-    from monitoring.render.prometheus_config import kubernetes_pod_relabel_configs
+    from monitoring.model.target_selection import relabel_chain
 
     labels = set(TARGET_LABELS) | set(external)
     for static in job.static_configs:
         labels.update(static.labels)
-    if job.kubernetes_sd_configs:
-        chain = kubernetes_pod_relabel_configs()
-        if any(step.get("action") == "labelmap" for step in chain):
-            return None
-        labels.update(c["target_label"] for c in chain if not c.get("target_label", "__").startswith("__"))
+    chain = relabel_chain(job)
+    if any(step.action == "labelmap" for step in chain):
+        return None
+    labels.update(step.target_label for step in chain
+                  if step.target_label and not step.target_label.startswith("__") and "$" not in step.target_label)
     return frozenset(labels)
 
 

@@ -215,6 +215,14 @@ def selected_metrics(expr: str) -> frozenset[str]:
     )
 
 
+def matcher_labels(expr: str) -> frozenset[str]:
+    """The labels expr's selectors match on (besides __name__)."""
+    return frozenset(
+        matcher.name for node in nodes(parse(expr)) if isinstance(node, promql_parser.VectorSelector)
+        for matcher in node.matchers.matchers if matcher.name != "__name__"
+    )
+
+
 def children(node: promql_parser.Expr) -> tuple[promql_parser.Expr, ...]:
     """The direct sub-expressions of node, in the order they are written."""
     if isinstance(node, promql_parser.BinaryExpr):

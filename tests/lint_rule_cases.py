@@ -11,6 +11,7 @@ from monitoring.model import (
     KubernetesSDConfig,
     Receiver,
     RecordingRule,
+    RelabelConfig,
     Route,
     Routing,
     RuleGroup,
@@ -42,7 +43,9 @@ STACK = Stack(
         # A worker scraped as a static target and as annotated pods, whose pod labels are copied.
         Service(name="worker", metrics=CATALOG[3:],
                 scrape_jobs=(ScrapeJob(name="worker", static_configs=(StaticConfig(targets=("worker:80",)),)),
-                             ScrapeJob(name="worker-pods", kubernetes_sd_configs=(KubernetesSDConfig(),)))),
+                             ScrapeJob(name="worker-pods", kubernetes_sd_configs=(
+                                 KubernetesSDConfig(app="worker", port="metrics"),), relabel_configs=(
+                                 RelabelConfig(action="labelmap", regex="__meta_kubernetes_pod_label_(.+)"),)))),
     ),
     routing=Routing(route=Route(receiver="default"), receivers=(Receiver(name="default"),)),
 )

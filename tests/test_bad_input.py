@@ -194,6 +194,36 @@ CASES = [
     ("routes nested 2,000 deep",
      'r = Route(receiver="default")\nfor _ in range(2000):\n    r = Route(routes=(r,))\nstack = ok_stack(routing=ok_routing(route=r))',  # noqa: E501
      "routes nest more than 32 deep"),
+    ('SLO query with an unknown placeholder',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=QuerySLI(errors="sum(rate(app_requests_total[{{range}}]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     "slo 'avail' {at}: sli: errors: unknown placeholder {{range}}"),
+    ('SLO query that does not parse with the window put in',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=QuerySLI(errors="sum(rate(app_requests_total[{{window}}])", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     'does not parse with {{window}}=5m'),
+    ('SLO query without the window placeholder',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=QuerySLI(errors="sum(rate(app_requests_total[5m]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     'has no {{window}}: write the range as rate(x[{{window}}])'),
+    ('SLO window policy with a factor below 1',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", period="28d", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), window_policy=WindowPolicy(windows=(AlertWindow(tier="ticket", long="3d", short="6h", budget_percent=10),))),))',  # noqa: E501
+     "slo 'avail' {at}: alerting.ticket (3d/6h window pair): burn factor ~0.93 is below 1"),
+    ('SLO window longer than its period',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", period="2d", window_policy="workbook", sli=RatioSLI(errors="app_errors_total", total="app_requests_total")),))',  # noqa: E501
+     "slo 'avail' {at}: alerting.ticket (3d/6h window pair): the 3d window is longer than the period 2d"),
+    ('SLO window policy with a misspelt tier',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), window_policy=WindowPolicy(windows=(AlertWindow(tier="pgae", long="1h", short="5m", burn_rate=14.4),))),))',  # noqa: E501
+     "unknown alert tier 'pgae'"),
+    ('SLO alerting label that is reserved',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), alerting=SLOAlerting(labels={"slo": "x"})),))',  # noqa: E501
+     "labels: 'slo' is set by the SLO itself"),
+    ('SLO summary given as an annotation',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), alerting=SLOAlerting(annotations={"summary": "x"})),))',  # noqa: E501
+     "annotations: 'summary' is generated; set it with the summary field"),
+    ('SLO severity that is not a word',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), alerting=SLOAlerting(page=AlertTier(severity="page team"))),))',  # noqa: E501
+     "severity 'page team' must be a word of letters, digits"),
+    ('SLO filter on a query SLI',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", filter=\'code!="499"\', sli=QuerySLI(errors="sum(rate(app_requests_total[{{window}}]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     'filter: a query SLI is raw PromQL; put the matchers into its queries'),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
      "stack 'badstack:stack' does not import: AttributeError: 'Service' object has no attribute 'nope' {at-bare}"),
@@ -305,6 +335,42 @@ def test_out_that_cannot_be_written_is_one_line(project: Path, capsys: pytest.Ca
     assert err.count("\n") == 1, err
     assert read_tree(project / "out") == before
     assert (project / "afile").read_text() == "not a directory\n"
+
+
+SLO_SPECS = [
+    ("Sloth spec that is not YAML", "version: [", "not YAML"),
+    ("Sloth spec without an objective", 'version: "prometheus/v1"\nservice: app\nslos:\n  - name: avail\n'
+     '    sli: {events: {error_query: "sum(rate(x[{{.window}}]))", total_query: "sum(rate(y[{{.window}}]))"}}\n',
+     "slos[0].objective is required"),
+    ("Sloth spec with slos not a list", 'version: "prometheus/v1"\nservice: app\nslos: {name: avail}\n',
+     "slos must be a list"),
+    ("Sloth raw error-ratio SLI", 'version: "prometheus/v1"\nservice: app\nslos:\n  - name: avail\n'
+     '    objective: 99.9\n    sli: {raw: {error_ratio_query: "x"}}\n', "slos[0].sli.raw is not supported"),
+    ("Sloth field this importer does not know", 'version: "prometheus/v1"\nservice: app\nslos:\n  - name: avail\n'
+     '    objective: 99.9\n    budgeting: occurrences\n'
+     '    sli: {events: {error_query: "sum(rate(x[{{.window}}]))", total_query: "sum(rate(y[{{.window}}]))"}}\n',
+     "slos[0].budgeting is not supported: this importer does not know the field"),
+    ("Sloth query with an unknown placeholder", 'version: "prometheus/v1"\nservice: app\nslos:\n  - name: avail\n'
+     '    objective: 99.9\n'
+     '    sli: {events: {error_query: "sum(rate(x[{{.win}}]))", total_query: "sum(rate(y[{{.window}}]))"}}\n',
+     "unknown placeholder {{win}}"),
+    ("a spec of another tool", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\n",
+     "is not a spec this importer reads"),
+]
+
+
+@pytest.mark.parametrize(("description", "text", "message"), SLO_SPECS, ids=[c[0] for c in SLO_SPECS])
+def test_bad_slo_spec_is_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], description: str,
+                                        text: str, message: str) -> None:
+    before = read_tree(project / "out")
+    (project / "spec.yml").write_text(text)
+    status = main(["import-slo", "spec.yml", "--directory", "slos"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert message in err and "spec.yml" in err, err
+    assert err.count("\n") == 1, err
+    assert not (project / "slos").exists()
+    assert read_tree(project / "out") == before
 
 
 STACK_LOADING = [

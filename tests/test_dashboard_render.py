@@ -77,8 +77,7 @@ def test_every_check_passes(outputs: dict[str, dict[str, str]], name: str) -> No
 def test_files_follow_the_publisher_contract(outputs: dict[str, dict[str, str]]) -> None:
     files = outputs["mcp-production"]
     assert json.loads(files[conventions.GRAFANA_FOLDERS_FILE]) == [{"title": "MCP", "uid": "mcp"}]
-    assert sorted(boards(files)) == ["cadvisor-service", "kube-state-metrics-service", "mcp-server-overview",
-                                     "mcp-server-service", "mcp-server-slos", "mcp-tool-calls"]
+    assert sorted(boards(files)) == ["mcp-server-overview", "mcp-server-service", "mcp-server-slos", "mcp-tool-calls"]
     for path, text in files.items():
         assert text.endswith("}\n") or text.endswith("]\n")
         data = json.loads(text)

@@ -14,7 +14,7 @@ CASES = [
      alert("histogram_quantile(0.9, sum by (le) (rate(http_request_duration_seconds_bucket[5m]))) > 1"), []),
     ("labels of up, by label of a recording rule",
      alert('sum by (job) (job:http_requests:rate5m) > 1 or up{instance="a"} == 0'), []),
-    ("any label under a job whose pod labels are copied", alert('queue_depth{job="worker-pods", app="x"} > 1'), []),
+    ("any label under a job that copies pod labels", alert('queue_depth{job="worker-pods", app="x"} > 1'), []),
     ("a series nobody declares is not judged", alert('other_total{kode="5"} > 1'), []),
     ("without a label the series carries", alert("sum without (instance) (queue_depth) > 1"), []),
     # The README's example with the label misspelt: the alert can never fire.

@@ -8,7 +8,9 @@ PUBLIC = [
     "Receiver", "RecordingRule", "Route", "RouteTest", "Routing", "RuleGroup", "SLOAlerting", "ScrapeJob",
     "Service", "Slack", "Stack", "StaticConfig", "Summary", "TLSConfig", "TimeInterval", "TimeRange", "Webhook",
     "Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel", "PanelQuery",
-    "Threshold", "AlertScenario", "InputSeries", "Catalog", "VerbatimRule",
+    "Threshold", "AlertScenario", "InputSeries", "Catalog", "LabelRequirement", "RelabelConfig",
+    "SecretKeyRef", "KubernetesOutput", "TeamReceiver", "TeamRoute", "TeamRouting", "VerbatimRule",
+    "QuerySLI", "WindowPolicy", "AlertWindow",
 ]
 
 

@@ -9,9 +9,11 @@ from monitoring.checks.tools import Tool
 from monitoring.model.routing import RouteTest
 
 
-def check_config(amtool: Tool, config_path: Path) -> CheckResult:
-    proc = amtool.run("check-config", str(config_path))
-    return CheckResult("amtool check-config", proc.returncode == 0, str(config_path), process_output(proc))
+def check_config(amtool: Tool, config_path: Path, *more: tuple[str, Path]) -> CheckResult:
+    """amtool check-config over config_path and more (what, path) configurations, in one process."""
+    proc = amtool.run("check-config", str(config_path), *(str(path) for _, path in more))
+    checked = ", ".join([str(config_path), *(what for what, _ in more)])
+    return CheckResult("amtool check-config", proc.returncode == 0, checked, process_output(proc))
 
 
 def route_tests(amtool: Tool, config_path: Path, tests: tuple[RouteTest, ...]) -> CheckResult:

@@ -59,7 +59,7 @@ def check_config(promtool: Tool, out_dir: Path) -> CheckResult:
             proc = promtool.run("check", "config", str(copy))
             notes.append(
                 f"jobs {', '.join(skipped)} left out: this promtool cannot parse kubernetes_sd_configs, "
-                "so the model alone validated them"
+                "so the model validated them (see kubernetes scrape jobs)"
             )
     jobs = len(config["scrape_configs"])
     checked = f"{config_path}: global, alerting, rule files and {jobs} scrape jobs"
@@ -68,11 +68,15 @@ def check_config(promtool: Tool, out_dir: Path) -> CheckResult:
     return CheckResult("promtool check config", proc.returncode == 0, checked, process_output(proc))
 
 
-def check_rules(promtool: Tool, rule_files: list[Path]) -> CheckResult:
-    if not rule_files:
+def check_rules(promtool: Tool, rule_files: list[Path], extracted: list[Path] | None = None,
+                what: str = "") -> CheckResult:
+    """`promtool check rules` over rule_files and extracted ones (e.g. PrometheusRules' groups, named by what)."""
+    everything = [*rule_files, *(extracted or [])]
+    if not everything:
         return CheckResult("promtool check rules", True, "no rule files")
-    proc = promtool.run("check", "rules", "--lint=all", "--lint-fatal", *map(str, rule_files))
-    checked = f"{len(rule_files)} rule files, --lint=all --lint-fatal"
+    proc = promtool.run("check", "rules", "--lint=all", "--lint-fatal", *map(str, everything))
+    checked = f"{len(rule_files)} rule files" + (f" and {len(extracted or [])} {what}" if extracted else "")
+    checked += ", --lint=all --lint-fatal"
     return CheckResult("promtool check rules", proc.returncode == 0, checked, process_output(proc))
 
 

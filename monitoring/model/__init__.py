@@ -10,7 +10,10 @@ from monitoring.model.dashboards import (
     PanelQuery,
     Threshold,
 )
+from monitoring.model.kubernetes import LabelRequirement, SecretKeyRef
+from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRoute, TeamRouting
 from monitoring.model.metrics import Catalog, Counter, Gauge, Histogram, Summary
+from monitoring.model.relabel import RelabelConfig
 from monitoring.model.routing import (
     Email,
     HTTPAuth,
@@ -29,7 +32,16 @@ from monitoring.model.rules import Alert, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.scrape import BasicAuth, FileSDConfig, KubernetesSDConfig, ScrapeJob, StaticConfig, TLSConfig
 from monitoring.model.service import Service
-from monitoring.model.slo import SLO, AlertTier, LatencySLI, RatioSLI, SLOAlerting
+from monitoring.model.slo import (
+    SLO,
+    AlertTier,
+    AlertWindow,
+    LatencySLI,
+    QuerySLI,
+    RatioSLI,
+    SLOAlerting,
+    WindowPolicy,
+)
 from monitoring.model.stack import Stack
 
 __all__ = [
@@ -37,6 +49,7 @@ __all__ = [
     "Alert",
     "AlertScenario",
     "AlertTier",
+    "AlertWindow",
     "BasicAuth",
     "Catalog",
     "Counter",
@@ -52,29 +65,38 @@ __all__ = [
     "Histogram",
     "InhibitRule",
     "InputSeries",
+    "KubernetesOutput",
     "KubernetesSDConfig",
+    "LabelRequirement",
     "LatencySLI",
     "PagerDuty",
     "Panel",
     "PanelQuery",
+    "QuerySLI",
     "RatioSLI",
     "Receiver",
     "RecordingRule",
+    "RelabelConfig",
     "Route",
     "RouteTest",
     "Routing",
     "RuleGroup",
     "SLOAlerting",
     "ScrapeJob",
+    "SecretKeyRef",
     "Service",
     "Slack",
     "Stack",
     "StaticConfig",
     "Summary",
     "TLSConfig",
+    "TeamReceiver",
+    "TeamRoute",
+    "TeamRouting",
     "Threshold",
     "TimeInterval",
     "TimeRange",
     "VerbatimRule",
     "Webhook",
+    "WindowPolicy",
 ]

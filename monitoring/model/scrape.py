@@ -9,6 +9,15 @@ from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring.model.base import Model, SecretsFromFiles
 from monitoring.model.common import Labels, PositiveDuration, SecretFile, duration_ms
+from monitoring.model.kubernetes import (
+    KubernetesLabelKey,
+    KubernetesLabels,
+    KubernetesName,
+    LabelRequirement,
+    SecretKeyRef,
+    check_label_value,
+)
+from monitoring.model.relabel import RelabelConfig
 from monitoring.units import check_host_port
 
 _JOB_NAME = re.compile(r"\A[a-zA-Z0-9_.:-]{1,200}\Z")
@@ -42,36 +51,112 @@ class FileSDConfig(Model):
     refresh_interval: PositiveDuration = "5m"
 
 
+ROLE_META = {"pod": "pod", "endpoints": "service", "service": "service", "node": "node"}
+# Pods that are not running yet or any more: scraping them only produces failed scrapes and stale series.
+NOT_RUNNING_PHASES = ("Pending", "Succeeded", "Failed")
+DEFAULT_APP_LABEL = "app.kubernetes.io/name"
+
+
+def meta_label(key: str) -> str:
+    """The Prometheus name of a Kubernetes label key: every character outside [a-zA-Z0-9_] becomes '_'."""
+    return re.sub(r"[^a-zA-Z0-9_]", "_", key)
+
+
 class KubernetesSDConfig(Model):
-    """Pod discovery, with the usual prometheus.io/* annotation relabel chain."""
+    """Kubernetes discovery that picks its own targets: by label, by port name, and (pods) by container.
+
+    Roles pod and endpoints need a selector (app, match_labels or match_expressions) and a port name, so two
+    services in one namespace never scrape each other. The same selection becomes the SD `selectors`, a keep
+    in the relabelling, and the selector of the PodMonitor (pod) or ServiceMonitor (endpoints):
+
+        KubernetesSDConfig(role="pod", namespaces=("shop",), app="shop-api", port="metrics")
+
+    Role node discovers kubelets (cAdvisor: metrics_path="/metrics/cadvisor"); role service discovers Services.
+    """
 
     kind: ClassVar[str] = "kubernetes_sd_config"
-    role: Literal["pod"] = "pod"
-    namespaces: tuple[str, ...] = ()
+    role: Literal["pod", "endpoints", "service", "node"] = "pod"
+    namespaces: tuple[KubernetesName, ...] = ()
+    app: Annotated[str, AfterValidator(check_label_value)] | None = None
+    app_label: KubernetesLabelKey = DEFAULT_APP_LABEL
+    match_labels: KubernetesLabels = {}
+    match_expressions: tuple[LabelRequirement, ...] = ()
+    port: KubernetesName | None = None
+    container: KubernetesName | None = None
+
+    @model_validator(mode="after")
+    def _selects(self) -> KubernetesSDConfig:
+        if self.role == "node":
+            if self.namespaces or self.port or self.container:
+                raise ValueError("role node takes no namespaces, port or container: it discovers kubelets")
+            return self
+        if not self.requirements():
+            raise ValueError(f"role {self.role} needs a selector (app, match_labels or match_expressions): "
+                             "without one the job scrapes every target in its namespaces")
+        if self.port is None:
+            raise ValueError(f"role {self.role} needs port, the name of the metrics port")
+        if self.container and self.role != "pod":
+            raise ValueError("container selects a container of a pod: only role pod takes it")
+        if self.app is not None and self.app_label in self.match_labels:
+            raise ValueError(f"app sets label {self.app_label!r}, which match_labels sets too")
+        return self
+
+    def selector_labels(self) -> dict[str, str]:
+        """The matchLabels of the selection: app under app_label, then match_labels."""
+        app = {self.app_label: self.app} if self.app is not None else {}
+        return dict(sorted({**app, **self.match_labels}.items()))
+
+    def requirements(self) -> tuple[LabelRequirement, ...]:
+        """Every label requirement of the selection, equality ones as In with one value."""
+        equal = tuple(LabelRequirement(key=k, operator="In", values=(v,)) for k, v in self.selector_labels().items())
+        return equal + self.match_expressions
+
+    @property
+    def meta_object(self) -> str:
+        """Whose labels the selection reads: the pod's, the Service's (endpoints, service) or the node's."""
+        return ROLE_META[self.role]
 
 
 class BasicAuth(Model):
+    """Basic auth: password_file for prometheus.yml; username_secret and password_secret for the Operator."""
+
     kind: ClassVar[str] = "basic_auth"
     username: str = Field(min_length=1)
     password_file: SecretFile
+    username_secret: SecretKeyRef | None = None
+    password_secret: SecretKeyRef | None = None
 
 
 class TLSConfig(Model):
+    """TLS towards targets: *_file for prometheus.yml, *_secret for the Operator's monitors."""
+
     kind: ClassVar[str] = "tls_config"
     ca_file: SecretFile | None = None
     cert_file: SecretFile | None = None
     key_file: SecretFile | None = None
     server_name: str | None = None
     insecure_skip_verify: bool = False
+    # The Operator's copies of the files, read from Secrets.
+    ca_secret: SecretKeyRef | None = None
+    cert_secret: SecretKeyRef | None = None
+    key_secret: SecretKeyRef | None = None
 
     @model_validator(mode="after")
     def _cert_and_key(self) -> TLSConfig:
         if (self.cert_file is None) != (self.key_file is None):
             raise ValueError("cert_file and key_file must be given together")
+        for name in ("ca", "cert", "key"):
+            if getattr(self, f"{name}_secret") and not getattr(self, f"{name}_file"):
+                raise ValueError(f"{name}_secret is the Operator's copy of {name}_file: give both")
         return self
 
 
 class ScrapeJob(SecretsFromFiles):
+    """One scrape job: its targets (static, file or Kubernetes discovery), auth, relabelling and limits.
+
+        ScrapeJob(name="shop", kubernetes_sd_configs=(KubernetesSDConfig(app="shop", port="metrics"),))
+    """
+
     inline_secrets: ClassVar[dict[str, str]] = {
         "password": "basic_auth=BasicAuth(username=..., password_file=...)",
         "bearer_token": "bearer_token_file",
@@ -88,12 +173,26 @@ class ScrapeJob(SecretsFromFiles):
     kubernetes_sd_configs: tuple[KubernetesSDConfig, ...] = ()
     basic_auth: BasicAuth | None = None
     bearer_token_file: SecretFile | None = None
+    bearer_token_secret: SecretKeyRef | None = None
     tls_config: TLSConfig | None = None
+    relabel_configs: tuple[RelabelConfig, ...] = ()
+    metric_relabel_configs: tuple[RelabelConfig, ...] = ()
+    sample_limit: int | None = Field(default=None, gt=0)
+    label_limit: int | None = Field(default=None, gt=0)
+    # With the Kubernetes output on, a Kubernetes job becomes a PodMonitor (role pod) or ServiceMonitor
+    # (role endpoints). False when the platform scrapes the targets already (kube-prometheus-stack's kubelet).
+    monitor: bool = True
 
     @model_validator(mode="after")
     def _consistent(self) -> ScrapeJob:
         if not (self.static_configs or self.file_sd_configs or self.kubernetes_sd_configs):
             raise ValueError("needs static_configs, file_sd_configs or kubernetes_sd_configs")
+        if self.kubernetes_sd_configs and (len(self.kubernetes_sd_configs) > 1 or self.static_configs
+                                           or self.file_sd_configs):
+            raise ValueError("a job with kubernetes_sd_configs has exactly one and no other targets, "
+                             "so that it is one monitor")
+        if self.bearer_token_secret and not self.bearer_token_file:
+            raise ValueError("bearer_token_secret is the Operator's copy of bearer_token_file: give both")
         if self.basic_auth and self.bearer_token_file:
             raise ValueError("basic_auth and bearer_token_file are mutually exclusive")
         if not self.metrics_path.startswith("/"):

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import field_validator, model_validator
 
+from monitoring import promql
 from monitoring.model.base import Model
 from monitoring.model.common import Labels, Slug, require_unique
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
@@ -47,6 +48,21 @@ class Service(Model):
     def _unique_names(self) -> Service:
         require_unique("metric", [m.name for m in self.metrics])
         require_unique("rule group", [g.name for g in self.rule_groups])
+        return self
+
+    @model_validator(mode="after")
+    def _selected_labels_survive_relabelling(self) -> Service:
+        """A rule that selects on a label the service's own relabelling drops can never match: refuse it."""
+        dropping = [(job, step) for job in self.scrape_jobs
+                    for step in (*job.relabel_configs, *job.metric_relabel_configs) if step.action == "labeldrop"]
+        if not dropping:
+            return self
+        for rule in (r for g in self.rule_groups for r in g.rules):
+            for label in sorted(promql.matcher_labels(rule.expr)):
+                for job, step in dropping:
+                    if step.matches(label):
+                        raise rule.error(f"expr selects on label {label!r}, which scrape job {job.name!r} drops "
+                                         f"(labeldrop {step.regex!r}): it can never match", field="expr")
         return self
 
     @property

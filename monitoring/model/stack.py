@@ -11,6 +11,7 @@ from monitoring import conventions, promql
 from monitoring.model.base import Model, unique_names
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
+from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
 from monitoring.model.metrics import AnyMetric, Catalog
 from monitoring.model.probe import PROBE_SERIES
 from monitoring.model.routing import Routing
@@ -45,6 +46,8 @@ class Stack(Model):
     folders: tuple[Folder, ...] = (DEFAULT_FOLDER,)
     dashboard_settings: DashboardSettings = DashboardSettings()
     dashboards: tuple[Dashboard, ...] = ()
+    # Prometheus Operator resources under out/kubernetes/ as well; None: plain files only.
+    kubernetes: KubernetesOutput | None = None
 
     @field_validator("runbook_url_pattern")
     @classmethod
@@ -78,11 +81,21 @@ class Stack(Model):
         self._check_metric_types()
         unique_names("scrape job", [j for s in self.services for j in (*s.scrape_jobs, *s.probes)])
         unique_names("alert", [a for s in self.services for a in s.alerts])
-        unique_names("slo", self.slos)
+        for service in self.services:  # SLO series carry service and slo: names repeat across services
+            unique_names(f"slo of service {service.name!r}", [o for o in self.slos if o.service == service.name])
         self._check_scrape_timeouts()
         self._check_selected_metrics()
         self._check_slos()
+        self._check_monitors()
         return self
+
+    def _check_monitors(self) -> None:
+        if self.kubernetes is None:
+            return
+        for service in self.services:
+            for job in service.scrape_jobs:
+                if job.monitor:
+                    check_monitor_job(job)
 
     def _check_metric_types(self) -> None:
         """The same metric may be declared by several services and catalogs, but always as the same type."""

@@ -7,6 +7,7 @@ friends) next to the classic request counters many MCP servers expose.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from monitoring.errors import DefinitionError
 from monitoring.model import (
@@ -114,21 +115,42 @@ def scrape_jobs(targets: tuple[str, ...], *, namespaces: tuple[str, ...] = ("mcp
 
 
 def pod_scrape_job(namespaces: tuple[str, ...] = ("mcp",)) -> ScrapeJob:
-    return ScrapeJob(name=POD_JOB, kubernetes_sd_configs=(KubernetesSDConfig(namespaces=namespaces),))
+    return ScrapeJob(name=POD_JOB, kubernetes_sd_configs=(
+        KubernetesSDConfig(namespaces=namespaces, app=CONTAINER, port="metrics", container=CONTAINER),))
 
 
 def _ratio(numerator: str, denominator: str, by: str) -> str:
     return f"(\n  sum by ({by}) ({numerator})\n/\n  sum by ({by}) ({denominator})\n)"
 
 
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the MCP alerts fire: error ratio and p95 latency of operations, memory and CPU against limits."""
+
+    error_ratio: float = ERROR_RATIO_LIMIT
+    latency_p95_seconds: float = 1
+    memory_limit_ratio: float = MEMORY_LIMIT_RATIO
+    cpu_limit_ratio: float = CPU_LIMIT_RATIO
+
+
+def alert_prefix(name: str) -> str:
+    """The CamelCase prefix of a fleet's alerts: MCP for the default mcp-server, MCPSearch for mcp-search."""
+    words = [w for w in name.split("-") if w not in ("mcp", "server")]
+    return "MCP" + "".join(w.capitalize() for w in words)
+
+
 def alerts(job: str = JOB, container: str = CONTAINER, *, job_regex: str | None = None,
-           for_overrides: Mapping[str, str] | None = None) -> tuple[Alert, ...]:
-    """The MCP alerts on `job`, or on every job matching job_regex; for_overrides maps alert name -> `for`."""
+           for_overrides: Mapping[str, str] | None = None, prefix: str = "MCP",
+           thresholds: Thresholds = Thresholds(), namespace: str = "mcp") -> tuple[Alert, ...]:
+    """The MCP alerts on `job`, or on every job matching job_regex; for_overrides maps alert name -> `for`.
+
+    Alert names start with prefix (MCPHighErrorRate), so that several fleets can share one stack."""
     if job_regex:
-        rules = _alerts(f'job=~"{job_regex}"', f"jobs matching {job_regex}", container,
-                        _scenarios(job_regex.split("|")[0], container, absent_labels=False))
+        rules = _alerts(f'job=~"{job_regex}"', f"jobs matching {job_regex}", container, thresholds,
+                        _scenarios(job_regex.split("|")[0], container, namespace, absent_labels=False))
     else:
-        rules = _alerts(f'job="{job}"', f"job {job}", container, _scenarios(job, container))
+        rules = _alerts(f'job="{job}"', f"job {job}", container, thresholds, _scenarios(job, container, namespace))
+    rules = tuple(a.model_copy(update={"name": prefix + a.name.removeprefix("MCP")}) for a in rules)
     overrides = dict(for_overrides or {})
     unknown = sorted(overrides.keys() - {a.name for a in rules})
     if unknown:
@@ -137,11 +159,11 @@ def alerts(job: str = JOB, container: str = CONTAINER, *, job_regex: str | None 
                  for a in rules)
 
 
-def _scenarios(job: str, container: str, *, absent_labels: bool = True) -> dict[str, AlertScenario]:
+def _scenarios(job: str, container: str, namespace: str, *, absent_labels: bool = True) -> dict[str, AlertScenario]:
     """Synthetic input for the generated tests of each alert: firing, just below the threshold, healthy."""
     ops = f"{OPERATION_DURATION}_count"
     target = {"job": job, "instance": "mcp-server-0:9464"}
-    pod = {"namespace": "mcp", "pod": "mcp-server-0", "container": container}
+    pod = {"namespace": namespace, "pod": "mcp-server-0", "container": container}
 
     def series(name: str, labels: dict[str, str]) -> str:
         return name + "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
@@ -195,7 +217,8 @@ def _scenarios(job: str, container: str, *, absent_labels: bool = True) -> dict[
     }
 
 
-def _alerts(job: str, job_text: str, container: str, tests: dict[str, AlertScenario]) -> tuple[Alert, ...]:
+def _alerts(job: str, job_text: str, container: str, limits: Thresholds,
+            tests: dict[str, AlertScenario]) -> tuple[Alert, ...]:
     """job is the matcher every MCP selector carries; job_text names it in descriptions."""
     ops = f"{OPERATION_DURATION}_count"
     by_container = "namespace, pod, container"
@@ -205,16 +228,18 @@ def _alerts(job: str, job_text: str, container: str, tests: dict[str, AlertScena
             expr=_ratio(
                 f'rate({ops}{{{job}, {NOT_NOTIFICATION}, error_type=~"{SERVER_FAULT_ERROR_TYPES}"}}[5m])',
                 f'rate({ops}{{{job}, {NOT_NOTIFICATION}}}[5m])', "job",
-            ) + f" > {ERROR_RATIO_LIMIT}",
-            summary="MCP server-fault error ratio is above 5%.",
+            ) + f" > {limits.error_ratio}",
+            summary=f"MCP server-fault error ratio is above {limits.error_ratio:.0%}.",
             description="{{ $value | humanizePercentage }} of MCP operations on {{ $labels.job }} failed with a "
                         "server fault (JSON-RPC internal/server errors, timeouts or HTTP 5xx) over 5 minutes.",
         ),
         Alert(
             name="MCPHighLatency", severity="warning", for_="5m",
             expr="histogram_quantile(0.95, sum by (le, job) "
-                 f"(rate({OPERATION_DURATION}_bucket{{{job}, {NOT_NOTIFICATION}}}[5m]))) > 1",
-            summary="MCP p95 operation latency is above 1 second.",
+                 f"(rate({OPERATION_DURATION}_bucket{{{job}, {NOT_NOTIFICATION}}}[5m])))"
+                 f" > {limits.latency_p95_seconds:g}",
+            summary=f"MCP p95 operation latency is above {limits.latency_p95_seconds:g} "
+                    f"second{'' if limits.latency_p95_seconds == 1 else 's'}.",
             description="p95 latency of {{ $labels.job }} is {{ $value | humanizeDuration }} over 5 minutes.",
         ),
         Alert(
@@ -234,9 +259,9 @@ def _alerts(job: str, job_text: str, container: str, tests: dict[str, AlertScena
             expr=(
                 f'(\n  sum by ({by_container}) (container_memory_working_set_bytes{{container="{container}"}})\n/\n'
                 f'  (sum by ({by_container}) (kube_pod_container_resource_limits{{container="{container}", '
-                f'resource="memory", unit="byte"}}) > 0)\n) > {MEMORY_LIMIT_RATIO}'
+                f'resource="memory", unit="byte"}}) > 0)\n) > {limits.memory_limit_ratio}'
             ),
-            summary="MCP container memory is above 85% of its limit.",
+            summary=f"MCP container memory is above {limits.memory_limit_ratio:.0%} of its limit.",
             description="{{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its "
                         "memory limit (working set, which the OOM killer watches).",
         ),
@@ -246,9 +271,9 @@ def _alerts(job: str, job_text: str, container: str, tests: dict[str, AlertScena
                 f"(\n  sum by ({by_container}) "
                 f'(rate(container_cpu_usage_seconds_total{{container="{container}"}}[5m]))\n/\n'
                 f'  (sum by ({by_container}) (kube_pod_container_resource_limits{{container="{container}", '
-                f'resource="cpu", unit="core"}}) > 0)\n) > {CPU_LIMIT_RATIO}'
+                f'resource="cpu", unit="core"}}) > 0)\n) > {limits.cpu_limit_ratio}'
             ),
-            summary="MCP container CPU is above 80% of its limit.",
+            summary=f"MCP container CPU is above {limits.cpu_limit_ratio:.0%} of its limit.",
             description="{{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanizePercentage }} of its "
                         "CPU limit over 5 minutes.",
         ),
@@ -256,30 +281,47 @@ def _alerts(job: str, job_text: str, container: str, tests: dict[str, AlertScena
 
 
 def service(targets: tuple[str, ...] = (), *, kubernetes: bool = True, name: str = "mcp-server",
+            namespace: str = "mcp", container: str = CONTAINER, app: str | None = None, port: str = "metrics",
+            pod_job: str | None = None, static_job: str | None = None,
             jobs: Mapping[str, tuple[str, ...]] | None = None, scrape_interval: str = "10s",
-            scrape_timeout: str = "5s", for_overrides: Mapping[str, str] | None = None) -> Service:
-    """The MCP fleet: the static job JOB over targets, or one static job per entry of jobs (name -> targets).
+            scrape_timeout: str = "5s", thresholds: Thresholds = Thresholds(), labels: Mapping[str, str] | None = None,
+            for_overrides: Mapping[str, str] | None = None) -> Service:
+    """One MCP fleet: its pods (kubernetes), static targets, or one static job per entry of jobs (name -> targets).
 
-    With jobs, every alert selects all of them and still fires per job, so one Prometheus can watch several
-    independent fleets. for_overrides (alert name -> `for`) shortens alerts where waiting minutes is pointless.
+    The pod job (named pod_job, by default the fleet's name) selects pods labelled app.kubernetes.io/name=app
+    (default: name) in namespace, port `port`, container `container`. Static targets form the job static_job
+    (default: mcp-server for the default fleet, else <name>-static). Every alert selects all of the fleet's
+    jobs and fires per job; alert names start with alert_prefix(name), and the rule group is "<name>.alerts",
+    so several fleets share one stack. for_overrides (alert name -> `for`) shortens alerts where waiting minutes
+    is pointless.
     """
     if jobs is not None and targets:
         raise DefinitionError(f"mcp pack: service {name!r} takes targets or jobs, not both")
-    static = dict(jobs) if jobs is not None else {JOB: targets}
+    static = dict(jobs) if jobs is not None else {}
+    if targets:
+        static[static_job or (JOB if name == "mcp-server" and not kubernetes else f"{name}-static")] = targets
     scrape = [job for job_name, job_targets in static.items()
               for job in scrape_jobs(job_targets, kubernetes=False, job=job_name,
                                      scrape_interval=scrape_interval, scrape_timeout=scrape_timeout)]
     if kubernetes:
-        scrape.append(pod_scrape_job())
+        scrape.append(ScrapeJob(name=pod_job or name, scrape_interval=scrape_interval, scrape_timeout=scrape_timeout,
+                                kubernetes_sd_configs=(KubernetesSDConfig(
+                                    namespaces=(namespace,), app=app or name, port=port, container=container),)))
+    if not scrape:
+        raise DefinitionError(f"mcp pack: service {name!r} needs targets, jobs or kubernetes=True")
+    names = [j.name for j in scrape]
     # Job names are plain [a-zA-Z0-9_.:-]; '.' would match any character, which only widens the match.
-    job_regex = "|".join(static) if jobs is not None else None
+    job_regex = "|".join(names) if len(names) > 1 or jobs is not None else None
     return Service(
         name=name,
         description="The fleet of MCP servers.",
+        labels=dict(labels or {}),
         metrics=metrics(),
         scrape_jobs=tuple(scrape),
-        rule_groups=(RuleGroup(name="mcp-server.alerts",
-                               rules=alerts(job_regex=job_regex, for_overrides=for_overrides)),),
+        rule_groups=(RuleGroup(name=f"{name}.alerts",
+                               rules=alerts(names[0], container, job_regex=job_regex, for_overrides=for_overrides,
+                                            prefix=alert_prefix(name), thresholds=thresholds,
+                                            namespace=namespace)),),
     )
 
 
@@ -296,17 +338,22 @@ def kubernetes_services(kube_state_metrics_targets: tuple[str, ...],
 
 
 def routing(pager: Receiver, chat: Receiver, default: Receiver, *, group_wait: str = "30s",
-            group_interval: str = "5m", repeat_interval: str = "4h") -> Routing:
-    """critical pages, warning goes to chat, the rest to the default; critical inhibits warning."""
+            group_interval: str = "5m", repeat_interval: str = "4h", team: str | None = None) -> Routing:
+    """critical pages, warning goes to chat, the rest to the default; critical inhibits warning.
+
+    With team, only alerts labelled team=<team> (Service.labels) page or go to chat: other teams' alerts fall
+    through to the default receiver instead of waking this team up."""
+    by_severity = (
+        Route(matchers=('severity="critical"',), receiver=pager.name),
+        Route(matchers=('severity="warning"',), receiver=chat.name),
+    )
+    routes = (Route(matchers=(f'team="{team}"',), receiver=default.name, routes=by_severity),) if team else by_severity
+    owned = {"team": team} if team else {}
     return Routing(
         receivers=(default, pager, chat),
         route=Route(
             receiver=default.name, group_by=("alertname", "job"), group_wait=group_wait,
-            group_interval=group_interval, repeat_interval=repeat_interval,
-            routes=(
-                Route(matchers=('severity="critical"',), receiver=pager.name),
-                Route(matchers=('severity="warning"',), receiver=chat.name),
-            ),
+            group_interval=group_interval, repeat_interval=repeat_interval, routes=routes,
         ),
         inhibit_rules=(
             InhibitRule(source_matchers=('severity="critical"',), target_matchers=('severity="warning"',),
@@ -315,11 +362,26 @@ def routing(pager: Receiver, chat: Receiver, default: Receiver, *, group_wait: s
                         equal=("job",)),
         ),
         tests=(
-            RouteTest(labels={"alertname": "MCPHighErrorRate", "severity": "critical"}, receivers=(pager.name,)),
-            RouteTest(labels={"alertname": "MCPHighLatency", "severity": "warning"}, receivers=(chat.name,)),
+            RouteTest(labels={"alertname": "MCPHighErrorRate", "severity": "critical", **owned},
+                      receivers=(pager.name,)),
+            RouteTest(labels={"alertname": "MCPHighLatency", "severity": "warning", **owned}, receivers=(chat.name,)),
             RouteTest(labels={"alertname": "Watchdog", "severity": "info"}, receivers=(default.name,)),
+            *((RouteTest(labels={"alertname": "MCPHighErrorRate", "severity": "critical", "team": "other"},
+                         receivers=(default.name,)),) if team else ()),
         ),
     )
+
+
+def watchdog_service(name: str = "alerting-pipeline") -> Service:
+    """A Watchdog (dead man's switch): always firing, so that its absence at the receiving end means the path
+    from Prometheus through Alertmanager is broken. Route it to a heartbeat receiver, or let the default take it."""
+    return Service(name=name, description="Proves that alerts flow from Prometheus to Alertmanager.",
+                   rule_groups=(RuleGroup(name=f"{name}.alerts", rules=(Alert(
+                       name="Watchdog", severity="info", expr="count(up) >= 0",
+                       summary="Always firing: the alerting pipeline works.",
+                       description="This alert fires as long as Prometheus has any scrape target. If a receiver "
+                                   "stops getting it, Prometheus, Alertmanager or the path between them is down, "
+                                   "or Prometheus lost every target."),)),))
 
 
 def production_receivers(secrets_dir: str = "/etc/alertmanager/secrets") -> tuple[Receiver, Receiver, Receiver]:
@@ -334,26 +396,28 @@ def production_receivers(secrets_dir: str = "/etc/alertmanager/secrets") -> tupl
 
 
 def slos(service: str = "mcp-server", job: str = f'job="{JOB}"', period: str = "30d") -> tuple[SLO, ...]:
-    """The default MCP SLOs on mcp_server_operation_duration_seconds; job is the matcher that picks the fleet."""
+    """The default MCP SLOs on mcp_server_operation_duration_seconds; job is the matcher that picks the fleet.
+    Their alerts are named after the service (alert_prefix), so that several fleets can each have them."""
+    prefix = alert_prefix(service)
     ops = f"{OPERATION_DURATION}_count"
     tool_call = 'mcp_method_name="tools/call"'
     return (
         SLO(name="availability", service=service, objective="99.9", period=period,
             description="MCP operations answered without a server fault",
             sli=RatioSLI(errors=f'{ops}{{error_type=~"{SERVER_FAULT_ERROR_TYPES}"}}', total=ops),
-            filter=f"{job}, {NOT_NOTIFICATION}", alerting=SLOAlerting(name="MCPAvailability")),
+            filter=f"{job}, {NOT_NOTIFICATION}", alerting=SLOAlerting(name=f"{prefix}Availability")),
         SLO(name="control-plane-latency", service=service, objective="99", period=period,
             description="Control-plane operations answered within 0.5 s",
             sli=LatencySLI(histogram=OPERATION_DURATION, threshold="0.5",
                            selector=f'mcp_method_name=~"{"|".join(CONTROL_PLANE_METHODS)}"'),
-            filter=job, alerting=SLOAlerting(name="MCPControlPlaneLatency")),
+            filter=job, alerting=SLOAlerting(name=f"{prefix}ControlPlaneLatency")),
         SLO(name="tool-call-latency", service=service, objective="95", period=period,
             description="Tool calls answered within 5 s",
             sli=LatencySLI(histogram=OPERATION_DURATION, threshold="5", selector=tool_call),
-            filter=job, alerting=SLOAlerting(name="MCPToolCallLatency")),
+            filter=job, alerting=SLOAlerting(name=f"{prefix}ToolCallLatency")),
         # No error_type means success; tool_error (a result with isError) is a failure like any other.
         SLO(name="tool-call-success", service=service, objective="99", period=period,
             description="Tool calls that succeed",
             sli=RatioSLI(errors=f'{ops}{{{tool_call}, error_type!=""}}', total=f"{ops}{{{tool_call}}}"),
-            filter=job, alerting=SLOAlerting(name="MCPToolCallSuccess")),
+            filter=job, alerting=SLOAlerting(name=f"{prefix}ToolCallSuccess")),
     )

@@ -5,33 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from monitoring import conventions
+from monitoring.model import target_selection
 from monitoring.model.scrape import KubernetesSDConfig, ScrapeJob
 from monitoring.model.stack import Stack
 from monitoring.render import blackbox
-
-
-def kubernetes_pod_relabel_configs() -> list[dict[str, Any]]:
-    """The usual chain for annotated pods: opt in, path and port from annotations, pod labels kept."""
-    return [
-        {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scrape"],
-         "action": "keep", "regex": "true"},
-        {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_scheme"],
-         "action": "replace", "regex": "(https?)", "target_label": "__scheme__"},
-        {"source_labels": ["__meta_kubernetes_pod_annotation_prometheus_io_path"],
-         "action": "replace", "regex": "(.+)", "target_label": "__metrics_path__"},
-        {"source_labels": ["__address__", "__meta_kubernetes_pod_annotation_prometheus_io_port"],
-         "action": "replace", "regex": r"([^:]+)(?::\d+)?;(\d+)", "replacement": "$1:$2",
-         "target_label": "__address__"},
-        {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(.+)"},
-        {"source_labels": ["__meta_kubernetes_namespace"], "action": "replace", "target_label": "namespace"},
-        {"source_labels": ["__meta_kubernetes_pod_name"], "action": "replace", "target_label": "pod"},
-    ]
 
 
 def _kubernetes_sd(sd: KubernetesSDConfig) -> dict[str, Any]:
     config: dict[str, Any] = {"role": sd.role}
     if sd.namespaces:
         config["namespaces"] = {"names": list(sd.namespaces)}
+    selectors = target_selection.sd_selectors(sd)
+    if selectors:
+        config["selectors"] = selectors
     return config
 
 
@@ -50,7 +36,8 @@ def scrape_config(job: ScrapeJob) -> dict[str, Any]:
     if job.bearer_token_file:
         config["authorization"] = {"type": "Bearer", "credentials_file": job.bearer_token_file}
     if job.tls_config:
-        config["tls_config"] = job.tls_config.model_dump(exclude_defaults=True)
+        config["tls_config"] = job.tls_config.model_dump(
+            exclude_defaults=True, exclude={"ca_secret", "cert_secret", "key_secret"})
     if job.static_configs:
         config["static_configs"] = [
             {"targets": list(sc.targets), **({"labels": dict(sc.labels)} if sc.labels else {})}
@@ -62,7 +49,15 @@ def scrape_config(job: ScrapeJob) -> dict[str, Any]:
         ]
     if job.kubernetes_sd_configs:
         config["kubernetes_sd_configs"] = [_kubernetes_sd(sd) for sd in job.kubernetes_sd_configs]
-        config["relabel_configs"] = kubernetes_pod_relabel_configs()
+    chain = target_selection.relabel_chain(job)
+    if chain:
+        config["relabel_configs"] = [step.prometheus() for step in chain]
+    if job.metric_relabel_configs:
+        config["metric_relabel_configs"] = [step.prometheus() for step in job.metric_relabel_configs]
+    if job.sample_limit:
+        config["sample_limit"] = job.sample_limit
+    if job.label_limit:
+        config["label_limit"] = job.label_limit
     return config
 
 

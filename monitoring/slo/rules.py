@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from monitoring import conventions as names
@@ -136,19 +137,29 @@ def summary(slo: SLO, tier: Tier) -> str:
 
 def description(slo: SLO, tier: Tier) -> str:
     """What fired, in words: each window pair's burn rate and how long the budget lasts at that rate."""
-    parts = []
-    for pair in (p.window for p in slo.plan.tier_pairs(tier)):
-        lasts = human_hours(Fraction(slo.period_days * 24) / pair.burn)
-        if not parts:
-            parts.append(f"{human_number(pair.burn)}{TIMES} faster than sustainable over {pair.long} and "
-                         f"{pair.short} (at that rate the {slo.period_days}-day budget is gone in {lasts})")
-        else:
-            parts.append(f"{human_number(pair.burn)}{TIMES} over {pair.long} and {pair.short} (gone in {lasts})")
+    windows = tuple((p.window.long, p.window.short, p.window.burn.numerator, p.window.burn.denominator)
+                    for p in slo.plan.tier_pairs(tier))
+    burning = _burning_text(slo.period_days, windows)
     guard = slo.alerting.min_events_per_second
     traffic = f" Only with at least {decimal_text(guard)} events/s." if guard is not None else ""
     intro = slo.description.rstrip(".") + ". " if slo.description else ""
     return (f"{intro}{slo.service} {slo.name} ({decimal_text(slo.objective)}% over {slo.period}) is burning "
-            f"its error budget " + ", or ".join(parts) + "." + traffic)
+            f"its error budget {burning}." + traffic)
+
+
+@lru_cache(maxsize=1024)
+def _burning_text(period_days: int, windows: tuple[tuple[str, str, int, int], ...]) -> str:
+    """The window pairs in words; the same for every SLO of one shape, so worked out once per shape."""
+    parts = []
+    for long, short, numerator, denominator in windows:
+        burn = Fraction(numerator, denominator)
+        lasts = human_hours(Fraction(period_days * 24) / burn)
+        if not parts:
+            parts.append(f"{human_number(burn)}{TIMES} faster than sustainable over {long} and "
+                         f"{short} (at that rate the {period_days}-day budget is gone in {lasts})")
+        else:
+            parts.append(f"{human_number(burn)}{TIMES} over {long} and {short} (gone in {lasts})")
+    return ", or ".join(parts)
 
 
 def runbook_url(stack: Stack, slo: SLO, tier: Tier) -> str | None:

@@ -25,6 +25,7 @@ JOB_INSTANCES = {DOWN_JOB: 1, ERRORS_JOB: 1, INHIBIT_JOB: 2, SLO_JOB: 1}
 SCRAPE_INTERVAL = "1s"
 SCRAPE_TIMEOUT = "1s"  # a loaded machine may answer late; `for` absorbs one slow scrape, not a false outage
 EVALUATION_INTERVAL = "1s"
+TEAM = "mcp"  # as in the default stack: alerts carry team=mcp and the routing pages only for it
 GROUP_WAIT = "1s"
 GROUP_INTERVAL = "2s"
 REPEAT_INTERVAL = "1h"  # longer than the suite: a second delivery of the same group would be a bug
@@ -76,13 +77,14 @@ def build(topology: Topology) -> Stack:
         grafana_url=GRAFANA_URL,
         alertmanagers=(topology.alertmanager,),
         services=(
-            mcp.service(jobs=topology.mcp_jobs, kubernetes=False, scrape_interval=SCRAPE_INTERVAL,
+            mcp.service(jobs=topology.mcp_jobs, kubernetes=False, labels={"team": TEAM},
+                        scrape_interval=SCRAPE_INTERVAL,
                         scrape_timeout=SCRAPE_TIMEOUT, for_overrides=FOR_OVERRIDES),
             *mcp.kubernetes_services(kube_state_metrics_targets=(topology.kube_state_metrics,),
                                      cadvisor_targets=(topology.cadvisor,)),
         ),
         catalogs=mcp.shared_catalogs(),
-        routing=mcp.routing(pager=pager, chat=chat, default=default, group_wait=GROUP_WAIT,
+        routing=mcp.routing(pager=pager, chat=chat, default=default, team=TEAM, group_wait=GROUP_WAIT,
                             group_interval=GROUP_INTERVAL, repeat_interval=REPEAT_INTERVAL),
         slos=mcp.slos(job=f'job="{SLO_JOB}"'),
     )

@@ -12,7 +12,7 @@ import yaml
 from monitoring import conventions
 
 from .environment import Environment
-from .stack import CLUSTER, DOWN_JOB, ERRORS_JOB, GRAFANA_URL, INHIBIT_JOB, SLO_JOB
+from .stack import CLUSTER, DOWN_JOB, ERRORS_JOB, GRAFANA_URL, INHIBIT_JOB, SLO_JOB, TEAM
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ def test_every_rule_group_loads_and_evaluates_without_errors(e2e: Environment) -
 
 def test_service_down_pages_then_resolves(e2e: Environment) -> None:
     result = e2e.result("service_down")
-    expected = {**result.labels, "severity": "critical", "cluster": CLUSTER}
+    expected = {**result.labels, "severity": "critical", "cluster": CLUSTER, "team": TEAM}
     firing = result.firing
     assert firing.notification.receiver == "pager"
     assert firing.alert["labels"] == expected
@@ -67,7 +67,7 @@ def test_half_the_requests_failing_pages(e2e: Environment) -> None:
     firing = result.firing
     assert firing.notification.receiver == "pager"
     assert firing.alert["labels"] == {"alertname": "MCPHighErrorRate", "job": ERRORS_JOB, "severity": "critical",
-                                      "cluster": CLUSTER}
+                                      "cluster": CLUSTER, "team": TEAM}
     assert firing.notification.payload["groupLabels"] == {"alertname": "MCPHighErrorRate", "job": ERRORS_JOB}
     assert firing.after <= firing.bound.seconds, f"paged after {firing.after:.1f}s, bound {firing.bound}"
     assert not result.elsewhere, [n.summary() for n in result.elsewhere]
@@ -89,7 +89,7 @@ def test_warning_is_inhibited_while_service_down_fires(e2e: Environment) -> None
     lifted = result.after_lift
     assert lifted.notification.receiver == "chat"
     assert lifted.alert["labels"] == {"alertname": "MCPHighLatency", "job": INHIBIT_JOB, "severity": "warning",
-                                      "cluster": CLUSTER}
+                                      "cluster": CLUSTER, "team": TEAM}
     assert lifted.after <= lifted.bound.seconds, f"delivered {lifted.after:.1f}s after the lift, bound {lifted.bound}"
 
 
@@ -99,7 +99,8 @@ def test_memory_near_the_limit_warns_in_chat(e2e: Environment) -> None:
     assert {a["labels"]["pod"] for a in result.alerts} == result.pods
     for alert in result.alerts:
         assert alert["labels"] == {"alertname": "MCPHighMemoryUsage", "severity": "warning", "namespace": "mcp",
-                                   "pod": alert["labels"]["pod"], "container": "mcp-server", "cluster": CLUSTER}
+                                   "pod": alert["labels"]["pod"], "container": "mcp-server", "cluster": CLUSTER,
+                                   "team": TEAM}
     assert result.after <= result.bound.seconds, f"warned after {result.after:.1f}s, bound {result.bound}"
 
 
@@ -107,7 +108,8 @@ def test_server_faults_page_on_the_slo_and_drain_its_budget(e2e: Environment) ->
     result = e2e.result("slo_burn")
     page = result.page
     assert page.notification.receiver == "pager"
-    assert page.alert["labels"] == {**result.labels, "severity": "critical", "tier": "page", "cluster": CLUSTER}
+    assert page.alert["labels"] == {**result.labels, "severity": "critical", "tier": "page", "cluster": CLUSTER,
+                                    "team": TEAM}
     slo_dashboard = conventions.slo_dashboard_uid("mcp-server")
     assert page.alert["annotations"]["dashboard_url"] == f"{GRAFANA_URL}/d/{slo_dashboard}"
     assert {"summary", "description", "runbook_url"} <= page.alert["annotations"].keys()

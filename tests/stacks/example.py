@@ -47,7 +47,8 @@ checkout = Service(
                   tls_config=TLSConfig(ca_file="/etc/prometheus/ca.pem", server_name="checkout.internal")),
         ScrapeJob(name="checkout-files", file_sd_configs=(FileSDConfig(files=("/etc/prometheus/sd/*.json",)),),
                   bearer_token_file="/etc/prometheus/secrets/token"),
-        ScrapeJob(name="checkout-pods", kubernetes_sd_configs=(KubernetesSDConfig(namespaces=("shop",)),)),
+        ScrapeJob(name="checkout-pods", kubernetes_sd_configs=(
+            KubernetesSDConfig(namespaces=("shop",), app="checkout", port="metrics"),)),
     ),
     rule_groups=(
         RuleGroup(name="checkout.recording", interval="30s", rules=(

@@ -1,0 +1,181 @@
+"""Checks of out/kubernetes/: every resource against the Prometheus Operator's CRD schemas, names and labels by
+Kubernetes' rules, the kustomization against the files, and the Kubernetes scrape jobs of prometheus.yml
+against the monitors (Debian's promtool cannot parse kubernetes_sd_configs).
+
+The rule groups of the PrometheusRules and the Alertmanager Secret's configuration are extracted by
+`extract_rule_groups` and `extract_alertmanager_configs`, so that `validate` runs them through promtool and
+amtool in the same processes as the plain files.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from monitoring import conventions
+from monitoring.checks.report import CheckResult
+from monitoring.model import kubernetes as names
+from monitoring.model.kubernetes_output import monitor_kind
+from monitoring.model.stack import Stack
+from monitoring.render.kubernetes.alertmanager import CONFIG_KEY
+from monitoring.render.kubernetes.schemas import KINDS, OPERATOR_VERSION, schema
+
+CORE_KINDS = {"Secret": "v1", "ConfigMap": "v1"}
+
+
+def _strict(node: Any) -> Any:
+    """The schema with unknown fields refused, as `kubectl apply --validate=strict` refuses them (the CRDs
+    leave additionalProperties open: the API server would silently prune a misspelt field)."""
+    if isinstance(node, dict):
+        out = {k: _strict(v) for k, v in node.items()}
+        if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out \
+                and not out.get("x-kubernetes-preserve-unknown-fields"):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    return node
+
+
+@cache
+def _validator(kind: str) -> jsonschema.Draft7Validator:
+    strict = _strict(copy.deepcopy(schema(kind)))
+    strict["properties"]["metadata"] = {"type": "object"}  # ObjectMeta is checked by _metadata_problems
+    return jsonschema.Draft7Validator(strict)
+
+
+def resource_files(out_dir: Path) -> list[Path]:
+    directory = out_dir / conventions.KUBERNETES_DIR
+    return sorted(p for p in directory.glob("*.yaml") if p.name != "kustomization.yaml")
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    return data
+
+
+def _metadata_problems(resource: dict[str, Any]) -> list[str]:
+    meta = resource.get("metadata") or {}
+    problems = []
+    checks = [(names.check_object_name, meta.get("name", "")), (names.check_name, meta.get("namespace", ""))]
+    checks += [(names.check_label_key, key) for key in (meta.get("labels") or {})]
+    checks += [(names.check_label_value, value) for value in (meta.get("labels") or {}).values()]
+    checks += [(names.check_label_key, key) for key in (meta.get("annotations") or {})]
+    for check, value in checks:
+        try:
+            check(str(value))
+        except ValueError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def schema_problems(resource: dict[str, Any]) -> list[str]:
+    """Everything wrong with one resource: its kind and apiVersion, metadata, and (CRDs) its schema."""
+    kind = resource.get("kind", "")
+    problems = _metadata_problems(resource)
+    if kind in KINDS:
+        if resource.get("apiVersion") != KINDS[kind][0]:
+            problems.append(f"apiVersion {resource.get('apiVersion')!r} is not {KINDS[kind][0]!r}")
+        for error in sorted(_validator(kind).iter_errors(resource), key=lambda e: list(e.absolute_path)):
+            where = ".".join(str(p) for p in error.absolute_path) or "(top)"
+            problems.append(f"{where}: {error.message}")
+    elif kind in CORE_KINDS:
+        if resource.get("apiVersion") != CORE_KINDS[kind]:
+            problems.append(f"apiVersion {resource.get('apiVersion')!r} is not {CORE_KINDS[kind]!r}")
+        data = resource.get("stringData" if kind == "Secret" else "data")
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            problems.append("data must map keys to strings")
+    else:
+        problems.append(f"kind {kind!r} is not one this tool generates")
+    return problems
+
+
+def check_resources(out_dir: Path) -> CheckResult:
+    files = resource_files(out_dir)
+    failures = [f"{path.name}: {problem}" for path in files for problem in schema_problems(load(path))]
+    kustomization = load(out_dir / conventions.KUSTOMIZATION_FILE)
+    listed = set(kustomization.get("resources", []))
+    present = {p.name for p in files}
+    failures += [f"kustomization.yaml lists {name}, which does not exist" for name in sorted(listed - present)]
+    failures += [f"kustomization.yaml does not list {name}" for name in sorted(present - listed)]
+    kinds = sorted({load(p)["kind"] for p in files})
+    checked = (f"{len(files)} resources ({', '.join(kinds)}) against the Prometheus Operator {OPERATOR_VERSION} "
+               "CRD schemas (unknown fields refused) and Kubernetes name rules; kustomization.yaml lists them all")
+    return CheckResult("kubernetes resources", not failures, checked, "\n".join(failures))
+
+
+def check_scrape_jobs(stack: Stack, out_dir: Path) -> CheckResult:
+    """The Kubernetes jobs of prometheus.yml: checked by the model (selection, roles, ports) when it was built,
+    and here each job with a monitor against that monitor: same selector, namespaces, port, path and interval."""
+    config = yaml.safe_load((out_dir / conventions.PROMETHEUS_CONFIG).read_text())
+    jobs = {j["job_name"]: j for j in config.get("scrape_configs", []) if "kubernetes_sd_configs" in j}
+    monitors = {}
+    if stack.kubernetes is not None:
+        for path in resource_files(out_dir):
+            resource = load(path)
+            if resource["kind"] in ("PodMonitor", "ServiceMonitor"):
+                monitors[resource["metadata"]["name"]] = resource
+    failures = []
+    compared = 0
+    for service in stack.services:
+        for job in service.scrape_jobs:
+            if job.name not in jobs or stack.kubernetes is None or not job.monitor or monitor_kind(job) is None:
+                continue
+            monitor = monitors.get(job.name)
+            if monitor is None:
+                failures.append(f"job {job.name}: no monitor in out/kubernetes")
+                continue
+            compared += 1
+            failures += [f"job {job.name}: {p}" for p in _differences(jobs[job.name], monitor)]
+    checked = (f"{len(jobs)} Kubernetes scrape jobs of prometheus.yml: validated by the model when built; "
+               f"{compared} compared with their PodMonitor/ServiceMonitor (selector, namespaces, port, path, interval)")
+    return CheckResult("kubernetes scrape jobs", not failures, checked, "\n".join(failures))
+
+
+def _differences(job: dict[str, Any], monitor: dict[str, Any]) -> list[str]:
+    sd = job["kubernetes_sd_configs"][0]
+    spec = monitor["spec"]
+    (endpoint,) = spec.get("podMetricsEndpoints") or spec.get("endpoints")
+    selector = ",".join(f"{k}={v}" for k, v in spec["selector"].get("matchLabels", {}).items())
+    problems = []
+    sd_label = (sd.get("selectors") or [{}])[0].get("label", "")
+    if selector and not sd_label.startswith(selector):
+        problems.append(f"SD selector {sd_label!r} differs from the monitor's matchLabels {selector!r}")
+    names_ = sd.get("namespaces", {}).get("names")
+    if names_ != spec["namespaceSelector"].get("matchNames"):
+        problems.append(f"namespaces {names_} differ from the monitor's {spec['namespaceSelector']}")
+    if job["metrics_path"] != endpoint["path"]:
+        problems.append(f"metrics_path {job['metrics_path']} differs from the monitor's {endpoint['path']}")
+    kept_port = [r for r in job.get("relabel_configs", []) if r.get("source_labels", [""])[0].endswith("port_name")]
+    if kept_port and kept_port[0]["regex"] != endpoint["port"]:
+        problems.append(f"port {kept_port[0]['regex']} differs from the monitor's {endpoint['port']}")
+    return problems
+
+
+def extract_rule_groups(out_dir: Path, into: Path) -> list[Path]:
+    """Each PrometheusRule's spec as a rule file under into, for promtool."""
+    written = []
+    for path in resource_files(out_dir):
+        resource = load(path)
+        if resource["kind"] == "PrometheusRule":
+            target = into / f"{path.stem}.rules.yml"
+            target.write_text(yaml.safe_dump({"groups": resource["spec"]["groups"]}, sort_keys=False))
+            written.append(target)
+    return written
+
+
+def extract_alertmanager_configs(out_dir: Path, into: Path) -> list[Path]:
+    """The alertmanager.yaml of each Secret holding one, for amtool."""
+    written = []
+    for path in resource_files(out_dir):
+        resource = load(path)
+        if resource["kind"] == "Secret" and CONFIG_KEY in resource.get("stringData", {}):
+            target = into / f"{path.stem}.alertmanager.yml"
+            target.write_text(resource["stringData"][CONFIG_KEY])
+            written.append(target)
+    return written

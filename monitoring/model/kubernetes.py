@@ -1,0 +1,119 @@
+"""Kubernetes vocabulary of the model: object names, label keys, Secret key references, label selectors.
+
+Names and label keys are checked when a definition is built, by the rules the API server applies
+(DNS-1123, at most 63 characters), so a bad name fails at load with one line rather than at `kubectl apply`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, model_validator
+
+from monitoring.model.base import Model
+
+_DNS_LABEL = re.compile(r"\A[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
+_DNS_SUBDOMAIN = re.compile(r"\A[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\Z")
+_LABEL_NAME_PART = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?\Z")
+_LABEL_VALUE = re.compile(r"\A(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?)?\Z")
+_SECRET_KEY = re.compile(r"\A[-._a-zA-Z0-9]+\Z")
+MAX_NAME = 63
+
+
+def check_name(text: str) -> str:
+    """A DNS-1123 label: namespaces, Services, ports by name; lower case, digits and '-', at most 63."""
+    if len(text) > MAX_NAME or not _DNS_LABEL.match(text):
+        raise ValueError(f"Kubernetes name {text!r} must be a DNS-1123 label: at most {MAX_NAME} lower-case "
+                         "letters, digits or '-', starting and ending with a letter or digit")
+    return text
+
+
+def check_object_name(text: str) -> str:
+    """A DNS-1123 subdomain as most object names are, kept to 63 characters so that it can be a label value too."""
+    if len(text) > MAX_NAME or not _DNS_SUBDOMAIN.match(text):
+        raise ValueError(f"Kubernetes object name {text!r} must be at most {MAX_NAME} lower-case letters, digits, "
+                         "'-' or '.', starting and ending with a letter or digit")
+    return text
+
+
+def check_label_key(text: str) -> str:
+    """A label key: an optional DNS-1123 subdomain prefix and '/', then a name of at most 63 characters."""
+    prefix, _, name = text.rpartition("/")
+    if (prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix))) or len(name) > MAX_NAME \
+            or not _LABEL_NAME_PART.match(name):
+        raise ValueError(f"Kubernetes label key {text!r} must be [prefix/]name, the name at most {MAX_NAME} "
+                         "letters, digits, '-', '_' or '.', starting and ending with a letter or digit")
+    return text
+
+
+def check_label_value(text: str) -> str:
+    if len(text) > MAX_NAME or not _LABEL_VALUE.match(text):
+        raise ValueError(f"Kubernetes label value {text!r} must be at most {MAX_NAME} letters, digits, '-', '_' "
+                         "or '.', starting and ending with a letter or digit")
+    return text
+
+
+def _label_set(labels: dict[str, str]) -> dict[str, str]:
+    for key, value in labels.items():
+        check_label_key(key)
+        check_label_value(value)
+    return dict(sorted(labels.items()))
+
+
+def _secret_key(text: str) -> str:
+    if len(text) > 253 or not _SECRET_KEY.match(text):
+        raise ValueError(f"Secret key {text!r} must be letters, digits, '-', '_' or '.'")
+    return text
+
+
+KubernetesName = Annotated[str, AfterValidator(check_name)]
+KubernetesObjectName = Annotated[str, AfterValidator(check_object_name)]
+KubernetesLabelKey = Annotated[str, AfterValidator(check_label_key)]
+KubernetesLabels = Annotated[dict[str, str], AfterValidator(_label_set)]
+
+
+class SecretKeyRef(Model):
+    """A key of a Kubernetes Secret, for credentials the Operator reads: the value never enters the model.
+
+        SecretKeyRef(name="mcp-scrape", key="password")
+    """
+
+    kind: ClassVar[str] = "secret key reference"
+    name: KubernetesObjectName
+    key: Annotated[str, AfterValidator(_secret_key)]
+
+    def render(self) -> dict[str, str]:
+        return {"name": self.name, "key": self.key}
+
+
+class LabelRequirement(Model):
+    """One matchExpressions entry of a label selector: key In/NotIn values, or key Exists/DoesNotExist.
+
+        LabelRequirement(key="tier", operator="In", values=("api", "worker"))
+    """
+
+    kind: ClassVar[str] = "label requirement"
+    key: KubernetesLabelKey
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: tuple[Annotated[str, AfterValidator(check_label_value)], ...] = ()
+
+    @model_validator(mode="after")
+    def _values_fit_operator(self) -> LabelRequirement:
+        needs_values = self.operator in ("In", "NotIn")
+        if needs_values and not self.values:
+            raise ValueError(f"operator {self.operator} needs values")
+        if not needs_values and self.values:
+            raise ValueError(f"operator {self.operator} takes no values")
+        return self
+
+    def selector_text(self) -> str:
+        """The requirement in the API server's selector syntax, as kubernetes_sd_configs selectors take it."""
+        if self.operator == "Exists":
+            return self.key
+        if self.operator == "DoesNotExist":
+            return f"!{self.key}"
+        if len(self.values) == 1:
+            return f"{self.key}{'=' if self.operator == 'In' else '!='}{self.values[0]}"
+        return f"{self.key} {self.operator.lower()} ({','.join(self.values)})"
+

@@ -1,0 +1,91 @@
+"""PodMonitor (role pod) and ServiceMonitor (role endpoints) from a Kubernetes scrape job.
+
+The monitor selects what the job's relabel chain in prometheus.yml keeps: the same labels (selector), the same
+namespaces (namespaceSelector), the same port by name; its relabelings add what the Operator does not do itself
+(see target_selection.monitor_steps). Credentials come only from Secret key references.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitoring.model.kubernetes_output import KubernetesOutput, monitor_kind
+from monitoring.model.scrape import KubernetesSDConfig, ScrapeJob
+from monitoring.model.stack import Stack
+from monitoring.model.target_selection import monitor_steps
+from monitoring.render.kubernetes.resource import Resource, make
+
+API_VERSION = "monitoring.coreos.com/v1"
+
+
+def selector(sd: KubernetesSDConfig) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if sd.selector_labels():
+        data["matchLabels"] = sd.selector_labels()
+    if sd.match_expressions:
+        data["matchExpressions"] = [{"key": r.key, "operator": r.operator, **({"values": list(r.values)}
+                                                                              if r.values else {})}
+                                    for r in sd.match_expressions]
+    return data
+
+
+def namespace_selector(sd: KubernetesSDConfig) -> dict[str, Any]:
+    """The job's namespaces; none means every namespace, as kubernetes_sd_configs without namespaces does."""
+    return {"matchNames": list(sd.namespaces)} if sd.namespaces else {"any": True}
+
+
+def _auth(job: ScrapeJob) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    auth = job.basic_auth
+    if auth and auth.username_secret and auth.password_secret:
+        data["basicAuth"] = {"username": auth.username_secret.render(), "password": auth.password_secret.render()}
+    if job.bearer_token_secret:
+        data["authorization"] = {"type": "Bearer", "credentials": job.bearer_token_secret.render()}
+    tls = job.tls_config
+    if tls:
+        config: dict[str, Any] = {}
+        if tls.ca_secret:
+            config["ca"] = {"secret": tls.ca_secret.render()}
+        if tls.cert_secret:
+            config["cert"] = {"secret": tls.cert_secret.render()}
+        if tls.key_secret:
+            config["keySecret"] = tls.key_secret.render()
+        if tls.server_name:
+            config["serverName"] = tls.server_name
+        if tls.insecure_skip_verify:
+            config["insecureSkipVerify"] = True
+        data["tlsConfig"] = config
+    return data
+
+
+def endpoint(stack: Stack, job: ScrapeJob, sd: KubernetesSDConfig) -> dict[str, Any]:
+    """One podMetricsEndpoints / endpoints entry; intervals made explicit so they equal prometheus.yml's."""
+    data: dict[str, Any] = {
+        "port": sd.port,
+        "path": job.metrics_path,
+        "scheme": job.scheme,
+        "interval": job.scrape_interval or stack.scrape_interval,
+        "scrapeTimeout": job.scrape_timeout or stack.scrape_timeout,
+    }
+    if job.honor_labels:
+        data["honorLabels"] = True
+    data.update(_auth(job))
+    data["relabelings"] = [step.operator() for step in monitor_steps(job, sd)]
+    if job.metric_relabel_configs:
+        data["metricRelabelings"] = [step.operator() for step in job.metric_relabel_configs]
+    return data
+
+
+def monitor(stack: Stack, output: KubernetesOutput, job: ScrapeJob) -> Resource:
+    """The PodMonitor or ServiceMonitor of job (the stack has checked that it has one)."""
+    kind = monitor_kind(job)
+    assert kind is not None
+    sd = job.kubernetes_sd_configs[0]
+    endpoints = "podMetricsEndpoints" if kind == "PodMonitor" else "endpoints"
+    spec: dict[str, Any] = {"selector": selector(sd), "namespaceSelector": namespace_selector(sd),
+                            endpoints: [endpoint(stack, job, sd)]}
+    if job.sample_limit:
+        spec["sampleLimit"] = job.sample_limit
+    if job.label_limit:
+        spec["labelLimit"] = job.label_limit
+    return make(output, API_VERSION, kind, job.name, labels={"app.kubernetes.io/part-of": stack.name}, spec=spec)

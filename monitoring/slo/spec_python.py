@@ -1,0 +1,78 @@
+"""Imported SLO specs written as readable Python: one module per service, formatted as `ruff format` would.
+
+Each module defines `SLOS`, a tuple of `SLO` definitions; window policies read from Sloth AlertWindows files go
+to `window_policies.py`. Notes on what was renamed sit in the module docstring.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from monitoring.errors import OutputError
+from monitoring.imports.pysource import Call, assignment, model_call
+from monitoring.slo.specs import ImportedService, ImportedSpecs
+from monitoring.slo.windows import decimal_text
+
+
+def module_name(service: str) -> str:
+    """'my-service' -> 'slos_my_service'."""
+    return "slos_" + re.sub(r"\W", "_", service).strip("_").lower()
+
+
+def _plain(value: Any) -> Any:
+    """Model values as the literals their constructors accept: Decimals as strings, enums by value."""
+    if isinstance(value, BaseModel):
+        call = model_call(value)
+        return Call(call.function, call.args, tuple((k, _plain(v)) for k, v in call.kwargs if k != "type"))
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def service_module(imported: ImportedService) -> str:
+    names = ["SLO", "AlertTier", "QuerySLI", "SLOAlerting"]
+    notes = "".join(f"\n- {note}" for note in dict.fromkeys(imported.notes))
+    doc = (f'"""SLOs of {imported.service}, imported from {", ".join(imported.sources)}.'
+           + (f"\n\nNotes:{notes}\n" if notes else "") + '"""')
+    body = assignment("SLOS", tuple(_plain(slo) for slo in imported.slos))
+    return f"{doc}\n\nfrom monitoring import {', '.join(names)}\n\n{body}\n"
+
+
+def policies_module(specs: ImportedSpecs) -> str:
+    lines = ['"""Window policies imported from Sloth AlertWindows specs."""', "",
+             "from monitoring import AlertWindow, WindowPolicy", ""]
+    for name, policy in sorted(specs.policies.items()):
+        lines += ["", assignment(name.upper(), _plain(policy))]
+    return "\n".join(lines) + "\n"
+
+
+def render(specs: ImportedSpecs) -> dict[str, str]:
+    """File name -> Python source."""
+    files = {f"{module_name(s.service)}.py": service_module(s) for s in specs.services.values()}
+    if specs.policies:
+        files["window_policies.py"] = policies_module(specs)
+    return dict(sorted(files.items()))
+
+
+def write(files: dict[str, str], directory: Path, *, force: bool = False) -> list[Path]:
+    """Write the modules; OutputError instead of overwriting a file unless force."""
+    existing = [directory / name for name in files if (directory / name).exists()]
+    if existing and not force:
+        raise OutputError(f"{existing[0]} exists; pass --force to overwrite it")
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+        written.append(directory / name)
+    return written
