@@ -6,107 +6,78 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from monitoring.checks.report import CheckResult, print_results
-from monitoring.errors import ExitStatus, MonitoringError, OutputError, UsageError
-from monitoring.generate import GenerateContext, iter_files, render_files
-from monitoring.model.stack import Stack
-from monitoring.output import stale_files, write_tree
-from monitoring.project import Settings, find_settings, load_stack
+from monitoring.errors import ExitStatus, MonitoringError
 
+if TYPE_CHECKING:
+    from monitoring.project import Project
 
-def _out_dir(args: argparse.Namespace, settings: Settings) -> Path:
-    return Path(args.out) if args.out else settings.out_dir
+# Every import below is deferred to the command that needs it: `monitoring --help` and `--version` load
+# neither the model nor grafanalib.
 
 
-def load(args: argparse.Namespace) -> tuple[Settings, str, Stack]:
-    settings = find_settings()
-    source = args.stack or settings.stack
-    return settings, source, load_stack(source, settings.project_dir)
+def _project(args: argparse.Namespace) -> Project:
+    from monitoring.project import Project
+
+    return Project.find()
 
 
-def render(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
-    """Load the stack and render every output file in memory."""
-    settings, source, stack = load(args)
-    ctx = GenerateContext(source, settings.project_dir)
-    files = render_files(stack, ctx)
-    for warning in ctx.warnings:
-        print(f"monitoring: warning: {warning}", file=sys.stderr)
-    return settings, files
+def _out_dir(args: argparse.Namespace, project: Project) -> Path:
+    return Path(args.out) if args.out else project.out_dir
+
+
+def _print(lines: Sequence[str], file: TextIO | None = None) -> None:
+    for line in lines:
+        print(line, file=file or sys.stdout)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    if args.check:
-        settings, files = render(args)
-        out_dir = _out_dir(args, settings)
-        stale = stale_files(files, out_dir)
-        for line in stale:
-            print(line)
-        print(f"{out_dir} is stale: run `make generate`" if stale else f"{out_dir} is up to date")
-        return ExitStatus.FAILED if stale else ExitStatus.OK
-    settings, source, stack = load(args)
-    out_dir = _out_dir(args, settings)
-    ctx = GenerateContext(source, settings.project_dir)
-    # Each file goes to disk as soon as it is rendered: memory stays flat however large the stack.
-    count = write_tree(iter_files(stack, ctx), out_dir)
-    for warning in ctx.warnings:
-        print(f"monitoring: warning: {warning}", file=sys.stderr)
-    print(f"wrote {count} files to {out_dir}")
+    from monitoring import api
+
+    project = _project(args)
+    report = api.generate(project, stack=args.stack, out_dir=_out_dir(args, project), check=args.check)
+    _print([f"monitoring: warning: {w}" for w in report.warnings], sys.stderr)
+    if report.checked:
+        _print(report.stale)
+        print(f"{report.out_dir} is stale: run `make generate`" if report.stale else f"{report.out_dir} is up to date")
+        return ExitStatus.OK if report.ok else ExitStatus.FAILED
+    print(f"wrote {report.files} files to {report.out_dir}" if report.written
+          else f"{report.out_dir} is up to date: nothing written ({report.files} files)")
     return ExitStatus.OK
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
     from monitoring.checks.provision import ensure_tools
 
-    return ensure_tools(install=args.install)
+    report = ensure_tools(install=args.install)
+    _print(report.lines)
+    _print(report.errors, sys.stderr)
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from monitoring.checks.validate import validate
+    from monitoring import api
+    from monitoring.checks.report import result_lines
 
-    settings, _, stack = load(args)
-    out_dir = _out_dir(args, settings)
-    if not (out_dir / "prometheus").is_dir():
-        raise OutputError(f"{out_dir} has no generated output: run `monitoring generate` first")
-    results = validate(stack, out_dir)
-    return _report(results)
-
-
-def _report(results: Sequence[CheckResult]) -> int:
-    passed = print_results(results)
-    print("all checks passed" if passed else "validation failed")
-    return ExitStatus.OK if passed else ExitStatus.FAILED
+    project = _project(args)
+    report = api.validate(project, out_dir=_out_dir(args, project))
+    _print(result_lines(report.results))
+    print("all checks passed" if report.ok else "validation failed")
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from monitoring.alert_tests import run_alert_tests
+    from monitoring import api
+    from monitoring.alert_tests import shape_lines
 
-    settings, _, stack = load(args)
-    return run_alert_tests(stack, _out_dir(args, settings), settings)
-
-
-def cmd_publish(args: argparse.Namespace) -> int:
-    from monitoring.publish.command import publish
-
-    settings, _, stack = load(args)
-    return publish(args, stack, _out_dir(args, settings), settings)
-
-
-def cmd_import(args: argparse.Namespace) -> int:
-    from monitoring.imports import import_files
-    from monitoring.imports.write import write_import
-
-    result = import_files([Path(p) for p in args.files], package=args.package, name=args.name,
-                          dashboards_dir=args.dashboards, strict=args.strict)
-    for warning in result.warnings:
-        print(f"monitoring: warning: {warning}", file=sys.stderr)
-    written = write_import(result, Path(args.directory), force=args.force)
-    counts = ", ".join(f"{n} {what}" for what, n in result.counts.items() if n)
-    print(f"imported {counts or 'nothing'}: wrote {len(written)} files")
-    print(f"next: set stack = \"{result.stack}\" in [tool.monitoring] of pyproject.toml, "
-          "then run `monitoring generate`")
-    return ExitStatus.OK
+    project = _project(args)
+    report = api.test(project, out_dir=_out_dir(args, project))
+    lines = report.lines()
+    if report.untested:  # say why no tests were generated for them
+        lines[-1:-1] = shape_lines(project.load_stack(args.stack), report.untested)
+    _print(lines)
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 T = TypeVar("T")
@@ -125,6 +96,7 @@ def _with_progress(what: str, run: Callable[[Callable[[int, int], None]], T]) ->
 
 def _live_options(args: argparse.Namespace, option: str):  # -> (PrometheusClient, duration)
     """The client for --prometheus and the duration of option (--lookback, --range), both checked."""
+    from monitoring.errors import UsageError
     from monitoring.live.client import PrometheusClient
     from monitoring.units import check_duration
 
@@ -140,11 +112,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     from monitoring.live.report import check_lines
     from monitoring.live.series_check import check, declared_labels
 
-    settings, _, stack = load(args)
+    project = _project(args)
+    stack = project.load_stack(args.stack)
     client, lookback = _live_options(args, "lookback")
     report = _with_progress("checking series", lambda update: check(
-        client, _out_dir(args, settings), lookback, declared=declared_labels(stack), progress=update))
-    print("\n".join(check_lines(report)))
+        client, _out_dir(args, project), lookback, declared=declared_labels(stack), progress=update))
+    _print(check_lines(report))
     return ExitStatus.FAILED if report.dead else ExitStatus.OK
 
 
@@ -156,8 +129,37 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
     client, range_ = _live_options(args, "range")
     report = _with_progress("backtesting alerts", lambda update: backtest(
-        client, _out_dir(args, find_settings()), range_, end=args.end, progress=update))
+        client, _out_dir(args, _project(args)), range_, end=args.end, progress=update))
     print(json.dumps(report.as_json(), indent=2) if args.format == "json" else "\n".join(backtest_table(report)))
+    return ExitStatus.OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from monitoring import api
+
+    project = _project(args)
+    request = api.PublishRequest(grafana_url=args.grafana_url, ca_cert=args.ca_cert, insecure=args.insecure,
+                                 dry_run=args.dry_run, force=args.force, prune=args.prune,
+                                 concurrency=args.concurrency)
+    report = api.publish(project, request, out_dir=_out_dir(args, project))
+    _print(report.lines)
+    _print(report.notes, sys.stderr)
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from monitoring.imports import import_files
+    from monitoring.imports.write import write_import
+
+    result = import_files([Path(p) for p in args.files], package=args.package, name=args.name,
+                          dashboards_dir=args.dashboards, strict=args.strict)
+    for warning in result.warnings:
+        print(f"monitoring: warning: {warning}", file=sys.stderr)
+    written = write_import(result, Path(args.directory), force=args.force)
+    counts = ", ".join(f"{n} {what}" for what, n in result.counts.items() if n)
+    print(f"imported {counts or 'nothing'}: wrote {len(written)} files")
+    print(f"next: set stack = \"{result.stack}\" in [tool.monitoring] of pyproject.toml, "
+          "then run `monitoring generate`")
     return ExitStatus.OK
 
 
@@ -199,8 +201,21 @@ def _add_publish_arguments(cmd: argparse.ArgumentParser, dry_run_flag: bool) -> 
     cmd.add_argument("--concurrency", type=int, default=8, help="parallel requests (default 8)")
 
 
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata is not free)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from monitoring.manifest import tool_version
+
+        parser.exit(message=f"{parser.prog} {tool_version()}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="monitoring", description=__doc__)
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (
         ("generate", "render every output into --out (atomically)"),
@@ -210,9 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
         ("diff", "show what publish would change; exit 1 if anything would"),
     ):
         cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
         cmd.add_argument("--out", help="output directory (default: [tool.monitoring] out, or out/)")
-        if name == "generate":
+        if name == "generate":  # the only command that imports the stack; the others read --out alone
+            cmd.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
             cmd.add_argument("--check", action="store_true",
                              help="write nothing; exit 1 if --out differs from what generate would write")
         if name in ("publish", "diff"):
@@ -228,6 +243,11 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--strict", action="store_true",
                      help="fail on anything the model cannot hold, instead of keeping it verbatim with a warning")
     imp.add_argument("--force", action="store_true", help="overwrite files that exist")
+    slo_imp = sub.add_parser("import-slo", help="turn Sloth SLO specs (prometheus/v1, PrometheusServiceLevel, "
+                                                "AlertWindows) into Python SLO definitions, one module per service")
+    slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
+    slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
+    slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")
     for name, help_text in (
         ("check", "check every rule and dashboard query against a running Prometheus: exit 1 if one is dead"),
         ("backtest", "evaluate every alert over a past range of a running Prometheus: episodes and flapping"),
@@ -236,20 +256,14 @@ def build_parser() -> argparse.ArgumentParser:
         live.add_argument("--prometheus", required=True, metavar="URL",
                           help="Prometheus base URL; a bearer token comes from $PROMETHEUS_TOKEN(_FILE)")
         live.add_argument("--out", help="output directory to read (default: [tool.monitoring] out, or out/)")
-        if name == "check":
-            live.add_argument("--stack", help="import path of the stack, for its metric catalog")
         live.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
         if name == "check":
+            live.add_argument("--stack", help="import path of the stack, for its metric catalog")
             live.add_argument("--lookback", default="1h", help="a series seen this recently exists (default 1h)")
         else:
             live.add_argument("--range", default="7d", help="how far back to evaluate (default 7d)")
             live.add_argument("--end", type=float, help="end of the range, seconds since the epoch (default now)")
             live.add_argument("--format", choices=("table", "json"), default="table")
-    slo_imp = sub.add_parser("import-slo", help="turn Sloth SLO specs (prometheus/v1, PrometheusServiceLevel, "
-                                                "AlertWindows) into Python SLO definitions, one module per service")
-    slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
-    slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
-    slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")
     tools = sub.add_parser("tools", help="report promtool, amtool, prometheus and alertmanager")
     tools.add_argument("--install", action="store_true", help="apt-get what is missing (root on Debian)")
     return parser

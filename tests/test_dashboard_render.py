@@ -13,8 +13,8 @@ from alerts.stack import stack as mcp_stack
 from monitoring import conventions
 from monitoring.checks.dashboards import lint
 from monitoring.checks.lint import DashboardDocument
+from monitoring.emitters import GenerateContext, emit_grafana
 from monitoring.errors import DefinitionError
-from monitoring.generate import GenerateContext, emit_grafana
 from monitoring.grafana import dashboards
 from monitoring.slo import rules as slo
 from monitoring.slo.windows import burn_windows

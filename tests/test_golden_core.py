@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitoring.cli import main
-from monitoring.generate import GenerateContext, render_files
+from monitoring.emitters import GenerateContext, render_files
 from monitoring.output import read_tree
 from tests.stacks.example import stack as example_stack
 

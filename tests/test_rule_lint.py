@@ -13,7 +13,7 @@ from monitoring import Alert, RuleGroup, Stack
 from monitoring.checks.report import print_results
 from monitoring.checks.rule_lint import check_rule_lint, defined_rules, lint, slo_generated_rules
 from monitoring.checks.tools import Tool
-from monitoring.generate import GenerateContext, emit_slo_rules
+from monitoring.emitters import GenerateContext, emit_slo_rules
 from tests.e2e.stack import example as e2e_example
 from tests.stacks.example import stack as example_stack
 from tests.test_alert_shapes import MCP_STACK, SHAPES_STACK
@@ -98,7 +98,7 @@ def test_validate_command_runs_the_rule_checks(tmp_path: Path, monkeypatch: pyte
         argv = ["--stack", f"tests.test_rule_lint:{name}", "--out", str(out)]
         assert main(["generate", *argv]) == 0
         capsys.readouterr()
-        assert main(["validate", *argv]) == status
+        assert main(["validate", "--out", str(out)]) == status  # validate reads out/ alone
         printed = capsys.readouterr().out
         assert "ok   promtool check rules" in printed  # promtool accepts both rules
         assert f"    {COUNTER_WARNING}\n" in printed

@@ -18,7 +18,7 @@ import yaml
 from monitoring import SLO, AlertTier, LatencySLI, SLOAlerting, Stack
 from monitoring.checks.tools import Tool
 from monitoring.checks.validate import validate
-from monitoring.generate import GenerateContext, render_files
+from monitoring.emitters import GenerateContext, output_files, render_files, with_manifest
 from monitoring.model.slo import AlertWindow, QuerySLI, WindowPolicy
 from monitoring.output import write_tree
 from monitoring.slo.windows import Tier
@@ -107,8 +107,8 @@ def test_every_generator_follows_the_plan(name: str) -> None:
 def test_every_shape_passes_validate_and_its_generated_tests(tmp_path: Path, promtool: Tool, amtool: Tool) -> None:
     stack = shape_stack(PROVEN)
     out = tmp_path / "out"
-    write_tree(render_files(stack, GenerateContext("tests")), out)
-    failed = [f"{r.name}: {r.details}" for r in validate(stack, out) if not r.ok]
+    write_tree(with_manifest(*output_files(stack, GenerateContext("tests"))), out)
+    failed = [f"{r.name}: {r.details}" for r in validate(out) if not r.ok]
     assert failed == []
     tests = sorted((out / "prometheus" / "tests").glob("*.yml"))
     assert len(tests) == len(stack.slos) + 1  # one per SLO, one for the service's plain alerts

@@ -55,6 +55,12 @@ class Metric(Model):
 
 
 class Counter(Metric):
+    """A metric that only goes up (requests, errors); its name ends in `_total`. Declare it in a Service's metrics so
+    expressions that select it are checked, and rate() of it is allowed.
+
+        Counter(name="app_requests_total", help="Requests served.", labels=("code",))
+    """
+
     type: ClassVar[str] = "counter"
 
     @field_validator("name")
@@ -66,6 +72,11 @@ class Counter(Metric):
 
 
 class Gauge(Metric):
+    """A metric that goes up and down (queue depth, temperature). Lint rejects rate() over a gauge.
+
+        Gauge(name="app_queue_depth", help="Requests waiting.")
+    """
+
     type: ClassVar[str] = "gauge"
 
     @field_validator("name")
@@ -77,6 +88,11 @@ class Gauge(Metric):
 
 
 class Histogram(Metric):
+    """A metric observed into buckets (latency, sizes): `_bucket`, `_sum` and `_count` series. A LatencySLI reads one.
+
+        Histogram(name="app_request_duration_seconds", unit="seconds", help="Latency.", buckets=(0.1, 0.5, 1))
+    """
+
     type: ClassVar[str] = "histogram"
     buckets: tuple[float, ...] = Field(min_length=1)
 
@@ -92,6 +108,11 @@ class Histogram(Metric):
 
 
 class Summary(Metric):
+    """A metric with client-side quantiles, `_sum` and `_count`. Prefer a Histogram for anything you aggregate.
+
+        Summary(name="app_gc_duration_seconds", unit="seconds", help="GC pauses.")
+    """
+
     type: ClassVar[str] = "summary"
     quantiles: tuple[float, ...] = ()
 

@@ -80,7 +80,10 @@ def with_matchers(selector: str, *matcher_sets: str | None) -> str:
 
 
 class RatioSLI(Model):
-    """Bad events over all events: vector selectors on catalog counters or a histogram's _count."""
+    """Bad events over all events: vector selectors on catalog counters or a histogram's _count.
+
+        RatioSLI(errors='app_requests_total{code=~"5.."}', total="app_requests_total")
+    """
 
     kind: ClassVar[str] = "ratio sli"
     type: Literal["ratio"] = "ratio"
@@ -89,7 +92,10 @@ class RatioSLI(Model):
 
 
 class LatencySLI(Model):
-    """Good events are those faster than threshold: histogram _bucket{le=threshold} over _count."""
+    """Good events are those faster than threshold: histogram _bucket{le=threshold} over _count.
+
+        LatencySLI(histogram="app_request_duration_seconds", threshold="0.5")
+    """
 
     kind: ClassVar[str] = "latency sli"
     type: Literal["latency"] = "latency"
@@ -186,6 +192,8 @@ class AlertTier(Model):
     generated labels and annotations.
 
         AlertTier(severity="pageteam", labels={"routing_key": "myteam"}, summary="High error rate on checkout")
+
+        AlertTier(severity="warning", for_="15m", labels={"team": "web"})
     """
 
     kind: ClassVar[str] = "alert tier"
@@ -209,6 +217,8 @@ class SLOAlerting(Model):
 
         SLOAlerting(name="Checkout", min_events_per_second="0.5", labels={"team": "shop"},
                     ticket=AlertTier(severity="warning", enabled=False))
+
+        SLOAlerting(name="AppAvailability", ticket=AlertTier(severity="warning", enabled=False))
     """
 
     kind: ClassVar[str] = "slo alerting"
@@ -306,6 +316,9 @@ class SLO(Model):
 
         SLO(name="availability", service="api", objective="99.9",
             sli=RatioSLI(errors='http_requests_total{code=~"5.."}', total="http_requests_total"))
+
+        SLO(name="availability", service="app", objective="99.9",
+                sli=RatioSLI(errors='app_requests_total{code=~"5.."}', total="app_requests_total"))
     """
 
     kind: ClassVar[str] = "slo"

@@ -27,6 +27,12 @@ BUILTIN_SERIES = frozenset({
 
 
 class Stack(Model):
+    """Everything one `generate` run builds: services, routing, SLOs and dashboards, with every reference between them
+    checked when it is built. Name it in pyproject.toml [tool.monitoring] stack.
+
+        stack = Stack(name="shop", services=(app,), routing=routing, slos=(availability,))
+    """
+
     kind: ClassVar[str] = "stack"
     name: Slug
     scrape_interval: PositiveDuration = "1m"
