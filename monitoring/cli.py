@@ -75,7 +75,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     report = api.test(project, out_dir=_out_dir(args, project))
     lines = report.lines()
     if report.untested:  # say why no tests were generated for them
-        lines[-1:-1] = shape_lines(project.load_stack(args.stack), report.untested)
+        lines[-1:-1] = shape_lines(project.load_stack(getattr(args, "stack", None)), report.untested)
     _print(lines)
     return ExitStatus.OK if report.ok else ExitStatus.FAILED
 

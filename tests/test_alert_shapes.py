@@ -90,12 +90,11 @@ def test_each_shape_is_recognised(name: str, expr: str, shape: str) -> None:
 def test_generated_tests_pass_promtool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str], promtool: object) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("[tool.monitoring]\n")
     for stack in ("SHAPES_STACK", "MCP_STACK"):
+        (tmp_path / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "tests.test_alert_shapes:{stack}"\n')
         out = tmp_path / stack
-        argv = ["--stack", f"tests.test_alert_shapes:{stack}", "--out", str(out)]
-        assert main(["generate", *argv]) == 0
-        status = main(["test", *argv])
+        assert main(["generate", "--out", str(out)]) == 0
+        status = main(["test", "--out", str(out)])
         printed = capsys.readouterr().out
         assert status == 0, printed
         assert "all alert tests passed" in printed
@@ -106,10 +105,10 @@ def test_coverage_error_names_the_unrecognised_shape(tmp_path: Path, monkeypatch
     why = "predict_linear() where a gauge, a rate, or their sum, max, min or avg was expected"
     assert unrecognised_shapes(UNRECOGNISED_STACK) == {"DiskFillsUp": why}
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "pyproject.toml").write_text("[tool.monitoring]\n")
-    argv = ["--stack", "tests.test_alert_shapes:UNRECOGNISED_STACK", "--out", str(tmp_path / "out")]
-    assert main(["generate", *argv]) == 0
-    assert main(["test", *argv]) == 1
+    stack = "tests.test_alert_shapes:UNRECOGNISED_STACK"
+    (tmp_path / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "{stack}"\n')
+    assert main(["generate"]) == 0
+    assert main(["test"]) == 1
     printed = capsys.readouterr().out
     assert f"FAIL alert 'DiskFillsUp' has no AlertScenario, and its expression is not a shape tests are generated " \
            f"for: {why}" in printed

@@ -5,7 +5,8 @@ A block is one of three kinds, said by the HTML comment on the line before it:
 - `<!-- example: continues ... -->`: run after the first whole example of the same document (which also runs on
   its own);
 - `<!-- fragment: <reason> -->`: a piece shown on its own (a catalog entry, a call), run after
-  `from monitoring import *` so that it at least builds with the current API.
+  `from monitoring import *` so that it at least builds with the current API (library calls on the current
+  project only compile).
 """
 
 from __future__ import annotations
