@@ -224,6 +224,12 @@ CASES = [
     ('SLO filter on a query SLI',
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", filter=\'code!="499"\', sli=QuerySLI(errors="sum(rate(app_requests_total[{{window}}]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
      'filter: a query SLI is raw PromQL; put the matchers into its queries'),
+    ('SLO grouped on a label its query aggregates away',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", group_by=("route",), sli=QuerySLI(errors="sum(rate(app_requests_total{code=\\"500\\"}[{{window}}]))", total="sum by (route) (rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     "group_by: sli.errors aggregates 'route' away; write sum by (route) (...)"),
+    ('SLO grouped on a label its metric does not have',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", group_by=("route",), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "group_by 'route' is not a label of app_requests_total, so the SLI would aggregate it away"),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
      "stack 'badstack:stack' does not import: AttributeError: 'Service' object has no attribute 'nope' {at-bare}"),

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model
-from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, Labels, MetricName, Slug, duration_ms
+from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, LabelName, Labels, MetricName, Slug, duration_ms
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.windows import (
     BurnWindow,
@@ -140,6 +140,23 @@ def _window_query(text: str) -> str:
 
 
 WindowQuery = Annotated[str, AfterValidator(_window_query)]
+
+
+def _aggregated_away(node: object, labels: tuple[str, ...]) -> str | None:
+    """The first of labels that the query's outermost aggregation drops, or None when all survive."""
+    if isinstance(node, promql_parser.BinaryExpr):
+        return _aggregated_away(node.lhs, labels) or _aggregated_away(node.rhs, labels)
+    if isinstance(node, promql_parser.ParenExpr):
+        return _aggregated_away(node.expr, labels)
+    if isinstance(node, promql_parser.AggregateExpr):
+        modifier = node.modifier
+        if modifier is None:
+            return labels[0]
+        kept = set(modifier.labels)
+        if str(modifier.type).endswith("By"):
+            return next((label for label in labels if label not in kept), None)
+        return next((label for label in labels if label in kept), None)
+    return None
 
 
 class QuerySLI(Model):
@@ -332,6 +349,8 @@ class SLO(Model):
     labels: Labels = {}
     alerting: SLOAlerting = SLOAlerting()
     window_policy: Literal["default", "workbook", "scaled"] | WindowPolicy = "default"
+    # One SLO per value of these labels (one per route, per tenant): kept through every recording and alert.
+    group_by: tuple[LabelName, ...] = ()
     _plan: slo_plan.SLOPlan = PrivateAttr()
 
     @field_validator("objective")
@@ -358,6 +377,21 @@ class SLO(Model):
     def _not_reserved(cls, labels: dict[str, str]) -> dict[str, str]:
         not_reserved(labels)
         return labels
+
+    @model_validator(mode="after")
+    def _groups_kept(self) -> SLO:
+        """group_by labels must not be the SLO's own, and a query SLI must keep them through its aggregation."""
+        for label in self.group_by:
+            if label in RESERVED_LABELS:
+                raise ValueError(f"group_by: {label!r} is set by the SLO itself")
+        if isinstance(self.sli, QuerySLI) and self.group_by:
+            for field in ("errors", "total"):
+                lost = _aggregated_away(promql.parse(substitute_window(getattr(self.sli, field), "5m")),
+                                        self.group_by)
+                if lost:
+                    raise ValueError(f"group_by: sli.{field} aggregates {lost!r} away; write "
+                                     f"sum by ({', '.join(self.group_by)}) (...)")
+        return self
 
     @model_validator(mode="after")
     def _filter_applies(self) -> SLO:
@@ -441,7 +475,25 @@ class SLO(Model):
                 self._check_event_selector(field, getattr(self.sli, field), metrics)
         elif isinstance(self.sli, LatencySLI):
             self._check_latency(self.sli, metrics)
+        self._check_groups(metrics)
         # A query SLI is the team's own PromQL: it was parsed; what it selects is theirs to name.
+
+    def _check_groups(self, metrics: Mapping[str, AnyMetric]) -> None:
+        """Every group_by label is a label of every metric a selector SLI reads (else it is aggregated away)."""
+        if isinstance(self.sli, RatioSLI):
+            names = [selector_metric(self.sli.errors), selector_metric(self.sli.total)]
+        elif isinstance(self.sli, LatencySLI):
+            names = [self.sli.histogram]
+        else:
+            return
+        for name in names:
+            metric = metrics.get((name or "").removesuffix("_count")) or metrics.get(name or "")
+            if metric is None:
+                continue
+            for label in self.group_by:
+                if label not in metric.labels:
+                    raise ValueError(f"slo {self.name!r}: group_by {label!r} is not a label of {metric.name}, so "
+                                     f"the SLI would aggregate it away (labels: {', '.join(metric.labels) or 'none'})")
 
     def _check_event_selector(self, field: str, selector: str, metrics: Mapping[str, AnyMetric]) -> None:
         name = selector_metric(selector)
