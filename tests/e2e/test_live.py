@@ -20,7 +20,7 @@ import pytest
 
 from monitoring import RuleGroup, Stack, promql
 from monitoring.cli import main
-from monitoring.generate import GenerateContext, render_files
+from monitoring.emitters import GenerateContext, render_files
 from monitoring.live.backtest import backtest
 from monitoring.live.client import PrometheusClient
 from monitoring.live.series_check import check, declared_labels
