@@ -15,6 +15,9 @@ from typing import Any
 # public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
     # the model
+    **dict.fromkeys(("CustomMetric", "HorizontalPodAutoscaler", "PodsMetricTarget"), "monitoring.model.autoscaling"),
+    "LoadTestGates": "monitoring.model.loadtest",
+    **dict.fromkeys(("KubernetesServiceTarget", "Probe"), "monitoring.model.probe"),
     **dict.fromkeys(("Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel",
                      "PanelQuery", "Threshold"), "monitoring.model.dashboards"),
     **dict.fromkeys(("LabelRequirement", "SecretKeyRef"), "monitoring.model.kubernetes"),

@@ -174,11 +174,29 @@ def cmd_import_slo(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+def cmd_check_hpa(args: argparse.Namespace) -> int:
+    from monitoring import conventions
+    from monitoring.checks.adapter import check_hpa_manifests
+
+    adapter = Path(args.adapter) if args.adapter else _out_dir(args, _project(args)) / conventions.ADAPTER_CONFIG
+    checked = check_hpa_manifests([Path(p) for p in args.manifests], adapter)
+    print(f"{checked} HPA(s): every Pods and Object metric is exported by {adapter}")
+    return ExitStatus.OK
+
+
+def cmd_capacity(args: argparse.Namespace) -> int:
+    from monitoring.capacity.command import run
+
+    return run(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "backtest": cmd_backtest,
     "import": cmd_import,
     "import-slo": cmd_import_slo,
+    "check-hpa": cmd_check_hpa,
+    "capacity": cmd_capacity,
     "generate": cmd_generate,
     "validate": cmd_validate,
     "test": cmd_test,
@@ -264,6 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
             live.add_argument("--range", default="7d", help="how far back to evaluate (default 7d)")
             live.add_argument("--end", type=float, help="end of the range, seconds since the epoch (default now)")
             live.add_argument("--format", choices=("table", "json"), default="table")
+    hpa = sub.add_parser("check-hpa", help="check that HPA manifests scale only on metrics the adapter exports")
+    hpa.add_argument("manifests", nargs="+", help="YAML files with HorizontalPodAutoscaler documents")
+    hpa.add_argument("--adapter", help="prometheus-adapter config (default: OUT/adapter/prometheus-adapter.yml)")
+    hpa.add_argument("--out", help="output directory (default: [tool.monitoring] out, or out/)")
+    capacity = sub.add_parser("capacity", help="forecast CPU, memory and request rate from Prometheus history")
+    capacity.add_argument("--prometheus", required=True, help="Prometheus base URL, e.g. http://prometheus:9090")
+    capacity.add_argument("--days", type=int, default=30, help="days of history to fit (default 30)")
+    capacity.add_argument("--ahead", type=int, default=30, help="days to forecast ahead (default 30)")
+    capacity.add_argument("--growth", default="50%", help="growth on top of the trend (default 50%%)")
+    capacity.add_argument("--report", default="capacity-report", help="directory for capacity.md and the charts")
     tools = sub.add_parser("tools", help="report promtool, amtool, prometheus and alertmanager")
     tools.add_argument("--install", action="store_true", help="apt-get what is missing (root on Debian)")
     return parser

@@ -14,8 +14,13 @@ ALERTMANAGER_CONFIG = "alertmanager/alertmanager.yml"
 GRAFANA_DIR = "grafana"
 BLACKBOX_CONFIG = "blackbox/blackbox.yml"
 ADAPTER_CONFIG = "adapter/prometheus-adapter.yml"
+HPA_DIR = "adapter/hpa"
 K6_THRESHOLDS = "k6/thresholds.json"
 K6_MODULE = "k6/thresholds.js"
+
+
+def hpa_file(namespace: str, name: str) -> str:
+    return f"{HPA_DIR}/{namespace}.{name}.yml"
 
 
 def rules_file(service: str) -> str:

@@ -14,7 +14,7 @@ from monitoring.grafana.dashboards import RenderedDashboard
 from monitoring.manifest import MANIFEST, Manifest, sha256
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
-from monitoring.render import alertmanager, blackbox, prometheus_config, promtool_tests, rules
+from monitoring.render import adapter, alertmanager, blackbox, k6, prometheus_config, promtool_tests, rules
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo
 
@@ -97,6 +97,22 @@ def emit_blackbox(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str
         yield conventions.BLACKBOX_CONFIG, to_yaml(config, ctx.header)
 
 
+def emit_adapter(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    """prometheus-adapter's rules for the custom metrics, and the HPAs that scale on them."""
+    config = adapter.render(stack)
+    files = {} if config is None else {conventions.ADAPTER_CONFIG: to_yaml(config, ctx.header)}
+    for hpa in adapter.autoscalers(stack):
+        files[conventions.hpa_file(hpa.namespace, hpa.name)] = to_yaml(adapter.hpa_manifest(hpa), ctx.header)
+    return files
+
+
+def emit_k6(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    gates = k6.render(stack)
+    if gates is None:
+        return {}
+    return {conventions.K6_THRESHOLDS: to_json(gates), conventions.K6_MODULE: k6.module(gates, ctx.source)}
+
+
 def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     """Prometheus Operator resources, one per file, and kustomization.yaml; runs after the plain outputs."""
     if stack.kubernetes is None:
@@ -112,7 +128,7 @@ def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
 
 
 EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
-                           emit_blackbox, emit_kubernetes]
+                           emit_blackbox, emit_adapter, emit_k6, emit_kubernetes]
 
 
 @contextmanager

@@ -178,7 +178,7 @@ def test_mcp_dashboard_has_the_seed_panels_and_rows(outputs: dict[str, dict[str,
     assert error_rate["type"] == "stat"
     assert [s["value"] for s in error_rate["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None, 0.01, 0.05]
     rows = [p["title"] for p in board["panels"] if p["type"] == "row"]
-    assert rows == ["Traffic", "Errors", "Latency per method", "Sessions", "Saturation", "Health checks"]
+    assert rows == ["Traffic", "Errors", "Latency per method", "Sessions", "Saturation", "Health checks", "Capacity"]
     assert panels["Fleet health"]["type"] == "stat"
     assert panels["Fleet health"]["targets"][0]["expr"].startswith("max (job:probe_fleet_health:state{")
     assert "by (mcp_method_name)" in panels["Operations by method"]["targets"][0]["expr"]

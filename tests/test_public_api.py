@@ -18,6 +18,7 @@ MODEL = [
     "DashboardVariable", "Folder", "Panel", "PanelQuery", "Threshold", "AlertScenario", "InputSeries", "Catalog",
     "VerbatimRule", "LabelRequirement", "RelabelConfig", "SecretKeyRef", "KubernetesOutput", "TeamReceiver",
     "TeamRoute", "TeamRouting", "QuerySLI", "WindowPolicy", "AlertWindow",
+    "CustomMetric", "HorizontalPodAutoscaler", "KubernetesServiceTarget", "LoadTestGates", "PodsMetricTarget", "Probe",
 ]
 LIBRARY = [
     "generate", "validate", "test", "publish", "GenerateReport", "ValidateReport", "AlertTestReport",

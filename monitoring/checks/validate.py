@@ -12,6 +12,7 @@ from pathlib import Path
 
 from monitoring import conventions
 from monitoring.checks import amtool, context, kubernetes, promtool
+from monitoring.checks.adapter import check_adapter
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
 from monitoring.checks.rule_lint import check_rule_lint_out
@@ -30,7 +31,7 @@ def _check_dashboards(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     return check_dashboards_out(manifest, out_dir)
 
 
-EXTRA_CHECKS: list[ExtraCheck] = [check_rule_lint_out, _check_dashboards, check_blackbox]
+EXTRA_CHECKS: list[ExtraCheck] = [check_rule_lint_out, _check_dashboards, check_blackbox, check_adapter]
 
 
 def check_as_generated(manifest: Manifest, out_dir: Path) -> CheckResult:

@@ -7,6 +7,7 @@ from typing import ClassVar
 from pydantic import field_validator, model_validator
 
 from monitoring import promql
+from monitoring.model.autoscaling import CustomMetric, HorizontalPodAutoscaler
 from monitoring.model.base import Model
 from monitoring.model.common import Labels, Slug, require_unique
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
@@ -34,6 +35,8 @@ class Service(Model):
     scrape_jobs: tuple[ScrapeJob, ...] = ()
     rule_groups: tuple[RuleGroup, ...] = ()
     probes: tuple[Probe, ...] = ()
+    custom_metrics: tuple[CustomMetric, ...] = ()
+    autoscalers: tuple[HorizontalPodAutoscaler, ...] = ()
     labels: Labels = {}
 
     @field_validator("labels")

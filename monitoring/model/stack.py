@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator, model_validator
 
 from monitoring import conventions, promql
+from monitoring.model.autoscaling import check_autoscaling
 from monitoring.model.base import Model, unique_names
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
+from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.metrics import AnyMetric, Catalog
 from monitoring.model.probe import PROBE_SERIES
 from monitoring.model.routing import Routing
@@ -52,6 +54,7 @@ class Stack(Model):
     folders: tuple[Folder, ...] = (DEFAULT_FOLDER,)
     dashboard_settings: DashboardSettings = DashboardSettings()
     dashboards: tuple[Dashboard, ...] = ()
+    load_test: LoadTestGates | None = None
     # Prometheus Operator resources under out/kubernetes/ as well; None: plain files only.
     kubernetes: KubernetesOutput | None = None
 
@@ -92,6 +95,8 @@ class Stack(Model):
         self._check_scrape_timeouts()
         self._check_selected_metrics()
         self._check_slos()
+        check_autoscaling([m for s in self.services for m in s.custom_metrics],
+                          [h for s in self.services for h in s.autoscalers], frozenset(self._derived_series()))
         self._check_monitors()
         return self
 
