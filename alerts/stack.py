@@ -39,6 +39,7 @@ stack = Stack(
     external_labels={"cluster": "production"},
     alertmanagers=("alertmanager-operated.monitoring:9093",),
     runbook_url_pattern="https://runbooks.example.com/{service}/{alertname}",
+    grafana_url="https://grafana.example.com",
     services=(
         mcp.service(name="mcp-server", namespace=NAMESPACE, labels={"team": TEAM}),
         mcp_probes.service(SERVERS),

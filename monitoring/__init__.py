@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("AlertScenario", "InputSeries"), "monitoring.model.scenario"),
     **dict.fromkeys(("BasicAuth", "FileSDConfig", "KubernetesSDConfig", "ScrapeJob", "StaticConfig", "TLSConfig"),
                     "monitoring.model.scrape"),
-    "Service": "monitoring.model.service",
+    **dict.fromkeys(("ErrorEvents", "Service"), "monitoring.model.service"),
     **dict.fromkeys(("SLO", "AlertTier", "AlertWindow", "LatencySLI", "QuerySLI", "RatioSLI", "SLOAlerting",
                      "WindowPolicy"), "monitoring.model.slo"),
     "Stack": "monitoring.model.stack",

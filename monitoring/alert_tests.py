@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -24,6 +24,9 @@ from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import MonitoringError
 from monitoring.manifest import Manifest
 from monitoring.project import Project
+
+if TYPE_CHECKING:
+    from monitoring.model.stack import Stack
 
 _GLOB_CHARS = "*?["
 
@@ -197,3 +200,16 @@ def _run(out_dir: Path, project: Project, promtool: Tool, tmp: Path) -> AlertTes
     else:
         problems.append("no promtool test files: generate some, or write them under " + project.alert_tests)
     return AlertTestReport(result, tuple(generated_alerts(out_dir)), coverage, tuple(problems))
+
+
+def unrecognised_shapes(stack: Stack) -> dict[str, str]:
+    """Alerts without an AlertScenario whose expression is not a recognised shape: name -> what is not."""
+    from monitoring.render.promtool_tests import scenarios
+
+    return {name: why for service in stack.services for name, why in scenarios(stack, service)[1].items()}
+
+
+def shape_lines(stack: Stack, untested: list[str]) -> list[str]:
+    """For the coverage error: why each untested alert got no generated tests."""
+    return [f"FAIL alert {name!r} has no AlertScenario, and its expression is not a shape tests are generated for: "
+            f"{why}" for name, why in unrecognised_shapes(stack).items() if name in untested]

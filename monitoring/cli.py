@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
 from monitoring.errors import ExitStatus, MonitoringError
 
@@ -70,11 +70,69 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     from monitoring import api
+    from monitoring.alert_tests import shape_lines
 
     project = _project(args)
     report = api.test(project, out_dir=_out_dir(args, project))
-    _print(report.lines())
+    lines = report.lines()
+    if report.untested:  # say why no tests were generated for them
+        lines[-1:-1] = shape_lines(project.load_stack(getattr(args, "stack", None)), report.untested)
+    _print(lines)
     return ExitStatus.OK if report.ok else ExitStatus.FAILED
+
+
+T = TypeVar("T")
+
+
+def _with_progress(what: str, run: Callable[[Callable[[int, int], None]], T]) -> T:
+    """run(update) with a progress bar on stderr (only on a terminal); update(done, total) moves it."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(what, total=None)
+        return run(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _live_options(args: argparse.Namespace, option: str):  # -> (PrometheusClient, duration)
+    """The client for --prometheus and the duration of option (--lookback, --range), both checked."""
+    from monitoring.errors import UsageError
+    from monitoring.live.client import PrometheusClient
+    from monitoring.units import check_duration
+
+    value = getattr(args, option)
+    try:
+        duration = check_duration(value, positive=True)
+    except ValueError as exc:
+        raise UsageError(f"--{option}: {exc}") from None
+    return PrometheusClient(args.prometheus, timeout=args.timeout), duration
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from monitoring.live.report import check_lines
+    from monitoring.live.series_check import check, declared_labels
+
+    project = _project(args)
+    stack = project.load_stack(args.stack)
+    client, lookback = _live_options(args, "lookback")
+    report = _with_progress("checking series", lambda update: check(
+        client, _out_dir(args, project), lookback, declared=declared_labels(stack), progress=update))
+    _print(check_lines(report))
+    return ExitStatus.FAILED if report.dead else ExitStatus.OK
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from monitoring.live.backtest import backtest
+    from monitoring.live.report import backtest_table
+
+    client, range_ = _live_options(args, "range")
+    report = _with_progress("backtesting alerts", lambda update: backtest(
+        client, _out_dir(args, _project(args)), range_, end=args.end, progress=update))
+    print(json.dumps(report.as_json(), indent=2) if args.format == "json" else "\n".join(backtest_table(report)))
+    return ExitStatus.OK
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -162,6 +220,8 @@ def cmd_capacity(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
     "ci": cmd_ci,
+    "check": cmd_check,
+    "backtest": cmd_backtest,
     "import": cmd_import,
     "import-slo": cmd_import_slo,
     "check-hpa": cmd_check_hpa,
@@ -268,6 +328,22 @@ def build_parser() -> argparse.ArgumentParser:
     slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
     slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
     slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")
+    for name, help_text in (
+        ("check", "check every rule and dashboard query against a running Prometheus: exit 1 if one is dead"),
+        ("backtest", "evaluate every alert over a past range of a running Prometheus: episodes and flapping"),
+    ):
+        live = sub.add_parser(name, help=help_text)
+        live.add_argument("--prometheus", required=True, metavar="URL",
+                          help="Prometheus base URL; a bearer token comes from $PROMETHEUS_TOKEN(_FILE)")
+        live.add_argument("--out", help="output directory to read (default: [tool.monitoring] out, or out/)")
+        live.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+        if name == "check":
+            live.add_argument("--stack", help="import path of the stack, for its metric catalog")
+            live.add_argument("--lookback", default="1h", help="a series seen this recently exists (default 1h)")
+        else:
+            live.add_argument("--range", default="7d", help="how far back to evaluate (default 7d)")
+            live.add_argument("--end", type=float, help="end of the range, seconds since the epoch (default now)")
+            live.add_argument("--format", choices=("table", "json"), default="table")
     hpa = sub.add_parser("check-hpa", help="check that HPA manifests scale only on metrics the adapter exports")
     hpa.add_argument("manifests", nargs="+", help="YAML files with HorizontalPodAutoscaler documents")
     hpa.add_argument("--adapter", help="prometheus-adapter config (default: OUT/adapter/prometheus-adapter.yml)")

@@ -14,6 +14,7 @@ traceback.
     │   └── InitError                   `monitoring init` into a non-empty directory (without --force)
     ├── OutputError                     out/ is missing, stale, or not ours to replace
     │   └── PublishInputError           out/grafana is not in the shape generate writes
+    ├── PrometheusError                 `check`/`backtest`: Prometheus unreachable, refusing, or answering an error
     ├── ToolMissingError                exit 1: promtool, amtool or a server binary cannot be found
     └── GrafanaError                    exit 1: a Grafana request failed (status, reason)
         └── AuthError                   the credentials are wrong, so publishing stops
@@ -107,6 +108,10 @@ class UsageError(MonitoringError):
 
 class OutputError(MonitoringError):
     """out/ cannot be used: it was never generated, is stale, or is not this tool's to replace."""
+
+
+class PrometheusError(MonitoringError):
+    """A live command could not ask Prometheus: unreachable, credentials refused (401/403), or an error answer."""
 
 
 class ToolMissingError(MonitoringError):

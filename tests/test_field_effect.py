@@ -28,7 +28,7 @@ NOT_OUTPUT = {
     ("RouteTest", "receivers"): _EXPECTATION,
     ("Routing", "tests"): _EXPECTATION,
     **{(kind, field): _DECLARATION for kind in ("Counter", "Gauge", "Histogram", "Summary")
-       for field in ("labels", "buckets", "quantiles")},
+       for field in ("labels", "buckets", "quantiles", "unit_labels")},
     ("Catalog", "name"): "names the catalog in error messages only",
     ("Catalog", "description"): "documents the catalog; nothing is generated from a shared catalog",
     ("Catalog", "metrics"): _DECLARATION,

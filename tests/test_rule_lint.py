@@ -14,7 +14,9 @@ from monitoring.checks.report import print_results
 from monitoring.checks.rule_lint import check_rule_lint, defined_rules, lint, slo_generated_rules
 from monitoring.checks.tools import Tool
 from monitoring.emitters import GenerateContext, emit_slo_rules
+from tests.e2e.stack import example as e2e_example
 from tests.stacks.example import stack as example_stack
+from tests.test_alert_shapes import MCP_STACK, SHAPES_STACK
 from tests.test_slo_stacks import variety
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +48,8 @@ COUNTER_WARNING = ("warning: promql/counter-without-rate: service 'mcp-server', 
                    "'mcp_requests_total{status=\"error\"} > 100'")
 
 
-@pytest.mark.parametrize("stack", [mcp_stack, example_stack, variety()], ids=["mcp-production", "example", "variety"])
+@pytest.mark.parametrize("stack", [mcp_stack, example_stack, variety(), e2e_example(), SHAPES_STACK, MCP_STACK],
+                         ids=["mcp-production", "example", "variety", "e2e", "alert-shapes", "mcp-pack-shapes"])
 def test_shipped_stacks_have_no_problem(stack: Stack) -> None:
     defined, generated = defined_rules(stack), slo_generated_rules(stack)
     assert len(defined) == sum(len(g.rules) for s in stack.services for g in s.rule_groups)

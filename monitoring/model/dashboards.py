@@ -200,7 +200,10 @@ class Dashboard(Model):
     folder: str | None = None
     description: str = ""
     tags: tuple[str, ...] = ()
-    jobs: tuple[str, ...] = ()  # the scrape jobs the `job` variable offers; empty: every job
+    jobs: tuple[str, ...] = ()  # the scrape jobs the `job` variable offers; empty: every job (see job_series)
+    job_series: str = ""  # the `job` variable offers the jobs (of `jobs`) that expose this series; default `up`
+    link_tags: tuple[str, ...] = ()  # links to the dashboards with each tag, keeping time range and variables
+    alert_annotation: str = ""  # an ALERTS query whose firing alerts are marked on every panel
     variables: tuple[DashboardVariable, ...] = ()
     panels: tuple[Panel, ...] = ()
     rows: tuple[DashboardRow, ...] = ()
@@ -209,6 +212,13 @@ class Dashboard(Model):
     @classmethod
     def _uid(cls, uid: str | None) -> str | None:
         return uid if uid is None else _check_uid(uid)
+
+    @field_validator("alert_annotation")
+    @classmethod
+    def _annotation_parses(cls, expr: str) -> str:
+        if expr:
+            promql.parse(substitute(expr))
+        return expr.strip()
 
     @model_validator(mode="after")
     def _consistent(self) -> Dashboard:

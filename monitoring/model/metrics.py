@@ -23,6 +23,9 @@ class Metric(Model):
     # The values a label takes, where they are a closed set (status: ok, failed); lint reports a matcher that
     # can match none of them. Labels left out take any value.
     label_values: dict[LabelName, tuple[str, ...]] = {}
+    # Labels whose values say what a series measures (kube-state-metrics' resource and unit: CPU cores beside
+    # memory bytes). Dashboards never add series across them; they draw one per value.
+    unit_labels: tuple[LabelName, ...] = ()
 
     @field_validator("labels")
     @classmethod
@@ -36,6 +39,9 @@ class Metric(Model):
 
     @model_validator(mode="after")
     def _values_of_declared_labels(self) -> Metric:
+        for label in self.unit_labels:
+            if label not in self.labels:
+                raise ValueError(f"unit_labels: {label!r} is not one of the labels {list(self.labels)}")
         for label, values in self.label_values.items():
             if label not in self.labels:
                 raise ValueError(f"label_values: {label!r} is not one of the labels {list(self.labels)}")

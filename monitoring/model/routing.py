@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from monitoring import notifications
 from monitoring.model.base import Model, SecretsFromFiles
 from monitoring.model.common import HostPort, LabelName, PositiveDuration, SecretFile, require_unique
 from monitoring.units import LABEL_NAME, safe_url
@@ -88,8 +89,9 @@ class Slack(SecretsFromFiles):
     api_url_file: SecretFile
     channel: str
     send_resolved: bool = True
-    title: str | None = None
-    text: str | None = None
+    # Alertmanager templates; the defaults show the summary, each description, the runbook and dashboard links.
+    title: str = notifications.SLACK_TITLE
+    text: str = notifications.SLACK_TEXT
 
 
 
@@ -104,6 +106,10 @@ class PagerDuty(SecretsFromFiles):
     routing_key_file: SecretFile
     send_resolved: bool = True
     severity: str | None = None
+    # Alertmanager templates. Details get dashboard_url, and links a Dashboard link, when the stack has a
+    # grafana_url; Alertmanager adds its own details (firing, num_firing, ...).
+    description: str = notifications.PAGERDUTY_DESCRIPTION
+    details: dict[str, str] = Field(default_factory=lambda: dict(notifications.PAGERDUTY_DETAILS))
 
 
 

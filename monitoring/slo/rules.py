@@ -188,6 +188,7 @@ def alert_annotations(stack: Stack, slo: SLO, tier: Tier) -> dict[str, str]:
         **({"title": title} if title else {}),
         "description": description(slo, tier),
         **({"runbook_url": url} if (url := runbook_url(stack, slo, tier)) else {}),
+        **({"dashboard_url": url} if (url := stack.dashboard_url(slo.service, slo=True)) else {}),
         **dict(sorted({**slo.alerting.annotations, **settings.annotations}.items())),
     }
 
