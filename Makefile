@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: generate validate test test-inputs unit tools e2e bench publish diff lint clean
+.PHONY: generate validate test test-inputs reference unit tools e2e bench publish diff lint clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ publish: tools
 
 diff: tools
 	$(BIN)/monitoring diff
+
+# docs/reference.md from the docstrings (a test fails when it is stale).
+reference: $(INSTALLED)
+	$(BIN)/python -m monitoring.reference
 
 unit: $(INSTALLED)
 	$(BIN)/pytest -q -m "not e2e and not integration"

@@ -6,9 +6,9 @@ kube-prometheus-stack, namespace monitoring) runs the Operator, Alertmanager and
 kube-state-metrics and the kubelets: those jobs are in prometheus.yml for plain deployments only (monitor=False).
 """
 
-from monitoring import KubernetesSDConfig, ScrapeJob, Service, Stack
+from monitoring import KubernetesSDConfig, LoadTestGates, ScrapeJob, Service, Stack
 from monitoring.model.kubernetes_output import KubernetesOutput
-from monitoring.packs import mcp, mcp_dashboards, mcp_probes
+from monitoring.packs import mcp, mcp_capacity, mcp_dashboards, mcp_probes
 
 NAMESPACE = "mcp-production"
 REPLICAS = 3
@@ -39,16 +39,20 @@ stack = Stack(
     external_labels={"cluster": "production"},
     alertmanagers=("alertmanager-operated.monitoring:9093",),
     runbook_url_pattern="https://runbooks.example.com/{service}/{alertname}",
+    grafana_url="https://grafana.example.com",
     services=(
         mcp.service(name="mcp-server", namespace=NAMESPACE, labels={"team": TEAM}),
         mcp_probes.service(SERVERS),
+        mcp_capacity.service(namespace=NAMESPACE),
         mcp.watchdog_service(),
         *platform,
     ),
-    catalogs=mcp.shared_catalogs(),
+    catalogs=(*mcp.shared_catalogs(), mcp_capacity.catalog()),
     routing=mcp.routing(pager=pager, chat=chat, default=default, team=TEAM),
     slos=mcp.slos(),
     folders=(mcp_dashboards.FOLDER,),
-    dashboards=mcp_dashboards.dashboards(jobs=("mcp-server",), rows=(mcp_probes.health_row(),)),
+    dashboards=mcp_dashboards.dashboards(jobs=("mcp-server",),
+                                         rows=(mcp_probes.health_row(), mcp_capacity.capacity_row())),
     kubernetes=KubernetesOutput(namespace="monitoring", labels={"release": "kube-prometheus-stack"}),
+    load_test=LoadTestGates(latency_slo="control-plane-latency", error_ratio_alert="MCPHighErrorRate"),
 )

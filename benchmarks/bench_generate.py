@@ -31,7 +31,7 @@ from monitoring import (
     StaticConfig,
     Webhook,
 )
-from monitoring.generate import EMITTERS, GenerateContext, render_files
+from monitoring.emitters import EMITTERS, GenerateContext, render_files
 from monitoring.output import write_tree
 
 

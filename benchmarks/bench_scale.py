@@ -38,7 +38,7 @@ def services_run(services: int) -> dict[str, float]:
     """Build the model and stream every file of out/ to disk; the phases' seconds and the peak RSS."""
     from bench_generate import synthetic_stack
 
-    from monitoring.generate import GenerateContext, iter_files
+    from monitoring.emitters import GenerateContext, iter_files
     from monitoring.output import write_tree
 
     started = time.perf_counter()

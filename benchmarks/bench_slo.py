@@ -37,7 +37,7 @@ from monitoring import (
     StaticConfig,
     Webhook,
 )
-from monitoring.generate import GenerateContext, emit_alert_tests, emit_slo_rules
+from monitoring.emitters import GenerateContext, emit_alert_tests, emit_slo_rules
 from monitoring.output import write_tree
 
 BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30)

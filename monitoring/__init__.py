@@ -1,120 +1,62 @@
 """Monitoring as code: Prometheus, Alertmanager and Grafana from one Python model.
 
-The public API is flat: `from monitoring import Counter, Histogram, ScrapeJob, SLO, Alert, Route, Stack`.
+The public API is flat: `from monitoring import Counter, Histogram, ScrapeJob, SLO, Alert, Route, Stack`, and the
+library's four verbs, each returning a report: `generate`, `validate`, `test`, `publish`.
+
+Names are imported on first use (PEP 562), so `import monitoring` and `monitoring --help` stay fast; this
+table is the one list of public names.
 """
 
-from monitoring.errors import DefinitionError
-from monitoring.model import (
-    SLO,
-    Alert,
-    AlertScenario,
-    AlertTier,
-    AlertWindow,
-    BasicAuth,
-    Catalog,
-    Counter,
-    Dashboard,
-    DashboardRow,
-    DashboardSettings,
-    DashboardVariable,
-    Email,
-    FileSDConfig,
-    Folder,
-    Gauge,
-    Histogram,
-    HTTPAuth,
-    InhibitRule,
-    InputSeries,
-    KubernetesOutput,
-    KubernetesSDConfig,
-    LabelRequirement,
-    LatencySLI,
-    PagerDuty,
-    Panel,
-    PanelQuery,
-    QuerySLI,
-    RatioSLI,
-    Receiver,
-    RecordingRule,
-    RelabelConfig,
-    Route,
-    RouteTest,
-    Routing,
-    RuleGroup,
-    ScrapeJob,
-    SecretKeyRef,
-    Service,
-    Slack,
-    SLOAlerting,
-    Stack,
-    StaticConfig,
-    Summary,
-    TeamReceiver,
-    TeamRoute,
-    TeamRouting,
-    Threshold,
-    TimeInterval,
-    TimeRange,
-    TLSConfig,
-    VerbatimRule,
-    Webhook,
-    WindowPolicy,
-)
+from __future__ import annotations
 
-__all__ = [
-    "SLO",
-    "Alert",
-    "AlertScenario",
-    "AlertTier",
-    "AlertWindow",
-    "BasicAuth",
-    "Catalog",
-    "Counter",
-    "Dashboard",
-    "DashboardRow",
-    "DashboardSettings",
-    "DashboardVariable",
-    "DefinitionError",
-    "Email",
-    "FileSDConfig",
-    "Folder",
-    "Gauge",
-    "HTTPAuth",
-    "Histogram",
-    "InhibitRule",
-    "InputSeries",
-    "KubernetesOutput",
-    "KubernetesSDConfig",
-    "LabelRequirement",
-    "LatencySLI",
-    "PagerDuty",
-    "Panel",
-    "PanelQuery",
-    "QuerySLI",
-    "RatioSLI",
-    "Receiver",
-    "RecordingRule",
-    "RelabelConfig",
-    "Route",
-    "RouteTest",
-    "Routing",
-    "RuleGroup",
-    "SLOAlerting",
-    "ScrapeJob",
-    "SecretKeyRef",
-    "Service",
-    "Slack",
-    "Stack",
-    "StaticConfig",
-    "Summary",
-    "TLSConfig",
-    "TeamReceiver",
-    "TeamRoute",
-    "TeamRouting",
-    "Threshold",
-    "TimeInterval",
-    "TimeRange",
-    "VerbatimRule",
-    "Webhook",
-    "WindowPolicy",
-]
+import importlib
+from typing import Any
+
+# public name -> the module that defines it
+_EXPORTS: dict[str, str] = {
+    # the model
+    **dict.fromkeys(("CustomMetric", "HorizontalPodAutoscaler", "PodsMetricTarget"), "monitoring.model.autoscaling"),
+    "LoadTestGates": "monitoring.model.loadtest",
+    **dict.fromkeys(("KubernetesServiceTarget", "Probe"), "monitoring.model.probe"),
+    **dict.fromkeys(("Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "Folder", "Panel",
+                     "PanelQuery", "Threshold"), "monitoring.model.dashboards"),
+    **dict.fromkeys(("LabelRequirement", "SecretKeyRef"), "monitoring.model.kubernetes"),
+    **dict.fromkeys(("KubernetesOutput", "TeamReceiver", "TeamRoute", "TeamRouting"),
+                    "monitoring.model.kubernetes_output"),
+    **dict.fromkeys(("Catalog", "Counter", "Gauge", "Histogram", "Summary"), "monitoring.model.metrics"),
+    "RelabelConfig": "monitoring.model.relabel",
+    **dict.fromkeys(("Email", "HTTPAuth", "InhibitRule", "PagerDuty", "Receiver", "Route", "RouteTest", "Routing",
+                     "Slack", "TimeInterval", "TimeRange", "Webhook"), "monitoring.model.routing"),
+    **dict.fromkeys(("Alert", "RecordingRule", "RuleGroup", "VerbatimRule"), "monitoring.model.rules"),
+    **dict.fromkeys(("AlertScenario", "InputSeries"), "monitoring.model.scenario"),
+    **dict.fromkeys(("BasicAuth", "FileSDConfig", "KubernetesSDConfig", "ScrapeJob", "StaticConfig", "TLSConfig"),
+                    "monitoring.model.scrape"),
+    **dict.fromkeys(("ErrorEvents", "Service"), "monitoring.model.service"),
+    **dict.fromkeys(("SLO", "AlertTier", "AlertWindow", "LatencySLI", "QuerySLI", "RatioSLI", "SLOAlerting",
+                     "WindowPolicy"), "monitoring.model.slo"),
+    "Stack": "monitoring.model.stack",
+    # the library
+    **dict.fromkeys(("generate", "validate", "test", "GenerateReport", "ValidateReport", "PublishReport",
+                     "PublishRequest"), "monitoring.api"),
+    "publish": "monitoring.publish",  # the package, which is callable: monitoring.publish(project, request)
+    "AlertTestReport": "monitoring.alert_tests",
+    "CheckResult": "monitoring.checks.report",
+    "Project": "monitoring.project",
+    **dict.fromkeys(("MonitoringError", "DefinitionError"), "monitoring.errors"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'monitoring' has no attribute {name!r}")
+    imported = importlib.import_module(module)
+    value = imported if module == f"monitoring.{name}" else getattr(imported, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -13,26 +13,22 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from monitoring import conventions
 from monitoring.checks.promtool import run_tests
-from monitoring.checks.report import print_results
+from monitoring.checks.report import CheckResult, result_lines
 from monitoring.checks.tools import Tool, find_tool
-from monitoring.errors import ExitStatus, MonitoringError
-from monitoring.model.stack import Stack
-from monitoring.project import Settings
+from monitoring.errors import MonitoringError
+from monitoring.manifest import Manifest
+from monitoring.project import Project
+
+if TYPE_CHECKING:
+    from monitoring.model.stack import Stack
 
 _GLOB_CHARS = "*?["
-
-
-def stack_alerts(stack: Stack) -> list[str]:
-    """Every alert the stack generates: plain alerts and the SLO burn-rate alerts."""
-    names = [a.name for s in stack.services for a in s.alerts]
-    names += [slo.alert_name(tier) for slo in stack.slos for tier in slo.tiers]
-    return sorted(names)
 
 
 @dataclass
@@ -121,15 +117,15 @@ def _rebased(test: TestFile, default_out: Path, out_dir: Path, tmp: Path) -> Tes
     return TestFile(copy, test.shown, data, rule_files, missing)
 
 
-def collect(out_dir: Path, settings: Settings, tmp: Path) -> list[TestFile]:
+def collect(out_dir: Path, project: Project, tmp: Path) -> list[TestFile]:
     """Generated tests under out_dir, then the hand-written ones (run against out_dir's rules)."""
     tests_dir = out_dir / conventions.TESTS_DIR
     generated = [load_test_file(p, str(p)) for p in sorted(tests_dir.glob("*.yml"))]
-    hand_dir = settings.project_dir / settings.alert_tests
-    hand_written = [load_test_file(p, str(p.relative_to(settings.project_dir)))
+    hand_dir = project.project_dir / project.alert_tests
+    hand_written = [load_test_file(p, str(p.relative_to(project.project_dir)))
                     for p in sorted(hand_dir.glob("*.yml"))] if hand_dir.is_dir() else []
-    if out_dir.resolve() != settings.out_dir.resolve():
-        hand_written = [_rebased(t, settings.out_dir, out_dir, tmp) for t in hand_written]
+    if out_dir.resolve() != project.out_dir.resolve():
+        hand_written = [_rebased(t, project.out_dir, out_dir, tmp) for t in hand_written]
     return generated + hand_written
 
 
@@ -143,38 +139,77 @@ def coverage_table(alerts: list[str], coverage: Coverage) -> list[str]:
     return lines
 
 
-def run_alert_tests(stack: Stack, out_dir: Path, settings: Settings) -> int:
-    """Run every test file with one promtool process, print the coverage table; 0 if all is well, else 1."""
-    if not (out_dir / "prometheus").is_dir():
-        raise MonitoringError(f"{out_dir} has no generated output: run `monitoring generate` first")
-    workdir = Path(os.path.commonpath([out_dir.resolve(), settings.project_dir.resolve()]))
+@dataclass(frozen=True)
+class AlertTestReport:
+    """What `monitoring test` found: promtool's verdict, each alert's coverage, and the problems it reports.
+
+        report = monitoring.test(Project.find())
+            print("\n".join(report.lines()))
+    """
+
+    promtool: CheckResult | None  # None when there was no test file to run
+    alerts: tuple[str, ...]
+    coverage: Coverage
+    problems: tuple[str, ...]
+
+    @property
+    def untested(self) -> list[str]:
+        return [a for a in self.alerts if not self.coverage.firing.get(a) or not self.coverage.silent.get(a)]
+
+    @property
+    def ok(self) -> bool:
+        return (self.promtool is None or self.promtool.ok) and not self.problems and not self.untested
+
+    def lines(self) -> list[str]:
+        """The report as `monitoring test` prints it."""
+        lines = [*result_lines([self.promtool] if self.promtool else []), "",
+                 *coverage_table(list(self.alerts), self.coverage)]
+        lines += [f"FAIL {problem}" for problem in self.problems]
+        if self.untested:
+            lines.append(f"FAIL {len(self.untested)} of {len(self.alerts)} alerts are not tested both firing and "
+                         "silent: " + ", ".join(self.untested))
+        lines.append("all alert tests passed" if self.ok else "alert tests failed")
+        return lines
+
+
+def generated_alerts(out_dir: Path) -> list[str]:
+    """Every alert out/ defines: the stack's alerts and its SLOs' burn-rate alerts, read from the rule files."""
+    return sorted(defined_alerts(sorted((out_dir / conventions.RULES_DIR).glob("*.yml"))))
+
+
+def run_alert_tests(out_dir: Path, project: Project) -> AlertTestReport:
+    """Run every test file with one promtool process and measure alert coverage; reads out/ only."""
+    Manifest.read(out_dir)  # out/ must come from generate
+    workdir = Path(os.path.commonpath([out_dir.resolve(), project.project_dir.resolve()]))
     promtool = find_tool("promtool", workdir)
     tmp = Path(tempfile.mkdtemp(prefix=".monitoring-test-", dir=promtool.mount or None))
     try:
-        return _run(stack, out_dir, settings, promtool, tmp)
+        return _run(out_dir, project, promtool, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(stack: Stack, out_dir: Path, settings: Settings, promtool: Tool, tmp: Path) -> int:
-    tests = collect(out_dir, settings, tmp)
+def _run(out_dir: Path, project: Project, promtool: Tool, tmp: Path) -> AlertTestReport:
+    tests = collect(out_dir, project, tmp)
     coverage = Coverage()
     problems = [p for test in tests for p in check_test_file(test, coverage)]
-    passed = True
+    result = None
     if tests:
         cases = sum(len(t.data.get("tests") or []) for t in tests)
-        passed = print_results([run_tests(promtool, [t.path for t in tests], f"{cases} tests")])
+        result = run_tests(promtool, [t.path for t in tests], f"{cases} tests")
     else:
-        problems.append("no promtool test files: generate some, or write them under " + settings.alert_tests)
-    alerts = stack_alerts(stack)
-    untested = [a for a in alerts if not coverage.firing.get(a) or not coverage.silent.get(a)]
-    print()
-    print("\n".join(coverage_table(alerts, coverage)))
-    for problem in problems:
-        print(f"FAIL {problem}")
-    if untested:
-        print(f"FAIL {len(untested)} of {len(alerts)} alerts are not tested both firing and silent: "
-              + ", ".join(untested))
-    ok = passed and not problems and not untested
-    print("all alert tests passed" if ok else "alert tests failed")
-    return ExitStatus.OK if ok else ExitStatus.FAILED
+        problems.append("no promtool test files: generate some, or write them under " + project.alert_tests)
+    return AlertTestReport(result, tuple(generated_alerts(out_dir)), coverage, tuple(problems))
+
+
+def unrecognised_shapes(stack: Stack) -> dict[str, str]:
+    """Alerts without an AlertScenario whose expression is not a recognised shape: name -> what is not."""
+    from monitoring.render.promtool_tests import scenarios
+
+    return {name: why for service in stack.services for name, why in scenarios(stack, service)[1].items()}
+
+
+def shape_lines(stack: Stack, untested: list[str]) -> list[str]:
+    """For the coverage error: why each untested alert got no generated tests."""
+    return [f"FAIL alert {name!r} has no AlertScenario, and its expression is not a shape tests are generated for: "
+            f"{why}" for name, why in unrecognised_shapes(stack).items() if name in untested]

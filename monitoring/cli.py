@@ -6,90 +6,146 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 
-from monitoring.checks.report import CheckResult, print_results
-from monitoring.errors import ExitStatus, MonitoringError, OutputError
-from monitoring.generate import GenerateContext, iter_files, render_files
-from monitoring.model.stack import Stack
-from monitoring.output import stale_files, write_tree
-from monitoring.project import Settings, find_settings, load_stack
+from monitoring.errors import ExitStatus, MonitoringError
 
+if TYPE_CHECKING:
+    from monitoring.project import Project
 
-def _out_dir(args: argparse.Namespace, settings: Settings) -> Path:
-    return Path(args.out) if args.out else settings.out_dir
+# Every import below is deferred to the command that needs it: `monitoring --help` and `--version` load
+# neither the model nor grafanalib.
 
 
-def load(args: argparse.Namespace) -> tuple[Settings, str, Stack]:
-    settings = find_settings()
-    source = args.stack or settings.stack
-    return settings, source, load_stack(source, settings.project_dir)
+def _project(args: argparse.Namespace) -> Project:
+    from monitoring.project import Project
+
+    return Project.find()
 
 
-def render(args: argparse.Namespace) -> tuple[Settings, dict[str, str]]:
-    """Load the stack and render every output file in memory."""
-    settings, source, stack = load(args)
-    ctx = GenerateContext(source, settings.project_dir)
-    files = render_files(stack, ctx)
-    for warning in ctx.warnings:
-        print(f"monitoring: warning: {warning}", file=sys.stderr)
-    return settings, files
+def _out_dir(args: argparse.Namespace, project: Project) -> Path:
+    return Path(args.out) if args.out else project.out_dir
+
+
+def _print(lines: Sequence[str], file: TextIO | None = None) -> None:
+    for line in lines:
+        print(line, file=file or sys.stdout)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    if args.check:
-        settings, files = render(args)
-        out_dir = _out_dir(args, settings)
-        stale = stale_files(files, out_dir)
-        for line in stale:
-            print(line)
-        print(f"{out_dir} is stale: run `make generate`" if stale else f"{out_dir} is up to date")
-        return ExitStatus.FAILED if stale else ExitStatus.OK
-    settings, source, stack = load(args)
-    out_dir = _out_dir(args, settings)
-    ctx = GenerateContext(source, settings.project_dir)
-    # Each file goes to disk as soon as it is rendered: memory stays flat however large the stack.
-    count = write_tree(iter_files(stack, ctx), out_dir)
-    for warning in ctx.warnings:
-        print(f"monitoring: warning: {warning}", file=sys.stderr)
-    print(f"wrote {count} files to {out_dir}")
+    from monitoring import api
+
+    project = _project(args)
+    report = api.generate(project, stack=args.stack, out_dir=_out_dir(args, project), check=args.check)
+    _print([f"monitoring: warning: {w}" for w in report.warnings], sys.stderr)
+    if report.checked:
+        _print(report.stale)
+        print(f"{report.out_dir} is stale: run `{project.regenerate}`" if report.stale
+              else f"{report.out_dir} is up to date")
+        return ExitStatus.OK if report.ok else ExitStatus.FAILED
+    print(f"wrote {report.files} files to {report.out_dir}" if report.written
+          else f"{report.out_dir} is up to date: nothing written ({report.files} files)")
     return ExitStatus.OK
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
     from monitoring.checks.provision import ensure_tools
 
-    return ensure_tools(install=args.install)
+    report = ensure_tools(install=args.install)
+    _print(report.lines)
+    _print(report.errors, sys.stderr)
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from monitoring.checks.validate import validate
+    from monitoring import api
+    from monitoring.checks.report import result_lines
 
-    settings, _, stack = load(args)
-    out_dir = _out_dir(args, settings)
-    if not (out_dir / "prometheus").is_dir():
-        raise OutputError(f"{out_dir} has no generated output: run `monitoring generate` first")
-    results = validate(stack, out_dir)
-    return _report(results)
-
-
-def _report(results: Sequence[CheckResult]) -> int:
-    passed = print_results(results)
-    print("all checks passed" if passed else "validation failed")
-    return ExitStatus.OK if passed else ExitStatus.FAILED
+    project = _project(args)
+    report = api.validate(project, out_dir=_out_dir(args, project))
+    _print(result_lines(report.results))
+    print("all checks passed" if report.ok else "validation failed")
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from monitoring.alert_tests import run_alert_tests
+    from monitoring import api
+    from monitoring.alert_tests import shape_lines
 
-    settings, _, stack = load(args)
-    return run_alert_tests(stack, _out_dir(args, settings), settings)
+    project = _project(args)
+    report = api.test(project, out_dir=_out_dir(args, project))
+    lines = report.lines()
+    if report.untested:  # say why no tests were generated for them
+        lines[-1:-1] = shape_lines(project.load_stack(getattr(args, "stack", None)), report.untested)
+    _print(lines)
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
+
+
+T = TypeVar("T")
+
+
+def _with_progress(what: str, run: Callable[[Callable[[int, int], None]], T]) -> T:
+    """run(update) with a progress bar on stderr (only on a terminal); update(done, total) moves it."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(what, total=None)
+        return run(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _live_options(args: argparse.Namespace, option: str):  # -> (PrometheusClient, duration)
+    """The client for --prometheus and the duration of option (--lookback, --range), both checked."""
+    from monitoring.errors import UsageError
+    from monitoring.live.client import PrometheusClient
+    from monitoring.units import check_duration
+
+    value = getattr(args, option)
+    try:
+        duration = check_duration(value, positive=True)
+    except ValueError as exc:
+        raise UsageError(f"--{option}: {exc}") from None
+    return PrometheusClient(args.prometheus, timeout=args.timeout), duration
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from monitoring.live.report import check_lines
+    from monitoring.live.series_check import check, declared_labels
+
+    project = _project(args)
+    stack = project.load_stack(args.stack)
+    client, lookback = _live_options(args, "lookback")
+    report = _with_progress("checking series", lambda update: check(
+        client, _out_dir(args, project), lookback, declared=declared_labels(stack), progress=update))
+    _print(check_lines(report))
+    return ExitStatus.FAILED if report.dead else ExitStatus.OK
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from monitoring.live.backtest import backtest
+    from monitoring.live.report import backtest_table
+
+    client, range_ = _live_options(args, "range")
+    report = _with_progress("backtesting alerts", lambda update: backtest(
+        client, _out_dir(args, _project(args)), range_, end=args.end, progress=update))
+    print(json.dumps(report.as_json(), indent=2) if args.format == "json" else "\n".join(backtest_table(report)))
+    return ExitStatus.OK
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from monitoring.publish.command import publish
+    from monitoring import api
 
-    settings, _, stack = load(args)
-    return publish(args, stack, _out_dir(args, settings), settings)
+    project = _project(args)
+    request = api.PublishRequest(grafana_url=args.grafana_url, ca_cert=args.ca_cert, insecure=args.insecure,
+                                 dry_run=args.dry_run, force=args.force, prune=args.prune,
+                                 concurrency=args.concurrency)
+    report = api.publish(project, request, out_dir=_out_dir(args, project))
+    _print(report.lines)
+    _print(report.notes, sys.stderr)
+    return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -108,6 +164,32 @@ def cmd_import(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+def cmd_ci(args: argparse.Namespace) -> int:
+    from monitoring.ci import render, run_ci
+
+    report = run_ci(_project(args), args.stack, Path(args.out) if args.out else None)
+    text = render(report, args.format)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        print(f"monitoring ci {report.status}: report written to {args.output}")
+    else:
+        print(text)
+    for step in report.steps:
+        if step.error is not None:
+            print(f"monitoring: error: {step.error}", file=sys.stderr)
+    return report.exit_status
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from monitoring.scaffold import init_project
+
+    directory = Path(args.directory)
+    written = init_project(directory, force=args.force, name=args.name)
+    print(f"created {len(written)} files in {directory}")
+    print(f"next: cd {directory} && monitoring generate && monitoring validate && monitoring test")
+    return ExitStatus.OK
+
+
 def cmd_import_slo(args: argparse.Namespace) -> int:
     from monitoring.slo import spec_python, specs
 
@@ -119,9 +201,31 @@ def cmd_import_slo(args: argparse.Namespace) -> int:
     return ExitStatus.OK
 
 
+def cmd_check_hpa(args: argparse.Namespace) -> int:
+    from monitoring import conventions
+    from monitoring.checks.adapter import check_hpa_manifests
+
+    adapter = Path(args.adapter) if args.adapter else _out_dir(args, _project(args)) / conventions.ADAPTER_CONFIG
+    checked = check_hpa_manifests([Path(p) for p in args.manifests], adapter)
+    print(f"{checked} HPA(s): every Pods and Object metric is exported by {adapter}")
+    return ExitStatus.OK
+
+
+def cmd_capacity(args: argparse.Namespace) -> int:
+    from monitoring.capacity.command import run
+
+    return run(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": cmd_init,
+    "ci": cmd_ci,
+    "check": cmd_check,
+    "backtest": cmd_backtest,
     "import": cmd_import,
     "import-slo": cmd_import_slo,
+    "check-hpa": cmd_check_hpa,
+    "capacity": cmd_capacity,
     "generate": cmd_generate,
     "validate": cmd_validate,
     "test": cmd_test,
@@ -144,9 +248,45 @@ def _add_publish_arguments(cmd: argparse.ArgumentParser, dry_run_flag: bool) -> 
     cmd.add_argument("--concurrency", type=int, default=8, help="parallel requests (default 8)")
 
 
+DESCRIPTION = """\
+Monitoring as code: Prometheus configuration and rules, Alertmanager routing, Grafana dashboards and
+promtool tests from Python definitions, checked with the real promtool and amtool.
+
+Start with `monitoring init DIR` for a new project, or `monitoring import FILE...` to bring in the rule
+files, prometheus.yml, alertmanager.yml and dashboard JSON you have. Then `monitoring generate` after
+every change, and `monitoring ci` for generate --check, validate and test in one gate."""
+
+EPILOG = """\
+Settings come from [tool.monitoring] in the nearest pyproject.toml (stack, out, dashboards, alert_tests,
+regenerate). Exit status: 0 ok, 1 a check failed, 2 bad input or usage."""
+
+
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata is not free)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        from monitoring.manifest import tool_version
+
+        print(f"{parser.prog} {tool_version()}")  # on standard output, as argparse's own version action does
+        parser.exit()
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error: 'monitoring ci: error: argument --format: ...'."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(ExitStatus.BAD_INPUT)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="monitoring", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="monitoring", description=DESCRIPTION, epilog=EPILOG,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, help_text in (
         ("generate", "render every output into --out (atomically)"),
         ("validate", "run promtool, amtool and the offline checks over --out"),
@@ -155,13 +295,23 @@ def build_parser() -> argparse.ArgumentParser:
         ("diff", "show what publish would change; exit 1 if anything would"),
     ):
         cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
         cmd.add_argument("--out", help="output directory (default: [tool.monitoring] out, or out/)")
-        if name == "generate":
+        if name == "generate":  # the only command that imports the stack; the others read --out alone
+            cmd.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
             cmd.add_argument("--check", action="store_true",
                              help="write nothing; exit 1 if --out differs from what generate would write")
         if name in ("publish", "diff"):
             _add_publish_arguments(cmd, dry_run_flag=name == "publish")
+    ci = sub.add_parser("ci", help="the CI gate: generate --check, validate and test, with a report in one format")
+    ci.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
+    ci.add_argument("--out", help="output directory (default: [tool.monitoring] out, or out/)")
+    ci.add_argument("--format", default="text", choices=("text", "json", "junit", "github"),
+                    help="text (default), json (schema: monitoring/ci/ci-report.schema.json), junit or github")
+    ci.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    init = sub.add_parser("init", help="create a project of your own: stack, alert test, SLO, dashboard, CI")
+    init.add_argument("directory", nargs="?", default=".", metavar="DIR", help="where (default: .; must be empty)")
+    init.add_argument("--name", help="the project and stack name (default: the directory's name)")
+    init.add_argument("--force", action="store_true", help="write into a non-empty directory, over existing files")
     imp = sub.add_parser("import", help="turn rule files, prometheus.yml, alertmanager.yml and Grafana "
                                         "dashboard JSON into Python definitions")
     imp.add_argument("files", nargs="+", metavar="FILE", help="the files to import (kind recognised by content)")
@@ -178,6 +328,32 @@ def build_parser() -> argparse.ArgumentParser:
     slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
     slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
     slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")
+    for name, help_text in (
+        ("check", "check every rule and dashboard query against a running Prometheus: exit 1 if one is dead"),
+        ("backtest", "evaluate every alert over a past range of a running Prometheus: episodes and flapping"),
+    ):
+        live = sub.add_parser(name, help=help_text)
+        live.add_argument("--prometheus", required=True, metavar="URL",
+                          help="Prometheus base URL; a bearer token comes from $PROMETHEUS_TOKEN(_FILE)")
+        live.add_argument("--out", help="output directory to read (default: [tool.monitoring] out, or out/)")
+        live.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+        if name == "check":
+            live.add_argument("--stack", help="import path of the stack, for its metric catalog")
+            live.add_argument("--lookback", default="1h", help="a series seen this recently exists (default 1h)")
+        else:
+            live.add_argument("--range", default="7d", help="how far back to evaluate (default 7d)")
+            live.add_argument("--end", type=float, help="end of the range, seconds since the epoch (default now)")
+            live.add_argument("--format", choices=("table", "json"), default="table")
+    hpa = sub.add_parser("check-hpa", help="check that HPA manifests scale only on metrics the adapter exports")
+    hpa.add_argument("manifests", nargs="+", help="YAML files with HorizontalPodAutoscaler documents")
+    hpa.add_argument("--adapter", help="prometheus-adapter config (default: OUT/adapter/prometheus-adapter.yml)")
+    hpa.add_argument("--out", help="output directory (default: [tool.monitoring] out, or out/)")
+    capacity = sub.add_parser("capacity", help="forecast CPU, memory and request rate from Prometheus history")
+    capacity.add_argument("--prometheus", required=True, help="Prometheus base URL, e.g. http://prometheus:9090")
+    capacity.add_argument("--days", type=int, default=30, help="days of history to fit (default 30)")
+    capacity.add_argument("--ahead", type=int, default=30, help="days to forecast ahead (default 30)")
+    capacity.add_argument("--growth", default="50%", help="growth on top of the trend (default 50%%)")
+    capacity.add_argument("--report", default="capacity-report", help="directory for capacity.md and the charts")
     tools = sub.add_parser("tools", help="report promtool, amtool, prometheus and alertmanager")
     tools.add_argument("--install", action="store_true", help="apt-get what is missing (root on Debian)")
     return parser

@@ -10,9 +10,11 @@ traceback.
     │   ├── ProjectError                pyproject.toml [tool.monitoring] or a hand-written file is unusable
     │   └── InputFileError              a file to import (rules, prometheus.yml, dashboards) cannot be used
     ├── UsageError                      the command line itself is wrong
-    │   └── ConfigError                 Grafana's address or credentials are missing or unusable
+    │   ├── ConfigError                 Grafana's address or credentials are missing or unusable
+    │   └── InitError                   `monitoring init` into a non-empty directory (without --force)
     ├── OutputError                     out/ is missing, stale, or not ours to replace
     │   └── PublishInputError           out/grafana is not in the shape generate writes
+    ├── PrometheusError                 `check`/`backtest`: Prometheus unreachable, refusing, or answering an error
     ├── ToolMissingError                exit 1: promtool, amtool or a server binary cannot be found
     └── GrafanaError                    exit 1: a Grafana request failed (status, reason)
         └── AuthError                   the credentials are wrong, so publishing stops
@@ -42,7 +44,13 @@ class ExitStatus(IntEnum):
 
 
 class MonitoringError(Exception):
-    """Base class of every deliberate error: the message is complete and safe to print as it is."""
+    """Base class of every deliberate error: the message is complete and safe to print as it is.
+
+        try:
+                monitoring.generate(Project.find())
+            except MonitoringError as exc:
+                print(f"error: {exc}")
+    """
 
     exit_status: ExitStatus = ExitStatus.BAD_INPUT
 
@@ -102,6 +110,10 @@ class OutputError(MonitoringError):
     """out/ cannot be used: it was never generated, is stale, or is not this tool's to replace."""
 
 
+class PrometheusError(MonitoringError):
+    """A live command could not ask Prometheus: unreachable, credentials refused (401/403), or an error answer."""
+
+
 class ToolMissingError(MonitoringError):
     """promtool, amtool or a server binary could not be found."""
 
@@ -129,6 +141,10 @@ class GrafanaError(MonitoringError):
 
 class AuthError(GrafanaError):
     """401: the credentials are wrong. Nothing else can succeed, so publishing stops."""
+
+
+class InitError(UsageError):
+    """`monitoring init` cannot write the project: the directory is not empty (without --force), or is a file."""
 
 
 class InputFileError(DefinitionError):

@@ -12,7 +12,6 @@ equality matchers of its selector, `histogram_quantile()` drops `le`, `label_rep
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ import promql_parser
 
 from monitoring import promql
 from monitoring.model.common import duration_ms
-from monitoring.model.metrics import Histogram, Summary
+from monitoring.model.metrics import AnyMetric, Histogram, Summary
 from monitoring.model.rules import RecordingRule
 from monitoring.model.scrape import ScrapeJob
 from monitoring.model.stack import BUILTIN_SERIES, Stack
@@ -78,47 +77,56 @@ class SeriesInfo:
         jobs = tuple(self.job_labels)
         for matcher in selector.matchers.matchers:
             if matcher.name == "job":
-                jobs = tuple(j for j in jobs if _accepts(matcher, j))
+                jobs = tuple(j for j in jobs if promql.matcher_accepts(matcher, j))
         return jobs or tuple(self.job_labels)
 
     def selector_labels(self, selector: promql_parser.VectorSelector) -> frozenset[str] | None:
         return self.labels_from(self.selected_jobs(selector))
 
 
-def _accepts(matcher: promql_parser.Matcher, value: str) -> bool:
-    op = matcher.op
-    if op in (promql_parser.MatchOp.Equal, promql_parser.MatchOp.NotEqual):
-        return (value == matcher.value) == (op == promql_parser.MatchOp.Equal)
-    try:
-        return (re.fullmatch(matcher.value, value) is not None) == (op == promql_parser.MatchOp.Re)
-    except re.error:
-        return True  # RE2 syntax Python does not know: do not guess
+def _own_labels(metric: AnyMetric, name: str) -> set[str]:
+    if isinstance(metric, Histogram) and name.endswith("_bucket"):
+        return {"le"}
+    return {"quantile"} if isinstance(metric, Summary) and name == metric.name else set()
 
 
 def stack_series(stack: Stack) -> dict[str, SeriesInfo]:
-    """Every series name of the stack that is known well enough to judge its labels."""
+    """Every series name of the stack that is known well enough to judge its labels.
+
+    A metric declared by several services is scraped by all of their jobs; a metric of a shared catalog only
+    (`Stack.catalogs`) by any job of the stack.
+    """
     found: dict[str, SeriesInfo] = {}
     all_intervals: dict[str, int] = {}
     all_labels: dict[str, frozenset[str] | None] = {}
+    owners: list[tuple[str, tuple[AnyMetric, ...], dict[str, int] | None, dict[str, frozenset[str] | None]]] = []
     for service in stack.services:
         intervals = {j.name: duration_ms(j.scrape_interval or stack.scrape_interval) for j in service.scrape_jobs}
         labels = {j.name: job_labels(j, stack.external_labels) for j in service.scrape_jobs}
         all_intervals.update(intervals)
         all_labels.update(labels)
-        for metric in service.metrics:
+        owners.append((f"service {service.name!r}", service.metrics, intervals, labels))
+    for catalog in stack.catalogs:
+        owners.append((f"catalog {catalog.name!r}", catalog.metrics, None, all_labels))
+    for owner, metrics, intervals, labels in owners:
+        for metric in metrics:
             for name in metric.series_names():
-                own = {"le"} if isinstance(metric, Histogram) and name.endswith("_bucket") else set()
-                if isinstance(metric, Summary) and name == metric.name:
-                    own = {"quantile"}
+                own = _own_labels(metric, name)
                 if not labels:  # scraped elsewhere: Prometheus attaches job and instance at least
                     own |= TARGET_LABELS | set(stack.external_labels)
+                before = found.get(name)
+                if intervals is None and before is not None:
+                    continue  # a shared metric that a service declares too: its jobs are known
+                # A shared catalog's metric: whoever scrapes it, possibly every job of the stack.
+                scraped = all_intervals if intervals is None else intervals
+                jobs = {**before.jobs, **scraped} if before else scraped
+                job_sets = {**before.job_labels, **labels} if before else labels
                 found[name] = SeriesInfo(frozenset(metric.labels), frozenset(own), dict(metric.label_values),
-                                         intervals, labels, f"{metric.type} {metric.name!r} of service "
-                                                            f"{service.name!r}")
+                                         jobs, job_sets, before.origin if before else f"{metric.type} "
+                                                                                      f"{metric.name!r} of {owner}")
     for name in sorted(BUILTIN_SERIES - {"ALERTS", "ALERTS_FOR_STATE"}):
         # Prometheus writes these itself, from the target's labels only.
-        found[name] = SeriesInfo(frozenset(), TARGET_LABELS, {}, all_intervals,
-                                 all_labels,
+        found[name] = SeriesInfo(frozenset(), TARGET_LABELS, {}, all_intervals, all_labels,
                                  f"{name!r}, which Prometheus writes per target")
     for service in stack.services:
         for rule in service.recording_rules:

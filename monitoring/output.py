@@ -13,6 +13,7 @@ import orjson
 from monitoring import yaml_writer
 from monitoring.dir_swap import replace_dir
 from monitoring.errors import MonitoringError
+from monitoring.manifest import MANIFEST
 
 
 def to_yaml(data: Any, header: str = "") -> str:
@@ -25,7 +26,8 @@ def to_json(data: Any) -> str:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
 
 
-_MARKER = ".generated-by-monitoring"
+_OLD_MARKER = ".generated-by-monitoring"  # what marked it before the manifest did
+_MARKER = MANIFEST  # out/manifest.json: written by generate, it marks a directory as ours to replace
 
 
 def _write_file(path: Path, text: str) -> None:
@@ -64,7 +66,7 @@ def _write_tree(files: Iterable[tuple[str, str]], out_dir: Path) -> int:
     blocker = _not_a_directory(out_dir)
     if blocker is not None:
         raise MonitoringError(f"cannot write the output to {out_dir}: {blocker} is a file, not a directory")
-    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / _MARKER).exists():
+    if out_dir.exists() and any(out_dir.iterdir()) and not any((out_dir / m).exists() for m in (_MARKER, _OLD_MARKER)):
         raise MonitoringError(
             f"refusing to replace {out_dir}: it is not empty and was not written by this tool "
             f"(no {_MARKER} file)"
@@ -75,7 +77,8 @@ def _write_tree(files: Iterable[tuple[str, str]], out_dir: Path) -> int:
     def fill(staging: Path) -> None:
         nonlocal written
         written = _write_stream(files, staging)
-        (staging / _MARKER).write_text("This directory is replaced whole by `monitoring generate`.\n")
+        if not (staging / _MARKER).exists():  # generate streams out/manifest.json last; others get a bare marker
+            (staging / _MARKER).write_text('{"generated_by": "monitoring"}\n')
 
     replace_dir(out_dir, fill)
     return written

@@ -8,38 +8,61 @@ import tomllib
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitoring.errors import DefinitionError, ProjectError, StackLoadError
-from monitoring.model.base import Model, format_site, is_user_file
-from monitoring.model.stack import Stack
 from monitoring.units import strip_userinfo
+
+DEFAULT_REGENERATE = "monitoring generate"
+
+if TYPE_CHECKING:
+    from monitoring.model.stack import Stack
 
 
 @dataclass(frozen=True)
-class Settings:
+class Project:
+    """A repository that uses monitoring: its directory and its pyproject.toml [tool.monitoring] settings.
+
+    Resolve it once, at the edge (the command line, a script), and pass it to the library explicitly; nothing
+    below reads the current directory.
+
+        project = Project.find()                    # the nearest pyproject.toml with [tool.monitoring]
+        project = Project(Path("."), stack="alerts.stack:stack", out="build/monitoring")
+    """
+
     project_dir: Path
     stack: str = "alerts.stack:stack"
     out: str = "out"
     dashboards: str = "dashboards"
     alert_tests: str = "alerts/tests"
+    # The command messages and generated files' headers tell you to run after changing a definition.
+    regenerate: str = DEFAULT_REGENERATE
 
     @property
     def out_dir(self) -> Path:
         return self.project_dir / self.out
 
+    @property
+    def dashboards_dir(self) -> Path:
+        return self.project_dir / self.dashboards
 
-def find_settings(start: Path | None = None) -> Settings:
-    """Settings from the nearest pyproject.toml with a [tool.monitoring] table, else defaults at cwd."""
-    here = (start or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        pyproject = directory / "pyproject.toml"
-        if pyproject.is_file():
-            table = _read_pyproject(pyproject).get("tool", {}).get("monitoring")
-            if isinstance(table, dict):
-                known = {k: str(v) for k, v in table.items() if k in Settings.__dataclass_fields__}
-                return Settings(project_dir=directory, **known)
-    return Settings(project_dir=here)
+    @classmethod
+    def find(cls, start: Path | None = None) -> Project:
+        """The nearest pyproject.toml with a [tool.monitoring] table from start (default: the working
+        directory) upwards; else the defaults, rooted at start."""
+        here = (start or Path.cwd()).resolve()
+        for directory in (here, *here.parents):
+            pyproject = directory / "pyproject.toml"
+            if pyproject.is_file():
+                table = _read_pyproject(pyproject).get("tool", {}).get("monitoring")
+                if isinstance(table, dict):
+                    known = {k: str(v) for k, v in table.items() if k in cls.__dataclass_fields__}
+                    return cls(project_dir=directory, **known)
+        return cls(project_dir=here)
+
+    def load_stack(self, path: str | None = None) -> Stack:
+        """The Stack named by path ('package.module:attribute'), by default the project's own."""
+        return load_stack(path or self.stack, self.project_dir)
 
 
 def _read_pyproject(path: Path) -> dict[str, Any]:
@@ -55,6 +78,9 @@ def _read_pyproject(path: Path) -> dict[str, Any]:
 
 def load_stack(path: str, project_dir: Path) -> Stack:
     """Import 'package.module:attribute' and return the Stack it names."""
+    from monitoring.model.base import Model
+    from monitoring.model.stack import Stack
+
     module_name, sep, attribute = path.partition(":")
     if not sep or not module_name or not attribute:
         raise StackLoadError(f"stack path {path!r} must look like 'package.module:attribute'")
@@ -100,6 +126,8 @@ def one_line(text: str, limit: int = 300) -> str:
 def _where(exc: BaseException) -> str:
     """'TypeError: ... (at alerts/stack.py:12)': the innermost frame of the user's code, on one line."""
     frames = traceback.extract_tb(exc.__traceback__)
+    from monitoring.model.base import format_site, is_user_file
+
     user = [f for f in frames if is_user_file(f.filename)]
     location = f" (at {format_site((user[-1].filename, user[-1].lineno or 0))})" if user else ""
     if isinstance(exc, SystemExit):

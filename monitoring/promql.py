@@ -9,7 +9,7 @@ are split here and their operands parsed one by one (a `Chain` node), which keep
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -284,3 +284,41 @@ def check_instant(expr: str) -> str:
     if kind == "string":
         raise ValueError("is a string; a rule needs an instant vector or a scalar")
     return expr
+
+
+def matcher_accepts(matcher: promql_parser.Matcher, value: str) -> bool:
+    """Whether matcher selects a series whose label holds value (regular expressions anchored, as in Prometheus;
+    RE2 syntax that Python's re does not know counts as a match, so that nothing is judged on a guess)."""
+    op = matcher.op
+    if op in (promql_parser.MatchOp.Equal, promql_parser.MatchOp.NotEqual):
+        return (value == matcher.value) == (op == promql_parser.MatchOp.Equal)
+    try:
+        found = re.fullmatch(matcher.value, value) is not None
+    except re.error:
+        return True
+    return found == (op == promql_parser.MatchOp.Re)
+
+
+_MATCH_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+def matcher_text(matcher: promql_parser.Matcher) -> str:
+    """The matcher as PromQL, its value quoted again (the parser's own text leaves backslashes bare)."""
+    value = matcher.value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'{matcher.name}{_MATCH_OPS[str(matcher.op)]}"{value}"'
+
+
+def unmatched_values(tree: promql_parser.Expr, metrics: Mapping[str, Mapping[str, tuple[str, ...]]]
+                     ) -> Iterator[str]:
+    """'matcher status=~"5.." of 'jobs_total' matches none of the values the catalog declares for label 'status'
+    (ok, failed)' for every matcher in tree on a label whose values metrics (name -> label -> values) declares."""
+    for node in nodes(tree):
+        if not isinstance(node, promql_parser.VectorSelector):
+            continue
+        name = selector_name(node)
+        declared = metrics.get(name, {}) if name else {}
+        for matcher in node.matchers.matchers:
+            values = declared.get(matcher.name)
+            if values and not any(matcher_accepts(matcher, v) for v in values):
+                yield (f"matcher {matcher_text(matcher)} of {name!r} matches none of the values the catalog "
+                       f"declares for label {matcher.name!r} ({', '.join(values)})")

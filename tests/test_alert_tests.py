@@ -16,7 +16,7 @@ STACK = '''
 from monitoring import Alert, AlertTier, SLOAlerting
 from tests.test_slo_stacks import api_down_alert, availability, stack_with
 
-queue_deep = Alert(name="APIQueueDeep", severity="warning", expr="api_queue_depth > 100", for_="1m",
+queue_deep = Alert(name="APIQueueDeep", severity="warning", expr="max_over_time(api_queue_depth[5m]) > 100", for_="1m",
                    summary="The API queue is deep.", description="{{ $value }} requests queued.")
 stack = stack_with(alerts=(api_down_alert(), queue_deep))
 with_slo = stack_with(availability(alerting=SLOAlerting(ticket=AlertTier(severity="warning", enabled=False))))
@@ -84,6 +84,9 @@ def test_an_alert_without_tests_fails(project: Path, capsys: pytest.CaptureFixtu
     assert status == 1
     assert "APIQueueDeep       0       0   <- untested firing" in out
     assert "FAIL 1 of 2 alerts are not tested both firing and silent: APIQueueDeep" in out
+    # A gauge against a threshold would get generated tests; the maximum over time of one does not.
+    assert "FAIL alert 'APIQueueDeep' has no AlertScenario, and its expression is not a shape tests are generated " \
+           "for: max_over_time() where a gauge, a rate, or their sum, max, min or avg was expected" in out
 
 
 def test_an_alert_tested_only_silent_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
@@ -138,7 +141,7 @@ def test_hand_written_tests_run_against_the_chosen_out(project: Path, capsys: py
 def test_slo_alerts_are_covered_by_generated_tests(project: Path, capsys: pytest.CaptureFixture[str],
                                                    promtool) -> None:
     assert main(["generate", "--stack", "proj:with_slo", "--out", "slo-out"]) == 0
-    status, out = _run(capsys, "--stack", "proj:with_slo", "--out", "slo-out")
+    status, out = _run(capsys, "--out", "slo-out")  # test reads out/ alone: no --stack
     [row] = [line.split() for line in out.splitlines() if line.startswith("ApiAvailability")]
     assert row[0] == "ApiAvailabilityErrorBudgetBurnPage" and int(row[1]) >= 3 and int(row[2]) >= 5
     assert "FAIL alerts/tests/queue.yml: deep queue: names alert 'APIQueueDeep', which its rule files do not " \
@@ -148,4 +151,5 @@ def test_slo_alerts_are_covered_by_generated_tests(project: Path, capsys: pytest
 
 def test_without_generated_output(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["test", "--out", str(project / "nothing")]) == 2
-    assert "has no generated output: run `monitoring generate` first" in capsys.readouterr().err
+    assert "has no generated output (manifest.json is missing): run `monitoring generate` first" in \
+        capsys.readouterr().err

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -219,9 +224,25 @@ CASES = [
     ('SLO filter on a query SLI',
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", filter=\'code!="499"\', sli=QuerySLI(errors="sum(rate(app_requests_total[{{window}}]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
      'filter: a query SLI is raw PromQL; put the matchers into its queries'),
+    ('SLO grouped on a label its query aggregates away',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", group_by=("route",), sli=QuerySLI(errors="sum(rate(app_requests_total{code=\\"500\\"}[{{window}}]))", total="sum by (route) (rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     "group_by: sli.errors aggregates 'route' away; write sum by (route) (...)"),
+    ('SLO grouped on a label its metric does not have',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", group_by=("route",), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "group_by 'route' is not a label of app_requests_total, so the SLI would aggregate it away"),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
      "stack 'badstack:stack' does not import: AttributeError: 'Service' object has no attribute 'nope' {at-bare}"),
+    ("a label value no declared value matches",
+     'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests_total", help="R.", labels=("status",), label_values={"status": ("ok", "failed")}),), rules=(ok_alert(expr=\'rate(app_requests_total{status=~"5.."}[5m]) > 1\'),)),))',  # noqa: E501
+     "alert 'AppErrors' {at}: expr: matcher status=~\"5..\" of 'app_requests_total' matches none of the values the "
+     "catalog declares for label 'status' (ok, failed), so it selects nothing"),
+    ("label values of an undeclared label",
+     'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests_total", help="R.", labels=("code",), label_values={"status": ("ok",)}),)),))',  # noqa: E501
+     "metric 'app_requests_total' {at}: label_values: 'status' is not one of the labels ['code']"),
+    ("grafana_url with credentials",
+     'stack = ok_stack(grafana_url="https://admin:secret@grafana.example.com")',
+     "grafana_url must not carry credentials: it is written into every alert"),
 ]
 
 
@@ -249,8 +270,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize(("description", "code", "message"), CASES, ids=[c[0] for c in CASES])
 def test_bad_definition_is_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], description: str,
                                           code: str, message: str) -> None:
+    assert_one_clear_line(project, capsys, PRELUDE + "\n" + textwrap.dedent(code) + "\n", message)
+
+
+def assert_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], module: str, message: str) -> None:
+    """Generating the stack of module fails with exit 2 and the one-line message; out/ stays as it was."""
     before = read_tree(project / "out")
-    (project / "badstack.py").write_text(PRELUDE + "\n" + textwrap.dedent(code) + "\n")
+    (project / "badstack.py").write_text(module)
     sys.modules.pop("badstack", None)
 
     status = main(["generate", "--stack", "badstack:stack"])
@@ -383,7 +409,7 @@ STACK_LOADING = [
 
 
 @pytest.mark.parametrize(("description", "code", "message"), STACK_LOADING, ids=[c[0] for c in STACK_LOADING])
-@pytest.mark.parametrize("command", [["generate"], ["generate", "--check"], ["validate"]])
+@pytest.mark.parametrize("command", [["generate"], ["generate", "--check"]])  # validate never imports the stack
 def test_stack_loading_failure_is_exit_2_and_one_line(project: Path, capsys: pytest.CaptureFixture[str],
                                                       description: str, code: str, message: str,
                                                       command: list[str]) -> None:
@@ -420,3 +446,76 @@ def test_dashboard_file_that_exits_is_an_error(project: Path, capsys: pytest.Cap
     err = capsys.readouterr().err
     assert "custom dashboard" in err and "SystemExit" in err
     assert err.count("\n") == 1, err
+
+
+# --- the live commands: Prometheus' address and the range are checked, failures are one line, exit 2 ---------
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again when the block ends: nothing listens there
+
+
+@contextlib.contextmanager
+def _answering(status: int, body: bytes) -> Iterator[str]:
+    """A local HTTP server that answers every request with status and body."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+LIVE_CASES = [
+    ("unreachable Prometheus", ["check", "--prometheus", "http://127.0.0.1:{closed}"],
+     "Prometheus at http://127.0.0.1:{closed} is unreachable (connection failed)"),
+    ("unreachable Prometheus, backtest", ["backtest", "--prometheus", "http://127.0.0.1:{closed}", "--range", "1d"],
+     "Prometheus at http://127.0.0.1:{closed} is unreachable (connection failed)"),
+    ("bad --range", ["backtest", "--prometheus", "http://127.0.0.1:{closed}", "--range", "7 days"],
+     "--range: invalid duration '7 days'"),
+    ("zero --range", ["backtest", "--prometheus", "http://127.0.0.1:{closed}", "--range", "0d"],
+     "--range: duration '0d' must be greater than zero"),
+    ("bad --lookback", ["check", "--prometheus", "http://127.0.0.1:{closed}", "--lookback", "an hour"],
+     "--lookback: invalid duration 'an hour'"),
+    ("URL without a scheme", ["check", "--prometheus", "localhost:9090"],
+     "--prometheus 'localhost:9090' must be an http(s) URL such as http://localhost:9090"),
+    ("credentials in the URL", ["check", "--prometheus", "http://admin:secret@127.0.0.1:9090"],
+     "--prometheus must not carry credentials: set PROMETHEUS_TOKEN or PROMETHEUS_TOKEN_FILE"),
+    ("401 from Prometheus", ["check", "--prometheus", "{401}"],
+     "Prometheus at {401} refused the request (401): set PROMETHEUS_TOKEN or PROMETHEUS_TOKEN_FILE to a token it "
+     "accepts"),
+    ("not Prometheus", ["backtest", "--prometheus", "{html}", "--range", "1h"],
+     "Prometheus at {html} answered /api/v1/query with HTTP 200 and no JSON: is this Prometheus' address?"),
+]
+
+
+@pytest.mark.parametrize(("description", "argv", "message"), LIVE_CASES, ids=[c[0] for c in LIVE_CASES])
+def test_live_command_bad_input_is_one_line(project: Path, capsys: pytest.CaptureFixture[str], description: str,
+                                            argv: list[str], message: str) -> None:
+    before = read_tree(project / "out")
+    closed = str(_closed_port())
+    with _answering(401, b"Unauthorized") as denied, _answering(200, b"<html>Grafana</html>") as html:
+        def fill(text: str) -> str:
+            return text.replace("{closed}", closed).replace("{401}", denied).replace("{html}", html)
+
+        status = main([fill(a) for a in argv])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err.startswith(f"monitoring: error: {fill(message)}") and err.count("\n") == 1, err
+    assert "Traceback" not in err and "secret" not in err
+    assert read_tree(project / "out") == before

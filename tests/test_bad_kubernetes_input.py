@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from monitoring.cli import main
-from monitoring.output import read_tree
-from tests.test_bad_input import PRELUDE, _without_site, project  # noqa: F401 - project is a fixture
+from tests.test_bad_input import PRELUDE, assert_one_clear_line, project  # noqa: F401 - project is a fixture
 
 KUBE_PRELUDE = PRELUDE + '''
 from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRouting
@@ -84,15 +81,4 @@ CASES = [
 @pytest.mark.parametrize(("description", "code", "message"), CASES, ids=[c[0] for c in CASES])
 def test_bad_kubernetes_definition_is_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str],  # noqa: F811
                                                      description: str, code: str, message: str) -> None:
-    before = read_tree(project / "out")
-    (project / "badstack.py").write_text(KUBE_PRELUDE + "\n" + textwrap.dedent(code) + "\n")
-    sys.modules.pop("badstack", None)
-
-    status = main(["generate", "--stack", "badstack:stack"])
-
-    err = capsys.readouterr().err
-    assert status == 2
-    assert message.replace(" {at}", "") in _without_site(err), err
-    assert err.count("\n") == 1, err
-    assert "Traceback" not in err
-    assert read_tree(project / "out") == before
+    assert_one_clear_line(project, capsys, KUBE_PRELUDE + "\n" + textwrap.dedent(code) + "\n", message)

@@ -11,8 +11,8 @@ from monitoring.checks import amtool as amtool_checks
 from monitoring.checks import promtool as promtool_checks
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.checks.validate import validate
+from monitoring.emitters import GenerateContext, output_files, with_manifest
 from monitoring.errors import ToolMissingError
-from monitoring.generate import GenerateContext, render_files
 from monitoring.output import write_tree
 from tests.stacks.example import stack as example_stack
 
@@ -20,13 +20,13 @@ pytestmark = pytest.mark.integration
 
 
 def generate(stack: Stack, out: Path) -> Path:
-    write_tree(render_files(stack, GenerateContext("tests")), out)
+    write_tree(with_manifest(*output_files(stack, GenerateContext("tests"))), out)
     return out
 
 
 def test_example_stack_passes_every_check(tmp_path: Path, promtool: Tool, amtool: Tool) -> None:
     out = generate(example_stack, tmp_path / "out")
-    results = {r.name: r for r in validate(example_stack, out)}
+    results = {r.name: r for r in validate(out)}
     core = ["promtool check config", "promtool check rules", "amtool check-config", "amtool config routes test"]
     for name in core:
         assert results[name].ok, f"{name}: {results[name].details}"
@@ -117,7 +117,7 @@ def test_validate_command_exits_1_and_names_the_failing_check(tmp_path: Path, mo
     config.write_text(config.read_text().replace("receiver: default", "receiver: nobody", 1))
     capsys.readouterr()
 
-    assert main(["validate", "--stack", "tests.stacks.example:stack", "--out", str(out)]) == 1
+    assert main(["validate", "--out", str(out)]) == 1
     printed = capsys.readouterr().out
     assert "FAIL amtool check-config" in printed
     assert "ok   promtool check rules" in printed

@@ -13,9 +13,10 @@ from alerts.stack import stack as mcp_stack
 from monitoring import conventions
 from monitoring.checks.dashboards import lint
 from monitoring.checks.lint import DashboardDocument
+from monitoring.emitters import GenerateContext, emit_grafana
 from monitoring.errors import DefinitionError
-from monitoring.generate import GenerateContext, emit_grafana
 from monitoring.grafana import dashboards
+from monitoring.packs.mcp import SERVER_FAULT_ERROR_TYPES
 from monitoring.slo import rules as slo
 from monitoring.slo.windows import burn_windows
 from tests.conftest import GOLDEN_DIR
@@ -99,11 +100,14 @@ def test_service_dashboards_filter_on_job_and_instance_at_rate_interval(outputs:
         for uid, board in boards(outputs[name]).items():
             if not uid.endswith("-service"):
                 continue
-            assert [v["name"] for v in board["templating"]["list"]] == ["datasource", "job", "instance"]
+            names = [v["name"] for v in board["templating"]["list"]]
+            assert names[:3] == ["datasource", "job", "instance"] and set(names[3:]) <= {"cluster", "namespace"}
             for title, expr in queries(board):
                 for selector in re.findall(r"[a-zA-Z_:][\w:]*\{[^}]*\}", expr):
                     assert 'job=~"$job"' in selector and 'instance=~"$instance"' in selector, (uid, title)
-                assert re.findall(r"\[([^\]]+)\]", expr) in ([], ["$__rate_interval"] * expr.count("[")), (uid, title)
+                unquoted = re.sub(r'"[^"]*"', '""', expr)  # regex matchers have brackets of their own
+                ranges = re.findall(r"\[([^\]]+)\]", unquoted)
+                assert ranges == ["$__rate_interval"] * unquoted.count("["), (uid, title)
             for panel in board["panels"]:
                 if panel["type"] != "row":
                     assert panel["datasource"] == DS
@@ -114,10 +118,11 @@ def test_service_dashboard_panels_follow_the_catalog(outputs: dict[str, dict[str
     board = boards(outputs["mcp-production"])["mcp-server-service"]
     panels = by_title(board)
     top = [p["title"] for p in board["panels"][:3]]
-    assert top == ["Availability", "Error ratio", "p95 latency"]
-    assert all(panels[t]["type"] == "stat" and len(panels[t]["fieldConfig"]["defaults"]["thresholds"]["steps"]) == 3
-               for t in top)
-    assert "error_type!=\"\"" in panels["Error ratio"]["targets"][0]["expr"]  # the histogram with an error label
+    assert top == ["Targets up", "Error ratio", "p95 mcp_server_operation_duration_seconds"]
+    assert [len(panels[t]["fieldConfig"]["defaults"]["thresholds"]["steps"]) for t in top] == [3, 3, 1]
+    assert all(panels[t]["type"] == "stat" for t in top)
+    # What the availability SLO (and the MCPHighErrorRate alert) count: server faults, not any error_type.
+    assert f'error_type=~"{SERVER_FAULT_ERROR_TYPES}"' in panels["Error ratio"]["targets"][0]["expr"]
     rows = [p["title"] for p in board["panels"] if p["type"] == "row"]
     assert rows == ["mcp_request_duration_seconds", "mcp_server_operation_duration_seconds",
                     "mcp_server_session_duration_seconds", "Counters", "Gauges"]
@@ -134,7 +139,7 @@ def test_service_dashboard_panels_follow_the_catalog(outputs: dict[str, dict[str
 def test_summary_and_counter_error_ratio_from_the_example_stack(outputs: dict[str, dict[str, str]]) -> None:
     board = boards(outputs["example"])["checkout-service"]
     panels = by_title(board)
-    assert 'code=~"5.."' in panels["Error ratio"]["targets"][0]["expr"]  # a counter's error label
+    assert 'code=~"5.."' in panels["Error ratio"]["targets"][0]["expr"]  # the service's declared errors
     assert panels["checkout_gc_seconds quantiles"]["targets"][0]["expr"].startswith("max by (quantile) (")
 
 
@@ -178,7 +183,7 @@ def test_mcp_dashboard_has_the_seed_panels_and_rows(outputs: dict[str, dict[str,
     assert error_rate["type"] == "stat"
     assert [s["value"] for s in error_rate["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None, 0.01, 0.05]
     rows = [p["title"] for p in board["panels"] if p["type"] == "row"]
-    assert rows == ["Traffic", "Errors", "Latency per method", "Sessions", "Saturation", "Health checks"]
+    assert rows == ["Traffic", "Errors", "Latency per method", "Sessions", "Saturation", "Health checks", "Capacity"]
     assert panels["Fleet health"]["type"] == "stat"
     assert panels["Fleet health"]["targets"][0]["expr"].startswith("max (job:probe_fleet_health:state{")
     assert "by (mcp_method_name)" in panels["Operations by method"]["targets"][0]["expr"]

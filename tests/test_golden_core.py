@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitoring.cli import main
-from monitoring.generate import GenerateContext, render_files
+from monitoring.emitters import GenerateContext, render_files
 from monitoring.output import read_tree
 from tests.stacks.example import stack as example_stack
 
@@ -20,7 +20,7 @@ CORE_FILES = ("prometheus/prometheus.yml", "prometheus/rules/checkout.rules.yml"
 
 @pytest.mark.parametrize("path", CORE_FILES)
 def test_renderer_matches_golden(golden, path: str) -> None:
-    files = render_files(example_stack, GenerateContext(SOURCE))
+    files = render_files(example_stack, GenerateContext(SOURCE, ROOT))
     golden(f"core/{path}", files[path])
 
 

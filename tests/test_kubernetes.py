@@ -13,7 +13,7 @@ import yaml
 from monitoring import conventions
 from monitoring.checks import kubernetes as checks
 from monitoring.checks.tools import Tool
-from monitoring.generate import GenerateContext, render_files
+from monitoring.emitters import GenerateContext, render_files
 from monitoring.output import to_yaml, write_tree
 from monitoring.render import alertmanager
 from monitoring.render.kubernetes.alertmanager import operator_merge
@@ -162,7 +162,7 @@ def test_two_fleets_share_one_stack_without_collisions(files: dict[str, str]) ->
 
 
 def test_validate_reports_what_checked_the_kubernetes_jobs(out: Path) -> None:
-    result = checks.check_scrape_jobs(stack, out)
+    result = checks.check_scrape_jobs(checks.monitored_jobs(stack), out)
     assert result.ok, result.details
     assert result.checked.startswith("3 Kubernetes scrape jobs of prometheus.yml: validated by the model")
     assert "3 compared with their PodMonitor/ServiceMonitor" in result.checked

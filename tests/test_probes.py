@@ -145,3 +145,31 @@ def test_fleet_health_is_the_scripts_verdict(tmp_path: Path, promtool: Tool, up:
     proc = subprocess.run([*promtool.argv, "test", "rules", "test.yml"], cwd=tmp_path, capture_output=True,
                           text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_operator_probe_spec_follows_the_crd() -> None:
+    import jsonschema
+
+    from tests.conftest import shared_reference
+
+    crd = yaml.safe_load(shared_reference("prometheus-operator-crds/monitoring.coreos.com_probes.yaml").read_text())
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    _, ready = mcp_probes.probes(HOSTS)
+    spec = blackbox_render.operator_probe_spec(ready)
+    jsonschema.validate(spec, schema)
+    assert spec["prober"] == {"url": mcp_probes.EXPORTER, "path": "/probe"}
+    assert spec["targets"]["staticConfig"]["static"] == list(ready.urls)
+    assert (spec["module"], spec["interval"]) == ("http_ready", "30s")
+
+
+def test_kubernetes_output_has_a_probe_resource_per_probe() -> None:
+    from monitoring.emitters import GenerateContext, render_files
+    from monitoring.model.kubernetes_output import KubernetesOutput
+
+    stack = Stack(**(dict(probe_stack()) | {"kubernetes": KubernetesOutput(namespace="monitoring")}))
+    files = render_files(stack, GenerateContext("tests"))
+    resource = yaml.safe_load(files["kubernetes/probe-mcp-ready.yaml"])
+    assert (resource["apiVersion"], resource["kind"]) == ("monitoring.coreos.com/v1", "Probe")
+    _, ready = mcp_probes.probes(HOSTS)
+    assert resource["spec"] == blackbox_render.operator_probe_spec(ready)
+    assert "probe-mcp-health.yaml" in yaml.safe_load(files["kubernetes/kustomization.yaml"])["resources"]

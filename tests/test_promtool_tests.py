@@ -12,8 +12,8 @@ import yaml
 
 from monitoring import Alert, AlertScenario, InputSeries
 from monitoring.checks.tools import Tool
+from monitoring.emitters import GenerateContext, render_files
 from monitoring.errors import DefinitionError
-from monitoring.generate import GenerateContext, render_files
 from monitoring.model.common import duration_ms
 from monitoring.render import alert_templates, promtool_tests, promtool_timing
 from monitoring.render.series_labels import example_labels, parse_selector, regex_example

@@ -3,20 +3,18 @@ environment, TLS verification, and the local Grafana over loopback."""
 
 from __future__ import annotations
 
-import io
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from monitoring import cli
+import monitoring
+from monitoring import PublishRequest, cli
 from monitoring.checks import validate as validate_module
 from monitoring.checks.report import CheckResult
-from monitoring.generate import GenerateContext, render_files
-from monitoring.model.stack import Stack
-from monitoring.output import write_tree
-from monitoring.project import Settings, load_stack
+from monitoring.manifest import Manifest
+from monitoring.project import Project
 from monitoring.publish import command
 from monitoring.publish.client import ClientSettings, GrafanaClient, GrafanaError, build_session
 from monitoring.publish.config import ConfigError, GrafanaConfig
@@ -36,21 +34,20 @@ def grafana() -> Iterator[FakeGrafana]:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> tuple[Settings, Stack]:
+def project(tmp_path: Path) -> Project:
     """A project in tmp_path whose out/ is freshly generated from the example stack."""
-    settings = Settings(project_dir=tmp_path, stack=SOURCE)
-    stack = load_stack(SOURCE, ROOT)
-    write_tree(render_files(stack, GenerateContext(SOURCE, tmp_path)), settings.out_dir)
-    return settings, stack
+    project = Project(project_dir=tmp_path, stack=SOURCE)
+    monitoring.generate(project)
+    return project
 
 
-def run_cli(project: tuple[Settings, Stack], argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
-    settings, stack = project
-    args = cli.build_parser().parse_args([*argv, "--out", str(settings.out_dir)])
-    out, err = io.StringIO(), io.StringIO()
-    status = command.publish(args, stack, settings.out_dir, settings, env=env, client_settings=FAST, stdout=out,
-                             stderr=err)
-    return status, out.getvalue(), err.getvalue()
+def run_cli(project: Project, argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """What `monitoring publish|diff` does, with the test's environment and fast retries."""
+    args = cli.build_parser().parse_args([*argv, "--out", str(project.out_dir)])
+    request = PublishRequest(grafana_url=args.grafana_url, ca_cert=args.ca_cert, insecure=args.insecure,
+                             dry_run=args.dry_run, force=args.force, prune=args.prune, concurrency=args.concurrency)
+    report = command.publish_out(project.out_dir, request, project.project_dir, env=env, client_settings=FAST)
+    return int(not report.ok), "".join(f"{line}\n" for line in report.lines), "".join(f"{n}\n" for n in report.notes)
 
 
 def env_for(grafana: FakeGrafana) -> dict[str, str]:
@@ -58,8 +55,7 @@ def env_for(grafana: FakeGrafana) -> dict[str, str]:
 
 
 def test_publish_then_diff_through_the_command(promtool, amtool, grafana: FakeGrafana, project) -> None:
-    settings, _ = project
-    desired = load_desired(settings.out_dir)
+    desired = load_desired(project.out_dir)
     assert desired.dashboards, "the example stack generates dashboards"
 
     status, out, err = run_cli(project, ["publish"], env_for(grafana))
@@ -79,21 +75,20 @@ def test_publish_then_diff_through_the_command(promtool, amtool, grafana: FakeGr
 
 
 def test_a_stale_out_is_refused_before_any_request(grafana: FakeGrafana, project) -> None:
-    settings, _ = project
-    config = settings.out_dir / "prometheus" / "prometheus.yml"
+    config = project.out_dir / "prometheus" / "prometheus.yml"
     config.write_text(config.read_text() + "# edited by hand\n")
 
     status, out, _ = run_cli(project, ["publish"], env_for(grafana))
 
     assert status == 1
     assert "changed prometheus/prometheus.yml" in out
-    assert f"refusing to publish: {settings.out_dir} is stale: run `make generate`" in out
+    assert f"refusing to publish: {project.out_dir} is stale: run `{project.regenerate}`" in out
     assert grafana.count() == 0
 
 
 def test_failed_validation_is_refused_before_any_request(promtool, amtool, grafana: FakeGrafana, project,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing(stack: Stack, out_dir: Path) -> list[CheckResult]:
+    def failing(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
         return [CheckResult("test/always-fails", ok=False, checked="everything", details="a reason")]
 
     monkeypatch.setattr(validate_module, "EXTRA_CHECKS", [*validate_module.EXTRA_CHECKS, failing])
@@ -121,7 +116,7 @@ def test_configuration_errors_exit_2_with_one_line(tmp_path: Path, monkeypatch: 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
 
-    status = cli.main(["publish", "--stack", SOURCE, "--out", str(tmp_path / "out"), *argv])
+    status = cli.main(["publish", "--out", str(tmp_path / "out"), *argv])
 
     captured = capsys.readouterr()
     assert status == 2

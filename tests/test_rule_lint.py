@@ -13,8 +13,10 @@ from monitoring import Alert, RuleGroup, Stack
 from monitoring.checks.report import print_results
 from monitoring.checks.rule_lint import check_rule_lint, defined_rules, lint, slo_generated_rules
 from monitoring.checks.tools import Tool
-from monitoring.generate import GenerateContext, emit_slo_rules
+from monitoring.emitters import GenerateContext, emit_slo_rules
+from tests.e2e.stack import example as e2e_example
 from tests.stacks.example import stack as example_stack
+from tests.test_alert_shapes import MCP_STACK, SHAPES_STACK
 from tests.test_slo_stacks import variety
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +48,8 @@ COUNTER_WARNING = ("warning: promql/counter-without-rate: service 'mcp-server', 
                    "'mcp_requests_total{status=\"error\"} > 100'")
 
 
-@pytest.mark.parametrize("stack", [mcp_stack, example_stack, variety()], ids=["mcp-production", "example", "variety"])
+@pytest.mark.parametrize("stack", [mcp_stack, example_stack, variety(), e2e_example(), SHAPES_STACK, MCP_STACK],
+                         ids=["mcp-production", "example", "variety", "e2e", "alert-shapes", "mcp-pack-shapes"])
 def test_shipped_stacks_have_no_problem(stack: Stack) -> None:
     defined, generated = defined_rules(stack), slo_generated_rules(stack)
     assert len(defined) == sum(len(g.rules) for s in stack.services for g in s.rule_groups)
@@ -73,13 +76,13 @@ def test_errors_fail_and_warnings_are_printed_either_way() -> None:
     assert not broken.ok
     assert broken.details == GAUGE_ERROR
     assert broken.warnings == COUNTER_WARNING
-    assert broken.checked == "135 rules (15 defined, 120 from SLOs), 9 checks, 1 warning"
+    assert broken.checked == "139 rules (19 defined, 120 from SLOs), 9 checks, 1 warning"
 
     [warned] = check_rule_lint(WARNED, ROOT / "out")
     assert warned.ok and not warned.details
     printed = io.StringIO()
     assert print_results([warned], printed) is True
-    assert printed.getvalue() == ("ok   lint rules: 134 rules (14 defined, 120 from SLOs), 9 checks, 1 warning\n"
+    assert printed.getvalue() == ("ok   lint rules: 138 rules (18 defined, 120 from SLOs), 9 checks, 1 warning\n"
                                   f"    {COUNTER_WARNING}\n")
 
 
@@ -95,12 +98,12 @@ def test_validate_command_runs_the_rule_checks(tmp_path: Path, monkeypatch: pyte
         argv = ["--stack", f"tests.test_rule_lint:{name}", "--out", str(out)]
         assert main(["generate", *argv]) == 0
         capsys.readouterr()
-        assert main(["validate", *argv]) == status
+        assert main(["validate", "--out", str(out)]) == status  # validate reads out/ alone
         printed = capsys.readouterr().out
         assert "ok   promtool check rules" in printed  # promtool accepts both rules
         assert f"    {COUNTER_WARNING}\n" in printed
         if status:
-            assert f"FAIL lint rules: 135 rules (15 defined, 120 from SLOs), 9 checks, 1 warning\n    {GAUGE_ERROR}\n" \
+            assert f"FAIL lint rules: 139 rules (19 defined, 120 from SLOs), 9 checks, 1 warning\n    {GAUGE_ERROR}\n" \
                 in printed
             assert printed.rstrip().endswith("validation failed")
         else:

@@ -18,7 +18,7 @@ import yaml
 from monitoring import SLO, AlertTier, LatencySLI, SLOAlerting, Stack
 from monitoring.checks.tools import Tool
 from monitoring.checks.validate import validate
-from monitoring.generate import GenerateContext, render_files
+from monitoring.emitters import GenerateContext, output_files, render_files, with_manifest
 from monitoring.model.slo import AlertWindow, QuerySLI, WindowPolicy
 from monitoring.output import write_tree
 from monitoring.slo.windows import Tier
@@ -48,6 +48,12 @@ def shapes() -> tuple[SLO, ...]:
                     alerting=SLOAlerting(summary="High error rate on api", title="api errors",
                                          labels={"category": "availability"},
                                          page=AlertTier(severity="pageteam", labels={"routing_key": "myteam"}))))
+    slos.append(availability(name="per-route", group_by=("route",)))
+    slos.append(SLO(name="latency-per-route", service="api", objective="99", group_by=("route",),
+                    sli=LatencySLI(histogram="api_latency_seconds", threshold=1)))
+    slos.append(SLO(name="query-per-route", service="api", objective="99.5", period="7d", group_by=("route",),
+                    sli=QuerySLI(errors='sum by (route) (rate(api_requests_total{code=~"5.."}[{{window}}]))',
+                                 total="sum by (route) (rate(api_requests_total[{{window}}]))")))
     slos.append(SLO(name="latency-7d", service="api", objective="99", period="7d",
                     sli=LatencySLI(histogram="api_latency_seconds", threshold=1)))
     return tuple(slos)
@@ -61,7 +67,8 @@ def shape_stack(names: frozenset[str] | None = None) -> Stack:
 # promtool runs the generated tests of one SLO of each kind of difference (the others are the same arithmetic at
 # another period; 7d..90d with both tiers are proven in test_slo_periods).
 PROVEN = frozenset({"s7d-both", "s14d-page-only", "s28d-ticket-only", "s90d-ticket-only", "guarded-7d",
-                    "custom-policy", "held", "latency-7d", "query-14d"})
+                    "custom-policy", "held", "latency-7d", "query-14d",
+                    "per-route", "latency-per-route", "query-per-route"})
 
 
 STACKS = {"shapes": shape_stack, "variety": variety, "example": lambda: example_stack}
@@ -107,8 +114,8 @@ def test_every_generator_follows_the_plan(name: str) -> None:
 def test_every_shape_passes_validate_and_its_generated_tests(tmp_path: Path, promtool: Tool, amtool: Tool) -> None:
     stack = shape_stack(PROVEN)
     out = tmp_path / "out"
-    write_tree(render_files(stack, GenerateContext("tests")), out)
-    failed = [f"{r.name}: {r.details}" for r in validate(stack, out) if not r.ok]
+    write_tree(with_manifest(*output_files(stack, GenerateContext("tests"))), out)
+    failed = [f"{r.name}: {r.details}" for r in validate(out) if not r.ok]
     assert failed == []
     tests = sorted((out / "prometheus" / "tests").glob("*.yml"))
     assert len(tests) == len(stack.slos) + 1  # one per SLO, one for the service's plain alerts
@@ -123,3 +130,17 @@ def test_the_readme_example_with_the_ticket_disabled_draws_no_ticket() -> None:
     board = json.loads(next(text for path, text in files.items() if path.endswith("api-slos.json")))
     assert "ticket" not in json.dumps(board)
     assert "ratio_rate1d" not in json.dumps(board)
+
+
+def test_grouped_slos_keep_their_labels_through_every_recording_and_alert() -> None:
+    stack = shape_stack(frozenset({"per-route", "query-per-route"}))
+    files = render_files(stack, GenerateContext("tests"))
+    for slo in stack.slos:
+        rules = _rules(files, slo)
+        for rule in rules:
+            if "record" in rule and ("sum(" in rule["expr"] or "sum by" in rule["expr"]):
+                assert "sum(" not in rule["expr"].replace("sum_over_time(", ""), rule
+        tests = yaml.safe_load(files[f"prometheus/tests/api.slo.{slo.name}.test.yml"])["tests"]
+        fired = [a for t in tests for c in t["alert_rule_test"] for a in c["exp_alerts"]]
+        assert fired and all(a["exp_labels"]["route"] for a in fired)
+    assert "or on (route)" in _rules(files, stack.slos[0])[1]["expr"]

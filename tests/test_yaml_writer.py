@@ -49,7 +49,7 @@ def test_every_generated_slo_file_is_identical() -> None:
         for slo in stack.slos:
             documents += [slo_rules.render(stack, slo), slo_tests.render(stack, slo)]
         documents += [d for d in (promtool_tests.render(stack, s) for s in stack.services) if d]
-    assert len(documents) == 19
+    assert len(documents) == 20
     for document in documents:
         assert dump(document, HEADER) == pyyaml_dump(document, HEADER)
 

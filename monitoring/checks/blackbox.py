@@ -9,7 +9,7 @@ from pathlib import Path
 from monitoring import conventions
 from monitoring.checks.report import CheckResult, process_output
 from monitoring.errors import ToolMissingError
-from monitoring.model.stack import Stack
+from monitoring.manifest import Manifest
 
 # Debian names the binary after its package; upstream tarballs call it blackbox_exporter.
 BINARIES = ("prometheus-blackbox-exporter", "blackbox_exporter")
@@ -30,7 +30,7 @@ def check_config(config: Path) -> CheckResult:
     return CheckResult("blackbox exporter --config.check", proc.returncode == 0, str(config), process_output(proc))
 
 
-def check_blackbox(stack: Stack, out_dir: Path) -> list[CheckResult]:
+def check_blackbox(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     """The exporter's own check of out/blackbox/blackbox.yml, when the stack has probes."""
     config = out_dir / conventions.BLACKBOX_CONFIG
     return [check_config(config)] if config.exists() else []

@@ -12,8 +12,8 @@ from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, Probl
 from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
 from monitoring.grafana import hand_written
+from monitoring.manifest import Manifest
 from monitoring.model.stack import Stack
-from monitoring.project import find_settings
 
 
 def lint(stack: Stack, documents: Iterable[DashboardDocument]) -> list[Problem]:
@@ -59,16 +59,30 @@ def read_out_dir(out_dir: Path, sources: dict[str, str] | None = None
     return documents, problems
 
 
-def check_dashboards(stack: Stack, out_dir: Path) -> list[CheckResult]:
-    """`monitoring validate`: the file layout, then one result per lint check over every dashboard."""
-    documents, layout = read_out_dir(out_dir, custom_sources(stack, find_settings().project_dir))
+def check_dashboards_out(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
+    """`monitoring validate`: the file layout, then one result per lint check over every dashboard in out/."""
+    sources = {path.stem: manifest.origin(path.as_posix()).removeprefix("hand-written:")
+               for path in manifest.paths(conventions.GRAFANA_DASHBOARDS_DIR + "/")
+               if manifest.origin(path.as_posix()).startswith("hand-written:")}
+    documents, layout = read_out_dir(out_dir, sources)
+    known = frozenset(manifest.checks.get("known_series", ()))
+    return _results(out_dir, documents, layout, lint_dashboards(documents, LintContext(known)))
+
+
+def check_dashboards(stack: Stack, out_dir: Path, project_dir: Path | None = None) -> list[CheckResult]:
+    """The same checks with the stack at hand (the library's view): sources come from the project's files."""
+    documents, layout = read_out_dir(out_dir, custom_sources(stack, project_dir or out_dir.parent))
+    return _results(out_dir, documents, layout, lint(stack, documents))
+
+
+def _results(out_dir: Path, documents: list[DashboardDocument], layout: list[str],
+             problems: list[Problem]) -> list[CheckResult]:
     checked = f"{len(documents)} dashboards in {out_dir / conventions.GRAFANA_DIR}"
     results = [CheckResult("dashboard/files", not layout, checked, "\n".join(layout))]
-    problems = lint(stack, documents)
     for check in offline_checks():
         lines = [p.message for p in problems if p.check == check.id]
         results.append(CheckResult(check.id, not lines, checked, "\n".join(lines)))
     return results
 
 
-__all__ = ["CHECKS", "check_dashboards", "custom_sources", "lint", "read_out_dir"]
+__all__ = ["CHECKS", "check_dashboards", "check_dashboards_out", "custom_sources", "lint", "read_out_dir"]

@@ -10,6 +10,7 @@ amtool in the same processes as the plain files.
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -109,29 +110,38 @@ def check_resources(out_dir: Path) -> CheckResult:
     return CheckResult("kubernetes resources", not failures, checked, "\n".join(failures))
 
 
-def check_scrape_jobs(stack: Stack, out_dir: Path) -> CheckResult:
+def monitored_jobs(stack: Stack) -> list[str]:
+    """The scrape jobs that have a PodMonitor or ServiceMonitor in out/kubernetes (generate records them in the
+    manifest, for check_scrape_jobs)."""
+    if stack.kubernetes is None:
+        return []
+    return sorted(job.name for service in stack.services for job in service.scrape_jobs
+                  if job.monitor and monitor_kind(job) is not None)
+
+
+def check_scrape_jobs(monitored: Collection[str], out_dir: Path) -> CheckResult:
     """The Kubernetes jobs of prometheus.yml: checked by the model (selection, roles, ports) when it was built,
-    and here each job with a monitor against that monitor: same selector, namespaces, port, path and interval."""
+    and here each job with a monitor (`monitored_jobs`) against that monitor: same selector, namespaces, port,
+    path and interval."""
     config = yaml.safe_load((out_dir / conventions.PROMETHEUS_CONFIG).read_text())
     jobs = {j["job_name"]: j for j in config.get("scrape_configs", []) if "kubernetes_sd_configs" in j}
     monitors = {}
-    if stack.kubernetes is not None:
+    if monitored:
         for path in resource_files(out_dir):
             resource = load(path)
             if resource["kind"] in ("PodMonitor", "ServiceMonitor"):
                 monitors[resource["metadata"]["name"]] = resource
     failures = []
     compared = 0
-    for service in stack.services:
-        for job in service.scrape_jobs:
-            if job.name not in jobs or stack.kubernetes is None or not job.monitor or monitor_kind(job) is None:
-                continue
-            monitor = monitors.get(job.name)
-            if monitor is None:
-                failures.append(f"job {job.name}: no monitor in out/kubernetes")
-                continue
-            compared += 1
-            failures += [f"job {job.name}: {p}" for p in _differences(jobs[job.name], monitor)]
+    for name in monitored:
+        if name not in jobs:
+            continue
+        monitor = monitors.get(name)
+        if monitor is None:
+            failures.append(f"job {name}: no monitor in out/kubernetes")
+            continue
+        compared += 1
+        failures += [f"job {name}: {p}" for p in _differences(jobs[name], monitor)]
     checked = (f"{len(jobs)} Kubernetes scrape jobs of prometheus.yml: validated by the model when built; "
                f"{compared} compared with their PodMonitor/ServiceMonitor (selector, namespaces, port, path, interval)")
     return CheckResult("kubernetes scrape jobs", not failures, checked, "\n".join(failures))

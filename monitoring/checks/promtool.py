@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -36,13 +37,15 @@ def _placeholders(node: Any, directory: Path, replaced: list[str]) -> None:
 def check_config(promtool: Tool, out_dir: Path) -> CheckResult:
     """`promtool check config` on a checking copy of prometheus.yml.
 
-    The copy differs from the file in two documented ways: secret and certificate files that do not exist on
-    this machine point at placeholders, and, only when this promtool cannot parse kubernetes_sd_configs
-    (Debian's 2.42), the Kubernetes jobs are left out; the model validated those.
+    The copy differs from the file in three documented ways: it lists no rule_files (`check rules` checks
+    them; here each pattern must match a file), secret and certificate files that do not exist on this machine
+    point at placeholders, and, only when this promtool cannot parse kubernetes_sd_configs (Debian's 2.42), the
+    Kubernetes jobs are left out; the model validated those.
     """
     config_path = out_dir / conventions.PROMETHEUS_CONFIG
     config = yaml.safe_load(config_path.read_text())
-    config["rule_files"] = [str((config_path.parent / pattern).resolve()) for pattern in config.get("rule_files", [])]
+    # `check rules` parses every rule file already: listing them here too would make promtool parse them twice.
+    rule_files = config.pop("rule_files", None) or []
     notes: list[str] = []
     with tempfile.TemporaryDirectory(dir=promtool.mount) as tmp:
         replaced: list[str] = []
@@ -62,10 +65,16 @@ def check_config(promtool: Tool, out_dir: Path) -> CheckResult:
                 "so the model validated them (see kubernetes scrape jobs)"
             )
     jobs = len(config["scrape_configs"])
-    checked = f"{config_path}: global, alerting, rule files and {jobs} scrape jobs"
+    if rule_files:
+        notes.append(f"its {len(rule_files)} rule_files patterns are left to `promtool check rules`")
+    checked = f"{config_path}: global, alerting and {jobs} scrape jobs"
     if notes:
         checked += f" ({'; '.join(notes)})"
-    return CheckResult("promtool check config", proc.returncode == 0, checked, process_output(proc))
+    # What promtool would have said of the rule_files patterns: each must match a file.
+    unmatched = [f"rule_files pattern {p!r} matches no file" for p in rule_files
+                 if not glob.glob(str(config_path.parent / p))]
+    details = "\n".join(filter(None, [process_output(proc), *unmatched]))
+    return CheckResult("promtool check config", proc.returncode == 0 and not unmatched, checked, details)
 
 
 def check_rules(promtool: Tool, rule_files: list[Path], extracted: list[Path] | None = None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
+from dataclasses import dataclass
 
 from monitoring.checks.tools import INSTALL_HINT
 
@@ -28,25 +28,32 @@ def _container_engine() -> str | None:
     return next((e for e in ("docker", "podman") if shutil.which(e)), None)
 
 
-def ensure_tools(install: bool) -> int:
-    """Report the tools; with install, apt-get what is missing (root on Debian). 0 when all are usable."""
+@dataclass(frozen=True)
+class ToolsReport:
+    """Whether the tools are usable, and what was found or done (`lines`) or went wrong (`errors`)."""
+
+    ok: bool
+    lines: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+def ensure_tools(install: bool) -> ToolsReport:
+    """Report the tools; with install, apt-get what is missing (root on Debian)."""
     missing = missing_tools()
     if not missing:
-        print(f"tools: {', '.join(DEBIAN_PACKAGES)} found on PATH")
-        return 0
+        return ToolsReport(True, (f"tools: {', '.join(DEBIAN_PACKAGES)} found on PATH",))
     can_apt = os.geteuid() == 0 and shutil.which("apt-get") is not None
     if install and can_apt:
         packages = sorted({DEBIAN_PACKAGES[name] for name in missing})
-        print(f"tools: installing {' '.join(packages)} with apt-get", file=sys.stderr)
+        done = f"tools: installed {' '.join(packages)} with apt-get"
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         for argv in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
             if subprocess.run(argv, env=env, check=False, stdout=subprocess.DEVNULL).returncode != 0:
-                print(f"tools: `{' '.join(argv)}` failed: {INSTALL_HINT}", file=sys.stderr)
-                return 1
-        return ensure_tools(install=False)
+                return ToolsReport(False, errors=(f"tools: `{' '.join(argv)}` failed: {INSTALL_HINT}",))
+        after = ensure_tools(install=False)
+        return ToolsReport(after.ok, (done, *after.lines), after.errors)
     engine = _container_engine()
     if engine:
-        print(f"tools: {', '.join(missing)} not on PATH; promtool and amtool will run from {engine} images")
-        return 0
-    print(f"tools: {', '.join(missing)} not found: {INSTALL_HINT}", file=sys.stderr)
-    return 1
+        return ToolsReport(True, (f"tools: {', '.join(missing)} not on PATH; promtool and amtool will run from "
+                                  f"{engine} images",))
+    return ToolsReport(False, errors=(f"tools: {', '.join(missing)} not found: {INSTALL_HINT}",))

@@ -11,6 +11,12 @@ from typing import TextIO
 
 @dataclass(frozen=True)
 class CheckResult:
+    """The outcome of one check (promtool, amtool, a lint check): passed or not, what it checked, and
+    why it failed. Reports hold them; `result_lines` prints them.
+
+        CheckResult("promtool check rules", ok=True, checked="6 rule files")
+    """
+
     name: str
     ok: bool
     checked: str
@@ -26,16 +32,22 @@ def process_output(proc: subprocess.CompletedProcess[str]) -> str:
     return ((proc.stdout or "") + (proc.stderr or "")).strip()
 
 
-def print_results(results: Sequence[CheckResult], out: TextIO | None = None, *, only_failed: bool = False) -> bool:
-    """One line per result, a failure's details and any warnings indented under it; True when every check
-    passed."""
-    out = out or sys.stdout
+def result_lines(results: Sequence[CheckResult], *, only_failed: bool = False) -> list[str]:
+    """One line per result, a failure's details and any warnings indented under it."""
+    lines = []
     for result in results:
         if only_failed and result.ok:
             continue
-        print(result.line(), file=out)
+        lines.append(result.line())
         if not result.ok and result.details:
-            print("    " + result.details.replace("\n", "\n    "), file=out)
+            lines.append("    " + result.details.replace("\n", "\n    "))
         if result.warnings:
-            print("    " + result.warnings.replace("\n", "\n    "), file=out)
+            lines.append("    " + result.warnings.replace("\n", "\n    "))
+    return lines
+
+
+def print_results(results: Sequence[CheckResult], out: TextIO | None = None, *, only_failed: bool = False) -> bool:
+    """result_lines printed; True when every check passed."""
+    for line in result_lines(results, only_failed=only_failed):
+        print(line, file=out or sys.stdout)
     return all(result.ok for result in results)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
+from monitoring import conventions
+from monitoring.checks import context
 from monitoring.checks.lint import LintContext, Problem, RuleDocument, lint_rules, offline_checks
 from monitoring.checks.report import CheckResult
+from monitoring.manifest import Manifest
 from monitoring.model.common import duration_ms
 from monitoring.model.stack import Stack
 from monitoring.slo import rules as slo_rules
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def defined_rules(stack: Stack) -> list[RuleDocument]:
@@ -31,10 +38,40 @@ def lint(stack: Stack, documents: list[RuleDocument]) -> list[Problem]:
     return lint_rules(documents, LintContext.of(stack))
 
 
+def out_rules(manifest: Manifest, out_dir: Path) -> tuple[list[RuleDocument], list[RuleDocument]]:
+    """The rules of out/'s rule files as Prometheus evaluates them: (a service's own, generated for SLOs)."""
+    config = yaml.load((out_dir / conventions.PROMETHEUS_CONFIG).read_text("utf-8"), Loader=_Loader) or {}
+    default_interval = (config.get("global") or {}).get("evaluation_interval") or "1m"
+    defined: list[RuleDocument] = []
+    generated: list[RuleDocument] = []
+    for path in manifest.paths(conventions.RULES_DIR + "/", ".yml"):
+        kind, _, name = manifest.origin(path.as_posix()).partition(":")
+        service = name.split("/")[0]
+        data = yaml.load((out_dir / path).read_text("utf-8"), Loader=_Loader) or {}
+        for group in data.get("groups") or []:
+            interval = duration_ms(group.get("interval") or default_interval)
+            documents = [RuleDocument(service, group["name"], "alert" if "alert" in rule else "record",
+                                      rule.get("alert") or rule["record"], rule["expr"],
+                                      duration_ms(rule.get("for") or "0s"), interval, rule.get("annotations") or {})
+                         for rule in group.get("rules") or []]
+            (generated if kind == "slo" else defined).extend(documents)
+    return defined, generated
+
+
+def check_rule_lint_out(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
+    """`monitoring validate`: the rule checks over out/'s rule files, judged against what the manifest knows."""
+    defined, generated = out_rules(manifest, out_dir)
+    return _result(defined, generated, lint_rules(defined + generated, context.lint_context(manifest.checks)))
+
+
 def check_rule_lint(stack: Stack, out_dir: Path) -> list[CheckResult]:
-    """`monitoring validate`: one result for every rule check; errors fail it, warnings are printed."""
+    """The rule checks over a stack's definitions and the rules its SLOs generate (the library's view)."""
     defined, generated = defined_rules(stack), slo_generated_rules(stack)
-    problems = lint(stack, defined + generated)
+    return _result(defined, generated, lint(stack, defined + generated))
+
+
+def _result(defined: list[RuleDocument], generated: list[RuleDocument], problems: list[Problem]) -> list[CheckResult]:
+    """One result for every rule check; errors fail it, warnings are printed."""
     errors = [p.line() for p in problems if p.severity == "error"]
     warnings = [f"warning: {p.line()}" for p in problems if p.severity == "warning"]
     counts = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
@@ -43,4 +80,4 @@ def check_rule_lint(stack: Stack, out_dir: Path) -> list[CheckResult]:
     return [CheckResult("lint rules", not errors, checked, "\n".join(errors), "\n".join(warnings))]
 
 
-__all__ = ["check_rule_lint", "defined_rules", "lint", "slo_generated_rules"]
+__all__ = ["check_rule_lint", "check_rule_lint_out", "defined_rules", "lint", "out_rules", "slo_generated_rules"]

@@ -27,6 +27,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--role", choices=("mcp", "cadvisor", "kube-state-metrics"), default="mcp",
                         help="what to pretend to be (default mcp)")
     parser.add_argument("--rate", type=float, default=20.0, help="MCP operations per second (default 20)")
+    parser.add_argument("--families", choices=("all", "otel"), default="all",
+                        help="mcp role: every metric family, or the OpenTelemetry family only (default all)")
     parser.add_argument("--seed", type=int, default=1, help="random seed, for repeatable traffic")
     parser.add_argument("--pods", default="mcp/mcp-server-0",
                         help="comma-separated namespace/pod list for the cadvisor and kube-state-metrics roles")
@@ -39,7 +41,7 @@ def workload(args: argparse.Namespace) -> Workload:
         return CadvisorWorkload(pods, seed=args.seed)
     if args.role == "kube-state-metrics":
         return KubeStateWorkload(pods, seed=args.seed)
-    return MCPWorkload(rate=args.rate, seed=args.seed)
+    return MCPWorkload(rate=args.rate, seed=args.seed, families=args.families)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -114,6 +114,11 @@ class Workload:
         raise NotImplementedError
 
 
+# The classic request counters and histogram that MCP servers expose besides the OpenTelemetry family.
+SEED_FAMILY = ("mcp_requests_total", "mcp_request_duration_seconds", "mcp_tool_executions_total",
+               "mcp_resource_access_total")
+
+
 class MCPWorkload(Workload):
     """An MCP server answering a steady stream of JSON-RPC operations."""
 
@@ -123,10 +128,13 @@ class MCPWorkload(Workload):
         "latency_shift": _seconds, "client_error_ratio": _ratio, "tool_error_ratio": _ratio,
     }
 
-    def __init__(self, rate: float = 20.0, seed: int = 1) -> None:
+    def __init__(self, rate: float = 20.0, seed: int = 1, families: str = "all") -> None:
         super().__init__(mcp.metrics(), {"rate": rate, "error_ratio": 0.0, "error_type": "-32603",
                                          "latency_shift": 0.0, "client_error_ratio": CLIENT_ERROR_RATIO,
                                          "tool_error_ratio": TOOL_ERROR_RATIO}, seed)
+        if families == "otel":  # a server instrumented with OpenTelemetry only: the seed family stays unexposed
+            for name in SEED_FAMILY:
+                self.registry.unregister(self.metrics[name])
         self.operations = 0
         self._due = 0.0  # fractional operations carried to the next tick
         self._debts = {"error_ratio": 0.0, "client_error_ratio": 0.0, "tool_error_ratio": 0.0}

@@ -34,7 +34,9 @@ def model_dashboards(stack: Stack) -> Iterator[Dashboard]:
     settings = stack.dashboard_settings
     yield from stack.dashboards
     if settings.service_dashboards:
-        yield from (service_dashboard.build(service) for service in stack.services if service.metrics)
+        slos = dict(((service.name, objectives) for service, objectives in slo_dashboard.slos_by_service(stack)))
+        yield from (service_dashboard.build(service, slos.get(service.name, ()))
+                    for service in stack.services if service.metrics)
     if settings.slo_dashboards:
         yield from (slo_dashboard.build(service, slos) for service, slos in slo_dashboard.slos_by_service(stack))
 
@@ -54,6 +56,8 @@ def render_dashboard(dashboard: Dashboard, settings: DashboardSettings) -> dict[
         uid=dashboard.dashboard_uid, title=dashboard.name, description=dashboard.description,
         tags=sorted({*settings.tags, *dashboard.tags}), timezone=settings.timezone, refresh=settings.refresh,
         time_from=settings.time_from, variables=_variables(dashboard), panels=_layout(dashboard),
+        links=[emit.tag_link(tag) for tag in dashboard.link_tags],
+        annotations=[emit.alert_annotation(dashboard.alert_annotation)] if dashboard.alert_annotation else [],
     )
 
 
@@ -63,7 +67,8 @@ def _variables(dashboard: Dashboard) -> list[dict[str, Any]]:
     variables = [datasource_variable()]
     if used & {"job", "instance"}:
         jobs = "|".join(dashboard.jobs)
-        selector = f'up{{job=~"{jobs}"}}' if jobs else "up"
+        series = dashboard.job_series or "up"
+        selector = f'{series}{{job=~"{jobs}"}}' if jobs else series
         variables.append(emit.query_variable(name="job", label="Job", query=f"label_values({selector}, job)",
                                              include_all=True, multi=True))
     if "instance" in used:
@@ -124,17 +129,12 @@ def _targets(panel: Panel) -> list[dict[str, Any]]:
             for i, q in enumerate(panel.queries)]
 
 
-# grafanalib's gauges were red from 80 when a panel set no thresholds; the generated dashboards keep that.
-_GAUGE_DEFAULT_STEPS = ((80.0, "red"),)
-
-
 def _field_defaults(panel: Panel) -> dict[str, Any]:
-    steps: tuple[tuple[float, str], ...] = tuple((t.value, t.color) for t in panel.thresholds)
-    base = panel.base_color
-    if not steps and panel.type in ("gauge", "bargauge"):
-        steps, base = _GAUGE_DEFAULT_STEPS, "green"
+    """Thresholds are always written: the panel's own, or the base colour alone. Left out, Grafana would
+    fill in its default (red from 80), which means nothing for a ratio or a rate."""
+    steps = tuple((t.value, t.color) for t in panel.thresholds)
     return emit.field_defaults(unit=panel.unit, decimals=panel.decimals, min=panel.min, max=panel.max,
-                               thresholds=emit.thresholds(base, steps) if steps else None)
+                               thresholds=emit.thresholds(panel.base_color, steps))
 
 
 def _panel(panel: Panel, grid: dict[str, int], panel_id: int) -> dict[str, Any]:

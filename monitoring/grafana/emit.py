@@ -153,6 +153,18 @@ def query_variable(*, name: str, label: str | None, query: str, include_all: boo
                 label=label, allValue=all_value)
 
 
+def tag_link(tag: str) -> Json:
+    """A drop-down of the dashboards tagged `tag`, opened on the same time range and variables."""
+    return {"asDropdown": True, "icon": "external link", "includeVars": True, "keepTime": True, "tags": [tag],
+            "targetBlank": False, "title": tag, "tooltip": "", "type": "dashboards"}
+
+
+def alert_annotation(expr: str) -> Json:
+    """Firing alerts from Prometheus' ALERTS series, marked on every time series panel."""
+    return {"datasource": datasource_ref(), "enable": True, "expr": expr, "iconColor": "red",
+            "name": "Firing alerts", "step": "1m", "tagKeys": "severity", "titleFormat": "{{alertname}}"}
+
+
 def dashboard(*, uid: str, title: str, tags: Sequence[str], panels: list[Json], variables: list[Json],
               timezone: str, time_from: str, refresh: str | None = None, description: str | None = None,
               links: list[Json] | None = None, annotations: list[Json] | None = None) -> Json:

@@ -81,10 +81,10 @@ def slo_row(slo: SLO) -> DashboardRow:
               description=f"The SLI over a sliding {slo.period} window, and the objective.",
               queries=(trusted.query(sli, legend=f"SLI ({slo.period})"),
                        trusted.query(f"{conventions.slo_objective()}{sel}", legend="objective"))),
-        trusted.panel(title="Burn rate", unit="none", show_thresholds=True, thresholds=burn_thresholds,
-              description=f"Burn rate over each alert window; dashed lines: {lines}. "
-                          "An alert fires when both its long and its short window are above the line.",
-              queries=burn_queries),
+        *((trusted.panel(title="Burn rate", unit="none", show_thresholds=True, thresholds=burn_thresholds,
+                         description=f"Burn rate over each alert window; dashed lines: {lines}. "
+                                     "An alert fires when both its long and its short window are above the line.",
+                         queries=burn_queries),) if burn_queries else ()),
         trusted.panel(title="Alert state", width=24, height=6, stacked=True,
               description="The SLO's alerts by state (pending, firing), from Prometheus' ALERTS series.",
               queries=(trusted.query(f"sum by (alertname, alertstate) (ALERTS{sel})",
@@ -98,5 +98,6 @@ def build(service: Service, slos: tuple[SLO, ...]) -> Dashboard:
         uid=conventions.slo_dashboard_uid(service.name),
         description=f"Service level objectives of {service.name}: SLI, error budget, burn rate and alerts.",
         tags=("slo", service.name),
+        link_tags=(service.name,),
         rows=tuple(slo_row(slo) for slo in slos),
     )

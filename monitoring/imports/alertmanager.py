@@ -79,6 +79,8 @@ def import_config(source: SourceFile, findings: Findings) -> RoutingImport:
             time_intervals=tuple(_interval(ctx, t) for t in intervals),
             **({"resolve_timeout": str(glob["resolve_timeout"])} if "resolve_timeout" in glob else {}),
         )
+    except InputFileError:
+        raise
     except DefinitionError as exc:
         raise ctx.error(config, "route", str(exc)) from None
     return RoutingImport(source.name, routing, ctx.notes)
@@ -135,6 +137,8 @@ def _route(ctx: _Context, node: Any, where: str) -> Route:
         return Route(matchers=_matchers(ctx, node, where), continue_=bool(node.get("continue", False)),
                      routes=tuple(_route(ctx, child, f"{where}.routes[{i}]")
                                   for i, child in enumerate(node.get("routes") or [])), **data)
+    except InputFileError:
+        raise
     except (DefinitionError, ValueError) as exc:
         raise ctx.error(node, None, f"{where}: {exc}") from None
 
@@ -154,6 +158,8 @@ def _receiver(ctx: _Context, node: Any, index: int, glob: dict[str, Any]) -> Rec
                             for c in node.get("pagerduty_configs") or []),
             email=tuple(_email(c, glob) for c in node.get("email_configs") or []),
         )
+    except InputFileError:
+        raise
     except DefinitionError as exc:
         raise ctx.error(node, None, f"{where}: {exc}") from None
 
@@ -193,6 +199,8 @@ def _inhibit(ctx: _Context, node: Any, index: int) -> InhibitRule:
         return InhibitRule(source_matchers=_matchers(ctx, node, where, "source_"),
                            target_matchers=_matchers(ctx, node, where, "target_"),
                            equal=tuple(node.get("equal") or ()))
+    except InputFileError:
+        raise
     except (DefinitionError, ValueError) as exc:
         raise ctx.error(node, None, f"{where}: {exc}") from None
 
@@ -208,5 +216,7 @@ def _interval(ctx: _Context, node: Any) -> TimeInterval:
                             **{k: tuple(str(v) for v in period[k])
                                for k in ("weekdays", "days_of_month", "months", "years") if k in period},
                             **({"location": period["location"]} if "location" in period else {}))
+    except InputFileError:
+        raise
     except DefinitionError as exc:
         raise ctx.error(node, None, str(exc)) from None

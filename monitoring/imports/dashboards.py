@@ -142,7 +142,8 @@ def _panel(panel: dict[str, Any]) -> Panel:
         title=title or "Panel", type=kind, queries=tuple(queries), description=panel.get("description") or "",
         unit=unit, decimals=defaults.get("decimals", panel.get("decimals")),
         min=defaults.get("min"), max=defaults.get("max"),
-        base_color=(steps[0].get("color") if steps and steps[0].get("value") is None else None) or "green",
+        # The base color only shows below a threshold: without thresholds Grafana's default stands.
+        base_color=(steps[0].get("color") if len(steps) > 1 and steps[0].get("value") is None else None) or "green",
         thresholds=tuple(Threshold(value=s["value"], color=s["color"]) for s in steps if s.get("value") is not None),
         stacked=bool(panel.get("stack")), width=int(grid.get("w", 12)), height=int(grid.get("h", 8)),
         content=((panel.get("options") or {}).get("content") or panel.get("content") or "") if kind == "text" else "",

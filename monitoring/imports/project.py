@@ -22,7 +22,11 @@ from monitoring.model.service import Service
 
 @dataclass
 class ImportResult:
-    """What an import produced: files to write (path relative to the project -> text) and its warnings."""
+    """What an import produced: files to write (path relative to the project -> text) and its warnings.
+
+        result = import_files([Path("alertmanager.yml")])
+        result.files["imported/routing.py"]  # the Routing, as Python
+    """
 
     files: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -41,7 +45,10 @@ class _Inputs:
 
 def import_files(paths: list[Path], *, package: str = "imported", name: str | None = None,
                  dashboards_dir: str = "dashboards", strict: bool = False) -> ImportResult:
-    """Read every input file and return the Python package (and dashboard files) that define the same things."""
+    """Read every input file and return the Python package (and dashboard files) that define the same things.
+
+        import_files([Path("rules/api.yml"), Path("alertmanager.yml")], package="imported")
+    """
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", package) or keyword.iskeyword(package):
         raise InputFileError(f"--package {package!r}: must be a Python module name such as 'imported'")
     findings = Findings(strict=strict)

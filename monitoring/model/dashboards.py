@@ -47,7 +47,10 @@ class _Titled(Model):
 
 
 class Folder(Model):
-    """A Grafana folder that dashboards are published into."""
+    """A Grafana folder that dashboards are published into.
+
+        Folder(uid="shop", title="Shop")
+    """
 
     kind: ClassVar[str] = "folder"
     uid: str
@@ -63,7 +66,10 @@ DEFAULT_FOLDER = Folder(uid="monitoring", title="Monitoring")
 
 
 class DashboardSettings(Model):
-    """What every dashboard of the stack shares, and which dashboards are generated."""
+    """What every dashboard of the stack shares, and which dashboards are generated.
+
+        DashboardSettings(folder="shop", refresh="1m", time_from="now-6h")
+    """
 
     kind: ClassVar[str] = "dashboard settings"
     folder: str | None = None  # the folder of generated dashboards; None: the first declared folder
@@ -76,7 +82,10 @@ class DashboardSettings(Model):
 
 
 class Threshold(Model):
-    """From value up, the panel shows color (Grafana colour names or #rrggbb)."""
+    """From value up, the panel shows color (Grafana colour names or #rrggbb).
+
+        Threshold(value=0.9, color="red")
+    """
 
     kind: ClassVar[str] = "threshold"
     value: float
@@ -84,7 +93,10 @@ class Threshold(Model):
 
 
 class PanelQuery(Model):
-    """A PromQL query; Grafana variables such as $__rate_interval and $job are allowed."""
+    """A PromQL query; Grafana variables such as $__rate_interval and $job are allowed.
+
+        PanelQuery(expr="sum(rate(app_requests_total[$__rate_interval]))", legend="requests")
+    """
 
     kind: ClassVar[str] = "panel query"
     expr: str = Field(min_length=1)
@@ -100,6 +112,11 @@ class PanelQuery(Model):
 
 
 class Panel(_Titled):
+    """One graph, number or table of a Dashboard, with its PromQL queries (checked against the stack's series).
+
+        Panel(title="Requests", unit="reqps", queries=(PanelQuery(expr="sum(rate(app_requests_total[5m]))"),))
+    """
+
     kind: ClassVar[str] = "panel"
     title: str = Field(min_length=1)
     type: PanelType = "timeseries"
@@ -129,10 +146,18 @@ class Panel(_Titled):
         values = [t.value for t in self.thresholds]
         if values != sorted(set(values)):
             raise ValueError(f"thresholds {values} must be strictly increasing")
+        if self.base_color != "green" and not self.thresholds:
+            raise ValueError(f"base_color {self.base_color!r} is the color below the first threshold: "
+                             "give thresholds too")
         return self
 
 
 class DashboardRow(_Titled):
+    """A titled row of panels in a Dashboard, optionally collapsed.
+
+        DashboardRow(title="Latency", panels=(latency_panel,), collapsed=True)
+    """
+
     kind: ClassVar[str] = "dashboard row"
     title: str = Field(min_length=1)
     panels: tuple[Panel, ...] = Field(min_length=1)
@@ -140,7 +165,10 @@ class DashboardRow(_Titled):
 
 
 class DashboardVariable(Model):
-    """A query variable, e.g. label_values(mcp_tool_executions_total{job=~"$job"}, tool_name)."""
+    """A query variable, e.g. label_values(mcp_tool_executions_total{job=~"$job"}, tool_name).
+
+        DashboardVariable(name="code", query="label_values(app_requests_total, code)", multi=True)
+    """
 
     kind: ClassVar[str] = "dashboard variable"
     name: str
@@ -161,7 +189,10 @@ class DashboardVariable(Model):
 
 class Dashboard(Model):
     """A dashboard: stat panels on top, then rows. Queries may use $datasource, $job and $instance,
-    which every dashboard defines (job and instance only where used), and their own `variables`."""
+    which every dashboard defines (job and instance only where used), and their own `variables`.
+
+        Dashboard(name="Shop overview", panels=(requests_panel,), tags=("shop",))
+    """
 
     kind: ClassVar[str] = "dashboard"
     name: str = Field(min_length=1)
@@ -169,7 +200,10 @@ class Dashboard(Model):
     folder: str | None = None
     description: str = ""
     tags: tuple[str, ...] = ()
-    jobs: tuple[str, ...] = ()  # the scrape jobs the `job` variable offers; empty: every job
+    jobs: tuple[str, ...] = ()  # the scrape jobs the `job` variable offers; empty: every job (see job_series)
+    job_series: str = ""  # the `job` variable offers the jobs (of `jobs`) that expose this series; default `up`
+    link_tags: tuple[str, ...] = ()  # links to the dashboards with each tag, keeping time range and variables
+    alert_annotation: str = ""  # an ALERTS query whose firing alerts are marked on every panel
     variables: tuple[DashboardVariable, ...] = ()
     panels: tuple[Panel, ...] = ()
     rows: tuple[DashboardRow, ...] = ()
@@ -178,6 +212,13 @@ class Dashboard(Model):
     @classmethod
     def _uid(cls, uid: str | None) -> str | None:
         return uid if uid is None else _check_uid(uid)
+
+    @field_validator("alert_annotation")
+    @classmethod
+    def _annotation_parses(cls, expr: str) -> str:
+        if expr:
+            promql.parse(substitute(expr))
+        return expr.strip()
 
     @model_validator(mode="after")
     def _consistent(self) -> Dashboard:

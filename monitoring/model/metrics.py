@@ -23,6 +23,9 @@ class Metric(Model):
     # The values a label takes, where they are a closed set (status: ok, failed); lint reports a matcher that
     # can match none of them. Labels left out take any value.
     label_values: dict[LabelName, tuple[str, ...]] = {}
+    # Labels whose values say what a series measures (kube-state-metrics' resource and unit: CPU cores beside
+    # memory bytes). Dashboards never add series across them; they draw one per value.
+    unit_labels: tuple[LabelName, ...] = ()
 
     @field_validator("labels")
     @classmethod
@@ -36,6 +39,9 @@ class Metric(Model):
 
     @model_validator(mode="after")
     def _values_of_declared_labels(self) -> Metric:
+        for label in self.unit_labels:
+            if label not in self.labels:
+                raise ValueError(f"unit_labels: {label!r} is not one of the labels {list(self.labels)}")
         for label, values in self.label_values.items():
             if label not in self.labels:
                 raise ValueError(f"label_values: {label!r} is not one of the labels {list(self.labels)}")
@@ -55,6 +61,12 @@ class Metric(Model):
 
 
 class Counter(Metric):
+    """A metric that only goes up (requests, errors); its name ends in `_total`. Declare it in a Service's metrics so
+    expressions that select it are checked, and rate() of it is allowed.
+
+        Counter(name="app_requests_total", help="Requests served.", labels=("code",))
+    """
+
     type: ClassVar[str] = "counter"
 
     @field_validator("name")
@@ -66,6 +78,11 @@ class Counter(Metric):
 
 
 class Gauge(Metric):
+    """A metric that goes up and down (queue depth, temperature). Lint rejects rate() over a gauge.
+
+        Gauge(name="app_queue_depth", help="Requests waiting.")
+    """
+
     type: ClassVar[str] = "gauge"
 
     @field_validator("name")
@@ -77,6 +94,11 @@ class Gauge(Metric):
 
 
 class Histogram(Metric):
+    """A metric observed into buckets (latency, sizes): `_bucket`, `_sum` and `_count` series. A LatencySLI reads one.
+
+        Histogram(name="app_request_duration_seconds", unit="seconds", help="Latency.", buckets=(0.1, 0.5, 1))
+    """
+
     type: ClassVar[str] = "histogram"
     buckets: tuple[float, ...] = Field(min_length=1)
 
@@ -92,6 +114,11 @@ class Histogram(Metric):
 
 
 class Summary(Metric):
+    """A metric with client-side quantiles, `_sum` and `_count`. Prefer a Histogram for anything you aggregate.
+
+        Summary(name="app_gc_duration_seconds", unit="seconds", help="GC pauses.")
+    """
+
     type: ClassVar[str] = "summary"
     quantiles: tuple[float, ...] = ()
 

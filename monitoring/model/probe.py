@@ -43,8 +43,10 @@ PROBE_SERIES = frozenset({
 
 
 class KubernetesServiceTarget(Model):
-    """A Kubernetes Service to probe through its cluster DNS name, e.g.
-    `KubernetesServiceTarget(name="mcp-server", namespace="mcp", port=8080)`."""
+    """A Kubernetes Service to probe through its cluster DNS name, when one URL for the Service is enough.
+
+        KubernetesServiceTarget(name="mcp-server", namespace="mcp", port=8080)
+    """
 
     kind: ClassVar[str] = "kubernetes service target"
     name: Slug
@@ -59,9 +61,9 @@ class KubernetesServiceTarget(Model):
 class Probe(Model):
     """An HTTP endpoint probed by the blackbox exporter, as one scrape job named `name`.
 
-    Use it for health and readiness endpoints that have no metrics of their own:
-    `Probe(name="mcp-ready", module="http_ready", targets=("http://mcp-0.mcp:8080/ready",))`, or a Kubernetes
-    Service: `Probe(name="api-health", module="http_2xx", service=KubernetesServiceTarget(...), path="/health")`.
+    Use it for health and readiness endpoints that have no metrics of their own, by URL or Kubernetes Service:
+
+        Probe(name="mcp-ready", module="http_ready", targets=("http://mcp-0.mcp:8080/ready",))
     """
 
     kind: ClassVar[str] = "probe"

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from monitoring import notifications
 from monitoring.model.base import Model, SecretsFromFiles
 from monitoring.model.common import HostPort, LabelName, PositiveDuration, SecretFile, require_unique
 from monitoring.units import LABEL_NAME, safe_url
@@ -33,7 +34,10 @@ Matchers = Annotated[tuple[str, ...], AfterValidator(lambda values: tuple(check_
 
 
 class HTTPAuth(Model):
-    """Credentials Alertmanager sends with a webhook: files only."""
+    """Credentials Alertmanager sends with a webhook: files only.
+
+        HTTPAuth(bearer_token_file="/etc/alertmanager/secrets/hook-token")
+    """
 
     kind: ClassVar[str] = "http_config"
     bearer_token_file: SecretFile | None = None
@@ -50,7 +54,10 @@ class HTTPAuth(Model):
 
 
 class Webhook(Model):
-    """A webhook. Alertmanager 0.25 has no url_file, so the URL must not carry credentials."""
+    """A webhook. Alertmanager 0.25 has no url_file, so the URL must not carry credentials.
+
+        Webhook(url="https://hooks.example.com/alerts", auth=HTTPAuth(bearer_token_file="/run/token"))
+    """
 
     kind: ClassVar[str] = "webhook"
     url: str
@@ -72,26 +79,46 @@ class Webhook(Model):
 
 
 class Slack(SecretsFromFiles):
+    """Notifications to a Slack channel; the webhook URL is a secret read from a file.
+
+        Slack(api_url_file="/etc/alertmanager/secrets/slack", channel="#alerts")
+    """
+
     inline_secrets: ClassVar[dict[str, str]] = {"api_url": "api_url_file"}
     kind: ClassVar[str] = "slack"
     api_url_file: SecretFile
     channel: str
     send_resolved: bool = True
-    title: str | None = None
-    text: str | None = None
+    # Alertmanager templates; the defaults show the summary, each description, the runbook and dashboard links.
+    title: str = notifications.SLACK_TITLE
+    text: str = notifications.SLACK_TEXT
 
 
 
 class PagerDuty(SecretsFromFiles):
+    """Pages through PagerDuty (Events API v2); the routing key is read from a file.
+
+        PagerDuty(routing_key_file="/etc/alertmanager/secrets/pagerduty")
+    """
+
     inline_secrets: ClassVar[dict[str, str]] = {"routing_key": "routing_key_file", "service_key": "routing_key_file"}
     kind: ClassVar[str] = "pagerduty"
     routing_key_file: SecretFile
     send_resolved: bool = True
     severity: str | None = None
+    # Alertmanager templates. Details get dashboard_url, and links a Dashboard link, when the stack has a
+    # grafana_url; Alertmanager adds its own details (firing, num_firing, ...).
+    description: str = notifications.PAGERDUTY_DESCRIPTION
+    details: dict[str, str] = Field(default_factory=lambda: dict(notifications.PAGERDUTY_DETAILS))
 
 
 
 class Email(SecretsFromFiles):
+    """Notifications by e-mail through a smarthost; any password is read from a file.
+
+        Email(to="oncall@example.com", from_="alertmanager@example.com", smarthost="smtp.example.com:587")
+    """
+
     inline_secrets: ClassVar[dict[str, str]] = {"auth_password": "auth_password_file"}
     kind: ClassVar[str] = "email"
     to: str
@@ -105,6 +132,11 @@ class Email(SecretsFromFiles):
 
 
 class Receiver(Model):
+    """A named destination for notifications: any mix of webhooks, Slack, PagerDuty and e-mail. Routes name it.
+
+        Receiver(name="oncall", pagerduty=(PagerDuty(routing_key_file="/run/pd-key"),))
+    """
+
     kind: ClassVar[str] = "receiver"
     name: str = Field(min_length=1)
     webhooks: tuple[Webhook, ...] = ()
@@ -118,6 +150,12 @@ MAX_ROUTE_DEPTH = 32
 
 
 class Route(Model):
+    """A node of Alertmanager's routing tree: which alerts (matchers) go to which receiver, and how they are grouped.
+    The root route has no matchers.
+
+        Route(receiver="default", routes=(Route(matchers=('severity="critical"',), receiver="oncall"),))
+    """
+
     kind: ClassVar[str] = "route"
     receiver: str | None = None
     matchers: Matchers = ()
@@ -159,6 +197,12 @@ class Route(Model):
 
 
 class InhibitRule(Model):
+    """Silence target alerts while a source alert fires, e.g. warnings while the matching critical alert fires.
+
+        InhibitRule(source_matchers=('severity="critical"',), target_matchers=('severity="warning"',),
+                        equal=("alertname",))
+    """
+
     kind: ClassVar[str] = "inhibit rule"
     source_matchers: Matchers = Field(min_length=1)
     target_matchers: Matchers = Field(min_length=1)
@@ -176,6 +220,11 @@ def _clock(text: str, field: str, pattern: re.Pattern[str]) -> str:
 
 
 class TimeRange(Model):
+    """A time of day range inside a TimeInterval, as HH:MM.
+
+        TimeRange(start_time="22:00", end_time="24:00")
+    """
+
     kind: ClassVar[str] = "time range"
     start_time: Annotated[str, AfterValidator(lambda t: _clock(t, "start_time", _START))]
     end_time: Annotated[str, AfterValidator(lambda t: _clock(t, "end_time", _END))]
@@ -188,7 +237,10 @@ class TimeRange(Model):
 
 
 class TimeInterval(Model):
-    """A named set of periods, as Alertmanager's top-level time_intervals."""
+    """A named set of periods, as Alertmanager's top-level time_intervals.
+
+        TimeInterval(name="nights", times=(TimeRange(start_time="00:00", end_time="06:00"),))
+    """
 
     kind: ClassVar[str] = "time interval"
     name: str = Field(min_length=1)
@@ -211,7 +263,10 @@ class TimeInterval(Model):
 
 
 class RouteTest(Model):
-    """An expectation checked with `amtool config routes test`: these labels reach these receivers."""
+    """An expectation checked with `amtool config routes test`: these labels reach these receivers.
+
+        RouteTest(labels={"severity": "critical", "service": "app"}, receivers=("oncall",))
+    """
 
     kind: ClassVar[str] = "route test"
     labels: dict[str, str] = Field(min_length=1)
@@ -219,6 +274,13 @@ class RouteTest(Model):
 
 
 class Routing(Model):
+    """Everything Alertmanager decides: the routing tree, the receivers, inhibitions, mute intervals and the
+    expectations `validate` checks with amtool. One per Stack.
+
+        Routing(route=Route(receiver="default"), receivers=(Receiver(name="default", webhooks=(hook,)),),
+                    tests=(RouteTest(labels={"severity": "critical"}, receivers=("default",)),))
+    """
+
     kind: ClassVar[str] = "routing"
     route: Route
     receivers: tuple[Receiver, ...] = Field(min_length=1)

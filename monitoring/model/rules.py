@@ -48,6 +48,12 @@ SeverityName = Annotated[str, AfterValidator(_known_severity)]
 
 
 class RecordingRule(Model):
+    """A PromQL expression Prometheus evaluates ahead of time and stores as a new series. Use it for what dashboards and
+    alerts read often; the name must follow level:metric:operations.
+
+        RecordingRule(record="job:app_requests:rate5m", expr="sum by (job) (rate(app_requests_total[5m]))")
+    """
+
     kind: ClassVar[str] = "recording rule"
     name: MetricName = Field(alias="record")
     expr: RuleExpr
@@ -62,6 +68,14 @@ class RecordingRule(Model):
 
 
 class Alert(Model):
+    """An alerting rule: a PromQL condition, its severity and the sentences a person reads when it fires. Put it in a
+    RuleGroup of the Service whose metrics it selects; give it `test=AlertScenario(...)` to have its promtool test
+    generated.
+
+        Alert(name="AppErrors", severity="critical", expr='rate(app_requests_total{code=~"5.."}[5m]) > 1',
+              for_="5m", summary="The app answers with errors.", description="{{ $value }} errors per second.")
+    """
+
     kind: ClassVar[str] = "alert"
     name: str = Field(alias="alert")
     expr: RuleExpr
@@ -96,6 +110,9 @@ class Alert(Model):
         for key in ("summary", "description", "runbook_url"):
             if key in self.annotations:
                 raise ValueError(f"annotations: {key!r} has its own field")
+        known = {"summary", "description", "runbook_url", *self.annotations}
+        for key in sorted((self.test.annotations if self.test else {}).keys() - known):
+            raise ValueError(f"test.annotations: {key!r} is not an annotation of the alert")
         return self
 
 
@@ -134,6 +151,12 @@ Rule = RecordingRule | Alert | VerbatimRule
 
 
 class RuleGroup(Model):
+    """Rules Prometheus evaluates together, at one interval. Every service's rules live in groups; the group name is
+    the rule file's group name.
+
+        RuleGroup(name="app.alerts", rules=(errors_alert, requests_rate))
+    """
+
     kind: ClassVar[str] = "rule group"
     name: str = Field(min_length=1)
     interval: PositiveDuration | None = None

@@ -18,7 +18,10 @@ def _decimal(value: object) -> object:
 
 
 class InputSeries(Model):
-    """One synthetic series: a gauge holding `value`, or a counter rising by `rate` per second."""
+    """One synthetic series: a gauge holding `value`, or a counter rising by `rate` per second.
+
+        InputSeries(series='app_requests_total{code="500"}', rate=2)
+    """
 
     kind: ClassVar[str] = "input series"
     series: str
@@ -55,6 +58,10 @@ class AlertScenario(Model):
     carries besides severity and the alert's own; value: its $value then, for annotations that print it.
     below: series just below the threshold (None for alerts without one, like absent() or `== 0`); healthy:
     series of a healthy system. Both must leave the alert silent.
+
+        AlertScenario(firing=(InputSeries(series="app_queue_depth", value=150),), value=150,
+                      below=(InputSeries(series="app_queue_depth", value=100),),
+                      healthy=(InputSeries(series="app_queue_depth", value=1),))
     """
 
     kind: ClassVar[str] = "alert scenario"

@@ -30,6 +30,11 @@ def _job_name(name: str) -> str:
 
 
 class StaticConfig(Model):
+    """Targets listed by hand in a ScrapeJob, with labels they all get.
+
+        StaticConfig(targets=("app-1:8080", "app-2:8080"), labels={"team": "web"})
+    """
+
     kind: ClassVar[str] = "static_config"
     targets: tuple[str, ...] = Field(min_length=1)
     labels: Labels = {}
@@ -46,6 +51,11 @@ class StaticConfig(Model):
 
 
 class FileSDConfig(Model):
+    """Targets read from files that something else writes (file-based service discovery).
+
+        FileSDConfig(files=("/etc/prometheus/targets/*.json",), refresh_interval="1m")
+    """
+
     kind: ClassVar[str] = "file_sd_config"
     files: tuple[str, ...] = Field(min_length=1)
     refresh_interval: PositiveDuration = "5m"
@@ -72,6 +82,8 @@ class KubernetesSDConfig(Model):
         KubernetesSDConfig(role="pod", namespaces=("shop",), app="shop-api", port="metrics")
 
     Role node discovers kubelets (cAdvisor: metrics_path="/metrics/cadvisor"); role service discovers Services.
+
+        KubernetesSDConfig(role="pod", namespaces=("shop",))
     """
 
     kind: ClassVar[str] = "kubernetes_sd_config"
@@ -118,7 +130,10 @@ class KubernetesSDConfig(Model):
 
 
 class BasicAuth(Model):
-    """Basic auth: password_file for prometheus.yml; username_secret and password_secret for the Operator."""
+    """Basic auth: password_file for prometheus.yml; username_secret and password_secret for the Operator.
+
+        BasicAuth(username="prometheus", password_file="/etc/prometheus/secrets/app")
+    """
 
     kind: ClassVar[str] = "basic_auth"
     username: str = Field(min_length=1)
@@ -128,7 +143,10 @@ class BasicAuth(Model):
 
 
 class TLSConfig(Model):
-    """TLS towards targets: *_file for prometheus.yml, *_secret for the Operator's monitors."""
+    """TLS towards targets: *_file for prometheus.yml, *_secret for the Operator's monitors.
+
+        TLSConfig(ca_file="/etc/prometheus/ca.pem", server_name="app.internal")
+    """
 
     kind: ClassVar[str] = "tls_config"
     ca_file: SecretFile | None = None
@@ -155,6 +173,8 @@ class ScrapeJob(SecretsFromFiles):
     """One scrape job: its targets (static, file or Kubernetes discovery), auth, relabelling and limits.
 
         ScrapeJob(name="shop", kubernetes_sd_configs=(KubernetesSDConfig(app="shop", port="metrics"),))
+
+        ScrapeJob(name="app", static_configs=(StaticConfig(targets=("app:8080",)),), scrape_interval="30s")
     """
 
     inline_secrets: ClassVar[dict[str, str]] = {

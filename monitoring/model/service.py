@@ -7,15 +7,30 @@ from typing import ClassVar
 from pydantic import field_validator, model_validator
 
 from monitoring import promql
+from monitoring.model.autoscaling import CustomMetric, HorizontalPodAutoscaler
 from monitoring.model.base import Model
 from monitoring.model.common import Labels, Slug, require_unique
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.probe import Probe
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
 from monitoring.model.scrape import ScrapeJob
+from monitoring.model.slo import Selector, selector_metric
 
 # Labels that alerts and SLO series set themselves: a service may not override them.
 RESERVED_SERVICE_LABELS = frozenset({"alertname", "severity", "service", "slo", "tier"})
+
+
+class ErrorEvents(Model):
+    """What a failed event of a service is: a selector of the failed events and one of all events, on the same
+    counter or histogram `_count`. Use it when the service has no ratio SLO to say so; dashboards draw the
+    error ratio from it (or else from the first ratio SLO's SLI) and never guess from label names.
+
+        Service(name="worker", errors=ErrorEvents(errors='jobs_total{status="failed"}', total="jobs_total"), ...)
+    """
+
+    kind: ClassVar[str] = "error events"
+    errors: Selector
+    total: Selector
 
 
 class Service(Model):
@@ -34,7 +49,10 @@ class Service(Model):
     scrape_jobs: tuple[ScrapeJob, ...] = ()
     rule_groups: tuple[RuleGroup, ...] = ()
     probes: tuple[Probe, ...] = ()
+    custom_metrics: tuple[CustomMetric, ...] = ()
+    autoscalers: tuple[HorizontalPodAutoscaler, ...] = ()
     labels: Labels = {}
+    errors: ErrorEvents | None = None
 
     @field_validator("labels")
     @classmethod
@@ -48,6 +66,18 @@ class Service(Model):
     def _unique_names(self) -> Service:
         require_unique("metric", [m.name for m in self.metrics])
         require_unique("rule group", [g.name for g in self.rule_groups])
+        return self
+
+    @model_validator(mode="after")
+    def _errors_count_own_events(self) -> Service:
+        if self.errors is None:
+            return self
+        series = {name for m in self.metrics if isinstance(m, Counter | Histogram) for name in m.series_names()}
+        for field in ("errors", "total"):
+            selected = selector_metric(getattr(self.errors, field))
+            if selected not in series:
+                raise ValueError(f"errors.{field}: {selected!r} is not a counter or histogram _count of the "
+                                 "service's metrics")
         return self
 
     @model_validator(mode="after")

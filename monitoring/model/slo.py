@@ -13,7 +13,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model
-from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, Labels, MetricName, Slug, duration_ms
+from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, LabelName, Labels, MetricName, Slug, duration_ms
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.windows import (
     BurnWindow,
@@ -80,7 +80,10 @@ def with_matchers(selector: str, *matcher_sets: str | None) -> str:
 
 
 class RatioSLI(Model):
-    """Bad events over all events: vector selectors on catalog counters or a histogram's _count."""
+    """Bad events over all events: vector selectors on catalog counters or a histogram's _count.
+
+        RatioSLI(errors='app_requests_total{code=~"5.."}', total="app_requests_total")
+    """
 
     kind: ClassVar[str] = "ratio sli"
     type: Literal["ratio"] = "ratio"
@@ -89,7 +92,10 @@ class RatioSLI(Model):
 
 
 class LatencySLI(Model):
-    """Good events are those faster than threshold: histogram _bucket{le=threshold} over _count."""
+    """Good events are those faster than threshold: histogram _bucket{le=threshold} over _count.
+
+        LatencySLI(histogram="app_request_duration_seconds", threshold="0.5")
+    """
 
     kind: ClassVar[str] = "latency sli"
     type: Literal["latency"] = "latency"
@@ -134,6 +140,23 @@ def _window_query(text: str) -> str:
 
 
 WindowQuery = Annotated[str, AfterValidator(_window_query)]
+
+
+def _aggregated_away(node: object, labels: tuple[str, ...]) -> str | None:
+    """The first of labels that the query's outermost aggregation drops, or None when all survive."""
+    if isinstance(node, promql_parser.BinaryExpr):
+        return _aggregated_away(node.lhs, labels) or _aggregated_away(node.rhs, labels)
+    if isinstance(node, promql_parser.ParenExpr):
+        return _aggregated_away(node.expr, labels)
+    if isinstance(node, promql_parser.AggregateExpr):
+        modifier = node.modifier
+        if modifier is None:
+            return labels[0]
+        kept = set(modifier.labels)
+        if str(modifier.type).endswith("By"):
+            return next((label for label in labels if label not in kept), None)
+        return next((label for label in labels if label in kept), None)
+    return None
 
 
 class QuerySLI(Model):
@@ -186,6 +209,8 @@ class AlertTier(Model):
     generated labels and annotations.
 
         AlertTier(severity="pageteam", labels={"routing_key": "myteam"}, summary="High error rate on checkout")
+
+        AlertTier(severity="warning", for_="15m", labels={"team": "web"})
     """
 
     kind: ClassVar[str] = "alert tier"
@@ -209,6 +234,8 @@ class SLOAlerting(Model):
 
         SLOAlerting(name="Checkout", min_events_per_second="0.5", labels={"team": "shop"},
                     ticket=AlertTier(severity="warning", enabled=False))
+
+        SLOAlerting(name="AppAvailability", ticket=AlertTier(severity="warning", enabled=False))
     """
 
     kind: ClassVar[str] = "slo alerting"
@@ -306,6 +333,9 @@ class SLO(Model):
 
         SLO(name="availability", service="api", objective="99.9",
             sli=RatioSLI(errors='http_requests_total{code=~"5.."}', total="http_requests_total"))
+
+        SLO(name="availability", service="app", objective="99.9",
+                sli=RatioSLI(errors='app_requests_total{code=~"5.."}', total="app_requests_total"))
     """
 
     kind: ClassVar[str] = "slo"
@@ -319,6 +349,8 @@ class SLO(Model):
     labels: Labels = {}
     alerting: SLOAlerting = SLOAlerting()
     window_policy: Literal["default", "workbook", "scaled"] | WindowPolicy = "default"
+    # One SLO per value of these labels (one per route, per tenant): kept through every recording and alert.
+    group_by: tuple[LabelName, ...] = ()
     _plan: slo_plan.SLOPlan = PrivateAttr()
 
     @field_validator("objective")
@@ -345,6 +377,21 @@ class SLO(Model):
     def _not_reserved(cls, labels: dict[str, str]) -> dict[str, str]:
         not_reserved(labels)
         return labels
+
+    @model_validator(mode="after")
+    def _groups_kept(self) -> SLO:
+        """group_by labels must not be the SLO's own, and a query SLI must keep them through its aggregation."""
+        for label in self.group_by:
+            if label in RESERVED_LABELS:
+                raise ValueError(f"group_by: {label!r} is set by the SLO itself")
+        if isinstance(self.sli, QuerySLI) and self.group_by:
+            for field in ("errors", "total"):
+                lost = _aggregated_away(promql.parse(substitute_window(getattr(self.sli, field), "5m")),
+                                        self.group_by)
+                if lost:
+                    raise ValueError(f"group_by: sli.{field} aggregates {lost!r} away; write "
+                                     f"sum by ({', '.join(self.group_by)}) (...)")
+        return self
 
     @model_validator(mode="after")
     def _filter_applies(self) -> SLO:
@@ -428,7 +475,25 @@ class SLO(Model):
                 self._check_event_selector(field, getattr(self.sli, field), metrics)
         elif isinstance(self.sli, LatencySLI):
             self._check_latency(self.sli, metrics)
+        self._check_groups(metrics)
         # A query SLI is the team's own PromQL: it was parsed; what it selects is theirs to name.
+
+    def _check_groups(self, metrics: Mapping[str, AnyMetric]) -> None:
+        """Every group_by label is a label of every metric a selector SLI reads (else it is aggregated away)."""
+        if isinstance(self.sli, RatioSLI):
+            names = [selector_metric(self.sli.errors), selector_metric(self.sli.total)]
+        elif isinstance(self.sli, LatencySLI):
+            names = [self.sli.histogram]
+        else:
+            return
+        for name in names:
+            metric = metrics.get((name or "").removesuffix("_count")) or metrics.get(name or "")
+            if metric is None:
+                continue
+            for label in self.group_by:
+                if label not in metric.labels:
+                    raise ValueError(f"slo {self.name!r}: group_by {label!r} is not a label of {metric.name}, so "
+                                     f"the SLI would aggregate it away (labels: {', '.join(metric.labels) or 'none'})")
 
     def _check_event_selector(self, field: str, selector: str, metrics: Mapping[str, AnyMetric]) -> None:
         name = selector_metric(selector)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 
-from monitoring import promql
+from monitoring import conventions, promql
+from monitoring.model.autoscaling import check_autoscaling
 from monitoring.model.base import Model, unique_names
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
+from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.metrics import AnyMetric, Catalog
 from monitoring.model.probe import PROBE_SERIES
 from monitoring.model.routing import Routing
@@ -26,6 +29,12 @@ BUILTIN_SERIES = frozenset({
 
 
 class Stack(Model):
+    """Everything one `generate` run builds: services, routing, SLOs and dashboards, with every reference between them
+    checked when it is built. Name it in pyproject.toml [tool.monitoring] stack.
+
+        stack = Stack(name="shop", services=(app,), routing=routing, slos=(availability,))
+    """
+
     kind: ClassVar[str] = "stack"
     name: Slug
     scrape_interval: PositiveDuration = "1m"
@@ -35,6 +44,9 @@ class Stack(Model):
     alertmanagers: tuple[str, ...] = ()
     # None: alerts without their own runbook_url get none (imported rules keep their annotations as they were).
     runbook_url_pattern: str | None = "https://runbooks.example.com/{service}/{alertname}"
+    # Grafana's base URL, e.g. "https://grafana.example.com": every alert then carries a `dashboard_url`
+    # annotation to its service's generated dashboard (an SLO alert: to the service's SLO dashboard).
+    grafana_url: str | None = None
     services: tuple[Service, ...] = Field(min_length=1)
     catalogs: tuple[Catalog, ...] = ()
     routing: Routing
@@ -42,6 +54,7 @@ class Stack(Model):
     folders: tuple[Folder, ...] = (DEFAULT_FOLDER,)
     dashboard_settings: DashboardSettings = DashboardSettings()
     dashboards: tuple[Dashboard, ...] = ()
+    load_test: LoadTestGates | None = None
     # Prometheus Operator resources under out/kubernetes/ as well; None: plain files only.
     kubernetes: KubernetesOutput | None = None
 
@@ -58,6 +71,18 @@ class Stack(Model):
             ) from None
         return pattern
 
+    @field_validator("grafana_url")
+    @classmethod
+    def _base_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"grafana_url {url!r} must be an http(s) base URL, like 'https://grafana.example.com'")
+        if parts.username or parts.password:
+            raise ValueError("grafana_url must not carry credentials: it is written into every alert")
+        return url.rstrip("/")
+
     @model_validator(mode="after")
     def _references(self) -> Stack:
         unique_names("service", self.services)
@@ -70,6 +95,8 @@ class Stack(Model):
         self._check_scrape_timeouts()
         self._check_selected_metrics()
         self._check_slos()
+        check_autoscaling([m for s in self.services for m in s.custom_metrics],
+                          [h for s in self.services for h in s.autoscalers], frozenset(self._derived_series()))
         self._check_monitors()
         return self
 
@@ -122,6 +149,9 @@ class Stack(Model):
             shared.update(n for m in catalog.metrics for n in m.series_names())
         for service in self.services:
             known = shared | {n for m in service.metrics for n in m.series_names()}
+            # Series name -> label -> the values the catalog declares: a matcher must match one of them.
+            values = {n: m.label_values for m in self.service_metrics(service) if m.label_values
+                      for n in m.series_names()}
             for group in service.rule_groups:
                 for rule in group.rules:
                     unknown = sorted(promql.selected_metrics(rule.expr) - known)
@@ -130,6 +160,8 @@ class Stack(Model):
                             f"expr selects {unknown[0]!r}, which is in no metric catalog (the service's own or a "
                             f"shared one) and no recording rule (service {service.name!r})", field="expr",
                             value=rule.expr)
+                    for problem in promql.unmatched_values(promql.parse(rule.expr), values) if values else ():
+                        raise rule.error(f"expr: {problem}, so it selects nothing", field="expr", value=rule.expr)
 
     @model_validator(mode="after")
     def _dashboard_references(self) -> Stack:
@@ -192,6 +224,30 @@ class Stack(Model):
         if alert.runbook_url or self.runbook_url_pattern is None:
             return alert.runbook_url
         return self.runbook_url_pattern.format(service=service.name, alertname=alert.name)
+
+    def dashboard_url(self, service: str, *, slo: bool = False) -> str | None:
+        """The generated dashboard an alert of service links to (its SLO dashboard for an SLO alert), or None
+        without a grafana_url or when that dashboard is not generated."""
+        settings = self.dashboard_settings
+        if self.grafana_url is None:
+            return None
+        if slo:
+            return f"{self.grafana_url}/d/{conventions.slo_dashboard_uid(service)}" if settings.slo_dashboards \
+                else None
+        owner = next((s for s in self.services if s.name == service), None)
+        if not settings.service_dashboards or owner is None or not owner.metrics:
+            return None
+        return f"{self.grafana_url}/d/{conventions.service_dashboard_uid(service)}"
+
+    def alert_annotations(self, service: Service, alert: Alert) -> dict[str, str]:
+        """An alert's annotations as written to its rule: summary, description, runbook_url, dashboard_url (with a
+        grafana_url), then its own annotations, which may replace the generated links."""
+        annotations = {"summary": alert.summary, "description": alert.description}
+        if (runbook := self.runbook_url(service, alert)) is not None:
+            annotations["runbook_url"] = runbook
+        if (url := self.dashboard_url(service.name)) is not None:
+            annotations["dashboard_url"] = url
+        return {**annotations, **dict(sorted(alert.annotations.items()))}
 
 
 def _first_by_name(metrics: tuple[AnyMetric, ...]) -> tuple[AnyMetric, ...]:

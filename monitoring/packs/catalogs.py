@@ -17,8 +17,10 @@ def kube_state_metrics() -> Catalog:
     """kube-state-metrics: the desired and reported state of Kubernetes objects."""
     return Catalog(name="kube-state-metrics", description="Kubernetes object state (kube-state-metrics).", metrics=(
         Gauge(name="kube_pod_container_resource_limits", labels=(*_CONTAINER, "resource", "unit"),
+              unit_labels=("resource", "unit"),
               help="Resource limits of a container (memory in bytes, cpu in cores)."),
         Gauge(name="kube_pod_container_resource_requests", labels=(*_CONTAINER, "resource", "unit"),
+              unit_labels=("resource", "unit"),
               help="Resource requests of a container (memory in bytes, cpu in cores)."),
         Counter(name="kube_pod_container_status_restarts_total", labels=_CONTAINER, help="Container restarts."),
         Gauge(name="kube_pod_status_phase", labels=("namespace", "pod", "phase"),

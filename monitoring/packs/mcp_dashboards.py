@@ -29,6 +29,7 @@ from monitoring.packs.mcp import (
 )
 
 FOLDER = Folder(uid="mcp", title="MCP")
+SERVICE = "mcp-server"  # the name packs.mcp.service() gives the fleet by default
 RATE = "$__rate_interval"
 FILTER = 'job=~"$job", instance=~"$instance"'
 ERROR_RATIO_THRESHOLDS = (Threshold(value=0.01, color="orange"), Threshold(value=ERROR_RATIO_LIMIT, color="red"))
@@ -132,7 +133,7 @@ def latency_row() -> DashboardRow:
 
 def sessions_row() -> DashboardRow:
     return DashboardRow(title="Sessions", panels=(
-        Panel(title="Sessions ended", unit="short", width=8,
+        Panel(title="Sessions ended", unit="ops", width=8,
               description="Sessions ending per second, by transport.",
               queries=(PanelQuery(expr=f"sum by (network_transport) ({_rate(SESSIONS + '_count')})",
                                   legend="{{network_transport}}"),)),
@@ -176,13 +177,16 @@ def saturation_row(container: str = CONTAINER) -> DashboardRow:
 
 
 def overview(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
-             folder: str | None = FOLDER.uid, rows: tuple[DashboardRow, ...] = ()) -> Dashboard:
+             folder: str | None = FOLDER.uid, rows: tuple[DashboardRow, ...] = (),
+             service: str = SERVICE) -> Dashboard:
+    """Tagged with the service's name, like its generated service and SLO dashboards, which link to it."""
     return Dashboard(
         name="MCP server overview",
         uid="mcp-server-overview",
         folder=folder,
         description="MCP servers: traffic, errors, latency, sessions and saturation.",
-        tags=("mcp",),
+        tags=("mcp", service),
+        link_tags=(service,),
         jobs=jobs,
         variables=(DashboardVariable(
             name="namespace", label="Namespace",
@@ -193,7 +197,8 @@ def overview(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
 
 
 def dashboards(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
-               folder: str | None = FOLDER.uid, rows: tuple[DashboardRow, ...] = ()) -> tuple[Dashboard, ...]:
+               folder: str | None = FOLDER.uid, rows: tuple[DashboardRow, ...] = (),
+               service: str = SERVICE) -> tuple[Dashboard, ...]:
     """The MCP default dashboards, in `folder` (declare FOLDER in the stack's folders); rows are added to the
     overview (e.g. health checks and capacity)."""
-    return (overview(jobs, container, folder, rows),)
+    return (overview(jobs, container, folder, rows, service),)

@@ -6,10 +6,9 @@ refused, or (diff / --dry-run) there is anything to change; 2 for bad configurat
 
 from __future__ import annotations
 
-import argparse
+import io
 import os
 import subprocess
-import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,12 +18,10 @@ from typing import TextIO
 import requests
 from urllib3.exceptions import InsecureRequestWarning
 
+from monitoring.api import PublishReport, PublishRequest
 from monitoring.checks.report import print_results
 from monitoring.errors import ExitStatus
-from monitoring.generate import GenerateContext, render_files
-from monitoring.model.stack import Stack
-from monitoring.output import stale_files
-from monitoring.project import Settings
+from monitoring.manifest import Manifest
 from monitoring.publish.apply import apply_plan
 from monitoring.publish.client import AuthError, ClientSettings, GrafanaClient, RetryStats, build_session
 from monitoring.publish.config import ConfigError, GrafanaConfig
@@ -71,15 +68,21 @@ def run(client: GrafanaClient, desired: Desired, options: PublishOptions, out: T
     return ExitStatus.FAILED if failed else ExitStatus.OK
 
 
-def gate(stack: Stack, out_dir: Path, source: str, project_dir: Path, out: TextIO) -> bool:
-    """True if publishing may go ahead: out/ is what generate writes now, and validation passes."""
+def gate(out_dir: Path, out: TextIO) -> bool:
+    """True if publishing may go ahead: out/ is exactly what generate wrote, and validation passes.
+
+    Reads out/ alone: the manifest's hashes say whether anything changed since generate.
+    """
     from monitoring.checks.validate import validate
 
-    stale = stale_files(render_files(stack, GenerateContext(source, project_dir)), out_dir)
+    stale = Manifest.read(out_dir).changed_files(out_dir)
     if stale:
-        _print(out, [*stale, f"refusing to publish: {out_dir} is stale: run `make generate`"])
+        from monitoring.project import Project
+
+        regenerate = Project.find(out_dir.resolve().parent).regenerate
+        _print(out, [*stale, f"refusing to publish: {out_dir} is stale: run `{regenerate}`"])
         return False
-    results = validate(stack, out_dir)
+    results = validate(out_dir)
     if not print_results(results, out, only_failed=True):
         print("refusing to publish: validation failed (see `monitoring validate`)", file=out)
         return False
@@ -98,20 +101,27 @@ def commit_message(project_dir: Path) -> str:
     return f"published by monitoring from {sha}" if proc.returncode == 0 and sha else "published by monitoring"
 
 
-def publish(args: argparse.Namespace, stack: Stack, out_dir: Path, settings: Settings, *,
-            env: Mapping[str, str] | None = None, client_settings: ClientSettings | None = None,
-            session: requests.Session | None = None, stdout: TextIO | None = None,
-            stderr: TextIO | None = None) -> int:
-    config = GrafanaConfig.from_env(os.environ if env is None else env, args.grafana_url, args.ca_cert,
-                                    args.insecure)
+def publish_out(out_dir: Path, request: PublishRequest, project_dir: Path, *,
+                env: Mapping[str, str] | None = None, client_settings: ClientSettings | None = None,
+                session: requests.Session | None = None) -> PublishReport:
+    """Gate, plan, show and (unless a dry run) apply out/grafana; the report holds what there was to show."""
+    out, err = io.StringIO(), io.StringIO()
+    ok = _publish(out_dir, request, project_dir, env, client_settings, session, out, err)
+    return PublishReport(ok, tuple(out.getvalue().splitlines()), tuple(err.getvalue().splitlines()))
+
+
+def _publish(out_dir: Path, request: PublishRequest, project_dir: Path, env: Mapping[str, str] | None,
+             client_settings: ClientSettings | None, session: requests.Session | None, out: TextIO,
+             err: TextIO) -> bool:
+    config = GrafanaConfig.from_env(os.environ if env is None else env, request.grafana_url, request.ca_cert,
+                                    request.insecure)
     # The last guard: whatever any layer prints (plan, diff of live JSON, report, pool) is redacted on its way out.
     redactor = Redactor([config.token, config.password])
-    out = RedactingStream(stdout or sys.stdout, redactor)
-    err = RedactingStream(stderr or sys.stderr, redactor)
-    if args.concurrency < 1:
-        raise ConfigError(f"--concurrency {args.concurrency} must be at least 1")
-    if not gate(stack, out_dir, args.stack or settings.stack, settings.project_dir, out):
-        return ExitStatus.FAILED
+    out, err = RedactingStream(out, redactor), RedactingStream(err, redactor)
+    if request.concurrency < 1:
+        raise ConfigError(f"--concurrency {request.concurrency} must be at least 1")
+    if not gate(out_dir, out):
+        return False
     desired = load_desired(out_dir)
     if not desired.folders and not desired.dashboards:
         print(f"nothing to publish: {out_dir} has no grafana/ output", file=out)
@@ -120,16 +130,16 @@ def publish(args: argparse.Namespace, stack: Stack, out_dir: Path, settings: Set
         print("warning: TLS certificate verification is off (--insecure)", file=err)
     if config.plain_http_to_remote:
         print(f"warning: {config.url} is plain HTTP: the credentials cross the network unencrypted", file=err)
-    client_settings = client_settings or ClientSettings(pool_size=max(16, args.concurrency))
+    client_settings = client_settings or ClientSettings(pool_size=max(16, request.concurrency))
     stats = RetryStats()
     client = GrafanaClient(session or build_session(config, client_settings, stats), config.url, client_settings)
-    options = PublishOptions(dry_run=args.dry_run, force=args.force, prune=args.prune,
-                             concurrency=args.concurrency, message=commit_message(settings.project_dir))
+    options = PublishOptions(dry_run=request.dry_run, force=request.force, prune=request.prune,
+                             concurrency=request.concurrency, message=commit_message(project_dir))
     status = run(client, desired, options, out, err)
     if stats.total:
         causes = ", ".join(f"{cause} x{n}" for cause, n in sorted(stats.causes.items()))
         print(f"retried {stats.total} request(s): {causes}", file=err)
-    return status
+    return status == ExitStatus.OK
 
 
 def _print(out: TextIO, lines: list[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitoring import notifications
 from monitoring.model.routing import Email, HTTPAuth, PagerDuty, Receiver, Route, Slack, TimeInterval, Webhook
 from monitoring.model.stack import Stack
 from monitoring.slo import rules as slo
@@ -15,7 +16,7 @@ def _http_config(auth: HTTPAuth) -> dict[str, Any]:
     return {"basic_auth": {"username": auth.basic_auth_username, "password_file": auth.basic_auth_password_file}}
 
 
-def _webhook(hook: Webhook) -> dict[str, Any]:
+def _webhook(hook: Webhook, dashboards: bool) -> dict[str, Any]:
     data: dict[str, Any] = {"url": hook.url, "send_resolved": hook.send_resolved}
     if hook.max_alerts:
         data["max_alerts"] = hook.max_alerts
@@ -24,24 +25,24 @@ def _webhook(hook: Webhook) -> dict[str, Any]:
     return data
 
 
-def _slack(slack: Slack) -> dict[str, Any]:
-    data: dict[str, Any] = {"api_url_file": slack.api_url_file, "channel": slack.channel,
-                            "send_resolved": slack.send_resolved}
-    if slack.title:
-        data["title"] = slack.title
-    if slack.text:
-        data["text"] = slack.text
-    return data
+def _slack(slack: Slack, dashboards: bool) -> dict[str, Any]:
+    return {"api_url_file": slack.api_url_file, "channel": slack.channel, "send_resolved": slack.send_resolved,
+            "title": slack.title, "text": slack.text}
 
 
-def _pagerduty(pd: PagerDuty) -> dict[str, Any]:
+def _pagerduty(pd: PagerDuty, dashboards: bool) -> dict[str, Any]:
+    """dashboards: alerts carry dashboard_url, so details and links name it too."""
     data: dict[str, Any] = {"routing_key_file": pd.routing_key_file, "send_resolved": pd.send_resolved}
     if pd.severity:
         data["severity"] = pd.severity
+    data["description"] = pd.description
+    extra = notifications.PAGERDUTY_DASHBOARD_DETAIL if dashboards else {}
+    data["details"] = dict(sorted({**extra, **pd.details}.items()))
+    data["links"] = [notifications.RUNBOOK_LINK, *([notifications.DASHBOARD_LINK] if dashboards else [])]
     return data
 
 
-def _email(email: Email) -> dict[str, Any]:
+def _email(email: Email, dashboards: bool) -> dict[str, Any]:
     data: dict[str, Any] = {"to": email.to, "from": email.from_, "smarthost": email.smarthost,
                             "require_tls": email.require_tls, "send_resolved": email.send_resolved}
     if email.auth_username:
@@ -50,7 +51,8 @@ def _email(email: Email) -> dict[str, Any]:
     return data
 
 
-def receiver(rcv: Receiver) -> dict[str, Any]:
+def receiver(rcv: Receiver, dashboards: bool = False) -> dict[str, Any]:
+    """dashboards: the stack's alerts carry a dashboard_url annotation for notifications to link."""
     data: dict[str, Any] = {"name": rcv.name}
     for key, configs, render in (
         ("webhook_configs", rcv.webhooks, _webhook),
@@ -59,7 +61,7 @@ def receiver(rcv: Receiver) -> dict[str, Any]:
         ("email_configs", rcv.email, _email),
     ):
         if configs:
-            data[key] = [render(c) for c in configs]
+            data[key] = [render(c, dashboards) for c in configs]
     return data
 
 
@@ -101,7 +103,8 @@ def render(stack: Stack) -> dict[str, Any]:
     config: dict[str, Any] = {
         "global": {"resolve_timeout": routing.resolve_timeout},
         "route": route(routing.route),
-        "receivers": [receiver(r) for r in sorted(routing.receivers, key=lambda r: r.name)],
+        "receivers": [receiver(r, stack.grafana_url is not None)
+                      for r in sorted(routing.receivers, key=lambda r: r.name)],
     }
     inhibit_rules = [
         {"source_matchers": list(rule.source_matchers), "target_matchers": list(rule.target_matchers),

@@ -20,7 +20,6 @@ def module_config(module: BlackboxModule) -> dict[str, Any]:
         "http": {
             "method": module.method,
             "valid_status_codes": list(module.valid_status_codes),
-            "valid_http_versions": ["HTTP/1.1", "HTTP/2.0"],
             "follow_redirects": module.follow_redirects,
             "preferred_ip_protocol": "ip4",
         },
@@ -42,21 +41,36 @@ def scrape_timeout(probe: Probe) -> str:
     return format_duration(min(duration_ms(probe.interval), duration_ms(probe.timeout) + SCRAPE_SLACK_MS))
 
 
+def _static(probe: Probe, key: str) -> dict[str, Any]:
+    """The probe's URLs under key, with its labels."""
+    return {key: list(probe.urls), **({"labels": dict(probe.labels)} if probe.labels else {})}
+
+
 def scrape_config(probe: Probe) -> dict[str, Any]:
     """The standard blackbox relabelling: the URL becomes ?target= and the instance; the exporter is scraped."""
-    static: dict[str, Any] = {"targets": list(probe.urls)}
-    if probe.labels:
-        static["labels"] = dict(probe.labels)
     return {
         "job_name": probe.name,
         "scrape_interval": probe.interval,
         "scrape_timeout": scrape_timeout(probe),
         "metrics_path": "/probe",
         "params": {"module": [probe.module]},
-        "static_configs": [static],
+        "static_configs": [_static(probe, "targets")],
         "relabel_configs": [
             {"source_labels": ["__address__"], "target_label": "__param_target"},
             {"source_labels": ["__param_target"], "target_label": "instance"},
             {"target_label": "__address__", "replacement": probe.exporter},
         ],
+    }
+
+
+def operator_probe_spec(probe: Probe) -> dict[str, Any]:
+    """The spec of the Prometheus Operator's Probe resource for a probe: the same exporter, module, interval and
+    targets as the scrape job (the Operator writes the same relabelling)."""
+    return {
+        "jobName": probe.name,
+        "interval": probe.interval,
+        "scrapeTimeout": scrape_timeout(probe),
+        "module": probe.module,
+        "prober": {"url": probe.exporter, "path": "/probe"},
+        "targets": {"staticConfig": _static(probe, "static")},
     }

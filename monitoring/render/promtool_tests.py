@@ -11,12 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from monitoring import conventions
+from monitoring.errors import DefinitionError
 from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.rules import Alert
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.service import Service
 from monitoring.model.stack import Stack
 from monitoring.render import alert_templates
+from monitoring.render.alert_shapes import shape_of
 from monitoring.render.promtool_timing import (
     choose_step,
     eval_time,
@@ -49,9 +51,7 @@ def _plain_series(series: tuple[InputSeries, ...], steps: int, step: int) -> lis
 def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario: AlertScenario) -> dict[str, Any]:
     labels = {**service.alert_labels(alert), **scenario.labels}
     value = float(scenario.value) if scenario.value is not None else None
-    url = stack.runbook_url(service, alert)
-    annotations = {"summary": alert.summary, "description": alert.description,
-                   **({"runbook_url": url} if url else {}), **alert.annotations}
+    annotations = stack.alert_annotations(service, alert)
     rendered = {}
     for key, text in annotations.items():
         if key in scenario.annotations:
@@ -64,14 +64,15 @@ def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario:
     return {"exp_labels": dict(sorted(labels.items())), "exp_annotations": rendered}
 
 
-def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int) -> list[dict[str, Any]]:
+def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int,
+                      scenario: AlertScenario | None = None) -> list[dict[str, Any]]:
     """fires (after `for`), silent just below the threshold, silent when healthy: each from the first sample on.
 
     Rates need two samples to exist and a full window to be exact, so the alert may become active anywhere from
     the second step to the first full window: it must not fire before the earliest moment plus `for`, and must
     fire (with its exact value) at the latest moment plus `for`.
     """
-    scenario = alert.test
+    scenario = scenario or alert.test
     assert scenario is not None
     windows = expr_windows(alert.expr)
     earliest = 1 if windows else 0
@@ -102,12 +103,35 @@ def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int) -
 # --- files --------------------------------------------------------------------------------------------------------
 
 
+def scenarios(stack: Stack, service: Service) -> tuple[dict[str, AlertScenario], dict[str, str]]:
+    """Each alert's scenario (its own, or read from the shape of its expression), and why the alerts without
+    either have none: alert name -> the part of the expression that is not a recognised shape."""
+    catalog = {m.name: m for m in stack.service_metrics(service)}
+    found, unrecognised = {}, {}
+    for alert in service.alerts:
+        if alert.test is not None:
+            found[alert.name] = alert.test
+            continue
+        scenario, why = shape_of(alert.expr, catalog)
+        if scenario is not None:
+            try:  # an annotation the test cannot predict (a query template, say) needs a hand-written scenario
+                expected_plain_alert(stack, service, alert, scenario)
+            except DefinitionError as exc:
+                scenario, why = None, f"the shape is recognised, but {exc.problem}"
+        if scenario is not None:
+            found[alert.name] = scenario
+        else:
+            unrecognised[alert.name] = why
+    return found, unrecognised
+
+
 def render(stack: Stack, service: Service) -> dict[str, Any] | None:
-    """The test file of a service's alerts that have a scenario, or None when none has."""
-    alerts = [a for a in service.alerts if a.test is not None]
+    """The test file of a service's alerts that have a scenario or a recognised shape, or None when none has."""
+    found, _ = scenarios(stack, service)
+    alerts = [a for a in service.alerts if a.name in found]
     if not alerts:
         return None
     step = choose_step(service_windows(service))
-    tests = [t for alert in alerts for t in plain_alert_tests(stack, service, alert, step)]
+    tests = [t for alert in alerts for t in plain_alert_tests(stack, service, alert, step, found[alert.name])]
     return {"rule_files": [relative_rule_file(conventions.rules_file(service.name))],
             "evaluation_interval": format_duration(step), "tests": tests}

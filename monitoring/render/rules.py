@@ -30,19 +30,14 @@ def verbatim_rule(rule: VerbatimRule, service_labels: dict[str, str]) -> dict[st
     return data
 
 
-def alerting_rule(alert: Alert, runbook_url: str | None, labels: dict[str, str]) -> dict[str, Any]:
+def alerting_rule(alert: Alert, annotations: dict[str, str], labels: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {"alert": alert.name, "expr": alert.expr}
     if alert.for_:
         data["for"] = alert.for_
     if alert.keep_firing_for:
         data["keep_firing_for"] = alert.keep_firing_for
     data["labels"] = labels
-    data["annotations"] = {
-        "summary": alert.summary,
-        "description": alert.description,
-        **({"runbook_url": runbook_url} if runbook_url else {}),
-        **dict(sorted(alert.annotations.items())),
-    }
+    data["annotations"] = annotations
     return data
 
 
@@ -51,7 +46,7 @@ def rule_group(stack: Stack, service: Service, group: RuleGroup) -> dict[str, An
     if group.interval:
         data["interval"] = group.interval
     data["rules"] = [
-        alerting_rule(rule, stack.runbook_url(service, rule), service.alert_labels(rule))
+        alerting_rule(rule, stack.alert_annotations(service, rule), service.alert_labels(rule))
         if isinstance(rule, Alert)
         else verbatim_rule(rule, service.labels) if isinstance(rule, VerbatimRule) else recording_rule(rule)
         for rule in group.rules

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from itertools import pairwise
@@ -173,12 +173,16 @@ class SLISeries:
     bad: list[str]
     good: list[str]
     total: list[str]
+    group: dict[str, str] = field(default_factory=dict)  # the group_by labels of every series
 
 
-def _rate_selector(query: str) -> str | None:
-    """The selector of a query of the form sum(rate(<selector>[window])), else None."""
+def _rate_selector(query: str, by: tuple[str, ...] = ()) -> str | None:
+    """The selector of a query of the form sum(rate(<selector>[window])) (by the group labels), else None."""
     node = promql.parse(query)
-    if not (isinstance(node, promql_parser.AggregateExpr) and str(node.op) == "sum" and node.modifier is None
+    if not isinstance(node, promql_parser.AggregateExpr):
+        return None
+    plain = node.modifier is None or (str(node.modifier.type).endswith("By") and set(node.modifier.labels) == set(by))
+    if not (isinstance(node, promql_parser.AggregateExpr) and str(node.op) == "sum" and plain
             and node.param is None and isinstance(node.expr, promql_parser.Call)
             and node.expr.func.name == "rate" and isinstance(node.expr.args[0], promql_parser.MatrixSelector)):
         return None
@@ -188,15 +192,15 @@ def _rate_selector(query: str) -> str | None:
     return str(selector)
 
 
-def query_selectors(sli: QuerySLI) -> tuple[str, str] | None:
+def query_selectors(sli: QuerySLI, by: tuple[str, ...] = ()) -> tuple[str, str] | None:
     """(errors, total) selectors when both queries are sum(rate(<selector>[{{window}}])): what tests can feed."""
-    errors, total = _rate_selector(sli.errors_at("5m")), _rate_selector(sli.total_at("5m"))
+    errors, total = _rate_selector(sli.errors_at("5m"), by), _rate_selector(sli.total_at("5m"), by)
     return None if errors is None or total is None else (errors, total)
 
 
 def testable(slo: SLO) -> bool:
     """Whether test series can be planned for the SLO's SLI (query SLIs only in the sum(rate(...)) form)."""
-    return not isinstance(slo.sli, QuerySLI) or query_selectors(slo.sli) is not None
+    return not isinstance(slo.sli, QuerySLI) or query_selectors(slo.sli, slo.group_by) is not None
 
 
 def warnings(slo: SLO) -> list[str]:
@@ -210,14 +214,14 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
     if isinstance(slo.sli, LatencySLI):
         sli = slo.sli
         name, matchers = parse_selector(with_matchers(f"{sli.histogram}_count", sli.selector, slo.filter))
-        labels = example_labels(matchers)
+        labels = _grouped(slo, example_labels(matchers))
         if labels is None:
             raise slo.error("no test series satisfies the latency selector", field="sli.selector", value=sli.selector)
         le = (python_float if python_le else go_float)(float(sli.threshold))
         return SLISeries(bad=[], good=[series_text(f"{sli.histogram}_bucket", {**labels, "le": le})],
-                         total=[series_text(name, labels)])
+                         total=[series_text(name, labels)], group=_group(slo, labels))
     if isinstance(slo.sli, QuerySLI):
-        selectors = query_selectors(slo.sli)
+        selectors = query_selectors(slo.sli, slo.group_by)
         if selectors is None:
             raise ValueError(f"slo {slo.name!r}: no test series can be planned for its query SLI")
         errors, total = selectors
@@ -226,17 +230,35 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
         total = with_matchers(slo.sli.total, slo.filter)
     bad_name, bad_matchers = parse_selector(errors)
     total_name, total_matchers = parse_selector(total)
-    bad_labels = example_labels(bad_matchers)
+    bad_labels = _grouped(slo, example_labels(bad_matchers))
     if bad_labels is None:
         raise slo.error(f"no test series satisfies sli.errors {errors!r}", field="sli.errors", value=errors)
     same_metric = bad_name == total_name
     other = example_labels(total_matchers, bad_matchers if same_metric else None)
+    if other is not None and bad_labels is not None:
+        other = {**{k: bad_labels[k] for k in slo.group_by if k not in other}, **other}
     if other is None:
         raise slo.error(f"no test series is selected by sli.total {total!r} but not by sli.errors {errors!r}",
                         field="sli.total", value=total)
+    group = _group(slo, bad_labels)
+    if any(other.get(k) != v for k, v in group.items()):
+        raise slo.error("no test series pair shares its group_by labels", field="group_by", value=slo.group_by)
     if same_metric and selects(total_matchers, bad_labels):
-        return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[series_text(total_name, other)], total=[])
-    return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[], total=[series_text(total_name, other)])
+        return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[series_text(total_name, other)], total=[],
+                         group=group)
+    return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[], total=[series_text(total_name, other)],
+                     group=group)
+
+
+def _grouped(slo: SLO, labels: dict[str, str] | None) -> dict[str, str] | None:
+    """Example labels with a value for every group_by label the matchers leave open."""
+    if labels is None:
+        return None
+    return {**{label: "group-a" for label in slo.group_by}, **labels}
+
+
+def _group(slo: SLO, labels: dict[str, str]) -> dict[str, str]:
+    return {label: labels[label] for label in slo.group_by}
 
 
 @dataclass(frozen=True)
@@ -292,8 +314,8 @@ def _input_series(series: SLISeries, planned: PlannedCase) -> list[dict[str, str
     return [{"series": s, "values": values} for s, values in sorted(rows)]
 
 
-def _expected_alert(stack: Stack, slo: SLO, tier: str) -> dict[str, Any]:
-    labels = {**slo_rules.series_labels(slo), **slo_rules.alert_labels(slo, tier)}
+def _expected_alert(stack: Stack, slo: SLO, tier: str, group: dict[str, str] | None = None) -> dict[str, Any]:
+    labels = {**slo_rules.series_labels(slo), **(group or {}), **slo_rules.alert_labels(slo, tier)}
     return {"exp_labels": dict(sorted(labels.items())),
             "exp_annotations": slo_rules.alert_annotations(stack, slo, tier)}
 
@@ -309,11 +331,16 @@ def slo_case_test(slo: SLO, planned: PlannedCase, step: int, series: dict[bool, 
                              "exp_alerts": expected[tier] if firing else []} for at, tier, firing in planned.checks],
     }
     if planned.case.metadata:
-        test["promql_expr_test"] = metadata_checks(slo, eval_time(step, planned.steps - 1))
+        test["promql_expr_test"] = metadata_checks(slo, eval_time(step, planned.steps - 1),
+                                                   series[planned.case.python_le].group)
     return test
 
 
-def metadata_checks(slo: SLO, at: str) -> list[dict[str, Any]]:
+# Metadata series derived from the SLI carry the group labels; the configured constants do not.
+_PER_GROUP = (conventions.slo_current_burn_rate(), conventions.slo_error_budget_remaining())
+
+
+def metadata_checks(slo: SLO, at: str, group: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """With no errors: the configured objective, budget and period; no burn; the whole budget left."""
     labels = slo_rules.series_labels(slo)
     values = {
@@ -324,13 +351,14 @@ def metadata_checks(slo: SLO, at: str) -> list[dict[str, Any]]:
         conventions.slo_error_budget_remaining(): Decimal(1),
     }
     return [{"expr": f"{name}{conventions.slo_selector(slo.service, slo.name)}", "eval_time": at,
-             "exp_samples": [{"labels": series_text(name, labels), "value": float(value)}]}
+             "exp_samples": [{"labels": series_text(name, {**labels, **(group if name in _PER_GROUP else {})}),
+                              "value": float(value)}]}
             for name, value in values.items()]
 
 
 def slo_tests(stack: Stack, slo: SLO, step: int) -> list[dict[str, Any]]:
     series = {python_le: sli_series(slo, python_le) for python_le in (False, True)}
-    expected = {tier: [_expected_alert(stack, slo, tier)] for tier in slo.tiers}
+    expected = {tier: [_expected_alert(stack, slo, tier, series[False].group)] for tier in slo.tiers}
     return [slo_case_test(slo, planned, step, series, expected) for planned in plan(slo, step)]
 
 

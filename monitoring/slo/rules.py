@@ -47,7 +47,10 @@ def series_labels(slo: SLO) -> dict[str, str]:
     return dict(sorted({names.SLO_SERVICE_LABEL: slo.service, names.SLO_LABEL: slo.name, **slo.labels}.items()))
 
 
-def _sum_rate(series: str, window: str) -> str:
+def _sum_rate(series: str, window: str, by: tuple[str, ...] = ()) -> str:
+    """sum(rate(x[w])), or sum by (route) (rate(x[w])) for a grouped SLO."""
+    if by:
+        return f"sum by ({', '.join(by)}) (rate({series}[{window}]))"
     return f"sum(rate({series}[{window}]))"
 
 
@@ -55,20 +58,22 @@ def total_expr(slo: SLO, window: str) -> str:
     if isinstance(slo.sli, QuerySLI):
         return slo.sli.total_at(window)
     if isinstance(slo.sli, LatencySLI):
-        return _sum_rate(with_matchers(f"{slo.sli.histogram}_count", slo.sli.selector, slo.filter), window)
-    return _sum_rate(with_matchers(slo.sli.total, slo.filter), window)
+        return _sum_rate(with_matchers(f"{slo.sli.histogram}_count", slo.sli.selector, slo.filter), window,
+                         slo.group_by)
+    return _sum_rate(with_matchers(slo.sli.total, slo.filter), window, slo.group_by)
 
 
 def bad_expr(slo: SLO, window: str) -> str:
     if isinstance(slo.sli, LatencySLI):
         sli = slo.sli
         good = with_matchers(f"{sli.histogram}_bucket", sli.selector, slo.filter, le_matcher(sli.threshold))
-        return f"{total_expr(slo, window)}\n-\n{_sum_rate(good, window)}"
+        return f"{total_expr(slo, window)}\n-\n{_sum_rate(good, window, slo.group_by)}"
     # With no error series yet, bad events are 0, not absent: dashboards and budgets stay defined.
     # `or on()` adds the right side only when the left is empty.
     errors = (slo.sli.errors_at(window) if isinstance(slo.sli, QuerySLI)
-              else _sum_rate(with_matchers(slo.sli.errors, slo.filter), window))
-    return f"{errors}\nor on ()\n0 * {names.slo_total_events_rate(window)}{selector(slo)}"
+              else _sum_rate(with_matchers(slo.sli.errors, slo.filter), window, slo.group_by))
+    return (f"{errors}\nor on ({', '.join(slo.group_by)})\n"
+            f"0 * {names.slo_total_events_rate(window)}{selector(slo)}")
 
 
 def _record(name: str, expr: str, labels: dict[str, str]) -> dict[str, Any]:
@@ -183,6 +188,7 @@ def alert_annotations(stack: Stack, slo: SLO, tier: Tier) -> dict[str, str]:
         **({"title": title} if title else {}),
         "description": description(slo, tier),
         **({"runbook_url": url} if (url := runbook_url(stack, slo, tier)) else {}),
+        **({"dashboard_url": url} if (url := stack.dashboard_url(slo.service, slo=True)) else {}),
         **dict(sorted({**slo.alerting.annotations, **settings.annotations}.items())),
     }
 

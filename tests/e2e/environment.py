@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from monitoring.generate import GenerateContext, render_files
+from monitoring.emitters import GenerateContext, render_files
 from monitoring.model import Stack
 from monitoring.output import write_tree
 

@@ -50,6 +50,9 @@ class Topology:
     kube_state_metrics: str
 
 
+GRAFANA_URL = "https://grafana.example.com"  # only written into alerts: notifications link the dashboards
+
+
 def pod_name(job: str, index: int) -> str:
     """The pod the cadvisor and kube-state-metrics demos report for an MCP demo instance."""
     return f"{job}-{index}"
@@ -71,6 +74,7 @@ def build(topology: Topology) -> Stack:
         scrape_timeout=SCRAPE_TIMEOUT,
         evaluation_interval=EVALUATION_INTERVAL,
         external_labels={"cluster": CLUSTER},
+        grafana_url=GRAFANA_URL,
         alertmanagers=(topology.alertmanager,),
         services=(
             mcp.service(jobs=topology.mcp_jobs, kubernetes=False, labels={"team": TEAM},

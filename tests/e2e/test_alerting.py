@@ -12,7 +12,7 @@ import yaml
 from monitoring import conventions
 
 from .environment import Environment
-from .stack import CLUSTER, DOWN_JOB, ERRORS_JOB, INHIBIT_JOB, SLO_JOB, TEAM
+from .stack import CLUSTER, DOWN_JOB, ERRORS_JOB, GRAFANA_URL, INHIBIT_JOB, SLO_JOB, TEAM
 
 pytestmark = pytest.mark.e2e
 
@@ -44,8 +44,13 @@ def test_service_down_pages_then_resolves(e2e: Environment) -> None:
     firing = result.firing
     assert firing.notification.receiver == "pager"
     assert firing.alert["labels"] == expected
-    assert firing.alert["annotations"]["summary"] == "An MCP server target is down."
-    assert firing.alert["annotations"]["runbook_url"].endswith("/mcp-server/MCPServiceDown")
+    # The webhook payload carries everything a Slack or PagerDuty notification shows.
+    assert firing.alert["annotations"] == {
+        "summary": "An MCP server target is down.",
+        "description": f"Prometheus cannot scrape {result.labels['instance']} of {result.labels['job']}.",
+        "runbook_url": "https://runbooks.example.com/mcp-server/MCPServiceDown",
+        "dashboard_url": f"{GRAFANA_URL}/d/{conventions.service_dashboard_uid('mcp-server')}",
+    }
     assert firing.after <= firing.bound.seconds, f"paged after {firing.after:.1f}s, bound {firing.bound}"
     resolved = result.resolved
     assert resolved.notification.receiver == "pager"
@@ -105,6 +110,9 @@ def test_server_faults_page_on_the_slo_and_drain_its_budget(e2e: Environment) ->
     assert page.notification.receiver == "pager"
     assert page.alert["labels"] == {**result.labels, "severity": "critical", "tier": "page", "cluster": CLUSTER,
                                     "team": TEAM}
+    slo_dashboard = conventions.slo_dashboard_uid("mcp-server")
+    assert page.alert["annotations"]["dashboard_url"] == f"{GRAFANA_URL}/d/{slo_dashboard}"
+    assert {"summary", "description", "runbook_url"} <= page.alert["annotations"].keys()
     assert page.after <= page.bound.seconds, f"paged after {page.after:.1f}s, bound {page.bound}"
     before, at_page, later = result.remaining
     assert before == 1, f"budget already spent before the fault: {result.remaining}"

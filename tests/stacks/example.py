@@ -5,6 +5,7 @@ from monitoring import (
     BasicAuth,
     Counter,
     Email,
+    ErrorEvents,
     FileSDConfig,
     Gauge,
     Histogram,
@@ -32,6 +33,7 @@ from monitoring import (
 
 checkout = Service(
     name="checkout",
+    errors=ErrorEvents(errors='checkout_requests_total{code=~"5.."}', total="checkout_requests_total"),
     metrics=(
         Counter(name="checkout_requests_total", help="Requests.", labels=("code",)),
         Histogram(name="checkout_latency_seconds", unit="seconds", help="Latency.", buckets=(0.1, 0.5, 1, 5)),

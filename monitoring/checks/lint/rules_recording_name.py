@@ -61,7 +61,9 @@ def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
                                                      f"parts, metric and operations not empty), in {doc.quoted()}")]
     level, _, operations = parts
     reasons = []
-    if level and (reason := _level_problem(level, outer_groupings(doc.ast))):
+    # SLO series keep the level `slo` whatever they are grouped by (a grouped SLO keeps its group labels): the
+    # names are a convention dashboards and alerts share (and Sloth's).
+    if level and level != "slo" and (reason := _level_problem(level, outer_groupings(doc.ast))):
         reasons.append(reason)
     missing = [op for op in rate_operations(doc.ast) if op not in operations]
     if missing:

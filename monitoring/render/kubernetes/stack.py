@@ -7,16 +7,17 @@ from typing import Any
 from monitoring import conventions
 from monitoring.model.kubernetes_output import KubernetesOutput
 from monitoring.model.stack import Stack
-from monitoring.render.kubernetes import alertmanager, dashboards, monitors, rules
+from monitoring.render.kubernetes import alertmanager, dashboards, monitors, probes, rules
 from monitoring.render.kubernetes.resource import Resource
 
 
 def resources(stack: Stack, output: KubernetesOutput, files: dict[str, str]) -> list[Resource]:
-    """Rules, monitors, the Alertmanager Secret, teams' routing, then dashboards; files are the plain outputs
+    """Rules, monitors, probes, the Alertmanager Secret, teams' routing, then dashboards; files are the plain outputs
     already rendered (the dashboards are taken from there, as Grafana would load them)."""
     found = [rules.service_rule(stack, output, s) for s in stack.services if s.rule_groups]
     found += [rules.slo_rule(stack, output, objective) for objective in stack.slos]
     found += [monitors.monitor(stack, output, job) for s in stack.services for job in s.scrape_jobs if job.monitor]
+    found += [probes.probe(output, probe) for s in stack.services for probe in s.probes]
     found.append(alertmanager.config_secret(stack, output))
     found += [alertmanager.team_config(output, team) for team in output.team_routing]
     found += dashboards.dashboard_config_maps(output, files)

@@ -10,9 +10,12 @@ from pathlib import Path
 
 from monitoring import conventions
 from monitoring.grafana import dashboards, hand_written
+from monitoring.grafana.dashboards import RenderedDashboard
+from monitoring.manifest import MANIFEST, Manifest, sha256
 from monitoring.model.stack import Stack
 from monitoring.output import to_json, to_yaml
-from monitoring.render import alertmanager, blackbox, prometheus_config, promtool_tests, rules
+from monitoring.project import DEFAULT_REGENERATE, Project
+from monitoring.render import adapter, alertmanager, blackbox, k6, prometheus_config, promtool_tests, rules
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo
 
@@ -22,15 +25,30 @@ from monitoring.slo import rules as slo
 Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, str]] | Mapping[str, str]]
 
 
+def regenerate_command(project_dir: Path | None) -> str:
+    """The project's command that regenerates out/ ([tool.monitoring] regenerate), for messages and headers."""
+    if project_dir is None:
+        return DEFAULT_REGENERATE
+    settings = Project.find(project_dir)
+    return settings.regenerate if settings.project_dir == project_dir.resolve() else DEFAULT_REGENERATE
+
+
 class GenerateContext:
     """What emitters may know besides the stack: where it came from, and the project's directories."""
 
-    def __init__(self, source: str, project_dir: Path | None = None) -> None:
+    def __init__(self, source: str, project_dir: Path | None = None, dashboards_dir: Path | None = None,
+                 regenerate: str | None = None) -> None:
         self.source = source
         self.project_dir = project_dir
-        self.header = conventions.header(source)
+        # The project's hand-written dashboards; by default found from project_dir's settings.
+        self.dashboards_dir = dashboards_dir or hand_written.dashboards_dir(project_dir)
+        self.regenerate = regenerate or regenerate_command(project_dir)
+        self.header = conventions.header(source, self.regenerate)
         # Advice that does not stop generation; the CLI prints it.
         self.warnings: list[str] = []
+        # path -> what produced it, "<kind>:<name>" (service:api, slo:api/availability, dashboard:...); files an
+        # emitter does not describe get the emitter's name.
+        self.origins: dict[str, str] = {}
         # Grafana files emitted so far, kept only for the Kubernetes output (which repackages them as ConfigMaps).
         self.files: dict[str, str] = {}
 
@@ -39,7 +57,9 @@ def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, s
     yield conventions.PROMETHEUS_CONFIG, to_yaml(prometheus_config.render(stack), ctx.header)
     for service in stack.services:
         if service.rule_groups:
-            yield conventions.rules_file(service.name), to_yaml(rules.render(stack, service), ctx.header)
+            path = conventions.rules_file(service.name)
+            ctx.origins[path] = f"service:{service.name}"
+            yield path, to_yaml(rules.render(stack, service), ctx.header)
 
 
 def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
@@ -49,8 +69,9 @@ def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str,
 def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     for objective in stack.slos:
         ctx.warnings.extend(slo.warnings(objective) + slo_tests.warnings(objective))
-        yield conventions.slo_rules_file(objective.service, objective.name), to_yaml(
-            slo.render(stack, objective), ctx.header)
+        path = conventions.slo_rules_file(objective.service, objective.name)
+        ctx.origins[path] = f"slo:{objective.service}/{objective.name}"
+        yield path, to_yaml(slo.render(stack, objective), ctx.header)
 
 
 def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
@@ -67,16 +88,40 @@ def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, 
 
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py, one at a time."""
-    custom = hand_written.load(stack, hand_written.dashboards_dir(ctx.project_dir), ctx.project_dir)
-    rendered = itertools.chain(dashboards.render(stack), custom)
+    custom = hand_written.load(stack, ctx.dashboards_dir, ctx.project_dir)
+    rendered = itertools.chain(_with_origins(ctx, dashboards.render(stack), "dashboard"),
+                               _with_origins(ctx, custom, "hand-written"))
     for path, data in dashboards.output(stack, rendered):
         yield path, to_json(data)
+
+
+def _with_origins(ctx: GenerateContext, rendered: Iterable[RenderedDashboard], kind: str
+                  ) -> Iterator[RenderedDashboard]:
+    for dashboard in rendered:
+        ctx.origins[conventions.dashboard_file(dashboard.folder, dashboard.uid)] = f"{kind}:{dashboard.source}"
+        yield dashboard
 
 
 def emit_blackbox(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     config = blackbox.render(stack)
     if config is not None:
         yield conventions.BLACKBOX_CONFIG, to_yaml(config, ctx.header)
+
+
+def emit_adapter(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    """prometheus-adapter's rules for the custom metrics, and the HPAs that scale on them."""
+    config = adapter.render(stack)
+    files = {} if config is None else {conventions.ADAPTER_CONFIG: to_yaml(config, ctx.header)}
+    for hpa in adapter.autoscalers(stack):
+        files[conventions.hpa_file(hpa.namespace, hpa.name)] = to_yaml(adapter.hpa_manifest(hpa), ctx.header)
+    return files
+
+
+def emit_k6(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+    gates = k6.render(stack)
+    if gates is None:
+        return {}
+    return {conventions.K6_THRESHOLDS: to_json(gates), conventions.K6_MODULE: k6.module(gates, ctx.source)}
 
 
 def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
@@ -94,7 +139,7 @@ def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
 
 
 EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
-                           emit_blackbox, emit_kubernetes]
+                           emit_blackbox, emit_adapter, emit_k6, emit_kubernetes]
 
 
 @contextmanager
@@ -121,6 +166,7 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
                 if path in seen:
                     raise RuntimeError(f"two emitters write {path}")  # a bug here, not in the stack
                 seen.add(path)
+                ctx.origins.setdefault(path, emit.__name__.removeprefix("emit_"))
                 if stack.kubernetes is not None and path.startswith(conventions.GRAFANA_DIR + "/"):
                     ctx.files[path] = text  # the Kubernetes output repackages the dashboards as ConfigMaps
                 yield path, text
@@ -129,3 +175,16 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
 def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     """Every output file for the stack, in memory. Pure: nothing is written."""
     return dict(iter_files(stack, ctx))
+
+
+def output_files(stack: Stack, ctx: GenerateContext) -> tuple[dict[str, str], Manifest]:
+    """Every output file in memory, and the manifest that describes them (for tests and small stacks)."""
+    from monitoring.checks import context
+
+    files = render_files(stack, ctx)
+    return files, Manifest.of(ctx.source, {p: sha256(t) for p, t in files.items()}, ctx.origins, context.of(stack))
+
+
+def with_manifest(files: dict[str, str], manifest: Manifest) -> dict[str, str]:
+    """The files as out/ holds them: the manifest included."""
+    return {**files, MANIFEST: manifest.text()}

@@ -1,0 +1,93 @@
+"""The hand-off's costs, each as a ratio measured in one run on this machine.
+
+1. 1,000 SLOs: whole-process `monitoring generate` against `promtool check rules --lint=all --lint-fatal` on the
+   same rule files; first run (out/ empty) and second run (nothing changed: out/ is left untouched).
+   Targets: <= 0.5x and <= 0.2x.
+2. `monitoring validate` against the promtool, amtool and blackbox exporter calls it makes. Target <= 1.3x.
+3. `monitoring --help`. Target <= 0.12 s.
+Run: .venv/bin/python benchmarks/bench_handoff.py [--slos N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def timed(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False, env=env)
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return elapsed
+
+
+def bench_generate(slos: int, tmp: Path) -> tuple[float, float, float]:
+    import os
+
+    (tmp / "pyproject.toml").write_text('[tool.monitoring]\nstack = "benchstack:stack"\n')
+    (tmp / "benchstack.py").write_text(f"from bench_slo import synthetic_stack\n\nstack = synthetic_stack({slos})\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "benchmarks")}
+    first = timed([str(BIN / "monitoring"), "generate"], tmp, env)
+    second = timed([str(BIN / "monitoring"), "generate"], tmp, env)
+    rules = sorted(str(p) for p in (tmp / "out/prometheus/rules").glob("*.yml"))
+    promtool = timed(["promtool", "check", "rules", "--lint=all", "--lint-fatal", *rules], tmp)
+    return first, second, promtool
+
+
+def bench_validate(tmp: Path) -> tuple[float, float]:
+    """Whole-process validate of this repository's out/, and the wall time of the binaries it runs."""
+    out = tmp / "out"
+    shutil.copytree(ROOT / "out", out)
+    whole = min(timed([str(BIN / "monitoring"), "validate", "--out", str(out)], ROOT) for _ in range(3))
+    code = (
+        "import subprocess, time, sys\n"
+        "from pathlib import Path\n"
+        "spent = [0.0]\n"
+        "real = subprocess.run\n"
+        "def run(*a, **k):\n"
+        "    t = time.perf_counter(); r = real(*a, **k); spent[0] += time.perf_counter() - t; return r\n"
+        "subprocess.run = run\n"
+        "from monitoring.checks.validate import validate\n"
+        "assert all(r.ok for r in validate(Path(sys.argv[1])))\n"
+        "print(spent[0])\n"
+    )
+    binaries = min(float(subprocess.run([sys.executable, "-c", code, str(out)], cwd=ROOT, capture_output=True,
+                                        text=True, check=True).stdout) for _ in range(3))
+    return whole, binaries
+
+
+def bench_help() -> float:
+    return statistics.median(timed([str(BIN / "monitoring"), "--help"], ROOT) for _ in range(7))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--slos", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as gen_tmp, tempfile.TemporaryDirectory() as val_tmp:
+        first, second, promtool = bench_generate(args.slos, Path(gen_tmp))
+        whole, binaries = bench_validate(Path(val_tmp))
+    help_s = bench_help()
+    print(f"generate {args.slos} SLOs (whole process): first {first:.2f} s, unchanged {second:.2f} s; "
+          f"promtool check rules --lint=all --lint-fatal on the same files: {promtool:.2f} s")
+    print(f"  ratio first {first / promtool:.2f}x (target <= 0.5x), unchanged {second / promtool:.2f}x "
+          "(target <= 0.2x)")
+    print(f"validate (whole process) {whole:.2f} s; the binaries it runs {binaries:.2f} s: "
+          f"ratio {whole / binaries:.2f}x (target <= 1.3x)")
+    print(f"monitoring --help: {help_s:.3f} s (target <= 0.12 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

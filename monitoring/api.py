@@ -1,0 +1,201 @@
+"""The library's four verbs: generate, validate, test and publish. Each returns a report; none prints.
+
+`generate` is the only one that imports the stack and renders. It writes out/ and out/manifest.json; the other
+three read out/ alone. The command line (monitoring.cli) is a thin layer that prints these reports.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from monitoring.errors import OutputError
+from monitoring.manifest import MANIFEST, Manifest, blocking_file, read_current, sha256
+from monitoring.project import Project
+
+if TYPE_CHECKING:
+    import requests
+
+    from monitoring.alert_tests import AlertTestReport
+    from monitoring.checks.report import CheckResult
+    from monitoring.publish.client import ClientSettings
+
+
+@dataclass(frozen=True)
+class GenerateReport:
+    """What `generate` did: how many files out/ holds, whether it wrote them, and advice worth reading.
+
+    With `check=True` nothing is written and `stale` lists the differences ("changed prometheus/...").
+
+        report = monitoring.generate(Project.find())
+        print(f"{report.files} files, {'written' if report.written else 'unchanged'}")
+    """
+
+    out_dir: Path
+    files: int
+    written: bool
+    stale: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    checked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.stale
+
+
+@dataclass(frozen=True)
+class ValidateReport:
+    """Every check `validate` ran over out/ (promtool, amtool, lint), in order; `ok` when all passed.
+
+        report = monitoring.validate(Project.find())
+        failed = [r.name for r in report.results if not r.ok]
+    """
+
+    out_dir: Path
+    results: tuple[CheckResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    """What `publish` did to Grafana (or, dry run, would do): the lines it showed, and whether all went well.
+
+        report = monitoring.publish(Project.find(), PublishRequest(dry_run=True), env=os.environ)
+        print("\\n".join(report.lines))
+    """
+
+    ok: bool
+    lines: tuple[str, ...]  # the gate, the plan and the summary, as `monitoring publish` prints them
+    notes: tuple[str, ...] = ()  # progress, retries and warnings (the command line prints them on stderr)
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """How to publish: where Grafana is and how to trust it, and what may change there.
+
+        PublishRequest(grafana_url="https://grafana.example.com", dry_run=True)
+    """
+
+    grafana_url: str | None = None  # default: $GRAFANA_URL
+    ca_cert: str | None = None
+    insecure: bool = False
+    dry_run: bool = False
+    force: bool = False
+    prune: bool = False
+    concurrency: int = 8
+
+
+def generate(project: Project, *, stack: str | None = None, out_dir: Path | None = None,
+             check: bool = False) -> GenerateReport:
+    """Import the stack, render every file, and write out/ with its manifest, atomically.
+
+    Nothing is written when out/ already holds exactly these bytes. With check=True nothing is written at all
+    and the report lists what differs. Raises DefinitionError (or a subclass) for a wrong definition.
+
+        report = monitoring.generate(Project.find(), check=True)
+        assert report.ok, report.stale
+    """
+    from monitoring.checks import context
+    from monitoring.emitters import GenerateContext, iter_files
+    from monitoring.output import write_tree
+
+    source = stack or project.stack
+    out = out_dir or project.out_dir
+    blocker = blocking_file(out)
+    if blocker is not None:
+        raise OutputError(f"cannot {'read' if check else 'write'} the output in {out}: {blocker} is a file, "
+                          "not a directory")
+    enabled = gc.isenabled()
+    gc.disable()  # loading builds a large acyclic model: the cyclic collector would only rescan it
+    try:
+        model = project.load_stack(source)
+    finally:
+        if enabled:
+            gc.enable()
+    ctx = GenerateContext(source, project.project_dir, project.dashboards_dir)
+    current = read_current(out) if out.is_dir() else None
+    hashes: dict[str, str] = {}
+    manifests: list[Manifest] = []
+
+    def files() -> Iterator[tuple[str, str]]:
+        """Each file as it is rendered (memory stays flat), then the manifest, which needs them all."""
+        for path, text in iter_files(model, ctx):
+            hashes[path] = sha256(text)
+            yield path, text
+        manifest = Manifest.of(source, hashes, ctx.origins, context.of(model))
+        manifests.append(manifest)
+        if check:
+            return
+        if current is not None and not current.differences(manifest) and not current.changed_files(out):
+            raise _Unchanged  # abandons the staging directory: out/ is not touched
+        yield MANIFEST, manifest.text()
+
+    if check:
+        for _ in files():
+            pass
+        stale = _stale(current, manifests[0], out)
+        return GenerateReport(out, len(hashes), False, tuple(stale), tuple(ctx.warnings), checked=True)
+    try:
+        write_tree(files(), out)
+    except _Unchanged:
+        return GenerateReport(out, len(hashes), False, (), tuple(ctx.warnings))
+    return GenerateReport(out, len(hashes), True, (), tuple(ctx.warnings))
+
+
+class _Unchanged(Exception):
+    """out/ already holds exactly what this generation would write."""
+
+
+def _stale(current: Manifest | None, manifest: Manifest, out: Path) -> list[str]:
+    """What differs between out/ and a fresh generation: by hash, in the manifest and on disk."""
+    if current is None:
+        return [f"missing {MANIFEST}"] + [f"missing {p}" for p in sorted(manifest.files)]
+    return sorted(set(current.differences(manifest)) | set(current.changed_files(out)))
+
+
+def validate(project: Project, *, out_dir: Path | None = None) -> ValidateReport:
+    """promtool, amtool and the offline lint checks over out/, which it reads alone (no stack, no rendering).
+
+        report = monitoring.validate(Project.find())
+        assert report.ok
+    """
+    from monitoring.checks.validate import validate as run_checks
+
+    out = out_dir or project.out_dir
+    return ValidateReport(out, tuple(run_checks(out)))
+
+
+def test(project: Project, *, out_dir: Path | None = None) -> AlertTestReport:
+    """Every generated and hand-written promtool test in one promtool run, with each alert's coverage.
+
+        report = monitoring.test(Project.find())
+        print("\\n".join(report.lines()))
+    """
+    from monitoring.alert_tests import run_alert_tests
+
+    return run_alert_tests(out_dir or project.out_dir, project)
+
+
+test.__test__ = False  # type: ignore[attr-defined]  # a library function, not a pytest test
+
+
+def publish(project: Project, request: PublishRequest, *, out_dir: Path | None = None,
+            env: Mapping[str, str] | None = None, session: requests.Session | None = None,
+            client_settings: ClientSettings | None = None) -> PublishReport:
+    """Publish out/grafana to Grafana: gate on out/ (as generated, and valid), plan, then apply.
+
+    Reads out/ alone. `env` supplies GRAFANA_URL and the credentials' files (default: os.environ); a
+    `requests.Session` may be injected, e.g. one pointed at a test server.
+
+        report = monitoring.publish(Project.find(), PublishRequest(dry_run=True))
+    """
+    from monitoring.publish.command import publish_out
+
+    return publish_out(out_dir or project.out_dir, request, project.project_dir, env=env, session=session,
+                       client_settings=client_settings)

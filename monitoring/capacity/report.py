@@ -1,0 +1,119 @@
+"""The capacity report: fetch history, fit, forecast, recommend; then Markdown and a chart per resource."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from monitoring.capacity import chart
+from monitoring.capacity.forecast import Trend, fit
+from monitoring.capacity.history import STEP_SECONDS, CapacityError, History, fetch
+from monitoring.capacity.plan import CapacityPlan, Forecasts, Recommendation, recommend
+
+_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
+MAX_DAYS = 365
+
+
+def parse_growth(text: str) -> float:
+    """'50%' -> 0.5; anything else is a CapacityError."""
+    match = _PERCENT.match(text.strip())
+    if match is None:
+        raise CapacityError(f"--growth {text!r} must be a percentage such as 50%")
+    return float(match.group(1)) / 100
+
+
+def check_days(days: int, what: str = "--days") -> int:
+    if not 1 <= days <= MAX_DAYS:
+        raise CapacityError(f"{what} {days} must be a whole number of days from 1 to {MAX_DAYS}")
+    return days
+
+
+@dataclass(frozen=True)
+class ResourceForecast:
+    history: History
+    trend: Trend
+    now: float  # the trend at the end of the history
+    trend_at_horizon: float
+    predicted: float  # trend at the horizon, times (1 + growth)
+    threshold: float
+
+
+@dataclass
+class CapacityReport:
+    prometheus: str
+    days: int
+    ahead: int
+    growth: float
+    end: float
+    plan: CapacityPlan
+    forecasts: dict[str, ResourceForecast] = field(default_factory=dict)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        unit = {"ratio": lambda v: f"{v:.1%}", "rps": lambda v: f"{v:,.1f}/s"}
+        lines = [
+            "# Capacity forecast",
+            "",
+            f"History: the last {self.days} days from {self.prometheus}, hourly, fitted with a straight line. "
+            f"Forecast: {self.ahead} days ahead, with {self.growth:.0%} growth on top of the trend.",
+            "",
+            "| resource | now (trend) | trend in "
+            f"{self.ahead} days | forecast (+{self.growth:.0%}) | threshold | status |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for f in self.forecasts.values():
+            fmt = unit[f.history.resource.unit]
+            status = "over" if f.predicted > f.threshold else "ok"
+            lines.append(f"| {f.history.resource.title} | {fmt(f.now)} | {fmt(f.trend_at_horizon)} | "
+                         f"{fmt(f.predicted)} | {fmt(f.threshold)} | {status} |")
+        lines += ["", "## Recommendations", ""]
+        lines += [f"- {r.line()}" for r in self.recommendations] or [
+            f"- No change: {self.plan.replicas} replicas with {self.plan.memory_limit_gi:g}Gi each hold for the next "
+            f"{self.ahead} days."]
+        lines += ["", "## Charts", ""]
+        lines += [f"![{f.history.resource.title}]({f.history.resource.key}.png)" for f in self.forecasts.values()]
+        return "\n".join(lines) + "\n"
+
+
+def forecast_capacity(prometheus: str, *, days: int = 30, growth: float = 0.5, ahead: int = 30,
+                      report_dir: Path | None = None, plan: CapacityPlan | None = None, now: float | None = None,
+                      session: requests.Session | None = None,
+                      advance: Callable[[int], None] = lambda n: None) -> CapacityReport:
+    """Fetch the history, forecast every resource and apply the plan; with report_dir, write capacity.md and one
+    PNG per resource there. CapacityError for bad arguments, an unreachable Prometheus or missing history."""
+    check_days(days)
+    check_days(ahead, "--ahead")
+    if not math.isfinite(growth) or growth < 0:
+        raise CapacityError(f"growth {growth!r} must be a percentage of 0% or more")
+    plan = plan or CapacityPlan()
+    prometheus = prometheus.rstrip("/")
+    end = math.floor((now if now is not None else time.time()) / STEP_SECONDS) * STEP_SECONDS
+    report = CapacityReport(prometheus, days, ahead, growth, end, plan)
+    thresholds = {"cpu": plan.cpu_target, "memory": plan.memory_target, "requests": plan.fleet_rps}
+    horizon = end + ahead * 86400
+    for history in fetch(prometheus, end, days, session, advance):
+        trend = fit(history.times, history.values)
+        at_horizon = float(trend.at(horizon))
+        report.forecasts[history.resource.key] = ResourceForecast(
+            history, trend, float(trend.at(end)), at_horizon, at_horizon * (1 + growth),
+            thresholds[history.resource.key])
+    predicted = {key: f.predicted for key, f in report.forecasts.items()}
+    report.recommendations = recommend(plan, Forecasts(cpu_ratio=predicted["cpu"], memory_ratio=predicted["memory"],
+                                                       fleet_rps=predicted["requests"]))
+    if report_dir is not None:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        for key, f in report.forecasts.items():
+            path = report_dir / f"{key}.png"
+            chart.draw(f.history, f.trend, horizon, f.predicted, f.threshold, growth, path)
+            report.files.append(path)
+        markdown = report_dir / "capacity.md"
+        markdown.write_text(report.markdown(), encoding="utf-8")
+        report.files.insert(0, markdown)
+    return report

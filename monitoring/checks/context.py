@@ -1,0 +1,64 @@
+"""What the checks know of the model, as plain data in out/manifest.json: generate writes it, validate reads it.
+
+`validate` judges out/ alone. The few facts it needs that the files do not carry are written down once by
+`generate`: the route expectations amtool checks, and what the lint checks judge selectors against (the metric
+catalog, the known series and their labels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from monitoring.checks import kubernetes
+from monitoring.checks.lint import LintContext
+from monitoring.label_sets import SeriesInfo, stack_series
+from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
+from monitoring.model.routing import RouteTest
+from monitoring.model.stack import Stack
+
+_METRIC_TYPES: dict[str, type[AnyMetric]] = {cls.type: cls for cls in (Counter, Gauge, Histogram, Summary)}
+
+
+def of(stack: Stack) -> dict[str, Any]:
+    """The checks' context of a stack, as JSON-ready data (sorted, so the manifest is deterministic)."""
+    return {
+        "route_tests": [{"labels": dict(sorted(t.labels.items())), "receivers": list(t.receivers)}
+                        for t in stack.routing.tests],
+        "known_series": sorted(stack.known_series()),
+        "metrics": [{"type": m.type, **m.model_dump(mode="json", by_alias=True, exclude_defaults=True)}
+                    for m in sorted(stack.metrics, key=lambda m: m.name)],
+        "series": {name: _series_data(info) for name, info in sorted(stack_series(stack).items())},
+        "kubernetes_monitored_jobs": kubernetes.monitored_jobs(stack),
+    }
+
+
+def route_tests(checks: Mapping[str, Any]) -> tuple[RouteTest, ...]:
+    return tuple(RouteTest(labels=t["labels"], receivers=tuple(t["receivers"])) for t in checks.get("route_tests", ()))
+
+
+def lint_context(checks: Mapping[str, Any]) -> LintContext:
+    """The LintContext generate saw, rebuilt from the manifest."""
+    metrics = tuple(_METRIC_TYPES[m["type"]](**{k: v for k, v in m.items() if k != "type"})
+                    for m in checks.get("metrics", ()))
+    series = {name: _series_info(data) for name, data in checks.get("series", {}).items()}
+    return LintContext(frozenset(checks.get("known_series", ())), metrics, series)
+
+
+def _series_data(info: SeriesInfo) -> dict[str, Any]:
+    return {
+        "catalog": sorted(info.catalog),
+        "own": sorted(info.own),
+        "values": {k: list(v) for k, v in sorted(info.values.items())},
+        "jobs": dict(sorted(info.jobs.items())),
+        "job_labels": {k: None if v is None else sorted(v) for k, v in sorted(info.job_labels.items())},
+        "origin": info.origin,
+    }
+
+
+def _series_info(data: Mapping[str, Any]) -> SeriesInfo:
+    return SeriesInfo(
+        frozenset(data["catalog"]), frozenset(data["own"]), {k: tuple(v) for k, v in data["values"].items()},
+        dict(data["jobs"]), {k: None if v is None else frozenset(v) for k, v in data["job_labels"].items()},
+        data["origin"],
+    )

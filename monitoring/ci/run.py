@@ -1,0 +1,149 @@
+"""Run the gate: generate --check, validate, then every promtool test on its own, collecting a CIReport."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from monitoring.ci.locate import definition_sites, finding
+from monitoring.ci.report import Case, CIReport, Finding, Step
+from monitoring.errors import DefinitionError, MonitoringError
+from monitoring.model.stack import Stack
+from monitoring.project import Project
+
+_BLOCK = re.compile(r"^Unit Testing:\s+(?P<path>\S.*)$", re.M)
+
+
+def run_ci(settings: Project, source: str | None = None, out_dir: Path | None = None) -> CIReport:
+    """The gate over the project of settings; bad input ends it early with an 'error' step (exit 2).
+
+        report = run_ci(Project.find()); print(render(report, "github"))
+    """
+    from monitoring import api
+
+    source = source or settings.stack
+    out_dir = out_dir or settings.out_dir
+    report = CIReport()
+    step = _start(report, "generate --check")
+    try:
+        generated = api.generate(settings, stack=source, out_dir=out_dir, check=True)
+        stack = settings.load_stack(source)
+    except MonitoringError as exc:
+        return _failed_to_run(report, step, exc)
+    stale, files = list(generated.stale), range(generated.files)
+    sites = definition_sites(stack)
+    step.cases = [Case(f"{out_dir.name}/{line.split()[-1]}", False, f"{line.split()[0]}: run `{settings.regenerate}`",
+                       (Finding(f"{line}: run `{settings.regenerate}`"),)) for line in stale]
+    step.cases = step.cases or [Case(f"{out_dir.name}/ is up to date", True, f"{len(files)} files")]
+    _finish(step)
+    for name, runner in (("validate", _validate), ("test", _tests)):
+        step = _start(report, name)
+        try:
+            step.cases = runner(stack, settings, out_dir, sites)
+        except MonitoringError as exc:
+            return _failed_to_run(report, step, exc)
+        _finish(step)
+    return report
+
+
+def _start(report: CIReport, name: str) -> Step:
+    step = Step(name, seconds=time.monotonic())
+    report.steps.append(step)
+    return step
+
+
+def _finish(step: Step) -> None:
+    step.seconds = time.monotonic() - step.seconds
+
+
+def _failed_to_run(report: CIReport, step: Step, exc: MonitoringError) -> CIReport:
+    where = exc.where if isinstance(exc, DefinitionError) else None
+    step.error = str(exc)
+    step.cases = [Case(step.name, False, str(exc), (finding(f"{where}: {exc}" if where else str(exc), {}),))]
+    _finish(step)
+    return report
+
+
+def _validate(stack: Stack, settings: Project, out_dir: Path, sites: dict[str, str]) -> list[Case]:
+    from monitoring.checks.validate import validate
+
+    if not (out_dir / "prometheus").is_dir():
+        raise MonitoringError(f"{out_dir} has no generated output: run `{settings.regenerate}` first")
+    cases = []
+    for result in validate(out_dir):
+        lines = [line.strip() for line in result.details.splitlines() if line.strip()] if not result.ok else []
+        findings = tuple(finding(line, sites) for line in lines) or ((Finding(result.checked),) if not result.ok
+                                                                      else ())
+        cases.append(Case(result.name, result.ok, result.checked, findings))
+    return cases
+
+
+def _tests(stack: Stack, settings: Project, out_dir: Path, sites: dict[str, str]) -> list[Case]:
+    """Each test of each promtool test file as its own case, all run by one promtool process."""
+    from monitoring.alert_tests import Coverage, check_test_file, collect, generated_alerts
+    from monitoring.checks.tools import find_tool
+
+    workdir = Path(os.path.commonpath([out_dir.resolve(), settings.project_dir.resolve()]))
+    promtool = find_tool("promtool", workdir)
+    tmp = Path(tempfile.mkdtemp(prefix=".monitoring-ci-", dir=promtool.mount or None))
+    try:
+        tests = collect(out_dir, settings, tmp)
+        coverage = Coverage()
+        problems = [p for test in tests for p in check_test_file(test, coverage)]
+        singles: dict[str, str] = {}  # path of a one-test file -> the case name
+        for test in tests:
+            for index, one in enumerate(test.data.get("tests") or []):
+                path = tmp / f"single-{len(singles)}.yml"
+                rule_files = [str(p) for p in test.rule_files]
+                path.write_text(yaml.safe_dump({**test.data, "rule_files": rule_files, "tests": [one]},
+                                               sort_keys=False), encoding="utf-8")
+                shown = _relative(test.shown, settings.project_dir)
+                singles[str(path)] = f"{shown} > {one.get('name') or f'test {index + 1}'}"
+        started = time.monotonic()
+        # One stream: promtool writes each file's header to stdout and its failures to stderr.
+        output = subprocess.run([*promtool.argv, "test", "rules", *singles], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, check=False, timeout=600).stdout if singles else ""
+        per_test = (time.monotonic() - started) / max(len(singles), 1)
+        cases = _test_cases(output, singles, per_test, sites)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    alerts = generated_alerts(out_dir)
+    untested = [a for a in alerts if not coverage.firing.get(a) or not coverage.silent.get(a)]
+    coverage_findings = [finding(p, sites) for p in problems]
+    coverage_findings += [finding(f"alert {a!r} is not tested both firing and silent", sites) for a in untested]
+    cases.append(Case("alert test coverage", not coverage_findings,
+                      f"{len(alerts) - len(untested)} of {len(alerts)} alerts tested firing and silent",
+                      tuple(coverage_findings)))
+    return cases
+
+
+def _relative(shown: str, project_dir: Path) -> str:
+    path = Path(shown)
+    return str(path.relative_to(project_dir)) if path.is_absolute() and path.is_relative_to(project_dir) else shown
+
+
+_ALERTNAME = re.compile(r"alertname:\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _test_cases(output: str, singles: dict[str, str], seconds: float, sites: dict[str, str]) -> list[Case]:
+    blocks = {m["path"].strip(): output[m.end():next_start] for m, next_start in
+              zip(_BLOCK.finditer(output), [*(m.start() for m in list(_BLOCK.finditer(output))[1:]), len(output)],
+                  strict=True)}
+    cases = []
+    for path, name in singles.items():
+        text = blocks.get(path, "").strip()
+        passed = text.startswith("SUCCESS")
+        detail = " ".join(text.split()) or "promtool did not run this test"
+        # A failure names the alert it expected: place it at that alert's definition.
+        alert = _ALERTNAME.search(text)
+        message = f"{name}: {detail}" + (f" (alert {alert[1]!r})" if alert else "")
+        cases.append(Case(name, passed, "passed" if passed else "failed", () if passed else
+                          (finding(message, sites),), seconds))
+    return cases

@@ -1,0 +1,82 @@
+"""Autoscaling: recorded series exposed to the Kubernetes custom metrics API, and the HPAs that scale on them."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from monitoring.model.base import Model
+from monitoring.model.common import LabelName, MetricName, Slug
+
+
+class CustomMetric(Model):
+    """A Prometheus series served to HPAs by prometheus-adapter, under the name HPAs use.
+
+    Use it for a recording rule an HPA scales on; each label in resources names the Kubernetes resource of the
+    same name (namespace, pod):
+
+        CustomMetric(name="mcp_requests_per_second", series="namespace_pod:mcp_requests:rate2m")
+    """
+
+    kind: ClassVar[str] = "custom metric"
+    name: MetricName
+    series: MetricName
+    resources: tuple[LabelName, ...] = ("namespace", "pod")
+    aggregation: Literal["sum", "avg", "max"] = "sum"
+
+    @model_validator(mode="after")
+    def _namespaced(self) -> CustomMetric:
+        if "namespace" not in self.resources:
+            raise ValueError(f"resources {list(self.resources)} must include 'namespace'")
+        return self
+
+
+class PodsMetricTarget(Model):
+    """A Pods metric of an HPA: scale so that the average per pod stays at average_value.
+
+        PodsMetricTarget(name="mcp_requests_per_second", average_value="100")
+    """
+
+    kind: ClassVar[str] = "pods metric"
+    name: MetricName
+    average_value: str = Field(min_length=1)
+
+
+class HorizontalPodAutoscaler(Model):
+    """An autoscaling/v2 HPA kept with the stack, rendered as a manifest and checked against the adapter.
+
+        HorizontalPodAutoscaler(name="mcp-server", namespace="mcp", cpu_utilization=70, memory_utilization=80,
+                                pods_metrics=(PodsMetricTarget(name="mcp_requests_per_second", average_value="100"),))
+    """
+
+    kind: ClassVar[str] = "hpa"
+    name: Slug
+    namespace: Slug = "default"
+    deployment: Slug | None = None  # defaults to the HPA's name
+    min_replicas: int = Field(default=1, ge=1)
+    max_replicas: int = Field(default=10, ge=1)
+    cpu_utilization: int | None = Field(default=None, ge=1, le=100)
+    memory_utilization: int | None = Field(default=None, ge=1, le=100)
+    pods_metrics: tuple[PodsMetricTarget, ...] = ()
+
+    @model_validator(mode="after")
+    def _replicas(self) -> HorizontalPodAutoscaler:
+        if self.min_replicas > self.max_replicas:
+            raise ValueError(f"min_replicas {self.min_replicas} exceeds max_replicas {self.max_replicas}")
+        return self
+
+
+def check_autoscaling(custom_metrics: list[CustomMetric], autoscalers: list[HorizontalPodAutoscaler],
+                      known_series: frozenset[str]) -> None:
+    """Every custom metric reads a series that exists, and every HPA scales on metrics that are exported."""
+    for metric in custom_metrics:
+        if metric.series not in known_series:
+            raise ValueError(f"custom metric {metric.name!r}: series {metric.series!r} is in no metric catalog and "
+                             "no recording rule")
+    exported = {m.name for m in custom_metrics}
+    for hpa in autoscalers:
+        for target in hpa.pods_metrics:
+            if target.name not in exported:
+                raise ValueError(f"hpa {hpa.name!r}: Pods metric {target.name!r} is not exported by the adapter "
+                                 f"configuration (custom metrics: {', '.join(sorted(exported)) or 'none'})")

@@ -1,0 +1,113 @@
+"""`monitoring ci` in a project of its own: the gate's exit statuses and its four report formats."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import jsonschema
+import pytest
+
+from monitoring.checks.tools import Tool
+from monitoring.ci.formats import github, junit
+from monitoring.ci.report import Case, CIReport, Finding, Step
+from monitoring.scaffold import init_project
+
+SCHEMA = json.loads((Path(__file__).parent.parent / "monitoring" / "ci" / "ci-report.schema.json").read_text())
+pytestmark = pytest.mark.integration
+
+
+def _monitoring(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "monitoring", *args], cwd=project, capture_output=True, text=True,
+                          check=False, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("ci") / "project"
+    init_project(directory)
+    assert _monitoring(directory, "generate").returncode == 0
+    return directory
+
+
+def test_a_passing_project_in_every_format(project: Path, promtool: Tool, amtool: Tool) -> None:
+    runs = {f: _monitoring(project, "ci", "--format", f) for f in ("text", "json", "junit", "github")}
+    assert {f: r.returncode for f, r in runs.items()} == dict.fromkeys(runs, 0)
+    report = json.loads(runs["json"].stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert [s["name"] for s in report["steps"]] == ["generate --check", "validate", "test"]
+    assert report["status"] == "passed" and report["exit_status"] == 0
+    cases = [c for s in report["steps"] for c in s["cases"]]
+    suites = ElementTree.fromstring(runs["junit"].stdout)
+    testcases = suites.findall("./testsuite/testcase")
+    assert len(testcases) == len(cases) and suites.get("failures") == "0"
+    names = {t.get("name") for t in testcases}
+    assert {"promtool check rules", "amtool config routes test", "alert test coverage"} <= names
+    assert any(n.startswith("alerts/tests/app-high-error-rate.yml > ") for n in names)  # the hand-written test
+    assert sum(" > " in n for n in names) >= 10  # each promtool test its own case
+    assert "::error" not in runs["github"].stdout and runs["github"].stdout.strip().endswith(
+        "generate --check passed, validate passed, test passed")
+    assert runs["text"].stdout.strip().endswith("ci passed")
+
+
+def test_a_failing_alert_test_is_annotated_at_the_alert_definition(tmp_path: Path, promtool: Tool,
+                                                                   amtool: Tool) -> None:
+    init_project(tmp_path)
+    stack = tmp_path / "alerts" / "stack.py"
+    # The tests expect the alert at 10% errors; a 50% threshold breaks them.
+    stack.write_text(stack.read_text().replace("[5m])) > 0.05'", "[5m])) > 0.5'"), encoding="utf-8")
+    assert _monitoring(tmp_path, "generate").returncode == 0
+    run = _monitoring(tmp_path, "ci", "--format", "github")
+    assert run.returncode == 1, run.stdout + run.stderr
+    line = next(i for i, text in enumerate(stack.read_text().splitlines(), 1) if "Alert(" in text)
+    errors = [e for e in run.stdout.splitlines() if e.startswith("::error ")]
+    assert errors and all(e.startswith(f"::error file=alerts/stack.py,line={line},title=monitoring test%3A ")
+                          for e in errors), run.stdout
+    report = json.loads(_monitoring(tmp_path, "ci", "--format", "json").stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert report["status"] == "failed" and report["exit_status"] == 1
+    failed = [c["name"] for s in report["steps"] for c in s["cases"] if c["status"] == "failed"]
+    assert "alerts/tests/app-high-error-rate.yml > test 1" in failed
+    assert all("AppHighErrorRate" in name or name.startswith("alerts/tests/") for name in failed)
+
+
+def test_stale_output_fails_generate_check(tmp_path: Path) -> None:
+    init_project(tmp_path)  # never generated
+    run = _monitoring(tmp_path, "ci", "--format", "json")
+    assert run.returncode == 2  # out/ is missing: validate cannot run
+    report = json.loads(run.stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert [(s["name"], s["status"]) for s in report["steps"]] == [("generate --check", "failed"),
+                                                                    ("validate", "error")]
+    assert run.stderr.strip().count("\n") == 0 and "has no generated output" in run.stderr
+
+
+def test_bad_definition_is_exit_2_with_its_place(tmp_path: Path) -> None:
+    init_project(tmp_path)
+    stack = tmp_path / "alerts" / "stack.py"
+    stack.write_text(stack.read_text().replace('severity="critical"', 'severity="urgent"'), encoding="utf-8")
+    run = _monitoring(tmp_path, "ci", "--format", "junit")
+    assert run.returncode == 2
+    suites = ElementTree.fromstring(run.stdout)
+    assert suites.get("errors") == "1" and suites.find("./testsuite/testcase/error") is not None
+    assert re.search(r"alerts/stack\.py:\d+", run.stderr) and "severity" in run.stderr
+
+
+def test_report_formats_escape_what_they_carry() -> None:
+    report = CIReport([Step("validate", [Case("lint, rules", False, "1 problem",
+                                              (Finding("50% of\nrequests: fail", "a,b.py", 3),))])])
+    assert github(report).splitlines()[0] == (
+        "::error file=a%2Cb.py,line=3,title=monitoring validate%3A lint%2C rules::50%25 of%0Arequests: fail")
+    case = ElementTree.fromstring(junit(report)).find("./testsuite/testcase")
+    assert case is not None and case.find("failure").text == "[a,b.py:3] 50% of\nrequests: fail"
+
+
+def test_unknown_format_is_one_line(tmp_path: Path) -> None:
+    run = _monitoring(tmp_path, "ci", "--format", "xml")
+    assert run.returncode == 2
+    assert run.stderr.strip() == ("monitoring ci: error: argument --format: invalid choice: 'xml' "
+                                  "(choose from 'text', 'json', 'junit', 'github')")
