@@ -1,7 +1,8 @@
 # ruff: noqa: RUF001 - the hostile values are the point: Unicode digits and look-alike letters
 """Fuzzing the definitions with Hypothesis: one field at a time gets a valid, boundary or hostile value.
 
-The property: `generate` either exits 0 with output that promtool and amtool accept, or exits 2 with one
+The property: `generate` either exits 0 with output that promtool, amtool and the Grafana schemas accept (the
+dashboard checks of `validate`), or exits 2 with one
 line on stderr and out/ untouched. Never a traceback, never exit 1 on input. The examples are bounded in
 `make test` (profile "ci"); `make fuzz` runs the "fuzz" profile for longer.
 """
@@ -16,8 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitoring.checks.dashboards import check_dashboards_out
 from monitoring.checks.tools import Tool
 from monitoring.cli import main
+from monitoring.manifest import Manifest
 from monitoring.output import read_tree
 from tests.test_bad_input import PRELUDE
 
@@ -130,3 +133,12 @@ def test_accepted_output_passes_the_real_validators(project: Path, promtool: Too
                        (amtool, ["check-config", *(str(d / "alertmanager" / "alertmanager.yml") for d in ACCEPTED)])):
         proc = tool.run(*args, timeout=600)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def test_accepted_dashboards_pass_the_grafana_schemas(project: Path) -> None:
+    """The dashboards of everything the fuzzing accepted: schema, panel, target and structure checks."""
+    assert ACCEPTED, "the fuzzing above accepted nothing: run the whole module"
+    results = [result for out_dir in ACCEPTED for result in check_dashboards_out(Manifest.read(out_dir), out_dir)]
+    assert all(" 0 dashboards" not in result.checked for result in results)  # each service has its dashboard
+    failed = [f"{result.name}: {result.details}" for result in results if not result.ok]
+    assert not failed, failed[:5]
