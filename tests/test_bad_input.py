@@ -256,15 +256,19 @@ def _without_site(err: str) -> str:
     return _SITE.sub("", err, count=1)
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def generated_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prelude: str = PRELUDE) -> Path:
     """A project with a previous good generation in out/, so tests can prove it stays untouched."""
     (tmp_path / "pyproject.toml").write_text('[tool.monitoring]\nstack = "goodstack:stack"\n')
-    (tmp_path / "goodstack.py").write_text(PRELUDE + "\nstack = ok_stack()\n")
+    (tmp_path / "goodstack.py").write_text(prelude + "\nstack = ok_stack()\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     assert main(["generate"]) == 0
     return tmp_path
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return generated_project(tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize(("description", "code", "message"), CASES, ids=[c[0] for c in CASES])

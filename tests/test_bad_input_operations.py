@@ -10,6 +10,7 @@ import pytest
 
 from monitoring.cli import main
 from monitoring.output import read_tree
+from tests.test_bad_input import generated_project
 
 PRELUDE = '''
 from monitoring import *
@@ -58,12 +59,7 @@ DEFINITION_CASES = [
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "pyproject.toml").write_text('[tool.monitoring]\nstack = "goodstack:stack"\n')
-    (tmp_path / "goodstack.py").write_text(PRELUDE + "\nstack = ok_stack()\n")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    assert main(["generate"]) == 0
-    return tmp_path
+    return generated_project(tmp_path, monkeypatch, PRELUDE)
 
 
 def _one_line(err: str, message: str) -> None:
