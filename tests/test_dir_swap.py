@@ -93,7 +93,9 @@ def test_ctrl_c_during_the_swap_keeps_the_new_tree(tmp_path: Path, monkeypatch: 
     interrupted: list[bool] = []
 
     def rmtree_after_ctrl_c(path: object, *args: object, **kwargs: object) -> None:
-        if not interrupted:
+        # Only the swap's own rmtree: a finalizer of another test's temporary directory may call rmtree too,
+        # and an interrupt raised inside a finalizer is swallowed.
+        if not interrupted and Path(str(path)).parent == tmp_path:
             interrupted.append(True)
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C lands in the middle of the swap
         real_rmtree(path, *args, **kwargs)  # type: ignore[arg-type]
