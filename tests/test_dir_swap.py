@@ -85,7 +85,7 @@ def test_stale_staging_directories_are_cleaned(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_ctrl_c_during_the_swap_keeps_the_new_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    mode: str) -> None:
+                                                    request: pytest.FixtureRequest, mode: str) -> None:
     out = tmp_path / "out"
     write_tree(OLD, out)
     monkeypatch.setenv("MONITORING_SWAP", mode)
@@ -101,6 +101,9 @@ def test_ctrl_c_during_the_swap_keeps_the_new_tree(tmp_path: Path, monkeypatch: 
         real_rmtree(path, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(dir_swap.shutil, "rmtree", rmtree_after_ctrl_c)
+    # The handler an interactive shell gives Python: a process started in the background inherits SIGINT ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
     with pytest.raises(KeyboardInterrupt):
         write_tree(NEW, out)
     assert interrupted
