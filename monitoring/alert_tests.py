@@ -163,7 +163,7 @@ class AlertTestReport:
     def lines(self) -> list[str]:
         """The report as `monitoring test` prints it."""
         lines = [*result_lines([self.promtool] if self.promtool else []), "",
-                 *coverage_table(list(self.alerts), self.coverage)]
+                 *(coverage_table(list(self.alerts), self.coverage) if self.alerts else ["no alerts to test"])]
         lines += [f"FAIL {problem}" for problem in self.problems]
         if self.untested:
             lines.append(f"FAIL {len(self.untested)} of {len(self.alerts)} alerts are not tested both firing and "
@@ -194,12 +194,13 @@ def _run(out_dir: Path, project: Project, promtool: Tool, tmp: Path) -> AlertTes
     coverage = Coverage()
     problems = [p for test in tests for p in check_test_file(test, coverage)]
     result = None
+    alerts = tuple(generated_alerts(out_dir))
     if tests:
         cases = sum(len(t.data.get("tests") or []) for t in tests)
         result = run_tests(promtool, [t.path for t in tests], f"{cases} tests")
-    else:
+    elif alerts:  # a stack without alerts has nothing to prove
         problems.append("no promtool test files: generate some, or write them under " + project.alert_tests)
-    return AlertTestReport(result, tuple(generated_alerts(out_dir)), coverage, tuple(problems))
+    return AlertTestReport(result, alerts, coverage, tuple(problems))
 
 
 def unrecognised_shapes(stack: Stack) -> dict[str, str]:

@@ -122,3 +122,16 @@ def test_validate_command_exits_1_and_names_the_failing_check(tmp_path: Path, mo
     assert "FAIL amtool check-config" in printed
     assert "ok   promtool check rules" in printed
     assert printed.rstrip().endswith("validation failed")
+
+
+def test_a_stack_without_rules_lists_no_rule_files_and_passes(tmp_path: Path, promtool: Tool) -> None:
+    """prometheus.yml names rule files only when some are written; a stale pattern still fails the check."""
+    bare = example_stack.model_copy(update={"services": tuple(
+        s.model_copy(update={"rule_groups": ()}) for s in example_stack.services), "slos": ()})
+    out = generate(bare, tmp_path / "out")
+    config = (out / "prometheus" / "prometheus.yml").read_text(encoding="utf-8")
+    assert "rule_files" not in config
+    assert promtool_checks.check_config(promtool, out).ok
+    (out / "prometheus" / "prometheus.yml").write_text(config + "rule_files: [rules/*.rules.yml]\n", encoding="utf-8")
+    result = promtool_checks.check_config(promtool, out)
+    assert not result.ok and "rule_files pattern 'rules/*.rules.yml' matches no file" in result.details

@@ -1,9 +1,11 @@
 """Every Python code block in README.md and docs/ runs: whole examples through generate, validate and test.
 
-A block is one of three kinds, said by the HTML comment on the line before it:
+A block is one of four kinds, said by the HTML comment on the line before it:
 - no comment: a whole example that defines `stack`;
 - `<!-- example: continues ... -->`: run after the first whole example of the same document (which also runs on
   its own);
+- `<!-- project: ... -->`: library code that finds its project (`Project.find()`), run in a temporary project
+  whose stack is the first whole example of the same document;
 - `<!-- fragment: <reason> -->`: a piece shown on its own (a catalog entry, a call), run after
   `from monitoring import *` so that it at least builds with the current API (library calls on the current
   project only compile).
@@ -23,7 +25,7 @@ from monitoring.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-_BLOCK = re.compile(r"(?:<!--\s*(?P<kind>example|fragment):\s*(?P<why>.*?)\s*-->\s*\n)?```python\n(?P<code>.*?)```",
+_BLOCK = re.compile(r"(?:<!--\s*(?P<kind>example|fragment|project):\s*(?P<why>.*?)\s*-->\s*\n)?```python\n(?P<code>.*?)```",
                     re.S)
 
 
@@ -32,6 +34,7 @@ class Example:
     where: str  # file:line of the block
     code: str
     fragment: str | None  # the reason it is only a fragment
+    project: str | None = None  # for library code: the whole example that is its project's stack
 
 
 def examples() -> list[Example]:
@@ -45,6 +48,9 @@ def examples() -> list[Example]:
             if match["kind"] == "example":
                 assert first is not None, f"{where}: continues no example"
                 found.append(Example(where, first.code + "\n" + code, None))
+            elif match["kind"] == "project":
+                assert first is not None, f"{where}: no whole example before it to be its project's stack"
+                found.append(Example(where, code, None, first.code))
             else:
                 found.append(Example(where, code, match["why"] if match["kind"] == "fragment" else None))
                 if first is None and match["kind"] is None:
@@ -59,7 +65,7 @@ def test_every_block_is_an_example_or_a_fragment_with_a_reason() -> None:
     assert any(e.fragment is None for e in EXAMPLES)
     for example in EXAMPLES:
         assert example.fragment is None or example.fragment.strip(), f"{example.where}: a fragment needs a reason"
-        if example.fragment is None:
+        if example.fragment is None and example.project is None:
             assert re.search(r"^stack\s*=", example.code, re.M), f"{example.where}: a whole example defines stack"
 
 
@@ -68,20 +74,36 @@ def test_fragment_builds(example: Example) -> None:
     exec(compile("from monitoring import *\n" + example.code, example.where, "exec"), {})
 
 
-@pytest.mark.parametrize("example", [e for e in EXAMPLES if not e.fragment], ids=lambda e: e.where)
-def test_example_generates_validates_and_passes_its_tests(example: Example, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str], promtool: object,
-                                                          amtool: object) -> None:
+def _project(example: Example, stack_code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A project in tmp_path (the current directory) whose stack is stack_code."""
     module = "docs_example_" + re.sub(r"\W", "_", example.where)
-    (tmp_path / f"{module}.py").write_text(example.code, encoding="utf-8")
+    (tmp_path / f"{module}.py").write_text(stack_code, encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "{module}:stack"\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop(module, None)
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if e.project], ids=lambda e: e.where)
+def test_library_example_runs_in_its_project(example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str], promtool: object,
+                                             amtool: object) -> None:
+    assert example.project is not None
+    _project(example, example.project, tmp_path, monkeypatch)
+    exec(compile(example.code, example.where, "exec"), {})
+    # Whatever the example does, it leaves a generated project behind.
+    assert (tmp_path / "out" / "manifest.json").is_file()
+    assert main(["generate", "--check"]) == 0, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("example", [e for e in EXAMPLES if not e.fragment and not e.project],
+                         ids=lambda e: e.where)
+def test_example_generates_validates_and_passes_its_tests(example: Example, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str], promtool: object,
+                                                          amtool: object) -> None:
+    _project(example, example.code, tmp_path, monkeypatch)
     for command in ("generate", "validate", "test"):
-        if command == "test" and not any((tmp_path / "out" / "prometheus" / "tests").glob("*.yml")):
-            continue  # a stack without alerts: nothing for promtool to prove
         status = main([command])
         printed = capsys.readouterr()
         assert status == 0, f"{example.where}: monitoring {command} failed:\n{printed.out}{printed.err}"

@@ -72,8 +72,11 @@ def render(stack: Stack) -> dict[str, Any]:
     config: dict[str, Any] = {"global": global_config}
     if stack.alertmanagers:
         config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": list(stack.alertmanagers)}]}]}
-    rules_dir = conventions.RULES_DIR.removeprefix("prometheus/")
-    config["rule_files"] = [f"{rules_dir}/*.rules.yml"]
+    if any(service.rule_groups for service in stack.services) or stack.slos:
+        # Only when a rule file is written: Prometheus accepts a pattern that matches nothing, but such a pattern
+        # hides a mistake, so `validate` refuses it.
+        rules_dir = conventions.RULES_DIR.removeprefix("prometheus/")
+        config["rule_files"] = [f"{rules_dir}/*.rules.yml"]
     config["scrape_configs"] = [scrape_config(job) for service in stack.services for job in service.scrape_jobs]
     config["scrape_configs"] += [blackbox.scrape_config(probe) for probe in blackbox.probes(stack)]
     return config
