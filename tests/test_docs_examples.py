@@ -25,8 +25,8 @@ from monitoring.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-_BLOCK = re.compile(r"(?:<!--\s*(?P<kind>example|fragment|project):\s*(?P<why>.*?)\s*-->\s*\n)?```python\n(?P<code>.*?)```",
-                    re.S)
+_BLOCK = re.compile(r"(?:<!--\s*(?P<kind>example|fragment|project):\s*(?P<why>.*?)\s*-->\s*\n)?"
+                    r"```python\n(?P<code>.*?)```", re.S)
 
 
 @dataclass(frozen=True)
