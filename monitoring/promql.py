@@ -308,10 +308,11 @@ def matcher_text(matcher: promql_parser.Matcher) -> str:
     return f'{matcher.name}{_MATCH_OPS[str(matcher.op)]}"{value}"'
 
 
-def unmatched_values(tree: promql_parser.Expr, metrics: Mapping[str, Mapping[str, tuple[str, ...]]]
-                     ) -> Iterator[str]:
+def unmatched_values(tree: promql_parser.Expr, metrics: Mapping[str, Mapping[str, tuple[str, ...]]],
+                     unknown: str | None = None) -> Iterator[str]:
     """'matcher status=~"5.." of 'jobs_total' matches none of the values the catalog declares for label 'status'
-    (ok, failed)' for every matcher in tree on a label whose values metrics (name -> label -> values) declares."""
+    (ok, failed)' for every matcher in tree on a label whose values metrics (name -> label -> values) declares;
+    a matcher whose value contains `unknown` (a stand-in for a value not known yet) is not judged."""
     for node in nodes(tree):
         if not isinstance(node, promql_parser.VectorSelector):
             continue
@@ -319,6 +320,8 @@ def unmatched_values(tree: promql_parser.Expr, metrics: Mapping[str, Mapping[str
         declared = metrics.get(name, {}) if name else {}
         for matcher in node.matchers.matchers:
             values = declared.get(matcher.name)
+            if unknown is not None and unknown in matcher.value:
+                continue
             if values and not any(matcher_accepts(matcher, v) for v in values):
                 yield (f"matcher {matcher_text(matcher)} of {name!r} matches none of the values the catalog "
                        f"declares for label {matcher.name!r} ({', '.join(values)})")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from monitoring.checks.lint import Check, LintContext, RuleDocument
+from typing import Any
+
+from monitoring.checks.lint import Check, DashboardDocument, LintContext, PanelQuery, RuleDocument
 from monitoring.model import (
     Alert,
     Counter,
@@ -63,5 +65,22 @@ def record(expr: str, name: str = "job:http_requests:rate5m") -> RuleDocument:
     return RuleDocument.of(SERVICE, GROUP, RecordingRule(name=name, expr=expr))
 
 
-def messages(check: Check[RuleDocument], doc: RuleDocument) -> list[str]:
+def messages(check: Check[Any], doc: RuleDocument | PanelQuery) -> list[str]:
     return [p.message for p in check.run(doc, CONTEXT)]
+
+
+# Where a dashboard query's finding points: the file, the dashboard and the panel.
+PANEL = "d.json: dashboard 'D', panel 1 'Requests', field targets[0].expr"
+
+
+def panel_query(expr: str, *, variables: tuple[str, ...] = ("datasource", "job"),
+                interval: str | None = None, **extra: Any) -> PanelQuery:
+    """expr as the only query of a dashboard's only panel, read as the dashboard checks read it; `interval`
+    adds an interval variable `$interval` with those options."""
+    from tests.lint_cases import dashboard, panel, target
+
+    data = dashboard(panel(targets=[target(expr)]), variables=variables, **extra)
+    if interval is not None:
+        data["templating"]["list"].append({"name": "interval", "type": "interval", "query": interval})
+    (query,) = DashboardDocument("d.json", data).panel_queries(CONTEXT)
+    return query

@@ -1,7 +1,7 @@
 import pytest
 
-from monitoring.checks.lint import RuleDocument, promql_label_unknown
-from tests.lint_rule_cases import alert, messages, record
+from monitoring.checks.lint import PanelQuery, RuleDocument, promql_label_unknown
+from tests.lint_rule_cases import PANEL, alert, messages, panel_query, record
 
 AT = "service 'api', rule group 'api.alerts', alert 'APIProblem', field expr"
 OF = "counter 'http_requests_total' of service 'api' (labels: code)"
@@ -36,9 +36,23 @@ CASES = [
       "queue, status), in 'sum by (stauts) (rate(jobs_total{job=\"worker\"}[5m])) > 1'"]),
     ("a misspelt label on a series the pod job may carry anything", alert('rate(jobs_total{stauts="ok"}[5m]) > 1'),
      []),
+    # Dashboard queries: variables stand in for values, so a matcher's value may be one; a label name may too.
+    ("panel: variables as values and label names",
+     panel_query('sum by ($group) (rate(http_requests_total{job=~"$job", code=~"${code:regex}"}[$__rate_interval]))',
+                 variables=("datasource", "job", "group", "code")), []),
+    # A panel that a service dashboard copied with the catalog's label misspelt: it draws nothing.
+    ("panel: typo in a matcher",
+     panel_query('sum(rate(http_requests_total{job=~"$job", kode=~"5.."}[$__rate_interval]))'),
+     [f"{PANEL}: matcher on label 'kode', which 'http_requests_total' never carries: neither {OF} nor its scrape "
+      "job api (labels: cluster, instance, job, tier) produce it, in "
+      "'sum(rate(http_requests_total{job=~\"$job\", kode=~\"5..\"}[$__rate_interval]))'"]),
+    ("panel: by a label the series lost",
+     panel_query("sum by (code) (sum by (job) (rate(http_requests_total[$__range])))"),
+     [f"{PANEL}: by label 'code' of sum() is carried by no series it aggregates (they carry job), in "
+      "'sum by (code) (sum by (job) (rate(http_requests_total[$__range])))'"]),
 ]
 
 
 @pytest.mark.parametrize(("description", "doc", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_label_unknown(description: str, doc: RuleDocument, expected: list[str]) -> None:
+def test_label_unknown(description: str, doc: RuleDocument | PanelQuery, expected: list[str]) -> None:
     assert messages(promql_label_unknown.CHECK, doc) == expected

@@ -1,7 +1,7 @@
 import pytest
 
-from monitoring.checks.lint import RuleDocument, promql_rate_window
-from tests.lint_rule_cases import alert, messages, record
+from monitoring.checks.lint import PanelQuery, RuleDocument, promql_rate_window
+from tests.lint_rule_cases import PANEL, alert, messages, panel_query, record
 
 AT = "service 'api', rule group 'api.alerts', alert 'APIProblem', field expr"
 
@@ -25,9 +25,23 @@ CASES = [
      alert('increase(http_request_duration_seconds_count{job="api"}[45s]) > 100'),
      [f"{AT}: increase() over 'http_request_duration_seconds_count' reads 45s, fewer than 4 scrapes of job 'api' "
       "(every 15s): use at least 1m, in 'increase(http_request_duration_seconds_count{job=\"api\"}[45s]) > 100'"]),
+    # Dashboard queries: $__rate_interval is four scrapes by construction, $__range the dashboard's time range.
+    ("panel: $__rate_interval", panel_query("sum(rate(jobs_total[$__rate_interval]))"), []),
+    ("panel: $__range of a 1h dashboard", panel_query("sum(increase(jobs_total[$__range]))",
+                                                      time={"from": "now-1h", "to": "now"}), []),
+    ("panel: an interval variable whose options are long enough",
+     panel_query("sum(rate(jobs_total[$interval]))", interval="2m,5m,1h"), []),
+    # The classic Grafana mistake: $__interval shrinks to the data source's scrape interval when zoomed in.
+    ("panel: rate over $__interval", panel_query("sum(rate(http_requests_total[$__interval]))"),
+     [f"{PANEL}: rate() over 'http_requests_total' reads 15s, fewer than 4 scrapes of job 'api' (every 15s): use "
+      "at least 1m, in 'sum(rate(http_requests_total[$__interval]))'"]),
+    ("panel: the shortest option of an interval variable",
+     panel_query("sum(rate(jobs_total[$interval]))", interval="auto,1m,10m"),
+     [f"{PANEL}: rate() over 'jobs_total' reads 1m, fewer than 4 scrapes of job 'worker' (every 30s): use at least "
+      "2m, in 'sum(rate(jobs_total[$interval]))'"]),
 ]
 
 
 @pytest.mark.parametrize(("description", "doc", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_rate_window(description: str, doc: RuleDocument, expected: list[str]) -> None:
+def test_rate_window(description: str, doc: RuleDocument | PanelQuery, expected: list[str]) -> None:
     assert messages(promql_rate_window.CHECK, doc) == expected

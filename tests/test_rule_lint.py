@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from alerts.stack import stack as mcp_stack
-from monitoring import Alert, RuleGroup, Stack
+from monitoring import Alert, RuleGroup, Stack, conventions
+from monitoring.checks import dashboards
+from monitoring.checks.lint import DashboardDocument, query_checks
 from monitoring.checks.report import print_results
 from monitoring.checks.rule_lint import check_rule_lint, defined_rules, lint, slo_generated_rules
 from monitoring.checks.tools import Tool
-from monitoring.emitters import GenerateContext, emit_slo_rules
+from monitoring.emitters import GenerateContext, emit_slo_rules, output_files
 from tests.e2e.stack import example as e2e_example
 from tests.stacks.example import stack as example_stack
 from tests.test_alert_shapes import MCP_STACK, SHAPES_STACK
@@ -55,6 +58,19 @@ def test_shipped_stacks_have_no_problem(stack: Stack) -> None:
     assert len(defined) == sum(len(g.rules) for s in stack.services for g in s.rule_groups)
     assert bool(generated) == bool(stack.slos)
     assert lint(stack, defined + generated) == []
+
+
+@pytest.mark.parametrize("stack", [mcp_stack, example_stack, variety(), e2e_example(), SHAPES_STACK, MCP_STACK],
+                         ids=["mcp-production", "example", "variety", "e2e", "alert-shapes", "mcp-pack-shapes"])
+def test_shipped_stacks_dashboard_queries_have_no_problem(stack: Stack) -> None:
+    """The label-aware checks over every query of every generated and hand-written dashboard of the stack."""
+    files, _ = output_files(stack, GenerateContext("tests", ROOT if stack is mcp_stack else None))
+    documents = [DashboardDocument(path, json.loads(text)) for path, text in sorted(files.items())
+                 if path.startswith(conventions.GRAFANA_DASHBOARDS_DIR + "/") and path.endswith(".json")]
+    ctx = dashboards.LintContext.of(stack)
+    assert sum(len(d.panel_queries(ctx)) for d in documents) > 10
+    assert [p.line() for p in dashboards.lint(stack, documents)] == []
+    assert len(query_checks()) == 6
 
 
 def test_slo_rules_are_read_as_written() -> None:
@@ -108,3 +124,30 @@ def test_validate_command_runs_the_rule_checks(tmp_path: Path, monkeypatch: pyte
             assert printed.rstrip().endswith("validation failed")
         else:
             assert printed.rstrip().endswith("all checks passed")
+
+
+def test_validate_reads_every_dashboard_query_with_the_label_checks(tmp_path: Path) -> None:
+    """A hand-edited label in a dashboard of out/ fails validate's label check for dashboard queries, naming the
+    dashboard and the panel; the rest of out/ stays clean."""
+    from monitoring.checks.dashboards import check_dashboards_out
+    from monitoring.emitters import with_manifest
+    from monitoring.manifest import Manifest
+    from monitoring.output import write_tree
+
+    files, manifest = output_files(example_stack, GenerateContext("tests"))
+    out = tmp_path / "out"
+    write_tree(with_manifest(files, manifest), out)
+    results = {r.name: r for r in check_dashboards_out(manifest, out)}
+    assert all(results[f"{c.id} (dashboard queries)"].ok for c in query_checks())
+    path = next(p for p in sorted((out / conventions.GRAFANA_DASHBOARDS_DIR).rglob("*.json"))
+                if '[$__rate_interval]' in p.read_text(encoding="utf-8"))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    panel = next(p for p in data["panels"] if "[$__rate_interval]" in json.dumps(p.get("targets")))
+    target = next(t for t in panel["targets"] if "[$__rate_interval]" in t["expr"])
+    target["expr"] = target["expr"].replace("[$__rate_interval]", "[$__interval]", 1)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    results = {r.name: r for r in check_dashboards_out(Manifest.read(out), out)}
+    result = results["promql/rate-window (dashboard queries)"]
+    assert not result.ok
+    assert f"dashboard {data['title']!r}, panel {panel['id']} {panel['title']!r}, field targets[" in result.details
+    assert "[$__interval]" in result.details and "reads 15s, fewer than 4 scrapes" in result.details

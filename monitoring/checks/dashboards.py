@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from monitoring import conventions
-from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, Problem, lint_dashboards, offline_checks
+from monitoring.checks import context
+from monitoring.checks.lint import (
+    CHECKS,
+    DashboardDocument,
+    LintContext,
+    Problem,
+    lint_dashboards,
+    offline_checks,
+    query_checks,
+)
 from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
 from monitoring.grafana import hand_written
@@ -17,7 +26,7 @@ from monitoring.model.stack import Stack
 
 
 def lint(stack: Stack, documents: Iterable[DashboardDocument]) -> list[Problem]:
-    return lint_dashboards(documents, LintContext(stack.known_series()))
+    return lint_dashboards(documents, LintContext.of(stack))
 
 
 def custom_sources(stack: Stack, project_dir: Path) -> dict[str, str]:
@@ -65,8 +74,7 @@ def check_dashboards_out(manifest: Manifest, out_dir: Path) -> list[CheckResult]
                for path in manifest.paths(conventions.GRAFANA_DASHBOARDS_DIR + "/")
                if manifest.origin(path.as_posix()).startswith("hand-written:")}
     documents, layout = read_out_dir(out_dir, sources)
-    known = frozenset(manifest.checks.get("known_series", ()))
-    return _results(out_dir, documents, layout, lint_dashboards(documents, LintContext(known)))
+    return _results(out_dir, documents, layout, lint_dashboards(documents, context.lint_context(manifest.checks)))
 
 
 def check_dashboards(stack: Stack, out_dir: Path, project_dir: Path | None = None) -> list[CheckResult]:
@@ -82,6 +90,13 @@ def _results(out_dir: Path, documents: list[DashboardDocument], layout: list[str
     for check in offline_checks():
         lines = [p.message for p in problems if p.check == check.id]
         results.append(CheckResult(check.id, not lines, checked, "\n".join(lines)))
+    # The label-aware rule checks over every panel query; their warnings are printed without failing.
+    for check in query_checks():
+        found = [p for p in problems if p.check == check.id]
+        errors = [p.message for p in found if p.severity == "error"]
+        warnings = [f"warning: {p.line()}" for p in found if p.severity == "warning"]
+        results.append(CheckResult(f"{check.id} (dashboard queries)", not errors, checked, "\n".join(errors),
+                                   "\n".join(warnings)))
     return results
 
 

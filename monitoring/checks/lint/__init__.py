@@ -31,7 +31,15 @@ from monitoring.checks.lint import (
     promql_rate_window,
     rules_recording_name,
 )
-from monitoring.checks.lint.framework import Check, DashboardDocument, DocumentKind, LintContext, Problem, RuleDocument
+from monitoring.checks.lint.framework import (
+    Check,
+    DashboardDocument,
+    DocumentKind,
+    LintContext,
+    PanelQuery,
+    Problem,
+    RuleDocument,
+)
 
 CHECKS: tuple[Check[Any], ...] = (
     dashboard_schema.CHECK,
@@ -60,11 +68,25 @@ def offline_checks(kind: DocumentKind = "dashboard") -> tuple[Check[Any], ...]:
     return tuple(c for c in CHECKS if c.applies_to == kind and not c.online)
 
 
+def query_checks() -> tuple[Check[Any], ...]:
+    """The rule checks that also read every dashboard query (the label-aware ones)."""
+    return tuple(c for c in offline_checks("rule") if c.reads_dashboards)
+
+
 def lint_dashboards(documents: Iterable[DashboardDocument], ctx: LintContext,
                     checks: Iterable[Check[DashboardDocument]] | None = None) -> list[Problem]:
-    """Every problem of every document, document by document, check by check."""
+    """Every problem of every document, document by document, check by check; unless checks are given, the
+    label-aware rule checks read each dashboard's queries too."""
     selected = tuple(checks) if checks is not None else offline_checks("dashboard")
-    return [problem for doc in documents for check in selected for problem in check.run(doc, ctx)]
+    on_queries = query_checks() if checks is None else ()
+    problems = []
+    for doc in documents:
+        problems += [problem for check in selected for problem in check.run(doc, ctx)]
+        if on_queries:
+            queries = doc.panel_queries(ctx)
+            problems += [problem for check in on_queries for query in queries
+                         for problem in check.run(query, ctx)]
+    return problems
 
 
 def lint_rules(documents: Iterable[RuleDocument], ctx: LintContext,
@@ -74,5 +96,5 @@ def lint_rules(documents: Iterable[RuleDocument], ctx: LintContext,
     return [problem for doc in documents for check in selected for problem in check.run(doc, ctx)]
 
 
-__all__ = ["CHECKS", "Check", "DashboardDocument", "DocumentKind", "LintContext", "Problem", "RuleDocument",
-           "lint_dashboards", "lint_rules", "offline_checks"]
+__all__ = ["CHECKS", "Check", "DashboardDocument", "DocumentKind", "LintContext", "PanelQuery", "Problem",
+           "RuleDocument", "lint_dashboards", "lint_rules", "offline_checks", "query_checks"]

@@ -5,6 +5,7 @@ A check reads one kind of document: a dashboard's JSON, or one Prometheus rule (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -13,7 +14,7 @@ from typing import Any, Generic, Literal, TypeVar
 from monitoring import promql
 from monitoring.grafana.variables import STAND_IN_DURATION, substitute
 from monitoring.label_sets import SeriesInfo, stack_series
-from monitoring.model.common import duration_ms
+from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.model.rules import Alert, RecordingRule, VerbatimRule
 from monitoring.model.stack import Stack
@@ -47,6 +48,26 @@ class Query:
 
 
 @dataclass(frozen=True)
+class PanelQuery:
+    """A dashboard query read the way the rule checks read a rule's expression (`ast`, `where()`, `quoted()`),
+    so that the label-aware checks judge panels too. Variables stand in for values of their kind (see
+    `query_stand_ins`); a matcher or label that holds an unknown variable is not judged."""
+
+    place: str
+    expr: str
+    ast: Any
+    kind: str = "query"
+
+    def where(self) -> str:
+        """'<file>: dashboard 'API', panel 3 'Latency', field targets[0].expr'."""
+        return self.place
+
+    def quoted(self) -> str:
+        """The query as written (variables and all), on one line, quoted."""
+        return repr(" ".join(self.expr.split()))
+
+
+@dataclass(frozen=True)
 class DashboardDocument:
     """One dashboard's JSON, and where it came from (the file named in every message)."""
 
@@ -57,6 +78,26 @@ class DashboardDocument:
     def queries(self) -> tuple[Query, ...]:
         """Every non-empty query, parsed once for all the checks that read PromQL."""
         return _parse_queries(self)
+
+    def panel_queries(self, ctx: LintContext) -> tuple[PanelQuery, ...]:
+        """Every query that parses, with durations that mean what Grafana would put there (see
+        `query_stand_ins`), for the checks that also read dashboards (`Check.reads_dashboards`)."""
+        values = query_stand_ins(self.data, ctx)
+        title = self.data.get("title")
+        dashboard = f"dashboard {title!r}, " if isinstance(title, str) and title else ""
+        found = []
+        for ref in iter_panels(self.data):
+            for i, target in targets(ref):
+                expr = target.get("expr")
+                if not isinstance(expr, str) or not expr.strip():
+                    continue
+                try:
+                    tree = promql.parse(substitute(expr, values))
+                except ValueError:
+                    continue  # dashboard/promql reports it
+                found.append(PanelQuery(f"{self.source}: {dashboard}{ref.label()}, field targets[{i}].expr",
+                                        expr, tree))
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -99,6 +140,10 @@ class RuleDocument:
         return repr(" ".join(self.expr.split()))
 
 
+# What a check that reads PromQL judges: a rule's expression, or a dashboard query read the same way.
+Expression = RuleDocument | PanelQuery
+
+
 @dataclass(frozen=True)
 class LintContext:
     """What checks may know besides the document: series names the stack defines (None: unknown), and the
@@ -114,6 +159,11 @@ class LintContext:
     def of(cls, stack: Stack) -> LintContext:
         """Everything the stack says about its series, for the rule checks."""
         return cls(stack.known_series(), stack.metrics, stack_series(stack))
+
+    @cached_property
+    def longest_scrape_interval(self) -> int:
+        """The longest scrape interval of any job the series are scraped by, in ms (0 when none is known)."""
+        return max((ms for info in self.series.values() for ms in info.jobs.values()), default=0)
 
     @cached_property
     def gauges(self) -> frozenset[str]:
@@ -152,6 +202,8 @@ class Check(Generic[Document]):
     severity: Severity = "error"
     online: bool = False
     applies_to: DocumentKind = "dashboard"
+    # A rule check that also reads every dashboard query, as a PanelQuery (the label-aware checks).
+    reads_dashboards: bool = False
 
     @property
     def module(self) -> str:
@@ -235,6 +287,48 @@ def stand_ins(data: Mapping[str, Any]) -> dict[str, str]:
         elif variable.get("type") == "constant" and isinstance(variable.get("query"), str):
             values[variable["name"]] = variable["query"]
     return values
+
+
+# Grafana's own floor for $__interval: the data source's scrape interval, 15s unless set.
+GRAFANA_MIN_INTERVAL_MS = 15_000
+_RELATIVE = re.compile(r"^now-(\d+[smhdwy])$")
+
+
+def query_stand_ins(data: Mapping[str, Any], ctx: LintContext) -> dict[str, str]:
+    """Values for the variables of a dashboard's queries, chosen so that the checks judge what Grafana runs:
+
+    - `$__rate_interval` is at least four scrapes (Grafana computes it from the data source's scrape interval,
+      which has to be the jobs'): four of the longest interval the stack scrapes at;
+    - `$__interval` and `$__auto` can be as short as the data source's scrape interval: 15s, Grafana's default;
+    - `$__range` is the dashboard's time range (`now-6h` -> 6h);
+    - an interval variable, the shortest value it offers; a constant, its value;
+    - anything else stays unknown (PLACEHOLDER), and what holds it is not judged.
+    """
+    values = stand_ins(data)
+    templating = data.get("templating")
+    for variable in templating.get("list", []) if isinstance(templating, Mapping) else []:
+        if isinstance(variable, Mapping) and variable.get("type") == "interval" and isinstance(variable.get("name"),
+                                                                                                str):
+            values[variable["name"]] = _shortest(str(variable.get("query") or "")) or STAND_IN_DURATION
+    scrapes = 4 * (ctx.longest_scrape_interval or GRAFANA_MIN_INTERVAL_MS)
+    values.update({"__rate_interval": format_duration(scrapes),
+                   "__interval": format_duration(GRAFANA_MIN_INTERVAL_MS),
+                   "__auto": format_duration(GRAFANA_MIN_INTERVAL_MS)})
+    time = data.get("time")
+    start = time.get("from") if isinstance(time, Mapping) else None
+    match = _RELATIVE.match(start) if isinstance(start, str) else None
+    values["__range"] = match[1] if match else "6h"
+    return values
+
+
+def _shortest(options: str) -> str | None:
+    durations = []
+    for option in options.split(","):
+        try:
+            durations.append(duration_ms(option.strip()))
+        except ValueError:
+            continue  # 'auto' and friends
+    return format_duration(min(durations)) if durations else None
 
 
 def _parse_queries(doc: DashboardDocument) -> tuple[Query, ...]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import promql_parser
 
 from monitoring import promql
-from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
+from monitoring.checks.lint.framework import Check, Expression, LintContext, Problem
 
 # Functions that handle counter resets: anything below them may read a counter.
 COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase", "resets", "changes"})
@@ -39,7 +39,7 @@ def raw_counters(node: promql_parser.Expr, counters: dict[str, str]) -> Iterator
         yield from raw_counters(child, counters)
 
 
-def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
+def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     return [CHECK.problem(
         "counter without rate",
         f"{doc.where()}: {ctx.counters[name]} is read without rate(), irate() or increase(): its raw value "
@@ -54,4 +54,5 @@ CHECK = Check(
     run=run,
     severity="warning",
     applies_to="rule",
+    reads_dashboards=True,
 )

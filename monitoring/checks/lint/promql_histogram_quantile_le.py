@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import promql_parser
 
 from monitoring import promql
-from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
+from monitoring.checks.lint.framework import Check, Expression, LintContext, Problem
 
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 # Aggregations that pick whole series and so keep every label.
@@ -74,7 +74,7 @@ def _metrics(node: promql_parser.Expr) -> str:
     return ", ".join(map(repr, names)) or "a series without a name"
 
 
-def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
+def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     problems: list[Problem] = []
     for node in promql.nodes(doc.ast):
         if not isinstance(node, promql_parser.Call) or node.func.name != "histogram_quantile" or len(node.args) < 2:
@@ -101,4 +101,5 @@ CHECK = Check(
     summary="histogram_quantile() reads rates of _bucket series and every aggregation on the way keeps le.",
     run=run,
     applies_to="rule",
+    reads_dashboards=True,
 )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import promql_parser
 
 from monitoring import promql
-from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
+from monitoring.checks.lint.framework import Check, Expression, LintContext, Problem
+from monitoring.grafana.variables import PLACEHOLDER
 from monitoring.label_sets import SeriesInfo, result_labels
 
 
@@ -13,7 +14,7 @@ def _listed(labels: frozenset[str]) -> str:
     return ", ".join(sorted(labels)) or "none"
 
 
-def _selector_problems(doc: RuleDocument, node: promql_parser.VectorSelector, ctx: LintContext) -> list[str]:
+def _selector_problems(doc: Expression, node: promql_parser.VectorSelector, ctx: LintContext) -> list[str]:
     name = promql.selector_name(node)
     info = ctx.series.get(name) if name else None
     jobs = info.selected_jobs(node) if info else ()
@@ -21,10 +22,10 @@ def _selector_problems(doc: RuleDocument, node: promql_parser.VectorSelector, ct
     if info is None or carried is None:
         return []
     return [_unknown(doc, m.name, name, info, jobs, carried)
-            for m in node.matchers.matchers if m.name != "__name__" and m.name not in carried]
+            for m in node.matchers.matchers if m.name not in ("__name__", PLACEHOLDER) and m.name not in carried]
 
 
-def _unknown(doc: RuleDocument, label: str, series: str, info: SeriesInfo, jobs: tuple[str, ...],
+def _unknown(doc: Expression, label: str, series: str, info: SeriesInfo, jobs: tuple[str, ...],
              carried: frozenset[str]) -> str:
     scraped = f"its scrape job{'s' if len(jobs) > 1 else ''} {', '.join(jobs)}" if jobs else "Prometheus"
     return (f"{doc.where()}: matcher on label {label!r}, which {series!r} never carries: neither "
@@ -32,7 +33,7 @@ def _unknown(doc: RuleDocument, label: str, series: str, info: SeriesInfo, jobs:
             f"{_listed(carried - info.catalog)}) produce it, in {doc.quoted()}")
 
 
-def _grouping_problems(doc: RuleDocument, node: promql_parser.AggregateExpr, ctx: LintContext) -> list[str]:
+def _grouping_problems(doc: Expression, node: promql_parser.AggregateExpr, ctx: LintContext) -> list[str]:
     if node.modifier is None or not node.modifier.labels:
         return []
     inner = result_labels(node.expr, ctx.series)
@@ -41,10 +42,10 @@ def _grouping_problems(doc: RuleDocument, node: promql_parser.AggregateExpr, ctx
     word = "by" if node.modifier.type == promql_parser.AggModifierType.By else "without"
     return [f"{doc.where()}: {word} label {label!r} of {node.op}() is carried by no series it aggregates "
             f"(they carry {_listed(inner)}), in {doc.quoted()}"
-            for label in node.modifier.labels if label not in inner]
+            for label in node.modifier.labels if label not in inner and label != PLACEHOLDER]
 
 
-def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
+def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     found: dict[str, None] = {}
     for node in promql.nodes(doc.ast):
         if isinstance(node, promql_parser.VectorSelector):
@@ -60,4 +61,5 @@ CHECK = Check(
             "job of the series can produce.",
     run=run,
     applies_to="rule",
+    reads_dashboards=True,
 )

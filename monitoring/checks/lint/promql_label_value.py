@@ -5,10 +5,11 @@ from __future__ import annotations
 import promql_parser
 
 from monitoring import promql
-from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
+from monitoring.checks.lint.framework import Check, Expression, LintContext, Problem
+from monitoring.grafana.variables import PLACEHOLDER
 
 
-def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
+def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     found: dict[str, None] = {}
     for node in promql.nodes(doc.ast):
         if not isinstance(node, promql_parser.VectorSelector):
@@ -17,7 +18,8 @@ def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
         info = ctx.series.get(name) if name else None
         if info is None:
             continue
-        for problem in promql.unmatched_values(node, {name: info.values}):
+        # A dashboard variable's value is unknown: a matcher that holds one is not judged.
+        for problem in promql.unmatched_values(node, {name: info.values}, unknown=PLACEHOLDER):
             found[f"{doc.where()}: {problem}, so it selects nothing, in {doc.quoted()}"] = None
     return [CHECK.problem("label value never matches", message) for message in found]
 
@@ -27,4 +29,5 @@ CHECK = Check(
     summary="A matcher on a label whose values the metric catalog declares matches at least one of those values.",
     run=run,
     applies_to="rule",
+    reads_dashboards=True,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import promql_parser
 
 from monitoring import promql
-from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
+from monitoring.checks.lint.framework import Check, Expression, LintContext, Problem
 
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 
@@ -22,7 +22,7 @@ def range_metrics(arg: promql_parser.Expr) -> list[str]:
             if isinstance(s, promql_parser.VectorSelector) and (name := promql.selector_name(s))]
 
 
-def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
+def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     found: dict[tuple[str, str], None] = {}  # (function, gauge) in the order written, once each
     for node in promql.nodes(doc.ast):
         if isinstance(node, promql_parser.Call) and node.func.name in RATE_FUNCTIONS and node.args:
@@ -39,4 +39,5 @@ CHECK = Check(
     summary="rate(), irate() and increase() are never applied to a series the metric catalog declares a gauge.",
     run=run,
     applies_to="rule",
+    reads_dashboards=True,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import promql_parser
 
 from monitoring import promql
-from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
+from monitoring.checks.lint.framework import Check, Expression, LintContext, Problem
 from monitoring.model.common import format_duration
 
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
@@ -20,7 +20,7 @@ def _jobs(selector: promql_parser.VectorSelector, jobs: dict[str, int]) -> dict[
     return jobs
 
 
-def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
+def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     found: dict[str, None] = {}
     for node in promql.nodes(doc.ast):
         if not (isinstance(node, promql_parser.Call) and node.func.name in RATE_FUNCTIONS and node.args):
@@ -48,4 +48,5 @@ CHECK = Check(
             "produces the series.",
     run=run,
     applies_to="rule",
+    reads_dashboards=True,
 )
