@@ -167,7 +167,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_ci(args: argparse.Namespace) -> int:
     from monitoring.ci import render, run_ci
 
-    report = run_ci(_project(args), args.stack, Path(args.out) if args.out else None)
+    client, lookback = _live_options(args, "lookback") if args.prometheus else (None, args.lookback)
+    report = run_ci(_project(args), args.stack, Path(args.out) if args.out else None, prometheus=client,
+                    lookback=lookback)
     text = render(report, args.format)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
@@ -302,12 +304,18 @@ def build_parser() -> argparse.ArgumentParser:
                              help="write nothing; exit 1 if --out differs from what generate would write")
         if name in ("publish", "diff"):
             _add_publish_arguments(cmd, dry_run_flag=name == "publish")
-    ci = sub.add_parser("ci", help="the CI gate: generate --check, validate and test, with a report in one format")
+    ci = sub.add_parser("ci", help="the CI gate: generate --check, validate, test and, with --prometheus, check; "
+                                   "with a report in one format")
     ci.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
     ci.add_argument("--out", help="output directory (default: [tool.monitoring] out, or out/)")
     ci.add_argument("--format", default="text", choices=("text", "json", "junit", "github"),
                     help="text (default), json (schema: monitoring/ci/ci-report.schema.json), junit or github")
     ci.add_argument("--output", metavar="FILE", help="write the report to FILE instead of standard output")
+    ci.add_argument("--prometheus", metavar="URL", help="also run `check` against this Prometheus (a bearer token "
+                                                        "comes from $PROMETHEUS_TOKEN(_FILE))")
+    ci.add_argument("--lookback", default="1h", help="with --prometheus: a series seen this recently exists "
+                                                     "(default 1h)")
+    ci.add_argument("--timeout", type=float, default=30.0, help="with --prometheus: seconds per request (default 30)")
     init = sub.add_parser("init", help="create a project of your own: stack, alert test, SLO, dashboard, CI")
     init.add_argument("directory", nargs="?", default=".", metavar="DIR", help="where (default: .; must be empty)")
     init.add_argument("--name", help="the project and stack name (default: the directory's name)")

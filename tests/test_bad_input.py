@@ -505,6 +505,17 @@ LIVE_CASES = [
      "accepts"),
     ("not Prometheus", ["backtest", "--prometheus", "{html}", "--range", "1h"],
      "Prometheus at {html} answered /api/v1/query with HTTP 200 and no JSON: is this Prometheus' address?"),
+    # The CI gate's live step: the URL and the lookback are refused before anything runs, an unreachable or
+    # refusing server after the offline steps, as the step that could not run.
+    ("ci: URL without a scheme", ["ci", "--prometheus", "localhost:9090"],
+     "--prometheus 'localhost:9090' must be an http(s) URL such as http://localhost:9090"),
+    ("ci: bad --lookback", ["ci", "--prometheus", "http://127.0.0.1:{closed}", "--lookback", "soon"],
+     "--lookback: invalid duration 'soon'"),
+    ("ci: unreachable Prometheus", ["ci", "--prometheus", "http://127.0.0.1:{closed}", "--format", "junit"],
+     "Prometheus at http://127.0.0.1:{closed} is unreachable (connection failed)"),
+    ("ci: 401 from Prometheus", ["ci", "--prometheus", "{401}", "--format", "json"],
+     "Prometheus at {401} refused the request (401): set PROMETHEUS_TOKEN or PROMETHEUS_TOKEN_FILE to a token it "
+     "accepts"),
 ]
 
 

@@ -15,10 +15,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from xml.etree import ElementTree
 
+import jsonschema
 import pytest
 
-from monitoring import RuleGroup, Stack, promql
+from monitoring import Project, RuleGroup, Stack, api, promql
+from monitoring.ci import render, run_ci
 from monitoring.cli import main
 from monitoring.emitters import GenerateContext, render_files
 from monitoring.live.backtest import backtest
@@ -115,8 +118,42 @@ def test_check_names_the_rules_on_the_family_the_exporter_does_not_serve(tmp_pat
             assert main(["check", "--prometheus", url, "--out", str(out), "--stack", "tests.e2e.test_live:otel"]) == 1
             printed = capsys.readouterr().out
             assert "DEAD alert 'MCPSeedLatency'" in printed and "DEAD record 'job:mcp_requests:rate5m'" in printed
+            _ci_reports_the_dead_rules(tmp_path / "project", client, report)
     finally:
         exporter.kill()
+
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "monitoring" / "ci" / "ci-report.schema.json").read_text())
+
+
+def _ci_reports_the_dead_rules(project_dir: Path, client: PrometheusClient, checked) -> None:
+    """`ci` with a Prometheus: its 'check' step holds one case per rule and query, the dead ones failed, in the
+    JSON (valid against its schema), JUnit (parsed) and GitHub (annotated at the rule's definition) reports."""
+    project_dir.mkdir()
+    project = Project(project_dir, stack="tests.e2e.test_live:otel")
+    api.generate(project)
+    report = run_ci(project, prometheus=client)
+    assert [s.name for s in report.steps] == ["generate --check", "validate", "test", "check"]
+    assert report.exit_status == 1 and report.steps[-1].status == "failed"
+    data = json.loads(render(report, "json"))
+    jsonschema.validate(data, SCHEMA)
+    cases = data["steps"][-1]["cases"]
+    assert len(cases) == len(checked.items)  # every rule and every dashboard query, alive or dead
+    failed = {c["name"].split(" (")[0] for c in cases if c["status"] == "failed"}
+    assert {"alert 'MCPSeedLatency'", "recording rule 'job:mcp_requests:rate5m'"} <= failed
+    assert len(failed) == len({(i.kind, i.name) for i in checked.dead})
+    assert sum(c["status"] == "passed" for c in cases) == len(checked.items) - len(checked.dead) > 0
+    seed = next(c for c in cases if c["name"].startswith("alert 'MCPSeedLatency'"))
+    (finding,) = seed["findings"]
+    assert "'mcp_request_duration_seconds_bucket' has no series" in finding["message"]
+    assert finding["file"].endswith("test_live.py") and finding["line"] > 0  # where SEED_RULES is written
+    suites = ElementTree.fromstring(render(report, "junit"))
+    suite = next(s for s in suites.findall("./testsuite") if s.get("name") == "check")
+    assert len(suite.findall("./testcase")) == len(cases)
+    assert int(suite.get("failures")) == len(failed) == len(suite.findall("./testcase/failure"))
+    annotations = [line for line in render(report, "github").splitlines() if "monitoring check%3A " in line]
+    assert any(line.startswith("::error file=") and "MCPSeedLatency" in line for line in annotations)
+    assert render(report, "text").strip().endswith("ci failed")
 
 
 # The history: up of one target every 30s for 3h, ending an hour ago; a 30s blip at 40m, an outage of
