@@ -152,8 +152,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     from monitoring.imports import import_files
     from monitoring.imports.write import write_import
 
+    metadata = None
+    if args.prometheus:
+        from monitoring.live.client import PrometheusClient
+
+        metadata = PrometheusClient(args.prometheus, timeout=args.timeout).metric_types()
     result = import_files([Path(p) for p in args.files], package=args.package, name=args.name,
-                          dashboards_dir=args.dashboards, strict=args.strict)
+                          dashboards_dir=args.dashboards, strict=args.strict, metadata=metadata)
     for warning in result.warnings:
         print(f"monitoring: warning: {warning}", file=sys.stderr)
     written = write_import(result, Path(args.directory), force=args.force)
@@ -328,6 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--dashboards", default="dashboards",
                      help="where dashboards kept as JSON go (default: dashboards)")
     imp.add_argument("--directory", default=".", help="the project directory to write into (default: .)")
+    imp.add_argument("--prometheus", metavar="URL", help="read each metric's type from this Prometheus's "
+                                                         "/api/v1/metadata, over what the expressions and names say")
+    imp.add_argument("--timeout", type=float, default=30.0, help="with --prometheus: seconds per request (default 30)")
     imp.add_argument("--strict", action="store_true",
                      help="fail on anything the model cannot hold, instead of keeping it verbatim with a warning")
     imp.add_argument("--force", action="store_true", help="overwrite files that exist")

@@ -513,6 +513,9 @@ LIVE_CASES = [
      "--lookback: invalid duration 'soon'"),
     ("ci: unreachable Prometheus", ["ci", "--prometheus", "http://127.0.0.1:{closed}", "--format", "junit"],
      "Prometheus at http://127.0.0.1:{closed} is unreachable (connection failed)"),
+    ("import: unreachable Prometheus for metric types",
+     ["import", "--prometheus", "http://127.0.0.1:{closed}", "rules.yml"],
+     "Prometheus at http://127.0.0.1:{closed} is unreachable (connection failed)"),
     ("ci: 401 from Prometheus", ["ci", "--prometheus", "{401}", "--format", "json"],
      "Prometheus at {401} refused the request (401): set PROMETHEUS_TOKEN or PROMETHEUS_TOKEN_FILE to a token it "
      "accepts"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,8 +45,11 @@ class _Inputs:
 
 
 def import_files(paths: list[Path], *, package: str = "imported", name: str | None = None,
-                 dashboards_dir: str = "dashboards", strict: bool = False) -> ImportResult:
+                 dashboards_dir: str = "dashboards", strict: bool = False,
+                 metadata: Mapping[str, str] | None = None) -> ImportResult:
     """Read every input file and return the Python package (and dashboard files) that define the same things.
+    metadata (metric family -> type, as `metric_types` reads it from a running Prometheus) overrules what the
+    expressions and the names say about each metric's type.
 
         import_files([Path("rules/api.yml"), Path("alertmanager.yml")], package="imported")
     """
@@ -58,7 +62,7 @@ def import_files(paths: list[Path], *, package: str = "imported", name: str | No
         _classify(read(path), inputs, findings, alert_names)
     stack_name = _slug(name or package)
     result = ImportResult(stack=f"{package}.stack:stack")
-    result.files = _write(inputs, package, stack_name, dashboards_dir, findings)
+    result.files = _write(inputs, package, stack_name, dashboards_dir, findings, metadata)
     taken: list[str] = []
     for rule_file in inputs.rule_files:  # the same names _write gives the services
         taken.append(_unique_slug(rule_file.name, taken))
@@ -126,7 +130,7 @@ def _imports(names: set[str]) -> str:
 
 
 def _write(inputs: _Inputs, package: str, stack_name: str, dashboards_dir: str,
-           findings: Findings) -> dict[str, str]:
+           findings: Findings, metadata: Mapping[str, str] | None = None) -> dict[str, str]:
     files: dict[str, str] = {}
     modules = {"stack", "routing", "scrape", "catalog", "dashboards"}
     usage, described = catalog.Usage(), {}
@@ -135,18 +139,18 @@ def _write(inputs: _Inputs, package: str, stack_name: str, dashboards_dir: str,
         for group in rule_file.groups:
             for rule in group.rules:
                 before = set(usage.order)
-                usage.add(rule.expr)
+                usage.add(rule.expr, f"{type(rule).__name__} {rule.name!r}")
                 described.update({n: f"{type(rule).__name__} {rule.name!r}" for n in set(usage.order) - before})
             recorded.update(group.recorded_series)
     for imported in inputs.dashboards:
         for expr in imported.exprs:
             before = set(usage.order)
             try:
-                usage.add(substitute(expr))
+                usage.add(substitute(expr), f"dashboard {imported.title!r}")
             except ValueError:
                 continue
             described.update({n: f"dashboard {imported.title!r}" for n in set(usage.order) - before})
-    metrics, metric_notes = catalog.infer(usage, recorded, described)
+    metrics, metric_notes = catalog.infer(usage, recorded, described, metadata)
     owner = _metric_owners(inputs, metrics)
     services: list[tuple[str, str]] = []  # (module, variable)
     for index, rule_file in enumerate(inputs.rule_files):

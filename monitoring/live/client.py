@@ -56,11 +56,13 @@ class PrometheusClient:
             self.session.headers["Authorization"] = f"Bearer {token}"
         self.requests = 0
 
-    def _get(self, path: str, params: dict[str, Any]) -> Any:
+    def _get(self, path: str, params: dict[str, Any], *, method: str = "POST") -> Any:
         where = f"Prometheus at {self.url}"
         self.requests += 1
         try:
-            response = self.session.post(f"{self.url}{path}", data=params, timeout=self.timeout)
+            # Queries go as POST (long expressions); endpoints that only answer GET say so.
+            response = (self.session.post(f"{self.url}{path}", data=params, timeout=self.timeout) if method == "POST"
+                        else self.session.get(f"{self.url}{path}", params=params, timeout=self.timeout))
         except requests.exceptions.InvalidURL:
             raise UsageError(f"--prometheus {self.url!r} is not a usable URL") from None
         except requests.Timeout:
@@ -92,6 +94,17 @@ class PrometheusClient:
         data = self._get("/api/v1/query_range", {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}",
                                                  "step": f"{step:g}"})
         return data.get("result", [])
+
+    def metric_types(self) -> dict[str, str]:
+        """Metric family -> type (counter, gauge, histogram, summary...) as the scraped targets declare them, from
+        /api/v1/metadata; a family whose targets disagree is left out."""
+        data = self._get("/api/v1/metadata", {}, method="GET") or {}
+        types: dict[str, str] = {}
+        for family, entries in sorted(data.items()) if isinstance(data, dict) else ():
+            kinds = {e.get("type") for e in entries if isinstance(e, dict)}
+            if len(kinds) == 1 and isinstance(next(iter(kinds)), str):
+                types[family] = next(iter(kinds))
+        return types
 
     def now(self) -> float:
         """Prometheus' own clock, so that ranges mean the same on both sides."""

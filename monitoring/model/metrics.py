@@ -26,6 +26,11 @@ class Metric(Model):
     # Labels whose values say what a series measures (kube-state-metrics' resource and unit: CPU cores beside
     # memory bytes). Dashboards never add series across them; they draw one per value.
     unit_labels: tuple[LabelName, ...] = ()
+    # An exporter you do not control named it, before or against the naming rules (Ceph's counter
+    # `ceph_osd_op_r` has no `_total`): the type is what its data is, and the name is not held to the rule that
+    # counters, and only counters, end in `_total`. `monitoring import` sets it when the expressions show the
+    # type.
+    third_party: bool = False
 
     @field_validator("labels")
     @classmethod
@@ -69,12 +74,12 @@ class Counter(Metric):
 
     type: ClassVar[str] = "counter"
 
-    @field_validator("name")
-    @classmethod
-    def _ends_in_total(cls, name: str) -> str:
-        if not name.endswith("_total"):
-            raise ValueError(f"counter name {name!r} must end in '_total'")
-        return name
+    @model_validator(mode="after")
+    def _ends_in_total(self) -> Counter:
+        if not self.name.endswith("_total") and not self.third_party:
+            raise ValueError(f"counter name {self.name!r} must end in '_total' (third_party=True for a metric an "
+                             "exporter you do not control names)")
+        return self
 
 
 class Gauge(Metric):
@@ -85,12 +90,12 @@ class Gauge(Metric):
 
     type: ClassVar[str] = "gauge"
 
-    @field_validator("name")
-    @classmethod
-    def _not_total(cls, name: str) -> str:
-        if name.endswith("_total"):
-            raise ValueError(f"gauge name {name!r} must not end in '_total', which marks counters")
-        return name
+    @model_validator(mode="after")
+    def _not_total(self) -> Gauge:
+        if self.name.endswith("_total") and not self.third_party:
+            raise ValueError(f"gauge name {self.name!r} must not end in '_total', which marks counters "
+                             "(third_party=True for a metric an exporter you do not control names)")
+        return self
 
 
 class Histogram(Metric):

@@ -197,3 +197,28 @@ def test_backtest_reports_exactly_the_backfilled_incident(tmp_path: Path, capsys
         down = next(a for a in printed["alerts"] if a["alert"] == "MCPServiceDown")
         assert down["firing_seconds"] == OUTAGE_LENGTH - 60 and len(down["episodes"]) == 1
     print(f"backtest: {report.queries} queries; MCPServiceDown fired once, {OUTAGE_LENGTH - 60}s", file=sys.stderr)
+
+
+def test_import_reads_metric_types_from_the_running_prometheus(e2e: Environment, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """`import --prometheus`: /api/v1/metadata of the demo exporters' Prometheus says what each metric is, over
+    what a (wrong) expression suggests, and the module notes the conflict."""
+    client = PrometheusClient(e2e.servers.prometheus)
+    wait_for("metadata of the scraped targets", lambda: client.metric_types().get("mcp_active_connections"), 30,
+             e2e.servers.diagnostics)
+    types = client.metric_types()
+    assert types["mcp_active_connections"] == "gauge"
+    assert "counter" in {types.get("mcp_requests_total"), types.get("mcp_requests")}
+    rules = tmp_path / "rules.yml"
+    rules.write_text("groups:\n- name: mcp\n  rules:\n"
+                     "  - record: job:mcp_active_connections:rate5m\n"
+                     "    expr: sum by (job) (rate(mcp_active_connections[5m]))\n"
+                     "  - record: job:mcp_requests:rate5m\n"
+                     "    expr: sum by (job) (rate(mcp_requests_total[5m]))\n", encoding="utf-8")
+    project = tmp_path / "project"
+    assert main(["import", "--prometheus", e2e.servers.prometheus, "--directory", str(project), str(rules)]) == 0
+    capsys.readouterr()
+    written = "\n".join(p.read_text(encoding="utf-8") for p in sorted((project / "imported").glob("*.py")))
+    assert 'Gauge(name="mcp_active_connections"' in written and 'Counter(name="mcp_requests_total"' in written
+    assert ("mcp_active_connections: conflict: Prometheus' metadata says a gauge, but rate() in RecordingRule "
+            "'job:mcp_active_connections:rate5m' reads it as a counter; kept a gauge") in " ".join(written.split())
