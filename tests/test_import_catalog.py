@@ -65,3 +65,18 @@ def test_the_naming_rule_holds_for_the_project_own_metrics() -> None:
     with pytest.raises(DefinitionError, match="counter name 'ceph_osd_op_r' must end in '_total'"):
         Counter(name="ceph_osd_op_r", help="Reads.")
     assert Counter(name="ceph_osd_op_r", help="Reads.", third_party=True).name == "ceph_osd_op_r"
+
+
+def test_labels_come_from_groupings_and_joins_too() -> None:
+    """Ceph's dashboards group by labels no matcher names: the catalog declares them, so the label checks that
+    read those dashboards find nothing missing."""
+    metrics, _ = _infer(
+        "sum by (source_zone) (rate(ceph_data_sync_from_zone_fetch_bytes_sum[5m]))",
+        "rate(ceph_rgw_get_b[5m]) * on (instance_id) group_left (ceph_daemon) ceph_rgw_metadata",
+        'label_replace(rate(node_disk_io_time_seconds_total{job="node"}[5m]), "host", "$1", "instance", "(.*)")',
+        "count without (hostname) (ceph_osd_metadata)")
+    assert metrics["ceph_data_sync_from_zone_fetch_bytes"].labels == ("source_zone",)
+    assert metrics["ceph_rgw_get_b"].labels == ("ceph_daemon", "instance_id")
+    assert metrics["ceph_rgw_metadata"].labels == ("ceph_daemon", "instance_id")
+    assert metrics["node_disk_io_time_seconds_total"].labels == ("job",)  # instance comes from the scrape
+    assert metrics["ceph_osd_metadata"].labels == ("hostname",)

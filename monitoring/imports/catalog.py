@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 import promql_parser
 
 from monitoring import promql
+from monitoring.grafana.variables import PLACEHOLDER
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.stack import BUILTIN_SERIES
 
@@ -63,6 +64,13 @@ class Usage:
                 elif kind is not None:
                     for series in _direct_series(node.args[0]):
                         self._show(series, kind, f"{name}() in {described}")
+            for label_names, subtrees in _label_uses(node):
+                for subtree in subtrees:
+                    for selector in promql.nodes(subtree):
+                        if isinstance(selector, promql_parser.VectorSelector) and (
+                                name := promql.selector_name(selector)):
+                            # job and instance come from the scrape, not from the exporter's catalog.
+                            self._label(name, [n for n in label_names if n not in ("job", "instance")])
             if isinstance(node, promql_parser.VectorSelector) and (name := promql.selector_name(node)):
                 if name not in self.labels:
                     self.labels[name] = set()
@@ -71,14 +79,40 @@ class Usage:
                     if matcher.name == "le":
                         with contextlib.suppress(ValueError):
                             self.le.setdefault(name, set()).add(float(matcher.value))
-                    elif matcher.name not in ("__name__", "quantile") and not matcher.name.startswith("__"):
-                        self.labels[name].add(matcher.name)
+                    else:
+                        self._label(name, [matcher.name])
 
         promql_parser.walk(promql.parse(expr), visit)
+
+    def _label(self, name: str, label_names: Iterable[str]) -> None:
+        if name not in self.labels:
+            self.labels[name] = set()
+            self.order.append(name)
+        self.labels[name].update(label for label in label_names
+                                 if label not in ("le", "quantile", PLACEHOLDER) and not label.startswith("__"))
 
     def _show(self, name: str, kind: str, how: str) -> None:
         """Record that how reads name as kind ('gauge?': weakly, see WEAK_GAUGE_FUNCTIONS)."""
         self.evidence.setdefault(name, {}).setdefault(kind, how)
+
+
+def _label_uses(node: object) -> list[tuple[list[str], list[promql_parser.Expr]]]:
+    """Labels an expression needs on the series under it besides its matchers: `by`/`without` of an
+    aggregation, `on`/`ignoring`/`group_left` of a binary operation, the source labels of label_replace() and
+    label_join(). Each pair is (labels, the subtrees whose series carry them)."""
+    if isinstance(node, promql_parser.AggregateExpr) and node.modifier is not None:
+        return [(list(node.modifier.labels), [node.expr])]
+    if isinstance(node, promql_parser.BinaryExpr) and node.modifier is not None:
+        modifier = node.modifier
+        labels = [*(modifier.matching.labels if modifier.matching is not None else ()),
+                  *(modifier.group_labels or ())]
+        return [(labels, [node.lhs, node.rhs])] if labels else []
+    if isinstance(node, promql_parser.Call) and node.func.name in ("label_replace", "label_join") and node.args:
+        # label_replace(v, dst, replacement, src, regex) and label_join(v, dst, separator, src...): from index 3.
+        sources = [promql.unwrap(a).val for a in node.args[3:4 if node.func.name == "label_replace" else None]
+                   if isinstance(promql.unwrap(a), promql_parser.StringLiteral)]
+        return [(sources, [node.args[0]])] if sources else []
+    return []
 
 
 def _direct_series(node: promql_parser.Expr) -> list[str]:
