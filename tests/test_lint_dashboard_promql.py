@@ -4,6 +4,9 @@ from monitoring.checks.lint import dashboard_promql
 from tests.lint_cases import dashboard, messages, panel, target
 
 INTERVAL = {"name": "window", "type": "interval", "query": "5m,1h"}
+TOPK = {"name": "topk", "type": "custom", "query": "15,50", "current": {"text": "15", "value": "15"},
+        "options": [{"text": "15", "value": "15"}, {"text": "50", "value": "50"}]}
+LIMIT = {"name": "limit", "type": "textbox", "query": "0.5"}
 
 CASES = [
     ("rate over $__rate_interval", dashboard(), []),
@@ -17,6 +20,11 @@ CASES = [
      ["d.json: panel 1 'Requests', field targets[0].expr: PromQL does not parse (unexpected character inside "
       "brackets: '_'), in 'rate(up[$job])'"]),
     ("an empty query is left alone", dashboard(panel(1, targets=[target("")])), []),
+    # Ceph's pool overview: a custom variable holds the k of topk(); its value stands in, not a label value.
+    ("a custom variable as topk's k", dashboard(panel(1, targets=[target("topk($topk, rate(up[5m]))")]),
+                                               templating={"list": [TOPK]}), []),
+    ("a text box variable as a threshold", dashboard(panel(1, targets=[target("up > ${limit}")]),
+                                                    templating={"list": [LIMIT]}), []),
 ]
 
 

@@ -4,6 +4,9 @@ from monitoring.checks.lint import dashboard_variables
 from tests.lint_cases import dashboard, messages, panel, target
 
 CASES = [
+    # Ceph's dashboards: `$1` is label_replace()'s regex group, which Grafana leaves alone.
+    ("a regex group in label_replace", dashboard(panel(1, targets=[target(
+        'label_replace(rate(up{job=~"$job"}[5m]), "host", "$1", "instance", "([^:]*).*")')])), []),
     ("defined and global variables", dashboard(panel(1, targets=[target(
         'sum(rate(http_requests_total{job=~"$job"}[$__rate_interval])) / ${__range_s}', legendFormat="{{job}}")])),
      []),

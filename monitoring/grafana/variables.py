@@ -6,7 +6,9 @@ import re
 from collections.abc import Mapping
 
 # The three syntaxes Grafana interpolates: $name, ${name[.path][:format]} and the deprecated [[name[:format]]].
-_VARIABLE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::\w+)?\]\]|\$\{(\w+)(?:\.[^:}]+)?(?::[^}]+)?\}")
+# `$1` is no variable: it is a regex group in label_replace()'s replacement, and Grafana leaves a name it does
+# not know as it is (a dashboard cannot define a variable named with digits only).
+_VARIABLE = re.compile(r"\$(?!\d+\b)(\w+)|\[\[(\w+?)(?::\w+)?\]\]|\$\{(?!\d+\})(\w+)(?:\.[^:}]+)?(?::[^}]+)?\}")
 
 # Global variables Grafana defines on every dashboard.
 DURATION_GLOBALS = frozenset({"__interval", "__rate_interval", "__range", "__auto"})

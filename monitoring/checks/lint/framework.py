@@ -276,7 +276,8 @@ def at_dashboard(doc: DashboardDocument, field_name: str) -> str:
 
 
 def stand_ins(data: Mapping[str, Any]) -> dict[str, str]:
-    """Values for the dashboard's own variables: interval variables hold durations, constants their value."""
+    """Values for the dashboard's own variables: interval variables hold durations, constants their value,
+    custom and text box variables their current (or first) value, so that `topk($topk, ...)` parses."""
     templating = data.get("templating")
     values: dict[str, str] = {}
     for variable in templating.get("list", []) if isinstance(templating, Mapping) else []:
@@ -286,7 +287,25 @@ def stand_ins(data: Mapping[str, Any]) -> dict[str, str]:
             values[variable["name"]] = STAND_IN_DURATION
         elif variable.get("type") == "constant" and isinstance(variable.get("query"), str):
             values[variable["name"]] = variable["query"]
+        elif variable.get("type") in ("custom", "textbox") and (value := _chosen_value(variable)) is not None:
+            values[variable["name"]] = value
     return values
+
+
+def _chosen_value(variable: Mapping[str, Any]) -> str | None:
+    """The one value a custom or text box variable holds now: its current value, else its first option, else
+    (a text box) its query; None when that is several values or "All", which stand for any value."""
+    current = variable.get("current")
+    candidates = [current.get("value") if isinstance(current, Mapping) else None]
+    options = variable.get("options")
+    candidates += [o.get("value") for o in options[:1] if isinstance(o, Mapping)] if isinstance(options, list) else []
+    query = variable.get("query")
+    candidates.append(query.split(",")[0].strip() if isinstance(query, str) and query else None)
+    for value in candidates:
+        if value is None or value == "":
+            continue
+        return value if isinstance(value, str) and "$" not in value else None  # a list, or All: any value
+    return None
 
 
 # Grafana's own floor for $__interval: the data source's scrape interval, 15s unless set.
