@@ -140,4 +140,4 @@ def test_graph_panels_are_left_for_the_checks_to_report() -> None:
     assert data["panels"][0]["type"] == "graph"
     problems = lint_dashboards([DashboardDocument("old.json", data)], LintContext(frozenset({"up"})))
     assert "old.json: panel 1 'Requests', field type: 'graph' is not one of timeseries, stat, gauge, table, " \
-           "heatmap, bargauge, text, row (use timeseries)" in [p.message for p in problems]
+           "heatmap, bargauge, piechart, text, row (use timeseries)" in [p.message for p in problems]

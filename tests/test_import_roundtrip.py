@@ -164,7 +164,7 @@ def test_scrape_jobs_and_global_settings(tmp_path: Path) -> None:
     assert "params" in (tmp_path / "imported" / "scrape.py").read_text(encoding="utf-8")
 
 
-def test_dashboards_map_onto_the_model_or_stay_json(tmp_path: Path) -> None:
+def test_dashboards_map_onto_the_model_or_stay_json(tmp_path: Path, promtool: Tool, amtool: Tool) -> None:
     ceph = sorted(installed_input(CEPH_DASHBOARDS, "ceph-grafana-dashboards").glob("*.json"))
     result = _project(tmp_path, [HERE / "dashboard-api.json", *ceph])
     _generate(tmp_path)
@@ -180,6 +180,16 @@ def test_dashboards_map_onto_the_model_or_stay_json(tmp_path: Path) -> None:
     titles = {d.get("title") for d in written if isinstance(d, dict)}
     assert {"Example API"} | {json.loads(p.read_text(encoding="utf-8"))["title"] for p in ceph} <= titles
     assert result.counts["dashboards"] == len(ceph) + 1
+    # Kept JSON is migrated as Grafana migrates it, and what had no modern equivalent is named.
+    assert any("Panels migrated as Grafana does: graph to timeseries" in note for note in notes)
+    assert any("settings without a modern equivalent, dropped: " in w for w in result.warnings)
+    panel_types = {p.get("type") for d in written if isinstance(d, dict) for p in d.get("panels", [])}
+    assert not panel_types & {"graph", "singlestat", "grafana-piechart-panel", "table-old"}
+    # ... and the whole import passes every check: schemas, panel types, layout, variables, PromQL, labels.
+    run = subprocess.run([sys.executable, "-m", "monitoring", "validate"], cwd=tmp_path, capture_output=True,
+                         text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.count("\nok   dashboard/") >= 9 and "FAIL" not in run.stdout
 
 
 @pytest.mark.parametrize("path", [CEPH_RULES])

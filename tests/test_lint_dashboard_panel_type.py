@@ -8,13 +8,13 @@ CASES = [
      []),
     ("graph", dashboard(panel(1, kind="graph")),
      ["d.json: panel 1 'Requests', field type: 'graph' is not one of timeseries, stat, gauge, table, heatmap, "
-      "bargauge, text, row (use timeseries)"]),
+      "bargauge, piechart, text, row (use timeseries)"]),
     ("singlestat inside a collapsed row", dashboard(row(1, collapsed=True, panels=[panel(2, "Up", "singlestat")])),
      ["d.json: panel 2 'Up', field type: 'singlestat' is not one of timeseries, stat, gauge, table, heatmap, "
-      "bargauge, text, row (use stat)"]),
+      "bargauge, piechart, text, row (use stat)"]),
     ("plugin panel", dashboard(panel(1, kind="grafana-worldmap-panel")),
      ["d.json: panel 1 'Requests', field type: 'grafana-worldmap-panel' is not one of timeseries, stat, gauge, "
-      "table, heatmap, bargauge, text, row"]),
+      "table, heatmap, bargauge, piechart, text, row"]),
 ]
 
 

@@ -13,6 +13,7 @@ from typing import Any, get_args
 from monitoring import promql
 from monitoring.errors import DefinitionError
 from monitoring.grafana.variables import substitute
+from monitoring.imports import legacy_dashboard
 from monitoring.imports.source import SourceFile
 from monitoring.model.dashboards import (
     STANDARD_VARIABLES,
@@ -41,6 +42,7 @@ class DashboardImport:
     dashboard: Dashboard | None = None
     json: dict[str, Any] | None = None
     reason: str = ""
+    notes: list[str] = field(default_factory=list)  # what modernising the kept JSON did and dropped
 
 
 def is_dashboard(document: Any) -> bool:
@@ -62,7 +64,8 @@ def import_dashboard(source: SourceFile) -> DashboardImport:
     try:
         result.dashboard = _model(data, panels)
     except (_Unmapped, DefinitionError, ValueError) as exc:
-        result.json, result.reason = data, " ".join(str(exc).split())
+        result.reason = " ".join(str(exc).split())
+        result.json, result.notes = legacy_dashboard.modernise(data)
     return result
 
 

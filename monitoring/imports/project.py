@@ -81,7 +81,12 @@ def import_files(paths: list[Path], *, package: str = "imported", name: str | No
 def _classify(source: SourceFile, inputs: _Inputs, findings: Findings, alert_names: set[str]) -> None:
     first = source.documents[0] if source.documents else None
     if source.path.suffix == ".json" or dashboards.is_dashboard(first):
-        inputs.dashboards.append(dashboards.import_dashboard(source))
+        imported = dashboards.import_dashboard(source)
+        for note in imported.notes:
+            if note.startswith("settings without"):
+                findings.unsupported(f"{source.name}:1", f"dashboard {imported.title!r}: {note}",
+                                     "dropped, as Grafana drops them when it migrates the panels")
+        inputs.dashboards.append(imported)
     elif rules.is_rule_document(first):
         inputs.rule_files += rules.rule_files(source, findings, alert_names)
     elif alertmanager.is_alertmanager_config(first):
@@ -272,6 +277,7 @@ def _json_dashboard(imported: dashboards.DashboardImport, directory: str, taken:
         f'"""Dashboard {imported.title!r}, imported by `{conventions.TOOL} import` from {imported.source}.',
         "",
         f"Kept as Grafana JSON ({stem}.json, checked to be a dashboard on import) because {imported.reason}.",
+        *([""] + [f"{note[0].upper()}{note[1:]}." for note in imported.notes] if imported.notes else []),
         '"""',
         "",
         "import json",

@@ -24,6 +24,7 @@ def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
 
 CHECK = Check(
     id="dashboard/panel-type",
-    summary="Panels use modern types only: timeseries, stat, gauge, table, heatmap, bargauge, text, row.",
+    summary="Panels use modern types only: timeseries, stat, gauge, table, heatmap, bargauge, piechart, text, "
+            "row.",
     run=run,
 )

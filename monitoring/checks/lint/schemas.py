@@ -22,10 +22,20 @@ from monitoring.checks.lint.framework import field_path
 PANEL_SCHEMAS = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text")
 
 
+# Fields Grafana's CUE schema types as `_` (any value), which the published JSON Schema renders as "object":
+# Grafana itself writes a string there (an override's `{"id": "byName", "options": "reads"}`, a property's
+# `{"id": "custom.transform", "value": "negative-Y"}`) or a number. They are read as any JSON value; the schema
+# files stay as published.
+_ANY_VALUE = {"dashboard": (("MatcherConfig", "options"), ("DynamicConfigValue", "value"))}
+
+
 @cache
 def _definitions(name: str) -> dict[str, Any]:
     text = resources.files("monitoring.grafana.schemas").joinpath(f"{name}.jsonschema.json").read_text("utf-8")
-    return json.loads(text)["definitions"]
+    definitions = json.loads(text)["definitions"]
+    for definition, field in _ANY_VALUE.get(name, ()):
+        definitions[definition]["properties"][field] = {"description": "any JSON value (CUE `_`)"}
+    return definitions
 
 
 @cache

@@ -1,0 +1,82 @@
+"""Old dashboard JSON kept by `monitoring import` is migrated the way Grafana migrates it, and what has no modern
+equivalent is named; the result passes the dashboard checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitoring.checks.lint import DashboardDocument, LintContext, lint_dashboards
+from monitoring.errors import InputFileError
+from monitoring.grafana.normalise import normalise
+from monitoring.imports import import_files
+from monitoring.imports.legacy_dashboard import modernise
+
+GRAPH = {"id": 2, "type": "graph", "title": "Client IOPS", "gridPos": {"x": 0, "y": 1, "w": 12, "h": 8},
+         "datasource": "$datasource", "bars": False, "lines": True, "linewidth": 1, "fill": 1, "stack": True,
+         "nullPointMode": "null", "renderer": "flot", "dashes": False, "dashLength": 10,
+         "legend": {"show": True, "rightSide": True, "alignAsTable": True},
+         "aliasColors": {"reads": "#7EB26D"}, "seriesOverrides": [{"alias": "reads", "transform": "negative-Y"},
+                                                                  {"alias": "/writes.*/", "zindex": 3}],
+         "yaxes": [{"format": "ops", "min": 0, "show": True}, {"format": "short", "show": True}],
+         "targets": [{"refId": "A", "expr": "rate(up[5m])", "format": "", "intervalFactor": 1, "step": 2}]}
+SINGLESTAT = {"id": 3, "type": "singlestat", "title": "Used", "gridPos": {"x": 12, "y": 1, "w": 6, "h": 4},
+              "format": "percentunit", "valueName": "current", "thresholds": "0.7,0.8",
+              "colors": ["green", "orange", "red"], "colorBackground": True, "gauge": {"show": False},
+              "prefixFontSize": "50%", "targets": [{"refId": "A", "expr": "up"}]}
+OLD = {"title": "Old", "uid": "old", "schemaVersion": 16, "__requires": [], "iteration": 1,
+       "annotations": {"list": [{"name": "Annotations & Alerts", "datasource": "-- Grafana --", "enable": True,
+                                 "builtIn": 1, "showIn": 0, "tags": [], "type": "dashboard"}]},
+       "panels": [{"id": 1, "type": "row", "title": "Overview", "collapse": False, "showTitle": True,
+                   "gridPos": {"x": 0, "y": 0, "w": 9, "h": 12}}, GRAPH, SINGLESTAT,
+                  # Ceph's RGW overview: a panel placed over the two above it, which Grafana pushes down.
+                  {"id": 4, "type": "graph", "title": "Over", "gridPos": {"x": 6, "y": 3, "w": 12, "h": 6},
+                   "targets": [{"refId": "A", "expr": "up"}]}]}
+
+
+def test_panels_are_migrated_as_grafana_does() -> None:
+    data, notes = modernise(OLD)
+    row, graph, stat, over = data["panels"]
+    assert row == {"id": 1, "type": "row", "title": "Overview", "collapsed": False, "panels": [],
+                   "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1}}
+    assert graph["type"] == "timeseries" and graph["datasource"] == "$datasource"
+    defaults = graph["fieldConfig"]["defaults"]
+    assert defaults["unit"] == "ops" and defaults["min"] == 0
+    assert defaults["custom"] == {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10,
+                                  "stacking": {"mode": "normal", "group": "A"}}
+    assert graph["options"]["legend"] == {"showLegend": True, "calcs": [], "displayMode": "table",
+                                          "placement": "right"}
+    overrides = graph["fieldConfig"]["overrides"]
+    assert {"matcher": {"id": "byName", "options": "reads"},
+            "properties": [{"id": "custom.transform", "value": "negative-Y"}]} in overrides
+    assert {"matcher": {"id": "byName", "options": "reads"},
+            "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": "#7EB26D"}}]} in overrides
+    assert graph["targets"] == [{"refId": "A", "expr": "rate(up[5m])", "intervalFactor": 1}]
+    assert stat["type"] == "stat" and stat["options"]["colorMode"] == "background"
+    assert stat["options"]["reduceOptions"]["calcs"] == ["lastNotNull"]
+    assert stat["fieldConfig"]["defaults"]["thresholds"]["steps"] == [
+        {"color": "green", "value": None}, {"color": "orange", "value": 0.7}, {"color": "red", "value": 0.8}]
+    assert over["gridPos"] == {"x": 6, "y": 9, "w": 12, "h": 6}  # below the graph, which ends at y 9
+    assert data["annotations"]["list"][0]["datasource"] == {"type": "grafana", "uid": "-- Grafana --"}
+    assert "iteration" not in data and "__requires" not in data
+    assert notes == ["panels migrated as Grafana does: graph to timeseries (2), singlestat to stat (1)",
+                     "settings without a modern equivalent, dropped: seriesOverrides.zindex (1 panel), targets.step (1 panel)"]
+    # As `generate` writes it (normalise adds what every modern dashboard has), it passes every dashboard check.
+    problems = lint_dashboards([DashboardDocument("old.json", normalise(data))], LintContext())
+    assert [p.line() for p in problems] == []
+    assert OLD["panels"][1]["type"] == "graph"  # the input is left as it was
+
+
+def test_dropped_settings_are_warnings_or_under_strict_an_error(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({**OLD, "templating": {"list": [{"name": "i", "type": "interval", "query": "1m"}]}}),
+                    encoding="utf-8")
+    result = import_files([path])
+    assert [w for w in result.warnings if "dropped" in w] == [
+        f"{path}:1: dashboard 'Old': settings without a modern equivalent, dropped: seriesOverrides.zindex "
+        "(1 panel), targets.step (1 panel): dropped, as Grafana drops them when it migrates the panels"]
+    with pytest.raises(InputFileError, match=r"seriesOverrides\.zindex .*unsupported; without --strict it is dropped"):
+        import_files([path], strict=True)
