@@ -61,7 +61,8 @@ def test_panels_are_migrated_as_grafana_does() -> None:
     assert data["annotations"]["list"][0]["datasource"] == {"type": "grafana", "uid": "-- Grafana --"}
     assert "iteration" not in data and "__requires" not in data
     assert notes == ["panels migrated as Grafana does: graph to timeseries (2), singlestat to stat (1)",
-                     "settings without a modern equivalent, dropped: seriesOverrides.zindex (1 panel), targets.step (1 panel)"]
+                     "settings without a modern equivalent, dropped: seriesOverrides.zindex (1 panel), "
+                     "targets.step (1 panel)"]
     # As `generate` writes it (normalise adds what every modern dashboard has), it passes every dashboard check.
     problems = lint_dashboards([DashboardDocument("old.json", normalise(data))], LintContext())
     assert [p.line() for p in problems] == []
