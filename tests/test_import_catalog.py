@@ -80,3 +80,14 @@ def test_labels_come_from_groupings_and_joins_too() -> None:
     assert metrics["ceph_rgw_metadata"].labels == ("ceph_daemon", "instance_id")
     assert metrics["node_disk_io_time_seconds_total"].labels == ("job",)  # instance comes from the scrape
     assert metrics["ceph_osd_metadata"].labels == ("hostname",)
+
+
+def test_labels_an_alert_template_reads_are_carried_by_its_series() -> None:
+    """Ceph's CephNodeDiskspaceWarning says `$labels.mountpoint`: node exporter's filesystem series carry it."""
+    usage = catalog.Usage()
+    expr = ('predict_linear(node_filesystem_free_bytes{device=~"/.*"}[2d], 3600 * 24 * 5) '
+            '* on(instance) group_left(nodename) node_uname_info < 0')
+    usage.add(expr, "alert 'CephNodeDiskspaceWarning'")
+    usage.templated(expr, ["Mountpoint {{ $labels.mountpoint }} on {{ $labels.nodename }} ({{ $labels.job }})"])
+    metrics = {m.name: m for m in catalog.infer(usage, (), {})[0]}
+    assert metrics["node_filesystem_free_bytes"].labels == ("device", "mountpoint", "nodename")

@@ -16,6 +16,7 @@ stand in, and the module says so.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Mapping
 
 import promql_parser
@@ -25,6 +26,7 @@ from monitoring.grafana.variables import PLACEHOLDER
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.stack import BUILTIN_SERIES
 
+_TEMPLATE_LABEL = re.compile(r"\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)")
 DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 AnyMetric = Counter | Gauge | Histogram | Summary
 
@@ -83,6 +85,16 @@ class Usage:
                         self._label(name, [matcher.name])
 
         promql_parser.walk(promql.parse(expr), visit)
+
+    def templated(self, expr: str, texts: Iterable[str]) -> None:
+        """An alert's annotations read `$labels.x`: the series of its expression carry x (node exporter's
+        `mountpoint`, say), although no matcher names it."""
+        used = {m.group(1) for text in texts for m in _TEMPLATE_LABEL.finditer(text)} - {"job", "instance"}
+        if not used:
+            return
+        for node in promql.nodes(promql.parse(expr)):
+            if isinstance(node, promql_parser.VectorSelector) and (name := promql.selector_name(node)):
+                self._label(name, used)
 
     def _label(self, name: str, label_names: Iterable[str]) -> None:
         if name not in self.labels:

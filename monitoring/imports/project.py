@@ -145,6 +145,8 @@ def _write(inputs: _Inputs, package: str, stack_name: str, dashboards_dir: str,
             for rule in group.rules:
                 before = set(usage.order)
                 usage.add(rule.expr, f"{type(rule).__name__} {rule.name!r}")
+                usage.templated(rule.expr, [*(getattr(rule, "annotations", None) or {}).values(),
+                                            getattr(rule, "summary", ""), getattr(rule, "description", "")])
                 described.update({n: f"{type(rule).__name__} {rule.name!r}" for n in set(usage.order) - before})
             recorded.update(group.recorded_series)
     for imported in inputs.dashboards:
