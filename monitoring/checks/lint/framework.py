@@ -86,17 +86,12 @@ class DashboardDocument:
         title = self.data.get("title")
         dashboard = f"dashboard {title!r}, " if isinstance(title, str) and title else ""
         found = []
-        for ref in iter_panels(self.data):
-            for i, target in targets(ref):
-                expr = target.get("expr")
-                if not isinstance(expr, str) or not expr.strip():
-                    continue
-                try:
-                    tree = promql.parse(substitute(expr, values))
-                except ValueError:
-                    continue  # dashboard/promql reports it
-                found.append(PanelQuery(f"{self.source}: {dashboard}{ref.label()}, field targets[{i}].expr",
-                                        expr, tree))
+        for ref, i, expr in _exprs(self.data):
+            try:
+                tree = promql.parse(substitute(expr, values))
+            except ValueError:
+                continue  # dashboard/promql reports it
+            found.append(PanelQuery(f"{self.source}: {dashboard}{ref.label()}, field targets[{i}].expr", expr, tree))
         return tuple(found)
 
 
@@ -350,20 +345,24 @@ def _shortest(options: str) -> str | None:
     return format_duration(min(durations)) if durations else None
 
 
+def _exprs(data: Mapping[str, Any]) -> Iterator[tuple[PanelRef, int, str]]:
+    """(panel, target index, expr) for every non-empty query expression of the dashboard."""
+    for ref in iter_panels(data):
+        for i, target in targets(ref):
+            expr = target.get("expr")
+            if isinstance(expr, str) and expr.strip():
+                yield ref, i, expr
+
+
 def _parse_queries(doc: DashboardDocument) -> tuple[Query, ...]:
     values = stand_ins(doc.data)
     found = []
-    for ref in iter_panels(doc.data):
-        for i, target in targets(ref):
-            expr = target.get("expr")
-            if not isinstance(expr, str) or not expr.strip():
-                continue
-            substituted = substitute(expr, values)
-            try:
-                found.append(Query(at_panel(doc, ref, f"targets[{i}].expr"), expr, substituted,
-                                   promql.parse(substituted)))
-            except ValueError as exc:
-                # Quote the query as written, not with the stand-ins.
-                reason = str(exc).removesuffix(f": {' '.join(substituted.split())!r}")
-                found.append(Query(at_panel(doc, ref, f"targets[{i}].expr"), expr, substituted, error=reason))
+    for ref, i, expr in _exprs(doc.data):
+        substituted = substitute(expr, values)
+        try:
+            found.append(Query(at_panel(doc, ref, f"targets[{i}].expr"), expr, substituted, promql.parse(substituted)))
+        except ValueError as exc:
+            # Quote the query as written, not with the stand-ins.
+            reason = str(exc).removesuffix(f": {' '.join(substituted.split())!r}")
+            found.append(Query(at_panel(doc, ref, f"targets[{i}].expr"), expr, substituted, error=reason))
     return tuple(found)
