@@ -16,7 +16,7 @@ from monitoring.checks.lint import DashboardDocument, query_checks
 from monitoring.checks.report import print_results
 from monitoring.checks.rule_lint import check_rule_lint, defined_rules, lint, slo_generated_rules
 from monitoring.checks.tools import Tool
-from monitoring.emitters import GenerateContext, emit_slo_rules, output_files
+from monitoring.output.emitters import GenerateContext, emit_slo_rules, output_files
 from tests.e2e.stack import example as e2e_example
 from tests.stacks.example import stack as example_stack
 from tests.test_alert_shapes import MCP_STACK, SHAPES_STACK
@@ -130,9 +130,9 @@ def test_validate_reads_every_dashboard_query_with_the_label_checks(tmp_path: Pa
     """A hand-edited label in a dashboard of out/ fails validate's label check for dashboard queries, naming the
     dashboard and the panel; the rest of out/ stays clean."""
     from monitoring.checks.dashboards import check_dashboards_out
-    from monitoring.emitters import with_manifest
-    from monitoring.manifest import Manifest
-    from monitoring.output import write_tree
+    from monitoring.output.emitters import with_manifest
+    from monitoring.output.files import write_tree
+    from monitoring.output.manifest import Manifest
 
     files, manifest = output_files(example_stack, GenerateContext("tests"))
     out = tmp_path / "out"
