@@ -29,6 +29,8 @@ NOT_OUTPUT = {
     ("Routing", "tests"): _EXPECTATION,
     **{(kind, field): _DECLARATION for kind in ("Counter", "Gauge", "Histogram", "Summary")
        for field in ("labels", "buckets", "quantiles", "unit_labels")},
+    **{(kind, "third_party"): "only lets a name break the naming rule of its type (an exporter's own name)"
+       for kind in ("Counter", "Gauge")},
     ("Catalog", "name"): "names the catalog in error messages only",
     ("Catalog", "description"): "documents the catalog; nothing is generated from a shared catalog",
     ("Catalog", "metrics"): _DECLARATION,

@@ -26,12 +26,6 @@ class Metric(Model):
     # Labels whose values say what a series measures (kube-state-metrics' resource and unit: CPU cores beside
     # memory bytes). Dashboards never add series across them; they draw one per value.
     unit_labels: tuple[LabelName, ...] = ()
-    # An exporter you do not control named it, before or against the naming rules (Ceph's counter
-    # `ceph_osd_op_r` has no `_total`): the type is what its data is, and the name is not held to the rule that
-    # counters, and only counters, end in `_total`. `monitoring import` sets it when the expressions show the
-    # type.
-    third_party: bool = False
-
     @field_validator("labels")
     @classmethod
     def _no_reserved_labels(cls, labels: tuple[str, ...]) -> tuple[str, ...]:
@@ -73,6 +67,10 @@ class Counter(Metric):
     """
 
     type: ClassVar[str] = "counter"
+    # An exporter you do not control named it against the naming rule (Ceph's counter `ceph_osd_op_r` has no
+    # `_total`): the type is what its data is, and the name may break the rule. `monitoring import` sets it when
+    # the expressions show the type.
+    third_party: bool = False
 
     @model_validator(mode="after")
     def _ends_in_total(self) -> Counter:
@@ -89,6 +87,8 @@ class Gauge(Metric):
     """
 
     type: ClassVar[str] = "gauge"
+    # A gauge an exporter you do not control names with `_total` (see Counter.third_party).
+    third_party: bool = False
 
     @model_validator(mode="after")
     def _not_total(self) -> Gauge:
