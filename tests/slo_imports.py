@@ -10,8 +10,8 @@ from pathlib import Path
 from monitoring import SLO, Service, Stack
 from monitoring.checks.tools import Tool
 from monitoring.checks.validate import validate
-from monitoring.emitters import GenerateContext, output_files, with_manifest
-from monitoring.output import write_tree
+from monitoring.output.emitters import GenerateContext, output_files, with_manifest
+from monitoring.output.files import write_tree
 from monitoring.slo import spec_python, specs
 from tests.test_slo_stacks import routing
 
