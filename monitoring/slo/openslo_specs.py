@@ -92,7 +92,8 @@ def _name(spec: Spec) -> str:
     return str(metadata.require("name"))
 
 
-def _metadata(spec: Spec, notes: list[str]) -> tuple[str, str | None, dict[str, str]]:
+def _metadata(spec: Spec, notes: list[str],
+              reserved: tuple[str, ...] = RESERVED_LABELS) -> tuple[str, str | None, dict[str, str]]:
     """name, displayName and the labels of an object's metadata (annotations are noted: they are tool-specific)."""
     metadata = spec.need_child("metadata")
     name = str(metadata.require("name"))
@@ -106,7 +107,7 @@ def _metadata(spec: Spec, notes: list[str]) -> tuple[str, str | None, dict[str, 
         if label != str(key):
             notes.append(f"{name}: metadata.labels.{key} is the label {label} (Prometheus label names are "
                          "letters, digits and _)")
-        if label in RESERVED_LABELS:
+        if label in reserved:
             notes.append(f"{name}: metadata.labels.{key}: label {label} is reserved here; kept as spec_{label}")
             label = "spec_" + label
         if isinstance(value, list):
@@ -349,7 +350,7 @@ def _objective_name(name: str, objective: Spec, number: int, count: int) -> str:
 
 def _slo(doc: Spec, objects: Objects, result: ImportedSpecs) -> None:
     notes: list[str] = []
-    name, display, labels = _metadata(doc, notes)
+    name, display, labels = _metadata(doc, notes, result.reserved)
     body = doc.need_child("spec")
     service = str(body.require("service"))
     imported = result.service(service, doc.path.name)
@@ -358,7 +359,7 @@ def _slo(doc: Spec, objects: Objects, result: ImportedSpecs) -> None:
     indicator = (objects.ref("SLI", body, "indicatorRef") if body.present("indicatorRef")
                  else body.need_child("indicator"))
     indicator.get("kind", "apiVersion")
-    labels = {**_metadata(indicator, notes)[2], **labels}
+    labels = {**_metadata(indicator, notes, result.reserved)[2], **labels}
     sli, sli_description = _sli(indicator, objects, notes)
     indicator.done()
     period = _period(body, notes, name)
@@ -389,6 +390,7 @@ def _slo(doc: Spec, objects: Objects, result: ImportedSpecs) -> None:
         objective.done()
         slo = make(objective, SLO, name=_objective_name(name, objective, number, len(objectives)), service=service,
                    objective=percent, period=period, description=description, labels=labels, sli=sli,
-                   alerting=alerting, **({"window_policy": policy} if policy is not None else {}))
+                   alerting=alerting, naming=result.naming,
+                   **({"window_policy": policy} if policy is not None else {}))
         imported.add(slo, objective)
     imported.notes.extend(notes)

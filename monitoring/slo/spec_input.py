@@ -20,6 +20,7 @@ import yaml
 from monitoring.errors import DefinitionError, InputFileError
 from monitoring.model.base import Model
 from monitoring.model.slo import SLO, WindowPolicy
+from monitoring.slo.naming import NAMINGS, NamingStyle
 
 M = TypeVar("M", bound=Model)
 
@@ -46,6 +47,12 @@ class ImportedSpecs:
 
     services: dict[str, ImportedService] = field(default_factory=dict)
     policies: dict[str, WindowPolicy] = field(default_factory=dict)
+    naming: NamingStyle = "default"  # the naming every imported SLO gets (Sloth's keeps Sloth's labels working)
+
+    @property
+    def reserved(self) -> tuple[str, ...]:
+        """Labels the imported SLOs set themselves: a spec label of one of these names is renamed."""
+        return NAMINGS[self.naming].reserved
 
     def service(self, name: str, source: str | None = None) -> ImportedService:
         imported = self.services.setdefault(name, ImportedService(name))
