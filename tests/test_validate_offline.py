@@ -15,7 +15,7 @@ import yaml
 
 from monitoring import promql
 from monitoring.checks import kubernetes as checks
-from monitoring.emitters import GenerateContext, render_files
+from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.render.kubernetes.schemas import KINDS
 from tests.stacks.kubernetes import stack
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from monitoring.checks.lint import CatalogEntry, LintContext
-from monitoring.label_sets import SeriesInfo, stack_series
+from monitoring.promql.label_sets import SeriesInfo, stack_series
 
 if TYPE_CHECKING:  # reading the context back (validate) needs no model
     from monitoring.model.stack import Stack

@@ -11,7 +11,7 @@ from monitoring import conventions
 from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, Problem, lint_dashboards, offline_checks
 from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
-from monitoring.manifest import Manifest
+from monitoring.output.manifest import Manifest
 
 if TYPE_CHECKING:  # checking out/ needs neither the model nor the hand-written dashboards' machinery
     from monitoring.model.stack import Stack

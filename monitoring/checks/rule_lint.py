@@ -9,7 +9,7 @@ from monitoring import conventions
 from monitoring.checks import context, yaml_files
 from monitoring.checks.lint import LintContext, Problem, RuleDocument, lint_rules, offline_checks
 from monitoring.checks.report import CheckResult
-from monitoring.manifest import Manifest
+from monitoring.output.manifest import Manifest
 from monitoring.units import duration_ms
 
 if TYPE_CHECKING:  # linting out/ (validate) needs no model

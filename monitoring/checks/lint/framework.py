@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from monitoring import promql
 from monitoring.grafana.variables import STAND_IN_DURATION, substitute
-from monitoring.label_sets import SeriesInfo, stack_series
+from monitoring.promql.label_sets import SeriesInfo, stack_series
 from monitoring.units import duration_ms
 
 if TYPE_CHECKING:  # `validate` lints out/ without importing the model
