@@ -188,8 +188,10 @@ _OPERATOR_LIKE = re.compile(r"[-+*/%^<>=!]|(?i:\b(?:and|or|unless|atan2)\b)")
 def _surely_bounded(expr: str) -> bool:
     """Whether expr is certainly within MAX_DEPTH and MAX_OPERATORS without lexing it: few enough brackets and
     operator-like characters in all (strings and comments included, so this only ever errs towards lexing)."""
-    return ("#" not in expr and expr.count("(") + expr.count("[") + expr.count("{") <= MAX_DEPTH
-            and len(_OPERATOR_LIKE.findall(expr)) <= MAX_OPERATORS)
+    if "#" in expr or expr.count("(") + expr.count("[") + expr.count("{") > MAX_DEPTH:
+        return False
+    # k binary operators need k + 1 operands around them: at least 2k + 1 characters.
+    return len(expr) <= 2 * MAX_OPERATORS + 1 or len(_OPERATOR_LIKE.findall(expr)) <= MAX_OPERATORS
 
 
 @lru_cache(maxsize=4096)
