@@ -6,8 +6,8 @@ import promql_parser
 
 from monitoring import promql
 from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
-from monitoring.model.common import format_duration
 from monitoring.slo.naming import SLOTH_INFO
+from monitoring.units import format_duration
 
 RATE_FUNCTIONS = ("rate", "irate", "increase")
 
