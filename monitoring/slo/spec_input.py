@@ -48,6 +48,7 @@ class ImportedSpecs:
     services: dict[str, ImportedService] = field(default_factory=dict)
     policies: dict[str, WindowPolicy] = field(default_factory=dict)
     naming: NamingStyle = "default"  # the naming every imported SLO gets (Sloth's keeps Sloth's labels working)
+    unused: list[str] = field(default_factory=list)  # what was read but belongs to no SLO (warnings only)
 
     @property
     def reserved(self) -> tuple[str, ...]:
@@ -62,7 +63,9 @@ class ImportedSpecs:
 
     @property
     def notes(self) -> list[str]:
-        return [note for service in self.services.values() for note in dict.fromkeys(service.notes)]
+        """Every warning: each service's notes, then what no SLO used."""
+        return [*(note for service in self.services.values() for note in dict.fromkeys(service.notes)),
+                *self.unused]
 
 
 class _LineDict(dict):  # type: ignore[type-arg]
