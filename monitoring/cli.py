@@ -36,7 +36,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from monitoring import api
 
     project = _project(args)
-    report = api.generate(project, stack=args.stack, out_dir=_out_dir(args, project), check=args.check)
+    report = api.generate(project, stack=args.stack, out_dir=_out_dir(args, project), check=args.check,
+                          force=getattr(args, "force", False))
     _print([f"monitoring: warning: {w}" for w in report.warnings], sys.stderr)
     if report.checked:
         _print(report.stale)
@@ -200,7 +201,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_import_slo(args: argparse.Namespace) -> int:
     from monitoring.slo import spec_python, specs
 
-    imported = specs.read_files([Path(p) for p in args.files])
+    imported = specs.read_files([Path(p) for p in args.files], naming=args.naming)
     written = spec_python.write(spec_python.render(imported), Path(args.directory), force=args.force)
     for note in imported.notes:
         print(f"monitoring: warning: {note}", file=sys.stderr)
@@ -309,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
             cmd.add_argument("--check", action="store_true",
                              help="write nothing; exit 1 if --out differs from what generate would write")
+            cmd.add_argument("--force", action="store_true",
+                             help="import and render even when nothing the last generation read has changed")
         if name in ("publish", "diff"):
             _add_publish_arguments(cmd, dry_run_flag=name == "publish")
     ci = sub.add_parser("ci", help="the CI gate: generate --check, validate, test and, with --prometheus, check; "
@@ -347,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
     slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
     slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")
+    slo_imp.add_argument("--naming", choices=("default", "sloth"), default="default",
+                         help="label the SLOs' series and alerts as Sloth does (sloth_id, sloth_service, sloth_slo, "
+                              "sloth_window, sloth_severity), so that Sloth's dashboards keep working")
     for name, help_text in (
         ("check", "check every rule and dashboard query against a running Prometheus: exit 1 if one is dead"),
         ("backtest", "evaluate every alert over a past range of a running Prometheus: episodes and flapping"),

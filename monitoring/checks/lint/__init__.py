@@ -32,6 +32,7 @@ from monitoring.checks.lint import (
     rules_recording_name,
 )
 from monitoring.checks.lint.framework import (
+    CatalogEntry,
     Check,
     DashboardDocument,
     DocumentKind,
@@ -96,5 +97,5 @@ def lint_rules(documents: Iterable[RuleDocument], ctx: LintContext,
     return [problem for doc in documents for check in selected for problem in check.run(doc, ctx)]
 
 
-__all__ = ["CHECKS", "Check", "DashboardDocument", "DocumentKind", "LintContext", "PanelQuery", "Problem",
-           "RuleDocument", "lint_dashboards", "lint_rules", "offline_checks", "query_checks"]
+__all__ = ["CHECKS", "CatalogEntry", "Check", "DashboardDocument", "DocumentKind", "LintContext", "PanelQuery",
+           "Problem", "RuleDocument", "lint_dashboards", "lint_rules", "offline_checks", "query_checks"]

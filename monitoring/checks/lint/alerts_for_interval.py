@@ -12,7 +12,7 @@ import promql_parser
 
 from monitoring import promql
 from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
-from monitoring.model.common import format_duration
+from monitoring.units import format_duration
 
 # Functions that count events in their range: one event makes them at least 1 for exactly the range.
 EVENT_FUNCTIONS = frozenset({"changes", "resets", "increase"})
