@@ -12,6 +12,7 @@ from typing import Any
 
 from monitoring.checks import kubernetes
 from monitoring.checks.lint import LintContext
+from monitoring.checks.lint.framework import fixed_record_names
 from monitoring.label_sets import SeriesInfo, stack_series
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.model.routing import RouteTest
@@ -30,6 +31,7 @@ def of(stack: Stack) -> dict[str, Any]:
                     for m in sorted(stack.metrics, key=lambda m: m.name)],
         "series": {name: _series_data(info) for name, info in sorted(stack_series(stack).items())},
         "kubernetes_monitored_jobs": kubernetes.monitored_jobs(stack),
+        "fixed_record_names": dict(sorted(fixed_record_names(stack).items())),
     }
 
 
@@ -42,7 +44,8 @@ def lint_context(checks: Mapping[str, Any]) -> LintContext:
     metrics = tuple(_METRIC_TYPES[m["type"]](**{k: v for k, v in m.items() if k != "type"})
                     for m in checks.get("metrics", ()))
     series = {name: _series_info(data) for name, data in checks.get("series", {}).items()}
-    return LintContext(frozenset(checks.get("known_series", ())), metrics, series)
+    return LintContext(frozenset(checks.get("known_series", ())), metrics, series,
+                       dict(checks.get("fixed_record_names", {})))
 
 
 def _series_data(info: SeriesInfo) -> dict[str, Any]:

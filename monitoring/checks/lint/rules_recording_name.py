@@ -52,8 +52,8 @@ def _level_problem(level: str, groupings: list[tuple[str, ...]]) -> str | None:
 
 
 def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
-    if doc.kind != "record":
-        return []
+    if doc.kind != "record" or doc.name in ctx.fixed_names:
+        return []  # a name fixed from outside (RecordingRule.name_fixed_by) is declared, not guessed
     parts = doc.name.split(":")
     at = f"service {doc.service!r}, rule group {doc.group!r}, record {doc.name!r}, field record"
     if len(parts) != 3 or not all(parts[1:]):
