@@ -100,6 +100,12 @@ class Stack(Model):
         self._check_monitors()
         return self
 
+    def with_kubernetes(self, output: KubernetesOutput | None) -> Stack:
+        """The stack with its Kubernetes output set (or turned off), its monitors checked for that output."""
+        stack = self.model_copy(update={"kubernetes": output})
+        stack._check_monitors()
+        return stack
+
     def _check_monitors(self) -> None:
         if self.kubernetes is None:
             return
