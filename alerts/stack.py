@@ -3,7 +3,8 @@
 The fleet is the Deployment mcp-server (3 replicas) in namespace mcp-production; its pods carry
 app.kubernetes.io/name=mcp-server and expose the container port `metrics`. kube-prometheus-stack (release
 kube-prometheus-stack, namespace monitoring) runs the Operator, Alertmanager and Grafana, and already scrapes
-kube-state-metrics and the kubelets: those jobs are in prometheus.yml for plain deployments only (monitor=False).
+kube-state-metrics and the kubelets: those jobs are in prometheus.yml for plain deployments only (monitor=False;
+with it they would get a ServiceMonitor and a ScrapeConfig, scraping every kubelet a second time).
 The servers export both MCP metric families (the seed's mcp_* counters, which the HPA's request rate has always
 come from, and the OpenTelemetry ones); every alert, SLO, recording rule and panel draws on one (FAMILY).
 """
