@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monitoring.emitters import GenerateContext, render_files
 from monitoring.errors import DefinitionError
 from monitoring.model import Alert, LatencySLI, LoadTestGates, Stack
+from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.packs import mcp
 from monitoring.project import load_stack
 from monitoring.render import k6

@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 from monitoring import promql
-from monitoring.emitters import GenerateContext, render_files
 from monitoring.errors import DefinitionError
 from monitoring.grafana.variables import substitute
 from monitoring.model import Receiver, Route, Routing, Stack
+from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.packs import mcp, mcp_capacity, mcp_dashboards
 
 SEMCONV = set(mcp.SEMCONV.metrics)
