@@ -54,6 +54,18 @@ DEFINITION_CASES = [
     ("load-test gate on an SLO the stack does not have",
      'stack = ok_stack(load_test=LoadTestGates(latency_slo="latency", error_ratio_alert="AppErrors"))',
      "load test gates: latency_slo 'latency' is not a latency SLO of the stack"),
+    ("load-test error gate on an alert that declares no threshold",
+     'stack = ok_stack(Service(name="api", metrics=(Histogram(name="api_latency_seconds", unit="seconds", help="L.", '
+     'buckets=(0.5, 1)),), rule_groups=(RuleGroup(name="api", rules=(Alert(name="APIErrors", severity="critical", '
+     'expr="sum(rate(api_latency_seconds_count[5m])) > 1", summary="E.", description="E."),)),)), '
+     'slos=(SLO(name="latency", service="api", objective="99", sli=LatencySLI(histogram="api_latency_seconds", '
+     'threshold="0.5")),), load_test=LoadTestGates(latency_slo="latency", error_ratio_alert="APIErrors"))',
+     "a load-test error gate needs an alert that declares its threshold"),
+    ("an alert threshold its expression does not compare with",
+     'stack = ok_stack(Service(name="api", rule_groups=(RuleGroup(name="api", rules=(Alert(name="APIErrors", '
+     'severity="critical", expr="sum(rate(app_requests_total[5m])) > 0.1", threshold=0.2, summary="E.", '
+     'description="E."),)),)))',
+     "threshold 0.2: expr must end in a comparison with it"),
 ]
 
 

@@ -46,7 +46,8 @@ GOLDEN = ["kubernetes/prometheusrule-shop.yaml", "kubernetes/prometheusrule-shop
           "kubernetes/podmonitor-mcp-search.yaml", "kubernetes/servicemonitor-shop.yaml",
           "kubernetes/secret-alertmanager-config.yaml", "kubernetes/alertmanagerconfig-shop.yaml",
           "kubernetes/configmap-dashboard-shop-slos.yaml", "kubernetes/kustomization.yaml",
-          "kubernetes/scrapeconfig-kubelet-cadvisor.yaml", "kubernetes/scrapeconfig-shop-frontend.yaml"]
+          "kubernetes/scrapeconfig-kubelet-cadvisor.yaml", "kubernetes/scrapeconfig-shop-frontend.yaml",
+          "kubernetes/probe-shop-ready.yaml"]
 
 
 @pytest.mark.parametrize("path", GOLDEN)
@@ -62,8 +63,8 @@ def test_output_is_deterministic(files: dict[str, str]) -> None:
 
 def test_every_kind_is_generated_and_listed(files: dict[str, str]) -> None:
     kinds = Tally(r["kind"] for r in resources(files).values())
-    assert kinds == {"PrometheusRule": 12, "PodMonitor": 2, "ServiceMonitor": 1, "ScrapeConfig": 2, "Secret": 1,
-                     "AlertmanagerConfig": 1, "ConfigMap": 7}
+    assert kinds == {"PrometheusRule": 12, "PodMonitor": 2, "ServiceMonitor": 1, "ScrapeConfig": 2, "Probe": 1,
+                     "Secret": 1, "AlertmanagerConfig": 1, "ConfigMap": 7}
     listed = yaml.safe_load(files[conventions.KUSTOMIZATION_FILE])["resources"]
     assert listed == sorted(p.removeprefix("kubernetes/") for p in resources(files))
 
@@ -71,7 +72,7 @@ def test_every_kind_is_generated_and_listed(files: dict[str, str]) -> None:
 def test_every_resource_passes_the_operator_schemas(out: Path) -> None:
     result = checks.check_resources(out)
     assert result.ok, result.details
-    assert result.checked.startswith("26 resources") and "Operator 0.93.0 CRD schemas" in result.checked
+    assert result.checked.startswith("27 resources") and "Operator 0.93.0 CRD schemas" in result.checked
 
 
 @pytest.mark.parametrize(("path", "mutate", "problem"), [

@@ -25,8 +25,8 @@ def _number(value: Decimal) -> str:
 def alert_ratio(alert: Alert) -> Decimal:
     """The error ratio an alert fires on, as the model declares it (Alert.threshold)."""
     if alert.threshold is None:
-        raise DefinitionError("a load-test error gate needs an alert that declares its threshold "
-                              "(Alert(threshold=...))", definition=f"alert {alert.name!r}", field="threshold")
+        raise alert.error("a load-test error gate needs an alert that declares its threshold (Alert(threshold=...))",
+                          field="threshold")
     return Decimal(str(alert.threshold))
 
 

@@ -1,5 +1,5 @@
 """Two MCP fleets, a team's own service and the kubelets' cAdvisor in one stack, with the Kubernetes output:
-every resource kind, and a monitor for every discovery role (pod, endpoints, service, node)."""
+every resource kind (a Probe too), and a monitor for every discovery role (pod, endpoints, service, node)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from monitoring import (
     TLSConfig,
 )
 from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRoute, TeamRouting
+from monitoring.model.probe import KubernetesServiceTarget, Probe
 from monitoring.packs import mcp, mcp_dashboards
 
 SHOP = Service(
@@ -38,6 +39,9 @@ SHOP = Service(
         # The shop's storefront, scraped through its Service (role service): a ScrapeConfig.
         ScrapeJob(name="shop-frontend", kubernetes_sd_configs=(KubernetesSDConfig(
             role="service", namespaces=("shop",), app="shop-frontend", port="metrics"),))),
+    # The storefront's readiness through its Service, by the blackbox exporter: a Probe.
+    probes=(Probe(name="shop-ready", module="http_ready", path="/ready", exporter="blackbox-exporter.monitoring:9115",
+                  service=KubernetesServiceTarget(name="shop-frontend", namespace="shop", port=8080)),),
     rule_groups=(RuleGroup(name="shop.alerts", rules=(Alert(
         name="ShopOrdersFailing", severity="warning", for_="5m",
         expr='sum(rate(shop_orders_total{status="failed"}[5m])) > 1',
