@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitoring.model.kubernetes_output import KubernetesOutput, monitor_kind
+from monitoring.model.relabel import RelabelConfig
 from monitoring.model.scrape import KubernetesSDConfig, ScrapeJob
 from monitoring.model.stack import Stack
 from monitoring.model.target_selection import monitor_steps, relabel_chain, sd_selectors
@@ -63,22 +64,33 @@ def _auth(job: ScrapeJob) -> dict[str, Any]:
     return data
 
 
-def endpoint(stack: Stack, job: ScrapeJob, sd: KubernetesSDConfig) -> dict[str, Any]:
-    """One podMetricsEndpoints / endpoints entry; intervals made explicit so they equal prometheus.yml's."""
+def _scrape(stack: Stack, job: ScrapeJob, steps: tuple[RelabelConfig, ...], *, path: str,
+            interval: str) -> dict[str, Any]:
+    """What a monitor's endpoint and a ScrapeConfig both carry, under their own names for path and interval:
+    path, scheme, intervals (explicit, so that they equal prometheus.yml's), credentials and relabelling."""
     data: dict[str, Any] = {
-        "port": sd.port,
-        "path": job.metrics_path,
+        path: job.metrics_path,
         "scheme": job.scheme,
-        "interval": job.scrape_interval or stack.scrape_interval,
+        interval: job.scrape_interval or stack.scrape_interval,
         "scrapeTimeout": job.scrape_timeout or stack.scrape_timeout,
     }
     if job.honor_labels:
         data["honorLabels"] = True
     data.update(_auth(job))
-    data["relabelings"] = [step.operator() for step in monitor_steps(job, sd)]
+    data["relabelings"] = [step.operator() for step in steps]
     if job.metric_relabel_configs:
         data["metricRelabelings"] = [step.operator() for step in job.metric_relabel_configs]
     return data
+
+
+def _limits(job: ScrapeJob) -> dict[str, int]:
+    return {key: value for key, value in (("sampleLimit", job.sample_limit), ("labelLimit", job.label_limit))
+            if value}
+
+
+def endpoint(stack: Stack, job: ScrapeJob, sd: KubernetesSDConfig) -> dict[str, Any]:
+    """One podMetricsEndpoints / endpoints entry."""
+    return {"port": sd.port, **_scrape(stack, job, monitor_steps(job, sd), path="path", interval="interval")}
 
 
 def kubernetes_sd_config(sd: KubernetesSDConfig) -> dict[str, Any]:
@@ -98,21 +110,9 @@ def scrape_config(stack: Stack, output: KubernetesOutput, job: ScrapeJob) -> Res
     spec: dict[str, Any] = {
         "jobName": job.name,
         "kubernetesSDConfigs": [kubernetes_sd_config(sd) for sd in job.kubernetes_sd_configs],
-        "metricsPath": job.metrics_path,
-        "scheme": job.scheme,
-        "scrapeInterval": job.scrape_interval or stack.scrape_interval,
-        "scrapeTimeout": job.scrape_timeout or stack.scrape_timeout,
+        **_scrape(stack, job, relabel_chain(job), path="metricsPath", interval="scrapeInterval"),
+        **_limits(job),
     }
-    if job.honor_labels:
-        spec["honorLabels"] = True
-    spec.update(_auth(job))
-    spec["relabelings"] = [step.operator() for step in relabel_chain(job)]
-    if job.metric_relabel_configs:
-        spec["metricRelabelings"] = [step.operator() for step in job.metric_relabel_configs]
-    if job.sample_limit:
-        spec["sampleLimit"] = job.sample_limit
-    if job.label_limit:
-        spec["labelLimit"] = job.label_limit
     return make(output, SCRAPE_CONFIG_API_VERSION, "ScrapeConfig", job.name,
                 labels={"app.kubernetes.io/part-of": stack.name}, spec=spec)
 
@@ -126,9 +126,5 @@ def monitor(stack: Stack, output: KubernetesOutput, job: ScrapeJob) -> Resource:
     sd = job.kubernetes_sd_configs[0]
     endpoints = "podMetricsEndpoints" if kind == "PodMonitor" else "endpoints"
     spec: dict[str, Any] = {"selector": selector(sd), "namespaceSelector": namespace_selector(sd),
-                            endpoints: [endpoint(stack, job, sd)]}
-    if job.sample_limit:
-        spec["sampleLimit"] = job.sample_limit
-    if job.label_limit:
-        spec["labelLimit"] = job.label_limit
+                            endpoints: [endpoint(stack, job, sd)], **_limits(job)}
     return make(output, API_VERSION, kind, job.name, labels={"app.kubernetes.io/part-of": stack.name}, spec=spec)
