@@ -118,7 +118,7 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
     finally:
         if enabled:
             gc.enable()
-    ctx = GenerateContext(source, project.project_dir, project.dashboards_dir)
+    ctx = GenerateContext(source, project)
     current = read_current(out) if out.is_dir() else None
     hashes: dict[str, str] = {}
     manifests: list[Manifest] = []

@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 
 def _project(args: argparse.Namespace) -> Project:
+    """The project main() was given, else the one the working directory is in (the only place that looks)."""
     from monitoring.project import Project
 
-    return Project.find()
+    return args.project or Project.find()
 
 
 def _out_dir(args: argparse.Namespace, project: Project) -> Path:
@@ -359,12 +360,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:
+    """Run one command; return its exit status. project: the Project to work on (default: the one found from
+    the working directory, as the installed `monitoring` command does), so scripts and tests pass it instead of
+    changing directory:
+
+        main(["generate", "--check"], project=Project.find(Path("services/payments")))
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return ExitStatus.BAD_INPUT if exc.code else ExitStatus.OK
+    args.project = project
     try:
         return COMMANDS[args.command](args)
     except MonitoringError as exc:

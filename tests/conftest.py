@@ -8,12 +8,24 @@ import pytest
 
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import ToolMissingError
+from monitoring.model.stack import Stack
 from tests.binaries import binary_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 # Third-party reference material (schemas, CRDs, examples) lives beside the clone, never inside it.
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep together what shares state when `make test` runs the suite on several workers (pytest-xdist,
+    --dist loadgroup): each module's tests (module-scoped fixtures, ordered module state such as the fuzz
+    corpus), and all end-to-end tests, which share one set of servers and mostly wait on them while the other
+    workers run the CPU-bound tests."""
+    for item in items:
+        path = item.path.relative_to(ROOT)
+        group = "e2e" if path.parts[:2] == ("tests", "e2e") else path.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +66,15 @@ def golden(request: pytest.FixtureRequest):
         assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (pytest --update-golden)"
 
     return check
+
+
+def write_out(stack: Stack, out: Path) -> Path:
+    """out/ for stack as `generate` writes it (files and manifest), without a project; returns out."""
+    from monitoring.output.emitters import GenerateContext, output_files, with_manifest
+    from monitoring.output.files import write_tree
+
+    write_tree(with_manifest(*output_files(stack, GenerateContext("tests"))), out)
+    return out
 
 
 def shared_reference(relative: str) -> Path:

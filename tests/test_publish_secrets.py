@@ -107,10 +107,9 @@ def test_tokens_with_whitespace_or_control_characters_are_refused_at_start_up(ba
 def test_bad_token_through_the_cli_is_one_line_without_the_token(project: Project,
                                                                  monkeypatch: pytest.MonkeyPatch,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(ROOT)
     monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:1")
     monkeypatch.setenv("GRAFANA_TOKEN", TOKEN + "\r\n")
-    status = cli.main(["publish", "--out", str(project.out_dir)])
+    status = cli.main(["publish", "--out", str(project.out_dir)], project=project)
     captured = capsys.readouterr()
     assert status == 2
     assert captured.err.count("\n") == 1 and "GRAFANA_TOKEN contains a carriage return" in captured.err

@@ -15,7 +15,7 @@ from monitoring.checks import amtool, context, kubernetes, promtool
 from monitoring.checks.adapter import check_adapter
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
-from monitoring.checks.rule_lint import check_rule_lint_out
+from monitoring.checks.rule_lint import check_rule_lint
 from monitoring.checks.tools import find_tool
 from monitoring.output.manifest import MANIFEST, Manifest
 
@@ -26,12 +26,12 @@ ExtraCheck = Callable[[Manifest, Path], list[CheckResult]]
 def _check_dashboards(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     if not manifest.paths(conventions.GRAFANA_DIR + "/"):
         return []  # no dashboards: the dashboard machinery (schemas, grafanalib) is not even imported
-    from monitoring.checks.dashboards import check_dashboards_out
+    from monitoring.checks.dashboards import check_dashboards
 
-    return check_dashboards_out(manifest, out_dir)
+    return check_dashboards(manifest, out_dir)
 
 
-EXTRA_CHECKS: list[ExtraCheck] = [check_rule_lint_out, _check_dashboards, check_blackbox, check_adapter]
+EXTRA_CHECKS: list[ExtraCheck] = [check_rule_lint, _check_dashboards, check_blackbox, check_adapter]
 
 
 def check_as_generated(manifest: Manifest, out_dir: Path) -> CheckResult:

@@ -6,7 +6,6 @@ import gc
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 
 from monitoring import conventions
 from monitoring.grafana import dashboards, hand_written
@@ -25,24 +24,16 @@ from monitoring.slo import rules as slo
 Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, str]] | Mapping[str, str]]
 
 
-def regenerate_command(project_dir: Path | None) -> str:
-    """The project's command that regenerates out/ ([tool.monitoring] regenerate), for messages and headers."""
-    if project_dir is None:
-        return DEFAULT_REGENERATE
-    settings = Project.find(project_dir)
-    return settings.regenerate if settings.project_dir == project_dir.resolve() else DEFAULT_REGENERATE
-
-
 class GenerateContext:
-    """What emitters may know besides the stack: where it came from, and the project's directories."""
+    """What emitters may know besides the stack: where it came from, and the project (its hand-written
+    dashboards, the command that regenerates out/). Without a project: no hand-written dashboards, and the
+    default regenerate command."""
 
-    def __init__(self, source: str, project_dir: Path | None = None, dashboards_dir: Path | None = None,
-                 regenerate: str | None = None) -> None:
+    def __init__(self, source: str, project: Project | None = None) -> None:
         self.source = source
-        self.project_dir = project_dir
-        # The project's hand-written dashboards; by default found from project_dir's settings.
-        self.dashboards_dir = dashboards_dir or hand_written.dashboards_dir(project_dir)
-        self.regenerate = regenerate or regenerate_command(project_dir)
+        self.project_dir = project.project_dir if project else None
+        self.dashboards_dir = project.dashboards_dir if project else None
+        self.regenerate = project.regenerate if project else DEFAULT_REGENERATE
         self.header = conventions.header(source, self.regenerate)
         # Advice that does not stop generation; the CLI prints it.
         self.warnings: list[str] = []
