@@ -7,7 +7,7 @@ three read out/ alone. The command line (monitoring.cli) is a thin layer that pr
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
     from monitoring.checks.alert_tests import AlertTestReport
     from monitoring.checks.report import CheckResult
+    from monitoring.publish.apply import Outcome
     from monitoring.publish.client import ClientSettings
+    from monitoring.publish.plan import Plan
+    from monitoring.publish.pool import Progress
 
 
 @dataclass(frozen=True)
@@ -64,15 +67,42 @@ class ValidateReport:
 
 @dataclass(frozen=True)
 class PublishReport:
-    """What `publish` did to Grafana (or, dry run, would do): the lines it showed, and whether all went well.
+    """What `publish` found and did: the gate's verdict on out/, the plan, and (unless a dry run) what was applied.
+
+    Every message in it from Grafana's answers is already redacted; `redact` is the same redaction, for
+    whatever a caller derives from the plan's live dashboards (diffs) before showing it.
 
         report = monitoring.publish(Project.find(), PublishRequest(dry_run=True), env=os.environ)
-        print("\\n".join(report.lines))
+        if report.plan is not None:
+            print(f"{report.plan.writes} changes to make")
     """
 
-    ok: bool
-    lines: tuple[str, ...]  # the gate, the plan and the summary, as `monitoring publish` prints them
-    notes: tuple[str, ...] = ()  # progress, retries and warnings (the command line prints them on stderr)
+    out_dir: Path
+    dry_run: bool
+    stale: tuple[str, ...] = ()  # the gate: files changed since generate (then nothing else happened)
+    checks: tuple[CheckResult, ...] = ()  # the gate: validation of out/ (publishing stops at a failure)
+    empty: bool = False  # out/ has no grafana/ output
+    plan: Plan | None = None  # what Grafana needs; None when the gate refused or the credentials were rejected
+    outcome: Outcome | None = None  # what applying the plan did; None on a dry run
+    error: str | None = None  # why publishing stopped part-way (rejected credentials)
+    warnings: tuple[str, ...] = ()  # TLS verification off, credentials over plain HTTP
+    retries: tuple[tuple[str, int], ...] = ()  # (cause, count) of the requests that were retried
+    redact: Callable[[str], str] = str
+
+    @property
+    def gate_passed(self) -> bool:
+        return not self.stale and all(r.ok for r in self.checks)
+
+    @property
+    def ok(self) -> bool:
+        """Grafana holds what was generated (dry run: there is nothing to change)."""
+        if not self.gate_passed or self.plan is None or self.error is not None:
+            return False
+        if self.dry_run:
+            return self.plan.clean
+        from monitoring.publish.plan import Action
+
+        return not (self.plan.failures or self.plan.counts()[Action.DRIFT] or (self.outcome and self.outcome.failures))
 
 
 @dataclass(frozen=True)
@@ -187,15 +217,16 @@ test.__test__ = False  # type: ignore[attr-defined]  # a library function, not a
 
 def publish(project: Project, request: PublishRequest, *, out_dir: Path | None = None,
             env: Mapping[str, str] | None = None, session: requests.Session | None = None,
-            client_settings: ClientSettings | None = None) -> PublishReport:
+            client_settings: ClientSettings | None = None, progress: Progress | None = None) -> PublishReport:
     """Publish out/grafana to Grafana: gate on out/ (as generated, and valid), plan, then apply.
 
     Reads out/ alone. `env` supplies GRAFANA_URL and the credentials' files (default: os.environ); a
-    `requests.Session` may be injected, e.g. one pointed at a test server.
+    `requests.Session` may be injected, e.g. one pointed at a test server; `progress(label, done, total)` is
+    called as requests complete. Raises ConfigError for unusable settings; prints nothing.
 
         report = monitoring.publish(Project.find(), PublishRequest(dry_run=True))
     """
-    from monitoring.publish.command import publish_out
+    from monitoring.publish.run import publish_out
 
     return publish_out(out_dir or project.out_dir, request, project.project_dir, env=env, session=session,
-                       client_settings=client_settings)
+                       client_settings=client_settings, progress=progress)

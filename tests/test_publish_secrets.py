@@ -18,7 +18,7 @@ import monitoring
 from monitoring import PublishRequest, cli
 from monitoring.errors import ConfigError
 from monitoring.project import Project
-from monitoring.publish import command
+from monitoring.publish import run
 from monitoring.publish.client import ClientSettings
 from monitoring.publish.config import GrafanaConfig
 from monitoring.publish.secrets import Redactor, variants
@@ -58,15 +58,15 @@ def publish(project: Project, argv: list[str], env: dict[str, str],
     args = cli.build_parser().parse_args([*argv, "--out", str(project.out_dir)])
     request = PublishRequest(grafana_url=args.grafana_url, ca_cert=args.ca_cert, insecure=args.insecure,
                              dry_run=args.dry_run, force=args.force, prune=args.prune, concurrency=args.concurrency)
-    original = command.gate
-    command.gate = lambda *a, **k: True  # type: ignore[assignment]
+    original = run.gate
+    run.gate = lambda *a, **k: ([], [])  # type: ignore[assignment]
     try:
-        report = command.publish_out(project.out_dir, request, project.project_dir, env=env,
-                                     client_settings=client_settings)
+        report = run.publish_out(project.out_dir, request, project.project_dir, env=env,
+                                 client_settings=client_settings)
     finally:
-        command.gate = original  # type: ignore[assignment]
-    return int(not report.ok), "".join(f"{line}\n" for line in report.lines), "".join(
-        f"{note}\n" for note in report.notes)
+        run.gate = original  # type: ignore[assignment]
+    out, err = cli.publish_lines(report, project.regenerate, cli.Style(False))
+    return int(not report.ok), "".join(f"{line}\n" for line in out), "".join(f"{line}\n" for line in err)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
