@@ -135,7 +135,7 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
     from monitoring.output.emitters import GenerateContext, iter_files
     from monitoring.output.files import write_tree
 
-    source = stack or project.stack
+    stack_path = stack or project.stack
     out = out_dir or project.out_dir
     blocker = blocking_file(out)
     if blocker is not None:
@@ -144,11 +144,11 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
     enabled = gc.isenabled()
     gc.disable()  # loading builds a large acyclic model: the cyclic collector would only rescan it
     try:
-        model = project.load_stack(source)
+        model = project.load_stack(stack_path)
     finally:
         if enabled:
             gc.enable()
-    ctx = GenerateContext(source, project)
+    ctx = GenerateContext(stack_path, project)
     current = read_current(out) if out.is_dir() else None
     hashes: dict[str, str] = {}
     manifests: list[Manifest] = []
@@ -158,7 +158,7 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
         for path, text in iter_files(model, ctx):
             hashes[path] = sha256(text)
             yield path, text
-        manifest = Manifest.of(source, hashes, ctx.origins, context.of(model))
+        manifest = Manifest.of(stack_path, hashes, ctx.origins, context.of(model))
         manifests.append(manifest)
         if check:
             return

@@ -573,7 +573,7 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
         return ExitStatus.BAD_INPUT
     except KeyboardInterrupt:
         print("monitoring: interrupted", file=sys.stderr)
-        return 130  # 128 + SIGINT, as shells report it
+        return ExitStatus.INTERRUPTED
 
 
 if __name__ == "__main__":

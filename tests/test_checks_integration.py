@@ -96,7 +96,7 @@ def test_env_override_must_be_executable(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_env_override_wins_over_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, promtool: Tool) -> None:
     monkeypatch.setenv("PROMTOOL", promtool.argv[0])
     found = find_tool("promtool", tmp_path)
-    assert found.source == "$PROMTOOL"
+    assert found.found_by == "$PROMTOOL"
 
 
 def test_validate_command_exits_1_and_names_the_failing_check(tmp_path: Path,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ import yaml
 
 from alerts.stack import stack as mcp_stack
 from monitoring import Alert, RuleGroup, Stack
-from monitoring.checks.report import print_results
+from monitoring.checks.report import result_lines
 from monitoring.checks.rule_lint import check_rule_lint, defined_rules, lint, slo_generated_rules
 from monitoring.checks.tools import Tool
 from monitoring.output.emitters import GenerateContext, emit_slo_rules
@@ -83,10 +82,8 @@ def test_errors_fail_and_warnings_are_printed_either_way(tmp_path: Path) -> None
 
     [warned] = check_rule_lint(Manifest.read(warned_out), warned_out)
     assert warned.ok and not warned.details
-    printed = io.StringIO()
-    assert print_results([warned], printed) is True
-    assert printed.getvalue() == ("ok   lint rules: 138 rules (18 defined, 120 from SLOs), 9 checks, 1 warning\n"
-                                  f"    {COUNTER_WARNING}\n")
+    assert result_lines([warned]) == ["ok   lint rules: 138 rules (18 defined, 120 from SLOs), 9 checks, 1 warning",
+                                      f"    {COUNTER_WARNING}"]
 
 
 @pytest.mark.integration

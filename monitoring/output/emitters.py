@@ -29,12 +29,12 @@ class GenerateContext:
     dashboards, the command that regenerates out/). Without a project: no hand-written dashboards, and the
     default regenerate command."""
 
-    def __init__(self, source: str, project: Project | None = None) -> None:
-        self.source = source
+    def __init__(self, stack_path: str, project: Project | None = None) -> None:
+        self.stack_path = stack_path  # the stack's import path, named in every file's header
         self.project_dir = project.project_dir if project else None
         self.dashboards_dir = project.dashboards_dir if project else None
         self.regenerate = project.regenerate if project else DEFAULT_REGENERATE
-        self.header = conventions.header(source, self.regenerate)
+        self.header = conventions.header(stack_path, self.regenerate)
         # Advice that does not stop generation; the CLI prints it.
         self.warnings: list[str] = []
         # path -> what produced it, "<kind>:<name>" (service:api, slo:api/availability, dashboard:...); files an
@@ -112,7 +112,7 @@ def emit_k6(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     gates = k6.render(stack)
     if gates is None:
         return {}
-    return {conventions.K6_THRESHOLDS: to_json(gates), conventions.K6_MODULE: k6.module(gates, ctx.source)}
+    return {conventions.K6_THRESHOLDS: to_json(gates), conventions.K6_MODULE: k6.module(gates, ctx.stack_path)}
 
 
 def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
@@ -173,7 +173,7 @@ def output_files(stack: Stack, ctx: GenerateContext) -> tuple[dict[str, str], Ma
     from monitoring.checks import context
 
     files = render_files(stack, ctx)
-    return files, Manifest.of(ctx.source, {p: sha256(t) for p, t in files.items()}, ctx.origins, context.of(stack))
+    return files, Manifest.of(ctx.stack_path, {p: sha256(t) for p, t in files.items()}, ctx.origins, context.of(stack))
 
 
 def with_manifest(files: dict[str, str], manifest: Manifest) -> dict[str, str]:

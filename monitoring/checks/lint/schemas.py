@@ -18,9 +18,6 @@ except ImportError:  # pragma: no cover - the pure-Python validator alone gives 
 
 from monitoring.checks.lint.framework import field_path
 
-# Panel types with a schema for `options` (and, for some, `fieldConfig.defaults.custom`).
-PANEL_SCHEMAS = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text")
-
 
 @cache
 def _definitions(name: str) -> dict[str, Any]:
