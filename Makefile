@@ -47,6 +47,7 @@ e2e: tools
 	$(BIN)/pytest -q -m e2e tests/e2e
 
 bench: $(INSTALLED)
+	$(BIN)/pip install -q -e '.[bench]'
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 # Both gate themselves: out/ must be fresh and pass the same checks as `validate` (so they need the tools).
