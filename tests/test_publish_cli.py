@@ -55,6 +55,24 @@ def env_for(grafana: FakeGrafana) -> dict[str, str]:
     return {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}
 
 
+def test_the_library_returns_a_report_and_prints_nothing(promtool, amtool, grafana: FakeGrafana, project,
+                                                        capfd: pytest.CaptureFixture[str]) -> None:
+    progress: list[tuple[str, int, int]] = []
+    report = monitoring.publish(project, PublishRequest(), env=env_for(grafana), client_settings=FAST,
+                                progress=lambda *call: progress.append(call))
+
+    assert capfd.readouterr() == ("", "")
+    desired = load_desired(project.out_dir)
+    assert report.ok and report.gate_passed and report.checks and not report.stale
+    assert report.plan is not None and report.plan.writes == len(desired.dashboards) + len(desired.folders)
+    assert report.outcome is not None and report.outcome.done["created"] == len(desired.dashboards)
+    assert ("publishing", len(desired.dashboards), len(desired.dashboards)) in progress
+
+    dry = monitoring.publish(project, PublishRequest(dry_run=True), env=env_for(grafana), client_settings=FAST)
+    assert capfd.readouterr() == ("", "")
+    assert dry.ok and dry.plan is not None and dry.plan.clean and dry.outcome is None
+
+
 def test_publish_then_diff_through_the_command(promtool, amtool, grafana: FakeGrafana, project) -> None:
     desired = load_desired(project.out_dir)
     assert desired.dashboards, "the example stack generates dashboards"
