@@ -13,8 +13,9 @@ from typing import Any
 
 import yaml
 
+from monitoring import conventions
 from monitoring.errors import DefinitionError, InputFileError
-from monitoring.model.slo import RESERVED_LABELS, SLO, AlertTier, SLOAlerting, WindowPolicy
+from monitoring.model.slo import SLO, AlertTier, SLOAlerting, WindowPolicy
 
 SLOTH_VERSION = "prometheus/v1"
 SLOTH_CRD = ("sloth.slok.dev/v1", "PrometheusServiceLevel")
@@ -102,7 +103,7 @@ def _labels(spec: _Spec, key: str, notes: list[str], keep: tuple[str, ...] = ())
             result[str(name)] = str(value)
             continue
         name = str(name)
-        if name in RESERVED_LABELS:
+        if name in conventions.RESERVED_LABELS:
             notes.append(f"{spec._name(key)}: label {name} is reserved here; kept as {RENAMED_PREFIX}{name}")
             name = RENAMED_PREFIX + name
         result[name] = str(value)
