@@ -55,8 +55,6 @@ SLO_LABEL = "slo"
 SLO_SERVICE_LABEL = "service"
 SLO_TIER_LABEL = "tier"
 SLO_CURRENT_WINDOW = "5m"  # the window of the "current burn rate"; also the rate summed over the period
-# Labels alerts and SLO series set themselves: neither a service's nor an SLO's own labels may name them.
-RESERVED_LABELS = frozenset({SLO_LABEL, SLO_SERVICE_LABEL, SLO_TIER_LABEL, "severity", "alertname"})
 
 
 def slo_rules_file(service: str, slo: str) -> str:

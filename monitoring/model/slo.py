@@ -31,10 +31,15 @@ if TYPE_CHECKING:
 _DAY_MS = 86_400_000
 
 
+# Labels alerts and SLO series set themselves: neither a service's nor an SLO's own labels may name them.
+RESERVED_LABELS = (conventions.SLO_LABEL, conventions.SLO_SERVICE_LABEL, conventions.SLO_TIER_LABEL, "severity",
+                   "alertname")
+
+
 def not_reserved(labels: Iterable[str]) -> None:
     """The one reserved-label rule of SLOs: ValueError for a label the SLO sets on its series and alerts itself."""
     for key in labels:
-        if key in conventions.RESERVED_LABELS:
+        if key in RESERVED_LABELS:
             raise ValueError(f"labels: {key!r} is set by the SLO itself, not in labels")
 
 
@@ -379,7 +384,7 @@ class SLO(Model):
     def _groups_kept(self) -> SLO:
         """group_by labels must not be the SLO's own, and a query SLI must keep them through its aggregation."""
         for label in self.group_by:
-            if label in conventions.RESERVED_LABELS:
+            if label in RESERVED_LABELS:
                 raise ValueError(f"group_by: {label!r} is set by the SLO itself")
         if isinstance(self.sli, QuerySLI) and self.group_by:
             for field in ("errors", "total"):
