@@ -28,14 +28,14 @@ test-inputs:
 		apt-get install -y -qq ceph-prometheus-alerts ceph-grafana-dashboards; break; }; done
 
 # pytest workers (pytest-xdist): one mostly waits on the end-to-end servers while the others run the CPU-bound
-# tests; tests/conftest.py keeps each module, and the end-to-end suite, on one worker.
+# tests; tests/conftest.py keeps each module, and the whole end-to-end suite, on one worker.
 TEST_WORKERS ?= 3
 
 # The whole suite: lint, freshness of out/, pytest (unit, golden, integration, e2e), then the checks on out/.
 test: tools test-inputs
 	$(BIN)/ruff check monitoring tests alerts dashboards benchmarks
 	$(BIN)/monitoring generate --check
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 	$(BIN)/monitoring validate
 	$(BIN)/monitoring test
 

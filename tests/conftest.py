@@ -17,15 +17,18 @@ GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep together what shares state when `make test` runs the suite on several workers (pytest-xdist,
-    --dist loadgroup): each module's tests (module-scoped fixtures, ordered module state such as the fuzz
-    corpus), and all end-to-end tests, which share one set of servers and mostly wait on them while the other
-    workers run the CPU-bound tests."""
-    for item in items:
-        path = item.path.relative_to(ROOT)
-        group = "e2e" if path.parts[:2] == ("tests", "e2e") else path.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """How `make test` shares the suite among its pytest-xdist workers: whole modules (module-scoped fixtures,
+    and module state such as the fuzz corpus, stay on one worker), and the whole end-to-end suite on one worker,
+    which shares one set of servers and mostly waits on them while the others run the CPU-bound tests."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndEndToEnd(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/e2e" if nodeid.startswith("tests/e2e/") else nodeid.split("::", 1)[0]
+
+    return ModulesAndEndToEnd(config, log)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
