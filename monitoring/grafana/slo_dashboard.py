@@ -13,7 +13,7 @@ from monitoring import conventions
 from monitoring.grafana import trusted
 from monitoring.model.dashboards import Dashboard, DashboardRow
 from monitoring.model.service import Service
-from monitoring.model.slo import SLO
+from monitoring.model.slo import SLO, BooleanSLI
 from monitoring.model.stack import Stack
 from monitoring.slo.windows import decimal_text, human_number
 
@@ -40,6 +40,12 @@ def _percent(objective: Decimal) -> str:
     return decimal_text(objective) + "%"
 
 
+def _good_share(slo: SLO) -> str:
+    if isinstance(slo.sli, BooleanSLI):
+        return f"the share of {slo.sli.gauge} samples that are 1"
+    return "good events over all events"
+
+
 def slo_row(slo: SLO) -> DashboardRow:
     sel = matchers(slo)
     firing = matchers(slo, 'alertstate="firing"')
@@ -59,7 +65,7 @@ def slo_row(slo: SLO) -> DashboardRow:
     return trusted.row(title=f"{slo.name}: {_percent(slo.objective)} over {slo.period}", panels=(
         trusted.panel(title=f"SLI over {slo.period}", type="stat", unit="percentunit", decimals=3, width=6, height=5,
               base_color="red", thresholds=(trusted.threshold(objective, color="green"),),
-              description=f"{slo.description or slo.name}: good events over all events in the last {slo.period}; "
+              description=f"{slo.description or slo.name}: {_good_share(slo)} in the last {slo.period}; "
                           f"green at or above the objective of {_percent(slo.objective)}.",
               queries=(trusted.query(sli),)),
         trusted.panel(title="Error budget remaining", type="gauge", unit="percentunit", decimals=1, min=0, max=1,

@@ -92,9 +92,14 @@ class RatioSLI(Model):
 
 
 class LatencySLI(Model):
-    """Good events are those faster than threshold: histogram _bucket{le=threshold} over _count.
+    """Good events are those faster than threshold: on a classic histogram, _bucket{le=threshold} over _count;
+    on a native histogram (`native=True`, a catalog `Histogram(native=True)`), `histogram_fraction(0, threshold,
+    ...)` of the summed rate, exact when the threshold is a bucket boundary of the histogram's schema (0.5, 1, 2
+    at schema 0) and interpolated inside a bucket otherwise.
 
         LatencySLI(histogram="app_request_duration_seconds", threshold="0.5")
+
+        LatencySLI(histogram="app_request_duration_seconds", threshold="0.5", native=True)
     """
 
     kind: ClassVar[str] = "latency sli"
@@ -102,6 +107,7 @@ class LatencySLI(Model):
     histogram: MetricName
     threshold: ExactDecimal = Field(gt=0)
     selector: MatcherSet | None = None
+    native: bool = False
 
     @field_validator("selector")
     @classmethod
@@ -181,6 +187,28 @@ class QuerySLI(Model):
 
     def total_at(self, window: str) -> str:
         return substitute_window(self.total, window)
+
+
+class BooleanSLI(Model):
+    """The share of time a 0/1 gauge is 1: `probe_success` of a blackbox probe, `up` of a scrape job, or a catalog
+    gauge that is 1 when healthy. Every sample is an event, bad when it is 0: the error ratio over a window is
+    1 - avg_over_time, summed over every series the selector picks (traffic-weighted by samples).
+
+        BooleanSLI(gauge='probe_success{job="blackbox-http"}')
+
+        BooleanSLI(gauge='up{job="api"}')
+
+    A target that is not scraped at all has no samples, so it counts neither as up nor as down: alert on `up`
+    for that. The gauge must only be 0 or 1.
+    """
+
+    kind: ClassVar[str] = "boolean sli"
+    type: Literal["boolean"] = "boolean"
+    gauge: Selector
+
+
+# Series a BooleanSLI may read without a catalog gauge: Prometheus' own and the blackbox exporter's.
+BOOLEAN_SERIES = ("up", "probe_success")
 
 
 def _severity(value: str) -> str:
@@ -344,7 +372,7 @@ class SLO(Model):
     objective: ExactDecimal
     period: str = "30d"
     description: str = ""
-    sli: RatioSLI | LatencySLI | QuerySLI = Field(discriminator="type")
+    sli: RatioSLI | LatencySLI | QuerySLI | BooleanSLI = Field(discriminator="type")
     filter: MatcherSet | None = None
     labels: Labels = {}
     alerting: SLOAlerting = SLOAlerting()
@@ -397,6 +425,9 @@ class SLO(Model):
     def _filter_applies(self) -> SLO:
         if self.filter and isinstance(self.sli, QuerySLI):
             raise ValueError("filter: a query SLI is raw PromQL; put the matchers into its queries")
+        if isinstance(self.sli, BooleanSLI) and self.alerting.min_events_per_second is not None:
+            raise ValueError("alerting.min_events_per_second: a boolean-gauge SLI counts samples, not events, so "
+                             "there is no traffic to guard; remove it")
         return self
 
     @model_validator(mode="after")
@@ -451,6 +482,12 @@ class SLO(Model):
         """Every series name the SLO's recording rules write (from the plan)."""
         return self._plan.recorded_series
 
+    def read_series(self) -> frozenset[str]:
+        """Series the SLI reads that no catalog declares: `up` or `probe_success` of a boolean-gauge SLI."""
+        if isinstance(self.sli, BooleanSLI) and (name := selector_metric(self.sli.gauge)) in BOOLEAN_SERIES:
+            return frozenset({name})
+        return frozenset()
+
     def threshold(self, window: BurnWindow) -> Fraction:
         """The error ratio above which a window pair fires: burn x budget."""
         return window.burn * Fraction(self.error_budget)
@@ -475,6 +512,8 @@ class SLO(Model):
                 self._check_event_selector(field, getattr(self.sli, field), metrics)
         elif isinstance(self.sli, LatencySLI):
             self._check_latency(self.sli, metrics)
+        elif isinstance(self.sli, BooleanSLI):
+            self._check_gauge(self.sli, metrics)
         self._check_groups(metrics)
         # A query SLI is the team's own PromQL: it was parsed; what it selects is theirs to name.
 
@@ -484,6 +523,8 @@ class SLO(Model):
             names = [selector_metric(self.sli.errors), selector_metric(self.sli.total)]
         elif isinstance(self.sli, LatencySLI):
             names = [self.sli.histogram]
+        elif isinstance(self.sli, BooleanSLI):
+            names = [selector_metric(self.sli.gauge)]  # up and probe_success carry target labels: not checked
         else:
             return
         for name in names:
@@ -508,6 +549,18 @@ class SLO(Model):
             return
         raise ValueError(f"{where} selects {name!r}, which is neither a catalog counter nor a histogram's _count")
 
+    def _check_gauge(self, sli: BooleanSLI, metrics: Mapping[str, AnyMetric]) -> None:
+        name = selector_metric(sli.gauge)
+        where = f"slo {self.name!r}: sli.gauge {sli.gauge!r}"
+        if name is None:
+            raise ValueError(f"{where} must name its metric")
+        metric = metrics.get(name)
+        if name in BOOLEAN_SERIES and metric is None:
+            return
+        if metric is None or metric.type != "gauge":
+            raise ValueError(f"{where} selects {name!r}, which is neither {' nor '.join(BOOLEAN_SERIES)} nor a "
+                             f"catalog gauge" + (f" (it is a {metric.type})" if metric is not None else ""))
+
     def _check_latency(self, sli: LatencySLI, metrics: Mapping[str, AnyMetric]) -> None:
         metric = metrics.get(sli.histogram)
         where = f"slo {self.name!r}: sli.histogram {sli.histogram!r}"
@@ -515,6 +568,14 @@ class SLO(Model):
             raise ValueError(f"{where} is in no metric catalog")
         if metric.type != "histogram":
             raise ValueError(f"{where} is a {metric.type}, not a histogram")
+        native = bool(getattr(metric, "native", False))
+        if sli.native != native:
+            raise ValueError(
+                f"{where} is a {'native' if native else 'classic'} histogram; set sli.native={native}"
+                if native or not sli.native else
+                f"{where} is a classic histogram: sli.native=True needs Histogram(native=True) in the catalog")
+        if native:
+            return  # histogram_fraction reads any threshold; between boundaries it interpolates
         buckets = [Decimal(str(b)) for b in metric.buckets]  # type: ignore[union-attr]
         if sli.threshold not in buckets:
             raise ValueError(

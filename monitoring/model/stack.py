@@ -184,7 +184,7 @@ class Stack(Model):
         from monitoring.slo import promtool_tests as slo_tests
 
         for slo in self.slos:
-            if slo.tiers:
+            if slo.tiers and slo_tests.testable(slo):
                 choose_step(slo_tests.slo_windows(slo))
                 slo_tests.sli_series(slo)
         for service in self.services:
@@ -204,6 +204,7 @@ class Stack(Model):
                 names.update(PROBE_SERIES)
         for slo in self.slos:
             names.update(slo.recorded_series())
+            names.update(slo.read_series())
         return names
 
     def known_series(self) -> frozenset[str]:

@@ -129,6 +129,7 @@ class LintContext:
                 found[metric.name] = f"counter {metric.name!r}"
             elif isinstance(metric, Histogram | Summary):
                 parts = ("_bucket", "_count", "_sum") if isinstance(metric, Histogram) else ("_count", "_sum")
+                parts = ("",) if isinstance(metric, Histogram) and metric.native else parts
                 found.update({metric.name + part: f"{metric.name + part!r} (a counter of {metric.type} "
                                                   f"{metric.name!r})" for part in parts})
         return found
