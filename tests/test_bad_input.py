@@ -230,6 +230,25 @@ CASES = [
     ('SLO grouped on a label its metric does not have',
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", group_by=("route",), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
      "group_by 'route' is not a label of app_requests_total, so the SLI would aggregate it away"),
+    ("boolean-gauge SLO with a minimum-traffic guard",
+     'stack = ok_stack(slos=(SLO(name="up", service="app", objective="99.9", sli=BooleanSLI(gauge="up"), alerting=SLOAlerting(min_events_per_second="1")),))',  # noqa: E501
+     "alerting.min_events_per_second: a boolean-gauge SLI counts samples, not events"),
+    ("boolean-gauge SLO on a counter",
+     'stack = ok_stack(slos=(SLO(name="up", service="app", objective="99.9", sli=BooleanSLI(gauge="app_requests_total")),))',  # noqa: E501
+     "sli.gauge 'app_requests_total' selects 'app_requests_total', which is neither up nor probe_success nor a "
+     "catalog gauge (it is a counter)"),
+    ("boolean-gauge SLO on an expression",
+     'stack = ok_stack(slos=(SLO(name="up", service="app", objective="99.9", sli=BooleanSLI(gauge="avg(up)")),))',  # noqa: E501
+     "sli: gauge: 'avg(up)' must be a plain vector selector"),
+    ("native latency SLO on a classic histogram",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(0.5,)))),), slos=(SLO(name="lat", service="app", objective="99", sli=LatencySLI(histogram="app_seconds", threshold="0.5", native=True)),))',  # noqa: E501
+     "sli.histogram 'app_seconds' is a classic histogram: sli.native=True needs Histogram(native=True)"),
+    ("classic latency SLO on a native histogram",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L.", native=True))),), slos=(SLO(name="lat", service="app", objective="99", sli=LatencySLI(histogram="app_seconds", threshold="0.5")),))',  # noqa: E501
+     "sli.histogram 'app_seconds' is a native histogram; set sli.native=True"),
+    ("classic histogram without buckets",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L."))),))',  # noqa: E501
+     "buckets: a classic histogram needs at least one bucket (or set native=True)"),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
      "stack 'badstack:stack' does not import: AttributeError: 'Service' object has no attribute 'nope' {at-bare}"),
