@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from monitoring import conventions
 from monitoring.grafana import trusted
-from monitoring.model.dashboards import Dashboard, DashboardRow
+from monitoring.model.dashboards import Dashboard, DashboardRow, Panel
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO, BooleanSLI
 from monitoring.model.stack import Stack
+from monitoring.slo import rules as slo_rules
 from monitoring.slo.windows import decimal_text, human_number
 
 TIER_COLORS = {"page": "red", "ticket": "orange"}
@@ -38,6 +39,19 @@ def matchers(slo: SLO, *extra: str) -> str:
 
 def _percent(objective: Decimal) -> str:
     return decimal_text(objective) + "%"
+
+
+def _timeslice_panels(slo: SLO) -> tuple[Panel, ...]:
+    """Timeslice budgeting: the share of good slices over the rolling period, against the objective."""
+    slices = slo.timeslices
+    if slices is None:
+        return ()
+    return (trusted.panel(
+        title=f"Good {slices.window} slices over {slo.period}", type="stat", unit="percentunit", decimals=3,
+        width=24, height=4, base_color="red", thresholds=(trusted.threshold(float(slo.objective / 100), "green"),),
+        description=f"Slices of {slices.window} whose good events are at least {decimal_text(slices.target * 100)}%,"
+                    f" over the slices with events in the last {slo.period}; green at or above the objective.",
+        queries=(trusted.query(slo_rules.good_slices_expr(slo, slices, slo.period), instant=True),)),)
 
 
 def _good_share(slo: SLO) -> str:
@@ -91,6 +105,7 @@ def slo_row(slo: SLO) -> DashboardRow:
                          description=f"Burn rate over each alert window; dashed lines: {lines}. "
                                      "An alert fires when both its long and its short window are above the line.",
                          queries=burn_queries),) if burn_queries else ()),
+        *_timeslice_panels(slo),
         trusted.panel(title="Alert state", width=24, height=6, stacked=True,
               description="The SLO's alerts by state (pending, firing), from Prometheus' ALERTS series.",
               queries=(trusted.query(f"sum by (alertname, alertstate) (ALERTS{sel})",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -351,6 +352,66 @@ class WindowPolicy(Model):
         return tuple(w.burn_window(period_ms) for w in self.windows)
 
 
+class Timeslices(Model):
+    """OpenSLO's Timeslices budgeting, for budget reporting: the period is cut into slices of `window`, a slice is
+    good when its share of good events is at least `target` (a ratio, as OpenSLO's timeSliceTarget), and the
+    objective is the share of good slices. Slices without events count neither way.
+
+        SLO(name="availability", service="api", objective="99", budgeting=Timeslices(window="1m", target="0.95"),
+            sli=RatioSLI(errors='http_requests_total{code=~"5.."}', total="http_requests_total"))
+
+    Burn-rate alerts keep reading the event ratio over rolling windows. The error ratio over each slice is recorded
+    (`slo:sli_error:ratio_rate<window>`), and the SLO and calendar dashboards count good slices with a subquery
+    whose step is the slice (`avg_over_time((ratio <= bool 1-target)[$__range:<window>])`). The stack's
+    evaluation_interval must divide the window, so that each slice is read from exactly one evaluation. (No
+    recording rule counts the slices of a whole period: at one step per minute a 30-day subquery reads 43,200
+    points per evaluation, over promtool's sample limit, so such a rule could not be tested.)
+    """
+
+    kind: ClassVar[str] = "timeslices"
+    window: Duration
+    target: ExactDecimal = Field(gt=0, le=1)
+
+    @field_validator("window")
+    @classmethod
+    def _slice_length(cls, window: str) -> str:
+        ms = duration_ms(window)
+        if ms < 60_000 or ms > _DAY_MS or ms % 1000:
+            raise ValueError(f"window {window!r} must be whole seconds between 1m and 1d")
+        return window
+
+    @property
+    def bad_above(self) -> Decimal:
+        """A slice is bad when its error ratio is above this: 1 - target."""
+        return Decimal(1) - self.target
+
+
+class CalendarPeriod(Model):
+    """A calendar-aligned budgeting period (OpenSLO's calendar time window), for budget reporting: the error budget
+    of this month or this week so far, in `timezone` (weeks start on Monday).
+
+        SLO(..., calendar=CalendarPeriod(unit="month", timezone="Europe/Berlin"))
+
+    Alerting stays on the rolling `period`. PromQL ranges are fixed durations, so no recording rule can follow
+    a calendar; the calendar dashboard does, with Grafana's "this month so far" time range (`now/M` to `now`)
+    and queries over `[$__range]`.
+    """
+
+    kind: ClassVar[str] = "calendar period"
+    unit: Literal["month", "week"]
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, timezone: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {timezone!r} is not an IANA time zone such as 'UTC' or "
+                             "'Europe/Berlin'") from None
+        return timezone
+
+
 # The built-in window policies, by name: "default" is the workbook at 28/30 days and "scaled" otherwise.
 BUILT_IN_POLICIES = {"default": default_windows, "workbook": workbook_windows, "scaled": scaled_windows}
 
@@ -379,6 +440,8 @@ class SLO(Model):
     window_policy: Literal["default", "workbook", "scaled"] | WindowPolicy = "default"
     # One SLO per value of these labels (one per route, per tenant): kept through every recording and alert.
     group_by: tuple[LabelName, ...] = ()
+    budgeting: Literal["occurrences"] | Timeslices = "occurrences"  # OpenSLO's budgetingMethod
+    calendar: CalendarPeriod | None = None  # budget reporting over this month or week, beside the rolling period
     _plan: slo_plan.SLOPlan = PrivateAttr()
 
     @field_validator("objective")
@@ -422,6 +485,12 @@ class SLO(Model):
         return self
 
     @model_validator(mode="after")
+    def _slices_fit(self) -> SLO:
+        if isinstance(self.budgeting, Timeslices) and duration_ms(self.budgeting.window) > duration_ms(self.period):
+            raise ValueError(f"budgeting.window {self.budgeting.window} is longer than the period {self.period}")
+        return self
+
+    @model_validator(mode="after")
     def _filter_applies(self) -> SLO:
         if self.filter and isinstance(self.sli, QuerySLI):
             raise ValueError("filter: a query SLI is raw PromQL; put the matchers into its queries")
@@ -442,7 +511,8 @@ class SLO(Model):
             objective=self.objective, windows=windows, tiers=tiers,
             alert_names={t: conventions.slo_alert_name(self.alert_base, t) for t in tiers},
             holds_ms={t: duration_ms(self.alerting.tier(t).for_ or "0s") for t in tiers},
-            guard=self.alerting.min_events_per_second)
+            guard=self.alerting.min_events_per_second,
+            slice_window=self.budgeting.window if isinstance(self.budgeting, Timeslices) else None)
         return self
 
     @property
@@ -453,6 +523,10 @@ class SLO(Model):
     @property
     def period_days(self) -> int:
         return duration_ms(self.period) // _DAY_MS
+
+    @property
+    def timeslices(self) -> Timeslices | None:
+        return self.budgeting if isinstance(self.budgeting, Timeslices) else None
 
     @property
     def error_budget(self) -> Decimal:

@@ -126,6 +126,11 @@ class Stack(Model):
             service = services.get(slo.service)
             metrics = {m.name: m for m in self.service_metrics(service)} if service else {}
             slo.check_references(set(services), metrics)
+            slices = slo.timeslices
+            if slices is not None and duration_ms(slices.window) % duration_ms(self.evaluation_interval):
+                raise slo.error(f"budgeting.window {slices.window} is not a multiple of the stack's "
+                                f"evaluation_interval {self.evaluation_interval}: each slice is read from one "
+                                "evaluation", field="budgeting.window", value=slices.window)
         # The SLO's series (and so its alerts) carry its service's labels, under the SLO's own.
         object.__setattr__(self, "slos", tuple(
             slo.model_copy(update={"labels": {**services[slo.service].labels, **slo.labels}})

@@ -38,7 +38,14 @@ TRAFFIC_PER_SECOND = 10  # events per second in SLO scenarios (more when a minim
 
 
 def slo_windows(slo: SLO) -> set[int]:
-    return {duration_ms(w) for w in (*slo.rate_windows, slo.period)}
+    """The windows the test step must not divide: the alerting windows and the period (the timeslice window is
+    recorded but no generated test reads it)."""
+    slices = slo.plan.slice_window
+    return {duration_ms(w) for w in (*slo.rate_windows, slo.period) if w != slices or w in _alert_windows(slo)}
+
+
+def _alert_windows(slo: SLO) -> set[str]:
+    return {names for p in slo.windows for names in (p.long, p.short)} | {conventions.SLO_CURRENT_WINDOW}
 
 
 Phases = tuple[tuple[int, int, Fraction], ...]  # (first interval, traffic x normal, error ratio)

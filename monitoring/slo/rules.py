@@ -15,7 +15,7 @@ from typing import Any
 
 from monitoring import conventions as names
 from monitoring.model.common import duration_ms
-from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
+from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, Timeslices, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.render.numbers import go_float, python_float
 from monitoring.slo.windows import Tier, decimal_text, exact_text, human_hours, human_number
@@ -139,6 +139,17 @@ def metadata_rules(slo: SLO) -> list[dict[str, Any]]:
         _record(names.slo_period_burn_rate(), f"{names.slo_error_ratio(slo.period)}{sel} / {budget}", labels),
         _record(names.slo_error_budget_remaining(), f"1 - {names.slo_period_burn_rate()}{sel}", labels),
     ]
+
+
+def good_slices_expr(slo: SLO, slices: Timeslices, over: str, after: str | None = None) -> str:
+    """The share of good slices over `over`: each subquery step reads the error ratio recorded over the slice
+    that ends there. `ratio == ratio` drops slices without events (0/0 is NaN); `after` (an epoch-seconds
+    expression) drops the step on the range's left edge, which belongs to the slice before the range."""
+    ratio = f"{names.slo_error_ratio(slices.window)}{selector(slo)}"
+    good = f"({ratio} == {ratio}) <= bool {decimal_text(slices.bad_above)}"
+    if after is not None:
+        good = f"({good}) and on () (vector(time()) > {after})"
+    return f"avg_over_time(\n  ({good})[{over}:{slices.window}]\n)"
 
 
 def alert_expr(slo: SLO, tier: Tier) -> str:
