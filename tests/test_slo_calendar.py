@@ -43,11 +43,6 @@ def _board(files: dict[str, str], unit: str) -> dict:
     return json.loads(next(text for path, text in files.items() if f"-slo-budget-{unit}-" in path))
 
 
-def _query(board: dict, title: str) -> str:
-    return next(t["expr"] for row in board["panels"] for p in row.get("panels", [board["panels"]]) if isinstance(p, dict)
-                and p.get("title", "").startswith(title) for t in p.get("targets", []))
-
-
 def _panels(board: dict) -> dict[str, str]:
     found = {}
     for panel in board["panels"]:
