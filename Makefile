@@ -54,7 +54,7 @@ diff: tools
 
 # docs/reference.md from the docstrings (a test fails when it is stale).
 reference: $(INSTALLED)
-	$(BIN)/python -m monitoring.reference
+	$(BIN)/python -m monitoring.docs.reference
 
 unit: $(INSTALLED)
 	$(BIN)/pytest -q -m "not e2e and not integration"

@@ -19,7 +19,7 @@ from bench_generate import synthetic_stack
 from monitoring.checks.dashboards import lint
 from monitoring.checks.lint import DashboardDocument
 from monitoring.grafana import dashboards
-from monitoring.output import to_json
+from monitoring.output.files import to_json
 
 
 def main() -> int:

@@ -31,8 +31,8 @@ from monitoring import (
     StaticConfig,
     Webhook,
 )
-from monitoring.emitters import EMITTERS, GenerateContext, render_files
-from monitoring.output import write_tree
+from monitoring.output.emitters import EMITTERS, GenerateContext, render_files
+from monitoring.output.files import write_tree
 
 
 def synthetic_service(i: int) -> Service:

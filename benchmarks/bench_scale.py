@@ -38,8 +38,8 @@ def services_run(services: int) -> dict[str, float]:
     """Build the model and stream every file of out/ to disk; the phases' seconds and the peak RSS."""
     from bench_generate import synthetic_stack
 
-    from monitoring.emitters import GenerateContext, iter_files
-    from monitoring.output import write_tree
+    from monitoring.output.emitters import GenerateContext, iter_files
+    from monitoring.output.files import write_tree
 
     started = time.perf_counter()
     stack = synthetic_stack(services, dashboards=True)
@@ -59,7 +59,7 @@ def slo_dashboards_run(slos: int) -> dict[str, float]:
 
     from monitoring.grafana import dashboards
     from monitoring.model.dashboards import DashboardSettings
-    from monitoring.output import to_json
+    from monitoring.output.files import to_json
 
     stack = synthetic_stack(slos).model_copy(
         update={"dashboard_settings": DashboardSettings(service_dashboards=False)})

@@ -43,8 +43,8 @@ from monitoring import (
     Timeslices,
     Webhook,
 )
-from monitoring.emitters import GenerateContext, emit_alert_tests, emit_slo_rules
-from monitoring.output import write_tree
+from monitoring.output.emitters import GenerateContext, emit_alert_tests, emit_slo_rules
+from monitoring.output.files import write_tree
 
 BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30)
 

@@ -39,7 +39,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("generate", "validate", "test", "GenerateReport", "ValidateReport", "PublishReport",
                      "PublishRequest"), "monitoring.api"),
     "publish": "monitoring.publish",  # the package, which is callable: monitoring.publish(project, request)
-    "AlertTestReport": "monitoring.alert_tests",
+    "AlertTestReport": "monitoring.checks.alert_tests",
     "CheckResult": "monitoring.checks.report",
     "Project": "monitoring.project",
     **dict.fromkeys(("MonitoringError", "DefinitionError"), "monitoring.errors"),

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitoring.errors import OutputError
-from monitoring.manifest import MANIFEST, Manifest, blocking_file, read_current, sha256
+from monitoring.output.manifest import MANIFEST, Manifest, blocking_file, read_current, sha256
 from monitoring.project import Project
 
 if TYPE_CHECKING:
     import requests
 
-    from monitoring.alert_tests import AlertTestReport
+    from monitoring.checks.alert_tests import AlertTestReport
     from monitoring.checks.report import CheckResult
     from monitoring.publish.client import ClientSettings
 
@@ -102,8 +102,8 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
         assert report.ok, report.stale
     """
     from monitoring.checks import context
-    from monitoring.emitters import GenerateContext, iter_files
-    from monitoring.output import write_tree
+    from monitoring.output.emitters import GenerateContext, iter_files
+    from monitoring.output.files import write_tree
 
     source = stack or project.stack
     out = out_dir or project.out_dir
@@ -177,7 +177,7 @@ def test(project: Project, *, out_dir: Path | None = None) -> AlertTestReport:
         report = monitoring.test(Project.find())
         print("\\n".join(report.lines()))
     """
-    from monitoring.alert_tests import run_alert_tests
+    from monitoring.checks.alert_tests import run_alert_tests
 
     return run_alert_tests(out_dir or project.out_dir, project)
 

@@ -70,7 +70,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     from monitoring import api
-    from monitoring.alert_tests import shape_lines
+    from monitoring.checks.alert_tests import shape_lines
 
     project = _project(args)
     report = api.test(project, out_dir=_out_dir(args, project))
@@ -268,7 +268,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
-        from monitoring.manifest import tool_version
+        from monitoring.output.manifest import tool_version
 
         print(f"{parser.prog} {tool_version()}")  # on standard output, as argparse's own version action does
         parser.exit()

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from monitoring.output import to_json
+from monitoring.output.files import to_json
 
 VERSION = "11.3.0"
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})

@@ -20,7 +20,7 @@ from monitoring import (
     Stack,
     StaticConfig,
 )
-from monitoring.alert_tests import unrecognised_shapes
+from monitoring.checks.alert_tests import unrecognised_shapes
 from monitoring.cli import main
 from monitoring.packs import mcp
 from monitoring.render.alert_shapes import shape_of

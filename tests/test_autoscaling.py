@@ -9,10 +9,10 @@ import yaml
 
 from monitoring.checks import adapter as adapter_check
 from monitoring.cli import main
-from monitoring.emitters import GenerateContext, render_files
 from monitoring.errors import DefinitionError
 from monitoring.model import CustomMetric, HorizontalPodAutoscaler, PodsMetricTarget, Stack
-from monitoring.output import write_tree
+from monitoring.output.emitters import GenerateContext, render_files
+from monitoring.output.files import write_tree
 from monitoring.packs import mcp_capacity
 from monitoring.project import load_stack
 from monitoring.render import adapter

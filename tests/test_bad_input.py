@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from monitoring.cli import main
-from monitoring.output import read_tree
+from monitoring.output.files import read_tree
 
 # Each case is a stack module whose definitions are wrong in one way; `ok_service` and `ok_routing`
 # are valid pieces the cases reuse, so each case changes exactly one thing.

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitoring.cli import main
-from monitoring.output import read_tree
+from monitoring.output.files import read_tree
 from tests.test_bad_input import generated_project
 
 PRELUDE = '''

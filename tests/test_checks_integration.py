@@ -11,9 +11,9 @@ from monitoring.checks import amtool as amtool_checks
 from monitoring.checks import promtool as promtool_checks
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.checks.validate import validate
-from monitoring.emitters import GenerateContext, output_files, with_manifest
 from monitoring.errors import ToolMissingError
-from monitoring.output import write_tree
+from monitoring.output.emitters import GenerateContext, output_files, with_manifest
+from monitoring.output.files import write_tree
 from tests.stacks.example import stack as example_stack
 
 pytestmark = pytest.mark.integration

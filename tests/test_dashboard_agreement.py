@@ -26,10 +26,10 @@ from monitoring import (
     Webhook,
 )
 from monitoring import RatioSLI as Ratio
-from monitoring.emitters import GenerateContext, emit_grafana
 from monitoring.errors import DefinitionError
 from monitoring.grafana import dashboards
 from monitoring.grafana.variables import PLACEHOLDER, substitute
+from monitoring.output.emitters import GenerateContext, emit_grafana
 from monitoring.packs.catalogs import kube_state_metrics
 from monitoring.promql import selected_metrics
 from tests.e2e.stack import example as e2e_stack

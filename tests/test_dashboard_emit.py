@@ -40,7 +40,7 @@ def test_generated_dashboards_parse_no_promql(monkeypatch: pytest.MonkeyPatch) -
 
 def test_generating_dashboards_does_not_load_grafanalib() -> None:
     """grafanalib is only for users' hand-written dashboards; the generated ones never touch it."""
-    code = ("import sys; from monitoring.emitters import GenerateContext, emit_grafana; "
+    code = ("import sys; from monitoring.output.emitters import GenerateContext, emit_grafana; "
             "from tests.stacks.example import stack; list(emit_grafana(stack, GenerateContext('x'))); "
             "print('grafanalib' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

@@ -13,7 +13,7 @@ from alerts.stack import stack as mcp_stack
 from monitoring import conventions
 from monitoring.checks.dashboards import check_dashboards
 from monitoring.cli import main
-from monitoring.output import read_tree
+from monitoring.output.files import read_tree
 
 GOOD = '''
 from grafanalib.core import Dashboard, GridPos, Target, TimeSeries

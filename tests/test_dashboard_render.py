@@ -13,9 +13,9 @@ from alerts.stack import stack as mcp_stack
 from monitoring import conventions
 from monitoring.checks.dashboards import lint
 from monitoring.checks.lint import DashboardDocument
-from monitoring.emitters import GenerateContext, emit_grafana
 from monitoring.errors import DefinitionError
 from monitoring.grafana import dashboards
+from monitoring.output.emitters import GenerateContext, emit_grafana
 from monitoring.packs.mcp import SERVER_FAULT_ERROR_TYPES
 from monitoring.slo import rules as slo
 from monitoring.slo.windows import burn_windows

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from monitoring import dir_swap
-from monitoring.output import read_tree, write_tree
+from monitoring.output import dir_swap
+from monitoring.output.files import read_tree, write_tree
 
 OLD = {"prometheus/prometheus.yml": "old\n", "gone.txt": "only in the old tree\n"}
 NEW = {"prometheus/prometheus.yml": "new\n", "grafana/dashboards/a.json": "{}\n"}
 MODES = ("exchange", "rename")
 
 # A separate process, so that SIGKILL kills it and not the test run.
-WRITER = "import json, sys; from pathlib import Path; from monitoring.output import write_tree; " \
+WRITER = "import json, sys; from pathlib import Path; from monitoring.output.files import write_tree; " \
          "write_tree(json.loads(sys.argv[1]), Path(sys.argv[2]))"
 
 
@@ -118,7 +118,7 @@ def test_ctrl_c_while_writing_leaves_the_old_tree(tmp_path: Path, monkeypatch: p
     def interrupted(path: Path, text: str) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("monitoring.output._write_file", interrupted)
+    monkeypatch.setattr("monitoring.output.files._write_file", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_tree(NEW, out)
     assert read_tree(out) == OLD

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from monitoring.emitters import GenerateContext, render_files
 from monitoring.errors import MonitoringError
 from monitoring.model.base import Model
 from monitoring.model.stack import Stack
+from monitoring.output.emitters import GenerateContext, render_files
 from tests.stacks import example, kubernetes
 
 # Fields that are not output by design, with the reason; every other field must change the output or be refused.

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from monitoring.checks.dashboards import check_dashboards_out
 from monitoring.checks.tools import Tool
 from monitoring.cli import main
-from monitoring.manifest import Manifest
-from monitoring.output import read_tree
+from monitoring.output.files import read_tree
+from monitoring.output.manifest import Manifest
 from tests.test_bad_input import PRELUDE
 
 settings.register_profile("ci", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None,

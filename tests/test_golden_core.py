@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from monitoring.cli import main
-from monitoring.emitters import GenerateContext, render_files
-from monitoring.output import read_tree
+from monitoring.output.emitters import GenerateContext, render_files
+from monitoring.output.files import read_tree
 from tests.stacks.example import stack as example_stack
 
 ROOT = Path(__file__).resolve().parent.parent

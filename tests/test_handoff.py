@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 import monitoring
-from monitoring import PublishRequest, cli, emitters, project
-from monitoring.manifest import MANIFEST, Manifest
+from monitoring import PublishRequest, cli, project
+from monitoring.output import emitters
+from monitoring.output.manifest import MANIFEST, Manifest
 from monitoring.project import Project
 from tests.grafana_server import running_grafana
 

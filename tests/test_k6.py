@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monitoring.emitters import GenerateContext, render_files
 from monitoring.errors import DefinitionError
 from monitoring.model import LatencySLI, LoadTestGates, Stack
+from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.project import load_stack
 from monitoring.render import k6
 

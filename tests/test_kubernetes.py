@@ -13,8 +13,8 @@ import yaml
 from monitoring import conventions
 from monitoring.checks import kubernetes as checks
 from monitoring.checks.tools import Tool
-from monitoring.emitters import GenerateContext, render_files
-from monitoring.output import to_yaml, write_tree
+from monitoring.output.emitters import GenerateContext, render_files
+from monitoring.output.files import to_yaml, write_tree
 from monitoring.render import alertmanager
 from monitoring.render.kubernetes.alertmanager import operator_merge
 from monitoring.render.kubernetes.schemas import KINDS, extract

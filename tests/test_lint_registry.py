@@ -64,7 +64,7 @@ def test_compiled_fast_path_gives_the_same_answers(monkeypatch: pytest.MonkeyPat
     """The schema checks skip jsonschema for documents jsonschema_rs finds valid: both must agree."""
     from monitoring.checks.dashboards import lint as lint_stack
     from monitoring.checks.lint import schemas
-    from monitoring.emitters import GenerateContext, emit_grafana
+    from monitoring.output.emitters import GenerateContext, emit_grafana
     from tests.lint_cases import messages
     from tests.test_dashboard_render import STACKS, boards
 

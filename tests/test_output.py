@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitoring import output
 from monitoring.errors import MonitoringError
-from monitoring.output import read_tree, stale_files, to_json, to_yaml, write_tree
+from monitoring.output import files as output
+from monitoring.output.files import read_tree, stale_files, to_json, to_yaml, write_tree
 
 
 def test_yaml_keeps_renderer_key_order_and_literal_blocks() -> None:

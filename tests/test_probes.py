@@ -163,8 +163,8 @@ def test_operator_probe_spec_follows_the_crd() -> None:
 
 
 def test_kubernetes_output_has_a_probe_resource_per_probe() -> None:
-    from monitoring.emitters import GenerateContext, render_files
     from monitoring.model.kubernetes_output import KubernetesOutput
+    from monitoring.output.emitters import GenerateContext, render_files
 
     stack = Stack(**(dict(probe_stack()) | {"kubernetes": KubernetesOutput(namespace="monitoring")}))
     files = render_files(stack, GenerateContext("tests"))

@@ -13,7 +13,7 @@ import monitoring
 from monitoring import PublishRequest, cli
 from monitoring.checks import validate as validate_module
 from monitoring.checks.report import CheckResult
-from monitoring.manifest import Manifest
+from monitoring.output.manifest import Manifest
 from monitoring.project import Project
 from monitoring.publish import command
 from monitoring.publish.client import ClientSettings, GrafanaClient, GrafanaError, build_session

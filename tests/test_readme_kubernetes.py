@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from monitoring.emitters import GenerateContext, render_files
+from monitoring.output.emitters import GenerateContext, render_files
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -1,12 +1,12 @@
 """The API reference: every public class and function documents when to use it with an example, and
-docs/reference.md is what the docstrings say now (`python -m monitoring.reference` rewrites it)."""
+docs/reference.md is what the docstrings say now (`python -m monitoring.docs.reference` rewrites it)."""
 
 from __future__ import annotations
 
 import inspect
 import re
 
-from monitoring.reference import main, own_docstring, public_objects, reference
+from monitoring.docs.reference import main, own_docstring, public_objects, reference
 from tests.conftest import ROOT
 
 # An example is an indented code line (Markdown renders it as code) or a doctest prompt.
@@ -27,7 +27,7 @@ def test_every_public_class_and_function_has_a_docstring_with_an_example() -> No
 
 def test_reference_page_is_fresh() -> None:
     text = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
-    assert text == reference(), "docs/reference.md is stale: run `python -m monitoring.reference`"
+    assert text == reference(), "docs/reference.md is stale: run `python -m monitoring.docs.reference`"
 
 
 def test_reference_lists_every_public_name_and_model_field() -> None:

@@ -13,7 +13,7 @@ from monitoring import Alert, RuleGroup, Stack
 from monitoring.checks.report import print_results
 from monitoring.checks.rule_lint import check_rule_lint, defined_rules, lint, slo_generated_rules
 from monitoring.checks.tools import Tool
-from monitoring.emitters import GenerateContext, emit_slo_rules
+from monitoring.output.emitters import GenerateContext, emit_slo_rules
 from tests.e2e.stack import example as e2e_example
 from tests.stacks.example import stack as example_stack
 from tests.test_alert_shapes import MCP_STACK, SHAPES_STACK

@@ -16,8 +16,8 @@ import yaml
 
 from monitoring import SLO, AlertTier, BooleanSLI, Histogram, LatencySLI, Service, SLOAlerting, Stack
 from monitoring.checks.tools import Tool
-from monitoring.emitters import GenerateContext, render_files
-from monitoring.output import write_tree
+from monitoring.output.emitters import GenerateContext, render_files
+from monitoring.output.files import write_tree
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo_rules
 from tests.test_slo_stacks import api_service, routing, stack_with

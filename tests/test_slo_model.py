@@ -14,7 +14,7 @@ import pytest
 from monitoring import SLO, AlertTier, DefinitionError, LatencySLI, RatioSLI, SLOAlerting
 from monitoring.cli import main
 from monitoring.model.slo import AlertWindow, WindowPolicy
-from monitoring.output import read_tree
+from monitoring.output.files import read_tree
 from monitoring.slo.windows import Tier, burn_windows, exact_text
 from tests.sites import without_site
 from tests.test_slo_stacks import availability, stack_with

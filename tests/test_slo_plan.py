@@ -29,9 +29,9 @@ from monitoring import (
 )
 from monitoring.checks.tools import Tool
 from monitoring.checks.validate import validate
-from monitoring.emitters import GenerateContext, output_files, render_files, with_manifest
 from monitoring.model.slo import AlertWindow, QuerySLI, WindowPolicy
-from monitoring.output import write_tree
+from monitoring.output.emitters import GenerateContext, output_files, render_files, with_manifest
+from monitoring.output.files import write_tree
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo.windows import Tier
 from tests.stacks.example import stack as example_stack

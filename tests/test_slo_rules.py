@@ -11,7 +11,7 @@ import yaml
 
 from monitoring import conventions
 from monitoring.checks.tools import Tool
-from monitoring.emitters import GenerateContext, render_files
+from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.render.numbers import go_float, python_float
 from monitoring.slo import rules as slo_rules
 from tests.test_slo_stacks import SOURCE, availability, stack_with, variety

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from alerts.stack import stack as mcp_stack
-from monitoring.emitters import GenerateContext, iter_files
 from monitoring.grafana import dashboards, slo_dashboard
-from monitoring.output import read_tree, write_tree
+from monitoring.output.emitters import GenerateContext, iter_files
+from monitoring.output.files import read_tree, write_tree
 from tests.stacks.example import stack as example_stack
 
 

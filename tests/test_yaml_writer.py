@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from monitoring.output.yaml_writer import dump, pyyaml_dump
 from monitoring.project import load_stack
 from monitoring.render import promtool_tests
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo_rules
-from monitoring.yaml_writer import dump, pyyaml_dump
 from tests.test_slo_stacks import variety
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ import yaml
 from monitoring import conventions, promql
 from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
-from monitoring.manifest import Manifest
+from monitoring.output.manifest import Manifest
 
 _SERIES_NAME = re.compile(r"^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)")
 

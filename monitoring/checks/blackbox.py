@@ -9,7 +9,7 @@ from pathlib import Path
 from monitoring import conventions
 from monitoring.checks.report import CheckResult, process_output
 from monitoring.errors import ToolMissingError
-from monitoring.manifest import Manifest
+from monitoring.output.manifest import Manifest
 
 # Debian names the binary after its package; upstream tarballs call it blackbox_exporter.
 BINARIES = ("prometheus-blackbox-exporter", "blackbox_exporter")

@@ -12,10 +12,10 @@ from typing import Any
 
 from monitoring.checks import kubernetes
 from monitoring.checks.lint import LintContext
-from monitoring.label_sets import SeriesInfo, stack_series
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.model.routing import RouteTest
 from monitoring.model.stack import Stack
+from monitoring.promql.label_sets import SeriesInfo, stack_series
 
 _METRIC_TYPES: dict[str, type[AnyMetric]] = {cls.type: cls for cls in (Counter, Gauge, Histogram, Summary)}
 

@@ -12,8 +12,8 @@ from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, Probl
 from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
 from monitoring.grafana import hand_written
-from monitoring.manifest import Manifest
 from monitoring.model.stack import Stack
+from monitoring.output.manifest import Manifest
 
 
 def lint(stack: Stack, documents: Iterable[DashboardDocument]) -> list[Problem]:

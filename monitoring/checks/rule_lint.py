@@ -10,9 +10,9 @@ from monitoring import conventions
 from monitoring.checks import context
 from monitoring.checks.lint import LintContext, Problem, RuleDocument, lint_rules, offline_checks
 from monitoring.checks.report import CheckResult
-from monitoring.manifest import Manifest
 from monitoring.model.common import duration_ms
 from monitoring.model.stack import Stack
+from monitoring.output.manifest import Manifest
 from monitoring.slo import rules as slo_rules
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -17,7 +17,7 @@ from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
 from monitoring.checks.rule_lint import check_rule_lint_out
 from monitoring.checks.tools import find_tool
-from monitoring.manifest import MANIFEST, Manifest
+from monitoring.output.manifest import MANIFEST, Manifest
 
 # Extra checks over (manifest, out_dir), registered by other layers (dashboards, lint, blackbox).
 ExtraCheck = Callable[[Manifest, Path], list[CheckResult]]

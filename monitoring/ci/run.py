@@ -87,7 +87,7 @@ def _validate(stack: Stack, settings: Project, out_dir: Path, sites: dict[str, s
 
 def _tests(stack: Stack, settings: Project, out_dir: Path, sites: dict[str, str]) -> list[Case]:
     """Each test of each promtool test file as its own case, all run by one promtool process."""
-    from monitoring.alert_tests import Coverage, check_test_file, collect, generated_alerts
+    from monitoring.checks.alert_tests import Coverage, check_test_file, collect, generated_alerts
     from monitoring.checks.tools import find_tool
 
     workdir = Path(os.path.commonpath([out_dir.resolve(), settings.project_dir.resolve()]))

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 from monitoring import conventions
 from monitoring.grafana import trusted
-from monitoring.label_sets import job_labels
 from monitoring.model.dashboards import Dashboard, DashboardRow, DashboardVariable, Panel
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO, RatioSLI, with_matchers
+from monitoring.promql.label_sets import job_labels
 
 RATE = "$__rate_interval"
 # Labels a dashboard offers as variables when the service's series carry them.

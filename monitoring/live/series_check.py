@@ -21,10 +21,10 @@ import promql_parser
 from monitoring import promql
 from monitoring.checks.dashboards import read_out_dir
 from monitoring.grafana.variables import PLACEHOLDER
-from monitoring.label_sets import stack_series
 from monitoring.live.client import PrometheusClient
 from monitoring.live.sources import external_labels, read_rules
 from monitoring.model.stack import Stack
+from monitoring.promql.label_sets import stack_series
 
 DEFAULT_LOOKBACK = "1h"
 SKIPPED_SERIES = frozenset({"ALERTS", "ALERTS_FOR_STATE"})  # exist only while alerts are pending or firing

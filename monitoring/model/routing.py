@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from monitoring import notifications
+from monitoring.model import notifications
 from monitoring.model.base import Model, SecretsFromFiles
 from monitoring.model.common import HostPort, LabelName, PositiveDuration, SecretFile, require_unique
 from monitoring.units import LABEL_NAME, safe_url

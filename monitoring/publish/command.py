@@ -21,7 +21,7 @@ from urllib3.exceptions import InsecureRequestWarning
 from monitoring.api import PublishReport, PublishRequest
 from monitoring.checks.report import print_results
 from monitoring.errors import ExitStatus
-from monitoring.manifest import Manifest
+from monitoring.output.manifest import Manifest
 from monitoring.publish.apply import apply_plan
 from monitoring.publish.client import AuthError, ClientSettings, GrafanaClient, RetryStats, build_session
 from monitoring.publish.config import ConfigError, GrafanaConfig

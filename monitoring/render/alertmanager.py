@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitoring import notifications
+from monitoring.model import notifications
 from monitoring.model.routing import Email, HTTPAuth, PagerDuty, Receiver, Route, Slack, TimeInterval, Webhook
 from monitoring.model.stack import Stack
 from monitoring.slo import rules as slo

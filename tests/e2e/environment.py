@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 
 import requests
 
-from monitoring.emitters import GenerateContext, render_files
 from monitoring.model import Stack
-from monitoring.output import write_tree
+from monitoring.output.emitters import GenerateContext, render_files
+from monitoring.output.files import write_tree
 
 from . import stack as e2e_stack
 from .harness import HTTP_TIMEOUT, LOOPBACK, Cancelled, Process, Servers, WebhookSink, free_port, get_json, wait_for

@@ -20,12 +20,12 @@ import pytest
 
 from monitoring import RuleGroup, Stack, promql
 from monitoring.cli import main
-from monitoring.emitters import GenerateContext, render_files
 from monitoring.live.backtest import backtest
 from monitoring.live.client import PrometheusClient
 from monitoring.live.series_check import check, declared_labels
 from monitoring.model import Alert, Receiver, RecordingRule, Route, Routing
-from monitoring.output import write_tree
+from monitoring.output.emitters import GenerateContext, render_files
+from monitoring.output.files import write_tree
 from monitoring.packs import mcp
 
 from .conftest import require_server

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from monitoring import SLO, Histogram, LatencySLI, ScrapeJob, Service, Stack, StaticConfig
-from monitoring.emitters import GenerateContext, render_files
-from monitoring.output import write_tree
+from monitoring.output.emitters import GenerateContext, render_files
+from monitoring.output.files import write_tree
 from monitoring.slo.windows import Tier
 from tests.test_slo_stacks import routing
 

@@ -17,9 +17,9 @@ import requests
 
 from monitoring import Receiver, Route, Routing, ScrapeJob, Service, Stack, StaticConfig
 from monitoring.checks.blackbox import find_exporter
-from monitoring.emitters import GenerateContext, render_files
 from monitoring.errors import ToolMissingError
-from monitoring.output import write_tree
+from monitoring.output.emitters import GenerateContext, render_files
+from monitoring.output.files import write_tree
 from monitoring.packs import blackbox, mcp, mcp_capacity, mcp_probes
 from tests.binaries import binary_missing
 

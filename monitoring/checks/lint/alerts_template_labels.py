@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
-from monitoring.label_sets import result_labels
+from monitoring.promql.label_sets import result_labels
 
 # $labels.name and the index form $labels "name" / index $labels "name".
 _REFERENCE = re.compile(r'\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)|index\s+\$labels\s+"([a-zA-Z_][a-zA-Z0-9_]*)"')

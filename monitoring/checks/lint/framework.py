@@ -12,11 +12,11 @@ from typing import Any, Generic, Literal, TypeVar
 
 from monitoring import promql
 from monitoring.grafana.variables import STAND_IN_DURATION, substitute
-from monitoring.label_sets import SeriesInfo, stack_series
 from monitoring.model.common import duration_ms
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.model.rules import Alert, RecordingRule, VerbatimRule
 from monitoring.model.stack import Stack
+from monitoring.promql.label_sets import SeriesInfo, stack_series
 
 Severity = Literal["error", "warning"]
 DocumentKind = Literal["dashboard", "rule"]

@@ -6,7 +6,7 @@ import promql_parser
 
 from monitoring import promql
 from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
-from monitoring.label_sets import SeriesInfo, result_labels
+from monitoring.promql.label_sets import SeriesInfo, result_labels
 
 
 def _listed(labels: frozenset[str]) -> str:

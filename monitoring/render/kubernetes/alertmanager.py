@@ -15,7 +15,7 @@ import yaml
 
 from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRouting
 from monitoring.model.stack import Stack
-from monitoring.output import to_yaml
+from monitoring.output.files import to_yaml
 from monitoring.render import alertmanager
 from monitoring.render.kubernetes.resource import Resource, make
 

@@ -80,7 +80,7 @@ class Manifest:
         }
 
     def text(self) -> str:
-        from monitoring.output import to_json
+        from monitoring.output.files import to_json
 
         return to_json(self.data())
 

@@ -22,7 +22,7 @@ from monitoring.checks.promtool import run_tests
 from monitoring.checks.report import CheckResult, result_lines
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import MonitoringError
-from monitoring.manifest import Manifest
+from monitoring.output.manifest import Manifest
 from monitoring.project import Project
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from pathlib import Path
 from monitoring import conventions
 from monitoring.grafana import dashboards, hand_written
 from monitoring.grafana.dashboards import RenderedDashboard
-from monitoring.manifest import MANIFEST, Manifest, sha256
 from monitoring.model.stack import Stack
-from monitoring.output import to_json, to_yaml
+from monitoring.output.files import to_json, to_yaml
+from monitoring.output.manifest import MANIFEST, Manifest, sha256
 from monitoring.project import DEFAULT_REGENERATE, Project
 from monitoring.render import adapter, alertmanager, blackbox, k6, prometheus_config, promtool_tests, rules
 from monitoring.slo import promtool_tests as slo_tests

@@ -10,10 +10,10 @@ from typing import Any
 
 import orjson
 
-from monitoring import yaml_writer
-from monitoring.dir_swap import replace_dir
 from monitoring.errors import MonitoringError
-from monitoring.manifest import MANIFEST
+from monitoring.output import yaml_writer
+from monitoring.output.dir_swap import replace_dir
+from monitoring.output.manifest import MANIFEST
 
 
 def to_yaml(data: Any, header: str = "") -> str:
@@ -40,7 +40,7 @@ def write_tree(files: Mapping[str, str] | Iterable[tuple[str, str]], out_dir: Pa
 
     A stream is consumed as it comes, each file written before many more are asked for, so a generator of
     files never has them all in memory. A failure (the stream's included) or a kill at any point leaves
-    out_dir as it was or fully replaced (see monitoring.dir_swap); a file-system error is a MonitoringError
+    out_dir as it was or fully replaced (see monitoring.output.dir_swap); a file-system error is a MonitoringError
     naming the path.
     """
     try:

@@ -1,7 +1,7 @@
 """The API reference, docs/reference.md, generated from the docstrings of the public API.
 
-    python -m monitoring.reference            # rewrite docs/reference.md
-    python -m monitoring.reference --check    # exit 1 when it is stale (make test runs this as a test)
+    python -m monitoring.docs.reference            # rewrite docs/reference.md
+    python -m monitoring.docs.reference --check    # exit 1 when it is stale (make test runs this as a test)
 
 It documents every name in `__all__` of the public modules: the flat model API in `monitoring`, and the
 library behind `monitoring import`, `monitoring init` and `monitoring ci`. Model classes get a table of
@@ -24,7 +24,7 @@ PUBLIC_MODULES = ("monitoring", "monitoring.imports", "monitoring.scaffold", "mo
 HEADER = """\
 # API reference
 
-Generated from the docstrings by `python -m monitoring.reference` (or `make reference`); `make test` fails when
+Generated from the docstrings by `python -m monitoring.docs.reference` (or `make reference`); `make test` fails when
 this page is stale. Every model class is built with keyword arguments, which are the fields listed under it.
 """
 
@@ -106,12 +106,12 @@ def reference() -> str:
 
 
 def main(argv: list[str]) -> int:
-    path = Path(__file__).resolve().parent.parent / "docs" / "reference.md"
+    path = Path(__file__).resolve().parents[2] / "docs" / "reference.md"
     text = reference()
     if "--check" in argv:
         current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != text:
-            print(f"{path} is stale: run `python -m monitoring.reference`", file=sys.stderr)
+            print(f"{path} is stale: run `python -m monitoring.docs.reference`", file=sys.stderr)
             return 1
         print(f"{path} is up to date")
         return 0

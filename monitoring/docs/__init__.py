@@ -1,0 +1,1 @@
+"""Documentation generated from the code: `reference` writes docs/reference.md from the public docstrings."""
