@@ -16,8 +16,8 @@ import yaml
 
 from monitoring import SLO, CalendarPeriod, RatioSLI, Timeslices
 from monitoring.checks.tools import Tool
-from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.grafana.variables import substitute
+from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.output.files import write_tree
 from monitoring.render.promtool_timing import values_text
 from tests.test_slo_stacks import stack_with
