@@ -19,6 +19,7 @@ from monitoring import (
     SLO,
     AlertTier,
     BooleanSLI,
+    CalendarPeriod,
     Histogram,
     LatencySLI,
     ScrapeJob,
@@ -26,6 +27,7 @@ from monitoring import (
     SLOAlerting,
     Stack,
     StaticConfig,
+    Timeslices,
 )
 from monitoring.checks.tools import Tool
 from monitoring.checks.validate import validate
@@ -74,6 +76,8 @@ def shapes() -> tuple[SLO, ...]:
                     alerting=SLOAlerting(page=AlertTier(severity="critical", for_="2m"))))
     slos.append(SLO(name="up-28d-page-only", service="api", objective="99", period="28d", sli=BooleanSLI(gauge="up"),
                     alerting=SLOAlerting(ticket=AlertTier(severity="warning", enabled=False))))
+    slos.append(availability(name="sliced-weekly", objective="99.5", budgeting=Timeslices(window="5m", target="0.99"),
+                             calendar=CalendarPeriod(unit="week", timezone="Europe/Berlin")))
     slos.append(SLO(name="native-latency", service="web", objective="99", group_by=("route",),
                     sli=LatencySLI(histogram="web_request_duration_seconds", threshold="0.5", native=True)))
     return tuple(slos)
@@ -96,7 +100,7 @@ def shape_stack(names: frozenset[str] | None = None) -> Stack:
 PROVEN = frozenset({"s7d-both", "s14d-page-only", "s28d-ticket-only", "s90d-ticket-only", "guarded-7d",
                     "custom-policy", "held", "latency-7d", "query-14d",
                     "per-route", "latency-per-route", "query-per-route", "up-30d", "up-7d-per-instance",
-                    "up-28d-page-only", "native-latency"})
+                    "up-28d-page-only", "native-latency", "sliced-weekly"})
 
 
 STACKS = {"shapes": shape_stack, "variety": variety, "example": lambda: example_stack}
