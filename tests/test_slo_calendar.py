@@ -9,6 +9,7 @@ the tests put in for Grafana.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from monitoring.grafana.variables import substitute
 from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.output.files import write_tree
 from monitoring.render.promtool_timing import values_text
+from monitoring.slo.budget import calendar_queries, period_start
 from tests.test_slo_stacks import stack_with
 
 SAMPLE_SECONDS = 15
@@ -137,3 +139,31 @@ def test_calendar_dashboards_use_grafanas_calendar_ranges() -> None:
     assert any(r.get("record") == "slo:sli_error:ratio_rate1m" for r in rules)
     assert slos[0].plan.recorded_series >= {"slo:sli_error:ratio_rate1m"}
     assert "slo:sli_error:ratio_rate1m" not in slos[1].plan.recorded_series
+
+
+@pytest.mark.parametrize(("calendar", "at", "start"), [
+    (CalendarPeriod(unit="month"), "2026-11-30T08:00:00+00:00", "2026-11-01T00:00:00+00:00"),
+    # Berlin's month began on 1 November at midnight, still 23:00 UTC the day before (CET, +1).
+    (CalendarPeriod(unit="month", timezone="Europe/Berlin"), "2026-10-31T23:30:00+00:00",
+     "2026-11-01T00:00:00+01:00"),
+    # A week that crosses the end of summer time (25 October 2026): Monday 19 October was still CEST (+2).
+    (CalendarPeriod(unit="week", timezone="Europe/Berlin"), "2026-10-25T12:00:00+00:00",
+     "2026-10-19T00:00:00+02:00"),
+    (CalendarPeriod(unit="week"), "1970-01-05T00:00:00+00:00", "1970-01-05T00:00:00+00:00"),
+])
+def test_a_calendar_period_starts_at_midnight_in_its_zone(calendar: CalendarPeriod, at: str, start: str) -> None:
+    found = period_start(calendar, datetime.fromisoformat(at))
+    assert found.isoformat() == start
+    assert found.utcoffset() == datetime.fromisoformat(start).utcoffset()
+
+
+def test_the_report_asks_prometheus_the_dashboards_queries_over_the_exact_range() -> None:
+    slo = sliced_slo()
+    start = datetime.fromisoformat("2026-11-01T00:00:00+00:00").timestamp()
+    queries = calendar_queries(slo, start, start + 3600.5)
+    panels = _panels(_board(render_files(stack_with(slo), GenerateContext("tests")), "month"))
+    grafana = {"__range": "3600s", "__from": str(int(start))}
+    assert queries["good_slices"] == substitute(panels["Good 1m slices this month"], grafana)
+    assert queries["budget_left"] == substitute(panels["Error budget left this month"], grafana)
+    assert queries["slice_budget_left"] == substitute(panels["Slice budget left this month"], grafana)
+    assert queries["sli"] == substitute(panels["SLI this month"], grafana)

@@ -5,8 +5,9 @@ written as `{{schema:0 sum:5 count:4 buckets:[1 2 1]}}` fails with "unexpected c
 the notation arrived in later releases). So the generated rules run on the server itself, scraping a target that
 serves a native histogram in the protobuf exposition format (tests/e2e/native_histogram.py).
 
-Healthy, 5 of every 10,000 requests are slower than 0.5 s: every recorded window's error ratio is exactly 0.0005
-and the page stays silent. Then every request is slow: the page fires.
+Healthy, 5 of every 10,000 requests are slower than 0.5 s: every recorded window's error ratio is exactly 0.0005,
+the page stays silent, and the budget report for this month says half the 0.1% budget is spent. Then every request
+is slow: the page fires.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from monitoring import SLO, Histogram, LatencySLI, ScrapeJob, Service, Stack, StaticConfig
+from monitoring import SLO, CalendarPeriod, Histogram, LatencySLI, ScrapeJob, Service, Stack, StaticConfig
+from monitoring.live.client import PrometheusClient
 from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.output.files import write_tree
+from monitoring.slo.budget import budget_report
 from monitoring.slo.windows import Tier
 from tests.test_slo_stacks import routing
 
@@ -41,7 +44,7 @@ def native_stack(target: str) -> Stack:
     web = Service(name="web", metrics=(Histogram(name=METRIC, unit="seconds", help="Latency.", native=True),),
                   scrape_jobs=(ScrapeJob(name="web",
                                          static_configs=(StaticConfig(targets=(target,)),)),))
-    slo = SLO(name="latency", service="web", objective="99.9",
+    slo = SLO(name="latency", service="web", objective="99.9", calendar=CalendarPeriod(unit="month"),
               sli=LatencySLI(histogram=METRIC, threshold="0.5", native=True))
     return Stack(name="native", services=(web,), routing=routing(), slos=(slo,), scrape_interval="1s",
                  scrape_timeout="1s", evaluation_interval="1s")
@@ -107,6 +110,12 @@ def test_a_native_histogram_latency_slo_records_exact_ratios_and_pages_on_an_out
         assert _page(servers, slo) == [], diagnostics()
         time.sleep(0.5)
     assert _ratio(servers, slo, "5m") == pytest.approx(0.0005, rel=1e-9)
+
+    # `monitoring budget-report`: this month so far (all the data there is), half the 0.1% budget spent.
+    client = PrometheusClient(servers.prometheus)
+    [row] = budget_report(client, (slo,), at=client.now())
+    assert row.period.startswith("month from ") and row.period.endswith("-01T00:00:00+00:00")
+    assert row.sli == pytest.approx(0.9995, rel=1e-9) and row.budget_left == pytest.approx(0.5, rel=1e-6)
 
     # Every request slow: the page fires (no `for`), and the recorded ratios are above its threshold.
     target.set_mix(*OUTAGE)
