@@ -240,6 +240,9 @@ CASES = [
     ("boolean-gauge SLO on an expression",
      'stack = ok_stack(slos=(SLO(name="up", service="app", objective="99.9", sli=BooleanSLI(gauge="avg(up)")),))',
      "sli: gauge: 'avg(up)' must be a plain vector selector"),
+    ("boolean-gauge SLO grouped on a label its gauge lacks",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Gauge(name="app_healthy", help="1 when healthy.", labels=("instance",)))),), slos=(SLO(name="up", service="app", objective="99.9", group_by=("route",), sli=BooleanSLI(gauge="app_healthy")),))',  # noqa: E501
+     "group_by 'route' is not a label of app_healthy, so the SLI would aggregate it away (labels: instance)"),
     ("native latency SLO on a classic histogram",
      'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(0.5,)))),), slos=(SLO(name="lat", service="app", objective="99", sli=LatencySLI(histogram="app_seconds", threshold="0.5", native=True)),))',  # noqa: E501
      "sli.histogram 'app_seconds' is a classic histogram: sli.native=True needs Histogram(native=True)"),
