@@ -45,7 +45,7 @@ def slo_windows(slo: SLO) -> set[int]:
 
 
 def _alert_windows(slo: SLO) -> set[str]:
-    return {names for p in slo.windows for names in (p.long, p.short)} | {conventions.SLO_CURRENT_WINDOW}
+    return {w for p in slo.windows for w in (p.long, p.short)} | {conventions.SLO_CURRENT_WINDOW}
 
 
 Phases = tuple[tuple[int, int, Fraction], ...]  # (first interval, traffic x normal, error ratio)
