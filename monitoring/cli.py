@@ -206,6 +206,8 @@ def cmd_import_slo(args: argparse.Namespace) -> int:
 
     imported = specs.read_files([Path(p) for p in args.files])
     written = spec_python.write(spec_python.render(imported), Path(args.directory), force=args.force)
+    for note in imported.notes:
+        print(f"monitoring: warning: {note}", file=sys.stderr)
     count = sum(len(s.slos) for s in imported.services.values())
     print(f"imported {count} SLOs of {len(imported.services)} services: wrote "
           + ", ".join(str(p) for p in written))
@@ -335,8 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--strict", action="store_true",
                      help="fail on anything the model cannot hold, instead of keeping it verbatim with a warning")
     imp.add_argument("--force", action="store_true", help="overwrite files that exist")
-    slo_imp = sub.add_parser("import-slo", help="turn Sloth SLO specs (prometheus/v1, PrometheusServiceLevel, "
-                                                "AlertWindows) into Python SLO definitions, one module per service")
+    slo_imp = sub.add_parser("import-slo", help="turn SLO specs (Sloth prometheus/v1, PrometheusServiceLevel and "
+                                                "AlertWindows; OpenSLO v1; Pyrra ServiceLevelObjective) into Python "
+                                                "SLO definitions, one module per service")
     slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
     slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
     slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")

@@ -389,6 +389,15 @@ def test_out_that_cannot_be_written_is_one_line(project: Path, capsys: pytest.Ca
     assert (project / "afile").read_text() == "not a directory\n"
 
 
+OPENSLO_SLO = ("apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: search\nspec:\n  service: shop\n"
+               "  budgetingMethod: Occurrences\n  objectives:\n    - target: 0.99\n")
+OPENSLO_SLI = ("  indicatorRef: i\n---\napiVersion: openslo/v1\nkind: SLI\nmetadata: {name: i}\nspec:\n"
+               "  ratioMetric:\n    bad: {metricSource: {type: Prometheus, spec: {query: 'x_total'}}}\n"
+               "    total: {metricSource: {type: Prometheus, spec: {query: 'y_total'}}}\n")
+PYRRA_SLO = ("apiVersion: pyrra.dev/v1alpha1\nkind: ServiceLevelObjective\nmetadata:\n  name: api\nspec:\n"
+             "  target: '99.9'\n  window: 4w\n")
+PYRRA_RATIO = ("  indicator:\n    ratio:\n      errors: {metric: 'http_requests_total{code=~\"5..\"}'}\n"
+               "      total: {metric: http_requests_total}\n")
 SLO_SPECS = [
     ("Sloth spec that is not YAML", "version: [", "not YAML"),
     ("Sloth spec without an objective", 'version: "prometheus/v1"\nservice: app\nslos:\n  - name: avail\n'
@@ -406,8 +415,34 @@ SLO_SPECS = [
      '    objective: 99.9\n'
      '    sli: {events: {error_query: "sum(rate(x[{{.win}}]))", total_query: "sum(rate(y[{{.window}}]))"}}\n',
      "unknown placeholder {{win}}"),
-    ("a spec of another tool", "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: x}\n",
-     "is not a spec this importer reads"),
+    ("a spec of another tool", "apiVersion: example.com/v1\nkind: Objective\nmetadata: {name: x}\n",
+     "spec.yml:1: the document is not a spec this importer reads"),
+    ("Sloth spec that is not YAML", 'version: "prometheus/v1"\nservice: app\nslos:\n  - name: [avail\n',
+     "spec.yml:5: not YAML"),
+    ("OpenSLO SLI on another data source", OPENSLO_SLO + "  indicator:\n    metadata: {name: i}\n    spec:\n"
+     "      ratioMetric:\n        bad: {metricSource: {type: Datadog, spec: {query: 'x'}}}\n"
+     "        total: {metricSource: {type: Datadog, spec: {query: 'y'}}}\n",
+     "spec.yml:15: spec.indicator.spec.ratioMetric.total.metricSource.type is not supported: 'Datadog'"),
+    ("OpenSLO timeslice budgeting", OPENSLO_SLO.replace("Occurrences", "Timeslices") + OPENSLO_SLI,
+     "spec.yml:7: spec.budgetingMethod is not supported: 'Timeslices'"),
+    ("OpenSLO reference to an SLI nobody defined", OPENSLO_SLO + "  indicatorRef: elsewhere\n",
+     "spec.yml:10: spec.indicatorRef 'elsewhere' names no SLI in the files read"),
+    ("OpenSLO objectives not a list", OPENSLO_SLO.replace("  objectives:\n    - target: 0.99\n",
+                                                          "  objectives: 0.99\n") + OPENSLO_SLI,
+     "spec.yml:8: spec.objectives must be a list"),
+    ("OpenSLO alert condition below a threshold", OPENSLO_SLO + OPENSLO_SLI.replace(
+        "---", "  alertPolicies:\n    - kind: AlertPolicy\n      metadata: {name: p}\n      spec:\n"
+        "        conditions:\n          - kind: AlertCondition\n            metadata: {name: c}\n"
+        "            spec: {severity: page, condition: {op: lt, threshold: 2, lookbackWindow: 1h}}\n---"),
+     "spec.alertPolicies[0].spec.conditions[0].spec.condition.op is not supported: 'lt'"),
+    ("Pyrra boolean-gauge SLI", PYRRA_SLO + "  indicator:\n    bool_gauge: {metric: probe_success}\n",
+     "spec.yml:9: spec.indicator.bool_gauge is not supported: boolean-gauge SLIs are not supported yet"),
+    ("Pyrra target that is not a number", PYRRA_SLO.replace("'99.9'", "high") + PYRRA_RATIO,
+     "spec.yml:6: spec.target must be a percentage like '99.9'"),
+    ("Pyrra window in months", PYRRA_SLO.replace("4w", "1M") + PYRRA_RATIO,
+     "spec.yml:7: spec.window '1M' is not supported: a rolling period is a whole number of days or weeks"),
+    ("Pyrra field this importer does not know", PYRRA_SLO + PYRRA_RATIO + "  partialResponseStrategy: warn\n",
+     "spec.yml:12: spec.partialResponseStrategy is not supported: this importer does not know the field"),
 ]
 
 

@@ -97,7 +97,8 @@ def test_disabled_alerts_stay_disabled(tmp_path: Path) -> None:
     ("plugin-getting-started.yml", "slos[0].sli.plugin is not supported: SLI plugins are Go code run by Sloth"),
     ("slo-plugin-getting-started.yml", "slo_plugins is not supported"),
     ("contrib-slo-plugins.yml", "slos[0].plugins is not supported"),
-    ("openslo-getting-started.yml", "is not a spec this importer reads"),
+    ("openslo-getting-started.yml", "apiVersion is not supported: 'openslo/v1alpha': this importer reads OpenSLO "
+                                    "openslo/v1"),
 ])
 def test_unsupported_features_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
                                         message: str) -> None:

@@ -237,12 +237,25 @@ def query_selectors(sli: QuerySLI, by: tuple[str, ...] = ()) -> tuple[str, str] 
     return None if errors is None or total is None else (errors, total)
 
 
+def good_total_selectors(sli: QuerySLI, by: tuple[str, ...] = ()) -> tuple[str, str] | None:
+    """(good, total) selectors when the errors are all events but the good ones,
+    sum(rate(<total>[{{window}}])) - sum(rate(<good>[{{window}}])), and the total query is the same sum(rate(...))
+    (how OpenSLO good/total and Pyrra latency SLIs are imported)."""
+    node = promql.parse(sli.errors_at("5m"))
+    if not (isinstance(node, promql_parser.BinaryExpr) and str(node.op) == "-" and node.modifier is None):
+        return None
+    total = _rate_selector(sli.total_at("5m"), by)
+    minuend, good = _rate_selector(str(node.lhs), by), _rate_selector(str(node.rhs), by)
+    return (good, total) if good is not None and total is not None and minuend == total else None
+
+
 def testable(slo: SLO) -> bool:
-    """Whether test series can be planned for the SLO's SLI (query SLIs only in the sum(rate(...)) form; native
+    """Whether test series can be planned for the SLO's SLI (query SLIs only in the sum(rate(...)) forms; native
     histograms not at all: promtool 2.42's input series notation has no native histogram samples)."""
     if isinstance(slo.sli, LatencySLI):
         return not slo.sli.native
-    return not isinstance(slo.sli, QuerySLI) or query_selectors(slo.sli, slo.group_by) is not None
+    return not isinstance(slo.sli, QuerySLI) or any(
+        form(slo.sli, slo.group_by) is not None for form in (query_selectors, good_total_selectors))
 
 
 def warnings(slo: SLO) -> list[str]:
@@ -273,6 +286,8 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
         le = (python_float if python_le else go_float)(float(sli.threshold))
         return SLISeries(bad=[], good=[series_text(f"{sli.histogram}_bucket", {**labels, "le": le})],
                          total=[series_text(name, labels)], group=_group(slo, labels))
+    if isinstance(slo.sli, QuerySLI) and (good_total := good_total_selectors(slo.sli, slo.group_by)):
+        return _good_total_series(slo, *good_total)
     if isinstance(slo.sli, QuerySLI):
         selectors = query_selectors(slo.sli, slo.group_by)
         if selectors is None:
@@ -301,6 +316,30 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
                          group=group)
     return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[], total=[series_text(total_name, other)],
                      group=group)
+
+
+def _good_total_series(slo: SLO, good: str, total: str) -> SLISeries:
+    """Series for errors = total - good: of one metric, a good series and one the total selects but good does not
+    (the bad one); of two (a histogram's bucket and count), a good series and a total one."""
+    good_name, good_matchers = parse_selector(good)
+    total_name, total_matchers = parse_selector(total)
+    good_labels = _grouped(slo, example_labels(good_matchers))
+    if good_labels is None:
+        raise slo.error(f"no test series satisfies the good events {good!r}", field="sli.errors", value=good)
+    group = _group(slo, good_labels)
+    if good_name == total_name:
+        bad_labels = example_labels(total_matchers, good_matchers)
+        if bad_labels is None or not selects(total_matchers, good_labels):
+            raise slo.error(f"no test series is counted by the total {total!r} but not by the good events {good!r}",
+                            field="sli.total", value=total)
+        bad_labels = {**group, **bad_labels}
+        return SLISeries(bad=[series_text(total_name, bad_labels)], good=[series_text(good_name, good_labels)],
+                         total=[], group=group)
+    total_labels = example_labels(total_matchers)
+    if total_labels is None:
+        raise slo.error(f"no test series satisfies sli.total {total!r}", field="sli.total", value=total)
+    return SLISeries(bad=[], good=[series_text(good_name, good_labels)],
+                     total=[series_text(total_name, {**group, **total_labels})], group=group)
 
 
 def _grouped(slo: SLO, labels: dict[str, str] | None) -> dict[str, str] | None:

@@ -40,12 +40,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# The names a generated module may use, in the order they are imported.
+MODEL_NAMES = ("SLO", "AlertTier", "AlertWindow", "QuerySLI", "SLOAlerting", "WindowPolicy")
+
+
 def service_module(imported: ImportedService) -> str:
-    names = ["SLO", "AlertTier", "QuerySLI", "SLOAlerting"]
     notes = "".join(f"\n- {note}" for note in dict.fromkeys(imported.notes))
     doc = (f'"""SLOs of {imported.service}, imported from {", ".join(imported.sources)}.'
            + (f"\n\nNotes:{notes}\n" if notes else "") + '"""')
     body = assignment("SLOS", tuple(_plain(slo) for slo in imported.slos))
+    names = [name for name in MODEL_NAMES if name == "SLO" or re.search(rf"\b{name}\(", body)]
     return f"{doc}\n\nfrom monitoring import {', '.join(names)}\n\n{body}\n"
 
 
