@@ -101,8 +101,10 @@ def main() -> int:
         per_slo.append(slo_run["seconds"] / size)
         print(f"{size} SLOs: {slo_run['dashboards']:.0f} SLO dashboards in {slo_run['seconds']:.2f} s "
               f"({per_slo[-1] * 1e6:.0f} us per SLO), peak RSS {slo_run['peak_mb']:.0f} MB")
-    growth = max(per_slo) / min(per_slo)
-    print(f"time per SLO, largest over smallest: {growth:.2f}x (linear: <= {LINEAR_SLACK}x)")
+    # Growth against the smallest size: a larger stack may cost less per SLO (start-up spread thinner), never
+    # much more.
+    growth = max(per_slo) / per_slo[0]
+    print(f"time per SLO, the most against the smallest size's: {growth:.2f}x (linear: <= {LINEAR_SLACK}x)")
     ok = ok and growth <= LINEAR_SLACK
     print("PASS" if ok else "FAIL: over target")
     return 0 if ok else 1

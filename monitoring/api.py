@@ -6,14 +6,17 @@ three read out/ alone. The command line (monitoring.cli) is a thin layer that pr
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import os
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitoring.errors import OutputError
-from monitoring.output.manifest import MANIFEST, Manifest, blocking_file, read_current, sha256
+from monitoring.output.manifest import MANIFEST, Manifest, Signature, blocking_file, read_current, sha256, signature
 from monitoring.project import Project
 
 if TYPE_CHECKING:
@@ -92,18 +95,18 @@ class PublishRequest:
 
 
 def generate(project: Project, *, stack: str | None = None, out_dir: Path | None = None,
-             check: bool = False) -> GenerateReport:
+             check: bool = False, force: bool = False) -> GenerateReport:
     """Import the stack, render every file, and write out/ with its manifest, atomically.
 
-    Nothing is written when out/ already holds exactly these bytes. With check=True nothing is written at all
-    and the report lists what differs. Raises DefinitionError (or a subclass) for a wrong definition.
+    Nothing is written when out/ already holds exactly these bytes. When nothing the last generation read has
+    changed since (see monitoring.inputs) and out/ is as it wrote it, the stack is not even imported; `force`
+    renders regardless. With check=True nothing is written at all, the stack is always rendered, and the report
+    lists what differs. Raises DefinitionError (or a subclass) for a wrong definition.
 
         report = monitoring.generate(Project.find(), check=True)
         assert report.ok, report.stale
     """
-    from monitoring.checks import context
-    from monitoring.output.emitters import GenerateContext, iter_files
-    from monitoring.output.files import write_tree
+    from monitoring import inputs
 
     source = stack or project.stack
     out = out_dir or project.out_dir
@@ -111,6 +114,53 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
     if blocker is not None:
         raise OutputError(f"cannot {'read' if check else 'write'} the output in {out}: {blocker} is a file, "
                           "not a directory")
+    settings = _settings(project, source, out)
+    # A process that imported the stack already may hold it changed (a test's monkeypatch): only a fresh one
+    # may answer from the files, and record what it reads.
+    fresh = not check and _nothing_imported_from(project.project_dir, source)
+    if fresh and not force:
+        unchanged = inputs.unchanged(project.project_dir, out, settings)
+        if unchanged is not None:
+            return GenerateReport(out, unchanged.files, False, (), unchanged.warnings)
+    signatures: dict[str, Signature] = {}
+    with inputs.record(project.project_dir, out, settings, fresh, (project.dashboards_dir,)) as recording:
+        report = _generate(project, source, out, check, signatures)
+    if not check:
+        inputs.store(recording, project.project_dir, out, report.files, list(report.warnings), signatures)
+    return report
+
+
+def _settings(project: Project, source: str, out: Path) -> dict[str, str]:
+    """Everything a generation's output depends on besides what it reads: the resolved settings."""
+    from dataclasses import fields
+
+    settings = {f.name: str(getattr(project, f.name)) for f in fields(project)}
+    return {**settings, "source": source, "out_dir": str(out.resolve())}
+
+
+def _nothing_imported_from(project_dir: Path, source: str) -> bool:
+    """Whether this process has imported neither the stack's package nor any module of the project (the tool's
+    own aside): only then does recording a generation see every file and variable the stack reads."""
+    import monitoring
+
+    if source.partition(":")[0].split(".")[0] in sys.modules:
+        return False
+    root = str(project_dir.resolve())
+    tool = os.path.dirname(monitoring.__file__)
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and file.startswith(root + os.sep) and not file.startswith(tool + os.sep):
+            return False
+    return True
+
+
+def _generate(project: Project, source: str, out: Path, check: bool, signatures: dict[str, Signature]
+              ) -> GenerateReport:
+    """generate without the shortcut; `signatures` receives those of out/'s files (see monitoring.inputs)."""
+    from monitoring.checks import context
+    from monitoring.output.emitters import GenerateContext, iter_files
+    from monitoring.output.files import write_tree
+
     enabled = gc.isenabled()
     gc.disable()  # loading builds a large acyclic model: the cyclic collector would only rescan it
     try:
@@ -132,8 +182,13 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
         manifests.append(manifest)
         if check:
             return
-        if current is not None and not current.differences(manifest) and not current.changed_files(out):
-            raise _Unchanged  # abandons the staging directory: out/ is not touched
+        verified: dict[str, Signature] = {}
+        if current is not None and not current.differences(manifest) and not current.changed_files(out, verified):
+            signatures.clear()  # those of the staging directory, which is abandoned: out/ is not touched
+            signatures.update(verified)
+            with contextlib.suppress(OSError):
+                signatures[MANIFEST] = signature(os.stat(out / MANIFEST))
+            raise _Unchanged
         yield MANIFEST, manifest.text()
 
     if check:
@@ -142,7 +197,7 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
         stale = _stale(current, manifests[0], out)
         return GenerateReport(out, len(hashes), False, tuple(stale), tuple(ctx.warnings), checked=True)
     try:
-        write_tree(files(), out)
+        write_tree(files(), out, signatures)
     except _Unchanged:
         return GenerateReport(out, len(hashes), False, (), tuple(ctx.warnings))
     return GenerateReport(out, len(hashes), True, (), tuple(ctx.warnings))

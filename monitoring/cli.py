@@ -36,7 +36,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from monitoring import api
 
     project = _project(args)
-    report = api.generate(project, stack=args.stack, out_dir=_out_dir(args, project), check=args.check)
+    report = api.generate(project, stack=args.stack, out_dir=_out_dir(args, project), check=args.check,
+                          force=getattr(args, "force", False))
     _print([f"monitoring: warning: {w}" for w in report.warnings], sys.stderr)
     if report.checked:
         _print(report.stale)
@@ -314,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
             cmd.add_argument("--stack", help="import path of the stack, e.g. alerts.stack:stack")
             cmd.add_argument("--check", action="store_true",
                              help="write nothing; exit 1 if --out differs from what generate would write")
+            cmd.add_argument("--force", action="store_true",
+                             help="import and render even when nothing the last generation read has changed")
         if name in ("publish", "diff"):
             _add_publish_arguments(cmd, dry_run_flag=name == "publish")
     ci = sub.add_parser("ci", help="the CI gate: generate --check, validate and test, with a report in one format")

@@ -176,6 +176,7 @@ def slo_calendar_dashboard_uid(service: str, unit: str, timezone: str) -> str:
 
 KUBERNETES_DIR = "kubernetes"
 KUSTOMIZATION_FILE = f"{KUBERNETES_DIR}/kustomization.yaml"
+ALERTMANAGER_SECRET_KEY = "alertmanager.yaml"  # the key of the Alertmanager Secret that holds its configuration
 
 
 def kubernetes_file(kind: str, name: str) -> str:

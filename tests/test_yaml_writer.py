@@ -62,3 +62,22 @@ def test_core_documents_are_identical() -> None:
     documents += [rules.render(stack, service) for service in stack.services]
     for document in documents:
         assert dump(document, HEADER) == pyyaml_dump(document, HEADER)
+
+
+def test_a_list_repeated_in_one_document_is_written_where_it_appears() -> None:
+    """The writer writes a list object that repeats (a test file's expected alert) once per indentation."""
+    expected = [{"exp_labels": {"severity": "page"}, "exp_annotations": {"summary": "it's down: now"}}]
+    data = {"tests": [{"name": "a", "exp_alerts": expected}, {"name": "b", "exp_alerts": expected}],
+            "top": expected, "nested": {"deeper": {"again": expected}}}
+    assert dump(data, HEADER) == pyyaml_dump(data, HEADER)
+
+
+def test_printable_ascii_that_cannot_be_plain_is_quoted_as_pyyaml_quotes_it() -> None:
+    import random
+
+    generator = random.Random(9)
+    alphabet = "ab1.-_ :#'\"?!&*%@`[]{},|>~="
+    values = {"".join(generator.choice(alphabet) for _ in range(generator.randint(0, 8))) for _ in range(3000)}
+    for value in sorted(values):
+        data = {"k": value, "l": [value]}
+        assert dump(data) == pyyaml_dump(data), value

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from monitoring.checks.report import CheckResult, process_output
 from monitoring.checks.tools import Tool
-from monitoring.model.routing import RouteTest
+
+# amtool takes one label set per process: a few at once overlap their start-up.
+_AT_ONCE = 4
+
+
+class Expectation(Protocol):
+    """A route expectation: a model RouteTest, or a RouteExpectation read back from the manifest."""
+
+    @property
+    def labels(self) -> Mapping[str, str]: ...
+
+    @property
+    def receivers(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True)
+class RouteExpectation:
+    """A RouteTest as the manifest records it: checking one needs no model."""
+
+    labels: Mapping[str, str]
+    receivers: tuple[str, ...]
+
+
+def expectations(checks: Mapping[str, object]) -> tuple[RouteExpectation, ...]:
+    """The route expectations out/manifest.json records (see monitoring.checks.context)."""
+    recorded = checks.get("route_tests", ())
+    return tuple(RouteExpectation(t["labels"], tuple(t["receivers"])) for t in recorded)  # type: ignore[union-attr]
 
 
 def check_config(amtool: Tool, config_path: Path, *more: tuple[str, Path]) -> CheckResult:
@@ -16,16 +46,22 @@ def check_config(amtool: Tool, config_path: Path, *more: tuple[str, Path]) -> Ch
     return CheckResult("amtool check-config", proc.returncode == 0, checked, process_output(proc))
 
 
-def route_tests(amtool: Tool, config_path: Path, tests: tuple[RouteTest, ...]) -> CheckResult:
-    """Each expectation through `amtool config routes test`; amtool takes one label set per process."""
-    failures = []
-    for test in tests:
+def route_tests(amtool: Tool, config_path: Path, tests: Sequence[Expectation]) -> CheckResult:
+    """Each expectation through `amtool config routes test`; amtool takes one label set per process, so a few
+    run at once."""
+
+    def run(test: Expectation) -> str | None:
         labels = [f"{k}={v}" for k, v in sorted(test.labels.items())]
+        receivers = ",".join(test.receivers)
         proc = amtool.run("config", "routes", "test", f"--config.file={config_path}",
-                          f"--verify.receivers={','.join(test.receivers)}", *labels)
-        if proc.returncode != 0:
-            # stdout's first line is the receivers amtool resolved; stderr only repeats a flag warning.
-            resolved = (proc.stdout or "").strip().splitlines()[:1] or [process_output(proc)]
-            failures.append(f"{' '.join(labels)}: expected {','.join(test.receivers)}, got {resolved[0]}")
+                          f"--verify.receivers={receivers}", *labels)
+        if proc.returncode == 0:
+            return None
+        # stdout's first line is the receivers amtool resolved; stderr only repeats a flag warning.
+        resolved = (proc.stdout or "").strip().splitlines()[:1] or [process_output(proc)]
+        return f"{' '.join(labels)}: expected {receivers}, got {resolved[0]}"
+
+    with ThreadPoolExecutor(max_workers=_AT_ONCE) as pool:
+        failures = [failure for failure in pool.map(run, tests) if failure is not None]
     checked = f"{len(tests)} route expectations" if tests else "no route expectations declared"
     return CheckResult("amtool config routes test", not failures, checked, "\n".join(failures))

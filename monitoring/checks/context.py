@@ -8,20 +8,19 @@ catalog, the known series and their labels).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from monitoring.checks import kubernetes
-from monitoring.checks.lint import LintContext
-from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
-from monitoring.model.routing import RouteTest
-from monitoring.model.stack import Stack
+from monitoring.checks.lint import CatalogEntry, LintContext
 from monitoring.promql.label_sets import SeriesInfo, stack_series
 
-_METRIC_TYPES: dict[str, type[AnyMetric]] = {cls.type: cls for cls in (Counter, Gauge, Histogram, Summary)}
+if TYPE_CHECKING:  # reading the context back (validate) needs no model
+    from monitoring.model.stack import Stack
 
 
 def of(stack: Stack) -> dict[str, Any]:
     """The checks' context of a stack, as JSON-ready data (sorted, so the manifest is deterministic)."""
+    from monitoring.checks import kubernetes
+
     return {
         "route_tests": [{"labels": dict(sorted(t.labels.items())), "receivers": list(t.receivers)}
                         for t in stack.routing.tests],
@@ -33,14 +32,9 @@ def of(stack: Stack) -> dict[str, Any]:
     }
 
 
-def route_tests(checks: Mapping[str, Any]) -> tuple[RouteTest, ...]:
-    return tuple(RouteTest(labels=t["labels"], receivers=tuple(t["receivers"])) for t in checks.get("route_tests", ()))
-
-
 def lint_context(checks: Mapping[str, Any]) -> LintContext:
     """The LintContext generate saw, rebuilt from the manifest."""
-    metrics = tuple(_METRIC_TYPES[m["type"]](**{k: v for k, v in m.items() if k != "type"})
-                    for m in checks.get("metrics", ()))
+    metrics = tuple(CatalogEntry(m["name"], m["type"]) for m in checks.get("metrics", ()))
     series = {name: _series_info(data) for name, data in checks.get("series", {}).items()}
     return LintContext(frozenset(checks.get("known_series", ())), metrics, series)
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitoring import conventions
 from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, Problem, lint_dashboards, offline_checks
 from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
-from monitoring.grafana import hand_written
-from monitoring.model.stack import Stack
 from monitoring.output.manifest import Manifest
+
+if TYPE_CHECKING:  # checking out/ needs neither the model nor the hand-written dashboards' machinery
+    from monitoring.model.stack import Stack
 
 
 def lint(stack: Stack, documents: Iterable[DashboardDocument]) -> list[Problem]:
@@ -22,6 +23,8 @@ def lint(stack: Stack, documents: Iterable[DashboardDocument]) -> list[Problem]:
 
 def custom_sources(stack: Stack, project_dir: Path) -> dict[str, str]:
     """uid -> the dashboards/*.dashboard.py file it was generated from, so messages name the source."""
+    from monitoring.grafana import hand_written
+
     try:
         return {d.uid: d.source for d in hand_written.load(stack, hand_written.dashboards_dir(project_dir),
                                                            project_dir)}

@@ -10,21 +10,24 @@ amtool in the same processes as the plain files.
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from monitoring import conventions
+from monitoring import kubernetes_names as names
+from monitoring.checks import yaml_files
 from monitoring.checks.report import CheckResult
-from monitoring.model import kubernetes as names
-from monitoring.model.kubernetes_output import monitor_kind
-from monitoring.model.stack import Stack
-from monitoring.render.kubernetes.alertmanager import CONFIG_KEY
 from monitoring.render.kubernetes.schemas import KINDS, OPERATOR_VERSION, schema
+
+if TYPE_CHECKING:
+    import jsonschema
+
+    from monitoring.model.stack import Stack
+
+# Reading out/ needs neither the model nor jsonschema: `validate` extracts the rule groups and the Alertmanager
+# configuration while promtool and amtool already run, and imports those only for the schema checks.
 
 CORE_KINDS = {"Secret": "v1", "ConfigMap": "v1"}
 
@@ -44,10 +47,76 @@ def _strict(node: Any) -> Any:
 
 
 @cache
-def _validator(kind: str) -> jsonschema.Draft7Validator:
-    strict = _strict(copy.deepcopy(schema(kind)))
+def _strict_schema(kind: str) -> dict[str, Any]:
+    strict: dict[str, Any] = _strict(copy.deepcopy(schema(kind)))
     strict["properties"]["metadata"] = {"type": "object"}  # ObjectMeta is checked by _metadata_problems
-    return jsonschema.Draft7Validator(strict)
+    return strict
+
+
+@cache
+def _validator(kind: str) -> jsonschema.Draft7Validator:
+    import jsonschema  # slow to import: only to explain a resource that is not valid
+
+    return jsonschema.Draft7Validator(_strict_schema(kind))
+
+
+@cache
+def _fast_validator(kind: str) -> Any:
+    """The compiled validator (jsonschema_rs, the same answers ~100x faster): the path for valid resources.
+
+    None when it cannot take the schema: then jsonschema alone judges."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - jsonschema alone gives the same answers
+        return None
+    try:
+        return jsonschema_rs.Draft7Validator(_ecma_patterns(_strict_schema(kind)))
+    except (ValueError, jsonschema_rs.ValidationError):
+        return None
+
+
+def _ecma_patterns(node: Any) -> Any:
+    """The schema with Go's inline case-insensitive groups (`^(?i)(abort|warn)?$`), which ECMA regexes (and
+    so jsonschema_rs) refuse, spelt as letter classes: `^([aA][bB][oO][rR][tT]|[wW][aA][rR][nN])?$`."""
+    if isinstance(node, dict):
+        return {k: _ecma_pattern(v) if k == "pattern" and isinstance(v, str) else _ecma_patterns(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_ecma_patterns(item) for item in node]
+    return node
+
+
+def _ecma_pattern(pattern: str) -> str:
+    """One pattern without `(?i)`: from the flag to the end of its group, each letter matches both cases.
+    ValueError for a form this does not rewrite exactly (a character class with letters in that span)."""
+    out: list[str] = []
+    depth, insensitive_until = 0, -1  # -1: case-sensitive; else the group depth whose end turns the flag off
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("(?i)", i):
+            insensitive_until, i = depth, i + 4
+            continue
+        if char == "\\":  # an escape (\d, \.) means the same in either case
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if char == "[":
+            end = pattern.index("]", i + 2)
+            if insensitive_until >= 0 and any(c.isalpha() for c in pattern[i:end]):
+                raise ValueError(f"cannot rewrite {pattern!r}")
+            out.append(pattern[i:end + 1])
+            i = end + 1
+            continue
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == insensitive_until:
+                insensitive_until = -1
+            depth -= 1
+        out.append(f"[{char.lower()}{char.upper()}]" if insensitive_until >= 0 and char.isalpha() else char)
+        i += 1
+    return "".join(out)
 
 
 def resource_files(out_dir: Path) -> list[Path]:
@@ -56,8 +125,17 @@ def resource_files(out_dir: Path) -> list[Path]:
 
 
 def load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(path.read_text())
+    data: dict[str, Any] = yaml_files.read(path)
     return data
+
+
+Resources = Mapping[Path, dict[str, Any]]
+
+
+def load_resources(out_dir: Path) -> Resources:
+    """Every resource file of out/kubernetes (but the kustomization), read once, in file order: `validate`
+    passes them to each check below (each reads them itself when called alone)."""
+    return {path: load(path) for path in resource_files(out_dir)}
 
 
 def _metadata_problems(resource: dict[str, Any]) -> list[str]:
@@ -82,7 +160,9 @@ def schema_problems(resource: dict[str, Any]) -> list[str]:
     if kind in KINDS:
         if resource.get("apiVersion") != KINDS[kind][0]:
             problems.append(f"apiVersion {resource.get('apiVersion')!r} is not {KINDS[kind][0]!r}")
-        for error in sorted(_validator(kind).iter_errors(resource), key=lambda e: list(e.absolute_path)):
+        fast = _fast_validator(kind)
+        errors = [] if fast is not None and fast.is_valid(resource) else _validator(kind).iter_errors(resource)
+        for error in sorted(errors, key=lambda e: list(e.absolute_path)):
             where = ".".join(str(p) for p in error.absolute_path) or "(top)"
             problems.append(f"{where}: {error.message}")
     elif kind in CORE_KINDS:
@@ -96,15 +176,16 @@ def schema_problems(resource: dict[str, Any]) -> list[str]:
     return problems
 
 
-def check_resources(out_dir: Path) -> CheckResult:
-    files = resource_files(out_dir)
-    failures = [f"{path.name}: {problem}" for path in files for problem in schema_problems(load(path))]
+def check_resources(out_dir: Path, resources: Resources | None = None) -> CheckResult:
+    found = load_resources(out_dir) if resources is None else resources
+    files = list(found)
+    failures = [f"{path.name}: {problem}" for path, resource in found.items() for problem in schema_problems(resource)]
     kustomization = load(out_dir / conventions.KUSTOMIZATION_FILE)
     listed = set(kustomization.get("resources", []))
     present = {p.name for p in files}
     failures += [f"kustomization.yaml lists {name}, which does not exist" for name in sorted(listed - present)]
     failures += [f"kustomization.yaml does not list {name}" for name in sorted(present - listed)]
-    kinds = sorted({load(p)["kind"] for p in files})
+    kinds = sorted({resource["kind"] for resource in found.values()})
     checked = (f"{len(files)} resources ({', '.join(kinds)}) against the Prometheus Operator {OPERATOR_VERSION} "
                "CRD schemas (unknown fields refused) and Kubernetes name rules; kustomization.yaml lists them all")
     return CheckResult("kubernetes resources", not failures, checked, "\n".join(failures))
@@ -113,22 +194,23 @@ def check_resources(out_dir: Path) -> CheckResult:
 def monitored_jobs(stack: Stack) -> list[str]:
     """The scrape jobs that have a PodMonitor or ServiceMonitor in out/kubernetes (generate records them in the
     manifest, for check_scrape_jobs)."""
+    from monitoring.model.kubernetes_output import monitor_kind
+
     if stack.kubernetes is None:
         return []
     return sorted(job.name for service in stack.services for job in service.scrape_jobs
                   if job.monitor and monitor_kind(job) is not None)
 
 
-def check_scrape_jobs(monitored: Collection[str], out_dir: Path) -> CheckResult:
+def check_scrape_jobs(monitored: Collection[str], out_dir: Path, resources: Resources | None = None) -> CheckResult:
     """The Kubernetes jobs of prometheus.yml: checked by the model (selection, roles, ports) when it was built,
     and here each job with a monitor (`monitored_jobs`) against that monitor: same selector, namespaces, port,
     path and interval."""
-    config = yaml.safe_load((out_dir / conventions.PROMETHEUS_CONFIG).read_text())
+    config = yaml_files.read(out_dir / conventions.PROMETHEUS_CONFIG)
     jobs = {j["job_name"]: j for j in config.get("scrape_configs", []) if "kubernetes_sd_configs" in j}
     monitors = {}
     if monitored:
-        for path in resource_files(out_dir):
-            resource = load(path)
+        for resource in (load_resources(out_dir) if resources is None else resources).values():
             if resource["kind"] in ("PodMonitor", "ServiceMonitor"):
                 monitors[resource["metadata"]["name"]] = resource
     failures = []
@@ -167,25 +249,23 @@ def _differences(job: dict[str, Any], monitor: dict[str, Any]) -> list[str]:
     return problems
 
 
-def extract_rule_groups(out_dir: Path, into: Path) -> list[Path]:
+def extract_rule_groups(out_dir: Path, into: Path, resources: Resources | None = None) -> list[Path]:
     """Each PrometheusRule's spec as a rule file under into, for promtool."""
     written = []
-    for path in resource_files(out_dir):
-        resource = load(path)
+    for path, resource in (load_resources(out_dir) if resources is None else resources).items():
         if resource["kind"] == "PrometheusRule":
             target = into / f"{path.stem}.rules.yml"
-            target.write_text(yaml.safe_dump({"groups": resource["spec"]["groups"]}, sort_keys=False))
+            target.write_text(yaml_files.dump({"groups": resource["spec"]["groups"]}))
             written.append(target)
     return written
 
 
-def extract_alertmanager_configs(out_dir: Path, into: Path) -> list[Path]:
+def extract_alertmanager_configs(out_dir: Path, into: Path, resources: Resources | None = None) -> list[Path]:
     """The alertmanager.yaml of each Secret holding one, for amtool."""
     written = []
-    for path in resource_files(out_dir):
-        resource = load(path)
-        if resource["kind"] == "Secret" and CONFIG_KEY in resource.get("stringData", {}):
+    for path, resource in (load_resources(out_dir) if resources is None else resources).items():
+        if resource["kind"] == "Secret" and conventions.ALERTMANAGER_SECRET_KEY in resource.get("stringData", {}):
             target = into / f"{path.stem}.alertmanager.yml"
-            target.write_text(resource["stringData"][CONFIG_KEY])
+            target.write_text(resource["stringData"][conventions.ALERTMANAGER_SECRET_KEY])
             written.append(target)
     return written

@@ -7,9 +7,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from monitoring import conventions
+from monitoring.checks import yaml_files
 from monitoring.checks.report import CheckResult, process_output
 from monitoring.checks.tools import Tool
 
@@ -43,7 +42,7 @@ def check_config(promtool: Tool, out_dir: Path) -> CheckResult:
     Kubernetes jobs are left out; the model validated those.
     """
     config_path = out_dir / conventions.PROMETHEUS_CONFIG
-    config = yaml.safe_load(config_path.read_text())
+    config = yaml_files.read(config_path)
     # `check rules` parses every rule file already: listing them here too would make promtool parse them twice.
     rule_files = config.pop("rule_files", None) or []
     notes: list[str] = []
@@ -53,12 +52,12 @@ def check_config(promtool: Tool, out_dir: Path) -> CheckResult:
         if replaced:
             notes.append(f"{len(replaced)} secret/certificate files absent here were replaced by placeholders")
         copy = Path(tmp) / "prometheus.yml"
-        copy.write_text(yaml.safe_dump(config, sort_keys=False))
+        copy.write_text(yaml_files.dump(config))
         proc = promtool.run("check", "config", str(copy))
         if proc.returncode != 0 and _KUBERNETES_SD in process_output(proc):
             skipped = [job["job_name"] for job in config["scrape_configs"] if _KUBERNETES_SD in job]
             config["scrape_configs"] = [job for job in config["scrape_configs"] if _KUBERNETES_SD not in job]
-            copy.write_text(yaml.safe_dump(config, sort_keys=False))
+            copy.write_text(yaml_files.dump(config))
             proc = promtool.run("check", "config", str(copy))
             notes.append(
                 f"jobs {', '.join(skipped)} left out: this promtool cannot parse kubernetes_sd_configs, "

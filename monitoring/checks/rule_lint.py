@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING
 
 from monitoring import conventions
-from monitoring.checks import context
+from monitoring.checks import context, yaml_files
 from monitoring.checks.lint import LintContext, Problem, RuleDocument, lint_rules, offline_checks
 from monitoring.checks.report import CheckResult
-from monitoring.model.common import duration_ms
-from monitoring.model.stack import Stack
 from monitoring.output.manifest import Manifest
-from monitoring.slo import rules as slo_rules
+from monitoring.units import duration_ms
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # linting out/ (validate) needs no model
+    from monitoring.model.stack import Stack
 
 
 def defined_rules(stack: Stack) -> list[RuleDocument]:
@@ -26,6 +24,8 @@ def defined_rules(stack: Stack) -> list[RuleDocument]:
 
 def slo_generated_rules(stack: Stack) -> list[RuleDocument]:
     """The recording and alerting rules generated for each SLO, as they are written to its rule file."""
+    from monitoring.slo import rules as slo_rules
+
     return [RuleDocument(slo.service, group["name"], "alert" if "alert" in rule else "record",
                          rule.get("alert") or rule["record"], rule["expr"],
                          duration_ms(rule.get("for") or "0s"), duration_ms(stack.evaluation_interval),
@@ -40,14 +40,14 @@ def lint(stack: Stack, documents: list[RuleDocument]) -> list[Problem]:
 
 def out_rules(manifest: Manifest, out_dir: Path) -> tuple[list[RuleDocument], list[RuleDocument]]:
     """The rules of out/'s rule files as Prometheus evaluates them: (a service's own, generated for SLOs)."""
-    config = yaml.load((out_dir / conventions.PROMETHEUS_CONFIG).read_text("utf-8"), Loader=_Loader) or {}
+    config = yaml_files.read(out_dir / conventions.PROMETHEUS_CONFIG) or {}
     default_interval = (config.get("global") or {}).get("evaluation_interval") or "1m"
     defined: list[RuleDocument] = []
     generated: list[RuleDocument] = []
     for path in manifest.paths(conventions.RULES_DIR + "/", ".yml"):
         kind, _, name = manifest.origin(path.as_posix()).partition(":")
         service = name.split("/")[0]
-        data = yaml.load((out_dir / path).read_text("utf-8"), Loader=_Loader) or {}
+        data = yaml_files.read(out_dir / path) or {}
         for group in data.get("groups") or []:
             interval = duration_ms(group.get("interval") or default_interval)
             documents = [RuleDocument(service, group["name"], "alert" if "alert" in rule else "record",

@@ -7,20 +7,30 @@ little the checks need to know of the model (see monitoring.checks.context).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from monitoring import conventions
-from monitoring.checks import amtool, context, kubernetes, promtool
-from monitoring.checks.adapter import check_adapter
+from monitoring.checks import amtool, promtool
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
-from monitoring.checks.rule_lint import check_rule_lint_out
 from monitoring.checks.tools import find_tool
 from monitoring.output.manifest import MANIFEST, Manifest
 
-# Extra checks over (manifest, out_dir), registered by other layers (dashboards, lint, blackbox).
+# Extra checks over (manifest, out_dir), registered by other layers (dashboards, lint, adapter).
 ExtraCheck = Callable[[Manifest, Path], list[CheckResult]]
+
+# The binaries run in threads (each waits on its process), so that their start-up and the Python-side checks
+# overlap; the lint checks' imports (the model, jsonschema) happen while promtool and amtool already work.
+_BINARIES_AT_ONCE = 4
+
+
+def _check_rule_lint(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
+    from monitoring.checks.rule_lint import check_rule_lint_out
+
+    return check_rule_lint_out(manifest, out_dir)
 
 
 def _check_dashboards(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
@@ -31,7 +41,13 @@ def _check_dashboards(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     return check_dashboards_out(manifest, out_dir)
 
 
-EXTRA_CHECKS: list[ExtraCheck] = [check_rule_lint_out, _check_dashboards, check_blackbox, check_adapter]
+def _check_adapter(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
+    from monitoring.checks.adapter import check_adapter
+
+    return check_adapter(manifest, out_dir)
+
+
+EXTRA_CHECKS: list[ExtraCheck] = [_check_rule_lint, _check_dashboards, _check_adapter]
 
 
 def check_as_generated(manifest: Manifest, out_dir: Path) -> CheckResult:
@@ -42,32 +58,54 @@ def check_as_generated(manifest: Manifest, out_dir: Path) -> CheckResult:
 
 
 def validate(out_dir: Path) -> list[CheckResult]:
-    """Run promtool and amtool on out_dir, batched, then the registered offline checks."""
+    """Run promtool, amtool and the blackbox exporter on out_dir (batched, several processes at once) and,
+    while they run, the offline checks; the results in a fixed order."""
     manifest = Manifest.read(out_dir)
     workdir = out_dir.parent
     prom = find_tool("promtool", workdir)
     am = find_tool("amtool", workdir)
     rule_files = [out_dir / p for p in manifest.paths(conventions.RULES_DIR + "/", ".yml")]
     am_config = out_dir / conventions.ALERTMANAGER_CONFIG
-    with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp:
+    kubernetes_out = (out_dir / conventions.KUSTOMIZATION_FILE).is_file()
+    with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp, \
+            ThreadPoolExecutor(max_workers=_BINARIES_AT_ONCE) as pool:
+        config = pool.submit(promtool.check_config, prom, out_dir)
+        routes = pool.submit(amtool.route_tests, am, am_config, amtool.expectations(manifest.checks))
+        blackbox = pool.submit(check_blackbox, manifest, out_dir)
+        resources = _kubernetes_resources(out_dir) if kubernetes_out else {}
         # The Kubernetes resources' rule groups and Alertmanager configuration go through the same processes.
-        kube_rules, kube_am = _kubernetes_extracts(out_dir, Path(tmp))
-        results = [
-            check_as_generated(manifest, out_dir),
-            promtool.check_config(prom, out_dir),
-            promtool.check_rules(prom, rule_files, kube_rules, "PrometheusRule spec.groups"),
-            amtool.check_config(am, am_config, *((f"the alertmanager.yaml of Secret {p.stem}", p) for p in kube_am)),
-            amtool.route_tests(am, am_config, context.route_tests(manifest.checks)),
-        ]
-    if (out_dir / conventions.KUSTOMIZATION_FILE).is_file():
-        results.append(kubernetes.check_resources(out_dir))
-    results.append(kubernetes.check_scrape_jobs(manifest.checks.get("kubernetes_monitored_jobs", ()), out_dir))
+        kube_rules, kube_am = _kubernetes_extracts(out_dir, Path(tmp), resources)
+        rules = pool.submit(promtool.check_rules, prom, rule_files, kube_rules, "PrometheusRule spec.groups")
+        am_checked = pool.submit(amtool.check_config, am, am_config,
+                                 *((f"the alertmanager.yaml of Secret {p.stem}", p) for p in kube_am))
+        offline = _offline_checks(manifest, out_dir, resources if kubernetes_out else None)
+        as_generated = check_as_generated(manifest, out_dir)
+        binaries = [future.result() for future in (config, rules, am_checked, routes)] + blackbox.result()
+    return [as_generated, *binaries, *offline]
+
+
+def _offline_checks(manifest: Manifest, out_dir: Path, resources: Mapping[Path, Any] | None) -> list[CheckResult]:
+    """The checks that run no binary, in the report's order (resources: None when there is no out/kubernetes)."""
+    from monitoring.checks import kubernetes
+
+    found = [] if resources is None else [kubernetes.check_resources(out_dir, resources)]
+    monitored = manifest.checks.get("kubernetes_monitored_jobs", ())
+    found.append(kubernetes.check_scrape_jobs(monitored, out_dir, resources or {}))
     for check in EXTRA_CHECKS:
-        results.extend(check(manifest, out_dir))
-    return results
+        found.extend(check(manifest, out_dir))
+    return found
 
 
-def _kubernetes_extracts(out_dir: Path, into: Path) -> tuple[list[Path], list[Path]]:
-    if not (out_dir / conventions.KUSTOMIZATION_FILE).is_file():
+def _kubernetes_resources(out_dir: Path) -> Mapping[Path, Any]:
+    from monitoring.checks import kubernetes
+
+    return kubernetes.load_resources(out_dir)
+
+
+def _kubernetes_extracts(out_dir: Path, into: Path, resources: Mapping[Path, Any]) -> tuple[list[Path], list[Path]]:
+    if not resources:
         return [], []
-    return kubernetes.extract_rule_groups(out_dir, into), kubernetes.extract_alertmanager_configs(out_dir, into)
+    from monitoring.checks import kubernetes
+
+    return (kubernetes.extract_rule_groups(out_dir, into, resources),
+            kubernetes.extract_alertmanager_configs(out_dir, into, resources))

@@ -7,6 +7,7 @@ import re
 import sys
 import sysconfig
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
@@ -44,6 +45,7 @@ _NOT_USER_CODE = tuple(sorted({
 }))
 
 
+@cache  # asked for every frame of every definition's construction; a process has few distinct files
 def is_user_file(filename: str) -> bool:
     """True for the user's own code: not this package, the standard library, an installed package or <frozen>."""
     return not filename.startswith("<") and not filename.startswith(_NOT_USER_CODE)

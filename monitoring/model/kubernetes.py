@@ -11,47 +11,10 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, model_validator
 
+from monitoring.kubernetes_names import check_label_key, check_label_value, check_name, check_object_name
 from monitoring.model.base import Model
 
-_DNS_LABEL = re.compile(r"\A[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
-_DNS_SUBDOMAIN = re.compile(r"\A[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\Z")
-_LABEL_NAME_PART = re.compile(r"\A[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?\Z")
-_LABEL_VALUE = re.compile(r"\A(?:[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?)?\Z")
 _SECRET_KEY = re.compile(r"\A[-._a-zA-Z0-9]+\Z")
-MAX_NAME = 63
-
-
-def check_name(text: str) -> str:
-    """A DNS-1123 label: namespaces, Services, ports by name; lower case, digits and '-', at most 63."""
-    if len(text) > MAX_NAME or not _DNS_LABEL.match(text):
-        raise ValueError(f"Kubernetes name {text!r} must be a DNS-1123 label: at most {MAX_NAME} lower-case "
-                         "letters, digits or '-', starting and ending with a letter or digit")
-    return text
-
-
-def check_object_name(text: str) -> str:
-    """A DNS-1123 subdomain as most object names are, kept to 63 characters so that it can be a label value too."""
-    if len(text) > MAX_NAME or not _DNS_SUBDOMAIN.match(text):
-        raise ValueError(f"Kubernetes object name {text!r} must be at most {MAX_NAME} lower-case letters, digits, "
-                         "'-' or '.', starting and ending with a letter or digit")
-    return text
-
-
-def check_label_key(text: str) -> str:
-    """A label key: an optional DNS-1123 subdomain prefix and '/', then a name of at most 63 characters."""
-    prefix, _, name = text.rpartition("/")
-    if (prefix and (len(prefix) > 253 or not _DNS_SUBDOMAIN.match(prefix))) or len(name) > MAX_NAME \
-            or not _LABEL_NAME_PART.match(name):
-        raise ValueError(f"Kubernetes label key {text!r} must be [prefix/]name, the name at most {MAX_NAME} "
-                         "letters, digits, '-', '_' or '.', starting and ending with a letter or digit")
-    return text
-
-
-def check_label_value(text: str) -> str:
-    if len(text) > MAX_NAME or not _LABEL_VALUE.match(text):
-        raise ValueError(f"Kubernetes label value {text!r} must be at most {MAX_NAME} letters, digits, '-', '_' "
-                         "or '.', starting and ending with a letter or digit")
-    return text
 
 
 def _label_set(labels: dict[str, str]) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 from urllib.parse import urlsplit
 
@@ -90,8 +91,11 @@ class Stack(Model):
         self._check_metric_types()
         unique_names("scrape job", [j for s in self.services for j in (*s.scrape_jobs, *s.probes)])
         unique_names("alert", [a for s in self.services for a in s.alerts])
+        by_service: dict[str, list[SLO]] = {s.name: [] for s in self.services}
+        for objective in self.slos:
+            by_service.setdefault(objective.service, []).append(objective)
         for service in self.services:  # SLO series carry service and slo: names repeat across services
-            unique_names(f"slo of service {service.name!r}", [o for o in self.slos if o.service == service.name])
+            unique_names(f"slo of service {service.name!r}", by_service[service.name])
         self._check_scrape_timeouts()
         self._check_selected_metrics()
         self._check_slos()
@@ -122,10 +126,13 @@ class Stack(Model):
 
     def _check_slos(self) -> None:
         services = {s.name: s for s in self.services}
+        names = set(services)
+        metrics_of: dict[str, dict[str, AnyMetric]] = {}  # per service, built once: many SLOs share a service
         for slo in self.slos:
             service = services.get(slo.service)
-            metrics = {m.name: m for m in self.service_metrics(service)} if service else {}
-            slo.check_references(set(services), metrics)
+            if service is not None and slo.service not in metrics_of:
+                metrics_of[slo.service] = {m.name: m for m in self.service_metrics(service)}
+            slo.check_references(names, metrics_of.get(slo.service, {}))
             slices = slo.timeslices
             if slices is not None and duration_ms(slices.window) % duration_ms(self.evaluation_interval):
                 raise slo.error(f"budgeting.window {slices.window} is not a multiple of the stack's "
@@ -153,13 +160,13 @@ class Stack(Model):
         for catalog in self.catalogs:
             shared.update(n for m in catalog.metrics for n in m.series_names())
         for service in self.services:
-            known = shared | {n for m in service.metrics for n in m.series_names()}
+            own = {n for m in service.metrics for n in m.series_names()}  # `shared` is not copied per service
             # Series name -> label -> the values the catalog declares: a matcher must match one of them.
             values = {n: m.label_values for m in self.service_metrics(service) if m.label_values
                       for n in m.series_names()}
             for group in service.rule_groups:
                 for rule in group.rules:
-                    unknown = sorted(promql.selected_metrics(rule.expr) - known)
+                    unknown = sorted(n for n in promql.selected_metrics(rule.expr) if n not in own and n not in shared)
                     if unknown:
                         raise rule.error(
                             f"expr selects {unknown[0]!r}, which is in no metric catalog (the service's own or a "
@@ -256,5 +263,9 @@ class Stack(Model):
         return {**annotations, **dict(sorted(alert.annotations.items()))}
 
 
-def _first_by_name(metrics: tuple[AnyMetric, ...]) -> tuple[AnyMetric, ...]:
-    return tuple({m.name: m for m in reversed(metrics)}[name] for name in dict.fromkeys(m.name for m in metrics))
+def _first_by_name(metrics: Iterable[AnyMetric]) -> tuple[AnyMetric, ...]:
+    """The first metric of each name, in order (one pass: this runs over every metric of the stack)."""
+    first: dict[str, AnyMetric] = {}
+    for metric in metrics:
+        first.setdefault(metric.name, metric)
+    return tuple(first.values())

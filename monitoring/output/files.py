@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,7 +14,7 @@ import orjson
 from monitoring.errors import MonitoringError
 from monitoring.output import yaml_writer
 from monitoring.output.dir_swap import replace_dir
-from monitoring.output.manifest import MANIFEST
+from monitoring.output.manifest import MANIFEST, Signature, signature
 
 
 def to_yaml(data: Any, header: str = "") -> str:
@@ -30,13 +31,17 @@ _OLD_MARKER = ".generated-by-monitoring"  # what marked it before the manifest d
 _MARKER = MANIFEST  # out/manifest.json: written by generate, it marks a directory as ours to replace
 
 
-def _write_file(path: Path, text: str) -> None:
+def _write_file(path: Path, text: str) -> Signature:
     path.write_text(text, encoding="utf-8")
+    # In the staging directory, whose random name no one else knows: nothing changes the file in between.
+    return signature(os.stat(path))
 
 
-def write_tree(files: Mapping[str, str] | Iterable[tuple[str, str]], out_dir: Path) -> int:
+def write_tree(files: Mapping[str, str] | Iterable[tuple[str, str]], out_dir: Path,
+               signatures: dict[str, Signature] | None = None) -> int:
     """Write files (relative path -> text, or a stream of such pairs) to a fresh directory, then swap it
-    in for out_dir; the number of files written.
+    in for out_dir; the number of files written. `signatures`, if given, receives each file's signature as
+    it was written (relative path -> size, mtime, ctime, inode), which the swap does not change.
 
     A stream is consumed as it comes, each file written before many more are asked for, so a generator of
     files never has them all in memory. A failure (the stream's included) or a kill at any point leaves
@@ -44,7 +49,8 @@ def write_tree(files: Mapping[str, str] | Iterable[tuple[str, str]], out_dir: Pa
     naming the path.
     """
     try:
-        return _write_tree(files.items() if isinstance(files, Mapping) else files, out_dir.resolve())
+        return _write_tree(files.items() if isinstance(files, Mapping) else files, out_dir.resolve(),
+                           {} if signatures is None else signatures)
     except OSError as exc:  # a file where a directory should be, a read-only or pseudo file system, no space...
         raise MonitoringError(f"cannot write the output to {out_dir}: {_os_reason(exc)}") from None
 
@@ -62,7 +68,7 @@ def _not_a_directory(out_dir: Path) -> Path | None:
     return None
 
 
-def _write_tree(files: Iterable[tuple[str, str]], out_dir: Path) -> int:
+def _write_tree(files: Iterable[tuple[str, str]], out_dir: Path, signatures: dict[str, Signature]) -> int:
     blocker = _not_a_directory(out_dir)
     if blocker is not None:
         raise MonitoringError(f"cannot write the output to {out_dir}: {blocker} is a file, not a directory")
@@ -76,7 +82,7 @@ def _write_tree(files: Iterable[tuple[str, str]], out_dir: Path) -> int:
 
     def fill(staging: Path) -> None:
         nonlocal written
-        written = _write_stream(files, staging)
+        written = _write_stream(files, staging, signatures)
         if not (staging / _MARKER).exists():  # generate streams out/manifest.json last; others get a bare marker
             (staging / _MARKER).write_text('{"generated_by": "monitoring"}\n')
 
@@ -90,9 +96,9 @@ _WRITERS = 4
 _IN_FLIGHT = 64
 
 
-def _write_stream(files: Iterable[tuple[str, str]], root: Path) -> int:
+def _write_stream(files: Iterable[tuple[str, str]], root: Path, signatures: dict[str, Signature]) -> int:
     made: set[Path] = set()
-    pending: deque[Future[None]] = deque()
+    pending: deque[tuple[str, Future[Signature]]] = deque()
     count = 0
     with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
         for relative, text in files:
@@ -100,12 +106,13 @@ def _write_stream(files: Iterable[tuple[str, str]], root: Path) -> int:
             if path.parent not in made:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 made.add(path.parent)
-            pending.append(pool.submit(_write_file, path, text))
+            pending.append((relative, pool.submit(_write_file, path, text)))
             count += 1
             if len(pending) >= _IN_FLIGHT:
-                pending.popleft().result()
-        for future in pending:
-            future.result()
+                done, future = pending.popleft()
+                signatures[done] = future.result()
+        for done, future in pending:
+            signatures[done] = future.result()
     return count
 
 

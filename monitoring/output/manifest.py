@@ -12,6 +12,7 @@ stack or render anything. Staleness is a hash comparison.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,14 @@ from monitoring.errors import OutputError
 
 MANIFEST = "manifest.json"
 FORMAT = 1
+
+
+# What identifies a file's state on disk without reading it: size, mtime, ctime (which no one can set) and inode.
+Signature = tuple[int, int, int, int]
+
+
+def signature(found: os.stat_result) -> Signature:
+    return found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino
 
 
 def sha256(text: str) -> str:
@@ -118,18 +127,28 @@ class Manifest:
             lines.append(f"changed {MANIFEST} (what the checks know of the model)")
         return lines
 
-    def changed_files(self, out_dir: Path) -> list[str]:
-        """Files of out_dir that are not what generate wrote: edited, deleted, or added by hand."""
+    def changed_files(self, out_dir: Path, signatures: dict[str, Signature] | None = None) -> list[str]:
+        """Files of out_dir that are not what generate wrote: edited, deleted, or added by hand.
+
+        `signatures`, if given, receives the signature (size, mtime, ctime, inode) of each file found as
+        generated, taken before it was read: a later change to the file changes its signature."""
         lines = []
         on_disk = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()} - {MANIFEST}
         for path in sorted(on_disk - self.files.keys()):
             lines.append(f"extra   {path}")
         for path, entry in sorted(self.files.items()):
             file = out_dir / path
-            if not file.is_file():
+            try:
+                found = os.stat(file)
+                data = file.read_bytes() if file.is_file() else None
+            except OSError:
+                data = None
+            if data is None:
                 lines.append(f"missing {path}")
-            elif sha256_bytes(file.read_bytes()) != entry.sha256:
+            elif sha256_bytes(data) != entry.sha256:
                 lines.append(f"changed {path}")
+            elif signatures is not None:
+                signatures[path] = signature(found)
         return lines
 
 

@@ -71,7 +71,14 @@ def _plain_ok(value: str) -> bool:
 
 @lru_cache(maxsize=65_536)
 def _quoted(value: str) -> str:
-    """A single-line string as PyYAML writes it as a mapping value (quoted, or plain with non-ASCII)."""
+    """A single-line string as PyYAML writes it as a mapping value (quoted, or plain with non-ASCII).
+
+    Printable ASCII that cannot be plain is always single-quoted by PyYAML (its analyze_scalar allows single
+    quotes for any such line, and no line is ever folded at our width), with each quote doubled."""
+    if not value:
+        return "''"
+    if _PRINTABLE_ASCII.match(value):
+        return "'" + value.replace("'", "''") + "'"
     text = pyyaml_dump({"k": value})
     if not text.startswith("k: ") or text.count("\n") != 1:
         raise _Unsure(value)
@@ -120,7 +127,15 @@ def _literal(value: str, indent: str) -> str:
     return f"|{chomp}\n" + "".join(f"{indent}{line}\n" for line in lines)
 
 
-def _mapping(data: dict[str, Any], indent: str, out: list[str], first_prefix: str | None = None) -> None:
+# A list that appears several times in one document (the same object: a test file repeats one expected alert
+# under every check that expects it) is written once per indentation and its text reused: (id of the list,
+# indentation) -> its text. Ids are stable while the document being dumped holds them. (Lists only: id() is an
+# audited call, and mappings are many.)
+_Seen = dict[tuple[int, str], str]
+
+
+def _mapping(data: dict[str, Any], indent: str, out: list[str], seen: _Seen, first_prefix: str | None = None
+             ) -> None:
     """Keys at `indent`; the first line may carry a prefix instead (the '- ' of a list item)."""
     prefix = indent if first_prefix is None else first_prefix
     child = indent + "  "
@@ -133,24 +148,34 @@ def _mapping(data: dict[str, Any], indent: str, out: list[str], first_prefix: st
         elif kind is dict:
             if value:
                 out.append(head + "\n")
-                _mapping(value, child, out)
+                _mapping(value, child, out, seen)
             else:
                 out.append(head + " {}\n")
         elif kind is list:
             if value:
                 out.append(head + "\n")
-                _sequence(value, indent, out)  # PyYAML does not indent a list under a mapping key
+                _reused(value, indent, out, seen, _sequence)  # PyYAML does not indent a list under a mapping key
             else:
                 out.append(head + " []\n")
         else:
             out.append(f"{head} {_scalar(value)}\n")
 
 
-def _sequence(data: list[Any], indent: str, out: list[str]) -> None:
+def _reused(value: Any, indent: str, out: list[str], seen: _Seen, write: Any) -> None:
+    key = (id(value), indent)
+    text = seen.get(key)
+    if text is None:
+        part: list[str] = []
+        write(value, indent, part, seen)
+        text = seen[key] = "".join(part)
+    out.append(text)
+
+
+def _sequence(data: list[Any], indent: str, out: list[str], seen: _Seen) -> None:
     for item in data:
         kind = type(item)
         if kind is dict and item:
-            _mapping(item, indent + "  ", out, first_prefix=indent + "- ")
+            _mapping(item, indent + "  ", out, seen, first_prefix=indent + "- ")
         elif kind is dict or kind is list or (kind is str and "\n" in item):
             raise _Unsure("nested or empty container in a list")
         else:
@@ -163,7 +188,7 @@ def dump(data: Any, header: str = "") -> str:
         return pyyaml_dump(data, header)
     out = [header]
     try:
-        _mapping(data, "", out)
+        _mapping(data, "", out, {})
     except _Unsure:
         return pyyaml_dump(data, header)
     return "".join(out)

@@ -181,6 +181,19 @@ def _operand(expr: str, tokens: Sequence[_Token]) -> object:
     return node
 
 
+# Anything that could be (part of) a binary operator; each operator has at least one of these.
+_OPERATOR_LIKE = re.compile(r"[-+*/%^<>=!]|(?i:\b(?:and|or|unless|atan2)\b)")
+
+
+def _surely_bounded(expr: str) -> bool:
+    """Whether expr is certainly within MAX_DEPTH and MAX_OPERATORS without lexing it: few enough brackets and
+    operator-like characters in all (strings and comments included, so this only ever errs towards lexing)."""
+    if "#" in expr or expr.count("(") + expr.count("[") + expr.count("{") > MAX_DEPTH:
+        return False
+    # k binary operators need k + 1 operands around them: at least 2k + 1 characters.
+    return len(expr) <= 2 * MAX_OPERATORS + 1 or len(_OPERATOR_LIKE.findall(expr)) <= MAX_OPERATORS
+
+
 @lru_cache(maxsize=4096)
 def parse(expr: str) -> promql_parser.Expr:
     """The AST of expr, or ValueError quoting the expression and the parser's reason.
@@ -191,6 +204,11 @@ def parse(expr: str) -> promql_parser.Expr:
         raise ValueError(f"PromQL is {len(expr)} characters long; the limit is {MAX_LENGTH}")
     if "\x00" in expr:
         raise ValueError("PromQL contains a NUL character")
+    if _surely_bounded(expr):
+        try:  # the common case: one native call, without lexing the expression here first
+            return promql_parser.parse(expr.strip(" \t\r\n"))
+        except Exception:  # the way below words the error exactly as it always has
+            pass
     tokens = _tokens(expr)
     if not tokens:
         return _parse_native(expr)

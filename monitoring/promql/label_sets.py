@@ -14,15 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import promql_parser
 
 from monitoring import promql
-from monitoring.model.common import duration_ms
-from monitoring.model.metrics import AnyMetric, Histogram, Summary
-from monitoring.model.rules import RecordingRule
-from monitoring.model.scrape import ScrapeJob
-from monitoring.model.stack import BUILTIN_SERIES, Stack
+from monitoring.units import duration_ms
+
+if TYPE_CHECKING:  # the lint checks of `validate` use SeriesInfo without importing the model
+    from monitoring.model.metrics import AnyMetric
+    from monitoring.model.rules import RecordingRule
+    from monitoring.model.scrape import ScrapeJob
+    from monitoring.model.stack import Stack
 
 TARGET_LABELS = frozenset({"job", "instance"})
 # Series of recording rules are unknown unless the stack defines the rule; SLO rules always carry these.
@@ -85,9 +88,9 @@ class SeriesInfo:
 
 
 def _own_labels(metric: AnyMetric, name: str) -> set[str]:
-    if isinstance(metric, Histogram) and name.endswith("_bucket"):
+    if metric.type == "histogram" and name.endswith("_bucket"):
         return {"le"}
-    return {"quantile"} if isinstance(metric, Summary) and name == metric.name else set()
+    return {"quantile"} if metric.type == "summary" and name == metric.name else set()
 
 
 def stack_series(stack: Stack) -> dict[str, SeriesInfo]:
@@ -96,6 +99,8 @@ def stack_series(stack: Stack) -> dict[str, SeriesInfo]:
     A metric declared by several services is scraped by all of their jobs; a metric of a shared catalog only
     (`Stack.catalogs`) by any job of the stack.
     """
+    from monitoring.model.stack import BUILTIN_SERIES
+
     found: dict[str, SeriesInfo] = {}
     all_intervals: dict[str, int] = {}
     all_labels: dict[str, frozenset[str] | None] = {}

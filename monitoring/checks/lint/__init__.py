@@ -31,7 +31,15 @@ from monitoring.checks.lint import (
     promql_rate_window,
     rules_recording_name,
 )
-from monitoring.checks.lint.framework import Check, DashboardDocument, DocumentKind, LintContext, Problem, RuleDocument
+from monitoring.checks.lint.framework import (
+    CatalogEntry,
+    Check,
+    DashboardDocument,
+    DocumentKind,
+    LintContext,
+    Problem,
+    RuleDocument,
+)
 
 CHECKS: tuple[Check[Any], ...] = (
     dashboard_schema.CHECK,
@@ -74,5 +82,5 @@ def lint_rules(documents: Iterable[RuleDocument], ctx: LintContext,
     return [problem for doc in documents for check in selected for problem in check.run(doc, ctx)]
 
 
-__all__ = ["CHECKS", "Check", "DashboardDocument", "DocumentKind", "LintContext", "Problem", "RuleDocument",
-           "lint_dashboards", "lint_rules", "offline_checks"]
+__all__ = ["CHECKS", "CatalogEntry", "Check", "DashboardDocument", "DocumentKind", "LintContext", "Problem",
+           "RuleDocument", "lint_dashboards", "lint_rules", "offline_checks"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
-from monitoring.model.common import format_duration
+from monitoring.units import format_duration
 
 
 def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:

@@ -20,7 +20,7 @@ def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
         if custom is not None:
             checks.append(("fieldConfig.defaults.custom", "FieldConfig", custom))
         for prefix, definition, value in checks:
-            if schemas.validator(kind, definition) is None:
+            if not schemas.defines(kind, definition):
                 if value:
                     problems.append(CHECK.problem(
                         "panel type has no such settings",

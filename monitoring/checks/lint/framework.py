@@ -8,15 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from monitoring import promql
 from monitoring.grafana.variables import STAND_IN_DURATION, substitute
-from monitoring.model.common import duration_ms
-from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
-from monitoring.model.rules import Alert, RecordingRule, VerbatimRule
-from monitoring.model.stack import Stack
 from monitoring.promql.label_sets import SeriesInfo, stack_series
+from monitoring.units import duration_ms
+
+if TYPE_CHECKING:  # `validate` lints out/ without importing the model
+    from monitoring.model.metrics import AnyMetric
+    from monitoring.model.rules import Alert, RecordingRule, VerbatimRule
+    from monitoring.model.stack import Stack
 
 Severity = Literal["error", "warning"]
 DocumentKind = Literal["dashboard", "rule"]
@@ -77,6 +79,8 @@ class RuleDocument:
     @classmethod
     def of(cls, service: str, group: str, rule: Alert | RecordingRule | VerbatimRule,
            interval: str | None = None) -> RuleDocument:
+        from monitoring.model.rules import RecordingRule, VerbatimRule
+
         if isinstance(rule, RecordingRule) or (isinstance(rule, VerbatimRule) and rule.record):
             return cls(service, group, "record", rule.name, rule.expr, interval_ms=_ms(interval))
         if isinstance(rule, VerbatimRule):
@@ -100,12 +104,25 @@ class RuleDocument:
 
 
 @dataclass(frozen=True)
+class CatalogEntry:
+    """A metric of the catalog as the checks need it, without the model: its name and type.
+
+        CatalogEntry("http_requests_total", "counter")
+    """
+
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
 class LintContext:
     """What checks may know besides the document: series names the stack defines (None: unknown), and the
     metric catalog, which says what type each series is."""
 
     known_series: frozenset[str] | None = None
-    metrics: tuple[AnyMetric, ...] = ()
+    # The catalog's metrics: the model's, or anything with the same `name` and `type` ("counter", "gauge",
+    # "histogram", "summary"), such as the records `validate` reads back from out/manifest.json.
+    metrics: tuple[AnyMetric | CatalogEntry, ...] = ()
     # Series whose labels are known (catalog, Prometheus' own, the stack's recording rules): their labels,
     # declared values and scrape jobs. Checks stay quiet about a series that is not here.
     series: Mapping[str, SeriesInfo] = field(default_factory=dict)
@@ -117,7 +134,7 @@ class LintContext:
 
     @cached_property
     def gauges(self) -> frozenset[str]:
-        return frozenset(m.name for m in self.metrics if isinstance(m, Gauge))
+        return frozenset(m.name for m in self.metrics if m.type == "gauge")
 
     @cached_property
     def counters(self) -> dict[str, str]:
@@ -125,11 +142,16 @@ class LintContext:
         summary's counter part "'x_count' (a counter of histogram 'x')"."""
         found: dict[str, str] = {}
         for metric in self.metrics:
-            if isinstance(metric, Counter):
+            if metric.type == "counter":
                 found[metric.name] = f"counter {metric.name!r}"
+<<<<<<< HEAD
             elif isinstance(metric, Histogram | Summary):
                 parts = ("_bucket", "_count", "_sum") if isinstance(metric, Histogram) else ("_count", "_sum")
                 parts = ("",) if isinstance(metric, Histogram) and metric.native else parts
+=======
+            elif metric.type in ("histogram", "summary"):
+                parts = ("_bucket", "_count", "_sum") if metric.type == "histogram" else ("_count", "_sum")
+>>>>>>> main
                 found.update({metric.name + part: f"{metric.name + part!r} (a counter of {metric.type} "
                                                   f"{metric.name!r})" for part in parts})
         return found

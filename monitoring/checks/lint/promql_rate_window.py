@@ -6,7 +6,7 @@ import promql_parser
 
 from monitoring import promql
 from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
-from monitoring.model.common import format_duration
+from monitoring.units import format_duration
 
 RATE_FUNCTIONS = frozenset({"rate", "irate", "increase"})
 SCRAPES = 4  # enough samples that one missed scrape still leaves two in the range

@@ -6,15 +6,16 @@ import json
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
-
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 try:  # a compiled validator, ~100x faster: the fast path for documents that are valid
     import jsonschema_rs
 except ImportError:  # pragma: no cover - the pure-Python validator alone gives the same answers
     jsonschema_rs = None
+
+if TYPE_CHECKING:  # jsonschema (slow to import) is imported only to explain a document that is not valid
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import ValidationError
 
 from monitoring.checks.lint.framework import field_path
 
@@ -28,9 +29,16 @@ def _definitions(name: str) -> dict[str, Any]:
     return json.loads(text)["definitions"]
 
 
+def defines(schema_file: str, definition: str) -> bool:
+    """Whether the schema file has that definition (a panel type without `options`, say, has none)."""
+    return definition in _definitions(schema_file)
+
+
 @cache
 def validator(schema_file: str, definition: str) -> Draft7Validator | None:
     """A validator for one definition of one schema file, or None if the file does not define it."""
+    from jsonschema import Draft7Validator
+
     definitions = _definitions(schema_file)
     if definition not in definitions:
         return None
@@ -50,12 +58,13 @@ def errors(schema_file: str, definition: str, instance: Any) -> Iterator[tuple[s
 
     Valid instances take the compiled fast path; the messages always come from jsonschema.
     """
-    check = validator(schema_file, definition)
-    if check is None:
+    if not defines(schema_file, definition):
         return
     fast = _fast_validator(schema_file, definition)
     if fast is not None and fast.is_valid(instance):
         return
+    check = validator(schema_file, definition)
+    assert check is not None  # the definition exists
     found = sorted(check.iter_errors(instance), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     for error in found:
         yield field_path(list(error.absolute_path)), _reason(error)
@@ -63,6 +72,8 @@ def errors(schema_file: str, definition: str, instance: Any) -> Iterator[tuple[s
 
 def _reason(error: ValidationError) -> str:
     """jsonschema's message; for anyOf/oneOf, that of the most relevant alternative, with its deeper path."""
+    from jsonschema.exceptions import best_match
+
     best = best_match([error])
     deeper = list(best.absolute_path)[len(error.absolute_path):]
     return f"{field_path(deeper)}: {best.message}" if deeper else best.message

@@ -13,13 +13,14 @@ from typing import Any
 
 import yaml
 
+from monitoring.conventions import ALERTMANAGER_SECRET_KEY
 from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRouting
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
 from monitoring.render import alertmanager
 from monitoring.render.kubernetes.resource import Resource, make
 
-CONFIG_KEY = "alertmanager.yaml"
+CONFIG_KEY = ALERTMANAGER_SECRET_KEY
 API_VERSION = "monitoring.coreos.com/v1alpha1"
 
 

@@ -1,0 +1,115 @@
+"""validate reads out/ alone and fast: no model, no pydantic, no jsonschema unless something fails; the compiled
+schema path gives the same answers as jsonschema; PromQL's one-call path parses what the bounded path parses."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from monitoring import promql
+from monitoring.checks import kubernetes as checks
+from monitoring.output.emitters import GenerateContext, render_files
+from monitoring.render.kubernetes.schemas import KINDS
+from tests.stacks.kubernetes import stack
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(("go", "ecma"), [
+    ("^(?i)(abort|warn)?$", "^([aA][bB][oO][rR][tT]|[wW][aA][rR][nN])?$"),
+    ("^((?i)sun|mon)day$", "^([sS][uU][nN]|[mM][oO][nN])day$"),  # the flag ends with its group
+    ("^((?i)may|1[0-2])$", "^([mM][aA][yY]|1[0-2])$"),  # classes without letters are kept
+    (r"^(?i)a\.b$", r"^[aA]\.[bB]$"),
+    ("^[a-z]+$", "^[a-z]+$"),  # no flag: unchanged
+])
+def test_gos_case_insensitive_groups_are_spelt_as_letter_classes(go: str, ecma: str) -> None:
+    assert checks._ecma_pattern(go) == ecma
+
+
+def test_a_case_insensitive_class_with_letters_is_left_to_jsonschema() -> None:
+    with pytest.raises(ValueError, match="cannot rewrite"):
+        checks._ecma_pattern("^(?i)[a-f]+$")
+
+
+@pytest.mark.parametrize("text", ["abort", "ABORT", "Warn", "", "abortx", "x"])
+def test_the_rewritten_pattern_matches_what_go_matches(text: str) -> None:
+    rewritten = re.compile(checks._ecma_pattern("^(?i)(abort|warn)?$"))
+    assert bool(rewritten.search(text)) == bool(re.search(r"^(?i:abort|warn)?$", text))
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_operator_kind_has_the_compiled_validator(kind: str) -> None:
+    assert checks._fast_validator(kind) is not None
+
+
+def _resources() -> list[dict]:
+    files = render_files(stack, GenerateContext("tests.stacks.kubernetes:stack"))
+    return [yaml.safe_load(text) for path, text in sorted(files.items())
+            if path.startswith("kubernetes/") and not path.endswith("kustomization.yaml")]
+
+
+def test_the_compiled_validator_agrees_with_jsonschema_on_valid_and_broken_resources() -> None:
+    resources = [r for r in _resources() if r["kind"] in KINDS]
+    broken = []
+    for resource in resources:
+        wrong = copy.deepcopy(resource)
+        wrong["spec"]["unknownField"] = 1  # refused: the checks make the CRD schemas strict
+        broken.append(wrong)
+    assert resources and broken
+    for resource in resources + broken:
+        fast = checks._fast_validator(resource["kind"]).is_valid(resource)
+        slow = not list(checks._validator(resource["kind"]).iter_errors(resource))
+        assert fast == slow == (resource in resources), resource["metadata"]["name"]
+    assert all(any("unknownField" in p for p in checks.schema_problems(r)) for r in broken)
+
+
+@pytest.mark.parametrize("expr", [
+    'sum by (job) (rate(x_total{code=~"5.."}[5m])) / sum by (job) (rate(x_total[5m]))',
+    "  up == 0\n",
+    "histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m]))) > 1 and on (job) up",
+    " or ".join(f'up{{job="{i}"}}' for i in range(300)),  # beyond MAX_OPERATORS: the bounded path splits it
+])
+def test_the_one_call_path_returns_what_the_bounded_path_returns(expr: str) -> None:
+    fast = promql.parse.__wrapped__(expr)
+    tokens = promql._tokens(expr)
+    assert tokens is not None
+    assert repr(fast) == repr(promql._parse_bounded(expr, tokens))
+
+
+@pytest.mark.parametrize("expr", ["sum(", "up{job=}", "rate(x[5m]", "# only a comment"])
+def test_errors_are_worded_as_before(expr: str) -> None:
+    with pytest.raises(ValueError) as fast:
+        promql.parse.__wrapped__(expr)
+    tokens = promql._tokens(expr)
+    with pytest.raises(ValueError) as bounded:
+        promql._parse_bounded(expr, tokens) if tokens else promql._parse_native(expr)
+    assert str(fast.value) == str(bounded.value)
+
+
+def test_validate_imports_neither_the_model_nor_jsonschema(tmp_path: Path, promtool, amtool) -> None:
+    """The repository's own out/ (Kubernetes resources, dashboards, probes, an adapter) checked in a fresh
+    process: everything passes, and nothing of the model, pydantic or jsonschema was imported."""
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from monitoring.checks.validate import validate\n"
+        "results = validate(Path(sys.argv[1]))\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'jsonschema', 'grafanalib')\n"
+        "                or m.startswith('monitoring.model'))\n"
+        "print(json.dumps({'failed': [r.name for r in results if not r.ok], 'names': [r.name for r in results],\n"
+        "                  'loaded': loaded}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "out")], capture_output=True, text=True,
+                          check=True, cwd=tmp_path)
+    report = json.loads(done.stdout)
+    assert report["failed"] == []
+    assert {"kubernetes resources", "blackbox exporter --config.check", "amtool config routes test"} \
+        <= set(report["names"])
+    assert report["loaded"] == []
