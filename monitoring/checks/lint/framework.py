@@ -144,14 +144,9 @@ class LintContext:
         for metric in self.metrics:
             if metric.type == "counter":
                 found[metric.name] = f"counter {metric.name!r}"
-<<<<<<< HEAD
-            elif isinstance(metric, Histogram | Summary):
-                parts = ("_bucket", "_count", "_sum") if isinstance(metric, Histogram) else ("_count", "_sum")
-                parts = ("",) if isinstance(metric, Histogram) and metric.native else parts
-=======
             elif metric.type in ("histogram", "summary"):
                 parts = ("_bucket", "_count", "_sum") if metric.type == "histogram" else ("_count", "_sum")
->>>>>>> main
+                parts = ("",) if getattr(metric, "native", False) else parts  # a native histogram: one series
                 found.update({metric.name + part: f"{metric.name + part!r} (a counter of {metric.type} "
                                                   f"{metric.name!r})" for part in parts})
         return found
