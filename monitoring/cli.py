@@ -205,7 +205,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_import_slo(args: argparse.Namespace) -> int:
     from monitoring.slo import spec_python, specs
 
-    imported = specs.read_files([Path(p) for p in args.files])
+    imported = specs.read_files([Path(p) for p in args.files], naming=args.naming)
     written = spec_python.write(spec_python.render(imported), Path(args.directory), force=args.force)
     for note in imported.notes:
         print(f"monitoring: warning: {note}", file=sys.stderr)
@@ -346,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     slo_imp.add_argument("files", nargs="+", metavar="FILE", help="the spec files")
     slo_imp.add_argument("--directory", default="slos", help="where the modules go (default: slos)")
     slo_imp.add_argument("--force", action="store_true", help="overwrite modules that exist")
+    slo_imp.add_argument("--naming", choices=("default", "sloth"), default="default",
+                         help="label the SLOs' series and alerts as Sloth does (sloth_id, sloth_service, sloth_slo, "
+                              "sloth_window, sloth_severity), so that Sloth's dashboards keep working")
     for name, help_text in (
         ("check", "check every rule and dashboard query against a running Prometheus: exit 1 if one is dead"),
         ("backtest", "evaluate every alert over a past range of a running Prometheus: episodes and flapping"),

@@ -13,14 +13,15 @@ from monitoring.checks.validate import validate
 from monitoring.output.emitters import GenerateContext, output_files, with_manifest
 from monitoring.output.files import write_tree
 from monitoring.slo import spec_python, specs
+from monitoring.slo.naming import NamingStyle
 from tests.test_slo_stacks import routing
 
 SPECS = Path(__file__).parent / "slo_specs"
 
 
-def import_slos(tmp_path: Path, *paths: Path) -> tuple[SLO, ...]:
+def import_slos(tmp_path: Path, *paths: Path, naming: NamingStyle = "default") -> tuple[SLO, ...]:
     """The SLOs the Python written by import-slo for paths defines (the modules are loaded from tmp_path/slos)."""
-    files = spec_python.render(specs.read_files(list(paths)))
+    files = spec_python.render(specs.read_files(list(paths), naming=naming))
     slos: list[SLO] = []
     for file_name in spec_python.write(files, tmp_path / "slos", force=True):
         compile(file_name.read_text(), str(file_name), "exec")

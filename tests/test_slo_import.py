@@ -20,6 +20,7 @@ from monitoring.render.promtool_timing import choose_step, eval_time
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo_rules
 from monitoring.slo import spec_python, specs
+from monitoring.slo.naming import NamingStyle
 from tests.conftest import shared_reference
 from tests.test_slo_stacks import routing
 
@@ -34,8 +35,8 @@ def _example(name: str) -> Path:
     return shared_reference(f"sloth/examples/{name}")
 
 
-def _import(tmp_path: Path, *names: str) -> list[ModuleType]:
-    files = spec_python.render(specs.read_files([_example(n) for n in names]))
+def _import(tmp_path: Path, *names: str, naming: NamingStyle = "default") -> list[ModuleType]:
+    files = spec_python.render(specs.read_files([_example(n) for n in names], naming=naming))
     modules = []
     for file_name in spec_python.write(files, tmp_path / "slos"):
         spec = importlib.util.spec_from_file_location(file_name.stem, file_name)
@@ -46,8 +47,8 @@ def _import(tmp_path: Path, *names: str) -> list[ModuleType]:
     return modules
 
 
-def _slos(tmp_path: Path, name: str) -> tuple[SLO, ...]:
-    return tuple(slo for module in _import(tmp_path, name) for slo in getattr(module, "SLOS", ()))
+def _slos(tmp_path: Path, name: str, naming: NamingStyle = "default") -> tuple[SLO, ...]:
+    return tuple(slo for module in _import(tmp_path, name, naming=naming) for slo in getattr(module, "SLOS", ()))
 
 
 def _stack(slos: tuple[SLO, ...]) -> Stack:
@@ -123,10 +124,17 @@ def _firing(selector: str, at: str, firing: bool) -> dict[str, object]:
             "exp_samples": [{"labels": "{}", "value": 1 if firing else 0}]}
 
 
+# How the alerts of each naming say which SLO and tier they belong to.
+ALERT_LABELS = {"default": 'service="{service}", slo="{slo}", tier="{tier}"',
+                "sloth": 'sloth_service="{service}", sloth_slo="{slo}", sloth_severity="{tier}"'}
+
+
 @pytest.mark.integration
+@pytest.mark.parametrize("naming", sorted(ALERT_LABELS))
 @pytest.mark.parametrize("name", PARITY)
-def test_imported_slos_page_and_ticket_when_sloths_rules_do(tmp_path: Path, promtool: Tool, name: str) -> None:
-    slos = _slos(tmp_path, name)
+def test_imported_slos_page_and_ticket_when_sloths_rules_do(tmp_path: Path, promtool: Tool, name: str,
+                                                            naming: NamingStyle) -> None:
+    slos = _slos(tmp_path, name, naming)
     stacks = {group[0].service: _stack(group) for group in _by_service(slos)}
     (tmp_path / "sloth.rules.yml").write_text(yaml.safe_dump(_sloth_rules(name), sort_keys=False))
     ours_rules = {"groups": [g for slo in slos for g in slo_rules.render(stacks[slo.service], slo)["groups"]]}
@@ -138,10 +146,9 @@ def test_imported_slos_page_and_ticket_when_sloths_rules_do(tmp_path: Path, prom
         series = slo_tests.sli_series(slo)
         for planned in slo_tests.plan(slo, step):
             inputs = slo_tests._input_series(series, planned)
-            for side, labels in (("ours", f'service="{slo.service}", slo="{slo.name}", tier="{{tier}}"'),
-                                 ("sloth", f'sloth_service="{slo.service}", sloth_slo="{slo.name}", '
-                                           'sloth_severity="{tier}"')):
-                checks = [_firing(labels.format(tier=tier), eval_time(step, at), firing)
+            for side, labels in (("ours", ALERT_LABELS[naming]), ("sloth", ALERT_LABELS["sloth"])):
+                checks = [_firing(labels.format(service=slo.service, slo=slo.name, tier=tier), eval_time(step, at),
+                                  firing)
                           for at, tier, firing in planned.checks]
                 tests[side].append({"name": f"{slo.service}/{slo.name}: {planned.case.name}",
                                     "interval": f"{step // 1000}s", "input_series": inputs,

@@ -51,6 +51,17 @@ def test_notes_name_what_belongs_to_the_stack(tmp_path: Path) -> None:
     assert "alertWhenResolved" in notes
 
 
+def test_objects_no_slo_uses_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "more.yaml"
+    path.write_text("apiVersion: openslo/v1\nkind: Service\nmetadata: {name: shop}\nspec: {description: Shop}\n"
+                    "---\napiVersion: openslo/v1\nkind: AlertNotificationTarget\nmetadata: {name: on-call}\n"
+                    "spec: {target: email}\n---\napiVersion: openslo/v1\nkind: SLI\nmetadata: {name: spare}\n"
+                    "spec: {ratioMetric: {}}\n")
+    notes = specs.read_files([path, SHOP]).notes
+    assert f"{path}:11: SLI 'spare' is used by no SLO read; not imported" in notes
+    assert not any("'shop'" in note or "'on-call'" in note for note in notes)  # both are referenced
+
+
 @pytest.mark.integration
 def test_imported_openslo_slos_generate_validate_and_pass_their_tests(tmp_path: Path, promtool: Tool) -> None:
     stack = imported_stack(import_slos(tmp_path, SHOP, SEARCH))

@@ -222,8 +222,8 @@ def alert_annotation(service: Service, slos: tuple[SLO, ...]) -> str:
     if service.alerts:
         names = "|".join(sorted(alert.name for alert in service.alerts))
         parts.append(f'ALERTS{{alertstate="firing", alertname=~"{names}"}}')
-    if slos:
-        parts.append(f'ALERTS{{alertstate="firing", {conventions.SLO_SERVICE_LABEL}="{service.name}"}}')
+    for label in dict.fromkeys(slo.plan.naming.service_label for slo in slos):
+        parts.append(f'ALERTS{{alertstate="firing", {label}="{service.name}"}}')
     return " or ".join(parts)
 
 

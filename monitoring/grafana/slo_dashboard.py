@@ -33,7 +33,9 @@ def slos_by_service(stack: Stack) -> list[tuple[Service, tuple[SLO, ...]]]:
 
 
 def matchers(slo: SLO, *extra: str) -> str:
-    pairs = (f'{conventions.SLO_SERVICE_LABEL}="{slo.service}"', f'{conventions.SLO_LABEL}="{slo.name}"', *extra)
+    """The SLO's series (and alerts) by the labels its naming gives them."""
+    naming = slo.plan.naming
+    pairs = (f'{naming.service_label}="{slo.service}"', f'{naming.slo_label}="{slo.name}"', *extra)
     return "{" + ", ".join(pairs) + "}"
 
 
@@ -67,8 +69,8 @@ def slo_row(slo: SLO) -> DashboardRow:
     sli = f"1 - {conventions.slo_error_ratio(slo.period)}{sel}"
     windows = slo.plan.windows  # the enabled pairs only: the dashboard draws what alerts
     burn_queries = tuple(
-        trusted.query(f"{conventions.slo_error_ratio(w.long)}{sel}\n/ on ({conventions.SLO_SERVICE_LABEL}, "
-                        f"{conventions.SLO_LABEL})\n{conventions.slo_error_budget()}{sel}",
+        trusted.query(f"{conventions.slo_error_ratio(w.long)}{sel}\n/ on ({slo.plan.naming.service_label}, "
+                        f"{slo.plan.naming.slo_label})\n{conventions.slo_error_budget()}{sel}",
                    legend=f"{w.long} window ({w.tier} at {human_number(w.burn)})")
         for w in windows
     )

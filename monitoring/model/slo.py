@@ -16,6 +16,7 @@ from monitoring import conventions, promql
 from monitoring.model.base import Model
 from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, LabelName, Labels, MetricName, Slug, duration_ms
 from monitoring.slo import plan as slo_plan
+from monitoring.slo.naming import NAMINGS, NamingStyle
 from monitoring.slo.windows import (
     BurnWindow,
     Tier,
@@ -449,6 +450,9 @@ class SLO(Model):
     group_by: tuple[LabelName, ...] = ()
     budgeting: Literal["occurrences"] | Timeslices = "occurrences"  # OpenSLO's budgetingMethod
     calendar: CalendarPeriod | None = None  # budget reporting over this month or week, beside the rolling period
+    # "sloth": Sloth's labels (sloth_id, sloth_service, sloth_slo, sloth_window, sloth_severity) and its
+    # sloth_slo_info series, so that dashboards built for Sloth keep working (monitoring/slo/naming.py).
+    naming: NamingStyle = "default"
     _plan: slo_plan.SLOPlan = PrivateAttr()
 
     @field_validator("objective")
@@ -470,17 +474,23 @@ class SLO(Model):
             raise ValueError(f"period {period!r} must be a whole number of days, like '28d' or '30d'")
         return period
 
-    @field_validator("labels")
-    @classmethod
-    def _not_reserved(cls, labels: dict[str, str]) -> dict[str, str]:
-        not_reserved(labels)
-        return labels
+    @model_validator(mode="after")
+    def _not_reserved(self) -> SLO:
+        """The SLO's labels, and its alerts', must not be the ones its naming sets itself."""
+        reserved = NAMINGS[self.naming].reserved
+        for where, labels in (("labels", self.labels), ("alerting.labels", self.alerting.labels),
+                              ("alerting.page.labels", self.alerting.page.labels),
+                              ("alerting.ticket.labels", self.alerting.ticket.labels)):
+            for key in labels:
+                if key in reserved:
+                    raise ValueError(f"{where}: {key!r} is set by the SLO itself, not in labels")
+        return self
 
     @model_validator(mode="after")
     def _groups_kept(self) -> SLO:
         """group_by labels must not be the SLO's own, and a query SLI must keep them through its aggregation."""
         for label in self.group_by:
-            if label in RESERVED_LABELS:
+            if label in NAMINGS[self.naming].reserved:
                 raise ValueError(f"group_by: {label!r} is set by the SLO itself")
         if isinstance(self.sli, QuerySLI) and self.group_by:
             for field in ("errors", "total"):
@@ -512,7 +522,7 @@ class SLO(Model):
             objective=self.objective, windows=windows, tiers=tiers,
             alert_names={t: conventions.slo_alert_name(self.alert_base, t) for t in tiers},
             holds_ms={t: duration_ms(self.alerting.tier(t).for_ or "0s") for t in tiers},
-            guard=self.alerting.min_events_per_second,
+            guard=self.alerting.min_events_per_second, naming=NAMINGS[self.naming],
             slice_window=self.budgeting.window if isinstance(self.budgeting, Timeslices) else None)
         return self
 

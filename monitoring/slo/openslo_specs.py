@@ -51,6 +51,7 @@ class Objects:
     """The OpenSLO objects of every file read, by kind and name; SLOs are resolved once all are in."""
 
     by_kind: dict[str, dict[str, Spec]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
+    referenced: set[tuple[str, str]] = field(default_factory=set)
 
     def add(self, spec: Spec) -> bool:
         """Keep an OpenSLO document; False when the document is not OpenSLO."""
@@ -76,15 +77,20 @@ class Objects:
             known = ", ".join(sorted(self.by_kind[kind])) or "none"
             raise spec.error(f"{spec.name(key)} {name!r} names no {kind} in the files read ({kind}s: {known})",
                              key=key)
+        self.referenced.add((kind, name))
         return self.by_kind[kind][name]
 
     def resolve(self, result: ImportedSpecs) -> None:
+        """Every SLO into result; the objects no SLO refers to are named in a warning (a Service, a notification
+        target: the stack's own definitions say what they say)."""
         for spec in self.by_kind["SLO"].values():
             _slo(spec, self, result)
-        for kind in ("Service", "AlertNotificationTarget", "DataSource", "SLI", "AlertPolicy", "AlertCondition"):
-            for spec in self.by_kind[kind].values():
+        for kind in KINDS[1:]:
+            for name, spec in self.by_kind[kind].items():
                 spec.get("kind", "metadata", "spec")
                 spec.done()
+                if (kind, name) not in self.referenced:
+                    result.unused.append(f"{spec.at()}: {kind} {name!r} is used by no SLO read; not imported")
 
 
 def _name(spec: Spec) -> str:
@@ -92,7 +98,8 @@ def _name(spec: Spec) -> str:
     return str(metadata.require("name"))
 
 
-def _metadata(spec: Spec, notes: list[str]) -> tuple[str, str | None, dict[str, str]]:
+def _metadata(spec: Spec, notes: list[str],
+              reserved: tuple[str, ...] = RESERVED_LABELS) -> tuple[str, str | None, dict[str, str]]:
     """name, displayName and the labels of an object's metadata (annotations are noted: they are tool-specific)."""
     metadata = spec.need_child("metadata")
     name = str(metadata.require("name"))
@@ -106,7 +113,7 @@ def _metadata(spec: Spec, notes: list[str]) -> tuple[str, str | None, dict[str, 
         if label != str(key):
             notes.append(f"{name}: metadata.labels.{key} is the label {label} (Prometheus label names are "
                          "letters, digits and _)")
-        if label in RESERVED_LABELS:
+        if label in reserved:
             notes.append(f"{name}: metadata.labels.{key}: label {label} is reserved here; kept as spec_{label}")
             label = "spec_" + label
         if isinstance(value, list):
@@ -295,6 +302,7 @@ def _alerting(body: Spec, objects: Objects, notes: list[str], name: str) -> tupl
                          "stack's routing")
         spec.get("description")
         for target in spec.children("notificationTargets"):
+            objects.referenced.add(("AlertNotificationTarget", str(target.data.get("targetRef"))))
             notes.append(f"AlertPolicy {policy_name}: notification target "
                          f"{target.data.get('targetRef') or target.data.get('metadata', {}).get('name')} is "
                          "the stack's routing (route on the severity label)")
@@ -349,16 +357,17 @@ def _objective_name(name: str, objective: Spec, number: int, count: int) -> str:
 
 def _slo(doc: Spec, objects: Objects, result: ImportedSpecs) -> None:
     notes: list[str] = []
-    name, display, labels = _metadata(doc, notes)
+    name, display, labels = _metadata(doc, notes, result.reserved)
     body = doc.need_child("spec")
     service = str(body.require("service"))
+    objects.referenced.add(("Service", service))  # a Service object of that name, if any, is this one
     imported = result.service(service, doc.path.name)
     if body.present("indicator", "indicatorRef") is None:
         raise body.error(f"{body.name('indicator')} or indicatorRef is required")
     indicator = (objects.ref("SLI", body, "indicatorRef") if body.present("indicatorRef")
                  else body.need_child("indicator"))
     indicator.get("kind", "apiVersion")
-    labels = {**_metadata(indicator, notes)[2], **labels}
+    labels = {**_metadata(indicator, notes, result.reserved)[2], **labels}
     sli, sli_description = _sli(indicator, objects, notes)
     indicator.done()
     period = _period(body, notes, name)
@@ -389,6 +398,7 @@ def _slo(doc: Spec, objects: Objects, result: ImportedSpecs) -> None:
         objective.done()
         slo = make(objective, SLO, name=_objective_name(name, objective, number, len(objectives)), service=service,
                    objective=percent, period=period, description=description, labels=labels, sli=sli,
-                   alerting=alerting, **({"window_policy": policy} if policy is not None else {}))
+                   alerting=alerting, naming=result.naming,
+                   **({"window_policy": policy} if policy is not None else {}))
         imported.add(slo, objective)
     imported.notes.extend(notes)

@@ -15,6 +15,7 @@ from functools import cached_property
 
 from monitoring import conventions
 from monitoring.model.common import duration_ms
+from monitoring.slo.naming import NAMINGS, SLOTH_INFO, SeriesNaming
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text, exact_text, human_number
 
 _DAY_MS = 86_400_000
@@ -54,6 +55,7 @@ class SLOPlan:
     guard: Fraction | None  # minimum events per second, if any
     warnings: tuple[str, ...] = field(default=())
     slice_window: str | None = None  # timeslice budgeting: the slice length, recorded as one more rate window
+    naming: SeriesNaming = NAMINGS["default"]  # the labels of its series and alerts (this project's or Sloth's)
 
     @property
     def windows(self) -> tuple[BurnWindow, ...]:
@@ -94,6 +96,7 @@ class SLOPlan:
             *per_window, conventions.slo_error_ratio(self.period), conventions.slo_objective(),
             conventions.slo_error_budget(), conventions.slo_period_days(), conventions.slo_current_burn_rate(),
             conventions.slo_period_burn_rate(), conventions.slo_error_budget_remaining(),
+            *((SLOTH_INFO,) if self.naming.style == "sloth" else ()),
         })
 
     @cached_property
@@ -108,7 +111,8 @@ class SLOPlan:
 
 def build(*, service: str, name: str, period: str, error_budget: Decimal, objective: Decimal,
           windows: tuple[BurnWindow, ...], tiers: tuple[Tier, ...], alert_names: Mapping[Tier, str],
-          holds_ms: Mapping[Tier, int], guard: Decimal | None, slice_window: str | None = None) -> SLOPlan:
+          holds_ms: Mapping[Tier, int], guard: Decimal | None, slice_window: str | None = None,
+          naming: SeriesNaming = NAMINGS["default"]) -> SLOPlan:
     """The plan of an SLO, or ValueError naming the tier, the window pair and the factor that make it unsound."""
     period_ms = duration_ms(period)
     budget = Fraction(error_budget)
@@ -143,4 +147,4 @@ def build(*, service: str, name: str, period: str, error_budget: Decimal, object
     return SLOPlan(service=service, name=name, period=period, error_budget=error_budget, tiers=tiers,
                    pairs=tuple(pairs), alert_names=dict(alert_names), holds_ms=dict(holds_ms),
                    guard=None if guard is None else Fraction(guard), warnings=tuple(warnings),
-                   slice_window=slice_window)
+                   slice_window=slice_window, naming=naming)

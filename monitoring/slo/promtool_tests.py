@@ -432,7 +432,8 @@ def slo_case_test(slo: SLO, planned: PlannedCase, step: int, series: dict[bool, 
     return test
 
 
-# Metadata series derived from the SLI carry the group labels; the configured constants do not.
+# Metadata series derived from the SLI carry the group labels (and, under Sloth's naming, the sloth_window of
+# the SLI series they divide: 5m, or the period); the configured constants do not.
 _PER_GROUP = (conventions.slo_current_burn_rate(), conventions.slo_error_budget_remaining())
 
 
@@ -446,8 +447,12 @@ def metadata_checks(slo: SLO, at: str, group: dict[str, str] | None = None) -> l
         conventions.slo_current_burn_rate(): Decimal(0),
         conventions.slo_error_budget_remaining(): Decimal(1),
     }
-    return [{"expr": f"{name}{conventions.slo_selector(slo.service, slo.name)}", "eval_time": at,
-             "exp_samples": [{"labels": series_text(name, {**labels, **(group if name in _PER_GROUP else {})}),
+    windows = {conventions.slo_current_burn_rate(): conventions.SLO_CURRENT_WINDOW,
+               conventions.slo_error_budget_remaining(): slo.period}
+    return [{"expr": f"{name}{slo_rules.selector(slo)}", "eval_time": at,
+             "exp_samples": [{"labels": series_text(name, {
+                 **labels, **(group if name in _PER_GROUP else {}),
+                 **(slo.plan.naming.window_labels(windows[name]) if name in windows else {})}),
                               "value": float(value)}]}
             for name, value in values.items()]
 

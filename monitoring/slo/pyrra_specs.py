@@ -20,7 +20,7 @@ import promql_parser
 
 from monitoring import promql
 from monitoring.model.common import format_duration
-from monitoring.model.slo import RESERVED_LABELS, SLO, AlertTier, AlertWindow, SLOAlerting, WindowPolicy
+from monitoring.model.slo import SLO, AlertTier, AlertWindow, SLOAlerting, WindowPolicy
 from monitoring.slo.spec_input import ImportedSpecs, Spec, make, period_of
 
 API_VERSION = "pyrra.dev/v1alpha1"
@@ -73,19 +73,19 @@ def _grouping(spec: Spec) -> tuple[str, ...]:
     return tuple(str(g) for g in grouping)
 
 
-def _rate(selector: str, grouping: tuple[str, ...]) -> str:
+def _rate(selector: str, grouping: tuple[str, ...], reserved: tuple[str, ...]) -> str:
     """sum by (grouping) (rate(selector[{{window}}])); a grouping label the SLO reserves (service, slo) is renamed
     to spec_<label> before the sum, so that it cannot clash with the SLO's own label."""
     rate = f"rate({selector}[{{{{window}}}}])"
     for label in grouping:
-        if label in RESERVED_LABELS:
+        if label in reserved:
             rate = f'label_replace({rate}, "{RENAMED}{label}", "$1", "{label}", "(.*)")'
-    by = f" by ({', '.join(_renamed(grouping))}) " if grouping else ""
+    by = f" by ({', '.join(_renamed(grouping, reserved))}) " if grouping else ""
     return f"sum{by}({rate})"
 
 
-def _renamed(grouping: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(RENAMED + label if label in RESERVED_LABELS else label for label in grouping)
+def _renamed(grouping: tuple[str, ...], reserved: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(RENAMED + label if label in reserved else label for label in grouping)
 
 
 def _equal_labels(selector: promql_parser.VectorSelector, grouping: tuple[str, ...]) -> dict[str, str]:
@@ -94,7 +94,7 @@ def _equal_labels(selector: promql_parser.VectorSelector, grouping: tuple[str, .
             if str(m.op).endswith("Equal") and "Not" not in str(m.op) and m.name not in ("__name__", *grouping)}
 
 
-def _indicator(body: Spec) -> tuple[dict[str, str], tuple[str, ...], dict[str, str]]:
+def _indicator(body: Spec, reserved: tuple[str, ...]) -> tuple[dict[str, str], tuple[str, ...], dict[str, str]]:
     """The query SLI fields, the grouping and the rule labels of Pyrra's indicator."""
     indicator = body.need_child("indicator")
     kinds = [k for k in ("ratio", "latency", "latencyNative", "bool_gauge") if indicator.present(k)]
@@ -113,14 +113,14 @@ def _indicator(body: Spec) -> tuple[dict[str, str], tuple[str, ...], dict[str, s
     total = _selector(spec.need_child("total"))
     if kind == "ratio":
         errors = _selector(spec.need_child("errors"))
-        sli = {"errors": _rate(str(errors), grouping), "total": _rate(str(total), grouping)}
+        sli = {"errors": _rate(str(errors), grouping, reserved), "total": _rate(str(total), grouping, reserved)}
     else:
         success = spec.need_child("success")
         good = _selector(success)
         if not any(m.name == "le" for m in good.matchers.matchers):
             raise success.error(f"{success.name('metric')} must select one bucket (le=\"...\")", key="metric")
-        sli = {"errors": f"{_rate(str(total), grouping)} - {_rate(str(good), grouping)}",
-               "total": _rate(str(total), grouping)}
+        sli = {"errors": f"{_rate(str(total), grouping, reserved)} - {_rate(str(good), grouping, reserved)}",
+               "total": _rate(str(total), grouping, reserved)}
         success.done()
     for key in ("total", "errors"):
         if (child := spec.child(key)) is not None:
@@ -202,13 +202,13 @@ def read(spec: Spec, result: ImportedSpecs) -> bool:
     except InvalidOperation:
         raise body.error(f"{body.name('target')} must be a percentage like '99.9'", key="target") from None
     period = period_of(body, "window", str(body.require("window")))
-    sli, grouping, rule_labels = _indicator(body)
+    sli, grouping, rule_labels = _indicator(body, result.reserved)
     for label in grouping:
-        if label in RESERVED_LABELS:
+        if label in result.reserved:
             notes.append(f"{name}: grouping label {label} is reserved here; renamed to {RENAMED}{label}")
     merged = {}
     for key, value in {**rule_labels, **labels}.items():
-        if key in RESERVED_LABELS:
+        if key in result.reserved:
             notes.append(f"{name}: label {key} is reserved here; kept as {RENAMED}{key}")
             key = RENAMED + key
         merged[key] = value
@@ -221,8 +221,8 @@ def read(spec: Spec, result: ImportedSpecs) -> bool:
     service = namespace or DEFAULT_NAMESPACE
     imported = result.service(service, spec.path.name)
     slo = make(spec, SLO, name=name, service=service, objective=objective, period=period, description=description,
-               labels=merged, sli=sli, group_by=_renamed(grouping), alerting=alerting,
-               **({"window_policy": policy} if policy is not None else {}))
+               labels=merged, sli=sli, group_by=_renamed(grouping, result.reserved), naming=result.naming,
+               alerting=alerting, **({"window_policy": policy} if policy is not None else {}))
     imported.add(slo, spec)
     imported.notes.extend(notes)
     return True

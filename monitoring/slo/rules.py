@@ -18,6 +18,7 @@ from monitoring.model.common import duration_ms
 from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, Timeslices, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.render.numbers import go_float, python_float
+from monitoring.slo.naming import SLOTH_INFO
 from monitoring.slo.windows import Tier, decimal_text, exact_text, human_hours, human_number
 
 CURRENT_WINDOW = names.SLO_CURRENT_WINDOW
@@ -40,12 +41,17 @@ def le_matcher(threshold: Decimal) -> str:
 
 
 def selector(slo: SLO) -> str:
-    return names.slo_selector(slo.service, slo.name)
+    return slo.plan.naming.selector(slo.service, slo.name)
 
 
 def series_labels(slo: SLO) -> dict[str, str]:
     """The labels of every series (and so every alert) of an SLO."""
-    return dict(sorted({names.SLO_SERVICE_LABEL: slo.service, names.SLO_LABEL: slo.name, **slo.labels}.items()))
+    return slo.plan.naming.series_labels(slo.service, slo.name, slo.labels)
+
+
+def window_labels(slo: SLO, window: str) -> dict[str, str]:
+    """The labels of a per-window SLI series: the SLO's, and Sloth's sloth_window under Sloth's naming."""
+    return {**series_labels(slo), **slo.plan.naming.window_labels(window)}
 
 
 def _sum_rate(series: str, window: str, by: tuple[str, ...] = ()) -> str:
@@ -108,10 +114,10 @@ def _record(name: str, expr: str, labels: dict[str, str]) -> dict[str, Any]:
 
 
 def sli_rules(slo: SLO) -> list[dict[str, Any]]:
-    labels = series_labels(slo)
     sel = selector(slo)
     rules: list[dict[str, Any]] = []
     for window in slo.rate_windows:
+        labels = window_labels(slo, window)
         rules += [
             _record(names.slo_total_events_rate(window), total_expr(slo, window), labels),
             _record(names.slo_bad_events_rate(window), bad_expr(slo, window), labels),
@@ -123,7 +129,7 @@ def sli_rules(slo: SLO) -> list[dict[str, Any]]:
     bad, total = names.slo_bad_events_rate(CURRENT_WINDOW), names.slo_total_events_rate(CURRENT_WINDOW)
     rules.append(_record(names.slo_error_ratio(slo.period),
                          f"sum_over_time({bad}{sel}[{slo.period}])\n/\nsum_over_time({total}{sel}[{slo.period}])",
-                         labels))
+                         window_labels(slo, slo.period)))
     return rules
 
 
@@ -138,6 +144,8 @@ def metadata_rules(slo: SLO) -> list[dict[str, Any]]:
         _record(names.slo_current_burn_rate(), f"{names.slo_error_ratio(CURRENT_WINDOW)}{sel} / {budget}", labels),
         _record(names.slo_period_burn_rate(), f"{names.slo_error_ratio(slo.period)}{sel} / {budget}", labels),
         _record(names.slo_error_budget_remaining(), f"1 - {names.slo_period_burn_rate()}{sel}", labels),
+        *([_record(SLOTH_INFO, "vector(1)", dict(sorted({**labels, **info}.items())))]
+          if (info := slo.plan.naming.info_labels(decimal_text(slo.objective))) else []),
     ]
 
 
@@ -167,6 +175,7 @@ def alert_expr(slo: SLO, tier: Tier) -> str:
         conditions = [f"{names.slo_error_ratio(w)}{sel} > ({planned.threshold_text})" for w in (pair.long, pair.short)]
         if plan.guard is not None:
             conditions.append(f"{names.slo_total_events_rate(pair.short)}{sel} >= {exact_text(plan.guard)}")
+        conditions = [plan.naming.without_window(condition) for condition in conditions]
         branches.append("(\n  " + "\nand\n  ".join(conditions) + "\n)")
     return "\nor\n".join(branches)
 
@@ -214,7 +223,7 @@ def runbook_url(stack: Stack, slo: SLO, tier: Tier) -> str | None:
 def alert_labels(slo: SLO, tier: Tier) -> dict[str, str]:
     """The labels the alerting rule adds (the series add service, slo and the SLO's labels)."""
     settings = slo.alerting.tier(tier)
-    return {"severity": settings.severity, names.SLO_TIER_LABEL: str(tier), **slo.alerting.labels,
+    return {"severity": settings.severity, slo.plan.naming.tier_label: str(tier), **slo.alerting.labels,
             **settings.labels}
 
 
@@ -242,12 +251,13 @@ def alert_rule(stack: Stack, slo: SLO, tier: Tier) -> dict[str, Any]:
 
 
 def inhibit_rules(stack: Stack) -> list[dict[str, Any]]:
-    """A firing page inhibits the ticket of the same SLO: one rule covers every SLO whose plan has both tiers."""
-    if not any(set(slo.plan.tiers) == set(Tier) for slo in stack.slos):
-        return []
-    return [{"source_matchers": [f'{names.SLO_TIER_LABEL}="{Tier.PAGE}"'],
-             "target_matchers": [f'{names.SLO_TIER_LABEL}="{Tier.TICKET}"'],
-             "equal": [names.SLO_SERVICE_LABEL, names.SLO_LABEL]}]
+    """A firing page inhibits the ticket of the same SLO: one rule covers every SLO whose plan has both tiers
+    (one per naming: Sloth's labels need their own)."""
+    namings = {slo.plan.naming.style: slo.plan.naming for slo in stack.slos if set(slo.plan.tiers) == set(Tier)}
+    return [{"source_matchers": [f'{naming.tier_label}="{Tier.PAGE}"'],
+             "target_matchers": [f'{naming.tier_label}="{Tier.TICKET}"'],
+             "equal": [naming.service_label, naming.slo_label]}
+            for _, naming in sorted(namings.items())]
 
 
 def rule_group(stack: Stack, slo: SLO) -> dict[str, Any]:

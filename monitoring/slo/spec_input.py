@@ -20,6 +20,7 @@ import yaml
 from monitoring.errors import DefinitionError, InputFileError
 from monitoring.model.base import Model
 from monitoring.model.slo import SLO, WindowPolicy
+from monitoring.slo.naming import NAMINGS, NamingStyle
 
 M = TypeVar("M", bound=Model)
 
@@ -46,6 +47,13 @@ class ImportedSpecs:
 
     services: dict[str, ImportedService] = field(default_factory=dict)
     policies: dict[str, WindowPolicy] = field(default_factory=dict)
+    naming: NamingStyle = "default"  # the naming every imported SLO gets (Sloth's keeps Sloth's labels working)
+    unused: list[str] = field(default_factory=list)  # what was read but belongs to no SLO (warnings only)
+
+    @property
+    def reserved(self) -> tuple[str, ...]:
+        """Labels the imported SLOs set themselves: a spec label of one of these names is renamed."""
+        return NAMINGS[self.naming].reserved
 
     def service(self, name: str, source: str | None = None) -> ImportedService:
         imported = self.services.setdefault(name, ImportedService(name))
@@ -55,7 +63,9 @@ class ImportedSpecs:
 
     @property
     def notes(self) -> list[str]:
-        return [note for service in self.services.values() for note in dict.fromkeys(service.notes)]
+        """Every warning: each service's notes, then what no SLO used."""
+        return [*(note for service in self.services.values() for note in dict.fromkeys(service.notes)),
+                *self.unused]
 
 
 class _LineDict(dict):  # type: ignore[type-arg]

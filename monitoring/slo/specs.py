@@ -12,6 +12,7 @@ from pathlib import Path
 from monitoring.errors import DefinitionError, InputFileError
 from monitoring.model.slo import RESERVED_LABELS, SLO, AlertTier, SLOAlerting, WindowPolicy
 from monitoring.slo import openslo_specs, pyrra_specs
+from monitoring.slo.naming import NamingStyle
 from monitoring.slo.spec_input import ImportedService, ImportedSpecs, Spec, labels_of, load_documents, make, refused
 
 __all__ = ["ImportedService", "ImportedSpecs", "read_files"]
@@ -23,15 +24,17 @@ SLOTH_WINDOWS = ("sloth.slok.dev/v1", "AlertWindows")
 RENAMED_PREFIX = "spec_"
 
 
-def _labels(spec: Spec, key: str, notes: list[str], keep: tuple[str, ...] = ()) -> dict[str, str]:
-    return labels_of(spec, key, notes, RESERVED_LABELS, keep, RENAMED_PREFIX)
+def _labels(spec: Spec, key: str, notes: list[str], reserved: tuple[str, ...],
+            keep: tuple[str, ...] = ()) -> dict[str, str]:
+    return labels_of(spec, key, notes, reserved, keep, RENAMED_PREFIX)
 
 
 def _sloth_tier(spec: Spec | None, default_severity: str, notes: list[str]) -> AlertTier:
+    """A page_alert or ticket_alert; its labels may not take the names any naming reserves for alerts."""
     if spec is None:
         return AlertTier(severity=default_severity)
     disabled = bool(spec.get("disable", default=False))
-    labels = _labels(spec, "labels", notes, keep=("severity",))
+    labels = _labels(spec, "labels", notes, RESERVED_LABELS, keep=("severity",))
     severity = labels.pop("severity", None) or default_severity
     annotations = dict(spec.get("annotations", default={}) or {})
     spec.done()
@@ -40,7 +43,8 @@ def _sloth_tier(spec: Spec | None, default_severity: str, notes: list[str]) -> A
                      annotations=annotations)
 
 
-def _sloth_slo(service: str, common_labels: dict[str, str], spec: Spec, notes: list[str]) -> SLO:
+def _sloth_slo(service: str, common_labels: dict[str, str], spec: Spec, notes: list[str],
+               result: ImportedSpecs) -> SLO:
     name = str(spec.require("name"))
     sli = spec.child("sli")
     if sli is None:
@@ -61,17 +65,18 @@ def _sloth_slo(service: str, common_labels: dict[str, str], spec: Spec, notes: l
         raise spec.unsupported("plugins", "SLO plugins are Go code run by Sloth")
     alerting = spec.child("alerting") or Spec(spec.path, {}, spec.name("alerting"))
     annotations = dict(alerting.get("annotations", default={}) or {})
-    shared_labels = _labels(alerting, "labels", notes)
+    shared_labels = _labels(alerting, "labels", notes, RESERVED_LABELS)
     page = _sloth_tier(alerting.child("page_alert", "pageAlert"), "critical", notes)
     ticket = _sloth_tier(alerting.child("ticket_alert", "ticketAlert"), "warning", notes)
     slo_alerting = SLOAlerting(name=alerting.get("name"), page=page, ticket=ticket, labels=shared_labels,
                                summary=annotations.pop("summary", None), title=annotations.pop("title", None),
                                annotations=annotations)
     alerting.done()
-    labels = {**common_labels, **_labels(spec, "labels", notes)}
+    labels = {**common_labels, **_labels(spec, "labels", notes, result.reserved)}
     slo = make(spec, SLO, name=name, service=service, objective=str(spec.require("objective")),
                description=str(spec.get("description", default="") or ""), labels=labels,
-               sli={"type": "query", "errors": str(errors), "total": str(total)}, alerting=slo_alerting)
+               sli={"type": "query", "errors": str(errors), "total": str(total)}, alerting=slo_alerting,
+               naming=result.naming)
     spec.done()
     return slo
 
@@ -79,11 +84,11 @@ def _sloth_slo(service: str, common_labels: dict[str, str], spec: Spec, notes: l
 def _sloth_service(path: Path, spec: Spec, result: ImportedSpecs) -> None:
     service = str(spec.require("service"))
     imported = result.service(service, path.name)
-    common = _labels(spec, "labels", imported.notes)
+    common = _labels(spec, "labels", imported.notes, result.reserved)
     if spec.get("slo_plugins", "sloPlugins") is not None:
         raise spec.unsupported("slo_plugins", "SLO plugins are Go code run by Sloth")
     for slo_spec in spec.children("slos"):
-        imported.add(_sloth_slo(service, common, slo_spec, imported.notes), slo_spec)
+        imported.add(_sloth_slo(service, common, slo_spec, imported.notes, result), slo_spec)
     spec.done()
 
 
@@ -134,13 +139,13 @@ READS = (f"Sloth (version {SLOTH_VERSION!r}, {'/'.join(SLOTH_CRD)}, {'/'.join(SL
          f"OpenSLO ({openslo_specs.API_VERSION}) or Pyrra ({'/'.join(pyrra_specs.KIND)})")
 
 
-def read_files(paths: list[Path]) -> ImportedSpecs:
+def read_files(paths: list[Path], naming: NamingStyle = "default") -> ImportedSpecs:
     """Every document of the spec files; InputFileError naming the file, line and field of any problem.
 
     OpenSLO objects refer to each other by name across documents and files (an SLO's indicatorRef, an alert
     policy's conditionRef), so they are collected first and resolved once every file is read.
     """
-    result = ImportedSpecs()
+    result = ImportedSpecs(naming=naming)
     openslo = openslo_specs.Objects()
     for path in paths:
         documents = load_documents(path)
