@@ -358,13 +358,14 @@ class Timeslices(Model):
     good when its share of good events is at least `target` (a ratio, as OpenSLO's timeSliceTarget), and the
     objective is the share of good slices. Slices without events count neither way.
 
-        SLO(name="availability", service="api", objective="99", budgeting=Timeslices(window="1m", target="0.95"),
+        SLO(name="availability", service="api", objective="99", budgeting=Timeslices(window="5m", target="0.95"),
             sli=RatioSLI(errors='http_requests_total{code=~"5.."}', total="http_requests_total"))
 
     Burn-rate alerts keep reading the event ratio over rolling windows. The error ratio over each slice is recorded
     (`slo:sli_error:ratio_rate<window>`), and the SLO and calendar dashboards count good slices with a subquery
     whose step is the slice (`avg_over_time((ratio <= bool 1-target)[$__range:<window>])`). The stack's
-    evaluation_interval must divide the window, so that each slice is read from exactly one evaluation. (No
+    evaluation_interval must divide the window, so that each slice is read from exactly one evaluation, and a
+    slice should hold at least four scrapes (lint's promql/rate-window says so in `validate`). (No
     recording rule counts the slices of a whole period: at one step per minute a 30-day subquery reads 43,200
     points per evaluation, over promtool's sample limit, so such a rule could not be tested.)
     """
