@@ -14,7 +14,7 @@ from monitoring.model import CustomMetric, HorizontalPodAutoscaler, PodsMetricTa
 from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.output.files import write_tree
 from monitoring.packs import mcp_capacity
-from monitoring.project import load_stack
+from monitoring.project import Project, load_stack
 from monitoring.render import adapter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +43,7 @@ spec:
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("out")
     stack = load_stack("alerts.stack:stack", ROOT)
-    write_tree(render_files(stack, GenerateContext("alerts.stack:stack", ROOT)), out)
+    write_tree(render_files(stack, GenerateContext("alerts.stack:stack", Project.find(ROOT))), out)
     return out
 
 

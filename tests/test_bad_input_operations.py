@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitoring.cli import main
 from monitoring.output.files import read_tree
-from tests.test_bad_input import generated_project
+from tests.test_bad_input import generated_project, run, stderr
 
 PRELUDE = '''
 from monitoring import *
@@ -74,8 +73,8 @@ def test_bad_definition(project: Path, capsys: pytest.CaptureFixture[str], descr
     before = read_tree(project / "out")
     (project / "badstack.py").write_text(PRELUDE + "\n" + textwrap.dedent(code) + "\n")
     sys.modules.pop("badstack", None)
-    assert main(["generate", "--stack", "badstack:stack"]) == 2
-    err = capsys.readouterr().err
+    assert run(project, ["generate", "--stack", "badstack:stack"]) == 2
+    err = stderr(project, capsys)
     _one_line(err, message)
     if description.startswith(("probe URL", "unknown blackbox")):  # the definition and where it was made
         assert "probe 'app-ready' (badstack.py:" in err
@@ -106,7 +105,8 @@ COMMAND_CASES = [
 def test_bad_command(project: Path, capsys: pytest.CaptureFixture[str], description: str, argv: list[str],
                      message: str) -> None:
     before = read_tree(project / "out")
-    assert main(argv) == 2
+    report = ["--report", str(project / "capacity-report")] if argv[0] == "capacity" else []
+    assert run(project, [*argv, *report]) == 2
     _one_line(capsys.readouterr().err, message)
     assert read_tree(project / "out") == before
     assert not (project / "capacity-report").exists()

@@ -10,7 +10,7 @@ import pytest
 from monitoring.errors import DefinitionError
 from monitoring.model import LatencySLI, LoadTestGates, Stack
 from monitoring.output.emitters import GenerateContext, render_files
-from monitoring.project import load_stack
+from monitoring.project import Project, load_stack
 from monitoring.render import k6
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ def with_latency_threshold(stack: Stack, slo_name: str, threshold: str) -> Stack
 
 
 def test_mcp_stack_gates(stack: Stack) -> None:
-    files = render_files(stack, GenerateContext("alerts.stack:stack", ROOT))
+    files = render_files(stack, GenerateContext("alerts.stack:stack", Project.find(ROOT)))
     assert json.loads(files["k6/thresholds.json"]) == {"http_req_duration": ["p(95)<500"],
                                                         "http_req_failed": ["rate<0.05"]}
     assert "export const thresholds = {" in files["k6/thresholds.js"]

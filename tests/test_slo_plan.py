@@ -32,10 +32,10 @@ from monitoring import (
 from monitoring.checks.tools import Tool
 from monitoring.checks.validate import validate
 from monitoring.model.slo import AlertWindow, QuerySLI, WindowPolicy
-from monitoring.output.emitters import GenerateContext, output_files, render_files, with_manifest
-from monitoring.output.files import write_tree
+from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo.windows import Tier
+from tests.conftest import write_out
 from tests.stacks.example import stack as example_stack
 from tests.test_slo_stacks import api_service, availability, routing, variety
 
@@ -146,7 +146,7 @@ def test_every_generator_follows_the_plan(name: str) -> None:
 def test_every_shape_passes_validate_and_its_generated_tests(tmp_path: Path, promtool: Tool, amtool: Tool) -> None:
     stack = shape_stack(PROVEN)
     out = tmp_path / "out"
-    write_tree(with_manifest(*output_files(stack, GenerateContext("tests"))), out)
+    write_out(stack, out)
     failed = [f"{r.name}: {r.details}" for r in validate(out) if not r.ok]
     assert failed == []
     tests = sorted((out / "prometheus" / "tests").glob("*.yml"))

@@ -13,6 +13,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring import conventions, promql
+from monitoring.grafana.schemas import PANEL_TYPES
 from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
 from monitoring.model.base import Model
 from monitoring.model.common import require_unique
@@ -31,7 +32,7 @@ def _matching(pattern: re.Pattern[str], field: str, example: str) -> AfterValida
     return AfterValidator(check)
 # Variables every generated dashboard may use: the data source, and job and instance from `up`.
 STANDARD_VARIABLES = ("datasource", "job", "instance")
-PanelType = Literal["timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text"]
+PanelType = Literal[PANEL_TYPES]  # type: ignore[valid-type]
 
 
 def _check_uid(value: str) -> str:

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from monitoring.model.metrics import AnyMetric
 
 _DAY_MS = 86_400_000
-# Labels every SLO series and alert sets itself.
+
+
+# Labels alerts and SLO series set themselves: neither a service's nor an SLO's own labels may name them.
 RESERVED_LABELS = (conventions.SLO_LABEL, conventions.SLO_SERVICE_LABEL, conventions.SLO_TIER_LABEL, "severity",
                    "alertname")
 
