@@ -104,6 +104,10 @@ COMMAND_CASES = [
      "--growth '50' must be a percentage such as 50%"),
     ("capacity --growth fast", ["capacity", "--prometheus", "http://127.0.0.1:9", "--growth", "fast"],
      "--growth 'fast' must be a percentage such as 50%"),
+    ("budget-report with a non-HTTP URL", ["budget-report", "--prometheus", "ftp://prometheus:9090"],
+     "--prometheus 'ftp://prometheus:9090' must be an http(s) URL such as http://localhost:9090"),
+    ("budget-report with an unreachable Prometheus", ["budget-report", "--prometheus", "http://127.0.0.1:9"],
+     "Prometheus at http://127.0.0.1:9 is unreachable (connection failed)"),
     ("check-hpa without an adapter configuration", ["check-hpa", "hpa.yaml", "--adapter", "no-such-adapter.yml"],
      "cannot read no-such-adapter.yml: No such file or directory"),
 ]

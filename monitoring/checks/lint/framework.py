@@ -148,6 +148,7 @@ class LintContext:
                 found[metric.name] = f"counter {metric.name!r}"
             elif metric.type in ("histogram", "summary"):
                 parts = ("_bucket", "_count", "_sum") if metric.type == "histogram" else ("_count", "_sum")
+                parts = ("",) if getattr(metric, "native", False) else parts  # a native histogram: one series
                 found.update({metric.name + part: f"{metric.name + part!r} (a counter of {metric.type} "
                                                   f"{metric.name!r})" for part in parts})
         return found
