@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from monitoring.cli import main
+from monitoring.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -75,11 +76,10 @@ def test_fragment_builds(example: Example) -> None:
 
 
 def _project(example: Example, stack_code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A project in tmp_path (the current directory) whose stack is stack_code."""
+    """A project in tmp_path whose stack is stack_code."""
     module = "docs_example_" + re.sub(r"\W", "_", example.where)
     (tmp_path / f"{module}.py").write_text(stack_code, encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "{module}:stack"\n', encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop(module, None)
 
@@ -90,10 +90,11 @@ def test_library_example_runs_in_its_project(example: Example, tmp_path: Path, m
                                              amtool: object) -> None:
     assert example.project is not None
     _project(example, example.project, tmp_path, monkeypatch)
+    monkeypatch.chdir(tmp_path)  # the example finds its project from the current directory, as a user's would
     exec(compile(example.code, example.where, "exec"), {})
     # Whatever the example does, it leaves a generated project behind.
     assert (tmp_path / "out" / "manifest.json").is_file()
-    assert main(["generate", "--check"]) == 0, capsys.readouterr().out
+    assert main(["generate", "--check"], project=Project.find(tmp_path)) == 0, capsys.readouterr().out
 
 
 @pytest.mark.parametrize("example", [e for e in EXAMPLES if not e.fragment and not e.project],
@@ -104,6 +105,6 @@ def test_example_generates_validates_and_passes_its_tests(example: Example, tmp_
                                                           amtool: object) -> None:
     _project(example, example.code, tmp_path, monkeypatch)
     for command in ("generate", "validate", "test"):
-        status = main([command])
+        status = main([command], project=Project.find(tmp_path))
         printed = capsys.readouterr()
         assert status == 0, f"{example.where}: monitoring {command} failed:\n{printed.out}{printed.err}"

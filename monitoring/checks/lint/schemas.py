@@ -19,10 +19,6 @@ if TYPE_CHECKING:  # jsonschema (slow to import) is imported only to explain a d
 
 from monitoring.checks.lint.framework import field_path
 
-# Panel types with a schema for `options` (and, for some, `fieldConfig.defaults.custom`).
-PANEL_SCHEMAS = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text")
-
-
 # Fields Grafana's CUE schema types as `_` (any value), which the published JSON Schema renders as "object":
 # Grafana itself writes a string there (an override's `{"id": "byName", "options": "reads"}`, a property's
 # `{"id": "custom.transform", "value": "negative-Y"}`) or a number. They are read as any JSON value; the schema

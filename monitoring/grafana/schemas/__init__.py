@@ -2,6 +2,8 @@
 beside this file (dashboard, panels, Prometheus query), unchanged (Apache-2.0, see NOTICE.md)."""
 
 SCHEMA_VERSION = 39
+# The panels a dashboard shows data or text in; each has a schema for its options here. Then a row groups them.
+PANEL_TYPES = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text")
 # piechart is core since Grafana 8 (what the old piechart plugin migrates to); no schema for its options is
 # shipped here, so only the dashboard-level fields of such a panel are checked.
-MODERN_PANEL_TYPES = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "piechart", "text", "row")
+MODERN_PANEL_TYPES = (*PANEL_TYPES[:-1], "piechart", PANEL_TYPES[-1], "row")
