@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 # --- durations -------------------------------------------------------------------------------------------
@@ -28,6 +29,15 @@ _MAX_DURATION_TEXT = 40
 
 def duration_ms(text: str) -> int:
     """Milliseconds in a Prometheus duration such as '1h30m'; ValueError unless Prometheus would accept it."""
+    return _duration_ms(text) if isinstance(text, str) else _parse_duration(text)
+
+
+@lru_cache(maxsize=4096)  # a stack spells its few durations tens of thousands of times
+def _duration_ms(text: str) -> int:
+    return _parse_duration(text)
+
+
+def _parse_duration(text: str) -> int:
     match = _DURATION.match(text) if isinstance(text, str) and len(text) <= _MAX_DURATION_TEXT else None
     if not text or match is None:
         raise ValueError(f"invalid duration {_quote(text)}: use Prometheus units like '30s', '5m', '1h30m' "

@@ -141,3 +141,30 @@ def test_a_new_module_beside_the_stack_generates_again(project: Path) -> None:
     write(project / "shortcut/extra.py", "")
     generate(project)
     assert imports(project) == 2
+
+
+def test_a_process_that_imported_the_stack_renders_what_it_holds(project: Path) -> None:
+    """In a process that imported the stack already, the object may differ from the files (a test's
+    monkeypatch): generate renders it, and records nothing."""
+    import monitoring
+    from monitoring.project import Project
+
+    generate(project)
+    cache = sorted((project / ".monitoring_cache").glob("generate-*.json"))
+    recorded = cache[0].read_text()
+    sys.path.insert(0, str(project))
+    try:
+        import shortcut.stack as module
+
+        changed = module.stack.model_copy(update={"external_labels": {"cluster": "elsewhere"}})
+        module.stack = changed
+        report = monitoring.generate(Project.find(project))
+    finally:
+        sys.path.remove(str(project))
+        for name in [m for m in sys.modules if m == "shortcut" or m.startswith("shortcut.")]:
+            del sys.modules[name]
+    assert report.written
+    assert "cluster: elsewhere" in (project / "out/prometheus/prometheus.yml").read_text()
+    assert type(os.environ) is os._Environ  # the recording wrapper is gone
+    assert not cache[0].exists() or cache[0].read_text() == recorded  # nothing recorded from this process
+    assert generate(project)[1].startswith("wrote ")  # out/ is not what the files make: a real run again

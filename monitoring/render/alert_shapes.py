@@ -54,11 +54,21 @@ class Term:
     def series(self, labels: dict[str, str], value: Decimal) -> InputSeries:
         """The input series under which the term has value."""
         if self.kind == "gauge":
-            return InputSeries(series=series_text(self.metric, labels), value=value)
-        return InputSeries(series=series_text(self.metric, labels), rate=value / self.factor)
+            return _input_series(series_text(self.metric, labels), value=value)
+        return _input_series(series_text(self.metric, labels), rate=value / self.factor)
 
     def result_labels(self, labels: dict[str, str]) -> dict[str, str]:
         return dict(labels) if self.by is None else {k: v for k, v in labels.items() if k in self.by}
+
+
+def _input_series(text: str, *, value: Decimal | None = None, rate: Decimal | None = None) -> InputSeries:
+    """An input series this module spelt itself (series_text of a parsed selector's name and example labels):
+    concrete by construction, so the model's validation, which parses the text again, is skipped. A series
+    it would refuse (no metric name, a falling counter) still goes through it, for its message."""
+    if (not text[:1].isalpha() and text[:1] not in "_:") or (rate is not None and rate < 0):
+        return InputSeries(series=text, value=value, rate=rate)
+    return InputSeries.model_construct(series=text, value=value) if rate is None \
+        else InputSeries.model_construct(series=text, rate=rate)
 
 
 def _matchers(selector: promql_parser.VectorSelector) -> tuple[str, tuple[Matcher, ...]]:
@@ -230,7 +240,7 @@ def derive(expr: str, catalog: dict[str, AnyMetric]) -> AlertScenario:
             raise Unrecognised("absent() of a selector no series satisfies")
         present = {**SYNTHETIC, **labels} if selects(matchers, {**SYNTHETIC, **labels}) else labels
         kept = {m.name: m.value for m in matchers if m.op == "="}
-        return _scenario((), kept, Decimal(1), None, (InputSeries(series=series_text(name, present), value=1),))
+        return _scenario((), kept, Decimal(1), None, (_input_series(series_text(name, present), value=Decimal(1)),))
     if not isinstance(node, promql_parser.BinaryExpr) or str(node.op) not in _ABOVE | _BELOW | {"=="}:
         raise Unrecognised("the expression is not a comparison with a number, nor absent()")
     if node.modifier is not None and node.modifier.return_bool:

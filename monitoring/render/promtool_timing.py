@@ -72,5 +72,10 @@ def number_text(value: int | Decimal) -> str:
 
 
 def relative_rule_file(rule_file: str) -> str:
-    """A rule file as the test file names it: relative to the tests directory, where promtool resolves it."""
-    return posixpath.relpath(rule_file, conventions.TESTS_DIR)
+    """A rule file as the test file names it: relative to the tests directory, where promtool resolves it.
+
+    Both are relative to out/: the path is worked out from their parts (posixpath.relpath would ask the
+    system for the working directory twice per file)."""
+    target, start = posixpath.normpath(rule_file).split("/"), posixpath.normpath(conventions.TESTS_DIR).split("/")
+    common = len(posixpath.commonprefix([target, start]))
+    return "/".join([".."] * (len(start) - common) + target[common:]) or "."
