@@ -435,8 +435,8 @@ SLO_SPECS = [
      "      ratioMetric:\n        bad: {metricSource: {type: Datadog, spec: {query: 'x'}}}\n"
      "        total: {metricSource: {type: Datadog, spec: {query: 'y'}}}\n",
      "spec.yml:15: spec.indicator.spec.ratioMetric.total.metricSource.type is not supported: 'Datadog'"),
-    ("OpenSLO timeslice budgeting", OPENSLO_SLO.replace("Occurrences", "Timeslices") + OPENSLO_SLI,
-     "spec.yml:7: spec.budgetingMethod is not supported: 'Timeslices'"),
+    ("OpenSLO ratio-timeslice budgeting", OPENSLO_SLO.replace("Occurrences", "RatioTimeslices") + OPENSLO_SLI,
+     "spec.yml:7: spec.budgetingMethod is not supported: 'RatioTimeslices'"),
     ("OpenSLO reference to an SLI nobody defined", OPENSLO_SLO + "  indicatorRef: elsewhere\n",
      "spec.yml:10: spec.indicatorRef 'elsewhere' names no SLI in the files read"),
     ("OpenSLO objectives not a list", OPENSLO_SLO.replace("  objectives:\n    - target: 0.99\n",
@@ -447,8 +447,9 @@ SLO_SPECS = [
         "        conditions:\n          - kind: AlertCondition\n            metadata: {name: c}\n"
         "            spec: {severity: page, condition: {op: lt, threshold: 2, lookbackWindow: 1h}}\n---"),
      "spec.alertPolicies[0].spec.conditions[0].spec.condition.op is not supported: 'lt'"),
-    ("Pyrra boolean-gauge SLI", PYRRA_SLO + "  indicator:\n    bool_gauge: {metric: probe_success}\n",
-     "spec.yml:9: spec.indicator.bool_gauge is not supported: boolean-gauge SLIs are not supported yet"),
+    ("Pyrra native-histogram latency SLI", PYRRA_SLO + "  indicator:\n    latencyNative: {latency: 1s}\n",
+     "spec.yml:9: spec.indicator.latencyNative is not supported: native-histogram latency SLIs are not supported "
+     "yet"),
     ("Pyrra target that is not a number", PYRRA_SLO.replace("'99.9'", "high") + PYRRA_RATIO,
      "spec.yml:6: spec.target must be a percentage like '99.9'"),
     ("Pyrra window in months", PYRRA_SLO.replace("4w", "1M") + PYRRA_RATIO,

@@ -43,6 +43,12 @@ def test_an_inline_sli_with_good_events_and_two_objectives_makes_two_slos(tmp_pa
     assert internal.plan.tiers == ("page", "ticket")  # no alert policy: the built-in policy
 
 
+def test_timeslices_and_a_calendar_month_map_onto_the_slo(tmp_path: Path) -> None:
+    [slo] = import_slos(tmp_path, SPECS / "openslo-monthly.yaml")
+    assert (slo.period, slo.budgeting.window, str(slo.budgeting.target)) == ("30d", "1m", "0.95")
+    assert (slo.calendar.unit, slo.calendar.timezone) == ("month", "Europe/Berlin")
+
+
 def test_notes_name_what_belongs_to_the_stack(tmp_path: Path) -> None:
     imported = specs.read_files([SHOP])
     notes = "\n".join(imported.notes)
@@ -64,8 +70,8 @@ def test_objects_no_slo_uses_are_named(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 def test_imported_openslo_slos_generate_validate_and_pass_their_tests(tmp_path: Path, promtool: Tool) -> None:
-    stack = imported_stack(import_slos(tmp_path, SHOP, SEARCH))
-    assert prove(tmp_path, stack, promtool) == 3
+    stack = imported_stack(import_slos(tmp_path, SHOP, SEARCH, SPECS / "openslo-monthly.yaml"))
+    assert prove(tmp_path, stack, promtool) == 4
 
 
 def test_the_cli_writes_one_module_per_service_and_prints_the_notes(tmp_path: Path,
@@ -110,12 +116,15 @@ PROM = "metricSource: {type: Prometheus, spec: {query: 'x_total'}}"
      "        total: {metricSource: {type: Datadog, spec: {query: 'x'}}}\n",
      "spec.indicator.spec.ratioMetric.total.metricSource.type is not supported: 'Datadog'"),
     (SLO_HEAD + "  indicatorRef: nowhere\n", ":10: spec.indicatorRef 'nowhere' names no SLI in the files read"),
+    (SLO_HEAD.replace("Occurrences", "RatioTimeslices") + "  indicatorRef: i\n---\napiVersion: openslo/v1\nkind: SLI\n"
+     f"metadata: {{name: i}}\nspec:\n  ratioMetric:\n    bad: {{{PROM}}}\n    total: {{{PROM}}}\n",
+     ":7: spec.budgetingMethod is not supported: 'RatioTimeslices'"),
     (SLO_HEAD.replace("Occurrences", "Timeslices") + "  indicatorRef: i\n---\napiVersion: openslo/v1\nkind: SLI\n"
      f"metadata: {{name: i}}\nspec:\n  ratioMetric:\n    bad: {{{PROM}}}\n    total: {{{PROM}}}\n",
-     ":7: spec.budgetingMethod is not supported: 'Timeslices'"),
-    (SLO_HEAD + "  indicatorRef: i\n  timeWindow:\n    - duration: 1M\n      calendar: {startTime: 2024-01-01}\n"
+     ":9: spec.objectives[0].timeSliceWindow and timeSliceTarget are required with budgetingMethod Timeslices"),
+    (SLO_HEAD + "  indicatorRef: i\n  timeWindow:\n    - duration: 1Q\n      calendar: {startTime: 2024-01-01}\n"
      f"---\napiVersion: openslo/v1\nkind: SLI\nmetadata: {{name: i}}\nspec:\n  ratioMetric:\n"
-     f"    bad: {{{PROM}}}\n    total: {{{PROM}}}\n", "timeWindow[0].calendar is not supported"),
+     f"    bad: {{{PROM}}}\n    total: {{{PROM}}}\n", "timeWindow[0].duration is not supported: '1Q'"),
     (SLO_HEAD + "  indicatorRef: i\n  alertPolicies:\n    - kind: AlertPolicy\n      metadata: {name: p}\n"
      "      spec:\n        alertWhenNoData: true\n        conditions: []\n---\napiVersion: openslo/v1\nkind: SLI\n"
      f"metadata: {{name: i}}\nspec:\n  ratioMetric:\n    bad: {{{PROM}}}\n    total: {{{PROM}}}\n",

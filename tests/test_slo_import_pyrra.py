@@ -34,12 +34,12 @@ from tests.slo_imports import import_slos, imported_stack, prove
 IMPORTED = ("caddy-response-latency.yaml", "nginx.yaml", "parca-grpc-queryrange-errors.yaml",
             "prometheus-http.yaml", "prometheus-operator.yaml", "pyrra-connect-errors.yaml",
             "pyrra-filesystem-errors.yaml", "pyrra-kubernetes-errors.yaml", "thanos-grpc.yaml", "thanos-http.yaml")
-# Their generated tests run in the proof below: a latency SLI whose fastest pair cannot fire at 90%, and a grouped
-# 7-day SLO (every example's alerts are compared with Pyrra's rules further down).
-PROVEN = ("caddy-response-latency.yaml", "prometheus-http.yaml")
+# A boolean gauge (probe_success): its samples are no counters, so it is proven by its generated tests only.
+BOOLEAN = ("prometheus-probe-success.yaml",)
+# Their generated tests run in the proof below: a latency SLI whose fastest pair cannot fire at 90%, a grouped
+# 7-day SLO, and the grouped boolean gauge (every other example's alerts are compared with Pyrra's rules below).
+PROVEN = ("caddy-response-latency.yaml", "prometheus-http.yaml", *BOOLEAN)
 NOT_YET = {
-    "prometheus-probe-success.yaml": ":12: spec.indicator.bool_gauge is not supported: boolean-gauge SLIs are not "
-                                     "supported yet",
     "pyrra-connect-latency.yaml": ":14: spec.indicator.latencyNative is not supported",
 }
 
@@ -56,7 +56,7 @@ def _documents(name: str) -> list[dict[str, Any]]:
 
 
 def test_every_example_imports_or_is_a_named_error() -> None:
-    for name in IMPORTED:
+    for name in (*IMPORTED, *BOOLEAN):
         imported = specs.read_files([_example(name)])
         names = sorted(s.name for service in imported.services.values() for s in service.slos)
         assert names == sorted(d["metadata"]["name"] for d in _documents(name))
@@ -93,6 +93,8 @@ def test_the_import_reads_as_pyrra_means_it(tmp_path: Path) -> None:
     assert "metadata.labels.prometheus is a label of Pyrra's PrometheusRule object" in notes
     [grouped] = import_slos(tmp_path, _example("pyrra-connect-errors.yaml"))
     assert grouped.group_by == ("spec_service", "method")
+    [probe] = import_slos(tmp_path / "probe", _example("prometheus-probe-success.yaml"))
+    assert (probe.sli.type, probe.sli.gauge, probe.group_by) == ("boolean", "probe_success", ("target",))
 
 
 @pytest.mark.integration

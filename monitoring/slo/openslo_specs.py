@@ -30,7 +30,9 @@ from monitoring.model.slo import (
     WINDOW_PLACEHOLDER,
     AlertTier,
     AlertWindow,
+    CalendarPeriod,
     SLOAlerting,
+    Timeslices,
     WindowPolicy,
 )
 from monitoring.slo.spec_input import ImportedSpecs, Spec, make, period_of
@@ -224,20 +226,58 @@ def _operand(query: str) -> str:
         f"({query})")
 
 
-def _period(body: Spec, notes: list[str], name: str) -> str:
+# Calendar-aligned windows the model reports on: the unit, and the rolling period its alerts use meanwhile.
+CALENDAR_UNITS = {"1M": ("month", "30d"), "1w": ("week", "7d"), "7d": ("week", "7d")}
+
+
+def _period(body: Spec, notes: list[str], name: str) -> tuple[str, CalendarPeriod | None]:
+    """The rolling period, and the calendar period of a calendar-aligned window (alerts stay rolling)."""
     windows = list(body.children("timeWindow"))
     if not windows:
         notes.append(f"{name}: no timeWindow; the period is {DEFAULT_PERIOD}")
-        return DEFAULT_PERIOD
+        return DEFAULT_PERIOD, None
     if len(windows) > 1:
         raise body.error(f"{body.name('timeWindow')} must hold exactly one window", key="timeWindow")
     window = windows[0]
     duration = str(window.require("duration"))
-    if window.present("calendar") or window.get("isRolling") is False:
-        raise window.unsupported(window.present("calendar") or "isRolling",
-                                 "calendar-aligned windows are not supported yet; alerts use a rolling period")
+    calendar, rolling = window.child("calendar"), window.get("isRolling")
+    if calendar is not None and rolling is True:
+        raise window.error(f"{window.name('isRolling')} must be false for a calendar-aligned window", key="isRolling")
+    if calendar is None and rolling is not False:
+        window.done()
+        return period_of(window, "duration", duration), None
+    if calendar is None:
+        raise window.error(f"{window.name('calendar')} is required when isRolling is false")
+    if duration not in CALENDAR_UNITS:
+        raise window.unsupported("duration", f"{duration!r}: a calendar-aligned window is a month (1M) or a week "
+                                 "(1w) here")
+    unit, period = CALENDAR_UNITS[duration]
+    zone = calendar.text("timeZone", default="UTC")
+    if calendar.get("startTime") is not None:
+        notes.append(f"{name}: timeWindow calendar startTime {calendar.text('startTime')}: each {unit} starts at "
+                     f"its calendar boundary in {zone}")
+    calendar.done()
     window.done()
-    return period_of(window, "duration", duration)
+    notes.append(f"{name}: the error budget is reported per calendar {unit}; alerts use a rolling {period}")
+    return period, make(calendar, CalendarPeriod, unit=unit, timezone=zone)
+
+
+def _budgeting(method: str, objective: Spec) -> Timeslices | None:
+    """Timeslices budgeting of an objective (its timeSliceWindow and timeSliceTarget), None for Occurrences."""
+    if method == "Occurrences":
+        for key in ("timeSliceTarget", "timeSliceWindow"):
+            if objective.present(key):
+                raise objective.unsupported(key, "it belongs to timeslice budgeting, and budgetingMethod is "
+                                            "Occurrences")
+        return None
+    window = objective.get("timeSliceWindow")
+    target = objective.get("timeSliceTarget")
+    if window is None or target is None:
+        raise objective.error(f"{objective.name('timeSliceWindow')} and timeSliceTarget are required with "
+                              "budgetingMethod Timeslices")
+    # A bare number is minutes (OpenSLO's default unit).
+    text = f"{window}m" if isinstance(window, int | float) else str(window)
+    return make(objective, Timeslices, window=text, target=str(target))
 
 
 def _objective(objective: Spec) -> Decimal:
@@ -370,13 +410,13 @@ def _slo(doc: Spec, objects: Objects, result: ImportedSpecs) -> None:
     labels = {**_metadata(indicator, notes, result.reserved)[2], **labels}
     sli, sli_description = _sli(indicator, objects, notes)
     indicator.done()
-    period = _period(body, notes, name)
+    period, calendar = _period(body, notes, name)
     method = body.text("budgetingMethod")
     if method is None:
-        raise body.error(f"{body.name('budgetingMethod')} is required (Occurrences)")
-    if method != "Occurrences":
-        raise body.unsupported("budgetingMethod", f"{method!r}: timeslice budgeting is not supported yet; "
-                               "Occurrences is")
+        raise body.error(f"{body.name('budgetingMethod')} is required (Occurrences or Timeslices)")
+    if method not in ("Occurrences", "Timeslices"):
+        raise body.unsupported("budgetingMethod", f"{method!r}: the average of the slices' ratios is not "
+                               "supported yet; Occurrences and Timeslices are")
     alerting, policy = _alerting(body, objects, notes, name)
     description = ". ".join(t.rstrip(".") for t in (display, body.text("description"), sli_description) if t)
     objectives = list(body.children("objectives"))
@@ -389,16 +429,18 @@ def _slo(doc: Spec, objects: Objects, result: ImportedSpecs) -> None:
         for key in ("indicator", "indicatorRef", "compositeWeight"):
             if objective.present(key):
                 raise objective.unsupported(key, "composite SLOs are not supported; write one SLO per indicator")
-        for key in ("op", "value", "timeSliceTarget", "timeSliceWindow"):
+        for key in ("op", "value"):
             if objective.present(key):
-                raise objective.unsupported(key, "it belongs to threshold metrics or timeslice budgeting, which "
-                                            "are not supported yet")
+                raise objective.unsupported(key, "it belongs to threshold metrics, which are not supported yet")
+        budgeting = _budgeting(method, objective)
         percent = _objective(objective)
         objective.get("displayName")
         objective.done()
         slo = make(objective, SLO, name=_objective_name(name, objective, number, len(objectives)), service=service,
                    objective=percent, period=period, description=description, labels=labels, sli=sli,
                    alerting=alerting, naming=result.naming,
-                   **({"window_policy": policy} if policy is not None else {}))
+                   **({"window_policy": policy} if policy is not None else {}),
+                   **({"budgeting": budgeting} if budgeting is not None else {}),
+                   **({"calendar": calendar} if calendar is not None else {}))
         imported.add(slo, objective)
     imported.notes.extend(notes)

@@ -3,7 +3,8 @@
 How Pyrra maps onto the model:
 - the SLO is `metadata.name`, its service the namespace (`default` when none is given, as Kubernetes does);
 - `ratio` and `latency` indicators become query SLIs of Pyrra's own arithmetic: errors over total, and for latency
-  total minus the successful bucket; `grouping` is `group_by`;
+  total minus the successful bucket; `bool_gauge` is a boolean-gauge SLI (the share of samples that are 1);
+  `grouping` is `group_by`;
 - labels prefixed `pyrra.dev/` and the total selector's equality matchers become the SLO's labels, as Pyrra puts
   them on its rules; other metadata labels belong to the PrometheusRule object and are noted;
 - alerting follows Pyrra's windows: four window pairs scaled to the period (1h/5m, 6h/30m, 1d/2h and 4d/6h at 28
@@ -105,11 +106,19 @@ def _indicator(body: Spec, reserved: tuple[str, ...]) -> tuple[dict[str, str], t
     if kind == "latencyNative":
         raise indicator.unsupported(kind, "native-histogram latency SLIs are not supported yet; write a latency "
                                     "indicator on classic buckets")
-    if kind == "bool_gauge":
-        raise indicator.unsupported(kind, "boolean-gauge SLIs are not supported yet")
     spec = indicator.need_child(kind)
     indicator.done()
     grouping = _grouping(spec)
+    if kind == "bool_gauge":
+        # The share of samples that are 1, as Pyrra counts them: a boolean-gauge SLI of the same selector.
+        gauge = _selector(spec)
+        text = str(spec.get("metric")).strip()
+        for label in grouping:
+            if label in reserved:
+                raise spec.unsupported("grouping", f"{label!r} is a label the SLO sets itself, and a boolean-gauge "
+                                       "SLI reads its gauge as it is")
+        spec.done()
+        return {"type": "boolean", "gauge": text}, grouping, _equal_labels(gauge, grouping)
     total = _selector(spec.need_child("total"))
     if kind == "ratio":
         errors = _selector(spec.need_child("errors"))

@@ -41,7 +41,8 @@ def _plain(value: Any) -> Any:
 
 
 # The names a generated module may use, in the order they are imported.
-MODEL_NAMES = ("SLO", "AlertTier", "AlertWindow", "QuerySLI", "SLOAlerting", "WindowPolicy")
+MODEL_NAMES = ("SLO", "AlertTier", "AlertWindow", "BooleanSLI", "CalendarPeriod", "QuerySLI", "SLOAlerting",
+               "Timeslices", "WindowPolicy")
 
 
 def service_module(imported: ImportedService) -> str:
