@@ -1,6 +1,6 @@
 import pytest
 
-from monitoring.checks.lint import RuleDocument, promql_histogram_quantile_le
+from monitoring.checks.lint import CatalogEntry, LintContext, RuleDocument, promql_histogram_quantile_le
 from tests.lint_rule_cases import alert, messages, record
 
 AT = "service 'api', rule group 'api.alerts', alert 'APIProblem', field expr"
@@ -52,3 +52,23 @@ CASES = [
 @pytest.mark.parametrize(("description", "doc", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_histogram_quantile_le(description: str, doc: RuleDocument, expected: list[str]) -> None:
     assert messages(promql_histogram_quantile_le.CHECK, doc) == expected
+
+
+NATIVE = "http_request_duration_seconds"
+NATIVE_CONTEXT = LintContext(metrics=(CatalogEntry(NATIVE, "histogram", native=True),
+                                      CatalogEntry("rpc_duration_seconds", "histogram")))
+NATIVE_CASES = [
+    ("a native histogram summed with no clause", quantile(f"sum(rate({NATIVE}[5m]))"), []),
+    ("a native histogram summed by job", quantile(f"sum by (job) (rate({NATIVE}[5m]))"), []),
+    ("a classic histogram beside it still needs le", quantile("sum(rate(rpc_duration_seconds_bucket[5m]))"),
+     ["sum"]),
+    ("a native and a classic series under one sum",
+     quantile(f"sum(rate({NATIVE}[5m]) or rate(rpc_duration_seconds_bucket[5m]))"), ["sum"]),
+]
+
+
+@pytest.mark.parametrize(("description", "expr", "lost_by"), NATIVE_CASES, ids=[c[0] for c in NATIVE_CASES])
+def test_native_histograms_have_no_le(description: str, expr: str, lost_by: list[str]) -> None:
+    problems = promql_histogram_quantile_le.CHECK.run(alert(expr), NATIVE_CONTEXT)
+    assert [p.summary for p in problems] == ["histogram_quantile without le"] * len(lost_by)
+    assert all(f"`{how}` aggregates it away" in p.message for p, how in zip(problems, lost_by, strict=True))

@@ -36,7 +36,7 @@ def of(stack: Stack) -> dict[str, Any]:
 
 def lint_context(checks: Mapping[str, Any]) -> LintContext:
     """The LintContext generate saw, rebuilt from the manifest."""
-    metrics = tuple(CatalogEntry(m["name"], m["type"]) for m in checks.get("metrics", ()))
+    metrics = tuple(CatalogEntry(m["name"], m["type"], bool(m.get("native", False))) for m in checks.get("metrics", ()))
     series = {name: _series_info(data) for name, data in checks.get("series", {}).items()}
     return LintContext(frozenset(checks.get("known_series", ())), metrics, series,
                        dict(checks.get("fixed_record_names", {})))

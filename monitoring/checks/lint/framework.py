@@ -145,13 +145,15 @@ Expression = RuleDocument | PanelQuery
 
 @dataclass(frozen=True)
 class CatalogEntry:
-    """A metric of the catalog as the checks need it, without the model: its name and type.
+    """A metric of the catalog as the checks need it, without the model: its name, type and, for a histogram,
+    whether it is native (one series, no `le`).
 
         CatalogEntry("http_requests_total", "counter")
     """
 
     name: str
     type: str
+    native: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,11 @@ class LintContext:
     @cached_property
     def gauges(self) -> frozenset[str]:
         return frozenset(m.name for m in self.metrics if m.type == "gauge")
+
+    @cached_property
+    def native_histograms(self) -> frozenset[str]:
+        """Native histograms: one series each, whose buckets carry no `le` label."""
+        return frozenset(m.name for m in self.metrics if m.type == "histogram" and getattr(m, "native", False))
 
     @cached_property
     def counters(self) -> dict[str, str]:

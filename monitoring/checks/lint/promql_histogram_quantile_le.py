@@ -74,6 +74,12 @@ def _metrics(node: promql_parser.Expr) -> str:
     return ", ".join(map(repr, names)) or "a series without a name"
 
 
+def _reads_only_native(agg: promql_parser.AggregateExpr, ctx: LintContext) -> bool:
+    """Whether every series agg reads is a native histogram of the catalog."""
+    names = {promql.selector_name(n) for n in promql.nodes(agg) if isinstance(n, promql_parser.VectorSelector)}
+    return bool(names) and names <= ctx.native_histograms
+
+
 def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     problems: list[Problem] = []
     for node in promql.nodes(doc.ast):
@@ -81,6 +87,8 @@ def run(doc: Expression, ctx: LintContext) -> list[Problem]:
             continue
         buckets = node.args[1]
         for agg in label_path(buckets):
+            if _reads_only_native(agg, ctx):
+                continue  # a native histogram's buckets live inside one sample: there is no le to keep
             how = drops_le(agg)
             if how:
                 problems.append(CHECK.problem(
