@@ -404,9 +404,17 @@ def cmd_check_hpa(args: argparse.Namespace) -> int:
 
 
 def cmd_capacity(args: argparse.Namespace) -> int:
-    from monitoring.capacity.command import run
+    from monitoring.capacity.report import check_days, forecast_capacity, parse_growth
 
-    return run(args)
+    growth = parse_growth(args.growth)
+    days, ahead = check_days(args.days, "--days"), check_days(args.ahead, "--ahead")
+    # The bar is on stderr, so that stdout carries only the report.
+    report = _with_progress("fetching history", lambda update: forecast_capacity(
+        args.prometheus, days=days, growth=growth, ahead=ahead, report_dir=Path(args.report),
+        progress=lambda _label, done, total: update(done, total)))
+    print(report.markdown(), end="")
+    print(f"wrote {', '.join(str(p) for p in report.files)}")
+    return ExitStatus.OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
