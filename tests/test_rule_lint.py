@@ -9,9 +9,9 @@ import yaml
 
 from alerts.stack import stack as mcp_stack
 from monitoring import Alert, RuleGroup, Stack
-from monitoring.checks.report import result_lines
 from monitoring.checks.rule_lint import check_rule_lint, defined_rules, lint, slo_generated_rules
 from monitoring.checks.tools import Tool
+from monitoring.cli import result_lines
 from monitoring.output.emitters import GenerateContext, emit_slo_rules
 from monitoring.output.manifest import Manifest
 from tests.conftest import write_out
