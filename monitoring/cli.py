@@ -159,6 +159,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     return ExitStatus.FAILED if report.dead else ExitStatus.OK
 
 
+def cmd_budget_report(args: argparse.Namespace) -> int:
+    from monitoring.live.client import PrometheusClient
+    from monitoring.slo.budget import budget_lines, budget_report
+
+    stack = _project(args).load_stack(args.stack)
+    client = PrometheusClient(args.prometheus, timeout=args.timeout)
+    at = args.at if args.at is not None else client.now()
+    _print(budget_lines(budget_report(client, stack.slos, at)))
+    return ExitStatus.OK
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     import json
 
@@ -453,6 +464,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ci": cmd_ci,
     "check": cmd_check,
     "backtest": cmd_backtest,
+    "budget-report": cmd_budget_report,
     "import": cmd_import,
     "import-slo": cmd_import_slo,
     "check-hpa": cmd_check_hpa,
@@ -581,6 +593,13 @@ def build_parser() -> argparse.ArgumentParser:
             live.add_argument("--range", default="7d", help="how far back to evaluate (default 7d)")
             live.add_argument("--end", type=float, help="end of the range, seconds since the epoch (default now)")
             live.add_argument("--format", choices=("table", "json"), default="table")
+    budget = sub.add_parser("budget-report", help="error budgets of the SLOs with a calendar period, this month or "
+                                                  "week so far, from a running Prometheus")
+    budget.add_argument("--prometheus", required=True, metavar="URL",
+                        help="Prometheus base URL; a bearer token comes from $PROMETHEUS_TOKEN(_FILE)")
+    budget.add_argument("--stack", help="import path of the stack (default: [tool.monitoring] stack)")
+    budget.add_argument("--at", type=float, help="the end of the period so far, seconds since the epoch (default now)")
+    budget.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
     hpa = sub.add_parser("check-hpa", help="check that HPA manifests scale only on metrics the adapter exports")
     hpa.add_argument("manifests", nargs="+", help="YAML files with HorizontalPodAutoscaler documents")
     hpa.add_argument("--adapter", help="prometheus-adapter config (default: OUT/adapter/prometheus-adapter.yml)")

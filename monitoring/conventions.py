@@ -165,6 +165,11 @@ def slo_dashboard_uid(service: str) -> str:
     return stable_uid(service, "slos")
 
 
+def slo_calendar_dashboard_uid(service: str, unit: str, timezone: str) -> str:
+    """The error budget of a service's calendar SLOs this month (or week) so far, in one time zone."""
+    return stable_uid(service, "slo-budget", unit, timezone)
+
+
 # --- Kubernetes -------------------------------------------------------------------------------------------------
 # out/kubernetes/<kind in lower case>-<name>.yaml, one resource per file, and kustomization.yaml listing them all.
 

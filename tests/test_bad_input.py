@@ -231,6 +231,43 @@ CASES = [
     ('SLO grouped on a label its metric does not have',
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", group_by=("route",), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
      "group_by 'route' is not a label of app_requests_total, so the SLI would aggregate it away"),
+    ("boolean-gauge SLO with a minimum-traffic guard",
+     'stack = ok_stack(slos=(SLO(name="up", service="app", objective="99.9", sli=BooleanSLI(gauge="up"), alerting=SLOAlerting(min_events_per_second="1")),))',  # noqa: E501
+     "alerting.min_events_per_second: a boolean-gauge SLI counts samples, not events"),
+    ("boolean-gauge SLO on a counter",
+     'stack = ok_stack(slos=(SLO(name="up", service="app", objective="99.9", sli=BooleanSLI(gauge="app_requests_total")),))',  # noqa: E501
+     "sli.gauge 'app_requests_total' selects 'app_requests_total', which is neither up nor probe_success nor a "
+     "catalog gauge (it is a counter)"),
+    ("boolean-gauge SLO on an expression",
+     'stack = ok_stack(slos=(SLO(name="up", service="app", objective="99.9", sli=BooleanSLI(gauge="avg(up)")),))',
+     "sli: gauge: 'avg(up)' must be a plain vector selector"),
+    ("boolean-gauge SLO grouped on a label its gauge lacks",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Gauge(name="app_healthy", help="1 when healthy.", labels=("instance",)))),), slos=(SLO(name="up", service="app", objective="99.9", group_by=("route",), sli=BooleanSLI(gauge="app_healthy")),))',  # noqa: E501
+     "group_by 'route' is not a label of app_healthy, so the SLI would aggregate it away (labels: instance)"),
+    ("native latency SLO on a classic histogram",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(0.5,)))),), slos=(SLO(name="lat", service="app", objective="99", sli=LatencySLI(histogram="app_seconds", threshold="0.5", native=True)),))',  # noqa: E501
+     "sli.histogram 'app_seconds' is a classic histogram: sli.native=True needs Histogram(native=True)"),
+    ("classic latency SLO on a native histogram",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L.", native=True))),), slos=(SLO(name="lat", service="app", objective="99", sli=LatencySLI(histogram="app_seconds", threshold="0.5")),))',  # noqa: E501
+     "sli.histogram 'app_seconds' is a native histogram; set sli.native=True"),
+    ("classic histogram without buckets",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L."))),))',  # noqa: E501
+     "buckets: a classic histogram needs at least one bucket (or set native=True)"),
+    ("timeslices shorter than a minute",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", budgeting=Timeslices(window="30s", target="0.95"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "budgeting: window '30s' must be whole seconds between 1m and 1d"),
+    ("timeslice target above 1",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", budgeting=Timeslices(window="1m", target="95"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "budgeting: target 95 must be a ratio above 0 and at most 1, like 0.95 (not a percentage)"),
+    ("timeslices the evaluation interval does not divide",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", budgeting=Timeslices(window="90s", target="0.95"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "budgeting.window 90s is not a multiple of the stack's evaluation_interval 1m"),
+    ("calendar period of a quarter",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", calendar=CalendarPeriod(unit="quarter"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "calendar: unit 'quarter': input should be 'month' or 'week'"),
+    ("calendar in an unknown time zone",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", calendar=CalendarPeriod(unit="month", timezone="Mars/Olympus"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "calendar: timezone 'Mars/Olympus' is not an IANA time zone"),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
      "stack 'badstack:stack' does not import: AttributeError: 'Service' object has no attribute 'nope' {at-bare}"),

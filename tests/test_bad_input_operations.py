@@ -53,6 +53,18 @@ DEFINITION_CASES = [
     ("load-test gate on an SLO the stack does not have",
      'stack = ok_stack(load_test=LoadTestGates(latency_slo="latency", error_ratio_alert="AppErrors"))',
      "load test gates: latency_slo 'latency' is not a latency SLO of the stack"),
+    ("load-test error gate on an alert that declares no threshold",
+     'stack = ok_stack(Service(name="api", metrics=(Histogram(name="api_latency_seconds", unit="seconds", help="L.", '
+     'buckets=(0.5, 1)),), rule_groups=(RuleGroup(name="api", rules=(Alert(name="APIErrors", severity="critical", '
+     'expr="sum(rate(api_latency_seconds_count[5m])) > 1", summary="E.", description="E."),)),)), '
+     'slos=(SLO(name="latency", service="api", objective="99", sli=LatencySLI(histogram="api_latency_seconds", '
+     'threshold="0.5")),), load_test=LoadTestGates(latency_slo="latency", error_ratio_alert="APIErrors"))',
+     "a load-test error gate needs an alert that declares its threshold"),
+    ("an alert threshold its expression does not compare with",
+     'stack = ok_stack(Service(name="api", rule_groups=(RuleGroup(name="api", rules=(Alert(name="APIErrors", '
+     'severity="critical", expr="sum(rate(app_requests_total[5m])) > 0.1", threshold=0.2, summary="E.", '
+     'description="E."),)),)))',
+     "threshold 0.2: expr must end in a comparison with it"),
 ]
 
 
@@ -92,6 +104,10 @@ COMMAND_CASES = [
      "--growth '50' must be a percentage such as 50%"),
     ("capacity --growth fast", ["capacity", "--prometheus", "http://127.0.0.1:9", "--growth", "fast"],
      "--growth 'fast' must be a percentage such as 50%"),
+    ("budget-report with a non-HTTP URL", ["budget-report", "--prometheus", "ftp://prometheus:9090"],
+     "--prometheus 'ftp://prometheus:9090' must be an http(s) URL such as http://localhost:9090"),
+    ("budget-report with an unreachable Prometheus", ["budget-report", "--prometheus", "http://127.0.0.1:9"],
+     "Prometheus at http://127.0.0.1:9 is unreachable (connection failed)"),
     ("check-hpa without an adapter configuration", ["check-hpa", "hpa.yaml", "--adapter", "no-such-adapter.yml"],
      "cannot read no-such-adapter.yml: No such file or directory"),
 ]

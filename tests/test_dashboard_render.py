@@ -177,12 +177,14 @@ def test_mcp_dashboard_has_the_seed_panels_and_rows(outputs: dict[str, dict[str,
     board = boards(outputs["mcp-production"])["mcp-server-overview"]
     panels = by_title(board)
     assert [p["title"] for p in board["panels"][:4]] == ["Request rate", "Latency", "Error rate", "Active connections"]
-    assert [t["legendFormat"] for t in panels["Request rate"]["targets"]] == ["total", "2xx", "5xx"]
-    assert 'status=~"5.."' in panels["Request rate"]["targets"][2]["expr"]
+    # Outcomes as the fleet's metric family records them (semconv: error_type), never guessed from a status code.
+    assert [t["legendFormat"] for t in panels["Request rate"]["targets"]] == ["total", "succeeded", "failed"]
+    assert 'error_type!=""' in panels["Request rate"]["targets"][2]["expr"]
     assert [t["legendFormat"] for t in panels["Latency"]["targets"]] == ["p50", "p95", "p99"]
     error_rate = panels["Error rate"]
     assert error_rate["type"] == "stat"
-    assert [s["value"] for s in error_rate["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None, 0.01, 0.05]
+    # The error ratio's two alert tiers: warning at 5%, page at 10%.
+    assert [s["value"] for s in error_rate["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None, 0.05, 0.1]
     rows = [p["title"] for p in board["panels"] if p["type"] == "row"]
     assert rows == ["Traffic", "Errors", "Latency per method", "Sessions", "Saturation", "Health checks", "Capacity"]
     assert panels["Fleet health"]["type"] == "stat"

@@ -78,11 +78,11 @@ def test_errors_fail_and_warnings_are_printed_either_way(tmp_path: Path) -> None
     assert not broken.ok
     assert broken.details == GAUGE_ERROR
     assert broken.warnings == COUNTER_WARNING
-    assert broken.checked == "139 rules (19 defined, 120 from SLOs), 9 checks, 1 warning"
+    assert broken.checked == "140 rules (20 defined, 120 from SLOs), 9 checks, 1 warning"
 
     [warned] = check_rule_lint(Manifest.read(warned_out), warned_out)
     assert warned.ok and not warned.details
-    assert result_lines([warned]) == ["ok   lint rules: 138 rules (18 defined, 120 from SLOs), 9 checks, 1 warning",
+    assert result_lines([warned]) == ["ok   lint rules: 139 rules (19 defined, 120 from SLOs), 9 checks, 1 warning",
                                       f"    {COUNTER_WARNING}"]
 
 
@@ -104,7 +104,7 @@ def test_validate_command_runs_the_rule_checks(tmp_path: Path,
         assert "ok   promtool check rules" in printed  # promtool accepts both rules
         assert f"    {COUNTER_WARNING}\n" in printed
         if status:
-            assert f"FAIL lint rules: 139 rules (19 defined, 120 from SLOs), 9 checks, 1 warning\n    {GAUGE_ERROR}\n" \
+            assert f"FAIL lint rules: 140 rules (20 defined, 120 from SLOs), 9 checks, 1 warning\n    {GAUGE_ERROR}\n" \
                 in printed
             assert printed.rstrip().endswith("validation failed")
         else:

@@ -149,3 +149,28 @@ def test_sloth_named_slos_generate_validate_and_pass_their_tests(tmp_path: Path,
     slos = _imported(tmp_path, "getting-started.yml") + _imported(tmp_path / "wifi", "home-wifi.yml")
     # home-wifi's queries are not sum(rate(...)): generated and validated, with no planned test (a warning).
     assert prove(tmp_path, imported_stack(slos), promtool) == 1
+
+
+def test_the_cli_option_writes_the_naming_into_the_module(tmp_path: Path) -> None:
+    from monitoring.cli import main
+
+    spec = shared_reference("sloth/examples/getting-started.yml")
+    assert main(["import-slo", "--naming", "sloth", str(spec), "--directory", str(tmp_path / "slos")]) == 0
+    text = (tmp_path / "slos" / "slos_myservice.py").read_text()
+    assert 'naming="sloth"' in text and '"tier": "2"' in text and "spec_tier" not in text
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"labels": {"sloth_id": "x"}}, "labels: 'sloth_id' is set by the SLO itself"),
+    ({"group_by": ("sloth_window",)}, "group_by: 'sloth_window' is set by the SLO itself"),
+])
+def test_sloths_own_labels_are_reserved_under_its_naming(fields: dict[str, Any], message: str) -> None:
+    from monitoring.errors import DefinitionError
+    from monitoring.model.slo import QuerySLI
+
+    by = "by (sloth_window) " if "group_by" in fields else ""
+    sli = QuerySLI(errors=f"sum {by}(rate(x_total[{{{{window}}}}]))", total=f"sum {by}(rate(y_total[{{{{window}}}}]))")
+    with pytest.raises(DefinitionError) as raised:
+        SLO(name="s", service="a", objective="99", naming="sloth", sli=sli, **fields)
+    assert message in str(raised.value)
+    SLO(name="s", service="a", objective="99", sli=sli, **fields)  # free under the default naming

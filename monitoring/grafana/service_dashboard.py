@@ -106,6 +106,8 @@ def legend(labels: Iterable[str], fallback: str) -> str:
 
 
 def quantile(scope: Scope, metric: Histogram, q: str) -> str:
+    if metric.native:  # one series of exponential buckets: no le to keep
+        return f"histogram_quantile({q}, sum({scope.rate(metric.name, metric)}))"
     return f"histogram_quantile({q}, sum by (le) ({scope.rate(metric.name + '_bucket', metric)}))"
 
 
@@ -140,9 +142,14 @@ def top_stats(service: Service, scope: Scope, errors: ErrorRatio | None) -> tupl
 
 
 def histogram_row(metric: Histogram, scope: Scope, errors: ErrorRatio | None, counted: bool) -> DashboardRow:
+    # A native histogram is one series: its count comes from histogram_count(), its buckets need no le.
+    count = (f"histogram_count(sum ({scope.rate(metric.name, metric)}))" if metric.native
+             else f"sum ({scope.rate(metric.name + '_count', metric)})")
+    buckets = (f"sum ({scope.rate(metric.name, metric)})" if metric.native
+               else f"sum by (le) ({scope.rate(metric.name + '_bucket', metric)})")
     panels = [trusted.panel(
         title=f"{metric.name} rate", unit="ops", description=f"Observations per second. {metric.help}".strip(),
-        queries=(trusted.query(f"sum ({scope.rate(metric.name + '_count', metric)})", legend="per second"),))]
+        queries=(trusted.query(count, legend="per second"),))]
     if errors is not None and counted:
         panels.append(trusted.panel(
             title="Error ratio", unit="percentunit", thresholds=ERROR_RATIO_THRESHOLDS, show_thresholds=True,
@@ -155,8 +162,7 @@ def histogram_row(metric: Histogram, scope: Scope, errors: ErrorRatio | None, co
     panels.append(trusted.panel(
         title=f"{metric.name} distribution", type="heatmap", unit=unit(metric),
         description="Observations per bucket and second.",
-        queries=(trusted.query(f"sum by (le) ({scope.rate(metric.name + '_bucket', metric)})", legend="{{le}}",
-                               format="heatmap"),)))
+        queries=(trusted.query(buckets, legend="{{le}}", format="heatmap"),)))
     return trusted.row(title=metric.name, panels=tuple(panels))
 
 

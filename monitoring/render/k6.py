@@ -10,9 +10,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import promql_parser
-
-from monitoring import promql
 from monitoring.errors import DefinitionError
 from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.rules import Alert
@@ -26,13 +23,11 @@ def _number(value: Decimal) -> str:
 
 
 def alert_ratio(alert: Alert) -> Decimal:
-    """The constant an alert compares its expression against: `... > 0.05` -> 0.05."""
-    node = promql.parse(alert.expr)
-    if (isinstance(node, promql_parser.BinaryExpr) and str(node.op) in (">", ">=")
-            and isinstance(node.rhs, promql_parser.NumberLiteral)):
-        return Decimal(str(node.rhs.val))
-    raise DefinitionError("a load-test error gate needs an expression of the form `ratio > number`",
-                          definition=f"alert {alert.name!r}", field="expr")
+    """The error ratio an alert fires on, as the model declares it (Alert.threshold)."""
+    if alert.threshold is None:
+        raise alert.error("a load-test error gate needs an alert that declares its threshold (Alert(threshold=...))",
+                          field="threshold")
+    return Decimal(str(alert.threshold))
 
 
 def gates(stack: Stack, load_test: LoadTestGates) -> dict[str, list[str]]:
