@@ -1,7 +1,8 @@
 """Monitoring as code: Prometheus, Alertmanager and Grafana from one Python model.
 
 The public API is flat: `from monitoring import Counter, Histogram, ScrapeJob, SLO, Alert, Route, Stack`, and the
-library's four verbs, each returning a report: `generate`, `validate`, `test`, `publish`.
+library's four verbs, each returning a report: `generate`, `validate`, `test`, `publish`; and
+`forecast_capacity`, which reads Prometheus' history instead of the stack.
 
 Names are imported on first use (PEP 562), so `import monitoring` and `monitoring --help` stay fast; this
 table is the one list of public names.
@@ -42,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "AlertTestReport": "monitoring.checks.alert_tests",
     "CheckResult": "monitoring.checks.report",
     "Project": "monitoring.project",
+    **dict.fromkeys(("forecast_capacity", "CapacityReport"), "monitoring.capacity.report"),
     **dict.fromkeys(("MonitoringError", "DefinitionError"), "monitoring.errors"),
 }
 

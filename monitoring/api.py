@@ -260,7 +260,7 @@ def test(project: Project, *, out_dir: Path | None = None) -> AlertTestReport:
     """Every generated and hand-written promtool test in one promtool run, with each alert's coverage.
 
         report = monitoring.test(Project.find())
-        print("\\n".join(report.lines()))
+        assert report.ok, report.problems or report.untested
     """
     from monitoring.checks.alert_tests import run_alert_tests
 

@@ -12,6 +12,8 @@ from monitoring.errors import ExitStatus, MonitoringError
 
 if TYPE_CHECKING:
     from monitoring.api import PublishReport
+    from monitoring.checks.alert_tests import AlertTestReport
+    from monitoring.checks.report import CheckResult
     from monitoring.project import Project
     from monitoring.publish.apply import Outcome
     from monitoring.publish.plan import DashboardChange, Plan
@@ -62,9 +64,22 @@ def cmd_tools(args: argparse.Namespace) -> int:
     return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
+def result_lines(results: Sequence[CheckResult], *, only_failed: bool = False) -> list[str]:
+    """One line per result, a failure's details and any warnings indented under it."""
+    lines = []
+    for result in results:
+        if only_failed and result.ok:
+            continue
+        lines.append(f"{'ok  ' if result.ok else 'FAIL'} {result.name}: {result.checked}")
+        if not result.ok and result.details:
+            lines.append("    " + result.details.replace("\n", "\n    "))
+        if result.warnings:
+            lines.append("    " + result.warnings.replace("\n", "\n    "))
+    return lines
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from monitoring import api
-    from monitoring.checks.report import result_lines
 
     project = _project(args)
     report = api.validate(project, out_dir=_out_dir(args, project))
@@ -79,11 +94,29 @@ def cmd_test(args: argparse.Namespace) -> int:
 
     project = _project(args)
     report = api.test(project, out_dir=_out_dir(args, project))
-    lines = report.lines()
+    lines = alert_test_lines(report)
     if report.untested:  # say why no tests were generated for them
         lines[-1:-1] = shape_lines(project.load_stack(getattr(args, "stack", None)), report.untested)
     _print(lines)
     return ExitStatus.OK if report.ok else ExitStatus.FAILED
+
+
+def alert_test_lines(report: AlertTestReport) -> list[str]:
+    """The report as `monitoring test` prints it: promtool's verdict, the coverage table, the problems."""
+    width = max([len("alert"), *map(len, report.alerts)])
+    lines = [*result_lines([report.promtool] if report.promtool else []), "",
+             f"{'alert':<{width}}  firing  silent  (checks expecting the alert firing / silent)"
+             if report.alerts else "no alerts to test"]
+    for alert in report.alerts:
+        firing, silent = len(report.coverage.firing.get(alert, [])), len(report.coverage.silent.get(alert, []))
+        mark = "" if firing and silent else "   <- untested " + ("firing" if not firing else "silent")
+        lines.append(f"{alert:<{width}}  {firing:>6}  {silent:>6}{mark}")
+    lines += [f"FAIL {problem}" for problem in report.problems]
+    if report.untested:
+        lines.append(f"FAIL {len(report.untested)} of {len(report.alerts)} alerts are not tested both firing and "
+                     "silent: " + ", ".join(report.untested))
+    lines.append("all alert tests passed" if report.ok else "alert tests failed")
+    return lines
 
 
 T = TypeVar("T")
@@ -233,7 +266,6 @@ class ProgressBar:
 
 def publish_lines(report: PublishReport, regenerate: str, style: Style) -> tuple[list[str], list[str]]:
     """(standard output, standard error) of `monitoring publish` / `diff` for report, redacted."""
-    from monitoring.checks.report import result_lines
     from monitoring.publish.plan import Action
 
     out: list[str] = []
@@ -422,9 +454,17 @@ def cmd_check_hpa(args: argparse.Namespace) -> int:
 
 
 def cmd_capacity(args: argparse.Namespace) -> int:
-    from monitoring.capacity.command import run
+    from monitoring.capacity.report import check_days, forecast_capacity, parse_growth
 
-    return run(args)
+    growth = parse_growth(args.growth)
+    days, ahead = check_days(args.days, "--days"), check_days(args.ahead, "--ahead")
+    # The bar is on stderr, so that stdout carries only the report.
+    report = _with_progress("fetching history", lambda update: forecast_capacity(
+        args.prometheus, days=days, growth=growth, ahead=ahead, report_dir=Path(args.report),
+        progress=lambda _label, done, total: update(done, total)))
+    print(report.markdown(), end="")
+    print(f"wrote {', '.join(str(p) for p in report.files)}")
+    return ExitStatus.OK
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

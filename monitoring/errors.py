@@ -14,7 +14,8 @@ traceback.
     │   └── InitError                   `monitoring init` into a non-empty directory (without --force)
     ├── OutputError                     out/ is missing, stale, or not ours to replace
     │   └── PublishInputError           out/grafana is not in the shape generate writes
-    ├── PrometheusError                 `check`/`backtest`: Prometheus unreachable, refusing, or answering an error
+    ├── PrometheusError                 `check`/`backtest`/`capacity`: Prometheus unreachable, refusing, answering
+    │                                   an error, or holding too little history to forecast from
     ├── ToolMissingError                exit 1: promtool, amtool or a server binary cannot be found
     └── GrafanaError                    exit 1: a Grafana request failed (status, reason)
         └── AuthError                   the credentials are wrong, so publishing stops
@@ -112,7 +113,8 @@ class OutputError(MonitoringError):
 
 
 class PrometheusError(MonitoringError):
-    """A live command could not ask Prometheus: unreachable, credentials refused (401/403), or an error answer."""
+    """A live command could not ask Prometheus: unreachable, credentials refused (401/403), an error answer, or
+    (capacity) too little history to fit a trend."""
 
 
 class ToolMissingError(MonitoringError):

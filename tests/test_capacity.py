@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from monitoring.capacity.forecast import fit
-from monitoring.capacity.history import CapacityError, requests_needed, resources
+from monitoring.capacity.history import requests_needed, resources
 from monitoring.capacity.plan import CapacityPlan, Forecasts, recommend
 from monitoring.capacity.report import parse_growth
+from monitoring.errors import UsageError
 from monitoring.promql import parse
 
 
@@ -49,7 +50,7 @@ def test_growth_is_a_percentage(text: str, growth: float) -> None:
 
 @pytest.mark.parametrize("text", ["50", "0.5", "-5%", "fifty%", "%", ""])
 def test_growth_that_is_not_a_percentage(text: str) -> None:
-    with pytest.raises(CapacityError, match="must be a percentage such as 50%"):
+    with pytest.raises(UsageError, match="must be a percentage such as 50%"):
         parse_growth(text)
 
 

@@ -88,7 +88,7 @@ def test_validate_test_publish_and_diff_read_out_alone(generated: Project, nothi
     assert validated.results[0].name == f"out/ matches {MANIFEST}"
 
     tested = monitoring.test(generated)
-    assert tested.promtool is not None and tested.promtool.ok, tested.lines()
+    assert tested.promtool is not None and tested.promtool.ok, tested.promtool
     assert {"MCPHighErrorRate", "MCPAvailabilityErrorBudgetBurnPage"} <= set(tested.alerts)
 
     with running_grafana(tokens={TOKEN: "Admin"}) as grafana:

@@ -24,6 +24,7 @@ MODEL = [
 LIBRARY = [
     "generate", "validate", "test", "publish", "GenerateReport", "ValidateReport", "AlertTestReport",
     "PublishReport", "PublishRequest", "CheckResult", "Project", "MonitoringError", "DefinitionError",
+    "forecast_capacity", "CapacityReport",
 ]
 
 

@@ -12,9 +12,9 @@ from alerts.stack import stack as mcp_stack
 from monitoring import Alert, RuleGroup, Stack, conventions
 from monitoring.checks import dashboards
 from monitoring.checks.lint import DashboardDocument, query_checks
-from monitoring.checks.report import result_lines
 from monitoring.checks.rule_lint import check_rule_lint, defined_rules, lint, slo_generated_rules
 from monitoring.checks.tools import Tool
+from monitoring.cli import result_lines
 from monitoring.output.emitters import GenerateContext, emit_slo_rules, output_files
 from monitoring.output.manifest import Manifest
 from monitoring.project import Project

@@ -1,4 +1,4 @@
-"""History from Prometheus' query_range API, fetched in chunks with a progress bar."""
+"""History from Prometheus' query_range API, fetched in chunks that report progress as they arrive."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import numpy as np
 import requests
 from numpy.typing import NDArray
 
-from monitoring.errors import MonitoringError
+from monitoring.errors import PrometheusError
 from monitoring.packs.mcp import CONTAINER
 
 STEP_SECONDS = 3600
 CHUNK_SECONDS = 5 * 86400  # one request per five days keeps each answer small and the progress bar moving
 TIMEOUT = 30.0
+PROGRESS_LABEL = "fetching history"
 
-
-class CapacityError(MonitoringError):
-    """Prometheus cannot be asked, or has no history to forecast from."""
+# progress(label, done, total), as the library's other long-running calls report it
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -64,34 +64,39 @@ def _query_range(session: requests.Session, url: str, query: str, start: float, 
                                params={"query": query, "start": start, "end": end, "step": STEP_SECONDS})
     except requests.RequestException as exc:
         reason = type(exc).__name__ if not str(exc) else str(exc).split(":")[-1].strip().rstrip("')\"")
-        raise CapacityError(f"cannot reach Prometheus at {url}: {reason or type(exc).__name__}") from None
+        raise PrometheusError(f"cannot reach Prometheus at {url}: {reason or type(exc).__name__}") from None
     try:
         body = response.json()
     except ValueError:
-        raise CapacityError(f"{url} answered {response.status_code} without JSON: is it Prometheus?") from None
+        raise PrometheusError(f"{url} answered {response.status_code} without JSON: is it Prometheus?") from None
     if response.status_code != 200 or body.get("status") != "success":
-        raise CapacityError(f"Prometheus at {url} rejected the query: {body.get('error', response.status_code)}")
+        raise PrometheusError(f"Prometheus at {url} rejected the query: {body.get('error', response.status_code)}")
     result = body["data"]["result"]
     if len(result) > 1:
-        raise CapacityError(f"the query for one series returned {len(result)}: {query}")
+        raise PrometheusError(f"the query for one series returned {len(result)}: {query}")
     return result[0]["values"] if result else []
 
 
 def fetch(url: str, end: float, days: int, session: requests.Session | None = None,
-          advance: Callable[[int], None] = lambda n: None, container: str = CONTAINER) -> list[History]:
-    """Every resource's hourly history over days up to end; advance(1) after each request."""
+          progress: Progress | None = None, container: str = CONTAINER) -> list[History]:
+    """Every resource's hourly history over days up to end; progress(label, done, total) after each request."""
     session = session or requests.Session()
     start = end - days * 86400
+    chunks = _chunks(start, end)
+    wanted = resources(container)
+    total, done = len(wanted) * len(chunks), 0
     histories = []
-    for resource in resources(container):
+    for resource in wanted:
         points: dict[float, float] = {}
-        for chunk_start, chunk_end in _chunks(start, end):
+        for chunk_start, chunk_end in chunks:
             for t, v in _query_range(session, url, resource.query, chunk_start, chunk_end):
                 points[float(t)] = float(v)
-            advance(1)
+            done += 1
+            if progress is not None:
+                progress(PROGRESS_LABEL, done, total)
         if len(points) < 2:
-            raise CapacityError(f"Prometheus at {url} has {len(points)} points of {resource.key} history in the "
-                                f"last {days} days; a trend needs at least two")
+            raise PrometheusError(f"Prometheus at {url} has {len(points)} points of {resource.key} history in the "
+                                  f"last {days} days; a trend needs at least two")
         times = np.array(sorted(points), dtype=float)
         histories.append(History(resource, times, np.array([points[t] for t in times], dtype=float)))
     return histories

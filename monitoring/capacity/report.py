@@ -1,11 +1,15 @@
-"""The capacity report: fetch history, fit, forecast, recommend; then Markdown and a chart per resource."""
+"""The capacity report: fetch history, fit, forecast, recommend; then Markdown and a chart per resource.
+
+A library call that prints nothing: `forecast_capacity` returns a CapacityReport and raises only the documented
+errors (monitoring.errors): UsageError for arguments out of range, PrometheusError when Prometheus cannot be
+asked or holds too little history. The command line prints the report.
+"""
 
 from __future__ import annotations
 
 import math
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,29 +17,32 @@ import requests
 
 from monitoring.capacity import chart
 from monitoring.capacity.forecast import Trend, fit
-from monitoring.capacity.history import STEP_SECONDS, CapacityError, History, fetch
+from monitoring.capacity.history import STEP_SECONDS, History, Progress, fetch
 from monitoring.capacity.plan import CapacityPlan, Forecasts, Recommendation, recommend
+from monitoring.errors import UsageError
 
 _PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
 MAX_DAYS = 365
 
 
 def parse_growth(text: str) -> float:
-    """'50%' -> 0.5; anything else is a CapacityError."""
+    """'50%' -> 0.5 (the command line's --growth); anything else is a UsageError."""
     match = _PERCENT.match(text.strip())
     if match is None:
-        raise CapacityError(f"--growth {text!r} must be a percentage such as 50%")
+        raise UsageError(f"--growth {text!r} must be a percentage such as 50%")
     return float(match.group(1)) / 100
 
 
-def check_days(days: int, what: str = "--days") -> int:
+def check_days(days: int, what: str = "days") -> int:
     if not 1 <= days <= MAX_DAYS:
-        raise CapacityError(f"{what} {days} must be a whole number of days from 1 to {MAX_DAYS}")
+        raise UsageError(f"{what} {days} must be a whole number of days from 1 to {MAX_DAYS}")
     return days
 
 
 @dataclass(frozen=True)
 class ResourceForecast:
+    """One resource's history, its fitted trend, and the forecast held against its threshold."""
+
     history: History
     trend: Trend
     now: float  # the trend at the end of the history
@@ -46,6 +53,13 @@ class ResourceForecast:
 
 @dataclass
 class CapacityReport:
+    """What `forecast_capacity` found: per resource the forecast (`forecasts`, keyed cpu, memory, requests), the
+    plan's recommendations (none: the plan holds), and the files it wrote. `markdown()` is capacity.md's text.
+
+        report = monitoring.forecast_capacity(url, report_dir=Path("capacity-report"))
+        over = [key for key, f in report.forecasts.items() if f.predicted > f.threshold]
+    """
+
     prometheus: str
     days: int
     ahead: int
@@ -85,20 +99,30 @@ class CapacityReport:
 def forecast_capacity(prometheus: str, *, days: int = 30, growth: float = 0.5, ahead: int = 30,
                       report_dir: Path | None = None, plan: CapacityPlan | None = None, now: float | None = None,
                       session: requests.Session | None = None,
-                      advance: Callable[[int], None] = lambda n: None) -> CapacityReport:
-    """Fetch the history, forecast every resource and apply the plan; with report_dir, write capacity.md and one
-    PNG per resource there. CapacityError for bad arguments, an unreachable Prometheus or missing history."""
+                      progress: Progress | None = None) -> CapacityReport:
+    """Forecast CPU, memory and request rate from Prometheus history, and what the capacity plan recommends.
+
+    Fetches `days` of hourly history from the Prometheus at `prometheus` (through `session` when given, e.g. one
+    with credentials), fits a straight line per resource and carries it `ahead` days, times (1 + growth). With
+    `report_dir`, writes capacity.md and one PNG per resource there (`report.files`). `progress(label, done,
+    total)` is called after each request. Prints nothing; raises UsageError for arguments out of range and
+    PrometheusError when Prometheus cannot be asked or holds too little history.
+
+        report = monitoring.forecast_capacity("http://prometheus:9090", days=30, growth=0.5)
+        for r in report.recommendations:
+            print(r.kind, r.current, "->", r.recommended)
+    """
     check_days(days)
-    check_days(ahead, "--ahead")
+    check_days(ahead, "ahead")
     if not math.isfinite(growth) or growth < 0:
-        raise CapacityError(f"growth {growth!r} must be a percentage of 0% or more")
+        raise UsageError(f"growth {growth!r} must be a percentage of 0% or more")
     plan = plan or CapacityPlan()
     prometheus = prometheus.rstrip("/")
     end = math.floor((now if now is not None else time.time()) / STEP_SECONDS) * STEP_SECONDS
     report = CapacityReport(prometheus, days, ahead, growth, end, plan)
     thresholds = {"cpu": plan.cpu_target, "memory": plan.memory_target, "requests": plan.fleet_rps}
     horizon = end + ahead * 86400
-    for history in fetch(prometheus, end, days, session, advance):
+    for history in fetch(prometheus, end, days, session, progress):
         trend = fit(history.times, history.values)
         at_horizon = float(trend.at(horizon))
         report.forecasts[history.resource.key] = ResourceForecast(

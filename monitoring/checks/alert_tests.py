@@ -19,7 +19,7 @@ import yaml
 
 from monitoring import conventions
 from monitoring.checks.promtool import run_tests
-from monitoring.checks.report import CheckResult, result_lines
+from monitoring.checks.report import CheckResult
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import MonitoringError
 from monitoring.output.manifest import Manifest
@@ -129,22 +129,12 @@ def collect(out_dir: Path, project: Project, tmp: Path) -> list[PromtoolTestFile
     return generated + hand_written
 
 
-def coverage_table(alerts: list[str], coverage: Coverage) -> list[str]:
-    width = max([len("alert"), *map(len, alerts)])
-    lines = [f"{'alert':<{width}}  firing  silent  (checks expecting the alert firing / silent)"]
-    for alert in alerts:
-        firing, silent = len(coverage.firing.get(alert, [])), len(coverage.silent.get(alert, []))
-        mark = "" if firing and silent else "   <- untested " + ("firing" if not firing else "silent")
-        lines.append(f"{alert:<{width}}  {firing:>6}  {silent:>6}{mark}")
-    return lines
-
-
 @dataclass(frozen=True)
 class AlertTestReport:
     """What `monitoring test` found: promtool's verdict, each alert's coverage, and the problems it reports.
 
         report = monitoring.test(Project.find())
-            print("\n".join(report.lines()))
+        gaps = report.untested  # alerts not tested both firing and silent
     """
 
     promtool: CheckResult | None  # None when there was no test file to run
@@ -160,16 +150,6 @@ class AlertTestReport:
     def ok(self) -> bool:
         return (self.promtool is None or self.promtool.ok) and not self.problems and not self.untested
 
-    def lines(self) -> list[str]:
-        """The report as `monitoring test` prints it."""
-        lines = [*result_lines([self.promtool] if self.promtool else []), "",
-                 *(coverage_table(list(self.alerts), self.coverage) if self.alerts else ["no alerts to test"])]
-        lines += [f"FAIL {problem}" for problem in self.problems]
-        if self.untested:
-            lines.append(f"FAIL {len(self.untested)} of {len(self.alerts)} alerts are not tested both firing and "
-                         "silent: " + ", ".join(self.untested))
-        lines.append("all alert tests passed" if self.ok else "alert tests failed")
-        return lines
 
 
 def generated_alerts(out_dir: Path) -> list[str]:

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
+import monitoring
+from monitoring.capacity.history import requests_needed
 from monitoring.capacity.plan import CapacityPlan, Forecasts, recommend
 from monitoring.capacity.report import CapacityReport, forecast_capacity
 from monitoring.cli import main
@@ -153,3 +155,19 @@ def test_command_line(backfilled: tuple[str, float], tmp_path: Path, capsys: pyt
     assert out.startswith("# Capacity forecast")
     assert "**scale-out**: 3 replicas → 5 replicas" in out
     assert (tmp_path / "r" / "requests.png").exists()
+
+
+def test_the_library_prints_nothing_and_returns_the_report(backfilled: tuple[str, float], tmp_path: Path,
+                                                            capfd: pytest.CaptureFixture[str]) -> None:
+    url, end = backfilled
+    session = requests.Session()
+    calls: list[tuple[str, int, int]] = []
+    report = monitoring.forecast_capacity(url, days=DAYS, growth=0.5, now=end, report_dir=tmp_path / "r",
+                                          session=session, progress=lambda *call: calls.append(call))
+    assert capfd.readouterr() == ("", "")
+    assert isinstance(report, CapacityReport)
+    assert [p.relative_to(tmp_path) for p in report.files] == [
+        Path("r/capacity.md"), Path("r/cpu.png"), Path("r/memory.png"), Path("r/requests.png")]
+    assert [r.kind for r in report.recommendations] == ["replicas", "memory", "scale-out"]
+    total = requests_needed(DAYS)
+    assert calls == [("fetching history", done, total) for done in range(1, total + 1)]
