@@ -27,11 +27,15 @@ test-inputs:
 	@for f in $(CEPH_INPUTS); do test -e $$f || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq ceph-prometheus-alerts ceph-grafana-dashboards; break; }; done
 
+# pytest workers (pytest-xdist): one mostly waits on the end-to-end servers while the others run the CPU-bound
+# tests; tests/conftest.py keeps each module, and the whole end-to-end suite, on one worker.
+TEST_WORKERS ?= 3
+
 # The whole suite: lint, freshness of out/, pytest (unit, golden, integration, e2e), then the checks on out/.
 test: tools test-inputs
 	$(BIN)/ruff check monitoring tests alerts dashboards benchmarks
 	$(BIN)/monitoring generate --check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 	$(BIN)/monitoring validate
 	$(BIN)/monitoring test
 
@@ -43,6 +47,7 @@ e2e: tools
 	$(BIN)/pytest -q -m e2e tests/e2e
 
 bench: $(INSTALLED)
+	$(BIN)/pip install -q -e '.[bench]'
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 # Both gate themselves: out/ must be fresh and pass the same checks as `validate` (so they need the tools).

@@ -3,7 +3,10 @@
 The fleet is the Deployment mcp-server (3 replicas) in namespace mcp-production; its pods carry
 app.kubernetes.io/name=mcp-server and expose the container port `metrics`. kube-prometheus-stack (release
 kube-prometheus-stack, namespace monitoring) runs the Operator, Alertmanager and Grafana, and already scrapes
-kube-state-metrics and the kubelets: those jobs are in prometheus.yml for plain deployments only (monitor=False).
+kube-state-metrics and the kubelets: those jobs are in prometheus.yml for plain deployments only (monitor=False;
+with it they would get a ServiceMonitor and a ScrapeConfig, scraping every kubelet a second time).
+The servers export both MCP metric families (the seed's mcp_* counters, which the HPA's request rate has always
+come from, and the OpenTelemetry ones); every alert, SLO, recording rule and panel draws on one (FAMILY).
 """
 
 from monitoring import KubernetesSDConfig, LoadTestGates, ScrapeJob, Service, Stack
@@ -14,6 +17,7 @@ NAMESPACE = "mcp-production"
 REPLICAS = 3
 SERVERS = tuple(f"mcp-server-{i}.mcp-server.{NAMESPACE}" for i in range(REPLICAS))
 TEAM = "mcp"
+FAMILY = "both"  # what the seed deployment's servers and the end-to-end suite's demo exporter both serve
 SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 pager, chat, default = mcp.production_receivers()
@@ -41,17 +45,17 @@ stack = Stack(
     runbook_url_pattern="https://runbooks.example.com/{service}/{alertname}",
     grafana_url="https://grafana.example.com",
     services=(
-        mcp.service(name="mcp-server", namespace=NAMESPACE, labels={"team": TEAM}),
+        mcp.service(name="mcp-server", namespace=NAMESPACE, labels={"team": TEAM}, family=FAMILY),
         mcp_probes.service(SERVERS),
-        mcp_capacity.service(namespace=NAMESPACE),
+        mcp_capacity.service(namespace=NAMESPACE, family=FAMILY),
         mcp.watchdog_service(),
         *platform,
     ),
-    catalogs=(*mcp.shared_catalogs(), mcp_capacity.catalog()),
+    catalogs=(*mcp.shared_catalogs(), mcp_capacity.catalog(FAMILY)),
     routing=mcp.routing(pager=pager, chat=chat, default=default, team=TEAM),
-    slos=mcp.slos(),
+    slos=mcp.slos(family=FAMILY),
     folders=(mcp_dashboards.FOLDER,),
-    dashboards=mcp_dashboards.dashboards(jobs=("mcp-server",),
+    dashboards=mcp_dashboards.dashboards(jobs=("mcp-server",), family=FAMILY,
                                          rows=(mcp_probes.health_row(), mcp_capacity.capacity_row())),
     kubernetes=KubernetesOutput(namespace="monitoring", labels={"release": "kube-prometheus-stack"}),
     load_test=LoadTestGates(latency_slo="control-plane-latency", error_ratio_alert="MCPHighErrorRate"),

@@ -9,7 +9,6 @@ Run: .venv/bin/python benchmarks/bench_publish.py [--dashboards N] [--concurrenc
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 import tempfile
 import time
@@ -17,10 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.grafana_server
 
+from monitoring.cli import Style, publish_lines
 from monitoring.publish.client import ClientSettings, GrafanaClient, RetryStats, build_session
-from monitoring.publish.command import PublishOptions, run
 from monitoring.publish.config import GrafanaConfig
 from monitoring.publish.desired import Desired, load_desired
+from monitoring.publish.run import PublishOptions, publish_to
 from tests.grafana_server import FakeGrafana, Faults, running_grafana, synthetic_tree
 
 TOKEN = "bench-token"
@@ -31,13 +31,13 @@ def publish(grafana: FakeGrafana, desired: Desired, settings: ClientSettings, co
     stats = RetryStats()
     config = GrafanaConfig.from_env({"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN})
     client = GrafanaClient(build_session(config, settings, stats), config.url, settings)
-    out = io.StringIO()
     started = time.perf_counter()
-    status = run(client, desired, PublishOptions(concurrency=concurrency), out, io.StringIO())
+    published = publish_to(client, desired, PublishOptions(concurrency=concurrency), Path("out"))
     seconds = time.perf_counter() - started
-    return {"status": status, "seconds": seconds, "requests": grafana.count(), "reads": grafana.reads(),
+    out, _ = publish_lines(published, "make generate", Style(False))
+    return {"status": int(not published.ok), "seconds": seconds, "requests": grafana.count(), "reads": grafana.reads(),
             "writes": grafana.writes(), "retries": stats.total, "faults": sum(grafana.faults_injected.values()),
-            "summary": next(line for line in out.getvalue().splitlines() if line.startswith("published:"))}
+            "summary": next(line for line in out if line.startswith("published:"))}
 
 
 def report(name: str, figures: dict) -> None:

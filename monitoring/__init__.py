@@ -32,8 +32,8 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("BasicAuth", "FileSDConfig", "KubernetesSDConfig", "ScrapeJob", "StaticConfig", "TLSConfig"),
                     "monitoring.model.scrape"),
     **dict.fromkeys(("ErrorEvents", "Service"), "monitoring.model.service"),
-    **dict.fromkeys(("SLO", "AlertTier", "AlertWindow", "LatencySLI", "QuerySLI", "RatioSLI", "SLOAlerting",
-                     "WindowPolicy"), "monitoring.model.slo"),
+    **dict.fromkeys(("SLO", "AlertTier", "AlertWindow", "BooleanSLI", "CalendarPeriod", "LatencySLI", "QuerySLI",
+                     "RatioSLI", "SLOAlerting", "Timeslices", "WindowPolicy"), "monitoring.model.slo"),
     "Stack": "monitoring.model.stack",
     # the library
     **dict.fromkeys(("generate", "validate", "test", "GenerateReport", "ValidateReport", "PublishReport",

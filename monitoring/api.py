@@ -10,7 +10,7 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
     from monitoring.checks.alert_tests import AlertTestReport
     from monitoring.checks.report import CheckResult
+    from monitoring.publish.apply import Outcome
     from monitoring.publish.client import ClientSettings
+    from monitoring.publish.plan import Plan
+    from monitoring.publish.pool import Progress
 
 
 @dataclass(frozen=True)
@@ -67,15 +70,42 @@ class ValidateReport:
 
 @dataclass(frozen=True)
 class PublishReport:
-    """What `publish` did to Grafana (or, dry run, would do): the lines it showed, and whether all went well.
+    """What `publish` found and did: the gate's verdict on out/, the plan, and (unless a dry run) what was applied.
+
+    Every message in it from Grafana's answers is already redacted; `redact` is the same redaction, for
+    whatever a caller derives from the plan's live dashboards (diffs) before showing it.
 
         report = monitoring.publish(Project.find(), PublishRequest(dry_run=True), env=os.environ)
-        print("\\n".join(report.lines))
+        if report.plan is not None:
+            print(f"{report.plan.writes} changes to make")
     """
 
-    ok: bool
-    lines: tuple[str, ...]  # the gate, the plan and the summary, as `monitoring publish` prints them
-    notes: tuple[str, ...] = ()  # progress, retries and warnings (the command line prints them on stderr)
+    out_dir: Path
+    dry_run: bool
+    stale: tuple[str, ...] = ()  # the gate: files changed since generate (then nothing else happened)
+    checks: tuple[CheckResult, ...] = ()  # the gate: validation of out/ (publishing stops at a failure)
+    empty: bool = False  # out/ has no grafana/ output
+    plan: Plan | None = None  # what Grafana needs; None when the gate refused or the credentials were rejected
+    outcome: Outcome | None = None  # what applying the plan did; None on a dry run
+    error: str | None = None  # why publishing stopped part-way (rejected credentials)
+    warnings: tuple[str, ...] = ()  # TLS verification off, credentials over plain HTTP
+    retries: tuple[tuple[str, int], ...] = ()  # (cause, count) of the requests that were retried
+    redact: Callable[[str], str] = str
+
+    @property
+    def gate_passed(self) -> bool:
+        return not self.stale and all(r.ok for r in self.checks)
+
+    @property
+    def ok(self) -> bool:
+        """Grafana holds what was generated (dry run: there is nothing to change)."""
+        if not self.gate_passed or self.plan is None or self.error is not None:
+            return False
+        if self.dry_run:
+            return self.plan.clean
+        from monitoring.publish.plan import Action
+
+        return not (self.plan.failures or self.plan.counts()[Action.DRIFT] or (self.outcome and self.outcome.failures))
 
 
 @dataclass(frozen=True)
@@ -108,42 +138,42 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
     """
     from monitoring import inputs
 
-    source = stack or project.stack
+    stack_path = stack or project.stack
     out = out_dir or project.out_dir
     blocker = blocking_file(out)
     if blocker is not None:
         raise OutputError(f"cannot {'read' if check else 'write'} the output in {out}: {blocker} is a file, "
                           "not a directory")
-    settings = _settings(project, source, out)
+    settings = _settings(project, stack_path, out)
     # A process that imported the stack already may hold it changed (a test's monkeypatch): only a fresh one
     # may answer from the files, and record what it reads.
-    fresh = not check and _nothing_imported_from(project.project_dir, source)
+    fresh = not check and _nothing_imported_from(project.project_dir, stack_path)
     if fresh and not force:
         unchanged = inputs.unchanged(project.project_dir, out, settings)
         if unchanged is not None:
             return GenerateReport(out, unchanged.files, False, (), unchanged.warnings)
     signatures: dict[str, Signature] = {}
     with inputs.record(project.project_dir, out, settings, fresh, (project.dashboards_dir,)) as recording:
-        report = _generate(project, source, out, check, signatures)
+        report = _generate(project, stack_path, out, check, signatures)
     if not check:
         inputs.store(recording, project.project_dir, out, report.files, list(report.warnings), signatures)
     return report
 
 
-def _settings(project: Project, source: str, out: Path) -> dict[str, str]:
+def _settings(project: Project, stack_path: str, out: Path) -> dict[str, str]:
     """Everything a generation's output depends on besides what it reads: the resolved settings."""
     from dataclasses import fields
 
     settings = {f.name: str(getattr(project, f.name)) for f in fields(project)}
-    return {**settings, "source": source, "out_dir": str(out.resolve())}
+    return {**settings, "stack": stack_path, "out_dir": str(out.resolve())}
 
 
-def _nothing_imported_from(project_dir: Path, source: str) -> bool:
+def _nothing_imported_from(project_dir: Path, stack_path: str) -> bool:
     """Whether this process has imported neither the stack's package nor any module of the project (the tool's
     own aside): only then does recording a generation see every file and variable the stack reads."""
     import monitoring
 
-    if source.partition(":")[0].split(".")[0] in sys.modules:
+    if stack_path.partition(":")[0].split(".")[0] in sys.modules:
         return False
     root = str(project_dir.resolve())
     tool = os.path.dirname(monitoring.__file__)
@@ -154,7 +184,7 @@ def _nothing_imported_from(project_dir: Path, source: str) -> bool:
     return True
 
 
-def _generate(project: Project, source: str, out: Path, check: bool, signatures: dict[str, Signature]
+def _generate(project: Project, stack_path: str, out: Path, check: bool, signatures: dict[str, Signature]
               ) -> GenerateReport:
     """generate without the shortcut; `signatures` receives those of out/'s files (see monitoring.inputs)."""
     from monitoring.checks import context
@@ -164,11 +194,11 @@ def _generate(project: Project, source: str, out: Path, check: bool, signatures:
     enabled = gc.isenabled()
     gc.disable()  # loading builds a large acyclic model: the cyclic collector would only rescan it
     try:
-        model = project.load_stack(source)
+        model = project.load_stack(stack_path)
     finally:
         if enabled:
             gc.enable()
-    ctx = GenerateContext(source, project.project_dir, project.dashboards_dir)
+    ctx = GenerateContext(stack_path, project)
     current = read_current(out) if out.is_dir() else None
     hashes: dict[str, str] = {}
     manifests: list[Manifest] = []
@@ -178,7 +208,7 @@ def _generate(project: Project, source: str, out: Path, check: bool, signatures:
         for path, text in iter_files(model, ctx):
             hashes[path] = sha256(text)
             yield path, text
-        manifest = Manifest.of(source, hashes, ctx.origins, context.of(model))
+        manifest = Manifest.of(stack_path, hashes, ctx.origins, context.of(model))
         manifests.append(manifest)
         if check:
             return
@@ -242,15 +272,16 @@ test.__test__ = False  # type: ignore[attr-defined]  # a library function, not a
 
 def publish(project: Project, request: PublishRequest, *, out_dir: Path | None = None,
             env: Mapping[str, str] | None = None, session: requests.Session | None = None,
-            client_settings: ClientSettings | None = None) -> PublishReport:
+            client_settings: ClientSettings | None = None, progress: Progress | None = None) -> PublishReport:
     """Publish out/grafana to Grafana: gate on out/ (as generated, and valid), plan, then apply.
 
     Reads out/ alone. `env` supplies GRAFANA_URL and the credentials' files (default: os.environ); a
-    `requests.Session` may be injected, e.g. one pointed at a test server.
+    `requests.Session` may be injected, e.g. one pointed at a test server; `progress(label, done, total)` is
+    called as requests complete. Raises ConfigError for unusable settings; prints nothing.
 
         report = monitoring.publish(Project.find(), PublishRequest(dry_run=True))
     """
-    from monitoring.publish.command import publish_out
+    from monitoring.publish.run import publish_out
 
     return publish_out(out_dir or project.out_dir, request, project.project_dir, env=env, session=session,
-                       client_settings=client_settings)
+                       client_settings=client_settings, progress=progress)

@@ -11,16 +11,20 @@ from typing import TYPE_CHECKING, NoReturn, TextIO, TypeVar
 from monitoring.errors import ExitStatus, MonitoringError
 
 if TYPE_CHECKING:
+    from monitoring.api import PublishReport
     from monitoring.project import Project
+    from monitoring.publish.apply import Outcome
+    from monitoring.publish.plan import DashboardChange, Plan
 
 # Every import below is deferred to the command that needs it: `monitoring --help` and `--version` load
 # neither the model nor grafanalib.
 
 
 def _project(args: argparse.Namespace) -> Project:
+    """The project main() was given, else the one the working directory is in (the only place that looks)."""
     from monitoring.project import Project
 
-    return Project.find()
+    return args.project or Project.find()
 
 
 def _out_dir(args: argparse.Namespace, project: Project) -> Path:
@@ -123,6 +127,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     return ExitStatus.FAILED if report.dead else ExitStatus.OK
 
 
+def cmd_budget_report(args: argparse.Namespace) -> int:
+    from monitoring.live.client import PrometheusClient
+    from monitoring.slo.budget import budget_lines, budget_report
+
+    stack = _project(args).load_stack(args.stack)
+    client = PrometheusClient(args.prometheus, timeout=args.timeout)
+    at = args.at if args.at is not None else client.now()
+    _print(budget_lines(budget_report(client, stack.slos, at)))
+    return ExitStatus.OK
+
+
 def cmd_backtest(args: argparse.Namespace) -> int:
     import json
 
@@ -143,10 +158,195 @@ def cmd_publish(args: argparse.Namespace) -> int:
     request = api.PublishRequest(grafana_url=args.grafana_url, ca_cert=args.ca_cert, insecure=args.insecure,
                                  dry_run=args.dry_run, force=args.force, prune=args.prune,
                                  concurrency=args.concurrency)
-    report = api.publish(project, request, out_dir=_out_dir(args, project))
-    _print(report.lines)
-    _print(report.notes, sys.stderr)
+    report = api.publish(project, request, out_dir=_out_dir(args, project), progress=ProgressBar(sys.stderr))
+    out, err = publish_lines(report, project.regenerate, style_for(sys.stdout))
+    _print(out)
+    _print(err, sys.stderr)
     return ExitStatus.OK if report.ok else ExitStatus.FAILED
+
+
+# --- how publish and diff show a PublishReport --------------------------------------------------------------------
+
+class Style:
+    """ANSI colours, or plain text when disabled."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.enabled else text
+
+    def red(self, text: str) -> str:
+        return self._wrap("31", text)
+
+    def green(self, text: str) -> str:
+        return self._wrap("32", text)
+
+    def yellow(self, text: str) -> str:
+        return self._wrap("33", text)
+
+    def cyan(self, text: str) -> str:
+        return self._wrap("36", text)
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def style_for(stream: TextIO) -> Style:
+    """Colour when the stream is a terminal and NO_COLOR is not set (https://no-color.org)."""
+    import os
+
+    return Style(_isatty(stream) and not os.environ.get("NO_COLOR"))
+
+
+class ProgressBar:
+    """`label [#####.....] 120/500` on one line of a terminal, redrawn at most 10 times a second and erased when
+    done; nothing in logs, or for a few items. Call it as progress(label, done, total)."""
+
+    FEW = 5  # up to this many items finish too fast for a bar to help
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self._drawn = 0.0
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        import time
+
+        if total <= self.FEW or not _isatty(self.stream):
+            return
+        now = time.monotonic()
+        if now - self._drawn >= 0.1 or done == total:
+            self._drawn = now
+            filled = 30 * done // total
+            self.stream.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+            if done == total:
+                self.stream.write("\r\x1b[K")  # erase the bar: what follows starts on a clean line
+            self.stream.flush()
+
+
+def publish_lines(report: PublishReport, regenerate: str, style: Style) -> tuple[list[str], list[str]]:
+    """(standard output, standard error) of `monitoring publish` / `diff` for report, redacted."""
+    from monitoring.checks.report import result_lines
+    from monitoring.publish.plan import Action
+
+    out: list[str] = []
+    err = [f"warning: {w}" for w in report.warnings]
+    if report.stale:
+        out += [*report.stale, f"refusing to publish: {report.out_dir} is stale: run `{regenerate}`"]
+    elif not report.gate_passed:
+        out += [*result_lines(report.checks, only_failed=True),
+                "refusing to publish: validation failed (see `monitoring validate`)"]
+    elif report.checks:  # a library caller may have published without the gate
+        out.append(f"gate: {report.out_dir} is up to date and passes {len(report.checks)} checks")
+    if report.empty:
+        out.append(f"nothing to publish: {report.out_dir} has no grafana/ output")
+    plan, outcome = report.plan, report.outcome
+    if plan is not None:
+        out += _plan_lines(plan, style, diffs=report.dry_run)
+        if report.dry_run:
+            out.append("diff: nothing to change" if plan.clean else f"diff: {plan.writes} change(s), "
+                       f"{plan.counts()[Action.DRIFT]} drift, {len(plan.failures)} unreadable")
+    if report.error is not None:
+        err.append(f"monitoring: publish failed: {report.error}")
+    elif plan is not None and outcome is not None:
+        out += _summary_lines(plan, outcome, style)
+    if report.retries:
+        causes = ", ".join(f"{cause} x{n}" for cause, n in report.retries)
+        err.append(f"retried {sum(n for _, n in report.retries)} request(s): {causes}")
+    return [report.redact(line) for line in out], [report.redact(line) for line in err]
+
+
+def _colour_diff(lines: list[str], style: Style) -> list[str]:
+    coloured = []
+    for line in lines:
+        if line.startswith(("---", "+++", "folder:")):
+            coloured.append(style.bold(line))
+        elif line.startswith("@@"):
+            coloured.append(style.cyan(line))
+        elif line.startswith("+"):
+            coloured.append(style.green(line))
+        elif line.startswith("-"):
+            coloured.append(style.red(line))
+        else:
+            coloured.append(line)
+    return coloured
+
+
+def _counts_line(plan: Plan) -> str:
+    from monitoring.publish.plan import Action
+
+    counts, folders = plan.counts(), plan.folder_counts()
+    dashboards = ", ".join(f"{counts[a]} {a}" for a in Action)
+    folder_part = ", ".join(f"{folders[a]} {a}" for a in (Action.CREATE, Action.UPDATE, Action.PRUNE))
+    failed = f"; {len(plan.failures)} unreadable" if plan.failures else ""
+    return f"plan: dashboards: {dashboards}; folders: {folder_part}{failed}"
+
+
+def _item_line(change: DashboardChange, style: Style) -> str:
+    from monitoring.publish.plan import Action
+
+    where = f" in folder {change.folder_uid}" if change.action != Action.PRUNE else ""
+    if change.live_folder is not None and change.body is not None and change.live_folder != change.folder_uid:
+        where = f", moving from folder {change.live_folder or 'General'} to {change.folder_uid}"
+    label = f"{change.action.value:<9} dashboard {change.uid} ({change.title!r}){where}"
+    if change.action == Action.DRIFT:
+        return style.yellow(f"{label}: {change.reason}; kept (--force overwrites it)")
+    if change.forced:
+        return style.yellow(f"{label}: {change.reason}; overwritten because of --force")
+    return label
+
+
+def _plan_lines(plan: Plan, style: Style, diffs: bool) -> list[str]:
+    """The counts, one line per change, and with `diffs` the unified diff of each update, drift and prune."""
+    from monitoring.publish.plan import Action, dashboard_diff
+
+    lines = [style.bold(_counts_line(plan))]
+    for folder in [*plan.folders, *plan.prune_folders]:
+        if folder.action == Action.UPDATE:
+            lines.append(f"{'update':<9} folder {folder.uid}: title {folder.live_title!r} -> {folder.title!r}")
+        elif folder.action != Action.UNCHANGED:
+            lines.append(f"{folder.action.value:<9} folder {folder.uid} ({folder.title!r})")
+    for change in plan.dashboards:
+        if change.action == Action.UNCHANGED:
+            continue
+        lines.append(_item_line(change, style))
+        if diffs and change.action != Action.CREATE:
+            lines.extend(_colour_diff(dashboard_diff(change), style))
+    lines += [f"note: {note}" for note in plan.notes]
+    lines += [style.red(f"cannot read {_named(what, why)}") for what, why in plan.failures]
+    return lines
+
+
+def _summary_lines(plan: Plan, outcome: Outcome, style: Style) -> list[str]:
+    from monitoring.publish.plan import Action
+
+    counts, done = plan.counts(), outcome.done
+    failed = len(outcome.failures) + len(plan.failures)
+    line = (f"published: {done['created']} created, {done['updated']} updated, {counts[Action.UNCHANGED]} unchanged, "
+            f"{counts[Action.DRIFT]} drift kept, {done['pruned']} pruned, {failed} failed; folders: "
+            f"{done['folder created']} created, {done['folder updated']} updated, {done['folder pruned']} pruned")
+    lines = [style.bold(line)]
+    for change in plan.dashboards:
+        if change.action == Action.DRIFT:
+            lines.append(style.yellow(f"DRIFT  {change.what}: {change.reason}; kept: publish --force overwrites it"))
+    lines += [f"note: {note}" for note in outcome.notes]
+    for what, why in [*plan.failures, *outcome.failures]:
+        lines.append(style.red(f"FAILED {_named(what, why)}"))
+    if failed:
+        lines.append("what succeeded stays; re-run publish to finish the rest")
+    return lines
+
+
+def _named(what: str, why: str) -> str:
+    """'dashboard x: why', without naming the item twice when the message already starts with it."""
+    return why if why.startswith(f"{what}:") else f"{what}: {why}"
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -225,6 +425,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ci": cmd_ci,
     "check": cmd_check,
     "backtest": cmd_backtest,
+    "budget-report": cmd_budget_report,
     "import": cmd_import,
     "import-slo": cmd_import_slo,
     "check-hpa": cmd_check_hpa,
@@ -353,6 +554,13 @@ def build_parser() -> argparse.ArgumentParser:
             live.add_argument("--range", default="7d", help="how far back to evaluate (default 7d)")
             live.add_argument("--end", type=float, help="end of the range, seconds since the epoch (default now)")
             live.add_argument("--format", choices=("table", "json"), default="table")
+    budget = sub.add_parser("budget-report", help="error budgets of the SLOs with a calendar period, this month or "
+                                                  "week so far, from a running Prometheus")
+    budget.add_argument("--prometheus", required=True, metavar="URL",
+                        help="Prometheus base URL; a bearer token comes from $PROMETHEUS_TOKEN(_FILE)")
+    budget.add_argument("--stack", help="import path of the stack (default: [tool.monitoring] stack)")
+    budget.add_argument("--at", type=float, help="the end of the period so far, seconds since the epoch (default now)")
+    budget.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
     hpa = sub.add_parser("check-hpa", help="check that HPA manifests scale only on metrics the adapter exports")
     hpa.add_argument("manifests", nargs="+", help="YAML files with HorizontalPodAutoscaler documents")
     hpa.add_argument("--adapter", help="prometheus-adapter config (default: OUT/adapter/prometheus-adapter.yml)")
@@ -368,12 +576,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:
+    """Run one command; return its exit status. project: the Project to work on (default: the one found from
+    the working directory, as the installed `monitoring` command does), so scripts and tests pass it instead of
+    changing directory:
+
+        main(["generate", "--check"], project=Project.find(Path("services/payments")))
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return ExitStatus.BAD_INPUT if exc.code else ExitStatus.OK
+    args.project = project
     try:
         return COMMANDS[args.command](args)
     except MonitoringError as exc:
@@ -386,7 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitStatus.BAD_INPUT
     except KeyboardInterrupt:
         print("monitoring: interrupted", file=sys.stderr)
-        return 130  # 128 + SIGINT, as shells report it
+        return ExitStatus.INTERRUPTED
 
 
 if __name__ == "__main__":

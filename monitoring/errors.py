@@ -41,6 +41,7 @@ class ExitStatus(IntEnum):
     OK = 0
     FAILED = 1  # a check ran and found a problem, or a tool it needs is missing
     BAD_INPUT = 2  # a definition, the project's settings or the command line is wrong
+    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 class MonitoringError(Exception):

@@ -37,6 +37,9 @@ class Project:
     alert_tests: str = "alerts/tests"
     # The command messages and generated files' headers tell you to run after changing a definition.
     regenerate: str = DEFAULT_REGENERATE
+    # [tool.monitoring.kubernetes]: None (the stack decides), true/false, or settings over the stack's
+    # (monitoring.project_kubernetes says how they combine).
+    kubernetes: Any = None
 
     @property
     def out_dir(self) -> Path:
@@ -56,13 +59,20 @@ class Project:
             if pyproject.is_file():
                 table = _read_pyproject(pyproject).get("tool", {}).get("monitoring")
                 if isinstance(table, dict):
-                    known = {k: str(v) for k, v in table.items() if k in cls.__dataclass_fields__}
-                    return cls(project_dir=directory, **known)
+                    known = {k: str(v) for k, v in table.items()
+                             if k in cls.__dataclass_fields__ and k != "kubernetes"}
+                    return cls(project_dir=directory, kubernetes=table.get("kubernetes"), **known)
         return cls(project_dir=here)
 
     def load_stack(self, path: str | None = None) -> Stack:
-        """The Stack named by path ('package.module:attribute'), by default the project's own."""
-        return load_stack(path or self.stack, self.project_dir)
+        """The Stack named by path ('package.module:attribute'), by default the project's own, with the project's
+        Kubernetes setting applied."""
+        stack = load_stack(path or self.stack, self.project_dir)
+        if self.kubernetes is None:
+            return stack
+        from monitoring import project_kubernetes
+
+        return project_kubernetes.apply(stack, self.kubernetes, self.project_dir / "pyproject.toml")
 
 
 def _read_pyproject(path: Path) -> dict[str, Any]:

@@ -8,12 +8,27 @@ import pytest
 
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import ToolMissingError
+from monitoring.model.stack import Stack
 from tests.binaries import binary_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 # Third-party reference material (schemas, CRDs, examples) lives beside the clone, never inside it.
 SHARED_REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """How `make test` shares the suite among its pytest-xdist workers: whole modules (module-scoped fixtures,
+    and module state such as the fuzz corpus, stay on one worker), and the whole end-to-end suite on one worker,
+    which shares one set of servers and mostly waits on them while the others run the CPU-bound tests."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndEndToEnd(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/e2e" if nodeid.startswith("tests/e2e/") else nodeid.split("::", 1)[0]
+
+    return ModulesAndEndToEnd(config, log)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +69,15 @@ def golden(request: pytest.FixtureRequest):
         assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file (pytest --update-golden)"
 
     return check
+
+
+def write_out(stack: Stack, out: Path) -> Path:
+    """out/ for stack as `generate` writes it (files and manifest), without a project; returns out."""
+    from monitoring.output.emitters import GenerateContext, output_files, with_manifest
+    from monitoring.output.files import write_tree
+
+    write_tree(with_manifest(*output_files(stack, GenerateContext("tests"))), out)
+    return out
 
 
 def shared_reference(relative: str) -> Path:

@@ -23,6 +23,7 @@ from monitoring import (
 from monitoring.checks.alert_tests import unrecognised_shapes
 from monitoring.cli import main
 from monitoring.packs import mcp
+from monitoring.project import Project
 from monitoring.render.alert_shapes import shape_of
 
 CATALOG = (
@@ -87,28 +88,25 @@ def test_each_shape_is_recognised(name: str, expr: str, shape: str) -> None:
     assert scenario.healthy and (scenario.firing or shape == "absent()")
 
 
-def test_generated_tests_pass_promtool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str], promtool: object) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_generated_tests_pass_promtool(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       promtool: object) -> None:
     for stack in ("SHAPES_STACK", "MCP_STACK"):
-        (tmp_path / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "tests.test_alert_shapes:{stack}"\n')
+        project = Project(tmp_path, stack=f"tests.test_alert_shapes:{stack}")
         out = tmp_path / stack
-        assert main(["generate", "--out", str(out)]) == 0
-        status = main(["test", "--out", str(out)])
+        assert main(["generate", "--out", str(out)], project=project) == 0
+        status = main(["test", "--out", str(out)], project=project)
         printed = capsys.readouterr().out
         assert status == 0, printed
         assert "all alert tests passed" in printed
 
 
-def test_coverage_error_names_the_unrecognised_shape(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                     capsys: pytest.CaptureFixture[str], promtool: object) -> None:
+def test_coverage_error_names_the_unrecognised_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     promtool: object) -> None:
     why = "predict_linear() where a gauge, a rate, or their sum, max, min or avg was expected"
     assert unrecognised_shapes(UNRECOGNISED_STACK) == {"DiskFillsUp": why}
-    monkeypatch.chdir(tmp_path)
-    stack = "tests.test_alert_shapes:UNRECOGNISED_STACK"
-    (tmp_path / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "{stack}"\n')
-    assert main(["generate"]) == 0
-    assert main(["test"]) == 1
+    project = Project(tmp_path, stack="tests.test_alert_shapes:UNRECOGNISED_STACK")
+    assert main(["generate"], project=project) == 0
+    assert main(["test"], project=project) == 1
     printed = capsys.readouterr().out
     assert f"FAIL alert 'DiskFillsUp' has no AlertScenario, and its expression is not a shape tests are generated " \
            f"for: {why}" in printed

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitoring.cli import main
+from monitoring.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,24 +54,23 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "proj.py").write_text(STACK)
     (tmp_path / "alerts" / "tests").mkdir(parents=True)
     (tmp_path / "alerts" / "tests" / "queue.yml").write_text(QUEUE_TEST)
-    monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.syspath_prepend(str(ROOT))
-    assert main(["generate"]) == 0
+    assert main(["generate"], project=Project.find(tmp_path)) == 0
     return tmp_path
 
 
 pytestmark = pytest.mark.integration
 
 
-def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+def _run(project: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     capsys.readouterr()
-    status = main(["test", *args])
+    status = main(["test", *args], project=Project.find(project))
     return status, capsys.readouterr().out
 
 
 def test_everything_covered_passes(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
-    status, out = _run(capsys)
+    status, out = _run(project, capsys)
     assert status == 0, out
     assert "ok   promtool test rules: 2 test files (3 tests)" in out
     rows = {line.split()[0]: line.split()[1:3] for line in out.splitlines() if line.startswith("API")}
@@ -80,7 +80,7 @@ def test_everything_covered_passes(project: Path, capsys: pytest.CaptureFixture[
 
 def test_an_alert_without_tests_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
     (project / "alerts" / "tests" / "queue.yml").unlink()
-    status, out = _run(capsys)
+    status, out = _run(project, capsys)
     assert status == 1
     assert "APIQueueDeep       0       0   <- untested firing" in out
     assert "FAIL 1 of 2 alerts are not tested both firing and silent: APIQueueDeep" in out
@@ -92,7 +92,7 @@ def test_an_alert_without_tests_fails(project: Path, capsys: pytest.CaptureFixtu
 def test_an_alert_tested_only_silent_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
     test = project / "alerts" / "tests" / "queue.yml"
     test.write_text(test.read_text().split("      - eval_time: 1m30s")[0])
-    status, out = _run(capsys)
+    status, out = _run(project, capsys)
     assert status == 1
     assert "<- untested firing" in out and "APIQueueDeep" in out.splitlines()[-2]
 
@@ -107,7 +107,7 @@ def test_a_test_naming_an_unknown_alert_fails(project: Path, capsys: pytest.Capt
             alert_rule_test:
               - {eval_time: 1m, alertname: APIQueueDepp, exp_alerts: []}
     '''))
-    status, out = _run(capsys)
+    status, out = _run(project, capsys)
     assert status == 1  # promtool itself passes this test
     assert "FAIL alerts/tests/typo.yml: unnamed test: names alert 'APIQueueDepp', which its rule files do not " \
            "define" in out
@@ -117,7 +117,7 @@ def test_a_test_naming_an_unknown_alert_fails(project: Path, capsys: pytest.Capt
 def test_a_missing_rule_file_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
     test = project / "alerts" / "tests" / "queue.yml"
     test.write_text(test.read_text().replace("api.rules.yml", "apj.rules.yml"))
-    status, out = _run(capsys)
+    status, out = _run(project, capsys)
     assert status == 1
     assert "FAIL alerts/tests/queue.yml: rule file '../../out/prometheus/rules/apj.rules.yml' does not exist" in out
 
@@ -125,23 +125,24 @@ def test_a_missing_rule_file_fails(project: Path, capsys: pytest.CaptureFixture[
 def test_a_failing_promtool_test_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:
     test = project / "alerts" / "tests" / "queue.yml"
     test.write_text(test.read_text().replace("description: 150 requests queued.", "description: 15 queued."))
-    status, out = _run(capsys)
+    status, out = _run(project, capsys)
     assert status == 1
     assert "FAIL promtool test rules" in out and "FAILED" in out
 
 
 def test_hand_written_tests_run_against_the_chosen_out(project: Path, capsys: pytest.CaptureFixture[str],
                                                        promtool) -> None:
-    assert main(["generate", "--out", str(project / "elsewhere")]) == 0
+    assert main(["generate", "--out", str(project / "elsewhere")], project=Project.find(project)) == 0
     shutil.rmtree(project / "out")
-    status, out = _run(capsys, "--out", str(project / "elsewhere"))
+    status, out = _run(project, capsys, "--out", str(project / "elsewhere"))
     assert status == 0, out
 
 
 def test_slo_alerts_are_covered_by_generated_tests(project: Path, capsys: pytest.CaptureFixture[str],
                                                    promtool) -> None:
-    assert main(["generate", "--stack", "proj:with_slo", "--out", "slo-out"]) == 0
-    status, out = _run(capsys, "--out", "slo-out")  # test reads out/ alone: no --stack
+    slo_out = str(project / "slo-out")
+    assert main(["generate", "--stack", "proj:with_slo", "--out", slo_out], project=Project.find(project)) == 0
+    status, out = _run(project, capsys, "--out", slo_out)  # test reads out/ alone: no --stack
     [row] = [line.split() for line in out.splitlines() if line.startswith("ApiAvailability")]
     assert row[0] == "ApiAvailabilityErrorBudgetBurnPage" and int(row[1]) >= 3 and int(row[2]) >= 5
     assert "FAIL alerts/tests/queue.yml: deep queue: names alert 'APIQueueDeep', which its rule files do not " \
@@ -150,6 +151,6 @@ def test_slo_alerts_are_covered_by_generated_tests(project: Path, capsys: pytest
 
 
 def test_without_generated_output(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["test", "--out", str(project / "nothing")]) == 2
+    assert main(["test", "--out", str(project / "nothing")], project=Project.find(project)) == 2
     assert "has no generated output (manifest.json is missing): run `monitoring generate` first" in \
         capsys.readouterr().err

@@ -14,7 +14,7 @@ from monitoring.model import CustomMetric, HorizontalPodAutoscaler, PodsMetricTa
 from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.output.files import write_tree
 from monitoring.packs import mcp_capacity
-from monitoring.project import load_stack
+from monitoring.project import Project, load_stack
 from monitoring.render import adapter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,19 +43,24 @@ spec:
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("out")
     stack = load_stack("alerts.stack:stack", ROOT)
-    write_tree(render_files(stack, GenerateContext("alerts.stack:stack", ROOT)), out)
+    write_tree(render_files(stack, GenerateContext("alerts.stack:stack", Project.find(ROOT))), out)
     return out
 
 
 def test_recording_rule_per_pod_and_namespace_from_the_request_counter() -> None:
-    [rule] = mcp_capacity.recording_rules()
+    # From the request counter of the fleet's metric family, as the fleet's alerts read it.
+    [rule] = mcp_capacity.recording_rules("seed")
     assert rule.expr == "sum by (namespace, pod) (rate(mcp_requests_total[2m]))"
+    [semconv] = mcp_capacity.recording_rules("semconv")
+    assert semconv.expr == "sum by (namespace, pod) (rate(mcp_server_operation_duration_seconds_count[2m]))"
+    # Recorded under the HPA's own name, declared in the model so that rules/recording-name accepts it.
+    assert rule.name == "mcp_requests_per_second" and rule.name_fixed_by
 
 
 def test_adapter_exposes_the_rule_as_the_hpas_metric(out: Path) -> None:
     config = yaml.safe_load((out / "adapter/prometheus-adapter.yml").read_text())
     [rule] = config["rules"]
-    assert rule["seriesQuery"] == 'namespace_pod:mcp_requests:rate2m{namespace!="",pod!=""}'
+    assert rule["seriesQuery"] == 'mcp_requests_per_second{namespace!="",pod!=""}'
     assert rule["resources"] == {"overrides": {"namespace": {"resource": "namespace"}, "pod": {"resource": "pod"}}}
     assert adapter_check.exported_names(config) == {"mcp_requests_per_second"}
     assert adapter_check.rule_problems(rule, 0) == []

@@ -17,6 +17,7 @@ import pytest
 
 from monitoring.cli import main
 from monitoring.output.files import read_tree
+from monitoring.project import Project
 
 # Each case is a stack module whose definitions are wrong in one way; `ok_service` and `ok_routing`
 # are valid pieces the cases reuse, so each case changes exactly one thing.
@@ -230,6 +231,43 @@ CASES = [
     ('SLO grouped on a label its metric does not have',
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", group_by=("route",), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
      "group_by 'route' is not a label of app_requests_total, so the SLI would aggregate it away"),
+    ("boolean-gauge SLO with a minimum-traffic guard",
+     'stack = ok_stack(slos=(SLO(name="up", service="app", objective="99.9", sli=BooleanSLI(gauge="up"), alerting=SLOAlerting(min_events_per_second="1")),))',  # noqa: E501
+     "alerting.min_events_per_second: a boolean-gauge SLI counts samples, not events"),
+    ("boolean-gauge SLO on a counter",
+     'stack = ok_stack(slos=(SLO(name="up", service="app", objective="99.9", sli=BooleanSLI(gauge="app_requests_total")),))',  # noqa: E501
+     "sli.gauge 'app_requests_total' selects 'app_requests_total', which is neither up nor probe_success nor a "
+     "catalog gauge (it is a counter)"),
+    ("boolean-gauge SLO on an expression",
+     'stack = ok_stack(slos=(SLO(name="up", service="app", objective="99.9", sli=BooleanSLI(gauge="avg(up)")),))',
+     "sli: gauge: 'avg(up)' must be a plain vector selector"),
+    ("boolean-gauge SLO grouped on a label its gauge lacks",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Gauge(name="app_healthy", help="1 when healthy.", labels=("instance",)))),), slos=(SLO(name="up", service="app", objective="99.9", group_by=("route",), sli=BooleanSLI(gauge="app_healthy")),))',  # noqa: E501
+     "group_by 'route' is not a label of app_healthy, so the SLI would aggregate it away (labels: instance)"),
+    ("native latency SLO on a classic histogram",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(0.5,)))),), slos=(SLO(name="lat", service="app", objective="99", sli=LatencySLI(histogram="app_seconds", threshold="0.5", native=True)),))',  # noqa: E501
+     "sli.histogram 'app_seconds' is a classic histogram: sli.native=True needs Histogram(native=True)"),
+    ("classic latency SLO on a native histogram",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L.", native=True))),), slos=(SLO(name="lat", service="app", objective="99", sli=LatencySLI(histogram="app_seconds", threshold="0.5")),))',  # noqa: E501
+     "sli.histogram 'app_seconds' is a native histogram; set sli.native=True"),
+    ("classic histogram without buckets",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L."))),))',  # noqa: E501
+     "buckets: a classic histogram needs at least one bucket (or set native=True)"),
+    ("timeslices shorter than a minute",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", budgeting=Timeslices(window="30s", target="0.95"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "budgeting: window '30s' must be whole seconds between 1m and 1d"),
+    ("timeslice target above 1",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", budgeting=Timeslices(window="1m", target="95"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "budgeting: target 95 must be a ratio above 0 and at most 1, like 0.95 (not a percentage)"),
+    ("timeslices the evaluation interval does not divide",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", budgeting=Timeslices(window="90s", target="0.95"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "budgeting.window 90s is not a multiple of the stack's evaluation_interval 1m"),
+    ("calendar period of a quarter",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", calendar=CalendarPeriod(unit="quarter"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "calendar: unit 'quarter': input should be 'month' or 'week'"),
+    ("calendar in an unknown time zone",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", calendar=CalendarPeriod(unit="month", timezone="Mars/Olympus"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "calendar: timezone 'Mars/Olympus' is not an IANA time zone"),
     ("code that raises",
      'stack = ok_stack(services=ok_service().nope)',
      "stack 'badstack:stack' does not import: AttributeError: 'Service' object has no attribute 'nope' {at-bare}"),
@@ -256,13 +294,23 @@ def _without_site(err: str) -> str:
     return _SITE.sub("", err, count=1)
 
 
+def run(project: Path, argv: list[str]) -> int:
+    """The command line on the project in directory project (passed explicitly: the working directory stays)."""
+    return main(argv, project=Project.find(project))
+
+
+def stderr(project: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """What the command printed on stderr, with file paths as a user working in project sees them (sites are
+    shown relative to the working directory)."""
+    return capsys.readouterr().err.replace(f"{project}/", "")
+
+
 def generated_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prelude: str = PRELUDE) -> Path:
     """A project with a previous good generation in out/, so tests can prove it stays untouched."""
     (tmp_path / "pyproject.toml").write_text('[tool.monitoring]\nstack = "goodstack:stack"\n')
     (tmp_path / "goodstack.py").write_text(prelude + "\nstack = ok_stack()\n")
-    monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    assert main(["generate"]) == 0
+    assert run(tmp_path, ["generate"]) == 0
     return tmp_path
 
 
@@ -283,9 +331,9 @@ def assert_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], mod
     (project / "badstack.py").write_text(module)
     sys.modules.pop("badstack", None)
 
-    status = main(["generate", "--stack", "badstack:stack"])
+    status = run(project, ["generate", "--stack", "badstack:stack"])
 
-    err = capsys.readouterr().err
+    err = stderr(project, capsys)
     assert status == 2
     assert message.replace(" {at-bare}", "").replace(" {at}", "") in _without_site(err), err
     assert err.count("\n") == 1, err
@@ -294,17 +342,17 @@ def assert_one_clear_line(project: Path, capsys: pytest.CaptureFixture[str], mod
 
 
 def test_stack_path_that_does_not_import(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["generate", "--stack", "no_such_module:stack"]) == 2
+    assert run(project, ["generate", "--stack", "no_such_module:stack"]) == 2
     assert "stack 'no_such_module:stack' does not import: no module named 'no_such_module'" in capsys.readouterr().err
 
 
 def test_stack_path_without_attribute(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["generate", "--stack", "goodstack"]) == 2
+    assert run(project, ["generate", "--stack", "goodstack"]) == 2
     assert "must look like 'package.module:attribute'" in capsys.readouterr().err
 
 
 def test_usage_error_exits_2(project: Path) -> None:
-    assert main(["generate", "--no-such-flag"]) == 2
+    assert run(project, ["generate", "--no-such-flag"]) == 2
 
 
 def test_process_exit_status_and_no_traceback(project: Path) -> None:
@@ -325,7 +373,7 @@ def test_alert_that_ors_2000_selectors_generates(project: Path, capsys: pytest.C
     expr = " or ".join(f'app_requests_total{{code="{i}"}}' for i in range(2000))
     (project / "bigstack.py").write_text(PRELUDE + f"\nstack = ok_stack(services=(ok_service(rules=(ok_alert(expr={expr!r}),)),))\n")  # noqa: E501
     sys.modules.pop("bigstack", None)
-    assert main(["generate", "--stack", "bigstack:stack"]) == 0, capsys.readouterr().err
+    assert run(project, ["generate", "--stack", "bigstack:stack"]) == 0, capsys.readouterr().err
     assert expr in (project / "out" / "prometheus" / "rules" / "app.rules.yml").read_text()
 
 
@@ -340,7 +388,8 @@ def test_out_that_cannot_be_written_is_one_line(project: Path, capsys: pytest.Ca
                                                 message: str, check: bool) -> None:
     (project / "afile").write_text("not a directory\n")
     before = read_tree(project / "out")
-    status = main(["generate", "--out", out, *(["--check"] if check else [])])
+    target = out if out.startswith("/") else str(project / out)
+    status = run(project, ["generate", "--out", target, *(["--check"] if check else [])])
     err = capsys.readouterr().err
     if check and out == "/proc/monitoring-out":
         assert status == 1  # nothing there yet: the whole output is missing, which --check reports
@@ -414,7 +463,7 @@ def test_bad_slo_spec_is_one_clear_line(project: Path, capsys: pytest.CaptureFix
                                         text: str, message: str) -> None:
     before = read_tree(project / "out")
     (project / "spec.yml").write_text(text)
-    status = main(["import-slo", "spec.yml", "--directory", "slos"])
+    status = run(project, ["import-slo", str(project / "spec.yml"), "--directory", str(project / "slos")])
     err = capsys.readouterr().err
     assert status == 2
     assert message in err and "spec.yml" in err, err
@@ -455,8 +504,8 @@ def test_stack_loading_failure_is_exit_2_and_one_line(project: Path, capsys: pyt
     before = read_tree(project / "out")
     (project / "badstack.py").write_text(code)
     sys.modules.pop("badstack", None)
-    status = main([*command, "--stack", "badstack:stack"])
-    err = capsys.readouterr().err
+    status = run(project, [*command, "--stack", "badstack:stack"])
+    err = stderr(project, capsys)
     assert status == 2, err
     assert message in err
     assert err.count("\n") == 1, err
@@ -468,12 +517,14 @@ def test_stack_loading_failure_is_exit_2_and_one_line(project: Path, capsys: pyt
     ("[tool.monitoring\nstack = 1\n", "pyproject.toml: is not valid TOML: "),
     (b"\xff\xfe[tool]\n", "pyproject.toml: is not UTF-8 text"),
 ], ids=["malformed", "not UTF-8"])
-def test_malformed_pyproject_names_the_file(project: Path, capsys: pytest.CaptureFixture[str], content: str | bytes,
-                                            message: str) -> None:
+def test_malformed_pyproject_names_the_file(project: Path, content: str | bytes, message: str) -> None:
     path = project / "pyproject.toml"
     path.write_bytes(content if isinstance(content, bytes) else content.encode())
-    assert main(["generate"]) == 2
-    err = capsys.readouterr().err
+    # The command line's own lookup of pyproject.toml from the working directory: a real process run there.
+    proc = subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=project, capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 2
+    err = proc.stderr
     assert f"{path}: " in err and message in err
     assert err.count("\n") == 1, err
 
@@ -481,8 +532,8 @@ def test_malformed_pyproject_names_the_file(project: Path, capsys: pytest.Captur
 def test_dashboard_file_that_exits_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "dashboards").mkdir()
     (project / "dashboards" / "quits.dashboard.py").write_text("import sys\nsys.exit(0)\n")
-    assert main(["generate"]) == 2
-    err = capsys.readouterr().err
+    assert run(project, ["generate"]) == 2
+    err = stderr(project, capsys)
     assert "custom dashboard" in err and "SystemExit" in err
     assert err.count("\n") == 1, err
 
@@ -552,7 +603,7 @@ def test_live_command_bad_input_is_one_line(project: Path, capsys: pytest.Captur
         def fill(text: str) -> str:
             return text.replace("{closed}", closed).replace("{401}", denied).replace("{html}", html)
 
-        status = main([fill(a) for a in argv])
+        status = run(project, [fill(a) for a in argv])
     err = capsys.readouterr().err
     assert status == 2, err
     assert err.startswith(f"monitoring: error: {fill(message)}") and err.count("\n") == 1, err

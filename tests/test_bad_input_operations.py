@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from monitoring.cli import main
 from monitoring.output.files import read_tree
-from tests.test_bad_input import generated_project
+from tests.test_bad_input import generated_project, run, stderr
 
 PRELUDE = '''
 from monitoring import *
@@ -54,6 +53,18 @@ DEFINITION_CASES = [
     ("load-test gate on an SLO the stack does not have",
      'stack = ok_stack(load_test=LoadTestGates(latency_slo="latency", error_ratio_alert="AppErrors"))',
      "load test gates: latency_slo 'latency' is not a latency SLO of the stack"),
+    ("load-test error gate on an alert that declares no threshold",
+     'stack = ok_stack(Service(name="api", metrics=(Histogram(name="api_latency_seconds", unit="seconds", help="L.", '
+     'buckets=(0.5, 1)),), rule_groups=(RuleGroup(name="api", rules=(Alert(name="APIErrors", severity="critical", '
+     'expr="sum(rate(api_latency_seconds_count[5m])) > 1", summary="E.", description="E."),)),)), '
+     'slos=(SLO(name="latency", service="api", objective="99", sli=LatencySLI(histogram="api_latency_seconds", '
+     'threshold="0.5")),), load_test=LoadTestGates(latency_slo="latency", error_ratio_alert="APIErrors"))',
+     "a load-test error gate needs an alert that declares its threshold"),
+    ("an alert threshold its expression does not compare with",
+     'stack = ok_stack(Service(name="api", rule_groups=(RuleGroup(name="api", rules=(Alert(name="APIErrors", '
+     'severity="critical", expr="sum(rate(app_requests_total[5m])) > 0.1", threshold=0.2, summary="E.", '
+     'description="E."),)),)))',
+     "threshold 0.2: expr must end in a comparison with it"),
 ]
 
 
@@ -74,8 +85,8 @@ def test_bad_definition(project: Path, capsys: pytest.CaptureFixture[str], descr
     before = read_tree(project / "out")
     (project / "badstack.py").write_text(PRELUDE + "\n" + textwrap.dedent(code) + "\n")
     sys.modules.pop("badstack", None)
-    assert main(["generate", "--stack", "badstack:stack"]) == 2
-    err = capsys.readouterr().err
+    assert run(project, ["generate", "--stack", "badstack:stack"]) == 2
+    err = stderr(project, capsys)
     _one_line(err, message)
     if description.startswith(("probe URL", "unknown blackbox")):  # the definition and where it was made
         assert "probe 'app-ready' (badstack.py:" in err
@@ -93,6 +104,10 @@ COMMAND_CASES = [
      "--growth '50' must be a percentage such as 50%"),
     ("capacity --growth fast", ["capacity", "--prometheus", "http://127.0.0.1:9", "--growth", "fast"],
      "--growth 'fast' must be a percentage such as 50%"),
+    ("budget-report with a non-HTTP URL", ["budget-report", "--prometheus", "ftp://prometheus:9090"],
+     "--prometheus 'ftp://prometheus:9090' must be an http(s) URL such as http://localhost:9090"),
+    ("budget-report with an unreachable Prometheus", ["budget-report", "--prometheus", "http://127.0.0.1:9"],
+     "Prometheus at http://127.0.0.1:9 is unreachable (connection failed)"),
     ("check-hpa without an adapter configuration", ["check-hpa", "hpa.yaml", "--adapter", "no-such-adapter.yml"],
      "cannot read no-such-adapter.yml: No such file or directory"),
 ]
@@ -102,7 +117,8 @@ COMMAND_CASES = [
 def test_bad_command(project: Path, capsys: pytest.CaptureFixture[str], description: str, argv: list[str],
                      message: str) -> None:
     before = read_tree(project / "out")
-    assert main(argv) == 2
+    report = ["--report", str(project / "capacity-report")] if argv[0] == "capacity" else []
+    assert run(project, [*argv, *report]) == 2
     _one_line(capsys.readouterr().err, message)
     assert read_tree(project / "out") == before
     assert not (project / "capacity-report").exists()

@@ -53,7 +53,7 @@ CASES = [
      "scrape job 'App_Pods' {at}: the name becomes the monitor's: Kubernetes object name 'App_Pods'"),
     ("static targets with the Kubernetes output",
      'stack = kube_stack(jobs=(ok_job(),))',
-     "scrape job 'app' {at}: static or file targets has no PodMonitor or ServiceMonitor form"),
+     "scrape job 'app' {at}: static or file targets have no monitor form"),
     ("output namespace in capitals",
      'stack = kube_stack(namespace="Monitoring")',
      "kubernetes output {at}: namespace: Kubernetes name 'Monitoring' must be a DNS-1123 label"),
@@ -72,6 +72,18 @@ CASES = [
     ("team routing to a receiver it does not define",
      'stack = kube_stack(team_routing=(TeamRouting(name="shop", namespace="shop", receiver="pager", receivers=(TeamReceiver(name="chat", webhook_url=SecretKeyRef(name="s", key="k")),)),))',  # noqa: E501
      "team routing 'shop' {at}: receiver 'pager' is not among receivers (chat)"),
+    ("a kubelet (role node) job whose token is a file only",
+     'stack = kube_stack(jobs=(pod_job(name="kubelet", scheme="https", bearer_token_file="/var/run/secrets/token", kubernetes_sd_configs=(KubernetesSDConfig(role="node"),)),))',  # noqa: E501
+     "scrape job 'kubelet' {at}: a monitor reads the bearer token only from a Secret: set bearer_token_secret"),
+    ("a kubelet (role node) job whose CA is a file only",
+     'stack = kube_stack(jobs=(pod_job(name="kubelet", scheme="https", tls_config=TLSConfig(ca_file="/var/run/secrets/ca.crt"), kubernetes_sd_configs=(KubernetesSDConfig(role="node"),)),))',  # noqa: E501
+     "scrape job 'kubelet' {at}: a monitor reads TLS files only from Secrets: set ca_secret"),
+    ("a role service job with no selector",
+     'stack = kube_stack(jobs=(pod_job(kubernetes_sd_configs=(KubernetesSDConfig(role="service", namespaces=("shop",), port="metrics"),)),))',  # noqa: E501
+     "kubernetes_sd_config {at}: role service needs a selector (app, match_labels or match_expressions)"),
+    ("a role node job limited to namespaces",
+     'stack = kube_stack(jobs=(pod_job(kubernetes_sd_configs=(KubernetesSDConfig(role="node", namespaces=("shop",)),)),))',  # noqa: E501
+     "kubernetes_sd_config {at}: role node takes no namespaces, port or container"),
     ("a service label alerts set themselves",
      'stack = ok_stack(services=(Service(name="app", labels={"severity": "low"}),))',
      "labels: 'severity' is set by each alert or SLO, not by the service"),

@@ -6,26 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from monitoring import RecordingRule, Route, RouteTest, RuleGroup, Stack
+from monitoring import RecordingRule, Route, RouteTest, RuleGroup
 from monitoring.checks import amtool as amtool_checks
 from monitoring.checks import promtool as promtool_checks
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.checks.validate import validate
 from monitoring.errors import ToolMissingError
-from monitoring.output.emitters import GenerateContext, output_files, with_manifest
-from monitoring.output.files import write_tree
+from tests.conftest import write_out
 from tests.stacks.example import stack as example_stack
 
 pytestmark = pytest.mark.integration
 
 
-def generate(stack: Stack, out: Path) -> Path:
-    write_tree(with_manifest(*output_files(stack, GenerateContext("tests"))), out)
-    return out
-
-
 def test_example_stack_passes_every_check(tmp_path: Path, promtool: Tool, amtool: Tool) -> None:
-    out = generate(example_stack, tmp_path / "out")
+    out = write_out(example_stack, tmp_path / "out")
     results = {r.name: r for r in validate(out)}
     core = ["promtool check config", "promtool check rules", "amtool check-config", "amtool config routes test"]
     for name in core:
@@ -37,7 +31,7 @@ def test_example_stack_passes_every_check(tmp_path: Path, promtool: Tool, amtool
 
 def test_kubernetes_jobs_are_reported_not_claimed(tmp_path: Path, promtool: Tool) -> None:
     """Debian's promtool cannot parse kubernetes_sd_configs: the report must say which jobs it did not check."""
-    out = generate(example_stack, tmp_path / "out")
+    out = write_out(example_stack, tmp_path / "out")
     result = promtool_checks.check_config(promtool, out)
     assert result.ok
     probe = promtool.run("check", "config", str(out / "prometheus/prometheus.yml"))
@@ -52,14 +46,14 @@ def test_promtool_lint_catches_duplicate_rules(tmp_path: Path, promtool: Tool) -
     rule = RecordingRule(record="job:checkout_requests:rate1m", expr="sum by (job) (rate(checkout_requests_total[1m]))")
     service = example_stack.services[0].model_copy(
         update={"rule_groups": (RuleGroup(name="dup", rules=(rule, rule)),)})
-    out = generate(example_stack.model_copy(update={"services": (service,)}), tmp_path / "out")
+    out = write_out(example_stack.model_copy(update={"services": (service,)}), tmp_path / "out")
     result = promtool_checks.check_rules(promtool, sorted((out / "prometheus/rules").glob("*.yml")))
     assert not result.ok
     assert "duplicate" in result.details.lower()
 
 
 def test_amtool_route_test_catches_a_wrong_expectation(tmp_path: Path, amtool: Tool) -> None:
-    out = generate(example_stack, tmp_path / "out")
+    out = write_out(example_stack, tmp_path / "out")
     wrong = (RouteTest(labels={"alertname": "CheckoutErrors", "severity": "critical"}, receivers=("default",)),)
     result = amtool_checks.route_tests(amtool, out / "alertmanager/alertmanager.yml", wrong)
     assert not result.ok
@@ -78,7 +72,7 @@ def test_route_model_matches_what_amtool_computes(tmp_path: Path, amtool: Tool) 
     """continue: true on the audit route means a critical alert reaches audit and oncall, in that order."""
     routing = example_stack.routing
     assert isinstance(routing.route, Route)
-    out = generate(example_stack, tmp_path / "out")
+    out = write_out(example_stack, tmp_path / "out")
     result = amtool_checks.route_tests(amtool, out / "alertmanager/alertmanager.yml", routing.tests)
     assert result.ok, result.details
 
@@ -102,22 +96,23 @@ def test_env_override_must_be_executable(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_env_override_wins_over_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, promtool: Tool) -> None:
     monkeypatch.setenv("PROMTOOL", promtool.argv[0])
     found = find_tool("promtool", tmp_path)
-    assert found.source == "$PROMTOOL"
+    assert found.found_by == "$PROMTOOL"
 
 
-def test_validate_command_exits_1_and_names_the_failing_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_validate_command_exits_1_and_names_the_failing_check(tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str], promtool: Tool,
                                                               amtool: Tool) -> None:
     from monitoring.cli import main
+    from monitoring.project import Project
 
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    project = Project.find(Path(__file__).resolve().parent.parent)
     out = tmp_path / "out"
-    assert main(["generate", "--stack", "tests.stacks.example:stack", "--out", str(out)]) == 0
+    assert main(["generate", "--stack", "tests.stacks.example:stack", "--out", str(out)], project=project) == 0
     config = out / "alertmanager/alertmanager.yml"
     config.write_text(config.read_text().replace("receiver: default", "receiver: nobody", 1))
     capsys.readouterr()
 
-    assert main(["validate", "--out", str(out)]) == 1
+    assert main(["validate", "--out", str(out)], project=project) == 1
     printed = capsys.readouterr().out
     assert "FAIL amtool check-config" in printed
     assert "ok   promtool check rules" in printed

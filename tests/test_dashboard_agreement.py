@@ -160,7 +160,7 @@ def test_cluster_and_namespace_variables_where_the_labels_exist() -> None:
 def test_the_service_dashboard_marks_the_services_firing_alerts() -> None:
     annotations = board(mcp_stack, "mcp-server-service")["annotations"]["list"]
     assert len(annotations) == 1
-    assert 'alertname=~"MCPHighCPUUsage|' in annotations[0]["expr"]
+    assert 'alertname=~"MCPElevatedErrorRate|MCPHighCPUUsage|' in annotations[0]["expr"]
     assert 'service="mcp-server"' in annotations[0]["expr"]
 
 

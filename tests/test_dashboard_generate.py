@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from alerts.stack import stack as mcp_stack
 from monitoring import conventions
 from monitoring.checks.dashboards import check_dashboards
 from monitoring.cli import main
 from monitoring.output.files import read_tree
+from monitoring.output.manifest import Manifest
+from monitoring.project import Project
+from tests.test_bad_input import stderr
 
 GOOD = '''
 from grafanalib.core import Dashboard, GridPos, Target, TimeSeries
@@ -52,14 +54,13 @@ BROKEN = [
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(tmp_path: Path) -> Path:
     """This repository's stack in a project whose custom dashboards live in boards/, generated once."""
     (tmp_path / "pyproject.toml").write_text(
         '[tool.monitoring]\nstack = "alerts.stack:stack"\ndashboards = "boards"\n')
     (tmp_path / "boards").mkdir()
     (tmp_path / "boards" / "team.dashboard.py").write_text(GOOD)
-    monkeypatch.chdir(tmp_path)
-    assert main(["generate"]) == 0
+    assert main(["generate"], project=Project.find(tmp_path)) == 0
     return tmp_path
 
 
@@ -79,9 +80,9 @@ def test_broken_custom_dashboard_is_one_clear_line(project: Path, capsys: pytest
     before = read_tree(project / "out")
     (project / "boards" / "bad.dashboard.py").write_text(textwrap.dedent(code) + "\n")
 
-    status = main(["generate"])
+    status = main(["generate"], project=Project.find(project))
 
-    err = capsys.readouterr().err
+    err = stderr(project, capsys)
     assert status == 2
     assert message in err, err
     assert err.count("\n") == 1 and "Traceback" not in err, err
@@ -95,7 +96,7 @@ def test_custom_model_dashboard_in_its_own_folder(project: Path) -> None:
         dashboard = Dashboard(name="Scrapes", panels=(
             Panel(title="Up", type="stat", queries=(PanelQuery(expr='sum(up{job=~"$job"})'),)),))
     '''))
-    assert main(["generate"]) == 0
+    assert main(["generate"], project=Project.find(project)) == 0
     board = json.loads((project / "out" / conventions.dashboard_file("mcp", "scrapes")).read_text())
     assert [v["name"] for v in board["templating"]["list"]] == ["datasource", "job"]
 
@@ -103,9 +104,9 @@ def test_custom_model_dashboard_in_its_own_folder(project: Path) -> None:
 def test_checks_name_the_custom_source_panel_and_field(project: Path) -> None:
     (project / "boards" / "typo.dashboard.py").write_text(GOOD.replace('title="Team board"', 'title="Typo"')
                                                           .replace("sum(up)", "sum(rate(up_typo[5m])"))
-    assert main(["generate"]) == 0  # generate normalises; the checks judge
+    assert main(["generate"], project=Project.find(project)) == 0  # generate normalises; the checks judge
 
-    results = {r.name: r for r in check_dashboards(mcp_stack, project / "out")}
+    results = {r.name: r for r in check_dashboards(Manifest.read(project / "out"), project / "out")}
 
     path = project / "out" / conventions.dashboard_file("mcp", "typo")
     assert not results["dashboard/promql"].ok
@@ -122,7 +123,7 @@ def test_checks_report_the_file_layout(project: Path) -> None:
     moved.parent.mkdir()
     (out / conventions.dashboard_file("mcp", "team-board")).rename(moved)
 
-    files = next(r for r in check_dashboards(mcp_stack, out) if r.name == "dashboard/files")
+    files = next(r for r in check_dashboards(Manifest.read(out), out) if r.name == "dashboard/files")
 
     assert not files.ok
     assert files.details.splitlines() == [
@@ -140,7 +141,7 @@ def test_validate_fails_on_a_hand_edited_dashboard(project: Path, capsys: pytest
     board["panels"][1]["gridPos"]["w"] = 30
     path.write_text(json.dumps(board))
 
-    status = main(["validate"])
+    status = main(["validate"], project=Project.find(project))
 
     out = capsys.readouterr().out
     assert status == 1

@@ -17,6 +17,7 @@ from monitoring.errors import DefinitionError
 from monitoring.grafana import dashboards
 from monitoring.output.emitters import GenerateContext, emit_grafana
 from monitoring.packs.mcp import SERVER_FAULT_ERROR_TYPES
+from monitoring.project import Project
 from monitoring.slo import rules as slo
 from monitoring.slo.windows import burn_windows
 from tests.conftest import GOLDEN_DIR
@@ -24,14 +25,14 @@ from tests.stacks.example import stack as example_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 DS = {"type": "prometheus", "uid": "${datasource}"}
-STACKS = {"mcp-production": (mcp_stack, ROOT), "example": (example_stack, None)}
+STACKS = {"mcp-production": (mcp_stack, Project.find(ROOT)), "example": (example_stack, None)}
 
 
 @pytest.fixture(scope="module")
 def outputs() -> dict[str, dict[str, str]]:
     """out/grafana of both stacks; the repository's own stack with the example custom dashboard."""
-    return {name: dict(emit_grafana(stack, GenerateContext(name, project_dir)))
-            for name, (stack, project_dir) in STACKS.items()}
+    return {name: dict(emit_grafana(stack, GenerateContext(name, project)))
+            for name, (stack, project) in STACKS.items()}
 
 
 def boards(files: dict[str, str]) -> dict[str, dict[str, Any]]:
@@ -91,8 +92,8 @@ def test_files_follow_the_publisher_contract(outputs: dict[str, dict[str, str]])
 
 
 def test_rendering_is_deterministic() -> None:
-    first = dict(emit_grafana(mcp_stack, GenerateContext("a", ROOT)))
-    assert dict(emit_grafana(mcp_stack, GenerateContext("a", ROOT))) == first
+    first = dict(emit_grafana(mcp_stack, GenerateContext("a", Project.find(ROOT))))
+    assert dict(emit_grafana(mcp_stack, GenerateContext("a", Project.find(ROOT)))) == first
 
 
 def test_service_dashboards_filter_on_job_and_instance_at_rate_interval(outputs: dict[str, dict[str, str]]) -> None:
@@ -176,12 +177,14 @@ def test_mcp_dashboard_has_the_seed_panels_and_rows(outputs: dict[str, dict[str,
     board = boards(outputs["mcp-production"])["mcp-server-overview"]
     panels = by_title(board)
     assert [p["title"] for p in board["panels"][:4]] == ["Request rate", "Latency", "Error rate", "Active connections"]
-    assert [t["legendFormat"] for t in panels["Request rate"]["targets"]] == ["total", "2xx", "5xx"]
-    assert 'status=~"5.."' in panels["Request rate"]["targets"][2]["expr"]
+    # Outcomes as the fleet's metric family records them (semconv: error_type), never guessed from a status code.
+    assert [t["legendFormat"] for t in panels["Request rate"]["targets"]] == ["total", "succeeded", "failed"]
+    assert 'error_type!=""' in panels["Request rate"]["targets"][2]["expr"]
     assert [t["legendFormat"] for t in panels["Latency"]["targets"]] == ["p50", "p95", "p99"]
     error_rate = panels["Error rate"]
     assert error_rate["type"] == "stat"
-    assert [s["value"] for s in error_rate["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None, 0.01, 0.05]
+    # The error ratio's two alert tiers: warning at 5%, page at 10%.
+    assert [s["value"] for s in error_rate["fieldConfig"]["defaults"]["thresholds"]["steps"]] == [None, 0.05, 0.1]
     rows = [p["title"] for p in board["panels"] if p["type"] == "row"]
     assert rows == ["Traffic", "Errors", "Latency per method", "Sessions", "Saturation", "Health checks", "Capacity"]
     assert panels["Fleet health"]["type"] == "stat"
@@ -205,7 +208,7 @@ def test_uids_are_unique_across_generated_and_custom(tmp_path: Path) -> None:
     (tmp_path / "dashboards" / "clash.dashboard.py").write_text(
         "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='Clash', uid='mcp-server-service')\n")
     with pytest.raises(DefinitionError) as err:
-        dict(emit_grafana(mcp_stack, GenerateContext("x", tmp_path)))
+        dict(emit_grafana(mcp_stack, GenerateContext("x", Project.find(tmp_path))))
     assert str(err.value) == ("dashboard uid 'mcp-server-service' is used twice: by dashboard 'mcp-server service' "
                               "and by dashboards/clash.dashboard.py")
 

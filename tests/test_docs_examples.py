@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from monitoring.cli import main
+from monitoring.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -76,12 +77,11 @@ def test_example_generates_validates_and_passes_its_tests(example: Example, tmp_
     module = "docs_example_" + re.sub(r"\W", "_", example.where)
     (tmp_path / f"{module}.py").write_text(example.code, encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "{module}:stack"\n', encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     sys.modules.pop(module, None)
     for command in ("generate", "validate", "test"):
         if command == "test" and not any((tmp_path / "out" / "prometheus" / "tests").glob("*.yml")):
             continue  # a stack without alerts: nothing for promtool to prove
-        status = main([command])
+        status = main([command], project=Project.find(tmp_path))
         printed = capsys.readouterr()
         assert status == 0, f"{example.where}: monitoring {command} failed:\n{printed.out}{printed.err}"

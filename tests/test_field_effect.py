@@ -32,6 +32,7 @@ NOT_OUTPUT = {
     ("Catalog", "name"): "names the catalog in error messages only",
     ("Catalog", "description"): "documents the catalog; nothing is generated from a shared catalog",
     ("Catalog", "metrics"): _DECLARATION,
+    ("RecordingRule", "name_fixed_by"): "a declaration the rules/recording-name check reads (through the manifest)",
 }
 
 Path = tuple[tuple[str, int | None], ...]

@@ -17,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitoring.checks.dashboards import check_dashboards_out
+from monitoring.checks.dashboards import check_dashboards
 from monitoring.checks.tools import Tool
 from monitoring.cli import main
 from monitoring.output.files import read_tree
 from monitoring.output.manifest import Manifest
+from monitoring.project import Project
 from tests.test_bad_input import PRELUDE
 
 settings.register_profile("ci", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None,
@@ -87,11 +88,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "pyproject.toml").write_text('[tool.monitoring]\nstack = "fuzz_good:stack"\n')
     (root / "fuzz_good.py").write_text(PRELUDE + "\nstack = ok_stack()\n")
     sys.path.insert(0, str(root))
-    cwd = Path.cwd()
-    os.chdir(root)
-    assert main(["generate"]) == 0
+    assert main(["generate"], project=Project.find(root)) == 0
     yield root
-    os.chdir(cwd)
     sys.path.remove(str(root))
 
 
@@ -107,7 +105,8 @@ def test_generate_accepts_cleanly_or_refuses_in_one_line(project: Path, capfd: p
         sys.modules.pop(module, None)
         capfd.readouterr()
         try:
-            status = main(["generate", "--stack", f"{module}:stack", "--out", f"accepted/{module}"])
+            status = main(["generate", "--stack", f"{module}:stack", "--out", str(project / "accepted" / module)],
+                          project=Project.find(project))
         finally:
             (project / f"{module}.py").unlink()
         captured = capfd.readouterr()
@@ -138,7 +137,7 @@ def test_accepted_output_passes_the_real_validators(project: Path, promtool: Too
 def test_accepted_dashboards_pass_the_grafana_schemas(project: Path) -> None:
     """The dashboards of everything the fuzzing accepted: schema, panel, target and structure checks."""
     assert ACCEPTED, "the fuzzing above accepted nothing: run the whole module"
-    results = [result for out_dir in ACCEPTED for result in check_dashboards_out(Manifest.read(out_dir), out_dir)]
+    results = [result for out_dir in ACCEPTED for result in check_dashboards(Manifest.read(out_dir), out_dir)]
     assert all(" 0 dashboards" not in result.checked for result in results)  # each service has its dashboard
     failed = [f"{result.name}: {result.details}" for result in results if not result.ok]
     assert not failed, failed[:5]

@@ -11,6 +11,7 @@ import pytest
 from monitoring.cli import main
 from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.output.files import read_tree
+from monitoring.project import Project
 from tests.stacks.example import stack as example_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,13 +21,12 @@ CORE_FILES = ("prometheus/prometheus.yml", "prometheus/rules/checkout.rules.yml"
 
 @pytest.mark.parametrize("path", CORE_FILES)
 def test_renderer_matches_golden(golden, path: str) -> None:
-    files = render_files(example_stack, GenerateContext(SOURCE, ROOT))
+    files = render_files(example_stack, GenerateContext(SOURCE, Project.find(ROOT)))
     golden(f"core/{path}", files[path])
 
 
-def test_cli_writes_the_golden_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, golden) -> None:
-    monkeypatch.chdir(ROOT)
-    assert main(["generate", "--stack", SOURCE, "--out", str(tmp_path / "out")]) == 0
+def test_cli_writes_the_golden_bytes(tmp_path: Path, golden) -> None:
+    assert main(["generate", "--stack", SOURCE, "--out", str(tmp_path / "out")], project=Project.find(ROOT)) == 0
     written = read_tree(tmp_path / "out")
     for path in CORE_FILES:
         golden(f"core/{path}", written[path])

@@ -14,6 +14,7 @@ from monitoring import PublishRequest, cli, project
 from monitoring.output import emitters
 from monitoring.output.manifest import MANIFEST, Manifest
 from monitoring.project import Project
+from monitoring.publish.desired import load_desired
 from tests.grafana_server import running_grafana
 
 SOURCE = "alerts.stack:stack"
@@ -93,9 +94,11 @@ def test_validate_test_publish_and_diff_read_out_alone(generated: Project, nothi
     with running_grafana(tokens={TOKEN: "Admin"}) as grafana:
         env = {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}
         published = monitoring.publish(generated, PublishRequest(), env=env)
-        assert published.ok, published.lines
+        assert published.ok, cli.publish_lines(published, generated.regenerate, cli.Style(False))
+        created = len(load_desired(generated.out_dir).dashboards)
+        assert published.outcome is not None and published.outcome.done["created"] == created > 0
         diff = monitoring.publish(generated, PublishRequest(dry_run=True), env=env)
-        assert diff.ok and diff.lines[-1] == "diff: nothing to change"
+        assert diff.ok and diff.plan is not None and diff.plan.clean and diff.outcome is None
 
     assert not any(m == "alerts" or m.startswith("alerts.") for m in sys.modules)  # the stack was never imported
     assert cli.main(["validate", "--out", str(generated.out_dir)]) == 0

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from monitoring.errors import DefinitionError
-from monitoring.model import LatencySLI, LoadTestGates, Stack
+from monitoring.model import Alert, LatencySLI, LoadTestGates, Stack
 from monitoring.output.emitters import GenerateContext, render_files
-from monitoring.project import load_stack
+from monitoring.packs import mcp
+from monitoring.project import Project, load_stack
 from monitoring.render import k6
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,9 +29,10 @@ def with_latency_threshold(stack: Stack, slo_name: str, threshold: str) -> Stack
 
 
 def test_mcp_stack_gates(stack: Stack) -> None:
-    files = render_files(stack, GenerateContext("alerts.stack:stack", ROOT))
+    files = render_files(stack, GenerateContext("alerts.stack:stack", Project.find(ROOT)))
+    # The seed's load-test gates: p(95) under 500 ms, failures under 10% (the error ratio's paging tier).
     assert json.loads(files["k6/thresholds.json"]) == {"http_req_duration": ["p(95)<500"],
-                                                        "http_req_failed": ["rate<0.05"]}
+                                                        "http_req_failed": ["rate<0.1"]}
     assert "export const thresholds = {" in files["k6/thresholds.js"]
     assert '"p(95)<500"' in files["k6/thresholds.js"]
 
@@ -38,7 +40,31 @@ def test_mcp_stack_gates(stack: Stack) -> None:
 def test_changing_the_slo_threshold_changes_the_gate(stack: Stack) -> None:
     assert stack.load_test is not None
     changed = with_latency_threshold(stack, stack.load_test.latency_slo, "0.2")
-    assert k6.render(changed) == {"http_req_duration": ["p(95)<200"], "http_req_failed": ["rate<0.05"]}
+    assert k6.render(changed) == {"http_req_duration": ["p(95)<200"], "http_req_failed": ["rate<0.1"]}
+
+
+def with_page_threshold(stack: Stack, page: float) -> Stack:
+    """The stack with the MCP fleet rebuilt by the pack with another paging error ratio."""
+    services = tuple(mcp.service(name="mcp-server", namespace=s.scrape_jobs[0].kubernetes_sd_configs[0].namespaces[0],
+                                 labels=s.labels, family="both", thresholds=mcp.Thresholds(error_ratio_page=page))
+                     if s.name == "mcp-server" else s for s in stack.services)
+    return Stack(**(dict(stack) | {"services": services}))
+
+
+def test_the_error_gate_is_the_paging_alerts_declared_threshold(stack: Stack) -> None:
+    page = next(a for s in stack.services for a in s.alerts if a.name == "MCPHighErrorRate")
+    assert (page.severity, page.threshold) == ("critical", 0.1)
+    changed = with_page_threshold(stack, 0.2)
+    assert k6.render(changed) == {"http_req_duration": ["p(95)<500"], "http_req_failed": ["rate<0.2"]}
+    # The warning tier stays where it was; only the page moved.
+    warning = next(a for s in changed.services for a in s.alerts if a.name == "MCPElevatedErrorRate")
+    assert warning.threshold == 0.05 and warning.expr.endswith("> 0.05")
+
+
+def test_a_threshold_the_expression_does_not_compare_with_is_refused() -> None:
+    with pytest.raises(DefinitionError, match=r"threshold 0.2: expr must end in a comparison with it"):
+        Alert(name="Errors", severity="critical", expr="sum(rate(errors_total[5m])) > 0.1", threshold=0.2,
+              summary="Errors.", description="Errors.")
 
 
 def test_percentile_and_alert_are_taken_from_the_gates(stack: Stack) -> None:
@@ -53,7 +79,7 @@ def test_percentile_and_alert_are_taken_from_the_gates(stack: Stack) -> None:
     (LoadTestGates(latency_slo="control-plane-latency", error_ratio_alert="NoSuchAlert"),
      "error_ratio_alert 'NoSuchAlert' is not an alert of the stack"),
     (LoadTestGates(latency_slo="control-plane-latency", error_ratio_alert="MCPServiceAbsent"),
-     "alert 'MCPServiceAbsent': a load-test error gate needs an expression of the form `ratio > number`"),
+     "a load-test error gate needs an alert that declares its threshold"),
 ])
 def test_gates_that_reference_nothing_usable(stack: Stack, gates: LoadTestGates, message: str) -> None:
     with pytest.raises(DefinitionError) as error:

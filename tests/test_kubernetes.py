@@ -45,7 +45,9 @@ def resources(files: dict[str, str]) -> dict[str, dict]:
 GOLDEN = ["kubernetes/prometheusrule-shop.yaml", "kubernetes/prometheusrule-shop-slo-orders.yaml",
           "kubernetes/podmonitor-mcp-search.yaml", "kubernetes/servicemonitor-shop.yaml",
           "kubernetes/secret-alertmanager-config.yaml", "kubernetes/alertmanagerconfig-shop.yaml",
-          "kubernetes/configmap-dashboard-shop-slos.yaml", "kubernetes/kustomization.yaml"]
+          "kubernetes/configmap-dashboard-shop-slos.yaml", "kubernetes/kustomization.yaml",
+          "kubernetes/scrapeconfig-kubelet-cadvisor.yaml", "kubernetes/scrapeconfig-shop-frontend.yaml",
+          "kubernetes/probe-shop-ready.yaml"]
 
 
 @pytest.mark.parametrize("path", GOLDEN)
@@ -61,8 +63,8 @@ def test_output_is_deterministic(files: dict[str, str]) -> None:
 
 def test_every_kind_is_generated_and_listed(files: dict[str, str]) -> None:
     kinds = Tally(r["kind"] for r in resources(files).values())
-    assert kinds == {"PrometheusRule": 12, "PodMonitor": 2, "ServiceMonitor": 1, "Secret": 1,
-                     "AlertmanagerConfig": 1, "ConfigMap": 7}
+    assert kinds == {"PrometheusRule": 12, "PodMonitor": 2, "ServiceMonitor": 1, "ScrapeConfig": 2, "Probe": 1,
+                     "Secret": 1, "AlertmanagerConfig": 1, "ConfigMap": 7}
     listed = yaml.safe_load(files[conventions.KUSTOMIZATION_FILE])["resources"]
     assert listed == sorted(p.removeprefix("kubernetes/") for p in resources(files))
 
@@ -70,7 +72,7 @@ def test_every_kind_is_generated_and_listed(files: dict[str, str]) -> None:
 def test_every_resource_passes_the_operator_schemas(out: Path) -> None:
     result = checks.check_resources(out)
     assert result.ok, result.details
-    assert result.checked.startswith("24 resources") and "Operator 0.93.0 CRD schemas" in result.checked
+    assert result.checked.startswith("27 resources") and "Operator 0.93.0 CRD schemas" in result.checked
 
 
 @pytest.mark.parametrize(("path", "mutate", "problem"), [
@@ -84,6 +86,10 @@ def test_every_resource_passes_the_operator_schemas(out: Path) -> None:
      lambda r: r["spec"]["route"]["matchers"][0].update(matchType="=="), "'==' is not one of"),
     ("kubernetes/prometheusrule-shop.yaml", lambda r: r["metadata"].update(name="Shop_Rules"),
      "Kubernetes object name 'Shop_Rules'"),
+    ("kubernetes/scrapeconfig-kubelet-cadvisor.yaml",
+     lambda r: r["spec"]["kubernetesSDConfigs"][0].update(role="node"), "'node' is not one of ['Pod'"),
+    ("kubernetes/scrapeconfig-shop-frontend.yaml", lambda r: r["spec"].update(bearerTokenFile="/token"),
+     "Additional properties are not allowed ('bearerTokenFile' was unexpected)"),
 ])
 def test_schema_check_finds_mistakes(files: dict[str, str], path: str, mutate, problem: str) -> None:
     resource = copy.deepcopy(resources(files)[path])
@@ -164,5 +170,41 @@ def test_two_fleets_share_one_stack_without_collisions(files: dict[str, str]) ->
 def test_validate_reports_what_checked_the_kubernetes_jobs(out: Path) -> None:
     result = checks.check_scrape_jobs(checks.monitored_jobs(stack), out)
     assert result.ok, result.details
-    assert result.checked.startswith("3 Kubernetes scrape jobs of prometheus.yml: validated by the model")
-    assert "3 compared with their PodMonitor/ServiceMonitor" in result.checked
+    assert result.checked.startswith("5 Kubernetes scrape jobs of prometheus.yml: validated by the model")
+    assert "5 compared with their PodMonitor/ServiceMonitor" in result.checked
+    assert "or ScrapeConfig (role, namespaces, selectors, relabelling, path, interval)" in result.checked
+
+
+def test_every_discovery_role_has_a_monitor(files: dict[str, str]) -> None:
+    """No Kubernetes job needs monitor=False: pod, endpoints, service and node each become a resource."""
+    roles = {job.kubernetes_sd_configs[0].role: job.name for s in stack.services for job in s.scrape_jobs}
+    assert set(roles) == {"pod", "endpoints", "service", "node"}
+    kinds = {resources(files)[conventions.kubernetes_file(kind, name)]["kind"]
+             for role, name in roles.items()
+             for kind in ("PodMonitor", "ServiceMonitor", "ScrapeConfig")
+             if conventions.kubernetes_file(kind, name) in files}
+    assert kinds == {"PodMonitor", "ServiceMonitor", "ScrapeConfig"}
+    assert all(job.monitor for s in stack.services for job in s.scrape_jobs)
+
+
+@pytest.mark.parametrize(("path", "mutate", "problem"), [
+    ("kubernetes/scrapeconfig-shop-frontend.yaml", lambda r: r["spec"]["relabelings"].pop(0),
+     "job shop-frontend: relabel_configs differ from the ScrapeConfig's relabelings"),
+    ("kubernetes/scrapeconfig-shop-frontend.yaml",
+     lambda r: r["spec"]["kubernetesSDConfigs"][0]["namespaces"].update(names=["shop", "other"]),
+     "job shop-frontend: namespaces {'names': ['shop']} differ from the ScrapeConfig's"),
+    ("kubernetes/scrapeconfig-kubelet-cadvisor.yaml", lambda r: r["spec"].update(metricsPath="/metrics"),
+     "job kubelet-cadvisor: metrics_path /metrics/cadvisor differs from the ScrapeConfig's /metrics"),
+    ("kubernetes/scrapeconfig-kubelet-cadvisor.yaml",
+     lambda r: r["spec"]["kubernetesSDConfigs"][0].update(role="Pod"),
+     "job kubelet-cadvisor: role node differs from the ScrapeConfig's Pod"),
+])
+def test_a_scrape_config_that_drifts_from_its_job_is_reported(files: dict[str, str], tmp_path: Path, path: str,
+                                                              mutate, problem: str) -> None:
+    changed = dict(files)
+    resource = copy.deepcopy(resources(files)[path])
+    mutate(resource)
+    changed[path] = to_yaml(resource, "")
+    write_tree(changed, tmp_path / "out")
+    result = checks.check_scrape_jobs(checks.monitored_jobs(stack), tmp_path / "out")
+    assert not result.ok and problem in result.details, result.details

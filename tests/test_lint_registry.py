@@ -71,8 +71,8 @@ def test_compiled_fast_path_gives_the_same_answers(monkeypatch: pytest.MonkeyPat
     assert schemas.jsonschema_rs is not None, "jsonschema-rs is a dependency: the fast path must be on"
     tables = {m: importlib.import_module(f"tests.test_lint_{m}").CASES for m in SCHEMA_TABLES}
     generated = {name: [lint.DashboardDocument(uid, data) for uid, data in
-                        boards(dict(emit_grafana(stack, GenerateContext(name, project_dir)))).items()]
-                 for name, (stack, project_dir) in STACKS.items()}
+                        boards(dict(emit_grafana(stack, GenerateContext(name, project)))).items()]
+                 for name, (stack, project) in STACKS.items()}
 
     monkeypatch.setattr(schemas, "jsonschema_rs", None)
     schemas._fast_validator.cache_clear()

@@ -17,6 +17,9 @@ CASES = [
             "(rate(http_requests_total[5m]))", name="job:http_requests_errors:ratio_rate5m"), []),
     ("no by: the level is free", record("sum(rate(http_requests_total[1h]))", name="cluster:http_requests:rate1h"),
      []),
+    ("a name the model declares fixed from outside (an HPA's metric)",
+     record("sum by (job) (rate(http_requests_total[2m]))", name="http_requests_per_second",
+            name_fixed_by="the HPA's Pods metric"), []),
     ("an alert is not judged", alert("sum by (code) (rate(http_requests_total[1m])) > 1", name="JobProblem"), []),
     # Copied from a job-level rule and regrouped by instance without renaming.
     ("level names a label the rule drops",
@@ -41,3 +44,11 @@ CASES = [
 @pytest.mark.parametrize(("description", "doc", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_recording_name(description: str, doc: RuleDocument, expected: list[str]) -> None:
     assert messages(rules_recording_name.CHECK, doc) == expected
+
+
+def test_an_undeclared_name_outside_the_convention_is_refused_by_the_model() -> None:
+    from monitoring.errors import DefinitionError
+    from monitoring.model import RecordingRule
+
+    with pytest.raises(DefinitionError, match=r"must follow level:metric:operations .*name_fixed_by"):
+        RecordingRule(record="http_requests_per_second", expr="sum(rate(http_requests_total[2m]))")

@@ -8,8 +8,7 @@ import pytest
 import yaml
 
 from monitoring.errors import MonitoringError
-from monitoring.output import files as output
-from monitoring.output.files import read_tree, stale_files, to_json, to_yaml, write_tree
+from monitoring.output.files import read_tree, to_json, to_yaml, write_tree
 
 
 def test_yaml_keeps_renderer_key_order_and_literal_blocks() -> None:
@@ -62,12 +61,3 @@ def test_refuses_to_replace_a_directory_it_did_not_write(tmp_path: Path) -> None
     with pytest.raises(MonitoringError, match="not written by this tool"):
         write_tree({"a.yml": "1\n"}, precious)
     assert (precious / "notes.txt").read_text() == "mine"
-
-
-def test_stale_files_names_each_difference(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    write_tree({"same.yml": "1\n", "changed.yml": "old\n", "extra.yml": "x\n"}, out)
-    assert stale_files({"same.yml": "1\n", "changed.yml": "new\n", "missing.yml": "m\n"}, out) == [
-        "missing missing.yml", "extra   extra.yml", "changed changed.yml",
-    ]
-    assert output.stale_files({"same.yml": "1\n"}, tmp_path / "absent") == ["missing same.yml"]

@@ -17,7 +17,8 @@ MODEL = [
     "Summary", "TLSConfig", "TimeInterval", "TimeRange", "Webhook", "Dashboard", "DashboardRow", "DashboardSettings",
     "DashboardVariable", "Folder", "Panel", "PanelQuery", "Threshold", "AlertScenario", "InputSeries", "Catalog",
     "VerbatimRule", "LabelRequirement", "RelabelConfig", "SecretKeyRef", "KubernetesOutput", "TeamReceiver",
-    "TeamRoute", "TeamRouting", "QuerySLI", "WindowPolicy", "AlertWindow", "ErrorEvents",
+    "TeamRoute", "TeamRouting", "QuerySLI", "WindowPolicy", "AlertWindow", "ErrorEvents", "BooleanSLI",
+    "CalendarPeriod", "Timeslices",
     "CustomMetric", "HorizontalPodAutoscaler", "KubernetesServiceTarget", "LoadTestGates", "PodsMetricTarget", "Probe",
 ]
 LIBRARY = [

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 import requests
 
+from monitoring.cli import publish_lines, style_for
 from monitoring.publish.apply import apply_plan
 from monitoring.publish.client import ClientSettings, GrafanaClient, RetryStats, build_session
-from monitoring.publish.command import PublishOptions, plan_publish, run
 from monitoring.publish.config import GrafanaConfig
 from monitoring.publish.desired import load_desired
 from monitoring.publish.plan import HASH_KEY, MANAGED_TAG, Action
+from monitoring.publish.run import PublishOptions, plan_publish, publish_to
 from tests.grafana_server import (
     FAULT_KINDS,
     FakeGrafana,
@@ -64,11 +65,17 @@ def client_for(grafana: FakeGrafana, token: str = TOKEN, settings: ClientSetting
     return GrafanaClient(build_session(config, settings, stats), config.url, settings)
 
 
+def shown(client: GrafanaClient, out_dir: Path, out: io.StringIO | None = None,
+          **options: Any) -> tuple[int, str, str]:
+    """Publish out_dir with client (no gate), as the command line shows it: (exit status, stdout, stderr)."""
+    report = publish_to(client, load_desired(out_dir), PublishOptions(**options), out_dir)
+    lines, errors = publish_lines(report, "make generate", style_for(out or io.StringIO()))
+    return int(not report.ok), "".join(f"{line}\n" for line in lines), "".join(f"{line}\n" for line in errors)
+
+
 def publish(grafana: FakeGrafana, out_dir: Path, token: str = TOKEN, out: io.StringIO | None = None,
             **options: Any) -> tuple[int, str, str]:
-    out, err = out or io.StringIO(), io.StringIO()
-    status = run(client_for(grafana, token), load_desired(out_dir), PublishOptions(**options), out, err)
-    return status, out.getvalue(), err.getvalue()
+    return shown(client_for(grafana, token), out_dir, out, **options)
 
 
 def edit_model(out_dir: Path, folder: str, uid: str, change: Callable[[dict], None]) -> None:
@@ -494,14 +501,13 @@ def test_retries_give_up_with_a_one_line_message(out_dir: Path) -> None:
     stats = RetryStats()
     with running_grafana(tokens={TOKEN: "Admin"}, faults=faults) as grafana:
         client = client_for(grafana, settings=settings, stats=stats)
-        out, err = io.StringIO(), io.StringIO()
-        status = run(client, load_desired(out_dir), PublishOptions(), out, err)
+        status, out, _ = shown(client, out_dir)
 
         assert status == 1
         assert grafana.requests[("GET", "/api/dashboards/uid/mcp-0")] == 3  # the first try and 2 retries
     assert stats.causes["502"] == 9 * 2 + 3 * 2
-    assert "cannot read dashboard mcp-0: Grafana answered 502 Bad Gateway after 2 retries\n" in out.getvalue()
-    assert "FAILED dashboard mcp-0:" in out.getvalue()
+    assert "cannot read dashboard mcp-0: Grafana answered 502 Bad Gateway after 2 retries\n" in out
+    assert "FAILED dashboard mcp-0:" in out
 
 
 def test_retry_after_is_honoured_up_to_a_cap() -> None:
@@ -522,11 +528,11 @@ def test_an_unreachable_grafana_is_named_once_per_item(out_dir: Path) -> None:
     config = GrafanaConfig.from_env({"GRAFANA_URL": url, "GRAFANA_TOKEN": TOKEN})
     settings = ClientSettings(connect_timeout=0.5, retries=1, backoff_factor=0.001)
     client = GrafanaClient(build_session(config, settings), url, settings)
-    out, err = io.StringIO(), io.StringIO()
+    status, out, _ = shown(client, out_dir)
 
-    assert run(client, load_desired(out_dir), PublishOptions(), out, err) == 1
-    assert f"FAILED dashboard mcp-0: cannot reach Grafana at {url} after 1 retries: " in out.getvalue()
-    assert "Connection refused" in out.getvalue()
+    assert status == 1
+    assert f"FAILED dashboard mcp-0: cannot reach Grafana at {url} after 1 retries: " in out
+    assert "Connection refused" in out
 
 
 # --- credentials ------------------------------------------------------------------------------------------------
@@ -551,13 +557,11 @@ def test_bad_basic_auth_password_never_shows(out_dir: Path) -> None:
     with running_grafana(users={"publisher": ("right-password", "Admin")}, echo_credentials_in_errors=True) as grafana:
         config = GrafanaConfig.from_env({"GRAFANA_URL": grafana.url, "GRAFANA_USER": "publisher",
                                          "GRAFANA_PASSWORD": "wrong-password-123"})
-        out, err = io.StringIO(), io.StringIO()
-        status = run(GrafanaClient(build_session(config, FAST), config.url, FAST), load_desired(out_dir),
-                     PublishOptions(), out, err)
+        status, out, err = shown(GrafanaClient(build_session(config, FAST), config.url, FAST), out_dir)
 
     assert status == 1
-    assert "rejected the credentials (401 Invalid username or password (***))" in err.getvalue()
-    assert "wrong-password-123" not in out.getvalue() + err.getvalue()
+    assert "rejected the credentials (401 Invalid username or password (***))" in err
+    assert "wrong-password-123" not in out + err
 
 
 def test_a_missing_permission_is_named(grafana: FakeGrafana, out_dir: Path) -> None:

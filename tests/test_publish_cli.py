@@ -15,7 +15,7 @@ from monitoring.checks import validate as validate_module
 from monitoring.checks.report import CheckResult
 from monitoring.output.manifest import Manifest
 from monitoring.project import Project
-from monitoring.publish import command
+from monitoring.publish import run
 from monitoring.publish.client import ClientSettings, GrafanaClient, GrafanaError, build_session
 from monitoring.publish.config import ConfigError, GrafanaConfig
 from monitoring.publish.desired import load_desired
@@ -46,12 +46,31 @@ def run_cli(project: Project, argv: list[str], env: dict[str, str]) -> tuple[int
     args = cli.build_parser().parse_args([*argv, "--out", str(project.out_dir)])
     request = PublishRequest(grafana_url=args.grafana_url, ca_cert=args.ca_cert, insecure=args.insecure,
                              dry_run=args.dry_run, force=args.force, prune=args.prune, concurrency=args.concurrency)
-    report = command.publish_out(project.out_dir, request, project.project_dir, env=env, client_settings=FAST)
-    return int(not report.ok), "".join(f"{line}\n" for line in report.lines), "".join(f"{n}\n" for n in report.notes)
+    report = run.publish_out(project.out_dir, request, project.project_dir, env=env, client_settings=FAST)
+    out, err = cli.publish_lines(report, project.regenerate, cli.Style(False))
+    return int(not report.ok), "".join(f"{line}\n" for line in out), "".join(f"{line}\n" for line in err)
 
 
 def env_for(grafana: FakeGrafana) -> dict[str, str]:
     return {"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": TOKEN}
+
+
+def test_the_library_returns_a_report_and_prints_nothing(promtool, amtool, grafana: FakeGrafana, project,
+                                                        capfd: pytest.CaptureFixture[str]) -> None:
+    progress: list[tuple[str, int, int]] = []
+    report = monitoring.publish(project, PublishRequest(), env=env_for(grafana), client_settings=FAST,
+                                progress=lambda *call: progress.append(call))
+
+    assert capfd.readouterr() == ("", "")
+    desired = load_desired(project.out_dir)
+    assert report.ok and report.gate_passed and report.checks and not report.stale
+    assert report.plan is not None and report.plan.writes == len(desired.dashboards) + len(desired.folders)
+    assert report.outcome is not None and report.outcome.done["created"] == len(desired.dashboards)
+    assert ("publishing", len(desired.dashboards), len(desired.dashboards)) in progress
+
+    dry = monitoring.publish(project, PublishRequest(dry_run=True), env=env_for(grafana), client_settings=FAST)
+    assert capfd.readouterr() == ("", "")
+    assert dry.ok and dry.plan is not None and dry.plan.clean and dry.outcome is None
 
 
 def test_publish_then_diff_through_the_command(promtool, amtool, grafana: FakeGrafana, project) -> None:
@@ -126,7 +145,7 @@ def test_configuration_errors_exit_2_with_one_line(tmp_path: Path, monkeypatch: 
 
 def test_commit_message_names_the_git_commit() -> None:
     sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
-    assert command.commit_message(ROOT) == f"published by monitoring from {sha.strip()}"
+    assert run.commit_message(ROOT) == f"published by monitoring from {sha.strip()}"
 
 
 # --- TLS --------------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from monitoring.cli import ProgressBar
 from monitoring.publish.config import ConfigError, GrafanaConfig
 from monitoring.publish.desired import DesiredDashboard, DesiredFolder, PublishInputError, load_desired
 from monitoring.publish.plan import (
@@ -22,7 +23,7 @@ from monitoring.publish.plan import (
     published_body,
     save_payload,
 )
-from monitoring.publish.pool import Progress
+from monitoring.publish.pool import run_all
 from tests.grafana_server import synthetic_dashboard, write_grafana_tree
 
 MODEL = synthetic_dashboard("svc", "Service")
@@ -210,18 +211,23 @@ class Tty(io.StringIO):
 
 def test_progress_draws_on_a_terminal_when_there_are_more_than_a_few_items() -> None:
     stream = Tty()
-    progress = Progress("publishing", 6, stream)
-    for _ in range(6):
-        progress.advance()
-    progress.close()
+    progress = ProgressBar(stream)
+    for done in range(1, 7):
+        progress("publishing", done, 6)
     assert "publishing [" in stream.getvalue() and "6/6" in stream.getvalue()
     assert stream.getvalue().endswith("\r\x1b[K")
 
 
 @pytest.mark.parametrize(("stream", "total"), [(io.StringIO(), 100), (Tty(), 5)])
 def test_no_progress_in_logs_or_for_a_few_items(stream: io.StringIO, total: int) -> None:
-    progress = Progress("publishing", total, stream)
-    for _ in range(total):
-        progress.advance()
-    progress.close()
+    progress = ProgressBar(stream)
+    for done in range(1, total + 1):
+        progress("publishing", done, total)
     assert stream.getvalue() == ""
+
+
+def test_the_pool_reports_each_item_done() -> None:
+    calls: list[tuple[str, int, int]] = []
+    results = run_all(list(range(7)), lambda n: n * 2, 3, "doubling", lambda *call: calls.append(call))
+    assert [r.value for r in results] == [n * 2 for n in range(7)]
+    assert sorted(calls) == [("doubling", done, 7) for done in range(1, 8)]

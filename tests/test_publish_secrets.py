@@ -18,7 +18,7 @@ import monitoring
 from monitoring import PublishRequest, cli
 from monitoring.errors import ConfigError
 from monitoring.project import Project
-from monitoring.publish import command
+from monitoring.publish import run
 from monitoring.publish.client import ClientSettings
 from monitoring.publish.config import GrafanaConfig
 from monitoring.publish.secrets import Redactor, variants
@@ -58,15 +58,15 @@ def publish(project: Project, argv: list[str], env: dict[str, str],
     args = cli.build_parser().parse_args([*argv, "--out", str(project.out_dir)])
     request = PublishRequest(grafana_url=args.grafana_url, ca_cert=args.ca_cert, insecure=args.insecure,
                              dry_run=args.dry_run, force=args.force, prune=args.prune, concurrency=args.concurrency)
-    original = command.gate
-    command.gate = lambda *a, **k: True  # type: ignore[assignment]
+    original = run.gate
+    run.gate = lambda *a, **k: ([], [])  # type: ignore[assignment]
     try:
-        report = command.publish_out(project.out_dir, request, project.project_dir, env=env,
-                                     client_settings=client_settings)
+        report = run.publish_out(project.out_dir, request, project.project_dir, env=env,
+                                 client_settings=client_settings)
     finally:
-        command.gate = original  # type: ignore[assignment]
-    return int(not report.ok), "".join(f"{line}\n" for line in report.lines), "".join(
-        f"{note}\n" for note in report.notes)
+        run.gate = original  # type: ignore[assignment]
+    out, err = cli.publish_lines(report, project.regenerate, cli.Style(False))
+    return int(not report.ok), "".join(f"{line}\n" for line in out), "".join(f"{line}\n" for line in err)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -107,10 +107,9 @@ def test_tokens_with_whitespace_or_control_characters_are_refused_at_start_up(ba
 def test_bad_token_through_the_cli_is_one_line_without_the_token(project: Project,
                                                                  monkeypatch: pytest.MonkeyPatch,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(ROOT)
     monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:1")
     monkeypatch.setenv("GRAFANA_TOKEN", TOKEN + "\r\n")
-    status = cli.main(["publish", "--out", str(project.out_dir)])
+    status = cli.main(["publish", "--out", str(project.out_dir)], project=project)
     captured = capsys.readouterr()
     assert status == 2
     assert captured.err.count("\n") == 1 and "GRAFANA_TOKEN contains a carriage return" in captured.err

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -10,10 +9,12 @@ import yaml
 
 from alerts.stack import stack as mcp_stack
 from monitoring import Alert, RuleGroup, Stack
-from monitoring.checks.report import print_results
+from monitoring.checks.report import result_lines
 from monitoring.checks.rule_lint import check_rule_lint, defined_rules, lint, slo_generated_rules
 from monitoring.checks.tools import Tool
 from monitoring.output.emitters import GenerateContext, emit_slo_rules
+from monitoring.output.manifest import Manifest
+from tests.conftest import write_out
 from tests.e2e.stack import example as e2e_example
 from tests.stacks.example import stack as example_stack
 from tests.test_alert_shapes import MCP_STACK, SHAPES_STACK
@@ -71,39 +72,39 @@ def test_slo_rules_are_read_as_written() -> None:
         slo.alert_name(tier) for slo in mcp_stack.slos for tier in slo.tiers}
 
 
-def test_errors_fail_and_warnings_are_printed_either_way() -> None:
-    [broken] = check_rule_lint(BROKEN, ROOT / "out")
+def test_errors_fail_and_warnings_are_printed_either_way(tmp_path: Path) -> None:
+    broken_out, warned_out = write_out(BROKEN, tmp_path / "broken"), write_out(WARNED, tmp_path / "warned")
+    [broken] = check_rule_lint(Manifest.read(broken_out), broken_out)
     assert not broken.ok
     assert broken.details == GAUGE_ERROR
     assert broken.warnings == COUNTER_WARNING
-    assert broken.checked == "139 rules (19 defined, 120 from SLOs), 9 checks, 1 warning"
+    assert broken.checked == "140 rules (20 defined, 120 from SLOs), 9 checks, 1 warning"
 
-    [warned] = check_rule_lint(WARNED, ROOT / "out")
+    [warned] = check_rule_lint(Manifest.read(warned_out), warned_out)
     assert warned.ok and not warned.details
-    printed = io.StringIO()
-    assert print_results([warned], printed) is True
-    assert printed.getvalue() == ("ok   lint rules: 138 rules (18 defined, 120 from SLOs), 9 checks, 1 warning\n"
-                                  f"    {COUNTER_WARNING}\n")
+    assert result_lines([warned]) == ["ok   lint rules: 139 rules (19 defined, 120 from SLOs), 9 checks, 1 warning",
+                                      f"    {COUNTER_WARNING}"]
 
 
 @pytest.mark.integration
-def test_validate_command_runs_the_rule_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_validate_command_runs_the_rule_checks(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str], promtool: Tool,
                                                amtool: Tool) -> None:
     from monitoring.cli import main
+    from monitoring.project import Project
 
-    monkeypatch.chdir(ROOT)
+    project = Project.find(ROOT)
     for name, status in (("WARNED", 0), ("BROKEN", 1)):
         out = tmp_path / name
         argv = ["--stack", f"tests.test_rule_lint:{name}", "--out", str(out)]
-        assert main(["generate", *argv]) == 0
+        assert main(["generate", *argv], project=project) == 0
         capsys.readouterr()
-        assert main(["validate", "--out", str(out)]) == status  # validate reads out/ alone
+        assert main(["validate", "--out", str(out)], project=project) == status  # validate reads out/ alone
         printed = capsys.readouterr().out
         assert "ok   promtool check rules" in printed  # promtool accepts both rules
         assert f"    {COUNTER_WARNING}\n" in printed
         if status:
-            assert f"FAIL lint rules: 139 rules (19 defined, 120 from SLOs), 9 checks, 1 warning\n    {GAUGE_ERROR}\n" \
+            assert f"FAIL lint rules: 140 rules (20 defined, 120 from SLOs), 9 checks, 1 warning\n    {GAUGE_ERROR}\n" \
                 in printed
             assert printed.rstrip().endswith("validation failed")
         else:

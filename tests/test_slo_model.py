@@ -15,6 +15,7 @@ from monitoring import SLO, AlertTier, DefinitionError, LatencySLI, RatioSLI, SL
 from monitoring.cli import main
 from monitoring.model.slo import AlertWindow, WindowPolicy
 from monitoring.output.files import read_tree
+from monitoring.project import Project
 from monitoring.slo.windows import Tier, burn_windows, exact_text
 from tests.sites import without_site
 from tests.test_slo_stacks import availability, stack_with
@@ -177,10 +178,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = Path(__file__).resolve().parent.parent
     (tmp_path / "pyproject.toml").write_text('[tool.monitoring]\nstack = "goodslo:stack"\n')
     (tmp_path / "goodslo.py").write_text(PRELUDE + "stack = stack_with(availability())\n")
-    monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.syspath_prepend(str(root))
-    assert main(["generate"]) == 0
+    assert main(["generate"], project=Project.find(tmp_path)) == 0
     return tmp_path
 
 
@@ -188,7 +188,7 @@ def test_cli_rejects_an_slo_that_can_never_page(project: Path, capsys: pytest.Ca
     before = read_tree(project / "out")
     (project / "badslo.py").write_text(PRELUDE + 'stack = stack_with(availability(objective="90"))\n')
     sys.modules.pop("badslo", None)
-    assert main(["generate", "--stack", "badslo:stack"]) == 2
+    assert main(["generate", "--stack", "badslo:stack"], project=Project.find(project)) == 2
     err = capsys.readouterr().err
     assert re.match(r"monitoring: error: slo 'availability' \(\S+/test_slo_stacks.py:\d+\): "
                     r"alerting.page can never fire", err)
@@ -202,7 +202,7 @@ def test_cli_warns_when_a_single_bad_event_pages(project: Path, capsys: pytest.C
                            alerting=SLOAlerting(min_events_per_second=2)))
     '''))
     sys.modules.pop("tightslo", None)
-    assert main(["generate", "--stack", "tightslo:stack"]) == 0
+    assert main(["generate", "--stack", "tightslo:stack"], project=Project.find(project)) == 0
     err = capsys.readouterr().err
     assert ("monitoring: warning: slo 'availability': objective 99.999% is so tight that a single bad event pages: "
             "at 1 event/s (no alerting.min_events_per_second set) the 1h window holds 3600 events and the page "
@@ -212,5 +212,5 @@ def test_cli_warns_when_a_single_bad_event_pages(project: Path, capsys: pytest.C
 
 
 def test_no_warning_for_an_ordinary_objective(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["generate"]) == 0
+    assert main(["generate"], project=Project.find(project)) == 0
     assert "warning" not in capsys.readouterr().err

@@ -43,7 +43,7 @@ class Coverage:
 
 
 @dataclass
-class TestFile:
+class PromtoolTestFile:
     """A promtool test file as run: its path, its display name, and what it names."""
 
     path: Path
@@ -67,7 +67,7 @@ def _rule_paths(test_path: Path, patterns: Iterable[str]) -> tuple[list[Path], l
     return found, missing
 
 
-def load_test_file(path: Path, shown: str) -> TestFile:
+def load_test_file(path: Path, shown: str) -> PromtoolTestFile:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
@@ -75,7 +75,7 @@ def load_test_file(path: Path, shown: str) -> TestFile:
     if not isinstance(data, dict):
         raise MonitoringError(f"{shown}: a promtool test file must be a mapping with rule_files and tests")
     rule_files, missing = _rule_paths(path, data.get("rule_files") or [])
-    return TestFile(path, shown, data, rule_files, missing)
+    return PromtoolTestFile(path, shown, data, rule_files, missing)
 
 
 def defined_alerts(rule_files: Iterable[Path]) -> set[str]:
@@ -87,7 +87,7 @@ def defined_alerts(rule_files: Iterable[Path]) -> set[str]:
     return names
 
 
-def check_test_file(test: TestFile, coverage: Coverage) -> list[str]:
+def check_test_file(test: PromtoolTestFile, coverage: Coverage) -> list[str]:
     """Problems promtool does not report, and this file's contribution to coverage."""
     problems = [f"{test.shown}: rule file {m!r} does not exist" for m in test.missing]
     defined = defined_alerts(test.rule_files)
@@ -102,7 +102,7 @@ def check_test_file(test: TestFile, coverage: Coverage) -> list[str]:
     return problems
 
 
-def _rebased(test: TestFile, default_out: Path, out_dir: Path, tmp: Path) -> TestFile:
+def _rebased(test: PromtoolTestFile, default_out: Path, out_dir: Path, tmp: Path) -> PromtoolTestFile:
     """A copy of a hand-written test whose rule files in the default out/ point into out_dir instead."""
     default_out, out_dir = default_out.resolve(), out_dir.resolve()
     patterns = []
@@ -114,10 +114,10 @@ def _rebased(test: TestFile, default_out: Path, out_dir: Path, tmp: Path) -> Tes
     copy = tmp / f"{len(list(tmp.iterdir()))}-{test.path.name}"
     copy.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     rule_files, missing = _rule_paths(copy, patterns)
-    return TestFile(copy, test.shown, data, rule_files, missing)
+    return PromtoolTestFile(copy, test.shown, data, rule_files, missing)
 
 
-def collect(out_dir: Path, project: Project, tmp: Path) -> list[TestFile]:
+def collect(out_dir: Path, project: Project, tmp: Path) -> list[PromtoolTestFile]:
     """Generated tests under out_dir, then the hand-written ones (run against out_dir's rules)."""
     tests_dir = out_dir / conventions.TESTS_DIR
     generated = [load_test_file(p, str(p)) for p in sorted(tests_dir.glob("*.yml"))]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # reading the context back (validate) needs no model
 def of(stack: Stack) -> dict[str, Any]:
     """The checks' context of a stack, as JSON-ready data (sorted, so the manifest is deterministic)."""
     from monitoring.checks import kubernetes
+    from monitoring.checks.lint.framework import fixed_record_names
 
     return {
         "route_tests": [{"labels": dict(sorted(t.labels.items())), "receivers": list(t.receivers)}
@@ -29,6 +30,7 @@ def of(stack: Stack) -> dict[str, Any]:
                     for m in sorted(stack.metrics, key=lambda m: m.name)],
         "series": {name: _series_data(info) for name, info in sorted(stack_series(stack).items())},
         "kubernetes_monitored_jobs": kubernetes.monitored_jobs(stack),
+        "fixed_record_names": dict(sorted(fixed_record_names(stack).items())),
     }
 
 
@@ -36,7 +38,8 @@ def lint_context(checks: Mapping[str, Any]) -> LintContext:
     """The LintContext generate saw, rebuilt from the manifest."""
     metrics = tuple(CatalogEntry(m["name"], m["type"]) for m in checks.get("metrics", ()))
     series = {name: _series_info(data) for name, data in checks.get("series", {}).items()}
-    return LintContext(frozenset(checks.get("known_series", ())), metrics, series)
+    return LintContext(frozenset(checks.get("known_series", ())), metrics, series,
+                       dict(checks.get("fixed_record_names", {})))
 
 
 def _series_data(info: SeriesInfo) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from monitoring import conventions
 from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, Problem, lint_dashboards, offline_checks
 from monitoring.checks.report import CheckResult
-from monitoring.errors import MonitoringError
 from monitoring.output.manifest import Manifest
 
 if TYPE_CHECKING:  # checking out/ needs neither the model nor the hand-written dashboards' machinery
@@ -19,17 +18,6 @@ if TYPE_CHECKING:  # checking out/ needs neither the model nor the hand-written 
 
 def lint(stack: Stack, documents: Iterable[DashboardDocument]) -> list[Problem]:
     return lint_dashboards(documents, LintContext(stack.known_series()))
-
-
-def custom_sources(stack: Stack, project_dir: Path) -> dict[str, str]:
-    """uid -> the dashboards/*.dashboard.py file it was generated from, so messages name the source."""
-    from monitoring.grafana import hand_written
-
-    try:
-        return {d.uid: d.source for d in hand_written.load(stack, hand_written.dashboards_dir(project_dir),
-                                                           project_dir)}
-    except MonitoringError:
-        return {}  # `generate` reports a broken file; the checks still name the file in out/
 
 
 def read_out_dir(out_dir: Path, sources: dict[str, str] | None = None
@@ -62,7 +50,7 @@ def read_out_dir(out_dir: Path, sources: dict[str, str] | None = None
     return documents, problems
 
 
-def check_dashboards_out(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
+def check_dashboards(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     """`monitoring validate`: the file layout, then one result per lint check over every dashboard in out/."""
     sources = {path.stem: manifest.origin(path.as_posix()).removeprefix("hand-written:")
                for path in manifest.paths(conventions.GRAFANA_DASHBOARDS_DIR + "/")
@@ -70,12 +58,6 @@ def check_dashboards_out(manifest: Manifest, out_dir: Path) -> list[CheckResult]
     documents, layout = read_out_dir(out_dir, sources)
     known = frozenset(manifest.checks.get("known_series", ()))
     return _results(out_dir, documents, layout, lint_dashboards(documents, LintContext(known)))
-
-
-def check_dashboards(stack: Stack, out_dir: Path, project_dir: Path | None = None) -> list[CheckResult]:
-    """The same checks with the stack at hand (the library's view): sources come from the project's files."""
-    documents, layout = read_out_dir(out_dir, custom_sources(stack, project_dir or out_dir.parent))
-    return _results(out_dir, documents, layout, lint(stack, documents))
 
 
 def _results(out_dir: Path, documents: list[DashboardDocument], layout: list[str],
@@ -88,4 +70,4 @@ def _results(out_dir: Path, documents: list[DashboardDocument], layout: list[str
     return results
 
 
-__all__ = ["CHECKS", "check_dashboards", "check_dashboards_out", "custom_sources", "lint", "read_out_dir"]
+__all__ = ["CHECKS", "check_dashboards", "lint", "read_out_dir"]

@@ -211,7 +211,7 @@ def check_scrape_jobs(monitored: Collection[str], out_dir: Path, resources: Reso
     monitors = {}
     if monitored:
         for resource in (load_resources(out_dir) if resources is None else resources).values():
-            if resource["kind"] in ("PodMonitor", "ServiceMonitor"):
+            if resource["kind"] in ("PodMonitor", "ServiceMonitor", "ScrapeConfig"):
                 monitors[resource["metadata"]["name"]] = resource
     failures = []
     compared = 0
@@ -223,9 +223,11 @@ def check_scrape_jobs(monitored: Collection[str], out_dir: Path, resources: Reso
             failures.append(f"job {name}: no monitor in out/kubernetes")
             continue
         compared += 1
-        failures += [f"job {name}: {p}" for p in _differences(jobs[name], monitor)]
+        differences = (_scrape_config_differences if monitor["kind"] == "ScrapeConfig" else _differences)
+        failures += [f"job {name}: {p}" for p in differences(jobs[name], monitor)]
     checked = (f"{len(jobs)} Kubernetes scrape jobs of prometheus.yml: validated by the model when built; "
-               f"{compared} compared with their PodMonitor/ServiceMonitor (selector, namespaces, port, path, interval)")
+               f"{compared} compared with their PodMonitor/ServiceMonitor (selector, namespaces, port, path, interval) "
+               "or ScrapeConfig (role, namespaces, selectors, relabelling, path, interval)")
     return CheckResult("kubernetes scrape jobs", not failures, checked, "\n".join(failures))
 
 
@@ -246,6 +248,31 @@ def _differences(job: dict[str, Any], monitor: dict[str, Any]) -> list[str]:
     kept_port = [r for r in job.get("relabel_configs", []) if r.get("source_labels", [""])[0].endswith("port_name")]
     if kept_port and kept_port[0]["regex"] != endpoint["port"]:
         problems.append(f"port {kept_port[0]['regex']} differs from the monitor's {endpoint['port']}")
+    return problems
+
+
+def _scrape_config_differences(job: dict[str, Any], scrape_config: dict[str, Any]) -> list[str]:
+    """A ScrapeConfig repeats its job: the same discovery, relabel chain, path, scheme and interval."""
+    spec = scrape_config["spec"]
+    (sd,) = job["kubernetes_sd_configs"]
+    (discovery,) = spec["kubernetesSDConfigs"]
+    problems = []
+    if discovery["role"].lower() != sd["role"]:
+        problems.append(f"role {sd['role']} differs from the ScrapeConfig's {discovery['role']}")
+    if (sd.get("namespaces") or {}).get("names") != (discovery.get("namespaces") or {}).get("names"):
+        problems.append(f"namespaces {sd.get('namespaces')} differ from the ScrapeConfig's "
+                        f"{discovery.get('namespaces')}")
+    selectors = [{**s, "role": s["role"].lower()} for s in discovery.get("selectors", [])]
+    if selectors != sd.get("selectors", []):
+        problems.append(f"selectors {sd.get('selectors', [])} differ from the ScrapeConfig's {selectors}")
+    operator_names = {"source_labels": "sourceLabels", "target_label": "targetLabel"}
+    relabelings = [{operator_names.get(k, k): v for k, v in step.items()} for step in job.get("relabel_configs", [])]
+    if relabelings != spec.get("relabelings", []):
+        problems.append("relabel_configs differ from the ScrapeConfig's relabelings")
+    for key, operator_key in (("metrics_path", "metricsPath"), ("scheme", "scheme"),
+                              ("scrape_interval", "scrapeInterval")):
+        if key in job and job[key] != spec.get(operator_key):
+            problems.append(f"{key} {job[key]} differs from the ScrapeConfig's {spec.get(operator_key)}")
     return problems
 
 

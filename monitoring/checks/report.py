@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TextIO
 
 
 @dataclass(frozen=True)
@@ -45,9 +43,3 @@ def result_lines(results: Sequence[CheckResult], *, only_failed: bool = False) -
             lines.append("    " + result.warnings.replace("\n", "\n    "))
     return lines
 
-
-def print_results(results: Sequence[CheckResult], out: TextIO | None = None, *, only_failed: bool = False) -> bool:
-    """result_lines printed; True when every check passed."""
-    for line in result_lines(results, only_failed=only_failed):
-        print(line, file=out or sys.stdout)
-    return all(result.ok for result in results)

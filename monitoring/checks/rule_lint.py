@@ -58,16 +58,10 @@ def out_rules(manifest: Manifest, out_dir: Path) -> tuple[list[RuleDocument], li
     return defined, generated
 
 
-def check_rule_lint_out(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
+def check_rule_lint(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     """`monitoring validate`: the rule checks over out/'s rule files, judged against what the manifest knows."""
     defined, generated = out_rules(manifest, out_dir)
     return _result(defined, generated, lint_rules(defined + generated, context.lint_context(manifest.checks)))
-
-
-def check_rule_lint(stack: Stack, out_dir: Path) -> list[CheckResult]:
-    """The rule checks over a stack's definitions and the rules its SLOs generate (the library's view)."""
-    defined, generated = defined_rules(stack), slo_generated_rules(stack)
-    return _result(defined, generated, lint(stack, defined + generated))
 
 
 def _result(defined: list[RuleDocument], generated: list[RuleDocument], problems: list[Problem]) -> list[CheckResult]:
@@ -80,4 +74,4 @@ def _result(defined: list[RuleDocument], generated: list[RuleDocument], problems
     return [CheckResult("lint rules", not errors, checked, "\n".join(errors), "\n".join(warnings))]
 
 
-__all__ = ["check_rule_lint", "check_rule_lint_out", "defined_rules", "lint", "out_rules", "slo_generated_rules"]
+__all__ = ["check_rule_lint", "defined_rules", "lint", "out_rules", "slo_generated_rules"]

@@ -25,7 +25,7 @@ class Tool:
 
     name: str
     argv: tuple[str, ...]
-    source: str
+    found_by: str  # "$PROMTOOL", its path on PATH, or the container image
     mount: Path | None = None
 
     def run(self, *args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:

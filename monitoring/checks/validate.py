@@ -28,17 +28,17 @@ _BINARIES_AT_ONCE = 4
 
 
 def _check_rule_lint(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
-    from monitoring.checks.rule_lint import check_rule_lint_out
+    from monitoring.checks.rule_lint import check_rule_lint
 
-    return check_rule_lint_out(manifest, out_dir)
+    return check_rule_lint(manifest, out_dir)
 
 
 def _check_dashboards(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     if not manifest.paths(conventions.GRAFANA_DIR + "/"):
         return []  # no dashboards: the dashboard machinery (schemas, grafanalib) is not even imported
-    from monitoring.checks.dashboards import check_dashboards_out
+    from monitoring.checks.dashboards import check_dashboards
 
-    return check_dashboards_out(manifest, out_dir)
+    return check_dashboards(manifest, out_dir)
 
 
 def _check_adapter(manifest: Manifest, out_dir: Path) -> list[CheckResult]:

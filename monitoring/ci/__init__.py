@@ -1,6 +1,6 @@
 """`monitoring ci`: generate --check, validate and the promtool tests as one gate, with machine-readable results.
 
-    report = run_ci(stack, settings, source)     # a CIReport: steps of test cases, and the exit status
+    report = run_ci(Project.find())              # a CIReport: steps of test cases, and the exit status
     print(render(report, "junit"))               # or "text", "json" (schema: ci-report.schema.json), "github"
 """
 

@@ -21,32 +21,33 @@ from monitoring.project import Project
 _BLOCK = re.compile(r"^Unit Testing:\s+(?P<path>\S.*)$", re.M)
 
 
-def run_ci(settings: Project, source: str | None = None, out_dir: Path | None = None) -> CIReport:
-    """The gate over the project of settings; bad input ends it early with an 'error' step (exit 2).
+def run_ci(project: Project, stack_path: str | None = None, out_dir: Path | None = None) -> CIReport:
+    """The gate over the project (its stack, or the one at stack_path); bad input ends it early with an 'error'
+    step (exit 2).
 
         report = run_ci(Project.find()); print(render(report, "github"))
     """
     from monitoring import api
 
-    source = source or settings.stack
-    out_dir = out_dir or settings.out_dir
+    stack_path = stack_path or project.stack
+    out_dir = out_dir or project.out_dir
     report = CIReport()
     step = _start(report, "generate --check")
     try:
-        generated = api.generate(settings, stack=source, out_dir=out_dir, check=True)
-        stack = settings.load_stack(source)
+        generated = api.generate(project, stack=stack_path, out_dir=out_dir, check=True)
+        stack = project.load_stack(stack_path)
     except MonitoringError as exc:
         return _failed_to_run(report, step, exc)
     stale, files = list(generated.stale), range(generated.files)
     sites = definition_sites(stack)
-    step.cases = [Case(f"{out_dir.name}/{line.split()[-1]}", False, f"{line.split()[0]}: run `{settings.regenerate}`",
-                       (Finding(f"{line}: run `{settings.regenerate}`"),)) for line in stale]
+    step.cases = [Case(f"{out_dir.name}/{line.split()[-1]}", False, f"{line.split()[0]}: run `{project.regenerate}`",
+                       (Finding(f"{line}: run `{project.regenerate}`"),)) for line in stale]
     step.cases = step.cases or [Case(f"{out_dir.name}/ is up to date", True, f"{len(files)} files")]
     _finish(step)
     for name, runner in (("validate", _validate), ("test", _tests)):
         step = _start(report, name)
         try:
-            step.cases = runner(stack, settings, out_dir, sites)
+            step.cases = runner(stack, project, out_dir, sites)
         except MonitoringError as exc:
             return _failed_to_run(report, step, exc)
         _finish(step)
@@ -71,11 +72,11 @@ def _failed_to_run(report: CIReport, step: Step, exc: MonitoringError) -> CIRepo
     return report
 
 
-def _validate(stack: Stack, settings: Project, out_dir: Path, sites: dict[str, str]) -> list[Case]:
+def _validate(stack: Stack, project: Project, out_dir: Path, sites: dict[str, str]) -> list[Case]:
     from monitoring.checks.validate import validate
 
     if not (out_dir / "prometheus").is_dir():
-        raise MonitoringError(f"{out_dir} has no generated output: run `{settings.regenerate}` first")
+        raise MonitoringError(f"{out_dir} has no generated output: run `{project.regenerate}` first")
     cases = []
     for result in validate(out_dir):
         lines = [line.strip() for line in result.details.splitlines() if line.strip()] if not result.ok else []
@@ -85,16 +86,16 @@ def _validate(stack: Stack, settings: Project, out_dir: Path, sites: dict[str, s
     return cases
 
 
-def _tests(stack: Stack, settings: Project, out_dir: Path, sites: dict[str, str]) -> list[Case]:
+def _tests(stack: Stack, project: Project, out_dir: Path, sites: dict[str, str]) -> list[Case]:
     """Each test of each promtool test file as its own case, all run by one promtool process."""
     from monitoring.checks.alert_tests import Coverage, check_test_file, collect, generated_alerts
     from monitoring.checks.tools import find_tool
 
-    workdir = Path(os.path.commonpath([out_dir.resolve(), settings.project_dir.resolve()]))
+    workdir = Path(os.path.commonpath([out_dir.resolve(), project.project_dir.resolve()]))
     promtool = find_tool("promtool", workdir)
     tmp = Path(tempfile.mkdtemp(prefix=".monitoring-ci-", dir=promtool.mount or None))
     try:
-        tests = collect(out_dir, settings, tmp)
+        tests = collect(out_dir, project, tmp)
         coverage = Coverage()
         problems = [p for test in tests for p in check_test_file(test, coverage)]
         singles: dict[str, str] = {}  # path of a one-test file -> the case name
@@ -104,7 +105,7 @@ def _tests(stack: Stack, settings: Project, out_dir: Path, sites: dict[str, str]
                 rule_files = [str(p) for p in test.rule_files]
                 path.write_text(yaml.safe_dump({**test.data, "rule_files": rule_files, "tests": [one]},
                                                sort_keys=False), encoding="utf-8")
-                shown = _relative(test.shown, settings.project_dir)
+                shown = _relative(test.shown, project.project_dir)
                 singles[str(path)] = f"{shown} > {one.get('name') or f'test {index + 1}'}"
         started = time.monotonic()
         # One stream: promtool writes each file's header to stdout and its failures to stderr.

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 import monitoring.demo
+from monitoring.errors import ExitStatus
 
 try:
     from prometheus_client import disable_created_metrics
@@ -51,12 +52,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = DemoServer(workload(args), args.host, args.port)
     except (OSError, ValueError) as exc:
         print(f"demo: cannot serve the {args.role} role on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 2
+        return ExitStatus.BAD_INPUT
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"demo: {args.role} on http://{args.host}:{server.port}/metrics (control: /control)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    return 0
+    return ExitStatus.OK
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from monitoring.errors import ExitStatus
+
 PUBLIC_MODULES = ("monitoring", "monitoring.imports", "monitoring.scaffold", "monitoring.ci")
 HEADER = """\
 # API reference
@@ -112,12 +114,12 @@ def main(argv: list[str]) -> int:
         current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != text:
             print(f"{path} is stale: run `python -m monitoring.docs.reference`", file=sys.stderr)
-            return 1
+            return ExitStatus.FAILED
         print(f"{path} is up to date")
-        return 0
+        return ExitStatus.OK
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path}")
-    return 0
+    return ExitStatus.OK
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from typing import Any
 
 from monitoring import conventions
 from monitoring.errors import DefinitionError
-from monitoring.grafana import emit, service_dashboard, slo_dashboard
+from monitoring.grafana import emit, service_dashboard, slo_calendar_dashboard, slo_dashboard
 from monitoring.grafana.datasource import datasource_variable
 from monitoring.model.dashboards import Dashboard, DashboardSettings, Panel, default_folder
 from monitoring.model.stack import Stack
@@ -38,7 +38,9 @@ def model_dashboards(stack: Stack) -> Iterator[Dashboard]:
         yield from (service_dashboard.build(service, slos.get(service.name, ()))
                     for service in stack.services if service.metrics)
     if settings.slo_dashboards:
-        yield from (slo_dashboard.build(service, slos) for service, slos in slo_dashboard.slos_by_service(stack))
+        for service, slos in slo_dashboard.slos_by_service(stack):
+            yield slo_dashboard.build(service, slos)
+            yield from slo_calendar_dashboard.build(service, slos)
 
 
 def render(stack: Stack) -> Iterator[RenderedDashboard]:
@@ -54,8 +56,9 @@ def render_dashboard(dashboard: Dashboard, settings: DashboardSettings) -> dict[
     """The dashboard's JSON in Grafana's current schema, straight from the model."""
     return emit.dashboard(
         uid=dashboard.dashboard_uid, title=dashboard.name, description=dashboard.description,
-        tags=sorted({*settings.tags, *dashboard.tags}), timezone=settings.timezone, refresh=settings.refresh,
-        time_from=settings.time_from, variables=_variables(dashboard), panels=_layout(dashboard),
+        tags=sorted({*settings.tags, *dashboard.tags}), timezone=dashboard.timezone or settings.timezone,
+        refresh=settings.refresh, time_from=dashboard.time_from or settings.time_from, week_start=dashboard.week_start,
+        variables=_variables(dashboard), panels=_layout(dashboard),
         links=[emit.tag_link(tag) for tag in dashboard.link_tags],
         annotations=[emit.alert_annotation(dashboard.alert_annotation)] if dashboard.alert_annotation else [],
     )

@@ -167,7 +167,8 @@ def alert_annotation(expr: str) -> Json:
 
 def dashboard(*, uid: str, title: str, tags: Sequence[str], panels: list[Json], variables: list[Json],
               timezone: str, time_from: str, refresh: str | None = None, description: str | None = None,
-              links: list[Json] | None = None, annotations: list[Json] | None = None) -> Json:
+              links: list[Json] | None = None, annotations: list[Json] | None = None,
+              week_start: str | None = None) -> Json:
     """The dashboard: shared crosshair, editable, the current schema version."""
     return _set({
         "annotations": {"list": annotations or []}, "editable": True, "graphTooltip": 1, "links": links or [],
@@ -175,4 +176,4 @@ def dashboard(*, uid: str, title: str, tags: Sequence[str], panels: list[Json], 
         "time": {"from": time_from, "to": "now"},
         "timepicker": {"hidden": False, "refresh_intervals": list(REFRESH_INTERVALS)},
         "timezone": timezone, "title": title, "uid": uid,
-    }, description=description or None, refresh=refresh or None)
+    }, description=description or None, refresh=refresh or None, weekStart=week_start)

@@ -19,16 +19,6 @@ from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
 from monitoring.grafana.normalise import NormaliseError, from_grafanalib, normalise
 from monitoring.model.dashboards import Dashboard, default_folder
 from monitoring.model.stack import Stack
-from monitoring.project import Project
-
-
-def dashboards_dir(project_dir: Path | None) -> Path | None:
-    """The project's dashboards directory ([tool.monitoring] dashboards), or None without a project."""
-    if project_dir is None:
-        return None
-    project = Project.find(project_dir)
-    name = project.dashboards if project.project_dir == project_dir.resolve() else "dashboards"
-    return project_dir / name
 
 
 def load(stack: Stack, directory: Path | None, root: Path | None = None) -> Iterator[RenderedDashboard]:

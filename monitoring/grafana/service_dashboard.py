@@ -69,7 +69,7 @@ class ErrorRatio:
 
     errors: str  # vector selectors
     total: str
-    source: str  # for the panel description: "the service's declared errors", "SLO 'availability'"
+    defined_by: str  # for the panel description: "the service's declared errors", "SLO 'availability'"
 
     def expr(self, scope: Scope, metric: AnyMetric | None) -> str:
         filters = scope.matchers(metric)
@@ -106,6 +106,8 @@ def legend(labels: Iterable[str], fallback: str) -> str:
 
 
 def quantile(scope: Scope, metric: Histogram, q: str) -> str:
+    if metric.native:  # one series of exponential buckets: no le to keep
+        return f"histogram_quantile({q}, sum({scope.rate(metric.name, metric)}))"
     return f"histogram_quantile({q}, sum by (le) ({scope.rate(metric.name + '_bucket', metric)}))"
 
 
@@ -127,7 +129,7 @@ def top_stats(service: Service, scope: Scope, errors: ErrorRatio | None) -> tupl
     if errors is not None:
         panels.append(trusted.panel(
             title="Error ratio", type="stat", unit="percentunit", decimals=2, width=8, height=4,
-            thresholds=ERROR_RATIO_THRESHOLDS, description=f"Failed events over all events: {errors.source}.",
+            thresholds=ERROR_RATIO_THRESHOLDS, description=f"Failed events over all events: {errors.defined_by}.",
             queries=(trusted.query(errors.expr(scope, _metric_of(errors.total, service))),)))
     histogram = primary_histogram(service, errors)
     if histogram is not None:
@@ -140,13 +142,18 @@ def top_stats(service: Service, scope: Scope, errors: ErrorRatio | None) -> tupl
 
 
 def histogram_row(metric: Histogram, scope: Scope, errors: ErrorRatio | None, counted: bool) -> DashboardRow:
+    # A native histogram is one series: its count comes from histogram_count(), its buckets need no le.
+    count = (f"histogram_count(sum ({scope.rate(metric.name, metric)}))" if metric.native
+             else f"sum ({scope.rate(metric.name + '_count', metric)})")
+    buckets = (f"sum ({scope.rate(metric.name, metric)})" if metric.native
+               else f"sum by (le) ({scope.rate(metric.name + '_bucket', metric)})")
     panels = [trusted.panel(
         title=f"{metric.name} rate", unit="ops", description=f"Observations per second. {metric.help}".strip(),
-        queries=(trusted.query(f"sum ({scope.rate(metric.name + '_count', metric)})", legend="per second"),))]
+        queries=(trusted.query(count, legend="per second"),))]
     if errors is not None and counted:
         panels.append(trusted.panel(
             title="Error ratio", unit="percentunit", thresholds=ERROR_RATIO_THRESHOLDS, show_thresholds=True,
-            description=f"Failed events over all events: {errors.source}.",
+            description=f"Failed events over all events: {errors.defined_by}.",
             queries=(trusted.query(errors.expr(scope, metric), legend="error ratio"),)))
     panels.append(trusted.panel(
         title=f"{metric.name} quantiles", unit=unit(metric), description="p50, p95 and p99 over all series.",
@@ -155,8 +162,7 @@ def histogram_row(metric: Histogram, scope: Scope, errors: ErrorRatio | None, co
     panels.append(trusted.panel(
         title=f"{metric.name} distribution", type="heatmap", unit=unit(metric),
         description="Observations per bucket and second.",
-        queries=(trusted.query(f"sum by (le) ({scope.rate(metric.name + '_bucket', metric)})", legend="{{le}}",
-                               format="heatmap"),)))
+        queries=(trusted.query(buckets, legend="{{le}}", format="heatmap"),)))
     return trusted.row(title=metric.name, panels=tuple(panels))
 
 
@@ -193,14 +199,14 @@ def variables(service: Service, scope: Scope) -> tuple[DashboardVariable, ...]:
     found = []
     for label in SCOPE_LABELS:
         if label in scope.target_labels:
-            source = "up"
+            series = "up"
         else:
             metric = next((m for m in service.metrics if label in m.labels), None)
             if metric is None:
                 continue
-            source = metric.series_names()[0]
+            series = metric.series_names()[0]
         found.append(DashboardVariable.model_construct(
-            name=label, label=label.capitalize(), query=f'label_values({source}{{job=~"$job"}}, {label})',
+            name=label, label=label.capitalize(), query=f'label_values({series}{{job=~"$job"}}, {label})',
             multi=True, include_all=True))
     return tuple(found)
 

@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from monitoring import conventions
 from monitoring.grafana import trusted
-from monitoring.model.dashboards import Dashboard, DashboardRow
+from monitoring.model.dashboards import Dashboard, DashboardRow, Panel
 from monitoring.model.service import Service
-from monitoring.model.slo import SLO
+from monitoring.model.slo import SLO, BooleanSLI
 from monitoring.model.stack import Stack
+from monitoring.slo import rules as slo_rules
 from monitoring.slo.windows import decimal_text, human_number
 
 TIER_COLORS = {"page": "red", "ticket": "orange"}
@@ -42,6 +43,25 @@ def _percent(objective: Decimal) -> str:
     return decimal_text(objective) + "%"
 
 
+def _timeslice_panels(slo: SLO) -> tuple[Panel, ...]:
+    """Timeslice budgeting: the share of good slices over the rolling period, against the objective."""
+    slices = slo.timeslices
+    if slices is None:
+        return ()
+    return (trusted.panel(
+        title=f"Good {slices.window} slices over {slo.period}", type="stat", unit="percentunit", decimals=3,
+        width=24, height=4, base_color="red", thresholds=(trusted.threshold(float(slo.objective / 100), "green"),),
+        description=f"Slices of {slices.window} whose good events are at least {decimal_text(slices.target * 100)}%,"
+                    f" over the slices with events in the last {slo.period}; green at or above the objective.",
+        queries=(trusted.query(slo_rules.good_slices_expr(slo, slices, slo.period), instant=True),)),)
+
+
+def _good_share(slo: SLO) -> str:
+    if isinstance(slo.sli, BooleanSLI):
+        return f"the share of {slo.sli.gauge} samples that are 1"
+    return "good events over all events"
+
+
 def slo_row(slo: SLO) -> DashboardRow:
     sel = matchers(slo)
     firing = matchers(slo, 'alertstate="firing"')
@@ -61,7 +81,7 @@ def slo_row(slo: SLO) -> DashboardRow:
     return trusted.row(title=f"{slo.name}: {_percent(slo.objective)} over {slo.period}", panels=(
         trusted.panel(title=f"SLI over {slo.period}", type="stat", unit="percentunit", decimals=3, width=6, height=5,
               base_color="red", thresholds=(trusted.threshold(objective, color="green"),),
-              description=f"{slo.description or slo.name}: good events over all events in the last {slo.period}; "
+              description=f"{slo.description or slo.name}: {_good_share(slo)} in the last {slo.period}; "
                           f"green at or above the objective of {_percent(slo.objective)}.",
               queries=(trusted.query(sli),)),
         trusted.panel(title="Error budget remaining", type="gauge", unit="percentunit", decimals=1, min=0, max=1,
@@ -87,6 +107,7 @@ def slo_row(slo: SLO) -> DashboardRow:
                          description=f"Burn rate over each alert window; dashed lines: {lines}. "
                                      "An alert fires when both its long and its short window are above the line.",
                          queries=burn_queries),) if burn_queries else ()),
+        *_timeslice_panels(slo),
         trusted.panel(title="Alert state", width=24, height=6, stacked=True,
               description="The SLO's alerts by state (pending, firing), from Prometheus' ALERTS series.",
               queries=(trusted.query(f"sum by (alertname, alertstate) (ALERTS{sel})",

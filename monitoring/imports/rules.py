@@ -9,7 +9,6 @@ from monitoring import promql
 from monitoring.errors import DefinitionError
 from monitoring.imports.findings import Findings
 from monitoring.imports.source import Mapping, SourceFile
-from monitoring.model.common import duration_ms
 from monitoring.model.rules import SEVERITIES, Alert, RecordingRule, RuleGroup, VerbatimRule
 
 _GROUP_KEYS = {"name", "interval", "rules"}
@@ -140,8 +139,4 @@ def _modelled(data: dict[str, Any], alert_names: set[str]) -> tuple[Alert | Reco
 
 def _reason(exc: DefinitionError) -> str:
     return exc.problem
-
-
-def same_duration(a: str | None, b: str | None) -> bool:
-    return (duration_ms(a) if a else 0) == (duration_ms(b) if b else 0)
 

@@ -150,9 +150,9 @@ def _items(out_dir: Path) -> list[tuple[Checked, promql_parser.Expr | None]]:
     documents, _ = read_out_dir(out_dir)
     for doc in documents:
         for query in doc.queries:
-            source, _, where = query.where.partition(": ")
+            path, _, where = query.where.partition(": ")
             title = doc.data.get("title", "")
-            found.append((Checked("panel", f"{title}: {where}", source), query.ast))
+            found.append((Checked("panel", f"{title}: {where}", path), query.ast))
     return found
 
 

@@ -14,9 +14,10 @@ class CustomMetric(Model):
     """A Prometheus series served to HPAs by prometheus-adapter, under the name HPAs use.
 
     Use it for a recording rule an HPA scales on; each label in resources names the Kubernetes resource of the
-    same name (namespace, pod):
+    same name (namespace, pod). Record the series under the name the HPA uses (RecordingRule.name_fixed_by), or
+    let the adapter rename a conventional one:
 
-        CustomMetric(name="mcp_requests_per_second", series="namespace_pod:mcp_requests:rate2m")
+        CustomMetric(name="mcp_requests_per_second", series="mcp_requests_per_second")
     """
 
     kind: ClassVar[str] = "custom metric"

@@ -35,7 +35,6 @@ LabelName = Annotated[str, AfterValidator(units.check_label_name)]
 MetricName = Annotated[str, AfterValidator(units.check_metric_name)]
 Slug = Annotated[str, AfterValidator(units.check_slug)]
 Labels = Annotated[dict[str, str], AfterValidator(_labels)]
-Port = Annotated[int | str, AfterValidator(units.check_port)]
 HostPort = Annotated[str, AfterValidator(units.check_host_port)]
 # Exact: 99.9 stays 99.9, not 99.900000000000005684...; thresholds are written into rules as typed.
 ExactDecimal = Annotated[Decimal, BeforeValidator(units.exact_decimal)]

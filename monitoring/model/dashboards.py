@@ -13,6 +13,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring import conventions, promql
+from monitoring.grafana.schemas import PANEL_TYPES
 from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
 from monitoring.model.base import Model
 from monitoring.model.common import require_unique
@@ -20,6 +21,7 @@ from monitoring.model.common import require_unique
 VARIABLE_NAME = re.compile(r"\A[a-zA-Z][a-zA-Z0-9_]{0,199}\Z")
 _REFRESH = re.compile(r"\A(?:[1-9][0-9]{0,5}[smhd])?\Z")
 _TIME_FROM = re.compile(r"\Anow-[1-9][0-9]{0,5}[smhdwMy]\Z")
+_CALENDAR_FROM = re.compile(r"\A(?:now-[1-9][0-9]{0,5}[smhdwMy]|now/[dwMy])\Z")
 
 
 def _matching(pattern: re.Pattern[str], field: str, example: str) -> AfterValidator:
@@ -30,7 +32,7 @@ def _matching(pattern: re.Pattern[str], field: str, example: str) -> AfterValida
     return AfterValidator(check)
 # Variables every generated dashboard may use: the data source, and job and instance from `up`.
 STANDARD_VARIABLES = ("datasource", "job", "instance")
-PanelType = Literal["timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text"]
+PanelType = Literal[PANEL_TYPES]  # type: ignore[valid-type]
 
 
 def _check_uid(value: str) -> str:
@@ -207,6 +209,11 @@ class Dashboard(Model):
     variables: tuple[DashboardVariable, ...] = ()
     panels: tuple[Panel, ...] = ()
     rows: tuple[DashboardRow, ...] = ()
+    # The dashboard's own time range start, zone and first day of the week, over the stack's settings: a calendar
+    # range such as "now/M" (this month so far) or "now/w" (this week so far).
+    time_from: Annotated[str, _matching(_CALENDAR_FROM, "time_from", "now/M")] | None = None
+    timezone: str | None = None
+    week_start: Literal["monday", "sunday", "saturday"] | None = None
 
     @field_validator("uid")
     @classmethod

@@ -114,19 +114,26 @@ class KubernetesOutput(Model):
         return routing
 
 
+# The Operator's resource for each discovery role. Pods and Services' endpoints have monitors made for them; nodes
+# (kubelets, cAdvisor) and Services themselves have none, so their jobs become a ScrapeConfig, which carries the
+# job's own discovery and relabelling as prometheus.yml has them.
+MONITOR_KINDS = {"pod": "PodMonitor", "endpoints": "ServiceMonitor", "service": "ScrapeConfig",
+                 "node": "ScrapeConfig"}
+
+
 def monitor_kind(job: ScrapeJob) -> str | None:
-    """PodMonitor (role pod) or ServiceMonitor (role endpoints); None when the job has no monitor form."""
+    """PodMonitor, ServiceMonitor or ScrapeConfig for a Kubernetes job (MONITOR_KINDS); None for static or file
+    targets, which have no monitor form."""
     if len(job.kubernetes_sd_configs) != 1:
         return None
-    return {"pod": "PodMonitor", "endpoints": "ServiceMonitor"}.get(job.kubernetes_sd_configs[0].role)
+    return MONITOR_KINDS[job.kubernetes_sd_configs[0].role]
 
 
 def check_monitor_job(job: ScrapeJob) -> None:
     """DefinitionError unless job can become a monitor: a Kubernetes name, and credentials only from Secrets."""
     if monitor_kind(job) is None:
-        what = f"role {job.kubernetes_sd_configs[0].role}" if job.kubernetes_sd_configs else "static or file targets"
-        raise job.error(f"{what} has no PodMonitor or ServiceMonitor form: set monitor=False when the platform "
-                        "scrapes these targets, or use role pod or endpoints", field="monitor")
+        raise job.error("static or file targets have no monitor form: set monitor=False when the platform scrapes "
+                        "these targets, or discover them with kubernetes_sd_configs", field="monitor")
     try:
         check_object_name(job.name)
     except ValueError as exc:

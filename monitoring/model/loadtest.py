@@ -13,7 +13,8 @@ class LoadTestGates(Model):
     """The k6 thresholds of the stack's load test, named by reference so that they follow the definitions.
 
     latency_slo names an SLO with a latency SLI: `http_req_duration` must keep p(percentile) under its threshold.
-    error_ratio_alert names an alert whose expression ends in `> ratio`: `http_req_failed` must stay under it.
+    error_ratio_alert names an alert that declares its threshold (Alert.threshold, an error ratio):
+    `http_req_failed` must stay under it. Name the alert that pages: a load test that would page fails.
 
         LoadTestGates(latency_slo="control-plane-latency", error_ratio_alert="MCPHighErrorRate")
     """

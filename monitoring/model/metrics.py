@@ -97,10 +97,15 @@ class Histogram(Metric):
     """A metric observed into buckets (latency, sizes): `_bucket`, `_sum` and `_count` series. A LatencySLI reads one.
 
         Histogram(name="app_request_duration_seconds", unit="seconds", help="Latency.", buckets=(0.1, 0.5, 1))
+
+        Histogram(name="app_request_duration_seconds", unit="seconds", help="Latency.", native=True)
     """
 
     type: ClassVar[str] = "histogram"
-    buckets: tuple[float, ...] = Field(min_length=1)
+    buckets: tuple[float, ...] = ()
+    # A native histogram (Prometheus >= 2.40 with --enable-feature=native-histograms): one series under the bare
+    # name, with exponential buckets; `buckets` are then not needed.
+    native: bool = False
 
     @field_validator("buckets")
     @classmethod
@@ -109,7 +114,15 @@ class Histogram(Metric):
             raise ValueError(f"buckets {list(buckets)} must be strictly increasing")
         return buckets
 
+    @model_validator(mode="after")
+    def _some_buckets(self) -> Histogram:
+        if not self.buckets and not self.native:
+            raise ValueError("buckets: a classic histogram needs at least one bucket (or set native=True)")
+        return self
+
     def series_names(self) -> tuple[str, ...]:
+        if self.native:
+            return (self.name,)
         return (f"{self.name}_bucket", f"{self.name}_sum", f"{self.name}_count")
 
 

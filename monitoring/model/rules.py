@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar
 
+import promql_parser
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from monitoring import promql
@@ -33,6 +34,13 @@ def _instant(expr: str) -> str:
     return expr.strip()
 
 
+def _compares_with(expr: str, threshold: float) -> bool:
+    """Whether expr is `<expression> <comparison> threshold`: the declared threshold is the one it fires on."""
+    node = promql.unwrap(promql.parse(expr))
+    return (isinstance(node, promql_parser.BinaryExpr) and str(node.op) in (">", ">=", "<", "<=")
+            and isinstance(node.rhs, promql_parser.NumberLiteral) and node.rhs.val == threshold)
+
+
 PromQL = Annotated[str, AfterValidator(_parses)]
 # What a rule evaluates: an instant vector or a scalar, never a range vector (it would fail every evaluation).
 RuleExpr = Annotated[str, AfterValidator(_instant)]
@@ -52,19 +60,28 @@ class RecordingRule(Model):
     alerts read often; the name must follow level:metric:operations.
 
         RecordingRule(record="job:app_requests:rate5m", expr="sum by (job) (rate(app_requests_total[5m]))")
+
+    A series whose name something outside the stack asks for (an HPA's Pods metric read through
+    prometheus-adapter, say) keeps that name when name_fixed_by says who asks for it; the rules/recording-name
+    check then accepts it:
+
+        RecordingRule(record="mcp_requests_per_second", name_fixed_by="the HPA's Pods metric",
+                      expr="sum by (namespace, pod) (rate(mcp_requests_total[2m]))")
     """
 
     kind: ClassVar[str] = "recording rule"
     name: MetricName = Field(alias="record")
     expr: RuleExpr
     labels: Labels = {}
+    # Who fixes the name when it cannot follow level:metric:operations; None: the convention applies.
+    name_fixed_by: str | None = Field(default=None, min_length=1)
 
-    @field_validator("name")
-    @classmethod
-    def _level_metric_operations(cls, name: str) -> str:
-        if name.count(":") < 1:
-            raise ValueError(f"record {name!r} must follow level:metric:operations (contain ':')")
-        return name
+    @model_validator(mode="after")
+    def _level_metric_operations(self) -> RecordingRule:
+        if self.name_fixed_by is None and self.name.count(":") < 1:
+            raise ValueError(f"record {self.name!r} must follow level:metric:operations (contain ':'), or say "
+                             "with name_fixed_by what outside the stack asks for this name")
+        return self
 
 
 class Alert(Model):
@@ -87,6 +104,9 @@ class Alert(Model):
     runbook_url: str | None = None
     labels: Labels = {}
     annotations: dict[str, str] = {}
+    # The number the expression compares its result against (`... > 0.1`), declared so that other outputs (the
+    # k6 gates) read it from the model; the expression must end in a comparison with exactly this number.
+    threshold: float | None = None
     # Synthetic input for generated promtool tests; without it the alert needs hand-written tests.
     test: AlertScenario | None = None
 
@@ -110,6 +130,9 @@ class Alert(Model):
         for key in ("summary", "description", "runbook_url"):
             if key in self.annotations:
                 raise ValueError(f"annotations: {key!r} has its own field")
+        if self.threshold is not None and not _compares_with(self.expr, self.threshold):
+            raise ValueError(f"threshold {self.threshold:g}: expr must end in a comparison with it "
+                             f"(`... > {self.threshold:g}`)")
         known = {"summary", "description", "runbook_url", *self.annotations}
         for key in sorted((self.test.annotations if self.test else {}).keys() - known):
             raise ValueError(f"test.annotations: {key!r} is not an annotation of the alert")

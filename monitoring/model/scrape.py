@@ -199,8 +199,9 @@ class ScrapeJob(SecretsFromFiles):
     metric_relabel_configs: tuple[RelabelConfig, ...] = ()
     sample_limit: int | None = Field(default=None, gt=0)
     label_limit: int | None = Field(default=None, gt=0)
-    # With the Kubernetes output on, a Kubernetes job becomes a PodMonitor (role pod) or ServiceMonitor
-    # (role endpoints). False when the platform scrapes the targets already (kube-prometheus-stack's kubelet).
+    # With the Kubernetes output on, a Kubernetes job becomes a PodMonitor (role pod), a ServiceMonitor (role
+    # endpoints) or a ScrapeConfig (roles node and service). False when the platform scrapes the targets already
+    # (kube-prometheus-stack's kubelet): a second scrape would double every sum over them.
     monitor: bool = True
 
     @model_validator(mode="after")

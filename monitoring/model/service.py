@@ -14,10 +14,7 @@ from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.probe import Probe
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
 from monitoring.model.scrape import ScrapeJob
-from monitoring.model.slo import Selector, selector_metric
-
-# Labels that alerts and SLO series set themselves: a service may not override them.
-RESERVED_SERVICE_LABELS = frozenset({"alertname", "severity", "service", "slo", "tier"})
+from monitoring.model.slo import RESERVED_LABELS, Selector, selector_metric
 
 
 class ErrorEvents(Model):
@@ -58,7 +55,7 @@ class Service(Model):
     @classmethod
     def _not_reserved(cls, labels: dict[str, str]) -> dict[str, str]:
         for key in labels:
-            if key in RESERVED_SERVICE_LABELS:
+            if key in RESERVED_LABELS:
                 raise ValueError(f"labels: {key!r} is set by each alert or SLO, not by the service")
         return labels
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
     from monitoring.model.metrics import AnyMetric
 
 _DAY_MS = 86_400_000
-# Labels every SLO series and alert sets itself.
+
+
+# Labels alerts and SLO series set themselves: neither a service's nor an SLO's own labels may name them.
 RESERVED_LABELS = (conventions.SLO_LABEL, conventions.SLO_SERVICE_LABEL, conventions.SLO_TIER_LABEL, "severity",
                    "alertname")
 
@@ -93,9 +96,14 @@ class RatioSLI(Model):
 
 
 class LatencySLI(Model):
-    """Good events are those faster than threshold: histogram _bucket{le=threshold} over _count.
+    """Good events are those faster than threshold: on a classic histogram, _bucket{le=threshold} over _count;
+    on a native histogram (`native=True`, a catalog `Histogram(native=True)`), `histogram_fraction(0, threshold,
+    ...)` of the summed rate, exact when the threshold is a bucket boundary of the histogram's schema (0.5, 1, 2
+    at schema 0) and interpolated inside a bucket otherwise.
 
         LatencySLI(histogram="app_request_duration_seconds", threshold="0.5")
+
+        LatencySLI(histogram="app_request_duration_seconds", threshold="0.5", native=True)
     """
 
     kind: ClassVar[str] = "latency sli"
@@ -103,6 +111,7 @@ class LatencySLI(Model):
     histogram: MetricName
     threshold: ExactDecimal = Field(gt=0)
     selector: MatcherSet | None = None
+    native: bool = False
 
     @field_validator("selector")
     @classmethod
@@ -182,6 +191,28 @@ class QuerySLI(Model):
 
     def total_at(self, window: str) -> str:
         return substitute_window(self.total, window)
+
+
+class BooleanSLI(Model):
+    """The share of time a 0/1 gauge is 1: `probe_success` of a blackbox probe, `up` of a scrape job, or a catalog
+    gauge that is 1 when healthy. Every sample is an event, bad when it is 0: the error ratio over a window is
+    1 - avg_over_time, summed over every series the selector picks (traffic-weighted by samples).
+
+        BooleanSLI(gauge='probe_success{job="blackbox-http"}')
+
+        BooleanSLI(gauge='up{job="api"}')
+
+    A target that is not scraped at all has no samples, so it counts neither as up nor as down: alert on `up`
+    for that. The gauge must only be 0 or 1.
+    """
+
+    kind: ClassVar[str] = "boolean sli"
+    type: Literal["boolean"] = "boolean"
+    gauge: Selector
+
+
+# Series a BooleanSLI may read without a catalog gauge: Prometheus' own and the blackbox exporter's.
+BOOLEAN_SERIES = ("up", "probe_success")
 
 
 def _severity(value: str) -> str:
@@ -324,6 +355,74 @@ class WindowPolicy(Model):
         return tuple(w.burn_window(period_ms) for w in self.windows)
 
 
+class Timeslices(Model):
+    """OpenSLO's Timeslices budgeting, for budget reporting: the period is cut into slices of `window`, a slice is
+    good when its share of good events is at least `target` (a ratio, as OpenSLO's timeSliceTarget), and the
+    objective is the share of good slices. Slices without events count neither way.
+
+        SLO(name="availability", service="api", objective="99", budgeting=Timeslices(window="5m", target="0.95"),
+            sli=RatioSLI(errors='http_requests_total{code=~"5.."}', total="http_requests_total"))
+
+    Burn-rate alerts keep reading the event ratio over rolling windows. The error ratio over each slice is recorded
+    (`slo:sli_error:ratio_rate<window>`), and the SLO and calendar dashboards count good slices with a subquery
+    whose step is the slice (`avg_over_time((ratio <= bool 1-target)[$__range:<window>])`). The stack's
+    evaluation_interval must divide the window, so that each slice is read from exactly one evaluation, and a
+    slice should hold at least four scrapes (lint's promql/rate-window says so in `validate`). (No
+    recording rule counts the slices of a whole period: at one step per minute a 30-day subquery reads 43,200
+    points per evaluation, over promtool's sample limit, so such a rule could not be tested.)
+    """
+
+    kind: ClassVar[str] = "timeslices"
+    window: Duration
+    target: ExactDecimal
+
+    @field_validator("target")
+    @classmethod
+    def _ratio(cls, target: Decimal) -> Decimal:
+        if not (target.is_finite() and 0 < target <= 1):
+            raise ValueError(f"target {target} must be a ratio above 0 and at most 1, like 0.95 (not a percentage)")
+        return target
+
+    @field_validator("window")
+    @classmethod
+    def _slice_length(cls, window: str) -> str:
+        ms = duration_ms(window)
+        if ms < 60_000 or ms > _DAY_MS or ms % 1000:
+            raise ValueError(f"window {window!r} must be whole seconds between 1m and 1d")
+        return window
+
+    @property
+    def bad_above(self) -> Decimal:
+        """A slice is bad when its error ratio is above this: 1 - target."""
+        return Decimal(1) - self.target
+
+
+class CalendarPeriod(Model):
+    """A calendar-aligned budgeting period (OpenSLO's calendar time window), for budget reporting: the error budget
+    of this month or this week so far, in `timezone` (weeks start on Monday).
+
+        SLO(..., calendar=CalendarPeriod(unit="month", timezone="Europe/Berlin"))
+
+    Alerting stays on the rolling `period`. PromQL ranges are fixed durations, so no recording rule can follow
+    a calendar; the calendar dashboard does, with Grafana's "this month so far" time range (`now/M` to `now`)
+    and queries over `[$__range]`.
+    """
+
+    kind: ClassVar[str] = "calendar period"
+    unit: Literal["month", "week"]
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, timezone: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {timezone!r} is not an IANA time zone such as 'UTC' or "
+                             "'Europe/Berlin'") from None
+        return timezone
+
+
 # The built-in window policies, by name: "default" is the workbook at 28/30 days and "scaled" otherwise.
 BUILT_IN_POLICIES = {"default": default_windows, "workbook": workbook_windows, "scaled": scaled_windows}
 
@@ -345,13 +444,15 @@ class SLO(Model):
     objective: ExactDecimal
     period: str = "30d"
     description: str = ""
-    sli: RatioSLI | LatencySLI | QuerySLI = Field(discriminator="type")
+    sli: RatioSLI | LatencySLI | QuerySLI | BooleanSLI = Field(discriminator="type")
     filter: MatcherSet | None = None
     labels: Labels = {}
     alerting: SLOAlerting = SLOAlerting()
     window_policy: Literal["default", "workbook", "scaled"] | WindowPolicy = "default"
     # One SLO per value of these labels (one per route, per tenant): kept through every recording and alert.
     group_by: tuple[LabelName, ...] = ()
+    budgeting: Literal["occurrences"] | Timeslices = "occurrences"  # OpenSLO's budgetingMethod
+    calendar: CalendarPeriod | None = None  # budget reporting over this month or week, beside the rolling period
     # "sloth": Sloth's labels (sloth_id, sloth_service, sloth_slo, sloth_window, sloth_severity) and its
     # sloth_slo_info series, so that dashboards built for Sloth keep working (monitoring/slo/naming.py).
     naming: NamingStyle = "default"
@@ -407,6 +508,9 @@ class SLO(Model):
     def _filter_applies(self) -> SLO:
         if self.filter and isinstance(self.sli, QuerySLI):
             raise ValueError("filter: a query SLI is raw PromQL; put the matchers into its queries")
+        if isinstance(self.sli, BooleanSLI) and self.alerting.min_events_per_second is not None:
+            raise ValueError("alerting.min_events_per_second: a boolean-gauge SLI counts samples, not events, so "
+                             "there is no traffic to guard; remove it")
         return self
 
     @model_validator(mode="after")
@@ -421,17 +525,24 @@ class SLO(Model):
             objective=self.objective, windows=windows, tiers=tiers,
             alert_names={t: conventions.slo_alert_name(self.alert_base, t) for t in tiers},
             holds_ms={t: duration_ms(self.alerting.tier(t).for_ or "0s") for t in tiers},
-            guard=self.alerting.min_events_per_second, naming=NAMINGS[self.naming])
+            guard=self.alerting.min_events_per_second, naming=NAMINGS[self.naming],
+            slice_window=self.budgeting.window if isinstance(self.budgeting, Timeslices) else None)
         return self
 
     @property
     def plan(self) -> slo_plan.SLOPlan:
         """The SLO's plan, computed once: what every generator reads."""
-        return self._plan
+        # Straight from pydantic's private store: `self._plan` goes through BaseModel.__getattr__, which costs
+        # more than everything else the rules read from the plan.
+        return self.__pydantic_private__["_plan"]  # type: ignore[index]
 
     @property
     def period_days(self) -> int:
         return duration_ms(self.period) // _DAY_MS
+
+    @property
+    def timeslices(self) -> Timeslices | None:
+        return self.budgeting if isinstance(self.budgeting, Timeslices) else None
 
     @property
     def error_budget(self) -> Decimal:
@@ -445,21 +556,27 @@ class SLO(Model):
     @property
     def tiers(self) -> tuple[Tier, ...]:
         """The enabled alert tiers, page first (from the plan)."""
-        return self._plan.tiers
+        return self.plan.tiers
 
     @property
     def windows(self) -> tuple[BurnWindow, ...]:
         """The window pairs of the enabled tiers (from the plan)."""
-        return self._plan.windows
+        return self.plan.windows
 
     @property
     def rate_windows(self) -> tuple[str, ...]:
         """Windows with SLI rate rules (from the plan)."""
-        return self._plan.rate_windows
+        return self.plan.rate_windows
 
     def recorded_series(self) -> frozenset[str]:
         """Every series name the SLO's recording rules write (from the plan)."""
-        return self._plan.recorded_series
+        return self.plan.recorded_series
+
+    def read_series(self) -> frozenset[str]:
+        """Series the SLI reads that no catalog declares: `up` or `probe_success` of a boolean-gauge SLI."""
+        if isinstance(self.sli, BooleanSLI) and (name := selector_metric(self.sli.gauge)) in BOOLEAN_SERIES:
+            return frozenset({name})
+        return frozenset()
 
     def threshold(self, window: BurnWindow) -> Fraction:
         """The error ratio above which a window pair fires: burn x budget."""
@@ -485,6 +602,8 @@ class SLO(Model):
                 self._check_event_selector(field, getattr(self.sli, field), metrics)
         elif isinstance(self.sli, LatencySLI):
             self._check_latency(self.sli, metrics)
+        elif isinstance(self.sli, BooleanSLI):
+            self._check_gauge(self.sli, metrics)
         self._check_groups(metrics)
         # A query SLI is the team's own PromQL: it was parsed; what it selects is theirs to name.
 
@@ -494,6 +613,8 @@ class SLO(Model):
             names = [selector_metric(self.sli.errors), selector_metric(self.sli.total)]
         elif isinstance(self.sli, LatencySLI):
             names = [self.sli.histogram]
+        elif isinstance(self.sli, BooleanSLI):
+            names = [selector_metric(self.sli.gauge)]  # up and probe_success carry target labels: not checked
         else:
             return
         for name in names:
@@ -518,6 +639,18 @@ class SLO(Model):
             return
         raise ValueError(f"{where} selects {name!r}, which is neither a catalog counter nor a histogram's _count")
 
+    def _check_gauge(self, sli: BooleanSLI, metrics: Mapping[str, AnyMetric]) -> None:
+        name = selector_metric(sli.gauge)
+        where = f"slo {self.name!r}: sli.gauge {sli.gauge!r}"
+        if name is None:
+            raise ValueError(f"{where} must name its metric")
+        metric = metrics.get(name)
+        if name in BOOLEAN_SERIES and metric is None:
+            return
+        if metric is None or metric.type != "gauge":
+            raise ValueError(f"{where} selects {name!r}, which is neither {' nor '.join(BOOLEAN_SERIES)} nor a "
+                             f"catalog gauge" + (f" (it is a {metric.type})" if metric is not None else ""))
+
     def _check_latency(self, sli: LatencySLI, metrics: Mapping[str, AnyMetric]) -> None:
         metric = metrics.get(sli.histogram)
         where = f"slo {self.name!r}: sli.histogram {sli.histogram!r}"
@@ -525,6 +658,14 @@ class SLO(Model):
             raise ValueError(f"{where} is in no metric catalog")
         if metric.type != "histogram":
             raise ValueError(f"{where} is a {metric.type}, not a histogram")
+        native = bool(getattr(metric, "native", False))
+        if sli.native != native:
+            raise ValueError(
+                f"{where} is a {'native' if native else 'classic'} histogram; set sli.native={native}"
+                if native or not sli.native else
+                f"{where} is a classic histogram: sli.native=True needs Histogram(native=True) in the catalog")
+        if native:
+            return  # histogram_fraction reads any threshold; between boundaries it interpolates
         buckets = [Decimal(str(b)) for b in metric.buckets]  # type: ignore[union-attr]
         if sli.threshold not in buckets:
             raise ValueError(

@@ -104,6 +104,12 @@ class Stack(Model):
         self._check_monitors()
         return self
 
+    def with_kubernetes(self, output: KubernetesOutput | None) -> Stack:
+        """The stack with its Kubernetes output set (or turned off), its monitors checked for that output."""
+        stack = self.model_copy(update={"kubernetes": output})
+        stack._check_monitors()
+        return stack
+
     def _check_monitors(self) -> None:
         if self.kubernetes is None:
             return
@@ -133,6 +139,11 @@ class Stack(Model):
             if service is not None and slo.service not in metrics_of:
                 metrics_of[slo.service] = {m.name: m for m in self.service_metrics(service)}
             slo.check_references(names, metrics_of.get(slo.service, {}))
+            slices = slo.timeslices
+            if slices is not None and duration_ms(slices.window) % duration_ms(self.evaluation_interval):
+                raise slo.error(f"budgeting.window {slices.window} is not a multiple of the stack's "
+                                f"evaluation_interval {self.evaluation_interval}: each slice is read from one "
+                                "evaluation", field="budgeting.window", value=slices.window)
         # The SLO's series (and so its alerts) carry its service's labels, under the SLO's own.
         object.__setattr__(self, "slos", tuple(
             slo.model_copy(update={"labels": {**services[slo.service].labels, **slo.labels}})
@@ -211,6 +222,7 @@ class Stack(Model):
                 names.update(PROBE_SERIES)
         for slo in self.slos:
             names.update(slo.recorded_series())
+            names.update(slo.read_series())
         return names
 
     def known_series(self) -> frozenset[str]:

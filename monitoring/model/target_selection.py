@@ -41,8 +41,8 @@ def _not_running(phases: tuple[str, ...]) -> RelabelConfig:
     return RelabelConfig(source_labels=(f"{META}pod_phase",), regex="|".join(phases), action="drop")
 
 
-def _copy(source: str, target: str) -> RelabelConfig:
-    return RelabelConfig(source_labels=(source,), target_label=target)
+def _copy(label: str, target: str) -> RelabelConfig:
+    return RelabelConfig(source_labels=(label,), target_label=target)
 
 
 def _container(sd: KubernetesSDConfig) -> tuple[RelabelConfig, ...]:

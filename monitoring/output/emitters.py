@@ -6,7 +6,6 @@ import gc
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 
 from monitoring import conventions
 from monitoring.grafana import dashboards, hand_written
@@ -25,25 +24,17 @@ from monitoring.slo import rules as slo
 Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, str]] | Mapping[str, str]]
 
 
-def regenerate_command(project_dir: Path | None) -> str:
-    """The project's command that regenerates out/ ([tool.monitoring] regenerate), for messages and headers."""
-    if project_dir is None:
-        return DEFAULT_REGENERATE
-    settings = Project.find(project_dir)
-    return settings.regenerate if settings.project_dir == project_dir.resolve() else DEFAULT_REGENERATE
-
-
 class GenerateContext:
-    """What emitters may know besides the stack: where it came from, and the project's directories."""
+    """What emitters may know besides the stack: where it came from, and the project (its hand-written
+    dashboards, the command that regenerates out/). Without a project: no hand-written dashboards, and the
+    default regenerate command."""
 
-    def __init__(self, source: str, project_dir: Path | None = None, dashboards_dir: Path | None = None,
-                 regenerate: str | None = None) -> None:
-        self.source = source
-        self.project_dir = project_dir
-        # The project's hand-written dashboards; by default found from project_dir's settings.
-        self.dashboards_dir = dashboards_dir or hand_written.dashboards_dir(project_dir)
-        self.regenerate = regenerate or regenerate_command(project_dir)
-        self.header = conventions.header(source, self.regenerate)
+    def __init__(self, stack_path: str, project: Project | None = None) -> None:
+        self.stack_path = stack_path  # the stack's import path, named in every file's header
+        self.project_dir = project.project_dir if project else None
+        self.dashboards_dir = project.dashboards_dir if project else None
+        self.regenerate = project.regenerate if project else DEFAULT_REGENERATE
+        self.header = conventions.header(stack_path, self.regenerate)
         # Advice that does not stop generation; the CLI prints it.
         self.warnings: list[str] = []
         # path -> what produced it, "<kind>:<name>" (service:api, slo:api/availability, dashboard:...); files an
@@ -121,7 +112,7 @@ def emit_k6(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     gates = k6.render(stack)
     if gates is None:
         return {}
-    return {conventions.K6_THRESHOLDS: to_json(gates), conventions.K6_MODULE: k6.module(gates, ctx.source)}
+    return {conventions.K6_THRESHOLDS: to_json(gates), conventions.K6_MODULE: k6.module(gates, ctx.stack_path)}
 
 
 def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
@@ -182,7 +173,7 @@ def output_files(stack: Stack, ctx: GenerateContext) -> tuple[dict[str, str], Ma
     from monitoring.checks import context
 
     files = render_files(stack, ctx)
-    return files, Manifest.of(ctx.source, {p: sha256(t) for p, t in files.items()}, ctx.origins, context.of(stack))
+    return files, Manifest.of(ctx.stack_path, {p: sha256(t) for p, t in files.items()}, ctx.origins, context.of(stack))
 
 
 def with_manifest(files: dict[str, str], manifest: Manifest) -> dict[str, str]:

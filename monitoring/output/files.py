@@ -123,20 +123,3 @@ def read_tree(out_dir: Path) -> dict[str, str]:
         for path in sorted(out_dir.rglob("*"))
         if path.is_file() and path.name != _MARKER
     }
-
-
-def stale_files(files: Mapping[str, str], out_dir: Path) -> list[str]:
-    """'changed|missing|extra path' for each difference between files and what out_dir holds."""
-    blocker = _not_a_directory(out_dir)
-    if blocker is not None:
-        raise MonitoringError(f"cannot read the output in {out_dir}: {blocker} is a file, not a directory")
-    try:
-        current = read_tree(out_dir) if out_dir.is_dir() else {}
-    except OSError as exc:
-        raise MonitoringError(f"cannot read the output in {out_dir}: {_os_reason(exc)}") from None
-    except UnicodeDecodeError:
-        raise MonitoringError(f"cannot read the output in {out_dir}: a file there is not UTF-8 text") from None
-    lines = [f"missing {p}" for p in sorted(files.keys() - current.keys())]
-    lines += [f"extra   {p}" for p in sorted(current.keys() - files.keys())]
-    lines += [f"changed {p}" for p in sorted(files.keys() & current.keys()) if files[p] != current[p]]
-    return lines

@@ -12,7 +12,6 @@ from monitoring.model.probe import Probe
 
 FAILING_RATIO = "job:probe_failing:ratio"
 FLEET_HEALTH = "job:probe_fleet_health:state"
-FLEET_STATES = {0: "healthy", 1: "degraded", 2: "unhealthy"}
 UNHEALTHY_RATIO = 0.5  # half or more of the targets failing: the fleet is unhealthy, not degraded
 CERTIFICATE_DAYS = 14
 

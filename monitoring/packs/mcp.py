@@ -1,13 +1,18 @@
 """The MCP (Model Context Protocol) server pack: metric catalog, scrape jobs, alerts and routing.
 
-Metrics follow the OpenTelemetry MCP semantic conventions (mcp.server.operation.duration and
-friends) next to the classic request counters many MCP servers expose.
+MCP servers export one of two metric families, or both: the OpenTelemetry MCP semantic conventions
+(mcp.server.operation.duration and friends: `semconv`) and the classic request counters of the seed deployment
+(mcp_requests_total, mcp_request_duration_seconds: `seed`). The pack's `family` parameter says which the servers
+export; every alert, SLO, recording rule and panel of the pack then draws on one family (`Signals`), so a server
+never leaves half of the pack silent. With `both`, the rules draw on semconv, the one family that tells server
+faults from client errors and names tools, and the catalog declares both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 from monitoring.errors import DefinitionError
 from monitoring.model import (
@@ -17,6 +22,7 @@ from monitoring.model import (
     Catalog,
     Counter,
     Email,
+    ErrorEvents,
     Gauge,
     Histogram,
     InhibitRule,
@@ -43,8 +49,11 @@ JOB = "mcp-server"
 POD_JOB = "mcp-server-pods"
 CONTAINER = "mcp-server"
 OPERATION_DURATION = "mcp_server_operation_duration_seconds"
-# Alert thresholds, shared with the dashboards that draw them.
-ERROR_RATIO_LIMIT = 0.05
+SESSION_DURATION = "mcp_server_session_duration_seconds"
+# Alert thresholds, shared with the dashboards that draw them: the error ratio warns at 5% and pages at 10% (the
+# seed's load-test gate, http_req_failed rate<0.1, is drawn from the paging tier).
+ERROR_RATIO_WARNING = 0.05
+ERROR_RATIO_PAGE = 0.10
 MEMORY_LIMIT_RATIO = 0.85
 CPU_LIMIT_RATIO = 0.8
 SEMCONV_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300)
@@ -52,35 +61,102 @@ SEMCONV_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 30
 # error_type values that are the server's fault: JSON-RPC internal error (-32603), the
 # implementation-defined server errors (-32000..-32099), timeouts and HTTP 5xx.
 SERVER_FAULT_ERROR_TYPES = '-32603|-320[0-9][0-9]|timeout|5[0-9][0-9]'
-# Notifications get no response, so they are neither good nor bad events.
-NOT_NOTIFICATION = 'mcp_method_name!~"notifications/.*"'
 CONTROL_PLANE_METHODS = ("initialize", "tools/list", "resources/list", "prompts/list", "ping")
 
+MetricFamily = Literal["semconv", "seed", "both"]
+FAMILIES: tuple[str, ...] = get_args(MetricFamily)
+# The seed deployment's servers export both families, and so does the demo exporter of the end-to-end suite.
+DEFAULT_FAMILY: MetricFamily = "both"
 
-def metrics() -> tuple[Counter | Gauge | Histogram, ...]:
-    """What an MCP server exposes itself."""
-    return (
+
+@dataclass(frozen=True)
+class Signals:
+    """The series one metric family offers for what the pack watches: answered operations and their outcome,
+    their duration, and tool calls. Every alert, SLO, recording rule and panel of the pack reads these only.
+
+        signals("seed").requests  # 'mcp_requests_total'
+    """
+
+    family: str
+    requests: str  # a counter of operations, notifications included
+    method: str  # the label naming the JSON-RPC method
+    server_fault: str  # matcher: the operation failed by the server's fault
+    succeeded: str  # matcher: the operation succeeded
+    failed: str  # matcher: the operation failed, any cause
+    duration: str  # histogram of operation durations, labelled by method
+    tool_calls: str  # a counter of tool calls, labelled by tool
+    tool_call: str  # matcher narrowing tool_calls to tool calls ('' when it counts nothing else)
+    tool: str  # the label naming the tool
+    tool_failed: str  # matcher: the tool call failed (a tool's isError result included)
+    metrics: tuple[str, ...]  # the family's own metric names
+    # Labels of one server-fault operation and of one successful one, for the alerts' generated tests.
+    fault_sample: tuple[tuple[str, str], ...]
+    ok_sample: tuple[tuple[str, str], ...]
+
+    @property
+    def responded(self) -> str:
+        """Matcher: operations that get a response. Notifications get none, so they are neither good nor bad."""
+        return f'{self.method}!~"notifications/.*"'
+
+    def method_is(self, method: str) -> str:
+        return f'{self.method}="{method}"'
+
+
+SEMCONV = Signals(
+    family="semconv", requests=f"{OPERATION_DURATION}_count", method="mcp_method_name",
+    server_fault=f'error_type=~"{SERVER_FAULT_ERROR_TYPES}"', succeeded='error_type=""', failed='error_type!=""',
+    duration=OPERATION_DURATION, tool_calls=f"{OPERATION_DURATION}_count",
+    tool_call='mcp_method_name="tools/call"', tool="gen_ai_tool_name", tool_failed='error_type!=""',
+    metrics=(OPERATION_DURATION, SESSION_DURATION), fault_sample=(("error_type", "-32603"),), ok_sample=())
+# The seed's counters know an outcome only (status ok or error): every error counts as the server's.
+SEED = Signals(
+    family="seed", requests="mcp_requests_total", method="method", server_fault='status="error"',
+    succeeded='status="ok"', failed='status="error"', duration="mcp_request_duration_seconds",
+    tool_calls="mcp_tool_executions_total", tool_call="", tool="tool_name", tool_failed='status="error"',
+    metrics=("mcp_requests_total", "mcp_request_duration_seconds", "mcp_tool_executions_total",
+             "mcp_resource_access_total"), fault_sample=(("status", "error"),), ok_sample=(("status", "ok"),))
+
+
+def signals(family: str = DEFAULT_FAMILY) -> Signals:
+    """What the pack's rules and panels read for a family: semconv for semconv and both, the seed's counters
+    for seed."""
+    if family not in FAMILIES:
+        raise DefinitionError(f"mcp pack: family {family!r} must be one of {', '.join(FAMILIES)}")
+    return SEED if family == "seed" else SEMCONV
+
+
+def metrics(family: str = DEFAULT_FAMILY) -> tuple[Counter | Gauge | Histogram, ...]:
+    """What an MCP server exposes itself: the family's metrics (both families for `both`), open connections and
+    process metrics."""
+    signals(family)  # checks the name
+    seed = (
         Counter(name="mcp_requests_total", help="MCP requests handled, by JSON-RPC method and outcome.",
-                labels=("method", "status")),
+                labels=("method", "status"), label_values={"status": ("ok", "error")}),
         Histogram(name="mcp_request_duration_seconds", unit="seconds", labels=("method",),
                   help="Time to answer an MCP request.",
                   buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)),
-        Gauge(name="mcp_active_connections", help="Client connections currently open.",
-              labels=("network_transport",)),
         Counter(name="mcp_tool_executions_total", help="Tool calls, by tool and outcome.",
-                labels=("tool_name", "status")),
+                labels=("tool_name", "status"), label_values={"status": ("ok", "error")}),
         Counter(name="mcp_resource_access_total", help="Resource reads and subscriptions.",
                 labels=("resource_type", "operation")),
+    )
+    semconv = (
         Histogram(name=OPERATION_DURATION, unit="seconds", buckets=SEMCONV_BUCKETS,
                   labels=("mcp_method_name", "error_type", "gen_ai_tool_name", "network_transport"),
                   help="Duration of MCP operations as seen by the server "
                        "(OpenTelemetry mcp.server.operation.duration)."),
-        Histogram(name="mcp_server_session_duration_seconds", unit="seconds", labels=("network_transport",),
+        Histogram(name=SESSION_DURATION, unit="seconds", labels=("network_transport",),
                   buckets=(1, 5, 10, 30, 60, 300, 600, 1800, 3600, 7200, 14400, 28800),
                   help="Duration of MCP sessions (OpenTelemetry mcp.server.session.duration)."),
+    )
+    common = (
+        Gauge(name="mcp_active_connections", help="Client connections currently open.",
+              labels=("network_transport",)),
         Counter(name="process_cpu_seconds_total", unit="seconds", help="CPU time used by the server process."),
         Gauge(name="process_resident_memory_bytes", unit="bytes", help="Resident memory of the server process."),
     )
+    return (*(seed if family in ("seed", "both") else ()), *(semconv if family in ("semconv", "both") else ()),
+            *common)
 
 
 def shared_catalogs() -> tuple[Catalog, ...]:
@@ -125,9 +201,14 @@ def _ratio(numerator: str, denominator: str, by: str) -> str:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Where the MCP alerts fire: error ratio and p95 latency of operations, memory and CPU against limits."""
+    """Where the MCP alerts fire: error ratio (warning and page) and p95 latency of operations, memory and CPU
+    against limits.
 
-    error_ratio: float = ERROR_RATIO_LIMIT
+        Thresholds(error_ratio_page=0.2)
+    """
+
+    error_ratio_warning: float = ERROR_RATIO_WARNING
+    error_ratio_page: float = ERROR_RATIO_PAGE
     latency_p95_seconds: float = 1
     memory_limit_ratio: float = MEMORY_LIMIT_RATIO
     cpu_limit_ratio: float = CPU_LIMIT_RATIO
@@ -141,15 +222,20 @@ def alert_prefix(name: str) -> str:
 
 def alerts(job: str = JOB, container: str = CONTAINER, *, job_regex: str | None = None,
            for_overrides: Mapping[str, str] | None = None, prefix: str = "MCP",
-           thresholds: Thresholds = Thresholds(), namespace: str = "mcp") -> tuple[Alert, ...]:
+           thresholds: Thresholds = Thresholds(), namespace: str = "mcp",
+           family: str = DEFAULT_FAMILY) -> tuple[Alert, ...]:
     """The MCP alerts on `job`, or on every job matching job_regex; for_overrides maps alert name -> `for`.
 
-    Alert names start with prefix (MCPHighErrorRate), so that several fleets can share one stack."""
+    Alert names start with prefix (MCPHighErrorRate), so that several fleets can share one stack. The error
+    ratio has two tiers: <prefix>ElevatedErrorRate warns, <prefix>HighErrorRate pages."""
+    sig = signals(family)
     if job_regex:
-        rules = _alerts(f'job=~"{job_regex}"', f"jobs matching {job_regex}", container, thresholds,
-                        _scenarios(job_regex.split("|")[0], container, namespace, absent_labels=False))
+        rules = _alerts(f'job=~"{job_regex}"', f"jobs matching {job_regex}", container, thresholds, sig,
+                        _scenarios(job_regex.split("|")[0], container, namespace, sig, thresholds,
+                                   absent_labels=False))
     else:
-        rules = _alerts(f'job="{job}"', f"job {job}", container, thresholds, _scenarios(job, container, namespace))
+        rules = _alerts(f'job="{job}"', f"job {job}", container, thresholds, sig,
+                        _scenarios(job, container, namespace, sig, thresholds))
     rules = tuple(a.model_copy(update={"name": prefix + a.name.removeprefix("MCP")}) for a in rules)
     overrides = dict(for_overrides or {})
     unknown = sorted(overrides.keys() - {a.name for a in rules})
@@ -159,55 +245,66 @@ def alerts(job: str = JOB, container: str = CONTAINER, *, job_regex: str | None 
                  for a in rules)
 
 
-def _scenarios(job: str, container: str, namespace: str, *, absent_labels: bool = True) -> dict[str, AlertScenario]:
+def _series(name: str, labels: dict[str, str]) -> str:
+    return name + "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+
+
+def _fraction(value: float) -> str:
+    return f"{value:g}"
+
+
+def _scenarios(job: str, container: str, namespace: str, sig: Signals, limits: Thresholds, *,
+               absent_labels: bool = True) -> dict[str, AlertScenario]:
     """Synthetic input for the generated tests of each alert: firing, just below the threshold, healthy."""
-    ops = f"{OPERATION_DURATION}_count"
     target = {"job": job, "instance": "mcp-server-0:9464"}
     pod = {"namespace": namespace, "pod": "mcp-server-0", "container": container}
+    fault, ok = dict(sig.fault_sample), dict(sig.ok_sample)
 
-    def series(name: str, labels: dict[str, str]) -> str:
-        return name + "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
-
-    def operations(failed: str, ok: str, notification_errors: str = "0") -> tuple[InputSeries, ...]:
-        call = {"job": job, "mcp_method_name": "tools/call"}
-        return (InputSeries(series=series(ops, {**call, "error_type": "-32603"}), rate=failed),
-                InputSeries(series=series(ops, call), rate=ok),
+    def operations(failed: float, total: float = 10, notification_errors: str = "0") -> tuple[InputSeries, ...]:
+        call = {"job": job, sig.method: "tools/call"}
+        return (InputSeries(series=_series(sig.requests, {**call, **fault}), rate=_fraction(failed)),
+                InputSeries(series=_series(sig.requests, {**call, **ok}), rate=_fraction(total - failed)),
                 # Notifications get no response: their errors never count.
-                InputSeries(series=series(ops, {"job": job, "mcp_method_name": "notifications/initialized",
-                                                "error_type": "-32603"}), rate=notification_errors))
+                InputSeries(series=_series(sig.requests, {"job": job, sig.method: "notifications/initialized",
+                                                          **fault}), rate=notification_errors))
 
     def latency(upper: str, lower: str) -> tuple[InputSeries, ...]:
-        bucket = f"{OPERATION_DURATION}_bucket"
-        call = {"job": job, "mcp_method_name": "tools/call"}
+        bucket = f"{sig.duration}_bucket"
+        call = {"job": job, sig.method: "tools/call"}
         # Notifications get no response: a slow one never counts.
-        slow_notification = {"job": job, "mcp_method_name": "notifications/initialized", "le": "+Inf"}
-        return (InputSeries(series=series(bucket, {**call, "le": lower}), rate="0"),
-                InputSeries(series=series(bucket, {**call, "le": upper}), rate="10"),
-                InputSeries(series=series(bucket, {**call, "le": "+Inf"}), rate="10"),
-                InputSeries(series=series(bucket, slow_notification), rate="100"))
+        slow_notification = {"job": job, sig.method: "notifications/initialized", "le": "+Inf"}
+        return (InputSeries(series=_series(bucket, {**call, "le": lower}), rate="0"),
+                InputSeries(series=_series(bucket, {**call, "le": upper}), rate="10"),
+                InputSeries(series=_series(bucket, {**call, "le": "+Inf"}), rate="10"),
+                InputSeries(series=_series(bucket, slow_notification), rate="100"))
 
     def container_usage(metric: str, resource: str, unit: str, limit: str, **usage: str) -> tuple[InputSeries, ...]:
-        return (InputSeries(series=series(metric, pod), **usage),
-                InputSeries(series=series("kube_pod_container_resource_limits",
-                                          {**pod, "resource": resource, "unit": unit}), value=limit))
+        return (InputSeries(series=_series(metric, pod), **usage),
+                InputSeries(series=_series("kube_pod_container_resource_limits",
+                                           {**pod, "resource": resource, "unit": unit}), value=limit))
+
+    def error_ratio(threshold: float) -> AlertScenario:
+        # Of 10 operations per second: twice the threshold fails, then just under it.
+        return AlertScenario(firing=operations(20 * threshold), labels={"job": job},
+                             value=_fraction(2 * threshold), below=operations(9.9 * threshold),
+                             healthy=operations(0, notification_errors="5"))
 
     memory = ("container_memory_working_set_bytes", "memory", "byte", "1000000000")
     cpu = ("container_cpu_usage_seconds_total", "cpu", "core", "1")
     return {
-        "MCPHighErrorRate": AlertScenario(
-            firing=operations("1", "9"), labels={"job": job}, value="0.1",
-            below=operations("0.49", "9.51"), healthy=operations("0", "10", notification_errors="5")),
-        # p95 inside the (1, 2.5] bucket: 1 + 1.5 * 0.95 = 2.425 s; below: 0.5 + 0.5 * 0.95 = 0.975 s. Latency is read
-        # from the same OpenTelemetry family as errors and the SLOs, so one exporter feeds every alert.
+        "MCPElevatedErrorRate": error_ratio(limits.error_ratio_warning),
+        "MCPHighErrorRate": error_ratio(limits.error_ratio_page),
+        # p95 inside the (1, 2.5] bucket: 1 + 1.5 * 0.95 = 2.425 s; below: 0.5 + 0.5 * 0.95 = 0.975 s. Latency is
+        # read from the same family as errors and the SLOs, so one exporter feeds every alert.
         "MCPHighLatency": AlertScenario(
             firing=latency("2.5", "1"), labels={"job": job}, value="2.425",
             below=latency("1", "0.5"), healthy=latency("0.1", "0.05")),
         "MCPServiceDown": AlertScenario(
-            firing=(InputSeries(series=series("up", target), value=0),), labels=target,
-            healthy=(InputSeries(series=series("up", target), value=1),)),
+            firing=(InputSeries(series=_series("up", target), value=0),), labels=target,
+            healthy=(InputSeries(series=_series("up", target), value=1),)),
         "MCPServiceAbsent": AlertScenario(
             firing=(), labels={"job": job} if absent_labels else {},
-            healthy=(InputSeries(series=series("up", target), value=1),)),
+            healthy=(InputSeries(series=_series("up", target), value=1),)),
         "MCPHighMemoryUsage": AlertScenario(
             firing=container_usage(*memory, value="900000000"), labels=pod, value="0.9",
             below=container_usage(*memory, value="849000000"), healthy=container_usage(*memory, value="500000000")),
@@ -217,27 +314,31 @@ def _scenarios(job: str, container: str, namespace: str, *, absent_labels: bool 
     }
 
 
-def _alerts(job: str, job_text: str, container: str, limits: Thresholds,
+def _alerts(job: str, job_text: str, container: str, limits: Thresholds, sig: Signals,
             tests: dict[str, AlertScenario]) -> tuple[Alert, ...]:
     """job is the matcher every MCP selector carries; job_text names it in descriptions."""
-    ops = f"{OPERATION_DURATION}_count"
     by_container = "namespace, pod, container"
+    errors = _ratio(f'rate({sig.requests}{{{job}, {sig.responded}, {sig.server_fault}}}[5m])',
+                    f'rate({sig.requests}{{{job}, {sig.responded}}}[5m])', "job")
+    fault = ("failed with a server fault (JSON-RPC internal/server errors, timeouts or HTTP 5xx)" if sig is SEMCONV
+             else "failed (status error)")
+
+    def error_rate(name: str, severity: str, for_: str, threshold: float) -> Alert:
+        return Alert(
+            name=name, severity=severity, for_=for_, expr=f"{errors} > {threshold:g}", threshold=threshold,
+            summary=f"MCP server-fault error ratio is above {threshold:.0%}.",
+            description=f"{{{{ $value | humanizePercentage }}}} of MCP operations on {{{{ $labels.job }}}} {fault} "
+                        "over 5 minutes.")
+
     return tuple(alert.model_copy(update={"test": tests[alert.name]}) for alert in (
-        Alert(
-            name="MCPHighErrorRate", severity="critical", for_="2m",
-            expr=_ratio(
-                f'rate({ops}{{{job}, {NOT_NOTIFICATION}, error_type=~"{SERVER_FAULT_ERROR_TYPES}"}}[5m])',
-                f'rate({ops}{{{job}, {NOT_NOTIFICATION}}}[5m])', "job",
-            ) + f" > {limits.error_ratio}",
-            summary=f"MCP server-fault error ratio is above {limits.error_ratio:.0%}.",
-            description="{{ $value | humanizePercentage }} of MCP operations on {{ $labels.job }} failed with a "
-                        "server fault (JSON-RPC internal/server errors, timeouts or HTTP 5xx) over 5 minutes.",
-        ),
+        # Two tiers, as the usual mixins have them: a warning that waits longer, and a page.
+        error_rate("MCPElevatedErrorRate", "warning", "10m", limits.error_ratio_warning),
+        error_rate("MCPHighErrorRate", "critical", "2m", limits.error_ratio_page),
         Alert(
             name="MCPHighLatency", severity="warning", for_="5m",
             expr="histogram_quantile(0.95, sum by (le, job) "
-                 f"(rate({OPERATION_DURATION}_bucket{{{job}, {NOT_NOTIFICATION}}}[5m])))"
-                 f" > {limits.latency_p95_seconds:g}",
+                 f"(rate({sig.duration}_bucket{{{job}, {sig.responded}}}[5m])))"
+                 f" > {limits.latency_p95_seconds:g}", threshold=limits.latency_p95_seconds,
             summary=f"MCP p95 operation latency is above {limits.latency_p95_seconds:g} "
                     f"second{'' if limits.latency_p95_seconds == 1 else 's'}.",
             description="p95 latency of {{ $labels.job }} is {{ $value | humanizeDuration }} over 5 minutes.",
@@ -285,7 +386,7 @@ def service(targets: tuple[str, ...] = (), *, kubernetes: bool = True, name: str
             pod_job: str | None = None, static_job: str | None = None,
             jobs: Mapping[str, tuple[str, ...]] | None = None, scrape_interval: str = "10s",
             scrape_timeout: str = "5s", thresholds: Thresholds = Thresholds(), labels: Mapping[str, str] | None = None,
-            for_overrides: Mapping[str, str] | None = None) -> Service:
+            for_overrides: Mapping[str, str] | None = None, family: str = DEFAULT_FAMILY) -> Service:
     """One MCP fleet: its pods (kubernetes), static targets, or one static job per entry of jobs (name -> targets).
 
     The pod job (named pod_job, by default the fleet's name) selects pods labelled app.kubernetes.io/name=app
@@ -293,8 +394,12 @@ def service(targets: tuple[str, ...] = (), *, kubernetes: bool = True, name: str
     (default: mcp-server for the default fleet, else <name>-static). Every alert selects all of the fleet's
     jobs and fires per job; alert names start with alert_prefix(name), and the rule group is "<name>.alerts",
     so several fleets share one stack. for_overrides (alert name -> `for`) shortens alerts where waiting minutes
-    is pointless.
+    is pointless. family is the metric family the servers export (semconv, seed or both): the catalog declares
+    it, and the alerts and the service's error events draw on signals(family).
+
+        mcp.service(name="mcp-search", namespace="mcp-production", family="seed")
     """
+    sig = signals(family)
     if jobs is not None and targets:
         raise DefinitionError(f"mcp pack: service {name!r} takes targets or jobs, not both")
     static = dict(jobs) if jobs is not None else {}
@@ -316,12 +421,14 @@ def service(targets: tuple[str, ...] = (), *, kubernetes: bool = True, name: str
         name=name,
         description="The fleet of MCP servers.",
         labels=dict(labels or {}),
-        metrics=metrics(),
+        metrics=metrics(family),
         scrape_jobs=tuple(scrape),
+        errors=ErrorEvents(errors=f"{sig.requests}{{{sig.responded}, {sig.server_fault}}}",
+                           total=f"{sig.requests}{{{sig.responded}}}"),
         rule_groups=(RuleGroup(name=f"{name}.alerts",
                                rules=alerts(names[0], container, job_regex=job_regex, for_overrides=for_overrides,
                                             prefix=alert_prefix(name), thresholds=thresholds,
-                                            namespace=namespace)),),
+                                            namespace=namespace, family=family)),),
     )
 
 
@@ -360,11 +467,16 @@ def routing(pager: Receiver, chat: Receiver, default: Receiver, *, group_wait: s
                         equal=("alertname", "job")),
             InhibitRule(source_matchers=('alertname="MCPServiceDown"',), target_matchers=('severity="warning"',),
                         equal=("job",)),
+            # The error ratio's two tiers have two names: the page holds back the warning of the same job.
+            InhibitRule(source_matchers=('alertname=~"MCP.*HighErrorRate"',),
+                        target_matchers=('alertname=~"MCP.*ElevatedErrorRate"',), equal=("job",)),
         ),
         tests=(
             RouteTest(labels={"alertname": "MCPHighErrorRate", "severity": "critical", **owned},
                       receivers=(pager.name,)),
             RouteTest(labels={"alertname": "MCPHighLatency", "severity": "warning", **owned}, receivers=(chat.name,)),
+            RouteTest(labels={"alertname": "MCPElevatedErrorRate", "severity": "warning", **owned},
+                      receivers=(chat.name,)),
             RouteTest(labels={"alertname": "Watchdog", "severity": "info"}, receivers=(default.name,)),
             *((RouteTest(labels={"alertname": "MCPHighErrorRate", "severity": "critical", "team": "other"},
                          receivers=(default.name,)),) if team else ()),
@@ -395,29 +507,31 @@ def production_receivers(secrets_dir: str = "/etc/alertmanager/secrets") -> tupl
     )
 
 
-def slos(service: str = "mcp-server", job: str = f'job="{JOB}"', period: str = "30d") -> tuple[SLO, ...]:
-    """The default MCP SLOs on mcp_server_operation_duration_seconds; job is the matcher that picks the fleet.
-    Their alerts are named after the service (alert_prefix), so that several fleets can each have them."""
+def slos(service: str = "mcp-server", job: str = f'job="{JOB}"', period: str = "30d",
+         family: str = DEFAULT_FAMILY) -> tuple[SLO, ...]:
+    """The default MCP SLOs on signals(family); job is the matcher that picks the fleet. Their alerts are named
+    after the service (alert_prefix), so that several fleets can each have them."""
     prefix = alert_prefix(service)
-    ops = f"{OPERATION_DURATION}_count"
-    tool_call = 'mcp_method_name="tools/call"'
+    sig = signals(family)
+    tool_calls = f"{sig.tool_calls}{{{sig.tool_call}}}" if sig.tool_call else sig.tool_calls
+    tool_call_failed = ", ".join(m for m in (sig.tool_call, sig.tool_failed) if m)
     return (
         SLO(name="availability", service=service, objective="99.9", period=period,
             description="MCP operations answered without a server fault",
-            sli=RatioSLI(errors=f'{ops}{{error_type=~"{SERVER_FAULT_ERROR_TYPES}"}}', total=ops),
-            filter=f"{job}, {NOT_NOTIFICATION}", alerting=SLOAlerting(name=f"{prefix}Availability")),
+            sli=RatioSLI(errors=f"{sig.requests}{{{sig.server_fault}}}", total=sig.requests),
+            filter=f"{job}, {sig.responded}", alerting=SLOAlerting(name=f"{prefix}Availability")),
         SLO(name="control-plane-latency", service=service, objective="99", period=period,
             description="Control-plane operations answered within 0.5 s",
-            sli=LatencySLI(histogram=OPERATION_DURATION, threshold="0.5",
-                           selector=f'mcp_method_name=~"{"|".join(CONTROL_PLANE_METHODS)}"'),
+            sli=LatencySLI(histogram=sig.duration, threshold="0.5",
+                           selector=f'{sig.method}=~"{"|".join(CONTROL_PLANE_METHODS)}"'),
             filter=job, alerting=SLOAlerting(name=f"{prefix}ControlPlaneLatency")),
         SLO(name="tool-call-latency", service=service, objective="95", period=period,
             description="Tool calls answered within 5 s",
-            sli=LatencySLI(histogram=OPERATION_DURATION, threshold="5", selector=tool_call),
+            sli=LatencySLI(histogram=sig.duration, threshold="5", selector=sig.method_is("tools/call")),
             filter=job, alerting=SLOAlerting(name=f"{prefix}ToolCallLatency")),
-        # No error_type means success; tool_error (a result with isError) is a failure like any other.
+        # A tool's isError result is a failure like any other.
         SLO(name="tool-call-success", service=service, objective="99", period=period,
             description="Tool calls that succeed",
-            sli=RatioSLI(errors=f'{ops}{{{tool_call}, error_type!=""}}', total=f"{ops}{{{tool_call}}}"),
+            sli=RatioSLI(errors=f"{sig.tool_calls}{{{tool_call_failed}}}", total=tool_calls),
             filter=job, alerting=SLOAlerting(name=f"{prefix}ToolCallSuccess")),
     )

@@ -33,20 +33,22 @@ MEMORY_LIMIT_GI = 2
 HPA_METRIC = "mcp_requests_per_second"
 HPA_AVERAGE_VALUE = "100"
 
-REQUESTS_PER_POD = "namespace_pod:mcp_requests:rate2m"
+# The HPA names the series: recorded under that name, so the adapter exposes it as it is.
+REQUESTS_PER_POD = HPA_METRIC
 FORECAST_WINDOW = "6h"  # the trend predict_linear fits
 FORECAST_SECONDS = 7 * 86400
 BY_CONTAINER = "namespace, pod, container"
 
 
-def recording_rules() -> tuple[RecordingRule, ...]:
-    """Requests per second per pod and namespace, from the servers' request counter: what the HPA reads."""
-    return (RecordingRule(record=REQUESTS_PER_POD,
-                          expr="sum by (namespace, pod) (rate(mcp_requests_total[2m]))"),)
+def recording_rules(family: str = mcp.DEFAULT_FAMILY) -> tuple[RecordingRule, ...]:
+    """Requests per second per pod and namespace, from the request counter of the fleet's metric family (as the
+    fleet's alerts read it): what the HPA reads."""
+    return (RecordingRule(record=REQUESTS_PER_POD, name_fixed_by="the HPA's Pods metric (through prometheus-adapter)",
+                          expr=f"sum by (namespace, pod) (rate({mcp.signals(family).requests}[2m]))"),)
 
 
 def custom_metrics() -> tuple[CustomMetric, ...]:
-    """The recorded per-pod rate, exposed to the HPA through prometheus-adapter as mcp_requests_per_second."""
+    """The recorded per-pod rate, exposed to the HPA through prometheus-adapter under its own name."""
     return (CustomMetric(name=HPA_METRIC, series=REQUESTS_PER_POD, resources=("namespace", "pod")),)
 
 
@@ -65,8 +67,8 @@ def alerts(container: str = CONTAINER) -> tuple[Alert, ...]:
                                    f'unit="{unit}"}}', value=limit))
 
     def requests(per_pod: str) -> tuple[InputSeries, ...]:
-        return tuple(InputSeries(series=f'mcp_requests_total{{namespace="mcp", pod="mcp-server-{i}"}}',
-                                 rate=per_pod) for i in range(2))
+        return tuple(InputSeries(series=f'{REQUESTS_PER_POD}{{namespace="mcp", pod="mcp-server-{i}"}}',
+                                 value=per_pod) for i in range(2))
 
     memory = ("container_memory_working_set_bytes", "memory", "byte", "1000000000")
     cpu = ("container_cpu_usage_seconds_total", "cpu", "core", "1")
@@ -109,20 +111,22 @@ def autoscaler(namespace: str = "mcp", name: str = "mcp-server") -> HorizontalPo
         pods_metrics=(PodsMetricTarget(name=HPA_METRIC, average_value=HPA_AVERAGE_VALUE),))
 
 
-def catalog() -> Catalog:
-    """The MCP request counter as a shared catalog, for the stack's catalogs: the capacity rules read it, but the
-    capacity service does not expose it (and so gets no dashboard of its own)."""
-    counter = next(m for m in mcp.metrics() if m.name == "mcp_requests_total")
+def catalog(family: str = mcp.DEFAULT_FAMILY) -> Catalog:
+    """The MCP request counter of the family as a shared catalog, for the stack's catalogs: the capacity rules
+    read it, but the capacity service does not expose it (and so gets no dashboard of its own)."""
+    requests = mcp.signals(family).requests
+    counter = next(m for m in mcp.metrics(family) if requests in m.series_names())
     return Catalog(name="mcp-requests", description="The MCP servers' request counter.", metrics=(counter,))
 
 
-def service(name: str = "mcp-server-capacity", container: str = CONTAINER, namespace: str = "mcp") -> Service:
+def service(name: str = "mcp-server-capacity", container: str = CONTAINER, namespace: str = "mcp",
+            family: str = mcp.DEFAULT_FAMILY) -> Service:
     """The HPA, its request-rate rule and the capacity forecasts, as a service of their own. The stack's shared
-    catalogs must hold the request counter (catalog()), cAdvisor and kube-state-metrics."""
+    catalogs must hold the request counter (catalog(family)), cAdvisor and kube-state-metrics."""
     return Service(
         name=name,
         description="Autoscaling input and capacity forecasts of the MCP fleet.",
-        rule_groups=(RuleGroup(name="mcp-server.autoscaling", rules=recording_rules()),
+        rule_groups=(RuleGroup(name="mcp-server.autoscaling", rules=recording_rules(family)),
                      RuleGroup(name="mcp-server.capacity", rules=alerts(container))),
         custom_metrics=custom_metrics(),
         autoscalers=(autoscaler(namespace),),

@@ -1,8 +1,9 @@
 """The MCP pack's dashboards: the seed's four panels in modern form, then rows for traffic, errors,
 latency, sessions and saturation.
 
-MCP traffic queries filter on $job and $instance. Saturation comes from cAdvisor and kube-state-metrics,
-whose targets are not the MCP servers, so those queries filter on the container and a $namespace instead.
+MCP traffic queries filter on $job and $instance, and draw on one metric family (mcp.signals(family)), the
+same as the pack's alerts and SLOs. Saturation comes from cAdvisor and kube-state-metrics, whose targets are
+not the MCP servers, so those queries filter on the container and a $namespace instead.
 """
 
 from __future__ import annotations
@@ -19,25 +20,24 @@ from monitoring.model.dashboards import (
 from monitoring.packs.mcp import (
     CONTAINER,
     CPU_LIMIT_RATIO,
-    ERROR_RATIO_LIMIT,
+    DEFAULT_FAMILY,
+    ERROR_RATIO_PAGE,
+    ERROR_RATIO_WARNING,
     JOB,
     MEMORY_LIMIT_RATIO,
-    NOT_NOTIFICATION,
-    OPERATION_DURATION,
     POD_JOB,
-    SERVER_FAULT_ERROR_TYPES,
+    SEMCONV,
+    SESSION_DURATION,
+    Signals,
+    signals,
 )
 
 FOLDER = Folder(uid="mcp", title="MCP")
 SERVICE = "mcp-server"  # the name packs.mcp.service() gives the fleet by default
 RATE = "$__rate_interval"
 FILTER = 'job=~"$job", instance=~"$instance"'
-ERROR_RATIO_THRESHOLDS = (Threshold(value=0.01, color="orange"), Threshold(value=ERROR_RATIO_LIMIT, color="red"))
-SESSIONS = "mcp_server_session_duration_seconds"
-STATUS_2XX = 'status=~"2.."'
-STATUS_5XX = 'status=~"5.."'
-FAILED = 'error_type!=""'
-TOOLS_CALL = 'mcp_method_name="tools/call"'
+ERROR_RATIO_THRESHOLDS = (Threshold(value=ERROR_RATIO_WARNING, color="orange"),
+                          Threshold(value=ERROR_RATIO_PAGE, color="red"))
 
 
 def _sel(series: str, *matchers: str) -> str:
@@ -56,93 +56,109 @@ def _quantiles(series: str, *matchers: str) -> tuple[PanelQuery, ...]:
     )
 
 
-def seed_panels() -> tuple[Panel, ...]:
-    requests = "mcp_requests_total"
-    ops = f"{OPERATION_DURATION}_count"
-    server_faults = f'error_type=~"{SERVER_FAULT_ERROR_TYPES}"'
+def _tool_calls(sig: Signals, *matchers: str) -> str:
+    return _rate(sig.tool_calls, *(m for m in (sig.tool_call, *matchers) if m))
+
+
+def seed_panels(sig: Signals = SEMCONV) -> tuple[Panel, ...]:
+    """The seed dashboard's four panels, drawn from sig's family."""
+    fault = ("failed by the server's fault: JSON-RPC internal and server errors, timeouts and HTTP 5xx. "
+             "JSON-RPC errors arrive in HTTP 200 responses, so this is not a 5xx ratio." if sig is SEMCONV
+             else "ended with status error.")
     return (
         Panel(title="Request rate", unit="reqps", width=9, height=8,
-              description="MCP requests per second: all, answered with 2xx, and with 5xx.",
-              queries=(PanelQuery(expr=f"sum ({_rate(requests)})", legend="total"),
-                       PanelQuery(expr=f"sum ({_rate(requests, STATUS_2XX)})", legend="2xx"),
-                       PanelQuery(expr=f"sum ({_rate(requests, STATUS_5XX)})", legend="5xx"))),
+              description="MCP requests per second: all, succeeded and failed.",
+              queries=(PanelQuery(expr=f"sum ({_rate(sig.requests)})", legend="total"),
+                       PanelQuery(expr=f"sum ({_rate(sig.requests, sig.succeeded)})", legend="succeeded"),
+                       PanelQuery(expr=f"sum ({_rate(sig.requests, sig.failed)})", legend="failed"))),
         Panel(title="Latency", unit="s", width=9, height=8,
               description="MCP operation latency quantiles (notifications aside), as MCPHighLatency reads them.",
-              queries=_quantiles(OPERATION_DURATION, NOT_NOTIFICATION)),
+              queries=_quantiles(sig.duration, sig.responded)),
         Panel(title="Error rate", type="stat", unit="percentunit", decimals=2, width=3, height=8,
               thresholds=ERROR_RATIO_THRESHOLDS,
-              description="Share of MCP operations (notifications aside) that failed by the server's fault: "
-                          "JSON-RPC internal and server errors, timeouts and HTTP 5xx. MCPHighErrorRate fires "
-                          "above 5%. JSON-RPC errors arrive in HTTP 200 responses, so this is not a 5xx ratio.",
-              queries=(PanelQuery(expr=f"sum ({_rate(ops, NOT_NOTIFICATION, server_faults)})\n/\n"
-                                       f"sum ({_rate(ops, NOT_NOTIFICATION)})"),)),
+              description=f"Share of MCP operations (notifications aside) that {fault} MCPElevatedErrorRate warns "
+                          f"above {ERROR_RATIO_WARNING:.0%}, MCPHighErrorRate pages above {ERROR_RATIO_PAGE:.0%}.",
+              queries=(PanelQuery(expr=f"sum ({_rate(sig.requests, sig.responded, sig.server_fault)})\n/\n"
+                                       f"sum ({_rate(sig.requests, sig.responded)})"),)),
         Panel(title="Active connections", type="stat", unit="short", width=3, height=8,
               description="Client connections open now.",
               queries=(PanelQuery(expr=f"sum ({_sel('mcp_active_connections')})"),)),
     )
 
 
-def traffic_row() -> DashboardRow:
-    ops = f"{OPERATION_DURATION}_count"
+def traffic_row(sig: Signals = SEMCONV) -> DashboardRow:
     return DashboardRow(title="Traffic", panels=(
         Panel(title="Operations by method", unit="ops", stacked=True, width=14,
-              description="MCP operations per second by JSON-RPC method (mcp_method_name).",
-              queries=(PanelQuery(expr=f"sum by (mcp_method_name) ({_rate(ops)})", legend="{{mcp_method_name}}"),)),
+              description=f"MCP operations per second by JSON-RPC method ({sig.method}).",
+              queries=(PanelQuery(expr=f"sum by ({sig.method}) ({_rate(sig.requests)})",
+                                  legend=f"{{{{{sig.method}}}}}"),)),
         Panel(title="Top tools", type="bargauge", unit="ops", width=10,
-              description="The ten most called tools (tools/call by gen_ai_tool_name), calls per second.",
-              queries=(PanelQuery(expr=f"topk(10, sum by (gen_ai_tool_name) "
-                                       f"({_rate(ops, TOOLS_CALL)}))",
-                                  legend="{{gen_ai_tool_name}}", instant=True),)),
+              description=f"The ten most called tools (by {sig.tool}), calls per second.",
+              queries=(PanelQuery(expr=f"topk(10, sum by ({sig.tool}) ({_tool_calls(sig)}))",
+                                  legend=f"{{{{{sig.tool}}}}}", instant=True),)),
     ))
 
 
-def errors_row() -> DashboardRow:
-    ops = f"{OPERATION_DURATION}_count"
+def errors_row(sig: Signals = SEMCONV) -> DashboardRow:
+    # The OpenTelemetry family names each error's type; the seed's counters only say which method failed.
+    by, what = (("error_type", "error_type: JSON-RPC codes, tool_error (a result with isError: true), timeouts and "
+                               "transport errors") if sig is SEMCONV else (sig.method, "method"))
     return DashboardRow(title="Errors", panels=(
-        Panel(title="Errors by type", unit="ops", stacked=True,
-              description="Failed operations per second by error_type: JSON-RPC codes, tool_error (a result with "
-                          "isError: true), timeouts and transport errors.",
-              queries=(PanelQuery(expr=f"sum by (error_type) ({_rate(ops, FAILED)})",
-                                  legend="{{error_type}}"),)),
+        Panel(title="Errors by type" if sig is SEMCONV else "Errors by method", unit="ops", stacked=True,
+              description=f"Failed operations per second by {what}.",
+              queries=(PanelQuery(expr=f"sum by ({by}) ({_rate(sig.requests, sig.failed)})",
+                                  legend=f"{{{{{by}}}}}"),)),
         Panel(title="Error ratio by method", unit="percentunit", thresholds=ERROR_RATIO_THRESHOLDS,
               show_thresholds=True, description="Share of each method's operations that failed, any error type.",
-              queries=(PanelQuery(expr=f"sum by (mcp_method_name) ({_rate(ops, FAILED)})\n/\n"
-                                       f"sum by (mcp_method_name) ({_rate(ops)})",
-                                  legend="{{mcp_method_name}}"),)),
+              queries=(PanelQuery(expr=f"sum by ({sig.method}) ({_rate(sig.requests, sig.failed)})\n/\n"
+                                       f"sum by ({sig.method}) ({_rate(sig.requests)})",
+                                  legend=f"{{{{{sig.method}}}}}"),)),
     ))
 
 
-def latency_row() -> DashboardRow:
-    buckets = f"{OPERATION_DURATION}_bucket"
+def latency_row(sig: Signals = SEMCONV) -> DashboardRow:
+    buckets = f"{sig.duration}_bucket"
+    tools_call = sig.method_is("tools/call")
+    if sig is SEMCONV:
+        per_tool = Panel(title="p95 per tool", type="table", unit="s", width=10,
+                         description="95th percentile of tools/call duration for each tool, slowest first.",
+                         queries=(PanelQuery(expr=f"histogram_quantile(0.95, sum by (le, {sig.tool}) "
+                                                  f"({_rate(buckets, tools_call)}))", legend="p95",
+                                             instant=True, format="table"),))
+    else:  # the seed's durations do not name the tool; its tool counter does
+        per_tool = Panel(title="Tool error ratio", type="table", unit="percentunit", width=10,
+                         description="Share of each tool's calls that failed, worst first.",
+                         queries=(PanelQuery(expr=f"sum by ({sig.tool}) ({_tool_calls(sig, sig.tool_failed)})\n/\n"
+                                                  f"sum by ({sig.tool}) ({_tool_calls(sig)})", legend="errors",
+                                             instant=True, format="table"),))
     return DashboardRow(title="Latency per method", panels=(
         Panel(title="p95 by method", unit="s", width=24,
               description="95th percentile of operation duration per method (notifications aside).",
-              queries=(PanelQuery(expr=f"histogram_quantile(0.95, sum by (le, mcp_method_name) "
-                                       f"({_rate(buckets, NOT_NOTIFICATION)}))", legend="{{mcp_method_name}}"),)),
+              queries=(PanelQuery(expr=f"histogram_quantile(0.95, sum by (le, {sig.method}) "
+                                       f"({_rate(buckets, sig.responded)}))", legend=f"{{{{{sig.method}}}}}"),)),
         Panel(title="tools/call latency", type="heatmap", unit="s", width=14,
               description="Distribution of tools/call durations: calls per second in each bucket.",
-              queries=(PanelQuery(expr=f"sum by (le) ({_rate(buckets, TOOLS_CALL)})", legend="{{le}}",
+              queries=(PanelQuery(expr=f"sum by (le) ({_rate(buckets, tools_call)})", legend="{{le}}",
                                   format="heatmap"),)),
-        Panel(title="p95 per tool", type="table", unit="s", width=10,
-              description="95th percentile of tools/call duration for each tool, slowest first.",
-              queries=(PanelQuery(expr=f"histogram_quantile(0.95, sum by (le, gen_ai_tool_name) "
-                                       f"({_rate(buckets, TOOLS_CALL)}))", legend="p95",
-                                  instant=True, format="table"),)),
+        per_tool,
     ))
 
 
-def sessions_row() -> DashboardRow:
+def sessions_row(sig: Signals = SEMCONV) -> DashboardRow:
+    connections = Panel(title="Connections by transport", unit="short", width=8 if sig is SEMCONV else 24,
+                        description="Open client connections by transport.",
+                        queries=(PanelQuery(expr=f"sum by (network_transport) ({_sel('mcp_active_connections')})",
+                                            legend="{{network_transport}}"),))
+    if sig is not SEMCONV:  # session durations are an OpenTelemetry metric only
+        return DashboardRow(title="Sessions", panels=(connections,))
     return DashboardRow(title="Sessions", panels=(
         Panel(title="Sessions ended", unit="ops", width=8,
               description="Sessions ending per second, by transport.",
-              queries=(PanelQuery(expr=f"sum by (network_transport) ({_rate(SESSIONS + '_count')})",
+              queries=(PanelQuery(expr=f"sum by (network_transport) ({_rate(SESSION_DURATION + '_count')})",
                                   legend="{{network_transport}}"),)),
         Panel(title="Session duration", unit="s", width=8, description="Session duration quantiles.",
-              queries=_quantiles(SESSIONS)),
-        Panel(title="Connections by transport", unit="short", width=8,
-              description="Open client connections by transport.",
-              queries=(PanelQuery(expr=f"sum by (network_transport) ({_sel('mcp_active_connections')})",
-                                  legend="{{network_transport}}"),)),
+              queries=_quantiles(SESSION_DURATION)),
+        connections,
     ))
 
 
@@ -178,8 +194,10 @@ def saturation_row(container: str = CONTAINER) -> DashboardRow:
 
 def overview(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
              folder: str | None = FOLDER.uid, rows: tuple[DashboardRow, ...] = (),
-             service: str = SERVICE) -> Dashboard:
-    """Tagged with the service's name, like its generated service and SLO dashboards, which link to it."""
+             service: str = SERVICE, family: str = DEFAULT_FAMILY) -> Dashboard:
+    """Tagged with the service's name, like its generated service and SLO dashboards, which link to it; the MCP
+    panels draw on signals(family), as the fleet's alerts and SLOs do."""
+    sig = signals(family)
     return Dashboard(
         name="MCP server overview",
         uid="mcp-server-overview",
@@ -191,14 +209,15 @@ def overview(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
         variables=(DashboardVariable(
             name="namespace", label="Namespace",
             query=f'label_values(kube_pod_container_resource_limits{{container="{container}"}}, namespace)'),),
-        panels=seed_panels(),
-        rows=(traffic_row(), errors_row(), latency_row(), sessions_row(), saturation_row(container), *rows),
+        panels=seed_panels(sig),
+        rows=(traffic_row(sig), errors_row(sig), latency_row(sig), sessions_row(sig), saturation_row(container),
+              *rows),
     )
 
 
 def dashboards(jobs: tuple[str, ...] = (JOB, POD_JOB), container: str = CONTAINER,
                folder: str | None = FOLDER.uid, rows: tuple[DashboardRow, ...] = (),
-               service: str = SERVICE) -> tuple[Dashboard, ...]:
+               service: str = SERVICE, family: str = DEFAULT_FAMILY) -> tuple[Dashboard, ...]:
     """The MCP default dashboards, in `folder` (declare FOLDER in the stack's folders); rows are added to the
-    overview (e.g. health checks and capacity)."""
-    return (overview(jobs, container, folder, rows, service),)
+    overview (e.g. health checks and capacity). family: the fleet's metric family, as given to mcp.service."""
+    return (overview(jobs, container, folder, rows, service, family),)

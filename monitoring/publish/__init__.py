@@ -1,13 +1,14 @@
 """Publishing to Grafana over its HTTP API: read the live state, plan, show the diff, apply.
 
 Layers: config (where and who), client (HTTP with retries), desired (out/grafana), live (reads), plan (pure
-decisions and diffs), apply (writes), report (text), command (the gate and the run).
+decisions and diffs), apply (writes), run (the gate and the run, returning a PublishReport). Nothing here
+prints: the command line turns the report into text.
 
 The package is also the library's `publish` verb (monitoring.api.publish): call it once out/ is generated and
 valid, to put its dashboards into Grafana. It reads out/ alone and returns a PublishReport.
 
     report = monitoring.publish(Project.find(), PublishRequest(dry_run=True), env={"GRAFANA_URL": url, ...})
-    print("\n".join(report.lines))
+    print("no changes" if report.ok else f"{report.plan.writes if report.plan else '?'} changes")
 """
 
 from __future__ import annotations

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from monitoring.publish.client import GrafanaClient, GrafanaError
 from monitoring.publish.plan import Action, DashboardChange, FolderChange, Plan, live_matches, save_payload
-from monitoring.publish.pool import Result, run_all
+from monitoring.publish.pool import Progress, Result, run_all
 
 
 @dataclass
@@ -86,7 +86,7 @@ def delete_dashboard(client: GrafanaClient, change: DashboardChange) -> str:
 
 
 def apply_plan(client: GrafanaClient, plan: Plan, message: str, concurrency: int = 8,
-               stream: TextIO | None = None) -> Outcome:
+               progress: Progress | None = None) -> Outcome:
     outcome = Outcome()
 
     def record(results: list[Result], what: Callable[[Any], str]) -> None:
@@ -97,7 +97,7 @@ def apply_plan(client: GrafanaClient, plan: Plan, message: str, concurrency: int
                 outcome.done[result.value] += 1
 
     folder_work = [c for c in plan.folders if c.action in (Action.CREATE, Action.UPDATE)]
-    folder_results = run_all(folder_work, lambda c: ensure_folder(client, c), concurrency, "folders", stream,
+    folder_results = run_all(folder_work, lambda c: ensure_folder(client, c), concurrency, "folders", progress,
                              describe=lambda c: c.what)
     record(folder_results, lambda c: c.what)
     missing = {r.item.uid for r in folder_results if r.error is not None and r.item.action == Action.CREATE}
@@ -111,11 +111,11 @@ def apply_plan(client: GrafanaClient, plan: Plan, message: str, concurrency: int
                                                   f"(see the folder's failure)"))
         else:
             saves.append(change)
-    record(run_all(saves, lambda c: save_dashboard(client, c, message), concurrency, "publishing", stream,
+    record(run_all(saves, lambda c: save_dashboard(client, c, message), concurrency, "publishing", progress,
                    describe=lambda c: c.what), lambda c: c.what)
 
     prunes = [c for c in plan.dashboards if c.action == Action.PRUNE]
-    prune_results = run_all(prunes, lambda c: delete_dashboard(client, c), concurrency, "pruning", stream,
+    prune_results = run_all(prunes, lambda c: delete_dashboard(client, c), concurrency, "pruning", progress,
                             describe=lambda c: c.what)
     record(prune_results, lambda c: c.what)
     for folder in plan.prune_folders:

@@ -7,19 +7,17 @@ dashboard. --prune adds one search for the managed tag, and one read per dashboa
 
 from __future__ import annotations
 
-from typing import TextIO
-
 from monitoring.publish.client import GrafanaClient, GrafanaError
 from monitoring.publish.desired import Desired, DesiredFolder
 from monitoring.publish.plan import MANAGED_TAG, LiveState
-from monitoring.publish.pool import run_all
+from monitoring.publish.pool import Progress, run_all
 
 
 def read_live(client: GrafanaClient, desired: Desired, *, prune: bool, concurrency: int,
-              stream: TextIO | None = None) -> LiveState:
+              progress: Progress | None = None) -> LiveState:
     live = LiveState()
     uids = [d.uid for d in desired.dashboards]
-    for result in run_all(uids, client.get_dashboard, concurrency, "reading dashboards", stream,
+    for result in run_all(uids, client.get_dashboard, concurrency, "reading dashboards", progress,
                           describe=lambda uid: f"dashboard {uid}"):
         if result.error is not None:
             live.failures.append((f"dashboard {result.item}", str(result.error)))
@@ -42,7 +40,7 @@ def read_live(client: GrafanaClient, desired: Desired, *, prune: bool, concurren
     def read_folder(folder: DesiredFolder) -> dict | None:
         return client.get_folder(folder.uid)
 
-    for folder_result in run_all(unknown, read_folder, concurrency, "reading folders", stream,
+    for folder_result in run_all(unknown, read_folder, concurrency, "reading folders", progress,
                                  describe=lambda f: f"folder {f.uid}"):
         if folder_result.error is not None:
             live.failures.append((f"folder {folder_result.item.uid}", str(folder_result.error)))
@@ -50,12 +48,12 @@ def read_live(client: GrafanaClient, desired: Desired, *, prune: bool, concurren
             live.folders[folder_result.item.uid] = folder_result.value
 
     if prune:
-        _read_prune(client, desired, live, concurrency, stream)
+        _read_prune(client, desired, live, concurrency, progress)
     return live
 
 
 def _read_prune(client: GrafanaClient, desired: Desired, live: LiveState, concurrency: int,
-                stream: TextIO | None) -> None:
+                progress: Progress | None) -> None:
     try:
         hits = client.search(tags=(MANAGED_TAG,), kind="dash-db")
     except GrafanaError as exc:
@@ -63,7 +61,7 @@ def _read_prune(client: GrafanaClient, desired: Desired, live: LiveState, concur
         return
     generated = {d.uid for d in desired.dashboards}
     candidates = sorted({hit["uid"] for hit in hits} - generated)
-    for result in run_all(candidates, client.get_dashboard, concurrency, "reading prune candidates", stream,
+    for result in run_all(candidates, client.get_dashboard, concurrency, "reading prune candidates", progress,
                           describe=lambda uid: f"dashboard {uid}"):
         if result.error is not None:
             live.failures.append((f"dashboard {result.item}", f"not pruned: {result.error}"))

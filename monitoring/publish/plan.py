@@ -205,10 +205,10 @@ def dashboard_diff(change: DashboardChange) -> list[str]:
     live = pretty(change.live) if change.live is not None else []
     wanted = pretty(change.body) if change.body is not None else []
     folder = change.live_folder if change.live_folder is not None else change.folder_uid
-    source = f"grafana:{folder or 'General'}/{change.uid}" + (
+    live_name = f"grafana:{folder or 'General'}/{change.uid}" + (
         f" (version {change.live_version})" if change.live_version is not None else "")
-    target = change.path or "(not generated)"
-    lines = list(difflib.unified_diff(live, wanted, source, target, n=3, lineterm=""))
+    wanted_name = change.path or "(not generated)"
+    lines = list(difflib.unified_diff(live, wanted, live_name, wanted_name, n=3, lineterm=""))
     if change.live_folder is not None and change.body is not None and change.live_folder != change.folder_uid:
         lines.insert(0, f"folder: {change.live_folder or 'General'} -> {change.folder_uid}")
     return lines

@@ -8,11 +8,9 @@ forms of each secret, and it redacts *before* a message is cut or formatted, so 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import re
 from collections.abc import Iterable
-from typing import TextIO
 from urllib.parse import quote, quote_plus
 
 from monitoring.units import strip_userinfo
@@ -73,25 +71,3 @@ class Redactor:
         """Redacted, folded to one line, then cut: the order that never leaks a prefix."""
         text = " ".join(self(text).split())
         return text if len(text) <= limit else f"{text[:limit]}…"
-
-
-class RedactingStream(io.TextIOBase):
-    """A text stream that redacts what is written to it: the last guard before the terminal."""
-
-    def __init__(self, stream: TextIO, redactor: Redactor) -> None:
-        super().__init__()
-        self._stream = stream
-        self._redact = redactor
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        self._stream.write(self._redact(text))
-        return len(text)
-
-    def flush(self) -> None:
-        self._stream.flush()
-
-    def isatty(self) -> bool:
-        return bool(getattr(self._stream, "isatty", lambda: False)())

@@ -54,6 +54,7 @@ class SLOPlan:
     holds_ms: Mapping[Tier, int]  # each tier's `for`, in ms
     guard: Fraction | None  # minimum events per second, if any
     warnings: tuple[str, ...] = field(default=())
+    slice_window: str | None = None  # timeslice budgeting: the slice length, recorded as one more rate window
     naming: SeriesNaming = NAMINGS["default"]  # the labels of its series and alerts (this project's or Sloth's)
 
     @property
@@ -77,7 +78,7 @@ class SLOPlan:
     @cached_property
     def rate_windows(self) -> tuple[str, ...]:
         """Windows with SLI rate rules: those of the enabled pairs, plus the current-burn window."""
-        windows = {conventions.SLO_CURRENT_WINDOW}
+        windows = {conventions.SLO_CURRENT_WINDOW, *([self.slice_window] if self.slice_window else [])}
         for pair in self.pairs:
             windows.update((pair.window.long, pair.window.short))
         return tuple(sorted(windows, key=duration_ms))
@@ -110,7 +111,7 @@ class SLOPlan:
 
 def build(*, service: str, name: str, period: str, error_budget: Decimal, objective: Decimal,
           windows: tuple[BurnWindow, ...], tiers: tuple[Tier, ...], alert_names: Mapping[Tier, str],
-          holds_ms: Mapping[Tier, int], guard: Decimal | None,
+          holds_ms: Mapping[Tier, int], guard: Decimal | None, slice_window: str | None = None,
           naming: SeriesNaming = NAMINGS["default"]) -> SLOPlan:
     """The plan of an SLO, or ValueError naming the tier, the window pair and the factor that make it unsound."""
     period_ms = duration_ms(period)
@@ -145,4 +146,5 @@ def build(*, service: str, name: str, period: str, error_budget: Decimal, object
         pairs.append(PlannedPair(window, threshold, f"{exact_text(window.burn)} * {decimal_text(error_budget)}"))
     return SLOPlan(service=service, name=name, period=period, error_budget=error_budget, tiers=tiers,
                    pairs=tuple(pairs), alert_names=dict(alert_names), holds_ms=dict(holds_ms),
-                   guard=None if guard is None else Fraction(guard), warnings=tuple(warnings), naming=naming)
+                   guard=None if guard is None else Fraction(guard), warnings=tuple(warnings),
+                   slice_window=slice_window, naming=naming)

@@ -19,7 +19,7 @@ import promql_parser
 
 from monitoring import conventions, promql
 from monitoring.model.common import duration_ms, format_duration
-from monitoring.model.slo import SLO, LatencySLI, QuerySLI, with_matchers
+from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.render.numbers import go_float, python_float
 from monitoring.render.promtool_timing import (
@@ -38,7 +38,14 @@ TRAFFIC_PER_SECOND = 10  # events per second in SLO scenarios (more when a minim
 
 
 def slo_windows(slo: SLO) -> set[int]:
-    return {duration_ms(w) for w in (*slo.rate_windows, slo.period)}
+    """The windows the test step must not divide: the alerting windows and the period (the timeslice window is
+    recorded but no generated test reads it)."""
+    slices = slo.plan.slice_window
+    return {duration_ms(w) for w in (*slo.rate_windows, slo.period) if w != slices or w in _alert_windows(slo)}
+
+
+def _alert_windows(slo: SLO) -> set[str]:
+    return {w for p in slo.windows for w in (p.long, p.short)} | {conventions.SLO_CURRENT_WINDOW}
 
 
 Phases = tuple[tuple[int, int, Fraction], ...]  # (first interval, traffic x normal, error ratio)
@@ -71,6 +78,8 @@ def _steady(ratio: Fraction) -> Phases:
 
 
 def slo_cases(slo: SLO, step: int) -> list[SLOCase]:
+    if isinstance(slo.sli, BooleanSLI):
+        return _gauge_cases(slo, step)
     steady = _steps(STEADY_MS, step) + 3
     cases = [SLOCase("healthy: no errors", _steady(Fraction(0)), steady, probes=(1,), metadata=True)]
     for tier in slo.tiers:
@@ -130,6 +139,35 @@ def _page_timing_cases(slo: SLO, step: int) -> list[SLOCase]:
     return cases
 
 
+def _gauge_cases(slo: SLO, step: int) -> list[SLOCase]:
+    """A 0/1 gauge (one series, one sample per step): always 1; down after healthy history (every tier fires);
+    down briefly, then up again (the page resolves once its short windows no longer hold the outage)."""
+    steady = _steps(STEADY_MS, step) + 3
+    cases = [SLOCase("healthy: the gauge is always 1", _steady(Fraction(0)), steady, probes=(1,), metadata=True)]
+    if not slo.tiers:
+        return cases
+    # Healthy history as long as the slowest page window (as the counter cases have): the fast windows then see
+    # only healthy samples when the gauge drops.
+    slowest = max([p for p in slo.windows if p.tier == Tier.PAGE] or slo.windows, key=lambda p: p.long_ms)
+    warm = _steps(slowest.long_ms, step) + 1  # the last healthy sample
+
+    def down(steps: int | None) -> Phases:
+        phases: Phases = ((0, 1, Fraction(0)), (warm + 1, 1, Fraction(1)))
+        return phases if steps is None else (*phases, (warm + 1 + steps, 1, Fraction(0)))
+
+    for tier in slo.tiers:
+        fastest = min((p for p in slo.windows if p.tier == tier), key=lambda p: p.long_ms)
+        cases.append(SLOCase(f"{tier}: the gauge drops to 0 after {slowest.long} at 1", down(None),
+                             warm + _steps(fastest.long_ms, step) + 3, stop_after=tier, probes=(warm,)))
+    if Tier.PAGE in slo.tiers:
+        pairs = [p for p in slo.windows if p.tier == Tier.PAGE]
+        short = max(p.short_ms for p in pairs)
+        cases.append(SLOCase(f"page: the gauge is 0 for {format_duration(2 * step)}, then 1 again: resolves once "
+                             "the short windows no longer hold it", down(2),
+                             warm + 2 + _steps(short, step) + 4, probes=(warm,)))
+    return cases
+
+
 def _recovery_cases(slo: SLO, step: int, fast: BurnWindow, slow: BurnWindow,
                     errors: Callable[[Fraction], Phases]) -> list[SLOCase]:
     """A short outage: the page fires, then resolves once the short window no longer holds it.
@@ -174,6 +212,7 @@ class SLISeries:
     good: list[str]
     total: list[str]
     group: dict[str, str] = field(default_factory=dict)  # the group_by labels of every series
+    gauge: list[str] = field(default_factory=list)  # 0/1 gauges: 1 when good
 
 
 def _rate_selector(query: str, by: tuple[str, ...] = ()) -> str | None:
@@ -211,12 +250,18 @@ def good_total_selectors(sli: QuerySLI, by: tuple[str, ...] = ()) -> tuple[str, 
 
 
 def testable(slo: SLO) -> bool:
-    """Whether test series can be planned for the SLO's SLI (query SLIs only in the sum(rate(...)) forms)."""
+    """Whether test series can be planned for the SLO's SLI (query SLIs only in the sum(rate(...)) forms; native
+    histograms not at all: promtool 2.42's input series notation has no native histogram samples)."""
+    if isinstance(slo.sli, LatencySLI):
+        return not slo.sli.native
     return not isinstance(slo.sli, QuerySLI) or any(
         form(slo.sli, slo.group_by) is not None for form in (query_selectors, good_total_selectors))
 
 
 def warnings(slo: SLO) -> list[str]:
+    if slo.tiers and isinstance(slo.sli, LatencySLI) and slo.sli.native:
+        return [f"slo {slo.name!r}: promtool 2.42 cannot write native histogram input series, so no promtool test "
+                "was generated for its alerts (the end-to-end suite proves native-histogram SLOs on Prometheus)"]
     if slo.tiers and not testable(slo):
         return [f"slo {slo.name!r}: its query SLI is not of the form sum(rate(<selector>[{{{{window}}}}])), so no "
                 "promtool test was generated for its alerts"]
@@ -224,6 +269,14 @@ def warnings(slo: SLO) -> list[str]:
 
 
 def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
+    if isinstance(slo.sli, BooleanSLI):
+        name, matchers = parse_selector(with_matchers(slo.sli.gauge, slo.filter))
+        labels = _grouped(slo, example_labels(matchers))
+        if labels is None:
+            raise slo.error("no test series satisfies the gauge selector", field="sli.gauge", value=slo.sli.gauge)
+        return SLISeries(bad=[], good=[], total=[], group=_group(slo, labels), gauge=[series_text(name, labels)])
+    if isinstance(slo.sli, LatencySLI) and slo.sli.native:
+        raise ValueError(f"slo {slo.name!r}: promtool 2.42 cannot write native histogram input series")
     if isinstance(slo.sli, LatencySLI):
         sli = slo.sli
         name, matchers = parse_selector(with_matchers(f"{sli.histogram}_count", sli.selector, slo.filter))
@@ -310,6 +363,7 @@ class PlannedCase:
     bad: str  # promtool values of the bad, good and total counters
     good: str
     total: str
+    gauge: str  # promtool values of a 0/1 gauge (1 when good)
 
 
 _PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
@@ -317,16 +371,17 @@ _PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
 
 def plan(slo: SLO, step: int) -> tuple[PlannedCase, ...]:
     """The cases of an SLO with their predicted checks and input values, planned once per SLO shape."""
-    key = (slo.plan.shape, slo.error_budget, step)
+    key = (slo.plan.shape, slo.error_budget, step, isinstance(slo.sli, BooleanSLI))
     if key not in _PLANS:
         _PLANS[key] = tuple(_plan_case(slo, case, step) for case in slo_cases(slo, step))
     return _PLANS[key]
 
 
 def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
-    normal = _events_per_step(slo, step, [ratio for _, _, ratio in case.phases])
+    sampled = isinstance(slo.sli, BooleanSLI)  # one gauge series: one sample per step
+    normal = 1 if sampled else _events_per_step(slo, step, [ratio for _, _, ratio in case.phases])
     phases = tuple(Phase(start, case.events or normal * scale, ratio) for start, scale, ratio in case.phases)
-    timelines = simulate(slo.plan, Traffic(step, case.horizon, phases))
+    timelines = simulate(slo.plan, Traffic(step, case.horizon, phases, sampled))
     steps = case.horizon + 1
     if case.stop_after:
         first = timelines[case.stop_after].first_firing()
@@ -341,15 +396,17 @@ def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
         moments = {known[-1], *(p for p in case.probes if p in known)}
         moments |= {k for a, b in pairwise(known) if firing[a] != firing[b] for k in (a, b)}
         checks += [(at, tier, bool(firing[at])) for at in moments]
-    bad, total = Traffic(step, steps, phases).counters
+    traffic = Traffic(step, steps, phases, sampled)
+    bad, total = traffic.counters
     good = [t - b + bad[0] for t, b in zip(total, bad, strict=True)]
+    gauge = [1 - flag for flag in traffic.gauge] if sampled else [0]
     return PlannedCase(case, steps, tuple(sorted(checks, key=lambda c: (c[0], slo.alert_name(c[1])))),
-                       values_text(list(bad)), values_text(good), values_text(list(total)))
+                       values_text(list(bad)), values_text(good), values_text(list(total)), values_text(gauge))
 
 
 def _input_series(series: SLISeries, planned: PlannedCase) -> list[dict[str, str]]:
     rows = ([(s, planned.bad) for s in series.bad] + [(s, planned.good) for s in series.good]
-            + [(s, planned.total) for s in series.total])
+            + [(s, planned.total) for s in series.total] + [(s, planned.gauge) for s in series.gauge])
     return [{"series": s, "values": values} for s, values in sorted(rows)]
 
 

@@ -14,7 +14,8 @@ from functools import lru_cache
 from typing import Any
 
 from monitoring import conventions as names
-from monitoring.model.slo import SLO, LatencySLI, QuerySLI, with_matchers
+from monitoring.model.common import duration_ms
+from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, Timeslices, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.render.numbers import go_float, python_float
 from monitoring.slo.naming import SLOTH_INFO
@@ -60,16 +61,42 @@ def _sum_rate(series: str, window: str, by: tuple[str, ...] = ()) -> str:
     return f"sum(rate({series}[{window}]))"
 
 
+def _sum(expr: str, by: tuple[str, ...] = ()) -> str:
+    return f"sum by ({', '.join(by)}) ({expr})" if by else f"sum({expr})"
+
+
+def _native_rate(slo: SLO, sli: LatencySLI, window: str) -> str:
+    """The native histogram's rate summed over everything the SLI selects (per group): one histogram sample."""
+    return _sum(f"rate({with_matchers(sli.histogram, sli.selector, slo.filter)}[{window}])", slo.group_by)
+
+
+def _samples(slo: SLO, sli: BooleanSLI, function: str, window: str) -> str:
+    """count_over_time or sum_over_time of the gauge, summed, per second of the window (samples per second)."""
+    return _sum(f"{function}({with_matchers(sli.gauge, slo.filter)}[{window}])", slo.group_by)
+
+
 def total_expr(slo: SLO, window: str) -> str:
     if isinstance(slo.sli, QuerySLI):
         return slo.sli.total_at(window)
+    if isinstance(slo.sli, BooleanSLI):
+        return f"{_samples(slo, slo.sli, 'count_over_time', window)} / {duration_ms(window) // 1000}"
     if isinstance(slo.sli, LatencySLI):
+        if slo.sli.native:
+            return f"histogram_count({_native_rate(slo, slo.sli, window)})"
         return _sum_rate(with_matchers(f"{slo.sli.histogram}_count", slo.sli.selector, slo.filter), window,
                          slo.group_by)
     return _sum_rate(with_matchers(slo.sli.total, slo.filter), window, slo.group_by)
 
 
 def bad_expr(slo: SLO, window: str) -> str:
+    if isinstance(slo.sli, BooleanSLI):
+        # Samples that are 0: all samples minus the sum of the 0/1 values.
+        return (f"(\n  {_samples(slo, slo.sli, 'count_over_time', window)}\n-\n  "
+                f"{_samples(slo, slo.sli, 'sum_over_time', window)}\n) / {duration_ms(window) // 1000}")
+    if isinstance(slo.sli, LatencySLI) and slo.sli.native:
+        rate = _native_rate(slo, slo.sli, window)
+        return (f"histogram_count({rate})\n*\n"
+                f"(1 - histogram_fraction(0, {decimal_text(slo.sli.threshold)}, {rate}))")
     if isinstance(slo.sli, LatencySLI):
         sli = slo.sli
         good = with_matchers(f"{sli.histogram}_bucket", sli.selector, slo.filter, le_matcher(sli.threshold))
@@ -120,6 +147,17 @@ def metadata_rules(slo: SLO) -> list[dict[str, Any]]:
         *([_record(SLOTH_INFO, "vector(1)", dict(sorted({**labels, **info}.items())))]
           if (info := slo.plan.naming.info_labels(decimal_text(slo.objective))) else []),
     ]
+
+
+def good_slices_expr(slo: SLO, slices: Timeslices, over: str, after: str | None = None) -> str:
+    """The share of good slices over `over`: each subquery step reads the error ratio recorded over the slice
+    that ends there. `ratio == ratio` drops slices without events (0/0 is NaN); `after` (an epoch-seconds
+    expression) drops the step on the range's left edge, which belongs to the slice before the range."""
+    ratio = f"{names.slo_error_ratio(slices.window)}{selector(slo)}"
+    good = f"({ratio} == {ratio}) <= bool {decimal_text(slices.bad_above)}"
+    if after is not None:
+        good = f"({good}) and on () (vector(time()) > {after})"
+    return f"avg_over_time(\n  ({good})[{over}:{slices.window}]\n)"
 
 
 def alert_expr(slo: SLO, tier: Tier) -> str:

@@ -9,6 +9,10 @@ step and rules are evaluated at every step (the tests use one interval for both)
 base, so rate() never limits its extrapolation at zero: bad and total events of a window then share the same
 extrapolation factor, and the window's error ratio is exactly (bad increase) / (total increase) over the
 samples inside it. Everything here is integer or Fraction arithmetic: no float rounding to second-guess.
+
+Boolean-gauge SLIs (`sampled` traffic) count samples instead: every step one sample per gauge series, 0 for each
+bad event of the step; a window holds every sample from `first` to `at`. The test step divides no window, so no
+sample sits on a window's edge, where Prometheus 2.x (closed range) and 3.x (left-open) would differ.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, lru_cache
+from itertools import pairwise
 
 from monitoring.slo.plan import SLOPlan
 
@@ -48,6 +53,14 @@ class Traffic:
     step_ms: int
     steps: int
     phases: tuple[Phase, ...]
+    sampled: bool = False  # gauge samples (one per event per step), not counters
+
+    @cached_property
+    def gauge(self) -> tuple[int, ...]:
+        """Bad samples at every step (sample 0 repeats the first interval's): what a 0/1 gauge series shows."""
+        bad = self.counters[0]
+        flags = [b - a for a, b in pairwise(bad)]
+        return tuple(flags[:1] + flags) if flags else (0,)
 
     @cached_property
     def counters(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -83,6 +96,13 @@ def _above(bad: int, total: int, threshold: Fraction) -> bool | None:
     if abs(difference) * _AMBIGUOUS <= threshold.numerator * total:
         return None
     return difference > 0
+
+
+def _sampled_above(traffic: Traffic, at: int, first: int, threshold: Fraction) -> bool | None:
+    """The gauge's bad-sample ratio over the samples first..at above threshold."""
+    bad, total = traffic.counters
+    events = total[1] - total[0] if traffic.steps else 0
+    return _above(bad[at] - bad[first] + traffic.gauge[first], total[at] - total[first] + events, threshold)
 
 
 def _all(values: list[bool | None]) -> bool | None:
@@ -134,6 +154,9 @@ def _simulate(shape: tuple[object, ...], traffic: Traffic) -> dict[str, AlertTim
                 conditions: list[bool | None] = []
                 for window in (long_ms, short_ms):
                     first = max(0, at - window // step)
+                    if traffic.sampled:
+                        conditions.append(_sampled_above(traffic, at, first, threshold))
+                        continue
                     conditions.append(at > first and _above(bad[at] - bad[first], total[at] - total[first],
                                                             threshold))
                 if guard is not None:

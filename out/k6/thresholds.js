@@ -4,6 +4,6 @@ export const thresholds = {
     "p(95)<500"
   ],
   "http_req_failed": [
-    "rate<0.05"
+    "rate<0.1"
   ]
 };

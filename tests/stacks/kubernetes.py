@@ -1,4 +1,5 @@
-"""Two MCP fleets and a team's own service in one stack, with the Kubernetes output: every resource kind."""
+"""Two MCP fleets, a team's own service and the kubelets' cAdvisor in one stack, with the Kubernetes output:
+every resource kind (a Probe too), and a monitor for every discovery role (pod, endpoints, service, node)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from monitoring import (
     SecretKeyRef,
     Service,
     Stack,
+    TLSConfig,
 )
 from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRoute, TeamRouting
+from monitoring.model.probe import KubernetesServiceTarget, Probe
 from monitoring.packs import mcp, mcp_dashboards
 
 SHOP = Service(
@@ -32,12 +35,30 @@ SHOP = Service(
                              password_secret=SecretKeyRef(name="shop-scrape", key="password")),
         metric_relabel_configs=(RelabelConfig(source_labels=("__name__",), regex="go_.*", action="drop"),),
         kubernetes_sd_configs=(KubernetesSDConfig(role="endpoints", namespaces=("shop",), app="shop",
-                                                  port="http-metrics"),)),),
+                                                  port="http-metrics"),)),
+        # The shop's storefront, scraped through its Service (role service): a ScrapeConfig.
+        ScrapeJob(name="shop-frontend", kubernetes_sd_configs=(KubernetesSDConfig(
+            role="service", namespaces=("shop",), app="shop-frontend", port="metrics"),))),
+    # The storefront's readiness through its Service, by the blackbox exporter: a Probe.
+    probes=(Probe(name="shop-ready", module="http_ready", path="/ready", exporter="blackbox-exporter.monitoring:9115",
+                  service=KubernetesServiceTarget(name="shop-frontend", namespace="shop", port=8080)),),
     rule_groups=(RuleGroup(name="shop.alerts", rules=(Alert(
         name="ShopOrdersFailing", severity="warning", for_="5m",
         expr='sum(rate(shop_orders_total{status="failed"}[5m])) > 1',
         summary="Orders fail.", description="More than one order a second fails."),)),),
 )
+
+SERVICE_ACCOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
+# cAdvisor from every kubelet (role node): a ScrapeConfig whose token and CA come from a service-account Secret.
+KUBELET = Service(name="kubelet", description="cAdvisor container metrics from every kubelet.", scrape_jobs=(ScrapeJob(
+    name="kubelet-cadvisor", scheme="https", metrics_path="/metrics/cadvisor",
+    bearer_token_file=f"{SERVICE_ACCOUNT}/token",
+    bearer_token_secret=SecretKeyRef(name="prometheus-kubelet-token", key="token"),
+    tls_config=TLSConfig(ca_file=f"{SERVICE_ACCOUNT}/ca.crt",
+                         ca_secret=SecretKeyRef(name="prometheus-kubelet-token", key="ca.crt")),
+    metric_relabel_configs=(RelabelConfig(source_labels=("__name__",),
+                                          regex="container_(tasks_state|memory_failures_total)", action="drop"),),
+    kubernetes_sd_configs=(KubernetesSDConfig(role="node"),)),))
 
 ROUTING = Routing(receivers=(Receiver(name="default"), Receiver(name="oncall")), route=Route(
     receiver="default", routes=(Route(matchers=('severity="critical"',), receiver="oncall"),)))
@@ -57,6 +78,7 @@ stack = Stack(
         mcp.service(name="mcp-gateway", namespace="mcp-production"),
         mcp.service(name="mcp-search", namespace="mcp-production", container="search"),
         SHOP,
+        KUBELET,
     ),
     catalogs=mcp.shared_catalogs(),
     routing=ROUTING,

@@ -6,13 +6,14 @@ from typing import Any
 
 from monitoring.checks.lint import schemas
 from monitoring.checks.lint.framework import Check, DashboardDocument, LintContext, Problem, at_panel, iter_panels
+from monitoring.grafana.schemas import PANEL_TYPES
 
 
 def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
     problems: list[Problem] = []
     for ref in iter_panels(doc.data):
         kind = ref.panel.get("type")
-        if kind not in schemas.PANEL_SCHEMAS:
+        if kind not in PANEL_TYPES:
             continue  # rows have neither; unknown types are dashboard/panel-type's to report
         checks: list[tuple[str, str, Any]] = [("options", "Options", ref.panel.get("options", {}))]
         config = ref.panel.get("fieldConfig")

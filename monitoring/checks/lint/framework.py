@@ -126,11 +126,13 @@ class LintContext:
     # Series whose labels are known (catalog, Prometheus' own, the stack's recording rules): their labels,
     # declared values and scrape jobs. Checks stay quiet about a series that is not here.
     series: Mapping[str, SeriesInfo] = field(default_factory=dict)
+    # Recorded series whose name something outside the stack fixes (RecordingRule.name_fixed_by): name -> who.
+    fixed_names: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, stack: Stack) -> LintContext:
         """Everything the stack says about its series, for the rule checks."""
-        return cls(stack.known_series(), stack.metrics, stack_series(stack))
+        return cls(stack.known_series(), stack.metrics, stack_series(stack), fixed_record_names(stack))
 
     @cached_property
     def gauges(self) -> frozenset[str]:
@@ -146,9 +148,18 @@ class LintContext:
                 found[metric.name] = f"counter {metric.name!r}"
             elif metric.type in ("histogram", "summary"):
                 parts = ("_bucket", "_count", "_sum") if metric.type == "histogram" else ("_count", "_sum")
+                parts = ("",) if getattr(metric, "native", False) else parts  # a native histogram: one series
                 found.update({metric.name + part: f"{metric.name + part!r} (a counter of {metric.type} "
                                                   f"{metric.name!r})" for part in parts})
         return found
+
+
+def fixed_record_names(stack: Stack) -> dict[str, str]:
+    """Recorded series whose names the model declares fixed from outside: name -> who fixes it."""
+    from monitoring.model.rules import RecordingRule
+
+    return {rule.name: rule.name_fixed_by for service in stack.services for group in service.rule_groups
+            for rule in group.rules if isinstance(rule, RecordingRule) and rule.name_fixed_by}
 
 
 def _ms(duration: str | None) -> int:

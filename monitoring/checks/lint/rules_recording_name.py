@@ -53,7 +53,9 @@ def _level_problem(level: str, groupings: list[tuple[str, ...]]) -> str | None:
 
 
 def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
-    if doc.kind != "record" or doc.name == SLOTH_INFO:
+    if doc.kind != "record" or doc.name in ctx.fixed_names:
+        return []  # a name fixed from outside (RecordingRule.name_fixed_by) is declared, not guessed
+    if doc.name == SLOTH_INFO:
         return []  # Sloth's info series keeps Sloth's name, which its dashboards read
     parts = doc.name.split(":")
     at = f"service {doc.service!r}, rule group {doc.group!r}, record {doc.name!r}, field record"

@@ -19,9 +19,6 @@ if TYPE_CHECKING:  # jsonschema (slow to import) is imported only to explain a d
 
 from monitoring.checks.lint.framework import field_path
 
-# Panel types with a schema for `options` (and, for some, `fieldConfig.defaults.custom`).
-PANEL_SCHEMAS = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text")
-
 
 @cache
 def _definitions(name: str) -> dict[str, Any]:

@@ -2,4 +2,6 @@
 beside this file (dashboard, panels, Prometheus query), unchanged (Apache-2.0, see NOTICE.md)."""
 
 SCHEMA_VERSION = 39
-MODERN_PANEL_TYPES = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text", "row")
+# The panels a dashboard shows data or text in; each has a schema for its options here. Then a row groups them.
+PANEL_TYPES = ("timeseries", "stat", "gauge", "table", "heatmap", "bargauge", "text")
+MODERN_PANEL_TYPES = (*PANEL_TYPES, "row")

@@ -23,6 +23,7 @@ KINDS = {
     "ServiceMonitor": ("monitoring.coreos.com/v1", "monitoring.coreos.com_servicemonitors.yaml"),
     "Probe": ("monitoring.coreos.com/v1", "monitoring.coreos.com_probes.yaml"),
     "AlertmanagerConfig": ("monitoring.coreos.com/v1alpha1", "monitoring.coreos.com_alertmanagerconfigs.yaml"),
+    "ScrapeConfig": ("monitoring.coreos.com/v1alpha1", "monitoring.coreos.com_scrapeconfigs.yaml"),
 }
 
 

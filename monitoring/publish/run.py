@@ -1,0 +1,122 @@
+"""Publishing as a library: gate on out/, plan against Grafana, apply, and return a PublishReport.
+
+Nothing here prints: progress goes to a callback, and the command line (monitoring.cli) turns the report into
+text. Messages that carry Grafana's answers are redacted before they enter the report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from urllib3.exceptions import InsecureRequestWarning
+
+from monitoring.api import PublishReport, PublishRequest
+from monitoring.output.manifest import Manifest
+from monitoring.publish.apply import Outcome, apply_plan
+from monitoring.publish.client import AuthError, ClientSettings, GrafanaClient, RetryStats, build_session
+from monitoring.publish.config import ConfigError, GrafanaConfig
+from monitoring.publish.desired import Desired, load_desired
+from monitoring.publish.live import read_live
+from monitoring.publish.plan import Plan, build_plan
+from monitoring.publish.pool import Progress
+from monitoring.publish.secrets import Redactor
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    dry_run: bool = False
+    force: bool = False
+    prune: bool = False
+    concurrency: int = 8
+    message: str = "published by monitoring"
+
+
+def plan_publish(client: GrafanaClient, desired: Desired, options: PublishOptions,
+                 progress: Progress | None = None) -> Plan:
+    live = read_live(client, desired, prune=options.prune, concurrency=options.concurrency, progress=progress)
+    return build_plan(desired, live, options.force)
+
+
+def publish_to(client: GrafanaClient, desired: Desired, options: PublishOptions, out_dir: Path, *,
+               redactor: Redactor | None = None, progress: Progress | None = None) -> PublishReport:
+    """Plan and (unless a dry run) apply desired with client: no gate, no environment."""
+    redact = redactor or Redactor()
+    report = PublishReport(out_dir, options.dry_run, empty=not desired.folders and not desired.dashboards,
+                           redact=redact)
+    plan = None
+    try:
+        plan = _redacted_plan(plan_publish(client, desired, options, progress), redact)
+        if options.dry_run:
+            return dataclasses.replace(report, plan=plan)
+        outcome = _redacted_outcome(apply_plan(client, plan, options.message, options.concurrency, progress), redact)
+    except AuthError as exc:  # nothing else can succeed: stop, keeping the plan if there was one
+        return dataclasses.replace(report, plan=plan, error=redact(str(exc)))
+    return dataclasses.replace(report, plan=plan, outcome=outcome)
+
+
+def _redacted_plan(plan: Plan, redact: Redactor) -> Plan:
+    plan.failures = [(what, redact(why)) for what, why in plan.failures]
+    plan.notes = [redact(note) for note in plan.notes]
+    return plan
+
+
+def _redacted_outcome(outcome: Outcome, redact: Redactor) -> Outcome:
+    outcome.failures = [(what, redact(why)) for what, why in outcome.failures]
+    outcome.notes = [redact(note) for note in outcome.notes]
+    return outcome
+
+
+def gate(out_dir: Path) -> tuple[list[str], list]:
+    """(files changed since generate, validation results): publishing may go ahead when the first is empty
+    and every result passed. Reads out/ alone: the manifest's hashes say whether anything changed."""
+    from monitoring.checks.validate import validate
+
+    stale = Manifest.read(out_dir).changed_files(out_dir)
+    return (stale, []) if stale else ([], validate(out_dir))
+
+
+def commit_message(project_dir: Path) -> str:
+    """The version-history message: the git commit the dashboards were generated from, when there is one."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=project_dir, capture_output=True,
+                              text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "published by monitoring"
+    sha = proc.stdout.strip()
+    return f"published by monitoring from {sha}" if proc.returncode == 0 and sha else "published by monitoring"
+
+
+def publish_out(out_dir: Path, request: PublishRequest, project_dir: Path, *,
+                env: Mapping[str, str] | None = None, client_settings: ClientSettings | None = None,
+                session: requests.Session | None = None, progress: Progress | None = None) -> PublishReport:
+    """Gate, plan and (unless a dry run) apply out/grafana."""
+    config = GrafanaConfig.from_env(os.environ if env is None else env, request.grafana_url, request.ca_cert,
+                                    request.insecure)
+    redactor = Redactor([config.token, config.password])
+    if request.concurrency < 1:
+        raise ConfigError(f"--concurrency {request.concurrency} must be at least 1")
+    stale, checks = gate(out_dir)
+    refused = PublishReport(out_dir, request.dry_run, tuple(stale), tuple(checks), redact=redactor)
+    if not refused.gate_passed:
+        return refused
+    notes = []
+    if config.insecure:
+        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+        notes.append("TLS certificate verification is off (--insecure)")
+    if config.plain_http_to_remote:
+        notes.append(f"{config.url} is plain HTTP: the credentials cross the network unencrypted")
+    client_settings = client_settings or ClientSettings(pool_size=max(16, request.concurrency))
+    stats = RetryStats()
+    client = GrafanaClient(session or build_session(config, client_settings, stats), config.url, client_settings)
+    options = PublishOptions(dry_run=request.dry_run, force=request.force, prune=request.prune,
+                             concurrency=request.concurrency, message=commit_message(project_dir))
+    report = publish_to(client, load_desired(out_dir), options, out_dir, redactor=redactor, progress=progress)
+    return dataclasses.replace(report, checks=tuple(checks), warnings=tuple(notes),
+                               retries=tuple(sorted(stats.causes.items())))
