@@ -128,9 +128,9 @@ def _literal(value: str, indent: str) -> str:
 
 
 # A list that appears several times in one document (the same object: a test file repeats one expected alert
-# under every check that expects it) is written once per indentation and its text reused: (id of the list,
-# indentation) -> its text. Ids are stable while the document being dumped holds them. (Lists only: id() is an
-# audited call, and mappings are many.)
+# under every check that expects it) is written once per indentation and its text reused: (address of the list,
+# indentation) -> its text. Addresses are stable while the document being dumped holds them. (Lists only:
+# mappings are many.)
 _Seen = dict[tuple[int, str], str]
 
 
@@ -161,8 +161,13 @@ def _mapping(data: dict[str, Any], indent: str, out: list[str], seen: _Seen, fir
             out.append(f"{head} {_scalar(value)}\n")
 
 
+# The object's address, as id() gives it but without id()'s audit event: generate records what it reads with
+# an audit hook, which would otherwise be called for every list of every document.
+_address = object.__hash__
+
+
 def _reused(value: Any, indent: str, out: list[str], seen: _Seen, write: Any) -> None:
-    key = (id(value), indent)
+    key = (_address(value), indent)
     text = seen.get(key)
     if text is None:
         part: list[str] = []
