@@ -209,9 +209,13 @@ class LintContext:
 def fixed_record_names(stack: Stack) -> dict[str, str]:
     """Recorded series whose names the model declares fixed from outside: name -> who fixes it."""
     from monitoring.model.rules import RecordingRule
+    from monitoring.slo.naming import SLOTH_INFO
 
-    return {rule.name: rule.name_fixed_by for service in stack.services for group in service.rule_groups
-            for rule in group.rules if isinstance(rule, RecordingRule) and rule.name_fixed_by}
+    fixed = {rule.name: rule.name_fixed_by for service in stack.services for group in service.rule_groups
+             for rule in group.rules if isinstance(rule, RecordingRule) and rule.name_fixed_by}
+    if any(slo.naming == "sloth" for slo in stack.slos):
+        fixed[SLOTH_INFO] = "Sloth's dashboards (SLO naming='sloth')"
+    return fixed
 
 
 def _ms(duration: str | None) -> int:

@@ -6,7 +6,6 @@ import promql_parser
 
 from monitoring import promql
 from monitoring.checks.lint.framework import Check, LintContext, Problem, RuleDocument
-from monitoring.slo.naming import SLOTH_INFO
 from monitoring.units import format_duration
 
 RATE_FUNCTIONS = ("rate", "irate", "increase")
@@ -55,8 +54,6 @@ def _level_problem(level: str, groupings: list[tuple[str, ...]]) -> str | None:
 def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
     if doc.kind != "record" or doc.name in ctx.fixed_names:
         return []  # a name fixed from outside (RecordingRule.name_fixed_by) is declared, not guessed
-    if doc.name == SLOTH_INFO:
-        return []  # Sloth's info series keeps Sloth's name, which its dashboards read
     parts = doc.name.split(":")
     at = f"service {doc.service!r}, rule group {doc.group!r}, record {doc.name!r}, field record"
     if len(parts) != 3 or not all(parts[1:]):
