@@ -139,25 +139,23 @@ def capacity_row(container: str = CONTAINER) -> DashboardRow:
     by = "namespace, pod"
     week = FORECAST_SECONDS
 
-    def limit(resource: str, unit: str) -> str:
-        return (f"(sum by ({by}) (kube_pod_container_resource_limits{{{pod}, resource=\"{resource}\", "
-                f"unit=\"{unit}\"}}) > 0)")
+    def forecast(name: str, unit: str, what: str, usage: str, target: float) -> Panel:
+        """`what` predicted 7 days ahead from the last 6 hours, over the container's limit of resource `name`."""
+        limit = (f"(sum by ({by}) (kube_pod_container_resource_limits{{{pod}, resource=\"{name.lower()}\", "
+                 f"unit=\"{unit}\"}}) > 0)")
+        return Panel(title=f"{name[0].upper()}{name[1:]} in 7 days", unit="percentunit", width=8,
+                     show_thresholds=True,
+                     thresholds=(Threshold(value=target, color="orange"), Threshold(value=1, color="red")),
+                     description=f"{what} predicted 7 days ahead from the last 6 hours, over the {name} limit, per "
+                                 f"pod. The plan keeps it below {target:.0%}.",
+                     queries=(PanelQuery(expr=f"sum by ({by}) (predict_linear({usage}, {week}))\n/\n{limit}",
+                                         legend="{{namespace}}/{{pod}}"),))
 
     return DashboardRow(title="Capacity", panels=(
-        Panel(title="Memory in 7 days", unit="percentunit", width=8, show_thresholds=True,
-              thresholds=(Threshold(value=MEMORY_TARGET_RATIO, color="orange"), Threshold(value=1, color="red")),
-              description="Working set predicted 7 days ahead from the last 6 hours, over the memory limit, per "
-                          "pod. The plan keeps it below 80%.",
-              queries=(PanelQuery(expr=f"sum by ({by}) (predict_linear(container_memory_working_set_bytes{{{pod}}}"
-                                       f"[{FORECAST_WINDOW}], {week}))\n/\n{limit('memory', 'byte')}",
-                                  legend="{{namespace}}/{{pod}}"),)),
-        Panel(title="CPU in 7 days", unit="percentunit", width=8, show_thresholds=True,
-              thresholds=(Threshold(value=CPU_TARGET_RATIO, color="orange"), Threshold(value=1, color="red")),
-              description="CPU predicted 7 days ahead from the last 6 hours, over the CPU limit, per pod. The plan "
-                          "keeps it below 70%.",
-              queries=(PanelQuery(expr=f"sum by ({by}) (predict_linear(rate(container_cpu_usage_seconds_total"
-                                       f"{{{pod}}}[5m])[{FORECAST_WINDOW}:5m], {week}))\n/\n{limit('cpu', 'core')}",
-                                  legend="{{namespace}}/{{pod}}"),)),
+        forecast("memory", "byte", "Working set", f"container_memory_working_set_bytes{{{pod}}}[{FORECAST_WINDOW}]",
+                 MEMORY_TARGET_RATIO),
+        forecast("CPU", "core", "CPU", f"rate(container_cpu_usage_seconds_total{{{pod}}}[5m])[{FORECAST_WINDOW}:5m]",
+                 CPU_TARGET_RATIO),
         Panel(title="Fleet requests against capacity", unit="reqps", width=8,
               description=f"Requests per second of the fleet, its 7-day forecast, and the capacity: replicas "
                           f"times {FLEET_RPS_CAPACITY}/{REPLICAS} per replica.",
