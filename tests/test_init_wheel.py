@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,8 +27,13 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Complete
 def test_wheel_install_init_generate_validate_test(tmp_path: Path, promtool: Tool, amtool: Tool) -> None:
     wheels, venv, project = tmp_path / "wheels", tmp_path / "venv", tmp_path / "my-monitoring"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    # Built from a copy: setuptools writes build/ and *.egg-info into the tree it builds, and a listing of this
+    # checkout that changes while other tests run would look like a new module to `generate`'s input record.
+    sources = tmp_path / "sources"
+    shutil.copytree(ROOT, sources, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "out", "build", "*.egg-info", "__pycache__", ".*_cache", ".monitoring_cache"))
     _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels),
-          str(ROOT)], tmp_path, env)
+          str(sources)], tmp_path, env)
     (wheel,) = wheels.glob("*.whl")
     assert wheel.name.startswith(DISTRIBUTION.replace("-", "_") + "-")
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env)
