@@ -7,6 +7,7 @@ Every step, every window pair, every condition is evaluated with the same exact 
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import pairwise
 
 from monitoring.slo.simulation import COUNTER_BASE, Traffic, _above, total_rate
 
@@ -42,7 +43,7 @@ def simulate(shape: tuple[object, ...], traffic: Traffic) -> dict[str, tuple[boo
     """Each tier's firing state at every step."""
     _period, tiers, pairs, holds, guard = shape
     bad, total = counters(traffic)
-    flags = [b - a for a, b in zip(bad, bad[1:], strict=False)]
+    flags = [b - a for a, b in pairwise(bad)]
     gauge = flags[:1] + flags if flags else [0]
     events = total[1] - total[0] if traffic.steps else 0
     step = traffic.step_ms
