@@ -19,6 +19,7 @@ from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.service import Service
 from monitoring.model.stack import Stack
 from monitoring.render import alert_templates, shape_cache
+from monitoring.render.alert_shapes import Scenario, Series
 from monitoring.render.promtool_timing import (
     choose_step,
     eval_time,
@@ -36,19 +37,20 @@ def service_windows(service: Service) -> set[int]:
 # --- plain alerts -------------------------------------------------------------------------------------------------
 
 
-def _series_values(series: InputSeries, steps: int, step: int) -> str:
+def _series_values(series: InputSeries | Series, steps: int, step: int) -> str:
     if series.value is not None:
         return f"{number_text(series.value)}x{steps}"
     increment = series.rate * Decimal(step) / 1000  # type: ignore[operator]
     return f"0+{number_text(increment)}x{steps}"
 
 
-def _plain_series(series: tuple[InputSeries, ...], steps: int, step: int) -> list[dict[str, str]]:
+def _plain_series(series: tuple[InputSeries | Series, ...], steps: int, step: int) -> list[dict[str, str]]:
     return [{"series": s.series, "values": _series_values(s, steps, step)}
             for s in sorted(series, key=lambda s: s.series)]
 
 
-def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario: AlertScenario) -> dict[str, Any]:
+def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario: AlertScenario | Scenario
+                         ) -> dict[str, Any]:
     labels = {**service.alert_labels(alert), **scenario.labels}
     value = float(scenario.value) if scenario.value is not None else None
     annotations = stack.alert_annotations(service, alert)
@@ -65,7 +67,7 @@ def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario:
 
 
 def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int,
-                      scenario: AlertScenario | None = None, windows: set[int] | None = None,
+                      scenario: AlertScenario | Scenario | None = None, windows: set[int] | None = None,
                       expected: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """fires (after `for`), silent just below the threshold, silent when healthy: each from the first sample on.
 
@@ -83,7 +85,7 @@ def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int,
     fires_at = full + hold
     fired = [expected or expected_plain_alert(stack, service, alert, scenario)]
 
-    def test(name: str, series: tuple[InputSeries, ...], checks: list[tuple[int, bool]]) -> dict[str, Any]:
+    def test(name: str, series: tuple[InputSeries | Series, ...], checks: list[tuple[int, bool]]) -> dict[str, Any]:
         return {
             "name": f"{alert.name}: {name}",
             "interval": format_duration(step),
@@ -111,7 +113,7 @@ class _Planned:
 
     alert: Alert
     windows: set[int]
-    scenario: AlertScenario | None
+    scenario: AlertScenario | Scenario | None
     expected: dict[str, Any] | None
     why: str
 
@@ -135,7 +137,7 @@ def _planned(stack: Stack, service: Service) -> list[_Planned]:
     return planned
 
 
-def scenarios(stack: Stack, service: Service) -> tuple[dict[str, AlertScenario], dict[str, str]]:
+def scenarios(stack: Stack, service: Service) -> tuple[dict[str, AlertScenario | Scenario], dict[str, str]]:
     """Each alert's scenario (its own, or read from the shape of its expression), and why the alerts without
     either have none: alert name -> the part of the expression that is not a recognised shape."""
     found, unrecognised = {}, {}
