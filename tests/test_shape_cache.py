@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ from monitoring import Counter, Gauge, Histogram, Stack, promql
 from monitoring.model.metrics import AnyMetric
 from monitoring.packs import mcp, mcp_capacity, mcp_probes
 from monitoring.render import alert_shapes, promtool_tests, shape_cache
+from monitoring.render.alert_shapes import Series
 from monitoring.render.series_labels import FILLERS
+from monitoring.slo.windows import decimal_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -234,3 +237,25 @@ def test_thresholds_windows_and_catalog_types_are_part_of_the_shape() -> None:
                           ('sum(a_total{job="q"}) > 2', counters)]:
         assert _cached(expr, catalog) == _direct(expr, catalog)
     assert shape_cache.size() == 6
+
+
+_NUMBERS = st.one_of(st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-1000, max_value=1000),
+                     st.sampled_from([Decimal("0"), Decimal("-0"), Decimal("0.0"), Decimal("-0.00"), Decimal("1"),
+                                      Decimal("1.0"), Decimal("1E+1"), Decimal("10"), Decimal("0.050")]))
+
+
+def _uncached(number: Decimal) -> str:
+    return decimal_text.__wrapped__(number)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), _NUMBERS), min_size=1, max_size=20),
+       st.integers(1, 50), st.integers(1, 120))
+def test_values_text_cache_spells_each_number_as_written(series: list[tuple[bool, Decimal]], steps: int,
+                                                          seconds: int) -> None:
+    """Equal numbers share cache entries (1.0 and 1); each must still come out as the uncached text (-0 too)."""
+    step = seconds * 1000
+    for gauge, number in series:
+        shown = Series("x", number, None) if gauge else Series("x", None, number)
+        plain = f"{_uncached(number)}x{steps}" if gauge else f"0+{_uncached(number * Decimal(step) / 1000)}x{steps}"
+        assert promtool_tests._series_values(shown, steps, step) == plain

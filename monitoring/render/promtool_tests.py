@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from monitoring import conventions, promql
@@ -38,9 +39,19 @@ def service_windows(service: Service) -> set[int]:
 
 
 def _series_values(series: InputSeries | Series, steps: int, step: int) -> str:
-    if series.value is not None:
-        return f"{number_text(series.value)}x{steps}"
-    increment = series.rate * Decimal(step) / 1000  # type: ignore[operator]
+    number = series.value if series.value is not None else series.rate
+    assert number is not None
+    return _values_text(series.value is not None, number, number.is_signed(), steps, step)
+
+
+@lru_cache(maxsize=4096)
+def _values_text(gauge: bool, number: Decimal, signed: bool, steps: int, step: int) -> str:
+    """A gauge's constant value or a counter's steady rise; cached because most series of a large stack hold one
+    of a few numbers. Decimals that are equal (1.0 and 1) are written alike, so they may share an entry, but
+    -0 and 0 are not (hence the sign in the key)."""
+    if gauge:
+        return f"{number_text(number)}x{steps}"
+    increment = number * Decimal(step) / 1000
     return f"0+{number_text(increment)}x{steps}"
 
 
@@ -84,22 +95,25 @@ def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int,
     steps = full + hold + 2
     fires_at = full + hold
     fired = [expected or expected_plain_alert(stack, service, alert, scenario)]
+    interval = format_duration(step)
 
-    def test(name: str, series: tuple[InputSeries | Series, ...], checks: list[tuple[int, bool]]) -> dict[str, Any]:
-        return {
-            "name": f"{alert.name}: {name}",
-            "interval": format_duration(step),
-            "input_series": _plain_series(series, steps, step),
-            "alert_rule_test": [{"eval_time": eval_time(step, at), "alertname": alert.name,
-                                 "exp_alerts": fired if firing else []} for at, firing in checks],
-        }
+    def checks(moments: list[tuple[int, bool]]) -> list[dict[str, Any]]:
+        return [{"eval_time": eval_time(step, at), "alertname": alert.name, "exp_alerts": fired if firing else []}
+                for at, firing in moments]
+
+    def test(name: str, series: tuple[InputSeries | Series, ...], rule_checks: list[dict[str, Any]]
+             ) -> dict[str, Any]:
+        return {"name": f"{alert.name}: {name}", "interval": interval,
+                "input_series": _plain_series(series, steps, step), "alert_rule_test": rule_checks}
 
     firing_checks = [(earliest + hold - 1, False)] if hold else []
     tests = [test("fires under failure" + (f", not before its for of {alert.for_}" if hold else ""),
-                  scenario.firing, [*firing_checks, (fires_at, True), (steps - 1, True)])]
+                  scenario.firing, checks([*firing_checks, (fires_at, True), (steps - 1, True)]))]
+    # One list for both silent tests: the YAML writer writes a list it has seen once (see yaml_writer._Seen).
+    silent = checks([(fires_at, False), (steps - 1, False)])
     if scenario.below is not None:
-        tests.append(test("silent just below its threshold", scenario.below, [(fires_at, False), (steps - 1, False)]))
-    tests.append(test("silent when healthy", scenario.healthy, [(fires_at, False), (steps - 1, False)]))
+        tests.append(test("silent just below its threshold", scenario.below, silent))
+    tests.append(test("silent when healthy", scenario.healthy, silent))
     return tests
 
 
