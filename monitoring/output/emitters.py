@@ -68,9 +68,9 @@ def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, st
 def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     """promtool unit tests: one file per SLO, and one per service for its alerts that have a test scenario."""
     for objective in stack.slos:
-        tests = slo_tests.render(stack, objective)
+        tests = slo_tests.render_text(stack, objective, ctx.header)
         if tests is not None:
-            yield conventions.slo_tests_file(objective.service, objective.name), to_yaml(tests, ctx.header)
+            yield conventions.slo_tests_file(objective.service, objective.name), tests
     for service in stack.services:
         tests = promtool_tests.render(stack, service)
         if tests is not None:
