@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -170,8 +171,62 @@ def test_the_pool_runs_a_bounded_way_ahead_of_its_reader(tmp_path: Path, monkeyp
         assert next(answers) == 0
         time.sleep(0.5)  # time enough to render everything, were the workers not held back
         done = len(log.read_text().splitlines())
-        assert done <= 2 * workers._AHEAD * workers._MAX_CHUNK + workers._MAX_CHUNK
+        assert done <= 1 + workers.window(workers._MAX_CHUNK, 2)  # units are sent this far ahead at most
         assert list(answers) == list(range(1, 10_000))
+
+
+def _failing(index: int) -> int:
+    if index == 5:
+        time.sleep(0.3)  # fails last in time, first in order
+        raise ValueError("unit 5")
+    if index == 40:
+        raise ValueError("unit 40")
+    return index
+
+
+def test_the_first_failure_in_order_is_raised_after_every_result_before_it() -> None:
+    got: list[int] = []
+    with pytest.raises(ValueError, match="unit 5"), workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        for index in pool.map(_failing, 64):
+            got.append(index)
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_units_with_keys_come_back_in_order() -> None:
+    keys = [f"shape{i % 6}" if i % 7 else None for i in range(600)]
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        assert [index for index, _ in pool.map(_whose, 600, keys)] == list(range(600))
+
+
+class _FakeWorker:
+    def __init__(self) -> None:
+        self.sent: deque[list[int]] = deque()
+
+
+def test_units_of_one_key_go_to_one_worker_when_that_keeps_both_busy() -> None:
+    """The schedule alone, two workers of equal speed: each key's units go to one worker, but for the few an
+    idle worker takes near the end; every unit is sent once, and never beyond the window ahead of the reader."""
+    count, size = 600, 8
+    keys = [f"shape{i % 6}" for i in range(count)]
+    pair = [_FakeWorker(), _FakeWorker()]
+    schedule = workers._Schedule(count, keys, size, workers.window(size, 2), pair)  # type: ignore[arg-type]
+    taken: dict[int, _FakeWorker] = {}
+    done: set[int] = set()
+    while schedule.reader < count:
+        for worker in pair:
+            while len(worker.sent) < workers._AHEAD and (chunk := schedule.chunk_for(worker)):  # type: ignore[arg-type]
+                assert not taken.keys() & set(chunk) and max(chunk) < schedule.reader + workers.window(size, 2)
+                taken.update(dict.fromkeys(chunk, worker))
+                worker.sent.append(chunk)
+        for worker in pair:  # each finishes one chunk
+            if worker.sent:
+                done.update(worker.sent.popleft())
+        while schedule.reader in done:
+            schedule.reader += 1
+    assert sorted(taken) == list(range(count))
+    pairs = {(keys[index], id(worker)) for index, worker in taken.items()}
+    assert len(pairs) <= 6 + 2
+    assert {id(worker) for worker in taken.values()} == {id(worker) for worker in pair}
 
 
 @pytest.fixture

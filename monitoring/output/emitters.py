@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import gc
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
@@ -60,14 +60,17 @@ class GenerateContext:
         self._pool: Pool | None = None  # the worker processes rendering the units, while iter_files runs
         self._shared: dict[Callable[[Stack], Any], Any] = {}
 
-    def each(self, unit: Unit[T], stack: Stack, count: int) -> Iterator[T]:
+    def each(self, unit: Unit[T], stack: Stack, count: int,
+             key: Callable[[Stack, int], Hashable] | None = None) -> Iterator[T]:
         """What unit(stack, self, index) yields for each index in range(count), in order: in the worker
-        processes while iter_files has some, else here."""
+        processes while iter_files has some, else here. Units of one `key(stack, index)` share what a process
+        caches: they go to one worker where that keeps the workers busy."""
         if self._pool is None:
             for index in range(count):
                 yield from unit(stack, self, index)
             return
-        for items, origins, warnings in self._pool.map(unit, count):
+        keys = None if key is None else [key(stack, index) for index in range(count)]
+        for items, origins, warnings in self._pool.map(unit, count, keys):
             self.origins.update(origins)
             self.warnings.extend(warnings)
             yield from items
@@ -104,7 +107,12 @@ def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str,
 
 
 def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
-    yield from ctx.each(_slo_rules, stack, len(stack.slos))
+    yield from ctx.each(_slo_rules, stack, len(stack.slos), _slo_shape)
+
+
+def _slo_shape(stack: Stack, index: int) -> Hashable:
+    """SLOs of one shape share their planned rules and tests, which each process computes once."""
+    return stack.slos[index].plan.shape
 
 
 def _slo_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
@@ -117,7 +125,7 @@ def _slo_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple
 
 def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     """promtool unit tests: one file per SLO, and one per service for its alerts that have a test scenario."""
-    yield from ctx.each(_slo_tests, stack, len(stack.slos))
+    yield from ctx.each(_slo_tests, stack, len(stack.slos), _slo_shape)
     yield from ctx.each(_service_tests, stack, len(stack.services))
 
 

@@ -24,8 +24,8 @@ import pickle
 import signal
 import sys
 import traceback
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -61,6 +61,12 @@ def worker_count(units: int) -> int:
     return wanted if wanted > 1 and can_fork() else 1
 
 
+def window(size: int, workers: int) -> int:
+    """How far ahead of the reader units are sent (their results wait here until read): twice what the
+    workers hold at once, so that each has its own units to take even where one key is frequent."""
+    return 2 * _AHEAD * size * workers
+
+
 class _RemoteTraceback(Exception):
     """The traceback of an exception raised in a worker, as the worker formatted it (shown as the cause)."""
 
@@ -68,34 +74,45 @@ class _RemoteTraceback(Exception):
         return str(self.args[0])
 
 
+class _Failure:
+    """A unit that raised in a worker: raised here when its turn comes, so the first failure in order wins."""
+
+    def __init__(self, error: BaseException | None, formatted: str, pid: int) -> None:
+        self.error, self.formatted, self.pid = error, formatted, pid
+
+    def raise_(self) -> None:
+        if self.error is None:  # it could not be pickled: its traceback says what it was
+            raise RuntimeError(f"rendering failed in process {self.pid}:\n{self.formatted}")
+        raise self.error from _RemoteTraceback(self.formatted)
+
+
 class _Worker:
     def __init__(self, process: Any, conn: Connection) -> None:
         self.process = process
         self.conn = conn
-        self.pending = 0  # chunks sent and not yet received
+        self.sent: deque[list[int]] = deque()  # the chunks sent and not yet answered, in order
 
-    def send(self, task: object) -> None:
+    def send(self, unit: Callable[..., Any], chunk: list[int]) -> None:
         try:
-            self.conn.send(task)
+            self.conn.send((unit, chunk))
         except OSError:
             raise self.died() from None
-        self.pending += 1
+        self.sent.append(chunk)
 
-    def receive(self) -> list[Any]:
-        wait([self.conn, self.process.sentinel])  # whichever comes first: the answer, or the worker's end
+    def receive(self) -> list[tuple[int, Any]]:
+        """The next answer: (index, result) for each unit of the chunk, up to a failure."""
         try:
             status, *answer = self.conn.recv() if self.conn.poll() else ("died",)
         except (EOFError, OSError):
             status = "died"
         if status == "died":
             raise self.died()
-        self.pending -= 1
-        if status == "ok":
-            return answer[0]  # type: ignore[no-any-return]
-        error, formatted = answer
-        if error is None:  # it could not be pickled: its traceback says what it was
-            raise RuntimeError(f"rendering failed in process {self.process.pid}:\n{formatted}")
-        raise error from _RemoteTraceback(formatted)
+        chunk = self.sent.popleft()
+        results = answer[0]
+        done = list(zip(chunk, results, strict=False))
+        if status == "error":
+            done.append((chunk[len(results)], _Failure(answer[1], answer[2], self.process.pid)))
+        return done
 
     def died(self) -> RenderProcessError:
         self.process.join(1)
@@ -107,6 +124,50 @@ class _Worker:
         else:
             how = "ended" if code is None else f"exited with status {code}"
         return RenderProcessError(f"rendering stopped: worker process {self.process.pid} {how} before it finished")
+
+
+class _Schedule:
+    """Which units go to which worker: the earliest not sent, within a window ahead of the reader (which
+    bounds the results held here), preferring for each worker the units of its keys, so that what a process
+    caches per key (an SLO shape's planned tests) is mostly computed in one process rather than in each.
+
+    Each key is given to one worker up front, the most frequent keys first, each to the worker with the fewest
+    units so far; a worker idle with none of its own units waiting takes those of the earliest unit's key (and
+    keeps the key)."""
+
+    def __init__(self, count: int, keys: Sequence[Hashable] | None, size: int, window: int,
+                 workers: list[_Worker]) -> None:
+        self.count, self.keys, self.size, self.window = count, keys, size, window
+        self.sent = bytearray(count)
+        self.first_unsent = 0
+        self.reader = 0  # the next index to hand on
+        self.own: dict[_Worker, set[Hashable]] = {worker: set() for worker in workers}
+        if keys is not None:
+            load = dict.fromkeys(workers, 0)
+            counts = Counter(key for key in keys if key is not None)
+            for key, units in sorted(counts.items(), key=lambda item: -item[1]):
+                worker = min(workers, key=load.__getitem__)
+                self.own[worker].add(key)
+                load[worker] += units
+
+    def chunk_for(self, worker: _Worker) -> list[int]:
+        while self.first_unsent < self.count and self.sent[self.first_unsent]:
+            self.first_unsent += 1
+        end = min(self.reader + self.window, self.count)
+        waiting = [i for i in range(self.first_unsent, end) if not self.sent[i]]
+        keys, own = self.keys, self.own[worker]
+        if keys is not None and waiting:
+            mine = [i for i in waiting if keys[i] is None or keys[i] in own]
+            if not mine and worker.sent:
+                return []  # it has work still: better to wait than to compute another key's caches
+            # Nothing of its own, and idle: it takes the earliest unit's key (one key: one more to cache).
+            waiting = mine or [i for i in waiting if keys[i] == keys[waiting[0]]]
+        chunk = waiting[:self.size]
+        for index in chunk:
+            self.sent[index] = 1
+            if keys is not None:
+                own.add(keys[index])
+        return chunk
 
 
 class Pool:
@@ -138,34 +199,48 @@ class Pool:
         return self
 
     def __exit__(self, kind: object, error: object, tb: object) -> None:
-        if kind is None and not any(w.pending for w in self._workers):
+        if kind is None and not any(w.sent for w in self._workers):
             self.close()
         else:
             self.terminate()
 
-    def map(self, unit: Callable[..., Any], count: int) -> Iterator[Any]:
-        """run(unit, index) for index in range(count), in order; `unit` must be a module-level function (it is
-        sent by name)."""
-        size = max(1, min(_MAX_CHUNK, -(-count // (len(self._workers) * _CHUNKS_PER_WORKER))))
-        starts = iter(range(0, count, size))
-        order: deque[_Worker] = deque()
+    def map(self, unit: Callable[..., Any], count: int, keys: Sequence[Hashable] | None = None) -> Iterator[Any]:
+        """run(unit, index) for index in range(count), in order. `unit` must be a module-level function (it
+        is sent by name); `keys[index]`, if given, says which units share what a process caches (None: nothing)."""
+        workers = self._workers
+        size = max(1, min(_MAX_CHUNK, -(-count // (len(workers) * _CHUNKS_PER_WORKER))))
+        schedule = _Schedule(count, keys, size, window(size, len(workers)), workers)
+        ready: dict[int, Any] = {}
 
         def send_more() -> None:
-            while True:
-                worker = min(self._workers, key=lambda w: w.pending)
-                if worker.pending >= _AHEAD:
-                    return
-                start = next(starts, None)
-                if start is None:
-                    return
-                worker.send((unit, start, min(start + size, count)))
-                order.append(worker)
+            for worker in sorted(workers, key=lambda w: len(w.sent)):
+                while len(worker.sent) < _AHEAD:
+                    chunk = schedule.chunk_for(worker)
+                    if not chunk:
+                        break
+                    worker.send(unit, chunk)
 
-        send_more()
-        while order:
-            results = order.popleft().receive()
-            send_more()  # before handing the results on: the workers go on while the caller uses them
-            yield from results
+        def receive() -> None:
+            """Whatever answers have come, waiting for one: a worker that has finished does not wait for the
+            reader, and one that died is found at once."""
+            busy = [w for w in workers if w.sent]
+            if not busy:  # cannot happen (an idle worker always takes the earliest unit): never wait forever
+                raise RuntimeError(f"unit {schedule.reader} of {unit.__name__} was never sent to a worker")
+            arrived = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for worker in busy:
+                if worker.conn in arrived or worker.process.sentinel in arrived:
+                    ready.update(worker.receive())
+
+        while schedule.reader < count:
+            send_more()
+            while schedule.reader not in ready:
+                receive()
+                send_more()
+            result = ready.pop(schedule.reader)
+            schedule.reader += 1
+            if isinstance(result, _Failure):
+                result.raise_()
+            yield result
 
     def close(self) -> None:
         """Let every worker finish and exit."""
@@ -200,7 +275,8 @@ def _die_with(parent: int) -> None:
 
 
 def _serve(conn: Connection, run: Runner, inherited: list[Connection], parent: int) -> None:
-    """A worker's loop: (unit, start, stop) -> ("ok", results) or ("error", exception, traceback); None ends it."""
+    """A worker's loop: (unit, indices) -> ("ok", results) or ("error", results so far, exception, traceback);
+    None ends it."""
     for other in inherited:
         other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent stops us
@@ -213,11 +289,14 @@ def _serve(conn: Connection, run: Runner, inherited: list[Connection], parent: i
             return
         if task is None:
             return
-        unit, start, stop = task
+        unit, chunk = task
+        results: list[Any] = []
         try:
-            conn.send(("ok", [run(unit, index) for index in range(start, stop)]))
+            for index in chunk:
+                results.append(run(unit, index))
+            conn.send(("ok", results))
         except BaseException as exc:  # every failure goes back to the parent, which decides
-            conn.send(("error", _portable(exc), traceback.format_exc()))
+            conn.send(("error", results, _portable(exc), traceback.format_exc()))
 
 
 def _portable(error: BaseException) -> BaseException | None:
