@@ -121,24 +121,24 @@ def primary_histogram(service: Service, errors: ErrorRatio | None) -> Histogram 
 
 def top_stats(service: Service, scope: Scope, errors: ErrorRatio | None) -> tuple[Panel, ...]:
     up = scope.selector("up")
-    panels = [trusted.panel(
+    stats = [dict(
         title="Targets up", type="stat", unit="percentunit", decimals=2, base_color="red",
-        thresholds=TARGETS_UP_THRESHOLDS, width=8, height=4,
+        thresholds=TARGETS_UP_THRESHOLDS, height=4,
         description="Share of the service's scrape targets (the jobs in $job) that are up.",
         queries=(trusted.query(f"sum({up}) / count({up})"),))]
     if errors is not None:
-        panels.append(trusted.panel(
-            title="Error ratio", type="stat", unit="percentunit", decimals=2, width=8, height=4,
+        stats.append(dict(
+            title="Error ratio", type="stat", unit="percentunit", decimals=2, height=4,
             thresholds=ERROR_RATIO_THRESHOLDS, description=f"Failed events over all events: {errors.defined_by}.",
             queries=(trusted.query(errors.expr(scope, _metric_of(errors.total, service))),)))
     histogram = primary_histogram(service, errors)
     if histogram is not None:
-        panels.append(trusted.panel(
-            title=f"p95 {histogram.name}", type="stat", width=8, height=4, unit=unit(histogram), thresholds=(),
+        stats.append(dict(
+            title=f"p95 {histogram.name}", type="stat", height=4, unit=unit(histogram), thresholds=(),
             description=f"95th percentile of {histogram.name}.",
             queries=(trusted.query(quantile(scope, histogram, "0.95")),)))
-    width = 24 // len(panels)
-    return tuple(p.model_copy(update={"width": width}) for p in panels)
+    width = 24 // len(stats)  # the stats share the top line
+    return tuple(trusted.panel(width=width, **fields) for fields in stats)
 
 
 def histogram_row(metric: Histogram, scope: Scope, errors: ErrorRatio | None, counted: bool) -> DashboardRow:
@@ -205,7 +205,7 @@ def variables(service: Service, scope: Scope) -> tuple[DashboardVariable, ...]:
             if metric is None:
                 continue
             series = metric.series_names()[0]
-        found.append(DashboardVariable.model_construct(
+        found.append(trusted.variable(
             name=label, label=label.capitalize(), query=f'label_values({series}{{job=~"$job"}}, {label})',
             multi=True, include_all=True))
     return tuple(found)

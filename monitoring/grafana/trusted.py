@@ -11,29 +11,74 @@ so validating them again would only parse thousands of queries the tool wrote. T
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from monitoring.model.dashboards import Dashboard, DashboardRow, Panel, PanelQuery, Threshold
+from pydantic_core import PydanticUndefined
+
+from monitoring.model.base import Model
+from monitoring.model.dashboards import Dashboard, DashboardRow, DashboardVariable, Panel, PanelQuery, Threshold
+
+M = TypeVar("M", bound=Model)
+
+
+class _Construct(Generic[M]):
+    """What `model_construct` makes (the same __dict__, in field order, and fields set), at a fraction of its
+    cost: a service dashboard is some 20 objects and pydantic's generic construct reads every field's default
+    anew each time. Unlike model_construct, an unknown or a missing required field is an error here."""
+
+    def __init__(self, cls: type[M]) -> None:
+        self.cls = cls
+        # Every field in order, with its default (PydanticUndefined where it is required): a copy updated with
+        # the values given is the instance's __dict__.
+        self.template: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            # Only immutable defaults are shared between instances; the dashboard model has no other kind.
+            assert (info.default_factory is None and isinstance(info.default, str | int | float | tuple | None)) \
+                or info.default is PydanticUndefined, f"{cls.__name__}.{name}: a default that is not shareable"
+            self.template[name] = info.default
+        self.names = frozenset(self.template)
+        self.required = frozenset(name for name, default in self.template.items() if default is PydanticUndefined)
+
+    def __call__(self, **values: Any) -> M:
+        if not self.required <= values.keys() <= self.names:
+            raise TypeError(f"{self.cls.__name__}: unknown fields {sorted(values.keys() - self.names)} or missing "
+                            f"required ones {sorted(self.required - values.keys())}")
+        fields = self.template.copy()
+        fields.update(values)
+        instance = self.cls.__new__(self.cls)
+        object.__setattr__(instance, "__dict__", fields)
+        object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+        object.__setattr__(instance, "__pydantic_extra__", None)
+        object.__setattr__(instance, "__pydantic_private__", None)
+        return instance
+
+
+_query = _Construct(PanelQuery)
+_threshold = _Construct(Threshold)
+_panel = _Construct(Panel)
+_row = _Construct(DashboardRow)
+_dashboard = _Construct(Dashboard)
+variable = _Construct(DashboardVariable)
 
 
 def query(expr: str, **fields: Any) -> PanelQuery:
-    return PanelQuery.model_construct(expr=expr, **fields)
+    return _query(expr=expr, **fields)
 
 
 def threshold(value: float, color: str) -> Threshold:
-    return Threshold.model_construct(value=float(value), color=color)
+    return _threshold(value=float(value), color=color)
 
 
 def panel(**fields: Any) -> Panel:
     for key in ("min", "max"):
         if fields.get(key) is not None:
             fields[key] = float(fields[key])
-    return Panel.model_construct(**fields)
+    return _panel(**fields)
 
 
 def row(**fields: Any) -> DashboardRow:
-    return DashboardRow.model_construct(**fields)
+    return _row(**fields)
 
 
 def dashboard(**fields: Any) -> Dashboard:
-    return Dashboard.model_construct(**fields)
+    return _dashboard(**fields)

@@ -28,7 +28,8 @@ STAND_IN_NUMBER = "300"
 
 def variables_in(text: str) -> list[str]:
     """The names of the variables text refers to, in order of appearance."""
-    return [next(group for group in match.groups() if group) for match in _VARIABLE.finditer(text)]
+    # findall: one group per syntax, '' for the two that did not match (a name is never empty).
+    return [plain or bracketed or braced for plain, bracketed, braced in _VARIABLE.findall(text)]
 
 
 def substitute(expr: str, stand_ins: Mapping[str, str] | None = None) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 from monitoring.model.common import LabelName, MetricName, Slug
 
 
@@ -26,7 +26,7 @@ class CustomMetric(Model):
     resources: tuple[LabelName, ...] = ("namespace", "pod")
     aggregation: Literal["sum", "avg", "max"] = "sum"
 
-    @model_validator(mode="after")
+    @model_check
     def _namespaced(self) -> CustomMetric:
         if "namespace" not in self.resources:
             raise ValueError(f"resources {list(self.resources)} must include 'namespace'")
@@ -61,7 +61,7 @@ class HorizontalPodAutoscaler(Model):
     memory_utilization: int | None = Field(default=None, ge=1, le=100)
     pods_metrics: tuple[PodsMetricTarget, ...] = ()
 
-    @model_validator(mode="after")
+    @model_check
     def _replicas(self) -> HorizontalPodAutoscaler:
         if self.min_replicas > self.max_replicas:
             raise ValueError(f"min_replicas {self.min_replicas} exceeds max_replicas {self.max_replicas}")

@@ -6,9 +6,9 @@ import os
 import re
 import sys
 import sysconfig
-from collections.abc import Sequence
-from functools import cache
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache, wraps
+from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
@@ -101,6 +101,30 @@ def _model_names() -> dict[str, tuple[str, tuple[str, ...]]]:
     return found
 
 
+M = TypeVar("M", bound="Model")
+
+
+def model_check(check: Callable[[M], M]) -> Callable[[M], M]:
+    """A check of the whole definition, written in place of `@model_validator(mode="after")`.
+
+    pydantic runs a model's after-validators again each time a built instance is put in a field of another
+    model (an Alert in a RuleGroup, a Service in the Stack): every check would run twice or more. A definition
+    its constructor has checked is marked, and the check does not run on it again. An instance made by
+    model_construct, or by model_copy with changes, carries no mark: it is checked where it is used, as before.
+
+        @model_check
+        def _unique(self) -> Catalog: ...
+    """
+
+    @wraps(check)
+    def run_once(self: M) -> M:
+        if self.__dict__.get("_checked"):
+            return self
+        return check(self)
+
+    return model_validator(mode="after")(run_once)  # type: ignore[return-value]
+
+
 class Model(BaseModel):
     """Every definition derives from this: unknown fields are errors, instances are immutable, and each
     remembers the file:line of the user's code that made it, so that any later error can point there."""
@@ -127,8 +151,16 @@ class Model(BaseModel):
                     problem, field = f"{path}: {problem}", f"{path}.{field}" if field else path
             raise DefinitionError(problem, definition=definition, where=format_site(site),
                                   field=field, value=value) from None
-        # Not a field: kept out of equality, hashing and serialisation (pydantic compares fields only).
+        # Not fields: kept out of equality, hashing and serialisation (pydantic compares fields only).
         object.__setattr__(self, "_site", site)
+        object.__setattr__(self, "_checked", True)  # see model_check
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with changes it loses the checked mark, so model checks run again where it is used."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            copy.__dict__.pop("_checked", None)
+        return copy
 
     @property
     def defined_at(self) -> str | None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.grafana.schemas import PANEL_TYPES
 from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 from monitoring.model.common import require_unique
 
 VARIABLE_NAME = re.compile(r"\A[a-zA-Z][a-zA-Z0-9_]{0,199}\Z")
@@ -136,7 +136,7 @@ class Panel(_Titled):
     height: int = Field(default=8, ge=1, le=100)
     content: str = ""  # markdown, for text panels
 
-    @model_validator(mode="after")
+    @model_check
     def _consistent(self) -> Panel:
         if self.type == "text":
             if self.queries or not self.content:
@@ -227,7 +227,7 @@ class Dashboard(Model):
             promql.parse(substitute(expr))
         return expr.strip()
 
-    @model_validator(mode="after")
+    @model_check
     def _consistent(self) -> Dashboard:
         if not self.panels and not self.rows:
             raise ValueError("a dashboard needs panels or rows")

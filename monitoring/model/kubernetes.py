@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator
 
 from monitoring.kubernetes_names import check_label_key, check_label_value, check_name, check_object_name
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 
 _SECRET_KEY = re.compile(r"\A[-._a-zA-Z0-9]+\Z")
 
@@ -61,7 +61,7 @@ class LabelRequirement(Model):
     operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
     values: tuple[Annotated[str, AfterValidator(check_label_value)], ...] = ()
 
-    @model_validator(mode="after")
+    @model_check
     def _values_fit_operator(self) -> LabelRequirement:
         needs_values = self.operator in ("In", "NotIn")
         if needs_values and not self.values:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 from monitoring.model.common import LabelName, require_unique
 from monitoring.model.kubernetes import (
     KubernetesLabelKey,
@@ -37,7 +37,7 @@ class TeamReceiver(Model):
     pagerduty_routing_key: SecretKeyRef | None = None
     webhook_url: SecretKeyRef | None = None
 
-    @model_validator(mode="after")
+    @model_check
     def _one_integration(self) -> TeamReceiver:
         if not (self.slack_api_url or self.pagerduty_routing_key or self.webhook_url):
             raise ValueError("needs slack_api_url, pagerduty_routing_key or webhook_url")
@@ -77,7 +77,7 @@ class TeamRouting(Model):
     receivers: tuple[TeamReceiver, ...] = Field(min_length=1)
     routes: tuple[TeamRoute, ...] = ()
 
-    @model_validator(mode="after")
+    @model_check
     def _receivers_exist(self) -> TeamRouting:
         names = [r.name for r in self.receivers]
         require_unique("receiver", names)
@@ -98,7 +98,7 @@ class KubernetesOutput(Model):
 
     kind: ClassVar[str] = "kubernetes output"
     namespace: KubernetesName = "monitoring"
-    labels: KubernetesLabels = {}
+    labels: KubernetesLabels = Field(default_factory=dict)
     # The Secret the Alertmanager resource names in spec.configSecret (the chart: alertmanagerSpec.configSecret).
     alertmanager_secret: KubernetesObjectName = "alertmanager-config"
     # kube-prometheus-stack's Grafana sidecar: the label it watches and the annotation naming the folder.

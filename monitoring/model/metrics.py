@@ -5,9 +5,9 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import ClassVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 from monitoring.model.common import LabelName, MetricName
 
 _RESERVED_LABELS = {"le": "histograms", "quantile": "summaries"}
@@ -22,7 +22,7 @@ class Metric(Model):
     labels: tuple[LabelName, ...] = ()
     # The values a label takes, where they are a closed set (status: ok, failed); lint reports a matcher that
     # can match none of them. Labels left out take any value.
-    label_values: dict[LabelName, tuple[str, ...]] = {}
+    label_values: dict[LabelName, tuple[str, ...]] = Field(default_factory=dict)
     # Labels whose values say what a series measures (kube-state-metrics' resource and unit: CPU cores beside
     # memory bytes). Dashboards never add series across them; they draw one per value.
     unit_labels: tuple[LabelName, ...] = ()
@@ -36,7 +36,7 @@ class Metric(Model):
             raise ValueError(f"labels: duplicate label in {list(labels)}")
         return labels
 
-    @model_validator(mode="after")
+    @model_check
     def _values_of_declared_labels(self) -> Metric:
         for label in self.unit_labels:
             if label not in self.labels:
@@ -48,7 +48,7 @@ class Metric(Model):
                 raise ValueError(f"label_values: {label!r} needs distinct values, got {list(values)}")
         return self
 
-    @model_validator(mode="after")
+    @model_check
     def _unit_in_name(self) -> Metric:
         if self.unit and self.unit not in self.name.split("_"):
             raise ValueError(f"name {self.name!r} must contain its unit {self.unit!r}")
@@ -72,7 +72,7 @@ class Counter(Metric):
     # the expressions show the type.
     third_party: bool = False
 
-    @model_validator(mode="after")
+    @model_check
     def _ends_in_total(self) -> Counter:
         if not self.name.endswith("_total") and not self.third_party:
             raise ValueError(f"counter name {self.name!r} must end in '_total' (third_party=True for a metric an "
@@ -90,7 +90,7 @@ class Gauge(Metric):
     # A gauge an exporter you do not control names with `_total` (see Counter.third_party).
     third_party: bool = False
 
-    @model_validator(mode="after")
+    @model_check
     def _not_total(self) -> Gauge:
         if self.name.endswith("_total") and not self.third_party:
             raise ValueError(f"gauge name {self.name!r} must not end in '_total', which marks counters "
@@ -119,7 +119,7 @@ class Histogram(Metric):
             raise ValueError(f"buckets {list(buckets)} must be strictly increasing")
         return buckets
 
-    @model_validator(mode="after")
+    @model_check
     def _some_buckets(self) -> Histogram:
         if not self.buckets and not self.native:
             raise ValueError("buckets: a classic histogram needs at least one bucket (or set native=True)")
@@ -161,7 +161,7 @@ class Catalog(Model):
     description: str = ""
     metrics: tuple[AnyMetric, ...] = Field(min_length=1)
 
-    @model_validator(mode="after")
+    @model_check
     def _unique(self) -> Catalog:
         names = [m.name for m in self.metrics]
         duplicate = next((n for n in names if names.count(n) > 1), None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 from monitoring.model.common import Labels, PositiveDuration, Slug
 
 
@@ -75,7 +75,7 @@ class Probe(Model):
     interval: PositiveDuration = "30s"
     exporter: str = "blackbox-exporter:9115"
     slow_after: PositiveDuration = "1s"
-    labels: Labels = {}
+    labels: Labels = Field(default_factory=dict)
 
     @field_validator("module")
     @classmethod
@@ -100,7 +100,7 @@ class Probe(Model):
             raise ValueError(f"exporter {exporter!r} must be the blackbox exporter's host:port")
         return exporter
 
-    @model_validator(mode="after")
+    @model_check
     def _one_source(self) -> Probe:
         if bool(self.targets) == (self.service is not None):
             raise ValueError("set targets (URLs) or service (a Kubernetes Service), exactly one")

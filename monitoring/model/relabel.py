@@ -6,9 +6,9 @@ import hashlib
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 
 _SOURCE_LABEL = re.compile(r"\A[a-zA-Z_][a-zA-Z0-9_]*\Z")
 # Actions both Prometheus 2.42 and the Operator's CRDs accept.
@@ -51,7 +51,7 @@ class RelabelConfig(Model):
             raise ValueError(f"regex {regex!r} does not compile: {exc}") from None
         return regex
 
-    @model_validator(mode="after")
+    @model_check
     def _fits_action(self) -> RelabelConfig:
         if self.action in _NEEDS_TARGET and self.target_label is None:
             raise ValueError(f"action {self.action} needs target_label")

@@ -6,10 +6,10 @@ import re
 from typing import Annotated, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from monitoring.model import notifications
-from monitoring.model.base import Model, SecretsFromFiles
+from monitoring.model.base import Model, SecretsFromFiles, model_check
 from monitoring.model.common import HostPort, LabelName, PositiveDuration, SecretFile, require_unique
 from monitoring.units import LABEL_NAME, safe_url
 
@@ -44,7 +44,7 @@ class HTTPAuth(Model):
     basic_auth_username: str | None = None
     basic_auth_password_file: SecretFile | None = None
 
-    @model_validator(mode="after")
+    @model_check
     def _one_scheme(self) -> HTTPAuth:
         if self.bearer_token_file and self.basic_auth_username:
             raise ValueError("use bearer_token_file or basic auth, not both")
@@ -176,7 +176,7 @@ class Route(Model):
                 raise ValueError(f"group_by: invalid label name {label!r}")
         return labels
 
-    @model_validator(mode="after")
+    @model_check
     def _bounded_depth(self) -> Route:
         depth, level = 1, self.routes
         while level:
@@ -229,7 +229,7 @@ class TimeRange(Model):
     start_time: Annotated[str, AfterValidator(lambda t: _clock(t, "start_time", _START))]
     end_time: Annotated[str, AfterValidator(lambda t: _clock(t, "end_time", _END))]
 
-    @model_validator(mode="after")
+    @model_check
     def _ordered(self) -> TimeRange:
         if self.end_time <= self.start_time:
             raise ValueError(f"end_time {self.end_time} must be after start_time {self.start_time}")
@@ -289,7 +289,7 @@ class Routing(Model):
     resolve_timeout: PositiveDuration = "5m"
     tests: tuple[RouteTest, ...] = ()
 
-    @model_validator(mode="after")
+    @model_check
     def _references(self) -> Routing:
         if self.route.receiver is None:
             raise ValueError("the root route needs a receiver (the default)")

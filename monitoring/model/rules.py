@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import promql_parser
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from monitoring import promql
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 from monitoring.model.common import Duration, Labels, MetricName, PositiveDuration
 from monitoring.model.scenario import AlertScenario
 from monitoring.units import check_camel_case
@@ -55,7 +55,29 @@ def _known_severity(severity: str) -> str:
 SeverityName = Annotated[str, AfterValidator(_known_severity)]
 
 
-class RecordingRule(Model):
+class _Expression(Model):
+    """A rule with a PromQL `expr`: the metrics it selects are read from the tree while the expression's
+    validation has just parsed it. The parse cache is bounded (a tree costs ~25 kB), so asking later, once
+    thousands of rules have been parsed since, would parse every expression again."""
+
+    if TYPE_CHECKING:  # each rule declares expr itself, where it belongs in the field order
+        expr: str
+
+    @model_check
+    def _remember_selected(self) -> _Expression:
+        object.__setattr__(self, "_selected", (self.expr, promql.selected_metrics(self.expr)))
+        return self
+
+    def selected_metrics(self) -> frozenset[str]:
+        """The metric names expr selects (promql.selected_metrics), remembered from validation."""
+        remembered = self.__dict__.get("_selected")
+        # A model_copy that changed expr (or model_construct) keeps no valid answer: work it out again.
+        if remembered is None or remembered[0] != self.expr:
+            return promql.selected_metrics(self.expr)
+        return remembered[1]
+
+
+class RecordingRule(_Expression):
     """A PromQL expression Prometheus evaluates ahead of time and stores as a new series. Use it for what dashboards and
     alerts read often; the name must follow level:metric:operations.
 
@@ -72,11 +94,11 @@ class RecordingRule(Model):
     kind: ClassVar[str] = "recording rule"
     name: MetricName = Field(alias="record")
     expr: RuleExpr
-    labels: Labels = {}
+    labels: Labels = Field(default_factory=dict)
     # Who fixes the name when it cannot follow level:metric:operations; None: the convention applies.
     name_fixed_by: str | None = Field(default=None, min_length=1)
 
-    @model_validator(mode="after")
+    @model_check
     def _level_metric_operations(self) -> RecordingRule:
         if self.name_fixed_by is None and self.name.count(":") < 1:
             raise ValueError(f"record {self.name!r} must follow level:metric:operations (contain ':'), or say "
@@ -84,7 +106,7 @@ class RecordingRule(Model):
         return self
 
 
-class Alert(Model):
+class Alert(_Expression):
     """An alerting rule: a PromQL condition, its severity and the sentences a person reads when it fires. Put it in a
     RuleGroup of the Service whose metrics it selects; give it `test=AlertScenario(...)` to have its promtool test
     generated.
@@ -102,8 +124,8 @@ class Alert(Model):
     summary: str = Field(min_length=1)
     description: str = Field(min_length=1)
     runbook_url: str | None = None
-    labels: Labels = {}
-    annotations: dict[str, str] = {}
+    labels: Labels = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
     # The number the expression compares its result against (`... > 0.1`), declared so that other outputs (the
     # k6 gates) read it from the model; the expression must end in a comparison with exactly this number.
     threshold: float | None = None
@@ -122,7 +144,7 @@ class Alert(Model):
             raise ValueError(f"summary {summary!r} must be a static sentence; put templates in description")
         return summary
 
-    @model_validator(mode="after")
+    @model_check
     def _reserved(self) -> Alert:
         for key in ("severity", "alertname"):
             if key in self.labels:
@@ -139,7 +161,7 @@ class Alert(Model):
         return self
 
 
-class VerbatimRule(Model):
+class VerbatimRule(_Expression):
     """A rule exactly as Prometheus reads it, outside the model's conventions.
 
     Use it for rules brought in by `monitoring import` that do not follow them (a templated summary, a
@@ -154,10 +176,10 @@ class VerbatimRule(Model):
     expr: PromQL
     for_: Duration | None = Field(default=None, alias="for")
     keep_firing_for: PositiveDuration | None = None
-    labels: Labels = {}
-    annotations: dict[str, str] = {}
+    labels: Labels = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
+    @model_check
     def _alert_or_record(self) -> VerbatimRule:
         if (self.alert is None) == (self.record is None):
             raise ValueError("give exactly one of alert and record")
@@ -196,4 +218,6 @@ class RuleGroup(Model):
     @property
     def recorded_series(self) -> tuple[str, ...]:
         """Every series this group records, verbatim rules included."""
-        return tuple(r.name for r in self.rules if isinstance(r, RecordingRule) or getattr(r, "record", None))
+        # isinstance first: asking an Alert for a missing `record` goes through pydantic's slow __getattr__.
+        return tuple(r.name for r in self.rules
+                     if isinstance(r, RecordingRule) or (isinstance(r, VerbatimRule) and r.record is not None))

@@ -6,10 +6,10 @@ from decimal import Decimal
 from typing import ClassVar
 
 import promql_parser
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from monitoring import promql
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 from monitoring.model.common import Labels
 
 
@@ -44,7 +44,7 @@ class InputSeries(Model):
     def _exact(cls, value: object) -> object:
         return _decimal(value)
 
-    @model_validator(mode="after")
+    @model_check
     def _one_behaviour(self) -> InputSeries:
         if (self.value is None) == (self.rate is None):
             raise ValueError(f"series {self.series!r}: set exactly one of value (a gauge) or rate (a counter)")
@@ -66,9 +66,9 @@ class AlertScenario(Model):
 
     kind: ClassVar[str] = "alert scenario"
     firing: tuple[InputSeries, ...] = ()
-    labels: Labels = {}
+    labels: Labels = Field(default_factory=dict)
     value: Decimal | None = None
-    annotations: dict[str, str] = {}
+    annotations: dict[str, str] = Field(default_factory=dict)
     below: tuple[InputSeries, ...] | None = None
     healthy: tuple[InputSeries, ...] = Field(min_length=1)
 

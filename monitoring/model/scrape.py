@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator
 
-from monitoring.model.base import Model, SecretsFromFiles
+from monitoring.model.base import Model, SecretsFromFiles, model_check
 from monitoring.model.common import Labels, PositiveDuration, SecretFile, duration_ms
 from monitoring.model.kubernetes import (
     KubernetesLabelKey,
@@ -37,7 +37,7 @@ class StaticConfig(Model):
 
     kind: ClassVar[str] = "static_config"
     targets: tuple[str, ...] = Field(min_length=1)
-    labels: Labels = {}
+    labels: Labels = Field(default_factory=dict)
 
     @field_validator("targets")
     @classmethod
@@ -91,12 +91,12 @@ class KubernetesSDConfig(Model):
     namespaces: tuple[KubernetesName, ...] = ()
     app: Annotated[str, AfterValidator(check_label_value)] | None = None
     app_label: KubernetesLabelKey = DEFAULT_APP_LABEL
-    match_labels: KubernetesLabels = {}
+    match_labels: KubernetesLabels = Field(default_factory=dict)
     match_expressions: tuple[LabelRequirement, ...] = ()
     port: KubernetesName | None = None
     container: KubernetesName | None = None
 
-    @model_validator(mode="after")
+    @model_check
     def _selects(self) -> KubernetesSDConfig:
         if self.role == "node":
             if self.namespaces or self.port or self.container:
@@ -159,7 +159,7 @@ class TLSConfig(Model):
     cert_secret: SecretKeyRef | None = None
     key_secret: SecretKeyRef | None = None
 
-    @model_validator(mode="after")
+    @model_check
     def _cert_and_key(self) -> TLSConfig:
         if (self.cert_file is None) != (self.key_file is None):
             raise ValueError("cert_file and key_file must be given together")
@@ -204,7 +204,7 @@ class ScrapeJob(SecretsFromFiles):
     # (kube-prometheus-stack's kubelet): a second scrape would double every sum over them.
     monitor: bool = True
 
-    @model_validator(mode="after")
+    @model_check
     def _consistent(self) -> ScrapeJob:
         if not (self.static_configs or self.file_sd_configs or self.kubernetes_sd_configs):
             raise ValueError("needs static_configs, file_sd_configs or kubernetes_sd_configs")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator
 
 from monitoring import promql
 from monitoring.model.autoscaling import CustomMetric, HorizontalPodAutoscaler
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 from monitoring.model.common import Labels, Slug, require_unique
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.probe import Probe
@@ -48,7 +48,7 @@ class Service(Model):
     probes: tuple[Probe, ...] = ()
     custom_metrics: tuple[CustomMetric, ...] = ()
     autoscalers: tuple[HorizontalPodAutoscaler, ...] = ()
-    labels: Labels = {}
+    labels: Labels = Field(default_factory=dict)
     errors: ErrorEvents | None = None
 
     @field_validator("labels")
@@ -59,13 +59,13 @@ class Service(Model):
                 raise ValueError(f"labels: {key!r} is set by each alert or SLO, not by the service")
         return labels
 
-    @model_validator(mode="after")
+    @model_check
     def _unique_names(self) -> Service:
         require_unique("metric", [m.name for m in self.metrics])
         require_unique("rule group", [g.name for g in self.rule_groups])
         return self
 
-    @model_validator(mode="after")
+    @model_check
     def _errors_count_own_events(self) -> Service:
         if self.errors is None:
             return self
@@ -77,7 +77,7 @@ class Service(Model):
                                  "service's metrics")
         return self
 
-    @model_validator(mode="after")
+    @model_check
     def _selected_labels_survive_relabelling(self) -> Service:
         """A rule that selects on a label the service's own relabelling drops can never match: refuse it."""
         dropping = [(job, step) for job in self.scrape_jobs

@@ -10,10 +10,10 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import promql_parser
-from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_validator
 
 from monitoring import conventions, promql
-from monitoring.model.base import Model
+from monitoring.model.base import Model, model_check
 from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, LabelName, Labels, MetricName, Slug, duration_ms
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.naming import NAMINGS, NamingStyle
@@ -249,12 +249,12 @@ class AlertTier(Model):
     enabled: bool = True
     severity: SLOSeverity
     for_: Duration | None = Field(default=None, alias="for")
-    labels: Labels = {}
-    annotations: dict[str, str] = {}
+    labels: Labels = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
     summary: str | None = None
     title: str | None = None
 
-    @model_validator(mode="after")
+    @model_check
     def _reserved(self) -> AlertTier:
         not_reserved(self.labels)
         _free_annotations(self.annotations)
@@ -277,11 +277,11 @@ class SLOAlerting(Model):
     min_events_per_second: ExactDecimal | None = Field(default=None, gt=0)
     runbook_url: str | None = None
     labels: Labels = {}  # on both tiers' alerts (a tier's own labels win)
-    annotations: dict[str, str] = {}
+    annotations: dict[str, str] = Field(default_factory=dict)
     summary: str | None = None  # both tiers' summary, unless a tier sets its own
     title: str | None = None
 
-    @model_validator(mode="after")
+    @model_check
     def _reserved(self) -> SLOAlerting:
         not_reserved(self.labels)
         _free_annotations(self.annotations)
@@ -319,7 +319,7 @@ class AlertWindow(Model):
     burn_rate: ExactDecimal | None = Field(default=None, gt=0)
     budget_percent: ExactDecimal | None = Field(default=None, gt=0, le=100)
 
-    @model_validator(mode="after")
+    @model_check
     def _one_rate(self) -> AlertWindow:
         if (self.burn_rate is None) == (self.budget_percent is None):
             raise ValueError(f"{self.tier} {self.long}/{self.short}: give exactly one of burn_rate and "
@@ -446,7 +446,7 @@ class SLO(Model):
     description: str = ""
     sli: RatioSLI | LatencySLI | QuerySLI | BooleanSLI = Field(discriminator="type")
     filter: MatcherSet | None = None
-    labels: Labels = {}
+    labels: Labels = Field(default_factory=dict)
     alerting: SLOAlerting = SLOAlerting()
     window_policy: Literal["default", "workbook", "scaled"] | WindowPolicy = "default"
     # One SLO per value of these labels (one per route, per tenant): kept through every recording and alert.
@@ -477,7 +477,7 @@ class SLO(Model):
             raise ValueError(f"period {period!r} must be a whole number of days, like '28d' or '30d'")
         return period
 
-    @model_validator(mode="after")
+    @model_check
     def _not_reserved(self) -> SLO:
         """The SLO's labels, and its alerts', must not be the ones its naming sets itself."""
         reserved = NAMINGS[self.naming].reserved
@@ -489,7 +489,7 @@ class SLO(Model):
                     raise ValueError(f"{where}: {key!r} is set by the SLO itself, not in labels")
         return self
 
-    @model_validator(mode="after")
+    @model_check
     def _groups_kept(self) -> SLO:
         """group_by labels must not be the SLO's own, and a query SLI must keep them through its aggregation."""
         for label in self.group_by:
@@ -504,7 +504,7 @@ class SLO(Model):
                                      f"sum by ({', '.join(self.group_by)}) (...)")
         return self
 
-    @model_validator(mode="after")
+    @model_check
     def _filter_applies(self) -> SLO:
         if self.filter and isinstance(self.sli, QuerySLI):
             raise ValueError("filter: a query SLI is raw PromQL; put the matchers into its queries")
@@ -513,7 +513,7 @@ class SLO(Model):
                              "there is no traffic to guard; remove it")
         return self
 
-    @model_validator(mode="after")
+    @model_check
     def _plan_alerts(self) -> SLO:
         """Plan once, here: an unsound window pair is an error of the definition, with its file:line."""
         policy = self.window_policy

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import check_autoscaling
-from monitoring.model.base import Model, unique_names
+from monitoring.model.base import Model, model_check, unique_names
 from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
@@ -41,7 +41,7 @@ class Stack(Model):
     scrape_interval: PositiveDuration = "1m"
     scrape_timeout: PositiveDuration = "10s"
     evaluation_interval: PositiveDuration = "1m"
-    external_labels: Labels = {}
+    external_labels: Labels = Field(default_factory=dict)
     alertmanagers: tuple[str, ...] = ()
     # None: alerts without their own runbook_url get none (imported rules keep their annotations as they were).
     runbook_url_pattern: str | None = "https://runbooks.example.com/{service}/{alertname}"
@@ -84,7 +84,7 @@ class Stack(Model):
             raise ValueError("grafana_url must not carry credentials: it is written into every alert")
         return url.rstrip("/")
 
-    @model_validator(mode="after")
+    @model_check
     def _references(self) -> Stack:
         unique_names("service", self.services)
         unique_names("catalog", self.catalogs)
@@ -172,7 +172,7 @@ class Stack(Model):
                       for n in m.series_names()}
             for group in service.rule_groups:
                 for rule in group.rules:
-                    unknown = sorted(n for n in promql.selected_metrics(rule.expr) if n not in own and n not in shared)
+                    unknown = sorted(n for n in rule.selected_metrics() if n not in own and n not in shared)
                     if unknown:
                         raise rule.error(
                             f"expr selects {unknown[0]!r}, which is in no metric catalog (the service's own or a "
@@ -181,7 +181,7 @@ class Stack(Model):
                     for problem in promql.unmatched_values(promql.parse(rule.expr), values) if values else ():
                         raise rule.error(f"expr: {problem}, so it selects nothing", field="expr", value=rule.expr)
 
-    @model_validator(mode="after")
+    @model_check
     def _dashboard_references(self) -> Stack:
         check_dashboards(self.folders, self.dashboard_settings, self.dashboards, self.known_series())
         return self

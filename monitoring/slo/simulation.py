@@ -17,10 +17,12 @@ sample sits on a window's edge, where Prometheus 2.x (closed range) and 3.x (lef
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property, lru_cache
-from itertools import pairwise
+from itertools import accumulate, chain, pairwise, repeat
 
 from monitoring.slo.plan import SLOPlan
 
@@ -63,17 +65,27 @@ class Traffic:
         return tuple(flags[:1] + flags) if flags else (0,)
 
     @cached_property
-    def counters(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """(bad, total) counter values at every sample."""
-        bad, total = [COUNTER_BASE], [COUNTER_BASE]
+    def increments(self) -> tuple[tuple[int, int, int], ...]:
+        """Per phase, as the counters lay them out: (how many steps, bad events, events) added at each step."""
+        runs = []
         phases = sorted(self.phases, key=lambda p: p.start)
         for number, phase in enumerate(phases):
             end = phases[number + 1].start - 1 if number + 1 < len(phases) else self.steps
-            add_bad, add_total = phase.bad, phase.events
-            for _ in range(max(phase.start, 1), min(end, self.steps) + 1):
-                bad.append(bad[-1] + add_bad)
-                total.append(total[-1] + add_total)
-        return tuple(bad), tuple(total)
+            runs.append((len(range(max(phase.start, 1), min(end, self.steps) + 1)), phase.bad, phase.events))
+        return tuple(runs)
+
+    @cached_property
+    def increment_starts(self) -> tuple[int, ...]:
+        """The sample at which each phase's increments begin."""
+        return tuple(accumulate((count for count, _, _ in self.increments[:-1]), initial=1))
+
+    @cached_property
+    def counters(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(bad, total) counter values at every sample."""
+        return (tuple(accumulate(chain(*(repeat(bad, count) for count, bad, _ in self.increments)),
+                                 initial=COUNTER_BASE)),
+                tuple(accumulate(chain(*(repeat(events, count) for count, _, events in self.increments)),
+                                 initial=COUNTER_BASE)))
 
 
 def total_rate(total: tuple[int, ...], step_ms: int, at: int, window_ms: int) -> Fraction | None:
@@ -105,20 +117,6 @@ def _sampled_above(traffic: Traffic, at: int, first: int, threshold: Fraction) -
     return _above(bad[at] - bad[first] + traffic.gauge[first], total[at] - total[first] + events, threshold)
 
 
-def _all(values: list[bool | None]) -> bool | None:
-    """Three-valued AND: False wins, then unknown."""
-    if False in values:
-        return False
-    return None if None in values else True
-
-
-def _any(values: list[bool | None]) -> bool | None:
-    """Three-valued OR: True wins, then unknown."""
-    if True in values:
-        return True
-    return None if None in values else False
-
-
 @dataclass(frozen=True)
 class AlertTimeline:
     """Per evaluation step: whether the tier's alert is firing (None: too close to call)."""
@@ -135,40 +133,144 @@ def simulate(plan: SLOPlan, traffic: Traffic) -> dict[str, AlertTimeline]:
     return _simulate(plan.shape, traffic)
 
 
+# Three-valued truth as a rank, so that AND is min and OR is max: False < unknown < True.
+_RANK: dict[bool | None, int] = {False: 0, None: 1, True: 2}
+_VALUE: tuple[bool | None, ...] = (False, None, True)
+
+# A timeline as runs: (first step, rank) in step order, each run lasting until the next one starts.
+Runs = list[tuple[int, int]]
+
+
 @lru_cache(maxsize=4096)
 def _simulate(shape: tuple[object, ...], traffic: Traffic) -> dict[str, AlertTimeline]:
     # Keyed by the plan's shape (plain ints and strings): SLOs with the same budget, windows, tiers and guard share
     # predictions, and nothing but integers is hashed or compared in the loops below.
+    #
+    # Not step by step: traffic is piecewise constant, so between the steps where some phase starts (or leaves
+    # a window) every window's bad and total increase is linear in the step. A linear quantity crosses a
+    # threshold at most once, so on such a segment a condition goes monotonically from one value to another
+    # (True, unknown, False, or back): bisection finds where, in a few evaluations of the exact arithmetic.
     _period, tiers, pairs, holds, guard = shape
-    bad, total = traffic.counters
-    step = traffic.step_ms
+    end = traffic.steps + 1
+    conditions: dict[tuple[int, int, int], Runs] = {}
     timelines = {}
     for tier, hold in zip(tiers, holds, strict=True):  # type: ignore[call-overload]
-        tier_pairs = [(long_ms, short_ms, Fraction(numerator, denominator))
-                      for name, long_ms, short_ms, numerator, denominator in pairs  # type: ignore[attr-defined]
-                      if name == tier]
-        active: list[bool | None] = []
-        for at in range(traffic.steps + 1):
-            branches = []
-            for long_ms, short_ms, threshold in tier_pairs:
-                conditions: list[bool | None] = []
-                for window in (long_ms, short_ms):
-                    first = max(0, at - window // step)
-                    if traffic.sampled:
-                        conditions.append(_sampled_above(traffic, at, first, threshold))
-                        continue
-                    conditions.append(at > first and _above(bad[at] - bad[first], total[at] - total[first],
-                                                            threshold))
-                if guard is not None:
-                    # The guard reads the short window's rate (see monitoring.slo.rules.alert_expr).
-                    rate = total_rate(total, step, at, short_ms)
-                    conditions.append(rate is not None and rate >= guard)
-                branches.append(_all(conditions))
-            active.append(_any(branches))
+        branches = []
+        for name, long_ms, short_ms, numerator, denominator in pairs:  # type: ignore[attr-defined]
+            if name != tier:
+                continue
+            threshold = Fraction(numerator, denominator)
+            branch = []
+            for window in (long_ms, short_ms):
+                key = (window, numerator, denominator)
+                if key not in conditions:
+                    conditions[key] = _window_runs(traffic, window, threshold)
+                branch.append(conditions[key])
+            if guard is not None:
+                branch.append(_guard_runs(traffic, short_ms, guard))  # type: ignore[arg-type]
+            branches.append(_combine(branch, min))
+        active = _combine(branches, max) if branches else [(0, _RANK[False])]
         # Firing once active for `for`: at step k, surely if active at every step of k-h..k, surely not if
         # inactive at any of them (the pending clock restarted since), else unknown.
-        hold_steps = -(-hold // step)
-        firing = [False if at < hold_steps else _all(active[at - hold_steps:at + 1])
-                  for at in range(traffic.steps + 1)]
-        timelines[tier] = AlertTimeline(tier, tuple(firing))
+        firing = _held(active, -(-hold // traffic.step_ms), end)
+        timelines[tier] = AlertTimeline(tier, _expand(firing, end))
     return timelines
+
+
+def _segments(traffic: Traffic, lag: int) -> list[int]:
+    """The first steps of segments on which a window of `lag` steps grows linearly: where a phase's increments
+    start, where they start to leave the window, and where the window stops starting at sample 0."""
+    starts = {0, 1, lag + 1}
+    for first in traffic.increment_starts:
+        starts.update((first, first + lag))
+    return sorted(s for s in starts if s <= traffic.steps)
+
+
+def _window_runs(traffic: Traffic, window_ms: int, threshold: Fraction) -> Runs:
+    """The window's error ratio above the threshold, at every step."""
+    bad, total = traffic.counters
+    lag = window_ms // traffic.step_ms
+    if traffic.sampled:
+        def value(at: int) -> int:
+            return _RANK[_sampled_above(traffic, at, max(0, at - lag), threshold)]
+    else:
+        def value(at: int) -> int:
+            first = at - lag if at > lag else 0
+            return _RANK[at > first and _above(bad[at] - bad[first], total[at] - total[first], threshold)]
+    return _monotone_runs(value, _segments(traffic, lag), traffic.steps + 1)
+
+
+def _guard_runs(traffic: Traffic, short_ms: int, guard: Fraction) -> Runs:
+    """The short window's rate at least the guard. Once the window no longer reaches back to sample 0 the rate
+    is the increase times a constant, linear on each segment; before, the extrapolation changes every step."""
+    _, total = traffic.counters
+    step = traffic.step_ms
+    lag = short_ms // step
+
+    def value(at: int) -> int:
+        rate = total_rate(total, step, at, short_ms)
+        return _RANK[rate is not None and rate >= guard]
+
+    starts = sorted({*range(min(lag, traffic.steps) + 1), *_segments(traffic, lag)})
+    return _monotone_runs(value, starts, traffic.steps + 1)
+
+
+def _monotone_runs(value: Callable[[int], int], starts: list[int], end: int) -> Runs:
+    """The runs of `value` over 0..end-1, given the first steps of segments on which it is monotone."""
+    runs: Runs = []
+    for first, stop in zip(starts, [*starts[1:], end], strict=True):
+        while first < stop:
+            rank = value(first)
+            # The last step of the segment with the same value: a prefix, as the value is monotone.
+            low, high = first, stop - 1
+            if value(high) == rank:
+                low = high
+            while high - low > 1:
+                middle = (low + high) // 2
+                if value(middle) == rank:
+                    low = middle
+                else:
+                    high = middle
+            if not runs or runs[-1][1] != rank:
+                runs.append((first, rank))
+            first = low + 1
+    return runs
+
+
+def _combine(timelines: list[Runs], join: Callable[[Iterable[int]], int]) -> Runs:
+    """Step by step `join` (min: AND, max: OR) of the timelines' values, as runs."""
+    starts = sorted({start for runs in timelines for start, _ in runs})
+    runs: Runs = []
+    for start in starts:
+        rank = join(_at(runs_, start) for runs_ in timelines)
+        if not runs or runs[-1][1] != rank:
+            runs.append((start, rank))
+    return runs
+
+
+def _at(runs: Runs, step: int) -> int:
+    """The value of the run that holds `step`."""
+    return runs[bisect_right(runs, (step, _RANK[True])) - 1][1]
+
+
+def _held(active: Runs, hold: int, end: int) -> Runs:
+    """Firing at step k: False before `hold` steps have passed, else the AND of active over k-hold..k."""
+    firing: Runs = [(0, _RANK[False])] if hold else []
+    starts = sorted({hold, *(s for start, _ in active for s in (start, start + hold) if s >= hold)})
+    for start in starts:
+        if start >= end:
+            break
+        # The runs that overlap k-hold..k: from the one holding k-hold to the one holding k.
+        low = bisect_right(active, (start - hold, _RANK[True])) - 1
+        high = bisect_right(active, (start, _RANK[True]))
+        rank = min(rank for _, rank in active[low:high])
+        if not firing or firing[-1][1] != rank:
+            firing.append((start, rank))
+    return firing
+
+
+def _expand(runs: Runs, end: int) -> tuple[bool | None, ...]:
+    values: list[bool | None] = []
+    for (start, rank), stop in zip(runs, [*(s for s, _ in runs[1:]), end], strict=True):
+        values += [_VALUE[rank]] * (min(stop, end) - start)
+    return tuple(values)
