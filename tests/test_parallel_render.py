@@ -14,10 +14,12 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 import monitoring
+from monitoring import inputs
 from monitoring.cli import main
 from monitoring.errors import DefinitionError, RenderProcessError, UsageError
 from monitoring.model.stack import Stack
@@ -67,9 +69,9 @@ STACKS: dict[str, Callable[[], Stack]] = {"slos": _slo_stack, "services": _servi
 class _CountingPool(workers.Pool):
     started: list[int] = []
 
-    def __init__(self, count: int, run: workers.Runner) -> None:
+    def __init__(self, count: int, *args: Any) -> None:
         _CountingPool.started.append(count)
-        super().__init__(count, run)
+        super().__init__(count, *args)
 
 
 @pytest.fixture
@@ -296,6 +298,31 @@ def test_a_worker_killed_stops_generate_with_a_clear_error_and_out_untouched(
     assert main(["generate", "--out", str(out), "--force"], project=Project.find(ROOT)) == 1
     assert capsys.readouterr().err.count("\n") == 1
     _left_as_it_was(out, before)
+
+
+def test_what_a_worker_reads_is_recorded_by_generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renderers read nothing; were one to (a module imported late, a data file), generate's record of its inputs
+    (monitoring.inputs), which decides whether a later run may skip rendering, would still see it."""
+    data, module = tmp_path / "data.txt", tmp_path / "worker_only_module.py"
+    data.write_text("1\n")
+    module.write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv(workers.WORKERS_VARIABLE, "2")
+    parent, render = os.getpid(), rules.render
+
+    def reading(stack: Stack, service: object) -> object:
+        if os.getpid() != parent:
+            data.read_text()
+            importlib.import_module("worker_only_module")
+            os.environ.get("WORKER_ONLY_VARIABLE")
+        return render(stack, service)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rules, "render", reading)
+    with inputs.record(tmp_path, tmp_path / "out", {}, True) as recording:
+        list(iter_files(_service_stack(), GenerateContext("tests")))
+    assert "worker_only_module" not in sys.modules  # imported in the workers alone
+    assert {str(data), str(module)} <= set(recording.opened)
+    assert "WORKER_ONLY_VARIABLE" in recording.env_names
 
 
 SLOW_STACK = """

@@ -14,9 +14,10 @@ import gc
 import itertools
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from typing import Any, TypeVar
 
-from monitoring import conventions
+from monitoring import conventions, inputs
 from monitoring.grafana import dashboards, hand_written
 from monitoring.grafana.dashboards import RenderedDashboard
 from monitoring.model.stack import Stack
@@ -233,9 +234,13 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     with _no_cyclic_gc():
         stack.check()
         count = worker_count(len(stack.services) + len(stack.slos))
-        # Forked after the check, and before the first file goes to the writer's threads.
-        with Pool(count, _forked_runner(stack, ctx)) if count > 1 else nullcontext() as pool:
-            ctx._pool = pool
+        # Forked after the check, and before the first file goes to the writer's threads. What the workers
+        # read joins what generate records here (see monitoring.inputs), though renderers should read nothing.
+        pool: Pool | nullcontext[None] = nullcontext()
+        if count > 1:
+            pool = Pool(count, _forked_runner(stack, ctx), partial(inputs.reads_since, inputs.mark()), inputs.merge)
+        with pool as running:
+            ctx._pool = running
             try:
                 yield from _emitted(stack, ctx, seen)
             finally:

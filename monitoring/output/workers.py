@@ -92,7 +92,8 @@ class _Worker:
         self.conn = conn
         self.sent: deque[list[int]] = deque()  # the chunks sent and not yet answered, in order
 
-    def send(self, unit: Callable[..., Any], chunk: list[int]) -> None:
+    def send(self, unit: Callable[..., Any] | None, chunk: list[int]) -> None:
+        """The units of `chunk` to run (None: none, and farewell)."""
         try:
             self.conn.send((unit, chunk))
         except OSError:
@@ -107,7 +108,7 @@ class _Worker:
             status = "died"
         if status == "died":
             raise self.died()
-        chunk = self.sent.popleft()
+        chunk = self.sent.popleft() or [-1]  # the farewell answers at -1
         results = answer[0]
         done = list(zip(chunk, results, strict=False))
         if status == "error":
@@ -177,17 +178,21 @@ class Pool:
             texts = list(pool.map(render_one, len(stack.services)))
     """
 
-    def __init__(self, count: int, run: Runner) -> None:
+    def __init__(self, count: int, run: Runner, farewell: Callable[[], Any] = lambda: None,
+                 on_farewell: Callable[[Any], None] = lambda answer: None) -> None:
+        """`farewell()` runs in each worker as it ends, and its answer goes to `on_farewell` here (what the
+        worker read, for monitoring.inputs)."""
         context = multiprocessing.get_context("fork")
         self._workers: list[_Worker] = []
+        self._on_farewell = on_farewell
         try:
             for number in range(count):
                 here, there = context.Pipe()
                 # The child closes the parent's ends it inherits, its own and its elders': then the parent's
                 # death (kill -9) is an end of file for every worker, which then exits.
                 inherited = [w.conn for w in self._workers] + [here]
-                process = context.Process(target=_serve, args=(there, run, inherited, os.getpid()), daemon=True,
-                                          name=f"monitoring-render-{number}")
+                process = context.Process(target=_serve, args=(there, run, farewell, inherited, os.getpid()),
+                                          daemon=True, name=f"monitoring-render-{number}")
                 process.start()
                 there.close()
                 self._workers.append(_Worker(process, here))
@@ -243,13 +248,20 @@ class Pool:
             yield result
 
     def close(self) -> None:
-        """Let every worker finish and exit."""
-        for worker in self._workers:
-            with contextlib.suppress(OSError):  # a worker that is gone already: terminate() cleans up
-                worker.conn.send(None)
-        for worker in self._workers:
-            worker.process.join(5)
-        self.terminate()  # any worker still there (none, normally)
+        """Let every worker finish and exit, with its farewell."""
+        try:
+            for worker in self._workers:
+                worker.send(None, [])
+            for worker in self._workers:
+                wait([worker.conn, worker.process.sentinel])
+                answer = worker.receive()[0][1]
+                if isinstance(answer, _Failure):
+                    answer.raise_()
+                self._on_farewell(answer)
+            for worker in self._workers:
+                worker.process.join(5)
+        finally:
+            self.terminate()  # any worker still there (none, normally)
 
     def terminate(self) -> None:
         """Stop every worker now (an error or an interrupt: their work is no longer wanted)."""
@@ -274,9 +286,10 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _serve(conn: Connection, run: Runner, inherited: list[Connection], parent: int) -> None:
+def _serve(conn: Connection, run: Runner, farewell: Callable[[], Any], inherited: list[Connection],
+           parent: int) -> None:
     """A worker's loop: (unit, indices) -> ("ok", results) or ("error", results so far, exception, traceback);
-    None ends it."""
+    (None, []) -> ("ok", [farewell()]), and it ends."""
     for other in inherited:
         other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent stops us
@@ -287,11 +300,12 @@ def _serve(conn: Connection, run: Runner, inherited: list[Connection], parent: i
             task = conn.recv()
         except (EOFError, OSError):  # the parent is gone
             return
-        if task is None:
-            return
         unit, chunk = task
         results: list[Any] = []
         try:
+            if unit is None:
+                conn.send(("ok", [farewell()]))
+                return
             for index in chunk:
                 results.append(run(unit, index))
             conn.send(("ok", results))
