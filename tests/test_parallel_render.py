@@ -325,6 +325,22 @@ def test_what_a_worker_reads_is_recorded_by_generate(tmp_path: Path, monkeypatch
     assert "WORKER_ONLY_VARIABLE" in recording.env_names
 
 
+def test_a_second_run_after_a_parallel_one_does_not_import_the_stack(tmp_path: Path) -> None:
+    from tests.test_generate_unchanged import write
+
+    project = tmp_path / "project"
+    project.mkdir()
+    write(project / "pyproject.toml", '[tool.monitoring]\nstack = "counted:stack"\n')
+    write(project / "counted.py", "from pathlib import Path\n\nfrom tests.stacks.example import stack\n\n"
+                                  "with open(Path(__file__).parents[1] / 'imports.log', 'a') as log:\n"
+                                  "    log.write('imported\\n')\n")
+    env = {**os.environ, workers.WORKERS_VARIABLE: "2", "PYTHONPATH": str(ROOT)}
+    said = [subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=project, env=env, text=True,
+                           capture_output=True, check=True).stdout for _ in range(2)]
+    assert said[0].startswith("wrote ") and "nothing written" in said[1]
+    assert (tmp_path / "imports.log").read_text() == "imported\n"
+
+
 SLOW_STACK = """
 import time
 
