@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from monitoring import conventions, promql
+from monitoring.checks import yaml_files
 from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
 from monitoring.output.manifest import Manifest
@@ -109,7 +110,7 @@ def check_hpa_manifests(paths: list[Path], adapter_config: Path) -> int:
 
 def _load(path: Path) -> list[Any]:
     try:
-        return list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        return list(yaml_files.load_all(path.read_text(encoding="utf-8")))
     except OSError as exc:
         raise AutoscalingError(f"cannot read {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:

@@ -9,7 +9,6 @@ amtool in the same processes as the plain files.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Collection, Mapping
 from functools import cache
 from pathlib import Path
@@ -34,7 +33,8 @@ CORE_KINDS = {"Secret": "v1", "ConfigMap": "v1"}
 
 def _strict(node: Any) -> Any:
     """The schema with unknown fields refused, as `kubectl apply --validate=strict` refuses them (the CRDs
-    leave additionalProperties open: the API server would silently prune a misspelt field)."""
+    leave additionalProperties open: the API server would silently prune a misspelt field). A new tree: the
+    shipped schema is left as it is."""
     if isinstance(node, dict):
         out = {k: _strict(v) for k, v in node.items()}
         if out.get("type") == "object" and "properties" in out and "additionalProperties" not in out \
@@ -48,7 +48,7 @@ def _strict(node: Any) -> Any:
 
 @cache
 def _strict_schema(kind: str) -> dict[str, Any]:
-    strict: dict[str, Any] = _strict(copy.deepcopy(schema(kind)))
+    strict: dict[str, Any] = _strict(schema(kind))
     strict["properties"]["metadata"] = {"type": "object"}  # ObjectMeta is checked by _metadata_problems
     return strict
 

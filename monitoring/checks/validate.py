@@ -23,8 +23,9 @@ from monitoring.output.manifest import MANIFEST, Manifest
 ExtraCheck = Callable[[Manifest, Path], list[CheckResult]]
 
 # The binaries run in threads (each waits on its process), so that their start-up and the Python-side checks
-# overlap; the lint checks' imports (the model, jsonschema) happen while promtool and amtool already work.
-_BINARIES_AT_ONCE = 4
+# overlap. Enough threads that none waits for another: the route tests (one amtool process per expectation) bound
+# their own processes.
+_BINARIES_AT_ONCE = 5
 
 
 def _check_rule_lint(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
@@ -67,20 +68,22 @@ def validate(out_dir: Path) -> list[CheckResult]:
     rule_files = [out_dir / p for p in manifest.paths(conventions.RULES_DIR + "/", ".yml")]
     am_config = out_dir / conventions.ALERTMANAGER_CONFIG
     kubernetes_out = (out_dir / conventions.KUSTOMIZATION_FILE).is_file()
-    with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp, \
-            ThreadPoolExecutor(max_workers=_BINARIES_AT_ONCE) as pool:
-        config = pool.submit(promtool.check_config, prom, out_dir)
+    with ThreadPoolExecutor(max_workers=_BINARIES_AT_ONCE) as pool:
+        # Every process starts before the offline checks: first those that need nothing but the manifest,
+        # which work while this thread reads the Kubernetes resources.
         routes = pool.submit(amtool.route_tests, am, am_config, amtool.expectations(manifest.checks))
         blackbox = pool.submit(check_blackbox, manifest, out_dir)
-        resources = _kubernetes_resources(out_dir) if kubernetes_out else {}
-        # The Kubernetes resources' rule groups and Alertmanager configuration go through the same processes.
-        kube_rules, kube_am = _kubernetes_extracts(out_dir, Path(tmp), resources)
-        rules = pool.submit(promtool.check_rules, prom, rule_files, kube_rules, "PrometheusRule spec.groups")
-        am_checked = pool.submit(amtool.check_config, am, am_config,
-                                 *((f"the alertmanager.yaml of Secret {p.stem}", p) for p in kube_am))
-        offline = _offline_checks(manifest, out_dir, resources if kubernetes_out else None)
-        as_generated = check_as_generated(manifest, out_dir)
-        binaries = [future.result() for future in (config, rules, am_checked, routes)] + blackbox.result()
+        with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp:
+            # The Kubernetes resources' rule groups and Alertmanager configuration go through the same processes.
+            resources = _kubernetes_resources(out_dir) if kubernetes_out else {}
+            kube_rules, kube_am = _kubernetes_extracts(out_dir, Path(tmp), resources)
+            rules = pool.submit(promtool.check_rules, prom, rule_files, kube_rules, "PrometheusRule spec.groups")
+            config = pool.submit(promtool.check_config, prom, out_dir)
+            am_checked = pool.submit(amtool.check_config, am, am_config,
+                                     *((f"the alertmanager.yaml of Secret {p.stem}", p) for p in kube_am))
+            offline = _offline_checks(manifest, out_dir, resources if kubernetes_out else None)
+            as_generated = check_as_generated(manifest, out_dir)
+            binaries = [future.result() for future in (config, rules, am_checked, routes)] + blackbox.result()
     return [as_generated, *binaries, *offline]
 
 

@@ -1,20 +1,35 @@
 """YAML as the checks read and rewrite it: through libyaml when PyYAML has it (ten times faster than the
-pure-Python loader and dumper, and the same data)."""
+pure-Python loader and dumper, and the same data).
+
+PyYAML is imported on first use, not with this module: `validate` starts its first processes before it
+needs YAML, and importing PyYAML costs about as much as starting one of them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+@cache
+def _yaml() -> tuple[Any, Any, Any]:
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def load(text: str) -> Any:
     """One YAML document, as yaml.safe_load reads it."""
-    return yaml.load(text, Loader=_Loader)
+    yaml, loader, _ = _yaml()
+    return yaml.load(text, Loader=loader)
+
+
+def load_all(text: str) -> Iterator[Any]:
+    """Every YAML document of text, as yaml.safe_load_all reads them."""
+    yaml, loader, _ = _yaml()
+    return yaml.load_all(text, Loader=loader)
 
 
 def read(path: Path) -> Any:
@@ -24,4 +39,5 @@ def read(path: Path) -> Any:
 
 def dump(data: Any) -> str:
     """data as yaml.safe_dump(data, sort_keys=False) writes it: for checking copies, not for out/."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False)
+    yaml, _, dumper = _yaml()
+    return yaml.dump(data, Dumper=dumper, sort_keys=False)

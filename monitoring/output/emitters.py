@@ -132,9 +132,9 @@ def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, 
 
 def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
     objective = stack.slos[index]
-    tests = slo_tests.render(stack, objective)
+    tests = slo_tests.render_text(stack, objective, ctx.header)
     if tests is not None:
-        yield conventions.slo_tests_file(objective.service, objective.name), to_yaml(tests, ctx.header)
+        yield conventions.slo_tests_file(objective.service, objective.name), tests
 
 
 def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:

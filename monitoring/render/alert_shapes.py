@@ -14,12 +14,18 @@ From the shape and the catalog come three sets of input series: one that fires (
 the alert then has), one just on the silent side of the threshold, and a healthy one. `shape_of` says why an
 expression is not recognised, which `monitoring test` repeats for an alert that has neither a shape nor an
 AlertScenario.
+
+The derivation reads metric names and label values only through `Names`, and the catalog only through
+`Facts`, and it keeps the series it plans as a name and a label dict (`ScenarioPlan`) until `instantiate`
+spells them: so that `shape_cache` can derive a scenario once for every alert of one shape.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 import promql_parser
 
@@ -27,7 +33,7 @@ from monitoring import promql
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.render.numbers import go_float
-from monitoring.render.series_labels import Matcher, example_labels, selects, series_text
+from monitoring.render.series_labels import FILLERS, Matcher, example_labels, selects, series_text
 
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 _AGGREGATIONS = frozenset({"sum", "max", "min", "avg"})
@@ -35,10 +41,90 @@ _RATES = frozenset({"rate", "irate", "increase"})
 _ABOVE, _BELOW = frozenset({">", ">="}), frozenset({"<", "<="})
 TRAFFIC = Decimal(10)  # events per second behind a ratio or a histogram
 SYNTHETIC = {"instance": "synthetic:9100", "job": "synthetic"}
+# Label values the derivation writes or compares with itself (besides regex examples and `le` bounds): a
+# label value equal to one of these is not a placeholder's stand-in (see shape_cache).
+OWN_VALUES = frozenset({*FILLERS, *SYNTHETIC.values(), "+Inf"})
+# Metric names the derivation compares with itself.
+OWN_METRICS = frozenset({"up", ""})
 
 
 class Unrecognised(Exception):
     """The expression is not one of the shapes; the message says what was not understood."""
+
+
+class Names(Protocol):
+    """How the derivation reads metric names and label values: as written, or as a shape's placeholders."""
+
+    def metric(self, name: str) -> str: ...
+
+    def value(self, label: str, value: str) -> str: ...
+
+
+class Facts(Protocol):
+    """What the derivation knows of a metric name from the catalog."""
+
+    def kind(self, name: str) -> str | None:
+        """'gauge' or 'counter' for a series name the catalog (or Prometheus) defines, else None."""
+
+    def buckets(self, name: str) -> tuple[float, ...] | None:
+        """The bucket bounds when name is the _bucket series of a catalog histogram, else None."""
+
+
+class _AsWritten:
+    def metric(self, name: str) -> str:
+        return name
+
+    def value(self, label: str, value: str) -> str:
+        return value
+
+
+AS_WRITTEN: Names = _AsWritten()
+
+
+class CatalogFacts:
+    """Facts read from a catalog of metrics by name."""
+
+    def __init__(self, catalog: Mapping[str, AnyMetric]) -> None:
+        self.catalog = catalog
+
+    def kind(self, name: str) -> str | None:
+        catalog = self.catalog
+        if name == "up":
+            return "gauge"
+        if isinstance(catalog.get(name), Gauge):
+            return "gauge"
+        if isinstance(catalog.get(name), Counter):
+            return "counter"
+        for suffix in ("_count", "_sum", "_bucket"):
+            base = catalog.get(name.removesuffix(suffix)) if name.endswith(suffix) else None
+            if isinstance(base, Histogram | Summary) and not (suffix == "_bucket" and isinstance(base, Summary)):
+                return "counter"
+        return None
+
+    def buckets(self, name: str) -> tuple[float, ...] | None:
+        histogram = self.catalog.get(name.removesuffix("_bucket"))
+        return tuple(histogram.buckets) if name.endswith("_bucket") and isinstance(histogram, Histogram) else None
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """An input series before it is spelt: a gauge at value, or a counter rising by rate per second."""
+
+    metric: str
+    labels: dict[str, str]
+    value: Decimal | None = None
+    rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioPlan:
+    """An AlertScenario whose series are not spelt yet (see AlertScenario for the fields)."""
+
+    firing: tuple[SeriesPlan, ...]
+    labels: dict[str, str]
+    value: Decimal | None
+    below: tuple[SeriesPlan, ...] | None
+    healthy: tuple[SeriesPlan, ...]
 
 
 @dataclass(frozen=True)
@@ -51,11 +137,11 @@ class Term:
     by: tuple[str, ...] | None
     factor: Decimal = Decimal(1)  # increase() reads rate x window seconds
 
-    def series(self, labels: dict[str, str], value: Decimal) -> InputSeries:
+    def series(self, labels: dict[str, str], value: Decimal) -> SeriesPlan:
         """The input series under which the term has value."""
         if self.kind == "gauge":
-            return _input_series(series_text(self.metric, labels), value=value)
-        return _input_series(series_text(self.metric, labels), rate=value / self.factor)
+            return SeriesPlan(self.metric, labels, value=value)
+        return SeriesPlan(self.metric, labels, rate=value / self.factor)
 
     def result_labels(self, labels: dict[str, str]) -> dict[str, str]:
         return dict(labels) if self.by is None else {k: v for k, v in labels.items() if k in self.by}
@@ -71,28 +157,30 @@ def _input_series(text: str, *, value: Decimal | None = None, rate: Decimal | No
         else InputSeries.model_construct(series=text, rate=rate)
 
 
-def _matchers(selector: promql_parser.VectorSelector) -> tuple[str, tuple[Matcher, ...]]:
-    name = promql.selector_name(selector) or ""
-    return name, tuple(Matcher(m.name, _OPS[str(m.op)], m.value) for m in selector.matchers.matchers
-                       if m.name != "__name__")
+def instantiate(plan: ScenarioPlan, metrics: Mapping[str, str] | None = None,
+                values: Mapping[str, str] | None = None) -> AlertScenario:
+    """The scenario of a plan, its placeholders (if any) replaced: metric names by metrics, label values by
+    values; a name or value that is not a key is kept."""
+    metrics, values = metrics or {}, values or {}
+
+    def spelt(series: tuple[SeriesPlan, ...]) -> tuple[InputSeries, ...]:
+        return tuple(_input_series(series_text(metrics.get(s.metric, s.metric),
+                                               {k: values.get(v, v) for k, v in s.labels.items()}),
+                                   value=s.value, rate=s.rate) for s in series)
+
+    value = plan.value
+    return AlertScenario(firing=spelt(plan.firing), labels={k: values.get(v, v) for k, v in plan.labels.items()},
+                         value=value.normalize() if value is not None else None,
+                         below=spelt(plan.below) if plan.below is not None else None, healthy=spelt(plan.healthy))
 
 
-def _catalog_kind(name: str, catalog: dict[str, AnyMetric]) -> str | None:
-    """'gauge' or 'counter' for a series name the catalog (or Prometheus) defines."""
-    if name == "up":
-        return "gauge"
-    if isinstance(catalog.get(name), Gauge):
-        return "gauge"
-    if isinstance(catalog.get(name), Counter):
-        return "counter"
-    for suffix in ("_count", "_sum", "_bucket"):
-        base = catalog.get(name.removesuffix(suffix)) if name.endswith(suffix) else None
-        if isinstance(base, Histogram | Summary) and not (suffix == "_bucket" and isinstance(base, Summary)):
-            return "counter"
-    return None
+def _matchers(selector: promql_parser.VectorSelector, names: Names) -> tuple[str, tuple[Matcher, ...]]:
+    name = names.metric(promql.selector_name(selector) or "")
+    return name, tuple(Matcher(m.name, _OPS[str(m.op)], names.value(m.name, m.value))
+                       for m in selector.matchers.matchers if m.name != "__name__")
 
 
-def _term(node: promql_parser.Expr, catalog: dict[str, AnyMetric]) -> Term:
+def _term(node: promql_parser.Expr, facts: Facts, names: Names) -> Term:
     node = promql.unwrap(node)
     by: tuple[str, ...] | None = None
     if isinstance(node, promql_parser.AggregateExpr):
@@ -104,16 +192,16 @@ def _term(node: promql_parser.Expr, catalog: dict[str, AnyMetric]) -> Term:
         by = tuple(modifier.labels) if modifier else ()
         node = promql.unwrap(node.expr)
     if isinstance(node, promql_parser.VectorSelector):
-        name, matchers = _matchers(node)
-        if _catalog_kind(name, catalog) != "gauge":
+        name, matchers = _matchers(node, names)
+        if facts.kind(name) != "gauge":
             raise Unrecognised(f"{name or 'a selector'!r} read as it is is not a gauge of the catalog")
         return Term(name, "gauge", matchers, by)
     if isinstance(node, promql_parser.Call) and node.func.name in _RATES:
         arg = promql.unwrap(node.args[0])
         if not isinstance(arg, promql_parser.MatrixSelector):
             raise Unrecognised(f"{node.func.name}() of something other than a range selector")
-        name, matchers = _matchers(arg.vector_selector)
-        if _catalog_kind(name, catalog) != "counter":
+        name, matchers = _matchers(arg.vector_selector, names)
+        if facts.kind(name) != "counter":
             raise Unrecognised(f"{node.func.name}() of {name or 'a selector'!r}, which is not a counter of the catalog")
         factor = Decimal(int(arg.range.total_seconds())) if node.func.name == "increase" else Decimal(1)
         return Term(name, "rate", matchers, by, factor)
@@ -154,20 +242,19 @@ def _levels(op: str, limit: Decimal, *, ratio: bool = False) -> tuple[Decimal, D
     return limit / 2, limit * Decimal("1.1"), limit * 2
 
 
-def _scenario(firing: tuple[InputSeries, ...], labels: dict[str, str], value: Decimal | None,
-              below: tuple[InputSeries, ...] | None, healthy: tuple[InputSeries, ...]) -> AlertScenario:
-    return AlertScenario(firing=firing, labels=labels, value=value.normalize() if value is not None else None,
-                         below=below, healthy=healthy)
+def _scenario(firing: tuple[SeriesPlan, ...], labels: dict[str, str], value: Decimal | None,
+              below: tuple[SeriesPlan, ...] | None, healthy: tuple[SeriesPlan, ...]) -> ScenarioPlan:
+    return ScenarioPlan(firing=firing, labels=labels, value=value, below=below, healthy=healthy)
 
 
-def _single(term: Term, op: str, limit: Decimal) -> AlertScenario:
+def _single(term: Term, op: str, limit: Decimal) -> ScenarioPlan:
     labels = _labels(term)
     firing, below, healthy = _levels(op, limit)
     return _scenario((term.series(labels, firing),), term.result_labels(labels), firing,
                      (term.series(labels, below),) if below is not None else None, (term.series(labels, healthy),))
 
 
-def _ratio(numerator: Term, denominator: Term, op: str, limit: Decimal) -> AlertScenario:
+def _ratio(numerator: Term, denominator: Term, op: str, limit: Decimal) -> ScenarioPlan:
     if numerator.by != denominator.by:
         raise Unrecognised("a ratio whose sides are aggregated by different labels")
     same = numerator.metric == denominator.metric
@@ -179,7 +266,7 @@ def _ratio(numerator: Term, denominator: Term, op: str, limit: Decimal) -> Alert
         if numerator.result_labels(bad) != denominator.result_labels(good):
             raise Unrecognised("no pair of series of one counter falls on both sides of the ratio")
 
-        def series(ratio: Decimal) -> tuple[InputSeries, ...]:
+        def series(ratio: Decimal) -> tuple[SeriesPlan, ...]:
             return (numerator.series(bad, ratio * TRAFFIC), denominator.series(good, (1 - ratio) * TRAFFIC))
     else:
         top = _labels(numerator)
@@ -189,7 +276,7 @@ def _ratio(numerator: Term, denominator: Term, op: str, limit: Decimal) -> Alert
         if same:
             raise Unrecognised("a ratio of one gauge to itself")
 
-        def series(ratio: Decimal) -> tuple[InputSeries, ...]:
+        def series(ratio: Decimal) -> tuple[SeriesPlan, ...]:
             return (numerator.series(top, ratio * TRAFFIC), denominator.series(bottom, TRAFFIC))
         bad = top
     firing, below, healthy = _levels(op, limit, ratio=True)
@@ -199,18 +286,18 @@ def _ratio(numerator: Term, denominator: Term, op: str, limit: Decimal) -> Alert
                      series(below) if below is not None else None, series(healthy))
 
 
-def _quantile(node: promql_parser.Call, op: str, limit: Decimal, catalog: dict[str, AnyMetric]) -> AlertScenario:
+def _quantile(node: promql_parser.Call, op: str, limit: Decimal, facts: Facts, names: Names) -> ScenarioPlan:
     q = _number(node.args[0])
-    term = _term(node.args[1], catalog)
-    histogram = catalog.get(term.metric.removesuffix("_bucket"))
-    if not term.metric.endswith("_bucket") or not isinstance(histogram, Histogram) or term.kind != "rate":
+    term = _term(node.args[1], facts, names)
+    buckets = facts.buckets(term.metric)
+    if buckets is None or term.kind != "rate":
         raise Unrecognised("histogram_quantile() over something other than rated buckets of a catalog histogram")
     if term.by is None or "le" not in term.by or op not in _ABOVE:
         raise Unrecognised("histogram_quantile() not summed by le, or compared with `<`")
-    bounds = [Decimal(repr(float(b))).normalize() for b in histogram.buckets]
+    bounds = [Decimal(repr(float(b))).normalize() for b in buckets]
     labels = _labels(Term(term.metric, term.kind, term.matchers, tuple(b for b in term.by if b != "le")))
 
-    def within(lo: Decimal, hi: Decimal) -> tuple[tuple[InputSeries, ...], Decimal]:
+    def within(lo: Decimal, hi: Decimal) -> tuple[tuple[SeriesPlan, ...], Decimal]:
         """Every observation in (lo, hi]: the quantile is lo + (hi - lo) * q."""
         series = (*(term.series({**labels, "le": go_float(float(b))}, TRAFFIC if b >= hi else Decimal(0))
                     for b in bounds), term.series({**labels, "le": "+Inf"}, TRAFFIC))
@@ -218,7 +305,7 @@ def _quantile(node: promql_parser.Call, op: str, limit: Decimal, catalog: dict[s
 
     above = [i for i in range(len(bounds) - 1) if bounds[i] >= limit]
     if not above:
-        raise Unrecognised(f"no bucket of {histogram.name!r} lies above {limit}")
+        raise Unrecognised(f"no bucket of {term.metric.removesuffix('_bucket')!r} lies above {limit}")
     firing, value = within(bounds[above[0]], bounds[above[0] + 1])
     under = [i for i in range(len(bounds)) if bounds[i] <= limit]
     below = within(bounds[under[-1] - 1] if under[-1] else Decimal(0), bounds[under[-1]])[0] if under else None
@@ -227,34 +314,35 @@ def _quantile(node: promql_parser.Call, op: str, limit: Decimal, catalog: dict[s
     return _scenario(firing, result, value, below, healthy)
 
 
-def derive(expr: str, catalog: dict[str, AnyMetric]) -> AlertScenario:
-    """The scenario of a recognised shape; Unrecognised says what is not understood."""
-    node = promql.unwrap(promql.parse(expr))
+def plan(node: promql_parser.Expr, facts: Facts, names: Names) -> ScenarioPlan:
+    """The scenario plan of a recognised shape; Unrecognised says what is not understood."""
+    node = promql.unwrap(node)
     if isinstance(node, promql_parser.Call) and node.func.name == "absent":
         selector = promql.unwrap(node.args[0])
         if not isinstance(selector, promql_parser.VectorSelector):
             raise Unrecognised("absent() of something other than a selector")
-        name, matchers = _matchers(selector)
+        name, matchers = _matchers(selector, names)
         labels = example_labels(matchers)
         if labels is None or not name:
             raise Unrecognised("absent() of a selector no series satisfies")
         present = {**SYNTHETIC, **labels} if selects(matchers, {**SYNTHETIC, **labels}) else labels
         kept = {m.name: m.value for m in matchers if m.op == "="}
-        return _scenario((), kept, Decimal(1), None, (_input_series(series_text(name, present), value=Decimal(1)),))
+        return _scenario((), kept, Decimal(1), None, (SeriesPlan(name, present, value=Decimal(1)),))
     if not isinstance(node, promql_parser.BinaryExpr) or str(node.op) not in _ABOVE | _BELOW | {"=="}:
         raise Unrecognised("the expression is not a comparison with a number, nor absent()")
     if node.modifier is not None and node.modifier.return_bool:
         raise Unrecognised("a comparison with `bool`, which never filters")
     op, limit, lhs = str(node.op), _number(node.rhs), promql.unwrap(node.lhs)
     if op == "==":
-        if not (isinstance(lhs, promql_parser.VectorSelector) and promql.selector_name(lhs) == "up" and limit == 0):
+        if not (isinstance(lhs, promql_parser.VectorSelector)
+                and names.metric(promql.selector_name(lhs) or "") == "up" and limit == 0):
             raise Unrecognised("`==` other than `up == 0`")
-        term = _term(lhs, catalog)
+        term = _term(lhs, facts, names)
         labels = _labels(term)
         return _scenario((term.series(labels, Decimal(0)),), labels, Decimal(0), None,
                          (term.series(labels, Decimal(1)),))
     if isinstance(lhs, promql_parser.Call) and lhs.func.name == "histogram_quantile":
-        return _quantile(lhs, op, limit, catalog)
+        return _quantile(lhs, op, limit, facts, names)
     if isinstance(lhs, promql_parser.BinaryExpr) and str(lhs.op) == "/":
         if lhs.modifier is not None and (lhs.modifier.matching is not None or lhs.modifier.card !=
                                          promql_parser.VectorMatchCardinality.OneToOne):
@@ -263,11 +351,16 @@ def derive(expr: str, catalog: dict[str, AnyMetric]) -> AlertScenario:
         if isinstance(denominator, promql_parser.BinaryExpr) and str(denominator.op) == ">" \
                 and _number(denominator.rhs) == 0:
             denominator = denominator.lhs  # `(limit > 0)`: leaves out series without a limit
-        return _ratio(_term(lhs.lhs, catalog), _term(denominator, catalog), op, limit)
-    return _single(_term(lhs, catalog), op, limit)
+        return _ratio(_term(lhs.lhs, facts, names), _term(denominator, facts, names), op, limit)
+    return _single(_term(lhs, facts, names), op, limit)
 
 
-def shape_of(expr: str, catalog: dict[str, AnyMetric]) -> tuple[AlertScenario | None, str]:
+def derive(expr: str, catalog: Mapping[str, AnyMetric]) -> AlertScenario:
+    """The scenario of a recognised shape; Unrecognised says what is not understood."""
+    return instantiate(plan(promql.parse(expr), CatalogFacts(catalog), AS_WRITTEN))
+
+
+def shape_of(expr: str, catalog: Mapping[str, AnyMetric]) -> tuple[AlertScenario | None, str]:
     """(scenario, "") for a recognised shape, else (None, why not)."""
     try:
         return derive(expr, catalog), ""

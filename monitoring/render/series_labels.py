@@ -17,7 +17,7 @@ import promql_parser
 from monitoring import promql
 
 # Values tried, in order, where a label only has to avoid something.
-_FILLERS = ("", "synthetic", "0", "x")
+FILLERS = ("", "synthetic", "0", "x")
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ def _candidates(matchers: list[Matcher]) -> list[str]:
             example = regex_example(m.value)
             if example is not None:
                 values.append(example)
-    values.extend(_FILLERS)
+    values.extend(FILLERS)
     for m in matchers:  # what a negative matcher names is a value a *different* selector may need
         if m.op in ("!=", "!~"):
             example = m.value if m.op == "!=" else regex_example(m.value)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -21,6 +22,7 @@ from monitoring import conventions, promql
 from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
+from monitoring.output.files import to_yaml
 from monitoring.render.numbers import go_float, python_float
 from monitoring.render.promtool_timing import (
     choose_step,
@@ -268,7 +270,26 @@ def warnings(slo: SLO) -> list[str]:
     return []
 
 
+# sli_series of recent SLIs: Stack.check works them out for every SLO before anything renders, and the test files
+# need them again. Keyed on all the SLO fields they depend on; bounded, oldest out first.
+_SERIES: dict[tuple[object, ...], SLISeries] = {}
+_SERIES_KEPT = 8192
+
+
 def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
+    """Concrete test series for the SLO's SLI (bucket boundaries as Python clients write them if `python_le`).
+    The result is shared: do not change it."""
+    key = (slo.sli, slo.filter, slo.group_by, python_le)
+    found = _SERIES.get(key)
+    if found is None:
+        found = _SERIES[key] = plain_sli_series(slo, python_le)
+        if len(_SERIES) > _SERIES_KEPT:
+            del _SERIES[next(iter(_SERIES))]
+    return found
+
+
+def plain_sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
+    """sli_series, worked out."""
     if isinstance(slo.sli, BooleanSLI):
         name, matchers = parse_selector(with_matchers(slo.sli.gauge, slo.filter))
         labels = _grouped(slo, example_labels(matchers))
@@ -364,6 +385,12 @@ class PlannedCase:
     good: str
     total: str
     gauge: str  # promtool values of a 0/1 gauge (1 when good)
+    # The same, written as YAML once for every SLO of the shape: each check's eval_time line, the interval line
+    # and the values as YAML scalars.
+    eval_lines: tuple[str, ...] = ()
+    interval_line: str = ""
+    name_line: str = ""  # "- name: 'slo <SLO_NAME>: <case>'": the SLO's name goes where SLO_NAME stands
+    values_yaml: dict[str, str] = field(default_factory=dict)
 
 
 _PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
@@ -400,14 +427,20 @@ def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
     bad, total = traffic.counters
     good = [t - b + bad[0] for t, b in zip(total, bad, strict=True)]
     gauge = [1 - flag for flag in traffic.gauge] if sampled else [0]
-    return PlannedCase(case, steps, tuple(sorted(checks, key=lambda c: (c[0], slo.alert_name(c[1])))),
-                       values_text(list(bad)), values_text(good), values_text(list(total)), values_text(gauge))
+    checks.sort(key=lambda c: (c[0], slo.alert_name(c[1])))
+    name_line = f"- name: {_scalar(f'slo {SLO_NAME}: {case.name}')}\n"
+    assert name_line.count(SLO_NAME) == 1
+    values = {"bad": values_text(list(bad)), "good": values_text(good), "total": values_text(list(total)),
+              "gauge": values_text(gauge)}
+    return PlannedCase(case, steps, tuple(checks), values["bad"], values["good"], values["total"], values["gauge"],
+                       eval_lines=tuple(f"  - eval_time: {_scalar(eval_time(step, at))}\n" for at, _, _ in checks),
+                       interval_line=f"  interval: {_scalar(format_duration(step))}\n",
+                       name_line=name_line,
+                       values_yaml={value: _scalar(value) for value in values.values()})
 
 
 def _input_series(series: SLISeries, planned: PlannedCase) -> list[dict[str, str]]:
-    rows = ([(s, planned.bad) for s in series.bad] + [(s, planned.good) for s in series.good]
-            + [(s, planned.total) for s in series.total] + [(s, planned.gauge) for s in series.gauge])
-    return [{"series": s, "values": values} for s, values in sorted(rows)]
+    return [{"series": s, "values": values} for s, values in sorted(_rows(series, planned))]
 
 
 def _expected_alert(stack: Stack, slo: SLO, tier: str, group: dict[str, str] | None = None) -> dict[str, Any]:
@@ -457,8 +490,14 @@ def metadata_checks(slo: SLO, at: str, group: dict[str, str] | None = None) -> l
             for name, value in values.items()]
 
 
+def both_series(slo: SLO) -> dict[bool, SLISeries]:
+    """The SLI's series with Go's and with Python's spelling of bucket boundaries (only latency SLIs differ)."""
+    series = sli_series(slo)
+    return {False: series, True: sli_series(slo, True) if isinstance(slo.sli, LatencySLI) else series}
+
+
 def slo_tests(stack: Stack, slo: SLO, step: int) -> list[dict[str, Any]]:
-    series = {python_le: sli_series(slo, python_le) for python_le in (False, True)}
+    series = both_series(slo)
     expected = {tier: [_expected_alert(stack, slo, tier, series[False].group)] for tier in slo.tiers}
     return [slo_case_test(slo, planned, step, series, expected) for planned in plan(slo, step)]
 
@@ -470,3 +509,74 @@ def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
     step = choose_step(slo_windows(slo))
     return {"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],
             "evaluation_interval": format_duration(step), "tests": slo_tests(stack, slo, step)}
+
+
+# --- the test file as text -----------------------------------------------------------------------------------------
+# SLOs of one shape share their planned cases: steps, checks and input values, written as YAML once (PlannedCase).
+# Each SLO's file is those texts with its own names, series and expected alerts put in; the parts that are the
+# SLO's own go through the YAML writer. `render` is the same file as plain data: `render_text` must equal its YAML
+# (tests compare them over many stacks).
+
+
+# Stands for the SLO's name in a test name written once per shape. SLO names are slugs (a-z, 0-9, '-'), which
+# YAML writes as they are in every quoting style and which never change the style a string needs (a test name
+# holds ': ', so it is never plain): putting the name in afterwards gives what writing the whole name would.
+SLO_NAME = "slo-name-0"
+
+
+@lru_cache(maxsize=4096)
+def _scalar(value: str) -> str:
+    """A one-line string as the YAML writer spells it as a mapping value or a list item."""
+    assert "\n" not in value  # names, paths, durations and series (label values are escaped): never blocks
+    return to_yaml({"k": value})[3:-1]
+
+
+def _under(key: str, value: Any, indent: str) -> str:
+    """`key: value` as YAML lines at `indent` (block YAML is compositional: the same lines, indented)."""
+    return indent + to_yaml({key: value})[:-1].replace("\n", "\n" + indent) + "\n"
+
+
+def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
+    """The test file of one SLO as YAML after `header` (exactly `to_yaml(render(stack, slo), header)`), or None
+    when both of its tiers are off."""
+    if not slo.tiers or not testable(slo):
+        return None
+    step = choose_step(slo_windows(slo))
+    series = both_series(slo)
+    names = slo.plan.alert_names
+    # What a check says after its eval_time: the alert, and either no alert or the expected one.
+    quiet = {tier: f"    alertname: {_scalar(names[tier])}\n    exp_alerts: []\n" for tier in slo.tiers}
+    firing = {tier: f"    alertname: {_scalar(names[tier])}\n"
+                    + _under("exp_alerts", [_expected_alert(stack, slo, tier, series[False].group)], "    ")
+              for tier in slo.tiers}
+    spelled = {name: _scalar_once(name) for kind in series.values() for name in _names(kind)}
+    out = [header, to_yaml({"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],
+                            "evaluation_interval": format_duration(step)}), "tests:\n"]
+    for planned in plan(slo, step):
+        case = planned.case
+        out += [planned.name_line.replace(SLO_NAME, slo.name), planned.interval_line]
+        rows = sorted(_rows(series[case.python_le], planned))
+        out.append("  input_series:\n" if rows else "  input_series: []\n")
+        out += [f"  - series: {spelled[name]}\n    values: {planned.values_yaml[values]}\n"
+                for name, values in rows]
+        out.append("  alert_rule_test:\n" if planned.checks else "  alert_rule_test: []\n")
+        for line, (_, tier, on) in zip(planned.eval_lines, planned.checks, strict=True):
+            out += [line, firing[tier] if on else quiet[tier]]
+        if case.metadata:
+            checks = metadata_checks(slo, eval_time(step, planned.steps - 1), series[case.python_le].group)
+            out.append(_under("promql_expr_test", checks, "  "))
+    return "".join(out)
+
+
+def _scalar_once(value: str) -> str:
+    """_scalar for strings of one SLO (its series): not worth keeping."""
+    return _scalar.__wrapped__(value)
+
+
+def _names(series: SLISeries) -> list[str]:
+    return series.bad + series.good + series.total + series.gauge
+
+
+def _rows(series: SLISeries, planned: PlannedCase) -> list[tuple[str, str]]:
+    return ([(s, planned.bad) for s in series.bad] + [(s, planned.good) for s in series.good]
+            + [(s, planned.total) for s in series.total] + [(s, planned.gauge) for s in series.gauge])

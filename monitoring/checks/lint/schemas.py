@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 try:  # a compiled validator, ~100x faster: the fast path for documents that are valid
@@ -18,6 +18,10 @@ if TYPE_CHECKING:  # jsonschema (slow to import) is imported only to explain a d
     from jsonschema.exceptions import ValidationError
 
 from monitoring.checks.lint.framework import field_path
+from monitoring.grafana import schemas as _package
+
+# Package data beside the package's module (importlib.resources would import zipfile, lzma and bz2 to say so).
+_SCHEMAS_DIR = Path(_package.__file__).parent
 
 # Fields Grafana's CUE schema types as `_` (any value), which the published JSON Schema renders as "object":
 # Grafana itself writes a string there (an override's `{"id": "byName", "options": "reads"}`, a property's
@@ -28,7 +32,7 @@ _ANY_VALUE = {"dashboard": (("MatcherConfig", "options"), ("DynamicConfigValue",
 
 @cache
 def _definitions(name: str) -> dict[str, Any]:
-    text = resources.files("monitoring.grafana.schemas").joinpath(f"{name}.jsonschema.json").read_text("utf-8")
+    text = (_SCHEMAS_DIR / f"{name}.jsonschema.json").read_text("utf-8")
     definitions = json.loads(text)["definitions"]
     for definition, field in _ANY_VALUE.get(name, ()):
         definitions[definition]["properties"][field] = {"description": "any JSON value (CUE `_`)"}

@@ -1,0 +1,216 @@
+"""Alert scenarios derived once per shape: most alerts of a large stack are one pack alert with another name.
+
+An expression's shape is its syntax tree with metric names and label values replaced by placeholders, in
+order of first appearance (label names, operators, functions, numbers, windows and modifiers are kept), plus
+what the catalog says of each metric. `alert_shapes.plan` reads names and values only through the
+placeholders and the catalog only through those facts, so two expressions of one shape have one plan: it is
+derived for the first and spelt with each expression's own names and values (`alert_shapes.instantiate`).
+
+A label value stands in for a placeholder only where that is exact: every matcher of its label is an equality
+(the derivation then only compares the value for equality), it is not a value the derivation writes itself
+(`OWN_VALUES`), and the label is not `le`. Anything outside that (a `__name__` matcher, a regex with a
+backslash, which could spell a placeholder, an `or` of matchers, a node kind not described here, a NUL
+character) is derived directly, as is every expression that is not a recognised shape (for its message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import promql_parser
+
+from monitoring import promql
+from monitoring.model.metrics import AnyMetric
+from monitoring.model.scenario import AlertScenario
+from monitoring.render import alert_shapes
+from monitoring.render.alert_shapes import CatalogFacts, ScenarioPlan, Unrecognised
+from monitoring.render.promtool_timing import expr_windows
+
+# Plans kept: one per shape (not per alert), so a few hundred at most for real stacks; the oldest goes first.
+MAX_SHAPES = 4096
+_MARK = "\x00"  # no name, no kept value and no derived value contains it: placeholders do
+_EQUAL = "MatchOp.Equal"
+_REGEX = ("MatchOp.Re", "MatchOp.NotRe")
+_FAILED = object()  # the shape is not recognised: derived directly for its message
+
+_plans: dict[tuple[Any, ...], Any] = {}
+
+
+def clear() -> None:
+    """Forget every plan (tests start from an empty cache)."""
+    _plans.clear()
+
+
+def size() -> int:
+    """How many shapes have a plan."""
+    return len(_plans)
+
+
+class _Placeholders:
+    """Names for the derivation of a shape: each metric name and replaceable label value as its placeholder."""
+
+    def __init__(self, metrics: dict[str, str], values: dict[tuple[str, str], str]) -> None:
+        self.metrics, self.values = metrics, values
+
+    def metric(self, name: str) -> str:
+        return self.metrics.get(name, name)
+
+    def value(self, label: str, value: str) -> str:
+        return self.values.get((label, value), value)
+
+
+class _KeyedFacts:
+    """Catalog facts of placeholders, as recorded in the shape's key."""
+
+    def __init__(self, facts: dict[str, tuple[str | None, tuple[float, ...] | None]]) -> None:
+        self.facts = facts
+
+    def kind(self, name: str) -> str | None:
+        return self.facts[name][0]
+
+    def buckets(self, name: str) -> tuple[float, ...] | None:
+        return self.facts[name][1]
+
+
+def _binary(modifier: promql_parser.BinModifier | None) -> tuple[Any, ...] | None:
+    """Every field of a binary operator's modifier (bool, on/ignoring, group_left/right and their labels)."""
+    if modifier is None:
+        return None
+    matching = modifier.matching
+    fill = modifier.fill_values
+    return (str(modifier.card), modifier.return_bool, tuple(modifier.group_labels or ()),
+            None if matching is None else (str(matching.type), tuple(matching.labels)),
+            None if fill is None else (repr(fill.lhs), repr(fill.rhs)))
+
+
+def _aggregation(modifier: promql_parser.AggModifier | None) -> tuple[Any, ...] | None:
+    return None if modifier is None else (str(modifier.type), tuple(modifier.labels))
+
+
+class Shape:
+    """An expression seen as a shape: its key, the placeholders of its names and values, and its windows."""
+
+    def __init__(self, key: tuple[Any, ...], metrics: dict[str, str], values: dict[tuple[str, str], str],
+                 windows: set[int]) -> None:
+        self.key, self.metrics, self.values, self.windows = key, metrics, values, windows
+
+
+class _Unshaped(Exception):
+    """Placeholders would not be exact for this expression."""
+
+
+def _walk(node: promql_parser.Expr, parts: list[tuple[Any, ...]], selectors: list[promql_parser.VectorSelector],
+          windows: set[int]) -> None:
+    """Describe node and the nodes under it into parts, in the order they are written (one pass; the windows
+    of range selectors and subqueries are collected on the way)."""
+    kind = type(node)
+    if kind is promql_parser.VectorSelector:
+        if node.at is not None:
+            raise _Unshaped
+        selectors.append(node)
+        parts.append(("vector", node.offset))
+    elif kind is promql_parser.MatrixSelector:
+        parts.append(("matrix", node.range))
+        windows.add(int(node.range.total_seconds() * 1000))
+        _walk(node.vector_selector, parts, selectors, windows)
+    elif kind is promql_parser.BinaryExpr:
+        parts.append(("binary", str(node.op), _binary(node.modifier)))
+        _walk(node.lhs, parts, selectors, windows)
+        _walk(node.rhs, parts, selectors, windows)
+    elif kind is promql_parser.AggregateExpr:
+        parts.append(("aggregate", str(node.op), _aggregation(node.modifier), node.param is None))
+        if node.param is not None:
+            _walk(node.param, parts, selectors, windows)
+        _walk(node.expr, parts, selectors, windows)
+    elif kind is promql_parser.Call:
+        args = node.args
+        parts.append(("call", node.func.name, len(args)))
+        for arg in args:
+            _walk(arg, parts, selectors, windows)
+    elif kind is promql_parser.NumberLiteral:
+        parts.append(("number", repr(node.val)))
+    elif kind is promql_parser.StringLiteral:
+        parts.append(("string", node.val))
+    elif kind is promql_parser.ParenExpr or kind is promql_parser.UnaryExpr:
+        parts.append((kind.__name__,))
+        _walk(node.expr, parts, selectors, windows)
+    elif kind is promql_parser.SubqueryExpr and node.at is None:
+        parts.append(("subquery", node.range, node.step, node.offset))
+        windows.add(int(node.range.total_seconds() * 1000))
+        _walk(node.expr, parts, selectors, windows)
+    else:
+        raise _Unshaped  # a Chain of long operator lists, `@`, or a kind not described above
+
+
+def shape(node: promql_parser.Expr, facts: CatalogFacts) -> Shape | None:
+    """The shape of a parsed expression under a catalog, or None where placeholders would not be exact."""
+    selectors: list[promql_parser.VectorSelector] = []
+    parts: list[tuple[Any, ...]] = []
+    windows: set[int] = set()
+    try:
+        _walk(node, parts, selectors, windows)
+    except _Unshaped:
+        return None
+    only_equal: dict[str, bool] = {}
+    for selector in selectors:
+        if selector.matchers.or_matchers:
+            return None
+        for m in selector.matchers.matchers:
+            op = str(m.op)
+            if m.name == "__name__" or _MARK in m.value or (op in _REGEX and "\\" in m.value):
+                return None
+            only_equal[m.name] = only_equal.get(m.name, True) and op == _EQUAL
+    metrics: dict[str, str] = {}
+    values: dict[tuple[str, str], str] = {}
+    same_value: dict[str, str] = {}  # one placeholder per value, whatever its label: equal stays equal
+    described = []
+    for selector in selectors:
+        name = promql.selector_name(selector) or ""
+        if name not in alert_shapes.OWN_METRICS and name not in metrics:
+            metrics[name] = f"{_MARK}m{len(metrics)}"
+        matchers = []
+        for m in selector.matchers.matchers:
+            value = m.value
+            if only_equal[m.name] and m.name != "le" and value not in alert_shapes.OWN_VALUES:
+                value = values.setdefault((m.name, value),
+                                          same_value.setdefault(value, f"{_MARK}v{len(same_value)}"))
+            matchers.append((m.name, str(m.op), value))
+        described.append((metrics.get(name, name), tuple(matchers)))
+    # What the catalog says of each name as the derivation reads it (a placeholder, or up as written).
+    read = {metrics.get(name, name): name for name in (promql.selector_name(s) or "" for s in selectors)}
+    catalog = tuple((shown, facts.kind(name), facts.buckets(name)) for shown, name in read.items())
+    return Shape((tuple(parts), tuple(described), catalog), metrics, values, windows)
+
+
+def shape_of(node: promql_parser.Expr, expr: str, catalog: Mapping[str, AnyMetric]
+             ) -> tuple[AlertScenario | None, str]:
+    """What `alert_shapes.shape_of(expr, catalog)` returns, derived once per shape (node: expr parsed)."""
+    scenario, why, _ = scenario_of(node, expr, catalog)
+    return scenario, why
+
+
+def scenario_of(node: promql_parser.Expr, expr: str, catalog: Mapping[str, AnyMetric]
+                ) -> tuple[AlertScenario | None, str, set[int]]:
+    """shape_of, and the expression's windows (`promtool_timing.expr_windows`), read in the same pass."""
+    found = shape(node, CatalogFacts(catalog))
+    if found is None:
+        return (*alert_shapes.shape_of(expr, catalog), expr_windows(expr))
+    plan = _plans.get(found.key)
+    if plan is None:
+        keyed = _KeyedFacts({shown: (kind, buckets) for shown, kind, buckets in found.key[2]})
+        try:
+            plan = alert_shapes.plan(node, keyed, _Placeholders(found.metrics, found.values))
+        except Unrecognised:
+            plan = _FAILED
+        if len(_plans) >= MAX_SHAPES:
+            del _plans[next(iter(_plans))]
+        _plans[found.key] = plan
+    if plan is _FAILED:
+        return (*alert_shapes.shape_of(expr, catalog), found.windows)
+    assert isinstance(plan, ScenarioPlan)
+    try:
+        return alert_shapes.instantiate(plan, {p: name for name, p in found.metrics.items()},
+                                        {p: value for (_, value), p in found.values.items()}), "", found.windows
+    except ValueError as exc:  # a spelt series the model refuses, as alert_shapes.shape_of says it
+        return None, str(exc).splitlines()[0], found.windows
