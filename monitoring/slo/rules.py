@@ -16,7 +16,16 @@ from typing import Any
 
 from monitoring import conventions as names
 from monitoring.model.common import duration_ms
-from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, Timeslices, substitute_window, with_matchers
+from monitoring.model.slo import (
+    SLO,
+    WINDOW_PLACEHOLDER,
+    BooleanSLI,
+    LatencySLI,
+    QuerySLI,
+    Timeslices,
+    substitute_window,
+    with_matchers,
+)
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
 from monitoring.render.numbers import go_float, python_float
@@ -339,20 +348,31 @@ def render(stack: Stack, slo: SLO) -> dict[str, Any]:
 # and each SLO's texts replace the stand-ins. That gives exactly the YAML of the SLO's own rules when its texts
 # are neutral: printable ASCII without ':', '#' or "'", no space at either end. YAML writes such text as it is
 # inside any plain, single-quoted or literal-block scalar, and it changes no scalar's style: it cannot make a ': '
-# or ' #', needs no quote doubled or escape, and no stand-in starts a scalar. Other SLOs, and query SLIs (whose
-# text differs per window), are written from plain data.
+# or ' #', needs no quote doubled or escape. Only a query SLI's text can start a scalar, or be all of it: it must
+# also start with a letter (no indicator) and hold a '(' (so YAML cannot read it as a number, a date or true).
+# SLOs with other texts are written from plain data.
 _SELECTOR = "zzselectorzz"
 _LABELS = "zzlabelszz"
 _LABEL_LINE = f"      {_LABELS}: x\n"
 
 
-def _stand_in(number: int) -> str:
-    return f"zzsli{number}zz"
+def _stand_in(number: int, query: bool) -> str:
+    """The stand-in of the SLI's text `number`; a query's takes the window (as `zzsli0zz5mzz` in the rules)."""
+    return f"zzsli{number}zz{WINDOW_PLACEHOLDER}zz" if query else f"zzsli{number}zz"
 
 
 def _neutral(text: str) -> bool:
     return (text.isascii() and text.isprintable() and text == text.strip() and ":" not in text and "#" not in text
             and "'" not in text)
+
+
+def _stand_ins(parts: RuleParts) -> dict[str, str]:
+    """Each stand-in as it appears in the rules, and the SLO's text that replaces it."""
+    texts = {_SELECTOR: parts.selector}
+    if parts.kind != "query":
+        return texts | {_stand_in(n, False): text for n, text in enumerate(parts.sli)}
+    return texts | {substitute_window(_stand_in(n, True), window): substitute_window(text, window)
+                    for n, text in enumerate(parts.sli) for window in parts.rate_windows}
 
 
 @lru_cache(maxsize=1024)
@@ -365,10 +385,12 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str:
     """The rule file of one SLO as YAML after `header`: exactly `to_yaml(render(stack, slo), header)`, its
     recording rules written once per shape."""
     parts = rule_parts(slo)
-    texts = {_SELECTOR: parts.selector, **{_stand_in(n): text for n, text in enumerate(parts.sli)}}
-    if parts.kind == "query" or not all(map(_neutral, texts.values())):
+    texts = _stand_ins(parts)
+    query = parts.kind == "query"
+    if not all(_neutral(text) and (not query or key == _SELECTOR or (text[:1].isalpha() and "(" in text))
+               for key, text in texts.items()):
         return to_yaml(render(stack, slo), header)
-    shape = replace(parts, selector=_SELECTOR, sli=tuple(map(_stand_in, range(len(parts.sli)))),
+    shape = replace(parts, selector=_SELECTOR, sli=tuple(_stand_in(n, query) for n in range(len(parts.sli))),
                     labels=((_LABELS, "x"),))
     texts[_LABEL_LINE] = "      " + yaml_parts.items([dict(parts.labels)], "    ")[6:]  # the lines, not "- "
     recording = re.sub("|".join(map(re.escape, texts)), lambda found: texts[found.group()], _recording_text(shape))
