@@ -376,9 +376,11 @@ def _stand_ins(parts: RuleParts) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1024)
-def _recording_text(shape: RuleParts) -> str:
-    """The recording rules of `shape` (parts with stand-ins) as YAML list items."""
-    return yaml_parts.items(_sli_rules(shape) + _metadata_rules(shape), "  ")
+def _recording_text(shape: RuleParts, stand_ins: tuple[str, ...]) -> tuple[str, ...]:
+    """The recording rules of `shape` (parts with stand-ins) as YAML list items, split around the stand-ins:
+    every odd piece is one."""
+    text = yaml_parts.items(_sli_rules(shape) + _metadata_rules(shape), "  ")
+    return tuple(re.split(f"({'|'.join(map(re.escape, stand_ins))})", text))
 
 
 def render_text(stack: Stack, slo: SLO, header: str = "") -> str:
@@ -393,7 +395,9 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str:
     shape = replace(parts, selector=_SELECTOR, sli=tuple(_stand_in(n, query) for n in range(len(parts.sli))),
                     labels=((_LABELS, "x"),))
     texts[_LABEL_LINE] = "      " + yaml_parts.items([dict(parts.labels)], "    ")[6:]  # the lines, not "- "
-    recording = re.sub("|".join(map(re.escape, texts)), lambda found: texts[found.group()], _recording_text(shape))
+    pieces = list(_recording_text(shape, tuple(texts)))
+    pieces[1::2] = [texts[stand_in] for stand_in in pieces[1::2]]
+    recording = "".join(pieces)
     rest = _info_rules(parts) + [alert_rule(stack, slo, tier) for tier in slo.plan.tiers]
     return (f"{header}groups:\n- name: {yaml_parts.scalar_once(names.slo_rule_group(slo.service, slo.name))}\n"
             f"  rules:\n{recording}{yaml_parts.items(rest, '  ') if rest else ''}")
