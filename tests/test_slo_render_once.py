@@ -71,13 +71,14 @@ SLIS = {
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=slugs, alert=st.from_regex(r"\A[A-Z][a-zA-Z0-9]{0,10}\Z"), description=texts, label=one_line,
-       annotation=texts, summary=texts, kind=st.sampled_from(sorted(SLIS)),
+@given(name=slugs, alert=st.from_regex(r"\A[A-Z][a-zA-Z0-9]{0,10}\Z"), description=st.just("") | texts,
+       label=one_line, annotation=texts, note=st.sampled_from(["note", "a"]),
+       summary=st.just("") | texts, kind=st.sampled_from(sorted(SLIS)),
        objective=st.sampled_from(["99.9", "99", "95.5"]), period=st.sampled_from(["30d", "28d", "7d"]),
        for_=st.sampled_from([None, "2m"]), naming=st.sampled_from(["default", "sloth"]),
        grouped=st.booleans(), filter=st.sampled_from([None, 'route!="/healthz"', 'route!~"a: b #c|x\'y"']))
 def test_any_slo_is_written_as_its_plain_data(name: str, alert: str, description: str, label: str,
-                                               annotation: str, summary: str, kind: str, objective: str,
+                                               annotation: str, note: str, summary: str, kind: str, objective: str,
                                                period: str, for_: str | None, naming: str, grouped: bool,
                                                filter: str | None) -> None:
     sli = SLIS[kind]
@@ -85,7 +86,7 @@ def test_any_slo_is_written_as_its_plain_data(name: str, alert: str, description
         filter, grouped = None, False  # a query SLI carries its own matchers and aggregation
     slo = SLO(name=name, service="api", objective=objective, period=period, sli=sli, description=description,
               labels={"team": label}, naming=naming, filter=filter, group_by=("route",) if grouped else (),
-              alerting=SLOAlerting(name=alert, summary=summary, annotations={"note": annotation},
+              alerting=SLOAlerting(name=alert, summary=summary, annotations={note: annotation},
                                    page=AlertTier(severity="critical", for_=for_, labels={"room": label})))
     _same(stack_with(slo), slo)
 

@@ -444,9 +444,13 @@ def _input_series(series: SLISeries, planned: PlannedCase) -> list[dict[str, str
 
 
 def _expected_alert(stack: Stack, slo: SLO, tier: str, group: dict[str, str] | None = None) -> dict[str, Any]:
-    labels = {**slo_rules.series_labels(slo), **(group or {}), **slo_rules.alert_labels(slo, tier)}
-    return {"exp_labels": dict(sorted(labels.items())),
+    return {"exp_labels": _expected_labels(slo, tier, group),
             "exp_annotations": slo_rules.alert_annotations(stack, slo, tier)}
+
+
+def _expected_labels(slo: SLO, tier: str, group: dict[str, str] | None = None) -> dict[str, str]:
+    labels = {**slo_rules.series_labels(slo), **(group or {}), **slo_rules.alert_labels(slo, tier)}
+    return dict(sorted(labels.items()))
 
 
 def slo_case_test(slo: SLO, planned: PlannedCase, step: int, series: dict[bool, SLISeries],
@@ -534,8 +538,9 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
     names = slo.plan.alert_names
     # What a check says after its eval_time: the alert, and either no alert or the expected one.
     quiet = {tier: f"    alertname: {scalar_once(names[tier])}\n    exp_alerts: []\n" for tier in slo.tiers}
-    firing = {tier: f"    alertname: {scalar_once(names[tier])}\n"
-                    + under("exp_alerts", [_expected_alert(stack, slo, tier, series[False].group)], "    ")
+    firing = {tier: f"    alertname: {scalar_once(names[tier])}\n    exp_alerts:\n    - "
+                    + under("exp_labels", _expected_labels(slo, tier, series[False].group), "      ")[6:]
+                    + slo_rules.annotations_text(stack, slo, tier, "exp_annotations", "      ")
               for tier in slo.tiers}
     spelled = {name: scalar_once(name) for kind in series.values() for name in _names(kind)}
     out = [header, to_yaml({"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],

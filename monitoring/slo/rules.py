@@ -269,6 +269,46 @@ def description(slo: SLO, tier: Tier) -> str:
             f"its error budget {burning}." + traffic)
 
 
+# Stand-ins for the names in a description spelled once per shape. Names are slugs (a-z, 0-9 and '-', starting with
+# a letter or digit): YAML writes them as they are in any style of scalar, and they change no scalar's style.
+_SERVICE, _SLO = "zzservicezz", "zzslozz"
+
+
+@lru_cache(maxsize=1024)
+def _spelled_after_names(tail: str) -> tuple[str, str, str] | None:
+    """'<service> <slo><tail>' as YAML, around the names: (before, between, after), or None if the tail holds a
+    stand-in."""
+    spelled = yaml_parts.scalar_once(f"{_SERVICE} {_SLO}{tail}")
+    if spelled.count(_SERVICE) != 1 or spelled.count(_SLO) != 1:
+        return None
+    before, rest = spelled.split(_SERVICE)
+    between, after = rest.split(_SLO)
+    return before, between, after
+
+
+def annotations_text(stack: Stack, slo: SLO, tier: Tier, key: str, indent: str) -> str:
+    """`key:` with the alert's annotations under it, as YAML lines at `indent`: exactly
+    `yaml_parts.under(key, alert_annotations(stack, slo, tier), indent)`. The description, which starts with
+    the names unless the SLO has a description of its own, is spelled once per shape: the burn rates in words
+    hold a sign that only PyYAML spells."""
+    annotations = alert_annotations(stack, slo, tier)
+    text = annotations["description"]
+    names_first = f"{slo.service} {slo.name}"
+    pieces = (_spelled_after_names(text[len(names_first):])
+              if text.startswith(names_first) and "\n" not in text else None)
+    if pieces is None:
+        return yaml_parts.under(key, annotations, indent)
+    before, between, after = pieces
+    items = list(annotations.items())
+    at = [name for name, _ in items].index("description")  # after the summary
+    lines = [yaml_parts.under(key, dict(items[:at]), indent),
+             f"{indent}  description: {before}{slo.service}{between}{slo.name}{after}\n"]
+    if at + 1 < len(items):
+        rest = yaml_parts.under(key, dict(items[at + 1:]), indent)
+        lines.append(rest[rest.index("\n") + 1:])
+    return "".join(lines)
+
+
 @lru_cache(maxsize=1024)
 def _burning_text(period_days: int, windows: tuple[tuple[str, str, int, int], ...]) -> str:
     """The window pairs in words; the same for every SLO of one shape, so worked out once per shape."""
@@ -398,9 +438,20 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str:
     pieces = list(_recording_text(shape, tuple(texts)))
     pieces[1::2] = [texts[stand_in] for stand_in in pieces[1::2]]
     recording = "".join(pieces)
-    rest = _info_rules(parts) + [alert_rule(stack, slo, tier) for tier in slo.plan.tiers]
+    info = _info_rules(parts)
     return (f"{header}groups:\n- name: {yaml_parts.scalar_once(names.slo_rule_group(slo.service, slo.name))}\n"
-            f"  rules:\n{recording}{yaml_parts.items(rest, '  ') if rest else ''}")
+            f"  rules:\n{recording}{yaml_parts.items(info, '  ') if info else ''}"
+            + "".join(_alert_text(stack, slo, tier) for tier in slo.plan.tiers))
+
+
+def _alert_text(stack: Stack, slo: SLO, tier: Tier) -> str:
+    """`alert_rule` as a YAML list item at indent 2."""
+    settings = slo.alerting.tier(tier)
+    return (f"  - alert: {yaml_parts.scalar_once(slo.alert_name(tier))}\n"
+            + yaml_parts.under("expr", alert_expr(slo, tier), "    ")
+            + (yaml_parts.under("for", settings.for_, "    ") if settings.for_ else "")
+            + yaml_parts.under("labels", alert_labels(slo, tier), "    ")
+            + annotations_text(stack, slo, tier, "annotations", "    "))
 
 
 # Traffic assumed by the "single error pages" warning when an SLO sets no minimum-traffic guard.
