@@ -81,7 +81,12 @@ def _sum(expr: str, by: tuple[str, ...] = ()) -> str:
 class RuleParts:
     """What an SLO's recording rules are made of: they are a function of these alone (`sli_rules`,
     `metadata_rules`). `selector`, `sli` and `labels` are only put into the rules as they are, so SLOs whose
-    parts differ in nothing else share one text of their rules, written once with stand-ins (`render_text`)."""
+    parts differ in nothing else share one text of their rules, written once with stand-ins (`render_text`).
+
+    >>> parts = rule_parts(slo)                           # doctest: +SKIP
+    >>> parts.kind, parts.sli                             # doctest: +SKIP
+    ('ratio', ('api_requests_total{code=~"5.."}', 'api_requests_total'))
+    """
 
     kind: str  # "ratio", "latency" (classic buckets), "native", "boolean" or "query"
     sli: tuple[str, ...]  # ratio: errors, total; latency: _count, good _bucket; native, boolean: the selector;
