@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,9 @@ from monitoring import Counter, Gauge, Histogram, Stack, promql
 from monitoring.model.metrics import AnyMetric
 from monitoring.packs import mcp, mcp_capacity, mcp_probes
 from monitoring.render import alert_shapes, promtool_tests, shape_cache
+from monitoring.render.alert_shapes import Series
 from monitoring.render.series_labels import FILLERS
+from monitoring.slo.windows import decimal_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +56,20 @@ def _outcome(derive: Callable[[], tuple[Any, str]]) -> object:
         scenario, why = derive()
     except Exception as exc:  # a series or labels the model refuses: both ways must refuse them alike
         return type(exc), getattr(exc, "problem", str(exc))  # (not where: the line of this test's lambda)
-    return None if scenario is None else scenario.model_dump(), why
+    return _fields(scenario), why
+
+
+def _fields(scenario: Any) -> object:
+    """An AlertScenario, or a derived Scenario, as the fields tests read: numbers as written (1.0 is not 1)."""
+    if scenario is None:
+        return None
+
+    def series(items: Any) -> object:
+        return None if items is None else [(s.series, str(s.value), str(s.rate)) for s in items]
+
+    return {"firing": series(scenario.firing), "labels": list(scenario.labels.items()), "value": str(scenario.value),
+            "annotations": dict(scenario.annotations), "below": series(scenario.below),
+            "healthy": series(scenario.healthy)}
 
 
 def _stacks() -> Iterator[tuple[str, Stack]]:
@@ -104,7 +120,7 @@ def test_service_tests_are_those_of_the_direct_derivation() -> None:
         catalog = {m.name: m for m in stack.service_metrics(service)}
         for alert in service.alerts:
             direct, why = alert_shapes.shape_of(alert.expr, catalog)
-            assert (found.get(alert.name), unrecognised.get(alert.name, "")) == (direct, why)
+            assert (_fields(found.get(alert.name)), unrecognised.get(alert.name, "")) == (_fields(direct), why)
 
 
 # --- Hypothesis: every shape, with names and values that could confuse placeholders -------------------------
@@ -221,3 +237,25 @@ def test_thresholds_windows_and_catalog_types_are_part_of_the_shape() -> None:
                           ('sum(a_total{job="q"}) > 2', counters)]:
         assert _cached(expr, catalog) == _direct(expr, catalog)
     assert shape_cache.size() == 6
+
+
+_NUMBERS = st.one_of(st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-1000, max_value=1000),
+                     st.sampled_from([Decimal("0"), Decimal("-0"), Decimal("0.0"), Decimal("-0.00"), Decimal("1"),
+                                      Decimal("1.0"), Decimal("1E+1"), Decimal("10"), Decimal("0.050")]))
+
+
+def _uncached(number: Decimal) -> str:
+    return decimal_text.__wrapped__(number)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), _NUMBERS), min_size=1, max_size=20),
+       st.integers(1, 50), st.integers(1, 120))
+def test_values_text_cache_spells_each_number_as_written(series: list[tuple[bool, Decimal]], steps: int,
+                                                          seconds: int) -> None:
+    """Equal numbers share cache entries (1.0 and 1); each must still come out as the uncached text (-0 too)."""
+    step = seconds * 1000
+    for gauge, number in series:
+        shown = Series("x", number, None) if gauge else Series("x", None, number)
+        plain = f"{_uncached(number)}x{steps}" if gauge else f"0+{_uncached(number * Decimal(step) / 1000)}x{steps}"
+        assert promtool_tests._series_values(shown, steps, step) == plain

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitoring.output.yaml_writer import dump, pyyaml_dump
 from monitoring.project import load_stack
@@ -81,3 +83,28 @@ def test_printable_ascii_that_cannot_be_plain_is_quoted_as_pyyaml_quotes_it() ->
     for value in sorted(values):
         data = {"k": value, "l": [value]}
         assert dump(data) == pyyaml_dump(data), value
+
+
+_KEYS = st.sampled_from(["name", "expr", "labels", "a", "series", "values", "exp_alerts", "weird key: yes", "true",
+                         "x y", "-", "caf\u00e9"])
+_SCALARS = st.one_of(
+    st.sampled_from(TRICKY), st.text(alphabet="ab1 .:-#'\"\n{}[]", max_size=12),
+    st.integers(-10**6, 10**6), st.floats(allow_nan=False), st.booleans(), st.none(),
+)
+
+
+def _documents() -> st.SearchStrategy[dict]:
+    def children(inner: st.SearchStrategy) -> st.SearchStrategy:
+        return st.one_of(st.dictionaries(_KEYS, inner, max_size=4),
+                         st.lists(st.one_of(_SCALARS, st.dictionaries(_KEYS, inner, max_size=3)), max_size=4))
+    return st.dictionaries(_KEYS, st.recursive(_SCALARS, children, max_leaves=12), max_size=5)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_documents(), st.booleans())
+def test_any_document_is_spelled_as_pyyaml_spells_it(data: dict, repeat: bool) -> None:
+    if repeat:  # the same list object in several places, as test files repeat an expected alert
+        shared = [{"exp_labels": {"severity": "page"}}, "x"]
+        data = {**data, "one": shared, "two": {"again": shared}, "three": [{"deeper": shared}]}
+    assert dump(data, HEADER) == pyyaml_dump(data, HEADER)
+    assert dump(data, HEADER) == dump(data, HEADER)  # the second time from the spelled keys and values

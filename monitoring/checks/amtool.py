@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from monitoring.checks.background import map_at_most
 from monitoring.checks.report import CheckResult, process_output
 from monitoring.checks.tools import Tool
 
@@ -61,7 +61,6 @@ def route_tests(amtool: Tool, config_path: Path, tests: Sequence[Expectation]) -
         resolved = (proc.stdout or "").strip().splitlines()[:1] or [process_output(proc)]
         return f"{' '.join(labels)}: expected {receivers}, got {resolved[0]}"
 
-    with ThreadPoolExecutor(max_workers=_AT_ONCE) as pool:
-        failures = [failure for failure in pool.map(run, tests) if failure is not None]
+    failures = [failure for failure in map_at_most(run, tests, _AT_ONCE) if failure is not None]
     checked = f"{len(tests)} route expectations" if tests else "no route expectations declared"
     return CheckResult("amtool config routes test", not failures, checked, "\n".join(failures))

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from monitoring import conventions
 from monitoring.checks import amtool, promtool
+from monitoring.checks.background import Started
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
 from monitoring.checks.tools import find_tool
@@ -21,12 +21,6 @@ from monitoring.output.manifest import MANIFEST, Manifest
 
 # Extra checks over (manifest, out_dir), registered by other layers (dashboards, lint, adapter).
 ExtraCheck = Callable[[Manifest, Path], list[CheckResult]]
-
-# The binaries run in threads (each waits on its process), so that their start-up and the Python-side checks
-# overlap. Enough threads that none waits for another: the route tests (one amtool process per expectation) bound
-# their own processes.
-_BINARIES_AT_ONCE = 5
-
 
 def _check_rule_lint(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     from monitoring.checks.rule_lint import check_rule_lint
@@ -68,22 +62,26 @@ def validate(out_dir: Path) -> list[CheckResult]:
     rule_files = [out_dir / p for p in manifest.paths(conventions.RULES_DIR + "/", ".yml")]
     am_config = out_dir / conventions.ALERTMANAGER_CONFIG
     kubernetes_out = (out_dir / conventions.KUSTOMIZATION_FILE).is_file()
-    with ThreadPoolExecutor(max_workers=_BINARIES_AT_ONCE) as pool:
-        # Every process starts before the offline checks: first those that need nothing but the manifest,
-        # which work while this thread reads the Kubernetes resources.
-        routes = pool.submit(amtool.route_tests, am, am_config, amtool.expectations(manifest.checks))
-        blackbox = pool.submit(check_blackbox, manifest, out_dir)
-        with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp:
-            # The Kubernetes resources' rule groups and Alertmanager configuration go through the same processes.
-            resources = _kubernetes_resources(out_dir) if kubernetes_out else {}
-            kube_rules, kube_am = _kubernetes_extracts(out_dir, Path(tmp), resources)
-            rules = pool.submit(promtool.check_rules, prom, rule_files, kube_rules, "PrometheusRule spec.groups")
-            config = pool.submit(promtool.check_config, prom, out_dir)
-            am_checked = pool.submit(amtool.check_config, am, am_config,
-                                     *((f"the alertmanager.yaml of Secret {p.stem}", p) for p in kube_am))
+    # Each binary runs in a thread that waits on its process, so that the processes and the Python-side checks
+    # overlap. Every process starts before the offline checks: first those that need nothing but the manifest,
+    # which work while this thread reads the Kubernetes resources.
+    routes = Started(amtool.route_tests, am, am_config, amtool.expectations(manifest.checks))
+    blackbox = Started(check_blackbox, manifest, out_dir)
+    with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp:
+        # The Kubernetes resources' rule groups and Alertmanager configuration go through the same processes.
+        resources = _kubernetes_resources(out_dir) if kubernetes_out else {}
+        kube_rules, kube_am = _kubernetes_extracts(out_dir, Path(tmp), resources)
+        rules = Started(promtool.check_rules, prom, rule_files, kube_rules, "PrometheusRule spec.groups")
+        config = Started(promtool.check_config, prom, out_dir)
+        am_checked = Started(amtool.check_config, am, am_config,
+                             *((f"the alertmanager.yaml of Secret {p.stem}", p) for p in kube_am))
+        try:
             offline = _offline_checks(manifest, out_dir, resources if kubernetes_out else None)
             as_generated = check_as_generated(manifest, out_dir)
-            binaries = [future.result() for future in (config, rules, am_checked, routes)] + blackbox.result()
+        finally:  # the processes read the checking copies in tmp: they end before it goes
+            for started in (config, rules, am_checked, routes, blackbox):
+                started.wait()
+    binaries = [started.result() for started in (config, rules, am_checked, routes)] + blackbox.result()
     return [as_generated, *binaries, *offline]
 
 

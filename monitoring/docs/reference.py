@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from monitoring.errors import ExitStatus
+from monitoring.model.base import Shared
 
 PUBLIC_MODULES = ("monitoring", "monitoring.imports", "monitoring.scaffold", "monitoring.ci")
 HEADER = """\
@@ -70,7 +71,8 @@ def _default_text(info: Any) -> str:
     if info.is_required():
         return "required"
     if info.default_factory is not None:
-        return f"`{info.default_factory()!r}`" if info.default_factory in (dict, list, tuple) else "(computed)"
+        shown = info.default_factory in (dict, list, tuple) or isinstance(info.default_factory, Shared)
+        return f"`{info.default_factory()!r}`" if shown else "(computed)"
     default = info.default
     return "" if default is PydanticUndefined else f"`{default!r}`".replace("|", "\\|")
 

@@ -26,7 +26,9 @@ _LEGEND_LIST = {"calcs": [], "displayMode": "list", "placement": "bottom"}
 
 def _set(data: Json, **values: Any) -> Json:
     """data with the values that are not None."""
-    data.update((key, value) for key, value in values.items() if value is not None)
+    for key, value in values.items():  # a plain loop: this runs for every panel of every generated dashboard
+        if value is not None:
+            data[key] = value
     return data
 
 

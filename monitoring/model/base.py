@@ -178,6 +178,23 @@ class Model(BaseModel):
         return DefinitionError(problem, definition=self.named, where=self.defined_at, field=field, value=value)
 
 
+class Shared:
+    """A default_factory handing every instance one default definition, which is immutable: pydantic deep-copies
+    a default it cannot hash (a definition holding a dict, such as labels) for every instance that takes it.
+
+        page: AlertTier = Field(default_factory=Shared(AlertTier(severity="critical")))
+    """
+
+    def __init__(self, value: Model) -> None:
+        self.value = value
+
+    def __call__(self) -> Model:
+        return self.value
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
 class SecretsFromFiles(Model):
     """A definition whose secrets must come from files: `inline_secrets` maps each inline field to its file."""
 

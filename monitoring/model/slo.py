@@ -13,7 +13,7 @@ import promql_parser
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_validator
 
 from monitoring import conventions, promql
-from monitoring.model.base import Model, model_check
+from monitoring.model.base import Model, Shared, model_check
 from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, LabelName, Labels, MetricName, Slug, duration_ms
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.naming import NAMINGS, NamingStyle
@@ -272,11 +272,11 @@ class SLOAlerting(Model):
 
     kind: ClassVar[str] = "slo alerting"
     name: str | None = None
-    page: AlertTier = AlertTier(severity="critical")
-    ticket: AlertTier = AlertTier(severity="warning")
+    page: AlertTier = Field(default_factory=Shared(AlertTier(severity="critical")))
+    ticket: AlertTier = Field(default_factory=Shared(AlertTier(severity="warning")))
     min_events_per_second: ExactDecimal | None = Field(default=None, gt=0)
     runbook_url: str | None = None
-    labels: Labels = {}  # on both tiers' alerts (a tier's own labels win)
+    labels: Labels = Field(default_factory=dict)  # on both tiers' alerts (a tier's own labels win)
     annotations: dict[str, str] = Field(default_factory=dict)
     summary: str | None = None  # both tiers' summary, unless a tier sets its own
     title: str | None = None
@@ -447,7 +447,7 @@ class SLO(Model):
     sli: RatioSLI | LatencySLI | QuerySLI | BooleanSLI = Field(discriminator="type")
     filter: MatcherSet | None = None
     labels: Labels = Field(default_factory=dict)
-    alerting: SLOAlerting = SLOAlerting()
+    alerting: SLOAlerting = Field(default_factory=Shared(SLOAlerting()))
     window_policy: Literal["default", "workbook", "scaled"] | WindowPolicy = "default"
     # One SLO per value of these labels (one per route, per tenant): kept through every recording and alert.
     group_by: tuple[LabelName, ...] = ()

@@ -25,15 +25,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import promql_parser
+from pydantic import TypeAdapter, ValidationError
 
 from monitoring import promql
+from monitoring.model.common import Labels
 from monitoring.model.metrics import AnyMetric, Counter, Gauge, Histogram, Summary
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.render.numbers import go_float
-from monitoring.render.series_labels import FILLERS, Matcher, example_labels, selects, series_text
+from monitoring.render.series_labels import (
+    FILLERS,
+    Matcher,
+    example_labels,
+    selects,
+    series_text,
+    sorted_series_text,
+)
 
 _OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 _AGGREGATIONS = frozenset({"sum", "max", "min", "avg"})
@@ -172,6 +181,76 @@ def instantiate(plan: ScenarioPlan, metrics: Mapping[str, str] | None = None,
     return AlertScenario(firing=spelt(plan.firing), labels={k: values.get(v, v) for k, v in plan.labels.items()},
                          value=value.normalize() if value is not None else None,
                          below=spelt(plan.below) if plan.below is not None else None, healthy=spelt(plan.healthy))
+
+
+class Series(NamedTuple):
+    """An input series of a derived scenario: the fields of InputSeries that tests read."""
+
+    series: str
+    value: Decimal | None
+    rate: Decimal | None
+
+
+_NO_ANNOTATIONS: dict[str, str] = {}
+
+
+class Scenario(NamedTuple):
+    """A derived scenario as tests read it: the fields of AlertScenario, without building the model's objects
+    for every alert of a large stack (`spell` makes it only where the model would accept the same scenario)."""
+
+    firing: tuple[Series, ...]
+    labels: dict[str, str]
+    value: Decimal | None
+    below: tuple[Series, ...] | None
+    healthy: tuple[Series, ...]
+    annotations: dict[str, str] = _NO_ANNOTATIONS
+
+
+_LABELS: TypeAdapter[dict[str, str]] = TypeAdapter(Labels)  # the model's rule for AlertScenario.labels
+# A series of a compiled plan: which distinct series text, and its value and rate.
+_Use = tuple[int, Decimal | None, Decimal | None]
+
+
+class Spelling:
+    """A plan compiled for `spell`: its distinct series (a name and labels sorted by name, as series_text
+    writes them) each spelt once per alert, however many of its series share them (a histogram's buckets
+    under each of the three scenarios)."""
+
+    def __init__(self, plan: ScenarioPlan) -> None:
+        self.plan = plan
+        distinct: dict[tuple[str, tuple[tuple[str, str], ...]], int] = {}
+
+        def uses(series: tuple[SeriesPlan, ...]) -> tuple[_Use, ...]:
+            return tuple((distinct.setdefault((s.metric, tuple(sorted(s.labels.items()))), len(distinct)),
+                          s.value, s.rate) for s in series)
+
+        self.firing, self.healthy = uses(plan.firing), uses(plan.healthy)
+        self.below = uses(plan.below) if plan.below is not None else None
+        self.series = tuple(distinct)
+
+
+def spell(spelling: Spelling, metrics: Mapping[str, str], values: Mapping[str, str]) -> Scenario | AlertScenario:
+    """What `instantiate` returns, as a Scenario; the AlertScenario itself (or the model's error) where the
+    model has something to say: labels it refuses, a series it checks (see _input_series)."""
+    plan = spelling.plan
+    try:
+        labels = _LABELS.validate_python({k: values.get(v, v) for k, v in plan.labels.items()})
+    except ValidationError:
+        return instantiate(plan, metrics, values)
+    texts = [sorted_series_text(metrics.get(metric, metric), [(k, values.get(v, v)) for k, v in items])
+             for metric, items in spelling.series]
+    for text in texts:
+        if not text[:1].isalpha() and text[:1] not in "_:":
+            return instantiate(plan, metrics, values)
+
+    def spelt(uses: tuple[_Use, ...]) -> tuple[Series, ...]:
+        return tuple(Series(texts[i], value, rate) for i, value, rate in uses)
+
+    if any(rate is not None and rate < 0 for uses in (spelling.firing, spelling.below or (), spelling.healthy)
+           for _, _, rate in uses):
+        return instantiate(plan, metrics, values)
+    return Scenario(spelt(spelling.firing), labels, plan.value.normalize() if plan.value is not None else None,
+                    spelt(spelling.below) if spelling.below is not None else None, spelt(spelling.healthy))
 
 
 def _matchers(selector: promql_parser.VectorSelector, names: Names) -> tuple[str, tuple[Matcher, ...]]:

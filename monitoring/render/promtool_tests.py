@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from monitoring import conventions, promql
@@ -19,6 +20,7 @@ from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.service import Service
 from monitoring.model.stack import Stack
 from monitoring.render import alert_templates, shape_cache
+from monitoring.render.alert_shapes import Scenario, Series
 from monitoring.render.promtool_timing import (
     choose_step,
     eval_time,
@@ -36,19 +38,30 @@ def service_windows(service: Service) -> set[int]:
 # --- plain alerts -------------------------------------------------------------------------------------------------
 
 
-def _series_values(series: InputSeries, steps: int, step: int) -> str:
-    if series.value is not None:
-        return f"{number_text(series.value)}x{steps}"
-    increment = series.rate * Decimal(step) / 1000  # type: ignore[operator]
+def _series_values(series: InputSeries | Series, steps: int, step: int) -> str:
+    number = series.value if series.value is not None else series.rate
+    assert number is not None
+    return _values_text(series.value is not None, number, number.is_signed(), steps, step)
+
+
+@lru_cache(maxsize=4096)
+def _values_text(gauge: bool, number: Decimal, signed: bool, steps: int, step: int) -> str:
+    """A gauge's constant value or a counter's steady rise; cached because most series of a large stack hold one
+    of a few numbers. Decimals that are equal (1.0 and 1) are written alike, so they may share an entry, but
+    -0 and 0 are not (hence the sign in the key)."""
+    if gauge:
+        return f"{number_text(number)}x{steps}"
+    increment = number * Decimal(step) / 1000
     return f"0+{number_text(increment)}x{steps}"
 
 
-def _plain_series(series: tuple[InputSeries, ...], steps: int, step: int) -> list[dict[str, str]]:
+def _plain_series(series: tuple[InputSeries | Series, ...], steps: int, step: int) -> list[dict[str, str]]:
     return [{"series": s.series, "values": _series_values(s, steps, step)}
             for s in sorted(series, key=lambda s: s.series)]
 
 
-def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario: AlertScenario) -> dict[str, Any]:
+def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario: AlertScenario | Scenario
+                         ) -> dict[str, Any]:
     labels = {**service.alert_labels(alert), **scenario.labels}
     value = float(scenario.value) if scenario.value is not None else None
     annotations = stack.alert_annotations(service, alert)
@@ -65,7 +78,7 @@ def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario:
 
 
 def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int,
-                      scenario: AlertScenario | None = None, windows: set[int] | None = None,
+                      scenario: AlertScenario | Scenario | None = None, windows: set[int] | None = None,
                       expected: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """fires (after `for`), silent just below the threshold, silent when healthy: each from the first sample on.
 
@@ -82,22 +95,25 @@ def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int,
     steps = full + hold + 2
     fires_at = full + hold
     fired = [expected or expected_plain_alert(stack, service, alert, scenario)]
+    interval = format_duration(step)
 
-    def test(name: str, series: tuple[InputSeries, ...], checks: list[tuple[int, bool]]) -> dict[str, Any]:
-        return {
-            "name": f"{alert.name}: {name}",
-            "interval": format_duration(step),
-            "input_series": _plain_series(series, steps, step),
-            "alert_rule_test": [{"eval_time": eval_time(step, at), "alertname": alert.name,
-                                 "exp_alerts": fired if firing else []} for at, firing in checks],
-        }
+    def checks(moments: list[tuple[int, bool]]) -> list[dict[str, Any]]:
+        return [{"eval_time": eval_time(step, at), "alertname": alert.name, "exp_alerts": fired if firing else []}
+                for at, firing in moments]
+
+    def test(name: str, series: tuple[InputSeries | Series, ...], rule_checks: list[dict[str, Any]]
+             ) -> dict[str, Any]:
+        return {"name": f"{alert.name}: {name}", "interval": interval,
+                "input_series": _plain_series(series, steps, step), "alert_rule_test": rule_checks}
 
     firing_checks = [(earliest + hold - 1, False)] if hold else []
     tests = [test("fires under failure" + (f", not before its for of {alert.for_}" if hold else ""),
-                  scenario.firing, [*firing_checks, (fires_at, True), (steps - 1, True)])]
+                  scenario.firing, checks([*firing_checks, (fires_at, True), (steps - 1, True)]))]
+    # One list for both silent tests: the YAML writer writes a list it has seen once (see yaml_writer._Seen).
+    silent = checks([(fires_at, False), (steps - 1, False)])
     if scenario.below is not None:
-        tests.append(test("silent just below its threshold", scenario.below, [(fires_at, False), (steps - 1, False)]))
-    tests.append(test("silent when healthy", scenario.healthy, [(fires_at, False), (steps - 1, False)]))
+        tests.append(test("silent just below its threshold", scenario.below, silent))
+    tests.append(test("silent when healthy", scenario.healthy, silent))
     return tests
 
 
@@ -111,7 +127,7 @@ class _Planned:
 
     alert: Alert
     windows: set[int]
-    scenario: AlertScenario | None
+    scenario: AlertScenario | Scenario | None
     expected: dict[str, Any] | None
     why: str
 
@@ -135,7 +151,7 @@ def _planned(stack: Stack, service: Service) -> list[_Planned]:
     return planned
 
 
-def scenarios(stack: Stack, service: Service) -> tuple[dict[str, AlertScenario], dict[str, str]]:
+def scenarios(stack: Stack, service: Service) -> tuple[dict[str, AlertScenario | Scenario], dict[str, str]]:
     """Each alert's scenario (its own, or read from the shape of its expression), and why the alerts without
     either have none: alert name -> the part of the expression that is not a recognised shape."""
     found, unrecognised = {}, {}

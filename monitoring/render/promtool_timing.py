@@ -68,7 +68,10 @@ def values_text(values: list[int] | list[Decimal]) -> str:
 
 
 def number_text(value: int | Decimal) -> str:
-    return decimal_text(Decimal(value))
+    value = Decimal(value)
+    if not value:  # decimal_text's cache takes -0 and 0 for one key (they are equal): spell zeros here
+        return "-0" if value.is_signed() else "0"
+    return decimal_text(value)
 
 
 def relative_rule_file(rule_file: str) -> str:

@@ -173,9 +173,14 @@ def _present(labels: dict[str, str]) -> dict[str, str]:
 
 def series_text(name: str, labels: dict[str, str]) -> str:
     """metric{a="1", b="2"} with labels sorted and values escaped as PromQL strings."""
+    return sorted_series_text(name, sorted(labels.items()))
+
+
+def sorted_series_text(name: str, labels: list[tuple[str, str]]) -> str:
+    """series_text of labels already sorted by name."""
     if not labels:
         return name
-    body = ", ".join(f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()))
+    body = ", ".join(f'{k}="{_escape(v)}"' for k, v in labels)
     return f"{name}{{{body}}}"
 
 

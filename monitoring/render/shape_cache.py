@@ -20,11 +20,10 @@ from typing import Any
 
 import promql_parser
 
-from monitoring import promql
 from monitoring.model.metrics import AnyMetric
 from monitoring.model.scenario import AlertScenario
 from monitoring.render import alert_shapes
-from monitoring.render.alert_shapes import CatalogFacts, ScenarioPlan, Unrecognised
+from monitoring.render.alert_shapes import CatalogFacts, Scenario, Unrecognised
 from monitoring.render.promtool_timing import expr_windows
 
 # Plans kept: one per shape (not per alert), so a few hundred at most for real stacks; the oldest goes first.
@@ -100,28 +99,40 @@ class _Unshaped(Exception):
     """Placeholders would not be exact for this expression."""
 
 
-def _walk(node: promql_parser.Expr, parts: list[tuple[Any, ...]], selectors: list[promql_parser.VectorSelector],
+# A selector as the shape reads it: its metric name and its matchers (label, operator, value).
+_Selector = tuple[str, list[tuple[str, str, str]]]
+
+
+def _walk(node: promql_parser.Expr, parts: list[tuple[Any, ...]], selectors: list[_Selector],
           windows: set[int]) -> None:
-    """Describe node and the nodes under it into parts, in the order they are written (one pass; the windows
-    of range selectors and subqueries are collected on the way)."""
+    """Describe node and the nodes under it into parts, in the order they are written (one pass, reading each
+    attribute of the parser's objects once: each read builds a new Python object; the windows of range
+    selectors and subqueries are collected on the way)."""
     kind = type(node)
     if kind is promql_parser.VectorSelector:
-        if node.at is not None:
+        matchers = node.matchers
+        if node.at is not None or matchers.or_matchers:
             raise _Unshaped
-        selectors.append(node)
+        described = [(m.name, str(m.op), m.value) for m in matchers.matchers]
+        for label, op, value in described:
+            if label == "__name__" or _MARK in value or (op in _REGEX and "\\" in value):
+                raise _Unshaped
+        selectors.append((node.name or "", described))
         parts.append(("vector", node.offset))
     elif kind is promql_parser.MatrixSelector:
-        parts.append(("matrix", node.range))
-        windows.add(int(node.range.total_seconds() * 1000))
+        window = node.range
+        parts.append(("matrix", window))
+        windows.add(int(window.total_seconds() * 1000))
         _walk(node.vector_selector, parts, selectors, windows)
     elif kind is promql_parser.BinaryExpr:
         parts.append(("binary", str(node.op), _binary(node.modifier)))
         _walk(node.lhs, parts, selectors, windows)
         _walk(node.rhs, parts, selectors, windows)
     elif kind is promql_parser.AggregateExpr:
-        parts.append(("aggregate", str(node.op), _aggregation(node.modifier), node.param is None))
-        if node.param is not None:
-            _walk(node.param, parts, selectors, windows)
+        param = node.param
+        parts.append(("aggregate", str(node.op), _aggregation(node.modifier), param is None))
+        if param is not None:
+            _walk(param, parts, selectors, windows)
         _walk(node.expr, parts, selectors, windows)
     elif kind is promql_parser.Call:
         args = node.args
@@ -136,8 +147,9 @@ def _walk(node: promql_parser.Expr, parts: list[tuple[Any, ...]], selectors: lis
         parts.append((kind.__name__,))
         _walk(node.expr, parts, selectors, windows)
     elif kind is promql_parser.SubqueryExpr and node.at is None:
-        parts.append(("subquery", node.range, node.step, node.offset))
-        windows.add(int(node.range.total_seconds() * 1000))
+        window = node.range
+        parts.append(("subquery", window, node.step, node.offset))
+        windows.add(int(window.total_seconds() * 1000))
         _walk(node.expr, parts, selectors, windows)
     else:
         raise _Unshaped  # a Chain of long operator lists, `@`, or a kind not described above
@@ -145,7 +157,7 @@ def _walk(node: promql_parser.Expr, parts: list[tuple[Any, ...]], selectors: lis
 
 def shape(node: promql_parser.Expr, facts: CatalogFacts) -> Shape | None:
     """The shape of a parsed expression under a catalog, or None where placeholders would not be exact."""
-    selectors: list[promql_parser.VectorSelector] = []
+    selectors: list[_Selector] = []
     parts: list[tuple[Any, ...]] = []
     windows: set[int] = set()
     try:
@@ -153,45 +165,38 @@ def shape(node: promql_parser.Expr, facts: CatalogFacts) -> Shape | None:
     except _Unshaped:
         return None
     only_equal: dict[str, bool] = {}
-    for selector in selectors:
-        if selector.matchers.or_matchers:
-            return None
-        for m in selector.matchers.matchers:
-            op = str(m.op)
-            if m.name == "__name__" or _MARK in m.value or (op in _REGEX and "\\" in m.value):
-                return None
-            only_equal[m.name] = only_equal.get(m.name, True) and op == _EQUAL
+    for _, matchers in selectors:
+        for label, op, _ in matchers:
+            only_equal[label] = only_equal.get(label, True) and op == _EQUAL
     metrics: dict[str, str] = {}
     values: dict[tuple[str, str], str] = {}
     same_value: dict[str, str] = {}  # one placeholder per value, whatever its label: equal stays equal
     described = []
-    for selector in selectors:
-        name = promql.selector_name(selector) or ""
+    read: dict[str, str] = {}  # each name as the derivation reads it (a placeholder, or up as written) -> name
+    for name, matchers in selectors:
         if name not in alert_shapes.OWN_METRICS and name not in metrics:
             metrics[name] = f"{_MARK}m{len(metrics)}"
-        matchers = []
-        for m in selector.matchers.matchers:
-            value = m.value
-            if only_equal[m.name] and m.name != "le" and value not in alert_shapes.OWN_VALUES:
-                value = values.setdefault((m.name, value),
-                                          same_value.setdefault(value, f"{_MARK}v{len(same_value)}"))
-            matchers.append((m.name, str(m.op), value))
-        described.append((metrics.get(name, name), tuple(matchers)))
-    # What the catalog says of each name as the derivation reads it (a placeholder, or up as written).
-    read = {metrics.get(name, name): name for name in (promql.selector_name(s) or "" for s in selectors)}
+        shown = metrics.get(name, name)
+        read[shown] = name
+        kept = []
+        for label, op, value in matchers:
+            if only_equal[label] and label != "le" and value not in alert_shapes.OWN_VALUES:
+                value = values.setdefault((label, value), same_value.setdefault(value, f"{_MARK}v{len(same_value)}"))
+            kept.append((label, op, value))
+        described.append((shown, tuple(kept)))
     catalog = tuple((shown, facts.kind(name), facts.buckets(name)) for shown, name in read.items())
     return Shape((tuple(parts), tuple(described), catalog), metrics, values, windows)
 
 
 def shape_of(node: promql_parser.Expr, expr: str, catalog: Mapping[str, AnyMetric]
-             ) -> tuple[AlertScenario | None, str]:
+             ) -> tuple[Scenario | AlertScenario | None, str]:
     """What `alert_shapes.shape_of(expr, catalog)` returns, derived once per shape (node: expr parsed)."""
     scenario, why, _ = scenario_of(node, expr, catalog)
     return scenario, why
 
 
 def scenario_of(node: promql_parser.Expr, expr: str, catalog: Mapping[str, AnyMetric]
-                ) -> tuple[AlertScenario | None, str, set[int]]:
+                ) -> tuple[Scenario | AlertScenario | None, str, set[int]]:
     """shape_of, and the expression's windows (`promtool_timing.expr_windows`), read in the same pass."""
     found = shape(node, CatalogFacts(catalog))
     if found is None:
@@ -200,7 +205,7 @@ def scenario_of(node: promql_parser.Expr, expr: str, catalog: Mapping[str, AnyMe
     if plan is None:
         keyed = _KeyedFacts({shown: (kind, buckets) for shown, kind, buckets in found.key[2]})
         try:
-            plan = alert_shapes.plan(node, keyed, _Placeholders(found.metrics, found.values))
+            plan = alert_shapes.Spelling(alert_shapes.plan(node, keyed, _Placeholders(found.metrics, found.values)))
         except Unrecognised:
             plan = _FAILED
         if len(_plans) >= MAX_SHAPES:
@@ -208,9 +213,9 @@ def scenario_of(node: promql_parser.Expr, expr: str, catalog: Mapping[str, AnyMe
         _plans[found.key] = plan
     if plan is _FAILED:
         return (*alert_shapes.shape_of(expr, catalog), found.windows)
-    assert isinstance(plan, ScenarioPlan)
+    assert isinstance(plan, alert_shapes.Spelling)
     try:
-        return alert_shapes.instantiate(plan, {p: name for name, p in found.metrics.items()},
-                                        {p: value for (_, value), p in found.values.items()}), "", found.windows
+        return alert_shapes.spell(plan, {p: name for name, p in found.metrics.items()},
+                                  {p: value for (_, value), p in found.values.items()}), "", found.windows
     except ValueError as exc:  # a spelt series the model refuses, as alert_shapes.shape_of says it
         return None, str(exc).splitlines()[0], found.windows
