@@ -17,6 +17,7 @@ traceback.
     ├── PrometheusError                 `check`/`backtest`/`capacity`: Prometheus unreachable, refusing, answering
     │                                   an error, or holding too little history to forecast from
     ├── ToolMissingError                exit 1: promtool, amtool or a server binary cannot be found
+    ├── RenderProcessError              exit 1: a rendering worker process died (killed, out of memory)
     └── GrafanaError                    exit 1: a Grafana request failed (status, reason)
         └── AuthError                   the credentials are wrong, so publishing stops
 
@@ -119,6 +120,13 @@ class PrometheusError(MonitoringError):
 
 class ToolMissingError(MonitoringError):
     """promtool, amtool or a server binary could not be found."""
+
+    exit_status = ExitStatus.FAILED
+
+
+class RenderProcessError(MonitoringError):
+    """A worker process rendering a large stack died before it answered (killed, out of memory): generate
+    stops, and out/ is left as it was."""
 
     exit_status = ExitStatus.FAILED
 

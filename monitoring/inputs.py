@@ -228,6 +228,43 @@ def record(project_dir: Path, out_dir: Path, settings: Mapping[str, str], fresh:
             os.environ = real  # type: ignore[assignment]  # noqa: B003
 
 
+# What a forked process (a rendering worker, see monitoring.output.workers) reads is noted in its own copy of
+# the recording: `mark` (in the parent, before forking) and `reads_since` (in the child, at its end) take what the
+# child added, and `merge` (in the parent) adds it to the recording there.
+Mark = tuple[int, int, frozenset[str], frozenset[str]]
+
+
+def mark() -> Mark | None:
+    """Where the active recording stands (None: no recording)."""
+    recording = _active
+    if recording is None:
+        return None
+    return len(recording.opened), len(recording.listed), frozenset(recording.env_names), frozenset(sys.modules)
+
+
+def reads_since(start: Mark | None) -> dict[str, Any] | None:
+    """What this process read since `start`, the modules it imported included (their files, as opened)."""
+    recording = _active
+    if start is None or recording is None:
+        return None
+    opened, listed, names, modules = start
+    files = [getattr(sys.modules.get(name), "__file__", None) for name in set(sys.modules) - modules]
+    return {"opened": recording.opened[opened:] + [f for f in files if isinstance(f, str)],
+            "listed": recording.listed[listed:], "env": sorted(recording.env_names - names),
+            "walked": recording.env_walked[0]}
+
+
+def merge(reads: dict[str, Any] | None) -> None:
+    """Add what another process read (`reads_since` there) to the active recording."""
+    recording = _active
+    if reads is None or recording is None:
+        return
+    recording.opened.extend(reads["opened"])
+    recording.listed.extend(reads["listed"])
+    recording.env_names.update(reads["env"])
+    recording.env_walked[0] = recording.env_walked[0] or reads["walked"]
+
+
 def _cache_file(project_dir: Path, out_dir: Path) -> Path:
     key = hashlib.sha256(str(out_dir.resolve()).encode("utf-8")).hexdigest()[:16]
     return project_dir / CACHE_DIR / f"generate-{key}.json"

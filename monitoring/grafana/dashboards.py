@@ -3,8 +3,9 @@ JSON, through the typed builders of `emit`. Pure: no files are read or written."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from monitoring import conventions
@@ -12,6 +13,8 @@ from monitoring.errors import DefinitionError
 from monitoring.grafana import emit, service_dashboard, slo_calendar_dashboard, slo_dashboard
 from monitoring.grafana.datasource import datasource_variable
 from monitoring.model.dashboards import Dashboard, DashboardSettings, Panel, default_folder
+from monitoring.model.service import Service
+from monitoring.model.slo import SLO
 from monitoring.model.stack import Stack
 
 COLUMNS = 24
@@ -31,23 +34,40 @@ class RenderedDashboard:
 def model_dashboards(stack: Stack) -> Iterator[Dashboard]:
     """The stack's declared dashboards, then one per service and one per service with SLOs, each built
     when it is asked for."""
+    for group in dashboard_groups(stack):
+        yield from group()
+
+
+def dashboard_groups(stack: Stack) -> list[Callable[[], Iterable[Dashboard]]]:
+    """model_dashboards in order, as groups that each build their dashboards when called, independently of
+    the others (the declared ones, then one group per service): a large stack's groups can be built in
+    several processes."""
     settings = stack.dashboard_settings
-    yield from stack.dashboards
+    groups: list[Callable[[], Iterable[Dashboard]]] = [lambda: stack.dashboards]
     if settings.service_dashboards:
         slos = dict(((service.name, objectives) for service, objectives in slo_dashboard.slos_by_service(stack)))
-        yield from (service_dashboard.build(service, slos.get(service.name, ()))
-                    for service in stack.services if service.metrics)
+        groups += [partial(_service_dashboards, service, slos.get(service.name, ()))
+                   for service in stack.services if service.metrics]
     if settings.slo_dashboards:
-        for service, slos in slo_dashboard.slos_by_service(stack):
-            yield slo_dashboard.build(service, slos)
-            yield from slo_calendar_dashboard.build(service, slos)
+        groups += [partial(_slo_dashboards, service, slos) for service, slos in slo_dashboard.slos_by_service(stack)]
+    return groups
 
 
-def render(stack: Stack) -> Iterator[RenderedDashboard]:
-    """Every dashboard of the model as JSON data, one at a time, so that only one is in memory."""
+def _service_dashboards(service: Service, slos: tuple[SLO, ...]) -> Iterator[Dashboard]:
+    yield service_dashboard.build(service, slos)
+
+
+def _slo_dashboards(service: Service, slos: tuple[SLO, ...]) -> Iterator[Dashboard]:
+    yield slo_dashboard.build(service, slos)
+    yield from slo_calendar_dashboard.build(service, slos)
+
+
+def render(stack: Stack, dashboards: Iterable[Dashboard] | None = None) -> Iterator[RenderedDashboard]:
+    """Every dashboard of the model (or those given) as JSON data, one at a time, so that only one is in
+    memory."""
     settings = stack.dashboard_settings
     folder = default_folder(stack.folders, settings)
-    for dashboard in model_dashboards(stack):
+    for dashboard in model_dashboards(stack) if dashboards is None else dashboards:
         yield RenderedDashboard(dashboard.folder or folder, dashboard.dashboard_uid,
                                 render_dashboard(dashboard, settings), f"dashboard {dashboard.name!r}")
 

@@ -1,18 +1,29 @@
-"""From a stack to the files of out/: every renderer, serialised."""
+"""From a stack to the files of out/: every renderer, serialised.
+
+The renderers that depend on nothing but the stack (each service's rules and tests, each SLO's rules and
+tests, the generated dashboards) are split into units of work, `ctx.each(unit, stack, count)`: for a large
+stack `iter_files` runs them in several processes (see monitoring.output.workers), and takes their results in
+order, so that the output is the same, byte for byte, in one process or several. Whatever reads files or runs
+the user's code (hand-written dashboards) runs in this process, where `generate` records what it reads.
+"""
 
 from __future__ import annotations
 
+import copy
 import gc
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from functools import partial
+from typing import Any, TypeVar
 
-from monitoring import conventions
+from monitoring import conventions, inputs
 from monitoring.grafana import dashboards, hand_written
 from monitoring.grafana.dashboards import RenderedDashboard
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_json, to_yaml
 from monitoring.output.manifest import MANIFEST, Manifest, sha256
+from monitoring.output.workers import Pool, worker_count
 from monitoring.project import DEFAULT_REGENERATE, Project
 from monitoring.render import adapter, alertmanager, blackbox, k6, prometheus_config, promtool_tests, rules
 from monitoring.slo import promtool_tests as slo_tests
@@ -22,6 +33,11 @@ from monitoring.slo import rules as slo
 # on disk before the next is rendered and memory stays flat however large the stack.
 # (A mapping of path -> text is accepted too.)
 Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, str]] | Mapping[str, str]]
+
+T = TypeVar("T")
+# A unit of work: unit(stack, ctx, index) renders the index-th item of its kind (a service, an SLO, a group of
+# dashboards). It must be a module-level function of the stack alone; it may add to ctx.origins and ctx.warnings.
+Unit = Callable[[Stack, "GenerateContext", int], Iterable[T]]
 
 
 class GenerateContext:
@@ -42,15 +58,49 @@ class GenerateContext:
         self.origins: dict[str, str] = {}
         # Grafana files emitted so far, kept only for the Kubernetes output (which repackages them as ConfigMaps).
         self.files: dict[str, str] = {}
+        self._pool: Pool | None = None  # the worker processes rendering the units, while iter_files runs
+        self._shared: dict[Callable[[Stack], Any], Any] = {}
+
+    def each(self, unit: Unit[T], stack: Stack, count: int,
+             key: Callable[[Stack, int], Hashable] | None = None) -> Iterator[T]:
+        """What unit(stack, self, index) yields for each index in range(count), in order: in the worker
+        processes while iter_files has some, else here. Units of one `key(stack, index)` share what a process
+        caches: they go to one worker where that keeps the workers busy."""
+        if self._pool is None:
+            for index in range(count):
+                yield from unit(stack, self, index)
+            return
+        keys = None if key is None else [key(stack, index) for index in range(count)]
+        for items, origins, warnings in self._pool.map(unit, count, keys):
+            self.origins.update(origins)
+            self.warnings.extend(warnings)
+            yield from items
+
+    def shared(self, compute: Callable[[Stack], T], stack: Stack) -> T:
+        """compute(stack), once per process and generation: what the units of one kind share (e.g. the
+        dashboard groups they index into)."""
+        if compute not in self._shared:
+            self._shared[compute] = compute(stack)
+        return self._shared[compute]  # type: ignore[no-any-return]
+
+    def _run(self, stack: Stack, unit: Unit[Any], index: int) -> tuple[list[Any], dict[str, str], list[str]]:
+        """One unit in a worker process, with what it adds to the context kept apart for the parent."""
+        scratch = copy.copy(self)
+        scratch.warnings, scratch.origins, scratch.files, scratch._pool = [], {}, {}, None
+        return list(unit(stack, scratch, index)), scratch.origins, scratch.warnings
 
 
 def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     yield conventions.PROMETHEUS_CONFIG, to_yaml(prometheus_config.render(stack), ctx.header)
-    for service in stack.services:
-        if service.rule_groups:
-            path = conventions.rules_file(service.name)
-            ctx.origins[path] = f"service:{service.name}"
-            yield path, to_yaml(rules.render(stack, service), ctx.header)
+    yield from ctx.each(_service_rules, stack, len(stack.services))
+
+
+def _service_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
+    service = stack.services[index]
+    if service.rule_groups:
+        path = conventions.rules_file(service.name)
+        ctx.origins[path] = f"service:{service.name}"
+        yield path, to_yaml(rules.render(stack, service), ctx.header)
 
 
 def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
@@ -58,32 +108,63 @@ def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str,
 
 
 def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
-    for objective in stack.slos:
-        ctx.warnings.extend(slo.warnings(objective) + slo_tests.warnings(objective))
-        path = conventions.slo_rules_file(objective.service, objective.name)
-        ctx.origins[path] = f"slo:{objective.service}/{objective.name}"
-        yield path, to_yaml(slo.render(stack, objective), ctx.header)
+    yield from ctx.each(_slo_rules, stack, len(stack.slos), _slo_shape)
+
+
+def _slo_shape(stack: Stack, index: int) -> Hashable:
+    """SLOs of one shape share their planned rules and tests, which each process computes once."""
+    return stack.slos[index].plan.shape
+
+
+def _slo_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
+    objective = stack.slos[index]
+    ctx.warnings.extend(slo.warnings(objective) + slo_tests.warnings(objective))
+    path = conventions.slo_rules_file(objective.service, objective.name)
+    ctx.origins[path] = f"slo:{objective.service}/{objective.name}"
+    yield path, to_yaml(slo.render(stack, objective), ctx.header)
 
 
 def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     """promtool unit tests: one file per SLO, and one per service for its alerts that have a test scenario."""
-    for objective in stack.slos:
-        tests = slo_tests.render_text(stack, objective, ctx.header)
-        if tests is not None:
-            yield conventions.slo_tests_file(objective.service, objective.name), tests
-    for service in stack.services:
-        tests = promtool_tests.render(stack, service)
-        if tests is not None:
-            yield conventions.tests_file(service.name), to_yaml(tests, ctx.header)
+    yield from ctx.each(_slo_tests, stack, len(stack.slos), _slo_shape)
+    yield from ctx.each(_service_tests, stack, len(stack.services))
+
+
+def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
+    objective = stack.slos[index]
+    tests = slo_tests.render_text(stack, objective, ctx.header)
+    if tests is not None:
+        yield conventions.slo_tests_file(objective.service, objective.name), tests
+
+
+def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
+    service = stack.services[index]
+    tests = promtool_tests.render(stack, service)
+    if tests is not None:
+        yield conventions.tests_file(service.name), to_yaml(tests, ctx.header)
+
+
+class JSONText(str):
+    """A dashboard's data already serialised by to_json (where it was rendered: possibly another process)."""
+
+    __slots__ = ()
 
 
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py, one at a time."""
+    groups = ctx.shared(dashboards.dashboard_groups, stack)
+    generated = ctx.each(_dashboard_group, stack, len(groups))
     custom = hand_written.load(stack, ctx.dashboards_dir, ctx.project_dir)
-    rendered = itertools.chain(_with_origins(ctx, dashboards.render(stack), "dashboard"),
-                               _with_origins(ctx, custom, "hand-written"))
+    rendered = itertools.chain(_with_origins(ctx, generated, "dashboard"), _with_origins(ctx, custom, "hand-written"))
     for path, data in dashboards.output(stack, rendered):
-        yield path, to_json(data)
+        yield path, str(data) if isinstance(data, JSONText) else to_json(data)  # str: a plain string again
+
+
+def _dashboard_group(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[RenderedDashboard]:
+    group = ctx.shared(dashboards.dashboard_groups, stack)[index]
+    for rendered in dashboards.render(stack, group()):
+        yield RenderedDashboard(rendered.folder, rendered.uid, JSONText(to_json(rendered.data)),  # type: ignore[arg-type]
+                                rendered.source)
 
 
 def _with_origins(ctx: GenerateContext, rendered: Iterable[RenderedDashboard], kind: str
@@ -147,20 +228,41 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
-    """Every output file for the stack, (relative path, text), each rendered when it is asked for."""
+    """Every output file for the stack, (relative path, text), each rendered when it is asked for; a large
+    stack's units in several processes (see monitoring.output.workers), with the same result."""
     seen: set[str] = set()
     with _no_cyclic_gc():
         stack.check()
-        for emit in EMITTERS:
-            emitted = emit(stack, ctx)
-            for path, text in emitted.items() if isinstance(emitted, Mapping) else emitted:
-                if path in seen:
-                    raise RuntimeError(f"two emitters write {path}")  # a bug here, not in the stack
-                seen.add(path)
-                ctx.origins.setdefault(path, emit.__name__.removeprefix("emit_"))
-                if stack.kubernetes is not None and path.startswith(conventions.GRAFANA_DIR + "/"):
-                    ctx.files[path] = text  # the Kubernetes output repackages the dashboards as ConfigMaps
-                yield path, text
+        count = worker_count(len(stack.services) + len(stack.slos))
+        # Forked after the check, and before the first file goes to the writer's threads. What the workers
+        # read joins what generate records here (see monitoring.inputs), though renderers should read nothing.
+        pool: Pool | nullcontext[None] = nullcontext()
+        if count > 1:
+            pool = Pool(count, _forked_runner(stack, ctx), partial(inputs.reads_since, inputs.mark()), inputs.merge)
+        with pool as running:
+            ctx._pool = running
+            try:
+                yield from _emitted(stack, ctx, seen)
+            finally:
+                ctx._pool = None
+
+
+def _forked_runner(stack: Stack, ctx: GenerateContext) -> Callable[[Unit[Any], int], Any]:
+    """What a worker runs for each unit: the stack and the context are those of the parent when it forked."""
+    return lambda unit, index: ctx._run(stack, unit, index)
+
+
+def _emitted(stack: Stack, ctx: GenerateContext, seen: set[str]) -> Iterator[tuple[str, str]]:
+    for emit in EMITTERS:
+        emitted = emit(stack, ctx)
+        for path, text in emitted.items() if isinstance(emitted, Mapping) else emitted:
+            if path in seen:
+                raise RuntimeError(f"two emitters write {path}")  # a bug here, not in the stack
+            seen.add(path)
+            ctx.origins.setdefault(path, emit.__name__.removeprefix("emit_"))
+            if stack.kubernetes is not None and path.startswith(conventions.GRAFANA_DIR + "/"):
+                ctx.files[path] = text  # the Kubernetes output repackages the dashboards as ConfigMaps
+            yield path, text
 
 
 def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:

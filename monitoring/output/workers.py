@@ -1,0 +1,322 @@
+"""Rendering in several processes: an ordered map over a large stack's units of work, run in forked workers.
+
+Forked, so that each worker starts with the loaded, checked stack (and whatever the parent has computed) without
+pickling it: only unit numbers go out, and each unit's result comes back through a pipe. Results are taken in
+the order of the units, whichever worker finishes first, so the output is the serial output, byte for byte.
+A few chunks of units are in flight per worker at most: the parent's memory stays flat however large the stack.
+
+How many: `MONITORING_WORKERS=N` in the environment forces N processes (1 renders in this process, as a system
+without fork does); otherwise a stack of at least `PARALLEL_FROM` services and SLOs is rendered in as many
+processes as this one may run on CPUs, and a smaller one in this process (forking costs tens of milliseconds).
+
+Failures: an error raised in a worker is raised again here, the same exception when it can be pickled, with
+the worker's formatted traceback as its cause; a worker that dies (killed, out of memory) is a
+`RenderProcessError`. Either way the other workers are stopped, and nothing waits forever.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections import Counter, deque
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from monitoring.errors import RenderProcessError, UsageError
+
+WORKERS_VARIABLE = "MONITORING_WORKERS"
+PARALLEL_FROM = 200  # services + SLOs: below this, starting the workers costs more than they save
+_CHUNKS_PER_WORKER = 8  # per map: enough that the workers finish together, few enough that messages stay cheap
+_MAX_CHUNK = 32
+_AHEAD = 3  # chunks sent to a worker and not yet taken: bounds what waits in the pipes
+_PR_SET_PDEATHSIG = 1  # prctl(2)
+
+# What a worker does with one unit: run(unit, index) -> a picklable result.
+Runner = Callable[[Callable[..., Any], int], Any]
+
+
+def can_fork() -> bool:
+    """Fork is what makes the workers cheap; it is safe to use on Linux (elsewhere: render in one process)."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def worker_count(units: int) -> int:
+    """How many processes should render a stack of `units` services and SLOs (1: this process alone)."""
+    value = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise UsageError(f"{WORKERS_VARIABLE}={value!r}: expected a whole number of processes, 1 or more")
+        wanted = int(value)
+    elif units < PARALLEL_FROM:
+        return 1
+    else:
+        wanted = len(os.sched_getaffinity(0))
+    return wanted if wanted > 1 and can_fork() else 1
+
+
+def window(size: int, workers: int) -> int:
+    """How far ahead of the reader units are sent (their results wait here until read): twice what the
+    workers hold at once, so that each has its own units to take even where one key is frequent."""
+    return 2 * _AHEAD * size * workers
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an exception raised in a worker, as the worker formatted it (shown as the cause)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _Failure:
+    """A unit that raised in a worker: raised here when its turn comes, so the first failure in order wins."""
+
+    def __init__(self, error: BaseException | None, formatted: str, pid: int) -> None:
+        self.error, self.formatted, self.pid = error, formatted, pid
+
+    def raise_(self) -> None:
+        if self.error is None:  # it could not be pickled: its traceback says what it was
+            raise RuntimeError(f"rendering failed in process {self.pid}:\n{self.formatted}")
+        raise self.error from _RemoteTraceback(self.formatted)
+
+
+class _Worker:
+    def __init__(self, process: Any, conn: Connection) -> None:
+        self.process = process
+        self.conn = conn
+        self.sent: deque[list[int]] = deque()  # the chunks sent and not yet answered, in order
+
+    def send(self, unit: Callable[..., Any] | None, chunk: list[int]) -> None:
+        """The units of `chunk` to run (None: none, and farewell)."""
+        try:
+            self.conn.send((unit, chunk))
+        except OSError:
+            raise self.died() from None
+        self.sent.append(chunk)
+
+    def receive(self) -> list[tuple[int, Any]]:
+        """The next answer: (index, result) for each unit of the chunk, up to a failure."""
+        try:
+            status, *answer = self.conn.recv() if self.conn.poll() else ("died",)
+        except (EOFError, OSError):
+            status = "died"
+        if status == "died":
+            raise self.died()
+        chunk = self.sent.popleft() or [-1]  # the farewell answers at -1
+        results = answer[0]
+        done = list(zip(chunk, results, strict=False))
+        if status == "error":
+            done.append((chunk[len(results)], _Failure(answer[1], answer[2], self.process.pid)))
+        return done
+
+    def died(self) -> RenderProcessError:
+        self.process.join(1)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            how = f"was killed by {signal.Signals(-code).name}"
+            if -code == signal.SIGKILL:
+                how += " (out of memory?)"
+        else:
+            how = "ended" if code is None else f"exited with status {code}"
+        return RenderProcessError(f"rendering stopped: worker process {self.process.pid} {how} before it finished")
+
+
+class _Schedule:
+    """Which units go to which worker: the earliest not sent, within a window ahead of the reader (which
+    bounds the results held here), preferring for each worker the units of its keys, so that what a process
+    caches per key (an SLO shape's planned tests) is mostly computed in one process rather than in each.
+
+    Each key is given to one worker up front, the most frequent keys first, each to the worker with the fewest
+    units so far; a worker idle with none of its own units waiting takes those of the earliest unit's key (and
+    keeps the key)."""
+
+    def __init__(self, count: int, keys: Sequence[Hashable] | None, size: int, window: int,
+                 workers: list[_Worker]) -> None:
+        self.count, self.keys, self.size, self.window = count, keys, size, window
+        self.sent = bytearray(count)
+        self.first_unsent = 0
+        self.reader = 0  # the next index to hand on
+        self.own: dict[_Worker, set[Hashable]] = {worker: set() for worker in workers}
+        if keys is not None:
+            load = dict.fromkeys(workers, 0)
+            counts = Counter(key for key in keys if key is not None)
+            for key, units in sorted(counts.items(), key=lambda item: -item[1]):
+                worker = min(workers, key=load.__getitem__)
+                self.own[worker].add(key)
+                load[worker] += units
+
+    def chunk_for(self, worker: _Worker) -> list[int]:
+        while self.first_unsent < self.count and self.sent[self.first_unsent]:
+            self.first_unsent += 1
+        end = min(self.reader + self.window, self.count)
+        waiting = [i for i in range(self.first_unsent, end) if not self.sent[i]]
+        keys, own = self.keys, self.own[worker]
+        if keys is not None and waiting:
+            mine = [i for i in waiting if keys[i] is None or keys[i] in own]
+            if not mine and worker.sent:
+                return []  # it has work still: better to wait than to compute another key's caches
+            # Nothing of its own, and idle: it takes the earliest unit's key (one key: one more to cache).
+            waiting = mine or [i for i in waiting if keys[i] == keys[waiting[0]]]
+        chunk = waiting[:self.size]
+        for index in chunk:
+            self.sent[index] = 1
+            if keys is not None:
+                own.add(keys[index])
+        return chunk
+
+
+class Pool:
+    """`count` forked processes that run units of work and answer in order; use it as a context manager.
+
+        with Pool(2, lambda unit, index: unit(stack, index)) as pool:
+            texts = list(pool.map(render_one, len(stack.services)))
+    """
+
+    def __init__(self, count: int, run: Runner, farewell: Callable[[], Any] = lambda: None,
+                 on_farewell: Callable[[Any], None] = lambda answer: None) -> None:
+        """`farewell()` runs in each worker as it ends, and its answer goes to `on_farewell` here (what the
+        worker read, for monitoring.inputs)."""
+        context = multiprocessing.get_context("fork")
+        self._workers: list[_Worker] = []
+        self._on_farewell = on_farewell
+        try:
+            for number in range(count):
+                here, there = context.Pipe()
+                # The child closes the parent's ends it inherits, its own and its elders': then the parent's
+                # death (kill -9) is an end of file for every worker, which then exits.
+                inherited = [w.conn for w in self._workers] + [here]
+                process = context.Process(target=_serve, args=(there, run, farewell, inherited, os.getpid()),
+                                          daemon=True, name=f"monitoring-render-{number}")
+                process.start()
+                there.close()
+                self._workers.append(_Worker(process, here))
+        except BaseException:
+            self.terminate()
+            raise
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, kind: object, error: object, tb: object) -> None:
+        if kind is None and not any(w.sent for w in self._workers):
+            self.close()
+        else:
+            self.terminate()
+
+    def map(self, unit: Callable[..., Any], count: int, keys: Sequence[Hashable] | None = None) -> Iterator[Any]:
+        """run(unit, index) for index in range(count), in order. `unit` must be a module-level function (it
+        is sent by name); `keys[index]`, if given, says which units share what a process caches (None: nothing)."""
+        workers = self._workers
+        size = max(1, min(_MAX_CHUNK, -(-count // (len(workers) * _CHUNKS_PER_WORKER))))
+        schedule = _Schedule(count, keys, size, window(size, len(workers)), workers)
+        ready: dict[int, Any] = {}
+
+        def send_more() -> None:
+            for worker in sorted(workers, key=lambda w: len(w.sent)):
+                while len(worker.sent) < _AHEAD:
+                    chunk = schedule.chunk_for(worker)
+                    if not chunk:
+                        break
+                    worker.send(unit, chunk)
+
+        def receive() -> None:
+            """Whatever answers have come, waiting for one: a worker that has finished does not wait for the
+            reader, and one that died is found at once."""
+            busy = [w for w in workers if w.sent]
+            if not busy:  # cannot happen (an idle worker always takes the earliest unit): never wait forever
+                raise RuntimeError(f"unit {schedule.reader} of {unit.__name__} was never sent to a worker")
+            arrived = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+            for worker in busy:
+                if worker.conn in arrived or worker.process.sentinel in arrived:
+                    ready.update(worker.receive())
+
+        while schedule.reader < count:
+            send_more()
+            while schedule.reader not in ready:
+                receive()
+                send_more()
+            result = ready.pop(schedule.reader)
+            schedule.reader += 1
+            if isinstance(result, _Failure):
+                result.raise_()
+            yield result
+
+    def close(self) -> None:
+        """Let every worker finish and exit, with its farewell."""
+        try:
+            for worker in self._workers:
+                worker.send(None, [])
+            for worker in self._workers:
+                wait([worker.conn, worker.process.sentinel])
+                answer = worker.receive()[0][1]
+                if isinstance(answer, _Failure):
+                    answer.raise_()
+                self._on_farewell(answer)
+            for worker in self._workers:
+                worker.process.join(5)
+        finally:
+            self.terminate()  # any worker still there (none, normally)
+
+    def terminate(self) -> None:
+        """Stop every worker now (an error or an interrupt: their work is no longer wanted)."""
+        for worker in self._workers:
+            if worker.process.exitcode is None:
+                worker.process.terminate()
+        for worker in self._workers:
+            worker.process.join(5)
+            if worker.process.exitcode is None:
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+        self._workers = []
+
+
+def _die_with(parent: int) -> None:
+    """Be killed when the parent dies, even in the middle of a unit (Linux's parent-death signal); a parent
+    killed before this was set has made us an orphan already."""
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _serve(conn: Connection, run: Runner, farewell: Callable[[], Any], inherited: list[Connection],
+           parent: int) -> None:
+    """A worker's loop: (unit, indices) -> ("ok", results) or ("error", results so far, exception, traceback);
+    (None, []) -> ("ok", [farewell()]), and it ends."""
+    for other in inherited:
+        other.close()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent stops us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        unit, chunk = task
+        results: list[Any] = []
+        try:
+            if unit is None:
+                conn.send(("ok", [farewell()]))
+                return
+            for index in chunk:
+                results.append(run(unit, index))
+            conn.send(("ok", results))
+        except BaseException as exc:  # every failure goes back to the parent, which decides
+            conn.send(("error", results, _portable(exc), traceback.format_exc()))
+
+
+def _portable(error: BaseException) -> BaseException | None:
+    """The exception if it survives pickling both ways (then the parent raises the same one), else None."""
+    try:
+        pickle.loads(pickle.dumps(error))
+    except Exception:  # any exception class may fail to pickle in its own way
+        return None
+    return error

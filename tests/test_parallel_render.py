@@ -1,0 +1,408 @@
+"""Rendering in several processes gives what one process gives: the same files, bytes, order, warnings,
+origins and manifest; and its failures are those of one process, plus a clear one for a worker that dies."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import monitoring
+from monitoring import inputs
+from monitoring.cli import main
+from monitoring.errors import DefinitionError, RenderProcessError, UsageError
+from monitoring.model.stack import Stack
+from monitoring.output import emitters, workers
+from monitoring.output.emitters import GenerateContext, iter_files
+from monitoring.output.files import read_tree
+from monitoring.project import Project
+from monitoring.render import rules
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _benchmark(name: str) -> ModuleType:
+    """A module of benchmarks/ (not a package): its synthetic stacks are the large stacks parallelism is for."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        sys.path.insert(0, str(ROOT / "benchmarks"))  # a benchmark imports its siblings
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def _slo_stack() -> Stack:
+    return _benchmark("bench_slo").synthetic_stack(48)  # type: ignore[no-any-return]
+
+
+def _service_stack() -> Stack:
+    return _benchmark("bench_generate").synthetic_stack(40, dashboards=True)  # type: ignore[no-any-return]
+
+
+def _repository_stack() -> Stack:
+    return Project.find(ROOT).load_stack()
+
+
+def _kubernetes_stack() -> Stack:
+    from tests.stacks.kubernetes import stack
+
+    return stack
+
+
+STACKS: dict[str, Callable[[], Stack]] = {"slos": _slo_stack, "services": _service_stack,
+                                          "repository": _repository_stack, "kubernetes": _kubernetes_stack}
+
+
+class _CountingPool(workers.Pool):
+    started: list[int] = []
+
+    def __init__(self, count: int, *args: Any) -> None:
+        _CountingPool.started.append(count)
+        super().__init__(count, *args)
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The worker counts of the pools iter_files starts (none: it rendered in this process)."""
+    _CountingPool.started = []
+    monkeypatch.setattr(emitters, "Pool", _CountingPool)
+    return _CountingPool.started
+
+
+Rendered = tuple[list[tuple[str, str]], list[str], list[tuple[str, str]]]  # files, warnings, origins
+
+
+def _render(stack: Stack, project: Project | None = None) -> Rendered:
+    ctx = GenerateContext("tests.parallel:stack", project)
+    files = list(iter_files(stack, ctx))
+    return files, ctx.warnings, list(ctx.origins.items())
+
+
+@pytest.mark.parametrize("name", sorted(STACKS))
+def test_several_processes_render_the_same_files_in_the_same_order(
+        name: str, monkeypatch: pytest.MonkeyPatch, pools: list[int]) -> None:
+    stack = STACKS[name]()
+    project = Project.find(ROOT) if name == "repository" else None  # with its hand-written dashboards
+    monkeypatch.setenv(workers.WORKERS_VARIABLE, "1")
+    serial = _render(stack, project)
+    assert pools == []
+    monkeypatch.setenv(workers.WORKERS_VARIABLE, "3")
+    parallel = _render(stack, project)
+    assert pools == [3]
+    assert [path for path, _ in parallel[0]] == [path for path, _ in serial[0]]
+    assert parallel == serial
+    if name == "slos":
+        assert serial[1], "the synthetic SLOs give warnings: their order is compared too"
+    if name in ("repository", "kubernetes"):
+        assert any(path.startswith("kubernetes/") for path, _ in serial[0])
+    if name == "repository":
+        assert any(origin.startswith("hand-written:") for _, origin in serial[2])
+
+
+def test_generate_writes_the_same_out_and_manifest_in_several_processes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[int]) -> None:
+    project = Project.find(ROOT)
+    reports, trees = [], []
+    for count in ("1", "2"):
+        monkeypatch.setenv(workers.WORKERS_VARIABLE, count)
+        out = tmp_path / f"out{count}"
+        reports.append(monitoring.generate(project, out_dir=out, force=True))
+        trees.append(read_tree(out) | {"manifest.json": (out / "manifest.json").read_text()})
+    assert pools == [2]
+    assert trees[0] == trees[1]
+    assert (reports[0].files, reports[0].warnings) == (reports[1].files, reports[1].warnings)
+    # And --check in several processes finds the serial output up to date.
+    assert monitoring.generate(project, out_dir=tmp_path / "out1", check=True).ok
+
+
+def test_the_default_is_one_process_for_a_small_stack_and_every_cpu_for_a_large_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(workers.WORKERS_VARIABLE, raising=False)
+    assert workers.worker_count(workers.PARALLEL_FROM - 1) == 1
+    cpus = len(os.sched_getaffinity(0))
+    assert workers.worker_count(workers.PARALLEL_FROM) == (cpus if workers.can_fork() else 1)
+    monkeypatch.setenv(workers.WORKERS_VARIABLE, "1")
+    assert workers.worker_count(10**6) == 1
+    monkeypatch.setenv(workers.WORKERS_VARIABLE, "5")
+    assert workers.worker_count(1) == (5 if workers.can_fork() else 1)
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
+def test_a_wrong_worker_count_is_a_usage_error(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(workers.WORKERS_VARIABLE, value)
+    with pytest.raises(UsageError, match=f"{workers.WORKERS_VARIABLE}="):
+        workers.worker_count(1)
+
+
+# Units for the pool's own tests: module-level functions, as the pool sends units by name.
+def _whose(index: int) -> tuple[int, int]:
+    return index, os.getpid()
+
+
+def _logged(index: int) -> int:
+    with open(os.environ["PARALLEL_TEST_LOG"], "a") as log:
+        log.write(f"{index}\n")
+    return index
+
+
+def test_the_pool_answers_in_order_from_several_processes() -> None:
+    with workers.Pool(3, lambda unit, index: unit(index)) as pool:
+        answers = list(pool.map(_whose, 500))
+    assert [index for index, _ in answers] == list(range(500))
+    assert len({pid for _, pid in answers} - {os.getpid()}) >= 2
+
+
+def test_the_pool_runs_a_bounded_way_ahead_of_its_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "log"
+    monkeypatch.setenv("PARALLEL_TEST_LOG", str(log))
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        answers = pool.map(_logged, 10_000)
+        assert next(answers) == 0
+        time.sleep(0.5)  # time enough to render everything, were the workers not held back
+        done = len(log.read_text().splitlines())
+        assert done <= 1 + workers.window(workers._MAX_CHUNK, 2)  # units are sent this far ahead at most
+        assert list(answers) == list(range(1, 10_000))
+
+
+def _failing(index: int) -> int:
+    if index == 5:
+        time.sleep(0.3)  # fails last in time, first in order
+        raise ValueError("unit 5")
+    if index == 40:
+        raise ValueError("unit 40")
+    return index
+
+
+def test_the_first_failure_in_order_is_raised_after_every_result_before_it() -> None:
+    got: list[int] = []
+    with pytest.raises(ValueError, match="unit 5"), workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        for index in pool.map(_failing, 64):
+            got.append(index)
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_units_with_keys_come_back_in_order() -> None:
+    keys = [f"shape{i % 6}" if i % 7 else None for i in range(600)]
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        assert [index for index, _ in pool.map(_whose, 600, keys)] == list(range(600))
+
+
+class _FakeWorker:
+    def __init__(self) -> None:
+        self.sent: deque[list[int]] = deque()
+
+
+def test_units_of_one_key_go_to_one_worker_when_that_keeps_both_busy() -> None:
+    """The schedule alone, two workers of equal speed: each key's units go to one worker, but for the few an
+    idle worker takes near the end; every unit is sent once, and never beyond the window ahead of the reader."""
+    count, size = 600, 8
+    keys = [f"shape{i % 6}" for i in range(count)]
+    pair = [_FakeWorker(), _FakeWorker()]
+    schedule = workers._Schedule(count, keys, size, workers.window(size, 2), pair)  # type: ignore[arg-type]
+    taken: dict[int, _FakeWorker] = {}
+    done: set[int] = set()
+    while schedule.reader < count:
+        for worker in pair:
+            while len(worker.sent) < workers._AHEAD and (chunk := schedule.chunk_for(worker)):  # type: ignore[arg-type]
+                assert not taken.keys() & set(chunk) and max(chunk) < schedule.reader + workers.window(size, 2)
+                taken.update(dict.fromkeys(chunk, worker))
+                worker.sent.append(chunk)
+        for worker in pair:  # each finishes one chunk
+            if worker.sent:
+                done.update(worker.sent.popleft())
+        while schedule.reader in done:
+            schedule.reader += 1
+    assert sorted(taken) == list(range(count))
+    pairs = {(keys[index], id(worker)) for index, worker in taken.items()}
+    assert len(pairs) <= 6 + 2
+    assert {id(worker) for worker in taken.values()} == {id(worker) for worker in pair}
+
+
+@pytest.fixture
+def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """out/ generated once from this repository's stack; the tests then make the second run fail."""
+    out = tmp_path / "out"
+    monkeypatch.setenv(workers.WORKERS_VARIABLE, "2")
+    assert main(["generate", "--out", str(out), "--force"], project=Project.find(ROOT)) == 0
+    return out
+
+
+def _fail_in_workers(monkeypatch: pytest.MonkeyPatch, failure: Callable[[], None]) -> None:
+    """Make the service rules fail, in a worker only (the parent keeps its own copy of the function)."""
+    parent, render = os.getpid(), rules.render
+
+    def failing(stack: Stack, service: object) -> object:
+        if os.getpid() != parent:
+            failure()
+        return render(stack, service)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rules, "render", failing)
+
+
+def _left_as_it_was(out: Path, before: dict[str, str]) -> None:
+    assert read_tree(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"], "no staging directory is left behind"
+
+
+def test_a_definition_error_in_a_worker_is_one_line_and_exit_2(
+        out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    before = read_tree(out)
+
+    def wrong() -> None:
+        raise DefinitionError("rule_groups: a late problem", definition="service 'mcp-server'", where="here.py:3")
+
+    _fail_in_workers(monkeypatch, wrong)
+    capsys.readouterr()
+    assert main(["generate", "--out", str(out), "--force"], project=Project.find(ROOT)) == 2
+    err = capsys.readouterr().err
+    assert err == "monitoring: error: service 'mcp-server' (here.py:3): rule_groups: a late problem\n"
+    _left_as_it_was(out, before)
+
+
+def test_an_internal_error_in_a_worker_keeps_its_type_and_the_worker_traceback(
+        out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = read_tree(out)
+
+    def broken() -> None:
+        raise ZeroDivisionError("an invariant broke")
+
+    _fail_in_workers(monkeypatch, broken)
+    with pytest.raises(ZeroDivisionError, match="an invariant broke") as raised:
+        monitoring.generate(Project.find(ROOT), out_dir=out, force=True)
+    cause = str(raised.value.__cause__)
+    assert "Traceback (most recent call last)" in cause and "in broken" in cause and "in failing" in cause
+    _left_as_it_was(out, before)
+
+
+def test_a_worker_killed_stops_generate_with_a_clear_error_and_out_untouched(
+        out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    before = read_tree(out)
+    _fail_in_workers(monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(RenderProcessError, match=r"worker process \d+ was killed by SIGKILL \(out of memory\?\)"):
+        monitoring.generate(Project.find(ROOT), out_dir=out, force=True)
+    _left_as_it_was(out, before)
+    capsys.readouterr()
+    assert main(["generate", "--out", str(out), "--force"], project=Project.find(ROOT)) == 1
+    assert capsys.readouterr().err.count("\n") == 1
+    _left_as_it_was(out, before)
+
+
+def test_what_a_worker_reads_is_recorded_by_generate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renderers read nothing; were one to (a module imported late, a data file), generate's record of its inputs
+    (monitoring.inputs), which decides whether a later run may skip rendering, would still see it."""
+    data, module = tmp_path / "data.txt", tmp_path / "worker_only_module.py"
+    data.write_text("1\n")
+    module.write_text("VALUE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv(workers.WORKERS_VARIABLE, "2")
+    parent, render = os.getpid(), rules.render
+
+    def reading(stack: Stack, service: object) -> object:
+        if os.getpid() != parent:
+            data.read_text()
+            importlib.import_module("worker_only_module")
+            os.environ.get("WORKER_ONLY_VARIABLE")
+        return render(stack, service)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rules, "render", reading)
+    with inputs.record(tmp_path, tmp_path / "out", {}, True) as recording:
+        list(iter_files(_service_stack(), GenerateContext("tests")))
+    assert "worker_only_module" not in sys.modules  # imported in the workers alone
+    assert {str(data), str(module)} <= set(recording.opened)
+    assert "WORKER_ONLY_VARIABLE" in recording.env_names
+
+
+def test_a_second_run_after_a_parallel_one_does_not_import_the_stack(tmp_path: Path) -> None:
+    from tests.test_generate_unchanged import write
+
+    project = tmp_path / "project"
+    project.mkdir()
+    write(project / "pyproject.toml", '[tool.monitoring]\nstack = "counted:stack"\n')
+    write(project / "counted.py", "from pathlib import Path\n\nfrom tests.stacks.example import stack\n\n"
+                                  "with open(Path(__file__).parents[1] / 'imports.log', 'a') as log:\n"
+                                  "    log.write('imported\\n')\n")
+    env = {**os.environ, workers.WORKERS_VARIABLE: "2", "PYTHONPATH": str(ROOT)}
+    said = [subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=project, env=env, text=True,
+                           capture_output=True, check=True).stdout for _ in range(2)]
+    assert said[0].startswith("wrote ") and "nothing written" in said[1]
+    assert (tmp_path / "imports.log").read_text() == "imported\n"
+
+
+SLOW_STACK = """
+import time
+
+from monitoring.render import rules
+from tests.stacks.example import stack
+
+render = rules.render
+
+
+def slow(stack, service):
+    time.sleep(60)  # the workers are still rendering when the parent is killed
+    return render(stack, service)
+
+
+rules.render = slow
+"""
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not workers.can_fork(), reason="workers are forked on Linux only")
+@pytest.mark.parametrize("how", ["kill -9", "Ctrl-C"])
+def test_workers_end_with_generate_when_it_is_stopped(how: str, tmp_path: Path) -> None:
+    (tmp_path / "slowstack.py").write_text(textwrap.dedent(SLOW_STACK))
+    env = {**os.environ, workers.WORKERS_VARIABLE: "2", "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    proc = subprocess.Popen([sys.executable, "-m", "monitoring", "generate", "--stack", "slowstack:stack",
+                             "--out", str(tmp_path / "out")], cwd=tmp_path, env=env, start_new_session=True,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(children := _children(proc.pid)) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.05)
+        if how == "kill -9":
+            proc.kill()
+        else:  # a terminal sends SIGINT to the whole foreground process group
+            os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        deadline = time.monotonic() + 30
+        while alive := {pid for pid in children if Path(f"/proc/{pid}").exists() and not _zombie(pid)}:
+            assert time.monotonic() < deadline, f"workers {alive} outlived their parent"
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+    assert not (tmp_path / "out").exists()
+    if how == "Ctrl-C":
+        assert (proc.returncode, err) == (130, "monitoring: interrupted\n")
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return True
