@@ -373,18 +373,23 @@ def _children(pid: int) -> set[int]:
 
 
 @pytest.mark.skipif(not workers.can_fork(), reason="workers are forked on Linux only")
-def test_workers_exit_when_generate_is_killed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["kill -9", "Ctrl-C"])
+def test_workers_end_with_generate_when_it_is_stopped(how: str, tmp_path: Path) -> None:
     (tmp_path / "slowstack.py").write_text(textwrap.dedent(SLOW_STACK))
     env = {**os.environ, workers.WORKERS_VARIABLE: "2", "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
     proc = subprocess.Popen([sys.executable, "-m", "monitoring", "generate", "--stack", "slowstack:stack",
-                             "--out", str(tmp_path / "out")], cwd=tmp_path, env=env)
+                             "--out", str(tmp_path / "out")], cwd=tmp_path, env=env, start_new_session=True,
+                            stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while len(children := _children(proc.pid)) < 2:
             assert proc.poll() is None and time.monotonic() < deadline, "the workers never started"
             time.sleep(0.05)
-        proc.kill()
-        proc.wait()
+        if how == "kill -9":
+            proc.kill()
+        else:  # a terminal sends SIGINT to the whole foreground process group
+            os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
         deadline = time.monotonic() + 30
         while alive := {pid for pid in children if Path(f"/proc/{pid}").exists() and not _zombie(pid)}:
             assert time.monotonic() < deadline, f"workers {alive} outlived their parent"
@@ -392,6 +397,8 @@ def test_workers_exit_when_generate_is_killed(tmp_path: Path) -> None:
     finally:
         proc.kill()
     assert not (tmp_path / "out").exists()
+    if how == "Ctrl-C":
+        assert (proc.returncode, err) == (130, "monitoring: interrupted\n")
 
 
 def _zombie(pid: int) -> bool:

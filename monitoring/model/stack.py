@@ -253,10 +253,13 @@ class Stack(Model):
         if slo:
             return f"{self.grafana_url}/d/{conventions.slo_dashboard_uid(service)}" if settings.slo_dashboards \
                 else None
-        owner = next((s for s in self.services if s.name == service), None)
-        if not settings.service_dashboards or owner is None or not owner.metrics:
+        return self._service_dashboard_url(next((s for s in self.services if s.name == service), None))
+
+    def _service_dashboard_url(self, owner: Service | None) -> str | None:
+        if self.grafana_url is None or not self.dashboard_settings.service_dashboards or owner is None \
+                or not owner.metrics:
             return None
-        return f"{self.grafana_url}/d/{conventions.service_dashboard_uid(service)}"
+        return f"{self.grafana_url}/d/{conventions.service_dashboard_uid(owner.name)}"
 
     def alert_annotations(self, service: Service, alert: Alert) -> dict[str, str]:
         """An alert's annotations as written to its rule: summary, description, runbook_url, dashboard_url (with a
@@ -264,7 +267,7 @@ class Stack(Model):
         annotations = {"summary": alert.summary, "description": alert.description}
         if (runbook := self.runbook_url(service, alert)) is not None:
             annotations["runbook_url"] = runbook
-        if (url := self.dashboard_url(service.name)) is not None:
+        if (url := self._service_dashboard_url(service)) is not None:  # (not by name: a search per alert)
             annotations["dashboard_url"] = url
         return {**annotations, **dict(sorted(alert.annotations.items()))}
 

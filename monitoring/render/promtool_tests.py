@@ -7,10 +7,9 @@ The timing rules are in `promtool_timing`; SLO burn-rate alerts are tested by `m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from monitoring import conventions, promql
 from monitoring.errors import DefinitionError
@@ -120,8 +119,7 @@ def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int,
 # --- files --------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Planned:
+class _Planned(NamedTuple):
     """An alert as its tests see it: its windows, and its scenario with the alert that then fires (both None
     when it has neither a scenario nor a recognised shape: why says what is not recognised)."""
 

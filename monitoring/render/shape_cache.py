@@ -4,13 +4,14 @@ An expression's shape is its syntax tree with metric names and label values repl
 order of first appearance (label names, operators, functions, numbers, windows and modifiers are kept), plus
 what the catalog says of each metric. `alert_shapes.plan` reads names and values only through the
 placeholders and the catalog only through those facts, so two expressions of one shape have one plan: it is
-derived for the first and spelt with each expression's own names and values (`alert_shapes.instantiate`).
+derived for the first and spelt with each expression's own names and values (`alert_shapes.spell`).
 
 A label value stands in for a placeholder only where that is exact: every matcher of its label is an equality
 (the derivation then only compares the value for equality), it is not a value the derivation writes itself
 (`OWN_VALUES`), and the label is not `le`. Anything outside that (a `__name__` matcher, a regex with a
 backslash, which could spell a placeholder, an `or` of matchers, a node kind not described here, a NUL
-character) is derived directly, as is every expression that is not a recognised shape (for its message).
+character) is derived directly, as is an expression that is not a recognised shape for a reason that names
+one of its metrics or values.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from monitoring.render.promtool_timing import expr_windows
 # Plans kept: one per shape (not per alert), so a few hundred at most for real stacks; the oldest goes first.
 MAX_SHAPES = 4096
 _MARK = "\x00"  # no name, no kept value and no derived value contains it: placeholders do
+_QUOTED_MARK = repr(_MARK)[1:-1]  # as a message quotes it
 _EQUAL = "MatchOp.Equal"
 _REGEX = ("MatchOp.Re", "MatchOp.NotRe")
-_FAILED = object()  # the shape is not recognised: derived directly for its message
 
 _plans: dict[tuple[Any, ...], Any] = {}
 
@@ -206,13 +207,17 @@ def scenario_of(node: promql_parser.Expr, expr: str, catalog: Mapping[str, AnyMe
         keyed = _KeyedFacts({shown: (kind, buckets) for shown, kind, buckets in found.key[2]})
         try:
             plan = alert_shapes.Spelling(alert_shapes.plan(node, keyed, _Placeholders(found.metrics, found.values)))
-        except Unrecognised:
-            plan = _FAILED
+        except Unrecognised as exc:
+            plan = str(exc)  # why the shape is not recognised
         if len(_plans) >= MAX_SHAPES:
             del _plans[next(iter(_plans))]
         _plans[found.key] = plan
-    if plan is _FAILED:
-        return (*alert_shapes.shape_of(expr, catalog), found.windows)
+    if isinstance(plan, str):
+        # Said without a placeholder (as it is, or quoted by repr), the reason names nothing of this expression:
+        # it is this expression's too. Otherwise it is derived on its own, for a reason naming its own metrics.
+        if _MARK in plan or _QUOTED_MARK in plan:
+            return (*alert_shapes.shape_of(expr, catalog), found.windows)
+        return None, plan, found.windows
     assert isinstance(plan, alert_shapes.Spelling)
     try:
         return alert_shapes.spell(plan, {p: name for name, p in found.metrics.items()},
