@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,60 @@ def _placeholders(node: Any, directory: Path, replaced: list[str]) -> None:
             _placeholders(item, directory, replaced)
 
 
+@dataclass
+class ConfigCopy:
+    """The checking copy of prometheus.yml (see `check_config`), written under a directory of its own, and what
+    it leaves out. Make it with `config_copy`, check it with `check_config_copy`."""
+
+    config_path: Path
+    copy: Path
+    config: dict[str, Any]
+    rule_files: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def config_copy(out_dir: Path, into: Path) -> ConfigCopy:
+    """Write the checking copy of out_dir's prometheus.yml, and its placeholders, under into."""
+    config_path = out_dir / conventions.PROMETHEUS_CONFIG
+    config = yaml_files.read(config_path)
+    # `check rules` parses every rule file already: listing them here too would make promtool parse them twice.
+    rule_files = config.pop("rule_files", None) or []
+    made = ConfigCopy(config_path, into / "prometheus.yml", config, rule_files)
+    replaced: list[str] = []
+    _placeholders(config, into, replaced)
+    if replaced:
+        made.notes.append(f"{len(replaced)} secret/certificate files absent here were replaced by placeholders")
+    made.copy.write_text(yaml_files.dump(config))
+    return made
+
+
+def check_config_copy(promtool: Tool, made: ConfigCopy) -> CheckResult:
+    """`promtool check config` on a copy made by `config_copy` (rewritten without the Kubernetes jobs when this
+    promtool cannot parse them)."""
+    config, notes = made.config, list(made.notes)
+    proc = promtool.run("check", "config", str(made.copy))
+    if proc.returncode != 0 and _KUBERNETES_SD in process_output(proc):
+        skipped = [job["job_name"] for job in config["scrape_configs"] if _KUBERNETES_SD in job]
+        config["scrape_configs"] = [job for job in config["scrape_configs"] if _KUBERNETES_SD not in job]
+        made.copy.write_text(yaml_files.dump(config))
+        proc = promtool.run("check", "config", str(made.copy))
+        notes.append(
+            f"jobs {', '.join(skipped)} left out: this promtool cannot parse kubernetes_sd_configs, "
+            "so the model validated them (see kubernetes scrape jobs)"
+        )
+    jobs = len(config["scrape_configs"])
+    if made.rule_files:
+        notes.append(f"its {len(made.rule_files)} rule_files patterns are left to `promtool check rules`")
+    checked = f"{made.config_path}: global, alerting and {jobs} scrape jobs"
+    if notes:
+        checked += f" ({'; '.join(notes)})"
+    # What promtool would have said of the rule_files patterns: each must match a file.
+    unmatched = [f"rule_files pattern {p!r} matches no file" for p in made.rule_files
+                 if not glob.glob(str(made.config_path.parent / p))]
+    details = "\n".join(filter(None, [process_output(proc), *unmatched]))
+    return CheckResult("promtool check config", proc.returncode == 0 and not unmatched, checked, details)
+
+
 def check_config(promtool: Tool, out_dir: Path) -> CheckResult:
     """`promtool check config` on a checking copy of prometheus.yml.
 
@@ -41,39 +96,8 @@ def check_config(promtool: Tool, out_dir: Path) -> CheckResult:
     point at placeholders, and, only when this promtool cannot parse kubernetes_sd_configs (Debian's 2.42), the
     Kubernetes jobs are left out; the model validated those.
     """
-    config_path = out_dir / conventions.PROMETHEUS_CONFIG
-    config = yaml_files.read(config_path)
-    # `check rules` parses every rule file already: listing them here too would make promtool parse them twice.
-    rule_files = config.pop("rule_files", None) or []
-    notes: list[str] = []
     with tempfile.TemporaryDirectory(dir=promtool.mount) as tmp:
-        replaced: list[str] = []
-        _placeholders(config, Path(tmp), replaced)
-        if replaced:
-            notes.append(f"{len(replaced)} secret/certificate files absent here were replaced by placeholders")
-        copy = Path(tmp) / "prometheus.yml"
-        copy.write_text(yaml_files.dump(config))
-        proc = promtool.run("check", "config", str(copy))
-        if proc.returncode != 0 and _KUBERNETES_SD in process_output(proc):
-            skipped = [job["job_name"] for job in config["scrape_configs"] if _KUBERNETES_SD in job]
-            config["scrape_configs"] = [job for job in config["scrape_configs"] if _KUBERNETES_SD not in job]
-            copy.write_text(yaml_files.dump(config))
-            proc = promtool.run("check", "config", str(copy))
-            notes.append(
-                f"jobs {', '.join(skipped)} left out: this promtool cannot parse kubernetes_sd_configs, "
-                "so the model validated them (see kubernetes scrape jobs)"
-            )
-    jobs = len(config["scrape_configs"])
-    if rule_files:
-        notes.append(f"its {len(rule_files)} rule_files patterns are left to `promtool check rules`")
-    checked = f"{config_path}: global, alerting and {jobs} scrape jobs"
-    if notes:
-        checked += f" ({'; '.join(notes)})"
-    # What promtool would have said of the rule_files patterns: each must match a file.
-    unmatched = [f"rule_files pattern {p!r} matches no file" for p in rule_files
-                 if not glob.glob(str(config_path.parent / p))]
-    details = "\n".join(filter(None, [process_output(proc), *unmatched]))
-    return CheckResult("promtool check config", proc.returncode == 0 and not unmatched, checked, details)
+        return check_config_copy(promtool, config_copy(out_dir, Path(tmp)))
 
 
 def check_rules(promtool: Tool, rule_files: list[Path], extracted: list[Path] | None = None,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from monitoring import conventions
-from monitoring.checks import amtool, promtool
+from monitoring.checks import amtool, kubernetes_text, promtool
 from monitoring.checks.background import Started
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
@@ -21,6 +21,8 @@ from monitoring.output.manifest import MANIFEST, Manifest
 
 # Extra checks over (manifest, out_dir), registered by other layers (dashboards, lint, adapter).
 ExtraCheck = Callable[[Manifest, Path], list[CheckResult]]
+
+_KUBE_RULES = "PrometheusRule spec.groups"
 
 def _check_rule_lint(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     from monitoring.checks.rule_lint import check_rule_lint
@@ -62,26 +64,36 @@ def validate(out_dir: Path) -> list[CheckResult]:
     rule_files = [out_dir / p for p in manifest.paths(conventions.RULES_DIR + "/", ".yml")]
     am_config = out_dir / conventions.ALERTMANAGER_CONFIG
     kubernetes_out = (out_dir / conventions.KUSTOMIZATION_FILE).is_file()
-    # Each binary runs in a thread that waits on its process, so that the processes and the Python-side checks
-    # overlap. Every process starts before the offline checks: first those that need nothing but the manifest,
-    # which work while this thread reads the Kubernetes resources.
-    routes = Started(amtool.route_tests, am, am_config, amtool.expectations(manifest.checks))
-    blackbox = Started(check_blackbox, manifest, out_dir)
     with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp:
-        # The Kubernetes resources' rule groups and Alertmanager configuration go through the same processes.
+        # Each binary runs in a thread that waits on its process, so that the processes and the Python-side
+        # checks overlap. Every process starts before the offline checks, the longest (the rules) first: the
+        # PrometheusRules' groups go through the same promtool run, cut from their text before anything is
+        # loaded (once the processes run, this thread gets a small share of the CPU).
+        cuts = kubernetes_text.cut_rule_groups(out_dir, Path(tmp)) if kubernetes_out else {}
+        rules = Started(promtool.check_rules, prom, rule_files, list(cuts.values()), _KUBE_RULES)
+        # Then the configuration (two promtool runs, one after the other, where promtool cannot read Kubernetes
+        # service discovery), and the processes that need nothing but the manifest.
+        (Path(tmp) / "config").mkdir()
+        config = Started(promtool.check_config_copy, prom, promtool.config_copy(out_dir, Path(tmp) / "config"))
+        routes = Started(amtool.route_tests, am, am_config, amtool.expectations(manifest.checks))
+        blackbox = Started(check_blackbox, manifest, out_dir)
         resources = _kubernetes_resources(out_dir) if kubernetes_out else {}
-        kube_rules, kube_am = _kubernetes_extracts(out_dir, Path(tmp), resources)
-        rules = Started(promtool.check_rules, prom, rule_files, kube_rules, "PrometheusRule spec.groups")
-        config = Started(promtool.check_config, prom, out_dir)
+        # The Alertmanager configuration of the Kubernetes Secret goes through the same amtool run.
         am_checked = Started(amtool.check_config, am, am_config,
-                             *((f"the alertmanager.yaml of Secret {p.stem}", p) for p in kube_am))
+                             *((f"the alertmanager.yaml of Secret {p.stem}", p)
+                               for p in _kubernetes_alertmanager_configs(out_dir, Path(tmp), resources)))
         try:
             offline = _offline_checks(manifest, out_dir, resources if kubernetes_out else None)
             as_generated = check_as_generated(manifest, out_dir)
+            exact = kubernetes_text.agrees(cuts, resources)
         finally:  # the processes read the checking copies in tmp: they end before it goes
             for started in (config, rules, am_checked, routes, blackbox):
                 started.wait()
-    binaries = [started.result() for started in (config, rules, am_checked, routes)] + blackbox.result()
+        rules_result = rules.result()
+        if not exact:  # a layout the cut misread: promtool judges the groups as loaded
+            extracted = _kubernetes_rule_groups(out_dir, Path(tmp) / "loaded", resources)
+            rules_result = promtool.check_rules(prom, rule_files, extracted, _KUBE_RULES)
+    binaries = [config.result(), rules_result, am_checked.result(), routes.result(), *blackbox.result()]
     return [as_generated, *binaries, *offline]
 
 
@@ -103,10 +115,16 @@ def _kubernetes_resources(out_dir: Path) -> Mapping[Path, Any]:
     return kubernetes.load_resources(out_dir)
 
 
-def _kubernetes_extracts(out_dir: Path, into: Path, resources: Mapping[Path, Any]) -> tuple[list[Path], list[Path]]:
-    if not resources:
-        return [], []
+def _kubernetes_rule_groups(out_dir: Path, into: Path, resources: Mapping[Path, Any]) -> list[Path]:
     from monitoring.checks import kubernetes
 
-    return (kubernetes.extract_rule_groups(out_dir, into, resources),
-            kubernetes.extract_alertmanager_configs(out_dir, into, resources))
+    into.mkdir()
+    return kubernetes.extract_rule_groups(out_dir, into, resources)
+
+
+def _kubernetes_alertmanager_configs(out_dir: Path, into: Path, resources: Mapping[Path, Any]) -> list[Path]:
+    if not resources:
+        return []
+    from monitoring.checks import kubernetes
+
+    return kubernetes.extract_alertmanager_configs(out_dir, into, resources)

@@ -20,6 +20,13 @@ def _yaml() -> tuple[Any, Any, Any]:
     return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
+def error() -> type[Exception]:
+    """The exception PyYAML raises for text that is not YAML."""
+    yaml, _, _ = _yaml()
+    error_type: type[Exception] = yaml.YAMLError
+    return error_type
+
+
 def load(text: str) -> Any:
     """One YAML document, as yaml.safe_load reads it."""
     yaml, loader, _ = _yaml()
