@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from monitoring.errors import MonitoringError
+from monitoring.output import files
 from monitoring.output.files import read_tree, to_json, to_yaml, write_tree
 
 
@@ -37,16 +38,16 @@ def test_write_tree_replaces_the_whole_directory(tmp_path: Path) -> None:
 def test_failure_mid_write_leaves_previous_output_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     write_tree({"keep.yml": "old\n"}, out)
-    real_write = Path.write_text
+    real_write = files._write_file
     calls = {"n": 0}
 
-    def failing_write(self: Path, *args: object, **kwargs: object) -> int:
+    def failing_write(path: str, text: str) -> object:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError(28, "No space left on device")
-        return real_write(self, *args, **kwargs)  # type: ignore[arg-type]
+        return real_write(path, text)
 
-    monkeypatch.setattr(Path, "write_text", failing_write)
+    monkeypatch.setattr(files, "_write_file", failing_write)
     with pytest.raises(MonitoringError, match=r"cannot write the output to .*: No space left on device"):
         write_tree({"a.yml": "new\n", "b.yml": "new\n", "c.yml": "new\n"}, out)
     monkeypatch.undo()

@@ -7,16 +7,18 @@ filter on the SLO's `service` and `slo` labels rather than on $job and $instance
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from monitoring import conventions
 from monitoring.grafana import trusted
-from monitoring.model.dashboards import Dashboard, DashboardRow, Panel
+from monitoring.model.dashboards import Dashboard, DashboardRow, Panel, Threshold
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO, BooleanSLI
 from monitoring.model.stack import Stack
 from monitoring.slo import rules as slo_rules
-from monitoring.slo.windows import decimal_text, human_number
+from monitoring.slo.windows import BurnWindow, Tier, decimal_text, human_number
 
 TIER_COLORS = {"page": "red", "ticket": "orange"}
 BUDGET_THRESHOLDS = (trusted.threshold(0.25, color="orange"), trusted.threshold(0.5, color="green"))
@@ -50,7 +52,7 @@ def _timeslice_panels(slo: SLO) -> tuple[Panel, ...]:
         return ()
     return (trusted.panel(
         title=f"Good {slices.window} slices over {slo.period}", type="stat", unit="percentunit", decimals=3,
-        width=24, height=4, base_color="red", thresholds=(trusted.threshold(float(slo.objective / 100), "green"),),
+        width=24, height=4, base_color="red", thresholds=(_threshold(float(slo.objective / 100), "green"),),
         description=f"Slices of {slices.window} whose good events are at least {decimal_text(slices.target * 100)}%,"
                     f" over the slices with events in the last {slo.period}; green at or above the objective.",
         queries=(trusted.query(slo_rules.good_slices_expr(slo, slices, slo.period), instant=True),)),)
@@ -62,25 +64,48 @@ def _good_share(slo: SLO) -> str:
     return "good events over all events"
 
 
+@lru_cache(maxsize=256)
+def _threshold(value: float, color: str) -> Threshold:
+    """Thresholds are immutable and few (objectives, burn factors): one object each, shared by the panels."""
+    return trusted.threshold(value, color=color)
+
+
+@dataclass(frozen=True)
+class _BurnParts:
+    """What the burn-rate panels draw, from the enabled window pairs alone: SLOs with the same pairs share it."""
+
+    legends: tuple[str, ...]  # per window pair, in plan order
+    thresholds: tuple[Threshold, ...]  # the burn factors, lowest first
+    current: tuple[Threshold, ...]  # the current burn rate's: 1, and the first pair's factor
+    lines: str
+
+
+@lru_cache(maxsize=256)
+def _burn_parts(windows: tuple[BurnWindow, ...], tiers: tuple[Tier, ...]) -> _BurnParts:
+    lines = ", ".join(f"{tier} at " + ", ".join(human_number(w.burn) for w in windows if w.tier == tier)
+                      for tier in tiers) or "no alert tier is enabled"
+    return _BurnParts(
+        legends=tuple(f"{w.long} window ({w.tier} at {human_number(w.burn)})" for w in windows),
+        thresholds=tuple(_threshold(float(w.burn), TIER_COLORS[w.tier]) for w in sorted(windows, key=lambda w: w.burn)),
+        current=(_threshold(1, "orange"), *(_threshold(float(w.burn), "red") for w in windows[:1])),
+        lines=lines)
+
+
 def slo_row(slo: SLO) -> DashboardRow:
     sel = matchers(slo)
     firing = matchers(slo, 'alertstate="firing"')
-    objective = float(slo.objective / 100)
     sli = f"1 - {conventions.slo_error_ratio(slo.period)}{sel}"
+    naming = slo.plan.naming
     windows = slo.plan.windows  # the enabled pairs only: the dashboard draws what alerts
+    burn = _burn_parts(windows, slo.plan.tiers)
     burn_queries = tuple(
-        trusted.query(f"{conventions.slo_error_ratio(w.long)}{sel}\n/ on ({slo.plan.naming.service_label}, "
-                        f"{slo.plan.naming.slo_label})\n{conventions.slo_error_budget()}{sel}",
-                   legend=f"{w.long} window ({w.tier} at {human_number(w.burn)})")
-        for w in windows
+        trusted.query(f"{conventions.slo_error_ratio(w.long)}{sel}\n/ on ({naming.service_label}, "
+                      f"{naming.slo_label})\n{conventions.slo_error_budget()}{sel}", legend=legend)
+        for w, legend in zip(windows, burn.legends, strict=True)
     )
-    burn_thresholds = tuple(trusted.threshold(float(w.burn), color=TIER_COLORS[w.tier])
-                            for w in sorted(windows, key=lambda w: w.burn))
-    lines = ", ".join(f"{tier} at " + ", ".join(human_number(w.burn) for w in windows if w.tier == tier)
-                      for tier in slo.plan.tiers) or "no alert tier is enabled"
     return trusted.row(title=f"{slo.name}: {_percent(slo.objective)} over {slo.period}", panels=(
         trusted.panel(title=f"SLI over {slo.period}", type="stat", unit="percentunit", decimals=3, width=6, height=5,
-              base_color="red", thresholds=(trusted.threshold(objective, color="green"),),
+              base_color="red", thresholds=(_threshold(float(slo.objective / 100), "green"),),
               description=f"{slo.description or slo.name}: {_good_share(slo)} in the last {slo.period}; "
                           f"green at or above the objective of {_percent(slo.objective)}.",
               queries=(trusted.query(sli),)),
@@ -90,21 +115,20 @@ def slo_row(slo: SLO) -> DashboardRow:
                           "events) not yet spent; below 0 the SLO is missed.",
               queries=(trusted.query(f"{conventions.slo_error_budget_remaining()}{sel}"),)),
         trusted.panel(title="Current burn rate", type="stat", unit="none", decimals=2, width=6, height=5,
-              thresholds=(trusted.threshold(1, color="orange"),
-                          *(trusted.threshold(float(w.burn), color="red") for w in windows[:1])),
+              thresholds=burn.current,
               description="Error ratio over the last 5 minutes divided by the error budget: 1 spends the budget "
                           "exactly over the period.",
               queries=(trusted.query(f"{conventions.slo_current_burn_rate()}{sel}"),)),
         trusted.panel(title="Firing alerts", type="stat", unit="none", width=6, height=5,
-              thresholds=(trusted.threshold(1, color="red"),),
+              thresholds=(_threshold(1, "red"),),
               description="Burn-rate alerts of this SLO that are firing now.",
               queries=(trusted.query(f"count(ALERTS{firing}) or vector(0)"),)),
         trusted.panel(title="SLI against objective", unit="percentunit", decimals=3,
               description=f"The SLI over a sliding {slo.period} window, and the objective.",
               queries=(trusted.query(sli, legend=f"SLI ({slo.period})"),
                        trusted.query(f"{conventions.slo_objective()}{sel}", legend="objective"))),
-        *((trusted.panel(title="Burn rate", unit="none", show_thresholds=True, thresholds=burn_thresholds,
-                         description=f"Burn rate over each alert window; dashed lines: {lines}. "
+        *((trusted.panel(title="Burn rate", unit="none", show_thresholds=True, thresholds=burn.thresholds,
+                         description=f"Burn rate over each alert window; dashed lines: {burn.lines}. "
                                      "An alert fires when both its long and its short window are above the line.",
                          queries=burn_queries),) if burn_queries else ()),
         *_timeslice_panels(slo),

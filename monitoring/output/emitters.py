@@ -121,7 +121,7 @@ def _slo_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple
     ctx.warnings.extend(slo.warnings(objective) + slo_tests.warnings(objective))
     path = conventions.slo_rules_file(objective.service, objective.name)
     ctx.origins[path] = f"slo:{objective.service}/{objective.name}"
-    yield path, to_yaml(slo.render(stack, objective), ctx.header)
+    yield path, slo.render_text(stack, objective, ctx.header)
 
 
 def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:

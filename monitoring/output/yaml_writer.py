@@ -133,48 +133,18 @@ def _literal(value: str, indent: str) -> str:
 # mappings are many.)
 _Seen = dict[tuple[int, str], str]
 
-# What the writer has spelled before, looked up with one dict access per key and per value instead of a call
-# (most of a large stack's documents repeat the same keys and many of the same values). Bounded: when a table
-# is full it is emptied and refilled, which only costs the spelling again.
-_MAX_SPELLED = 65_536
-# indentation -> key -> 'indent + key + ":"'
-_HEADS: dict[str, dict[str, str]] = {}
-# single-line string -> " " + its spelling + "\n": what follows a key
-_VALUES: dict[str, str] = {}
-
-
-def _head(indent: str, key: Any) -> str:
-    heads = _HEADS.setdefault(indent, {})
-    if len(heads) >= _MAX_SPELLED:
-        heads.clear()
-    text = heads[key] = indent + _key(key) + ":"
-    return text
-
-
-def _value(value: str) -> str:
-    if len(_VALUES) >= _MAX_SPELLED:
-        _VALUES.clear()
-    text = _VALUES[value] = " " + _string(value) + "\n"
-    return text
-
 
 def _mapping(data: dict[str, Any], indent: str, out: list[str], seen: _Seen, first_prefix: str | None = None
              ) -> None:
-    """Keys at `indent`; the first line may carry a prefix instead (the '- ' of a list item, as long as the
-    indentation it stands for)."""
+    """Keys at `indent`; the first line may carry a prefix instead (the '- ' of a list item)."""
+    prefix = indent if first_prefix is None else first_prefix
     child = indent + "  "
-    heads = _HEADS.get(indent) or {}
-    first = len(out)
     for key, value in data.items():
-        head = heads.get(key) or _head(indent, key)
+        head = prefix + _key(key) + ":"
+        prefix = indent
         kind = type(value)
         if kind is str:
-            if "\n" in value:
-                out.append(head + " " + _literal(value, child))
-            else:
-                out.append(head + (_VALUES.get(value) or _value(value)))
-        elif kind is int:
-            out.append(f"{head} {value}\n")
+            out.append(head + " " + _literal(value, child) if "\n" in value else f"{head} {_string(value)}\n")
         elif kind is dict:
             if value:
                 out.append(head + "\n")
@@ -189,8 +159,6 @@ def _mapping(data: dict[str, Any], indent: str, out: list[str], seen: _Seen, fir
                 out.append(head + " []\n")
         else:
             out.append(f"{head} {_scalar(value)}\n")
-    if first_prefix is not None and len(out) > first:  # the first line is the first key's: it starts with indent
-        out[first] = first_prefix + out[first][len(first_prefix):]
 
 
 # The object's address, as id() gives it but without id()'s audit event: generate records what it reads with
@@ -209,15 +177,14 @@ def _reused(value: Any, indent: str, out: list[str], seen: _Seen, write: Any) ->
 
 
 def _sequence(data: list[Any], indent: str, out: list[str], seen: _Seen) -> None:
-    child, prefix = indent + "  ", indent + "- "
     for item in data:
         kind = type(item)
         if kind is dict and item:
-            _mapping(item, child, out, seen, first_prefix=prefix)
+            _mapping(item, indent + "  ", out, seen, first_prefix=indent + "- ")
         elif kind is dict or kind is list or (kind is str and "\n" in item):
             raise _Unsure("nested or empty container in a list")
         else:
-            out.append(f"{prefix}{_scalar(item)}\n")
+            out.append(f"{indent}- {_scalar(item)}\n")
 
 
 def dump(data: Any, header: str = "") -> str:

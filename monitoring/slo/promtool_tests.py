@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -35,6 +34,7 @@ from monitoring.render.series_labels import example_labels, parse_selector, sele
 from monitoring.slo import rules as slo_rules
 from monitoring.slo.simulation import Phase, Traffic, simulate
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text
+from monitoring.slo.yaml_parts import scalar, scalar_once, under
 
 TRAFFIC_PER_SECOND = 10  # events per second in SLO scenarios (more when a minimum-traffic guard asks for it)
 
@@ -428,15 +428,15 @@ def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
     good = [t - b + bad[0] for t, b in zip(total, bad, strict=True)]
     gauge = [1 - flag for flag in traffic.gauge] if sampled else [0]
     checks.sort(key=lambda c: (c[0], slo.alert_name(c[1])))
-    name_line = f"- name: {_scalar(f'slo {SLO_NAME}: {case.name}')}\n"
+    name_line = f"- name: {scalar(f'slo {SLO_NAME}: {case.name}')}\n"
     assert name_line.count(SLO_NAME) == 1
     values = {"bad": values_text(list(bad)), "good": values_text(good), "total": values_text(list(total)),
               "gauge": values_text(gauge)}
     return PlannedCase(case, steps, tuple(checks), values["bad"], values["good"], values["total"], values["gauge"],
-                       eval_lines=tuple(f"  - eval_time: {_scalar(eval_time(step, at))}\n" for at, _, _ in checks),
-                       interval_line=f"  interval: {_scalar(format_duration(step))}\n",
+                       eval_lines=tuple(f"  - eval_time: {scalar(eval_time(step, at))}\n" for at, _, _ in checks),
+                       interval_line=f"  interval: {scalar(format_duration(step))}\n",
                        name_line=name_line,
-                       values_yaml={value: _scalar(value) for value in values.values()})
+                       values_yaml={value: scalar(value) for value in values.values()})
 
 
 def _input_series(series: SLISeries, planned: PlannedCase) -> list[dict[str, str]]:
@@ -444,9 +444,13 @@ def _input_series(series: SLISeries, planned: PlannedCase) -> list[dict[str, str
 
 
 def _expected_alert(stack: Stack, slo: SLO, tier: str, group: dict[str, str] | None = None) -> dict[str, Any]:
-    labels = {**slo_rules.series_labels(slo), **(group or {}), **slo_rules.alert_labels(slo, tier)}
-    return {"exp_labels": dict(sorted(labels.items())),
+    return {"exp_labels": _expected_labels(slo, tier, group),
             "exp_annotations": slo_rules.alert_annotations(stack, slo, tier)}
+
+
+def _expected_labels(slo: SLO, tier: str, group: dict[str, str] | None = None) -> dict[str, str]:
+    labels = {**slo_rules.series_labels(slo), **(group or {}), **slo_rules.alert_labels(slo, tier)}
+    return dict(sorted(labels.items()))
 
 
 def slo_case_test(slo: SLO, planned: PlannedCase, step: int, series: dict[bool, SLISeries],
@@ -524,18 +528,6 @@ def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
 SLO_NAME = "slo-name-0"
 
 
-@lru_cache(maxsize=4096)
-def _scalar(value: str) -> str:
-    """A one-line string as the YAML writer spells it as a mapping value or a list item."""
-    assert "\n" not in value  # names, paths, durations and series (label values are escaped): never blocks
-    return to_yaml({"k": value})[3:-1]
-
-
-def _under(key: str, value: Any, indent: str) -> str:
-    """`key: value` as YAML lines at `indent` (block YAML is compositional: the same lines, indented)."""
-    return indent + to_yaml({key: value})[:-1].replace("\n", "\n" + indent) + "\n"
-
-
 def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
     """The test file of one SLO as YAML after `header` (exactly `to_yaml(render(stack, slo), header)`), or None
     when both of its tiers are off."""
@@ -545,11 +537,12 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
     series = both_series(slo)
     names = slo.plan.alert_names
     # What a check says after its eval_time: the alert, and either no alert or the expected one.
-    quiet = {tier: f"    alertname: {_scalar(names[tier])}\n    exp_alerts: []\n" for tier in slo.tiers}
-    firing = {tier: f"    alertname: {_scalar(names[tier])}\n"
-                    + _under("exp_alerts", [_expected_alert(stack, slo, tier, series[False].group)], "    ")
+    quiet = {tier: f"    alertname: {scalar_once(names[tier])}\n    exp_alerts: []\n" for tier in slo.tiers}
+    firing = {tier: f"    alertname: {scalar_once(names[tier])}\n    exp_alerts:\n    - "
+                    + under("exp_labels", _expected_labels(slo, tier, series[False].group), "      ")[6:]
+                    + slo_rules.annotations_text(stack, slo, tier, "exp_annotations", "      ")
               for tier in slo.tiers}
-    spelled = {name: _scalar_once(name) for kind in series.values() for name in _names(kind)}
+    spelled = {name: scalar_once(name) for kind in series.values() for name in _names(kind)}
     out = [header, to_yaml({"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],
                             "evaluation_interval": format_duration(step)}), "tests:\n"]
     for planned in plan(slo, step):
@@ -564,13 +557,8 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
             out += [line, firing[tier] if on else quiet[tier]]
         if case.metadata:
             checks = metadata_checks(slo, eval_time(step, planned.steps - 1), series[case.python_le].group)
-            out.append(_under("promql_expr_test", checks, "  "))
+            out.append(under("promql_expr_test", checks, "  "))
     return "".join(out)
-
-
-def _scalar_once(value: str) -> str:
-    """_scalar for strings of one SLO (its series): not worth keeping."""
-    return _scalar.__wrapped__(value)
 
 
 def _names(series: SLISeries) -> list[str]:

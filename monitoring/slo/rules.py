@@ -8,6 +8,7 @@ afterwards, so every window is traffic-weighted; ratios are never averaged.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -15,10 +16,21 @@ from typing import Any
 
 from monitoring import conventions as names
 from monitoring.model.common import duration_ms
-from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, Timeslices, with_matchers
+from monitoring.model.slo import (
+    SLO,
+    WINDOW_PLACEHOLDER,
+    BooleanSLI,
+    LatencySLI,
+    QuerySLI,
+    Timeslices,
+    substitute_window,
+    with_matchers,
+)
 from monitoring.model.stack import Stack
+from monitoring.output.files import to_yaml
 from monitoring.render.numbers import go_float, python_float
-from monitoring.slo.naming import SLOTH_INFO
+from monitoring.slo import yaml_parts
+from monitoring.slo.naming import SLOTH_INFO, SeriesNaming
 from monitoring.slo.windows import Tier, decimal_text, exact_text, human_hours, human_number
 
 CURRENT_WINDOW = names.SLO_CURRENT_WINDOW
@@ -65,48 +77,96 @@ def _sum(expr: str, by: tuple[str, ...] = ()) -> str:
     return f"sum by ({', '.join(by)}) ({expr})" if by else f"sum({expr})"
 
 
-def _native_rate(slo: SLO, sli: LatencySLI, window: str) -> str:
-    """The native histogram's rate summed over everything the SLI selects (per group): one histogram sample."""
-    return _sum(f"rate({with_matchers(sli.histogram, sli.selector, slo.filter)}[{window}])", slo.group_by)
+@dataclass(frozen=True)
+class RuleParts:
+    """What an SLO's recording rules are made of: they are a function of these alone (`sli_rules`,
+    `metadata_rules`). `selector`, `sli` and `labels` are only put into the rules as they are, so SLOs whose
+    parts differ in nothing else share one text of their rules, written once with stand-ins (`render_text`).
+
+    >>> parts = rule_parts(slo)                           # doctest: +SKIP
+    >>> parts.kind, parts.sli                             # doctest: +SKIP
+    ('ratio', ('api_requests_total{code=~"5.."}', 'api_requests_total'))
+    """
+
+    kind: str  # "ratio", "latency" (classic buckets), "native", "boolean" or "query"
+    sli: tuple[str, ...]  # ratio: errors, total; latency: _count, good _bucket; native, boolean: the selector;
+    # query: the errors and total queries over {{window}}
+    threshold: str  # native: the latency threshold as PromQL
+    group_by: tuple[str, ...]
+    selector: str  # the matchers of the SLO's own series
+    labels: tuple[tuple[str, str], ...]  # the labels of its series
+    naming: SeriesNaming
+    rate_windows: tuple[str, ...]
+    period: str
+    period_days: int
+    objective: str  # PromQL numbers: the objective as a ratio, and the error budget
+    budget: str
+    info: tuple[tuple[str, str], ...]  # Sloth's info series' extra labels (none under the default naming)
 
 
-def _samples(slo: SLO, sli: BooleanSLI, function: str, window: str) -> str:
+def rule_parts(slo: SLO) -> RuleParts:
+    sli = slo.sli
+    threshold = ""
+    if isinstance(sli, QuerySLI):
+        kind, texts = "query", (sli.errors, sli.total)
+    elif isinstance(sli, BooleanSLI):
+        kind, texts = "boolean", (with_matchers(sli.gauge, slo.filter),)
+    elif isinstance(sli, LatencySLI) and sli.native:
+        kind, texts = "native", (with_matchers(sli.histogram, sli.selector, slo.filter),)
+        threshold = decimal_text(sli.threshold)
+    elif isinstance(sli, LatencySLI):
+        kind, texts = "latency", (
+            with_matchers(f"{sli.histogram}_count", sli.selector, slo.filter),
+            with_matchers(f"{sli.histogram}_bucket", sli.selector, slo.filter, le_matcher(sli.threshold)))
+    else:
+        kind, texts = "ratio", (with_matchers(sli.errors, slo.filter), with_matchers(sli.total, slo.filter))
+    plan = slo.plan
+    return RuleParts(kind=kind, sli=texts, threshold=threshold, group_by=slo.group_by, selector=selector(slo),
+                     labels=tuple(series_labels(slo).items()), naming=plan.naming, rate_windows=plan.rate_windows,
+                     period=slo.period, period_days=slo.period_days, objective=decimal_text(slo.objective_ratio),
+                     budget=decimal_text(slo.error_budget),
+                     info=tuple(plan.naming.info_labels(decimal_text(slo.objective)).items()))
+
+
+def _samples(parts: RuleParts, function: str, window: str) -> str:
     """count_over_time or sum_over_time of the gauge, summed, per second of the window (samples per second)."""
-    return _sum(f"{function}({with_matchers(sli.gauge, slo.filter)}[{window}])", slo.group_by)
+    return _sum(f"{function}({parts.sli[0]}[{window}])", parts.group_by)
 
 
 def total_expr(slo: SLO, window: str) -> str:
-    if isinstance(slo.sli, QuerySLI):
-        return slo.sli.total_at(window)
-    if isinstance(slo.sli, BooleanSLI):
-        return f"{_samples(slo, slo.sli, 'count_over_time', window)} / {duration_ms(window) // 1000}"
-    if isinstance(slo.sli, LatencySLI):
-        if slo.sli.native:
-            return f"histogram_count({_native_rate(slo, slo.sli, window)})"
-        return _sum_rate(with_matchers(f"{slo.sli.histogram}_count", slo.sli.selector, slo.filter), window,
-                         slo.group_by)
-    return _sum_rate(with_matchers(slo.sli.total, slo.filter), window, slo.group_by)
+    return _total_expr(rule_parts(slo), window)
 
 
 def bad_expr(slo: SLO, window: str) -> str:
-    if isinstance(slo.sli, BooleanSLI):
+    return _bad_expr(rule_parts(slo), window)
+
+
+def _total_expr(parts: RuleParts, window: str) -> str:
+    if parts.kind == "query":
+        return substitute_window(parts.sli[1], window)
+    if parts.kind == "boolean":
+        return f"{_samples(parts, 'count_over_time', window)} / {duration_ms(window) // 1000}"
+    if parts.kind == "native":
+        return f"histogram_count({_sum(f'rate({parts.sli[0]}[{window}])', parts.group_by)})"
+    return _sum_rate(parts.sli[0 if parts.kind == "latency" else 1], window, parts.group_by)
+
+
+def _bad_expr(parts: RuleParts, window: str) -> str:
+    if parts.kind == "boolean":
         # Samples that are 0: all samples minus the sum of the 0/1 values.
-        return (f"(\n  {_samples(slo, slo.sli, 'count_over_time', window)}\n-\n  "
-                f"{_samples(slo, slo.sli, 'sum_over_time', window)}\n) / {duration_ms(window) // 1000}")
-    if isinstance(slo.sli, LatencySLI) and slo.sli.native:
-        rate = _native_rate(slo, slo.sli, window)
-        return (f"histogram_count({rate})\n*\n"
-                f"(1 - histogram_fraction(0, {decimal_text(slo.sli.threshold)}, {rate}))")
-    if isinstance(slo.sli, LatencySLI):
-        sli = slo.sli
-        good = with_matchers(f"{sli.histogram}_bucket", sli.selector, slo.filter, le_matcher(sli.threshold))
-        return f"{total_expr(slo, window)}\n-\n{_sum_rate(good, window, slo.group_by)}"
+        return (f"(\n  {_samples(parts, 'count_over_time', window)}\n-\n  "
+                f"{_samples(parts, 'sum_over_time', window)}\n) / {duration_ms(window) // 1000}")
+    if parts.kind == "native":
+        rate = _sum(f"rate({parts.sli[0]}[{window}])", parts.group_by)
+        return f"histogram_count({rate})\n*\n(1 - histogram_fraction(0, {parts.threshold}, {rate}))"
+    if parts.kind == "latency":
+        return f"{_total_expr(parts, window)}\n-\n{_sum_rate(parts.sli[1], window, parts.group_by)}"
     # With no error series yet, bad events are 0, not absent: dashboards and budgets stay defined.
     # `or on()` adds the right side only when the left is empty.
-    errors = (slo.sli.errors_at(window) if isinstance(slo.sli, QuerySLI)
-              else _sum_rate(with_matchers(slo.sli.errors, slo.filter), window, slo.group_by))
-    return (f"{errors}\nor on ({', '.join(slo.group_by)})\n"
-            f"0 * {names.slo_total_events_rate(window)}{selector(slo)}")
+    errors = (substitute_window(parts.sli[0], window) if parts.kind == "query"
+              else _sum_rate(parts.sli[0], window, parts.group_by))
+    return (f"{errors}\nor on ({', '.join(parts.group_by)})\n"
+            f"0 * {names.slo_total_events_rate(window)}{parts.selector}")
 
 
 def _record(name: str, expr: str, labels: dict[str, str]) -> dict[str, Any]:
@@ -114,39 +174,54 @@ def _record(name: str, expr: str, labels: dict[str, str]) -> dict[str, Any]:
 
 
 def sli_rules(slo: SLO) -> list[dict[str, Any]]:
-    sel = selector(slo)
+    return _sli_rules(rule_parts(slo))
+
+
+def _sli_rules(parts: RuleParts) -> list[dict[str, Any]]:
+    sel = parts.selector
     rules: list[dict[str, Any]] = []
-    for window in slo.rate_windows:
-        labels = window_labels(slo, window)
+    for window in parts.rate_windows:
+        labels = {**dict(parts.labels), **parts.naming.window_labels(window)}
         rules += [
-            _record(names.slo_total_events_rate(window), total_expr(slo, window), labels),
-            _record(names.slo_bad_events_rate(window), bad_expr(slo, window), labels),
+            _record(names.slo_total_events_rate(window), _total_expr(parts, window), labels),
+            _record(names.slo_bad_events_rate(window), _bad_expr(parts, window), labels),
             _record(names.slo_error_ratio(window),
                     f"{names.slo_bad_events_rate(window)}{sel}\n/\n{names.slo_total_events_rate(window)}{sel}",
                     labels),
         ]
     # Over the period: sums of the 5m rates, so the ratio stays weighted by traffic.
     bad, total = names.slo_bad_events_rate(CURRENT_WINDOW), names.slo_total_events_rate(CURRENT_WINDOW)
-    rules.append(_record(names.slo_error_ratio(slo.period),
-                         f"sum_over_time({bad}{sel}[{slo.period}])\n/\nsum_over_time({total}{sel}[{slo.period}])",
-                         window_labels(slo, slo.period)))
+    rules.append(_record(names.slo_error_ratio(parts.period),
+                         f"sum_over_time({bad}{sel}[{parts.period}])\n/\n"
+                         f"sum_over_time({total}{sel}[{parts.period}])",
+                         {**dict(parts.labels), **parts.naming.window_labels(parts.period)}))
     return rules
 
 
 def metadata_rules(slo: SLO) -> list[dict[str, Any]]:
-    labels = series_labels(slo)
-    sel = selector(slo)
-    budget = decimal_text(slo.error_budget)
+    parts = rule_parts(slo)
+    return _metadata_rules(parts) + _info_rules(parts)
+
+
+def _metadata_rules(parts: RuleParts) -> list[dict[str, Any]]:
+    labels = dict(parts.labels)
+    sel = parts.selector
+    budget = parts.budget
     return [
-        _record(names.slo_objective(), f"vector({decimal_text(slo.objective_ratio)})", labels),
+        _record(names.slo_objective(), f"vector({parts.objective})", labels),
         _record(names.slo_error_budget(), f"vector({budget})", labels),
-        _record(names.slo_period_days(), f"vector({slo.period_days})", labels),
+        _record(names.slo_period_days(), f"vector({parts.period_days})", labels),
         _record(names.slo_current_burn_rate(), f"{names.slo_error_ratio(CURRENT_WINDOW)}{sel} / {budget}", labels),
-        _record(names.slo_period_burn_rate(), f"{names.slo_error_ratio(slo.period)}{sel} / {budget}", labels),
+        _record(names.slo_period_burn_rate(), f"{names.slo_error_ratio(parts.period)}{sel} / {budget}", labels),
         _record(names.slo_error_budget_remaining(), f"1 - {names.slo_period_burn_rate()}{sel}", labels),
-        *([_record(SLOTH_INFO, "vector(1)", dict(sorted({**labels, **info}.items())))]
-          if (info := slo.plan.naming.info_labels(decimal_text(slo.objective))) else []),
     ]
+
+
+def _info_rules(parts: RuleParts) -> list[dict[str, Any]]:
+    """Sloth's info series, with its labels in order among the SLO's (so not shared as the others are)."""
+    if not parts.info:
+        return []
+    return [_record(SLOTH_INFO, "vector(1)", dict(sorted({**dict(parts.labels), **dict(parts.info)}.items())))]
 
 
 def good_slices_expr(slo: SLO, slices: Timeslices, over: str, after: str | None = None) -> str:
@@ -197,6 +272,46 @@ def description(slo: SLO, tier: Tier) -> str:
     intro = slo.description.rstrip(".") + ". " if slo.description else ""
     return (f"{intro}{slo.service} {slo.name} ({decimal_text(slo.objective)}% over {slo.period}) is burning "
             f"its error budget {burning}." + traffic)
+
+
+# Stand-ins for the names in a description spelled once per shape. Names are slugs (a-z, 0-9 and '-', starting with
+# a letter or digit): YAML writes them as they are in any style of scalar, and they change no scalar's style.
+_SERVICE, _SLO = "zzservicezz", "zzslozz"
+
+
+@lru_cache(maxsize=1024)
+def _spelled_after_names(tail: str) -> tuple[str, str, str] | None:
+    """'<service> <slo><tail>' as YAML, around the names: (before, between, after), or None if the tail holds a
+    stand-in."""
+    spelled = yaml_parts.scalar_once(f"{_SERVICE} {_SLO}{tail}")
+    if spelled.count(_SERVICE) != 1 or spelled.count(_SLO) != 1:
+        return None
+    before, rest = spelled.split(_SERVICE)
+    between, after = rest.split(_SLO)
+    return before, between, after
+
+
+def annotations_text(stack: Stack, slo: SLO, tier: Tier, key: str, indent: str) -> str:
+    """`key:` with the alert's annotations under it, as YAML lines at `indent`: exactly
+    `yaml_parts.under(key, alert_annotations(stack, slo, tier), indent)`. The description, which starts with
+    the names unless the SLO has a description of its own, is spelled once per shape: the burn rates in words
+    hold a sign that only PyYAML spells."""
+    annotations = alert_annotations(stack, slo, tier)
+    text = annotations["description"]
+    names_first = f"{slo.service} {slo.name}"
+    pieces = (_spelled_after_names(text[len(names_first):])
+              if text.startswith(names_first) and "\n" not in text else None)
+    if pieces is None:
+        return yaml_parts.under(key, annotations, indent)
+    before, between, after = pieces
+    items = list(annotations.items())
+    at = [name for name, _ in items].index("description")  # after the summary
+    lines = [yaml_parts.under(key, dict(items[:at]), indent),
+             f"{indent}  description: {before}{slo.service}{between}{slo.name}{after}\n"]
+    if at + 1 < len(items):
+        rest = yaml_parts.under(key, dict(items[at + 1:]), indent)
+        lines.append(rest[rest.index("\n") + 1:])
+    return "".join(lines)
 
 
 @lru_cache(maxsize=1024)
@@ -261,13 +376,87 @@ def inhibit_rules(stack: Stack) -> list[dict[str, Any]]:
 
 
 def rule_group(stack: Stack, slo: SLO) -> dict[str, Any]:
-    rules = sli_rules(slo) + metadata_rules(slo) + [alert_rule(stack, slo, tier) for tier in slo.plan.tiers]
+    parts = rule_parts(slo)
+    rules = (_sli_rules(parts) + _metadata_rules(parts) + _info_rules(parts)
+             + [alert_rule(stack, slo, tier) for tier in slo.plan.tiers])
     return {"name": names.slo_rule_group(slo.service, slo.name), "rules": rules}
 
 
 def render(stack: Stack, slo: SLO) -> dict[str, Any]:
     """The rule file of one SLO, as plain data."""
     return {"groups": [rule_group(stack, slo)]}
+
+
+# --- the rule file as text ---------------------------------------------------------------------------------------
+# The recording rules are a function of `RuleParts` alone, and put its selector, SLI selectors and labels into
+# the rules as they are. They are written as YAML once for stand-in texts (per set of the other parts: a shape),
+# and each SLO's texts replace the stand-ins. That gives exactly the YAML of the SLO's own rules when its texts
+# are neutral: printable ASCII without ':', '#' or "'", no space at either end. YAML writes such text as it is
+# inside any plain, single-quoted or literal-block scalar, and it changes no scalar's style: it cannot make a ': '
+# or ' #', needs no quote doubled or escape. Only a query SLI's text can start a scalar, or be all of it: it must
+# also start with a letter (no indicator) and hold a '(' (so YAML cannot read it as a number, a date or true).
+# SLOs with other texts are written from plain data.
+_SELECTOR = "zzselectorzz"
+_LABELS = "zzlabelszz"
+_LABEL_LINE = f"      {_LABELS}: x\n"
+
+
+def _stand_in(number: int, query: bool) -> str:
+    """The stand-in of the SLI's text `number`; a query's takes the window (as `zzsli0zz5mzz` in the rules)."""
+    return f"zzsli{number}zz{WINDOW_PLACEHOLDER}zz" if query else f"zzsli{number}zz"
+
+
+def _neutral(text: str) -> bool:
+    return (text.isascii() and text.isprintable() and text == text.strip() and ":" not in text and "#" not in text
+            and "'" not in text)
+
+
+def _stand_ins(parts: RuleParts) -> dict[str, str]:
+    """Each stand-in as it appears in the rules, and the SLO's text that replaces it."""
+    texts = {_SELECTOR: parts.selector}
+    if parts.kind != "query":
+        return texts | {_stand_in(n, False): text for n, text in enumerate(parts.sli)}
+    return texts | {substitute_window(_stand_in(n, True), window): substitute_window(text, window)
+                    for n, text in enumerate(parts.sli) for window in parts.rate_windows}
+
+
+@lru_cache(maxsize=1024)
+def _recording_text(shape: RuleParts, stand_ins: tuple[str, ...]) -> tuple[str, ...]:
+    """The recording rules of `shape` (parts with stand-ins) as YAML list items, split around the stand-ins:
+    every odd piece is one."""
+    text = yaml_parts.items(_sli_rules(shape) + _metadata_rules(shape), "  ")
+    return tuple(re.split(f"({'|'.join(map(re.escape, stand_ins))})", text))
+
+
+def render_text(stack: Stack, slo: SLO, header: str = "") -> str:
+    """The rule file of one SLO as YAML after `header`: exactly `to_yaml(render(stack, slo), header)`, its
+    recording rules written once per shape."""
+    parts = rule_parts(slo)
+    texts = _stand_ins(parts)
+    query = parts.kind == "query"
+    if not all(_neutral(text) and (not query or key == _SELECTOR or (text[:1].isalpha() and "(" in text))
+               for key, text in texts.items()):
+        return to_yaml(render(stack, slo), header)
+    shape = replace(parts, selector=_SELECTOR, sli=tuple(_stand_in(n, query) for n in range(len(parts.sli))),
+                    labels=((_LABELS, "x"),))
+    texts[_LABEL_LINE] = "      " + yaml_parts.items([dict(parts.labels)], "    ")[6:]  # the lines, not "- "
+    pieces = list(_recording_text(shape, tuple(texts)))
+    pieces[1::2] = [texts[stand_in] for stand_in in pieces[1::2]]
+    recording = "".join(pieces)
+    info = _info_rules(parts)
+    return (f"{header}groups:\n- name: {yaml_parts.scalar_once(names.slo_rule_group(slo.service, slo.name))}\n"
+            f"  rules:\n{recording}{yaml_parts.items(info, '  ') if info else ''}"
+            + "".join(_alert_text(stack, slo, tier) for tier in slo.plan.tiers))
+
+
+def _alert_text(stack: Stack, slo: SLO, tier: Tier) -> str:
+    """`alert_rule` as a YAML list item at indent 2."""
+    settings = slo.alerting.tier(tier)
+    return (f"  - alert: {yaml_parts.scalar_once(slo.alert_name(tier))}\n"
+            + yaml_parts.under("expr", alert_expr(slo, tier), "    ")
+            + (yaml_parts.under("for", settings.for_, "    ") if settings.for_ else "")
+            + yaml_parts.under("labels", alert_labels(slo, tier), "    ")
+            + annotations_text(stack, slo, tier, "annotations", "    "))
 
 
 # Traffic assumed by the "single error pages" warning when an SLO sets no minimum-traffic guard.
