@@ -68,10 +68,7 @@ def values_text(values: list[int] | list[Decimal]) -> str:
 
 
 def number_text(value: int | Decimal) -> str:
-    value = Decimal(value)
-    if not value:  # decimal_text's cache takes -0 and 0 for one key (they are equal): spell zeros here
-        return "-0" if value.is_signed() else "0"
-    return decimal_text(value)
+    return decimal_text(Decimal(value))
 
 
 def relative_rule_file(rule_file: str) -> str:

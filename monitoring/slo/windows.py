@@ -121,9 +121,15 @@ def is_finite_decimal(value: Fraction) -> bool:
     return denominator == 1
 
 
-@lru_cache(maxsize=4096)
 def decimal_text(value: Decimal | Fraction) -> str:
     """A finite decimal written out in full: 0.001, 14.4, 30; no exponent, no trailing zeros, no float noise."""
+    if not value:  # the cache takes equal numbers for one key, and -0 equals 0: zeros are spelt here
+        return "-0" if isinstance(value, Decimal) and value.is_signed() else "0"
+    return _decimal_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _decimal_text(value: Decimal | Fraction) -> str:
     if isinstance(value, Fraction):
         if not is_finite_decimal(value):
             raise ValueError(f"{value} has no finite decimal expansion")
