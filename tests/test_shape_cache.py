@@ -45,7 +45,7 @@ def _benchmark(name: str) -> Any:
 
 def _cached(expr: str, catalog: Mapping[str, AnyMetric]) -> object:
     """What the cached derivation returns or raises, as plain data (equal fields and series, in order)."""
-    return _outcome(lambda: shape_cache.shape_of(promql.parse(expr), expr, catalog))
+    return _outcome(lambda: shape_cache.scenario_of(expr, catalog)[:2])
 
 
 def _direct(expr: str, catalog: Mapping[str, AnyMetric]) -> object:

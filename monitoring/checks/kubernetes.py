@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from monitoring import conventions
 from monitoring import kubernetes_names as names
 from monitoring.checks import yaml_files
+from monitoring.checks.kubernetes_text import resource_files, rule_file
 from monitoring.checks.report import CheckResult
 from monitoring.render.kubernetes.schemas import KINDS, OPERATOR_VERSION, schema
 
@@ -117,11 +118,6 @@ def _ecma_pattern(pattern: str) -> str:
         out.append(f"[{char.lower()}{char.upper()}]" if insensitive_until >= 0 and char.isalpha() else char)
         i += 1
     return "".join(out)
-
-
-def resource_files(out_dir: Path) -> list[Path]:
-    directory = out_dir / conventions.KUBERNETES_DIR
-    return sorted(p for p in directory.glob("*.yaml") if p.name != "kustomization.yaml")
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -281,7 +277,7 @@ def extract_rule_groups(out_dir: Path, into: Path, resources: Resources | None =
     written = []
     for path, resource in (load_resources(out_dir) if resources is None else resources).items():
         if resource["kind"] == "PrometheusRule":
-            target = into / f"{path.stem}.rules.yml"
+            target = rule_file(path, into)
             target.write_text(yaml_files.dump({"groups": resource["spec"]["groups"]}))
             written.append(target)
     return written

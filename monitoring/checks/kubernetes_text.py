@@ -54,15 +54,25 @@ def rule_groups(text: str) -> str | None:
     return "".join(out) if found else None
 
 
+def resource_files(out_dir: Path) -> list[Path]:
+    """The resources of out/kubernetes, one per file (kustomization.yaml lists them and is none)."""
+    directory = out_dir / conventions.KUBERNETES_DIR
+    return sorted(p for p in directory.glob("*.yaml") if p.name != "kustomization.yaml")
+
+
+def rule_file(resource_file: Path, into: Path) -> Path:
+    """Where a PrometheusRule's groups go for promtool: a rule file under into, named after the resource."""
+    return into / f"{resource_file.stem}.rules.yml"
+
+
 def cut_rule_groups(out_dir: Path, into: Path) -> dict[Path, Path]:
     """Each PrometheusRule of out/kubernetes that `rule_groups` can cut, as a rule file under into:
     {resource file: rule file}."""
     written = {}
-    directory = out_dir / conventions.KUBERNETES_DIR
-    for path in sorted(directory.glob("*.yaml")):
-        cut = rule_groups(path.read_text(encoding="utf-8")) if path.name != "kustomization.yaml" else None
+    for path in resource_files(out_dir):
+        cut = rule_groups(path.read_text(encoding="utf-8"))
         if cut is not None:
-            target = into / f"{path.stem}.rules.yml"
+            target = rule_file(path, into)
             target.write_text(cut, encoding="utf-8")
             written[path] = target
     return written

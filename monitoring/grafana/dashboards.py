@@ -44,12 +44,13 @@ def dashboard_groups(stack: Stack) -> list[Callable[[], Iterable[Dashboard]]]:
     several processes."""
     settings = stack.dashboard_settings
     groups: list[Callable[[], Iterable[Dashboard]]] = [lambda: stack.dashboards]
+    by_service = slo_dashboard.slos_by_service(stack)
     if settings.service_dashboards:
-        slos = dict(((service.name, objectives) for service, objectives in slo_dashboard.slos_by_service(stack)))
+        slos = {service.name: objectives for service, objectives in by_service}
         groups += [partial(_service_dashboards, service, slos.get(service.name, ()))
                    for service in stack.services if service.metrics]
     if settings.slo_dashboards:
-        groups += [partial(_slo_dashboards, service, slos) for service, slos in slo_dashboard.slos_by_service(stack)]
+        groups += [partial(_slo_dashboards, service, slos) for service, slos in by_service]
     return groups
 
 

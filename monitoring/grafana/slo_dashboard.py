@@ -52,7 +52,7 @@ def _timeslice_panels(slo: SLO) -> tuple[Panel, ...]:
         return ()
     return (trusted.panel(
         title=f"Good {slices.window} slices over {slo.period}", type="stat", unit="percentunit", decimals=3,
-        width=24, height=4, base_color="red", thresholds=(_threshold(float(slo.objective / 100), "green"),),
+        width=24, height=4, base_color="red", thresholds=(trusted.threshold(float(slo.objective / 100), "green"),),
         description=f"Slices of {slices.window} whose good events are at least {decimal_text(slices.target * 100)}%,"
                     f" over the slices with events in the last {slo.period}; green at or above the objective.",
         queries=(trusted.query(slo_rules.good_slices_expr(slo, slices, slo.period), instant=True),)),)
@@ -62,12 +62,6 @@ def _good_share(slo: SLO) -> str:
     if isinstance(slo.sli, BooleanSLI):
         return f"the share of {slo.sli.gauge} samples that are 1"
     return "good events over all events"
-
-
-@lru_cache(maxsize=256)
-def _threshold(value: float, color: str) -> Threshold:
-    """Thresholds are immutable and few (objectives, burn factors): one object each, shared by the panels."""
-    return trusted.threshold(value, color=color)
 
 
 @dataclass(frozen=True)
@@ -86,8 +80,9 @@ def _burn_parts(windows: tuple[BurnWindow, ...], tiers: tuple[Tier, ...]) -> _Bu
                       for tier in tiers) or "no alert tier is enabled"
     return _BurnParts(
         legends=tuple(f"{w.long} window ({w.tier} at {human_number(w.burn)})" for w in windows),
-        thresholds=tuple(_threshold(float(w.burn), TIER_COLORS[w.tier]) for w in sorted(windows, key=lambda w: w.burn)),
-        current=(_threshold(1, "orange"), *(_threshold(float(w.burn), "red") for w in windows[:1])),
+        thresholds=tuple(trusted.threshold(float(w.burn), TIER_COLORS[w.tier])
+                         for w in sorted(windows, key=lambda w: w.burn)),
+        current=(trusted.threshold(1, "orange"), *(trusted.threshold(float(w.burn), "red") for w in windows[:1])),
         lines=lines)
 
 
@@ -105,7 +100,7 @@ def slo_row(slo: SLO) -> DashboardRow:
     )
     return trusted.row(title=f"{slo.name}: {_percent(slo.objective)} over {slo.period}", panels=(
         trusted.panel(title=f"SLI over {slo.period}", type="stat", unit="percentunit", decimals=3, width=6, height=5,
-              base_color="red", thresholds=(_threshold(float(slo.objective / 100), "green"),),
+              base_color="red", thresholds=(trusted.threshold(float(slo.objective / 100), "green"),),
               description=f"{slo.description or slo.name}: {_good_share(slo)} in the last {slo.period}; "
                           f"green at or above the objective of {_percent(slo.objective)}.",
               queries=(trusted.query(sli),)),
@@ -120,7 +115,7 @@ def slo_row(slo: SLO) -> DashboardRow:
                           "exactly over the period.",
               queries=(trusted.query(f"{conventions.slo_current_burn_rate()}{sel}"),)),
         trusted.panel(title="Firing alerts", type="stat", unit="none", width=6, height=5,
-              thresholds=(_threshold(1, "red"),),
+              thresholds=(trusted.threshold(1, "red"),),
               description="Burn-rate alerts of this SLO that are firing now.",
               queries=(trusted.query(f"count(ALERTS{firing}) or vector(0)"),)),
         trusted.panel(title="SLI against objective", unit="percentunit", decimals=3,

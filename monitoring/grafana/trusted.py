@@ -11,6 +11,7 @@ so validating them again would only parse thousands of queries the tool wrote. T
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from pydantic_core import PydanticUndefined
@@ -65,7 +66,9 @@ def query(expr: str, **fields: Any) -> PanelQuery:
     return _query(expr=expr, **fields)
 
 
+@lru_cache(maxsize=256)
 def threshold(value: float, color: str) -> Threshold:
+    """Shared: a Threshold is immutable, and dashboards repeat a few of them in every panel."""
     return _threshold(value=float(value), color=color)
 
 

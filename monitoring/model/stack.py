@@ -178,7 +178,9 @@ class Stack(Model):
                             f"expr selects {unknown[0]!r}, which is in no metric catalog (the service's own or a "
                             f"shared one) and no recording rule (service {service.name!r})", field="expr",
                             value=rule.expr)
-                    for problem in promql.unmatched_values(promql.parse(rule.expr), values) if values else ():
+                    # Only selectors of metrics with declared values can miss: no parse for the others.
+                    checked = values and not rule.selected_metrics().isdisjoint(values)
+                    for problem in promql.unmatched_values(promql.parse(rule.expr), values) if checked else ():
                         raise rule.error(f"expr: {problem}, so it selects nothing", field="expr", value=rule.expr)
 
     @model_check

@@ -147,12 +147,6 @@ def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[t
         yield conventions.tests_file(service.name), to_yaml(tests, ctx.header)
 
 
-class JSONText(str):
-    """A dashboard's data already serialised by to_json (where it was rendered: possibly another process)."""
-
-    __slots__ = ()
-
-
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py, one at a time."""
     groups = ctx.shared(dashboards.dashboard_groups, stack)
@@ -160,13 +154,14 @@ def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]
     custom = hand_written.load(stack, ctx.dashboards_dir, ctx.project_dir)
     rendered = itertools.chain(_with_origins(ctx, generated, "dashboard"), _with_origins(ctx, custom, "hand-written"))
     for path, data in dashboards.output(stack, rendered):
-        yield path, str(data) if isinstance(data, JSONText) else to_json(data)  # str: a plain string again
+        yield path, data if isinstance(data, str) else to_json(data)  # generated ones come serialised
 
 
 def _dashboard_group(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[RenderedDashboard]:
     group = ctx.shared(dashboards.dashboard_groups, stack)[index]
     for rendered in dashboards.render(stack, group()):
-        yield RenderedDashboard(rendered.folder, rendered.uid, JSONText(to_json(rendered.data)),  # type: ignore[arg-type]
+        # Serialised where it was rendered (possibly a worker): the text is what goes back through the pipe.
+        yield RenderedDashboard(rendered.folder, rendered.uid, to_json(rendered.data),  # type: ignore[arg-type]
                                 rendered.source)
 
 
@@ -219,8 +214,9 @@ EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, e
 
 @contextmanager
 def no_cyclic_gc() -> Iterator[None]:
-    """Rendering allocates millions of short-lived acyclic objects; the cyclic collector would rescan the
-    whole (large) model each time, which cost over half of the render time for big stacks."""
+    """The cyclic collector off while a large acyclic model is alive: loading it, and rendering, which allocates
+    millions of short-lived acyclic objects; each collection would rescan the whole model (over half of the
+    render time for big stacks)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -246,18 +242,14 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
         # read joins what generate records here (see monitoring.inputs), though renderers should read nothing.
         pool: Pool | nullcontext[None] = nullcontext()
         if count > 1:
-            pool = Pool(count, _forked_runner(stack, ctx), partial(inputs.reads_since, inputs.mark()), inputs.merge)
+            # What a worker runs for each unit: the stack and context are the parent's when it forked.
+            pool = Pool(count, partial(ctx._run, stack), partial(inputs.reads_since, inputs.mark()), inputs.merge)
         with pool as running:
             ctx._pool = running
             try:
                 yield from _emitted(stack, ctx, seen)
             finally:
                 ctx._pool = None
-
-
-def _forked_runner(stack: Stack, ctx: GenerateContext) -> Callable[[Unit[Any], int], Any]:
-    """What a worker runs for each unit: the stack and the context are those of the parent when it forked."""
-    return lambda unit, index: ctx._run(stack, unit, index)
 
 
 def _emitted(stack: Stack, ctx: GenerateContext, seen: set[str]) -> Iterator[tuple[str, str]]:

@@ -48,8 +48,8 @@ def _write_file(path: str, text: str) -> Signature:
     return signature(os.stat(path))
 
 
-def _write_batch(batch: list[tuple[str, str]]) -> list[Signature]:
-    return [_write_file(path, text) for path, text in batch]
+def _write_batch(base: str, batch: list[tuple[str, str]]) -> list[Signature]:
+    return [_write_file(os.path.join(base, relative), text) for relative, text in batch]
 
 
 def write_tree(files: Mapping[str, str] | Iterable[tuple[str, str]], out_dir: Path,
@@ -115,15 +115,15 @@ _BATCH = 16
 
 def _write_stream(files: Iterable[tuple[str, str]], root: Path, signatures: dict[str, Signature]) -> int:
     made: set[str] = set()
-    pending: deque[tuple[list[str], Future[list[Signature]]]] = deque()
-    names: list[str] = []
-    batch: list[tuple[str, str]] = []
+    pending: deque[tuple[list[tuple[str, str]], Future[list[Signature]]]] = deque()
+    batch: list[tuple[str, str]] = []  # (relative path, text)
     count = 0
     base = str(root)
     with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
 
-        def settle(done: tuple[list[str], Future[list[Signature]]]) -> None:
-            signatures.update(zip(done[0], done[1].result(), strict=True))
+        def settle(done: tuple[list[tuple[str, str]], Future[list[Signature]]]) -> None:
+            written, future = done
+            signatures.update(zip((relative for relative, _ in written), future.result(), strict=True))
 
         for relative, text in files:
             path = os.path.join(base, relative)
@@ -131,16 +131,15 @@ def _write_stream(files: Iterable[tuple[str, str]], root: Path, signatures: dict
             if parent not in made:
                 os.makedirs(parent, exist_ok=True)
                 made.add(parent)
-            names.append(relative)
-            batch.append((path, text))
+            batch.append((relative, text))
             count += 1
             if len(batch) == _BATCH:
-                pending.append((names, pool.submit(_write_batch, batch)))
-                names, batch = [], []
+                pending.append((batch, pool.submit(_write_batch, base, batch)))
+                batch = []
             if len(pending) * _BATCH + len(batch) >= _IN_FLIGHT:
                 settle(pending.popleft())
         if batch:
-            pending.append((names, pool.submit(_write_batch, batch)))
+            pending.append((batch, pool.submit(_write_batch, base, batch)))
         for done in pending:
             settle(done)
     return count

@@ -51,10 +51,10 @@ def worker_count(units: int) -> int:
     """How many processes should render a stack of `units` services and SLOs (1: this process alone)."""
     value = os.environ.get(WORKERS_VARIABLE, "").strip()
     if value:
-        if not value.isdigit() or int(value) < 1:
+        if not value.isdecimal() or int(value) < 1:
             raise UsageError(f"{WORKERS_VARIABLE}={value!r}: expected a whole number of processes, 1 or more")
         wanted = int(value)
-    elif units < PARALLEL_FROM:
+    elif units < PARALLEL_FROM or not can_fork():  # sched_getaffinity is Linux's, as fork's safety is
         return 1
     else:
         wanted = len(os.sched_getaffinity(0))

@@ -160,10 +160,15 @@ def _input_series(text: str, *, value: Decimal | None = None, rate: Decimal | No
     """An input series this module spelt itself (series_text of a parsed selector's name and example labels):
     concrete by construction, so the model's validation, which parses the text again, is skipped. A series
     it would refuse (no metric name, a falling counter) still goes through it, for its message."""
-    if (not text[:1].isalpha() and text[:1] not in "_:") or (rate is not None and rate < 0):
+    if _refused(text, rate):
         return InputSeries(series=text, value=value, rate=rate)
     return InputSeries.model_construct(series=text, value=value) if rate is None \
         else InputSeries.model_construct(series=text, rate=rate)
+
+
+def _refused(text: str, rate: Decimal | None) -> bool:
+    """Whether the model refuses an input series: no metric name first, or a counter that falls."""
+    return (not text[:1].isalpha() and text[:1] not in "_:") or (rate is not None and rate < 0)
 
 
 def instantiate(plan: ScenarioPlan, metrics: Mapping[str, str] | None = None,
@@ -227,6 +232,10 @@ class Spelling:
         self.firing, self.healthy = uses(plan.firing), uses(plan.healthy)
         self.below = uses(plan.below) if plan.below is not None else None
         self.series = tuple(distinct)
+        # The same for every alert of the shape: a falling counter (which the model refuses), the value shown.
+        self.falling = any(rate is not None and rate < 0 for uses in (self.firing, self.below or (), self.healthy)
+                           for _, _, rate in uses)
+        self.value = plan.value.normalize() if plan.value is not None else None
 
 
 def spell(spelling: Spelling, metrics: Mapping[str, str], values: Mapping[str, str]) -> Scenario | AlertScenario:
@@ -239,17 +248,13 @@ def spell(spelling: Spelling, metrics: Mapping[str, str], values: Mapping[str, s
         return instantiate(plan, metrics, values)
     texts = [sorted_series_text(metrics.get(metric, metric), [(k, values.get(v, v)) for k, v in items])
              for metric, items in spelling.series]
-    for text in texts:
-        if not text[:1].isalpha() and text[:1] not in "_:":
-            return instantiate(plan, metrics, values)
+    if spelling.falling or any(_refused(text, None) for text in texts):
+        return instantiate(plan, metrics, values)
 
     def spelt(uses: tuple[_Use, ...]) -> tuple[Series, ...]:
         return tuple(Series(texts[i], value, rate) for i, value, rate in uses)
 
-    if any(rate is not None and rate < 0 for uses in (spelling.firing, spelling.below or (), spelling.healthy)
-           for _, _, rate in uses):
-        return instantiate(plan, metrics, values)
-    return Scenario(spelt(spelling.firing), labels, plan.value.normalize() if plan.value is not None else None,
+    return Scenario(spelt(spelling.firing), labels, spelling.value,
                     spelt(spelling.below) if spelling.below is not None else None, spelt(spelling.healthy))
 
 
@@ -321,15 +326,10 @@ def _levels(op: str, limit: Decimal, *, ratio: bool = False) -> tuple[Decimal, D
     return limit / 2, limit * Decimal("1.1"), limit * 2
 
 
-def _scenario(firing: tuple[SeriesPlan, ...], labels: dict[str, str], value: Decimal | None,
-              below: tuple[SeriesPlan, ...] | None, healthy: tuple[SeriesPlan, ...]) -> ScenarioPlan:
-    return ScenarioPlan(firing=firing, labels=labels, value=value, below=below, healthy=healthy)
-
-
 def _single(term: Term, op: str, limit: Decimal) -> ScenarioPlan:
     labels = _labels(term)
     firing, below, healthy = _levels(op, limit)
-    return _scenario((term.series(labels, firing),), term.result_labels(labels), firing,
+    return ScenarioPlan((term.series(labels, firing),), term.result_labels(labels), firing,
                      (term.series(labels, below),) if below is not None else None, (term.series(labels, healthy),))
 
 
@@ -361,7 +361,7 @@ def _ratio(numerator: Term, denominator: Term, op: str, limit: Decimal) -> Scena
     firing, below, healthy = _levels(op, limit, ratio=True)
     if firing > 1 and same:
         raise Unrecognised(f"a ratio of one counter cannot exceed 1 (limit {limit})")
-    return _scenario(series(firing), numerator.result_labels(bad), firing,
+    return ScenarioPlan(series(firing), numerator.result_labels(bad), firing,
                      series(below) if below is not None else None, series(healthy))
 
 
@@ -390,7 +390,7 @@ def _quantile(node: promql_parser.Call, op: str, limit: Decimal, facts: Facts, n
     below = within(bounds[under[-1] - 1] if under[-1] else Decimal(0), bounds[under[-1]])[0] if under else None
     healthy = within(Decimal(0), bounds[0])[0]
     result = {k: v for k, v in labels.items() if k in term.by}
-    return _scenario(firing, result, value, below, healthy)
+    return ScenarioPlan(firing, result, value, below, healthy)
 
 
 def plan(node: promql_parser.Expr, facts: Facts, names: Names) -> ScenarioPlan:
@@ -406,7 +406,7 @@ def plan(node: promql_parser.Expr, facts: Facts, names: Names) -> ScenarioPlan:
             raise Unrecognised("absent() of a selector no series satisfies")
         present = {**SYNTHETIC, **labels} if selects(matchers, {**SYNTHETIC, **labels}) else labels
         kept = {m.name: m.value for m in matchers if m.op == "="}
-        return _scenario((), kept, Decimal(1), None, (SeriesPlan(name, present, value=Decimal(1)),))
+        return ScenarioPlan((), kept, Decimal(1), None, (SeriesPlan(name, present, value=Decimal(1)),))
     if not isinstance(node, promql_parser.BinaryExpr) or str(node.op) not in _ABOVE | _BELOW | {"=="}:
         raise Unrecognised("the expression is not a comparison with a number, nor absent()")
     if node.modifier is not None and node.modifier.return_bool:
@@ -418,7 +418,7 @@ def plan(node: promql_parser.Expr, facts: Facts, names: Names) -> ScenarioPlan:
             raise Unrecognised("`==` other than `up == 0`")
         term = _term(lhs, facts, names)
         labels = _labels(term)
-        return _scenario((term.series(labels, Decimal(0)),), labels, Decimal(0), None,
+        return ScenarioPlan((term.series(labels, Decimal(0)),), labels, Decimal(0), None,
                          (term.series(labels, Decimal(1)),))
     if isinstance(lhs, promql_parser.Call) and lhs.func.name == "histogram_quantile":
         return _quantile(lhs, op, limit, facts, names)

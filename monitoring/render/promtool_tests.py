@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from monitoring import conventions, promql
+from monitoring import conventions
 from monitoring.errors import DefinitionError
 from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.rules import Alert
@@ -138,7 +138,7 @@ def _planned(stack: Stack, service: Service) -> list[_Planned]:
         if alert.test is not None:  # (its expected alert is checked by Stack.check, and made with its tests)
             planned.append(_Planned(alert, expr_windows(alert.expr), alert.test, None, ""))
             continue
-        scenario, why, windows = shape_cache.scenario_of(promql.parse(alert.expr), alert.expr, catalog)
+        scenario, why, windows = shape_cache.scenario_of(alert.expr, catalog)
         expected = None
         if scenario is not None:
             try:  # an annotation the test cannot predict (a query template, say) needs a hand-written scenario
@@ -164,13 +164,11 @@ def scenarios(stack: Stack, service: Service) -> tuple[dict[str, AlertScenario |
 def render(stack: Stack, service: Service) -> dict[str, Any] | None:
     """The test file of a service's alerts that have a scenario or a recognised shape, or None when none has."""
     planned = _planned(stack, service)
-    found = {p.alert.name: p for p in planned if p.scenario is not None}  # (the last of one name, as before)
-    tested = [(a, found[a.name]) for a in service.alerts if a.name in found]
+    tested = [p for p in planned if p.scenario is not None]  # in the service's order (alert names are unique)
     if not tested:
         return None
     step = choose_step({w for p in planned for w in p.windows})
-    tests = [t for alert, p in tested
-             for t in (plain_alert_tests(stack, service, alert, step, p.scenario, p.windows, p.expected)
-                       if p.alert is alert else plain_alert_tests(stack, service, alert, step, p.scenario))]
+    tests = [t for p in tested for t in plain_alert_tests(stack, service, p.alert, step, p.scenario, p.windows,
+                                                            p.expected)]
     return {"rule_files": [relative_rule_file(conventions.rules_file(service.name))],
             "evaluation_interval": format_duration(step), "tests": tests}

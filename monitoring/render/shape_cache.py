@@ -21,6 +21,7 @@ from typing import Any
 
 import promql_parser
 
+from monitoring import promql
 from monitoring.model.metrics import AnyMetric
 from monitoring.model.scenario import AlertScenario
 from monitoring.render import alert_shapes
@@ -189,16 +190,10 @@ def shape(node: promql_parser.Expr, facts: CatalogFacts) -> Shape | None:
     return Shape((tuple(parts), tuple(described), catalog), metrics, values, windows)
 
 
-def shape_of(node: promql_parser.Expr, expr: str, catalog: Mapping[str, AnyMetric]
-             ) -> tuple[Scenario | AlertScenario | None, str]:
-    """What `alert_shapes.shape_of(expr, catalog)` returns, derived once per shape (node: expr parsed)."""
-    scenario, why, _ = scenario_of(node, expr, catalog)
-    return scenario, why
-
-
-def scenario_of(node: promql_parser.Expr, expr: str, catalog: Mapping[str, AnyMetric]
-                ) -> tuple[Scenario | AlertScenario | None, str, set[int]]:
-    """shape_of, and the expression's windows (`promtool_timing.expr_windows`), read in the same pass."""
+def scenario_of(expr: str, catalog: Mapping[str, AnyMetric]) -> tuple[Scenario | AlertScenario | None, str, set[int]]:
+    """What `alert_shapes.shape_of(expr, catalog)` returns, derived once per shape, and the expression's windows
+    (`promtool_timing.expr_windows`), read in the same pass."""
+    node = promql.parse(expr)
     found = shape(node, CatalogFacts(catalog))
     if found is None:
         return (*alert_shapes.shape_of(expr, catalog), expr_windows(expr))

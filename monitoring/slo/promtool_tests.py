@@ -34,7 +34,7 @@ from monitoring.render.series_labels import example_labels, parse_selector, sele
 from monitoring.slo import rules as slo_rules
 from monitoring.slo.simulation import Phase, Traffic, simulate
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text
-from monitoring.slo.yaml_parts import scalar, scalar_once, under
+from monitoring.slo.yaml_parts import scalar, under
 
 TRAFFIC_PER_SECOND = 10  # events per second in SLO scenarios (more when a minimum-traffic guard asks for it)
 
@@ -508,11 +508,20 @@ def slo_tests(stack: Stack, slo: SLO, step: int) -> list[dict[str, Any]]:
 
 def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
     """The test file of one SLO as plain data, or None when both of its tiers are off."""
+    head = _file_head(slo)
+    if head is None:
+        return None
+    step, data = head
+    return {**data, "tests": slo_tests(stack, slo, step)}
+
+
+def _file_head(slo: SLO) -> tuple[int, dict[str, Any]] | None:
+    """The test step, and what the file says before its tests; None when the SLO has no tests."""
     if not slo.tiers or not testable(slo):
         return None
     step = choose_step(slo_windows(slo))
-    return {"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],
-            "evaluation_interval": format_duration(step), "tests": slo_tests(stack, slo, step)}
+    return step, {"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],
+                  "evaluation_interval": format_duration(step)}
 
 
 # --- the test file as text -----------------------------------------------------------------------------------------
@@ -531,20 +540,20 @@ SLO_NAME = "slo-name-0"
 def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
     """The test file of one SLO as YAML after `header` (exactly `to_yaml(render(stack, slo), header)`), or None
     when both of its tiers are off."""
-    if not slo.tiers or not testable(slo):
+    head = _file_head(slo)
+    if head is None:
         return None
-    step = choose_step(slo_windows(slo))
+    step, data = head
     series = both_series(slo)
     names = slo.plan.alert_names
     # What a check says after its eval_time: the alert, and either no alert or the expected one.
-    quiet = {tier: f"    alertname: {scalar_once(names[tier])}\n    exp_alerts: []\n" for tier in slo.tiers}
-    firing = {tier: f"    alertname: {scalar_once(names[tier])}\n    exp_alerts:\n    - "
+    quiet = {tier: f"    alertname: {scalar(names[tier])}\n    exp_alerts: []\n" for tier in slo.tiers}
+    firing = {tier: f"    alertname: {scalar(names[tier])}\n    exp_alerts:\n    - "
                     + under("exp_labels", _expected_labels(slo, tier, series[False].group), "      ")[6:]
                     + slo_rules.annotations_text(stack, slo, tier, "exp_annotations", "      ")
               for tier in slo.tiers}
-    spelled = {name: scalar_once(name) for kind in series.values() for name in _names(kind)}
-    out = [header, to_yaml({"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],
-                            "evaluation_interval": format_duration(step)}), "tests:\n"]
+    spelled = {name: scalar(name) for kind in series.values() for name in _names(kind)}
+    out = [header, to_yaml(data), "tests:\n"]
     for planned in plan(slo, step):
         case = planned.case
         out += [planned.name_line.replace(SLO_NAME, slo.name), planned.interval_line]

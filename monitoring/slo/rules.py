@@ -61,9 +61,9 @@ def series_labels(slo: SLO) -> dict[str, str]:
     return slo.plan.naming.series_labels(slo.service, slo.name, slo.labels)
 
 
-def window_labels(slo: SLO, window: str) -> dict[str, str]:
+def _window_labels(parts: RuleParts, window: str) -> dict[str, str]:
     """The labels of a per-window SLI series: the SLO's, and Sloth's sloth_window under Sloth's naming."""
-    return {**series_labels(slo), **slo.plan.naming.window_labels(window)}
+    return {**dict(parts.labels), **parts.naming.window_labels(window)}
 
 
 def _sum_rate(series: str, window: str, by: tuple[str, ...] = ()) -> str:
@@ -173,15 +173,11 @@ def _record(name: str, expr: str, labels: dict[str, str]) -> dict[str, Any]:
     return {"record": name, "expr": expr, "labels": labels}
 
 
-def sli_rules(slo: SLO) -> list[dict[str, Any]]:
-    return _sli_rules(rule_parts(slo))
-
-
 def _sli_rules(parts: RuleParts) -> list[dict[str, Any]]:
     sel = parts.selector
     rules: list[dict[str, Any]] = []
     for window in parts.rate_windows:
-        labels = {**dict(parts.labels), **parts.naming.window_labels(window)}
+        labels = _window_labels(parts, window)
         rules += [
             _record(names.slo_total_events_rate(window), _total_expr(parts, window), labels),
             _record(names.slo_bad_events_rate(window), _bad_expr(parts, window), labels),
@@ -194,13 +190,8 @@ def _sli_rules(parts: RuleParts) -> list[dict[str, Any]]:
     rules.append(_record(names.slo_error_ratio(parts.period),
                          f"sum_over_time({bad}{sel}[{parts.period}])\n/\n"
                          f"sum_over_time({total}{sel}[{parts.period}])",
-                         {**dict(parts.labels), **parts.naming.window_labels(parts.period)}))
+                         _window_labels(parts, parts.period)))
     return rules
-
-
-def metadata_rules(slo: SLO) -> list[dict[str, Any]]:
-    parts = rule_parts(slo)
-    return _metadata_rules(parts) + _info_rules(parts)
 
 
 def _metadata_rules(parts: RuleParts) -> list[dict[str, Any]]:
@@ -283,7 +274,7 @@ _SERVICE, _SLO = "zzservicezz", "zzslozz"
 def _spelled_after_names(tail: str) -> tuple[str, str, str] | None:
     """'<service> <slo><tail>' as YAML, around the names: (before, between, after), or None if the tail holds a
     stand-in."""
-    spelled = yaml_parts.scalar_once(f"{_SERVICE} {_SLO}{tail}")
+    spelled = yaml_parts.scalar(f"{_SERVICE} {_SLO}{tail}")
     if spelled.count(_SERVICE) != 1 or spelled.count(_SLO) != 1:
         return None
     before, rest = spelled.split(_SERVICE)
@@ -356,12 +347,16 @@ def alert_annotations(stack: Stack, slo: SLO, tier: Tier) -> dict[str, str]:
 
 
 def alert_rule(stack: Stack, slo: SLO, tier: Tier) -> dict[str, Any]:
+    return {**_alert_head(slo, tier), "annotations": alert_annotations(stack, slo, tier)}
+
+
+def _alert_head(slo: SLO, tier: Tier) -> dict[str, Any]:
+    """An alert rule without its annotations."""
     data: dict[str, Any] = {"alert": slo.alert_name(tier), "expr": alert_expr(slo, tier)}
     settings = slo.alerting.tier(tier)
     if settings.for_:
         data["for"] = settings.for_
     data["labels"] = alert_labels(slo, tier)
-    data["annotations"] = alert_annotations(stack, slo, tier)
     return data
 
 
@@ -444,19 +439,14 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str:
     pieces[1::2] = [texts[stand_in] for stand_in in pieces[1::2]]
     recording = "".join(pieces)
     info = _info_rules(parts)
-    return (f"{header}groups:\n- name: {yaml_parts.scalar_once(names.slo_rule_group(slo.service, slo.name))}\n"
+    return (f"{header}groups:\n- name: {yaml_parts.scalar(names.slo_rule_group(slo.service, slo.name))}\n"
             f"  rules:\n{recording}{yaml_parts.items(info, '  ') if info else ''}"
             + "".join(_alert_text(stack, slo, tier) for tier in slo.plan.tiers))
 
 
 def _alert_text(stack: Stack, slo: SLO, tier: Tier) -> str:
     """`alert_rule` as a YAML list item at indent 2."""
-    settings = slo.alerting.tier(tier)
-    return (f"  - alert: {yaml_parts.scalar_once(slo.alert_name(tier))}\n"
-            + yaml_parts.under("expr", alert_expr(slo, tier), "    ")
-            + (yaml_parts.under("for", settings.for_, "    ") if settings.for_ else "")
-            + yaml_parts.under("labels", alert_labels(slo, tier), "    ")
-            + annotations_text(stack, slo, tier, "annotations", "    "))
+    return yaml_parts.items([_alert_head(slo, tier)], "  ") + annotations_text(stack, slo, tier, "annotations", "    ")
 
 
 # Traffic assumed by the "single error pages" warning when an SLO sets no minimum-traffic guard.

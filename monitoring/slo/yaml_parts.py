@@ -4,21 +4,14 @@ together from these pieces is exactly what `to_yaml` writes for the whole; tests
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from monitoring.output.files import to_yaml
 
 
-@lru_cache(maxsize=4096)
 def scalar(value: str) -> str:
-    """A one-line string as the YAML writer spells it as a mapping value or a list item; kept, for strings that
-    recur across files (names of series, windows, durations)."""
-    return scalar_once(value)
-
-
-def scalar_once(value: str) -> str:
-    """`scalar` for strings of one file: not worth keeping."""
+    """A one-line string as the YAML writer spells it as a mapping value or a list item (the writer keeps the
+    spellings of recurring strings)."""
     assert "\n" not in value  # a multi-line string is a block, spelled by `under`
     return to_yaml({"k": value})[3:-1]
 
