@@ -1,5 +1,3 @@
-import sys
+from monitoring.cli import run
 
-from monitoring.cli import main
-
-sys.exit(main())
+run()
