@@ -99,3 +99,78 @@ def test_kept_sli_series_are_the_worked_out_ones() -> None:
         if slo_tests.testable(slo):
             for python_le in (False, True):
                 assert slo_tests.sli_series(slo, python_le) == slo_tests.plain_sli_series(slo, python_le)
+
+
+# Slugs YAML would read as something else on their own (booleans, null, numbers, a date), and the texts the
+# test files are written with in place of names.
+SPECIAL_SLUGS = ["yes", "no", "on", "off", "null", "true", "y", "n", "123", "1e3", "0x1f", "0o17", "2001-12-14", "1-2",
+                 "inf", "nan", "servicez", "sloza"]
+odd_slugs = st.sampled_from(SPECIAL_SLUGS) | slugs
+# Label values with quotes, backslashes, non-ASCII, YAML's special words and the stand-ins for names.
+odd_values = st.sampled_from(["SERVICEzA", "SLOzA", "SERVICEzB0-1", "x SLOzB2-3", "yes", "null", "1e3", "~", "'",
+                              '"', "\\", 'a\\"b', "\u00e9t\u00e9", "\u2603", "a: b", "# c", "- d"]) | one_line
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(service=odd_slugs, name=odd_slugs, label=odd_values, group=odd_values,
+       naming=st.sampled_from(["default", "sloth"]), objective=st.sampled_from(["99.9", "99", "95.5", "99.95"]),
+       period=st.sampled_from(["30d", "28d", "7d"]),
+       kind=st.sampled_from(sorted(SLIS)), grouped=st.booleans())
+def test_metadata_checks_are_written_as_their_plain_data(service: str, name: str, label: str, group: str,
+                                                          naming: str, objective: str, period: str, kind: str,
+                                                          grouped: bool) -> None:
+    """The metadata checks are written once per key with stand-ins for the names: for any names and labels they
+    are the YAML of the plain checks."""
+    grouped = grouped and not kind.startswith("query")
+    slo = SLO(name=name, service=service, objective=objective, period=period, sli=SLIS[kind], naming=naming,
+              labels={"team": label}, group_by=("route",) if grouped else ())
+    groups = {"route": group} if grouped else {}
+    for at in ("1h9m13s500ms", "2m"):
+        assert slo_tests.metadata_text(slo, at, groups) == slo_tests.under(
+            "promql_expr_test", slo_tests.metadata_checks(slo, at, groups), "  ")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(service=odd_slugs, name=odd_slugs, alert=st.none() | st.from_regex(r"\A[A-Z][a-zA-Z0-9]{0,10}\Z"),
+       label=odd_values, kind=st.sampled_from(sorted(SLIS)), naming=st.sampled_from(["default", "sloth"]),
+       period=st.sampled_from(["30d", "28d", "7d"]), grouped=st.booleans())
+def test_any_names_are_written_as_the_plain_data(service: str, name: str, alert: str | None, label: str, kind: str,
+                                                 naming: str, period: str, grouped: bool) -> None:
+    """Test files put together from templates (and the fallback that sorts each case's series itself) are the
+    YAML of the plain data, whatever the service's and the SLO's names."""
+    grouped = grouped and not kind.startswith("query")
+    slo = SLO(name=name, service=service, objective="99.9", period=period, sli=SLIS[kind], naming=naming,
+              labels={"team": label}, group_by=("route",) if grouped else (),
+              alerting=SLOAlerting(name=alert, page=AlertTier(severity="critical", labels={"room": label})))
+    _same(stack_with(), slo)
+    _same_case_by_case(stack_with(), slo)
+
+
+def _same_case_by_case(stack: Stack, slo: SLO) -> None:
+    head = slo_tests._file_head(slo)
+    if head is not None:
+        step, data = head
+        assert slo_tests._case_by_case(stack, slo, HEADER, step, data, slo_tests.both_series(slo)) == to_yaml(
+            slo_tests.render(stack, slo), HEADER)
+
+
+@pytest.mark.parametrize("stack", [variety, lambda: load_stack("alerts.stack:stack", ROOT), _fleet],
+                         ids=["variety", "alerts", "fleet"])
+def test_templates_and_the_case_by_case_writing_agree_for_the_stacks(stack: object) -> None:
+    """The fallback for series that share a name writes every SLO of the stacks as its plain data too, and the
+    templates are what the stacks' files are written with (their series names differ)."""
+    built = stack()  # type: ignore[operator]
+    for slo in built.slos:
+        _same_case_by_case(built, slo)
+        if slo_tests._file_head(slo) is not None:
+            assert all(order is not None for order in map(slo_tests._order, slo_tests.both_series(slo).values()))
+
+
+def test_the_test_step_is_the_chosen_one() -> None:
+    """slo_step keeps choose_step's answers per set of windows: each equals a fresh one, for every SLO."""
+    from monitoring.render.promtool_timing import choose_step
+
+    slos = [slo for stack in (variety(), load_stack("alerts.stack:stack", ROOT), _fleet()) for slo in stack.slos]
+    for slo in slos:
+        if slo.tiers:
+            assert slo_tests.slo_step(slo) == choose_step(slo_tests.slo_windows(slo))

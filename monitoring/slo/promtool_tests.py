@@ -12,13 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
 import promql_parser
 
 from monitoring import conventions, promql
-from monitoring.model.common import duration_ms, format_duration
+from monitoring.model.common import SLUG, duration_ms, format_duration
 from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
@@ -32,6 +33,7 @@ from monitoring.render.promtool_timing import (
 from monitoring.render.promtool_timing import steps as _steps
 from monitoring.render.series_labels import example_labels, parse_selector, selects, series_text
 from monitoring.slo import rules as slo_rules
+from monitoring.slo.naming import SeriesNaming
 from monitoring.slo.simulation import Phase, Traffic, simulate
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text
 from monitoring.slo.yaml_parts import scalar, under
@@ -396,9 +398,14 @@ class PlannedCase:
 _PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
 
 
+def _plan_key(slo: SLO, step: int) -> tuple[object, ...]:
+    """Everything the planned cases depend on."""
+    return (slo.plan.shape, slo.error_budget, step, isinstance(slo.sli, BooleanSLI))
+
+
 def plan(slo: SLO, step: int) -> tuple[PlannedCase, ...]:
     """The cases of an SLO with their predicted checks and input values, planned once per SLO shape."""
-    key = (slo.plan.shape, slo.error_budget, step, isinstance(slo.sli, BooleanSLI))
+    key = _plan_key(slo, step)
     if key not in _PLANS:
         _PLANS[key] = tuple(_plan_case(slo, case, step) for case in slo_cases(slo, step))
     return _PLANS[key]
@@ -476,22 +483,76 @@ _PER_GROUP = (conventions.slo_current_burn_rate(), conventions.slo_error_budget_
 
 def metadata_checks(slo: SLO, at: str, group: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """With no errors: the configured objective, budget and period; no burn; the whole budget left."""
-    labels = slo_rules.series_labels(slo)
+    return _metadata_checks(_MetadataKey(slo.plan.naming, tuple(slo.labels.items()), tuple((group or {}).items()),
+                                         at, slo.objective_ratio, slo.error_budget, slo.period),
+                            slo.service, slo.name)
+
+
+@dataclass(frozen=True)
+class _MetadataKey:
+    """What the metadata checks depend on besides the SLO's names."""
+
+    naming: SeriesNaming
+    labels: tuple[tuple[str, str], ...]
+    group: tuple[tuple[str, str], ...]
+    at: str
+    objective_ratio: Decimal
+    error_budget: Decimal
+    period: str
+
+
+def _metadata_checks(key: _MetadataKey, service: str, name: str) -> list[dict[str, Any]]:
+    naming = key.naming
+    labels = naming.series_labels(service, name, dict(key.labels))
+    group = dict(key.group)
     values = {
-        conventions.slo_objective(): slo.objective_ratio,
-        conventions.slo_error_budget(): slo.error_budget,
-        conventions.slo_period_days(): Decimal(slo.period_days),
+        conventions.slo_objective(): key.objective_ratio,
+        conventions.slo_error_budget(): key.error_budget,
+        conventions.slo_period_days(): Decimal(duration_ms(key.period) // 86_400_000),
         conventions.slo_current_burn_rate(): Decimal(0),
         conventions.slo_error_budget_remaining(): Decimal(1),
     }
     windows = {conventions.slo_current_burn_rate(): conventions.SLO_CURRENT_WINDOW,
-               conventions.slo_error_budget_remaining(): slo.period}
-    return [{"expr": f"{name}{slo_rules.selector(slo)}", "eval_time": at,
-             "exp_samples": [{"labels": series_text(name, {
-                 **labels, **(group if name in _PER_GROUP else {}),
-                 **(slo.plan.naming.window_labels(windows[name]) if name in windows else {})}),
+               conventions.slo_error_budget_remaining(): key.period}
+    selector = naming.selector(service, name)
+    return [{"expr": f"{series}{selector}", "eval_time": key.at,
+             "exp_samples": [{"labels": series_text(series, {
+                 **labels, **(group if series in _PER_GROUP else {}),
+                 **(naming.window_labels(windows[series]) if series in windows else {})}),
                               "value": float(value)}]}
-            for name, value in values.items()]
+            for series, value in values.items()]
+
+
+# Stand-ins for an SLO's service and name in text written once per _MetadataKey, two sets: a text is only used
+# when the second set, put in for the first, gives what writing the second gives. Real names are slugs
+# (lower-case letters, digits, '-'): they never contain a stand-in (upper case), need no quoting or escaping in
+# a PromQL string, and inside a longer scalar change neither its style nor how YAML reads it.
+_STAND_INS = (("SERVICEzA", "SLOzA"), ("SERVICEzB0-1", "SLOzB2-3"))
+_METADATA: dict[_MetadataKey, str | None] = {}
+
+
+def metadata_text(slo: SLO, at: str, group: dict[str, str]) -> str:
+    """`promql_expr_test:` with the metadata checks under it, at indent 2: exactly
+    `under("promql_expr_test", metadata_checks(slo, at, group), "  ")`, written once per key."""
+    key = _MetadataKey(slo.plan.naming, tuple(slo.labels.items()), tuple(group.items()), at, slo.objective_ratio,
+                       slo.error_budget, slo.period)
+    text = _METADATA.get(key, "")
+    if text == "":
+        text = _METADATA[key] = _with_stand_ins(
+            lambda service, name: under("promql_expr_test", _metadata_checks(key, service, name), "  "))
+        if len(_METADATA) > _TEMPLATES_KEPT:
+            del _METADATA[next(iter(_METADATA))]
+    if text is None or not (SLUG.match(slo.service) and SLUG.match(slo.name)):
+        return under("promql_expr_test", _metadata_checks(key, slo.service, slo.name), "  ")
+    (service, name), _ = _STAND_INS
+    return text.replace(service, slo.service).replace(name, slo.name)
+
+
+def _with_stand_ins(write: Callable[[str, str], str]) -> str | None:
+    """write(service, name) for the first stand-ins, or None when the names are not simply put into it."""
+    (service_a, name_a), (service_b, name_b) = _STAND_INS
+    text = write(service_a, name_a)
+    return text if text.replace(service_a, service_b).replace(name_a, name_b) == write(service_b, name_b) else None
 
 
 def both_series(slo: SLO) -> dict[bool, SLISeries]:
@@ -515,11 +576,21 @@ def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
     return {**data, "tests": slo_tests(stack, slo, step)}
 
 
+def slo_step(slo: SLO) -> int:
+    """The step of the SLO's tests: choose_step of its windows (DefinitionError when none fits)."""
+    return _step(frozenset(slo_windows(slo)))
+
+
+@lru_cache(maxsize=1024)
+def _step(windows: frozenset[int]) -> int:
+    return choose_step(windows)
+
+
 def _file_head(slo: SLO) -> tuple[int, dict[str, Any]] | None:
     """The test step, and what the file says before its tests; None when the SLO has no tests."""
     if not slo.tiers or not testable(slo):
         return None
-    step = choose_step(slo_windows(slo))
+    step = slo_step(slo)
     return step, {"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],
                   "evaluation_interval": format_duration(step)}
 
@@ -545,13 +616,85 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
         return None
     step, data = head
     series = both_series(slo)
+    order = {python_le: _order(kind) for python_le, kind in series.items()}
+    if None in order.values():
+        return _case_by_case(stack, slo, header, step, data, series)
+    layout = (tuple(kind for _, kind in order[False]), tuple(kind for _, kind in order[True]))  # type: ignore[union-attr]
+    key = (_plan_key(slo, step), layout)
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = _TEMPLATES[key] = _template(plan(slo, step), layout)
+        if len(_TEMPLATES) > _TEMPLATES_KEPT:
+            del _TEMPLATES[next(iter(_TEMPLATES))]
+    fields = _alert_fields(stack, slo, series[False].group)
+    fields["name"] = slo.name
+    for python_le, rows in order.items():
+        for rank, (name, _) in enumerate(rows):  # type: ignore[union-attr]
+            fields[f"s{int(python_le)}_{rank}"] = scalar(name)
+    for index, planned in enumerate(plan(slo, step)):
+        if planned.case.metadata:
+            fields[f"meta_{index}"] = metadata_text(slo, eval_time(step, planned.steps - 1),
+                                                    series[planned.case.python_le].group)
+    head = (f"rule_files:\n- {scalar(data['rule_files'][0])}\n"
+            f"evaluation_interval: {scalar(data['evaluation_interval'])}\ntests:\n")  # to_yaml(data), "tests:"
+    return "".join((header, head, template.format_map(fields)))
+
+
+# The test files of one plan whose input series come in one order of kinds (bad, good, total, gauge): a str.format
+# template of the YAML, written once, with fields for what is each SLO's own (its name, its series, its alerts'
+# checks and its metadata checks). Bounded, oldest out first: a stack of odd SLOs makes many.
+_TEMPLATES: dict[tuple[object, ...], str] = {}
+_TEMPLATES_KEPT = 512
+_KINDS = ("bad", "good", "total", "gauge")
+
+
+def _order(series: SLISeries) -> tuple[tuple[str, str], ...] | None:
+    """The series with their kinds in the order a test lists them (by name), or None when two share a name (the
+    values then decide, which differ from case to case)."""
+    rows = sorted((name, kind) for kind in _KINDS for name in getattr(series, kind))
+    return None if len({name for name, _ in rows}) < len(rows) else tuple(rows)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _template(planned_cases: tuple[PlannedCase, ...], layout: tuple[tuple[str, ...], ...]) -> str:
+    """The cases as YAML, with fields for the SLO's own texts (see render_text)."""
+    out = []
+    for index, planned in enumerate(planned_cases):
+        case = planned.case
+        values = {"bad": planned.bad, "good": planned.good, "total": planned.total, "gauge": planned.gauge}
+        kinds = layout[case.python_le]
+        out += [_escaped(planned.name_line).replace(SLO_NAME, "{name}"), _escaped(planned.interval_line),
+                "  input_series:\n" if kinds else "  input_series: []\n"]
+        out += [f"  - series: {{s{int(case.python_le)}_{rank}}}\n    values: "
+                f"{_escaped(planned.values_yaml[values[kind]])}\n" for rank, kind in enumerate(kinds)]
+        out.append("  alert_rule_test:\n" if planned.checks else "  alert_rule_test: []\n")
+        for line, (_, tier, on) in zip(planned.eval_lines, planned.checks, strict=True):
+            out += [_escaped(line), f"{{{tier}_{int(on)}}}"]
+        if case.metadata:
+            out.append(f"{{meta_{index}}}")
+    return "".join(out)
+
+
+def _alert_fields(stack: Stack, slo: SLO, group: dict[str, str]) -> dict[str, str]:
+    """What a check says after its eval_time, per tier: the alert, and either no alert ('<tier>_0') or the
+    expected one ('<tier>_1')."""
     names = slo.plan.alert_names
-    # What a check says after its eval_time: the alert, and either no alert or the expected one.
-    quiet = {tier: f"    alertname: {scalar(names[tier])}\n    exp_alerts: []\n" for tier in slo.tiers}
-    firing = {tier: f"    alertname: {scalar(names[tier])}\n    exp_alerts:\n    - "
-                    + under("exp_labels", _expected_labels(slo, tier, series[False].group), "      ")[6:]
-                    + slo_rules.annotations_text(stack, slo, tier, "exp_annotations", "      ")
-              for tier in slo.tiers}
+    fields = {}
+    for tier in slo.tiers:
+        fields[f"{tier}_0"] = f"    alertname: {scalar(names[tier])}\n    exp_alerts: []\n"
+        fields[f"{tier}_1"] = (f"    alertname: {scalar(names[tier])}\n    exp_alerts:\n    - "
+                               + under("exp_labels", _expected_labels(slo, tier, group), "      ")[6:]
+                               + slo_rules.annotations_text(stack, slo, tier, "exp_annotations", "      "))
+    return fields
+
+
+def _case_by_case(stack: Stack, slo: SLO, header: str, step: int, data: dict[str, Any],
+                  series: dict[bool, SLISeries]) -> str:
+    """render_text for SLOs whose series share a name: each case's input series sorted on their own."""
+    blocks = _alert_fields(stack, slo, series[False].group)
     spelled = {name: scalar(name) for kind in series.values() for name in _names(kind)}
     out = [header, to_yaml(data), "tests:\n"]
     for planned in plan(slo, step):
@@ -563,10 +706,9 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
                 for name, values in rows]
         out.append("  alert_rule_test:\n" if planned.checks else "  alert_rule_test: []\n")
         for line, (_, tier, on) in zip(planned.eval_lines, planned.checks, strict=True):
-            out += [line, firing[tier] if on else quiet[tier]]
+            out += [line, blocks[f"{tier}_{int(on)}"]]
         if case.metadata:
-            checks = metadata_checks(slo, eval_time(step, planned.steps - 1), series[case.python_le].group)
-            out.append(under("promql_expr_test", checks, "  "))
+            out.append(metadata_text(slo, eval_time(step, planned.steps - 1), series[case.python_le].group))
     return "".join(out)
 
 
