@@ -12,14 +12,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import pairwise
 from typing import Any
 
 import promql_parser
 
 from monitoring import conventions, promql
-from monitoring.model.common import SLUG, duration_ms, format_duration
+from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
@@ -33,7 +33,7 @@ from monitoring.render.promtool_timing import (
 from monitoring.render.promtool_timing import steps as _steps
 from monitoring.render.series_labels import example_labels, parse_selector, selects, series_text
 from monitoring.slo import rules as slo_rules
-from monitoring.slo.naming import SeriesNaming
+from monitoring.slo import stand_ins
 from monitoring.slo.simulation import Phase, Traffic, simulate
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text
 from monitoring.slo.yaml_parts import scalar, under
@@ -258,8 +258,13 @@ def testable(slo: SLO) -> bool:
     histograms not at all: promtool 2.42's input series notation has no native histogram samples)."""
     if isinstance(slo.sli, LatencySLI):
         return not slo.sli.native
-    return not isinstance(slo.sli, QuerySLI) or any(
-        form(slo.sli, slo.group_by) is not None for form in (query_selectors, good_total_selectors))
+    return not isinstance(slo.sli, QuerySLI) or _testable_query(slo.sli, slo.group_by)
+
+
+@lru_cache(maxsize=4096)
+def _testable_query(sli: QuerySLI, by: tuple[str, ...]) -> bool:
+    """Whether the queries are in a form tests can feed; kept: each is parsed to find out."""
+    return any(form(sli, by) is not None for form in (query_selectors, good_total_selectors))
 
 
 def warnings(slo: SLO) -> list[str]:
@@ -483,76 +488,32 @@ _PER_GROUP = (conventions.slo_current_burn_rate(), conventions.slo_error_budget_
 
 def metadata_checks(slo: SLO, at: str, group: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """With no errors: the configured objective, budget and period; no burn; the whole budget left."""
-    return _metadata_checks(_MetadataKey(slo.plan.naming, tuple(slo.labels.items()), tuple((group or {}).items()),
-                                         at, slo.objective_ratio, slo.error_budget, slo.period),
-                            slo.service, slo.name)
-
-
-@dataclass(frozen=True)
-class _MetadataKey:
-    """What the metadata checks depend on besides the SLO's names."""
-
-    naming: SeriesNaming
-    labels: tuple[tuple[str, str], ...]
-    group: tuple[tuple[str, str], ...]
-    at: str
-    objective_ratio: Decimal
-    error_budget: Decimal
-    period: str
-
-
-def _metadata_checks(key: _MetadataKey, service: str, name: str) -> list[dict[str, Any]]:
-    naming = key.naming
-    labels = naming.series_labels(service, name, dict(key.labels))
-    group = dict(key.group)
+    labels = slo_rules.series_labels(slo)
     values = {
-        conventions.slo_objective(): key.objective_ratio,
-        conventions.slo_error_budget(): key.error_budget,
-        conventions.slo_period_days(): Decimal(duration_ms(key.period) // 86_400_000),
+        conventions.slo_objective(): slo.objective_ratio,
+        conventions.slo_error_budget(): slo.error_budget,
+        conventions.slo_period_days(): Decimal(slo.period_days),
         conventions.slo_current_burn_rate(): Decimal(0),
         conventions.slo_error_budget_remaining(): Decimal(1),
     }
     windows = {conventions.slo_current_burn_rate(): conventions.SLO_CURRENT_WINDOW,
-               conventions.slo_error_budget_remaining(): key.period}
-    selector = naming.selector(service, name)
-    return [{"expr": f"{series}{selector}", "eval_time": key.at,
-             "exp_samples": [{"labels": series_text(series, {
-                 **labels, **(group if series in _PER_GROUP else {}),
-                 **(naming.window_labels(windows[series]) if series in windows else {})}),
+               conventions.slo_error_budget_remaining(): slo.period}
+    return [{"expr": f"{name}{slo_rules.selector(slo)}", "eval_time": at,
+             "exp_samples": [{"labels": series_text(name, {
+                 **labels, **(group if name in _PER_GROUP else {}),
+                 **(slo.plan.naming.window_labels(windows[name]) if name in windows else {})}),
                               "value": float(value)}]}
-            for series, value in values.items()]
+            for name, value in values.items()]
 
 
-# Stand-ins for an SLO's service and name in text written once per _MetadataKey, two sets: a text is only used
-# when the second set, put in for the first, gives what writing the second gives. Real names are slugs
-# (lower-case letters, digits, '-'): they never contain a stand-in (upper case), need no quoting or escaping in
-# a PromQL string, and inside a longer scalar change neither its style nor how YAML reads it.
-_STAND_INS = (("SERVICEzA", "SLOzA"), ("SERVICEzB0-1", "SLOzB2-3"))
-_METADATA: dict[_MetadataKey, str | None] = {}
-
-
-def metadata_text(slo: SLO, at: str, group: dict[str, str]) -> str:
+def metadata_text(stack: Stack, slo: SLO, at: str, group: dict[str, str]) -> str:
     """`promql_expr_test:` with the metadata checks under it, at indent 2: exactly
-    `under("promql_expr_test", metadata_checks(slo, at, group), "  ")`, written once per key."""
-    key = _MetadataKey(slo.plan.naming, tuple(slo.labels.items()), tuple(group.items()), at, slo.objective_ratio,
-                       slo.error_budget, slo.period)
-    text = _METADATA.get(key, "")
-    if text == "":
-        text = _METADATA[key] = _with_stand_ins(
-            lambda service, name: under("promql_expr_test", _metadata_checks(key, service, name), "  "))
-        if len(_METADATA) > _TEMPLATES_KEPT:
-            del _METADATA[next(iter(_METADATA))]
-    if text is None or not (SLUG.match(slo.service) and SLUG.match(slo.name)):
-        return under("promql_expr_test", _metadata_checks(key, slo.service, slo.name), "  ")
-    (service, name), _ = _STAND_INS
-    return text.replace(service, slo.service).replace(name, slo.name)
-
-
-def _with_stand_ins(write: Callable[[str, str], str]) -> str | None:
-    """write(service, name) for the first stand-ins, or None when the names are not simply put into it."""
-    (service_a, name_a), (service_b, name_b) = _STAND_INS
-    text = write(service_a, name_a)
-    return text if text.replace(service_a, service_b).replace(name_a, name_b) == write(service_b, name_b) else None
+    `under("promql_expr_test", metadata_checks(slo, at, group), "  ")`, written once per key with the SLO's
+    names put in."""
+    key = ("metadata", slo.plan.naming, tuple(slo.labels.items()), tuple(group.items()), at, slo.objective,
+           slo.period)
+    return _TEXTS.text(key, stack, slo,
+                        lambda stack, slo: under("promql_expr_test", metadata_checks(slo, at, group), "  "))
 
 
 def both_series(slo: SLO) -> dict[bool, SLISeries]:
@@ -633,7 +594,7 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
             fields[f"s{int(python_le)}_{rank}"] = scalar(name)
     for index, planned in enumerate(plan(slo, step)):
         if planned.case.metadata:
-            fields[f"meta_{index}"] = metadata_text(slo, eval_time(step, planned.steps - 1),
+            fields[f"meta_{index}"] = metadata_text(stack, slo, eval_time(step, planned.steps - 1),
                                                     series[planned.case.python_le].group)
     head = (f"rule_files:\n- {scalar(data['rule_files'][0])}\n"
             f"evaluation_interval: {scalar(data['evaluation_interval'])}\ntests:\n")  # to_yaml(data), "tests:"
@@ -680,15 +641,28 @@ def _template(planned_cases: tuple[PlannedCase, ...], layout: tuple[tuple[str, .
 
 def _alert_fields(stack: Stack, slo: SLO, group: dict[str, str]) -> dict[str, str]:
     """What a check says after its eval_time, per tier: the alert, and either no alert ('<tier>_0') or the
-    expected one ('<tier>_1')."""
-    names = slo.plan.alert_names
+    expected one ('<tier>_1'); written once per key with the SLO's names put in."""
     fields = {}
+    groups = tuple(group.items())
     for tier in slo.tiers:
-        fields[f"{tier}_0"] = f"    alertname: {scalar(names[tier])}\n    exp_alerts: []\n"
-        fields[f"{tier}_1"] = (f"    alertname: {scalar(names[tier])}\n    exp_alerts:\n    - "
-                               + under("exp_labels", _expected_labels(slo, tier, group), "      ")[6:]
-                               + slo_rules.annotations_text(stack, slo, tier, "exp_annotations", "      "))
+        key = stand_ins.alert_key(slo, tier)
+        fields[f"{tier}_0"] = _TEXTS.text(("quiet", tier), stack, slo, partial(_quiet_check, tier=tier))
+        fields[f"{tier}_1"] = _TEXTS.text(("firing", key, groups), stack, slo,
+                                           partial(_firing_check, tier=tier, group=group))
     return fields
+
+
+_TEXTS = stand_ins.NamedTexts()
+
+
+def _quiet_check(stack: Stack, slo: SLO, tier: Tier) -> str:
+    return f"    alertname: {scalar(slo.plan.alert_names[tier])}\n    exp_alerts: []\n"
+
+
+def _firing_check(stack: Stack, slo: SLO, tier: Tier, group: dict[str, str]) -> str:
+    return (f"    alertname: {scalar(slo.plan.alert_names[tier])}\n    exp_alerts:\n    - "
+            + under("exp_labels", _expected_labels(slo, tier, group), "      ")[6:]
+            + slo_rules.annotations_text(stack, slo, tier, "exp_annotations", "      "))
 
 
 def _case_by_case(stack: Stack, slo: SLO, header: str, step: int, data: dict[str, Any],
@@ -708,7 +682,7 @@ def _case_by_case(stack: Stack, slo: SLO, header: str, step: int, data: dict[str
         for line, (_, tier, on) in zip(planned.eval_lines, planned.checks, strict=True):
             out += [line, blocks[f"{tier}_{int(on)}"]]
         if case.metadata:
-            out.append(metadata_text(slo, eval_time(step, planned.steps - 1), series[case.python_le].group))
+            out.append(metadata_text(stack, slo, eval_time(step, planned.steps - 1), series[case.python_le].group))
     return "".join(out)
 
 
