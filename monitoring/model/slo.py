@@ -526,7 +526,8 @@ class SLO(Model):
             alert_names={t: conventions.slo_alert_name(self.alert_base, t) for t in tiers},
             holds_ms={t: duration_ms(self.alerting.tier(t).for_ or "0s") for t in tiers},
             guard=self.alerting.min_events_per_second, naming=NAMINGS[self.naming],
-            slice_window=self.budgeting.window if isinstance(self.budgeting, Timeslices) else None)
+            slice_window=self.budgeting.window if isinstance(self.budgeting, Timeslices) else None,
+            windows_key=(policy, self.period_days) if isinstance(policy, str) else None)
         return self
 
     @property

@@ -222,9 +222,8 @@ class Stack(Model):
             names.update(name for group in service.rule_groups for name in group.recorded_series)
             if service.probes:
                 names.update(PROBE_SERIES)
-        for slo in self.slos:
-            names.update(slo.recorded_series())
-            names.update(slo.read_series())
+        # SLOs of the same windows share one set of recorded series: each distinct set once.
+        names.update(*{slo.recorded_series() for slo in self.slos}, *(slo.read_series() for slo in self.slos))
         return names
 
     def known_series(self) -> frozenset[str]:
