@@ -149,7 +149,7 @@ class Stack(Model):
             slo.model_copy(update={"labels": {**services[slo.service].labels, **slo.labels}})
             if services[slo.service].labels else slo for slo in self.slos))
         require_unique("alert", [a.name for s in self.services for a in s.alerts]
-                       + [slo.alert_name(tier) for slo in self.slos for tier in slo.tiers])
+                       + [name for slo in self.slos for name in slo.plan.alert_names.values()])
 
     def _check_scrape_timeouts(self) -> None:
         for service in self.services:
