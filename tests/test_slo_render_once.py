@@ -274,7 +274,7 @@ def test_kept_plans_are_the_worked_out_ones(objective: str, period: str, policy:
 
 @settings(max_examples=200, deadline=None)
 @given(pattern=st.sampled_from(["5..|timeout", "a|b", "[0-9]+", "x{2,3}", "(?:get|post)/.*", "[^a]b?", "a\\.b",
-                                "", ".*", "(", "[z-a]"]) | st.text(alphabet="ab.|*+?()[]^-0", max_size=8))
+                                "", ".*", "(", "[z-a]"]) | st.text(alphabet="ab.|*+?()^-0", max_size=8))
 def test_kept_regex_examples_are_the_worked_out_ones(pattern: str) -> None:
     """regex_example keeps its answers per pattern: each equals a fresh one, the same before and after."""
     from monitoring.render.series_labels import regex_example
