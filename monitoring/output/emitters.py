@@ -159,10 +159,8 @@ def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]
 
 def _dashboard_group(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[RenderedDashboard]:
     group = ctx.shared(dashboards.dashboard_groups, stack)[index]
-    for rendered in dashboards.render(stack, group()):
-        # Serialised where it was rendered (possibly a worker): the text is what goes back through the pipe.
-        yield RenderedDashboard(rendered.folder, rendered.uid, to_json(rendered.data),  # type: ignore[arg-type]
-                                rendered.source)
+    # Serialised where it was rendered (possibly a worker): the text is what goes back through the pipe.
+    yield from dashboards.render_json(stack, group())
 
 
 def _with_origins(ctx: GenerateContext, rendered: Iterable[RenderedDashboard], kind: str
