@@ -5,6 +5,9 @@ tests, the generated dashboards) are split into units of work, `ctx.each(unit, s
 stack `iter_files` runs them in several processes (see monitoring.output.workers), and takes their results in
 order, so that the output is the same, byte for byte, in one process or several. Whatever reads files or runs
 the user's code (hand-written dashboards) runs in this process, where `generate` records what it reads.
+
+`generate` has each unit write its files into the staging directory itself, in whichever process renders it
+(`GenerateContext.content`): only each file's path, hash and signature come back, never its text.
 """
 
 from __future__ import annotations
