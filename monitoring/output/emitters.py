@@ -171,10 +171,10 @@ def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple
 
 def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
     service = stack.services[index]
-    tests = promtool_tests.render(stack, service)
+    tests = promtool_tests.render_text(stack, service, ctx.header)
     if tests is not None:
         path = conventions.tests_file(service.name)
-        yield path, ctx.content(path, to_yaml(tests, ctx.header))
+        yield path, ctx.content(path, tests)
 
 
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
