@@ -142,9 +142,9 @@ def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple
 
 def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
     service = stack.services[index]
-    tests = promtool_tests.render(stack, service)
+    tests = promtool_tests.render_text(stack, service, ctx.header)
     if tests is not None:
-        yield conventions.tests_file(service.name), to_yaml(tests, ctx.header)
+        yield conventions.tests_file(service.name), tests
 
 
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:

@@ -89,6 +89,21 @@ def _string(value: str) -> str:
     return value if _plain_ok(value) else _quoted(value)
 
 
+class NotOneLine(ValueError):
+    """A multi-line string, which YAML writes as a block where it sits, was asked for as a one-line scalar."""
+
+
+def one_line(value: str) -> str:
+    """A one-line string as `dump` spells it as a mapping value or a list item (NotOneLine for a multi-line
+    one)."""
+    if "\n" in value:
+        raise NotOneLine(value)
+    try:
+        return _string(value)
+    except _Unsure:  # PyYAML's spelling of it, alone in a document: the same wherever it sits
+        return pyyaml_dump({"k": value})[3:-1]
+
+
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
         return _string(value)

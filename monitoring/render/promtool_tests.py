@@ -18,6 +18,8 @@ from monitoring.model.rules import Alert
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.service import Service
 from monitoring.model.stack import Stack
+from monitoring.output.files import to_yaml
+from monitoring.output.yaml_writer import NotOneLine, one_line
 from monitoring.render import alert_templates, shape_cache
 from monitoring.render.alert_shapes import Scenario, Series
 from monitoring.render.promtool_timing import (
@@ -28,6 +30,7 @@ from monitoring.render.promtool_timing import (
     relative_rule_file,
 )
 from monitoring.render.promtool_timing import steps as _steps
+from monitoring.slo.yaml_parts import under
 
 
 def service_windows(service: Service) -> set[int]:
@@ -76,44 +79,79 @@ def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario:
     return {"exp_labels": dict(sorted(labels.items())), "exp_annotations": rendered}
 
 
-def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int,
-                      scenario: AlertScenario | Scenario | None = None, windows: set[int] | None = None,
-                      expected: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """fires (after `for`), silent just below the threshold, silent when healthy: each from the first sample on.
+class _Case(NamedTuple):
+    """One promtool test of an alert: what its name says, its input series, and its checks (step, fires?)."""
+
+    name: str
+    series: tuple[InputSeries | Series, ...]
+    checks: tuple[tuple[int, bool], ...]
+
+
+def _cases(alert: Alert, step: int, scenario: AlertScenario | Scenario, windows: set[int]
+           ) -> tuple[int, list[_Case]]:
+    """The steps each test runs, and the tests: fires (after `for`), silent just below the threshold, silent
+    when healthy; each from the first sample on.
 
     Rates need two samples to exist and a full window to be exact, so the alert may become active anywhere from
     the second step to the first full window: it must not fire before the earliest moment plus `for`, and must
     fire (with its exact value) at the latest moment plus `for`.
     """
-    scenario = scenario or alert.test
-    assert scenario is not None
-    windows = expr_windows(alert.expr) if windows is None else windows
     earliest = 1 if windows else 0
     full = _steps(max(windows), step) if windows else 0
     hold = _steps(duration_ms(alert.for_ or "0s"), step)
     steps = full + hold + 2
     fires_at = full + hold
+    firing = ((earliest + hold - 1, False),) if hold else ()
+    cases = [_Case("fires under failure" + (f", not before its for of {alert.for_}" if hold else ""),
+                   scenario.firing, (*firing, (fires_at, True), (steps - 1, True)))]
+    silent = ((fires_at, False), (steps - 1, False))
+    if scenario.below is not None:
+        cases.append(_Case("silent just below its threshold", scenario.below, silent))
+    cases.append(_Case("silent when healthy", scenario.healthy, silent))
+    return steps, cases
+
+
+def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int,
+                      scenario: AlertScenario | Scenario | None = None, windows: set[int] | None = None,
+                      expected: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The tests of one alert (see `_cases`) as promtool's data."""
+    scenario = scenario or alert.test
+    assert scenario is not None
+    steps, cases = _cases(alert, step, scenario, expr_windows(alert.expr) if windows is None else windows)
     fired = [expected or expected_plain_alert(stack, service, alert, scenario)]
     interval = format_duration(step)
+    # One list per distinct set of checks: the YAML writer writes a list it has seen once (yaml_writer._Seen).
+    checks: dict[tuple[tuple[int, bool], ...], list[dict[str, Any]]] = {}
+    for case in cases:
+        if case.checks not in checks:
+            checks[case.checks] = [{"eval_time": eval_time(step, at), "alertname": alert.name,
+                                    "exp_alerts": fired if firing else []} for at, firing in case.checks]
+    return [{"name": f"{alert.name}: {case.name}", "interval": interval,
+             "input_series": _plain_series(case.series, steps, step), "alert_rule_test": checks[case.checks]}
+            for case in cases]
 
-    def checks(moments: list[tuple[int, bool]]) -> list[dict[str, Any]]:
-        return [{"eval_time": eval_time(step, at), "alertname": alert.name, "exp_alerts": fired if firing else []}
-                for at, firing in moments]
 
-    def test(name: str, series: tuple[InputSeries | Series, ...], rule_checks: list[dict[str, Any]]
-             ) -> dict[str, Any]:
-        return {"name": f"{alert.name}: {name}", "interval": interval,
-                "input_series": _plain_series(series, steps, step), "alert_rule_test": rule_checks}
-
-    firing_checks = [(earliest + hold - 1, False)] if hold else []
-    tests = [test("fires under failure" + (f", not before its for of {alert.for_}" if hold else ""),
-                  scenario.firing, checks([*firing_checks, (fires_at, True), (steps - 1, True)]))]
-    # One list for both silent tests: the YAML writer writes a list it has seen once (see yaml_writer._Seen).
-    silent = checks([(fires_at, False), (steps - 1, False)])
-    if scenario.below is not None:
-        tests.append(test("silent just below its threshold", scenario.below, silent))
-    tests.append(test("silent when healthy", scenario.healthy, silent))
-    return tests
+def _alert_text(stack: Stack, service: Service, planned: _Planned, step: int, interval: str) -> list[str]:
+    """The tests of one alert as the YAML lines `plain_alert_tests` would be written as, in a file's tests."""
+    alert, scenario = planned.alert, planned.scenario
+    assert scenario is not None
+    steps, cases = _cases(alert, step, scenario, planned.windows)
+    expected = planned.expected or expected_plain_alert(stack, service, alert, scenario)
+    name = f"    alertname: {one_line(alert.name)}\n"
+    quiet = name + "    exp_alerts: []\n"
+    fired = (name + "    exp_alerts:\n    - " + under("exp_labels", expected["exp_labels"], "      ")[6:]
+             + under("exp_annotations", expected["exp_annotations"], "      "))
+    out: list[str] = []
+    for case in cases:
+        out += [f"- name: {one_line(f'{alert.name}: {case.name}')}\n", interval]
+        rows = sorted(case.series, key=lambda s: s.series)
+        out.append("  input_series:\n" if rows else "  input_series: []\n")
+        out += [f"  - series: {one_line(s.series)}\n    values: {one_line(_series_values(s, steps, step))}\n"
+                for s in rows]
+        out.append("  alert_rule_test:\n")
+        for at, firing in case.checks:
+            out += [f"  - eval_time: {one_line(eval_time(step, at))}\n", fired if firing else quiet]
+    return out
 
 
 # --- files --------------------------------------------------------------------------------------------------------
@@ -172,3 +210,21 @@ def render(stack: Stack, service: Service) -> dict[str, Any] | None:
                                                             p.expected)]
     return {"rule_files": [relative_rule_file(conventions.rules_file(service.name))],
             "evaluation_interval": format_duration(step), "tests": tests}
+
+
+def render_text(stack: Stack, service: Service, header: str = "") -> str | None:
+    """The test file of a service's alerts as YAML after `header`: exactly `to_yaml(render(stack, service),
+    header)`, written from its parts (a large stack's tests are most of its YAML), or None as `render`."""
+    planned = _planned(stack, service)
+    tested = [p for p in planned if p.scenario is not None]
+    if not tested:
+        return None
+    step = choose_step({w for p in planned for w in p.windows})
+    head = {"rule_files": [relative_rule_file(conventions.rules_file(service.name))],
+            "evaluation_interval": format_duration(step)}
+    try:
+        interval = f"  interval: {one_line(format_duration(step))}\n"
+        return "".join([header, to_yaml(head), "tests:\n",
+                        *(line for p in tested for line in _alert_text(stack, service, p, step, interval))])
+    except NotOneLine:  # a series or name on several lines: a block, which the writer places itself
+        return to_yaml(render(stack, service), header)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitoring.output import yaml_writer
 from monitoring.output.files import to_yaml
 
 
 def scalar(value: str) -> str:
     """A one-line string as the YAML writer spells it as a mapping value or a list item (the writer keeps the
-    spellings of recurring strings)."""
-    assert "\n" not in value  # a multi-line string is a block, spelled by `under`
-    return to_yaml({"k": value})[3:-1]
+    spellings of recurring strings); a multi-line string is a block, spelled by `under`."""
+    return yaml_writer.one_line(value)
 
 
 def under(key: str, value: Any, indent: str) -> str:
