@@ -192,7 +192,7 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
               ) -> GenerateReport:
     """generate without the shortcut; `signatures` receives those of out/'s files (see monitoring.inputs)."""
     from monitoring.output.emitters import GenerateContext, iter_files
-    from monitoring.output.files import write_tree
+    from monitoring.output.files import Content, Written, write_tree
 
     model = project.load_stack(stack_path)
     ctx = GenerateContext(stack_path, project)
@@ -200,11 +200,13 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
     hashes: dict[str, str] = {}
     manifests: list[Manifest] = []
 
-    def files() -> Iterator[tuple[str, str]]:
-        """Each file as it is rendered (memory stays flat), then the manifest, which needs them all."""
-        for path, text in iter_files(model, ctx):
-            hashes[path] = sha256(text)
-            yield path, text
+    def files() -> Iterator[tuple[str, Content]]:
+        """Each file as it is rendered (memory stays flat), then the manifest, which needs them all. Most are
+        written (or, to check, hashed) where they are rendered, possibly another process: their hash comes."""
+        with contextlib.closing(iter_files(model, ctx)) as rendered:  # closed, it stops its processes at once
+            for path, content in rendered:
+                hashes[path] = content.sha256 if isinstance(content, Written) else sha256(content)
+                yield path, content
         assert ctx.checks is not None  # iter_files has worked them out
         manifest = Manifest.of(stack_path, hashes, ctx.origins, ctx.checks)
         manifests.append(manifest)
@@ -220,12 +222,13 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
         yield MANIFEST, manifest.text()
 
     if check:
+        ctx.hash_only()
         for _ in files():
             pass
         stale = _stale(current, manifests[0], out)
         return GenerateReport(out, len(hashes), False, tuple(stale), tuple(ctx.warnings), checked=True)
     try:
-        write_tree(files(), out, signatures)
+        write_tree(files(), out, signatures, staged=ctx.write_into)
     except _Unchanged:
         return GenerateReport(out, len(hashes), False, (), tuple(ctx.warnings))
     return GenerateReport(out, len(hashes), True, (), tuple(ctx.warnings))

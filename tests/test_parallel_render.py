@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,13 +20,15 @@ from typing import Any
 import pytest
 
 import monitoring
-from monitoring import inputs
+from monitoring import api, inputs
 from monitoring.cli import main
 from monitoring.errors import DefinitionError, RenderProcessError, UsageError
+from monitoring.grafana import dashboards as grafana_dashboards
 from monitoring.model.stack import Stack
 from monitoring.output import emitters, workers
 from monitoring.output.emitters import GenerateContext, iter_files
-from monitoring.output.files import read_tree
+from monitoring.output.files import Written, read_tree, write_staged
+from monitoring.output.manifest import Manifest, signature
 from monitoring.project import Project
 from monitoring.render import rules
 
@@ -126,6 +129,41 @@ def test_generate_writes_the_same_out_and_manifest_in_several_processes(
     assert (reports[0].files, reports[0].warnings) == (reports[1].files, reports[1].warnings)
     # And --check in several processes finds the serial output up to date.
     assert monitoring.generate(project, out_dir=tmp_path / "out1", check=True).ok
+
+
+def test_several_processes_write_where_they_render_and_hand_on_the_same_manifest_and_signatures(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers write their files into the staging directory themselves: what the parent records of each
+    (its sha256 in the manifest, its signature for the next run's shortcut) is what one process records, and
+    what is on disk."""
+    log = tmp_path / "written.log"
+    monkeypatch.setenv("PARALLEL_TEST_LOG", str(log))
+    monkeypatch.setattr(emitters, "write_staged", _logged_write)
+    project, parent = Project.find(ROOT), os.getpid()
+    recorded = []
+    for count in ("1", "2"):
+        monkeypatch.setenv(workers.WORKERS_VARIABLE, count)
+        out, signatures = tmp_path / f"out{count}", {}
+        api._generate(project, project.stack, out, False, signatures)
+        on_disk = {p.relative_to(out).as_posix(): signature(os.stat(p)) for p in out.rglob("*") if p.is_file()}
+        assert signatures == on_disk
+        recorded.append((read_tree(out), Manifest.read(out)))
+    assert recorded[0] == recorded[1]
+    writers = [line.split(" ", 1) for line in log.read_text().splitlines()]
+    by_worker = {path for pid, path in writers if int(pid) != parent}
+    assert by_worker and by_worker == {path for pid, path in writers if int(pid) == parent}
+    assert not any(path.startswith("grafana/") for path in by_worker), "the Kubernetes output needs their text"
+    # --check hashes in the workers too, and still sees a changed file.
+    rules_file = next(iter(sorted(by_worker)))
+    (tmp_path / "out1" / rules_file).write_text("changed\n")
+    report = monitoring.generate(project, out_dir=tmp_path / "out1", check=True)
+    assert report.stale == (f"changed {rules_file}",)
+
+
+def _logged_write(staging: str, relative: str, text: str, made: set[str]) -> Written:
+    with open(os.environ["PARALLEL_TEST_LOG"], "a") as log:
+        log.write(f"{os.getpid()} {relative}\n")
+    return write_staged(staging, relative, text, made)
 
 
 def test_the_default_is_one_process_for_a_small_stack_and_every_cpu_for_a_large_one(
@@ -297,6 +335,46 @@ def test_a_worker_killed_stops_generate_with_a_clear_error_and_out_untouched(
     capsys.readouterr()
     assert main(["generate", "--out", str(out), "--force"], project=Project.find(ROOT)) == 1
     assert capsys.readouterr().err.count("\n") == 1
+    _left_as_it_was(out, before)
+
+
+def test_a_worker_killed_after_writing_files_leaves_out_untouched(
+        out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before, parent, render = read_tree(out), os.getpid(), grafana_dashboards.render
+    log = out.parent / "written.log"
+    monkeypatch.setenv("PARALLEL_TEST_LOG", str(log))
+    monkeypatch.setattr(emitters, "write_staged", _logged_write)
+
+    def killed(*args: Any) -> Any:
+        if os.getpid() != parent:  # the dashboards come after the rules and tests the workers wrote
+            os.kill(os.getpid(), signal.SIGKILL)
+        return render(*args)
+
+    monkeypatch.setattr(grafana_dashboards, "render", killed)
+    with pytest.raises(RenderProcessError, match="was killed by SIGKILL"):
+        monitoring.generate(Project.find(ROOT), out_dir=out, force=True)
+    assert any(int(line.split()[0]) != parent for line in log.read_text().splitlines())
+    log.unlink()
+    _left_as_it_was(out, before)
+
+
+def test_a_file_system_error_in_a_worker_names_the_path_and_leaves_out_untouched(
+        out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file where the workers need a directory in the staging directory: the error of the open() in a worker
+    is the one-line error a write in this process gives."""
+    before, write_into = read_tree(out), GenerateContext.write_into
+
+    def blocked(ctx: GenerateContext, staging: Path) -> None:
+        (staging / "prometheus").mkdir()
+        (staging / "prometheus" / "rules").write_text("not a directory\n")
+        write_into(ctx, staging)
+
+    monkeypatch.setattr(GenerateContext, "write_into", blocked)
+    capsys.readouterr()
+    assert main(["generate", "--out", str(out), "--force"], project=Project.find(ROOT)) == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"monitoring: error: cannot write the output to {re.escape(str(out))}: Not a directory "
+                        rf"\({re.escape(str(out))}\.\w+\.new/prometheus/rules/[\w.-]+\.rules\.yml\)\n", err), err
     _left_as_it_was(out, before)
 
 

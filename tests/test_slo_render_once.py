@@ -6,6 +6,7 @@ names, labels and texts under both namings."""
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from monitoring.output.files import to_yaml
 from monitoring.project import load_stack
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo_rules
+from monitoring.slo import stand_ins
+from monitoring.slo.windows import Tier
 from tests.test_slo_stacks import stack_with, variety
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,3 +102,136 @@ def test_kept_sli_series_are_the_worked_out_ones() -> None:
         if slo_tests.testable(slo):
             for python_le in (False, True):
                 assert slo_tests.sli_series(slo, python_le) == slo_tests.plain_sli_series(slo, python_le)
+
+
+# Slugs YAML would read as something else on their own (booleans, null, numbers, a date), and the texts the
+# test files are written with in place of names.
+SPECIAL_SLUGS = ["yes", "no", "on", "off", "null", "true", "y", "n", "123", "1e3", "0x1f", "0o17", "2001-12-14", "1-2",
+                 "inf", "nan", "servicez", "sloza"]
+odd_slugs = st.sampled_from(SPECIAL_SLUGS) | slugs
+# Label values with quotes, backslashes, non-ASCII, YAML's special words and the stand-ins for names.
+odd_values = st.sampled_from(["SERVICEzA", "SLOzA", "XSERVICEzB0-1", "x XSLOzB2-3", "AlertBasezA", "yes", "null",
+                              "1e3", "~", "'", '"', "\\", 'a\\"b', "\u00e9t\u00e9", "\u2603", "a: b", "# c",
+                              "- d"]) | one_line
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(service=odd_slugs, name=odd_slugs, label=odd_values, group=odd_values,
+       naming=st.sampled_from(["default", "sloth"]), objective=st.sampled_from(["99.9", "99", "95.5", "99.95"]),
+       period=st.sampled_from(["30d", "28d", "7d"]),
+       kind=st.sampled_from(sorted(SLIS)), grouped=st.booleans())
+def test_metadata_checks_are_written_as_their_plain_data(service: str, name: str, label: str, group: str,
+                                                          naming: str, objective: str, period: str, kind: str,
+                                                          grouped: bool) -> None:
+    """The metadata checks are written once per key with stand-ins for the names: for any names and labels they
+    are the YAML of the plain checks."""
+    grouped = grouped and not kind.startswith("query")
+    slo = SLO(name=name, service=service, objective=objective, period=period, sli=SLIS[kind], naming=naming,
+              labels={"team": label}, group_by=("route",) if grouped else ())
+    groups = {"route": group} if grouped else {}
+    for at in ("1h9m13s500ms", "2m"):
+        assert slo_tests.metadata_text(stack_with(), slo, at, groups) == slo_tests.under(
+            "promql_expr_test", slo_tests.metadata_checks(slo, at, groups), "  ")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(service=odd_slugs, name=odd_slugs, alert=st.none() | st.from_regex(r"\A[A-Z][a-zA-Z0-9]{0,10}\Z"),
+       label=odd_values, kind=st.sampled_from(sorted(SLIS)), naming=st.sampled_from(["default", "sloth"]),
+       period=st.sampled_from(["30d", "28d", "7d"]), grouped=st.booleans())
+def test_any_names_are_written_as_the_plain_data(service: str, name: str, alert: str | None, label: str, kind: str,
+                                                 naming: str, period: str, grouped: bool) -> None:
+    """Test files put together from templates (and the fallback that sorts each case's series itself) are the
+    YAML of the plain data, whatever the service's and the SLO's names."""
+    grouped = grouped and not kind.startswith("query")
+    slo = SLO(name=name, service=service, objective="99.9", period=period, sli=SLIS[kind], naming=naming,
+              labels={"team": label}, group_by=("route",) if grouped else (),
+              alerting=SLOAlerting(name=alert, page=AlertTier(severity="critical", labels={"room": label})))
+    _same(stack_with(), slo)
+    _same_case_by_case(stack_with(), slo)
+
+
+def _same_case_by_case(stack: Stack, slo: SLO) -> None:
+    head = slo_tests._file_head(slo)
+    if head is not None:
+        step, data = head
+        assert slo_tests._case_by_case(stack, slo, HEADER, step, data, slo_tests.both_series(slo)) == to_yaml(
+            slo_tests.render(stack, slo), HEADER)
+
+
+@pytest.mark.parametrize("stack", [variety, lambda: load_stack("alerts.stack:stack", ROOT), _fleet],
+                         ids=["variety", "alerts", "fleet"])
+def test_templates_and_the_case_by_case_writing_agree_for_the_stacks(stack: object) -> None:
+    """The fallback for series that share a name writes every SLO of the stacks as its plain data too, and the
+    templates are what the stacks' files are written with (their series names differ)."""
+    built = stack()  # type: ignore[operator]
+    for slo in built.slos:
+        _same_case_by_case(built, slo)
+        if slo_tests._file_head(slo) is not None:
+            assert all(order is not None for order in map(slo_tests._order, slo_tests.both_series(slo).values()))
+
+
+def test_the_test_step_is_the_chosen_one() -> None:
+    """slo_step keeps choose_step's answers per set of windows, testable its answers per query SLI: each equals
+    a fresh one, for every SLO."""
+    from monitoring.render.promtool_timing import choose_step
+
+    slos = [slo for stack in (variety(), load_stack("alerts.stack:stack", ROOT), _fleet()) for slo in stack.slos]
+    for slo in slos:
+        if slo.tiers:
+            assert slo_tests.slo_step(slo) == choose_step(slo_tests.slo_windows(slo))
+        if isinstance(slo.sli, QuerySLI):  # whether its queries can be fed, kept per SLI
+            assert slo_tests.testable(slo) == any(form(slo.sli, slo.group_by) is not None for form in (
+                slo_tests.query_selectors, slo_tests.good_total_selectors))
+
+
+# Runbook URL patterns that put the names in as they are, and ones that cut, pad or quote them.
+PATTERNS = [None, "https://runbooks.example.com/{service}/{alertname}", "https://r/{service:.3}/{alertname:.5}",
+            "https://r/{service:>12}?a={alertname!r}", "https://r/{{service}}/{alertname}#SLOzA"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(service=odd_slugs, name=odd_slugs, alert=st.none() | st.from_regex(r"\A[A-Z][a-zA-Z0-9]{0,10}\Z"),
+       label=odd_values, text=odd_values, kind=st.sampled_from(sorted(SLIS)),
+       naming=st.sampled_from(["default", "sloth"]), pattern=st.sampled_from(PATTERNS),
+       grafana=st.sampled_from([None, "https://grafana.example.com", "http://g:3000/sub path"]),
+       dashboards=st.booleans(), grouped=st.booleans(), guard=st.sampled_from([None, "0.5"]))
+def test_alerts_written_once_per_key_are_the_plain_data(service: str, name: str, alert: str | None, label: str,
+                                                        text: str, kind: str, naming: str, pattern: str | None,
+                                                        grafana: str | None, dashboards: bool, grouped: bool,
+                                                        guard: str | None) -> None:
+    """Alerts, expected alerts and metadata checks are written once per key with stand-ins for the names: for
+    any names, labels, annotations, runbook pattern and Grafana link, rule and test files are their plain data."""
+    grouped = grouped and not kind.startswith("query")
+    slo = SLO(name=name, service=service, objective="99.5", sli=SLIS[kind], naming=naming, description=text,
+              labels={"team": label}, group_by=("route",) if grouped else (),
+              alerting=SLOAlerting(name=alert, annotations={"note": text}, labels={"owner": label},
+                                   min_events_per_second=None if kind == "boolean" else guard,
+                                   page=AlertTier(severity="critical", labels={"room": label}, summary=text or None),
+                                   ticket=AlertTier(severity="warning", annotations={"extra": label})))
+    stack = stack_with().model_copy(update={
+        "runbook_url_pattern": pattern, "grafana_url": grafana,
+        "dashboard_settings": stack_with().dashboard_settings.model_copy(update={"slo_dashboards": dashboards})})
+    _same(stack, slo)
+
+
+def test_the_alert_key_covers_every_alerting_setting() -> None:
+    """alert_key names each field of SLOAlerting and AlertTier but the alert name: a new field must join it."""
+    assert set(SLOAlerting.model_fields) == {"name", "page", "ticket", "min_events_per_second", "runbook_url",
+                                             "labels", "annotations", "summary", "title"}
+    assert set(AlertTier.model_fields) == {"enabled", "severity", "for_", "labels", "annotations", "summary",
+                                           "title"}
+
+
+def _alert_of(stack: Stack, slo: SLO, tier: Tier) -> str:
+    return slo_rules._plain_alert_text(stack, slo, tier)
+
+
+def test_the_fleet_is_written_from_the_texts_of_its_keys() -> None:
+    """The shortcut is taken: every alert, expected alert and metadata check of the benchmark's SLOs has a text
+    of its key (none of them is written plainly for want of one)."""
+    fleet = _fleet()
+    for slo in fleet.slos:
+        for tier in slo.tiers:
+            assert stand_ins._pieces(fleet, slo, partial(_alert_of, tier=tier))
+        assert stand_ins._plain_names(slo.service, slo.name, slo.alert_base, fleet.dashboard_url(slo.service,
+                                                                                                  slo=True))

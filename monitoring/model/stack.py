@@ -205,7 +205,7 @@ class Stack(Model):
 
         for slo in self.slos:
             if slo.tiers and slo_tests.testable(slo):
-                choose_step(slo_tests.slo_windows(slo))
+                slo_tests.slo_step(slo)
                 slo_tests.sli_series(slo)
         for service in self.services:
             tested = [a for a in service.alerts if a.test is not None]

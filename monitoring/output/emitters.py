@@ -5,6 +5,9 @@ tests, the generated dashboards) are split into units of work, `ctx.each(unit, s
 stack `iter_files` runs them in several processes (see monitoring.output.workers), and takes their results in
 order, so that the output is the same, byte for byte, in one process or several. Whatever reads files or runs
 the user's code (hand-written dashboards) runs in this process, where `generate` records what it reads.
+
+`generate` has each unit write its files into the staging directory itself, in whichever process renders it
+(`GenerateContext.content`): only each file's path, hash and signature come back, never its text.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ import itertools
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from functools import partial
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from monitoring import conventions, inputs
 from monitoring.grafana import dashboards, hand_written
 from monitoring.grafana.dashboards import RenderedDashboard
 from monitoring.model.stack import Stack
-from monitoring.output.files import to_json, to_yaml
+from monitoring.output.files import Content, Written, hashed, to_json, to_yaml, write_staged
 from monitoring.output.manifest import MANIFEST, Manifest, sha256
 from monitoring.output.workers import Pool, worker_count
 from monitoring.project import DEFAULT_REGENERATE, Project
@@ -32,7 +36,7 @@ from monitoring.slo import rules as slo
 # An emitter turns the stack into files, one (relative path, text) at a time, so that a writer can put each
 # on disk before the next is rendered and memory stays flat however large the stack.
 # (A mapping of path -> text is accepted too.)
-Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, str]] | Mapping[str, str]]
+Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, Content]] | Mapping[str, str]]
 
 T = TypeVar("T")
 # A unit of work: unit(stack, ctx, index) renders the index-th item of its kind (a service, an SLO, a group of
@@ -62,6 +66,11 @@ class GenerateContext:
         # set by iter_files once the stack is checked.
         self.checks: dict[str, Any] | None = None
         self._pool: Pool | None = None  # the worker processes rendering the units, while iter_files runs
+        # Where units write what they render (see `content`): nowhere (texts go to the writer), a staging
+        # directory, or "" for a hash alone (generate --check). The Kubernetes output needs Grafana's texts.
+        self._staging: str | None = None
+        self._keep_grafana = False
+        self._made: set[str] = set()  # directories this process made in the staging directory
         self._shared: dict[Callable[[Stack], Any], Any] = {}
 
     def each(self, unit: Unit[T], stack: Stack, count: int,
@@ -79,6 +88,25 @@ class GenerateContext:
             self.warnings.extend(warnings)
             yield from items
 
+    def write_into(self, staging: Path) -> None:
+        """Units write each file they render into `staging` themselves, in whatever process renders them, and
+        hand on its hash and signature (a `Written`) in place of its text; for write_tree's `staged`."""
+        self._staging = str(staging)
+
+    def hash_only(self) -> None:
+        """Units hand on each file's hash alone, in place of its text (generate --check)."""
+        self._staging = ""
+
+    def content(self, path: str, text: str) -> Content:
+        """What a unit yields for the file it rendered at `path`: the text itself, or, when generate asks for
+        that, a `Written` (the file written here and now, or only hashed). The text of a large stack (hundreds
+        of megabytes) then never travels between processes, and is encoded once."""
+        if self._staging is None or (self._keep_grafana and path.startswith(conventions.GRAFANA_DIR + "/")):
+            return text
+        if not self._staging:
+            return hashed(text)
+        return write_staged(self._staging, path, text, self._made)
+
     def shared(self, compute: Callable[[Stack], T], stack: Stack) -> T:
         """compute(stack), once per process and generation: what the units of one kind share (e.g. the
         dashboard groups they index into)."""
@@ -93,24 +121,24 @@ class GenerateContext:
         return list(unit(stack, scratch, index)), scratch.origins, scratch.warnings
 
 
-def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
     yield conventions.PROMETHEUS_CONFIG, to_yaml(prometheus_config.render(stack), ctx.header)
     yield from ctx.each(_service_rules, stack, len(stack.services))
 
 
-def _service_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
+def _service_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
     service = stack.services[index]
     if service.rule_groups:
         path = conventions.rules_file(service.name)
         ctx.origins[path] = f"service:{service.name}"
-        yield path, to_yaml(rules.render(stack, service), ctx.header)
+        yield path, ctx.content(path, to_yaml(rules.render(stack, service), ctx.header))
 
 
 def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     yield conventions.ALERTMANAGER_CONFIG, to_yaml(alertmanager.render(stack), ctx.header)
 
 
-def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
     yield from ctx.each(_slo_rules, stack, len(stack.slos), _slo_shape)
 
 
@@ -119,49 +147,53 @@ def _slo_shape(stack: Stack, index: int) -> Hashable:
     return stack.slos[index].plan.shape
 
 
-def _slo_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
+def _slo_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
     objective = stack.slos[index]
     ctx.warnings.extend(slo.warnings(objective) + slo_tests.warnings(objective))
     path = conventions.slo_rules_file(objective.service, objective.name)
     ctx.origins[path] = f"slo:{objective.service}/{objective.name}"
-    yield path, slo.render_text(stack, objective, ctx.header)
+    yield path, ctx.content(path, slo.render_text(stack, objective, ctx.header))
 
 
-def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
     """promtool unit tests: one file per SLO, and one per service for its alerts that have a test scenario."""
     yield from ctx.each(_slo_tests, stack, len(stack.slos), _slo_shape)
     yield from ctx.each(_service_tests, stack, len(stack.services))
 
 
-def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
+def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
     objective = stack.slos[index]
     tests = slo_tests.render_text(stack, objective, ctx.header)
     if tests is not None:
-        yield conventions.slo_tests_file(objective.service, objective.name), tests
+        path = conventions.slo_tests_file(objective.service, objective.name)
+        yield path, ctx.content(path, tests)
 
 
-def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, str]]:
+def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
     service = stack.services[index]
     tests = promtool_tests.render_text(stack, service, ctx.header)
     if tests is not None:
-        yield conventions.tests_file(service.name), tests
+        path = conventions.tests_file(service.name)
+        yield path, ctx.content(path, tests)
 
 
-def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
     """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py, one at a time."""
     groups = ctx.shared(dashboards.dashboard_groups, stack)
     generated = ctx.each(_dashboard_group, stack, len(groups))
     custom = hand_written.load(stack, ctx.dashboards_dir, ctx.project_dir)
     rendered = itertools.chain(_with_origins(ctx, generated, "dashboard"), _with_origins(ctx, custom, "hand-written"))
     for path, data in dashboards.output(stack, rendered):
-        yield path, data if isinstance(data, str) else to_json(data)  # generated ones come serialised
+        yield path, data if isinstance(data, str | Written) else to_json(data)  # generated ones come serialised
 
 
 def _dashboard_group(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[RenderedDashboard]:
     group = ctx.shared(dashboards.dashboard_groups, stack)[index]
     for rendered in dashboards.render(stack, group()):
-        # Serialised where it was rendered (possibly a worker): the text is what goes back through the pipe.
-        yield RenderedDashboard(rendered.folder, rendered.uid, to_json(rendered.data),  # type: ignore[arg-type]
+        # Serialised (and written) where it was rendered, possibly a worker: not the model's data goes back.
+        path = conventions.dashboard_file(rendered.folder, rendered.uid)
+        yield RenderedDashboard(rendered.folder, rendered.uid,
+                                ctx.content(path, to_json(rendered.data)),  # type: ignore[arg-type]
                                 rendered.source)
 
 
@@ -226,14 +258,16 @@ def no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
     """Every output file for the stack, (relative path, text), each rendered when it is asked for; a large
-    stack's units in several processes (see monitoring.output.workers), with the same result."""
+    stack's units in several processes (see monitoring.output.workers), with the same result. The texts are
+    all there unless ctx was told to write (`write_into`) or hash (`hash_only`) them where they are rendered."""
     from monitoring.checks import context  # the checks' package: only for what the manifest carries of them
 
     seen: set[str] = set()
     with no_cyclic_gc():
         stack.check()
+        ctx._keep_grafana = stack.kubernetes is not None
         # Before the workers fork: afterwards each page of the model it walks would be copied (0.6 s became
         # 2.2 s at 10,000 services).
         ctx.checks = context.of(stack)
@@ -252,7 +286,7 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
                 ctx._pool = None
 
 
-def _emitted(stack: Stack, ctx: GenerateContext, seen: set[str]) -> Iterator[tuple[str, str]]:
+def _emitted(stack: Stack, ctx: GenerateContext, seen: set[str]) -> Iterator[tuple[str, Content]]:
     for emit in EMITTERS:
         emitted = emit(stack, ctx)
         for path, text in emitted.items() if isinstance(emitted, Mapping) else emitted:
@@ -261,13 +295,14 @@ def _emitted(stack: Stack, ctx: GenerateContext, seen: set[str]) -> Iterator[tup
             seen.add(path)
             ctx.origins.setdefault(path, emit.__name__.removeprefix("emit_"))
             if stack.kubernetes is not None and path.startswith(conventions.GRAFANA_DIR + "/"):
+                assert isinstance(text, str)  # content() keeps these
                 ctx.files[path] = text  # the Kubernetes output repackages the dashboards as ConfigMaps
             yield path, text
 
 
 def render_files(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     """Every output file for the stack, in memory. Pure: nothing is written."""
-    return dict(iter_files(stack, ctx))
+    return cast(dict[str, str], dict(iter_files(stack, ctx)))  # texts: ctx was not told to write them
 
 
 def output_files(stack: Stack, ctx: GenerateContext) -> tuple[dict[str, str], Manifest]:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from monitoring.errors import MonitoringError
 from monitoring.output import yaml_writer
 from monitoring.output.dir_swap import replace_dir
-from monitoring.output.manifest import MANIFEST, Signature, signature
+from monitoring.output.manifest import MANIFEST, Signature, sha256, sha256_bytes, signature
 
 
 def to_yaml(data: Any, header: str = "") -> str:
@@ -34,14 +35,23 @@ _MARKER = MANIFEST  # out/manifest.json: written by generate, it marks a directo
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
-def _write_file(path: str, text: str) -> Signature:
+class Written(NamedTuple):
+    """A file already in the staging directory, written by the process that rendered it (see `write_staged`):
+    its sha256 for the manifest, and its signature (None: hashed only, nothing written). A stream given to
+    `write_tree` may carry one in place of a file's text."""
+
+    sha256: str
+    signature: Signature | None
+
+
+def _write_file(path: str, data: bytes) -> Signature:
     # os.open and os.write rather than Path.write_text: a large stack writes tens of thousands of files, and the
     # text layer's per-file cost showed in the profile.
     fd = os.open(path, _CREATE, 0o666)
     try:
-        data = memoryview(text.encode("utf-8"))
-        while data:
-            data = data[os.write(fd, data):]
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
     finally:
         os.close(fd)
     # In the staging directory, whose random name no one else knows: nothing changes the file in between.
@@ -49,11 +59,40 @@ def _write_file(path: str, text: str) -> Signature:
 
 
 def _write_batch(base: str, batch: list[tuple[str, str]]) -> list[Signature]:
-    return [_write_file(os.path.join(base, relative), text) for relative, text in batch]
+    return [_write_file(os.path.join(base, relative), text.encode("utf-8")) for relative, text in batch]
 
 
-def write_tree(files: Mapping[str, str] | Iterable[tuple[str, str]], out_dir: Path,
-               signatures: dict[str, Signature] | None = None) -> int:
+def write_staged(staging: str, relative: str, text: str, made: set[str]) -> Written:
+    """Write one file into the staging directory write_tree made (see its `staged` argument), from any process,
+    encoding it once for both the hash and the write. `made` holds the directories this process has made.
+
+    Directories are made one level at a time below `staging`, never `staging` itself: several processes may
+    make the same one at once, and a process still writing after the staging directory was abandoned (deleted)
+    fails instead of making it again."""
+    data = text.encode("utf-8")
+    folder = os.path.dirname(relative)
+    if folder and folder not in made:
+        path = staging
+        for part in folder.split("/"):
+            path = os.path.join(path, part)
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                os.mkdir(path)
+        made.add(folder)
+    return Written(sha256_bytes(data), _write_file(os.path.join(staging, relative), data))
+
+
+def hashed(text: str) -> Written:
+    """What `write_staged` would answer for a file not written (generate --check)."""
+    return Written(sha256(text), None)
+
+
+# What write_tree is given for each file: its text, or what `write_staged` answered for it.
+Content = str | Written
+
+
+def write_tree(files: Mapping[str, str] | Iterable[tuple[str, Content]], out_dir: Path,
+               signatures: dict[str, Signature] | None = None,
+               staged: Callable[[Path], None] | None = None) -> int:
     """Write files (relative path -> text, or a stream of such pairs) to a fresh directory, then swap it
     in for out_dir; the number of files written. `signatures`, if given, receives each file's signature as
     it was written (relative path -> size, mtime, ctime, inode), which the swap does not change.
@@ -62,10 +101,15 @@ def write_tree(files: Mapping[str, str] | Iterable[tuple[str, str]], out_dir: Pa
     files never has them all in memory. A failure (the stream's included) or a kill at any point leaves
     out_dir as it was or fully replaced (see monitoring.output.dir_swap); a file-system error is a MonitoringError
     naming the path.
+
+    `staged(directory)`, if given, is told the staging directory before the first file is asked for: whoever
+    renders the stream may then write files there themselves (`write_staged`, in any process) and put a
+    `Written` in the stream for each. A stream that fails is closed before the staging directory is deleted,
+    so that whatever it runs stops first.
     """
     try:
         return _write_tree(files.items() if isinstance(files, Mapping) else files, out_dir.resolve(),
-                           {} if signatures is None else signatures)
+                           {} if signatures is None else signatures, staged)
     except OSError as exc:  # a file where a directory should be, a read-only or pseudo file system, no space...
         raise MonitoringError(f"cannot write the output to {out_dir}: {_os_reason(exc)}") from None
 
@@ -83,7 +127,8 @@ def _not_a_directory(out_dir: Path) -> Path | None:
     return None
 
 
-def _write_tree(files: Iterable[tuple[str, str]], out_dir: Path, signatures: dict[str, Signature]) -> int:
+def _write_tree(files: Iterable[tuple[str, Content]], out_dir: Path, signatures: dict[str, Signature],
+                staged: Callable[[Path], None] | None) -> int:
     blocker = _not_a_directory(out_dir)
     if blocker is not None:
         raise MonitoringError(f"cannot write the output to {out_dir}: {blocker} is a file, not a directory")
@@ -97,7 +142,15 @@ def _write_tree(files: Iterable[tuple[str, str]], out_dir: Path, signatures: dic
 
     def fill(staging: Path) -> None:
         nonlocal written
-        written = _write_stream(files, staging, signatures)
+        if staged is not None:
+            staged(staging)
+        try:
+            written = _write_stream(files, staging, signatures)
+        except BaseException:
+            close = getattr(files, "close", None)  # a generator's: e.g. it stops the processes rendering for it
+            if close is not None:
+                close()
+            raise
         if not (staging / _MARKER).exists():  # generate streams out/manifest.json last; others get a bare marker
             (staging / _MARKER).write_text('{"generated_by": "monitoring"}\n')
 
@@ -113,7 +166,7 @@ _IN_FLIGHT = 64
 _BATCH = 16
 
 
-def _write_stream(files: Iterable[tuple[str, str]], root: Path, signatures: dict[str, Signature]) -> int:
+def _write_stream(files: Iterable[tuple[str, Content]], root: Path, signatures: dict[str, Signature]) -> int:
     made: set[str] = set()
     pending: deque[tuple[list[tuple[str, str]], Future[list[Signature]]]] = deque()
     batch: list[tuple[str, str]] = []  # (relative path, text)
@@ -126,13 +179,18 @@ def _write_stream(files: Iterable[tuple[str, str]], root: Path, signatures: dict
             signatures.update(zip((relative for relative, _ in written), future.result(), strict=True))
 
         for relative, text in files:
+            count += 1
+            if isinstance(text, Written):  # written already, where it was rendered
+                if text.signature is None:
+                    raise RuntimeError(f"{relative} was hashed, not written")  # a bug: not from write_staged
+                signatures[relative] = text.signature
+                continue
             path = os.path.join(base, relative)
             parent = os.path.dirname(path)
             if parent not in made:
                 os.makedirs(parent, exist_ok=True)
                 made.add(parent)
             batch.append((relative, text))
-            count += 1
             if len(batch) == _BATCH:
                 pending.append((batch, pool.submit(_write_batch, base, batch)))
                 batch = []

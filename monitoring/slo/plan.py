@@ -100,6 +100,16 @@ class SLOPlan:
         })
 
     @cached_property
+    def text_key(self) -> tuple[object, ...]:
+        """What the texts of an SLO's alerts take from the plan besides the names, in plain values that hash
+        fast: the pairs with their windows as spelled and their burn rates, the holds, the guard, the naming."""
+        pairs = tuple((str(p.tier), p.window.long, p.window.short, p.window.burn.numerator,
+                       p.window.burn.denominator) for p in self.pairs)
+        guard = None if self.guard is None else (self.guard.numerator, self.guard.denominator)
+        return (self.period, self.error_budget, tuple(str(t) for t in self.tiers), pairs,
+                tuple((str(t), ms) for t, ms in self.holds_ms.items()), guard, self.naming)
+
+    @cached_property
     def shape(self) -> tuple[object, ...]:
         """Everything the alert arithmetic depends on, in plain hashable values: SLOs of one shape share their
         planned tests and simulated timelines."""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache, partial
 from itertools import pairwise
 from typing import Any
 
@@ -32,6 +33,7 @@ from monitoring.render.promtool_timing import (
 from monitoring.render.promtool_timing import steps as _steps
 from monitoring.render.series_labels import example_labels, parse_selector, selects, series_text
 from monitoring.slo import rules as slo_rules
+from monitoring.slo import stand_ins
 from monitoring.slo.simulation import Phase, Traffic, simulate
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text
 from monitoring.slo.yaml_parts import scalar, under
@@ -256,8 +258,13 @@ def testable(slo: SLO) -> bool:
     histograms not at all: promtool 2.42's input series notation has no native histogram samples)."""
     if isinstance(slo.sli, LatencySLI):
         return not slo.sli.native
-    return not isinstance(slo.sli, QuerySLI) or any(
-        form(slo.sli, slo.group_by) is not None for form in (query_selectors, good_total_selectors))
+    return not isinstance(slo.sli, QuerySLI) or _testable_query(slo.sli, slo.group_by)
+
+
+@lru_cache(maxsize=4096)
+def _testable_query(sli: QuerySLI, by: tuple[str, ...]) -> bool:
+    """Whether the queries are in a form tests can feed; kept: each is parsed to find out."""
+    return any(form(sli, by) is not None for form in (query_selectors, good_total_selectors))
 
 
 def warnings(slo: SLO) -> list[str]:
@@ -396,9 +403,14 @@ class PlannedCase:
 _PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
 
 
+def _plan_key(slo: SLO, step: int) -> tuple[object, ...]:
+    """Everything the planned cases depend on."""
+    return (slo.plan.shape, slo.error_budget, step, isinstance(slo.sli, BooleanSLI))
+
+
 def plan(slo: SLO, step: int) -> tuple[PlannedCase, ...]:
     """The cases of an SLO with their predicted checks and input values, planned once per SLO shape."""
-    key = (slo.plan.shape, slo.error_budget, step, isinstance(slo.sli, BooleanSLI))
+    key = _plan_key(slo, step)
     if key not in _PLANS:
         _PLANS[key] = tuple(_plan_case(slo, case, step) for case in slo_cases(slo, step))
     return _PLANS[key]
@@ -494,6 +506,16 @@ def metadata_checks(slo: SLO, at: str, group: dict[str, str] | None = None) -> l
             for name, value in values.items()]
 
 
+def metadata_text(stack: Stack, slo: SLO, at: str, group: dict[str, str]) -> str:
+    """`promql_expr_test:` with the metadata checks under it, at indent 2: exactly
+    `under("promql_expr_test", metadata_checks(slo, at, group), "  ")`, written once per key with the SLO's
+    names put in."""
+    key = ("metadata", slo.plan.naming, tuple(slo.labels.items()), tuple(group.items()), at, slo.objective,
+           slo.period)
+    return _TEXTS.text(key, stack, slo,
+                        lambda stack, slo: under("promql_expr_test", metadata_checks(slo, at, group), "  "))
+
+
 def both_series(slo: SLO) -> dict[bool, SLISeries]:
     """The SLI's series with Go's and with Python's spelling of bucket boundaries (only latency SLIs differ)."""
     series = sli_series(slo)
@@ -515,11 +537,21 @@ def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
     return {**data, "tests": slo_tests(stack, slo, step)}
 
 
+def slo_step(slo: SLO) -> int:
+    """The step of the SLO's tests: choose_step of its windows (DefinitionError when none fits)."""
+    return _step(frozenset(slo_windows(slo)))
+
+
+@lru_cache(maxsize=1024)
+def _step(windows: frozenset[int]) -> int:
+    return choose_step(windows)
+
+
 def _file_head(slo: SLO) -> tuple[int, dict[str, Any]] | None:
     """The test step, and what the file says before its tests; None when the SLO has no tests."""
     if not slo.tiers or not testable(slo):
         return None
-    step = choose_step(slo_windows(slo))
+    step = slo_step(slo)
     return step, {"rule_files": [relative_rule_file(conventions.slo_rules_file(slo.service, slo.name))],
                   "evaluation_interval": format_duration(step)}
 
@@ -545,13 +577,98 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
         return None
     step, data = head
     series = both_series(slo)
-    names = slo.plan.alert_names
-    # What a check says after its eval_time: the alert, and either no alert or the expected one.
-    quiet = {tier: f"    alertname: {scalar(names[tier])}\n    exp_alerts: []\n" for tier in slo.tiers}
-    firing = {tier: f"    alertname: {scalar(names[tier])}\n    exp_alerts:\n    - "
-                    + under("exp_labels", _expected_labels(slo, tier, series[False].group), "      ")[6:]
-                    + slo_rules.annotations_text(stack, slo, tier, "exp_annotations", "      ")
-              for tier in slo.tiers}
+    order = {python_le: _order(kind) for python_le, kind in series.items()}
+    if None in order.values():
+        return _case_by_case(stack, slo, header, step, data, series)
+    layout = (tuple(kind for _, kind in order[False]), tuple(kind for _, kind in order[True]))  # type: ignore[union-attr]
+    key = (_plan_key(slo, step), layout)
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = _TEMPLATES[key] = _template(plan(slo, step), layout)
+        if len(_TEMPLATES) > _TEMPLATES_KEPT:
+            del _TEMPLATES[next(iter(_TEMPLATES))]
+    fields = _alert_fields(stack, slo, series[False].group)
+    fields["name"] = slo.name
+    for python_le, rows in order.items():
+        for rank, (name, _) in enumerate(rows):  # type: ignore[union-attr]
+            fields[f"s{int(python_le)}_{rank}"] = scalar(name)
+    for index, planned in enumerate(plan(slo, step)):
+        if planned.case.metadata:
+            fields[f"meta_{index}"] = metadata_text(stack, slo, eval_time(step, planned.steps - 1),
+                                                    series[planned.case.python_le].group)
+    head = (f"rule_files:\n- {scalar(data['rule_files'][0])}\n"
+            f"evaluation_interval: {scalar(data['evaluation_interval'])}\ntests:\n")  # to_yaml(data), "tests:"
+    return "".join((header, head, template.format_map(fields)))
+
+
+# The test files of one plan whose input series come in one order of kinds (bad, good, total, gauge): a str.format
+# template of the YAML, written once, with fields for what is each SLO's own (its name, its series, its alerts'
+# checks and its metadata checks). Bounded, oldest out first: a stack of odd SLOs makes many.
+_TEMPLATES: dict[tuple[object, ...], str] = {}
+_TEMPLATES_KEPT = 512
+_KINDS = ("bad", "good", "total", "gauge")
+
+
+def _order(series: SLISeries) -> tuple[tuple[str, str], ...] | None:
+    """The series with their kinds in the order a test lists them (by name), or None when two share a name (the
+    values then decide, which differ from case to case)."""
+    rows = sorted((name, kind) for kind in _KINDS for name in getattr(series, kind))
+    return None if len({name for name, _ in rows}) < len(rows) else tuple(rows)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _template(planned_cases: tuple[PlannedCase, ...], layout: tuple[tuple[str, ...], ...]) -> str:
+    """The cases as YAML, with fields for the SLO's own texts (see render_text)."""
+    out = []
+    for index, planned in enumerate(planned_cases):
+        case = planned.case
+        values = {"bad": planned.bad, "good": planned.good, "total": planned.total, "gauge": planned.gauge}
+        kinds = layout[case.python_le]
+        out += [_escaped(planned.name_line).replace(SLO_NAME, "{name}"), _escaped(planned.interval_line),
+                "  input_series:\n" if kinds else "  input_series: []\n"]
+        out += [f"  - series: {{s{int(case.python_le)}_{rank}}}\n    values: "
+                f"{_escaped(planned.values_yaml[values[kind]])}\n" for rank, kind in enumerate(kinds)]
+        out.append("  alert_rule_test:\n" if planned.checks else "  alert_rule_test: []\n")
+        for line, (_, tier, on) in zip(planned.eval_lines, planned.checks, strict=True):
+            out += [_escaped(line), f"{{{tier}_{int(on)}}}"]
+        if case.metadata:
+            out.append(f"{{meta_{index}}}")
+    return "".join(out)
+
+
+def _alert_fields(stack: Stack, slo: SLO, group: dict[str, str]) -> dict[str, str]:
+    """What a check says after its eval_time, per tier: the alert, and either no alert ('<tier>_0') or the
+    expected one ('<tier>_1'); written once per key with the SLO's names put in."""
+    fields = {}
+    groups = tuple(group.items())
+    for tier in slo.tiers:
+        key = stand_ins.alert_key(slo, tier)
+        fields[f"{tier}_0"] = _TEXTS.text(("quiet", tier), stack, slo, partial(_quiet_check, tier=tier))
+        fields[f"{tier}_1"] = _TEXTS.text(("firing", key, groups), stack, slo,
+                                           partial(_firing_check, tier=tier, group=group))
+    return fields
+
+
+_TEXTS = stand_ins.NamedTexts()
+
+
+def _quiet_check(stack: Stack, slo: SLO, tier: Tier) -> str:
+    return f"    alertname: {scalar(slo.plan.alert_names[tier])}\n    exp_alerts: []\n"
+
+
+def _firing_check(stack: Stack, slo: SLO, tier: Tier, group: dict[str, str]) -> str:
+    return (f"    alertname: {scalar(slo.plan.alert_names[tier])}\n    exp_alerts:\n    - "
+            + under("exp_labels", _expected_labels(slo, tier, group), "      ")[6:]
+            + slo_rules.annotations_text(stack, slo, tier, "exp_annotations", "      "))
+
+
+def _case_by_case(stack: Stack, slo: SLO, header: str, step: int, data: dict[str, Any],
+                  series: dict[bool, SLISeries]) -> str:
+    """render_text for SLOs whose series share a name: each case's input series sorted on their own."""
+    blocks = _alert_fields(stack, slo, series[False].group)
     spelled = {name: scalar(name) for kind in series.values() for name in _names(kind)}
     out = [header, to_yaml(data), "tests:\n"]
     for planned in plan(slo, step):
@@ -563,10 +680,9 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
                 for name, values in rows]
         out.append("  alert_rule_test:\n" if planned.checks else "  alert_rule_test: []\n")
         for line, (_, tier, on) in zip(planned.eval_lines, planned.checks, strict=True):
-            out += [line, firing[tier] if on else quiet[tier]]
+            out += [line, blocks[f"{tier}_{int(on)}"]]
         if case.metadata:
-            checks = metadata_checks(slo, eval_time(step, planned.steps - 1), series[case.python_le].group)
-            out.append(under("promql_expr_test", checks, "  "))
+            out.append(metadata_text(stack, slo, eval_time(step, planned.steps - 1), series[case.python_le].group))
     return "".join(out)
 
 

@@ -29,7 +29,7 @@ from monitoring.model.slo import (
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
 from monitoring.render.numbers import go_float, python_float
-from monitoring.slo import yaml_parts
+from monitoring.slo import stand_ins, yaml_parts
 from monitoring.slo.naming import SLOTH_INFO, SeriesNaming
 from monitoring.slo.windows import Tier, decimal_text, exact_text, human_hours, human_number
 
@@ -445,7 +445,15 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str:
 
 
 def _alert_text(stack: Stack, slo: SLO, tier: Tier) -> str:
-    """`alert_rule` as a YAML list item at indent 2."""
+    """`alert_rule` as a YAML list item at indent 2, written once per key with the SLO's names put in."""
+    return _ALERTS.text(("rule", stand_ins.alert_key(slo, tier)), stack, slo,
+                        lambda stack, slo: _plain_alert_text(stack, slo, tier))
+
+
+_ALERTS = stand_ins.NamedTexts()
+
+
+def _plain_alert_text(stack: Stack, slo: SLO, tier: Tier) -> str:
     return yaml_parts.items([_alert_head(slo, tier)], "  ") + annotations_text(stack, slo, tier, "annotations", "    ")
 
 
