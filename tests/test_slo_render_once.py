@@ -280,3 +280,16 @@ def test_kept_regex_examples_are_the_worked_out_ones(pattern: str) -> None:
     from monitoring.render.series_labels import regex_example
 
     assert regex_example(pattern) == regex_example.__wrapped__(pattern) == regex_example(pattern)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(objective=st.sampled_from(["99.9", "99.90", "99.99", "99.999", "99", "95"]),
+       period=st.sampled_from(["30d", "28d", "7d"]), guard=st.sampled_from([None, "0.01", "0.010", "1", "50"]),
+       name=slugs)
+def test_kept_warnings_are_the_worked_out_ones(objective: str, period: str, guard: str | None, name: str) -> None:
+    """An objective too tight for the traffic is found once per plan, objective and guard: the warnings equal
+    fresh ones, with the SLO's own name."""
+    slo = SLO(name=name, service="api", objective=objective, period=period, sli=SLIS["ratio"],
+              alerting=SLOAlerting(min_events_per_second=guard))
+    tight = slo_rules.tight_objective(slo)
+    assert slo_rules.warnings(slo) == [*slo.plan.warnings, *([f"slo {name!r}: {tight}"] if tight else [])]

@@ -465,23 +465,35 @@ def warnings(slo: SLO) -> list[str]:
     """Advice that does not stop generation: the plan's (a pair that fires only once the budget is spent), and
     an objective so tight that one bad event pages."""
     advice = list(slo.plan.warnings)
+    key = (slo.plan.text_key, slo.objective, slo.alerting.min_events_per_second)
+    if key not in _TIGHT:
+        _TIGHT[key] = tight_objective(slo)
+        if len(_TIGHT) > 4096:
+            del _TIGHT[next(iter(_TIGHT))]
+    tight = _TIGHT[key]
+    return advice if tight is None else [*advice, f"slo {slo.name!r}: {tight}"]
+
+
+# tight_objective per plan (its pairs and budget), objective and guard: all it reads.
+_TIGHT: dict[tuple[object, ...], str | None] = {}
+
+
+def tight_objective(slo: SLO) -> str | None:
+    """Why one bad event pages (to follow "slo '<name>': "), or None when it does not."""
     pages = [p.window for p in slo.plan.tier_pairs(Tier.PAGE)]
     if not pages:
-        return advice
+        return None
     fastest = min(pages, key=lambda p: p.long_ms)
     threshold = slo.threshold(fastest)
     guard = slo.alerting.min_events_per_second
     rate = Fraction(guard if guard is not None else ASSUMED_EVENTS_PER_SECOND)
     events = rate * fastest.long_ms / 1000
     if 1 / events <= threshold:
-        return advice
+        return None
     needed = 1 / (threshold * fastest.long_ms / 1000)
     at = f"at the minimum traffic of {decimal_text(rate)} events/s" if guard is not None else (
         f"at {decimal_text(rate)} event/s (no alerting.min_events_per_second set)")
-    return [
-        *advice,
-        f"slo {slo.name!r}: objective {decimal_text(slo.objective)}% is so tight that a single bad event pages: "
-        f"{at} the {fastest.long} window holds {decimal_text(events)} events and the page threshold is an error "
-        f"ratio of {exact_text(threshold)}; set alerting.min_events_per_second above "
-        f"{human_number(needed).lstrip('~')} or loosen the objective"
-    ]
+    return (f"objective {decimal_text(slo.objective)}% is so tight that a single bad event pages: "
+            f"{at} the {fastest.long} window holds {decimal_text(events)} events and the page threshold is an error "
+            f"ratio of {exact_text(threshold)}; set alerting.min_events_per_second above "
+            f"{human_number(needed).lstrip('~')} or loosen the objective")
