@@ -434,23 +434,33 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str:
         return to_yaml(render(stack, slo), header)
     shape = replace(parts, selector=_SELECTOR, sli=tuple(_stand_in(n, query) for n in range(len(parts.sli))),
                     labels=((_LABELS, "x"),))
-    texts[_LABEL_LINE] = "      " + yaml_parts.items([dict(parts.labels)], "    ")[6:]  # the lines, not "- "
+    texts[_LABEL_LINE] = _TEXTS.text(("labels", parts.naming, tuple(slo.labels.items())), stack, slo, _labels_lines)
     pieces = list(_recording_text(shape, tuple(texts)))
     pieces[1::2] = [texts[stand_in] for stand_in in pieces[1::2]]
     recording = "".join(pieces)
     info = _info_rules(parts)
-    return (f"{header}groups:\n- name: {yaml_parts.scalar(names.slo_rule_group(slo.service, slo.name))}\n"
-            f"  rules:\n{recording}{yaml_parts.items(info, '  ') if info else ''}"
+    return (header + _TEXTS.text(("group",), stack, slo, _group_head)
+            + f"{recording}{yaml_parts.items(info, '  ') if info else ''}"
             + "".join(_alert_text(stack, slo, tier) for tier in slo.plan.tiers))
+
+
+def _labels_lines(stack: Stack, slo: SLO) -> str:
+    """The labels of the SLO's series as the lines under `labels:` of a rule (not the list item's "- ")."""
+    return "      " + yaml_parts.items([series_labels(slo)], "    ")[6:]
+
+
+def _group_head(stack: Stack, slo: SLO) -> str:
+    return f"groups:\n- name: {yaml_parts.scalar(names.slo_rule_group(slo.service, slo.name))}\n  rules:\n"
 
 
 def _alert_text(stack: Stack, slo: SLO, tier: Tier) -> str:
     """`alert_rule` as a YAML list item at indent 2, written once per key with the SLO's names put in."""
-    return _ALERTS.text(("rule", stand_ins.alert_key(slo, tier)), stack, slo,
-                        lambda stack, slo: _plain_alert_text(stack, slo, tier))
+    return _TEXTS.text(("rule", stand_ins.alert_key(slo, tier)), stack, slo,
+                       lambda stack, slo: _plain_alert_text(stack, slo, tier))
 
 
-_ALERTS = stand_ins.NamedTexts()
+# The SLO's own lines of its rule file, written once per key with stand-ins for its names.
+_TEXTS = stand_ins.NamedTexts()
 
 
 def _plain_alert_text(stack: Stack, slo: SLO, tier: Tier) -> str:
