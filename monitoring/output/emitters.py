@@ -76,14 +76,17 @@ class GenerateContext:
     def each(self, unit: Unit[T], stack: Stack, count: int,
              key: Callable[[Stack, int], Hashable] | None = None) -> Iterator[T]:
         """What unit(stack, self, index) yields for each index in range(count), in order: in the worker
-        processes while iter_files has some, else here. Units of one `key(stack, index)` share what a process
-        caches: they go to one worker where that keeps the workers busy."""
+        processes while iter_files has some (they start at once, while this process may render something
+        else), else here, as they are asked for. Units of one `key(stack, index)` share what a process caches:
+        they go to one worker where that keeps the workers busy."""
         if self._pool is None:
-            for index in range(count):
-                yield from unit(stack, self, index)
-            return
+            return itertools.chain.from_iterable(unit(stack, self, index) for index in range(count))
         keys = None if key is None else [key(stack, index) for index in range(count)]
-        for items, origins, warnings in self._pool.map(unit, count, keys):
+        return self._taken(self._pool.map(unit, count, keys))
+
+    def _taken(self, results: Iterable[tuple[list[T], dict[str, str], list[str]]]) -> Iterator[T]:
+        """The workers' results in order, with what each unit added to the context."""
+        for items, origins, warnings in results:
             self.origins.update(origins)
             self.warnings.extend(warnings)
             yield from items
@@ -122,8 +125,9 @@ class GenerateContext:
 
 
 def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
+    rules_files = ctx.each(_service_rules, stack, len(stack.services))  # workers start on them meanwhile
     yield conventions.PROMETHEUS_CONFIG, to_yaml(prometheus_config.render(stack), ctx.header)
-    yield from ctx.each(_service_rules, stack, len(stack.services))
+    yield from rules_files
 
 
 def _service_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:

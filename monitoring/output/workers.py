@@ -211,7 +211,8 @@ class Pool:
 
     def map(self, unit: Callable[..., Any], count: int, keys: Sequence[Hashable] | None = None) -> Iterator[Any]:
         """run(unit, index) for index in range(count), in order. `unit` must be a module-level function (it
-        is sent by name); `keys[index]`, if given, says which units share what a process caches (None: nothing)."""
+        is sent by name); `keys[index]`, if given, says which units share what a process caches (None: nothing).
+        The first units are sent at once: the workers start on them while the caller does something else."""
         workers = self._workers
         size = max(1, min(_MAX_CHUNK, -(-count // (len(workers) * _CHUNKS_PER_WORKER))))
         schedule = _Schedule(count, keys, size, window(size, len(workers)), workers)
@@ -236,16 +237,20 @@ class Pool:
                 if worker.conn in arrived or worker.process.sentinel in arrived:
                     ready.update(worker.receive())
 
-        while schedule.reader < count:
-            send_more()
-            while schedule.reader not in ready:
-                receive()
+        def results() -> Iterator[Any]:
+            while schedule.reader < count:
                 send_more()
-            result = ready.pop(schedule.reader)
-            schedule.reader += 1
-            if isinstance(result, _Failure):
-                result.raise_()
-            yield result
+                while schedule.reader not in ready:
+                    receive()
+                    send_more()
+                result = ready.pop(schedule.reader)
+                schedule.reader += 1
+                if isinstance(result, _Failure):
+                    result.raise_()
+                yield result
+
+        send_more()
+        return results()
 
     def close(self) -> None:
         """Let every worker finish and exit, with its farewell."""
