@@ -185,6 +185,7 @@ class Pool:
         context = multiprocessing.get_context("fork")
         self._workers: list[_Worker] = []
         self._on_farewell = on_farewell
+        self._meanwhile: deque[Callable[[], None]] = deque()
         try:
             for number in range(count):
                 here, there = context.Pipe()
@@ -209,6 +210,14 @@ class Pool:
         else:
             self.terminate()
 
+    def meanwhile(self, task: Callable[[], None]) -> None:
+        """Run task() here the first time a map waits for the workers (it would be idle), or at close."""
+        self._meanwhile.append(task)
+
+    def _run_meanwhile(self) -> None:
+        while self._meanwhile:
+            self._meanwhile.popleft()()
+
     def map(self, unit: Callable[..., Any], count: int, keys: Sequence[Hashable] | None = None) -> Iterator[Any]:
         """run(unit, index) for index in range(count), in order. `unit` must be a module-level function (it
         is sent by name); `keys[index]`, if given, says which units share what a process caches (None: nothing).
@@ -232,6 +241,7 @@ class Pool:
             busy = [w for w in workers if w.sent]
             if not busy:  # cannot happen (an idle worker always takes the earliest unit): never wait forever
                 raise RuntimeError(f"unit {schedule.reader} of {unit.__name__} was never sent to a worker")
+            self._run_meanwhile()
             arrived = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
             for worker in busy:
                 if worker.conn in arrived or worker.process.sentinel in arrived:
@@ -255,6 +265,7 @@ class Pool:
     def close(self) -> None:
         """Let every worker finish and exit, with its farewell."""
         try:
+            self._run_meanwhile()
             for worker in self._workers:
                 worker.send(None, [])
             for worker in self._workers:
