@@ -93,15 +93,16 @@ def test_errors_are_worded_as_before(expr: str) -> None:
     assert str(fast.value) == str(bounded.value)
 
 
-def test_validate_imports_neither_the_model_nor_jsonschema(tmp_path: Path, promtool, amtool) -> None:
+def test_validate_imports_neither_the_model_nor_jsonschema_nor_pyyaml(tmp_path: Path, promtool, amtool) -> None:
     """The repository's own out/ (Kubernetes resources, dashboards, probes, an adapter) checked in a fresh
-    process: everything passes, and nothing of the model, pydantic or jsonschema was imported."""
+    process: everything passes, and nothing of the model, pydantic, jsonschema or PyYAML was imported."""
     code = (
         "import json, sys\n"
         "from pathlib import Path\n"
         "from monitoring.checks.validate import validate\n"
         "results = validate(Path(sys.argv[1]))\n"
-        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'jsonschema', 'grafanalib')\n"
+        "loaded = sorted(m for m in sys.modules\n"
+        "                if m.split('.')[0] in ('pydantic', 'jsonschema', 'grafanalib', 'yaml')\n"
         "                or m.startswith('monitoring.model'))\n"
         "print(json.dumps({'failed': [r.name for r in results if not r.ok], 'names': [r.name for r in results],\n"
         "                  'loaded': loaded}))\n"

@@ -11,8 +11,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from monitoring import conventions, promql
 from monitoring.checks import yaml_files
 from monitoring.checks.report import CheckResult
@@ -113,7 +111,7 @@ def _load(path: Path) -> list[Any]:
         return list(yaml_files.load_all(path.read_text(encoding="utf-8")))
     except OSError as exc:
         raise AutoscalingError(f"cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
+    except yaml_files.error() as exc:
         raise AutoscalingError(f"{path} is not YAML: {str(exc).splitlines()[0]}") from None
 
 

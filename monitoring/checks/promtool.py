@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from monitoring import conventions
-from monitoring.checks import yaml_files
+from monitoring.checks import block_yaml, yaml_files
 from monitoring.checks.report import CheckResult, process_output
 from monitoring.checks.tools import Tool
 
@@ -18,15 +18,16 @@ _KUBERNETES_SD = "kubernetes_sd_configs"
 _FILE_FIELDS = ("password_file", "credentials_file", "bearer_token_file", "ca_file", "cert_file", "key_file")
 
 
-def _placeholders(node: Any, directory: Path, replaced: list[str]) -> None:
-    """Point every referenced secret or certificate file that does not exist here at an empty placeholder."""
+def _placeholders(node: Any, directory: Path, replaced: list[tuple[str, str, str]]) -> None:
+    """Point every referenced secret or certificate file that does not exist here at an empty placeholder;
+    replaced gets (field, file, placeholder) for each, in the document's order."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key in _FILE_FIELDS and isinstance(value, str) and not Path(value).exists():
                 placeholder = directory / f"placeholder-{len(replaced)}"
                 placeholder.write_text("placeholder\n")
                 node[key] = str(placeholder)
-                replaced.append(value)
+                replaced.append((key, value, str(placeholder)))
             else:
                 _placeholders(value, directory, replaced)
     elif isinstance(node, list):
@@ -44,21 +45,54 @@ class ConfigCopy:
     config: dict[str, Any]
     rule_files: list[str]
     notes: list[str] = field(default_factory=list)
+    text: str = ""  # prometheus.yml's text, its placeholders in place: what the copy is cut from
+
+    def write(self) -> None:
+        """Write `config` to the copy: prometheus.yml's own lines without those of what was left out, when that
+        reads back as `config` (the layout generate writes), else as PyYAML writes it."""
+        cut = _cut(self.text, self.config)
+        self.copy.write_text(cut if cut is not None else yaml_files.dump(self.config))
 
 
 def config_copy(out_dir: Path, into: Path) -> ConfigCopy:
     """Write the checking copy of out_dir's prometheus.yml, and its placeholders, under into."""
     config_path = out_dir / conventions.PROMETHEUS_CONFIG
-    config = yaml_files.read(config_path)
+    text = config_path.read_text(encoding="utf-8")
+    config = yaml_files.load(text)
     # `check rules` parses every rule file already: listing them here too would make promtool parse them twice.
     rule_files = config.pop("rule_files", None) or []
-    made = ConfigCopy(config_path, into / "prometheus.yml", config, rule_files)
-    replaced: list[str] = []
+    replaced: list[tuple[str, str, str]] = []
     _placeholders(config, into, replaced)
+    for key, file, placeholder in replaced:
+        text = text.replace(f" {key}: {file}\n", f" {key}: {placeholder}\n", 1)
+    made = ConfigCopy(config_path, into / "prometheus.yml", config, rule_files, text=text)
     if replaced:
         made.notes.append(f"{len(replaced)} secret/certificate files absent here were replaced by placeholders")
-    made.copy.write_text(yaml_files.dump(config))
+    made.write()
     return made
+
+
+def _cut(text: str, config: dict[str, Any]) -> str | None:
+    """text without the top-level keys config lacks, and without the scrape jobs it lacks (each "- " entry of
+    scrape_configs, at the margin, is one job); None unless that reads back exactly as config."""
+    kept_jobs = [job.get("job_name") for job in config.get("scrape_configs") or []]
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    key = ""
+    keep = True
+    for line in lines:
+        if line[0] not in " -#":  # a top-level key
+            key = line.partition(":")[0]
+            keep = key in config
+        elif key == "scrape_configs" and line.startswith("- "):
+            name = line.removeprefix("- job_name: ").rstrip("\n")
+            keep = bool(kept_jobs) and name == kept_jobs[0]
+            if keep:
+                kept_jobs.pop(0)
+        if keep:
+            out.append(line)
+    cut = "".join(out)
+    return cut if block_yaml.load(cut) == config else None
 
 
 def check_config_copy(promtool: Tool, made: ConfigCopy) -> CheckResult:
@@ -69,7 +103,7 @@ def check_config_copy(promtool: Tool, made: ConfigCopy) -> CheckResult:
     if proc.returncode != 0 and _KUBERNETES_SD in process_output(proc):
         skipped = [job["job_name"] for job in config["scrape_configs"] if _KUBERNETES_SD in job]
         config["scrape_configs"] = [job for job in config["scrape_configs"] if _KUBERNETES_SD not in job]
-        made.copy.write_text(yaml_files.dump(config))
+        made.write()
         proc = promtool.run("check", "config", str(made.copy))
         notes.append(
             f"jobs {', '.join(skipped)} left out: this promtool cannot parse kubernetes_sd_configs, "

@@ -1,8 +1,8 @@
-"""YAML as the checks read and rewrite it: through libyaml when PyYAML has it (ten times faster than the
-pure-Python loader and dumper, and the same data).
+"""YAML as the checks read and rewrite it: generated files through monitoring.checks.block_yaml, anything else
+through libyaml when PyYAML has it (ten times faster than the pure-Python loader and dumper, and the same data).
 
-PyYAML is imported on first use, not with this module: `validate` starts its first processes before it
-needs YAML, and importing PyYAML costs about as much as starting one of them.
+PyYAML is imported on first use, not with this module: reading out/ usually needs none of it, and importing it
+costs about as much as reading every generated file.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from monitoring.checks import block_yaml
 
 
 @cache
@@ -29,12 +31,18 @@ def error() -> type[Exception]:
 
 def load(text: str) -> Any:
     """One YAML document, as yaml.safe_load reads it."""
+    data = block_yaml.load(text)
+    if data is not None:
+        return data
     yaml, loader, _ = _yaml()
     return yaml.load(text, Loader=loader)
 
 
 def load_all(text: str) -> Iterator[Any]:
     """Every YAML document of text, as yaml.safe_load_all reads them."""
+    data = block_yaml.load(text)  # one document when it reads it
+    if data is not None:
+        return iter([data])
     yaml, loader, _ = _yaml()
     return yaml.load_all(text, Loader=loader)
 

@@ -12,8 +12,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 HERE = Path(__file__).parent
 OPERATOR_VERSION = "0.93.0"
 # kind -> (apiVersion, CRD file in the Operator's repository)
@@ -27,13 +25,6 @@ KINDS = {
 }
 
 
-class _CRDLoader(yaml.SafeLoader):
-    """The CRDs quote enum values such as '=' that YAML 1.1 would read as its 'value' tag: read them as text."""
-
-
-_CRDLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
-
-
 def _without_descriptions(node: Any) -> Any:
     if isinstance(node, dict):
         return {k: _without_descriptions(v) for k, v in node.items() if not (k == "description" and isinstance(v, str))}
@@ -44,9 +35,15 @@ def _without_descriptions(node: Any) -> Any:
 
 def extract(crd_dir: Path) -> dict[str, str]:
     """file name -> JSON text of the schema of each kind, from the Operator's CRD files."""
+    import yaml  # only here: checking out/ reads the shipped JSON and needs no PyYAML
+
+    class CRDLoader(yaml.SafeLoader):
+        """The CRDs quote enum values such as '=' that YAML 1.1 would read as its 'value' tag: read them as text."""
+
+    CRDLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
     files = {}
     for kind, (api_version, crd_file) in KINDS.items():
-        crd = yaml.load((crd_dir / crd_file).read_text(), Loader=_CRDLoader)
+        crd = yaml.load((crd_dir / crd_file).read_text(), Loader=CRDLoader)
         version = api_version.rpartition("/")[2]
         (served,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
         schema = _without_descriptions(served["schema"]["openAPIV3Schema"])
