@@ -340,7 +340,7 @@ def test_a_worker_killed_stops_generate_with_a_clear_error_and_out_untouched(
 
 def test_a_worker_killed_after_writing_files_leaves_out_untouched(
         out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    before, parent, render = read_tree(out), os.getpid(), grafana_dashboards.render
+    before, parent, render = read_tree(out), os.getpid(), grafana_dashboards.render_json
     log = out.parent / "written.log"
     monkeypatch.setenv("PARALLEL_TEST_LOG", str(log))
     monkeypatch.setattr(emitters, "write_staged", _logged_write)
@@ -350,7 +350,7 @@ def test_a_worker_killed_after_writing_files_leaves_out_untouched(
             os.kill(os.getpid(), signal.SIGKILL)
         return render(*args)
 
-    monkeypatch.setattr(grafana_dashboards, "render", killed)
+    monkeypatch.setattr(grafana_dashboards, "render_json", killed)
     with pytest.raises(RenderProcessError, match="was killed by SIGKILL"):
         monitoring.generate(Project.find(ROOT), out_dir=out, force=True)
     assert any(int(line.split()[0]) != parent for line in log.read_text().splitlines())

@@ -5,6 +5,7 @@ names, labels and texts under both namings."""
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import partial
 from pathlib import Path
@@ -14,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitoring import SLO, AlertTier, BooleanSLI, LatencySLI, QuerySLI, RatioSLI, SLOAlerting, Stack
+from monitoring.errors import DefinitionError
 from monitoring.output.files import to_yaml
 from monitoring.project import load_stack
 from monitoring.slo import promtool_tests as slo_tests
@@ -235,3 +237,46 @@ def test_the_fleet_is_written_from_the_texts_of_its_keys() -> None:
             assert stand_ins._pieces(fleet, slo, partial(_alert_of, tier=tier))
         assert stand_ins._plain_names(slo.service, slo.name, slo.alert_base, fleet.dashboard_url(slo.service,
                                                                                                   slo=True))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(objective=st.sampled_from(["99.9", "99.90", "99", "99.0", "95.5", "90", "50", "99.999", "75"]),
+       period=st.sampled_from(["30d", "28d", "7d", "14d", "1d", "90d"]),
+       policy=st.sampled_from(["default", "workbook", "scaled"]), page=st.booleans(), ticket=st.booleans(),
+       naming=st.sampled_from(["default", "sloth"]))
+def test_kept_plans_are_the_worked_out_ones(objective: str, period: str, policy: str, page: bool, ticket: bool,
+                                            naming: str) -> None:
+    """Window pairs and their warnings, kept per built-in policy, period, objective and tiers, and recorded series
+    kept per windows, period and naming: each equals a fresh one, however the SLOs before it were planned (an
+    unsound pair is refused each time)."""
+    from monitoring.model.slo import BUILT_IN_POLICIES
+    from monitoring.slo import plan as slo_plan
+
+    tiers = tuple(t for t, on in ((Tier.PAGE, page), (Tier.TICKET, ticket)) if on)
+    fields = {"name": "a", "service": "api", "objective": objective, "period": period, "window_policy": policy,
+              "naming": naming, "sli": SLIS["ratio"],
+              "alerting": SLOAlerting(page=AlertTier(severity="critical", enabled=page),
+                                      ticket=AlertTier(severity="warning", enabled=ticket))}
+    try:
+        slo = SLO(**fields)
+    except DefinitionError as exc:
+        with pytest.raises(DefinitionError) as again:
+            SLO(**fields)
+        assert re.sub(r":\d+\)", ")", str(again.value)) == re.sub(r":\d+\)", ")", str(exc))  # but the line
+        return
+    windows = BUILT_IN_POLICIES[policy](slo.period_days)
+    pairs, late = slo_plan.planned_pairs(slo.period, slo.error_budget, slo.objective, windows, tiers)
+    assert slo.plan.pairs == pairs
+    assert slo.plan.warnings == tuple(f"slo 'a': {text}" for text in late)
+    assert slo.plan.recorded_series == slo_plan._recorded_series.__wrapped__(
+        slo.plan.rate_windows, slo.period, naming == "sloth")
+
+
+@settings(max_examples=200, deadline=None)
+@given(pattern=st.sampled_from(["5..|timeout", "a|b", "[0-9]+", "x{2,3}", "(?:get|post)/.*", "[^a]b?", "a\\.b",
+                                "", ".*", "(", "[z-a]"]) | st.text(alphabet="ab.|*+?()^-0", max_size=8))
+def test_kept_regex_examples_are_the_worked_out_ones(pattern: str) -> None:
+    """regex_example keeps its answers per pattern: each equals a fresh one, the same before and after."""
+    from monitoring.render.series_labels import regex_example
+
+    assert regex_example(pattern) == regex_example.__wrapped__(pattern) == regex_example(pattern)

@@ -3,6 +3,7 @@ JSON, through the typed builders of `emit`. Pure: no files are read or written."
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -12,10 +13,13 @@ from monitoring import conventions
 from monitoring.errors import DefinitionError
 from monitoring.grafana import emit, service_dashboard, slo_calendar_dashboard, slo_dashboard
 from monitoring.grafana.datasource import datasource_variable
-from monitoring.model.dashboards import Dashboard, DashboardSettings, Panel, default_folder
+from monitoring.grafana.variables import variables_in
+from monitoring.model.dashboards import Dashboard, DashboardRow, DashboardSettings, Panel, default_folder
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO
 from monitoring.model.stack import Stack
+from monitoring.output.files import to_json
+from monitoring.slo import stand_ins
 
 COLUMNS = 24
 _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -35,15 +39,31 @@ def model_dashboards(stack: Stack) -> Iterator[Dashboard]:
     """The stack's declared dashboards, then one per service and one per service with SLOs, each built
     when it is asked for."""
     for group in dashboard_groups(stack):
-        yield from group()
+        yield from map(_built, group())
 
 
-def dashboard_groups(stack: Stack) -> list[Callable[[], Iterable[Dashboard]]]:
+@dataclass(frozen=True)
+class SLOBoard:
+    """A service's SLO dashboard before it is built: `render_json` writes it from the texts of its rows, each
+    written once per key (see `_slo_board_json`); everything else builds it (`dashboard`)."""
+
+    service: Service
+    slos: tuple[SLO, ...]
+
+    def dashboard(self) -> Dashboard:
+        return slo_dashboard.build(self.service, self.slos)
+
+
+def _built(item: Dashboard | SLOBoard) -> Dashboard:
+    return item.dashboard() if isinstance(item, SLOBoard) else item
+
+
+def dashboard_groups(stack: Stack) -> list[Callable[[], Iterable[Dashboard | SLOBoard]]]:
     """model_dashboards in order, as groups that each build their dashboards when called, independently of
     the others (the declared ones, then one group per service): a large stack's groups can be built in
     several processes."""
     settings = stack.dashboard_settings
-    groups: list[Callable[[], Iterable[Dashboard]]] = [lambda: stack.dashboards]
+    groups: list[Callable[[], Iterable[Dashboard | SLOBoard]]] = [lambda: stack.dashboards]
     by_service = slo_dashboard.slos_by_service(stack)
     if settings.service_dashboards:
         slos = {service.name: objectives for service, objectives in by_service}
@@ -58,19 +78,77 @@ def _service_dashboards(service: Service, slos: tuple[SLO, ...]) -> Iterator[Das
     yield service_dashboard.build(service, slos)
 
 
-def _slo_dashboards(service: Service, slos: tuple[SLO, ...]) -> Iterator[Dashboard]:
-    yield slo_dashboard.build(service, slos)
+def _slo_dashboards(service: Service, slos: tuple[SLO, ...]) -> Iterator[Dashboard | SLOBoard]:
+    yield SLOBoard(service, slos)
     yield from slo_calendar_dashboard.build(service, slos)
 
 
-def render(stack: Stack, dashboards: Iterable[Dashboard] | None = None) -> Iterator[RenderedDashboard]:
+def render(stack: Stack, dashboards: Iterable[Dashboard | SLOBoard] | None = None) -> Iterator[RenderedDashboard]:
     """Every dashboard of the model (or those given) as JSON data, one at a time, so that only one is in
     memory."""
     settings = stack.dashboard_settings
     folder = default_folder(stack.folders, settings)
-    for dashboard in model_dashboards(stack) if dashboards is None else dashboards:
+    for dashboard in model_dashboards(stack) if dashboards is None else map(_built, dashboards):
         yield RenderedDashboard(dashboard.folder or folder, dashboard.dashboard_uid,
                                 render_dashboard(dashboard, settings), f"dashboard {dashboard.name!r}")
+
+
+def render_json(stack: Stack, dashboards: Iterable[Dashboard | SLOBoard]) -> Iterator[RenderedDashboard]:
+    """`render`, each dashboard's data its JSON text (exactly `to_json` of what `render` gives)."""
+    settings = stack.dashboard_settings
+    folder = default_folder(stack.folders, settings)
+    for item in dashboards:
+        if isinstance(item, SLOBoard):
+            head = slo_dashboard.build(item.service, ())  # the dashboard without its rows
+            text = _slo_board_json(stack, item, head, settings)
+        else:
+            head = item
+            text = to_json(render_dashboard(item, settings))
+        yield RenderedDashboard(head.folder or folder, head.dashboard_uid, text,  # type: ignore[arg-type]
+                                f"dashboard {head.name!r}")
+
+
+# --- SLO dashboards from row texts ----------------------------------------------------------------------------
+# A service's SLO dashboard is a row per SLO. A row's JSON depends on the SLO's names, on what `slo_dashboard.
+# row_key` holds, and on where the row starts (its first panel id, its top on the grid): it is written once per
+# key with stand-ins for the names (see monitoring.slo.stand_ins; slugs need no escaping in JSON). The dashboard
+# is then the JSON of the dashboard without rows, with the rows' panels put into its empty panel list: indented
+# JSON is compositional, every line break in it is structural (JSON strings escape theirs).
+_ROWS = stand_ins.NamedTexts()
+_NO_PANELS = '\n  "panels": [],\n'
+
+
+def _slo_board_json(stack: Stack, board: SLOBoard, head: Dashboard, settings: DashboardSettings) -> str:
+    """to_json(render_dashboard(board.dashboard(), settings)), put together from the texts of its rows."""
+    rows = []
+    top, next_id = 0, 1
+    for slo in board.slos:
+        key = ("slo-row", slo_dashboard.row_key(slo), top, next_id)
+        text = _ROWS.text(key, stack, slo, partial(_row_json, top=top, first_id=next_id))
+        text, _, tail = text.rpartition("\n")
+        top, next_id, own_variables = map(int, tail.split())
+        if own_variables:  # the dashboard's variables follow its queries: not those of the dashboard without rows
+            return to_json(render_dashboard(board.dashboard(), settings))
+        rows.append(text)
+    text = to_json(render_dashboard(head, settings))
+    if not rows:
+        return text
+    assert text.count(_NO_PANELS) == 1 and not head.panels
+    return text.replace(_NO_PANELS, '\n  "panels": [\n' + ",\n".join(rows) + "\n  ],\n")
+
+
+def _row_json(stack: Stack, slo: SLO, top: int, first_id: int) -> str:
+    """The panels of the SLO's row as `render_dashboard` lays them out from `top` and `first_id`, as JSON at
+    the indentation of a dashboard's panels; then a line: where the next row starts (top, id), and 1 if its
+    queries use dashboard variables (else 0)."""
+    row = slo_dashboard.slo_row(slo)
+    cursor = _Cursor()
+    cursor.y = top
+    ids = itertools.count(first_id)
+    panels = _row_layout(row, cursor, ids)
+    text = ",\n".join("    " + to_json(panel)[:-1].replace("\n", "\n    ") for panel in panels)
+    own = any(variables_in(q.expr) for p in row.panels for q in p.queries)
+    return f"{text}\n{cursor.y + cursor.line_height} {next(ids)} {int(own)}"
 
 
 def render_dashboard(dashboard: Dashboard, settings: DashboardSettings) -> dict[str, Any]:
@@ -128,24 +206,27 @@ class _Cursor:
 
 def _layout(dashboard: Dashboard) -> list[dict[str, Any]]:
     cursor = _Cursor()
-    next_id = iter(range(1, 10_000))
+    next_id: Iterator[int] = iter(range(1, 10_000))
     panels = [_panel(p, cursor.place(p.width, p.height), next(next_id)) for p in dashboard.panels]
     for row in dashboard.rows:
-        cursor.newline()
-        header = cursor.place(COLUMNS, 1)
-        row_id = next(next_id)
-        cursor.newline()
-        # A collapsed row holds its panels; they are laid out below it but take no room until it opens.
-        inner = _Cursor() if row.collapsed else cursor
-        if row.collapsed:
-            inner.y = cursor.y
-        children = [_panel(p, inner.place(p.width, p.height), next(next_id)) for p in row.panels]
-        if row.collapsed:
-            panels.append(emit.row(panel_id=row_id, title=row.title, grid=header, collapsed=True, panels=children))
-        else:
-            panels.append(emit.row(panel_id=row_id, title=row.title, grid=header))
-            panels += children
+        panels += _row_layout(row, cursor, next_id)
     return panels
+
+
+def _row_layout(row: DashboardRow, cursor: _Cursor, next_id: Iterator[int]) -> list[dict[str, Any]]:
+    """The row's header and panels, from the next line of the cursor."""
+    cursor.newline()
+    header = cursor.place(COLUMNS, 1)
+    row_id = next(next_id)
+    cursor.newline()
+    # A collapsed row holds its panels; they are laid out below it but take no room until it opens.
+    inner = _Cursor() if row.collapsed else cursor
+    if row.collapsed:
+        inner.y = cursor.y
+    children = [_panel(p, inner.place(p.width, p.height), next(next_id)) for p in row.panels]
+    if row.collapsed:
+        return [emit.row(panel_id=row_id, title=row.title, grid=header, collapsed=True, panels=children)]
+    return [emit.row(panel_id=row_id, title=row.title, grid=header), *children]
 
 
 def _targets(panel: Panel) -> list[dict[str, Any]]:

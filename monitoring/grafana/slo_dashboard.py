@@ -86,6 +86,12 @@ def _burn_parts(windows: tuple[BurnWindow, ...], tiers: tuple[Tier, ...]) -> _Bu
         lines=lines)
 
 
+def row_key(slo: SLO) -> tuple[object, ...]:
+    """Everything `slo_row` reads of the SLO but its service and name (see dashboards.render_json)."""
+    gauge = slo.sli.gauge if isinstance(slo.sli, BooleanSLI) else None
+    return (slo.plan.text_key, slo.period, slo.objective, slo.description, gauge, slo.budgeting)
+
+
 def slo_row(slo: SLO) -> DashboardRow:
     sel = matchers(slo)
     firing = matchers(slo, 'alertstate="firing"')

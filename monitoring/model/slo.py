@@ -519,14 +519,17 @@ class SLO(Model):
         policy = self.window_policy
         windows = (BUILT_IN_POLICIES[policy](self.period_days) if isinstance(policy, str)
                    else policy.burn_windows(self.period_days))
-        tiers = tuple(t for t in Tier if self.alerting.tier(t).enabled)
+        settings = {Tier.PAGE: self.alerting.page, Tier.TICKET: self.alerting.ticket}
+        tiers = tuple(t for t in Tier if settings[t].enabled)
+        base = self.alert_base
         self._plan = slo_plan.build(
             service=self.service, name=self.name, period=self.period, error_budget=self.error_budget,
             objective=self.objective, windows=windows, tiers=tiers,
-            alert_names={t: conventions.slo_alert_name(self.alert_base, t) for t in tiers},
-            holds_ms={t: duration_ms(self.alerting.tier(t).for_ or "0s") for t in tiers},
+            alert_names={t: conventions.slo_alert_name(base, t) for t in tiers},
+            holds_ms={t: duration_ms(settings[t].for_ or "0s") for t in tiers},
             guard=self.alerting.min_events_per_second, naming=NAMINGS[self.naming],
-            slice_window=self.budgeting.window if isinstance(self.budgeting, Timeslices) else None)
+            slice_window=self.budgeting.window if isinstance(self.budgeting, Timeslices) else None,
+            windows_key=(policy, self.period_days) if isinstance(policy, str) else None)
         return self
 
     @property

@@ -149,7 +149,7 @@ class Stack(Model):
             slo.model_copy(update={"labels": {**services[slo.service].labels, **slo.labels}})
             if services[slo.service].labels else slo for slo in self.slos))
         require_unique("alert", [a.name for s in self.services for a in s.alerts]
-                       + [slo.alert_name(tier) for slo in self.slos for tier in slo.tiers])
+                       + [name for slo in self.slos for name in slo.plan.alert_names.values()])
 
     def _check_scrape_timeouts(self) -> None:
         for service in self.services:
@@ -222,9 +222,8 @@ class Stack(Model):
             names.update(name for group in service.rule_groups for name in group.recorded_series)
             if service.probes:
                 names.update(PROBE_SERIES)
-        for slo in self.slos:
-            names.update(slo.recorded_series())
-            names.update(slo.read_series())
+        # SLOs of the same windows share one set of recorded series: each distinct set once.
+        names.update(*{slo.recorded_series() for slo in self.slos}, *(slo.read_series() for slo in self.slos))
         return names
 
     def known_series(self) -> frozenset[str]:

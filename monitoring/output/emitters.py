@@ -189,11 +189,11 @@ def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Cont
 
 def _dashboard_group(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[RenderedDashboard]:
     group = ctx.shared(dashboards.dashboard_groups, stack)[index]
-    for rendered in dashboards.render(stack, group()):
+    for rendered in dashboards.render_json(stack, group()):
         # Serialised (and written) where it was rendered, possibly a worker: not the model's data goes back.
         path = conventions.dashboard_file(rendered.folder, rendered.uid)
         yield RenderedDashboard(rendered.folder, rendered.uid,
-                                ctx.content(path, to_json(rendered.data)),  # type: ignore[arg-type]
+                                ctx.content(path, rendered.data),  # type: ignore[arg-type]
                                 rendered.source)
 
 

@@ -11,6 +11,7 @@ import re
 import re._constants as _sre  # type: ignore[import-not-found]  # Python's regex parser (3.11+)
 import re._parser as _sre_parse  # type: ignore[import-not-found]
 from dataclasses import dataclass
+from functools import lru_cache
 
 import promql_parser
 
@@ -59,8 +60,10 @@ def selects(matchers: tuple[Matcher, ...], labels: dict[str, str]) -> bool:
     return all(m.matches(labels.get(m.name, "")) for m in matchers)
 
 
+@lru_cache(maxsize=4096)
 def regex_example(pattern: str) -> str | None:
-    """A short string the anchored pattern matches, or None if none was found."""
+    """A short string the anchored pattern matches, or None if none was found (kept: many selectors of a large
+    stack share their regexes)."""
     try:
         parsed = _sre_parse.parse(pattern)
         text = _example(list(parsed))

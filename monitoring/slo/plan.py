@@ -7,11 +7,11 @@ which series exist.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from monitoring import conventions
 from monitoring.model.common import duration_ms
@@ -85,19 +85,9 @@ class SLOPlan:
 
     @cached_property
     def recorded_series(self) -> frozenset[str]:
-        """Every series name the SLO's recording rules write (what dashboards and rules may select)."""
-        per_window = [
-            name(window)
-            for window in self.rate_windows
-            for name in (conventions.slo_total_events_rate, conventions.slo_bad_events_rate,
-                         conventions.slo_error_ratio)
-        ]
-        return frozenset({
-            *per_window, conventions.slo_error_ratio(self.period), conventions.slo_objective(),
-            conventions.slo_error_budget(), conventions.slo_period_days(), conventions.slo_current_burn_rate(),
-            conventions.slo_period_burn_rate(), conventions.slo_error_budget_remaining(),
-            *((SLOTH_INFO,) if self.naming.style == "sloth" else ()),
-        })
+        """Every series name the SLO's recording rules write (what dashboards and rules may select); one set
+        shared by the plans of the same windows, period and naming."""
+        return _recorded_series(self.rate_windows, self.period, self.naming.style == "sloth")
 
     @cached_property
     def text_key(self) -> tuple[object, ...]:
@@ -119,11 +109,59 @@ class SLOPlan:
         return (self.period, tuple(str(t) for t in self.tiers), pairs, holds, self.guard)
 
 
+@lru_cache(maxsize=1024)
+def _recorded_series(rate_windows: tuple[str, ...], period: str, sloth: bool) -> frozenset[str]:
+    per_window = [
+        name(window)
+        for window in rate_windows
+        for name in (conventions.slo_total_events_rate, conventions.slo_bad_events_rate, conventions.slo_error_ratio)
+    ]
+    return frozenset({
+        *per_window, conventions.slo_error_ratio(period), conventions.slo_objective(),
+        conventions.slo_error_budget(), conventions.slo_period_days(), conventions.slo_current_burn_rate(),
+        conventions.slo_period_burn_rate(), conventions.slo_error_budget_remaining(),
+        *((SLOTH_INFO,) if sloth else ()),
+    })
+
+
 def build(*, service: str, name: str, period: str, error_budget: Decimal, objective: Decimal,
           windows: tuple[BurnWindow, ...], tiers: tuple[Tier, ...], alert_names: Mapping[Tier, str],
           holds_ms: Mapping[Tier, int], guard: Decimal | None, slice_window: str | None = None,
-          naming: SeriesNaming = NAMINGS["default"]) -> SLOPlan:
-    """The plan of an SLO, or ValueError naming the tier, the window pair and the factor that make it unsound."""
+          naming: SeriesNaming = NAMINGS["default"], windows_key: Hashable | None = None) -> SLOPlan:
+    """The plan of an SLO, or ValueError naming the tier, the window pair and the factor that make it unsound.
+    `windows_key`, if given, stands for the windows (a built-in policy and the period): plans of one key, objective
+    and tiers share their pairs, worked out once."""
+    if windows_key is None:
+        pairs, late = planned_pairs(period, error_budget, objective, windows, tiers)
+    else:
+        pairs, late = _kept_pairs(windows_key, period, error_budget, objective, tiers, windows)
+    return SLOPlan(service=service, name=name, period=period, error_budget=error_budget, tiers=tiers,
+                   pairs=pairs, alert_names=dict(alert_names), holds_ms=dict(holds_ms),
+                   guard=None if guard is None else Fraction(guard),
+                   warnings=tuple(f"slo {name!r}: {text}" for text in late), slice_window=slice_window,
+                   naming=naming)
+
+
+_KEPT: dict[tuple[object, ...], tuple[tuple[PlannedPair, ...], tuple[str, ...]]] = {}
+
+
+def _kept_pairs(windows_key: Hashable, period: str, error_budget: Decimal, objective: Decimal,
+                tiers: tuple[Tier, ...], windows: tuple[BurnWindow, ...]
+                ) -> tuple[tuple[PlannedPair, ...], tuple[str, ...]]:
+    """planned_pairs, kept per windows key (an error is raised again each time: it is not kept)."""
+    key = (windows_key, period, error_budget, objective, tiers)
+    found = _KEPT.get(key)
+    if found is None:
+        found = _KEPT[key] = planned_pairs(period, error_budget, objective, windows, tiers)
+        if len(_KEPT) > 4096:
+            del _KEPT[next(iter(_KEPT))]
+    return found
+
+
+def planned_pairs(period: str, error_budget: Decimal, objective: Decimal, windows: tuple[BurnWindow, ...],
+                  tiers: tuple[Tier, ...]) -> tuple[tuple[PlannedPair, ...], tuple[str, ...]]:
+    """The enabled window pairs with their thresholds, and the warnings for pairs that fire late (each to follow
+    "slo '<name>': "); ValueError for an unsound pair."""
     period_ms = duration_ms(period)
     budget = Fraction(error_budget)
     pairs = []
@@ -150,11 +188,8 @@ def build(*, service: str, name: str, period: str, error_budget: Decimal, object
                 f"the objective or set alerting.{window.tier}.enabled=False")
         if window.consumed > 1:
             warnings.append(
-                f"slo {name!r}: alerting.{window.tier} {window.long}/{window.short} at burn factor "
+                f"alerting.{window.tier} {window.long}/{window.short} at burn factor "
                 f"{human_number(window.burn)} fires only after {human_number(window.consumed * 100)}% of the "
                 f"{period} error budget is spent; shorten the window or lower the factor")
         pairs.append(PlannedPair(window, threshold, f"{exact_text(window.burn)} * {decimal_text(error_budget)}"))
-    return SLOPlan(service=service, name=name, period=period, error_budget=error_budget, tiers=tiers,
-                   pairs=tuple(pairs), alert_names=dict(alert_names), holds_ms=dict(holds_ms),
-                   guard=None if guard is None else Fraction(guard), warnings=tuple(warnings),
-                   slice_window=slice_window, naming=naming)
+    return tuple(pairs), tuple(warnings)
