@@ -151,7 +151,7 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
         unchanged = inputs.unchanged(project.project_dir, out, settings)
         if unchanged is not None:
             return GenerateReport(out, unchanged.files, False, (), unchanged.warnings)
-    from monitoring.output.emitters import no_cyclic_gc
+    from monitoring.gc_pause import no_cyclic_gc
 
     signatures: dict[str, Signature] = {}
     # Loading builds a large acyclic model, which stays alive until the record is stored: a collection at any
