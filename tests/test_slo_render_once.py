@@ -29,9 +29,13 @@ HEADER = "# generated\n"
 
 
 def _same(stack: Stack, slo: SLO) -> None:
-    assert slo_rules.render_text(stack, slo, HEADER) == to_yaml(slo_rules.render(stack, slo), HEADER)
+    """Three times: texts written once per key are only written (and then used) for keys seen before."""
+    rules = to_yaml(slo_rules.render(stack, slo), HEADER)
     data = slo_tests.render(stack, slo)
-    assert slo_tests.render_text(stack, slo, HEADER) == (None if data is None else to_yaml(data, HEADER))
+    tests = None if data is None else to_yaml(data, HEADER)
+    for _ in range(3):
+        assert slo_rules.render_text(stack, slo, HEADER) == rules
+        assert slo_tests.render_text(stack, slo, HEADER) == tests
 
 
 def _fleet() -> Stack:
@@ -131,8 +135,9 @@ def test_metadata_checks_are_written_as_their_plain_data(service: str, name: str
     slo = SLO(name=name, service=service, objective=objective, period=period, sli=SLIS[kind], naming=naming,
               labels={"team": label}, group_by=("route",) if grouped else ())
     groups = {"route": group} if grouped else {}
-    for at in ("1h9m13s500ms", "2m"):
-        assert slo_tests.metadata_text(stack_with(), slo, at, groups) == slo_tests.under(
+    stack = stack_with()
+    for at in ("1h9m13s500ms", "2m", "1h9m13s500ms", "2m", "2m"):  # texts are written for keys seen before
+        assert slo_tests.metadata_text(stack, slo, at, groups) == slo_tests.under(
             "promql_expr_test", slo_tests.metadata_checks(slo, at, groups), "  ")
 
 
@@ -280,3 +285,16 @@ def test_kept_regex_examples_are_the_worked_out_ones(pattern: str) -> None:
     from monitoring.render.series_labels import regex_example
 
     assert regex_example(pattern) == regex_example.__wrapped__(pattern) == regex_example(pattern)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(objective=st.sampled_from(["99.9", "99.90", "99.99", "99.999", "99", "95"]),
+       period=st.sampled_from(["30d", "28d", "7d"]), guard=st.sampled_from([None, "0.01", "0.010", "1", "50"]),
+       name=slugs)
+def test_kept_warnings_are_the_worked_out_ones(objective: str, period: str, guard: str | None, name: str) -> None:
+    """An objective too tight for the traffic is found once per plan, objective and guard: the warnings equal
+    fresh ones, with the SLO's own name."""
+    slo = SLO(name=name, service="api", objective=objective, period=period, sli=SLIS["ratio"],
+              alerting=SLOAlerting(min_events_per_second=guard))
+    tight = slo_rules.tight_objective(slo)
+    assert slo_rules.warnings(slo) == [*slo.plan.warnings, *([f"slo {name!r}: {tight}"] if tight else [])]

@@ -434,23 +434,33 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str:
         return to_yaml(render(stack, slo), header)
     shape = replace(parts, selector=_SELECTOR, sli=tuple(_stand_in(n, query) for n in range(len(parts.sli))),
                     labels=((_LABELS, "x"),))
-    texts[_LABEL_LINE] = "      " + yaml_parts.items([dict(parts.labels)], "    ")[6:]  # the lines, not "- "
+    texts[_LABEL_LINE] = _TEXTS.text(("labels", parts.naming, tuple(slo.labels.items())), stack, slo, _labels_lines)
     pieces = list(_recording_text(shape, tuple(texts)))
     pieces[1::2] = [texts[stand_in] for stand_in in pieces[1::2]]
     recording = "".join(pieces)
     info = _info_rules(parts)
-    return (f"{header}groups:\n- name: {yaml_parts.scalar(names.slo_rule_group(slo.service, slo.name))}\n"
-            f"  rules:\n{recording}{yaml_parts.items(info, '  ') if info else ''}"
+    return (header + _TEXTS.text(("group",), stack, slo, _group_head)
+            + f"{recording}{yaml_parts.items(info, '  ') if info else ''}"
             + "".join(_alert_text(stack, slo, tier) for tier in slo.plan.tiers))
+
+
+def _labels_lines(stack: Stack, slo: SLO) -> str:
+    """The labels of the SLO's series as the lines under `labels:` of a rule (not the list item's "- ")."""
+    return "      " + yaml_parts.items([series_labels(slo)], "    ")[6:]
+
+
+def _group_head(stack: Stack, slo: SLO) -> str:
+    return f"groups:\n- name: {yaml_parts.scalar(names.slo_rule_group(slo.service, slo.name))}\n  rules:\n"
 
 
 def _alert_text(stack: Stack, slo: SLO, tier: Tier) -> str:
     """`alert_rule` as a YAML list item at indent 2, written once per key with the SLO's names put in."""
-    return _ALERTS.text(("rule", stand_ins.alert_key(slo, tier)), stack, slo,
-                        lambda stack, slo: _plain_alert_text(stack, slo, tier))
+    return _TEXTS.text(("rule", stand_ins.alert_key(slo, tier)), stack, slo,
+                       lambda stack, slo: _plain_alert_text(stack, slo, tier))
 
 
-_ALERTS = stand_ins.NamedTexts()
+# The SLO's own lines of its rule file, written once per key with stand-ins for its names.
+_TEXTS = stand_ins.NamedTexts()
 
 
 def _plain_alert_text(stack: Stack, slo: SLO, tier: Tier) -> str:
@@ -465,23 +475,35 @@ def warnings(slo: SLO) -> list[str]:
     """Advice that does not stop generation: the plan's (a pair that fires only once the budget is spent), and
     an objective so tight that one bad event pages."""
     advice = list(slo.plan.warnings)
+    key = (slo.plan.text_key, slo.objective, slo.alerting.min_events_per_second)
+    if key not in _TIGHT:
+        _TIGHT[key] = tight_objective(slo)
+        if len(_TIGHT) > 4096:
+            del _TIGHT[next(iter(_TIGHT))]
+    tight = _TIGHT[key]
+    return advice if tight is None else [*advice, f"slo {slo.name!r}: {tight}"]
+
+
+# tight_objective per plan (its pairs and budget), objective and guard: all it reads.
+_TIGHT: dict[tuple[object, ...], str | None] = {}
+
+
+def tight_objective(slo: SLO) -> str | None:
+    """Why one bad event pages (to follow "slo '<name>': "), or None when it does not."""
     pages = [p.window for p in slo.plan.tier_pairs(Tier.PAGE)]
     if not pages:
-        return advice
+        return None
     fastest = min(pages, key=lambda p: p.long_ms)
     threshold = slo.threshold(fastest)
     guard = slo.alerting.min_events_per_second
     rate = Fraction(guard if guard is not None else ASSUMED_EVENTS_PER_SECOND)
     events = rate * fastest.long_ms / 1000
     if 1 / events <= threshold:
-        return advice
+        return None
     needed = 1 / (threshold * fastest.long_ms / 1000)
     at = f"at the minimum traffic of {decimal_text(rate)} events/s" if guard is not None else (
         f"at {decimal_text(rate)} event/s (no alerting.min_events_per_second set)")
-    return [
-        *advice,
-        f"slo {slo.name!r}: objective {decimal_text(slo.objective)}% is so tight that a single bad event pages: "
-        f"{at} the {fastest.long} window holds {decimal_text(events)} events and the page threshold is an error "
-        f"ratio of {exact_text(threshold)}; set alerting.min_events_per_second above "
-        f"{human_number(needed).lstrip('~')} or loosen the objective"
-    ]
+    return (f"objective {decimal_text(slo.objective)}% is so tight that a single bad event pages: "
+            f"{at} the {fastest.long} window holds {decimal_text(events)} events and the page threshold is an error "
+            f"ratio of {exact_text(threshold)}; set alerting.min_events_per_second above "
+            f"{human_number(needed).lstrip('~')} or loosen the objective")
