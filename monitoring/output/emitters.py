@@ -13,15 +13,15 @@ the user's code (hand-written dashboards) runs in this process, where `generate`
 from __future__ import annotations
 
 import copy
-import gc
 import itertools
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from monitoring import conventions, inputs
+from monitoring.gc_pause import no_cyclic_gc
 from monitoring.grafana import dashboards, hand_written
 from monitoring.grafana.dashboards import RenderedDashboard
 from monitoring.model.stack import Stack
@@ -246,20 +246,6 @@ def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
 
 EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
                            emit_blackbox, emit_adapter, emit_k6, emit_kubernetes]
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """The cyclic collector off while a large acyclic model is alive: loading it, and rendering, which allocates
-    millions of short-lived acyclic objects; each collection would rescan the whole model (over half of the
-    render time for big stacks)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
