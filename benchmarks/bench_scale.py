@@ -48,7 +48,8 @@ def services_run(services: int) -> dict[str, float]:
     stack = synthetic_stack(services, dashboards=True)
     built = time.perf_counter()
     with tempfile.TemporaryDirectory(dir=TMP) as tmp:
-        files = write_tree(iter_files(stack, GenerateContext("bench")), Path(tmp) / "out")
+        ctx = GenerateContext("bench")  # the workers write what they render, as in `monitoring generate`
+        files = write_tree(iter_files(stack, ctx), Path(tmp) / "out", staged=ctx.write_into)
     written = time.perf_counter()
     rendered = sum(len(text) for _, text in iter_files(stack, GenerateContext("bench")))
     render_s = time.perf_counter() - written

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 from monitoring.errors import OutputError
 from monitoring.output.manifest import MANIFEST, Manifest, Signature, blocking_file, read_current, sha256, signature
-from monitoring.project import Project
 
 if TYPE_CHECKING:
     import requests
 
     from monitoring.checks.alert_tests import AlertTestReport
     from monitoring.checks.report import CheckResult
+    from monitoring.project import Project  # annotations only: `validate --out` needs no project settings
     from monitoring.publish.apply import Outcome
     from monitoring.publish.client import ClientSettings
     from monitoring.publish.plan import Plan
@@ -151,7 +151,7 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
         unchanged = inputs.unchanged(project.project_dir, out, settings)
         if unchanged is not None:
             return GenerateReport(out, unchanged.files, False, (), unchanged.warnings)
-    from monitoring.output.emitters import no_cyclic_gc
+    from monitoring.gc_pause import no_cyclic_gc
 
     signatures: dict[str, Signature] = {}
     # Loading builds a large acyclic model, which stays alive until the record is stored: a collection at any
@@ -245,15 +245,18 @@ def _stale(current: Manifest | None, manifest: Manifest, out: Path) -> list[str]
     return sorted(set(current.differences(manifest)) | set(current.changed_files(out)))
 
 
-def validate(project: Project, *, out_dir: Path | None = None) -> ValidateReport:
-    """promtool, amtool and the offline lint checks over out/, which it reads alone (no stack, no rendering).
+def validate(project: Project | None, *, out_dir: Path | None = None) -> ValidateReport:
+    """promtool, amtool and the offline lint checks over out/, which it reads alone (no stack, no rendering):
+    the project's out/, or out_dir (then project may be None).
 
         report = monitoring.validate(Project.find())
         assert report.ok
     """
     from monitoring.checks.validate import validate as run_checks
 
-    out = out_dir or project.out_dir
+    if out_dir is None and project is None:
+        raise TypeError("validate() needs a project or an out_dir")
+    out = out_dir or project.out_dir  # type: ignore[union-attr]
     return ValidateReport(out, tuple(run_checks(out)))
 
 

@@ -81,8 +81,9 @@ def result_lines(results: Sequence[CheckResult], *, only_failed: bool = False) -
 def cmd_validate(args: argparse.Namespace) -> int:
     from monitoring import api
 
-    project = _project(args)
-    report = api.validate(project, out_dir=_out_dir(args, project))
+    # --out names all that validate reads: then no project is looked for (nor its pyproject.toml parsed)
+    project = None if args.out and not args.project else _project(args)
+    report = api.validate(project, out_dir=Path(args.out) if args.out else None)
     _print(result_lines(report.results))
     print("all checks passed" if report.ok else "validation failed")
     return ExitStatus.OK if report.ok else ExitStatus.FAILED

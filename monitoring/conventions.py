@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 TOOL = "monitoring"
@@ -43,6 +42,8 @@ def stable_uid(*parts: str, max_length: int = 40) -> str:
     slug = re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
     if len(slug) <= max_length:
         return slug
+    import hashlib  # here: `validate` imports this module before it starts its first process, and seldom hashes
+
     digest = hashlib.sha256("/".join(parts).encode()).hexdigest()[:8]
     return f"{slug[: max_length - 9].rstrip('-')}-{digest}"
 

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import importlib
 import sys
-import tomllib
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitoring.errors import DefinitionError, ProjectError, StackLoadError
-from monitoring.units import strip_userinfo
 
 DEFAULT_REGENERATE = "monitoring generate"
 
@@ -76,6 +73,8 @@ class Project:
 
 
 def _read_pyproject(path: Path) -> dict[str, Any]:
+    import tomllib  # only where there is a pyproject.toml to read: `validate --out` has none to
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -129,12 +128,16 @@ def load_stack(path: str, project_dir: Path) -> Stack:
 
 def one_line(text: str, limit: int = 300) -> str:
     """text on one line (a YAML error spans eight), without URL credentials, cut at limit characters."""
+    from monitoring.units import strip_userinfo
+
     text = strip_userinfo(" ".join(text.split()))
     return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 def _where(exc: BaseException) -> str:
     """'TypeError: ... (at alerts/stack.py:12)': the innermost frame of the user's code, on one line."""
+    import traceback
+
     frames = traceback.extract_tb(exc.__traceback__)
     from monitoring.model.base import format_site, is_user_file
 

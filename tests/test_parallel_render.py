@@ -215,6 +215,36 @@ def test_the_pool_runs_a_bounded_way_ahead_of_its_reader(tmp_path: Path, monkeyp
         assert list(answers) == list(range(1, 10_000))
 
 
+def test_the_workers_start_when_the_map_is_made_before_it_is_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """So that this process renders something else meanwhile (prometheus.yml while the workers render rules)."""
+    log = tmp_path / "log"
+    monkeypatch.setenv("PARALLEL_TEST_LOG", str(log))
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        answers = pool.map(_logged, 100)
+        deadline = time.monotonic() + 30
+        while not (log.exists() and log.read_text()):
+            assert time.monotonic() < deadline, "no unit ran before the answers were read"
+            time.sleep(0.01)
+        assert list(answers) == list(range(100))
+
+
+def test_work_given_to_the_pool_meanwhile_runs_here_once_when_it_would_wait() -> None:
+    """What this process does while the workers render (the manifest's checks context): at the first wait for
+    an answer, or at the close when it never waited."""
+    ran: list[int] = []
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        pool.meanwhile(lambda: ran.append(os.getpid()))
+        answers = pool.map(_whose, 200)
+        assert ran == []
+        assert next(answers)[0] == 0
+        assert ran == [os.getpid()]
+        assert [index for index, _ in answers] == list(range(1, 200))
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        pool.meanwhile(lambda: ran.append(-1))
+    assert ran == [os.getpid(), -1]
+
+
 def _failing(index: int) -> int:
     if index == 5:
         time.sleep(0.3)  # fails last in time, first in order

@@ -13,15 +13,15 @@ the user's code (hand-written dashboards) runs in this process, where `generate`
 from __future__ import annotations
 
 import copy
-import gc
 import itertools
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from monitoring import conventions, inputs
+from monitoring.gc_pause import no_cyclic_gc
 from monitoring.grafana import dashboards, hand_written
 from monitoring.grafana.dashboards import RenderedDashboard
 from monitoring.model.stack import Stack
@@ -63,7 +63,7 @@ class GenerateContext:
         # Grafana files emitted so far, kept only for the Kubernetes output (which repackages them as ConfigMaps).
         self.files: dict[str, str] = {}
         # What validate's checks need to know of the stack (see monitoring.checks.context), for the manifest:
-        # set by iter_files once the stack is checked.
+        # set by iter_files once the stack is checked, by the time its last file is taken.
         self.checks: dict[str, Any] | None = None
         self._pool: Pool | None = None  # the worker processes rendering the units, while iter_files runs
         # Where units write what they render (see `content`): nowhere (texts go to the writer), a staging
@@ -76,14 +76,17 @@ class GenerateContext:
     def each(self, unit: Unit[T], stack: Stack, count: int,
              key: Callable[[Stack, int], Hashable] | None = None) -> Iterator[T]:
         """What unit(stack, self, index) yields for each index in range(count), in order: in the worker
-        processes while iter_files has some, else here. Units of one `key(stack, index)` share what a process
-        caches: they go to one worker where that keeps the workers busy."""
+        processes while iter_files has some (they start at once, while this process may render something
+        else), else here, as they are asked for. Units of one `key(stack, index)` share what a process caches:
+        they go to one worker where that keeps the workers busy."""
         if self._pool is None:
-            for index in range(count):
-                yield from unit(stack, self, index)
-            return
+            return itertools.chain.from_iterable(unit(stack, self, index) for index in range(count))
         keys = None if key is None else [key(stack, index) for index in range(count)]
-        for items, origins, warnings in self._pool.map(unit, count, keys):
+        return self._taken(self._pool.map(unit, count, keys))
+
+    def _taken(self, results: Iterable[tuple[list[T], dict[str, str], list[str]]]) -> Iterator[T]:
+        """The workers' results in order, with what each unit added to the context."""
+        for items, origins, warnings in results:
             self.origins.update(origins)
             self.warnings.extend(warnings)
             yield from items
@@ -122,8 +125,9 @@ class GenerateContext:
 
 
 def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
+    rules_files = ctx.each(_service_rules, stack, len(stack.services))  # workers start on them meanwhile
     yield conventions.PROMETHEUS_CONFIG, to_yaml(prometheus_config.render(stack), ctx.header)
-    yield from ctx.each(_service_rules, stack, len(stack.services))
+    yield from rules_files
 
 
 def _service_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
@@ -244,33 +248,14 @@ EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, e
                            emit_blackbox, emit_adapter, emit_k6, emit_kubernetes]
 
 
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """The cyclic collector off while a large acyclic model is alive: loading it, and rendering, which allocates
-    millions of short-lived acyclic objects; each collection would rescan the whole model (over half of the
-    render time for big stacks)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
     """Every output file for the stack, (relative path, text), each rendered when it is asked for; a large
     stack's units in several processes (see monitoring.output.workers), with the same result. The texts are
     all there unless ctx was told to write (`write_into`) or hash (`hash_only`) them where they are rendered."""
-    from monitoring.checks import context  # the checks' package: only for what the manifest carries of them
-
     seen: set[str] = set()
     with no_cyclic_gc():
         stack.check()
         ctx._keep_grafana = stack.kubernetes is not None
-        # Before the workers fork: afterwards each page of the model it walks would be copied (0.6 s became
-        # 2.2 s at 10,000 services).
-        ctx.checks = context.of(stack)
         count = worker_count(len(stack.services) + len(stack.slos))
         # Forked after the check, and before the first file goes to the writer's threads. What the workers
         # read joins what generate records here (see monitoring.inputs), though renderers should read nothing.
@@ -278,12 +263,23 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Conten
         if count > 1:
             # What a worker runs for each unit: the stack and context are the parent's when it forked.
             pool = Pool(count, partial(ctx._run, stack), partial(inputs.reads_since, inputs.mark()), inputs.merge)
+            # Worked out here while the workers render (0.5 s at 10,000 services, when this process has
+            # nothing else to do), not before they start.
+            pool.meanwhile(partial(_work_out_checks, stack, ctx))
         with pool as running:
             ctx._pool = running
             try:
                 yield from _emitted(stack, ctx, seen)
             finally:
                 ctx._pool = None
+        if ctx.checks is None:
+            _work_out_checks(stack, ctx)
+
+
+def _work_out_checks(stack: Stack, ctx: GenerateContext) -> None:
+    from monitoring.checks import context  # the checks' package: only for what the manifest carries of them
+
+    ctx.checks = context.of(stack)
 
 
 def _emitted(stack: Stack, ctx: GenerateContext, seen: set[str]) -> Iterator[tuple[str, Content]]:

@@ -185,6 +185,7 @@ class Pool:
         context = multiprocessing.get_context("fork")
         self._workers: list[_Worker] = []
         self._on_farewell = on_farewell
+        self._meanwhile: deque[Callable[[], None]] = deque()
         try:
             for number in range(count):
                 here, there = context.Pipe()
@@ -209,9 +210,18 @@ class Pool:
         else:
             self.terminate()
 
+    def meanwhile(self, task: Callable[[], None]) -> None:
+        """Run task() here the first time a map waits for the workers (it would be idle), or at close."""
+        self._meanwhile.append(task)
+
+    def _run_meanwhile(self) -> None:
+        while self._meanwhile:
+            self._meanwhile.popleft()()
+
     def map(self, unit: Callable[..., Any], count: int, keys: Sequence[Hashable] | None = None) -> Iterator[Any]:
         """run(unit, index) for index in range(count), in order. `unit` must be a module-level function (it
-        is sent by name); `keys[index]`, if given, says which units share what a process caches (None: nothing)."""
+        is sent by name); `keys[index]`, if given, says which units share what a process caches (None: nothing).
+        The first units are sent at once: the workers start on them while the caller does something else."""
         workers = self._workers
         size = max(1, min(_MAX_CHUNK, -(-count // (len(workers) * _CHUNKS_PER_WORKER))))
         schedule = _Schedule(count, keys, size, window(size, len(workers)), workers)
@@ -231,25 +241,31 @@ class Pool:
             busy = [w for w in workers if w.sent]
             if not busy:  # cannot happen (an idle worker always takes the earliest unit): never wait forever
                 raise RuntimeError(f"unit {schedule.reader} of {unit.__name__} was never sent to a worker")
+            self._run_meanwhile()
             arrived = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
             for worker in busy:
                 if worker.conn in arrived or worker.process.sentinel in arrived:
                     ready.update(worker.receive())
 
-        while schedule.reader < count:
-            send_more()
-            while schedule.reader not in ready:
-                receive()
+        def results() -> Iterator[Any]:
+            while schedule.reader < count:
                 send_more()
-            result = ready.pop(schedule.reader)
-            schedule.reader += 1
-            if isinstance(result, _Failure):
-                result.raise_()
-            yield result
+                while schedule.reader not in ready:
+                    receive()
+                    send_more()
+                result = ready.pop(schedule.reader)
+                schedule.reader += 1
+                if isinstance(result, _Failure):
+                    result.raise_()
+                yield result
+
+        send_more()
+        return results()
 
     def close(self) -> None:
         """Let every worker finish and exit, with its farewell."""
         try:
+            self._run_meanwhile()
             for worker in self._workers:
                 worker.send(None, [])
             for worker in self._workers:

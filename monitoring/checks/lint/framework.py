@@ -60,6 +60,11 @@ class PanelQuery:
     ast: Any
     kind: str = "query"
 
+    @cached_property
+    def nodes(self) -> tuple[Any, ...]:
+        """Every node of `ast`, walked once for all the checks that look at each."""
+        return tuple(promql.nodes(self.ast))
+
     def where(self) -> str:
         """'<file>: dashboard 'API', panel 3 'Latency', field targets[0].expr'."""
         return self.place
@@ -129,6 +134,11 @@ class RuleDocument:
     def ast(self) -> Any:
         """The parsed expression; rules are parsed when they are defined, so this does not fail."""
         return promql.parse(self.expr)
+
+    @cached_property
+    def nodes(self) -> tuple[Any, ...]:
+        """Every node of `ast`, walked once for all the checks that look at each."""
+        return tuple(promql.nodes(self.ast))
 
     def where(self) -> str:
         """Where, for a message: service 'api', rule group 'api.alerts', alert 'APIErrors', field expr."""

@@ -82,7 +82,7 @@ def _reads_only_native(agg: promql_parser.AggregateExpr, ctx: LintContext) -> bo
 
 def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     problems: list[Problem] = []
-    for node in promql.nodes(doc.ast):
+    for node in doc.nodes:
         if not isinstance(node, promql_parser.Call) or node.func.name != "histogram_quantile" or len(node.args) < 2:
             continue
         buckets = node.args[1]

@@ -47,7 +47,7 @@ def _grouping_problems(doc: Expression, node: promql_parser.AggregateExpr, ctx: 
 
 def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     found: dict[str, None] = {}
-    for node in promql.nodes(doc.ast):
+    for node in doc.nodes:
         if isinstance(node, promql_parser.VectorSelector):
             found.update(dict.fromkeys(_selector_problems(doc, node, ctx)))
         elif isinstance(node, promql_parser.AggregateExpr):

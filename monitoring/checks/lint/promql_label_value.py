@@ -11,7 +11,7 @@ from monitoring.grafana.variables import PLACEHOLDER
 
 def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     found: dict[str, None] = {}
-    for node in promql.nodes(doc.ast):
+    for node in doc.nodes:
         if not isinstance(node, promql_parser.VectorSelector):
             continue
         name = promql.selector_name(node)

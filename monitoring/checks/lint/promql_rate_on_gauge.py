@@ -24,7 +24,7 @@ def range_metrics(arg: promql_parser.Expr) -> list[str]:
 
 def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     found: dict[tuple[str, str], None] = {}  # (function, gauge) in the order written, once each
-    for node in promql.nodes(doc.ast):
+    for node in doc.nodes:
         if isinstance(node, promql_parser.Call) and node.func.name in RATE_FUNCTIONS and node.args:
             found.update({(node.func.name, name): None for name in range_metrics(node.args[0]) if name in ctx.gauges})
     return [CHECK.problem(

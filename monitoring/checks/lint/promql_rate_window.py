@@ -22,7 +22,7 @@ def _jobs(selector: promql_parser.VectorSelector, jobs: dict[str, int]) -> dict[
 
 def run(doc: Expression, ctx: LintContext) -> list[Problem]:
     found: dict[str, None] = {}
-    for node in promql.nodes(doc.ast):
+    for node in doc.nodes:
         if not (isinstance(node, promql_parser.Call) and node.func.name in RATE_FUNCTIONS and node.args):
             continue
         arg = promql.unwrap(node.args[0])
