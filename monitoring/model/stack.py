@@ -97,10 +97,11 @@ class Stack(Model):
         for service in self.services:  # SLO series carry service and slo: names repeat across services
             unique_names(f"slo of service {service.name!r}", by_service[service.name])
         self._check_scrape_timeouts()
-        self._check_selected_metrics()
+        derived = frozenset(self._derived_series())  # a pass over every SLO: once for both checks
+        self._check_selected_metrics(derived)
         self._check_slos()
         check_autoscaling([m for s in self.services for m in s.custom_metrics],
-                          [h for s in self.services for h in s.autoscalers], frozenset(self._derived_series()))
+                          [h for s in self.services for h in s.autoscalers], derived)
         self._check_monitors()
         return self
 
@@ -160,9 +161,10 @@ class Stack(Model):
                     raise job.error(f"scrape_timeout {timeout} must not exceed scrape_interval {interval}",
                                     field="scrape_timeout", value=timeout)
 
-    def _check_selected_metrics(self) -> None:
-        """Each service's rules select its own metrics, the shared catalogs' and recorded series only."""
-        shared = self._derived_series()
+    def _check_selected_metrics(self, derived: frozenset[str]) -> None:
+        """Each service's rules select its own metrics, the shared catalogs' and recorded series only (`derived`:
+        the stack's derived series)."""
+        shared = set(derived)
         for catalog in self.catalogs:
             shared.update(n for m in catalog.metrics for n in m.series_names())
         for service in self.services:

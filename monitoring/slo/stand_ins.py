@@ -61,7 +61,7 @@ class NamedTexts:
         texts.text(("alert", tier, ...), stack, slo, write)   # == write(stack, slo)
     """
 
-    def __init__(self, kept: int = 2048) -> None:
+    def __init__(self, kept: int = 1024) -> None:
         self._pieces: dict[Hashable, tuple[str, ...] | object | None] = {}
         self._kept = kept
         self._last: tuple[Stack, SLO, tuple[Hashable, dict[str, str] | None]] | None = None
