@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitoring.checks import block_yaml, yaml_files
+from monitoring.errors import OutputError
 from monitoring.output import yaml_writer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,7 +176,9 @@ def test_yaml_files_fall_back_to_pyyaml_and_its_errors(tmp_path: Path) -> None:
     flow = tmp_path / "flow.yml"
     flow.write_text("a: [1, {b: c}]\n")
     assert yaml_files.read(flow) == {"a": [1, {"b": "c"}]}
+    with pytest.raises(yaml.YAMLError):
+        yaml_files.load("a: [\n")
     broken = tmp_path / "broken.yml"
     broken.write_text("a: [\n")
-    with pytest.raises(yaml.YAMLError):
+    with pytest.raises(OutputError, match=r"broken.yml: not YAML \(did not find expected node content at line 2, "):
         yaml_files.read(broken)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitoring import promql
+from monitoring import cli, promql
 from monitoring.checks import kubernetes as checks
+from monitoring.checks.validate import validate
 from monitoring.output.emitters import GenerateContext, render_files
+from monitoring.output.manifest import MANIFEST
 from monitoring.render.kubernetes.schemas import KINDS
 from tests.stacks.kubernetes import stack
 
@@ -114,3 +117,35 @@ def test_validate_imports_neither_the_model_nor_jsonschema_nor_pyyaml(tmp_path: 
     assert {"kubernetes resources", "blackbox exporter --config.check", "amtool config routes test"} \
         <= set(report["names"])
     assert report["loaded"] == []
+
+
+@pytest.mark.parametrize(("file", "text", "message"), [
+    ("kubernetes/probe-mcp-ready.yaml", "kind: Probe\nspec: [\n", "not YAML (did not find expected node content"),
+    ("prometheus/rules/mcp-server.rules.yml", "- groups\n", "a YAML list, not a mapping"),
+    ("prometheus/prometheus.yml", "global: {\n", "not YAML ("),
+    ("prometheus/prometheus.yml", "\xff", "not UTF-8 text"),
+    ("kubernetes/probe-mcp-ready.yaml", "\xff", "not UTF-8 text"),
+])
+def test_an_out_file_that_is_not_yaml_is_one_line_naming_it(tmp_path: Path, file: str, text: str, message: str,
+                                                            promtool, amtool,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A file of out/ edited into something that is not YAML (or not the mapping it was): exit status 2 and one
+    line that names the file and says to generate again, never a traceback."""
+    out = tmp_path / "out"
+    shutil.copytree(ROOT / "out", out)
+    (out / file).write_bytes(text.encode("latin-1"))
+    status = cli.main(["validate", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err.count("\n") == 1 and str(out / file) in err and "run `monitoring generate`" in err, err
+    assert message in err, err
+
+
+def test_an_out_resource_of_the_wrong_shape_fails_its_check(tmp_path: Path, promtool, amtool) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(ROOT / "out", out)
+    (out / "kubernetes/probe-mcp-ready.yaml").write_text("a: 1\n")
+    results = {r.name: r for r in validate(out)}
+    assert not results["kubernetes resources"].ok
+    assert "probe-mcp-ready.yaml: kind '' is not one this tool generates" in results["kubernetes resources"].details
+    assert not results[f"out/ matches {MANIFEST}"].ok

@@ -111,6 +111,8 @@ def _load(path: Path) -> list[Any]:
         return list(yaml_files.load_all(path.read_text(encoding="utf-8")))
     except OSError as exc:
         raise AutoscalingError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise AutoscalingError(f"{path} is not UTF-8 text") from None
     except yaml_files.error() as exc:
         raise AutoscalingError(f"{path} is not YAML: {str(exc).splitlines()[0]}") from None
 

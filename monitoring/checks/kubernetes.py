@@ -121,8 +121,7 @@ def _ecma_pattern(pattern: str) -> str:
 
 
 def load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = yaml_files.read(path)
-    return data
+    return yaml_files.read_mapping(path)
 
 
 Resources = Mapping[Path, dict[str, Any]]
@@ -181,7 +180,7 @@ def check_resources(out_dir: Path, resources: Resources | None = None) -> CheckR
     present = {p.name for p in files}
     failures += [f"kustomization.yaml lists {name}, which does not exist" for name in sorted(listed - present)]
     failures += [f"kustomization.yaml does not list {name}" for name in sorted(present - listed)]
-    kinds = sorted({resource["kind"] for resource in found.values()})
+    kinds = sorted({str(resource.get("kind")) for resource in found.values()})
     checked = (f"{len(files)} resources ({', '.join(kinds)}) against the Prometheus Operator {OPERATOR_VERSION} "
                "CRD schemas (unknown fields refused) and Kubernetes name rules; kustomization.yaml lists them all")
     return CheckResult("kubernetes resources", not failures, checked, "\n".join(failures))
@@ -202,12 +201,12 @@ def check_scrape_jobs(monitored: Collection[str], out_dir: Path, resources: Reso
     """The Kubernetes jobs of prometheus.yml: checked by the model (selection, roles, ports) when it was built,
     and here each job with a monitor (`monitored_jobs`) against that monitor: same selector, namespaces, port,
     path and interval."""
-    config = yaml_files.read(out_dir / conventions.PROMETHEUS_CONFIG)
+    config = yaml_files.read_mapping(out_dir / conventions.PROMETHEUS_CONFIG)
     jobs = {j["job_name"]: j for j in config.get("scrape_configs", []) if "kubernetes_sd_configs" in j}
     monitors = {}
     if monitored:
         for resource in (load_resources(out_dir) if resources is None else resources).values():
-            if resource["kind"] in ("PodMonitor", "ServiceMonitor", "ScrapeConfig"):
+            if resource.get("kind") in ("PodMonitor", "ServiceMonitor", "ScrapeConfig"):
                 monitors[resource["metadata"]["name"]] = resource
     failures = []
     compared = 0
@@ -276,7 +275,7 @@ def extract_rule_groups(out_dir: Path, into: Path, resources: Resources | None =
     """Each PrometheusRule's spec as a rule file under into, for promtool."""
     written = []
     for path, resource in (load_resources(out_dir) if resources is None else resources).items():
-        if resource["kind"] == "PrometheusRule":
+        if resource.get("kind") == "PrometheusRule":
             target = rule_file(path, into)
             target.write_text(yaml_files.dump({"groups": resource["spec"]["groups"]}))
             written.append(target)
@@ -287,7 +286,7 @@ def extract_alertmanager_configs(out_dir: Path, into: Path, resources: Resources
     """The alertmanager.yaml of each Secret holding one, for amtool."""
     written = []
     for path, resource in (load_resources(out_dir) if resources is None else resources).items():
-        if resource["kind"] == "Secret" and conventions.ALERTMANAGER_SECRET_KEY in resource.get("stringData", {}):
+        if resource.get("kind") == "Secret" and conventions.ALERTMANAGER_SECRET_KEY in resource.get("stringData", {}):
             target = into / f"{path.stem}.alertmanager.yml"
             target.write_text(resource["stringData"][conventions.ALERTMANAGER_SECRET_KEY])
             written.append(target)

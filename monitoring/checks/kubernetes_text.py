@@ -68,9 +68,11 @@ def rule_file(resource_file: Path, into: Path) -> Path:
 def cut_rule_groups(out_dir: Path, into: Path) -> dict[Path, Path]:
     """Each PrometheusRule of out/kubernetes that `rule_groups` can cut, as a rule file under into:
     {resource file: rule file}."""
+    from monitoring.checks import yaml_files
+
     written = {}
     for path in resource_files(out_dir):
-        cut = rule_groups(path.read_text(encoding="utf-8"))
+        cut = rule_groups(yaml_files.read_text(path))
         if cut is not None:
             target = rule_file(path, into)
             target.write_text(cut, encoding="utf-8")
@@ -88,7 +90,7 @@ def agrees(cuts: Mapping[Path, Path], resources: Mapping[Path, Any]) -> bool:
     if set(cuts) != set(rules):
         return False
     try:
-        return all(yaml_files.read(cuts[path]) == {"groups": resource["spec"]["groups"]}
+        return all(yaml_files.load(cuts[path].read_text(encoding="utf-8")) == {"groups": resource["spec"]["groups"]}
                    for path, resource in rules.items())
     except (KeyError, TypeError, ValueError, yaml_files.error()):
         return False

@@ -57,8 +57,8 @@ class ConfigCopy:
 def config_copy(out_dir: Path, into: Path) -> ConfigCopy:
     """Write the checking copy of out_dir's prometheus.yml, and its placeholders, under into."""
     config_path = out_dir / conventions.PROMETHEUS_CONFIG
-    text = config_path.read_text(encoding="utf-8")
-    config = yaml_files.load(text)
+    text = yaml_files.read_text(config_path)
+    config = yaml_files.read_mapping(config_path, text)
     # `check rules` parses every rule file already: listing them here too would make promtool parse them twice.
     rule_files = config.pop("rule_files", None) or []
     replaced: list[tuple[str, str, str]] = []

@@ -40,14 +40,14 @@ def lint(stack: Stack, documents: list[RuleDocument]) -> list[Problem]:
 
 def out_rules(manifest: Manifest, out_dir: Path) -> tuple[list[RuleDocument], list[RuleDocument]]:
     """The rules of out/'s rule files as Prometheus evaluates them: (a service's own, generated for SLOs)."""
-    config = yaml_files.read(out_dir / conventions.PROMETHEUS_CONFIG) or {}
+    config = yaml_files.read_mapping(out_dir / conventions.PROMETHEUS_CONFIG)
     default_interval = (config.get("global") or {}).get("evaluation_interval") or "1m"
     defined: list[RuleDocument] = []
     generated: list[RuleDocument] = []
     for path in manifest.paths(conventions.RULES_DIR + "/", ".yml"):
         kind, _, name = manifest.origin(path.as_posix()).partition(":")
         service = name.split("/")[0]
-        data = yaml_files.read(out_dir / path) or {}
+        data = yaml_files.read_mapping(out_dir / path)
         for group in data.get("groups") or []:
             interval = duration_ms(group.get("interval") or default_interval)
             documents = [RuleDocument(service, group["name"], "alert" if "alert" in rule else "record",

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from monitoring.checks import block_yaml
+from monitoring.errors import OutputError
+
+_REGENERATE = "run `monitoring generate` to write out/ again"
 
 
 @cache
@@ -47,9 +50,35 @@ def load_all(text: str) -> Iterator[Any]:
     return yaml.load_all(text, Loader=loader)
 
 
-def read(path: Path) -> Any:
-    """The YAML document of a UTF-8 file."""
-    return load(path.read_text(encoding="utf-8"))
+def read_text(path: Path) -> str:
+    """The text of a file of out/; OutputError, one line naming the file, if it is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise OutputError(f"{path}: not UTF-8 text: {_REGENERATE}") from None
+
+
+def read(path: Path, text: str | None = None) -> Any:
+    """The YAML document of a UTF-8 file (text: its text, when the caller has it already); OutputError, one line
+    naming the file, for text that is not YAML (a file of out/ edited by hand)."""
+    try:
+        return load(read_text(path) if text is None else text)
+    except error() as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise OutputError(f"{path}: not YAML ({problem}{where}): {_REGENERATE}") from None
+
+
+def read_mapping(path: Path, text: str | None = None) -> dict[Any, Any]:
+    """`read`, for a file whose document is a mapping (an empty file reads as an empty one); OutputError
+    otherwise."""
+    data = read(path, text)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise OutputError(f"{path}: a YAML {type(data).__name__}, not a mapping: {_REGENERATE}")
+    return data
 
 
 def dump(data: Any) -> str:

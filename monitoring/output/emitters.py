@@ -72,6 +72,7 @@ class GenerateContext:
         self._keep_grafana = False
         self._made: set[str] = set()  # directories this process made in the staging directory
         self._shared: dict[Callable[[Stack], Any], Any] = {}
+        self._scratch: GenerateContext | None = None  # a worker's copy, for its units (see _run)
 
     def each(self, unit: Unit[T], stack: Stack, count: int,
              key: Callable[[Stack, int], Hashable] | None = None) -> Iterator[T]:
@@ -118,9 +119,13 @@ class GenerateContext:
         return self._shared[compute]  # type: ignore[no-any-return]
 
     def _run(self, stack: Stack, unit: Unit[Any], index: int) -> tuple[list[Any], dict[str, str], list[str]]:
-        """One unit in a worker process, with what it adds to the context kept apart for the parent."""
-        scratch = copy.copy(self)
-        scratch.warnings, scratch.origins, scratch.files, scratch._pool = [], {}, {}, None
+        """One unit in a worker process, with what it adds to the context kept apart for the parent (in a copy
+        of this context made once per process: a copy per unit showed in the profile)."""
+        scratch = self._scratch
+        if scratch is None:
+            scratch = self._scratch = copy.copy(self)
+            scratch._pool = None
+        scratch.warnings, scratch.origins, scratch.files = [], {}, {}
         return list(unit(stack, scratch, index)), scratch.origins, scratch.warnings
 
 

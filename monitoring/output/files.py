@@ -38,7 +38,11 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 class Written(NamedTuple):
     """A file already in the staging directory, written by the process that rendered it (see `write_staged`):
     its sha256 for the manifest, and its signature (None: hashed only, nothing written). A stream given to
-    `write_tree` may carry one in place of a file's text."""
+    `write_tree` may carry one in place of a file's text.
+
+        written = write_staged(str(staging), "prometheus/rules/api.rules.yml", text, made=set())
+        assert written.sha256 == sha256(text)
+    """
 
     sha256: str
     signature: Signature | None
