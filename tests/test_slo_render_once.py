@@ -298,3 +298,24 @@ def test_kept_warnings_are_the_worked_out_ones(objective: str, period: str, guar
               alerting=SLOAlerting(min_events_per_second=guard))
     tight = slo_rules.tight_objective(slo)
     assert slo_rules.warnings(slo) == [*slo.plan.warnings, *([f"slo {name!r}: {tight}"] if tight else [])]
+
+
+def test_texts_of_keys_are_bounded_and_keep_the_recurring_ones() -> None:
+    """NamedTexts holds at most `kept` keys, however many SLOs are unlike any other; a key that recurs keeps
+    its text (the least recently used goes), and every text is still the plain one."""
+    fleet = _fleet()
+    slo = fleet.slos[0]
+    texts = stand_ins.NamedTexts(kept=8)
+    calls: list[str] = []
+
+    def write(stack: Stack, slo: SLO) -> str:
+        calls.append(slo.name)
+        return slo_rules._plain_alert_text(stack, slo, Tier.PAGE)
+
+    plain = slo_rules._plain_alert_text(fleet, slo, Tier.PAGE)
+    for number in range(50):
+        assert texts.text(("recurring",), fleet, slo, write) == plain
+        assert texts.text(("once", number), fleet, slo, write) == slo_rules._plain_alert_text(fleet, slo, Tier.PAGE)
+        assert len(texts._pieces) <= 8
+    # Written plainly the first time, then for both sets of stand-ins once, then never again.
+    assert calls.count(slo.name) == 1 + 50 and calls.count("SLOzA") == 1 and calls.count("XSLOzB2-3") == 1

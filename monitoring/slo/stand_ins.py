@@ -55,7 +55,7 @@ def stand_in(slo: SLO, service: str, name: str, alert_base: str) -> SLO:
 class NamedTexts:
     """Texts written once per key for stand-in names (see the module docstring). The key must hold everything
     the text depends on but the SLO's service, name and alert names and its service's SLO dashboard URL.
-    Bounded, oldest out first.
+    Bounded, the least recently used out first.
 
         texts = NamedTexts()
         texts.text(("alert", tier, ...), stack, slo, write)   # == write(stack, slo)
@@ -72,12 +72,13 @@ class NamedTexts:
         if names is None:
             return write(stack, slo)
         key = (key, stack_key)
-        found = self._pieces.get(key, _UNSEEN)
+        found = self._pieces.pop(key, _UNSEEN)
         if found is _UNSEEN or found is _SEEN_ONCE:
             # Writing the text for stand-ins costs two plain writings: only worth it for a key that recurs.
-            found = self._pieces[key] = _SEEN_ONCE if found is _UNSEEN else _pieces(stack, slo, write)
-            if len(self._pieces) > self._kept:
-                del self._pieces[next(iter(self._pieces))]
+            found = _SEEN_ONCE if found is _UNSEEN else _pieces(stack, slo, write)
+        self._pieces[key] = found  # the most recently used last: the least recently used goes first
+        if len(self._pieces) > self._kept:
+            del self._pieces[next(iter(self._pieces))]
         if not isinstance(found, tuple):
             return write(stack, slo)
         filled = list(found)
