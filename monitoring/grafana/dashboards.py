@@ -45,7 +45,10 @@ def model_dashboards(stack: Stack) -> Iterator[Dashboard]:
 @dataclass(frozen=True)
 class SLOBoard:
     """A service's SLO dashboard before it is built: `render_json` writes it from the texts of its rows, each
-    written once per key (see `_slo_board_json`); everything else builds it (`dashboard`)."""
+    written once per key (see `_slo_board_json`); everything else builds it (`dashboard`).
+
+        SLOBoard(service, slos).dashboard().name   # 'api SLOs'
+    """
 
     service: Service
     slos: tuple[SLO, ...]
