@@ -194,7 +194,13 @@ class Pool:
                 inherited = [w.conn for w in self._workers] + [here]
                 process = context.Process(target=_serve, args=(there, run, farewell, inherited, os.getpid()),
                                           daemon=True, name=f"monitoring-render-{number}")
-                process.start()
+                # Ctrl-C reaches the whole process group: held back in a worker until it has set it aside (see
+                # _serve), or one just forked would die of it, which would read as a crash rather than a Ctrl-C.
+                held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                try:
+                    process.start()
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, held)
                 there.close()
                 self._workers.append(_Worker(process, here))
         except BaseException:
@@ -309,6 +315,7 @@ def _serve(conn: Connection, run: Runner, farewell: Callable[[], Any], inherited
     for other in inherited:
         other.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent stops us
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # (held back while we were forked, see Pool)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with(parent)
     while True:
