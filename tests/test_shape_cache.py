@@ -270,3 +270,64 @@ def test_decimal_text_spells_each_number_as_written_whatever_came_first(numbers:
     for number in numbers:
         assert decimal_text(number) == _uncached(number)
         assert decimal_text(-number) == _uncached(-number)
+
+
+# --- shapes found from the text alone ------------------------------------------------------------------------
+
+def _shape_fields(found: shape_cache.Shape | None) -> object:
+    return None if found is None else (found.key, found.metrics, found.values, found.windows)
+
+
+# Names and values that stand in other roles too: a label named as a metric, a value spelt as a label or a
+# metric, values the derivation keeps as written, strings with quotes and backslashes.
+_AWKWARD = st.one_of(_VALUE, st.sampled_from(["job", "code", "le", "up", "a", "a_total", "5..", "x'y", "sum"]))
+_AWKWARD_TEMPLATES = [
+    *TEMPLATES,
+    '{a}{{{a}="{x}"}} {op} {n}',
+    'sum by ({a}) ({b}{{job="{x}", {a}="{y}"}}) {op} {n}',
+    "{a}{{job='{x}', env=\"{y}\"}} {op} {n}",
+    'sum(rate({a}{{job="{x}"}}[{w}])) / sum(rate({a}{{job="{x}", code!="{x}"}}[{w}])) {op} {n}',
+    'label_replace({a}{{job="{x}"}}, "dst", "{y}", "src", "(.*)") {op} {n}',
+    'count_values("{x}", {a}{{job="{y}"}}) {op} {n}',
+]
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(_AWKWARD_TEMPLATES), st.lists(st.tuples(_NAME, _SUFFIXES, _AWKWARD, _AWKWARD, _KIND),
+                                                      min_size=2, max_size=4),
+       st.sampled_from(["0", "0.05", "100"]), st.sampled_from(["1m", "5m"]), st.sampled_from([">", "<="]))
+def test_a_shape_found_from_the_text_is_the_shape_of_the_tree(
+        template: str, instances: list[tuple[str, str, str, str, str | None]], n: str, w: str, op: str) -> None:
+    shape_cache.clear()
+    for base, suffix, x, y, kind in instances:
+        names = (base + suffix, base + "_b" + suffix)
+        expr = _expression(template, names, (x, y), n, w, op)
+        try:
+            node = promql.parse(expr)
+        except ValueError:
+            continue
+        metric = _metric(names[0].removesuffix("_bucket") if kind == "histogram" else names[0], kind, (0.5, 1.0))
+        catalog = {} if metric is None else {metric.name: metric}
+        facts = alert_shapes.CatalogFacts(catalog)
+        found, _ = shape_cache._shape_of_text(expr, catalog)
+        assert _shape_fields(found) == _shape_fields(shape_cache.shape(node, facts)), expr
+
+
+def test_most_expressions_of_a_large_stack_are_shaped_without_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    stack = _benchmark("bench_generate").synthetic_stack(40, dashboards=False)
+    shape_cache.clear()
+    parsed = []
+    real = promql.parse.__wrapped__
+
+    def counting(expr: str) -> object:
+        parsed.append(expr)
+        return real(expr)
+
+    monkeypatch.setattr(promql, "parse", counting)
+    alerts = 0
+    for service in stack.services:
+        catalog = {m.name: m for m in stack.service_metrics(service)}
+        for alert in service.alerts:
+            shape_cache.scenario_of(alert.expr, catalog)
+            alerts += 1
+    assert len(parsed) <= alerts // 10  # the first of each kind, not each alert

@@ -12,10 +12,16 @@ A label value stands in for a placeholder only where that is exact: every matche
 backslash, which could spell a placeholder, an `or` of matchers, a node kind not described here, a NUL
 character) is derived directly, as is an expression that is not a recognised shape for a reason that names
 one of its metrics or values.
+
+Most expressions of a large stack are found without parsing them (`_Recipe`): the text with each name and
+each plain string cut out is a key to the shape of the first expression written that way, and the names cut
+out say where this one's go, provided they stand in the same relations (equal where those were equal, none
+of them one the shape keeps as written); anything else is parsed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,8 +45,9 @@ _plans: dict[tuple[Any, ...], Any] = {}
 
 
 def clear() -> None:
-    """Forget every plan (tests start from an empty cache)."""
+    """Forget every plan and recipe (tests start from an empty cache)."""
     _plans.clear()
+    _recipes.clear()
 
 
 def size() -> int:
@@ -190,15 +197,143 @@ def shape(node: promql_parser.Expr, facts: CatalogFacts) -> Shape | None:
     return Shape((tuple(parts), tuple(described), catalog), metrics, values, windows)
 
 
+# A word PromQL reads as itself (keywords, aggregations, number words; case-insensitive as Prometheus reads
+# them): kept in the text. Any other word is a name (a metric or a label), and a word before "(" a function.
+_RESERVED = frozenset({
+    "and", "or", "unless", "atan2", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
+    "offset", "start", "end", "inf", "nan", "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar",
+    "topk", "bottomk", "count_values", "quantile", "limitk", "limit_ratio",
+})
+# What the text is cut at: comments, strings, numbers (a duration is one: 5m), words. Everything in between
+# stays in the key as written.
+_CUTS = re.compile(r"""(\#[^\n]*)|("(?:[^"\\\n])*"|'(?:[^'\\\n])*')|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)"""
+                   r"|((?:0[xX][0-9a-fA-F]+|[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)[a-zA-Z0-9_]*)"
+                   r"|([a-zA-Z_:][a-zA-Z0-9_:.]*+)(?!\s*\()")  # (possessive: a function's name is not cut short)
+_CUT = "\x01"  # where a name or a plain string was cut out (no PromQL text contains it: the key would differ)
+
+
+def _cut(expr: str) -> tuple[str, list[str]] | None:
+    """expr with each name and each plain string (quoted, no backslash: its text is its value) cut out, and
+    what was cut, in order; None for a text the cuts cannot describe."""
+    if _CUT in expr or _MARK in expr:
+        return None
+    cut: list[str] = []
+
+    def one(match: re.Match[str]) -> str:
+        word, plain = match.group(5), match.group(2)
+        if word is not None and word.lower() not in _RESERVED:
+            cut.append(word)
+            return _CUT
+        if plain is not None:
+            cut.append(plain[1:-1])
+            return _CUT + plain[0]
+        return match.group()
+
+    return _CUTS.sub(one, expr), cut
+
+
+class _Recipe:
+    """How a text's cuts become a shape: for each cut, the placeholder it stands for (a metric's or a value's)
+    or the text the shape keeps; the shape's key without its catalog facts, and the metrics it reads."""
+
+    def __init__(self, roles: tuple[tuple[str, str], ...], found: Shape) -> None:
+        self.roles = roles  # per cut: ("metric" | "value", placeholder) or ("kept", text)
+        self.parts, self.described, _ = found.key
+        self.read = tuple(shown for shown, _, _ in found.key[2])  # each read metric, as the key shows it
+        self.labels = {p: sorted({label for (label, _), q in found.values.items() if q == p})
+                       for p in set(found.values.values())}
+        self.windows = found.windows
+
+    @classmethod
+    def of(cls, cut: list[str], found: Shape) -> _Recipe | None:
+        """The recipe of an expression's shape, or None where a cut's role is not certain from its text alone."""
+        values = {value: p for (_, value), p in found.values.items()}
+        kept = _kept_texts(found.key)
+        roles = []
+        for text in cut:
+            role = found.metrics.get(text)
+            if role is not None and text in values:
+                return None  # a name that is also a value: which is which needs the tree
+            if role is not None or text in values:
+                if text in kept:
+                    return None  # the same text placeholder here and kept there
+                roles.append(("metric", role) if role is not None else ("value", values[text]))
+            else:
+                roles.append(("kept", text))
+        placed = {what for role, what in roles if role != "kept"}
+        if placed != {*found.metrics.values(), *found.values.values()}:
+            return None  # a value in a string the cuts keep whole (one with a backslash)
+        return cls(tuple(roles), found)
+
+    def shape(self, cut: list[str], facts: CatalogFacts) -> Shape | None:
+        """The shape of an expression with this recipe's text, from its cuts; None where they do not stand in
+        the relations the recipe's own did."""
+        if len(cut) != len(self.roles):
+            return None
+        names: dict[str, str] = {}  # placeholder -> this expression's text
+        for text, (role, what) in zip(cut, self.roles, strict=True):
+            if role == "kept":
+                if text != what:
+                    return None
+            elif names.setdefault(what, text) != text:
+                return None  # one placeholder, two texts
+        texts = set(names.values())
+        if len(texts) != len(names) or not texts.isdisjoint(alert_shapes.OWN_METRICS | alert_shapes.OWN_VALUES):
+            return None  # two placeholders that would be one, or a text the shape keeps as written
+        kept = {what for role, what in self.roles if role == "kept"}
+        if not texts.isdisjoint(kept):
+            return None
+        metrics = {names[p]: p for p in self.read if p in names}
+        read = {shown: names.get(shown, shown) for shown in self.read}
+        catalog = tuple((shown, facts.kind(name), facts.buckets(name)) for shown, name in read.items())
+        values = {(label, names[p]): p for p, labels in self.labels.items() for label in labels}
+        return Shape((self.parts, self.described, catalog), metrics, values, self.windows)
+
+
+def _kept_texts(key: tuple[Any, ...]) -> set[str]:
+    """Every text a shape's key holds as written (label names, kept values, functions, strings, metrics)."""
+    found: set[str] = set()
+    pending: list[Any] = [key[0], key[1]]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, tuple):
+            pending.extend(item)
+    return found
+
+
+_recipes: dict[str, _Recipe | None] = {}  # the text with its cuts -> its recipe (None: parse each time)
+
+
+def _shape_of_text(expr: str, catalog: Mapping[str, AnyMetric]) -> tuple[Shape | None, Any]:
+    """The shape of expr (None: not shaped) and its tree (None where the text's recipe gave the shape)."""
+    cut = _cut(expr)
+    if cut is not None:
+        recipe = _recipes.get(cut[0])
+        if recipe is not None:
+            found = recipe.shape(cut[1], CatalogFacts(catalog))
+            if found is not None:
+                return found, None
+    node = promql.parse(expr)
+    found = shape(node, CatalogFacts(catalog))
+    if cut is not None and found is not None and cut[0] not in _recipes:
+        if len(_recipes) >= MAX_SHAPES:
+            del _recipes[next(iter(_recipes))]
+        _recipes[cut[0]] = _Recipe.of(cut[1], found)
+    return found, node
+
+
 def scenario_of(expr: str, catalog: Mapping[str, AnyMetric]) -> tuple[Scenario | AlertScenario | None, str, set[int]]:
     """What `alert_shapes.shape_of(expr, catalog)` returns, derived once per shape, and the expression's windows
     (`promtool_timing.expr_windows`), read in the same pass."""
-    node = promql.parse(expr)
-    found = shape(node, CatalogFacts(catalog))
+    found, node = _shape_of_text(expr, catalog)
     if found is None:
         return (*alert_shapes.shape_of(expr, catalog), expr_windows(expr))
     plan = _plans.get(found.key)
     if plan is None:
+        if node is None:
+            node = promql.parse(expr)
         keyed = _KeyedFacts({shown: (kind, buckets) for shown, kind, buckets in found.key[2]})
         try:
             plan = alert_shapes.Spelling(alert_shapes.plan(node, keyed, _Placeholders(found.metrics, found.values)))
