@@ -19,6 +19,7 @@ from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.service import Service
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
+from monitoring.output.yaml_parts import under
 from monitoring.output.yaml_writer import NotOneLine, one_line
 from monitoring.render import alert_templates, shape_cache
 from monitoring.render.alert_shapes import Scenario, Series
@@ -30,7 +31,6 @@ from monitoring.render.promtool_timing import (
     relative_rule_file,
 )
 from monitoring.render.promtool_timing import steps as _steps
-from monitoring.slo.yaml_parts import under
 
 
 def service_windows(service: Service) -> set[int]:

@@ -23,6 +23,7 @@ from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
+from monitoring.output.yaml_parts import scalar, under
 from monitoring.render.numbers import go_float, python_float
 from monitoring.render.promtool_timing import (
     choose_step,
@@ -36,7 +37,6 @@ from monitoring.slo import rules as slo_rules
 from monitoring.slo import stand_ins
 from monitoring.slo.simulation import Phase, Traffic, simulate
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text
-from monitoring.slo.yaml_parts import scalar, under
 
 TRAFFIC_PER_SECOND = 10  # events per second in SLO scenarios (more when a minimum-traffic guard asks for it)
 

@@ -27,9 +27,10 @@ from monitoring.model.slo import (
     with_matchers,
 )
 from monitoring.model.stack import Stack
+from monitoring.output import yaml_parts
 from monitoring.output.files import to_yaml
 from monitoring.render.numbers import go_float, python_float
-from monitoring.slo import stand_ins, yaml_parts
+from monitoring.slo import stand_ins
 from monitoring.slo.naming import SLOTH_INFO, SeriesNaming
 from monitoring.slo.windows import Tier, decimal_text, exact_text, human_hours, human_number
 

@@ -11,10 +11,10 @@ names in:
 A text is only used when a second set of stand-ins, put in for the first, gives exactly what writing the second
 set gives: names that are not simply put into the text (cut, hashed, changed in case) or stand-ins that the
 SLO's other texts happen to hold are found, and such SLOs are written plainly (as they are when the runbook URL
-pattern has a conversion or format spec). The real names must also be
-written as they are wherever a name can stand alone (a label value, an alert name): service and SLO names are
-slugs (lower-case letters, digits and '-', so they never hold a stand-in, which has upper-case letters), YAML
-writes them plain, and inside a longer scalar they change neither its style nor how YAML reads it.
+pattern has a conversion or format spec). The real names must also be written as they are wherever a name can
+stand alone (a label value, an alert name): service and SLO names are slugs (lower-case letters, digits and '-',
+so they never hold a stand-in, which has upper-case letters), YAML writes them plain, and inside a longer scalar
+they change neither its style nor how YAML reads it.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from monitoring import conventions
 from monitoring.model.common import SLUG
 from monitoring.model.slo import SLO, AlertTier
 from monitoring.model.stack import Stack
+from monitoring.output.yaml_parts import scalar
 from monitoring.slo.windows import Tier
-from monitoring.slo.yaml_parts import scalar
 
 # (service, SLO name, alert base) of the two sets of stand-ins.
 _FIRST = ("SERVICEzA", "SLOzA", "AlertBasezA")
