@@ -149,3 +149,51 @@ def test_an_out_resource_of_the_wrong_shape_fails_its_check(tmp_path: Path, prom
     assert not results["kubernetes resources"].ok
     assert "probe-mcp-ready.yaml: kind '' is not one this tool generates" in results["kubernetes resources"].details
     assert not results[f"out/ matches {MANIFEST}"].ok
+
+
+@pytest.mark.parametrize("text", [
+    "groups: 5\n",
+    "groups:\n- 5\n",
+    "groups:\n- name: x\n  rules: 7\n",
+    "groups:\n- name: x\n  rules:\n  - alert: 5\n    expr: [1]\n",
+])
+def test_an_out_file_edited_into_another_shape_is_one_line_naming_it(tmp_path: Path, text: str, promtool, amtool,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """YAML, but not in the shape generate writes (numbers and lists where the checks read mappings): exit
+    status 2 and one line naming the edited file, never a traceback."""
+    out = tmp_path / "out"
+    shutil.copytree(ROOT / "out", out)
+    (out / "prometheus/rules/mcp-server.rules.yml").write_text(text)
+    status = cli.main(["validate", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert err.count("\n") == 1 and "changed prometheus/rules/mcp-server.rules.yml" in err, err
+    assert "run `monitoring generate`" in err and "Traceback" not in err, err
+
+
+def test_a_check_that_fails_on_out_as_generated_keeps_its_traceback(tmp_path: Path, promtool, amtool,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out/ exactly as generate wrote it: an exception in a check is a bug, not the user's to fix."""
+    from monitoring.checks import validate as validate_module
+
+    def broken(manifest: object, out_dir: Path) -> list[object]:
+        raise TypeError("a bug")
+
+    out = tmp_path / "out"
+    shutil.copytree(ROOT / "out", out)
+    monkeypatch.setattr(validate_module, "EXTRA_CHECKS", [broken])
+    with pytest.raises(TypeError, match="a bug"):
+        validate(out)
+
+
+@pytest.mark.parametrize("text", ['{"format": 1, "files": 5}', '{"format": 1, "files": {"a": 1}}',
+                                  '{"format": 1, "files": {}}', '{"format": 1, "stack": "s", "version": "1", '
+                                  '"files": {}, "checks": [1]}'])
+def test_a_manifest_edited_into_another_shape_is_one_line(tmp_path: Path, text: str,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(ROOT / "out", out)
+    (out / MANIFEST).write_text(text)
+    status = cli.main(["validate", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "not a manifest this tool wrote" in err, err

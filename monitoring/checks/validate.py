@@ -17,6 +17,7 @@ from monitoring.checks.background import Started
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
 from monitoring.checks.tools import find_tool
+from monitoring.errors import MonitoringError, OutputError
 from monitoring.gc_pause import no_cyclic_gc
 from monitoring.output.manifest import MANIFEST, Manifest
 
@@ -57,9 +58,23 @@ def check_as_generated(manifest: Manifest, out_dir: Path) -> CheckResult:
 
 def validate(out_dir: Path) -> list[CheckResult]:
     """Run promtool, amtool and the blackbox exporter on out_dir (batched, several processes at once) and,
-    while they run, the offline checks; the results in a fixed order."""
+    while they run, the offline checks; the results in a fixed order. OutputError when out/ was never
+    generated, or when a file was edited after generate into something the checks cannot read."""
     with no_cyclic_gc():  # reading out/ makes no cycles; a collection would scan every module of the checks
-        return _validate(out_dir)
+        try:
+            return _validate(out_dir)
+        except MonitoringError:
+            raise
+        except Exception as exc:
+            # The checks read files in the shapes generate writes. One edited into another shape (a number
+            # where a list was) is the user's to fix, in one line; out/ as generated and still failing is a
+            # bug, which keeps its traceback.
+            changed = Manifest.read(out_dir).changed_files(out_dir)
+            if not changed:
+                raise
+            shown = "; ".join(changed[:3]) + ("; ..." if len(changed) > 3 else "")
+            raise OutputError(f"{out_dir} was changed after generate and cannot be checked ({shown}: "
+                              f"{type(exc).__name__}: {exc}); run `monitoring generate` to write it again") from None
 
 
 def _validate(out_dir: Path) -> list[CheckResult]:

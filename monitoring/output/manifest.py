@@ -106,8 +106,14 @@ class Manifest:
             raise OutputError(f"{path}: not readable JSON ({exc}): run `monitoring generate` again") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise OutputError(f"{path}: written by another version of this tool: run `monitoring generate` again")
-        files = {p: FileEntry(e["origin"], e["sha256"]) for p, e in data["files"].items()}
-        return cls(data["stack"], data["version"], files, data.get("checks") or {})
+        try:
+            files = {p: FileEntry(str(e["origin"]), str(e["sha256"])) for p, e in data["files"].items()}
+            checks = data.get("checks") or {}
+            if not isinstance(checks, dict):
+                raise TypeError("checks")
+            return cls(str(data["stack"]), str(data["version"]), files, checks)
+        except (KeyError, TypeError, AttributeError):  # edited by hand into another shape
+            raise OutputError(f"{path}: not a manifest this tool wrote: run `monitoring generate` again") from None
 
     def paths(self, prefix: str = "", suffix: str = "") -> list[Path]:
         """Relative paths of the generated files under prefix ending in suffix, sorted."""
