@@ -485,9 +485,12 @@ def _children(pid: int) -> set[int]:
 def test_workers_end_with_generate_when_it_is_stopped(how: str, tmp_path: Path) -> None:
     (tmp_path / "slowstack.py").write_text(textwrap.dedent(SLOW_STACK))
     env = {**os.environ, workers.WORKERS_VARIABLE: "2", "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    # As a terminal's foreground job: Ctrl-C at its default, even where these tests run with it ignored (a job
+    # started in the background by a shell ignores it, and Python then leaves it ignored).
     proc = subprocess.Popen([sys.executable, "-m", "monitoring", "generate", "--stack", "slowstack:stack",
                              "--out", str(tmp_path / "out")], cwd=tmp_path, env=env, start_new_session=True,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while len(children := _children(proc.pid)) < 2:
