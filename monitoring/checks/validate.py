@@ -17,6 +17,7 @@ from monitoring.checks.background import Started
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
 from monitoring.checks.tools import find_tool
+from monitoring.checks.yaml_files import REGENERATE
 from monitoring.errors import MonitoringError, OutputError
 from monitoring.gc_pause import no_cyclic_gc
 from monitoring.output.manifest import MANIFEST, Manifest
@@ -52,7 +53,7 @@ EXTRA_CHECKS: list[ExtraCheck] = [_check_rule_lint, _check_dashboards, _check_ad
 def check_as_generated(manifest: Manifest, out_dir: Path) -> CheckResult:
     """out/ holds exactly what generate wrote: no file edited, removed or added since."""
     changed = manifest.changed_files(out_dir)
-    details = "\n".join([*changed, "run `monitoring generate` to write out/ again"]) if changed else ""
+    details = "\n".join([*changed, REGENERATE]) if changed else ""
     return CheckResult(f"out/ matches {MANIFEST}", not changed, f"{len(manifest.files)} files, sha256", details)
 
 
@@ -74,7 +75,7 @@ def validate(out_dir: Path) -> list[CheckResult]:
                 raise
             shown = "; ".join(changed[:3]) + ("; ..." if len(changed) > 3 else "")
             raise OutputError(f"{out_dir} was changed after generate and cannot be checked ({shown}: "
-                              f"{type(exc).__name__}: {exc}); run `monitoring generate` to write it again") from None
+                              f"{type(exc).__name__}: {exc}): {REGENERATE}") from None
 
 
 def _validate(out_dir: Path) -> list[CheckResult]:

@@ -15,7 +15,7 @@ from typing import Any
 from monitoring.checks import block_yaml
 from monitoring.errors import OutputError
 
-_REGENERATE = "run `monitoring generate` to write out/ again"
+REGENERATE = "run `monitoring generate` to write out/ again"  # how a message about a file of out/ ends
 
 
 @cache
@@ -55,7 +55,7 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise OutputError(f"{path}: not UTF-8 text: {_REGENERATE}") from None
+        raise OutputError(f"{path}: not UTF-8 text: {REGENERATE}") from None
 
 
 def read(path: Path, text: str | None = None) -> Any:
@@ -67,7 +67,7 @@ def read(path: Path, text: str | None = None) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
-        raise OutputError(f"{path}: not YAML ({problem}{where}): {_REGENERATE}") from None
+        raise OutputError(f"{path}: not YAML ({problem}{where}): {REGENERATE}") from None
 
 
 def read_mapping(path: Path, text: str | None = None) -> dict[Any, Any]:
@@ -77,7 +77,7 @@ def read_mapping(path: Path, text: str | None = None) -> dict[Any, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise OutputError(f"{path}: a YAML {type(data).__name__}, not a mapping: {_REGENERATE}")
+        raise OutputError(f"{path}: a YAML {type(data).__name__}, not a mapping: {REGENERATE}")
     return data
 
 

@@ -56,10 +56,11 @@ def _write_file(path: str, data: bytes) -> Signature:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+        # Of the open file, not looked up by path again. In the staging directory, whose random name no one
+        # else knows, nothing changes the file afterwards.
+        return signature(os.fstat(fd))
     finally:
         os.close(fd)
-    # In the staging directory, whose random name no one else knows: nothing changes the file in between.
-    return signature(os.stat(path))
 
 
 def _write_batch(base: str, batch: list[tuple[str, str]]) -> list[Signature]:

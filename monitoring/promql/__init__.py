@@ -36,14 +36,20 @@ class Chain:
     operators: tuple[str, ...]
 
 
-_TOKEN = re.compile(r"""
+# Lexemes as Prometheus' lexer reads them (render.shape_cache cuts expressions at the same ones): a string of any
+# quoting, a number (a duration is one: 5m) and a word (a name, a keyword or a function).
+STRING = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`"""
+NUMBER = r"(?:0[xX][0-9a-fA-F]+|[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)[a-zA-Z0-9_]*"
+WORD = r"[a-zA-Z_:][a-zA-Z0-9_:.]*"
+
+_TOKEN = re.compile(rf"""
     (?P<space>[ \t\r\n]+|\#[^\n]*)
-  | (?P<string>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)
-  | (?P<number>(?:0[xX][0-9a-fA-F]+|[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)[a-zA-Z0-9_]*)
-  | (?P<ident>[a-zA-Z_:][a-zA-Z0-9_:.]*)
+  | (?P<string>{STRING})
+  | (?P<number>{NUMBER})
+  | (?P<ident>{WORD})
   | (?P<op>==|!=|>=|<=|=~|!~|[-+*/%^<>=])
-  | (?P<open>[(\[{])
-  | (?P<close>[)\]}])
+  | (?P<open>[(\[{{])
+  | (?P<close>[)\]}}])
   | (?P<other>[,@:])
 """, re.VERBOSE)
 

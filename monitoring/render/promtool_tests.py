@@ -199,31 +199,37 @@ def scenarios(stack: Stack, service: Service) -> tuple[dict[str, AlertScenario |
     return found, unrecognised
 
 
-def render(stack: Stack, service: Service) -> dict[str, Any] | None:
-    """The test file of a service's alerts that have a scenario or a recognised shape, or None when none has."""
-    planned = _planned(stack, service)
-    tested = [p for p in planned if p.scenario is not None]  # in the service's order (alert names are unique)
-    if not tested:
-        return None
-    step = choose_step({w for p in planned for w in p.windows})
-    tests = [t for p in tested for t in plain_alert_tests(stack, service, p.alert, step, p.scenario, p.windows,
-                                                            p.expected)]
-    return {"rule_files": [relative_rule_file(conventions.rules_file(service.name))],
-            "evaluation_interval": format_duration(step), "tests": tests}
-
-
-def render_text(stack: Stack, service: Service, header: str = "") -> str | None:
-    """The test file of a service's alerts as YAML after `header`: exactly `to_yaml(render(stack, service),
-    header)`, written from its parts (a large stack's tests are most of its YAML), or None as `render`."""
+def _file(stack: Stack, service: Service) -> tuple[list[_Planned], int, dict[str, Any]] | None:
+    """The alerts a service's test file tests (those with a scenario or a recognised shape, in the service's
+    order), its step, and its head (rule files, evaluation interval); None when no alert has a scenario."""
     planned = _planned(stack, service)
     tested = [p for p in planned if p.scenario is not None]
     if not tested:
         return None
     step = choose_step({w for p in planned for w in p.windows})
-    head = {"rule_files": [relative_rule_file(conventions.rules_file(service.name))],
-            "evaluation_interval": format_duration(step)}
+    return tested, step, {"rule_files": [relative_rule_file(conventions.rules_file(service.name))],
+                          "evaluation_interval": format_duration(step)}
+
+
+def render(stack: Stack, service: Service) -> dict[str, Any] | None:
+    """The test file of a service's alerts that have a scenario or a recognised shape, or None when none has."""
+    found = _file(stack, service)
+    if found is None:
+        return None
+    tested, step, head = found
+    return {**head, "tests": [t for p in tested for t in plain_alert_tests(stack, service, p.alert, step, p.scenario,
+                                                                           p.windows, p.expected)]}
+
+
+def render_text(stack: Stack, service: Service, header: str = "") -> str | None:
+    """The test file of a service's alerts as YAML after `header`: exactly `to_yaml(render(stack, service),
+    header)`, written from its parts (a large stack's tests are most of its YAML), or None as `render`."""
+    found = _file(stack, service)
+    if found is None:
+        return None
+    tested, step, head = found
     try:
-        interval = f"  interval: {one_line(format_duration(step))}\n"
+        interval = f"  interval: {one_line(head['evaluation_interval'])}\n"
         return "".join([header, to_yaml(head), "tests:\n",
                         *(line for p in tested for line in _alert_text(stack, service, p, step, interval))])
     except NotOneLine:  # a series or name on several lines: a block, which the writer places itself

@@ -206,9 +206,11 @@ _RESERVED = frozenset({
 })
 # What the text is cut at: comments, strings, numbers (a duration is one: 5m), words. Everything in between
 # stays in the key as written.
-_CUTS = re.compile(r"""(\#[^\n]*)|("(?:[^"\\\n])*"|'(?:[^'\\\n])*')|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`)"""
-                   r"|((?:0[xX][0-9a-fA-F]+|[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)[a-zA-Z0-9_]*)"
-                   r"|([a-zA-Z_:][a-zA-Z0-9_:.]*+)(?!\s*\()")  # (possessive: a function's name is not cut short)
+# A plain string (quoted, no backslash) is tried before any string; a word is atomic, so that a function's name
+# is not cut short.
+_CUTS = re.compile(rf"""(\#[^\n]*)|("[^"\\\n]*"|'[^'\\\n]*')|({promql.STRING})|({promql.NUMBER})"""
+                   rf"|((?>{promql.WORD}))(?!\s*\()")
+_OWN_TEXTS = alert_shapes.OWN_METRICS | alert_shapes.OWN_VALUES  # names and values the derivation writes itself
 _CUT = "\x01"  # where a name or a plain string was cut out (no PromQL text contains it: the key would differ)
 
 
@@ -243,6 +245,8 @@ class _Recipe:
         self.labels = {p: sorted({label for (label, _), q in found.values.items() if q == p})
                        for p in set(found.values.values())}
         self.windows = found.windows
+        # Texts no placeholder may stand for: those the shape keeps as written, and the derivation's own.
+        self.kept = {what for role, what in roles if role == "kept"} | _OWN_TEXTS
 
     @classmethod
     def of(cls, cut: list[str], found: Shape) -> _Recipe | None:
@@ -278,11 +282,8 @@ class _Recipe:
             elif names.setdefault(what, text) != text:
                 return None  # one placeholder, two texts
         texts = set(names.values())
-        if len(texts) != len(names) or not texts.isdisjoint(alert_shapes.OWN_METRICS | alert_shapes.OWN_VALUES):
+        if len(texts) != len(names) or not texts.isdisjoint(self.kept):
             return None  # two placeholders that would be one, or a text the shape keeps as written
-        kept = {what for role, what in self.roles if role == "kept"}
-        if not texts.isdisjoint(kept):
-            return None
         metrics = {names[p]: p for p in self.read if p in names}
         read = {shown: names.get(shown, shown) for shown in self.read}
         catalog = tuple((shown, facts.kind(name), facts.buckets(name)) for shown, name in read.items())
@@ -318,10 +319,15 @@ def _shape_of_text(expr: str, catalog: Mapping[str, AnyMetric]) -> tuple[Shape |
     node = promql.parse(expr)
     found = shape(node, CatalogFacts(catalog))
     if cut is not None and found is not None and cut[0] not in _recipes:
-        if len(_recipes) >= MAX_SHAPES:
-            del _recipes[next(iter(_recipes))]
-        _recipes[cut[0]] = _Recipe.of(cut[1], found)
+        _keep(_recipes, cut[0], _Recipe.of(cut[1], found))
     return found, node
+
+
+def _keep(store: dict[Any, Any], key: Any, value: Any) -> None:
+    """store[key] = value, the oldest entry out first past MAX_SHAPES."""
+    if len(store) >= MAX_SHAPES:
+        del store[next(iter(store))]
+    store[key] = value
 
 
 def scenario_of(expr: str, catalog: Mapping[str, AnyMetric]) -> tuple[Scenario | AlertScenario | None, str, set[int]]:
@@ -339,9 +345,7 @@ def scenario_of(expr: str, catalog: Mapping[str, AnyMetric]) -> tuple[Scenario |
             plan = alert_shapes.Spelling(alert_shapes.plan(node, keyed, _Placeholders(found.metrics, found.values)))
         except Unrecognised as exc:
             plan = str(exc)  # why the shape is not recognised
-        if len(_plans) >= MAX_SHAPES:
-            del _plans[next(iter(_plans))]
-        _plans[found.key] = plan
+        _keep(_plans, found.key, plan)
     if isinstance(plan, str):
         # Said without a placeholder (as it is, or quoted by repr), the reason names nothing of this expression:
         # it is this expression's too. Otherwise it is derived on its own, for a reason naming its own metrics.
