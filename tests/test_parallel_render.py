@@ -229,20 +229,56 @@ def test_the_workers_start_when_the_map_is_made_before_it_is_read(
         assert list(answers) == list(range(100))
 
 
-def test_work_given_to_the_pool_meanwhile_runs_here_once_when_it_would_wait() -> None:
-    """What this process does while the workers render (the manifest's checks context): at the first wait for
-    an answer, or at the close when it never waited."""
-    ran: list[int] = []
+def _slow_last(index: int) -> int:
+    _logged(index)
+    if index == 7:
+        time.sleep(0.5)  # the earlier map's last unit: the other worker goes on to the next map meanwhile
+    return index
+
+
+def _named(index: int) -> str:
+    _logged(100 + index)
+    return f"b{index}"
+
+
+def test_the_workers_go_on_to_the_next_map_before_the_last_answers_of_the_one_before_are_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Maps made one after the other: the second's units go out once the first's have all gone out, not once
+    its answers have all been read; each map still answers in its own order."""
+    log = tmp_path / "log"
+    monkeypatch.setenv("PARALLEL_TEST_LOG", str(log))
     with workers.Pool(2, lambda unit, index: unit(index)) as pool:
-        pool.meanwhile(lambda: ran.append(os.getpid()))
-        answers = pool.map(_whose, 200)
-        assert ran == []
-        assert next(answers)[0] == 0
-        assert ran == [os.getpid()]
-        assert [index for index, _ in answers] == list(range(1, 200))
+        first = pool.map(_slow_last, 8)
+        second = pool.map(_named, 40)
+        assert list(first) == list(range(8))
+        ran = [int(line) for line in log.read_text().split()]
+        assert any(unit >= 100 for unit in ran), "no unit of the second map ran while the first one's last did"
+        assert list(second) == [f"b{index}" for index in range(40)]
+
+
+def _long(index: int) -> int:
+    time.sleep(1.5)
+    return -1
+
+
+def test_a_later_map_read_first_does_not_wait_behind_an_earlier_maps_long_unit() -> None:
+    """An earlier map may be read last (generate's checks context, made first, is read at the end): the worker
+    running its long unit takes none of the later maps' until it has answered, so they are read at once."""
     with workers.Pool(2, lambda unit, index: unit(index)) as pool:
-        pool.meanwhile(lambda: ran.append(-1))
-    assert ran == [os.getpid(), -1]
+        long = pool.map(_long, 1)
+        started = time.monotonic()
+        assert [index for index, _ in pool.map(_whose, 300)] == list(range(300))
+        assert time.monotonic() - started < 1.0
+        assert list(long) == [-1]
+
+
+def test_a_map_read_before_an_earlier_one_whose_units_cannot_go_out_fails_instead_of_waiting() -> None:
+    """Units go out in the order of the maps, within a window ahead of each one's reader: a later map read
+    while an earlier one is held back by its window is a bug of the caller, never a wait without end."""
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        pool.map(_whose, 10_000)  # never read: held back once its window is out
+        with pytest.raises(RuntimeError, match="never sent to a worker"):
+            list(pool.map(_whose, 10))
 
 
 def _failing(index: int) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
@@ -34,9 +34,11 @@ from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo
 
 # An emitter turns the stack into files, one (relative path, text) at a time, so that a writer can put each
-# on disk before the next is rendered and memory stays flat however large the stack.
-# (A mapping of path -> text is accepted too.)
-Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, Content]] | Mapping[str, str]]
+# on disk before the next is rendered and memory stays flat however large the stack. Every emitter is called
+# before the first file is taken: one whose files come from units of work makes their map then (ctx.each), so
+# that the workers go on from one emitter's units to the next's without waiting for this process; anything else
+# an emitter does waits until its files are asked for (it is a generator), when the emitters before it are done.
+Emitter = Callable[[Stack, "GenerateContext"], Iterable[tuple[str, Content]]]
 
 T = TypeVar("T")
 # A unit of work: unit(stack, ctx, index) renders the index-th item of its kind (a service, an SLO, a group of
@@ -130,9 +132,11 @@ class GenerateContext:
 
 
 def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
-    rules_files = ctx.each(_service_rules, stack, len(stack.services))  # workers start on them meanwhile
+    return itertools.chain(_prometheus_config(stack, ctx), ctx.each(_service_rules, stack, len(stack.services)))
+
+
+def _prometheus_config(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
     yield conventions.PROMETHEUS_CONFIG, to_yaml(prometheus_config.render(stack), ctx.header)
-    yield from rules_files
 
 
 def _service_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
@@ -148,7 +152,7 @@ def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str,
 
 
 def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
-    yield from ctx.each(_slo_rules, stack, len(stack.slos), _slo_shape)
+    return ctx.each(_slo_rules, stack, len(stack.slos), _slo_shape)
 
 
 def _slo_shape(stack: Stack, index: int) -> Hashable:
@@ -166,8 +170,8 @@ def _slo_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple
 
 def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
     """promtool unit tests: one file per SLO, and one per service for its alerts that have a test scenario."""
-    yield from ctx.each(_slo_tests, stack, len(stack.slos), _slo_shape)
-    yield from ctx.each(_service_tests, stack, len(stack.services))
+    return itertools.chain(ctx.each(_slo_tests, stack, len(stack.slos), _slo_shape),
+                           ctx.each(_service_tests, stack, len(stack.services)))
 
 
 def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
@@ -189,7 +193,11 @@ def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[t
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
     """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py, one at a time."""
     groups = ctx.shared(dashboards.dashboard_groups, stack)
-    generated = ctx.each(_dashboard_group, stack, len(groups))
+    return _grafana_files(stack, ctx, ctx.each(_dashboard_group, stack, len(groups)))
+
+
+def _grafana_files(stack: Stack, ctx: GenerateContext, generated: Iterable[RenderedDashboard]
+                   ) -> Iterator[tuple[str, Content]]:
     custom = hand_written.load(stack, ctx.dashboards_dir, ctx.project_dir)
     rendered = itertools.chain(_with_origins(ctx, generated, "dashboard"), _with_origins(ctx, custom, "hand-written"))
     for path, data in dashboards.output(stack, rendered):
@@ -219,26 +227,27 @@ def emit_blackbox(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str
         yield conventions.BLACKBOX_CONFIG, to_yaml(config, ctx.header)
 
 
-def emit_adapter(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+def emit_adapter(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     """prometheus-adapter's rules for the custom metrics, and the HPAs that scale on them."""
     config = adapter.render(stack)
-    files = {} if config is None else {conventions.ADAPTER_CONFIG: to_yaml(config, ctx.header)}
+    if config is not None:
+        yield conventions.ADAPTER_CONFIG, to_yaml(config, ctx.header)
     for hpa in adapter.autoscalers(stack):
-        files[conventions.hpa_file(hpa.namespace, hpa.name)] = to_yaml(adapter.hpa_manifest(hpa), ctx.header)
-    return files
+        yield conventions.hpa_file(hpa.namespace, hpa.name), to_yaml(adapter.hpa_manifest(hpa), ctx.header)
 
 
-def emit_k6(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
+def emit_k6(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
     gates = k6.render(stack)
-    if gates is None:
-        return {}
-    return {conventions.K6_THRESHOLDS: to_json(gates), conventions.K6_MODULE: k6.module(gates, ctx.stack_path)}
+    if gates is not None:
+        yield conventions.K6_THRESHOLDS, to_json(gates)
+        yield conventions.K6_MODULE, k6.module(gates, ctx.stack_path)
 
 
-def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
-    """Prometheus Operator resources, one per file, and kustomization.yaml; runs after the plain outputs."""
+def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
+    """Prometheus Operator resources, one per file, and kustomization.yaml; runs after the plain outputs (it
+    repackages the Grafana files they yielded)."""
     if stack.kubernetes is None:
-        return {}
+        return
     from monitoring.render.kubernetes import stack as kubernetes
 
     found = kubernetes.resources(stack, stack.kubernetes, ctx.files)
@@ -246,7 +255,7 @@ def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> dict[str, str]:
     if len(files) != len(found):
         raise ValueError("two Kubernetes resources of one kind have the same name")
     files[conventions.KUSTOMIZATION_FILE] = to_yaml(kubernetes.kustomization(found), ctx.header)
-    return files
+    yield from files.items()
 
 
 EMITTERS: list[Emitter] = [emit_prometheus, emit_alertmanager, emit_slo_rules, emit_alert_tests, emit_grafana,
@@ -268,29 +277,28 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Conten
         if count > 1:
             # What a worker runs for each unit: the stack and context are the parent's when it forked.
             pool = Pool(count, partial(ctx._run, stack), partial(inputs.reads_since, inputs.mark()), inputs.merge)
-            # Worked out here while the workers render (0.5 s at 10,000 services, when this process has
-            # nothing else to do), not before they start.
-            pool.meanwhile(partial(_work_out_checks, stack, ctx))
         with pool as running:
             ctx._pool = running
             try:
+                # A unit too (0.5 s at 10,000 services): worked out while the files are rendered, by a worker
+                # that would otherwise wait for this process.
+                checks = ctx.each(_checks_context, stack, 1)
                 yield from _emitted(stack, ctx, seen)
+                [ctx.checks] = checks
             finally:
                 ctx._pool = None
-        if ctx.checks is None:
-            _work_out_checks(stack, ctx)
 
 
-def _work_out_checks(stack: Stack, ctx: GenerateContext) -> None:
+def _checks_context(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[dict[str, Any]]:
     from monitoring.checks import context  # the checks' package: only for what the manifest carries of them
 
-    ctx.checks = context.of(stack)
+    yield context.of(stack)
 
 
 def _emitted(stack: Stack, ctx: GenerateContext, seen: set[str]) -> Iterator[tuple[str, Content]]:
-    for emit in EMITTERS:
-        emitted = emit(stack, ctx)
-        for path, text in emitted.items() if isinstance(emitted, Mapping) else emitted:
+    started = [(emit, emit(stack, ctx)) for emit in EMITTERS]  # see Emitter
+    for emit, emitted in started:
+        for path, text in emitted:
             if path in seen:
                 raise RuntimeError(f"two emitters write {path}")  # a bug here, not in the stack
             seen.add(path)

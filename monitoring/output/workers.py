@@ -4,6 +4,8 @@ Forked, so that each worker starts with the loaded, checked stack (and whatever 
 pickling it: only unit numbers go out, and each unit's result comes back through a pipe. Results are taken in
 the order of the units, whichever worker finishes first, so the output is the serial output, byte for byte.
 A few chunks of units are in flight per worker at most: the parent's memory stays flat however large the stack.
+Several maps may be open at once: a map's units go out once every earlier map's have, so the workers go on to
+the next map while this process still reads the last answers of the one before.
 
 How many: `MONITORING_WORKERS=N` in the environment forces N processes (1 renders in this process, as a system
 without fork does); otherwise a stack of at least `PARALLEL_FROM` services and SLOs is rendered in as many
@@ -90,30 +92,32 @@ class _Worker:
     def __init__(self, process: Any, conn: Connection) -> None:
         self.process = process
         self.conn = conn
-        self.sent: deque[list[int]] = deque()  # the chunks sent and not yet answered, in order
+        # The chunks sent and not yet answered, in order, each with the map it is of (None: the farewell).
+        self.sent: deque[tuple[_Map | None, list[int]]] = deque()
 
-    def send(self, unit: Callable[..., Any] | None, chunk: list[int]) -> None:
-        """The units of `chunk` to run (None: none, and farewell)."""
+    def send(self, of: _Map | None, chunk: list[int]) -> None:
+        """The units of `chunk` of the map to run (None: none, and farewell)."""
         try:
-            self.conn.send((unit, chunk))
+            self.conn.send((None if of is None else of.unit, chunk))
         except OSError:
             raise self.died() from None
-        self.sent.append(chunk)
+        self.sent.append((of, chunk))
 
-    def receive(self) -> list[tuple[int, Any]]:
-        """The next answer: (index, result) for each unit of the chunk, up to a failure."""
+    def receive(self) -> tuple[_Map | None, list[tuple[int, Any]]]:
+        """The next answer: its map, and (index, result) for each unit of the chunk, up to a failure."""
         try:
             status, *answer = self.conn.recv() if self.conn.poll() else ("died",)
         except (EOFError, OSError):
             status = "died"
         if status == "died":
             raise self.died()
-        chunk = self.sent.popleft() or [-1]  # the farewell answers at -1
+        of, chunk = self.sent.popleft()
+        chunk = chunk or [-1]  # the farewell answers at -1
         results = answer[0]
         done = list(zip(chunk, results, strict=False))
         if status == "error":
             done.append((chunk[len(results)], _Failure(answer[1], answer[2], self.process.pid)))
-        return done
+        return of, done
 
     def died(self) -> RenderProcessError:
         self.process.join(1)
@@ -151,9 +155,15 @@ class _Schedule:
                 self.own[worker].add(key)
                 load[worker] += units
 
-    def chunk_for(self, worker: _Worker) -> list[int]:
+    def all_sent(self) -> bool:
+        """Whether every unit has gone out."""
         while self.first_unsent < self.count and self.sent[self.first_unsent]:
             self.first_unsent += 1
+        return self.first_unsent == self.count
+
+    def chunk_for(self, worker: _Worker) -> list[int]:
+        if self.all_sent():
+            return []
         end = min(self.reader + self.window, self.count)
         waiting = [i for i in range(self.first_unsent, end) if not self.sent[i]]
         keys, own = self.keys, self.own[worker]
@@ -171,6 +181,14 @@ class _Schedule:
         return chunk
 
 
+class _Map:
+    """One map: its units, which of them go where (its schedule), and the answers not yet read."""
+
+    def __init__(self, unit: Callable[..., Any], count: int, schedule: _Schedule) -> None:
+        self.unit, self.count, self.schedule = unit, count, schedule
+        self.ready: dict[int, Any] = {}
+
+
 class Pool:
     """`count` forked processes that run units of work and answer in order; use it as a context manager.
 
@@ -185,7 +203,7 @@ class Pool:
         context = multiprocessing.get_context("fork")
         self._workers: list[_Worker] = []
         self._on_farewell = on_farewell
-        self._meanwhile: deque[Callable[[], None]] = deque()
+        self._maps: list[_Map] = []  # the maps not yet read to the end, in the order they were made
         try:
             for number in range(count):
                 here, there = context.Pipe()
@@ -216,67 +234,74 @@ class Pool:
         else:
             self.terminate()
 
-    def meanwhile(self, task: Callable[[], None]) -> None:
-        """Run task() here the first time a map waits for the workers (it would be idle), or at close."""
-        self._meanwhile.append(task)
-
-    def _run_meanwhile(self) -> None:
-        while self._meanwhile:
-            self._meanwhile.popleft()()
-
     def map(self, unit: Callable[..., Any], count: int, keys: Sequence[Hashable] | None = None) -> Iterator[Any]:
         """run(unit, index) for index in range(count), in order. `unit` must be a module-level function (it
         is sent by name); `keys[index]`, if given, says which units share what a process caches (None: nothing).
-        The first units are sent at once: the workers start on them while the caller does something else."""
+        The first units are sent at once, or as soon as the earlier maps' have all gone out: the workers start
+        on them while the caller does something else (reads the earlier maps)."""
         workers = self._workers
         size = max(1, min(_MAX_CHUNK, -(-count // (len(workers) * _CHUNKS_PER_WORKER))))
-        schedule = _Schedule(count, keys, size, window(size, len(workers)), workers)
-        ready: dict[int, Any] = {}
+        made = _Map(unit, count, _Schedule(count, keys, size, window(size, len(workers)), workers))
+        self._maps.append(made)
+        self._send_more()
+        return self._results(made)
 
-        def send_more() -> None:
-            for worker in sorted(workers, key=lambda w: len(w.sent)):
-                while len(worker.sent) < _AHEAD:
-                    chunk = schedule.chunk_for(worker)
-                    if not chunk:
-                        break
-                    worker.send(unit, chunk)
+    def _next_chunk(self, worker: _Worker) -> tuple[_Map, list[int]] | None:
+        """The worker's next chunk, of the earliest map with units to send: a map's units go out once every
+        earlier map's have, and to a worker once it has answered the earlier maps' (a later map may be read
+        first: its units must not wait behind them). None: nothing for it now."""
+        for of in self._maps:
+            chunk = of.schedule.chunk_for(worker)
+            if chunk:
+                return of, chunk
+            if not of.schedule.all_sent():
+                return None  # that map holds it back (its window ahead of its reader, or its keys)
+            if any(pending is of for pending, _ in worker.sent):
+                return None
+        return None
 
-        def receive() -> None:
-            """Whatever answers have come, waiting for one: a worker that has finished does not wait for the
-            reader, and one that died is found at once."""
-            busy = [w for w in workers if w.sent]
-            if not busy:  # cannot happen (an idle worker always takes the earliest unit): never wait forever
-                raise RuntimeError(f"unit {schedule.reader} of {unit.__name__} was never sent to a worker")
-            self._run_meanwhile()
-            arrived = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
-            for worker in busy:
-                if worker.conn in arrived or worker.process.sentinel in arrived:
-                    ready.update(worker.receive())
+    def _send_more(self) -> None:
+        for worker in sorted(self._workers, key=lambda w: len(w.sent)):
+            while len(worker.sent) < _AHEAD and (chunk := self._next_chunk(worker)) is not None:
+                worker.send(*chunk)
 
-        def results() -> Iterator[Any]:
-            while schedule.reader < count:
-                send_more()
-                while schedule.reader not in ready:
-                    receive()
-                    send_more()
-                result = ready.pop(schedule.reader)
+    def _receive(self, of: _Map) -> None:
+        """Whatever answers have come, waiting for one, each kept by its map: a worker that has finished does
+        not wait for the reader, and one that died is found at once."""
+        busy = [w for w in self._workers if w.sent]
+        if not busy:  # cannot happen (an idle worker always takes the earliest unit): never wait forever
+            raise RuntimeError(f"unit {of.schedule.reader} of {of.unit.__name__} was never sent to a worker")
+        arrived = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
+        for worker in busy:
+            if worker.conn in arrived or worker.process.sentinel in arrived:
+                answered, done = worker.receive()
+                if answered is not None:
+                    answered.ready.update(done)
+
+    def _results(self, of: _Map) -> Iterator[Any]:
+        schedule = of.schedule
+        try:
+            while schedule.reader < of.count:
+                self._send_more()
+                while schedule.reader not in of.ready:
+                    self._receive(of)
+                    self._send_more()
+                result = of.ready.pop(schedule.reader)
                 schedule.reader += 1
                 if isinstance(result, _Failure):
                     result.raise_()
                 yield result
-
-        send_more()
-        return results()
+        finally:
+            self._maps.remove(of)  # read to the end, failed or abandoned: it holds no later map back
 
     def close(self) -> None:
         """Let every worker finish and exit, with its farewell."""
         try:
-            self._run_meanwhile()
             for worker in self._workers:
                 worker.send(None, [])
             for worker in self._workers:
                 wait([worker.conn, worker.process.sentinel])
-                answer = worker.receive()[0][1]
+                answer = worker.receive()[1][0][1]
                 if isinstance(answer, _Failure):
                     answer.raise_()
                 self._on_farewell(answer)

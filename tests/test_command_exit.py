@@ -1,0 +1,97 @@
+"""The `monitoring` command ends without the interpreter's teardown (which frees a large model object by object),
+but does everything an exit must: the stack's atexit handlers run, what was printed is flushed, the status is
+main()'s, and a thread the stack started is waited for. Each run is a fresh process, as a user's is."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STACK = '''
+import atexit
+import sys
+import threading
+import time
+from pathlib import Path
+
+from monitoring import Alert, Receiver, Route, Routing, RuleGroup, Service, Stack
+
+LOG = Path(__file__).parents[1] / "exit.log"
+atexit.register(lambda: LOG.open("a").write("atexit\\n"))
+sys.stdout.write("printed by the stack, unflushed")  # no newline: still in the buffer at the end
+
+
+def later() -> None:
+    time.sleep(0.5)
+    LOG.open("a").write("thread\\n")
+
+
+if "{thread}" == "yes":
+    threading.Thread(target=later).start()  # not a daemon: exit waits for it
+
+stack = Stack(
+    name="leaving",
+    services=(Service(name="api", rule_groups=(RuleGroup(name="api.alerts", rules=(
+        Alert(name="ApiDown", severity="critical", for_="5m", expr="up{{job='api'}} < {threshold}",
+              summary="API down.", description="The API is down."),)),)),),
+    routing=Routing(route=Route(receiver="default"), receivers=(Receiver(name="default"),)),
+)
+'''
+
+
+def project(tmp_path: Path, thread: bool = False, threshold: str = "1") -> Path:
+    root = tmp_path / "project"
+    (root / "leaving").mkdir(parents=True)
+    (root / "pyproject.toml").write_text('[tool.monitoring]\nstack = "leaving.stack:stack"\n')
+    (root / "leaving" / "__init__.py").write_text("")
+    (root / "leaving" / "stack.py").write_text(STACK.format(thread="yes" if thread else "no", threshold=threshold))
+    return root
+
+
+def monitoring(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command in a fresh process, its output buffered as it is by default into a pipe."""
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, "-m", "monitoring", *args], cwd=root, capture_output=True, text=True,
+                          check=False, timeout=120, env=environ)
+
+
+def log(root: Path) -> list[str]:
+    path = root / "exit.log"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_the_stacks_atexit_handlers_run_and_what_it_printed_is_flushed(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    done = monitoring(root, "generate")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("printed by the stack, unflushed")
+    assert "wrote " in done.stdout
+    assert log(root) == ["atexit"]
+
+
+def test_a_thread_the_stack_started_is_waited_for(tmp_path: Path) -> None:
+    root = project(tmp_path, thread=True)
+    done = monitoring(root, "generate")
+    assert done.returncode == 0, done.stderr
+    assert sorted(log(root)) == ["atexit", "thread"]
+
+
+@pytest.mark.parametrize(("args", "status"), [(("generate",), 0), (("generate", "--check"), 0),
+                                              (("frobnicate",), 2)])
+def test_the_exit_status_is_the_commands(tmp_path: Path, args: tuple[str, ...], status: int) -> None:
+    root = project(tmp_path)
+    assert monitoring(root, "generate").returncode == 0
+    done = monitoring(root, *args)
+    assert done.returncode == status, done.stderr
+
+
+def test_bad_input_still_exits_2_with_its_one_line_message(tmp_path: Path) -> None:
+    root = project(tmp_path, threshold="'")  # an expression PromQL cannot parse
+    done = monitoring(root, "generate")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "ApiDown" in done.stderr and "Traceback" not in done.stderr
+    assert log(root) == ["atexit"]
