@@ -256,22 +256,6 @@ def test_the_workers_go_on_to_the_next_map_before_the_last_answers_of_the_one_be
         assert list(second) == [f"b{index}" for index in range(40)]
 
 
-def _long(index: int) -> int:
-    time.sleep(1.5)
-    return -1
-
-
-def test_a_later_map_read_first_does_not_wait_behind_an_earlier_maps_long_unit() -> None:
-    """An earlier map may be read last (generate's checks context, made first, is read at the end): the worker
-    running its long unit takes none of the later maps' until it has answered, so they are read at once."""
-    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
-        long = pool.map(_long, 1)
-        started = time.monotonic()
-        assert [index for index, _ in pool.map(_whose, 300)] == list(range(300))
-        assert time.monotonic() - started < 1.0
-        assert list(long) == [-1]
-
-
 def test_a_map_read_before_an_earlier_one_whose_units_cannot_go_out_fails_instead_of_waiting() -> None:
     """Units go out in the order of the maps, within a window ahead of each one's reader: a later map read
     while an earlier one is held back by its window is a bug of the caller, never a wait without end."""
@@ -279,6 +263,27 @@ def test_a_map_read_before_an_earlier_one_whose_units_cannot_go_out_fails_instea
         pool.map(_whose, 10_000)  # never read: held back once its window is out
         with pytest.raises(RuntimeError, match="never sent to a worker"):
             list(pool.map(_whose, 10))
+
+
+def test_work_given_to_the_pool_meanwhile_runs_here_once_the_workers_hold_enough_to_do() -> None:
+    """What this process does while the workers render (the manifest's checks context): at the first wait for
+    an answer while each worker holds two full chunks of units or more (a map of few units is answered before
+    such work would end: the workers would wait for this process), or at the close."""
+    ran: list[int] = []
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        pool.meanwhile(lambda: ran.append(os.getpid()))
+        assert [index for index, _ in pool.map(_whose, 200)] == list(range(200))
+        assert ran == []
+        answers = pool.map(_whose, 10_000)
+        assert ran == []
+        assert next(answers)[0] == 0
+        assert ran == [os.getpid()]
+        assert [index for index, _ in answers] == list(range(1, 10_000))
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        pool.meanwhile(lambda: ran.append(-1))
+        assert len(list(pool.map(_whose, 200))) == 200
+        assert ran == [os.getpid()]
+    assert ran == [os.getpid(), -1]
 
 
 def _failing(index: int) -> int:

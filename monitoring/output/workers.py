@@ -38,6 +38,9 @@ PARALLEL_FROM = 200  # services + SLOs: below this, starting the workers costs m
 _CHUNKS_PER_WORKER = 8  # per map: enough that the workers finish together, few enough that messages stay cheap
 _MAX_CHUNK = 32
 _AHEAD = 3  # chunks sent to a worker and not yet taken: bounds what waits in the pipes
+# Units each worker must hold for this process to step away to work of its own (see Pool.meanwhile): two full
+# chunks, so that a map of units that cost next to nothing (services without rules) does not leave them waiting.
+_DEEP = 2 * _MAX_CHUNK
 _PR_SET_PDEATHSIG = 1  # prctl(2)
 
 # What a worker does with one unit: run(unit, index) -> a picklable result.
@@ -204,6 +207,7 @@ class Pool:
         self._workers: list[_Worker] = []
         self._on_farewell = on_farewell
         self._maps: list[_Map] = []  # the maps not yet read to the end, in the order they were made
+        self._meanwhile: deque[Callable[[], None]] = deque()
         try:
             for number in range(count):
                 here, there = context.Pipe()
@@ -234,6 +238,15 @@ class Pool:
         else:
             self.terminate()
 
+    def meanwhile(self, task: Callable[[], None]) -> None:
+        """Run task() here while the workers are busy: the first time this process would wait for them while
+        each holds `_DEEP` units or more, or at close."""
+        self._meanwhile.append(task)
+
+    def _run_meanwhile(self) -> None:
+        while self._meanwhile:
+            self._meanwhile.popleft()()
+
     def map(self, unit: Callable[..., Any], count: int, keys: Sequence[Hashable] | None = None) -> Iterator[Any]:
         """run(unit, index) for index in range(count), in order. `unit` must be a module-level function (it
         is sent by name); `keys[index]`, if given, says which units share what a process caches (None: nothing).
@@ -248,16 +261,13 @@ class Pool:
 
     def _next_chunk(self, worker: _Worker) -> tuple[_Map, list[int]] | None:
         """The worker's next chunk, of the earliest map with units to send: a map's units go out once every
-        earlier map's have, and to a worker once it has answered the earlier maps' (a later map may be read
-        first: its units must not wait behind them). None: nothing for it now."""
+        earlier map's have. None: nothing for it now."""
         for of in self._maps:
             chunk = of.schedule.chunk_for(worker)
             if chunk:
                 return of, chunk
             if not of.schedule.all_sent():
                 return None  # that map holds it back (its window ahead of its reader, or its keys)
-            if any(pending is of for pending, _ in worker.sent):
-                return None
         return None
 
     def _send_more(self) -> None:
@@ -271,6 +281,8 @@ class Pool:
         busy = [w for w in self._workers if w.sent]
         if not busy:  # cannot happen (an idle worker always takes the earliest unit): never wait forever
             raise RuntimeError(f"unit {of.schedule.reader} of {of.unit.__name__} was never sent to a worker")
+        if self._meanwhile and all(sum(len(chunk) for _, chunk in w.sent) >= _DEEP for w in self._workers):
+            self._run_meanwhile()
         arrived = wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
         for worker in busy:
             if worker.conn in arrived or worker.process.sentinel in arrived:
@@ -297,6 +309,7 @@ class Pool:
     def close(self) -> None:
         """Let every worker finish and exit, with its farewell."""
         try:
+            self._run_meanwhile()
             for worker in self._workers:
                 worker.send(None, [])
             for worker in self._workers:
