@@ -279,7 +279,8 @@ class Pool:
         """Whatever answers have come, waiting for one, each kept by its map: a worker that has finished does
         not wait for the reader, and one that died is found at once."""
         busy = [w for w in self._workers if w.sent]
-        if not busy:  # cannot happen (an idle worker always takes the earliest unit): never wait forever
+        if not busy:  # an idle worker always takes the earliest unit, unless a map made earlier and not read holds
+            # it back (a caller's bug): never wait forever
             raise RuntimeError(f"unit {of.schedule.reader} of {of.unit.__name__} was never sent to a worker")
         if self._meanwhile and all(sum(len(chunk) for _, chunk in w.sent) >= _DEEP for w in self._workers):
             self._run_meanwhile()
