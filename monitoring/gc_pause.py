@@ -16,11 +16,18 @@ from contextlib import contextmanager
 
 @contextmanager
 def no_cyclic_gc() -> Iterator[None]:
-    """The cyclic collector off inside, as it was after (reference counting still frees what is acyclic)."""
+    """The cyclic collector off inside, as it was after (reference counting still frees what is acyclic).
+
+    What was made inside and is still alive joins the oldest generation as it leaves: the next young collection
+    would otherwise scan all of it (0.24 s after generating 10,000 services). A full collection still frees
+    whatever of it is garbage."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            if gc.get_freeze_count() == 0:  # unfreeze would free what the caller froze
+                gc.freeze()  # every tracked object to the permanent generation, the young count back to 0...
+                gc.unfreeze()  # ...and back into the oldest generation, in one move
             gc.enable()
