@@ -17,10 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.grafana_server
 
 from monitoring.cli import Style, publish_lines
-from monitoring.publish.client import ClientSettings, GrafanaClient, RetryStats, build_session
-from monitoring.publish.config import GrafanaConfig
-from monitoring.publish.desired import Desired, load_desired
-from monitoring.publish.run import PublishOptions, publish_to
+from monitoring.grafana.publish.client import ClientSettings, GrafanaClient, RetryStats, build_session
+from monitoring.grafana.publish.config import GrafanaConfig
+from monitoring.grafana.publish.desired import Desired, load_desired
+from monitoring.grafana.publish.run import PublishOptions, publish_to
 from tests.grafana_server import FakeGrafana, Faults, running_grafana, synthetic_tree
 
 TOKEN = "bench-token"

@@ -37,9 +37,8 @@ _EXPORTS: dict[str, str] = {
                      "RatioSLI", "SLOAlerting", "Timeslices", "WindowPolicy"), "monitoring.model.slo"),
     "Stack": "monitoring.model.stack",
     # the library
-    **dict.fromkeys(("generate", "validate", "test", "GenerateReport", "ValidateReport", "PublishReport",
-                     "PublishRequest"), "monitoring.api"),
-    "publish": "monitoring.publish",  # the package, which is callable: monitoring.publish(project, request)
+    **dict.fromkeys(("generate", "validate", "test", "publish", "GenerateReport", "ValidateReport",
+                     "PublishReport", "PublishRequest"), "monitoring.api"),
     "AlertTestReport": "monitoring.checks.alert_tests",
     "CheckResult": "monitoring.checks.report",
     "Project": "monitoring.project",
@@ -54,8 +53,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'monitoring' has no attribute {name!r}")
-    imported = importlib.import_module(module)
-    value = imported if module == f"monitoring.{name}" else getattr(imported, name)
+    value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
 

@@ -22,11 +22,11 @@ if TYPE_CHECKING:
 
     from monitoring.checks.alert_tests import AlertTestReport
     from monitoring.checks.report import CheckResult
+    from monitoring.grafana.publish.apply import Outcome
+    from monitoring.grafana.publish.client import ClientSettings
+    from monitoring.grafana.publish.plan import Plan
+    from monitoring.grafana.publish.pool import Progress
     from monitoring.project import Project  # annotations only: `validate --out` needs no project settings
-    from monitoring.publish.apply import Outcome
-    from monitoring.publish.client import ClientSettings
-    from monitoring.publish.plan import Plan
-    from monitoring.publish.pool import Progress
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class PublishReport:
             return False
         if self.dry_run:
             return self.plan.clean
-        from monitoring.publish.plan import Action
+        from monitoring.grafana.publish.plan import Action
 
         return not (self.plan.failures or self.plan.counts()[Action.DRIFT] or (self.outcome and self.outcome.failures))
 
@@ -279,13 +279,16 @@ def publish(project: Project, request: PublishRequest, *, out_dir: Path | None =
             client_settings: ClientSettings | None = None, progress: Progress | None = None) -> PublishReport:
     """Publish out/grafana to Grafana: gate on out/ (as generated, and valid), plan, then apply.
 
-    Reads out/ alone. `env` supplies GRAFANA_URL and the credentials' files (default: os.environ); a
-    `requests.Session` may be injected, e.g. one pointed at a test server; `progress(label, done, total)` is
-    called as requests complete. Raises ConfigError for unusable settings; prints nothing.
+    Call it once out/ is generated and valid, to put its dashboards into Grafana; with `dry_run=True` it only
+    plans, which is what `monitoring diff` shows. Reads out/ alone. `env` supplies GRAFANA_URL and the
+    credentials' files (default: os.environ); a `requests.Session` may be injected, e.g. one pointed at a test
+    server; `progress(label, done, total)` is called as requests complete. Raises ConfigError for unusable
+    settings; prints nothing.
 
-        report = monitoring.publish(Project.find(), PublishRequest(dry_run=True))
+        report = monitoring.publish(Project.find(), PublishRequest(dry_run=True), env={"GRAFANA_URL": url, ...})
+        print("no changes" if report.ok else f"{report.plan.writes if report.plan else '?'} changes")
     """
-    from monitoring.publish.run import publish_out
+    from monitoring.grafana.publish.run import publish_out
 
     return publish_out(out_dir or project.out_dir, request, project.project_dir, env=env, session=session,
                        client_settings=client_settings, progress=progress)

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from monitoring.api import PublishReport
     from monitoring.checks.alert_tests import AlertTestReport
     from monitoring.checks.report import CheckResult
+    from monitoring.grafana.publish.apply import Outcome
+    from monitoring.grafana.publish.plan import DashboardChange, Plan
     from monitoring.project import Project
-    from monitoring.publish.apply import Outcome
-    from monitoring.publish.plan import DashboardChange, Plan
 
 # Every import below is deferred to the command that needs it: `monitoring --help` and `--version` load
 # neither the model nor grafanalib.
@@ -267,7 +267,7 @@ class ProgressBar:
 
 def publish_lines(report: PublishReport, regenerate: str, style: Style) -> tuple[list[str], list[str]]:
     """(standard output, standard error) of `monitoring publish` / `diff` for report, redacted."""
-    from monitoring.publish.plan import Action
+    from monitoring.grafana.publish.plan import Action
 
     out: list[str] = []
     err = [f"warning: {w}" for w in report.warnings]
@@ -313,7 +313,7 @@ def _colour_diff(lines: list[str], style: Style) -> list[str]:
 
 
 def _counts_line(plan: Plan) -> str:
-    from monitoring.publish.plan import Action
+    from monitoring.grafana.publish.plan import Action
 
     counts, folders = plan.counts(), plan.folder_counts()
     dashboards = ", ".join(f"{counts[a]} {a}" for a in Action)
@@ -323,7 +323,7 @@ def _counts_line(plan: Plan) -> str:
 
 
 def _item_line(change: DashboardChange, style: Style) -> str:
-    from monitoring.publish.plan import Action
+    from monitoring.grafana.publish.plan import Action
 
     where = f" in folder {change.folder_uid}" if change.action != Action.PRUNE else ""
     if change.live_folder is not None and change.body is not None and change.live_folder != change.folder_uid:
@@ -338,7 +338,7 @@ def _item_line(change: DashboardChange, style: Style) -> str:
 
 def _plan_lines(plan: Plan, style: Style, diffs: bool) -> list[str]:
     """The counts, one line per change, and with `diffs` the unified diff of each update, drift and prune."""
-    from monitoring.publish.plan import Action, dashboard_diff
+    from monitoring.grafana.publish.plan import Action, dashboard_diff
 
     lines = [style.bold(_counts_line(plan))]
     for folder in [*plan.folders, *plan.prune_folders]:
@@ -358,7 +358,7 @@ def _plan_lines(plan: Plan, style: Style, diffs: bool) -> list[str]:
 
 
 def _summary_lines(plan: Plan, outcome: Outcome, style: Style) -> list[str]:
-    from monitoring.publish.plan import Action
+    from monitoring.grafana.publish.plan import Action
 
     counts, done = plan.counts(), outcome.done
     failed = len(outcome.failures) + len(plan.failures)

@@ -11,10 +11,10 @@ import pytest
 
 import monitoring
 from monitoring import PublishRequest, cli, project
+from monitoring.grafana.publish.desired import load_desired
 from monitoring.output import emitters
 from monitoring.output.manifest import MANIFEST, Manifest
 from monitoring.project import Project
-from monitoring.publish.desired import load_desired
 from tests.grafana_server import running_grafana
 
 SOURCE = "alerts.stack:stack"

@@ -7,6 +7,7 @@ import inspect
 import itertools
 import subprocess
 import sys
+from pathlib import Path
 
 import monitoring
 
@@ -43,21 +44,81 @@ def test_the_model_package_shares_the_one_list() -> None:
     assert monitoring.model.__all__ == sorted(MODEL)
 
 
-def test_the_four_verbs_take_a_project_and_return_reports() -> None:
-    for verb, report in (("generate", "GenerateReport"), ("validate", "ValidateReport"),
-                         ("test", "AlertTestReport"), ("publish", "PublishReport")):
+# verb -> its parameters (names, order, kinds: what a caller may write) and the report class it returns
+VERBS = {
+    "generate": ("(project, *, stack, out_dir, check, force)", "GenerateReport"),
+    "validate": ("(project, *, out_dir)", "ValidateReport"),
+    "test": ("(project, *, out_dir)", "AlertTestReport"),
+    "publish": ("(project, request, *, out_dir, env, session, client_settings, progress)", "PublishReport"),
+}
+# report (and request) class -> its public fields, in order
+FIELDS = {
+    "GenerateReport": ["out_dir", "files", "written", "stale", "warnings", "checked"],
+    "ValidateReport": ["out_dir", "results"],
+    "AlertTestReport": ["promtool", "alerts", "coverage", "problems"],
+    "PublishReport": ["out_dir", "dry_run", "stale", "checks", "empty", "plan", "outcome", "error", "warnings",
+                      "retries", "redact"],
+    "CheckResult": ["name", "ok", "checked", "details", "warnings"],
+    "PublishRequest": ["grafana_url", "ca_cert", "insecure", "dry_run", "force", "prune", "concurrency"],
+}
+
+
+def _bare(signature: inspect.Signature) -> str:
+    """The signature without annotations and defaults: the names and kinds of its parameters."""
+    bare = [p.replace(annotation=p.empty, default=p.empty) for p in signature.parameters.values()]
+    return str(signature.replace(parameters=bare, return_annotation=signature.empty))
+
+
+def test_the_four_verbs_are_functions_with_their_parameters_and_reports() -> None:
+    import monitoring.api
+
+    for verb, (parameters, report) in VERBS.items():
         function = getattr(monitoring, verb)
-        assert callable(function), verb
-        target = function.__call__ if inspect.ismodule(function) else function
-        assert "project" in inspect.signature(target).parameters or verb == "publish", verb
-        assert dataclasses.is_dataclass(getattr(monitoring, report)), report
-    assert "project" in inspect.signature(monitoring.api.publish).parameters
+        assert inspect.isfunction(function) and function is getattr(monitoring.api, verb), verb
+        assert function.__name__ == verb and function.__module__ == "monitoring.api", verb
+        signature = inspect.signature(function)
+        assert _bare(signature) == parameters, verb
+        assert signature.return_annotation == report, verb  # the annotation's text: `annotations` are postponed
+        assert _has_example(function.__doc__ or ""), verb
+        assert f"monitoring.{verb}(" in function.__doc__, verb  # the example calls the verb itself
 
 
-def test_monitoring_publish_is_the_verb_even_after_its_subpackage_is_imported() -> None:
-    import monitoring.publish.client
+def test_no_module_shadows_a_verb() -> None:
+    """A submodule named like a verb would replace it on `monitoring` as soon as the submodule is imported."""
+    code = ("import importlib.util, inspect, monitoring.grafana.publish.run, monitoring\n"
+            "for verb in ('generate', 'validate', 'test', 'publish'):\n"
+            "    assert importlib.util.find_spec(f'monitoring.{verb}') is None, verb\n"
+            "    assert inspect.isfunction(getattr(monitoring, verb)), verb\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
-    assert callable(monitoring.publish)
+
+def test_the_reports_fields_and_their_verdict_are_pinned() -> None:
+    for name, fields in FIELDS.items():
+        cls = getattr(monitoring, name)
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, name
+        assert [f.name for f in dataclasses.fields(cls)] == fields, name
+    for name in ("GenerateReport", "ValidateReport", "AlertTestReport", "PublishReport"):
+        assert isinstance(vars(getattr(monitoring, name)).get("ok"), property), name
+
+
+def test_each_verb_returns_its_report(tmp_path: Path, promtool, amtool) -> None:
+    """The four verbs called as a script calls them, on the example stack, each answering with its report."""
+    from tests.grafana_server import running_grafana
+
+    project = monitoring.Project(project_dir=tmp_path, stack="tests.stacks.example:stack")
+    generated = monitoring.generate(project)
+    assert type(generated) is monitoring.GenerateReport and generated.ok and generated.written
+    validated = monitoring.validate(project)
+    assert type(validated) is monitoring.ValidateReport and validated.ok and validated.results
+    assert all(type(r) is monitoring.CheckResult for r in validated.results)
+    tested = monitoring.test(project)
+    assert type(tested) is monitoring.AlertTestReport and tested.promtool.ok
+    assert tested.ok == (not tested.problems and not tested.untested)
+    with running_grafana(tokens={"glsa_api_token": "Admin"}) as grafana:
+        published = monitoring.publish(project, monitoring.PublishRequest(dry_run=True),
+                                       env={"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": "glsa_api_token"})
+    assert type(published) is monitoring.PublishReport and published.gate_passed and published.plan is not None
+    assert published.plan.writes > 0 and not published.ok  # a dry run against an empty Grafana: all to create
 
 
 def test_importing_monitoring_loads_neither_the_model_nor_grafanalib() -> None:

@@ -14,12 +14,12 @@ import pytest
 import requests
 
 from monitoring.cli import publish_lines, style_for
-from monitoring.publish.apply import apply_plan
-from monitoring.publish.client import ClientSettings, GrafanaClient, RetryStats, build_session
-from monitoring.publish.config import GrafanaConfig
-from monitoring.publish.desired import load_desired
-from monitoring.publish.plan import HASH_KEY, MANAGED_TAG, Action
-from monitoring.publish.run import PublishOptions, plan_publish, publish_to
+from monitoring.grafana.publish.apply import apply_plan
+from monitoring.grafana.publish.client import ClientSettings, GrafanaClient, RetryStats, build_session
+from monitoring.grafana.publish.config import GrafanaConfig
+from monitoring.grafana.publish.desired import load_desired
+from monitoring.grafana.publish.plan import HASH_KEY, MANAGED_TAG, Action
+from monitoring.grafana.publish.run import PublishOptions, plan_publish, publish_to
 from tests.grafana_server import (
     FAULT_KINDS,
     FakeGrafana,
@@ -513,7 +513,7 @@ def test_retries_give_up_with_a_one_line_message(out_dir: Path) -> None:
 def test_retry_after_is_honoured_up_to_a_cap() -> None:
     from urllib3.response import HTTPResponse
 
-    from monitoring.publish.client import retry_policy
+    from monitoring.grafana.publish.client import retry_policy
 
     response = HTTPResponse(body=b"", status=429, headers={"Retry-After": "7"})
     assert retry_policy(ClientSettings(retry_after_max=60)).get_retry_after(response) == 7

@@ -3,7 +3,10 @@ environment, TLS verification, and the local Grafana over loopback."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +16,12 @@ import monitoring
 from monitoring import PublishRequest, cli
 from monitoring.checks import validate as validate_module
 from monitoring.checks.report import CheckResult
+from monitoring.grafana.publish import run
+from monitoring.grafana.publish.client import ClientSettings, GrafanaClient, GrafanaError, build_session
+from monitoring.grafana.publish.config import ConfigError, GrafanaConfig
+from monitoring.grafana.publish.desired import load_desired
 from monitoring.output.manifest import Manifest
 from monitoring.project import Project
-from monitoring.publish import run
-from monitoring.publish.client import ClientSettings, GrafanaClient, GrafanaError, build_session
-from monitoring.publish.config import ConfigError, GrafanaConfig
-from monitoring.publish.desired import load_desired
 from tests.grafana_server import FakeGrafana, running_grafana
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +94,27 @@ def test_publish_then_diff_through_the_command(promtool, amtool, grafana: FakeGr
     assert status == 0
     assert out.rstrip().endswith("diff: nothing to change")
     assert grafana.writes() == 0
+
+
+def test_publish_and_diff_import_neither_the_model_nor_grafanalib(promtool, amtool, grafana: FakeGrafana,
+                                                                 project) -> None:
+    """The commands in a fresh process read out/ alone: after `publish` and `diff` ran, neither the stack nor
+    anything of the model, pydantic, jsonschema, grafanalib or PyYAML was imported (as for `validate`)."""
+    code = ("import json, sys\n"
+            "from pathlib import Path\n"
+            "from monitoring.cli import main\n"
+            "from monitoring.project import Project\n"
+            "project = Project(project_dir=Path(sys.argv[1]), stack=sys.argv[2])\n"
+            "statuses = [main([command], project=project) for command in ('publish', 'diff')]\n"
+            "loaded = sorted(m for m in sys.modules\n"
+            "                if m.split('.')[0] in ('pydantic', 'jsonschema', 'grafanalib', 'yaml')\n"
+            "                or m.startswith(('monitoring.model', 'tests.stacks')))\n"
+            "print(json.dumps({'statuses': statuses, 'loaded': loaded}))\n")
+    done = subprocess.run([sys.executable, "-c", code, str(project.project_dir), SOURCE], capture_output=True,
+                          text=True, check=True, cwd=ROOT, env={**os.environ, **env_for(grafana)})
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert report == {"statuses": [0, 0], "loaded": []}, done.stderr
+    assert all(grafana.dashboard(d.uid) for d in load_desired(project.out_dir).dashboards)  # publish wrote them
 
 
 def test_a_stale_out_is_refused_before_any_request(grafana: FakeGrafana, project) -> None:

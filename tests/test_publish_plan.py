@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from monitoring.cli import ProgressBar
-from monitoring.publish.config import ConfigError, GrafanaConfig
-from monitoring.publish.desired import DesiredDashboard, DesiredFolder, PublishInputError, load_desired
-from monitoring.publish.plan import (
+from monitoring.grafana.publish.config import ConfigError, GrafanaConfig
+from monitoring.grafana.publish.desired import DesiredDashboard, DesiredFolder, PublishInputError, load_desired
+from monitoring.grafana.publish.plan import (
     HASH_KEY,
     MANAGED_TAG,
     Action,
@@ -23,7 +23,7 @@ from monitoring.publish.plan import (
     published_body,
     save_payload,
 )
-from monitoring.publish.pool import run_all
+from monitoring.grafana.publish.pool import run_all
 from tests.grafana_server import synthetic_dashboard, write_grafana_tree
 
 MODEL = synthetic_dashboard("svc", "Service")

@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 import monitoring
 from monitoring import PublishRequest, cli
 from monitoring.errors import ConfigError
+from monitoring.grafana.publish import run
+from monitoring.grafana.publish.client import ClientSettings
+from monitoring.grafana.publish.config import GrafanaConfig
+from monitoring.grafana.publish.secrets import Redactor, variants
 from monitoring.project import Project
-from monitoring.publish import run
-from monitoring.publish.client import ClientSettings
-from monitoring.publish.config import GrafanaConfig
-from monitoring.publish.secrets import Redactor, variants
 from tests.grafana_server import running_grafana
 
 ROOT = Path(__file__).resolve().parents[1]

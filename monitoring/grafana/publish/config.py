@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from monitoring.errors import ConfigError
-from monitoring.publish.secrets import check_credential
+from monitoring.grafana.publish.secrets import check_credential
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from monitoring.publish.desired import Desired, DesiredDashboard, DesiredFolder
+from monitoring.grafana.publish.desired import Desired, DesiredDashboard, DesiredFolder
 
 MANAGED_TAG = "managed-by-monitoring"
 HASH_KEY = "monitoringContentHash"

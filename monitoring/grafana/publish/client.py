@@ -26,8 +26,8 @@ from urllib3.exceptions import MaxRetryError, SSLError
 from urllib3.util.retry import Retry
 
 from monitoring.errors import AuthError, GrafanaError
-from monitoring.publish.config import ConfigError, GrafanaConfig
-from monitoring.publish.secrets import Redactor
+from monitoring.grafana.publish.config import ConfigError, GrafanaConfig
+from monitoring.grafana.publish.secrets import Redactor
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SEARCH_PAGE = 5000  # Grafana's largest page
@@ -262,7 +262,7 @@ class GrafanaClient:
 
     # --- plumbing --------------------------------------------------------------------------------------------
     def redact(self, text: str) -> str:
-        """text without the session's credentials, in any spelling (see monitoring.publish.secrets)."""
+        """text without the session's credentials, in any spelling (see monitoring.grafana.publish.secrets)."""
         return self._redactor(text)
 
     def _request(self, method: str, path: str, what: str, permission: str, *,

@@ -18,15 +18,15 @@ import requests
 from urllib3.exceptions import InsecureRequestWarning
 
 from monitoring.api import PublishReport, PublishRequest
+from monitoring.grafana.publish.apply import Outcome, apply_plan
+from monitoring.grafana.publish.client import AuthError, ClientSettings, GrafanaClient, RetryStats, build_session
+from monitoring.grafana.publish.config import ConfigError, GrafanaConfig
+from monitoring.grafana.publish.desired import Desired, load_desired
+from monitoring.grafana.publish.live import read_live
+from monitoring.grafana.publish.plan import Plan, build_plan
+from monitoring.grafana.publish.pool import Progress
+from monitoring.grafana.publish.secrets import Redactor
 from monitoring.output.manifest import Manifest
-from monitoring.publish.apply import Outcome, apply_plan
-from monitoring.publish.client import AuthError, ClientSettings, GrafanaClient, RetryStats, build_session
-from monitoring.publish.config import ConfigError, GrafanaConfig
-from monitoring.publish.desired import Desired, load_desired
-from monitoring.publish.live import read_live
-from monitoring.publish.plan import Plan, build_plan
-from monitoring.publish.pool import Progress
-from monitoring.publish.secrets import Redactor
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitoring.publish.client import GrafanaClient, GrafanaError
-from monitoring.publish.plan import Action, DashboardChange, FolderChange, Plan, live_matches, save_payload
-from monitoring.publish.pool import Progress, Result, run_all
+from monitoring.grafana.publish.client import GrafanaClient, GrafanaError
+from monitoring.grafana.publish.plan import Action, DashboardChange, FolderChange, Plan, live_matches, save_payload
+from monitoring.grafana.publish.pool import Progress, Result, run_all
 
 
 @dataclass

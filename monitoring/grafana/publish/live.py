@@ -7,10 +7,10 @@ dashboard. --prune adds one search for the managed tag, and one read per dashboa
 
 from __future__ import annotations
 
-from monitoring.publish.client import GrafanaClient, GrafanaError
-from monitoring.publish.desired import Desired, DesiredFolder
-from monitoring.publish.plan import MANAGED_TAG, LiveState
-from monitoring.publish.pool import Progress, run_all
+from monitoring.grafana.publish.client import GrafanaClient, GrafanaError
+from monitoring.grafana.publish.desired import Desired, DesiredFolder
+from monitoring.grafana.publish.plan import MANAGED_TAG, LiveState
+from monitoring.grafana.publish.pool import Progress, run_all
 
 
 def read_live(client: GrafanaClient, desired: Desired, *, prune: bool, concurrency: int,

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from monitoring.publish.client import AuthError, GrafanaError
+from monitoring.grafana.publish.client import AuthError, GrafanaError
 
 T = TypeVar("T")
 R = TypeVar("R")
