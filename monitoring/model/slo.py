@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model, Shared, model_check
-from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, LabelName, Labels, MetricName, Slug, duration_ms
+from monitoring.model.common import Duration, ExactDecimal, LabelName, Labels, MetricName, Slug
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.naming import NAMINGS, NamingStyle
 from monitoring.slo.windows import (
@@ -26,6 +26,7 @@ from monitoring.slo.windows import (
     window_pair,
     workbook_windows,
 )
+from monitoring.units import CAMEL_CASE, duration_ms
 
 if TYPE_CHECKING:
     from monitoring.model.metrics import AnyMetric

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import check_autoscaling
 from monitoring.model.base import Model, model_check, unique_names
-from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
+from monitoring.model.common import Labels, PositiveDuration, Slug, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
 from monitoring.model.loadtest import LoadTestGates
@@ -21,6 +21,7 @@ from monitoring.model.routing import Routing
 from monitoring.model.rules import Alert
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO
+from monitoring.units import duration_ms
 
 # Series Prometheus itself writes: per scrape target, and for alert state.
 BUILTIN_SERIES = frozenset({

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from monitoring import promql
-from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.slo import (
     RESERVED_LABELS,
     SLO,
@@ -36,6 +35,7 @@ from monitoring.model.slo import (
     WindowPolicy,
 )
 from monitoring.slo.spec_input import ImportedSpecs, Spec, make, period_of
+from monitoring.units import duration_ms, format_duration
 
 API_VERSION = "openslo/v1"
 KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service")
