@@ -146,7 +146,14 @@ class Stack(Model):
                 raise slo.error(f"budgeting.window {slices.window} is not a multiple of the stack's "
                                 f"evaluation_interval {self.evaluation_interval}: each slice is read from one "
                                 "evaluation", field="budgeting.window", value=slices.window)
-        # The SLO's series (and so its alerts) carry its service's labels, under the SLO's own.
+        # The SLO's series (and so its alerts) carry its service's labels, under the SLO's own: none of them may be
+        # one its naming sets.
+        for slo in self.slos:
+            service = services[slo.service]
+            for key in service.labels:
+                if key in slo.plan.naming.reserved:
+                    raise service.error(f"labels: {key!r} is set by slo {slo.name!r} on its series and alerts, not "
+                                        "by the service", field="labels", value=key)
         object.__setattr__(self, "slos", tuple(
             slo.model_copy(update={"labels": {**services[slo.service].labels, **slo.labels}})
             if services[slo.service].labels else slo for slo in self.slos))
