@@ -55,6 +55,10 @@ def stable_uid(*parts: str, max_length: int = 40) -> str:
 SLO_LABEL = "slo"
 SLO_SERVICE_LABEL = "service"
 SLO_TIER_LABEL = "tier"
+
+# Labels every alert carries that no definition's labels may name: the model sets severity, Prometheus alertname.
+# (An SLO's series and alerts also carry its naming's labels: monitoring.slo.naming.SeriesNaming.reserved.)
+ALERT_LABELS = ("severity", "alertname")
 SLO_CURRENT_WINDOW = "5m"  # the window of the "current burn rate"; also the rate summed over the period
 
 

@@ -50,9 +50,9 @@ class MonitoringError(Exception):
     """Base class of every deliberate error: the message is complete and safe to print as it is.
 
         try:
-                monitoring.generate(Project.find())
-            except MonitoringError as exc:
-                print(f"error: {exc}")
+            monitoring.generate(Project.find())
+        except MonitoringError as exc:
+            print(f"error: {exc}")
     """
 
     exit_status: ExitStatus = ExitStatus.BAD_INPUT

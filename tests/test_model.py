@@ -6,9 +6,9 @@ import pytest
 
 from monitoring import Alert, Counter, Histogram, Receiver, Route, Routing, Stack, Webhook
 from monitoring.errors import DefinitionError
-from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.routing import check_matcher
 from monitoring.promql import selected_metrics
+from monitoring.units import duration_ms, format_duration
 
 
 @pytest.mark.parametrize(("text", "ms"), [

@@ -13,12 +13,12 @@ import yaml
 from monitoring import Alert, AlertScenario, InputSeries
 from monitoring.checks.tools import Tool
 from monitoring.errors import DefinitionError
-from monitoring.model.common import duration_ms
 from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.render import alert_templates, promtool_tests, promtool_timing
 from monitoring.render.series_labels import example_labels, parse_selector, regex_example
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo.simulation import Phase, Traffic, simulate
+from monitoring.units import duration_ms
 from tests.test_slo_stacks import SOURCE, availability, stack_with, variety
 
 MINUTE = 60_000

@@ -15,11 +15,11 @@ import yaml
 
 from monitoring import SLOAlerting
 from monitoring.checks.tools import Tool
-from monitoring.model.common import duration_ms
 from monitoring.render.promtool_timing import choose_step, eval_time, values_text
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo_rules
 from monitoring.slo.simulation import Phase, Traffic, simulate, total_rate
+from monitoring.units import duration_ms
 from tests.test_slo_stacks import availability, stack_with
 
 HOUR = 3_600_000

@@ -20,7 +20,6 @@ import yaml
 from monitoring import SLO
 from monitoring.checks.tools import Tool
 from monitoring.errors import InputFileError
-from monitoring.model.common import duration_ms, format_duration
 from monitoring.render.promtool_timing import choose_step, eval_time, values_text
 from monitoring.render.series_labels import example_labels, parse_selector, series_text
 from monitoring.slo import promtool_tests as slo_tests
@@ -28,6 +27,7 @@ from monitoring.slo import rules as slo_rules
 from monitoring.slo import specs
 from monitoring.slo.pyrra_specs import pyrra_windows
 from monitoring.slo.simulation import Phase, Traffic, simulate
+from monitoring.units import duration_ms, format_duration
 from tests.conftest import shared_reference
 from tests.slo_imports import import_slos, imported_stack, prove
 

@@ -13,11 +13,11 @@ import pytest
 import yaml
 
 from monitoring.checks.tools import Tool
-from monitoring.model.common import duration_ms
 from monitoring.render.promtool_timing import choose_step, eval_time, values_text
 from monitoring.slo import promtool_tests as slo_tests
 from monitoring.slo import rules as slo_rules
 from monitoring.slo.simulation import Phase, Traffic, simulate
+from monitoring.units import duration_ms
 from tests.test_slo_stacks import availability, stack_with
 
 PERIODS = (7, 14, 28, 30, 90)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitoring import promql
-from monitoring.model.common import duration_ms
+from monitoring.units import duration_ms
 
 
 def rule_groups(document: Any) -> list[dict[str, Any]]:

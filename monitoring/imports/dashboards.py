@@ -12,6 +12,7 @@ from typing import Any, get_args
 
 from monitoring import promql
 from monitoring.errors import DefinitionError
+from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
 from monitoring.grafana.variables import substitute
 from monitoring.imports import legacy_dashboard
 from monitoring.imports.source import SourceFile
@@ -26,7 +27,9 @@ from monitoring.model.dashboards import (
     Threshold,
 )
 
-_MIGRATED = {"graph": "timeseries", "singlestat": "stat"}
+# The old types the model's panels take as they are (Grafana's migration): the others' settings do not map, so
+# such dashboards are kept as JSON (see legacy_dashboard).
+_MIGRATED = {old: MIGRATED_PANEL_TYPES[old] for old in ("graph", "singlestat")}
 _MODEL_TYPES = set(get_args(PanelType))
 _UNMAPPED_PANEL_KEYS = ("transformations", "links", "repeat", "alert", "seriesOverrides", "transparent")
 

@@ -19,9 +19,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-# Grafana's migrations of old panel types.
-PANEL_TYPES = {"graph": "timeseries", "singlestat": "stat", "grafana-singlestat-panel": "stat",
-               "grafana-piechart-panel": "piechart", "table-old": "table"}
+from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
+
 # The old settings each migration carries over (the rest, when set, is named as dropped).
 _CARRIED = {
     "graph": {"yaxes", "legend", "tooltip", "aliasColors", "seriesOverrides", "bars", "lines", "points",
@@ -74,7 +73,7 @@ class _Notes:
         found = []
         if self.migrated:
             found.append("panels migrated as Grafana does: " + ", ".join(
-                f"{old} to {PANEL_TYPES[old]} ({n})" for old, n in sorted(self.migrated.items())))
+                f"{old} to {MIGRATED_PANEL_TYPES[old]} ({n})" for old, n in sorted(self.migrated.items())))
         if self.dropped:
             found.append("settings without a modern equivalent, dropped: " + ", ".join(
                 f"{key} ({len(where)} panel{'s' if len(where) > 1 else ''})"
@@ -132,7 +131,7 @@ def _panel(panel: Any, notes: _Notes) -> Any:
                                                                                     "titleSize"})
         return panel
     carried: set[str] = set()
-    if kind in PANEL_TYPES:
+    if kind in MIGRATED_PANEL_TYPES:
         carried = _CARRIED.get(kind, set())
         notes.migrated[kind] = notes.migrated.get(kind, 0) + 1
         if kind == "graph":

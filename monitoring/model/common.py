@@ -11,15 +11,6 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator
 
 from monitoring import units
-from monitoring.units import (  # noqa: F401 - re-exported: the model's vocabulary
-    CAMEL_CASE,
-    LABEL_NAME,
-    METRIC_NAME,
-    SLUG,
-    duration_ms,
-    duration_seconds,
-    format_duration,
-)
 
 
 def _labels(labels: dict[str, str]) -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, ClassVar
 import promql_parser
 from pydantic import AfterValidator, Field, field_validator
 
-from monitoring import promql
+from monitoring import conventions, promql
 from monitoring.model.base import Model, model_check
 from monitoring.model.common import Duration, Labels, MetricName, PositiveDuration
 from monitoring.model.scenario import AlertScenario
@@ -147,7 +147,7 @@ class Alert(_Expression):
 
     @model_check
     def _reserved(self) -> Alert:
-        for key in ("severity", "alertname"):
+        for key in conventions.ALERT_LABELS:
             if key in self.labels:
                 raise ValueError(f"labels: {key!r} is set by the model, not in labels")
         for key in ("summary", "description", "runbook_url"):

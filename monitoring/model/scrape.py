@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from monitoring.model.base import Model, SecretsFromFiles, model_check
-from monitoring.model.common import Labels, PositiveDuration, SecretFile, duration_ms
+from monitoring.model.common import Labels, PositiveDuration, SecretFile
 from monitoring.model.kubernetes import (
     KubernetesLabelKey,
     KubernetesLabels,
@@ -18,7 +18,7 @@ from monitoring.model.kubernetes import (
     check_label_value,
 )
 from monitoring.model.relabel import RelabelConfig
-from monitoring.units import check_host_port
+from monitoring.units import check_host_port, duration_ms
 
 _JOB_NAME = re.compile(r"\A[a-zA-Z0-9_.:-]{1,200}\Z")
 

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from monitoring import promql
+from monitoring import conventions, promql
 from monitoring.model.autoscaling import CustomMetric, HorizontalPodAutoscaler
 from monitoring.model.base import Model, model_check
 from monitoring.model.common import Labels, Slug, require_unique
@@ -14,7 +14,7 @@ from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.probe import Probe
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
 from monitoring.model.scrape import ScrapeJob
-from monitoring.model.slo import RESERVED_LABELS, Selector, selector_metric
+from monitoring.model.slo import Selector, selector_metric
 
 
 class ErrorEvents(Model):
@@ -54,8 +54,9 @@ class Service(Model):
     @field_validator("labels")
     @classmethod
     def _not_reserved(cls, labels: dict[str, str]) -> dict[str, str]:
+        # Those of the service's SLOs' namings are checked with the stack, where the SLOs are known.
         for key in labels:
-            if key in RESERVED_LABELS:
+            if key in conventions.ALERT_LABELS:
                 raise ValueError(f"labels: {key!r} is set by each alert or SLO, not by the service")
         return labels
 

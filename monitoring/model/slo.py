@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model, Shared, model_check
-from monitoring.model.common import CAMEL_CASE, Duration, ExactDecimal, LabelName, Labels, MetricName, Slug, duration_ms
+from monitoring.model.common import Duration, ExactDecimal, LabelName, Labels, MetricName, Slug
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.naming import NAMINGS, NamingStyle
 from monitoring.slo.windows import (
@@ -26,6 +26,7 @@ from monitoring.slo.windows import (
     window_pair,
     workbook_windows,
 )
+from monitoring.units import CAMEL_CASE, duration_ms
 
 if TYPE_CHECKING:
     from monitoring.model.metrics import AnyMetric
@@ -33,15 +34,11 @@ if TYPE_CHECKING:
 _DAY_MS = 86_400_000
 
 
-# Labels alerts and SLO series set themselves: neither a service's nor an SLO's own labels may name them.
-RESERVED_LABELS = (conventions.SLO_LABEL, conventions.SLO_SERVICE_LABEL, conventions.SLO_TIER_LABEL, "severity",
-                   "alertname")
-
-
-def not_reserved(labels: Iterable[str]) -> None:
-    """The one reserved-label rule of SLOs: ValueError for a label the SLO sets on its series and alerts itself."""
+def _no_alert_labels(labels: Iterable[str]) -> None:
+    """ValueError for a label every alert sets itself. A tier or an alerting section cannot know the naming of its
+    SLO: the SLO checks the naming's labels (SLO._not_reserved)."""
     for key in labels:
-        if key in RESERVED_LABELS:
+        if key in conventions.ALERT_LABELS:
             raise ValueError(f"labels: {key!r} is set by the SLO itself, not in labels")
 
 
@@ -256,7 +253,7 @@ class AlertTier(Model):
 
     @model_check
     def _reserved(self) -> AlertTier:
-        not_reserved(self.labels)
+        _no_alert_labels(self.labels)
         _free_annotations(self.annotations)
         return self
 
@@ -283,7 +280,7 @@ class SLOAlerting(Model):
 
     @model_check
     def _reserved(self) -> SLOAlerting:
-        not_reserved(self.labels)
+        _no_alert_labels(self.labels)
         _free_annotations(self.annotations)
         return self
 

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import check_autoscaling
 from monitoring.model.base import Model, model_check, unique_names
-from monitoring.model.common import Labels, PositiveDuration, Slug, duration_ms, require_unique
+from monitoring.model.common import Labels, PositiveDuration, Slug, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
 from monitoring.model.loadtest import LoadTestGates
@@ -21,6 +21,7 @@ from monitoring.model.routing import Routing
 from monitoring.model.rules import Alert
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO
+from monitoring.units import duration_ms
 
 # Series Prometheus itself writes: per scrape target, and for alert state.
 BUILTIN_SERIES = frozenset({
@@ -145,7 +146,14 @@ class Stack(Model):
                 raise slo.error(f"budgeting.window {slices.window} is not a multiple of the stack's "
                                 f"evaluation_interval {self.evaluation_interval}: each slice is read from one "
                                 "evaluation", field="budgeting.window", value=slices.window)
-        # The SLO's series (and so its alerts) carry its service's labels, under the SLO's own.
+        # The SLO's series (and so its alerts) carry its service's labels, under the SLO's own: none of them may be
+        # one its naming sets.
+        for slo in self.slos:
+            service = services[slo.service]
+            for key in service.labels:
+                if key in slo.plan.naming.reserved:
+                    raise service.error(f"labels: {key!r} is set by slo {slo.name!r} on its series and alerts, not "
+                                        "by the service", field="labels", value=key)
         object.__setattr__(self, "slos", tuple(
             slo.model_copy(update={"labels": {**services[slo.service].labels, **slo.labels}})
             if services[slo.service].labels else slo for slo in self.slos))

@@ -7,8 +7,8 @@ Fleet health is the auto-recovery script's verdict as a recorded series, per pro
 from __future__ import annotations
 
 from monitoring.model import Alert, AlertScenario, InputSeries, RecordingRule
-from monitoring.model.common import duration_seconds
 from monitoring.model.probe import Probe
+from monitoring.units import duration_seconds
 
 FAILING_RATIO = "job:probe_failing:ratio"
 FLEET_HEALTH = "job:probe_fleet_health:state"

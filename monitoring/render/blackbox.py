@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.probe import MODULES, BlackboxModule, Probe
 from monitoring.model.stack import Stack
+from monitoring.units import duration_ms, format_duration
 
 # How much longer Prometheus waits than the module: the exporter answers (with probe_success 0) at its timeout.
 # With a shorter interval, the exporter shortens the module's timeout to Prometheus' own (less 0.5s).

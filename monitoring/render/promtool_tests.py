@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 
 from monitoring import conventions
 from monitoring.errors import DefinitionError
-from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.rules import Alert
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.service import Service
@@ -31,6 +30,7 @@ from monitoring.render.promtool_timing import (
     relative_rule_file,
 )
 from monitoring.render.promtool_timing import steps as _steps
+from monitoring.units import duration_ms, format_duration
 
 
 def service_windows(service: Service) -> set[int]:

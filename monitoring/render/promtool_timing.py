@@ -17,8 +17,8 @@ import promql_parser
 
 from monitoring import conventions, promql
 from monitoring.errors import DefinitionError
-from monitoring.model.common import format_duration
 from monitoring.slo.windows import decimal_text
+from monitoring.units import format_duration
 
 LOOKBACK_MS = 300_000  # how far an instant selector looks back (Prometheus' default lookback delta)
 

@@ -45,7 +45,7 @@ class SeriesNaming:
     def reserved(self) -> tuple[str, ...]:
         """Labels the SLO sets itself on its series and alerts: not for users' labels."""
         own = (self.service_label, self.slo_label, self.tier_label, self.id_label, self.window_label)
-        return (*(label for label in own if label), "severity", "alertname")
+        return (*(label for label in own if label), *conventions.ALERT_LABELS)
 
     def identity(self, service: str, slo: str) -> dict[str, str]:
         labels = {self.service_label: service, self.slo_label: slo}

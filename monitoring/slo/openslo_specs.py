@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from monitoring import promql
-from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.slo import (
-    RESERVED_LABELS,
     SLO,
     WINDOW_PLACEHOLDER,
     AlertTier,
@@ -35,7 +33,9 @@ from monitoring.model.slo import (
     Timeslices,
     WindowPolicy,
 )
+from monitoring.slo.naming import NAMINGS
 from monitoring.slo.spec_input import ImportedSpecs, Spec, make, period_of
+from monitoring.units import duration_ms, format_duration
 
 API_VERSION = "openslo/v1"
 KINDS = ("SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource", "Service")
@@ -101,7 +101,7 @@ def _name(spec: Spec) -> str:
 
 
 def _metadata(spec: Spec, notes: list[str],
-              reserved: tuple[str, ...] = RESERVED_LABELS) -> tuple[str, str | None, dict[str, str]]:
+              reserved: tuple[str, ...] = NAMINGS["default"].reserved) -> tuple[str, str | None, dict[str, str]]:
     """name, displayName and the labels of an object's metadata (annotations are noted: they are tool-specific)."""
     metadata = spec.need_child("metadata")
     name = str(metadata.require("name"))

@@ -14,9 +14,9 @@ from fractions import Fraction
 from functools import cached_property, lru_cache
 
 from monitoring import conventions
-from monitoring.model.common import duration_ms
 from monitoring.slo.naming import NAMINGS, SLOTH_INFO, SeriesNaming
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text, exact_text, human_number
+from monitoring.units import duration_ms
 
 _DAY_MS = 86_400_000
 

@@ -19,7 +19,6 @@ from typing import Any
 import promql_parser
 
 from monitoring import conventions, promql
-from monitoring.model.common import duration_ms, format_duration
 from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
@@ -37,6 +36,7 @@ from monitoring.slo import rules as slo_rules
 from monitoring.slo import stand_ins
 from monitoring.slo.simulation import Phase, Traffic, simulate
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text
+from monitoring.units import duration_ms, format_duration
 
 TRAFFIC_PER_SECOND = 10  # events per second in SLO scenarios (more when a minimum-traffic guard asks for it)
 

@@ -20,9 +20,9 @@ from fractions import Fraction
 import promql_parser
 
 from monitoring import promql
-from monitoring.model.common import format_duration
 from monitoring.model.slo import SLO, AlertTier, AlertWindow, SLOAlerting, WindowPolicy
 from monitoring.slo.spec_input import ImportedSpecs, Spec, make, period_of
+from monitoring.units import format_duration
 
 API_VERSION = "pyrra.dev/v1alpha1"
 KIND = (API_VERSION, "ServiceLevelObjective")

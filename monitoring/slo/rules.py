@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import Any
 
 from monitoring import conventions as names
-from monitoring.model.common import duration_ms
 from monitoring.model.slo import (
     SLO,
     WINDOW_PLACEHOLDER,
@@ -33,6 +32,7 @@ from monitoring.render.numbers import go_float, python_float
 from monitoring.slo import stand_ins
 from monitoring.slo.naming import SLOTH_INFO, SeriesNaming
 from monitoring.slo.windows import Tier, decimal_text, exact_text, human_hours, human_number
+from monitoring.units import duration_ms
 
 CURRENT_WINDOW = names.SLO_CURRENT_WINDOW
 TIMES = "\u00d7"  # the multiplication sign: "burning 14.4\u00d7 faster"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from monitoring.errors import DefinitionError, InputFileError
-from monitoring.model.slo import RESERVED_LABELS, SLO, AlertTier, SLOAlerting, WindowPolicy
+from monitoring.model.slo import SLO, AlertTier, SLOAlerting, WindowPolicy
 from monitoring.slo import openslo_specs, pyrra_specs
 from monitoring.slo.naming import NamingStyle
 from monitoring.slo.spec_input import ImportedService, ImportedSpecs, Spec, labels_of, load_documents, make, refused
@@ -29,12 +29,12 @@ def _labels(spec: Spec, key: str, notes: list[str], reserved: tuple[str, ...],
     return labels_of(spec, key, notes, reserved, keep, RENAMED_PREFIX)
 
 
-def _sloth_tier(spec: Spec | None, default_severity: str, notes: list[str]) -> AlertTier:
-    """A page_alert or ticket_alert; its labels may not take the names any naming reserves for alerts."""
+def _sloth_tier(spec: Spec | None, default_severity: str, notes: list[str], reserved: tuple[str, ...]) -> AlertTier:
+    """A page_alert or ticket_alert; its labels may not take the names the SLOs' naming reserves."""
     if spec is None:
         return AlertTier(severity=default_severity)
     disabled = bool(spec.get("disable", default=False))
-    labels = _labels(spec, "labels", notes, RESERVED_LABELS, keep=("severity",))
+    labels = _labels(spec, "labels", notes, reserved, keep=("severity",))
     severity = labels.pop("severity", None) or default_severity
     annotations = dict(spec.get("annotations", default={}) or {})
     spec.done()
@@ -65,9 +65,9 @@ def _sloth_slo(service: str, common_labels: dict[str, str], spec: Spec, notes: l
         raise spec.unsupported("plugins", "SLO plugins are Go code run by Sloth")
     alerting = spec.child("alerting") or Spec(spec.path, {}, spec.name("alerting"))
     annotations = dict(alerting.get("annotations", default={}) or {})
-    shared_labels = _labels(alerting, "labels", notes, RESERVED_LABELS)
-    page = _sloth_tier(alerting.child("page_alert", "pageAlert"), "critical", notes)
-    ticket = _sloth_tier(alerting.child("ticket_alert", "ticketAlert"), "warning", notes)
+    shared_labels = _labels(alerting, "labels", notes, result.reserved)
+    page = _sloth_tier(alerting.child("page_alert", "pageAlert"), "critical", notes, result.reserved)
+    ticket = _sloth_tier(alerting.child("ticket_alert", "ticketAlert"), "warning", notes, result.reserved)
     slo_alerting = SLOAlerting(name=alerting.get("name"), page=page, ticket=ticket, labels=shared_labels,
                                summary=annotations.pop("summary", None), title=annotations.pop("title", None),
                                annotations=annotations)

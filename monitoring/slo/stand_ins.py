@@ -26,11 +26,11 @@ from collections.abc import Callable, Hashable
 from functools import lru_cache
 
 from monitoring import conventions
-from monitoring.model.common import SLUG
 from monitoring.model.slo import SLO, AlertTier
 from monitoring.model.stack import Stack
 from monitoring.output.yaml_parts import scalar
 from monitoring.slo.windows import Tier
+from monitoring.units import SLUG
 
 # (service, SLO name, alert base) of the two sets of stand-ins.
 _FIRST = ("SERVICEzA", "SLOzA", "AlertBasezA")

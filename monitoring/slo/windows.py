@@ -13,7 +13,7 @@ from enum import StrEnum
 from fractions import Fraction
 from functools import lru_cache
 
-from monitoring.model.common import duration_ms, format_duration
+from monitoring.units import duration_ms, format_duration
 
 _DAY_MS = 86_400_000
 _WORKBOOK_PERIOD_MS = 30 * _DAY_MS

@@ -11,7 +11,7 @@ from typing import Any
 
 from monitoring import conventions
 from monitoring.model import SLO
-from monitoring.model.common import duration_seconds
+from monitoring.units import duration_seconds
 
 from .environment import Environment, alertmanager_alerts, prometheus_alerts
 from .harness import Notification

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from monitoring.model import SLO, Alert, Route, ScrapeJob, Stack
-from monitoring.model.common import duration_seconds
+from monitoring.units import duration_seconds
 
 # Scheduling on a shared two-core machine, the HTTP hops and Prometheus' notification queue.
 MARGIN_SECONDS = 15.0

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from monitoring.checks.lint.framework import Check, DashboardDocument, LintContext, Problem, at_panel, iter_panels
-from monitoring.grafana.schemas import MODERN_PANEL_TYPES
-
-_REPLACEMENTS = {"graph": "timeseries", "singlestat": "stat", "table-old": "table",
-                 "grafana-piechart-panel": "piechart"}
+from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES, MODERN_PANEL_TYPES
 
 
 def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
@@ -15,7 +12,7 @@ def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
         kind = ref.panel.get("type")
         if kind in MODERN_PANEL_TYPES:
             continue
-        instead = f" (use {_REPLACEMENTS[kind]})" if kind in _REPLACEMENTS else ""
+        instead = f" (use {MIGRATED_PANEL_TYPES[kind]})" if kind in MIGRATED_PANEL_TYPES else ""
         problems.append(CHECK.problem(
             "panel type not allowed",
             f"{at_panel(doc, ref, 'type')}: {kind!r} is not one of {', '.join(MODERN_PANEL_TYPES)}{instead}"))
