@@ -47,6 +47,21 @@ BROKEN = [
      "from monitoring import Dashboard, Panel, PanelQuery\n"
      "dashboard = Dashboard(name='x', panels=(Panel(title='p', queries=(PanelQuery(expr='sum(up'),)),))",
      "panel 'p' (boards/bad.dashboard.py:2): queries[0]: expr: PromQL does not parse"),
+    # Grafana JSON of the wrong kind where the normaliser reads: the JSON path, and what it holds.
+    *((f"JSON: {path}", f"dashboard = {{'title': 't', {json}}}", f"custom dashboard boards/bad.dashboard.py: {problem}")
+      for path, json, problem in [
+          ("a panel", "'panels': [1]", "panels[0] must be an object, not a number (1)"),
+          ("a panel's type", "'panels': [{'type': ['x']}]", "panels[0].type must be a string, not a list (['x'])"),
+          ("targets", "'panels': [{'type': 'stat', 'targets': 'abc'}]",
+           "panels[0].targets must be a list, not a string ('abc')"),
+          ("fieldConfig", "'panels': [{'type': 'stat', 'fieldConfig': []}]",
+           "panels[0].fieldConfig must be an object, not a list ([])"),
+          ("a variable", "'panels': [], 'templating': {'list': [3]}",
+           "templating.list[0] must be an object, not a number (3)"),
+          ("a row's panel", "'panels': [{'type': 'row', 'panels': [None]}]",
+           "panels[0].panels[0] must be an object, not null"),
+          ("a set", "'panels': [], 'tags': {'a'}", "`dashboard` is not JSON data"),
+      ]),
     ("a uid a generated dashboard has", GOOD.replace('title="Team board"', 'title="T", uid="mcp-server-overview"'),
      "dashboard uid 'mcp-server-overview' is used twice: by dashboard 'MCP server overview' and by "
      "boards/bad.dashboard.py"),

@@ -7,10 +7,15 @@ from typing import Any
 
 import pytest
 from grafanalib import core as g
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from monitoring.checks.lint import CHECKS, DashboardDocument, LintContext, lint_dashboards
+from monitoring.errors import DefinitionError
+from monitoring.grafana import hand_written
 from monitoring.grafana.normalise import NormaliseError, from_grafanalib, grafanalib_json, normalise
 from monitoring.grafana.schemas import SCHEMA_VERSION
+from monitoring.output.files import to_json
 
 DS = {"type": "prometheus", "uid": "${datasource}"}
 
@@ -141,3 +146,72 @@ def test_graph_panels_are_left_for_the_checks_to_report() -> None:
     problems = lint_dashboards([DashboardDocument("old.json", data)], LintContext(frozenset({"up"})))
     assert "old.json: panel 1 'Requests', field type: 'graph' is not one of timeseries, stat, gauge, table, " \
            "heatmap, bargauge, piechart, text, row (use timeseries)" in [p.message for p in problems]
+
+
+# --- hand-written JSON of any shape: normalised, or one line naming the JSON path -------------------------------
+# The keys and texts the normaliser reads, so that generated dicts reach its migrations (a `heatmap` with a legacy
+# `yAxis`, a `row` with `panels`...), each holding any JSON value.
+_KEYS = ("type", "targets", "fieldConfig", "defaults", "overrides", "thresholds", "steps", "value", "custom",
+         "options", "legend", "reduceOptions", "fieldOptions", "mode", "panels", "datasource", "templating", "list",
+         "current", "text", "yAxis", "format", "yBucketBound", "dataFormat", "show", "scaleDistribution", "stacking",
+         "mappings", "schemaVersion", "timepicker", "title", "uid", "collapsed", "displayMode", "rows", "repeat")
+_TEXTS = ("row", "timeseries", "stat", "gauge", "bargauge", "heatmap", "table", "text", "interval", "datasource",
+          "tsbuckets", "upper", "short", "hidden", "linear", "auto", "null", "$datasource", "", "39")
+_SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.sampled_from(_TEXTS)
+            | st.text(max_size=4))
+_JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(_KEYS) | st.text(max_size=3),
+                                                                 inner, max_size=4),
+    max_leaves=24)
+_DASHBOARDS = st.fixed_dictionaries(
+    {"title": st.text(min_size=1, max_size=8), "panels": st.lists(_JSON, max_size=4)},
+    optional={key: _JSON for key in ("templating", "schemaVersion", "uid", "timepicker", "rows", "annotations")})
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_DASHBOARDS)
+def test_any_json_dashboard_normalises_or_is_one_line_naming_the_file(data: dict[str, Any]) -> None:
+    before = copy.deepcopy(data)
+    try:
+        rendered = hand_written.json_dashboard("ops", data, "boards/any.dashboard.py")
+    except DefinitionError as exc:
+        assert str(exc).startswith("custom dashboard boards/any.dashboard.py: "), exc
+        assert "\n" not in str(exc)
+    else:
+        assert rendered.data["uid"] == rendered.uid
+        to_json(rendered.data)  # what generate writes
+    assert data == before  # the user's dict is not changed
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_JSON)
+def test_normalise_raises_only_its_own_error(value: Any) -> None:
+    data = value if isinstance(value, dict) else {"panels": [value]}
+    try:
+        normalised = normalise(data)
+    except NormaliseError as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert normalise(normalised) == normalised
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"title": "t", "panels": [1]}, "panels[0] must be an object, not a number (1)"),
+    ({"title": "t", "panels": [{"type": ["x"]}]}, "panels[0].type must be a string, not a list (['x'])"),
+    ({"title": "t", "panels": [{"targets": "abc"}]}, "panels[0].targets must be a list, not a string ('abc')"),
+    ({"title": "t", "panels": [{"type": "stat", "fieldConfig": []}]},
+     "panels[0].fieldConfig must be an object, not a list ([])"),
+    ({"title": "t", "panels": [], "templating": {"list": [3]}},
+     "templating.list[0] must be an object, not a number (3)"),
+    ({"title": "t", "panels": [{"type": "row", "panels": [None]}]}, "panels[0].panels[0] must be an object, not null"),
+    ({"title": "t", "panels": [{"type": "heatmap", "legend": ["show"]}]},
+     "panels[0].legend must be an object, not a list (['show'])"),
+    ({"title": "t", "panels": [], "schemaVersion": "new"}, "schemaVersion must be a whole number, not a string"),
+    ({"title": "t", "panels": [], "tags": {"a", "b"}}, "`dashboard` is not JSON data (Type is not JSON serializable"),
+], ids=["panel a number", "type a list", "targets a string", "fieldConfig a list", "variable a number",
+        "row panel null", "heatmap legend a list", "schemaVersion a word", "a set"])
+def test_json_of_the_wrong_kind_names_its_path(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        hand_written.json_dashboard("ops", data, "boards/x.dashboard.py")
+    assert str(caught.value).startswith(f"custom dashboard boards/x.dashboard.py: {message}"), caught.value

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from monitoring import conventions
 from monitoring.errors import DefinitionError, MonitoringError
 from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
@@ -51,7 +53,7 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
         return RenderedDashboard(folder, dashboard.dashboard_uid,
                                  render_dashboard(dashboard, stack.dashboard_settings), name)
     if isinstance(dashboard, dict):  # Grafana JSON as it is, e.g. kept by `monitoring import`
-        return _json_dashboard(folder, dashboard, name)
+        return json_dashboard(folder, dashboard, name)
     from grafanalib.core import Dashboard as GrafanalibDashboard  # loaded only when a dashboard file exists
 
     if not isinstance(dashboard, GrafanalibDashboard):
@@ -71,10 +73,18 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     return RenderedDashboard(folder, uid, data, name)
 
 
-def _json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDashboard:
+def json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDashboard:
+    """A dashboard given as Grafana JSON (a dict), normalised; a DefinitionError naming the file (`name`) and,
+    where it can, the JSON path of what is wrong, whatever the dict holds."""
     title = data.get("title")
     if not isinstance(title, str) or not isinstance(data.get("panels"), list):
         raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title or panels)")
+    try:
+        # What Python allows in a dict but JSON does not (keys that are no strings, sets, integers beyond
+        # 64 bits): found here, where the message can name the file, not when out/ is written.
+        orjson.dumps(data)
+    except TypeError as exc:
+        raise DefinitionError(f"custom dashboard {name}: `dashboard` is not JSON data ({exc})") from None
     uid = data.get("uid") or conventions.dashboard_uid(title)
     problem = conventions.uid_problem(uid)
     if problem:

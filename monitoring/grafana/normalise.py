@@ -5,6 +5,11 @@ grafanalib 0.7 writes schemaVersion 12 JSON: legacy dashboard keys (`rows`, `sha
 gauge, bar gauge, heatmap and table panels the option layout of Grafana 6/7. `normalise` rewrites what
 grafanalib is known to write into the modern form and leaves anything else alone, so that the checks
 can name what no normalisation should guess at (a `graph` panel, an unknown field).
+
+Hand-written JSON may hold anything JSON allows. Wherever the normaliser reads into a value (a panel, its
+targets, its fieldConfig, the templating list...) it first checks that the value is of the kind Grafana's
+schema puts there, and raises NormaliseError naming its JSON path otherwise
+(`panels[0].targets must be a list, not a string ('abc')`).
 """
 
 from __future__ import annotations
@@ -31,7 +36,53 @@ _VARIABLE_REF = re.compile(r"\A(?:\$(\w+)|\$\{(\w+)\}|\[\[(\w+)\]\])\Z", re.ASCI
 
 
 class NormaliseError(ValueError):
-    """The dashboard uses something that has no modern equivalent; the message says what and where."""
+    """The dashboard uses something that has no modern equivalent, or holds a value of another kind than
+    Grafana's schema puts there (a number for a panel, a string for a list of targets); the message says what
+    and where."""
+
+
+_KINDS = {dict: "an object", list: "a list", str: "a string"}
+
+
+def _kind_of(value: Any) -> str:
+    """How a message names what it found: "a number (3)", "a list ([1, 2])"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        kind = "true or false"
+    elif isinstance(value, int | float):
+        kind = "a number"
+    else:
+        kind = next((name for cls, name in _KINDS.items() if isinstance(value, cls)), type(value).__name__)
+    shown = repr(value)
+    return f"{kind} ({shown if len(shown) <= 40 else shown[:37] + '...'})"
+
+
+def _at(path: str, key: str | int) -> str:
+    """The JSON path of a member: panels[0].targets."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _expect(value: Any, kind: type, path: str) -> Any:
+    """value, if it is a kind (dict, list or str); else the NormaliseError that names its path."""
+    if not isinstance(value, kind):
+        raise NormaliseError(f"{path} must be {_KINDS[kind]}, not {_kind_of(value)}")
+    return value
+
+
+def _member(parent: dict[str, Any], key: str, kind: type, path: str) -> Any:
+    """parent[key] if it is a kind, None if it is absent; else the NormaliseError naming its path."""
+    value = parent.get(key)
+    return None if value is None else _expect(value, kind, _at(path, key))
+
+
+def _items(parent: dict[str, Any], key: str, path: str) -> list[tuple[dict[str, Any], str]]:
+    """The objects of the list parent[key] (none if it is absent), each with its path; else a NormaliseError."""
+    where = _at(path, key)
+    values = _member(parent, key, list, path) or []
+    return [(_expect(item, dict, _at(where, index)), _at(where, index)) for index, item in enumerate(values)]
 
 
 def _to_json_data(value: Any) -> Any:
@@ -74,17 +125,29 @@ def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
         out["uid"] = uid
     if out.get("description") == "":
         del out["description"]
-    out["schemaVersion"] = max(int(out.get("schemaVersion") or 0), SCHEMA_VERSION)
+    out["schemaVersion"] = max(_schema_version(out.get("schemaVersion")), SCHEMA_VERSION)
     out.setdefault("annotations", {"list": []})
-    templating = out.setdefault("templating", {"list": []})
-    templating["list"] = [_variable(v) for v in templating.get("list", [])]
+    templating = _expect(out.setdefault("templating", {"list": []}), dict, "templating")
+    templating["list"] = [_variable(v) for v, _ in _items(templating, "list", "templating")]
     if isinstance(out.get("timepicker"), dict):
         out["timepicker"].pop("time_options", None)
-    out["panels"] = [_panel(p) for p in out.get("panels", [])]
+    out["panels"] = [_panel(p, path) for p, path in _items(out, "panels", "")]
     names = {v.get("name") for v in templating["list"] if isinstance(v, dict)}
     if DATASOURCE_VARIABLE not in names and _uses_default_datasource(out):
         templating["list"].insert(0, datasource_variable())
     return out
+
+
+def _schema_version(value: Any) -> int:
+    """schemaVersion as a whole number, 0 when unset (exports may write it as a string: "12")."""
+    if not value:
+        return 0
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeError
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise NormaliseError(f"schemaVersion must be a whole number, not {_kind_of(value)}") from None
 
 
 def _uses_default_datasource(data: dict[str, Any]) -> bool:
@@ -152,7 +215,7 @@ def _variable(variable: dict[str, Any]) -> dict[str, Any]:
     return variable
 
 
-def _panel(panel: dict[str, Any]) -> dict[str, Any]:
+def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
     for key in _PANEL_LEGACY:
         panel.pop(key, None)
     for key, default in _PANEL_DEFAULTS.items():
@@ -161,24 +224,25 @@ def _panel(panel: dict[str, Any]) -> dict[str, Any]:
     if "repeat" not in panel:
         for key in ("repeatDirection", "maxPerRow"):
             panel.pop(key, None)
-    kind = panel.get("type")
+    kind = _member(panel, "type", str, path)
     if kind == "row":
-        return _row(panel)
+        return _row(panel, path)
+    targets = _items(panel, "targets", path)
     if "datasource" in panel:
         panel["datasource"] = _datasource(panel["datasource"])
-    elif panel.get("targets"):
+    elif targets:
         panel["datasource"] = datasource_ref()
-    panel["targets"] = [_target(t, panel.get("datasource")) for t in panel.get("targets", [])]
+    panel["targets"] = [_target(t, panel.get("datasource")) for t, _ in targets]
     if not panel["targets"]:
         del panel["targets"]
-    _field_config(panel)
+    _field_config(panel, path)
     migrate = _MIGRATIONS.get(kind)  # type: ignore[arg-type]
     if migrate is not None:
-        migrate(panel)
+        migrate(panel, path)
     return panel
 
 
-def _row(panel: dict[str, Any]) -> dict[str, Any]:
+def _row(panel: dict[str, Any], path: str) -> dict[str, Any]:
     for key in ("targets", "fieldConfig", "options", "maxDataPoints", "interval", "timeFrom", "timeShift",
                 "cacheTimeout", "description"):
         panel.pop(key, None)
@@ -187,7 +251,7 @@ def _row(panel: dict[str, Any]) -> dict[str, Any]:
     else:
         panel["datasource"] = _datasource(panel["datasource"])
     panel.setdefault("collapsed", False)
-    panel["panels"] = [_panel(p) for p in panel.get("panels", [])]
+    panel["panels"] = [_panel(p, where) for p, where in _items(panel, "panels", path)]
     return panel
 
 
@@ -205,11 +269,13 @@ def _target(target: dict[str, Any], datasource: Any) -> dict[str, Any]:
     return target
 
 
-def _field_config(panel: dict[str, Any]) -> None:
-    config = panel.get("fieldConfig")
+def _field_config(panel: dict[str, Any], path: str) -> None:
+    config = _member(panel, "fieldConfig", dict, path)
     if config is None:
         return
-    defaults = config.setdefault("defaults", {})
+    defaults = _member(config, "defaults", dict, _at(path, "fieldConfig"))
+    if defaults is None:
+        defaults = config["defaults"] = {}
     config.setdefault("overrides", [])
     thresholds = defaults.get("thresholds")
     if isinstance(thresholds, dict):
@@ -249,20 +315,29 @@ def _options(panel: dict[str, Any]) -> dict[str, Any]:
 
 
 def _defaults(panel: dict[str, Any]) -> dict[str, Any]:
+    """The panel's fieldConfig.defaults (which _field_config has checked), made if there is none."""
     config = panel.setdefault("fieldConfig", {"defaults": {}, "overrides": []})
-    return config.setdefault("defaults", {})
+    return config.setdefault("defaults", {})  # type: ignore[no-any-return]
 
 
-def _reduce_options(options: dict[str, Any]) -> dict[str, Any]:
-    reduce = options.setdefault("reduceOptions", {})
+def _option(options: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    """The object options[key], made if there is none; a NormaliseError naming its path if it is no object."""
+    found = _member(options, key, dict, _at(path, "options"))
+    if found is None:
+        found = options[key] = {}
+    return found  # type: ignore[no-any-return]
+
+
+def _reduce_options(options: dict[str, Any], path: str) -> dict[str, Any]:
+    reduce = _option(options, "reduceOptions", path)
     reduce.setdefault("calcs", ["lastNotNull"])
     reduce.setdefault("fields", "")
     reduce.setdefault("values", False)
     return reduce
 
 
-def _legend(options: dict[str, Any], show: bool) -> None:
-    legend = options.setdefault("legend", {})
+def _legend(options: dict[str, Any], show: bool, path: str) -> None:
+    legend = _option(options, "legend", path)
     if legend.get("displayMode") == "hidden":
         legend["displayMode"] = "list"
         show = False
@@ -272,9 +347,9 @@ def _legend(options: dict[str, Any], show: bool) -> None:
     legend.setdefault("calcs", [])
 
 
-def _timeseries(panel: dict[str, Any]) -> None:
+def _timeseries(panel: dict[str, Any], path: str) -> None:
     options = _options(panel)
-    _legend(options, show=True)
+    _legend(options, show=True, path=path)
     options.setdefault("tooltip", {"mode": "single", "sort": "none"})
     custom = _defaults(panel).get("custom")
     if isinstance(custom, dict):
@@ -285,24 +360,24 @@ def _timeseries(panel: dict[str, Any]) -> None:
             custom["stacking"] = {"mode": "none", "group": "A"}
 
 
-def _stat(panel: dict[str, Any]) -> None:
+def _stat(panel: dict[str, Any], path: str) -> None:
     options = _options(panel)
     for key, value in (("graphMode", "area"), ("colorMode", "value"), ("justifyMode", "auto"),
                        ("textMode", "auto"), ("wideLayout", True), ("showPercentChange", False),
                        ("percentChangeColorMode", "standard"), ("orientation", "auto")):
         options.setdefault(key, value)
-    _reduce_options(options)
+    _reduce_options(options, path)
 
 
 _GAUGE_REDUCE = {"calcs": "calcs", "values": "values", "limit": "limit"}
 
 
-def _gauge(panel: dict[str, Any]) -> None:
+def _gauge(panel: dict[str, Any], path: str) -> None:
     options = _options(panel)
     defaults = _defaults(panel)
     config = panel["fieldConfig"]
     # grafanalib's GaugePanel writes the Grafana 6 layout: reduce options and labels among the field defaults.
-    reduce = options.setdefault("reduceOptions", {})
+    reduce = _option(options, "reduceOptions", path)
     for legacy, key in _GAUGE_REDUCE.items():
         if legacy in defaults:
             reduce[key] = defaults.pop(legacy)
@@ -317,20 +392,21 @@ def _gauge(panel: dict[str, Any]) -> None:
     for key, value in (("showThresholdLabels", False), ("showThresholdMarkers", True), ("sizing", "auto"),
                        ("minVizWidth", 75), ("minVizHeight", 75), ("orientation", "auto")):
         options.setdefault(key, value)
-    _reduce_options(options)
+    _reduce_options(options, path)
 
 
-def _bargauge(panel: dict[str, Any]) -> None:
+def _bargauge(panel: dict[str, Any], path: str) -> None:
     options = _options(panel)
     defaults = _defaults(panel)
     legacy = options.pop("fieldOptions", None)
     if isinstance(legacy, dict):
         # grafanalib's BarGauge writes the Grafana 6 `fieldOptions` block.
-        reduce = options.setdefault("reduceOptions", {})
+        where = _at(_at(path, "options"), "fieldOptions")
+        reduce = _option(options, "reduceOptions", path)
         for key in ("calcs", "values", "limit"):
             if key in legacy:
                 reduce[key] = legacy[key]
-        for key, value in legacy.get("defaults", {}).items():
+        for key, value in (_member(legacy, "defaults", dict, where) or {}).items():
             if key == "title":
                 defaults["displayName"] = value
             elif key != "links" or value:
@@ -338,16 +414,16 @@ def _bargauge(panel: dict[str, Any]) -> None:
         if legacy.get("mappings"):
             defaults["mappings"] = legacy["mappings"]
         if legacy.get("thresholds"):
-            defaults["thresholds"] = {"mode": "absolute",
-                                      "steps": [_threshold_step(s) for s in legacy["thresholds"]]}
+            defaults["thresholds"] = {"mode": "absolute", "steps": [
+                _threshold_step(s) for s in _expect(legacy["thresholds"], list, _at(where, "thresholds"))]}
     for key in ("showThresholdLabels", "showThresholdMarkers"):
         options.pop(key, None)
     for key, value in (("displayMode", "gradient"), ("valueMode", "color"), ("namePlacement", "auto"),
                        ("showUnfilled", True), ("sizing", "auto"), ("minVizWidth", 8), ("minVizHeight", 16),
                        ("maxVizHeight", 300), ("orientation", "auto")):
         options.setdefault(key, value)
-    _legend(options, show=False)
-    _reduce_options(options)
+    _legend(options, show=False, path=path)
+    _reduce_options(options, path)
 
 
 _HEATMAP_LEGACY = ("cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards", "legend",
@@ -356,22 +432,23 @@ _HEATMAP_LEGACY = ("cards", "color", "dataFormat", "heatmap", "hideZeroBuckets",
 _BUCKET_BOUND = {"upper": "le", "lower": "ge", "middle": "unknown", "auto": "auto"}
 
 
-def _heatmap(panel: dict[str, Any]) -> None:
+def _heatmap(panel: dict[str, Any], path: str) -> None:
     legacy = {key: panel.pop(key) for key in _HEATMAP_LEGACY if key in panel}
     options = _options(panel)
     if legacy:
         # The Grafana 7 heatmap: `dataFormat: tsbuckets` means the buckets come precomputed.
         if "dataFormat" in legacy:
             options.setdefault("calculate", legacy["dataFormat"] != "tsbuckets")
-        y_axis = legacy.get("yAxis") or {}
+        y_axis = _member(legacy, "yAxis", dict, path) or {}
         axis = options.setdefault("yAxis", {"axisPlacement": "left"})
+        _expect(axis, dict, _at(_at(path, "options"), "yAxis"))
         if y_axis.get("format") and y_axis["format"] != "short":
             axis.setdefault("unit", y_axis["format"])
         if legacy.get("reverseYBuckets"):
             axis["reverse"] = True
-        if "show" in (legacy.get("legend") or {}):
+        if "show" in (_member(legacy, "legend", dict, path) or {}):
             options.setdefault("legend", {"show": bool(legacy["legend"]["show"])})
-        if legacy.get("yBucketBound") in _BUCKET_BOUND:
+        if isinstance(legacy.get("yBucketBound"), str) and legacy["yBucketBound"] in _BUCKET_BOUND:
             options.setdefault("rowsFrame", {"layout": _BUCKET_BOUND[legacy["yBucketBound"]]})
     options.setdefault("calculate", False)
     options.setdefault("color", {"mode": "scheme", "scheme": "Oranges", "fill": "dark-orange", "scale": "exponential",
@@ -384,7 +461,7 @@ def _heatmap(panel: dict[str, Any]) -> None:
     options.setdefault("exemplars", {"color": "rgba(255,0,255,0.7)"})
 
 
-def _table(panel: dict[str, Any]) -> None:
+def _table(panel: dict[str, Any], path: str) -> None:
     for key in ("color", "columns", "fontSize"):
         panel.pop(key, None)
     options = _options(panel)
@@ -392,7 +469,10 @@ def _table(panel: dict[str, Any]) -> None:
     options.setdefault("frameIndex", 0)
     if options.get("sortBy") == []:
         del options["sortBy"]
-    custom = _defaults(panel).setdefault("custom", {})
+    defaults = _defaults(panel)
+    custom = _member(defaults, "custom", dict, _at(path, "fieldConfig.defaults"))
+    if custom is None:
+        custom = defaults["custom"] = {}
     # `displayMode` is deprecated but valid; Grafana turns it into cellOptions on load. The published
     # schema cannot tell cellOptions types apart (every variant accepts {"type": ...}), so leave it be.
     if custom.get("displayMode") == "auto":
@@ -406,10 +486,11 @@ def _table(panel: dict[str, Any]) -> None:
 _TEXT_MODES = {"text": "markdown"}
 
 
-def _text(panel: dict[str, Any]) -> None:
+def _text(panel: dict[str, Any], path: str) -> None:
     panel.pop("datasource", None)
     options = _options(panel)
-    mode = options.get("mode", "markdown")
+    mode = _member(options, "mode", str, _at(path, "options"))
+    mode = "markdown" if mode is None else mode
     options["mode"] = _TEXT_MODES.get(mode, mode)
     options.setdefault("content", "")
     fields = panel.get("fieldConfig", {})
