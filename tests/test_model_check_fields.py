@@ -152,6 +152,11 @@ def secret() -> SecretKeyRef:
     return SecretKeyRef(name="app", key="token")
 
 
+def team_routing(**fields: Any) -> TeamRouting:
+    return TeamRouting(**{"name": "shop", "namespace": "shop", "receiver": "shop",
+                          "receivers": (TeamReceiver(name="shop", webhook_url=secret()),), **fields})
+
+
 def sd(**fields: Any) -> KubernetesSDConfig:
     return KubernetesSDConfig(**{"role": "pod", "app": "app", "port": "metrics", **fields})
 
@@ -309,12 +314,7 @@ CASES: list[tuple[str, Callable[[], object], str | None, object, str, str]] = [
     ),
     (
         "team routing receiver unknown",
-        lambda: TeamRouting(
-            name="shop",
-            namespace="shop",
-            receiver="nobody",
-            receivers=(TeamReceiver(name="shop", webhook_url=secret()),),
-        ),
+        lambda: team_routing(receiver="nobody"),
         "receiver",
         "nobody",
         "team routing 'shop'",
@@ -322,13 +322,7 @@ CASES: list[tuple[str, Callable[[], object], str | None, object, str, str]] = [
     ),
     (
         "team route receiver unknown",
-        lambda: TeamRouting(
-            name="shop",
-            namespace="shop",
-            receiver="shop",
-            receivers=(TeamReceiver(name="shop", webhook_url=secret()),),
-            routes=(TeamRoute(matchers=('a="b"',), receiver="nobody"),),
-        ),
+        lambda: team_routing(routes=(TeamRoute(matchers=('a="b"',), receiver="nobody"),)),
         "routes[0].receiver",
         "nobody",
         "team routing 'shop'",
