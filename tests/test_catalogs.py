@@ -89,7 +89,9 @@ def test_service_labels_are_on_every_alert_and_slo_series() -> None:
     assert records and all(r["labels"]["team"] == "shop" for r in records)
 
 
-@pytest.mark.parametrize("key", ["severity", "service", "slo", "alertname"])
+@pytest.mark.parametrize("key", ["severity", "alertname"])
 def test_service_labels_may_not_override_what_alerts_set(key: str) -> None:
+    """Those of every alert; the labels an SLO's naming sets are refused with the stack, where the service's SLOs
+    are known (tests/test_reserved_labels.py)."""
     with pytest.raises(DefinitionError, match=f"labels: '{key}' is set by each alert or SLO"):
         Service(name="a", labels={key: "x"})

@@ -62,6 +62,14 @@ BROKEN = [
            "panels[0].panels[0] must be an object, not null"),
           ("a set", "'panels': [], 'tags': {'a'}", "`dashboard` is not JSON data"),
       ]),
+    ("a model dashboard in an undeclared folder",
+     "from monitoring import Dashboard, Panel, PanelQuery\n"
+     "dashboard = Dashboard(name='x', folder='ops', panels=(Panel(title='p', queries=(PanelQuery(expr='up'),)),))",
+     "dashboard 'x' (boards/bad.dashboard.py:2): folder 'ops' is not a declared folder (folders: mcp)"),
+    ("an undeclared file folder beside a declared own one",
+     "from monitoring import Dashboard, Panel, PanelQuery\nfolder = 'ops'\n"
+     "dashboard = Dashboard(name='x', folder='mcp', panels=(Panel(title='p', queries=(PanelQuery(expr='up'),)),))",
+     "custom dashboard boards/bad.dashboard.py: folder 'ops' is not a declared folder (folders: mcp)"),
     ("a uid a generated dashboard has", GOOD.replace('title="Team board"', 'title="T", uid="mcp-server-overview"'),
      "dashboard uid 'mcp-server-overview' is used twice: by dashboard 'MCP server overview' and by "
      "boards/bad.dashboard.py"),
@@ -114,6 +122,58 @@ def test_custom_model_dashboard_in_its_own_folder(project: Path) -> None:
     assert main(["generate"], project=Project.find(project)) == 0
     board = json.loads((project / "out" / conventions.dashboard_file("mcp", "scrapes")).read_text())
     assert [v["name"] for v in board["templating"]["list"]] == ["datasource", "job"]
+
+
+SCRAPES = '''
+from monitoring import Dashboard, Panel, PanelQuery
+{module_folder}
+dashboard = Dashboard(name="Scrapes", {own_folder}panels=(
+    Panel(title="Up", type="stat", queries=(PanelQuery(expr='sum(up{{job=~"$job"}})'),)),))
+'''
+
+
+@pytest.mark.parametrize(("module_folder", "own_folder", "expected"), [
+    ("", "folder='ops', ", "ops"),  # the dashboard's own folder
+    ("folder = 'ops'", "", "ops"),  # the file's
+    ("folder = 'mcp'", "folder='ops', ", "ops"),  # both: the dashboard's own wins
+    ("folder = 'ops'", "folder='mcp', ", "mcp"),
+    ("", "", "mcp"),  # neither: the generated dashboards' folder
+], ids=["own", "file", "own over file", "own over file, other way", "neither"])
+def test_custom_model_dashboard_folder(project: Path, module_folder: str, own_folder: str, expected: str) -> None:
+    (project / "opsstack.py").write_text(
+        "from alerts.stack import stack as base\nfrom monitoring import Folder\n"
+        "stack = base.model_copy(update={'folders': (*base.folders, Folder(uid='ops', title='Ops'))})\n")
+    (project / "boards" / "model.dashboard.py").write_text(SCRAPES.format(module_folder=module_folder,
+                                                                          own_folder=own_folder))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(project))
+        assert main(["generate", "--stack", "opsstack:stack"], project=Project.find(project)) == 0
+    grafana = project / "out" / conventions.GRAFANA_DASHBOARDS_DIR
+    assert sorted(p.parent.name for p in grafana.glob("*/scrapes.json")) == [expected]
+    assert (grafana / "mcp" / "team-board.json").is_file()  # the other file's dashboard: the default folder
+
+
+def test_custom_dashboard_without_any_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stack may declare no folder when it generates no dashboard; a hand-written one then has nowhere to go."""
+    (tmp_path / "pyproject.toml").write_text('[tool.monitoring]\nstack = "nofolders:stack"\ndashboards = "boards"\n')
+    (tmp_path / "nofolders.py").write_text(
+        "from alerts.stack import stack as base\nfrom monitoring import DashboardSettings\n"
+        "stack = base.model_copy(update={'folders': (), 'dashboards': (), 'dashboard_settings': DashboardSettings("
+        "service_dashboards=False, slo_dashboards=False)})\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "boards").mkdir()
+    assert main(["generate"], project=Project.find(tmp_path)) == 0  # no dashboard: no folder needed
+    before = read_tree(tmp_path / "out")
+    assert not any(path.startswith(conventions.GRAFANA_DASHBOARDS_DIR) for path in before)
+    (tmp_path / "boards" / "team.dashboard.py").write_text(GOOD)
+
+    assert main(["generate"], project=Project.find(tmp_path)) == 2
+
+    err = stderr(tmp_path, capsys)
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "custom dashboard boards/team.dashboard.py: the stack declares no folder to put it in" in err
+    assert read_tree(tmp_path / "out") == before
 
 
 def test_checks_name_the_custom_source_panel_and_field(project: Path) -> None:

@@ -90,16 +90,16 @@ def render(stack: Stack, dashboards: Iterable[Dashboard | SLOBoard] | None = Non
     """Every dashboard of the model (or those given) as JSON data, one at a time, so that only one is in
     memory."""
     settings = stack.dashboard_settings
-    folder = default_folder(stack.folders, settings)
     for dashboard in model_dashboards(stack) if dashboards is None else map(_built, dashboards):
-        yield RenderedDashboard(dashboard.folder or folder, dashboard.dashboard_uid,
+        # Asked for each dashboard, not once: a stack that makes no dashboard may declare no folder.
+        folder = dashboard.folder or default_folder(stack.folders, settings)
+        yield RenderedDashboard(folder, dashboard.dashboard_uid,
                                 render_dashboard(dashboard, settings), f"dashboard {dashboard.name!r}")
 
 
 def render_json(stack: Stack, dashboards: Iterable[Dashboard | SLOBoard]) -> Iterator[RenderedDashboard]:
     """`render`, each dashboard's data its JSON text (exactly `to_json` of what `render` gives)."""
     settings = stack.dashboard_settings
-    folder = default_folder(stack.folders, settings)
     for item in dashboards:
         if isinstance(item, SLOBoard):
             head = slo_dashboard.build(item.service, ())  # the dashboard without its rows
@@ -107,7 +107,8 @@ def render_json(stack: Stack, dashboards: Iterable[Dashboard | SLOBoard]) -> Ite
         else:
             head = item
             text = to_json(render_dashboard(item, settings))
-        yield RenderedDashboard(head.folder or folder, head.dashboard_uid, text,  # type: ignore[arg-type]
+        yield RenderedDashboard(head.folder or default_folder(stack.folders, settings), head.dashboard_uid,
+                                text,  # type: ignore[arg-type]
                                 f"dashboard {head.name!r}")
 
 

@@ -1,8 +1,10 @@
 """Hand-written dashboards: `dashboards/*.dashboard.py`, each defining `dashboard` (grafanalib's convention).
 
-A file may also set `folder = "<uid>"`; without it the dashboard goes to the generated dashboards' folder.
-`dashboard` may be a grafanalib Dashboard or a `monitoring.Dashboard`. Any problem is a DefinitionError
-that names the file.
+`dashboard` may be a grafanalib Dashboard, a `monitoring.Dashboard` or Grafana JSON (a dict). Its folder: a
+`monitoring.Dashboard`'s own `folder` if it names one, else the file's `folder = "<uid>"` if it sets one, else
+the generated dashboards' folder (the more specific setting wins, as a declared Dashboard's `folder` wins over
+`DashboardSettings.folder`). Every folder named must be one the stack declares. Any problem is a
+DefinitionError that names the file.
 """
 
 from __future__ import annotations
@@ -44,11 +46,7 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     if "dashboard" not in namespace:
         raise DefinitionError(f"custom dashboard {name}: defines no `dashboard`")
     dashboard = namespace["dashboard"]
-    folder = namespace.get("folder", default_folder(stack.folders, stack.dashboard_settings))
-    declared = [f.uid for f in stack.folders]
-    if folder not in declared:
-        raise DefinitionError(f"custom dashboard {name}: folder {folder!r} is not a declared folder "
-                              f"(folders: {', '.join(declared) or 'none'})")
+    folder = _folder(stack, namespace, dashboard, name)
     if isinstance(dashboard, Dashboard):
         return RenderedDashboard(folder, dashboard.dashboard_uid,
                                  render_dashboard(dashboard, stack.dashboard_settings), name)
@@ -71,6 +69,28 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
         raise DefinitionError(f"custom dashboard {name}: grafanalib cannot render it "
                               f"({type(exc).__name__}: {_one_line(exc)})") from None
     return RenderedDashboard(folder, uid, data, name)
+
+
+def _folder(stack: Stack, namespace: dict[str, Any], dashboard: object, name: str) -> str:
+    """The folder of a file's dashboard: a monitoring.Dashboard's own `folder`, else the file's `folder`, else
+    the generated dashboards' folder. Each folder named must be declared, even one the dashboard's own overrides."""
+    declared = [f.uid for f in stack.folders]
+    folders = f"(folders: {', '.join(declared) or 'none'})"
+    if "folder" in namespace and namespace["folder"] not in declared:
+        raise DefinitionError(f"custom dashboard {name}: folder {namespace['folder']!r} is not a declared folder "
+                              f"{folders}", field="folder", value=namespace["folder"])
+    own = dashboard.folder if isinstance(dashboard, Dashboard) else None
+    if own is not None and own not in declared:
+        raise dashboard.error(f"folder {own!r} is not a declared folder {folders}",  # type: ignore[union-attr]
+                              field="folder", value=own)
+    if own is not None:
+        return own
+    if "folder" in namespace:
+        return namespace["folder"]  # type: ignore[no-any-return]
+    if not declared:
+        raise DefinitionError(f"custom dashboard {name}: the stack declares no folder to put it in: declare one "
+                              "in its folders", field="folder")
+    return default_folder(stack.folders, stack.dashboard_settings)
 
 
 def json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDashboard:

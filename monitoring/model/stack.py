@@ -16,6 +16,7 @@ from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSett
 from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
 from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.metrics import AnyMetric, Catalog
+from monitoring.model.output_names import check_output_names
 from monitoring.model.probe import PROBE_SERIES
 from monitoring.model.routing import Routing
 from monitoring.model.rules import Alert
@@ -209,8 +210,10 @@ class Stack(Model):
     def check(self) -> None:
         """The late checks: what the fields allow but generation cannot honour, found before anything renders.
 
-        Each raises a DefinitionError naming the definition and where it was made: an SLO whose selectors admit
-        no test series, an alert test whose annotations cannot be predicted, windows no test step fits.
+        Each raises a DefinitionError naming the definition and where it was made: two definitions whose outputs
+        would have one name (a file, a Kubernetes resource, a dashboard uid; see model.output_names), an SLO whose
+        selectors admit no test series, an alert test whose annotations cannot be predicted, windows no test step
+        fits.
         `monitoring.generate` runs it first, so renderers trust the stack. Call it yourself to fail early:
 
             stack = Stack(name="shop", services=(...), routing=routing)
@@ -221,6 +224,7 @@ class Stack(Model):
         from monitoring.render.promtool_timing import choose_step
         from monitoring.slo import promtool_tests as slo_tests
 
+        check_output_names(self)
         for slo in self.slos:
             if slo.tiers and slo_tests.testable(slo):
                 slo_tests.slo_step(slo)

@@ -252,7 +252,7 @@ def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, s
 
     found = kubernetes.resources(stack, stack.kubernetes, ctx.files)
     files = {r.file: to_yaml(r.body, ctx.header) for r in found}
-    if len(files) != len(found):
+    if len(files) != len(found):  # Stack.check() refuses the definitions that would (model.output_names)
         raise ValueError("two Kubernetes resources of one kind have the same name")
     files[conventions.KUSTOMIZATION_FILE] = to_yaml(kubernetes.kustomization(found), ctx.header)
     yield from files.items()
