@@ -91,19 +91,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     from monitoring import api
-    from monitoring.checks.alert_tests import shape_lines
 
     project = _project(args)
     report = api.test(project, out_dir=_out_dir(args, project))
-    lines = alert_test_lines(report)
-    if report.untested:  # say why no tests were generated for them
-        lines[-1:-1] = shape_lines(project.load_stack(getattr(args, "stack", None)), report.untested)
-    _print(lines)
+    _print(alert_test_lines(report))
     return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
 def alert_test_lines(report: AlertTestReport) -> list[str]:
-    """The report as `monitoring test` prints it: promtool's verdict, the coverage table, the problems."""
+    """The report as `monitoring test` prints it: promtool's verdict, the coverage table, the problems (an
+    untested alert's with why generate wrote no tests for it)."""
     width = max([len("alert"), *map(len, report.alerts)])
     lines = [*result_lines([report.promtool] if report.promtool else []), "",
              f"{'alert':<{width}}  firing  silent  (checks expecting the alert firing / silent)"
@@ -116,6 +113,8 @@ def alert_test_lines(report: AlertTestReport) -> list[str]:
     if report.untested:
         lines.append(f"FAIL {len(report.untested)} of {len(report.alerts)} alerts are not tested both firing and "
                      "silent: " + ", ".join(report.untested))
+        lines += [f"FAIL alert {name!r} has no AlertScenario, and its expression is not a shape tests are generated "
+                  f"for: {why}" for name, why in report.no_generated_tests.items() if name in report.untested]
     lines.append("all alert tests passed" if report.ok else "alert tests failed")
     return lines
 

@@ -21,6 +21,9 @@ queue_deep = Alert(name="APIQueueDeep", severity="warning", expr="max_over_time(
                    summary="The API queue is deep.", description="{{ $value }} requests queued.")
 stack = stack_with(alerts=(api_down_alert(), queue_deep))
 with_slo = stack_with(availability(alerting=SLOAlerting(ticket=AlertTier(severity="warning", enabled=False))))
+queue_stuck = Alert(name="APIQueueStuck", severity="warning", expr="min_over_time(api_queue_depth[30m]) > 0",
+                    for_="1m", summary="The API queue is stuck.", description="{{ $value }} requests queued.")
+stuck = stack_with(alerts=(api_down_alert(), queue_stuck))
 '''
 
 QUEUE_TEST = '''
@@ -87,6 +90,17 @@ def test_an_alert_without_tests_fails(project: Path, capsys: pytest.CaptureFixtu
     # A gauge against a threshold would get generated tests; the maximum over time of one does not.
     assert "FAIL alert 'APIQueueDeep' has no AlertScenario, and its expression is not a shape tests are generated " \
            "for: max_over_time() where a gauge, a rate, or their sum, max, min or avg was expected" in out
+
+
+def test_an_untested_alert_is_explained_by_the_stack_out_came_from(project: Path, capsys: pytest.CaptureFixture[str],
+                                                                   promtool) -> None:
+    stuck_out = str(project / "stuck-out")
+    assert main(["generate", "--stack", "proj:stuck", "--out", stuck_out], project=Project.find(project)) == 0
+    status, out = _run(project, capsys, "--out", stuck_out)  # the project's stack is another one
+    assert status == 1
+    assert "FAIL alert 'APIQueueStuck' has no AlertScenario, and its expression is not a shape tests are generated " \
+           "for: min_over_time() where a gauge, a rate, or their sum, max, min or avg was expected" in out
+    assert "'APIQueueDeep' has no AlertScenario" not in out
 
 
 def test_an_alert_tested_only_silent_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:

@@ -15,6 +15,7 @@ from monitoring.output import emitters
 from monitoring.output.manifest import MANIFEST, Manifest
 from monitoring.project import Project
 from monitoring.publish.desired import load_desired
+from monitoring.render import promtool_tests
 from tests.grafana_server import running_grafana
 
 SOURCE = "alerts.stack:stack"
@@ -65,19 +66,37 @@ def test_staleness_is_a_hash_comparison(generated: Project) -> None:
     assert monitoring.generate(generated).written  # a real run repairs it
 
 
+def _forbidden(name: str) -> object:
+    def forbidden(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{name}: rendered or imported the stack after generate")
+
+    return forbidden
+
+
+def forbid_rendering(monkeypatch: pytest.MonkeyPatch, *, loading: bool = True) -> None:
+    """From here on, rendering anything fails the test: every way generate renders (iter_files), the in-memory
+    ones, and the planning of an alert's tests; and, with `loading`, loading a stack."""
+    for name in ("iter_files", "render_files", "output_files"):
+        monkeypatch.setattr(emitters, name, _forbidden(name))
+    for name in ("scenarios", "render", "render_text"):
+        monkeypatch.setattr(promtool_tests, name, _forbidden(name))
+    if loading:
+        monkeypatch.setattr(project, "load_stack", _forbidden("load_stack"))
+        monkeypatch.setattr(Project, "load_stack", _forbidden("Project.load_stack"))
+    for module in [m for m in sys.modules if m == "alerts" or m.startswith("alerts.")]:
+        monkeypatch.delitem(sys.modules, module)
+
+
 @pytest.fixture
 def nothing_renders(monkeypatch: pytest.MonkeyPatch) -> None:
     """From here on, importing the stack or rendering anything fails the test."""
+    forbid_rendering(monkeypatch)
 
-    def forbidden(*args: object, **kwargs: object) -> None:
-        raise AssertionError("rendered or imported the stack after generate")
 
-    for name in ("render_files", "output_files"):
-        monkeypatch.setattr(emitters, name, forbidden)
-    monkeypatch.setattr(project, "load_stack", forbidden)
-    monkeypatch.setattr(Project, "load_stack", forbidden)
-    for module in [m for m in sys.modules if m == "alerts" or m.startswith("alerts.")]:
-        monkeypatch.delitem(sys.modules, module)
+def test_the_guard_stops_generate_from_rendering(generated: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    forbid_rendering(monkeypatch, loading=False)  # the stack loads: what generate renders it with must not run
+    with pytest.raises(AssertionError, match=r"^iter_files: "):
+        monitoring.generate(generated, force=True)
 
 
 @pytest.mark.integration
@@ -103,6 +122,52 @@ def test_validate_test_publish_and_diff_read_out_alone(generated: Project, nothi
     assert not any(m == "alerts" or m.startswith("alerts.") for m in sys.modules)  # the stack was never imported
     assert cli.main(["validate", "--out", str(generated.out_dir)]) == 0
     assert capsys.readouterr().out.rstrip().endswith("all checks passed")
+
+
+# A stack with an alert that gets no generated tests: the maximum over time of a gauge is not a shape tests are
+# generated for.
+UNTESTED_STACK = """
+from monitoring import Alert
+from tests.test_slo_stacks import api_down_alert, stack_with
+
+queue_deep = Alert(name="APIQueueDeep", severity="warning", expr="max_over_time(api_queue_depth[5m]) > 100",
+                   for_="1m", summary="The API queue is deep.", description="{{ $value }} requests queued.")
+stack = stack_with(alerts=(api_down_alert(), queue_deep))
+"""
+UNTESTED_WHY = "max_over_time() where a gauge, a rate, or their sum, max, min or avg was expected"
+
+
+@pytest.fixture
+def generated_untested(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A project generated from a stack with an untested alert, whose module then raises when imported."""
+    (tmp_path / "pyproject.toml").write_text('[tool.monitoring]\nstack = "handoff_untested:stack"\n')
+    module = tmp_path / "handoff_untested.py"
+    module.write_text(UNTESTED_STACK)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    proj = Project.find(tmp_path)
+    assert cli.main(["generate"], project=proj) == 0
+    module.write_text('raise AssertionError("handoff_untested: the stack was imported after generate")\n')
+    monkeypatch.delitem(sys.modules, "handoff_untested")
+    return proj
+
+
+@pytest.mark.integration
+def test_test_explains_an_untested_alert_from_the_manifest_alone(
+        generated_untested: Project, nothing_renders: None, promtool, capsys: pytest.CaptureFixture[str]) -> None:
+    report = monitoring.test(generated_untested)
+    assert report.untested == ["APIQueueDeep"] and not report.ok
+    assert report.no_generated_tests == {"APIQueueDeep": UNTESTED_WHY}
+
+    capsys.readouterr()
+    assert cli.main(["test"], project=generated_untested) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-3:] == [
+        "FAIL 1 of 2 alerts are not tested both firing and silent: APIQueueDeep",
+        "FAIL alert 'APIQueueDeep' has no AlertScenario, and its expression is not a shape tests are generated for: "
+        + UNTESTED_WHY,
+        "alert tests failed",
+    ]
+    assert "handoff_untested" not in sys.modules
 
 
 def test_validate_refuses_an_out_dir_edited_since_generate(generated: Project, nothing_renders: None, promtool,

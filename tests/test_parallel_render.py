@@ -21,6 +21,7 @@ import pytest
 
 import monitoring
 from monitoring import api, inputs
+from monitoring.checks import context
 from monitoring.cli import main
 from monitoring.errors import DefinitionError, RenderProcessError, UsageError
 from monitoring.grafana import dashboards as grafana_dashboards
@@ -85,13 +86,14 @@ def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return _CountingPool.started
 
 
-Rendered = tuple[list[tuple[str, str]], list[str], list[tuple[str, str]]]  # files, warnings, origins
+# files, warnings, origins, what the manifest tells the checks
+Rendered = tuple[list[tuple[str, str]], list[str], list[tuple[str, str]], dict[str, Any] | None]
 
 
 def _render(stack: Stack, project: Project | None = None) -> Rendered:
     ctx = GenerateContext("tests.parallel:stack", project)
     files = list(iter_files(stack, ctx))
-    return files, ctx.warnings, list(ctx.origins.items())
+    return files, ctx.warnings, list(ctx.origins.items()), ctx.checks
 
 
 @pytest.mark.parametrize("name", sorted(STACKS))
@@ -109,6 +111,8 @@ def test_several_processes_render_the_same_files_in_the_same_order(
     assert parallel == serial
     if name == "slos":
         assert serial[1], "the synthetic SLOs give warnings: their order is compared too"
+    if name == "services":  # each has an alert no tests are generated for: the workers say why
+        assert serial[3] is not None and len(serial[3][context.UNTESTED]) == len(stack.services)
     if name in ("repository", "kubernetes"):
         assert any(path.startswith("kubernetes/") for path, _ in serial[0])
     if name == "repository":

@@ -1,7 +1,8 @@
 """`monitoring test`: every generated and hand-written promtool test in one promtool run, plus alert coverage.
 
 promtool 2.42 passes a test that names an alert no rule defines, and only warns about a missing rule file;
-both are errors here. Every alert of the stack must be tested firing and tested silent somewhere.
+both are errors here. Every alert of the stack must be tested firing and tested silent somewhere. Why an alert
+got no generated tests comes from out/manifest.json, as everything else from out/: the stack is not imported.
 """
 
 from __future__ import annotations
@@ -10,23 +11,21 @@ import glob
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from monitoring import conventions
+from monitoring.checks import context
 from monitoring.checks.promtool import run_tests
 from monitoring.checks.report import CheckResult
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import MonitoringError
 from monitoring.output.manifest import Manifest
 from monitoring.project import Project
-
-if TYPE_CHECKING:
-    from monitoring.model.stack import Stack
 
 _GLOB_CHARS = "*?["
 
@@ -135,12 +134,16 @@ class AlertTestReport:
 
         report = monitoring.test(Project.find())
         gaps = report.untested  # alerts not tested both firing and silent
+        why = report.no_generated_tests  # alert -> why generate wrote no tests for it
     """
 
     promtool: CheckResult | None  # None when there was no test file to run
     alerts: tuple[str, ...]
     coverage: Coverage
     problems: tuple[str, ...]
+    # Alert name -> why generate wrote no tests for it (it has no AlertScenario, and its expression is not a shape
+    # tests are generated for), as the manifest records it; sorted by name. Hand-written tests may cover these.
+    no_generated_tests: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def untested(self) -> list[str]:
@@ -159,17 +162,17 @@ def generated_alerts(out_dir: Path) -> list[str]:
 
 def run_alert_tests(out_dir: Path, project: Project) -> AlertTestReport:
     """Run every test file with one promtool process and measure alert coverage; reads out/ only."""
-    Manifest.read(out_dir)  # out/ must come from generate
+    manifest = Manifest.read(out_dir)  # out/ must come from generate
     workdir = Path(os.path.commonpath([out_dir.resolve(), project.project_dir.resolve()]))
     promtool = find_tool("promtool", workdir)
     tmp = Path(tempfile.mkdtemp(prefix=".monitoring-test-", dir=promtool.mount or None))
     try:
-        return _run(out_dir, project, promtool, tmp)
+        return _run(out_dir, project, promtool, tmp, manifest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(out_dir: Path, project: Project, promtool: Tool, tmp: Path) -> AlertTestReport:
+def _run(out_dir: Path, project: Project, promtool: Tool, tmp: Path, manifest: Manifest) -> AlertTestReport:
     tests = collect(out_dir, project, tmp)
     coverage = Coverage()
     problems = [p for test in tests for p in check_test_file(test, coverage)]
@@ -180,17 +183,5 @@ def _run(out_dir: Path, project: Project, promtool: Tool, tmp: Path) -> AlertTes
         result = run_tests(promtool, [t.path for t in tests], f"{cases} tests")
     elif alerts:  # a stack without alerts has nothing to prove
         problems.append("no promtool test files: generate some, or write them under " + project.alert_tests)
-    return AlertTestReport(result, alerts, coverage, tuple(problems))
+    return AlertTestReport(result, alerts, coverage, tuple(problems), context.untested(manifest.checks))
 
-
-def unrecognised_shapes(stack: Stack) -> dict[str, str]:
-    """Alerts without an AlertScenario whose expression is not a recognised shape: name -> what is not."""
-    from monitoring.render.promtool_tests import scenarios
-
-    return {name: why for service in stack.services for name, why in scenarios(stack, service)[1].items()}
-
-
-def shape_lines(stack: Stack, untested: list[str]) -> list[str]:
-    """For the coverage error: why each untested alert got no generated tests."""
-    return [f"FAIL alert {name!r} has no AlertScenario, and its expression is not a shape tests are generated for: "
-            f"{why}" for name, why in unrecognised_shapes(stack).items() if name in untested]

@@ -2,7 +2,8 @@
 
 `validate` judges out/ alone. The few facts it needs that the files do not carry are written down once by
 `generate`: the route expectations amtool checks, and what the lint checks judge selectors against (the metric
-catalog, the known series and their labels).
+catalog, the known series and their labels). `monitoring test` reads why each alert without generated tests
+has none. Reading a fact back imports nothing of the model.
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from monitoring.checks.lint import CatalogEntry, LintContext
-from monitoring.promql.label_sets import SeriesInfo, stack_series
-
-if TYPE_CHECKING:  # reading the context back (validate) needs no model
+if TYPE_CHECKING:  # reading the context back (validate, test) needs no model
+    from monitoring.checks.lint import LintContext
     from monitoring.model.stack import Stack
+    from monitoring.promql.label_sets import SeriesInfo
+
+# Alert name -> why generate wrote no tests for it; only alerts without an AlertScenario whose expression is not a
+# shape tests are generated for, so absent for most stacks.
+UNTESTED = "alerts_without_generated_tests"
 
 
 def of(stack: Stack) -> dict[str, Any]:
     """The checks' context of a stack, as JSON-ready data (sorted, so the manifest is deterministic)."""
     from monitoring.checks import kubernetes
     from monitoring.checks.lint.framework import fixed_record_names
+    from monitoring.promql.label_sets import stack_series
 
     return {
         "route_tests": [{"labels": dict(sorted(t.labels.items())), "receivers": list(t.receivers)}
@@ -34,8 +39,20 @@ def of(stack: Stack) -> dict[str, Any]:
     }
 
 
+def with_untested(checks: Mapping[str, Any], untested: Mapping[str, str]) -> dict[str, Any]:
+    """The context with why each alert has no generated tests (see `UNTESTED`), sorted; unchanged without any."""
+    return {**checks, UNTESTED: dict(sorted(untested.items()))} if untested else dict(checks)
+
+
+def untested(checks: Mapping[str, Any]) -> dict[str, str]:
+    """Why generate wrote no tests for each alert it wrote none for: alert name -> the reason."""
+    return dict(checks.get(UNTESTED, {}))
+
+
 def lint_context(checks: Mapping[str, Any]) -> LintContext:
     """The LintContext generate saw, rebuilt from the manifest."""
+    from monitoring.checks.lint import CatalogEntry, LintContext
+
     metrics = tuple(CatalogEntry(m["name"], m["type"], bool(m.get("native", False))) for m in checks.get("metrics", ()))
     series = {name: _series_info(data) for name, data in checks.get("series", {}).items()}
     return LintContext(frozenset(checks.get("known_series", ())), metrics, series,
@@ -54,6 +71,8 @@ def _series_data(info: SeriesInfo) -> dict[str, Any]:
 
 
 def _series_info(data: Mapping[str, Any]) -> SeriesInfo:
+    from monitoring.promql.label_sets import SeriesInfo
+
     return SeriesInfo(
         frozenset(data["catalog"]), frozenset(data["own"]), {k: tuple(v) for k, v in data["values"].items()},
         dict(data["jobs"]), {k: None if v is None else frozenset(v) for k, v in data["job_labels"].items()},

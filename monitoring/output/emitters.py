@@ -67,6 +67,9 @@ class GenerateContext:
         # What validate's checks need to know of the stack (see monitoring.checks.context), for the manifest:
         # set by iter_files once the stack is checked, by the time its last file is taken.
         self.checks: dict[str, Any] | None = None
+        # Alert name -> why generate wrote no tests for it (no AlertScenario, and not a shape tests are generated
+        # for): `monitoring test` explains its coverage gaps from the manifest, without the stack.
+        self.untested: dict[str, str] = {}
         self._pool: Pool | None = None  # the worker processes rendering the units, while iter_files runs
         # Where units write what they render (see `content`): nowhere (texts go to the writer), a staging
         # directory, or "" for a hash alone (generate --check). The Kubernetes output needs Grafana's texts.
@@ -87,11 +90,12 @@ class GenerateContext:
         keys = None if key is None else [key(stack, index) for index in range(count)]
         return self._taken(self._pool.map(unit, count, keys))
 
-    def _taken(self, results: Iterable[tuple[list[T], dict[str, str], list[str]]]) -> Iterator[T]:
+    def _taken(self, results: Iterable[tuple[list[T], dict[str, str], list[str], dict[str, str]]]) -> Iterator[T]:
         """The workers' results in order, with what each unit added to the context."""
-        for items, origins, warnings in results:
+        for items, origins, warnings, untested in results:
             self.origins.update(origins)
             self.warnings.extend(warnings)
+            self.untested.update(untested)
             yield from items
 
     def write_into(self, staging: Path) -> None:
@@ -120,15 +124,16 @@ class GenerateContext:
             self._shared[compute] = compute(stack)
         return self._shared[compute]  # type: ignore[no-any-return]
 
-    def _run(self, stack: Stack, unit: Unit[Any], index: int) -> tuple[list[Any], dict[str, str], list[str]]:
+    def _run(self, stack: Stack, unit: Unit[Any], index: int
+             ) -> tuple[list[Any], dict[str, str], list[str], dict[str, str]]:
         """One unit in a worker process, with what it adds to the context kept apart for the parent (in a copy
         of this context made once per process: a copy per unit showed in the profile)."""
         scratch = self._scratch
         if scratch is None:
             scratch = self._scratch = copy.copy(self)
             scratch._pool = None
-        scratch.warnings, scratch.origins, scratch.files = [], {}, {}
-        return list(unit(stack, scratch, index)), scratch.origins, scratch.warnings
+        scratch.warnings, scratch.origins, scratch.files, scratch.untested = [], {}, {}, {}
+        return list(unit(stack, scratch, index)), scratch.origins, scratch.warnings, scratch.untested
 
 
 def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
@@ -184,7 +189,7 @@ def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple
 
 def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
     service = stack.services[index]
-    tests = promtool_tests.render_text(stack, service, ctx.header)
+    tests = promtool_tests.render_text(stack, service, ctx.header, ctx.untested)
     if tests is not None:
         path = conventions.tests_file(service.name)
         yield path, ctx.content(path, tests)
@@ -250,7 +255,7 @@ def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, s
         return
     from monitoring.render.kubernetes import stack as kubernetes
 
-    found = kubernetes.resources(stack, stack.kubernetes, ctx.files)
+    found = kubernetes.resources(stack, stack.kubernetes, ctx.files, ctx.origins)
     files = {r.file: to_yaml(r.body, ctx.header) for r in found}
     if len(files) != len(found):  # Stack.check() refuses the definitions that would (model.output_names)
         raise ValueError("two Kubernetes resources of one kind have the same name")
@@ -289,6 +294,10 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Conten
                 ctx._pool = None
         if ctx.checks is None:
             _work_out_checks(stack, ctx)
+        from monitoring.checks import context
+
+        # Known once every service's tests are rendered, which may be after the rest was worked out.
+        ctx.checks = context.with_untested(ctx.checks, ctx.untested)
 
 
 def _work_out_checks(stack: Stack, ctx: GenerateContext) -> None:

@@ -190,19 +190,22 @@ def _planned(stack: Stack, service: Service) -> list[_Planned]:
 def scenarios(stack: Stack, service: Service) -> tuple[dict[str, AlertScenario | Scenario], dict[str, str]]:
     """Each alert's scenario (its own, or read from the shape of its expression), and why the alerts without
     either have none: alert name -> the part of the expression that is not a recognised shape."""
-    found, unrecognised = {}, {}
-    for p in _planned(stack, service):
-        if p.scenario is not None:
-            found[p.alert.name] = p.scenario
-        else:
-            unrecognised[p.alert.name] = p.why
-    return found, unrecognised
-
-
-def _file(stack: Stack, service: Service) -> tuple[list[_Planned], int, dict[str, Any]] | None:
-    """The alerts a service's test file tests (those with a scenario or a recognised shape, in the service's
-    order), its step, and its head (rule files, evaluation interval); None when no alert has a scenario."""
     planned = _planned(stack, service)
+    return {p.alert.name: p.scenario for p in planned if p.scenario is not None}, _untested(planned)
+
+
+def _untested(planned: list[_Planned]) -> dict[str, str]:
+    return {p.alert.name: p.why for p in planned if p.scenario is None}
+
+
+def _file(stack: Stack, service: Service, untested: dict[str, str] | None = None
+          ) -> tuple[list[_Planned], int, dict[str, Any]] | None:
+    """The alerts a service's test file tests (those with a scenario or a recognised shape, in the service's
+    order), its step, and its head (rule files, evaluation interval); None when no alert has a scenario.
+    `untested`, if given, receives why each of the others has no tests (see `scenarios`)."""
+    planned = _planned(stack, service)
+    if untested is not None:
+        untested.update(_untested(planned))
     tested = [p for p in planned if p.scenario is not None]
     if not tested:
         return None
@@ -221,10 +224,13 @@ def render(stack: Stack, service: Service) -> dict[str, Any] | None:
                                                                            p.windows, p.expected)]}
 
 
-def render_text(stack: Stack, service: Service, header: str = "") -> str | None:
+def render_text(stack: Stack, service: Service, header: str = "", untested: dict[str, str] | None = None
+                ) -> str | None:
     """The test file of a service's alerts as YAML after `header`: exactly `to_yaml(render(stack, service),
-    header)`, written from its parts (a large stack's tests are most of its YAML), or None as `render`."""
-    found = _file(stack, service)
+    header)`, written from its parts (a large stack's tests are most of its YAML), or None as `render`.
+    `untested`, if given, receives why each alert the file leaves out has no tests: alert name -> the part of
+    its expression that is not a recognised shape (what `scenarios` says, worked out once)."""
+    found = _file(stack, service, untested)
     if found is None:
         return None
     tested, step, head = found
