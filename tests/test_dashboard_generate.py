@@ -70,6 +70,10 @@ BROKEN = [
      "from monitoring import Dashboard, Panel, PanelQuery\nfolder = 'ops'\n"
      "dashboard = Dashboard(name='x', folder='mcp', panels=(Panel(title='p', queries=(PanelQuery(expr='up'),)),))",
      "custom dashboard boards/bad.dashboard.py: folder 'ops' is not a declared folder (folders: mcp)"),
+    ("a uid whose ConfigMap a generated dashboard's is",
+     "dashboard = {'title': 'T', 'uid': 'MCP-server-overview', 'panels': []}",
+     "dashboard uids 'MCP-server-overview' (from boards/bad.dashboard.py) and 'mcp-server-overview' (from "
+     "dashboard 'MCP server overview') make the same ConfigMap name 'dashboard-mcp-server-overview'"),
     ("a uid a generated dashboard has", GOOD.replace('title="Team board"', 'title="T", uid="mcp-server-overview"'),
      "dashboard uid 'mcp-server-overview' is used twice: by dashboard 'MCP server overview' and by "
      "boards/bad.dashboard.py"),

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from monitoring.model.base import Model, model_check
+from monitoring.model.base import FieldProblem, Model, model_check
 from monitoring.model.common import LabelName, MetricName, Slug
 
 
@@ -29,7 +29,7 @@ class CustomMetric(Model):
     @model_check
     def _namespaced(self) -> CustomMetric:
         if "namespace" not in self.resources:
-            raise ValueError(f"resources {list(self.resources)} must include 'namespace'")
+            raise self.field_problem("resources", f"resources {list(self.resources)} must include 'namespace'")
         return self
 
 
@@ -64,20 +64,24 @@ class HorizontalPodAutoscaler(Model):
     @model_check
     def _replicas(self) -> HorizontalPodAutoscaler:
         if self.min_replicas > self.max_replicas:
-            raise ValueError(f"min_replicas {self.min_replicas} exceeds max_replicas {self.max_replicas}")
+            raise self.field_problem("min_replicas",
+                                     f"min_replicas {self.min_replicas} exceeds max_replicas {self.max_replicas}")
         return self
 
 
-def check_autoscaling(custom_metrics: list[CustomMetric], autoscalers: list[HorizontalPodAutoscaler],
-                      known_series: frozenset[str]) -> None:
-    """Every custom metric reads a series that exists, and every HPA scales on metrics that are exported."""
-    for metric in custom_metrics:
+def check_autoscaling(custom_metrics: list[tuple[str, CustomMetric]],
+                      autoscalers: list[tuple[str, HorizontalPodAutoscaler]], known_series: frozenset[str]) -> None:
+    """Every custom metric reads a series that exists, and every HPA scales on metrics that are exported. Each
+    comes with its path from the definition checking them ("services[0].custom_metrics[1]"), which a
+    FieldProblem names."""
+    for path, metric in custom_metrics:
         if metric.series not in known_series:
-            raise ValueError(f"custom metric {metric.name!r}: series {metric.series!r} is in no metric catalog and "
-                             "no recording rule")
-    exported = {m.name for m in custom_metrics}
-    for hpa in autoscalers:
-        for target in hpa.pods_metrics:
+            raise FieldProblem(f"custom metric {metric.name!r}: series {metric.series!r} is in no metric catalog "
+                               "and no recording rule", field=f"{path}.series", value=metric.series)
+    exported = {m.name for _, m in custom_metrics}
+    for path, hpa in autoscalers:
+        for index, target in enumerate(hpa.pods_metrics):
             if target.name not in exported:
-                raise ValueError(f"hpa {hpa.name!r}: Pods metric {target.name!r} is not exported by the adapter "
-                                 f"configuration (custom metrics: {', '.join(sorted(exported)) or 'none'})")
+                raise FieldProblem(f"hpa {hpa.name!r}: Pods metric {target.name!r} is not exported by the adapter "
+                                   f"configuration (custom metrics: {', '.join(sorted(exported)) or 'none'})",
+                                   field=f"{path}.pods_metrics[{index}].name", value=target.name)

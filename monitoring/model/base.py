@@ -80,14 +80,16 @@ def describe(exc: ValidationError) -> tuple[str, str | None, object]:
     errors = exc.errors(include_url=False)
     first = errors[0]
     text = _message(first)
+    at = _field_path(first["loc"])  # where pydantic met the problem: the field, or the nested definition
     if first["type"] == "value_error" and first["loc"]:
-        field = _field_path(first["loc"])
         top = str(first["loc"][0]).removesuffix("_")
         if not re.search(rf"\b{re.escape(top)}\b", text):
-            text = f"{field}: {text}"
+            text = f"{at}: {text}"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    field = _field_path(first["loc"]) or None
-    return f"{text}{more}", field, first.get("input") if field else None
+    problem = first.get("ctx", {}).get("error")
+    if isinstance(problem, FieldProblem):  # a model check's: its field is inside the definition at `at`
+        return f"{text}{more}", f"{at}.{problem.field}" if at else problem.field, problem.value
+    return f"{text}{more}", at or None, first.get("input") if at else None
 
 
 def _model_names() -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -101,6 +103,41 @@ def _model_names() -> dict[str, tuple[str, tuple[str, ...]]]:
     return found
 
 
+class FieldProblem(ValueError):
+    """A problem a check of the whole definition (a `model_check`) finds with one of its fields: raise it in place
+    of a plain ValueError, and the DefinitionError names that field and its value as a field's own validator's
+    does. pydantic keeps the exception in its error (ctx["error"]), which is where `describe` reads it.
+
+    `field` is spelled as users write it, from the definition being checked: "name", "for" (not for_),
+    "alerting.page.labels" for a field of a part, "metrics[1].name" for an item of a tuple. `value` is that
+    field's value as the definition holds it (None when the field is missing; never a secret). A problem of
+    several fields at once ("give exactly one of a and b") is a plain ValueError: it has no one field.
+
+        raise FieldProblem(f"path {self.path!r} must start with '/'", field="path", value=self.path)
+
+    Model.field_problem builds one with the value read from the field.
+    """
+
+    def __init__(self, problem: str, *, field: str, value: object = None) -> None:
+        super().__init__(problem)
+        self.field = field
+        self.value = value
+
+    def within(self, path: str) -> FieldProblem:
+        """The same problem seen from the definition holding the checked one at `path` ("slos[2]")."""
+        return FieldProblem(str(self), field=f"{path}.{self.field}", value=self.value)
+
+
+def unique_field(what: str, names: Sequence[str], field: str) -> None:
+    """FieldProblem at the second use of a name: "duplicate <what> name 'x'"; `field` is the path of the name
+    of item i, formatted with i ("metrics[{}].name")."""
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise FieldProblem(f"duplicate {what} name {name!r}", field=field.format(index), value=name)
+        seen.add(name)
+
+
 M = TypeVar("M", bound="Model")
 
 
@@ -111,6 +148,7 @@ def model_check(check: Callable[[M], M]) -> Callable[[M], M]:
     model (an Alert in a RuleGroup, a Service in the Stack): every check would run twice or more. A definition
     its constructor has checked is marked, and the check does not run on it again. An instance made by
     model_construct, or by model_copy with changes, carries no mark: it is checked where it is used, as before.
+    A problem with one field is a FieldProblem (self.field_problem), so that the error names the field.
 
         @model_check
         def _unique(self) -> Catalog: ...
@@ -173,9 +211,28 @@ class Model(BaseModel):
         name = next((getattr(self, k) for k in self.name_fields if getattr(self, k, None)), None)
         return label(type(self).kind, name)
 
+    def field_problem(self, field: str, problem: str) -> FieldProblem:
+        """A FieldProblem about a field of this definition or of a part of it ("alerting.page.labels"), with the
+        field's value; a model check raises it.
+
+            raise self.field_problem("path", f"path {self.path!r} must start with '/'")
+        """
+        value: object = self
+        for part in field.split("."):
+            value = getattr(value, _attribute(type(value), part))  # type: ignore[arg-type]
+        return FieldProblem(problem, field=field, value=value)
+
     def error(self, problem: str, *, field: str | None = None, value: object = None) -> DefinitionError:
         """A DefinitionError about this definition, naming it and where it was made; the caller raises it."""
         return DefinitionError(problem, definition=self.named, where=self.defined_at, field=field, value=value)
+
+
+def _attribute(cls: type[BaseModel], spelled: str) -> str:
+    """The attribute of a field as users spell it: its alias ("record", "for") or its name."""
+    for name, info in cls.model_fields.items():
+        if spelled in (name, info.alias):
+            return name
+    raise AttributeError(f"{cls.__name__} has no field {spelled!r}")
 
 
 class Shared:
@@ -205,8 +262,8 @@ class SecretsFromFiles(Model):
     def _reject_inline_secrets(cls, data: object) -> object:
         if isinstance(data, dict):
             for field, instead in cls.inline_secrets.items():
-                if data.get(field) is not None:
-                    raise ValueError(f"{field} is a secret and cannot be inline: use {instead}")
+                if data.get(field) is not None:  # the value stays out of the error: it is a secret
+                    raise FieldProblem(f"{field} is a secret and cannot be inline: use {instead}", field=field)
         return data
 
 

@@ -15,8 +15,7 @@ from pydantic import AfterValidator, Field, field_validator
 from monitoring import conventions, promql
 from monitoring.grafana.schemas import PANEL_TYPES
 from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
-from monitoring.model.base import Model, model_check
-from monitoring.model.common import require_unique
+from monitoring.model.base import FieldProblem, Model, model_check, unique_field
 
 VARIABLE_NAME = re.compile(r"\A[a-zA-Z][a-zA-Z0-9_]{0,199}\Z")
 _REFRESH = re.compile(r"\A(?:[1-9][0-9]{0,5}[smhd])?\Z")
@@ -140,17 +139,18 @@ class Panel(_Titled):
     def _consistent(self) -> Panel:
         if self.type == "text":
             if self.queries or not self.content:
-                raise ValueError("a text panel has content and no queries")
+                raise self.field_problem("queries" if self.queries else "content",
+                                         "a text panel has content and no queries")
         elif not self.queries:
-            raise ValueError(f"a {self.type} panel needs at least one query")
+            raise self.field_problem("queries", f"a {self.type} panel needs at least one query")
         elif self.content:
-            raise ValueError(f"content is for text panels, not {self.type}")
+            raise self.field_problem("content", f"content is for text panels, not {self.type}")
         values = [t.value for t in self.thresholds]
         if values != sorted(set(values)):
-            raise ValueError(f"thresholds {values} must be strictly increasing")
+            raise self.field_problem("thresholds", f"thresholds {values} must be strictly increasing")
         if self.base_color != "green" and not self.thresholds:
-            raise ValueError(f"base_color {self.base_color!r} is the color below the first threshold: "
-                             "give thresholds too")
+            raise self.field_problem("base_color", f"base_color {self.base_color!r} is the color below the first "
+                                     "threshold: give thresholds too")
         return self
 
 
@@ -231,14 +231,16 @@ class Dashboard(Model):
     def _consistent(self) -> Dashboard:
         if not self.panels and not self.rows:
             raise ValueError("a dashboard needs panels or rows")
-        require_unique("variable", [v.name for v in self.variables])
+        unique_field("variable", [v.name for v in self.variables], "variables[{}].name")
         defined = set(STANDARD_VARIABLES) | {v.name for v in self.variables} | GLOBAL_VARIABLES
-        texts = [(f"variable {v.name!r}", v.query) for v in self.variables]
-        texts += [(f"panel {p.title!r}", q.expr) for p in self.all_panels() for q in p.queries]
-        for where, text in texts:
+        texts = [(f"variable {v.name!r}", f"variables[{i}].query", v.query) for i, v in enumerate(self.variables)]
+        texts += [(f"panel {p.title!r}", f"{path}.queries[{i}].expr", q.expr)
+                  for path, p in self.panel_paths() for i, q in enumerate(p.queries)]
+        for where, field, text in texts:
             unknown = [name for name in variables_in(text) if name not in defined]
             if unknown:
-                raise ValueError(f"{where}: ${unknown[0]} is not a variable of this dashboard, in {text!r}")
+                raise FieldProblem(f"{where}: ${unknown[0]} is not a variable of this dashboard, in {text!r}",
+                                   field=field, value=text)
         return self
 
     @property
@@ -248,6 +250,11 @@ class Dashboard(Model):
     def all_panels(self) -> tuple[Panel, ...]:
         return self.panels + tuple(p for row in self.rows for p in row.panels)
 
+    def panel_paths(self) -> list[tuple[str, Panel]]:
+        """all_panels, each with its path from the dashboard ("panels[0]", "rows[1].panels[0]")."""
+        return [*((f"panels[{i}]", p) for i, p in enumerate(self.panels)),
+                *((f"rows[{r}].panels[{i}]", p) for r, row in enumerate(self.rows) for i, p in enumerate(row.panels))]
+
     def used_variables(self) -> frozenset[str]:
         texts = [v.query for v in self.variables] + [q.expr for p in self.all_panels() for q in p.queries]
         return frozenset(name for text in texts for name in variables_in(text))
@@ -255,28 +262,38 @@ class Dashboard(Model):
 
 def check_dashboards(folders: tuple[Folder, ...], settings: DashboardSettings,
                      dashboards: tuple[Dashboard, ...], known_series: frozenset[str]) -> None:
-    """The references between folders, settings and dashboards, and the series every query selects."""
-    require_unique("folder uid", [f.uid for f in folders])
-    require_unique("folder title", [f.title for f in folders])
-    require_unique("dashboard uid", [d.dashboard_uid for d in dashboards])
+    """The references between folders, settings and dashboards, and the series every query selects: a
+    FieldProblem whose field is the path from the stack ("dashboards[0].folder")."""
+    unique_field("folder uid", [f.uid for f in folders], "folders[{}].uid")
+    unique_field("folder title", [f.title for f in folders], "folders[{}].title")
+    seen: set[str] = set()
+    for index, dashboard in enumerate(dashboards):  # a uid not given is made from the name
+        if dashboard.dashboard_uid in seen:
+            raise FieldProblem(f"duplicate dashboard uid name {dashboard.dashboard_uid!r}",
+                               field=f"dashboards[{index}].{'uid' if dashboard.uid else 'name'}",
+                               value=dashboard.uid or dashboard.name)
+        seen.add(dashboard.dashboard_uid)
     declared = [f.uid for f in folders]
     if not folders and (dashboards or settings.service_dashboards or settings.slo_dashboards):
-        raise ValueError("folders is empty: declare a folder for the dashboards, or turn off "
-                         "dashboard_settings.service_dashboards and slo_dashboards")
+        raise FieldProblem("folders is empty: declare a folder for the dashboards, or turn off "
+                           "dashboard_settings.service_dashboards and slo_dashboards", field="folders", value=folders)
     if settings.folder is not None and settings.folder not in declared:
-        raise ValueError(f"dashboard_settings.folder {settings.folder!r} is not a declared folder "
-                         f"(folders: {', '.join(declared) or 'none'})")
-    for dashboard in dashboards:
+        raise FieldProblem(f"dashboard_settings.folder {settings.folder!r} is not a declared folder "
+                           f"(folders: {', '.join(declared) or 'none'})", field="dashboard_settings.folder",
+                           value=settings.folder)
+    for index, dashboard in enumerate(dashboards):
         if dashboard.folder is not None and dashboard.folder not in declared:
-            raise ValueError(f"dashboard {dashboard.name!r}: folder {dashboard.folder!r} is not a declared folder "
-                             f"(folders: {', '.join(declared) or 'none'})")
-        for panel in dashboard.all_panels():
-            for query in panel.queries:
+            raise FieldProblem(f"dashboard {dashboard.name!r}: folder {dashboard.folder!r} is not a declared folder "
+                               f"(folders: {', '.join(declared) or 'none'})", field=f"dashboards[{index}].folder",
+                               value=dashboard.folder)
+        for path, panel in dashboard.panel_paths():
+            for at, query in enumerate(panel.queries):
                 selected = promql.selected_metrics(substitute(query.expr)) - {PLACEHOLDER}
                 unknown = sorted(selected - known_series)
                 if unknown:
-                    raise ValueError(f"dashboard {dashboard.name!r}, panel {panel.title!r}: query selects "
-                                     f"{unknown[0]!r}, which is in no metric catalog and no recording rule")
+                    raise FieldProblem(f"dashboard {dashboard.name!r}, panel {panel.title!r}: query selects "
+                                       f"{unknown[0]!r}, which is in no metric catalog and no recording rule",
+                                       field=f"dashboards[{index}].{path}.queries[{at}].expr", value=query.expr)
 
 
 def default_folder(folders: tuple[Folder, ...], settings: DashboardSettings) -> str:

@@ -65,9 +65,9 @@ class LabelRequirement(Model):
     def _values_fit_operator(self) -> LabelRequirement:
         needs_values = self.operator in ("In", "NotIn")
         if needs_values and not self.values:
-            raise ValueError(f"operator {self.operator} needs values")
+            raise self.field_problem("values", f"operator {self.operator} needs values")
         if not needs_values and self.values:
-            raise ValueError(f"operator {self.operator} takes no values")
+            raise self.field_problem("values", f"operator {self.operator} takes no values")
         return self
 
     def selector_text(self) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field, field_validator
 
-from monitoring.model.base import Model, model_check
+from monitoring.model.base import FieldProblem, Model, model_check, unique_field
 from monitoring.model.common import LabelName, require_unique
 from monitoring.model.kubernetes import (
     KubernetesLabelKey,
@@ -42,7 +42,7 @@ class TeamReceiver(Model):
         if not (self.slack_api_url or self.pagerduty_routing_key or self.webhook_url):
             raise ValueError("needs slack_api_url, pagerduty_routing_key or webhook_url")
         if self.slack_channel and not self.slack_api_url:
-            raise ValueError("slack_channel needs slack_api_url")
+            raise self.field_problem("slack_api_url", "slack_channel needs slack_api_url")
         return self
 
 
@@ -80,10 +80,13 @@ class TeamRouting(Model):
     @model_check
     def _receivers_exist(self) -> TeamRouting:
         names = [r.name for r in self.receivers]
-        require_unique("receiver", names)
-        for used in (self.receiver, *(r.receiver for r in self.routes)):
+        unique_field("receiver", names, "receivers[{}].name")
+        uses = [("receiver", self.receiver),
+                *((f"routes[{i}].receiver", route.receiver) for i, route in enumerate(self.routes))]
+        for field, used in uses:
             if used not in names:
-                raise ValueError(f"receiver {used!r} is not among receivers ({', '.join(names)})")
+                raise FieldProblem(f"receiver {used!r} is not among receivers ({', '.join(names)})", field=field,
+                                   value=used)
         return self
 
 
@@ -133,19 +136,21 @@ def check_monitor_job(job: ScrapeJob) -> None:
     """DefinitionError unless job can become a monitor: a Kubernetes name, and credentials only from Secrets."""
     if monitor_kind(job) is None:
         raise job.error("static or file targets have no monitor form: set monitor=False when the platform scrapes "
-                        "these targets, or discover them with kubernetes_sd_configs", field="monitor")
+                        "these targets, or discover them with kubernetes_sd_configs", field="monitor",
+                        value=job.monitor)
     try:
         check_object_name(job.name)
     except ValueError as exc:
-        raise job.error(f"the name becomes the monitor's: {exc}", field="name") from None
+        raise job.error(f"the name becomes the monitor's: {exc}", field="name", value=job.name) from None
     auth = job.basic_auth
     if auth and not (auth.username_secret and auth.password_secret):
         raise job.error("a monitor reads basic auth only from Secrets: set username_secret and password_secret",
-                        field="basic_auth")
+                        field="basic_auth", value=auth)
     if job.bearer_token_file and not job.bearer_token_secret:
         raise job.error("a monitor reads the bearer token only from a Secret: set bearer_token_secret",
-                        field="bearer_token_file")
+                        field="bearer_token_file", value=job.bearer_token_file)
     tls = job.tls_config
     for name in ("ca", "cert", "key"):
         if tls and getattr(tls, f"{name}_file") and not getattr(tls, f"{name}_secret"):
-            raise job.error(f"a monitor reads TLS files only from Secrets: set {name}_secret", field="tls_config")
+            raise job.error(f"a monitor reads TLS files only from Secrets: set {name}_secret", field="tls_config",
+                            value=tls)

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from monitoring.model.base import Model, model_check
+from monitoring.model.base import Model, model_check, unique_field
 from monitoring.model.common import LabelName, MetricName
 
 _RESERVED_LABELS = {"le": "histograms", "quantile": "summaries"}
@@ -40,18 +40,21 @@ class Metric(Model):
     def _values_of_declared_labels(self) -> Metric:
         for label in self.unit_labels:
             if label not in self.labels:
-                raise ValueError(f"unit_labels: {label!r} is not one of the labels {list(self.labels)}")
+                raise self.field_problem("unit_labels",
+                                         f"unit_labels: {label!r} is not one of the labels {list(self.labels)}")
         for label, values in self.label_values.items():
             if label not in self.labels:
-                raise ValueError(f"label_values: {label!r} is not one of the labels {list(self.labels)}")
+                raise self.field_problem("label_values",
+                                         f"label_values: {label!r} is not one of the labels {list(self.labels)}")
             if not values or len(set(values)) != len(values):
-                raise ValueError(f"label_values: {label!r} needs distinct values, got {list(values)}")
+                raise self.field_problem("label_values",
+                                         f"label_values: {label!r} needs distinct values, got {list(values)}")
         return self
 
     @model_check
     def _unit_in_name(self) -> Metric:
         if self.unit and self.unit not in self.name.split("_"):
-            raise ValueError(f"name {self.name!r} must contain its unit {self.unit!r}")
+            raise self.field_problem("name", f"name {self.name!r} must contain its unit {self.unit!r}")
         return self
 
     def series_names(self) -> tuple[str, ...]:
@@ -75,8 +78,8 @@ class Counter(Metric):
     @model_check
     def _ends_in_total(self) -> Counter:
         if not self.name.endswith("_total") and not self.third_party:
-            raise ValueError(f"counter name {self.name!r} must end in '_total' (third_party=True for a metric an "
-                             "exporter you do not control names)")
+            raise self.field_problem("name", f"counter name {self.name!r} must end in '_total' (third_party=True "
+                                     "for a metric an exporter you do not control names)")
         return self
 
 
@@ -93,8 +96,8 @@ class Gauge(Metric):
     @model_check
     def _not_total(self) -> Gauge:
         if self.name.endswith("_total") and not self.third_party:
-            raise ValueError(f"gauge name {self.name!r} must not end in '_total', which marks counters "
-                             "(third_party=True for a metric an exporter you do not control names)")
+            raise self.field_problem("name", f"gauge name {self.name!r} must not end in '_total', which marks "
+                                     "counters (third_party=True for a metric an exporter you do not control names)")
         return self
 
 
@@ -122,7 +125,8 @@ class Histogram(Metric):
     @model_check
     def _some_buckets(self) -> Histogram:
         if not self.buckets and not self.native:
-            raise ValueError("buckets: a classic histogram needs at least one bucket (or set native=True)")
+            raise self.field_problem("buckets",
+                                     "buckets: a classic histogram needs at least one bucket (or set native=True)")
         return self
 
     def series_names(self) -> tuple[str, ...]:
@@ -163,8 +167,5 @@ class Catalog(Model):
 
     @model_check
     def _unique(self) -> Catalog:
-        names = [m.name for m in self.metrics]
-        duplicate = next((n for n in names if names.count(n) > 1), None)
-        if duplicate:
-            raise ValueError(f"duplicate metric name {duplicate!r}")
+        unique_field("metric", [m.name for m in self.metrics], "metrics[{}].name")
         return self

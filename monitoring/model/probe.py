@@ -105,7 +105,7 @@ class Probe(Model):
         if bool(self.targets) == (self.service is not None):
             raise ValueError("set targets (URLs) or service (a Kubernetes Service), exactly one")
         if not self.path.startswith("/"):
-            raise ValueError(f"path {self.path!r} must start with '/'")
+            raise self.field_problem("path", f"path {self.path!r} must start with '/'")
         return self
 
     @property

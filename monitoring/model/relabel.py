@@ -54,14 +54,15 @@ class RelabelConfig(Model):
     @model_check
     def _fits_action(self) -> RelabelConfig:
         if self.action in _NEEDS_TARGET and self.target_label is None:
-            raise ValueError(f"action {self.action} needs target_label")
+            raise self.field_problem("target_label", f"action {self.action} needs target_label")
         if self.action == "hashmod" and self.modulus is None:
-            raise ValueError("action hashmod needs modulus")
+            raise self.field_problem("modulus", "action hashmod needs modulus")
         if self.action in ("keep", "drop", "keepequal", "dropequal", "hashmod", "lowercase", "uppercase") \
                 and not self.source_labels:
-            raise ValueError(f"action {self.action} needs source_labels")
+            raise self.field_problem("source_labels", f"action {self.action} needs source_labels")
         if self.action in _ON_LABEL_NAMES and self.source_labels:
-            raise ValueError(f"action {self.action} works on label names and takes no source_labels")
+            raise self.field_problem("source_labels",
+                                     f"action {self.action} works on label names and takes no source_labels")
         return self
 
     def matches(self, text: str) -> bool:

@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, field_validator
 
 from monitoring.model import notifications
-from monitoring.model.base import Model, SecretsFromFiles, model_check
-from monitoring.model.common import HostPort, LabelName, PositiveDuration, SecretFile, require_unique
+from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check, unique_field
+from monitoring.model.common import HostPort, LabelName, PositiveDuration, SecretFile
 from monitoring.units import LABEL_NAME, safe_url
 
 _MATCHER = re.compile(r'\A[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*(=~|!~|!=|=)[ \t]*"((?:[^"\\\x00-\x1f]|\\.)*)"[ \t]*\Z')
@@ -182,18 +182,14 @@ class Route(Model):
         while level:
             depth += 1
             if depth > MAX_ROUTE_DEPTH:
-                raise ValueError(f"routes nest more than {MAX_ROUTE_DEPTH} deep; flatten them with matchers")
+                raise self.field_problem("routes",
+                                         f"routes nest more than {MAX_ROUTE_DEPTH} deep; flatten them with matchers")
             level = tuple(r for child in level for r in child.routes)
         return self
 
     def walk(self) -> list[Route]:
         """This route and all below it, depth first (no recursion: routes may nest deeply)."""
-        found, pending = [], [self]
-        while pending:
-            route = pending.pop()
-            found.append(route)
-            pending.extend(reversed(route.routes))
-        return found
+        return [route for _, route in _route_paths(self, "route")]
 
 
 class InhibitRule(Model):
@@ -232,7 +228,7 @@ class TimeRange(Model):
     @model_check
     def _ordered(self) -> TimeRange:
         if self.end_time <= self.start_time:
-            raise ValueError(f"end_time {self.end_time} must be after start_time {self.start_time}")
+            raise self.field_problem("end_time", f"end_time {self.end_time} must be after start_time {self.start_time}")
         return self
 
 
@@ -292,24 +288,37 @@ class Routing(Model):
     @model_check
     def _references(self) -> Routing:
         if self.route.receiver is None:
-            raise ValueError("the root route needs a receiver (the default)")
+            raise self.field_problem("route.receiver", "the root route needs a receiver (the default)")
         if self.route.matchers:
-            raise ValueError("the root route must not have matchers: it receives every alert")
+            raise self.field_problem("route.matchers", "the root route must not have matchers: it receives every alert")
         receivers = [r.name for r in self.receivers]
-        require_unique("receiver", receivers)
+        unique_field("receiver", receivers, "receivers[{}].name")
         intervals = [t.name for t in self.time_intervals]
-        require_unique("time interval", intervals)
-        for route in self.route.walk():
+        unique_field("time interval", intervals, "time_intervals[{}].name")
+        for path, route in _route_paths(self.route, "route"):
             if route.receiver is not None and route.receiver not in receivers:
-                raise ValueError(
+                raise FieldProblem(
                     f"route {list(route.matchers)}: receiver {route.receiver!r} is not defined "
-                    f"(receivers: {', '.join(receivers)})"
+                    f"(receivers: {', '.join(receivers)})", field=f"{path}.receiver", value=route.receiver
                 )
-            for name in (*route.mute_time_intervals, *route.active_time_intervals):
-                if name not in intervals:
-                    raise ValueError(f"route {list(route.matchers)}: time interval {name!r} is not defined")
-        for test in self.tests:
+            for field in ("mute_time_intervals", "active_time_intervals"):
+                for name in getattr(route, field):
+                    if name not in intervals:
+                        raise FieldProblem(f"route {list(route.matchers)}: time interval {name!r} is not defined",
+                                           field=f"{path}.{field}", value=getattr(route, field))
+        for index, test in enumerate(self.tests):
             for name in test.receivers:
                 if name not in receivers:
-                    raise ValueError(f"route test {test.labels}: receiver {name!r} is not defined")
+                    raise FieldProblem(f"route test {test.labels}: receiver {name!r} is not defined",
+                                       field=f"tests[{index}].receivers", value=test.receivers)
         return self
+
+
+def _route_paths(root: Route, path: str) -> list[tuple[str, Route]]:
+    """Route.walk's routes, each with its path from the routing ("route.routes[0]"), depth first."""
+    found, pending = [], [(path, root)]
+    while pending:
+        at, route = pending.pop()
+        found.append((at, route))
+        pending.extend(reversed([(f"{at}.routes[{i}]", child) for i, child in enumerate(route.routes)]))
+    return found

@@ -102,8 +102,8 @@ class RecordingRule(_Expression):
     @model_check
     def _level_metric_operations(self) -> RecordingRule:
         if self.name_fixed_by is None and self.name.count(":") < 1:
-            raise ValueError(f"record {self.name!r} must follow level:metric:operations (contain ':'), or say "
-                             "with name_fixed_by what outside the stack asks for this name")
+            raise self.field_problem("record", f"record {self.name!r} must follow level:metric:operations (contain "
+                                     "':'), or say with name_fixed_by what outside the stack asks for this name")
         return self
 
 
@@ -149,16 +149,17 @@ class Alert(_Expression):
     def _reserved(self) -> Alert:
         for key in conventions.ALERT_LABELS:
             if key in self.labels:
-                raise ValueError(f"labels: {key!r} is set by the model, not in labels")
+                raise self.field_problem("labels", f"labels: {key!r} is set by the model, not in labels")
         for key in ("summary", "description", "runbook_url"):
             if key in self.annotations:
-                raise ValueError(f"annotations: {key!r} has its own field")
+                raise self.field_problem("annotations", f"annotations: {key!r} has its own field")
         if self.threshold is not None and not _compares_with(self.expr, self.threshold):
-            raise ValueError(f"threshold {self.threshold:g}: expr must end in a comparison with it "
-                             f"(`... > {self.threshold:g}`)")
+            raise self.field_problem("threshold", f"threshold {self.threshold:g}: expr must end in a comparison "
+                                     f"with it (`... > {self.threshold:g}`)")
         known = {"summary", "description", "runbook_url", *self.annotations}
         for key in sorted((self.test.annotations if self.test else {}).keys() - known):
-            raise ValueError(f"test.annotations: {key!r} is not an annotation of the alert")
+            raise self.field_problem("test.annotations", f"test.annotations: {key!r} is not an annotation of the "
+                                     "alert")
         return self
 
 
@@ -185,7 +186,9 @@ class VerbatimRule(_Expression):
         if (self.alert is None) == (self.record is None):
             raise ValueError("give exactly one of alert and record")
         if self.record is not None and (self.for_ or self.keep_firing_for or self.annotations):
-            raise ValueError(f"record {self.record!r}: for, keep_firing_for and annotations are for alerts")
+            extra = "for" if self.for_ else "keep_firing_for" if self.keep_firing_for else "annotations"
+            raise self.field_problem(extra, f"record {self.record!r}: for, keep_firing_for and annotations are for "
+                                     "alerts")
         return self
 
     @property

@@ -100,17 +100,19 @@ class KubernetesSDConfig(Model):
     def _selects(self) -> KubernetesSDConfig:
         if self.role == "node":
             if self.namespaces or self.port or self.container:
-                raise ValueError("role node takes no namespaces, port or container: it discovers kubelets")
+                extra = next(f for f in ("namespaces", "port", "container") if getattr(self, f))
+                raise self.field_problem(extra, "role node takes no namespaces, port or container: it discovers "
+                                         "kubelets")
             return self
         if not self.requirements():
             raise ValueError(f"role {self.role} needs a selector (app, match_labels or match_expressions): "
                              "without one the job scrapes every target in its namespaces")
         if self.port is None:
-            raise ValueError(f"role {self.role} needs port, the name of the metrics port")
+            raise self.field_problem("port", f"role {self.role} needs port, the name of the metrics port")
         if self.container and self.role != "pod":
-            raise ValueError("container selects a container of a pod: only role pod takes it")
+            raise self.field_problem("container", "container selects a container of a pod: only role pod takes it")
         if self.app is not None and self.app_label in self.match_labels:
-            raise ValueError(f"app sets label {self.app_label!r}, which match_labels sets too")
+            raise self.field_problem("app", f"app sets label {self.app_label!r}, which match_labels sets too")
         return self
 
     def selector_labels(self) -> dict[str, str]:
@@ -165,7 +167,8 @@ class TLSConfig(Model):
             raise ValueError("cert_file and key_file must be given together")
         for name in ("ca", "cert", "key"):
             if getattr(self, f"{name}_secret") and not getattr(self, f"{name}_file"):
-                raise ValueError(f"{name}_secret is the Operator's copy of {name}_file: give both")
+                raise self.field_problem(f"{name}_file", f"{name}_secret is the Operator's copy of {name}_file: give "
+                                         "both")
         return self
 
 
@@ -210,20 +213,22 @@ class ScrapeJob(SecretsFromFiles):
             raise ValueError("needs static_configs, file_sd_configs or kubernetes_sd_configs")
         if self.kubernetes_sd_configs and (len(self.kubernetes_sd_configs) > 1 or self.static_configs
                                            or self.file_sd_configs):
-            raise ValueError("a job with kubernetes_sd_configs has exactly one and no other targets, "
-                             "so that it is one monitor")
+            raise self.field_problem("kubernetes_sd_configs", "a job with kubernetes_sd_configs has exactly one "
+                                     "and no other targets, so that it is one monitor")
         if self.bearer_token_secret and not self.bearer_token_file:
-            raise ValueError("bearer_token_secret is the Operator's copy of bearer_token_file: give both")
+            raise self.field_problem("bearer_token_file",
+                                     "bearer_token_secret is the Operator's copy of bearer_token_file: give both")
         if self.basic_auth and self.bearer_token_file:
             raise ValueError("basic_auth and bearer_token_file are mutually exclusive")
         if not self.metrics_path.startswith("/"):
-            raise ValueError(f"metrics_path {self.metrics_path!r} must start with '/'")
+            raise self.field_problem("metrics_path", f"metrics_path {self.metrics_path!r} must start with '/'")
         if (
             self.scrape_interval
             and self.scrape_timeout
             and duration_ms(self.scrape_timeout) > duration_ms(self.scrape_interval)
         ):
-            raise ValueError(
+            raise self.field_problem(
+                "scrape_timeout",
                 f"scrape_timeout {self.scrape_timeout} must not exceed scrape_interval {self.scrape_interval}"
             )
         return self

@@ -8,8 +8,8 @@ from pydantic import Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import CustomMetric, HorizontalPodAutoscaler
-from monitoring.model.base import Model, model_check
-from monitoring.model.common import Labels, Slug, require_unique
+from monitoring.model.base import Model, model_check, unique_field
+from monitoring.model.common import Labels, Slug
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.probe import Probe
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
@@ -62,8 +62,8 @@ class Service(Model):
 
     @model_check
     def _unique_names(self) -> Service:
-        require_unique("metric", [m.name for m in self.metrics])
-        require_unique("rule group", [g.name for g in self.rule_groups])
+        unique_field("metric", [m.name for m in self.metrics], "metrics[{}].name")
+        unique_field("rule group", [g.name for g in self.rule_groups], "rule_groups[{}].name")
         return self
 
     @model_check
@@ -74,8 +74,8 @@ class Service(Model):
         for field in ("errors", "total"):
             selected = selector_metric(getattr(self.errors, field))
             if selected not in series:
-                raise ValueError(f"errors.{field}: {selected!r} is not a counter or histogram _count of the "
-                                 "service's metrics")
+                raise self.field_problem(f"errors.{field}", f"errors.{field}: {selected!r} is not a counter or "
+                                         "histogram _count of the service's metrics")
         return self
 
     @model_check
@@ -90,7 +90,8 @@ class Service(Model):
                 for job, step in dropping:
                     if step.matches(label):
                         raise rule.error(f"expr selects on label {label!r}, which scrape job {job.name!r} drops "
-                                         f"(labeldrop {step.regex!r}): it can never match", field="expr")
+                                         f"(labeldrop {step.regex!r}): it can never match", field="expr",
+                                         value=rule.expr)
         return self
 
     @property

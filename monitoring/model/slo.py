@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
@@ -13,7 +13,7 @@ import promql_parser
 from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_validator
 
 from monitoring import conventions, promql
-from monitoring.model.base import Model, Shared, model_check
+from monitoring.model.base import FieldProblem, Model, Shared, model_check
 from monitoring.model.common import Duration, ExactDecimal, LabelName, Labels, MetricName, Slug
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.naming import NAMINGS, NamingStyle
@@ -34,12 +34,12 @@ if TYPE_CHECKING:
 _DAY_MS = 86_400_000
 
 
-def _no_alert_labels(labels: Iterable[str]) -> None:
-    """ValueError for a label every alert sets itself. A tier or an alerting section cannot know the naming of its
+def _no_alert_labels(labels: Mapping[str, str]) -> None:
+    """FieldProblem for a label every alert sets itself. A tier or an alerting section cannot know the naming of its
     SLO: the SLO checks the naming's labels (SLO._not_reserved)."""
     for key in labels:
         if key in conventions.ALERT_LABELS:
-            raise ValueError(f"labels: {key!r} is set by the SLO itself, not in labels")
+            raise FieldProblem(f"labels: {key!r} is set by the SLO itself, not in labels", field="labels", value=labels)
 
 
 def _vector_selector(text: str) -> str:
@@ -228,9 +228,10 @@ GENERATED_ANNOTATIONS = ("summary", "title", "description", "runbook_url")
 def _free_annotations(annotations: Mapping[str, str]) -> None:
     for key in annotations:
         if key in GENERATED_ANNOTATIONS:
-            raise ValueError(f"annotations: {key!r} is generated; set it with the {key} field"
-                             if key in ("summary", "title") else
-                             f"annotations: {key!r} is generated (runbook_url: set alerting.runbook_url)")
+            raise FieldProblem(f"annotations: {key!r} is generated; set it with the {key} field"
+                               if key in ("summary", "title") else
+                               f"annotations: {key!r} is generated (runbook_url: set alerting.runbook_url)",
+                               field="annotations", value=annotations)
 
 
 class AlertTier(Model):
@@ -322,7 +323,8 @@ class AlertWindow(Model):
             raise ValueError(f"{self.tier} {self.long}/{self.short}: give exactly one of burn_rate and "
                              "budget_percent")
         if duration_ms(self.short) >= duration_ms(self.long):
-            raise ValueError(f"{self.tier} {self.long}/{self.short}: the short window must be shorter than the long")
+            raise self.field_problem("short", f"{self.tier} {self.long}/{self.short}: the short window must be "
+                                     "shorter than the long")
         return self
 
     def burn_window(self, period_ms: int) -> BurnWindow:
@@ -483,7 +485,7 @@ class SLO(Model):
                               ("alerting.ticket.labels", self.alerting.ticket.labels)):
             for key in labels:
                 if key in reserved:
-                    raise ValueError(f"{where}: {key!r} is set by the SLO itself, not in labels")
+                    raise self.field_problem(where, f"{where}: {key!r} is set by the SLO itself, not in labels")
         return self
 
     @model_check
@@ -491,23 +493,24 @@ class SLO(Model):
         """group_by labels must not be the SLO's own, and a query SLI must keep them through its aggregation."""
         for label in self.group_by:
             if label in NAMINGS[self.naming].reserved:
-                raise ValueError(f"group_by: {label!r} is set by the SLO itself")
+                raise self.field_problem("group_by", f"group_by: {label!r} is set by the SLO itself")
         if isinstance(self.sli, QuerySLI) and self.group_by:
             for field in ("errors", "total"):
                 lost = _aggregated_away(promql.parse(substitute_window(getattr(self.sli, field), "5m")),
                                         self.group_by)
                 if lost:
-                    raise ValueError(f"group_by: sli.{field} aggregates {lost!r} away; write "
-                                     f"sum by ({', '.join(self.group_by)}) (...)")
+                    raise self.field_problem("group_by", f"group_by: sli.{field} aggregates {lost!r} away; write "
+                                             f"sum by ({', '.join(self.group_by)}) (...)")
         return self
 
     @model_check
     def _filter_applies(self) -> SLO:
         if self.filter and isinstance(self.sli, QuerySLI):
-            raise ValueError("filter: a query SLI is raw PromQL; put the matchers into its queries")
+            raise self.field_problem("filter", "filter: a query SLI is raw PromQL; put the matchers into its queries")
         if isinstance(self.sli, BooleanSLI) and self.alerting.min_events_per_second is not None:
-            raise ValueError("alerting.min_events_per_second: a boolean-gauge SLI counts samples, not events, so "
-                             "there is no traffic to guard; remove it")
+            raise self.field_problem("alerting.min_events_per_second", "alerting.min_events_per_second: a "
+                                     "boolean-gauge SLI counts samples, not events, so there is no traffic to guard; "
+                                     "remove it")
         return self
 
     @model_check
@@ -593,10 +596,11 @@ class SLO(Model):
         return conventions.slo_alert_name(self.alert_base, Tier.named(tier))
 
     def check_references(self, services: set[str], metrics: Mapping[str, AnyMetric]) -> None:
-        """ValueError unless the service and every metric the SLI selects exist, with the right types."""
+        """FieldProblem (its field from the SLO) unless the service and every metric the SLI selects exist, with
+        the right types."""
         if self.service not in services:
-            raise ValueError(f"slo {self.name!r}: service {self.service!r} is not defined "
-                             f"(services: {', '.join(sorted(services))})")
+            raise self.field_problem("service", f"slo {self.name!r}: service {self.service!r} is not defined "
+                                     f"(services: {', '.join(sorted(services))})")
         if isinstance(self.sli, RatioSLI):
             for field in ("errors", "total"):
                 self._check_event_selector(field, getattr(self.sli, field), metrics)
@@ -623,44 +627,48 @@ class SLO(Model):
                 continue
             for label in self.group_by:
                 if label not in metric.labels:
-                    raise ValueError(f"slo {self.name!r}: group_by {label!r} is not a label of {metric.name}, so "
-                                     f"the SLI would aggregate it away (labels: {', '.join(metric.labels) or 'none'})")
+                    raise self.field_problem(
+                        "group_by", f"slo {self.name!r}: group_by {label!r} is not a label of {metric.name}, so the "
+                        f"SLI would aggregate it away (labels: {', '.join(metric.labels) or 'none'})")
 
     def _check_event_selector(self, field: str, selector: str, metrics: Mapping[str, AnyMetric]) -> None:
         name = selector_metric(selector)
         where = f"slo {self.name!r}: sli.{field} {selector!r}"
         if name is None:
-            raise ValueError(f"{where} must name its metric")
+            raise self.field_problem(f"sli.{field}", f"{where} must name its metric")
         metric = metrics.get(name)
         if metric is not None and metric.type == "counter":
             return
         histogram = metrics.get(name.removesuffix("_count"))
         if name.endswith("_count") and histogram is not None and histogram.type == "histogram":
             return
-        raise ValueError(f"{where} selects {name!r}, which is neither a catalog counter nor a histogram's _count")
+        raise self.field_problem(f"sli.{field}", f"{where} selects {name!r}, which is neither a catalog counter nor "
+                                 "a histogram's _count")
 
     def _check_gauge(self, sli: BooleanSLI, metrics: Mapping[str, AnyMetric]) -> None:
         name = selector_metric(sli.gauge)
         where = f"slo {self.name!r}: sli.gauge {sli.gauge!r}"
         if name is None:
-            raise ValueError(f"{where} must name its metric")
+            raise self.field_problem("sli.gauge", f"{where} must name its metric")
         metric = metrics.get(name)
         if name in BOOLEAN_SERIES and metric is None:
             return
         if metric is None or metric.type != "gauge":
-            raise ValueError(f"{where} selects {name!r}, which is neither {' nor '.join(BOOLEAN_SERIES)} nor a "
-                             f"catalog gauge" + (f" (it is a {metric.type})" if metric is not None else ""))
+            raise self.field_problem("sli.gauge", f"{where} selects {name!r}, which is neither "
+                                     f"{' nor '.join(BOOLEAN_SERIES)} nor a catalog gauge"
+                                     + (f" (it is a {metric.type})" if metric is not None else ""))
 
     def _check_latency(self, sli: LatencySLI, metrics: Mapping[str, AnyMetric]) -> None:
         metric = metrics.get(sli.histogram)
         where = f"slo {self.name!r}: sli.histogram {sli.histogram!r}"
         if metric is None:
-            raise ValueError(f"{where} is in no metric catalog")
+            raise self.field_problem("sli.histogram", f"{where} is in no metric catalog")
         if metric.type != "histogram":
-            raise ValueError(f"{where} is a {metric.type}, not a histogram")
+            raise self.field_problem("sli.histogram", f"{where} is a {metric.type}, not a histogram")
         native = bool(getattr(metric, "native", False))
         if sli.native != native:
-            raise ValueError(
+            raise self.field_problem(
+                "sli.native",
                 f"{where} is a {'native' if native else 'classic'} histogram; set sli.native={native}"
                 if native or not sli.native else
                 f"{where} is a classic histogram: sli.native=True needs Histogram(native=True) in the catalog")
@@ -668,7 +676,8 @@ class SLO(Model):
             return  # histogram_fraction reads any threshold; between boundaries it interpolates
         buckets = [Decimal(str(b)) for b in metric.buckets]  # type: ignore[union-attr]
         if sli.threshold not in buckets:
-            raise ValueError(
+            raise self.field_problem(
+                "sli.threshold",
                 f"slo {self.name!r}: sli.threshold {decimal_text(sli.threshold)} is not a bucket boundary of "
                 f"{sli.histogram} (buckets: {', '.join(decimal_text(b) for b in buckets)}); "
                 "a latency SLI can only count requests below a boundary"

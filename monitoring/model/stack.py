@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import check_autoscaling
-from monitoring.model.base import Model, model_check, unique_names
+from monitoring.model.base import FieldProblem, Model, model_check, unique_names
 from monitoring.model.common import Labels, PositiveDuration, Slug, require_unique
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
@@ -102,8 +102,11 @@ class Stack(Model):
         derived = frozenset(self._derived_series())  # a pass over every SLO: once for both checks
         self._check_selected_metrics(derived)
         self._check_slos()
-        check_autoscaling([m for s in self.services for m in s.custom_metrics],
-                          [h for s in self.services for h in s.autoscalers], derived)
+        check_autoscaling(
+            [(f"services[{i}].custom_metrics[{j}]", m) for i, s in enumerate(self.services)
+             for j, m in enumerate(s.custom_metrics)],
+            [(f"services[{i}].autoscalers[{j}]", h) for i, s in enumerate(self.services)
+             for j, h in enumerate(s.autoscalers)], derived)
         self._check_monitors()
         return self
 
@@ -137,11 +140,14 @@ class Stack(Model):
         services = {s.name: s for s in self.services}
         names = set(services)
         metrics_of: dict[str, dict[str, AnyMetric]] = {}  # per service, built once: many SLOs share a service
-        for slo in self.slos:
+        for index, slo in enumerate(self.slos):
             service = services.get(slo.service)
             if service is not None and slo.service not in metrics_of:
                 metrics_of[slo.service] = {m.name: m for m in self.service_metrics(service)}
-            slo.check_references(names, metrics_of.get(slo.service, {}))
+            try:
+                slo.check_references(names, metrics_of.get(slo.service, {}))
+            except FieldProblem as problem:
+                raise problem.within(f"slos[{index}]") from None
             slices = slo.timeslices
             if slices is not None and duration_ms(slices.window) % duration_ms(self.evaluation_interval):
                 raise slo.error(f"budgeting.window {slices.window} is not a multiple of the stack's "
@@ -154,7 +160,7 @@ class Stack(Model):
             for key in service.labels:
                 if key in slo.plan.naming.reserved:
                     raise service.error(f"labels: {key!r} is set by slo {slo.name!r} on its series and alerts, not "
-                                        "by the service", field="labels", value=key)
+                                        "by the service", field="labels", value=service.labels)
         object.__setattr__(self, "slos", tuple(
             slo.model_copy(update={"labels": {**services[slo.service].labels, **slo.labels}})
             if services[slo.service].labels else slo for slo in self.slos))
@@ -167,8 +173,10 @@ class Stack(Model):
                 interval = job.scrape_interval or self.scrape_interval
                 timeout = job.scrape_timeout or self.scrape_timeout
                 if duration_ms(timeout) > duration_ms(interval):
+                    # The job's own setting is at fault (both its own: its own check refused them already).
+                    field = "scrape_interval" if job.scrape_interval and not job.scrape_timeout else "scrape_timeout"
                     raise job.error(f"scrape_timeout {timeout} must not exceed scrape_interval {interval}",
-                                    field="scrape_timeout", value=timeout)
+                                    field=field, value=interval if field == "scrape_interval" else timeout)
 
     def _check_selected_metrics(self, derived: frozenset[str]) -> None:
         """Each service's rules select its own metrics, the shared catalogs' and recorded series only (`derived`:

@@ -255,7 +255,7 @@ def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, s
         return
     from monitoring.render.kubernetes import stack as kubernetes
 
-    found = kubernetes.resources(stack, stack.kubernetes, ctx.files)
+    found = kubernetes.resources(stack, stack.kubernetes, ctx.files, ctx.origins)
     files = {r.file: to_yaml(r.body, ctx.header) for r in found}
     if len(files) != len(found):  # Stack.check() refuses the definitions that would (model.output_names)
         raise ValueError("two Kubernetes resources of one kind have the same name")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Mapping
 
 from monitoring import conventions
 from monitoring.errors import DefinitionError
@@ -27,10 +28,14 @@ def dashboard_config_map(output: KubernetesOutput, folder: str, uid: str, text: 
                 annotations={output.folder_annotation: folder}, data={f"{uid}.json": text})
 
 
-def dashboard_config_maps(output: KubernetesOutput, files: dict[str, str]) -> list[Resource]:
-    """One ConfigMap per generated dashboard file (out/grafana/dashboards/<folder uid>/<uid>.json)."""
+def dashboard_config_maps(output: KubernetesOutput, files: dict[str, str],
+                          origins: Mapping[str, str] | None = None) -> list[Resource]:
+    """One ConfigMap per generated dashboard file (out/grafana/dashboards/<folder uid>/<uid>.json); origins, what
+    made each file ("hand-written:dashboards/x.dashboard.py"), names both dashboards when two ConfigMaps meet.
+
+    Stack.check() has refused the model's dashboards that would meet; a hand-written one is known only here."""
     folders = {f["uid"]: f["title"] for f in json.loads(files.get(conventions.GRAFANA_FOLDERS_FILE, "[]"))}
-    maps: dict[str, Resource] = {}
+    maps: dict[str, tuple[str, Resource]] = {}
     for path in sorted(files):
         if not path.startswith(conventions.GRAFANA_DASHBOARDS_DIR + "/"):
             continue
@@ -38,7 +43,16 @@ def dashboard_config_maps(output: KubernetesOutput, files: dict[str, str]) -> li
         uid = posixpath.basename(path).removesuffix(".json")
         resource = dashboard_config_map(output, folders.get(folder_uid, folder_uid), uid, files[path])
         if resource.name in maps:
-            raise DefinitionError(f"dashboards {uid!r} and another have the same ConfigMap name {resource.name!r} "
-                                  "(Kubernetes names are lower case): give one a different uid")
-        maps[resource.name] = resource
-    return list(maps.values())
+            first, _ = maps[resource.name]
+            raise DefinitionError(f"dashboard uids {_uid_from(first, origins)} and {_uid_from(path, origins)} make "
+                                  f"the same ConfigMap name {resource.name!r} (Kubernetes names are lower case, "
+                                  "without '_'): give one a different uid")
+        maps[resource.name] = path, resource
+    return [resource for _, resource in maps.values()]
+
+
+def _uid_from(path: str, origins: Mapping[str, str] | None) -> str:
+    """"'Shop' (from dashboards/shop.dashboard.py)": a dashboard file's uid and what made it, if known."""
+    uid = posixpath.basename(path).removesuffix(".json")
+    origin = (origins or {}).get(path)
+    return f"{uid!r} (from {origin.partition(':')[2]})" if origin else repr(uid)

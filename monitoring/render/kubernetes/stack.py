@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from monitoring import conventions
@@ -11,7 +12,8 @@ from monitoring.render.kubernetes import alertmanager, dashboards, monitors, pro
 from monitoring.render.kubernetes.resource import Resource
 
 
-def resources(stack: Stack, output: KubernetesOutput, files: dict[str, str]) -> list[Resource]:
+def resources(stack: Stack, output: KubernetesOutput, files: dict[str, str],
+              origins: Mapping[str, str] | None = None) -> list[Resource]:
     """Rules, monitors, probes, the Alertmanager Secret, teams' routing, then dashboards; files are the plain outputs
     already rendered (the dashboards are taken from there, as Grafana would load them)."""
     found = [rules.service_rule(stack, output, s) for s in stack.services if s.rule_groups]
@@ -20,7 +22,7 @@ def resources(stack: Stack, output: KubernetesOutput, files: dict[str, str]) -> 
     found += [probes.probe(output, probe) for s in stack.services for probe in s.probes]
     found.append(alertmanager.config_secret(stack, output))
     found += [alertmanager.team_config(output, team) for team in output.team_routing]
-    found += dashboards.dashboard_config_maps(output, files)
+    found += dashboards.dashboard_config_maps(output, files, origins)
     return found
 
 
