@@ -676,11 +676,12 @@ def run() -> NoReturn:
     import os
 
     atexit._run_exitfuncs()  # the handlers registered (the user's stack may have some), as the interpreter would
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe: the interpreter would exit with 120 too
-        status = 120
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:  # None: started with the stream closed (`>&-`), as the interpreter skips it
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe: the interpreter would exit with 120 too
+            status = 120
     os._exit(status)
 
 

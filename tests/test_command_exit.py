@@ -95,3 +95,13 @@ def test_bad_input_still_exits_2_with_its_one_line_message(tmp_path: Path) -> No
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "ApiDown" in done.stderr and "Traceback" not in done.stderr
     assert log(root) == ["atexit"]
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-", ">&- 2>&-"])
+def test_a_command_started_with_its_output_closed_exits_as_the_interpreter_would(closed: str) -> None:
+    """Python then has no sys.stdout (or sys.stderr) at all: nothing to flush, and --version still succeeds."""
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    done = subprocess.run(["sh", "-c", f'exec "$0" -m monitoring --version {closed}', sys.executable],
+                          capture_output=True, text=True, check=False, timeout=60, env=environ)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
