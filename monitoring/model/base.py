@@ -128,13 +128,16 @@ class FieldProblem(ValueError):
         return FieldProblem(str(self), field=f"{path}.{self.field}", value=self.value)
 
 
-def unique_field(what: str, names: Sequence[str], field: str) -> None:
-    """FieldProblem at the second use of a name: "duplicate <what> name 'x'"; `field` is the path of the name
-    of item i, formatted with i ("metrics[{}].name")."""
+def require_unique(what: str, names: Sequence[str], field: str | None = None) -> None:
+    """At the second use of a name, "duplicate <what> name 'x'": a FieldProblem when `field` gives the path of the
+    name of item i, formatted with i ("metrics[{}].name"); else (names gathered from several fields) a ValueError."""
     seen: set[str] = set()
     for index, name in enumerate(names):
         if name in seen:
-            raise FieldProblem(f"duplicate {what} name {name!r}", field=field.format(index), value=name)
+            problem = f"duplicate {what} name {name!r}"
+            if field is None:
+                raise ValueError(problem)
+            raise FieldProblem(problem, field=field.format(index), value=name)
         seen.add(name)
 
 

@@ -31,12 +31,3 @@ HostPort = Annotated[str, AfterValidator(units.check_host_port)]
 ExactDecimal = Annotated[Decimal, BeforeValidator(units.exact_decimal)]
 # A path to a file holding a secret: never the secret itself.
 SecretFile = Annotated[str, AfterValidator(units.check_file_path)]
-
-
-def require_unique(what: str, names: list[str]) -> None:
-    """ValueError naming the first name that repeats."""
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise ValueError(f"duplicate {what} name {name!r}")
-        seen.add(name)

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, field_validator
 from monitoring import conventions, promql
 from monitoring.grafana.schemas import PANEL_TYPES
 from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
-from monitoring.model.base import FieldProblem, Model, model_check, unique_field
+from monitoring.model.base import FieldProblem, Model, model_check, require_unique
 
 VARIABLE_NAME = re.compile(r"\A[a-zA-Z][a-zA-Z0-9_]{0,199}\Z")
 _REFRESH = re.compile(r"\A(?:[1-9][0-9]{0,5}[smhd])?\Z")
@@ -231,7 +231,7 @@ class Dashboard(Model):
     def _consistent(self) -> Dashboard:
         if not self.panels and not self.rows:
             raise ValueError("a dashboard needs panels or rows")
-        unique_field("variable", [v.name for v in self.variables], "variables[{}].name")
+        require_unique("variable", [v.name for v in self.variables], "variables[{}].name")
         defined = set(STANDARD_VARIABLES) | {v.name for v in self.variables} | GLOBAL_VARIABLES
         texts = [(f"variable {v.name!r}", f"variables[{i}].query", v.query) for i, v in enumerate(self.variables)]
         texts += [(f"panel {p.title!r}", f"{path}.queries[{i}].expr", q.expr)
@@ -264,8 +264,8 @@ def check_dashboards(folders: tuple[Folder, ...], settings: DashboardSettings,
                      dashboards: tuple[Dashboard, ...], known_series: frozenset[str]) -> None:
     """The references between folders, settings and dashboards, and the series every query selects: a
     FieldProblem whose field is the path from the stack ("dashboards[0].folder")."""
-    unique_field("folder uid", [f.uid for f in folders], "folders[{}].uid")
-    unique_field("folder title", [f.title for f in folders], "folders[{}].title")
+    require_unique("folder uid", [f.uid for f in folders], "folders[{}].uid")
+    require_unique("folder title", [f.title for f in folders], "folders[{}].title")
     seen: set[str] = set()
     for index, dashboard in enumerate(dashboards):  # a uid not given is made from the name
         if dashboard.dashboard_uid in seen:

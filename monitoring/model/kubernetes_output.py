@@ -6,8 +6,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field, field_validator
 
-from monitoring.model.base import FieldProblem, Model, model_check, unique_field
-from monitoring.model.common import LabelName, require_unique
+from monitoring.model.base import FieldProblem, Model, model_check, require_unique
+from monitoring.model.common import LabelName
 from monitoring.model.kubernetes import (
     KubernetesLabelKey,
     KubernetesLabels,
@@ -80,7 +80,7 @@ class TeamRouting(Model):
     @model_check
     def _receivers_exist(self) -> TeamRouting:
         names = [r.name for r in self.receivers]
-        unique_field("receiver", names, "receivers[{}].name")
+        require_unique("receiver", names, "receivers[{}].name")
         uses = [("receiver", self.receiver),
                 *((f"routes[{i}].receiver", route.receiver) for i, route in enumerate(self.routes))]
         for field, used in uses:

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from monitoring.model.base import Model, model_check, unique_field
+from monitoring.model.base import Model, model_check, require_unique
 from monitoring.model.common import LabelName, MetricName
 
 _RESERVED_LABELS = {"le": "histograms", "quantile": "summaries"}
@@ -167,5 +167,5 @@ class Catalog(Model):
 
     @model_check
     def _unique(self) -> Catalog:
-        unique_field("metric", [m.name for m in self.metrics], "metrics[{}].name")
+        require_unique("metric", [m.name for m in self.metrics], "metrics[{}].name")
         return self

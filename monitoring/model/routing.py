@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, field_validator
 
 from monitoring.model import notifications
-from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check, unique_field
+from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check, require_unique
 from monitoring.model.common import HostPort, LabelName, PositiveDuration, SecretFile
 from monitoring.units import LABEL_NAME, safe_url
 
@@ -292,9 +292,9 @@ class Routing(Model):
         if self.route.matchers:
             raise self.field_problem("route.matchers", "the root route must not have matchers: it receives every alert")
         receivers = [r.name for r in self.receivers]
-        unique_field("receiver", receivers, "receivers[{}].name")
+        require_unique("receiver", receivers, "receivers[{}].name")
         intervals = [t.name for t in self.time_intervals]
-        unique_field("time interval", intervals, "time_intervals[{}].name")
+        require_unique("time interval", intervals, "time_intervals[{}].name")
         for path, route in _route_paths(self.route, "route"):
             if route.receiver is not None and route.receiver not in receivers:
                 raise FieldProblem(

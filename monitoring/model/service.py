@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import CustomMetric, HorizontalPodAutoscaler
-from monitoring.model.base import Model, model_check, unique_field
+from monitoring.model.base import Model, model_check, require_unique
 from monitoring.model.common import Labels, Slug
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.probe import Probe
@@ -62,8 +62,8 @@ class Service(Model):
 
     @model_check
     def _unique_names(self) -> Service:
-        unique_field("metric", [m.name for m in self.metrics], "metrics[{}].name")
-        unique_field("rule group", [g.name for g in self.rule_groups], "rule_groups[{}].name")
+        require_unique("metric", [m.name for m in self.metrics], "metrics[{}].name")
+        require_unique("rule group", [g.name for g in self.rule_groups], "rule_groups[{}].name")
         return self
 
     @model_check

@@ -10,8 +10,8 @@ from pydantic import Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import check_autoscaling
-from monitoring.model.base import FieldProblem, Model, model_check, unique_names
-from monitoring.model.common import Labels, PositiveDuration, Slug, require_unique
+from monitoring.model.base import FieldProblem, Model, model_check, require_unique, unique_names
+from monitoring.model.common import Labels, PositiveDuration, Slug
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
 from monitoring.model.loadtest import LoadTestGates
