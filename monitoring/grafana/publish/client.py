@@ -208,11 +208,7 @@ class GrafanaClient:
 
     def delete_dashboard(self, uid: str) -> bool:
         """True if deleted, False if it was already gone."""
-        response = self._request("DELETE", f"/api/dashboards/uid/{uid}", f"dashboard {uid}", "dashboards:delete")
-        if response.status_code == 404:
-            return False
-        self._json(response, f"dashboard {uid}", "dashboards:delete")
-        return True
+        return self._delete(f"/api/dashboards/uid/{uid}", f"dashboard {uid}", "dashboards:delete")
 
     def search(self, *, tags: tuple[str, ...] = (), kind: str | None = None,
                folder_uids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
@@ -251,10 +247,14 @@ class GrafanaClient:
         return self._json(response, f"folder {uid}", "folders:write")
 
     def delete_folder(self, uid: str) -> bool:
-        response = self._request("DELETE", f"/api/folders/{uid}", f"folder {uid}", "folders:delete")
+        """True if deleted, False if it was already gone."""
+        return self._delete(f"/api/folders/{uid}", f"folder {uid}", "folders:delete")
+
+    def _delete(self, path: str, what: str, permission: str) -> bool:
+        response = self._request("DELETE", path, what, permission)
         if response.status_code == 404:
             return False
-        self._json(response, f"folder {uid}", "folders:delete")
+        self._json(response, what, permission)
         return True
 
     def health(self) -> dict[str, Any]:
