@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, AllowInfNan, BeforeValidator
 
 from monitoring import units
 
@@ -33,6 +33,6 @@ ExactDecimal = Annotated[Decimal, BeforeValidator(units.exact_decimal)]
 SecretFile = Annotated[str, AfterValidator(units.check_file_path)]
 # Numbers are written into YAML and JSON that Go and JavaScript read: a float must be finite (JSON has no NaN,
 # a comparison with NaN is always false), an integer must fit the reader's type.
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+FiniteFloat = Annotated[float, AllowInfNan(False)]
 UINT64_MAX = 2**64 - 1  # Prometheus' and Alertmanager's limits and hashmod modulus
 INT32_MAX = 2**31 - 1  # Kubernetes' replica counts

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Annotated, ClassVar
 
+from annotated_types import Ge, Le
 from pydantic import Field, field_validator
 
 from monitoring.model.base import Model, model_check, require_unique
@@ -142,7 +143,7 @@ class Summary(Metric):
     """
 
     type: ClassVar[str] = "summary"
-    quantiles: tuple[Annotated[float, Field(ge=0, le=1)], ...] = ()  # φ-quantiles: 0.5, 0.99
+    quantiles: tuple[Annotated[float, Ge(0), Le(1)], ...] = ()  # φ-quantiles: 0.5, 0.99
 
     def series_names(self) -> tuple[str, ...]:
         return (self.name, f"{self.name}_sum", f"{self.name}_count")
