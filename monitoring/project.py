@@ -88,6 +88,7 @@ class Project:
 
 # The settings of [tool.monitoring] that are strings (the other one, kubernetes, is a table or a boolean).
 SETTINGS = ("stack", "out", "dashboards", "alert_tests", "regenerate")
+DIRECTORIES = ("dashboards", "alert_tests")  # the settings naming directories of hand-written files to read
 
 
 def _setting_problem(value: object) -> str | None:
@@ -132,6 +133,11 @@ def _settings(table: dict[str, Any], pyproject: Path) -> dict[str, str]:
         if key not in SETTINGS:
             raise setting_error(pyproject, TABLE, key, f"unknown setting (known: {', '.join(SETTINGS)}, kubernetes)")
         problem = _setting_problem(value)
+        if problem is None and key in DIRECTORIES and not (pyproject.parent / value).is_dir():
+            # Left out, the setting's directory is optional; named, it is meant: a misspelt one would silently
+            # drop every hand-written dashboard or test.
+            what = "it is a file" if (pyproject.parent / value).exists() else "it does not exist"
+            problem = f"{value!r} names no directory of the project ({what}): create it, or remove the setting"
         if problem is not None:
             raise setting_error(pyproject, TABLE, key, f"{key} {problem}", value)
     return {key: value for key, value in table.items() if key != "kubernetes"}
