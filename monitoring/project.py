@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitoring.errors import DefinitionError, ProjectError, StackLoadError
+from monitoring.units import quoted
 
 DEFAULT_REGENERATE = "monitoring generate"
 TABLE = "tool.monitoring"
@@ -93,11 +94,10 @@ DIRECTORIES = ("dashboards", "alert_tests")  # the settings naming directories o
 
 def _setting_problem(value: object) -> str | None:
     """Why value cannot be a setting (a non-empty string on one line), or None."""
-    from monitoring.model.base import shortened
     from monitoring.units import check_text
 
     if not isinstance(value, str):
-        return f"must be a string, not {type(value).__name__} {shortened(value)}"
+        return f"must be a string, not {type(value).__name__} {quoted(value)}"
     if not value.strip():
         return "must not be empty"
     try:
@@ -109,16 +109,14 @@ def _setting_problem(value: object) -> str | None:
 
 def _monitoring_table(document: dict[str, Any], pyproject: Path) -> dict[str, Any] | None:
     """[tool.monitoring] of a pyproject.toml, None when it has none; a ProjectError when it is not a table."""
-    from monitoring.model.base import shortened
-
     tool = document.get("tool")
     if tool is None:
         return None
     if not isinstance(tool, dict):
-        raise setting_error(pyproject, "tool", None, f"must be a table, not {shortened(tool)}")
+        raise setting_error(pyproject, "tool", None, f"must be a table, not {quoted(tool)}")
     table = tool.get("monitoring")
     if table is not None and not isinstance(table, dict):
-        raise setting_error(pyproject, "tool", "monitoring", f"must be a table, not {shortened(table)}")
+        raise setting_error(pyproject, "tool", "monitoring", f"must be a table, not {quoted(table)}")
     return table
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from monitoring.errors import DefinitionError
 from monitoring.model.locate import call_position, enclosing_path
+from monitoring.units import quoted
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -36,7 +37,7 @@ def _message(error: dict[str, Any]) -> str:
         return f"unknown field {field!r}"
     if error["type"] == "missing":
         return f"{field} is required"
-    return f"{field} {shortened(error['input'])}: {msg[0].lower()}{msg[1:]}"
+    return f"{field} {quoted(error['input'])}: {msg[0].lower()}{msg[1:]}"
 
 
 # Code in these directories is not the user's: this package, the standard library, installed packages.
@@ -73,13 +74,7 @@ def format_site(site: tuple[str, int] | None) -> str | None:
 
 def label(kind: str, name: object) -> str:
     """How messages name a definition: "alert 'AppErrors'", or the bare kind when it has no name."""
-    return f"{kind} {shortened(name)}" if name is not None else kind
-
-
-def shortened(value: object, limit: int = 80) -> str:
-    """repr(value) for a message, cut at limit characters: a wrong value may be a megabyte of text."""
-    shown = repr(value)
-    return shown if len(shown) <= limit else f"{shown[:limit]}…"
+    return f"{kind} {quoted(name)}" if name is not None else kind
 
 
 def describe(exc: ValidationError) -> tuple[str, str | None, object]:
