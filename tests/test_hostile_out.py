@@ -244,8 +244,10 @@ def test_an_untouched_copy_passes_every_reader_and_diff_against_grafana(out: Pat
                                                                         capsys: pytest.CaptureFixture[str],
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The checks above refuse only what was tampered with: out/ as generated, in a directory of its own, passes
-    validate and test, and publish --dry-run and diff against the Grafana stand-in plan the dashboards."""
+    validate and test, and publish --dry-run and diff against the Grafana stand-in plan the dashboards; and
+    none of them writes a byte in out/ or beside it."""
     assert read_handoff(out).files
+    before = _snapshot(out.parent)
     for command in (["validate"], ["test"]):
         status, printed, err = _run(out, command, capsys)
         assert (status, err) == (0, ""), (command, printed, err)
@@ -256,6 +258,12 @@ def test_an_untouched_copy_passes_every_reader_and_diff_against_grafana(out: Pat
             assert status == 1 and "Traceback" not in err, (command, printed, err)  # 1: there are changes
             assert f"gate: {out} is up to date and passes" in printed and "create" in printed, printed
         assert not grafana.state.dashboards  # a dry run writes nothing
+    assert _snapshot(out.parent) == before
+
+
+def _snapshot(directory: Path) -> dict[str, tuple[int, int]]:
+    """Every entry under directory: (size, mtime in ns)."""
+    return {str(p.relative_to(directory)): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in directory.rglob("*")}
 
 
 def test_a_manifest_nested_thousands_deep_is_one_line(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
