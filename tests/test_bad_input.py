@@ -312,6 +312,17 @@ CASES = [
     ("a copy of the stack with a wrong name",
      'stack = ok_stack().model_copy(update={"name": "Demo Stack"})',
      "stack 'Demo Stack' {at}: invalid name 'Demo Stack'"),
+    # What promtool or the load test would refuse, refused where it is defined.
+    ("an alertmanager given as a URL",
+     'stack = ok_stack(alertmanagers=("http://alertmanager:9093/",))',
+     "stack 'demo' {at}: alertmanagers[0]: 'http://alertmanager:9093/' must be host:port, without scheme or path"),
+    ("two recording rules writing one series",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(), RecordingRule(record="job:app_requests:rate5m", expr="rate(app_requests_total[5m])"), RecordingRule(record="job:app_requests:rate5m", expr="rate(app_requests_total[1m])"))),))',  # noqa: E501
+     "service 'app' {at}: rule_groups[0].rules[2]: recording rule 'job:app_requests:rate5m' is defined twice with "
+     "the same labels; both would write one series"),
+    ("load-test gates naming no latency SLO",
+     'stack = ok_stack(load_test=LoadTestGates(latency_slo="checkout", error_ratio_alert="AppErrors"))',
+     "load test gates {at}: latency_slo 'checkout' is not a latency SLO of the stack"),
     ("a nested definition given as a dict with a key that is not a string",
      'stack = ok_stack(routing={"route": Route(receiver="default"), 1: "x"})',
      "stack 'demo' {at}: routing: key 1 must be a field name (a string)"),

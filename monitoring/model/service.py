@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import CustomMetric, HorizontalPodAutoscaler
-from monitoring.model.base import Model, model_check, require_unique
+from monitoring.model.base import FieldProblem, Model, model_check, require_unique
 from monitoring.model.common import Labels, Slug
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.probe import Probe
@@ -64,6 +64,24 @@ class Service(Model):
     def _unique_names(self) -> Service:
         require_unique("metric", [m.name for m in self.metrics], "metrics[{}].name")
         require_unique("rule group", [g.name for g in self.rule_groups], "rule_groups[{}].name")
+        return self
+
+    @model_check
+    def _one_rule_per_recorded_series(self) -> Service:
+        """Two recording rules of one name and labels in a service's rule file write the same series: promtool
+        refuses the file (duplicate rules), and Prometheus would keep whichever evaluates last."""
+        seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        for g, group in enumerate(self.rule_groups):
+            for r, rule in enumerate(group.rules):
+                record = rule.name if isinstance(rule, RecordingRule) else getattr(rule, "record", None)
+                if record is None:
+                    continue
+                key = (record, tuple(sorted(rule.labels.items())))
+                if key in seen:
+                    raise FieldProblem(f"rule_groups[{g}].rules[{r}]: recording rule {record!r} is defined twice with "
+                                       "the same labels; both would write one series", field=f"rule_groups[{g}].rules"
+                                       f"[{r}].record", value=record)
+                seen.add(key)
         return self
 
     @model_check

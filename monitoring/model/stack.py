@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import check_autoscaling
 from monitoring.model.base import FieldProblem, Model, model_check, require_unique, unique_names
-from monitoring.model.common import Labels, PositiveDuration, Slug
+from monitoring.model.common import HostPort, Labels, PositiveDuration, Slug
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
 from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
 from monitoring.model.loadtest import LoadTestGates
@@ -44,7 +44,7 @@ class Stack(Model):
     scrape_timeout: PositiveDuration = "10s"
     evaluation_interval: PositiveDuration = "1m"
     external_labels: Labels = Field(default_factory=dict)
-    alertmanagers: tuple[str, ...] = ()
+    alertmanagers: tuple[HostPort, ...] = ()  # host:port targets of the alerting section
     # None: alerts without their own runbook_url get none (imported rules keep their annotations as they were).
     runbook_url_pattern: str | None = "https://runbooks.example.com/{service}/{alertname}"
     # Grafana's base URL, e.g. "https://grafana.example.com": every alert then carries a `dashboard_url`
@@ -211,7 +211,8 @@ class Stack(Model):
         """The late checks: what the fields allow but generation cannot honour, found before anything renders.
 
         Each raises a DefinitionError naming the definition and where it was made: two definitions whose outputs
-        would have one name (a file, a Kubernetes resource, a dashboard uid; see model.output_names), an SLO whose
+        would have one name (a file, a Kubernetes resource, a dashboard uid; see model.output_names), load-test
+        gates naming no latency SLO or no alert with a threshold, an SLO whose
         selectors admit no test series, an alert test whose annotations cannot be predicted, windows no test step
         fits.
         `monitoring.generate` runs it first, so renderers trust the stack. Call it yourself to fail early:
@@ -220,11 +221,13 @@ class Stack(Model):
             stack.check()
         """
         # The renderers import the model, not the reverse.
-        from monitoring.render import promtool_tests
+        from monitoring.render import k6, promtool_tests
         from monitoring.render.promtool_timing import choose_step
         from monitoring.slo import promtool_tests as slo_tests
 
         check_output_names(self)
+        if self.load_test is not None:  # the gates name an SLO and an alert, which must be there
+            k6.gates(self, self.load_test)
         for slo in self.slos:
             if slo.tiers and slo_tests.testable(slo):
                 slo_tests.slo_step(slo)

@@ -10,7 +10,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from monitoring.errors import DefinitionError
 from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.rules import Alert
 from monitoring.model.slo import LatencySLI
@@ -33,13 +32,12 @@ def alert_ratio(alert: Alert) -> Decimal:
 def gates(stack: Stack, load_test: LoadTestGates) -> dict[str, list[str]]:
     slo = next((s for s in stack.slos if s.name == load_test.latency_slo), None)
     if slo is None or not isinstance(slo.sli, LatencySLI):
-        raise DefinitionError(f"latency_slo {load_test.latency_slo!r} is not a latency SLO of the stack",
-                              definition="load test gates", field="latency_slo", value=load_test.latency_slo)
+        raise load_test.error(f"latency_slo {load_test.latency_slo!r} is not a latency SLO of the stack",
+                              field="latency_slo", value=load_test.latency_slo)
     alert = next((a for s in stack.services for a in s.alerts if a.name == load_test.error_ratio_alert), None)
     if alert is None:
-        raise DefinitionError(f"error_ratio_alert {load_test.error_ratio_alert!r} is not an alert of the stack",
-                              definition="load test gates", field="error_ratio_alert",
-                              value=load_test.error_ratio_alert)
+        raise load_test.error(f"error_ratio_alert {load_test.error_ratio_alert!r} is not an alert of the stack",
+                              field="error_ratio_alert", value=load_test.error_ratio_alert)
     milliseconds = Decimal(slo.sli.threshold) * 1000
     return {
         "http_req_duration": [f"p({load_test.percentile})<{_number(milliseconds)}"],
