@@ -52,7 +52,7 @@ DEFINITION_CASES = [
      "custom metric 'app_rps': series 'namespace_pod:app_requests:rate2m' is in no metric catalog"),
     ("load-test gate on an SLO the stack does not have",
      'stack = ok_stack(load_test=LoadTestGates(latency_slo="latency", error_ratio_alert="AppErrors"))',
-     "load test gates: latency_slo 'latency' is not a latency SLO of the stack"),
+     "latency_slo 'latency' is not a latency SLO of the stack"),
     ("load-test error gate on an alert that declares no threshold",
      'stack = ok_stack(Service(name="api", metrics=(Histogram(name="api_latency_seconds", unit="seconds", help="L.", '
      'buckets=(0.5, 1)),), rule_groups=(RuleGroup(name="api", rules=(Alert(name="APIErrors", severity="critical", '
@@ -90,6 +90,8 @@ def test_bad_definition(project: Path, capsys: pytest.CaptureFixture[str], descr
     _one_line(err, message)
     if description.startswith(("probe URL", "unknown blackbox")):  # the definition and where it was made
         assert "probe 'app-ready' (badstack.py:" in err
+    if description.startswith("load-test gate on an SLO"):
+        assert "load test gates (badstack.py:" in err
     assert read_tree(project / "out") == before
 
 
