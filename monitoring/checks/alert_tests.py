@@ -22,12 +22,19 @@ from monitoring import conventions
 from monitoring.checks import context
 from monitoring.checks.promtool import run_tests
 from monitoring.checks.report import CheckResult
+from monitoring.checks.shapes import OPTIONAL, mismatch
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import MonitoringError
 from monitoring.output.manifest import Manifest, read_handoff
 from monitoring.project import Project
 
 _GLOB_CHARS = "*?["
+# What coverage reads of a test file (promtool judges the rest): a hand-written one of another shape is one line.
+_SCALAR = (str, int, float, bool, None)  # promtool reads any scalar as a string
+_TEST_FILE = {OPTIONAL: {"rule_files": [str], "tests": [{OPTIONAL: {
+    "name": _SCALAR, "alert_rule_test": [{OPTIONAL: {"alertname": _SCALAR}}]}}]}}
+# What coverage reads of a rule file; one of another shape defines no alert here (promtool says what is wrong).
+_RULE_FILE = {"groups": [{OPTIONAL: {"rules": [{OPTIONAL: {"alert": str}}]}}]}
 
 
 @dataclass
@@ -73,8 +80,13 @@ def load_test_file(path: Path, shown: str) -> PromtoolTestFile:
         raise MonitoringError(f"{shown}: not valid YAML ({str(exc).splitlines()[0]})") from None
     except UnicodeDecodeError:
         raise MonitoringError(f"{shown}: not UTF-8 text") from None
+    except RecursionError:
+        raise MonitoringError(f"{shown}: not a promtool test file (nested too deep to read)") from None
     if not isinstance(data, dict):
         raise MonitoringError(f"{shown}: a promtool test file must be a mapping with rule_files and tests")
+    problem = mismatch(data, _TEST_FILE, "")
+    if problem:
+        raise MonitoringError(f"{shown}: not a promtool test file ({problem.lstrip('.')})")
     rule_files, missing = _rule_paths(path, data.get("rule_files") or [])
     return PromtoolTestFile(path, shown, data, rule_files, missing)
 
@@ -82,8 +94,13 @@ def load_test_file(path: Path, shown: str) -> PromtoolTestFile:
 def defined_alerts(rule_files: Iterable[Path]) -> set[str]:
     names: set[str] = set()
     for rule_file in rule_files:
-        data = yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}
-        for group in data.get("groups") or []:
+        try:
+            data = yaml.safe_load(rule_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+            continue  # a hand-written test's rule file that is no rule file: promtool's run reports it
+        if mismatch(data, _RULE_FILE, "") is not None:
+            continue
+        for group in data["groups"]:
             names.update(rule["alert"] for rule in group.get("rules") or [] if "alert" in rule)
     return names
 
