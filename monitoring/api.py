@@ -264,7 +264,8 @@ def test(project: Project, *, out_dir: Path | None = None) -> AlertTestReport:
     """Every generated and hand-written promtool test in one promtool run, with each alert's coverage.
 
         report = monitoring.test(Project.find())
-        assert report.ok, report.problems or report.untested
+        if not report.ok:
+            print("\\n".join([*report.problems, *(f"{alert}: not tested both ways" for alert in report.untested)]))
     """
     from monitoring.checks.alert_tests import run_alert_tests
 
@@ -281,11 +282,12 @@ def publish(project: Project, request: PublishRequest, *, out_dir: Path | None =
 
     Call it once out/ is generated and valid, to put its dashboards into Grafana; with `dry_run=True` it only
     plans, which is what `monitoring diff` shows. Reads out/ alone. `env` supplies GRAFANA_URL and the
-    credentials' files (default: os.environ); a `requests.Session` may be injected, e.g. one pointed at a test
-    server; `progress(label, done, total)` is called as requests complete. Raises ConfigError for unusable
+    credentials, GRAFANA_TOKEN or GRAFANA_USER with GRAFANA_PASSWORD (default: os.environ); a
+    `requests.Session` may be injected, e.g. one pointed at a test server; `progress(label, done, total)` is
+    called as requests complete. Raises ConfigError for unusable
     settings; prints nothing.
 
-        report = monitoring.publish(Project.find(), PublishRequest(dry_run=True), env={"GRAFANA_URL": url, ...})
+        report = monitoring.publish(Project.find(), PublishRequest(dry_run=True), env=os.environ)
         print("no changes" if report.ok else f"{report.plan.writes if report.plan else '?'} changes")
     """
     from monitoring.grafana.publish.run import publish_out

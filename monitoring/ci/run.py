@@ -34,7 +34,10 @@ def run_ci(project: Project, stack_path: str | None = None, out_dir: Path | None
     per query.
 
         report = run_ci(Project.find()); print(render(report, "github"))
-        report = run_ci(Project.find(), prometheus=PrometheusClient("http://prometheus:9090"))
+
+        from monitoring.live.client import PrometheusClient
+
+        report = run_ci(Project.find(), prometheus=PrometheusClient("http://localhost:9090"))
     """
     from monitoring import api
 
