@@ -16,7 +16,7 @@ import yaml
 
 from monitoring.ci.locate import definition_sites, finding
 from monitoring.ci.report import Case, CIReport, Finding, Step
-from monitoring.errors import DefinitionError, MonitoringError
+from monitoring.errors import DefinitionError, MonitoringError, OutputError
 from monitoring.model.stack import Stack
 from monitoring.project import Project
 
@@ -112,7 +112,7 @@ def _validate(stack: Stack, project: Project, out_dir: Path, sites: dict[str, st
     from monitoring.checks.validate import validate
 
     if not (out_dir / "prometheus").is_dir():
-        raise MonitoringError(f"{out_dir} has no generated output: run `{project.regenerate}` first")
+        raise OutputError(f"{out_dir} has no generated output: run `{project.regenerate}` first")
     cases = []
     for result in validate(out_dir):
         lines = [line.strip() for line in result.details.splitlines() if line.strip()] if not result.ok else []
