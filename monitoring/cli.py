@@ -101,6 +101,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 def alert_test_lines(report: AlertTestReport) -> list[str]:
     """The report as `monitoring test` prints it: promtool's verdict, the coverage table, the problems (an
     untested alert's with why generate wrote no tests for it)."""
+    if report.as_generated is not None and not report.as_generated.ok:
+        return [*result_lines([report.as_generated]), "alert tests not run: out/ is not what generate wrote"]
     width = max([len("alert"), *map(len, report.alerts)])
     lines = [*result_lines([report.promtool] if report.promtool else []), "",
              f"{'alert':<{width}}  firing  silent  (checks expecting the alert firing / silent)"

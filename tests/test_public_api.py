@@ -55,7 +55,7 @@ VERBS = {
 FIELDS = {
     "GenerateReport": ["out_dir", "files", "written", "stale", "warnings", "checked"],
     "ValidateReport": ["out_dir", "results"],
-    "AlertTestReport": ["promtool", "alerts", "coverage", "problems", "no_generated_tests"],
+    "AlertTestReport": ["promtool", "alerts", "coverage", "problems", "no_generated_tests", "as_generated"],
     "PublishReport": ["out_dir", "dry_run", "stale", "checks", "empty", "plan", "outcome", "error", "warnings",
                       "retries", "redact"],
     "CheckResult": ["name", "ok", "checked", "details", "warnings"],

@@ -24,7 +24,7 @@ from monitoring.checks.promtool import run_tests
 from monitoring.checks.report import CheckResult
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import MonitoringError
-from monitoring.output.manifest import Manifest
+from monitoring.output.manifest import Manifest, read_handoff
 from monitoring.project import Project
 
 _GLOB_CHARS = "*?["
@@ -71,6 +71,8 @@ def load_test_file(path: Path, shown: str) -> PromtoolTestFile:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise MonitoringError(f"{shown}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    except UnicodeDecodeError:
+        raise MonitoringError(f"{shown}: not UTF-8 text") from None
     if not isinstance(data, dict):
         raise MonitoringError(f"{shown}: a promtool test file must be a mapping with rule_files and tests")
     rule_files, missing = _rule_paths(path, data.get("rule_files") or [])
@@ -116,10 +118,11 @@ def _rebased(test: PromtoolTestFile, default_out: Path, out_dir: Path, tmp: Path
     return PromtoolTestFile(copy, test.shown, data, rule_files, missing)
 
 
-def collect(out_dir: Path, project: Project, tmp: Path) -> list[PromtoolTestFile]:
-    """Generated tests under out_dir, then the hand-written ones (run against out_dir's rules)."""
-    tests_dir = out_dir / conventions.TESTS_DIR
-    generated = [load_test_file(p, str(p)) for p in sorted(tests_dir.glob("*.yml"))]
+def collect(out_dir: Path, project: Project, tmp: Path, manifest: Manifest | None = None) -> list[PromtoolTestFile]:
+    """Generated tests under out_dir (those its manifest lists), then the hand-written ones (run against out_dir's
+    rules)."""
+    listed = (manifest or Manifest.read(out_dir)).paths(conventions.TESTS_DIR + "/", ".yml")
+    generated = [load_test_file(out_dir / p, str(out_dir / p)) for p in listed]
     hand_dir = project.project_dir / project.alert_tests
     hand_written = [load_test_file(p, str(p.relative_to(project.project_dir)))
                     for p in sorted(hand_dir.glob("*.yml"))] if hand_dir.is_dir() else []
@@ -130,7 +133,8 @@ def collect(out_dir: Path, project: Project, tmp: Path) -> list[PromtoolTestFile
 
 @dataclass(frozen=True)
 class AlertTestReport:
-    """What `monitoring test` found: promtool's verdict, each alert's coverage, and the problems it reports.
+    """What `monitoring test` found: promtool's verdict, each alert's coverage, and the problems it reports. On an
+    out/ changed since generate (`as_generated` failed) nothing was run.
 
         report = monitoring.test(Project.find())
         gaps = report.untested  # alerts not tested both firing and silent
@@ -144,6 +148,8 @@ class AlertTestReport:
     # Alert name -> why generate wrote no tests for it (it has no AlertScenario, and its expression is not a shape
     # tests are generated for), as the manifest records it; sorted by name. Hand-written tests may cover these.
     no_generated_tests: Mapping[str, str] = field(default_factory=dict)
+    # out/ checked against its manifest first; when it failed (a file changed since generate) nothing was run
+    as_generated: CheckResult | None = None
 
     @property
     def untested(self) -> list[str]:
@@ -151,18 +157,26 @@ class AlertTestReport:
 
     @property
     def ok(self) -> bool:
-        return (self.promtool is None or self.promtool.ok) and not self.problems and not self.untested
+        return ((self.promtool is None or self.promtool.ok) and not self.problems and not self.untested
+                and (self.as_generated is None or self.as_generated.ok))
 
 
 
-def generated_alerts(out_dir: Path) -> list[str]:
-    """Every alert out/ defines: the stack's alerts and its SLOs' burn-rate alerts, read from the rule files."""
-    return sorted(defined_alerts(sorted((out_dir / conventions.RULES_DIR).glob("*.yml"))))
+def generated_alerts(out_dir: Path, manifest: Manifest | None = None) -> list[str]:
+    """Every alert out/ defines: the stack's alerts and its SLOs' burn-rate alerts, read from the rule files its
+    manifest lists."""
+    listed = (manifest or Manifest.read(out_dir)).paths(conventions.RULES_DIR + "/", ".yml")
+    return sorted(defined_alerts(out_dir / p for p in listed))
 
 
 def run_alert_tests(out_dir: Path, project: Project) -> AlertTestReport:
     """Run every test file with one promtool process and measure alert coverage; reads out/ only."""
-    manifest = Manifest.read(out_dir)  # out/ must come from generate
+    manifest = read_handoff(out_dir)  # out/ must come from generate
+    from monitoring.checks.validate import check_as_generated
+
+    as_generated = check_as_generated(manifest, out_dir)
+    if not as_generated.ok:  # a file edited, added or removed since generate: what would be tested is not ours
+        return AlertTestReport(None, (), Coverage(), (), as_generated=as_generated)
     workdir = Path(os.path.commonpath([out_dir.resolve(), project.project_dir.resolve()]))
     promtool = find_tool("promtool", workdir)
     tmp = Path(tempfile.mkdtemp(prefix=".monitoring-test-", dir=promtool.mount or None))
@@ -173,11 +187,11 @@ def run_alert_tests(out_dir: Path, project: Project) -> AlertTestReport:
 
 
 def _run(out_dir: Path, project: Project, promtool: Tool, tmp: Path, manifest: Manifest) -> AlertTestReport:
-    tests = collect(out_dir, project, tmp)
+    tests = collect(out_dir, project, tmp, manifest)
     coverage = Coverage()
     problems = [p for test in tests for p in check_test_file(test, coverage)]
     result = None
-    alerts = tuple(generated_alerts(out_dir))
+    alerts = tuple(generated_alerts(out_dir, manifest))
     if tests:
         cases = sum(len(t.data.get("tests") or []) for t in tests)
         result = run_tests(promtool, [t.path for t in tests], f"{cases} tests")

@@ -20,7 +20,7 @@ from monitoring.checks.tools import find_tool
 from monitoring.checks.yaml_files import REGENERATE
 from monitoring.errors import MonitoringError, OutputError
 from monitoring.gc_pause import no_cyclic_gc
-from monitoring.output.manifest import MANIFEST, Manifest
+from monitoring.output.manifest import MANIFEST, Manifest, read_handoff
 
 # Extra checks over (manifest, out_dir), registered by other layers (dashboards, lint, adapter).
 ExtraCheck = Callable[[Manifest, Path], list[CheckResult]]
@@ -79,7 +79,7 @@ def validate(out_dir: Path) -> list[CheckResult]:
 
 
 def _validate(out_dir: Path) -> list[CheckResult]:
-    manifest = Manifest.read(out_dir)
+    manifest = read_handoff(out_dir)
     workdir = out_dir.parent
     prom = find_tool("promtool", workdir)
     am = find_tool("amtool", workdir)

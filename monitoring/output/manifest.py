@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,8 @@ class Manifest:
 
     @classmethod
     def read(cls, out_dir: Path) -> Manifest:
-        """The manifest of out_dir; OutputError when there is none (never generated) or it is unreadable."""
+        """The manifest of out_dir; OutputError when there is none (never generated) or it is not one this tool
+        wrote, in any part: the readers trust every type in it, and every path names a file inside out_dir."""
         path = out_dir / MANIFEST
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -104,16 +106,14 @@ class Manifest:
                               "run `monitoring generate` first") from None
         except (OSError, ValueError) as exc:
             raise OutputError(f"{path}: not readable JSON ({exc}): run `monitoring generate` again") from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        # `type(...) is int`: JSON's true is no format number, though Python holds True == 1
+        if not isinstance(data, dict) or type(data.get("format")) is not int or data["format"] != FORMAT:
             raise OutputError(f"{path}: written by another version of this tool: run `monitoring generate` again")
-        try:
-            files = {p: FileEntry(str(e["origin"]), str(e["sha256"])) for p, e in data["files"].items()}
-            checks = data.get("checks") or {}
-            if not isinstance(checks, dict):
-                raise TypeError("checks")
-            return cls(str(data["stack"]), str(data["version"]), files, checks)
-        except (KeyError, TypeError, AttributeError):  # edited by hand into another shape
-            raise OutputError(f"{path}: not a manifest this tool wrote: run `monitoring generate` again") from None
+        problem = _problem(data)
+        if problem:  # edited by hand into another shape
+            raise OutputError(f"{path}: not a manifest this tool wrote ({problem}): run `monitoring generate` again")
+        files = {p: FileEntry(e["origin"], e["sha256"]) for p, e in data["files"].items()}
+        return cls(data["stack"], data["version"], files, data.get("checks") or {})
 
     def paths(self, prefix: str = "", suffix: str = "") -> list[Path]:
         """Relative paths of the generated files under prefix ending in suffix, sorted."""
@@ -134,28 +134,109 @@ class Manifest:
         return lines
 
     def changed_files(self, out_dir: Path, signatures: dict[str, Signature] | None = None) -> list[str]:
-        """Files of out_dir that are not what generate wrote: edited, deleted, or added by hand.
+        """Files of out_dir that are not what generate wrote: edited, deleted, or added by hand; and, as
+        'symlink path' or 'special path', what generate never writes (never followed nor opened).
 
         `signatures`, if given, receives the signature (size, mtime, ctime, inode) of each file found as
         generated, taken before it was read: a later change to the file changes its signature."""
-        lines = []
-        on_disk = {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()} - {MANIFEST}
-        for path in sorted(on_disk - self.files.keys()):
-            lines.append(f"extra   {path}")
+        import hashlib
+
+        regular, odd = walk(out_dir)
+        lines = [f"extra   {path}" for path in sorted(regular - self.files.keys() - {MANIFEST})]
+        lines += [line for line in odd if line.partition(" ")[2] != MANIFEST]
         for path, entry in sorted(self.files.items()):
+            if path not in regular:  # gone, or a link or special file in its place: reported above, never read
+                if not any(line.partition(" ")[2] == path for line in odd):
+                    lines.append(f"missing {path}")
+                continue
             file = out_dir / path
             try:
-                found = os.stat(file)
-                data = file.read_bytes() if file.is_file() else None
+                found = os.lstat(file)
+                with open(file, "rb") as opened:
+                    digest = hashlib.file_digest(opened, "sha256").hexdigest()  # in pieces: any size fits
             except OSError:
-                data = None
-            if data is None:
                 lines.append(f"missing {path}")
-            elif sha256_bytes(data) != entry.sha256:
+                continue
+            if digest != entry.sha256:
                 lines.append(f"changed {path}")
             elif signatures is not None:
                 signatures[path] = signature(found)
         return lines
+
+
+def walk(out_dir: Path) -> tuple[set[str], list[str]]:
+    """(the regular files under out_dir, as relative POSIX paths; 'symlink path' and 'special path' lines for
+    what generate never writes there), without following a link: nothing outside out_dir is looked at."""
+    regular: set[str] = set()
+    odd: list[str] = []
+    pending = [("", str(out_dir))]
+    while pending:
+        prefix, directory = pending.pop()
+        try:
+            with os.scandir(directory) as entries:
+                for entry in entries:
+                    relative = prefix + entry.name
+                    if entry.is_symlink():
+                        odd.append(f"symlink {relative}")
+                    elif entry.is_dir(follow_symlinks=False):
+                        pending.append((relative + "/", entry.path))
+                    elif entry.is_file(follow_symlinks=False):
+                        regular.add(relative)
+                    else:  # a FIFO, socket or device: opening one can block a reader for ever
+                        odd.append(f"special {relative}")
+        except OSError as exc:
+            raise OutputError(f"cannot read {directory}: {exc.strerror or type(exc).__name__}") from None
+    return regular, sorted(odd)
+
+
+def read_handoff(out_dir: Path) -> Manifest:
+    """The manifest of out_dir, for a command that reads out/ (validate, test, publish, diff): OutputError
+    unless out_dir is a directory that holds only directories and regular files (a symbolic link can lead
+    outside it, a FIFO can block a reader) and a manifest this tool wrote."""
+    if not out_dir.is_dir() and (out_dir.exists() or out_dir.is_symlink()):
+        raise OutputError(f"{out_dir} is not a directory: run `monitoring generate`")
+    if out_dir.is_dir():
+        _, odd = walk(out_dir)
+        if odd:
+            shown = "; ".join(odd[:3]) + ("; ..." if len(odd) > 3 else "")
+            raise OutputError(f"{out_dir} holds what generate never writes ({shown}): only directories and "
+                              "regular files belong there: run `monitoring generate` again")
+    return Manifest.read(out_dir)
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def path_problem(path: str) -> str | None:
+    """Why path is not one generate could have written under out/, or None. Generate writes relative POSIX
+    paths that stay inside out/: no empty, '.' or '..' part, no NUL, and never the manifest itself."""
+    if "\0" in path or path.startswith("/") or any(part in ("", ".", "..") for part in path.split("/")):
+        return f"file {path!r} is not a path inside out/"
+    return f"file {path!r} is the manifest itself" if path == MANIFEST else None
+
+
+def _problem(data: dict[str, Any]) -> str | None:
+    """What makes data (a manifest's JSON, format checked) not one this tool wrote, or None."""
+    for key in ("stack", "version"):
+        if not isinstance(data.get(key), str):
+            return f"{key} is not a string"
+    files = data.get("files")
+    if not isinstance(files, dict):
+        return "files is not an object"
+    for path, entry in files.items():
+        problem = path_problem(path)
+        if problem:
+            return problem
+        if not isinstance(entry, dict) or not isinstance(entry.get("origin"), str):
+            return f"file {path!r} has no origin"
+        if not isinstance(entry.get("sha256"), str) or not _SHA256.fullmatch(entry["sha256"]):
+            return f"file {path!r} has no sha256"
+    checks = data.get("checks") or {}
+    if not isinstance(checks, dict):
+        return "checks is not an object"
+    from monitoring.checks.context import problem as checks_problem
+
+    return checks_problem(checks)
 
 
 def blocking_file(out_dir: Path) -> Path | None:

@@ -26,7 +26,7 @@ from monitoring.grafana.publish.live import read_live
 from monitoring.grafana.publish.plan import Plan, build_plan
 from monitoring.grafana.publish.pool import Progress
 from monitoring.grafana.publish.secrets import Redactor
-from monitoring.output.manifest import Manifest
+from monitoring.output.manifest import read_handoff
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def gate(out_dir: Path) -> tuple[list[str], list]:
     and every result passed. Reads out/ alone: the manifest's hashes say whether anything changed."""
     from monitoring.checks.validate import validate
 
-    stale = Manifest.read(out_dir).changed_files(out_dir)
+    stale = read_handoff(out_dir).changed_files(out_dir)
     return (stale, []) if stale else ([], validate(out_dir))
 
 
