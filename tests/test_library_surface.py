@@ -13,7 +13,7 @@ import pytest
 
 import monitoring
 from monitoring import Project, PublishRequest
-from monitoring.errors import ConfigError, OutputError, StackLoadError
+from monitoring.errors import ConfigError, OutputError, ProjectError, StackLoadError
 from monitoring.grafana.publish.client import ClientSettings
 from tests.grafana_server import running_grafana
 from tests.test_publish_cli import TOKEN as TLS_TOKEN
@@ -150,3 +150,71 @@ def test_publishing_without_verification_leaves_the_callers_warnings_as_they_wer
     assert report.warnings == ("TLS certificate verification is off (--insecure)",)
     assert [str(w.message) for w in caught] == []
     assert capfd.readouterr() == ("", "")
+
+
+def test_no_module_raises_the_root_of_the_tree_itself() -> None:
+    """A deliberate error is one of the documented branches, so that a caller can catch the kind it handles."""
+    import ast
+
+    raised = []
+    for path in sorted(Path(monitoring.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and getattr(
+                    node.exc.func, "id", None) == "MonitoringError":
+                raised.append(f"{path.relative_to(Path(monitoring.__file__).parent)}:{node.lineno}")
+    assert raised == []
+
+
+RULES = "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: vector(1)\n"
+# a hand-written promtool test file (alerts/tests/t.yml) -> the one line `monitoring.test` refuses it with
+HAND_WRITTEN_TESTS = {
+    "- a\n": "a promtool test file must be a mapping with rule_files and tests",
+    "a: [\n": "not valid YAML (while parsing a flow node)",
+    b"\xff\xfe": "not UTF-8 text",
+    "rule_files: abc\n": "rule_files must be a list of file names, not str 'abc'",
+    "rule_files: [1]\n": "rule_files must be a list of file names, not list [1]",
+    "tests: abc\n": "tests must be a list, not str 'abc'",
+    "tests: [a]\n": "tests[0] must be a mapping, not str 'a'",
+    "tests:\n- alert_rule_test: abc\n": "tests[0].alert_rule_test must be a list, not str 'abc'",
+    "tests:\n- alert_rule_test: [abc]\n": "tests[0].alert_rule_test[0] must be a mapping, not str 'abc'",
+}
+
+
+@pytest.mark.parametrize("text", HAND_WRITTEN_TESTS, ids=repr)
+def test_a_hand_written_test_file_of_the_wrong_shape_is_one_project_error(
+        text: str | bytes, project: Project, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    tests = tmp_path / "alerts" / "tests"
+    tests.mkdir(parents=True)
+    (tests / "t.yml").write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(ProjectError) as error:
+        monitoring.test(Project(project_dir=tmp_path), out_dir=project.out_dir)
+    assert str(error.value) == f"alerts/tests/t.yml: {HAND_WRITTEN_TESTS[text]}"
+    assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize("rules", ["groups: [\n", "- a\n", "groups: abc\n", "groups: [abc]\n", "groups:\n- rules: a\n",
+                                   "groups:\n- rules: [a]\n", b"\xff"], ids=repr)
+def test_a_rule_file_a_hand_written_test_names_is_promtools_to_judge(
+        rules: str | bytes, project: Project, tmp_path: Path) -> None:
+    """A rule file that defines nothing readable: the test's alert is reported as undefined, and promtool, which
+    loads the file, fails on it."""
+    tests = tmp_path / "alerts" / "tests"
+    tests.mkdir(parents=True)
+    (tmp_path / "rules.yml").write_bytes(rules if isinstance(rules, bytes) else rules.encode())
+    (tests / "t.yml").write_text("rule_files: [../../rules.yml]\ntests:\n- interval: 1m\n  alert_rule_test:\n"
+                                 "  - alertname: A\n    eval_time: 1m\n", encoding="utf-8")
+    report = monitoring.test(Project(project_dir=tmp_path), out_dir=project.out_dir)
+    assert report.problems == ("alerts/tests/t.yml: unnamed test: names alert 'A', which its rule files do not "
+                               "define",)
+    assert report.promtool is not None and not report.promtool.ok and not report.ok
+
+
+def test_a_good_hand_written_test_still_counts(project: Project, tmp_path: Path) -> None:
+    tests = tmp_path / "alerts" / "tests"
+    tests.mkdir(parents=True)
+    (tmp_path / "rules.yml").write_text(RULES, encoding="utf-8")
+    (tests / "t.yml").write_text("rule_files: [../../rules.yml]\ntests:\n- interval: 1m\n  input_series: []\n"
+                                 "  alert_rule_test:\n  - alertname: A\n    eval_time: 1m\n    exp_alerts: [{}]\n",
+                                 encoding="utf-8")
+    report = monitoring.test(Project(project_dir=tmp_path), out_dir=project.out_dir)
+    assert report.problems == () and report.promtool is not None and report.promtool.ok, report

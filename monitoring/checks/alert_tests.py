@@ -23,7 +23,7 @@ from monitoring.checks import context
 from monitoring.checks.promtool import run_tests
 from monitoring.checks.report import CheckResult
 from monitoring.checks.tools import Tool, find_tool
-from monitoring.errors import MonitoringError
+from monitoring.errors import MonitoringError, OutputError, ProjectError
 from monitoring.output.manifest import Manifest, read_handoff
 from monitoring.project import Project
 
@@ -66,26 +66,69 @@ def _rule_paths(test_path: Path, patterns: Iterable[str]) -> tuple[list[Path], l
     return found, missing
 
 
-def load_test_file(path: Path, shown: str) -> PromtoolTestFile:
+def load_test_file(path: Path, shown: str, bad: type[MonitoringError] = OutputError) -> PromtoolTestFile:
+    """A promtool test file, with the parts read here in their place (the rest is promtool's to judge). One that
+    cannot be read so is `bad`: an OutputError for out/'s, a ProjectError for a hand-written one."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise MonitoringError(f"{shown}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        raise bad(f"{shown}: not valid YAML ({str(exc).splitlines()[0]})") from None
     except UnicodeDecodeError:
-        raise MonitoringError(f"{shown}: not UTF-8 text") from None
-    if not isinstance(data, dict):
-        raise MonitoringError(f"{shown}: a promtool test file must be a mapping with rule_files and tests")
+        raise bad(f"{shown}: not UTF-8 text") from None
+    except OSError as exc:  # a directory named *.yml, say
+        raise bad(f"{shown}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    problem = _shape_problem(data)
+    if problem is not None:
+        raise bad(f"{shown}: {problem}")
     rule_files, missing = _rule_paths(path, data.get("rule_files") or [])
     return PromtoolTestFile(path, shown, data, rule_files, missing)
 
 
+def _shape_problem(data: object) -> str | None:
+    """Where data is not shaped as a promtool test file, in the parts read here; None when it is."""
+    if not isinstance(data, dict):
+        return "a promtool test file must be a mapping with rule_files and tests"
+    rule_files = data.get("rule_files") or []
+    if not isinstance(rule_files, list) or not all(isinstance(name, str) for name in rule_files):
+        return f"rule_files must be a list of file names, not {_kind(rule_files)}"
+    tests = data.get("tests") or []
+    if not isinstance(tests, list):
+        return f"tests must be a list, not {_kind(tests)}"
+    for i, test in enumerate(tests):
+        if not isinstance(test, dict):
+            return f"tests[{i}] must be a mapping, not {_kind(test)}"
+        checks = test.get("alert_rule_test") or []
+        if not isinstance(checks, list):
+            return f"tests[{i}].alert_rule_test must be a list, not {_kind(checks)}"
+        for j, check in enumerate(checks):
+            if not isinstance(check, dict):
+                return f"tests[{i}].alert_rule_test[{j}] must be a mapping, not {_kind(check)}"
+    return None
+
+
+def _kind(value: object) -> str:
+    shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:40]}…"
+    return f"{type(value).__name__} {shown}"
+
+
 def defined_alerts(rule_files: Iterable[Path]) -> set[str]:
+    """The alerts the rule files define. A file that is not a readable rule file defines none here: promtool,
+    which loads it too, reports why."""
     names: set[str] = set()
     for rule_file in rule_files:
-        data = yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}
-        for group in data.get("groups") or []:
-            names.update(rule["alert"] for rule in group.get("rules") or [] if "alert" in rule)
+        try:
+            data = yaml.safe_load(rule_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        for group in _list(data.get("groups") if isinstance(data, dict) else None):
+            for rule in _list(group.get("rules") if isinstance(group, dict) else None):
+                if isinstance(rule, dict) and isinstance(rule.get("alert"), str):
+                    names.add(rule["alert"])
     return names
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def check_test_file(test: PromtoolTestFile, coverage: Coverage) -> list[str]:
@@ -124,7 +167,7 @@ def collect(out_dir: Path, project: Project, tmp: Path, manifest: Manifest | Non
     listed = (manifest or Manifest.read(out_dir)).paths(conventions.TESTS_DIR + "/", ".yml")
     generated = [load_test_file(out_dir / p, str(out_dir / p)) for p in listed]
     hand_dir = project.project_dir / project.alert_tests
-    hand_written = [load_test_file(p, str(p.relative_to(project.project_dir)))
+    hand_written = [load_test_file(p, str(p.relative_to(project.project_dir)), ProjectError)
                     for p in sorted(hand_dir.glob("*.yml"))] if hand_dir.is_dir() else []
     if out_dir.resolve() != project.out_dir.resolve():
         hand_written = [_rebased(t, project.out_dir, out_dir, tmp) for t in hand_written]
