@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from monitoring.errors import DefinitionError, ProjectError, StackLoadError
 
 DEFAULT_REGENERATE = "monitoring generate"
+TABLE = "tool.monitoring"
 
 if TYPE_CHECKING:
     from monitoring.model.stack import Stack
@@ -38,6 +40,19 @@ class Project:
     # (monitoring.project_kubernetes says how they combine).
     kubernetes: Any = None
 
+    def __post_init__(self) -> None:
+        """A Project made in code is checked as one read from pyproject.toml is (without its file:line, the site
+        of the call instead)."""
+        for key in SETTINGS:
+            problem = _setting_problem(getattr(self, key))
+            if problem is not None:
+                from monitoring.model.base import definition_site, format_site
+
+                raise ProjectError(f"{key} {problem}", definition="Project", where=format_site(definition_site()),
+                                   field=key, value=getattr(self, key))
+        if not isinstance(self.project_dir, Path):  # a str given for it: the paths below need a Path
+            object.__setattr__(self, "project_dir", Path(self.project_dir))
+
     @property
     def out_dir(self) -> Path:
         return self.project_dir / self.out
@@ -54,11 +69,10 @@ class Project:
         for directory in (here, *here.parents):
             pyproject = directory / "pyproject.toml"
             if pyproject.is_file():
-                table = _read_pyproject(pyproject).get("tool", {}).get("monitoring")
-                if isinstance(table, dict):
-                    known = {k: str(v) for k, v in table.items()
-                             if k in cls.__dataclass_fields__ and k != "kubernetes"}
-                    return cls(project_dir=directory, kubernetes=table.get("kubernetes"), **known)
+                table = _monitoring_table(_read_pyproject(pyproject), pyproject)
+                if table is not None:
+                    return cls(project_dir=directory, kubernetes=table.get("kubernetes"),
+                               **_settings(table, pyproject))
         return cls(project_dir=here)
 
     def load_stack(self, path: str | None = None) -> Stack:
@@ -70,6 +84,88 @@ class Project:
         from monitoring import project_kubernetes
 
         return project_kubernetes.apply(stack, self.kubernetes, self.project_dir / "pyproject.toml")
+
+
+# The settings of [tool.monitoring] that are strings (the other one, kubernetes, is a table or a boolean).
+SETTINGS = ("stack", "out", "dashboards", "alert_tests", "regenerate")
+
+
+def _setting_problem(value: object) -> str | None:
+    """Why value cannot be a setting (a non-empty string on one line), or None."""
+    from monitoring.units import check_text
+
+    if not isinstance(value, str):
+        return f"must be a string, not {type(value).__name__} {_shortened(value)}"
+    if not value.strip():
+        return "must not be empty"
+    try:
+        check_text(value, one_line=True)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _shortened(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:60]}…"
+
+
+def _monitoring_table(document: dict[str, Any], pyproject: Path) -> dict[str, Any] | None:
+    """[tool.monitoring] of a pyproject.toml, None when it has none; a ProjectError when it is not a table."""
+    tool = document.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise setting_error(pyproject, "tool", None, f"must be a table, not {_shortened(tool)}")
+    table = tool.get("monitoring")
+    if table is not None and not isinstance(table, dict):
+        raise setting_error(pyproject, "tool", "monitoring", f"must be a table, not {_shortened(table)}")
+    return table
+
+
+def _settings(table: dict[str, Any], pyproject: Path) -> dict[str, str]:
+    """The string settings of [tool.monitoring], each checked; an unknown key is an error (a typo would
+    otherwise leave its setting at the default without a word)."""
+    for key, value in table.items():
+        if key == "kubernetes":
+            continue
+        if key not in SETTINGS:
+            raise setting_error(pyproject, TABLE, key, f"unknown setting (known: {', '.join(SETTINGS)}, kubernetes)")
+        problem = _setting_problem(value)
+        if problem is not None:
+            raise setting_error(pyproject, TABLE, key, f"{key} {problem}", value)
+    return {key: value for key, value in table.items() if key != "kubernetes"}
+
+
+def setting_line(pyproject: Path, table: str, key: str | None) -> int | None:
+    """The line of pyproject.toml where `key` of [table] is set (`key = ...`, or its own [table.key] header),
+    or of the [table] header when key is None; None when it cannot be told (a dotted key, an inline table)."""
+    import re
+
+    try:
+        lines = pyproject.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    header = table if key is None else f"{table}.{key}"
+    current = None
+    for number, text in enumerate(lines, 1):
+        stripped = text.strip()
+        if found := re.fullmatch(r"\[\s*([^\]]+?)\s*\]", stripped):
+            current = found.group(1).replace(" ", "").replace('"', "")
+            if current == header:
+                return number
+            continue
+        name = stripped.split("=", 1)[0].strip().strip("\"'")
+        if key is not None and current == table and "=" in stripped and name == key:
+            return number
+    return None
+
+
+def setting_error(pyproject: Path, table: str, key: str | None, problem: str, value: object = None) -> ProjectError:
+    """'[tool.monitoring] out (pyproject.toml:9): problem'."""
+    line = setting_line(pyproject, table, key)
+    return ProjectError(problem, definition=f"[{table}]{' ' + key if key else ''}",
+                        where=f"{pyproject}:{line}" if line else str(pyproject), field=key, value=value)
 
 
 def _read_pyproject(path: Path) -> dict[str, Any]:
@@ -111,6 +207,11 @@ def load_stack(path: str, project_dir: Path) -> Stack:
         stack = getattr(module, attribute)
     except AttributeError:
         raise StackLoadError(f"stack {path!r}: module {module_name!r} has no attribute {attribute!r}") from None
+    except (DefinitionError, KeyboardInterrupt):
+        raise
+    except BaseException as exc:  # the module's own __getattr__ is the user's code too
+        raise StackLoadError(f"stack {path!r}: reading {attribute!r} of module {module_name!r} failed: "
+                             f"{_where(exc)}") from None
     if callable(stack) and not isinstance(stack, Stack):
         try:
             stack = stack()
@@ -144,6 +245,15 @@ def _where(exc: BaseException) -> str:
     user = [f for f in frames if is_user_file(f.filename)]
     location = f" (at {format_site((user[-1].filename, user[-1].lineno or 0))})" if user else ""
     if isinstance(exc, SystemExit):
-        return f"it exits (SystemExit({exc.code!r})){location}; a stack module must not call sys.exit()"
-    detail = one_line(str(exc))
+        return f"it exits (SystemExit({shown(exc.code, repr)})){location}; a stack module must not call sys.exit()"
+    detail = one_line(shown(exc))
     return f"{type(exc).__name__}{': ' + detail if detail else ''}{location}"
+
+
+def shown(value: object, show: Callable[[object], str] = str) -> str:
+    """show(value) for a message about the user's code, or a placeholder when the user's __str__ or __repr__
+    raises in turn (the message must still be made)."""
+    try:
+        return show(value)
+    except Exception as exc:
+        return f"<{type(value).__name__} that cannot be shown: {type(exc).__name__}>"

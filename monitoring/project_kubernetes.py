@@ -14,13 +14,13 @@ off even when the stack sets it. Team routing (AlertmanagerConfig) is defined in
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from monitoring.errors import DefinitionError, ProjectError
 from monitoring.model.kubernetes_output import KubernetesOutput
 from monitoring.model.stack import Stack
+from monitoring.project import setting_error, setting_line
 
 TABLE = "tool.monitoring.kubernetes"
 # The settings a project may give; the rest of KubernetesOutput (team routing) belongs to the stack.
@@ -28,33 +28,15 @@ SETTABLE = ("namespace", "labels", "alertmanager_secret", "dashboard_label", "da
             "folder_annotation")
 
 
-def _line(pyproject: Path, key: str | None) -> int | None:
-    """The line of key in [tool.monitoring.kubernetes] (or of the `kubernetes` key itself), for the message."""
-    try:
-        lines = pyproject.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return None
-    table = None
-    for number, text in enumerate(lines, 1):
-        stripped = text.strip()
-        if header := re.fullmatch(r"\[\s*([^\]]+?)\s*\]", stripped):
-            table = header.group(1).replace(" ", "")
-            if table == (TABLE if key is None else f"{TABLE}.{key}"):
-                return number
-            continue
-        name = stripped.split("=", 1)[0].strip()
-        if table == TABLE and key is not None and name == key:
-            return number
-        if table == "tool.monitoring" and name == "kubernetes":
-            return number
-    return None
-
-
 def _error(pyproject: Path, key: str | None, problem: str, value: object = None) -> ProjectError:
-    """'[tool.monitoring.kubernetes] namespace (pyproject.toml:9): problem'."""
-    line = _line(pyproject, key)
-    return ProjectError(problem, definition=f"[{TABLE}]{' ' + key if key else ''}",
-                        where=f"{pyproject}:{line}" if line else str(pyproject), field=key, value=value)
+    """'[tool.monitoring.kubernetes] namespace (pyproject.toml:9): problem'; the line of the `kubernetes` key itself
+    when the setting is not on a line of its own (an inline table)."""
+    error = setting_error(pyproject, TABLE, key, problem, value)
+    if key is None or error.where == str(pyproject):
+        line = setting_line(pyproject, "tool.monitoring", "kubernetes")
+        error = ProjectError(problem, definition=error.definition, field=key, value=value,
+                             where=f"{pyproject}:{line}" if line else str(pyproject))
+    return error
 
 
 def kubernetes_output(setting: Any, stack: Stack, pyproject: Path) -> KubernetesOutput | None:

@@ -281,6 +281,30 @@ CASES = [
     ("grafana_url with credentials",
      'stack = ok_stack(grafana_url="https://admin:secret@grafana.example.com")',
      "grafana_url must not carry credentials: it is written into every alert"),
+    # Numbers are read by Go and JavaScript: integers past their types, and NaN, are refused where they are made.
+    ("a sample limit past what Prometheus reads",
+     'stack = ok_stack(services=(ok_service(jobs=(ok_job(sample_limit=2**64),)),))',
+     "scrape job 'app' {at}: sample_limit 18446744073709551616: input should be less than or equal to "
+     "18446744073709551615"),
+    ("panel decimals past 64 bits",
+     'stack = ok_stack(dashboards=(Dashboard(name="extra", panels=(Panel(title="p", decimals=10**30, queries=(PanelQuery(expr="rate(app_requests_total[5m])"),)),)),))',  # noqa: E501
+     "panel 'p' {at}: decimals 1000000000000000000000000000000: input should be less than or equal to 20"),
+    ("a histogram bucket that is NaN",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Histogram(name="app_seconds", unit="seconds", help="L.", buckets=(0.1, float("nan"))))),))',  # noqa: E501
+     "metric 'app_seconds' {at}: buckets[1] nan: input should be a finite number"),
+    ("a summary quantile given as a percentage",
+     'stack = ok_stack(services=(ok_service(metrics=(*ok_metrics(), Summary(name="app_seconds", unit="seconds", help="L.", quantiles=(99,)))),))',  # noqa: E501
+     "metric 'app_seconds' {at}: quantiles[0] 99: input should be less than or equal to 1"),
+    ("calendar in a time zone region",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99", calendar=CalendarPeriod(unit="month", timezone="Europe"), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "calendar: timezone 'Europe' is not an IANA time zone"),
+    ("SLO window policy without a pair for an enabled tier",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), window_policy=WindowPolicy(windows=(AlertWindow(tier="page", long="1h", short="5m", burn_rate=14.4),))),))',  # noqa: E501
+     "slo 'avail' {at}: window_policy has no ticket window pair, but alerting.ticket is enabled: add "
+     "AlertWindow(tier='ticket', ...) or set alerting.ticket.enabled=False"),
+    ("a nested definition given as a dict with a key that is not a string",
+     'stack = ok_stack(routing={"route": Route(receiver="default"), 1: "x"})',
+     "stack 'demo' {at}: routing: key 1 must be a field name (a string)"),
 ]
 
 
@@ -494,6 +518,14 @@ STACK_LOADING = [
      "ConnectionError: cannot reach https://***@db.example.com/x"),
     ("a stack module with a syntax error", "stack = (\n", "does not import: SyntaxError"),
     ("a stack that recurses forever", "def f():\n    return f()\nstack = f()\n", "RecursionError"),
+    ("a module whose __getattr__ raises", "def __getattr__(name):\n    raise RuntimeError('lazy')\n",
+     "stack 'badstack:stack': reading 'stack' of module 'badstack' failed: RuntimeError: lazy (at badstack.py:2)"),
+    ("an exception that cannot be printed",
+     "class Odd(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\nraise Odd()\n",
+     "does not import: Odd: <Odd that cannot be shown: RuntimeError> (at badstack.py:4)"),
+    ("a module that exits with a value that cannot be printed",
+     "class Odd:\n    def __repr__(self):\n        raise RuntimeError('no')\nraise SystemExit(Odd())\n",
+     "it exits (SystemExit(<Odd that cannot be shown: RuntimeError>)) (at badstack.py:4)"),
 ]
 
 

@@ -125,7 +125,8 @@ def test_user_window_policy_in_budget_percent_like_sloth() -> None:
 
 def test_a_pair_that_fires_only_after_the_budget_is_spent_is_a_warning() -> None:
     policy = WindowPolicy(windows=(AlertWindow(tier="ticket", long="3d", short="6h", burn_rate=20),))
-    slo = availability(period="30d", window_policy=policy)
+    slo = availability(period="30d", window_policy=policy,
+                       alerting=SLOAlerting(page=AlertTier(severity="critical", enabled=False)))
     assert slo.plan.warnings == ("slo 'availability': alerting.ticket 3d/6h at burn factor 20 fires only after "
                                  "200% of the 30d error budget is spent; shorten the window or lower the factor",)
 

@@ -134,5 +134,7 @@ def _run(path: Path, name: str) -> dict[str, Any]:
 
 def _one_line(exc: BaseException) -> str:
     # attrs validators (grafanalib) raise ValueError(message, attribute, ...): the message is enough.
-    text = exc.args[0] if len(exc.args) > 1 and isinstance(exc.args[0], str) else str(exc)
+    from monitoring.project import shown
+
+    text = exc.args[0] if len(exc.args) > 1 and isinstance(exc.args[0], str) else shown(exc)
     return " ".join(text.split())

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from monitoring.model.base import FieldProblem, Model, model_check
-from monitoring.model.common import LabelName, MetricName, Slug
+from monitoring.model.common import INT32_MAX, LabelName, MetricName, Slug
 
 
 class CustomMetric(Model):
@@ -55,8 +55,8 @@ class HorizontalPodAutoscaler(Model):
     name: Slug
     namespace: Slug = "default"
     deployment: Slug | None = None  # defaults to the HPA's name
-    min_replicas: int = Field(default=1, ge=1)
-    max_replicas: int = Field(default=10, ge=1)
+    min_replicas: int = Field(default=1, ge=1, le=INT32_MAX)
+    max_replicas: int = Field(default=10, ge=1, le=INT32_MAX)
     cpu_utilization: int | None = Field(default=None, ge=1, le=100)
     memory_utilization: int | None = Field(default=None, ge=1, le=100)
     pods_metrics: tuple[PodsMetricTarget, ...] = ()

@@ -92,6 +92,25 @@ def describe(exc: ValidationError) -> tuple[str, str | None, object]:
     return f"{text}{more}", at or None, first.get("input") if at else None
 
 
+def _key_not_a_string(value: object, path: str = "", depth: int = 0) -> tuple[str, object] | None:
+    """(where, key) of the first dict key in value, a definition's data, that is not a string; None if none is."""
+    if depth > 64:  # a structure this deep is not a definition's data (and may hold itself)
+        return None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return path or "(the definition)", key
+            found = _key_not_a_string(item, f"{path}.{key}" if path else key.removesuffix("_"), depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _key_not_a_string(item, f"{path}[{index}]", depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
 def _model_names() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Every definition class by its Python name: (kind, name fields)."""
     found: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -192,6 +211,17 @@ class Model(BaseModel):
                     problem, field = f"{path}: {problem}", f"{path}.{field}" if field else path
             raise DefinitionError(problem, definition=definition, where=format_site(site),
                                   field=field, value=value) from None
+        except TypeError:
+            # A dict given for a nested definition is passed to its constructor as keywords, which Python
+            # refuses when a key is not a string, before any validation can name the field.
+            found = _key_not_a_string(data)
+            if found is None:
+                raise
+            field, key = found
+            name = next((data[k] for k in self.name_fields if isinstance(data.get(k), str) and data[k]), None)
+            raise DefinitionError(f"{field}: key {key!r} must be a field name (a string)",
+                                  definition=label(type(self).kind, name), where=format_site(site), field=field,
+                                  value=key) from None
         # Not fields: kept out of equality, hashing and serialisation (pydantic compares fields only).
         object.__setattr__(self, "_site", site)
         object.__setattr__(self, "_checked", True)  # see model_check

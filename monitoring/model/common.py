@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, AllowInfNan, BeforeValidator
 
 from monitoring import units
 
@@ -31,3 +31,8 @@ HostPort = Annotated[str, AfterValidator(units.check_host_port)]
 ExactDecimal = Annotated[Decimal, BeforeValidator(units.exact_decimal)]
 # A path to a file holding a secret: never the secret itself.
 SecretFile = Annotated[str, AfterValidator(units.check_file_path)]
+# Numbers are written into YAML and JSON that Go and JavaScript read: a float must be finite (JSON has no NaN,
+# a comparison with NaN is always false), an integer must fit the reader's type.
+FiniteFloat = Annotated[float, AllowInfNan(False)]
+UINT64_MAX = 2**64 - 1  # Prometheus' and Alertmanager's limits and hashmod modulus
+INT32_MAX = 2**31 - 1  # Kubernetes' replica counts

@@ -16,6 +16,7 @@ from monitoring import conventions, promql
 from monitoring.grafana.schemas import PANEL_TYPES
 from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
 from monitoring.model.base import FieldProblem, Model, model_check, require_unique
+from monitoring.model.common import FiniteFloat
 
 VARIABLE_NAME = re.compile(r"\A[a-zA-Z][a-zA-Z0-9_]{0,199}\Z")
 _REFRESH = re.compile(r"\A(?:[1-9][0-9]{0,5}[smhd])?\Z")
@@ -89,7 +90,7 @@ class Threshold(Model):
     """
 
     kind: ClassVar[str] = "threshold"
-    value: float
+    value: FiniteFloat
     color: str = Field(min_length=1)
 
 
@@ -124,9 +125,9 @@ class Panel(_Titled):
     queries: tuple[PanelQuery, ...] = ()
     description: str = ""
     unit: str = "short"
-    decimals: int | None = Field(default=None, ge=0)
-    min: float | None = None
-    max: float | None = None
+    decimals: int | None = Field(default=None, ge=0, le=20)  # a float64 holds 17 significant digits
+    min: FiniteFloat | None = None
+    max: FiniteFloat | None = None
     base_color: str = "green"
     thresholds: tuple[Threshold, ...] = ()
     show_thresholds: bool = False  # draw the thresholds as dashed lines (time series)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
+from annotated_types import Ge, Le
 from pydantic import Field, field_validator
 
 from monitoring.model.base import Model, model_check, require_unique
-from monitoring.model.common import LabelName, MetricName
+from monitoring.model.common import FiniteFloat, LabelName, MetricName
 
 _RESERVED_LABELS = {"le": "histograms", "quantile": "summaries"}
 
@@ -112,7 +113,7 @@ class Histogram(Metric):
     """
 
     type: ClassVar[str] = "histogram"
-    buckets: tuple[float, ...] = ()
+    buckets: tuple[FiniteFloat, ...] = ()  # the +Inf bucket is implicit
     # A native histogram (Prometheus >= 2.40 with --enable-feature=native-histograms): one series under the bare
     # name, with exponential buckets; `buckets` are then not needed.
     native: bool = False
@@ -144,7 +145,7 @@ class Summary(Metric):
     """
 
     type: ClassVar[str] = "summary"
-    quantiles: tuple[float, ...] = ()
+    quantiles: tuple[Annotated[float, Ge(0), Le(1)], ...] = ()  # φ-quantiles: 0.5, 0.99
 
     def series_names(self) -> tuple[str, ...]:
         return (self.name, f"{self.name}_sum", f"{self.name}_count")

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from monitoring.model import notifications
 from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check, require_unique
-from monitoring.model.common import HostPort, LabelName, PositiveDuration, SecretFile
+from monitoring.model.common import UINT64_MAX, HostPort, LabelName, PositiveDuration, SecretFile
 from monitoring.units import LABEL_NAME, safe_url
 
 _MATCHER = re.compile(r'\A[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*(=~|!~|!=|=)[ \t]*"((?:[^"\\\x00-\x1f]|\\.)*)"[ \t]*\Z')
@@ -62,7 +62,7 @@ class Webhook(Model):
     kind: ClassVar[str] = "webhook"
     url: str
     send_resolved: bool = True
-    max_alerts: int = Field(default=0, ge=0)
+    max_alerts: int = Field(default=0, ge=0, le=UINT64_MAX)
     auth: HTTPAuth | None = None
 
     @field_validator("url")

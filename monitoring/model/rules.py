@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model, model_check
-from monitoring.model.common import Duration, Labels, MetricName, PositiveDuration
+from monitoring.model.common import Duration, FiniteFloat, Labels, MetricName, PositiveDuration
 from monitoring.model.scenario import AlertScenario
 from monitoring.units import check_camel_case
 
@@ -129,7 +129,7 @@ class Alert(_Expression):
     annotations: dict[str, str] = Field(default_factory=dict)
     # The number the expression compares its result against (`... > 0.1`), declared so that other outputs (the
     # k6 gates) read it from the model; the expression must end in a comparison with exactly this number.
-    threshold: float | None = None
+    threshold: FiniteFloat | None = None
     # Synthetic input for generated promtool tests; without it the alert needs hand-written tests.
     test: AlertScenario | None = None
 

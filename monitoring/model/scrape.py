@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from monitoring.model.base import Model, SecretsFromFiles, model_check
-from monitoring.model.common import Labels, PositiveDuration, SecretFile
+from monitoring.model.common import UINT64_MAX, Labels, PositiveDuration, SecretFile
 from monitoring.model.kubernetes import (
     KubernetesLabelKey,
     KubernetesLabels,
@@ -200,8 +200,8 @@ class ScrapeJob(SecretsFromFiles):
     tls_config: TLSConfig | None = None
     relabel_configs: tuple[RelabelConfig, ...] = ()
     metric_relabel_configs: tuple[RelabelConfig, ...] = ()
-    sample_limit: int | None = Field(default=None, gt=0)
-    label_limit: int | None = Field(default=None, gt=0)
+    sample_limit: int | None = Field(default=None, gt=0, le=UINT64_MAX)
+    label_limit: int | None = Field(default=None, gt=0, le=UINT64_MAX)
     # With the Kubernetes output on, a Kubernetes job becomes a PodMonitor (role pod), a ServiceMonitor (role
     # endpoints) or a ScrapeConfig (roles node and service). False when the platform scrapes the targets already
     # (kube-prometheus-stack's kubelet): a second scrape would double every sum over them.

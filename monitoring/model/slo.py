@@ -418,7 +418,7 @@ class CalendarPeriod(Model):
     def _known_zone(cls, timezone: str) -> str:
         try:
             zoneinfo.ZoneInfo(timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Europe' is a directory
             raise ValueError(f"timezone {timezone!r} is not an IANA time zone such as 'UTC' or "
                              "'Europe/Berlin'") from None
         return timezone
@@ -532,6 +532,11 @@ class SLO(Model):
             guard=self.alerting.min_events_per_second, naming=NAMINGS[self.naming],
             slice_window=self.budgeting.window if isinstance(self.budgeting, Timeslices) else None,
             windows_key=(policy, self.period_days) if isinstance(policy, str) else None)
+        for tier in tiers:  # an enabled tier alerts over its window pairs: without one it has no alert to write
+            if not any(window.tier == tier for window in windows):
+                raise self.field_problem("window_policy", f"window_policy has no {tier} window pair, but "
+                                         f"alerting.{tier} is enabled: add AlertWindow(tier='{tier}', ...) or set "
+                                         f"alerting.{tier}.enabled=False")
         return self
 
     @property

@@ -34,6 +34,7 @@ from typing import Any
 from monitoring.errors import RenderProcessError, UsageError
 
 WORKERS_VARIABLE = "MONITORING_WORKERS"
+MAX_WORKERS = 256  # MONITORING_WORKERS above this is a mistake: each worker is a process and two pipe ends
 PARALLEL_FROM = 200  # services + SLOs: below this, starting the workers costs more than they save
 _CHUNKS_PER_WORKER = 8  # per map: enough that the workers finish together, few enough that messages stay cheap
 _MAX_CHUNK = 32
@@ -56,8 +57,12 @@ def worker_count(units: int) -> int:
     """How many processes should render a stack of `units` services and SLOs (1: this process alone)."""
     value = os.environ.get(WORKERS_VARIABLE, "").strip()
     if value:
-        if not value.isdecimal() or int(value) < 1:
-            raise UsageError(f"{WORKERS_VARIABLE}={value!r}: expected a whole number of processes, 1 or more")
+        # ASCII digits, few of them: int() reads other scripts' digits too and fails on 5,000 digits; and a
+        # number of processes past MAX_WORKERS forks until the system runs out of processes or files.
+        if not (value.isascii() and value.isdigit() and len(value) <= 6 and 1 <= int(value) <= MAX_WORKERS):
+            shown = value if len(value) <= 20 else f"{value[:20]}…"
+            raise UsageError(f"{WORKERS_VARIABLE}={shown!r}: expected a whole number of processes from 1 to "
+                             f"{MAX_WORKERS}")
         wanted = int(value)
     elif units < PARALLEL_FROM or not can_fork():  # sched_getaffinity is Linux's, as fork's safety is
         return 1
