@@ -45,6 +45,8 @@ class ExitStatus(IntEnum):
     FAILED = 1  # a check ran and found a problem, or a tool it needs is missing
     BAD_INPUT = 2  # a definition, the project's settings or the command line is wrong
     INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
+    HUNG_UP = 129  # SIGHUP, the terminal closed: 128 + 1
+    TERMINATED = 143  # SIGTERM: 128 + 15
 
 
 class MonitoringError(Exception):

@@ -5,8 +5,10 @@ main()'s, and a thread the stack started is waited for. Each run is a fresh proc
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 STACK = '''
 import atexit
 import sys
+import time
 import threading
 import time
 from pathlib import Path
@@ -105,3 +108,73 @@ def test_a_command_started_with_its_output_closed_exits_as_the_interpreter_would
                           capture_output=True, text=True, check=False, timeout=60, env=environ)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
+
+
+KEEPS_OPEN = '''
+import io
+
+KEPT = open(LOG.with_name("kept-open.log"), "w")  # never closed: the interpreter flushes it as it frees it
+KEPT.write("buffered in a file the stack keeps open\\n")
+REAL = sys.stdout
+sys.stdout = io.StringIO()  # the stack keeps what is printed to itself...
+print("printed to the real standard output", file=sys.__stdout__)  # ...and writes to the real one
+'''
+
+
+@pytest.mark.parametrize("thread", [False, True])
+def test_what_the_stack_left_in_buffers_is_written_as_the_interpreter_would(tmp_path: Path, thread: bool) -> None:
+    root = project(tmp_path, thread=thread)
+    with (root / "leaving" / "stack.py").open("a") as stack:
+        stack.write(KEEPS_OPEN)
+    done = monitoring(root, "generate")
+    assert done.returncode == 0, done.stderr
+    assert (root / "kept-open.log").read_text() == "buffered in a file the stack keeps open\n"
+    assert done.stdout.startswith("printed by the stack, unflushed")
+    assert "printed to the real standard output\n" in done.stdout
+
+
+SLOW_IMPORT = '''
+LOG.with_name("importing").touch()
+time.sleep(60)
+'''
+
+
+def _stopped_while_importing(root: Path, number: signal.Signals, ignored: bool = False
+                             ) -> subprocess.CompletedProcess[str]:
+    """generate, sent `number` while its stack is being imported (once it has said so)."""
+    with (root / "leaving" / "stack.py").open("a") as stack:
+        stack.write(SLOW_IMPORT.replace("60", "3") if ignored else SLOW_IMPORT)
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+
+    def disposition() -> None:
+        signal.signal(number, signal.SIG_IGN if ignored else signal.SIG_DFL)
+
+    proc = subprocess.Popen([sys.executable, "-m", "monitoring", "generate"], cwd=root, env=environ, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=disposition)
+    try:
+        deadline = time.monotonic() + 60
+        while not (root / "importing").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the stack was never imported"
+            time.sleep(0.02)
+        proc.send_signal(number)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.mark.parametrize(("number", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_signal_while_the_stack_is_imported_stops_the_command_as_ctrl_c_would(
+        tmp_path: Path, number: signal.Signals, status: int) -> None:
+    """Not "the stack does not import" (exit 2), and not a silent death: one line, 128 + the signal's number."""
+    root = project(tmp_path)
+    done = _stopped_while_importing(root, number)
+    assert (done.returncode, done.stderr) == (status, f"monitoring: terminated ({number.name})\n")
+    assert not (root / "out").exists()
+
+
+def test_a_signal_the_command_was_started_to_ignore_stays_ignored(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    done = _stopped_while_importing(root, signal.SIGHUP, ignored=True)  # as under nohup
+    assert done.returncode == 0, done.stderr
+    assert (root / "out" / "manifest.json").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from monitoring import command_exit
 from monitoring.output import dir_swap
 from monitoring.output.files import read_tree, write_tree
 
@@ -83,9 +84,16 @@ def test_stale_staging_directories_are_cleaned(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "outside.txt"]
 
 
+# A signal that stops the command -> the handler it runs with there (see monitoring.command_exit).
+STOPPING = {"SIGINT": signal.default_int_handler, "SIGTERM": command_exit._stop, "SIGHUP": command_exit._stop}
+
+
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", sorted(STOPPING))
 def test_ctrl_c_during_the_swap_keeps_the_new_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    request: pytest.FixtureRequest, mode: str) -> None:
+                                                    request: pytest.FixtureRequest, mode: str, name: str) -> None:
+    """Ctrl-C, or the command's SIGTERM and SIGHUP, which raise as it does."""
+    number = getattr(signal, name)
     out = tmp_path / "out"
     write_tree(OLD, out)
     monkeypatch.setenv("MONITORING_SWAP", mode)
@@ -97,13 +105,13 @@ def test_ctrl_c_during_the_swap_keeps_the_new_tree(tmp_path: Path, monkeypatch: 
         # and an interrupt raised inside a finalizer is swallowed.
         if not interrupted and Path(str(path)).parent == tmp_path:
             interrupted.append(True)
-            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C lands in the middle of the swap
+            os.kill(os.getpid(), number)  # Ctrl-C lands in the middle of the swap
         real_rmtree(path, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(dir_swap.shutil, "rmtree", rmtree_after_ctrl_c)
     # The handler an interactive shell gives Python: a process started in the background inherits SIGINT ignored.
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
+    previous = signal.signal(number, STOPPING[name])
+    request.addfinalizer(lambda: signal.signal(number, previous))
     with pytest.raises(KeyboardInterrupt):
         write_tree(NEW, out)
     assert interrupted

@@ -19,7 +19,7 @@ import pytest
 
 from monitoring import cli
 from monitoring.errors import OutputError
-from monitoring.output.manifest import MANIFEST, Manifest, read_handoff, sha256_bytes
+from monitoring.output.manifest import MANIFEST, MAX_BYTES, Manifest, read_handoff, sha256_bytes
 from monitoring.project import Project
 from tests.grafana_server import running_grafana
 
@@ -244,8 +244,10 @@ def test_an_untouched_copy_passes_every_reader_and_diff_against_grafana(out: Pat
                                                                         capsys: pytest.CaptureFixture[str],
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The checks above refuse only what was tampered with: out/ as generated, in a directory of its own, passes
-    validate and test, and publish --dry-run and diff against the Grafana stand-in plan the dashboards."""
+    validate and test, and publish --dry-run and diff against the Grafana stand-in plan the dashboards; and
+    none of them writes a byte in out/ or beside it."""
     assert read_handoff(out).files
+    before = _snapshot(out.parent)
     for command in (["validate"], ["test"]):
         status, printed, err = _run(out, command, capsys)
         assert (status, err) == (0, ""), (command, printed, err)
@@ -256,3 +258,79 @@ def test_an_untouched_copy_passes_every_reader_and_diff_against_grafana(out: Pat
             assert status == 1 and "Traceback" not in err, (command, printed, err)  # 1: there are changes
             assert f"gate: {out} is up to date and passes" in printed and "create" in printed, printed
         assert not grafana.state.dashboards  # a dry run writes nothing
+    assert _snapshot(out.parent) == before
+
+
+def _snapshot(directory: Path) -> dict[str, tuple[int, int]]:
+    """Every entry under directory: (size, mtime in ns)."""
+    return {str(p.relative_to(directory)): (p.lstat().st_size, p.lstat().st_mtime_ns) for p in directory.rglob("*")}
+
+
+def test_a_manifest_nested_thousands_deep_is_one_line(out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (out / MANIFEST).write_text("[" * 200_000)  # json gives up with RecursionError, which is no ValueError
+    _refused(out, capsys, f"{out / MANIFEST}: not readable JSON (maximum recursion depth exceeded")
+
+
+def test_a_huge_manifest_is_refused_before_it_is_read(out: Path) -> None:
+    with open(out / MANIFEST, "wb") as huge:
+        huge.truncate(MAX_BYTES + 1)  # sparse
+    tracemalloc.start()
+    try:
+        with pytest.raises(OutputError, match=f"over {MAX_BYTES >> 20} MiB, not a manifest this tool wrote"):
+            read_handoff(out)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20, f"{peak >> 20} MiB"
+
+
+def test_a_directory_that_cannot_be_listed_is_one_line(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root every directory can be listed: the refusal a user would meet is simulated."""
+    listing = os.scandir
+
+    def refused(path: Any) -> Any:
+        if str(path).endswith("/grafana"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", refused)
+    with pytest.raises(OutputError, match=f"^cannot read {out}/grafana: Permission denied$"):
+        read_handoff(out)
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("tests: 5\n", "tests is not a list"),
+    ("tests: [5]\n", "tests[0] is not an object"),
+    ("tests: [{alert_rule_test: 5}]\n", "tests[0].alert_rule_test is not a list"),
+    ("tests: [{alert_rule_test: [5]}]\n", "tests[0].alert_rule_test[0] is not an object"),
+    ("tests: [{alert_rule_test: [{alertname: [1]}]}]\n", "tests[0].alert_rule_test[0].alertname: [1] is not str"),
+    ("rule_files: 5\n", "rule_files is not a list"),
+    ("rule_files: [5]\n", "rule_files[0] is not str"),
+    ("[" * 5000, "nested too deep to read"),
+])
+def test_a_hand_written_test_file_of_another_shape_is_one_line(tmp_path: Path, text: str, problem: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Hand-written promtool tests are the project's input: read for coverage, they were a traceback."""
+    shutil.copytree(ROOT / "out", tmp_path / "out")
+    (tmp_path / "alerts/tests").mkdir(parents=True)
+    (tmp_path / "alerts/tests/mine.yml").write_text(text)
+    status = cli.main(["test"], project=Project(project_dir=tmp_path, stack="alerts.stack:stack"))
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1, err
+    assert err.startswith("monitoring: error: alerts/tests/mine.yml: not a promtool test file (") and problem in err
+
+
+def test_a_hand_written_tests_rule_file_that_is_no_rule_file_defines_no_alert(
+        tmp_path: Path, promtool, capsys: pytest.CaptureFixture[str]) -> None:
+    """Coverage reads the rule files a hand-written test names; one that is not a rule file (not YAML, or YAML
+    of another shape) defines no alert, and promtool's run says what is wrong with it."""
+    shutil.copytree(ROOT / "out", tmp_path / "out")
+    (tmp_path / "alerts/tests").mkdir(parents=True)
+    (tmp_path / "alerts/notes.yml").write_text("groups: [5]\n")
+    (tmp_path / "alerts/tests/mine.yml").write_text(
+        "rule_files: [../notes.yml]\ntests: [{interval: 1m, alert_rule_test: [{eval_time: 1m, alertname: X}]}]\n")
+    status = cli.main(["test"], project=Project(project_dir=tmp_path, stack="alerts.stack:stack"))
+    captured = capsys.readouterr()
+    assert status == 1 and "Traceback" not in captured.err, captured
+    assert "FAIL alerts/tests/mine.yml: unnamed test: names alert 'X', which its rule files do not define" \
+        in captured.out.splitlines(), captured.out

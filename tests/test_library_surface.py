@@ -171,12 +171,12 @@ HAND_WRITTEN_TESTS = {
     "- a\n": "a promtool test file must be a mapping with rule_files and tests",
     "a: [\n": "not valid YAML (while parsing a flow node)",
     b"\xff\xfe": "not UTF-8 text",
-    "rule_files: abc\n": "rule_files must be a list of file names, not str 'abc'",
-    "rule_files: [1]\n": "rule_files must be a list of file names, not list [1]",
-    "tests: abc\n": "tests must be a list, not str 'abc'",
-    "tests: [a]\n": "tests[0] must be a mapping, not str 'a'",
-    "tests:\n- alert_rule_test: abc\n": "tests[0].alert_rule_test must be a list, not str 'abc'",
-    "tests:\n- alert_rule_test: [abc]\n": "tests[0].alert_rule_test[0] must be a mapping, not str 'abc'",
+    "rule_files: abc\n": "not a promtool test file (rule_files is not a list)",
+    "rule_files: [1]\n": "not a promtool test file (rule_files[0] is not str)",
+    "tests: abc\n": "not a promtool test file (tests is not a list)",
+    "tests: [a]\n": "not a promtool test file (tests[0] is not an object)",
+    "tests:\n- alert_rule_test: abc\n": "not a promtool test file (tests[0].alert_rule_test is not a list)",
+    "tests:\n- alert_rule_test: [abc]\n": "not a promtool test file (tests[0].alert_rule_test[0] is not an object)",
 }
 
 

@@ -413,6 +413,18 @@ def test_a_worker_killed_stops_generate_with_a_clear_error_and_out_untouched(
     _left_as_it_was(out, before)
 
 
+def test_a_worker_killed_by_a_signal_python_has_no_name_for_is_still_one_clear_line(
+        out: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The real-time signals past SIGRTMIN are numbers to Python's signal.Signals (SIGRTMIN+6 is 40 on Linux)."""
+    before, number = read_tree(out), signal.SIGRTMIN + 6
+    _fail_in_workers(monkeypatch, lambda: os.kill(os.getpid(), number))
+    capsys.readouterr()
+    assert main(["generate", "--out", str(out), "--force"], project=Project.find(ROOT)) == 1
+    assert re.fullmatch(rf"monitoring: error: rendering stopped: worker process \d+ was killed by signal {number} "
+                        r"before it finished\n", capsys.readouterr().err)
+    _left_as_it_was(out, before)
+
+
 def test_a_worker_killed_after_writing_files_leaves_out_untouched(
         out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before, parent, render = read_tree(out), os.getpid(), grafana_dashboards.render_json
@@ -525,9 +537,18 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+# How generate is stopped -> what it says and its exit status (None: killed, it says nothing).
+STOPPED = {"kill -9": None, "Ctrl-C": (130, "monitoring: interrupted\n"),
+           "SIGTERM": (143, "monitoring: terminated (SIGTERM)\n"),  # a CI runner's timeout, a service manager
+           "SIGTERM to the group": (143, "monitoring: terminated (SIGTERM)\n"),  # a container's stop
+           "SIGHUP": (129, "monitoring: terminated (SIGHUP)\n")}  # the terminal closed
+
+
 @pytest.mark.skipif(not workers.can_fork(), reason="workers are forked on Linux only")
-@pytest.mark.parametrize("how", ["kill -9", "Ctrl-C"])
+@pytest.mark.parametrize("how", sorted(STOPPED))
 def test_workers_end_with_generate_when_it_is_stopped(how: str, tmp_path: Path) -> None:
+    """Stopped by a signal it can handle, generate ends as on Ctrl-C: one line and 128 + the signal's number,
+    its workers ended and waited for (not even a zombie is left), no staging directory beside out/."""
     (tmp_path / "slowstack.py").write_text(textwrap.dedent(SLOW_STACK))
     env = {**os.environ, workers.WORKERS_VARIABLE: "2", "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
     # As a terminal's foreground job: Ctrl-C at its default, even where these tests run with it ignored (a job
@@ -543,8 +564,10 @@ def test_workers_end_with_generate_when_it_is_stopped(how: str, tmp_path: Path) 
             time.sleep(0.05)
         if how == "kill -9":
             proc.kill()
-        else:  # a terminal sends SIGINT to the whole foreground process group
-            os.killpg(proc.pid, signal.SIGINT)
+        elif how == "SIGTERM":
+            proc.terminate()
+        else:  # a terminal sends SIGINT and SIGHUP to the whole foreground process group
+            os.killpg(proc.pid, {"Ctrl-C": signal.SIGINT, "SIGHUP": signal.SIGHUP}.get(how, signal.SIGTERM))
         _, err = proc.communicate(timeout=30)
         deadline = time.monotonic() + 30
         while alive := {pid for pid in children if Path(f"/proc/{pid}").exists() and not _zombie(pid)}:
@@ -552,9 +575,11 @@ def test_workers_end_with_generate_when_it_is_stopped(how: str, tmp_path: Path) 
             time.sleep(0.05)
     finally:
         proc.kill()
+    if STOPPED[how] is not None:
+        assert (proc.returncode, err) == STOPPED[how]
+        assert not {pid for pid in children if Path(f"/proc/{pid}").exists()}, "a worker was not waited for"
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith("out")] == [], "a staging directory is left"
     assert not (tmp_path / "out").exists()
-    if how == "Ctrl-C":
-        assert (proc.returncode, err) == (130, "monitoring: interrupted\n")
 
 
 def _zombie(pid: int) -> bool:

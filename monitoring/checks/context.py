@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from monitoring.checks.shapes import OPTIONAL, mismatch
+
 if TYPE_CHECKING:  # reading the context back (validate, test) needs no model
     from monitoring.checks.lint import LintContext
     from monitoring.model.stack import Stack
@@ -59,17 +61,14 @@ def lint_context(checks: Mapping[str, Any]) -> LintContext:
                        dict(checks.get("fixed_record_names", {})))
 
 
-# The shape of each fact, as `problem` checks it: a type, [item] for a list, {str: value} for an object with any
-# keys, a dict of field -> shape for an object with those fields (`_OPTIONAL` ones may be absent), a frozenset for
-# one of its strings, or a tuple for any of its shapes.
-_OPTIONAL = "?"
+# The shape of each fact, as `problem` checks it (see monitoring.checks.shapes).
 _LABELS = {str: str}
 _SHAPES: dict[str, Any] = {
     "route_tests": [{"labels": _LABELS, "receivers": [str]}],
     "known_series": [str],
     # what lint_context reads of a metric (the rest of its fields are the model's to check)
     "metrics": [{"name": str, "type": frozenset({"counter", "gauge", "histogram", "summary"}),
-                 _OPTIONAL: {"native": bool}}],
+                 OPTIONAL: {"native": bool}}],
     "series": {str: {"catalog": [str], "own": [str], "values": {str: [str]}, "jobs": {str: int},
                      "job_labels": {str: (None, [str])}, "origin": str}},
     "kubernetes_monitored_jobs": [str],
@@ -82,45 +81,12 @@ def problem(checks: Mapping[str, Any]) -> str | None:
     """What in a manifest's `checks` is not what generate writes, or None: read back, every fact is trusted."""
     for key, shape in _SHAPES.items():
         if key in checks:
-            found = _mismatch(checks[key], shape, f"checks.{key}")
+            found = mismatch(checks[key], shape, f"checks.{key}")
             if found:
                 return found
     for name, info in (checks.get("series") or {}).items():
         if not info["jobs"].keys() <= info["job_labels"].keys():  # the labels of every job are looked up
             return f"checks.series.{name}: a job without job_labels"
-    return None
-
-
-def _mismatch(value: Any, shape: Any, where: str) -> str | None:
-    """Where value first departs from shape (see `_SHAPES`), or None."""
-    if isinstance(shape, tuple):
-        return None if any(_mismatch(value, one, where) is None for one in shape) else f"{where}: {value!r:.40}"
-    if shape is None or isinstance(shape, type):
-        # bool is an int to Python, never to JSON's readers
-        fits = value is None if shape is None else isinstance(value, shape) and (shape is bool or
-                                                                                type(value) is not bool)
-        return None if fits else f"{where} is not {getattr(shape, '__name__', 'null')}"
-    if isinstance(shape, frozenset):
-        if isinstance(value, str) and value in shape:
-            return None
-        return f"{where}: {value!r:.40} is not one of {', '.join(sorted(shape))}"
-    if isinstance(shape, list):
-        if not isinstance(value, list):
-            return f"{where} is not a list"
-        return next((m for i, item in enumerate(value) if (m := _mismatch(item, shape[0], f"{where}[{i}]"))), None)
-    if not isinstance(value, dict):
-        return f"{where} is not an object"
-    if str in shape:  # {str: value}
-        return next((m for k, item in value.items() if (m := _mismatch(item, shape[str], f"{where}.{k}"))), None)
-    optional = shape.get(_OPTIONAL, {})
-    for key, field_shape in [*((k, v) for k, v in shape.items() if k != _OPTIONAL), *optional.items()]:
-        if key not in value:
-            if key in optional:
-                continue
-            return f"{where} has no {key}"
-        found = _mismatch(value[key], field_shape, f"{where}.{key}")
-        if found:
-            return found
     return None
 
 

@@ -9,8 +9,8 @@ Fallback (other systems, or file systems without RENAME_EXCHANGE): two renames, 
 then staging -> target. A kill between them leaves no target; the next run finds the lone `.old` and renames it
 back before anything else, so the old tree returns.
 
-SIGINT and SIGTERM are deferred from the first rename to the end of the swap: Ctrl-C during the swap takes effect
-once the new tree is in place, and never deletes it.
+SIGINT, SIGTERM and SIGHUP are deferred from the first rename to the end of the swap: Ctrl-C during the swap takes
+effect once the new tree is in place, and never deletes it.
 
 Runs on one target are serialised with a lock on the parent directory, so one run never deletes another's
 staging directory.
@@ -37,6 +37,7 @@ from pathlib import Path
 # The points between file-system steps where a kill can land, in order.
 STEPS = ("staging-created", "staged", "exchanged", "old-moved", "swapped", "old-deleted")
 
+_HELD = ("SIGINT", "SIGTERM", "SIGHUP")  # what stops a run: not in the middle of the swap
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 _UNSUPPORTED = (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP)
@@ -67,12 +68,12 @@ def _exchange(a: Path, b: Path) -> bool:
 
 @contextmanager
 def _signals_held() -> Iterator[None]:
-    """Defer SIGINT and SIGTERM to the end of the block (Python handlers, so any thread may receive them)."""
+    """Defer SIGINT, SIGTERM and SIGHUP to the end of the block (Python handlers, so any thread may receive them)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     received: list[int] = []
-    held = (signal.SIGINT, signal.SIGTERM)
+    held = [getattr(signal, name) for name in _HELD if hasattr(signal, name)]
     previous = {number: signal.signal(number, lambda number, frame: received.append(number)) for number in held}
     try:
         yield

@@ -23,6 +23,9 @@ from monitoring.errors import OutputError
 
 MANIFEST = "manifest.json"
 FORMAT = 1
+# 10,000 services write a manifest of about 32 MB (3.2 kB each, measured at 400): a larger one is not ours, and
+# is refused before it is read into memory.
+MAX_BYTES = 256 << 20
 
 
 # What identifies a file's state on disk without reading it: size, mtime, ctime (which no one can set) and inode.
@@ -100,11 +103,14 @@ class Manifest:
         wrote, in any part: the readers trust every type in it, and every path names a file inside out_dir."""
         path = out_dir / MANIFEST
         try:
+            if os.stat(path).st_size > MAX_BYTES:  # before reading: JSON is held whole, and twice
+                raise OutputError(f"{path}: over {MAX_BYTES >> 20} MiB, not a manifest this tool wrote: "
+                                  "run `monitoring generate` again")
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise OutputError(f"{out_dir} has no generated output ({MANIFEST} is missing): "
                               "run `monitoring generate` first") from None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:  # RecursionError: arrays nested thousands deep
             raise OutputError(f"{path}: not readable JSON ({exc}): run `monitoring generate` again") from None
         # `type(...) is int`: JSON's true is no format number, though Python holds True == 1
         if not isinstance(data, dict) or type(data.get("format")) is not int or data["format"] != FORMAT:

@@ -43,6 +43,7 @@ _AHEAD = 3  # chunks sent to a worker and not yet taken: bounds what waits in th
 # chunks, so that a map of units that cost next to nothing (services without rules) does not leave them waiting.
 _DEEP = 2 * _MAX_CHUNK
 _PR_SET_PDEATHSIG = 1  # prctl(2)
+_HELD_AT_FORK = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
 
 # What a worker does with one unit: run(unit, index) -> a picklable result.
 Runner = Callable[[Callable[..., Any], int], Any]
@@ -96,6 +97,14 @@ class _Failure:
         raise self.error from _RemoteTraceback(self.formatted)
 
 
+def signal_name(number: int) -> str:
+    """SIGKILL for 9; any other number too (the real-time signals beyond SIGRTMIN have no name of their own)."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 class _Worker:
     def __init__(self, process: Any, conn: Connection) -> None:
         self.process = process
@@ -131,7 +140,7 @@ class _Worker:
         self.process.join(1)
         code = self.process.exitcode
         if code is not None and code < 0:
-            how = f"was killed by {signal.Signals(-code).name}"
+            how = f"was killed by {signal_name(-code)}"
             if -code == signal.SIGKILL:
                 how += " (out of memory?)"
         else:
@@ -221,9 +230,11 @@ class Pool:
                 inherited = [w.conn for w in self._workers] + [here]
                 process = context.Process(target=_serve, args=(there, run, farewell, inherited, os.getpid()),
                                           daemon=True, name=f"monitoring-render-{number}")
-                # Ctrl-C reaches the whole process group: held back in a worker until it has set it aside (see
-                # _serve), or one just forked would die of it, which would read as a crash rather than a Ctrl-C.
-                held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                # Ctrl-C (and a closed terminal's SIGHUP) reaches the whole process group, and the command turns
+                # SIGTERM into an exception (monitoring.cli): held back in a worker until it has set its own
+                # dispositions (see _serve), or one just forked would die of Ctrl-C, which would read as a crash,
+                # or raise the parent's exception, with a traceback.
+                held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_AT_FORK)
                 try:
                     process.start()
                 finally:
@@ -358,9 +369,12 @@ def _serve(conn: Connection, run: Runner, farewell: Callable[[], Any], inherited
     (None, []) -> ("ok", [farewell()]), and it ends."""
     for other in inherited:
         other.close()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent stops us
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # (held back while we were forked, see Pool)
+    # Ctrl-C and a closed terminal's SIGHUP reach the whole process group: the parent stops us (SIGTERM, at its
+    # default whatever the parent's handler).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD_AT_FORK)  # (held back while we were forked, see Pool)
     _die_with(parent)
     while True:
         try:

@@ -45,7 +45,7 @@ class Desired:
 def _read_json(path: Path, relative: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise PublishInputError(f"{relative}: not readable JSON ({exc})") from None
 
 

@@ -1,0 +1,50 @@
+"""The shape of data read back from a file (JSON or YAML), checked before anything trusts it.
+
+A shape is a type (`str`, `int`, `bool`, `float`; an int is never a bool here, as in JSON), `None` for null,
+`[item]` for a list, `{str: value}` for an object with any keys, a dict of field -> shape for an object with
+those fields (the ones under `OPTIONAL` may be absent; other fields are not looked at), a frozenset for one of
+its strings, or a tuple for any of its shapes.
+
+    mismatch({"receivers": ["pager", 5]}, {"receivers": [str]}, "route")  # 'route.receivers[1] is not str'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+OPTIONAL = "?"
+
+
+def mismatch(value: Any, shape: Any, where: str) -> str | None:
+    """Where value first departs from shape, or None; where names value in the message."""
+    if isinstance(shape, tuple):
+        if any(mismatch(value, one, where) is None for one in shape):
+            return None
+        return f"{where}: {value!r:.40} is not " + " or ".join(getattr(one, "__name__", "null") for one in shape)
+    if shape is None or isinstance(shape, type):
+        # bool is an int to Python, never to JSON's readers
+        fits = value is None if shape is None else isinstance(value, shape) and (shape is bool or
+                                                                                type(value) is not bool)
+        return None if fits else f"{where} is not {getattr(shape, '__name__', 'null')}"
+    if isinstance(shape, frozenset):
+        if isinstance(value, str) and value in shape:
+            return None
+        return f"{where}: {value!r:.40} is not one of {', '.join(sorted(shape))}"
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return f"{where} is not a list"
+        return next((m for i, item in enumerate(value) if (m := mismatch(item, shape[0], f"{where}[{i}]"))), None)
+    if not isinstance(value, dict):
+        return f"{where} is not an object"
+    if str in shape:  # {str: value}
+        return next((m for k, item in value.items() if (m := mismatch(item, shape[str], f"{where}.{k}"))), None)
+    optional = shape.get(OPTIONAL, {})
+    for key, field_shape in [*((k, v) for k, v in shape.items() if k != OPTIONAL), *optional.items()]:
+        if key not in value:
+            if key in optional:
+                continue
+            return f"{where} has no {key}"
+        found = mismatch(value[key], field_shape, f"{where}.{key}")
+        if found:
+            return found
+    return None
