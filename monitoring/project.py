@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitoring.errors import DefinitionError, ProjectError, StackLoadError
+from monitoring.units import quoted
 
 DEFAULT_REGENERATE = "monitoring generate"
 TABLE = "tool.monitoring"
@@ -88,6 +89,7 @@ class Project:
 
 # The settings of [tool.monitoring] that are strings (the other one, kubernetes, is a table or a boolean).
 SETTINGS = ("stack", "out", "dashboards", "alert_tests", "regenerate")
+DIRECTORIES = ("dashboards", "alert_tests")  # the settings naming directories of hand-written files to read
 
 
 def _setting_problem(value: object) -> str | None:
@@ -95,7 +97,7 @@ def _setting_problem(value: object) -> str | None:
     from monitoring.units import check_text
 
     if not isinstance(value, str):
-        return f"must be a string, not {type(value).__name__} {_shortened(value)}"
+        return f"must be a string, not {type(value).__name__} {quoted(value)}"
     if not value.strip():
         return "must not be empty"
     try:
@@ -105,21 +107,16 @@ def _setting_problem(value: object) -> str | None:
     return None
 
 
-def _shortened(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:60]}…"
-
-
 def _monitoring_table(document: dict[str, Any], pyproject: Path) -> dict[str, Any] | None:
     """[tool.monitoring] of a pyproject.toml, None when it has none; a ProjectError when it is not a table."""
     tool = document.get("tool")
     if tool is None:
         return None
     if not isinstance(tool, dict):
-        raise setting_error(pyproject, "tool", None, f"must be a table, not {_shortened(tool)}")
+        raise setting_error(pyproject, "tool", None, f"must be a table, not {quoted(tool)}")
     table = tool.get("monitoring")
     if table is not None and not isinstance(table, dict):
-        raise setting_error(pyproject, "tool", "monitoring", f"must be a table, not {_shortened(table)}")
+        raise setting_error(pyproject, "tool", "monitoring", f"must be a table, not {quoted(table)}")
     return table
 
 
@@ -132,6 +129,11 @@ def _settings(table: dict[str, Any], pyproject: Path) -> dict[str, str]:
         if key not in SETTINGS:
             raise setting_error(pyproject, TABLE, key, f"unknown setting (known: {', '.join(SETTINGS)}, kubernetes)")
         problem = _setting_problem(value)
+        if problem is None and key in DIRECTORIES and not (pyproject.parent / value).is_dir():
+            # Left out, the setting's directory is optional; named, it is meant: a misspelt one would silently
+            # drop every hand-written dashboard or test.
+            what = "it is a file" if (pyproject.parent / value).exists() else "it does not exist"
+            problem = f"{value!r} names no directory of the project ({what}): create it, or remove the setting"
         if problem is not None:
             raise setting_error(pyproject, TABLE, key, f"{key} {problem}", value)
     return {key: value for key, value in table.items() if key != "kubernetes"}

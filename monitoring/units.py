@@ -40,7 +40,7 @@ def _duration_ms(text: str) -> int:
 def _parse_duration(text: str) -> int:
     match = _DURATION.match(text) if isinstance(text, str) and len(text) <= _MAX_DURATION_TEXT else None
     if not text or match is None:
-        raise ValueError(f"invalid duration {_quote(text)}: use Prometheus units like '30s', '5m', '1h30m' "
+        raise ValueError(f"invalid duration {quoted(text)}: use Prometheus units like '30s', '5m', '1h30m' "
                          "(ASCII digits; units y, w, d, h, m, s, ms in that order)")
     total = sum(int(v) * _UNIT_MS[unit] for unit, v in match.groupdict().items() if v)
     if total > MAX_DURATION_MS:
@@ -81,7 +81,7 @@ def check_port(value: object) -> int:
     """A TCP port, 1-65535, written with ASCII digits only."""
     text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
     if not isinstance(text, str) or not _PORT.match(text) or not 1 <= int(text) <= 65535:
-        raise ValueError(f"port {_quote(value)} must be a number from 1 to 65535 (ASCII digits)")
+        raise ValueError(f"port {quoted(value)} must be a number from 1 to 65535 (ASCII digits)")
     return int(text)
 
 
@@ -92,7 +92,7 @@ def check_host_port(text: str) -> str:
     """'host:port' with an ASCII host name, an IPv4 address or a bracketed IPv6 address."""
     host, sep, port = text.rpartition(":") if isinstance(text, str) else ("", "", "")
     if not sep or not _HOST.match(host):
-        raise ValueError(f"{_quote(text)} must be host:port, without scheme or path")
+        raise ValueError(f"{quoted(text)} must be host:port, without scheme or path")
     check_port(port)
     return text
 
@@ -113,13 +113,13 @@ def exact_decimal(value: object) -> Decimal:
         value = repr(value) if isinstance(value, float) else str(value)
     if isinstance(value, str):
         if not _DECIMAL.match(value):
-            raise ValueError(f"{_quote(value)} is not a decimal number (ASCII digits)")
+            raise ValueError(f"{quoted(value)} is not a decimal number (ASCII digits)")
         try:
             value = Decimal(value)
         except InvalidOperation:  # pragma: no cover - the pattern admits only what Decimal parses
-            raise ValueError(f"{_quote(value)} is not a decimal number") from None
+            raise ValueError(f"{quoted(value)} is not a decimal number") from None
     if not isinstance(value, Decimal):
-        raise ValueError(f"{_quote(value)} is not a number")
+        raise ValueError(f"{quoted(value)} is not a number")
     if not value.is_finite():
         raise ValueError(f"{value} is not a finite number")
     # Not normalize(): it rounds to the context's 28 digits first, and 99.99...9 (60 nines) would become 100.
@@ -146,21 +146,21 @@ MAX_NAME_LENGTH = 200
 
 def check_metric_name(text: str) -> str:
     if not isinstance(text, str) or not METRIC_NAME.match(text):
-        raise ValueError(f"invalid metric name {_quote(text)}: use [a-zA-Z_:][a-zA-Z0-9_:]*")
+        raise ValueError(f"invalid metric name {quoted(text)}: use [a-zA-Z_:][a-zA-Z0-9_:]*")
     _max_length("metric name", text, MAX_NAME_LENGTH)
     return text
 
 
 def check_label_name(text: str) -> str:
     if not isinstance(text, str) or not LABEL_NAME.match(text) or text.startswith("__"):
-        raise ValueError(f"invalid label name {_quote(text)}: use [a-zA-Z_][a-zA-Z0-9_]*, not starting with '__'")
+        raise ValueError(f"invalid label name {quoted(text)}: use [a-zA-Z_][a-zA-Z0-9_]*, not starting with '__'")
     _max_length("label name", text, MAX_NAME_LENGTH)
     return text
 
 
 def check_slug(text: str) -> str:
     if not isinstance(text, str) or not SLUG.match(text):
-        raise ValueError(f"invalid name {_quote(text)}: use lower-case letters, digits and '-'")
+        raise ValueError(f"invalid name {quoted(text)}: use lower-case letters, digits and '-'")
     _max_length("name", text, MAX_SLUG_LENGTH,
                 "Kubernetes names and the file names made from them allow no more")
     return text
@@ -168,7 +168,7 @@ def check_slug(text: str) -> str:
 
 def check_camel_case(text: str, what: str, example: str) -> str:
     if not isinstance(text, str) or not CAMEL_CASE.match(text):
-        raise ValueError(f"{what} {_quote(text)} must be CamelCase, like {example!r}")
+        raise ValueError(f"{what} {quoted(text)} must be CamelCase, like {example!r}")
     _max_length(what, text, MAX_NAME_LENGTH)
     return text
 
@@ -248,7 +248,8 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[:limit]}…"
 
 
-def _quote(value: object) -> str:
-    """A value for a message: repr, shortened, with URL userinfo stripped."""
+def quoted(value: object) -> str:
+    """A value for a message: repr, cut at 80 characters (a wrong value may be a megabyte of text), with URL
+    userinfo stripped."""
     text = repr(value)
     return strip_userinfo(text if len(text) <= 80 else f"{text[:80]}…")

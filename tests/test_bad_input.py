@@ -302,6 +302,16 @@ CASES = [
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), window_policy=WindowPolicy(windows=(AlertWindow(tier="page", long="1h", short="5m", burn_rate=14.4),))),))',  # noqa: E501
      "slo 'avail' {at}: window_policy has no ticket window pair, but alerting.ticket is enabled: add "
      "AlertWindow(tier='ticket', ...) or set alerting.ticket.enabled=False"),
+    # pydantic's model_copy puts its changes in place unchecked; a definition's checks them as its constructor does.
+    ("a copy with a wrong value",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert().model_copy(update={"severity": "urgent"}),)),))',
+     "alert 'AppErrors' {at}: severity 'urgent' must be one of critical, warning, info"),
+    ("a copy with a wrong value under the field's alias",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert().model_copy(update={"for": "5 minutes"}),)),))',
+     "alert 'AppErrors' {at}: for: invalid duration '5 minutes'"),
+    ("a copy of the stack with a wrong name",
+     'stack = ok_stack().model_copy(update={"name": "Demo Stack"})',
+     "stack 'Demo Stack' {at}: invalid name 'Demo Stack'"),
     ("a nested definition given as a dict with a key that is not a string",
      'stack = ok_stack(routing={"route": Route(receiver="default"), 1: "x"})',
      "stack 'demo' {at}: routing: key 1 must be a field name (a string)"),

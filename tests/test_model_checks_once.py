@@ -51,10 +51,19 @@ def test_a_built_definition_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> 
     assert calls == ["up == 0"]
 
 
-def test_a_changed_copy_is_checked_where_it_is_used() -> None:
-    """model_copy does not validate; the copy's model checks still run when it is put in a definition."""
+def test_a_changed_copy_is_checked_where_it_is_made() -> None:
+    """model_copy with changes checks them as the constructor does, and names the line of the call."""
     scenario = AlertScenario(healthy=(InputSeries(series="up", value=1),), annotations={"unknown": "x"})
     original = alert("up == 0")
     RuleGroup(name="g", rules=(original.model_copy(),))
+    with pytest.raises(DefinitionError, match=r"alert 'AppAlert' \(.*test_model_checks_once.py:\d+\)"):
+        original.model_copy(update={"test": scenario})
+
+
+def test_a_trusted_copy_is_checked_where_it_is_used() -> None:
+    """The package's own copies (already checked values) skip the constructor; their model checks still run when
+    they are put in a definition."""
+    scenario = AlertScenario(healthy=(InputSeries(series="up", value=1),), annotations={"unknown": "x"})
+    original = alert("up == 0")
     with pytest.raises(DefinitionError, match="rule group 'g'"):
-        RuleGroup(name="g", rules=(original.model_copy(update={"test": scenario}),))
+        RuleGroup(name="g", rules=(original._trusted_copy({"test": scenario}),))

@@ -1,6 +1,6 @@
-"""Every public definition, given a value of the wrong type or out of range in any field, either is made or raises
-a DefinitionError on one line: never another exception (a TypeError, an OSError) and never a number the output's
-readers cannot hold."""
+"""Every public definition, given a value of the wrong type or out of range in any field (by its constructor or by
+model_copy), either is made or raises a DefinitionError on one line: never another exception (a TypeError, an
+OSError), never a value left unchecked, and never a number the output's readers cannot hold."""
 
 from __future__ import annotations
 
@@ -88,9 +88,13 @@ def test_a_hostile_value_in_any_field_is_a_definition_or_one_definition_error(fi
     data = {key: getattr(base, key) for key in base.model_fields_set}
     data[name] = value
     try:
-        cls(**data)
+        made = cls(**data)
     except DefinitionError as exc:
         assert "\n" not in exc.message and exc.message
+        with pytest.raises(DefinitionError):  # the same value put in by a copy is refused as well
+            base.model_copy(update={name: value})
+    else:
+        assert dict(base.model_copy(update={name: value})) == dict(made)
 
 
 @pytest.mark.parametrize(("cls", "name", "value"), [
@@ -159,3 +163,13 @@ def test_every_number_field_is_bounded_for_its_readers(cls: type[Model], name: s
         with pytest.raises(DefinitionError):
             cls(**{**data, name: (math.nan,) if plural else math.nan})
 
+
+
+@pytest.mark.parametrize("make", [
+    lambda text: monitoring.Webhook(url="http://hook/", send_resolved=text),  # pydantic's own type error
+    lambda text: monitoring.Counter(name=text, help="Requests."),  # the definition's name, in every message
+], ids=["wrong type", "name"])
+def test_a_megabyte_of_wrong_text_is_shown_by_its_start(make: typing.Callable[[str], object]) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        make("a" * 1_000_000)
+    assert len(caught.value.message) < 400, caught.value.message[:500]

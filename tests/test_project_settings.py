@@ -52,6 +52,24 @@ def test_a_wrong_setting_names_itself_and_its_line(tmp_path: Path, description: 
     assert "\n" not in error.message
 
 
+@pytest.mark.parametrize(("key", "value", "why"), [
+    ("alert_tests", "alerts/test", "it does not exist"),  # misspelt: every hand-written test would be dropped
+    ("dashboards", "pyproject.toml", "it is a file"),
+])
+def test_a_directory_setting_must_name_a_directory(tmp_path: Path, key: str, value: str, why: str) -> None:
+    (tmp_path / "alerts" / "tests").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text(f'[tool.monitoring]\n{key} = "{value}"\n')
+    with pytest.raises(ProjectError) as caught:
+        Project.find(tmp_path)
+    assert caught.value.message == (f"[tool.monitoring] {key} ({tmp_path / 'pyproject.toml'}:2): {key} {value!r} "
+                                     f"names no directory of the project ({why}): create it, or remove the setting")
+
+
+def test_directories_left_out_are_optional(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.monitoring]\nstack = "x:stack"\n')
+    assert Project.find(tmp_path).dashboards_dir == tmp_path / "dashboards"
+
+
 def test_tool_that_is_not_a_table(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('tool = 5\n')
     with pytest.raises(ProjectError, match=r"\[tool\] .*must be a table, not 5"):

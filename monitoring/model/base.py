@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import sys
@@ -14,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from monitoring.errors import DefinitionError
 from monitoring.model.locate import call_position, enclosing_path
+from monitoring.units import quoted
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -35,7 +37,7 @@ def _message(error: dict[str, Any]) -> str:
         return f"unknown field {field!r}"
     if error["type"] == "missing":
         return f"{field} is required"
-    return f"{field} {error['input']!r}: {msg[0].lower()}{msg[1:]}"
+    return f"{field} {quoted(error['input'])}: {msg[0].lower()}{msg[1:]}"
 
 
 # Code in these directories is not the user's: this package, the standard library, installed packages.
@@ -72,7 +74,7 @@ def format_site(site: tuple[str, int] | None) -> str | None:
 
 def label(kind: str, name: object) -> str:
     """How messages name a definition: "alert 'AppErrors'", or the bare kind when it has no name."""
-    return f"{kind} {name!r}" if name is not None else kind
+    return f"{kind} {quoted(name)}" if name is not None else kind
 
 
 def describe(exc: ValidationError) -> tuple[str, str | None, object]:
@@ -227,11 +229,29 @@ class Model(BaseModel):
         object.__setattr__(self, "_checked", True)  # see model_check
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy; with changes it loses the checked mark, so model checks run again where it is used."""
-        copy = super().model_copy(update=update, deep=deep)
-        if update:
-            copy.__dict__.pop("_checked", None)
-        return copy
+        """A copy; with changes, a new definition checked as its constructor checks one, made where this is called.
+
+        pydantic's own model_copy puts `update` in place unchecked: a wrong value (a severity 'urgent', a name
+        that is not one) would reach the output. Here it is an error that names this call's file:line.
+
+            paging = alert.model_copy(update={"name": "AppErrorsPaging", "severity": "critical"})
+        """
+        if not update:
+            return super().model_copy(deep=deep)
+        fields = type(self).model_fields
+        data = {name: getattr(self, name) for name in self.model_fields_set}
+        for key, value in update.items():  # by alias ("for") or by name ("for_"), as the constructor takes them
+            name = next((n for n, info in fields.items() if key in (n, info.alias)), key)
+            data[name] = value
+        return type(self)(**(copy.deepcopy(data) if deep else data))
+
+    def _trusted_copy(self, update: Mapping[str, Any]) -> Self:
+        """A copy with changes this package has already checked (labels merged from checked labels, stand-in names
+        of a rendering cache): pydantic's model_copy, without checking again. It carries no checked mark, so
+        model checks run where it is put into another definition."""
+        made = super().model_copy(update=update)
+        made.__dict__.pop("_checked", None)
+        return made
 
     @property
     def defined_at(self) -> str | None:

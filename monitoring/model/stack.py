@@ -35,6 +35,11 @@ class Stack(Model):
     """Everything one `generate` run builds: services, routing, SLOs and dashboards, with every reference between them
     checked when it is built. Name it in pyproject.toml [tool.monitoring] stack.
 
+        app = Service(name="app", metrics=(Counter(name="app_requests_total", help="Requests.", labels=("code",)),),
+                      scrape_jobs=(ScrapeJob(name="app", static_configs=(StaticConfig(targets=("app:8080",)),)),))
+        routing = Routing(route=Route(receiver="default"), receivers=(Receiver(name="default"),))
+        availability = SLO(name="availability", service="app", objective="99.9",
+                           sli=RatioSLI(errors='app_requests_total{code=~"5.."}', total="app_requests_total"))
         stack = Stack(name="shop", services=(app,), routing=routing, slos=(availability,))
     """
 
@@ -112,7 +117,7 @@ class Stack(Model):
 
     def with_kubernetes(self, output: KubernetesOutput | None) -> Stack:
         """The stack with its Kubernetes output set (or turned off), its monitors checked for that output."""
-        stack = self.model_copy(update={"kubernetes": output})
+        stack = self._trusted_copy({"kubernetes": output})
         stack._check_monitors()
         return stack
 
@@ -162,7 +167,7 @@ class Stack(Model):
                     raise service.error(f"labels: {key!r} is set by slo {slo.name!r} on its series and alerts, not "
                                         "by the service", field="labels", value=service.labels)
         object.__setattr__(self, "slos", tuple(
-            slo.model_copy(update={"labels": {**services[slo.service].labels, **slo.labels}})
+            slo._trusted_copy({"labels": {**services[slo.service].labels, **slo.labels}})
             if services[slo.service].labels else slo for slo in self.slos))
         require_unique("alert", [a.name for s in self.services for a in s.alerts]
                        + [name for slo in self.slos for name in slo.plan.alert_names.values()])

@@ -43,8 +43,8 @@ _UNSEEN, _SEEN_ONCE = object(), object()
 
 def stand_in(slo: SLO, service: str, name: str, alert_base: str) -> SLO:
     """The SLO with other names (and the alert names made from `alert_base`), everything else the same."""
-    copy = slo.model_copy(update={"service": service, "name": name,
-                                  "alerting": slo.alerting.model_copy(update={"name": alert_base})})
+    copy = slo._trusted_copy({"service": service, "name": name,
+                              "alerting": slo.alerting._trusted_copy({"name": alert_base})})
     plan = slo.plan
     copy.__pydantic_private__["_plan"] = dataclasses.replace(  # type: ignore[index]
         plan, service=service, name=name,
