@@ -138,7 +138,7 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
     from monitoring import inputs
 
     stack_path = stack or project.stack
-    out = out_dir or project.out_dir
+    out = _out_path(out_dir or project.out_dir, "read" if check else "write")
     blocker = blocking_file(out)
     if blocker is not None:
         raise OutputError(f"cannot {'read' if check else 'write'} the output in {out}: {blocker} is a file, "
@@ -162,6 +162,21 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
         if not check:
             inputs.store(recording, project.project_dir, out, report.files, list(report.warnings), signatures)
     return report
+
+
+def _out_path(out: Path, doing: str) -> Path:
+    """out, once the system takes it as a path. One it refuses (a NUL byte, a name longer than the file system
+    allows, a loop of symbolic links) is the caller's mistake, so an OutputError, not an OSError or ValueError
+    from wherever it is first used. Missing, or under a file, it is left to the verb."""
+    try:
+        os.stat(out)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:
+        raise OutputError(f"cannot {doing} the output in {str(out)!r}: {exc.strerror or type(exc).__name__}") from None
+    except ValueError:  # os.stat's own refusal of a NUL byte
+        raise OutputError(f"cannot {doing} the output in {str(out)!r}: a path cannot hold a NUL byte") from None
+    return out
 
 
 def _settings(project: Project, stack_path: str, out: Path) -> dict[str, str]:
@@ -256,7 +271,7 @@ def validate(project: Project | None, *, out_dir: Path | None = None) -> Validat
 
     if out_dir is None and project is None:
         raise TypeError("validate() needs a project or an out_dir")
-    out = out_dir or project.out_dir  # type: ignore[union-attr]
+    out = _out_path(out_dir or project.out_dir, "read")  # type: ignore[union-attr]
     return ValidateReport(out, tuple(run_checks(out)))
 
 
@@ -264,11 +279,12 @@ def test(project: Project, *, out_dir: Path | None = None) -> AlertTestReport:
     """Every generated and hand-written promtool test in one promtool run, with each alert's coverage.
 
         report = monitoring.test(Project.find())
-        assert report.ok, report.problems or report.untested
+        if not report.ok:
+            print("\\n".join([*report.problems, *(f"{alert}: not tested both ways" for alert in report.untested)]))
     """
     from monitoring.checks.alert_tests import run_alert_tests
 
-    return run_alert_tests(out_dir or project.out_dir, project)
+    return run_alert_tests(_out_path(out_dir or project.out_dir, "read"), project)
 
 
 test.__test__ = False  # type: ignore[attr-defined]  # a library function, not a pytest test
@@ -281,14 +297,15 @@ def publish(project: Project, request: PublishRequest, *, out_dir: Path | None =
 
     Call it once out/ is generated and valid, to put its dashboards into Grafana; with `dry_run=True` it only
     plans, which is what `monitoring diff` shows. Reads out/ alone. `env` supplies GRAFANA_URL and the
-    credentials' files (default: os.environ); a `requests.Session` may be injected, e.g. one pointed at a test
-    server; `progress(label, done, total)` is called as requests complete. Raises ConfigError for unusable
+    credentials, GRAFANA_TOKEN or GRAFANA_USER with GRAFANA_PASSWORD (default: os.environ); a
+    `requests.Session` may be injected, e.g. one pointed at a test server; `progress(label, done, total)` is
+    called as requests complete. Raises ConfigError for unusable
     settings; prints nothing.
 
-        report = monitoring.publish(Project.find(), PublishRequest(dry_run=True), env={"GRAFANA_URL": url, ...})
+        report = monitoring.publish(Project.find(), PublishRequest(dry_run=True), env=os.environ)
         print("no changes" if report.ok else f"{report.plan.writes if report.plan else '?'} changes")
     """
     from monitoring.grafana.publish.run import publish_out
 
-    return publish_out(out_dir or project.out_dir, request, project.project_dir, env=env, session=session,
-                       client_settings=client_settings, progress=progress)
+    return publish_out(_out_path(out_dir or project.out_dir, "read"), request, project.project_dir, env=env,
+                       session=session, client_settings=client_settings, progress=progress)

@@ -25,11 +25,12 @@ A check that runs and finds a problem is not an exception: it is a failed result
 
 Use it like this:
 
+    >>> from monitoring import Alert, DefinitionError
     >>> try:
-    ...     Alert(name="AppErrors", severity="urgent", ...)
+    ...     Alert(name="AppErrors", severity="urgent", expr="up == 0", summary="App down.", description="Down.")
     ... except DefinitionError as exc:
-    ...     exc.definition, exc.where, exc.field, exc.value
-    ("alert 'AppErrors'", 'alerts/stack.py:12', 'severity', 'urgent')
+    ...     print(exc.definition, exc.field, exc.value, sep=" | ")  # and exc.where: alerts/stack.py:12
+    alert 'AppErrors' | severity | urgent
 """
 
 from __future__ import annotations
@@ -68,11 +69,14 @@ class DefinitionError(MonitoringError):
     The message already contains all of them.
 
     Not a ValueError on purpose: pydantic would wrap a ValueError again and lose the message, while this one
-    passes through validators untouched.
+    passes through validators untouched. Raise it from your own checks of a stack, so that the command line shows
+    it as one line:
 
-        raise DefinitionError("severity 'urgent' must be one of critical, warning, info",
-                              definition="alert 'AppErrors'", where="alerts/stack.py:12", field="severity",
-                              value="urgent")
+        error = DefinitionError("severity 'urgent' must be one of critical, warning, info",
+                                definition="alert 'AppErrors'", where="alerts/stack.py:12", field="severity",
+                                value="urgent")
+        assert str(error) == ("alert 'AppErrors' (alerts/stack.py:12): "
+                              "severity 'urgent' must be one of critical, warning, info")
     """
 
     def __init__(self, problem: str, *, definition: str | None = None, where: str | None = None,

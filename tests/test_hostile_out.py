@@ -334,3 +334,33 @@ def test_a_hand_written_tests_rule_file_that_is_no_rule_file_defines_no_alert(
     assert status == 1 and "Traceback" not in captured.err, captured
     assert "FAIL alerts/tests/mine.yml: unnamed test: names alert 'X', which its rule files do not define" \
         in captured.out.splitlines(), captured.out
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "symlink"])
+def test_a_manifest_that_is_no_regular_file_is_refused_unread(out: Path, outside: Path, kind: str,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A FIFO as the manifest blocked every reader (and generate) on its first read."""
+    manifest = out / MANIFEST
+    shutil.copy(manifest, outside / MANIFEST)
+    manifest.unlink()
+    if kind == "fifo":
+        os.mkfifo(manifest)
+    elif kind == "directory":
+        manifest.mkdir()
+    else:
+        manifest.symlink_to(outside / MANIFEST)
+    expected = f"(symlink {MANIFEST})" if kind == "symlink" else f"{manifest}: not a file generate wrote"
+    _refused(out, capsys, expected)
+
+
+def test_a_directory_without_a_manifest_is_refused_before_its_tree_is_walked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--out /` (or any large tree that never was an out/) is one line at once, not a walk of every file."""
+    from monitoring.output import manifest as manifest_module
+
+    def walked(out_dir: Path) -> object:
+        raise AssertionError(f"walked {out_dir}")
+
+    monkeypatch.setattr(manifest_module, "walk", walked)
+    with pytest.raises(OutputError, match=r"manifest.json is missing\): run `monitoring generate` first"):
+        read_handoff(tmp_path)

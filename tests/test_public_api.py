@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import itertools
 import subprocess
 import sys
 from pathlib import Path
 
 import monitoring
+from tests.docstring_examples import has_example as _has_example
 
 MODEL = [
     "SLO", "Alert", "AlertTier", "BasicAuth", "Counter", "Email", "FileSDConfig", "Gauge", "HTTPAuth", "Histogram",
@@ -127,14 +127,6 @@ def test_importing_monitoring_loads_neither_the_model_nor_grafanalib() -> None:
            "'monitoring.model'))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
-
-
-def _has_example(doc: str) -> bool:
-    """A line after a blank line, indented deeper than the docstring's text (whose margin the closing quotes show)."""
-    lines = doc.split("\n")
-    margin = len(lines[-1]) if not lines[-1].strip() else 0
-    return any(not before.strip() and line.strip() and len(line) - len(line.lstrip()) >= margin + 4
-               for before, line in itertools.pairwise(lines))
 
 
 def test_every_public_name_has_a_docstring_with_an_example() -> None:

@@ -56,6 +56,7 @@ class CapacityReport:
     """What `forecast_capacity` found: per resource the forecast (`forecasts`, keyed cpu, memory, requests), the
     plan's recommendations (none: the plan holds), and the files it wrote. `markdown()` is capacity.md's text.
 
+        url = os.environ.get("PROMETHEUS_URL", "http://localhost:9090")
         report = monitoring.forecast_capacity(url, report_dir=Path("capacity-report"))
         over = [key for key, f in report.forecasts.items() if f.predicted > f.threshold]
     """
@@ -108,7 +109,8 @@ def forecast_capacity(prometheus: str, *, days: int = 30, growth: float = 0.5, a
     total)` is called after each request. Prints nothing; raises UsageError for arguments out of range and
     PrometheusError when Prometheus cannot be asked or holds too little history.
 
-        report = monitoring.forecast_capacity("http://prometheus:9090", days=30, growth=0.5)
+        url = os.environ.get("PROMETHEUS_URL", "http://localhost:9090")
+        report = monitoring.forecast_capacity(url, days=30, growth=0.5)
         for r in report.recommendations:
             print(r.kind, r.current, "->", r.recommended)
     """

@@ -24,7 +24,7 @@ from monitoring.checks.promtool import run_tests
 from monitoring.checks.report import CheckResult
 from monitoring.checks.shapes import OPTIONAL, mismatch
 from monitoring.checks.tools import Tool, find_tool
-from monitoring.errors import MonitoringError
+from monitoring.errors import MonitoringError, OutputError, ProjectError
 from monitoring.output.manifest import Manifest, read_handoff
 from monitoring.project import Project
 
@@ -73,25 +73,31 @@ def _rule_paths(test_path: Path, patterns: Iterable[str]) -> tuple[list[Path], l
     return found, missing
 
 
-def load_test_file(path: Path, shown: str) -> PromtoolTestFile:
+def load_test_file(path: Path, shown: str, bad: type[MonitoringError] = OutputError) -> PromtoolTestFile:
+    """A promtool test file, with the parts read here in their place (the rest is promtool's to judge). One that
+    cannot be read so is `bad`: an OutputError for out/'s, a ProjectError for a hand-written one."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise MonitoringError(f"{shown}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        raise bad(f"{shown}: not valid YAML ({str(exc).splitlines()[0]})") from None
     except UnicodeDecodeError:
-        raise MonitoringError(f"{shown}: not UTF-8 text") from None
+        raise bad(f"{shown}: not UTF-8 text") from None
     except RecursionError:
-        raise MonitoringError(f"{shown}: not a promtool test file (nested too deep to read)") from None
+        raise bad(f"{shown}: not a promtool test file (nested too deep to read)") from None
+    except OSError as exc:  # a directory named *.yml, say
+        raise bad(f"{shown}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     if not isinstance(data, dict):
-        raise MonitoringError(f"{shown}: a promtool test file must be a mapping with rule_files and tests")
+        raise bad(f"{shown}: a promtool test file must be a mapping with rule_files and tests")
     problem = mismatch(data, _TEST_FILE, "")
     if problem:
-        raise MonitoringError(f"{shown}: not a promtool test file ({problem.lstrip('.')})")
+        raise bad(f"{shown}: not a promtool test file ({problem.lstrip('.')})")
     rule_files, missing = _rule_paths(path, data.get("rule_files") or [])
     return PromtoolTestFile(path, shown, data, rule_files, missing)
 
 
 def defined_alerts(rule_files: Iterable[Path]) -> set[str]:
+    """The alerts the rule files define. A file that is not a readable rule file defines none here: promtool,
+    which loads it too, reports why."""
     names: set[str] = set()
     for rule_file in rule_files:
         try:
@@ -141,7 +147,7 @@ def collect(out_dir: Path, project: Project, tmp: Path, manifest: Manifest | Non
     listed = (manifest or Manifest.read(out_dir)).paths(conventions.TESTS_DIR + "/", ".yml")
     generated = [load_test_file(out_dir / p, str(out_dir / p)) for p in listed]
     hand_dir = project.project_dir / project.alert_tests
-    hand_written = [load_test_file(p, str(p.relative_to(project.project_dir)))
+    hand_written = [load_test_file(p, str(p.relative_to(project.project_dir)), ProjectError)
                     for p in sorted(hand_dir.glob("*.yml"))] if hand_dir.is_dir() else []
     if out_dir.resolve() != project.out_dir.resolve():
         hand_written = [_rebased(t, project.out_dir, out_dir, tmp) for t in hand_written]

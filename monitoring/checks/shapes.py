@@ -10,6 +10,7 @@ its strings, or a tuple for any of its shapes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 OPTIONAL = "?"
@@ -17,8 +18,43 @@ OPTIONAL = "?"
 
 def mismatch(value: Any, shape: Any, where: str) -> str | None:
     """Where value first departs from shape, or None; where names value in the message."""
+    # A manifest holds thousands of series: they are looked over without a word, and explained only when wrong.
+    return None if fits(value, shape) else _explain(value, shape, where)
+
+
+def fits(value: Any, shape: Any) -> bool:
+    """Whether value has shape."""
+    if type(value) is shape:
+        return True
     if isinstance(shape, tuple):
-        if any(mismatch(value, one, where) is None for one in shape):
+        return any(fits(value, one) for one in shape)
+    if shape is None:
+        return value is None
+    if isinstance(shape, type):
+        return isinstance(value, shape) and type(value) is not bool  # bool is an int to Python, never to JSON
+    if isinstance(shape, frozenset):
+        return isinstance(value, str) and value in shape
+    if isinstance(shape, list):
+        return isinstance(value, list) and _all_fit(value, shape[0])
+    if not isinstance(value, dict):
+        return False
+    if str in shape:
+        return _all_fit(value.values(), shape[str])
+    optional = shape.get(OPTIONAL, {})
+    return all((key in value and fits(value[key], one)) for key, one in shape.items() if key != OPTIONAL) and \
+        all(fits(value[key], one) for key, one in optional.items() if key in value)
+
+
+def _all_fit(values: Iterable[Any], shape: Any) -> bool:
+    if type(shape) is type and all(type(value) is shape for value in values):  # names: no call per item
+        return True
+    return all(fits(value, shape) for value in values)
+
+
+def _explain(value: Any, shape: Any, where: str) -> str | None:
+    """mismatch, the long way: with where each value is."""
+    if isinstance(shape, tuple):
+        if any(_explain(value, one, where) is None for one in shape):
             return None
         return f"{where}: {value!r:.40} is not " + " or ".join(getattr(one, "__name__", "null") for one in shape)
     if shape is None or isinstance(shape, type):
@@ -33,18 +69,18 @@ def mismatch(value: Any, shape: Any, where: str) -> str | None:
     if isinstance(shape, list):
         if not isinstance(value, list):
             return f"{where} is not a list"
-        return next((m for i, item in enumerate(value) if (m := mismatch(item, shape[0], f"{where}[{i}]"))), None)
+        return next((m for i, item in enumerate(value) if (m := _explain(item, shape[0], f"{where}[{i}]"))), None)
     if not isinstance(value, dict):
         return f"{where} is not an object"
     if str in shape:  # {str: value}
-        return next((m for k, item in value.items() if (m := mismatch(item, shape[str], f"{where}.{k}"))), None)
+        return next((m for k, item in value.items() if (m := _explain(item, shape[str], f"{where}.{k}"))), None)
     optional = shape.get(OPTIONAL, {})
     for key, field_shape in [*((k, v) for k, v in shape.items() if k != OPTIONAL), *optional.items()]:
         if key not in value:
             if key in optional:
                 continue
             return f"{where} has no {key}"
-        found = mismatch(value[key], field_shape, f"{where}.{key}")
+        found = _explain(value[key], field_shape, f"{where}.{key}")
         if found:
             return found
     return None

@@ -22,8 +22,10 @@ class Finding:
 class Case:
     """One check or one promtool test; a failed one holds its findings.
 
+        from monitoring.ci.report import Finding
+
         Case("promtool check rules", passed=False, message="1 rule file",
-             findings=(Finding("...", "alerts/stack.py", 12),))
+             findings=(Finding("group 'app': rule 1 has no summary", "alerts/stack.py", 12),))
     """
 
     name: str
@@ -57,7 +59,7 @@ class CIReport:
     """Everything `monitoring ci` found, in the order it ran; exit_status is 0, 1 or 2 as for every command.
 
         report = run_ci(Project.find())
-        sys.exit(report.exit_status)
+        print(f"{len(report.steps)} steps; the command would exit with {report.exit_status}")
     """
 
     steps: list[Step] = field(default_factory=list)

@@ -16,7 +16,7 @@ import yaml
 
 from monitoring.ci.locate import definition_sites, finding
 from monitoring.ci.report import Case, CIReport, Finding, Step
-from monitoring.errors import DefinitionError, MonitoringError
+from monitoring.errors import DefinitionError, MonitoringError, OutputError
 from monitoring.model.stack import Stack
 from monitoring.project import Project
 
@@ -34,7 +34,10 @@ def run_ci(project: Project, stack_path: str | None = None, out_dir: Path | None
     per query.
 
         report = run_ci(Project.find()); print(render(report, "github"))
-        report = run_ci(Project.find(), prometheus=PrometheusClient("http://prometheus:9090"))
+
+        from monitoring.live.client import PrometheusClient
+
+        report = run_ci(Project.find(), prometheus=PrometheusClient("http://localhost:9090"))
     """
     from monitoring import api
 
@@ -109,7 +112,7 @@ def _validate(stack: Stack, project: Project, out_dir: Path, sites: dict[str, st
     from monitoring.checks.validate import validate
 
     if not (out_dir / "prometheus").is_dir():
-        raise MonitoringError(f"{out_dir} has no generated output: run `{project.regenerate}` first")
+        raise OutputError(f"{out_dir} has no generated output: run `{project.regenerate}` first")
     cases = []
     for result in validate(out_dir):
         lines = [line.strip() for line in result.details.splitlines() if line.strip()] if not result.ok else []

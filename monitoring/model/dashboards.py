@@ -158,7 +158,9 @@ class Panel(_Titled):
 class DashboardRow(_Titled):
     """A titled row of panels in a Dashboard, optionally collapsed.
 
-        DashboardRow(title="Latency", panels=(latency_panel,), collapsed=True)
+        latency = Panel(title="p99", unit="s", queries=(PanelQuery(
+            expr="histogram_quantile(0.99, sum by (le) (rate(app_request_duration_seconds_bucket[5m])))"),))
+        DashboardRow(title="Latency", panels=(latency,), collapsed=True)
     """
 
     kind: ClassVar[str] = "dashboard row"
@@ -194,7 +196,9 @@ class Dashboard(Model):
     """A dashboard: stat panels on top, then rows. Queries may use $datasource, $job and $instance,
     which every dashboard defines (job and instance only where used), and their own `variables`.
 
-        Dashboard(name="Shop overview", panels=(requests_panel,), tags=("shop",))
+        requests = Panel(title="Requests", unit="reqps",
+                         queries=(PanelQuery(expr="sum(rate(app_requests_total[5m]))"),))
+        Dashboard(name="Shop overview", panels=(requests,), tags=("shop",))
     """
 
     kind: ClassVar[str] = "dashboard"

@@ -64,8 +64,9 @@ class TeamRouting(Model):
     it only ever sees alerts whose `namespace` label is the team's namespace: put that label on the team's
     alerts (series from the team's pods carry it; otherwise set it in Service.labels).
 
+        slack_url = SecretKeyRef(name="shop-alerting", key="slack-url")
         TeamRouting(name="shop", namespace="shop", matchers=('team="shop"',), receiver="shop-slack",
-                    receivers=(TeamReceiver(name="shop-slack", slack_api_url=SecretKeyRef(...)),))
+                    receivers=(TeamReceiver(name="shop-slack", slack_api_url=slack_url),))
     """
 
     kind: ClassVar[str] = "team routing"
@@ -96,7 +97,7 @@ class KubernetesOutput(Model):
     namespace holds the PrometheusRules, monitors, the Alertmanager Secret and the dashboard ConfigMaps; labels go
     on every resource so that the Operator's selectors pick them up (kube-prometheus-stack: release=<release>):
 
-        Stack(..., kubernetes=KubernetesOutput(namespace="monitoring", labels={"release": "kube-prometheus-stack"}))
+        KubernetesOutput(namespace="monitoring", labels={"release": "kube-prometheus-stack"})  # Stack(kubernetes=)
     """
 
     kind: ClassVar[str] = "kubernetes output"

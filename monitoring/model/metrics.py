@@ -15,6 +15,8 @@ _RESERVED_LABELS = {"le": "histograms", "quantile": "summaries"}
 
 
 class Metric(Model):
+    """What every metric kind has: a name, its help text and unit, and its labels (see Counter, Gauge, ...)."""
+
     kind: ClassVar[str] = "metric"
     type: ClassVar[str]
     name: MetricName
@@ -158,7 +160,10 @@ class Catalog(Model):
     A service's own metrics stay in Service.metrics; a selector in a service's rules resolves against that
     service's metrics plus every catalog of the stack. Ready-made catalogs are in monitoring.packs.catalogs:
 
-        Stack(..., catalogs=(catalogs.kube_state_metrics(), catalogs.cadvisor()))
+        from monitoring.packs import catalogs
+
+        Catalog(name="node", metrics=(Gauge(name="node_load1", help="1m load average."),))
+        shared = (catalogs.kube_state_metrics(), catalogs.cadvisor())  # Stack(catalogs=shared, ...)
     """
 
     kind: ClassVar[str] = "catalog"

@@ -273,8 +273,9 @@ class Routing(Model):
     """Everything Alertmanager decides: the routing tree, the receivers, inhibitions, mute intervals and the
     expectations `validate` checks with amtool. One per Stack.
 
+        hook = Webhook(url="http://alert-sink:9095/alerts")
         Routing(route=Route(receiver="default"), receivers=(Receiver(name="default", webhooks=(hook,)),),
-                    tests=(RouteTest(labels={"severity": "critical"}, receivers=("default",)),))
+                tests=(RouteTest(labels={"severity": "critical"}, receivers=("default",)),))
     """
 
     kind: ClassVar[str] = "routing"

@@ -203,7 +203,11 @@ class RuleGroup(Model):
     """Rules Prometheus evaluates together, at one interval. Every service's rules live in groups; the group name is
     the rule file's group name.
 
-        RuleGroup(name="app.alerts", rules=(errors_alert, requests_rate))
+        requests_rate = RecordingRule(record="job:app_requests:rate5m",
+                                      expr="sum by (job) (rate(app_requests_total[5m]))")
+        errors = Alert(name="AppErrors", severity="critical", expr='rate(app_requests_total{code=~"5.."}[5m]) > 1',
+                       summary="The app answers with errors.", description="{{ $value }} errors per second.")
+        RuleGroup(name="app.alerts", rules=(requests_rate, errors))
     """
 
     kind: ClassVar[str] = "rule group"

@@ -83,7 +83,7 @@ class KubernetesSDConfig(Model):
 
     Role node discovers kubelets (cAdvisor: metrics_path="/metrics/cadvisor"); role service discovers Services.
 
-        KubernetesSDConfig(role="pod", namespaces=("shop",))
+        KubernetesSDConfig(role="node")
     """
 
     kind: ClassVar[str] = "kubernetes_sd_config"

@@ -22,7 +22,8 @@ class ErrorEvents(Model):
     counter or histogram `_count`. Use it when the service has no ratio SLO to say so; dashboards draw the
     error ratio from it (or else from the first ratio SLO's SLI) and never guess from label names.
 
-        Service(name="worker", errors=ErrorEvents(errors='jobs_total{status="failed"}', total="jobs_total"), ...)
+        Service(name="worker", metrics=(Counter(name="jobs_total", help="Jobs run.", labels=("status",)),),
+                errors=ErrorEvents(errors='jobs_total{status="failed"}', total="jobs_total"))
     """
 
     kind: ClassVar[str] = "error events"
@@ -36,7 +37,12 @@ class Service(Model):
     labels (e.g. {"team": "shop"}) are put on every alert and SLO series of the service, so Alertmanager
     can route by them:
 
-        Service(name="shop", labels={"team": "shop"}, metrics=(...), rule_groups=(...))
+        requests = Counter(name="shop_requests_total", help="Requests served.", labels=("code",))
+        errors = Alert(name="ShopErrors", severity="critical", expr='rate(shop_requests_total{code=~"5.."}[5m]) > 1',
+                       summary="The shop answers with errors.", description="{{ $value }} errors per second.")
+        Service(name="shop", labels={"team": "shop"}, metrics=(requests,),
+                scrape_jobs=(ScrapeJob(name="shop", static_configs=(StaticConfig(targets=("shop:8080",)),)),),
+                rule_groups=(RuleGroup(name="shop.alerts", rules=(errors,)),))
     """
 
     kind: ClassVar[str] = "service"

@@ -400,7 +400,9 @@ class CalendarPeriod(Model):
     """A calendar-aligned budgeting period (OpenSLO's calendar time window), for budget reporting: the error budget
     of this month or this week so far, in `timezone` (weeks start on Monday).
 
-        SLO(..., calendar=CalendarPeriod(unit="month", timezone="Europe/Berlin"))
+        SLO(name="availability", service="api", objective="99.9",
+            sli=RatioSLI(errors='http_requests_total{code=~"5.."}', total="http_requests_total"),
+            calendar=CalendarPeriod(unit="month", timezone="Europe/Berlin"))
 
     Alerting stays on the rolling `period`. PromQL ranges are fixed durations, so no recording rule can follow
     a calendar; the calendar dashboard does, with Grafana's "this month so far" time range (`now/M` to `now`)

@@ -35,6 +35,11 @@ class Stack(Model):
     """Everything one `generate` run builds: services, routing, SLOs and dashboards, with every reference between them
     checked when it is built. Name it in pyproject.toml [tool.monitoring] stack.
 
+        app = Service(name="app", metrics=(Counter(name="app_requests_total", help="Requests.", labels=("code",)),),
+                      scrape_jobs=(ScrapeJob(name="app", static_configs=(StaticConfig(targets=("app:8080",)),)),))
+        routing = Routing(route=Route(receiver="default"), receivers=(Receiver(name="default"),))
+        availability = SLO(name="availability", service="app", objective="99.9",
+                           sli=RatioSLI(errors='app_requests_total{code=~"5.."}', total="app_requests_total"))
         stack = Stack(name="shop", services=(app,), routing=routing, slos=(availability,))
     """
 

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from monitoring.errors import MonitoringError
+from monitoring.errors import OutputError
 from monitoring.output import yaml_writer
 from monitoring.output.dir_swap import replace_dir
 from monitoring.output.manifest import MANIFEST, Signature, sha256, sha256_bytes, signature
@@ -104,7 +104,7 @@ def write_tree(files: Mapping[str, str] | Iterable[tuple[str, Content]], out_dir
 
     A stream is consumed as it comes, each file written before many more are asked for, so a generator of
     files never has them all in memory. A failure (the stream's included) or a kill at any point leaves
-    out_dir as it was or fully replaced (see monitoring.output.dir_swap); a file-system error is a MonitoringError
+    out_dir as it was or fully replaced (see monitoring.output.dir_swap); a file-system error is an OutputError
     naming the path.
 
     `staged(directory)`, if given, is told the staging directory before the first file is asked for: whoever
@@ -116,7 +116,7 @@ def write_tree(files: Mapping[str, str] | Iterable[tuple[str, Content]], out_dir
         return _write_tree(files.items() if isinstance(files, Mapping) else files, out_dir.resolve(),
                            {} if signatures is None else signatures, staged)
     except OSError as exc:  # a file where a directory should be, a read-only or pseudo file system, no space...
-        raise MonitoringError(f"cannot write the output to {out_dir}: {_os_reason(exc)}") from None
+        raise OutputError(f"cannot write the output to {out_dir}: {_os_reason(exc)}") from None
 
 
 def _os_reason(exc: OSError) -> str:
@@ -136,9 +136,9 @@ def _write_tree(files: Iterable[tuple[str, Content]], out_dir: Path, signatures:
                 staged: Callable[[Path], None] | None) -> int:
     blocker = _not_a_directory(out_dir)
     if blocker is not None:
-        raise MonitoringError(f"cannot write the output to {out_dir}: {blocker} is a file, not a directory")
+        raise OutputError(f"cannot write the output to {out_dir}: {blocker} is a file, not a directory")
     if out_dir.exists() and any(out_dir.iterdir()) and not any((out_dir / m).exists() for m in (_MARKER, _OLD_MARKER)):
-        raise MonitoringError(
+        raise OutputError(
             f"refusing to replace {out_dir}: it is not empty and was not written by this tool "
             f"(no {_MARKER} file)"
         )

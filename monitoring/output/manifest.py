@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,7 +104,10 @@ class Manifest:
         wrote, in any part: the readers trust every type in it, and every path names a file inside out_dir."""
         path = out_dir / MANIFEST
         try:
-            if os.stat(path).st_size > MAX_BYTES:  # before reading: JSON is held whole, and twice
+            found = os.stat(path)
+            if not stat.S_ISREG(found.st_mode):  # a FIFO would block the read for ever
+                raise OutputError(f"{path}: not a file generate wrote: run `monitoring generate` again")
+            if found.st_size > MAX_BYTES:  # before reading: JSON is held whole, and twice
                 raise OutputError(f"{path}: over {MAX_BYTES >> 20} MiB, not a manifest this tool wrote: "
                                   "run `monitoring generate` again")
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -201,13 +205,17 @@ def read_handoff(out_dir: Path) -> Manifest:
     outside it, a FIFO can block a reader) and a manifest this tool wrote."""
     if not out_dir.is_dir() and (out_dir.exists() or out_dir.is_symlink()):
         raise OutputError(f"{out_dir} is not a directory: run `monitoring generate`")
-    if out_dir.is_dir():
-        _, odd = walk(out_dir)
-        if odd:
-            shown = "; ".join(odd[:3]) + ("; ..." if len(odd) > 3 else "")
-            raise OutputError(f"{out_dir} holds what generate never writes ({shown}): only directories and "
-                              "regular files belong there: run `monitoring generate` again")
-    return Manifest.read(out_dir)
+    if os.path.islink(out_dir / MANIFEST):
+        odd = [f"symlink {MANIFEST}"]
+    else:
+        # The manifest first: a directory that never had one (`--out /`) is refused before its tree is walked.
+        manifest = Manifest.read(out_dir)
+        odd = walk(out_dir)[1]
+    if odd:
+        shown = "; ".join(odd[:3]) + ("; ..." if len(odd) > 3 else "")
+        raise OutputError(f"{out_dir} holds what generate never writes ({shown}): only directories and "
+                          "regular files belong there: run `monitoring generate` again")
+    return manifest
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")

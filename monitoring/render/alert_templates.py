@@ -20,7 +20,7 @@ _VALUE = re.compile(r"\A(?:\$value|\.Value)(?:[ \t]*\|[ \t]*([a-zA-Z]+))?\Z")
 
 
 class UnsupportedTemplate(ValueError):
-    pass
+    """An annotation template uses more of Go's text/template than can be rendered here to predict it."""
 
 
 def go_g(value: float, precision: int) -> str:

@@ -22,6 +22,7 @@ from monitoring.capacity.history import requests_needed
 from monitoring.capacity.plan import CapacityPlan, Forecasts, recommend
 from monitoring.capacity.report import CapacityReport, forecast_capacity
 from monitoring.cli import main
+from tests.docstring_examples import run_examples
 
 from .conftest import require_server
 from .harness import LOOPBACK, Process, free_port, wait_for
@@ -171,3 +172,14 @@ def test_the_library_prints_nothing_and_returns_the_report(backfilled: tuple[str
     assert [r.kind for r in report.recommendations] == ["replicas", "memory", "scale-out"]
     total = requests_needed(DAYS)
     assert calls == [("fetching history", done, total) for done in range(1, total + 1)]
+
+
+def test_the_docstring_examples_run(backfilled: tuple[str, float], tmp_path: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """forecast_capacity's and CapacityReport's examples, against the Prometheus that holds the history."""
+    url, _ = backfilled
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PROMETHEUS_URL", url)
+    for value in (monitoring.forecast_capacity, monitoring.CapacityReport):
+        assert run_examples(value.__doc__ or "", value.__name__) > 0
+    assert (tmp_path / "capacity-report" / "capacity.md").is_file()

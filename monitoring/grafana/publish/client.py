@@ -148,6 +148,8 @@ def build_session(config: GrafanaConfig, settings: ClientSettings | None = None,
 
 
 class BearerAuth(requests.auth.AuthBase):
+    """A service-account token, sent as `Authorization: Bearer <token>` with every request."""
+
     def __init__(self, token: str) -> None:
         self.token = token
 
@@ -180,6 +182,9 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 class GrafanaClient:
+    """Grafana's HTTP API as publishing needs it: folders, dashboards and their versions, with retries of
+    what may be retried and every failure raised as a GrafanaError."""
+
     def __init__(self, session: requests.Session, base_url: str, settings: ClientSettings | None = None) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")

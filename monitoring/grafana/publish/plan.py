@@ -27,6 +27,8 @@ VOLATILE_KEYS = ("id", "version", HASH_KEY)  # set by Grafana on save, or by us:
 
 
 class Action(StrEnum):
+    """What publishing does with one dashboard, judged from out/ and what Grafana holds."""
+
     CREATE = "create"
     UPDATE = "update"
     UNCHANGED = "unchanged"

@@ -108,7 +108,6 @@ def publish_out(out_dir: Path, request: PublishRequest, project_dir: Path, *,
         return refused
     notes = []
     if config.insecure:
-        warnings.filterwarnings("ignore", category=InsecureRequestWarning)
         notes.append("TLS certificate verification is off (--insecure)")
     if config.plain_http_to_remote:
         notes.append(f"{config.url} is plain HTTP: the credentials cross the network unencrypted")
@@ -117,6 +116,11 @@ def publish_out(out_dir: Path, request: PublishRequest, project_dir: Path, *,
     client = GrafanaClient(session or build_session(config, client_settings, stats), config.url, client_settings)
     options = PublishOptions(dry_run=request.dry_run, force=request.force, prune=request.prune,
                              concurrency=request.concurrency, message=commit_message(project_dir))
-    report = publish_to(client, load_desired(out_dir), options, out_dir, redactor=redactor, progress=progress)
+    # urllib3 warns on stderr at each unverified request; the report says it once instead. Only for this call:
+    # the caller's own unverified requests keep their warning.
+    with warnings.catch_warnings():
+        if config.insecure:
+            warnings.simplefilter("ignore", InsecureRequestWarning)
+        report = publish_to(client, load_desired(out_dir), options, out_dir, redactor=redactor, progress=progress)
     return dataclasses.replace(report, checks=tuple(checks), warnings=tuple(notes),
                                retries=tuple(sorted(stats.causes.items())))
