@@ -126,6 +126,8 @@ CASES: dict[str, tuple[Callable[[Project, dict[str, str]], object], type]] = {
         lambda p, e: monitoring.forecast_capacity(UNASKED, report_dir=p.project_dir / "a-file" / "r"), UsageError),
     "forecast_capacity: report dir with a NUL byte": (
         lambda p, e: monitoring.forecast_capacity(UNASKED, report_dir=p.project_dir / NUL), UsageError),
+    "forecast_capacity: report dir name too long": (
+        lambda p, e: monitoring.forecast_capacity(UNASKED, report_dir=p.project_dir / TOO_LONG / "r"), UsageError),
 }
 
 

@@ -121,7 +121,7 @@ def forecast_capacity(prometheus: str, *, days: int = 30, growth: float = 0.5, a
         raise UsageError(f"growth {growth!r} must be a percentage of 0% or more")
     plan = plan or CapacityPlan()
     if report_dir is not None:
-        _writable(report_dir)  # before days of history are fetched for nothing
+        _check_report_dir(report_dir)  # before days of history are fetched for nothing
     prometheus = prometheus.rstrip("/")
     end = math.floor((now if now is not None else time.time()) / STEP_SECONDS) * STEP_SECONDS
     report = CapacityReport(prometheus, days, ahead, growth, end, plan)
@@ -138,6 +138,7 @@ def forecast_capacity(prometheus: str, *, days: int = 30, growth: float = 0.5, a
                                                        fleet_rps=predicted["requests"]))
     if report_dir is not None:
         try:
+            report_dir.mkdir(parents=True, exist_ok=True)
             for key, f in report.forecasts.items():
                 path = report_dir / f"{key}.png"
                 chart.draw(f.history, f.trend, horizon, f.predicted, f.threshold, growth, path)
@@ -150,10 +151,17 @@ def forecast_capacity(prometheus: str, *, days: int = 30, growth: float = 0.5, a
     return report
 
 
-def _writable(report_dir: Path) -> None:
-    """Make report_dir; one it cannot be (a file, a NUL byte, a read-only place) is the caller's mistake."""
+def _check_report_dir(report_dir: Path) -> None:
+    """A report_dir that cannot be made (a file on its path, a NUL byte, a name too long) is the caller's
+    mistake. Nothing is made yet: a forecast that fails leaves no directory behind."""
+    if "\0" in str(report_dir):  # Path.exists() answers False for it
+        raise UsageError(_cannot_write(report_dir, ValueError()))
     try:
-        report_dir.mkdir(parents=True, exist_ok=True)
+        for path in (report_dir, *report_dir.parents):
+            if path.exists():
+                if not path.is_dir():
+                    raise UsageError(f"cannot write the capacity report to {str(report_dir)!r}: {path} is a file")
+                return
     except (OSError, ValueError) as exc:
         raise UsageError(_cannot_write(report_dir, exc)) from None
 
