@@ -47,11 +47,20 @@ class Terminated(KeyboardInterrupt):
 
 
 def stop_on_signals() -> None:
-    """From now on SIGTERM and SIGHUP raise Terminated in this process, where they were left at their default."""
+    """Until `leave`, SIGTERM and SIGHUP raise Terminated in this process, where they were left at their default."""
     for name in _STOPPING:
         number = getattr(signal, name, None)
         if number is not None and signal.getsignal(number) == signal.SIG_DFL:
             signal.signal(number, _stop)
+
+
+def _default_again() -> None:
+    """Once the command is done there is nothing left to clean up: a signal ends the process at once, as it would
+    have from the start (not an exception in the middle of an atexit handler or of waiting for a thread)."""
+    for name in _STOPPING:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) is _stop:
+            signal.signal(number, signal.SIG_DFL)
 
 
 def _stop(number: int, frame: FrameType | None) -> None:
@@ -95,6 +104,7 @@ def leave(status: int, inherited: Descriptors | None) -> NoReturn:
     import gc
     import threading
 
+    _default_again()
     now = open_for_writing()
     if threading.active_count() > 1 or now is None or inherited is None or now - inherited:
         sys.exit(status)  # not frozen: the teardown's collection may be what frees (and flushes) such a file
