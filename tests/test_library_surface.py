@@ -1,6 +1,6 @@
-"""The four verbs as a script calls them, on good and bad input: each returns its report or raises one documented
-branch of the exception tree (monitoring.errors), prints nothing (not even from a process or a library below
-it), and never exits."""
+"""The library's verbs as a script calls them, on good and bad input: each returns its report or raises one
+documented branch of the exception tree (monitoring.errors), prints nothing (not even from a process or a library
+below it), and never exits."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 import monitoring
 from monitoring import Project, PublishRequest
-from monitoring.errors import ConfigError, OutputError, ProjectError, StackLoadError
+from monitoring.errors import ConfigError, OutputError, ProjectError, StackLoadError, UsageError
 from monitoring.grafana.publish.client import ClientSettings
 from tests.grafana_server import running_grafana
 from tests.test_publish_cli import TOKEN as TLS_TOKEN
@@ -21,6 +21,7 @@ from tests.test_publish_cli import certificates, tls_grafana  # noqa: F401  (fix
 
 TOKEN = "glsa_library_surface"
 NUL = "out\x00put"
+UNASKED = "http://127.0.0.1:9"  # a Prometheus nobody asks
 TOO_LONG = "o" * 300  # longer than any file system's name limit (255 bytes)
 WARNED_STACK = '''\
 from monitoring import SLO, QuerySLI, Stack
@@ -118,6 +119,15 @@ CASES: dict[str, tuple[Callable[[Project, dict[str, str]], object], type]] = {
                                  OutputError),
     "publish: out/ name too long": (lambda p, e: monitoring.publish(p, DRY, out_dir=p.project_dir / TOO_LONG, env=e),
                                     OutputError),
+    # forecast_capacity's report directory is checked before any history is asked for (none is, here)
+    "forecast_capacity: report dir is a file": (
+        lambda p, e: monitoring.forecast_capacity(UNASKED, report_dir=p.project_dir / "a-file"), UsageError),
+    "forecast_capacity: report dir under a file": (
+        lambda p, e: monitoring.forecast_capacity(UNASKED, report_dir=p.project_dir / "a-file" / "r"), UsageError),
+    "forecast_capacity: report dir with a NUL byte": (
+        lambda p, e: monitoring.forecast_capacity(UNASKED, report_dir=p.project_dir / NUL), UsageError),
+    "forecast_capacity: report dir name too long": (
+        lambda p, e: monitoring.forecast_capacity(UNASKED, report_dir=p.project_dir / TOO_LONG / "r"), UsageError),
 }
 
 

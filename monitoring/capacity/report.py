@@ -106,8 +106,9 @@ def forecast_capacity(prometheus: str, *, days: int = 30, growth: float = 0.5, a
     Fetches `days` of hourly history from the Prometheus at `prometheus` (through `session` when given, e.g. one
     with credentials), fits a straight line per resource and carries it `ahead` days, times (1 + growth). With
     `report_dir`, writes capacity.md and one PNG per resource there (`report.files`). `progress(label, done,
-    total)` is called after each request. Prints nothing; raises UsageError for arguments out of range and
-    PrometheusError when Prometheus cannot be asked or holds too little history.
+    total)` is called after each request. Prints nothing; raises UsageError for arguments out of range or a
+    report_dir it cannot write to, and PrometheusError when Prometheus cannot be asked or holds too little
+    history.
 
         url = os.environ.get("PROMETHEUS_URL", "http://localhost:9090")
         report = monitoring.forecast_capacity(url, days=30, growth=0.5)
@@ -119,6 +120,8 @@ def forecast_capacity(prometheus: str, *, days: int = 30, growth: float = 0.5, a
     if not math.isfinite(growth) or growth < 0:
         raise UsageError(f"growth {growth!r} must be a percentage of 0% or more")
     plan = plan or CapacityPlan()
+    if report_dir is not None:
+        _check_report_dir(report_dir)  # before days of history are fetched for nothing
     prometheus = prometheus.rstrip("/")
     end = math.floor((now if now is not None else time.time()) / STEP_SECONDS) * STEP_SECONDS
     report = CapacityReport(prometheus, days, ahead, growth, end, plan)
@@ -134,12 +137,35 @@ def forecast_capacity(prometheus: str, *, days: int = 30, growth: float = 0.5, a
     report.recommendations = recommend(plan, Forecasts(cpu_ratio=predicted["cpu"], memory_ratio=predicted["memory"],
                                                        fleet_rps=predicted["requests"]))
     if report_dir is not None:
-        report_dir.mkdir(parents=True, exist_ok=True)
-        for key, f in report.forecasts.items():
-            path = report_dir / f"{key}.png"
-            chart.draw(f.history, f.trend, horizon, f.predicted, f.threshold, growth, path)
-            report.files.append(path)
-        markdown = report_dir / "capacity.md"
-        markdown.write_text(report.markdown(), encoding="utf-8")
+        try:
+            report_dir.mkdir(parents=True, exist_ok=True)
+            for key, f in report.forecasts.items():
+                path = report_dir / f"{key}.png"
+                chart.draw(f.history, f.trend, horizon, f.predicted, f.threshold, growth, path)
+                report.files.append(path)
+            markdown = report_dir / "capacity.md"
+            markdown.write_text(report.markdown(), encoding="utf-8")
+        except OSError as exc:  # the disk filled, the directory went away
+            raise UsageError(_cannot_write(report_dir, exc)) from None
         report.files.insert(0, markdown)
     return report
+
+
+def _check_report_dir(report_dir: Path) -> None:
+    """A report_dir that cannot be made (a file on its path, a NUL byte, a name too long) is the caller's
+    mistake. Nothing is made yet: a forecast that fails leaves no directory behind."""
+    if "\0" in str(report_dir):  # Path.exists() answers False for it
+        raise UsageError(_cannot_write(report_dir, ValueError()))
+    try:
+        for path in (report_dir, *report_dir.parents):
+            if path.exists():
+                if not path.is_dir():
+                    raise UsageError(f"cannot write the capacity report to {str(report_dir)!r}: {path} is a file")
+                return
+    except (OSError, ValueError) as exc:
+        raise UsageError(_cannot_write(report_dir, exc)) from None
+
+
+def _cannot_write(report_dir: Path, exc: Exception) -> str:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "a path cannot hold a NUL byte"
+    return f"cannot write the capacity report to {str(report_dir)!r}: {reason}"
