@@ -215,3 +215,42 @@ def test_json_of_the_wrong_kind_names_its_path(data: dict[str, Any], message: st
     with pytest.raises(DefinitionError) as caught:
         hand_written.json_dashboard("ops", data, "boards/x.dashboard.py")
     assert str(caught.value).startswith(f"custom dashboard boards/x.dashboard.py: {message}"), caught.value
+
+
+def _only_target(query: Any) -> dict[str, Any]:
+    dashboard = g.Dashboard(title="Other sources", uid="other-sources", panels=[
+        g.TimeSeries(title="Series", targets=[query], gridPos=g.GridPos(h=8, w=12, x=0, y=0))])
+    return from_grafanalib(dashboard)["panels"][0]["targets"][0]  # type: ignore[no-any-return]
+
+
+def test_other_data_sources_keep_their_query() -> None:
+    """The keys grafanalib writes empty on every Target are another data source's query: kept when set."""
+    from grafanalib.elasticsearch import ElasticsearchTarget
+    from grafanalib.influxdb import InfluxDBTarget
+    from grafanalib.opentsdb import OpenTSDBTarget
+
+    assert _only_target(g.Target(target="stats.api.requests", refId="A"))["target"] == "stats.api.requests"
+    assert _only_target(ElasticsearchTarget(query="status:500", refId="A"))["query"] == "status:500"
+    assert _only_target(InfluxDBTarget(query="SELECT mean(value)", refId="A"))["query"] == "SELECT mean(value)"
+    assert _only_target(OpenTSDBTarget(metric="sys.cpu.user", refId="A"))["metric"] == "sys.cpu.user"
+    assert _only_target(g.Target(expr="up", refId="A", intervalFactor=1))["intervalFactor"] == 1
+    # grafanalib's copies and defaults still go
+    assert set(_only_target(target())) & {"query", "target", "metric", "step", "intervalFactor"} == set()
+
+
+def test_a_step_set_on_a_query_is_refused_not_dropped() -> None:
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.targets\[0\]\.step \(60\) has no modern equivalent"):
+        _only_target(g.Target(expr="up", refId="A", step=60))
+
+
+def test_an_empty_data_source_name_means_the_default_one() -> None:
+    from grafanalib.influxdb import InfluxDBTarget
+
+    assert _only_target(InfluxDBTarget(query="SELECT 1", refId="A"))["datasource"] == DS
+    data = normalise({"title": "t", "panels": [{"type": "stat", "title": "s", "datasource": "",
+                                                "gridPos": {"h": 4, "w": 4, "x": 0, "y": 0},
+                                                "targets": [{"refId": "A", "expr": "up", "datasource": ""}]}],
+                      "templating": {"list": [{"name": "job", "type": "query", "datasource": "",
+                                               "query": "label_values(up, job)"}]}})
+    assert data["panels"][0]["datasource"] == DS and data["panels"][0]["targets"][0]["datasource"] == DS
+    assert "datasource" not in data["templating"]["list"][-1]

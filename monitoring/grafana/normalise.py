@@ -29,7 +29,11 @@ _DASHBOARD_LEGACY = ("__inputs", "__requires", "sharedCrosshair", "hideControls"
 _PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span")
 # Panel keys whose grafanalib default is also Grafana's, so they only add noise.
 _PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [], "transformations": []}
-_TARGET_LEGACY = ("query", "target", "metric", "step", "intervalFactor")
+# What grafanalib's Target writes for every query, whatever the data source: dropped only while it holds
+# grafanalib's default (or, for `query`, a copy of `expr`). Elsewhere the same keys are another data source's
+# query (Graphite's `target`, Elasticsearch's and InfluxDB's `query`, OpenTSDB's `metric`) and are kept.
+_TARGET_DEFAULTS = {"target": "", "metric": "", "query": "", "intervalFactor": 2}
+_GRAFANALIB_STEP = 10
 _VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery")
 _INTERVAL_ONLY = ("auto", "auto_min", "auto_count")
 _VARIABLE_REF = re.compile(r"\A(?:\$(\w+)|\$\{(\w+)\}|\[\[(\w+)\]\])\Z", re.ASCII)
@@ -195,12 +199,20 @@ def _datasource(value: Any) -> Any:
     return datasource_ref(value)
 
 
+def _drop_empty_datasource(item: dict[str, Any]) -> None:
+    """An empty data source name (grafanalib's InfluxDB and SQL targets write "") means the default one, as
+    an unset one does: never a reference to a data source whose uid is ""."""
+    if item.get("datasource") == "":
+        del item["datasource"]
+
+
 def _variable(variable: dict[str, Any]) -> dict[str, Any]:
     for key in _VARIABLE_LEGACY:
         variable.pop(key, None)
     if variable.get("type") != "interval":
         for key in _INTERVAL_ONLY:
             variable.pop(key, None)
+    _drop_empty_datasource(variable)
     if variable.get("type") == "datasource":
         variable.pop("datasource", None)
     elif "datasource" in variable:
@@ -228,11 +240,12 @@ def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
     if kind == "row":
         return _row(panel, path)
     targets = _items(panel, "targets", path)
+    _drop_empty_datasource(panel)
     if "datasource" in panel:
         panel["datasource"] = _datasource(panel["datasource"])
     elif targets:
         panel["datasource"] = datasource_ref()
-    panel["targets"] = [_target(t, panel.get("datasource")) for t, _ in targets]
+    panel["targets"] = [_target(t, panel.get("datasource"), where) for t, where in targets]
     if not panel["targets"]:
         del panel["targets"]
     _field_config(panel, path)
@@ -255,13 +268,21 @@ def _row(panel: dict[str, Any], path: str) -> dict[str, Any]:
     return panel
 
 
-def _target(target: dict[str, Any], datasource: Any) -> dict[str, Any]:
-    for key in _TARGET_LEGACY:
-        target.pop(key, None)
+def _target(target: dict[str, Any], datasource: Any, path: str) -> dict[str, Any]:
+    for key, default in _TARGET_DEFAULTS.items():
+        if key in target and (target[key] == default or (key == "query" and target[key] == target.get("expr"))):
+            del target[key]
+    step = target.pop("step", _GRAFANALIB_STEP)
+    if step != _GRAFANALIB_STEP:
+        # Grafana dropped a query's `step` (Grafana 5 renamed it to `interval`, the minimum step): a value
+        # kept here would silently do nothing.
+        raise NormaliseError(f"{_at(path, 'step')} ({step!r}) has no modern equivalent: set `interval` "
+                             "(the minimum step, e.g. '1m') instead")
     if target.get("interval") == "":
         del target["interval"]
     if target.get("hide") is False:
         del target["hide"]
+    _drop_empty_datasource(target)
     if "datasource" in target:
         target["datasource"] = _datasource(target["datasource"])
     elif datasource is not None:
