@@ -60,7 +60,7 @@ def generate(project: Path, *args: str, env: dict[str, str] | None = None) -> tu
     environ = {k: v for k, v in os.environ.items() if k != "SHORTCUT_SEVERITY"}
     proc = subprocess.run([sys.executable, "-m", "monitoring", "generate", *args], cwd=project,
                           capture_output=True, text=True, check=False, env={**environ, **(env or {})})
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
     return proc.returncode, proc.stdout
 
 
@@ -168,3 +168,171 @@ def test_a_process_that_imported_the_stack_renders_what_it_holds(project: Path) 
     assert type(os.environ) is os._Environ  # the recording wrapper is gone
     assert not cache[0].exists() or cache[0].read_text() == recorded  # nothing recorded from this process
     assert generate(project)[1].startswith("wrote ")  # out/ is not what the files make: a real run again
+
+
+def console_script(project: Path, cwd: Path) -> str:
+    """`monitoring generate` as the installed command runs it (its sys.path does not hold the working directory,
+    as `python -m` would): stdout."""
+    command = Path(sys.executable).with_name("monitoring")
+    proc = subprocess.run([str(command), "generate"], cwd=cwd, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def stack_with(project: Path, reading: str) -> None:
+    """The stack, with its threshold read by `reading` (Python lines that set `threshold`)."""
+    body = STACK.replace('threshold = (HERE / "threshold.txt").read_text().strip()\n', reading)
+    assert body != STACK
+    write(project / "shortcut/stack.py", body)
+
+
+@pytest.mark.parametrize("reading", [
+    # a fallback when the file cannot be opened
+    'try:\n    threshold = (HERE.parent / "data/override.txt").read_text().strip()\n'
+    'except FileNotFoundError:\n    threshold = "1"\n',
+    # a fallback when the file does not exist (os.stat underneath)
+    'OVERRIDE = HERE.parent / "data/override.txt"\n'
+    'threshold = OVERRIDE.read_text().strip() if OVERRIDE.exists() else "1"\n',
+    'OVERRIDE = os.path.join(HERE.parent, "data", "override.txt")\n'
+    'threshold = open(OVERRIDE).read().strip() if os.path.isfile(OVERRIDE) else "1"\n',
+])
+def test_a_file_the_stack_found_missing_generates_again_once_it_exists(project: Path, reading: str) -> None:
+    """The directory exists and was never listed: only the path asked about tells that its absence mattered."""
+    (project / "data").mkdir()
+    write(project / "data/other.txt", "")
+    stack_with(project, reading)
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    write(project / "data/override.txt", "7\n")
+    assert generate(project)[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+def test_a_path_relative_to_the_working_directory_generates_again_from_another(project: Path) -> None:
+    stack_with(project, 'threshold = Path("threshold.txt").read_text().strip()\n')
+    write(project / "threshold.txt", "1\n")
+    (project / "sub").mkdir()
+    write(project / "sub/threshold.txt", "3\n")
+    console_script(project, project)
+    assert console_script(project, project).endswith("nothing written (5 files)\n")
+    assert console_script(project, project / "sub").startswith("wrote ")
+    assert "< 3" in rules(project)
+
+
+def test_a_file_outside_the_project_changed_with_its_size_and_time_kept_generates_again(project: Path) -> None:
+    """Outside the project files are compared by their stat: a copy that keeps size and modification time
+    (cp -p, rsync -t, tar) still changes the change time."""
+    shared = project.parent / "shared-threshold.txt"
+    write(shared, "1\n")
+    stack_with(project, f'threshold = Path({str(shared)!r}).read_text().strip()\n')
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    before = shared.stat()
+    shared.write_text("7\n")
+    os.utime(shared, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert generate(project)[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+@pytest.mark.parametrize("reading", [
+    'threshold = os.environb.get(b"SHORTCUT_THRESHOLD", b"1").decode()\n',
+    'threshold = os.getenvb(b"SHORTCUT_THRESHOLD", b"1").decode()\n',
+    'threshold = os.path.expandvars(b"${SHORTCUT_THRESHOLD}").decode().replace("$" "{SHORTCUT_THRESHOLD}", "1")\n',
+])
+def test_an_environment_variable_read_any_way_generates_again(project: Path, reading: str) -> None:
+    stack_with(project, reading)
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    assert generate(project, env={"SHORTCUT_THRESHOLD": "7"})[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+def test_a_stack_that_runs_a_program_is_never_answered_from_the_record(project: Path) -> None:
+    """What another program printed cannot be recorded: each run generates."""
+    shared = project.parent / "shared-threshold.txt"
+    write(shared, "1\n")
+    stack_with(project, "import subprocess\n"
+                        f"threshold = subprocess.run(['cat', {str(shared)!r}], capture_output=True,"
+                        " text=True, check=True).stdout.strip()\n")
+    generate(project)
+    write(shared, "7\n")
+    generate(project)
+    assert imports(project) == 2
+    assert "< 7" in rules(project)
+
+
+def record_file(project: Path) -> Path:
+    (found,) = (project / ".monitoring_cache").glob("generate-*.json")
+    return found
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: [data],
+    lambda data: {k: v for k, v in data.items() if k != "key"},
+    lambda data: {**data, "paths": []},
+    lambda data: {**data, "paths": {p: 5 for p in data["paths"]}},
+    lambda data: {**data, "dirs": None},
+    lambda data: {**data, "out": "out"},
+    lambda data: {**data, "out": {p: "abcd" for p in data["out"]}},
+    lambda data: {**data, "warnings": 5},
+    lambda data: {**data, "env": 5},
+    lambda data: {**data, "stamped_ns": "now"},
+    lambda data: {**data, "files_count": "5"},
+    lambda data: {**data, "files_count": True},
+    # a hash for a file outside the project, a device that never ends: neither is read
+    lambda data: {**data, "paths": {**data["paths"], "/dev/zero": "sha256:0"}},
+])
+def test_a_damaged_record_is_no_record(project: Path, damage) -> None:
+    """Whatever the record holds, generate neither fails nor trusts it: it generates, correctly."""
+    import json
+
+    generate(project)
+    target = record_file(project)
+    target.write_text(json.dumps(damage(json.loads(target.read_text()))))
+    write(project / "shortcut/threshold.txt", "7\n")
+    assert generate(project)[0] == 0
+    assert imports(project) == 2
+    assert "< 7" in rules(project)
+
+
+def test_a_record_that_is_not_json_or_is_huge_is_no_record(project: Path) -> None:
+    generate(project)
+    target = record_file(project)
+    target.write_bytes(b"\xff\xfe{")
+    assert generate(project)[0] == 0
+    assert imports(project) == 2
+    with target.open("r+b") as file:  # sparse: 65 MiB on paper, nothing on disk
+        file.truncate(65 * 1024 * 1024)
+    assert generate(project)[0] == 0
+    assert imports(project) == 3
+
+
+def test_the_record_is_never_read_or_written_through_a_symbolic_link(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    generate(project)
+    cache = project / ".monitoring_cache"
+    for path in cache.iterdir():  # the record moves out; the cache directory becomes a link to it
+        path.rename(elsewhere / path.name)
+    cache.rmdir()
+    cache.symlink_to(elsewhere)
+    kept = {p.name: p.read_bytes() for p in elsewhere.iterdir()}
+    generate(project)
+    generate(project)
+    assert imports(project) == 3  # not read through the link
+    assert {p.name: p.read_bytes() for p in elsewhere.iterdir()} == kept  # nor written, nor deleted
+    cache.unlink()
+    cache.mkdir()
+    (cache / ".gitignore").symlink_to(elsewhere / "planted")  # a dangling link: writing would create its target
+    generate(project)
+    assert not (elsewhere / "planted").exists()
+    target = record_file(project)
+    target.rename(elsewhere / "record.json")  # a valid record, reached through a link
+    target.symlink_to(elsewhere / "record.json")
+    planted = (elsewhere / "record.json").read_bytes()
+    generate(project)
+    assert imports(project) == 5  # not read through the link
+    assert (elsewhere / "record.json").read_bytes() == planted
