@@ -2,11 +2,11 @@
 
 While `generate` imports the stack and renders, a `Recording` notes what the output could depend on:
 
-- every file opened for reading (an audit hook on "open": modules, data files, dashboards/*.dashboard.py), found
-  or not (a stack that falls back when a file is missing depends on its absence), every path whose existence or
-  kind was asked (os.stat, os.lstat, os.access: Path.exists, os.path.isfile...), and every directory listed
-  ("os.listdir", "os.scandir": the import system lists a directory to find a module, so a new module file
-  changes the listing);
+- every file opened for reading (an audit hook on "open" and "sqlite3.connect": modules, data files,
+  dashboards/*.dashboard.py, a database), found or not (a stack that falls back when a file is missing depends
+  on its absence), every path whose existence or kind was asked (os.stat, os.lstat, os.access: Path.exists,
+  os.path.isfile...), and every directory listed ("os.listdir", "os.scandir": the import system lists a
+  directory to find a module, so a new module file changes the listing);
 - every module imported, at the end (the tool's own included);
 - every environment variable read, through os.environ, os.environb or any reference to them (their class
   notes the reads meanwhile; a stack that walks the whole environment depends on all of it);
@@ -15,9 +15,9 @@ While `generate` imports the stack and renders, a `Recording` notes what the out
 
 Files under the project directory are compared by content (sha256), others (site-packages, the standard library)
 by size, modification and change time and inode (a copy that keeps the size and the modification time still
-changes the other two). Environment values are kept only as one
-sha256 over all of them. The record goes to `.monitoring_cache/` in the project directory (which ignores itself
-in git), never into out/, together with the sha256 of the out/manifest.json it produced.
+changes the other two). Environment values are kept only as one sha256 over all of them. The record goes to
+`.monitoring_cache/` in the project directory (which ignores itself in git), never into out/, together with
+the sha256 of the out/manifest.json it produced.
 
 A later `generate` is answered from the record when every input is as recorded, out/manifest.json is the one
 recorded, and every file of out/ has its manifest hash: then out/ is exactly what a generation would write.
@@ -47,7 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitoring.output.manifest import MANIFEST, Signature, read_current, signature
+from monitoring.errors import OutputError
+from monitoring.output.manifest import MANIFEST, Signature, read_current, signature, walk
 
 FORMAT = 2
 CACHE_DIR = ".monitoring_cache"
@@ -154,14 +155,17 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if event.startswith(_UNSEEN):
         recording.unseen = True
         return
-    if event not in ("open", "os.listdir", "os.scandir"):
+    if event not in ("open", "os.listdir", "os.scandir", "sqlite3.connect"):  # sqlite opens its file in C
         return
     path = _as_path(args[0]) if args else None
     if path is None:  # a file descriptor, or scandir() of the working directory
         if args and args[0] is None and event != "open":
             recording.listed.append(".")
         return
-    if event == "open":
+    if event == "sqlite3.connect":
+        if path != ":memory:":
+            recording.opened.append(path)
+    elif event == "open":
         mode, flags = args[1], args[2]
         writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool((flags or 0) & _WRITE_FLAGS)
         if not writes:
@@ -523,15 +527,18 @@ def _out_as_left(out_dir: Path, recorded: Mapping[str, list[int]], stamped_ns: i
     file has another ctime at least). A file written too close to when the signatures were kept could have
     changed within the same clock tick: those are hashed, as git does with its racily clean entries."""
     root = str(out_dir)
+    try:
+        regular, odd = walk(out_dir)  # as `generate` and `validate` see out/: a link or a FIFO is a difference
+    except OutputError:
+        return False
+    if odd or regular != recorded.keys():
+        return False
     found: dict[str, Signature] = {}
-    for directory, _, names in os.walk(root):
-        relative = os.path.relpath(directory, root)
-        for name in names:
-            path = name if relative == "." else f"{relative}/{name}".replace(os.sep, "/")
-            try:
-                found[path] = signature(os.stat(os.path.join(directory, name)))
-            except OSError:
-                return False
+    for path in regular:
+        try:
+            found[path] = signature(os.lstat(os.path.join(root, path)))
+        except OSError:
+            return False
     if found.keys() != recorded.keys() or any(list(found[p]) != recorded[p] for p in found):
         return False
     racy = [p for p, sig in recorded.items() if sig[1] >= stamped_ns - _RACY_NS]

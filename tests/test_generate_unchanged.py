@@ -4,6 +4,7 @@ itself) makes it generate for real. Each run is a fresh process, as a user's is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 STACK = '''
+import contextlib
 import os
 from pathlib import Path
 
@@ -336,3 +338,37 @@ def test_the_record_is_never_read_or_written_through_a_symbolic_link(project: Pa
     generate(project)
     assert imports(project) == 5  # not read through the link
     assert (elsewhere / "record.json").read_bytes() == planted
+
+
+def test_a_database_the_stack_reads_generates_again_when_it_changes(project: Path) -> None:
+    """sqlite opens its file itself, not through Python's open."""
+    import sqlite3
+
+    database = project / "shortcut/settings.db"
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        db.execute("create table settings (threshold text)")
+        db.execute("insert into settings values ('1')")
+    os.utime(database, ns=(1, 1))
+    stack_with(project, "import sqlite3\n"
+                        "with sqlite3.connect(HERE / 'settings.db') as db:\n"
+                        "    threshold = db.execute('select threshold from settings').fetchone()[0]\n")
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        db.execute("update settings set threshold = '7'")
+    assert generate(project)[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+def test_a_link_left_in_out_is_generated_away(project: Path, tmp_path: Path) -> None:
+    """A symbolic link to a directory in out/ (never written by generate; validate refuses it) is a difference,
+    as it is to `generate` without the shortcut and to `validate`."""
+    generate(project)
+    (tmp_path / "elsewhere").mkdir()
+    (project / "out/prometheus/rules/linked").symlink_to(tmp_path / "elsewhere")
+    assert generate(project)[1].startswith("wrote ")
+    assert not os.path.lexists(project / "out/prometheus/rules/linked")
+    proc = subprocess.run([sys.executable, "-m", "monitoring", "validate"], cwd=project, capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
