@@ -13,6 +13,9 @@ While `generate` imports the stack and renders, a `Recording` notes what the out
 - the resolved settings: the stack, out/, [tool.monitoring], sys.path, the Python version, and the working
   directory when a path was given relative to it.
 
+Each file and listing is taken when first seen (before it is read) and again at the end: one that changed while
+the generation ran (an editor saved meanwhile) may not be what it read, so that generation is not recorded.
+
 Files under the project directory are compared by content (sha256), others (site-packages, the standard library)
 by size, modification and change time and inode (a copy that keeps the size and the modification time still
 changes the other two). Environment values are kept only as one sha256 over all of them. The record goes to
@@ -122,12 +125,19 @@ def _state(path: str, inside: bool) -> str | list[int] | None:
     return None if digest is None else f"sha256:{digest}"
 
 
-def _listing(path: str) -> str | None:
+def _listing(path: str, out_dir: str, cache_dir: str) -> str | None:
+    """The names in directory path, as one sha256; without out/ (and the staging trees of its swap,
+    `out.<random>.new`), the cache and __pycache__, which generate itself (and its imports) makes."""
     try:
-        names = sorted(os.listdir(path))
+        names = [n for n in os.listdir(path) if n != "__pycache__"]
     except (OSError, ValueError):
         return None
-    return hashlib.sha256("\n".join(names).encode("utf-8")).hexdigest()
+    out_parent, out = os.path.split(out_dir)
+    if path == out_parent:
+        names = [n for n in names if n != out and not n.startswith(out + ".")]
+    if path == os.path.dirname(cache_dir):
+        names = [n for n in names if n != CACHE_DIR]
+    return hashlib.sha256("\n".join(sorted(names)).encode("utf-8")).hexdigest()
 
 
 def _inside(path: str, root: str) -> bool:
@@ -146,11 +156,12 @@ def _as_path(path: Any) -> str | None:
 _lock = threading.Lock()
 _active: Recording | None = None
 _hooked = False
+_own = threading.local()  # `busy` while the recording itself reads (its reads are not the stack's)
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     recording = _active
-    if recording is None:
+    if recording is None or getattr(_own, "busy", False):
         return
     if event.startswith(_UNSEEN):
         recording.unseen = True
@@ -160,18 +171,18 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     path = _as_path(args[0]) if args else None
     if path is None:  # a file descriptor, or scandir() of the working directory
         if args and args[0] is None and event != "open":
-            recording.listed.append(".")
+            recording.see_listing(".")
         return
     if event == "sqlite3.connect":
         if path != ":memory:":
-            recording.opened.append(path)
+            recording.see_file(path)
     elif event == "open":
         mode, flags = args[1], args[2]
         writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool((flags or 0) & _WRITE_FLAGS)
         if not writes:
-            recording.opened.append(path)
+            recording.see_file(path)
     else:
-        recording.listed.append(path)
+        recording.see_listing(path)
 
 
 def _probing(real: Callable[..., Any]) -> Callable[..., Any]:
@@ -179,10 +190,10 @@ def _probing(real: Callable[..., Any]) -> Callable[..., Any]:
 
     def probe(path: Any, *args: Any, **kwargs: Any) -> Any:
         recording = _active
-        if recording is not None and kwargs.get("dir_fd") is None:
+        if recording is not None and kwargs.get("dir_fd") is None and not getattr(_own, "busy", False):
             name = _as_path(path)
             if name is not None:
-                recording.opened.append(name)
+                recording.see_file(name)
         return real(path, *args, **kwargs)
 
     probe.__wrapped__ = real  # type: ignore[attr-defined]
@@ -247,17 +258,44 @@ class Recording:
     started_ns: int = field(default_factory=time.time_ns)
     opened: list[str] = field(default_factory=list)  # opened or probed (os.stat...), found or not
     listed: list[str] = field(default_factory=list)
+    # What each counted path held when first seen (before it was read), by its absolute path; a file's or a
+    # listing's "f" or "d" key. Compared at the end: what changed while the generation ran may not be what it read.
+    first: dict[str, Any] = field(default_factory=dict)
     env_names: set[str] = field(default_factory=set)
     env_walked: list[bool] = field(default_factory=lambda: [False])
     complete: bool = True  # False: something was read before recording started (see `record`)
     unseen: bool = False  # True: the generation ran a program or used the network (see _UNSEEN)
     cwd: str = field(default_factory=os.getcwd)
 
+    def see_file(self, path: str) -> None:
+        self.opened.append(path)
+        self._first("f", path)
+
+    def see_listing(self, path: str) -> None:
+        self.listed.append(path)
+        self._first("d", path)
+
+    def _first(self, kind: str, path: str) -> None:
+        absolute = os.path.abspath(os.path.join(self.cwd, path))
+        key = kind + absolute
+        if key in self.first or not self._counts(absolute):
+            return
+        _own.busy = True
+        try:
+            self.first[key] = (self._state(absolute) if kind == "f" else self._listing(absolute))
+        finally:
+            _own.busy = False
+
+    def _state(self, path: str) -> str | list[int] | None:
+        return _state(path, _inside(path, self.project_dir))
+
+    def _listing(self, path: str) -> str | None:
+        return _listing(path, self.out_dir, os.path.join(self.project_dir, CACHE_DIR))
+
     def inputs(self) -> dict[str, Any] | None:
         """The record of the inputs, or None when it cannot be trusted (a file changed while generating)."""
         if self.unseen:
             return None
-        root = self.project_dir
         named = {p: os.path.abspath(os.path.join(self.cwd, p)) for p in {*self.opened, *self.listed}}
         paths = {named[p] for p in self.opened}
         for module in list(sys.modules.values()):
@@ -276,8 +314,12 @@ class Recording:
             if (found is not None and stat.S_ISREG(found.st_mode)
                     and max(found.st_mtime_ns, found.st_ctime_ns) >= self.started_ns - _RACY_NS):
                 return None
-            states[path] = _state(path, _inside(path, root))
-        dirs = {path: _listing(path) for path in sorted({named[p] for p in self.listed}) if self._counts(path)}
+            states[path] = self._state(path)
+            if self.first.get("f" + path, states[path]) != states[path]:
+                return None
+        dirs = {path: self._listing(path) for path in sorted({named[p] for p in self.listed}) if self._counts(path)}
+        if any(self.first.get("d" + path, listing) != listing for path, listing in dirs.items()):
+            return None
         relative = any(not os.path.isabs(p) and self._counts(named[p]) for p in named)
         names: list[str] | str = _ALL if self.env_walked[0] else sorted(self.env_names)
         return {"key": self.key, "cwd": self.cwd if relative else None, "paths": states, "dirs": dirs,
@@ -310,7 +352,8 @@ def record(project_dir: Path, out_dir: Path, settings: Mapping[str, str], fresh:
     global _active
     recording = Recording(str(project_dir.resolve()), str(out_dir.resolve()), _settings_key(settings),
                           complete=fresh)
-    recording.listed.extend(str(p) for p in also_listed)
+    for path in also_listed:
+        recording.see_listing(str(path))
     with _lock:
         if _active is not None:  # another generation records in this process: neither can tell its reads apart
             recording.complete = False
@@ -358,7 +401,7 @@ def reads_since(start: Mark | None) -> dict[str, Any] | None:
         return None
     opened, listed, names, modules = start
     files = [getattr(sys.modules.get(name), "__file__", None) for name in set(sys.modules) - modules]
-    return {"opened": recording.opened[opened:] + [f for f in files if isinstance(f, str)],
+    return {"opened": recording.opened[opened:] + [f for f in files if isinstance(f, str)], "first": recording.first,
             "listed": recording.listed[listed:], "env": sorted(recording.env_names - names),
             "walked": recording.env_walked[0], "unseen": recording.unseen}
 
@@ -369,6 +412,8 @@ def merge(reads: dict[str, Any] | None) -> None:
     if reads is None or recording is None:
         return
     recording.opened.extend(reads["opened"])
+    for key, seen in reads["first"].items():
+        recording.first.setdefault(key, seen)
     recording.listed.extend(reads["listed"])
     recording.env_names.update(reads["env"])
     recording.env_walked[0] = recording.env_walked[0] or reads["walked"]
@@ -444,9 +489,10 @@ def unchanged(project_dir: Path, out_dir: Path, settings: Mapping[str, str]) -> 
         return None
     if data["cwd"] is not None and data["cwd"] != os.getcwd():
         return None
-    if any(_listing(path) != recorded for path, recorded in data["dirs"].items()):
+    root, out = str(project_dir.resolve()), str(out_dir.resolve())
+    cache = os.path.join(root, CACHE_DIR)
+    if any(_listing(path, out, cache) != recorded for path, recorded in data["dirs"].items()):
         return None
-    root = str(project_dir.resolve())
     if any(_state(path, _inside(path, root)) != recorded for path, recorded in data["paths"].items()):
         return None
     if not _out_as_left(out_dir, data["out"], data["stamped_ns"], data["manifest_sha256"]):

@@ -372,3 +372,21 @@ def test_a_link_left_in_out_is_generated_away(project: Path, tmp_path: Path) -> 
     proc = subprocess.run([sys.executable, "-m", "monitoring", "validate"], cwd=project, capture_output=True,
                           text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_file_added_while_generate_runs_is_not_taken_as_seen(project: Path) -> None:
+    """A generation that listed a directory before a file was saved into it did not read that file: it is not
+    recorded as if it had (the stack saves the file itself here, as an editor would meanwhile)."""
+    (project / "services").mkdir()
+    write(project / "services/a.txt", "")
+    stack_with(project, 'SERVICES = HERE.parent / "services"\n'
+                        "names = sorted(os.listdir(SERVICES))\n"
+                        "threshold = str(len(names))\n"
+                        'if "late.txt" not in names:\n'
+                        '    open(SERVICES / "late.txt", "a").close()\n')
+    generate(project)
+    assert "< 1" in rules(project)
+    generate(project)
+    assert "< 2" in rules(project)
+    generate(project)
+    assert imports(project) == 2  # recorded once nothing changed under it
