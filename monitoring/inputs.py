@@ -137,7 +137,8 @@ def _listing(path: str, out_dir: str, cache_dir: str) -> str | None:
         names = [n for n in names if n != out and not n.startswith(out + ".")]
     if path == os.path.dirname(cache_dir):
         names = [n for n in names if n != CACHE_DIR]
-    return hashlib.sha256("\n".join(sorted(names)).encode("utf-8")).hexdigest()
+    # As bytes: a name that is not UTF-8 (a stray latin-1 file) is a str with surrogates here.
+    return hashlib.sha256(b"\n".join(sorted(os.fsencode(n) for n in names))).hexdigest()
 
 
 def _inside(path: str, root: str) -> bool:
@@ -283,6 +284,8 @@ class Recording:
         _own.busy = True
         try:
             self.first[key] = (self._state(absolute) if kind == "f" else self._listing(absolute))
+        except Exception:  # in the stack's own open or listdir: never its failure, only the record's
+            self.unseen = True
         finally:
             _own.busy = False
 

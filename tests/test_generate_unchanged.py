@@ -390,3 +390,61 @@ def test_a_file_added_while_generate_runs_is_not_taken_as_seen(project: Path) ->
     assert "< 2" in rules(project)
     generate(project)
     assert imports(project) == 2  # recorded once nothing changed under it
+
+
+@pytest.mark.parametrize("reading", [
+    'try:\n    threshold = os.environ["SHORTCUT_THRESHOLD"]\nexcept KeyError:\n    threshold = "1"\n',
+    'threshold = "7" if "SHORTCUT_THRESHOLD" in os.environ else "1"\n',
+    'threshold = os.getenv("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = dict(os.environ).get("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = os.environ.copy().get("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = {**os.environ}.get("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = next((v for k, v in os.environ.items() if k == "SHORTCUT_THRESHOLD"), "1")\n',
+])
+def test_an_environment_variable_read_through_os_environ_any_way_generates_again(project: Path, reading: str) -> None:
+    stack_with(project, reading)
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    assert generate(project, env={"SHORTCUT_THRESHOLD": "7"})[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+DASHBOARD = '''
+from grafanalib.core import Dashboard
+dashboard = Dashboard(title="Hand written", uid="hand-written")
+'''
+
+
+def test_a_dashboard_added_or_removed_generates_again(project: Path) -> None:
+    """dashboards/ need not exist: its listing is recorded either way."""
+    generate(project)
+    generate(project)
+    (project / "dashboards").mkdir()
+    write(project / "dashboards/hand.dashboard.py", DASHBOARD)
+    assert generate(project)[1].startswith("wrote ")
+    assert list((project / "out").rglob("hand-written*.json"))
+    generate(project)
+    assert imports(project) == 2
+    (project / "dashboards/hand.dashboard.py").unlink()
+    assert generate(project)[1].startswith("wrote ")
+    assert not list((project / "out").rglob("hand-written*.json"))
+
+
+def test_a_setting_edited_in_pyproject_generates_again(project: Path) -> None:
+    generate(project)
+    write(project / "pyproject.toml",
+          '[tool.monitoring]\nstack = "shortcut.stack:stack"\nregenerate = "make monitoring"\n')
+    assert generate(project)[1].startswith("wrote ")
+    assert "make monitoring" in rules(project)
+
+
+def test_a_file_name_that_is_not_utf8_beside_the_stack_is_listed_like_any(project: Path) -> None:
+    """The import system lists the stack's directory; a stray latin-1 name there is part of its listing."""
+    open(os.path.join(os.fsencode(project / "shortcut"), b"caf\xe9.txt"), "w").close()
+    assert generate(project)[1].startswith("wrote ")
+    generate(project)
+    assert imports(project) == 1
+    open(os.path.join(os.fsencode(project / "shortcut"), b"na\xefve.py"), "w").close()
+    generate(project)
+    assert imports(project) == 2
