@@ -170,9 +170,12 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if event not in ("open", "os.listdir", "os.scandir", "sqlite3.connect"):  # sqlite opens its file in C
         return
     path = _as_path(args[0]) if args else None
-    if path is None:  # a file descriptor, or scandir() of the working directory
-        if args and args[0] is None and event != "open":
-            recording.see_listing(".")
+    if path is None and args and event != "open":  # scandir() of the working directory, or of a descriptor
+        path = "." if args[0] is None else _descriptor_path(args[0])
+        if path is None:
+            recording.unseen = True  # a listing that cannot be named cannot be compared
+            return
+    if path is None:  # open() of a descriptor: its file was opened by name before, or is no file
         return
     if event == "sqlite3.connect":
         if path != ":memory:":
@@ -184,6 +187,16 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
             recording.see_file(path)
     else:
         recording.see_listing(path)
+
+
+def _descriptor_path(fd: object) -> str | None:
+    """The directory an open descriptor stands for (os.fwalk and glob's dir_fd list through one), on Linux."""
+    if not isinstance(fd, int):
+        return None
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
 
 
 def _probing(real: Callable[..., Any]) -> Callable[..., Any]:

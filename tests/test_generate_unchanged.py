@@ -448,3 +448,21 @@ def test_a_file_name_that_is_not_utf8_beside_the_stack_is_listed_like_any(projec
     open(os.path.join(os.fsencode(project / "shortcut"), b"na\xefve.py"), "w").close()
     generate(project)
     assert imports(project) == 2
+
+
+@pytest.mark.parametrize("reading", [
+    'threshold = str(sum(len(files) for _, _, files, _ in os.fwalk(HERE.parent / "services")))\n',
+    'import glob\n'
+    'fd = os.open(HERE.parent / "services", os.O_RDONLY)\n'
+    'threshold = str(len(glob.glob("*.txt", dir_fd=fd)))\n',
+])
+def test_a_directory_listed_through_a_descriptor_generates_again_when_it_changes(project: Path, reading: str) -> None:
+    (project / "services").mkdir()
+    write(project / "services/a.txt", "")
+    stack_with(project, reading)
+    generate(project)
+    generate(project)
+    assert "< 1" in rules(project)
+    write(project / "services/b.txt", "")
+    generate(project)
+    assert "< 2" in rules(project)
