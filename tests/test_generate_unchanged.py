@@ -466,3 +466,20 @@ def test_a_directory_listed_through_a_descriptor_generates_again_when_it_changes
     write(project / "services/b.txt", "")
     generate(project)
     assert "< 2" in rules(project)
+
+
+def test_a_manifest_edited_by_hand_is_generated_again_and_check_sees_it(project: Path) -> None:
+    """The same files and hashes are not the same manifest: an origin or the stack edited in it is a change."""
+    import json
+
+    generate(project)
+    path = project / "out/manifest.json"
+    original = path.read_text()
+    data = json.loads(original)
+    data["files"][next(iter(data["files"]))]["origin"] = "service 'elsewhere'"
+    path.write_text(json.dumps(data))
+    code, said = generate(project, "--check")
+    assert code == 1 and "changed manifest.json" in said
+    assert generate(project)[1].startswith("wrote ")
+    assert path.read_text() == original
+
