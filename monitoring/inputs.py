@@ -71,8 +71,12 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 def _settings_key(settings: Mapping[str, str]) -> dict[str, Any]:
+    import locale
+
+    # The encodings too: open() without one decodes by the locale, which Python reads at start-up from LC_ALL,
+    # LC_CTYPE, LANG and PYTHONUTF8 in C, never through os.environ.
     return {"settings": dict(sorted(settings.items())), "python": sys.version, "executable": sys.executable,
-            "path": list(sys.path)}
+            "path": list(sys.path), "encoding": [locale.getpreferredencoding(False), sys.getfilesystemencoding()]}
 
 
 def _env_digest(names: list[str] | str) -> str:
@@ -482,8 +486,9 @@ def store(recording: Recording, project_dir: Path, out_dir: Path, files: int, wa
         data = {"format": FORMAT, "out_dir": str(out_dir.resolve()), "manifest_sha256": manifest,
                 "files_count": files, "warnings": warnings, "stamped_ns": time.time_ns(),
                 "out": {path: list(sig) for path, sig in sorted(signatures.items())}, **inputs}
+        for left in target.parent.glob(f".{target.name}.*"):  # of runs killed before they renamed theirs
+            left.unlink(missing_ok=True)  # a link planted there goes, never its target
         partial = target.with_name(f".{target.name}.{os.getpid()}")
-        partial.unlink(missing_ok=True)  # left by a run that was killed (a link planted there goes, not its target)
         _create(partial, json.dumps(data, sort_keys=True))
         os.replace(partial, target)
     except OSError:

@@ -483,3 +483,26 @@ def test_a_manifest_edited_by_hand_is_generated_again_and_check_sees_it(project:
     assert generate(project)[1].startswith("wrote ")
     assert path.read_text() == original
 
+
+
+def test_another_locale_encoding_generates_again(project: Path) -> None:
+    """open() without an encoding decodes by the locale, which Python takes from LC_ALL and PYTHONUTF8 at
+    start-up, never through os.environ."""
+    write(project / "shortcut/threshold.txt", "\u00e91")
+    stack_with(project, 'threshold = str(len((HERE / "threshold.txt").read_text(errors="ignore")))\n')
+    generate(project, env={"PYTHONUTF8": "1"})  # UTF-8: two characters
+    assert "< 2" in rules(project)
+    ascii_locale = {"LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    assert generate(project, env=ascii_locale)[1].startswith("wrote ")
+    assert "< 1" in rules(project)  # ASCII: the two bytes of é ignored
+
+
+def test_a_record_left_half_written_by_a_killed_run_is_removed(project: Path) -> None:
+    generate(project)
+    target = record_file(project)
+    left = target.with_name(f".{target.name}.99999999")
+    left.write_text("{")
+    write(project / "shortcut/threshold.txt", "3\n")
+    generate(project)
+    assert not left.exists()
+    assert sorted(p.name for p in target.parent.iterdir()) == [".gitignore", target.name]
