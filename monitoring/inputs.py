@@ -18,7 +18,8 @@ the generation ran (an editor saved meanwhile) may not be what it read, so that 
 
 Files under the project directory are compared by content (sha256), others (site-packages, the standard library)
 by size, modification and change time and inode (a copy that keeps the size and the modification time still
-changes the other two). Environment values are kept only as one sha256 over all of them. The record goes to
+changes the other two). Environment values, as they were when the generation started, are kept only as one
+sha256 over all of them. The record goes to
 `.monitoring_cache/` in the project directory (which ignores itself in git), never into out/, together with
 the sha256 of the out/manifest.json it produced.
 
@@ -79,8 +80,9 @@ def _settings_key(settings: Mapping[str, str]) -> dict[str, Any]:
             "path": list(sys.path), "encoding": [locale.getpreferredencoding(False), sys.getfilesystemencoding()]}
 
 
-def _env_digest(names: list[str] | str) -> str:
-    environ = os.environ
+def _env_digest(names: list[str] | str, environ: Mapping[str, str] | None = None) -> str:
+    """One sha256 over the named variables (all of them: _ALL) of environ (default: this process's)."""
+    environ = os.environ if environ is None else environ
     pairs = sorted(environ.items()) if names == _ALL else [(n, environ.get(n)) for n in names]
     return hashlib.sha256(json.dumps(pairs).encode("utf-8")).hexdigest()
 
@@ -284,6 +286,9 @@ class Recording:
     complete: bool = True  # False: something was read before recording started (see `record`)
     unseen: bool = False  # True: the generation ran a program or used the network (see _UNSEEN)
     cwd: str = field(default_factory=os.getcwd)
+    # The environment as the generation started: a variable the stack sets itself (os.environ.setdefault) is
+    # then compared as it will be found at the start of the next run, not as the stack left it.
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
 
     def see_file(self, path: str) -> None:
         self.opened.append(path)
@@ -343,7 +348,7 @@ class Recording:
         relative = any(not os.path.isabs(p) and self._counts(named[p]) for p in named)
         names: list[str] | str = _ALL if self.env_walked[0] else sorted(self.env_names)
         return {"key": self.key, "cwd": self.cwd if relative else None, "paths": states, "dirs": dirs,
-                "env": names, "env_sha256": _env_digest(names)}
+                "env": names, "env_sha256": _env_digest(names, self.environ)}
 
     def _counts(self, path: str) -> bool:
         """Not out/ itself, nor the staging and old trees of its swap (`out.<random>.new`), nor the cache."""

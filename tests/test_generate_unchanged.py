@@ -506,3 +506,14 @@ def test_a_record_left_half_written_by_a_killed_run_is_removed(project: Path) ->
     generate(project)
     assert not left.exists()
     assert sorted(p.name for p in target.parent.iterdir()) == [".gitignore", target.name]
+
+
+def test_a_variable_the_stack_sets_itself_does_not_defeat_the_shortcut(project: Path) -> None:
+    """Compared as the next run finds it (unset), not as the stack left it."""
+    stack_with(project, 'os.environ.setdefault("SHORTCUT_THRESHOLD", "4")\n'
+                        'threshold = os.environ["SHORTCUT_THRESHOLD"]\n')
+    generate(project)
+    assert generate(project)[1].endswith("nothing written (5 files)\n")
+    assert imports(project) == 1
+    assert generate(project, env={"SHORTCUT_THRESHOLD": "7"})[1].startswith("wrote ")
+    assert "< 7" in rules(project)
