@@ -16,12 +16,11 @@ While `generate` imports the stack and renders, a `Recording` notes what the out
 Each file and listing is taken when first seen (before it is read) and again at the end: one that changed while
 the generation ran (an editor saved meanwhile) may not be what it read, so that generation is not recorded.
 
-Files under the project directory are compared by content (sha256), others (site-packages, the standard library)
-by size, modification and change time and inode (a copy that keeps the size and the modification time still
-changes the other two). Environment values, as they were when the generation started, are kept only as one
-sha256 over all of them. The record goes to
-`.monitoring_cache/` in the project directory (which ignores itself in git), never into out/, together with
-the sha256 of the out/manifest.json it produced.
+Files under the project directory are compared by content (sha256), others (site-packages, the standard library) by
+size, modification and change time and inode (a copy that keeps the size and the modification time still changes the
+other two). Environment values, as they were when the generation started, are kept only as one sha256 over all of
+them. The record goes to `.monitoring_cache/` in the project directory (which ignores itself in git), never into
+out/, together with the sha256 of the out/manifest.json it produced.
 
 A later `generate` is answered from the record when every input is as recorded, out/manifest.json is the one
 recorded, and every file of out/ has its manifest hash: then out/ is exactly what a generation would write.
