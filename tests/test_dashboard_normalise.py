@@ -254,3 +254,47 @@ def test_an_empty_data_source_name_means_the_default_one() -> None:
                                                "query": "label_values(up, job)"}]}})
     assert data["panels"][0]["datasource"] == DS and data["panels"][0]["targets"][0]["datasource"] == DS
     assert "datasource" not in data["templating"]["list"][-1]
+
+
+def _only_panel(panel: Any) -> dict[str, Any]:
+    """The panel normalised, after the whole dashboard passed every check (Grafana's schemas among them)."""
+    data = from_grafanalib(g.Dashboard(title="Legacy panels", uid="legacy-panels", panels=[panel]).auto_panel_ids())
+    assert lint_dashboards([DashboardDocument("legacy.json", data)], LintContext(frozenset({"up"}))) == []
+    return data["panels"][0]  # type: ignore[no-any-return]
+
+
+def test_heatmap_settings_reach_the_modern_options() -> None:
+    """What a Grafana 7 heatmap sets lands where Grafana's own migration puts it, and passes the schema."""
+    options = _only_panel(g.Heatmap(
+        title="Latency", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=0),
+        color=g.HeatmapColor(colorScheme="interpolateBlues", min=0, max=50), hideZeroBuckets=True,
+        cards={"cardPadding": 2, "cardRound": 3}, xBucketSize="1m", yBucketNumber=20,
+        yAxis=g.YAxis(decimals=1, min=0, max=10, label="seconds", logBase=2, show=False)))["options"]
+    assert options["color"]["scheme"] == "Blues" and (options["color"]["min"], options["color"]["max"]) == (0, 50)
+    assert options["filterValues"] == {"le": 1e-9}
+    assert (options["cellGap"], options["cellRadius"]) == (2, 3)
+    assert options["calculation"] == {"xBuckets": {"mode": "size", "value": "1m"},
+                                      "yBuckets": {"mode": "count", "value": "20", "scale": {"type": "log", "log": 2}}}
+    assert options["yAxis"] == {"axisPlacement": "hidden", "decimals": 1, "min": 0, "max": 10, "axisLabel": "seconds"}
+    opacity = _only_panel(g.Heatmap(title="Opacity", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=0),
+                                    color=g.HeatmapColor(mode="opacity", cardColor="#ff0000", colorScale="linear")))
+    assert opacity["options"]["color"] | {"steps": 0} == {
+        "mode": "opacity", "fill": "#ff0000", "scale": "linear", "exponent": 0.5, "scheme": "Oranges",
+        "steps": 0, "reverse": False}
+
+
+def test_heatmap_settings_with_no_modern_place_are_refused() -> None:
+    common = {"title": "h", "targets": [target()], "gridPos": g.GridPos(h=8, w=12, x=0, y=0)}
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.highlightCards .* no modern heatmap equivalent"):
+        _only_panel(g.Heatmap(highlightCards=False, **common))
+    with pytest.raises(NormaliseError, match=r"panels\[0\]: bucket sizes.*only to buckets the heatmap calculates"):
+        _only_panel(g.Heatmap(dataFormat="tsbuckets", yBucketSize=2, **common))
+
+
+def test_table_settings_reach_the_modern_table_or_are_refused() -> None:
+    common = {"title": "t", "targets": [target()], "gridPos": g.GridPos(h=8, w=12, x=0, y=0)}
+    assert _only_panel(g.Table(colorMode="fixed", **common))["fieldConfig"]["defaults"]["color"] == {"mode": "fixed"}
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.columns .* use a reduce or organize transformation"):
+        _only_panel(g.Table(columns=[g.Column(text="Avg", value="avg")], **common))
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.fontSize .* no modern table equivalent"):
+        _only_panel(g.Table(fontSize="120%", **common))

@@ -453,27 +453,23 @@ _HEATMAP_LEGACY = ("cards", "color", "dataFormat", "heatmap", "hideZeroBuckets",
 _BUCKET_BOUND = {"upper": "le", "lower": "ge", "middle": "unknown", "auto": "auto"}
 
 
+_HEATMAP_COLOR = {"mode": "scheme", "scheme": "Oranges", "fill": "dark-orange", "scale": "exponential",
+                  "exponent": 0.5, "steps": 64, "reverse": False}
+# grafanalib's HeatmapColor defaults: a legacy `color` that holds them asks for nothing beyond the modern default.
+_LEGACY_COLOR = {"mode": "spectrum", "cardColor": "#b4ff00", "colorScale": "sqrt", "colorScheme": "interpolateOranges",
+                 "exponent": 0.5}
+_Y_AXIS = {"decimals": "decimals", "min": "min", "max": "max", "label": "axisLabel"}
+_BUCKETS = (("xBucketSize", "xBuckets", "size"), ("xBucketNumber", "xBuckets", "count"),
+            ("yBucketSize", "yBuckets", "size"), ("yBucketNumber", "yBuckets", "count"))
+
+
 def _heatmap(panel: dict[str, Any], path: str) -> None:
     legacy = {key: panel.pop(key) for key in _HEATMAP_LEGACY if key in panel}
     options = _options(panel)
     if legacy:
-        # The Grafana 7 heatmap: `dataFormat: tsbuckets` means the buckets come precomputed.
-        if "dataFormat" in legacy:
-            options.setdefault("calculate", legacy["dataFormat"] != "tsbuckets")
-        y_axis = _member(legacy, "yAxis", dict, path) or {}
-        axis = options.setdefault("yAxis", {"axisPlacement": "left"})
-        _expect(axis, dict, _at(_at(path, "options"), "yAxis"))
-        if y_axis.get("format") and y_axis["format"] != "short":
-            axis.setdefault("unit", y_axis["format"])
-        if legacy.get("reverseYBuckets"):
-            axis["reverse"] = True
-        if "show" in (_member(legacy, "legend", dict, path) or {}):
-            options.setdefault("legend", {"show": bool(legacy["legend"]["show"])})
-        if isinstance(legacy.get("yBucketBound"), str) and legacy["yBucketBound"] in _BUCKET_BOUND:
-            options.setdefault("rowsFrame", {"layout": _BUCKET_BOUND[legacy["yBucketBound"]]})
+        _legacy_heatmap(legacy, options, path)
     options.setdefault("calculate", False)
-    options.setdefault("color", {"mode": "scheme", "scheme": "Oranges", "fill": "dark-orange", "scale": "exponential",
-                                 "exponent": 0.5, "steps": 64, "reverse": False})
+    options.setdefault("color", dict(_HEATMAP_COLOR))
     options.setdefault("showValue", "auto")
     options.setdefault("cellGap", 1)
     options.setdefault("yAxis", {"axisPlacement": "left"})
@@ -482,9 +478,98 @@ def _heatmap(panel: dict[str, Any], path: str) -> None:
     options.setdefault("exemplars", {"color": "rgba(255,0,255,0.7)"})
 
 
+def _legacy_heatmap(legacy: dict[str, Any], options: dict[str, Any], path: str) -> None:
+    """The Grafana 7 heatmap's settings (what grafanalib's Heatmap writes) in the modern options, as Grafana
+    migrates them on load; a setting with no modern equivalent is a NormaliseError, never dropped."""
+    # `dataFormat: tsbuckets` means the buckets come precomputed.
+    if "dataFormat" in legacy:
+        options.setdefault("calculate", legacy["dataFormat"] != "tsbuckets")
+    y_axis = _member(legacy, "yAxis", dict, path) or {}
+    axis = options.setdefault("yAxis", {"axisPlacement": "left"})
+    _expect(axis, dict, _at(_at(path, "options"), "yAxis"))
+    if y_axis.get("format") and y_axis["format"] != "short":
+        axis.setdefault("unit", y_axis["format"])
+    for key, modern in _Y_AXIS.items():
+        if y_axis.get(key) is not None:
+            axis.setdefault(modern, y_axis[key])
+    if y_axis.get("show") is False:
+        axis["axisPlacement"] = "hidden"
+    if legacy.get("reverseYBuckets"):
+        axis["reverse"] = True
+    if "show" in (_member(legacy, "legend", dict, path) or {}):
+        options.setdefault("legend", {"show": bool(legacy["legend"]["show"])})
+    if isinstance(legacy.get("yBucketBound"), str) and legacy["yBucketBound"] in _BUCKET_BOUND:
+        options.setdefault("rowsFrame", {"layout": _BUCKET_BOUND[legacy["yBucketBound"]]})
+    color = _member(legacy, "color", dict, path)
+    if color:
+        _legacy_color(color, options)
+    if legacy.get("hideZeroBuckets"):
+        options.setdefault("filterValues", {"le": 1e-9})
+    cards = _member(legacy, "cards", dict, path) or {}
+    if cards.get("cardPadding") is not None:
+        options.setdefault("cellGap", cards["cardPadding"])
+    if cards.get("cardRound") is not None:
+        options.setdefault("cellRadius", cards["cardRound"])
+    tooltip = _member(legacy, "tooltip", dict, path) or {}
+    if tooltip.get("show") is False or tooltip.get("showHistogram"):
+        options.setdefault("tooltip", {"mode": "single" if tooltip.get("show", True) else "none",
+                                       "yHistogram": bool(tooltip.get("showHistogram"))})
+    _legacy_buckets(legacy, y_axis, options, path)
+    for key, default in (("highlightCards", True), ("xAxis", None)):
+        value = legacy.get(key)
+        if value is not None and value != default and not (key == "xAxis" and (
+                not isinstance(value, dict) or value.get("show", True) is not False)):
+            raise NormaliseError(f"{_at(path, key)} ({_kind_of(value)}) has no modern heatmap equivalent: "
+                                 "leave it unset")
+
+
+def _legacy_color(color: dict[str, Any], options: dict[str, Any]) -> None:
+    """The Grafana 7 heatmap `color` in the modern `options.color`, when it asks for more than the default."""
+    if all(color.get(key, value) == value for key, value in _LEGACY_COLOR.items()) and \
+            color.get("min") is None and color.get("max") is None:
+        return
+    modern = dict(_HEATMAP_COLOR)
+    if color.get("mode") == "opacity":
+        modern.update(mode="opacity", fill=color.get("cardColor", "#b4ff00"),
+                      scale="exponential" if color.get("colorScale", "sqrt") == "sqrt" else "linear")
+    elif isinstance(color.get("colorScheme"), str):
+        modern["scheme"] = color["colorScheme"].removeprefix("interpolate")
+    for key in ("exponent", "min", "max"):
+        if color.get(key) is not None:
+            modern[key] = color[key]
+    options.setdefault("color", modern)
+
+
+def _legacy_buckets(legacy: dict[str, Any], y_axis: dict[str, Any], options: dict[str, Any], path: str) -> None:
+    """Bucket sizes and counts, and a logarithmic y axis: settings of the heatmap's own calculation."""
+    wanted: dict[str, dict[str, Any]] = {}
+    for key, axis, mode in _BUCKETS:
+        if legacy.get(key) is not None:
+            wanted.setdefault(axis, {}).update(mode=mode, value=str(legacy[key]))
+    log = y_axis.get("logBase")
+    if log is not None and log != 1:
+        wanted.setdefault("yBuckets", {})["scale"] = {"type": "log", "log": log}
+    if not wanted:
+        return
+    if options.get("calculate") is not True:
+        raise NormaliseError(f"{path}: bucket sizes, counts and a log y axis apply only to buckets the heatmap "
+                             "calculates: set dataFormat 'timeseries' or remove them")
+    calculation = _option(options, "calculation", path)
+    for axis, settings in wanted.items():
+        calculation.setdefault(axis, settings)
+
+
 def _table(panel: dict[str, Any], path: str) -> None:
-    for key in ("color", "columns", "fontSize"):
-        panel.pop(key, None)
+    color = panel.pop("color", None)
+    # grafanalib's Table writes its colorMode at panel level; "thresholds" is the modern table's own default.
+    if isinstance(color, dict) and color.get("mode") not in (None, "thresholds"):
+        _defaults(panel).setdefault("color", color)
+    for key, default in (("columns", []), ("fontSize", "100%")):
+        value = panel.pop(key, default)
+        if value != default:  # the Grafana 6 table's; the modern table has none to put them in
+            raise NormaliseError(f"{_at(path, key)} ({_kind_of(value)}) has no modern table equivalent: "
+                                 + ("use a reduce or organize transformation" if key == "columns" else
+                                    "leave it unset"))
     options = _options(panel)
     options.setdefault("showHeader", True)
     options.setdefault("frameIndex", 0)
