@@ -86,8 +86,8 @@ BROKEN = [
      "dashboard title 'Team board' is used twice in folder 'mcp': by boards/bad.dashboard.py and by "
      "boards/team.dashboard.py"),
     ("a query step",
-     "dashboard = {'title': 'T', 'panels': [{'type': 'stat', 'targets': [{'expr': 'up', 'step': 60}]}]}",
-     "custom dashboard boards/bad.dashboard.py: panels[0].targets[0].step (60) has no modern equivalent"),
+     "dashboard = {'title': 'T', 'panels': [{'type': 'stat', 'targets': [{'expr': 'up', 'step': -1}]}]}",
+     "custom dashboard boards/bad.dashboard.py: panels[0].targets[0].step must be a number of seconds"),
 ]
 
 

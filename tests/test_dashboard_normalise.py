@@ -238,9 +238,18 @@ def test_other_data_sources_keep_their_query() -> None:
     assert set(_only_target(target())) & {"query", "target", "metric", "step", "intervalFactor"} == set()
 
 
-def test_a_step_set_on_a_query_is_refused_not_dropped() -> None:
-    with pytest.raises(NormaliseError, match=r"panels\[0\]\.targets\[0\]\.step \(60\) has no modern equivalent"):
-        _only_target(g.Target(expr="up", refId="A", step=60))
+def test_a_query_step_becomes_its_interval_unless_one_is_set() -> None:
+    """`step` is the Grafana 4 name of a query's minimum step: Grafana 5 renamed it `interval`."""
+    assert _only_target(g.Target(expr="up", refId="A", step=60))["interval"] == "60s"
+    assert _only_target(g.Target(expr="up", refId="A", step=60, interval="5m"))["interval"] == "5m"
+    data = normalise({"title": "t", "panels": [{"type": "stat", "title": "s", "targets": [
+        {"refId": "A", "expr": "up", "step": "$step"},
+        {"refId": "B", "expr": "up", "step": "", "intervalFactor": ""}]}]})
+    assert [t.get("interval") for t in data["panels"][0]["targets"]] == ["$step", None]
+    assert "intervalFactor" not in data["panels"][0]["targets"][1]
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.targets\[0\]\.step must be a number of seconds or "
+                                             r"a duration such as '1m' .*, not a list"):
+        _only_target(g.Target(expr="up", refId="A", step=[60]))
 
 
 def test_an_empty_data_source_name_means_the_default_one() -> None:

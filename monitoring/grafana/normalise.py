@@ -32,8 +32,8 @@ _PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [],
 # What grafanalib's Target writes for every query, whatever the data source: dropped only while it holds
 # grafanalib's default (or, for `query`, a copy of `expr`). Elsewhere the same keys are another data source's
 # query (Graphite's `target`, Elasticsearch's and InfluxDB's `query`, OpenTSDB's `metric`) and are kept.
-_TARGET_DEFAULTS = {"target": "", "metric": "", "query": "", "intervalFactor": 2}
-_GRAFANALIB_STEP = 10
+_TARGET_DEFAULTS: dict[str, tuple[Any, ...]] = {"target": ("",), "metric": ("",), "query": ("",),
+                                                 "intervalFactor": (2, ""), "step": (10, "")}
 _VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery")
 _INTERVAL_ONLY = ("auto", "auto_min", "auto_count")
 _VARIABLE_REF = re.compile(r"\A(?:\$(\w+)|\$\{(\w+)\}|\[\[(\w+)\]\])\Z", re.ASCII)
@@ -269,25 +269,36 @@ def _row(panel: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def _target(target: dict[str, Any], datasource: Any, path: str) -> dict[str, Any]:
-    for key, default in _TARGET_DEFAULTS.items():
-        if key in target and (target[key] == default or (key == "query" and target[key] == target.get("expr"))):
+    for key, defaults in _TARGET_DEFAULTS.items():
+        if key in target and (target[key] in defaults or (key == "query" and target[key] == target.get("expr"))):
             del target[key]
-    step = target.pop("step", _GRAFANALIB_STEP)
-    if step != _GRAFANALIB_STEP:
-        # Grafana dropped a query's `step` (Grafana 5 renamed it to `interval`, the minimum step): a value
-        # kept here would silently do nothing.
-        raise NormaliseError(f"{_at(path, 'step')} ({step!r}) has no modern equivalent: set `interval` "
-                             "(the minimum step, e.g. '1m') instead")
     if target.get("interval") == "":
         del target["interval"]
     if target.get("hide") is False:
         del target["hide"]
+    if "step" in target:
+        _step(target, path)
     _drop_empty_datasource(target)
     if "datasource" in target:
         target["datasource"] = _datasource(target["datasource"])
     elif datasource is not None:
         target["datasource"] = datasource
     return target
+
+
+def _step(target: dict[str, Any], path: str) -> None:
+    """A query's legacy `step`: since Grafana 5 its `interval` (the minimum step). A set `interval` wins,
+    as it does in Grafana, which ignores `step`."""
+    step = target.pop("step")
+    if "interval" in target:
+        return
+    if isinstance(step, int) and not isinstance(step, bool) and step > 0:
+        target["interval"] = f"{step}s"
+    elif isinstance(step, str) and re.fullmatch(r"\$\w+|\$\{\w+\}|\d+(ms|s|m|h|d|w|y)", step, re.ASCII):
+        target["interval"] = step
+    else:
+        raise NormaliseError(f"{_at(path, 'step')} must be a number of seconds or a duration such as '1m' (it "
+                             f"is the query's minimum step, `interval`), not {_kind_of(step)}")
 
 
 def _field_config(panel: dict[str, Any], path: str) -> None:
