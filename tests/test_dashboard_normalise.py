@@ -307,3 +307,23 @@ def test_table_settings_reach_the_modern_table_or_are_refused() -> None:
         _only_panel(g.Table(columns=[g.Column(text="Avg", value="avg")], **common))
     with pytest.raises(NormaliseError, match=r"panels\[0\]\.fontSize .* no modern table equivalent"):
         _only_panel(g.Table(fontSize="120%", **common))
+
+
+def test_every_data_source_reference_becomes_type_and_uid() -> None:
+    """Annotations name their data source as panels do; Grafana's built-in ones keep their own type."""
+    data = from_grafanalib(g.Dashboard(
+        title="Refs", uid="refs", annotations=g.Annotations(list=[
+            {"name": "deploys", "datasource": "Prometheus", "expr": "changes(deploys_total[5m])", "enable": True,
+             "iconColor": "red"},
+            {"name": "Annotations & Alerts", "datasource": "-- Grafana --", "builtIn": 1, "enable": True,
+             "iconColor": "rgba(0, 211, 255, 1)", "type": "dashboard"}]),
+        panels=[g.TimeSeries(title="Mixed", dataSource="-- Mixed --", gridPos=g.GridPos(h=8, w=12, x=0, y=0),
+                             targets=[g.Target(expr="up", refId="A", datasource="Prometheus")])]).auto_panel_ids())
+    assert [a["datasource"] for a in data["annotations"]["list"]] == [
+        {"type": "prometheus", "uid": "Prometheus"}, {"type": "grafana", "uid": "-- Grafana --"}]
+    assert data["panels"][0]["datasource"] == {"type": "datasource", "uid": "-- Mixed --"}
+    assert data["panels"][0]["targets"][0]["datasource"] == {"type": "prometheus", "uid": "Prometheus"}
+    known = LintContext(frozenset({"up", "deploys_total"}))
+    assert lint_dashboards([DashboardDocument("refs.json", data)], known) == []
+    with pytest.raises(NormaliseError, match=r"annotations\.list\[0\] must be an object, not a number"):
+        normalise({"title": "t", "panels": [], "annotations": {"list": [3]}})

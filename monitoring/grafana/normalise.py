@@ -130,7 +130,11 @@ def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
     if out.get("description") == "":
         del out["description"]
     out["schemaVersion"] = max(_schema_version(out.get("schemaVersion")), SCHEMA_VERSION)
-    out.setdefault("annotations", {"list": []})
+    annotations = _expect(out.setdefault("annotations", {"list": []}), dict, "annotations")
+    for annotation, _ in _items(annotations, "list", "annotations"):
+        _drop_empty_datasource(annotation)
+        if "datasource" in annotation:  # by name, as grafanalib and old exports write it, like a panel's
+            annotation["datasource"] = _datasource(annotation["datasource"])
     templating = _expect(out.setdefault("templating", {"list": []}), dict, "templating")
     templating["list"] = [_variable(v) for v, _ in _items(templating, "list", "templating")]
     if isinstance(out.get("timepicker"), dict):
@@ -188,10 +192,18 @@ def _drop_nulls(value: Any, in_steps: bool = False) -> Any:
     return value
 
 
+# Grafana's built-in data sources, by the names dashboards of schemaVersion < 33 write, and their references.
+_BUILT_IN = {"-- Grafana --": {"type": "grafana", "uid": "-- Grafana --"},
+             "-- Mixed --": {"type": "datasource", "uid": "-- Mixed --"},
+             "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"}}
+
+
 def _datasource(value: Any) -> Any:
     """A {type, uid} reference from grafanalib's data source name or variable."""
     if not isinstance(value, str):
         return value
+    if value in _BUILT_IN:
+        return dict(_BUILT_IN[value])
     match = _VARIABLE_REF.match(value)
     if match:
         name = next(group for group in match.groups() if group)
