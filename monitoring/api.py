@@ -238,7 +238,8 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
         if check:
             return
         verified: dict[str, Signature] = {}
-        if current is not None and not current.differences(manifest) and not current.changed_files(out, verified):
+        if (current is not None and not current.differences(manifest) and _manifest_as_written(out, manifest)
+                and not current.changed_files(out, verified)):
             signatures.clear()  # those of the staging directory, which is abandoned: out/ is not touched
             signatures.update(verified)
             with contextlib.suppress(OSError):
@@ -267,7 +268,19 @@ def _stale(current: Manifest | None, manifest: Manifest, out: Path) -> list[str]
     """What differs between out/ and a fresh generation: by hash, in the manifest and on disk."""
     if current is None:
         return [f"missing {MANIFEST}"] + [f"missing {p}" for p in sorted(manifest.files)]
-    return sorted(set(current.differences(manifest)) | set(current.changed_files(out)))
+    stale = set(current.differences(manifest)) | set(current.changed_files(out))
+    if not stale and not _manifest_as_written(out, manifest):
+        stale.add(f"changed {MANIFEST}")
+    return sorted(stale)
+
+
+def _manifest_as_written(out: Path, manifest: Manifest) -> bool:
+    """Whether out/manifest.json holds exactly the manifest's bytes: the same files and hashes are not enough,
+    since its origins, stack and version (or a hand edit of them) would otherwise stay as they were."""
+    try:
+        return (out / MANIFEST).read_bytes() == manifest.text().encode("utf-8")
+    except OSError:
+        return False
 
 
 def validate(project: Project | None, *, out_dir: Path | None = None) -> ValidateReport:
