@@ -517,3 +517,14 @@ def test_a_variable_the_stack_sets_itself_does_not_defeat_the_shortcut(project: 
     assert imports(project) == 1
     assert generate(project, env={"SHORTCUT_THRESHOLD": "7"})[1].startswith("wrote ")
     assert "< 7" in rules(project)
+
+
+def test_a_project_whose_path_is_not_utf8_keeps_its_record(project: Path) -> None:
+    """The record is named after out/'s path, which need not be UTF-8 (a latin-1 directory name)."""
+    moved = Path(os.fsdecode(os.path.join(os.fsencode(project.parent), b"caf\xe9")))
+    project.rename(moved)
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=moved, capture_output=True,
+                              check=False)
+        assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert imports(moved) == 1
