@@ -445,7 +445,7 @@ def merge(reads: dict[str, Any] | None) -> None:
 
 
 def _cache_file(project_dir: Path, out_dir: Path) -> Path:
-    key = hashlib.sha256(str(out_dir.resolve()).encode("utf-8")).hexdigest()[:16]
+    key = hashlib.sha256(os.fsencode(out_dir.resolve())).hexdigest()[:16]  # a name need not be UTF-8
     return project_dir / CACHE_DIR / f"generate-{key}.json"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -181,6 +182,17 @@ def console_script(project: Path, cwd: Path) -> str:
     return proc.stdout
 
 
+def generated_twice(project: Path, reading: str, directory: str, file: str) -> None:
+    """The stack with `reading` (see stack_with), a directory of the project holding one empty file, and two
+    generations: the first one records, the second is answered from the record."""
+    (project / directory).mkdir()
+    write(project / directory / file, "")
+    stack_with(project, reading)
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+
+
 def stack_with(project: Path, reading: str) -> None:
     """The stack, with its threshold read by `reading` (Python lines that set `threshold`)."""
     body = STACK.replace('threshold = (HERE / "threshold.txt").read_text().strip()\n', reading)
@@ -200,12 +212,7 @@ def stack_with(project: Path, reading: str) -> None:
 ])
 def test_a_file_the_stack_found_missing_generates_again_once_it_exists(project: Path, reading: str) -> None:
     """The directory exists and was never listed: only the path asked about tells that its absence mattered."""
-    (project / "data").mkdir()
-    write(project / "data/other.txt", "")
-    stack_with(project, reading)
-    generate(project)
-    generate(project)
-    assert imports(project) == 1
+    generated_twice(project, reading, "data", "other.txt")
     write(project / "data/override.txt", "7\n")
     assert generate(project)[1].startswith("wrote ")
     assert "< 7" in rules(project)
@@ -242,6 +249,13 @@ def test_a_file_outside_the_project_changed_with_its_size_and_time_kept_generate
     'threshold = os.environb.get(b"SHORTCUT_THRESHOLD", b"1").decode()\n',
     'threshold = os.getenvb(b"SHORTCUT_THRESHOLD", b"1").decode()\n',
     'threshold = os.path.expandvars(b"${SHORTCUT_THRESHOLD}").decode().replace("$" "{SHORTCUT_THRESHOLD}", "1")\n',
+    'try:\n    threshold = os.environ["SHORTCUT_THRESHOLD"]\nexcept KeyError:\n    threshold = "1"\n',
+    'threshold = "7" if "SHORTCUT_THRESHOLD" in os.environ else "1"\n',
+    'threshold = os.getenv("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = dict(os.environ).get("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = os.environ.copy().get("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = {**os.environ}.get("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = next((v for k, v in os.environ.items() if k == "SHORTCUT_THRESHOLD"), "1")\n',
 ])
 def test_an_environment_variable_read_any_way_generates_again(project: Path, reading: str) -> None:
     stack_with(project, reading)
@@ -392,24 +406,6 @@ def test_a_file_added_while_generate_runs_is_not_taken_as_seen(project: Path) ->
     assert imports(project) == 2  # recorded once nothing changed under it
 
 
-@pytest.mark.parametrize("reading", [
-    'try:\n    threshold = os.environ["SHORTCUT_THRESHOLD"]\nexcept KeyError:\n    threshold = "1"\n',
-    'threshold = "7" if "SHORTCUT_THRESHOLD" in os.environ else "1"\n',
-    'threshold = os.getenv("SHORTCUT_THRESHOLD", "1")\n',
-    'threshold = dict(os.environ).get("SHORTCUT_THRESHOLD", "1")\n',
-    'threshold = os.environ.copy().get("SHORTCUT_THRESHOLD", "1")\n',
-    'threshold = {**os.environ}.get("SHORTCUT_THRESHOLD", "1")\n',
-    'threshold = next((v for k, v in os.environ.items() if k == "SHORTCUT_THRESHOLD"), "1")\n',
-])
-def test_an_environment_variable_read_through_os_environ_any_way_generates_again(project: Path, reading: str) -> None:
-    stack_with(project, reading)
-    generate(project)
-    generate(project)
-    assert imports(project) == 1
-    assert generate(project, env={"SHORTCUT_THRESHOLD": "7"})[1].startswith("wrote ")
-    assert "< 7" in rules(project)
-
-
 DASHBOARD = '''
 from grafanalib.core import Dashboard
 dashboard = Dashboard(title="Hand written", uid="hand-written")
@@ -457,11 +453,7 @@ def test_a_file_name_that_is_not_utf8_beside_the_stack_is_listed_like_any(projec
     'threshold = str(len(glob.glob("*.txt", dir_fd=fd)))\n',
 ])
 def test_a_directory_listed_through_a_descriptor_generates_again_when_it_changes(project: Path, reading: str) -> None:
-    (project / "services").mkdir()
-    write(project / "services/a.txt", "")
-    stack_with(project, reading)
-    generate(project)
-    generate(project)
+    generated_twice(project, reading, "services", "a.txt")
     assert "< 1" in rules(project)
     write(project / "services/b.txt", "")
     generate(project)
@@ -517,3 +509,26 @@ def test_a_variable_the_stack_sets_itself_does_not_defeat_the_shortcut(project: 
     assert imports(project) == 1
     assert generate(project, env={"SHORTCUT_THRESHOLD": "7"})[1].startswith("wrote ")
     assert "< 7" in rules(project)
+
+
+def test_a_project_whose_path_is_not_utf8_keeps_its_record(project: Path) -> None:
+    """The record is named after out/'s path, which need not be UTF-8 (a latin-1 directory name)."""
+    moved = Path(os.fsdecode(os.path.join(os.fsencode(project.parent), b"caf\xe9")))
+    project.rename(moved)
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=moved, capture_output=True,
+                              check=False)
+        assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert imports(moved) == 1
+
+
+def test_a_file_deleted_from_out_or_out_removed_is_generated_again(project: Path) -> None:
+    generate(project)
+    original = rules(project)
+    (project / "out/prometheus/rules/api.rules.yml").unlink()
+    assert generate(project)[1].startswith("wrote ")
+    assert rules(project) == original
+    shutil.rmtree(project / "out")
+    assert generate(project)[1].startswith("wrote ")
+    assert rules(project) == original
+    assert imports(project) == 3  # out/ is not as recorded: each run renders
