@@ -327,3 +327,12 @@ def test_every_data_source_reference_becomes_type_and_uid() -> None:
     assert lint_dashboards([DashboardDocument("refs.json", data)], known) == []
     with pytest.raises(NormaliseError, match=r"annotations\.list\[0\] must be an object, not a number"):
         normalise({"title": "t", "panels": [], "annotations": {"list": [3]}})
+
+
+def test_panel_links_get_the_fields_grafanas_schema_requires() -> None:
+    panel = _only_panel(g.TimeSeries(title="Linked", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=0),
+                                     links=[g.DataLink(title="Runbook", linkUrl="https://runbooks.example/up",
+                                                       isNewTab=True)]))
+    assert panel["links"] == [{"title": "Runbook", "url": "https://runbooks.example/up", "targetBlank": True,
+                               "type": "link", "icon": "external link", "tooltip": "", "tags": [],
+                               "asDropdown": False, "includeVars": False, "keepTime": False}]

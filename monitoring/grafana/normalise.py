@@ -32,6 +32,11 @@ _PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [],
 # What grafanalib's Target writes for every query, whatever the data source: dropped only while it holds
 # grafanalib's default (or, for `query`, a copy of `expr`). Elsewhere the same keys are another data source's
 # query (Graphite's `target`, Elasticsearch's and InfluxDB's `query`, OpenTSDB's `metric`) and are kept.
+# grafanalib's DataLink writes a panel link's title, url and targetBlank; Grafana's schema wants every field of
+# a DashboardLink, whose defaults (a plain link) are what Grafana shows for the missing ones.
+_LINK_DEFAULTS: dict[str, Any] = {"type": "link", "icon": "external link", "tooltip": "", "tags": list,
+                                  "asDropdown": False, "includeVars": False, "keepTime": False,
+                                  "targetBlank": False}
 _TARGET_DEFAULTS: dict[str, tuple[Any, ...]] = {"target": ("",), "metric": ("",), "query": ("",),
                                                  "intervalFactor": (2, ""), "step": (10, "")}
 _VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery")
@@ -248,6 +253,9 @@ def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
     if "repeat" not in panel:
         for key in ("repeatDirection", "maxPerRow"):
             panel.pop(key, None)
+    for link, _ in _items(panel, "links", path):
+        for key, value in _LINK_DEFAULTS.items():
+            link.setdefault(key, value() if callable(value) else value)
     kind = _member(panel, "type", str, path)
     if kind == "row":
         return _row(panel, path)
