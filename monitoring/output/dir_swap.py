@@ -127,6 +127,23 @@ def recover(target: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
+def tidy(target: Path) -> None:
+    """`recover` for a run that writes nothing (out/ found up to date): what killed runs left beside target goes
+    now, not at the next run that writes. Skipped while another run holds the lock: that run recovers itself."""
+    try:
+        target = target.resolve()
+        fd = os.open(target.parent, os.O_RDONLY)
+    except (OSError, RuntimeError):  # no parent (nothing left there), or one this process cannot read
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        recover(target)
+    except OSError:  # the lock is taken, or the leftovers cannot be removed: they wait for the next run
+        pass
+    finally:
+        os.close(fd)
+
+
 def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
     """Build a new tree with fill(staging_dir), then swap it in for target in one step.
 
