@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import promql_parser
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitoring import promql
+from monitoring.checks.lint import dashboard_grid
 from monitoring.promql.label_sets import SeriesInfo
+from tests.lint_cases import dashboard, messages, panel
 
 
 def _series_every_job_exposes(jobs: int) -> SeriesInfo:
@@ -62,3 +66,30 @@ def test_the_labels_of_all_jobs_are_worked_out_once(monkeypatch):
         labels = info.labels_from(info.selected_jobs(_selector('up{instance="x"}')))
     assert labels is not None and len(labels) == 2_002
     assert len(looked_up) == 2_000  # once, not once per selector
+
+
+def _pairwise_overlaps(boxes):
+    """The definition: every panel against every earlier one."""
+    return {i: [j for j in range(i) if dashboard_grid._overlap(boxes[i], boxes[j])] for i in range(len(boxes))}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 30), st.integers(1, 8), st.integers(1, 12)),
+                max_size=40))
+def test_the_grid_sweep_finds_the_overlaps_a_pairwise_check_finds(boxes):
+    expected = {i: found for i, found in _pairwise_overlaps(boxes).items() if found}
+    assert dashboard_grid._overlaps(boxes) == expected
+
+
+def test_a_dashboard_of_many_panels_is_checked_in_proportion_to_its_panels(monkeypatch):
+    # 4,000 panels, four to a row, none overlapping, in a shuffled order (as a hand-written file may list them).
+    panels = [panel(i + 1, f"P{i}", x=6 * (i % 4), y=8 * (i // 4), w=6) for i in range(4_000)]
+    panels = panels[1::2] + panels[::2]
+    compared = []
+    overlap = dashboard_grid._overlap
+    monkeypatch.setattr(dashboard_grid, "_overlap", lambda a, b: compared.append(1) or overlap(a, b))
+    assert messages(dashboard_grid.CHECK, dashboard(*panels)) == []
+    assert len(compared) <= 4 * len(panels)  # the pairwise check compared 8 million pairs
+    panels.append(panel(9_999, "late", x=3, y=8 * 500 + 2, w=6))
+    # 6 columns wide from column 3, 8 rows high from row 4,002: two panels of its row, two of the next
+    assert len(messages(dashboard_grid.CHECK, dashboard(*panels))) == 4
