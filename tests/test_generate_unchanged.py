@@ -4,7 +4,9 @@ itself) makes it generate for real. Each run is a fresh process, as a user's is.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 STACK = '''
+import contextlib
 import os
 from pathlib import Path
 
@@ -60,7 +63,7 @@ def generate(project: Path, *args: str, env: dict[str, str] | None = None) -> tu
     environ = {k: v for k, v in os.environ.items() if k != "SHORTCUT_SEVERITY"}
     proc = subprocess.run([sys.executable, "-m", "monitoring", "generate", *args], cwd=project,
                           capture_output=True, text=True, check=False, env={**environ, **(env or {})})
-    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
     return proc.returncode, proc.stdout
 
 
@@ -168,3 +171,364 @@ def test_a_process_that_imported_the_stack_renders_what_it_holds(project: Path) 
     assert type(os.environ) is os._Environ  # the recording wrapper is gone
     assert not cache[0].exists() or cache[0].read_text() == recorded  # nothing recorded from this process
     assert generate(project)[1].startswith("wrote ")  # out/ is not what the files make: a real run again
+
+
+def console_script(project: Path, cwd: Path) -> str:
+    """`monitoring generate` as the installed command runs it (its sys.path does not hold the working directory,
+    as `python -m` would): stdout."""
+    command = Path(sys.executable).with_name("monitoring")
+    proc = subprocess.run([str(command), "generate"], cwd=cwd, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def generated_twice(project: Path, reading: str, directory: str, file: str) -> None:
+    """The stack with `reading` (see stack_with), a directory of the project holding one empty file, and two
+    generations: the first one records, the second is answered from the record."""
+    (project / directory).mkdir()
+    write(project / directory / file, "")
+    stack_with(project, reading)
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+
+
+def stack_with(project: Path, reading: str) -> None:
+    """The stack, with its threshold read by `reading` (Python lines that set `threshold`)."""
+    body = STACK.replace('threshold = (HERE / "threshold.txt").read_text().strip()\n', reading)
+    assert body != STACK
+    write(project / "shortcut/stack.py", body)
+
+
+@pytest.mark.parametrize("reading", [
+    # a fallback when the file cannot be opened
+    'try:\n    threshold = (HERE.parent / "data/override.txt").read_text().strip()\n'
+    'except FileNotFoundError:\n    threshold = "1"\n',
+    # a fallback when the file does not exist (os.stat underneath)
+    'OVERRIDE = HERE.parent / "data/override.txt"\n'
+    'threshold = OVERRIDE.read_text().strip() if OVERRIDE.exists() else "1"\n',
+    'OVERRIDE = os.path.join(HERE.parent, "data", "override.txt")\n'
+    'threshold = open(OVERRIDE).read().strip() if os.path.isfile(OVERRIDE) else "1"\n',
+])
+def test_a_file_the_stack_found_missing_generates_again_once_it_exists(project: Path, reading: str) -> None:
+    """The directory exists and was never listed: only the path asked about tells that its absence mattered."""
+    generated_twice(project, reading, "data", "other.txt")
+    write(project / "data/override.txt", "7\n")
+    assert generate(project)[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+def test_a_path_relative_to_the_working_directory_generates_again_from_another(project: Path) -> None:
+    stack_with(project, 'threshold = Path("threshold.txt").read_text().strip()\n')
+    write(project / "threshold.txt", "1\n")
+    (project / "sub").mkdir()
+    write(project / "sub/threshold.txt", "3\n")
+    console_script(project, project)
+    assert console_script(project, project).endswith("nothing written (5 files)\n")
+    assert console_script(project, project / "sub").startswith("wrote ")
+    assert "< 3" in rules(project)
+
+
+def test_a_file_outside_the_project_changed_with_its_size_and_time_kept_generates_again(project: Path) -> None:
+    """Outside the project files are compared by their stat: a copy that keeps size and modification time
+    (cp -p, rsync -t, tar) still changes the change time."""
+    shared = project.parent / "shared-threshold.txt"
+    write(shared, "1\n")
+    stack_with(project, f'threshold = Path({str(shared)!r}).read_text().strip()\n')
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    before = shared.stat()
+    shared.write_text("7\n")
+    os.utime(shared, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert generate(project)[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+@pytest.mark.parametrize("reading", [
+    'threshold = os.environb.get(b"SHORTCUT_THRESHOLD", b"1").decode()\n',
+    'threshold = os.getenvb(b"SHORTCUT_THRESHOLD", b"1").decode()\n',
+    'threshold = os.path.expandvars(b"${SHORTCUT_THRESHOLD}").decode().replace("$" "{SHORTCUT_THRESHOLD}", "1")\n',
+    'try:\n    threshold = os.environ["SHORTCUT_THRESHOLD"]\nexcept KeyError:\n    threshold = "1"\n',
+    'threshold = "7" if "SHORTCUT_THRESHOLD" in os.environ else "1"\n',
+    'threshold = os.getenv("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = dict(os.environ).get("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = os.environ.copy().get("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = {**os.environ}.get("SHORTCUT_THRESHOLD", "1")\n',
+    'threshold = next((v for k, v in os.environ.items() if k == "SHORTCUT_THRESHOLD"), "1")\n',
+])
+def test_an_environment_variable_read_any_way_generates_again(project: Path, reading: str) -> None:
+    stack_with(project, reading)
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    assert generate(project, env={"SHORTCUT_THRESHOLD": "7"})[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+def test_a_stack_that_runs_a_program_is_never_answered_from_the_record(project: Path) -> None:
+    """What another program printed cannot be recorded: each run generates."""
+    shared = project.parent / "shared-threshold.txt"
+    write(shared, "1\n")
+    stack_with(project, "import subprocess\n"
+                        f"threshold = subprocess.run(['cat', {str(shared)!r}], capture_output=True,"
+                        " text=True, check=True).stdout.strip()\n")
+    generate(project)
+    write(shared, "7\n")
+    generate(project)
+    assert imports(project) == 2
+    assert "< 7" in rules(project)
+
+
+def record_file(project: Path) -> Path:
+    (found,) = (project / ".monitoring_cache").glob("generate-*.json")
+    return found
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: [data],
+    lambda data: {k: v for k, v in data.items() if k != "key"},
+    lambda data: {**data, "paths": []},
+    lambda data: {**data, "paths": {p: 5 for p in data["paths"]}},
+    lambda data: {**data, "dirs": None},
+    lambda data: {**data, "out": "out"},
+    lambda data: {**data, "out": {p: "abcd" for p in data["out"]}},
+    lambda data: {**data, "warnings": 5},
+    lambda data: {**data, "env": 5},
+    lambda data: {**data, "stamped_ns": "now"},
+    lambda data: {**data, "files_count": "5"},
+    lambda data: {**data, "files_count": True},
+    # a hash for a file outside the project, a device that never ends: neither is read
+    lambda data: {**data, "paths": {**data["paths"], "/dev/zero": "sha256:0"}},
+])
+def test_a_damaged_record_is_no_record(project: Path, damage) -> None:
+    """Whatever the record holds, generate neither fails nor trusts it: it generates, correctly."""
+    import json
+
+    generate(project)
+    target = record_file(project)
+    target.write_text(json.dumps(damage(json.loads(target.read_text()))))
+    write(project / "shortcut/threshold.txt", "7\n")
+    assert generate(project)[0] == 0
+    assert imports(project) == 2
+    assert "< 7" in rules(project)
+
+
+def test_a_record_that_is_not_json_or_is_huge_is_no_record(project: Path) -> None:
+    generate(project)
+    target = record_file(project)
+    target.write_bytes(b"\xff\xfe{")
+    assert generate(project)[0] == 0
+    assert imports(project) == 2
+    with target.open("r+b") as file:  # sparse: 65 MiB on paper, nothing on disk
+        file.truncate(65 * 1024 * 1024)
+    assert generate(project)[0] == 0
+    assert imports(project) == 3
+
+
+def test_the_record_is_never_read_or_written_through_a_symbolic_link(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    generate(project)
+    cache = project / ".monitoring_cache"
+    for path in cache.iterdir():  # the record moves out; the cache directory becomes a link to it
+        path.rename(elsewhere / path.name)
+    cache.rmdir()
+    cache.symlink_to(elsewhere)
+    kept = {p.name: p.read_bytes() for p in elsewhere.iterdir()}
+    generate(project)
+    generate(project)
+    assert imports(project) == 3  # not read through the link
+    assert {p.name: p.read_bytes() for p in elsewhere.iterdir()} == kept  # nor written, nor deleted
+    cache.unlink()
+    cache.mkdir()
+    (cache / ".gitignore").symlink_to(elsewhere / "planted")  # a dangling link: writing would create its target
+    generate(project)
+    assert not (elsewhere / "planted").exists()
+    target = record_file(project)
+    target.rename(elsewhere / "record.json")  # a valid record, reached through a link
+    target.symlink_to(elsewhere / "record.json")
+    planted = (elsewhere / "record.json").read_bytes()
+    generate(project)
+    assert imports(project) == 5  # not read through the link
+    assert (elsewhere / "record.json").read_bytes() == planted
+
+
+def test_a_database_the_stack_reads_generates_again_when_it_changes(project: Path) -> None:
+    """sqlite opens its file itself, not through Python's open."""
+    import sqlite3
+
+    database = project / "shortcut/settings.db"
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        db.execute("create table settings (threshold text)")
+        db.execute("insert into settings values ('1')")
+    os.utime(database, ns=(1, 1))
+    stack_with(project, "import sqlite3\n"
+                        "with sqlite3.connect(HERE / 'settings.db') as db:\n"
+                        "    threshold = db.execute('select threshold from settings').fetchone()[0]\n")
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        db.execute("update settings set threshold = '7'")
+    assert generate(project)[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+def test_a_link_left_in_out_is_generated_away(project: Path, tmp_path: Path) -> None:
+    """A symbolic link to a directory in out/ (never written by generate; validate refuses it) is a difference,
+    as it is to `generate` without the shortcut and to `validate`."""
+    generate(project)
+    (tmp_path / "elsewhere").mkdir()
+    (project / "out/prometheus/rules/linked").symlink_to(tmp_path / "elsewhere")
+    assert generate(project)[1].startswith("wrote ")
+    assert not os.path.lexists(project / "out/prometheus/rules/linked")
+    proc = subprocess.run([sys.executable, "-m", "monitoring", "validate"], cwd=project, capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_file_added_while_generate_runs_is_not_taken_as_seen(project: Path) -> None:
+    """A generation that listed a directory before a file was saved into it did not read that file: it is not
+    recorded as if it had (the stack saves the file itself here, as an editor would meanwhile)."""
+    (project / "services").mkdir()
+    write(project / "services/a.txt", "")
+    stack_with(project, 'SERVICES = HERE.parent / "services"\n'
+                        "names = sorted(os.listdir(SERVICES))\n"
+                        "threshold = str(len(names))\n"
+                        'if "late.txt" not in names:\n'
+                        '    open(SERVICES / "late.txt", "a").close()\n')
+    generate(project)
+    assert "< 1" in rules(project)
+    generate(project)
+    assert "< 2" in rules(project)
+    generate(project)
+    assert imports(project) == 2  # recorded once nothing changed under it
+
+
+DASHBOARD = '''
+from grafanalib.core import Dashboard
+dashboard = Dashboard(title="Hand written", uid="hand-written")
+'''
+
+
+def test_a_dashboard_added_or_removed_generates_again(project: Path) -> None:
+    """dashboards/ need not exist: its listing is recorded either way."""
+    generate(project)
+    generate(project)
+    (project / "dashboards").mkdir()
+    write(project / "dashboards/hand.dashboard.py", DASHBOARD)
+    assert generate(project)[1].startswith("wrote ")
+    assert list((project / "out").rglob("hand-written*.json"))
+    generate(project)
+    assert imports(project) == 2
+    (project / "dashboards/hand.dashboard.py").unlink()
+    assert generate(project)[1].startswith("wrote ")
+    assert not list((project / "out").rglob("hand-written*.json"))
+
+
+def test_a_setting_edited_in_pyproject_generates_again(project: Path) -> None:
+    generate(project)
+    write(project / "pyproject.toml",
+          '[tool.monitoring]\nstack = "shortcut.stack:stack"\nregenerate = "make monitoring"\n')
+    assert generate(project)[1].startswith("wrote ")
+    assert "make monitoring" in rules(project)
+
+
+def test_a_file_name_that_is_not_utf8_beside_the_stack_is_listed_like_any(project: Path) -> None:
+    """The import system lists the stack's directory; a stray latin-1 name there is part of its listing."""
+    open(os.path.join(os.fsencode(project / "shortcut"), b"caf\xe9.txt"), "w").close()
+    assert generate(project)[1].startswith("wrote ")
+    generate(project)
+    assert imports(project) == 1
+    open(os.path.join(os.fsencode(project / "shortcut"), b"na\xefve.py"), "w").close()
+    generate(project)
+    assert imports(project) == 2
+
+
+@pytest.mark.parametrize("reading", [
+    'threshold = str(sum(len(files) for _, _, files, _ in os.fwalk(HERE.parent / "services")))\n',
+    'import glob\n'
+    'fd = os.open(HERE.parent / "services", os.O_RDONLY)\n'
+    'threshold = str(len(glob.glob("*.txt", dir_fd=fd)))\n',
+])
+def test_a_directory_listed_through_a_descriptor_generates_again_when_it_changes(project: Path, reading: str) -> None:
+    generated_twice(project, reading, "services", "a.txt")
+    assert "< 1" in rules(project)
+    write(project / "services/b.txt", "")
+    generate(project)
+    assert "< 2" in rules(project)
+
+
+def test_a_manifest_edited_by_hand_is_generated_again_and_check_sees_it(project: Path) -> None:
+    """The same files and hashes are not the same manifest: an origin or the stack edited in it is a change."""
+    import json
+
+    generate(project)
+    path = project / "out/manifest.json"
+    original = path.read_text()
+    data = json.loads(original)
+    data["files"][next(iter(data["files"]))]["origin"] = "service 'elsewhere'"
+    path.write_text(json.dumps(data))
+    code, said = generate(project, "--check")
+    assert code == 1 and "changed manifest.json" in said
+    assert generate(project)[1].startswith("wrote ")
+    assert path.read_text() == original
+
+
+
+def test_another_locale_encoding_generates_again(project: Path) -> None:
+    """open() without an encoding decodes by the locale, which Python takes from LC_ALL and PYTHONUTF8 at
+    start-up, never through os.environ."""
+    write(project / "shortcut/threshold.txt", "\u00e91")
+    stack_with(project, 'threshold = str(len((HERE / "threshold.txt").read_text(errors="ignore")))\n')
+    generate(project, env={"PYTHONUTF8": "1"})  # UTF-8: two characters
+    assert "< 2" in rules(project)
+    ascii_locale = {"LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}
+    assert generate(project, env=ascii_locale)[1].startswith("wrote ")
+    assert "< 1" in rules(project)  # ASCII: the two bytes of é ignored
+
+
+def test_a_record_left_half_written_by_a_killed_run_is_removed(project: Path) -> None:
+    generate(project)
+    target = record_file(project)
+    left = target.with_name(f".{target.name}.99999999")
+    left.write_text("{")
+    write(project / "shortcut/threshold.txt", "3\n")
+    generate(project)
+    assert not left.exists()
+    assert sorted(p.name for p in target.parent.iterdir()) == [".gitignore", target.name]
+
+
+def test_a_variable_the_stack_sets_itself_does_not_defeat_the_shortcut(project: Path) -> None:
+    """Compared as the next run finds it (unset), not as the stack left it."""
+    stack_with(project, 'os.environ.setdefault("SHORTCUT_THRESHOLD", "4")\n'
+                        'threshold = os.environ["SHORTCUT_THRESHOLD"]\n')
+    generate(project)
+    assert generate(project)[1].endswith("nothing written (5 files)\n")
+    assert imports(project) == 1
+    assert generate(project, env={"SHORTCUT_THRESHOLD": "7"})[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+def test_a_project_whose_path_is_not_utf8_keeps_its_record(project: Path) -> None:
+    """The record is named after out/'s path, which need not be UTF-8 (a latin-1 directory name)."""
+    moved = Path(os.fsdecode(os.path.join(os.fsencode(project.parent), b"caf\xe9")))
+    project.rename(moved)
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=moved, capture_output=True,
+                              check=False)
+        assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert imports(moved) == 1
+
+
+def test_a_file_deleted_from_out_or_out_removed_is_generated_again(project: Path) -> None:
+    generate(project)
+    original = rules(project)
+    (project / "out/prometheus/rules/api.rules.yml").unlink()
+    assert generate(project)[1].startswith("wrote ")
+    assert rules(project) == original
+    shutil.rmtree(project / "out")
+    assert generate(project)[1].startswith("wrote ")
+    assert rules(project) == original
+    assert imports(project) == 3  # out/ is not as recorded: each run renders
