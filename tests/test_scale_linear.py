@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitoring import promql
+from monitoring import Receiver, Route, RouteTest, Routing, TimeInterval, promql
 from monitoring.checks.lint import dashboard_grid
+from monitoring.model.kubernetes_output import TeamReceiver, TeamRoute, TeamRouting
 from monitoring.promql.label_sets import SeriesInfo
 from tests.lint_cases import dashboard, messages, panel
 
@@ -93,3 +94,42 @@ def test_a_dashboard_of_many_panels_is_checked_in_proportion_to_its_panels(monke
     panels.append(panel(9_999, "late", x=3, y=8 * 500 + 2, w=6))
     # 6 columns wide from column 3, 8 rows high from row 4,002: two panels of its row, two of the next
     assert len(messages(dashboard_grid.CHECK, dashboard(*panels))) == 4
+
+
+class _CountedName(str):
+    """A name that counts how often it is compared: list scans compare, set look-ups hash."""
+
+    compared = 0
+
+    def __eq__(self, other):
+        _CountedName.compared += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_routes_find_their_receivers_and_time_intervals_by_look_up():
+    n = 2_000
+    names = [_CountedName(f"team{i}") for i in range(n)]
+    routing = Routing.model_construct(
+        route=Route.model_construct(receiver=names[0], matchers=(), routes=tuple(
+            Route.model_construct(receiver=name, matchers=(f'team="{name}"',), routes=(),
+                                  mute_time_intervals=(name,), active_time_intervals=()) for name in names),
+            mute_time_intervals=(), active_time_intervals=()),
+        receivers=tuple(Receiver.model_construct(name=name) for name in names),
+        time_intervals=tuple(TimeInterval.model_construct(name=name) for name in names),
+        tests=tuple(RouteTest.model_construct(labels={"team": name}, receivers=(name,)) for name in names))
+    _CountedName.compared = 0
+    routing._references()
+    assert _CountedName.compared <= 10 * n  # scanning the lists compared about 3 * n * n / 2 = 6 million times
+
+
+def test_team_routes_find_their_receivers_by_look_up():
+    n = 2_000
+    names = [_CountedName(f"team{i}") for i in range(n)]
+    team = TeamRouting.model_construct(receiver=names[0], receivers=tuple(
+        TeamReceiver.model_construct(name=name) for name in names), routes=tuple(
+        TeamRoute.model_construct(receiver=name) for name in names))
+    _CountedName.compared = 0
+    team._receivers_exist()
+    assert _CountedName.compared <= 10 * n
