@@ -148,7 +148,8 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
     # may answer from the files, and record what it reads.
     fresh = not check and _nothing_imported_from(project.project_dir, stack_path)
     if fresh and not force:
-        unchanged = inputs.unchanged(project.project_dir, out, settings)
+        with _reading(out):
+            unchanged = inputs.unchanged(project.project_dir, out, settings)
         if unchanged is not None:
             return GenerateReport(out, unchanged.files, False, (), unchanged.warnings)
     from monitoring.gc_pause import no_cyclic_gc
@@ -157,11 +158,20 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
     # Loading builds a large acyclic model, which stays alive until the record is stored: a collection at any
     # point would only rescan it (0.8 s each for the manifest and the record at 10,000 services).
     with no_cyclic_gc():
-        with inputs.record(project.project_dir, out, settings, fresh, (project.dashboards_dir,)) as recording:
+        with inputs.record(project.project_dir, out, settings, fresh, (project.dashboards_dir,)) as recording, \
+                _reading(out) if check else contextlib.nullcontext():
             report = _generate(project, stack_path, out, check, signatures)
         if not check:
             inputs.store(recording, project.project_dir, out, report.files, list(report.warnings), signatures)
     return report
+
+
+def _reading(out: Path) -> contextlib.AbstractContextManager[None]:
+    """out/ held as it is while the block reads it: a generate under way is waited for (see
+    monitoring.output.dir_swap.reading)."""
+    from monitoring.output.dir_swap import reading as held  # here: `--help` does not load the swap's modules
+
+    return held(out)
 
 
 def _out_path(out: Path, doing: str) -> Path:
@@ -285,7 +295,8 @@ def validate(project: Project | None, *, out_dir: Path | None = None) -> Validat
     if out_dir is None and project is None:
         raise TypeError("validate() needs a project or an out_dir")
     out = _out_path(out_dir or project.out_dir, "read")  # type: ignore[union-attr]
-    return ValidateReport(out, tuple(run_checks(out)))
+    with _reading(out):
+        return ValidateReport(out, tuple(run_checks(out)))
 
 
 def test(project: Project, *, out_dir: Path | None = None) -> AlertTestReport:
@@ -297,7 +308,9 @@ def test(project: Project, *, out_dir: Path | None = None) -> AlertTestReport:
     """
     from monitoring.checks.alert_tests import run_alert_tests
 
-    return run_alert_tests(_out_path(out_dir or project.out_dir, "read"), project)
+    out = _out_path(out_dir or project.out_dir, "read")
+    with _reading(out):
+        return run_alert_tests(out, project)
 
 
 test.__test__ = False  # type: ignore[attr-defined]  # a library function, not a pytest test
@@ -320,5 +333,7 @@ def publish(project: Project, request: PublishRequest, *, out_dir: Path | None =
     """
     from monitoring.grafana.publish.run import publish_out
 
-    return publish_out(_out_path(out_dir or project.out_dir, "read"), request, project.project_dir, env=env,
-                       session=session, client_settings=client_settings, progress=progress)
+    out = _out_path(out_dir or project.out_dir, "read")
+    with _reading(out):  # the tree the gate passes is the tree published
+        return publish_out(out, request, project.project_dir, env=env, session=session,
+                           client_settings=client_settings, progress=progress)

@@ -13,7 +13,8 @@ SIGINT, SIGTERM and SIGHUP are deferred from the first rename to the end of the 
 effect once the new tree is in place, and never deletes it.
 
 Runs on one target are serialised with a lock on the parent directory, so one run never deletes another's
-staging directory.
+staging directory. Readers of the target (validate, test, publish) hold the same lock shared (`reading`): a swap
+waits for them to finish, and they wait for a run under way, so none reads the old manifest and the new files.
 
 For tests, `MONITORING_KILL_AT=<step>` kills the process with SIGKILL when it reaches that step (see STEPS),
 and `MONITORING_SWAP=rename` forces the fallback.
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 # The points between file-system steps where a kill can land, in order.
@@ -85,13 +86,30 @@ def _signals_held() -> Iterator[None]:
 
 
 @contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    fd = os.open(directory, os.O_RDONLY)
+def _flocked(fd: int, kind: int) -> Iterator[None]:
+    """Hold flock(kind) on fd (then close it) for the block."""
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, kind)
         yield
     finally:
         os.close(fd)
+
+
+@contextmanager
+def reading(target: Path) -> Iterator[None]:
+    """Keep target as it is while the block reads it: no run swaps a new tree in meanwhile, and a run under way
+    (rendering or swapping) is waited for. Without a parent directory to lock (none yet, or not readable),
+    there is no run to wait for either, and the block runs unlocked.
+
+        with reading(Path("out")):
+            manifest = Manifest.read(Path("out"))   # and every file it lists: all of one generation
+    """
+    try:
+        fd: int | None = os.open(target.resolve().parent, os.O_RDONLY)
+    except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links, on Pythons before 3.13
+        fd = None
+    with nullcontext() if fd is None else _flocked(fd, fcntl.LOCK_SH):
+        yield
 
 
 def _leftovers(target: Path, suffix: str) -> list[Path]:
@@ -116,7 +134,7 @@ def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
     """
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
-    with _locked(parent):
+    with _flocked(os.open(parent, os.O_RDONLY), fcntl.LOCK_EX):
         recover(target)
         staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=".new", dir=parent))
         _kill_point("staging-created")
