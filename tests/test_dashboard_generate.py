@@ -77,6 +77,17 @@ BROKEN = [
     ("a uid a generated dashboard has", GOOD.replace('title="Team board"', 'title="T", uid="mcp-server-overview"'),
      "dashboard uid 'mcp-server-overview' is used twice: by dashboard 'MCP server overview' and by "
      "boards/bad.dashboard.py"),
+    ("a title a generated dashboard has in its folder",
+     GOOD.replace('title="Team board"', 'title="MCP server overview", uid="overview-copy"'),
+     "dashboard title 'MCP server overview' is used twice in folder 'mcp': by dashboard 'MCP server overview' "
+     "and by boards/bad.dashboard.py"),
+    ("a title another file's dashboard has in its folder",
+     GOOD.replace('title="Team board"', 'title="Team board", uid="team-2"'),
+     "dashboard title 'Team board' is used twice in folder 'mcp': by boards/bad.dashboard.py and by "
+     "boards/team.dashboard.py"),
+    ("a query step",
+     "dashboard = {'title': 'T', 'panels': [{'type': 'stat', 'targets': [{'expr': 'up', 'step': -1}]}]}",
+     "custom dashboard boards/bad.dashboard.py: panels[0].targets[0].step must be a number of seconds"),
 ]
 
 

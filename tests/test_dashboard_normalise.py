@@ -215,3 +215,115 @@ def test_json_of_the_wrong_kind_names_its_path(data: dict[str, Any], message: st
     with pytest.raises(DefinitionError) as caught:
         hand_written.json_dashboard("ops", data, "boards/x.dashboard.py")
     assert str(caught.value).startswith(f"custom dashboard boards/x.dashboard.py: {message}"), caught.value
+
+
+def _only_target(query: Any) -> dict[str, Any]:
+    dashboard = g.Dashboard(title="Other sources", uid="other-sources", panels=[
+        g.TimeSeries(title="Series", targets=[query], gridPos=g.GridPos(h=8, w=12, x=0, y=0))])
+    return from_grafanalib(dashboard)["panels"][0]["targets"][0]  # type: ignore[no-any-return]
+
+
+def test_other_data_sources_keep_their_query() -> None:
+    """The keys grafanalib writes empty on every Target are another data source's query: kept when set."""
+    from grafanalib.elasticsearch import ElasticsearchTarget
+    from grafanalib.influxdb import InfluxDBTarget
+    from grafanalib.opentsdb import OpenTSDBTarget
+
+    assert _only_target(g.Target(target="stats.api.requests", refId="A"))["target"] == "stats.api.requests"
+    assert _only_target(ElasticsearchTarget(query="status:500", refId="A"))["query"] == "status:500"
+    assert _only_target(InfluxDBTarget(query="SELECT mean(value)", refId="A"))["query"] == "SELECT mean(value)"
+    assert _only_target(OpenTSDBTarget(metric="sys.cpu.user", refId="A"))["metric"] == "sys.cpu.user"
+    assert _only_target(g.Target(expr="up", refId="A", intervalFactor=1))["intervalFactor"] == 1
+    # grafanalib's copies and defaults still go
+    assert set(_only_target(target())) & {"query", "target", "metric", "step", "intervalFactor"} == set()
+
+
+def test_a_query_step_becomes_its_interval_unless_one_is_set() -> None:
+    """`step` is the Grafana 4 name of a query's minimum step: Grafana 5 renamed it `interval`."""
+    assert _only_target(g.Target(expr="up", refId="A", step=60))["interval"] == "60s"
+    assert _only_target(g.Target(expr="up", refId="A", step=60, interval="5m"))["interval"] == "5m"
+    data = normalise({"title": "t", "panels": [{"type": "stat", "title": "s", "targets": [
+        {"refId": "A", "expr": "up", "step": "$step"},
+        {"refId": "B", "expr": "up", "step": "", "intervalFactor": ""}]}]})
+    assert [t.get("interval") for t in data["panels"][0]["targets"]] == ["$step", None]
+    assert "intervalFactor" not in data["panels"][0]["targets"][1]
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.targets\[0\]\.step must be a number of seconds or "
+                                             r"a duration such as '1m' .*, not a list"):
+        _only_target(g.Target(expr="up", refId="A", step=[60]))
+
+
+def test_an_empty_data_source_name_means_the_default_one() -> None:
+    from grafanalib.influxdb import InfluxDBTarget
+
+    assert _only_target(InfluxDBTarget(query="SELECT 1", refId="A"))["datasource"] == DS
+    data = normalise({"title": "t", "panels": [{"type": "stat", "title": "s", "datasource": "",
+                                                "gridPos": {"h": 4, "w": 4, "x": 0, "y": 0},
+                                                "targets": [{"refId": "A", "expr": "up", "datasource": ""}]}],
+                      "templating": {"list": [{"name": "job", "type": "query", "datasource": "",
+                                               "query": "label_values(up, job)"}]}})
+    assert data["panels"][0]["datasource"] == DS and data["panels"][0]["targets"][0]["datasource"] == DS
+    assert "datasource" not in data["templating"]["list"][-1]
+
+
+def _only_panel(panel: Any) -> dict[str, Any]:
+    """The panel normalised, after the whole dashboard passed every check (Grafana's schemas among them)."""
+    data = from_grafanalib(g.Dashboard(title="Legacy panels", uid="legacy-panels", panels=[panel]).auto_panel_ids())
+    assert lint_dashboards([DashboardDocument("legacy.json", data)], LintContext(frozenset({"up"}))) == []
+    return data["panels"][0]  # type: ignore[no-any-return]
+
+
+def test_heatmap_settings_reach_the_modern_options() -> None:
+    """What a Grafana 7 heatmap sets lands where Grafana's own migration puts it, and passes the schema."""
+    options = _only_panel(g.Heatmap(
+        title="Latency", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=0),
+        color=g.HeatmapColor(colorScheme="interpolateBlues", min=0, max=50), hideZeroBuckets=True,
+        cards={"cardPadding": 2, "cardRound": 3}, xBucketSize="1m", yBucketNumber=20,
+        yAxis=g.YAxis(decimals=1, min=0, max=10, label="seconds", logBase=2, show=False)))["options"]
+    assert options["color"]["scheme"] == "Blues" and (options["color"]["min"], options["color"]["max"]) == (0, 50)
+    assert options["filterValues"] == {"le": 1e-9}
+    assert (options["cellGap"], options["cellRadius"]) == (2, 3)
+    assert options["calculation"] == {"xBuckets": {"mode": "size", "value": "1m"},
+                                      "yBuckets": {"mode": "count", "value": "20", "scale": {"type": "log", "log": 2}}}
+    assert options["yAxis"] == {"axisPlacement": "hidden", "decimals": 1, "min": 0, "max": 10, "axisLabel": "seconds"}
+    opacity = _only_panel(g.Heatmap(title="Opacity", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=0),
+                                    color=g.HeatmapColor(mode="opacity", cardColor="#ff0000", colorScale="linear")))
+    assert opacity["options"]["color"] | {"steps": 0} == {
+        "mode": "opacity", "fill": "#ff0000", "scale": "linear", "exponent": 0.5, "scheme": "Oranges",
+        "steps": 0, "reverse": False}
+
+
+def test_heatmap_settings_with_no_modern_place_are_refused() -> None:
+    common = {"title": "h", "targets": [target()], "gridPos": g.GridPos(h=8, w=12, x=0, y=0)}
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.highlightCards .* no modern heatmap equivalent"):
+        _only_panel(g.Heatmap(highlightCards=False, **common))
+    with pytest.raises(NormaliseError, match=r"panels\[0\]: bucket sizes.*only to buckets the heatmap calculates"):
+        _only_panel(g.Heatmap(dataFormat="tsbuckets", yBucketSize=2, **common))
+
+
+def test_table_settings_reach_the_modern_table_or_are_refused() -> None:
+    common = {"title": "t", "targets": [target()], "gridPos": g.GridPos(h=8, w=12, x=0, y=0)}
+    assert _only_panel(g.Table(colorMode="fixed", **common))["fieldConfig"]["defaults"]["color"] == {"mode": "fixed"}
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.columns .* use a reduce or organize transformation"):
+        _only_panel(g.Table(columns=[g.Column(text="Avg", value="avg")], **common))
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.fontSize .* no modern table equivalent"):
+        _only_panel(g.Table(fontSize="120%", **common))
+
+
+def test_every_data_source_reference_becomes_type_and_uid() -> None:
+    """Annotations name their data source as panels do; Grafana's built-in ones keep their own type."""
+    data = from_grafanalib(g.Dashboard(
+        title="Refs", uid="refs", annotations=g.Annotations(list=[
+            {"name": "deploys", "datasource": "Prometheus", "expr": "changes(deploys_total[5m])", "enable": True,
+             "iconColor": "red"},
+            {"name": "Annotations & Alerts", "datasource": "-- Grafana --", "builtIn": 1, "enable": True,
+             "iconColor": "rgba(0, 211, 255, 1)", "type": "dashboard"}]),
+        panels=[g.TimeSeries(title="Mixed", dataSource="-- Mixed --", gridPos=g.GridPos(h=8, w=12, x=0, y=0),
+                             targets=[g.Target(expr="up", refId="A", datasource="Prometheus")])]).auto_panel_ids())
+    assert [a["datasource"] for a in data["annotations"]["list"]] == [
+        {"type": "prometheus", "uid": "Prometheus"}, {"type": "grafana", "uid": "-- Grafana --"}]
+    assert data["panels"][0]["datasource"] == {"type": "datasource", "uid": "-- Mixed --"}
+    assert data["panels"][0]["targets"][0]["datasource"] == {"type": "prometheus", "uid": "Prometheus"}
+    known = LintContext(frozenset({"up", "deploys_total"}))
+    assert lint_dashboards([DashboardDocument("refs.json", data)], known) == []
+    with pytest.raises(NormaliseError, match=r"annotations\.list\[0\] must be an object, not a number"):
+        normalise({"title": "t", "panels": [], "annotations": {"list": [3]}})

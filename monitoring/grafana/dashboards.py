@@ -27,12 +27,14 @@ _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 @dataclass(frozen=True)
 class RenderedDashboard:
-    """One dashboard's JSON, its folder, and where it was defined (for messages)."""
+    """One dashboard's JSON, its folder, where it was defined (for messages) and its title (unique in its
+    folder; kept beside the data, which may already be JSON text)."""
 
     folder: str
     uid: str
     data: dict[str, Any]
     source: str
+    title: str
 
 
 def model_dashboards(stack: Stack) -> Iterator[Dashboard]:
@@ -94,7 +96,8 @@ def render(stack: Stack, dashboards: Iterable[Dashboard | SLOBoard] | None = Non
         # Asked for each dashboard, not once: a stack that makes no dashboard may declare no folder.
         folder = dashboard.folder or default_folder(stack.folders, settings)
         yield RenderedDashboard(folder, dashboard.dashboard_uid,
-                                render_dashboard(dashboard, settings), f"dashboard {dashboard.name!r}")
+                                render_dashboard(dashboard, settings), f"dashboard {dashboard.name!r}",
+                                dashboard.name)
 
 
 def render_json(stack: Stack, dashboards: Iterable[Dashboard | SLOBoard]) -> Iterator[RenderedDashboard]:
@@ -109,7 +112,7 @@ def render_json(stack: Stack, dashboards: Iterable[Dashboard | SLOBoard]) -> Ite
             text = to_json(render_dashboard(item, settings))
         yield RenderedDashboard(head.folder or default_folder(stack.folders, settings), head.dashboard_uid,
                                 text,  # type: ignore[arg-type]
-                                f"dashboard {head.name!r}")
+                                f"dashboard {head.name!r}", head.name)
 
 
 # --- SLO dashboards from row texts ----------------------------------------------------------------------------
@@ -273,13 +276,20 @@ def _panel(panel: Panel, grid: dict[str, int], panel_id: int) -> dict[str, Any]:
 
 def output(stack: Stack, rendered: Iterable[RenderedDashboard]) -> Iterator[tuple[str, Any]]:
     """out/grafana as (path, plain data): folders.json, then each dashboard under its folder as it comes.
-    Uids must be unique: a second use stops the stream (and so the writer, which then leaves out/ alone)."""
+    Uids must be unique, and titles within a folder (Grafana refuses to save a second dashboard of the same
+    title in a folder): a second use stops the stream (and so the writer, which then leaves out/ alone)."""
     yield conventions.GRAFANA_FOLDERS_FILE, [{"uid": f.uid, "title": f.title}
                                              for f in sorted(stack.folders, key=lambda f: f.uid)]
     seen: dict[str, str] = {}
+    titles: dict[tuple[str, str], str] = {}
     for dashboard in rendered:
         if dashboard.uid in seen:
             raise DefinitionError(f"dashboard uid {dashboard.uid!r} is used twice: by {seen[dashboard.uid]} "
                                   f"and by {dashboard.source}", field="uid", value=dashboard.uid)
         seen[dashboard.uid] = dashboard.source
+        title = (dashboard.folder, dashboard.title)
+        if title in titles:
+            raise DefinitionError(f"dashboard title {title[1]!r} is used twice in folder {title[0]!r}: by "
+                                  f"{titles[title]} and by {dashboard.source}", field="title", value=title[1])
+        titles[title] = dashboard.source
         yield conventions.dashboard_file(dashboard.folder, dashboard.uid), dashboard.data

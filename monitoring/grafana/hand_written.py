@@ -49,7 +49,7 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     folder = _folder(stack, namespace, dashboard, name)
     if isinstance(dashboard, Dashboard):
         return RenderedDashboard(folder, dashboard.dashboard_uid,
-                                 render_dashboard(dashboard, stack.dashboard_settings), name)
+                                 render_dashboard(dashboard, stack.dashboard_settings), name, dashboard.name)
     if isinstance(dashboard, dict):  # Grafana JSON as it is, e.g. kept by `monitoring import`
         return json_dashboard(folder, dashboard, name)
     from grafanalib.core import Dashboard as GrafanalibDashboard  # loaded only when a dashboard file exists
@@ -68,7 +68,7 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     except Exception as exc:  # grafanalib raises whatever its attrs validators and encoder raise
         raise DefinitionError(f"custom dashboard {name}: grafanalib cannot render it "
                               f"({type(exc).__name__}: {_one_line(exc)})") from None
-    return RenderedDashboard(folder, uid, data, name)
+    return RenderedDashboard(folder, uid, data, name, str(dashboard.title))
 
 
 def _folder(stack: Stack, namespace: dict[str, Any], dashboard: object, name: str) -> str:
@@ -110,7 +110,7 @@ def json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDash
     if problem:
         raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
     try:
-        return RenderedDashboard(folder, uid, normalise(data, uid=uid), name)
+        return RenderedDashboard(folder, uid, normalise(data, uid=uid), name, title)
     except NormaliseError as exc:
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None
 

@@ -29,7 +29,11 @@ _DASHBOARD_LEGACY = ("__inputs", "__requires", "sharedCrosshair", "hideControls"
 _PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span")
 # Panel keys whose grafanalib default is also Grafana's, so they only add noise.
 _PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [], "transformations": []}
-_TARGET_LEGACY = ("query", "target", "metric", "step", "intervalFactor")
+# What grafanalib's Target writes for every query, whatever the data source: dropped only while it holds
+# grafanalib's default (or, for `query`, a copy of `expr`). Elsewhere the same keys are another data source's
+# query (Graphite's `target`, Elasticsearch's and InfluxDB's `query`, OpenTSDB's `metric`) and are kept.
+_TARGET_DEFAULTS: dict[str, tuple[Any, ...]] = {"target": ("",), "metric": ("",), "query": ("",),
+                                                 "intervalFactor": (2, ""), "step": (10, "")}
 _VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery")
 _INTERVAL_ONLY = ("auto", "auto_min", "auto_count")
 _VARIABLE_REF = re.compile(r"\A(?:\$(\w+)|\$\{(\w+)\}|\[\[(\w+)\]\])\Z", re.ASCII)
@@ -126,7 +130,11 @@ def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
     if out.get("description") == "":
         del out["description"]
     out["schemaVersion"] = max(_schema_version(out.get("schemaVersion")), SCHEMA_VERSION)
-    out.setdefault("annotations", {"list": []})
+    annotations = _expect(out.setdefault("annotations", {"list": []}), dict, "annotations")
+    for annotation, _ in _items(annotations, "list", "annotations"):
+        _drop_empty_datasource(annotation)
+        if "datasource" in annotation:  # by name, as grafanalib and old exports write it, like a panel's
+            annotation["datasource"] = _datasource(annotation["datasource"])
     templating = _expect(out.setdefault("templating", {"list": []}), dict, "templating")
     templating["list"] = [_variable(v) for v, _ in _items(templating, "list", "templating")]
     if isinstance(out.get("timepicker"), dict):
@@ -184,15 +192,30 @@ def _drop_nulls(value: Any, in_steps: bool = False) -> Any:
     return value
 
 
+# Grafana's built-in data sources, by the names dashboards of schemaVersion < 33 write, and their references.
+_BUILT_IN = {"-- Grafana --": {"type": "grafana", "uid": "-- Grafana --"},
+             "-- Mixed --": {"type": "datasource", "uid": "-- Mixed --"},
+             "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"}}
+
+
 def _datasource(value: Any) -> Any:
     """A {type, uid} reference from grafanalib's data source name or variable."""
     if not isinstance(value, str):
         return value
+    if value in _BUILT_IN:
+        return dict(_BUILT_IN[value])
     match = _VARIABLE_REF.match(value)
     if match:
         name = next(group for group in match.groups() if group)
         return datasource_ref("${" + name + "}")
     return datasource_ref(value)
+
+
+def _drop_empty_datasource(item: dict[str, Any]) -> None:
+    """An empty data source name (grafanalib's InfluxDB and SQL targets write "") means the default one, as
+    an unset one does: never a reference to a data source whose uid is ""."""
+    if item.get("datasource") == "":
+        del item["datasource"]
 
 
 def _variable(variable: dict[str, Any]) -> dict[str, Any]:
@@ -201,6 +224,7 @@ def _variable(variable: dict[str, Any]) -> dict[str, Any]:
     if variable.get("type") != "interval":
         for key in _INTERVAL_ONLY:
             variable.pop(key, None)
+    _drop_empty_datasource(variable)
     if variable.get("type") == "datasource":
         variable.pop("datasource", None)
     elif "datasource" in variable:
@@ -228,11 +252,12 @@ def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
     if kind == "row":
         return _row(panel, path)
     targets = _items(panel, "targets", path)
+    _drop_empty_datasource(panel)
     if "datasource" in panel:
         panel["datasource"] = _datasource(panel["datasource"])
     elif targets:
         panel["datasource"] = datasource_ref()
-    panel["targets"] = [_target(t, panel.get("datasource")) for t, _ in targets]
+    panel["targets"] = [_target(t, panel.get("datasource"), where) for t, where in targets]
     if not panel["targets"]:
         del panel["targets"]
     _field_config(panel, path)
@@ -255,18 +280,37 @@ def _row(panel: dict[str, Any], path: str) -> dict[str, Any]:
     return panel
 
 
-def _target(target: dict[str, Any], datasource: Any) -> dict[str, Any]:
-    for key in _TARGET_LEGACY:
-        target.pop(key, None)
+def _target(target: dict[str, Any], datasource: Any, path: str) -> dict[str, Any]:
+    for key, defaults in _TARGET_DEFAULTS.items():
+        if key in target and (target[key] in defaults or (key == "query" and target[key] == target.get("expr"))):
+            del target[key]
     if target.get("interval") == "":
         del target["interval"]
     if target.get("hide") is False:
         del target["hide"]
+    if "step" in target:
+        _step(target, path)
+    _drop_empty_datasource(target)
     if "datasource" in target:
         target["datasource"] = _datasource(target["datasource"])
     elif datasource is not None:
         target["datasource"] = datasource
     return target
+
+
+def _step(target: dict[str, Any], path: str) -> None:
+    """A query's legacy `step`: since Grafana 5 its `interval` (the minimum step). A set `interval` wins,
+    as it does in Grafana, which ignores `step`."""
+    step = target.pop("step")
+    if "interval" in target:
+        return
+    if isinstance(step, int) and not isinstance(step, bool) and step > 0:
+        target["interval"] = f"{step}s"
+    elif isinstance(step, str) and re.fullmatch(r"\$\w+|\$\{\w+\}|\d+(ms|s|m|h|d|w|y)", step, re.ASCII):
+        target["interval"] = step
+    else:
+        raise NormaliseError(f"{_at(path, 'step')} must be a number of seconds or a duration such as '1m' (it "
+                             f"is the query's minimum step, `interval`), not {_kind_of(step)}")
 
 
 def _field_config(panel: dict[str, Any], path: str) -> None:
@@ -432,27 +476,23 @@ _HEATMAP_LEGACY = ("cards", "color", "dataFormat", "heatmap", "hideZeroBuckets",
 _BUCKET_BOUND = {"upper": "le", "lower": "ge", "middle": "unknown", "auto": "auto"}
 
 
+_HEATMAP_COLOR = {"mode": "scheme", "scheme": "Oranges", "fill": "dark-orange", "scale": "exponential",
+                  "exponent": 0.5, "steps": 64, "reverse": False}
+# grafanalib's HeatmapColor defaults: a legacy `color` that holds them asks for nothing beyond the modern default.
+_LEGACY_COLOR = {"mode": "spectrum", "cardColor": "#b4ff00", "colorScale": "sqrt", "colorScheme": "interpolateOranges",
+                 "exponent": 0.5}
+_Y_AXIS = {"decimals": "decimals", "min": "min", "max": "max", "label": "axisLabel"}
+_BUCKETS = (("xBucketSize", "xBuckets", "size"), ("xBucketNumber", "xBuckets", "count"),
+            ("yBucketSize", "yBuckets", "size"), ("yBucketNumber", "yBuckets", "count"))
+
+
 def _heatmap(panel: dict[str, Any], path: str) -> None:
     legacy = {key: panel.pop(key) for key in _HEATMAP_LEGACY if key in panel}
     options = _options(panel)
     if legacy:
-        # The Grafana 7 heatmap: `dataFormat: tsbuckets` means the buckets come precomputed.
-        if "dataFormat" in legacy:
-            options.setdefault("calculate", legacy["dataFormat"] != "tsbuckets")
-        y_axis = _member(legacy, "yAxis", dict, path) or {}
-        axis = options.setdefault("yAxis", {"axisPlacement": "left"})
-        _expect(axis, dict, _at(_at(path, "options"), "yAxis"))
-        if y_axis.get("format") and y_axis["format"] != "short":
-            axis.setdefault("unit", y_axis["format"])
-        if legacy.get("reverseYBuckets"):
-            axis["reverse"] = True
-        if "show" in (_member(legacy, "legend", dict, path) or {}):
-            options.setdefault("legend", {"show": bool(legacy["legend"]["show"])})
-        if isinstance(legacy.get("yBucketBound"), str) and legacy["yBucketBound"] in _BUCKET_BOUND:
-            options.setdefault("rowsFrame", {"layout": _BUCKET_BOUND[legacy["yBucketBound"]]})
+        _legacy_heatmap(legacy, options, path)
     options.setdefault("calculate", False)
-    options.setdefault("color", {"mode": "scheme", "scheme": "Oranges", "fill": "dark-orange", "scale": "exponential",
-                                 "exponent": 0.5, "steps": 64, "reverse": False})
+    options.setdefault("color", dict(_HEATMAP_COLOR))
     options.setdefault("showValue", "auto")
     options.setdefault("cellGap", 1)
     options.setdefault("yAxis", {"axisPlacement": "left"})
@@ -461,9 +501,98 @@ def _heatmap(panel: dict[str, Any], path: str) -> None:
     options.setdefault("exemplars", {"color": "rgba(255,0,255,0.7)"})
 
 
+def _legacy_heatmap(legacy: dict[str, Any], options: dict[str, Any], path: str) -> None:
+    """The Grafana 7 heatmap's settings (what grafanalib's Heatmap writes) in the modern options, as Grafana
+    migrates them on load; a setting with no modern equivalent is a NormaliseError, never dropped."""
+    # `dataFormat: tsbuckets` means the buckets come precomputed.
+    if "dataFormat" in legacy:
+        options.setdefault("calculate", legacy["dataFormat"] != "tsbuckets")
+    y_axis = _member(legacy, "yAxis", dict, path) or {}
+    axis = options.setdefault("yAxis", {"axisPlacement": "left"})
+    _expect(axis, dict, _at(_at(path, "options"), "yAxis"))
+    if y_axis.get("format") and y_axis["format"] != "short":
+        axis.setdefault("unit", y_axis["format"])
+    for key, modern in _Y_AXIS.items():
+        if y_axis.get(key) is not None:
+            axis.setdefault(modern, y_axis[key])
+    if y_axis.get("show") is False:
+        axis["axisPlacement"] = "hidden"
+    if legacy.get("reverseYBuckets"):
+        axis["reverse"] = True
+    if "show" in (_member(legacy, "legend", dict, path) or {}):
+        options.setdefault("legend", {"show": bool(legacy["legend"]["show"])})
+    if isinstance(legacy.get("yBucketBound"), str) and legacy["yBucketBound"] in _BUCKET_BOUND:
+        options.setdefault("rowsFrame", {"layout": _BUCKET_BOUND[legacy["yBucketBound"]]})
+    color = _member(legacy, "color", dict, path)
+    if color:
+        _legacy_color(color, options)
+    if legacy.get("hideZeroBuckets"):
+        options.setdefault("filterValues", {"le": 1e-9})
+    cards = _member(legacy, "cards", dict, path) or {}
+    if cards.get("cardPadding") is not None:
+        options.setdefault("cellGap", cards["cardPadding"])
+    if cards.get("cardRound") is not None:
+        options.setdefault("cellRadius", cards["cardRound"])
+    tooltip = _member(legacy, "tooltip", dict, path) or {}
+    if tooltip.get("show") is False or tooltip.get("showHistogram"):
+        options.setdefault("tooltip", {"mode": "single" if tooltip.get("show", True) else "none",
+                                       "yHistogram": bool(tooltip.get("showHistogram"))})
+    _legacy_buckets(legacy, y_axis, options, path)
+    for key, default in (("highlightCards", True), ("xAxis", None)):
+        value = legacy.get(key)
+        if value is not None and value != default and not (key == "xAxis" and (
+                not isinstance(value, dict) or value.get("show", True) is not False)):
+            raise NormaliseError(f"{_at(path, key)} ({_kind_of(value)}) has no modern heatmap equivalent: "
+                                 "leave it unset")
+
+
+def _legacy_color(color: dict[str, Any], options: dict[str, Any]) -> None:
+    """The Grafana 7 heatmap `color` in the modern `options.color`, when it asks for more than the default."""
+    if all(color.get(key, value) == value for key, value in _LEGACY_COLOR.items()) and \
+            color.get("min") is None and color.get("max") is None:
+        return
+    modern = dict(_HEATMAP_COLOR)
+    if color.get("mode") == "opacity":
+        modern.update(mode="opacity", fill=color.get("cardColor", "#b4ff00"),
+                      scale="exponential" if color.get("colorScale", "sqrt") == "sqrt" else "linear")
+    elif isinstance(color.get("colorScheme"), str):
+        modern["scheme"] = color["colorScheme"].removeprefix("interpolate")
+    for key in ("exponent", "min", "max"):
+        if color.get(key) is not None:
+            modern[key] = color[key]
+    options.setdefault("color", modern)
+
+
+def _legacy_buckets(legacy: dict[str, Any], y_axis: dict[str, Any], options: dict[str, Any], path: str) -> None:
+    """Bucket sizes and counts, and a logarithmic y axis: settings of the heatmap's own calculation."""
+    wanted: dict[str, dict[str, Any]] = {}
+    for key, axis, mode in _BUCKETS:
+        if legacy.get(key) is not None:
+            wanted.setdefault(axis, {}).update(mode=mode, value=str(legacy[key]))
+    log = y_axis.get("logBase")
+    if log is not None and log != 1:
+        wanted.setdefault("yBuckets", {})["scale"] = {"type": "log", "log": log}
+    if not wanted:
+        return
+    if options.get("calculate") is not True:
+        raise NormaliseError(f"{path}: bucket sizes, counts and a log y axis apply only to buckets the heatmap "
+                             "calculates: set dataFormat 'timeseries' or remove them")
+    calculation = _option(options, "calculation", path)
+    for axis, settings in wanted.items():
+        calculation.setdefault(axis, settings)
+
+
 def _table(panel: dict[str, Any], path: str) -> None:
-    for key in ("color", "columns", "fontSize"):
-        panel.pop(key, None)
+    color = panel.pop("color", None)
+    # grafanalib's Table writes its colorMode at panel level; "thresholds" is the modern table's own default.
+    if isinstance(color, dict) and color.get("mode") not in (None, "thresholds"):
+        _defaults(panel).setdefault("color", color)
+    for key, default in (("columns", []), ("fontSize", "100%")):
+        value = panel.pop(key, default)
+        if value != default:  # the Grafana 6 table's; the modern table has none to put them in
+            raise NormaliseError(f"{_at(path, key)} ({_kind_of(value)}) has no modern table equivalent: "
+                                 + ("use a reduce or organize transformation" if key == "columns" else
+                                    "leave it unset"))
     options = _options(panel)
     options.setdefault("showHeader", True)
     options.setdefault("frameIndex", 0)

@@ -216,7 +216,7 @@ def _dashboard_group(stack: Stack, ctx: GenerateContext, index: int) -> Iterator
         path = conventions.dashboard_file(rendered.folder, rendered.uid)
         yield RenderedDashboard(rendered.folder, rendered.uid,
                                 ctx.content(path, rendered.data),  # type: ignore[arg-type]
-                                rendered.source)
+                                rendered.source, rendered.title)
 
 
 def _with_origins(ctx: GenerateContext, rendered: Iterable[RenderedDashboard], kind: str
