@@ -151,6 +151,9 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
         with _reading(out):
             unchanged = inputs.unchanged(project.project_dir, out, settings)
         if unchanged is not None:
+            from monitoring.output.dir_swap import tidy
+
+            tidy(out)  # a staging tree a killed run left would otherwise stay until out/ changes
             return GenerateReport(out, unchanged.files, False, (), unchanged.warnings)
     from monitoring.gc_pause import no_cyclic_gc
 

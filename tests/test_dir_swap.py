@@ -142,3 +142,23 @@ def test_the_exchange_is_atomic_on_this_system(tmp_path: Path) -> None:
         pytest.skip("renameat2 is Linux-only; other systems use the documented two-rename fallback")
     assert dir_swap._exchange(a, b)
     assert (b / "from-a").exists() and not (a / "from-a").exists()
+
+
+# Without the privilege to write anywhere: a user who is not root, as a root run in CI may not be.
+UNPRIVILEGED = (["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+                 "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else [])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_old_tree_with_a_read_only_directory_is_not_left_behind(tmp_path: Path, mode: str) -> None:
+    out = tmp_path / "out"
+    write_tree(OLD, out)
+    (out / "prometheus").chmod(0o555)  # a user's chmod -w in out/
+    import json
+
+    env = {**os.environ, "MONITORING_SWAP": mode}
+    env.pop("MONITORING_KILL_AT", None)
+    subprocess.run([*UNPRIVILEGED, sys.executable, "-c", WRITER, json.dumps(NEW), str(out)], env=env, check=True,
+                   cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert read_tree(out) == NEW
+    assert _leftovers(out) == []

@@ -532,3 +532,28 @@ def test_a_file_deleted_from_out_or_out_removed_is_generated_again(project: Path
     assert generate(project)[1].startswith("wrote ")
     assert rules(project) == original
     assert imports(project) == 3  # out/ is not as recorded: each run renders
+
+
+def test_a_module_outside_the_project_or_linked_into_it_generates_again(project: Path, tmp_path: Path) -> None:
+    """A package on PYTHONPATH outside the project (as an editable install of a shared library) and a module
+    of the project that is a symbolic link to a file elsewhere: an edit to either generates again."""
+    library = tmp_path / "library/sharedlib"
+    library.mkdir(parents=True)
+    write(library / "__init__.py", 'THRESHOLD = "1"\n')
+    linked = tmp_path / "linked_helper.py"
+    write(linked, 'FOR = "5m"\n')
+    (project / "shortcut/helper.py").unlink()
+    (project / "shortcut/helper.py").symlink_to(linked)
+    stack_with(project, "from sharedlib import THRESHOLD as threshold\n")
+    env = {"PYTHONPATH": str(library.parent)}
+    generate(project, env=env)
+    generate(project, env=env)
+    assert imports(project) == 1
+    write(library / "__init__.py", 'THRESHOLD = "17"\n')
+    generate(project, env=env)
+    assert "< 17" in rules(project)
+    write(linked, 'FOR = "15m"\n')
+    generate(project, env=env)
+    assert "for: 15m" in rules(project)
+    generate(project, env=env)
+    assert imports(project) == 3

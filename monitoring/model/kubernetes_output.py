@@ -84,8 +84,9 @@ class TeamRouting(Model):
         require_unique("receiver", names, "receivers[{}].name")
         uses = [("receiver", self.receiver),
                 *((f"routes[{i}].receiver", route.receiver) for i, route in enumerate(self.routes))]
+        known = frozenset(names)  # a look-up per route, not a scan of the receivers
         for field, used in uses:
-            if used not in names:
+            if used not in known:
                 raise FieldProblem(f"receiver {used!r} is not among receivers ({', '.join(names)})", field=field,
                                    value=used)
         return self

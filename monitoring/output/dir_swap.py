@@ -22,12 +22,14 @@ and `MONITORING_SWAP=rename` forces the fallback.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -112,6 +114,28 @@ def reading(target: Path) -> Iterator[None]:
         yield
 
 
+def _remove(tree: Path) -> None:
+    """Delete a tree this tool made (a staging tree, or an old out/), directories made read-only in it
+    included: a `chmod -w` in out/ must not keep the old tree beside it for ever. Best effort."""
+    shutil.rmtree(tree, ignore_errors=True)
+    if not os.path.lexists(tree):
+        return
+    # Something would not go: make each directory (never a link, which could lead outside) writable and
+    # readable, each before the walk lists it, then again.
+    _let_in(str(tree))
+    for top, names, _ in os.walk(tree):
+        for name in names:
+            _let_in(os.path.join(top, name))
+    shutil.rmtree(tree, ignore_errors=True)
+
+
+def _let_in(directory: str) -> None:
+    with contextlib.suppress(OSError):
+        found = os.lstat(directory)
+        if stat.S_ISDIR(found.st_mode):
+            os.chmod(directory, stat.S_IMODE(found.st_mode) | stat.S_IRWXU)
+
+
 def _leftovers(target: Path, suffix: str) -> list[Path]:
     return sorted(p for p in target.parent.glob(f"{target.name}.*{suffix}") if p.is_dir() and not p.is_symlink())
 
@@ -124,7 +148,24 @@ def recover(target: Path) -> None:
         newest = max(olds, key=lambda p: p.stat().st_mtime_ns)
         os.rename(newest, target)
     for leftover in (*_leftovers(target, ".new"), *_leftovers(target, ".old")):
-        shutil.rmtree(leftover, ignore_errors=True)
+        _remove(leftover)
+
+
+def tidy(target: Path) -> None:
+    """`recover` for a run that writes nothing (out/ found up to date): what killed runs left beside target goes
+    now, not at the next run that writes. Skipped while another run holds the lock: that run recovers itself."""
+    try:
+        target = target.resolve()
+        fd = os.open(target.parent, os.O_RDONLY)
+    except (OSError, RuntimeError):  # no parent (nothing left there), or one this process cannot read
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        recover(target)
+    except OSError:  # the lock is taken, or the leftovers cannot be removed: they wait for the next run
+        pass
+    finally:
+        os.close(fd)
 
 
 def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
@@ -142,7 +183,7 @@ def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
             fill(staging)
             staging.chmod(0o755)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove(staging)
             raise
         _kill_point("staged")
         with _signals_held():
@@ -152,7 +193,7 @@ def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
 def _swap(staging: Path, target: Path) -> None:
     if target.exists() and _exchange(staging, target):
         _kill_point("exchanged")
-        shutil.rmtree(staging, ignore_errors=True)  # it now holds the old tree
+        _remove(staging)  # it now holds the old tree
         _kill_point("old-deleted")
         return
     old = staging.with_name(staging.name.removesuffix(".new") + ".old")
@@ -161,5 +202,5 @@ def _swap(staging: Path, target: Path) -> None:
         _kill_point("old-moved")
     os.rename(staging, target)
     _kill_point("swapped")
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(old)
     _kill_point("old-deleted")

@@ -34,8 +34,26 @@ def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool
     return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
 
 
+def _overlaps(boxes: list[tuple[int, int, int, int]]) -> dict[int, list[int]]:
+    """For each box, the earlier boxes (by index) it overlaps. A sweep from the top: a box is compared only
+    with the boxes still open at its first row, at most one per column unless they overlap each other, so a
+    dashboard of n panels costs n checks, not n squared."""
+    found: dict[int, list[int]] = {}
+    open_boxes: list[int] = []
+    for index in sorted(range(len(boxes)), key=lambda i: boxes[i][1]):
+        box = boxes[index]
+        open_boxes = [i for i in open_boxes if boxes[i][1] + boxes[i][3] > box[1]]
+        for other in open_boxes:
+            if _overlap(box, boxes[other]):
+                later, earlier = max(index, other), min(index, other)
+                found.setdefault(later, []).append(earlier)
+        open_boxes.append(index)
+    return {later: sorted(earlier) for later, earlier in found.items()}
+
+
 def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
-    problems: list[Problem] = []
+    # In panel order: each panel's own problem, or the earlier panels it overlaps.
+    found: list[list[Problem] | tuple[int, int]] = []
     # Panels share the grid with their siblings only: a collapsed row's panels are laid out when it opens.
     layers: dict[int, list[tuple[PanelRef, tuple[int, int, int, int]]]] = {}
     for ref in iter_panels(doc.data):
@@ -43,26 +61,37 @@ def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
         box = _box(grid)
         where = at_panel(doc, ref, "gridPos")
         if box is None:
-            problems.append(CHECK.problem("panel without a position",
-                                          f"{where}: needs integer x, y, w and h, found {grid!r}"))
+            found.append([CHECK.problem("panel without a position",
+                                        f"{where}: needs integer x, y, w and h, found {grid!r}")])
             continue
         x, y, w, h = box
         if w < 1 or h < 1 or x < 0 or y < 0:
-            problems.append(CHECK.problem("panel size out of range",
-                                          f"{where}: x and y must be >= 0, w and h >= 1, found {dict(grid)!r}"))
+            found.append([CHECK.problem("panel size out of range",
+                                        f"{where}: x and y must be >= 0, w and h >= 1, found {dict(grid)!r}")])
             continue
         if x + w > COLUMNS:
-            problems.append(CHECK.problem(
+            found.append([CHECK.problem(
                 "panel wider than the grid",
-                f"{where}: x + w = {x} + {w} = {x + w} exceeds the {COLUMNS} columns of the grid"))
+                f"{where}: x + w = {x} + {w} = {x + w} exceeds the {COLUMNS} columns of the grid")])
             continue
         layer = layers.setdefault(id(ref.parent) if ref.parent is not None else 0, [])
-        for other, other_box in layer:
-            if _overlap(box, other_box):
-                problems.append(CHECK.problem(
-                    "panels overlap",
-                    f"{where}: {dict(grid)!r} overlaps {other.label()} at {dict(other.panel['gridPos'])!r}"))
+        found.append((id(ref.parent) if ref.parent is not None else 0, len(layer)))
         layer.append((ref, box))
+    overlaps = {key: _overlaps([box for _, box in layer]) for key, layer in layers.items()}
+    problems: list[Problem] = []
+    for entry in found:
+        if isinstance(entry, list):
+            problems.extend(entry)
+            continue
+        key, index = entry
+        ref, _ = layers[key][index]
+        where = at_panel(doc, ref, "gridPos")
+        for earlier in overlaps[key].get(index, ()):
+            other = layers[key][earlier][0]
+            problems.append(CHECK.problem(
+                "panels overlap",
+                f"{where}: {dict(ref.panel['gridPos'])!r} overlaps {other.label()} at "
+                f"{dict(other.panel['gridPos'])!r}"))
     return problems
 
 
