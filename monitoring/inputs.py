@@ -86,15 +86,16 @@ def _env_digest(names: list[str] | str, environ: Mapping[str, str] | None = None
     return hashlib.sha256(json.dumps(pairs).encode("utf-8")).hexdigest()
 
 
-def _open_regular(path: str) -> int | None:
-    """A descriptor of path when it is a regular file, else None: a FIFO or a device (/dev/zero) named by a
-    damaged record must neither block nor be read forever."""
+def _open_regular(path: str | Path, flags: int = 0, max_size: int | None = None) -> int | None:
+    """A descriptor of path when it is a regular file (of at most max_size bytes), else None: a FIFO or a device
+    (/dev/zero) named by a damaged record must neither block nor be read forever. `flags` adds to os.open's."""
     try:
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | flags)
     except (OSError, ValueError):
         return None
     try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
+        found = os.fstat(fd)
+        if stat.S_ISREG(found.st_mode) and (max_size is None or found.st_size <= max_size):
             return fd
     except OSError:
         pass
@@ -529,7 +530,8 @@ def _read_record(project_dir: Path, out_dir: Path) -> dict[str, Any] | None:
     """The record kept for out_dir, when there is one exactly as `store` writes them; else None."""
     if not _cache_dir(project_dir):
         return None
-    fd = _open_regular_nofollow(_cache_file(project_dir, out_dir))
+    # Not through a symbolic link, and not larger than a record can be.
+    fd = _open_regular(_cache_file(project_dir, out_dir), _NOFOLLOW, _MAX_RECORD)
     if fd is None:
         return None
     try:
@@ -540,23 +542,6 @@ def _read_record(project_dir: Path, out_dir: Path) -> dict[str, Any] | None:
         return None
     root = str(project_dir.resolve())
     return data if _well_formed(data, root, str(out_dir.resolve())) else None
-
-
-def _open_regular_nofollow(path: Path) -> int | None:
-    """A descriptor of the regular file at path, not reached through a symbolic link, and not larger than
-    _MAX_RECORD; else None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
-    except OSError:
-        return None
-    try:
-        found = os.fstat(fd)
-        if stat.S_ISREG(found.st_mode) and found.st_size <= _MAX_RECORD:
-            return fd
-    except OSError:
-        pass
-    os.close(fd)
-    return None
 
 
 def _ints(value: object, count: int) -> bool:

@@ -106,12 +106,17 @@ def reading(target: Path) -> Iterator[None]:
         with reading(Path("out")):
             manifest = Manifest.read(Path("out"))   # and every file it lists: all of one generation
     """
-    try:
-        fd: int | None = os.open(target.resolve().parent, os.O_RDONLY)
-    except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links, on Pythons before 3.13
-        fd = None
+    fd = _open_parent(target)
     with nullcontext() if fd is None else _flocked(fd, fcntl.LOCK_SH):
         yield
+
+
+def _open_parent(target: Path) -> int | None:
+    """A descriptor of target's parent directory, to lock; None when there is none this process can open."""
+    try:
+        return os.open(target.resolve().parent, os.O_RDONLY)
+    except (OSError, RuntimeError):  # RuntimeError: a loop of symbolic links, on Pythons before 3.13
+        return None
 
 
 def _remove(tree: Path) -> None:
@@ -154,14 +159,12 @@ def recover(target: Path) -> None:
 def tidy(target: Path) -> None:
     """`recover` for a run that writes nothing (out/ found up to date): what killed runs left beside target goes
     now, not at the next run that writes. Skipped while another run holds the lock: that run recovers itself."""
-    try:
-        target = target.resolve()
-        fd = os.open(target.parent, os.O_RDONLY)
-    except (OSError, RuntimeError):  # no parent (nothing left there), or one this process cannot read
+    fd = _open_parent(target)
+    if fd is None:  # no parent (nothing left there), or one this process cannot read
         return
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        recover(target)
+        recover(target.resolve())
     except OSError:  # the lock is taken, or the leftovers cannot be removed: they wait for the next run
         pass
     finally:
