@@ -557,3 +557,17 @@ def test_a_module_outside_the_project_or_linked_into_it_generates_again(project:
     assert "for: 15m" in rules(project)
     generate(project, env=env)
     assert imports(project) == 3
+
+
+def test_without_a_manifest_in_out_the_record_is_not_even_read(project: Path, monkeypatch) -> None:
+    """A first run (out/ removed, the record kept) answers at once: the record can be megabytes."""
+    from monitoring import inputs
+
+    generate(project)
+    assert record_file(project).exists()
+    shutil.rmtree(project / "out")
+    monkeypatch.setattr(inputs, "_read_record", lambda *args: pytest.fail("the record was read"))
+    assert inputs.unchanged(project, project / "out", {}) is None
+    monkeypatch.undo()
+    assert generate(project)[1].startswith("wrote ")
+    assert imports(project) == 2
