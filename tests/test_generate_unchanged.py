@@ -66,13 +66,17 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def generate(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run `monitoring generate` in a fresh process: (exit status, stdout). Not within twice the racy window of
-    the last `write`: a generation that starts that close to a change of what it reads is not recorded, which
-    the tests that expect a record would take for a failure."""
+def settled() -> None:
+    """Wait until twice the racy window has passed since the last `write`: a generation that starts that close
+    to a change of what it reads is not recorded, which a test that expects a record would take for a failure."""
     wait_ns = _last_write[0] + 2 * inputs._RACY_NS - time.monotonic_ns()
     if wait_ns > 0:
         time.sleep(wait_ns / 1e9)
+
+
+def generate(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run `monitoring generate` in a fresh process: (exit status, stdout), once `settled`."""
+    settled()
     environ = {k: v for k, v in os.environ.items() if k != "SHORTCUT_SEVERITY"}
     proc = subprocess.run([sys.executable, "-m", "monitoring", "generate", *args], cwd=project,
                           capture_output=True, text=True, check=False, env={**environ, **(env or {})})
