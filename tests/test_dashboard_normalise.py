@@ -209,10 +209,15 @@ def test_normalise_raises_only_its_own_error(value: Any) -> None:
     ({"title": "t", "panels": [{"type": "row", "panels": [None]}]}, "panels[0].panels[0] must be an object, not null"),
     ({"title": "t", "panels": [{"type": "heatmap", "legend": ["show"]}]},
      "panels[0].legend must be an object, not a list (['show'])"),
+    ({"title": "t", "panels": [{"type": "stat", "options": "big"}]},
+     "panels[0].options must be an object, not a string ('big')"),  # was replaced by {}, dropping what it held
+    ({"title": "t", "panels": [{"type": "dashlist", "limit": 3, "options": [3]}]},
+     "panels[0].options must be an object, not a list ([3])"),
     ({"title": "t", "panels": [], "schemaVersion": "new"}, "schemaVersion must be a whole number, not a string"),
     ({"title": "t", "panels": [], "tags": {"a", "b"}}, "`dashboard` is not JSON data (Type is not JSON serializable"),
 ], ids=["panel a number", "type a list", "targets a string", "fieldConfig a list", "variable a number",
-        "row panel null", "heatmap legend a list", "schemaVersion a word", "a set"])
+        "row panel null", "heatmap legend a list", "options a string", "list options a list", "schemaVersion a word",
+        "a set"])
 def test_json_of_the_wrong_kind_names_its_path(data: dict[str, Any], message: str) -> None:
     with pytest.raises(DefinitionError) as caught:
         hand_written.json_dashboard("ops", data, "boards/x.dashboard.py")

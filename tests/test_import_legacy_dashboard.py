@@ -81,3 +81,25 @@ def test_dropped_settings_are_warnings_or_under_strict_an_error(tmp_path: Path) 
         "(1 panel), targets.step (1 panel): dropped, as Grafana drops them when it migrates the panels"]
     with pytest.raises(InputFileError, match=r"seriesOverrides\.zindex .*unsupported; without --strict it is dropped"):
         import_files([path], strict=True)
+
+
+def test_dashboard_and_alert_list_settings_move_into_their_options() -> None:
+    """Grafana 7's dashboard and alert lists kept their settings at the panel's top level; Grafana moves them into
+    `options` when it loads such a panel, and so does the import: none is named as dropped."""
+    old = {"title": "Lists", "uid": "lists", "schemaVersion": 16, "panels": [
+        {"id": 1, "type": "dashlist", "title": "Boards", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+         "starred": False, "search": True, "headings": True, "limit": 5, "query": "api", "tags": ["team"]},
+        {"id": 2, "type": "alertlist", "title": "Alerts", "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
+         "show": "changes", "limit": 20, "sortOrder": 3, "onlyAlertsOnDashboard": True, "nameFilter": "Api",
+         "dashboardTags": ["team"], "stateFilter": ["alerting", "no_data"], "options": {"alertName": "Db"}}]}
+    data, notes = modernise(old)
+    boards, alerts = data["panels"]
+    assert boards["options"] == {"showStarred": False, "showSearch": True, "showHeadings": True, "maxItems": 5,
+                                 "query": "api", "tags": ["team"]}
+    assert alerts["options"] == {"alertName": "Db", "showOptions": "changes", "maxItems": 20, "sortOrder": 3,
+                                 "dashboardAlerts": True, "tags": ["team"],
+                                 "stateFilter": {"alerting": True, "no_data": True}}
+    # The option set in both places keeps its new value, as in Grafana, and the old one is named as dropped.
+    assert notes == ["settings without a modern equivalent, dropped: nameFilter (1 panel)"]
+    problems = lint_dashboards([DashboardDocument("lists.json", normalise(data))], LintContext())
+    assert [p.line() for p in problems] == []

@@ -397,12 +397,15 @@ def _threshold_step(step: Any) -> Any:
     return {"color": step.get("color"), "value": value}
 
 
-def _options(panel: dict[str, Any]) -> dict[str, Any]:
-    options = panel.get("options")
-    if not isinstance(options, dict):
-        options = {}
-    panel["options"] = options
-    return options
+def _options(panel: dict[str, Any], path: str) -> dict[str, Any]:
+    """The panel's options, made if there are none; a NormaliseError naming their path if they are no object.
+    (grafanalib's Heatmap writes an empty list when none are set.)"""
+    if panel.get("options") == []:
+        del panel["options"]
+    options = _member(panel, "options", dict, path)
+    if options is None:
+        options = panel["options"] = {}
+    return options  # type: ignore[no-any-return]
 
 
 def _defaults(panel: dict[str, Any]) -> dict[str, Any]:
@@ -457,7 +460,7 @@ def _shown_legend(panel: dict[str, Any]) -> None:
 
 
 def _timeseries(panel: dict[str, Any], path: str) -> None:
-    options = _options(panel)
+    options = _options(panel, path)
     _legend(options, show=True, path=path)
     options.setdefault("tooltip", {"mode": "single", "sort": "none"})
     custom = _defaults(panel).get("custom")
@@ -470,7 +473,7 @@ def _timeseries(panel: dict[str, Any], path: str) -> None:
 
 
 def _stat(panel: dict[str, Any], path: str) -> None:
-    options = _options(panel)
+    options = _options(panel, path)
     for key, value in (("graphMode", "area"), ("colorMode", "value"), ("justifyMode", "auto"),
                        ("textMode", "auto"), ("wideLayout", True), ("showPercentChange", False),
                        ("percentChangeColorMode", "standard"), ("orientation", "auto")):
@@ -482,7 +485,7 @@ _GAUGE_REDUCE = {"calcs": "calcs", "values": "values", "limit": "limit"}
 
 
 def _gauge(panel: dict[str, Any], path: str) -> None:
-    options = _options(panel)
+    options = _options(panel, path)
     defaults = _defaults(panel)
     config = panel["fieldConfig"]
     # grafanalib's GaugePanel writes the Grafana 6 layout: reduce options and labels among the field defaults.
@@ -505,7 +508,7 @@ def _gauge(panel: dict[str, Any], path: str) -> None:
 
 
 def _bargauge(panel: dict[str, Any], path: str) -> None:
-    options = _options(panel)
+    options = _options(panel, path)
     defaults = _defaults(panel)
     legacy = options.pop("fieldOptions", None)
     if isinstance(legacy, dict):
@@ -553,7 +556,7 @@ _BUCKETS = (("xBucketSize", "xBuckets", "size"), ("xBucketNumber", "xBuckets", "
 
 def _heatmap(panel: dict[str, Any], path: str) -> None:
     legacy = {key: panel.pop(key) for key in _HEATMAP_LEGACY if key in panel}
-    options = _options(panel)
+    options = _options(panel, path)
     if legacy:
         _legacy_heatmap(legacy, options, path)
     options.setdefault("calculate", False)
@@ -658,7 +661,7 @@ def _table(panel: dict[str, Any], path: str) -> None:
             raise NormaliseError(f"{_at(path, key)} ({_kind_of(value)}) has no modern table equivalent: "
                                  + ("use a reduce or organize transformation" if key == "columns" else
                                     "leave it unset"))
-    options = _options(panel)
+    options = _options(panel, path)
     options.setdefault("showHeader", True)
     options.setdefault("frameIndex", 0)
     if options.get("sortBy") == []:
@@ -682,7 +685,7 @@ _TEXT_MODES = {"text": "markdown"}
 
 def _text(panel: dict[str, Any], path: str) -> None:
     panel.pop("datasource", None)
-    options = _options(panel)
+    options = _options(panel, path)
     mode = _member(options, "mode", str, _at(path, "options"))
     mode = "markdown" if mode is None else mode
     options["mode"] = _TEXT_MODES.get(mode, mode)
@@ -717,39 +720,51 @@ _ALERTLIST_LEGACY: dict[str, tuple[str, Any]] = {
     "stateFilter": ("stateFilter", {})}
 
 
-def _dashlist(panel: dict[str, Any], path: str) -> None:
-    _legacy_options(panel, path, _DASHLIST_LEGACY)
+_LEGACY_LIST_SETTINGS = {"dashlist": _DASHLIST_LEGACY, "alertlist": _ALERTLIST_LEGACY}
 
 
-def _alertlist(panel: dict[str, Any], path: str) -> None:
+def _list_panel(panel: dict[str, Any], path: str) -> None:
+    """A dashboard or alert list with its old settings in `options`; a NormaliseError for an old setting whose
+    option is set to another value, as no choice would keep both (Grafana would keep the option)."""
+    _member(panel, "options", dict, path)
     states = panel.get("stateFilter")
-    if isinstance(states, list):
-        # The old list of states is, in the options, an object with each state listed set to true.
+    if panel.get("type") == "alertlist" and isinstance(states, list):
         for index, state in enumerate(states):
             _expect(state, str, _at(_at(path, "stateFilter"), index))
+    for legacy in move_legacy_list_settings(panel):
+        key = _LEGACY_LIST_SETTINGS[panel["type"]][legacy][0]
+        raise NormaliseError(
+            f"{_at(path, legacy)} ({_kind_of(panel[legacy])}) and {_at(_at(path, 'options'), key)} "
+            f"({_kind_of(panel['options'][key])}) are the old and the new place of one setting: keep only "
+            f"options.{key}")
+
+
+def move_legacy_list_settings(panel: dict[str, Any]) -> list[str]:
+    """Move a dashboard or alert list's old panel-level settings into `options`, where Grafana's migrations put
+    them; return the old keys it left in place because their option is already set to another value.
+
+    An option already set wins over an old key at its default, and yields to one where it holds its own default.
+    """
+    moves = _LEGACY_LIST_SETTINGS.get(panel.get("type"))  # type: ignore[arg-type]
+    found = [legacy for legacy in moves or () if legacy in panel]
+    if not found or not isinstance(panel.setdefault("options", {}), dict):
+        return found
+    options = panel["options"]
+    states = panel.get("stateFilter")
+    if panel["type"] == "alertlist" and isinstance(states, list) and all(isinstance(s, str) for s in states):
+        # The old list of states is, in the options, an object with each state listed set to true.
         panel["stateFilter"] = dict.fromkeys(states, True)
-    _legacy_options(panel, path, _ALERTLIST_LEGACY)
-
-
-def _legacy_options(panel: dict[str, Any], path: str, moves: dict[str, tuple[str, Any]]) -> None:
-    """Each old panel-level setting in `options`, where Grafana's migration puts it. An option already set
-    wins where the old key holds its default, and yields where it holds its own default; an option and an old
-    key that set the same thing to two other values are a NormaliseError, as no choice would keep both."""
-    found = {legacy: panel.pop(legacy) for legacy in moves if legacy in panel}
-    if not found:
-        return
-    options = _member(panel, "options", dict, path)
-    if options is None:
-        options = panel["options"] = {}
-    for legacy, value in found.items():
-        key, default = moves[legacy]
-        current = options.get(key, default)
+    conflicts = []
+    for legacy in found:
+        key, default = moves[legacy]  # type: ignore[index]
+        value, current = panel[legacy], options.get(key, default)
+        if key in options and current != default and value not in (default, current):
+            conflicts.append(legacy)
+            continue
+        del panel[legacy]
         if key not in options or current == default:
             options[key] = value
-        elif value != default and value != current:
-            raise NormaliseError(
-                f"{_at(path, legacy)} ({_kind_of(value)}) and {_at(_at(path, 'options'), key)} "
-                f"({_kind_of(current)}) are the old and the new place of one setting: keep only options.{key}")
+    return conflicts
 
 
 _MIGRATIONS = {
@@ -761,6 +776,6 @@ _MIGRATIONS = {
     "table": _table,
     "text": _text,
     "news": _news,
-    "dashlist": _dashlist,
-    "alertlist": _alertlist,
+    "dashlist": _list_panel,
+    "alertlist": _list_panel,
 }

@@ -1,8 +1,9 @@
 """Old Grafana dashboard JSON made modern when `monitoring import` keeps it as JSON, the way Grafana does.
 
 Grafana migrates old dashboards when it loads them: `graph` panels become `timeseries`, `singlestat` becomes
-`stat` (or `gauge`), the piechart plugin becomes the core `piechart`, `table-old` becomes `table`, rows are one
-unit high and full width, and panels that overlap are pushed down. `modernise` does the same once, on import,
+`stat` (or `gauge`), the piechart plugin becomes the core `piechart`, `table-old` becomes `table`, the dashboard
+and alert lists' panel-level settings move into their options, rows are one unit high and full width, and panels
+that overlap are pushed down. `modernise` does the same once, on import,
 so that the kept JSON is what Grafana would show and `monitoring validate` judges that. Settings with a modern
 equivalent are carried over (unit, decimals, min/max, legend, tooltip, stacking, fill, line width, bars or
 points, thresholds, series overrides that colour, flip or move a series); the others have none and are
@@ -19,6 +20,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from monitoring.grafana.normalise import move_legacy_list_settings
 from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
 
 # The old settings each migration carries over (the rest, when set, is named as dropped).
@@ -142,6 +144,7 @@ def _panel(panel: Any, notes: _Notes) -> Any:
             _piechart(panel)
         else:
             panel["type"] = "table"
+    move_legacy_list_settings(panel)  # a dashboard or alert list's Grafana 7 settings: into its options
     targets = panel.get("targets")
     if isinstance(targets, list):
         for target in targets:
