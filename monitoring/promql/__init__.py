@@ -332,6 +332,45 @@ def matcher_text(matcher: promql_parser.Matcher) -> str:
     return f'{matcher.name}{_MATCH_OPS[str(matcher.op)]}"{value}"'
 
 
+# A regular expression that is literal names, one or more joined by "|": it accepts those values and no other.
+_LITERAL_NAMES = re.compile(r"[\w:/-]+(?:\|[\w:/-]+)*")
+
+
+def named_values(matcher: promql_parser.Matcher) -> tuple[str, ...] | None:
+    """The only values matcher accepts, when it lists them (equality, or a regex of literal alternatives)."""
+    if matcher.op == promql_parser.MatchOp.Equal:
+        return (matcher.value,)
+    if matcher.op == promql_parser.MatchOp.Re and _LITERAL_NAMES.fullmatch(matcher.value):
+        return tuple(dict.fromkeys(matcher.value.split("|")))
+    return None
+
+
+def _accepts_one_of(matcher: promql_parser.Matcher, values: tuple[str, ...]) -> bool:
+    """any(matcher_accepts(matcher, v) for v in values), by look-up where matcher names its values: a catalog
+    may declare thousands of values for a label, and each of thousands of rules select one of them."""
+    named = named_values(matcher)
+    if named is None:
+        return any(matcher_accepts(matcher, v) for v in values)
+    declared = _value_set(values)
+    return any(name in declared for name in named)
+
+
+_VALUE_SETS: dict[int, tuple[tuple[str, ...], frozenset[str]]] = {}
+
+
+def _value_set(values: tuple[str, ...]) -> frozenset[str]:
+    """frozenset(values), made once per tuple (kept by identity: the entry holds the tuple, so its id is not
+    reused while the entry lasts; hashing the tuple would cost as much as the set)."""
+    found = _VALUE_SETS.get(id(values))
+    if found is not None and found[0] is values:
+        return found[1]
+    made = frozenset(values)
+    _VALUE_SETS[id(values)] = (values, made)
+    if len(_VALUE_SETS) > 4096:
+        del _VALUE_SETS[next(iter(_VALUE_SETS))]
+    return made
+
+
 def unmatched_values(tree: promql_parser.Expr, metrics: Mapping[str, Mapping[str, tuple[str, ...]]],
                      unknown: str | None = None) -> Iterator[str]:
     """'matcher status=~"5.." of 'jobs_total' matches none of the values the catalog declares for label 'status'
@@ -346,6 +385,6 @@ def unmatched_values(tree: promql_parser.Expr, metrics: Mapping[str, Mapping[str
             values = declared.get(matcher.name)
             if unknown is not None and unknown in matcher.value:
                 continue
-            if values and not any(matcher_accepts(matcher, v) for v in values):
+            if values and not _accepts_one_of(matcher, values):
                 yield (f"matcher {matcher_text(matcher)} of {name!r} matches none of the values the catalog "
                        f"declares for label {matcher.name!r} ({', '.join(values)})")

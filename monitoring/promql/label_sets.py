@@ -113,7 +113,7 @@ class SeriesInfo:
     def _candidates(self, matcher: promql_parser.Matcher) -> tuple[str, ...] | None:
         """Every job matcher can accept (others besides), in job_labels' order; None when only trying every job
         would tell."""
-        named = _named_values(matcher)
+        named = promql.named_values(matcher)
         if named is not None:
             return tuple(j for j in named if j in self.job_labels)
         prefix = literal_prefix(matcher)
@@ -129,19 +129,6 @@ class SeriesInfo:
 
     def selector_labels(self, selector: promql_parser.VectorSelector) -> frozenset[str] | None:
         return self.labels_from(self.selected_jobs(selector))
-
-
-# A regular expression that is literal names, one or more joined by "|": it accepts those values and no other.
-_LITERAL_NAMES = re.compile(r"[\w:/-]+(?:\|[\w:/-]+)*")
-
-
-def _named_values(matcher: promql_parser.Matcher) -> tuple[str, ...] | None:
-    """The only values matcher accepts, when it lists them (equality, or a regex of literal alternatives)."""
-    if matcher.op == promql_parser.MatchOp.Equal:
-        return (matcher.value,)
-    if matcher.op == promql_parser.MatchOp.Re and _LITERAL_NAMES.fullmatch(matcher.value):
-        return tuple(dict.fromkeys(matcher.value.split("|")))
-    return None
 
 
 _REGEX_SYNTAX = frozenset("\\.^$*+?{}[]|()")
