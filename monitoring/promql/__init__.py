@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import promql_parser
 
+from monitoring.promql.name_index import NameIndex
+
 # Far beyond any readable rule; the `or` of 2,000 selectors is about 40,000 characters.
 MAX_LENGTH = 200_000
 # Brackets of any kind nested deeper than this are refused before the parser sees them.
@@ -332,42 +334,26 @@ def matcher_text(matcher: promql_parser.Matcher) -> str:
     return f'{matcher.name}{_MATCH_OPS[str(matcher.op)]}"{value}"'
 
 
-# A regular expression that is literal names, one or more joined by "|": it accepts those values and no other.
-_LITERAL_NAMES = re.compile(r"[\w:/-]+(?:\|[\w:/-]+)*")
-
-
-def named_values(matcher: promql_parser.Matcher) -> tuple[str, ...] | None:
-    """The only values matcher accepts, when it lists them (equality, or a regex of literal alternatives)."""
-    if matcher.op == promql_parser.MatchOp.Equal:
-        return (matcher.value,)
-    if matcher.op == promql_parser.MatchOp.Re and _LITERAL_NAMES.fullmatch(matcher.value):
-        return tuple(dict.fromkeys(matcher.value.split("|")))
-    return None
-
-
 def _accepts_one_of(matcher: promql_parser.Matcher, values: tuple[str, ...]) -> bool:
-    """any(matcher_accepts(matcher, v) for v in values), by look-up where matcher names its values: a catalog
-    may declare thousands of values for a label, and each of thousands of rules select one of them."""
-    named = named_values(matcher)
-    if named is None:
-        return any(matcher_accepts(matcher, v) for v in values)
-    declared = _value_set(values)
-    return any(name in declared for name in named)
+    """any(matcher_accepts(matcher, v) for v in values), by look-up where matcher allows (see NameIndex): a
+    catalog may declare thousands of values for a label, and each of thousands of rules select one of them."""
+    candidates = _index_of(values).candidates(matcher)
+    return any(matcher_accepts(matcher, v) for v in (values if candidates is None else candidates))
 
 
-_VALUE_SETS: dict[int, tuple[tuple[str, ...], frozenset[str]]] = {}
+_INDEXES: dict[int, tuple[tuple[str, ...], NameIndex]] = {}
 
 
-def _value_set(values: tuple[str, ...]) -> frozenset[str]:
-    """frozenset(values), made once per tuple (kept by identity: the entry holds the tuple, so its id is not
-    reused while the entry lasts; hashing the tuple would cost as much as the set)."""
-    found = _VALUE_SETS.get(id(values))
+def _index_of(values: tuple[str, ...]) -> NameIndex:
+    """NameIndex(values), made once per tuple: kept by identity (the entry holds the tuple, so its id is not
+    reused while the entry lasts), since hashing the tuple would cost as much as indexing it."""
+    found = _INDEXES.get(id(values))
     if found is not None and found[0] is values:
         return found[1]
-    made = frozenset(values)
-    _VALUE_SETS[id(values)] = (values, made)
-    if len(_VALUE_SETS) > 4096:
-        del _VALUE_SETS[next(iter(_VALUE_SETS))]
+    made = NameIndex(values)
+    _INDEXES[id(values)] = (values, made)
+    if len(_INDEXES) > 4096:
+        del _INDEXES[next(iter(_INDEXES))]
     return made
 
 

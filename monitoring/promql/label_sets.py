@@ -12,16 +12,15 @@ equality matchers of its selector, `histogram_quantile()` drops `le`, `label_rep
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import promql_parser
 
 from monitoring import promql
+from monitoring.promql.name_index import NameIndex
 from monitoring.units import duration_ms
 
 if TYPE_CHECKING:  # the lint checks of `validate` use SeriesInfo without importing the model
@@ -89,101 +88,22 @@ class SeriesInfo:
         return frozenset(found)
 
     @cached_property
-    def _jobs_by_name(self) -> tuple[str, ...]:
-        return tuple(sorted(self.job_labels))
-
-    @cached_property
-    def _job_positions(self) -> dict[str, int]:
-        return {job: at for at, job in enumerate(self.job_labels)}
+    def _jobs(self) -> NameIndex:
+        return NameIndex(self.job_labels)
 
     def selected_jobs(self, selector: promql_parser.VectorSelector) -> tuple[str, ...]:
         """The jobs a selector can read: those its job matchers accept, or all of them when it has none."""
         matchers = [m for m in selector.matchers.matchers if m.name == "job"]
-        # A matcher's candidates come by look-up where it allows, so that a selector on a series every job
-        # exposes (up) costs the same in a stack of ten jobs as in one of ten thousand (where each service
-        # selects its own jobs, trying every job is quadratic): a matcher that names its jobs (`job="x"`,
-        # `job=~"x|y"`) gives them; a pattern with a literal start (`job=~"api-.*"`) gives the jobs that start
-        # so. Only a pattern without one (`job=~".*-api"`, or a negative matcher) is tried against every job.
-        found = (self._candidates(m) for m in matchers)
+        # Candidates by look-up where a matcher allows (see monitoring.promql.name_index), so that a selector on
+        # a series every job exposes (up) costs the same in a stack of ten jobs as in one of ten thousand.
+        found = (self._jobs.candidates(m) for m in matchers)
         narrowed = next((candidates for candidates in found if candidates is not None), None)
         candidates = self._all_jobs if narrowed is None else narrowed
         jobs = tuple(j for j in candidates if all(promql.matcher_accepts(m, j) for m in matchers))
         return jobs or self._all_jobs
 
-    def _candidates(self, matcher: promql_parser.Matcher) -> tuple[str, ...] | None:
-        """Every job matcher can accept (others besides), in job_labels' order; None when only trying every job
-        would tell."""
-        named = promql.named_values(matcher)
-        if named is not None:
-            return tuple(j for j in named if j in self.job_labels)
-        prefix = literal_prefix(matcher)
-        if not prefix:
-            return None
-        ordered = self._jobs_by_name
-        at = bisect.bisect_left(ordered, prefix)
-        starting = []
-        while at < len(ordered) and ordered[at].startswith(prefix):
-            starting.append(ordered[at])
-            at += 1
-        return tuple(sorted(starting, key=self._job_positions.__getitem__))
-
     def selector_labels(self, selector: promql_parser.VectorSelector) -> frozenset[str] | None:
         return self.labels_from(self.selected_jobs(selector))
-
-
-_REGEX_SYNTAX = frozenset("\\.^$*+?{}[]|()")
-_REPEATS = frozenset("*+?{")
-
-
-def literal_prefix(matcher: promql_parser.Matcher) -> str:
-    """What every value a `=~` matcher accepts starts with ("" when unknown, or for any other matcher): the
-    literal characters its pattern starts with, up to its first piece of syntax (less the last one when the
-    syntax repeats it). Prometheus anchors the pattern at both ends. A pattern that Python's re cannot read
-    (RE2 syntax of its own), or an alternation outside any group, may accept values that start otherwise: ""."""
-    pattern = matcher.value
-    if matcher.op != promql_parser.MatchOp.Re or pattern[:1] in _REGEX_SYNTAX or not _readable(pattern) \
-            or _alternates_outside_groups(pattern):
-        return ""
-    end = 0
-    while end < len(pattern) and pattern[end] not in _REGEX_SYNTAX:
-        end += 1
-    if end < len(pattern) and pattern[end] in _REPEATS:
-        end -= 1  # `ab*`: the b may be missing
-    return pattern[:end]
-
-
-@lru_cache(maxsize=4096)
-def _readable(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except re.error:
-        return False
-    return True
-
-
-def _alternates_outside_groups(pattern: str) -> bool:
-    """Whether a `|` outside parentheses and character classes splits the pattern (`api.*|web`)."""
-    depth, at, in_class = 0, 0, False
-    while at < len(pattern):
-        char = pattern[at]
-        if char == "\\":
-            at += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            at += 1 + (pattern[at + 1:at + 2] == "^")
-            at += pattern[at:at + 1] == "]"  # `[]...]` and `[^]...]`: a first `]` is a member
-            continue
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return True
-        at += 1
-    return False
 
 
 def _own_labels(metric: AnyMetric, name: str) -> set[str]:
