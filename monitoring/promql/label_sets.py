@@ -68,10 +68,6 @@ class SeriesInfo:
         """Every label a series of this name can carry, whatever job scrapes it; None when not listable."""
         return self._union(self.job_labels)
 
-    @cached_property
-    def _all_jobs(self) -> tuple[str, ...]:
-        return tuple(self.job_labels)
-
     def labels_from(self, jobs: tuple[str, ...]) -> frozenset[str] | None:
         """The labels a series of this name can carry when jobs (names from job_labels, each once) scrape it."""
         if len(jobs) == len(self.job_labels):  # all of them: worked out once, not once per selector
@@ -98,9 +94,9 @@ class SeriesInfo:
         # a series every job exposes (up) costs the same in a stack of ten jobs as in one of ten thousand.
         found = (self._jobs.candidates(m) for m in matchers)
         narrowed = next((candidates for candidates in found if candidates is not None), None)
-        candidates = self._all_jobs if narrowed is None else narrowed
+        candidates = self._jobs.names if narrowed is None else narrowed
         jobs = tuple(j for j in candidates if all(promql.matcher_accepts(m, j) for m in matchers))
-        return jobs or self._all_jobs
+        return jobs or self._jobs.names
 
     def selector_labels(self, selector: promql_parser.VectorSelector) -> frozenset[str] | None:
         return self.labels_from(self.selected_jobs(selector))
