@@ -510,6 +510,10 @@ class Unchanged:
 
 def unchanged(project_dir: Path, out_dir: Path, settings: Mapping[str, str]) -> Unchanged | None:
     """Unchanged when the recorded inputs are all as they were and out/ is exactly what they produced."""
+    if not os.path.lexists(out_dir / MANIFEST):
+        # No out/ as a generation leaves it (every record lists the manifest): the record, which can be several
+        # megabytes, is not even read.
+        return None
     data = _read_record(project_dir, out_dir)
     if data is None or data["key"] != _settings_key(settings) or data["env_sha256"] != _env_digest(data["env"]):
         return None

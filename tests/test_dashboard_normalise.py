@@ -144,8 +144,8 @@ def test_graph_panels_are_left_for_the_checks_to_report() -> None:
         g.Graph(title="Requests", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=0))]).auto_panel_ids())
     assert data["panels"][0]["type"] == "graph"
     problems = lint_dashboards([DashboardDocument("old.json", data)], LintContext(frozenset({"up"})))
-    assert "old.json: panel 1 'Requests', field type: 'graph' is not one of timeseries, stat, gauge, table, " \
-           "heatmap, bargauge, piechart, text, row (use timeseries)" in [p.message for p in problems]
+    assert "old.json: panel 1 'Requests', field type: 'graph' is a deprecated panel type, which Grafana migrates " \
+           "with losses (use timeseries)" in [p.message for p in problems]
 
 
 # --- hand-written JSON of any shape: normalised, or one line naming the JSON path -------------------------------
@@ -154,9 +154,11 @@ def test_graph_panels_are_left_for_the_checks_to_report() -> None:
 _KEYS = ("type", "targets", "fieldConfig", "defaults", "overrides", "thresholds", "steps", "value", "custom",
          "options", "legend", "reduceOptions", "fieldOptions", "mode", "panels", "datasource", "templating", "list",
          "current", "text", "yAxis", "format", "yBucketBound", "dataFormat", "show", "scaleDistribution", "stacking",
-         "mappings", "schemaVersion", "timepicker", "title", "uid", "collapsed", "displayMode", "rows", "repeat")
+         "mappings", "schemaVersion", "timepicker", "title", "uid", "collapsed", "displayMode", "rows", "repeat",
+         "id", "limit", "nameFilter", "stateFilter", "useProxy", "showLegend")
 _TEXTS = ("row", "timeseries", "stat", "gauge", "bargauge", "heatmap", "table", "text", "interval", "datasource",
-          "tsbuckets", "upper", "short", "hidden", "linear", "auto", "null", "$datasource", "", "39")
+          "tsbuckets", "upper", "short", "hidden", "linear", "auto", "null", "$datasource", "", "39", "dashlist",
+          "alertlist", "news", "histogram", "piechart")
 _SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.sampled_from(_TEXTS)
             | st.text(max_size=4))
 _JSON = st.recursive(
@@ -336,3 +338,107 @@ def test_panel_links_get_the_fields_grafanas_schema_requires() -> None:
     assert panel["links"] == [{"title": "Runbook", "url": "https://runbooks.example/up", "targetBlank": True,
                                "type": "link", "icon": "external link", "tooltip": "", "tags": [],
                                "asDropdown": False, "includeVars": False, "keepTime": False}]
+
+
+# --- grafanalib's panels for Grafana's other core visualizations -------------------------------------------------
+def core_panels() -> list[Any]:
+    """One of each grafanalib panel for a core visualization beyond the seven with a schema here, without ids."""
+    at = [g.GridPos(h=8, w=12, x=12 * (i % 2), y=8 * (i // 2)) for i in range(8)]
+    return [
+        g.BarChart(title="Bars", targets=[target()], gridPos=at[0]),
+        g.Histogram(title="Spread", targets=[target()], gridPos=at[1], legendDisplayMode="hidden"),
+        g.Logs(title="Logs", targets=[target()], gridPos=at[2], showTime=True, wrapLogMessages=True),
+        g.StateTimeline(title="States", targets=[target()], gridPos=at[3]),
+        g.PieChartv2(title="Share", targets=[target()], gridPos=at[4], legendValues=["percent"]),
+        g.News(title="News", feedUrl="https://grafana.com/blog/news.xml", showImage=False, gridPos=at[5]),
+        g.DashboardList(title="Boards", gridPos=at[6], showStarred=False, showSearch=True, showRecent=True,
+                        showHeadings=False, maxItems=5, searchQuery="api", searchTags=["team-a"]),
+        g.AlertList(title="Alerts", gridPos=at[7], show=g.ALERTLIST_SHOW_CHANGES, limit=20, sortOrder=g.SORT_IMPORTANCE,
+                    onlyAlertsOnDashboard=False, nameFilter="Api", dashboardTags=["team-a"],
+                    stateFilter=[g.ALERTLIST_STATE_ALERTING, g.ALERTLIST_STATE_PENDING]),
+    ]
+
+
+def test_core_panels_pass_every_check_with_every_setting_in_its_modern_place() -> None:
+    data = from_grafanalib(g.Dashboard(title="Core", uid="core", panels=core_panels()))
+    assert lint_dashboards([DashboardDocument("core.json", data)], LintContext(frozenset({"up"}))) == []
+    by_title = panels(data)
+    # The dashboard list's and the alert list's panel-level settings, where Grafana's own migrations put them.
+    assert by_title["Boards"]["options"] == {"showStarred": False, "showRecentlyViewed": True, "showSearch": True,
+                                             "showHeadings": False, "maxItems": 5, "query": "api",
+                                             "tags": ["team-a"]}
+    assert by_title["Alerts"]["options"] == {
+        "alertName": "Api", "showOptions": "changes", "maxItems": 20, "sortOrder": 3, "dashboardAlerts": False,
+        "tags": ["team-a"], "stateFilter": {"alerting": True, "pending": True}}
+    for legacy in ("starred", "recent", "search", "headings", "limit", "query", "tags", "show", "sortOrder",
+                   "onlyAlertsOnDashboard", "nameFilter", "dashboardTags", "stateFilter"):
+        assert legacy not in by_title["Boards"] and legacy not in by_title["Alerts"]
+    assert by_title["News"]["options"] == {"feedUrl": "https://grafana.com/blog/news.xml", "showImage": False}
+    assert by_title["Logs"]["options"]["showTime"] is True and by_title["Logs"]["options"]["wrapLogMessage"] is True
+    # A legend as Grafana's schemaVersion 37 migration leaves it: `showLegend`, never a `hidden` display mode.
+    assert by_title["Spread"]["options"]["legend"] == {"displayMode": "list", "placement": "bottom",
+                                                       "showLegend": False}
+    assert by_title["States"]["options"]["legend"]["showLegend"] is True
+    assert by_title["Share"]["options"]["legend"] == {"displayMode": "list", "placement": "bottom",
+                                                      "values": ["percent"], "showLegend": True}
+    assert normalise(data) == data
+
+
+def test_an_old_panel_setting_and_its_option_set_differently_are_refused() -> None:
+    """grafanalib's AlertList has both `nameFilter` (the old place) and `alertName` (the option): Grafana would
+    keep the option and drop the other, so one of them at its default yields, and two values are refused."""
+    def alert_name(**kwargs: Any) -> Any:
+        data = from_grafanalib(g.Dashboard(title="A", panels=[g.AlertList(title="Alerts", **kwargs)]))
+        return data["panels"][0]["options"]["alertName"]
+
+    assert alert_name(alertName="Api") == alert_name(nameFilter="Api") == alert_name(alertName="Api", nameFilter="Api")
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.nameFilter \(a string \('Db'\)\) and "
+                                             r"panels\[0\]\.options\.alertName \(a string \('Api'\)\) are the old and "
+                                             r"the new place of one setting: keep only options\.alertName"):
+        alert_name(alertName="Api", nameFilter="Db")
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.stateFilter\[0\] must be a string, not a number"):
+        normalise({"title": "t", "panels": [{"type": "alertlist", "stateFilter": [1]}]})
+    json_list = normalise({"title": "t", "panels": [{"type": "dashlist", "limit": 3, "folderId": 7,
+                                                     "options": {"keepTime": True}}]})
+    assert json_list["panels"][0]["options"] == {"keepTime": True, "maxItems": 3, "folderId": 7}
+
+
+def test_a_news_setting_current_grafana_has_no_more_is_refused() -> None:
+    def news(**kwargs: Any) -> dict[str, Any]:
+        return from_grafanalib(g.Dashboard(title="N", panels=[g.News(title="News", **kwargs)]))["panels"][0]
+
+    assert "useProxy" not in news()["options"]  # grafanalib's default asks for nothing
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.options\.useProxy \(true or false \(True\)\) has no "
+                                             r"modern news panel equivalent: leave it unset"):
+        news(useProxy=True)
+
+
+def test_panels_without_ids_get_the_ids_auto_panel_ids_would_give() -> None:
+    """The lowest positive integers no panel uses, in panel order, a row's panels after it: what
+    grafanalib's Dashboard.auto_panel_ids() gives, so that calling it in the dashboard file changes nothing."""
+    def board() -> g.Dashboard:
+        return g.Dashboard(title="Ids", uid="ids", panels=[
+            g.Text(title="a", content="x", gridPos=g.GridPos(h=2, w=8, x=0, y=0)),
+            g.Text(title="b", content="x", id=2, gridPos=g.GridPos(h=2, w=8, x=8, y=0)),
+            g.RowPanel(title="row", collapsed=True, gridPos=g.GridPos(h=1, w=24, x=0, y=2), panels=[
+                g.Text(title="c", content="x", gridPos=g.GridPos(h=2, w=8, x=0, y=3)),
+                g.Text(title="d", content="x", id=5, gridPos=g.GridPos(h=2, w=8, x=8, y=3))]),
+            g.AlertList(title="e", gridPos=g.GridPos(h=2, w=8, x=0, y=5)),
+            g.Text(title="f", content="x", id=0, gridPos=g.GridPos(h=2, w=8, x=8, y=5))])
+
+    data = from_grafanalib(board())
+    row = data["panels"][2]
+    assert [p["id"] for p in data["panels"]] == [1, 2, 3, 6, 7]
+    assert [p["id"] for p in row["panels"]] == [4, 5]
+    assert data == from_grafanalib(board().auto_panel_ids())
+    assert lint_dashboards([DashboardDocument("ids.json", data)], LintContext(frozenset({"up"}))) == []
+    assert normalise(data) == data
+
+
+def test_duplicate_panel_ids_are_kept_for_the_checks_to_report() -> None:
+    data = normalise({"title": "t", "panels": [{"type": "text", "title": "a", "id": 3}, {"type": "text", "title": "b"},
+                                               {"type": "text", "title": "c", "id": 3}]})
+    assert [p["id"] for p in data["panels"]] == [3, 1, 3]
+    problems = lint_dashboards([DashboardDocument("d.json", data)], LintContext(frozenset()))
+    assert "d.json: panel 3 'c', field id: 3 is already the id of the panel at panels[0]" in [
+        p.message for p in problems if p.check == "dashboard/panel-ids"]

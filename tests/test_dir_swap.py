@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -97,7 +98,7 @@ def test_ctrl_c_during_the_swap_keeps_the_new_tree(tmp_path: Path, monkeypatch: 
     out = tmp_path / "out"
     write_tree(OLD, out)
     monkeypatch.setenv("MONITORING_SWAP", mode)
-    real_rmtree = dir_swap.shutil.rmtree
+    real_rmtree = shutil.rmtree
     interrupted: list[bool] = []
 
     def rmtree_after_ctrl_c(path: object, *args: object, **kwargs: object) -> None:
@@ -108,7 +109,7 @@ def test_ctrl_c_during_the_swap_keeps_the_new_tree(tmp_path: Path, monkeypatch: 
             os.kill(os.getpid(), number)  # Ctrl-C lands in the middle of the swap
         real_rmtree(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(dir_swap.shutil, "rmtree", rmtree_after_ctrl_c)
+    monkeypatch.setattr(shutil, "rmtree", rmtree_after_ctrl_c)
     # The handler an interactive shell gives Python: a process started in the background inherits SIGINT ignored.
     previous = signal.signal(number, STOPPING[name])
     request.addfinalizer(lambda: signal.signal(number, previous))

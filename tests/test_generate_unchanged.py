@@ -9,9 +9,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from monitoring import inputs
 
 STACK = '''
 import contextlib
@@ -37,12 +40,17 @@ stack = Stack(
 '''
 
 
+_last_write = [0]  # time.monotonic_ns() of the last `write`
+
+
 def write(path: Path, text: str) -> None:
     """Write path dated a minute ago: a file modified while (or just before) a generation runs could have
-    changed under it, so such a generation is not recorded; these tests change files between runs."""
+    changed under it, so such a generation is not recorded; these tests change files between runs. Its change
+    time cannot be set back: `generate` waits until that too is far enough in the past."""
     path.write_text(text)
     earlier = path.stat().st_mtime_ns - 60_000_000_000
     os.utime(path, ns=(earlier, earlier))
+    _last_write[0] = time.monotonic_ns()
 
 
 @pytest.fixture
@@ -58,8 +66,17 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
+def settled() -> None:
+    """Wait until twice the racy window has passed since the last `write`: a generation that starts that close
+    to a change of what it reads is not recorded, which a test that expects a record would take for a failure."""
+    wait_ns = _last_write[0] + 2 * inputs._RACY_NS - time.monotonic_ns()
+    if wait_ns > 0:
+        time.sleep(wait_ns / 1e9)
+
+
 def generate(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run `monitoring generate` in a fresh process: (exit status, stdout)."""
+    """Run `monitoring generate` in a fresh process: (exit status, stdout), once `settled`."""
+    settled()
     environ = {k: v for k, v in os.environ.items() if k != "SHORTCUT_SEVERITY"}
     proc = subprocess.run([sys.executable, "-m", "monitoring", "generate", *args], cwd=project,
                           capture_output=True, text=True, check=False, env={**environ, **(env or {})})
@@ -557,3 +574,15 @@ def test_a_module_outside_the_project_or_linked_into_it_generates_again(project:
     assert "for: 15m" in rules(project)
     generate(project, env=env)
     assert imports(project) == 3
+
+
+def test_without_a_manifest_in_out_the_record_is_not_even_read(project: Path, monkeypatch) -> None:
+    """A first run (out/ removed, the record kept) answers at once: the record can be megabytes."""
+    generate(project)
+    assert record_file(project).exists()
+    shutil.rmtree(project / "out")
+    monkeypatch.setattr(inputs, "_read_record", lambda *args: pytest.fail("the record was read"))
+    assert inputs.unchanged(project, project / "out", {}) is None
+    monkeypatch.undo()
+    assert generate(project)[1].startswith("wrote ")
+    assert imports(project) == 2

@@ -491,7 +491,7 @@ def test_what_a_worker_reads_is_recorded_by_generate(tmp_path: Path, monkeypatch
 
 
 def test_a_second_run_after_a_parallel_one_does_not_import_the_stack(tmp_path: Path) -> None:
-    from tests.test_generate_unchanged import write
+    from tests.test_generate_unchanged import settled, write
 
     project = tmp_path / "project"
     project.mkdir()
@@ -500,6 +500,7 @@ def test_a_second_run_after_a_parallel_one_does_not_import_the_stack(tmp_path: P
                                   "with open(Path(__file__).parents[1] / 'imports.log', 'a') as log:\n"
                                   "    log.write('imported\\n')\n")
     env = {**os.environ, workers.WORKERS_VARIABLE: "2", "PYTHONPATH": str(ROOT)}
+    settled()
     said = [subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=project, env=env, text=True,
                            capture_output=True, check=True).stdout for _ in range(2)]
     assert said[0].startswith("wrote ") and "nothing written" in said[1]

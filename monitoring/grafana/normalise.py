@@ -1,10 +1,12 @@
 """grafanalib's output, normalised to the dashboard JSON that Grafana's published schemas describe.
 
 grafanalib 0.7 writes schemaVersion 12 JSON: legacy dashboard keys (`rows`, `sharedCrosshair`,
-`hideControls`, `style`, `__inputs`), nulls for every unset attribute, data sources as names, and for
-gauge, bar gauge, heatmap and table panels the option layout of Grafana 6/7. `normalise` rewrites what
-grafanalib is known to write into the modern form and leaves anything else alone, so that the checks
-can name what no normalisation should guess at (a `graph` panel, an unknown field).
+`hideControls`, `style`, `__inputs`), nulls for every unset attribute (a panel's id among them), data sources
+as names, for gauge, bar gauge, heatmap and table panels the option layout of Grafana 6/7, and for the dashboard
+and alert lists their Grafana 7 settings at the panel's top level. `normalise` rewrites what grafanalib is known
+to write into the modern form, as Grafana's own migrations do when it loads such a dashboard (ids for panels
+without one included); a setting with no modern place is a NormaliseError, never dropped. It leaves anything
+else alone, so that the checks can name what no normalisation should guess at (a `graph` panel, an unknown field).
 
 Hand-written JSON may hold anything JSON allows. Wherever the normaliser reads into a value (a panel, its
 targets, its fieldConfig, the templating list...) it first checks that the value is of the kind Grafana's
@@ -14,13 +16,14 @@ schema puts there, and raises NormaliseError naming its JSON path otherwise
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from monitoring.grafana.datasource import DATASOURCE_VARIABLE, datasource_ref, datasource_variable
-from monitoring.grafana.schemas import SCHEMA_VERSION
+from monitoring.grafana.schemas import OTHER_CORE_PANEL_TYPES, SCHEMA_VERSION
 
 if TYPE_CHECKING:  # only users' hand-written dashboards are grafanalib objects; importing it costs 0.1 s
     from grafanalib.core import Dashboard as GrafanalibDashboard
@@ -145,10 +148,44 @@ def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
     if isinstance(out.get("timepicker"), dict):
         out["timepicker"].pop("time_options", None)
     out["panels"] = [_panel(p, path) for p, path in _items(out, "panels", "")]
+    _give_panel_ids(out["panels"])
     names = {v.get("name") for v in templating["list"] if isinstance(v, dict)}
     if DATASOURCE_VARIABLE not in names and _uses_default_datasource(out):
         templating["list"].insert(0, datasource_variable())
     return out
+
+
+def _every_panel(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The panels in dashboard order, each row followed by the panels it holds (as grafanalib walks them)."""
+    found = []
+    for panel in panels:
+        found.append(panel)
+        if panel.get("type") == "row":
+            found.extend(panel["panels"])
+    return found
+
+
+def _unset_id(value: Any) -> bool:
+    """Whether a panel id means "none": absent, or 0, which Grafana and grafanalib replace as they do none."""
+    return value is None or (type(value) is int and value == 0)
+
+
+def _give_panel_ids(panels: list[dict[str, Any]]) -> None:
+    """An id for each panel without one, as grafanalib's Dashboard.auto_panel_ids() gives them: the lowest
+    positive integers no panel uses, in panel order, so that calling it in the dashboard file changes nothing.
+    (Grafana gives such panels ids when it loads the dashboard.) Duplicate ids are the checks' to report."""
+    every = _every_panel(panels)
+    if not any(_unset_id(panel.get("id")) for panel in every):
+        return
+    used = {panel["id"] for panel in every if not _unset_id(panel.get("id")) and _hashable(panel["id"])}
+    free = (n for n in itertools.count(1) if n not in used)
+    for panel in every:
+        if _unset_id(panel.get("id")):
+            panel["id"] = next(free)
+
+
+def _hashable(value: Any) -> bool:
+    return not isinstance(value, dict | list)
 
 
 def _schema_version(value: Any) -> int:
@@ -272,6 +309,8 @@ def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
     migrate = _MIGRATIONS.get(kind)  # type: ignore[arg-type]
     if migrate is not None:
         migrate(panel, path)
+    if kind in OTHER_CORE_PANEL_TYPES:
+        _shown_legend(panel)
     return panel
 
 
@@ -397,6 +436,24 @@ def _legend(options: dict[str, Any], show: bool, path: str) -> None:
     legend.setdefault("placement", "bottom")
     legend.setdefault("showLegend", show)
     legend.setdefault("calcs", [])
+
+
+def _shown_legend(panel: dict[str, Any]) -> None:
+    """A legend as Grafana's schemaVersion 37 migration leaves it, which loading the dashboard no longer runs once
+    it says schemaVersion 39: `showLegend` says whether it shows, never a `hidden` display mode or a bare
+    true or false. (A panel type this module migrates on its own, or whose legend has another shape, such as
+    the heatmap's, is left to that migration.)"""
+    options = panel.get("options")
+    legend = options.get("legend") if isinstance(options, dict) else None
+    if isinstance(legend, bool):
+        options["legend"] = {"displayMode": "list", "showLegend": legend}  # type: ignore[index]
+    elif isinstance(legend, dict):
+        if legend.get("displayMode") == "hidden" or legend.get("showLegend") is False:
+            if legend.get("displayMode") == "hidden":
+                legend["displayMode"] = "list"
+            legend["showLegend"] = False
+        else:
+            legend.setdefault("showLegend", True)
 
 
 def _timeseries(panel: dict[str, Any], path: str) -> None:
@@ -635,6 +692,66 @@ def _text(panel: dict[str, Any], path: str) -> None:
         del panel["fieldConfig"]
 
 
+def _news(panel: dict[str, Any], path: str) -> None:
+    """grafanalib's News writes `useProxy`, an option of the Grafana 7 news panel that current Grafana has no
+    more (nor any migration of): false asked for nothing, true is refused rather than ignored."""
+    options = _member(panel, "options", dict, path)
+    if options is not None and "useProxy" in options:
+        value = options.pop("useProxy")
+        if value is not False:
+            raise NormaliseError(f"{_at(_at(path, 'options'), 'useProxy')} ({_kind_of(value)}) has no modern news "
+                                 "panel equivalent: leave it unset")
+
+
+# Grafana's own migrations of the dashboard list's and the alert list's old settings, which lived at the panel's
+# top level (where grafanalib's DashboardList and AlertList still write them): each old key, the option Grafana
+# moves it to when it loads the panel (its dashlist and alertlist migration handlers), and that option's default.
+_DASHLIST_LEGACY: dict[str, tuple[str, Any]] = {
+    "starred": ("showStarred", True), "recent": ("showRecentlyViewed", False), "search": ("showSearch", False),
+    "headings": ("showHeadings", True), "limit": ("maxItems", 10), "query": ("query", ""),
+    "folderId": ("folderId", None), "tags": ("tags", [])}
+_ALERTLIST_LEGACY: dict[str, tuple[str, Any]] = {
+    "show": ("showOptions", "current"), "limit": ("maxItems", 10), "sortOrder": ("sortOrder", 1),
+    "onlyAlertsOnDashboard": ("dashboardAlerts", False), "nameFilter": ("alertName", ""),
+    "dashboardFilter": ("dashboardTitle", ""), "folderId": ("folderId", None), "dashboardTags": ("tags", []),
+    "stateFilter": ("stateFilter", {})}
+
+
+def _dashlist(panel: dict[str, Any], path: str) -> None:
+    _legacy_options(panel, path, _DASHLIST_LEGACY)
+
+
+def _alertlist(panel: dict[str, Any], path: str) -> None:
+    states = panel.get("stateFilter")
+    if isinstance(states, list):
+        # The old list of states is, in the options, an object with each state listed set to true.
+        for index, state in enumerate(states):
+            _expect(state, str, _at(_at(path, "stateFilter"), index))
+        panel["stateFilter"] = dict.fromkeys(states, True)
+    _legacy_options(panel, path, _ALERTLIST_LEGACY)
+
+
+def _legacy_options(panel: dict[str, Any], path: str, moves: dict[str, tuple[str, Any]]) -> None:
+    """Each old panel-level setting in `options`, where Grafana's migration puts it. An option already set
+    wins where the old key holds its default, and yields where it holds its own default; an option and an old
+    key that set the same thing to two other values are a NormaliseError, as no choice would keep both."""
+    found = {legacy: panel.pop(legacy) for legacy in moves if legacy in panel}
+    if not found:
+        return
+    options = _member(panel, "options", dict, path)
+    if options is None:
+        options = panel["options"] = {}
+    for legacy, value in found.items():
+        key, default = moves[legacy]
+        current = options.get(key, default)
+        if key not in options or current == default:
+            options[key] = value
+        elif value != default and value != current:
+            raise NormaliseError(
+                f"{_at(path, legacy)} ({_kind_of(value)}) and {_at(_at(path, 'options'), key)} "
+                f"({_kind_of(current)}) are the old and the new place of one setting: keep only options.{key}")
+
+
 _MIGRATIONS = {
     "timeseries": _timeseries,
     "stat": _stat,
@@ -643,4 +760,7 @@ _MIGRATIONS = {
     "heatmap": _heatmap,
     "table": _table,
     "text": _text,
+    "news": _news,
+    "dashlist": _dashlist,
+    "alertlist": _alertlist,
 }

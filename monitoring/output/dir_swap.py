@@ -23,19 +23,19 @@ and `MONITORING_SWAP=rename` forces the fallback.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import fcntl
 import os
-import shutil
 import signal
 import stat
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+
+# ctypes, shutil and tempfile are imported where a run swaps or removes a tree: the readers (validate, test,
+# publish) import this module for `reading` alone, and start their first binary as soon as they can.
 
 # The points between file-system steps where a kill can land, in order.
 STEPS = ("staging-created", "staged", "exchanged", "old-moved", "swapped", "old-deleted")
@@ -56,6 +56,8 @@ def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths; False when this system cannot (the caller falls back)."""
     if os.environ.get("MONITORING_SWAP") == "rename" or not sys.platform.startswith("linux"):
         return False
+    import ctypes
+
     try:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (AttributeError, OSError):  # glibc before 2.28, or another libc
@@ -122,6 +124,8 @@ def _open_parent(target: Path) -> int | None:
 def _remove(tree: Path) -> None:
     """Delete a tree this tool made (a staging tree, or an old out/), directories made read-only in it
     included: a `chmod -w` in out/ must not keep the old tree beside it for ever. Best effort."""
+    import shutil
+
     shutil.rmtree(tree, ignore_errors=True)
     if not os.path.lexists(tree):
         return
@@ -176,6 +180,8 @@ def replace_dir(target: Path, fill: Callable[[Path], None]) -> None:
 
     If anything fails before the swap, target is left exactly as it was.
     """
+    import tempfile
+
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     with _flocked(os.open(parent, os.O_RDONLY), fcntl.LOCK_EX):
