@@ -2,7 +2,9 @@
 
 Each shape grows one dimension and keeps the rest small: routes (each with its receiver, time interval,
 inhibit rule and route test), alerts in one group, recording rules in one group, rule groups, scrape jobs,
-probes, metrics with an alert each, services with the Kubernetes output. For N and 4N items, in a fresh process
+probes, metrics with an alert each, services with the Kubernetes output, services whose alerts select their
+jobs by a pattern (`up{job=~"s1-.*"}`: every job exposes `up`), a label with many declared values and an
+alert on each. For N and 4N items, in a fresh process
 each, the CPU seconds (time.process_time: the machine may be shared) of: building the model, Stack.check,
 rendering every file, and validate's offline checks on the written out/. The ratio printed is the time per item
 at 4N over the time per item at N: 1.0 is linear, 4.0 quadratic.
@@ -23,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 HOOK = {"url": "http://hook:9/"}
-SHAPES = ("routes", "alerts", "records", "groups", "scrape", "probes", "metrics", "kubernetes")
+SHAPES = ("routes", "alerts", "records", "groups", "scrape", "probes", "metrics", "kubernetes", "job_patterns",
+          "label_values")
 
 
 def _alert(name: str, expr: str) -> Any:
@@ -89,6 +92,17 @@ def _services(shape: str, n: int) -> tuple[Any, ...]:
                 KubernetesSDConfig(role="endpoints", namespaces=("ns",), app=f"s{i}", port="http"),)),),
             rule_groups=(RuleGroup(name=f"s{i}", rules=(_alert(f"S{i}Down", f'up{{job="s{i}"}} == 0'),)),))
             for i in range(n))
+    if shape == "job_patterns":  # a service per job, each alerting on its jobs by a pattern on a series all expose
+        return tuple(Service(
+            name=f"s{i}",
+            scrape_jobs=(ScrapeJob(name=f"s{i}-api", static_configs=(StaticConfig(targets=(f"h{i}:80",)),)),),
+            rule_groups=(RuleGroup(name=f"s{i}", rules=(_alert(f"S{i}Down", f'up{{job=~"s{i}-.*"}} == 0'),)),))
+            for i in range(n))
+    if shape == "label_values":  # one label with many declared values, an alert on each value
+        values = tuple(f"v{i}" for i in range(n))
+        metric = Counter(name="w_total", help="W.", labels=("code",), label_values={"code": values})
+        rules = tuple(_alert(f"W{i}", f'rate(w_total{{code="v{i}"}}[5m]) > 1') for i in range(n))
+        return (Service(name="a", metrics=(metric,), rule_groups=(RuleGroup(name="g", rules=rules),)),)
     return (Service(name="a", metrics=requests),)
 
 

@@ -67,3 +67,19 @@ def test_a_trusted_copy_is_checked_where_it_is_used() -> None:
     original = alert("up == 0")
     with pytest.raises(DefinitionError, match="rule group 'g'"):
         RuleGroup(name="g", rules=(original._trusted_copy({"test": scenario}),))
+
+
+def test_a_stack_works_out_its_derived_series_once_without_dashboards_of_its_own(monkeypatch) -> None:
+    """A pass over every SLO: the dashboard check needs it only for the stack's own dashboards' queries."""
+    from alerts.stack import stack
+    from monitoring.model.stack import Stack
+
+    calls = []
+    derived = Stack._derived_series
+    monkeypatch.setattr(Stack, "_derived_series", lambda self: calls.append(1) or derived(self))
+    assert stack.dashboards and stack.slos
+    stack.model_copy(update={"dashboards": ()})
+    assert len(calls) == 1
+    calls.clear()
+    stack.model_copy(update={"name": "again"})
+    assert len(calls) == 2  # its dashboard's queries are checked against the known series

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import promql_parser
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from monitoring import Receiver, Route, RouteTest, Routing, TimeInterval, promql
 from monitoring.checks.lint import dashboard_grid
 from monitoring.model.kubernetes_output import TeamReceiver, TeamRoute, TeamRouting
 from monitoring.promql.label_sets import SeriesInfo
+from monitoring.promql.name_index import literal_prefix
 from tests.lint_cases import dashboard, messages, panel
 
 
@@ -47,10 +48,60 @@ def test_jobs_named_by_a_selector_are_looked_up_not_scanned(monkeypatch, selecto
     assert ("only_job3" in labels) == (expected is None or "job3" in expected)
 
 
-def test_a_real_pattern_is_still_tried_against_every_job():
-    info = _series_every_job_exposes(50)
-    assert info.selected_jobs(_selector('up{job=~"job1.?"}')) == ("job1", *(f"job1{i}" for i in range(10)))
-    assert info.selected_jobs(_selector('up{job!~"job[0-9]*"}')) == tuple(info.job_labels)
+def test_a_pattern_tries_only_the_jobs_that_start_as_it_does(monkeypatch):
+    info = _series_every_job_exposes(5_000)
+    calls = []
+    accepts = promql.matcher_accepts
+    monkeypatch.setattr(promql, "matcher_accepts", lambda m, v: calls.append(v) or accepts(m, v))
+    assert info.selected_jobs(_selector('up{job=~"job432.*"}')) == ("job432", *(f"job432{i}" for i in range(10)))
+    assert len(calls) == 11  # the old loop tried all 5,000 jobs
+    calls.clear()
+    assert info.selected_jobs(_selector('up{job!~"job[0-9]*"}')) == tuple(info.job_labels)  # every job tells
+    assert len(calls) == 5_000
+
+
+@pytest.mark.parametrize(("pattern", "prefix"), [
+    ("api-.*", "api-"),
+    ("api-\\d+", "api-"),
+    ("api-(a|b)", "api-"),  # an alternation inside a group
+    ("api[|]x.*", "api"),  # a `|` in a character class is a member
+    ("api[]|]x.*", "api"),  # so is a first `]`
+    ("ab*", "a"), ("ab+", "a"), ("ab?", "a"), ("ab{2}", "a"),  # the last letter repeated, or missing
+    ("api", "api"),
+    ("api.*|web", ""), ("api\\|x|web", ""),  # an alternation outside any group: either side
+    (".*-api", ""), ("^api", ""), ("(?i)api", ""), ("", ""),
+    ("api-\\pL.*", ""),  # RE2 syntax Python cannot read: every job counts as a match
+])
+def test_the_literal_start_of_a_pattern(pattern, prefix):
+    (matcher,) = _job_pattern("=~", pattern).matchers.matchers
+    assert literal_prefix(matcher) == prefix
+    (negative,) = _job_pattern("!~", pattern).matchers.matchers
+    assert literal_prefix(negative) == ""
+
+
+def _job_pattern(op: str, pattern: str) -> promql_parser.VectorSelector:
+    """up{job<op>"pattern"}, the pattern quoted as PromQL strings are."""
+    return _selector(f'up{{job{op}"{pattern.replace(chr(92), chr(92) * 2)}"}}')
+
+
+_PIECES = st.sampled_from(["a", "b", "-", "1", ".", "*", "+", "?", "|", "(", ")", "[ab]", "[^a]", "{1,2}", "\\.",
+                           "\\d", "^", "$", "(?i)", "[|]"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.lists(_PIECES, max_size=6).map("".join),
+       jobs=st.lists(st.text(alphabet="ab-1.A|", min_size=1, max_size=4), min_size=1, max_size=12, unique=True))
+def test_selected_jobs_are_those_trying_every_job_gives(pattern, jobs):
+    info = SeriesInfo(frozenset(), frozenset(), {}, dict.fromkeys(jobs, 60_000),
+                      {job: frozenset({"job"}) for job in jobs}, "'up'")
+    for op in ("=~", "!~"):
+        try:
+            selector = _job_pattern(op, pattern)
+        except ValueError:  # not a regex PromQL takes
+            assume(False)
+        matchers = [m for m in selector.matchers.matchers if m.name == "job"]
+        every = tuple(j for j in jobs if all(promql.matcher_accepts(m, j) for m in matchers)) or tuple(jobs)
+        assert info.selected_jobs(selector) == every
 
 
 def test_the_labels_of_all_jobs_are_worked_out_once(monkeypatch):
@@ -133,3 +184,39 @@ def test_team_routes_find_their_receivers_by_look_up():
     _CountedName.compared = 0
     team._receivers_exist()
     assert _CountedName.compared <= 10 * n
+
+
+def test_a_matcher_naming_its_value_finds_it_among_the_declared_ones_by_look_up(monkeypatch):
+    values = tuple(f"v{i}" for i in range(5_000))
+    calls = []
+    accepts = promql.matcher_accepts
+    monkeypatch.setattr(promql, "matcher_accepts", lambda m, v: calls.append(v) or accepts(m, v))
+    for i in range(0, 5_000, 50):  # a hundred rules, each selecting its own value
+        assert list(promql.unmatched_values(_selector(f'w_total{{code="v{i}"}}'), {"w_total": {"code": values}})) == []
+    assert list(promql.unmatched_values(_selector('w_total{code=~"v9|nothing"}'), {"w_total": {"code": values}})) == []
+    assert len(calls) == 101  # its own value for each, checked; the old loop tried 250,000 values here
+    (missing,) = promql.unmatched_values(_selector('w_total{code="v5000"}'), {"w_total": {"code": values}})
+    assert "matches none of the values" in missing
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.lists(_PIECES, max_size=5).map("".join), op=st.sampled_from(["=", "!=", "=~", "!~"]),
+       values=st.lists(st.text(alphabet="ab-1.A|", min_size=1, max_size=4), min_size=1, max_size=8, unique=True))
+def test_declared_values_a_matcher_accepts_are_those_trying_each_gives(pattern, op, values):
+    try:
+        selector = _selector(f'w_total{{code{op}"{pattern.replace(chr(92), chr(92) * 2)}"}}')
+    except ValueError:  # not a regex PromQL takes
+        assume(False)
+    (matcher,) = [m for m in selector.matchers.matchers if m.name == "code"]
+    declared = tuple(values)
+    tried = any(promql.matcher_accepts(matcher, v) for v in declared)
+    assert (list(promql.unmatched_values(selector, {"w_total": {"code": declared}})) == []) == tried
+
+
+def test_the_name_index_example_runs():
+    import doctest
+
+    from monitoring.promql import name_index
+
+    result = doctest.testmod(name_index)
+    assert result.attempted == 2 and result.failed == 0

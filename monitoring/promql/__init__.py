@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import promql_parser
 
+from monitoring.promql.name_index import NameIndex
+
 # Far beyond any readable rule; the `or` of 2,000 selectors is about 40,000 characters.
 MAX_LENGTH = 200_000
 # Brackets of any kind nested deeper than this are refused before the parser sees them.
@@ -332,6 +334,29 @@ def matcher_text(matcher: promql_parser.Matcher) -> str:
     return f'{matcher.name}{_MATCH_OPS[str(matcher.op)]}"{value}"'
 
 
+def _accepts_one_of(matcher: promql_parser.Matcher, values: tuple[str, ...]) -> bool:
+    """any(matcher_accepts(matcher, v) for v in values), by look-up where matcher allows (see NameIndex): a
+    catalog may declare thousands of values for a label, and each of thousands of rules select one of them."""
+    candidates = _index_of(values).candidates(matcher)
+    return any(matcher_accepts(matcher, v) for v in (values if candidates is None else candidates))
+
+
+_INDEXES: dict[int, tuple[tuple[str, ...], NameIndex]] = {}
+
+
+def _index_of(values: tuple[str, ...]) -> NameIndex:
+    """NameIndex(values), made once per tuple: kept by identity (the entry holds the tuple, so its id is not
+    reused while the entry lasts), since hashing the tuple would cost as much as indexing it."""
+    found = _INDEXES.get(id(values))
+    if found is not None and found[0] is values:
+        return found[1]
+    made = NameIndex(values)
+    _INDEXES[id(values)] = (values, made)
+    if len(_INDEXES) > 4096:
+        del _INDEXES[next(iter(_INDEXES))]
+    return made
+
+
 def unmatched_values(tree: promql_parser.Expr, metrics: Mapping[str, Mapping[str, tuple[str, ...]]],
                      unknown: str | None = None) -> Iterator[str]:
     """'matcher status=~"5.." of 'jobs_total' matches none of the values the catalog declares for label 'status'
@@ -346,6 +371,6 @@ def unmatched_values(tree: promql_parser.Expr, metrics: Mapping[str, Mapping[str
             values = declared.get(matcher.name)
             if unknown is not None and unknown in matcher.value:
                 continue
-            if values and not any(matcher_accepts(matcher, v) for v in values):
+            if values and not _accepts_one_of(matcher, values):
                 yield (f"matcher {matcher_text(matcher)} of {name!r} matches none of the values the catalog "
                        f"declares for label {matcher.name!r} ({', '.join(values)})")

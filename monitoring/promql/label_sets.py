@@ -12,7 +12,6 @@ equality matchers of its selector, `histogram_quantile()` drops `le`, `label_rep
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING
 import promql_parser
 
 from monitoring import promql
+from monitoring.promql.name_index import NameIndex
 from monitoring.units import duration_ms
 
 if TYPE_CHECKING:  # the lint checks of `validate` use SeriesInfo without importing the model
@@ -68,10 +68,6 @@ class SeriesInfo:
         """Every label a series of this name can carry, whatever job scrapes it; None when not listable."""
         return self._union(self.job_labels)
 
-    @cached_property
-    def _all_jobs(self) -> tuple[str, ...]:
-        return tuple(self.job_labels)
-
     def labels_from(self, jobs: tuple[str, ...]) -> frozenset[str] | None:
         """The labels a series of this name can carry when jobs (names from job_labels, each once) scrape it."""
         if len(jobs) == len(self.job_labels):  # all of them: worked out once, not once per selector
@@ -87,32 +83,23 @@ class SeriesInfo:
             found |= labels
         return frozenset(found)
 
+    @cached_property
+    def _jobs(self) -> NameIndex:
+        return NameIndex(self.job_labels)
+
     def selected_jobs(self, selector: promql_parser.VectorSelector) -> tuple[str, ...]:
         """The jobs a selector can read: those its job matchers accept, or all of them when it has none."""
         matchers = [m for m in selector.matchers.matchers if m.name == "job"]
-        # A matcher that names its jobs (`job="x"`, `job=~"x|y"`) gives its candidates by look-up, so that a
-        # selector on a series every job exposes (up) costs the same in a stack of ten jobs as in one of ten
-        # thousand; only a real pattern is tried against every job.
-        named = next((names for names in map(_named_values, matchers) if names is not None), None)
-        candidates = self._all_jobs if named is None else tuple(j for j in named if j in self.job_labels)
+        # Candidates by look-up where a matcher allows (see monitoring.promql.name_index), so that a selector on
+        # a series every job exposes (up) costs the same in a stack of ten jobs as in one of ten thousand.
+        found = (self._jobs.candidates(m) for m in matchers)
+        narrowed = next((candidates for candidates in found if candidates is not None), None)
+        candidates = self._jobs.names if narrowed is None else narrowed
         jobs = tuple(j for j in candidates if all(promql.matcher_accepts(m, j) for m in matchers))
-        return jobs or self._all_jobs
+        return jobs or self._jobs.names
 
     def selector_labels(self, selector: promql_parser.VectorSelector) -> frozenset[str] | None:
         return self.labels_from(self.selected_jobs(selector))
-
-
-# A regular expression that is literal names, one or more joined by "|": it accepts those values and no other.
-_LITERAL_NAMES = re.compile(r"[\w:/-]+(?:\|[\w:/-]+)*")
-
-
-def _named_values(matcher: promql_parser.Matcher) -> tuple[str, ...] | None:
-    """The only values matcher accepts, when it lists them (equality, or a regex of literal alternatives)."""
-    if matcher.op == promql_parser.MatchOp.Equal:
-        return (matcher.value,)
-    if matcher.op == promql_parser.MatchOp.Re and _LITERAL_NAMES.fullmatch(matcher.value):
-        return tuple(dict.fromkeys(matcher.value.split("|")))
-    return None
 
 
 def _own_labels(metric: AnyMetric, name: str) -> set[str]:
