@@ -228,6 +228,9 @@ CASES = [
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", description="Costs in $USD", sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
      "slo 'avail' {at}: description: 'Costs in $USD' is written into the generated dashboards' panel descriptions, "
      "where Grafana would take 'USD' for a variable"),
+    ('route expectation whose label name amtool cannot read',
+     'stack = ok_stack(routing=Routing(route=Route(receiver="default"), receivers=(Receiver(name="default"),), tests=(RouteTest(labels={"team name": "web"}, receivers=("default",)),)))',  # noqa: E501
+     "route test {at}: labels: invalid label name 'team name'"),
     ('metric help with what Grafana reads as a variable',
      'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests_total", help="Cost in ${currency}.", labels=("code",)),)),))',  # noqa: E501
      "metric 'app_requests_total' {at}: help: 'Cost in ${currency}.' is written into the generated dashboards'"),
