@@ -168,3 +168,41 @@ def test_without_generated_output(project: Path, capsys: pytest.CaptureFixture[s
     assert main(["test", "--out", str(project / "nothing")], project=Project.find(project)) == 2
     assert "has no generated output (manifest.json is missing): run `monitoring generate` first" in \
         capsys.readouterr().err
+
+
+def _fake_promtool(directory: Path, body: str) -> Path:
+    script = directory / "fake-promtool"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return script
+
+
+def test_a_promtool_that_hangs_fails_the_check_in_one_line(project: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checking tool that outlives its time is stopped and fails its check, with a line saying so: no
+    traceback, and the report comes back from the library as from the command line."""
+    from monitoring.checks import tools
+
+    monkeypatch.setenv("PROMTOOL", str(_fake_promtool(project, "exec sleep 30\n")))
+    monkeypatch.setattr(tools, "TIMEOUT", 0.5)
+    status, out = _run(project, capsys)
+    assert status == 1
+    assert "FAIL promtool test rules" in out and "fake-promtool did not finish within 0.5 s and was stopped" in out
+
+
+def test_many_test_files_go_to_promtool_in_bounded_runs(tmp_path: Path) -> None:
+    """Hundreds of SLO test files (about a second each) would outlive the tool's time in one process: they go in
+    runs of at most TESTS_PER_RUN files, each file once and in order, and one failing run fails the check."""
+    from monitoring.checks.promtool import TESTS_PER_RUN, run_tests
+    from monitoring.checks.tools import Tool
+
+    log = tmp_path / "runs.log"
+    fake = _fake_promtool(tmp_path, f'shift 2; echo "$#" >> {log}\n'
+                                    'for f in "$@"; do echo "Unit Testing: $f"; case "$f" in *bad*) failed=1;; esac; '
+                                    'done; exit ${failed:-0}\n')
+    files = [tmp_path / f"t{i:03d}.test.yml" for i in range(3 * TESTS_PER_RUN + 5)]
+    result = run_tests(Tool("promtool", (str(fake),), "test"), files, "many")
+    sizes = [int(line) for line in log.read_text().split()]
+    assert result.ok and sum(sizes) == len(files) and max(sizes) <= TESTS_PER_RUN and len(sizes) >= 4
+    assert [line.split()[-1] for line in result.details.splitlines() if line] == [str(f) for f in files]
+    assert not run_tests(Tool("promtool", (str(fake),), "test"), [*files, tmp_path / "bad.test.yml"]).ok

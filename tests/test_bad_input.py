@@ -204,6 +204,36 @@ CASES = [
     ('SLO query without the window placeholder',
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=QuerySLI(errors="sum(rate(app_requests_total[5m]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
      'has no {{window}}: write the range as rate(x[{{window}}])'),
+    ('SLO query that counts with increase(): its series are named and read as per-second rates',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=QuerySLI(errors="sum(rate(app_requests_total[{{window}}]))", total="sum(increase(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     "total: increase() in 'sum(increase(app_requests_total[{{window}}]))': write rate(...[{{window}}])"),
+    ('SLO query with a rate over a fixed range beside the window',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=QuerySLI(errors="sum(rate(app_requests_total[{{window}}])) - sum(rate(app_requests_total[1m]))", total="sum(rate(app_requests_total[{{window}}]))")),))',  # noqa: E501
+     "has a fixed range: write rate(...[{{window}}])"),
+    # Texts Prometheus templates (alert labels, an SLO's alert texts) or Grafana interpolates (panel descriptions),
+    # which the generated tests and dashboards carry as written: refused, not left for validate or test to fail.
+    ('alert label that is a template',
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(labels={"team": "{{ $labels.job }}"}),)),))',
+     "alert 'AppErrors' {at}: labels: team='{{ $labels.job }}': an alert's label values are fixed"),
+    ('service label, which every alert of the service carries, that is a template',
+     'stack = ok_stack(services=(Service(name="app", labels={"team": "t-{{x}}"}, metrics=ok_metrics(), scrape_jobs=(ok_job(),)),))',  # noqa: E501
+     "service 'app' {at}: labels: team='t-{{x}}': an alert's label values are fixed"),
+    ('SLO description with a template',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", description="Bad {{ $value }}", sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "slo 'avail' {at}: description: 'Bad {{ $value }}' is written as it is into the SLO's alerts"),
+    ('SLO alert annotation with a template',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", alerting=SLOAlerting(annotations={"dash": "{{ $labels.service }}"}), sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "annotations.dash: '{{ $labels.service }}' is written as it is into the SLO's alerts"),
+    ('SLO description with what Grafana reads as a variable',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", description="Costs in $USD", sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "slo 'avail' {at}: description: 'Costs in $USD' is written into the generated dashboards' panel descriptions, "
+     "where Grafana would take 'USD' for a variable"),
+    ('route expectation whose label name amtool cannot read',
+     'stack = ok_stack(routing=Routing(route=Route(receiver="default"), receivers=(Receiver(name="default"),), tests=(RouteTest(labels={"team name": "web"}, receivers=("default",)),)))',  # noqa: E501
+     "route test {at}: labels: invalid label name 'team name'"),
+    ('metric help with what Grafana reads as a variable',
+     'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests_total", help="Cost in ${currency}.", labels=("code",)),)),))',  # noqa: E501
+     "metric 'app_requests_total' {at}: help: 'Cost in ${currency}.' is written into the generated dashboards'"),
     ('SLO window policy with a factor below 1',
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", period="28d", sli=RatioSLI(errors="app_errors_total", total="app_requests_total"), window_policy=WindowPolicy(windows=(AlertWindow(tier="ticket", long="3d", short="6h", budget_percent=10),))),))',  # noqa: E501
      "slo 'avail' {at}: alerting.ticket (3d/6h window pair): burn factor ~0.93 is below 1"),

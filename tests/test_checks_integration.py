@@ -60,6 +60,30 @@ def test_amtool_route_test_catches_a_wrong_expectation(tmp_path: Path, amtool: T
     assert result.details == "alertname=CheckoutErrors severity=critical: expected default, got audit,oncall"
 
 
+# Label values amtool's command line reads otherwise unless quoted and escaped: a double quote (a parse error),
+# a trailing backslash, separators, spaces, a template, other scripts.
+AWKWARD_VALUES = ('say "hi"', "back\\slash", "trail\\", "x=y", "a,b", "with space", "{{ $labels.x }}", "it's", "ünï")
+
+
+def test_route_expectations_with_awkward_label_values_reach_their_receivers(tmp_path: Path, amtool: Tool) -> None:
+    """Each value is matched by a route of its own: amtool must be given the value as the route sees it."""
+    from monitoring import Receiver, Routing, Stack
+
+    def matcher(value: str) -> str:
+        return 'team="' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    names = [f"team-{i}" for i in range(len(AWKWARD_VALUES))]
+    routing = Routing(route=Route(receiver="default", routes=tuple(
+                          Route(receiver=name, matchers=(matcher(value),)) for name, value in zip(names, AWKWARD_VALUES,
+                                                                                                  strict=True))),
+                      receivers=(Receiver(name="default"), *(Receiver(name=name) for name in names)),
+                      tests=tuple(RouteTest(labels={"team": value, "alertname": "X"}, receivers=(name,))
+                                  for name, value in zip(names, AWKWARD_VALUES, strict=True)))
+    out = write_out(Stack(**{**dict(example_stack), "routing": routing}), tmp_path / "out")
+    result = amtool_checks.route_tests(amtool, out / "alertmanager/alertmanager.yml", routing.tests)
+    assert result.ok, result.details
+
+
 def test_amtool_rejects_a_broken_config(tmp_path: Path, amtool: Tool) -> None:
     config = tmp_path / "alertmanager.yml"
     config.write_text("route:\n  receiver: nobody\nreceivers: []\n")

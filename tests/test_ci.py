@@ -111,3 +111,30 @@ def test_unknown_format_is_one_line(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert run.stderr.strip() == ("monitoring ci: error: argument --format: invalid choice: 'xml' "
                                   "(choose from 'text', 'json', 'junit', 'github')")
+
+
+def test_single_tests_go_to_promtool_in_bounded_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ci` runs each test case alone: a large stack has thousands, more than one promtool process finishes in the
+    tool's time. They go in runs of at most TESTS_PER_RUN files, each once; a run that hangs is stopped and its
+    tests read as not run, with a line saying why, never a traceback."""
+    from monitoring.checks import tools
+    from monitoring.checks.promtool import TESTS_PER_RUN
+    from monitoring.ci.run import _run_singles, _test_cases
+
+    log = tmp_path / "runs.log"
+    fake = tmp_path / "fake-promtool"
+    fake.write_text(f'#!/bin/sh\nshift 2; echo "$#" >> {log}\n'
+                    'for f in "$@"; do case "$f" in *hang*) exec sleep 30;; esac; '
+                    'echo "Unit Testing:  $f"; echo "  SUCCESS"; echo; done\n')
+    fake.chmod(0o755)
+    paths = [str(tmp_path / f"single-{i}.yml") for i in range(2 * TESTS_PER_RUN + 3)]
+    output = _run_singles((str(fake),), paths)
+    sizes = [int(line) for line in log.read_text().split()]
+    assert sum(sizes) == len(paths) and max(sizes) <= TESTS_PER_RUN
+    cases = _test_cases(output, {p: p for p in paths}, 0.0, {})
+    assert all(case.passed for case in cases)
+    monkeypatch.setattr(tools, "TIMEOUT", 0.5)
+    output = _run_singles((str(fake),), [*paths[:2], str(tmp_path / "hang.yml")])
+    assert "promtool did not finish within 0.5 s and was stopped" in output
+    assert [case.passed for case in _test_cases(output, {p: p for p in [*paths[:2], "hang.yml"]}, 0.0, {})] == \
+        [True, True, False]

@@ -29,8 +29,8 @@ from tests.stacks.example import stack as example
 
 # A raw-query SLI in a form no test can be planned for: generate warns, and says so only in its report.
 raw = SLO(name="raw", service="checkout", objective="99",
-          sli=QuerySLI(errors='sum(increase(checkout_requests_total{code=~"5.."}[{{window}}]))',
-                       total='sum(increase(checkout_requests_total[{{window}}]))'))
+          sli=QuerySLI(errors='sum(rate(checkout_requests_total{code=~"5.."}[{{window}}])) or vector(0)',
+                       total='sum(rate(checkout_requests_total[{{window}}]))'))
 stack = Stack(**{**dict(example), "slos": (raw,)})
 '''
 

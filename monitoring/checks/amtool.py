@@ -46,15 +46,28 @@ def check_config(amtool: Tool, config_path: Path, *more: tuple[str, Path]) -> Ch
     return CheckResult("amtool check-config", proc.returncode == 0, checked, process_output(proc))
 
 
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})
+
+
+def label_matcher(name: str, value: str) -> str:
+    r"""name="value" as amtool reads a label from its command line: quoted, its backslashes, double quotes and
+    newlines escaped. Unquoted, a value with a double quote does not parse.
+
+        assert label_matcher("team", 'say "hi"') == r'team="say \"hi\""'
+    """
+    return f'{name}="{value.translate(_ESCAPES)}"'
+
+
 def route_tests(amtool: Tool, config_path: Path, tests: Sequence[Expectation]) -> CheckResult:
     """Each expectation through `amtool config routes test`; amtool takes one label set per process, so a few
     run at once."""
 
     def run(test: Expectation) -> str | None:
-        labels = [f"{k}={v}" for k, v in sorted(test.labels.items())]
+        items = sorted(test.labels.items())
+        labels = [f"{k}={v}" for k, v in items]
         receivers = ",".join(test.receivers)
         proc = amtool.run("config", "routes", "test", f"--config.file={config_path}",
-                          f"--verify.receivers={receivers}", *labels)
+                          f"--verify.receivers={receivers}", *(label_matcher(k, v) for k, v in items))
         if proc.returncode == 0:
             return None
         # stdout's first line is the receivers amtool resolved; stderr only repeats a flag warning.

@@ -8,6 +8,7 @@ starting a process.)
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
@@ -46,6 +47,11 @@ class Started(Generic[T]):
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]
+
+
+def usable_cpus() -> int:
+    """How many CPUs this process may run on: how many tool processes are worth running side by side."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def map_at_most(call: Callable[[Item], T], items: Iterable[Item], at_once: int) -> list[T]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 from monitoring import conventions
 from monitoring.checks.report import CheckResult, process_output
+from monitoring.checks.tools import run_bounded
 from monitoring.errors import ToolMissingError
 from monitoring.output.manifest import Manifest
 
@@ -25,8 +25,7 @@ def find_exporter() -> str:
 
 
 def check_config(config: Path) -> CheckResult:
-    proc = subprocess.run([find_exporter(), f"--config.file={config}", "--config.check"], capture_output=True,
-                          text=True, timeout=60, check=False)
+    proc = run_bounded([find_exporter(), f"--config.file={config}", "--config.check"], timeout=60)
     return CheckResult("blackbox exporter --config.check", proc.returncode == 0, str(config), process_output(proc))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from monitoring import conventions
 from monitoring.checks import block_yaml, yaml_files
+from monitoring.checks.background import map_at_most, usable_cpus
 from monitoring.checks.report import CheckResult, process_output
 from monitoring.checks.tools import Tool
 
@@ -146,10 +147,21 @@ def check_rules(promtool: Tool, rule_files: list[Path], extracted: list[Path] | 
     return CheckResult("promtool check rules", proc.returncode == 0, checked, process_output(proc))
 
 
+# Test files per `promtool test rules` process. A generated SLO test file takes promtool one to a few seconds:
+# one process for every file of a stack of hundreds of SLOs would take longer than a tool may run (tools.TIMEOUT),
+# so the files go in runs of at most this many, as many runs at once as there are CPUs to run them.
+TESTS_PER_RUN = 16
+
+
 def run_tests(promtool: Tool, test_files: list[Path], what: str = "") -> CheckResult:
-    """`promtool test rules` over every file in one process."""
+    """`promtool test rules` over every file: in runs of at most TESTS_PER_RUN files, side by side on the CPUs
+    this process may use, their output in the files' order."""
     if not test_files:
         return CheckResult("promtool test rules", False, "no test files")
-    proc = promtool.run("test", "rules", *map(str, test_files))
+    cpus = usable_cpus()
+    size = max(1, min(TESTS_PER_RUN, -(-len(test_files) // cpus)))
+    runs = [test_files[start:start + size] for start in range(0, len(test_files), size)]
+    procs = map_at_most(lambda files: promtool.run("test", "rules", *map(str, files)), runs, cpus)
     checked = f"{len(test_files)} test files" + (f" ({what})" if what else "")
-    return CheckResult("promtool test rules", proc.returncode == 0, checked, process_output(proc))
+    return CheckResult("promtool test rules", all(proc.returncode == 0 for proc in procs), checked,
+                       "\n\n".join(filter(None, map(process_output, procs))))

@@ -19,6 +19,9 @@ _IMAGES = {"promtool": "prom/prometheus", "amtool": "prom/alertmanager"}
 _ENV = {"promtool": "PROMTOOL", "amtool": "AMTOOL"}
 
 
+TIMEOUT = 300.0  # seconds for one run of a checking tool: a hang, not a large stack (callers split large work)
+
+
 @dataclass(frozen=True)
 class Tool:
     """A runnable tool: argv prefix, and how it was found (for the report)."""
@@ -28,9 +31,28 @@ class Tool:
     found_by: str  # "$PROMTOOL", its path on PATH, or the container image
     mount: Path | None = None
 
-    def run(self, *args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*self.argv, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout,
-                              check=False)
+    def run(self, *args: str, cwd: Path | None = None, timeout: float | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        """The tool's run; one that outlives `timeout` seconds (default TIMEOUT) is killed and reads as a failed
+        run (see `run_bounded`)."""
+        return run_bounded([*self.argv, *args], timeout, cwd)
+
+
+def run_bounded(argv: list[str], timeout: float | None = None, cwd: Path | None = None
+                ) -> subprocess.CompletedProcess[str]:
+    """subprocess.run, except that a process still running after `timeout` seconds (default TIMEOUT) is killed
+    and gives a failed CompletedProcess (status -9) whose stderr says so: the check fails with that line, never
+    with a traceback."""
+    timeout = TIMEOUT if timeout is None else timeout
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as expired:
+        def text(value: str | bytes | None) -> str:
+            return value.decode(errors="replace") if isinstance(value, bytes) else value or ""
+
+        said = f"{Path(argv[0]).name} did not finish within {timeout:g} s and was stopped"
+        return subprocess.CompletedProcess(argv, -9, text(expired.stdout),
+                                           "\n".join(filter(None, [text(expired.stderr).rstrip(), said])))
 
 
 def find_tool(name: str, workdir: Path) -> Tool:

@@ -144,9 +144,7 @@ def _tests(stack: Stack, project: Project, out_dir: Path, sites: dict[str, str])
                 shown = _relative(test.shown, project.project_dir)
                 singles[str(path)] = f"{shown} > {one.get('name') or f'test {index + 1}'}"
         started = time.monotonic()
-        # One stream: promtool writes each file's header to stdout and its failures to stderr.
-        output = subprocess.run([*promtool.argv, "test", "rules", *singles], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, check=False, timeout=600).stdout if singles else ""
+        output = _run_singles(promtool.argv, list(singles))
         per_test = (time.monotonic() - started) / max(len(singles), 1)
         cases = _test_cases(output, singles, per_test, sites)
     finally:
@@ -167,6 +165,27 @@ def _relative(shown: str, project_dir: Path) -> str:
 
 
 _ALERTNAME = re.compile(r"alertname:\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _run_singles(argv: tuple[str, ...], paths: list[str]) -> str:
+    """promtool's output for every file, as one stream (each file's header on stdout, its failures on stderr),
+    in runs of at most TESTS_PER_RUN files side by side as `monitoring test` runs them: one process for the
+    thousands of single tests of a large stack would outlive the tool's time. A run stopped at that time says so,
+    and the tests it did not reach read as not run."""
+    from monitoring.checks import tools
+    from monitoring.checks.background import map_at_most, usable_cpus
+    from monitoring.checks.promtool import TESTS_PER_RUN
+
+    def run(files: list[str]) -> str:
+        try:
+            return subprocess.run([*argv, "test", "rules", *files], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, check=False, timeout=tools.TIMEOUT).stdout
+        except subprocess.TimeoutExpired as expired:
+            done = expired.stdout.decode(errors="replace") if isinstance(expired.stdout, bytes) else expired.stdout
+            return f"{done or ''}\npromtool did not finish within {tools.TIMEOUT:g} s and was stopped\n"
+
+    runs = [paths[start:start + TESTS_PER_RUN] for start in range(0, len(paths), TESTS_PER_RUN)]
+    return "".join(map_at_most(run, runs, usable_cpus()))
 
 
 def _test_cases(output: str, singles: dict[str, str], seconds: float, sites: dict[str, str]) -> list[Case]:

@@ -26,6 +26,41 @@ LabelName = Annotated[str, AfterValidator(units.check_label_name)]
 MetricName = Annotated[str, AfterValidator(units.check_metric_name)]
 Slug = Annotated[str, AfterValidator(units.check_slug)]
 Labels = Annotated[dict[str, str], AfterValidator(_labels)]
+
+
+def _static_label_values(labels: dict[str, str]) -> dict[str, str]:
+    for key, value in labels.items():
+        if "{{" in value:
+            raise ValueError(f"labels: {key}={value!r}: an alert's label values are fixed (Prometheus would expand "
+                             "the {{ }} template, while the generated tests and the routing read the value as "
+                             "written): use a fixed value")
+    return labels
+
+
+def _static_text(text: str) -> str:
+    if "{{" in text:
+        raise ValueError(f"{text!r} is written as it is into the SLO's alerts, and their generated tests expect it "
+                         "so: Prometheus would expand its {{ }} template; write it without one")
+    return text
+
+
+def _no_grafana_variable(text: str) -> str:
+    from monitoring.grafana.variables import variables_in
+
+    if names := variables_in(text):
+        raise ValueError(f"{text!r} is written into the generated dashboards' panel descriptions, where Grafana "
+                         f"would take {names[0]!r} for a variable; write it without '$'")
+    return text
+
+
+# The labels of an alert, which Prometheus would template: fixed values only.
+AlertLabels = Annotated[dict[str, str], AfterValidator(_labels), AfterValidator(_static_label_values)]
+# A text an SLO writes into its alerts (and whose generated tests expect it as written): no Go template.
+StaticText = Annotated[str, AfterValidator(_static_text)]
+# A text written into a generated panel's description: no Grafana variable.
+PanelText = Annotated[str, AfterValidator(_no_grafana_variable)]
+# Both: an SLO's description goes into its alerts and its dashboard's panels.
+AlertAndPanelText = Annotated[str, AfterValidator(_static_text), AfterValidator(_no_grafana_variable)]
 HostPort = Annotated[str, AfterValidator(units.check_host_port)]
 # Exact: 99.9 stays 99.9, not 99.900000000000005684...; thresholds are written into rules as typed.
 ExactDecimal = Annotated[Decimal, BeforeValidator(units.exact_decimal)]

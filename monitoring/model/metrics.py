@@ -9,7 +9,7 @@ from annotated_types import Ge, Le
 from pydantic import Field, field_validator
 
 from monitoring.model.base import Model, model_check, require_unique
-from monitoring.model.common import FiniteFloat, LabelName, MetricName
+from monitoring.model.common import FiniteFloat, LabelName, MetricName, PanelText
 
 _RESERVED_LABELS = {"le": "histograms", "quantile": "summaries"}
 
@@ -20,7 +20,7 @@ class Metric(Model):
     kind: ClassVar[str] = "metric"
     type: ClassVar[str]
     name: MetricName
-    help: str = Field(min_length=1)
+    help: PanelText = Field(min_length=1)
     unit: str = ""
     labels: tuple[LabelName, ...] = ()
     # The values a label takes, where they are a closed set (status: ok, failed); lint reports a matcher that

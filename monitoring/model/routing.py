@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from monitoring.model import notifications
 from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check, require_unique
-from monitoring.model.common import UINT64_MAX, HostPort, LabelName, PositiveDuration, SecretFile
+from monitoring.model.common import UINT64_MAX, HostPort, LabelName, Labels, PositiveDuration, SecretFile
 from monitoring.units import LABEL_NAME, safe_url
 
 _MATCHER = re.compile(r'\A[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*(=~|!~|!=|=)[ \t]*"((?:[^"\\\x00-\x1f]|\\.)*)"[ \t]*\Z')
@@ -265,7 +265,7 @@ class RouteTest(Model):
     """
 
     kind: ClassVar[str] = "route test"
-    labels: dict[str, str] = Field(min_length=1)
+    labels: Labels = Field(min_length=1)  # label names and one-line values, as an alert carries
     receivers: tuple[str, ...] = Field(min_length=1)
 
 

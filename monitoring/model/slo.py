@@ -14,7 +14,17 @@ from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_
 
 from monitoring import conventions, promql
 from monitoring.model.base import FieldProblem, Model, Shared, model_check
-from monitoring.model.common import Duration, ExactDecimal, LabelName, Labels, MetricName, Slug
+from monitoring.model.common import (
+    AlertAndPanelText,
+    AlertLabels,
+    Duration,
+    ExactDecimal,
+    LabelName,
+    Labels,
+    MetricName,
+    Slug,
+    StaticText,
+)
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.naming import NAMINGS, NamingStyle
 from monitoring.slo.windows import (
@@ -140,10 +150,38 @@ def _window_query(text: str) -> str:
         raise ValueError(f"{text!r} has no {WINDOW_PLACEHOLDER}: write the range as rate(x[{WINDOW_PLACEHOLDER}])")
     substituted = substitute_window(text, "5m")
     try:
-        promql.parse(substituted)
+        at_5m = promql.parse(substituted)
     except ValueError as exc:
         raise ValueError(f"{text!r} does not parse with {WINDOW_PLACEHOLDER}=5m: {exc}") from None
+    _rates_over_window(text, at_5m, promql.parse(substitute_window(text, "7m")))
     return _PLACEHOLDER.sub(WINDOW_PLACEHOLDER, text.strip())
+
+
+_RATE_FUNCTIONS = ("rate", "irate", "increase")
+
+
+def _range_calls(node: promql_parser.Expr) -> list[tuple[str, object]]:
+    """(function, range) of every rate(), irate() and increase() over a range, in the order written."""
+    found = []
+    for sub in promql.nodes(node):
+        if isinstance(sub, promql_parser.Call) and sub.func.name in _RATE_FUNCTIONS and sub.args:
+            arg = promql.unwrap(sub.args[0])
+            if isinstance(arg, promql_parser.MatrixSelector | promql_parser.SubqueryExpr):
+                found.append((sub.func.name, arg.range))
+    return found
+
+
+def _rates_over_window(text: str, at_5m: promql_parser.Expr, at_7m: promql_parser.Expr) -> None:
+    """Each rate-like function must be rate() over [{{window}}]: the SLO records events per second over each
+    window and names the series so (slo:sli_bad_events:rate5m), which is what the traffic guard, the dashboards
+    and `validate`'s rules/recording-name read; increase() would be counts, a fixed range another window."""
+    for (function, range_5m), (_, range_7m) in zip(_range_calls(at_5m), _range_calls(at_7m), strict=True):
+        if function != "rate":
+            raise ValueError(f"{function}() in {text!r}: write rate(...[{WINDOW_PLACEHOLDER}]); the SLO records "
+                             "events per second over each window (slo:sli_bad_events:rate5m)")
+        if range_5m == range_7m:
+            raise ValueError(f"a rate() in {text!r} has a fixed range: write rate(...[{WINDOW_PLACEHOLDER}]), so "
+                             "that each window's series reads that window")
 
 
 WindowQuery = Annotated[str, AfterValidator(_window_query)]
@@ -247,10 +285,10 @@ class AlertTier(Model):
     enabled: bool = True
     severity: SLOSeverity
     for_: Duration | None = Field(default=None, alias="for")
-    labels: Labels = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    summary: str | None = None
-    title: str | None = None
+    labels: AlertLabels = Field(default_factory=dict)
+    annotations: dict[str, StaticText] = Field(default_factory=dict)
+    summary: StaticText | None = None
+    title: StaticText | None = None
 
     @model_check
     def _reserved(self) -> AlertTier:
@@ -274,10 +312,10 @@ class SLOAlerting(Model):
     ticket: AlertTier = Field(default_factory=Shared(AlertTier(severity="warning")))
     min_events_per_second: ExactDecimal | None = Field(default=None, gt=0)
     runbook_url: str | None = None
-    labels: Labels = Field(default_factory=dict)  # on both tiers' alerts (a tier's own labels win)
-    annotations: dict[str, str] = Field(default_factory=dict)
-    summary: str | None = None  # both tiers' summary, unless a tier sets its own
-    title: str | None = None
+    labels: AlertLabels = Field(default_factory=dict)  # on both tiers' alerts (a tier's own labels win)
+    annotations: dict[str, StaticText] = Field(default_factory=dict)
+    summary: StaticText | None = None  # both tiers' summary, unless a tier sets its own
+    title: StaticText | None = None
 
     @model_check
     def _reserved(self) -> SLOAlerting:
@@ -444,7 +482,7 @@ class SLO(Model):
     service: str
     objective: ExactDecimal
     period: str = "30d"
-    description: str = ""
+    description: AlertAndPanelText = ""  # in its alerts' description and its dashboard's panels
     sli: RatioSLI | LatencySLI | QuerySLI | BooleanSLI = Field(discriminator="type")
     filter: MatcherSet | None = None
     labels: Labels = Field(default_factory=dict)
