@@ -153,7 +153,7 @@ def main() -> None:
         found = [json.loads(subprocess.run([sys.executable, __file__, "--one", shape, str(n)], env=env, check=True,
                                            capture_output=True, text=True).stdout) for n in sizes]
         ratios = {phase: (found[1][phase] / sizes[1]) / max(found[0][phase] / sizes[0], 1e-9) for phase in found[0]}
-        print(f"{shape:<11}" + "  ".join(f"{phase} {found[0][phase]:.2f}s/{found[1][phase]:.2f}s x{ratios[phase]:.1f}"
+        print(f"{shape:<13}" + "  ".join(f"{phase} {found[0][phase]:.2f}s/{found[1][phase]:.2f}s x{ratios[phase]:.1f}"
                                          for phase in found[0]))
 
 

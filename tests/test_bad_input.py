@@ -212,12 +212,9 @@ CASES = [
      "has a fixed range: write rate(...[{{window}}])"),
     # Texts Prometheus templates (alert labels, an SLO's alert texts) or Grafana interpolates (panel descriptions),
     # which the generated tests and dashboards carry as written: refused, not left for validate or test to fail.
-    ('alert label that is a template',
-     'stack = ok_stack(services=(ok_service(rules=(ok_alert(labels={"team": "{{ $labels.job }}"}),)),))',
-     "alert 'AppErrors' {at}: labels: team='{{ $labels.job }}': an alert's label values are fixed"),
-    ('service label, which every alert of the service carries, that is a template',
+    ('service label, which its recording rules carry as written, that is a template',
      'stack = ok_stack(services=(Service(name="app", labels={"team": "t-{{x}}"}, metrics=ok_metrics(), scrape_jobs=(ok_job(),)),))',  # noqa: E501
-     "service 'app' {at}: labels: team='t-{{x}}': an alert's label values are fixed"),
+     "service 'app' {at}: labels: team='t-{{x}}': these labels are written as they are (into recording rules"),
     ('SLO description with a template',
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", description="Bad {{ $value }}", sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
      "slo 'avail' {at}: description: 'Bad {{ $value }}' is written as it is into the SLO's alerts"),

@@ -51,6 +51,12 @@ CASES = [
     ("a monitor name that is not a Kubernetes name",
      'stack = kube_stack(jobs=(pod_job(name="App_Pods"),))',
      "scrape job 'App_Pods' {at}: the name becomes the monitor's: Kubernetes object name 'App_Pods'"),
+    ("a probe name that is not a Kubernetes name",
+     'stack = ok_stack(services=(Service(name="app", metrics=ok_metrics(), scrape_jobs=(pod_job(),), probes=(Probe(name="App_Ready", module="http_ready", targets=("http://app:8080/ready",)),)),), kubernetes=KubernetesOutput())',  # noqa: E501
+     "probe 'App_Ready' {at}: the name becomes the Probe resource's: Kubernetes object name 'App_Ready'"),
+    ("a probe name too long for a Kubernetes name",
+     'stack = ok_stack(services=(Service(name="app", metrics=ok_metrics(), scrape_jobs=(pod_job(),), probes=(Probe(name="a" * 58 + "-ready", module="http_ready", targets=("http://app:8080/ready",)),)),), kubernetes=KubernetesOutput())',  # noqa: E501
+     "the name becomes the Probe resource's: Kubernetes object name 'aaaa"),
     ("static targets with the Kubernetes output",
      'stack = kube_stack(jobs=(ok_job(),))',
      "scrape job 'app' {at}: static or file targets have no monitor form"),

@@ -110,6 +110,29 @@ def test_unpredictable_templates_are_an_error_naming_the_alert() -> None:
         render_files(stack_with(alerts=(without_value,)), GenerateContext(SOURCE))
 
 
+def test_templated_alert_labels_are_expected_as_prometheus_expands_them() -> None:
+    """Prometheus expands templates in an alert's label values too ($labels: the series'): the generated tests
+    expect the expanded value; one that cannot be predicted is an error naming the label, or the scenario states
+    the value itself."""
+    scenario = AlertScenario(firing=(InputSeries(series='api_queue_depth{queue="orders"}', value=100),),
+                             labels={"queue": "orders"}, value=100,
+                             healthy=(InputSeries(series='api_queue_depth{queue="orders"}', value=1),))
+    alert = Alert(name="QueueDeep", severity="warning", expr="api_queue_depth > 90", summary="Deep.",
+                  description="Deep.", labels={"owner": "team-{{ $labels.queue }}", "level": "{{ $value | humanize }}"},
+                  test=scenario)
+    expected = promtool_tests.expected_plain_alert(stack_with(alerts=(alert,)), stack_with(alerts=(alert,)).services[0],
+                                                   alert, scenario)
+    assert expected["exp_labels"]["owner"] == "team-orders" and expected["exp_labels"]["level"] == "100"
+    unpredictable = alert.model_copy(update={"labels": {"owner": "{{ if true }}a{{ end }}"}})
+    with pytest.raises(DefinitionError, match=r"alert 'QueueDeep' \(\S+test_promtool_tests.py:\d+\): label 'owner': "
+                       r".* cannot be predicted: set the scenario's labels"):
+        render_files(stack_with(alerts=(unpredictable,)), GenerateContext(SOURCE))
+    stated = unpredictable.model_copy(update={"test": scenario.model_copy(update={"labels": {"queue": "orders",
+                                                                                              "owner": "a"}})})
+    files = render_files(stack_with(alerts=(stated,)), GenerateContext(SOURCE))
+    assert "owner: a\n" in files["prometheus/tests/api.test.yml"]
+
+
 @pytest.mark.parametrize("name", SLO_TESTS)
 def test_generated_slo_tests_match_golden(golden, files: dict[str, str], name: str) -> None:
     golden(f"slo/tests/api.slo.{name}.test.yml", files[f"prometheus/tests/api.slo.{name}.test.yml"])

@@ -31,9 +31,9 @@ Labels = Annotated[dict[str, str], AfterValidator(_labels)]
 def _static_label_values(labels: dict[str, str]) -> dict[str, str]:
     for key, value in labels.items():
         if "{{" in value:
-            raise ValueError(f"labels: {key}={value!r}: an alert's label values are fixed (Prometheus would expand "
-                             "the {{ }} template, while the generated tests and the routing read the value as "
-                             "written): use a fixed value")
+            raise ValueError(f"labels: {key}={value!r}: these labels are written as they are (into recording rules, "
+                             "which Prometheus does not template, and into the generated SLO tests), while an alert "
+                             "would have the {{ }} template expanded: use a fixed value")
     return labels
 
 
@@ -53,8 +53,10 @@ def _no_grafana_variable(text: str) -> str:
     return text
 
 
-# The labels of an alert, which Prometheus would template: fixed values only.
-AlertLabels = Annotated[dict[str, str], AfterValidator(_labels), AfterValidator(_static_label_values)]
+# Labels that go on recording rules and SLO alerts alike (a service's, an SLO's): a template would be expanded
+# in alerts only, and the generated SLO tests read them as written; fixed values only. (An alert's own labels may
+# be templates: its generated tests expand them as Prometheus does.)
+FixedLabels = Annotated[dict[str, str], AfterValidator(_labels), AfterValidator(_static_label_values)]
 # A text an SLO writes into its alerts (and whose generated tests expect it as written): no Go template.
 StaticText = Annotated[str, AfterValidator(_static_text)]
 # A text written into a generated panel's description: no Grafana variable.

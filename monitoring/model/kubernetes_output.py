@@ -17,6 +17,7 @@ from monitoring.model.kubernetes import (
     check_label_value,
     check_object_name,
 )
+from monitoring.model.probe import Probe
 from monitoring.model.routing import check_matcher
 from monitoring.model.scrape import ScrapeJob
 
@@ -132,6 +133,14 @@ def monitor_kind(job: ScrapeJob) -> str | None:
     if len(job.kubernetes_sd_configs) != 1:
         return None
     return MONITOR_KINDS[job.kubernetes_sd_configs[0].role]
+
+
+def check_probe(probe: Probe) -> None:
+    """DefinitionError unless the probe's name can name its Probe resource."""
+    try:
+        check_object_name(probe.name)
+    except ValueError as exc:
+        raise probe.error(f"the name becomes the Probe resource's: {exc}", field="name", value=probe.name) from None
 
 
 def check_monitor_job(job: ScrapeJob) -> None:

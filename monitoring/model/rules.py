@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model, model_check
-from monitoring.model.common import AlertLabels, Duration, FiniteFloat, Labels, MetricName, PositiveDuration
+from monitoring.model.common import Duration, FiniteFloat, Labels, MetricName, PositiveDuration
 from monitoring.model.scenario import AlertScenario
 from monitoring.units import check_camel_case
 
@@ -125,7 +125,7 @@ class Alert(_Expression):
     summary: str = Field(min_length=1)
     description: str = Field(min_length=1)
     runbook_url: str | None = None
-    labels: AlertLabels = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)  # values may be templates, as Prometheus allows
     annotations: dict[str, str] = Field(default_factory=dict)
     # The number the expression compares its result against (`... > 0.1`), declared so that other outputs (the
     # k6 gates) read it from the model; the expression must end in a comparison with exactly this number.

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import CustomMetric, HorizontalPodAutoscaler
 from monitoring.model.base import FieldProblem, Model, model_check, require_unique
-from monitoring.model.common import AlertLabels, Slug
+from monitoring.model.common import FixedLabels, Slug
 from monitoring.model.metrics import Counter, Gauge, Histogram, Summary
 from monitoring.model.probe import Probe
 from monitoring.model.rules import Alert, RecordingRule, RuleGroup
@@ -54,7 +54,7 @@ class Service(Model):
     probes: tuple[Probe, ...] = ()
     custom_metrics: tuple[CustomMetric, ...] = ()
     autoscalers: tuple[HorizontalPodAutoscaler, ...] = ()
-    labels: AlertLabels = Field(default_factory=dict)  # on every alert and recording of the service
+    labels: FixedLabels = Field(default_factory=dict)  # on every alert and recording of the service
     errors: ErrorEvents | None = None
 
     @field_validator("labels")

@@ -16,9 +16,9 @@ from monitoring import conventions, promql
 from monitoring.model.base import FieldProblem, Model, Shared, model_check
 from monitoring.model.common import (
     AlertAndPanelText,
-    AlertLabels,
     Duration,
     ExactDecimal,
+    FixedLabels,
     LabelName,
     Labels,
     MetricName,
@@ -285,7 +285,7 @@ class AlertTier(Model):
     enabled: bool = True
     severity: SLOSeverity
     for_: Duration | None = Field(default=None, alias="for")
-    labels: AlertLabels = Field(default_factory=dict)
+    labels: FixedLabels = Field(default_factory=dict)
     annotations: dict[str, StaticText] = Field(default_factory=dict)
     summary: StaticText | None = None
     title: StaticText | None = None
@@ -312,7 +312,7 @@ class SLOAlerting(Model):
     ticket: AlertTier = Field(default_factory=Shared(AlertTier(severity="warning")))
     min_events_per_second: ExactDecimal | None = Field(default=None, gt=0)
     runbook_url: str | None = None
-    labels: AlertLabels = Field(default_factory=dict)  # on both tiers' alerts (a tier's own labels win)
+    labels: FixedLabels = Field(default_factory=dict)  # on both tiers' alerts (a tier's own labels win)
     annotations: dict[str, StaticText] = Field(default_factory=dict)
     summary: StaticText | None = None  # both tiers' summary, unless a tier sets its own
     title: StaticText | None = None

@@ -13,7 +13,7 @@ from monitoring.model.autoscaling import check_autoscaling
 from monitoring.model.base import FieldProblem, Model, model_check, require_unique, unique_names
 from monitoring.model.common import HostPort, Labels, PositiveDuration, Slug
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
-from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job
+from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job, check_probe
 from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.metrics import AnyMetric, Catalog
 from monitoring.model.output_names import check_output_names
@@ -128,6 +128,8 @@ class Stack(Model):
             for job in service.scrape_jobs:
                 if job.monitor:
                     check_monitor_job(job)
+            for probe in service.probes:
+                check_probe(probe)
 
     def _check_metric_types(self) -> None:
         """The same metric may be declared by several services and catalogs, but always as the same type."""

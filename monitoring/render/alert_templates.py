@@ -1,6 +1,6 @@
-"""The few Prometheus template forms alert annotations use, rendered as Prometheus renders them.
+"""The few Prometheus template forms alert annotations and label values use, rendered as Prometheus renders them.
 
-Generated tests must state the exact annotation text promtool will compare. Supported: {{ $labels.name }},
+Generated tests must state the exact annotations and labels promtool will compare. Supported: {{ $labels.name }},
 {{ $value }} and {{ $value | humanize }}, {{ $value | humanizePercentage }}, {{ $value | humanizeDuration }}
 (also spelled .Labels.name and .Value). Anything else is an error naming the template, so that the scenario
 states the expected text itself.
@@ -93,8 +93,9 @@ _FUNCTIONS: dict[str | None, Callable[[float], str]] = {
 }
 
 
-def render(text: str, labels: Mapping[str, str], value: float | None) -> str:
-    """text with its template actions replaced; UnsupportedTemplate for anything beyond the forms above."""
+def render(text: str, labels: Mapping[str, str], value: float | None, stated_in: str = "annotations") -> str:
+    """text with its template actions replaced; UnsupportedTemplate for anything beyond the forms above, which
+    says to state the text in the scenario's `stated_in` instead."""
 
     def action(match: re.Match[str]) -> str:
         body = match.group(1)
@@ -109,6 +110,6 @@ def render(text: str, labels: Mapping[str, str], value: float | None) -> str:
             if value is None:
                 raise UnsupportedTemplate(f"{match.group(0)!r} prints the alert's value: set the scenario's value")
             return _FUNCTIONS[wanted.group(1)](value)
-        raise UnsupportedTemplate(f"{match.group(0)!r} cannot be predicted: set the scenario's annotations")
+        raise UnsupportedTemplate(f"{match.group(0)!r} cannot be predicted: set the scenario's {stated_in}")
 
     return _ACTION.sub(action, text)

@@ -64,8 +64,17 @@ def _plain_series(series: tuple[InputSeries | Series, ...], steps: int, step: in
 
 def expected_plain_alert(stack: Stack, service: Service, alert: Alert, scenario: AlertScenario | Scenario
                          ) -> dict[str, Any]:
-    labels = {**service.alert_labels(alert), **scenario.labels}
     value = float(scenario.value) if scenario.value is not None else None
+    # Prometheus expands templates in an alert's label values as in its annotations ($labels: the series').
+    labels = {}
+    for key, text in service.alert_labels(alert).items():
+        if key in scenario.labels:
+            continue  # the scenario states the label's value
+        try:
+            labels[key] = alert_templates.render(text, scenario.labels, value, stated_in="labels")
+        except alert_templates.UnsupportedTemplate as exc:
+            raise alert.error(f"label {key!r}: {exc}", field=f"labels.{key}", value=text) from None
+    labels.update(scenario.labels)
     annotations = stack.alert_annotations(service, alert)
     rendered = {}
     for key, text in annotations.items():
