@@ -60,9 +60,10 @@ CONTEXT = LintContext.of(STACK)
 
 
 def alert(expr: str, name: str = "APIProblem", *, for_: str | None = None, interval: str | None = None,
-          description: str = "Details.", annotations: dict[str, str] | None = None) -> RuleDocument:
+          description: str = "Details.", annotations: dict[str, str] | None = None,
+          labels: dict[str, str] | None = None) -> RuleDocument:
     rule = Alert(name=name, expr=expr, severity="warning", summary="Something is wrong.", description=description,
-                 for_=for_, annotations=annotations or {})
+                 for_=for_, annotations=annotations or {}, labels=labels or {})
     return RuleDocument.of(SERVICE, GROUP, rule, interval)
 
 

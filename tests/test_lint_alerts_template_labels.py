@@ -34,6 +34,11 @@ CASES = [
      [f"{AT} description: $labels.instance is always empty, because the alert's expression does not keep 'instance' "
       "(its result carries code, job), in 'sum by (job, code) (rate(http_requests_total[5m])) / on(job) group_left "
       "sum by (job) (rate(http_requests_total[5m])) > 0.5'"]),
+    ("a label value's template, which Prometheus expands too",
+     alert("sum by (job) (rate(http_requests_total[5m])) > 1", labels={"owner": "team-{{ $labels.team }}"},
+           description="{{ $labels.job }}"),
+     [f"{AT} labels.owner: $labels.team is always empty, because the alert's expression does not keep 'team' "
+      "(its result carries job), in 'sum by (job) (rate(http_requests_total[5m])) > 1'"]),
     ("on() without grouping keeps only the on labels",
      alert("sum by (job, code) (rate(http_requests_total[5m])) > on(job) sum by (job) (queue_depth)",
            description="{{ $labels.code }}"),

@@ -29,7 +29,7 @@ def slo_generated_rules(stack: Stack) -> list[RuleDocument]:
     return [RuleDocument(slo.service, group["name"], "alert" if "alert" in rule else "record",
                          rule.get("alert") or rule["record"], rule["expr"],
                          duration_ms(rule.get("for") or "0s"), duration_ms(stack.evaluation_interval),
-                         rule.get("annotations") or {})
+                         rule.get("annotations") or {}, rule.get("labels") or {})
             for slo in stack.slos
             for group in slo_rules.render(stack, slo)["groups"] for rule in group["rules"]]
 
@@ -52,7 +52,8 @@ def out_rules(manifest: Manifest, out_dir: Path) -> tuple[list[RuleDocument], li
             interval = duration_ms(group.get("interval") or default_interval)
             documents = [RuleDocument(service, group["name"], "alert" if "alert" in rule else "record",
                                       rule.get("alert") or rule["record"], rule["expr"],
-                                      duration_ms(rule.get("for") or "0s"), interval, rule.get("annotations") or {})
+                                      duration_ms(rule.get("for") or "0s"), interval, rule.get("annotations") or {},
+                                      rule.get("labels") or {})
                          for rule in group.get("rules") or []]
             (generated if kind == "slo" else defined).extend(documents)
     return defined, generated

@@ -1,4 +1,5 @@
-"""alerts/template-labels: an annotation's $labels.x names a label the alert's result still carries."""
+"""alerts/template-labels: an annotation's or a label value's $labels.x names a label the alert's result still
+carries."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
     if carried is None:
         return []
     problems = []
-    for key, text in sorted(doc.annotations.items()):
+    texts = [*((f"labels.{key}", text) for key, text in sorted(doc.labels.items())), *sorted(doc.annotations.items())]
+    for key, text in texts:
         for label in dict.fromkeys(a or b for a, b in _REFERENCE.findall(text)):
             if label not in carried:
                 problems.append(CHECK.problem(
@@ -31,7 +33,7 @@ def run(doc: RuleDocument, ctx: LintContext) -> list[Problem]:
 
 CHECK = Check(
     id="alerts/template-labels",
-    summary="Every $labels.x in an annotation names a label that the alert's expression keeps.",
+    summary="Every $labels.x in an annotation or a label value names a label that the alert's expression keeps.",
     run=run,
     applies_to="rule",
 )

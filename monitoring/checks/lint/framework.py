@@ -112,10 +112,11 @@ class RuleDocument:
     name: str
     expr: str
     # What alert checks read besides the expression: `for`, the group's evaluation interval (both in ms; 0 when
-    # unset or unknown) and every annotation, summary and description included.
+    # unset or unknown), every annotation, summary and description included, and the alert's own labels.
     for_ms: int = 0
     interval_ms: int = 0
     annotations: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, service: str, group: str, rule: Alert | RecordingRule | VerbatimRule,
@@ -126,9 +127,10 @@ class RuleDocument:
             return cls(service, group, "record", rule.name, rule.expr, interval_ms=_ms(interval))
         if isinstance(rule, VerbatimRule):
             return cls(service, group, "alert", rule.name, rule.expr, _ms(rule.for_), _ms(interval),
-                       dict(rule.annotations))
+                       dict(rule.annotations), dict(rule.labels))
         annotations = {"summary": rule.summary, "description": rule.description, **rule.annotations}
-        return cls(service, group, "alert", rule.name, rule.expr, _ms(rule.for_), _ms(interval), annotations)
+        return cls(service, group, "alert", rule.name, rule.expr, _ms(rule.for_), _ms(interval), annotations,
+                   dict(rule.labels))
 
     @cached_property
     def ast(self) -> Any:
