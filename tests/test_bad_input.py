@@ -215,6 +215,9 @@ CASES = [
     ('service label, which its recording rules carry as written, that is a template',
      'stack = ok_stack(services=(Service(name="app", labels={"team": "t-{{x}}"}, metrics=ok_metrics(), scrape_jobs=(ok_job(),)),))',  # noqa: E501
      "service 'app' {at}: labels: team='t-{{x}}': these labels are written as they are (into recording rules"),
+    ('SLO label, on its recording rules and alerts alike, that is a template',
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", labels={"team": "{{ $labels.job }}"}, sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
+     "slo 'avail' {at}: labels: team='{{ $labels.job }}': these labels are written as they are"),
     ('SLO description with a template',
      'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", description="Bad {{ $value }}", sli=RatioSLI(errors="app_requests_total{code=\\"500\\"}", total="app_requests_total")),))',  # noqa: E501
      "slo 'avail' {at}: description: 'Bad {{ $value }}' is written as it is into the SLO's alerts"),

@@ -20,7 +20,6 @@ from monitoring.model.common import (
     ExactDecimal,
     FixedLabels,
     LabelName,
-    Labels,
     MetricName,
     Slug,
     StaticText,
@@ -485,7 +484,7 @@ class SLO(Model):
     description: AlertAndPanelText = ""  # in its alerts' description and its dashboard's panels
     sli: RatioSLI | LatencySLI | QuerySLI | BooleanSLI = Field(discriminator="type")
     filter: MatcherSet | None = None
-    labels: Labels = Field(default_factory=dict)
+    labels: FixedLabels = Field(default_factory=dict)  # on its recording rules and its alerts
     alerting: SLOAlerting = Field(default_factory=Shared(SLOAlerting()))
     window_policy: Literal["default", "workbook", "scaled"] | WindowPolicy = "default"
     # One SLO per value of these labels (one per route, per tenant): kept through every recording and alert.
