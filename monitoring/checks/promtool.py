@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import glob
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from monitoring import conventions
 from monitoring.checks import block_yaml, yaml_files
 from monitoring.checks.background import map_at_most, usable_cpus
 from monitoring.checks.report import CheckResult, process_output
 from monitoring.checks.tools import Tool
+
+T = TypeVar("T")
 
 _KUBERNETES_SD = "kubernetes_sd_configs"
 # Fields whose file promtool insists exists; on the checking machine they usually do not.
@@ -153,15 +156,19 @@ def check_rules(promtool: Tool, rule_files: list[Path], extracted: list[Path] | 
 TESTS_PER_RUN = 16
 
 
+def batches_of_tests(files: Sequence[T]) -> list[list[T]]:
+    """The files in order, in runs of at most TESTS_PER_RUN, no more runs than it takes to keep the CPUs busy."""
+    size = max(1, min(TESTS_PER_RUN, -(-len(files) // usable_cpus())))
+    return [list(files[start:start + size]) for start in range(0, len(files), size)]
+
+
 def run_tests(promtool: Tool, test_files: list[Path], what: str = "") -> CheckResult:
     """`promtool test rules` over every file: in runs of at most TESTS_PER_RUN files, side by side on the CPUs
     this process may use, their output in the files' order."""
     if not test_files:
         return CheckResult("promtool test rules", False, "no test files")
-    cpus = usable_cpus()
-    size = max(1, min(TESTS_PER_RUN, -(-len(test_files) // cpus)))
-    runs = [test_files[start:start + size] for start in range(0, len(test_files), size)]
-    procs = map_at_most(lambda files: promtool.run("test", "rules", *map(str, files)), runs, cpus)
+    procs = map_at_most(lambda files: promtool.run("test", "rules", *map(str, files)), batches_of_tests(test_files),
+                        usable_cpus())
     checked = f"{len(test_files)} test files" + (f" ({what})" if what else "")
     return CheckResult("promtool test rules", all(proc.returncode == 0 for proc in procs), checked,
                        "\n\n".join(filter(None, map(process_output, procs))))

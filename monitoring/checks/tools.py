@@ -38,19 +38,22 @@ class Tool:
         return run_bounded([*self.argv, *args], timeout, cwd)
 
 
-def run_bounded(argv: list[str], timeout: float | None = None, cwd: Path | None = None
+def run_bounded(argv: list[str], timeout: float | None = None, cwd: Path | None = None, *, one_stream: bool = False
                 ) -> subprocess.CompletedProcess[str]:
     """subprocess.run, except that a process still running after `timeout` seconds (default TIMEOUT) is killed
     and gives a failed CompletedProcess (status -9) whose stderr says so: the check fails with that line, never
-    with a traceback."""
+    with a traceback. `one_stream`: stderr goes into stdout, in the order written, and so does that line."""
     timeout = TIMEOUT if timeout is None else timeout
     try:
-        return subprocess.run(argv, capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False)
+        return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT if one_stream else subprocess.PIPE,
+                              text=True, cwd=cwd, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as expired:
         def text(value: str | bytes | None) -> str:
             return value.decode(errors="replace") if isinstance(value, bytes) else value or ""
 
         said = f"{Path(argv[0]).name} did not finish within {timeout:g} s and was stopped"
+        if one_stream:
+            return subprocess.CompletedProcess(argv, -9, f"{text(expired.stdout)}\n{said}\n", None)
         return subprocess.CompletedProcess(argv, -9, text(expired.stdout),
                                            "\n".join(filter(None, [text(expired.stderr).rstrip(), said])))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -169,23 +168,17 @@ _ALERTNAME = re.compile(r"alertname:\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 def _run_singles(argv: tuple[str, ...], paths: list[str]) -> str:
     """promtool's output for every file, as one stream (each file's header on stdout, its failures on stderr),
-    in runs of at most TESTS_PER_RUN files side by side as `monitoring test` runs them: one process for the
-    thousands of single tests of a large stack would outlive the tool's time. A run stopped at that time says so,
-    and the tests it did not reach read as not run."""
+    in the bounded runs side by side that `monitoring test` makes: one process for the thousands of single tests
+    of a large stack would outlive the tool's time. A run stopped at that time says so, and the tests it did not
+    reach read as not run."""
     from monitoring.checks import tools
     from monitoring.checks.background import map_at_most, usable_cpus
-    from monitoring.checks.promtool import TESTS_PER_RUN
+    from monitoring.checks.promtool import batches_of_tests
 
     def run(files: list[str]) -> str:
-        try:
-            return subprocess.run([*argv, "test", "rules", *files], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                  text=True, check=False, timeout=tools.TIMEOUT).stdout
-        except subprocess.TimeoutExpired as expired:
-            done = expired.stdout.decode(errors="replace") if isinstance(expired.stdout, bytes) else expired.stdout
-            return f"{done or ''}\npromtool did not finish within {tools.TIMEOUT:g} s and was stopped\n"
+        return tools.run_bounded([*argv, "test", "rules", *files], one_stream=True).stdout
 
-    runs = [paths[start:start + TESTS_PER_RUN] for start in range(0, len(paths), TESTS_PER_RUN)]
-    return "".join(map_at_most(run, runs, usable_cpus()))
+    return "".join(map_at_most(run, batches_of_tests(paths), usable_cpus()))
 
 
 def _test_cases(output: str, singles: dict[str, str], seconds: float, sites: dict[str, str]) -> list[Case]:
