@@ -68,11 +68,17 @@ def validate(out_dir: Path) -> list[CheckResult]:
             raise
         except Exception as exc:
             # The checks read files in the shapes generate writes. One edited into another shape (a number
-            # where a list was) is the user's to fix, in one line; out/ as generated and still failing is a
-            # bug, which keeps its traceback.
-            changed = Manifest.read(out_dir).changed_files(out_dir)
+            # where a list was) is the user's to fix, in one line, even with its hash in the manifest updated
+            # to match; out/ as generated and still failing is a bug, which keeps its traceback.
+            manifest = Manifest.read(out_dir)
+            changed = manifest.changed_files(out_dir)
             if not changed:
-                raise
+                from monitoring.checks.out_shapes import problem
+
+                shape = problem(manifest, out_dir)
+                if shape is None:
+                    raise
+                raise OutputError(f"{shape}, not as generate writes it: {REGENERATE}") from None
             shown = "; ".join(changed[:3]) + ("; ..." if len(changed) > 3 else "")
             raise OutputError(f"{out_dir} was changed after generate and cannot be checked ({shown}: "
                               f"{type(exc).__name__}: {exc}): {REGENERATE}") from None

@@ -1,0 +1,126 @@
+"""A file of out/ edited after generate, with its sha256 in out/manifest.json updated to match (by hand, or by a
+CI step that "repairs" the manifest): the hash gate passes, so the readers meet the edit itself. Each edit is
+one line on stderr, exit 2, no traceback, and nothing outside out/ is printed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from monitoring import api, cli
+from monitoring.checks.out_shapes import problem
+from monitoring.errors import OutputError
+from monitoring.output.manifest import MANIFEST, Manifest, sha256_bytes
+from monitoring.project import Project
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPACITY_TEST = "prometheus/tests/mcp-server-capacity.test.yml"
+CAPACITY_RULES = "../rules/mcp-server-capacity.rules.yml"
+SECRET_LINE = "root:$6$s3cr3tSalt$HashThatMustNotBePrinted:19000:0:99999:7:::"
+
+
+@pytest.fixture
+def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the repository's out/ (as generated); Grafana nowhere reachable: publish and diff stop at
+    their gate."""
+    copy = tmp_path / "project" / "out"
+    shutil.copytree(ROOT / "out", copy)
+    monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("GRAFANA_TOKEN", "glsa_edited_with_hash_0a1b")
+    return copy
+
+
+def _edit(out: Path, path: str, text: str) -> None:
+    """Write text to out/path and record its hash in the manifest, as if generate had written it."""
+    (out / path).write_text(text, encoding="utf-8")
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["files"][path]["sha256"] = sha256_bytes(text.encode("utf-8"))
+    (out / MANIFEST).write_text(json.dumps(manifest))
+
+
+def _run(out: Path, command: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    capsys.readouterr()
+    status = cli.main([*command, "--out", str(out)], project=Project(project_dir=ROOT, stack="alerts.stack:stack"))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_out_as_generated_has_every_shape_the_checks_read() -> None:
+    """The shapes are those generate writes: on the repository's out/ there is nothing to report (else a bug
+    in a check would be reported as an edit)."""
+    assert problem(Manifest.read(ROOT / "out"), ROOT / "out") is None
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("path", "text", "expected"), [
+    ("prometheus/prometheus.yml", "", "prometheus/prometheus.yml: empty, not as generate writes it"),
+    ("prometheus/prometheus.yml", "global: {}\n", "prometheus/prometheus.yml: the document has no scrape_configs"),
+    ("prometheus/prometheus.yml", "scrape_configs: 5\n", "prometheus/prometheus.yml: scrape_configs is not a list"),
+    ("prometheus/prometheus.yml", "scrape_configs: [5]\n", "scrape_configs[0] is not an object"),
+    ("prometheus/rules/mcp-server.rules.yml", "groups: 5\n", "mcp-server.rules.yml: groups is not a list"),
+    ("prometheus/rules/mcp-server.rules.yml", "groups: [{name: a, rules: [{alert: A, expr: 5}]}]\n",
+     "groups[0].rules[0].expr is not str"),
+    ("prometheus/rules/mcp-server.rules.yml", "groups: [{name: a, rules: [{record: 5, expr: up}]}]\n",
+     "groups[0].rules[0].record is not str"),
+    ("prometheus/rules/mcp-server.rules.yml",
+     "groups: [{name: a, rules: [{alert: A, expr: up, annotations: {summary: 5}}]}]\n",
+     "groups[0].rules[0].annotations.summary is not str"),
+    ("adapter/prometheus-adapter.yml", "", "prometheus-adapter.yml: empty"),
+    ("adapter/prometheus-adapter.yml", "- rules\n", "prometheus-adapter.yml: the document is not an object"),
+    ("kubernetes/kustomization.yaml", "resources: 5\n", "kustomization.yaml: resources is not a list"),
+    ("kubernetes/secret-alertmanager-config.yaml",
+     "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {alertmanager.yaml: 5}\n",
+     "stringData.alertmanager.yaml is not str"),
+    ("kubernetes/prometheusrule-mcp-server.yaml",
+     "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: x}\nspec: 5\n",
+     "prometheusrule-mcp-server.yaml: spec is not an object"),
+    ("kubernetes/prometheusrule-mcp-server.yaml",
+     "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: x, labels: 5}\nspec: {}\n",
+     "metadata.labels is not an object"),
+    ("grafana/folders.json", "[" * 100_000, "grafana/folders.json: nested too deep to read"),
+])
+def test_a_file_edited_into_another_shape_is_one_line_naming_it(out: Path, path: str, text: str, expected: str,
+                                                                promtool, amtool) -> None:
+    """Each of these was a traceback (KeyError, TypeError, AttributeError, IndexError, RecursionError) from the
+    check that read the file first: the hash gate had passed, and an error no generated file causes is a bug's."""
+    _edit(out, path, text)
+    with pytest.raises(OutputError) as raised:
+        api.validate(None, out_dir=out)
+    message = str(raised.value)
+    assert message.startswith(f"{out}/") and expected in message, message
+    assert message.endswith("not as generate writes it: run `monitoring generate` to write out/ again") \
+        and "\n" not in message, message
+
+
+@pytest.mark.integration
+def test_an_edited_file_stops_validate_publish_and_diff_in_one_line(out: Path, promtool, amtool,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    _edit(out, "prometheus/prometheus.yml", "scrape_configs: 5\n")
+    for command in (["validate"], ["publish", "--dry-run"], ["diff"]):
+        status, printed, err = _run(out, command, capsys)
+        assert (status, printed) == (2, ""), (command, printed, err)
+        assert err == (f"monitoring: error: {out}/prometheus/prometheus.yml: scrape_configs is not a list, not as "
+                       "generate writes it: run `monitoring generate` to write out/ again\n"), err
+
+
+@pytest.mark.parametrize("pattern", ["ABSOLUTE", "../../../outside/shadow", "../../../outside/sha*"])
+def test_a_generated_test_naming_a_rule_file_outside_out_is_refused_unrun(
+        out: Path, pattern: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """promtool prints the first line of a rule file it cannot parse: a generated test pointed at /etc/shadow
+    printed a password hash. Generate writes only rule files of out/ there, so any other is refused before
+    promtool runs."""
+    outside = out.parent / "outside"
+    outside.mkdir()
+    (outside / "shadow").write_text(SECRET_LINE + "\n")
+    pattern = str(outside / "shadow") if pattern == "ABSOLUTE" else pattern
+    text = (out / CAPACITY_TEST).read_text()
+    assert f"- {CAPACITY_RULES}\n" in text
+    _edit(out, CAPACITY_TEST, text.replace(f"- {CAPACITY_RULES}\n", f"- {pattern}\n"))
+    status, printed, err = _run(out, ["test"], capsys)
+    assert (status, printed) == (2, ""), (printed, err)
+    assert err == (f"monitoring: error: {out / CAPACITY_TEST}: rule file {pattern!r} is not in {out}, where generate "
+                   "writes every rule file its tests name: run `monitoring generate` to write out/ again\n"), err
+    assert "s3cr3t" not in printed + err
