@@ -24,6 +24,7 @@ from monitoring.checks.promtool import run_tests
 from monitoring.checks.report import CheckResult
 from monitoring.checks.shapes import OPTIONAL, mismatch
 from monitoring.checks.tools import Tool, find_tool
+from monitoring.checks.yaml_files import REGENERATE
 from monitoring.errors import MonitoringError, OutputError, ProjectError
 from monitoring.output.manifest import Manifest, read_handoff
 from monitoring.project import Project
@@ -126,6 +127,18 @@ def check_test_file(test: PromtoolTestFile, coverage: Coverage) -> list[str]:
     return problems
 
 
+def _inside(test: PromtoolTestFile, out_dir: Path) -> None:
+    """OutputError unless every rule file a generated test names is in out_dir, as generate writes them:
+    promtool prints the first line of a rule file it cannot read, so a pattern leading elsewhere (an absolute
+    path, `../` past out/) would print a line of whatever file it names."""
+    root = os.path.normpath(os.path.abspath(out_dir))
+    here = os.path.abspath(test.path.parent)
+    for pattern in test.data.get("rule_files") or []:
+        if os.path.commonpath([root, os.path.normpath(os.path.join(here, pattern))]) != root:
+            raise OutputError(f"{test.shown}: rule file {pattern!r} is not in {out_dir}, where generate writes "
+                              f"every rule file its tests name: {REGENERATE}")
+
+
 def _rebased(test: PromtoolTestFile, default_out: Path, out_dir: Path, tmp: Path) -> PromtoolTestFile:
     """A copy of a hand-written test whose rule files in the default out/ point into out_dir instead."""
     default_out, out_dir = default_out.resolve(), out_dir.resolve()
@@ -146,6 +159,8 @@ def collect(out_dir: Path, project: Project, tmp: Path, manifest: Manifest | Non
     rules)."""
     listed = (manifest or Manifest.read(out_dir)).paths(conventions.TESTS_DIR + "/", ".yml")
     generated = [load_test_file(out_dir / p, str(out_dir / p)) for p in listed]
+    for test in generated:
+        _inside(test, out_dir)
     hand_dir = project.project_dir / project.alert_tests
     hand_written = [load_test_file(p, str(p.relative_to(project.project_dir)), ProjectError)
                     for p in sorted(hand_dir.glob("*.yml"))] if hand_dir.is_dir() else []
