@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from monitoring.checks.shapes import OPTIONAL, mismatch
+from monitoring.units import LABEL_NAME
 
 if TYPE_CHECKING:  # reading the context back (validate, test) needs no model
     from monitoring.checks.lint import LintContext
@@ -84,6 +85,14 @@ def problem(checks: Mapping[str, Any]) -> str | None:
             found = mismatch(checks[key], shape, f"checks.{key}")
             if found:
                 return found
+    for index, test in enumerate(checks.get("route_tests") or ()):
+        # Each label becomes an argument of amtool's command line: a name the model refuses ("--config.file")
+        # would be read as one of amtool's flags.
+        bad = next((name for name in test["labels"] if not LABEL_NAME.match(name)), None)
+        if bad is not None:
+            return f"checks.route_tests[{index}].labels: {bad!r:.40} is not a label name"
+        if not test["receivers"] or not all(test["receivers"]):
+            return f"checks.route_tests[{index}].receivers: an empty receiver name, or none"
     for name, info in (checks.get("series") or {}).items():
         if not info["jobs"].keys() <= info["job_labels"].keys():  # the labels of every job are looked up
             return f"checks.series.{name}: a job without job_labels"

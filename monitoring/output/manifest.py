@@ -123,7 +123,7 @@ class Manifest:
         if problem:  # edited by hand into another shape
             raise OutputError(f"{path}: not a manifest this tool wrote ({problem}): run `monitoring generate` again")
         files = {p: FileEntry(e["origin"], e["sha256"]) for p, e in data["files"].items()}
-        return cls(data["stack"], data["version"], files, data.get("checks") or {})
+        return cls(data["stack"], data["version"], files, data.get("checks", {}))
 
     def paths(self, prefix: str = "", suffix: str = "") -> list[Path]:
         """Relative paths of the generated files under prefix ending in suffix, sorted."""
@@ -245,7 +245,7 @@ def _problem(data: dict[str, Any]) -> str | None:
             return f"file {path!r} has no origin"
         if not isinstance(entry.get("sha256"), str) or not _SHA256.fullmatch(entry["sha256"]):
             return f"file {path!r} has no sha256"
-    checks = data.get("checks") or {}
+    checks = data.get("checks", {})  # not `or {}`: a list or null where the object goes is no manifest of ours
     if not isinstance(checks, dict):
         return "checks is not an object"
     from monitoring.checks.context import problem as checks_problem
