@@ -37,7 +37,9 @@ def _out_dir(args: argparse.Namespace, project: Project) -> Path:
 
 def _print(lines: Sequence[str], file: TextIO | None = None) -> None:
     for line in lines:
-        print(line, file=file or sys.stdout)
+        # A path's bytes that are not UTF-8 come as lone surrogates, which a UTF-8 stdout refuses (a
+        # UnicodeEncodeError, in any locale but C): they are written as escapes (`\udcff`) instead.
+        print(line.encode("utf-8", "backslashreplace").decode("utf-8"), file=file or sys.stdout)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

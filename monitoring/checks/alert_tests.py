@@ -210,6 +210,11 @@ def generated_alerts(out_dir: Path, manifest: Manifest | None = None) -> list[st
 def run_alert_tests(out_dir: Path, project: Project) -> AlertTestReport:
     """Run every test file with one promtool process and measure alert coverage; reads out/ only."""
     manifest = read_handoff(out_dir)  # out/ must come from generate
+    try:
+        os.fsencode(out_dir.resolve()).decode("utf-8")
+    except UnicodeDecodeError:  # promtool panics on a rule file's path that is not UTF-8
+        raise OutputError(f"{out_dir}: promtool cannot test rule files under a path that is not UTF-8: "
+                          "generate out/ under another directory (--out)") from None
     from monitoring.checks.validate import check_as_generated
 
     as_generated = check_as_generated(manifest, out_dir)

@@ -45,8 +45,10 @@ def run_bounded(argv: list[str], timeout: float | None = None, cwd: Path | None 
     with a traceback. `one_stream`: stderr goes into stdout, in the order written, and so does that line."""
     timeout = TIMEOUT if timeout is None else timeout
     try:
+        # errors="replace": a tool echoes paths and file contents, whose bytes need not be UTF-8 (an out/ under a
+        # directory named in Latin-1); its output is read by a person, never parsed byte for byte.
         return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT if one_stream else subprocess.PIPE,
-                              text=True, cwd=cwd, timeout=timeout, check=False)
+                              text=True, errors="replace", cwd=cwd, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as expired:
         def text(value: str | bytes | None) -> str:
             return value.decode(errors="replace") if isinstance(value, bytes) else value or ""
