@@ -5,6 +5,7 @@ copy of the generated file, so a command that followed the way out would pass.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -290,6 +291,30 @@ def test_a_huge_manifest_is_refused_before_it_is_read(out: Path) -> None:
     finally:
         tracemalloc.stop()
     assert peak < 1 << 20, f"{peak >> 20} MiB"
+
+
+def test_a_huge_file_with_its_hash_in_the_manifest_is_refused_unread(out: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A generated file grown past any size generate writes, its hash recorded: validate held the whole file in
+    memory, twice (2.1 GB resident for a 1 GiB rule file, before its error); every reader now refuses it from
+    its size alone."""
+    with open(out / RULES, "wb") as huge:
+        huge.truncate(MAX_BYTES + 1)  # sparse
+    with open(out / RULES, "rb") as huge:
+        digest = hashlib.file_digest(huge, "sha256").hexdigest()
+    manifest = _manifest(out)
+    manifest["files"][RULES]["sha256"] = digest
+    _write_manifest(out, manifest)
+    tracemalloc.start()
+    try:
+        with pytest.raises(OutputError, match=f"oversize {RULES}"):
+            read_handoff(out)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 32 << 20, f"{peak >> 20} MiB"
+    _refused(out, capsys, f"{out} holds what generate never writes (oversize {RULES}): only directories and "
+                          f"regular files of at most {MAX_BYTES >> 20} MiB belong there")
 
 
 def test_a_directory_that_cannot_be_listed_is_one_line(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:

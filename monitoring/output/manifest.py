@@ -25,7 +25,8 @@ from monitoring.errors import OutputError
 MANIFEST = "manifest.json"
 FORMAT = 1
 # 10,000 services write a manifest of about 32 MB (3.2 kB each, measured at 400): a larger one is not ours, and
-# is refused before it is read into memory.
+# is refused before it is read into memory. No generated file comes near it either (the checks hold a file whole,
+# twice over as text and data): the readers refuse a larger one before anything opens it.
 MAX_BYTES = 256 << 20
 
 
@@ -174,9 +175,10 @@ class Manifest:
         return lines
 
 
-def walk(out_dir: Path) -> tuple[set[str], list[str]]:
+def walk(out_dir: Path, max_bytes: int | None = None) -> tuple[set[str], list[str]]:
     """(the regular files under out_dir, as relative POSIX paths; 'symlink path' and 'special path' lines for
-    what generate never writes there), without following a link: nothing outside out_dir is looked at."""
+    what generate never writes there), without following a link: nothing outside out_dir is looked at. With
+    max_bytes, a regular file larger than that is an 'oversize path' line instead (one stat per file more)."""
     regular: set[str] = set()
     odd: list[str] = []
     pending = [("", str(out_dir))]
@@ -191,7 +193,10 @@ def walk(out_dir: Path) -> tuple[set[str], list[str]]:
                     elif entry.is_dir(follow_symlinks=False):
                         pending.append((relative + "/", entry.path))
                     elif entry.is_file(follow_symlinks=False):
-                        regular.add(relative)
+                        if max_bytes is not None and entry.stat(follow_symlinks=False).st_size > max_bytes:
+                            odd.append(f"oversize {relative}")
+                        else:
+                            regular.add(relative)
                     else:  # a FIFO, socket or device: opening one can block a reader for ever
                         odd.append(f"special {relative}")
         except OSError as exc:
@@ -201,8 +206,9 @@ def walk(out_dir: Path) -> tuple[set[str], list[str]]:
 
 def read_handoff(out_dir: Path) -> Manifest:
     """The manifest of out_dir, for a command that reads out/ (validate, test, publish, diff): OutputError
-    unless out_dir is a directory that holds only directories and regular files (a symbolic link can lead
-    outside it, a FIFO can block a reader) and a manifest this tool wrote."""
+    unless out_dir is a directory that holds only directories and regular files of at most MAX_BYTES (a
+    symbolic link can lead outside it, a FIFO can block a reader, the checks hold a file in memory whole) and
+    a manifest this tool wrote."""
     if not out_dir.is_dir() and (out_dir.exists() or out_dir.is_symlink()):
         raise OutputError(f"{out_dir} is not a directory: run `monitoring generate`")
     if os.path.islink(out_dir / MANIFEST):
@@ -210,11 +216,12 @@ def read_handoff(out_dir: Path) -> Manifest:
     else:
         # The manifest first: a directory that never had one (`--out /`) is refused before its tree is walked.
         manifest = Manifest.read(out_dir)
-        odd = walk(out_dir)[1]
+        odd = walk(out_dir, MAX_BYTES)[1]
     if odd:
         shown = "; ".join(odd[:3]) + ("; ..." if len(odd) > 3 else "")
         raise OutputError(f"{out_dir} holds what generate never writes ({shown}): only directories and "
-                          "regular files belong there: run `monitoring generate` again")
+                          f"regular files of at most {MAX_BYTES >> 20} MiB belong there: run `monitoring generate` "
+                          "again")
     return manifest
 
 
