@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,11 +36,17 @@ def _out_dir(args: argparse.Namespace, project: Project) -> Path:
     return Path(args.out) if args.out else project.out_dir
 
 
+# Control characters but tab and line feed: what a tool echoes from a file of out/ must not move the cursor,
+# recolour or retitle the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _print(lines: Sequence[str], file: TextIO | None = None) -> None:
     for line in lines:
         # A path's bytes that are not UTF-8 come as lone surrogates, which a UTF-8 stdout refuses (a
         # UnicodeEncodeError, in any locale but C): they are written as escapes (`\udcff`) instead.
-        print(line.encode("utf-8", "backslashreplace").decode("utf-8"), file=file or sys.stdout)
+        printable = _CONTROL.sub(lambda c: repr(c.group())[1:-1], line)
+        print(printable.encode("utf-8", "backslashreplace").decode("utf-8"), file=file or sys.stdout)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

@@ -68,6 +68,16 @@ def test_out_as_generated_has_every_shape_the_checks_read() -> None:
     ("prometheus/rules/mcp-server.rules.yml",
      "groups: [{name: a, rules: [{alert: A, expr: up, annotations: {summary: 5}}]}]\n",
      "groups[0].rules[0].annotations.summary is not str"),
+    ("prometheus/rules/mcp-server.rules.yml", "groups: [{name: a, rules: [{alert: A, expr: 'up{'}]}]\n",
+     "groups[0].rules[0].expr: PromQL does not parse"),
+    ("prometheus/rules/mcp-server.rules.yml", "groups: [{name: a, rules: [{expr: up}]}]\n",
+     "groups[0].rules[0] is neither an alert nor a recording rule, or both"),
+    ("prometheus/rules/mcp-server.rules.yml", "groups: [{name: a, rules: [{alert: A, expr: up, for: 5x}]}]\n",
+     "groups[0].rules[0].for: '5x' is not a duration"),
+    ("prometheus/rules/mcp-server.rules.yml", "groups: [{name: a, interval: soon, rules: []}]\n",
+     "groups[0].interval: 'soon' is not a duration"),
+    ("prometheus/prometheus.yml", "global: {evaluation_interval: 1x}\nscrape_configs: []\n",
+     "global.evaluation_interval: '1x' is not a duration"),
     ("adapter/prometheus-adapter.yml", "", "prometheus-adapter.yml: empty"),
     ("adapter/prometheus-adapter.yml", "- rules\n", "prometheus-adapter.yml: the document is not an object"),
     ("kubernetes/kustomization.yaml", "resources: 5\n", "kustomization.yaml: resources is not a list"),
@@ -124,3 +134,17 @@ def test_a_generated_test_naming_a_rule_file_outside_out_is_refused_unrun(
     assert err == (f"monitoring: error: {out / CAPACITY_TEST}: rule file {pattern!r} is not in {out}, where generate "
                    "writes every rule file its tests name: run `monitoring generate` to write out/ again\n"), err
     assert "s3cr3t" not in printed + err
+
+
+@pytest.mark.integration
+def test_what_a_tool_echoes_from_an_edited_file_cannot_drive_the_terminal(out: Path, promtool, amtool,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """promtool quotes a rule group's name as written: an escape sequence in it reached the terminal raw (it
+    could clear the screen, recolour or retitle it). Control characters are printed as escapes."""
+    _edit(out, "prometheus/rules/mcp-server.rules.yml",
+          'groups:\n- name: "a\\e]0;title\\a\\e[2J"\n  rules: [{alert: A, expr: up}]\n'
+          '- name: "a\\e]0;title\\a\\e[2J"\n  rules: [{alert: B, expr: up}]\n')
+    status, printed, err = _run(out, ["validate"], capsys)
+    assert (status, err) == (1, ""), (printed, err)
+    assert "\x1b" not in printed and "\x07" not in printed, printed
+    assert "\\x1b]0;title\\x07\\x1b[2J" in printed, printed

@@ -44,8 +44,8 @@ _PANEL = {OPTIONAL: {"type": str, "gridPos": _ANY_OBJECT, "targets": [{OPTIONAL:
 # matches is not read by the checks in Python (promtool, amtool or nothing reads it).
 _FILES: tuple[tuple[str, str, Any], ...] = (
     (conventions.PROMETHEUS_CONFIG, "yaml", {"scrape_configs": [{"job_name": str}],
-                                             OPTIONAL: {"global": _ANY_OBJECT, "alerting": _ANY_OBJECT,
-                                                        "rule_files": [str]}}),
+                                             OPTIONAL: {"global": {OPTIONAL: {"evaluation_interval": str}},
+                                                        "alerting": _ANY_OBJECT, "rule_files": [str]}}),
     (f"{conventions.RULES_DIR}/*.yml", "yaml", {"groups": _GROUPS}),
     (f"{conventions.TESTS_DIR}/*.yml", "yaml", {OPTIONAL: {"rule_files": [str], "tests": [_ANY_OBJECT]}}),
     (conventions.ALERTMANAGER_CONFIG, "yaml", {"route": _ANY_OBJECT, OPTIONAL: {"receivers": [{"name": str}]}}),
@@ -92,8 +92,48 @@ def file_problem(path: Path, syntax: str, shape: Any) -> str | None:
     for document in documents:
         found = mismatch(document, shape, "")
         if found is None and isinstance(document, dict) and document.get("kind") == "PrometheusRule":
-            found = mismatch(document, _PROMETHEUS_RULE, "")
+            found = mismatch(document, _PROMETHEUS_RULE, "") or _rules_problem(document["spec"]["groups"], "spec.")
+        elif found is None and shape is _FILES[1][2]:  # a rule file
+            found = _rules_problem(document["groups"], "")
+        elif found is None and shape is _FILES[0][2]:  # prometheus.yml
+            found = _duration_problem((document.get("global") or {}).get("evaluation_interval"),
+                                      "global.evaluation_interval")
         if found:
             found = found.lstrip(".")
             return "the document" + found if found.startswith((" ", ":")) else found
+    return None
+
+
+def _rules_problem(groups: list[dict[str, Any]], where: str) -> str | None:
+    """What in rule groups of the right shape is no rule Prometheus loads (and the checks read): a rule that
+    is neither an alert nor a recording rule, a duration or an expression that does not parse."""
+    from monitoring import promql
+
+    for g, group in enumerate(groups):
+        at = f"{where}groups[{g}]"
+        found = _duration_problem(group.get("interval"), f"{at}.interval")
+        if found:
+            return found
+        for r, rule in enumerate(group.get("rules") or ()):
+            if ("alert" in rule) == ("record" in rule):
+                return f"{at}.rules[{r}] is neither an alert nor a recording rule, or both"
+            found = _duration_problem(rule.get("for"), f"{at}.rules[{r}].for")
+            if found:
+                return found
+            try:
+                promql.parse(rule["expr"])
+            except ValueError as exc:  # its text as a repr would write it: control characters escaped
+                return f"{at}.rules[{r}].expr: {repr(' '.join(str(exc).split())[:200])[1:-1]}"
+    return None
+
+
+def _duration_problem(value: str | None, where: str) -> str | None:
+    from monitoring.units import duration_ms
+
+    if value is None:
+        return None
+    try:
+        duration_ms(value)
+    except ValueError:
+        return f"{where}: {value!r:.40} is not a duration"
     return None
