@@ -148,3 +148,30 @@ def test_what_a_tool_echoes_from_an_edited_file_cannot_drive_the_terminal(out: P
     assert (status, err) == (1, ""), (printed, err)
     assert "\x1b" not in printed and "\x07" not in printed, printed
     assert "\\x1b]0;title\\x07\\x1b[2J" in printed, printed
+
+
+PODMONITOR = "kubernetes/podmonitor-mcp-server.yaml"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("path", "before", "after", "why"), [
+    ("prometheus/prometheus.yml", "  metrics_path: /metrics\n  scheme: http\n  kubernetes_sd_configs:\n",
+     "  scheme: http\n  kubernetes_sd_configs:\n", "KeyError: 'metrics_path'"),
+    ("prometheus/prometheus.yml", "    namespaces:\n      names:\n      - mcp-production\n    selectors:\n",
+     "    namespaces: []\n    selectors:\n", "AttributeError"),
+    (PODMONITOR, "  podMetricsEndpoints:\n  - port: metrics\n",
+     "  podMetricsEndpoints:\n  - port: other\n  - port: metrics\n", "ValueError: too many values to unpack"),
+    (PODMONITOR, "  selector:\n    matchLabels:\n", "  podSelector:\n    matchLabels:\n", "KeyError: 'selector'"),
+])
+def test_a_scrape_job_or_monitor_edited_out_of_shape_fails_its_comparison(
+        out: Path, path: str, before: str, after: str, why: str, promtool, amtool) -> None:
+    """The job of prometheus.yml and its PodMonitor are compared field by field, each indexed as generate writes
+    it: one edited (valid YAML, its hash updated) was a traceback from validate. It is the comparison's failure."""
+    text = (out / path).read_text()
+    assert before in text
+    _edit(out, path, text.replace(before, after, 1))
+    report = api.validate(None, out_dir=out)
+    (result,) = [r for r in report.results if r.name == "kubernetes scrape jobs"]
+    assert not result.ok and result.details.startswith(
+        "job mcp-server: cannot be compared with its PodMonitor: a field generate writes is missing or of another "
+        "type (") and why in result.details, result.details

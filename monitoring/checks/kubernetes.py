@@ -219,7 +219,13 @@ def check_scrape_jobs(monitored: Collection[str], out_dir: Path, resources: Reso
             continue
         compared += 1
         differences = (_scrape_config_differences if monitor["kind"] == "ScrapeConfig" else _differences)
-        failures += [f"job {name}: {p}" for p in differences(jobs[name], monitor)]
+        try:
+            failures += [f"job {name}: {p}" for p in differences(jobs[name], monitor)]
+        except (LookupError, TypeError, ValueError, AttributeError) as exc:
+            # Both sides are read as generate writes them; one edited since (its hash in the manifest updated to
+            # match) can lack a field or hold another type anywhere: that is the difference to report.
+            failures.append(f"job {name}: cannot be compared with its {monitor['kind']}: a field generate writes "
+                            f"is missing or of another type ({type(exc).__name__}: {exc})")
     checked = (f"{len(jobs)} Kubernetes scrape jobs of prometheus.yml: validated by the model when built; "
                f"{compared} compared with their PodMonitor/ServiceMonitor (selector, namespaces, port, path, interval) "
                "or ScrapeConfig (role, namespaces, selectors, relabelling, path, interval)")
