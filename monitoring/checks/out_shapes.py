@@ -38,7 +38,10 @@ _HPA = {OPTIONAL: {"kind": str, "metadata": {OPTIONAL: {"name": str}}, "spec": {
 # What the dashboard checks index into; the rest of a panel is the schema's to judge (hand-written dashboards
 # are as varied as Grafana allows).
 _PANEL = {OPTIONAL: {"type": str, "gridPos": _ANY_OBJECT, "targets": [{OPTIONAL: {"expr": str}}],
-                     "panels": [_ANY_OBJECT]}}
+                     "panels": [_ANY_OBJECT], "fieldConfig": {OPTIONAL: {"defaults": _ANY_OBJECT}}}}
+_ADAPTER_RULE = {OPTIONAL: {"seriesQuery": str, "metricsQuery": str,
+                            "resources": {OPTIONAL: {"overrides": {str: _ANY_OBJECT}, "template": str}},
+                            "name": {OPTIONAL: {"matches": str, "as": str}}}}
 
 # (glob of the relative path, YAML or JSON, shape of each document), the first that matches a path; a file none
 # matches is not read by the checks in Python (promtool, amtool or nothing reads it).
@@ -50,7 +53,7 @@ _FILES: tuple[tuple[str, str, Any], ...] = (
     (f"{conventions.TESTS_DIR}/*.yml", "yaml", {OPTIONAL: {"rule_files": [str], "tests": [_ANY_OBJECT]}}),
     (conventions.ALERTMANAGER_CONFIG, "yaml", {"route": _ANY_OBJECT, OPTIONAL: {"receivers": [{"name": str}]}}),
     (conventions.BLACKBOX_CONFIG, "yaml", {OPTIONAL: {"modules": {str: _ANY_OBJECT}}}),
-    (conventions.ADAPTER_CONFIG, "yaml", {OPTIONAL: {"rules": [_ANY_OBJECT]}}),
+    (conventions.ADAPTER_CONFIG, "yaml", {OPTIONAL: {"rules": [_ADAPTER_RULE]}}),
     (f"{conventions.HPA_DIR}/*.yml", "yaml", _HPA),
     (conventions.KUSTOMIZATION_FILE, "yaml", {OPTIONAL: {"resources": [str]}}),
     (f"{conventions.KUBERNETES_DIR}/*.yaml", "yaml", _RESOURCE),
@@ -117,6 +120,8 @@ def _rules_problem(groups: list[dict[str, Any]], where: str) -> str | None:
         for r, rule in enumerate(group.get("rules") or ()):
             if ("alert" in rule) == ("record" in rule):
                 return f"{at}.rules[{r}] is neither an alert nor a recording rule, or both"
+            if not rule.get("alert", rule.get("record")):
+                return f"{at}.rules[{r}] has an empty name"
             found = _duration_problem(rule.get("for"), f"{at}.rules[{r}].for")
             if found:
                 return found
