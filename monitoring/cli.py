@@ -36,17 +36,21 @@ def _out_dir(args: argparse.Namespace, project: Project) -> Path:
     return Path(args.out) if args.out else project.out_dir
 
 
+def _print(lines: Sequence[str], file: TextIO | None = None) -> None:
+    for line in lines:
+        # A path's bytes that are not UTF-8 come as lone surrogates, which a UTF-8 stdout refuses (a
+        # UnicodeEncodeError, in any locale but C): they are written as escapes (`\udcff`) instead.
+        print(line.encode("utf-8", "backslashreplace").decode("utf-8"), file=file or sys.stdout)
+
+
 # Control characters but tab and line feed: what a tool echoes from a file of out/ must not move the cursor,
 # recolour or retitle the terminal.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _print(lines: Sequence[str], file: TextIO | None = None) -> None:
-    for line in lines:
-        # A path's bytes that are not UTF-8 come as lone surrogates, which a UTF-8 stdout refuses (a
-        # UnicodeEncodeError, in any locale but C): they are written as escapes (`\udcff`) instead.
-        printable = _CONTROL.sub(lambda c: repr(c.group())[1:-1], line)
-        print(printable.encode("utf-8", "backslashreplace").decode("utf-8"), file=file or sys.stdout)
+def _printable(text: str) -> str:
+    """text with its control characters (but tab and line feed) written as escapes (`\x1b`)."""
+    return _CONTROL.sub(lambda c: repr(c.group())[1:-1], text)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -81,11 +85,12 @@ def result_lines(results: Sequence[CheckResult], *, only_failed: bool = False) -
     for result in results:
         if only_failed and result.ok:
             continue
-        lines.append(f"{'ok  ' if result.ok else 'FAIL'} {result.name}: {result.checked}")
+        # What a check says quotes the tools' output, which quotes the files it read.
+        lines.append(_printable(f"{'ok  ' if result.ok else 'FAIL'} {result.name}: {result.checked}"))
         if not result.ok and result.details:
-            lines.append("    " + result.details.replace("\n", "\n    "))
+            lines.append("    " + _printable(result.details).replace("\n", "\n    "))
         if result.warnings:
-            lines.append("    " + result.warnings.replace("\n", "\n    "))
+            lines.append("    " + _printable(result.warnings).replace("\n", "\n    "))
     return lines
 
 
@@ -129,7 +134,7 @@ def alert_test_lines(report: AlertTestReport) -> list[str]:
         lines += [f"FAIL alert {name!r} has no AlertScenario, and its expression is not a shape tests are generated "
                   f"for: {why}" for name, why in report.no_generated_tests.items() if name in report.untested]
     lines.append("all alert tests passed" if report.ok else "alert tests failed")
-    return lines
+    return [_printable(line) for line in lines]  # alert and test names as the test files spell them
 
 
 T = TypeVar("T")

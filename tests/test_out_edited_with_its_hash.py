@@ -181,3 +181,9 @@ def test_a_scrape_job_or_monitor_edited_out_of_shape_fails_its_comparison(
     assert not result.ok and result.details.startswith(
         "job mcp-server: cannot be compared with its PodMonitor: a field generate writes is missing or of another "
         "type (") and why in result.details, result.details
+
+
+def test_the_command_lines_own_colours_still_reach_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    """Only what the checks quote is escaped: the colours publish's plan is styled with are printed as they are."""
+    cli._print(["\x1b[32mcreate\x1b[0m dashboard x"])
+    assert capsys.readouterr().out == "\x1b[32mcreate\x1b[0m dashboard x\n"
