@@ -137,7 +137,7 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
     """
     from monitoring import inputs
 
-    stack_path = stack or project.stack
+    stack_path = project.stack if stack is None else stack
     out = _out_path(out_dir or project.out_dir, "read" if check else "write")
     blocker = blocking_file(out)
     if blocker is not None:
