@@ -678,6 +678,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refuse_empty_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A usage error for an option or argument given as an empty string: `--out ""` or `--stack "$UNSET"` would
+    otherwise read as not given at all, and the command would work on the project's default in silence."""
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    command = subparsers.choices[args.command]
+    for action in command._actions:
+        value = getattr(args, action.dest, None)
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and not v.strip() for v in values):
+            name = "/".join(action.option_strings) or action.metavar or action.dest
+            command.error(f"argument {name}: must not be empty")
+
+
 def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:
     """Run one command; return its exit status. project: the Project to work on (default: the one found from
     the working directory, as the installed `monitoring` command does), so scripts and tests pass it instead of
@@ -688,6 +701,7 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        _refuse_empty_values(parser, args)
     except SystemExit as exc:
         return ExitStatus.BAD_INPUT if exc.code else ExitStatus.OK
     args.project = project

@@ -50,3 +50,21 @@ def test_control_characters_in_an_error_are_shown_as_escapes(project: Path,
     err = stderr(project, capsys)
     assert "ValueError: \\x1b]0;owned\\x07\\x1b[2J red\\x9b1m (at badstack.py:1)" in err, err
     assert not any((ord(c) < 32 and c != "\n") or 127 <= ord(c) < 160 for c in err), repr(err)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["generate", "--out", ""], "monitoring generate: error: argument --out: must not be empty"),
+    (["generate", "--check", "--stack", " "], "monitoring generate: error: argument --stack: must not be empty"),
+    (["validate", "--out="], "monitoring validate: error: argument --out: must not be empty"),
+    (["ci", "--stack", ""], "monitoring ci: error: argument --stack: must not be empty"),
+    (["import", "rules.yml", ""], "monitoring import: error: argument FILE: must not be empty"),
+], ids=["generate --out", "generate --stack", "validate --out", "ci --stack", "import FILE"])
+def test_an_empty_value_is_not_taken_for_none_given(project: Path, capsys: pytest.CaptureFixture[str],
+                                                    argv: list[str], message: str) -> None:
+    """`--out "$UNSET"` would otherwise work on the project's own out/ (and --stack on its own stack) in silence."""
+    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    assert run(project, argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err == message + "\n"
+    assert captured.out == ""
+    assert {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()} == before
