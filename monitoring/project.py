@@ -212,8 +212,7 @@ def load_stack(path: str, project_dir: Path) -> Stack:
     from monitoring.model.stack import Stack
 
     module_name, attribute = check_stack_path(path)
-    if str(project_dir) not in sys.path:
-        sys.path.insert(0, str(project_dir))
+    _import_from(project_dir, module_name)
     try:
         module = importlib.import_module(module_name)
     except DefinitionError:
@@ -256,6 +255,45 @@ def load_stack(path: str, project_dir: Path) -> Stack:
         what = "None" if stack is None else f"{_article(type(stack).__name__)} {type(stack).__name__}"
         raise StackLoadError(f"stack {path!r} is {what}{made}, not a monitoring.Stack")
     return stack
+
+
+def _import_from(project_dir: Path, module_name: str) -> None:
+    """Make `import module_name` find the project's own module: its directory first on sys.path, and a module of
+    that name imported earlier from elsewhere (another project's `alerts.stack`, in a process that generates
+    several) forgotten, with its package and every module under it. Else the import answers from the module
+    cache, and the other project's stack is rendered in this one's place."""
+    directory = str(project_dir)
+    if sys.path[:1] != [directory]:
+        if directory in sys.path:
+            sys.path.remove(directory)
+        sys.path.insert(0, directory)
+    top = module_name.partition(".")[0]
+    root = project_dir.resolve()
+    if not ((root / top).is_dir() or (root / f"{top}.py").is_file()):
+        return  # an installed package, or one on the path already: the project holds no module of that name
+    loaded = [sys.modules[name] for name in (top, module_name) if name in sys.modules]
+    if all(_inside(module, root) for module in loaded) or not all(_users(module) for module in loaded):
+        return  # this project's already; or the standard library's or an installed package's, never forgotten
+    for name in [name for name in sys.modules if name == top or name.startswith(top + ".")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def _inside(module: object, root: Path) -> bool:
+    """Whether the module was loaded from under root (a namespace package: when none of its directories is
+    outside it)."""
+    file = getattr(module, "__file__", None)
+    paths = [file] if isinstance(file, str) else list(getattr(module, "__path__", None) or ())
+    return all(Path(path).resolve().is_relative_to(root) for path in paths)
+
+
+def _users(module: object) -> bool:
+    """Whether the module is the user's code (not the standard library's, an installed package's, or built in)."""
+    from monitoring.model.base import is_user_file
+
+    file = getattr(module, "__file__", None)
+    paths = [file] if isinstance(file, str) else list(getattr(module, "__path__", None) or ())
+    return bool(paths) and all(is_user_file(str(path)) for path in paths)
 
 
 def _article(noun: str) -> str:

@@ -427,7 +427,7 @@ def test_stack_path_without_attribute(project: Path, capsys: pytest.CaptureFixtu
 
 
 @pytest.mark.parametrize(("path", "message"), [
-    ("", "stack path '' must look like 'package.module:attribute'"),
+    ("", "monitoring generate: error: argument --stack: must not be empty"),
     ("a:b:c", "stack path 'a:b:c' must look like 'package.module:attribute'"),
     ("goodstack:stack.name", "stack path 'goodstack:stack.name' must look like"),
     ("goodstack: stack", "stack path 'goodstack: stack' must look like"),
