@@ -63,6 +63,19 @@ CASES = [
     ("PromQL that does not parse",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="sum(rate(app_requests_total[5m])"),)),))',
      "alert 'AppErrors' {at}: expr: PromQL does not parse"),
+    # Found while planning the tests, after every definition was made: still the definition, the field, the line.
+    ("a window no promtool test step fits, among other alerts",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(name="Slow"), ok_alert(expr="rate(app_requests_total[2s])'
+     ' > 1"))),))',
+     "alert 'AppErrors' {at}: expr: no promtool test step fits windows ['2s', '5m'], the shortest being 2s of this "
+     "alert: a test step is whole seconds, under half of every window"),
+    ("an SLO window no promtool test step fits",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors='
+     '"app_requests_total{code=\'500\'}", total="app_requests_total"), window_policy=WindowPolicy(windows=('
+     'AlertWindow(tier="page", long="1h", short="2s", burn_rate=14.4), AlertWindow(tier="ticket", long="6h", '
+     'short="30m", burn_rate=1)))),))',
+     "slo 'avail' {at}: window_policy: no promtool test step fits windows ['1h', '2s', '30d', '30m', '5m', '6h'], "
+     "the shortest being 2s"),
     ("invalid duration",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="5 minutes"),)),))',
      "alert 'AppErrors' {at}: for: invalid duration '5 minutes'"),
