@@ -123,7 +123,7 @@ class PublishRequest:
     concurrency: int = 8
 
 
-def generate(project: Project, *, stack: str | None = None, out_dir: Path | None = None,
+def generate(project: Project, *, stack: str | None = None, out_dir: str | os.PathLike[str] | None = None,
              check: bool = False, force: bool = False) -> GenerateReport:
     """Import the stack, render every file, and write out/ with its manifest, atomically.
 
@@ -137,8 +137,11 @@ def generate(project: Project, *, stack: str | None = None, out_dir: Path | None
     """
     from monitoring import inputs
 
-    stack_path = stack or project.stack
-    out = _out_path(out_dir or project.out_dir, "read" if check else "write")
+    out = _output_dir("generate", project, out_dir, "read" if check else "write")
+    if stack is not None and not isinstance(stack, str):
+        raise TypeError(f"generate() stack must be an import path ('package.module:attribute'), not "
+                        f"{type(stack).__name__}")
+    stack_path = project.stack if stack is None else stack
     blocker = blocking_file(out)
     if blocker is not None:
         raise OutputError(f"cannot {'read' if check else 'write'} the output in {out}: {blocker} is a file, "
@@ -175,6 +178,26 @@ def _reading(out: Path) -> contextlib.AbstractContextManager[None]:
     from monitoring.output.dir_swap import reading as held  # here: `--help` does not load the swap's modules
 
     return held(out)
+
+
+def _output_dir(verb: str, project: Project | None, out_dir: str | os.PathLike[str] | None, doing: str) -> Path:
+    """The out/ a verb works on: out_dir (a str or any path, as Project takes its directory) or else the
+    project's, checked by _out_path. A project, or an out_dir, of another type is the caller's programming
+    mistake: a TypeError that says so, rather than an AttributeError from deep inside."""
+    from monitoring.project import Project
+
+    if not isinstance(project, Project) and (project is not None or verb != "validate"):  # validate: out_dir alone
+        raise TypeError(f"{verb}() takes a monitoring.Project (Project.find(), or Project(Path(...))), not "
+                        f"{type(project).__name__}")
+    if out_dir is None:
+        if project is None:
+            raise TypeError(f"{verb}() needs a project or an out_dir")
+        return _out_path(project.out_dir, doing)
+    if not isinstance(out_dir, str | os.PathLike):
+        raise TypeError(f"{verb}() out_dir must be a path, not {type(out_dir).__name__}")
+    if not str(out_dir).strip():  # Path("") is the working directory: never what an empty setting meant
+        raise OutputError(f"cannot {doing} the output in {str(out_dir)!r}: the path is empty")
+    return _out_path(Path(out_dir), doing)
 
 
 def _out_path(out: Path, doing: str) -> Path:
@@ -286,7 +309,7 @@ def _manifest_as_written(out: Path, manifest: Manifest) -> bool:
         return False
 
 
-def validate(project: Project | None, *, out_dir: Path | None = None) -> ValidateReport:
+def validate(project: Project | None, *, out_dir: str | os.PathLike[str] | None = None) -> ValidateReport:
     """promtool, amtool and the offline lint checks over out/, which it reads alone (no stack, no rendering):
     the project's out/, or out_dir (then project may be None).
 
@@ -295,14 +318,12 @@ def validate(project: Project | None, *, out_dir: Path | None = None) -> Validat
     """
     from monitoring.checks.validate import validate as run_checks
 
-    if out_dir is None and project is None:
-        raise TypeError("validate() needs a project or an out_dir")
-    out = _out_path(out_dir or project.out_dir, "read")  # type: ignore[union-attr]
+    out = _output_dir("validate", project, out_dir, "read")
     with _reading(out):
         return ValidateReport(out, tuple(run_checks(out)))
 
 
-def test(project: Project, *, out_dir: Path | None = None) -> AlertTestReport:
+def test(project: Project, *, out_dir: str | os.PathLike[str] | None = None) -> AlertTestReport:
     """Every generated and hand-written promtool test in one promtool run, with each alert's coverage.
 
         report = monitoring.test(Project.find())
@@ -311,7 +332,7 @@ def test(project: Project, *, out_dir: Path | None = None) -> AlertTestReport:
     """
     from monitoring.checks.alert_tests import run_alert_tests
 
-    out = _out_path(out_dir or project.out_dir, "read")
+    out = _output_dir("test", project, out_dir, "read")
     with _reading(out):
         return run_alert_tests(out, project)
 
@@ -319,7 +340,7 @@ def test(project: Project, *, out_dir: Path | None = None) -> AlertTestReport:
 test.__test__ = False  # type: ignore[attr-defined]  # a library function, not a pytest test
 
 
-def publish(project: Project, request: PublishRequest, *, out_dir: Path | None = None,
+def publish(project: Project, request: PublishRequest, *, out_dir: str | os.PathLike[str] | None = None,
             env: Mapping[str, str] | None = None, session: requests.Session | None = None,
             client_settings: ClientSettings | None = None, progress: Progress | None = None) -> PublishReport:
     """Publish out/grafana to Grafana: gate on out/ (as generated, and valid), plan, then apply.
@@ -336,7 +357,9 @@ def publish(project: Project, request: PublishRequest, *, out_dir: Path | None =
     """
     from monitoring.grafana.publish.run import publish_out
 
-    out = _out_path(out_dir or project.out_dir, "read")
+    out = _output_dir("publish", project, out_dir, "read")
+    if not isinstance(request, PublishRequest):
+        raise TypeError(f"publish() request must be a PublishRequest, not {type(request).__name__}")
     with _reading(out):  # the tree the gate passes is the tree published
         return publish_out(out, request, project.project_dir, env=env, session=session,
                            client_settings=client_settings, progress=progress)

@@ -434,7 +434,7 @@ def cmd_ci(args: argparse.Namespace) -> int:
         print(text)
     for step in report.steps:
         if step.error is not None:
-            print(f"monitoring: error: {step.error}", file=sys.stderr)
+            print(f"monitoring: error: {error_line(step.error)}", file=sys.stderr)
     return report.exit_status
 
 
@@ -504,6 +504,36 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _positive_seconds(text: str) -> float:
+    """--timeout: a finite number of seconds above 0 (the HTTP client refuses others with a traceback)."""
+    import math
+
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds above 0, like 30 or 2.5")
+    return seconds
+
+
+_LAST_SECOND = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def _epoch_seconds(text: str) -> float:
+    """--end, --at: a time in seconds since the epoch, from the epoch to the end of year 9999 (the last one
+    a date can hold: the reports write each time as a date)."""
+    import math
+
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 0 <= seconds <= _LAST_SECOND:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a time in seconds since the epoch, like 1767225600")
+    return seconds
+
+
 def _add_publish_arguments(cmd: argparse.ArgumentParser, dry_run_flag: bool) -> None:
     if dry_run_flag:
         cmd.add_argument("--dry-run", action="store_true", help="print the plan and diffs; write nothing")
@@ -528,6 +558,14 @@ every change, and `monitoring ci` for generate --check, validate and test in one
 EPILOG = """\
 Settings come from [tool.monitoring] in the nearest pyproject.toml (stack, out, dashboards, alert_tests,
 regenerate). Exit status: 0 ok, 1 a check failed, 2 bad input or usage."""
+
+
+def error_line(message: str) -> str:
+    """message on one line, each control character written as an escape (`\\x1b`): what a message quotes from a
+    stack's exception or an imported file must not move the cursor, recolour or retitle the terminal."""
+    import re
+
+    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda c: repr(c.group())[1:-1], " ".join(message.split()))
 
 
 class _Version(argparse.Action):
@@ -584,7 +622,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "comes from $PROMETHEUS_TOKEN(_FILE))")
     ci.add_argument("--lookback", default="1h", help="with --prometheus: a series seen this recently exists "
                                                      "(default 1h)")
-    ci.add_argument("--timeout", type=float, default=30.0, help="with --prometheus: seconds per request (default 30)")
+    ci.add_argument("--timeout", type=_positive_seconds, default=30.0,
+                    help="with --prometheus: seconds per request (default 30)")
     init = sub.add_parser("init", help="create a project of your own: stack, alert test, SLO, dashboard, CI")
     init.add_argument("directory", nargs="?", default=".", metavar="DIR", help="where (default: .; must be empty)")
     init.add_argument("--name", help="the project and stack name (default: the directory's name)")
@@ -599,7 +638,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--directory", default=".", help="the project directory to write into (default: .)")
     imp.add_argument("--prometheus", metavar="URL", help="read each metric's type from this Prometheus's "
                                                          "/api/v1/metadata, over what the expressions and names say")
-    imp.add_argument("--timeout", type=float, default=30.0, help="with --prometheus: seconds per request (default 30)")
+    imp.add_argument("--timeout", type=_positive_seconds, default=30.0,
+                     help="with --prometheus: seconds per request (default 30)")
     imp.add_argument("--strict", action="store_true",
                      help="fail on anything the model cannot hold, instead of keeping it verbatim with a warning")
     imp.add_argument("--force", action="store_true", help="overwrite files that exist")
@@ -620,21 +660,23 @@ def build_parser() -> argparse.ArgumentParser:
         live.add_argument("--prometheus", required=True, metavar="URL",
                           help="Prometheus base URL; a bearer token comes from $PROMETHEUS_TOKEN(_FILE)")
         live.add_argument("--out", help="output directory to read (default: [tool.monitoring] out, or out/)")
-        live.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+        live.add_argument("--timeout", type=_positive_seconds, default=30.0, help="seconds per request (default 30)")
         if name == "check":
             live.add_argument("--stack", help="import path of the stack, for its metric catalog")
             live.add_argument("--lookback", default="1h", help="a series seen this recently exists (default 1h)")
         else:
             live.add_argument("--range", default="7d", help="how far back to evaluate (default 7d)")
-            live.add_argument("--end", type=float, help="end of the range, seconds since the epoch (default now)")
+            live.add_argument("--end", type=_epoch_seconds,
+                              help="end of the range, seconds since the epoch (default now)")
             live.add_argument("--format", choices=("table", "json"), default="table")
     budget = sub.add_parser("budget-report", help="error budgets of the SLOs with a calendar period, this month or "
                                                   "week so far, from a running Prometheus")
     budget.add_argument("--prometheus", required=True, metavar="URL",
                         help="Prometheus base URL; a bearer token comes from $PROMETHEUS_TOKEN(_FILE)")
     budget.add_argument("--stack", help="import path of the stack (default: [tool.monitoring] stack)")
-    budget.add_argument("--at", type=float, help="the end of the period so far, seconds since the epoch (default now)")
-    budget.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default 30)")
+    budget.add_argument("--at", type=_epoch_seconds,
+                        help="the end of the period so far, seconds since the epoch (default now)")
+    budget.add_argument("--timeout", type=_positive_seconds, default=30.0, help="seconds per request (default 30)")
     hpa = sub.add_parser("check-hpa", help="check that HPA manifests scale only on metrics the adapter exports")
     hpa.add_argument("manifests", nargs="+", help="YAML files with HorizontalPodAutoscaler documents")
     hpa.add_argument("--adapter", help="prometheus-adapter config (default: OUT/adapter/prometheus-adapter.yml)")
@@ -650,6 +692,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _refuse_empty_values(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """A usage error for an option or argument given as an empty string: `--out ""` or `--stack "$UNSET"` would
+    otherwise read as not given at all, and the command would work on the project's default in silence."""
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    command = subparsers.choices[args.command]
+    for action in command._actions:
+        value = getattr(args, action.dest, None)
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and not v.strip() for v in values):
+            name = "/".join(action.option_strings) or action.metavar or action.dest
+            command.error(f"argument {name}: must not be empty")
+
+
 def main(argv: Sequence[str] | None = None, project: Project | None = None) -> int:
     """Run one command; return its exit status. project: the Project to work on (default: the one found from
     the working directory, as the installed `monitoring` command does), so scripts and tests pass it instead of
@@ -660,6 +715,7 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        _refuse_empty_values(parser, args)
     except SystemExit as exc:
         return ExitStatus.BAD_INPUT if exc.code else ExitStatus.OK
     args.project = project
@@ -667,11 +723,11 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
         return COMMANDS[args.command](args)
     except MonitoringError as exc:
         # Deliberate errors carry a complete one-line message; anything else is a bug and keeps its traceback.
-        print(f"monitoring: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        print(f"monitoring: error: {error_line(str(exc))}", file=sys.stderr)
         return exc.exit_status
     except OSError as exc:  # the file system, not the definitions: still one line naming the path
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"monitoring: error: {where}{exc.strerror or type(exc).__name__}", file=sys.stderr)
+        print(f"monitoring: error: {error_line(f'{where}{exc.strerror or type(exc).__name__}')}", file=sys.stderr)
         return ExitStatus.BAD_INPUT
     except Terminated as stopped:  # SIGTERM or SIGHUP, once `run` has made them raise it: as Ctrl-C
         print(f"monitoring: terminated ({stopped.name})", file=sys.stderr)

@@ -45,7 +45,7 @@ class Project:
         """A Project made in code is checked as one read from pyproject.toml is (without its file:line, the site
         of the call instead)."""
         for key in SETTINGS:
-            problem = _setting_problem(getattr(self, key))
+            problem = _setting_problem(getattr(self, key), key)
             if problem is not None:
                 from monitoring.model.base import definition_site, format_site
 
@@ -79,7 +79,7 @@ class Project:
     def load_stack(self, path: str | None = None) -> Stack:
         """The Stack named by path ('package.module:attribute'), by default the project's own, with the project's
         Kubernetes setting applied."""
-        stack = load_stack(path or self.stack, self.project_dir)
+        stack = load_stack(self.stack if path is None else path, self.project_dir)
         if self.kubernetes is None:
             return stack
         from monitoring import project_kubernetes
@@ -92,8 +92,8 @@ SETTINGS = ("stack", "out", "dashboards", "alert_tests", "regenerate")
 DIRECTORIES = ("dashboards", "alert_tests")  # the settings naming directories of hand-written files to read
 
 
-def _setting_problem(value: object) -> str | None:
-    """Why value cannot be a setting (a non-empty string on one line), or None."""
+def _setting_problem(value: object, key: str) -> str | None:
+    """Why value cannot be the setting `key` (a non-empty string on one line; for stack, an import path), or None."""
     from monitoring.units import check_text
 
     if not isinstance(value, str):
@@ -104,6 +104,11 @@ def _setting_problem(value: object) -> str | None:
         check_text(value, one_line=True)
     except ValueError as exc:
         return str(exc)
+    if key == "stack":  # a file path here would only fail at the first generate, far from this line
+        try:
+            check_stack_path(value)
+        except StackLoadError as exc:
+            return exc.problem.removeprefix(f"stack path {value!r} ")
     return None
 
 
@@ -128,7 +133,7 @@ def _settings(table: dict[str, Any], pyproject: Path) -> dict[str, str]:
             continue
         if key not in SETTINGS:
             raise setting_error(pyproject, TABLE, key, f"unknown setting (known: {', '.join(SETTINGS)}, kubernetes)")
-        problem = _setting_problem(value)
+        problem = _setting_problem(value, key)
         if problem is None and key in DIRECTORIES and not (pyproject.parent / value).is_dir():
             # Left out, the setting's directory is optional; named, it is meant: a misspelt one would silently
             # drop every hand-written dashboard or test.
@@ -183,23 +188,42 @@ def _read_pyproject(path: Path) -> dict[str, Any]:
         raise ProjectError(f"{path}: is not valid TOML: {one_line(str(exc))}") from None
 
 
+def check_stack_path(path: str) -> tuple[str, str]:
+    """(module, attribute) of 'package.module:attribute'; a StackLoadError for anything else: an empty path, a file
+    path ('alerts/stack.py:stack'), a relative import ('.stack:stack'), a second colon or a dotted attribute."""
+    module_name, sep, attribute = path.partition(":")
+    if sep and module_name and attribute.isidentifier() and all(part.isidentifier() for part in module_name.split(".")):
+        return module_name, attribute
+    problem = f"stack path {path!r} must look like 'package.module:attribute'"
+    as_module = module_name.removesuffix(".py").strip("./").replace("/", ".")
+    if module_name.endswith(".py") or "/" in module_name or module_name.startswith("."):
+        if (not module_name.startswith("/") and attribute.isidentifier()
+                and all(part.isidentifier() for part in as_module.split("."))):
+            problem += f": a module's import path, not a file ({as_module + ':' + attribute!r})"
+        else:
+            problem += ": a module's import path, not a file"
+    raise StackLoadError(problem, field="stack", value=path)
+
+
 def load_stack(path: str, project_dir: Path) -> Stack:
-    """Import 'package.module:attribute' and return the Stack it names."""
+    """Import 'package.module:attribute' and return the Stack it names: the attribute itself, or what it returns
+    when it is a function (a factory) rather than a class."""
     from monitoring.model.base import Model
     from monitoring.model.stack import Stack
 
-    module_name, sep, attribute = path.partition(":")
-    if not sep or not module_name or not attribute:
-        raise StackLoadError(f"stack path {path!r} must look like 'package.module:attribute'")
-    if str(project_dir) not in sys.path:
-        sys.path.insert(0, str(project_dir))
+    module_name, attribute = check_stack_path(path)
+    _import_from(project_dir, module_name)
     try:
         module = importlib.import_module(module_name)
     except DefinitionError:
         raise
     except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            raise StackLoadError(f"stack {path!r} does not import: no module named {exc.name!r}") from None
+        # The stack's own module or a package of its path is missing: the path is wrong. Any other module is
+        # one the stack's code imports, at a line of its own.
+        if exc.name and (module_name + ".").startswith(exc.name + "."):
+            hint = (f" (a module's import path, not a file: {module_name.removesuffix('.py') + ':' + attribute!r})"
+                    if module_name.endswith(".py") else "")
+            raise StackLoadError(f"stack {path!r} does not import: no module named {exc.name!r}{hint}") from None
         raise StackLoadError(f"stack {path!r} does not import: {_where(exc)}") from None
     except KeyboardInterrupt:
         raise
@@ -214,6 +238,9 @@ def load_stack(path: str, project_dir: Path) -> Stack:
     except BaseException as exc:  # the module's own __getattr__ is the user's code too
         raise StackLoadError(f"stack {path!r}: reading {attribute!r} of module {module_name!r} failed: "
                              f"{_where(exc)}") from None
+    if isinstance(stack, type):  # a class (Stack itself, a subclass) is not a factory: called, it fails or lies
+        raise StackLoadError(f"stack {path!r} is the class {stack.__name__}, not a monitoring.Stack: name an "
+                             "instance, or a function that returns one")
     if callable(stack) and not isinstance(stack, Stack):
         try:
             stack = stack()
@@ -225,8 +252,52 @@ def load_stack(path: str, project_dir: Path) -> Stack:
             raise StackLoadError(f"stack {path!r}: the factory {attribute}() failed: {_where(exc)}") from None
     if not isinstance(stack, Stack):
         made = f" (made at {stack.defined_at})" if isinstance(stack, Model) and stack.defined_at else ""
-        raise StackLoadError(f"stack {path!r} is a {type(stack).__name__}{made}, not a monitoring.Stack")
+        what = "None" if stack is None else f"{_article(type(stack).__name__)} {type(stack).__name__}"
+        raise StackLoadError(f"stack {path!r} is {what}{made}, not a monitoring.Stack")
     return stack
+
+
+def _import_from(project_dir: Path, module_name: str) -> None:
+    """Make `import module_name` find the project's own module: its directory first on sys.path, and a module of
+    that name imported earlier from elsewhere (another project's `alerts.stack`, in a process that generates
+    several) forgotten, with its package and every module under it. Else the import answers from the module
+    cache, and the other project's stack is rendered in this one's place."""
+    directory = str(project_dir)
+    if sys.path[:1] != [directory]:
+        if directory in sys.path:
+            sys.path.remove(directory)
+        sys.path.insert(0, directory)
+    top = module_name.partition(".")[0]
+    root = project_dir.resolve()
+    if not ((root / top).is_dir() or (root / f"{top}.py").is_file()):
+        return  # an installed package, or one on the path already: the project holds no module of that name
+    loaded = [sys.modules[name] for name in (top, module_name) if name in sys.modules]
+    if all(_inside(module, root) for module in loaded) or not all(_users(module) for module in loaded):
+        return  # this project's already; or the standard library's or an installed package's, never forgotten
+    for name in [name for name in sys.modules if name == top or name.startswith(top + ".")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def _inside(module: object, root: Path) -> bool:
+    """Whether the module was loaded from under root (a namespace package: when none of its directories is
+    outside it)."""
+    file = getattr(module, "__file__", None)
+    paths = [file] if isinstance(file, str) else list(getattr(module, "__path__", None) or ())
+    return all(Path(path).resolve().is_relative_to(root) for path in paths)
+
+
+def _users(module: object) -> bool:
+    """Whether the module is the user's code (not the standard library's, an installed package's, or built in)."""
+    from monitoring.model.base import is_user_file
+
+    file = getattr(module, "__file__", None)
+    paths = [file] if isinstance(file, str) else list(getattr(module, "__path__", None) or ())
+    return bool(paths) and all(is_user_file(str(path)) for path in paths)
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -246,6 +317,10 @@ def _where(exc: BaseException) -> str:
 
     user = [f for f in frames if is_user_file(f.filename)]
     location = f" (at {format_site((user[-1].filename, user[-1].lineno or 0))})" if user else ""
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        # Its str() names the file by its base name alone ("(stack.py, line 3)"): the path says which one.
+        detail = one_line(shown(exc.msg))
+        return f"{type(exc).__name__}: {detail} (at {format_site((exc.filename, exc.lineno))})"
     if isinstance(exc, SystemExit):
         return f"it exits (SystemExit({shown(exc.code, repr)})){location}; a stack module must not call sys.exit()"
     detail = one_line(shown(exc))

@@ -63,6 +63,19 @@ CASES = [
     ("PromQL that does not parse",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(expr="sum(rate(app_requests_total[5m])"),)),))',
      "alert 'AppErrors' {at}: expr: PromQL does not parse"),
+    # Found while planning the tests, after every definition was made: still the definition, the field, the line.
+    ("a window no promtool test step fits, among other alerts",
+     'stack = ok_stack(services=(ok_service(rules=(ok_alert(name="Slow"), ok_alert(expr="rate(app_requests_total[2s])'
+     ' > 1"))),))',
+     "alert 'AppErrors' {at}: expr: no promtool test step fits windows ['2s', '5m'], the shortest being 2s of this "
+     "alert: a test step is whole seconds, under half of every window"),
+    ("an SLO window no promtool test step fits",
+     'stack = ok_stack(slos=(SLO(name="avail", service="app", objective="99.9", sli=RatioSLI(errors='
+     '"app_requests_total{code=\'500\'}", total="app_requests_total"), window_policy=WindowPolicy(windows=('
+     'AlertWindow(tier="page", long="1h", short="2s", burn_rate=14.4), AlertWindow(tier="ticket", long="6h", '
+     'short="30m", burn_rate=1)))),))',
+     "slo 'avail' {at}: window_policy: no promtool test step fits windows ['1h', '2s', '30d', '30m', '5m', '6h'], "
+     "the shortest being 2s"),
     ("invalid duration",
      'stack = ok_stack(services=(ok_service(rules=(ok_alert(for_="5 minutes"),)),))',
      "alert 'AppErrors' {at}: for: invalid duration '5 minutes'"),
@@ -426,6 +439,41 @@ def test_stack_path_without_attribute(project: Path, capsys: pytest.CaptureFixtu
     assert "must look like 'package.module:attribute'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("path", "message"), [
+    ("", "monitoring generate: error: argument --stack: must not be empty"),
+    ("a:b:c", "stack path 'a:b:c' must look like 'package.module:attribute'"),
+    ("goodstack:stack.name", "stack path 'goodstack:stack.name' must look like"),
+    ("goodstack: stack", "stack path 'goodstack: stack' must look like"),
+    ("./goodstack.py:stack", "must look like 'package.module:attribute': a module's import path, not a file "
+                             "('goodstack:stack')"),
+    ("alerts/stack.py:stack", "a module's import path, not a file ('alerts.stack:stack')"),
+    ("/srv/goodstack.py:stack", "must look like 'package.module:attribute': a module's import path, not a file"),
+    ("goodstack.py:stack", "does not import: no module named 'goodstack.py' (a module's import path, not a file: "
+                           "'goodstack:stack')"),
+], ids=["empty", "two colons", "dotted attribute", "a space", "a relative file", "a file under a directory",
+        "an absolute file", "a file name"])
+def test_a_malformed_stack_path_is_one_line(project: Path, capsys: pytest.CaptureFixture[str], path: str,
+                                            message: str) -> None:
+    """Never the project's own stack in place of an empty one, nor an import error for a path that is no module
+    name."""
+    before = read_tree(project / "out")
+    assert run(project, ["generate", "--force", "--stack", path]) == 2
+    err = stderr(project, capsys)
+    assert message in err and err.count("\n") == 1, err
+    assert read_tree(project / "out") == before
+
+
+def test_a_syntax_error_in_a_package_names_the_module_by_its_path(project: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Python's own message names the file by its base name alone: two packages' stack.py would read alike."""
+    (project / "fleet").mkdir()
+    (project / "fleet" / "__init__.py").write_text("")
+    (project / "fleet" / "stack.py").write_text("stack = [\n")
+    assert run(project, ["generate", "--stack", "fleet.stack:stack"]) == 2
+    err = stderr(project, capsys)
+    assert "does not import: SyntaxError: '[' was never closed (at fleet/stack.py:1)" in err, err
+
+
 def test_usage_error_exits_2(project: Path) -> None:
     assert run(project, ["generate", "--no-such-flag"]) == 2
 
@@ -574,6 +622,16 @@ STACK_LOADING = [
     ("an exception that cannot be printed",
      "class Odd(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\nraise Odd()\n",
      "does not import: Odd: <Odd that cannot be shown: RuntimeError> (at badstack.py:4)"),
+    ("a module importing a missing module whose name begins the stack's", "import badst\n",
+     "stack 'badstack:stack' does not import: ModuleNotFoundError: No module named 'badst' (at badstack.py:1)"),
+    ("a syntax error, at its path and line", "x = 1\nstack = (\n",
+     "does not import: SyntaxError: '(' was never closed (at badstack.py:2)"),
+    ("the Stack class itself", "from monitoring import Stack as stack\n",
+     "stack 'badstack:stack' is the class Stack, not a monitoring.Stack: name an instance, or a function that "
+     "returns one"),
+    ("a subclass of Stack", "from monitoring import Stack\nclass stack(Stack):\n    pass\n",
+     "stack 'badstack:stack' is the class stack, not a monitoring.Stack"),
+    ("None", "stack = None\n", "stack 'badstack:stack' is None, not a monitoring.Stack"),
     ("a module that exits with a value that cannot be printed",
      "class Odd:\n    def __repr__(self):\n        raise RuntimeError('no')\nraise SystemExit(Odd())\n",
      "it exits (SystemExit(<Odd that cannot be shown: RuntimeError>)) (at badstack.py:4)"),

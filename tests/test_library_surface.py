@@ -4,6 +4,7 @@ below it), and never exits."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
@@ -93,6 +94,14 @@ CASES: dict[str, tuple[Callable[[Project, dict[str, str]], object], type]] = {
                                      OutputError),
     "generate --check: out/ name too long": (
         lambda p, e: monitoring.generate(p, out_dir=p.project_dir / TOO_LONG, check=True), OutputError),
+    # out_dir as a str, as Project takes its directory (before: an AttributeError from deep inside)
+    "generate: out_dir a str": (lambda p, e: monitoring.generate(p, out_dir=str(p.project_dir / "out-str")),
+                                monitoring.GenerateReport),
+    "generate: out_dir empty": (lambda p, e: monitoring.generate(p, out_dir=""), OutputError),
+    "generate: stack path empty": (lambda p, e: monitoring.generate(p, stack="", check=True), StackLoadError),
+    "validate: out_dir a str": (lambda p, e: monitoring.validate(None, out_dir=str(p.out_dir)),
+                                monitoring.ValidateReport),
+    "test: out_dir a str": (lambda p, e: monitoring.test(p, out_dir=str(p.out_dir)), monitoring.AlertTestReport),
     "validate": (lambda p, e: monitoring.validate(p), monitoring.ValidateReport),
     "validate: never generated": (lambda p, e: monitoring.validate(None, out_dir=p.project_dir / "not-ours"),
                                   OutputError),
@@ -145,6 +154,21 @@ def test_a_verb_returns_its_report_or_raises_one_documented_error_and_prints_not
     assert capfd.readouterr() == ("", ""), case
     if case == "generate with warnings":
         assert outcome.warnings, "the stack was meant to warn"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda p: monitoring.generate(str(p.project_dir)), "generate() takes a monitoring.Project"),
+    (lambda p: monitoring.test(None), "test() takes a monitoring.Project"),
+    (lambda p: monitoring.validate(None), "validate() needs a project or an out_dir"),
+    (lambda p: monitoring.validate(p, out_dir=5), "validate() out_dir must be a path, not int"),
+    (lambda p: monitoring.generate(p, stack=p.stack.partition(":")), "generate() stack must be an import path"),
+    (lambda p: monitoring.publish(p, {"dry_run": True}), "publish() request must be a PublishRequest, not dict"),
+], ids=["generate: a str for the project", "test: no project", "validate: neither", "validate: an int out_dir",
+        "generate: a tuple for the stack", "publish: a dict for the request"])
+def test_an_argument_of_the_wrong_type_is_a_type_error_that_says_so(project: Project, call, message: str) -> None:
+    """The caller's programming mistake: a TypeError naming the verb and the argument, before anything is read."""
+    with pytest.raises(TypeError, match=re.escape(message)):
+        call(project)
 
 
 def test_publishing_without_verification_leaves_the_callers_warnings_as_they_were(

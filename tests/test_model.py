@@ -71,7 +71,7 @@ def test_unit_must_appear_in_name() -> None:
 
 def test_models_are_immutable() -> None:
     counter = Counter(name="a_total", help="a")
-    with pytest.raises(Exception, match="frozen"):
+    with pytest.raises(DefinitionError, match="name cannot be changed: a definition is immutable"):
         counter.name = "b_total"  # type: ignore[misc]
 
 

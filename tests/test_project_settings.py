@@ -34,6 +34,10 @@ SETTINGS = [
      "unknown setting (known: stack, out, dashboards, alert_tests, regenerate, kubernetes)"),
     ("tool.monitoring not a table", '[tool]\nmonitoring = "goodstack:stack"\n', "monitoring", 2,
      "must be a table, not 'goodstack:stack'"),
+    ("a file path for stack", '[tool.monitoring]\nstack = "alerts/stack.py:stack"\n', "stack", 2,
+     "stack must look like 'package.module:attribute': a module's import path, not a file ('alerts.stack:stack')"),
+    ("a stack path without its attribute", '[tool.monitoring]\nstack = "alerts.stack"\n', "stack", 2,
+     "stack must look like 'package.module:attribute'"),
 ]
 
 

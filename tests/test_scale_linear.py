@@ -162,14 +162,14 @@ class _CountedName(str):
 def test_routes_find_their_receivers_and_time_intervals_by_look_up():
     n = 2_000
     names = [_CountedName(f"team{i}") for i in range(n)]
-    routing = Routing.model_construct(
-        route=Route.model_construct(receiver=names[0], matchers=(), routes=tuple(
-            Route.model_construct(receiver=name, matchers=(f'team="{name}"',), routes=(),
+    routing = Routing._unchecked(
+        route=Route._unchecked(receiver=names[0], matchers=(), routes=tuple(
+            Route._unchecked(receiver=name, matchers=(f'team="{name}"',), routes=(),
                                   mute_time_intervals=(name,), active_time_intervals=()) for name in names),
             mute_time_intervals=(), active_time_intervals=()),
-        receivers=tuple(Receiver.model_construct(name=name) for name in names),
-        time_intervals=tuple(TimeInterval.model_construct(name=name) for name in names),
-        tests=tuple(RouteTest.model_construct(labels={"team": name}, receivers=(name,)) for name in names))
+        receivers=tuple(Receiver._unchecked(name=name) for name in names),
+        time_intervals=tuple(TimeInterval._unchecked(name=name) for name in names),
+        tests=tuple(RouteTest._unchecked(labels={"team": name}, receivers=(name,)) for name in names))
     _CountedName.compared = 0
     routing._references()
     assert _CountedName.compared <= 10 * n  # scanning the lists compared about 3 * n * n / 2 = 6 million times
@@ -178,9 +178,9 @@ def test_routes_find_their_receivers_and_time_intervals_by_look_up():
 def test_team_routes_find_their_receivers_by_look_up():
     n = 2_000
     names = [_CountedName(f"team{i}") for i in range(n)]
-    team = TeamRouting.model_construct(receiver=names[0], receivers=tuple(
-        TeamReceiver.model_construct(name=name) for name in names), routes=tuple(
-        TeamRoute.model_construct(receiver=name) for name in names))
+    team = TeamRouting._unchecked(receiver=names[0], receivers=tuple(
+        TeamReceiver._unchecked(name=name) for name in names), routes=tuple(
+        TeamRoute._unchecked(receiver=name) for name in names))
     _CountedName.compared = 0
     team._receivers_exist()
     assert _CountedName.compared <= 10 * n

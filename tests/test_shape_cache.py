@@ -158,11 +158,11 @@ def _metric(name: str, kind: str | None, buckets: tuple[float, ...]) -> AnyMetri
     """A catalog entry of a drawn name; built without the naming rules (a counter need not end in _total
     here): the derivation reads only its type, name and buckets."""
     if kind == "counter":
-        return Counter.model_construct(name=name, help="x.")
+        return Counter._unchecked(name=name, help="x.")
     if kind == "gauge":
-        return Gauge.model_construct(name=name, help="x.")
+        return Gauge._unchecked(name=name, help="x.")
     if kind == "histogram":
-        return Histogram.model_construct(name=name, help="x.", buckets=buckets)
+        return Histogram._unchecked(name=name, help="x.", buckets=buckets)
     return None
 
 

@@ -40,7 +40,7 @@ def run_ci(project: Project, stack_path: str | None = None, out_dir: Path | None
     """
     from monitoring import api
 
-    stack_path = stack_path or project.stack
+    stack_path = project.stack if stack_path is None else stack_path
     out_dir = out_dir or project.out_dir
     report = CIReport()
     step = _start(report, "generate --check")

@@ -170,8 +170,8 @@ def model_check(check: Callable[[M], M]) -> Callable[[M], M]:
 
     pydantic runs a model's after-validators again each time a built instance is put in a field of another
     model (an Alert in a RuleGroup, a Service in the Stack): every check would run twice or more. A definition
-    its constructor has checked is marked, and the check does not run on it again. An instance made by
-    model_construct, or by model_copy with changes, carries no mark: it is checked where it is used, as before.
+    its constructor has checked is marked, and the check does not run on it again. An instance this package
+    made unchecked (`_unchecked`, `_trusted_copy`) carries no mark: it is checked where it is used, as before.
     A problem with one field is a FieldProblem (self.field_problem), so that the error names the field.
 
         @model_check
@@ -228,6 +228,21 @@ class Model(BaseModel):
         object.__setattr__(self, "_site", site)
         object.__setattr__(self, "_checked", True)  # see model_check
 
+    @model_validator(mode="before")
+    @classmethod
+    def _ordered(cls, data: object) -> object:
+        """No set for a field. pydantic would take one for a tuple in the set's iteration order, which for strings
+        changes from one process to the next (hash randomisation): the output would differ on every run, and
+        `generate --check` would never pass."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(value, set | frozenset):
+                    field = key.removesuffix("_")
+                    raise FieldProblem(f"{field} is a set, whose order changes from run to run, and so would the "
+                                       "output: give a tuple or a list (sorted(...) when the order does not matter)",
+                                       field=field, value=sorted(value, key=repr))
+        return data
+
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; with changes, a new definition checked as its constructor checks one, made where this is called.
 
@@ -244,6 +259,54 @@ class Model(BaseModel):
             name = next((n for n, info in fields.items() if key in (n, info.alias)), key)
             data[name] = value
         return type(self)(**(copy.deepcopy(data) if deep else data))
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Self:
+        """A new definition, checked as its constructor checks one (`_fields_set` is ignored).
+
+        pydantic's own model_construct checks nothing: a severity 'urgent', a counter named without `_total` or
+        a duration 'soon' would reach out/, or stop a renderer with a traceback. Here it is an error that names
+        this call's file:line, as from the constructor.
+
+            alert = Alert.model_construct(name="AppErrors", severity="critical", expr="up == 0",
+                                          summary="App down.", description="Down.")
+        """
+        return cls(**values)
+
+    @classmethod
+    def _unchecked(cls, **values: Any) -> Self:
+        """An instance of values this package (or a test) vouches for, made without any check: pydantic's
+        model_construct. It carries no checked mark and no file:line."""
+        return super().model_construct(**values)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in type(self).__private_attributes__:  # a subclass's PrivateAttr: pydantic lets it be set
+            super().__setattr__(name, value)
+            return
+        raise self._not_changed(name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in type(self).__private_attributes__:
+            super().__delattr__(name)
+            return
+        raise self._not_changed(name, None)
+
+    def _not_changed(self, name: str, value: object) -> DefinitionError:
+        """The error for setting or deleting an attribute of a made definition: it is immutable (pydantic's own
+        error is a multi-line ValidationError that names neither the definition nor the line)."""
+        cls = type(self)
+        spelled = next((info.alias or key for key, info in cls.model_fields.items() if name in (key, info.alias)),
+                       None)
+        made = f" (made at {self.defined_at})" if self.defined_at else ""
+        if spelled is None:
+            problem = f"has no field {name!r}{made}"
+        else:
+            problem = (f"{spelled} cannot be changed: a definition is immutable once made{made}; make a changed "
+                       f"copy with model_copy(update={{{spelled!r}: ...}})")
+        # The new value stays out of the error when the field holds a secret.
+        shown = None if spelled is None or spelled in getattr(cls, "inline_secrets", {}) else value
+        return DefinitionError(problem, definition=self.named, where=format_site(definition_site(3)),
+                               field=spelled or name, value=shown)
 
     def _trusted_copy(self, update: Mapping[str, Any]) -> Self:
         """A copy with changes this package has already checked (labels merged from checked labels, stand-in names

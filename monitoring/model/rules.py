@@ -72,7 +72,7 @@ class _Expression(Model):
     def selected_metrics(self) -> frozenset[str]:
         """The metric names expr selects (promql.selected_metrics), remembered from validation."""
         remembered = self.__dict__.get("_selected")
-        # A model_copy that changed expr (or model_construct) keeps no valid answer: work it out again.
+        # A copy that changed expr (_trusted_copy, or one made _unchecked) keeps no valid answer: work it out again.
         if remembered is None or remembered[0] != self.expr:
             return promql.selected_metrics(self.expr)
         return frozenset(remembered[1:])

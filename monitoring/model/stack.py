@@ -231,7 +231,6 @@ class Stack(Model):
         """
         # The renderers import the model, not the reverse.
         from monitoring.render import k6, promtool_tests
-        from monitoring.render.promtool_timing import choose_step
         from monitoring.slo import promtool_tests as slo_tests
 
         check_output_names(self)
@@ -244,7 +243,7 @@ class Stack(Model):
         for service in self.services:
             tested = [a for a in service.alerts if a.test is not None]
             if tested:
-                choose_step(promtool_tests.service_windows(service))
+                promtool_tests.service_step(service)
             for alert in tested:
                 assert alert.test is not None
                 promtool_tests.expected_plain_alert(self, service, alert, alert.test)

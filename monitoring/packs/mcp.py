@@ -42,6 +42,7 @@ from monitoring.model import (
     SLOAlerting,
     StaticConfig,
 )
+from monitoring.model.base import definition_site, format_site
 from monitoring.model.metrics import AnyMetric
 from monitoring.packs import catalogs
 
@@ -117,11 +118,17 @@ SEED = Signals(
              "mcp_resource_access_total"), fault_sample=(("status", "error"),), ok_sample=(("status", "ok"),))
 
 
+def _pack_error(problem: str, field: str, value: object) -> DefinitionError:
+    """A wrong argument to the pack, at the line of the user's code that called it."""
+    return DefinitionError(problem, definition="mcp pack", where=format_site(definition_site(3)), field=field,
+                           value=value)
+
+
 def signals(family: str = DEFAULT_FAMILY) -> Signals:
     """What the pack's rules and panels read for a family: semconv for semconv and both, the seed's counters
     for seed."""
     if family not in FAMILIES:
-        raise DefinitionError(f"mcp pack: family {family!r} must be one of {', '.join(FAMILIES)}")
+        raise _pack_error(f"family {family!r} must be one of {', '.join(FAMILIES)}", "family", family)
     return SEED if family == "seed" else SEMCONV
 
 
@@ -240,7 +247,7 @@ def alerts(job: str = JOB, container: str = CONTAINER, *, job_regex: str | None 
     overrides = dict(for_overrides or {})
     unknown = sorted(overrides.keys() - {a.name for a in rules})
     if unknown:
-        raise DefinitionError(f"mcp pack: for_overrides names unknown alert {unknown[0]!r}")
+        raise _pack_error(f"for_overrides names unknown alert {unknown[0]!r}", "for_overrides", unknown[0])
     return tuple(Alert(**(a.model_dump(by_alias=True) | {"for": overrides[a.name]})) if a.name in overrides else a
                  for a in rules)
 
@@ -401,7 +408,7 @@ def service(targets: tuple[str, ...] = (), *, kubernetes: bool = True, name: str
     """
     sig = signals(family)
     if jobs is not None and targets:
-        raise DefinitionError(f"mcp pack: service {name!r} takes targets or jobs, not both")
+        raise _pack_error(f"service {name!r} takes targets or jobs, not both", "jobs", dict(jobs))
     static = dict(jobs) if jobs is not None else {}
     if targets:
         static[static_job or (JOB if name == "mcp-server" and not kubernetes else f"{name}-static")] = targets
@@ -413,7 +420,7 @@ def service(targets: tuple[str, ...] = (), *, kubernetes: bool = True, name: str
                                 kubernetes_sd_configs=(KubernetesSDConfig(
                                     namespaces=(namespace,), app=app or name, port=port, container=container),)))
     if not scrape:
-        raise DefinitionError(f"mcp pack: service {name!r} needs targets, jobs or kubernetes=True")
+        raise _pack_error(f"service {name!r} needs targets, jobs or kubernetes=True", "targets", targets)
     names = [j.name for j in scrape]
     # Job names are plain [a-zA-Z0-9_.:-]; '.' would match any character, which only widens the match.
     job_regex = "|".join(names) if len(names) > 1 or jobs is not None else None

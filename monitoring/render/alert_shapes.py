@@ -162,8 +162,8 @@ def _input_series(text: str, *, value: Decimal | None = None, rate: Decimal | No
     it would refuse (no metric name, a falling counter) still goes through it, for its message."""
     if _refused(text, rate):
         return InputSeries(series=text, value=value, rate=rate)
-    return InputSeries.model_construct(series=text, value=value) if rate is None \
-        else InputSeries.model_construct(series=text, rate=rate)
+    return InputSeries._unchecked(series=text, value=value) if rate is None \
+        else InputSeries._unchecked(series=text, rate=rate)
 
 
 def _refused(text: str, rate: Decimal | None) -> bool:

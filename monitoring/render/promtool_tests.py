@@ -37,6 +37,28 @@ def service_windows(service: Service) -> set[int]:
     return {w for alert in service.alerts for w in expr_windows(alert.expr)}
 
 
+def service_step(service: Service) -> int:
+    """The step of the service's tests, from the windows of all its alerts (a DefinitionError naming the alert
+    whose window leaves no step when none fits)."""
+    return alerts_step([(alert, expr_windows(alert.expr)) for alert in service.alerts])
+
+
+def alerts_step(windows: list[tuple[Alert, set[int]]]) -> int:
+    """choose_step over the windows of the alerts of one test file. When no step fits, the alert with the shortest
+    window is named, at its expr: a test step is whole seconds, under half of every window."""
+    try:
+        return choose_step({w for _, own in windows for w in own})
+    except DefinitionError as exc:
+        alert = min(((min(w for w in own if w > 0), index) for index, (_, own) in enumerate(windows)
+                     if any(w > 0 for w in own)), default=None)
+        if alert is None:
+            raise
+        culprit = windows[alert[1]][0]
+        raise culprit.error(f"expr: {exc.problem}, the shortest being {format_duration(alert[0])} of this alert: a "
+                            "test step is whole seconds, under half of every window", field="expr",
+                            value=culprit.expr) from None
+
+
 # --- plain alerts -------------------------------------------------------------------------------------------------
 
 
@@ -218,7 +240,7 @@ def _file(stack: Stack, service: Service, untested: dict[str, str] | None = None
     tested = [p for p in planned if p.scenario is not None]
     if not tested:
         return None
-    step = choose_step({w for p in planned for w in p.windows})
+    step = alerts_step([(p.alert, p.windows) for p in planned])
     return tested, step, {"rule_files": [relative_rule_file(conventions.rules_file(service.name))],
                           "evaluation_interval": format_duration(step)}
 

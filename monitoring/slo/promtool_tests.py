@@ -19,6 +19,7 @@ from typing import Any
 import promql_parser
 
 from monitoring import conventions, promql
+from monitoring.errors import DefinitionError
 from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
@@ -538,8 +539,17 @@ def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
 
 
 def slo_step(slo: SLO) -> int:
-    """The step of the SLO's tests: choose_step of its windows (DefinitionError when none fits)."""
-    return _step(frozenset(slo_windows(slo)))
+    """The step of the SLO's tests: choose_step of its windows (a DefinitionError naming the SLO, and the window of
+    its policy that leaves no step, when none fits)."""
+    windows = slo_windows(slo)
+    try:
+        return _step(frozenset(windows))
+    except DefinitionError as exc:
+        shortest = min(w for w in windows if w > 0)
+        own = next((w for pair in slo.windows for w in (pair.short, pair.long) if duration_ms(w) == shortest), None)
+        raise slo.error(f"{'window_policy: ' if own else ''}{exc.problem}, the shortest being "
+                        f"{format_duration(shortest)}: a test step is whole seconds, under half of every window",
+                        field="window_policy" if own else None, value=own) from None
 
 
 @lru_cache(maxsize=1024)
