@@ -74,11 +74,13 @@ def settled() -> None:
         time.sleep(wait_ns / 1e9)
 
 
-def generate(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run `monitoring generate` in a fresh process: (exit status, stdout), once `settled`."""
+def generate(project: Path, *args: str, env: dict[str, str] | None = None,
+             python: tuple[str, ...] = ()) -> tuple[int, str]:
+    """Run `monitoring generate` in a fresh process (`python`: options of the interpreter): (exit status,
+    stdout), once `settled`."""
     settled()
     environ = {k: v for k, v in os.environ.items() if k != "SHORTCUT_SEVERITY"}
-    proc = subprocess.run([sys.executable, "-m", "monitoring", "generate", *args], cwd=project,
+    proc = subprocess.run([sys.executable, *python, "-m", "monitoring", "generate", *args], cwd=project,
                           capture_output=True, text=True, check=False, env={**environ, **(env or {})})
     assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
     return proc.returncode, proc.stdout
@@ -193,6 +195,7 @@ def test_a_process_that_imported_the_stack_renders_what_it_holds(project: Path) 
 def console_script(project: Path, cwd: Path) -> str:
     """`monitoring generate` as the installed command runs it (its sys.path does not hold the working directory,
     as `python -m` would): stdout."""
+    settled()
     command = Path(sys.executable).with_name("monitoring")
     proc = subprocess.run([str(command), "generate"], cwd=cwd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
@@ -586,3 +589,57 @@ def test_without_a_manifest_in_out_the_record_is_not_even_read(project: Path, mo
     monkeypatch.undo()
     assert generate(project)[1].startswith("wrote ")
     assert imports(project) == 2
+
+
+def test_python_run_with_optimisations_generates_again(project: Path) -> None:
+    """`python -O` drops assert statements and makes __debug__ false: the same files can define another stack."""
+    stack_with(project, 'threshold = "1" if __debug__ else "2"\n')
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    assert generate(project, python=("-O",))[1].startswith("wrote ")
+    assert "< 2" in rules(project)
+    generate(project, python=("-O",))
+    assert imports(project) == 2
+
+
+@pytest.mark.parametrize("reading", [
+    # os.open relative to a directory's descriptor, as os.fwalk's users do
+    'folder = os.open(HERE, os.O_RDONLY)\n'
+    'with open(os.open("threshold.txt", os.O_RDONLY, dir_fd=folder)) as file:\n'
+    '    threshold = file.read().strip()\n'
+    'os.close(folder)\n',
+    # opened to read and update: read all the same
+    'with open(HERE / "threshold.txt", "r+") as file:\n    threshold = file.read().strip()\n',
+    'with open(os.open(HERE / "threshold.txt", os.O_RDWR)) as file:\n    threshold = file.read().strip()\n',
+], ids=["dir_fd", "r+", "O_RDWR"])
+def test_a_data_file_read_through_a_directory_descriptor_or_opened_to_update_generates_again(
+        project: Path, reading: str) -> None:
+    stack_with(project, reading)
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    write(project / "shortcut/threshold.txt", "7\n")
+    assert generate(project)[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+def test_the_working_directory_counts_only_for_a_stack_that_asks_for_it(project: Path) -> None:
+    """From another directory, a stack that never asks for the working directory is answered from the record;
+    one that does (Path.cwd(), os.path.abspath of a relative path) generates again."""
+    (project / "sub").mkdir()
+    console_script(project, project)
+    write(project / "shortcut/threshold.txt", "3\n")
+    assert console_script(project, project).startswith("wrote ")  # one that replaces out/, deleting the old
+    assert console_script(project, project / "sub").endswith("nothing written (5 files)\n")
+    assert imports(project) == 2
+    stack_with(project, 'threshold = str(len(Path.cwd().name))\n')
+    console_script(project, project)
+    assert "< 7" in rules(project)  # "project"
+    assert console_script(project, project).endswith("nothing written (5 files)\n")
+    assert console_script(project, project / "sub").startswith("wrote ")
+    assert "< 3" in rules(project)  # "sub"
+    stack_with(project, 'threshold = str(len(os.path.abspath("x")))\n')
+    console_script(project, project)
+    console_script(project, project)
+    assert console_script(project, project / "sub").startswith("wrote ")
