@@ -17,7 +17,9 @@ While `generate` imports the stack and renders, a `Recording` notes what the out
   Path.cwd(), os.path.abspath of a relative path), or sys.path holds a relative entry.
 
 Each file and listing is taken when first seen (before it is read) and again at the end: one that changed while
-the generation ran (an editor saved meanwhile) may not be what it read, so that generation is not recorded.
+the generation ran (an editor saved meanwhile) may not be what it read, so that generation is not recorded; nor is
+one that read a file modified within a tick of the file system's clock before it started (two seconds where file
+times are whole seconds, as on ext2/3 with small inodes or FAT), whose next change could keep its times.
 
 Files under the project directory are compared by content (sha256), others (site-packages, the standard library) by
 size, modification and change time and inode (a copy that keeps the size and the modification time still changes the
@@ -59,8 +61,11 @@ from monitoring.output.manifest import MANIFEST, Signature, read_current, signat
 FORMAT = 2
 CACHE_DIR = ".monitoring_cache"
 # A file modified this close to (or after) the start of a generation may have changed while it ran: such a
-# generation is not recorded. File times are coarse (a clock tick of a few milliseconds).
+# generation is not recorded. File times are coarse (a clock tick of a few milliseconds)...
 _RACY_NS = 50_000_000
+# ...or, on some file systems (ext2/3 with small inodes, FAT, some network ones), whole seconds (two on FAT): a
+# change within the same second as the last keeps every time of the file.
+_RACY_COARSE_NS = 2_000_000_000
 # An open that can read what the file held: not write-only, and neither emptying it nor making a new one.
 _FRESH_FLAGS = os.O_TRUNC | os.O_EXCL
 _ALL = "*"  # in place of the names read: the stack iterated over the whole environment
@@ -72,6 +77,14 @@ _UNSEEN = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spa
            "socket.connect", "socket.getaddrinfo", "urllib.Request")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def _racy(mtime_ns: int, ctime_ns: int, since_ns: int) -> bool:
+    """Whether a file with these times may have changed at or after since_ns without changing them: modified
+    within one tick of its file system's clock before then, or after. A change time in whole seconds (which the
+    kernel sets, unlike the modification time) says the file system keeps no finer time."""
+    window = _RACY_COARSE_NS if ctime_ns % 1_000_000_000 == 0 else _RACY_NS
+    return max(mtime_ns, ctime_ns) >= since_ns - window
 
 
 def _settings_key(settings: Mapping[str, str]) -> dict[str, Any]:
@@ -400,7 +413,7 @@ class Recording:
             # time too: a copy can keep the modification time. A directory's times change with its entries,
             # which the listings cover.
             if (found is not None and stat.S_ISREG(found.st_mode)
-                    and max(found.st_mtime_ns, found.st_ctime_ns) >= self.started_ns - _RACY_NS):
+                    and _racy(found.st_mtime_ns, found.st_ctime_ns, self.started_ns)):
                 return None
             states[path] = self._state(path)
             if self.first.get("f" + path, states[path]) != states[path]:
@@ -675,7 +688,7 @@ def _out_as_left(out_dir: Path, recorded: Mapping[str, list[int]], stamped_ns: i
             return False
     if found.keys() != recorded.keys() or any(list(found[p]) != recorded[p] for p in found):
         return False
-    racy = [p for p, sig in recorded.items() if sig[1] >= stamped_ns - _RACY_NS]
+    racy = [p for p, sig in recorded.items() if _racy(sig[1], sig[2], stamped_ns)]
     if not racy:
         return True
     if MANIFEST in racy and _file_sha256(os.path.join(root, MANIFEST)) != manifest_sha256:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from monitoring import inputs
 STACK = '''
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from monitoring import Alert, Receiver, Route, Routing, RuleGroup, Service, Stack
@@ -643,3 +645,73 @@ def test_the_working_directory_counts_only_for_a_stack_that_asks_for_it(project:
     console_script(project, project)
     console_script(project, project)
     assert console_script(project, project / "sub").startswith("wrote ")
+
+
+@pytest.fixture
+def coarse_project(project: Path, tmp_path: Path):
+    """The project on a file system that keeps file times in whole seconds (ext2 with 128-byte inodes, loop
+    mounted): a change within the second of the last one keeps every time of the file."""
+    image, mounted = tmp_path / "coarse.img", tmp_path / "coarse"
+    mounted.mkdir()
+    with open(image, "wb") as file:
+        file.truncate(16 << 20)
+    made = subprocess.run(["mkfs.ext2", "-q", "-F", "-I", "128", str(image)], capture_output=True, text=True,
+                          check=False)
+    mount = subprocess.run(["mount", "-o", "loop", str(image), str(mounted)], capture_output=True, text=True,
+                           check=False) if made.returncode == 0 else made
+    if mount.returncode != 0:
+        pytest.skip(f"no file system with times in whole seconds here: {mount.stderr.strip()}")
+    try:
+        shutil.copytree(project, mounted / "project", symlinks=True)
+        yield mounted / "project"
+    finally:
+        subprocess.run(["umount", str(mounted)], check=False)
+
+
+def within_one_second(before: Callable[[], None], path: Path, change: Callable[[], None]) -> None:
+    """Run `before` from the start of a second, then `change` path: again until path's times (in whole seconds)
+    are the same after the change as before it (a busy machine may take more than a second: a few tries)."""
+    for _ in range(20):
+        time.sleep(1 - time.time() % 1)
+        before()
+        found = path.stat()
+        change()
+        if (path.stat().st_mtime_ns, path.stat().st_ctime_ns) == (found.st_mtime_ns, found.st_ctime_ns):
+            assert found.st_ctime_ns % 1_000_000_000 == 0
+            return
+    pytest.fail(f"{path} could not be changed within the second it was written in")
+
+
+def test_out_edited_within_the_second_generate_wrote_it_is_generated_again(coarse_project: Path) -> None:
+    """Same size, same times in whole seconds, same inode: only its content tells, so it is hashed."""
+    path = coarse_project / "out/prometheus/rules/api.rules.yml"
+
+    def fresh_out() -> None:
+        shutil.rmtree(coarse_project / "out", ignore_errors=True)
+        assert generate(coarse_project)[1].startswith("wrote ")
+
+    def edit() -> None:
+        path.write_text(path.read_text().replace("ApiDown", "ApiGone"))  # same size
+
+    within_one_second(fresh_out, path, edit)
+    time.sleep(1.5)
+    assert generate(coarse_project)[1].startswith("wrote ")
+    assert "ApiDown" in rules(coarse_project)
+
+
+def test_a_file_changed_within_the_second_it_was_read_generates_again(coarse_project: Path) -> None:
+    """A data file outside the project (compared by its times) written just before a generation and changed
+    in the same second after it: that generation is not taken as a record of it."""
+    shared = coarse_project.parent / "shared-threshold.txt"
+    shared.write_text("1\n")
+    stack_with(coarse_project, f'threshold = Path({str(shared)!r}).read_text().strip()\n')
+    generate(coarse_project)
+
+    def written_then_generated() -> None:
+        shared.write_text("1\n")
+        generate(coarse_project)
+
+    within_one_second(written_then_generated, shared, lambda: shared.write_text("7\n"))
+    time.sleep(1.5)
+    generate(coarse_project)
+    assert "< 7" in rules(coarse_project)
