@@ -12,7 +12,8 @@ While `generate` imports the stack and renders, a `Recording` notes what the out
 - every module imported, at the end (the tool's own included);
 - every environment variable read, through os.environ, os.environb or any reference to them (their class
   notes the reads meanwhile; a stack that walks the whole environment depends on all of it);
-- the resolved settings: the stack, out/, [tool.monitoring], sys.path, the Python version and its -O level,
+- the resolved settings: the stack, out/, [tool.monitoring], sys.path, the Python version and its options (-O,
+  -W, -X),
   and the working directory when a path was given relative to it or the generation asked for it (os.getcwd:
   Path.cwd(), os.path.abspath of a relative path), or sys.path holds a relative entry.
 
@@ -92,10 +93,12 @@ def _settings_key(settings: Mapping[str, str]) -> dict[str, Any]:
 
     # The encodings too: open() without one decodes by the locale, which Python reads at start-up from LC_ALL,
     # LC_CTYPE, LANG and PYTHONUTF8 in C, never through os.environ.
-    # And -O/-OO (PYTHONOPTIMIZE): __debug__, assert statements and docstrings are the stack's code too.
+    # And the interpreter's options, which Python too reads at start-up (PYTHONOPTIMIZE, PYTHONWARNINGS): -O and -OO
+    # change __debug__, assert statements and docstrings, -W error makes a warning of the stack's an error.
     return {"settings": dict(sorted(settings.items())), "python": sys.version, "executable": sys.executable,
             "path": list(sys.path), "encoding": [locale.getpreferredencoding(False), sys.getfilesystemencoding()],
-            "optimize": sys.flags.optimize}
+            "optimize": sys.flags.optimize, "warnings": list(sys.warnoptions),
+            "x": {str(k): str(v) for k, v in sorted(sys._xoptions.items())}}
 
 
 def _env_digest(names: list[str] | str, environ: Mapping[str, str] | None = None) -> str:

@@ -77,14 +77,15 @@ def settled() -> None:
 
 
 def generate(project: Path, *args: str, env: dict[str, str] | None = None,
-             python: tuple[str, ...] = ()) -> tuple[int, str]:
+             python: tuple[str, ...] = (), stderr_allowed: bool = False) -> tuple[int, str]:
     """Run `monitoring generate` in a fresh process (`python`: options of the interpreter): (exit status,
-    stdout), once `settled`."""
+    stdout), once `settled`; exit status 2 (bad input) only when `stderr_allowed`."""
     settled()
     environ = {k: v for k, v in os.environ.items() if k != "SHORTCUT_SEVERITY"}
     proc = subprocess.run([sys.executable, *python, "-m", "monitoring", "generate", *args], cwd=project,
                           capture_output=True, text=True, check=False, env={**environ, **(env or {})})
-    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 1, 2) and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode != 2 or stderr_allowed, proc.stderr
     return proc.returncode, proc.stdout
 
 
@@ -603,6 +604,16 @@ def test_python_run_with_optimisations_generates_again(project: Path) -> None:
     assert "< 2" in rules(project)
     generate(project, python=("-O",))
     assert imports(project) == 2
+
+
+def test_python_run_with_warnings_as_errors_generates_again(project: Path) -> None:
+    """-W error (or PYTHONWARNINGS, which Python reads at start-up) makes a warning the stack gives an error."""
+    stack_with(project, 'import warnings\nwarnings.warn("threshold.txt is deprecated")\nthreshold = "1"\n')
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    code, _ = generate(project, python=("-W", "error::UserWarning"), stderr_allowed=True)
+    assert (code, imports(project)) == (2, 2)
 
 
 @pytest.mark.parametrize("reading", [
