@@ -242,12 +242,16 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
         if check:
             return
         verified: dict[str, Signature] = {}
+        try:  # before it is read: a change after the read changes the signature the record keeps
+            manifest_signature: Signature | None = signature(os.lstat(out / MANIFEST))
+        except OSError:
+            manifest_signature = None
         if (current is not None and not current.differences(manifest) and _manifest_as_written(out, manifest)
                 and not current.changed_files(out, verified)):
             signatures.clear()  # those of the staging directory, which is abandoned: out/ is not touched
             signatures.update(verified)
-            with contextlib.suppress(OSError):
-                signatures[MANIFEST] = signature(os.stat(out / MANIFEST))
+            if manifest_signature is not None:
+                signatures[MANIFEST] = manifest_signature
             raise _Unchanged
         yield MANIFEST, manifest.text()
 

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -726,3 +727,38 @@ def test_a_file_changed_within_the_second_it_was_read_generates_again(coarse_pro
     time.sleep(1.5)
     generate(coarse_project)
     assert "< 7" in rules(coarse_project)
+
+
+def test_a_manifest_edited_while_generate_compares_it_is_not_recorded_as_generated(
+        project: Path, tmp_path: Path) -> None:
+    """generate finds out/ as it would write it, and the manifest is edited (same size) just after it was read:
+    the record must not take the edited manifest for the one generate verified."""
+    generate(project)
+    manifest = project / "out/manifest.json"
+    original = manifest.read_text()
+    recorded = record_file(project).read_text()
+    driver = tmp_path / "edit_after_reading.py"  # outside the project: as `python -m monitoring` from it runs
+    driver.write_text(textwrap.dedent("""
+        import os, sys
+        sys.path[0] = os.getcwd()  # the settings are those of `python -m monitoring` run here
+        from monitoring import api
+        from monitoring.cli import main
+
+        real = api._manifest_as_written
+
+        def then_edited(out, expected):
+            found = real(out, expected)
+            path = out / "manifest.json"
+            path.write_text(path.read_text().replace('"monitoring"', '"monitorinG"', 1))
+            return found
+
+        api._manifest_as_written = then_edited
+        sys.exit(main(["generate", "--force"]))
+    """))
+    settled()
+    proc = subprocess.run([sys.executable, str(driver)], cwd=project, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "nothing written" in proc.stdout, proc.stderr
+    assert manifest.read_text() != original and len(manifest.read_text()) == len(original)
+    assert record_file(project).read_text() != recorded, "that run was not recorded"
+    assert generate(project)[1].startswith("wrote ")
+    assert manifest.read_text() == original
