@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -264,12 +265,16 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
         if check:
             return
         verified: dict[str, Signature] = {}
+        try:  # before it is read: a change after the read changes the signature the record keeps
+            manifest_signature: Signature | None = signature(os.lstat(out / MANIFEST))
+        except OSError:
+            manifest_signature = None
         if (current is not None and not current.differences(manifest) and _manifest_as_written(out, manifest)
                 and not current.changed_files(out, verified)):
             signatures.clear()  # those of the staging directory, which is abandoned: out/ is not touched
             signatures.update(verified)
-            with contextlib.suppress(OSError):
-                signatures[MANIFEST] = signature(os.stat(out / MANIFEST))
+            if manifest_signature is not None:
+                signatures[MANIFEST] = manifest_signature
             raise _Unchanged
         yield MANIFEST, manifest.text()
 
@@ -277,7 +282,7 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
         ctx.hash_only()
         for _ in files():
             pass
-        stale = _stale(current, manifests[0], out)
+        stale = _stale(manifests[0], out)
         return GenerateReport(out, len(hashes), False, tuple(stale), tuple(ctx.warnings), checked=True)
     try:
         write_tree(files(), out, signatures, staged=ctx.write_into)
@@ -290,23 +295,42 @@ class _Unchanged(Exception):
     """out/ already holds exactly what this generation would write."""
 
 
-def _stale(current: Manifest | None, manifest: Manifest, out: Path) -> list[str]:
-    """What differs between out/ and a fresh generation: by hash, in the manifest and on disk."""
-    if current is None:
-        return [f"missing {MANIFEST}"] + [f"missing {p}" for p in sorted(manifest.files)]
-    stale = set(current.differences(manifest)) | set(current.changed_files(out))
-    if not stale and not _manifest_as_written(out, manifest):
-        stale.add(f"changed {MANIFEST}")
+def _stale(manifest: Manifest, out: Path) -> list[str]:
+    """Each file of out/ that a fresh generation (its manifest) would change: by its hash on disk against the
+    fresh one, and out/manifest.json by its bytes. Not against the manifest out/ holds, which may be missing,
+    damaged, or describe other files than those there."""
+    if not out.is_dir():
+        return sorted([f"missing {MANIFEST}"] + [f"missing {p}" for p in manifest.files])
+    stale = manifest.changed_files(out)
+    if not _manifest_as_written(out, manifest):
+        stale.append(f"{_manifest_found(out)} {MANIFEST}")
     return sorted(stale)
 
 
-def _manifest_as_written(out: Path, manifest: Manifest) -> bool:
-    """Whether out/manifest.json holds exactly the manifest's bytes: the same files and hashes are not enough,
-    since its origins, stack and version (or a hand edit of them) would otherwise stay as they were."""
+def _manifest_found(out: Path) -> str:
+    """How `_stale` names an out/manifest.json that is not as generate would write it."""
     try:
-        return (out / MANIFEST).read_bytes() == manifest.text().encode("utf-8")
+        found = os.lstat(out / MANIFEST)
+    except OSError:
+        return "missing"
+    if stat.S_ISLNK(found.st_mode):
+        return "symlink"
+    return "changed" if stat.S_ISREG(found.st_mode) else "special"
+
+
+def _manifest_as_written(out: Path, manifest: Manifest) -> bool:
+    """Whether out/manifest.json is a regular file (never a link to one: the readers refuse those) holding
+    exactly the manifest's bytes: the same files and hashes are not enough, since its origins, stack and version
+    (or a hand edit of them) would otherwise stay as they were."""
+    try:
+        fd = os.open(out / MANIFEST, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
+    with open(fd, "rb") as file:
+        try:
+            return stat.S_ISREG(os.fstat(fd).st_mode) and file.read() == manifest.text().encode("utf-8")
+        except OSError:
+            return False
 
 
 def validate(project: Project | None, *, out_dir: str | os.PathLike[str] | None = None) -> ValidateReport:

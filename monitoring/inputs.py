@@ -2,19 +2,25 @@
 
 While `generate` imports the stack and renders, a `Recording` notes what the output could depend on:
 
-- every file opened for reading (an audit hook on "open" and "sqlite3.connect": modules, data files,
-  dashboards/*.dashboard.py, a database), found or not (a stack that falls back when a file is missing depends
-  on its absence), every path whose existence or kind was asked (os.stat, os.lstat, os.access: Path.exists,
-  os.path.isfile...), and every directory listed ("os.listdir", "os.scandir": the import system lists a
-  directory to find a module, so a new module file changes the listing);
+- every file opened in a way that can read what it held (an audit hook on "open" and "sqlite3.connect":
+  modules, data files, dashboards/*.dashboard.py, a database; "r+" and "a+" too, not "w" or "a"), found or not
+  (a stack that falls back when a file is missing depends on its absence), every path whose existence or kind was
+  asked (os.stat, os.lstat, os.access: Path.exists, os.path.isfile...), and every directory listed
+  ("os.listdir", "os.scandir": the import system lists a directory to find a module, so a new module file
+  changes the listing); a name relative to a directory's descriptor (dir_fd, as os.fwalk's users open files)
+  as the path it names there;
 - every module imported, at the end (the tool's own included);
 - every environment variable read, through os.environ, os.environb or any reference to them (their class
   notes the reads meanwhile; a stack that walks the whole environment depends on all of it);
-- the resolved settings: the stack, out/, [tool.monitoring], sys.path, the Python version, and the working
-  directory when a path was given relative to it.
+- the resolved settings: the stack, out/, [tool.monitoring], sys.path, the Python version and its options (-O,
+  -W, -X),
+  and the working directory when a path was given relative to it or the generation asked for it (os.getcwd:
+  Path.cwd(), os.path.abspath of a relative path), or sys.path holds a relative entry.
 
 Each file and listing is taken when first seen (before it is read) and again at the end: one that changed while
-the generation ran (an editor saved meanwhile) may not be what it read, so that generation is not recorded.
+the generation ran (an editor saved meanwhile) may not be what it read, so that generation is not recorded; nor is
+one that read a file modified within a tick of the file system's clock before it started (two seconds where file
+times are whole seconds, as on ext2/3 with small inodes or FAT), whose next change could keep its times.
 
 Files under the project directory are compared by content (sha256), others (site-packages, the standard library) by
 size, modification and change time and inode (a copy that keeps the size and the modification time still changes the
@@ -56,9 +62,13 @@ from monitoring.output.manifest import MANIFEST, Signature, read_current, signat
 FORMAT = 2
 CACHE_DIR = ".monitoring_cache"
 # A file modified this close to (or after) the start of a generation may have changed while it ran: such a
-# generation is not recorded. File times are coarse (a clock tick of a few milliseconds).
+# generation is not recorded. File times are coarse (a clock tick of a few milliseconds)...
 _RACY_NS = 50_000_000
-_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+# ...or, on some file systems (ext2/3 with small inodes, FAT, some network ones), whole seconds (two on FAT): a
+# change within the same second as the last keeps every time of the file.
+_RACY_COARSE_NS = 2_000_000_000
+# An open that can read what the file held: not write-only, and neither emptying it nor making a new one.
+_FRESH_FLAGS = os.O_TRUNC | os.O_EXCL
 _ALL = "*"  # in place of the names read: the stack iterated over the whole environment
 # A record larger than this is not read (it would hold some 500,000 files of out/): a damaged or planted file
 # must not cost the memory of reading it.
@@ -70,13 +80,25 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
+def _racy(mtime_ns: int, ctime_ns: int, since_ns: int) -> bool:
+    """Whether a file with these times may have changed at or after since_ns without changing them: modified
+    within one tick of its file system's clock before then, or after. A change time in whole seconds (which the
+    kernel sets, unlike the modification time) says the file system keeps no finer time."""
+    window = _RACY_COARSE_NS if ctime_ns % 1_000_000_000 == 0 else _RACY_NS
+    return max(mtime_ns, ctime_ns) >= since_ns - window
+
+
 def _settings_key(settings: Mapping[str, str]) -> dict[str, Any]:
     import locale
 
     # The encodings too: open() without one decodes by the locale, which Python reads at start-up from LC_ALL,
     # LC_CTYPE, LANG and PYTHONUTF8 in C, never through os.environ.
+    # And the interpreter's options, which Python too reads at start-up (PYTHONOPTIMIZE, PYTHONWARNINGS): -O and -OO
+    # change __debug__, assert statements and docstrings, -W error makes a warning of the stack's an error.
     return {"settings": dict(sorted(settings.items())), "python": sys.version, "executable": sys.executable,
-            "path": list(sys.path), "encoding": [locale.getpreferredencoding(False), sys.getfilesystemencoding()]}
+            "path": list(sys.path), "encoding": [locale.getpreferredencoding(False), sys.getfilesystemencoding()],
+            "optimize": sys.flags.optimize, "warnings": list(sys.warnoptions),
+            "x": {str(k): str(v) for k, v in sorted(sys._xoptions.items())}}
 
 
 def _env_digest(names: list[str] | str, environ: Mapping[str, str] | None = None) -> str:
@@ -187,12 +209,19 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
         if path != ":memory:":
             recording.see_file(path)
     elif event == "open":
-        mode, flags = args[1], args[2]
-        writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool((flags or 0) & _WRITE_FLAGS)
-        if not writes:
+        if _reads(args[1], args[2]):
             recording.see_file(path)
     else:
         recording.see_listing(path)
+
+
+def _reads(mode: object, flags: object) -> bool:
+    """Whether an open (open()'s mode, or os.open's flags) can read what the file held: "r", "r+" and "a+" can,
+    "w", "w+", "x" and "a" cannot (they empty it, make it, or only add to it)."""
+    if isinstance(mode, str):
+        return "r" in mode or ("a" in mode and "+" in mode)
+    flags = flags if isinstance(flags, int) else 0
+    return flags & os.O_ACCMODE != os.O_WRONLY and not flags & _FRESH_FLAGS
 
 
 def _descriptor_path(fd: object) -> str | None:
@@ -205,19 +234,68 @@ def _descriptor_path(fd: object) -> str | None:
         return None
 
 
+def _named(recording: Recording, path: Any, dir_fd: object) -> str | None:
+    """The path a call names, relative to the directory of dir_fd when it has one (an audit event does not say
+    so: os.open's names only the path); None for a descriptor, or a name whose directory cannot be told (the
+    generation is then not recorded)."""
+    name = _as_path(path)
+    if name is None or dir_fd is None or os.path.isabs(name):
+        return name
+    directory = _descriptor_path(dir_fd)
+    if directory is None:
+        recording.unseen = True
+        return None
+    return os.path.join(directory, name)
+
+
 def _probing(real: Callable[..., Any]) -> Callable[..., Any]:
     """os.stat, os.lstat or os.access, noting the path asked about (what Path.exists and os.path.isfile use)."""
 
     def probe(path: Any, *args: Any, **kwargs: Any) -> Any:
         recording = _active
-        if recording is not None and kwargs.get("dir_fd") is None and not getattr(_own, "busy", False):
-            name = _as_path(path)
+        if recording is not None and not getattr(_own, "busy", False):
+            name = _named(recording, path, kwargs.get("dir_fd"))
             if name is not None:
                 recording.see_file(name)
         return real(path, *args, **kwargs)
 
     probe.__wrapped__ = real  # type: ignore[attr-defined]
     return probe
+
+
+def _opening(real: Callable[..., int]) -> Callable[..., int]:
+    """os.open, noting a path given relative to a directory's descriptor (dir_fd) as the file it names; its audit
+    event, which names the path alone, is then not taken as one relative to the working directory."""
+
+    def open_(path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
+        recording = _active
+        if recording is None or dir_fd is None or getattr(_own, "busy", False):
+            return real(path, flags, mode, dir_fd=dir_fd)
+        name = _named(recording, path, dir_fd)
+        if name is not None and _reads(None, flags):
+            recording.see_file(name)
+        _own.busy = True  # its audit event: noted above
+        try:
+            return real(path, flags, mode, dir_fd=dir_fd)
+        finally:
+            _own.busy = False
+
+    open_.__wrapped__ = real  # type: ignore[attr-defined]
+    return open_
+
+
+def _asking_cwd(real: Callable[[], Any]) -> Callable[[], Any]:
+    """os.getcwd or os.getcwdb, noting that the generation asked for the working directory (Path.cwd(),
+    os.path.abspath of a relative path): the record then holds the directory it ran in."""
+
+    def getcwd() -> Any:
+        recording = _active
+        if recording is not None and not getattr(_own, "busy", False):
+            recording.cwd_used[0] = True
+        return real()
+
+    getcwd.__wrapped__ = real  # type: ignore[attr-defined]
+    return getcwd
 
 
 def _noting_environ() -> dict[str, Any]:
@@ -283,6 +361,7 @@ class Recording:
     first: dict[str, Any] = field(default_factory=dict)
     env_names: set[str] = field(default_factory=set)
     env_walked: list[bool] = field(default_factory=lambda: [False])
+    cwd_used: list[bool] = field(default_factory=lambda: [False])  # the working directory was asked for
     complete: bool = True  # False: something was read before recording started (see `record`)
     unseen: bool = False  # True: the generation ran a program or used the network (see _UNSEEN)
     cwd: str = field(default_factory=os.getcwd)
@@ -337,7 +416,7 @@ class Recording:
             # time too: a copy can keep the modification time. A directory's times change with its entries,
             # which the listings cover.
             if (found is not None and stat.S_ISREG(found.st_mode)
-                    and max(found.st_mtime_ns, found.st_ctime_ns) >= self.started_ns - _RACY_NS):
+                    and _racy(found.st_mtime_ns, found.st_ctime_ns, self.started_ns)):
                 return None
             states[path] = self._state(path)
             if self.first.get("f" + path, states[path]) != states[path]:
@@ -345,7 +424,10 @@ class Recording:
         dirs = {path: self._listing(path) for path in sorted({named[p] for p in self.listed}) if self._counts(path)}
         if any(self.first.get("d" + path, listing) != listing for path, listing in dirs.items()):
             return None
-        relative = any(not os.path.isabs(p) and self._counts(named[p]) for p in named)
+        # The working directory matters when a path was relative to it, the generation asked for it, or the
+        # import system looks for modules in it (an empty or relative entry of sys.path).
+        relative = (self.cwd_used[0] or any(not os.path.isabs(p) and self._counts(named[p]) for p in named)
+                    or any(not os.path.isabs(p) for p in [*self.key["path"], *sys.path] if isinstance(p, str)))
         names: list[str] | str = _ALL if self.env_walked[0] else sorted(self.env_names)
         return {"key": self.key, "cwd": self.cwd if relative else None, "paths": states, "dirs": dirs,
                 "env": names, "env_sha256": _env_digest(names, self.environ)}
@@ -364,7 +446,10 @@ def _hook_once() -> None:
         _hooked = True
 
 
-_PROBES = ("stat", "lstat", "access")
+# The functions of os replaced while a recording runs, by what replaces each.
+_WRAPPERS: dict[str, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+    "stat": _probing, "lstat": _probing, "access": _probing, "open": _opening,
+    "getcwd": _asking_cwd, "getcwdb": _asking_cwd}
 _SUPPORTS = (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks, os.supports_effective_ids)
 
 
@@ -375,6 +460,10 @@ def record(project_dir: Path, out_dir: Path, settings: Mapping[str, str], fresh:
     it already, its import-time reads went unseen, so the recording is marked incomplete and never stored).
     `also_listed`: directories whose listing matters even if the block finds them missing (dashboards/)."""
     global _active
+    # Imported here, not while recording: at import it keeps the working directory (ORIGINAL_DIR), which the
+    # rendering workers never use, and asking for it would tie the record to the directory generate ran in.
+    import multiprocessing.process  # noqa: F401
+
     recording = Recording(str(project_dir.resolve()), str(out_dir.resolve()), _settings_key(settings),
                           complete=fresh)
     for path in also_listed:
@@ -385,10 +474,10 @@ def record(project_dir: Path, out_dir: Path, settings: Mapping[str, str], fresh:
             yield recording
             return
         _hook_once()
-        probes = {name: (getattr(os, name), _probing(getattr(os, name))) for name in _PROBES}
+        probes = {name: (getattr(os, name), wrap(getattr(os, name))) for name, wrap in _WRAPPERS.items()}
         for name, (real, probe) in probes.items():
             setattr(os, name, probe)
-            for supports in _SUPPORTS:  # shutil asks whether os.stat takes dir_fd by identity
+            for supports in _SUPPORTS:  # shutil asks whether os.stat and os.open take dir_fd by identity
                 if real in supports:
                     supports.add(probe)
         environ = _noting_environ()
@@ -428,7 +517,7 @@ def reads_since(start: Mark | None) -> dict[str, Any] | None:
     files = [getattr(sys.modules.get(name), "__file__", None) for name in set(sys.modules) - modules]
     return {"opened": recording.opened[opened:] + [f for f in files if isinstance(f, str)], "first": recording.first,
             "listed": recording.listed[listed:], "env": sorted(recording.env_names - names),
-            "walked": recording.env_walked[0], "unseen": recording.unseen}
+            "walked": recording.env_walked[0], "cwd": recording.cwd_used[0], "unseen": recording.unseen}
 
 
 def merge(reads: dict[str, Any] | None) -> None:
@@ -442,6 +531,7 @@ def merge(reads: dict[str, Any] | None) -> None:
     recording.listed.extend(reads["listed"])
     recording.env_names.update(reads["env"])
     recording.env_walked[0] = recording.env_walked[0] or reads["walked"]
+    recording.cwd_used[0] = recording.cwd_used[0] or reads["cwd"]
     recording.unseen = recording.unseen or reads["unseen"]
 
 
@@ -601,7 +691,7 @@ def _out_as_left(out_dir: Path, recorded: Mapping[str, list[int]], stamped_ns: i
             return False
     if found.keys() != recorded.keys() or any(list(found[p]) != recorded[p] for p in found):
         return False
-    racy = [p for p, sig in recorded.items() if sig[1] >= stamped_ns - _RACY_NS]
+    racy = [p for p, sig in recorded.items() if _racy(sig[1], sig[2], stamped_ns)]
     if not racy:
         return True
     if MANIFEST in racy and _file_sha256(os.path.join(root, MANIFEST)) != manifest_sha256:

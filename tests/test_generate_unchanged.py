@@ -9,7 +9,9 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from monitoring import inputs
 STACK = '''
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from monitoring import Alert, Receiver, Route, Routing, RuleGroup, Service, Stack
@@ -74,13 +77,16 @@ def settled() -> None:
         time.sleep(wait_ns / 1e9)
 
 
-def generate(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    """Run `monitoring generate` in a fresh process: (exit status, stdout), once `settled`."""
+def generate(project: Path, *args: str, env: dict[str, str] | None = None,
+             python: tuple[str, ...] = (), stderr_allowed: bool = False) -> tuple[int, str]:
+    """Run `monitoring generate` in a fresh process (`python`: options of the interpreter): (exit status,
+    stdout), once `settled`; exit status 2 (bad input) only when `stderr_allowed`."""
     settled()
     environ = {k: v for k, v in os.environ.items() if k != "SHORTCUT_SEVERITY"}
-    proc = subprocess.run([sys.executable, "-m", "monitoring", "generate", *args], cwd=project,
+    proc = subprocess.run([sys.executable, *python, "-m", "monitoring", "generate", *args], cwd=project,
                           capture_output=True, text=True, check=False, env={**environ, **(env or {})})
-    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode in (0, 1, 2) and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode != 2 or stderr_allowed, proc.stderr
     return proc.returncode, proc.stdout
 
 
@@ -193,6 +199,7 @@ def test_a_process_that_imported_the_stack_renders_what_it_holds(project: Path) 
 def console_script(project: Path, cwd: Path) -> str:
     """`monitoring generate` as the installed command runs it (its sys.path does not hold the working directory,
     as `python -m` would): stdout."""
+    settled()
     command = Path(sys.executable).with_name("monitoring")
     proc = subprocess.run([str(command), "generate"], cwd=cwd, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
@@ -586,3 +593,172 @@ def test_without_a_manifest_in_out_the_record_is_not_even_read(project: Path, mo
     monkeypatch.undo()
     assert generate(project)[1].startswith("wrote ")
     assert imports(project) == 2
+
+
+def test_python_run_with_optimisations_generates_again(project: Path) -> None:
+    """`python -O` drops assert statements and makes __debug__ false: the same files can define another stack."""
+    stack_with(project, 'threshold = "1" if __debug__ else "2"\n')
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    assert generate(project, python=("-O",))[1].startswith("wrote ")
+    assert "< 2" in rules(project)
+    generate(project, python=("-O",))
+    assert imports(project) == 2
+
+
+def test_python_run_with_warnings_as_errors_generates_again(project: Path) -> None:
+    """-W error (or PYTHONWARNINGS, which Python reads at start-up) makes a warning the stack gives an error."""
+    stack_with(project, 'import warnings\nwarnings.warn("threshold.txt is deprecated")\nthreshold = "1"\n')
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    code, _ = generate(project, python=("-W", "error::UserWarning"), stderr_allowed=True)
+    assert (code, imports(project)) == (2, 2)
+
+
+@pytest.mark.parametrize("reading", [
+    # os.open relative to a directory's descriptor, as os.fwalk's users do
+    'folder = os.open(HERE, os.O_RDONLY)\n'
+    'with open(os.open("threshold.txt", os.O_RDONLY, dir_fd=folder)) as file:\n'
+    '    threshold = file.read().strip()\n'
+    'os.close(folder)\n',
+    # opened to read and update: read all the same
+    'with open(HERE / "threshold.txt", "r+") as file:\n    threshold = file.read().strip()\n',
+    'with open(os.open(HERE / "threshold.txt", os.O_RDWR)) as file:\n    threshold = file.read().strip()\n',
+], ids=["dir_fd", "r+", "O_RDWR"])
+def test_a_data_file_read_through_a_directory_descriptor_or_opened_to_update_generates_again(
+        project: Path, reading: str) -> None:
+    stack_with(project, reading)
+    generate(project)
+    generate(project)
+    assert imports(project) == 1
+    write(project / "shortcut/threshold.txt", "7\n")
+    assert generate(project)[1].startswith("wrote ")
+    assert "< 7" in rules(project)
+
+
+def test_the_working_directory_counts_only_for_a_stack_that_asks_for_it(project: Path) -> None:
+    """From another directory, a stack that never asks for the working directory is answered from the record;
+    one that does (Path.cwd(), os.path.abspath of a relative path) generates again."""
+    (project / "sub").mkdir()
+    console_script(project, project)
+    write(project / "shortcut/threshold.txt", "3\n")
+    assert console_script(project, project).startswith("wrote ")  # one that replaces out/, deleting the old
+    assert console_script(project, project / "sub").endswith("nothing written (5 files)\n")
+    assert imports(project) == 2
+    stack_with(project, 'threshold = str(len(Path.cwd().name))\n')
+    console_script(project, project)
+    assert "< 7" in rules(project)  # "project"
+    assert console_script(project, project).endswith("nothing written (5 files)\n")
+    assert console_script(project, project / "sub").startswith("wrote ")
+    assert "< 3" in rules(project)  # "sub"
+    stack_with(project, 'threshold = str(len(os.path.abspath("x")))\n')
+    console_script(project, project)
+    console_script(project, project)
+    assert console_script(project, project / "sub").startswith("wrote ")
+
+
+@pytest.fixture
+def coarse_project(project: Path, tmp_path: Path):
+    """The project on a file system that keeps file times in whole seconds (ext2 with 128-byte inodes, loop
+    mounted): a change within the second of the last one keeps every time of the file."""
+    image, mounted = tmp_path / "coarse.img", tmp_path / "coarse"
+    mounted.mkdir()
+    with open(image, "wb") as file:
+        file.truncate(16 << 20)
+    made = subprocess.run(["mkfs.ext2", "-q", "-F", "-I", "128", str(image)], capture_output=True, text=True,
+                          check=False)
+    mount = subprocess.run(["mount", "-o", "loop", str(image), str(mounted)], capture_output=True, text=True,
+                           check=False) if made.returncode == 0 else made
+    if mount.returncode != 0:
+        pytest.skip(f"no file system with times in whole seconds here: {mount.stderr.strip()}")
+    try:
+        shutil.copytree(project, mounted / "project", symlinks=True)
+        yield mounted / "project"
+    finally:
+        subprocess.run(["umount", str(mounted)], check=False)
+
+
+def within_one_second(before: Callable[[], None], path: Path, change: Callable[[], None]) -> None:
+    """Run `before` from the start of a second, then `change` path: again until path's times (in whole seconds)
+    are the same after the change as before it (a busy machine may take more than a second: a few tries)."""
+    for _ in range(20):
+        time.sleep(1 - time.time() % 1)
+        before()
+        found = path.stat()
+        change()
+        if (path.stat().st_mtime_ns, path.stat().st_ctime_ns) == (found.st_mtime_ns, found.st_ctime_ns):
+            assert found.st_ctime_ns % 1_000_000_000 == 0
+            return
+    pytest.fail(f"{path} could not be changed within the second it was written in")
+
+
+def test_out_edited_within_the_second_generate_wrote_it_is_generated_again(coarse_project: Path) -> None:
+    """Same size, same times in whole seconds, same inode: only its content tells, so it is hashed."""
+    path = coarse_project / "out/prometheus/rules/api.rules.yml"
+
+    def fresh_out() -> None:
+        shutil.rmtree(coarse_project / "out", ignore_errors=True)
+        assert generate(coarse_project)[1].startswith("wrote ")
+
+    def edit() -> None:
+        path.write_text(path.read_text().replace("ApiDown", "ApiGone"))  # same size
+
+    within_one_second(fresh_out, path, edit)
+    time.sleep(1.5)
+    assert generate(coarse_project)[1].startswith("wrote ")
+    assert "ApiDown" in rules(coarse_project)
+
+
+def test_a_file_changed_within_the_second_it_was_read_generates_again(coarse_project: Path) -> None:
+    """A data file outside the project (compared by its times) written just before a generation and changed
+    in the same second after it: that generation is not taken as a record of it."""
+    shared = coarse_project.parent / "shared-threshold.txt"
+    shared.write_text("1\n")
+    stack_with(coarse_project, f'threshold = Path({str(shared)!r}).read_text().strip()\n')
+    generate(coarse_project)
+
+    def written_then_generated() -> None:
+        shared.write_text("1\n")
+        generate(coarse_project)
+
+    within_one_second(written_then_generated, shared, lambda: shared.write_text("7\n"))
+    time.sleep(1.5)
+    generate(coarse_project)
+    assert "< 7" in rules(coarse_project)
+
+
+def test_a_manifest_edited_while_generate_compares_it_is_not_recorded_as_generated(
+        project: Path, tmp_path: Path) -> None:
+    """generate finds out/ as it would write it, and the manifest is edited (same size) just after it was read:
+    the record must not take the edited manifest for the one generate verified."""
+    generate(project)
+    manifest = project / "out/manifest.json"
+    original = manifest.read_text()
+    recorded = record_file(project).read_text()
+    driver = tmp_path / "edit_after_reading.py"  # outside the project: as `python -m monitoring` from it runs
+    driver.write_text(textwrap.dedent("""
+        import os, sys
+        sys.path[0] = os.getcwd()  # the settings are those of `python -m monitoring` run here
+        from monitoring import api
+        from monitoring.cli import main
+
+        real = api._manifest_as_written
+
+        def then_edited(out, expected):
+            found = real(out, expected)
+            path = out / "manifest.json"
+            path.write_text(path.read_text().replace('"monitoring"', '"monitorinG"', 1))
+            return found
+
+        api._manifest_as_written = then_edited
+        sys.exit(main(["generate", "--force"]))
+    """))
+    settled()
+    proc = subprocess.run([sys.executable, str(driver)], cwd=project, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "nothing written" in proc.stdout, proc.stderr
+    assert manifest.read_text() != original and len(manifest.read_text()) == len(original)
+    assert record_file(project).read_text() != recorded, "that run was not recorded"
+    assert generate(project)[1].startswith("wrote ")
+    assert manifest.read_text() == original

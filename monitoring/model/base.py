@@ -113,6 +113,40 @@ def _key_not_a_string(value: object, path: str = "", depth: int = 0) -> tuple[st
     return None
 
 
+_MAX_DEPTH = 64  # deeper than any definition's data (and a structure may hold itself)
+
+
+def _holds_a_set(value: object, depth: int = 0) -> bool:
+    """Whether value, a field's data, is or holds (in a list, tuple or dict value) a set or frozenset."""
+    if isinstance(value, set | frozenset):
+        return True
+    if depth > _MAX_DEPTH:
+        return False
+    if isinstance(value, list | tuple):
+        return any(_holds_a_set(item, depth + 1) for item in value)
+    if isinstance(value, Mapping):
+        return any(_holds_a_set(item, depth + 1) for item in value.values())
+    return False
+
+
+def _sets_sorted(value: object, path: str, depth: int = 0) -> object:
+    """value with each set in it a sorted tuple; a FieldProblem naming the first whose items cannot be sorted."""
+    if depth > _MAX_DEPTH:
+        return value
+    if isinstance(value, set | frozenset):
+        try:
+            return tuple(sorted(value))
+        except TypeError:  # definitions, or strings mixed with numbers: no order to give them
+            raise FieldProblem(f"{path} is a set, whose order changes from one run to the next: give a tuple or "
+                               "a list", field=path, value=sorted(map(repr, value))) from None
+    if isinstance(value, list | tuple) and _holds_a_set(value, depth):
+        items = [_sets_sorted(item, f"{path}[{index}]", depth + 1) for index, item in enumerate(value)]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict) and _holds_a_set(value, depth):
+        return {key: _sets_sorted(item, f"{path}.{key}", depth + 1) for key, item in value.items()}
+    return value
+
+
 def _model_names() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Every definition class by its Python name: (kind, name fields)."""
     found: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -193,6 +227,16 @@ class Model(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     kind: ClassVar[str] = "definition"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sets_in_order(cls, data: object) -> object:
+        """A set given for a tuple (labels={"code", "route"}) in sorted order, or refused when its items have no
+        order: pydantic would take the set's own order, which for strings changes with every process's hash
+        seed, and with it the output."""
+        if not isinstance(data, dict) or not any(_holds_a_set(value) for value in data.values()):
+            return data
+        return {key: _sets_sorted(value, str(key).removesuffix("_")) for key, value in data.items()}
     # The fields that name an instance in messages, first present wins.
     name_fields: ClassVar[tuple[str, ...]] = ("name", "alert", "record")
 

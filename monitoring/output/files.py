@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +32,10 @@ _MARKER = MANIFEST  # out/manifest.json: written by generate, it marks a directo
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+# The modes of what generate writes, whatever the umask of the process that writes it: out/ is the same tree,
+# down to its modes, from every run (the swap gives the top directory 0o755 too).
+FILE_MODE = 0o644
+DIR_MODE = 0o755
 
 
 class Written(NamedTuple):
@@ -51,16 +54,29 @@ class Written(NamedTuple):
 def _write_file(path: str, data: bytes) -> Signature:
     # os.open and os.write rather than Path.write_text: a large stack writes tens of thousands of files, and the
     # text layer's per-file cost showed in the profile.
-    fd = os.open(path, _CREATE, 0o666)
+    fd = os.open(path, _CREATE, FILE_MODE)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
         # Of the open file, not looked up by path again. In the staging directory, whose random name no one
         # else knows, nothing changes the file afterwards.
-        return signature(os.fstat(fd))
+        found = os.fstat(fd)
+        if found.st_mode & 0o7777 != FILE_MODE:  # a umask that takes more than group and others' write
+            os.fchmod(fd, FILE_MODE)
+            found = os.fstat(fd)
+        return signature(found)
     finally:
         os.close(fd)
+
+
+def _make_dir(path: str) -> None:
+    """Make directory path with DIR_MODE, whatever the umask; one that another process made first is left be."""
+    try:
+        os.mkdir(path, DIR_MODE)
+    except FileExistsError:
+        return
+    os.chmod(path, DIR_MODE)  # the umask may have taken bits from mkdir's mode
 
 
 def _write_batch(base: str, batch: list[tuple[str, str]]) -> list[Signature]:
@@ -80,8 +96,7 @@ def write_staged(staging: str, relative: str, text: str, made: set[str]) -> Writ
         path = staging
         for part in folder.split("/"):
             path = os.path.join(path, part)
-            with contextlib.suppress(FileExistsError):  # another process made it first
-                os.mkdir(path)
+            _make_dir(path)  # or another process made it first
         made.add(folder)
     return Written(sha256_bytes(data), _write_file(os.path.join(staging, relative), data))
 
@@ -157,7 +172,7 @@ def _write_tree(files: Iterable[tuple[str, Content]], out_dir: Path, signatures:
                 close()
             raise
         if not (staging / _MARKER).exists():  # generate streams out/manifest.json last; others get a bare marker
-            (staging / _MARKER).write_text('{"generated_by": "monitoring"}\n')
+            _write_file(str(staging / _MARKER), b'{"generated_by": "monitoring"}\n')
 
     replace_dir(out_dir, fill)
     return written
@@ -190,11 +205,13 @@ def _write_stream(files: Iterable[tuple[str, Content]], root: Path, signatures: 
                     raise RuntimeError(f"{relative} was hashed, not written")  # a bug: not from write_staged
                 signatures[relative] = text.signature
                 continue
-            path = os.path.join(base, relative)
-            parent = os.path.dirname(path)
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
+            folder = os.path.dirname(relative)
+            if folder and folder not in made:
+                path = base
+                for part in folder.split("/"):
+                    path = os.path.join(path, part)
+                    _make_dir(path)
+                made.add(folder)
             batch.append((relative, text))
             if len(batch) == _BATCH:
                 pending.append((batch, pool.submit(_write_batch, base, batch)))
