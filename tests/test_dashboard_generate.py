@@ -60,7 +60,7 @@ BROKEN = [
            "templating.list[0] must be an object, not a number (3)"),
           ("a row's panel", "'panels': [{'type': 'row', 'panels': [None]}]",
            "panels[0].panels[0] must be an object, not null"),
-          ("a set", "'panels': [], 'tags': {'a'}", "`dashboard` is not JSON data"),
+          ("a set", "'panels': [], 'tags': {'a'}", "`dashboard` is not JSON data: tags is a set ({'a'})"),
       ]),
     ("a model dashboard in an undeclared folder",
      "from monitoring import Dashboard, Panel, PanelQuery\n"
@@ -88,6 +88,46 @@ BROKEN = [
     ("a query step",
      "dashboard = {'title': 'T', 'panels': [{'type': 'stat', 'targets': [{'expr': 'up', 'step': -1}]}]}",
      "custom dashboard boards/bad.dashboard.py: panels[0].targets[0].step must be a number of seconds"),
+    # Values JSON cannot hold, which orjson would write as null or as a string of its own choosing.
+    *((f"JSON: {what}", f"import datetime\ndashboard = {{'title': 't', {json}}}",
+       f"custom dashboard boards/bad.dashboard.py: `dashboard` is not JSON data: {problem}")
+      for what, json, problem in [
+          ("NaN", "'panels': [{'type': 'stat', 'maxDataPoints': float('nan')}]",
+           "panels[0].maxDataPoints is nan, which JSON cannot hold"),
+          ("Infinity", "'panels': [], 'refresh': float('-inf')", "refresh is -inf, which JSON cannot hold"),
+          ("a datetime", "'panels': [], 'description': datetime.date(2024, 1, 2)",
+           "description is a date (datetime.date(2024, 1, 2)), which is not JSON data"),
+          ("a dict that holds itself", "'panels': []}; dashboard['links'] = [dashboard]; x = {",
+           "links[0].links[0].links[0].links[0].links[0].links[0].lin... nests more than 254 levels deep"),
+      ]),
+    ("grafanalib: NaN", "from grafanalib.core import Dashboard, Stat\n"
+                        "dashboard = Dashboard(title='t', panels=[Stat(title='s', decimals=float('nan'))])",
+     "custom dashboard boards/bad.dashboard.py: Stat 's': fieldConfig.defaults.decimals is nan, which JSON cannot "
+     "hold"),
+    ("grafanalib: a datetime", "import datetime\nfrom grafanalib.core import Dashboard, Stat\n"
+                               "dashboard = Dashboard(title='t', panels=[Stat(title='s', extraJson={'a': "
+                               "datetime.date(2024, 1, 2)})])",
+     "custom dashboard boards/bad.dashboard.py: Stat 's': a is a date (datetime.date(2024, 1, 2)), which is not JSON "
+     "data"),
+    # Titles Grafana refuses (none, blank) or that would break the one-line messages and listings that show them.
+    ("grafanalib: no title", "from grafanalib.core import Dashboard\ndashboard = Dashboard(title=None, uid='x')",
+     "custom dashboard boards/bad.dashboard.py: title must be a string, not NoneType (None)"),
+    ("grafanalib: a number for a title", "from grafanalib.core import Dashboard\ndashboard = Dashboard(title=5)",
+     "custom dashboard boards/bad.dashboard.py: title must be a string, not int (5)"),
+    ("JSON: a blank title", "dashboard = {'title': ' ', 'uid': 'x', 'panels': []}",
+     "custom dashboard boards/bad.dashboard.py: title ' ' is empty: Grafana refuses a dashboard without a title"),
+    ("a title with a control character",
+     "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='Team\\x1b[31m board')",
+     "custom dashboard boards/bad.dashboard.py: title 'Team\\x1b[31m board' contains the control character '\\x1b'"),
+    # What a file or grafanalib prints would land amid the command's own output (JSON, under `ci --format json`).
+    ("a file that prints", "print('checking')\n" + GOOD,
+     "custom dashboard boards/bad.dashboard.py: writes to standard output ('checking'): a dashboard file defines "
+     "`dashboard` and prints nothing"),
+    ("grafanalib printing a warning", "from grafanalib.core import Dashboard, Graph, Target, GraphThreshold, Alert\n"
+     "dashboard = Dashboard(title='t', panels=[Graph(title='g', targets=[Target(expr='up', refId='A')], "
+     "thresholds=[GraphThreshold(value=1.0)], alert=Alert(name='a', message='m', alertConditions=[]))])",
+     "custom dashboard boards/bad.dashboard.py: writes to standard output ('Warning: Graph threshold ignored as Alerts "
+     "defined')"),
 ]
 
 

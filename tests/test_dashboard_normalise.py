@@ -214,7 +214,7 @@ def test_normalise_raises_only_its_own_error(value: Any) -> None:
     ({"title": "t", "panels": [{"type": "dashlist", "limit": 3, "options": [3]}]},
      "panels[0].options must be an object, not a list ([3])"),
     ({"title": "t", "panels": [], "schemaVersion": "new"}, "schemaVersion must be a whole number, not a string"),
-    ({"title": "t", "panels": [], "tags": {"a", "b"}}, "`dashboard` is not JSON data (Type is not JSON serializable"),
+    ({"title": "t", "panels": [], "tags": {"a", "b"}}, "`dashboard` is not JSON data: tags is a set ("),
 ], ids=["panel a number", "type a list", "targets a string", "fieldConfig a list", "variable a number",
         "row panel null", "heatmap legend a list", "options a string", "list options a list", "schemaVersion a word",
         "a set"])

@@ -9,18 +9,18 @@ DefinitionError that names the file.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import runpy
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from monitoring import conventions
+from monitoring import conventions, units
 from monitoring.errors import DefinitionError, MonitoringError
 from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
-from monitoring.grafana.normalise import NormaliseError, from_grafanalib, normalise
+from monitoring.grafana.normalise import NormaliseError, from_grafanalib, json_problem, normalise
 from monitoring.model.dashboards import Dashboard, default_folder
 from monitoring.model.stack import Stack
 
@@ -42,6 +42,44 @@ def _display(path: Path, root: Path | None) -> str:
 
 
 def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
+    # The file runs, and grafanalib renders, with standard output caught: what they print would land amid
+    # the command's own output (`monitoring ci --format json` writes JSON there).
+    with _silent(name):
+        return _load(stack, path, name)
+
+
+@contextlib.contextmanager
+def _silent(name: str) -> Iterator[None]:
+    """Runs the block with sys.stdout caught; a DefinitionError naming the file if the block printed anything
+    (and raised nothing else). grafanalib prints its warnings too: the first line printed says which."""
+    caught = io.StringIO()
+    with contextlib.redirect_stdout(caught):
+        yield
+    lines = [line.strip() for line in caught.getvalue().splitlines() if line.strip()]
+    if caught.getvalue():
+        first = f" ({_shortened(lines[0])!r})" if lines else ""
+        raise DefinitionError(f"custom dashboard {name}: writes to standard output{first}: a dashboard file "
+                              "defines `dashboard` and prints nothing, as the commands' own output goes there")
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _title_problem(title: object) -> str | None:
+    """Why Grafana would refuse title, or show it on more than one line; None for a usable title."""
+    if not isinstance(title, str):
+        return f"title must be a string, not {type(title).__name__} ({_shortened(repr(title))})"
+    if not title.strip():
+        return f"title {title!r} is empty: Grafana refuses a dashboard without a title"
+    try:
+        units.check_text(title, one_line=True)
+    except ValueError as exc:
+        return f"title {exc}"
+    return None
+
+
+def _load(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     namespace = _run(path, name)
     if "dashboard" not in namespace:
         raise DefinitionError(f"custom dashboard {name}: defines no `dashboard`")
@@ -57,7 +95,10 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     if not isinstance(dashboard, GrafanalibDashboard):
         raise DefinitionError(f"custom dashboard {name}: `dashboard` is a {type(dashboard).__name__}, "
                               "not a grafanalib Dashboard, a monitoring.Dashboard or Grafana JSON (a dict)")
-    uid = dashboard.uid or conventions.dashboard_uid(str(dashboard.title))
+    problem = _title_problem(dashboard.title)
+    if problem:
+        raise DefinitionError(f"custom dashboard {name}: {problem}", field="title", value=dashboard.title)
+    uid = dashboard.uid or conventions.dashboard_uid(dashboard.title)
     problem = conventions.uid_problem(uid)
     if problem:
         raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
@@ -99,12 +140,14 @@ def json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDash
     title = data.get("title")
     if not isinstance(title, str) or not isinstance(data.get("panels"), list):
         raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title or panels)")
-    try:
-        # What Python allows in a dict but JSON does not (keys that are no strings, sets, integers beyond
-        # 64 bits): found here, where the message can name the file, not when out/ is written.
-        orjson.dumps(data)
-    except TypeError as exc:
-        raise DefinitionError(f"custom dashboard {name}: `dashboard` is not JSON data ({exc})") from None
+    # What Python allows in a dict but JSON does not (keys that are no strings, sets, NaN, integers beyond
+    # 64 bits, datetimes): found here, where the message can name the file, not when out/ is written.
+    problem = json_problem(data)
+    if problem:
+        raise DefinitionError(f"custom dashboard {name}: `dashboard` is not JSON data: {problem}")
+    problem = _title_problem(title)
+    if problem:
+        raise DefinitionError(f"custom dashboard {name}: {problem}", field="title", value=title)
     uid = data.get("uid") or conventions.dashboard_uid(title)
     problem = conventions.uid_problem(uid)
     if problem:

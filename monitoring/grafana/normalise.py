@@ -66,8 +66,13 @@ def _kind_of(value: Any) -> str:
         kind = "a number"
     else:
         kind = next((name for cls, name in _KINDS.items() if isinstance(value, cls)), type(value).__name__)
+    return f"{kind} ({_shown(value)})"
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: its repr, cut at 40 characters."""
     shown = repr(value)
-    return f"{kind} ({shown if len(shown) <= 40 else shown[:37] + '...'})"
+    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def _at(path: str, key: str | int) -> str:
@@ -97,12 +102,67 @@ def _items(parent: dict[str, Any], key: str, path: str) -> list[tuple[dict[str, 
     return [(_expect(item, dict, _at(where, index)), _at(where, index)) for index, item in enumerate(values)]
 
 
+# The integers orjson writes (it refuses others): what JSON readers that keep 64-bit integers can read back.
+_INT_RANGE = range(-(2**63), 2**64)
+# orjson's own limit of nesting; deeper, a value most likely contains itself.
+_MAX_DEPTH = 254
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def json_problem(value: Any, root: str = "the dashboard", *, objects: bool = False) -> str | None:
+    """None if value is JSON data, else what is not, at its JSON path: "panels[0].decimals is nan, which JSON
+    cannot hold". orjson would write NaN and Infinity as null and a datetime, UUID, enum or dataclass as a
+    string or object of its own choosing, so that a value nobody wrote would reach out/ silently (and a
+    datetime.now() would make each run differ). With `objects`, an object with `to_json_data` (grafanalib's)
+    counts as data: its own values are checked when it is serialised.
+
+        >>> json_problem({"panels": [{"maxDataPoints": float("nan")}]})
+        'panels[0].maxDataPoints is nan, which JSON cannot hold'
+    """
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        where = path or root
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                return f"{where} ({_shown(item)}) holds a lone surrogate, which UTF-8 cannot encode"
+        elif isinstance(item, int):
+            if item not in _INT_RANGE:
+                return f"{where} is an integer beyond 64 bits ({_shown(item)})"
+        elif isinstance(item, float):
+            if item != item or item in (float("inf"), float("-inf")):
+                return f"{where} is {item!r}, which JSON cannot hold"
+        elif isinstance(item, dict | list | tuple):
+            if depth >= _MAX_DEPTH:
+                shown = where if len(where) <= 60 else where[:57] + "..."
+                return f"{shown} nests more than {_MAX_DEPTH} levels deep (does it contain itself?)"
+            if isinstance(item, dict):
+                for key, member in item.items():
+                    if not isinstance(key, str):
+                        return f"{where} has the key {key!r}, which is not a string"
+                    stack.append((member, _at(path, key), depth + 1))
+            else:
+                stack.extend((member, _at(path, index), depth + 1) for index, member in enumerate(item))
+        elif not (objects and hasattr(item, "to_json_data")):
+            return f"{where} is a {type(item).__name__} ({_shown(item)}), which is not JSON data"
+    return None
+
+
 def _to_json_data(value: Any) -> Any:
-    """What grafanalib's DashboardEncoder does for an object: its to_json_data()."""
+    """What grafanalib's DashboardEncoder does for an object: its to_json_data(), whose plain values must be JSON
+    data (a NormaliseError naming the object and the value otherwise)."""
     to_json_data = getattr(value, "to_json_data", None)
     if to_json_data is None:
-        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-    return to_json_data()
+        raise NormaliseError(f"a {type(value).__name__} ({_shown(value)}) is not JSON data")
+    data = to_json_data()
+    problem = json_problem(data, "its value", objects=True)
+    if problem:
+        title = getattr(value, "title", None)
+        owner = type(value).__name__ + (f" {title!r}" if isinstance(title, str) and title else "")
+        raise NormaliseError(f"{owner}: {problem}")
+    return data
 
 
 def grafanalib_json(dashboard: GrafanalibDashboard) -> dict[str, Any]:
@@ -110,7 +170,12 @@ def grafanalib_json(dashboard: GrafanalibDashboard) -> dict[str, Any]:
 
     A round trip through orjson is several times faster than walking grafanalib's objects in Python.
     """
-    data: dict[str, Any] = orjson.loads(orjson.dumps(dashboard, default=_to_json_data))
+    try:
+        data: dict[str, Any] = orjson.loads(orjson.dumps(dashboard, default=_to_json_data))
+    except orjson.JSONEncodeError as exc:  # orjson wraps what the default function raised
+        if isinstance(exc.__cause__, NormaliseError):
+            raise exc.__cause__ from None
+        raise
     return data
 
 
