@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -447,3 +448,44 @@ def test_duplicate_panel_ids_are_kept_for_the_checks_to_report() -> None:
     problems = lint_dashboards([DashboardDocument("d.json", data)], LintContext(frozenset()))
     assert "d.json: panel 3 'c', field id: 3 is already the id of the panel at panels[0]" in [
         p.message for p in problems if p.check == "dashboard/panel-ids"]
+
+
+def test_panels_inside_an_expanded_row_are_refused() -> None:
+    """Grafana shows the panels that follow an expanded row and reads a row's own `panels` only when it is
+    collapsed (grafanalib's own example nests a graph in an expanded RowPanel): never shown, so refused."""
+    inside = g.Text(title="hidden", content="x", gridPos=g.GridPos(h=2, w=8, x=0, y=1))
+    with pytest.raises(NormaliseError, match=r"\Apanels\[1\]\.panels: an expanded row \(collapsed false\) holds panels "
+                                             r"that Grafana never shows \(1\): set collapsed to true, or put them "
+                                             r"after the row\Z"):
+        from_grafanalib(g.Dashboard(title="R", panels=[
+            g.Text(title="a", content="x", gridPos=g.GridPos(h=1, w=8, x=0, y=0)),
+            g.RowPanel(title="row", gridPos=g.GridPos(h=1, w=24, x=0, y=1), panels=[inside])]))
+    collapsed = from_grafanalib(g.Dashboard(title="R", panels=[
+        g.RowPanel(title="row", collapsed=True, gridPos=g.GridPos(h=1, w=24, x=0, y=0), panels=[inside])]))
+    assert [p["title"] for p in collapsed["panels"][0]["panels"]] == ["hidden"]
+
+
+def test_a_row_setting_with_no_place_on_a_row_is_refused() -> None:
+    """A row is a title bar: a panel's description, time override, links or horizontal repetition would be
+    dropped (or fail the schema), so each is refused; what it does anyway (repeat downwards) is kept."""
+    def row(**kwargs: Any) -> dict[str, Any]:
+        templating = g.Templating(list=[g.Template(name="job", query="label_values(up, job)",
+                                                  dataSource="$datasource")])
+        return from_grafanalib(g.Dashboard(title="R", templating=templating, panels=[
+            g.RowPanel(title="row", gridPos=g.GridPos(h=1, w=24, x=0, y=0), **kwargs)]))
+
+    repeated = row(repeat=g.Repeat("v", "job"))
+    assert repeated["panels"][0] == {"collapsed": False, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 0}, "id": 1,
+                                     "panels": [], "repeat": "job", "title": "row", "type": "row"}
+    assert lint_dashboards([DashboardDocument("r.json", repeated)], LintContext(frozenset({"up"}))) == []
+    for kwargs, key, value in [
+        ({"description": "about"}, "description", "a string ('about')"),
+        ({"timeFrom": "1h"}, "timeFrom", "a string ('1h')"),
+        ({"transparent": True}, "transparent", "true or false (True)"),
+        ({"links": [g.DataLink(title="l", linkUrl="https://x")]}, "links", "a list"),
+        ({"repeat": g.Repeat("h", "job")}, "repeatDirection", "a string ('h')"),
+        ({"repeat": g.Repeat("v", "job", maxPerRow=4)}, "maxPerRow", "a number (4)"),
+    ]:
+        with pytest.raises(NormaliseError, match=rf"\Apanels\[0\]\.{key} \({re.escape(value)}.* has no place on a "
+                                                 r"row, which Grafana shows as a title bar only: leave it unset\Z"):
+            row(**kwargs)

@@ -379,16 +379,36 @@ def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
     return panel
 
 
+# What grafanalib's RowPanel (a Panel) and Grafana's own exports write into a row, and a row does nothing with:
+# its queries and their settings.
+_ROW_DATA = ("targets", "fieldConfig", "options", "maxDataPoints", "interval", "cacheTimeout")
+# A panel's settings that a row has no place for, when set (their defaults are gone by now).
+_ROW_NONE = ("description", "timeFrom", "timeShift", "transparent", "hideTimeOverride", "links", "transformations",
+             "maxPerRow")
+
+
 def _row(panel: dict[str, Any], path: str) -> dict[str, Any]:
-    for key in ("targets", "fieldConfig", "options", "maxDataPoints", "interval", "timeFrom", "timeShift",
-                "cacheTimeout", "description"):
+    for key in _ROW_DATA:
         panel.pop(key, None)
+    if panel.get("description") == "":
+        del panel["description"]
+    # A row repeats downwards, one copy under the other: `v` asks for what it does anyway.
+    if panel.get("repeatDirection") == "v":
+        del panel["repeatDirection"]
+    for key in (*_ROW_NONE, "repeatDirection"):
+        if key in panel:
+            raise NormaliseError(f"{_at(path, key)} ({_kind_of(panel[key])}) has no place on a row, which Grafana "
+                                 "shows as a title bar only: leave it unset")
     if not panel.get("datasource"):
         panel.pop("datasource", None)
     else:
         panel["datasource"] = _datasource(panel["datasource"])
     panel.setdefault("collapsed", False)
     panel["panels"] = [_panel(p, where) for p, where in _items(panel, "panels", path)]
+    if panel["panels"] and panel["collapsed"] is False:
+        # Grafana shows the panels that follow an expanded row; its own `panels` it reads only when collapsed.
+        raise NormaliseError(f"{_at(path, 'panels')}: an expanded row (collapsed false) holds panels that Grafana "
+                             f"never shows ({len(panel['panels'])}): set collapsed to true, or put them after the row")
     return panel
 
 
