@@ -489,3 +489,36 @@ def test_a_row_setting_with_no_place_on_a_row_is_refused() -> None:
         with pytest.raises(NormaliseError, match=rf"\Apanels\[0\]\.{key} \({re.escape(value)}.* has no place on a "
                                                  r"row, which Grafana shows as a title bar only: leave it unset\Z"):
             row(**kwargs)
+
+
+def test_grafana_7_value_mappings_take_the_modern_form() -> None:
+    """grafanalib's StatValueMapping, StatRangeMapping, StatMapping and ValueMap write Grafana 7 mappings
+    (`type: 1` or `2`, or none at all), which Grafana's schemaVersion 30 migration rewrites, and which no
+    migration touches once the dashboard says schemaVersion 39: the normaliser rewrites them as that migration
+    does, value mappings in one, a number's text coloured by the threshold it reaches."""
+    common = {"targets": [target()], "gridPos": g.GridPos(h=8, w=12, x=0, y=0)}
+    stat = _only_panel(g.Stat(title="s", thresholds=[g.Threshold("green", 0, 0.0), g.Threshold("red", 1, 80.0)],
+                              mappings=[g.StatValueMapping("Up", "1"), g.StatValueMapping("None", "null"),
+                                        g.StatRangeMapping("Busy", "10", "20"),
+                                        g.StatValueMappings(g.StatValueMappingItem("Down", "0", "red")),
+                                        g.StatValueMapping("90", "9")], **common))
+    assert stat["fieldConfig"]["defaults"]["mappings"] == [
+        {"type": "value", "options": {"1": {"text": "Up"}, "0": {"text": "Down", "color": "red"},
+                                      "9": {"text": "90", "color": "red"}}},
+        {"type": "special", "options": {"match": "null", "result": {"text": "None"}}},
+        {"type": "range", "options": {"from": 10.0, "to": 20.0, "result": {"text": "Busy"}}}]
+    gauge = _only_panel(g.GaugePanel(title="g", valueMaps=[g.ValueMap("OK", "1")], **common))
+    assert gauge["fieldConfig"]["defaults"]["mappings"] == [{"type": "value", "options": {"1": {"text": "OK"}}}]
+    table = _only_panel(g.Table(title="t", mappings=[g.StatMapping("Low", startValue="0", endValue="5")],
+                                overrides=[{"matcher": {"id": "byName", "options": "Value"}, "properties": [
+                                    {"id": "mappings", "value": [{"type": 1, "value": "1", "text": "one"}]}]}],
+                                **common))
+    assert table["fieldConfig"]["defaults"]["mappings"] == [
+        {"type": "range", "options": {"from": 0.0, "to": 5.0, "result": {"text": "Low"}}}]
+    assert table["fieldConfig"]["overrides"][0]["properties"][0]["value"] == [
+        {"type": "value", "options": {"1": {"text": "one"}}}]
+    for panel in (stat, gauge, table):  # each passed every check in _only_panel; and normalising changes no more
+        assert normalise({"title": "m", "panels": [copy.deepcopy(panel)]})["panels"] == [panel]
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.fieldConfig\.defaults\.mappings\[0\] \(an object .*\) "
+                                             r"is no value mapping Grafana knows"):
+        _only_panel(g.GaugePanel(title="g", valueMaps=[g.ValueMap("Big", "9", op=">")], **common))

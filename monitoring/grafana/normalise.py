@@ -374,6 +374,7 @@ def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
     migrate = _MIGRATIONS.get(kind)  # type: ignore[arg-type]
     if migrate is not None:
         migrate(panel, path)
+    _value_mappings(panel, path)
     if kind in OTHER_CORE_PANEL_TYPES:
         _shown_legend(panel)
     return panel
@@ -470,6 +471,106 @@ def _field_config(panel: dict[str, Any], path: str) -> None:
     mappings = panel.pop("mappings", None)  # grafanalib's table writes value mappings at panel level
     if mappings:
         defaults["mappings"] = mappings
+
+
+def _value_mappings(panel: dict[str, Any], path: str) -> None:
+    """Grafana 7's value mappings (`{type: 1, value, text}`, `{type: 2, from, to, text}`, which grafanalib's
+    StatMapping, StatValueMapping, StatRangeMapping, ValueMap and RangeMap write) in the modern form, as
+    Grafana's schemaVersion 30 migration leaves them, which loading the dashboard no longer runs once it says
+    schemaVersion 39: the value mappings in one `value` mapping first, then each range and special one."""
+    config = panel.get("fieldConfig")
+    if not isinstance(config, dict):
+        return
+    defaults = config.get("defaults")
+    if isinstance(defaults, dict) and "mappings" in defaults:
+        where = _at(path, "fieldConfig.defaults.mappings")
+        thresholds = defaults.get("thresholds")
+        defaults["mappings"] = _upgraded_mappings(_expect(defaults["mappings"], list, where), where,
+                                                  thresholds if isinstance(thresholds, dict) else None)
+    for index, override in enumerate(config.get("overrides") or ()):
+        properties = override.get("properties") if isinstance(override, dict) else None
+        for number, prop in enumerate(properties if isinstance(properties, list) else ()):
+            if isinstance(prop, dict) and prop.get("id") == "mappings" and isinstance(prop.get("value"), list):
+                where = f"{_at(path, 'fieldConfig.overrides')}[{index}].properties[{number}].value"
+                prop["value"] = _upgraded_mappings(prop["value"], where, None)
+
+
+# A Grafana 7 mapping's type: value to text, range to text.
+_VALUE_TO_TEXT, _RANGE_TO_TEXT = 1, 2
+
+
+def _upgraded_mappings(mappings: list[Any], path: str, thresholds: dict[str, Any] | None) -> list[Any]:
+    if not any(isinstance(m, dict) and not isinstance(m.get("type"), str) for m in mappings):
+        return mappings  # modern already (or of a kind the schema check names)
+    values: dict[str, Any] = {}
+    others: list[Any] = []
+    for index, mapping in enumerate(mappings):
+        where = _at(path, index)
+        if not isinstance(mapping, dict):
+            others.append(mapping)
+            continue
+        kind = mapping.get("type")
+        if isinstance(kind, str):
+            if kind == "value" and isinstance(mapping.get("options"), dict):
+                values.update(mapping["options"])
+            else:
+                others.append(mapping)
+            continue
+        # grafanalib's ValueMap writes no type, only `op` (=) beside the value: a value to text.
+        if kind is None and mapping.get("op", "=") == "=" and "value" in mapping:
+            kind = _VALUE_TO_TEXT
+        result = {"text": mapping.get("text")}
+        color = _threshold_color(mapping.get("text"), thresholds)
+        if color is not None:
+            result["color"] = color
+        if kind == _VALUE_TO_TEXT and mapping.get("value") == "null":
+            others.append({"type": "special", "options": {"match": "null", "result": result}})
+        elif kind == _VALUE_TO_TEXT and isinstance(mapping.get("value"), str | int | float):
+            values[_value_key(mapping["value"])] = result
+        elif kind == _RANGE_TO_TEXT:
+            others.append({"type": "range", "options": {"from": _number(mapping.get("from")),
+                                                        "to": _number(mapping.get("to")), "result": result}})
+        else:
+            raise NormaliseError(f"{where} ({_kind_of(mapping)}) is no value mapping Grafana knows: use "
+                                 "{type: value|range|special|regex, options}")
+    return ([{"type": "value", "options": values}] if values else []) + others
+
+
+def _value_key(value: str | int | float) -> str:
+    """A mapped value as the key of the modern value mapping, spelt as Grafana's migration spells it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _number(value: Any) -> float | None:
+    """A legacy range bound as Grafana reads it (parseFloat): a number, or null (open) when it is none."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _threshold_color(text: Any, thresholds: dict[str, Any] | None) -> Any:
+    """The colour Grafana's migration gives a mapping whose text is a number: that of the threshold step it
+    reaches (a null step value counting as 0, as JavaScript's comparison does)."""
+    number = _number(text) if isinstance(text, str) else None
+    steps = thresholds.get("steps") if thresholds else None
+    if number is None or not isinstance(steps, list) or not steps or not isinstance(steps[0], dict):
+        return None
+    active = steps[0]
+    for step in steps:
+        value = step.get("value", float("nan")) if isinstance(step, dict) else float("nan")
+        bound = 0 if value is None else _number(value)
+        if bound is None or number < bound:
+            break
+        active = step
+    return active.get("color")
 
 
 def _threshold_step(step: Any) -> Any:
