@@ -522,3 +522,25 @@ def test_grafana_7_value_mappings_take_the_modern_form() -> None:
     with pytest.raises(NormaliseError, match=r"panels\[0\]\.fieldConfig\.defaults\.mappings\[0\] \(an object .*\) "
                                              r"is no value mapping Grafana knows"):
         _only_panel(g.GaugePanel(title="g", valueMaps=[g.ValueMap("Big", "9", op=">")], **common))
+
+
+def test_the_copies_of_a_repeated_panel_an_old_export_kept_are_dropped() -> None:
+    """Grafana before 7.4 saved the copies it made of a repeated panel or row (`repeatPanelId`, `repeatByRow`)
+    and their variable values (`scopedVars`); its schemaVersion 27 migration drops them, which it no longer runs
+    once the dashboard says 39: the normaliser drops them too, or each copy would be shown beside the new ones."""
+    def stat(**fields: Any) -> dict[str, Any]:
+        return {"type": "stat", "title": "Up $job", "gridPos": {"h": 4, "w": 6, "x": 6 * len(fields), "y": 0},
+                "targets": [{"expr": 'up{job="$job"}', "refId": "A"}], **fields}
+
+    job = {"job": {"text": "api", "value": "api", "selected": True}}
+    data = normalise({"title": "Repeats", "templating": {"list": [
+        {"name": "job", "type": "query", "query": "label_values(up, job)", "datasource": "$datasource"}]},
+        "panels": [stat(id=1, repeat="job", scopedVars=job),
+                   stat(id=2, repeatPanelId=1, repeatIteration=1600000000000, scopedVars=job),
+                   {"type": "row", "title": "By job", "id": 3, "collapsed": True, "repeat": "job",
+                    "gridPos": {"h": 1, "w": 24, "x": 0, "y": 4}, "panels": [stat(id=4, repeatPanelId=1)]},
+                   {"type": "row", "title": "By job", "id": 5, "collapsed": True, "repeatByRow": True,
+                    "gridPos": {"h": 1, "w": 24, "x": 0, "y": 5}, "panels": []}]})
+    assert [(p["id"], p["type"]) for p in data["panels"]] == [(1, "stat"), (3, "row")]
+    assert data["panels"][1]["panels"] == [] and "scopedVars" not in data["panels"][0]
+    assert lint_dashboards([DashboardDocument("r.json", data)], LintContext(frozenset({"up"}))) == []

@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # only users' hand-written dashboards are grafanalib objects;
     from grafanalib.core import Dashboard as GrafanalibDashboard
 
 _DASHBOARD_LEGACY = ("__inputs", "__requires", "sharedCrosshair", "hideControls", "style", "id", "version", "gnetId")
-_PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span")
+_PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span",
+                 "scopedVars", "repeatIteration")  # the last two: state of a repeat, which Grafana never saves
 # Panel keys whose grafanalib default is also Grafana's, so they only add noise.
 _PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [], "transformations": []}
 # What grafanalib's Target writes for every query, whatever the data source: dropped only while it holds
@@ -212,12 +213,31 @@ def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
     templating["list"] = [_variable(v) for v, _ in _items(templating, "list", "templating")]
     if isinstance(out.get("timepicker"), dict):
         out["timepicker"].pop("time_options", None)
+    _drop_repeated_copies(out)
     out["panels"] = [_panel(p, path) for p, path in _items(out, "panels", "")]
     _give_panel_ids(out["panels"])
     names = {v.get("name") for v in templating["list"] if isinstance(v, dict)}
     if DATASOURCE_VARIABLE not in names and _uses_default_datasource(out):
         templating["list"].insert(0, datasource_variable())
     return out
+
+
+def _repeated_copy(panel: Any) -> bool:
+    """Whether panel is a copy Grafana made of a repeated panel or row, which exports of Grafana before 7.4
+    kept: Grafana makes the copies anew from the variable's values when it shows the dashboard."""
+    return isinstance(panel, dict) and ("repeatPanelId" in panel or "repeatByRow" in panel)
+
+
+def _drop_repeated_copies(data: dict[str, Any]) -> None:
+    """Repeated panels' and rows' copies gone, as Grafana's schemaVersion 27 migration drops them, which loading
+    the dashboard no longer runs once it says schemaVersion 39 (they would be shown twice, or fail the schema)."""
+    panels = data.get("panels")
+    if not isinstance(panels, list):
+        return
+    data["panels"] = [p for p in panels if not _repeated_copy(p)]
+    for panel in data["panels"]:
+        if isinstance(panel, dict) and panel.get("type") == "row" and isinstance(panel.get("panels"), list):
+            panel["panels"] = [p for p in panel["panels"] if not _repeated_copy(p)]
 
 
 def _every_panel(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
