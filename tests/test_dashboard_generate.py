@@ -85,6 +85,10 @@ BROKEN = [
      GOOD.replace('title="Team board"', 'title="Team board", uid="team-2"'),
      "dashboard title 'Team board' is used twice in folder 'mcp': by boards/bad.dashboard.py and by "
      "boards/team.dashboard.py"),
+    ("a title another file's dashboard has in another case",
+     GOOD.replace('title="Team board"', 'title="TEAM BOARD", uid="team-2"'),
+     "dashboard titles 'TEAM BOARD' and 'Team board' are one title to Grafana, which ignores case, in folder 'mcp': "
+     "by boards/bad.dashboard.py and by boards/team.dashboard.py"),
     ("a query step",
      "dashboard = {'title': 'T', 'panels': [{'type': 'stat', 'targets': [{'expr': 'up', 'step': -1}]}]}",
      "custom dashboard boards/bad.dashboard.py: panels[0].targets[0].step must be a number of seconds"),

@@ -281,15 +281,19 @@ def output(stack: Stack, rendered: Iterable[RenderedDashboard]) -> Iterator[tupl
     yield conventions.GRAFANA_FOLDERS_FILE, [{"uid": f.uid, "title": f.title}
                                              for f in sorted(stack.folders, key=lambda f: f.uid)]
     seen: dict[str, str] = {}
-    titles: dict[tuple[str, str], str] = {}
+    # Grafana compares titles without their case (and trims them): "Team board" and "team board" collide.
+    titles: dict[tuple[str, str], tuple[str, str]] = {}
     for dashboard in rendered:
         if dashboard.uid in seen:
             raise DefinitionError(f"dashboard uid {dashboard.uid!r} is used twice: by {seen[dashboard.uid]} "
                                   f"and by {dashboard.source}", field="uid", value=dashboard.uid)
         seen[dashboard.uid] = dashboard.source
-        title = (dashboard.folder, dashboard.title)
-        if title in titles:
-            raise DefinitionError(f"dashboard title {title[1]!r} is used twice in folder {title[0]!r}: by "
-                                  f"{titles[title]} and by {dashboard.source}", field="title", value=title[1])
-        titles[title] = dashboard.source
+        key = (dashboard.folder, dashboard.title.strip().lower())
+        if key in titles:
+            title, source = titles[key]
+            same = (f"title {title!r} is used twice" if title == dashboard.title else
+                    f"titles {title!r} and {dashboard.title!r} are one title to Grafana, which ignores case,")
+            raise DefinitionError(f"dashboard {same} in folder {dashboard.folder!r}: by {source} and by "
+                                  f"{dashboard.source}", field="title", value=dashboard.title)
+        titles[key] = (dashboard.title, dashboard.source)
         yield conventions.dashboard_file(dashboard.folder, dashboard.uid), dashboard.data
