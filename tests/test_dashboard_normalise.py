@@ -544,3 +544,23 @@ def test_the_copies_of_a_repeated_panel_an_old_export_kept_are_dropped() -> None
     assert [(p["id"], p["type"]) for p in data["panels"]] == [(1, "stat"), (3, "row")]
     assert data["panels"][1]["panels"] == [] and "scopedVars" not in data["panels"][0]
     assert lint_dashboards([DashboardDocument("r.json", data)], LintContext(frozenset({"up"}))) == []
+
+
+def test_a_grafana_7_tooltip_setting_takes_its_modern_place() -> None:
+    """Grafana 7.4's time series kept its tooltip in `options.tooltipOptions`, which Grafana's schemaVersion 30
+    migration renames `options.tooltip`; the normaliser did not, and so replaced a multi tooltip by its default."""
+    def series(options: dict[str, Any], kind: str = "timeseries") -> dict[str, Any]:
+        panel = {"type": kind, "title": "t", "id": 1, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+                 "targets": [{"expr": "up", "refId": "A"}], "options": options}
+        return normalise({"title": "Old", "schemaVersion": 27, "panels": [panel]})
+
+    data = series({"tooltipOptions": {"mode": "multi"}})
+    assert data["panels"][0]["options"]["tooltip"] == {"mode": "multi", "sort": "none"}
+    assert "tooltipOptions" not in data["panels"][0]["options"]
+    assert lint_dashboards([DashboardDocument("o.json", data)], LintContext(frozenset({"up"}))) == []
+    assert series({"tooltipOptions": {"mode": "none"}}, "xychart")["panels"][0]["options"] == {
+        "tooltip": {"mode": "none"}}
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.options\.tooltipOptions \(an object .*\) and "
+                                             r"panels\[0\]\.options\.tooltip \(an object .*\) are the old and the new "
+                                             r"place of one setting: keep only options\.tooltip"):
+        series({"tooltipOptions": {"mode": "multi"}, "tooltip": {"mode": "single"}})

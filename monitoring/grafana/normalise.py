@@ -665,10 +665,28 @@ def _shown_legend(panel: dict[str, Any]) -> None:
             legend.setdefault("showLegend", True)
 
 
+def _tooltip_options(panel: dict[str, Any], path: str) -> None:
+    """The Grafana 7 time series' and XY chart's `options.tooltipOptions` as `options.tooltip`, where Grafana's
+    schemaVersion 30 migration moves it (and which loading the dashboard no longer runs once it says 39)."""
+    options = panel.get("options")
+    if not isinstance(options, dict) or "tooltipOptions" not in options:
+        return
+    old = options["tooltipOptions"]
+    if options.get("tooltip", old) != old:
+        raise NormaliseError(
+            f"{_at(path, 'options.tooltipOptions')} ({_kind_of(old)}) and {_at(path, 'options.tooltip')} "
+            f"({_kind_of(options['tooltip'])}) are the old and the new place of one setting: keep only "
+            "options.tooltip")
+    options["tooltip"] = options.pop("tooltipOptions")
+
+
 def _timeseries(panel: dict[str, Any], path: str) -> None:
+    _tooltip_options(panel, path)
     options = _options(panel, path)
     _legend(options, show=True, path=path)
-    options.setdefault("tooltip", {"mode": "single", "sort": "none"})
+    tooltip = options.setdefault("tooltip", {"mode": "single", "sort": "none"})
+    if isinstance(tooltip, dict):
+        tooltip.setdefault("sort", "none")  # Grafana 7's tooltip had none; its schema now wants one
     custom = _defaults(panel).get("custom")
     if isinstance(custom, dict):
         scale = custom.get("scaleDistribution")
@@ -984,4 +1002,5 @@ _MIGRATIONS = {
     "news": _news,
     "dashlist": _list_panel,
     "alertlist": _list_panel,
+    "xychart": _tooltip_options,
 }
