@@ -156,10 +156,11 @@ _KEYS = ("type", "targets", "fieldConfig", "defaults", "overrides", "thresholds"
          "options", "legend", "reduceOptions", "fieldOptions", "mode", "panels", "datasource", "templating", "list",
          "current", "text", "yAxis", "format", "yBucketBound", "dataFormat", "show", "scaleDistribution", "stacking",
          "mappings", "schemaVersion", "timepicker", "title", "uid", "collapsed", "displayMode", "rows", "repeat",
-         "id", "limit", "nameFilter", "stateFilter", "useProxy", "showLegend")
+         "id", "limit", "nameFilter", "stateFilter", "useProxy", "showLegend", "tooltipOptions", "tooltip", "op",
+         "from", "to", "properties", "repeatPanelId", "repeatDirection", "description")
 _TEXTS = ("row", "timeseries", "stat", "gauge", "bargauge", "heatmap", "table", "text", "interval", "datasource",
           "tsbuckets", "upper", "short", "hidden", "linear", "auto", "null", "$datasource", "", "39", "dashlist",
-          "alertlist", "news", "histogram", "piechart")
+          "alertlist", "news", "histogram", "piechart", "xychart", "mappings", "=", "v")
 _SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.sampled_from(_TEXTS)
             | st.text(max_size=4))
 _JSON = st.recursive(
