@@ -158,8 +158,18 @@ def uid_problem(uid: object) -> str | None:
 
 
 def dashboard_uid(title: str) -> str:
-    """The uid of a dashboard from its title: stable, at most 40 characters."""
-    return stable_uid(title)
+    """The uid of a dashboard from its title: stable, at most 40 characters. A title with no letter or digit of
+    a-z and 0-9 (日本語, '!!!') gets one from its hash, as it would get none (and two such titles the same).
+
+        >>> dashboard_uid("Team board"), dashboard_uid("日本語")
+        ('team-board', 'dashboard-77710aed')
+    """
+    uid = stable_uid(title)
+    if uid:
+        return uid
+    import hashlib  # as in stable_uid: seldom needed
+
+    return f"dashboard-{hashlib.sha256(title.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
 def service_dashboard_uid(service: str) -> str:

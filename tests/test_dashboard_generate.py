@@ -178,6 +178,14 @@ def test_broken_custom_dashboard_is_one_clear_line(project: Path, capsys: pytest
     assert read_tree(project / "out") == before
 
 
+def test_a_title_of_other_letters_gets_a_uid(project: Path) -> None:
+    """A title with no letter or digit of a-z and 0-9 made the uid '', and generate refused the dashboard for it."""
+    (project / "boards" / "jp.dashboard.py").write_text("dashboard = {'title': '監視', 'panels': []}\n")
+    assert main(["generate"], project=Project.find(project)) == 0
+    board = json.loads((project / "out" / conventions.dashboard_file("mcp", "dashboard-1869d7b2")).read_text())
+    assert board["title"] == "監視"
+
+
 def test_custom_model_dashboard_in_its_own_folder(project: Path) -> None:
     (project / "boards" / "model.dashboard.py").write_text(textwrap.dedent('''
         from monitoring import Dashboard, Panel, PanelQuery

@@ -93,6 +93,11 @@ def test_uid_is_derived_from_the_name_stable_and_short() -> None:
     other = board(name="A dashboard whose title is much longer than forty characters!")
     assert long.dashboard_uid != other.dashboard_uid
     assert board(uid="own-uid").dashboard_uid == "own-uid"
+    # A title without a letter or digit of a-z, 0-9 made the uid '' (refused as such, or two titles one uid).
+    japanese, chinese = board(name="日本語").dashboard_uid, board(name="中文").dashboard_uid
+    assert japanese == "dashboard-77710aed" and chinese != japanese
+    assert conventions.uid_problem(japanese) is None
+    assert conventions.uid_problem(board(name="!!!").dashboard_uid) is None
 
 
 @pytest.mark.parametrize(("overrides", "message"), [
