@@ -85,10 +85,15 @@ BROKEN = [
      GOOD.replace('title="Team board"', 'title="Team board", uid="team-2"'),
      "dashboard title 'Team board' is used twice in folder 'mcp': by boards/bad.dashboard.py and by "
      "boards/team.dashboard.py"),
+    # Grafana finds a title taken in a folder by its slug: case and punctuation aside.
     ("a title another file's dashboard has in another case",
      GOOD.replace('title="Team board"', 'title="TEAM BOARD", uid="team-2"'),
-     "dashboard titles 'TEAM BOARD' and 'Team board' are one title to Grafana, which ignores case, in folder 'mcp': "
-     "by boards/bad.dashboard.py and by boards/team.dashboard.py"),
+     "dashboard titles 'TEAM BOARD' and 'Team board' are one title to Grafana, which compares their slug "
+     "'team-board', in folder 'mcp': by boards/bad.dashboard.py and by boards/team.dashboard.py"),
+    ("a title another file's dashboard has in other punctuation",
+     GOOD.replace('title="Team board"', 'title="Team-board!", uid="team-2"'),
+     "dashboard titles 'Team-board!' and 'Team board' are one title to Grafana, which compares their slug "
+     "'team-board', in folder 'mcp'"),
     ("a query step",
      "dashboard = {'title': 'T', 'panels': [{'type': 'stat', 'targets': [{'expr': 'up', 'step': -1}]}]}",
      "custom dashboard boards/bad.dashboard.py: panels[0].targets[0].step must be a number of seconds"),
