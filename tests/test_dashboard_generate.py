@@ -4,6 +4,7 @@ dashboard is one line naming the file, exit 2, out/ untouched; `validate` runs t
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -181,6 +182,25 @@ def test_broken_custom_dashboard_is_one_clear_line(project: Path, capsys: pytest
     assert message in err, err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert read_tree(project / "out") == before
+
+
+def test_what_a_file_changes_of_the_interpreter_does_not_outlive_it(project: Path) -> None:
+    """A file that clears sys.path or replaces a loaded module broke what generate imported after it (a
+    traceback, exit 1): the working directory, sys.path, standard error, the recursion limit and the loaded
+    modules are put back once the file has run."""
+    (project / "boards" / "rude.dashboard.py").write_text(textwrap.dedent("""
+        import os, sys
+        sys.path.clear()
+        sys.modules["json"] = None
+        sys.stderr = None
+        sys.setrecursionlimit(80)
+        os.chdir("/")
+        dashboard = {"title": "Rude", "panels": []}
+    """))
+    limit = sys.getrecursionlimit()
+    assert main(["generate"], project=Project.find(project)) == 0
+    assert json.loads((project / "out" / conventions.dashboard_file("mcp", "rude")).read_text())["title"] == "Rude"
+    assert sys.getrecursionlimit() == limit and sys.modules["json"] is json
 
 
 def test_a_title_of_other_letters_gets_a_uid(project: Path) -> None:

@@ -227,9 +227,28 @@ def _environment_watched(path: Path, name: str) -> Iterator[None]:
                               "from one machine to another; write the value in the file")
 
 
+@contextlib.contextmanager
+def _interpreter_kept() -> Iterator[None]:
+    """Runs the block, then puts back what a dashboard file may change of the process that goes on to write
+    out/: the working directory, sys.path, standard error, the recursion limit and the modules already loaded
+    (one replaced or removed, `sys.modules["json"] = None`, would break what generate imports later)."""
+    cwd, path, stderr, limit = os.getcwd(), list(sys.path), sys.stderr, sys.getrecursionlimit()
+    modules = dict(sys.modules)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        sys.path[:] = path
+        sys.stderr = stderr
+        sys.setrecursionlimit(limit)
+        for module_name, module in modules.items():
+            if sys.modules.get(module_name) is not module:
+                sys.modules[module_name] = module
+
+
 def _run(path: Path, name: str) -> dict[str, Any]:
     try:
-        with _environment_watched(path, name):
+        with _interpreter_kept(), _environment_watched(path, name):
             return runpy.run_path(str(path), run_name=f"monitoring_dashboard_{path.stem.replace('.', '_')}")
     except DefinitionError:
         raise  # a model definition in the file: its message already says where it was made
