@@ -4,7 +4,6 @@ JSON, through the typed builders of `emit`. Pure: no files are read or written."
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -289,17 +288,6 @@ def _panel(panel: Panel, grid: dict[str, int], panel_id: int) -> dict[str, Any]:
     return emit.heatmap(unit=None if panel.unit == "short" else panel.unit, **common)
 
 
-def title_slug(title: str) -> str:
-    """What Grafana compares of two dashboard titles in one folder: their slug, lower-case letters and digits
-    joined by '-' ("Team board", "TEAM-BOARD" and "team board!" are one title); a title with no such character,
-    as it is (trimmed, in lower case).
-
-        >>> title_slug("Team board!"), title_slug(" 監視 ")
-        ('team-board', '監視')
-    """
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or title.strip().lower()
-
-
 def output(stack: Stack, rendered: Iterable[RenderedDashboard]) -> Iterator[tuple[str, Any]]:
     """out/grafana as (path, plain data): folders.json, then each dashboard under its folder as it comes.
     Uids must be unique, and titles within a folder (Grafana refuses to save a second dashboard of the same
@@ -313,7 +301,7 @@ def output(stack: Stack, rendered: Iterable[RenderedDashboard]) -> Iterator[tupl
             raise DefinitionError(f"dashboard uid {dashboard.uid!r} is used twice: by {seen[dashboard.uid]} "
                                   f"and by {dashboard.source}", field="uid", value=dashboard.uid)
         seen[dashboard.uid] = dashboard.source
-        slug = title_slug(dashboard.title)
+        slug = conventions.dashboard_title_slug(dashboard.title)
         key = (dashboard.folder, slug)
         if key in titles:
             title, source = titles[key]
