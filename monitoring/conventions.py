@@ -158,8 +158,18 @@ def uid_problem(uid: object) -> str | None:
 
 
 def dashboard_uid(title: str) -> str:
-    """The uid of a dashboard from its title: stable, at most 40 characters."""
-    return stable_uid(title)
+    """The uid of a dashboard from its title: stable, at most 40 characters. A title with no letter or digit of
+    a-z and 0-9 (日本語, '!!!') gets one from its hash, as it would get none (and two such titles the same).
+
+        >>> dashboard_uid("Team board"), dashboard_uid("日本語")
+        ('team-board', 'dashboard-77710aed')
+    """
+    uid = stable_uid(title)
+    if uid:
+        return uid
+    import hashlib  # as in stable_uid: seldom needed
+
+    return f"dashboard-{hashlib.sha256(title.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 
 
 def service_dashboard_uid(service: str) -> str:
@@ -171,8 +181,34 @@ def slo_dashboard_uid(service: str) -> str:
 
 
 def slo_calendar_dashboard_uid(service: str, unit: str, timezone: str) -> str:
-    """The error budget of a service's calendar SLOs this month (or week) so far, in one time zone."""
-    return stable_uid(service, "slo-budget", unit, timezone)
+    """The error budget of a service's calendar SLOs this month (or week) so far, in one time zone. A '+' is
+    spelt out: Etc/GMT+1 and Etc/GMT-1 are two zones."""
+    return stable_uid(service, "slo-budget", unit, timezone.replace("+", "-plus-"))
+
+
+def dashboard_title_slug(title: str) -> str:
+    """What Grafana compares of two dashboard titles in one folder: their slug, lower-case letters and digits
+    joined by '-' ("Team board", "TEAM-BOARD" and "team board!" are one title); a title with no such character,
+    as it is (trimmed, in lower case).
+
+        >>> dashboard_title_slug("Team board!"), dashboard_title_slug(" 監視 ")
+        ('team-board', '監視')
+    """
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or title.strip().lower()
+
+
+def service_dashboard_title(service: str) -> str:
+    return f"{service} service"
+
+
+def slo_dashboard_title(service: str) -> str:
+    return f"{service} SLOs"
+
+
+def slo_calendar_dashboard_title(service: str, unit: str, timezone: str) -> str:
+    """As its uid, with a '+' of the zone in words, so that the titles of Etc/GMT+1 and Etc/GMT-1 differ to Grafana,
+    which compares them without punctuation."""
+    return f"{service} SLO budget this {unit} ({timezone.replace('+', ' plus ')})"
 
 
 # --- Kubernetes -------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ dashboard is one line naming the file, exit 2, out/ untouched; `validate` runs t
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
@@ -60,7 +61,7 @@ BROKEN = [
            "templating.list[0] must be an object, not a number (3)"),
           ("a row's panel", "'panels': [{'type': 'row', 'panels': [None]}]",
            "panels[0].panels[0] must be an object, not null"),
-          ("a set", "'panels': [], 'tags': {'a'}", "`dashboard` is not JSON data"),
+          ("a set", "'panels': [], 'tags': {'a'}", "`dashboard` is not JSON data: tags is a set ({'a'})"),
       ]),
     ("a model dashboard in an undeclared folder",
      "from monitoring import Dashboard, Panel, PanelQuery\n"
@@ -85,9 +86,65 @@ BROKEN = [
      GOOD.replace('title="Team board"', 'title="Team board", uid="team-2"'),
      "dashboard title 'Team board' is used twice in folder 'mcp': by boards/bad.dashboard.py and by "
      "boards/team.dashboard.py"),
+    # Grafana finds a title taken in a folder by its slug: case and punctuation aside.
+    ("a title another file's dashboard has in another case",
+     GOOD.replace('title="Team board"', 'title="TEAM BOARD", uid="team-2"'),
+     "dashboard titles 'TEAM BOARD' and 'Team board' are one title to Grafana, which compares their slug "
+     "'team-board', in folder 'mcp': by boards/bad.dashboard.py and by boards/team.dashboard.py"),
+    ("a title another file's dashboard has in other punctuation",
+     GOOD.replace('title="Team board"', 'title="Team-board!", uid="team-2"'),
+     "dashboard titles 'Team-board!' and 'Team board' are one title to Grafana, which compares their slug "
+     "'team-board', in folder 'mcp'"),
     ("a query step",
      "dashboard = {'title': 'T', 'panels': [{'type': 'stat', 'targets': [{'expr': 'up', 'step': -1}]}]}",
      "custom dashboard boards/bad.dashboard.py: panels[0].targets[0].step must be a number of seconds"),
+    # Values JSON cannot hold, which orjson would write as null or as a string of its own choosing.
+    *((f"JSON: {what}", f"import datetime\ndashboard = {{'title': 't', {json}}}",
+       f"custom dashboard boards/bad.dashboard.py: `dashboard` is not JSON data: {problem}")
+      for what, json, problem in [
+          ("NaN", "'panels': [{'type': 'stat', 'maxDataPoints': float('nan')}]",
+           "panels[0].maxDataPoints is nan, which JSON cannot hold"),
+          ("Infinity", "'panels': [], 'refresh': float('-inf')", "refresh is -inf, which JSON cannot hold"),
+          ("a datetime", "'panels': [], 'description': datetime.date(2024, 1, 2)",
+           "description is a date (datetime.date(2024, 1, 2)), which is not JSON data"),
+          ("a dict that holds itself", "'panels': []}; dashboard['links'] = [dashboard]; x = {",
+           "links[0].links[0].links[0].links[0].links[0].links[0].lin... nests more than 254 levels deep"),
+      ]),
+    ("grafanalib: NaN", "from grafanalib.core import Dashboard, Stat\n"
+                        "dashboard = Dashboard(title='t', panels=[Stat(title='s', decimals=float('nan'))])",
+     "custom dashboard boards/bad.dashboard.py: Stat 's': fieldConfig.defaults.decimals is nan, which JSON cannot "
+     "hold"),
+    ("grafanalib: a datetime", "import datetime\nfrom grafanalib.core import Dashboard, Stat\n"
+                               "dashboard = Dashboard(title='t', panels=[Stat(title='s', extraJson={'a': "
+                               "datetime.date(2024, 1, 2)})])",
+     "custom dashboard boards/bad.dashboard.py: Stat 's': a is a date (datetime.date(2024, 1, 2)), which is not JSON "
+     "data"),
+    # Titles Grafana refuses (none, blank) or that would break the one-line messages and listings that show them.
+    ("grafanalib: no title", "from grafanalib.core import Dashboard\ndashboard = Dashboard(title=None, uid='x')",
+     "custom dashboard boards/bad.dashboard.py: title must be a string, not NoneType (None)"),
+    ("grafanalib: a number for a title", "from grafanalib.core import Dashboard\ndashboard = Dashboard(title=5)",
+     "custom dashboard boards/bad.dashboard.py: title must be a string, not int (5)"),
+    ("JSON: a blank title", "dashboard = {'title': ' ', 'uid': 'x', 'panels': []}",
+     "custom dashboard boards/bad.dashboard.py: title ' ' is empty: Grafana refuses a dashboard without a title"),
+    ("a title with a control character",
+     "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='Team\\x1b[31m board')",
+     "custom dashboard boards/bad.dashboard.py: title 'Team\\x1b[31m board' contains the control character '\\x1b'"),
+    # What a file or grafanalib prints would land amid the command's own output (JSON, under `ci --format json`).
+    ("a file that prints", "print('checking')\n" + GOOD,
+     "custom dashboard boards/bad.dashboard.py: writes to standard output ('checking'): a dashboard file defines "
+     "`dashboard` and prints nothing"),
+    # What a file reads of the environment makes out/ differ from one machine to another (or publishes a secret).
+    ("a file that reads a variable", "import os\n" + GOOD.replace('title="Team board"',
+                                                                   'title=os.getenv("BOARD_TITLE", "Team board")'),
+     "custom dashboard boards/bad.dashboard.py: reads the environment variable 'BOARD_TITLE' (line 4): the dashboard "
+     "would differ from one machine to another; write the value in the file"),
+    ("a file that reads the whole environment", "from os import environ\nextra = sorted(environ)\n" + GOOD,
+     "custom dashboard boards/bad.dashboard.py: reads the environment (line 2)"),
+    ("grafanalib printing a warning", "from grafanalib.core import Dashboard, Graph, Target, GraphThreshold, Alert\n"
+     "dashboard = Dashboard(title='t', panels=[Graph(title='g', targets=[Target(expr='up', refId='A')], "
+     "thresholds=[GraphThreshold(value=1.0)], alert=Alert(name='a', message='m', alertConditions=[]))])",
+     "custom dashboard boards/bad.dashboard.py: writes to standard output ('Warning: Graph threshold ignored as Alerts "
+     "defined')"),
 ]
 
 
@@ -125,6 +182,33 @@ def test_broken_custom_dashboard_is_one_clear_line(project: Path, capsys: pytest
     assert message in err, err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     assert read_tree(project / "out") == before
+
+
+def test_what_a_file_changes_of_the_interpreter_does_not_outlive_it(project: Path) -> None:
+    """A file that clears sys.path or replaces a loaded module broke what generate imported after it (a
+    traceback, exit 1): the working directory, sys.path, standard error, the recursion limit and the loaded
+    modules are put back once the file has run."""
+    (project / "boards" / "rude.dashboard.py").write_text(textwrap.dedent("""
+        import os, sys
+        sys.path.clear()
+        sys.modules["json"] = None
+        sys.stderr = None
+        sys.setrecursionlimit(80)
+        os.chdir("/")
+        dashboard = {"title": "Rude", "panels": []}
+    """))
+    limit = sys.getrecursionlimit()
+    assert main(["generate"], project=Project.find(project)) == 0
+    assert json.loads((project / "out" / conventions.dashboard_file("mcp", "rude")).read_text())["title"] == "Rude"
+    assert sys.getrecursionlimit() == limit and sys.modules["json"] is json
+
+
+def test_a_title_of_other_letters_gets_a_uid(project: Path) -> None:
+    """A title with no letter or digit of a-z and 0-9 made the uid '', and generate refused the dashboard for it."""
+    (project / "boards" / "jp.dashboard.py").write_text("dashboard = {'title': '監視', 'panels': []}\n")
+    assert main(["generate"], project=Project.find(project)) == 0
+    board = json.loads((project / "out" / conventions.dashboard_file("mcp", "dashboard-1869d7b2")).read_text())
+    assert board["title"] == "監視"
 
 
 def test_custom_model_dashboard_in_its_own_folder(project: Path) -> None:

@@ -64,6 +64,12 @@ def board(**overrides: object) -> Dashboard:
      "dashboard variable 'job': name: variable 'job' is defined on every dashboard already"),
     (lambda: board(uid="has space"), "dashboard 'App': uid 'has space' must be 1 to 40 letters"),
     (lambda: DashboardSettings(refresh="often"), "dashboard settings: refresh 'often'"),
+    # Titles Grafana refuses (blank), or that would break the one-line listings and messages that show them.
+    (lambda: board(name=" "), "dashboard ' ': name: ' ' is blank: Grafana refuses a dashboard or folder without a "
+                              "title"),
+    (lambda: board(name="App\nv2"), "name: 'App\\nv2' contains the control character '\\n' at offset 3"),
+    (lambda: Folder(uid="ops", title="\x1b[1mOps"), "folder: title: '\\x1b[1mOps' contains the control character"),
+    (lambda: Folder(uid="ops", title=""), "folder: '' is blank: Grafana refuses a dashboard or folder without a title"),
 ])
 def test_invalid_definitions_name_the_object_and_field(build, message: str) -> None:
     with pytest.raises(DefinitionError) as err:
@@ -87,6 +93,11 @@ def test_uid_is_derived_from_the_name_stable_and_short() -> None:
     other = board(name="A dashboard whose title is much longer than forty characters!")
     assert long.dashboard_uid != other.dashboard_uid
     assert board(uid="own-uid").dashboard_uid == "own-uid"
+    # A title without a letter or digit of a-z, 0-9 made the uid '' (refused as such, or two titles one uid).
+    japanese, chinese = board(name="日本語").dashboard_uid, board(name="中文").dashboard_uid
+    assert japanese == "dashboard-77710aed" and chinese != japanese
+    assert conventions.uid_problem(japanese) is None
+    assert conventions.uid_problem(board(name="!!!").dashboard_uid) is None
 
 
 @pytest.mark.parametrize(("overrides", "message"), [

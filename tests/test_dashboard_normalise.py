@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -155,10 +156,11 @@ _KEYS = ("type", "targets", "fieldConfig", "defaults", "overrides", "thresholds"
          "options", "legend", "reduceOptions", "fieldOptions", "mode", "panels", "datasource", "templating", "list",
          "current", "text", "yAxis", "format", "yBucketBound", "dataFormat", "show", "scaleDistribution", "stacking",
          "mappings", "schemaVersion", "timepicker", "title", "uid", "collapsed", "displayMode", "rows", "repeat",
-         "id", "limit", "nameFilter", "stateFilter", "useProxy", "showLegend")
+         "id", "limit", "nameFilter", "stateFilter", "useProxy", "showLegend", "tooltipOptions", "tooltip", "op",
+         "from", "to", "properties", "repeatPanelId", "repeatDirection", "description")
 _TEXTS = ("row", "timeseries", "stat", "gauge", "bargauge", "heatmap", "table", "text", "interval", "datasource",
           "tsbuckets", "upper", "short", "hidden", "linear", "auto", "null", "$datasource", "", "39", "dashlist",
-          "alertlist", "news", "histogram", "piechart")
+          "alertlist", "news", "histogram", "piechart", "xychart", "mappings", "=", "v")
 _SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.sampled_from(_TEXTS)
             | st.text(max_size=4))
 _JSON = st.recursive(
@@ -214,7 +216,7 @@ def test_normalise_raises_only_its_own_error(value: Any) -> None:
     ({"title": "t", "panels": [{"type": "dashlist", "limit": 3, "options": [3]}]},
      "panels[0].options must be an object, not a list ([3])"),
     ({"title": "t", "panels": [], "schemaVersion": "new"}, "schemaVersion must be a whole number, not a string"),
-    ({"title": "t", "panels": [], "tags": {"a", "b"}}, "`dashboard` is not JSON data (Type is not JSON serializable"),
+    ({"title": "t", "panels": [], "tags": {"a", "b"}}, "`dashboard` is not JSON data: tags is a set ("),
 ], ids=["panel a number", "type a list", "targets a string", "fieldConfig a list", "variable a number",
         "row panel null", "heatmap legend a list", "options a string", "list options a list", "schemaVersion a word",
         "a set"])
@@ -447,3 +449,119 @@ def test_duplicate_panel_ids_are_kept_for_the_checks_to_report() -> None:
     problems = lint_dashboards([DashboardDocument("d.json", data)], LintContext(frozenset()))
     assert "d.json: panel 3 'c', field id: 3 is already the id of the panel at panels[0]" in [
         p.message for p in problems if p.check == "dashboard/panel-ids"]
+
+
+def test_panels_inside_an_expanded_row_are_refused() -> None:
+    """Grafana shows the panels that follow an expanded row and reads a row's own `panels` only when it is
+    collapsed (grafanalib's own example nests a graph in an expanded RowPanel): never shown, so refused."""
+    inside = g.Text(title="hidden", content="x", gridPos=g.GridPos(h=2, w=8, x=0, y=1))
+    with pytest.raises(NormaliseError, match=r"\Apanels\[1\]\.panels: an expanded row \(collapsed false\) holds panels "
+                                             r"that Grafana never shows \(1\): set collapsed to true, or put them "
+                                             r"after the row\Z"):
+        from_grafanalib(g.Dashboard(title="R", panels=[
+            g.Text(title="a", content="x", gridPos=g.GridPos(h=1, w=8, x=0, y=0)),
+            g.RowPanel(title="row", gridPos=g.GridPos(h=1, w=24, x=0, y=1), panels=[inside])]))
+    collapsed = from_grafanalib(g.Dashboard(title="R", panels=[
+        g.RowPanel(title="row", collapsed=True, gridPos=g.GridPos(h=1, w=24, x=0, y=0), panels=[inside])]))
+    assert [p["title"] for p in collapsed["panels"][0]["panels"]] == ["hidden"]
+
+
+def test_a_row_setting_with_no_place_on_a_row_is_refused() -> None:
+    """A row is a title bar: a panel's description, time override, links or horizontal repetition would be
+    dropped (or fail the schema), so each is refused; what it does anyway (repeat downwards) is kept."""
+    def row(**kwargs: Any) -> dict[str, Any]:
+        templating = g.Templating(list=[g.Template(name="job", query="label_values(up, job)",
+                                                  dataSource="$datasource")])
+        return from_grafanalib(g.Dashboard(title="R", templating=templating, panels=[
+            g.RowPanel(title="row", gridPos=g.GridPos(h=1, w=24, x=0, y=0), **kwargs)]))
+
+    repeated = row(repeat=g.Repeat("v", "job"))
+    assert repeated["panels"][0] == {"collapsed": False, "gridPos": {"h": 1, "w": 24, "x": 0, "y": 0}, "id": 1,
+                                     "panels": [], "repeat": "job", "title": "row", "type": "row"}
+    assert lint_dashboards([DashboardDocument("r.json", repeated)], LintContext(frozenset({"up"}))) == []
+    for kwargs, key, value in [
+        ({"description": "about"}, "description", "a string ('about')"),
+        ({"timeFrom": "1h"}, "timeFrom", "a string ('1h')"),
+        ({"transparent": True}, "transparent", "true or false (True)"),
+        ({"links": [g.DataLink(title="l", linkUrl="https://x")]}, "links", "a list"),
+        ({"repeat": g.Repeat("h", "job")}, "repeatDirection", "a string ('h')"),
+        ({"repeat": g.Repeat("v", "job", maxPerRow=4)}, "maxPerRow", "a number (4)"),
+    ]:
+        with pytest.raises(NormaliseError, match=rf"\Apanels\[0\]\.{key} \({re.escape(value)}.* has no place on a "
+                                                 r"row, which Grafana shows as a title bar only: leave it unset\Z"):
+            row(**kwargs)
+
+
+def test_grafana_7_value_mappings_take_the_modern_form() -> None:
+    """grafanalib's StatValueMapping, StatRangeMapping, StatMapping and ValueMap write Grafana 7 mappings
+    (`type: 1` or `2`, or none at all), which Grafana's schemaVersion 30 migration rewrites, and which no
+    migration touches once the dashboard says schemaVersion 39: the normaliser rewrites them as that migration
+    does, value mappings in one, a number's text coloured by the threshold it reaches."""
+    common = {"targets": [target()], "gridPos": g.GridPos(h=8, w=12, x=0, y=0)}
+    stat = _only_panel(g.Stat(title="s", thresholds=[g.Threshold("green", 0, 0.0), g.Threshold("red", 1, 80.0)],
+                              mappings=[g.StatValueMapping("Up", "1"), g.StatValueMapping("None", "null"),
+                                        g.StatRangeMapping("Busy", "10", "20"),
+                                        g.StatValueMappings(g.StatValueMappingItem("Down", "0", "red")),
+                                        g.StatValueMapping("90", "9")], **common))
+    assert stat["fieldConfig"]["defaults"]["mappings"] == [
+        {"type": "value", "options": {"1": {"text": "Up"}, "0": {"text": "Down", "color": "red"},
+                                      "9": {"text": "90", "color": "red"}}},
+        {"type": "special", "options": {"match": "null", "result": {"text": "None"}}},
+        {"type": "range", "options": {"from": 10.0, "to": 20.0, "result": {"text": "Busy"}}}]
+    gauge = _only_panel(g.GaugePanel(title="g", valueMaps=[g.ValueMap("OK", "1")], **common))
+    assert gauge["fieldConfig"]["defaults"]["mappings"] == [{"type": "value", "options": {"1": {"text": "OK"}}}]
+    table = _only_panel(g.Table(title="t", mappings=[g.StatMapping("Low", startValue="0", endValue="5")],
+                                overrides=[{"matcher": {"id": "byName", "options": "Value"}, "properties": [
+                                    {"id": "mappings", "value": [{"type": 1, "value": "1", "text": "one"}]}]}],
+                                **common))
+    assert table["fieldConfig"]["defaults"]["mappings"] == [
+        {"type": "range", "options": {"from": 0.0, "to": 5.0, "result": {"text": "Low"}}}]
+    assert table["fieldConfig"]["overrides"][0]["properties"][0]["value"] == [
+        {"type": "value", "options": {"1": {"text": "one"}}}]
+    for panel in (stat, gauge, table):  # each passed every check in _only_panel; and normalising changes no more
+        assert normalise({"title": "m", "panels": [copy.deepcopy(panel)]})["panels"] == [panel]
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.fieldConfig\.defaults\.mappings\[0\] \(an object .*\) "
+                                             r"is no value mapping Grafana knows"):
+        _only_panel(g.GaugePanel(title="g", valueMaps=[g.ValueMap("Big", "9", op=">")], **common))
+
+
+def test_the_copies_of_a_repeated_panel_an_old_export_kept_are_dropped() -> None:
+    """Grafana before 7.4 saved the copies it made of a repeated panel or row (`repeatPanelId`, `repeatByRow`)
+    and their variable values (`scopedVars`); its schemaVersion 27 migration drops them, which it no longer runs
+    once the dashboard says 39: the normaliser drops them too, or each copy would be shown beside the new ones."""
+    def stat(**fields: Any) -> dict[str, Any]:
+        return {"type": "stat", "title": "Up $job", "gridPos": {"h": 4, "w": 6, "x": 6 * len(fields), "y": 0},
+                "targets": [{"expr": 'up{job="$job"}', "refId": "A"}], **fields}
+
+    job = {"job": {"text": "api", "value": "api", "selected": True}}
+    data = normalise({"title": "Repeats", "templating": {"list": [
+        {"name": "job", "type": "query", "query": "label_values(up, job)", "datasource": "$datasource"}]},
+        "panels": [stat(id=1, repeat="job", scopedVars=job),
+                   stat(id=2, repeatPanelId=1, repeatIteration=1600000000000, scopedVars=job),
+                   {"type": "row", "title": "By job", "id": 3, "collapsed": True, "repeat": "job",
+                    "gridPos": {"h": 1, "w": 24, "x": 0, "y": 4}, "panels": [stat(id=4, repeatPanelId=1)]},
+                   {"type": "row", "title": "By job", "id": 5, "collapsed": True, "repeatByRow": True,
+                    "gridPos": {"h": 1, "w": 24, "x": 0, "y": 5}, "panels": []}]})
+    assert [(p["id"], p["type"]) for p in data["panels"]] == [(1, "stat"), (3, "row")]
+    assert data["panels"][1]["panels"] == [] and "scopedVars" not in data["panels"][0]
+    assert lint_dashboards([DashboardDocument("r.json", data)], LintContext(frozenset({"up"}))) == []
+
+
+def test_a_grafana_7_tooltip_setting_takes_its_modern_place() -> None:
+    """Grafana 7.4's time series kept its tooltip in `options.tooltipOptions`, which Grafana's schemaVersion 30
+    migration renames `options.tooltip`; the normaliser did not, and so replaced a multi tooltip by its default."""
+    def series(options: dict[str, Any], kind: str = "timeseries") -> dict[str, Any]:
+        panel = {"type": kind, "title": "t", "id": 1, "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+                 "targets": [{"expr": "up", "refId": "A"}], "options": options}
+        return normalise({"title": "Old", "schemaVersion": 27, "panels": [panel]})
+
+    data = series({"tooltipOptions": {"mode": "multi"}})
+    assert data["panels"][0]["options"]["tooltip"] == {"mode": "multi", "sort": "none"}
+    assert "tooltipOptions" not in data["panels"][0]["options"]
+    assert lint_dashboards([DashboardDocument("o.json", data)], LintContext(frozenset({"up"}))) == []
+    assert series({"tooltipOptions": {"mode": "none"}}, "xychart")["panels"][0]["options"] == {
+        "tooltip": {"mode": "none"}}
+    with pytest.raises(NormaliseError, match=r"panels\[0\]\.options\.tooltipOptions \(an object .*\) and "
+                                             r"panels\[0\]\.options\.tooltip \(an object .*\) are the old and the new "
+                                             r"place of one setting: keep only options\.tooltip"):
+        series({"tooltipOptions": {"mode": "multi"}, "tooltip": {"mode": "single"}})

@@ -222,3 +222,23 @@ def test_known_series_are_exactly_what_the_slo_rules_record() -> None:
         assert objective.recorded_series() == recorded
     assert "slo:sli_error:ratio_rate30d" in mcp_stack.known_series()
     assert next(dashboards.model_dashboards(example_stack)).name == "checkout service"
+
+
+def test_no_count_of_panels_or_queries_runs_out_of_ids() -> None:
+    """Panel ids ran out at 9,999 (a service of 10,000 counters stopped generate with a traceback) and refIds
+    at Z (a panel's 27th query): ids go on, and refIds as Grafana names them, AA after Z."""
+    from monitoring.grafana import trusted
+    from monitoring.model.dashboards import DashboardSettings
+
+    many = trusted.dashboard(name="Many", panels=tuple(
+        trusted.panel(title=f"p{i}", queries=(trusted.query("up"),)) for i in range(10_001)))
+    data = dashboards.render_dashboard(many, DashboardSettings())
+    assert [p["id"] for p in data["panels"]] == list(range(1, 10_002))
+    wide = trusted.dashboard(name="Wide", panels=(
+        trusted.panel(title="t", type="table", queries=tuple(trusted.query(f"up{{n=\"{i}\"}}") for i in range(28))),))
+    table = dashboards.render_dashboard(wide, DashboardSettings())["panels"][0]
+    assert [t["refId"] for t in table["targets"]][24:] == ["Y", "Z", "AA", "AB"]
+    assert len({t["refId"] for t in table["targets"]}) == 28
+    problems = lint(example_stack, [DashboardDocument("wide.json", dashboards.render_dashboard(
+        wide, DashboardSettings()))])
+    assert [p for p in problems if p.check.startswith("dashboard/")] == []

@@ -18,6 +18,13 @@ CASES = [
     ("a row without its panels list", dashboard({"id": 1, "type": "row", "title": "R", "collapsed": False,
                                                   "gridPos": {"x": 0, "y": 0, "w": 24, "h": 1}}),
      ["d.json: panel 1 'R', field (panel): 'panels' is a required property"]),
+    # Each panel once: a collapsed row's panel as itself, never again as a member of the row.
+    ("a row holding a panel with a legacy key", dashboard(row(1, collapsed=True, panels=[panel(2, y=1, span=6)])),
+     ["d.json: panel 2 'Requests', field (panel): Additional properties are not allowed ('span' was unexpected)"]),
+    # A deprecated or plugin panel's keys are its type's: dashboard/panel-type names it, in one line.
+    ("a graph panel", dashboard(panel(1, kind="graph", bars=False, yaxes=[], aliasColors={})), []),
+    ("a row holding a plugin panel", dashboard(row(1, collapsed=True, panels=[
+        panel(2, kind="natel-discrete-panel", y=1, rowHeight=50)])), []),
     ("variable of an unknown type", dashboard(templating={"list": [{"name": "x", "type": "select"}]}),
      ["d.json: dashboard 'D', field templating.list[0].type: 'select' is not one of ['query', 'adhoc', 'groupby', "
       "'constant', 'datasource', 'interval', 'textbox', 'custom', 'system', 'snapshot', 'switch']"]),

@@ -82,9 +82,15 @@ CASES = [
      "dashboard 'Shop 2' {at}: its ConfigMap kubernetes/configmap-dashboard-shop.yaml is also that of dashboard "
      "'Shop' (badstack.py:"),
     ("two dashboards' ConfigMaps (uids differing in - and _)",
-     'stack = ok_stack(services=(ok_service(jobs=()),), dashboards=(board("a_b"), board("a-b")), kubernetes=KUBE)',
-     "dashboard 'a-b' {at}: its ConfigMap kubernetes/configmap-dashboard-a-b.yaml is also that of dashboard 'a_b' "
+     'stack = ok_stack(services=(ok_service(jobs=()),), dashboards=(board("a_b"), board("a-b", "a-b 2")), '
+     'kubernetes=KUBE)',
+     "dashboard 'a-b 2' {at}: its ConfigMap kubernetes/configmap-dashboard-a-b.yaml is also that of dashboard 'a_b' "
      "(badstack.py:"),
+    # Grafana finds a title taken in a folder by its slug: 'a_b' and 'a-b' are one title.
+    ("two dashboards' titles (one slug)",
+     'stack = ok_stack(services=(ok_service(jobs=()),), dashboards=(board("a_b"), board("a-b")))',
+     "dashboard 'a-b' {at}: its dashboard title 'a-b' in folder 'monitoring' is also the dashboard title 'a_b' in "
+     "folder 'monitoring' of dashboard 'a_b' (badstack.py:"),
     ("a declared dashboard's uid is a service dashboard's",
      'stack = ok_stack(dashboards=(board("app-service"),))',
      "the dashboard of service 'app' {at}: its dashboard uid 'app-service' "
@@ -187,3 +193,19 @@ def test_names_that_do_not_clash_generate_and_clashes_are_real(stack: Stack) -> 
         {o.key.removeprefix("uid:") for o in outputs if o.key.startswith("uid:")}
     named = {o.key for o in outputs}
     assert [p for p in files if not p.startswith(("grafana/dashboards/", *_SINGLE)) and p not in named] == []
+
+
+def test_calendar_dashboards_of_zones_apart_by_their_sign_are_two() -> None:
+    """Etc/GMT+1 and Etc/GMT-1 made one uid and one title slug: a service with SLOs in both calendars was refused
+    with 'rename one of them', which no renaming could fix. A '+' is spelt out in both."""
+    from monitoring import SLO, Service
+    from monitoring.model.slo import CalendarPeriod, RatioSLI
+
+    sli = RatioSLI(errors='app_requests_total{code="500"}', total="app_requests_total")
+    stack = Stack(name="zones", routing=_ROUTING, services=(Service(name="app", metrics=_METRICS),), slos=tuple(
+        SLO(name=name, service="app", objective="99", sli=sli, calendar=CalendarPeriod(unit="month", timezone=zone))
+        for name, zone in (("east", "Etc/GMT+1"), ("west", "Etc/GMT-1"))))
+    stack.check()
+    files = render_files(stack, GenerateContext("zones:stack"))
+    boards = sorted(p.rsplit("/", 1)[1] for p in files if "slo-budget" in p)
+    assert boards == ["app-slo-budget-month-etc-gmt-1.json", "app-slo-budget-month-etc-gmt-plus-1.json"]

@@ -25,6 +25,20 @@ COLUMNS = 24
 _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
+def ref_id(index: int) -> str:
+    """The refId of a panel's query at index, as Grafana names them: A to Z, then AA, AB...
+
+        >>> [ref_id(0), ref_id(25), ref_id(26), ref_id(701), ref_id(702)]
+        ['A', 'Z', 'AA', 'ZZ', 'AAA']
+    """
+    name = ""
+    index += 1
+    while index:
+        index, letter = divmod(index - 1, len(_REF_IDS))
+        name = _REF_IDS[letter] + name
+    return name
+
+
 @dataclass(frozen=True)
 class RenderedDashboard:
     """One dashboard's JSON, its folder, where it was defined (for messages) and its title (unique in its
@@ -213,7 +227,7 @@ class _Cursor:
 
 def _layout(dashboard: Dashboard) -> list[dict[str, Any]]:
     cursor = _Cursor()
-    next_id: Iterator[int] = iter(range(1, 10_000))
+    next_id: Iterator[int] = itertools.count(1)
     panels = [_panel(p, cursor.place(p.width, p.height), next(next_id)) for p in dashboard.panels]
     for row in dashboard.rows:
         panels += _row_layout(row, cursor, next_id)
@@ -237,7 +251,7 @@ def _row_layout(row: DashboardRow, cursor: _Cursor, next_id: Iterator[int]) -> l
 
 
 def _targets(panel: Panel) -> list[dict[str, Any]]:
-    return [emit.target(q.expr, _REF_IDS[i], legend=q.legend, instant=q.instant, query_format=q.format)
+    return [emit.target(q.expr, ref_id(i), legend=q.legend, instant=q.instant, query_format=q.format)
             for i, q in enumerate(panel.queries)]
 
 
@@ -267,7 +281,7 @@ def _panel(panel: Panel, grid: dict[str, int], panel_id: int) -> dict[str, Any]:
         return emit.bargauge(**common)
     if panel.type == "table":
         names = {
-            ("Value" if len(panel.queries) == 1 else f"Value #{_REF_IDS[i]}"): q.legend or f"Value {_REF_IDS[i]}"
+            ("Value" if len(panel.queries) == 1 else f"Value #{ref_id(i)}"): q.legend or f"Value {ref_id(i)}"
             for i, q in enumerate(panel.queries)
         }
         return emit.table(value_names=names, sort_by=next(iter(names.values())), **common)
@@ -281,15 +295,20 @@ def output(stack: Stack, rendered: Iterable[RenderedDashboard]) -> Iterator[tupl
     yield conventions.GRAFANA_FOLDERS_FILE, [{"uid": f.uid, "title": f.title}
                                              for f in sorted(stack.folders, key=lambda f: f.uid)]
     seen: dict[str, str] = {}
-    titles: dict[tuple[str, str], str] = {}
+    titles: dict[tuple[str, str], tuple[str, str]] = {}
     for dashboard in rendered:
         if dashboard.uid in seen:
             raise DefinitionError(f"dashboard uid {dashboard.uid!r} is used twice: by {seen[dashboard.uid]} "
                                   f"and by {dashboard.source}", field="uid", value=dashboard.uid)
         seen[dashboard.uid] = dashboard.source
-        title = (dashboard.folder, dashboard.title)
-        if title in titles:
-            raise DefinitionError(f"dashboard title {title[1]!r} is used twice in folder {title[0]!r}: by "
-                                  f"{titles[title]} and by {dashboard.source}", field="title", value=title[1])
-        titles[title] = dashboard.source
+        slug = conventions.dashboard_title_slug(dashboard.title)
+        key = (dashboard.folder, slug)
+        if key in titles:
+            title, source = titles[key]
+            same = (f"title {title!r} is used twice" if title == dashboard.title else
+                    f"titles {title!r} and {dashboard.title!r} are one title to Grafana, which compares their "
+                    f"slug {slug!r},")
+            raise DefinitionError(f"dashboard {same} in folder {dashboard.folder!r}: by {source} and by "
+                                  f"{dashboard.source}", field="title", value=dashboard.title)
+        titles[key] = (dashboard.title, dashboard.source)
         yield conventions.dashboard_file(dashboard.folder, dashboard.uid), dashboard.data

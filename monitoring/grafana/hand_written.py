@@ -9,18 +9,20 @@ DefinitionError that names the file.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import runpy
+import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from monitoring import conventions
+from monitoring import conventions, units
 from monitoring.errors import DefinitionError, MonitoringError
 from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
-from monitoring.grafana.normalise import NormaliseError, from_grafanalib, normalise
+from monitoring.grafana.normalise import NormaliseError, from_grafanalib, json_problem, normalise
 from monitoring.model.dashboards import Dashboard, default_folder
 from monitoring.model.stack import Stack
 
@@ -42,6 +44,44 @@ def _display(path: Path, root: Path | None) -> str:
 
 
 def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
+    # The file runs, and grafanalib renders, with standard output caught: what they print would land amid
+    # the command's own output (`monitoring ci --format json` writes JSON there).
+    with _silent(name):
+        return _load(stack, path, name)
+
+
+@contextlib.contextmanager
+def _silent(name: str) -> Iterator[None]:
+    """Runs the block with sys.stdout caught; a DefinitionError naming the file if the block printed anything
+    (and raised nothing else). grafanalib prints its warnings too: the first line printed says which."""
+    caught = io.StringIO()
+    with contextlib.redirect_stdout(caught):
+        yield
+    lines = [line.strip() for line in caught.getvalue().splitlines() if line.strip()]
+    if caught.getvalue():
+        first = f" ({_shortened(lines[0])!r})" if lines else ""
+        raise DefinitionError(f"custom dashboard {name}: writes to standard output{first}: a dashboard file "
+                              "defines `dashboard` and prints nothing, as the commands' own output goes there")
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _title_problem(title: object) -> str | None:
+    """Why Grafana would refuse title, or show it on more than one line; None for a usable title."""
+    if not isinstance(title, str):
+        return f"title must be a string, not {type(title).__name__} ({_shortened(repr(title))})"
+    if not title.strip():
+        return f"title {title!r} is empty: Grafana refuses a dashboard without a title"
+    try:
+        units.check_text(title, one_line=True)
+    except ValueError as exc:
+        return f"title {exc}"
+    return None
+
+
+def _load(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     namespace = _run(path, name)
     if "dashboard" not in namespace:
         raise DefinitionError(f"custom dashboard {name}: defines no `dashboard`")
@@ -57,7 +97,10 @@ def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     if not isinstance(dashboard, GrafanalibDashboard):
         raise DefinitionError(f"custom dashboard {name}: `dashboard` is a {type(dashboard).__name__}, "
                               "not a grafanalib Dashboard, a monitoring.Dashboard or Grafana JSON (a dict)")
-    uid = dashboard.uid or conventions.dashboard_uid(str(dashboard.title))
+    problem = _title_problem(dashboard.title)
+    if problem:
+        raise DefinitionError(f"custom dashboard {name}: {problem}", field="title", value=dashboard.title)
+    uid = dashboard.uid or conventions.dashboard_uid(dashboard.title)
     problem = conventions.uid_problem(uid)
     if problem:
         raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
@@ -99,12 +142,14 @@ def json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDash
     title = data.get("title")
     if not isinstance(title, str) or not isinstance(data.get("panels"), list):
         raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title or panels)")
-    try:
-        # What Python allows in a dict but JSON does not (keys that are no strings, sets, integers beyond
-        # 64 bits): found here, where the message can name the file, not when out/ is written.
-        orjson.dumps(data)
-    except TypeError as exc:
-        raise DefinitionError(f"custom dashboard {name}: `dashboard` is not JSON data ({exc})") from None
+    # What Python allows in a dict but JSON does not (keys that are no strings, sets, NaN, integers beyond
+    # 64 bits, datetimes): found here, where the message can name the file, not when out/ is written.
+    problem = json_problem(data)
+    if problem:
+        raise DefinitionError(f"custom dashboard {name}: `dashboard` is not JSON data: {problem}")
+    problem = _title_problem(title)
+    if problem:
+        raise DefinitionError(f"custom dashboard {name}: {problem}", field="title", value=title)
     uid = data.get("uid") or conventions.dashboard_uid(title)
     problem = conventions.uid_problem(uid)
     if problem:
@@ -115,9 +160,96 @@ def json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDash
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None
 
 
+def _passes_on(filename: str) -> bool:
+    """Whether code in filename reads os.environ for its caller: os, collections.abc (frozen or not), this module."""
+    return filename in (os.__file__, __file__, "<frozen os>") or "_collections_abc" in filename
+
+
+class _WatchedEnvironment(MutableMapping[str, str]):
+    """os.environ while a dashboard file runs: what the file itself reads of it (through os.environ or
+    os.getenv) is noted, for a dashboard that depends on the machine it is made on is refused."""
+
+    def __init__(self, real: MutableMapping[str, str], path: str) -> None:
+        self.real, self.path = real, path
+        self.read: list[tuple[str | None, int]] = []  # each variable the file read (None: all), with the line
+
+    def _note(self, key: str | None) -> None:
+        # The first caller outside os (os.getenv), collections.abc (Mapping.get) and this module: the file itself?
+        frame = sys._getframe(2)
+        while frame is not None and _passes_on(frame.f_code.co_filename):
+            frame = frame.f_back  # type: ignore[assignment]
+        if frame is not None and frame.f_code.co_filename == self.path:
+            self.read.append((key, frame.f_lineno))
+
+    def __getitem__(self, key: str) -> str:
+        self._note(key)
+        return self.real[key]
+
+    def __contains__(self, key: object) -> bool:
+        self._note(key if isinstance(key, str) else None)
+        return key in self.real
+
+    def __iter__(self) -> Iterator[str]:
+        self._note(None)
+        return iter(self.real)
+
+    def __len__(self) -> int:
+        return len(self.real)
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self.real[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.real[key]
+
+    def copy(self) -> dict[str, str]:
+        self._note(None)
+        return dict(self.real)
+
+
+@contextlib.contextmanager
+def _environment_watched(path: Path, name: str) -> Iterator[None]:
+    """Runs the block with os.environ watched; a DefinitionError naming the file and the variable if the file
+    read the environment (and the block raised nothing else): the same definitions must make the same out/
+    on every machine, and an environment may hold secrets that would be published on a dashboard."""
+    real = os.environ
+    watched = _WatchedEnvironment(real, str(path))
+    # Replaced, not changed: the process's environment stays as it is (hence no B003), only reads are seen.
+    os.environ = watched  # type: ignore[assignment]  # noqa: B003
+    try:
+        yield
+    finally:
+        os.environ = real  # noqa: B003
+    if watched.read:
+        key, line = watched.read[0]
+        what = f"the environment variable {key!r}" if key is not None else "the environment"
+        raise DefinitionError(f"custom dashboard {name}: reads {what} (line {line}): the dashboard would differ "
+                              "from one machine to another; write the value in the file")
+
+
+@contextlib.contextmanager
+def _interpreter_kept() -> Iterator[None]:
+    """Runs the block, then puts back what a dashboard file may change of the process that goes on to write
+    out/: the working directory, sys.path, standard error, the recursion limit and the modules already loaded
+    (one replaced or removed, `sys.modules["json"] = None`, would break what generate imports later)."""
+    cwd, path, stderr, limit = os.getcwd(), list(sys.path), sys.stderr, sys.getrecursionlimit()
+    modules = dict(sys.modules)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        sys.path[:] = path
+        sys.stderr = stderr
+        sys.setrecursionlimit(limit)
+        for module_name, module in modules.items():
+            if sys.modules.get(module_name) is not module:
+                sys.modules[module_name] = module
+
+
 def _run(path: Path, name: str) -> dict[str, Any]:
     try:
-        return runpy.run_path(str(path), run_name=f"monitoring_dashboard_{path.stem.replace('.', '_')}")
+        with _interpreter_kept(), _environment_watched(path, name):
+            return runpy.run_path(str(path), run_name=f"monitoring_dashboard_{path.stem.replace('.', '_')}")
     except DefinitionError:
         raise  # a model definition in the file: its message already says where it was made
     except MonitoringError as exc:

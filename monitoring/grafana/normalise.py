@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # only users' hand-written dashboards are grafanalib objects;
     from grafanalib.core import Dashboard as GrafanalibDashboard
 
 _DASHBOARD_LEGACY = ("__inputs", "__requires", "sharedCrosshair", "hideControls", "style", "id", "version", "gnetId")
-_PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span")
+_PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span",
+                 "scopedVars", "repeatIteration")  # the last two: state of a repeat, which Grafana never saves
 # Panel keys whose grafanalib default is also Grafana's, so they only add noise.
 _PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [], "transformations": []}
 # What grafanalib's Target writes for every query, whatever the data source: dropped only while it holds
@@ -66,8 +67,13 @@ def _kind_of(value: Any) -> str:
         kind = "a number"
     else:
         kind = next((name for cls, name in _KINDS.items() if isinstance(value, cls)), type(value).__name__)
+    return f"{kind} ({_shown(value)})"
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: its repr, cut at 40 characters."""
     shown = repr(value)
-    return f"{kind} ({shown if len(shown) <= 40 else shown[:37] + '...'})"
+    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def _at(path: str, key: str | int) -> str:
@@ -97,12 +103,67 @@ def _items(parent: dict[str, Any], key: str, path: str) -> list[tuple[dict[str, 
     return [(_expect(item, dict, _at(where, index)), _at(where, index)) for index, item in enumerate(values)]
 
 
+# The integers orjson writes (it refuses others): what JSON readers that keep 64-bit integers can read back.
+_INT_RANGE = range(-(2**63), 2**64)
+# orjson's own limit of nesting; deeper, a value most likely contains itself.
+_MAX_DEPTH = 254
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def json_problem(value: Any, root: str = "the dashboard", *, objects: bool = False) -> str | None:
+    """None if value is JSON data, else what is not, at its JSON path: "panels[0].decimals is nan, which JSON
+    cannot hold". orjson would write NaN and Infinity as null and a datetime, UUID, enum or dataclass as a
+    string or object of its own choosing, so that a value nobody wrote would reach out/ silently (and a
+    datetime.now() would make each run differ). With `objects`, an object with `to_json_data` (grafanalib's)
+    counts as data: its own values are checked when it is serialised.
+
+        >>> json_problem({"panels": [{"maxDataPoints": float("nan")}]})
+        'panels[0].maxDataPoints is nan, which JSON cannot hold'
+    """
+    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        where = path or root
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                return f"{where} ({_shown(item)}) holds a lone surrogate, which UTF-8 cannot encode"
+        elif isinstance(item, int):
+            if item not in _INT_RANGE:
+                return f"{where} is an integer beyond 64 bits ({_shown(item)})"
+        elif isinstance(item, float):
+            if item != item or item in (float("inf"), float("-inf")):
+                return f"{where} is {item!r}, which JSON cannot hold"
+        elif isinstance(item, dict | list | tuple):
+            if depth >= _MAX_DEPTH:
+                shown = where if len(where) <= 60 else where[:57] + "..."
+                return f"{shown} nests more than {_MAX_DEPTH} levels deep (does it contain itself?)"
+            if isinstance(item, dict):
+                for key, member in item.items():
+                    if not isinstance(key, str):
+                        return f"{where} has the key {key!r}, which is not a string"
+                    stack.append((member, _at(path, key), depth + 1))
+            else:
+                stack.extend((member, _at(path, index), depth + 1) for index, member in enumerate(item))
+        elif not (objects and hasattr(item, "to_json_data")):
+            return f"{where} is a {type(item).__name__} ({_shown(item)}), which is not JSON data"
+    return None
+
+
 def _to_json_data(value: Any) -> Any:
-    """What grafanalib's DashboardEncoder does for an object: its to_json_data()."""
+    """What grafanalib's DashboardEncoder does for an object: its to_json_data(), whose plain values must be JSON
+    data (a NormaliseError naming the object and the value otherwise)."""
     to_json_data = getattr(value, "to_json_data", None)
     if to_json_data is None:
-        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-    return to_json_data()
+        raise NormaliseError(f"a {type(value).__name__} ({_shown(value)}) is not JSON data")
+    data = to_json_data()
+    problem = json_problem(data, "its value", objects=True)
+    if problem:
+        title = getattr(value, "title", None)
+        owner = type(value).__name__ + (f" {title!r}" if isinstance(title, str) and title else "")
+        raise NormaliseError(f"{owner}: {problem}")
+    return data
 
 
 def grafanalib_json(dashboard: GrafanalibDashboard) -> dict[str, Any]:
@@ -110,7 +171,12 @@ def grafanalib_json(dashboard: GrafanalibDashboard) -> dict[str, Any]:
 
     A round trip through orjson is several times faster than walking grafanalib's objects in Python.
     """
-    data: dict[str, Any] = orjson.loads(orjson.dumps(dashboard, default=_to_json_data))
+    try:
+        data: dict[str, Any] = orjson.loads(orjson.dumps(dashboard, default=_to_json_data))
+    except orjson.JSONEncodeError as exc:  # orjson wraps what the default function raised
+        if isinstance(exc.__cause__, NormaliseError):
+            raise exc.__cause__ from None
+        raise
     return data
 
 
@@ -147,12 +213,31 @@ def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
     templating["list"] = [_variable(v) for v, _ in _items(templating, "list", "templating")]
     if isinstance(out.get("timepicker"), dict):
         out["timepicker"].pop("time_options", None)
+    _drop_repeated_copies(out)
     out["panels"] = [_panel(p, path) for p, path in _items(out, "panels", "")]
     _give_panel_ids(out["panels"])
     names = {v.get("name") for v in templating["list"] if isinstance(v, dict)}
     if DATASOURCE_VARIABLE not in names and _uses_default_datasource(out):
         templating["list"].insert(0, datasource_variable())
     return out
+
+
+def _repeated_copy(panel: Any) -> bool:
+    """Whether panel is a copy Grafana made of a repeated panel or row, which exports of Grafana before 7.4
+    kept: Grafana makes the copies anew from the variable's values when it shows the dashboard."""
+    return isinstance(panel, dict) and ("repeatPanelId" in panel or "repeatByRow" in panel)
+
+
+def _drop_repeated_copies(data: dict[str, Any]) -> None:
+    """Repeated panels' and rows' copies gone, as Grafana's schemaVersion 27 migration drops them, which loading
+    the dashboard no longer runs once it says schemaVersion 39 (they would be shown twice, or fail the schema)."""
+    panels = data.get("panels")
+    if not isinstance(panels, list):
+        return
+    data["panels"] = [p for p in panels if not _repeated_copy(p)]
+    for panel in data["panels"]:
+        if isinstance(panel, dict) and panel.get("type") == "row" and isinstance(panel.get("panels"), list):
+            panel["panels"] = [p for p in panel["panels"] if not _repeated_copy(p)]
 
 
 def _every_panel(panels: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -309,21 +394,42 @@ def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
     migrate = _MIGRATIONS.get(kind)  # type: ignore[arg-type]
     if migrate is not None:
         migrate(panel, path)
+    _value_mappings(panel, path)
     if kind in OTHER_CORE_PANEL_TYPES:
         _shown_legend(panel)
     return panel
 
 
+# What grafanalib's RowPanel (a Panel) and Grafana's own exports write into a row, and a row does nothing with:
+# its queries and their settings.
+_ROW_DATA = ("targets", "fieldConfig", "options", "maxDataPoints", "interval", "cacheTimeout")
+# A panel's settings that a row has no place for, when set (their defaults are gone by now).
+_ROW_NONE = ("description", "timeFrom", "timeShift", "transparent", "hideTimeOverride", "links", "transformations",
+             "maxPerRow")
+
+
 def _row(panel: dict[str, Any], path: str) -> dict[str, Any]:
-    for key in ("targets", "fieldConfig", "options", "maxDataPoints", "interval", "timeFrom", "timeShift",
-                "cacheTimeout", "description"):
+    for key in _ROW_DATA:
         panel.pop(key, None)
+    if panel.get("description") == "":
+        del panel["description"]
+    # A row repeats downwards, one copy under the other: `v` asks for what it does anyway.
+    if panel.get("repeatDirection") == "v":
+        del panel["repeatDirection"]
+    for key in (*_ROW_NONE, "repeatDirection"):
+        if key in panel:
+            raise NormaliseError(f"{_at(path, key)} ({_kind_of(panel[key])}) has no place on a row, which Grafana "
+                                 "shows as a title bar only: leave it unset")
     if not panel.get("datasource"):
         panel.pop("datasource", None)
     else:
         panel["datasource"] = _datasource(panel["datasource"])
     panel.setdefault("collapsed", False)
     panel["panels"] = [_panel(p, where) for p, where in _items(panel, "panels", path)]
+    if panel["panels"] and panel["collapsed"] is False:
+        # Grafana shows the panels that follow an expanded row; its own `panels` it reads only when collapsed.
+        raise NormaliseError(f"{_at(path, 'panels')}: an expanded row (collapsed false) holds panels that Grafana "
+                             f"never shows ({len(panel['panels'])}): set collapsed to true, or put them after the row")
     return panel
 
 
@@ -385,6 +491,106 @@ def _field_config(panel: dict[str, Any], path: str) -> None:
     mappings = panel.pop("mappings", None)  # grafanalib's table writes value mappings at panel level
     if mappings:
         defaults["mappings"] = mappings
+
+
+def _value_mappings(panel: dict[str, Any], path: str) -> None:
+    """Grafana 7's value mappings (`{type: 1, value, text}`, `{type: 2, from, to, text}`, which grafanalib's
+    StatMapping, StatValueMapping, StatRangeMapping, ValueMap and RangeMap write) in the modern form, as
+    Grafana's schemaVersion 30 migration leaves them, which loading the dashboard no longer runs once it says
+    schemaVersion 39: the value mappings in one `value` mapping first, then each range and special one."""
+    config = panel.get("fieldConfig")
+    if not isinstance(config, dict):
+        return
+    defaults = config.get("defaults")
+    if isinstance(defaults, dict) and "mappings" in defaults:
+        where = _at(path, "fieldConfig.defaults.mappings")
+        thresholds = defaults.get("thresholds")
+        defaults["mappings"] = _upgraded_mappings(_expect(defaults["mappings"], list, where), where,
+                                                  thresholds if isinstance(thresholds, dict) else None)
+    for index, override in enumerate(config.get("overrides") or ()):
+        properties = override.get("properties") if isinstance(override, dict) else None
+        for number, prop in enumerate(properties if isinstance(properties, list) else ()):
+            if isinstance(prop, dict) and prop.get("id") == "mappings" and isinstance(prop.get("value"), list):
+                where = f"{_at(path, 'fieldConfig.overrides')}[{index}].properties[{number}].value"
+                prop["value"] = _upgraded_mappings(prop["value"], where, None)
+
+
+# A Grafana 7 mapping's type: value to text, range to text.
+_VALUE_TO_TEXT, _RANGE_TO_TEXT = 1, 2
+
+
+def _upgraded_mappings(mappings: list[Any], path: str, thresholds: dict[str, Any] | None) -> list[Any]:
+    if not any(isinstance(m, dict) and not isinstance(m.get("type"), str) for m in mappings):
+        return mappings  # modern already (or of a kind the schema check names)
+    values: dict[str, Any] = {}
+    others: list[Any] = []
+    for index, mapping in enumerate(mappings):
+        where = _at(path, index)
+        if not isinstance(mapping, dict):
+            others.append(mapping)
+            continue
+        kind = mapping.get("type")
+        if isinstance(kind, str):
+            if kind == "value" and isinstance(mapping.get("options"), dict):
+                values.update(mapping["options"])
+            else:
+                others.append(mapping)
+            continue
+        # grafanalib's ValueMap writes no type, only `op` (=) beside the value: a value to text.
+        if kind is None and mapping.get("op", "=") == "=" and "value" in mapping:
+            kind = _VALUE_TO_TEXT
+        result = {"text": mapping.get("text")}
+        color = _threshold_color(mapping.get("text"), thresholds)
+        if color is not None:
+            result["color"] = color
+        if kind == _VALUE_TO_TEXT and mapping.get("value") == "null":
+            others.append({"type": "special", "options": {"match": "null", "result": result}})
+        elif kind == _VALUE_TO_TEXT and isinstance(mapping.get("value"), str | int | float):
+            values[_value_key(mapping["value"])] = result
+        elif kind == _RANGE_TO_TEXT:
+            others.append({"type": "range", "options": {"from": _number(mapping.get("from")),
+                                                        "to": _number(mapping.get("to")), "result": result}})
+        else:
+            raise NormaliseError(f"{where} ({_kind_of(mapping)}) is no value mapping Grafana knows: use "
+                                 "{type: value|range|special|regex, options}")
+    return ([{"type": "value", "options": values}] if values else []) + others
+
+
+def _value_key(value: str | int | float) -> str:
+    """A mapped value as the key of the modern value mapping, spelt as Grafana's migration spells it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _number(value: Any) -> float | None:
+    """A legacy range bound as Grafana reads it (parseFloat): a number, or null (open) when it is none."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number and abs(number) != float("inf") else None
+
+
+def _threshold_color(text: Any, thresholds: dict[str, Any] | None) -> Any:
+    """The colour Grafana's migration gives a mapping whose text is a number: that of the threshold step it
+    reaches (a null step value counting as 0, as JavaScript's comparison does)."""
+    number = _number(text) if isinstance(text, str) else None
+    steps = thresholds.get("steps") if thresholds else None
+    if number is None or not isinstance(steps, list) or not steps or not isinstance(steps[0], dict):
+        return None
+    active = steps[0]
+    for step in steps:
+        value = step.get("value", float("nan")) if isinstance(step, dict) else float("nan")
+        bound = 0 if value is None else _number(value)
+        if bound is None or number < bound:
+            break
+        active = step
+    return active.get("color")
 
 
 def _threshold_step(step: Any) -> Any:
@@ -459,10 +665,28 @@ def _shown_legend(panel: dict[str, Any]) -> None:
             legend.setdefault("showLegend", True)
 
 
+def _tooltip_options(panel: dict[str, Any], path: str) -> None:
+    """The Grafana 7 time series' and XY chart's `options.tooltipOptions` as `options.tooltip`, where Grafana's
+    schemaVersion 30 migration moves it (and which loading the dashboard no longer runs once it says 39)."""
+    options = panel.get("options")
+    if not isinstance(options, dict) or "tooltipOptions" not in options:
+        return
+    old = options["tooltipOptions"]
+    if options.get("tooltip", old) != old:
+        raise NormaliseError(
+            f"{_at(path, 'options.tooltipOptions')} ({_kind_of(old)}) and {_at(path, 'options.tooltip')} "
+            f"({_kind_of(options['tooltip'])}) are the old and the new place of one setting: keep only "
+            "options.tooltip")
+    options["tooltip"] = options.pop("tooltipOptions")
+
+
 def _timeseries(panel: dict[str, Any], path: str) -> None:
+    _tooltip_options(panel, path)
     options = _options(panel, path)
     _legend(options, show=True, path=path)
-    options.setdefault("tooltip", {"mode": "single", "sort": "none"})
+    tooltip = options.setdefault("tooltip", {"mode": "single", "sort": "none"})
+    if isinstance(tooltip, dict):
+        tooltip.setdefault("sort", "none")  # Grafana 7's tooltip had none; its schema now wants one
     custom = _defaults(panel).get("custom")
     if isinstance(custom, dict):
         scale = custom.get("scaleDistribution")
@@ -778,4 +1002,5 @@ _MIGRATIONS = {
     "news": _news,
     "dashlist": _list_panel,
     "alertlist": _list_panel,
+    "xychart": _tooltip_options,
 }

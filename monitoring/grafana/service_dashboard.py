@@ -242,7 +242,7 @@ def build(service: Service, slos: tuple[SLO, ...] = ()) -> Dashboard:
     if summaries:
         rows.append(trusted.row(title="Summaries", panels=summaries))
     return trusted.dashboard(
-        name=f"{service.name} service",
+        name=conventions.service_dashboard_title(service.name),
         uid=conventions.service_dashboard_uid(service.name),
         description=service.description or f"Generated from the metric catalog of {service.name}.",
         tags=("service", service.name),

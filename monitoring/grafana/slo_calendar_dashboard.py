@@ -92,7 +92,7 @@ def build(service: Service, slos: tuple[SLO, ...]) -> Iterator[Dashboard]:
             calendars.setdefault(_key(slo.calendar), []).append(slo)
     for (unit, timezone), members in calendars.items():
         yield trusted.dashboard(
-            name=f"{service.name} SLO budget this {unit} ({timezone})",
+            name=conventions.slo_calendar_dashboard_title(service.name, unit, timezone),
             uid=conventions.slo_calendar_dashboard_uid(service.name, unit, timezone),
             description=f"Error budgets of {service.name}'s SLOs over the calendar {unit} so far, in {timezone}.",
             tags=("slo", service.name), link_tags=(service.name,),

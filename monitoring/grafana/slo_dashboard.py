@@ -142,7 +142,7 @@ def slo_row(slo: SLO) -> DashboardRow:
 
 def build(service: Service, slos: tuple[SLO, ...]) -> Dashboard:
     return trusted.dashboard(
-        name=f"{service.name} SLOs",
+        name=conventions.slo_dashboard_title(service.name),
         uid=conventions.slo_dashboard_uid(service.name),
         description=f"Service level objectives of {service.name}: SLI, error budget, burn rate and alerts.",
         tags=("slo", service.name),

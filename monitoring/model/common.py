@@ -53,6 +53,14 @@ def _no_grafana_variable(text: str) -> str:
     return text
 
 
+def _title(text: str) -> str:
+    if not text.strip():
+        raise ValueError(f"{text!r} is blank: Grafana refuses a dashboard or folder without a title")
+    return units.check_text(text, one_line=True)
+
+
+# A dashboard's or folder's title: Grafana refuses a blank one, and lists and messages show it on one line.
+Title = Annotated[str, AfterValidator(_title)]
 # Labels that go on recording rules and SLO alerts alike (a service's, an SLO's): a template would be expanded
 # in alerts only, and the generated SLO tests read them as written; fixed values only. (An alert's own labels may
 # be templates: its generated tests expand them as Prometheus does.)

@@ -16,7 +16,7 @@ from monitoring import conventions, promql
 from monitoring.grafana.schemas import PANEL_TYPES
 from monitoring.grafana.variables import GLOBAL_VARIABLES, PLACEHOLDER, substitute, variables_in
 from monitoring.model.base import FieldProblem, Model, model_check, require_unique
-from monitoring.model.common import FiniteFloat
+from monitoring.model.common import FiniteFloat, Title
 
 VARIABLE_NAME = re.compile(r"\A[a-zA-Z][a-zA-Z0-9_]{0,199}\Z")
 _REFRESH = re.compile(r"\A(?:[1-9][0-9]{0,5}[smhd])?\Z")
@@ -56,7 +56,7 @@ class Folder(Model):
 
     kind: ClassVar[str] = "folder"
     uid: str
-    title: str = Field(min_length=1)
+    title: Title
 
     @field_validator("uid")
     @classmethod
@@ -202,7 +202,7 @@ class Dashboard(Model):
     """
 
     kind: ClassVar[str] = "dashboard"
-    name: str = Field(min_length=1)
+    name: Title
     uid: str | None = None
     folder: str | None = None
     description: str = ""

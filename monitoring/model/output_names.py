@@ -1,11 +1,11 @@
 """The names a stack's outputs take from its definitions, and the late check that no two definitions share one.
 
 Every file `generate` writes for a definition, and every Kubernetes resource, is named after it: a service's
-rule file and PrometheusRule, an SLO's rule file and PrometheusRule, a dashboard's uid and ConfigMap, an HPA's
-manifest. Names that are unique among the definitions of one kind can still meet once derived, across kinds:
-the service `shop-slo-orders` and the SLO `orders` of service `shop` both make the PrometheusRule
-`shop-slo-orders`. `check_output_names` finds that in `Stack.check()`, before anything renders, and names both
-definitions and where they were made.
+rule file and PrometheusRule, an SLO's rule file and PrometheusRule, a dashboard's uid, ConfigMap and title
+(unique in its folder, as Grafana compares titles: by their slug), an HPA's manifest. Names that are unique
+among the definitions of one kind can still meet once derived, across kinds: the service `shop-slo-orders`
+and the SLO `orders` of service `shop` both make the PrometheusRule `shop-slo-orders`. `check_output_names`
+finds that in `Stack.check()`, before anything renders, and names both definitions and where they were made.
 
 `outputs` lists every such name that `generate` uses (a test compares it with what generate writes), and a name
 it may not use only where that name cannot be another's (a test file: a slug holds no '.').
@@ -79,13 +79,17 @@ def outputs(stack: Stack) -> Iterator[Output]:
         path = conventions.slo_tests_file(slo.service, slo.name)
         yield Output(path, "test file", path, slo)
     dashboards = list(_dashboards(stack))
-    for folder, uid, owner, field, role in dashboards:
+    for folder, uid, owner, field, role, _ in dashboards:
         yield Output(f"uid:{uid}", "dashboard uid", conventions.dashboard_file(folder, uid), owner, field, role)
+    # Grafana refuses a second dashboard whose title has the slug of one in the same folder.
+    for folder, _, owner, field, role, title in dashboards:
+        yield Output(f"title:{folder}/{conventions.dashboard_title_slug(title)}", "dashboard title",
+                     f"{title!r} in folder {folder!r}", owner, "name" if field == "uid" else field, role)
     if stack.kubernetes is not None:
         yield from _kubernetes(stack, dashboards)
 
 
-_Dashboard = tuple[str, str, "Model", str, str]  # folder, uid, definition, field, role
+_Dashboard = tuple[str, str, "Model", str, str, str]  # folder, uid, definition, field, role, title
 
 
 def _dashboards(stack: Stack) -> Iterator[_Dashboard]:
@@ -96,11 +100,12 @@ def _dashboards(stack: Stack) -> Iterator[_Dashboard]:
         return  # then the stack makes no dashboard (the model has checked that it asks for none)
     folder = default_folder(stack.folders, settings)
     for dashboard in stack.dashboards:
-        yield dashboard.folder or folder, dashboard.dashboard_uid, dashboard, "uid", ""
+        yield dashboard.folder or folder, dashboard.dashboard_uid, dashboard, "uid", "", dashboard.name
     if settings.service_dashboards:
         for service in stack.services:
             if service.metrics:
-                yield folder, conventions.service_dashboard_uid(service.name), service, "name", "the dashboard of "
+                yield (folder, conventions.service_dashboard_uid(service.name), service, "name", "the dashboard of ",
+                       conventions.service_dashboard_title(service.name))
     if settings.slo_dashboards:
         by_service: dict[str, list[SLO]] = {}
         for slo in stack.slos:
@@ -111,14 +116,16 @@ def _dashboards(stack: Stack) -> Iterator[_Dashboard]:
 
 
 def _slo_dashboards(folder: str, service: Service, slos: list[SLO]) -> Iterator[_Dashboard]:
-    yield folder, conventions.slo_dashboard_uid(service.name), service, "name", "the SLO dashboard of "
+    yield (folder, conventions.slo_dashboard_uid(service.name), service, "name", "the SLO dashboard of ",
+           conventions.slo_dashboard_title(service.name))
     calendars: dict[tuple[str, str], SLO] = {}
     for slo in slos:
         if slo.calendar is not None:
             calendars.setdefault((slo.calendar.unit, slo.calendar.timezone), slo)
     for (unit, timezone), slo in calendars.items():
         yield (folder, conventions.slo_calendar_dashboard_uid(service.name, unit, timezone), slo, "calendar",
-               f"the {unit}ly budget dashboard of ")
+               f"the {unit}ly budget dashboard of ",
+               conventions.slo_calendar_dashboard_title(service.name, unit, timezone))
 
 
 def _kubernetes(stack: Stack, dashboards: list[_Dashboard]) -> Iterator[Output]:
@@ -145,7 +152,7 @@ def _kubernetes(stack: Stack, dashboards: list[_Dashboard]) -> Iterator[Output]:
     yield resource("Secret", output.alertmanager_secret, output, "alertmanager_secret")
     for team in output.team_routing:
         yield resource("AlertmanagerConfig", team.name, team)
-    for _, uid, owner, field, role in dashboards:
+    for _, uid, owner, field, role, _ in dashboards:
         yield resource("ConfigMap", conventions.dashboard_config_map(uid), owner, field, role)
 
 

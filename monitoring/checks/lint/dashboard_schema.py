@@ -1,4 +1,5 @@
-"""dashboard/schema: the dashboard and each panel against Grafana's dashboard schema."""
+"""dashboard/schema: the dashboard and each panel against Grafana's dashboard schema (a panel of a type that is
+not Grafana's, or deprecated, is dashboard/panel-type's to report, once)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from monitoring.checks.lint.framework import (
     at_panel,
     iter_panels,
 )
+from monitoring.grafana.schemas import MODERN_PANEL_TYPES
 
 
 def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
@@ -23,10 +25,16 @@ def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
         problems.append(CHECK.problem("dashboard does not match the schema",
                                       f"{at_dashboard(doc, 'panels')}: must be a list"))
     for ref in iter_panels(doc.data):
-        definition = "RowPanel" if ref.panel.get("type") == "row" else "Panel"
+        kind = ref.panel.get("type")
+        if kind not in MODERN_PANEL_TYPES:
+            continue  # a deprecated or plugin panel's own keys: dashboard/panel-type names the panel once
+        instance = ref.panel
+        if kind == "row" and isinstance(instance.get("panels"), list):
+            instance = {**instance, "panels": []}  # each of its panels is checked on its own, as a panel
+        definition = "RowPanel" if kind == "row" else "Panel"
         problems += [
             CHECK.problem("panel does not match the schema", f"{at_panel(doc, ref, path or '(panel)')}: {reason}")
-            for path, reason in schemas.errors("dashboard", definition, ref.panel)
+            for path, reason in schemas.errors("dashboard", definition, instance)
         ]
     return problems
 
