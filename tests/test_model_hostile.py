@@ -175,33 +175,3 @@ def test_a_megabyte_of_wrong_text_is_shown_by_its_start(make: typing.Callable[[s
     assert len(caught.value.message) < 400, caught.value.message[:500]
 
 
-def _is_tuple(annotation: object) -> bool:
-    return typing.get_origin(annotation) is tuple or any(_is_tuple(a) for a in typing.get_args(annotation))
-
-
-def _as_set(items: tuple[object, ...]) -> frozenset[object]:
-    """The field's own items as a set where they can be one (hashable, distinct), else two strings."""
-    try:
-        unordered = frozenset(items)
-    except TypeError:  # a definition holding a dict
-        return frozenset({"a", "b"})
-    return unordered if len(unordered) == len(items) else frozenset({"a", "b"})
-
-
-TUPLE_FIELDS = [(cls, name) for cls in PUBLIC for name, info in cls.model_fields.items() if _is_tuple(info.annotation)]
-
-
-@pytest.mark.parametrize(("cls", "name"), TUPLE_FIELDS, ids=[f"{cls.__name__}.{name}" for cls, name in TUPLE_FIELDS])
-def test_a_set_for_a_tuple_is_refused_since_its_order_changes_between_runs(cls: type[Model], name: str) -> None:
-    """pydantic takes a set for a tuple in its iteration order, which for strings differs in each process: the
-    output (targets, labels, matchers...) would change from one generate to the next."""
-    base = VALID[cls]
-    data = {key: getattr(base, key) for key in base.model_fields_set}
-    unordered = _as_set(getattr(base, name) or ("a", "b"))
-    with pytest.raises(DefinitionError) as caught:
-        cls(**{**data, name: unordered})
-    assert "is a set, whose order changes from run to run" in caught.value.message
-    assert caught.value.field == name.removesuffix("_")
-    assert caught.value.where is not None and "test_model_hostile.py:" in caught.value.where
-    with pytest.raises(DefinitionError, match="is a set"):
-        base.model_copy(update={name: set(unordered)})

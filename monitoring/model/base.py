@@ -272,21 +272,6 @@ class Model(BaseModel):
         object.__setattr__(self, "_site", site)
         object.__setattr__(self, "_checked", True)  # see model_check
 
-    @model_validator(mode="before")
-    @classmethod
-    def _ordered(cls, data: object) -> object:
-        """No set for a field. pydantic would take one for a tuple in the set's iteration order, which for strings
-        changes from one process to the next (hash randomisation): the output would differ on every run, and
-        `generate --check` would never pass."""
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if isinstance(value, set | frozenset):
-                    field = key.removesuffix("_")
-                    raise FieldProblem(f"{field} is a set, whose order changes from run to run, and so would the "
-                                       "output: give a tuple or a list (sorted(...) when the order does not matter)",
-                                       field=field, value=sorted(value, key=repr))
-        return data
-
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; with changes, a new definition checked as its constructor checks one, made where this is called.
 
