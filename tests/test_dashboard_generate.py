@@ -133,13 +133,6 @@ BROKEN = [
     ("a file that prints", "print('checking')\n" + GOOD,
      "custom dashboard boards/bad.dashboard.py: writes to standard output ('checking'): a dashboard file defines "
      "`dashboard` and prints nothing"),
-    # What a file reads of the environment makes out/ differ from one machine to another (or publishes a secret).
-    ("a file that reads a variable", "import os\n" + GOOD.replace('title="Team board"',
-                                                                   'title=os.getenv("BOARD_TITLE", "Team board")'),
-     "custom dashboard boards/bad.dashboard.py: reads the environment variable 'BOARD_TITLE' (line 4): the dashboard "
-     "would differ from one machine to another; write the value in the file"),
-    ("a file that reads the whole environment", "from os import environ\nextra = sorted(environ)\n" + GOOD,
-     "custom dashboard boards/bad.dashboard.py: reads the environment (line 2)"),
     ("grafanalib printing a warning", "from grafanalib.core import Dashboard, Graph, Target, GraphThreshold, Alert\n"
      "dashboard = Dashboard(title='t', panels=[Graph(title='g', targets=[Target(expr='up', refId='A')], "
      "thresholds=[GraphThreshold(value=1.0)], alert=Alert(name='a', message='m', alertConditions=[]))])",

@@ -15,7 +15,7 @@ import os
 import runpy
 import sys
 import traceback
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -160,73 +160,6 @@ def json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDash
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None
 
 
-def _passes_on(filename: str) -> bool:
-    """Whether code in filename reads os.environ for its caller: os, collections.abc (frozen or not), this module."""
-    return filename in (os.__file__, __file__, "<frozen os>") or "_collections_abc" in filename
-
-
-class _WatchedEnvironment(MutableMapping[str, str]):
-    """os.environ while a dashboard file runs: what the file itself reads of it (through os.environ or
-    os.getenv) is noted, for a dashboard that depends on the machine it is made on is refused."""
-
-    def __init__(self, real: MutableMapping[str, str], path: str) -> None:
-        self.real, self.path = real, path
-        self.read: list[tuple[str | None, int]] = []  # each variable the file read (None: all), with the line
-
-    def _note(self, key: str | None) -> None:
-        # The first caller outside os (os.getenv), collections.abc (Mapping.get) and this module: the file itself?
-        frame = sys._getframe(2)
-        while frame is not None and _passes_on(frame.f_code.co_filename):
-            frame = frame.f_back  # type: ignore[assignment]
-        if frame is not None and frame.f_code.co_filename == self.path:
-            self.read.append((key, frame.f_lineno))
-
-    def __getitem__(self, key: str) -> str:
-        self._note(key)
-        return self.real[key]
-
-    def __contains__(self, key: object) -> bool:
-        self._note(key if isinstance(key, str) else None)
-        return key in self.real
-
-    def __iter__(self) -> Iterator[str]:
-        self._note(None)
-        return iter(self.real)
-
-    def __len__(self) -> int:
-        return len(self.real)
-
-    def __setitem__(self, key: str, value: str) -> None:
-        self.real[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.real[key]
-
-    def copy(self) -> dict[str, str]:
-        self._note(None)
-        return dict(self.real)
-
-
-@contextlib.contextmanager
-def _environment_watched(path: Path, name: str) -> Iterator[None]:
-    """Runs the block with os.environ watched; a DefinitionError naming the file and the variable if the file
-    read the environment (and the block raised nothing else): the same definitions must make the same out/
-    on every machine, and an environment may hold secrets that would be published on a dashboard."""
-    real = os.environ
-    watched = _WatchedEnvironment(real, str(path))
-    # Replaced, not changed: the process's environment stays as it is (hence no B003), only reads are seen.
-    os.environ = watched  # type: ignore[assignment]  # noqa: B003
-    try:
-        yield
-    finally:
-        os.environ = real  # noqa: B003
-    if watched.read:
-        key, line = watched.read[0]
-        what = f"the environment variable {key!r}" if key is not None else "the environment"
-        raise DefinitionError(f"custom dashboard {name}: reads {what} (line {line}): the dashboard would differ "
-                              "from one machine to another; write the value in the file")
-
-
 @contextlib.contextmanager
 def _interpreter_kept() -> Iterator[None]:
     """Runs the block, then puts back what a dashboard file may change of the process that goes on to write
@@ -248,7 +181,7 @@ def _interpreter_kept() -> Iterator[None]:
 
 def _run(path: Path, name: str) -> dict[str, Any]:
     try:
-        with _interpreter_kept(), _environment_watched(path, name):
+        with _interpreter_kept():
             return runpy.run_path(str(path), run_name=f"monitoring_dashboard_{path.stem.replace('.', '_')}")
     except DefinitionError:
         raise  # a model definition in the file: its message already says where it was made
