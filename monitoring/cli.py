@@ -563,9 +563,7 @@ regenerate). Exit status: 0 ok, 1 a check failed, 2 bad input or usage."""
 def error_line(message: str) -> str:
     """message on one line, each control character written as an escape (`\\x1b`): what a message quotes from a
     stack's exception or an imported file must not move the cursor, recolour or retitle the terminal."""
-    import re
-
-    return re.sub(r"[\x00-\x1f\x7f-\x9f]", lambda c: repr(c.group())[1:-1], " ".join(message.split()))
+    return _printable(" ".join(message.split()))  # split() takes tabs and line feeds too
 
 
 class _Version(argparse.Action):
