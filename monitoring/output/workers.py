@@ -237,10 +237,12 @@ class Pool:
                 held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_AT_FORK)
                 try:
                     process.start()
+                    there.close()
+                    # Known before the signals held back here are let in: one of them raises (SIGHUP, SIGTERM
+                    # become exceptions), and terminate() must then stop this worker too.
+                    self._workers.append(_Worker(process, here))
                 finally:
                     signal.pthread_sigmask(signal.SIG_SETMASK, held)
-                there.close()
-                self._workers.append(_Worker(process, here))
         except BaseException:
             self.terminate()
             raise
