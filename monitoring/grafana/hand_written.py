@@ -59,19 +59,15 @@ def _silent(name: str) -> Iterator[None]:
         yield
     lines = [line.strip() for line in caught.getvalue().splitlines() if line.strip()]
     if caught.getvalue():
-        first = f" ({_shortened(lines[0])!r})" if lines else ""
+        first = f" ({units.quoted(lines[0])})" if lines else ""
         raise DefinitionError(f"custom dashboard {name}: writes to standard output{first}: a dashboard file "
                               "defines `dashboard` and prints nothing, as the commands' own output goes there")
-
-
-def _shortened(text: str) -> str:
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _title_problem(title: object) -> str | None:
     """Why Grafana would refuse title, or show it on more than one line; None for a usable title."""
     if not isinstance(title, str):
-        return f"title must be a string, not {type(title).__name__} ({_shortened(repr(title))})"
+        return f"title must be a string, not {type(title).__name__} ({units.quoted(title)})"
     if not title.strip():
         return f"title {title!r} is empty: Grafana refuses a dashboard without a title"
     try:
