@@ -552,12 +552,12 @@ def test_workers_end_with_generate_when_it_is_stopped(how: str, tmp_path: Path) 
     its workers ended and waited for (not even a zombie is left), no staging directory beside out/."""
     (tmp_path / "slowstack.py").write_text(textwrap.dedent(SLOW_STACK))
     env = {**os.environ, workers.WORKERS_VARIABLE: "2", "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
-    # As a terminal's foreground job: Ctrl-C at its default, even where these tests run with it ignored (a job
-    # started in the background by a shell ignores it, and Python then leaves it ignored).
+    # As a terminal's foreground job: Ctrl-C and SIGHUP at their default, even where these tests run with them
+    # ignored (a job started in the background by a shell ignores Ctrl-C, one started under nohup SIGHUP, and the
+    # command then leaves them ignored, as tests/test_command_exit.py pins).
     proc = subprocess.Popen([sys.executable, "-m", "monitoring", "generate", "--stack", "slowstack:stack",
                              "--out", str(tmp_path / "out")], cwd=tmp_path, env=env, start_new_session=True,
-                            stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_as_a_terminals_job)
     try:
         deadline = time.monotonic() + 60
         while len(children := _children(proc.pid)) < 2:
@@ -581,6 +581,11 @@ def test_workers_end_with_generate_when_it_is_stopped(how: str, tmp_path: Path) 
         assert not {pid for pid in children if Path(f"/proc/{pid}").exists()}, "a worker was not waited for"
         assert [p.name for p in tmp_path.iterdir() if p.name.startswith("out")] == [], "a staging directory is left"
     assert not (tmp_path / "out").exists()
+
+
+def _as_a_terminals_job() -> None:
+    for number in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
 
 
 def _zombie(pid: int) -> bool:
