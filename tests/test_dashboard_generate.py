@@ -75,6 +75,10 @@ BROKEN = [
      "dashboard = {'title': 'T', 'uid': 'MCP-server-overview', 'panels': []}",
      "dashboard uids 'MCP-server-overview' (from boards/bad.dashboard.py) and 'mcp-server-overview' (from "
      "dashboard 'MCP server overview') make the same ConfigMap name 'dashboard-mcp-server-overview'"),
+    ("JSON too large for a ConfigMap",
+     "dashboard = {'title': 'T', 'uid': 'huge', 'panels': [], 'description': 'x' * 2**20}",
+     "dashboard 'huge' (boards/bad.dashboard.py): 1048749 bytes of JSON, more than a ConfigMap holds (1044480): "
+     "split its panels over several dashboards"),
     ("a uid a generated dashboard has", GOOD.replace('title="Team board"', 'title="T", uid="mcp-server-overview"'),
      "dashboard uid 'mcp-server-overview' is used twice: by dashboard 'MCP server overview' and by "
      "boards/bad.dashboard.py"),

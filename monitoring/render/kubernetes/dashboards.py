@@ -19,11 +19,17 @@ from monitoring.render.kubernetes.resource import Resource, make
 MAX_CONFIG_MAP_BYTES = 1024 * 1024 - 4096
 
 
-def dashboard_config_map(output: KubernetesOutput, folder: str, uid: str, text: str) -> Resource:
+def dashboard_config_map(output: KubernetesOutput, folder: str, uid: str, text: str, origin: str | None = None
+                         ) -> Resource:
+    """The ConfigMap of one dashboard's JSON; origin: what made it ("hand-written:dashboards/x.dashboard.py")."""
     name = conventions.dashboard_config_map(uid)
-    if len(text.encode()) > MAX_CONFIG_MAP_BYTES:
-        raise DefinitionError(f"dashboard {uid!r} is {len(text.encode())} bytes of JSON, more than a ConfigMap "
-                              f"holds ({MAX_CONFIG_MAP_BYTES}): split it")
+    size = len(text.encode())
+    if size > MAX_CONFIG_MAP_BYTES:
+        kind, _, source = (origin or "").partition(":")
+        raise DefinitionError(f"{size} bytes of JSON, more than a ConfigMap holds ({MAX_CONFIG_MAP_BYTES}): split "
+                              "its panels over several dashboards",
+                              definition=source if kind == "dashboard" else f"dashboard {uid!r}",
+                              where=source if kind == "hand-written" else None, field="panels")
     return make(output, "v1", "ConfigMap", name, labels={output.dashboard_label: output.dashboard_label_value},
                 annotations={output.folder_annotation: folder}, data={f"{uid}.json": text})
 
@@ -41,12 +47,13 @@ def dashboard_config_maps(output: KubernetesOutput, files: dict[str, str],
             continue
         folder_uid = posixpath.basename(posixpath.dirname(path))
         uid = posixpath.basename(path).removesuffix(".json")
-        resource = dashboard_config_map(output, folders.get(folder_uid, folder_uid), uid, files[path])
+        resource = dashboard_config_map(output, folders.get(folder_uid, folder_uid), uid, files[path],
+                                        (origins or {}).get(path))
         if resource.name in maps:
             first, _ = maps[resource.name]
             raise DefinitionError(f"dashboard uids {_uid_from(first, origins)} and {_uid_from(path, origins)} make "
                                   f"the same ConfigMap name {resource.name!r} (Kubernetes names are lower case, "
-                                  "without '_'): give one a different uid")
+                                  "without '_'): give one a different uid", field="uid", value=uid)
         maps[resource.name] = path, resource
     return [resource for _, resource in maps.values()]
 
