@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitoring.errors import DefinitionError, ProjectError, StackLoadError
+from monitoring.process_exit import ProcessExit, held
 from monitoring.units import quoted
 
 DEFAULT_REGENERATE = "monitoring generate"
@@ -208,11 +209,16 @@ def check_stack_path(path: str) -> tuple[str, str]:
 def load_stack(path: str, project_dir: Path) -> Stack:
     """Import 'package.module:attribute' and return the Stack it names: the attribute itself, or what it returns
     when it is a function (a factory) rather than a class."""
+    module_name, attribute = check_stack_path(path)
+    _import_from(project_dir, module_name)
+    with held():
+        return _loaded_stack(path, module_name, attribute)
+
+
+def _loaded_stack(path: str, module_name: str, attribute: str) -> Stack:
     from monitoring.model.base import Model
     from monitoring.model.stack import Stack
 
-    module_name, attribute = check_stack_path(path)
-    _import_from(project_dir, module_name)
     try:
         module = importlib.import_module(module_name)
     except DefinitionError:
@@ -323,6 +329,8 @@ def _where(exc: BaseException) -> str:
         return f"{type(exc).__name__}: {detail} (at {format_site((exc.filename, exc.lineno))})"
     if isinstance(exc, SystemExit):
         return f"it exits (SystemExit({shown(exc.code, repr)})){location}; a stack module must not call sys.exit()"
+    if isinstance(exc, ProcessExit):
+        return f"it exits (os._exit({shown(exc.status, repr)})){location}; a stack module must not end the process"
     detail = one_line(shown(exc))
     return f"{type(exc).__name__}{': ' + detail if detail else ''}{location}"
 

@@ -655,6 +655,34 @@ def test_stack_loading_failure_is_exit_2_and_one_line(project: Path, capsys: pyt
     assert read_tree(project / "out") == before
 
 
+# os._exit would end the process at once, with the status it was given (0: a silent pass, nothing written). Each
+# case runs the command in a process of its own: were the guard gone, it would end the test run instead.
+ENDING_THE_PROCESS = [
+    ("a stack module that calls os._exit(0)", "import os\nos._exit(0)\n",
+     "stack 'badstack:stack' does not import: it exits (os._exit(0)) (at badstack.py:2); a stack module must not "
+     "end the process"),
+    ("a stack factory that calls os._exit(1)", "import os\ndef stack():\n    os._exit(1)\n",
+     "the factory stack() failed: it exits (os._exit(1)) (at badstack.py:3)"),
+    ("a process the stack forks exits as its own code says",
+     "import os\npid = os.fork()\nif pid == 0:\n    os._exit(7)\n"
+     "raise ValueError(f'its child ended with {os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])}')\n",
+     "does not import: ValueError: its child ended with 7 (at badstack.py:5)"),
+]
+
+
+@pytest.mark.parametrize(("description", "code", "message"), ENDING_THE_PROCESS,
+                         ids=[c[0] for c in ENDING_THE_PROCESS])
+def test_a_stack_that_ends_the_process_is_exit_2_and_one_line(project: Path, description: str, code: str,
+                                                             message: str) -> None:
+    before = read_tree(project / "out")
+    (project / "badstack.py").write_text(code)
+    proc = subprocess.run([sys.executable, "-m", "monitoring", "generate", "--stack", "badstack:stack"],
+                          cwd=project, capture_output=True, text=True, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert read_tree(project / "out") == before
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ("[tool.monitoring\nstack = 1\n", "pyproject.toml: is not valid TOML: "),
     (b"\xff\xfe[tool]\n", "pyproject.toml: is not UTF-8 text"),
@@ -671,13 +699,21 @@ def test_malformed_pyproject_names_the_file(project: Path, content: str | bytes,
     assert err.count("\n") == 1, err
 
 
-def test_dashboard_file_that_exits_is_an_error(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(("code", "said"), [
+    ("import sys\nsys.exit(0)\n", "custom dashboard dashboards/quits.dashboard.py: SystemExit: 0 (line 2)"),
+    ("import os\nos._exit(0)\n", "custom dashboard dashboards/quits.dashboard.py: it exits (os._exit(0)) (line 2); "
+                                  "a dashboard file must not end the process"),
+], ids=["sys.exit", "os._exit"])
+def test_dashboard_file_that_exits_is_an_error(project: Path, code: str, said: str) -> None:
+    before = read_tree(project / "out")
     (project / "dashboards").mkdir()
-    (project / "dashboards" / "quits.dashboard.py").write_text("import sys\nsys.exit(0)\n")
-    assert run(project, ["generate"]) == 2
-    err = stderr(project, capsys)
-    assert "custom dashboard" in err and "SystemExit" in err
-    assert err.count("\n") == 1, err
+    (project / "dashboards" / "quits.dashboard.py").write_text(code)
+    # In a process of its own, as above.
+    proc = subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=project, capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert said in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert read_tree(project / "out") == before
 
 
 # --- the live commands: Prometheus' address and the range are checked, failures are one line, exit 2 ---------

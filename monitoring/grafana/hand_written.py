@@ -25,6 +25,7 @@ from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
 from monitoring.grafana.normalise import NormaliseError, from_grafanalib, json_problem, normalise
 from monitoring.model.dashboards import Dashboard, default_folder
 from monitoring.model.stack import Stack
+from monitoring.process_exit import ProcessExit, held
 
 
 def load(stack: Stack, directory: Path | None, root: Path | None = None) -> Iterator[RenderedDashboard]:
@@ -177,7 +178,7 @@ def _interpreter_kept() -> Iterator[None]:
 
 def _run(path: Path, name: str) -> dict[str, Any]:
     try:
-        with _interpreter_kept():
+        with _interpreter_kept(), held():
             return runpy.run_path(str(path), run_name=f"monitoring_dashboard_{path.stem.replace('.', '_')}")
     except DefinitionError:
         raise  # a model definition in the file: its message already says where it was made
@@ -190,6 +191,9 @@ def _run(path: Path, name: str) -> dict[str, Any]:
     except BaseException as exc:  # SystemExit too: a dashboard file that exits is an error, never a pass
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
         line = f" (line {frames[-1].lineno})" if frames else ""
+        if isinstance(exc, ProcessExit):
+            raise DefinitionError(f"custom dashboard {name}: it exits (os._exit({exc.status!r})){line}; a dashboard "
+                                  "file must not end the process") from None
         raise DefinitionError(f"custom dashboard {name}: {type(exc).__name__}: {_one_line(exc)}{line}") from None
 
 
