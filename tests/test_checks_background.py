@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 
 import pytest
 
-from monitoring.checks.background import Started, map_at_most
+from monitoring.checks.background import BACKGROUND_NICENESS, Started, map_at_most
+from monitoring.checks.tools import GO_GC_PERCENT, run_bounded
 
 
 def test_started_returns_what_the_call_returned() -> None:
@@ -51,3 +54,25 @@ def test_map_at_most_raises_what_a_call_raised() -> None:
 
     with pytest.raises(RuntimeError, match="item 3"):
         map_at_most(call, range(6), 2)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="each thread has its own niceness on Linux only")
+def test_a_started_call_and_its_processes_yield_the_cpu_to_the_caller() -> None:
+    """The caller's checks decide when validate ends: the processes a background call starts, and the call's own
+    thread, run at a lower priority than the caller, which keeps its own."""
+    caller = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    child = Started(run_bounded, [sys.executable, "-c", "import os; print(os.getpriority(os.PRIO_PROCESS, 0))"])
+    own = Started(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+    expected = min(caller + BACKGROUND_NICENESS, 19)
+    assert (int(child.result().stdout), own.result()) == (expected, expected)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == caller
+
+
+@pytest.mark.parametrize(("environment", "seen"), [({}, GO_GC_PERCENT), ({"GOGC": "150"}, "150")])
+def test_go_tools_collect_less_often_unless_the_environment_says(monkeypatch: pytest.MonkeyPatch,
+                                                                 environment: dict[str, str], seen: str) -> None:
+    monkeypatch.delenv("GOGC", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    said = run_bounded([sys.executable, "-c", "import os; print(os.environ['GOGC'])"]).stdout
+    assert said.strip() == seen

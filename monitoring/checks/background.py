@@ -4,11 +4,19 @@ A thread that waits on a process holds no lock and needs almost no CPU, so a few
 and the blackbox exporter work side by side while the calling thread runs the Python-side checks.
 (concurrent.futures would do the same, but importing it imports logging: more than `validate` spends on
 starting a process.)
+
+The calling thread's checks take longer than any one process, so they decide when `validate` ends. A call in
+the background, and every process it starts, therefore runs at a lower priority than the caller (niceness +5,
+on Linux, where each thread has its own and a process starts with that of the thread that started it): where
+the processes and the checks want more CPU than there is, the checks come first and the processes take the
+rest.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
@@ -33,6 +41,7 @@ class Started(Generic[T]):
         self._thread.start()
 
     def _run(self, call: Callable[..., T], args: tuple[Any, ...]) -> None:
+        _yield_to_caller()
         try:
             self._value = call(*args)
         except BaseException as exc:  # handed to the caller by result()
@@ -47,6 +56,20 @@ class Started(Generic[T]):
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]
+
+
+# How much lower a background call's priority is than its caller's (niceness; the kernel keeps it at most 19).
+BACKGROUND_NICENESS = 5
+
+
+def _yield_to_caller() -> None:
+    """Lower this thread's priority, and with it that of every process it starts (Linux; elsewhere a no-op: there
+    the niceness of a thread id would be that of some process)."""
+    if sys.platform != "linux":
+        return
+    thread = threading.get_native_id()
+    with contextlib.suppress(OSError):  # a sandbox that refuses it: the call runs as before
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + BACKGROUND_NICENESS)
 
 
 def usable_cpus() -> int:

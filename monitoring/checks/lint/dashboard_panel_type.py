@@ -3,8 +3,6 @@ nor a plugin's panel, whose options nothing here can check."""
 
 from __future__ import annotations
 
-import difflib
-
 from monitoring.checks.lint.framework import Check, DashboardDocument, LintContext, Problem, at_panel, iter_panels
 from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES, MODERN_PANEL_TYPES
 
@@ -25,6 +23,8 @@ def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
             problems.append(CHECK.problem("panel without a type", f"{where}: must be a core Grafana panel type, "
                                                                   f"found {kind!r}"))
         else:
+            import difflib  # only to suggest a type for one that is not Grafana's
+
             close = difflib.get_close_matches(kind, MODERN_PANEL_TYPES, n=1, cutoff=0.8)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             problems.append(CHECK.problem(
