@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from monitoring import RecordingRule, Route, RouteTest, RuleGroup
 from monitoring.checks import amtool as amtool_checks
 from monitoring.checks import promtool as promtool_checks
+from monitoring.checks import tools
 from monitoring.checks.tools import Tool, find_tool
 from monitoring.checks.validate import validate
 from monitoring.errors import ToolMissingError
@@ -154,3 +157,26 @@ def test_a_stack_without_rules_lists_no_rule_files_and_passes(tmp_path: Path, pr
     (out / "prometheus" / "prometheus.yml").write_text(config + "rule_files: [rules/*.rules.yml]\n", encoding="utf-8")
     result = promtool_checks.check_config(promtool, out)
     assert not result.ok and "rule_files pattern 'rules/*.rules.yml' matches no file" in result.details
+
+
+def test_a_file_sd_pattern_that_matches_a_fifo_fails_without_waiting(tmp_path: Path, promtool: Tool,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """promtool reads the files a file_sd pattern matches, and would wait on a FIFO until stopped (300 s): the
+    pattern is left out of the checking copy, and the check fails naming it. The other patterns are still read."""
+    monkeypatch.setattr(tools, "TIMEOUT", 30.0)  # were the FIFO read, a failure in 30 s rather than 300
+    targets = tmp_path / "targets"
+    targets.mkdir()
+    os.mkfifo(targets / "waiting.json")
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "nodes.json").write_text('[{"targets": "not a list"}]\n')  # promtool must still see it
+    out = write_out(example_stack, tmp_path / "out")
+    config_path = out / "prometheus/prometheus.yml"
+    config = yaml.safe_load(config_path.read_text())
+    config["scrape_configs"].append({"job_name": "files", "file_sd_configs": [
+        {"files": [str(targets / "*.json")]}, {"files": [str(tmp_path / "good" / "*.json")]}]})
+    config_path.write_text(yaml.safe_dump(config))
+    result = promtool_checks.check_config(promtool, out)
+    assert not result.ok
+    assert (f"scrape job 'files': file_sd pattern '{targets}/*.json' matches {targets}/waiting.json, which is not "
+            "a regular file: Prometheus would wait on it or fail") in result.details
+    assert "cannot unmarshal" in result.details  # promtool read the other pattern's file, and refused its content

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitoring import Alert, Counter, Histogram, Receiver, Route, Routing, Stack, Webhook
+from monitoring import Alert, Counter, FileSDConfig, Histogram, Receiver, Route, Routing, Stack, Webhook
 from monitoring.errors import DefinitionError
 from monitoring.model.routing import check_matcher
 from monitoring.promql import selected_metrics
@@ -105,3 +105,20 @@ def test_runbook_pattern_with_unknown_field() -> None:
 def test_root_route_needs_a_receiver() -> None:
     with pytest.raises(DefinitionError, match="the root route needs a receiver"):
         Routing(route=Route(), receivers=(Receiver(name="r"),))
+
+
+@pytest.mark.parametrize("pattern", ["/etc/prometheus/targets/*.json", "targets.yml", "/t/a*b*.yaml", "/t/T.JSON",
+                                     "/t/*.YML"])
+def test_file_sd_takes_the_patterns_prometheus_takes(pattern: str) -> None:
+    assert FileSDConfig(files=(pattern,)).files == (pattern,)
+
+
+@pytest.mark.parametrize("pattern", ["/dev/zero", "", "/etc/*/targets.json", "targets.Json", "targets.json.bak",
+                                     "/t/targets.json\n.json", "*/x.yml"])
+def test_file_sd_refuses_a_pattern_prometheus_refuses(pattern: str) -> None:
+    """Prometheus' file discovery refuses any other name when it loads the configuration: refused where it is
+    written, naming the pattern, not by `promtool check config` (or, for a device named here, never)."""
+    with pytest.raises(DefinitionError) as refused:
+        FileSDConfig(files=("ok.json", pattern))
+    assert refused.value.field == "files[1]" and refused.value.value == pattern
+    assert "is not a file pattern Prometheus takes" in str(refused.value)

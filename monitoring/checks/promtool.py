@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,33 @@ def _placeholders(node: Any, directory: Path, replaced: list[tuple[str, str, str
             _placeholders(item, directory, replaced)
 
 
+def _waiting_sd_files(config: dict[str, Any], directory: Path) -> list[str]:
+    """Leave out of the copy each file_sd pattern that matches something other than a regular file here (a FIFO,
+    a device, a directory), and a file_sd config left without any: promtool reads what the patterns match, and
+    would wait on a FIFO until it is stopped. One problem for each, the pattern read as Prometheus reads it (a
+    relative one from the directory of the configuration, here the copy's)."""
+    problems = []
+    for job in config.get("scrape_configs") or []:
+        kept_configs = []
+        for sd in job.get("file_sd_configs") or []:
+            kept = []
+            for pattern in sd.get("files") or []:
+                found = sorted(glob.glob(pattern if os.path.isabs(pattern) else str(directory / pattern)))
+                odd = next((match for match in found if not os.path.isfile(match)), None)
+                if odd is None:
+                    kept.append(pattern)
+                else:
+                    problems.append(f"scrape job {job.get('job_name')!r}: file_sd pattern {pattern!r} matches "
+                                    f"{odd}, which is not a regular file: Prometheus would wait on it or fail")
+            if kept:
+                kept_configs.append({**sd, "files": kept})
+        if "file_sd_configs" in job:
+            job["file_sd_configs"] = kept_configs
+            if not kept_configs:
+                del job["file_sd_configs"]
+    return problems
+
+
 @dataclass
 class ConfigCopy:
     """The checking copy of prometheus.yml (see `check_config`), written under a directory of its own, and what
@@ -50,6 +78,7 @@ class ConfigCopy:
     rule_files: list[str]
     notes: list[str] = field(default_factory=list)
     text: str = ""  # prometheus.yml's text, its placeholders in place: what the copy is cut from
+    problems: list[str] = field(default_factory=list)  # found before promtool runs (see _waiting_sd_files)
 
     def write(self) -> None:
         """Write `config` to the copy: prometheus.yml's own lines without those of what was left out, when that
@@ -69,7 +98,8 @@ def config_copy(out_dir: Path, into: Path) -> ConfigCopy:
     _placeholders(config, into, replaced)
     for key, file, placeholder in replaced:
         text = text.replace(f" {key}: {file}\n", f" {key}: {placeholder}\n", 1)
-    made = ConfigCopy(config_path, into / "prometheus.yml", config, rule_files, text=text)
+    made = ConfigCopy(config_path, into / "prometheus.yml", config, rule_files, text=text,
+                      problems=_waiting_sd_files(config, into))
     if replaced:
         made.notes.append(f"{len(replaced)} secret/certificate files absent here were replaced by placeholders")
     made.write()
@@ -122,17 +152,19 @@ def check_config_copy(promtool: Tool, made: ConfigCopy) -> CheckResult:
     # What promtool would have said of the rule_files patterns: each must match a file.
     unmatched = [f"rule_files pattern {p!r} matches no file" for p in made.rule_files
                  if not glob.glob(str(made.config_path.parent / p))]
-    details = "\n".join(filter(None, [process_output(proc), *unmatched]))
-    return CheckResult("promtool check config", proc.returncode == 0 and not unmatched, checked, details)
+    details = "\n".join(filter(None, [*made.problems, process_output(proc), *unmatched]))
+    return CheckResult("promtool check config", proc.returncode == 0 and not unmatched and not made.problems,
+                       checked, details)
 
 
 def check_config(promtool: Tool, out_dir: Path) -> CheckResult:
     """`promtool check config` on a checking copy of prometheus.yml.
 
-    The copy differs from the file in three documented ways: it lists no rule_files (`check rules` checks
+    The copy differs from the file in four documented ways: it lists no rule_files (`check rules` checks
     them; here each pattern must match a file), secret and certificate files that do not exist on this machine
-    point at placeholders, and, only when this promtool cannot parse kubernetes_sd_configs (Debian's 2.42), the
-    Kubernetes jobs are left out; the model validated those.
+    point at placeholders, a file_sd pattern that matches what is not a regular file here is left out (and fails
+    the check), and, only when this promtool cannot parse kubernetes_sd_configs (Debian's 2.42), the Kubernetes
+    jobs are left out; the model validated those.
     """
     with tempfile.TemporaryDirectory(dir=promtool.mount) as tmp:
         return check_config_copy(promtool, config_copy(out_dir, Path(tmp)))

@@ -7,7 +7,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from monitoring.model.base import Model, SecretsFromFiles, model_check
+from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check
 from monitoring.model.common import UINT64_MAX, Labels, PositiveDuration, SecretFile
 from monitoring.model.kubernetes import (
     KubernetesLabelKey,
@@ -59,6 +59,20 @@ class FileSDConfig(Model):
     kind: ClassVar[str] = "file_sd_config"
     files: tuple[str, ...] = Field(min_length=1)
     refresh_interval: PositiveDuration = "5m"
+
+    @model_check
+    def _file_patterns(self) -> FileSDConfig:
+        for index, pattern in enumerate(self.files):
+            if not _FILE_SD_PATTERN.fullmatch(pattern):
+                raise FieldProblem(f"files[{index}] {pattern!r} is not a file pattern Prometheus takes: a path "
+                                   "ending in .json, .yml or .yaml, any '*' in its last segment",
+                                   field=f"files[{index}]", value=pattern)
+        return self
+
+
+# What Prometheus' file discovery takes (discovery/file: patFileSDName): a path ending in .json, .yml or .yaml,
+# whose last segment alone may hold '*'. Any other name fails `promtool check config` and Prometheus' start.
+_FILE_SD_PATTERN = re.compile(r"[^*\n]*(?:\*[^/\n]*)?\.(?:json|yml|yaml|JSON|YML|YAML)")
 
 
 ROLE_META = {"pod": "pod", "endpoints": "service", "service": "service", "node": "node"}
