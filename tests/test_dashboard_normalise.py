@@ -134,6 +134,14 @@ def test_normalise_is_idempotent_and_leaves_its_input_alone(modern: dict[str, An
     assert normalise(once) == once == modern
 
 
+def test_an_exports_library_panels_are_dropped_when_empty_and_refused_otherwise() -> None:
+    """Grafana 9 and later write `__elements` into every export: the models of its library panels, which the
+    dashboard API cannot create."""
+    assert "__elements" not in normalise({"title": "T", "panels": [], "__elements": {}})
+    with pytest.raises(NormaliseError, match=r"uses library panels \(`__elements`\)"):
+        normalise({"title": "T", "panels": [], "__elements": {"abc": {"name": "Shared", "model": {}}}})
+
+
 def test_legacy_rows_with_panels_are_refused() -> None:
     legacy = g.Dashboard(title="Old", rows=[g.Row(panels=[g.Text(content="x")])])
     with pytest.raises(NormaliseError, match="uses legacy `rows`: put the panels in `panels`"):

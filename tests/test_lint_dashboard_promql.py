@@ -7,6 +7,7 @@ INTERVAL = {"name": "window", "type": "interval", "query": "5m,1h"}
 TOPK = {"name": "topk", "type": "custom", "query": "15,50", "current": {"text": "15", "value": "15"},
         "options": [{"text": "15", "value": "15"}, {"text": "50", "value": "50"}]}
 LIMIT = {"name": "limit", "type": "textbox", "query": "0.5"}
+LOKI = {"type": "loki", "uid": "logs"}
 
 CASES = [
     ("rate over $__rate_interval", dashboard(), []),
@@ -25,6 +26,18 @@ CASES = [
                                                templating={"list": [TOPK]}), []),
     ("a text box variable as a threshold", dashboard(panel(1, targets=[target("up > ${limit}")]),
                                                     templating={"list": [LIMIT]}), []),
+    # Queries of other data sources are theirs: LogQL on a Loki panel, a Grafana expression in a Prometheus panel.
+    ("LogQL of a Loki panel", dashboard(panel(1, datasource=LOKI, targets=[
+        {"refId": "A", "expr": '{app="mcp"} |= "error"'}, target('{app="mcp"} |= "error"', ref="B")])),
+     ["d.json: panel 1 'Requests', field targets[1].expr: PromQL does not parse (unexpected character: '|'), "
+      "in '{app=\"mcp\"} |= \"error\"'"]),
+    ("a Grafana expression beside a query", dashboard(panel(1, targets=[
+        target(), {"refId": "B", "datasource": {"type": "__expr__", "uid": "__expr__"}, "type": "math",
+                   "expression": "$A * 2", "expr": "$A * 2 +"}])), []),
+    ("a data source of another type given for the target alone", dashboard(panel(1, targets=[
+        target('sum(count_over_time({app="mcp"} |= "error" [5m]))', datasource=LOKI), target("sum(", ref="B")])),
+     ["d.json: panel 1 'Requests', field targets[1].expr: PromQL does not parse (unclosed left parenthesis), "
+      "in 'sum('"]),
 ]
 
 

@@ -25,6 +25,17 @@ CASES = [
     ("a graph panel", dashboard(panel(1, kind="graph", bars=False, yaxes=[], aliasColors={})), []),
     ("a row holding a plugin panel", dashboard(row(1, collapsed=True, panels=[
         panel(2, kind="natel-discrete-panel", y=1, rowHeight=50)])), []),
+    # A query variable's query as Grafana 10 and later export it: an object of the data source's own fields.
+    ("a Prometheus query variable's query object", dashboard(templating={"list": [
+        {"name": "job", "type": "query", "datasource": {"type": "prometheus", "uid": "${datasource}"},
+         "query": {"qryType": 1, "query": "label_values(up, job)", "refId": "PrometheusVariableQueryEditor"}}]}), []),
+    ("a Loki query variable's query object", dashboard(templating={"list": [
+        {"name": "app", "type": "query", "datasource": {"type": "loki", "uid": "logs"},
+         "query": {"label": "app", "stream": "", "type": 1}}]}), []),
+    ("a query that is neither text nor an object", dashboard(templating={"list": [
+        {"name": "job", "type": "query", "query": ["label_values(up, job)"]}]}),
+     ["d.json: dashboard 'D', field templating.list[0].query: ['label_values(up, job)'] is not valid under any of "
+      "the given schemas"]),
     ("variable of an unknown type", dashboard(templating={"list": [{"name": "x", "type": "select"}]}),
      ["d.json: dashboard 'D', field templating.list[0].type: 'select' is not one of ['query', 'adhoc', 'groupby', "
       "'constant', 'datasource', 'interval', 'textbox', 'custom', 'system', 'snapshot', 'switch']"]),

@@ -16,6 +16,14 @@ CASES = [
       "'heatmap']"]),
     ("data source as a name", dashboard(panel(1, targets=[target(datasource="Prometheus")])),
      ["d.json: panel 1 'Requests', field targets[0].datasource: 'Prometheus' is not of type 'object'"]),
+    # Another data source's targets have fields of their own (Loki's queryType, an expression's type).
+    ("a Loki panel's target", dashboard(panel(1, datasource={"type": "loki", "uid": "logs"}, targets=[
+        {"refId": "A", "expr": '{app="mcp"}', "queryType": "range"}, target(format="timeseries", ref="B")])),
+     ["d.json: panel 1 'Requests', field targets[1].format: 'timeseries' is not one of ['time_series', 'table', "
+      "'heatmap']"]),
+    ("a Grafana expression", dashboard(panel(1, targets=[
+        target(), {"refId": "B", "datasource": {"type": "__expr__", "uid": "__expr__"}, "type": "math",
+                   "expression": "$A * 2"}])), []),
 ]
 
 

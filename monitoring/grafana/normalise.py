@@ -199,6 +199,11 @@ def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
         out["graphTooltip"] = 1
     for key in _DASHBOARD_LEGACY:
         out.pop(key, None)
+    # An export's library panels (Grafana 9 and later): empty unless a panel is one, whose model Grafana's import
+    # would make, and which the dashboard API this tool publishes through never does.
+    if out.pop("__elements", None):
+        raise NormaliseError("uses library panels (`__elements`), which publishing through the dashboard API "
+                             "cannot create: put their panels in `panels`")
     if uid is not None:
         out["uid"] = uid
     if out.get("description") == "":

@@ -49,7 +49,8 @@ _DEFAULT_VALUES: dict[str, tuple[Any, ...]] = {
 # points): their own value carries nothing then.
 _ONLY_WITH = {"dashLength": "dashes", "spaceLength": "dashes", "pointradius": "points"}
 # Leftovers of how a dashboard was exported or shown in old Grafana, not part of what it shows.
-_EXPORT_KEYS = frozenset({"__inputs", "__requires", "hideControls", "style", "iteration", "id", "version"})
+_EXPORT_KEYS = frozenset({"__inputs", "__requires", "__elements", "hideControls", "style", "iteration", "id",
+                          "version"})
 _CALCS = {"avg": "mean", "current": "lastNotNull", "total": "sum", "max": "max", "min": "min", "first": "first",
           "delta": "delta", "range": "range", "diff": "diff", "last": "last", "name": "lastNotNull"}
 

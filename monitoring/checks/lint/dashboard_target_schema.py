@@ -1,4 +1,4 @@
-"""dashboard/target-schema: every query target against the Prometheus `Dataquery` schema."""
+"""dashboard/target-schema: every query target of a Prometheus data source against its `Dataquery` schema."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from monitoring.checks.lint.framework import (
     Problem,
     at_panel,
     iter_panels,
-    targets,
+    prometheus_targets,
 )
 
 
 def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
     problems: list[Problem] = []
     for ref in iter_panels(doc.data):
-        for i, target in targets(ref):
+        for i, target in prometheus_targets(ref):
             for path, reason in schemas.errors("prometheus", "Dataquery", target):
                 where = f"targets[{i}].{path}" if path else f"targets[{i}]"
                 problems.append(CHECK.problem("query does not match the Prometheus schema",
@@ -27,6 +27,7 @@ def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
 
 CHECK = Check(
     id="dashboard/target-schema",
-    summary="Every query target validates against the Prometheus data source's Dataquery schema.",
+    summary="Every query of a Prometheus data source validates against its Dataquery schema (other data sources' "
+            "queries are theirs to check).",
     run=run,
 )

@@ -304,6 +304,18 @@ def targets(ref: PanelRef) -> Iterator[tuple[int, Mapping[str, Any]]]:
                 yield i, target
 
 
+def prometheus_targets(ref: PanelRef) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The panel's targets that query Prometheus: all but those whose data source (the target's own, else the
+    panel's) names another type, such as {"type": "loki", ...} or Grafana's expressions ("__expr__"), whose
+    queries are not PromQL. A data source given by name, by a variable or not at all is taken for Prometheus,
+    the type this tool's dashboards query."""
+    for i, target in targets(ref):
+        source = target.get("datasource") or ref.panel.get("datasource")
+        kind = source.get("type") if isinstance(source, dict) else None
+        if not isinstance(kind, str) or kind in ("", "prometheus") or kind.startswith("$"):
+            yield i, target
+
+
 def field_path(parts: Sequence[str | int]) -> str:
     """'fieldConfig.defaults.custom.lineWidth' or 'targets[0].expr' from a sequence of keys and indexes."""
     text = ""
@@ -397,9 +409,9 @@ def _shortest(options: str) -> str | None:
 
 
 def _exprs(data: Mapping[str, Any]) -> Iterator[tuple[PanelRef, int, str]]:
-    """(panel, target index, expr) for every non-empty query expression of the dashboard."""
+    """(panel, target index, expr) for every non-empty query expression of the dashboard that is PromQL."""
     for ref in iter_panels(data):
-        for i, target in targets(ref):
+        for i, target in prometheus_targets(ref):
             expr = target.get("expr")
             if isinstance(expr, str) and expr.strip():
                 yield ref, i, expr

@@ -23,6 +23,10 @@ _SCHEMAS_DIR = Path(_package.__file__).parent
 # `{"id": "custom.transform", "value": "negative-Y"}`) or a number. They are read as any JSON value; the schema
 # files stay as published.
 _ANY_VALUE = {"dashboard": (("MatcherConfig", "options"), ("DynamicConfigValue", "value"))}
+# The same for the values of a map typed `{[string]: _}`, rendered as a map of objects: a query variable's `query`
+# as Grafana 10 and later export it, {"qryType": 1, "query": "label_values(up, job)", "refId": "..."} for
+# Prometheus, {"label": "app", "type": 1} for Loki. Its string form is kept as published.
+_ANY_MAP_VALUES = {"dashboard": (("VariableModel", "query"),)}
 
 
 @cache
@@ -31,6 +35,10 @@ def _definitions(name: str) -> dict[str, Any]:
     definitions = json.loads(text)["definitions"]
     for definition, field in _ANY_VALUE.get(name, ()):
         definitions[definition]["properties"][field] = {"description": "any JSON value (CUE `_`)"}
+    for definition, field in _ANY_MAP_VALUES.get(name, ()):
+        for form in definitions[definition]["properties"][field]["oneOf"]:
+            if form.get("type") == "object":
+                form["additionalProperties"] = {"description": "any JSON value (CUE `_`)"}
     return definitions
 
 
