@@ -346,6 +346,60 @@ def test_every_data_source_reference_becomes_type_and_uid() -> None:
         normalise({"title": "t", "panels": [], "annotations": {"list": [3]}})
 
 
+def test_a_data_source_the_dashboard_declares_by_name_keeps_its_type() -> None:
+    """An export's inputs and the data source variables give the type of the data sources referenced by name, as
+    Grafana's own migration does: a Loki panel of an old export stays a Loki panel, whose LogQL no check reads
+    as PromQL. Any other name is taken for Prometheus."""
+    logql = '{app="mcp"} |= "error"'
+    data = normalise({
+        "title": "Logs", "__inputs": [{"name": "DS_LOKI", "type": "datasource", "pluginId": "loki"},
+                                      {"name": "DS_PROM", "type": "datasource", "pluginId": "prometheus"}],
+        "templating": {"list": [{"name": "logs", "type": "datasource", "query": "loki"}]},
+        "panels": [{"id": i + 1, "type": "logs", "title": f"p{i}", "gridPos": {"x": 0, "y": 8 * i, "w": 12, "h": 8},
+                    "datasource": source, "targets": [{"refId": "A", "expr": logql}]}
+                   for i, source in enumerate(["${DS_LOKI}", "$logs", "[[logs]]"])]
+        + [{"id": 4, "type": "timeseries", "title": "up", "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
+            "datasource": "$DS_PROM", "targets": [{"refId": "A", "expr": "up", "datasource": "Prometheus"}]}]})
+    assert [(p["datasource"], p["targets"][0]["datasource"]) for p in data["panels"]] == [
+        ({"type": "loki", "uid": "${DS_LOKI}"},) * 2, ({"type": "loki", "uid": "${logs}"},) * 2,
+        ({"type": "loki", "uid": "${logs}"},) * 2,
+        ({"type": "prometheus", "uid": "${DS_PROM}"}, {"type": "prometheus", "uid": "Prometheus"})]
+    assert lint_dashboards([DashboardDocument("logs.json", data)], LintContext(frozenset({"up"}))) == []
+
+
+def test_an_exports_inputs_become_the_variables_its_references_need() -> None:
+    """Grafana's import page asks for an export's inputs and writes the answers in; the dashboard API takes
+    `${DS_PROMETHEUS}` as it is. Each data source input becomes a data source variable of its plugin's type, and
+    each constant a hidden constant, unless the dashboard defines the name already."""
+    data = normalise({
+        "title": "Node", "__inputs": [
+            {"name": "DS_PROMETHEUS", "label": "Prometheus", "type": "datasource", "pluginId": "prometheus"},
+            {"name": "VAR_WINDOW", "label": "window", "type": "constant", "value": "5m"},
+            {"name": "DS_LOKI", "label": "Logs", "type": "datasource", "pluginId": "loki"},
+            {"name": "bad name", "type": "datasource", "pluginId": "loki"}],
+        "templating": {"list": [{"name": "DS_LOKI", "type": "datasource", "query": "loki", "label": "Mine"}]},
+        "panels": [{"id": 1, "type": "timeseries", "title": "CPU", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                    "datasource": "${DS_PROMETHEUS}",
+                    "targets": [{"refId": "A", "expr": "rate(node_cpu_seconds_total[${VAR_WINDOW}])"}]}]})
+    assert data["templating"]["list"] == [
+        {"name": "DS_PROMETHEUS", "label": "Prometheus", "type": "datasource", "query": "prometheus", "refresh": 1,
+         "hide": 0},
+        {"name": "VAR_WINDOW", "label": "window", "type": "constant", "query": "5m", "hide": 2},
+        {"name": "DS_LOKI", "type": "datasource", "query": "loki", "label": "Mine"}]
+    known = LintContext(frozenset({"node_cpu_seconds_total"}))
+    assert lint_dashboards([DashboardDocument("node.json", data)], known) == []
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"title": "t", "panels": [{"\n": 2**64}]}, r"panels\[0\]\['\\n'\] is an integer beyond 64 bits"),
+    ({"title": "t", "panels": [], "schemaVersion": 2.0**64}, r"schemaVersion a number .* is beyond any of Grafana's"),
+])
+def test_a_path_or_a_number_no_writer_takes_is_one_line(data: dict[str, Any], message: str) -> None:
+    with pytest.raises((NormaliseError, DefinitionError), match=message) as refused:
+        hand_written.json_dashboard("mcp", data, "boards/x.dashboard.py")
+    assert "\n" not in str(refused.value)
+
+
 def test_panel_links_get_the_fields_grafanas_schema_requires() -> None:
     panel = _only_panel(g.TimeSeries(title="Linked", targets=[target()], gridPos=g.GridPos(h=8, w=12, x=0, y=0),
                                      links=[g.DataLink(title="Runbook", linkUrl="https://runbooks.example/up",

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -77,10 +79,17 @@ def _shown(value: Any) -> str:
 
 
 def _at(path: str, key: str | int) -> str:
-    """The JSON path of a member: panels[0].targets."""
+    """The JSON path of a member: panels[0].targets; a key that is not a plain name quoted in brackets, so that
+    the path stays one line and reads one way (panels[0]['a.b'], panels[0]['\\n'])."""
     if isinstance(key, int):
         return f"{path}[{key}]"
+    if not _PLAIN_KEY.fullmatch(key):
+        return f"{path}[{key!r}]"
     return f"{path}.{key}" if path else key
+
+
+_VARIABLE_NAME = re.compile(r"\w+", re.ASCII)
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_$.-]+", re.ASCII)  # dotted: callers give paths (fieldConfig.defaults)
 
 
 def _expect(value: Any, kind: type, path: str) -> Any:
@@ -192,11 +201,20 @@ def normalise(data: dict[str, Any], *, uid: str | None = None) -> dict[str, Any]
 
 def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
     """normalise, on data that is a fresh copy with nulls dropped (so it may be changed in place)."""
+    declared = _DECLARED_TYPES.set(_declared_types(out))
+    try:
+        return _normalised(out, uid)
+    finally:
+        _DECLARED_TYPES.reset(declared)
+
+
+def _normalised(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
     if out.get("rows"):
         raise NormaliseError("uses legacy `rows`: put the panels in `panels`, with a RowPanel for each row")
     out.pop("rows", None)
     if out.pop("sharedCrosshair", False) and not out.get("graphTooltip"):
         out["graphTooltip"] = 1
+    inputs = _input_variables(out)
     for key in _DASHBOARD_LEGACY:
         out.pop(key, None)
     # An export's library panels (Grafana 9 and later): empty unless a panel is one, whose model Grafana's import
@@ -216,6 +234,8 @@ def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
             annotation["datasource"] = _datasource(annotation["datasource"])
     templating = _expect(out.setdefault("templating", {"list": []}), dict, "templating")
     templating["list"] = [_variable(v) for v, _ in _items(templating, "list", "templating")]
+    defined = {v.get("name") for v in templating["list"]}
+    templating["list"][:0] = [variable for variable in inputs if variable["name"] not in defined]
     if isinstance(out.get("timepicker"), dict):
         out["timepicker"].pop("time_options", None)
     _drop_repeated_copies(out)
@@ -285,9 +305,12 @@ def _schema_version(value: Any) -> int:
     try:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise TypeError
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError, OverflowError):
         raise NormaliseError(f"schemaVersion must be a whole number, not {_kind_of(value)}") from None
+    if abs(number) >= 2**31:  # Grafana's are two-digit numbers; past 64 bits no JSON writer takes it
+        raise NormaliseError(f"schemaVersion {_kind_of(value)} is beyond any of Grafana's")
+    return number
 
 
 def _uses_default_datasource(data: dict[str, Any]) -> bool:
@@ -330,6 +353,45 @@ _BUILT_IN = {"-- Grafana --": {"type": "grafana", "uid": "-- Grafana --"},
              "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"}}
 
 
+# The plugin type of each data source the dashboard being normalised declares by name: its data source variables
+# ({"name": "logs", "type": "datasource", "query": "loki"}) and, in an export, its inputs ({"name": "DS_LOKI",
+# "type": "datasource", "pluginId": "loki"}). A reference to one of them by name ("$logs", "${DS_LOKI}") gets
+# that type, as Grafana's own migration gives it; a data source named otherwise is taken for Prometheus.
+_DECLARED_TYPES: ContextVar[Mapping[str, str]] = ContextVar("declared_types")
+
+
+def _declared_types(data: dict[str, Any]) -> dict[str, str]:
+    templating = data.get("templating")
+    variables = templating.get("list") if isinstance(templating, dict) else None
+    declared = [(item.get("name"), item.get("pluginId")) for item in _dicts(data.get("__inputs"))
+                if item.get("type") == "datasource"]
+    declared += [(item.get("name"), item.get("query")) for item in _dicts(variables)
+                 if item.get("type") == "datasource"]
+    return {name: kind for name, kind in declared if isinstance(name, str) and isinstance(kind, str) and kind}
+
+
+def _input_variables(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """A template variable for each data source and constant an export asks for (`__inputs`): Grafana's import
+    page asks for them and writes the answers in, where the dashboard API this tool publishes through takes the
+    `${DS_PROMETHEUS}` references as they are. As variables, the data source is chosen on the dashboard (its
+    first one of the plugin's type until then) and the constant keeps the exported value."""
+    found = []
+    for item in _dicts(data.get("__inputs")):
+        name, label = item.get("name"), item.get("label") or item.get("name")
+        if not isinstance(name, str) or not _VARIABLE_NAME.fullmatch(name) or not isinstance(label, str):
+            continue
+        if item.get("type") == "datasource" and isinstance(item.get("pluginId"), str) and item["pluginId"]:
+            found.append({"name": name, "label": label, "type": "datasource", "query": item["pluginId"],
+                          "refresh": 1, "hide": 0})
+        elif item.get("type") == "constant" and isinstance(item.get("value"), str):
+            found.append({"name": name, "label": label, "type": "constant", "query": item["value"], "hide": 2})
+    return found
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _datasource(value: Any) -> Any:
     """A {type, uid} reference from grafanalib's data source name or variable."""
     if not isinstance(value, str):
@@ -339,7 +401,9 @@ def _datasource(value: Any) -> Any:
     match = _VARIABLE_REF.match(value)
     if match:
         name = next(group for group in match.groups() if group)
-        return datasource_ref("${" + name + "}")
+        reference = datasource_ref("${" + name + "}")
+        reference["type"] = _DECLARED_TYPES.get({}).get(name, reference["type"])
+        return reference
     return datasource_ref(value)
 
 
