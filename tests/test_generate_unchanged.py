@@ -5,6 +5,7 @@ itself) makes it generate for real. Each run is a fresh process, as a user's is.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from monitoring import inputs
+from monitoring.output.manifest import signature
 
 STACK = '''
 import contextlib
@@ -679,65 +681,56 @@ def coarse_project(project: Path, tmp_path: Path):
         subprocess.run(["umount", str(mounted)], check=False)
 
 
-# Runs `before`, a generation and `change` within one second, from the start of a second, until path's times (in
-# whole seconds) are the same after the change as before it. The generation is a fork of this process, which has
-# imported the command already: a fresh process would spend most of the second starting, and a busy machine would
-# then rarely fit all three in one. The stack is imported in the fork alone, so each generation is a first one.
-_WITHIN_ONE_SECOND = """
-import os, shutil, sys, time
-from pathlib import Path
-sys.path[0] = os.getcwd()  # the settings are those of `python -m monitoring` run here
-from monitoring import api, cli
-from monitoring.render import rules  # noqa: F401  (what a generation imports, before the clock starts)
-path = Path(sys.argv[1])
-for _ in range(20):
-    time.sleep(1 - time.time() % 1)
-    exec(sys.argv[2])
-    child = os.fork()
-    if child == 0:
-        status = cli.main(["generate"])
-        sys.stdout.flush()
-        os._exit(status)
-    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
-    found = path.stat()
-    exec(sys.argv[3])
-    after = path.stat()
-    if (after.st_mtime_ns, after.st_ctime_ns) == (found.st_mtime_ns, found.st_ctime_ns):
-        assert found.st_ctime_ns % 1_000_000_000 == 0, "the file system keeps finer times"
-        sys.exit(0)
-sys.exit(f"{path} could not be changed within the second it was written in")
-"""
-
-
-def within_one_second(project: Path, path: Path, before: str, change: str) -> None:
-    """Run the Python lines `before`, a generation of project, then `change` (of path) within one second."""
-    settled()
-    proc = subprocess.run([sys.executable, "-c", _WITHIN_ONE_SECOND, str(path), before, change], cwd=project,
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+# A change within the same whole second as the last keeps every time of a file on such a file system. Rather than
+# racing the clock for it (a busy machine rarely fits a generation in the rest of a second), the tests below give
+# the time a generation started, or stamped its record, explicitly: 1.5 s after the file's last change is within
+# the window a whole-second file system needs, 2.5 s is past it.
+_WITHIN = 1_500_000_000
+_PAST = 2_500_000_000
 
 
 def test_out_edited_within_the_second_generate_wrote_it_is_generated_again(coarse_project: Path) -> None:
-    """Same size, same times in whole seconds, same inode: only its content tells, so it is hashed."""
+    """Same size, same times in whole seconds, same inode: only its content tells, so a file of out/ that may
+    have changed in the second its signature was kept is hashed."""
     path = coarse_project / "out/prometheus/rules/api.rules.yml"
-    within_one_second(coarse_project, path, 'shutil.rmtree("out", ignore_errors=True)',
-                      'path.write_text(path.read_text().replace("ApiDown", "ApiGone"))')  # same size
-    assert "ApiGone" in rules(coarse_project)
-    time.sleep(1.5)
     assert generate(coarse_project)[1].startswith("wrote ")
+    out = coarse_project / "out"
+    manifest = hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest()
+    path.write_text(path.read_text().replace("ApiDown", "ApiGone"))  # same size
+    # Signatures as the edit found them: as if it had kept every time of the file.
+    now = {file.relative_to(out).as_posix(): list(signature(os.lstat(file)))
+           for file in out.rglob("*") if file.is_file()}
+    edited = os.lstat(path).st_ctime_ns
+    assert edited % 1_000_000_000 == 0, "the file system keeps finer times"
+    assert not inputs._out_as_left(out, now, edited + _WITHIN, manifest)
+    assert inputs._out_as_left(out, now, edited + _PAST, manifest)  # trusted: the window matters
+    settled()
+    assert generate(coarse_project)[1].startswith("wrote ")  # whatever the clock did, the edit is seen
     assert "ApiDown" in rules(coarse_project)
 
 
-def test_a_file_changed_within_the_second_it_was_read_generates_again(coarse_project: Path) -> None:
-    """A data file outside the project (compared by its times) written just before a generation and changed
-    in the same second after it: that generation is not taken as a record of it."""
+def test_a_file_changed_within_the_second_it_was_read_is_not_recorded(coarse_project: Path) -> None:
+    """A data file outside the project (compared by its times) written just before a generation started may
+    change in the same second after it, keeping its times: that generation is not recorded."""
     shared = coarse_project.parent / "shared-threshold.txt"
     shared.write_text("1\n")
+    written = shared.stat().st_ctime_ns
+    assert written % 1_000_000_000 == 0, "the file system keeps finer times"
+
+    def recorded(started_ns: int) -> dict | None:
+        recording = inputs.Recording(str(coarse_project), str(coarse_project / "out"), inputs._settings_key({}),
+                                     started_ns=started_ns)
+        recording.see_file(str(shared))
+        return recording.inputs()
+
+    assert recorded(written + _WITHIN) is None
+    kept = recorded(written + _PAST)
+    assert kept is not None and kept["paths"][str(shared)] == list(signature(shared.stat()))
+    # And end to end: read, changed, generated again.
     stack_with(coarse_project, f'threshold = Path({str(shared)!r}).read_text().strip()\n')
     generate(coarse_project)
-    within_one_second(coarse_project, shared, 'path.write_text("1\\n")', 'path.write_text("7\\n")')
-    assert "< 1" in rules(coarse_project)
-    time.sleep(1.5)
+    shared.write_text("7\n")
+    settled()
     generate(coarse_project)
     assert "< 7" in rules(coarse_project)
 
