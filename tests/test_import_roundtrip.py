@@ -159,9 +159,20 @@ def test_scrape_jobs_and_global_settings(tmp_path: Path) -> None:
         for sd in job.get("file_sd_configs", []):  # written out with Prometheus' default refresh_interval
             assert {"refresh_interval": "5m", **sd} in jobs[job["job_name"]]["file_sd_configs"]
     assert config["alerting"] == original["alerting"]
+    # Relabelling, of targets and of series, as Prometheus reads it (its defaults spelt out or not).
+    defaults = {"separator": ";", "regex": "(.*)", "replacement": "$1", "action": "replace"}
+    for key in ("relabel_configs", "metric_relabel_configs"):
+        node = next(job for job in original["scrape_configs"] if job["job_name"] == "node")
+        assert [{**defaults, **step} for step in jobs["node"][key]] == [{**defaults, **step} for step in node[key]]
+    module = (tmp_path / "imported" / "scrape.py").read_text(encoding="utf-8")
     # `params` has no field in the model: named, and kept as a comment next to the jobs.
     assert any("'blackbox'" in w and "'params'" in w for w in result.warnings)
-    assert "params" in (tmp_path / "imported" / "scrape.py").read_text(encoding="utf-8")
+    assert "params" in module
+    # A job whose targets the model cannot discover is kept whole as a comment, named, and the import goes on.
+    assert "kubernetes-pods" not in jobs
+    assert any("scrape job 'kubernetes-pods': its targets come from kubernetes_sd_configs" in w
+               for w in result.warnings)
+    assert "__meta_kubernetes_pod_annotation_prometheus_io_scrape" in module
 
 
 def test_dashboards_map_onto_the_model_or_stay_json(tmp_path: Path, promtool: Tool, amtool: Tool) -> None:

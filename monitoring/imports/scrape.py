@@ -9,11 +9,13 @@ from monitoring.errors import DefinitionError
 from monitoring.imports.findings import Findings
 from monitoring.imports.rules import source_line
 from monitoring.imports.source import SourceFile
+from monitoring.model.relabel import RelabelConfig
 from monitoring.model.scrape import BasicAuth, FileSDConfig, ScrapeJob, StaticConfig, TLSConfig
 
 _JOB_FIELDS = {"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "honor_labels",
                "static_configs", "file_sd_configs", "basic_auth", "bearer_token_file", "authorization",
-               "tls_config"}
+               "tls_config", "relabel_configs", "metric_relabel_configs", "sample_limit", "label_limit"}
+_RELABEL_FIELDS = ("relabel_configs", "metric_relabel_configs")
 _GLOBAL_FIELDS = ("scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels")
 
 
@@ -46,7 +48,9 @@ def import_config(source: SourceFile, findings: Findings) -> ScrapeImport:
     for key in sorted(set(config) - {"global", "scrape_configs", "alerting", "rule_files"}):
         _keep(source, findings, result, config, key, "prometheus.yml")
     for job in config.get("scrape_configs") or []:
-        result.jobs.append(_job(source, job, findings, result))
+        imported = _job(source, job, findings, result)
+        if imported is not None:
+            result.jobs.append(imported)
     return result
 
 
@@ -55,22 +59,40 @@ def _keep(source: SourceFile, findings: Findings, result: ScrapeImport, mapping:
     result.notes.append(f"{where}: {key}: {mapping[key]!r} (not imported)")
 
 
-def _job(source: SourceFile, job: Any, findings: Findings, result: ScrapeImport) -> ScrapeJob:
+def _job(source: SourceFile, job: Any, findings: Findings, result: ScrapeImport) -> ScrapeJob | None:
+    """The job as a ScrapeJob; None when its targets come only from what the model cannot hold (then the whole
+    job is kept as a comment, named in a finding): a job without them would scrape nothing."""
     if not isinstance(job, dict) or not job.get("job_name"):
         raise source.error(source_line(job), "a scrape config needs a job_name")
     name = str(job["job_name"])
     _secrets(source, job, name)
+    if not (job.get("static_configs") or job.get("file_sd_configs")):
+        found = sorted(key for key in job if key.endswith("_sd_configs") and job[key])
+        why = (f"its targets come from {', '.join(found)}, which the model holds only as KubernetesSDConfig "
+               "(a label selector and a port name)" if found else "it has no targets")
+        findings.unsupported(source.at(job, found[0] if found else None),
+                             f"scrape job {name!r}: {why}", "the whole job is kept as a comment in the module")
+        result.notes.append(f"scrape job {name!r}: {job!r} (not imported: {why})")
+        return None
     for key in sorted(set(job) - _JOB_FIELDS):
         _keep(source, findings, result, job, key, f"scrape job {name!r}")
+    fields = _fields(job)
+    for key in _RELABEL_FIELDS:
+        if key in job:
+            try:
+                fields[key] = tuple(RelabelConfig(**step) for step in job[key] or ())
+            except (DefinitionError, TypeError):  # a step the model cannot hold: the whole list stays as written
+                _keep(source, findings, result, job, key, f"scrape job {name!r}")
     try:
-        return ScrapeJob(name=name, **_fields(job))
+        return ScrapeJob(name=name, **fields)
     except DefinitionError as exc:
         raise source.error(source_line(job), str(exc)) from None
 
 
 def _fields(job: Any) -> dict[str, Any]:
     data: dict[str, Any] = {k: job[k] for k in ("scrape_interval", "scrape_timeout", "metrics_path", "scheme",
-                                                 "honor_labels", "bearer_token_file") if k in job}
+                                                 "honor_labels", "bearer_token_file", "sample_limit", "label_limit")
+                            if k in job}
     data["static_configs"] = tuple(StaticConfig(targets=tuple(sc.get("targets") or ()), labels=sc.get("labels") or {})
                                    for sc in job.get("static_configs") or [])
     data["file_sd_configs"] = tuple(FileSDConfig(**sd) for sd in job.get("file_sd_configs") or [])
