@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitoring.errors import DefinitionError, InputFileError
+from monitoring.imports import input_shapes
 from monitoring.imports.findings import Findings
 from monitoring.imports.rules import source_line
 from monitoring.imports.source import SourceFile
@@ -65,6 +66,7 @@ def import_config(source: SourceFile, findings: Findings) -> RoutingImport:
     config = source.documents[0]
     ctx = _Context(source, findings)
     _find_secrets(ctx, config, "")
+    input_shapes.check(source, config, input_shapes.ALERTMANAGER_CONFIG)
     glob = config.get("global") or {}
     for key in sorted(set(config) - {"global", "route", "receivers", "inhibit_rules", "time_intervals",
                                      "mute_time_intervals"}):

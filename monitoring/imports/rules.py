@@ -7,6 +7,7 @@ from typing import Any
 
 from monitoring import promql
 from monitoring.errors import DefinitionError
+from monitoring.imports import input_shapes
 from monitoring.imports.findings import Findings
 from monitoring.imports.source import Mapping, SourceFile
 from monitoring.model.rules import SEVERITIES, Alert, RecordingRule, RuleGroup, VerbatimRule
@@ -36,7 +37,13 @@ def rule_files(source: SourceFile, findings: Findings, alert_names: set[str]) ->
     """One RuleFile per plain document or PrometheusRule resource of source."""
     found = []
     for document in source.documents:
-        for resource in document.get("items", [document]) if document.get("kind") == "List" else [document]:
+        if not isinstance(document, dict):
+            raise source.error(getattr(document, "line", 1), "not a rule file: expected 'groups' or a PrometheusRule")
+        if document.get("kind") == "List":
+            input_shapes.check(source, document, input_shapes.RULE_LIST)
+        for resource in (document.get("items") or []) if document.get("kind") == "List" else [document]:
+            input_shapes.check(source, resource, input_shapes.PROMETHEUS_RULE
+                               if resource.get("kind") == "PrometheusRule" else input_shapes.RULE_FILE)
             found.append(_rule_file(source, resource, findings, alert_names))
     return found
 

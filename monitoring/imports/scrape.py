@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitoring.errors import DefinitionError
+from monitoring.imports import input_shapes
 from monitoring.imports.findings import Findings
 from monitoring.imports.rules import source_line
 from monitoring.imports.source import SourceFile
@@ -36,6 +37,7 @@ def is_prometheus_config(document: Any) -> bool:
 
 def import_config(source: SourceFile, findings: Findings) -> ScrapeImport:
     config = source.documents[0]
+    input_shapes.check(source, config, input_shapes.PROMETHEUS_CONFIG)
     result = ScrapeImport(source=source.name)
     glob = config.get("global") or {}
     result.settings = {k: glob[k] for k in _GLOBAL_FIELDS if k in glob}

@@ -1,0 +1,69 @@
+"""`monitoring import` of a rule file, prometheus.yml or alertmanager.yml of another shape than Prometheus and
+Alertmanager read: one line naming the file, the line and the field, exit 2, nothing written; never a
+traceback from inside the mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitoring.cli import main
+
+CASES = [
+    # rule files
+    ("groups: 5\n", "1: groups: 5 is not a list or null"),
+    ("groups:\n- 5\n", "1: groups[0] is not an object"),
+    ("groups:\n- name: a\n  rules: 5\n", "3: groups[0].rules: 5 is not a list or null"),
+    ("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: up == 0\n    labels: [1]\n",
+     "6: groups[0].rules[0].labels: [1] is not an object or null"),
+    ("groups:\n- name: a\n  rules:\n  - alert: A\n    expr: [up]\n",
+     "5: groups[0].rules[0].expr: ['up'] is not str or int or float or null"),
+    ("kind: List\nitems: 5\n", "2: items: 5 is not a list or null"),
+    ("kind: List\nitems:\n- kind: PrometheusRule\n  spec:\n    groups: {a: 1}\n",
+     "5: spec.groups: {'a': 1} is not a list or null"),
+    ("groups: []\n---\n5\n", "1: not a rule file"),
+    # prometheus.yml
+    ("scrape_configs: 5\n", "1: scrape_configs: 5 is not a list or null"),
+    ("global: 5\nscrape_configs: []\n", "1: global: 5 is not an object or null"),
+    ("scrape_configs:\n- job_name: a\n  static_configs:\n    targets: [x:1]\n",
+     "3: scrape_configs[0].static_configs: {'targets': ['x:1']} is not a list or null"),
+    ("scrape_configs:\n- job_name: a\n  file_sd_configs:\n  - files: x.json\n",
+     "4: scrape_configs[0].file_sd_configs[0].files: 'x.json' is not a list or null"),
+    ("scrape_configs:\n- job_name: a\n  static_configs: [{targets: ['a:1']}]\n  authorization: x\n",
+     "4: scrape_configs[0].authorization: 'x' is not an object or null"),
+    ("scrape_configs:\n- job_name: a\n  static_configs: [{targets: ['a:1']}]\n  basic_auth: [1]\n",
+     "4: scrape_configs[0].basic_auth: [1] is not an object or null"),
+    # alertmanager.yml
+    ("route: 5\nreceivers: []\n", "1: route: 5 is not an object or null"),
+    ("route: {receiver: a}\nreceivers: 5\n", "2: receivers: 5 is not a list or null"),
+    ("route: {receiver: a}\nreceivers: [5]\n", "2: receivers[0] is not an object"),
+    ("route: {receiver: a}\nreceivers:\n- name: a\n  webhook_configs: 5\n",
+     "4: receivers[0].webhook_configs: 5 is not a list or null"),
+    ("route:\n  receiver: a\n  routes:\n  - receiver: a\n    routes:\n    - matchers: 5\nreceivers: [{name: a}]\n",
+     "6: route.routes[0].routes[0].matchers: 5 is not a list or null"),
+    ("route: {receiver: a}\nreceivers: [{name: a}]\ninhibit_rules: 5\n", "3: inhibit_rules: 5 is not a list or null"),
+    ("route: {receiver: a}\nreceivers: [{name: a}]\ntime_intervals:\n- name: t\n  time_intervals:\n  - times: 5\n",
+     "6: time_intervals[0].time_intervals[0].times: 5 is not a list or null"),
+]
+
+
+@pytest.mark.parametrize(("text", "said"), CASES, ids=[c[1] for c in CASES])
+def test_a_file_of_another_shape_is_one_line_naming_its_line_and_field(tmp_path: Path, text: str, said: str,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "input.yml"
+    source.write_text(text)
+    status = main(["import", "--directory", str(tmp_path / "project"), str(source)])
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert f"{source}:{said}" in err and err.count("\n") == 1 and "Traceback" not in err, err
+    assert not (tmp_path / "project").exists()
+
+
+def test_empty_values_read_as_absent_as_prometheus_and_alertmanager_read_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "alertmanager.yml"
+    source.write_text("global:\nroute:\n  receiver: a\n  routes:\nreceivers:\n- name: a\n  webhook_configs:\n"
+                      "inhibit_rules:\n")
+    assert main(["import", "--directory", str(tmp_path / "project"), str(source)]) == 0, capsys.readouterr().err
+    assert (tmp_path / "project" / "imported" / "routing.py").is_file()
