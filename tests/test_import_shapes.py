@@ -48,6 +48,31 @@ CASES = [
 ]
 
 
+# Grafana's JSON (its lines are not recorded: line 1, and the field's path).
+DASHBOARDS = [
+    ('{"title": "x", "panels": [5]}', "1: panels[0] is not an object"),
+    ('{"dashboard": {"title": "x", "panels": [{"type": "graph", "targets": 5}]}}',
+     "1: panels[0].targets: 5 is not a list or null"),
+    ('{"title": "x", "panels": [{"type": "timeseries", "gridPos": 5}]}', "1: panels[0].gridPos: 5 is not an object"),
+    ('{"title": "x", "rows": [{"panels": 5}]}', "1: rows[0].panels: 5 is not a list or null"),
+    ('{"title": "x", "templating": {"list": 5}, "panels": []}', "1: templating.list: 5 is not a list or null"),
+    ('{"title": "x", "panels": [{"type": "row", "panels": [{"type": "stat", "fieldConfig": {"defaults": '
+     '{"thresholds": {"steps": [{"value": "a"}]}}}}]}]}',
+     "1: panels[0].panels[0].fieldConfig.defaults.thresholds.steps[0].value: 'a' is not int or float or null"),
+]
+
+
+@pytest.mark.parametrize(("text", "said"), DASHBOARDS, ids=[c[1] for c in DASHBOARDS])
+def test_dashboard_json_of_another_shape_is_one_line_naming_the_field(tmp_path: Path, text: str, said: str,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "board.json"
+    source.write_text(text)
+    assert main(["import", "--directory", str(tmp_path / "project"), str(source)]) == 2
+    err = capsys.readouterr().err
+    assert f"{source}:{said}" in err and err.count("\n") == 1 and "Traceback" not in err, err
+    assert not (tmp_path / "project").exists()
+
+
 @pytest.mark.parametrize(("text", "said"), CASES, ids=[c[1] for c in CASES])
 def test_a_file_of_another_shape_is_one_line_naming_its_line_and_field(tmp_path: Path, text: str, said: str,
                                                                        capsys: pytest.CaptureFixture[str]) -> None:

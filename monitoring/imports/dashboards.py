@@ -14,7 +14,7 @@ from monitoring import promql
 from monitoring.errors import DefinitionError
 from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
 from monitoring.grafana.variables import substitute
-from monitoring.imports import legacy_dashboard
+from monitoring.imports import input_shapes, legacy_dashboard
 from monitoring.imports.source import SourceFile
 from monitoring.model.dashboards import (
     STANDARD_VARIABLES,
@@ -61,6 +61,7 @@ def import_dashboard(source: SourceFile) -> DashboardImport:
     ):
         raise source.error(1, "not a Grafana dashboard: expected an object with a title and a list of panels "
                               "(or {dashboard, meta} as the HTTP API returns it)")
+    input_shapes.check(source, data, input_shapes.DASHBOARD)
     panels = _flat_panels(data)
     result = DashboardImport(source.name, data["title"], data.get("uid"))
     result.exprs = [t["expr"] for p in panels for t in p.get("targets") or [] if isinstance(t.get("expr"), str)]

@@ -1,10 +1,10 @@
 """The shapes of what `monitoring import` reads, checked before anything is mapped onto the model.
 
-A rule file, prometheus.yml or alertmanager.yml of another shape than Prometheus and Alertmanager read (a
-number where the rule groups are, a list where a receiver's fields are, labels written as a list) is one line
-naming the file, the line and the field, never a traceback from deep inside the mapping. Only what the
-importers read is described; the rest is theirs to keep as a comment. An empty value (`routes:` with nothing
-after it) is YAML's null, which the importers read as absent, as Prometheus and Alertmanager do.
+A rule file, prometheus.yml, alertmanager.yml or dashboard JSON of another shape than Prometheus, Alertmanager
+and Grafana read (a number where the rule groups are, a list where a receiver's fields are, labels written as a
+list, targets that are not a list) is one line naming the file, the line and the field, never a traceback from
+deep inside the mapping. Only what the importers read is described; the rest is theirs to keep as a comment. An
+empty value (`routes:` with nothing after it, JSON's null) is read as absent, as the tools themselves read it.
 
     check(source, source.documents[0], ALERTMANAGER_CONFIG)   # or InputFileError "alertmanager.yml:7: ..."
 """
@@ -93,6 +93,26 @@ ALERTMANAGER_CONFIG = _nullable({OPTIONAL: {
                           "slack_api_url_file": str}},
     "route": _ROUTE, "receivers": [_RECEIVER], "inhibit_rules": [_INHIBIT], "time_intervals": [_INTERVAL],
     "mute_time_intervals": [_INTERVAL], "templates": [str]}})
+
+
+_NUMBER = (int, float)
+_TARGET = {OPTIONAL: {"expr": (str, int, float), "refId": str, "legendFormat": str, "datasource": (str, dict),
+                      "hide": bool, "interval": str, "instant": bool, "format": str}}
+_DEFAULTS = {OPTIONAL: {"unit": str, "decimals": _NUMBER, "min": _NUMBER, "max": _NUMBER, "mappings": [_ANY_OBJECT],
+                        "thresholds": {OPTIONAL: {"mode": str, "steps": [{OPTIONAL: {"color": str,
+                                                                                      "value": _NUMBER}}]}}}}
+_PANEL: dict[str, Any] = {OPTIONAL: {
+    "type": str, "title": str, "description": str, "datasource": (str, dict), "collapsed": bool,
+    "gridPos": {OPTIONAL: {"x": _NUMBER, "y": _NUMBER, "w": _NUMBER, "h": _NUMBER}}, "targets": [_TARGET],
+    "fieldConfig": {OPTIONAL: {"defaults": _DEFAULTS, "overrides": [_ANY_OBJECT]}}, "options": _ANY_OBJECT}}
+_PANEL[OPTIONAL]["panels"] = [_PANEL]  # a row's
+_VARIABLE = {OPTIONAL: {"name": str, "type": str, "label": str, "query": (str, dict), "datasource": (str, dict),
+                        "options": [_ANY_OBJECT], "current": _ANY_OBJECT, "hide": int}}
+DASHBOARD = _nullable({OPTIONAL: {
+    "title": str, "uid": str, "tags": [str], "panels": [_PANEL],
+    "rows": [{OPTIONAL: {"title": str, "panels": [_PANEL]}}],
+    "templating": {OPTIONAL: {"list": [_VARIABLE]}}, "annotations": {OPTIONAL: {"list": [_ANY_OBJECT]}},
+    "links": [_ANY_OBJECT], "time": _ANY_OBJECT}})
 
 
 def check(source: SourceFile, document: Any, shape: Any) -> None:
