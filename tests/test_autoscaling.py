@@ -128,3 +128,28 @@ def test_custom_metric_on_an_unknown_series() -> None:
     with pytest.raises(DefinitionError) as error:
         Stack(**(dict(stack) | {"services": services}))
     assert "series 'namespace_pod:mcp_requests:rate5m' is in no metric catalog" in str(error.value)
+
+
+@pytest.mark.parametrize(("hpa", "adapter", "said"), [
+    ("kind: HorizontalPodAutoscaler\nspec: 5\n", None,
+     "hpa.yml: spec is not an object, not an HPA as Kubernetes reads it"),
+    ("kind: HorizontalPodAutoscaler\nspec:\n  metrics: 5\n", None, "hpa.yml: spec.metrics is not a list"),
+    ("kind: HorizontalPodAutoscaler\nspec:\n  metrics: [{type: Pods, pods: 5}]\n", None,
+     "hpa.yml: spec.metrics[0].pods is not an object"),
+    ("kind: HorizontalPodAutoscaler\n", "5\n",
+     "adapter.yml: the document is not an object, not a prometheus-adapter configuration"),
+    ("kind: HorizontalPodAutoscaler\n", "rules: 5\n", "adapter.yml: rules is not a list"),
+    ("kind: HorizontalPodAutoscaler\n", "rules: [{seriesQuery: 5}]\n", "adapter.yml: rules[0].seriesQuery is not str"),
+], ids=["spec", "metrics", "a metric", "adapter", "adapter rules", "a rule"])
+def test_files_of_another_shape_are_one_line(out: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             hpa: str, adapter: str | None, said: str) -> None:
+    """The HPAs and the adapter configuration a user names, of another shape than Kubernetes and the adapter
+    read: one line naming the file and the field, exit 2, never a traceback."""
+    (tmp_path / "hpa.yml").write_text(hpa)
+    options = ["--out", str(out)]
+    if adapter is not None:
+        (tmp_path / "adapter.yml").write_text(adapter)
+        options = ["--adapter", str(tmp_path / "adapter.yml")]
+    assert main(["check-hpa", str(tmp_path / "hpa.yml"), *options]) == 2
+    err = capsys.readouterr().err
+    assert said in err and err.count("\n") == 1 and "Traceback" not in err, err

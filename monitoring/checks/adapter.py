@@ -89,13 +89,23 @@ def hpa_metrics(manifest: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def check_hpa_manifests(paths: list[Path], adapter_config: Path) -> int:
-    """How many HPAs were checked; AutoscalingError (one line) for the first metric the adapter lacks."""
-    exported = exported_names(_load(adapter_config)[0] or {})
+    """How many HPAs were checked; AutoscalingError (one line) for the first metric the adapter lacks, or for a
+    file of another shape than Kubernetes and the adapter read."""
+    from monitoring.checks.out_shapes import ADAPTER, HPA
+
+    config = _load(adapter_config)[0] or {}
+    problem = _shape_problem(config, ADAPTER)
+    if problem:
+        raise AutoscalingError(f"{adapter_config}: {problem}, not a prometheus-adapter configuration")
+    exported = exported_names(config)
     checked = 0
     for path in paths:
         for manifest in _load(path):
             if not isinstance(manifest, dict) or manifest.get("kind") != "HorizontalPodAutoscaler":
                 continue
+            problem = _shape_problem(manifest, HPA)
+            if problem:
+                raise AutoscalingError(f"{path}: {problem}, not an HPA as Kubernetes reads it")
             checked += 1
             name = (manifest.get("metadata") or {}).get("name", "?")
             for kind, metric in hpa_metrics(manifest):
@@ -104,6 +114,17 @@ def check_hpa_manifests(paths: list[Path], adapter_config: Path) -> int:
                         f"hpa {name!r} in {path}: {kind} metric {metric!r} is not exported by the adapter "
                         f"configuration {adapter_config} (it exports: {', '.join(sorted(exported)) or 'nothing'})")
     return checked
+
+
+def _shape_problem(data: Any, shape: Any) -> str | None:
+    """Where a document departs from shape ("spec.metrics is not a list"), or None."""
+    from monitoring.checks.shapes import mismatch
+
+    problem = mismatch(data, shape, "")
+    if problem is None:
+        return None
+    problem = problem.removeprefix(".")
+    return f"the document{problem}" if problem.startswith(" ") else problem
 
 
 def _load(path: Path) -> list[Any]:

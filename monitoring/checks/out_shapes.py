@@ -34,7 +34,8 @@ _RESOURCE = {"apiVersion": str, "kind": str, "metadata": _METADATA,
 _PROMETHEUS_RULE = {"spec": {"groups": _GROUPS}}
 _HPA_METRIC = {OPTIONAL: {"type": str, "pods": {OPTIONAL: {"metric": {OPTIONAL: {"name": str}}}},
                           "object": {OPTIONAL: {"metric": {OPTIONAL: {"name": str}}}}}}
-_HPA = {OPTIONAL: {"kind": str, "metadata": {OPTIONAL: {"name": str}}, "spec": {OPTIONAL: {"metrics": [_HPA_METRIC]}}}}
+# An HPA and the adapter's configuration, as `check-hpa` reads the ones a user names too.
+HPA = {OPTIONAL: {"kind": str, "metadata": {OPTIONAL: {"name": str}}, "spec": {OPTIONAL: {"metrics": [_HPA_METRIC]}}}}
 # What the dashboard checks index into; the rest of a panel is the schema's to judge (hand-written dashboards
 # are as varied as Grafana allows).
 _PANEL = {OPTIONAL: {"type": str, "gridPos": _ANY_OBJECT, "targets": [{OPTIONAL: {"expr": str}}],
@@ -42,6 +43,7 @@ _PANEL = {OPTIONAL: {"type": str, "gridPos": _ANY_OBJECT, "targets": [{OPTIONAL:
 _ADAPTER_RULE = {OPTIONAL: {"seriesQuery": str, "metricsQuery": str,
                             "resources": {OPTIONAL: {"overrides": {str: _ANY_OBJECT}, "template": str}},
                             "name": {OPTIONAL: {"matches": str, "as": str}}}}
+ADAPTER = {OPTIONAL: {"rules": [_ADAPTER_RULE]}}
 
 # (glob of the relative path, YAML or JSON, shape of each document), the first that matches a path; a file none
 # matches is not read by the checks in Python (promtool, amtool or nothing reads it).
@@ -53,8 +55,8 @@ _FILES: tuple[tuple[str, str, Any], ...] = (
     (f"{conventions.TESTS_DIR}/*.yml", "yaml", {OPTIONAL: {"rule_files": [str], "tests": [_ANY_OBJECT]}}),
     (conventions.ALERTMANAGER_CONFIG, "yaml", {"route": _ANY_OBJECT, OPTIONAL: {"receivers": [{"name": str}]}}),
     (conventions.BLACKBOX_CONFIG, "yaml", {OPTIONAL: {"modules": {str: _ANY_OBJECT}}}),
-    (conventions.ADAPTER_CONFIG, "yaml", {OPTIONAL: {"rules": [_ADAPTER_RULE]}}),
-    (f"{conventions.HPA_DIR}/*.yml", "yaml", _HPA),
+    (conventions.ADAPTER_CONFIG, "yaml", ADAPTER),
+    (f"{conventions.HPA_DIR}/*.yml", "yaml", HPA),
     (conventions.KUSTOMIZATION_FILE, "yaml", {OPTIONAL: {"resources": [str]}}),
     (f"{conventions.KUBERNETES_DIR}/*.yaml", "yaml", _RESOURCE),
     (conventions.GRAFANA_FOLDERS_FILE, "json", [{"uid": str, "title": str}]),
