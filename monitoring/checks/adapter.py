@@ -119,13 +119,10 @@ def check_hpa_manifests(paths: list[Path], adapter_config: Path, *, named: bool 
 
 def _shape_problem(data: Any, shape: Any) -> str | None:
     """Where a document departs from shape ("spec.metrics is not a list"), or None."""
-    from monitoring.checks.shapes import mismatch
+    from monitoring.checks.shapes import document_problem
 
-    problem = mismatch(data, shape, "")
-    if problem is None:
-        return None
-    problem = problem.removeprefix(".")
-    return f"the document{problem}" if problem.startswith(" ") else problem
+    found = document_problem(data, shape)
+    return None if found is None else found[0]
 
 
 def _load(path: Path) -> list[Any]:

@@ -22,6 +22,16 @@ def mismatch(value: Any, shape: Any, where: str) -> str | None:
     return None if found is None else found[0]
 
 
+def document_problem(document: Any, shape: Any) -> tuple[str, tuple[Any, ...]] | None:
+    """`mismatch_at` for a whole document, its message naming fields from its top ("spec.metrics is not a list",
+    "the document is not an object")."""
+    found = mismatch_at(document, shape, "")
+    if found is None:
+        return None
+    message = found[0].removeprefix(".")
+    return (f"the document{message}" if message.startswith(" ") else message), found[1]
+
+
 def mismatch_at(value: Any, shape: Any, where: str) -> tuple[str, tuple[Any, ...]] | None:
     """`mismatch`, and the keys and indexes from value to what departs (to find its line in a file)."""
     # A manifest holds thousands of series: they are looked over without a word, and explained only when wrong.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from monitoring.checks.shapes import OPTIONAL, mismatch_at
+from monitoring.checks.shapes import OPTIONAL, document_problem
 from monitoring.imports.source import Mapping, SourceFile
 
 
@@ -117,11 +117,9 @@ DASHBOARD = _nullable({OPTIONAL: {
 
 def check(source: SourceFile, document: Any, shape: Any) -> None:
     """InputFileError "file:line: field is not ..." where document departs from shape."""
-    found = mismatch_at(document, shape, "")
-    if found is None:
-        return
-    message, parts = found
-    raise source.error(_line(document, parts), message.removeprefix("."))
+    found = document_problem(document, shape)
+    if found is not None:
+        raise source.error(_line(document, found[1]), found[0])
 
 
 def _line(document: Any, parts: tuple[Any, ...]) -> int:
