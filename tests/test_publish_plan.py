@@ -96,6 +96,13 @@ def test_config_from_env_prefers_the_token_and_hides_secrets() -> None:
     ({"GRAFANA_URL": "grafana:3000", "GRAFANA_TOKEN": "t"}, {}, "Grafana URL 'grafana:3000' must look like https://"),
     ({"GRAFANA_URL": "https://admin:hunter22@g", "GRAFANA_TOKEN": "t"}, {},
      "the Grafana URL must not contain credentials"),
+    # What would break the URL, or the one-line message that shows it: never shown, it may carry credentials.
+    ({"GRAFANA_URL": "https://admin:hunter22@[::1", "GRAFANA_TOKEN": "t"}, {},
+     "the Grafana URL does not parse: Invalid IPv6 URL (the value is not shown)"),
+    ({"GRAFANA_URL": "https://admin:hunter22@g:99999", "GRAFANA_TOKEN": "t"}, {},
+     "the Grafana URL does not parse: Port out of range 0-65535 (the value is not shown)"),
+    ({"GRAFANA_URL": "https://admin:hunter22@g\nX-Evil: 1", "GRAFANA_TOKEN": "t"}, {},
+     "the Grafana URL contains a space or a control character (the value is not shown)"),
     ({"GRAFANA_URL": "https://g", "GRAFANA_TOKEN": "t"}, {"insecure": True, "ca_cert": "ca.pem"},
      "--insecure and --ca-cert exclude each other"),
     ({"GRAFANA_URL": "https://g", "GRAFANA_TOKEN": "t"}, {"ca_cert": "/nonexistent/ca.pem"},
