@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 # --- durations -------------------------------------------------------------------------------------------
 
@@ -205,6 +205,23 @@ _TOKEN_SHAPE = re.compile(r"\A[A-Za-z0-9_+=-]{16,}\Z")
 def strip_userinfo(text: str) -> str:
     """text with the user:password@ part of every URL in it replaced by '***@'."""
     return _URL_WITH_USERINFO.sub(r"\1***@", text)
+
+
+def split_base_url(url: str) -> SplitResult:
+    """urlsplit of a base URL given on the command line or in the environment; ValueError, whose message never
+    shows the URL (it may carry credentials), when it holds a space or a control character, or does not parse (a
+    malformed IPv6 host, a port that is not a number from 0 to 65535).
+
+        split_base_url("https://grafana.example.com").hostname   # 'grafana.example.com'
+    """
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        raise ValueError("contains a space or a control character (the value is not shown)")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number from 0 to 65535 raises here
+    except ValueError as exc:
+        raise ValueError(f"does not parse: {exc} (the value is not shown)") from None
+    return parts
 
 
 def safe_url(url: str) -> str:

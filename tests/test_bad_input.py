@@ -764,6 +764,15 @@ LIVE_CASES = [
      "--prometheus 'localhost:9090' must be an http(s) URL such as http://localhost:9090"),
     ("credentials in the URL", ["check", "--prometheus", "http://admin:secret@127.0.0.1:9090"],
      "--prometheus must not carry credentials: set PROMETHEUS_TOKEN or PROMETHEUS_TOKEN_FILE"),
+    # Never shown before it is known to carry no credentials.
+    ("credentials in a URL of another scheme", ["check", "--prometheus", "ftp://admin:secret@127.0.0.1"],
+     "--prometheus must not carry credentials"),
+    ("a malformed IPv6 host", ["check", "--prometheus", "http://admin:secret@[::1"],
+     "--prometheus does not parse: Invalid IPv6 URL (the value is not shown)"),
+    ("a port out of range", ["backtest", "--prometheus", "http://127.0.0.1:99999", "--range", "1h"],
+     "--prometheus does not parse: Port out of range 0-65535 (the value is not shown)"),
+    ("a line break in the URL", ["check", "--prometheus", "http://admin:secret@127.0.0.1\nX-Evil: 1"],
+     "--prometheus contains a space or a control character (the value is not shown)"),
     ("401 from Prometheus", ["check", "--prometheus", "{401}"],
      "Prometheus at {401} refused the request (401): set PROMETHEUS_TOKEN or PROMETHEUS_TOKEN_FILE to a token it "
      "accepts"),

@@ -13,22 +13,26 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 
 from monitoring.errors import PrometheusError, UsageError
+from monitoring.units import split_base_url
 
 TIMEOUT_SECONDS = 30.0
 
 
 def check_url(url: str) -> str:
-    """The base URL without a trailing slash, or UsageError naming what is wrong with it."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--prometheus {url!r} must be an http(s) URL such as http://localhost:9090")
+    """The base URL without a trailing slash, or UsageError naming what is wrong with it (showing the URL only
+    once it is known to carry no credentials)."""
+    try:
+        parts = split_base_url(url)
+    except ValueError as exc:
+        raise UsageError(f"--prometheus {exc}") from None
     if parts.username or parts.password:
         raise UsageError("--prometheus must not carry credentials: set PROMETHEUS_TOKEN or PROMETHEUS_TOKEN_FILE")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"--prometheus {url!r} must be an http(s) URL such as http://localhost:9090")
     if parts.query or parts.fragment:
         raise UsageError(f"--prometheus {url!r} must be a base URL, without a query or fragment")
     return url.rstrip("/")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from monitoring.errors import ConfigError
 from monitoring.grafana.publish.secrets import check_credential
+from monitoring.units import split_base_url
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,10 @@ class GrafanaConfig:
         base = (url or env.get("GRAFANA_URL") or "").strip().rstrip("/")
         if not base:
             raise ConfigError("no Grafana URL: set GRAFANA_URL or pass --grafana-url")
-        # Neither message shows the URL: it may carry credentials, which are refused below once it parses.
-        if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in base):
-            raise ConfigError("the Grafana URL contains a space or a control character (the value is not shown)")
         try:
-            parts = urlsplit(base)
-            parts.port  # noqa: B018 - a port that is not a number from 0 to 65535 raises here
+            parts = split_base_url(base)
         except ValueError as exc:
-            raise ConfigError(f"the Grafana URL does not parse: {exc} (the value is not shown)") from None
+            raise ConfigError(f"the Grafana URL {exc}") from None
         if parts.username or parts.password:
             # Never echo this URL: it carries credentials.
             raise ConfigError("the Grafana URL must not contain credentials: "
