@@ -207,6 +207,18 @@ def strip_userinfo(text: str) -> str:
     return _URL_WITH_USERINFO.sub(r"\1***@", text)
 
 
+# Whitespace and control characters (C0, DEL, C1): what would break a header, a URL or a one-line message.
+_UNSAFE_CHARACTER = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
+def unsafe_character(text: str) -> re.Match[str] | None:
+    """The first whitespace or control character of text, or None.
+
+        unsafe_character("token\n").start()   # 5
+    """
+    return _UNSAFE_CHARACTER.search(text)
+
+
 def split_base_url(url: str) -> SplitResult:
     """urlsplit of a base URL given on the command line or in the environment; ValueError, whose message never
     shows the URL (it may carry credentials), when it holds a space or a control character, or does not parse (a
@@ -214,7 +226,7 @@ def split_base_url(url: str) -> SplitResult:
 
         split_base_url("https://grafana.example.com").hostname   # 'grafana.example.com'
     """
-    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+    if unsafe_character(url):
         raise ValueError("contains a space or a control character (the value is not shown)")
     try:
         parts = urlsplit(url)

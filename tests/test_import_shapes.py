@@ -34,6 +34,9 @@ CASES = [
      "4: scrape_configs[0].authorization: 'x' is not an object or null"),
     ("scrape_configs:\n- job_name: a\n  static_configs: [{targets: ['a:1']}]\n  basic_auth: [1]\n",
      "4: scrape_configs[0].basic_auth: [1] is not an object or null"),
+    # of the right shape, but a part of the job the model refuses: the job's line as well
+    ("scrape_configs:\n- job_name: a\n  static_configs: [{targets: ['a:1']}]\n  tls_config: {foo: 1}\n",
+     "2: tls_config"),  # (in this process, the model's message also names the test's line)
     # alertmanager.yml
     ("route: 5\nreceivers: []\n", "1: route: 5 is not an object or null"),
     ("route: {receiver: a}\nreceivers: 5\n", "2: receivers: 5 is not a list or null"),

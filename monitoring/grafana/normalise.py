@@ -201,20 +201,20 @@ def normalise(data: dict[str, Any], *, uid: str | None = None) -> dict[str, Any]
 
 def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
     """normalise, on data that is a fresh copy with nulls dropped (so it may be changed in place)."""
-    declared = _DECLARED_TYPES.set(_declared_types(out))
+    inputs = _input_variables(out)
+    declared = _DECLARED_TYPES.set(_declared_types(out, inputs))
     try:
-        return _normalised(out, uid)
+        return _normalised(out, uid, inputs)
     finally:
         _DECLARED_TYPES.reset(declared)
 
 
-def _normalised(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
+def _normalised(out: dict[str, Any], uid: str | None, inputs: list[dict[str, Any]]) -> dict[str, Any]:
     if out.get("rows"):
         raise NormaliseError("uses legacy `rows`: put the panels in `panels`, with a RowPanel for each row")
     out.pop("rows", None)
     if out.pop("sharedCrosshair", False) and not out.get("graphTooltip"):
         out["graphTooltip"] = 1
-    inputs = _input_variables(out)
     for key in _DASHBOARD_LEGACY:
         out.pop(key, None)
     # An export's library panels (Grafana 9 and later): empty unless a panel is one, whose model Grafana's import
@@ -360,14 +360,14 @@ _BUILT_IN = {"-- Grafana --": {"type": "grafana", "uid": "-- Grafana --"},
 _DECLARED_TYPES: ContextVar[Mapping[str, str]] = ContextVar("declared_types")
 
 
-def _declared_types(data: dict[str, Any]) -> dict[str, str]:
+def _declared_types(data: dict[str, Any], inputs: list[dict[str, Any]]) -> dict[str, str]:
+    """Name -> plugin type of the data source variables: the inputs' (see `_input_variables`), then the
+    dashboard's own, which win over an input of the same name as they do in the templating list."""
     templating = data.get("templating")
-    variables = templating.get("list") if isinstance(templating, dict) else None
-    declared = [(item.get("name"), item.get("pluginId")) for item in _dicts(data.get("__inputs"))
-                if item.get("type") == "datasource"]
-    declared += [(item.get("name"), item.get("query")) for item in _dicts(variables)
-                 if item.get("type") == "datasource"]
-    return {name: kind for name, kind in declared if isinstance(name, str) and isinstance(kind, str) and kind}
+    own = _dicts(templating.get("list")) if isinstance(templating, dict) else []
+    return {item["name"]: item["query"] for item in [*inputs, *own]
+            if item.get("type") == "datasource" and isinstance(item.get("name"), str)
+            and isinstance(item.get("query"), str) and item["query"]}
 
 
 def _input_variables(data: dict[str, Any]) -> list[dict[str, Any]]:

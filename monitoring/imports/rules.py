@@ -39,9 +39,11 @@ def rule_files(source: SourceFile, findings: Findings, alert_names: set[str]) ->
     for document in source.documents:
         if not isinstance(document, dict):
             raise source.error(getattr(document, "line", 1), "not a rule file: expected 'groups' or a PrometheusRule")
+        resources = [document]
         if document.get("kind") == "List":
             input_shapes.check(source, document, input_shapes.RULE_LIST)
-        for resource in (document.get("items") or []) if document.get("kind") == "List" else [document]:
+            resources = document.get("items") or []
+        for resource in resources:
             input_shapes.check(source, resource, input_shapes.PROMETHEUS_RULE
                                if resource.get("kind") == "PrometheusRule" else input_shapes.RULE_FILE)
             found.append(_rule_file(source, resource, findings, alert_names))

@@ -78,14 +78,14 @@ def _job(source: SourceFile, job: Any, findings: Findings, result: ScrapeImport)
         return None
     for key in sorted(set(job) - _JOB_FIELDS):
         _keep(source, findings, result, job, key, f"scrape job {name!r}")
-    fields = _fields(job)
-    for key in _RELABEL_FIELDS:
-        if key in job:
-            try:
-                fields[key] = tuple(RelabelConfig(**step) for step in job[key] or ())
-            except (DefinitionError, TypeError):  # a step the model cannot hold: the whole list stays as written
-                _keep(source, findings, result, job, key, f"scrape job {name!r}")
     try:
+        fields = _fields(job)
+        for key in _RELABEL_FIELDS:
+            if key in job:
+                try:
+                    fields[key] = tuple(RelabelConfig(**step) for step in job[key] or ())
+                except (DefinitionError, TypeError):  # a step the model cannot hold: the list stays as written
+                    _keep(source, findings, result, job, key, f"scrape job {name!r}")
         return ScrapeJob(name=name, **fields)
     except DefinitionError as exc:
         raise source.error(source_line(job), str(exc)) from None

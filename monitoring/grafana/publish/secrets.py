@@ -13,10 +13,9 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-from monitoring.units import strip_userinfo
+from monitoring.units import strip_userinfo, unsafe_character
 
 MASK = "***"
-_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def check_credential(name: str, value: str | None) -> str | None:
@@ -24,7 +23,7 @@ def check_credential(name: str, value: str | None) -> str | None:
     often), which would end up in a header; the message never shows the value."""
     if value is None:
         return None
-    bad = _UNSAFE.search(value)
+    bad = unsafe_character(value)
     if bad:
         what = {"\n": "a line feed", "\r": "a carriage return", "\t": "a tab", " ": "a space"}.get(
             bad.group(), "a control character")
