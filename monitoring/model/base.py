@@ -7,7 +7,7 @@ import os
 import re
 import sys
 import sysconfig
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache, wraps
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -116,17 +116,27 @@ def _key_not_a_string(value: object, path: str = "", depth: int = 0) -> tuple[st
 _MAX_DEPTH = 64  # deeper than any definition's data (and a structure may hold itself)
 
 
+# What a field's data mostly is, and never holds a set in: a definition is checked when it is made. Looked at
+# first, and without the Mapping test, which (an abstract class) costs more than all the rest: this runs on every
+# field of every definition, a fifth of building 10,000 services before.
+_NO_SET_INSIDE = (str, int, float, BaseModel, type(None))
+
+
 def _holds_a_set(value: object, depth: int = 0) -> bool:
     """Whether value, a field's data, is or holds (in a list, tuple or dict value) a set or frozenset."""
+    if isinstance(value, _NO_SET_INSIDE):
+        return False
     if isinstance(value, set | frozenset):
         return True
     if depth > _MAX_DEPTH:
         return False
     if isinstance(value, list | tuple):
-        return any(_holds_a_set(item, depth + 1) for item in value)
-    if isinstance(value, Mapping):
-        return any(_holds_a_set(item, depth + 1) for item in value.values())
-    return False
+        items: Iterable[object] = value
+    elif isinstance(value, Mapping):
+        items = value.values()
+    else:
+        return False
+    return any(not isinstance(item, _NO_SET_INSIDE) and _holds_a_set(item, depth + 1) for item in items)
 
 
 def _sets_sorted(value: object, path: str, depth: int = 0) -> object:
@@ -234,7 +244,7 @@ class Model(BaseModel):
         """A set given for a tuple (labels={"code", "route"}) in sorted order, or refused when its items have no
         order: pydantic would take the set's own order, which for strings changes with every process's hash
         seed, and with it the output."""
-        if not isinstance(data, dict) or not any(_holds_a_set(value) for value in data.values()):
+        if not isinstance(data, dict) or not _holds_a_set(tuple(data.values())):
             return data
         return {key: _sets_sorted(value, str(key).removesuffix("_")) for key, value in data.items()}
     # The fields that name an instance in messages, first present wins.
