@@ -244,7 +244,7 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
               ) -> GenerateReport:
     """generate without the shortcut; `signatures` receives those of out/'s files (see monitoring.inputs)."""
     from monitoring.output.emitters import GenerateContext, iter_files
-    from monitoring.output.files import Content, Written, write_tree
+    from monitoring.output.files import Content, Previous, Written, write_tree
 
     model = project.load_stack(stack_path)
     ctx = GenerateContext(stack_path, project)
@@ -284,8 +284,10 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
             pass
         stale = _stale(manifests[0], out)
         return GenerateReport(out, len(hashes), False, tuple(stale), tuple(ctx.warnings), checked=True)
+    previous = None if current is None else Previous(out, {path: e.sha256 for path, e in current.files.items()})
+    ctx.replacing(previous)
     try:
-        write_tree(files(), out, signatures, staged=ctx.write_into)
+        write_tree(files(), out, signatures, staged=ctx.write_into, previous=previous)
     except _Unchanged:
         return GenerateReport(out, len(hashes), False, (), tuple(ctx.warnings))
     return GenerateReport(out, len(hashes), True, (), tuple(ctx.warnings))

@@ -28,7 +28,7 @@ from monitoring.grafana import dashboards as grafana_dashboards
 from monitoring.model.stack import Stack
 from monitoring.output import emitters, workers
 from monitoring.output.emitters import GenerateContext, iter_files
-from monitoring.output.files import Written, read_tree, write_staged
+from monitoring.output.files import Previous, Written, read_tree, write_staged
 from monitoring.output.manifest import Manifest, signature
 from monitoring.project import Project
 from monitoring.render import rules
@@ -164,10 +164,10 @@ def test_several_processes_write_where_they_render_and_hand_on_the_same_manifest
     assert report.stale == (f"changed {rules_file}",)
 
 
-def _logged_write(staging: str, relative: str, text: str, made: set[str]) -> Written:
+def _logged_write(staging: str, relative: str, text: str, made: set[str], previous: Previous | None) -> Written:
     with open(os.environ["PARALLEL_TEST_LOG"], "a") as log:
         log.write(f"{os.getpid()} {relative}\n")
-    return write_staged(staging, relative, text, made)
+    return write_staged(staging, relative, text, made, previous)
 
 
 def test_the_default_is_one_process_for_a_small_stack_and_every_cpu_for_a_large_one(
@@ -455,6 +455,7 @@ def test_a_file_system_error_in_a_worker_names_the_path_and_leaves_out_untouched
         (staging / "prometheus").mkdir()
         (staging / "prometheus" / "rules").write_text("not a directory\n")
         write_into(ctx, staging)
+        ctx.replacing(None)  # every file written, none kept from out/ as it is: a worker's write meets the file
 
     monkeypatch.setattr(GenerateContext, "write_into", blocked)
     capsys.readouterr()

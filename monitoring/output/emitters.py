@@ -25,7 +25,7 @@ from monitoring.gc_pause import no_cyclic_gc
 from monitoring.grafana import dashboards, hand_written
 from monitoring.grafana.dashboards import RenderedDashboard
 from monitoring.model.stack import Stack
-from monitoring.output.files import Content, Written, hashed, to_json, to_yaml, write_staged
+from monitoring.output.files import Content, Previous, Written, hashed, to_json, to_yaml, write_staged
 from monitoring.output.manifest import MANIFEST, Manifest, sha256
 from monitoring.output.workers import Pool, worker_count
 from monitoring.project import DEFAULT_REGENERATE, Project
@@ -74,6 +74,7 @@ class GenerateContext:
         # Where units write what they render (see `content`): nowhere (texts go to the writer), a staging
         # directory, or "" for a hash alone (generate --check). The Kubernetes output needs Grafana's texts.
         self._staging: str | None = None
+        self._previous: Previous | None = None  # the output directory being replaced (see `write_into`)
         self._keep_grafana = False
         self._made: set[str] = set()  # directories this process made in the staging directory
         self._shared: dict[Callable[[Stack], Any], Any] = {}
@@ -103,6 +104,11 @@ class GenerateContext:
         hand on its hash and signature (a `Written`) in place of its text; for write_tree's `staged`."""
         self._staging = str(staging)
 
+    def replacing(self, previous: Previous | None) -> None:
+        """The output directory the staging directory replaces: a file it holds already is kept, not written
+        (see monitoring.output.files.Previous). Before the workers start, which inherit it."""
+        self._previous = previous
+
     def hash_only(self) -> None:
         """Units hand on each file's hash alone, in place of its text (generate --check)."""
         self._staging = ""
@@ -115,7 +121,7 @@ class GenerateContext:
             return text
         if not self._staging:
             return hashed(text)
-        return write_staged(self._staging, path, text, self._made)
+        return write_staged(self._staging, path, text, self._made, self._previous)
 
     def shared(self, compute: Callable[[Stack], T], stack: Stack) -> T:
         """compute(stack), once per process and generation: what the units of one kind share (e.g. the

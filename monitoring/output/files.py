@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -41,7 +42,9 @@ DIR_MODE = 0o755
 class Written(NamedTuple):
     """A file already in the staging directory, written by the process that rendered it (see `write_staged`):
     its sha256 for the manifest, and its signature (None: hashed only, nothing written). A stream given to
-    `write_tree` may carry one in place of a file's text.
+    `write_tree` may carry one in place of a file's text. `kept`: not written, because the previous generation's
+    file at its path holds exactly its bytes; `signature` is that file's, and write_tree links it into the new
+    tree (see `Previous`).
 
         written = write_staged(str(staging), "prometheus/rules/api.rules.yml", text, made=set())
         assert written.sha256 == sha256(text)
@@ -49,6 +52,32 @@ class Written(NamedTuple):
 
     sha256: str
     signature: Signature | None
+    kept: bool = False
+
+
+class Previous:
+    """The output directory a generation replaces, and each of its files' sha256 as its manifest records them.
+
+    A file whose new bytes are those the directory holds already is not written again: the same file (its inode,
+    so its modification time) goes into the new tree, and only the files whose bytes changed are written. Tools
+    that watch out/ by modification time (a config reloader, make, rsync, git's index) see what changed and
+    nothing else. The manifest only says which files to look at: each is read and compared byte for byte.
+
+        write_tree(files, out, previous=Previous(out, {p: e.sha256 for p, e in manifest.files.items()}))
+    """
+
+    def __init__(self, out_dir: Path, hashes: Mapping[str, str]) -> None:
+        self.out_dir = str(out_dir.resolve())
+        self.hashes = hashes
+        self._plain: dict[str, bool] = {}  # folder -> no symbolic link on the way to it from out_dir
+
+    def plain_folder(self, folder: str) -> bool:
+        """Whether out_dir/folder is reached without a symbolic link (one lookup per folder)."""
+        found = self._plain.get(folder)
+        if found is None:
+            path = os.path.join(self.out_dir, folder) if folder else self.out_dir
+            found = self._plain[folder] = os.path.realpath(path) == path
+        return found
 
 
 def _write_file(path: str, data: bytes) -> Signature:
@@ -83,22 +112,62 @@ def _write_batch(base: str, batch: list[tuple[str, str]]) -> list[Signature]:
     return [_write_file(os.path.join(base, relative), text.encode("utf-8")) for relative, text in batch]
 
 
-def write_staged(staging: str, relative: str, text: str, made: set[str]) -> Written:
+def _holding(previous: Previous | None, relative: str, data: bytes, digest: str) -> Signature | None:
+    """The signature of the previous generation's file at `relative` when it holds exactly `data`, else None.
+
+    Only a file that could be taken into the new tree as it is: a regular file of FILE_MODE with no other name
+    (a second hard link would share what out/ holds with a path outside it), reached without a symbolic link
+    inside out/."""
+    if previous is None or previous.hashes.get(relative) != digest:
+        return None
+    if not previous.plain_folder(os.path.dirname(relative)):
+        return None
+    path = os.path.join(previous.out_dir, relative)
+    try:  # O_NONBLOCK: a FIFO put in its place opens without waiting for a writer (and is refused below)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        found = os.fstat(fd)
+        if (not stat.S_ISREG(found.st_mode) or found.st_mode & 0o7777 != FILE_MODE or found.st_nlink != 1
+                or found.st_size != len(data)):
+            return None
+        held = bytearray()
+        while len(held) <= len(data) and (chunk := os.read(fd, len(data) + 1 - len(held))):
+            held += chunk
+        return signature(found) if held == data else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def write_staged(staging: str, relative: str, text: str, made: set[str], previous: Previous | None = None
+                 ) -> Written:
     """Write one file into the staging directory write_tree made (see its `staged` argument), from any process,
-    encoding it once for both the hash and the write. `made` holds the directories this process has made.
+    encoding it once for both the hash and the write. `made` holds the directories this process has made. A file
+    `previous` holds already is not written: it is `kept` (see Previous).
 
     Directories are made one level at a time below `staging`, never `staging` itself: several processes may
     make the same one at once, and a process still writing after the staging directory was abandoned (deleted)
     fails instead of making it again."""
     data = text.encode("utf-8")
-    folder = os.path.dirname(relative)
+    digest = sha256_bytes(data)
+    held = _holding(previous, relative, data, digest)
+    if held is not None:
+        return Written(digest, held, kept=True)
+    _make_dirs(staging, os.path.dirname(relative), made)
+    return Written(digest, _write_file(os.path.join(staging, relative), data))
+
+
+def _make_dirs(staging: str, folder: str, made: set[str]) -> None:
+    """folder and its parents below staging, each made once by this process (another may have made it first)."""
     if folder and folder not in made:
         path = staging
         for part in folder.split("/"):
             path = os.path.join(path, part)
-            _make_dir(path)  # or another process made it first
+            _make_dir(path)
         made.add(folder)
-    return Written(sha256_bytes(data), _write_file(os.path.join(staging, relative), data))
 
 
 def hashed(text: str) -> Written:
@@ -112,7 +181,7 @@ Content = str | Written
 
 def write_tree(files: Mapping[str, str] | Iterable[tuple[str, Content]], out_dir: Path,
                signatures: dict[str, Signature] | None = None,
-               staged: Callable[[Path], None] | None = None) -> int:
+               staged: Callable[[Path], None] | None = None, previous: Previous | None = None) -> int:
     """Write files (relative path -> text, or a stream of such pairs) to a fresh directory, then swap it
     in for out_dir; the number of files written. `signatures`, if given, receives each file's signature as
     it was written (relative path -> size, mtime, ctime, inode), which the swap does not change.
@@ -126,10 +195,14 @@ def write_tree(files: Mapping[str, str] | Iterable[tuple[str, Content]], out_dir
     renders the stream may then write files there themselves (`write_staged`, in any process) and put a
     `Written` in the stream for each. A stream that fails is closed before the staging directory is deleted,
     so that whatever it runs stops first.
+
+    `previous`, if given, describes out_dir as it is: a file whose bytes it holds already is not written but
+    taken into the new tree as it is, modification time and all (see Previous); a `Written` in the stream may
+    say the same (`kept`).
     """
     try:
         return _write_tree(files.items() if isinstance(files, Mapping) else files, out_dir.resolve(),
-                           {} if signatures is None else signatures, staged)
+                           {} if signatures is None else signatures, staged, previous)
     except OSError as exc:  # a file where a directory should be, a read-only or pseudo file system, no space...
         raise OutputError(f"cannot write the output to {out_dir}: {_os_reason(exc)}") from None
 
@@ -148,7 +221,7 @@ def _not_a_directory(out_dir: Path) -> Path | None:
 
 
 def _write_tree(files: Iterable[tuple[str, Content]], out_dir: Path, signatures: dict[str, Signature],
-                staged: Callable[[Path], None] | None) -> int:
+                staged: Callable[[Path], None] | None, previous: Previous | None) -> int:
     blocker = _not_a_directory(out_dir)
     if blocker is not None:
         raise OutputError(f"cannot write the output to {out_dir}: {blocker} is a file, not a directory")
@@ -159,23 +232,45 @@ def _write_tree(files: Iterable[tuple[str, Content]], out_dir: Path, signatures:
         )
 
     written = 0
+    kept: list[tuple[str, Signature]] = []
 
     def fill(staging: Path) -> None:
         nonlocal written
         if staged is not None:
             staged(staging)
         try:
-            written = _write_stream(files, staging, signatures)
+            written = _write_stream(files, staging, signatures, previous, kept)
         except BaseException:
             close = getattr(files, "close", None)  # a generator's: e.g. it stops the processes rendering for it
             if close is not None:
                 close()
             raise
+        # Only once the stream has ended: a generation that finds out/ unchanged stops it (abandoning the staging
+        # directory), and a link made and removed again would still change the kept files' change times.
+        _take_kept(kept, str(out_dir), str(staging))
         if not (staging / _MARKER).exists():  # generate streams out/manifest.json last; others get a bare marker
             _write_file(str(staging / _MARKER), b'{"generated_by": "monitoring"}\n')
 
     replace_dir(out_dir, fill)
+    # A kept file's change time moved as the new tree linked it and again as the old tree's name went.
+    signatures.update((relative, signature(os.lstat(out_dir / relative))) for relative, _ in kept)
     return written
+
+
+def _take_kept(kept: list[tuple[str, Signature]], out_dir: str, staging: str) -> None:
+    """Link each kept file of out_dir into the staging directory: the same file, if it is still as it was when
+    its bytes were compared (else OutputError); copied where the file system has no hard links."""
+    made: set[str] = set()
+    for relative, held in kept:
+        source, target = os.path.join(out_dir, relative), os.path.join(staging, relative)
+        if signature(os.lstat(source)) != held:
+            raise OutputError(f"{source} changed while generate ran: run it again")
+        _make_dirs(staging, os.path.dirname(relative), made)
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except (OSError, NotImplementedError):  # no hard links here (EPERM, EMLINK...; no linkat): copied
+            with open(source, "rb") as opened:
+                _write_file(target, opened.read())
 
 
 # Files written at once: opening a file costs milliseconds on a busy file system, and the writes release
@@ -186,7 +281,9 @@ _IN_FLIGHT = 64
 _BATCH = 16
 
 
-def _write_stream(files: Iterable[tuple[str, Content]], root: Path, signatures: dict[str, Signature]) -> int:
+def _write_stream(files: Iterable[tuple[str, Content]], root: Path, signatures: dict[str, Signature],
+                  previous: Previous | None, kept: list[tuple[str, Signature]]) -> int:
+    """Write each file into root (its text in a writer thread), or note it in `kept` (see Previous); the count."""
     made: set[str] = set()
     pending: deque[tuple[list[tuple[str, str]], Future[list[Signature]]]] = deque()
     batch: list[tuple[str, str]] = []  # (relative path, text)
@@ -203,15 +300,18 @@ def _write_stream(files: Iterable[tuple[str, Content]], root: Path, signatures: 
             if isinstance(text, Written):  # written already, where it was rendered
                 if text.signature is None:
                     raise RuntimeError(f"{relative} was hashed, not written")  # a bug: not from write_staged
-                signatures[relative] = text.signature
+                if text.kept:
+                    kept.append((relative, text.signature))
+                else:
+                    signatures[relative] = text.signature
                 continue
-            folder = os.path.dirname(relative)
-            if folder and folder not in made:
-                path = base
-                for part in folder.split("/"):
-                    path = os.path.join(path, part)
-                    _make_dir(path)
-                made.add(folder)
+            if previous is not None and relative in previous.hashes:
+                data = text.encode("utf-8")
+                held = _holding(previous, relative, data, sha256_bytes(data))
+                if held is not None:
+                    kept.append((relative, held))
+                    continue
+            _make_dirs(base, os.path.dirname(relative), made)
             batch.append((relative, text))
             if len(batch) == _BATCH:
                 pending.append((batch, pool.submit(_write_batch, base, batch)))
