@@ -34,10 +34,12 @@ if TYPE_CHECKING:
 class GenerateReport:
     """What `generate` did: how many files out/ holds, whether it wrote them, and advice worth reading.
 
-    With `check=True` nothing is written and `stale` lists the differences ("changed prometheus/...").
+    With `check=True` nothing is written and `stale` lists the differences ("changed prometheus/..."). `changed`
+    counts the files whose bytes were written: the others were already in out/ as generated, and are the same
+    files as before (out/manifest.json, always written, is in neither count).
 
         report = monitoring.generate(Project.find())
-        print(f"{report.files} files, {'written' if report.written else 'unchanged'}")
+        print(f"{report.files} files, {report.changed if report.written else 'none'} changed")
     """
 
     out_dir: Path
@@ -46,6 +48,7 @@ class GenerateReport:
     stale: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     checked: bool = False
+    changed: int = 0
 
     @property
     def ok(self) -> bool:
@@ -287,10 +290,10 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
     previous = None if current is None else Previous(out, {path: e.sha256 for path, e in current.files.items()})
     ctx.replacing(previous)
     try:
-        write_tree(files(), out, signatures, staged=ctx.write_into, previous=previous)
+        written = write_tree(files(), out, signatures, staged=ctx.write_into, previous=previous)
     except _Unchanged:
         return GenerateReport(out, len(hashes), False, (), tuple(ctx.warnings))
-    return GenerateReport(out, len(hashes), True, (), tuple(ctx.warnings))
+    return GenerateReport(out, len(hashes), True, (), tuple(ctx.warnings), changed=written - 1)  # the manifest
 
 
 class _Unchanged(Exception):

@@ -65,8 +65,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(f"{report.out_dir} is stale: run `{project.regenerate}`" if report.stale
               else f"{report.out_dir} is up to date")
         return ExitStatus.OK if report.ok else ExitStatus.FAILED
-    print(f"wrote {report.files} files to {report.out_dir}" if report.written
-          else f"{report.out_dir} is up to date: nothing written ({report.files} files)")
+    if not report.written:
+        print(f"{report.out_dir} is up to date: nothing written ({report.files} files)")
+    elif report.changed < report.files:
+        print(f"wrote {report.changed} of {report.files} files to {report.out_dir} (the others were as generated)")
+    else:
+        print(f"wrote {report.files} files to {report.out_dir}")
     return ExitStatus.OK
 
 

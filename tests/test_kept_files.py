@@ -62,6 +62,11 @@ def stats(out: Path) -> dict[str, os.stat_result]:
     return {p.relative_to(out).as_posix(): p.lstat() for p in out.rglob("*") if not p.is_dir()}
 
 
+def as_written(found: dict[str, os.stat_result]) -> dict[str, tuple[int, ...]]:
+    """What writing a file changes (not the access time, which reading it does)."""
+    return {path: (s.st_ino, s.st_mtime_ns, s.st_ctime_ns, s.st_size, s.st_mode) for path, s in found.items()}
+
+
 def regenerated(project: Project) -> dict[str, str]:
     """out/ as generate writes it afresh, elsewhere."""
     fresh = project.project_dir / "fresh"
@@ -74,7 +79,8 @@ def test_only_the_files_whose_bytes_changed_are_written(project: Project) -> Non
     monitoring.generate(project)
     before = stats(out)
     describe(project.project_dir, "The second description.")
-    assert monitoring.generate(project, force=True).written
+    report = monitoring.generate(project, force=True)
+    assert report.written and report.changed == 1 and report.files == len(before) - 1  # the manifest aside
     after = stats(out)
     assert after.keys() == before.keys()
     replaced = {path for path in after if after[path].st_ino != before[path].st_ino}
@@ -86,7 +92,7 @@ def test_only_the_files_whose_bytes_changed_are_written(project: Project) -> Non
     assert monitoring.generate(project, check=True).ok
     # What the next run records of out/ is what out/ is: it finds out/ as generated, and writes nothing.
     report = monitoring.generate(project)
-    assert not report.written and stats(out) == after
+    assert not report.written and as_written(stats(out)) == as_written(after)
 
 
 def test_a_file_edited_in_out_is_written_again(project: Project) -> None:
@@ -163,3 +169,15 @@ def test_a_kept_file_changed_before_it_is_taken_stops_generate_and_leaves_out_as
         monitoring.generate(project, force=True)
     assert rules.read_text().endswith("# edited while generate ran\n")  # as it was: nothing swapped in
     assert sorted(p.name for p in out.parent.iterdir() if p.name.startswith("out.")) == []
+
+
+def test_the_command_says_how_many_files_changed(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    from monitoring.cli import main
+
+    out = project.project_dir / "out"
+    assert main(["generate"], project=project) == 0
+    files_count = len(read_tree(out))  # the manifest aside (read_tree leaves it out)
+    assert capsys.readouterr().out == f"wrote {files_count} files to {out}\n"
+    describe(project.project_dir, "The second description.")
+    assert main(["generate", "--force"], project=project) == 0
+    assert capsys.readouterr().out == f"wrote 1 of {files_count} files to {out} (the others were as generated)\n"

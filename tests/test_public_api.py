@@ -53,7 +53,7 @@ VERBS = {
 }
 # report (and request) class -> its public fields, in order
 FIELDS = {
-    "GenerateReport": ["out_dir", "files", "written", "stale", "warnings", "checked"],
+    "GenerateReport": ["out_dir", "files", "written", "stale", "warnings", "checked", "changed"],
     "ValidateReport": ["out_dir", "results"],
     "AlertTestReport": ["promtool", "alerts", "coverage", "problems", "no_generated_tests", "as_generated"],
     "PublishReport": ["out_dir", "dry_run", "stale", "checks", "empty", "plan", "outcome", "error", "warnings",

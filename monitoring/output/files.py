@@ -183,8 +183,9 @@ def write_tree(files: Mapping[str, str] | Iterable[tuple[str, Content]], out_dir
                signatures: dict[str, Signature] | None = None,
                staged: Callable[[Path], None] | None = None, previous: Previous | None = None) -> int:
     """Write files (relative path -> text, or a stream of such pairs) to a fresh directory, then swap it
-    in for out_dir; the number of files written. `signatures`, if given, receives each file's signature as
-    it was written (relative path -> size, mtime, ctime, inode), which the swap does not change.
+    in for out_dir; the number of files written (those kept from `previous` not counted). `signatures`, if
+    given, receives each file's signature as it was written (relative path -> size, mtime, ctime, inode), which
+    the swap does not change.
 
     A stream is consumed as it comes, each file written before many more are asked for, so a generator of
     files never has them all in memory. A failure (the stream's included) or a kill at any point leaves
@@ -254,7 +255,7 @@ def _write_tree(files: Iterable[tuple[str, Content]], out_dir: Path, signatures:
     replace_dir(out_dir, fill)
     # A kept file's change time moved as the new tree linked it and again as the old tree's name went.
     signatures.update((relative, signature(os.lstat(out_dir / relative))) for relative, _ in kept)
-    return written
+    return written - len(kept)
 
 
 def _take_kept(kept: list[tuple[str, Signature]], out_dir: str, staging: str) -> None:
