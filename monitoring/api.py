@@ -293,7 +293,7 @@ def _generate(project: Project, stack_path: str, out: Path, check: bool, signatu
         written = write_tree(files(), out, signatures, staged=ctx.write_into, previous=previous)
     except _Unchanged:
         return GenerateReport(out, len(hashes), False, (), tuple(ctx.warnings))
-    return GenerateReport(out, len(hashes), True, (), tuple(ctx.warnings), changed=written - 1)  # the manifest
+    return GenerateReport(out, len(hashes), True, (), tuple(ctx.warnings), changed=written - 1)  # less the manifest
 
 
 class _Unchanged(Exception):

@@ -117,8 +117,8 @@ _MAX_DEPTH = 64  # deeper than any definition's data (and a structure may hold i
 
 
 # What a field's data mostly is, and never holds a set in: a definition is checked when it is made. Looked at
-# first, and without the Mapping test, which (an abstract class) costs more than all the rest: this runs on every
-# field of every definition, a fifth of building 10,000 services before.
+# first, before the Mapping test, which (an abstract class) cost more than all the rest: this runs on every field
+# of every definition (7% of building bench_generate's services before).
 _NO_SET_INSIDE = (str, int, float, BaseModel, type(None))
 
 

@@ -74,7 +74,7 @@ class GenerateContext:
         # Where units write what they render (see `content`): nowhere (texts go to the writer), a staging
         # directory, or "" for a hash alone (generate --check). The Kubernetes output needs Grafana's texts.
         self._staging: str | None = None
-        self._previous: Previous | None = None  # the output directory being replaced (see `write_into`)
+        self._previous: Previous | None = None  # the output directory being replaced (see `replacing`)
         self._keep_grafana = False
         self._made: set[str] = set()  # directories this process made in the staging directory
         self._shared: dict[Callable[[Stack], Any], Any] = {}
