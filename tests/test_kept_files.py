@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -181,3 +184,26 @@ def test_the_command_says_how_many_files_changed(project: Project, capsys: pytes
     describe(project.project_dir, "The second description.")
     assert main(["generate", "--force"], project=project) == 0
     assert capsys.readouterr().out == f"wrote 1 of {files_count} files to {out} (the others were as generated)\n"
+
+
+def test_a_fifo_in_place_of_a_file_is_written_over_without_waiting(project: Project) -> None:
+    """A FIFO where a generated file was (its path and hash still in the manifest) is never opened to wait for a
+    writer: the file is written again."""
+    out, root = project.project_dir / "out", Path(__file__).resolve().parent.parent
+    monitoring.generate(project)
+    rules = out / "prometheus/rules/other.rules.yml"
+    rules.unlink()
+    os.mkfifo(rules)
+    describe(project.project_dir, "Another description.")
+    proc = subprocess.Popen([sys.executable, "-m", "monitoring", "generate"], cwd=project.project_dir,
+                            env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        printed, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("generate still running after 60 s")
+    assert proc.returncode == 0, err
+    assert printed.startswith("wrote ") and stat.S_ISREG(rules.lstat().st_mode)
+    assert read_tree(out) == regenerated(project)

@@ -33,6 +33,8 @@ _MARKER = MANIFEST  # out/manifest.json: written by generate, it marks a directo
 
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+# A previous file read to compare it: never through a symbolic link, never waiting on a FIFO (POSIX flags).
+_READ_AS_IT_IS = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 # The modes of what generate writes, whatever the umask of the process that writes it: out/ is the same tree,
 # down to its modes, from every run (the swap gives the top directory 0o755 too).
 FILE_MODE = 0o644
@@ -123,8 +125,8 @@ def _holding(previous: Previous | None, relative: str, data: bytes, digest: str)
     if not previous.plain_folder(os.path.dirname(relative)):
         return None
     path = os.path.join(previous.out_dir, relative)
-    try:  # O_NONBLOCK: a FIFO put in its place opens without waiting for a writer (and is refused below)
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:  # a FIFO put in its place opens without waiting for a writer, and is refused below
+        fd = os.open(path, os.O_RDONLY | _READ_AS_IT_IS)
     except OSError:
         return None
     try:
