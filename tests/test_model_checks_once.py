@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitoring import Alert, AlertScenario, InputSeries, RecordingRule, RuleGroup, VerbatimRule, promql
+from monitoring import Alert, AlertScenario, InputSeries, RecordingRule, RuleGroup, VerbatimRule
 from monitoring.errors import DefinitionError
-from monitoring.promql import selected_metrics
+from monitoring.promql import selected_metrics, text_facts
 
 NAMES = st.sampled_from(["up", "app_requests_total", "job:app_requests:rate5m", "node_load1", "x", ""])
 LABELS = st.sampled_from(['{job="a"}', '{code=~"5.."}', '{__name__="other_total"}', '{__name__=~"a.*"}'])
@@ -44,11 +44,12 @@ def test_remembered_selection_is_the_parsed_one(expr: str, other: str) -> None:
 
 def test_a_built_definition_is_checked_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    monkeypatch.setattr(promql, "selected_metrics", lambda expr: calls.append(expr) or selected_metrics(expr))
-    built = alert("up == 0")  # its model check reads the selection once
-    assert calls == ["up == 0"]
+    facts = text_facts.facts
+    monkeypatch.setattr(text_facts, "facts", lambda expr: calls.append(expr) or facts(expr))
+    built = alert("up == 0")  # its validation and its model check read the expression's facts
+    assert calls == ["up == 0", "up == 0"]
     RuleGroup(name="g", rules=(built, built))  # pydantic alone would run the check again, per field
-    assert calls == ["up == 0"]
+    assert calls == ["up == 0", "up == 0"]
 
 
 def test_a_changed_copy_is_checked_where_it_is_made() -> None:

@@ -12,6 +12,7 @@ from monitoring import conventions, promql
 from monitoring.model.base import Model, model_check
 from monitoring.model.common import Duration, FiniteFloat, Labels, MetricName, PositiveDuration
 from monitoring.model.scenario import AlertScenario
+from monitoring.promql import text_facts
 from monitoring.units import check_camel_case
 
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
@@ -25,7 +26,7 @@ def _parses(expr: str) -> str:
 
 def _instant(expr: str) -> str:
     try:
-        promql.check_instant(expr)
+        promql.check_instant(expr, text_facts.facts(expr).value_type)
     except ValueError as exc:
         text = str(exc)
         shown = " ".join(expr.split())
@@ -56,9 +57,9 @@ SeverityName = Annotated[str, AfterValidator(_known_severity)]
 
 
 class _Expression(Model):
-    """A rule with a PromQL `expr`: the metrics it selects are read from the tree while the expression's
-    validation has just parsed it. The parse cache is bounded (a tree costs ~25 kB), so asking later, once
-    thousands of rules have been parsed since, would parse every expression again."""
+    """A rule with a PromQL `expr`: the metrics it selects are remembered from its validation
+    (promql.text_facts). Its caches are bounded, so asking later, once thousands of rules have been validated
+    since, could parse every expression again."""
 
     if TYPE_CHECKING:  # each rule declares expr itself, where it belongs in the field order
         expr: str
@@ -66,7 +67,7 @@ class _Expression(Model):
     @model_check
     def _remember_selected(self) -> _Expression:
         # A tuple (the expr, then the names), not a frozenset: a tenth of the memory over 50,000 rules.
-        object.__setattr__(self, "_selected", (self.expr, *promql.selected_metrics(self.expr)))
+        object.__setattr__(self, "_selected", (self.expr, *text_facts.facts(self.expr).selected))
         return self
 
     def selected_metrics(self) -> frozenset[str]:
@@ -74,7 +75,7 @@ class _Expression(Model):
         remembered = self.__dict__.get("_selected")
         # A copy that changed expr (_trusted_copy, or one made _unchecked) keeps no valid answer: work it out again.
         if remembered is None or remembered[0] != self.expr:
-            return promql.selected_metrics(self.expr)
+            return text_facts.facts(self.expr).selected
         return frozenset(remembered[1:])
 
 

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import promql_parser
 
+from monitoring.promql.lexemes import NUMBER, STRING, WORD
 from monitoring.promql.name_index import NameIndex
 
 # Far beyond any readable rule; the `or` of 2,000 selectors is about 40,000 characters.
@@ -38,11 +39,6 @@ class Chain:
     operators: tuple[str, ...]
 
 
-# Lexemes as Prometheus' lexer reads them (render.shape_cache cuts expressions at the same ones): a string of any
-# quoting, a number (a duration is one: 5m) and a word (a name, a keyword or a function).
-STRING = r""""(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`[^`]*`"""
-NUMBER = r"(?:0[xX][0-9a-fA-F]+|[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)[a-zA-Z0-9_]*"
-WORD = r"[a-zA-Z_:][a-zA-Z0-9_:.]*"
 
 _TOKEN = re.compile(rf"""
     (?P<space>[ \t\r\n]+|\#[^\n]*)
@@ -235,8 +231,13 @@ def selector_name(selector: promql_parser.VectorSelector) -> str | None:
 
 def selected_metrics(expr: str) -> frozenset[str]:
     """Metric names that expr selects, by name or by a {__name__="..."} equality matcher."""
+    return selected_in(parse(expr))
+
+
+def selected_in(tree: promql_parser.Expr) -> frozenset[str]:
+    """Metric names that a parsed expression selects (see selected_metrics)."""
     return frozenset(
-        name for node in nodes(parse(expr))
+        name for node in nodes(tree)
         if isinstance(node, promql_parser.VectorSelector) and (name := selector_name(node))
     )
 
@@ -301,9 +302,10 @@ def value_type(node: promql_parser.Expr) -> str:
     return "vector"  # selectors and aggregations
 
 
-def check_instant(expr: str) -> str:
-    """expr if it evaluates to an instant vector or a scalar, as rules must; ValueError otherwise."""
-    kind = value_type(parse(expr))
+def check_instant(expr: str, kind: str | None = None) -> str:
+    """expr if it evaluates to an instant vector or a scalar, as rules must; ValueError otherwise. `kind`: expr's
+    value_type, when it is known (promql.text_facts)."""
+    kind = value_type(parse(expr)) if kind is None else kind
     if kind == "matrix":
         raise ValueError("is a range vector, which a rule cannot evaluate (it fails at every evaluation): "
                          "wrap it in a function such as rate(...) or avg_over_time(...)")

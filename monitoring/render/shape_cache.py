@@ -21,7 +21,6 @@ of them one the shape keeps as written); anything else is parsed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +29,7 @@ import promql_parser
 from monitoring import promql
 from monitoring.model.metrics import AnyMetric
 from monitoring.model.scenario import AlertScenario
+from monitoring.promql.cuts import cut
 from monitoring.render import alert_shapes
 from monitoring.render.alert_shapes import CatalogFacts, Scenario, Unrecognised
 from monitoring.render.promtool_timing import expr_windows
@@ -197,41 +197,13 @@ def shape(node: promql_parser.Expr, facts: CatalogFacts) -> Shape | None:
     return Shape((tuple(parts), tuple(described), catalog), metrics, values, windows)
 
 
-# A word PromQL reads as itself (keywords, aggregations, number words; case-insensitive as Prometheus reads
-# them): kept in the text. Any other word is a name (a metric or a label), and a word before "(" a function.
-_RESERVED = frozenset({
-    "and", "or", "unless", "atan2", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
-    "offset", "start", "end", "inf", "nan", "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar",
-    "topk", "bottomk", "count_values", "quantile", "limitk", "limit_ratio",
-})
-# What the text is cut at: comments, strings, numbers (a duration is one: 5m), words. Everything in between
-# stays in the key as written.
-# A plain string (quoted, no backslash) is tried before any string; a word is atomic, so that a function's name
-# is not cut short.
-_CUTS = re.compile(rf"""(\#[^\n]*)|("[^"\\\n]*"|'[^'\\\n]*')|({promql.STRING})|({promql.NUMBER})"""
-                   rf"|((?>{promql.WORD}))(?!\s*\()")
 _OWN_TEXTS = alert_shapes.OWN_METRICS | alert_shapes.OWN_VALUES  # names and values the derivation writes itself
-_CUT = "\x01"  # where a name or a plain string was cut out (no PromQL text contains it: the key would differ)
 
 
 def _cut(expr: str) -> tuple[str, list[str]] | None:
-    """expr with each name and each plain string (quoted, no backslash: its text is its value) cut out, and
-    what was cut, in order; None for a text the cuts cannot describe."""
-    if _CUT in expr or _MARK in expr:
-        return None
-    cut: list[str] = []
-
-    def one(match: re.Match[str]) -> str:
-        word, plain = match.group(5), match.group(2)
-        if word is not None and word.lower() not in _RESERVED:
-            cut.append(word)
-            return _CUT
-        if plain is not None:
-            cut.append(plain[1:-1])
-            return _CUT + plain[0]
-        return match.group()
-
-    return _CUTS.sub(one, expr), cut
+    """expr's key and what was cut out of it (promql.cuts), or None for a text the cuts cannot describe."""
+    found = cut(expr)  # None for a text holding NUL (_MARK) too
+    return None if found is None else (found.key, found.texts)
 
 
 class _Recipe:
