@@ -39,7 +39,7 @@ class Chain:
     operators: tuple[str, ...]
 
 
-
+# The lexemes (see promql.lexemes), with space, comments, operators and brackets between them.
 _TOKEN = re.compile(rf"""
     (?P<space>[ \t\r\n]+|\#[^\n]*)
   | (?P<string>{STRING})
