@@ -74,6 +74,13 @@ TEMPLATES = [
     '-{w0} + {w1} * {w0}',
     'vector(1) + {w0}',
     '{w0}:{w1}{{{w2}="{s0}"}}',
+    '{w0} @ 100 offset -5m',
+    'sum_over_time({w0}{{{w1}="{s0}"}}[5m:]) unless on () {w2}',
+    'scalar({w0}) > bool 1',
+    '{w0} % {w1} ^ 2',
+    'limitk(2, {w0}{{{w1}!="{s0}"}})',
+    'count_values without ({w1}) ("{s0}", {w0})',
+    '{w0}{{{w1}="{s0}"}} * on ({w1}) group_right ({w2}) {w3}{{{w1}="{s1}"}}',
 ]
 # Names: plain, with colons, keywords (this parser's and a newer one's), number and function words, __name__.
 _WORD = st.one_of(
