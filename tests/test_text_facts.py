@@ -133,6 +133,7 @@ def test_facts_from_another_instance_equal_the_parsers(exprs: list[str]) -> None
     ('a_total + a_total', 'a_total + b_total'),  # two names where there was one: both are selected
     ('up or {__name__="up"}', 'foo or {__name__="up"}'),
     ('up{a=~"x", b=`x`}', 'up{a=~"(", b=`x`}'),  # "x" is a regex: the value "x" is another string's
+    ("up", "u" * 300),  # a name longer than any the recipes ask the parser about
 ])
 def test_a_second_text_the_first_cannot_vouch_for_gets_the_parsers_own_verdict(first: str, second: str) -> None:
     _agree([first, second])
@@ -149,6 +150,20 @@ def test_the_next_expression_of_a_text_is_not_parsed(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(promql, "parse", refuse)
     found = text_facts.facts('sum by (job) (rate(svc2_requests_total{job="svc2", code=~"5.."}[5m])) > 0.05')
     assert found == text_facts.Facts("vector", frozenset({"svc2_requests_total"}))
+
+
+def test_a_long_text_keeps_no_recipe() -> None:
+    """Each recipe keeps its text as its key: a text past MAX_TEXT is parsed each time, and not kept; nor is a
+    word past MAX_WORD."""
+    text_facts.clear()
+    long = " + ".join(f'up{{job="j{i}"}}' for i in range(text_facts.MAX_TEXT // 10))
+    assert len(long) > text_facts.MAX_TEXT
+    assert _outcome(text_facts.facts, long) == _outcome(_direct, long)
+    assert not text_facts._recipes
+    text_facts.facts('up{job="a"}')
+    assert len(text_facts._recipes) == 1
+    assert text_facts.facts('u' * 300 + '{job="b"}').selected == {"u" * 300}  # too long a name to ask about
+    assert text_facts._words and all(len(word) <= text_facts.MAX_WORD for word in text_facts._words)
 
 
 def _rule_exprs() -> list[str]:

@@ -23,7 +23,7 @@ A cut may hold another text only where no text of that kind can change how the p
   the empty string).
 
 Anything else is parsed each time, as is every expression of a text with strings that are not plain, `or`
-inside braces, or a long chain of operators (`promql.Chain`).
+inside braces, or a long chain of operators (`promql.Chain`), and every text longer than MAX_TEXT.
 """
 
 from __future__ import annotations
@@ -38,7 +38,10 @@ from monitoring import promql
 from monitoring.promql.cuts import Cut, cut
 
 MAX_RECIPES = 4096  # one per text of a key: a few hundred for real stacks; the oldest goes first
+# Longer texts are parsed each time: a rule is rarely this long, and each recipe keeps its text as its key.
+MAX_TEXT = 4096
 MAX_WORDS = 65_536  # words the parser was asked about: a large stack's metric names
+MAX_WORD = 200  # longer names are not replaced (an expression holding one is parsed), nor kept here
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_:]*\Z")
 _PRINTABLE = re.compile(r"[ -~]*\Z")
 _EQUALITY = frozenset({"MatchOp.Equal", "MatchOp.NotEqual"})
@@ -56,7 +59,7 @@ def facts(expr: str) -> Facts:
     last = _last
     if last is not None and last[0] == expr:  # a rule's validators ask twice in a row
         return last[1]
-    found_cut = cut(expr) if len(expr) <= promql.MAX_LENGTH else None
+    found_cut = cut(expr) if len(expr) <= MAX_TEXT else None
     recipe = _recipes.get(found_cut.key) if found_cut is not None else None
     found = recipe.facts(found_cut) if recipe is not None and found_cut is not None else None
     if found is None:
@@ -135,7 +138,7 @@ def _printable(text: str) -> bool:
 
 def _renamable_word(word: str) -> bool:
     """Whether the parser reads word alone as a metric name (not a keyword, a number or anything else)."""
-    if not _NAME.match(word) or word.startswith("__"):
+    if len(word) > MAX_WORD or not _NAME.match(word) or word.startswith("__"):
         return False
     found = _words.get(word)
     if found is None:
