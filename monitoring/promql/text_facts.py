@@ -109,14 +109,14 @@ class _Recipe:
         """The facts of another expression of the key, or None where its cuts do not allow them."""
         if other.words != self.words or _classes(other.texts) != self.classes:
             return None
-        checked: set[str] = set()
+        checked: set[tuple[str, bool]] = set()  # one text may be a value in one place and a name in another
         for i, text in enumerate(other.texts):
             kept = self.kept[i]
             if kept is not None:
                 if text != kept:
                     return None
-            elif text not in checked:
-                checked.add(text)
+            elif (text, self.words[i]) not in checked:
+                checked.add((text, self.words[i]))
                 if self.words[i]:
                     if not _renamable_word(text) or (":" in text and not self.colons[i]):
                         return None
