@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from monitoring import promql
 from monitoring.promql import cuts, text_facts
-from monitoring.promql.cuts import RESERVED
+from monitoring.promql.cuts import RESERVED, cut
 from tests.test_shape_cache import _benchmark
 
 
@@ -170,6 +170,16 @@ def test_the_next_expression_of_a_text_is_not_parsed(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(promql, "parse", refuse)
     found = text_facts.facts('sum by (job) (rate(svc2_requests_total{job="svc2", code=~"5.."}[5m])) > 0.05')
     assert found == text_facts.Facts("vector", frozenset({"svc2_requests_total"}))
+
+
+def test_a_word_the_tree_does_not_hold_as_a_name_is_kept_as_written() -> None:
+    """A word the parser reads as a keyword in its place (a modifier of a newer parser's, say) is no name in the
+    tree: its recipe keeps it as written, whatever the parser makes of the word alone. Here the tree of
+    `up + 1` stands for such a parse of `up + foo`."""
+    first = cut("up + foo")
+    assert first is not None
+    recipe = text_facts._Recipe.of(first, promql.parse("up + 1"), text_facts.Facts("vector", frozenset({"up"})))
+    assert recipe is not None and recipe.kept == (None, "foo")
 
 
 def test_a_long_text_keeps_no_recipe() -> None:

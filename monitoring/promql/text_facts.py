@@ -91,6 +91,7 @@ class _Recipe:
         if not first.strings_plain or isinstance(tree, promql.Chain):
             return None
         as_values: Counter[str] = Counter()  # values of = and != matchers on labels other than __name__
+        as_names: Counter[str] = Counter()  # names of metrics and labels, wherever the tree holds one
         for node in promql.nodes(tree):
             if isinstance(node, promql_parser.VectorSelector):
                 matchers = node.matchers
@@ -98,11 +99,24 @@ class _Recipe:
                     return None
                 as_values.update(m.value for m in matchers.matchers
                                  if m.name != "__name__" and str(m.op) in _EQUALITY)
-        strings = Counter(text for text, word in zip(first.texts, first.words, strict=True) if not word)
+                as_names.update([node.name] if node.name else [])
+                as_names.update(m.name for m in matchers.matchers)
+            elif isinstance(node, promql_parser.AggregateExpr) and node.modifier is not None:
+                as_names.update(node.modifier.labels)
+            elif isinstance(node, promql_parser.BinaryExpr) and node.modifier is not None:
+                matching = node.modifier.matching
+                as_names.update([*(matching.labels if matching is not None else ()),
+                                 *(node.modifier.group_labels or ())])
+        pairs = list(zip(first.texts, first.words, strict=True))
+        strings = Counter(text for text, word in pairs if not word)
+        words = Counter(text for text, word in pairs if word)
+        # A text is replaced only where each of its occurrences plays the one part: a word that is not a name
+        # in the tree is a keyword in its place (one a newer parser may read alone as a metric name).
         kept = tuple(
-            None if (_renamable_word(text) if word else as_values[text] == strings[text] and _printable(text))
+            None if (as_names[text] == words[text] and _renamable_word(text) if word
+                     else as_values[text] == strings[text] and _printable(text))
             else text
-            for text, word in zip(first.texts, first.words, strict=True))
+            for text, word in pairs)
         return cls(first, kept, found)
 
     def facts(self, other: Cut) -> Facts | None:
