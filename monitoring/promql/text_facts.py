@@ -13,8 +13,9 @@ first one's were, the next expression's tree is the first one's with other names
 as that one did, evaluates to the same type, and selects the metrics named at the same places.
 
 A cut may hold another text only where no text of that kind can change how the parser reads it:
-- a word (a metric or label name) that the parser reads alone as a metric name, in the first expression and in
-  the next (a keyword of the parser's is not one, whichever version it is); with a colon only where the first
+- a word whose every occurrence in the first expression is a name in its tree (a metric's or a label's; not a
+  keyword in its place), and that the parser reads alone as a metric name, in the first expression and in the
+  next (a keyword of the parser's is not one, whichever version it is); with a colon only where the first
   word had one (a metric's place: a label name takes none), and not starting with "__" (`__name__` makes a
   matcher's value a metric name);
 - a plain string whose every occurrence in the text is the value of an = or != matcher on a label other than
