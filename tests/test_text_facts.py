@@ -89,10 +89,10 @@ SHARED_TEXT_TEMPLATES = [
     'absent({{{w1}="{w0}", {w2}="{s0}"}}) * {w0}',
     '{w0}{{{w1}="{w0}"}}',
 ]
-# Names: plain, with colons, keywords (this parser's and a newer one's), number and function words, __name__.
 # Words the parser does not read alone as a metric name, or that change what a matcher's value is.
 _HOSTILE_WORDS = ["smoothed", "anchored", "Inf", "NaN", "inF", "__name__", "__x", "a.b", "a:b", "é", "", "bool",
                   "offset", "by"]
+# Names: plain, with colons, hostile ones, keywords, and function words.
 _WORD = st.one_of(
     st.from_regex(r"[a-z_][a-z0-9_]{0,6}", fullmatch=True),
     st.from_regex(r"[a-z_][a-z0-9_:]{0,6}", fullmatch=True),
