@@ -36,7 +36,7 @@ from typing import NamedTuple
 import promql_parser
 
 from monitoring import promql
-from monitoring.promql.cuts import Cut, cut
+from monitoring.promql.cuts import Cut, cut, keep
 
 MAX_RECIPES = 4096  # one per text of a key: a few hundred for real stacks; the oldest goes first
 # Longer texts are parsed each time: a rule is rarely this long, and each recipe keeps its text as its key.
@@ -67,7 +67,7 @@ def facts(expr: str) -> Facts:
         tree = promql.parse(expr)
         found = Facts(promql.value_type(tree), promql.selected_in(tree))
         if found_cut is not None and found_cut.key not in _recipes:
-            _keep(_recipes, found_cut.key, _Recipe.of(found_cut, tree, found), MAX_RECIPES)
+            keep(_recipes, found_cut.key, _Recipe.of(found_cut, tree, found), MAX_RECIPES)
     _remember(expr, found)
     return found
 
@@ -163,7 +163,7 @@ def _renamable_word(word: str) -> bool:
             found = False
         else:
             found = isinstance(node, promql_parser.VectorSelector) and node.name == word
-        _keep(_words, word, found, MAX_WORDS)
+        keep(_words, word, found, MAX_WORDS)
     return found
 
 
@@ -175,13 +175,6 @@ _last: tuple[str, Facts] | None = None
 def _remember(expr: str, found: Facts) -> None:
     global _last
     _last = (expr, found)
-
-
-def _keep(store: dict[str, object], key: str, value: object, most: int) -> None:
-    """store[key] = value, the oldest entry out first past `most`."""
-    if len(store) >= most:
-        store.pop(next(iter(store)), None)
-    store[key] = value
 
 
 def clear() -> None:

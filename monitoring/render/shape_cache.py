@@ -29,7 +29,7 @@ import promql_parser
 from monitoring import promql
 from monitoring.model.metrics import AnyMetric
 from monitoring.model.scenario import AlertScenario
-from monitoring.promql.cuts import cut
+from monitoring.promql.cuts import cut, keep
 from monitoring.render import alert_shapes
 from monitoring.render.alert_shapes import CatalogFacts, Scenario, Unrecognised
 from monitoring.render.promtool_timing import expr_windows
@@ -200,12 +200,6 @@ def shape(node: promql_parser.Expr, facts: CatalogFacts) -> Shape | None:
 _OWN_TEXTS = alert_shapes.OWN_METRICS | alert_shapes.OWN_VALUES  # names and values the derivation writes itself
 
 
-def _cut(expr: str) -> tuple[str, list[str]] | None:
-    """expr's key and what was cut out of it (promql.cuts), or None for a text the cuts cannot describe."""
-    found = cut(expr)  # None for a text holding NUL (_MARK) too
-    return None if found is None else (found.key, found.texts)
-
-
 class _Recipe:
     """How a text's cuts become a shape: for each cut, the placeholder it stands for (a metric's or a value's)
     or the text the shape keeps; the shape's key without its catalog facts, and the metrics it reads."""
@@ -281,25 +275,18 @@ _recipes: dict[str, _Recipe | None] = {}  # the text with its cuts -> its recipe
 
 def _shape_of_text(expr: str, catalog: Mapping[str, AnyMetric]) -> tuple[Shape | None, Any]:
     """The shape of expr (None: not shaped) and its tree (None where the text's recipe gave the shape)."""
-    cut = _cut(expr)
-    if cut is not None:
-        recipe = _recipes.get(cut[0])
+    texts = cut(expr)  # None for a text holding NUL (_MARK) too
+    if texts is not None:
+        recipe = _recipes.get(texts.key)
         if recipe is not None:
-            found = recipe.shape(cut[1], CatalogFacts(catalog))
+            found = recipe.shape(texts.texts, CatalogFacts(catalog))
             if found is not None:
                 return found, None
     node = promql.parse(expr)
     found = shape(node, CatalogFacts(catalog))
-    if cut is not None and found is not None and cut[0] not in _recipes:
-        _keep(_recipes, cut[0], _Recipe.of(cut[1], found))
+    if texts is not None and found is not None and texts.key not in _recipes:
+        keep(_recipes, texts.key, _Recipe.of(texts.texts, found), MAX_SHAPES)
     return found, node
-
-
-def _keep(store: dict[Any, Any], key: Any, value: Any) -> None:
-    """store[key] = value, the oldest entry out first past MAX_SHAPES."""
-    if len(store) >= MAX_SHAPES:
-        del store[next(iter(store))]
-    store[key] = value
 
 
 def scenario_of(expr: str, catalog: Mapping[str, AnyMetric]) -> tuple[Scenario | AlertScenario | None, str, set[int]]:
@@ -317,7 +304,7 @@ def scenario_of(expr: str, catalog: Mapping[str, AnyMetric]) -> tuple[Scenario |
             plan = alert_shapes.Spelling(alert_shapes.plan(node, keyed, _Placeholders(found.metrics, found.values)))
         except Unrecognised as exc:
             plan = str(exc)  # why the shape is not recognised
-        _keep(_plans, found.key, plan)
+        keep(_plans, found.key, plan, MAX_SHAPES)
     if isinstance(plan, str):
         # Said without a placeholder (as it is, or quoted by repr), the reason names nothing of this expression:
         # it is this expression's too. Otherwise it is derived on its own, for a reason naming its own metrics.
