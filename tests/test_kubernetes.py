@@ -168,7 +168,7 @@ def test_two_fleets_share_one_stack_without_collisions(files: dict[str, str]) ->
 
 
 def test_validate_reports_what_checked_the_kubernetes_jobs(out: Path) -> None:
-    result = checks.check_scrape_jobs(checks.monitored_jobs(stack), out)
+    result = checks.check_scrape_jobs(stack.monitored_jobs(), out)
     assert result.ok, result.details
     assert result.checked.startswith("5 Kubernetes scrape jobs of prometheus.yml: validated by the model")
     assert "5 compared with their PodMonitor/ServiceMonitor" in result.checked
@@ -206,5 +206,5 @@ def test_a_scrape_config_that_drifts_from_its_job_is_reported(files: dict[str, s
     mutate(resource)
     changed[path] = to_yaml(resource, "")
     write_tree(changed, tmp_path / "out")
-    result = checks.check_scrape_jobs(checks.monitored_jobs(stack), tmp_path / "out")
+    result = checks.check_scrape_jobs(stack.monitored_jobs(), tmp_path / "out")
     assert not result.ok and problem in result.details, result.details

@@ -20,7 +20,6 @@ import pytest
 import yaml
 
 from monitoring import SLO
-from monitoring.checks.lint.framework import fixed_record_names
 from monitoring.checks.tools import Tool
 from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.render.series_labels import series_text
@@ -140,9 +139,9 @@ def test_dashboard_inhibit_rule_known_series_and_tests_follow_the_naming(tmp_pat
             "equal": ["sloth_service", "sloth_slo"]} in inhibit
     assert SLOTH_INFO in stack.known_series()
     # Its name is Sloth's, declared by the naming (not guessed from the name): recording-name lint accepts it.
-    assert SLOTH_INFO in fixed_record_names(stack)
+    assert SLOTH_INFO in stack.fixed_record_names()
     plain = tuple(s.model_copy(update={"naming": "default", "labels": {}}) for s in slos)
-    assert SLOTH_INFO not in fixed_record_names(imported_stack(plain))
+    assert SLOTH_INFO not in imported_stack(plain).fixed_record_names()
     tests = yaml.safe_load(files["prometheus/tests/myservice.slo.requests-availability.test.yml"])["tests"]
     fired = [a for t in tests for check in t["alert_rule_test"] for a in check["exp_alerts"]]
     assert fired and all(a["exp_labels"]["sloth_severity"] in ("page", "ticket") and "tier" in a["exp_labels"]

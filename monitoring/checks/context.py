@@ -26,8 +26,6 @@ UNTESTED = "alerts_without_generated_tests"
 
 def of(stack: Stack) -> dict[str, Any]:
     """The checks' context of a stack, as JSON-ready data (sorted, so the manifest is deterministic)."""
-    from monitoring.checks import kubernetes
-    from monitoring.checks.lint.framework import fixed_record_names
     from monitoring.promql.label_sets import stack_series
 
     return {
@@ -37,8 +35,8 @@ def of(stack: Stack) -> dict[str, Any]:
         "metrics": [{"type": m.type, **m.model_dump(mode="json", by_alias=True, exclude_defaults=True)}
                     for m in sorted(stack.metrics, key=lambda m: m.name)],
         "series": {name: _series_data(info) for name, info in sorted(stack_series(stack).items())},
-        "kubernetes_monitored_jobs": kubernetes.monitored_jobs(stack),
-        "fixed_record_names": dict(sorted(fixed_record_names(stack).items())),
+        "kubernetes_monitored_jobs": stack.monitored_jobs(),
+        "fixed_record_names": dict(sorted(stack.fixed_record_names().items())),
     }
 
 

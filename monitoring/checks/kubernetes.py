@@ -24,7 +24,6 @@ from monitoring.render.kubernetes.schemas import KINDS, OPERATOR_VERSION, schema
 if TYPE_CHECKING:
     import jsonschema
 
-    from monitoring.model.stack import Stack
 
 # Reading out/ needs neither the model nor jsonschema: `validate` extracts the rule groups and the Alertmanager
 # configuration while promtool and amtool already run, and imports those only for the schema checks.
@@ -186,21 +185,10 @@ def check_resources(out_dir: Path, resources: Resources | None = None) -> CheckR
     return CheckResult("kubernetes resources", not failures, checked, "\n".join(failures))
 
 
-def monitored_jobs(stack: Stack) -> list[str]:
-    """The scrape jobs that have a PodMonitor or ServiceMonitor in out/kubernetes (generate records them in the
-    manifest, for check_scrape_jobs)."""
-    from monitoring.model.kubernetes_output import monitor_kind
-
-    if stack.kubernetes is None:
-        return []
-    return sorted(job.name for service in stack.services for job in service.scrape_jobs
-                  if job.monitor and monitor_kind(job) is not None)
-
-
 def check_scrape_jobs(monitored: Collection[str], out_dir: Path, resources: Resources | None = None) -> CheckResult:
     """The Kubernetes jobs of prometheus.yml: checked by the model (selection, roles, ports) when it was built,
-    and here each job with a monitor (`monitored_jobs`) against that monitor: same selector, namespaces, port,
-    path and interval."""
+    and here each job with a monitor (`Stack.monitored_jobs`, which the manifest records) against that monitor:
+    same selector, namespaces, port, path and interval."""
     config = yaml_files.read_mapping(out_dir / conventions.PROMETHEUS_CONFIG)
     jobs = {j["job_name"]: j for j in config.get("scrape_configs", []) if "kubernetes_sd_configs" in j}
     monitors = {}

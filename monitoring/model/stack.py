@@ -13,15 +13,16 @@ from monitoring.model.autoscaling import check_autoscaling
 from monitoring.model.base import FieldProblem, Model, model_check, require_unique, unique_names
 from monitoring.model.common import HostPort, Labels, PositiveDuration, Slug
 from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
-from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job, check_probe
+from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job, check_probe, monitor_kind
 from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.metrics import AnyMetric, Catalog
 from monitoring.model.output_names import check_output_names
 from monitoring.model.probe import PROBE_SERIES
 from monitoring.model.routing import Routing
-from monitoring.model.rules import Alert
+from monitoring.model.rules import Alert, RecordingRule
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO
+from monitoring.slo.naming import SLOTH_INFO
 from monitoring.units import duration_ms
 
 # Series Prometheus itself writes: per scrape target, and for alert state.
@@ -262,6 +263,23 @@ class Stack(Model):
     def known_series(self) -> frozenset[str]:
         """Series names a dashboard may select: every catalog, recording rules, SLO rules and Prometheus' own."""
         return frozenset(self._derived_series() | {n for m in self.metrics for n in m.series_names()})
+
+    def fixed_record_names(self) -> dict[str, str]:
+        """Recorded series whose names something outside the stack fixes: name -> who (a recording rule's
+        `name_fixed_by`; Sloth's dashboards, which read `sloth_slo_info`, for an SLO of naming='sloth')."""
+        fixed = {rule.name: rule.name_fixed_by for service in self.services for group in service.rule_groups
+                 for rule in group.rules if isinstance(rule, RecordingRule) and rule.name_fixed_by}
+        if any(slo.naming == "sloth" for slo in self.slos):
+            fixed[SLOTH_INFO] = "Sloth's dashboards (SLO naming='sloth')"
+        return fixed
+
+    def monitored_jobs(self) -> list[str]:
+        """The scrape jobs that have a PodMonitor, ServiceMonitor or ScrapeConfig in the Kubernetes output (none
+        without one), sorted."""
+        if self.kubernetes is None:
+            return []
+        return sorted(job.name for service in self.services for job in service.scrape_jobs
+                      if job.monitor and monitor_kind(job) is not None)
 
     def service_metrics(self, service: Service) -> tuple[AnyMetric, ...]:
         """What the service's selectors resolve against: its own metrics, then the shared catalogs'."""

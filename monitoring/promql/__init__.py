@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import promql_parser
 
+from monitoring.bounded import keep
 from monitoring.promql.lexemes import NUMBER, STRING, WORD
 from monitoring.promql.name_index import NameIndex
 
@@ -352,11 +353,7 @@ def _index_of(values: tuple[str, ...]) -> NameIndex:
     found = _INDEXES.get(id(values))
     if found is not None and found[0] is values:
         return found[1]
-    made = NameIndex(values)
-    _INDEXES[id(values)] = (values, made)
-    if len(_INDEXES) > 4096:
-        del _INDEXES[next(iter(_INDEXES))]
-    return made
+    return keep(_INDEXES, id(values), (values, NameIndex(values)), 4096)[1]
 
 
 def unmatched_values(tree: promql_parser.Expr, metrics: Mapping[str, Mapping[str, tuple[str, ...]]],

@@ -14,7 +14,7 @@ an argument) is for its user to find in the tree of one expression of the key.
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from monitoring.promql.lexemes import NUMBER, STRING, WORD
 
@@ -63,11 +63,3 @@ def cut(expr: str) -> Cut | None:
         return match.group()
 
     return Cut(_CUTS.sub(one, expr), texts, tuple(words), not other_strings)
-
-
-def keep(store: dict[Any, Any], key: Any, value: Any, most: int) -> None:
-    """store[key] = value, the oldest entry out first past `most`: the bounded caches kept per key (or per
-    shape) of the expressions' texts."""
-    if len(store) >= most:
-        store.pop(next(iter(store)), None)
-    store[key] = value

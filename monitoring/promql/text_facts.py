@@ -36,7 +36,8 @@ from typing import NamedTuple
 import promql_parser
 
 from monitoring import promql
-from monitoring.promql.cuts import Cut, cut, keep
+from monitoring.bounded import keep
+from monitoring.promql.cuts import Cut, cut
 
 MAX_RECIPES = 4096  # one per text of a key: a few hundred for real stacks; the oldest goes first
 # Longer texts are parsed each time: a rule is rarely this long, and each recipe keeps its text as its key.

@@ -27,9 +27,10 @@ from typing import Any
 import promql_parser
 
 from monitoring import promql
+from monitoring.bounded import keep
 from monitoring.model.metrics import AnyMetric
 from monitoring.model.scenario import AlertScenario
-from monitoring.promql.cuts import cut, keep
+from monitoring.promql.cuts import cut
 from monitoring.render import alert_shapes
 from monitoring.render.alert_shapes import CatalogFacts, Scenario, Unrecognised
 from monitoring.render.promtool_timing import expr_windows

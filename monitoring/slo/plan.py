@@ -14,6 +14,7 @@ from fractions import Fraction
 from functools import cached_property, lru_cache
 
 from monitoring import conventions
+from monitoring.bounded import keep
 from monitoring.slo.naming import NAMINGS, SLOTH_INFO, SeriesNaming
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text, exact_text, human_number
 from monitoring.units import duration_ms
@@ -152,9 +153,7 @@ def _kept_pairs(windows_key: Hashable, period: str, error_budget: Decimal, objec
     key = (windows_key, period, error_budget, objective, tiers)
     found = _KEPT.get(key)
     if found is None:
-        found = _KEPT[key] = planned_pairs(period, error_budget, objective, windows, tiers)
-        if len(_KEPT) > 4096:
-            del _KEPT[next(iter(_KEPT))]
+        found = keep(_KEPT, key, planned_pairs(period, error_budget, objective, windows, tiers), 4096)
     return found
 
 

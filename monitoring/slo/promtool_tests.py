@@ -19,6 +19,7 @@ from typing import Any
 import promql_parser
 
 from monitoring import conventions, promql
+from monitoring.bounded import keep
 from monitoring.errors import DefinitionError
 from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
@@ -290,9 +291,7 @@ def sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
     key = (slo.sli, slo.filter, slo.group_by, python_le)
     found = _SERIES.get(key)
     if found is None:
-        found = _SERIES[key] = plain_sli_series(slo, python_le)
-        if len(_SERIES) > _SERIES_KEPT:
-            del _SERIES[next(iter(_SERIES))]
+        found = keep(_SERIES, key, plain_sli_series(slo, python_le), _SERIES_KEPT)
     return found
 
 
@@ -594,9 +593,7 @@ def render_text(stack: Stack, slo: SLO, header: str = "") -> str | None:
     key = (_plan_key(slo, step), layout)
     template = _TEMPLATES.get(key)
     if template is None:
-        template = _TEMPLATES[key] = _template(plan(slo, step), layout)
-        if len(_TEMPLATES) > _TEMPLATES_KEPT:
-            del _TEMPLATES[next(iter(_TEMPLATES))]
+        template = keep(_TEMPLATES, key, _template(plan(slo, step), layout), _TEMPLATES_KEPT)
     fields = _alert_fields(stack, slo, series[False].group)
     fields["name"] = slo.name
     for python_le, rows in order.items():

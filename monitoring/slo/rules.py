@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from monitoring import conventions as names
+from monitoring.bounded import keep
 from monitoring.model.slo import (
     SLO,
     WINDOW_PLACEHOLDER,
@@ -477,11 +478,7 @@ def warnings(slo: SLO) -> list[str]:
     an objective so tight that one bad event pages."""
     advice = list(slo.plan.warnings)
     key = (slo.plan.text_key, slo.objective, slo.alerting.min_events_per_second)
-    if key not in _TIGHT:
-        _TIGHT[key] = tight_objective(slo)
-        if len(_TIGHT) > 4096:
-            del _TIGHT[next(iter(_TIGHT))]
-    tight = _TIGHT[key]
+    tight = _TIGHT[key] if key in _TIGHT else keep(_TIGHT, key, tight_objective(slo), 4096)
     return advice if tight is None else [*advice, f"slo {slo.name!r}: {tight}"]
 
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Hashable
 from functools import lru_cache
 
 from monitoring import conventions
+from monitoring.bounded import keep
 from monitoring.model.slo import SLO, AlertTier
 from monitoring.model.stack import Stack
 from monitoring.output.yaml_parts import scalar
@@ -76,9 +77,7 @@ class NamedTexts:
         if found is _UNSEEN or found is _SEEN_ONCE:
             # Writing the text for stand-ins costs two plain writings: only worth it for a key that recurs.
             found = _SEEN_ONCE if found is _UNSEEN else _pieces(stack, slo, write)
-        self._pieces[key] = found  # the most recently used last: the least recently used goes first
-        if len(self._pieces) > self._kept:
-            del self._pieces[next(iter(self._pieces))]
+        keep(self._pieces, key, found, self._kept)  # the most recently used last: the least recently used goes first
         if not isinstance(found, tuple):
             return write(stack, slo)
         filled = list(found)

@@ -186,7 +186,7 @@ class LintContext:
     @classmethod
     def of(cls, stack: Stack) -> LintContext:
         """Everything the stack says about its series, for the rule checks."""
-        return cls(stack.known_series(), stack.metrics, stack_series(stack), fixed_record_names(stack))
+        return cls(stack.known_series(), stack.metrics, stack_series(stack), stack.fixed_record_names())
 
     @cached_property
     def longest_scrape_interval(self) -> int:
@@ -216,18 +216,6 @@ class LintContext:
                 found.update({metric.name + part: f"{metric.name + part!r} (a counter of {metric.type} "
                                                   f"{metric.name!r})" for part in parts})
         return found
-
-
-def fixed_record_names(stack: Stack) -> dict[str, str]:
-    """Recorded series whose names the model declares fixed from outside: name -> who fixes it."""
-    from monitoring.model.rules import RecordingRule
-    from monitoring.slo.naming import SLOTH_INFO
-
-    fixed = {rule.name: rule.name_fixed_by for service in stack.services for group in service.rule_groups
-             for rule in group.rules if isinstance(rule, RecordingRule) and rule.name_fixed_by}
-    if any(slo.naming == "sloth" for slo in stack.slos):
-        fixed[SLOTH_INFO] = "Sloth's dashboards (SLO naming='sloth')"
-    return fixed
 
 
 def _ms(duration: str | None) -> int:

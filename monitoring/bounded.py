@@ -1,0 +1,27 @@
+"""Bounded caches: a plain dict that holds at most `most` entries, the oldest going out first.
+
+What a large stack repeats (an expression's text, an SLO's shape, a plan's windows) is worked out once and kept
+per key; the bound keeps memory flat however many keys a stack holds. A leaf: it imports nothing of the tool.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def keep(store: dict[K, V], key: K, value: V, most: int) -> V:
+    """store[key] = value, the oldest entry out first when the store already holds `most`; returns `value`.
+
+    >>> store = {}
+    >>> [keep(store, n, n * n, 2) for n in (1, 2, 3)]
+    [1, 4, 9]
+    >>> store
+    {2: 4, 3: 9}
+    """
+    if len(store) >= most and key not in store:
+        store.pop(next(iter(store)))
+    store[key] = value
+    return value
