@@ -19,7 +19,8 @@ traceback.
     ├── ToolMissingError                exit 1: promtool, amtool or a server binary cannot be found
     ├── RenderProcessError              exit 1: a rendering worker process died (killed, out of memory)
     └── GrafanaError                    exit 1: a Grafana request failed (status, reason)
-        └── AuthError                   the credentials are wrong, so publishing stops
+        ├── AuthError                   the credentials are wrong, so publishing stops
+        └── UnreachableError            no connection to Grafana can be made, so publishing stops
 
 A check that runs and finds a problem is not an exception: it is a failed result in a report, exit 1.
 
@@ -158,6 +159,12 @@ class GrafanaError(MonitoringError):
 
 class AuthError(GrafanaError):
     """401: the credentials are wrong. Nothing else can succeed, so publishing stops."""
+
+
+class UnreachableError(GrafanaError):
+    """No connection to Grafana could be made, retries included (refused, unknown host, connect timeout).
+    Nothing else can succeed, so publishing stops; a request that Grafana accepted and then failed (a read
+    timeout, a dropped connection) fails only its own item."""
 
 
 class InitError(UsageError):

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 import requests
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ProtocolError
 
 from monitoring.cli import publish_lines, style_for
+from monitoring.errors import UnreachableError
 from monitoring.grafana.publish.apply import apply_plan
 from monitoring.grafana.publish.client import ClientSettings, GrafanaClient, RetryStats, build_session
 from monitoring.grafana.publish.config import GrafanaConfig
@@ -522,17 +524,72 @@ def test_retry_after_is_honoured_up_to_a_cap() -> None:
     assert policy.retry_after_cap == 0.5 and policy.is_retry("POST", 429, True)  # the cap survives each retry
 
 
-def test_an_unreachable_grafana_is_named_once_per_item(out_dir: Path) -> None:
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_an_unreachable_grafana_stops_publishing_with_one_line(out_dir: Path, concurrency: int) -> None:
     with running_grafana() as grafana:
         url = grafana.url  # a port that is free again once the server stops
     config = GrafanaConfig.from_env({"GRAFANA_URL": url, "GRAFANA_TOKEN": TOKEN})
-    settings = ClientSettings(connect_timeout=0.5, retries=1, backoff_factor=0.001)
-    client = GrafanaClient(build_session(config, settings), url, settings)
-    status, out, _ = shown(client, out_dir)
+    settings = ClientSettings(connect_timeout=0.5, retries=6, connect_retries=2, backoff_factor=0.001)
+    stats = RetryStats()
+    client = GrafanaClient(build_session(config, settings, stats), url, settings)
+    status, out, err = shown(client, out_dir, concurrency=concurrency)
 
     assert status == 1
-    assert f"FAILED dashboard mcp-0: cannot reach Grafana at {url} after 1 retries: " in out
-    assert "Connection refused" in out
+    assert err.splitlines()[0].startswith(f"monitoring: publish failed: cannot connect to Grafana at {url} "
+                                          f"(3 attempts): ")
+    assert "Connection refused" in err
+    assert "FAILED" not in out  # one line for the whole run, not one per item
+    # Connections are retried connect_retries times, not `retries`; once one request has given up, the others
+    # fail at once: only the requests already in flight retried (one per thread at most).
+    assert 2 <= stats.causes["NewConnectionError"] <= 2 * concurrency
+
+
+def test_once_grafana_could_not_be_reached_the_client_does_not_try_again() -> None:
+    with running_grafana() as grafana:
+        url = grafana.url
+    config = GrafanaConfig.from_env({"GRAFANA_URL": url, "GRAFANA_TOKEN": TOKEN})
+    settings = ClientSettings(connect_timeout=0.5, retries=6, connect_retries=1, backoff_factor=0.001)
+    stats = RetryStats()
+    client = GrafanaClient(build_session(config, settings, stats), url, settings)
+    with pytest.raises(UnreachableError) as first:
+        client.get_dashboard("a")
+    with pytest.raises(UnreachableError) as second:
+        client.get_folder("b")  # another request: fails at once, with the same message, and is not retried
+
+    assert str(second.value) == str(first.value)
+    assert str(first.value).startswith(f"cannot connect to Grafana at {url} (2 attempts): ")
+    assert stats.causes == {"NewConnectionError": 1}
+
+
+@pytest.mark.parametrize(("error", "stops"), [
+    (requests.exceptions.ConnectTimeout("connect timed out"), True),
+    (requests.exceptions.ConnectionError(MaxRetryError(None, "/api/health", NewConnectionError(None, "refused"))),
+     True),
+    (requests.exceptions.ConnectionError(MaxRetryError(None, "/api/health", NameResolutionError(
+        "grafana.invalid", None, OSError("Name or service not known")))), True),
+    (requests.exceptions.ConnectionError(MaxRetryError(None, "/api/health", ProtocolError("reset by peer"))), False),
+    (requests.exceptions.ConnectionError(ProtocolError("Connection aborted.")), False),
+    (requests.exceptions.ReadTimeout("read timed out"), False),
+], ids=["connect-timeout", "refused", "unknown-host", "reset-after-retries", "aborted", "read-timeout"])
+def test_only_a_connection_that_cannot_be_made_stops_publishing(error: Exception, stops: bool) -> None:
+    """A connection that was made and then failed says nothing of the other requests: that item fails alone."""
+    from monitoring.grafana.publish.client import _not_connected
+
+    assert _not_connected(error) is stops
+
+
+def test_a_request_grafana_accepted_and_dropped_fails_only_its_item(out_dir: Path) -> None:
+    faults = Faults(rate=1.0, kinds=("drop",), after_processing=0.0, paths="/api/dashboards/uid/mcp-0")
+    settings = ClientSettings(connect_timeout=1.0, read_timeout=1.0, retries=1, connect_retries=1,
+                              backoff_factor=0.001, backoff_jitter=0.0)
+    with running_grafana(tokens={TOKEN: "Admin"}, faults=faults) as grafana:
+        status, out, err = shown(client_for(grafana, settings=settings), out_dir, dry_run=True)
+        url = grafana.url
+
+    assert status == 1 and "cannot connect" not in err, err
+    assert f"cannot read dashboard mcp-0: cannot reach Grafana at {url} after 1 retries: ('Connection aborted." in out
+    # The others were read as usual: each is planned.
+    assert "create    dashboard mcp-1 ('MCP 1') in folder mcp" in out and "1 unreadable" in out
 
 
 # --- credentials ------------------------------------------------------------------------------------------------

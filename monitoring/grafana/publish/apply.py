@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitoring.grafana.publish.client import GrafanaClient, GrafanaError
+from monitoring.grafana.publish.client import STOPPING, GrafanaClient, GrafanaError
 from monitoring.grafana.publish.plan import Action, DashboardChange, FolderChange, Plan, live_matches, save_payload
 from monitoring.grafana.publish.pool import Progress, Result, run_all
 
@@ -132,5 +132,7 @@ def _prune_folder(client: GrafanaClient, folder: FolderChange, outcome: Outcome)
             return
         client.delete_folder(folder.uid)
         outcome.done["folder pruned"] += 1
+    except STOPPING:
+        raise
     except GrafanaError as exc:
         outcome.failures.append((folder.what, str(exc)))

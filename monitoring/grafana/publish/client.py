@@ -1,7 +1,10 @@
 """A small Grafana HTTP API client over an injected requests.Session.
 
 Retries live in the session (urllib3's Retry on the mounted adapter): exponential backoff with jitter on
-connection errors, timeouts, 429 and 5xx, honouring Retry-After, bounded in count and in sleep. Writes are
+connection errors, timeouts, 429 and 5xx, honouring Retry-After, bounded in count and in sleep. A connection
+that cannot be made at all is retried fewer times (`connect_retries`), and once it has failed so, every later
+request fails at once with the same UnreachableError: a Grafana that is down, or a wrong address, is reported
+in seconds and once, not after every item's own retries. Writes are
 retried too: every write this tool makes is conditional (a uid that must not exist yet, a version that must
 still be current, a folder uid that answers 409), so a repeated write can never apply twice; the caller
 reconciles the 412/409/404 that a repeat may meet by reading the live state again.
@@ -22,10 +25,10 @@ from typing import Any
 import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, SSLError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, SSLError
 from urllib3.util.retry import Retry
 
-from monitoring.errors import AuthError, GrafanaError
+from monitoring.errors import AuthError, GrafanaError, UnreachableError
 from monitoring.grafana.publish.config import ConfigError, GrafanaConfig
 from monitoring.grafana.publish.secrets import Redactor
 
@@ -40,6 +43,9 @@ class ClientSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     retries: int = 6
+    # Of those, connections that cannot be made (refused, unknown host, connect timeout): a few seconds' worth,
+    # enough for a Grafana behind a load balancer that is swapping its backend.
+    connect_retries: int = 3
     backoff_factor: float = 0.5  # sleeps 0, 1, 2, 4 ... seconds between attempts
     backoff_max: float = 30.0
     backoff_jitter: float = 0.5  # plus up to this many seconds, so parallel clients do not retry in step
@@ -95,6 +101,7 @@ class GrafanaRetry(Retry):
 def retry_policy(settings: ClientSettings, stats: RetryStats | None = None) -> GrafanaRetry:
     return GrafanaRetry(
         total=settings.retries,
+        connect=min(settings.connect_retries, settings.retries),
         allowed_methods=None,  # every method: see the module docstring for why writes are safe to repeat
         status_forcelist=RETRY_STATUSES,
         backoff_factor=settings.backoff_factor,
@@ -161,6 +168,10 @@ class BearerAuth(requests.auth.AuthBase):
         return "BearerAuth(***)"
 
 
+# Errors after which no other request can succeed: publishing stops at the first.
+STOPPING = (AuthError, UnreachableError)
+
+
 def secrets_of(session: requests.Session) -> list[str]:
     """Every form in which the session's credentials could show up in a message."""
     found = []
@@ -190,6 +201,7 @@ class GrafanaClient:
         self.base_url = base_url.rstrip("/")
         self.settings = settings or ClientSettings()
         self._redactor = Redactor(secrets_of(session))
+        self._unreachable: UnreachableError | None = None  # set by the first request that could not connect
 
     # --- dashboards ------------------------------------------------------------------------------------------
     def get_dashboard(self, uid: str) -> dict[str, Any] | None:
@@ -272,6 +284,8 @@ class GrafanaClient:
 
     def _request(self, method: str, path: str, what: str, permission: str, *,
                  params: Any = None, json_body: Any = None) -> requests.Response:
+        if self._unreachable is not None:
+            raise self._unreachable
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         try:
             # verify passed explicitly: requests would let $REQUESTS_CA_BUNDLE override a session's verify=False.
@@ -282,6 +296,11 @@ class GrafanaClient:
                 f"{what}: TLS verification failed for {self.base_url}: {_cause(exc)} "
                 f"(trust a private CA with --ca-cert FILE)", 600)) from None
         except requests.RequestException as exc:
+            if _not_connected(exc):
+                attempts = min(self.settings.connect_retries, self.settings.retries) + 1
+                self._unreachable = UnreachableError(self._redactor.cut(
+                    f"cannot connect to Grafana at {self.base_url} ({attempts} attempts): {_cause(exc)}", 600))
+                raise self._unreachable from None
             raise GrafanaError(self._redactor.cut(
                 f"{what}: cannot reach Grafana at {self.base_url} after {self.settings.retries} retries: "
                 f"{_cause(exc)}", 600)) from None
@@ -344,6 +363,17 @@ class GrafanaClient:
             return GrafanaError(f"{what}: Grafana answered {said} after {self.settings.retries} retries{detail}",
                                 status, reason)
         return GrafanaError(f"{what}: Grafana answered {status}: {message}", status, reason)
+
+
+def _not_connected(exc: requests.RequestException) -> bool:
+    """Whether no connection could be made (refused, unknown host, connect timeout), as opposed to one that
+    was made and then failed (a read timeout, a reset), which says nothing of the other requests."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason: Any = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
 def _cause(exc: Exception) -> str:

@@ -7,7 +7,7 @@ dashboard. --prune adds one search for the managed tag, and one read per dashboa
 
 from __future__ import annotations
 
-from monitoring.grafana.publish.client import GrafanaClient, GrafanaError
+from monitoring.grafana.publish.client import STOPPING, GrafanaClient, GrafanaError
 from monitoring.grafana.publish.desired import Desired, DesiredFolder
 from monitoring.grafana.publish.plan import MANAGED_TAG, LiveState
 from monitoring.grafana.publish.pool import Progress, run_all
@@ -56,6 +56,8 @@ def _read_prune(client: GrafanaClient, desired: Desired, live: LiveState, concur
                 progress: Progress | None) -> None:
     try:
         hits = client.search(tags=(MANAGED_TAG,), kind="dash-db")
+    except STOPPING:
+        raise
     except GrafanaError as exc:
         live.failures.append(("prune", f"not pruning: {exc}"))
         return
@@ -77,5 +79,7 @@ def _read_prune(client: GrafanaClient, desired: Desired, live: LiveState, concur
     for uid, title in sorted(folders.items()):
         try:
             live.folder_contents[uid] = (title, client.search(folder_uids=(uid,)))
+        except STOPPING:
+            raise
         except GrafanaError as exc:
             live.failures.append((f"folder {uid}", f"not pruned: {exc}"))

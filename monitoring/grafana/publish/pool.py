@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from monitoring.grafana.publish.client import AuthError, GrafanaError
+from monitoring.grafana.publish.client import STOPPING, GrafanaError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -28,13 +28,14 @@ def run_all(items: Sequence[T], work: Callable[[T], R], concurrency: int, label:
             progress: Progress | None = None, describe: Callable[[T], str] = str) -> list[Result[T, R]]:
     """work(item) for every item, `concurrency` at a time, in item order.
 
-    A GrafanaError fails only its item. An AuthError (bad credentials) stops the items not yet started and is
-    raised once the running ones finish: nothing else could succeed.
+    A GrafanaError fails only its item. An AuthError (bad credentials) or an UnreachableError (no connection
+    can be made) stops the items not yet started and is raised once the running ones finish: nothing else
+    could succeed.
     """
     stop = threading.Event()
     lock = threading.Lock()
     done = 0
-    auth: list[AuthError] = []
+    stopped: list[GrafanaError] = []
 
     def advance() -> None:
         nonlocal done
@@ -48,9 +49,9 @@ def run_all(items: Sequence[T], work: Callable[[T], R], concurrency: int, label:
             if stop.is_set():
                 return Result(item)
             return Result(item, value=work(item))
-        except AuthError as exc:
+        except STOPPING as exc:
             stop.set()
-            auth.append(exc)
+            stopped.append(exc)
             return Result(item, error=exc)
         except GrafanaError as exc:
             return Result(item, error=exc)
@@ -63,6 +64,6 @@ def run_all(items: Sequence[T], work: Callable[[T], R], concurrency: int, label:
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items)))) as pool:
         results = list(pool.map(task, items))
-    if auth:
-        raise auth[0]
+    if stopped:
+        raise stopped[0]
     return results

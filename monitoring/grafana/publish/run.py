@@ -19,7 +19,7 @@ from urllib3.exceptions import InsecureRequestWarning
 
 from monitoring.api import PublishReport, PublishRequest
 from monitoring.grafana.publish.apply import Outcome, apply_plan
-from monitoring.grafana.publish.client import AuthError, ClientSettings, GrafanaClient, RetryStats, build_session
+from monitoring.grafana.publish.client import STOPPING, ClientSettings, GrafanaClient, RetryStats, build_session
 from monitoring.grafana.publish.config import ConfigError, GrafanaConfig
 from monitoring.grafana.publish.desired import Desired, load_desired
 from monitoring.grafana.publish.live import read_live
@@ -56,7 +56,7 @@ def publish_to(client: GrafanaClient, desired: Desired, options: PublishOptions,
         if options.dry_run:
             return dataclasses.replace(report, plan=plan)
         outcome = _redacted_outcome(apply_plan(client, plan, options.message, options.concurrency, progress), redact)
-    except AuthError as exc:  # nothing else can succeed: stop, keeping the plan if there was one
+    except STOPPING as exc:  # nothing else can succeed: stop, keeping the plan if there was one
         return dataclasses.replace(report, plan=plan, error=redact(str(exc)))
     return dataclasses.replace(report, plan=plan, outcome=outcome)
 
