@@ -8,7 +8,7 @@ hand-written dashboards) lets it through. A signal the command was started with 
 
 At its end the command leaves without the interpreter's teardown (see `leave`), unless that teardown has work to
 do that only it does: a thread still running, or a file the stack left open for writing, whose buffer the
-interpreter flushes as it frees it.
+interpreter flushes as it frees it. A wait for threads that lasts says so on stderr (`WAIT_EXPLAINED_AFTER`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from typing import NoReturn
 from monitoring.errors import ExitStatus
 
 _STOPPING = ("SIGTERM", "SIGHUP")
+# Seconds the exit waits for threads still running before it names them: one just finishing says nothing.
+WAIT_EXPLAINED_AFTER = 2.0
 
 
 class Terminated(KeyboardInterrupt):
@@ -61,6 +63,24 @@ def _default_again() -> None:
         number = getattr(signal, name, None)
         if number is not None and signal.getsignal(number) is _stop:
             signal.signal(number, signal.SIG_DFL)
+
+
+def _name_the_threads_waited_for(after: float = WAIT_EXPLAINED_AFTER) -> None:
+    """If the exit is still waiting for threads `after` seconds from now (ones the stack started and did not make
+    daemons), one line on stderr names them: the command's work is done, and the wait is theirs, not a hang."""
+    import threading
+
+    def explain() -> None:
+        me = threading.current_thread()
+        waiting = sorted(t.name for t in threading.enumerate()
+                         if t is not threading.main_thread() and t is not me and not t.daemon and t.is_alive())
+        if waiting:
+            print(f"monitoring: done; the process exits when these threads end (they are not daemon threads): "
+                  f"{', '.join(waiting)}", file=sys.stderr, flush=True)
+
+    timer = threading.Timer(after, explain)
+    timer.daemon = True  # not waited for itself
+    timer.start()
 
 
 def _stop(number: int, frame: FrameType | None) -> None:
@@ -107,6 +127,7 @@ def leave(status: int, inherited: Descriptors | None) -> NoReturn:
     _default_again()
     now = open_for_writing()
     if threading.active_count() > 1 or now is None or inherited is None or now - inherited:
+        _name_the_threads_waited_for()
         sys.exit(status)  # not frozen: the teardown's collection may be what frees (and flushes) such a file
     gc.freeze()
     import atexit

@@ -31,12 +31,12 @@ sys.stdout.write("printed by the stack, unflushed")  # no newline: still in the 
 
 
 def later() -> None:
-    time.sleep(0.5)
+    time.sleep({thread_seconds})
     LOG.open("a").write("thread\\n")
 
 
 if "{thread}" == "yes":
-    threading.Thread(target=later).start()  # not a daemon: exit waits for it
+    threading.Thread(target=later, name="poller").start()  # not a daemon: exit waits for it
 
 stack = Stack(
     name="leaving",
@@ -48,12 +48,13 @@ stack = Stack(
 '''
 
 
-def project(tmp_path: Path, thread: bool = False, threshold: str = "1") -> Path:
+def project(tmp_path: Path, thread: bool = False, threshold: str = "1", thread_seconds: float = 0.5) -> Path:
     root = tmp_path / "project"
     (root / "leaving").mkdir(parents=True)
     (root / "pyproject.toml").write_text('[tool.monitoring]\nstack = "leaving.stack:stack"\n')
     (root / "leaving" / "__init__.py").write_text("")
-    (root / "leaving" / "stack.py").write_text(STACK.format(thread="yes" if thread else "no", threshold=threshold))
+    (root / "leaving" / "stack.py").write_text(STACK.format(thread="yes" if thread else "no", threshold=threshold,
+                                                            thread_seconds=thread_seconds))
     return root
 
 
@@ -83,6 +84,17 @@ def test_a_thread_the_stack_started_is_waited_for(tmp_path: Path) -> None:
     done = monitoring(root, "generate")
     assert done.returncode == 0, done.stderr
     assert sorted(log(root)) == ["atexit", "thread"]
+    assert "threads end" not in done.stderr  # a thread that ends soon is waited for without a word
+
+
+def test_a_long_wait_for_the_stacks_thread_is_explained(tmp_path: Path) -> None:
+    """Not a silent hang: past WAIT_EXPLAINED_AFTER, the exit says which threads it waits for."""
+    root = project(tmp_path, thread=True, thread_seconds=3.5)
+    done = monitoring(root, "generate")
+    assert done.returncode == 0, done.stderr
+    assert sorted(log(root)) == ["atexit", "thread"]
+    assert done.stderr.splitlines()[-1] == ("monitoring: done; the process exits when these threads end (they are "
+                                            "not daemon threads): poller")
 
 
 @pytest.mark.parametrize(("args", "status"), [(("generate",), 0), (("generate", "--check"), 0),
