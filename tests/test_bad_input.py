@@ -54,6 +54,20 @@ def ok_stack(**overrides):
 '''
 
 CASES = [
+    ("a data source type that is no plugin id",
+     'stack = ok_stack(datasources=(DataSource(name="Loki", type="Loki Logs"),))',
+     "data source 'Loki' {at}: type 'Loki Logs' must be a data source plugin's id, such as 'prometheus' or 'loki'"),
+    ("a data source named like a variable",
+     'stack = ok_stack(datasources=(DataSource(name="$logs", type="loki"),))',
+     "data source '$logs' {at}: name '$logs' must be a data source's own name: not one of Grafana's built-in ones"),
+    ("two data sources of one uid, one of them by its name",
+     'stack = ok_stack(datasources=(DataSource(name="Loki", type="loki"), DataSource(name="Logs", type="loki", '
+     'uid="Loki")))',
+     "stack 'demo' {at}: data sources 0 and 1 have the same uid 'Loki': Grafana could not tell them apart"),
+    ("two data sources of one name",
+     'stack = ok_stack(datasources=(DataSource(name="Loki", type="loki", uid="a"), DataSource(name="Loki", '
+     'type="loki", uid="b")))',
+     "data source 'Loki' {at}: duplicate data source name 'Loki'"),
     ("counter without _total",
      'stack = ok_stack(services=(ok_service(metrics=(Counter(name="app_requests", help="R."),)),))',
      "metric 'app_requests' {at}: counter name 'app_requests' must end in '_total'"),

@@ -12,6 +12,7 @@ import pytest
 
 from monitoring import conventions
 from monitoring.checks.dashboards import check_dashboards
+from monitoring.checks.lint import DashboardDocument, LintContext, lint_dashboards
 from monitoring.cli import main
 from monitoring.output.files import read_tree
 from monitoring.output.manifest import Manifest
@@ -372,3 +373,63 @@ def test_validate_passes_a_dashboard_of_grafanas_core_panels(project: Path, caps
     assert status == 0, out
     for check in ("dashboard/schema", "dashboard/panel-type", "dashboard/panel-ids", "dashboard/panel-schema"):
         assert f"ok   {check}" in out
+
+
+# A hand-written dashboard that names its data sources, as grafanalib code often does: a Loki panel (LogQL, no
+# PromQL) and a Prometheus one.
+NAMED_SOURCES = """
+from grafanalib.core import Dashboard, GridPos, Logs, Target, TimeSeries
+
+dashboard = Dashboard(title="API logs", uid="api-logs", panels=[
+    Logs(title="Errors", dataSource="Loki", gridPos=GridPos(h=8, w=12, x=0, y=0),
+         targets=[Target(expr='{app="api"} |= "error"', refId="A")]),
+    TimeSeries(title="Up", dataSource="Prometheus EU", gridPos=GridPos(h=8, w=12, x=12, y=0),
+               targets=[Target(expr="sum(up)", refId="A")]),
+]).auto_panel_ids()
+"""
+DECLARING = """
+from alerts.stack import stack as base
+from monitoring import DataSource
+
+stack = base.model_copy(update={"datasources": (DataSource(name="Loki", type="loki", uid="loki"),
+                                                DataSource(name="Prometheus EU", type="prometheus"))})
+"""
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "undeclared"])
+def test_the_data_sources_a_dashboard_names_get_the_stacks_types(tmp_path: Path, declared: bool) -> None:
+    """Declared, a name becomes the data source's {type, uid}: the Loki panel's LogQL is left to Loki and the
+    Prometheus panel's PromQL is checked. Undeclared, it stays {"uid": name} (Grafana's own rule for a name it
+    cannot find): neither is read as PromQL, and validate warns, without failing, that they go unchecked."""
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.monitoring]\nstack = "{"declaring:stack" if declared else "alerts.stack:stack"}"\n'
+        'dashboards = "boards"\n')
+    (tmp_path / "declaring.py").write_text(DECLARING)
+    (tmp_path / "alerts").symlink_to(root / "alerts")
+    (tmp_path / "boards").mkdir()
+    (tmp_path / "boards" / "logs.dashboard.py").write_text(NAMED_SOURCES)
+    assert main(["generate"], project=Project.find(tmp_path)) == 0
+
+    board = json.loads((tmp_path / "out" / conventions.dashboard_file("mcp", "api-logs")).read_text())
+    results = {r.name: r for r in check_dashboards(Manifest.read(tmp_path / "out"), tmp_path / "out")}
+
+    assert [r.name for r in results.values() if not r.ok] == []
+    unknown = results["dashboard/datasource-type"]
+    if declared:
+        assert [p["datasource"] for p in board["panels"]] == [{"type": "loki", "uid": "loki"},
+                                                              {"type": "prometheus", "uid": "Prometheus EU"}]
+        assert unknown.warnings == ""
+        board["panels"][1]["targets"][0]["expr"] = "sum(up"  # the Prometheus panel's PromQL is read
+        board["panels"][0]["targets"][0]["expr"] += " |= ("  # the Loki panel's LogQL is not
+        problems = lint_dashboards([DashboardDocument("b.json", board)], LintContext(frozenset({"up"})))
+        assert [p.message.split(": ")[1] for p in problems if p.check == "dashboard/promql"] == [
+            "panel 2 'Up', field targets[0].expr"]
+    else:
+        assert [p["datasource"] for p in board["panels"]] == [{"uid": "Loki"}, {"uid": "Prometheus EU"}]
+        path = tmp_path / "out" / conventions.dashboard_file("mcp", "api-logs")
+        assert unknown.warnings.splitlines() == [
+            f"warning: dashboard/datasource-type: {path} (from boards/logs.dashboard.py): panel {n}, field datasource: "
+            f"data source {name!r} has no type (a name the stack does not declare, or a uid alone), so its queries "
+            f"are not checked: declare it in the stack's datasources, DataSource(name={name!r}, type=...)"
+            for n, name in (("1 'Errors'", "Loki"), ("2 'Up'", "Prometheus EU"))]

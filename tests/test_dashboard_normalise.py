@@ -98,8 +98,8 @@ def test_datasources_become_type_and_uid(modern: dict[str, Any]) -> None:
     assert modern["templating"]["list"][1]["datasource"] == DS
     assert all(p["datasource"] == DS for p in modern["panels"] if p["type"] not in ("row", "text"))
     named = normalise({"panels": [{"type": "stat", "datasource": "Prometheus EU", "targets": [{"expr": "up"}]}]})
-    assert named["panels"][0]["datasource"] == {"type": "prometheus", "uid": "Prometheus EU"}
-    assert named["panels"][0]["targets"][0]["datasource"] == {"type": "prometheus", "uid": "Prometheus EU"}
+    assert named["panels"][0]["datasource"] == {"uid": "Prometheus EU"}  # not declared: its type is unknown
+    assert named["panels"][0]["targets"][0]["datasource"] == {"uid": "Prometheus EU"}
     assert [v["name"] for v in named["templating"]["list"]] == []  # no ${datasource} used, none added
 
 
@@ -328,6 +328,7 @@ def test_table_settings_reach_the_modern_table_or_are_refused() -> None:
 
 def test_every_data_source_reference_becomes_type_and_uid() -> None:
     """Annotations name their data source as panels do; Grafana's built-in ones keep their own type."""
+    declared = {"Prometheus": {"type": "prometheus", "uid": "prom"}}
     data = from_grafanalib(g.Dashboard(
         title="Refs", uid="refs", annotations=g.Annotations(list=[
             {"name": "deploys", "datasource": "Prometheus", "expr": "changes(deploys_total[5m])", "enable": True,
@@ -335,11 +336,12 @@ def test_every_data_source_reference_becomes_type_and_uid() -> None:
             {"name": "Annotations & Alerts", "datasource": "-- Grafana --", "builtIn": 1, "enable": True,
              "iconColor": "rgba(0, 211, 255, 1)", "type": "dashboard"}]),
         panels=[g.TimeSeries(title="Mixed", dataSource="-- Mixed --", gridPos=g.GridPos(h=8, w=12, x=0, y=0),
-                             targets=[g.Target(expr="up", refId="A", datasource="Prometheus")])]).auto_panel_ids())
+                             targets=[g.Target(expr="up", refId="A", datasource="Prometheus")])]).auto_panel_ids(),
+        datasources=declared)
     assert [a["datasource"] for a in data["annotations"]["list"]] == [
-        {"type": "prometheus", "uid": "Prometheus"}, {"type": "grafana", "uid": "-- Grafana --"}]
+        {"type": "prometheus", "uid": "prom"}, {"type": "grafana", "uid": "-- Grafana --"}]
     assert data["panels"][0]["datasource"] == {"type": "datasource", "uid": "-- Mixed --"}
-    assert data["panels"][0]["targets"][0]["datasource"] == {"type": "prometheus", "uid": "Prometheus"}
+    assert data["panels"][0]["targets"][0]["datasource"] == {"type": "prometheus", "uid": "prom"}
     known = LintContext(frozenset({"up", "deploys_total"}))
     assert lint_dashboards([DashboardDocument("refs.json", data)], known) == []
     with pytest.raises(NormaliseError, match=r"annotations\.list\[0\] must be an object, not a number"):
@@ -349,7 +351,7 @@ def test_every_data_source_reference_becomes_type_and_uid() -> None:
 def test_a_data_source_the_dashboard_declares_by_name_keeps_its_type() -> None:
     """An export's inputs and the data source variables give the type of the data sources referenced by name, as
     Grafana's own migration does: a Loki panel of an old export stays a Loki panel, whose LogQL no check reads
-    as PromQL. Any other name is taken for Prometheus."""
+    as PromQL. A name the stack declares gets its type (see the next test)."""
     logql = '{app="mcp"} |= "error"'
     data = normalise({
         "title": "Logs", "__inputs": [{"name": "DS_LOKI", "type": "datasource", "pluginId": "loki"},
@@ -359,12 +361,35 @@ def test_a_data_source_the_dashboard_declares_by_name_keeps_its_type() -> None:
                     "datasource": source, "targets": [{"refId": "A", "expr": logql}]}
                    for i, source in enumerate(["${DS_LOKI}", "$logs", "[[logs]]"])]
         + [{"id": 4, "type": "timeseries", "title": "up", "gridPos": {"x": 12, "y": 0, "w": 12, "h": 8},
-            "datasource": "$DS_PROM", "targets": [{"refId": "A", "expr": "up", "datasource": "Prometheus"}]}]})
+            "datasource": "$DS_PROM", "targets": [{"refId": "A", "expr": "up", "datasource": "Prometheus"}]}]},
+        datasources={"Prometheus": {"type": "prometheus", "uid": "prom"}})
     assert [(p["datasource"], p["targets"][0]["datasource"]) for p in data["panels"]] == [
         ({"type": "loki", "uid": "${DS_LOKI}"},) * 2, ({"type": "loki", "uid": "${logs}"},) * 2,
         ({"type": "loki", "uid": "${logs}"},) * 2,
-        ({"type": "prometheus", "uid": "${DS_PROM}"}, {"type": "prometheus", "uid": "Prometheus"})]
+        ({"type": "prometheus", "uid": "${DS_PROM}"}, {"type": "prometheus", "uid": "prom"})]
     assert lint_dashboards([DashboardDocument("logs.json", data)], LintContext(frozenset({"up"}))) == []
+
+
+def test_a_named_data_source_gets_the_type_and_uid_the_stack_declares() -> None:
+    """As Grafana's migration finds a name (or a uid) among the instance's data sources and writes its {type,
+    uid}: here among the stack's. A name it cannot find stays {"uid": name}, of no known type, whose queries no
+    check reads as PromQL (dashboard/datasource-type warns); "default" is the default data source, as none is."""
+    logql = '{app="mcp"} |= "error"'
+    declared = {"Loki": {"type": "loki", "uid": "loki"}, "loki": {"type": "loki", "uid": "loki"},
+                "Prometheus EU": {"type": "prometheus", "uid": "prom-eu"},
+                "prom-eu": {"type": "prometheus", "uid": "prom-eu"}}
+    sources = ["Loki", "loki", "prom-eu", "Elastic", "default"]
+    data = normalise({"title": "Named", "panels": [
+        {"id": i + 1, "type": "timeseries", "title": f"p{i}", "gridPos": {"x": 0, "y": 8 * i, "w": 12, "h": 8},
+         "datasource": source, "targets": [{"refId": "A", "expr": logql if i < 2 else "up"}]}
+        for i, source in enumerate(sources)]}, datasources=declared)
+    assert [p["datasource"] for p in data["panels"]] == [
+        {"type": "loki", "uid": "loki"}, {"type": "loki", "uid": "loki"}, {"type": "prometheus", "uid": "prom-eu"},
+        {"uid": "Elastic"}, {"type": "prometheus", "uid": "${datasource}"}]
+    assert [v["name"] for v in data["templating"]["list"]] == ["datasource"]  # for the "default" panel
+    problems = lint_dashboards([DashboardDocument("named.json", data)], LintContext(frozenset({"up"})))
+    assert [(p.check, p.severity) for p in problems] == [("dashboard/datasource-type", "warning")]
+    assert "panel 4 'p3', field datasource: data source 'Elastic' has no type" in problems[0].message
 
 
 def test_an_exports_inputs_become_the_variables_its_references_need() -> None:

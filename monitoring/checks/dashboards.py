@@ -72,16 +72,14 @@ def _results(out_dir: Path, documents: list[DashboardDocument], layout: list[str
              problems: list[Problem]) -> list[CheckResult]:
     checked = f"{len(documents)} dashboards in {out_dir / conventions.GRAFANA_DIR}"
     results = [CheckResult("dashboard/files", not layout, checked, "\n".join(layout))]
-    for check in offline_checks():
-        lines = [p.message for p in problems if p.check == check.id]
-        results.append(CheckResult(check.id, not lines, checked, "\n".join(lines)))
-    # The label-aware rule checks over every panel query; their warnings are printed without failing.
-    for check in query_checks():
+    # Every dashboard check, then the label-aware rule checks over every panel query; warnings are printed
+    # without failing.
+    named = [(c, c.id) for c in offline_checks()] + [(c, f"{c.id} (dashboard queries)") for c in query_checks()]
+    for check, name in named:
         found = [p for p in problems if p.check == check.id]
         errors = [p.message for p in found if p.severity == "error"]
         warnings = [f"warning: {p.line()}" for p in found if p.severity == "warning"]
-        results.append(CheckResult(f"{check.id} (dashboard queries)", not errors, checked, "\n".join(errors),
-                                   "\n".join(warnings)))
+        results.append(CheckResult(name, not errors, checked, "\n".join(errors), "\n".join(warnings)))
     return results
 
 

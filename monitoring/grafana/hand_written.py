@@ -22,7 +22,7 @@ from typing import Any
 from monitoring import conventions, units
 from monitoring.errors import DefinitionError, MonitoringError
 from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
-from monitoring.grafana.normalise import NormaliseError, from_grafanalib, json_problem, normalise
+from monitoring.grafana.normalise import DataSources, NormaliseError, from_grafanalib, json_problem, normalise
 from monitoring.model.dashboards import Dashboard, default_folder
 from monitoring.model.stack import Stack
 from monitoring.process_exit import ProcessExit, held
@@ -88,7 +88,7 @@ def _load(stack: Stack, path: Path, name: str) -> RenderedDashboard:
         return RenderedDashboard(folder, dashboard.dashboard_uid,
                                  render_dashboard(dashboard, stack.dashboard_settings), name, dashboard.name)
     if isinstance(dashboard, dict):  # Grafana JSON as it is, e.g. kept by `monitoring import`
-        return json_dashboard(folder, dashboard, name)
+        return json_dashboard(folder, dashboard, name, _datasources(stack))
     from grafanalib.core import Dashboard as GrafanalibDashboard  # loaded only when a dashboard file exists
 
     if not isinstance(dashboard, GrafanalibDashboard):
@@ -102,13 +102,23 @@ def _load(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     if problem:
         raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
     try:
-        data = from_grafanalib(dashboard, uid=uid)
+        data = from_grafanalib(dashboard, uid=uid, datasources=_datasources(stack))
     except NormaliseError as exc:
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None
     except Exception as exc:  # grafanalib raises whatever its attrs validators and encoder raise
         raise DefinitionError(f"custom dashboard {name}: grafanalib cannot render it "
                               f"({type(exc).__name__}: {_one_line(exc)})") from None
     return RenderedDashboard(folder, uid, data, name, str(dashboard.title))
+
+
+def _datasources(stack: Stack) -> DataSources:
+    """Each data source the stack declares, its reference by its name and by its uid; the first declared wins, as
+    Grafana's migration matches a name against the instance's data sources in turn."""
+    found: dict[str, dict[str, str]] = {}
+    for source in stack.datasources:
+        for key in (source.name, source.uid or source.name):
+            found.setdefault(key, source.reference())
+    return found
 
 
 def _folder(stack: Stack, namespace: dict[str, Any], dashboard: object, name: str) -> str:
@@ -133,9 +143,11 @@ def _folder(stack: Stack, namespace: dict[str, Any], dashboard: object, name: st
     return default_folder(stack.folders, stack.dashboard_settings)
 
 
-def json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDashboard:
-    """A dashboard given as Grafana JSON (a dict), normalised; a DefinitionError naming the file (`name`) and,
-    where it can, the JSON path of what is wrong, whatever the dict holds."""
+def json_dashboard(folder: str, data: dict[str, Any], name: str, datasources: DataSources | None = None
+                   ) -> RenderedDashboard:
+    """A dashboard given as Grafana JSON (a dict), normalised (a data source named in `datasources` becomes its
+    reference there); a DefinitionError naming the file (`name`) and, where it can, the JSON path of what is
+    wrong, whatever the dict holds."""
     title = data.get("title")
     if not isinstance(title, str) or not isinstance(data.get("panels"), list):
         raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title or panels)")
@@ -152,7 +164,7 @@ def json_dashboard(folder: str, data: dict[str, Any], name: str) -> RenderedDash
     if problem:
         raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
     try:
-        return RenderedDashboard(folder, uid, normalise(data, uid=uid), name, title)
+        return RenderedDashboard(folder, uid, normalise(data, uid=uid, datasources=datasources), name, title)
     except NormaliseError as exc:
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None
 

@@ -189,23 +189,33 @@ def grafanalib_json(dashboard: GrafanalibDashboard) -> dict[str, Any]:
     return data
 
 
-def from_grafanalib(dashboard: GrafanalibDashboard, *, uid: str | None = None) -> dict[str, Any]:
+# A data source's name or uid -> its {type, uid} reference: the data sources the stack declares (see
+# monitoring.model.dashboards.DataSource), as Grafana's migration finds them among the instance's.
+DataSources = Mapping[str, Mapping[str, str]]
+
+
+def from_grafanalib(dashboard: GrafanalibDashboard, *, uid: str | None = None,
+                    datasources: DataSources | None = None) -> dict[str, Any]:
     """Modern dashboard JSON straight from grafanalib objects."""
-    return _normalise_fresh(_drop_nulls(grafanalib_json(dashboard)), uid)
+    return _normalise_fresh(_drop_nulls(grafanalib_json(dashboard)), uid, datasources or {})
 
 
-def normalise(data: dict[str, Any], *, uid: str | None = None) -> dict[str, Any]:
-    """Modern dashboard JSON from grafanalib's (or already modern) JSON. Idempotent; data is not changed."""
-    return _normalise_fresh(_drop_nulls(data), uid)
+def normalise(data: dict[str, Any], *, uid: str | None = None,
+              datasources: DataSources | None = None) -> dict[str, Any]:
+    """Modern dashboard JSON from grafanalib's (or already modern) JSON. Idempotent; data is not changed. A data
+    source named in `datasources` becomes its reference there, any other name {"uid": name}."""
+    return _normalise_fresh(_drop_nulls(data), uid, datasources or {})
 
 
-def _normalise_fresh(out: dict[str, Any], uid: str | None) -> dict[str, Any]:
+def _normalise_fresh(out: dict[str, Any], uid: str | None, datasources: DataSources) -> dict[str, Any]:
     """normalise, on data that is a fresh copy with nulls dropped (so it may be changed in place)."""
     inputs = _input_variables(out)
     declared = _DECLARED_TYPES.set(_declared_types(out, inputs))
+    known = _KNOWN_SOURCES.set(datasources)
     try:
         return _normalised(out, uid, inputs)
     finally:
+        _KNOWN_SOURCES.reset(known)
         _DECLARED_TYPES.reset(declared)
 
 
@@ -356,8 +366,10 @@ _BUILT_IN = {"-- Grafana --": {"type": "grafana", "uid": "-- Grafana --"},
 # The plugin type of each data source the dashboard being normalised declares by name: its data source variables
 # ({"name": "logs", "type": "datasource", "query": "loki"}) and, in an export, its inputs ({"name": "DS_LOKI",
 # "type": "datasource", "pluginId": "loki"}). A reference to one of them by name ("$logs", "${DS_LOKI}") gets
-# that type, as Grafana's own migration gives it; a data source named otherwise is taken for Prometheus.
+# that type, as Grafana's own migration gives it.
 _DECLARED_TYPES: ContextVar[Mapping[str, str]] = ContextVar("declared_types")
+# The data sources the stack declares, by name and by uid (`normalise`'s `datasources`).
+_KNOWN_SOURCES: ContextVar[DataSources] = ContextVar("known_sources")
 
 
 def _declared_types(data: dict[str, Any], inputs: list[dict[str, Any]]) -> dict[str, str]:
@@ -393,7 +405,9 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def _datasource(value: Any) -> Any:
-    """A {type, uid} reference from grafanalib's data source name or variable."""
+    """A {type, uid} reference from grafanalib's data source name or variable. A name the stack declares is
+    its reference; any other stays {"uid": name}, as Grafana's migration leaves a name it cannot find among the
+    instance's data sources (which it then looks up by uid, and by name, when it loads the dashboard)."""
     if not isinstance(value, str):
         return value
     if value in _BUILT_IN:
@@ -404,13 +418,14 @@ def _datasource(value: Any) -> Any:
         reference = datasource_ref("${" + name + "}")
         reference["type"] = _DECLARED_TYPES.get({}).get(name, reference["type"])
         return reference
-    return datasource_ref(value)
+    known = _KNOWN_SOURCES.get({}).get(value)
+    return dict(known) if known is not None else {"uid": value}
 
 
 def _drop_empty_datasource(item: dict[str, Any]) -> None:
-    """An empty data source name (grafanalib's InfluxDB and SQL targets write "") means the default one, as
-    an unset one does: never a reference to a data source whose uid is ""."""
-    if item.get("datasource") == "":
+    """An empty data source name (grafanalib's InfluxDB and SQL targets write "") and "default" mean the default
+    one, as an unset one does: never a reference to a data source whose uid is "" or "default"."""
+    if item.get("datasource") in ("", "default"):
         del item["datasource"]
 
 

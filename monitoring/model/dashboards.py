@@ -66,6 +66,62 @@ class Folder(Model):
 
 DEFAULT_FOLDER = Folder(uid="monitoring", title="Monitoring")
 
+# A data source plugin's id (prometheus, loki, grafana-postgresql-datasource), and a data source uid as Grafana
+# allows one (letters, digits, '-' and '_', at most 40).
+_PLUGIN_ID = re.compile(r"\A[a-z0-9][a-z0-9_-]{0,99}\Z")
+_DATASOURCE_UID = re.compile(r"\A[A-Za-z0-9_-]{1,40}\Z")
+# What a dashboard means by these is Grafana's own, not a data source of the instance.
+BUILT_IN_DATASOURCES = ("-- Grafana --", "-- Mixed --", "-- Dashboard --", "default")
+
+
+class DataSource(Model):
+    """A Grafana data source that hand-written dashboards refer to by name (grafanalib's `dataSource="Loki"`,
+    an old export's `"datasource": "Loki"`): its plugin type, and the uid Grafana knows it by, as the instance's
+    provisioning declares them. Use it for every data source a dashboard names that is not Prometheus' `$datasource`.
+
+    Declared, a reference by its name or uid becomes `{"type": "loki", "uid": "loki"}`, which is what Grafana's
+    own migration makes of it from the instance's data sources; the queries of a Loki panel are then not read as
+    PromQL, and those of a Prometheus one are. A name the stack does not declare stays `{"uid": "Loki"}`, as
+    Grafana leaves a name it cannot find; its type is unknown, so its queries are not checked (validate warns).
+    Without a uid, the name stands for it: Grafana finds a data source by its name as well.
+
+        loki = DataSource(name="Loki", type="loki", uid="loki")
+        europe = DataSource(name="Prometheus EU", type="prometheus")  # no uid: the name stands for it
+        # then Stack(..., datasources=(loki, europe))
+    """
+
+    kind: ClassVar[str] = "data source"
+    name: str = Field(min_length=1, max_length=190)
+    type: str
+    uid: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str) -> str:
+        if name in BUILT_IN_DATASOURCES or name.startswith("$") or name != name.strip() or not name.isprintable():
+            raise ValueError(f"name {name!r} must be a data source's own name: not one of Grafana's built-in ones "
+                             f"({', '.join(BUILT_IN_DATASOURCES)}), not a variable ($name), printable, without "
+                             "spaces at either end")
+        return name
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, kind: str) -> str:
+        if not _PLUGIN_ID.match(kind):
+            raise ValueError(f"type {kind!r} must be a data source plugin's id, such as 'prometheus' or 'loki'")
+        return kind
+
+    @field_validator("uid")
+    @classmethod
+    def _uid(cls, uid: str | None) -> str | None:
+        if uid is not None and not _DATASOURCE_UID.match(uid):
+            raise ValueError(f"uid {uid!r} must be 1 to 40 letters, digits, '-' or '_', as Grafana's are")
+        return uid
+
+    def reference(self) -> dict[str, str]:
+        """What a panel or query refers to it by: {"type": ..., "uid": ...}."""
+        return {"type": self.type, "uid": self.uid or self.name}
+
 
 class DashboardSettings(Model):
     """What every dashboard of the stack shares, and which dashboards are generated.

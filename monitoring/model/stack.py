@@ -12,7 +12,14 @@ from monitoring import conventions, promql
 from monitoring.model.autoscaling import check_autoscaling
 from monitoring.model.base import FieldProblem, Model, model_check, require_unique, unique_names
 from monitoring.model.common import HostPort, Labels, PositiveDuration, Slug
-from monitoring.model.dashboards import DEFAULT_FOLDER, Dashboard, DashboardSettings, Folder, check_dashboards
+from monitoring.model.dashboards import (
+    DEFAULT_FOLDER,
+    Dashboard,
+    DashboardSettings,
+    DataSource,
+    Folder,
+    check_dashboards,
+)
 from monitoring.model.kubernetes_output import KubernetesOutput, check_monitor_job, check_probe, monitor_kind
 from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.metrics import AnyMetric, Catalog
@@ -63,6 +70,8 @@ class Stack(Model):
     folders: tuple[Folder, ...] = (DEFAULT_FOLDER,)
     dashboard_settings: DashboardSettings = DashboardSettings()
     dashboards: tuple[Dashboard, ...] = ()
+    # The data sources hand-written dashboards name, with their types (see DataSource).
+    datasources: tuple[DataSource, ...] = ()
     load_test: LoadTestGates | None = None
     # Prometheus Operator resources under out/kubernetes/ as well; None: plain files only.
     kubernetes: KubernetesOutput | None = None
@@ -96,6 +105,14 @@ class Stack(Model):
     def _references(self) -> Stack:
         unique_names("service", self.services)
         unique_names("catalog", self.catalogs)
+        unique_names("data source", self.datasources)
+        uids: dict[str, int] = {}
+        for index, source in enumerate(self.datasources):  # a uid left out is the name's
+            uid = source.uid or source.name
+            if uid in uids:
+                raise FieldProblem(f"data sources {uids[uid]} and {index} have the same uid {uid!r}: Grafana could "
+                                   "not tell them apart", field=f"datasources[{index}].uid", value=uid)
+            uids[uid] = index
         self._check_metric_types()
         unique_names("scrape job", [j for s in self.services for j in (*s.scrape_jobs, *s.probes)])
         unique_names("alert", [a for s in self.services for a in s.alerts])

@@ -14,6 +14,7 @@ from typing import Any
 from monitoring.checks.lint import (
     alerts_for_interval,
     alerts_template_labels,
+    dashboard_datasource_type,
     dashboard_grid,
     dashboard_metrics,
     dashboard_panel_ids,
@@ -50,6 +51,7 @@ CHECKS: tuple[Check[Any], ...] = (
     dashboard_panel_ids.CHECK,
     dashboard_grid.CHECK,
     dashboard_variables.CHECK,
+    dashboard_datasource_type.CHECK,
     dashboard_promql.CHECK,
     dashboard_metrics.CHECK,
     promql_rate_on_gauge.CHECK,

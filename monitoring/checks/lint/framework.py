@@ -293,15 +293,28 @@ def targets(ref: PanelRef) -> Iterator[tuple[int, Mapping[str, Any]]]:
 
 
 def prometheus_targets(ref: PanelRef) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    """The panel's targets that query Prometheus: all but those whose data source (the target's own, else the
-    panel's) names another type, such as {"type": "loki", ...} or Grafana's expressions ("__expr__"), whose
-    queries are not PromQL. A data source given by name, by a variable or not at all is taken for Prometheus,
-    the type this tool's dashboards query."""
+    """The panel's targets that query Prometheus: those whose data source (the target's own, else the panel's)
+    is of type "prometheus", a variable's type, or not set at all (the dashboard's default, which the normaliser
+    makes the Prometheus `$datasource`). Not those of another type, such as {"type": "loki", ...} or Grafana's
+    expressions ("__expr__"), whose queries are not PromQL; nor those whose type is unknown, a reference by uid
+    alone such as {"uid": "Logs"}, which dashboard/datasource-type reports."""
     for i, target in targets(ref):
-        source = target.get("datasource") or ref.panel.get("datasource")
-        kind = source.get("type") if isinstance(source, dict) else None
-        if not isinstance(kind, str) or kind in ("", "prometheus") or kind.startswith("$"):
+        if datasource_type(target, ref) in ("prometheus", None):
             yield i, target
+
+
+def datasource_type(target: Mapping[str, Any], ref: PanelRef) -> str | Literal[False] | None:
+    """The type of the target's data source (its own, else its panel's): "prometheus", "loki"...; None for a
+    variable's type or none set (the default); False when it is not known (a reference without a type)."""
+    source = target.get("datasource") or ref.panel.get("datasource")
+    if not isinstance(source, dict):
+        return None  # none (the default), or not a reference at all: dashboard/target-schema's to report
+    kind, uid = source.get("type"), source.get("uid")
+    if isinstance(kind, str) and kind and not kind.startswith("$"):
+        return kind
+    if (isinstance(kind, str) and kind.startswith("$")) or (isinstance(uid, str) and uid.startswith("$")) or not uid:
+        return None
+    return False
 
 
 def field_path(parts: Sequence[str | int]) -> str:
