@@ -19,6 +19,7 @@ from monitoring import (
     AlertWindow,
     BooleanSLI,
     CalendarPeriod,
+    DataSource,
     LabelRequirement,
     QuerySLI,
     Timeslices,
@@ -56,7 +57,8 @@ def _valid_instances() -> dict[type, Model]:
                  WindowPolicy(windows=(AlertWindow(tier="page", long="1h", short="5m", burn_rate=14.4),)),
                  BooleanSLI(gauge="up"), CalendarPeriod(unit="month"), Timeslices(window="5m", target="0.95"),
                  QuerySLI(errors="sum(rate(x_total[{{window}}]))", total="sum(rate(y_total[{{window}}]))"),
-                 LabelRequirement(key="app", operator="In", values=("web",))):
+                 LabelRequirement(key="app", operator="In", values=("web",)),
+                 DataSource(name="Loki", type="loki", uid="loki")):
         _collect(made, found)
     return found
 
