@@ -72,7 +72,7 @@ def _name_the_threads_waited_for(after: float = WAIT_EXPLAINED_AFTER) -> None:
 
     def explain() -> None:
         me = threading.current_thread()
-        waiting = sorted(t.name for t in threading.enumerate()
+        waiting = sorted(t.name if t.name.isprintable() else repr(t.name) for t in threading.enumerate()
                          if t is not threading.main_thread() and t is not me and not t.daemon and t.is_alive())
         if waiting:
             print(f"monitoring: done; the process exits when these threads end (they are not daemon threads): "

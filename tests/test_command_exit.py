@@ -36,7 +36,7 @@ def later() -> None:
 
 
 if "{thread}" == "yes":
-    threading.Thread(target=later, name="poller").start()  # not a daemon: exit waits for it
+    threading.Thread(target=later, name={thread_name!r}).start()  # not a daemon: exit waits for it
 
 stack = Stack(
     name="leaving",
@@ -48,13 +48,14 @@ stack = Stack(
 '''
 
 
-def project(tmp_path: Path, thread: bool = False, threshold: str = "1", thread_seconds: float = 0.5) -> Path:
+def project(tmp_path: Path, thread: bool = False, threshold: str = "1", thread_seconds: float = 0.5,
+            thread_name: str = "poller") -> Path:
     root = tmp_path / "project"
     (root / "leaving").mkdir(parents=True)
     (root / "pyproject.toml").write_text('[tool.monitoring]\nstack = "leaving.stack:stack"\n')
     (root / "leaving" / "__init__.py").write_text("")
     (root / "leaving" / "stack.py").write_text(STACK.format(thread="yes" if thread else "no", threshold=threshold,
-                                                            thread_seconds=thread_seconds))
+                                                            thread_seconds=thread_seconds, thread_name=thread_name))
     return root
 
 
@@ -88,13 +89,14 @@ def test_a_thread_the_stack_started_is_waited_for(tmp_path: Path) -> None:
 
 
 def test_a_long_wait_for_the_stacks_thread_is_explained(tmp_path: Path) -> None:
-    """Not a silent hang: past WAIT_EXPLAINED_AFTER, the exit says which threads it waits for."""
-    root = project(tmp_path, thread=True, thread_seconds=3.5)
+    """Not a silent hang: past WAIT_EXPLAINED_AFTER, the exit says which threads it waits for (a name that would
+    break the line, quoted)."""
+    root = project(tmp_path, thread=True, thread_seconds=3.5, thread_name="poller\x1b[2J")
     done = monitoring(root, "generate")
     assert done.returncode == 0, done.stderr
     assert sorted(log(root)) == ["atexit", "thread"]
     assert done.stderr.splitlines()[-1] == ("monitoring: done; the process exits when these threads end (they are "
-                                            "not daemon threads): poller")
+                                            "not daemon threads): 'poller\\x1b[2J'")
 
 
 @pytest.mark.parametrize(("args", "status"), [(("generate",), 0), (("generate", "--check"), 0),

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import requests
-from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ProtocolError
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ProtocolError, ProxyError
 
 from monitoring.cli import publish_lines, style_for
 from monitoring.errors import UnreachableError
@@ -567,10 +567,13 @@ def test_once_grafana_could_not_be_reached_the_client_does_not_try_again() -> No
      True),
     (requests.exceptions.ConnectionError(MaxRetryError(None, "/api/health", NameResolutionError(
         "grafana.invalid", None, OSError("Name or service not known")))), True),
+    (requests.exceptions.ProxyError(MaxRetryError(None, "/api/health", ProxyError(
+        "Unable to connect to proxy", NewConnectionError(None, "refused")))), True),
     (requests.exceptions.ConnectionError(MaxRetryError(None, "/api/health", ProtocolError("reset by peer"))), False),
     (requests.exceptions.ConnectionError(ProtocolError("Connection aborted.")), False),
     (requests.exceptions.ReadTimeout("read timed out"), False),
-], ids=["connect-timeout", "refused", "unknown-host", "reset-after-retries", "aborted", "read-timeout"])
+], ids=["connect-timeout", "refused", "unknown-host", "proxy-refused", "reset-after-retries", "aborted",
+        "read-timeout"])
 def test_only_a_connection_that_cannot_be_made_stops_publishing(error: Exception, stops: bool) -> None:
     """A connection that was made and then failed says nothing of the other requests: that item fails alone."""
     from monitoring.grafana.publish.client import _not_connected

@@ -25,7 +25,7 @@ from typing import Any
 import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, SSLError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ProxyError, SSLError
 from urllib3.util.retry import Retry
 
 from monitoring.errors import AuthError, GrafanaError, UnreachableError
@@ -366,13 +366,16 @@ class GrafanaClient:
 
 
 def _not_connected(exc: requests.RequestException) -> bool:
-    """Whether no connection could be made (refused, unknown host, connect timeout), as opposed to one that
-    was made and then failed (a read timeout, a reset), which says nothing of the other requests."""
+    """Whether no connection could be made (refused, unknown host, connect timeout), to Grafana or to the proxy
+    in between, as opposed to one that was made and then failed (a read timeout, a reset), which says nothing of
+    the other requests."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return True
     reason: Any = exc.args[0] if exc.args else None
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
+    if isinstance(reason, ProxyError):
+        reason = reason.original_error
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
