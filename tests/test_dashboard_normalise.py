@@ -134,12 +134,57 @@ def test_normalise_is_idempotent_and_leaves_its_input_alone(modern: dict[str, An
     assert normalise(once) == once == modern
 
 
-def test_an_exports_library_panels_are_dropped_when_empty_and_refused_otherwise() -> None:
+# An export of a dashboard that places one library panel twice, once inside a collapsed row, as Grafana 9 and
+# later write it: each place refers to the panel, whose model `__elements` holds.
+SHARED = {"type": "timeseries", "title": "Shared requests", "datasource": {"type": "prometheus", "uid": "prom"},
+          "gridPos": {"x": 0, "y": 0, "w": 6, "h": 4}, "id": 9, "libraryPanel": {"uid": "lib-1", "name": "Requests"},
+          "targets": [{"refId": "A", "expr": "sum(rate(up[5m]))", "datasource": {"type": "prometheus", "uid": "prom"}}]}
+WITH_LIBRARY_PANELS = {
+    "title": "Library", "uid": "library",
+    "__elements": {"lib-1": {"name": "Requests", "uid": "lib-1", "kind": 1, "model": SHARED}},
+    "panels": [{"id": 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                "libraryPanel": {"uid": "lib-1", "name": "Requests"}},
+               {"id": 2, "type": "row", "title": "More", "collapsed": True,
+                "gridPos": {"x": 0, "y": 8, "w": 24, "h": 1},
+                "panels": [{"id": 3, "gridPos": {"x": 12, "y": 9, "w": 12, "h": 8},
+                            "libraryPanel": {"uid": "lib-1", "name": "Requests"}}]}]}
+
+
+def test_an_exports_library_panels_are_inlined_where_they_are_placed() -> None:
     """Grafana 9 and later write `__elements` into every export: the models of its library panels, which the
-    dashboard API cannot create."""
-    assert "__elements" not in normalise({"title": "T", "panels": [], "__elements": {}})
-    with pytest.raises(NormaliseError, match=r"uses library panels \(`__elements`\)"):
-        normalise({"title": "T", "panels": [], "__elements": {"abc": {"name": "Shared", "model": {}}}})
+    dashboard API cannot create. Each place gets the model, at its own position and id, as Grafana inlines them
+    in an export for another instance; the dashboard is then whole, and passes every check."""
+    data = normalise(WITH_LIBRARY_PANELS)
+
+    assert "__elements" not in data and "__elements" not in normalise({"title": "T", "panels": [], "__elements": {}})
+    first, row = data["panels"]
+    inner = row["panels"][0]
+    assert [(p["id"], p["gridPos"], p["title"], p["type"]) for p in (first, inner)] == [
+        (1, {"x": 0, "y": 0, "w": 12, "h": 8}, "Shared requests", "timeseries"),
+        (3, {"x": 12, "y": 9, "w": 12, "h": 8}, "Shared requests", "timeseries")]
+    assert first["targets"] == inner["targets"] == [
+        {"refId": "A", "expr": "sum(rate(up[5m]))", "datasource": {"type": "prometheus", "uid": "prom"}}]
+    assert "libraryPanel" not in first and "libraryPanel" not in inner
+    assert first is not inner and first["targets"] is not inner["targets"]  # each place its own copy
+    assert normalise(data) == data
+    assert lint_dashboards([DashboardDocument("library.json", data)], LintContext(frozenset({"up"}))) == []
+    assert WITH_LIBRARY_PANELS["panels"][0] == {  # the caller's data is left as it was
+        "id": 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}, "libraryPanel": {"uid": "lib-1", "name": "Requests"}}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d.pop("__elements"), r"panels\[0\]\.libraryPanel: library panel 'Requests' is not in the dashboard's "
+                                     r"__elements: export the dashboard for sharing externally"),
+    (lambda d: d["panels"][1]["panels"][0].update(libraryPanel={"uid": "lib-2"}),
+     r"panels\[1\]\.panels\[0\]\.libraryPanel: library panel 'lib-2' is not in the dashboard's __elements"),
+    (lambda d: d["__elements"]["lib-1"].pop("model"), r"panels\[0\]\.libraryPanel: library panel 'Requests' is not in"),
+    (lambda d: d.update(__elements=[1]), r"__elements must be an object, not a list \(\[1\]\)"),
+], ids=["no elements", "another uid", "no model", "not an object"])
+def test_a_library_panel_the_dashboard_does_not_hold_is_refused_by_path(change, message: str) -> None:
+    data = copy.deepcopy(WITH_LIBRARY_PANELS)
+    change(data)
+    with pytest.raises(NormaliseError, match=message):
+        normalise(data)
 
 
 def test_legacy_rows_with_panels_are_refused() -> None:

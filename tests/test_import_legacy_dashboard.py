@@ -103,3 +103,21 @@ def test_dashboard_and_alert_list_settings_move_into_their_options() -> None:
     assert notes == ["settings without a modern equivalent, dropped: nameFilter (1 panel)"]
     problems = lint_dashboards([DashboardDocument("lists.json", normalise(data))], LintContext())
     assert [p.line() for p in problems] == []
+
+
+def test_an_exports_library_panels_are_imported_inlined(tmp_path: Path) -> None:
+    """The dashboard an import writes holds what each library panel shows, where it is placed: the dashboard API
+    cannot create library panels, and the code is now where the panel is shared."""
+    import json
+
+    from tests.test_dashboard_normalise import WITH_LIBRARY_PANELS
+
+    path = tmp_path / "library.json"
+    path.write_text(json.dumps(WITH_LIBRARY_PANELS), encoding="utf-8")
+    written = "\n".join(import_files([path]).files.values())
+    assert written.count("sum(rate(up[5m]))") == 2 and "libraryPanel" not in written and "lib-1" not in written
+    broken = {**WITH_LIBRARY_PANELS, "__elements": {}}
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"library\.json:1: .*panels\[0\]\.libraryPanel: library panel 'Requests' "
+                                             r"is not in the dashboard's __elements"):
+        import_files([path])

@@ -16,9 +16,10 @@ schema puts there, and raises NormaliseError naming its JSON path otherwise
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -227,11 +228,7 @@ def _normalised(out: dict[str, Any], uid: str | None, inputs: list[dict[str, Any
         out["graphTooltip"] = 1
     for key in _DASHBOARD_LEGACY:
         out.pop(key, None)
-    # An export's library panels (Grafana 9 and later): empty unless a panel is one, whose model Grafana's import
-    # would make, and which the dashboard API this tool publishes through never does.
-    if out.pop("__elements", None):
-        raise NormaliseError("uses library panels (`__elements`), which publishing through the dashboard API "
-                             "cannot create: put their panels in `panels`")
+    inline_library_panels(out)
     if uid is not None:
         out["uid"] = uid
     if out.get("description") == "":
@@ -255,6 +252,51 @@ def _normalised(out: dict[str, Any], uid: str | None, inputs: list[dict[str, Any
     if DATASOURCE_VARIABLE not in names and _uses_default_datasource(out):
         templating["list"].insert(0, datasource_variable())
     return out
+
+
+def inline_library_panels(data: dict[str, Any]) -> None:
+    """In place: each panel that refers to a library panel (`"libraryPanel": {"uid": ..., "name": ...}`) becomes
+    the model an export keeps for it in `__elements`, at the referring panel's place and id, and `__elements`
+    goes. Grafana inlines library panels so when it exports a dashboard to share outside its instance; here the
+    dashboard API that `publish` writes through cannot create them, and the code is where a panel is shared. A
+    reference whose model the dashboard does not hold is a NormaliseError: only Grafana knows that panel."""
+    elements = data.pop("__elements", None)
+    if elements is not None and not isinstance(elements, dict):
+        raise NormaliseError(f"__elements must be an object, not {_kind_of(elements)}")
+    for panels, index, path in _panel_places(data):
+        panel = panels[index]
+        reference = panel.get("libraryPanel")
+        if reference is None:
+            continue
+        uid = reference.get("uid") if isinstance(reference, dict) else None
+        name = reference.get("name") if isinstance(reference, dict) else None
+        element = (elements or {}).get(uid) if isinstance(uid, str) else None
+        model = element.get("model") if isinstance(element, dict) else None
+        if not isinstance(model, dict):
+            raise NormaliseError(
+                f"{_at(path, 'libraryPanel')}: library panel {name or uid!r} is not in the dashboard's __elements: "
+                "export the dashboard for sharing externally, which keeps its library panels' models, or unlink "
+                "the panel in Grafana")
+        inlined = copy.deepcopy(model)  # one library panel may be placed several times
+        inlined.pop("libraryPanel", None)
+        inlined.update({key: panel[key] for key in ("gridPos", "id") if key in panel})
+        panels[index] = inlined
+
+
+def _panel_places(data: dict[str, Any]) -> Iterator[tuple[list[Any], int, str]]:
+    """(the list that holds it, its index there, its JSON path) for every panel that is an object, those inside
+    rows included."""
+    panels = data.get("panels")
+    if not isinstance(panels, list):
+        return
+    for i, panel in enumerate(panels):
+        if not isinstance(panel, dict):
+            continue
+        yield panels, i, f"panels[{i}]"
+        nested = panel.get("panels")
+        for j, child in enumerate(nested if isinstance(nested, list) else []):
+            if isinstance(child, dict):
+                yield nested, j, f"panels[{i}].panels[{j}]"
 
 
 def _repeated_copy(panel: Any) -> bool:

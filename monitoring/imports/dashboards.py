@@ -7,11 +7,13 @@ as Grafana JSON, checked to be a dashboard here, and the module says why.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from monitoring import promql
 from monitoring.errors import DefinitionError
+from monitoring.grafana.normalise import NormaliseError, inline_library_panels
 from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
 from monitoring.grafana.variables import substitute
 from monitoring.imports import input_shapes, legacy_dashboard
@@ -62,6 +64,11 @@ def import_dashboard(source: SourceFile) -> DashboardImport:
         raise source.error(1, "not a Grafana dashboard: expected an object with a title and a list of panels "
                               "(or {dashboard, meta} as the HTTP API returns it)")
     input_shapes.check(source, data, input_shapes.DASHBOARD)
+    data = copy.deepcopy(data)
+    try:
+        inline_library_panels(data)  # what they show is the dashboard's: in its code from now on
+    except NormaliseError as exc:
+        raise source.error(1, str(exc)) from None
     panels = _flat_panels(data)
     result = DashboardImport(source.name, data["title"], data.get("uid"))
     result.exprs = [t["expr"] for p in panels for t in p.get("targets") or [] if isinstance(t.get("expr"), str)]
