@@ -433,3 +433,48 @@ def test_the_data_sources_a_dashboard_names_get_the_stacks_types(tmp_path: Path,
             f"data source {name!r} has no type (a name the stack does not declare, or a uid alone), so its queries "
             f"are not checked: declare it in the stack's datasources, DataSource(name={name!r}, type=...)"
             for n, name in (("1 'Errors'", "Loki"), ("2 'Up'", "Prometheus EU"))]
+
+
+# grafanalib's deprecated panels, as a dashboard written years ago uses them, and an old export's `table-old`.
+OLD_PANELS = """
+from grafanalib.core import Dashboard, Graph, GridPos, SingleStat, Target, YAxes, YAxis
+
+dashboard = Dashboard(title="Old panels", uid="old-panels", panels=[
+    Graph(title="Requests", dataSource="${datasource}", gridPos=GridPos(h=8, w=12, x=0, y=0), stack=True,
+          targets=[Target(expr="sum(rate(up[5m]))", legendFormat="{{job}}", refId="A")],
+          yAxes=YAxes(YAxis(format="reqps"), YAxis())),
+    SingleStat(title="Up", dataSource="${datasource}", gridPos=GridPos(h=4, w=6, x=12, y=0), format="percentunit",
+               thresholds="0.5,0.8", targets=[Target(expr="sum(up)", refId="A")]),
+]).auto_panel_ids()
+"""
+OLD_TABLE = """
+dashboard = {"title": "Old table", "uid": "old-table", "panels": [
+    {"id": 1, "type": "table-old", "title": "Jobs", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+     "targets": [{"refId": "A", "expr": "count by (job) (up)", "format": "table"}]}]}
+"""
+
+
+def test_old_panels_are_migrated_as_grafana_migrates_them_and_said_so(project: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Grafana migrates graph, singlestat and table-old panels when it loads a dashboard: generate does it first,
+    so that out/ holds what Grafana would show and the checks judge that, and a warning per dashboard says what
+    was migrated and what had no modern place."""
+    (project / "boards" / "old.dashboard.py").write_text(OLD_PANELS)
+    (project / "boards" / "table.dashboard.py").write_text(OLD_TABLE)
+    capsys.readouterr()
+    assert main(["generate"], project=Project.find(project)) == 0
+
+    err = capsys.readouterr().err
+    assert ("monitoring: warning: custom dashboard boards/old.dashboard.py: panels migrated as Grafana does: graph to "
+            "timeseries (1), singlestat to stat (1)\n") in err
+    assert ("monitoring: warning: custom dashboard boards/old.dashboard.py: settings without a modern equivalent, "
+            "dropped: nullPointMode (1 panel)\n") in err
+    assert "custom dashboard boards/table.dashboard.py: panels migrated as Grafana does: table-old to table (1)" in err
+    old = json.loads((project / "out" / conventions.dashboard_file("mcp", "old-panels")).read_text())
+    assert [p["type"] for p in old["panels"]] == ["timeseries", "stat"]
+    assert old["panels"][0]["fieldConfig"]["defaults"]["unit"] == "reqps"
+    assert old["panels"][0]["fieldConfig"]["defaults"]["custom"]["stacking"] == {"mode": "normal", "group": "A"}
+    table = json.loads((project / "out" / conventions.dashboard_file("mcp", "old-table")).read_text())
+    assert [p["type"] for p in table["panels"]] == ["table"]
+    results = check_dashboards(Manifest.read(project / "out"), project / "out")
+    assert [f"{r.name}: {r.details}" for r in results if not r.ok] == []

@@ -9,9 +9,9 @@ import pytest
 
 from monitoring.checks.lint import DashboardDocument, LintContext, lint_dashboards
 from monitoring.errors import InputFileError
+from monitoring.grafana.legacy_dashboard import modernise
 from monitoring.grafana.normalise import normalise
 from monitoring.imports import import_files
-from monitoring.imports.legacy_dashboard import modernise
 
 GRAPH = {"id": 2, "type": "graph", "title": "Client IOPS", "gridPos": {"x": 0, "y": 1, "w": 12, "h": 8},
          "datasource": "$datasource", "bars": False, "lines": True, "linewidth": 1, "fill": 1, "stack": True,

@@ -15,7 +15,7 @@ import os
 import runpy
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +23,27 @@ from monitoring import conventions, units
 from monitoring.errors import DefinitionError, MonitoringError
 from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
 from monitoring.grafana.normalise import DataSources, NormaliseError, from_grafanalib, json_problem, normalise
+from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
 from monitoring.model.dashboards import Dashboard, default_folder
 from monitoring.model.stack import Stack
 from monitoring.process_exit import ProcessExit, held
 
+# Advice that does not stop generation: warn(message).
+Warn = Callable[[str], None]
 
-def load(stack: Stack, directory: Path | None, root: Path | None = None) -> Iterator[RenderedDashboard]:
+
+def _quiet(message: str) -> None:
+    """A caller that wants no advice."""
+
+
+def load(stack: Stack, directory: Path | None, root: Path | None = None, warn: Warn = _quiet
+         ) -> Iterator[RenderedDashboard]:
     """Every custom dashboard in directory, rendered and normalised, in file name order, one at a time
-    (nothing runs until the first is asked for)."""
+    (nothing runs until the first is asked for). What migrating old panels dropped goes to `warn`."""
     if directory is None or not directory.is_dir():
         return
     for path in sorted(directory.glob(conventions.CUSTOM_DASHBOARD_GLOB)):
-        yield load_file(stack, path, _display(path, root))
+        yield load_file(stack, path, _display(path, root), warn)
 
 
 def _display(path: Path, root: Path | None) -> str:
@@ -44,11 +53,11 @@ def _display(path: Path, root: Path | None) -> str:
         return str(path)
 
 
-def load_file(stack: Stack, path: Path, name: str) -> RenderedDashboard:
+def load_file(stack: Stack, path: Path, name: str, warn: Warn = _quiet) -> RenderedDashboard:
     # The file runs, and grafanalib renders, with standard output caught: what they print would land amid
     # the command's own output (`monitoring ci --format json` writes JSON there).
     with _silent(name):
-        return _load(stack, path, name)
+        return _load(stack, path, name, warn)
 
 
 @contextlib.contextmanager
@@ -78,7 +87,7 @@ def _title_problem(title: object) -> str | None:
     return None
 
 
-def _load(stack: Stack, path: Path, name: str) -> RenderedDashboard:
+def _load(stack: Stack, path: Path, name: str, warn: Warn) -> RenderedDashboard:
     namespace = _run(path, name)
     if "dashboard" not in namespace:
         raise DefinitionError(f"custom dashboard {name}: defines no `dashboard`")
@@ -88,7 +97,7 @@ def _load(stack: Stack, path: Path, name: str) -> RenderedDashboard:
         return RenderedDashboard(folder, dashboard.dashboard_uid,
                                  render_dashboard(dashboard, stack.dashboard_settings), name, dashboard.name)
     if isinstance(dashboard, dict):  # Grafana JSON as it is, e.g. kept by `monitoring import`
-        return json_dashboard(folder, dashboard, name, _datasources(stack))
+        return json_dashboard(folder, dashboard, name, _datasources(stack), warn)
     from grafanalib.core import Dashboard as GrafanalibDashboard  # loaded only when a dashboard file exists
 
     if not isinstance(dashboard, GrafanalibDashboard):
@@ -101,14 +110,38 @@ def _load(stack: Stack, path: Path, name: str) -> RenderedDashboard:
     problem = conventions.uid_problem(uid)
     if problem:
         raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
+    datasources = _datasources(stack)
     try:
-        data = from_grafanalib(dashboard, uid=uid, datasources=_datasources(stack))
+        data = _modernised(from_grafanalib(dashboard, uid=uid, datasources=datasources), uid, datasources, name,
+                           warn)
     except NormaliseError as exc:
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None
     except Exception as exc:  # grafanalib raises whatever its attrs validators and encoder raise
         raise DefinitionError(f"custom dashboard {name}: grafanalib cannot render it "
                               f"({type(exc).__name__}: {_one_line(exc)})") from None
     return RenderedDashboard(folder, uid, data, name, str(dashboard.title))
+
+
+def _modernised(data: dict[str, Any], uid: str, datasources: DataSources | None, name: str, warn: Warn
+                ) -> dict[str, Any]:
+    """The normalised dashboard with its old panels (grafanalib's Graph, SingleStat and PieChart, an old export's
+    `table-old`) migrated as Grafana migrates them when it loads the dashboard, and a warning that says what was
+    migrated and what had no modern place; the dashboard as it was when it has none."""
+    if not any(panel.get("type") in MIGRATED_PANEL_TYPES for panel in _panels(data)):
+        return data
+    from monitoring.grafana import legacy_dashboard
+
+    modern, notes = legacy_dashboard.modernise(data)
+    for note in notes:
+        warn(f"custom dashboard {name}: {note}")
+    return normalise(modern, uid=uid, datasources=datasources)
+
+
+def _panels(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every panel, those of collapsed rows included."""
+    for panel in data.get("panels", ()):
+        yield panel
+        yield from panel.get("panels", ()) if panel.get("type") == "row" else ()
 
 
 def _datasources(stack: Stack) -> DataSources:
@@ -143,11 +176,11 @@ def _folder(stack: Stack, namespace: dict[str, Any], dashboard: object, name: st
     return default_folder(stack.folders, stack.dashboard_settings)
 
 
-def json_dashboard(folder: str, data: dict[str, Any], name: str, datasources: DataSources | None = None
-                   ) -> RenderedDashboard:
+def json_dashboard(folder: str, data: dict[str, Any], name: str, datasources: DataSources | None = None,
+                   warn: Warn = _quiet) -> RenderedDashboard:
     """A dashboard given as Grafana JSON (a dict), normalised (a data source named in `datasources` becomes its
-    reference there); a DefinitionError naming the file (`name`) and, where it can, the JSON path of what is
-    wrong, whatever the dict holds."""
+    reference there, old panels are migrated: see `_modernised`); a DefinitionError naming the file (`name`)
+    and, where it can, the JSON path of what is wrong, whatever the dict holds."""
     title = data.get("title")
     if not isinstance(title, str) or not isinstance(data.get("panels"), list):
         raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title or panels)")
@@ -164,7 +197,8 @@ def json_dashboard(folder: str, data: dict[str, Any], name: str, datasources: Da
     if problem:
         raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
     try:
-        return RenderedDashboard(folder, uid, normalise(data, uid=uid, datasources=datasources), name, title)
+        modern = _modernised(normalise(data, uid=uid, datasources=datasources), uid, datasources, name, warn)
+        return RenderedDashboard(folder, uid, modern, name, title)
     except NormaliseError as exc:
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None
 

@@ -13,10 +13,11 @@ from typing import Any, get_args
 
 from monitoring import promql
 from monitoring.errors import DefinitionError
+from monitoring.grafana import legacy_dashboard
 from monitoring.grafana.normalise import NormaliseError, inline_library_panels
 from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
 from monitoring.grafana.variables import substitute
-from monitoring.imports import input_shapes, legacy_dashboard
+from monitoring.imports import input_shapes
 from monitoring.imports.source import SourceFile
 from monitoring.model.dashboards import (
     STANDARD_VARIABLES,

@@ -209,7 +209,7 @@ def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Cont
 
 def _grafana_files(stack: Stack, ctx: GenerateContext, generated: Iterable[RenderedDashboard]
                    ) -> Iterator[tuple[str, Content]]:
-    custom = hand_written.load(stack, ctx.dashboards_dir, ctx.project_dir)
+    custom = hand_written.load(stack, ctx.dashboards_dir, ctx.project_dir, ctx.warnings.append)
     rendered = itertools.chain(_with_origins(ctx, generated, "dashboard"), _with_origins(ctx, custom, "hand-written"))
     for path, data in dashboards.output(stack, rendered):
         yield path, data if isinstance(data, str | Written) else to_json(data)  # generated ones come serialised

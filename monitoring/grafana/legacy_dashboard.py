@@ -1,13 +1,14 @@
-"""Old Grafana dashboard JSON made modern when `monitoring import` keeps it as JSON, the way Grafana does.
+"""Old Grafana dashboard JSON made modern, the way Grafana does: when `monitoring import` keeps a dashboard as
+JSON, and when `generate` meets old panels in a hand-written one (grafanalib's Graph and SingleStat).
 
 Grafana migrates old dashboards when it loads them: `graph` panels become `timeseries`, `singlestat` becomes
 `stat` (or `gauge`), the piechart plugin becomes the core `piechart`, `table-old` becomes `table`, the dashboard
 and alert lists' panel-level settings move into their options, rows are one unit high and full width, and panels
-that overlap are pushed down. `modernise` does the same once, on import,
-so that the kept JSON is what Grafana would show and `monitoring validate` judges that. Settings with a modern
-equivalent are carried over (unit, decimals, min/max, legend, tooltip, stacking, fill, line width, bars or
-points, thresholds, series overrides that colour, flip or move a series); the others have none and are
-dropped, and the notes name each of them, so nothing disappears unsaid.
+that overlap are pushed down. `modernise` does the same once, so that out/ holds what Grafana would show and
+`monitoring validate` judges that. Settings with a modern equivalent are carried over (unit, decimals, min/max,
+legend, tooltip, stacking, fill, line width, bars or points, thresholds, series overrides that colour, flip or
+move a series); the others have none and are dropped, and the notes name each of them, so nothing disappears
+unsaid.
 """
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ _DEFAULT_VALUES: dict[str, tuple[Any, ...]] = {
     "mappingTypes": ([{"name": "value to text", "value": 1}, {"name": "range to text", "value": 2}],),
     "xaxis": ({"buckets": None, "mode": "time", "name": None, "show": True, "values": []},
               {"buckets": None, "mode": "time", "name": None, "show": True, "values": [], "align": False,
-               "alignLevel": None}),
+               "alignLevel": None},
+              {"mode": "time", "show": True, "values": []}),  # as grafanalib writes it, nulls dropped
+    # The right axis aligned to the left one: off. And the flag old Grafana set on a panel it had just added.
+    "yaxis": ({"align": False, "alignLevel": 0}, {"align": False, "alignLevel": None}, {"align": False}),
+    "isNew": (True, False),
 }
 # Settings that only mean something beside another one (dash lengths without dashes, point radius without
 # points): their own value carries nothing then.
@@ -170,6 +175,8 @@ def _carries_nothing(item: dict[str, Any], key: str) -> bool:
     value = item[key]
     if value in (None, "", [], {}, False) or value in _DEFAULT_VALUES.get(key, ()):
         return True
+    if key == "grid" and isinstance(value, dict):  # a graph's threshold lines: colours alone draw none
+        return value.get("threshold1") is None and value.get("threshold2") is None
     return key in _ONLY_WITH and not item.get(_ONLY_WITH[key])
 
 
