@@ -443,12 +443,18 @@ def cmd_ci(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    import shlex
+
     from monitoring.scaffold import init_project
 
     directory = Path(args.directory)
     written = init_project(directory, force=args.force, name=args.name)
-    print(f"created {len(written)} files in {directory}")
-    print(f"next: cd {directory} && monitoring generate && monitoring validate && monitoring test")
+    print(_printable(f"created {len(written)} files in {directory}").replace("\n", "\\n"))
+    # A command to paste into a shell: the directory quoted as the shell reads it. One that holds a line break or
+    # a control character cannot be pasted as one line: it is named apart instead.
+    quoted = shlex.quote(str(directory))
+    steps = "monitoring generate && monitoring validate && monitoring test"
+    print(f"next: cd {quoted} && {steps}" if quoted.isprintable() else f"next: in {str(directory)!r}, run {steps}")
     return ExitStatus.OK
 
 

@@ -76,3 +76,17 @@ def test_the_project_names_its_own_stack(tmp_path: Path) -> None:
     assert main(["init", "--name", "Shop Monitoring", str(tmp_path / "x")]) == 0
     assert 'name="shop-monitoring"' in (tmp_path / "x" / "alerts" / "stack.py").read_text(encoding="utf-8")
     assert 'regenerate = "monitoring generate"' in (tmp_path / "x" / "pyproject.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("plain", "next: cd {root}/plain && monitoring"),
+    ("two words", "next: cd '{root}/two words' && monitoring"),
+    ("it's; rm -rf ~", "next: cd '{root}/it'\"'\"'s; rm -rf ~' && monitoring"),
+    ("line\nbreak", "next: in '{root}/line\\nbreak', run monitoring"),
+], ids=["plain", "space", "shell", "newline"])
+def test_the_next_step_is_a_command_a_shell_runs_as_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          name: str, hint: str) -> None:
+    assert main(["init", str(tmp_path / name)]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 2, out
+    assert out.splitlines()[1].startswith(hint.format(root=tmp_path)), out
