@@ -24,7 +24,6 @@ from monitoring.render.kubernetes.schemas import KINDS, OPERATOR_VERSION, schema
 if TYPE_CHECKING:
     import jsonschema
 
-
 # Reading out/ needs neither the model nor jsonschema: `validate` extracts the rule groups and the Alertmanager
 # configuration while promtool and amtool already run, and imports those only for the schema checks.
 

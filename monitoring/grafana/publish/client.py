@@ -1,13 +1,14 @@
 """A small Grafana HTTP API client over an injected requests.Session.
 
 Retries live in the session (urllib3's Retry on the mounted adapter): exponential backoff with jitter on
-connection errors, timeouts, 429 and 5xx, honouring Retry-After, bounded in count and in sleep. A connection
-that cannot be made at all is retried fewer times (`connect_retries`), and once it has failed so, every later
-request fails at once with the same UnreachableError: a Grafana that is down, or a wrong address, is reported
-in seconds and once, not after every item's own retries. Writes are
+connection errors, timeouts, 429 and 5xx, honouring Retry-After, bounded in count and in sleep. Writes are
 retried too: every write this tool makes is conditional (a uid that must not exist yet, a version that must
 still be current, a folder uid that answers 409), so a repeated write can never apply twice; the caller
 reconciles the 412/409/404 that a repeat may meet by reading the live state again.
+
+A connection that cannot be made at all is retried fewer times (`connect_retries`), and once one has failed so,
+every later request fails at once with the same UnreachableError: a Grafana that is down, or a wrong address,
+is reported within seconds and once, not after each item's own retries.
 
 Every error is a GrafanaError with a one-line message that names the item, and never the credentials.
 """
@@ -43,8 +44,8 @@ class ClientSettings:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     retries: int = 6
-    # Of those, connections that cannot be made (refused, unknown host, connect timeout): a few seconds' worth,
-    # enough for a Grafana behind a load balancer that is swapping its backend.
+    # Of those, for a connection that cannot be made (refused, unknown host, connect timeout): a few seconds'
+    # worth, so that a wrong address or a Grafana that is down is reported quickly.
     connect_retries: int = 3
     backoff_factor: float = 0.5  # sleeps 0, 1, 2, 4 ... seconds between attempts
     backoff_max: float = 30.0
