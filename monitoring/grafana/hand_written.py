@@ -23,6 +23,7 @@ from monitoring import conventions, units
 from monitoring.errors import DefinitionError, MonitoringError
 from monitoring.grafana.dashboards import RenderedDashboard, render_dashboard
 from monitoring.grafana.normalise import DataSources, NormaliseError, from_grafanalib, json_problem, normalise
+from monitoring.grafana.panel_places import panel_places
 from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
 from monitoring.model.dashboards import Dashboard, default_folder
 from monitoring.model.stack import Stack
@@ -127,7 +128,7 @@ def _modernised(data: dict[str, Any], uid: str, datasources: DataSources | None,
     """The normalised dashboard with its old panels (grafanalib's Graph, SingleStat and PieChart, an old export's
     `table-old`) migrated as Grafana migrates them when it loads the dashboard, and a warning that says what was
     migrated and what had no modern place; the dashboard as it was when it has none."""
-    if not any(panel.get("type") in MIGRATED_PANEL_TYPES for panel in _panels(data)):
+    if not any(panels[index].get("type") in MIGRATED_PANEL_TYPES for panels, index, _, _ in panel_places(data)):
         return data
     from monitoring.grafana import legacy_dashboard
 
@@ -135,13 +136,6 @@ def _modernised(data: dict[str, Any], uid: str, datasources: DataSources | None,
     for note in notes:
         warn(f"custom dashboard {name}: {note}")
     return normalise(modern, uid=uid, datasources=datasources)
-
-
-def _panels(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every panel, those of collapsed rows included."""
-    for panel in data.get("panels", ()):
-        yield panel
-        yield from panel.get("panels", ()) if panel.get("type") == "row" else ()
 
 
 def _datasources(stack: Stack) -> DataSources:

@@ -19,13 +19,14 @@ from __future__ import annotations
 import copy
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from monitoring.grafana.datasource import DATASOURCE_VARIABLE, datasource_ref, datasource_variable
+from monitoring.grafana.panel_places import panel_places
 from monitoring.grafana.schemas import OTHER_CORE_PANEL_TYPES, SCHEMA_VERSION
 
 if TYPE_CHECKING:  # only users' hand-written dashboards are grafanalib objects; importing it costs 0.1 s
@@ -263,7 +264,7 @@ def inline_library_panels(data: dict[str, Any]) -> None:
     elements = data.pop("__elements", None)
     if elements is not None and not isinstance(elements, dict):
         raise NormaliseError(f"__elements must be an object, not {_kind_of(elements)}")
-    for panels, index, path in _panel_places(data):
+    for panels, index, path, _ in panel_places(data):
         panel = panels[index]
         reference = panel.get("libraryPanel")
         if reference is None:
@@ -281,22 +282,6 @@ def inline_library_panels(data: dict[str, Any]) -> None:
         inlined.pop("libraryPanel", None)
         inlined.update({key: panel[key] for key in ("gridPos", "id") if key in panel})
         panels[index] = inlined
-
-
-def _panel_places(data: dict[str, Any]) -> Iterator[tuple[list[Any], int, str]]:
-    """(the list that holds it, its index there, its JSON path) for every panel that is an object, those inside
-    rows included."""
-    panels = data.get("panels")
-    if not isinstance(panels, list):
-        return
-    for i, panel in enumerate(panels):
-        if not isinstance(panel, dict):
-            continue
-        yield panels, i, f"panels[{i}]"
-        nested = panel.get("panels")
-        for j, child in enumerate(nested if isinstance(nested, list) else []):
-            if isinstance(child, dict):
-                yield nested, j, f"panels[{i}].panels[{j}]"
 
 
 def _repeated_copy(panel: Any) -> bool:

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from monitoring import promql
+from monitoring.grafana.panel_places import panel_places
 from monitoring.grafana.variables import STAND_IN_DURATION, substitute
 from monitoring.promql.label_sets import SeriesInfo, stack_series
 from monitoring.units import duration_ms, format_duration
@@ -270,18 +271,8 @@ class PanelRef:
 
 def iter_panels(data: Mapping[str, Any]) -> Iterator[PanelRef]:
     """Every panel, rows first and then the panels a collapsed row holds."""
-    panels = data.get("panels")
-    if not isinstance(panels, list):
-        return
-    for i, panel in enumerate(panels):
-        if not isinstance(panel, dict):
-            continue
-        yield PanelRef(f"panels[{i}]", panel)
-        nested = panel.get("panels")
-        if panel.get("type") == "row" and isinstance(nested, list):
-            for j, child in enumerate(nested):
-                if isinstance(child, dict):
-                    yield PanelRef(f"panels[{i}].panels[{j}]", child, panel)
+    for panels, index, path, row in panel_places(data):
+        yield PanelRef(path, panels[index], row)
 
 
 def targets(ref: PanelRef) -> Iterator[tuple[int, Mapping[str, Any]]]:
