@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
 from typing import Any
 
@@ -210,10 +211,14 @@ _KEYS = ("type", "targets", "fieldConfig", "defaults", "overrides", "thresholds"
          "current", "text", "yAxis", "format", "yBucketBound", "dataFormat", "show", "scaleDistribution", "stacking",
          "mappings", "schemaVersion", "timepicker", "title", "uid", "collapsed", "displayMode", "rows", "repeat",
          "id", "limit", "nameFilter", "stateFilter", "useProxy", "showLegend", "tooltipOptions", "tooltip", "op",
-         "from", "to", "properties", "repeatPanelId", "repeatDirection", "description")
+         "from", "to", "properties", "repeatPanelId", "repeatDirection", "description", "libraryPanel", "name",
+         "model", "gridPos", "yaxes", "seriesOverrides", "aliasColors", "gauge", "sparkline", "colors", "valueName",
+         "nullPointMode", "lines", "bars", "points", "fill", "stack", "percentage", "decimals", "yaxis", "grid",
+         "legendType", "pieType")
 _TEXTS = ("row", "timeseries", "stat", "gauge", "bargauge", "heatmap", "table", "text", "interval", "datasource",
           "tsbuckets", "upper", "short", "hidden", "linear", "auto", "null", "$datasource", "", "39", "dashlist",
-          "alertlist", "news", "histogram", "piechart", "xychart", "mappings", "=", "v")
+          "alertlist", "news", "histogram", "piechart", "xychart", "mappings", "=", "v", "graph", "singlestat",
+          "table-old", "grafana-piechart-panel", "grafana-singlestat-panel", "connected", "lib")
 _SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.sampled_from(_TEXTS)
             | st.text(max_size=4))
 _JSON = st.recursive(
@@ -223,10 +228,12 @@ _JSON = st.recursive(
     max_leaves=24)
 _DASHBOARDS = st.fixed_dictionaries(
     {"title": st.text(min_size=1, max_size=8), "panels": st.lists(_JSON, max_size=4)},
-    optional={key: _JSON for key in ("templating", "schemaVersion", "uid", "timepicker", "rows", "annotations")})
+    optional={key: _JSON for key in ("templating", "schemaVersion", "uid", "timepicker", "rows", "annotations",
+                                     "__elements")})
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "400")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(_DASHBOARDS)
 def test_any_json_dashboard_normalises_or_is_one_line_naming_the_file(data: dict[str, Any]) -> None:
     before = copy.deepcopy(data)
@@ -239,6 +246,44 @@ def test_any_json_dashboard_normalises_or_is_one_line_naming_the_file(data: dict
         assert rendered.data["uid"] == rendered.uid
         to_json(rendered.data)  # what generate writes
     assert data == before  # the user's dict is not changed
+
+
+# Old panels (what grafanalib's Graph, SingleStat and PieChart write, an old export's table-old) with any value in
+# any of the settings their migration reads.
+OLD_SETTINGS = ("yaxes", "seriesOverrides", "aliasColors", "legend", "tooltip", "gauge", "sparkline", "colors",
+                 "valueName", "nullPointMode", "lines", "bars", "points", "linewidth", "fill", "stack", "percentage",
+                 "decimals", "yaxis", "xaxis", "grid", "legendType", "pieType", "format", "thresholds", "steppedLine",
+                 "dashes", "dashLength", "pointradius", "colorBackground", "colorValue", "fieldConfig", "options")
+OLD_PANELS = st.builds(
+    lambda kind, settings: {"type": kind, "title": "Old", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
+                            "targets": [{"refId": "A", "expr": "up"}], **settings},
+    st.sampled_from(["graph", "singlestat", "grafana-singlestat-panel", "grafana-piechart-panel", "table-old"]),
+    st.dictionaries(st.sampled_from(OLD_SETTINGS), _JSON | st.lists(st.dictionaries(
+        st.sampled_from(("format", "min", "max", "logBase", "show", "alias", "yaxis", "color", "transform",
+                         "minValue", "maxValue", "decimals")), _SCALARS, max_size=4), max_size=3), max_size=6))
+
+
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(OLD_PANELS, min_size=1, max_size=3))
+def test_an_old_panel_of_any_settings_is_migrated_or_refused_in_one_line(panels: list[dict[str, Any]]) -> None:
+    """What generate does with a hand-written dashboard's old panels: migrated (then checked like any other), or
+    one line naming the file, never a traceback; advice one line each."""
+    data = {"title": "Old", "panels": panels}
+    before = copy.deepcopy(data)
+    warnings: list[str] = []
+    try:
+        rendered = hand_written.json_dashboard("ops", data, "boards/old.dashboard.py", warn=warnings.append)
+    except DefinitionError as exc:
+        assert str(exc).startswith("custom dashboard boards/old.dashboard.py: "), exc
+        assert "\n" not in str(exc)
+    else:
+        assert {p["type"] for p in rendered.data["panels"]} <= {"timeseries", "stat", "gauge", "piechart", "table"}
+        assert normalise(rendered.data) == rendered.data
+        to_json(rendered.data)
+        assert warnings and all(w.startswith("custom dashboard boards/old.dashboard.py: ") and "\n" not in w
+                                for w in warnings)
+    assert data == before
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

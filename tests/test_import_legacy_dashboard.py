@@ -6,12 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from monitoring.checks.lint import DashboardDocument, LintContext, lint_dashboards
 from monitoring.errors import InputFileError
 from monitoring.grafana.legacy_dashboard import modernise
 from monitoring.grafana.normalise import normalise
 from monitoring.imports import import_files
+from tests.test_dashboard_normalise import OLD_PANELS
 
 GRAPH = {"id": 2, "type": "graph", "title": "Client IOPS", "gridPos": {"x": 0, "y": 1, "w": 12, "h": 8},
          "datasource": "$datasource", "bars": False, "lines": True, "linewidth": 1, "fill": 1, "stack": True,
@@ -121,3 +124,21 @@ def test_an_exports_library_panels_are_imported_inlined(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match=r"library\.json:1: .*panels\[0\]\.libraryPanel: library panel 'Requests' "
                                              r"is not in the dashboard's __elements"):
         import_files([path])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.lists(OLD_PANELS, min_size=1, max_size=3))
+def test_old_panels_of_any_settings_import_or_are_one_line(tmp_path: Path, panels: list) -> None:
+    """An export's old panels with settings of any shape: imported, or one line naming the file, the line and the
+    field; never a traceback from inside the migration."""
+    import json
+
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"title": "Old", "panels": panels}), encoding="utf-8")
+    try:
+        result = import_files([path])
+    except InputFileError as exc:
+        assert str(exc).startswith(f"{path}:") and "\n" not in str(exc), exc
+    else:
+        assert all("\n" not in warning for warning in result.warnings)

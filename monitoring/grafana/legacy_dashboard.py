@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import math
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -112,7 +113,7 @@ def _annotation(annotation: Any, notes: _Notes) -> Any:
         annotation["datasource"] = ({"type": "grafana", "uid": source} if source == "-- Grafana --"
                                     else {"uid": source})
     tags = annotation.pop("tags", None)
-    if tags and not annotation.get("target"):
+    if isinstance(tags, list) and tags and not annotation.get("target"):
         annotation["target"] = {"type": "tags", "tags": list(tags), "limit": 100, "matchAny": False}
     annotation.pop("showIn", None)  # 0 (every panel) is what modern annotations do
     # Old Grafana filled in the colour when it showed the dashboard; the modern schema wants it written.
@@ -132,7 +133,7 @@ def _panel(panel: Any, notes: _Notes) -> Any:
     if kind == "row":
         if "collapsed" not in panel and isinstance(panel.get("collapse"), bool):
             panel["collapsed"] = panel["collapse"]
-        panel["panels"] = [_panel(p, notes) for p in panel.get("panels") or []]
+        panel["panels"] = [_panel(p, notes) for p in _list(panel.get("panels"))]
         grid = panel.get("gridPos") if isinstance(panel.get("gridPos"), dict) else {}
         panel["gridPos"] = {"h": 1, "w": 24, "x": 0, "y": grid.get("y", 0)}
         _drop_unknown(panel, _allowed("dashboard", "RowPanel"), where, notes, quiet={"collapse", "showTitle",
@@ -200,7 +201,9 @@ def _graph(panel: dict[str, Any], notes: _Notes, where: str) -> None:
     if left.get("logBase") not in (None, 1):
         notes.drop(where, ["yaxes.logBase"])
     right = axes[1] if len(axes) > 1 and isinstance(axes[1], dict) else {}
-    on_right = any(isinstance(o, dict) and o.get("yaxis") == 2 for o in panel.get("seriesOverrides") or [])
+    # Settings of another shape than Grafana writes carry nothing (and are dropped with the others).
+    series_overrides = _list(panel.get("seriesOverrides"))
+    on_right = any(isinstance(o, dict) and o.get("yaxis") == 2 for o in series_overrides)
     if on_right and right.get("format") not in (None, left.get("format")):
         notes.drop(where, ["yaxes[1].format (the unit of the right axis)"])
     for key in ("min", "max", "decimals"):
@@ -226,7 +229,8 @@ def _graph(panel: dict[str, Any], notes: _Notes, where: str) -> None:
     if panel.get("steppedLine"):
         custom["lineInterpolation"] = "stepAfter"
     if panel.get("dashes"):
-        custom["lineStyle"] = {"fill": "dash", "dash": [panel.get("dashLength", 10), panel.get("spaceLength", 10)]}
+        custom["lineStyle"] = {"fill": "dash", "dash": [_number(panel.get("dashLength"), 10),
+                                                        _number(panel.get("spaceLength"), 10)]}
     if panel.get("points") and isinstance(panel.get("pointradius"), int | float):
         custom["pointSize"] = panel["pointradius"]
     if panel.get("stack"):
@@ -240,12 +244,26 @@ def _graph(panel: dict[str, Any], notes: _Notes, where: str) -> None:
         "tooltip": {"mode": "multi" if tooltip.get("shared", True) else "single", "sort": "none"},
     }
     overrides = panel["fieldConfig"]["overrides"]
-    for alias, color in sorted((panel.get("aliasColors") or {}).items()):
-        overrides.append({"matcher": {"id": "byName", "options": alias},
-                          "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}]})
-    for override in panel.get("seriesOverrides") or []:
+    colours = panel.get("aliasColors")
+    for alias, color in sorted(colours.items() if isinstance(colours, dict) else ()):
+        if isinstance(color, str):
+            overrides.append({"matcher": {"id": "byName", "options": alias},
+                              "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}]})
+    for override in series_overrides:
         if isinstance(override, dict) and isinstance(override.get("alias"), str):
             overrides.append(_series_override(override, notes, where))
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _number(value: Any, default: float) -> float:
+    return value if _is_number(value) else default
 
 
 def _series_override(override: dict[str, Any], notes: _Notes, where: str) -> dict[str, Any]:
@@ -330,9 +348,11 @@ def _piechart(panel: dict[str, Any]) -> None:
 
 
 def _boxes(panels: list[Any]) -> Iterator[dict[str, Any]]:
+    """The panels' grid positions whose coordinates are all numbers (the others are the checks' to report)."""
     for panel in panels:
-        if isinstance(panel, dict) and isinstance(panel.get("gridPos"), dict):
-            yield panel["gridPos"]
+        box = panel.get("gridPos") if isinstance(panel, dict) else None
+        if isinstance(box, dict) and all(_is_number(box.get(k, 0)) for k in ("x", "y", "w", "h")):
+            yield box
 
 
 def _lay_out(panels: list[Any]) -> None:
