@@ -126,7 +126,7 @@ def test_an_exports_library_panels_are_imported_inlined(tmp_path: Path) -> None:
         import_files([path])
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(st.lists(OLD_PANELS, min_size=1, max_size=3))
 def test_old_panels_of_any_settings_import_or_are_one_line(tmp_path: Path, panels: list) -> None:
@@ -142,3 +142,22 @@ def test_old_panels_of_any_settings_import_or_are_one_line(tmp_path: Path, panel
         assert str(exc).startswith(f"{path}:") and "\n" not in str(exc), exc
     else:
         assert all("\n" not in warning for warning in result.warnings)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"title": "T", "panels": [{"type": "stat", "maxDataPoints": NaN}]}',
+     "panels[0].maxDataPoints is nan, which JSON cannot hold"),
+    ('{"title": "T", "panels": [{"type": "stat", "id": 123456789012345678901234567890}]}', "panels[0].id"),
+    ('{"title": "T", "panels": [{"type": "graph", "seriesOverrides": [[{"alias": "x"}]], "yaxes": [null]}]}', None),
+], ids=["nan", "beyond-64-bits", "ceph's-lists-in-series-overrides"])
+def test_what_grafana_cannot_read_is_refused_and_what_it_ignores_is_ignored(tmp_path: Path, text: str,
+                                                                            message: str | None) -> None:
+    path = tmp_path / "d.json"
+    path.write_text(text, encoding="utf-8")
+    if message is None:
+        assert import_files([path]).files
+        return
+    with pytest.raises(InputFileError) as caught:
+        import_files([path])
+    assert str(caught.value).startswith(f"{path}:1: not a dashboard Grafana can read: ") and message in str(
+        caught.value)

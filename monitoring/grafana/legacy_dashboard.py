@@ -182,9 +182,16 @@ def _carries_nothing(item: dict[str, Any], key: str) -> bool:
 
 
 def _defaults(panel: dict[str, Any]) -> dict[str, Any]:
-    config = panel.setdefault("fieldConfig", {})
-    config.setdefault("overrides", [])
-    return config.setdefault("defaults", {})
+    """The panel's field config defaults, the field config made whole first (an old panel may have none, or null
+    in its place)."""
+    config = panel["fieldConfig"] = _dict(panel.get("fieldConfig"))
+    config["overrides"] = _list(config.get("overrides"))
+    config["defaults"] = _dict(config.get("defaults"))
+    return config["defaults"]
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _unit(defaults: dict[str, Any], fmt: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any, get_args
 from monitoring import promql
 from monitoring.errors import DefinitionError
 from monitoring.grafana import legacy_dashboard
-from monitoring.grafana.normalise import NormaliseError, inline_library_panels
+from monitoring.grafana.normalise import NormaliseError, inline_library_panels, json_problem
 from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
 from monitoring.grafana.variables import substitute
 from monitoring.imports import input_shapes
@@ -65,6 +65,11 @@ def import_dashboard(source: SourceFile) -> DashboardImport:
         raise source.error(1, "not a Grafana dashboard: expected an object with a title and a list of panels "
                               "(or {dashboard, meta} as the HTTP API returns it)")
     input_shapes.check(source, data, input_shapes.DASHBOARD)
+    # What Python's JSON reader takes and Grafana's does not (NaN, Infinity, integers beyond 64 bits): the
+    # dashboard is written out again, so it is refused here, by its path.
+    problem = json_problem(data)
+    if problem:
+        raise source.error(1, f"not a dashboard Grafana can read: {problem}")
     data = copy.deepcopy(data)
     try:
         inline_library_panels(data)  # what they show is the dashboard's: in its code from now on
@@ -152,7 +157,9 @@ def _panel(panel: dict[str, Any]) -> Panel:
                                   format=fmt if fmt in ("time_series", "table", "heatmap") else "time_series"))
     steps = (defaults.get("thresholds") or {}).get("steps") or []
     grid = panel.get("gridPos") or {}
-    unit = defaults.get("unit") or panel.get("format") or ((panel.get("yaxes") or [{}])[0].get("format")) or "short"
+    axes = panel.get("yaxes") or [{}]
+    unit = (defaults.get("unit") or panel.get("format")
+            or (axes[0].get("format") if isinstance(axes[0], dict) else None) or "short")
     return Panel(
         title=title or "Panel", type=kind, queries=tuple(queries), description=panel.get("description") or "",
         unit=unit, decimals=defaults.get("decimals", panel.get("decimals")),

@@ -105,8 +105,10 @@ _PANEL: dict[str, Any] = {OPTIONAL: {
     "type": str, "title": str, "description": str, "datasource": (str, dict), "collapsed": bool,
     "gridPos": {OPTIONAL: {"x": _NUMBER, "y": _NUMBER, "w": _NUMBER, "h": _NUMBER}}, "targets": [_TARGET],
     "fieldConfig": {OPTIONAL: {"defaults": _DEFAULTS, "overrides": [_ANY_OBJECT]}}, "options": _ANY_OBJECT,
-    # An old graph's axes and series settings, which the migration reads (monitoring.grafana.legacy_dashboard).
-    "yaxes": [_ANY_OBJECT], "seriesOverrides": [_ANY_OBJECT], "aliasColors": {str: _SCALAR}}}
+    # An old graph's axes and series settings, which the migration reads (monitoring.grafana.legacy_dashboard):
+    # of these kinds; what their items are, Grafana ignores where it cannot read it (Ceph's exports hold lists
+    # inside seriesOverrides), and so does the migration.
+    "yaxes": list, "seriesOverrides": list, "aliasColors": dict}}
 _PANEL[OPTIONAL]["panels"] = [_PANEL]  # a row's
 _VARIABLE = {OPTIONAL: {"name": str, "type": str, "label": str, "query": (str, dict), "datasource": (str, dict),
                         "options": [_ANY_OBJECT], "current": _ANY_OBJECT, "hide": int}}
