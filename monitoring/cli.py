@@ -308,7 +308,7 @@ def publish_lines(report: PublishReport, regenerate: str, style: Style) -> tuple
             out.append("diff: nothing to change" if plan.clean else f"diff: {plan.writes} change(s), "
                        f"{plan.counts()[Action.DRIFT]} drift, {len(plan.failures)} unreadable")
     if report.error is not None:
-        err.append(f"monitoring: publish failed: {report.error}")
+        err.append(f"monitoring: {'diff' if report.dry_run else 'publish'} failed: {report.error}")
     elif plan is not None and outcome is not None:
         out += _summary_lines(plan, outcome, style)
     if report.retries:

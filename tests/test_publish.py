@@ -524,18 +524,19 @@ def test_retry_after_is_honoured_up_to_a_cap() -> None:
     assert policy.retry_after_cap == 0.5 and policy.is_retry("POST", 429, True)  # the cap survives each retry
 
 
-@pytest.mark.parametrize("concurrency", [1, 4])
-def test_an_unreachable_grafana_stops_publishing_with_one_line(out_dir: Path, concurrency: int) -> None:
+@pytest.mark.parametrize(("concurrency", "dry_run"), [(1, False), (4, False), (4, True)])
+def test_an_unreachable_grafana_stops_publishing_with_one_line(out_dir: Path, concurrency: int, dry_run: bool) -> None:
     with running_grafana() as grafana:
         url = grafana.url  # a port that is free again once the server stops
     config = GrafanaConfig.from_env({"GRAFANA_URL": url, "GRAFANA_TOKEN": TOKEN})
     settings = ClientSettings(connect_timeout=0.5, retries=6, connect_retries=2, backoff_factor=0.001)
     stats = RetryStats()
     client = GrafanaClient(build_session(config, settings, stats), url, settings)
-    status, out, err = shown(client, out_dir, concurrency=concurrency)
+    status, out, err = shown(client, out_dir, concurrency=concurrency, dry_run=dry_run)
 
     assert status == 1
-    assert err.splitlines()[0].startswith(f"monitoring: publish failed: cannot connect to Grafana at {url} "
+    command = "diff" if dry_run else "publish"  # `monitoring diff` is publish's dry run
+    assert err.splitlines()[0].startswith(f"monitoring: {command} failed: cannot connect to Grafana at {url} "
                                           f"(3 attempts): ")
     assert "Connection refused" in err
     assert "FAILED" not in out  # one line for the whole run, not one per item
