@@ -251,9 +251,9 @@ def test_any_json_dashboard_normalises_or_is_one_line_naming_the_file(data: dict
 # Old panels (what grafanalib's Graph, SingleStat and PieChart write, an old export's table-old) with any value in
 # any of the settings their migration reads.
 OLD_SETTINGS = ("yaxes", "seriesOverrides", "aliasColors", "legend", "tooltip", "gauge", "sparkline", "colors",
-                 "valueName", "nullPointMode", "lines", "bars", "points", "linewidth", "fill", "stack", "percentage",
-                 "decimals", "yaxis", "xaxis", "grid", "legendType", "pieType", "format", "thresholds", "steppedLine",
-                 "dashes", "dashLength", "pointradius", "colorBackground", "colorValue", "fieldConfig", "options")
+                "valueName", "nullPointMode", "lines", "bars", "points", "linewidth", "fill", "stack", "percentage",
+                "decimals", "yaxis", "xaxis", "grid", "legendType", "pieType", "format", "thresholds", "steppedLine",
+                "dashes", "dashLength", "pointradius", "colorBackground", "colorValue", "fieldConfig", "options")
 OLD_PANELS = st.builds(
     lambda kind, settings: {"type": kind, "title": "Old", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
                             "targets": [{"refId": "A", "expr": "up"}], **settings},
