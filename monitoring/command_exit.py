@@ -70,10 +70,9 @@ def _name_the_threads_waited_for(after: float = WAIT_EXPLAINED_AFTER) -> None:
     daemons), one line on stderr names them: the command's work is done, and the wait is theirs, not a hang."""
     import threading
 
-    def explain() -> None:
-        me = threading.current_thread()
+    def explain() -> None:  # in the timer's own thread, a daemon: not among those named
         waiting = sorted(t.name if t.name.isprintable() else repr(t.name) for t in threading.enumerate()
-                         if t is not threading.main_thread() and t is not me and not t.daemon and t.is_alive())
+                         if t is not threading.main_thread() and not t.daemon and t.is_alive())
         if waiting:
             print(f"monitoring: done; the process exits when these threads end (they are not daemon threads): "
                   f"{', '.join(waiting)}", file=sys.stderr, flush=True)

@@ -202,7 +202,7 @@ def _unit(defaults: dict[str, Any], fmt: Any) -> None:
 def _graph(panel: dict[str, Any], notes: _Notes, where: str) -> None:
     panel["type"] = "timeseries"
     defaults = _defaults(panel)
-    axes = panel.get("yaxes") if isinstance(panel.get("yaxes"), list) else []
+    axes = _list(panel.get("yaxes"))
     left = axes[0] if axes and isinstance(axes[0], dict) else {}
     _unit(defaults, left.get("format"))
     if left.get("logBase") not in (None, 1):
@@ -242,8 +242,7 @@ def _graph(panel: dict[str, Any], notes: _Notes, where: str) -> None:
         custom["pointSize"] = panel["pointradius"]
     if panel.get("stack"):
         custom["stacking"] = {"mode": "percent" if panel.get("percentage") else "normal", "group": "A"}
-    legend = panel.get("legend") if isinstance(panel.get("legend"), dict) else {}
-    tooltip = panel.get("tooltip") if isinstance(panel.get("tooltip"), dict) else {}
+    legend, tooltip = _dict(panel.get("legend")), _dict(panel.get("tooltip"))
     panel["options"] = {
         "legend": {"showLegend": legend.get("show", True) is not False, "calcs": [],
                    "displayMode": "table" if legend.get("alignAsTable") else "list",
@@ -344,7 +343,7 @@ def _piechart(panel: dict[str, Any]) -> None:
     panel["type"] = "piechart"
     _defaults(panel)
     _unit(panel["fieldConfig"]["defaults"], panel.get("format"))
-    legend = panel.get("legend") if isinstance(panel.get("legend"), dict) else {}
+    legend = _dict(panel.get("legend"))
     panel["options"] = {
         "pieType": "donut" if panel.get("pieType") == "donut" else "pie",
         "reduceOptions": {"calcs": [_CALCS.get(str(panel.get("valueName")), "lastNotNull")], "fields": "",

@@ -17,15 +17,16 @@ from monitoring.checks.lint.framework import (
 def run(doc: DashboardDocument, ctx: LintContext) -> list[Problem]:
     problems: list[Problem] = []
     for ref in iter_panels(doc.data):
-        panels = ref.panel.get("datasource")
+        panel_source = ref.panel.get("datasource")
         named: dict[str, str] = {}  # uid -> the field that names it: the panel's, else its first target's
         for i, target in targets(ref):
             if datasource_type(target, ref) is not False:
                 continue
-            source = target.get("datasource") or panels
+            source = target.get("datasource") or panel_source
             uid = str(source.get("uid"))  # type: ignore[union-attr]
-            same = isinstance(panels, dict) and panels.get("uid") == uid and not panels.get("type")
-            named.setdefault(uid, "datasource" if same else f"targets[{i}].datasource")
+            on_panel = isinstance(panel_source, dict) and panel_source.get("uid") == uid and not panel_source.get(
+                "type")
+            named.setdefault(uid, "datasource" if on_panel else f"targets[{i}].datasource")
         for uid, field in named.items():
             problems.append(CHECK.problem(
                 "data source of unknown type",

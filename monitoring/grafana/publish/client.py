@@ -53,6 +53,11 @@ class ClientSettings:
     retry_after_max: float = 60.0  # the longest Retry-After we wait for
     pool_size: int = 16
 
+    @property
+    def connection_retries(self) -> int:
+        """How many times a connection that cannot be made is tried again: connect_retries, within retries."""
+        return min(self.connect_retries, self.retries)
+
 
 class RetryStats:
     """How many retries each cause triggered, across threads."""
@@ -102,7 +107,7 @@ class GrafanaRetry(Retry):
 def retry_policy(settings: ClientSettings, stats: RetryStats | None = None) -> GrafanaRetry:
     return GrafanaRetry(
         total=settings.retries,
-        connect=min(settings.connect_retries, settings.retries),
+        connect=settings.connection_retries,
         allowed_methods=None,  # every method: see the module docstring for why writes are safe to repeat
         status_forcelist=RETRY_STATUSES,
         backoff_factor=settings.backoff_factor,
@@ -298,7 +303,7 @@ class GrafanaClient:
                 f"(trust a private CA with --ca-cert FILE)", 600)) from None
         except requests.RequestException as exc:
             if _not_connected(exc):
-                attempts = min(self.settings.connect_retries, self.settings.retries) + 1
+                attempts = self.settings.connection_retries + 1
                 self._unreachable = UnreachableError(self._redactor.cut(
                     f"cannot connect to Grafana at {self.base_url} ({attempts} attempts): {_cause(exc)}", 600))
                 raise self._unreachable from None
