@@ -36,14 +36,15 @@ BROKEN = [
      "custom dashboard boards/bad.dashboard.py: `dashboard` is a str, not a grafanalib Dashboard, a "
      "monitoring.Dashboard or Grafana JSON (a dict)"),
     ("JSON that is not a dashboard", "dashboard = {'title': 'x'}",
-     "custom dashboard boards/bad.dashboard.py: the JSON is not a Grafana dashboard (no title or panels)"),
+     "custom dashboard boards/bad.dashboard.py: the JSON is not a Grafana dashboard (no title, or no list of "
+     "panels)"),
     ("undeclared folder", GOOD + "folder = 'ops'",
      "custom dashboard boards/bad.dashboard.py: folder 'ops' is not a declared folder (folders: mcp)"),
     ("bad uid", "from grafanalib.core import Dashboard\ndashboard = Dashboard(title='x', uid='has space')",
      "custom dashboard boards/bad.dashboard.py: uid 'has space' must be 1 to 40 letters, digits, '-' or '_'"),
-    ("legacy rows", "from grafanalib.core import Dashboard, Row, Text\n"
-                    "dashboard = Dashboard(title='x', rows=[Row(panels=[Text(content='x')])])",
-     "custom dashboard boards/bad.dashboard.py: uses legacy `rows`: put the panels in `panels`"),
+    ("legacy rows beside panels", "dashboard = {'title': 'x', 'rows': [{'panels': [{'type': 'text'}]}], "
+                                  "'panels': [{'type': 'text'}]}",
+     "custom dashboard boards/bad.dashboard.py: holds both Grafana 4's `rows` and `panels`"),
     ("grafanalib refuses a value", "from grafanalib.core import TimeSeries\ndashboard = TimeSeries(legendCalcs=['x'])",
      "custom dashboard boards/bad.dashboard.py: ValueError: 'legendCalcs' must be in"),
     ("a model dashboard with a bad query",
@@ -468,8 +469,8 @@ def test_old_panels_are_migrated_as_grafana_migrates_them_and_said_so(project: P
     err = capsys.readouterr().err
     assert ("monitoring: warning: custom dashboard boards/old.dashboard.py: panels migrated as Grafana does: graph to "
             "timeseries (1), singlestat to stat (1)\n") in err
-    assert ("monitoring: warning: custom dashboard boards/old.dashboard.py: settings without a modern equivalent, "
-            "dropped: nullPointMode (1 panel)\n") in err
+    assert ("monitoring: warning: custom dashboard boards/old.dashboard.py: settings the migration does not carry "
+            "over, dropped: nullPointMode (1 panel)\n") in err
     assert "custom dashboard boards/table.dashboard.py: panels migrated as Grafana does: table-old to table (1)" in err
     old = json.loads((project / "out" / conventions.dashboard_file("mcp", "old-panels")).read_text())
     assert [p["type"] for p in old["panels"]] == ["timeseries", "stat"]

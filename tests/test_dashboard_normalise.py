@@ -188,10 +188,15 @@ def test_a_library_panel_the_dashboard_does_not_hold_is_refused_by_path(change, 
         normalise(data)
 
 
-def test_legacy_rows_with_panels_are_refused() -> None:
-    legacy = g.Dashboard(title="Old", rows=[g.Row(panels=[g.Text(content="x")])])
-    with pytest.raises(NormaliseError, match="uses legacy `rows`: put the panels in `panels`"):
-        from_grafanalib(legacy)
+def test_legacy_rows_are_laid_out_on_the_grid() -> None:
+    """grafanalib's Row (Grafana 4's rows) goes on the grid as Grafana lays it out: a row of span 4 and 8 panels
+    side by side; rows beside panels are refused, as neither place says where the other's panels go."""
+    legacy = g.Dashboard(title="Old", rows=[g.Row(panels=[g.Text(content="x", span=4), g.Text(content="y", span=8)])])
+    panels = from_grafanalib(legacy)["panels"]
+    assert [(p["type"], p["gridPos"]) for p in panels] == [
+        ("text", {"x": 0, "y": 0, "w": 8, "h": 7}), ("text", {"x": 8, "y": 0, "w": 16, "h": 7})]
+    with pytest.raises(NormaliseError, match="holds both Grafana 4's `rows` and `panels`"):
+        normalise({"title": "Old", "rows": [{"panels": [{"type": "text"}]}], "panels": [{"type": "text"}]})
 
 
 def test_graph_panels_are_left_for_the_checks_to_report() -> None:
@@ -214,7 +219,9 @@ _KEYS = ("type", "targets", "fieldConfig", "defaults", "overrides", "thresholds"
          "from", "to", "properties", "repeatPanelId", "repeatDirection", "description", "libraryPanel", "name",
          "model", "gridPos", "yaxes", "seriesOverrides", "aliasColors", "gauge", "sparkline", "colors", "valueName",
          "nullPointMode", "lines", "bars", "points", "fill", "stack", "percentage", "decimals", "yaxis", "grid",
-         "legendType", "pieType")
+         "legendType", "pieType", "span", "height", "showTitle", "collapse", "repeatIteration", "styles",
+         "transform", "showHeader", "valueMaps", "rangeMaps", "mappingType", "fillGradient", "links", "filters",
+         "index", "footer", "fields", "logBase", "sort", "sortDesc", "values", "avg", "pattern", "colorMode")
 _TEXTS = ("row", "timeseries", "stat", "gauge", "bargauge", "heatmap", "table", "text", "interval", "datasource",
           "tsbuckets", "upper", "short", "hidden", "linear", "auto", "null", "$datasource", "", "39", "dashlist",
           "alertlist", "news", "histogram", "piechart", "xychart", "mappings", "=", "v", "graph", "singlestat",
@@ -253,14 +260,19 @@ def test_any_json_dashboard_normalises_or_is_one_line_naming_the_file(data: dict
 OLD_SETTINGS = ("yaxes", "seriesOverrides", "aliasColors", "legend", "tooltip", "gauge", "sparkline", "colors",
                 "valueName", "nullPointMode", "lines", "bars", "points", "linewidth", "fill", "stack", "percentage",
                 "decimals", "yaxis", "xaxis", "grid", "legendType", "pieType", "format", "thresholds", "steppedLine",
-                "dashes", "dashLength", "pointradius", "colorBackground", "colorValue", "fieldConfig", "options")
+                "dashes", "dashLength", "pointradius", "colorBackground", "colorValue", "fieldConfig", "options",
+                "fillGradient", "valueMaps", "rangeMaps", "mappingType", "styles", "transform", "showHeader",
+                "columns", "span", "height")
 OLD_PANELS = st.builds(
     lambda kind, settings: {"type": kind, "title": "Old", "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8},
                             "targets": [{"refId": "A", "expr": "up"}], **settings},
     st.sampled_from(["graph", "singlestat", "grafana-singlestat-panel", "grafana-piechart-panel", "table-old"]),
     st.dictionaries(st.sampled_from(OLD_SETTINGS), _JSON | st.lists(st.dictionaries(
         st.sampled_from(("format", "min", "max", "logBase", "show", "alias", "yaxis", "color", "transform",
-                         "minValue", "maxValue", "decimals")), _SCALARS, max_size=4), max_size=3), max_size=6))
+                         "minValue", "maxValue", "decimals", "values", "avg", "sort", "sortDesc", "value", "op",
+                         "fill", "line", "colorMode", "pattern", "type", "unit", "text", "from", "to", "label",
+                         "thresholdLabels", "bars", "points", "dashes", "stack", "fillBelowTo", "link",
+                         "linkUrl")), _SCALARS, max_size=4), max_size=3), max_size=6))
 
 
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")), deadline=None,
@@ -315,9 +327,11 @@ def test_normalise_raises_only_its_own_error(value: Any) -> None:
      "panels[0].options must be an object, not a list ([3])"),
     ({"title": "t", "panels": [], "schemaVersion": "new"}, "schemaVersion must be a whole number, not a string"),
     ({"title": "t", "panels": [], "tags": {"a", "b"}}, "`dashboard` is not JSON data: tags is a set ("),
+    ({"title": "t", "panels": [], "templating": {"list": [{"name": ["x"], "type": "query"}]}},
+     "templating.list[0].name must be a string, not a list (['x'])"),
 ], ids=["panel a number", "type a list", "targets a string", "fieldConfig a list", "variable a number",
         "row panel null", "heatmap legend a list", "options a string", "list options a list", "schemaVersion a word",
-        "a set"])
+        "a set", "variable name a list"])
 def test_json_of_the_wrong_kind_names_its_path(data: dict[str, Any], message: str) -> None:
     with pytest.raises(DefinitionError) as caught:
         hand_written.json_dashboard("ops", data, "boards/x.dashboard.py")

@@ -193,7 +193,7 @@ def test_dashboards_map_onto_the_model_or_stay_json(tmp_path: Path, promtool: To
     assert result.counts["dashboards"] == len(ceph) + 1
     # Kept JSON is migrated as Grafana migrates it, and what had no modern equivalent is named.
     assert any("Panels migrated as Grafana does: graph to timeseries" in note for note in notes)
-    assert any("settings without a modern equivalent, dropped: " in w for w in result.warnings)
+    assert any("settings the migration does not carry over, dropped: " in w for w in result.warnings)
     panel_types = {p.get("type") for d in written if isinstance(d, dict) for p in d.get("panels", [])}
     assert not panel_types & {"graph", "singlestat", "grafana-piechart-panel", "table-old"}
     # ... and the whole import passes every check: schemas, panel types, layout, variables, PromQL, labels.

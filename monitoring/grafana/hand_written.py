@@ -176,8 +176,9 @@ def json_dashboard(folder: str, data: dict[str, Any], name: str, datasources: Da
     reference there, old panels are migrated: see `_modernised`); a DefinitionError naming the file (`name`)
     and, where it can, the JSON path of what is wrong, whatever the dict holds."""
     title = data.get("title")
-    if not isinstance(title, str) or not isinstance(data.get("panels"), list):
-        raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title or panels)")
+    if not isinstance(title, str) or not isinstance(data.get("panels", data.get("rows")), list):
+        raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title, or no list "
+                              "of panels)")
     # What Python allows in a dict but JSON does not (keys that are no strings, sets, NaN, integers beyond
     # 64 bits, datetimes): found here, where the message can name the file, not when out/ is written.
     problem = json_problem(data)

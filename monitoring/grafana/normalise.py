@@ -47,7 +47,9 @@ _LINK_DEFAULTS: dict[str, Any] = {"type": "link", "icon": "external link", "tool
                                   "targetBlank": False}
 _TARGET_DEFAULTS: dict[str, tuple[Any, ...]] = {"target": ("",), "metric": ("",), "query": ("",),
                                                  "intervalFactor": (2, ""), "step": (10, "")}
-_VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery")
+# Grafana 6 and 7's: the variable's place in the list (`index`, which the list's order says) and a data source
+# variable's resolved value (`queryValue`), which Grafana works out again when it loads the dashboard.
+_VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery", "index", "queryValue")
 _INTERVAL_ONLY = ("auto", "auto_min", "auto_count")
 _VARIABLE_REF = re.compile(r"\A(?:\$(\w+)|\$\{(\w+)\}|\[\[(\w+)\]\])\Z", re.ASCII)
 
@@ -223,7 +225,11 @@ def _normalise_fresh(out: dict[str, Any], uid: str | None, datasources: DataSour
 
 def _normalised(out: dict[str, Any], uid: str | None, inputs: list[dict[str, Any]]) -> dict[str, Any]:
     if out.get("rows"):
-        raise NormaliseError("uses legacy `rows`: put the panels in `panels`, with a RowPanel for each row")
+        if out.get("panels"):
+            raise NormaliseError("holds both Grafana 4's `rows` and `panels`: put every panel in `panels`")
+        from monitoring.grafana.legacy_dashboard import grid_layout  # (it builds on this module)
+
+        grid_layout(out)  # the old rows on the grid, as Grafana lays them out when it loads the dashboard
     out.pop("rows", None)
     if out.pop("sharedCrosshair", False) and not out.get("graphTooltip"):
         out["graphTooltip"] = 1
@@ -241,9 +247,10 @@ def _normalised(out: dict[str, Any], uid: str | None, inputs: list[dict[str, Any
         if "datasource" in annotation:  # by name, as grafanalib and old exports write it, like a panel's
             annotation["datasource"] = _datasource(annotation["datasource"])
     templating = _expect(out.setdefault("templating", {"list": []}), dict, "templating")
-    templating["list"] = [_variable(v) for v, _ in _items(templating, "list", "templating")]
+    templating["list"] = [_variable(v, where) for v, where in _items(templating, "list", "templating")]
     defined = {v.get("name") for v in templating["list"]}
     templating["list"][:0] = [variable for variable in inputs if variable["name"] not in defined]
+    _whole_links(out, "")
     if isinstance(out.get("timepicker"), dict):
         out["timepicker"].pop("time_options", None)
     _drop_repeated_copies(out)
@@ -409,6 +416,17 @@ def _declared_types(data: dict[str, Any], inputs: list[dict[str, Any]]) -> dict[
             and isinstance(item.get("query"), str) and item["query"]}
 
 
+def variable_types(data: dict[str, Any]) -> dict[str, str]:
+    """Name -> plugin type of the dashboard's data source variables (its export's inputs among them)."""
+    return _declared_types(data, _input_variables(data))
+
+
+def variable_name(reference: str) -> str | None:
+    """The variable a whole reference names ("$ds", "${ds}", "[[ds]]"), else None."""
+    match = _VARIABLE_REF.match(reference)
+    return next(group for group in match.groups() if group) if match else None
+
+
 def _input_variables(data: dict[str, Any]) -> list[dict[str, Any]]:
     """A template variable for each data source and constant an export asks for (`__inputs`): Grafana's import
     page asks for them and writes the answers in, where the dashboard API this tool publishes through takes the
@@ -456,7 +474,8 @@ def _drop_empty_datasource(item: dict[str, Any]) -> None:
         del item["datasource"]
 
 
-def _variable(variable: dict[str, Any]) -> dict[str, Any]:
+def _variable(variable: dict[str, Any], path: str) -> dict[str, Any]:
+    _member(variable, "name", str, path)
     for key in _VARIABLE_LEGACY:
         variable.pop(key, None)
     if variable.get("type") != "interval":
@@ -474,7 +493,18 @@ def _variable(variable: dict[str, Any]) -> dict[str, Any]:
             del variable["current"]
     if variable.get("regex") == "":
         del variable["regex"]
+    if variable.get("filters") == []:
+        del variable["filters"]  # an ad hoc variable's filters, none chosen: what Grafana starts with
     return variable
+
+
+def _whole_links(parent: dict[str, Any], path: str) -> None:
+    """Each of parent's links (a dashboard's, a panel's, a field's data links) with every field Grafana's schema
+    wants of one: grafanalib's DataLink and Grafana's own data links write only title, url and targetBlank, and
+    what Grafana shows for the others is these defaults (a plain link)."""
+    for link, _ in _items(parent, "links", path):
+        for key, value in _LINK_DEFAULTS.items():
+            link.setdefault(key, value() if callable(value) else value)
 
 
 def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
@@ -486,9 +516,7 @@ def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
     if "repeat" not in panel:
         for key in ("repeatDirection", "maxPerRow"):
             panel.pop(key, None)
-    for link, _ in _items(panel, "links", path):
-        for key, value in _LINK_DEFAULTS.items():
-            link.setdefault(key, value() if callable(value) else value)
+    _whole_links(panel, path)
     kind = _member(panel, "type", str, path)
     if kind == "row":
         return _row(panel, path)
@@ -563,18 +591,26 @@ def _target(target: dict[str, Any], datasource: Any, path: str) -> dict[str, Any
 
 
 def _step(target: dict[str, Any], path: str) -> None:
-    """A query's legacy `step`: since Grafana 5 its `interval` (the minimum step). A set `interval` wins,
-    as it does in Grafana, which ignores `step`."""
-    step = target.pop("step")
-    if "interval" in target:
-        return
-    if isinstance(step, int) and not isinstance(step, bool) and step > 0:
-        target["interval"] = f"{step}s"
-    elif isinstance(step, str) and re.fullmatch(r"\$\w+|\$\{\w+\}|\d+(ms|s|m|h|d|w|y)", step, re.ASCII):
-        target["interval"] = step
-    else:
+    if not move_step(target):
         raise NormaliseError(f"{_at(path, 'step')} must be a number of seconds or a duration such as '1m' (it "
-                             f"is the query's minimum step, `interval`), not {_kind_of(step)}")
+                             f"is the query's minimum step, `interval`), not {_kind_of(target['step'])}")
+
+
+def move_step(target: dict[str, Any]) -> bool:
+    """A query's legacy `step` moved to its `interval` (since Grafana 5, the minimum step); a set `interval`
+    wins, as it does in Grafana, which ignores `step`. False, and the step left in place, when it is neither a
+    number of seconds nor a duration."""
+    step = target["step"]
+    if isinstance(step, int) and not isinstance(step, bool) and step > 0:
+        interval = f"{step}s"
+    elif isinstance(step, str) and re.fullmatch(r"\$\w+|\$\{\w+\}|\d+(ms|s|m|h|d|w|y)", step, re.ASCII):
+        interval = step
+    else:
+        return False
+    del target["step"]
+    if not target.get("interval"):
+        target["interval"] = interval
+    return True
 
 
 def _field_config(panel: dict[str, Any], path: str) -> None:
@@ -599,6 +635,7 @@ def _field_config(panel: dict[str, Any], path: str) -> None:
         del defaults["mappings"]
     if defaults.get("unit") == "":
         del defaults["unit"]
+    _whole_links(defaults, _at(_at(path, "fieldConfig"), "defaults"))
     mappings = panel.pop("mappings", None)  # grafanalib's table writes value mappings at panel level
     if mappings:
         defaults["mappings"] = mappings
@@ -705,13 +742,26 @@ def _threshold_color(text: Any, thresholds: dict[str, Any] | None) -> Any:
 
 
 def _threshold_step(step: Any) -> Any:
-    """{color, value} from grafanalib's Threshold (op, yaxis, line, index, and 'null' for the base)."""
+    """{color, value} from grafanalib's Threshold (op, yaxis, line, index, and 'null' for the base), or from a
+    graph's threshold (GraphThreshold, which grafanalib's Graph also writes here), coloured as Grafana colours it."""
     if not isinstance(step, dict):
         return step
     value = step.get("value")
     if value == "null" or step.get("index") == 0:
         value = None
-    return {"color": step.get("color"), "value": value}
+    color = step.get("color") if "color" in step else graph_threshold_color(step)
+    return {"color": color, "value": value}
+
+
+def graph_threshold_color(threshold: dict[str, Any]) -> Any:
+    """The colour of an old graph panel's threshold line or area: red when critical, orange when a warning, its
+    own colour when custom, red otherwise, as Grafana's migration to the time series panel has it."""
+    mode = threshold.get("colorMode")
+    if mode == "warning":
+        return "orange"
+    if mode == "custom":
+        return threshold.get("fillColor") or threshold.get("lineColor") or "red"
+    return "red"
 
 
 def _options(panel: dict[str, Any], path: str) -> dict[str, Any]:
@@ -1001,6 +1051,9 @@ def _table(panel: dict[str, Any], path: str) -> None:
     options.setdefault("frameIndex", 0)
     if options.get("sortBy") == []:
         del options["sortBy"]
+    footer = options.get("footer")
+    if isinstance(footer, dict) and footer.get("fields") == "":
+        del footer["fields"]  # Grafana 8's way of saying every field, which the schema now wants as a list
     defaults = _defaults(panel)
     custom = _member(defaults, "custom", dict, _at(path, "fieldConfig.defaults"))
     if custom is None:

@@ -12,6 +12,7 @@ import orjson
 
 from monitoring import conventions
 from monitoring.errors import InputFileError
+from monitoring.grafana import legacy_dashboard
 from monitoring.grafana.variables import substitute
 from monitoring.imports import alertmanager, catalog, dashboards, rules, scrape
 from monitoring.imports.findings import Findings
@@ -83,9 +84,9 @@ def _classify(source: SourceFile, inputs: _Inputs, findings: Findings, alert_nam
     if source.path.suffix == ".json" or dashboards.is_dashboard(first):
         imported = dashboards.import_dashboard(source)
         for note in imported.notes:
-            if note.startswith("settings without"):
+            if note.startswith(legacy_dashboard.DROPPED_NOTE):
                 findings.unsupported(f"{source.name}:1", f"dashboard {imported.title!r}: {note}",
-                                     "dropped, as Grafana drops them when it migrates the panels")
+                                     "not imported")
         inputs.dashboards.append(imported)
     elif rules.is_rule_document(first):
         inputs.rule_files += rules.rule_files(source, findings, alert_names)
