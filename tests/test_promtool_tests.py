@@ -301,3 +301,37 @@ def test_template_rendering_agrees_with_prometheus(tmp_path: Path, promtool: Too
     prometheus = _write(tmp_path, files)
     proc = promtool.run("test", "rules", str(prometheus / "tests" / "api.test.yml"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("alert_expr", [
+    "route:api_requests_errors:ratio_rate5m > 0.1",
+    # A window over the recorded rate: it is exact once both windows have filled, one after the other.
+    "avg_over_time(route:api_requests_errors:ratio_rate5m[10m]) > 0.1",
+], ids=["reads a recorded rate", "a window over a recorded rate"])
+def test_an_alert_on_a_recording_rule_waits_for_the_rules_window(tmp_path: Path, promtool: Tool,
+                                                                 alert_expr: str) -> None:
+    """A recording rule of the alert's own rule file is evaluated beside it in the test: the alert's value waits
+    for the rule's window too, and the generated test expects the alert only once it has."""
+    from monitoring import RecordingRule, RuleGroup, Service, Stack
+    from tests.test_slo_stacks import api_metrics, routing
+
+    failing = (InputSeries(series='api_requests_total{code="500", route="/cart"}', rate=2),
+               InputSeries(series='api_requests_total{code="200", route="/cart"}', rate=8))
+    alert = Alert(name="RouteErrors", severity="critical", for_="5m", expr=alert_expr, summary="A route fails.",
+                  description="Route {{ $labels.route }} fails.",
+                  test=AlertScenario(firing=failing, labels={"route": "/cart"},
+                                     healthy=(InputSeries(series='api_requests_total{code="200", route="/cart"}',
+                                                          rate=10),)))
+    rule = RecordingRule(record="route:api_requests_errors:ratio_rate5m",
+                         expr='sum by (route) (rate(api_requests_total{code=~"5.."}[5m])) / '
+                              'sum by (route) (rate(api_requests_total[5m]))')
+    service = Service(name="api", metrics=api_metrics(), rule_groups=(RuleGroup(name="api", rules=(rule, alert)),))
+    stack = Stack(name="recorded", services=(service,), routing=routing())
+    files = render_files(stack, GenerateContext(SOURCE))
+    waits = promtool_tests.alert_windows(service, alert_expr)
+    assert max(waits) == duration_ms("5m") + sum(promtool_timing.expr_windows(alert_expr))
+    fires = yaml.safe_load(files["prometheus/tests/api.test.yml"])["tests"][0]["alert_rule_test"][-2]
+    assert duration_ms(fires["eval_time"]) >= max(waits) + duration_ms("5m")
+    proc = promtool.run("test", "rules", str(_write(tmp_path, files) / "tests" / "api.test.yml"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr

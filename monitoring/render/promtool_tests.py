@@ -13,13 +13,14 @@ from typing import Any, NamedTuple
 
 from monitoring import conventions
 from monitoring.errors import DefinitionError
-from monitoring.model.rules import Alert
+from monitoring.model.rules import Alert, RecordingRule
 from monitoring.model.scenario import AlertScenario, InputSeries
 from monitoring.model.service import Service
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
 from monitoring.output.yaml_parts import under
 from monitoring.output.yaml_writer import NotOneLine, one_line
+from monitoring.promql import selected_metrics
 from monitoring.render import alert_templates, shape_cache
 from monitoring.render.alert_shapes import Scenario, Series
 from monitoring.render.promtool_timing import (
@@ -34,13 +35,35 @@ from monitoring.units import duration_ms, format_duration
 
 
 def service_windows(service: Service) -> set[int]:
-    return {w for alert in service.alerts for w in expr_windows(alert.expr)}
+    return {w for alert in service.alerts for w in alert_windows(service, alert.expr)}
 
 
 def service_step(service: Service) -> int:
     """The step of the service's tests, from the windows of all its alerts (a DefinitionError naming the alert
     whose window leaves no step when none fits)."""
-    return alerts_step([(alert, expr_windows(alert.expr)) for alert in service.alerts])
+    return alerts_step([(alert, alert_windows(service, alert.expr)) for alert in service.alerts])
+
+
+def alert_windows(service: Service, expr: str) -> set[int]:
+    """The windows (ms) an alert's value waits for: its expression's own, and those of the service's recording
+    rules it reads, which its test's rule file evaluates beside it. A recorded rate is exact only once its own
+    window is full, and a window over it fills after that: so the longest wait along each chain of rules is one
+    of the windows too, and the tests wait for it before they expect the alert."""
+    recorded = {rule.name: rule.expr for group in service.rule_groups for rule in group.rules
+                if isinstance(rule, RecordingRule)}
+    windows: set[int] = set()
+
+    def wait(text: str, reading: frozenset[str]) -> int:
+        own = expr_windows(text)
+        windows.update(own)
+        read = [wait(recorded[name], reading | {name}) for name in selected_metrics(text)
+                if name in recorded and name not in reading]  # a rule that reads itself waits for nothing more
+        return max(own, default=0) + max(read, default=0)
+
+    longest = wait(expr, frozenset())
+    if longest:
+        windows.add(longest)
+    return windows
 
 
 def alerts_step(windows: list[tuple[Alert, set[int]]]) -> int:
@@ -148,7 +171,7 @@ def plain_alert_tests(stack: Stack, service: Service, alert: Alert, step: int,
     """The tests of one alert (see `_cases`) as promtool's data."""
     scenario = scenario or alert.test
     assert scenario is not None
-    steps, cases = _cases(alert, step, scenario, expr_windows(alert.expr) if windows is None else windows)
+    steps, cases = _cases(alert, step, scenario, alert_windows(service, alert.expr) if windows is None else windows)
     fired = [expected or expected_plain_alert(stack, service, alert, scenario)]
     interval = format_duration(step)
     # One list per distinct set of checks: the YAML writer writes a list it has seen once (yaml_writer._Seen).
@@ -205,7 +228,7 @@ def _planned(stack: Stack, service: Service) -> list[_Planned]:
     planned = []
     for alert in service.alerts:
         if alert.test is not None:  # (its expected alert is checked by Stack.check, and made with its tests)
-            planned.append(_Planned(alert, expr_windows(alert.expr), alert.test, None, ""))
+            planned.append(_Planned(alert, alert_windows(service, alert.expr), alert.test, None, ""))
             continue
         scenario, why, windows = shape_cache.scenario_of(alert.expr, catalog)
         expected = None
