@@ -366,3 +366,25 @@ def test_grafanalibs_graph_thresholds_are_coloured_as_grafana_colours_them() -> 
                                                {"color": "red", "value": 10.0}, {"color": "orange", "value": 20.0}]
     assert defaults["custom"]["thresholdsStyle"] == {"mode": "line+area"}
     assert [p.line() for p in lint_dashboards([DashboardDocument("d.json", rendered)], LintContext())] == []
+
+
+def test_numbers_beyond_what_the_settings_hold_stay_within_them() -> None:
+    """Huge or negative numbers in old settings become values the modern settings hold (never an infinity that
+    JSON writes as null, nor an integer beyond 64 bits): fill and gradient within 0..100, points within 1..40,
+    decimals within 0..20 or unset, a whole float axis bound left a float where an integer cannot hold it."""
+    from monitoring.output.files import to_json
+
+    data, _ = modernise({"title": "T", "panels": [
+        {"type": "graph", "title": "g", "decimals": 1e300, "fill": -1e308, "fillGradient": 1e308, "points": True,
+         "pointradius": 1e308, "yaxes": [{"min": 1e300, "max": -1e300, "decimals": 5e20}],
+         "seriesOverrides": [{"alias": "a", "fill": 1e308, "pointradius": -1e308}]},
+        {"type": "table-old", "title": "t", "styles": [{"pattern": "v", "decimals": 1e300}]}]})
+    graph, table = data["panels"]
+    custom = graph["fieldConfig"]["defaults"]["custom"]
+    assert (custom["fillOpacity"], custom["pointSize"]) == (100, 40)
+    assert "decimals" not in graph["fieldConfig"]["defaults"]
+    assert graph["fieldConfig"]["defaults"]["min"] == 1e300
+    assert graph["fieldConfig"]["overrides"][0]["properties"] == [{"id": "custom.fillOpacity", "value": 100},
+                                                                   {"id": "custom.pointSize", "value": 1}]
+    assert table["fieldConfig"]["overrides"] == []
+    assert "null" not in to_json(normalise(data)).replace('"value": null', "")

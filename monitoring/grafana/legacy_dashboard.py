@@ -351,28 +351,29 @@ def _graph(panel: dict[str, Any], notes: _Notes, where: str) -> None:
     custom = defaults.setdefault("custom", {})
     if not isinstance(custom, dict):
         custom = defaults["custom"] = {}
-    for key, value in _axis(left, notes, where).items():
+    left_settings = _axis(left, notes, where)
+    for key, value in left_settings.items():
         if key.startswith("custom."):
             custom[key[len("custom."):]] = value
         else:
             defaults[key] = value
-    if _is_number(panel.get("decimals")):  # the panel's own decimals win over its axis's
-        defaults["decimals"] = int(panel["decimals"])
+    if _decimals(panel.get("decimals")) is not None:  # the panel's own decimals win over its axis's
+        defaults["decimals"] = _decimals(panel["decimals"])
     bars = panel.get("bars") is True
     custom["drawStyle"] = "bars" if bars else "line" if panel.get("lines", True) else "points"
     if _is_number(panel.get("linewidth")):
         custom["lineWidth"] = panel["linewidth"]
     if _is_number(panel.get("fill")):
-        custom["fillOpacity"] = min(100, panel["fill"] * 10)
+        custom["fillOpacity"] = _opacity(panel["fill"])
     if _is_number(panel.get("fillGradient")) and panel["fillGradient"] > 0:
         custom["gradientMode"] = "opacity"
-        custom["fillOpacity"] = min(100, panel["fillGradient"] * 10)
+        custom["fillOpacity"] = _opacity(panel["fillGradient"])
     if bars:
         custom["fillOpacity"] = 100  # the old graph's bars were always solid
     if panel.get("points") is True:
         custom["showPoints"] = "always"
         if _is_number(panel.get("pointradius")):
-            custom["pointSize"] = 2 + panel["pointradius"] * 2
+            custom["pointSize"] = _point_size(panel["pointradius"])
     elif custom["drawStyle"] != "points":
         custom["showPoints"] = "never"  # the old graph drew no points unless asked
     if panel.get("nullPointMode") == "connected":
@@ -395,7 +396,6 @@ def _graph(panel: dict[str, Any], notes: _Notes, where: str) -> None:
             overrides.append({"matcher": {"id": "byName", "options": alias},
                               "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}]})
     on_right = _axis(right, notes, where, right=True)
-    left_settings = _axis(left, _Notes(), where)
     for override in _list(panel.get("seriesOverrides")):
         if isinstance(override, dict) and isinstance(override.get("alias"), str):
             migrated = _series_override(override, panel, notes, where)
@@ -411,10 +411,12 @@ def _axis(axis: dict[str, Any], notes: _Notes, where: str, *, right: bool = Fals
     found: dict[str, Any] = {"custom.axisPlacement": "right"} if right else {}
     if isinstance(axis.get("format"), str) and axis["format"] not in ("", "none"):
         found["unit"] = axis["format"]
-    for key in ("min", "max", "decimals"):
+    for key in ("min", "max"):
         value = _axis_number(axis.get(key))
         if value is not None:
-            found[key] = int(value) if key == "decimals" else value
+            found[key] = value
+    if _decimals(axis.get("decimals")) is not None:
+        found["decimals"] = _decimals(axis["decimals"])
     if isinstance(axis.get("label"), str) and axis["label"]:
         found["custom.axisLabel"] = axis["label"]
     base = axis.get("logBase")
@@ -432,7 +434,14 @@ def _axis_number(value: Any) -> float | int | None:
             value = float(value)
     if not _is_number(value):
         return None
-    return int(value) if float(value).is_integer() else value
+    # A whole number as one (0, not 0.0), where a float holds it exactly.
+    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else value
+
+
+def _decimals(value: Any) -> int | None:
+    """Decimals to show: a whole number from 0 to 20 (Grafana's own limit), else unset."""
+    value = _axis_number(value)
+    return int(value) if value is not None and 0 <= value <= 20 else None
 
 
 def _legend(legend: dict[str, Any]) -> dict[str, Any]:
@@ -495,6 +504,16 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _opacity(fill: float) -> float:
+    """The old fill (0 to 10) as the fill opacity (0 to 100)."""
+    return max(0, min(100, fill * 10))
+
+
+def _point_size(radius: float) -> float:
+    """The old point radius as the point size, as Grafana's migration sizes it (within what a point can be)."""
+    return max(1, min(40, 2 + radius * 2))
+
+
 def _number(value: Any, default: float) -> float:
     return value if _is_number(value) else default
 
@@ -535,10 +554,10 @@ def _override_property(key: str, value: Any, panel: dict[str, Any]) -> list[dict
         return [{"id": "custom.stacking", "value": {"mode": "none", "group": "A"} if value is False else
                  {"mode": "normal", "group": "A" if value is True else value}}]
     if key == "fill" and _is_number(value):
-        return [{"id": "custom.fillOpacity", "value": min(100, value * 10)}]
+        return [{"id": "custom.fillOpacity", "value": _opacity(value)}]
     if key == "fillGradient" and _is_number(value):
         return [] if not value else [{"id": "custom.gradientMode", "value": "opacity"},
-                                     {"id": "custom.fillOpacity", "value": min(100, value * 10)}]
+                                     {"id": "custom.fillOpacity", "value": _opacity(value)}]
     if key == "fillBelowTo" and isinstance(value, str):
         return [{"id": "custom.fillBelowTo", "value": value}]
     if key == "linewidth" and _is_number(value):
@@ -548,7 +567,7 @@ def _override_property(key: str, value: Any, panel: dict[str, Any]) -> list[dict
     if key == "points" and isinstance(value, bool):
         return [{"id": "custom.showPoints", "value": "always" if value else "never"}]
     if key == "pointradius" and _is_number(value):
-        return [{"id": "custom.pointSize", "value": 2 + value * 2}]
+        return [{"id": "custom.pointSize", "value": _point_size(value)}]
     if key == "bars" and isinstance(value, bool):
         if value:
             return [{"id": "custom.drawStyle", "value": "bars"}, {"id": "custom.fillOpacity", "value": 100}]
@@ -669,8 +688,8 @@ def _style_properties(style: dict[str, Any]) -> list[dict[str, Any]]:
         found.append({"id": "unit", "value": f"time: {date_format if isinstance(date_format, str) else ''}"})
     elif isinstance(style.get("unit"), str) and style["unit"] not in ("", "none") and style.get("type") != "string":
         found.append({"id": "unit", "value": style["unit"]})
-    if _is_number(style.get("decimals")):
-        found.append({"id": "decimals", "value": int(style["decimals"])})
+    if _decimals(style.get("decimals")) is not None:
+        found.append({"id": "decimals", "value": _decimals(style["decimals"])})
     if style.get("type") == "hidden":
         found.append({"id": "custom.hidden", "value": True})
     if style.get("align") in ("left", "center", "right"):
