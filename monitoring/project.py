@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,7 +45,11 @@ class Project:
 
     def __post_init__(self) -> None:
         """A Project made in code is checked as one read from pyproject.toml is (without its file:line, the site
-        of the call instead)."""
+        of the call instead). project_dir must be a path (TypeError otherwise) to a directory that exists: without
+        one, the stack's import would fail with a message about its module, not about the directory."""
+        if not isinstance(self.project_dir, str | os.PathLike) or isinstance(self.project_dir, bytes):
+            raise TypeError(f"Project project_dir must be a path (a pathlib.Path or a str), not "
+                            f"{type(self.project_dir).__name__}")
         for key in SETTINGS:
             problem = _setting_problem(getattr(self, key), key)
             if problem is not None:
@@ -54,6 +59,12 @@ class Project:
                                    field=key, value=getattr(self, key))
         if not isinstance(self.project_dir, Path):  # a str given for it: the paths below need a Path
             object.__setattr__(self, "project_dir", Path(self.project_dir))
+        if not self.project_dir.is_dir():
+            from monitoring.model.base import definition_site, format_site
+
+            what = "is not a directory" if self.project_dir.exists() else "does not exist"
+            raise ProjectError(f"project_dir {str(self.project_dir)!r} {what}", definition="Project",
+                               where=format_site(definition_site()), field="project_dir", value=self.project_dir)
 
     @property
     def out_dir(self) -> Path:

@@ -824,62 +824,62 @@ CASES: list[tuple[str, Callable[[], object], str | None, object, str, str]] = [
     (
         "slo of no service",
         lambda: stack(slos=(slo(service="nobody"),)),
-        "slos[0].service",
+        "service",
         "nobody",
-        "stack 'demo'",
-        "slo 'availability': service 'nobody' is not defined (services: app)",
+        "slo 'availability'",
+        "service 'nobody' is not defined (services: app)",
     ),
     (
         "ratio sli on a gauge",
         lambda: stack(slos=(slo(sli=RatioSLI(errors="app_queue_depth", total="app_requests_total")),)),
-        "slos[0].sli.errors",
+        "sli.errors",
         "app_queue_depth",
-        "stack 'demo'",
-        "slo 'availability': sli.errors 'app_queue_depth' selects 'app_queue_depth', which is neither a "
+        "slo 'availability'",
+        "sli.errors 'app_queue_depth' selects 'app_queue_depth', which is neither a "
         "catalog counter nor a histogram's _count",
     ),
     (
         "latency sli on a counter",
         lambda: stack(slos=(slo(sli=LatencySLI(histogram="app_requests_total", threshold="0.1")),)),
-        "slos[0].sli.histogram",
+        "sli.histogram",
         "app_requests_total",
-        "stack 'demo'",
-        "slo 'availability': sli.histogram 'app_requests_total' is a counter, not a histogram",
+        "slo 'availability'",
+        "sli.histogram 'app_requests_total' is a counter, not a histogram",
     ),
     (
         "latency threshold not a bucket",
         lambda: stack(slos=(slo(sli=LatencySLI(histogram="app_latency_seconds", threshold="0.2")),)),
-        "slos[0].sli.threshold",
+        "sli.threshold",
         Decimal("0.2"),
-        "stack 'demo'",
-        "slo 'availability': sli.threshold 0.2 is not a bucket boundary of app_latency_seconds (buckets: "
+        "slo 'availability'",
+        "sli.threshold 0.2 is not a bucket boundary of app_latency_seconds (buckets: "
         "0.1, 0.5); a latency SLI can only count requests below a boundary",
     ),
     (
         "latency sli native on a classic histogram",
         lambda: stack(slos=(slo(sli=LatencySLI(histogram="app_latency_seconds", threshold="0.1", native=True)),)),
-        "slos[0].sli.native",
+        "sli.native",
         True,
-        "stack 'demo'",
-        "slo 'availability': sli.histogram 'app_latency_seconds' is a classic histogram: sli.native=True "
+        "slo 'availability'",
+        "sli.histogram 'app_latency_seconds' is a classic histogram: sli.native=True "
         "needs Histogram(native=True) in the catalog",
     ),
     (
         "boolean sli on a counter",
         lambda: stack(slos=(slo(sli=BooleanSLI(gauge="app_requests_total")),)),
-        "slos[0].sli.gauge",
+        "sli.gauge",
         "app_requests_total",
-        "stack 'demo'",
-        "slo 'availability': sli.gauge 'app_requests_total' selects 'app_requests_total', which is neither "
+        "slo 'availability'",
+        "sli.gauge 'app_requests_total' selects 'app_requests_total', which is neither "
         "up nor probe_success nor a catalog gauge (it is a counter)",
     ),
     (
         "slo groups by a label of no metric",
         lambda: stack(slos=(slo(group_by=("route",)),)),
-        "slos[0].group_by",
+        "group_by",
         ("route",),
-        "stack 'demo'",
-        "slo 'availability': group_by 'route' is not a label of app_requests_total, so the SLI would "
+        "slo 'availability'",
+        "group_by 'route' is not a label of app_requests_total, so the SLI would "
         "aggregate it away (labels: code)",
     ),
     (

@@ -137,17 +137,17 @@ def test_a_tier_that_cannot_fire_may_be_turned_off() -> None:
 
 
 BAD_REFERENCES = [
-    ("unknown service", availability(service="billing"), "slo 'availability': service 'billing' is not defined"),
+    ("unknown service", availability(service="billing"), "service 'billing' is not defined"),
     ("ratio on a gauge", availability(sli=RatioSLI(errors="api_queue_depth", total="api_requests_total")),
      "sli.errors 'api_queue_depth' selects 'api_queue_depth', which is neither a catalog counter nor a histogram's"),
     ("ratio on buckets", availability(sli=RatioSLI(errors="api_errors_total", total="api_latency_seconds_bucket")),
      "selects 'api_latency_seconds_bucket', which is neither"),
     ("latency on an unknown histogram",
      SLO(name="fast", service="api", objective=99, sli=LatencySLI(histogram="api_typo_seconds", threshold=1)),
-     "slo 'fast': sli.histogram 'api_typo_seconds' is in no metric catalog"),
+     "sli.histogram 'api_typo_seconds' is in no metric catalog"),
     ("latency threshold between buckets",
      SLO(name="fast", service="api", objective=99, sli=LatencySLI(histogram="api_latency_seconds", threshold=0.3)),
-     "slo 'fast': sli.threshold 0.3 is not a bucket boundary of api_latency_seconds "
+     "sli.threshold 0.3 is not a bucket boundary of api_latency_seconds "
      "(buckets: 0.1, 0.25, 0.5, 1, 2.5, 5, 10)"),
 ]
 
@@ -157,6 +157,7 @@ def test_references_are_checked_by_the_stack(description: str, slo: SLO, message
     with pytest.raises(DefinitionError) as info:
         stack_with(slo)
     assert message in str(info.value)
+    assert (info.value.definition, info.value.where) == (slo.named, slo.defined_at)  # the SLO's own, not the stack's
 
 
 def test_ratio_on_a_histogram_count_is_fine() -> None:

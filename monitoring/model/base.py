@@ -8,8 +8,10 @@ import re
 import sys
 import sysconfig
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
 from functools import cache, wraps
-from typing import Any, ClassVar, Self, TypeVar
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Self, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
@@ -37,7 +39,14 @@ def _message(error: dict[str, Any]) -> str:
         return f"unknown field {field!r}"
     if error["type"] == "missing":
         return f"{field} is required"
-    return f"{field} {quoted(error['input'])}: {msg[0].lower()}{msg[1:]}"
+    return f"{field} {_shown(error['input'])}: {msg[0].lower()}{msg[1:]}"
+
+
+def _shown(value: object) -> str:
+    """A value as a message shows it: a number as users write it (-1, NaN, not Decimal('-1')), else quoted."""
+    if isinstance(value, Decimal):
+        return str(value)
+    return quoted(value)
 
 
 # Code in these directories is not the user's: this package, the standard library, installed packages.
@@ -168,6 +177,29 @@ def _model_names() -> dict[str, tuple[str, tuple[str, ...]]]:
     return found
 
 
+def _holds_tuple(annotation: object) -> bool:
+    """Whether a field of this type holds a tuple (tuple[X, ...], tuple[X, ...] | None, Annotated[tuple, ...])."""
+    origin = get_origin(annotation)
+    if annotation is tuple or origin is tuple:
+        return True
+    if origin is Annotated:
+        return _holds_tuple(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return any(_holds_tuple(arg) for arg in get_args(annotation))
+    return False
+
+
+@cache  # per definition class: read at every construction
+def _tuple_fields(cls: type[BaseModel]) -> dict[str, str]:
+    """The fields of cls that hold a tuple, by each key a constructor takes (name, alias) -> as users spell it."""
+    found: dict[str, str] = {}
+    for name, info in cls.model_fields.items():
+        if _holds_tuple(info.annotation):
+            spelled = info.alias or name.removesuffix("_")
+            found.update({name: spelled, **({info.alias: spelled} if info.alias else {})})
+    return found
+
+
 class FieldProblem(ValueError):
     """A problem a check of the whole definition (a `model_check`) finds with one of its fields: raise it in place
     of a plain ValueError, and the DefinitionError names that field and its value as a field's own validator's
@@ -240,13 +272,24 @@ class Model(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _sets_in_order(cls, data: object) -> object:
-        """A set given for a tuple (labels={"code", "route"}) in sorted order, or refused when its items have no
-        order: pydantic would take the set's own order, which for strings changes with every process's hash
+    def _values_as_given(cls, data: object) -> object:
+        """What pydantic would misread in the values given, put right or refused, in one pass (it runs for every
+        definition made). One definition where a tuple of them goes (metrics=Counter(...)) is refused as such:
+        pydantic would iterate it, its items being its (field, value) pairs, and report every way each pair is
+        not one. A set given for a tuple (labels={"code", "route"}) is sorted, or refused when its items have
+        no order: pydantic would take the set's own order, which for strings changes with every process's hash
         seed, and with it the output."""
-        if not isinstance(data, dict) or not _holds_a_set(tuple(data.values())):
+        if not isinstance(data, dict):
+            return data
+        for key, value in data.items():
+            if isinstance(value, BaseModel) and key in _tuple_fields(cls):
+                spelled, kind = _tuple_fields(cls)[key], type(value).__name__
+                raise FieldProblem(f"{spelled} must be a tuple of {spelled.replace('_', ' ')}, not a {kind}: write "
+                                   f"{spelled}=({kind}(...),)", field=spelled, value=value)
+        if not _holds_a_set(tuple(data.values())):
             return data
         return {key: _sets_sorted(value, str(key).removesuffix("_")) for key, value in data.items()}
+
     # The fields that name an instance in messages, first present wins.
     name_fields: ClassVar[tuple[str, ...]] = ("name", "alert", "record")
 

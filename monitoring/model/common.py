@@ -10,7 +10,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AllowInfNan, BeforeValidator
 
-from monitoring import units
+from monitoring import promql, units
+from monitoring.promql import text_facts
 
 
 def _labels(labels: dict[str, str]) -> dict[str, str]:
@@ -26,6 +27,21 @@ LabelName = Annotated[str, AfterValidator(units.check_label_name)]
 MetricName = Annotated[str, AfterValidator(units.check_metric_name)]
 Slug = Annotated[str, AfterValidator(units.check_slug)]
 Labels = Annotated[dict[str, str], AfterValidator(_labels)]
+
+
+def check_rule_value(expr: str, field: str, shown: str | None = None) -> str:
+    """expr if it evaluates to an instant vector or a scalar, as every rule's expression must: Prometheus fails a
+    rule whose result is a range vector or a string at every evaluation, so generate would write a rule that
+    never records or alerts. ValueError names `field` and the text as the user wrote it (`shown`, when expr is
+    that text with something put in, such as a query SLI's window)."""
+    try:
+        promql.check_instant(expr, text_facts.facts(expr).value_type)
+    except ValueError as exc:
+        text = str(exc)
+        written = " ".join((shown if shown is not None else expr).split())
+        written = written if len(written) <= 120 else f"{written[:120]}…"
+        raise ValueError(text if text.startswith("PromQL") else f"{field} {written!r} {text}") from None
+    return expr.strip()
 
 
 def _static_label_values(labels: dict[str, str]) -> dict[str, str]:

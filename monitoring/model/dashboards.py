@@ -330,9 +330,13 @@ def check_dashboards(folders: tuple[Folder, ...], settings: DashboardSettings,
     seen: set[str] = set()
     for index, dashboard in enumerate(dashboards):  # a uid not given is made from the name
         if dashboard.dashboard_uid in seen:
-            raise FieldProblem(f"duplicate dashboard uid name {dashboard.dashboard_uid!r}",
-                               field=f"dashboards[{index}].{'uid' if dashboard.uid else 'name'}",
-                               value=dashboard.uid or dashboard.name)
+            if dashboard.uid:
+                raise FieldProblem(f"duplicate dashboard uid name {dashboard.uid!r}", field=f"dashboards[{index}].uid",
+                                   value=dashboard.uid)
+            # Without a uid, the name is where it comes from: say so, or the message names a uid nobody wrote.
+            raise FieldProblem(f"dashboard {dashboard.name!r} has no uid, and the uid derived from its name, "
+                               f"{dashboard.dashboard_uid!r}, is already another dashboard's: rename it or give it "
+                               "a uid", field=f"dashboards[{index}].name", value=dashboard.name)
         seen.add(dashboard.dashboard_uid)
     declared = [f.uid for f in folders]
     if not folders and (dashboards or settings.service_dashboards or settings.slo_dashboards):

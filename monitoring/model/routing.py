@@ -6,9 +6,9 @@ import re
 from typing import Annotated, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
-from monitoring.model import notifications
+from monitoring.model import notifications, time_specs
 from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check, require_unique
 from monitoring.model.common import UINT64_MAX, HostPort, LabelName, Labels, PositiveDuration, SecretFile
 from monitoring.units import LABEL_NAME, safe_url
@@ -78,6 +78,14 @@ class Webhook(Model):
         return url
 
 
+PAGERDUTY_SEVERITIES = ("critical", "error", "warning", "info")
+
+
+def _is_template(text: str) -> bool:
+    """Whether text holds an Alertmanager (Go) template, whose value is only known once expanded."""
+    return "{{" in text and "}}" in text
+
+
 class Slack(SecretsFromFiles):
     """Notifications to a Slack channel; the webhook URL is a secret read from a file.
 
@@ -93,6 +101,12 @@ class Slack(SecretsFromFiles):
     title: str = notifications.SLACK_TITLE
     text: str = notifications.SLACK_TEXT
 
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, channel: str) -> str:
+        if not channel.strip():
+            raise ValueError(f"channel {channel!r} is empty: name the channel, like '#alerts' (or a user, '@name')")
+        return channel
 
 
 class PagerDuty(SecretsFromFiles):
@@ -111,6 +125,14 @@ class PagerDuty(SecretsFromFiles):
     description: str = notifications.PAGERDUTY_DESCRIPTION
     details: dict[str, str] = Field(default_factory=lambda: dict(notifications.PAGERDUTY_DETAILS))
 
+    @field_validator("severity")
+    @classmethod
+    def _severity(cls, severity: str | None) -> str | None:
+        # PagerDuty's Events API v2 takes these four; a template is expanded by Alertmanager, and checked there.
+        if severity is not None and severity not in PAGERDUTY_SEVERITIES and not _is_template(severity):
+            raise ValueError(f"severity {severity!r} must be one of {', '.join(PAGERDUTY_SEVERITIES)} (PagerDuty's "
+                             "Events API v2), or a template such as '{{ .CommonLabels.severity }}'")
+        return severity
 
 
 class Email(SecretsFromFiles):
@@ -129,6 +151,16 @@ class Email(SecretsFromFiles):
     require_tls: bool = True
     send_resolved: bool = False
 
+    @field_validator("to", "from_")
+    @classmethod
+    def _address(cls, text: str, info: ValidationInfo) -> str:
+        # Alertmanager sends to, and from, what these hold: without an address no mail can go. A template (the
+        # receiver's team from a label, say) is only known once expanded.
+        if "@" not in text and not _is_template(text):
+            field = str(info.field_name).removesuffix("_")
+            raise ValueError(f"{field} {text!r} must hold an e-mail address, like 'oncall@example.com' (or a "
+                             "template)")
+        return text
 
 
 class Receiver(Model):
@@ -245,17 +277,32 @@ class TimeInterval(Model):
     days_of_month: tuple[str, ...] = ()
     months: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
-    location: str = "UTC"
+    location: str = "UTC"  # an IANA time zone, or "Local": the Alertmanager server's own
 
     @field_validator("weekdays")
     @classmethod
-    def _weekdays(cls, days: tuple[str, ...]) -> tuple[str, ...]:
-        names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-        for spec in days:
-            for part in spec.split(":"):
-                if part.lower() not in names:
-                    raise ValueError(f"weekdays: {spec!r} must be a weekday or a range like 'monday:friday'")
-        return days
+    def _weekdays(cls, specs: tuple[str, ...]) -> tuple[str, ...]:
+        return time_specs.weekdays(specs)
+
+    @field_validator("days_of_month")
+    @classmethod
+    def _days_of_month(cls, specs: tuple[str, ...]) -> tuple[str, ...]:
+        return time_specs.days_of_month(specs)
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, specs: tuple[str, ...]) -> tuple[str, ...]:
+        return time_specs.months(specs)
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, specs: tuple[str, ...]) -> tuple[str, ...]:
+        return time_specs.years(specs)
+
+    @field_validator("location")
+    @classmethod
+    def _location(cls, location: str) -> str:
+        return time_specs.time_zone("location", location, local=True)
 
 
 class RouteTest(Model):
@@ -292,6 +339,10 @@ class Routing(Model):
             raise self.field_problem("route.receiver", "the root route needs a receiver (the default)")
         if self.route.matchers:
             raise self.field_problem("route.matchers", "the root route must not have matchers: it receives every alert")
+        for field in ("mute_time_intervals", "active_time_intervals"):  # Alertmanager refuses both on the root
+            if getattr(self.route, field):
+                raise self.field_problem(f"route.{field}", f"the root route must not have {field}: it receives every "
+                                         "alert; put them on a child route")
         receivers = [r.name for r in self.receivers]
         require_unique("receiver", receivers, "receivers[{}].name")
         intervals = [t.name for t in self.time_intervals]

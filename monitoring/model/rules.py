@@ -10,7 +10,14 @@ from pydantic import AfterValidator, Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.model.base import Model, model_check
-from monitoring.model.common import Duration, FiniteFloat, Labels, MetricName, PositiveDuration
+from monitoring.model.common import (
+    Duration,
+    FiniteFloat,
+    Labels,
+    MetricName,
+    PositiveDuration,
+    check_rule_value,
+)
 from monitoring.model.scenario import AlertScenario
 from monitoring.promql import text_facts
 from monitoring.units import check_camel_case
@@ -19,20 +26,8 @@ SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
 _TEMPLATE = re.compile(r"\{\{|\$labels|\$value")
 
 
-def _parses(expr: str) -> str:
-    promql.parse(expr)
-    return expr.strip()
-
-
 def _instant(expr: str) -> str:
-    try:
-        promql.check_instant(expr, text_facts.facts(expr).value_type)
-    except ValueError as exc:
-        text = str(exc)
-        shown = " ".join(expr.split())
-        shown = shown if len(shown) <= 120 else f"{shown[:120]}…"
-        raise ValueError(text if text.startswith("PromQL") else f"expr {shown!r} {text}") from None
-    return expr.strip()
+    return check_rule_value(expr, "expr")
 
 
 def _compares_with(expr: str, threshold: float) -> bool:
@@ -42,7 +37,6 @@ def _compares_with(expr: str, threshold: float) -> bool:
             and isinstance(node.rhs, promql_parser.NumberLiteral) and node.rhs.val == threshold)
 
 
-PromQL = Annotated[str, AfterValidator(_parses)]
 # What a rule evaluates: an instant vector or a scalar, never a range vector (it would fail every evaluation).
 RuleExpr = Annotated[str, AfterValidator(_instant)]
 
@@ -176,7 +170,7 @@ class VerbatimRule(_Expression):
     kind: ClassVar[str] = "rule"
     alert: str | None = None
     record: MetricName | None = None
-    expr: PromQL
+    expr: RuleExpr  # outside the conventions, but Prometheus still evaluates it as a rule
     for_: Duration | None = Field(default=None, alias="for")
     keep_firing_for: PositiveDuration | None = None
     labels: Labels = Field(default_factory=dict)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-import zoneinfo
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import promql_parser
-from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, PrivateAttr, ValidationInfo, field_validator
 
 from monitoring import conventions, promql
+from monitoring.model import time_specs
 from monitoring.model.base import FieldProblem, Model, Shared, model_check
 from monitoring.model.common import (
     AlertAndPanelText,
@@ -23,6 +23,7 @@ from monitoring.model.common import (
     MetricName,
     Slug,
     StaticText,
+    check_rule_value,
 )
 from monitoring.slo import plan as slo_plan
 from monitoring.slo.naming import NAMINGS, NamingStyle
@@ -219,6 +220,13 @@ class QuerySLI(Model):
     type: Literal["query"] = "query"
     errors: WindowQuery
     total: WindowQuery
+
+    @field_validator("errors", "total")
+    @classmethod
+    def _instant(cls, query: str, info: ValidationInfo) -> str:
+        # Each query is recorded as it is, window put in: the recording rule's value must be one a rule can have.
+        check_rule_value(substitute_window(query, "5m"), str(info.field_name), shown=query)
+        return query
 
     def errors_at(self, window: str) -> str:
         return substitute_window(self.errors, window)
@@ -453,12 +461,7 @@ class CalendarPeriod(Model):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, timezone: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Europe' is a directory
-            raise ValueError(f"timezone {timezone!r} is not an IANA time zone such as 'UTC' or "
-                             "'Europe/Berlin'") from None
-        return timezone
+        return time_specs.time_zone("timezone", timezone)
 
 
 # The built-in window policies, by name: "default" is the workbook at 28/30 days and "scaled" otherwise.
@@ -639,11 +642,14 @@ class SLO(Model):
     def alert_name(self, tier: Tier | str) -> str:
         return conventions.slo_alert_name(self.alert_base, Tier.named(tier))
 
-    def check_references(self, services: set[str], metrics: Mapping[str, AnyMetric]) -> None:
+    def check_references(self, services: set[str], metrics: Mapping[str, AnyMetric],
+                         scraped: frozenset[str] | None = frozenset()) -> None:
         """FieldProblem (its field from the SLO) unless the service and every metric the SLI selects exist, with
-        the right types."""
+        the right types, and carry every label its group_by keeps and its filter matches on
+        (`scraped`: the labels scraping adds, such as job and instance; None when they cannot be listed). The
+        stack raises it as the SLO's own DefinitionError."""
         if self.service not in services:
-            raise self.field_problem("service", f"slo {self.name!r}: service {self.service!r} is not defined "
+            raise self.field_problem("service", f"service {self.service!r} is not defined "
                                      f"(services: {', '.join(sorted(services))})")
         if isinstance(self.sli, RatioSLI):
             for field in ("errors", "total"):
@@ -653,31 +659,51 @@ class SLO(Model):
         elif isinstance(self.sli, BooleanSLI):
             self._check_gauge(self.sli, metrics)
         self._check_groups(metrics)
+        self._check_filter(metrics, scraped)
         # A query SLI is the team's own PromQL: it was parsed; what it selects is theirs to name.
 
     def _check_groups(self, metrics: Mapping[str, AnyMetric]) -> None:
         """Every group_by label is a label of every metric a selector SLI reads (else it is aggregated away)."""
-        if isinstance(self.sli, RatioSLI):
-            names = [selector_metric(self.sli.errors), selector_metric(self.sli.total)]
-        elif isinstance(self.sli, LatencySLI):
-            names = [self.sli.histogram]
-        elif isinstance(self.sli, BooleanSLI):
-            names = [selector_metric(self.sli.gauge)]  # up and probe_success carry target labels: not checked
-        else:
-            return
-        for name in names:
+        for name in self._read_metrics():
             metric = metrics.get((name or "").removesuffix("_count")) or metrics.get(name or "")
             if metric is None:
                 continue
             for label in self.group_by:
                 if label not in metric.labels:
                     raise self.field_problem(
-                        "group_by", f"slo {self.name!r}: group_by {label!r} is not a label of {metric.name}, so the "
+                        "group_by", f"group_by {label!r} is not a label of {metric.name}, so the "
                         f"SLI would aggregate it away (labels: {', '.join(metric.labels) or 'none'})")
+
+    def _check_filter(self, metrics: Mapping[str, AnyMetric], scraped: frozenset[str] | None) -> None:
+        """Every label the filter matches on is one each metric the SLI reads can carry, as group_by's must be: a
+        matcher on any other selects nothing (or, with !=, everything), and the SLO would never see its events.
+        (The SLI's own selectors are the team's PromQL, checked by validate's promql/label-unknown.)"""
+        if scraped is None or not self.filter:
+            return
+        labels = promql.matcher_labels("x{" + self.filter + "}")
+        for name in self._read_metrics():
+            metric = metrics.get((name or "").removesuffix("_count")) or metrics.get(name or "")
+            if metric is None:
+                continue
+            for label in sorted(labels - {*metric.labels, *scraped}):
+                raise self.field_problem("filter", f"filter {self.filter!r} matches on label {label!r}, which "
+                                         f"{metric.name} never carries (its labels: "
+                                         f"{', '.join(metric.labels) or 'none'}; scraping adds "
+                                         f"{', '.join(sorted(scraped))}), so it would select nothing")
+
+    def _read_metrics(self) -> list[str | None]:
+        """The metrics a selector SLI reads (a query SLI: none; its PromQL is the team's)."""
+        if isinstance(self.sli, RatioSLI):
+            return [selector_metric(self.sli.errors), selector_metric(self.sli.total)]
+        if isinstance(self.sli, LatencySLI):
+            return [self.sli.histogram]
+        if isinstance(self.sli, BooleanSLI):
+            return [selector_metric(self.sli.gauge)]  # up and probe_success: no catalog entry, not checked
+        return []
 
     def _check_event_selector(self, field: str, selector: str, metrics: Mapping[str, AnyMetric]) -> None:
         name = selector_metric(selector)
-        where = f"slo {self.name!r}: sli.{field} {selector!r}"
+        where = f"sli.{field} {selector!r}"
         if name is None:
             raise self.field_problem(f"sli.{field}", f"{where} must name its metric")
         metric = metrics.get(name)
@@ -691,7 +717,7 @@ class SLO(Model):
 
     def _check_gauge(self, sli: BooleanSLI, metrics: Mapping[str, AnyMetric]) -> None:
         name = selector_metric(sli.gauge)
-        where = f"slo {self.name!r}: sli.gauge {sli.gauge!r}"
+        where = f"sli.gauge {sli.gauge!r}"
         if name is None:
             raise self.field_problem("sli.gauge", f"{where} must name its metric")
         metric = metrics.get(name)
@@ -704,7 +730,7 @@ class SLO(Model):
 
     def _check_latency(self, sli: LatencySLI, metrics: Mapping[str, AnyMetric]) -> None:
         metric = metrics.get(sli.histogram)
-        where = f"slo {self.name!r}: sli.histogram {sli.histogram!r}"
+        where = f"sli.histogram {sli.histogram!r}"
         if metric is None:
             raise self.field_problem("sli.histogram", f"{where} is in no metric catalog")
         if metric.type != "histogram":
@@ -722,7 +748,7 @@ class SLO(Model):
         if sli.threshold not in buckets:
             raise self.field_problem(
                 "sli.threshold",
-                f"slo {self.name!r}: sli.threshold {decimal_text(sli.threshold)} is not a bucket boundary of "
+                f"sli.threshold {decimal_text(sli.threshold)} is not a bucket boundary of "
                 f"{sli.histogram} (buckets: {', '.join(decimal_text(b) for b in buckets)}); "
                 "a latency SLI can only count requests below a boundary"
             )

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 
 from monitoring import conventions, promql
 from monitoring.model.autoscaling import check_autoscaling
-from monitoring.model.base import FieldProblem, Model, model_check, require_unique, unique_names
+from monitoring.model.base import FieldProblem, Model, model_check, unique_names
 from monitoring.model.common import HostPort, Labels, PositiveDuration, Slug
 from monitoring.model.dashboards import (
     DEFAULT_FOLDER,
@@ -29,6 +29,7 @@ from monitoring.model.routing import Routing
 from monitoring.model.rules import Alert, RecordingRule
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO
+from monitoring.promql.label_sets import TARGET_LABELS, job_labels
 from monitoring.slo.naming import SLOTH_INFO
 from monitoring.units import duration_ms
 
@@ -165,14 +166,15 @@ class Stack(Model):
         services = {s.name: s for s in self.services}
         names = set(services)
         metrics_of: dict[str, dict[str, AnyMetric]] = {}  # per service, built once: many SLOs share a service
-        for index, slo in enumerate(self.slos):
+        scraped = self._scraped_labels() if self.slos else frozenset()
+        for slo in self.slos:
             service = services.get(slo.service)
             if service is not None and slo.service not in metrics_of:
                 metrics_of[slo.service] = {m.name: m for m in self.service_metrics(service)}
             try:
-                slo.check_references(names, metrics_of.get(slo.service, {}))
-            except FieldProblem as problem:
-                raise problem.within(f"slos[{index}]") from None
+                slo.check_references(names, metrics_of.get(slo.service, {}), scraped)
+            except FieldProblem as problem:  # the SLO's own mistake: named at its own file:line, not the stack's
+                raise slo.error(str(problem), field=problem.field, value=problem.value) from None
             slices = slo.timeslices
             if slices is not None and duration_ms(slices.window) % duration_ms(self.evaluation_interval):
                 raise slo.error(f"budgeting.window {slices.window} is not a multiple of the stack's "
@@ -189,8 +191,35 @@ class Stack(Model):
         object.__setattr__(self, "slos", tuple(
             slo._trusted_copy({"labels": {**services[slo.service].labels, **slo.labels}})
             if services[slo.service].labels else slo for slo in self.slos))
-        require_unique("alert", [a.name for s in self.services for a in s.alerts]
-                       + [name for slo in self.slos for name in slo.plan.alert_names.values()])
+        self._check_slo_alert_names()
+
+    def _check_slo_alert_names(self) -> None:
+        """An SLO's alert names are made from alerting.name (or its service and name): each must be new, among the
+        plain alerts' and the other SLOs'. The error names the later SLO and the definition that has the name."""
+        owners: dict[str, Model] = {a.name: a for s in self.services for a in s.alerts}
+        for slo in self.slos:
+            for name in slo.plan.alert_names.values():
+                first = owners.setdefault(name, slo)
+                if first is slo:
+                    continue
+                made = f" (made at {first.defined_at})" if first.defined_at else ""
+                field, value = ("alerting.name", slo.alerting.name) if slo.alerting.name else ("name", slo.name)
+                how = (f"alerting.name {value!r}" if slo.alerting.name
+                       else f"its service {slo.service!r} and name {slo.name!r}")
+                raise slo.error(f"duplicate alert name {name!r} (made from {how}): {first.named}{made} has it too; "
+                                "set alerting.name to tell them apart", field=field, value=value)
+
+    def _scraped_labels(self) -> frozenset[str] | None:
+        """Every label a scrape job of the stack attaches to what it scrapes (a metric of a shared catalog may come
+        from any of them); None when a relabel chain copies labels that cannot be listed."""
+        found: set[str] = set()
+        for service in self.services:
+            for job in service.scrape_jobs:
+                labels = job_labels(job, self.external_labels)
+                if labels is None:
+                    return None
+                found |= labels
+        return frozenset(found | TARGET_LABELS | set(self.external_labels))
 
     def _check_scrape_timeouts(self) -> None:
         for service in self.services:

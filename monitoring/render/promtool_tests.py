@@ -29,6 +29,7 @@ from monitoring.render.promtool_timing import (
     expr_windows,
     number_text,
     relative_rule_file,
+    too_long,
 )
 from monitoring.render.promtool_timing import steps as _steps
 from monitoring.units import duration_ms, format_duration
@@ -238,7 +239,22 @@ def _planned(stack: Stack, service: Service) -> list[_Planned]:
             except DefinitionError as exc:
                 scenario, why = None, f"the shape is recognised, but {exc.problem}"
         planned.append(_Planned(alert, windows, scenario, expected, why))
-    return planned
+    return _bounded(planned)
+
+
+def _bounded(planned: list[_Planned]) -> list[_Planned]:
+    """planned without the scenarios whose tests would run too long (a `for` of years, a window of months):
+    those alerts are untested, and why says so."""
+    if not any(p.scenario is not None for p in planned):
+        return planned
+    step = alerts_step([(p.alert, p.windows) for p in planned])
+    bounded = []
+    for p in planned:
+        steps = _cases(p.alert, step, p.scenario, p.windows)[0] if p.scenario is not None else 0
+        waits = f"its for of {p.alert.for_} and its windows" if p.alert.for_ else "its windows"
+        why = too_long(steps, step, waits)
+        bounded.append(p._replace(scenario=None, expected=None, why=why) if why else p)
+    return bounded
 
 
 def scenarios(stack: Stack, service: Service) -> tuple[dict[str, AlertScenario | Scenario], dict[str, str]]:

@@ -21,6 +21,20 @@ from monitoring.slo.windows import decimal_text
 from monitoring.units import format_duration
 
 LOOKBACK_MS = 300_000  # how far an instant selector looks back (Prometheus' default lookback delta)
+# The most steps (samples per input series) a generated test may run. promtool evaluates every rule at every
+# step, each over its whole window, so a test's cost grows with the square of its length: an SLO of period 365d
+# (its slowest window 36d12h, 45,055 steps of 70s) takes promtool about 20s, one of 1000d minutes, and an alert
+# with `for: 5y` would not finish. Such a definition is valid Prometheus, so it is not refused: generate leaves
+# its test out and says why (an untested alert then fails `monitoring test`, as any untested alert does).
+MAX_TEST_STEPS = 50_000
+
+
+def too_long(steps: int, step: int, what: str) -> str | None:
+    """Why a test of `steps` steps of `step` ms is not generated (what: what makes it that long); None if it may be."""
+    if steps <= MAX_TEST_STEPS:
+        return None
+    return (f"its test would need {steps:,} samples per input series ({what}, at a {format_duration(step)} step), "
+            f"over the {MAX_TEST_STEPS:,} a generated test may have (promtool would run for many minutes)")
 
 
 def expr_windows(expr: str) -> set[int]:

@@ -30,6 +30,7 @@ from monitoring.render.promtool_timing import (
     choose_step,
     eval_time,
     relative_rule_file,
+    too_long,
     values_text,
 )
 from monitoring.render.promtool_timing import steps as _steps
@@ -258,9 +259,30 @@ def good_total_selectors(sli: QuerySLI, by: tuple[str, ...] = ()) -> tuple[str, 
 def testable(slo: SLO) -> bool:
     """Whether test series can be planned for the SLO's SLI (query SLIs only in the sum(rate(...)) forms; native
     histograms not at all: promtool 2.42's input series notation has no native histogram samples)."""
-    if isinstance(slo.sli, LatencySLI):
-        return not slo.sli.native
-    return not isinstance(slo.sli, QuerySLI) or _testable_query(slo.sli, slo.group_by)
+    if isinstance(slo.sli, LatencySLI) and slo.sli.native:
+        return False
+    if isinstance(slo.sli, QuerySLI) and not _testable_query(slo.sli, slo.group_by):
+        return False
+    return too_long_why(slo) is None
+
+
+# too_long_why of recent SLO shapes: asked for each SLO by Stack.check, the warnings and the test file.
+_TOO_LONG: dict[tuple[object, ...], str | None] = {}
+
+
+def too_long_why(slo: SLO) -> str | None:
+    """Why the SLO's tests would run too long to generate (a period of years makes windows of months), or None.
+    The longest case runs past the slowest window: promtool_timing.MAX_TEST_STEPS bounds it."""
+    if not slo.tiers:
+        return None
+    step = slo_step(slo)
+    key = _plan_key(slo, step)
+    if key not in _TOO_LONG:
+        steps = max(case.horizon for case in slo_cases(slo, step)) + 1
+        longest = max(slo.windows, key=lambda pair: pair.long_ms).long
+        keep(_TOO_LONG, key, too_long(steps, step, f"its {longest} window, of its period {slo.period}"),
+             _SERIES_KEPT)
+    return _TOO_LONG[key]
 
 
 @lru_cache(maxsize=4096)
@@ -273,6 +295,9 @@ def warnings(slo: SLO) -> list[str]:
     if slo.tiers and isinstance(slo.sli, LatencySLI) and slo.sli.native:
         return [f"slo {slo.name!r}: promtool 2.42 cannot write native histogram input series, so no promtool test "
                 "was generated for its alerts (the end-to-end suite proves native-histogram SLOs on Prometheus)"]
+    if slo.tiers and (why := too_long_why(slo)):
+        return [f"slo {slo.name!r}: {why}, so no promtool test was generated for its alerts (a period up to 365d "
+                "keeps its tests within it)"]
     if slo.tiers and not testable(slo):
         return [f"slo {slo.name!r}: its query SLI is not of the form sum(rate(<selector>[{{{{window}}}}])), so no "
                 "promtool test was generated for its alerts"]

@@ -26,7 +26,11 @@ class GrafanaConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str], url: str | None = None, ca_cert: str | None = None,
                  insecure: bool = False) -> GrafanaConfig:
-        """GRAFANA_URL (or `url`), then GRAFANA_TOKEN, or GRAFANA_USER with GRAFANA_PASSWORD."""
+        """GRAFANA_URL (or `url`), then GRAFANA_TOKEN, or GRAFANA_USER with GRAFANA_PASSWORD. TypeError when env is
+        not a mapping (a library caller's mistake, as a wrong argument type is)."""
+        if not isinstance(env, Mapping):
+            raise TypeError(f"publish() env must be a mapping of environment variable names to values, like "
+                            f"os.environ or {{'GRAFANA_TOKEN': ...}}, not {type(env).__name__}")
         base = (url or env.get("GRAFANA_URL") or "").strip().rstrip("/")
         if not base:
             raise ConfigError("no Grafana URL: set GRAFANA_URL or pass --grafana-url")

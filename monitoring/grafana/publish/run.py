@@ -100,6 +100,9 @@ def publish_out(out_dir: Path, request: PublishRequest, project_dir: Path, *,
     config = GrafanaConfig.from_env(os.environ if env is None else env, request.grafana_url, request.ca_cert,
                                     request.insecure)
     redactor = Redactor([config.token, config.password])
+    if not isinstance(request.concurrency, int) or isinstance(request.concurrency, bool):
+        raise TypeError(f"PublishRequest concurrency must be a whole number of requests at once (at least 1), not "
+                        f"{type(request.concurrency).__name__} {request.concurrency!r}")
     if request.concurrency < 1:
         raise ConfigError(f"--concurrency {request.concurrency} must be at least 1")
     stale, checks = gate(out_dir)
