@@ -148,8 +148,10 @@ def generate(project: Project, *, stack: str | None = None, out_dir: str | os.Pa
     stack_path = project.stack if stack is None else stack
     blocker = blocking_file(out)
     if blocker is not None:
-        raise OutputError(f"cannot {'read' if check else 'write'} the output in {out}: {blocker} is a file, "
-                          "not a directory")
+        from monitoring.output.manifest import kind_of
+
+        raise OutputError(f"cannot {'read' if check else 'write'} the output in {out}: {blocker} is "
+                          f"{kind_of(blocker)}, not a directory")
     settings = _settings(project, stack_path, out)
     # A process that imported the stack already may hold it changed (a test's monkeypatch): only a fresh one
     # may answer from the files, and record what it reads.
@@ -320,6 +322,8 @@ def _manifest_found(out: Path) -> str:
         return "missing"
     if stat.S_ISLNK(found.st_mode):
         return "symlink"
+    if stat.S_ISDIR(found.st_mode):
+        return "directory"
     return "changed" if stat.S_ISREG(found.st_mode) else "special"
 
 
@@ -331,11 +335,15 @@ def _manifest_as_written(out: Path, manifest: Manifest) -> bool:
         fd = os.open(out / MANIFEST, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return False
-    with open(fd, "rb") as file:
-        try:
-            return stat.S_ISREG(os.fstat(fd).st_mode) and file.read() == manifest.text().encode("utf-8")
-        except OSError:
+    try:  # the descriptor is this function's to close, whatever it holds: a directory cannot be opened as a file
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
             return False
+        with open(fd, "rb", closefd=False) as file:
+            return file.read() == manifest.text().encode("utf-8")
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def validate(project: Project | None, *, out_dir: str | os.PathLike[str] | None = None) -> ValidateReport:

@@ -16,6 +16,7 @@ from monitoring.checks.tools import Tool, find_tool
 from monitoring.checks.validate import validate
 from monitoring.errors import ToolMissingError
 from tests.conftest import write_out
+from tests.out_edits import rehash
 from tests.stacks.example import stack as example_stack
 
 pytestmark = pytest.mark.integration
@@ -137,6 +138,7 @@ def test_validate_command_exits_1_and_names_the_failing_check(tmp_path: Path,
     assert main(["generate", "--stack", "tests.stacks.example:stack", "--out", str(out)], project=project) == 0
     config = out / "alertmanager/alertmanager.yml"
     config.write_text(config.read_text().replace("receiver: default", "receiver: nobody", 1))
+    rehash(out, "alertmanager/alertmanager.yml")  # else only the manifest check runs, and fails
     capsys.readouterr()
 
     assert main(["validate", "--out", str(out)], project=project) == 1

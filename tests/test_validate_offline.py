@@ -20,6 +20,7 @@ from monitoring.checks.validate import validate
 from monitoring.output.emitters import GenerateContext, render_files
 from monitoring.output.manifest import MANIFEST
 from monitoring.render.kubernetes.schemas import KINDS
+from tests.out_edits import rehash
 from tests.stacks.kubernetes import stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -129,11 +130,12 @@ def test_validate_imports_neither_the_model_nor_jsonschema_nor_pyyaml(tmp_path: 
 def test_an_out_file_that_is_not_yaml_is_one_line_naming_it(tmp_path: Path, file: str, text: str, message: str,
                                                             promtool, amtool,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
-    """A file of out/ edited into something that is not YAML (or not the mapping it was): exit status 2 and one
-    line that names the file and says to generate again, never a traceback."""
+    """A file of out/ edited into something that is not YAML (or not the mapping it was), its hash in the manifest
+    updated to match: exit status 2 and one line that names the file and says to generate again, never a
+    traceback."""
     out = tmp_path / "out"
     shutil.copytree(ROOT / "out", out)
-    (out / file).write_bytes(text.encode("latin-1"))
+    _edit(out, file, text.encode("latin-1"))
     status = cli.main(["validate", "--out", str(out)])
     err = capsys.readouterr().err
     assert status == 2, err
@@ -144,11 +146,12 @@ def test_an_out_file_that_is_not_yaml_is_one_line_naming_it(tmp_path: Path, file
 def test_an_out_resource_of_the_wrong_shape_fails_its_check(tmp_path: Path, promtool, amtool) -> None:
     out = tmp_path / "out"
     shutil.copytree(ROOT / "out", out)
-    (out / "kubernetes/probe-mcp-ready.yaml").write_text("a: 1\n")
+    # Of the shape generate writes (else one line: see test_out_edited_with_its_hash), of a kind it never writes.
+    _edit(out, "kubernetes/probe-mcp-ready.yaml", b"apiVersion: v1\nkind: Foo\nmetadata: {name: x}\n")
     results = {r.name: r for r in validate(out)}
     assert not results["kubernetes resources"].ok
-    assert "probe-mcp-ready.yaml: kind '' is not one this tool generates" in results["kubernetes resources"].details
-    assert not results[f"out/ matches {MANIFEST}"].ok
+    assert "probe-mcp-ready.yaml: kind 'Foo' is not one this tool generates" in results["kubernetes resources"].details
+    assert results[f"out/ matches {MANIFEST}"].ok
 
 
 @pytest.mark.parametrize("text", [
@@ -157,18 +160,25 @@ def test_an_out_resource_of_the_wrong_shape_fails_its_check(tmp_path: Path, prom
     "groups:\n- name: x\n  rules: 7\n",
     "groups:\n- name: x\n  rules:\n  - alert: 5\n    expr: [1]\n",
 ])
-def test_an_out_file_edited_into_another_shape_is_one_line_naming_it(tmp_path: Path, text: str, promtool, amtool,
-                                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """YAML, but not in the shape generate writes (numbers and lists where the checks read mappings): exit
-    status 2 and one line naming the edited file, never a traceback."""
+def test_an_out_file_edited_into_another_shape_fails_the_manifest_check_alone(
+        tmp_path: Path, text: str, promtool, amtool, capsys: pytest.CaptureFixture[str]) -> None:
+    """YAML, but not in the shape generate writes (numbers and lists where the checks read mappings), its hash
+    not updated: the manifest check fails, naming the file, and no other check reads it (exit status 1)."""
     out = tmp_path / "out"
     shutil.copytree(ROOT / "out", out)
     (out / "prometheus/rules/mcp-server.rules.yml").write_text(text)
     status = cli.main(["validate", "--out", str(out)])
-    err = capsys.readouterr().err
-    assert status == 2, err
-    assert err.count("\n") == 1 and "changed prometheus/rules/mcp-server.rules.yml" in err, err
-    assert "run `monitoring generate`" in err and "Traceback" not in err, err
+    printed, err = capsys.readouterr()
+    assert (status, err) == (1, ""), err
+    assert printed == (f"FAIL out/ matches {MANIFEST}: {len(json.loads((out / MANIFEST).read_text())['files'])} "
+                       "files, sha256\n    changed prometheus/rules/mcp-server.rules.yml\n"
+                       "    run `monitoring generate` to write out/ again\nvalidation failed\n"), printed
+
+
+def _edit(out: Path, path: str, data: bytes) -> None:
+    """Write data to out/path, its hash updated: the checks, not the manifest's, then meet the edit."""
+    (out / path).write_bytes(data)
+    rehash(out, path)
 
 
 def test_a_check_that_fails_on_out_as_generated_keeps_its_traceback(tmp_path: Path, promtool, amtool,

@@ -224,9 +224,24 @@ def run_alert_tests(out_dir: Path, project: Project) -> AlertTestReport:
     promtool = find_tool("promtool", workdir)
     tmp = Path(tempfile.mkdtemp(prefix=".monitoring-test-", dir=promtool.mount or None))
     try:
-        return _run(out_dir, project, promtool, tmp, manifest)
+        report = _run(out_dir, project, promtool, tmp, manifest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    if not report.ok:
+        _refuse_out_of_shape(manifest, out_dir)
+    return report
+
+
+def _refuse_out_of_shape(manifest: Manifest, out_dir: Path) -> None:
+    """OutputError, the one line validate gives, when a rule or test file of out/ is not of the shape generate
+    writes (edited, its hash in the manifest updated to match): every test would fail or go unrun for it, and
+    blaming each would bury the one edit. Looked for only after a failure, as validate does: out/ as generated
+    is read once."""
+    from monitoring.checks import out_shapes
+
+    found = out_shapes.problem(manifest, out_dir, conventions.PROMETHEUS_CONFIG.partition("/")[0] + "/")
+    if found is not None:
+        raise OutputError(f"{found}, not as generate writes it: {REGENERATE}")
 
 
 def _run(out_dir: Path, project: Project, promtool: Tool, tmp: Path, manifest: Manifest) -> AlertTestReport:

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from monitoring.checks import patterns, yaml_files
 from monitoring.checks.background import map_at_most
 from monitoring.checks.report import CheckResult, process_output
 from monitoring.checks.tools import Tool
+from monitoring.errors import OutputError
 
 # amtool takes one label set per process: a few at once overlap their start-up.
 _AT_ONCE = 4
@@ -39,11 +41,44 @@ def expectations(checks: Mapping[str, object]) -> tuple[RouteExpectation, ...]:
     return tuple(RouteExpectation(t["labels"], tuple(t["receivers"])) for t in recorded)  # type: ignore[union-attr]
 
 
-def check_config(amtool: Tool, config_path: Path, *more: tuple[str, Path]) -> CheckResult:
-    """amtool check-config over config_path and more (what, path) configurations, in one process."""
+def check_config(amtool: Tool, config_path: Path, *more: tuple[str, Path], problems: Sequence[str] = (),
+                 shown: str | None = None) -> CheckResult:
+    """amtool check-config over config_path (named shown, when it is a checking copy) and more (what, path)
+    configurations, in one process; problems found before it ran (see `checking_copy`) fail it too."""
     proc = amtool.run("check-config", str(config_path), *(str(path) for _, path in more))
-    checked = ", ".join([str(config_path), *(what for what, _ in more)])
-    return CheckResult("amtool check-config", proc.returncode == 0, checked, process_output(proc))
+    checked = ", ".join([shown or str(config_path), *(what for what, _ in more)])
+    details = "\n".join(filter(None, [*problems, process_output(proc)]))
+    return CheckResult("amtool check-config", proc.returncode == 0 and not problems, checked, details)
+
+
+def checking_copy(path: Path, shown: str, out_dir: Path, into: Path) -> tuple[Path, list[str]]:
+    """The configuration amtool check-config is to read for the one at path (shown so in messages): path itself
+    when it names no templates, the case of every configuration generate writes; else a copy under into
+    without each templates pattern amtool must not read, and one problem for each left out. amtool reads every
+    file a pattern matches: a FIFO would make it wait for ever, /dev/zero fill memory, and a file outside out/
+    is none the checks have seen. The patterns kept are made absolute, read from path's directory as amtool
+    reads them."""
+    text = yaml_files.read_text(path)
+    try:
+        config = yaml_files.load(text) if "templates" in text else None
+    except (yaml_files.error(), RecursionError):
+        return path, []  # not YAML: amtool says so, and reads no template
+    patterns_found = config.get("templates") if isinstance(config, dict) else None
+    if not patterns_found:
+        return path, []
+    if not isinstance(patterns_found, list) or not all(isinstance(p, str) for p in patterns_found):
+        raise OutputError(f"{shown}: templates is not a list of strings, not as generate writes it: "
+                          f"{yaml_files.REGENERATE}")
+    kept, problems = [], []
+    for index, pattern in enumerate(patterns_found):
+        problem = patterns.problem(f"templates[{index}]", pattern, path.parent, out_dir, "amtool")
+        if problem is None:
+            kept.append(patterns.full_pattern(pattern, path.parent))
+        else:
+            problems.append(f"{shown}: {problem}")
+    copy = into / f"{len(list(into.iterdir()))}-{path.name}"
+    copy.write_text(yaml_files.dump({**config, "templates": kept}), encoding="utf-8")
+    return copy, problems
 
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n"})

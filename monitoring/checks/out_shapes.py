@@ -44,13 +44,20 @@ _ADAPTER_RULE = {OPTIONAL: {"seriesQuery": str, "metricsQuery": str,
                             "resources": {OPTIONAL: {"overrides": {str: _ANY_OBJECT}, "template": str}},
                             "name": {OPTIONAL: {"matches": str, "as": str}}}}
 ADAPTER = {OPTIONAL: {"rules": [_ADAPTER_RULE]}}
+# prometheus.yml as validate reads it (its checking copy, the Kubernetes comparison): Prometheus takes null for
+# any list; the rest of a job is promtool's to judge.
+_TARGETS = {OPTIONAL: {"targets": (None, [str]), "labels": (None, _LABELS)}}
+_SCRAPE_JOB = {"job_name": str, OPTIONAL: {"static_configs": (None, [_TARGETS]),
+                                           "file_sd_configs": (None, [{OPTIONAL: {"files": (None, [str])}}]),
+                                           "kubernetes_sd_configs": (None, [_ANY_OBJECT])}}
+PROMETHEUS = {"scrape_configs": [_SCRAPE_JOB],
+              OPTIONAL: {"global": {OPTIONAL: {"evaluation_interval": str}}, "alerting": _ANY_OBJECT,
+                         "rule_files": (None, [str])}}
 
 # (glob of the relative path, YAML or JSON, shape of each document), the first that matches a path; a file none
 # matches is not read by the checks in Python (promtool, amtool or nothing reads it).
 _FILES: tuple[tuple[str, str, Any], ...] = (
-    (conventions.PROMETHEUS_CONFIG, "yaml", {"scrape_configs": [{"job_name": str}],
-                                             OPTIONAL: {"global": {OPTIONAL: {"evaluation_interval": str}},
-                                                        "alerting": _ANY_OBJECT, "rule_files": [str]}}),
+    (conventions.PROMETHEUS_CONFIG, "yaml", PROMETHEUS),
     (f"{conventions.RULES_DIR}/*.yml", "yaml", {"groups": _GROUPS}),
     (f"{conventions.TESTS_DIR}/*.yml", "yaml", {OPTIONAL: {"rule_files": [str], "tests": [_ANY_OBJECT]}}),
     (conventions.ALERTMANAGER_CONFIG, "yaml", {"route": _ANY_OBJECT, OPTIONAL: {"receivers": [{"name": str}]}}),
@@ -65,10 +72,10 @@ _FILES: tuple[tuple[str, str, Any], ...] = (
 )
 
 
-def problem(manifest: Manifest, out_dir: Path) -> str | None:
-    """'out_dir/path: what' for the first file the manifest lists that is not of the shape generate writes, or
-    None."""
-    for path in sorted(manifest.files):
+def problem(manifest: Manifest, out_dir: Path, under: str = "") -> str | None:
+    """'out_dir/path: what' for the first file the manifest lists (under a directory, with under) that is not of
+    the shape generate writes, or None."""
+    for path in sorted(p for p in manifest.files if p.startswith(under)):
         kind = next(((syntax, shape) for pattern, syntax, shape in _FILES if fnmatchcase(path, pattern)), None)
         if kind is not None:
             found = file_problem(out_dir / path, *kind)
@@ -94,18 +101,22 @@ def file_problem(path: Path, syntax: str, shape: Any) -> str | None:
         return f"not YAML ({' '.join(str(getattr(exc, 'problem', None) or exc).split())})"
     if syntax == "yaml" and len(documents) != 1:
         return f"{len(documents)} YAML documents, not one" if documents else "empty"
-    for document in documents:
-        found = mismatch(document, shape, "")
-        if found is None and isinstance(document, dict) and document.get("kind") == "PrometheusRule":
-            found = mismatch(document, _PROMETHEUS_RULE, "") or _rules_problem(document["spec"]["groups"], "spec.")
-        elif found is None and shape is _FILES[1][2]:  # a rule file
-            found = _rules_problem(document["groups"], "")
-        elif found is None and shape is _FILES[0][2]:  # prometheus.yml
-            found = _duration_problem((document.get("global") or {}).get("evaluation_interval"),
-                                      "global.evaluation_interval")
-        if found:
-            found = found.lstrip(".")
-            return "the document" + found if found.startswith((" ", ":")) else found
+    return next(filter(None, (document_problem(document, shape) for document in documents)), None)
+
+
+def document_problem(document: Any, shape: Any) -> str | None:
+    """What makes one document of a file not of shape (one of those of `_FILES`, or PROMETHEUS), or None."""
+    found = mismatch(document, shape, "")
+    if found is None and isinstance(document, dict) and document.get("kind") == "PrometheusRule":
+        found = mismatch(document, _PROMETHEUS_RULE, "") or _rules_problem(document["spec"]["groups"], "spec.")
+    elif found is None and shape is _FILES[1][2]:  # a rule file
+        found = _rules_problem(document["groups"], "")
+    elif found is None and shape is PROMETHEUS:
+        found = _duration_problem((document.get("global") or {}).get("evaluation_interval"),
+                                  "global.evaluation_interval")
+    if found:
+        found = found.lstrip(".")
+        return "the document" + found if found.startswith((" ", ":")) else found
     return None
 
 

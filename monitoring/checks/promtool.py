@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import glob
-import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,10 +9,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from monitoring import conventions
-from monitoring.checks import block_yaml, yaml_files
+from monitoring.checks import block_yaml, out_shapes, patterns, yaml_files
 from monitoring.checks.background import map_at_most, usable_cpus
 from monitoring.checks.report import CheckResult, process_output
 from monitoring.checks.tools import Tool
+from monitoring.errors import OutputError
 
 T = TypeVar("T")
 
@@ -44,15 +43,15 @@ def _waiting_sd_files(config: dict[str, Any], directory: Path) -> list[str]:
     """Leave out of the copy each file_sd pattern that matches something other than a regular file here (a FIFO,
     a device, a directory), and a file_sd config left without any: promtool reads what the patterns match, and
     would wait on a FIFO until it is stopped. One problem for each, the pattern read as Prometheus reads it (a
-    relative one from the directory of the configuration, here the copy's)."""
+    relative one from the directory of the configuration, here the copy's; see monitoring.checks.patterns). The
+    patterns may lead outside out/: they name the targets of the machine Prometheus runs on."""
     problems = []
     for job in config.get("scrape_configs") or []:
         kept_configs = []
         for sd in job.get("file_sd_configs") or []:
             kept = []
             for pattern in sd.get("files") or []:
-                found = sorted(glob.glob(pattern if os.path.isabs(pattern) else str(directory / pattern)))
-                odd = next((match for match in found if not os.path.isfile(match)), None)
+                odd = patterns.odd_match(patterns.matches(pattern, directory))
                 if odd is None:
                     kept.append(pattern)
                 else:
@@ -79,6 +78,7 @@ class ConfigCopy:
     notes: list[str] = field(default_factory=list)
     text: str = ""  # prometheus.yml's text, its placeholders in place: what the copy is cut from
     problems: list[str] = field(default_factory=list)  # found before promtool runs (see _waiting_sd_files)
+    rule_problems: list[str] = field(default_factory=list)  # of the rule_files patterns (see _rule_file_problems)
 
     def write(self) -> None:
         """Write `config` to the copy: prometheus.yml's own lines without those of what was left out, when that
@@ -92,6 +92,11 @@ def config_copy(out_dir: Path, into: Path) -> ConfigCopy:
     config_path = out_dir / conventions.PROMETHEUS_CONFIG
     text = yaml_files.read_text(config_path)
     config = yaml_files.read_mapping(config_path, text)
+    # Before anything indexes it: what this module and the Kubernetes comparison read, in the shapes generate
+    # writes; one edited into another (a number where the file_sd configs were) is one line naming the field.
+    shape = out_shapes.document_problem(config, out_shapes.PROMETHEUS) if config else "empty"
+    if shape is not None:
+        raise OutputError(f"{config_path}: {shape}, not as generate writes it: {yaml_files.REGENERATE}")
     # `check rules` parses every rule file already: listing them here too would make promtool parse them twice.
     rule_files = config.pop("rule_files", None) or []
     replaced: list[tuple[str, str, str]] = []
@@ -99,7 +104,8 @@ def config_copy(out_dir: Path, into: Path) -> ConfigCopy:
     for key, file, placeholder in replaced:
         text = text.replace(f" {key}: {file}\n", f" {key}: {placeholder}\n", 1)
     made = ConfigCopy(config_path, into / "prometheus.yml", config, rule_files, text=text,
-                      problems=_waiting_sd_files(config, into))
+                      problems=_waiting_sd_files(config, into),
+                      rule_problems=_rule_file_problems(rule_files, config_path, out_dir))
     if replaced:
         made.notes.append(f"{len(replaced)} secret/certificate files absent here were replaced by placeholders")
     made.write()
@@ -149,22 +155,33 @@ def check_config_copy(promtool: Tool, made: ConfigCopy) -> CheckResult:
     checked = f"{made.config_path}: global, alerting and {jobs} scrape jobs"
     if notes:
         checked += f" ({'; '.join(notes)})"
-    # What promtool would have said of the rule_files patterns: each must match a file.
-    unmatched = [f"rule_files pattern {p!r} matches no file" for p in made.rule_files
-                 if not glob.glob(str(made.config_path.parent / p))]
-    details = "\n".join(filter(None, [*made.problems, process_output(proc), *unmatched]))
-    return CheckResult("promtool check config", proc.returncode == 0 and not unmatched and not made.problems,
+    details = "\n".join(filter(None, [*made.problems, process_output(proc), *made.rule_problems]))
+    return CheckResult("promtool check config", proc.returncode == 0 and not made.rule_problems and not made.problems,
                        checked, details)
+
+
+def _rule_file_problems(rule_files: list[str], config_path: Path, out_dir: Path) -> list[str]:
+    """What promtool would have said of the rule_files patterns, which the copy leaves out: each must match a
+    file. And what it would not: Prometheus loads every file a pattern matches, so one that leads outside out/
+    loads rules no check has seen, and one that matches a FIFO or a device waits or fills memory."""
+    found, base = [], config_path.parent
+    for index, pattern in enumerate(rule_files):
+        problem = patterns.problem(f"rule_files[{index}]", pattern, base, out_dir, "Prometheus")
+        if problem is not None:
+            found.append(f"{config_path}: {problem}")
+        elif not patterns.matches(pattern, base):
+            found.append(f"rule_files pattern {pattern!r} matches no file")
+    return found
 
 
 def check_config(promtool: Tool, out_dir: Path) -> CheckResult:
     """`promtool check config` on a checking copy of prometheus.yml.
 
     The copy differs from the file in four documented ways: it lists no rule_files (`check rules` checks
-    them; here each pattern must match a file), secret and certificate files that do not exist on this machine
-    point at placeholders, a file_sd pattern that matches what is not a regular file here is left out (and fails
-    the check), and, only when this promtool cannot parse kubernetes_sd_configs (Debian's 2.42), the Kubernetes
-    jobs are left out; the model validated those.
+    them; here each pattern must match a file, stay inside out/ and match regular files only), secret and
+    certificate files that do not exist on this machine point at placeholders, a file_sd pattern that matches
+    what is not a regular file here is left out (and fails the check), and, only when this promtool cannot parse
+    kubernetes_sd_configs (Debian's 2.42), the Kubernetes jobs are left out; the model validated those.
     """
     with tempfile.TemporaryDirectory(dir=promtool.mount) as tmp:
         return check_config_copy(promtool, config_copy(out_dir, Path(tmp)))

@@ -9,14 +9,14 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from monitoring import conventions
-from monitoring.checks import amtool, kubernetes_text, promtool
+from monitoring.checks import amtool, kubernetes_text, notification_templates, promtool, yaml_files
 from monitoring.checks.background import Started
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
-from monitoring.checks.tools import find_tool
+from monitoring.checks.tools import Tool, find_tool
 from monitoring.checks.yaml_files import REGENERATE
 from monitoring.errors import MonitoringError, OutputError
 from monitoring.gc_pause import no_cyclic_gc
@@ -26,6 +26,7 @@ from monitoring.output.manifest import MANIFEST, Manifest, read_handoff
 ExtraCheck = Callable[[Manifest, Path], list[CheckResult]]
 
 _KUBE_RULES = "PrometheusRule spec.groups"
+T = TypeVar("T")
 
 def _check_rule_lint(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
     from monitoring.checks.rule_lint import check_rule_lint
@@ -50,23 +51,25 @@ def _check_adapter(manifest: Manifest, out_dir: Path) -> list[CheckResult]:
 EXTRA_CHECKS: list[ExtraCheck] = [_check_rule_lint, _check_dashboards, _check_adapter]
 
 
-def check_as_generated(manifest: Manifest, out_dir: Path) -> CheckResult:
-    """out/ holds exactly what generate wrote: no file edited, removed or added since."""
-    changed = manifest.changed_files(out_dir)
+def check_as_generated(manifest: Manifest, out_dir: Path, changed: list[str] | None = None) -> CheckResult:
+    """out/ holds exactly what generate wrote: no file edited, removed or added since (changed: what
+    manifest.changed_files found, when the caller has it)."""
+    changed = manifest.changed_files(out_dir) if changed is None else changed
     details = "\n".join([*changed, REGENERATE]) if changed else ""
     return CheckResult(f"out/ matches {MANIFEST}", not changed, f"{len(manifest.files)} files, sha256", details)
 
 
 def validate(out_dir: Path) -> list[CheckResult]:
-    """Run promtool, amtool and the blackbox exporter on out_dir (batched, several processes at once) and,
-    while they run, the offline checks; the results in a fixed order. OutputError when out/ was never
-    generated, or when a file was edited after generate into something the checks cannot read."""
+    """Check that out_dir is what generate wrote (alone, when it is not: see _validate), then run promtool,
+    amtool and the blackbox exporter on it (batched, several processes at once) and, while they run, the
+    offline checks; the results in a fixed order. OutputError when out/ was never generated, or when a file was
+    edited after generate (its hash in the manifest updated to match) into something the checks cannot read."""
     with no_cyclic_gc():  # reading out/ makes no cycles; a collection would scan every module of the checks
         try:
             return _validate(out_dir)
         except MonitoringError:
             raise
-        except Exception as exc:
+        except Exception:
             # The checks read files in the shapes generate writes. One edited into another shape (a number
             # where a list was) is the user's to fix, in one line, even with its hash in the manifest updated
             # to match; out/ as generated and still failing is a bug, which keeps its traceback.
@@ -79,50 +82,103 @@ def validate(out_dir: Path) -> list[CheckResult]:
                 if shape is None:
                     raise
                 raise OutputError(f"{shape}, not as generate writes it: {REGENERATE}") from None
+            # out/ matched its manifest when the checks began (see _validate): it changed while they read it.
             shown = "; ".join(changed[:3]) + ("; ..." if len(changed) > 3 else "")
-            raise OutputError(f"{out_dir} was changed after generate and cannot be checked ({shown}: "
-                              f"{type(exc).__name__}: {exc}): {REGENERATE}") from None
+            raise OutputError(f"{out_dir} changed while it was checked ({shown}): {REGENERATE}") from None
 
 
 def _validate(out_dir: Path) -> list[CheckResult]:
     manifest = read_handoff(out_dir)
+    # First: the checks read out/ in the shapes generate writes. A file removed, replaced by a directory,
+    # unreadable or added since is none they can read as theirs, so the one failure that says so is the report.
+    # Files edited in place are still checked (what is wrong with a hand edit is worth reading), unless a check
+    # cannot read one: then, again, that one failure is the report, not an error of the check that tripped.
+    changed = manifest.changed_files(out_dir)
+    as_generated = check_as_generated(manifest, out_dir, changed)
+    if any(not line.startswith("changed ") for line in changed):
+        return [as_generated]
     workdir = out_dir.parent
     prom = find_tool("promtool", workdir)
     am = find_tool("amtool", workdir)
     rule_files = [out_dir / p for p in manifest.paths(conventions.RULES_DIR + "/", ".yml")]
     am_config = out_dir / conventions.ALERTMANAGER_CONFIG
     kubernetes_out = (out_dir / conventions.KUSTOMIZATION_FILE).is_file()
-    with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp:
-        # Each binary runs in a thread that waits on its process, so that the processes and the Python-side
-        # checks overlap. Every process starts before the offline checks, the longest (the rules) first: the
-        # PrometheusRules' groups go through the same promtool run, cut from their text before anything is
-        # loaded (once the processes run, this thread gets a small share of the CPU).
-        cuts = kubernetes_text.cut_rule_groups(out_dir, Path(tmp)) if kubernetes_out else {}
-        rules = Started(promtool.check_rules, prom, rule_files, list(cuts.values()), _KUBE_RULES)
-        # Then the configuration (two promtool runs, one after the other, where promtool cannot read Kubernetes
-        # service discovery), and the processes that need nothing but the manifest.
-        (Path(tmp) / "config").mkdir()
-        config = Started(promtool.check_config_copy, prom, promtool.config_copy(out_dir, Path(tmp) / "config"))
-        routes = Started(amtool.route_tests, am, am_config, amtool.expectations(manifest.checks))
-        blackbox = Started(check_blackbox, manifest, out_dir)
-        resources = _kubernetes_resources(out_dir) if kubernetes_out else {}
-        # The Alertmanager configuration of the Kubernetes Secret goes through the same amtool run.
-        am_checked = Started(amtool.check_config, am, am_config,
-                             *((f"the alertmanager.yaml of Secret {p.stem}", p)
-                               for p in _kubernetes_alertmanager_configs(out_dir, Path(tmp), resources)))
-        try:
-            offline = _offline_checks(manifest, out_dir, resources if kubernetes_out else None)
-            as_generated = check_as_generated(manifest, out_dir)
-            exact = kubernetes_text.agrees(cuts, resources)
-        finally:  # the processes read the checking copies in tmp: they end before it goes
-            for started in (config, rules, am_checked, routes, blackbox):
-                started.wait()
-        rules_result = rules.result()
-        if not exact:  # a layout the cut misread: promtool judges the groups as loaded
-            extracted = _kubernetes_rule_groups(out_dir, Path(tmp) / "loaded", resources)
-            rules_result = promtool.check_rules(prom, rule_files, extracted, _KUBE_RULES)
-    binaries = [config.result(), rules_result, am_checked.result(), routes.result(), *blackbox.result()]
-    return [as_generated, *binaries, *offline]
+    started: list[Started[Any]] = []
+    try:
+        with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp:
+            try:  # whatever stops this thread, the processes read the checking copies in tmp: they end first
+                results = _run_checks(manifest, out_dir, Path(tmp), (prom, am),
+                                      (rule_files, am_config, kubernetes_out), started)
+            finally:
+                for call in started:
+                    call.wait()
+    except Exception:
+        if changed:
+            return [as_generated]
+        raise
+    if not changed and not all(result.ok for result in results):
+        # A file edited into another shape, its hash updated to match, fails a check in that check's words (a
+        # dashboard that is a list, not an object), or several: it is one line, as when a check cannot read it.
+        from monitoring.checks.out_shapes import problem
+
+        shape = problem(manifest, out_dir)
+        if shape is not None:
+            raise OutputError(f"{shape}, not as generate writes it: {REGENERATE}")
+    return [as_generated, *results]
+
+
+def _run_checks(manifest: Manifest, out_dir: Path, tmp: Path, tools: tuple[Tool, Tool],
+                inputs: tuple[list[Path], Path, bool], started: list[Started[Any]]) -> list[CheckResult]:
+    """The checks of _validate once out/ matches its manifest; each call started in the background is added to
+    started, for the caller to wait on."""
+    prom, am = tools
+    rule_files, am_config, kubernetes_out = inputs
+
+    def start(call: Callable[..., T], *args: Any) -> Started[T]:
+        started.append(Started(call, *args))
+        return started[-1]
+
+    # Each binary runs in a thread that waits on its process, so that the processes and the Python-side
+    # checks overlap. Every process starts before the offline checks, the longest (the rules) first: the
+    # PrometheusRules' groups go through the same promtool run, cut from their text before anything is
+    # loaded (once the processes run, this thread gets a small share of the CPU).
+    cuts = kubernetes_text.cut_rule_groups(out_dir, tmp) if kubernetes_out else {}
+    rules = start(promtool.check_rules, prom, rule_files, list(cuts.values()), _KUBE_RULES)
+    # Then the configuration (two promtool runs, one after the other, where promtool cannot read Kubernetes
+    # service discovery), and the processes that need nothing but the manifest.
+    (tmp / "config").mkdir()
+    config = start(promtool.check_config_copy, prom, promtool.config_copy(out_dir, tmp / "config"))
+    routes = start(amtool.route_tests, am, am_config, amtool.expectations(manifest.checks))
+    blackbox = start(check_blackbox, manifest, out_dir)
+    resources = _kubernetes_resources(out_dir) if kubernetes_out else {}
+    # The Alertmanager configuration of the Kubernetes Secret goes through the same amtool run; each through a
+    # checking copy when it names templates (see amtool.checking_copy).
+    (tmp / "amtool").mkdir()
+    am_copy, problems = amtool.checking_copy(am_config, str(am_config), out_dir, tmp / "amtool")
+    secrets, secret_configs = [], []
+    for path in _kubernetes_alertmanager_configs(out_dir, tmp, resources):
+        secret = out_dir / conventions.KUBERNETES_DIR / f"{path.name.removesuffix('.alertmanager.yml')}.yaml"
+        shown = f"{secret}: stringData.{conventions.ALERTMANAGER_SECRET_KEY}"
+        copy, found = amtool.checking_copy(path, shown, out_dir, tmp / "amtool")
+        secrets.append((f"the alertmanager.yaml of Secret {path.stem}", copy))
+        secret_configs.append((shown, path))
+        problems += found
+    am_checked = start(lambda: amtool.check_config(am, am_copy, *secrets, problems=problems, shown=str(am_config)))
+    # amtool check-config takes a notification template that cannot render for a string: rendered on their own.
+    notifications = [(shown, yaml_files.read_mapping(path)) for shown, path in
+                     ([(str(am_config), am_config)] if am_config.is_file() else []) + secret_configs]
+    templates = start(notification_templates.check_templates, am, notifications, tmp / "templates")
+    offline = _offline_checks(manifest, out_dir, resources if kubernetes_out else None)
+    exact = kubernetes_text.agrees(cuts, resources)
+    for call in started:
+        call.wait()
+    rules_result = rules.result()
+    if not exact:  # a layout the cut misread: promtool judges the groups as loaded
+        extracted = _kubernetes_rule_groups(out_dir, tmp / "loaded", resources)
+        rules_result = promtool.check_rules(prom, rule_files, extracted, _KUBE_RULES)
+    binaries = [config.result(), rules_result, am_checked.result(), templates.result(), routes.result(),
+                *blackbox.result()]
+    return [*binaries, *offline]
 
 
 def _offline_checks(manifest: Manifest, out_dir: Path, resources: Mapping[Path, Any] | None) -> list[CheckResult]:

@@ -55,7 +55,7 @@ def read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise OutputError(f"{path}: not UTF-8 text: {REGENERATE}") from None
+        raise OutputError(f"{path}: not UTF-8 text, not as generate writes it: {REGENERATE}") from None
 
 
 def read(path: Path, text: str | None = None) -> Any:

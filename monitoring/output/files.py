@@ -15,7 +15,7 @@ import orjson
 from monitoring.errors import OutputError
 from monitoring.output import yaml_writer
 from monitoring.output.dir_swap import replace_dir
-from monitoring.output.manifest import MANIFEST, Signature, sha256, sha256_bytes, signature
+from monitoring.output.manifest import MANIFEST, Signature, kind_of, sha256, sha256_bytes, signature
 
 
 def to_yaml(data: Any, header: str = "") -> str:
@@ -227,7 +227,7 @@ def _write_tree(files: Iterable[tuple[str, Content]], out_dir: Path, signatures:
                 staged: Callable[[Path], None] | None, previous: Previous | None) -> int:
     blocker = _not_a_directory(out_dir)
     if blocker is not None:
-        raise OutputError(f"cannot write the output to {out_dir}: {blocker} is a file, not a directory")
+        raise OutputError(f"cannot write the output to {out_dir}: {blocker} is {kind_of(blocker)}, not a directory")
     if out_dir.exists() and any(out_dir.iterdir()) and not any((out_dir / m).exists() for m in (_MARKER, _OLD_MARKER)):
         raise OutputError(
             f"refusing to replace {out_dir}: it is not empty and was not written by this tool "

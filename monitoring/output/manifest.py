@@ -145,8 +145,9 @@ class Manifest:
         return lines
 
     def changed_files(self, out_dir: Path, signatures: dict[str, Signature] | None = None) -> list[str]:
-        """Files of out_dir that are not what generate wrote: edited, deleted, or added by hand; and, as
-        'symlink path' or 'special path', what generate never writes (never followed nor opened).
+        """Files of out_dir that are not what generate wrote: edited, deleted, replaced by a directory, unreadable,
+        or added by hand ('changed', 'missing', 'directory', 'unreadable', 'extra' path); and, as 'symlink path' or
+        'special path', what generate never writes (never followed nor opened).
 
         `signatures`, if given, receives the signature (size, mtime, ctime, inode) of each file found as
         generated, taken before it was read: a later change to the file changes its signature."""
@@ -158,21 +159,36 @@ class Manifest:
         for path, entry in sorted(self.files.items()):
             if path not in regular:  # gone, or a link or special file in its place: reported above, never read
                 if not any(line.partition(" ")[2] == path for line in odd):
-                    lines.append(f"missing {path}")
+                    lines.append(f"{_gone(out_dir, path, odd)} {path}")
                 continue
             file = out_dir / path
             try:
                 found = os.lstat(file)
                 with open(file, "rb") as opened:
                     digest = hashlib.file_digest(opened, "sha256").hexdigest()  # in pieces: any size fits
-            except OSError:
+            except FileNotFoundError:  # gone since the walk
                 lines.append(f"missing {path}")
+                continue
+            except OSError:  # there, but not for this user (mode 000), or failing to read
+                lines.append(f"unreadable {path}")
                 continue
             if digest != entry.sha256:
                 lines.append(f"changed {path}")
             elif signatures is not None:
                 signatures[path] = signature(found)
         return lines
+
+
+def _gone(out_dir: Path, path: str, odd: list[str]) -> str:
+    """How changed_files names a listed file that is not a regular file of out_dir: 'directory' when a
+    directory took its place, else 'missing'. Never through a link: below one it is missing (the link is
+    reported), since what lies beyond it is outside out_dir."""
+    if any(path.startswith(line.partition(" ")[2] + "/") for line in odd):
+        return "missing"
+    try:
+        return "directory" if stat.S_ISDIR(os.lstat(out_dir / path).st_mode) else "missing"
+    except OSError:
+        return "missing"
 
 
 def walk(out_dir: Path, max_bytes: int | None = None) -> tuple[set[str], list[str]]:
@@ -266,6 +282,24 @@ def blocking_file(out_dir: Path) -> Path | None:
         if path.exists() or path.is_symlink():
             return None if path.is_dir() else path
     return None
+
+
+def kind_of(path: Path) -> str:
+    """What path is, for a message saying why out/ cannot be there ('a file', 'a symbolic link to nothing', 'a
+    FIFO', ...): a dangling link is no file, and calling it one sends the reader looking for the wrong thing."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return "missing"
+    if stat.S_ISLNK(found.st_mode):
+        try:
+            os.stat(path)
+        except OSError:  # it leads nowhere, or round in a loop
+            return "a symbolic link to nothing"
+        return "a symbolic link to a file"
+    kinds = ((stat.S_ISREG, "a file"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISDIR, "a directory"))
+    return next((kind for test, kind in kinds if test(found.st_mode)), "a special file")
 
 
 def read_current(out_dir: Path) -> Manifest | None:

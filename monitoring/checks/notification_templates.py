@@ -1,0 +1,127 @@
+"""The notification templates of an Alertmanager configuration, parsed and run by amtool as Alertmanager runs them.
+
+`amtool check-config` reads a Slack title or a PagerDuty description as a plain string: a template that does not
+parse (`{{ .Status `), calls a function Alertmanager lacks, or reads a field its data has not, passes it, and
+every notification through that receiver then fails when Alertmanager sends it. Here each templated field
+becomes a named template of one file, and `amtool template render` parses the file and runs every template
+against its example alerts, in one process; the first failure names the receiver and the field.
+
+amtool 0.25 renders without Alertmanager's default templates (`slack.default.title`, `__subject`...), which
+Alertmanager always has: a field that calls one of those gets an empty stand-in of the same name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from monitoring.checks.report import CheckResult, process_output
+from monitoring.checks.tools import Tool
+
+# The fields Alertmanager templates (its configuration's <tmpl_string>s) of each kind of notifier the tool writes;
+# "details.*" is every value of a map, "links[].href" a field of each item of a list.
+TEMPLATED: Mapping[str, tuple[str, ...]] = {
+    "slack_configs": ("channel", "username", "color", "title", "title_link", "pretext", "text", "footer",
+                      "fallback", "callback_id", "icon_emoji", "icon_url", "image_url", "thumb_url",
+                      "fields[].title", "fields[].value", "actions[].text", "actions[].url"),
+    "pagerduty_configs": ("client", "client_url", "description", "severity", "class", "component", "group",
+                          "details.*", "links[].href", "links[].text", "images[].src", "images[].alt",
+                          "images[].href"),
+    "email_configs": ("to", "from", "hello", "html", "text", "headers.*"),
+    "opsgenie_configs": ("message", "description", "source", "details.*", "entity", "actions", "tags", "note",
+                         "priority"),
+    "webhook_configs": (),
+}
+# Alertmanager's default templates: named like these, a template a field calls is Alertmanager's own.
+_DEFAULT_NAME = re.compile(r"\A(?:__\w+|[a-z]+\.default\.\w+)\Z")
+_CALLED = re.compile(r"\{\{-?\s*template\s+\"([^\"]+)\"")
+_AT_LINE = re.compile(r"template: [^:]*:(\d+)(?::\d+)?: (.*)", re.DOTALL)
+
+
+def templated_fields(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(where, template) of each templated field that holds a template ("{{"): where is
+    "receivers[0] 'chat' slack_configs[0].title"."""
+    receivers = config.get("receivers")
+    for r, receiver in enumerate(receivers if isinstance(receivers, list) else []):
+        if not isinstance(receiver, dict):
+            continue
+        for kind, fields in TEMPLATED.items():
+            notifiers = receiver.get(kind)
+            for n, notifier in enumerate(notifiers if isinstance(notifiers, list) else []):
+                if not isinstance(notifier, dict):
+                    continue
+                for path in fields:
+                    for where, value in _values(notifier, path):
+                        if isinstance(value, str) and "{{" in value:
+                            yield f"receivers[{r}] {receiver.get('name')!r} {kind}[{n}].{where}", value
+
+
+def _values(notifier: Mapping[str, Any], path: str) -> Iterator[tuple[str, Any]]:
+    """The values a field path names in one notifier's settings, each with its path."""
+    head, _, rest = path.partition(".")
+    if head.endswith("[]"):
+        items = notifier.get(head[:-2])
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                yield f"{head[:-2]}[{i}].{rest}", item.get(rest)
+    elif rest == "*":
+        found = notifier.get(head)
+        for key, value in sorted(found.items() if isinstance(found, dict) else (), key=lambda kv: str(kv[0])):
+            yield f"{head}.{key}", value
+    else:
+        yield head, notifier.get(head)
+
+
+def check_templates(amtool: Tool, configs: Sequence[tuple[str, Mapping[str, Any]]], scratch: Path) -> CheckResult:
+    """Every templated field of the configurations ((shown, configuration): each read from the file it names),
+    rendered by amtool in one process: ok when each parses and runs on amtool's example alerts. The templates go
+    to a file in `scratch`, a directory amtool can read (that of validate's checking copies), which must not
+    exist yet."""
+    fields = [(f"{shown}: {where}", text) for shown, config in configs for where, text in templated_fields(config)]
+    checked = (f"{', '.join(shown for shown, _ in configs)}: {len(fields)} notification "
+               f"template{'' if len(fields) == 1 else 's'}")
+    if not fields:
+        return CheckResult("amtool template render", True, checked)
+    text, first_lines = _template_file(fields)
+    scratch.mkdir()
+    path = scratch / "notifications.tmpl"
+    path.write_text(text, encoding="utf-8")
+    calls = "".join(f'{{{{ template "{_name(i)}" . }}}}' for i in range(len(fields)))
+    proc = amtool.run("template", "render", f"--template.glob={path}", f"--template.text={calls}")
+    if proc.returncode == 0:
+        return CheckResult("amtool template render", True, checked)
+    return CheckResult("amtool template render", False, checked, _failure(process_output(proc), fields,
+                                                                          first_lines))
+
+
+def _name(index: int) -> str:
+    return f"monitoring.field.{index}"
+
+
+def _template_file(fields: list[tuple[str, str]]) -> tuple[str, list[int]]:
+    """The fields as named templates of one file, with an empty stand-in for each default template they call;
+    and the line each field's template starts on."""
+    parts, first_lines, line = [], [], 1
+    for index, (_, template) in enumerate(fields):
+        first_lines.append(line)
+        parts.append(f'{{{{ define "{_name(index)}" }}}}{template}{{{{ end }}}}\n')
+        line += template.count("\n") + 1
+    called = {name for _, template in fields for name in _CALLED.findall(template) if _DEFAULT_NAME.match(name)}
+    parts += [f'{{{{ define "{name}" }}}}{{{{ end }}}}\n' for name in sorted(called)]
+    return "".join(parts), first_lines
+
+
+def _failure(output: str, fields: list[tuple[str, str]], first_lines: list[int]) -> str:
+    """amtool's complaint, said of the field whose template it is about (by the line it names)."""
+    found = _AT_LINE.search(output)
+    if found is None:
+        return output
+    line, problem = int(found.group(1)), " ".join(found.group(2).split())
+    problem = re.sub(r'executing "monitoring\.field\.\d+" ', "", problem)  # the name is this module's, not the user's
+    index = max((i for i, start in enumerate(first_lines) if start <= line), default=None)
+    if index is None or index >= len(fields):
+        return output
+    return (f"{fields[index][0]}: the template does not render ({problem}): every notification through this "
+            "receiver would fail")
