@@ -279,25 +279,11 @@ class TimeInterval(Model):
     years: tuple[str, ...] = ()
     location: str = "UTC"  # an IANA time zone, or "Local": the Alertmanager server's own
 
-    @field_validator("weekdays")
+    @field_validator("weekdays", "days_of_month", "months", "years")
     @classmethod
-    def _weekdays(cls, specs: tuple[str, ...]) -> tuple[str, ...]:
-        return time_specs.weekdays(specs)
-
-    @field_validator("days_of_month")
-    @classmethod
-    def _days_of_month(cls, specs: tuple[str, ...]) -> tuple[str, ...]:
-        return time_specs.days_of_month(specs)
-
-    @field_validator("months")
-    @classmethod
-    def _months(cls, specs: tuple[str, ...]) -> tuple[str, ...]:
-        return time_specs.months(specs)
-
-    @field_validator("years")
-    @classmethod
-    def _years(cls, specs: tuple[str, ...]) -> tuple[str, ...]:
-        return time_specs.years(specs)
+    def _calendar(cls, specs: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        """Each spec as Alertmanager reads it (see monitoring.model.time_specs, one reader per field)."""
+        return time_specs.CALENDAR_FIELDS[str(info.field_name)](specs)
 
     @field_validator("location")
     @classmethod

@@ -90,3 +90,8 @@ def time_zone(field: str, zone: str, *, local: bool = False) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: 'Europe' is a directory
         raise ValueError(f"{field} {zone!r} is not an IANA time zone such as 'UTC' or 'Europe/Berlin'") from None
     return zone
+
+
+# The reader of each calendar field of a time interval, by its name.
+CALENDAR_FIELDS: dict[str, Callable[[tuple[str, ...]], tuple[str, ...]]] = {
+    "weekdays": weekdays, "days_of_month": days_of_month, "months": months, "years": years}
