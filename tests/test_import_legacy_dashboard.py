@@ -311,9 +311,11 @@ def test_singlestat_and_table_settings_reach_the_modern_panels() -> None:
     assert stat["fieldConfig"]["defaults"]["mappings"] == [{"type": 1, "value": "0", "text": "DOWN"}]
     assert modern["transformations"] == [{"id": "merge", "options": {"reducers": []}}]
     assert modern["options"] == {"showHeader": False}
-    assert modern["fieldConfig"]["defaults"] == {"custom": {"hidden": True}}
+    # The style for every column sets only what Grafana's migration sets from it: hiding them all would hide
+    # the columns the other styles name.
+    assert modern["fieldConfig"]["defaults"] == {}
     assert [o["matcher"] for o in modern["fieldConfig"]["overrides"]] == [
-        {"id": "byName", "options": "Time"}, {"id": "byRegexp", "options": "instance|job"},
+        {"id": "byName", "options": "Time"}, {"id": "byRegexp", "options": "/instance|job/"},
         {"id": "byName", "options": "Value"}]
     assert modern["fieldConfig"]["overrides"][2]["properties"] == [
         {"id": "unit", "value": "percentunit"}, {"id": "decimals", "value": 1},
@@ -388,3 +390,58 @@ def test_numbers_beyond_what_the_settings_hold_stay_within_them() -> None:
                                                                    {"id": "custom.pointSize", "value": 1}]
     assert table["fieldConfig"]["overrides"] == []
     assert "null" not in to_json(normalise(data)).replace('"value": null', "")
+
+
+def test_more_old_settings_carried_as_grafana_carries_them() -> None:
+    """The singlestat's value name, null text and table column; range maps it has alone; a text panel's Grafana 6
+    content; an export's inputs, kept for generate to make variables of; regular expressions kept whole, flags
+    and all; a graph's tooltip of one series unless shared, its legend width and hidden axis, a constant
+    transform; an override without an alias, and settings of odd kinds, carrying nothing (and no traceback)."""
+    stat = {"id": 1, "type": "singlestat", "title": "Name", "valueName": "name", "nullText": "none yet",
+            "tableColumn": "Value #A", "rangeMaps": [{"from": "null", "to": "null", "text": "N/A yet"},
+                                                     {"from": "0", "to": "10", "text": "low"}]}
+    text = {"id": 2, "type": "text", "title": "Note", "content": "# Read me", "mode": "markdown"}
+    graph = {"id": 3, "type": "graph", "title": "Net", "datasource": "${DS_PROMETHEUS}",
+             "targets": [{"refId": "A", "expr": "up"}], "tooltip": {"sort": 2},
+             "legend": {"show": True, "sideWidth": 250, "hideZero": True},
+             "yaxes": [{"format": "bytes", "show": False}, {"format": "short"}],
+             "seriesOverrides": [{"alias": "/tx/i", "transform": "constant"}, {"alias": "", "color": "red"}]}
+    table = {"id": 4, "type": "table-old", "title": "T", "styles": [{"pattern": "v", "colorMode": ["cell"]}]}
+    inputs = [{"name": "DS_PROMETHEUS", "type": "datasource", "pluginId": "prometheus", "label": "Prometheus"}]
+    for index, panel in enumerate((stat, text, graph, table)):
+        panel["gridPos"] = {"x": 0, "y": 8 * index, "w": 24, "h": 8}
+    data, notes = modernise({"title": "More", "__inputs": inputs, "panels": [stat, text, graph, table]})
+    stat, text, graph, table = data["panels"]
+    assert stat["options"]["textMode"] == "name" and stat["options"]["reduceOptions"] == {
+        "calcs": ["mean"], "fields": "/^Value\\ \\#A$/", "values": False}
+    assert stat["fieldConfig"]["defaults"]["noValue"] == "none yet"
+    assert stat["fieldConfig"]["defaults"]["mappings"] == [{"type": 1, "value": "null", "text": "N/A yet"},
+                                                           {"type": 2, "from": "0", "to": "10", "text": "low"}]
+    assert text["options"] == {"content": "# Read me", "mode": "markdown"} and "content" not in text
+    assert data["__inputs"] == inputs
+    assert graph["options"]["tooltip"] == {"mode": "single", "sort": "none"}
+    assert graph["options"]["legend"]["width"] == 250
+    assert graph["fieldConfig"]["defaults"]["custom"]["axisPlacement"] == "hidden"
+    assert graph["fieldConfig"]["overrides"] == [{"matcher": {"id": "byRegexp", "options": "/tx/i"}, "properties": [
+        {"id": "custom.transform", "value": "constant"}]}]
+    assert table["fieldConfig"]["overrides"] == []
+    assert "settings the migration does not carry over, dropped: legend.hideZero (1 panel)" in notes
+    generated = hand_written.json_dashboard("ops", data, "boards/more.dashboard.py").data
+    assert [p.line() for p in lint_dashboards([DashboardDocument("d.json", generated)], LintContext())
+            if "datasource" not in p.line()] == []
+    assert [v["name"] for v in generated["templating"]["list"]] == ["DS_PROMETHEUS"]
+
+
+def test_grafana_4_rows_of_modern_panels_are_laid_out_and_their_text_kept() -> None:
+    """Rows without any old panel type: generate still lays them out and pushes a wrapped row's overlap down,
+    and a text panel's Grafana 6 content reaches its options."""
+    old = {"title": "Text rows", "rows": [
+        {"showTitle": False, "height": "300px", "panels": [
+            {"id": 1, "type": "text", "title": "a", "content": "x", "mode": "markdown", "span": 8},
+            {"id": 2, "type": "text", "title": "b", "content": "y", "mode": "markdown", "span": 8, "height": 600}]},
+        {"panels": [{"id": 3, "type": "text", "title": "c", "content": "z", "mode": "markdown", "span": 12}]}]}
+    generated = hand_written.json_dashboard("ops", old, "boards/rows.dashboard.py").data
+    assert [(p["gridPos"], p["options"]["content"]) for p in generated["panels"]] == [
+        ({"x": 0, "y": 0, "w": 16, "h": 8}, "x"), ({"x": 0, "y": 8, "w": 16, "h": 16}, "y"),
+        ({"x": 0, "y": 24, "w": 24, "h": 7}, "z")]
+    assert [p.line() for p in lint_dashboards([DashboardDocument("d.json", generated)], LintContext())] == []

@@ -28,7 +28,7 @@ from typing import Any
 
 from monitoring.grafana.normalise import (
     graph_threshold_color,
-    move_legacy_list_settings,
+    move_legacy_panel_settings,
     move_step,
     variable_name,
     variable_types,
@@ -41,7 +41,8 @@ _CARRIED = {
               "linewidth", "fill", "fillGradient", "stack", "percentage", "decimals", "nullPointMode",
               "steppedLine", "dashes", "dashLength", "spaceLength", "pointradius", "thresholds"},
     "singlestat": {"format", "decimals", "gauge", "thresholds", "colors", "valueName", "sparkline",
-                   "colorBackground", "colorValue", "valueMaps", "rangeMaps", "mappingType"},
+                   "colorBackground", "colorValue", "valueMaps", "rangeMaps", "mappingType", "tableColumn",
+                   "nullText"},
     "grafana-piechart-panel": {"pieType", "valueName", "legend", "legendType", "format"},
     "table-old": {"styles", "transform", "showHeader", "columns"},
 }
@@ -67,7 +68,7 @@ _DEFAULT_VALUES: dict[str, tuple[Any, ...]] = {
 _ONLY_WITH = {"dashLength": "dashes", "spaceLength": "dashes", "pointradius": "points"}
 _GRID_COLUMNS = 24  # the width of Grafana's grid
 # Leftovers of how a dashboard was exported or shown in old Grafana, not part of what it shows.
-_EXPORT_KEYS = frozenset({"__inputs", "__requires", "__elements", "hideControls", "style", "iteration", "id",
+_EXPORT_KEYS = frozenset({"__requires", "__elements", "hideControls", "style", "iteration", "id",
                           "version"})
 # A graph legend's values, as the reducers of a time series legend (in the legend's order), and the name a
 # sorted legend gives the reducer it sorts by.
@@ -117,7 +118,9 @@ def modernise(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """(a modern copy of data, notes saying what was migrated and what was dropped)."""
     out = copy.deepcopy(data)
     notes = _Notes()
-    _drop_unknown(out, _allowed("dashboard", "Dashboard") | {"rows"}, "the dashboard", notes, quiet=_EXPORT_KEYS)
+    # An export's inputs stay: generate makes them the variables its ${DS_...} references need.
+    _drop_unknown(out, _allowed("dashboard", "Dashboard") | {"rows", "__inputs"}, "the dashboard", notes,
+                  quiet=_EXPORT_KEYS)
     annotations = out.get("annotations")
     if isinstance(annotations, dict) and isinstance(annotations.get("list"), list):
         annotations["list"] = [_annotation(a, notes) for a in annotations["list"]]
@@ -173,6 +176,7 @@ def grid_layout(data: dict[str, Any]) -> None:
         if not (head is not None and head["collapsed"]):
             y = area.y + height
     data["panels"] = _list(data.get("panels")) + panels
+    _lay_out(data["panels"])  # a row that wrapped may reach into the next: Grafana's grid pushes that one down
 
 
 _ROW_ROWS = 7  # grid rows of an old row that gives no height: Grafana's 250 pixels
@@ -260,7 +264,7 @@ def _panel(panel: Any, notes: _Notes, types: dict[str, str]) -> Any:
                                                                                     "titleSize"})
         return panel
     carried: set[str] = set()
-    if kind in MIGRATED_PANEL_TYPES:
+    if isinstance(kind, str) and kind in MIGRATED_PANEL_TYPES:
         carried = _CARRIED.get(kind, set())
         notes.migrated[kind] = notes.migrated.get(kind, 0) + 1
         if kind == "graph":
@@ -271,7 +275,7 @@ def _panel(panel: Any, notes: _Notes, types: dict[str, str]) -> Any:
             _piechart(panel)
         else:
             _table(panel, notes, where)
-    move_legacy_list_settings(panel)  # a dashboard or alert list's Grafana 7 settings: into its options
+    move_legacy_panel_settings(panel)  # a list's Grafana 7 settings, a text's Grafana 6 ones: into options
     for target in _list(panel.get("targets")):
         if isinstance(target, dict) and _queries_prometheus(target, panel, types):
             # Only Prometheus queries are held to its query schema: another data source's query (Graphite's
@@ -388,7 +392,9 @@ def _graph(panel: dict[str, Any], notes: _Notes, where: str) -> None:
     if panel.get("stack") is True:
         custom["stacking"] = {"mode": "percent" if panel.get("percentage") is True else "normal", "group": "A"}
     _graph_thresholds(panel, defaults, custom, notes, where)
-    panel["options"] = {"legend": _legend(_dict(panel.get("legend"))), "tooltip": _tooltip(_dict(panel.get("tooltip")))}
+    legend = _dict(panel.get("legend"))
+    notes.drop(where, [f"legend.{key}" for key in ("hideEmpty", "hideZero") if legend.get(key) is True])
+    panel["options"] = {"legend": _legend(legend), "tooltip": _tooltip(_dict(panel.get("tooltip")))}
     overrides = panel["fieldConfig"]["overrides"]
     colours = panel.get("aliasColors")
     for alias, color in sorted(colours.items() if isinstance(colours, dict) else ()):
@@ -397,7 +403,7 @@ def _graph(panel: dict[str, Any], notes: _Notes, where: str) -> None:
                               "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": color}}]})
     on_right = _axis(right, notes, where, right=True)
     for override in _list(panel.get("seriesOverrides")):
-        if isinstance(override, dict) and isinstance(override.get("alias"), str):
+        if isinstance(override, dict) and isinstance(override.get("alias"), str) and override["alias"]:
             migrated = _series_override(override, panel, notes, where)
             if override.get("yaxis") == 2:  # the series drawn against the right axis take its settings
                 migrated["properties"] += [{"id": key, "value": value} for key, value in on_right.items()
@@ -409,6 +415,8 @@ def _graph(panel: dict[str, Any], notes: _Notes, where: str) -> None:
 def _axis(axis: dict[str, Any], notes: _Notes, where: str, *, right: bool = False) -> dict[str, Any]:
     """An old y axis's settings as field config properties ("unit", "min", "custom.axisLabel"...)."""
     found: dict[str, Any] = {"custom.axisPlacement": "right"} if right else {}
+    if axis.get("show") is False:
+        found["custom.axisPlacement"] = "hidden"
     if isinstance(axis.get("format"), str) and axis["format"] not in ("", "none"):
         found["unit"] = axis["format"]
     for key in ("min", "max"):
@@ -456,13 +464,16 @@ def _legend(legend: dict[str, Any]) -> dict[str, Any]:
     if isinstance(sort, str) and sort in _LEGEND_CALCS and isinstance(legend.get("sortDesc"), bool):
         found["sortBy"] = _CALC_NAMES[_LEGEND_CALCS[sort]]
         found["sortDesc"] = legend["sortDesc"]
+    if _is_number(legend.get("sideWidth")) and legend["sideWidth"] > 0:
+        found["width"] = legend["sideWidth"]
     return found
 
 
 def _tooltip(tooltip: dict[str, Any]) -> dict[str, Any]:
-    sort = tooltip.get("sort")
-    return {"mode": "multi" if tooltip.get("shared", True) else "single",
-            "sort": _TOOLTIP_SORT.get(sort, "none") if _is_number(sort) else "none"}
+    """A graph's tooltip as Grafana's migration reads it: one series unless shared, sorted only when shared."""
+    shared, sort = tooltip.get("shared") is True, tooltip.get("sort")
+    return {"mode": "multi" if shared else "single",
+            "sort": _TOOLTIP_SORT.get(sort, "none") if shared and _is_number(sort) else "none"}
 
 
 def _graph_thresholds(panel: dict[str, Any], defaults: dict[str, Any], custom: dict[str, Any], notes: _Notes,
@@ -522,8 +533,7 @@ def _series_override(override: dict[str, Any], panel: dict[str, Any], notes: _No
                      ) -> dict[str, Any]:
     """A graph's series override as a field override of the same series (the right axis is the caller's)."""
     alias = override["alias"]
-    matcher = ({"id": "byRegexp", "options": alias[1:-1]} if len(alias) > 1 and alias.startswith("/")
-               and alias.endswith("/") else {"id": "byName", "options": alias})
+    matcher = _matcher(alias)
     properties: list[dict[str, Any]] = []
     dashes = override.get("dashes", panel.get("dashes")) is True
     for key, value in sorted(override.items()):
@@ -544,10 +554,19 @@ def _series_override(override: dict[str, Any], panel: dict[str, Any], notes: _No
     return {"matcher": matcher, "properties": properties}
 
 
+_REGEX = re.compile(r"\A/.*/[gimsuy]*\Z", re.DOTALL)
+
+
+def _matcher(pattern: str) -> dict[str, str]:
+    """The field matcher of an old series alias or column pattern: "/.../flags" a regular expression, kept whole
+    (Grafana reads the slashes and flags; without them it would match the whole name only), else a name."""
+    return {"id": "byRegexp", "options": pattern} if _REGEX.match(pattern) else {"id": "byName", "options": pattern}
+
+
 def _override_property(key: str, value: Any, panel: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The field override properties of one series override setting; None for one it cannot carry."""
-    if key == "transform" and value == "negative-Y":
-        return [{"id": "custom.transform", "value": "negative-Y"}]
+    if key == "transform" and value in ("negative-Y", "constant"):
+        return [{"id": "custom.transform", "value": value}]
     if key == "color" and isinstance(value, str):
         return [{"id": "color", "value": {"mode": "fixed", "fixedColor": value}}]
     if key == "stack" and isinstance(value, bool | str):
@@ -609,7 +628,14 @@ def _singlestat(panel: dict[str, Any]) -> None:
     mappings = _stat_mappings(panel)
     if mappings:
         defaults["mappings"] = mappings
-    reduce = {"calcs": [_CALCS.get(str(panel.get("valueName")), "lastNotNull")], "fields": "", "values": False}
+    # Grafana's stat reduces by the mean unless the singlestat named another value ("name": the series name).
+    value_name = panel.get("valueName")
+    calc = _CALCS.get(value_name, "mean") if isinstance(value_name, str) and value_name != "name" else "mean"
+    column = panel.get("tableColumn")
+    reduce = {"calcs": [calc], "fields": f"/^{re.escape(column)}$/" if isinstance(column, str) and column else "",
+              "values": False}
+    if isinstance(panel.get("nullText"), str) and panel["nullText"]:
+        defaults["noValue"] = panel["nullText"]
     if gauge:
         labels, markers = panel["gauge"].get("thresholdLabels"), panel["gauge"].get("thresholdMarkers")
         panel["options"] = {"reduceOptions": reduce,
@@ -620,19 +646,23 @@ def _singlestat(panel: dict[str, Any]) -> None:
     panel["options"] = {"reduceOptions": reduce, "graphMode": "area" if sparkline else "none",
                         "colorMode": "background" if panel.get("colorBackground") else
                         "value" if panel.get("colorValue") else "none",
-                        "justifyMode": "auto", "textMode": "auto", "orientation": "auto"}
+                        "justifyMode": "auto", "textMode": "name" if value_name == "name" else "auto",
+                        "orientation": "auto"}
 
 
 def _stat_mappings(panel: dict[str, Any]) -> list[dict[str, Any]]:
     """A singlestat's value maps (or, when its mappingType is 2, its range maps) as Grafana 7's value mappings,
     which the normaliser makes modern; those of another shape than singlestat wrote carry nothing."""
-    if panel.get("mappingType") == 2:
-        return [{"type": 2, "from": m["from"], "to": m["to"], "text": m["text"]}
-                for m in _list(panel.get("rangeMaps")) if isinstance(m, dict) and isinstance(m.get("text"), str)
-                and all(_is_number(m.get(k)) or isinstance(m.get(k), str) for k in ("from", "to"))]
     maps = _list(panel.get("valueMaps"))
     if maps in _DEFAULT_VALUES["valueMaps"]:
-        return []
+        maps = []
+    ranges = [m for m in _list(panel.get("rangeMaps")) if m not in _DEFAULT_VALUES["rangeMaps"][0]]
+    # Range maps when the singlestat says so, or when they are all it has (Grafana reads them then too).
+    if panel.get("mappingType") == 2 or (ranges and not maps and panel.get("mappingType") is None):
+        return [{"type": 1, "value": "null", "text": m["text"]} if m.get("from") == m.get("to") == "null" else
+                {"type": 2, "from": m["from"], "to": m["to"], "text": m["text"]}
+                for m in ranges if isinstance(m, dict) and isinstance(m.get("text"), str)
+                and all(_is_number(m.get(k)) or isinstance(m.get(k), str) for k in ("from", "to"))]
     return [{"type": 1, "value": m["value"], "text": m["text"]} for m in maps if isinstance(m, dict)
             and m.get("op", "=") == "=" and isinstance(m.get("text"), str)
             and (isinstance(m.get("value"), str) or _is_number(m.get("value")))]
@@ -642,6 +672,7 @@ def _stat_mappings(panel: dict[str, Any]) -> list[dict[str, Any]]:
 _TABLE_TRANSFORMS = {"timeseries_to_rows": "seriesToRows", "timeseries_to_columns": "seriesToColumns",
                      "timeseries_aggregations": "reduce", "table": "merge"}
 _CELL_COLORS = {"cell": "color-background", "row": "color-background", "value": "color-text"}
+_DEFAULT_STYLE = frozenset({"unit", "decimals", "displayName", "custom.align", "custom.cellOptions", "thresholds"})
 
 
 def _table(panel: dict[str, Any], notes: _Notes, where: str) -> None:
@@ -653,7 +684,8 @@ def _table(panel: dict[str, Any], notes: _Notes, where: str) -> None:
         options: dict[str, Any] = {"reducers": []}
         if transform == "timeseries_aggregations":
             columns = [c.get("value") for c in _list(panel.get("columns")) if isinstance(c, dict)]
-            options = {"includeTimeField": False, "reducers": [c for c in columns if isinstance(c, str)]}
+            options = {"includeTimeField": False,
+                       "reducers": [_CALCS.get(c, c) for c in columns if isinstance(c, str) and c != "name"]}
         panel["transformations"] = [*_list(panel.get("transformations")),
                                     {"id": _TABLE_TRANSFORMS[transform], "options": options}]
     elif transform not in (None, ""):
@@ -666,14 +698,13 @@ def _table(panel: dict[str, Any], notes: _Notes, where: str) -> None:
         properties = _style_properties(style)
         if style["pattern"] == "/.*/":
             defaults = config["defaults"] = _dict(config.get("defaults"))
-            for property_ in properties:
+            # The style of every column sets the defaults of what Grafana's migration carries there: a hidden
+            # or a date style for all would hide or reformat the columns the other styles name.
+            for property_ in (p for p in properties if p["id"] in _DEFAULT_STYLE):
                 head, _, rest = property_["id"].partition(".")
                 (defaults.setdefault("custom", {}) if rest else defaults)[rest or head] = property_["value"]
         elif properties:
-            pattern = style["pattern"]
-            regex = len(pattern) > 1 and pattern.startswith("/") and pattern.endswith("/")
-            overrides.append({"matcher": {"id": "byRegexp", "options": pattern[1:-1]} if regex else
-                              {"id": "byName", "options": pattern}, "properties": properties})
+            overrides.append({"matcher": _matcher(style["pattern"]), "properties": properties})
     if isinstance(panel.get("showHeader"), bool):
         panel["options"] = {**_dict(panel.get("options")), "showHeader": panel["showHeader"]}
 
@@ -698,7 +729,7 @@ def _style_properties(style: dict[str, Any]) -> list[dict[str, Any]]:
                              else style.get("thresholds"), style.get("colors"))
     if thresholds is not None:
         found.append({"id": "thresholds", "value": thresholds})
-    if style.get("colorMode") in _CELL_COLORS:
+    if isinstance(style.get("colorMode"), str) and style["colorMode"] in _CELL_COLORS:
         found.append({"id": "custom.cellOptions", "value": {"type": _CELL_COLORS[style["colorMode"]]}})
     if style.get("link") is True and isinstance(style.get("linkUrl"), str):
         url = re.sub(r"\$__cell_(\d+)", r"${__data.fields[\1]}", style["linkUrl"])

@@ -1074,6 +1074,7 @@ _TEXT_MODES = {"text": "markdown"}
 def _text(panel: dict[str, Any], path: str) -> None:
     panel.pop("datasource", None)
     options = _options(panel, path)
+    _list_panel(panel, path)  # Grafana 6's content and mode: into the options
     mode = _member(options, "mode", str, _at(path, "options"))
     mode = "markdown" if mode is None else mode
     options["mode"] = _TEXT_MODES.get(mode, mode)
@@ -1108,32 +1109,37 @@ _ALERTLIST_LEGACY: dict[str, tuple[str, Any]] = {
     "stateFilter": ("stateFilter", {})}
 
 
-_LEGACY_LIST_SETTINGS = {"dashlist": _DASHLIST_LEGACY, "alertlist": _ALERTLIST_LEGACY}
+# A text panel's Grafana 6 settings, which its migration moves into its options.
+_TEXT_LEGACY = {"content": ("content", ""), "mode": ("mode", "markdown")}
+_LEGACY_PANEL_SETTINGS = {"dashlist": _DASHLIST_LEGACY, "alertlist": _ALERTLIST_LEGACY, "text": _TEXT_LEGACY}
 
 
 def _list_panel(panel: dict[str, Any], path: str) -> None:
-    """A dashboard or alert list with its old settings in `options`; a NormaliseError for an old setting whose
-    option is set to another value, as no choice would keep both (Grafana would keep the option)."""
+    """A dashboard or alert list (or a text panel) with its old settings in `options`; a NormaliseError for an
+    old setting whose option is set to another value, as no choice would keep both (Grafana would keep the
+    option)."""
     _member(panel, "options", dict, path)
     states = panel.get("stateFilter")
     if panel.get("type") == "alertlist" and isinstance(states, list):
         for index, state in enumerate(states):
             _expect(state, str, _at(_at(path, "stateFilter"), index))
-    for legacy in move_legacy_list_settings(panel):
-        key = _LEGACY_LIST_SETTINGS[panel["type"]][legacy][0]
+    for legacy in move_legacy_panel_settings(panel):
+        key = _LEGACY_PANEL_SETTINGS[panel["type"]][legacy][0]
         raise NormaliseError(
             f"{_at(path, legacy)} ({_kind_of(panel[legacy])}) and {_at(_at(path, 'options'), key)} "
             f"({_kind_of(panel['options'][key])}) are the old and the new place of one setting: keep only "
             f"options.{key}")
 
 
-def move_legacy_list_settings(panel: dict[str, Any]) -> list[str]:
-    """Move a dashboard or alert list's old panel-level settings into `options`, where Grafana's migrations put
-    them; return the old keys it left in place because their option is already set to another value.
+def move_legacy_panel_settings(panel: dict[str, Any]) -> list[str]:
+    """Move a dashboard or alert list's, or a text panel's, old panel-level settings into `options`, where
+    Grafana's migrations put them; return the old keys it left in place because their option is already set to
+    another value.
 
     An option already set wins over an old key at its default, and yields to one where it holds its own default.
     """
-    moves = _LEGACY_LIST_SETTINGS.get(panel.get("type"))  # type: ignore[arg-type]
+    kind = panel.get("type")
+    moves = _LEGACY_PANEL_SETTINGS.get(kind) if isinstance(kind, str) else None
     found = [legacy for legacy in moves or () if legacy in panel]
     if not found or not isinstance(panel.setdefault("options", {}), dict):
         return found
