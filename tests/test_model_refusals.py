@@ -121,7 +121,9 @@ def test_an_alert_whose_for_is_a_day_is_still_tested() -> None:
 TIME_INTERVALS = [
     ("day 32", {"days_of_month": ("32",)}, "days_of_month"),
     ("day 0", {"days_of_month": ("0",)}, "days_of_month"),
-    ("day range of mixed signs", {"days_of_month": ("-1:5",)}, "days_of_month"),
+    ("day range from a negative to a positive day", {"days_of_month": ("-1:5",)}, "days_of_month"),
+    ("day range before its start in a 28-day month", {"days_of_month": ("28:-1",)}, "days_of_month"),
+    ("negative day range reversed", {"days_of_month": ("-3:-5",)}, "days_of_month"),
     ("years reversed", {"years": ("2030:2020",)}, "years"),
     ("year 0", {"years": ("0",)}, "years"),
     ("months reversed", {"months": ("december:january",)}, "months"),
@@ -139,7 +141,9 @@ def test_a_time_interval_amtool_refuses_or_never_matches_is_refused(fields: dict
 
 
 def test_time_intervals_alertmanager_accepts_are_kept() -> None:
-    interval = TimeInterval(name="n", days_of_month=("1:31", "-31:-1", "15"), months=("January:march", "1:12"),
+    # A positive start with a negative end, as amtool 0.25 takes it (16:-1: the second half of every month).
+    interval = TimeInterval(name="n", days_of_month=("1:31", "-31:-1", "15", "16:-1", "1:-1", "27:-1"),
+                            months=("January:march", "1:12"),
                             weekdays=("Monday:FRIDAY", "sunday:sunday"), years=("2020:2030",), location="Local")
     assert interval.months == ("January:march", "1:12")
     assert TimeInterval(name="n", location="Europe/Berlin").location == "Europe/Berlin"
@@ -268,3 +272,27 @@ def test_notification_settings_the_services_accept_are_kept() -> None:
     assert PagerDuty(routing_key_file="/x", severity="{{ .CommonLabels.severity }}").severity is not None
     assert PagerDuty(routing_key_file="/x", severity="error").severity == "error"
     Email(to='{{ template "team.email" . }}', from_="am@example.com", smarthost="smtp.example.com:25")
+
+
+# --- 6: filters the scrape jobs may satisfy -----------------------------------------------------------------------
+
+
+def test_a_filter_the_scrape_jobs_may_satisfy_or_that_needs_no_label_is_kept() -> None:
+    """file_sd target groups carry labels of their own, and metric relabelling adds labels: a filter on either is
+    no mistake. Nor is one whose matcher accepts a series without the label (`!=`, `=~".*"`)."""
+    from monitoring import FileSDConfig, RelabelConfig, ScrapeJob, StaticConfig
+    from tests.test_slo_stacks import api_metrics, routing
+
+    def stack(job: ScrapeJob, filter_: str) -> Stack:
+        service = Service(name="api", metrics=api_metrics(), scrape_jobs=(job,))
+        return Stack(name="s", services=(service,), routing=routing(), slos=(availability(filter=filter_),))
+
+    file_sd = ScrapeJob(name="api", file_sd_configs=(FileSDConfig(files=("/etc/prometheus/api-*.json",)),))
+    relabelled = ScrapeJob(name="api", static_configs=(StaticConfig(targets=("api:8080",)),),
+                           metric_relabel_configs=(RelabelConfig(source_labels=("route",), target_label="handler"),))
+    static = ScrapeJob(name="api", static_configs=(StaticConfig(targets=("api:8080",)),))
+    for job, filter_ in ((file_sd, 'env="prod"'), (relabelled, 'handler!="/healthz"'),
+                         (relabelled, 'handler="/cart"'), (static, 'env!="dev"'), (static, 'env=~"prod|"')):
+        stack(job, filter_).check()
+    error = refusal(lambda: stack(static, 'env="prod"').check())
+    assert error.field == "filter" and "never carries" in str(error)

@@ -38,7 +38,7 @@ def test_the_templated_fields_are_found_where_alertmanager_reads_them() -> None:
 
 @pytest.mark.integration
 @pytest.mark.parametrize(("notifier", "where", "problem"), [
-    ({"slack_configs": {"title": "{{ .Status "}}, "slack_configs[0].title", "unexpected"),
+    ({"slack_configs": {"title": "{{ .Status "}}, "slack_configs[0].title", "unclosed action"),
     ({"slack_configs": {"text": "{{ range .Alerts }}{{ .Labels.job }}"}}, "slack_configs[0].text",
      "unexpected EOF"),
     ({"slack_configs": {"title": "ok", "text": "{{ .Status | nosuchfunc }}"}}, "slack_configs[0].text",
@@ -69,7 +69,9 @@ def test_the_generated_templates_and_alertmanagers_own_render(tmp_path: Path, am
     assert result.ok, result.details
     assert int(result.checked.split(": ")[1].split()[0]) >= 5
     defaults = _config(slack_configs={"title": '{{ template "slack.default.title" . }}',
-                                      "text": '{{ template "__text_alert_list" .Alerts }}'})
+                                      "text": '{{ template "__text_alert_list" .Alerts }}',
+                                      # A field may define templates of its own, as Alertmanager parses it whole.
+                                      "pretext": '{{ define "mine" }}[{{ .Status }}]{{ end }}{{ template "mine" . }}'})
     assert check_templates(amtool, [("a.yml", defaults)], tmp_path / "defaults").ok
     assert check_templates(amtool, [("a.yml", {"receivers": []})], tmp_path / "none").ok
 

@@ -3,8 +3,9 @@
 `amtool check-config` reads a Slack title or a PagerDuty description as a plain string: a template that does not
 parse (`{{ .Status `), calls a function Alertmanager lacks, or reads a field its data has not, passes it, and
 every notification through that receiver then fails when Alertmanager sends it. Here each templated field
-becomes a named template of one file, and `amtool template render` parses the file and runs every template
-against its example alerts, in one process; the first failure names the receiver and the field.
+becomes a template file of its own (as Alertmanager parses each field whole, `define` blocks and all), and
+`amtool template render` parses them and runs every one against its example alerts, in one process; the first
+failure names the receiver and the field.
 
 amtool 0.25 renders without Alertmanager's default templates (`slack.default.title`, `__subject`...), which
 Alertmanager always has: a field that calls one of those gets an empty stand-in of the same name.
@@ -37,7 +38,7 @@ TEMPLATED: Mapping[str, tuple[str, ...]] = {
 # Alertmanager's default templates: named like these, a template a field calls is Alertmanager's own.
 _DEFAULT_NAME = re.compile(r"\A(?:__\w+|[a-z]+\.default\.\w+)\Z")
 _CALLED = re.compile(r"\{\{-?\s*template\s+\"([^\"]+)\"")
-_AT_LINE = re.compile(r"template: [^:]*:(\d+)(?::\d+)?: (.*)", re.DOTALL)
+_FAILED_IN = re.compile(r"template: field-(\d+)\.tmpl:\d+(?::\d+)?: (.*)", re.DOTALL)
 
 
 def templated_fields(config: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -84,44 +85,38 @@ def check_templates(amtool: Tool, configs: Sequence[tuple[str, Mapping[str, Any]
                f"template{'' if len(fields) == 1 else 's'}")
     if not fields:
         return CheckResult("amtool template render", True, checked)
-    text, first_lines = _template_file(fields)
     scratch.mkdir()
-    path = scratch / "notifications.tmpl"
-    path.write_text(text, encoding="utf-8")
+    for name, text in _template_files(fields).items():
+        (scratch / name).write_text(text, encoding="utf-8")
     calls = "".join(f'{{{{ template "{_name(i)}" . }}}}' for i in range(len(fields)))
-    proc = amtool.run("template", "render", f"--template.glob={path}", f"--template.text={calls}")
+    proc = amtool.run("template", "render", f"--template.glob={scratch / '*.tmpl'}", f"--template.text={calls}")
     if proc.returncode == 0:
         return CheckResult("amtool template render", True, checked)
-    return CheckResult("amtool template render", False, checked, _failure(process_output(proc), fields,
-                                                                          first_lines))
+    return CheckResult("amtool template render", False, checked, _failure(process_output(proc), fields))
 
 
 def _name(index: int) -> str:
-    return f"monitoring.field.{index}"
+    """The template of the index-th field: its file's name, as Go names a template parsed from a file."""
+    return f"field-{index}.tmpl"
 
 
-def _template_file(fields: list[tuple[str, str]]) -> tuple[str, list[int]]:
-    """The fields as named templates of one file, with an empty stand-in for each default template they call;
-    and the line each field's template starts on."""
-    parts, first_lines, line = [], [], 1
-    for index, (_, template) in enumerate(fields):
-        first_lines.append(line)
-        parts.append(f'{{{{ define "{_name(index)}" }}}}{template}{{{{ end }}}}\n')
-        line += template.count("\n") + 1
+def _template_files(fields: list[tuple[str, str]]) -> dict[str, str]:
+    """Each field's template as a file of its own, whole, as Alertmanager parses a field (its `define` blocks
+    included), and a file of empty stand-ins for the default templates they call."""
+    files = {_name(index): template for index, (_, template) in enumerate(fields)}
     called = {name for _, template in fields for name in _CALLED.findall(template) if _DEFAULT_NAME.match(name)}
-    parts += [f'{{{{ define "{name}" }}}}{{{{ end }}}}\n' for name in sorted(called)]
-    return "".join(parts), first_lines
+    files["alertmanager-defaults.tmpl"] = "".join(f'{{{{ define "{name}" }}}}{{{{ end }}}}' for name in sorted(called))
+    return files
 
 
-def _failure(output: str, fields: list[tuple[str, str]], first_lines: list[int]) -> str:
-    """amtool's complaint, said of the field whose template it is about (by the line it names)."""
-    found = _AT_LINE.search(output)
+def _failure(output: str, fields: list[tuple[str, str]]) -> str:
+    """amtool's complaint, said of the field whose template it is about (by the file it names)."""
+    found = _FAILED_IN.search(output)
     if found is None:
         return output
-    line, problem = int(found.group(1)), " ".join(found.group(2).split())
-    problem = re.sub(r'executing "monitoring\.field\.\d+" ', "", problem)  # the name is this module's, not the user's
-    index = max((i for i, start in enumerate(first_lines) if start <= line), default=None)
-    if index is None or index >= len(fields):
+    index, problem = int(found.group(1)), " ".join(found.group(2).split())
+    if index >= len(fields):
         return output
+    problem = re.sub(r'executing "field-\d+\.tmpl" ', "", problem)  # the name is this module's, not the user's
     return (f"{fields[index][0]}: the template does not render ({problem}): every notification through this "
             "receiver would fail")

@@ -59,7 +59,7 @@ def scope(service: Service) -> Scope:
     to what leaves it, and the dashboard queries Prometheus itself."""
     labels: set[str] = set()
     for job in service.scrape_jobs:
-        labels |= job_labels(job, {}) or set()
+        labels |= job_labels(job, {}, complete=False) or set()
     return Scope(frozenset(labels))
 
 

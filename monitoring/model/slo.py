@@ -675,12 +675,13 @@ class SLO(Model):
                         f"SLI would aggregate it away (labels: {', '.join(metric.labels) or 'none'})")
 
     def _check_filter(self, metrics: Mapping[str, AnyMetric], scraped: frozenset[str] | None) -> None:
-        """Every label the filter matches on is one each metric the SLI reads can carry, as group_by's must be: a
-        matcher on any other selects nothing (or, with !=, everything), and the SLO would never see its events.
-        (The SLI's own selectors are the team's PromQL, checked by validate's promql/label-unknown.)"""
+        """Every label the filter requires is one each metric the SLI reads can carry, as group_by's must be: a
+        matcher that needs any other selects nothing, and the SLO would never see its events. (One that accepts
+        the empty value, `!="x"`, selects series without the label too. The SLI's own selectors are the team's
+        PromQL, checked by validate's promql/label-unknown.)"""
         if scraped is None or not self.filter:
             return
-        labels = promql.matcher_labels("x{" + self.filter + "}")
+        labels = promql.matcher_labels("x{" + self.filter + "}", required=True)
         for name in self._read_metrics():
             metric = metrics.get((name or "").removesuffix("_count")) or metrics.get(name or "")
             if metric is None:

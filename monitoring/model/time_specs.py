@@ -2,7 +2,8 @@
 
 Alertmanager's rules (docs, configuration.md, time_interval): every item is a value or an inclusive range
 'start:end' with start not after end; weekdays are names, months names or 1-12 (names in any case);
-days_of_month are 1..31 or, counted from the end of the month, -31..-1, both ends of a range of one sign;
+days_of_month are 1..31 or, counted from the end of the month, -31..-1 (a range from a negative day ends on
+one; a negative day is compared as in a month of 28 days, as Alertmanager compares it);
 years are whole years. amtool refuses a reversed range or a day 0 or 32; it accepts a month 13 or a year 0,
 which can never match, so they are refused here too.
 """
@@ -54,10 +55,12 @@ def _ranges(field: str, specs: tuple[str, ...], item: Callable[[str], int | None
             raise ValueError(f"{field}: {spec!r} must be {what}, or a range of them like 'start:end'")
         start, end = values[0], values[-1]
         assert start is not None and end is not None
-        if (start < 0) != (end < 0):  # only days of month are negative: counted from the month's end
-            raise ValueError(f"{field}: {spec!r} mixes a day counted from the start of the month with one counted "
-                             "from its end: give both ends positive (1:5) or both negative (-3:-1)")
-        if start > end:
+        if start < 0 < end:  # only days of month are negative: counted from the month's end
+            raise ValueError(f"{field}: {spec!r} starts counting from the end of the month and ends counting from "
+                             "its start: give the end negative too (-3:-1), or start positive (16:-1)")
+        # A negative day, counted from the month's end, is compared as in the shortest month (28 days), as
+        # Alertmanager compares it: 16:-1 runs to the last day, 28:-1 is before its start in February.
+        if (28 + start if start < 0 else start) > (28 + end if end < 0 else end):
             raise ValueError(f"{field}: {spec!r} is reversed: a range runs forward from its start to its end, "
                              "inclusive, and does not wrap around (give two items for one that would)")
     return specs

@@ -243,11 +243,13 @@ def selected_in(tree: promql_parser.Expr) -> frozenset[str]:
     )
 
 
-def matcher_labels(expr: str) -> frozenset[str]:
-    """The labels expr's selectors match on (besides __name__)."""
+def matcher_labels(expr: str, *, required: bool = False) -> frozenset[str]:
+    """The labels expr's selectors match on (besides __name__); with `required`, only those a matched series must
+    carry (a matcher that accepts the empty value, `!="x"` or `=~".*"`, also selects series without the label)."""
     return frozenset(
         matcher.name for node in nodes(parse(expr)) if isinstance(node, promql_parser.VectorSelector)
-        for matcher in node.matchers.matchers if matcher.name != "__name__"
+        for matcher in node.matchers.matchers
+        if matcher.name != "__name__" and not (required and matcher_accepts(matcher, ""))
     )
 
 

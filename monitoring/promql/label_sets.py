@@ -36,15 +36,19 @@ _NO_LABELS = frozenset({"vector", "time", "pi", "scalar"})
 _SELECTOR_LABELS = frozenset({"absent", "absent_over_time"})
 
 
-def job_labels(job: ScrapeJob, external: Mapping[str, str]) -> frozenset[str] | None:
-    """Every label a target of job attaches to the series it exposes; None when the relabel chain copies
-    labels it cannot list (Kubernetes pod labels through `labelmap`)."""
+def job_labels(job: ScrapeJob, external: Mapping[str, str], *, complete: bool = True) -> frozenset[str] | None:
+    """Every label a target of job attaches to the series it exposes, its metric relabelling's included; None
+    when they cannot be listed: a relabel chain may copy labels through `labelmap` (Kubernetes pod labels), and
+    file_sd target groups carry labels of their own (unless `complete` is false: then the labels the stack
+    itself gives them)."""
     from monitoring.model.target_selection import relabel_chain
 
+    if job.file_sd_configs and complete:
+        return None
     labels = set(TARGET_LABELS) | set(external)
     for static in job.static_configs:
         labels.update(static.labels)
-    chain = relabel_chain(job)
+    chain = (*relabel_chain(job), *job.metric_relabel_configs)
     if any(step.action == "labelmap" for step in chain):
         return None
     labels.update(step.target_label for step in chain
