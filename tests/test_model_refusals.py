@@ -107,8 +107,11 @@ def test_an_slo_of_a_year_is_still_tested() -> None:
 def test_an_alert_whose_for_is_years_is_left_untested_and_says_why() -> None:
     stack = stack_with(alerts=(api_down_alert().model_copy(update={"for_": "5y"}),))
     untested: dict[str, str] = {}
-    assert promtool_tests.render_text(stack, stack.services[0], untested=untested) is None
+    warnings: list[str] = []
+    assert promtool_tests.render_text(stack, stack.services[0], untested=untested, warnings=warnings) is None
     assert "its for of 5y" in untested["APIDown"] and "50,000" in untested["APIDown"]
+    assert warnings == [f"alert 'APIDown' of service 'api': {untested['APIDown']}, so no promtool test was "
+                        "generated for it"]
 
 
 def test_an_alert_whose_for_is_a_day_is_still_tested() -> None:

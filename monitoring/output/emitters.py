@@ -195,7 +195,7 @@ def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple
 
 def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
     service = stack.services[index]
-    tests = promtool_tests.render_text(stack, service, ctx.header, ctx.untested)
+    tests = promtool_tests.render_text(stack, service, ctx.header, ctx.untested, ctx.warnings)
     if tests is not None:
         path = conventions.tests_file(service.name)
         yield path, ctx.content(path, tests)

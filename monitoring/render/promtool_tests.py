@@ -225,8 +225,9 @@ class _Planned(NamedTuple):
     why: str
 
 
-def _planned(stack: Stack, service: Service) -> list[_Planned]:
-    """Each alert of the service with its scenario: its own, or read from the shape of its expression."""
+def _planned(stack: Stack, service: Service, warnings: list[str] | None = None) -> list[_Planned]:
+    """Each alert of the service with its scenario: its own, or read from the shape of its expression (see
+    `_bounded` for `warnings`)."""
     catalog = {m.name: m for m in stack.service_metrics(service)}
     planned = []
     for alert in service.alerts:
@@ -241,12 +242,13 @@ def _planned(stack: Stack, service: Service) -> list[_Planned]:
             except DefinitionError as exc:
                 scenario, why = None, f"the shape is recognised, but {exc.problem}"
         planned.append(_Planned(alert, windows, scenario, expected, why))
-    return _bounded(planned)
+    return _bounded(planned, service, warnings)
 
 
-def _bounded(planned: list[_Planned]) -> list[_Planned]:
+def _bounded(planned: list[_Planned], service: Service, warnings: list[str] | None = None) -> list[_Planned]:
     """planned without the scenarios whose tests would run too long (a `for` of years, a window of months):
-    those alerts are untested, and why says so."""
+    those alerts are untested, why says so, and so does a line added to `warnings` (when given): generate prints
+    it, as it does for an SLO whose test is left out."""
     if not any(p.scenario is not None for p in planned):
         return planned
     step = alerts_step([(p.alert, p.windows) for p in planned])
@@ -256,6 +258,9 @@ def _bounded(planned: list[_Planned]) -> list[_Planned]:
         waits = f"its for of {p.alert.for_} and its windows" if p.alert.for_ else "its windows"
         why = too_long(steps, step, waits)
         bounded.append(p._replace(scenario=None, expected=None, why=why) if why else p)
+        if why and warnings is not None:
+            warnings.append(f"alert {p.alert.name!r} of service {service.name!r}: {why}, so no promtool test was "
+                            "generated for it")
     return bounded
 
 
@@ -270,12 +275,13 @@ def _untested(planned: list[_Planned]) -> dict[str, str]:
     return {p.alert.name: p.why for p in planned if p.scenario is None}
 
 
-def _file(stack: Stack, service: Service, untested: dict[str, str] | None = None
-          ) -> tuple[list[_Planned], int, dict[str, Any]] | None:
+def _file(stack: Stack, service: Service, untested: dict[str, str] | None = None,
+          warnings: list[str] | None = None) -> tuple[list[_Planned], int, dict[str, Any]] | None:
     """The alerts a service's test file tests (those with a scenario or a recognised shape, in the service's
     order), its step, and its head (rule files, evaluation interval); None when no alert has a scenario.
-    `untested`, if given, receives why each of the others has no tests (see `scenarios`)."""
-    planned = _planned(stack, service)
+    `untested`, if given, receives why each of the others has no tests (see `scenarios`); `warnings`, a line
+    for each whose test is left out as too long."""
+    planned = _planned(stack, service, warnings)
     if untested is not None:
         untested.update(_untested(planned))
     tested = [p for p in planned if p.scenario is not None]
@@ -296,13 +302,14 @@ def render(stack: Stack, service: Service) -> dict[str, Any] | None:
                                                                            p.windows, p.expected)]}
 
 
-def render_text(stack: Stack, service: Service, header: str = "", untested: dict[str, str] | None = None
-                ) -> str | None:
+def render_text(stack: Stack, service: Service, header: str = "", untested: dict[str, str] | None = None,
+                warnings: list[str] | None = None) -> str | None:
     """The test file of a service's alerts as YAML after `header`: exactly `to_yaml(render(stack, service),
     header)`, written from its parts (a large stack's tests are most of its YAML), or None as `render`.
     `untested`, if given, receives why each alert the file leaves out has no tests: alert name -> the part of
-    its expression that is not a recognised shape (what `scenarios` says, worked out once)."""
-    found = _file(stack, service, untested)
+    its expression that is not a recognised shape (what `scenarios` says, worked out once); `warnings`, a line
+    for each alert whose test is left out as too long."""
+    found = _file(stack, service, untested, warnings)
     if found is None:
         return None
     tested, step, head = found
