@@ -664,10 +664,7 @@ class SLO(Model):
 
     def _check_groups(self, metrics: Mapping[str, AnyMetric]) -> None:
         """Every group_by label is a label of every metric a selector SLI reads (else it is aggregated away)."""
-        for name in self._read_metrics():
-            metric = metrics.get((name or "").removesuffix("_count")) or metrics.get(name or "")
-            if metric is None:
-                continue
+        for metric in self._read_catalog(metrics):
             for label in self.group_by:
                 if label not in metric.labels:
                     raise self.field_problem(
@@ -682,15 +679,19 @@ class SLO(Model):
         if scraped is None or not self.filter:
             return
         labels = promql.matcher_labels("x{" + self.filter + "}", required=True)
-        for name in self._read_metrics():
-            metric = metrics.get((name or "").removesuffix("_count")) or metrics.get(name or "")
-            if metric is None:
-                continue
+        for metric in self._read_catalog(metrics):
             for label in sorted(labels - {*metric.labels, *scraped}):
                 raise self.field_problem("filter", f"filter {self.filter!r} matches on label {label!r}, which "
                                          f"{metric.name} never carries (its labels: "
                                          f"{', '.join(metric.labels) or 'none'}; scraping adds "
                                          f"{', '.join(sorted(scraped))}), so it would select nothing")
+
+    def _read_catalog(self, metrics: Mapping[str, AnyMetric]) -> list[AnyMetric]:
+        """The catalog entries of the metrics a selector SLI reads (a histogram's for its _count series); those
+        with none (Prometheus' own series) are not checked."""
+        found = (metrics.get((name or "").removesuffix("_count")) or metrics.get(name or "")
+                 for name in self._read_metrics())
+        return [metric for metric in found if metric is not None]
 
     def _read_metrics(self) -> list[str | None]:
         """The metrics a selector SLI reads (a query SLI: none; its PromQL is the team's)."""
