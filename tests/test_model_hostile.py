@@ -177,3 +177,16 @@ def test_a_megabyte_of_wrong_text_is_shown_by_its_start(make: typing.Callable[[s
     assert len(caught.value.message) < 400, caught.value.message[:500]
 
 
+
+
+@pytest.mark.parametrize(("key", "shown"), [
+    ("\n", r"labels['\n']"),  # a line break in a key would break the message's one line
+    ("a b", "labels['a b']"),
+    ("k" * 100_000, "labels['kkkk"),  # a long key is cut, as a long value is
+    ("team", "labels.team"),
+])
+def test_a_mapping_key_in_a_field_path_is_shown_on_one_short_line(key: str, shown: str) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        monitoring.KubernetesOutput(labels={key: None})
+    message = caught.value.message
+    assert "\n" not in message and len(message) < 400 and shown in message, message[:500]
