@@ -135,8 +135,8 @@ def alert_test_lines(report: AlertTestReport) -> list[str]:
     if report.untested:
         lines.append(f"FAIL {len(report.untested)} of {len(report.alerts)} alerts are not tested both firing and "
                      "silent: " + ", ".join(report.untested))
-        lines += [f"FAIL alert {name!r} has no AlertScenario, and its expression is not a shape tests are generated "
-                  f"for: {why}" for name, why in report.no_generated_tests.items() if name in report.untested]
+        lines += [f"FAIL alert {name!r}: {why}" for name, why in report.no_generated_tests.items()
+                  if name in report.untested]
     lines.append("all alert tests passed" if report.ok else "alert tests failed")
     return [_printable(line) for line in lines]  # alert and test names as the test files spell them
 

@@ -103,11 +103,11 @@ def test_generated_tests_pass_promtool(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_coverage_error_names_the_unrecognised_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                      promtool: object) -> None:
-    why = "predict_linear() where a gauge, a rate, or their sum, max, min or avg was expected"
+    why = ("it has no AlertScenario, and its expression is not a shape tests are generated for: predict_linear() where "
+           "a gauge, a rate, or their sum, max, min or avg was expected")
     project = Project(tmp_path, stack="tests.test_alert_shapes:UNRECOGNISED_STACK")
     assert main(["generate"], project=project) == 0
     assert context.untested(Manifest.read(project.out_dir).checks) == {"DiskFillsUp": why}
     assert main(["test"], project=project) == 1
     printed = capsys.readouterr().out
-    assert f"FAIL alert 'DiskFillsUp' has no AlertScenario, and its expression is not a shape tests are generated " \
-           f"for: {why}" in printed
+    assert f"FAIL alert 'DiskFillsUp': {why}" in printed

@@ -88,8 +88,8 @@ def test_an_alert_without_tests_fails(project: Path, capsys: pytest.CaptureFixtu
     assert "APIQueueDeep       0       0   <- untested firing" in out
     assert "FAIL 1 of 2 alerts are not tested both firing and silent: APIQueueDeep" in out
     # A gauge against a threshold would get generated tests; the maximum over time of one does not.
-    assert "FAIL alert 'APIQueueDeep' has no AlertScenario, and its expression is not a shape tests are generated " \
-           "for: max_over_time() where a gauge, a rate, or their sum, max, min or avg was expected" in out
+    assert "FAIL alert 'APIQueueDeep': it has no AlertScenario, and its expression is not a shape tests are " \
+           "generated for: max_over_time() where a gauge, a rate, or their sum, max, min or avg was expected" in out
 
 
 def test_an_untested_alert_is_explained_by_the_stack_out_came_from(project: Path, capsys: pytest.CaptureFixture[str],
@@ -98,9 +98,9 @@ def test_an_untested_alert_is_explained_by_the_stack_out_came_from(project: Path
     assert main(["generate", "--stack", "proj:stuck", "--out", stuck_out], project=Project.find(project)) == 0
     status, out = _run(project, capsys, "--out", stuck_out)  # the project's stack is another one
     assert status == 1
-    assert "FAIL alert 'APIQueueStuck' has no AlertScenario, and its expression is not a shape tests are generated " \
-           "for: min_over_time() where a gauge, a rate, or their sum, max, min or avg was expected" in out
-    assert "'APIQueueDeep' has no AlertScenario" not in out
+    assert "FAIL alert 'APIQueueStuck': it has no AlertScenario, and its expression is not a shape tests are " \
+           "generated for: min_over_time() where a gauge, a rate, or their sum, max, min or avg was expected" in out
+    assert "'APIQueueDeep': it has no AlertScenario" not in out
 
 
 def test_an_alert_tested_only_silent_fails(project: Path, capsys: pytest.CaptureFixture[str], promtool) -> None:

@@ -134,7 +134,8 @@ queue_deep = Alert(name="APIQueueDeep", severity="warning", expr="max_over_time(
                    for_="1m", summary="The API queue is deep.", description="{{ $value }} requests queued.")
 stack = stack_with(alerts=(api_down_alert(), queue_deep))
 """
-UNTESTED_WHY = "max_over_time() where a gauge, a rate, or their sum, max, min or avg was expected"
+UNTESTED_WHY = ("it has no AlertScenario, and its expression is not a shape tests are generated for: max_over_time() "
+                "where a gauge, a rate, or their sum, max, min or avg was expected")
 
 
 @pytest.fixture
@@ -163,8 +164,7 @@ def test_test_explains_an_untested_alert_from_the_manifest_alone(
     lines = capsys.readouterr().out.splitlines()
     assert lines[-3:] == [
         "FAIL 1 of 2 alerts are not tested both firing and silent: APIQueueDeep",
-        "FAIL alert 'APIQueueDeep' has no AlertScenario, and its expression is not a shape tests are generated for: "
-        + UNTESTED_WHY,
+        "FAIL alert 'APIQueueDeep': " + UNTESTED_WHY,
         "alert tests failed",
     ]
     assert "handoff_untested" not in sys.modules

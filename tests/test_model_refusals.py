@@ -29,8 +29,10 @@ from monitoring import (
     TimeInterval,
     VerbatimRule,
 )
+from monitoring.checks import context
 from monitoring.errors import MonitoringError
 from monitoring.grafana.publish.config import GrafanaConfig
+from monitoring.output.emitters import GenerateContext, output_files
 from monitoring.project import Project
 from monitoring.render import promtool_tests
 from monitoring.slo import promtool_tests as slo_tests
@@ -97,6 +99,16 @@ def test_an_slo_whose_tests_would_never_finish_gets_a_warning_and_no_test() -> N
     assert slo_tests.render_text(stack, slo) is None
     [warning] = slo_tests.warnings(slo)
     assert "50,000" in warning and "no promtool test was generated" in warning
+
+
+def test_the_manifest_says_why_an_slos_alerts_have_no_generated_test() -> None:
+    """`monitoring test` explains each untested alert from the manifest: an SLO's alerts carry its warning."""
+    stack = stack_with(availability(period="3650d"))
+    _, manifest = output_files(stack, GenerateContext("tests:stack"))
+    [warning] = slo_tests.warnings(stack.slos[0])
+    alerts = set(stack.slos[0].plan.alert_names.values())
+    assert len(alerts) == 2 and context.untested(manifest.checks) == dict.fromkeys(sorted(alerts), warning)
+    assert warning.startswith("slo 'availability': ")
 
 
 def test_an_slo_of_a_year_is_still_tested() -> None:

@@ -183,8 +183,9 @@ class AlertTestReport:
     alerts: tuple[str, ...]
     coverage: Coverage
     problems: tuple[str, ...]
-    # Alert name -> why generate wrote no tests for it (it has no AlertScenario, and its expression is not a shape
-    # tests are generated for), as the manifest records it; sorted by name. Hand-written tests may cover these.
+    # Alert name -> why generate wrote no tests for it, a sentence (it has no AlertScenario and its expression is
+    # not a shape tests are generated for; its test would be too long; its SLO's SLI cannot be fed), as the
+    # manifest records it; sorted by name. Hand-written tests may cover these.
     no_generated_tests: Mapping[str, str] = field(default_factory=dict)
     # out/ checked against its manifest first; when it failed (a file changed since generate) nothing was run
     as_generated: CheckResult | None = None

@@ -67,8 +67,9 @@ class GenerateContext:
         # What validate's checks need to know of the stack (see monitoring.checks.context), for the manifest:
         # set by iter_files once the stack is checked, by the time its last file is taken.
         self.checks: dict[str, Any] | None = None
-        # Alert name -> why generate wrote no tests for it (no AlertScenario, and not a shape tests are generated
-        # for): `monitoring test` explains its coverage gaps from the manifest, without the stack.
+        # Alert name -> why generate wrote no tests for it (no AlertScenario and not a shape tests are generated
+        # for, a test too long, an SLO's SLI tests cannot feed): `monitoring test` explains its coverage gaps from
+        # the manifest, without the stack.
         self.untested: dict[str, str] = {}
         self._pool: Pool | None = None  # the worker processes rendering the units, while iter_files runs
         # Where units write what they render (see `content`): nowhere (texts go to the writer), a staging
@@ -187,6 +188,9 @@ def emit_alert_tests(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, 
 
 def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
     objective = stack.slos[index]
+    why = slo_tests.untested_why(objective)
+    if why is not None:
+        ctx.untested.update(dict.fromkeys(objective.plan.alert_names.values(), why))
     tests = slo_tests.render_text(stack, objective, ctx.header)
     if tests is not None:
         path = conventions.slo_tests_file(objective.service, objective.name)

@@ -234,13 +234,15 @@ def _planned(stack: Stack, service: Service, warnings: list[str] | None = None) 
         if alert.test is not None:  # (its expected alert is checked by Stack.check, and made with its tests)
             planned.append(_Planned(alert, alert_windows(service, alert.expr), alert.test, None, ""))
             continue
-        scenario, why, windows = shape_cache.scenario_of(alert.expr, catalog)
+        scenario, shape, windows = shape_cache.scenario_of(alert.expr, catalog)
         expected = None
+        why = f"it has no AlertScenario, and its expression is not a shape tests are generated for: {shape}"
         if scenario is not None:
             try:  # an annotation the test cannot predict (a query template, say) needs a hand-written scenario
                 expected = expected_plain_alert(stack, service, alert, scenario)
             except DefinitionError as exc:
-                scenario, why = None, f"the shape is recognised, but {exc.problem}"
+                scenario = None
+                why = f"it has no AlertScenario, and the shape of its expression is recognised, but {exc.problem}"
         planned.append(_Planned(alert, windows, scenario, expected, why))
     return _bounded(planned, service, warnings)
 

@@ -292,16 +292,26 @@ def _testable_query(sli: QuerySLI, by: tuple[str, ...]) -> bool:
 
 
 def warnings(slo: SLO) -> list[str]:
-    if slo.tiers and isinstance(slo.sli, LatencySLI) and slo.sli.native:
-        return [f"slo {slo.name!r}: promtool 2.42 cannot write native histogram input series, so no promtool test "
-                "was generated for its alerts (the end-to-end suite proves native-histogram SLOs on Prometheus)"]
-    if slo.tiers and (why := too_long_why(slo)):
-        return [f"slo {slo.name!r}: {why}, so no promtool test was generated for its alerts (a period up to 365d "
-                "keeps its tests within it)"]
-    if slo.tiers and not testable(slo):
-        return [f"slo {slo.name!r}: its query SLI is not of the form sum(rate(<selector>[{{{{window}}}}])), so no "
-                "promtool test was generated for its alerts"]
-    return []
+    """What generate says of the SLO's tests: why none was generated for its alerts, if none was."""
+    why = untested_why(slo)
+    return [] if why is None else [why]
+
+
+def untested_why(slo: SLO) -> str | None:
+    """Why no promtool test is generated for the SLO's alerts, naming the SLO (as generate warns, and as `monitoring
+    test` says of each of them), or None when one is (or it has no alerts)."""
+    if not slo.tiers:
+        return None
+    if isinstance(slo.sli, LatencySLI) and slo.sli.native:
+        return (f"slo {slo.name!r}: promtool 2.42 cannot write native histogram input series, so no promtool test "
+                "was generated for its alerts (the end-to-end suite proves native-histogram SLOs on Prometheus)")
+    if why := too_long_why(slo):
+        return (f"slo {slo.name!r}: {why}, so no promtool test was generated for its alerts (a period up to 365d "
+                "keeps its tests within it)")
+    if not testable(slo):
+        return (f"slo {slo.name!r}: its query SLI is not of the form sum(rate(<selector>[{{{{window}}}}])), so no "
+                "promtool test was generated for its alerts")
+    return None
 
 
 # sli_series of recent SLIs: Stack.check works them out for every SLO before anything renders, and the test files
