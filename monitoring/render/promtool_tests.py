@@ -236,7 +236,7 @@ def _planned(stack: Stack, service: Service, warnings: list[str] | None = None) 
             continue
         scenario, shape, windows = shape_cache.scenario_of(alert.expr, catalog)
         expected = None
-        why = f"it has no AlertScenario, and its expression is not a shape tests are generated for: {shape}"
+        why = unrecognised_why(shape)
         if scenario is not None:
             try:  # an annotation the test cannot predict (a query template, say) needs a hand-written scenario
                 expected = expected_plain_alert(stack, service, alert, scenario)
@@ -245,6 +245,12 @@ def _planned(stack: Stack, service: Service, warnings: list[str] | None = None) 
                 why = f"it has no AlertScenario, and the shape of its expression is recognised, but {exc.problem}"
         planned.append(_Planned(alert, windows, scenario, expected, why))
     return _bounded(planned, service, warnings)
+
+
+def unrecognised_why(shape: str) -> str:
+    """Why an alert gets no generated test when its expression's shape is not recognised (`shape` says which
+    part is not)."""
+    return f"it has no AlertScenario, and its expression is not a shape tests are generated for: {shape}"
 
 
 def _bounded(planned: list[_Planned], service: Service, warnings: list[str] | None = None) -> list[_Planned]:
