@@ -9,8 +9,10 @@ from typing import Any
 from monitoring.errors import DefinitionError, InputFileError
 from monitoring.imports import input_shapes
 from monitoring.imports.findings import Findings
+from monitoring.imports.redact import kept
 from monitoring.imports.rules import source_line
 from monitoring.imports.source import SourceFile
+from monitoring.imports.yaml_input import written_items
 from monitoring.model.routing import (
     Email,
     HTTPAuth,
@@ -25,7 +27,8 @@ from monitoring.model.routing import (
     Webhook,
 )
 
-_UNQUOTED = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$')
+# Alertmanager's ParseMatcher (pkg/labels/parse.go): a label name, an operator, the rest a value, all trimmed.
+_MATCHER = re.compile(r'\A\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*(.*?)\s*\Z', re.DOTALL)
 _ROUTE_FIELDS = {"receiver", "group_by", "matchers", "match", "match_re", "continue", "group_wait",
                  "group_interval", "repeat_interval", "mute_time_intervals", "active_time_intervals", "routes"}
 _RECEIVER_TYPES = {"webhook_configs", "slack_configs", "pagerduty_configs", "email_configs"}
@@ -35,6 +38,21 @@ _SECRETS = {"api_url": "api_url_file", "routing_key": "routing_key_file", "servi
             "password": "password_file", "credentials": "credentials_file", "api_key": "api_key_file",
             "slack_api_url": "slack_api_url_file", "smtp_auth_password": "smtp_auth_password_file",
             "opsgenie_api_key": "opsgenie_api_key_file", "bot_token": "bot_token_file", "token": "token_file"}
+# The fields of each integration the import reads; Alertmanager takes more (a Slack message's colour, e-mail
+# headers, PagerDuty's client...), and each of those is kept as a comment, named in a warning.
+_INTEGRATION_FIELDS = {
+    "webhook_configs": {"url", "send_resolved", "max_alerts", "http_config"},
+    "slack_configs": {"api_url_file", "channel", "send_resolved", "title", "text"},
+    "pagerduty_configs": {"routing_key_file", "service_key_file", "send_resolved", "severity", "description",
+                          "details"},
+    "email_configs": {"to", "from", "smarthost", "auth_username", "auth_password_file", "require_tls",
+                      "send_resolved"},
+}
+_HTTP_FIELDS = {"basic_auth", "bearer_token_file", "authorization"}  # what HTTPAuth holds of an http_config
+_BASIC_AUTH_FIELDS = {"username", "password_file"}
+# The global settings the import reads into the routing or into the integrations that default to them.
+_GLOBAL_FIELDS = {"resolve_timeout", "slack_api_url_file", "smtp_from", "smtp_smarthost", "smtp_auth_username",
+                  "smtp_auth_password_file", "smtp_require_tls"}
 # Alertmanager's own defaults for send_resolved, which differ between integrations.
 _SEND_RESOLVED = {"webhook_configs": True, "slack_configs": False, "pagerduty_configs": True, "email_configs": False}
 
@@ -59,11 +77,12 @@ class _Context:
 
     def keep(self, mapping: Any, key: str, where: str) -> None:
         self.findings.unsupported(self.source.at(mapping, key), f"{where}: {key!r}", "kept as a comment in the module")
-        self.notes.append(f"{where}: {key}: {mapping[key]!r} (not imported)")
+        self.notes.append(f"{where}: {key}: {kept(mapping[key], key)} (not imported)")
 
 
 def import_config(source: SourceFile, findings: Findings) -> RoutingImport:
     config = source.documents[0]
+    source.only_first_document(findings, "Alertmanager")
     ctx = _Context(source, findings)
     _find_secrets(ctx, config, "")
     input_shapes.check(source, config, input_shapes.ALERTMANAGER_CONFIG)
@@ -71,6 +90,8 @@ def import_config(source: SourceFile, findings: Findings) -> RoutingImport:
     for key in sorted(set(config) - {"global", "route", "receivers", "inhibit_rules", "time_intervals",
                                      "mute_time_intervals"}):
         ctx.keep(config, key, "alertmanager.yml")
+    for key in sorted(set(glob) - _GLOBAL_FIELDS):
+        ctx.keep(glob, key, "global")
     try:
         receivers = tuple(_receiver(ctx, r, i, glob) for i, r in enumerate(config.get("receivers") or []))
         intervals = [*(config.get("time_intervals") or []), *(config.get("mute_time_intervals") or [])]
@@ -102,28 +123,85 @@ def _find_secrets(ctx: _Context, node: Any, path: str) -> None:
             _find_secrets(ctx, item, f"{path}[{index}]")
 
 
+def matchers(text: str) -> list[str]:
+    """The matchers one Alertmanager `matchers` entry holds, in the quoted form the model keeps. Alertmanager
+    splits an entry at each comma outside double quotes ("team=db, severity=critical" is two matchers) and
+    takes optional braces around the list, so this reads it the same way."""
+    body = text.removeprefix("{").removesuffix("}")
+    tokens = _split_commas(body)
+    if not tokens[-1].strip():
+        tokens.pop()  # a trailing comma (or an empty entry) adds no matcher
+    return [matcher(token) for token in tokens]
+
+
+def _split_commas(text: str) -> list[str]:
+    """text cut at the commas outside double quotes, as Alertmanager's ParseMatchers cuts it."""
+    tokens, token, quoted, escaped = [], "", False, False
+    for char in text:
+        if char == "," and not quoted:
+            tokens.append(token)
+            token = ""
+            continue
+        if char == ",":
+            pass  # Alertmanager leaves a pending escape pending across a quoted comma
+        elif char == '"':
+            quoted, escaped = (not quoted, False) if not escaped else (quoted, False)
+        elif char == "\\":
+            escaped = not escaped
+        else:
+            escaped = False
+        token += char
+    return [*tokens, token]
+
+
 def matcher(text: str) -> str:
-    """An Alertmanager matcher in the quoted form the model keeps: team=ops and team="ops" alike."""
-    match = _UNQUOTED.match(text)
+    """One Alertmanager matcher in the quoted form the model keeps: team=ops and team="ops" alike."""
+    match = _MATCHER.match(text)
     if match is None:
         raise ValueError(f"matcher {text!r} does not parse")
-    name, op, value = match.groups()
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        return f"{name}{op}{value}"
-    return f'{name}{op}"{_quote(value)}"'
+    name, op, raw = match.groups()
+    return f'{name}{op}"{_quote(_unescape(raw, text))}"'
+
+
+def _unescape(raw: str, text: str) -> str:
+    """The value Alertmanager reads from a matcher's raw value: optional enclosing quotes, and within them the
+    escapes \\" \\\\ and \\n; any other backslash is itself."""
+    quoted = raw.startswith('"')
+    body = raw[1:] if quoted else raw
+    if quoted and (len(body) == 0 or not body.endswith('"') or _escaped_at_end(body[:-1])):
+        raise ValueError(f"matcher {text!r}: the value's opening double quote is not closed")
+    body = body[:-1] if quoted else body
+    value, index = "", 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body):
+            following = body[index + 1]
+            value += {"n": "\n", '"': '"', "\\": "\\"}.get(following, "\\" + following)
+            index += 2
+            continue
+        if char == '"':
+            raise ValueError(f"matcher {text!r}: the value holds an unescaped double quote")
+        value += char
+        index += 1
+    return value
+
+
+def _escaped_at_end(text: str) -> bool:
+    """Whether text ends in an odd run of backslashes, which would escape a quote after it."""
+    return (len(text) - len(text.rstrip("\\"))) % 2 == 1
 
 
 def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _matchers(ctx: _Context, node: Any, where: str, prefix: str = "") -> tuple[str, ...]:
-    found = [matcher(m) for m in node.get(f"{prefix}matchers") or []]
+    found = [one for entry in node.get(f"{prefix}matchers") or [] for one in matchers(str(entry))]
     for key, op in ((f"{prefix}match", "="), (f"{prefix}match_re", "=~")):
         if node.get(key):
             ctx.findings.unsupported(ctx.source.at(node, key), f"{where}: {key} is deprecated in Alertmanager 0.25",
                                      f"converted to the equivalent {prefix}matchers")
-            found += [f'{name}{op}"{_quote(str(value))}"' for name, value in node[key].items()]
+            found += [f'{name}{op}"{_quote(str(value))}"' for name, value in written_items(node[key]).items()]
     return tuple(found)
 
 
@@ -149,16 +227,14 @@ def _receiver(ctx: _Context, node: Any, index: int, glob: dict[str, Any]) -> Rec
     where = f"receivers[{index}] {node.get('name')!r}"
     for key in sorted(set(node) - _RECEIVER_TYPES - {"name"}):
         ctx.keep(node, key, where)
+    configs = {kind: _integrations(ctx, node, kind, where) for kind in sorted(_RECEIVER_TYPES)}
     try:
         return Receiver(
             name=node.get("name", ""),
-            webhooks=tuple(_webhook(c) for c in node.get("webhook_configs") or []),
-            slack=tuple(_slack(ctx, c, glob, where) for c in node.get("slack_configs") or []),
-            pagerduty=tuple(PagerDuty(routing_key_file=c.get("routing_key_file") or c.get("service_key_file"),
-                                      send_resolved=c.get("send_resolved", True),
-                                      **({"severity": c["severity"]} if "severity" in c else {}))
-                            for c in node.get("pagerduty_configs") or []),
-            email=tuple(_email(c, glob) for c in node.get("email_configs") or []),
+            webhooks=tuple(_webhook(ctx, c, at) for c, at in configs["webhook_configs"]),
+            slack=tuple(_slack(ctx, c, glob, at) for c, at in configs["slack_configs"]),
+            pagerduty=tuple(_pagerduty(ctx, c, at) for c, at in configs["pagerduty_configs"]),
+            email=tuple(_email(c, glob) for c, _ in configs["email_configs"]),
         )
     except InputFileError:
         raise
@@ -166,15 +242,49 @@ def _receiver(ctx: _Context, node: Any, index: int, glob: dict[str, Any]) -> Rec
         raise ctx.error(node, None, f"{where}: {exc}") from None
 
 
-def _webhook(config: Any) -> Webhook:
-    http = config.get("http_config") or {}
-    basic = http.get("basic_auth") or {}
-    auth = None
-    if http.get("bearer_token_file") or basic:
-        auth = HTTPAuth(bearer_token_file=http.get("bearer_token_file"), basic_auth_username=basic.get("username"),
-                        basic_auth_password_file=basic.get("password_file"))
+def _integrations(ctx: _Context, node: Any, kind: str, where: str) -> list[tuple[Any, str]]:
+    """The receiver's configs of one kind, each with where it is; the fields the import does not read are kept
+    as comments, so that none is lost without a word."""
+    found = []
+    for index, config in enumerate(node.get(kind) or []):
+        at = f"{where}.{kind}[{index}]"
+        for key in sorted(set(config) - _INTEGRATION_FIELDS[kind]):
+            ctx.keep(config, key, at)
+        found.append((config, at))
+    return found
+
+
+def _webhook(ctx: _Context, config: Any, where: str) -> Webhook:
     return Webhook(url=config.get("url", ""), send_resolved=config.get("send_resolved", True),
-                   max_alerts=config.get("max_alerts", 0), auth=auth)
+                   max_alerts=config.get("max_alerts", 0), auth=_http_auth(ctx, config, where))
+
+
+def _http_auth(ctx: _Context, config: Any, where: str) -> HTTPAuth | None:
+    """The credentials of a webhook's http_config, as far as HTTPAuth holds them (files; basic or bearer)."""
+    http = config.get("http_config") or {}
+    where = f"{where}.http_config"
+    for key in sorted(set(http) - _HTTP_FIELDS):
+        ctx.keep(http, key, where)
+    basic = http.get("basic_auth") or {}
+    for key in sorted(set(basic) - _BASIC_AUTH_FIELDS):
+        ctx.keep(basic, key, f"{where}.basic_auth")
+    bearer = http.get("bearer_token_file") or _bearer_file(ctx, http, where)
+    if not (bearer or basic):
+        return None
+    return HTTPAuth(bearer_token_file=bearer, basic_auth_username=basic.get("username"),
+                    basic_auth_password_file=basic.get("password_file"))
+
+
+def _bearer_file(ctx: _Context, http: Any, where: str) -> str | None:
+    """authorization's credentials_file when it sends them as a bearer token (its type unset or "Bearer"),
+    which is what bearer_token_file sends; another scheme the model lacks, so it is kept as a comment."""
+    authorization = http.get("authorization")
+    if not authorization:
+        return None
+    if authorization.get("type", "Bearer") != "Bearer" or set(authorization) - {"type", "credentials_file"}:
+        ctx.keep(http, "authorization", f"{where} (the model sends a bearer token or basic auth only)")
+        return None
+    return authorization.get("credentials_file")
 
 
 def _slack(ctx: _Context, config: Any, glob: dict[str, Any], where: str) -> Slack:
@@ -184,6 +294,27 @@ def _slack(ctx: _Context, config: Any, glob: dict[str, Any], where: str) -> Slac
     extra = {k: config[k] for k in ("title", "text") if k in config}
     return Slack(api_url_file=api_url_file, channel=config.get("channel", ""),
                  send_resolved=config.get("send_resolved", _SEND_RESOLVED["slack_configs"]), **extra)
+
+
+def _pagerduty(ctx: _Context, config: Any, where: str) -> PagerDuty:
+    extra: dict[str, Any] = {k: config[k] for k in ("severity",) if k in config}
+    for key, fits in (("description", _is_text), ("details", _is_text_map)):
+        if key not in config:
+            continue
+        if fits(config[key]):
+            extra[key] = config[key]
+        else:
+            ctx.keep(config, key, where)
+    return PagerDuty(routing_key_file=config.get("routing_key_file") or config.get("service_key_file"),
+                     send_resolved=config.get("send_resolved", True), **extra)
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_text_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
 
 
 def _email(config: Any, glob: dict[str, Any]) -> Email:

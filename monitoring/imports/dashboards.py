@@ -14,7 +14,14 @@ from typing import Any, get_args
 from monitoring import promql
 from monitoring.errors import DefinitionError
 from monitoring.grafana import legacy_dashboard
-from monitoring.grafana.normalise import NormaliseError, inline_library_panels, json_problem
+from monitoring.grafana.datasource import DATASOURCE_VARIABLE
+from monitoring.grafana.normalise import (
+    NormaliseError,
+    inline_library_panels,
+    json_problem,
+    variable_name,
+    variable_types,
+)
 from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
 from monitoring.grafana.variables import substitute
 from monitoring.imports import input_shapes
@@ -35,6 +42,10 @@ from monitoring.model.dashboards import (
 _MIGRATED = {old: MIGRATED_PANEL_TYPES[old] for old in ("graph", "singlestat")}
 _MODEL_TYPES = set(get_args(PanelType))
 _UNMAPPED_PANEL_KEYS = ("transformations", "links", "repeat", "alert", "seriesOverrides", "transparent")
+_DEFAULT_SOURCES = (None, "", "default")
+_MIXED = "-- Mixed --"
+# Grafana's own data sources, referred to by name in old dashboards: neither queries Prometheus.
+_BUILT_IN_TYPES = {"-- Grafana --": "grafana", "-- Dashboard --": "datasource"}
 
 
 @dataclass
@@ -76,14 +87,30 @@ def import_dashboard(source: SourceFile) -> DashboardImport:
     except NormaliseError as exc:
         raise source.error(1, str(exc)) from None
     panels = _flat_panels(data)
+    sources = _Sources(data)
     result = DashboardImport(source.name, data["title"], data.get("uid"))
-    result.exprs = [t["expr"] for p in panels for t in p.get("targets") or [] if isinstance(t.get("expr"), str)]
+    # Only Prometheus queries tell the catalog about metrics: a Loki query may parse as PromQL, but the names in
+    # it are not Prometheus series.
+    result.exprs = [t["expr"] for p in panels for t in p.get("targets") or []
+                    if isinstance(t.get("expr"), str) and sources.kind(t, p) == "prometheus"]
     try:
-        result.dashboard = _model(data, panels)
+        result.dashboard = _model(data, sources)
     except (_Unmapped, DefinitionError, ValueError) as exc:
         result.reason = " ".join(str(exc).split())
         result.json, result.notes = legacy_dashboard.modernise(data)
     return result
+
+
+def _check_prometheus(target: dict[str, Any], panel: dict[str, Any], sources: _Sources) -> None:
+    kind = sources.kind(target, panel)
+    if kind == "prometheus":
+        return
+    title = panel.get("title") or ""
+    source = target.get("datasource") or panel.get("datasource")
+    if kind is None:
+        raise _Unmapped(f"panel {title!r} queries the data source {source!r}, whose type the dashboard does not "
+                        "say: the model's panels query Prometheus")
+    raise _Unmapped(f"panel {title!r} queries a {kind} data source; the model's panels query Prometheus")
 
 
 def _flat_panels(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -100,7 +127,58 @@ class _Unmapped(Exception):
     """The dashboard uses something the model has no field for; the message says what."""
 
 
-def _model(data: dict[str, Any], panels: list[dict[str, Any]]) -> Dashboard:
+class _Sources:
+    """The plugin type of the data source each query goes to. The model's panels query Prometheus only, so a
+    panel becomes one by its data source, never because its query text happens to parse as PromQL (a Loki
+    `rate({app="api"}[5m])` does)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.variables = variable_types(data)
+        self.uids = _typed_uids(data)
+
+    def kind(self, target: dict[str, Any], panel: dict[str, Any]) -> str | None:
+        """The target's data source type (its own, else its panel's); a Mixed panel's target without one of its
+        own, like any query without one, goes to the default, which generate makes the Prometheus `$datasource`.
+        None when the dashboard does not say (a name or uid without a type)."""
+        source = target.get("datasource")
+        if source in _DEFAULT_SOURCES or _is_mixed(source):
+            source = panel.get("datasource")
+        if source in _DEFAULT_SOURCES or _is_mixed(source):
+            return "prometheus"
+        kind, reference = (source.get("type"), source.get("uid")) if isinstance(source, dict) else (None, source)
+        if isinstance(kind, str) and kind and not kind.startswith("$"):
+            return kind
+        reference = kind or reference
+        if not isinstance(reference, str) or not reference:
+            return "prometheus"  # a reference that names nothing: the default
+        name = variable_name(reference)
+        if name is not None:
+            # `$datasource` is the one every dashboard generate writes declares, of Prometheus's type.
+            return self.variables.get(name, "prometheus" if name == DATASOURCE_VARIABLE else None)
+        return _BUILT_IN_TYPES.get(reference) or self.uids.get(reference)
+
+
+def _is_mixed(source: Any) -> bool:
+    return source == _MIXED or (isinstance(source, dict) and source.get("uid") == _MIXED)
+
+
+def _typed_uids(data: Any) -> dict[str, str]:
+    """uid -> type of every data source reference in the dashboard that gives both: a panel may name by uid
+    alone a data source another reference gives the type of."""
+    found: dict[str, str] = {}
+    if isinstance(data, dict):
+        source = data.get("datasource")
+        if isinstance(source, dict) and isinstance(source.get("uid"), str) and isinstance(source.get("type"), str):
+            found.setdefault(source["uid"], source["type"])
+        for value in data.values():
+            found.update({k: v for k, v in _typed_uids(value).items() if k not in found})
+    elif isinstance(data, list):
+        for item in data:
+            found.update({k: v for k, v in _typed_uids(item).items() if k not in found})
+    return found
+
+
+def _model(data: dict[str, Any], sources: _Sources) -> Dashboard:
     if data.get("rows"):
         raise _Unmapped("it uses the legacy rows layout")
     variables = tuple(_variable(v) for v in (data.get("templating") or {}).get("list") or [])
@@ -108,11 +186,11 @@ def _model(data: dict[str, Any], panels: list[dict[str, Any]]) -> Dashboard:
     rows: list[tuple[dict[str, Any], list[Panel]]] = []
     for item in data.get("panels") or []:
         if item.get("type") == "row":
-            rows.append((item, [_panel(p) for p in item.get("panels") or []]))
+            rows.append((item, [_panel(p, sources) for p in item.get("panels") or []]))
         elif rows and not rows[-1][0].get("collapsed"):
-            rows[-1][1].append(_panel(item))
+            rows[-1][1].append(_panel(item, sources))
         else:
-            top.append(_panel(item))
+            top.append(_panel(item, sources))
     return Dashboard(
         name=data["title"], uid=data.get("uid") or None, description=data.get("description") or "",
         tags=tuple(data.get("tags") or ()), variables=tuple(v for v in variables if v is not None),
@@ -134,7 +212,7 @@ def _variable(variable: dict[str, Any]) -> DashboardVariable | None:
                              multi=bool(variable.get("multi")), include_all=bool(variable.get("includeAll")))
 
 
-def _panel(panel: dict[str, Any]) -> Panel:
+def _panel(panel: dict[str, Any], sources: _Sources) -> Panel:
     kind = _MIGRATED.get(panel.get("type", ""), panel.get("type"))
     title = panel.get("title") or ""
     if kind not in _MODEL_TYPES:
@@ -145,6 +223,7 @@ def _panel(panel: dict[str, Any]) -> Panel:
         raise _Unmapped(f"panel {title!r} uses {(used or ['fieldConfig.overrides'])[0]}, which the model lacks")
     queries = []
     for target in panel.get("targets") or []:
+        _check_prometheus(target, panel, sources)
         if target.get("hide"):
             continue
         expr = target.get("expr")

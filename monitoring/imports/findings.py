@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from monitoring.errors import InputFileError
+from monitoring.imports.redact import redact_text
 
 
 @dataclass
@@ -16,6 +17,7 @@ class Findings:
 
     def unsupported(self, where: str, what: str, kept: str = "kept verbatim") -> None:
         """where is 'file:line'; what names the construct and why the model cannot hold it."""
+        what = redact_text(what)  # it may quote a value of the input: a URL's userinfo stays out of messages
         if self.strict:
             raise InputFileError(f"{where}: {what} (unsupported; without --strict it is {kept})")
         self.warnings.append(f"{where}: {what}: {kept}")

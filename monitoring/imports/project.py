@@ -16,7 +16,8 @@ from monitoring.grafana import legacy_dashboard
 from monitoring.grafana.variables import substitute
 from monitoring.imports import alertmanager, catalog, dashboards, rules, scrape
 from monitoring.imports.findings import Findings
-from monitoring.imports.pysource import LINE_LENGTH, Call, Name, assignment, source
+from monitoring.imports.pysource import LINE_LENGTH, Call, Name, assignment, comment_text, source
+from monitoring.imports.redact import redact_text
 from monitoring.imports.source import SourceFile, read
 from monitoring.model.metrics import Catalog
 from monitoring.model.service import Service
@@ -120,10 +121,13 @@ def _identifier(text: str, taken: set[str], upper: bool = False) -> str:
 
 
 def _header(what: str, sources: list[str], notes: list[str]) -> list[str]:
-    lines = [f'"""{what}: imported by `{conventions.TOOL} import` from {", ".join(sources)}."""', ""]
+    # File names, rule group names and kept values are input text: escaped, they cannot end the docstring or
+    # the comment; a note is redacted where it is built, and again here in case a URL carries userinfo.
+    doc = comment_text(f"{what}: imported by `{conventions.TOOL} import` from {', '.join(sources)}.", docstring=True)
+    lines = [f'"""{doc}"""', ""]
     if notes:
         lines += ["# Not imported (the model has no field for these; they are not in the generated output):"]
-        lines += [f"#   {note}" for note in notes] + [""]
+        lines += [f"#   {comment_text(redact_text(note))}" for note in notes] + [""]
     return lines
 
 
@@ -247,7 +251,8 @@ def _service_module(rule_file: rules.RuleFile, service_name: str, metrics: list,
     own_notes = [n for n in notes if n.split(":")[0] in {m.name for m in metrics}]
     text = [*_header(f"Service {service_name!r}", [rule_file.source], rule_file.notes), _imports(classes), "", ""]
     if metrics:
-        text += [f"# Inferred from the expressions below.{' ' + '; '.join(own_notes) + '.' if own_notes else ''}",
+        said = comment_text(f" {'; '.join(own_notes)}.") if own_notes else ""
+        text += [f"# Inferred from the expressions below.{said}",
                  assignment("METRICS", tuple(metrics)), "", ""]
     return "\n".join(text + lines[:-1] + ["", "", assignment("service", service), ""]).replace("\n\n\n\n", "\n\n\n")
 
@@ -276,11 +281,13 @@ def _json_dashboard(imported: dashboards.DashboardImport, directory: str, taken:
     while f"{directory}/{stem}.json" in taken:
         stem += "-2"
     data = orjson.dumps(imported.json, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
+    paragraphs = [f"Dashboard {imported.title!r}, imported by `{conventions.TOOL} import` from {imported.source}.",
+                  f"Kept as Grafana JSON ({stem}.json, checked to be a dashboard on import) because {imported.reason}.",
+                  *(f"{note[0].upper()}{note[1:]}." for note in imported.notes)]
+    # The title and the notes are the dashboard's text: escaped so that they cannot end the docstring.
+    doc = "\n\n".join(comment_text(paragraph, docstring=True) for paragraph in paragraphs)
     loader = "\n".join([
-        f'"""Dashboard {imported.title!r}, imported by `{conventions.TOOL} import` from {imported.source}.',
-        "",
-        f"Kept as Grafana JSON ({stem}.json, checked to be a dashboard on import) because {imported.reason}.",
-        *([""] + [f"{note[0].upper()}{note[1:]}." for note in imported.notes] if imported.notes else []),
+        f'"""{doc}',
         '"""',
         "",
         "import json",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,13 +29,42 @@ class Call:
 
 
 def string(text: str) -> str:
-    """A string literal, double-quoted where that needs no more escapes; multi-line text triple-quoted."""
-    if "\n" in text.strip("\n") and '"""' not in text and "\\" not in text and not text.endswith('"'):
-        return '"""' + text.strip("\n") + '"""'
-    if '"' in text and "'" not in text:
-        return repr(text)
-    body = repr(text)[1:-1].replace("\\'", "'").replace('"', '\\"')
-    return f'"{body}"'
+    """A string literal that evaluates to exactly text: double-quoted where that needs no more escapes, multi-line
+    text triple-quoted when it holds nothing the triple-quoted form would change (a carriage return, a control
+    character, a backslash, a closing quote), escaped otherwise."""
+    if "\n" in text and _triple_quotable(text):
+        return '"""' + text + '"""'
+    if '"' in text and "'" not in text and text.isprintable():
+        return "'" + text.replace("\\", "\\\\") + "'"
+    return '"' + "".join(_escaped(char) for char in text) + '"'
+
+
+def _triple_quotable(text: str) -> bool:
+    """True when text written between triple quotes reads back as text: Python's tokenizer turns \\r\\n into
+    \\n, refuses NUL, and ends the literal at the first triple quote."""
+    if "\\" in text or '"""' in text or text.endswith('"'):
+        return False
+    return all(char == "\n" or char.isprintable() for char in text)
+
+
+def _escaped(char: str) -> str:
+    """One character inside a double-quoted literal: quotes and backslashes escaped, anything unprintable (line
+    breaks, NUL, lone surrogates that UTF-8 cannot encode) as the escape repr() writes."""
+    if char in '"\\':
+        return "\\" + char
+    return char if char.isprintable() else repr(char)[1:-1]
+
+
+def comment_text(text: str, *, docstring: bool = False) -> str:
+    """text made safe to write after `#` or inside a triple-quoted docstring: input text must never end the
+    comment or the docstring and so become code. Line breaks and other unprintable characters are escaped (the
+    text stays on one line); in a docstring also backslashes, and quotes that would close it."""
+    if docstring:
+        text = text.replace("\\", "\\\\")
+    text = "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+    if docstring:
+        text = re.sub(r'"(?="|$)', r'\\"', text)
+    return text
 
 
 def model_call(model: BaseModel) -> Call:
@@ -75,11 +105,11 @@ def _long_string(text: str, indent: str, prefix: str, suffix: str) -> str:
     width = LINE_LENGTH - len(inner) - 2
     chunks: list[str] = []
     current = ""
-    for word in text.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if current and len(string(candidate + " ")) > width:
-            chunks.append(current + " ")
-            current = word
+    for piece in re.split(r"(?<= )", text):  # each piece ends after a space; together they are text
+        candidate = current + piece
+        if current and len(string(candidate if candidate.endswith(" ") else candidate + " ")) > width:
+            chunks.append(current)
+            current = piece
         else:
             current = candidate
     chunks.append(current)

@@ -9,7 +9,9 @@ from monitoring import promql
 from monitoring.errors import DefinitionError
 from monitoring.imports import input_shapes
 from monitoring.imports.findings import Findings
+from monitoring.imports.redact import kept
 from monitoring.imports.source import Mapping, SourceFile
+from monitoring.imports.yaml_input import written, written_items
 from monitoring.model.rules import SEVERITIES, Alert, RecordingRule, RuleGroup, VerbatimRule
 
 _GROUP_KEYS = {"name", "interval", "rules"}
@@ -52,7 +54,7 @@ def rule_files(source: SourceFile, findings: Findings, alert_names: set[str]) ->
 
 def _rule_file(source: SourceFile, document: Any, findings: Findings, alert_names: set[str]) -> RuleFile:
     if document.get("kind") == "PrometheusRule":
-        name = str((document.get("metadata") or {}).get("name") or source.path.stem)
+        name = str(written(document.get("metadata") or {}, "name") or source.path.stem)
         groups = (document.get("spec") or {}).get("groups")
     elif "groups" in document:
         name, groups = source.path.name.split(".")[0], document["groups"]
@@ -80,7 +82,7 @@ def _group(source: SourceFile, group: Any, findings: Findings, alert_names: set[
     for key in sorted(set(group) - _GROUP_KEYS):
         findings.unsupported(source.at(group, key), f"rule group {group['name']!r}: field {key!r}",
                              "kept as a comment in the module, not in the generated rules")
-        notes.append(f"rule group {group['name']!r}: {key}: {group[key]!r} (not imported)")
+        notes.append(f"rule group {group['name']!r}: {key}: {kept(group[key], key)} (not imported)")
     rules = tuple(_rule(source, rule, group["name"], findings, alert_names) for rule in group["rules"])
     try:
         return RuleGroup(name=group["name"], interval=group.get("interval"), rules=rules)
@@ -97,12 +99,15 @@ def _rule(source: SourceFile, rule: Any, group: str, findings: Findings,
     if unknown:
         raise source.error(source_line(rule, unknown[0]), f"rule {rule.get('alert') or rule.get('record')!r}: "
                                                             f"unknown field {unknown[0]!r}")
-    expr = str(rule["expr"])
+    expr = str(written(rule, "expr"))
     try:
         promql.parse(expr)
     except ValueError as exc:
         raise source.error(source_line(rule, "expr"), str(exc)) from None
-    data = {k: _text(v) if k in ("alert", "record", "for", "keep_firing_for") else v for k, v in rule.items()}
+    # Prometheus reads these, and label and annotation values, as written: `page: yes` is "yes", not true.
+    data = {k: _text(written(rule, k)) if k in ("alert", "record", "for", "keep_firing_for")
+            else written_items(v) if k in ("labels", "annotations") and isinstance(v, dict) else v
+            for k, v in rule.items()}
     data["expr"] = expr
     modelled, reason = _modelled(data, alert_names)
     if modelled is not None:

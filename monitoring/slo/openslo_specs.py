@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from monitoring import promql
+from monitoring.imports.yaml_input import written_items
 from monitoring.model.slo import (
     SLO,
     WINDOW_PLACEHOLDER,
@@ -97,20 +98,20 @@ class Objects:
 
 def _name(spec: Spec) -> str:
     metadata = spec.need_child("metadata")
-    return str(metadata.require("name"))
+    return metadata.need_text("name")
 
 
 def _metadata(spec: Spec, notes: list[str],
               reserved: tuple[str, ...] = NAMINGS["default"].reserved) -> tuple[str, str | None, dict[str, str]]:
     """name, displayName and the labels of an object's metadata (annotations are noted: they are tool-specific)."""
     metadata = spec.need_child("metadata")
-    name = str(metadata.require("name"))
+    name = metadata.need_text("name")
     display = metadata.text("displayName")
     labels: dict[str, str] = {}
     raw = metadata.get("labels", default={}) or {}
     if not isinstance(raw, Mapping):
         raise metadata.error("metadata.labels must be a mapping of label names to values", key="labels")
-    for key, value in raw.items():
+    for key, value in written_items(raw).items():
         label = _LABEL_NAME.sub("_", str(key))
         if label != str(key):
             notes.append(f"{name}: metadata.labels.{key} is the label {label} (Prometheus label names are "
@@ -303,7 +304,7 @@ def _condition(item: Spec, objects: Objects, notes: list[str]) -> _Condition:
     condition = _inline_or_ref(item, objects, "AlertCondition", "conditionRef")
     name = _unlabelled(condition, "AlertCondition", notes)
     body = condition.need_child("spec")
-    severity = str(body.require("severity"))
+    severity = body.need_text("severity")
     if body.text("description"):
         notes.append(f"AlertCondition {name}: description not carried (the alerts describe their windows)")
     rule = body.need_child("condition")
@@ -399,7 +400,7 @@ def _slo(doc: Spec, objects: Objects, result: ImportedSpecs) -> None:
     notes: list[str] = []
     name, display, labels = _metadata(doc, notes, result.reserved)
     body = doc.need_child("spec")
-    service = str(body.require("service"))
+    service = body.need_text("service")
     objects.referenced.add(("Service", service))  # a Service object of that name, if any, is this one
     imported = result.service(service, doc.path.name)
     if body.present("indicator", "indicatorRef") is None:

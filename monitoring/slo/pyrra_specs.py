@@ -141,8 +141,7 @@ def _indicator(body: Spec, reserved: tuple[str, ...]) -> tuple[dict[str, str], t
 
 def _labels(metadata: Spec, name: str, notes: list[str]) -> dict[str, str]:
     labels = {}
-    for key, value in (metadata.get("labels", default={}) or {}).items():
-        key = str(key)
+    for key, value in metadata.text_map("labels").items():
         if not key.startswith(LABEL_PREFIX):
             notes.append(f"{name}: metadata.labels.{key} is a label of Pyrra's PrometheusRule object, not of the "
                          "series; the stack's Kubernetes output sets its own")
@@ -197,7 +196,7 @@ def read(spec: Spec, result: ImportedSpecs) -> bool:
     spec.get("apiVersion", "kind")
     notes: list[str] = []
     metadata = spec.need_child("metadata")
-    name = str(metadata.require("name"))
+    name = metadata.need_text("name")
     namespace = metadata.text("namespace")
     if namespace is None:
         notes.append(f"{name}: no metadata.namespace; the service is {DEFAULT_NAMESPACE!r}")

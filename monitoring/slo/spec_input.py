@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from monitoring.errors import DefinitionError, InputFileError
+from monitoring.imports.yaml_input import UnreadableInput, parse_yaml, written, written_items
 from monitoring.model.base import Model
 from monitoring.model.slo import SLO, WindowPolicy
 from monitoring.slo.naming import NAMINGS, NamingStyle
@@ -68,26 +67,6 @@ class ImportedSpecs:
                 *self.unused]
 
 
-class _LineDict(dict):  # type: ignore[type-arg]
-    """A YAML mapping that knows the line of itself and of each of its keys (1-based)."""
-
-    line: int = 0
-    lines: dict[str, int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, with the line of every mapping and key kept for error messages."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
-        mapping = _LineDict(super().construct_mapping(node, deep=deep))
-        mapping.line = node.start_mark.line + 1
-        mapping.lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
-        return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
-
-
 def load_documents(path: Path) -> list[Any]:
     """The non-empty YAML documents of a file; InputFileError naming the file (and line) when it cannot be read."""
     try:
@@ -95,15 +74,12 @@ def load_documents(path: Path) -> list[Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise InputFileError(f"{path}: cannot be read ({exc})") from None
     try:
-        documents = [d for d in yaml.load_all(text, Loader=_LineLoader) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputFileError(f"{where}: not YAML ({problem})") from None
+        documents = parse_yaml(text, invalid="not YAML")
+    except UnreadableInput as exc:
+        raise InputFileError(f"{f'{path}:{exc.line}' if exc.line else path}: {exc.problem}") from None
     if not documents:
         raise InputFileError(f"{path}: holds no spec")
-    return documents
+    return [document.data for document in documents]
 
 
 class Spec:
@@ -120,7 +96,7 @@ class Spec:
 
     def at(self, key: str | None = None) -> str:
         """'file:line' of key (or of this mapping)."""
-        line = getattr(self.data, "lines", {}).get(key, self.line) if key is not None else self.line
+        line = getattr(self.data, "key_lines", {}).get(key, self.line) if key is not None else self.line
         return f"{self.path}:{line}" if line else str(self.path)
 
     def name(self, key: str) -> str:
@@ -142,14 +118,27 @@ class Spec:
         return value
 
     def text(self, *keys: str, default: str | None = None) -> str | None:
-        """A scalar field as text (YAML reads 99.9 as a float and 2 as an int)."""
+        """A scalar field as written (YAML reads 99.9 as a float, 2 as an int and `yes` as true; the tools, in Go,
+        read the text into their string fields)."""
         value = self.get(*keys)
         if value is None:
             return default
         if isinstance(value, Mapping | list):
             raise self.error(f"{self.name(keys[0])} must be a single value, not a {type(value).__name__}",
                              key=keys[0])
-        return str(value)
+        return str(written(self.data, self.present(*keys) or keys[0]))
+
+    def need_text(self, *keys: str) -> str:
+        """A required scalar field as written."""
+        self.require(*keys)
+        return str(self.text(*keys))
+
+    def text_map(self, key: str) -> dict[str, Any]:
+        """A mapping of names to strings (annotations), each scalar value as written."""
+        value = self.get(key, default={}) or {}
+        if not isinstance(value, Mapping):
+            raise self.error(f"{self.name(key)} must be a mapping of names to values", key=key)
+        return written_items(value)
 
     def child(self, *keys: str) -> Spec | None:
         value = self.get(*keys)
@@ -170,7 +159,7 @@ class Spec:
             yield Spec(self.path, item, f"{self.name(key)}[{number}]", self._line(key))
 
     def _line(self, key: str) -> int:
-        return getattr(self.data, "lines", {}).get(key, self.line)
+        return getattr(self.data, "key_lines", {}).get(key, self.line)
 
     def error(self, problem: str, key: str | None = None) -> InputFileError:
         return InputFileError(f"{self.at(key)}: {problem}")
@@ -205,8 +194,7 @@ def labels_of(spec: Spec, key: str, notes: list[str], reserved: tuple[str, ...],
     if not isinstance(labels, Mapping):
         raise spec.error(f"{spec.name(key)} must be a mapping of label names to values", key=key)
     result = {}
-    for name, value in labels.items():
-        name = str(name)
+    for name, value in written_items(labels).items():
         if name in reserved and name not in keep:
             notes.append(f"{spec.name(key)}: label {name} is reserved here; kept as {prefix}{name}")
             name = prefix + name

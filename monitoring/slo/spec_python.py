@@ -6,6 +6,7 @@ to `window_policies.py`. Notes on what was renamed sit in the module docstring.
 
 from __future__ import annotations
 
+import keyword
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from monitoring.errors import OutputError
-from monitoring.imports.pysource import Call, assignment, model_call
+from monitoring.imports.pysource import Call, assignment, comment_text, model_call
 from monitoring.slo.specs import ImportedService, ImportedSpecs
 from monitoring.slo.windows import decimal_text
 
@@ -22,6 +23,15 @@ from monitoring.slo.windows import decimal_text
 def module_name(service: str) -> str:
     """'my-service' -> 'slos_my_service'."""
     return "slos_" + re.sub(r"\W", "_", service).strip("_").lower()
+
+
+def policy_constant(name: str) -> str:
+    """The module constant of a window policy: 'sloth_30d' -> 'SLOTH_30D'. The name comes from a spec, so it is
+    checked to be an identifier: anything else would be written into the module as code."""
+    constant = name.upper()
+    if not constant.isidentifier() or keyword.iskeyword(constant):
+        raise OutputError(f"window policy {comment_text(name)!r} is not a Python identifier")
+    return constant
 
 
 def _plain(value: Any) -> Any:
@@ -46,9 +56,11 @@ MODEL_NAMES = ("SLO", "AlertTier", "AlertWindow", "BooleanSLI", "CalendarPeriod"
 
 
 def service_module(imported: ImportedService) -> str:
-    notes = "".join(f"\n- {note}" for note in dict.fromkeys(imported.notes))
-    doc = (f'"""SLOs of {imported.service}, imported from {", ".join(imported.sources)}.'
-           + (f"\n\nNotes:{notes}\n" if notes else "") + '"""')
+    # The service, the file names and the notes (which quote labels and names) are the specs' text: escaped so
+    # that none of them can end the docstring and become code.
+    notes = "".join(f"\n- {comment_text(note, docstring=True)}" for note in dict.fromkeys(imported.notes))
+    title = comment_text(f"SLOs of {imported.service}, imported from {', '.join(imported.sources)}.", docstring=True)
+    doc = f'"""{title}' + (f"\n\nNotes:{notes}\n" if notes else "") + '"""'
     body = assignment("SLOS", tuple(_plain(slo) for slo in imported.slos))
     names = [name for name in MODEL_NAMES if name == "SLO" or re.search(rf"\b{name}\(", body)]
     return f"{doc}\n\nfrom monitoring import {', '.join(names)}\n\n{body}\n"
@@ -58,7 +70,7 @@ def policies_module(specs: ImportedSpecs) -> str:
     lines = ['"""Window policies imported from Sloth AlertWindows specs."""', "",
              "from monitoring import AlertWindow, WindowPolicy", ""]
     for name, policy in sorted(specs.policies.items()):
-        lines += ["", assignment(name.upper(), _plain(policy))]
+        lines += ["", assignment(policy_constant(name), _plain(policy))]
     return "\n".join(lines) + "\n"
 
 

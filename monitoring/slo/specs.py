@@ -7,6 +7,8 @@ silently. `monitoring import-slo` writes the result as Python (`monitoring.slo.s
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitoring.errors import DefinitionError, InputFileError
@@ -14,6 +16,7 @@ from monitoring.model.slo import SLO, AlertTier, SLOAlerting, WindowPolicy
 from monitoring.slo import openslo_specs, pyrra_specs
 from monitoring.slo.naming import NamingStyle
 from monitoring.slo.spec_input import ImportedService, ImportedSpecs, Spec, labels_of, load_documents, make, refused
+from monitoring.units import quoted
 
 __all__ = ["ImportedService", "ImportedSpecs", "read_files"]
 
@@ -22,6 +25,14 @@ SLOTH_CRD = ("sloth.slok.dev/v1", "PrometheusServiceLevel")
 SLOTH_WINDOWS = ("sloth.slok.dev/v1", "AlertWindows")
 # Sloth's own alert labels; a spec label of one of our reserved names is kept under this prefix.
 RENAMED_PREFIX = "spec_"
+
+
+@dataclass
+class _Origins:
+    """Where each service and window policy was first read ('file:line'): a collision names both places."""
+
+    services: dict[str, str] = field(default_factory=dict)
+    policies: dict[str, str] = field(default_factory=dict)
 
 
 def _labels(spec: Spec, key: str, notes: list[str], reserved: tuple[str, ...],
@@ -36,7 +47,7 @@ def _sloth_tier(spec: Spec | None, default_severity: str, notes: list[str], rese
     disabled = bool(spec.get("disable", default=False))
     labels = _labels(spec, "labels", notes, reserved, keep=("severity",))
     severity = labels.pop("severity", None) or default_severity
-    annotations = dict(spec.get("annotations", default={}) or {})
+    annotations = spec.text_map("annotations")
     spec.done()
     return AlertTier(enabled=not disabled, severity=severity, labels=labels,
                      summary=annotations.pop("summary", None), title=annotations.pop("title", None),
@@ -45,7 +56,7 @@ def _sloth_tier(spec: Spec | None, default_severity: str, notes: list[str], rese
 
 def _sloth_slo(service: str, common_labels: dict[str, str], spec: Spec, notes: list[str],
                result: ImportedSpecs) -> SLO:
-    name = str(spec.require("name"))
+    name = spec.need_text("name")
     sli = spec.child("sli")
     if sli is None:
         raise spec.error(f"{spec.name('sli')} is required")
@@ -64,7 +75,7 @@ def _sloth_slo(service: str, common_labels: dict[str, str], spec: Spec, notes: l
     if spec.get("plugins") is not None:
         raise spec.unsupported("plugins", "SLO plugins are Go code run by Sloth")
     alerting = spec.child("alerting") or Spec(spec.path, {}, spec.name("alerting"))
-    annotations = dict(alerting.get("annotations", default={}) or {})
+    annotations = alerting.text_map("annotations")
     shared_labels = _labels(alerting, "labels", notes, result.reserved)
     page = _sloth_tier(alerting.child("page_alert", "pageAlert"), "critical", notes, result.reserved)
     ticket = _sloth_tier(alerting.child("ticket_alert", "ticketAlert"), "warning", notes, result.reserved)
@@ -74,15 +85,16 @@ def _sloth_slo(service: str, common_labels: dict[str, str], spec: Spec, notes: l
     alerting.done()
     labels = {**common_labels, **_labels(spec, "labels", notes, result.reserved)}
     slo = make(spec, SLO, name=name, service=service, objective=str(spec.require("objective")),
-               description=str(spec.get("description", default="") or ""), labels=labels,
+               description=spec.text("description", default="") or "", labels=labels,
                sli={"type": "query", "errors": str(errors), "total": str(total)}, alerting=slo_alerting,
                naming=result.naming)
     spec.done()
     return slo
 
 
-def _sloth_service(path: Path, spec: Spec, result: ImportedSpecs) -> None:
-    service = str(spec.require("service"))
+def _sloth_service(path: Path, spec: Spec, result: ImportedSpecs, origins: _Origins) -> None:
+    service = spec.need_text("service")
+    origins.services.setdefault(service, spec.at("service"))
     imported = result.service(service, path.name)
     common = _labels(spec, "labels", imported.notes, result.reserved)
     if spec.get("slo_plugins", "sloPlugins") is not None:
@@ -92,11 +104,19 @@ def _sloth_service(path: Path, spec: Spec, result: ImportedSpecs) -> None:
     spec.done()
 
 
-def _sloth_windows(path: Path, spec: Spec, result: ImportedSpecs) -> None:
+def _sloth_windows(path: Path, spec: Spec, result: ImportedSpecs, origins: _Origins) -> None:
     body = spec.child("spec")
     if body is None:
         raise spec.error("spec is required")
     period = str(body.require("sloPeriod"))
+    if not re.fullmatch(r"[0-9A-Za-z_]+", period):  # it names the policy's constant in window_policies.py
+        raise body.error(f"spec.sloPeriod {quoted(period)} is not a period such as 30d", key="sloPeriod")
+    # Sloth refuses two AlertWindows of one period; the policy's constant is upper case, so 7d and 7D are one.
+    constant = f"sloth_{period}".upper()
+    if constant in origins.policies:
+        raise body.error(f"spec.sloPeriod {quoted(period)}: AlertWindows for this period are already defined at "
+                         f"{origins.policies[constant]}", key="sloPeriod")
+    origins.policies[constant] = body.at("sloPeriod")
     rows = []
     for tier in ("page", "ticket"):
         tier_spec = body.child(tier)
@@ -116,20 +136,20 @@ def _sloth_windows(path: Path, spec: Spec, result: ImportedSpecs) -> None:
     result.policies[f"sloth_{period}"] = WindowPolicy(windows=tuple(rows))
 
 
-def _read_sloth(path: Path, spec: Spec, result: ImportedSpecs) -> bool:
+def _read_sloth(path: Path, spec: Spec, result: ImportedSpecs, origins: _Origins) -> bool:
     """A Sloth document into result; False when the document is not Sloth's."""
     kind = (spec.data.get("apiVersion"), spec.data.get("kind"))
     if spec.data.get("version") == SLOTH_VERSION:
         spec.get("version")
-        _sloth_service(path, spec, result)
+        _sloth_service(path, spec, result, origins)
     elif kind == SLOTH_CRD:
         spec.get("apiVersion", "kind", "metadata")
         body = spec.need_child("spec")
         spec.done()
-        _sloth_service(path, body, result)
+        _sloth_service(path, body, result, origins)
     elif kind == SLOTH_WINDOWS:
         spec.get("apiVersion", "kind")
-        _sloth_windows(path, spec, result)
+        _sloth_windows(path, spec, result, origins)
     else:
         return False
     return True
@@ -146,6 +166,7 @@ def read_files(paths: list[Path], naming: NamingStyle = "default") -> ImportedSp
     policy's conditionRef), so they are collected first and resolved once every file is read.
     """
     result = ImportedSpecs(naming=naming)
+    origins = _Origins()
     openslo = openslo_specs.Objects()
     for path in paths:
         documents = load_documents(path)
@@ -153,7 +174,7 @@ def read_files(paths: list[Path], naming: NamingStyle = "default") -> ImportedSp
             spec = Spec(path, data)
             where = f"document {number + 1}" if len(documents) > 1 else "the document"
             try:
-                if _read_sloth(path, spec, result) or openslo.add(spec) or pyrra_specs.read(spec, result):
+                if _read_sloth(path, spec, result, origins) or openslo.add(spec) or pyrra_specs.read(spec, result):
                     continue
             except InputFileError:
                 raise
@@ -163,4 +184,26 @@ def read_files(paths: list[Path], naming: NamingStyle = "default") -> ImportedSp
                                                            if spec.data.get(k)) or "neither")
             raise InputFileError(f"{spec.at()}: {where} is not a spec this importer reads ({READS}; found {found})")
     openslo.resolve(result)
+    _check_modules(result, origins)
     return result
+
+
+def _check_modules(result: ImportedSpecs, origins: _Origins) -> None:
+    """Each service is written to a module named after it: two services whose names differ only in what a
+    module name cannot hold ('my.service', 'my-service') would be written to one file, and one lost."""
+    from monitoring.slo.spec_python import module_name  # that module renders these specs: it imports this one
+
+    seen: dict[str, str] = {}
+    for service in result.services:
+        module = module_name(service)
+        if module in seen:
+            first = seen[module]
+            raise InputFileError(f"{_origin(result, origins, service)}: service {quoted(service)} would be written "
+                                 f"to {module}.py, as service {quoted(first)} ({_origin(result, origins, first)}) "
+                                 "is: rename one of them")
+        seen[module] = service
+
+
+def _origin(result: ImportedSpecs, origins: _Origins, service: str) -> str:
+    """'file:line' of a Sloth service; the files of one read from OpenSLO or Pyrra, which keep no line here."""
+    return origins.services.get(service) or ", ".join(result.services[service].sources)
