@@ -554,7 +554,7 @@ def _add_publish_arguments(cmd: argparse.ArgumentParser, dry_run_flag: bool) -> 
     cmd.add_argument("--grafana-url", help="Grafana base URL (default: $GRAFANA_URL)")
     cmd.add_argument("--ca-cert", help="a CA bundle to trust in addition to the system's")
     cmd.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
-    cmd.add_argument("--concurrency", type=int, default=8, help="parallel requests (default 8)")
+    cmd.add_argument("--concurrency", type=int, default=8, help="parallel requests, 1 to 64 (default 8)")
 
 
 DESCRIPTION = """\

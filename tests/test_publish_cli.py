@@ -150,7 +150,10 @@ def test_failed_validation_is_refused_before_any_request(promtool, amtool, grafa
     ({"GRAFANA_URL": "https://admin:hunter22@grafana.example.com", "GRAFANA_TOKEN": "t"}, [],
      "monitoring: error: the Grafana URL must not contain credentials"),
     ({"GRAFANA_URL": "https://grafana.example.com", "GRAFANA_TOKEN": "t"}, ["--concurrency", "0"],
-     "monitoring: error: --concurrency 0 must be at least 1"),
+     "monitoring: error: --concurrency 0 must be from 1 to 64"),
+    # Each request at once is a thread and a pooled connection: a huge number would take minutes and gigabytes.
+    ({"GRAFANA_URL": "https://grafana.example.com", "GRAFANA_TOKEN": "t"}, ["--concurrency", "100000000"],
+     "monitoring: error: --concurrency 100000000 must be from 1 to 64"),
 ])
 def test_configuration_errors_exit_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys,
                                                    env: dict, argv: list[str], message: str) -> None:

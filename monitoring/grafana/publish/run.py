@@ -28,6 +28,9 @@ from monitoring.grafana.publish.pool import Progress
 from monitoring.grafana.publish.secrets import Redactor
 from monitoring.output.manifest import read_handoff
 
+# Requests at once: each is a thread and a pooled connection to one Grafana, which serves a few dozen at a time;
+# a larger number only queues there, and an absurd one would spend minutes and gigabytes making the pool.
+MAX_CONCURRENCY = 64
 
 @dataclass(frozen=True)
 class PublishOptions:
@@ -103,8 +106,8 @@ def publish_out(out_dir: Path, request: PublishRequest, project_dir: Path, *,
     if not isinstance(request.concurrency, int) or isinstance(request.concurrency, bool):
         raise TypeError(f"PublishRequest concurrency must be a whole number of requests at once (at least 1), not "
                         f"{type(request.concurrency).__name__} {request.concurrency!r}")
-    if request.concurrency < 1:
-        raise ConfigError(f"--concurrency {request.concurrency} must be at least 1")
+    if not 1 <= request.concurrency <= MAX_CONCURRENCY:
+        raise ConfigError(f"--concurrency {request.concurrency} must be from 1 to {MAX_CONCURRENCY}")
     stale, checks = gate(out_dir)
     refused = PublishReport(out_dir, request.dry_run, tuple(stale), tuple(checks), redact=redactor)
     if not refused.gate_passed:
