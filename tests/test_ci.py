@@ -75,6 +75,32 @@ def test_a_failing_alert_test_is_annotated_at_the_alert_definition(tmp_path: Pat
     assert all("AppHighErrorRate" in name or name.startswith("alerts/tests/") for name in failed)
 
 
+NO_ALERTS_STACK = """
+from monitoring import (Counter, RecordingRule, Receiver, Route, Routing, RuleGroup, ScrapeJob, Service, Stack,
+                        StaticConfig)
+
+app = Service(name="app", metrics=(Counter(name="app_http_requests_total", help="Requests.", labels=("code",)),),
+              scrape_jobs=(ScrapeJob(name="app", static_configs=(StaticConfig(targets=("app:8000",)),)),),
+              rule_groups=(RuleGroup(name="app.rec", rules=(RecordingRule(
+                  record="job:app_http_requests:rate5m", expr="sum by (job) (rate(app_http_requests_total[5m]))"),)),))
+stack = Stack(name="s", services=(app,), routing=Routing(route=Route(receiver="d"), receivers=(Receiver(name="d"),)))
+"""
+
+
+def test_a_stack_without_alerts_passes_with_no_test_to_run(tmp_path: Path, promtool: Tool, amtool: Tool) -> None:
+    """A team's first commit may record and scrape only: no test file at all is no failure."""
+    init_project(tmp_path)
+    for test_file in (tmp_path / "alerts" / "tests").glob("*.yml"):
+        test_file.unlink()
+    (tmp_path / "alerts" / "stack.py").write_text(NO_ALERTS_STACK, encoding="utf-8")
+    assert _monitoring(tmp_path, "generate").returncode == 0
+    run = _monitoring(tmp_path, "ci", "--format", "json")
+    assert run.returncode == 0 and not run.stderr, run.stderr
+    report = json.loads(run.stdout)
+    jsonschema.validate(report, SCHEMA)
+    assert report["status"] == "passed"
+
+
 def test_stale_output_fails_generate_check(tmp_path: Path) -> None:
     init_project(tmp_path)  # never generated
     run = _monitoring(tmp_path, "ci", "--format", "json")

@@ -182,9 +182,9 @@ def _run_singles(argv: tuple[str, ...], paths: list[str]) -> str:
 
 
 def _test_cases(output: str, singles: dict[str, str], seconds: float, sites: dict[str, str]) -> list[Case]:
-    blocks = {m["path"].strip(): output[m.end():next_start] for m, next_start in
-              zip(_BLOCK.finditer(output), [*(m.start() for m in list(_BLOCK.finditer(output))[1:]), len(output)],
-                  strict=True)}
+    found = list(_BLOCK.finditer(output))  # none when there was no test file to run
+    ends = [*(m.start() for m in found[1:]), len(output)][:len(found)]
+    blocks = {m["path"].strip(): output[m.end():end] for m, end in zip(found, ends, strict=True)}
     cases = []
     for path, name in singles.items():
         text = blocks.get(path, "").strip()
