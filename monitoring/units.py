@@ -158,6 +158,14 @@ def check_label_name(text: str) -> str:
     return text
 
 
+def check_annotation_name(text: str) -> str:
+    """An annotation's name: promtool refuses a rule whose annotation is not named as a label is."""
+    if not isinstance(text, str) or not LABEL_NAME.match(text):
+        raise ValueError(f"invalid annotation name {quoted(text)}: use [a-zA-Z_][a-zA-Z0-9_]*")
+    _max_length("annotation name", text, MAX_NAME_LENGTH)
+    return text
+
+
 def check_slug(text: str) -> str:
     if not isinstance(text, str) or not SLUG.match(text):
         raise ValueError(f"invalid name {quoted(text)}: use lower-case letters, digits and '-'")
@@ -191,6 +199,67 @@ def check_text(text: str, *, one_line: bool = False) -> str:
     bad = (_UNPRINTABLE_ONE_LINE if one_line else _UNPRINTABLE).search(text)
     if bad:
         raise ValueError(f"{_shorten(text)!r} contains the control character {bad.group()!r} at offset {bad.start()}")
+    return text
+
+
+def check_one_line(text: str) -> str:
+    """text if it holds no control character (line breaks included), as a label value: for a name written into
+    Prometheus' or Alertmanager's configuration, where a NUL or a CR LF breaks the tools that read it back."""
+    return check_text(text, one_line=True)
+
+
+# --- Go templates (what Prometheus expands in an alert's labels and annotations) ---------------------------
+
+# Inside an action: a string ("...", with escapes, on one line), a raw string (`...`, any lines), a character
+# constant ('x'), the right delimiter, or a quote that starts a string never terminated.
+_ACTION_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|\'(?:[^\'\\\n]|\\.)*\'|\}\}|["`\']')
+# A comment opens right after the left delimiter (or its trim marker) and closes right before the right one.
+_COMMENT_OPEN = re.compile(r"(?:-[ \t\r\n])?/\*")
+_COMMENT_CLOSE = re.compile(r"\*/(?:[ \t\r\n]-)?\}\}")
+
+
+def template_problem(text: str) -> str | None:
+    """Why Go's text/template cannot parse text for want of a closing '}}', or None: an action left open, a
+    string in one left unterminated, a comment not closed right before '}}'. Not a parser: promtool checks the
+    rest (names, pipelines) in `monitoring validate`; these are the mistakes that swallow the rest of the text.
+
+        template_problem("{{ $value ")   # "the template action is not closed with '}}' (the action opened at offset 0)"
+    """
+    if not ('"' in text or "'" in text or "`" in text or "/*" in text):
+        # Without strings or comments, each action ends at the first '}}' after its '{{': all are closed when the
+        # last '{{' has one after it (the common case, checked for every alert made).
+        last = text.rfind("{{")
+        if last == -1 or text.find("}}", last + 2) != -1:
+            return None
+    start = text.find("{{")
+    while start != -1:
+        end, problem = _action_end(text, start + 2)
+        if problem is not None:
+            return f"{problem} (the action opened at offset {start})"
+        start = text.find("{{", end)
+    return None
+
+
+def _action_end(text: str, at: int) -> tuple[int, str | None]:
+    """(offset after the '}}' closing the action whose '{{' ends at `at`, None), or (at, the problem)."""
+    if comment := _COMMENT_OPEN.match(text, at):
+        # Go ends a comment at its first '*/', which must be followed by the right delimiter.
+        close = _COMMENT_CLOSE.match(text, text.find("*/", comment.end()))
+        if "*/" not in text[comment.end():] or close is None:
+            return at, "the template comment is not closed with '*/}}'"
+        return close.end(), None
+    for token in _ACTION_TOKEN.finditer(text, at):
+        if token.group() == "}}":
+            return token.end(), None
+        if len(token.group()) == 1:  # a quote the patterns of whole strings did not take: never terminated
+            return at, f"the string opened with {token.group()!r} at offset {token.start()} is not terminated"
+    return at, "the template action is not closed with '}}'"
+
+
+def check_template(text: str) -> str:
+    """text if every '{{' in it has its '}}' (see template_problem); the ValueError quotes text."""
+    if "{{" in text and (problem := template_problem(text)) is not None:
+        raise ValueError(f"{_shorten(text)!r}: {problem}")
     return text
 
 
@@ -236,16 +305,24 @@ def split_base_url(url: str) -> SplitResult:
     return parts
 
 
+# urlsplit drops tab, CR and LF anywhere and the control characters and spaces in front (as browsers do): a
+# message would show another URL than the one given ('ab\ncd' as 'abcd'). Each stands in as a private-use
+# character while the URL is cut, and is put back after.
+_URL_STAND_INS = {code: 0xE000 + code for code in range(0x21)}
+_URL_PUT_BACK = {stand_in: code for code, stand_in in _URL_STAND_INS.items()}
+
+
 def safe_url(url: str) -> str:
-    """A URL fit for a message: without userinfo, query or fragment (which may carry tokens)."""
+    """A URL fit for a message: as given, without userinfo, query or fragment (which may carry tokens)."""
+    kept = url.translate(_URL_STAND_INS)
     try:
-        parts = urlsplit(url)
+        parts = urlsplit(kept)
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         return strip_userinfo(url.split("?")[0])
     netloc = f"***@{host}{port}" if "@" in parts.netloc else parts.netloc
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return urlunsplit((parts.scheme, netloc, parts.path, "", "")).translate(_URL_PUT_BACK)
 
 
 def looks_like_secret(text: str) -> bool:

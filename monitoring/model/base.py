@@ -175,6 +175,72 @@ def _sets_sorted(value: object, path: str, depth: int = 0) -> object:
     return value
 
 
+# Values that hold no string or set to look into: a definition was looked at when it was made.
+_NOTHING_INSIDE = (int, float, Decimal, BaseModel, type(None))
+
+
+def _needs_a_look(values: Iterable[object], depth: int = 0) -> bool:
+    """Whether values, a definition's data, hold (in lists, tuples, dicts' keys and values) a set or a string that
+    cannot be written as UTF-8 (a lone surrogate, '\\ud800', from a bad decode or an escape: every writer stops at
+    it). It runs on every value of every definition made, so it is one flat loop, strings first: the common case
+    pays for nothing else."""
+    for value in values:
+        if isinstance(value, str):
+            if not value.isascii() and not _encodes(value):
+                return True
+        elif isinstance(value, _NOTHING_INSIDE):
+            continue
+        elif isinstance(value, set | frozenset):
+            return True
+        elif depth >= _MAX_DEPTH:
+            continue
+        elif isinstance(value, list | tuple):
+            if _needs_a_look(value, depth + 1):
+                return True
+        elif isinstance(value, Mapping) and (_needs_a_look(value.keys(), depth + 1)
+                                             or _needs_a_look(value.values(), depth + 1)):
+            return True
+    return False
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_utf8(value: object, loc: tuple[object, ...], depth: int = 0) -> FieldProblem | None:
+    """The problem of the first string in value (at loc) that cannot be written as UTF-8, naming its field; None
+    if none. Walked only once _needs_a_look has found something."""
+    if isinstance(value, str):
+        if value.isascii() or _encodes(value):
+            return None
+        bad = next(index for index, char in enumerate(value) if "\ud800" <= char <= "\udfff")
+        field = _field_path(loc)
+        return FieldProblem(f"{field} {quoted(value)} holds the lone surrogate {value[bad]!r} at offset {bad}, "
+                            "which is not text: it cannot be written as UTF-8", field=field, value=value)
+    if depth > _MAX_DEPTH:
+        return None
+    items: Iterable[tuple[object, object]] = ()
+    if isinstance(value, Mapping):
+        for key in value:
+            if isinstance(key, str) and not _encodes(key):
+                field = _field_path(loc)
+                return FieldProblem(f"{field}: key {quoted(key)} holds a lone surrogate, which is not text: it "
+                                    "cannot be written as UTF-8", field=field, value=key)
+        items = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    elif isinstance(value, set | frozenset):
+        items = enumerate(sorted(value, key=repr))
+    for key, item in items:
+        if (problem := _not_utf8(item, (*loc, key), depth + 1)) is not None:
+            return problem
+    return None
+
+
 def _model_names() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Every definition class by its Python name: (kind, name fields)."""
     found: dict[str, tuple[str, tuple[str, ...]]] = {}
@@ -289,7 +355,8 @@ class Model(BaseModel):
         pydantic would iterate it, its items being its (field, value) pairs, and report every way each pair is
         not one. A set given for a tuple (labels={"code", "route"}) is sorted, or refused when its items have
         no order: pydantic would take the set's own order, which for strings changes with every process's hash
-        seed, and with it the output."""
+        seed, and with it the output. A string that cannot be written as UTF-8 (a lone surrogate), in any field,
+        is refused, naming the field."""
         if not isinstance(data, dict):
             return data
         for key, value in data.items():
@@ -297,6 +364,11 @@ class Model(BaseModel):
                 spelled, kind = _tuple_fields(cls)[key], type(value).__name__
                 raise FieldProblem(f"{spelled} must be a tuple of {spelled.replace('_', ' ')}, not a {kind}: write "
                                    f"{spelled}=({kind}(...),)", field=spelled, value=value)
+        if not _needs_a_look(data.values()):
+            return data
+        # In any field: each is written out somewhere, and no writer takes a surrogate.
+        if (problem := _not_utf8(data, ())) is not None:
+            raise problem
         if not _holds_a_set(tuple(data.values())):
             return data
         return {key: _sets_sorted(value, str(key).removesuffix("_")) for key, value in data.items()}

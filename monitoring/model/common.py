@@ -5,10 +5,11 @@ The rules themselves live in monitoring.units; this module turns them into pydan
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, AllowInfNan, BeforeValidator
+from pydantic import AfterValidator, AllowInfNan, BeforeValidator, ValidationInfo
 
 from monitoring import promql, units
 from monitoring.promql import text_facts
@@ -21,12 +22,57 @@ def _labels(labels: dict[str, str]) -> dict[str, str]:
     return dict(sorted(labels.items()))
 
 
+def _annotation_names(annotations: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+    for key in annotations:
+        try:
+            units.check_annotation_name(key)
+        except ValueError as exc:  # named here: a key's own text may hold the field's name
+            raise ValueError(f"{_spelled(info)}: {exc}") from None
+    return annotations
+
+
+def _spelled(info: ValidationInfo) -> str:
+    """The field being validated as users spell it (for, not for_)."""
+    return str(info.field_name).removesuffix("_")
+
+
+def _template_values(values: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+    # The message names the field itself: a value's own text ('{{ $labels.x') may hold the field's name.
+    for key, value in values.items():
+        if "{{" in value and (problem := units.template_problem(value)) is not None:
+            raise ValueError(f"{_spelled(info)}: {key}={units.quoted(value)}: {problem}")
+    return values
+
+
+def _named(check: Callable[[str], str]) -> Callable[[str, ValidationInfo], str]:
+    """check, its ValueError's message led by the field's name: describe() looks for that name in the message,
+    and a value's own text (a receiver named 'receiver\n') may hold it."""
+
+    def checked(text: str, info: ValidationInfo) -> str:
+        try:
+            return check(text)
+        except ValueError as exc:
+            raise ValueError(f"{_spelled(info)} {exc}") from None
+
+    return checked
+
+
 Duration = Annotated[str, AfterValidator(units.check_duration)]
 PositiveDuration = Annotated[str, AfterValidator(lambda text: units.check_duration(text, positive=True))]
 LabelName = Annotated[str, AfterValidator(units.check_label_name)]
 MetricName = Annotated[str, AfterValidator(units.check_metric_name)]
 Slug = Annotated[str, AfterValidator(units.check_slug)]
 Labels = Annotated[dict[str, str], AfterValidator(_labels)]
+# A name written into Prometheus' or Alertmanager's configuration (a receiver, a time interval, a rule group):
+# one line without control characters, as a label value; a NUL or a CR LF in it breaks the tools reading it back.
+ConfigName = Annotated[str, AfterValidator(_named(units.check_one_line))]
+# What Prometheus expands as a Go template when an alert fires (its labels' values, its annotations): every
+# '{{' must have its '}}', or promtool refuses the rule. promtool checks the rest in `monitoring validate`.
+TemplateText = Annotated[str, AfterValidator(_named(units.check_template))]
+AlertLabels = Annotated[dict[str, str], AfterValidator(_labels), AfterValidator(_template_values)]
+# Annotations are named as labels are (promtool refuses any other name); their values may span lines.
+Annotations = Annotated[dict[str, str], AfterValidator(_annotation_names)]
+AlertAnnotations = Annotated[dict[str, str], AfterValidator(_annotation_names), AfterValidator(_template_values)]
 
 
 def check_rule_value(expr: str, field: str, shown: str | None = None) -> str:
@@ -83,6 +129,8 @@ Title = Annotated[str, AfterValidator(_title)]
 FixedLabels = Annotated[dict[str, str], AfterValidator(_labels), AfterValidator(_static_label_values)]
 # A text an SLO writes into its alerts (and whose generated tests expect it as written): no Go template.
 StaticText = Annotated[str, AfterValidator(_static_text)]
+# An SLO's annotations: named as labels are, with values written as they are.
+StaticAnnotations = Annotated[dict[str, StaticText], AfterValidator(_annotation_names)]
 # A text written into a generated panel's description: no Grafana variable.
 PanelText = Annotated[str, AfterValidator(_no_grafana_variable)]
 # Both: an SLO's description goes into its alerts and its dashboard's panels.

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from monitoring.model.base import Model, model_check
 from monitoring.model.common import Labels, PositiveDuration, Slug
+from monitoring.units import safe_url, unsafe_character
 
 
 class BlackboxModule(Model):
@@ -88,6 +89,8 @@ class Probe(Model):
     @classmethod
     def _urls(cls, targets: tuple[str, ...]) -> tuple[str, ...]:
         for target in targets:
+            if unsafe_character(target):  # urlsplit would drop a line break, and Prometheus refuse the URL
+                raise ValueError(f"targets: {safe_url(target)!r} must not contain a space or a control character")
             parts = urlsplit(target)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise ValueError(f"targets: {target!r} must be a URL with http:// or https:// and a host")

@@ -10,14 +10,23 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from monitoring.model import notifications, time_specs
 from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check, require_unique
-from monitoring.model.common import UINT64_MAX, HostPort, LabelName, Labels, PositiveDuration, SecretFile
-from monitoring.units import LABEL_NAME, safe_url
+from monitoring.model.common import (
+    UINT64_MAX,
+    ConfigName,
+    HostPort,
+    LabelName,
+    Labels,
+    PositiveDuration,
+    SecretFile,
+)
+from monitoring.units import LABEL_NAME, check_one_line, safe_url, unsafe_character
 
 _MATCHER = re.compile(r'\A[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*(=~|!~|!=|=)[ \t]*"((?:[^"\\\x00-\x1f]|\\.)*)"[ \t]*\Z')
 
 
 def check_matcher(text: str) -> str:
     """Validate one Alertmanager matcher such as 'severity="critical"' and return it canonical."""
+    check_one_line(text)  # the pattern lets DEL and C1 control characters through in the value
     match = _MATCHER.match(text)
     if match is None:
         raise ValueError(f'matcher {text!r} must look like name="value", name!="value", name=~"re" or name!~"re"')
@@ -68,6 +77,8 @@ class Webhook(Model):
     @field_validator("url")
     @classmethod
     def _no_credentials_in_url(cls, url: str) -> str:
+        if unsafe_character(url):  # urlsplit would drop a line break, and Alertmanager refuse the URL
+            raise ValueError(f"url {safe_url(url)!r} must not contain a space or a control character")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"url {safe_url(url)!r} must be an http(s) URL")
@@ -95,7 +106,7 @@ class Slack(SecretsFromFiles):
     inline_secrets: ClassVar[dict[str, str]] = {"api_url": "api_url_file"}
     kind: ClassVar[str] = "slack"
     api_url_file: SecretFile
-    channel: str
+    channel: ConfigName
     send_resolved: bool = True
     # Alertmanager templates; the defaults show the summary, each description, the runbook and dashboard links.
     title: str = notifications.SLACK_TITLE
@@ -143,8 +154,8 @@ class Email(SecretsFromFiles):
 
     inline_secrets: ClassVar[dict[str, str]] = {"auth_password": "auth_password_file"}
     kind: ClassVar[str] = "email"
-    to: str
-    from_: str = Field(alias="from")
+    to: ConfigName  # a line break in an address would write another header into the mail
+    from_: ConfigName = Field(alias="from")
     smarthost: HostPort
     auth_username: str | None = None
     auth_password_file: SecretFile | None = None
@@ -170,7 +181,7 @@ class Receiver(Model):
     """
 
     kind: ClassVar[str] = "receiver"
-    name: str = Field(min_length=1)
+    name: ConfigName = Field(min_length=1)
     webhooks: tuple[Webhook, ...] = ()
     slack: tuple[Slack, ...] = ()
     pagerduty: tuple[PagerDuty, ...] = ()
@@ -189,15 +200,15 @@ class Route(Model):
     """
 
     kind: ClassVar[str] = "route"
-    receiver: str | None = None
+    receiver: ConfigName | None = None
     matchers: Matchers = ()
     group_by: tuple[str, ...] | None = None
     group_wait: PositiveDuration | None = None
     group_interval: PositiveDuration | None = None
     repeat_interval: PositiveDuration | None = None
     continue_: bool = Field(default=False, alias="continue")
-    mute_time_intervals: tuple[str, ...] = ()
-    active_time_intervals: tuple[str, ...] = ()
+    mute_time_intervals: tuple[ConfigName, ...] = ()
+    active_time_intervals: tuple[ConfigName, ...] = ()
     routes: tuple[Route, ...] = ()
 
     @field_validator("group_by")
@@ -271,7 +282,7 @@ class TimeInterval(Model):
     """
 
     kind: ClassVar[str] = "time interval"
-    name: str = Field(min_length=1)
+    name: ConfigName = Field(min_length=1)
     times: tuple[TimeRange, ...] = ()
     weekdays: tuple[str, ...] = ()
     days_of_month: tuple[str, ...] = ()
@@ -299,7 +310,7 @@ class RouteTest(Model):
 
     kind: ClassVar[str] = "route test"
     labels: Labels = Field(min_length=1)  # label names and one-line values, as an alert carries
-    receivers: tuple[str, ...] = Field(min_length=1)
+    receivers: tuple[ConfigName, ...] = Field(min_length=1)
 
 
 class Routing(Model):

@@ -11,16 +11,20 @@ from pydantic import AfterValidator, Field, field_validator
 from monitoring import conventions, promql
 from monitoring.model.base import Model, model_check
 from monitoring.model.common import (
+    AlertAnnotations,
+    AlertLabels,
+    ConfigName,
     Duration,
     FiniteFloat,
     Labels,
     MetricName,
     PositiveDuration,
+    TemplateText,
     check_rule_value,
 )
 from monitoring.model.scenario import AlertScenario
 from monitoring.promql import text_facts
-from monitoring.units import check_camel_case
+from monitoring.units import check_camel_case, quoted, template_problem
 
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "info")
 _TEMPLATE = re.compile(r"\{\{|\$labels|\$value")
@@ -118,10 +122,10 @@ class Alert(_Expression):
     keep_firing_for: PositiveDuration | None = None
     severity: SeverityName
     summary: str = Field(min_length=1)
-    description: str = Field(min_length=1)
-    runbook_url: str | None = None
-    labels: Labels = Field(default_factory=dict)  # values may be templates, as Prometheus allows
-    annotations: dict[str, str] = Field(default_factory=dict)
+    description: TemplateText = Field(min_length=1)
+    runbook_url: TemplateText | None = None
+    labels: AlertLabels = Field(default_factory=dict)  # values may be templates, as Prometheus allows
+    annotations: AlertAnnotations = Field(default_factory=dict)
     # The number the expression compares its result against (`... > 0.1`), declared so that other outputs (the
     # k6 gates) read it from the model; the expression must end in a comparison with exactly this number.
     threshold: FiniteFloat | None = None
@@ -168,13 +172,13 @@ class VerbatimRule(_Expression):
     """
 
     kind: ClassVar[str] = "rule"
-    alert: str | None = None
+    alert: ConfigName | None = None
     record: MetricName | None = None
     expr: RuleExpr  # outside the conventions, but Prometheus still evaluates it as a rule
     for_: Duration | None = Field(default=None, alias="for")
     keep_firing_for: PositiveDuration | None = None
-    labels: Labels = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)  # an alert's values are templates; a recording rule's are not
+    annotations: AlertAnnotations = Field(default_factory=dict)
 
     @model_check
     def _alert_or_record(self) -> VerbatimRule:
@@ -184,6 +188,9 @@ class VerbatimRule(_Expression):
             extra = "for" if self.for_ else "keep_firing_for" if self.keep_firing_for else "annotations"
             raise self.field_problem(extra, f"record {self.record!r}: for, keep_firing_for and annotations are for "
                                      "alerts")
+        for key, value in self.labels.items() if self.alert is not None else ():
+            if "{{" in value and (problem := template_problem(value)) is not None:
+                raise self.field_problem("labels", f"labels: {key}={quoted(value)}: {problem}")
         return self
 
     @property
@@ -206,7 +213,7 @@ class RuleGroup(Model):
     """
 
     kind: ClassVar[str] = "rule group"
-    name: str = Field(min_length=1)
+    name: ConfigName = Field(min_length=1)
     interval: PositiveDuration | None = None
     rules: tuple[Rule, ...] = Field(min_length=1)
 

@@ -22,6 +22,7 @@ from monitoring.model.common import (
     LabelName,
     MetricName,
     Slug,
+    StaticAnnotations,
     StaticText,
     check_rule_value,
 )
@@ -293,7 +294,7 @@ class AlertTier(Model):
     severity: SLOSeverity
     for_: Duration | None = Field(default=None, alias="for")
     labels: FixedLabels = Field(default_factory=dict)
-    annotations: dict[str, StaticText] = Field(default_factory=dict)
+    annotations: StaticAnnotations = Field(default_factory=dict)
     summary: StaticText | None = None
     title: StaticText | None = None
 
@@ -320,7 +321,7 @@ class SLOAlerting(Model):
     min_events_per_second: ExactDecimal | None = Field(default=None, gt=0)
     runbook_url: str | None = None
     labels: FixedLabels = Field(default_factory=dict)  # on both tiers' alerts (a tier's own labels win)
-    annotations: dict[str, StaticText] = Field(default_factory=dict)
+    annotations: StaticAnnotations = Field(default_factory=dict)
     summary: StaticText | None = None  # both tiers' summary, unless a tier sets its own
     title: StaticText | None = None
 
@@ -536,6 +537,14 @@ class SLO(Model):
         for label in self.group_by:
             if label in NAMINGS[self.naming].reserved:
                 raise self.field_problem("group_by", f"group_by: {label!r} is set by the SLO itself")
+            # A fixed label of that name would overwrite each group's value in the alerts: the groups' alerts
+            # would merge, and a page of one group would silence the others' tickets.
+            for where, labels in (("labels", self.labels), ("alerting.labels", self.alerting.labels),
+                                  ("alerting.page.labels", self.alerting.page.labels),
+                                  ("alerting.ticket.labels", self.alerting.ticket.labels)):
+                if label in labels:
+                    raise self.field_problem(f"{where}", f"{where}: {label!r} is a group_by label: each group's "
+                                             "alerts carry its own value")
         if isinstance(self.sli, QuerySLI) and self.group_by:
             for field in ("errors", "total"):
                 lost = _aggregated_away(promql.parse(substitute_window(getattr(self.sli, field), "5m")),

@@ -31,7 +31,7 @@ from monitoring.model.service import Service
 from monitoring.model.slo import SLO
 from monitoring.promql.label_sets import TARGET_LABELS, job_labels
 from monitoring.slo.naming import SLOTH_INFO
-from monitoring.units import duration_ms
+from monitoring.units import duration_ms, safe_url, unsafe_character
 
 # Series Prometheus itself writes: per scrape target, and for alert state.
 BUILTIN_SERIES = frozenset({
@@ -95,6 +95,8 @@ class Stack(Model):
     def _base_url(cls, url: str | None) -> str | None:
         if url is None:
             return None
+        if unsafe_character(url):  # urlsplit would drop a line break, which would then end up in every alert
+            raise ValueError(f"grafana_url {safe_url(url)!r} must not contain a space or a control character")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
             raise ValueError(f"grafana_url {url!r} must be an http(s) base URL, like 'https://grafana.example.com'")
