@@ -797,6 +797,23 @@ CASES: list[tuple[str, Callable[[], object], str | None, object, str, str]] = [
         "group_by: 'slo' is set by the SLO itself",
     ),
     (
+        "slo fixes a label it groups by",
+        lambda: slo(group_by=("method",), labels={"method": "GET"}),
+        "labels",
+        {"method": "GET"},
+        "slo 'availability'",
+        "labels: 'method' is a group_by label: each group's alerts carry its own value",
+    ),
+    (
+        "slo page tier fixes a label it groups by",
+        lambda: slo(group_by=("method",), alerting=SLOAlerting(page=AlertTier(severity="critical",
+                                                                              labels={"method": "GET"}))),
+        "alerting.page.labels",
+        {"method": "GET"},
+        "slo 'availability'",
+        "alerting.page.labels: 'method' is a group_by label: each group's alerts carry its own value",
+    ),
+    (
         "query sli aggregates a group away",
         lambda: slo(sli=QuerySLI(errors=QUERY, total=QUERY), group_by=("code",)),
         "group_by",

@@ -363,13 +363,22 @@ def _alert_head(slo: SLO, tier: Tier) -> dict[str, Any]:
 
 
 def inhibit_rules(stack: Stack) -> list[dict[str, Any]]:
-    """A firing page inhibits the ticket of the same SLO: one rule covers every SLO whose plan has both tiers
-    (one per naming: Sloth's labels need their own)."""
+    """A firing page inhibits the ticket of the same SLO and the same group: one rule covers every SLO whose plan
+    has both tiers (one per naming: Sloth's labels need their own).
+
+    An SLO grouped by labels (group_by) alerts for each group apart: a page for route="/pay" must not silence the
+    ticket for route="/cart". The rule's `equal` holds every label any of these SLOs groups by; for an SLO that
+    does not group by one of them, its page and ticket both lack it, and Alertmanager reads a missing label as an
+    empty value on both sides, which is equal."""
     namings = {slo.plan.naming.style: slo.plan.naming for slo in stack.slos if set(slo.plan.tiers) == set(Tier)}
+    grouped: dict[str, set[str]] = {style: set() for style in namings}
+    for slo in stack.slos:
+        if slo.plan.naming.style in grouped:
+            grouped[slo.plan.naming.style].update(slo.group_by)
     return [{"source_matchers": [f'{naming.tier_label}="{Tier.PAGE}"'],
              "target_matchers": [f'{naming.tier_label}="{Tier.TICKET}"'],
-             "equal": [naming.service_label, naming.slo_label]}
-            for _, naming in sorted(namings.items())]
+             "equal": [naming.service_label, naming.slo_label, *sorted(grouped[style])]}
+            for style, naming in sorted(namings.items())]
 
 
 def rule_group(stack: Stack, slo: SLO) -> dict[str, Any]:
