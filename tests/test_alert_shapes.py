@@ -89,6 +89,24 @@ def test_each_shape_is_recognised(name: str, expr: str, shape: str) -> None:
     assert scenario.healthy and (scenario.firing or shape == "absent()")
 
 
+# Each shape above, reading its series in the past or at a fixed time: the test's times would be wrong.
+SHIFTED = [
+    ("gauge offset", "queue_depth offset 10m > 100"),
+    ("rate offset", 'sum(rate(api_requests_total{code=~"5.."}[5m] offset 15m)) > 1'),
+    ("ratio denominator offset",
+     "sum(rate(api_errors_total[5m])) / sum(rate(api_requests_total[5m] offset 1h)) > 0.01"),
+    ("histogram offset", "histogram_quantile(0.99, sum by (le) (rate(api_latency_seconds_bucket[5m] offset 5m))) > 1"),
+    ("up at a time", 'up{job="api"} @ 1700000000 == 0'),
+    ("negative offset", "disk_free_bytes offset -5m < 1000000000"),
+]
+
+
+@pytest.mark.parametrize(("name", "expr"), SHIFTED, ids=[s[0] for s in SHIFTED])
+def test_a_shape_read_in_the_past_or_at_a_fixed_time_is_not_recognised(name: str, expr: str) -> None:
+    scenario, why = shape_of(expr, {m.name: m for m in CATALOG})
+    assert scenario is None and why == "a selector with an `offset` or `@` modifier"
+
+
 def test_generated_tests_pass_promtool(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                        promtool: object) -> None:
     for stack in ("SHAPES_STACK", "MCP_STACK"):
