@@ -89,7 +89,12 @@ def _burn_parts(windows: tuple[BurnWindow, ...], tiers: tuple[Tier, ...]) -> _Bu
 def row_key(slo: SLO) -> tuple[object, ...]:
     """Everything `slo_row` reads of the SLO but its service and name (see dashboards.render_json)."""
     gauge = slo.sli.gauge if isinstance(slo.sli, BooleanSLI) else None
-    return (slo.plan.text_key, slo.period, slo.objective, slo.description, gauge, slo.budgeting)
+    return (slo.plan.text_key, slo.period, slo.objective, slo.description, gauge, slo.budgeting, slo.group_by)
+
+
+def _per_group(slo: SLO, legend: str) -> str:
+    """A legend that tells a grouped SLO's series apart: each group's labels ({{route}}) before it."""
+    return " ".join([*(f"{{{{{label}}}}}" for label in slo.group_by), legend])
 
 
 def slo_row(slo: SLO) -> DashboardRow:
@@ -99,9 +104,12 @@ def slo_row(slo: SLO) -> DashboardRow:
     naming = slo.plan.naming
     windows = slo.plan.windows  # the enabled pairs only: the dashboard draws what alerts
     burn = _burn_parts(windows, slo.plan.tiers)
+    # A grouped SLO has an error ratio per group and one error budget: many to one, which Prometheus matches
+    # only when told so (group_left); an ungrouped one keeps the one-to-one division.
+    join = f"on ({naming.service_label}, {naming.slo_label}){' group_left' if slo.group_by else ''}"
     burn_queries = tuple(
-        trusted.query(f"{conventions.slo_error_ratio(w.long)}{sel}\n/ on ({naming.service_label}, "
-                      f"{naming.slo_label})\n{conventions.slo_error_budget()}{sel}", legend=legend)
+        trusted.query(f"{conventions.slo_error_ratio(w.long)}{sel}\n/ {join}\n{conventions.slo_error_budget()}{sel}",
+                      legend=_per_group(slo, legend))
         for w, legend in zip(windows, burn.legends, strict=True)
     )
     return trusted.row(title=f"{slo.name}: {_percent(slo.objective)} over {slo.period}", panels=(
