@@ -85,3 +85,29 @@ def test_gates_that_reference_nothing_usable(stack: Stack, gates: LoadTestGates,
     with pytest.raises(DefinitionError) as error:
         k6.gates(stack, gates)
     assert message in str(error.value)
+
+
+def _with_twin_slo(stack: Stack) -> Stack:
+    """The stack with a second service whose latency SLO has the name of one the stack has (names are unique
+    within a service only) and a tighter threshold."""
+    original = next(s for s in stack.slos if s.name == "tool-call-latency")
+    service = next(s for s in stack.services if s.name == original.service)
+    twin_service = service.model_copy(update={"name": "twin", "scrape_jobs": (), "rule_groups": ()})
+    assert isinstance(original.sli, LatencySLI)
+    twin = original.model_copy(update={"service": "twin",
+                                       "sli": original.sli.model_copy(update={"threshold": 0.1}),
+                                       "alerting": original.alerting.model_copy(update={"name": "TwinLatency"})})
+    return stack.model_copy(update={"services": (*stack.services, twin_service), "slos": (*stack.slos, twin)})
+
+
+def test_a_name_several_services_use_is_refused_and_a_service_qualified_one_taken(stack: Stack) -> None:
+    twins = _with_twin_slo(stack)
+    for order in (twins, twins.model_copy(update={"slos": tuple(reversed(twins.slos))})):
+        with pytest.raises(DefinitionError) as error:
+            k6.gates(order, LoadTestGates(latency_slo="tool-call-latency", error_ratio_alert="MCPHighErrorRate"))
+        assert error.value.field == "latency_slo" and "write '<service>/tool-call-latency'" in error.value.problem
+    twin = k6.gates(twins, LoadTestGates(latency_slo="twin/tool-call-latency", error_ratio_alert="MCPHighErrorRate"))
+    original_service = next(s.service for s in stack.slos if s.name == "tool-call-latency")
+    original = k6.gates(twins, LoadTestGates(latency_slo=f"{original_service}/tool-call-latency",
+                                             error_ratio_alert=f"{original_service}/MCPHighErrorRate"))
+    assert twin["http_req_duration"] == ["p(95)<100"] and original["http_req_duration"] != twin["http_req_duration"]

@@ -14,7 +14,8 @@ class LoadTestGates(Model):
 
     latency_slo names an SLO with a latency SLI: `http_req_duration` must keep p(percentile) under its threshold.
     error_ratio_alert names an alert that declares its threshold (Alert.threshold, an error ratio):
-    `http_req_failed` must stay under it. Name the alert that pages: a load test that would page fails.
+    `http_req_failed` must stay under it. Name the alert that pages: a load test that would page fails. Where
+    several services have an SLO or alert of that name, name it with its service: "checkout/latency".
 
         LoadTestGates(latency_slo="control-plane-latency", error_ratio_alert="MCPHighErrorRate")
     """

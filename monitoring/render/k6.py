@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from monitoring.model.loadtest import LoadTestGates
 from monitoring.model.rules import Alert
 from monitoring.model.slo import LatencySLI
 from monitoring.model.stack import Stack
+
+T = TypeVar("T")
 
 
 def _number(value: Decimal) -> str:
@@ -30,11 +32,13 @@ def alert_ratio(alert: Alert) -> Decimal:
 
 
 def gates(stack: Stack, load_test: LoadTestGates) -> dict[str, list[str]]:
-    slo = next((s for s in stack.slos if s.name == load_test.latency_slo), None)
+    slos = [(s.service, s.name, s) for s in stack.slos]
+    slo = _named(load_test, "latency_slo", "SLO", slos)
     if slo is None or not isinstance(slo.sli, LatencySLI):
         raise load_test.error(f"latency_slo {load_test.latency_slo!r} is not a latency SLO of the stack",
                               field="latency_slo", value=load_test.latency_slo)
-    alert = next((a for s in stack.services for a in s.alerts if a.name == load_test.error_ratio_alert), None)
+    alerts = [(s.name, a.name, a) for s in stack.services for a in s.alerts]
+    alert = _named(load_test, "error_ratio_alert", "alert", alerts)
     if alert is None:
         raise load_test.error(f"error_ratio_alert {load_test.error_ratio_alert!r} is not an alert of the stack",
                               field="error_ratio_alert", value=load_test.error_ratio_alert)
@@ -43,6 +47,19 @@ def gates(stack: Stack, load_test: LoadTestGates) -> dict[str, list[str]]:
         "http_req_duration": [f"p({load_test.percentile})<{_number(milliseconds)}"],
         "http_req_failed": [f"rate<{_number(alert_ratio(alert))}"],
     }
+
+
+def _named(load_test: LoadTestGates, field: str, kind: str, found: list[tuple[str, str, T]]) -> T | None:
+    """The one definition the gate's field names: "name", or "service/name" where services share the name
+    (names are unique within a service only); None if none. A name several services use is refused: whichever
+    came first would set the gate."""
+    reference = getattr(load_test, field)
+    matching = [(service, item) for service, name, item in found if reference in (name, f"{service}/{name}")]
+    if len(matching) > 1:
+        services = ", ".join(sorted(service for service, _ in matching))
+        raise load_test.error(f"{field} {reference!r} names the {kind} of several services ({services}): write "
+                              f"'<service>/{reference}'", field=field, value=reference)
+    return matching[0][1] if matching else None
 
 
 def render(stack: Stack) -> dict[str, list[str]] | None:
