@@ -18,6 +18,7 @@ from monitoring.errors import InputFileError
 from monitoring.imports import import_files
 from monitoring.imports.compare import differences, rule_groups
 from monitoring.imports.write import write_import
+from tests.binaries import amtool_routes
 from tests.conftest import installed_input, shared_reference
 
 HERE = Path(__file__).parent / "imports"
@@ -111,14 +112,6 @@ def test_the_generated_modules_read_as_formatted_python(tmp_path: Path) -> None:
     assert 'Counter(name="http_requests_total"' in text  # the catalog, inferred from the expressions
 
 
-def _routes(amtool: Tool, config: Path, labels: dict[str, str]) -> str:
-    args = [f"{k}={v}" for k, v in labels.items()]
-    run = subprocess.run([*amtool.argv, "config", "routes", "test", "--config.file", str(config), *args],
-                         capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stderr
-    return run.stdout.strip()
-
-
 LABEL_SETS = [
     {"alertname": "X"},
     {"severity": "critical"},
@@ -138,7 +131,8 @@ def test_alertmanager_routing_sends_every_label_set_to_the_same_receivers(tmp_pa
     _generate(tmp_path)
     regenerated = tmp_path / "out" / conventions.ALERTMANAGER_CONFIG
     for labels in LABEL_SETS:
-        assert _routes(amtool, regenerated, labels) == _routes(amtool, HERE / "alertmanager.yml", labels), labels
+        original = amtool_routes(amtool, HERE / "alertmanager.yml", labels)
+        assert amtool_routes(amtool, regenerated, labels) == original, labels
     text = (tmp_path / "imported" / "routing.py").read_text(encoding="utf-8")
     assert "routing = Routing(" in text and 'matchers=(\'service=~"^(payments|checkout)$"\',)' in text
     assert any("match_re is deprecated" in w for w in result.warnings)

@@ -18,6 +18,7 @@ from monitoring.errors import InputFileError
 from monitoring.imports import import_files
 from monitoring.imports.write import write_import
 from monitoring.slo import specs
+from tests.binaries import amtool_routes
 
 
 def _write(tmp_path: Path, name: str, data: Any) -> Path:
@@ -38,19 +39,6 @@ MATCHER_ROUTES = [
 ]
 
 
-def _routes(amtool: Tool, config: Path, labels: dict[str, str]) -> str:
-    # amtool reads each label as a matcher: quoted, so that a comma or a quote in the value stays in it.
-    args = [f'{k}="{_escaped(v)}"' for k, v in labels.items()]
-    run = subprocess.run([*amtool.argv, "config", "routes", "test", "--config.file", str(config), *args],
-                         capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stderr
-    return run.stdout.strip()
-
-
-def _escaped(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
 def _generated_routing(tmp_path: Path, inputs: list[Path]) -> Path:
     result = import_files(inputs)
     write_import(result, tmp_path)
@@ -69,8 +57,8 @@ def test_a_matchers_entry_routes_as_alertmanager_reads_it(tmp_path: Path, amtool
         "receivers": [{"name": "default"}, {"name": "matched"}]})
     regenerated = _generated_routing(tmp_path / "project", [original])
     for labels in label_sets:
-        assert _routes(amtool, regenerated, labels) == _routes(amtool, original, labels), labels
-    assert _routes(amtool, original, label_sets[0]) == "matched"
+        assert amtool_routes(amtool, regenerated, labels) == amtool_routes(amtool, original, labels), labels
+    assert amtool_routes(amtool, original, label_sets[0]) == "matched"
 
 
 @pytest.mark.parametrize("entry", ["a=b,,c=d", 'a="b', 'a=b"c'])
