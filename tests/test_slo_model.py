@@ -216,3 +216,22 @@ def test_cli_warns_when_a_single_bad_event_pages(project: Path, capsys: pytest.C
 def test_no_warning_for_an_ordinary_objective(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["generate"], project=Project.find(project)) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("objective", ["1E-24", "0.000000000000001", "99.999999999999999999999999", "1E-30"])
+def test_an_objective_of_many_digits_gets_an_answer_in_exact_digits(objective: str) -> None:
+    """Budgets and thresholds of such objectives have more digits than Decimal's context holds: they are
+    written exactly, in a DefinitionError where the objective is refused, never a decimal exception."""
+    try:
+        slo = SLO(name="a", service="b", objective=objective, sli=RatioSLI(errors="x", total="y"))
+    except DefinitionError as error:
+        assert "\n" not in error.message and "objective" in error.message
+    else:
+        assert slo.error_budget == 1 - Decimal(objective) / 100
+
+
+def test_decimal_text_writes_every_digit_of_a_long_fraction() -> None:
+    from monitoring.slo.windows import decimal_text
+
+    assert decimal_text(Fraction(144, 10) / 10**40) == "0." + "0" * 38 + "144"
+    assert decimal_text(Fraction(-3, 4)) == "-0.75" and decimal_text(Fraction(72, 5)) == "14.4"

@@ -202,7 +202,7 @@ PATTERNS = [None, "https://runbooks.example.com/{service}/{alertname}", "https:/
 @given(service=odd_slugs, name=odd_slugs, alert=st.none() | st.from_regex(r"\A[A-Z][a-zA-Z0-9]{0,10}\Z"),
        label=odd_values, text=odd_values, kind=st.sampled_from(sorted(SLIS)),
        naming=st.sampled_from(["default", "sloth"]), pattern=st.sampled_from(PATTERNS),
-       grafana=st.sampled_from([None, "https://grafana.example.com", "http://g:3000/sub path"]),
+       grafana=st.sampled_from([None, "https://grafana.example.com", "http://g:3000/sub%20path/it's"]),
        dashboards=st.booleans(), grouped=st.booleans(), guard=st.sampled_from([None, "0.5"]))
 def test_alerts_written_once_per_key_are_the_plain_data(service: str, name: str, alert: str | None, label: str,
                                                         text: str, kind: str, naming: str, pattern: str | None,

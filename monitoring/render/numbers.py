@@ -1,8 +1,11 @@
-"""Floats as Go and Python Prometheus clients print them (bucket boundaries, template values)."""
+"""Floats as Go and Python Prometheus clients print them (bucket boundaries, template values), and the simplest
+fraction of a range (test traffic with few events per step)."""
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
+from fractions import Fraction
 
 
 def go_float(value: float) -> str:
@@ -37,3 +40,15 @@ def _plain(digits: str, exponent: int) -> str:
     if len(digits) <= exponent + 1:
         return digits + "0" * (exponent + 1 - len(digits))
     return digits[: exponent + 1] + "." + digits[exponent + 1:]
+
+
+def simplest_fraction(low: Fraction, high: Fraction) -> Fraction:
+    """The fraction of smallest denominator in [low, high] (0 <= low <= high): the first that the Stern-Brocot
+    tree reaches, found by continued fractions."""
+    whole = math.floor(low)
+    if whole == low:
+        return Fraction(whole)
+    if whole + 1 <= high:
+        return Fraction(whole + 1)
+    # Both ends share their whole part: the simplest of the reciprocals of what is left, turned back.
+    return whole + 1 / simplest_fraction(1 / (high - whole), 1 / (low - whole))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache, partial
@@ -25,7 +25,7 @@ from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_mat
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
 from monitoring.output.yaml_parts import scalar, under
-from monitoring.render.numbers import go_float, python_float
+from monitoring.render.numbers import go_float, python_float, simplest_fraction
 from monitoring.render.promtool_timing import (
     choose_step,
     eval_time,
@@ -37,7 +37,7 @@ from monitoring.render.promtool_timing import steps as _steps
 from monitoring.render.series_labels import example_labels, parse_selector, selects, series_text
 from monitoring.slo import rules as slo_rules
 from monitoring.slo import stand_ins
-from monitoring.slo.simulation import Phase, Traffic, simulate
+from monitoring.slo.simulation import Phase, Traffic, counter_base, simulate
 from monitoring.slo.windows import BurnWindow, Tier, decimal_text
 from monitoring.units import duration_ms, format_duration
 
@@ -70,6 +70,11 @@ class SLOCase:
     events: int | None = None  # events per step instead of the normal traffic
     python_le: bool = False  # write bucket boundaries as Python clients do (5.0), not as Go clients (5)
     metadata: bool = False  # also check the metadata series
+    silent: tuple[str, ...] = ()  # tiers that must never fire (stop_after is the one that must)
+    # The same case at an error ratio of few digits near this one's, tried when this one cannot be checked
+    # exactly (its counters would pass float64's 2**53, or a window's ratio is within float rounding of the
+    # threshold): an objective of 15 digits makes ratios whose denominators would need that many events per step.
+    simpler: SLOCase | None = None
 
 
 # Steady cases need no long history: every window holds the same ratio from the first step on.
@@ -84,22 +89,36 @@ def _steady(ratio: Fraction) -> Phases:
     return ((0, 1, ratio),)
 
 
+def _with_simpler(make: Callable[[Fraction], SLOCase], ratio: Fraction, toward: Fraction) -> SLOCase:
+    """make(ratio), with the case at the simplest ratio between `ratio` and halfway to `toward` (the threshold it
+    stays clear of) as its simpler alternative, when that ratio differs."""
+    halfway = (ratio + toward) / 2
+    simple = simplest_fraction(min(ratio, halfway), max(ratio, halfway))
+    case = make(ratio)
+    return case if simple == ratio else replace(case, simpler=make(simple))
+
+
 def slo_cases(slo: SLO, step: int) -> list[SLOCase]:
     if isinstance(slo.sli, BooleanSLI):
         return _gauge_cases(slo, step)
     steady = _steps(STEADY_MS, step) + 3
-    cases = [SLOCase("healthy: no errors", _steady(Fraction(0)), steady, probes=(1,), metadata=True)]
+    cases = [SLOCase("healthy: no errors", _steady(Fraction(0)), steady, probes=(1,), metadata=True,
+                     silent=tuple(map(str, slo.tiers)))]
     for tier in slo.tiers:
         pairs = [p for p in slo.windows if p.tier == tier]
         slowest = min(pairs, key=slo.threshold)
         threshold = slo.threshold(slowest)
         above = min(threshold * Fraction(25, 24), (threshold + 1) / 2)
-        cases.append(SLOCase(f"{tier}: steady error ratio {_pct(above)}, just above the {slowest.long}/"
-                             f"{slowest.short} burn rate", _steady(above), _steps(slowest.long_ms, step) + 3,
-                             stop_after=tier, python_le=True))
-        below = threshold * Fraction(35, 36)
-        cases.append(SLOCase(f"{tier}: steady error ratio {_pct(below)}, just below every burn rate",
-                             _steady(below), _steps(BELOW_MS, step) + 3, probes=(1,)))
+        cases.append(_with_simpler(
+            lambda ratio, tier=tier, slowest=slowest: SLOCase(
+                f"{tier}: steady error ratio {_pct(ratio)}, just above the {slowest.long}/{slowest.short} burn "
+                "rate", _steady(ratio), _steps(slowest.long_ms, step) + 3, stop_after=tier, python_le=True),
+            above, threshold))
+        cases.append(_with_simpler(
+            lambda ratio, tier=tier: SLOCase(f"{tier}: steady error ratio {_pct(ratio)}, just below every burn rate",
+                                             _steady(ratio), _steps(BELOW_MS, step) + 3, probes=(1,),
+                                             silent=(str(tier),)),
+            threshold * Fraction(35, 36), threshold))
     if Tier.PAGE in slo.tiers:
         cases += _page_timing_cases(slo, step)
     guard = slo.alerting.min_events_per_second
@@ -131,19 +150,27 @@ def _page_timing_cases(slo: SLO, step: int) -> list[SLOCase]:
     cases = [
         SLOCase(f"page: 100% errors {history}", errors(Fraction(1)), warm + _steps(fast.long_ms, step) + 3,
                 stop_after="page", probes=(warm,)),
-        SLOCase(f"page: steady error ratio {_pct(above)} {history}, just above the {fast.long}/{fast.short} "
-                "burn rate", errors(above), until_slow, stop_after="page", probes=(warm,)),
-        SLOCase(f"page: steady error ratio {_pct(below)} {history}, just below the {fast.long}/{fast.short} "
-                "burn rate", errors(below), saturated + 2, probes=(warm, saturated)),
+        _with_simpler(lambda ratio: SLOCase(
+            f"page: steady error ratio {_pct(ratio)} {history}, just above the {fast.long}/{fast.short} burn rate",
+            errors(ratio), until_slow, stop_after="page", probes=(warm,)), above, fast_threshold),
+        _with_simpler(lambda ratio: SLOCase(
+            f"page: steady error ratio {_pct(ratio)} {history}, just below the {fast.long}/{fast.short} burn rate",
+            errors(ratio), saturated + 2, probes=(warm, saturated)), below, fast_threshold),
     ]
     cases += _recovery_cases(slo, step, fast, slow, errors)
     middle = round((fast.burn + slow.burn) / 2)
     if len(pairs) > 1 and slow.burn < middle < fast.burn:
-        ratio = middle * Fraction(slo.error_budget)
-        cases.append(SLOCase(f"page: steady error ratio {_pct(ratio)} ({middle}x the budget) {history}, between "
-                             f"the burn rates: never fires the {fast.long}/{fast.short} pair", errors(ratio),
-                             saturated + 2, probes=(warm, saturated)))
+        budget = Fraction(slo.error_budget)
+        cases.append(_with_simpler(lambda ratio: SLOCase(
+            f"page: steady error ratio {_pct(ratio)} ({_times(ratio / budget)} the budget) {history}, between "
+            f"the burn rates: never fires the {fast.long}/{fast.short} pair", errors(ratio), saturated + 2,
+            probes=(warm, saturated)), middle * budget, slo.threshold(slow)))
     return cases
+
+
+def _times(factor: Fraction) -> str:
+    """'10x', or '9.975x' for a factor that is not whole."""
+    return f"{factor.numerator}x" if factor.denominator == 1 else f"{float(factor):.4g}x"
 
 
 def _gauge_cases(slo: SLO, step: int) -> list[SLOCase]:
@@ -203,12 +230,14 @@ def _pct(ratio: Fraction) -> str:
     return f"{text}%"
 
 
-def _events_per_step(slo: SLO, step: int, ratios: Iterable[Fraction]) -> int:
+def _events_per_step(slo: SLO, step: int, ratios: Iterable[Fraction], lean: bool = False) -> int:
+    """Normal traffic per step, a multiple of every ratio's denominator (whole bad events); `lean`: the smallest
+    such multiple that is at least the normal traffic, not a multiple of it (fewer events: counters stay within
+    float64's exact integers for longer)."""
     per_second = max(Fraction(TRAFFIC_PER_SECOND), 2 * Fraction(slo.alerting.min_events_per_second or 0))
-    events = math.ceil(per_second * step / 1000)
-    for ratio in ratios:
-        events = math.lcm(events, ratio.denominator)
-    return events
+    normal = math.ceil(per_second * step / 1000)
+    whole = math.lcm(*(ratio.denominator for ratio in ratios))
+    return whole * -(-normal // whole) if lean else math.lcm(normal, whole)
 
 
 @dataclass(frozen=True)
@@ -292,9 +321,10 @@ def _testable_query(sli: QuerySLI, by: tuple[str, ...]) -> bool:
 
 
 def warnings(slo: SLO) -> list[str]:
-    """What generate says of the SLO's tests: why none was generated for its alerts, if none was."""
+    """What generate says of the SLO's tests: why none was generated for its alerts, if none was, or which of
+    its cases were left out."""
     why = untested_why(slo)
-    return [] if why is None else [why]
+    return [why] if why is not None else [f"slo {slo.name!r}: {text}" for text in left_out(slo)]
 
 
 def untested_why(slo: SLO) -> str | None:
@@ -436,6 +466,12 @@ class PlannedCase:
 
 
 _PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
+# The cases of a plan left out, as the warning's text after "slo '<name>': ".
+_LEFT_OUT: dict[tuple[object, ...], tuple[str, ...]] = {}
+
+
+class _Inexact(Exception):
+    """The case's intent cannot be checked exactly: float64 could not tell its error ratios from the threshold."""
 
 
 def _plan_key(slo: SLO, step: int) -> tuple[object, ...]:
@@ -447,30 +483,63 @@ def plan(slo: SLO, step: int) -> tuple[PlannedCase, ...]:
     """The cases of an SLO with their predicted checks and input values, planned once per SLO shape."""
     key = _plan_key(slo, step)
     if key not in _PLANS:
-        _PLANS[key] = tuple(_plan_case(slo, case, step) for case in slo_cases(slo, step))
+        planned, left_out = [], []
+        for case in slo_cases(slo, step):
+            try:
+                planned.append(_plan_exact(slo, case, step))
+            except _Inexact as exc:
+                left_out.append(f"test case {case.name!r} left out: {exc}")
+        _PLANS[key], _LEFT_OUT[key] = tuple(planned), tuple(left_out)
     return _PLANS[key]
 
 
-def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
+def left_out(slo: SLO) -> tuple[str, ...]:
+    """Why cases of the SLO's tests were left out (each to follow "slo '<name>': "); none for most objectives."""
+    if not slo.tiers or not testable(slo):
+        return ()
+    step = slo_step(slo)
+    plan(slo, step)
+    return _LEFT_OUT[_plan_key(slo, step)]
+
+
+def _plan_exact(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
+    """The case planned as written; else its simpler alternative with as few events per step as its ratios
+    allow (what keeps counters within float64's exact integers); else _Inexact."""
+    try:
+        return _plan_case(slo, case, step)
+    except _Inexact:
+        return _plan_case(slo, case.simpler or case, step, lean=True)
+
+
+def _plan_case(slo: SLO, case: SLOCase, step: int, lean: bool = False) -> PlannedCase:
     sampled = isinstance(slo.sli, BooleanSLI)  # one gauge series: one sample per step
-    normal = 1 if sampled else _events_per_step(slo, step, [ratio for _, _, ratio in case.phases])
+    normal = 1 if sampled else _events_per_step(slo, step, [ratio for _, _, ratio in case.phases], lean)
     phases = tuple(Phase(start, case.events or normal * scale, ratio) for start, scale, ratio in case.phases)
-    timelines = simulate(slo.plan, Traffic(step, case.horizon, phases, sampled))
+    base = counter_base(phases)
+    traffic = Traffic(step, case.horizon, phases, sampled, base)
+    timelines = simulate(slo.plan, traffic)
     steps = case.horizon + 1
     if case.stop_after:
         first = timelines[case.stop_after].first_firing()
+        if first is None and None in timelines[case.stop_after].firing:
+            raise _Inexact(_inexact_why(traffic, f"whether the {case.stop_after} alert fires"))
         if first is None:
             raise slo.error(f"scenario {case.name!r} never fires the {case.stop_after} alert")
         steps = min(first + 2, case.horizon + 1)
+    for tier in case.silent:
+        if any(timelines[tier].firing[:steps]):
+            raise _Inexact(_inexact_why(traffic, f"that the {tier} alert stays silent"))
     checks = []
     for tier, timeline in timelines.items():
         firing = timeline.firing[:steps]
+        if all(on is None for on in firing):
+            raise _Inexact(_inexact_why(traffic, f"the {tier} alert"))
         # Check the last step, the probes, and both sides of every change; never a step too close to call.
         known = [at for at in range(steps) if firing[at] is not None]
         moments = {known[-1], *(p for p in case.probes if p in known)}
         moments |= {k for a, b in pairwise(known) if firing[a] != firing[b] for k in (a, b)}
         checks += [(at, tier, bool(firing[at])) for at in moments]
-    traffic = Traffic(step, steps, phases, sampled)
+    traffic = Traffic(step, steps, phases, sampled, base)
     bad, total = traffic.counters
     good = [t - b + bad[0] for t, b in zip(total, bad, strict=True)]
     gauge = [1 - flag for flag in traffic.gauge] if sampled else [0]
@@ -484,6 +553,15 @@ def _plan_case(slo: SLO, case: SLOCase, step: int) -> PlannedCase:
                        interval_line=f"  interval: {scalar(format_duration(step))}\n",
                        name_line=name_line,
                        values_yaml={value: scalar(value) for value in values.values()})
+
+
+def _inexact_why(traffic: Traffic, what: str) -> str:
+    """Why float64 arithmetic cannot check `what` in a case of this traffic."""
+    if traffic.exact_until <= traffic.steps:
+        return (f"checking {what} needs counters above 2**53 (at {traffic.largest_increment:,} events per step), "
+                "which float64 does not hold exactly")
+    return (f"checking {what} needs an error ratio closer to the burn-rate threshold than float64 arithmetic "
+            "tells apart")
 
 
 def _input_series(series: SLISeries, planned: PlannedCase) -> list[dict[str, str]]:

@@ -5,10 +5,14 @@ under a given error ratio. promtool then checks the prediction against the real 
 either the rules or this arithmetic fails the tests.
 
 Traffic is piecewise constant: phases of (first interval, events per step, error ratio). Samples sit at every
-step and rules are evaluated at every step (the tests use one interval for both). Counters start at a large
-base, so rate() never limits its extrapolation at zero: bad and total events of a window then share the same
-extrapolation factor, and the window's error ratio is exactly (bad increase) / (total increase) over the
-samples inside it. Everything here is integer or Fraction arithmetic: no float rounding to second-guess.
+step and rules are evaluated at every step (the tests use one interval for both). Counters start at a base of
+at least twice their largest increase per step (`counter_base`), so rate() never limits its extrapolation at
+zero: bad and total events of a window then share the same extrapolation factor, and the window's error ratio is
+exactly (bad increase) / (total increase) over the samples inside it. A traffic with a smaller base is still
+replayed: wherever that limit (promql/functions.go extrapolatedRate, durationToZero) could change some series'
+rate, the window's condition is unknown. Everything here is integer or Fraction arithmetic; what float64 does
+to it is bounded instead: a counter above 2**53 is not a float64 (the window's condition is unknown from that
+sample on), and a ratio within float64's rounding of the threshold is too close to call.
 
 Boolean-gauge SLIs (`sampled` traffic) count samples instead: every step one sample per gauge series, 0 for each
 bad event of the step; a window holds every sample from `first` to `at`. The test step divides no window, so no
@@ -21,7 +25,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from itertools import accumulate, chain, pairwise, repeat
 
 from monitoring.slo.plan import SLOPlan
@@ -30,6 +34,13 @@ COUNTER_BASE = 1_000_000_000
 # A window value this close (relative) to a threshold is too close to call in Prometheus' float arithmetic:
 # the prediction for that step is "unknown", and no test checks it.
 _AMBIGUOUS = 10**9
+# ... and so is one this close in absolute terms. Every rate of a window shares one extrapolation factor, so
+# each is its exact value times (1 + a few float64 roundings of 2**-53). Bad events computed as a difference
+# (all events minus good ones: latency SLIs) carry the rounding of the total rate, so the ratio's error is a
+# few times 2**-53 in absolute terms, however small the ratio: 2**-50 bounds it with room to spare.
+_FLOAT_SLACK = 2**50
+# Integers above this are not all float64s: promtool would not read such a counter sample exactly.
+FLOAT_EXACT = 2**53
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,7 @@ class Traffic:
     steps: int
     phases: tuple[Phase, ...]
     sampled: bool = False  # gauge samples (one per event per step), not counters
+    base: int = COUNTER_BASE  # every counter's first sample (see counter_base)
 
     @cached_property
     def gauge(self) -> tuple[int, ...]:
@@ -83,9 +95,38 @@ class Traffic:
     def counters(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(bad, total) counter values at every sample."""
         return (tuple(accumulate(chain(*(repeat(bad, count) for count, bad, _ in self.increments)),
-                                 initial=COUNTER_BASE)),
+                                 initial=self.base)),
                 tuple(accumulate(chain(*(repeat(events, count) for count, _, events in self.increments)),
-                                 initial=COUNTER_BASE)))
+                                 initial=self.base)))
+
+    @cached_property
+    def largest_increment(self) -> int:
+        """The most events any counter (bad, good or total) gains in one step."""
+        return max((events for count, _, events in self.increments if count), default=0)
+
+    @cached_property
+    def unclipped(self) -> bool:
+        """Whether rate() surely never limits its extrapolation at zero, for any series and window: the first
+        sample of a window is at least the base, and the increase over n intervals at most n times the largest
+        increment, so durationToZero is at least twice the average interval, beyond the 1.1 intervals past which
+        Prometheus extrapolates by half an interval anyway."""
+        return self.sampled or self.base >= 2 * self.largest_increment
+
+    @cached_property
+    def exact_until(self) -> int:
+        """The first sample whose counters are not all float64s (steps + 1 when every one is): the total counter
+        is the largest, and it grows."""
+        if self.sampled:
+            return self.steps + 1
+        return bisect_right(self.counters[1], FLOAT_EXACT)
+
+
+def counter_base(phases: Iterable[Phase], scale: int = 1) -> int:
+    """The first sample of test counters: COUNTER_BASE, or a multiple of it at least twice the largest increase
+    per step, so that rate() never extrapolates a window's start to a counter of zero (it would cut one series'
+    extrapolation short and not another's, skewing the ratio)."""
+    largest = max((phase.events * scale for phase in phases), default=0)
+    return max(COUNTER_BASE, -(-2 * largest // COUNTER_BASE) * COUNTER_BASE)
 
 
 def total_rate(total: tuple[int, ...], step_ms: int, at: int, window_ms: int) -> Fraction | None:
@@ -101,11 +142,14 @@ def total_rate(total: tuple[int, ...], step_ms: int, at: int, window_ms: int) ->
 
 
 def _above(bad: int, total: int, threshold: Fraction) -> bool | None:
-    """bad/total > threshold, exactly; NaN (no events) is never above; None when too close to call."""
+    """bad/total > threshold, exactly; NaN (no events) is never above; None when too close to call: within a
+    billionth of the threshold, or within float64's rounding of the ratio (_FLOAT_SLACK)."""
     if total == 0:
         return False
     difference = bad * threshold.denominator - threshold.numerator * total
-    if abs(difference) * _AMBIGUOUS <= threshold.numerator * total:
+    # |bad/total - t| <= t / _AMBIGUOUS + 1 / _FLOAT_SLACK, in integers
+    if (abs(difference) * _AMBIGUOUS * _FLOAT_SLACK
+            <= total * (threshold.numerator * _FLOAT_SLACK + threshold.denominator * _AMBIGUOUS)):
         return None
     return difference > 0
 
@@ -180,7 +224,7 @@ def _simulate(shape: tuple[object, ...], traffic: Traffic) -> dict[str, AlertTim
 def _segments(traffic: Traffic, lag: int) -> list[int]:
     """The first steps of segments on which a window of `lag` steps grows linearly: where a phase's increments
     start, where they start to leave the window, and where the window stops starting at sample 0."""
-    starts = {0, 1, lag + 1}
+    starts = {0, 1, lag + 1, traffic.exact_until}
     for first in traffic.increment_starts:
         starts.update((first, first + lag))
     return sorted(s for s in starts if s <= traffic.steps)
@@ -197,7 +241,8 @@ def _window_runs(traffic: Traffic, window_ms: int, threshold: Fraction) -> Runs:
         def value(at: int) -> int:
             first = at - lag if at > lag else 0
             return _RANK[at > first and _above(bad[at] - bad[first], total[at] - total[first], threshold)]
-    return _monotone_runs(value, _segments(traffic, lag), traffic.steps + 1)
+    return _unless_doubtful(_monotone_runs(value, _segments(traffic, lag), traffic.steps + 1),
+                            _doubtful_runs(traffic, lag))
 
 
 def _guard_runs(traffic: Traffic, short_ms: int, guard: Fraction) -> Runs:
@@ -212,7 +257,56 @@ def _guard_runs(traffic: Traffic, short_ms: int, guard: Fraction) -> Runs:
         return _RANK[rate is not None and rate >= guard]
 
     starts = sorted({*range(min(lag, traffic.steps) + 1), *_segments(traffic, lag)})
-    return _monotone_runs(value, starts, traffic.steps + 1)
+    return _unless_doubtful(_monotone_runs(value, starts, traffic.steps + 1), _doubtful_runs(traffic, lag))
+
+
+# Float fuzz on the comparison of durationToZero with the extrapolation threshold: closer than this is clipped.
+_CLIP_FUZZ = 2**40
+
+
+def _clipped(series: tuple[int, ...], at: int, lag: int) -> bool:
+    """Whether rate() over the window ending at sample `at` (lag intervals long) may extrapolate the series'
+    start to a counter of zero in a way that changes the rate: durationToZero = sampled * first / increase
+    below the extrapolation threshold of 1.1 average intervals (below durationToStart too, which this does not
+    ask: the answer errs on the side of "may")."""
+    first = max(0, at - lag)
+    increase = series[at] - series[first]
+    # first / increase * (at - first) intervals < 1.1 intervals, with float fuzz
+    return increase > 0 and (10 * series[first] * (at - first) * _CLIP_FUZZ
+                             <= 11 * increase * (_CLIP_FUZZ + 1))
+
+
+def _doubtful_runs(traffic: Traffic, lag: int) -> Runs | None:
+    """Where a window of `lag` intervals cannot be predicted exactly (rank unknown, else False): from the first
+    sample that is no float64 on, and wherever rate() may clip any series' extrapolation at zero (bad, good or
+    total: the tests feed two of them). None when nowhere."""
+    end = traffic.steps + 1
+    if traffic.unclipped and traffic.exact_until >= end:
+        return None
+    doubt = [[(0, _RANK[False])] if traffic.exact_until >= end
+             else [(0, _RANK[False]), (traffic.exact_until, _RANK[None])]]
+    if not traffic.unclipped:
+        bad, total = traffic.counters
+        good = tuple(t - b + traffic.base for t, b in zip(total, bad, strict=True))
+        starts = _segments(traffic, lag)
+        for series in (bad, good, total):
+            # Linear in `at` on each segment (the window's first sample and increase are), so monotone.
+            doubt.append(_monotone_runs(partial(_clipped_rank, series, lag=lag), starts, end))
+    return _combine(doubt, max)
+
+
+def _clipped_rank(series: tuple[int, ...], at: int, lag: int) -> int:
+    return _RANK[None] if _clipped(series, at, lag) else _RANK[False]
+
+
+def _unless_doubtful(runs: Runs, doubt: Runs | None) -> Runs:
+    """The runs, unknown wherever `doubt` is."""
+    return runs if doubt is None else _combine([runs, doubt], _value_unless_doubtful)
+
+
+def _value_unless_doubtful(ranks: Iterable[int]) -> int:
+    value, doubt = ranks
+    return _RANK[None] if doubt == _RANK[None] else value
 
 
 def _monotone_runs(value: Callable[[int], int], starts: list[int], end: int) -> Runs:

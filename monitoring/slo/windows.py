@@ -136,9 +136,12 @@ def _decimal_text(value: Decimal | Fraction) -> str:
         digits = 0
         while (value * 10**digits).denominator != 1:
             digits += 1
-        value = Decimal(value.numerator) / Decimal(value.denominator)
-        value = value.quantize(Decimal(1).scaleb(-digits)) if digits else value
-    text = format(value, "f")
+        # In integers: Decimal's context holds 28 digits, and an objective of 15 digits makes budgets and
+        # thresholds of more (1E-24 * 14.4), which it would round or refuse.
+        whole = str(abs((value * 10**digits).numerator)).rjust(digits + 1, "0")
+        text = ("-" if value < 0 else "") + (f"{whole[:-digits]}.{whole[-digits:]}" if digits else whole)
+    else:
+        text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"
