@@ -141,6 +141,7 @@ def generate(project: Project, *, stack: str | None = None, out_dir: str | os.Pa
     """
     from monitoring import inputs
 
+    _check_switches("generate", check=check, force=force)
     out = _output_dir("generate", project, out_dir, "read" if check else "write")
     if stack is not None and not isinstance(stack, str):
         raise TypeError(f"generate() stack must be an import path ('package.module:attribute'), not "
@@ -178,6 +179,13 @@ def generate(project: Project, *, stack: str | None = None, out_dir: str | os.Pa
     return report
 
 
+def _check_switches(verb: str, **switches: object) -> None:
+    """A TypeError for a switch that is not a bool: `check="no"` would otherwise count as on."""
+    for name, value in switches.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"{verb}() {name} must be True or False, not {type(value).__name__}")
+
+
 def _reading(out: Path) -> contextlib.AbstractContextManager[None]:
     """out/ held as it is while the block reads it: a generate under way is waited for (see
     monitoring.output.dir_swap.reading)."""
@@ -199,7 +207,9 @@ def _output_dir(verb: str, project: Project | None, out_dir: str | os.PathLike[s
         if project is None:
             raise TypeError(f"{verb}() needs a project or an out_dir")
         return _out_path(project.out_dir, doing)
-    if not isinstance(out_dir, str | os.PathLike):
+    from monitoring.project import is_path
+
+    if not is_path(out_dir):
         raise TypeError(f"{verb}() out_dir must be a path, not {type(out_dir).__name__}")
     if not str(out_dir).strip():  # Path("") is the working directory: never what an empty setting meant
         raise OutputError(f"cannot {doing} the output in {str(out_dir)!r}: the path is empty")

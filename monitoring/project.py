@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import importlib
 import os
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from monitoring.errors import DefinitionError, ProjectError, StackLoadError
@@ -44,27 +48,40 @@ class Project:
     kubernetes: Any = None
 
     def __post_init__(self) -> None:
-        """A Project made in code is checked as one read from pyproject.toml is (without its file:line, the site
-        of the call instead). project_dir must be a path (TypeError otherwise) to a directory that exists: without
-        one, the stack's import would fail with a message about its module, not about the directory."""
-        if not isinstance(self.project_dir, str | os.PathLike) or isinstance(self.project_dir, bytes):
+        """A Project made in code is checked as one read from pyproject.toml is, every field, with the site of the
+        call for its file:line (Project.find checks what it read first, naming pyproject.toml's lines).
+        project_dir must be a path (TypeError otherwise) to a directory that exists: without one, the stack's
+        import would fail with a message about its module, not about the directory."""
+        if not is_path(self.project_dir):
             raise TypeError(f"Project project_dir must be a path (a pathlib.Path or a str), not "
                             f"{type(self.project_dir).__name__}")
         for key in SETTINGS:
             problem = _setting_problem(getattr(self, key), key)
             if problem is not None:
-                from monitoring.model.base import definition_site, format_site
-
-                raise ProjectError(f"{key} {problem}", definition="Project", where=format_site(definition_site()),
-                                   field=key, value=getattr(self, key))
+                raise _made_here(f"{key} {problem}", key, getattr(self, key))
         if not isinstance(self.project_dir, Path):  # a str given for it: the paths below need a Path
             object.__setattr__(self, "project_dir", Path(self.project_dir))
         if not self.project_dir.is_dir():
-            from monitoring.model.base import definition_site, format_site
-
             what = "is not a directory" if self.project_dir.exists() else "does not exist"
-            raise ProjectError(f"project_dir {str(self.project_dir)!r} {what}", definition="Project",
-                               where=format_site(definition_site()), field="project_dir", value=self.project_dir)
+            raise _made_here(f"project_dir {str(self.project_dir)!r} {what}", "project_dir", self.project_dir)
+        for key in DIRECTORIES:
+            value = getattr(self, key)
+            # The default may be missing, as a setting left out of pyproject.toml may; another is meant.
+            problem = _directory_problem(self.project_dir, value)
+            if problem is not None and value != self.__dataclass_fields__[key].default:
+                raise _made_here(f"{key} {problem}", key, value)
+        self._check_kubernetes()
+
+    def _check_kubernetes(self) -> None:
+        if self.kubernetes is None or isinstance(self.kubernetes, bool) or _READ_FROM_PYPROJECT.get():
+            return  # nothing to check here: the model, which checks a table's values, stays unimported
+        from monitoring.project_kubernetes import setting_problem
+
+        problem = setting_problem(self.kubernetes)
+        if problem is not None:
+            key, text, value = problem
+            raise _made_here(f"kubernetes {text}" if key is None else f"kubernetes[{key!r}]: {text}", "kubernetes",
+                             value)
 
     @property
     def out_dir(self) -> Path:
@@ -75,22 +92,40 @@ class Project:
         return self.project_dir / self.dashboards
 
     @classmethod
-    def find(cls, start: Path | None = None) -> Project:
-        """The nearest pyproject.toml with a [tool.monitoring] table from start (default: the working
-        directory) upwards; else the defaults, rooted at start."""
-        here = (start or Path.cwd()).resolve()
+    def find(cls, start: str | os.PathLike[str] | None = None) -> Project:
+        """The nearest pyproject.toml with a [tool.monitoring] table from start (a path, as for project_dir;
+        default: the working directory) upwards; else the defaults, rooted at start."""
+        if start is not None and not is_path(start):
+            raise TypeError(f"Project.find() start must be a path (a pathlib.Path or a str), not "
+                            f"{type(start).__name__}")
+        here = (Path.cwd() if start is None else Path(start)).resolve()
         for directory in (here, *here.parents):
             pyproject = directory / "pyproject.toml"
             if pyproject.is_file():
                 table = _monitoring_table(_read_pyproject(pyproject), pyproject)
                 if table is not None:
-                    return cls(project_dir=directory, kubernetes=table.get("kubernetes"),
-                               **_settings(table, pyproject))
+                    settings = _settings(table, pyproject)
+                    kubernetes = table.get("kubernetes")
+                    if kubernetes is not None and not isinstance(kubernetes, bool):
+                        # Its shape is checked here, where the message can name pyproject.toml's line; its values
+                        # with the stack (load_stack), still naming that line: `validate` and `publish`, which
+                        # read no stack, do not load the model for them.
+                        from monitoring.project_kubernetes import check
+
+                        check(kubernetes, pyproject, shape_only=True)
+                    token = _READ_FROM_PYPROJECT.set(True)
+                    try:
+                        return cls(project_dir=directory, kubernetes=kubernetes, **settings)
+                    finally:
+                        _READ_FROM_PYPROJECT.reset(token)
         return cls(project_dir=here)
 
     def load_stack(self, path: str | None = None) -> Stack:
         """The Stack named by path ('package.module:attribute'), by default the project's own, with the project's
         Kubernetes setting applied."""
+        if path is not None and not isinstance(path, str):
+            raise TypeError(f"Project.load_stack() path must be an import path ('package.module:attribute'), not "
+                            f"{type(path).__name__}")
         stack = load_stack(self.stack if path is None else path, self.project_dir)
         if self.kubernetes is None:
             return stack
@@ -99,9 +134,40 @@ class Project:
         return project_kubernetes.apply(stack, self.kubernetes, self.project_dir / "pyproject.toml")
 
 
+# Set while Project.find makes the Project it read: its kubernetes table is checked against pyproject.toml's lines
+# (see find), not as a Project made in code is.
+_READ_FROM_PYPROJECT: contextvars.ContextVar[bool] = contextvars.ContextVar("read_from_pyproject", default=False)
+
 # The settings of [tool.monitoring] that are strings (the other one, kubernetes, is a table or a boolean).
 SETTINGS = ("stack", "out", "dashboards", "alert_tests", "regenerate")
 DIRECTORIES = ("dashboards", "alert_tests")  # the settings naming directories of hand-written files to read
+
+
+def is_path(value: object) -> bool:
+    """Whether value is a path as the library takes one: a str or an os.PathLike of text (bytes are refused, as
+    pathlib refuses them)."""
+    if not isinstance(value, str | os.PathLike):
+        return False
+    try:
+        return isinstance(os.fspath(value), str)
+    except Exception:  # a PathLike whose __fspath__ fails is no path either
+        return False
+
+
+def _made_here(problem: str, field: str, value: object) -> ProjectError:
+    """'Project (scripts/gen.py:12): problem': a setting of a Project made in code, named at the caller's line."""
+    from monitoring.model.base import definition_site, format_site
+
+    return ProjectError(problem, definition="Project", where=format_site(definition_site()), field=field, value=value)
+
+
+def _directory_problem(project_dir: Path, value: str) -> str | None:
+    """Why the setting `value` names no directory of the project, or None. Left out, the setting's directory is
+    optional; named, it is meant: a misspelt one would silently drop every hand-written dashboard or test."""
+    if (project_dir / value).is_dir():
+        return None
+    what = "it is a file" if (project_dir / value).exists() else "it does not exist"
+    return f"{value!r} names no directory of the project ({what}): create it, or remove the setting"
 
 
 def _setting_problem(value: object, key: str) -> str | None:
@@ -146,11 +212,8 @@ def _settings(table: dict[str, Any], pyproject: Path) -> dict[str, str]:
         if key not in SETTINGS:
             raise setting_error(pyproject, TABLE, key, f"unknown setting (known: {', '.join(SETTINGS)}, kubernetes)")
         problem = _setting_problem(value, key)
-        if problem is None and key in DIRECTORIES and not (pyproject.parent / value).is_dir():
-            # Left out, the setting's directory is optional; named, it is meant: a misspelt one would silently
-            # drop every hand-written dashboard or test.
-            what = "it is a file" if (pyproject.parent / value).exists() else "it does not exist"
-            problem = f"{value!r} names no directory of the project ({what}): create it, or remove the setting"
+        if problem is None and key in DIRECTORIES:
+            problem = _directory_problem(pyproject.parent, value)
         if problem is not None:
             raise setting_error(pyproject, TABLE, key, f"{key} {problem}", value)
     return {key: value for key, value in table.items() if key != "kubernetes"}
@@ -221,9 +284,11 @@ def load_stack(path: str, project_dir: Path) -> Stack:
     """Import 'package.module:attribute' and return the Stack it names: the attribute itself, or what it returns
     when it is a function (a factory) rather than a class."""
     module_name, attribute = check_stack_path(path)
-    _import_from(project_dir, module_name)
-    with held():
-        return _loaded_stack(path, module_name, attribute)
+    with _LOADING:
+        forget_changed_modules()
+        _import_from(project_dir, module_name)
+        with own_imports(project_dir), held():
+            return _loaded_stack(path, module_name, attribute)
 
 
 def _loaded_stack(path: str, module_name: str, attribute: str) -> Stack:
@@ -247,14 +312,10 @@ def _loaded_stack(path: str, module_name: str, attribute: str) -> Stack:
     except BaseException as exc:  # SystemExit too: a stack that exits while importing is an error, never a pass
         raise StackLoadError(f"stack {path!r} does not import: {_where(exc)}") from None
     try:
-        stack = getattr(module, attribute)
+        stack = module_attribute(module, attribute, lambda detail: StackLoadError(
+            f"stack {path!r}: reading {attribute!r} of module {module_name!r} failed: {detail}"))
     except AttributeError:
         raise StackLoadError(f"stack {path!r}: module {module_name!r} has no attribute {attribute!r}") from None
-    except (DefinitionError, KeyboardInterrupt):
-        raise
-    except BaseException as exc:  # the module's own __getattr__ is the user's code too
-        raise StackLoadError(f"stack {path!r}: reading {attribute!r} of module {module_name!r} failed: "
-                             f"{_where(exc)}") from None
     if isinstance(stack, type):  # a class (Stack itself, a subclass) is not a factory: called, it fails or lies
         raise StackLoadError(f"stack {path!r} is the class {stack.__name__}, not a monitoring.Stack: name an "
                              "instance, or a function that returns one")
@@ -272,6 +333,81 @@ def _loaded_stack(path: str, module_name: str, attribute: str) -> Stack:
         what = "None" if stack is None else f"{_article(type(stack).__name__)} {type(stack).__name__}"
         raise StackLoadError(f"stack {path!r} is {what}{made}, not a monitoring.Stack")
     return stack
+
+
+def module_attribute(module: ModuleType, attribute: str, failed: Callable[[str], DefinitionError]) -> Any:
+    """getattr(module, attribute), which runs the module's own __getattr__ (PEP 562) for a name it does not
+    define: the user's code, so os._exit is held meanwhile. An AttributeError (no such attribute) is the caller's
+    to report; anything else that code raises (but a DefinitionError, or Ctrl-C) becomes failed(what it raised
+    and where, on one line), rather than passing for a missing attribute or escaping with its traceback."""
+    try:
+        with held():
+            return getattr(module, attribute)
+    except (AttributeError, DefinitionError, KeyboardInterrupt):
+        raise
+    except BaseException as exc:  # SystemExit too: reading an attribute that exits is an error, never a pass
+        raise failed(_where(exc)) from None
+
+
+# What a process that loads the stack again (a notebook, a test, a watcher) must see is what a new process would:
+# a module imported once stays in sys.modules, and the import answers from there even after its file changed.
+# So each module of the project that this package's own import loaded (the stack's, and those a dashboard file
+# imports) is noted with its file's signature: when one of those files has changed or gone by the next load,
+# all of them are forgotten (a module that imported the changed one holds its old objects) and imported anew.
+# Modules imported by others (a test that defines a stack in its own module) are never noted, and a noted one
+# that is no longer in sys.modules as it was loaded (a test's monkeypatch replaced it) is left alone.
+_OWN: dict[str, tuple[ModuleType, str | None, tuple[int, int, int] | None]] = {}
+_LOADING = threading.RLock()  # one thread's import does not see its modules forgotten by another's
+
+
+def _file_signature(path: str | None) -> tuple[int, int, int] | None:
+    """(modification time, size, inode) of the file at path; None when there is none."""
+    if path is None:
+        return None
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return found.st_mtime_ns, found.st_size, found.st_ino
+
+
+@contextlib.contextmanager
+def own_imports(project_dir: Path) -> Iterator[None]:
+    """Note each module of the project (the user's code under project_dir) that the block imports, as `_OWN`
+    says; those it imported before failing too, as they stay in sys.modules."""
+    with _LOADING:
+        before = set(sys.modules)
+        try:
+            yield
+        finally:
+            roots = (os.path.abspath(project_dir) + os.sep, str(project_dir.resolve()) + os.sep)
+            for name in [name for name in list(sys.modules) if name not in before]:
+                module = sys.modules.get(name)
+                if isinstance(module, ModuleType) and _users(module) and _under(module, roots):
+                    file = getattr(module, "__file__", None)
+                    file = file if isinstance(file, str) else None  # a namespace package has none
+                    _OWN[name] = (module, file, _file_signature(file))
+
+
+def forget_changed_modules() -> None:
+    """Forget the noted modules (see `_OWN`) when the file of one has changed or gone since it was loaded, so that
+    the next import reads them all again."""
+    with _LOADING:
+        for name, (module, _, _) in list(_OWN.items()):
+            if sys.modules.get(name) is not module:  # removed, or replaced by someone else: theirs now
+                del _OWN[name]
+        if all(_file_signature(file) == signature for _, file, signature in _OWN.values() if file is not None):
+            return
+        for name in _OWN:
+            del sys.modules[name]
+        _OWN.clear()
+        importlib.invalidate_caches()  # a module file added since must be found
+
+
+def _under(module: ModuleType, roots: tuple[str, ...]) -> bool:
+    """Whether each of the module's files (a namespace package: its directories) is under one of roots (the
+    project directory as given and resolved: paths of both forms, no symbolic links followed)."""
+    return all(os.path.abspath(path).startswith(roots) for path in _paths(module))
 
 
 def _import_from(project_dir: Path, module_name: str) -> None:
@@ -299,18 +435,23 @@ def _import_from(project_dir: Path, module_name: str) -> None:
 def _inside(module: object, root: Path) -> bool:
     """Whether the module was loaded from under root (a namespace package: when none of its directories is
     outside it)."""
-    file = getattr(module, "__file__", None)
-    paths = [file] if isinstance(file, str) else list(getattr(module, "__path__", None) or ())
-    return all(Path(path).resolve().is_relative_to(root) for path in paths)
+    return all(Path(path).resolve().is_relative_to(root) for path in _paths(module))
 
 
 def _users(module: object) -> bool:
     """Whether the module is the user's code (not the standard library's, an installed package's, or built in)."""
     from monitoring.model.base import is_user_file
 
+    paths = _paths(module)
+    return bool(paths) and all(is_user_file(path) for path in paths)
+
+
+def _paths(module: object) -> list[str]:
+    """The module's file, or a namespace package's directories."""
     file = getattr(module, "__file__", None)
-    paths = [file] if isinstance(file, str) else list(getattr(module, "__path__", None) or ())
-    return bool(paths) and all(is_user_file(str(path)) for path in paths)
+    if isinstance(file, str):
+        return [file]
+    return [path for path in getattr(module, "__path__", None) or () if isinstance(path, str)]
 
 
 def _article(noun: str) -> str:

@@ -17,6 +17,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from monitoring import conventions, units
@@ -28,6 +29,7 @@ from monitoring.grafana.schemas import MIGRATED_PANEL_TYPES
 from monitoring.model.dashboards import Dashboard, default_folder
 from monitoring.model.stack import Stack
 from monitoring.process_exit import ProcessExit, held
+from monitoring.project import forget_changed_modules, module_attribute, own_imports
 
 # Advice that does not stop generation: warn(message).
 Warn = Callable[[str], None]
@@ -43,8 +45,11 @@ def load(stack: Stack, directory: Path | None, root: Path | None = None, warn: W
     (nothing runs until the first is asked for). What migrating old panels dropped goes to `warn`."""
     if directory is None or not directory.is_dir():
         return
+    # A module a file imports stays loaded in this process: one changed since is read again, as it would be by a
+    # new process (see monitoring.project.own_imports).
+    forget_changed_modules()
     for path in sorted(directory.glob(conventions.CUSTOM_DASHBOARD_GLOB)):
-        yield load_file(stack, path, _display(path, root), warn)
+        yield load_file(stack, path, _display(path, root), warn, root)
 
 
 def _display(path: Path, root: Path | None) -> str:
@@ -54,11 +59,14 @@ def _display(path: Path, root: Path | None) -> str:
         return str(path)
 
 
-def load_file(stack: Stack, path: Path, name: str, warn: Warn = _quiet) -> RenderedDashboard:
+def load_file(stack: Stack, path: Path, name: str, warn: Warn = _quiet, project_dir: Path | None = None
+              ) -> RenderedDashboard:
+    """The dashboard of one file. The modules of project_dir (default: the file's directory) it imports are
+    noted, to be read again once changed."""
     # The file runs, and grafanalib renders, with standard output caught: what they print would land amid
     # the command's own output (`monitoring ci --format json` writes JSON there).
     with _silent(name):
-        return _load(stack, path, name, warn)
+        return _load(stack, path, name, warn, project_dir or path.parent)
 
 
 @contextlib.contextmanager
@@ -88,11 +96,10 @@ def _title_problem(title: object) -> str | None:
     return None
 
 
-def _load(stack: Stack, path: Path, name: str, warn: Warn) -> RenderedDashboard:
-    namespace = _run(path, name)
-    if "dashboard" not in namespace:
+def _load(stack: Stack, path: Path, name: str, warn: Warn, project_dir: Path) -> RenderedDashboard:
+    namespace, dashboard = _run(path, name, project_dir)
+    if dashboard is _UNDEFINED:
         raise DefinitionError(f"custom dashboard {name}: defines no `dashboard`")
-    dashboard = namespace["dashboard"]
     folder = _folder(stack, namespace, dashboard, name)
     if isinstance(dashboard, Dashboard):
         return RenderedDashboard(folder, dashboard.dashboard_uid,
@@ -217,10 +224,24 @@ def _interpreter_kept() -> Iterator[None]:
                 sys.modules[module_name] = module
 
 
-def _run(path: Path, name: str) -> dict[str, Any]:
+# What _run gives for the `dashboard` of a file that defines none.
+_UNDEFINED = object()
+
+
+def _run(path: Path, name: str, project_dir: Path) -> tuple[dict[str, Any], object]:
+    """The file's namespace once it ran, and its `dashboard` (_UNDEFINED when it has none), read as an attribute of
+    a module is: through the file's own __getattr__ when it defines one, as the stack's attribute is read."""
+    run_name = f"monitoring_dashboard_{path.stem.replace('.', '_')}"
     try:
-        with _interpreter_kept(), held():
-            return runpy.run_path(str(path), run_name=f"monitoring_dashboard_{path.stem.replace('.', '_')}")
+        with own_imports(project_dir), _interpreter_kept(), held():
+            namespace = runpy.run_path(str(path), run_name=run_name)
+            module = ModuleType(run_name)
+            module.__dict__.update(namespace)
+            try:
+                return namespace, module_attribute(module, "dashboard", lambda detail: DefinitionError(
+                    f"custom dashboard {name}: reading `dashboard` failed: {detail}"))
+            except AttributeError:
+                return namespace, _UNDEFINED
     except DefinitionError:
         raise  # a model definition in the file: its message already says where it was made
     except MonitoringError as exc:
