@@ -94,7 +94,8 @@ class TeamRouting(Model):
 
 
 class KubernetesOutput(Model):
-    """Write Prometheus Operator resources to out/kubernetes/ as well, for `kubectl apply --server-side -k out/kubernetes`.
+    """Write Prometheus Operator resources to out/kubernetes/ as well, for
+    `kubectl apply --server-side -k out/kubernetes`.
 
     namespace holds the PrometheusRules, monitors, the Alertmanager Secret and the dashboard ConfigMaps; labels go
     on every resource so that the Operator's selectors pick them up (kube-prometheus-stack: release=<release>):
