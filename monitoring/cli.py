@@ -738,11 +738,16 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
         print(f"monitoring: error: {error_line(f'{where}{exc.strerror or type(exc).__name__}')}", file=sys.stderr)
         return ExitStatus.BAD_INPUT
     except Terminated as stopped:  # SIGTERM or SIGHUP, once `run` has made them raise it: as Ctrl-C
-        print(f"monitoring: terminated ({stopped.name})", file=sys.stderr)
+        print(f"monitoring: terminated ({stopped.name})", *_notes(stopped), sep="\n", file=sys.stderr)
         return stopped.exit_status
-    except KeyboardInterrupt:
-        print("monitoring: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as interrupt:
+        print("monitoring: interrupted", *_notes(interrupt), sep="\n", file=sys.stderr)
         return ExitStatus.INTERRUPTED
+
+
+def _notes(interrupt: BaseException) -> list[str]:
+    """What the library said of the work an interrupt stopped (publish: what was applied), one line each."""
+    return [f"monitoring: {error_line(note)}" for note in getattr(interrupt, "__notes__", ())]
 
 
 def run() -> NoReturn:

@@ -7,7 +7,8 @@ versions and the 412 reasons, folders with 409 and 412, search with tags and fol
 Faults can be injected into a fraction of the requests: 500, 502, 429 with Retry-After, responses slower than
 the client's timeout, and dropped connections. A 502, a slow response or a dropped connection may come after the
 request was carried out, as happens behind a load balancer, so clients must cope with writes that landed even
-though they saw an error. Every request is counted by method and path.
+though they saw an error. `intercept` puts a misbehaving proxy in front of the API (redirects, bodies that
+trickle or never end, JSON of the wrong shape). Every request is counted by method and path.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ ROLES: dict[str, frozenset[str]] = {
 }
 
 FAULT_KINDS = ("500", "502", "429", "slow", "drop")
+# intercept(handler, method, path): a misbehaving proxy in front of the API. It may answer the request itself, with
+# the handler's raw socket (a body that trickles or never ends, a redirect, JSON of the wrong shape), and returns
+# True then; False lets the request through to the API as usual.
+Intercept = Callable[[BaseHTTPRequestHandler, str, str], bool]
 
 
 @dataclass
@@ -132,7 +137,8 @@ class FakeGrafana:
     def __init__(self, tokens: Mapping[str, str] | None = None, users: Mapping[str, tuple[str, str]] | None = None,
                  faults: Faults | None = None, legacy_folder_title_conflict: bool = False,
                  echo_credentials_in_errors: bool = False, tls: tuple[Path, Path] | None = None,
-                 latency: float = 0.0, hostile_echo: Callable[[str], tuple[int, str, str]] | None = None) -> None:
+                 latency: float = 0.0, hostile_echo: Callable[[str], tuple[int, str, str]] | None = None,
+                 intercept: Intercept | None = None) -> None:
         self.tokens = dict(tokens or {"test-token": "Admin"})  # token -> role
         self.users = dict(users or {})  # user -> (password, role)
         self.faults = faults or Faults()
@@ -141,6 +147,7 @@ class FakeGrafana:
         # A hostile server: answers every API request with hostile_echo(Authorization header) = (status,
         # content type, body), so tests can send the credentials back in any spelling.
         self.hostile_echo = hostile_echo
+        self.intercept = intercept  # a misbehaving proxy in front of the API: see Intercept
         self.state = GrafanaState(datasources=[{
             "id": 1, "uid": "prometheus", "name": "Prometheus", "type": "prometheus", "url": "http://prometheus:9090",
             "access": "proxy", "isDefault": True, "jsonData": {}}],
@@ -299,6 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
         grafana = self.grafana
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        if grafana.intercept is not None and grafana.intercept(self, method, path):
+            return
         if grafana.hostile_echo is not None and path.startswith("/api/"):
             status, content_type, text = grafana.hostile_echo(self.headers.get("Authorization", ""))
             self._send(status, text, content_type=content_type)

@@ -23,6 +23,36 @@ class Outcome:
     done: Counter[str] = field(default_factory=Counter)  # "created", "updated", "pruned", "folder created" ...
     failures: list[tuple[str, str]] = field(default_factory=list)  # (item, why)
     notes: list[str] = field(default_factory=list)
+    applied: list[tuple[str, str]] = field(default_factory=list)  # (item, what was done), in the order done
+
+    def record(self, what: str, done: str) -> None:
+        self.done[done] += 1
+        self.applied.append((what, done))
+
+
+def planned_work(plan: Plan) -> list[str]:
+    """Every item that applying plan writes (or deletes), named as the outcome names them."""
+    folders = [c.what for c in plan.folders if c.action in (Action.CREATE, Action.UPDATE)]
+    dashboards = [c.what for c in plan.dashboards if c.action in (Action.CREATE, Action.UPDATE, Action.PRUNE)]
+    return [*folders, *dashboards, *(f.what for f in plan.prune_folders)]
+
+
+def unapplied(plan: Plan, outcome: Outcome) -> list[str]:
+    """The planned items that neither were applied nor failed: what a run that stopped part-way left undone."""
+    settled = {what for what, _ in outcome.applied} | {what for what, _ in outcome.failures}
+    return [what for what in planned_work(plan) if what not in settled]
+
+
+def stop_summary(plan: Plan, outcome: Outcome, unsure: bool = False) -> str:
+    """What a run that stopped part-way applied, and what it did not: every item named. unsure: requests were
+    abandoned in flight (an interrupt), so an item not confirmed may still have landed."""
+    applied = ", ".join(f"{what} {done.removeprefix('folder ')}" for what, done in outcome.applied) or "nothing"
+    left = unapplied(plan, outcome)
+    failed = [what for what, _ in outcome.failures]
+    failed_part = f"failed {len(failed)}: {', '.join(failed)}; " if failed else ""
+    not_done = "not applied or not confirmed" if unsure else "not applied"
+    return (f"stopped part-way: applied {len(outcome.applied)}: {applied}; {failed_part}{not_done} {len(left)}: "
+            f"{', '.join(left) or 'nothing'}; re-run publish to finish the rest")
 
 
 def ensure_folder(client: GrafanaClient, change: FolderChange) -> str:
@@ -86,20 +116,25 @@ def delete_dashboard(client: GrafanaClient, change: DashboardChange) -> str:
 
 
 def apply_plan(client: GrafanaClient, plan: Plan, message: str, concurrency: int = 8,
-               progress: Progress | None = None) -> Outcome:
-    outcome = Outcome()
+               progress: Progress | None = None, outcome: Outcome | None = None) -> Outcome:
+    """Apply plan, recording into outcome (a new one if not given) as each item ends: a caller that passed its
+    own still knows what was applied when an AuthError, an UnreachableError or an interrupt stops the run."""
+    outcome = outcome if outcome is not None else Outcome()
 
-    def record(results: list[Result], what: Callable[[Any], str]) -> None:
-        for result in results:
+    def recorder(what: Callable[[Any], str]) -> Callable[[Result], None]:
+        def record(result: Result) -> None:
             if result.error is not None:
                 outcome.failures.append((what(result.item), str(result.error)))
-            else:
-                outcome.done[result.value] += 1
+            elif result.started:
+                outcome.record(what(result.item), result.value)
+        return record
+
+    def name(change: Any) -> str:
+        return str(change.what)
 
     folder_work = [c for c in plan.folders if c.action in (Action.CREATE, Action.UPDATE)]
     folder_results = run_all(folder_work, lambda c: ensure_folder(client, c), concurrency, "folders", progress,
-                             describe=lambda c: c.what)
-    record(folder_results, lambda c: c.what)
+                             describe=name, on_result=recorder(name))
     missing = {r.item.uid for r in folder_results if r.error is not None and r.item.action == Action.CREATE}
 
     saves = []
@@ -111,13 +146,12 @@ def apply_plan(client: GrafanaClient, plan: Plan, message: str, concurrency: int
                                                   f"(see the folder's failure)"))
         else:
             saves.append(change)
-    record(run_all(saves, lambda c: save_dashboard(client, c, message), concurrency, "publishing", progress,
-                   describe=lambda c: c.what), lambda c: c.what)
+    run_all(saves, lambda c: save_dashboard(client, c, message), concurrency, "publishing", progress,
+            describe=name, on_result=recorder(name))
 
     prunes = [c for c in plan.dashboards if c.action == Action.PRUNE]
-    prune_results = run_all(prunes, lambda c: delete_dashboard(client, c), concurrency, "pruning", progress,
-                            describe=lambda c: c.what)
-    record(prune_results, lambda c: c.what)
+    run_all(prunes, lambda c: delete_dashboard(client, c), concurrency, "pruning", progress, describe=name,
+            on_result=recorder(name))
     for folder in plan.prune_folders:
         _prune_folder(client, folder, outcome)
     return outcome
@@ -131,7 +165,7 @@ def _prune_folder(client: GrafanaClient, folder: FolderChange, outcome: Outcome)
             outcome.notes.append(f"folder {folder.uid} kept: it still holds {len(left)} item(s)")
             return
         client.delete_folder(folder.uid)
-        outcome.done["folder pruned"] += 1
+        outcome.record(folder.what, "folder pruned")
     except STOPPING:
         raise
     except GrafanaError as exc:

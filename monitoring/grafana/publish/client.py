@@ -10,6 +10,11 @@ A connection that cannot be made at all is retried fewer times (`connect_retries
 every later request fails at once with the same UnreachableError: a Grafana that is down, or a wrong address,
 is reported within seconds and once, not after each item's own retries.
 
+Every request is bounded: in time by an overall deadline (retries, their waits and a body that trickles in
+included), and in size by a cap on the answer. Writes never follow a redirect. Every answer used is checked for
+the documented shape, and a wrong one fails its item. `cancel()` (on Ctrl-C or SIGTERM) ends the retries and
+waits of the requests in flight, and makes every later request fail at once.
+
 Every error is a GrafanaError with a one-line message that names the item, and never the credentials.
 """
 
@@ -19,6 +24,7 @@ import base64
 import re
 import ssl
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +32,9 @@ from typing import Any
 import requests
 import requests.auth
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError, ProxyError, SSLError
+from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, MaxRetryError, NewConnectionError, ProxyError
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
+from urllib3.exceptions import SSLError as Urllib3SSLError
 from urllib3.util.retry import Retry
 
 from monitoring.errors import AuthError, GrafanaError, UnreachableError
@@ -35,6 +43,9 @@ from monitoring.grafana.publish.secrets import Redactor
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SEARCH_PAGE = 5000  # Grafana's largest page
+# A search that pages on past this many hits is not Grafana answering (1,000,000 dashboards): stop, say so.
+SEARCH_PAGES_MAX = 200
+CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,11 @@ class ClientSettings:
     backoff_jitter: float = 0.5  # plus up to this many seconds, so parallel clients do not retry in step
     retry_after_max: float = 60.0  # the longest Retry-After we wait for
     pool_size: int = 16
+    # The longest one request may take, attempts, waits between them and the whole body included: the read
+    # timeout alone bounds only each wait for a byte, and a body that trickles in never meets it.
+    deadline: float = 120.0
+    # The largest answer read: a dashboard's JSON is a few MB at most, and an endless body must not fill memory.
+    max_body: int = 32 * 1024 * 1024
 
     @property
     def connection_retries(self) -> int:
@@ -76,8 +92,40 @@ class RetryStats:
             return sum(self.causes.values())
 
 
+class Cancelled(Exception):
+    """Raised inside a request when the client was cancelled: no further attempt, no further wait."""
+
+
+class OutOfTime(Exception):
+    """Raised inside a request when the next wait would carry it past its deadline."""
+
+
+class _RequestState(threading.local):
+    """The request this thread is making: when it must end, how many attempts failed, whether to stop."""
+
+    deadline: float = float("inf")
+    failed: int = 0
+    cancelled: threading.Event | None = None
+
+
+_CURRENT = _RequestState()
+
+
+def _wait(seconds: float) -> None:
+    """Sleep between attempts, cut short by cancel(), and never past the request's deadline."""
+    state = _CURRENT
+    if seconds > 0 and time.monotonic() + seconds > state.deadline:
+        raise OutOfTime()
+    if state.cancelled is not None:
+        if state.cancelled.wait(max(seconds, 0)):
+            raise Cancelled()
+    elif seconds > 0:
+        time.sleep(seconds)
+
+
 class GrafanaRetry(Retry):
-    """urllib3's Retry with a fractional cap on Retry-After, and a count of what was retried."""
+    """urllib3's Retry with a fractional cap on Retry-After (a malformed one ignored), waits that cancel() cuts
+    short and that respect the request's deadline, and a count of what was retried."""
 
     def __init__(self, *args: Any, retry_after_cap: float = 60.0, stats: RetryStats | None = None,
                  **kwargs: Any) -> None:
@@ -93,9 +141,24 @@ class GrafanaRetry(Retry):
     def parse_retry_after(self, retry_after: str) -> float:
         return min(super().parse_retry_after(retry_after), self.retry_after_cap)
 
+    def get_retry_after(self, response: Any) -> float | None:
+        """Retry-After in seconds; None (so the usual backoff) when it is malformed, e.g. `-5` or `abc`: a bad
+        header must not end the retries."""
+        try:
+            return super().get_retry_after(response)
+        except InvalidHeader:
+            return None
+
+    def sleep(self, response: Any = None) -> None:
+        seconds = self.get_retry_after(response) if self.respect_retry_after_header and response else None
+        _wait(seconds or self.get_backoff_time())
+
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
                   error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
-        if isinstance(error, SSLError | ssl.SSLError):
+        _CURRENT.failed += 1  # every failed attempt passes here, the last one included
+        if _CURRENT.cancelled is not None and _CURRENT.cancelled.is_set():
+            raise Cancelled()
+        if isinstance(error, Urllib3SSLError | ssl.SSLError):
             # A certificate that fails now fails on every retry: give up at once, without repeating it.
             raise MaxRetryError(_pool, url, error) from error  # type: ignore[arg-type]
         retry = super().increment(method, url, response, error, _pool, _stacktrace)  # raises when exhausted
@@ -208,17 +271,32 @@ class GrafanaClient:
         self.settings = settings or ClientSettings()
         self._redactor = Redactor(secrets_of(session))
         self._unreachable: UnreachableError | None = None  # set by the first request that could not connect
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop: requests in flight make no further attempt and end their waits now, later ones are not sent."""
+        self._cancelled.set()
 
     # --- dashboards ------------------------------------------------------------------------------------------
     def get_dashboard(self, uid: str) -> dict[str, Any] | None:
         """{'dashboard': ..., 'meta': ...}, or None when there is no dashboard with this uid."""
-        response = self._request("GET", f"/api/dashboards/uid/{uid}", f"dashboard {uid}", "dashboards:read")
+        what = f"dashboard {uid}"
+        response = self._request("GET", f"/api/dashboards/uid/{uid}", what, "dashboards:read")
         if response.status_code == 404:
             return None
-        return self._json(response, f"dashboard {uid}", "dashboards:read")
+        body = _expect_object(self._json(response, what, "dashboards:read"), what)
+        dashboard, meta = body.get("dashboard"), body.setdefault("meta", {})
+        if not isinstance(dashboard, dict) or not isinstance(meta, dict):
+            raise _shape_error(what, "no `dashboard` and `meta` objects")
+        if dashboard.get("uid", uid) != uid:
+            raise _shape_error(what, "it holds another dashboard's uid")
+        _expect_types(what, dashboard, {"version": int, "title": str})
+        _expect_types(what, meta, {"folderUid": str, "folderTitle": str, "version": int})
+        return body
 
     def save_dashboard(self, dashboard: dict[str, Any], folder_uid: str, message: str,
                        overwrite: bool = False) -> dict[str, Any]:
+        """Grafana's answer, checked to say the save succeeded: status "success", our uid and the new version."""
         uid = dashboard.get("uid", "?")
         what = f"dashboard {uid}"
         permission = "dashboards:write" if dashboard.get("version") else "dashboards:create"
@@ -227,7 +305,12 @@ class GrafanaClient:
         if response.status_code in (400, 404) and "folder" in self._message(response).lower():
             raise GrafanaError(f"{what}: folder {folder_uid!r} does not exist in Grafana "
                                f"({response.status_code}: {self._message(response)})", response.status_code)
-        return self._json(response, what, permission, folder_uid=folder_uid)
+        saved = _expect_object(self._json(response, what, permission, folder_uid=folder_uid), what)
+        version = saved.get("version")
+        if saved.get("status") != "success" or saved.get("uid") != uid or not _is_int(version):
+            raise _shape_error(what, "it does not confirm the save (status \"success\", this uid, a version); "
+                                     "the save is not confirmed")
+        return saved
 
     def delete_dashboard(self, uid: str) -> bool:
         """True if deleted, False if it was already gone."""
@@ -235,39 +318,55 @@ class GrafanaClient:
 
     def search(self, *, tags: tuple[str, ...] = (), kind: str | None = None,
                folder_uids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-        """Every hit, page by page."""
+        """Every hit, page by page, each with a uid. A page that brings nothing new (a server that ignores
+        `page` repeats the first one) ends it with a GrafanaError rather than paging forever."""
         hits: list[dict[str, Any]] = []
-        page = 1
-        while True:
+        seen: set[tuple[Any, str]] = set()
+        for page in range(1, SEARCH_PAGES_MAX + 1):
             params: list[tuple[str, str | int]] = [("tag", t) for t in tags]
             params += [("folderUIDs", f) for f in folder_uids]
             if kind:
                 params.append(("type", kind))
             params += [("limit", SEARCH_PAGE), ("page", page)]
             response = self._request("GET", "/api/search", "search", "dashboards:read", params=params)
-            batch = self._json(response, "search", "dashboards:read")
+            batch = _expect_hits(self._json(response, "search", "dashboards:read"))
+            keys = {(hit.get("type"), hit["uid"]) for hit in batch}
+            if batch and keys <= seen:
+                raise GrafanaError(f"search: page {page} repeats hits of earlier pages: Grafana (or a proxy in "
+                                   f"front of it) does not page the search; stopped after {page} requests")
+            seen |= keys
             hits.extend(batch)
             if len(batch) < SEARCH_PAGE:
                 return hits
-            page += 1
+        raise GrafanaError(f"search: more than {SEARCH_PAGES_MAX} pages of {SEARCH_PAGE} hits: stopped paging")
 
     # --- folders ---------------------------------------------------------------------------------------------
     def get_folder(self, uid: str) -> dict[str, Any] | None:
-        response = self._request("GET", f"/api/folders/{uid}", f"folder {uid}", "folders:read")
+        what = f"folder {uid}"
+        response = self._request("GET", f"/api/folders/{uid}", what, "folders:read")
         if response.status_code == 404:
             return None
-        return self._json(response, f"folder {uid}", "folders:read")
+        return self._folder(self._json(response, what, "folders:read"), uid)
 
     def create_folder(self, uid: str, title: str) -> dict[str, Any]:
         """The new folder; GrafanaError with status 409 when the uid (or, before Grafana 10, the title) is taken."""
         response = self._request("POST", "/api/folders", f"folder {uid}", "folders:create",
                                  json_body={"uid": uid, "title": title})
-        return self._json(response, f"folder {uid}", "folders:create")
+        return self._folder(self._json(response, f"folder {uid}", "folders:create"), uid)
 
     def update_folder(self, uid: str, title: str, version: int) -> dict[str, Any]:
         response = self._request("PUT", f"/api/folders/{uid}", f"folder {uid}", "folders:write",
                                  json_body={"title": title, "version": version, "overwrite": False})
-        return self._json(response, f"folder {uid}", "folders:write")
+        return self._folder(self._json(response, f"folder {uid}", "folders:write"), uid)
+
+    def _folder(self, body: Any, uid: str) -> dict[str, Any]:
+        """A folder object with our uid, as Grafana answers every folder request."""
+        what = f"folder {uid}"
+        folder = _expect_object(body, what)
+        if folder.get("uid") != uid:
+            raise _shape_error(what, "it does not name this folder's uid")
+        _expect_types(what, folder, {"title": str, "version": int})
+        return folder
 
     def delete_folder(self, uid: str) -> bool:
         """True if deleted, False if it was already gone."""
@@ -277,11 +376,12 @@ class GrafanaClient:
         response = self._request("DELETE", path, what, permission)
         if response.status_code == 404:
             return False
-        self._json(response, what, permission)
+        _expect_object(self._json(response, what, permission), what)
         return True
 
     def health(self) -> dict[str, Any]:
-        return self._json(self._request("GET", "/api/health", "health check", ""), "health check", "")
+        return _expect_object(self._json(self._request("GET", "/api/health", "health check", ""), "health check",
+                                         ""), "health check")
 
     # --- plumbing --------------------------------------------------------------------------------------------
     def redact(self, text: str) -> str:
@@ -290,26 +390,89 @@ class GrafanaClient:
 
     def _request(self, method: str, path: str, what: str, permission: str, *,
                  params: Any = None, json_body: Any = None) -> requests.Response:
+        """One request, retries included, with its body read in full: within the deadline and the size cap."""
         if self._unreachable is not None:
             raise self._unreachable
+        if self._cancelled.is_set():
+            raise GrafanaError(f"{what}: not sent: publishing was interrupted")
+        state = _CURRENT
+        state.deadline = time.monotonic() + self.settings.deadline
+        state.failed, state.cancelled = 0, self._cancelled
+        try:
+            response = self._send(method, path, what, params, json_body)
+            self._read_body(response, what)
+        finally:
+            state.deadline, state.cancelled = float("inf"), None
+        if response.is_redirect:
+            # requests would re-send a POST as a GET without its body, and take that GET's 200 for the save.
+            raise GrafanaError(f"{what}: Grafana answered {response.status_code} {response.reason} (a redirect) "
+                               f"to a {method}: not followed, so the write is not confirmed; is GRAFANA_URL "
+                               f"{self.base_url} the address Grafana serves its API at?", response.status_code)
+        return response
+
+    def _send(self, method: str, path: str, what: str, params: Any, json_body: Any) -> requests.Response:
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
         try:
             # verify passed explicitly: requests would let $REQUESTS_CA_BUNDLE override a session's verify=False.
+            # stream: the body is read by _read_body, within the deadline and the size cap.
             return self.session.request(method, self.base_url + path, params=params, json=json_body,
-                                        timeout=timeout, verify=self.session.verify)
+                                        timeout=timeout, verify=self.session.verify, stream=True,
+                                        allow_redirects=method == "GET")
+        except Cancelled:
+            raise GrafanaError(f"{what}: stopped: publishing was interrupted") from None
+        except OutOfTime:
+            raise GrafanaError(f"{what}: gave up after {self._attempts()}: the next retry would end past the "
+                               f"{self.settings.deadline:g} s deadline") from None
         except requests.exceptions.SSLError as exc:
             raise GrafanaError(self._redactor.cut(
                 f"{what}: TLS verification failed for {self.base_url}: {_cause(exc)} "
                 f"(trust a private CA with --ca-cert FILE)", 600)) from None
         except requests.RequestException as exc:
             if _not_connected(exc):
-                attempts = self.settings.connection_retries + 1
                 self._unreachable = UnreachableError(self._redactor.cut(
-                    f"cannot connect to Grafana at {self.base_url} ({attempts} attempts): {_cause(exc)}", 600))
+                    f"cannot connect to Grafana at {self.base_url} ({self._attempts()}): {_cause(exc)}", 600))
                 raise self._unreachable from None
             raise GrafanaError(self._redactor.cut(
-                f"{what}: cannot reach Grafana at {self.base_url} after {self.settings.retries} retries: "
-                f"{_cause(exc)}", 600)) from None
+                f"{what}: cannot reach Grafana at {self.base_url} after {self._retries()}: {_cause(exc)}",
+                600)) from None
+
+    def _read_body(self, response: requests.Response, what: str) -> None:
+        """Read the whole body into response (so .json() and .text work), or fail past the deadline or the cap."""
+        limit, deadline = self.settings.max_body, _CURRENT.deadline
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise GrafanaError(f"{what}: Grafana's answer is {int(declared):,} bytes, more than the "
+                               f"{limit:,} bytes a publish reads", response.status_code)
+        body = bytearray()
+        try:
+            # read1: whatever has arrived, up to CHUNK; read() would wait for a full CHUNK of a trickle.
+            while chunk := response.raw.read1(CHUNK, decode_content=True):
+                body += chunk
+                if len(body) > limit:
+                    raise GrafanaError(f"{what}: Grafana's answer exceeds the {limit:,} bytes a publish reads: "
+                                       f"not read further", response.status_code)
+                if time.monotonic() > deadline or self._cancelled.is_set():
+                    raise GrafanaError(f"{what}: Grafana's answer did not arrive in full within the "
+                                       f"{self.settings.deadline:g} s deadline", response.status_code)
+        except (Urllib3HTTPError, OSError) as exc:  # a read timeout, a reset, a broken chunk, bad gzip
+            raise GrafanaError(self._redactor.cut(
+                f"{what}: the answer from Grafana at {self.base_url} broke off: {_cause(exc)}", 600)) from None
+        finally:
+            response.close()
+        response._content = bytes(body)  # what requests itself sets once it has read a body
+
+    @staticmethod
+    def _attempts() -> str:
+        """How many attempts this thread's last request made, when each of them failed (urllib3's Retry counts
+        them as it passes; the last one included)."""
+        failed = _CURRENT.failed
+        return f"{failed} attempt{'s' if failed != 1 else ''}"
+
+    @staticmethod
+    def _retries() -> str:
+        """How many times this thread's last request, every attempt of which failed, was tried again."""
+        return f"{max(_CURRENT.failed - 1, 0)} retries"
 
     def _message(self, response: requests.Response) -> str:
         try:
@@ -366,7 +529,8 @@ class GrafanaClient:
         if status in RETRY_STATUSES:
             said = f"{status} {response.reason}".strip()
             detail = f": {message}" if message and message not in (said, response.reason) else ""
-            return GrafanaError(f"{what}: Grafana answered {said} after {self.settings.retries} retries{detail}",
+            # This thread's last request was this one: every attempt of it met a status that is retried.
+            return GrafanaError(f"{what}: Grafana answered {said} after {self._retries()}{detail}",
                                 status, reason)
         return GrafanaError(f"{what}: Grafana answered {status}: {message}", status, reason)
 
@@ -391,3 +555,42 @@ def _cause(exc: Exception) -> str:
     if isinstance(reason, MaxRetryError) and reason.reason is not None:
         reason = reason.reason
     return " ".join(_OBJECT_PREFIX.sub("", str(reason)).split())  # the caller redacts, then cuts
+
+
+# --- the shape of answers: a proxy's page, an old or odd server, must fail its item, not raise a traceback --------
+def _shape_error(what: str, problem: str) -> GrafanaError:
+    return GrafanaError(f"{what}: Grafana's answer is not of the documented shape: {problem}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _expect_object(body: Any, what: str) -> dict[str, Any]:
+    """body, when it is a JSON object (`null`, a list or a string is not an answer we can use)."""
+    if not isinstance(body, dict):
+        raise _shape_error(what, f"a JSON object was expected, not {_json_kind(body)}")
+    return body
+
+
+def _expect_types(what: str, body: dict[str, Any], types: dict[str, type]) -> None:
+    """Each key of types, where body has it and it is not null, holds that type."""
+    for key, kind in types.items():
+        value = body.get(key)
+        if value is not None and not (_is_int(value) if kind is int else isinstance(value, kind)):
+            raise _shape_error(what, f"`{key}` is {_json_kind(value)}, not {'a number' if kind is int else 'text'}")
+
+
+def _expect_hits(body: Any) -> list[dict[str, Any]]:
+    """A search page: a list of objects, each with a uid."""
+    if not isinstance(body, list):
+        raise _shape_error("search", f"a JSON list of hits was expected, not {_json_kind(body)}")
+    for hit in body:
+        if not isinstance(hit, dict) or not isinstance(hit.get("uid"), str):
+            raise _shape_error("search", "a hit without a uid")
+    return body
+
+
+def _json_kind(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true or false", type(None): "null"}
+    return names.get(type(value), "a number")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from monitoring.errors import ConfigError
 from monitoring.grafana.publish.secrets import check_credential
-from monitoring.units import split_base_url
+from monitoring.units import safe_url, split_base_url
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,13 @@ class GrafanaConfig:
             raise ConfigError("the Grafana URL must not contain credentials: "
                               "use GRAFANA_TOKEN, or GRAFANA_USER and GRAFANA_PASSWORD")
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"Grafana URL {base!r} must look like https://grafana.example.com")
+            # safe_url: a query or a fragment may carry a token (https://grafana/?auth_token=...).
+            raise ConfigError(f"Grafana URL {safe_url(base)!r} must look like https://grafana.example.com")
+        if "?" in base or "#" in base:
+            # The API's paths are appended to the base URL: a query or a fragment would swallow them.
+            raise ConfigError(f"the Grafana URL {safe_url(base)!r} must not have a query string or a fragment "
+                              f"(`?...` or `#...`, not shown): give Grafana's base URL, e.g. "
+                              f"https://grafana.example.com")
         try:
             token = check_credential("GRAFANA_TOKEN", env.get("GRAFANA_TOKEN") or None)
             user = check_credential("GRAFANA_USER", env.get("GRAFANA_USER") or None)

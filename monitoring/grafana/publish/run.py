@@ -1,7 +1,8 @@
 """Publishing as a library: gate on out/, plan against Grafana, apply, and return a PublishReport.
 
-Nothing here prints: progress goes to a callback, and the command line (monitoring.cli) turns the report into
-text. Messages that carry Grafana's answers are redacted before they enter the report.
+Nothing here prints: progress goes to a callback, and the command line (monitoring.cli) turns the report (or, when
+an interrupt stops the apply, the interrupt's note saying what was applied) into text. Messages that carry Grafana's
+answers are redacted before they enter the report.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import requests
 from urllib3.exceptions import InsecureRequestWarning
 
 from monitoring.api import PublishReport, PublishRequest
-from monitoring.grafana.publish.apply import Outcome, apply_plan
+from monitoring.grafana.publish.apply import Outcome, apply_plan, stop_summary
 from monitoring.grafana.publish.client import STOPPING, ClientSettings, GrafanaClient, RetryStats, build_session
 from monitoring.grafana.publish.config import ConfigError, GrafanaConfig
 from monitoring.grafana.publish.desired import Desired, load_desired
@@ -27,6 +28,8 @@ from monitoring.grafana.publish.plan import Plan, build_plan
 from monitoring.grafana.publish.pool import Progress
 from monitoring.grafana.publish.secrets import Redactor
 from monitoring.output.manifest import read_handoff
+from monitoring.project import is_path
+from monitoring.units import quoted
 
 # Requests at once: each is a thread and a pooled connection to one Grafana, which serves a few dozen at a time;
 # a larger number only queues there, and an absurd one would spend minutes and gigabytes making the pool.
@@ -49,19 +52,37 @@ def plan_publish(client: GrafanaClient, desired: Desired, options: PublishOption
 
 def publish_to(client: GrafanaClient, desired: Desired, options: PublishOptions, out_dir: Path, *,
                redactor: Redactor | None = None, progress: Progress | None = None) -> PublishReport:
-    """Plan and (unless a dry run) apply desired with client: no gate, no environment."""
+    """Plan and (unless a dry run) apply desired with client: no gate, no environment.
+
+    A run that stops part-way (rejected credentials, Grafana unreachable) returns a report whose error names what
+    was applied and what was not, and whose outcome holds it. An interrupt (Ctrl-C, SIGTERM) cancels the
+    requests in flight and propagates; during the apply, it carries a note (add_note) saying what was applied,
+    since the caller gets no report."""
     redact = redactor or Redactor()
     report = PublishReport(out_dir, options.dry_run, empty=not desired.folders and not desired.dashboards,
                            redact=redact)
     plan = None
+    outcome = Outcome()
+    applying = False
     try:
         plan = _redacted_plan(plan_publish(client, desired, options, progress), redact)
         if options.dry_run:
             return dataclasses.replace(report, plan=plan)
-        outcome = _redacted_outcome(apply_plan(client, plan, options.message, options.concurrency, progress), redact)
+        applying = True
+        apply_plan(client, plan, options.message, options.concurrency, progress, outcome=outcome)
     except STOPPING as exc:  # nothing else can succeed: stop, keeping the plan if there was one
-        return dataclasses.replace(report, plan=plan, error=redact(str(exc)))
-    return dataclasses.replace(report, plan=plan, outcome=outcome)
+        error = redact(str(exc))
+        if applying and plan is not None:
+            error = f"{error}; {redact(stop_summary(plan, _redacted_outcome(outcome, redact)))}"
+        return dataclasses.replace(report, plan=plan, outcome=outcome if applying else None, error=error)
+    except KeyboardInterrupt as interrupt:
+        client.cancel()  # the abandoned requests make no further attempt
+        if applying and plan is not None:
+            # The caller gets no report: what was applied goes with the interrupt, as a note the CLI prints.
+            summary = stop_summary(plan, _redacted_outcome(outcome, redact), unsure=True)
+            interrupt.add_note(f"publish interrupted: {redact(summary)}")
+        raise
+    return dataclasses.replace(report, plan=plan, outcome=_redacted_outcome(outcome, redact))
 
 
 def _redacted_plan(plan: Plan, redact: Redactor) -> Plan:
@@ -96,16 +117,31 @@ def commit_message(project_dir: Path) -> str:
     return f"published by monitoring from {sha}" if proc.returncode == 0 and sha else "published by monitoring"
 
 
+def check_request(request: PublishRequest) -> None:
+    """A TypeError for a field of the request of the wrong type: the caller's programming mistake, told before
+    anything is read (a switch given as the text "no" would otherwise count as on)."""
+    for name in ("insecure", "dry_run", "force", "prune"):
+        value = getattr(request, name)
+        if not isinstance(value, bool):
+            raise TypeError(f"PublishRequest {name} must be True or False, not {type(value).__name__} {quoted(value)}")
+    if not isinstance(request.concurrency, int) or isinstance(request.concurrency, bool):
+        raise TypeError(f"PublishRequest concurrency must be a whole number of requests at once (at least 1), not "
+                        f"{type(request.concurrency).__name__} {quoted(request.concurrency)}")
+    if request.grafana_url is not None and not isinstance(request.grafana_url, str):
+        raise TypeError(f"PublishRequest grafana_url must be a str or None, not {type(request.grafana_url).__name__}")
+    if request.ca_cert is not None and not is_path(request.ca_cert):
+        raise TypeError(f"PublishRequest ca_cert must be a path (a pathlib.Path or a str) or None, not "
+                        f"{type(request.ca_cert).__name__}")
+
+
 def publish_out(out_dir: Path, request: PublishRequest, project_dir: Path, *,
                 env: Mapping[str, str] | None = None, client_settings: ClientSettings | None = None,
                 session: requests.Session | None = None, progress: Progress | None = None) -> PublishReport:
     """Gate, plan and (unless a dry run) apply out/grafana."""
+    check_request(request)
     config = GrafanaConfig.from_env(os.environ if env is None else env, request.grafana_url, request.ca_cert,
                                     request.insecure)
     redactor = Redactor([config.token, config.password])
-    if not isinstance(request.concurrency, int) or isinstance(request.concurrency, bool):
-        raise TypeError(f"PublishRequest concurrency must be a whole number of requests at once (at least 1), not "
-                        f"{type(request.concurrency).__name__} {request.concurrency!r}")
     if not 1 <= request.concurrency <= MAX_CONCURRENCY:
         raise ConfigError(f"--concurrency {request.concurrency} must be from 1 to {MAX_CONCURRENCY}")
     stale, checks = gate(out_dir)

@@ -16,11 +16,20 @@ from urllib.parse import quote, quote_plus
 from monitoring.units import strip_userinfo, unsafe_character
 
 MASK = "***"
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def check_credential(name: str, value: str | None) -> str | None:
     """value unless it holds whitespace or a control character (a trailing CR or LF from a .env file, most
-    often), which would end up in a header; the message never shows the value."""
+    often), which would end up in a header, or a character outside printable ASCII; the message never shows the
+    value.
+
+    Why refuse non-ASCII rather than redact it: requests sends a header as Latin-1, so `é` goes out as one byte,
+    which an echo may show as Latin-1 or as UTF-8 read as Latin-1, inside base64 of user:password in either
+    encoding, percent-encoded or JSON-escaped: no list of spellings is complete, and a character outside Latin-1
+    cannot be sent at all. Grafana's tokens are ASCII, and basic auth is ASCII in practice (RFC 7617 leaves the
+    charset to the server). With ASCII alone, every encoding spells the secret with the same bytes, and the
+    Redactor's spellings are all there are."""
     if value is None:
         return None
     bad = unsafe_character(value)
@@ -29,6 +38,11 @@ def check_credential(name: str, value: str | None) -> str | None:
             bad.group(), "a control character")
         raise ValueError(f"{name} contains {what} at offset {bad.start()} of {len(value)} characters "
                          "(a CRLF .env file or a CI variable with a trailing newline?); the value is not shown")
+    wide = _NOT_ASCII.search(value)
+    if wide:
+        raise ValueError(f"{name} contains a character that is not ASCII at offset {wide.start()} of {len(value)} "
+                         "characters: credentials go in an HTTP header, which carries ASCII only (Grafana's tokens "
+                         "are ASCII); the value is not shown")
     return value
 
 
