@@ -238,14 +238,19 @@ def test_the_command_line_prints_what_an_interrupt_left_applied(capsys) -> None:
 
 
 # --- 5. every request is bounded in time and size; paging ends -------------------------------------------------------
+def _answer_200(handler: BaseHTTPRequestHandler, header: str, value: str) -> None:
+    """The head of a JSON answer whose body is framed by `header` (its length, or chunks)."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header(header, value)
+    handler.end_headers()
+
+
 def trickle(handler: BaseHTTPRequestHandler, method: str, path: str) -> bool:
     """200 at once, then the body one byte every 0.1 s: never silent for as long as the read timeout."""
     if not path.startswith("/api/dashboards/uid/"):
         return False
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Content-Length", "100000")
-    handler.end_headers()
+    _answer_200(handler, "Content-Length", "100000")
     handler.wfile.write(b'{"dashboard": {"title": "')
     for _ in range(300):
         time.sleep(0.1)
@@ -258,10 +263,7 @@ def endless(handler: BaseHTTPRequestHandler, method: str, path: str) -> bool:
     """A chunked body that does not end (for 64 MB)."""
     if not path.startswith("/api/dashboards/uid/"):
         return False
-    handler.send_response(200)
-    handler.send_header("Content-Type", "application/json")
-    handler.send_header("Transfer-Encoding", "chunked")
-    handler.end_headers()
+    _answer_200(handler, "Transfer-Encoding", "chunked")
     chunk = b" " * (1 << 20)
     handler.wfile.write(b"1\r\n[\r\n")
     for _ in range(64):
