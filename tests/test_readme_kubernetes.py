@@ -16,7 +16,7 @@ def test_the_kubernetes_example_generates_its_resources() -> None:
     namespace: dict[str, object] = {}
     exec(compile(code, str(README), "exec"), namespace)
     files = render_files(namespace["stack"], GenerateContext("README.md"))  # type: ignore[arg-type]
-    assert "kubectl apply -k out/kubernetes" in section
+    assert "kubectl apply --server-side -k out/kubernetes" in section
     assert sorted(p for p in files if p.startswith("kubernetes/")) == [
         "kubernetes/kustomization.yaml", "kubernetes/podmonitor-shop.yaml",
         "kubernetes/secret-alertmanager-config.yaml"]
