@@ -46,3 +46,17 @@ def check_label_value(text: str) -> str:
         raise ValueError(f"Kubernetes label value {text!r} must be at most {MAX_NAME} letters, digits, '-', '_' "
                          "or '.', starting and ending with a letter or digit")
     return text
+
+
+_PORT_NAME = re.compile(r"\A[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*\Z")  # no leading, trailing or double '-'
+MAX_PORT_NAME = 15
+
+
+def check_port_name(text: str) -> str:
+    """A container port's name, an IANA service name (IsValidPortName): at most 15 lower-case letters, digits or
+    '-', at least one letter, no '-' at either end nor two in a row. A pod's ports are selected by it."""
+    if len(text) > MAX_PORT_NAME or not _PORT_NAME.match(text) or not any(c.isalpha() for c in text):
+        raise ValueError(f"container port name {text!r} must be an IANA service name: at most {MAX_PORT_NAME} "
+                         "lower-case letters, digits or '-', at least one letter, no '-' at either end nor two "
+                         "in a row")
+    return text

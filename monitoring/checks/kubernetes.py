@@ -9,6 +9,7 @@ amtool in the same processes as the plain files.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from functools import cache
 from pathlib import Path
@@ -118,6 +119,65 @@ def _ecma_pattern(pattern: str) -> str:
     return "".join(out)
 
 
+def _list_types(node: Any) -> dict[str, Any] | None:
+    """The part of a schema that leads to lists declaring `x-kubernetes-list-type: set` or `map`: JSON schema
+    has no word for either (the API server enforces them), so `_list_type_problems` walks a resource along it.
+    None where nothing below node declares one."""
+    if not isinstance(node, dict):
+        return None
+    kept: dict[str, Any] = {}
+    if node.get("x-kubernetes-list-type") in ("set", "map"):
+        kept["list-type"] = node["x-kubernetes-list-type"]
+        kept["keys"] = tuple(node.get("x-kubernetes-list-map-keys") or ())
+    properties = {key: sub for key, child in (node.get("properties") or {}).items()
+                  if (sub := _list_types(child)) is not None}
+    if properties:
+        kept["properties"] = properties
+    for key in ("items", "additionalProperties"):
+        if (sub := _list_types(node.get(key))) is not None:
+            kept[key] = sub
+    return kept or None
+
+
+@cache
+def _list_type_schema(kind: str) -> dict[str, Any]:
+    return _list_types(schema(kind)) or {}
+
+
+def _list_type_problems(node: dict[str, Any], value: Any, path: tuple[str, ...] = ()) -> list[str]:
+    """Repeats in the resource's set-lists and repeated keys in its map-lists, each as the API server would
+    refuse them, by where they are ("spec.route.groupBy")."""
+    problems = []
+    if isinstance(value, list):
+        if "list-type" in node:
+            problems += _repeats(node, value, ".".join(path) or "(top)")
+        items = node.get("items")
+        for index, item in enumerate(value if items else ()):
+            problems += _list_type_problems(items, item, (*path, str(index)))
+    elif isinstance(value, dict):
+        properties, extra = node.get("properties") or {}, node.get("additionalProperties")
+        for key, item in value.items():
+            child = properties.get(key, extra)
+            if child is not None:
+                problems += _list_type_problems(child, item, (*path, str(key)))
+    return problems
+
+
+def _repeats(node: dict[str, Any], items: list[Any], where: str) -> list[str]:
+    """The first repeat in one list: a repeated item of a set, a repeated key of a map."""
+    keys: tuple[str, ...] = node["keys"]
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        identity = {k: item.get(k) for k in keys} if node["list-type"] == "map" and isinstance(item, dict) else item
+        text = json.dumps(identity, sort_keys=True)
+        if text in seen:
+            what = f"key {identity}" if node["list-type"] == "map" else repr(item)
+            return [f"{where}.{index}: {what} is repeated in a list the CRD declares x-kubernetes-list-type "
+                    f"{node['list-type']}: the API server refuses the resource"]
+        seen.add(text)
+    return []
+
+
 def load(path: Path) -> dict[str, Any]:
     return yaml_files.read_mapping(path)
 
@@ -158,6 +218,7 @@ def schema_problems(resource: dict[str, Any]) -> list[str]:
         for error in sorted(errors, key=lambda e: list(e.absolute_path)):
             where = ".".join(str(p) for p in error.absolute_path) or "(top)"
             problems.append(f"{where}: {error.message}")
+        problems += _list_type_problems(_list_type_schema(kind), resource)
     elif kind in CORE_KINDS:
         if resource.get("apiVersion") != CORE_KINDS[kind]:
             problems.append(f"apiVersion {resource.get('apiVersion')!r} is not {CORE_KINDS[kind]!r}")

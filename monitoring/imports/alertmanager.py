@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,7 @@ from monitoring.imports.redact import kept
 from monitoring.imports.rules import source_line
 from monitoring.imports.source import SourceFile
 from monitoring.imports.yaml_input import written_items
+from monitoring.model.matchers import matcher_text, parse_matcher, split_matchers
 from monitoring.model.routing import (
     Email,
     HTTPAuth,
@@ -27,8 +27,6 @@ from monitoring.model.routing import (
     Webhook,
 )
 
-# Alertmanager's ParseMatcher (pkg/labels/parse.go): a label name, an operator, the rest a value, all trimmed.
-_MATCHER = re.compile(r'\A\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*(.*?)\s*\Z', re.DOTALL)
 _ROUTE_FIELDS = {"receiver", "group_by", "matchers", "match", "match_re", "continue", "group_wait",
                  "group_interval", "repeat_interval", "mute_time_intervals", "active_time_intervals", "routes"}
 _RECEIVER_TYPES = {"webhook_configs", "slack_configs", "pagerduty_configs", "email_configs"}
@@ -124,75 +122,14 @@ def _find_secrets(ctx: _Context, node: Any, path: str) -> None:
 
 
 def matchers(text: str) -> list[str]:
-    """The matchers one Alertmanager `matchers` entry holds, in the quoted form the model keeps. Alertmanager
-    splits an entry at each comma outside double quotes ("team=db, severity=critical" is two matchers) and
-    takes optional braces around the list, so this reads it the same way."""
-    body = text.removeprefix("{").removesuffix("}")
-    tokens = _split_commas(body)
-    if not tokens[-1].strip():
-        tokens.pop()  # a trailing comma (or an empty entry) adds no matcher
-    return [matcher(token) for token in tokens]
-
-
-def _split_commas(text: str) -> list[str]:
-    """text cut at the commas outside double quotes, as Alertmanager's ParseMatchers cuts it."""
-    tokens, token, quoted, escaped = [], "", False, False
-    for char in text:
-        if char == "," and not quoted:
-            tokens.append(token)
-            token = ""
-            continue
-        if char == ",":
-            pass  # Alertmanager leaves a pending escape pending across a quoted comma
-        elif char == '"':
-            quoted, escaped = (not quoted, False) if not escaped else (quoted, False)
-        elif char == "\\":
-            escaped = not escaped
-        else:
-            escaped = False
-        token += char
-    return [*tokens, token]
+    """The matchers one Alertmanager `matchers` entry holds, in the quoted form the model keeps
+    ("team=db, severity=critical" is two matchers: see monitoring.model.matchers.split_matchers)."""
+    return [matcher(token) for token in split_matchers(text)]
 
 
 def matcher(text: str) -> str:
     """One Alertmanager matcher in the quoted form the model keeps: team=ops and team="ops" alike."""
-    match = _MATCHER.match(text)
-    if match is None:
-        raise ValueError(f"matcher {text!r} does not parse")
-    name, op, raw = match.groups()
-    return f'{name}{op}"{_quote(_unescape(raw, text))}"'
-
-
-def _unescape(raw: str, text: str) -> str:
-    """The value Alertmanager reads from a matcher's raw value: optional enclosing quotes, and within them the
-    escapes \\" \\\\ and \\n; any other backslash is itself."""
-    quoted = raw.startswith('"')
-    body = raw[1:] if quoted else raw
-    if quoted and (len(body) == 0 or not body.endswith('"') or _escaped_at_end(body[:-1])):
-        raise ValueError(f"matcher {text!r}: the value's opening double quote is not closed")
-    body = body[:-1] if quoted else body
-    value, index = "", 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body):
-            following = body[index + 1]
-            value += {"n": "\n", '"': '"', "\\": "\\"}.get(following, "\\" + following)
-            index += 2
-            continue
-        if char == '"':
-            raise ValueError(f"matcher {text!r}: the value holds an unescaped double quote")
-        value += char
-        index += 1
-    return value
-
-
-def _escaped_at_end(text: str) -> bool:
-    """Whether text ends in an odd run of backslashes, which would escape a quote after it."""
-    return (len(text) - len(text.rstrip("\\"))) % 2 == 1
-
-
-def _quote(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return matcher_text(*parse_matcher(text))
 
 
 def _matchers(ctx: _Context, node: Any, where: str, prefix: str = "") -> tuple[str, ...]:
@@ -201,7 +138,7 @@ def _matchers(ctx: _Context, node: Any, where: str, prefix: str = "") -> tuple[s
         if node.get(key):
             ctx.findings.unsupported(ctx.source.at(node, key), f"{where}: {key} is deprecated in Alertmanager 0.25",
                                      f"converted to the equivalent {prefix}matchers")
-            found += [f'{name}{op}"{_quote(str(value))}"' for name, value in written_items(node[key]).items()]
+            found += [matcher_text(name, op, str(value)) for name, value in written_items(node[key]).items()]
     return tuple(found)
 
 

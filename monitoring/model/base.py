@@ -313,6 +313,18 @@ def require_unique(what: str, names: Sequence[str], field: str | None = None) ->
         seen.add(name)
 
 
+def require_distinct(field: str, items: Sequence[str], why: str) -> None:
+    """A FieldProblem at the second use of an item of a list that is a set where it ends up (the CRDs'
+    `x-kubernetes-list-type: set`, which the API server enforces; Alertmanager's group_by): "field[i] 'x' is
+    listed twice: <why>"."""
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item in seen:
+            raise FieldProblem(f"{field}[{index}] {item!r} is listed twice: {why}", field=f"{field}[{index}]",
+                               value=item)
+        seen.add(item)
+
+
 M = TypeVar("M", bound="Model")
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, Field, field_validator
 
-from monitoring.model.base import FieldProblem, Model, model_check, require_unique
+from monitoring.model.base import FieldProblem, Model, model_check, require_distinct, require_unique
 from monitoring.model.common import LabelName
 from monitoring.model.kubernetes import (
     KubernetesLabelKey,
@@ -17,11 +17,19 @@ from monitoring.model.kubernetes import (
     check_label_value,
     check_object_name,
 )
+from monitoring.model.matchers import split_matcher
 from monitoring.model.probe import Probe
 from monitoring.model.routing import check_matcher
 from monitoring.model.scrape import ScrapeJob
 
 Matcher = Annotated[str, AfterValidator(check_matcher)]
+
+
+def is_namespace_selector(matcher: str) -> bool:
+    """Whether matcher is one the Operator removes from an AlertmanagerConfig's top route (to put its own
+    namespace="<namespace>" there): an = or =~ matcher on namespace."""
+    name, op, _ = split_matcher(matcher)
+    return name == "namespace" and op in ("=", "=~")
 
 
 class TeamReceiver(Model):
@@ -90,6 +98,22 @@ class TeamRouting(Model):
             if used not in known:
                 raise FieldProblem(f"receiver {used!r} is not among receivers ({', '.join(names)})", field=field,
                                    value=used)
+        return self
+
+    @model_check
+    def _operator_keeps_matchers(self) -> TeamRouting:
+        for index, matcher in enumerate(self.matchers):
+            if is_namespace_selector(matcher):
+                raise FieldProblem(f"matcher {matcher!r} selects a namespace: the Operator replaces any = or =~ "
+                                   f"matcher on namespace in the top route with namespace=\"{self.namespace}\"; "
+                                   "route on another label, or give the routing that namespace",
+                                   field=f"matchers[{index}]", value=matcher)
+        return self
+
+    @model_check
+    def _group_by_is_a_set(self) -> TeamRouting:
+        require_distinct("group_by", self.group_by, "the AlertmanagerConfig's groupBy is a set, and Alertmanager "
+                         "refuses a repeated group_by label")
         return self
 
 

@@ -9,7 +9,14 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from monitoring.model import notifications, time_specs
-from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check, require_unique
+from monitoring.model.base import (
+    FieldProblem,
+    Model,
+    SecretsFromFiles,
+    model_check,
+    require_distinct,
+    require_unique,
+)
 from monitoring.model.common import (
     UINT64_MAX,
     ConfigName,
@@ -19,24 +26,31 @@ from monitoring.model.common import (
     PositiveDuration,
     SecretFile,
 )
+from monitoring.model.matchers import split_matcher, unescape
 from monitoring.units import LABEL_NAME, check_one_line, safe_url, unsafe_character
 
-_MATCHER = re.compile(r'\A[ \t]*([a-zA-Z_][a-zA-Z0-9_]*)[ \t]*(=~|!~|!=|=)[ \t]*"((?:[^"\\\x00-\x1f]|\\.)*)"[ \t]*\Z')
+_LABEL = re.compile(r"\A[a-zA-Z_][a-zA-Z0-9_]*\Z")  # a label name: Alertmanager's parser also takes ':'
+_FORM = 'must look like name="value", name!="value", name=~"re" or name!~"re"'
 
 
 def check_matcher(text: str) -> str:
-    """Validate one Alertmanager matcher such as 'severity="critical"' and return it canonical."""
-    check_one_line(text)  # the pattern lets DEL and C1 control characters through in the value
-    match = _MATCHER.match(text)
-    if match is None:
-        raise ValueError(f'matcher {text!r} must look like name="value", name!="value", name=~"re" or name!~"re"')
-    name, op, value = match.groups()
+    """Validate one Alertmanager matcher such as 'severity="critical"' and return it canonical (spaces around
+    the operator dropped). It is split as Alertmanager splits it (monitoring.model.matchers), so that every
+    renderer reads the same name, operator and value from it."""
+    check_one_line(text)  # a control character in the value would break the files that carry it
+    try:
+        name, op, raw = split_matcher(text)
+        value = unescape(raw, text)
+    except ValueError:
+        raise ValueError(f"matcher {text!r} {_FORM}") from None
+    if not _LABEL.match(name) or not raw.startswith('"'):  # the model keeps one form: a label name, quotes
+        raise ValueError(f"matcher {text!r} {_FORM}")
     if op in ("=~", "!~"):
         try:
             re.compile(value)
         except re.error as exc:
             raise ValueError(f"matcher {text!r}: invalid regular expression ({exc})") from None
-    return f'{name}{op}"{value}"'
+    return f"{name}{op}{raw}"
 
 
 Matchers = Annotated[tuple[str, ...], AfterValidator(lambda values: tuple(check_matcher(v) for v in values))]
@@ -218,6 +232,11 @@ class Route(Model):
             if label != "..." and not LABEL_NAME.match(label):
                 raise ValueError(f"group_by: invalid label name {label!r}")
         return labels
+
+    @model_check
+    def _group_by_is_a_set(self) -> Route:
+        require_distinct("group_by", self.group_by or (), "Alertmanager refuses a repeated group_by label")
+        return self
 
     @model_check
     def _bounded_depth(self) -> Route:

@@ -7,7 +7,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check
+from monitoring.kubernetes_names import check_port_name
+from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check, require_distinct
 from monitoring.model.common import UINT64_MAX, Labels, PositiveDuration, SecretFile
 from monitoring.model.kubernetes import (
     KubernetesLabelKey,
@@ -123,11 +124,27 @@ class KubernetesSDConfig(Model):
                              "without one the job scrapes every target in its namespaces")
         if self.port is None:
             raise self.field_problem("port", f"role {self.role} needs port, the name of the metrics port")
+        if self.role == "pod":
+            self._container_port_name()
         if self.container and self.role != "pod":
             raise self.field_problem("container", "container selects a container of a pod: only role pod takes it")
         if self.app is not None and self.app_label in self.match_labels:
             raise self.field_problem("app", f"app sets label {self.app_label!r}, which match_labels sets too")
         return self
+
+    @model_check
+    def _namespaces_are_a_set(self) -> KubernetesSDConfig:
+        require_distinct("namespaces", self.namespaces, "a ScrapeConfig's kubernetesSDConfigs namespaces are a "
+                         "set, which the API server keeps free of repeats")
+        return self
+
+    def _container_port_name(self) -> None:
+        """Role pod keeps the container port of this name (and its PodMonitor names it): a name Kubernetes
+        refuses for a container port would select nothing."""
+        try:
+            check_port_name(self.port or "")
+        except ValueError as exc:
+            raise self.field_problem("port", f"role pod selects a container port by name: {exc}") from None
 
     def selector_labels(self) -> dict[str, str]:
         """The matchLabels of the selection: app under app_label, then match_labels."""

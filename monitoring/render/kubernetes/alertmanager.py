@@ -1,9 +1,10 @@
 """The Alertmanager's configuration as the Secret the Operator reads, and teams' AlertmanagerConfigs.
 
 The Operator merges every selected AlertmanagerConfig into the global configuration: it prefixes its receivers
-with "<namespace>/<name>/", adds the matcher namespace="<namespace>" to its top route and sets continue: true
-on it, then puts that route first under the global root route. `operator_merge` does the same, so tests can
-prove with amtool what the running Alertmanager will do.
+with "<namespace>/<name>/", replaces any = or =~ matcher on namespace of its top route with its own
+namespace="<namespace>", sets continue: true on that route and puts it first under the global root route; it
+writes each matcher back as Alertmanager writes one (labels.Matcher.String). `operator_merge` does the same, so
+tests can prove with amtool what the running Alertmanager will do.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import yaml
-
 from monitoring.conventions import ALERTMANAGER_SECRET_KEY
-from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRouting
+from monitoring.model.kubernetes_output import KubernetesOutput, TeamReceiver, TeamRouting, is_namespace_selector
+from monitoring.model.matchers import matcher_text, parse_matcher
 from monitoring.model.stack import Stack
 from monitoring.output.files import to_yaml
 from monitoring.render import alertmanager
@@ -32,11 +32,10 @@ def config_secret(stack: Stack, output: KubernetesOutput) -> Resource:
 
 
 def _matcher(text: str) -> dict[str, str]:
-    for op in ("=~", "!~", "!=", "="):
-        name, found, value = text.partition(op)
-        if found:
-            return {"name": name, "value": yaml.safe_load(value), "matchType": op}
-    raise ValueError(f"matcher {text!r}")  # the model has checked every matcher
+    """A matcher as the CRD's {name, value, matchType}: split and decoded as Alertmanager reads the text, so
+    that the Operator writes back (labels.Matcher.String) the matcher the model holds."""
+    name, op, value = parse_matcher(text)
+    return {"name": name, "value": value, "matchType": op}
 
 
 def _receiver(receiver: TeamReceiver) -> dict[str, Any]:
@@ -66,6 +65,18 @@ def team_config(output: KubernetesOutput, team: TeamRouting) -> Resource:
                 spec={"route": route, "receivers": [_receiver(r) for r in team.receivers]})
 
 
+def _operator_matchers(matchers: tuple[str, ...]) -> list[str]:
+    """The matchers as the Operator writes them into alertmanager.yaml: decoded, then quoted again."""
+    return [matcher_text(*parse_matcher(m)) for m in matchers]
+
+
+def _top_matchers(team: TeamRouting) -> list[str]:
+    """The top route's matchers as the Operator writes them: any = or =~ matcher on namespace removed, then its
+    own namespace="<namespace>" added (the model refuses the removed ones: see TeamRouting)."""
+    kept = [m for m in team.matchers if not is_namespace_selector(m)]
+    return [*_operator_matchers(tuple(kept)), matcher_text("namespace", "=", team.namespace)]
+
+
 def operator_merge(global_config: dict[str, Any], team: TeamRouting) -> dict[str, Any]:
     """The global configuration with team's routing merged in as the Operator merges it (receivers left as
     webhooks to a placeholder: their integrations read Secrets that only exist in the cluster)."""
@@ -73,11 +84,11 @@ def operator_merge(global_config: dict[str, Any], team: TeamRouting) -> dict[str
     prefix = f"{team.namespace}/{team.name}/"
     merged["receivers"] = [*merged["receivers"], *(
         {"name": prefix + r.name, "webhook_configs": [{"url": "http://127.0.0.1:1/"}]} for r in team.receivers)]
-    route: dict[str, Any] = {"receiver": prefix + team.receiver,
-                             "matchers": [f'namespace="{team.namespace}"', *team.matchers], "continue": True}
+    route: dict[str, Any] = {"receiver": prefix + team.receiver, "matchers": _top_matchers(team), "continue": True}
     if team.group_by:
         route["group_by"] = list(team.group_by)
     if team.routes:
-        route["routes"] = [{"receiver": prefix + r.receiver, "matchers": list(r.matchers)} for r in team.routes]
+        route["routes"] = [{"receiver": prefix + r.receiver, "matchers": _operator_matchers(r.matchers)}
+                           for r in team.routes]
     merged["route"]["routes"] = [route, *merged["route"].get("routes", [])]
     return merged
