@@ -190,3 +190,19 @@ def test_a_mapping_key_in_a_field_path_is_shown_on_one_short_line(key: str, show
         monitoring.KubernetesOutput(labels={key: None})
     message = caught.value.message
     assert "\n" not in message and len(message) < 400 and shown in message, message[:500]
+
+
+@pytest.mark.parametrize(("make", "field"), [
+    (lambda n: monitoring.ScrapeJob(name="a", static_configs=(monitoring.StaticConfig(targets=("a:1",)),),
+                                    sample_limit=n), "sample_limit"),
+    (lambda n: monitoring.ScrapeJob(name="a", static_configs=(monitoring.StaticConfig(targets=("a:1",)),),
+                                    label_limit=n), "label_limit"),
+    (lambda n: monitoring.Webhook(url="http://hook/", max_alerts=n), "max_alerts"),
+], ids=["sample_limit", "label_limit", "max_alerts"])
+def test_a_limit_stays_within_the_operators_int64(make: typing.Callable[[int], object], field: str) -> None:
+    """Prometheus takes these as uint64, but the Operator's CRDs declare them int64: the API server would refuse
+    a larger number in the Kubernetes output."""
+    make(2**63 - 1)
+    with pytest.raises(DefinitionError) as caught:
+        make(2**63)
+    assert caught.value.field == field

@@ -143,5 +143,7 @@ SecretFile = Annotated[str, AfterValidator(units.check_file_path)]
 # Numbers are written into YAML and JSON that Go and JavaScript read: a float must be finite (JSON has no NaN,
 # a comparison with NaN is always false), an integer must fit the reader's type.
 FiniteFloat = Annotated[float, AllowInfNan(False)]
-UINT64_MAX = 2**64 - 1  # Prometheus' and Alertmanager's limits and hashmod modulus
+# Prometheus' and Alertmanager's limits and hashmod modulus: uint64 there, but the Operator's CRDs declare the
+# same fields int64, and the API server refuses a larger number.
+LIMIT_MAX = 2**63 - 1
 INT32_MAX = 2**31 - 1  # Kubernetes' replica counts

@@ -71,7 +71,8 @@ class TeamRouting(Model):
 
     The Operator adds the matcher namespace="<namespace>" to the top of this routing (and continue: true), so
     it only ever sees alerts whose `namespace` label is the team's namespace: put that label on the team's
-    alerts (series from the team's pods carry it; otherwise set it in Service.labels).
+    alerts (series from the team's pods carry it; otherwise set it in Service.labels). It drops any `=` or `=~`
+    matcher on namespace there, so such a matcher in `matchers` is refused.
 
         slack_url = SecretKeyRef(name="shop-alerting", key="slack-url")
         TeamRouting(name="shop", namespace="shop", matchers=('team="shop"',), receiver="shop-slack",

@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, Field, field_validator
 
 from monitoring.model.base import Model, model_check
-from monitoring.model.common import UINT64_MAX
+from monitoring.model.common import LIMIT_MAX
 
 _SOURCE_LABEL = re.compile(r"\A[a-zA-Z_][a-zA-Z0-9_]*\Z")
 # Actions both Prometheus 2.42 and the Operator's CRDs accept.
@@ -40,7 +40,7 @@ class RelabelConfig(Model):
     target_label: Annotated[str, AfterValidator(_source_label)] | None = None
     regex: str = DEFAULT_REGEX
     replacement: str = "$1"
-    modulus: int | None = Field(default=None, gt=0, le=UINT64_MAX)
+    modulus: int | None = Field(default=None, gt=0, le=LIMIT_MAX)
     action: Action = "replace"
 
     @field_validator("regex")

@@ -18,7 +18,7 @@ from monitoring.model.base import (
     require_unique,
 )
 from monitoring.model.common import (
-    UINT64_MAX,
+    LIMIT_MAX,
     ConfigName,
     HostPort,
     LabelName,
@@ -85,7 +85,7 @@ class Webhook(Model):
     kind: ClassVar[str] = "webhook"
     url: str
     send_resolved: bool = True
-    max_alerts: int = Field(default=0, ge=0, le=UINT64_MAX)
+    max_alerts: int = Field(default=0, ge=0, le=LIMIT_MAX)
     auth: HTTPAuth | None = None
 
     @field_validator("url")

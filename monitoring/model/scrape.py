@@ -9,7 +9,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from monitoring.kubernetes_names import check_port_name
 from monitoring.model.base import FieldProblem, Model, SecretsFromFiles, model_check, require_distinct
-from monitoring.model.common import UINT64_MAX, Labels, PositiveDuration, SecretFile
+from monitoring.model.common import LIMIT_MAX, Labels, PositiveDuration, SecretFile
 from monitoring.model.kubernetes import (
     KubernetesLabelKey,
     KubernetesLabels,
@@ -231,8 +231,8 @@ class ScrapeJob(SecretsFromFiles):
     tls_config: TLSConfig | None = None
     relabel_configs: tuple[RelabelConfig, ...] = ()
     metric_relabel_configs: tuple[RelabelConfig, ...] = ()
-    sample_limit: int | None = Field(default=None, gt=0, le=UINT64_MAX)
-    label_limit: int | None = Field(default=None, gt=0, le=UINT64_MAX)
+    sample_limit: int | None = Field(default=None, gt=0, le=LIMIT_MAX)
+    label_limit: int | None = Field(default=None, gt=0, le=LIMIT_MAX)
     # With the Kubernetes output on, a Kubernetes job becomes a PodMonitor (role pod), a ServiceMonitor (role
     # endpoints) or a ScrapeConfig (roles node and service). False when the platform scrapes the targets already
     # (kube-prometheus-stack's kubelet): a second scrape would double every sum over them.
