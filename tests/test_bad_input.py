@@ -339,10 +339,10 @@ CASES = [
      'stack = ok_stack(grafana_url="https://admin:secret@grafana.example.com")',
      "grafana_url must not carry credentials: it is written into every alert"),
     # Numbers are read by Go and JavaScript: integers past their types, and NaN, are refused where they are made.
-    ("a sample limit past what Prometheus reads",
-     'stack = ok_stack(services=(ok_service(jobs=(ok_job(sample_limit=2**64),)),))',
-     "scrape job 'app' {at}: sample_limit 18446744073709551616: input should be less than or equal to "
-     "18446744073709551615"),
+    ("a sample limit past what the Operator's CRDs hold (int64)",
+     'stack = ok_stack(services=(ok_service(jobs=(ok_job(sample_limit=2**63),)),))',
+     "scrape job 'app' {at}: sample_limit 9223372036854775808: input should be less than or equal to "
+     "9223372036854775807"),
     ("panel decimals past 64 bits",
      'stack = ok_stack(dashboards=(Dashboard(name="extra", panels=(Panel(title="p", decimals=10**30, queries=(PanelQuery(expr="rate(app_requests_total[5m])"),)),)),))',  # noqa: E501
      "panel 'p' {at}: decimals 1000000000000000000000000000000: input should be less than or equal to 20"),
