@@ -445,3 +445,32 @@ def test_grafana_4_rows_of_modern_panels_are_laid_out_and_their_text_kept() -> N
         ({"x": 0, "y": 0, "w": 16, "h": 8}, "x"), ({"x": 0, "y": 8, "w": 16, "h": 16}, "y"),
         ({"x": 0, "y": 24, "w": 24, "h": 7}, "z")]
     assert [p.line() for p in lint_dashboards([DashboardDocument("d.json", generated)], LintContext())] == []
+
+
+@pytest.mark.parametrize(("version", "panel_extra", "migrated"), [
+    (22, {}, True),  # Grafana 6's Angular table, named `table`: styles and all carried over
+    ("23", {}, True),  # an export may write the version as a string
+    (22, {"table": "table2"}, False),  # already the new table (Grafana 7's beta)
+    (30, {}, False),  # `table` has meant the new table since version 24: Grafana reads no styles there
+])
+def test_an_angular_table_of_a_dashboard_before_version_24_is_migrated_as_table_old(
+        version: object, panel_extra: dict, migrated: bool) -> None:
+    """Grafana's migration to schemaVersion 24 names a `table` panel with column styles `table-old`, whose own
+    migration then carries the styles over: an old export's table keeps its aliases and units."""
+    table = {"id": 1, "type": "table", "title": "Latency", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 8},
+             "targets": [{"refId": "A", "expr": "up", "format": "table", "instant": True}], "transform": "table",
+             "styles": [{"pattern": "instance", "alias": "Host"},
+                        {"pattern": "Value", "type": "number", "unit": "ms", "decimals": 2}], **panel_extra}
+    generated = hand_written.json_dashboard("ops", {"title": "Old", "uid": "old", "schemaVersion": version,
+                                                    "panels": [table]}, "boards/old.dashboard.py").data
+    [panel] = generated["panels"]
+    assert panel["type"] == "table"
+    overrides = panel["fieldConfig"]["overrides"]
+    if migrated:
+        assert [o["matcher"]["options"] for o in overrides] == ["instance", "Value"]
+        assert {"id": "displayName", "value": "Host"} in overrides[0]["properties"]
+        assert {"id": "unit", "value": "ms"} in overrides[1]["properties"]
+        assert panel["transformations"] == [{"id": "merge", "options": {"reducers": []}}]
+        assert _checked(generated) == []
+    else:  # left as written: the dashboard checks name what the new table does not read
+        assert overrides == [] and panel["styles"] == table["styles"]

@@ -5,6 +5,15 @@ from tests.lint_cases import OPTIONS, dashboard, messages, panel
 
 HIDDEN_LEGEND = {**OPTIONS["timeseries"], "legend": {"displayMode": "hidden", "placement": "bottom", "calcs": []}}
 
+TABLE_OPTIONS = {"showHeader": True, "cellHeight": "sm", "frameIndex": 0,
+                 "footer": {"show": False, "reducer": ["sum"], "countRows": False, "fields": []}}
+
+
+def _table(cell_options: dict) -> dict:
+    return dashboard(panel(1, kind="table", options=TABLE_OPTIONS, fieldConfig={
+        "defaults": {"custom": {"align": "auto", "inspect": False, "cellOptions": cell_options}}, "overrides": []}))
+
+
 CASES = [
     ("modern options", dashboard(panel(1), panel(2, "S", "stat", x=12), panel(3, "T", "text", y=8)), []),
     ("time series custom field config", dashboard(panel(1, fieldConfig={
@@ -30,6 +39,12 @@ CASES = [
       "fieldConfig.defaults.custom settings, found {'align': 'auto'}"]),
     ("text mode of Grafana 6", dashboard(panel(1, kind="text", options={"mode": "text", "content": "x"})),
      ["d.json: panel 1 'Requests', field options.mode: 'text' is not one of ['html', 'markdown', 'code']"]),
+    # The schema's unions overlap (each cellOptions variant takes {"type": ...}): valid under several is valid.
+    ("table cell coloured by background", _table({"type": "color-background", "mode": "gradient"}), []),
+    ("table cell as a gauge", _table({"type": "gauge", "mode": "lcd"}), []),
+    ("table cell of no variant", _table({"type": "color-background", "mode": "sideways"}),
+     ["d.json: panel 1 'Requests', field fieldConfig.defaults.custom.cellOptions: {'type': 'color-background', "
+      "'mode': 'sideways'} is not valid under any of the given schemas"]),
 ]
 
 

@@ -240,6 +240,8 @@ def _normalised(out: dict[str, Any], uid: str | None, inputs: list[dict[str, Any
         out["uid"] = uid
     if out.get("description") == "":
         del out["description"]
+    if _schema_version(out.get("schemaVersion")) < _REACT_TABLE_VERSION:
+        _angular_tables(out)
     out["schemaVersion"] = max(_schema_version(out.get("schemaVersion")), SCHEMA_VERSION)
     annotations = _expect(out.setdefault("annotations", {"list": []}), dict, "annotations")
     for annotation, _ in _items(annotations, "list", "annotations"):
@@ -340,6 +342,21 @@ def _give_panel_ids(panels: list[dict[str, Any]]) -> None:
 
 def _hashable(value: Any) -> bool:
     return not isinstance(value, dict | list)
+
+
+# Grafana 7's schemaVersion 24 made `table` the new table panel: a dashboard older than that means the Angular
+# table by it whenever the panel has column styles.
+_REACT_TABLE_VERSION = 24
+
+
+def _angular_tables(out: dict[str, Any]) -> None:
+    """In place: each `table` panel of a dashboard before schemaVersion 24 that has column styles (and is not
+    marked as the new table, table: "table2") named `table-old`, as Grafana's migration to version 24 names it;
+    the table-old migration then carries its styles, sort and transform over."""
+    for panels, index, _, _ in panel_places(out):
+        panel = panels[index]
+        if panel.get("type") == "table" and panel.get("styles") and panel.get("table") != "table2":
+            panel["type"] = "table-old"
 
 
 def _schema_version(value: Any) -> int:

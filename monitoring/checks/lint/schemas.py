@@ -29,14 +29,25 @@ _ANY_VALUE = {"dashboard": (("MatcherConfig", "options"), ("DynamicConfigValue",
 _ANY_MAP_VALUES = {"dashboard": (("VariableModel", "query"),)}
 
 
+def _unions_as_any_of(node: Any) -> Any:
+    """node with every `oneOf` read as `anyOf`. The published schemas render Grafana's TypeScript unions as oneOf,
+    and some variants overlap (each of a table cell's cellOptions types accepts {"type": "color-background"}):
+    oneOf would refuse a value for being valid under several, which Grafana never does."""
+    if isinstance(node, dict):
+        return {("anyOf" if key == "oneOf" else key): _unions_as_any_of(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_unions_as_any_of(item) for item in node]
+    return node
+
+
 @cache
 def _definitions(name: str) -> dict[str, Any]:
     text = (_SCHEMAS_DIR / f"{name}.jsonschema.json").read_text("utf-8")
-    definitions = json.loads(text)["definitions"]
+    definitions = _unions_as_any_of(json.loads(text)["definitions"])
     for definition, field in _ANY_VALUE.get(name, ()):
         definitions[definition]["properties"][field] = {"description": "any JSON value (CUE `_`)"}
     for definition, field in _ANY_MAP_VALUES.get(name, ()):
-        for form in definitions[definition]["properties"][field]["oneOf"]:
+        for form in definitions[definition]["properties"][field]["anyOf"]:
             if form.get("type") == "object":
                 form["additionalProperties"] = {"description": "any JSON value (CUE `_`)"}
     return definitions
