@@ -167,3 +167,30 @@ def test_the_report_asks_prometheus_the_dashboards_queries_over_the_exact_range(
     assert queries["budget_left"] == substitute(panels["Error budget left this month"], grafana)
     assert queries["slice_budget_left"] == substitute(panels["Slice budget left this month"], grafana)
     assert queries["sli"] == substitute(panels["SLI this month"], grafana)
+
+
+class _RefusesZeroRanges:
+    """A Prometheus that answers every query with no samples, and refuses a range of 0s as Prometheus does."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def query(self, expr: str, time: float | None = None) -> list[dict[str, object]]:
+        self.asked.append(expr)
+        if "[0s]" in expr:
+            raise AssertionError("a range of 0s: Prometheus answers 400 (duration must be greater than 0)")
+        return []
+
+
+@pytest.mark.parametrize("after_start", [0, 0.5, 1, 60])
+def test_the_budget_report_in_the_first_second_of_a_period_has_no_data_yet(after_start: float) -> None:
+    """A monthly report job runs at midnight on the 1st: there is nothing to count yet, and no query may ask
+    Prometheus for a range of 0s."""
+    from monitoring.slo.budget import budget_report
+
+    slo = sliced_slo(calendar=CalendarPeriod(unit="month", timezone="UTC"))
+    start = datetime.fromisoformat("2024-03-01T00:00:00+00:00").timestamp()
+    client = _RefusesZeroRanges()
+    [row] = budget_report(client, (slo,), at=start + after_start)  # type: ignore[arg-type]
+    assert row.period == "month from 2024-03-01T00:00:00+00:00" and row.sli is None
+    assert bool(client.asked) == (after_start >= 1)

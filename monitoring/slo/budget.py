@@ -64,7 +64,9 @@ def budget_report(client: PrometheusClient, slos: tuple[SLO, ...], at: float) ->
             continue
         start = period_start(slo.calendar, datetime.fromtimestamp(at, UTC))
         values: dict[tuple[tuple[str, str], ...], dict[str, float]] = {}
-        for name, expr in calendar_queries(slo, start.timestamp(), at).items():
+        # In the period's first second there is nothing to count yet, and PromQL refuses a range of 0s: no data.
+        queries = calendar_queries(slo, start.timestamp(), at) if at - start.timestamp() >= 1 else {}
+        for name, expr in queries.items():
             for sample in client.query(expr, time=at):
                 group = tuple(sorted((k, v) for k, v in sample["metric"].items() if k in slo.group_by))
                 values.setdefault(group, {})[name] = float(sample["value"][1])
