@@ -168,3 +168,19 @@ def test_imported_slos_page_and_ticket_when_sloths_rules_do(tmp_path: Path, prom
     proc = promtool.run("test", "rules", *files)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert proc.stdout.count("SUCCESS") == 2
+
+
+@pytest.mark.parametrize("name", ["multifile.yml", "k8s-multifile.yml"])
+@pytest.mark.parametrize("naming", ["default", "sloth"])
+def test_services_that_share_an_alerting_name_make_one_stack(tmp_path: Path, name: str, naming: NamingStyle) -> None:
+    """Sloth names an SLO's alerts after alerting.name alone, which specs of several services share: imported,
+    each SLO's alerts get a name of their own, with a note, so that the project generates."""
+    imported = specs.read_files([_example(name)], naming=naming)
+    slos = tuple(slo for service in imported.services.values() for slo in service.slos)
+    assert len({s.service for s in slos}) > 1
+    stack = Stack(name="imported", services=tuple(Service(name=s) for s in sorted({s.service for s in slos})),
+                  routing=routing(), slos=slos)
+    stack.check()
+    names = [alert for slo in stack.slos for alert in slo.plan.alert_names.values()]
+    assert len(names) == len(set(names))
+    assert any("is that of SLOs of other services too" in note for note in imported.notes)

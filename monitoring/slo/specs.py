@@ -185,7 +185,37 @@ def read_files(paths: list[Path], naming: NamingStyle = "default") -> ImportedSp
             raise InputFileError(f"{spec.at()}: {where} is not a spec this importer reads ({READS}; found {found})")
     openslo.resolve(result)
     _check_modules(result, origins)
+    _distinct_alert_names(result)
     return result
+
+
+def _distinct_alert_names(result: ImportedSpecs) -> None:
+    """SLOs that name their alerts alike get names of their own, each with a note. Sloth names an SLO's alerts
+    after `alerting.name` alone (page and ticket told apart by a label), so specs of several services may share
+    one; here each tier's alert has its own name, and two SLOs' alerts may not share theirs."""
+    by_name: dict[str, list[tuple[ImportedService, int]]] = {}
+    for imported in result.services.values():
+        for index, slo in enumerate(imported.slos):
+            if slo.alerting.name is not None:
+                by_name.setdefault(slo.alerting.name, []).append((imported, index))
+    taken = set(by_name)
+    for name, users in sorted(by_name.items()):
+        if len(users) < 2:
+            continue
+        for imported, index in users:
+            slo = imported.slos[index]
+            own = _camel(slo.service) + name
+            if own in taken:
+                own = _camel(slo.service) + _camel(slo.name) + name
+            taken.add(own)
+            imported.slos[index] = slo.model_copy(update={"alerting": slo.alerting.model_copy(update={"name": own})})
+            imported.notes.append(f"slo {slo.name!r}: alerting.name {name!r} is that of SLOs of other services too; "
+                                  f"its alerts are named from {own!r}")
+
+
+def _camel(text: str) -> str:
+    """'checkout-api' as 'CheckoutApi': a part of an alert name."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
 
 
 def _check_modules(result: ImportedSpecs, origins: _Origins) -> None:
