@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import _thread
 import base64
+import contextlib
 import dataclasses
 import json
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -199,7 +201,11 @@ def test_an_interrupt_ends_the_run_promptly(out_dir: Path, released: threading.E
         return False
 
     slow = settings(connect_timeout=1.0, read_timeout=5.0, retries=6, backoff_factor=0.5, deadline=60)
-    with grafana(hook) as server:
+    # Ctrl-C as the command gets it: a run started in the background (nohup, `&`) inherits SIGINT ignored, and
+    # interrupt_main() then does nothing.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    with grafana(hook) as server, contextlib.ExitStack() as restore:
+        restore.callback(signal.signal, signal.SIGINT, previous)
         timer = threading.Timer(0.7, _thread.interrupt_main)
         timer.start()
         started = time.monotonic()
