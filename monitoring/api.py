@@ -141,7 +141,7 @@ def generate(project: Project, *, stack: str | None = None, out_dir: str | os.Pa
     """
     from monitoring import inputs
 
-    _check_switches("generate", check=check, force=force)
+    check_switches("generate()", check=check, force=force)
     out = _output_dir("generate", project, out_dir, "read" if check else "write")
     if stack is not None and not isinstance(stack, str):
         raise TypeError(f"generate() stack must be an import path ('package.module:attribute'), not "
@@ -179,11 +179,14 @@ def generate(project: Project, *, stack: str | None = None, out_dir: str | os.Pa
     return report
 
 
-def _check_switches(verb: str, **switches: object) -> None:
-    """A TypeError for a switch that is not a bool: `check="no"` would otherwise count as on."""
+def check_switches(owner: str, **switches: object) -> None:
+    """A TypeError for a switch that is not a bool (`check="no"` would otherwise count as on), naming its owner
+    ("generate()", "PublishRequest") and the switch."""
+    from monitoring.units import quoted
+
     for name, value in switches.items():
         if not isinstance(value, bool):
-            raise TypeError(f"{verb}() {name} must be True or False, not {type(value).__name__}")
+            raise TypeError(f"{owner} {name} must be True or False, not {type(value).__name__} {quoted(value)}")
 
 
 def _reading(out: Path) -> contextlib.AbstractContextManager[None]:

@@ -129,6 +129,11 @@ def slo_error_budget_remaining() -> str:
     return "slo:period_error_budget_remaining:ratio"
 
 
+def camel_case(slug: str) -> str:
+    """'checkout-api' as 'CheckoutApi': a slug (a service's, an SLO's) as a part of an alert name."""
+    return "".join(part.capitalize() for part in slug.split("-"))
+
+
 def slo_alert_name(base: str, tier: str) -> str:
     """The alert of one tier of an SLO, e.g. MCPAvailabilityErrorBudgetBurnPage; base is CamelCase."""
     return f"{base}ErrorBudgetBurn{tier.capitalize()}"

@@ -265,15 +265,17 @@ def check_template(text: str) -> str:
 
 # --- secrets: file paths and URLs --------------------------------------------------------------------------
 
-_URL_WITH_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s'\"]*@")
+# user:password@ of a URL: everything up to the last '@' before its path, query or fragment, as Go's url.Parse
+# reads it (a password may hold an '@').
+_URL_WITH_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s'\"]*@")
 _TOKEN_PREFIX = re.compile(r"(?i)\A(?:bearer\s|basic\s|xox[abposr]-|gh[pousr]_|github_pat_|glpat-|sk-|sk_live_|"
                            r"eyJ|AKIA|AIza|glsa_|glc_|hooks\.slack\.com)")
 _TOKEN_SHAPE = re.compile(r"\A[A-Za-z0-9_+=-]{16,}\Z")
 
 
-def strip_userinfo(text: str) -> str:
-    """text with the user:password@ part of every URL in it replaced by '***@'."""
-    return _URL_WITH_USERINFO.sub(r"\1***@", text)
+def strip_userinfo(text: str, mask: str = "***") -> str:
+    """text with the user:password@ part of every URL in it replaced by mask ('***@')."""
+    return _URL_WITH_USERINFO.sub(lambda found: f"{found.group(1)}{mask}@", text)
 
 
 # Whitespace and control characters (C0, DEL, C1): what would break a header, a URL or a one-line message.

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
+from monitoring.model.matchers import quote
+
 if TYPE_CHECKING:
     from monitoring.checks.tools import Tool
 
@@ -23,12 +25,8 @@ def binary_missing(message: str) -> NoReturn:
 def amtool_routes(amtool: Tool, config: Path, labels: dict[str, str]) -> str:
     """The receivers `amtool config routes test` picks for an alert of these labels under config. Each label goes
     as a quoted matcher, so that a comma or a quote in its value stays in it."""
-    args = [f'{name}="{_escaped(value)}"' for name, value in labels.items()]
+    args = [f"{name}={quote(value)}" for name, value in labels.items()]
     run = subprocess.run([*amtool.argv, "config", "routes", "test", "--config.file", str(config), *args],
                          capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr
     return run.stdout.strip()
-
-
-def _escaped(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')

@@ -111,6 +111,7 @@ def test_paths_in_file_fields(text: str) -> None:
     ("see ftp://user:password@host/x", "see ftp://***@host/x"),
     ("https://a:b@h:1/p?token=x", "https://***@h:1/p?token=x"),
     ("no url here", "no url here"),
+    ("http://u:p@ss@h/x", "http://***@h/x"),  # a password may hold '@': Go reads the userinfo to the last one
 ])
 def test_strip_userinfo(text: str, safe: str) -> None:
     assert units.strip_userinfo(text) == safe

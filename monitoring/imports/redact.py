@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from monitoring.units import strip_userinfo
+
 SECRET = "<secret>"
 # Prometheus' and Alertmanager's fields of type secret (and header names that carry one), by exact name, after
 # lower-casing and with '-' read as '_' (an HTTP header such as X-Api-Key).
@@ -29,8 +31,6 @@ _SECRET_TREES = frozenset({"proxy_connect_header"})
 # Fields that name a secret without holding one: paths to files, Kubernetes secret references, the OAuth2
 # token endpoint.
 _NOT_SECRETS = re.compile(r"_file$|_files$|_ref$|^token_url$")
-# user:password@ of a URL: everything up to the last '@' of the authority, as Go's url.Parse reads it.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#\s]*@")
 _SECRET_QUERY = re.compile(r"(?i)([?&][^=&#\s]*(?:secret|token|key|password|auth|signature|sig)[^=&#\s]*=)"
                            r"[^&#\s]*")
 
@@ -45,7 +45,7 @@ def is_secret_field(key: object) -> bool:
 
 def redact_text(text: str) -> str:
     """text with the userinfo and the token query parameters of every URL in it replaced by <secret>."""
-    return _SECRET_QUERY.sub(rf"\1{SECRET}", _USERINFO.sub(rf"\1{SECRET}@", text))
+    return _SECRET_QUERY.sub(rf"\1{SECRET}", strip_userinfo(text, SECRET))
 
 
 def redact(value: Any, key: object = None) -> Any:

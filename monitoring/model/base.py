@@ -303,26 +303,33 @@ class FieldProblem(ValueError):
 def require_unique(what: str, names: Sequence[str], field: str | None = None) -> None:
     """At the second use of a name, "duplicate <what> name 'x'": a FieldProblem when `field` gives the path of the
     name of item i, formatted with i ("metrics[{}].name"); else (names gathered from several fields) a ValueError."""
+    repeat = _first_repeat(names)
+    if repeat is not None:
+        index, name = repeat
+        problem = f"duplicate {what} name {name!r}"
+        if field is None:
+            raise ValueError(problem)
+        raise FieldProblem(problem, field=field.format(index), value=name)
+
+
+def _first_repeat(items: Sequence[str]) -> tuple[int, str] | None:
+    """(index, item) of the first item that an earlier one equals, or None."""
     seen: set[str] = set()
-    for index, name in enumerate(names):
-        if name in seen:
-            problem = f"duplicate {what} name {name!r}"
-            if field is None:
-                raise ValueError(problem)
-            raise FieldProblem(problem, field=field.format(index), value=name)
-        seen.add(name)
+    for index, item in enumerate(items):
+        if item in seen:
+            return index, item
+        seen.add(item)
+    return None
 
 
 def require_distinct(field: str, items: Sequence[str], why: str) -> None:
     """A FieldProblem at the second use of an item of a list that is a set where it ends up (the CRDs'
     `x-kubernetes-list-type: set`, which the API server enforces; Alertmanager's group_by): "field[i] 'x' is
     listed twice: <why>"."""
-    seen: set[str] = set()
-    for index, item in enumerate(items):
-        if item in seen:
-            raise FieldProblem(f"{field}[{index}] {item!r} is listed twice: {why}", field=f"{field}[{index}]",
-                               value=item)
-        seen.add(item)
+    repeat = _first_repeat(items)
+    if repeat is not None:
+        index, item = repeat
+        raise FieldProblem(f"{field}[{index}] {item!r} is listed twice: {why}", field=f"{field}[{index}]", value=item)
 
 
 M = TypeVar("M", bound="Model")

@@ -646,7 +646,7 @@ class SLO(Model):
         """CamelCase stem of the alert names: alerting.name, or service and SLO name run together."""
         if self.alerting.name:
             return self.alerting.name
-        return "".join(part.capitalize() for part in f"{self.service}-{self.name}".split("-"))
+        return conventions.camel_case(f"{self.service}-{self.name}")
 
     def alert_name(self, tier: Tier | str) -> str:
         return conventions.slo_alert_name(self.alert_base, Tier.named(tier))

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitoring.conventions import camel_case
 from monitoring.errors import DefinitionError, InputFileError
 from monitoring.model.slo import SLO, AlertTier, SLOAlerting, WindowPolicy
 from monitoring.slo import openslo_specs, pyrra_specs
@@ -204,18 +205,13 @@ def _distinct_alert_names(result: ImportedSpecs) -> None:
             continue
         for imported, index in users:
             slo = imported.slos[index]
-            own = _camel(slo.service) + name
+            own = camel_case(slo.service) + name
             if own in taken:
-                own = _camel(slo.service) + _camel(slo.name) + name
+                own = camel_case(f"{slo.service}-{slo.name}") + name
             taken.add(own)
             imported.slos[index] = slo.model_copy(update={"alerting": slo.alerting.model_copy(update={"name": own})})
             imported.notes.append(f"slo {slo.name!r}: alerting.name {name!r} is that of SLOs of other services too; "
                                   f"its alerts are named from {own!r}")
-
-
-def _camel(text: str) -> str:
-    """'checkout-api' as 'CheckoutApi': a part of an alert name."""
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", text) if part)
 
 
 def _check_modules(result: ImportedSpecs, origins: _Origins) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 from urllib3.exceptions import InsecureRequestWarning
 
-from monitoring.api import PublishReport, PublishRequest
+from monitoring.api import PublishReport, PublishRequest, check_switches
 from monitoring.grafana.publish.apply import Outcome, apply_plan, stop_summary
 from monitoring.grafana.publish.client import STOPPING, ClientSettings, GrafanaClient, RetryStats, build_session
 from monitoring.grafana.publish.config import ConfigError, GrafanaConfig
@@ -120,10 +120,8 @@ def commit_message(project_dir: Path) -> str:
 def check_request(request: PublishRequest) -> None:
     """A TypeError for a field of the request of the wrong type: the caller's programming mistake, told before
     anything is read (a switch given as the text "no" would otherwise count as on)."""
-    for name in ("insecure", "dry_run", "force", "prune"):
-        value = getattr(request, name)
-        if not isinstance(value, bool):
-            raise TypeError(f"PublishRequest {name} must be True or False, not {type(value).__name__} {quoted(value)}")
+    check_switches("PublishRequest", **{name: getattr(request, name) for name in ("insecure", "dry_run", "force",
+                                                                                    "prune")})
     if not isinstance(request.concurrency, int) or isinstance(request.concurrency, bool):
         raise TypeError(f"PublishRequest concurrency must be a whole number of requests at once (at least 1), not "
                         f"{type(request.concurrency).__name__} {quoted(request.concurrency)}")
