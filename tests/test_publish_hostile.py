@@ -52,6 +52,18 @@ def out_dir(tmp_path: Path) -> Path:
     return tmp_path / "out"
 
 
+@pytest.fixture(autouse=True)
+def no_publish_thread_left() -> Iterator[None]:
+    """After each test (and its stalled handlers' release), the publish threads an interrupt abandoned have
+    ended: left running, they would make and free objects while later tests of this worker count them."""
+    yield
+    deadline = time.monotonic() + 10
+    for thread in threading.enumerate():
+        if thread.name.startswith("publish "):
+            thread.join(max(0.0, deadline - time.monotonic()))
+            assert not thread.is_alive(), f"{thread.name} still runs after the test"
+
+
 @pytest.fixture
 def released() -> Iterator[threading.Event]:
     """Set at the end of a test: stalled handlers return, so the server stops at once."""
