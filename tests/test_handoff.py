@@ -38,8 +38,26 @@ def test_the_manifest_says_what_each_file_is_and_its_hash(generated: Project) ->
     for path, entry in manifest.files.items():
         assert hashlib.sha256((generated.out_dir / path).read_bytes()).hexdigest() == entry.sha256, path
     origins = {e.origin.partition(":")[0] for e in manifest.files.values()}
-    assert {"service", "slo", "dashboard", "prometheus", "alertmanager", "alert_tests"} <= origins
+    assert {"service", "slo", "dashboard", "prometheus", "alertmanager", "kubernetes"} <= origins
     assert manifest.origin("prometheus/rules/mcp-server.rules.yml") == "service:mcp-server"
+
+
+@pytest.mark.parametrize(("path", "origin"), [
+    # A service's or an SLO's tests, Kubernetes resources and HPAs name what they were made from, as its rules do.
+    ("prometheus/tests/mcp-server.test.yml", "service:mcp-server"),
+    ("prometheus/tests/mcp-server.slo.availability.test.yml", "slo:mcp-server/availability"),
+    ("kubernetes/prometheusrule-mcp-server.yaml", "service:mcp-server"),
+    ("kubernetes/prometheusrule-mcp-server-slo-availability.yaml", "slo:mcp-server/availability"),
+    ("kubernetes/podmonitor-mcp-server.yaml", "service:mcp-server"),
+    ("kubernetes/probe-mcp-health.yaml", "service:mcp-server-probes"),
+    ("kubernetes/secret-alertmanager-config.yaml", "alertmanager"),
+    ("kubernetes/configmap-dashboard-mcp-server-slos.yaml", "dashboard:dashboard 'mcp-server SLOs'"),
+    ("kubernetes/kustomization.yaml", "kubernetes"),
+    ("adapter/hpa/mcp-production.mcp-server.yml", "service:mcp-server-capacity"),
+])
+def test_each_file_names_the_definition_it_was_made_from(generated: Project, path: str, origin: str) -> None:
+    manifest = Manifest.read(generated.out_dir)
+    assert manifest.origin(path) == origin
     assert not (generated.out_dir / ".generated-by-monitoring").exists()
 
 

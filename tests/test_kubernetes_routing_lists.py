@@ -239,3 +239,11 @@ def test_a_container_port_name_kubernetes_refuses_is_refused(port: str) -> None:
 def test_a_service_port_name_is_a_dns_label() -> None:
     """Role endpoints selects a Service's port, whose name is a DNS-1123 label (up to 63): not a container's."""
     assert _job("endpoints", app="api", port="metrics-port-for-api").kubernetes_sd_configs[0].port
+
+
+def test_a_team_routing_resource_names_its_team_in_the_manifest() -> None:
+    from monitoring.output.emitters import GenerateContext, output_files
+
+    _, manifest = output_files(_stack(Routing(receivers=(Receiver(name="null"),), route=Route(receiver="null")),
+                                      _team('team="shop"', "top")), GenerateContext("matchers:stack"))
+    assert manifest.origin("kubernetes/alertmanagerconfig-shop.yaml") == "team:shop"

@@ -194,6 +194,7 @@ def _slo_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple
     tests = slo_tests.render_text(stack, objective, ctx.header)
     if tests is not None:
         path = conventions.slo_tests_file(objective.service, objective.name)
+        ctx.origins[path] = f"slo:{objective.service}/{objective.name}"
         yield path, ctx.content(path, tests)
 
 
@@ -202,6 +203,7 @@ def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[t
     tests = promtool_tests.render_text(stack, service, ctx.header, ctx.untested, ctx.warnings)
     if tests is not None:
         path = conventions.tests_file(service.name)
+        ctx.origins[path] = f"service:{service.name}"
         yield path, ctx.content(path, tests)
 
 
@@ -247,8 +249,11 @@ def emit_adapter(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]
     config = adapter.render(stack)
     if config is not None:
         yield conventions.ADAPTER_CONFIG, to_yaml(config, ctx.header)
-    for hpa in adapter.autoscalers(stack):
-        yield conventions.hpa_file(hpa.namespace, hpa.name), to_yaml(adapter.hpa_manifest(hpa), ctx.header)
+    for service in stack.services:
+        for hpa in service.autoscalers:
+            path = conventions.hpa_file(hpa.namespace, hpa.name)
+            ctx.origins[path] = f"service:{service.name}"
+            yield path, to_yaml(adapter.hpa_manifest(hpa), ctx.header)
 
 
 def emit_k6(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
@@ -267,6 +272,7 @@ def emit_kubernetes(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, s
 
     found = kubernetes.resources(stack, stack.kubernetes, ctx.files, ctx.origins)
     files = {r.file: to_yaml(r.body, ctx.header) for r in found}
+    ctx.origins.update((r.file, r.origin) for r in found)
     if len(files) != len(found):  # Stack.check() refuses the definitions that would (model.output_names)
         raise ValueError("two Kubernetes resources of one kind have the same name")
     files[conventions.KUSTOMIZATION_FILE] = to_yaml(kubernetes.kustomization(found), ctx.header)

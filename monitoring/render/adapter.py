@@ -54,6 +54,3 @@ def hpa_manifest(hpa: HorizontalPodAutoscaler) -> dict[str, Any]:
         },
     }
 
-
-def autoscalers(stack: Stack) -> tuple[HorizontalPodAutoscaler, ...]:
-    return tuple(h for service in stack.services for h in service.autoscalers)

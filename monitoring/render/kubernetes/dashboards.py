@@ -54,7 +54,7 @@ def dashboard_config_maps(output: KubernetesOutput, files: dict[str, str],
             raise DefinitionError(f"dashboard uids {_uid_from(first, origins)} and {_uid_from(path, origins)} make "
                                   f"the same ConfigMap name {resource.name!r} (Kubernetes names are lower case, "
                                   "without '_'): give one a different uid", field="uid", value=uid)
-        maps[resource.name] = path, resource
+        maps[resource.name] = path, resource.made_from((origins or {}).get(path))
     return [resource for _, resource in maps.values()]
 
 

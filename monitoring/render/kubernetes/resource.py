@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from monitoring import conventions
@@ -13,11 +13,16 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": conventions.TOOL}
 
 @dataclass(frozen=True)
 class Resource:
-    """One object: its kind, name and body; file is where it is written under out/."""
+    """One object: its kind, name and body; file is where it is written under out/, and origin what it was made
+    from, as out/manifest.json names it ("service:api", "slo:api/availability", "dashboard:...")."""
 
     kind: str
     name: str
     body: dict[str, Any]
+    origin: str = "kubernetes"
+
+    def made_from(self, origin: str | None) -> Resource:
+        return replace(self, origin=origin or self.origin)
 
     @property
     def file(self) -> str:

@@ -16,12 +16,15 @@ def resources(stack: Stack, output: KubernetesOutput, files: dict[str, str],
               origins: Mapping[str, str] | None = None) -> list[Resource]:
     """Rules, monitors, probes, the Alertmanager Secret, teams' routing, then dashboards; files are the plain outputs
     already rendered (the dashboards are taken from there, as Grafana would load them)."""
-    found = [rules.service_rule(stack, output, s) for s in stack.services if s.rule_groups]
-    found += [rules.slo_rule(stack, output, objective) for objective in stack.slos]
-    found += [monitors.monitor(stack, output, job) for s in stack.services for job in s.scrape_jobs if job.monitor]
-    found += [probes.probe(output, probe) for s in stack.services for probe in s.probes]
-    found.append(alertmanager.config_secret(stack, output))
-    found += [alertmanager.team_config(output, team) for team in output.team_routing]
+    found = [rules.service_rule(stack, output, s).made_from(f"service:{s.name}") for s in stack.services
+             if s.rule_groups]
+    found += [rules.slo_rule(stack, output, objective).made_from(f"slo:{objective.service}/{objective.name}")
+              for objective in stack.slos]
+    found += [monitors.monitor(stack, output, job).made_from(f"service:{s.name}") for s in stack.services
+              for job in s.scrape_jobs if job.monitor]
+    found += [probes.probe(output, probe).made_from(f"service:{s.name}") for s in stack.services for probe in s.probes]
+    found.append(alertmanager.config_secret(stack, output).made_from("alertmanager"))
+    found += [alertmanager.team_config(output, team).made_from(f"team:{team.name}") for team in output.team_routing]
     found += dashboards.dashboard_config_maps(output, files, origins)
     return found
 
