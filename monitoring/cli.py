@@ -461,7 +461,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_import_slo(args: argparse.Namespace) -> int:
     from monitoring.slo import spec_python, specs
 
-    imported = specs.read_files([Path(p) for p in args.files], naming=args.naming)
+    imported = specs.read_files([Path(p) for p in args.files], naming=args.naming, slo_period=args.default_slo_period)
     written = spec_python.write(spec_python.render(imported), Path(args.directory), force=args.force)
     for note in imported.notes:
         print(f"monitoring: warning: {note}", file=sys.stderr)
@@ -532,6 +532,16 @@ def _positive_seconds(text: str) -> float:
     if not math.isfinite(seconds) or seconds <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds above 0, like 30 or 2.5")
     return seconds
+
+
+def _sloth_period(text: str) -> str:
+    """--default-slo-period: whole days, as Sloth reads it ('4w' is 28d)."""
+    from monitoring.slo.specs import sloth_period
+
+    try:
+        return sloth_period(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 _LAST_SECOND = 253402300799  # 9999-12-31T23:59:59Z
@@ -667,6 +677,9 @@ def build_parser() -> argparse.ArgumentParser:
     slo_imp.add_argument("--naming", choices=("default", "sloth"), default="default",
                          help="label the SLOs' series and alerts as Sloth does (sloth_id, sloth_service, sloth_slo, "
                               "sloth_window, sloth_severity), so that Sloth's dashboards keep working")
+    slo_imp.add_argument("--default-slo-period", type=_sloth_period, default="30d", metavar="PERIOD",
+                         help="the period of every Sloth SLO, as Sloth's own option (default 30d); AlertWindows of "
+                              "that period become their window policy")
     for name, help_text in (
         ("check", "check every rule and dashboard query against a running Prometheus: exit 1 if one is dead"),
         ("backtest", "evaluate every alert over a past range of a running Prometheus: episodes and flapping"),

@@ -47,6 +47,7 @@ class ImportedSpecs:
     services: dict[str, ImportedService] = field(default_factory=dict)
     policies: dict[str, WindowPolicy] = field(default_factory=dict)
     naming: NamingStyle = "default"  # the naming every imported SLO gets (Sloth's keeps Sloth's labels working)
+    sloth_period: str = "30d"  # the period of every Sloth SLO (Sloth's --default-slo-period), in days
     unused: list[str] = field(default_factory=list)  # what was read but belongs to no SLO (warnings only)
 
     @property
