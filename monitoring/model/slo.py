@@ -45,6 +45,13 @@ if TYPE_CHECKING:
 _DAY_MS = 86_400_000
 
 
+def _whole_days(period: str) -> str:
+    ms = duration_ms(period)
+    if ms == 0 or ms % _DAY_MS:
+        raise ValueError(f"period {period!r} must be a whole number of days, like '28d' or '30d'")
+    return period
+
+
 def _no_alert_labels(labels: Mapping[str, str]) -> None:
     """FieldProblem for a label every alert sets itself. A tier or an alerting section cannot know the naming of its
     SLO: the SLO checks the naming's labels (SLO._not_reserved)."""
@@ -213,8 +220,9 @@ class QuerySLI(Model):
                  total='sum(rate(http_requests_total[{{window}}]))')
 
     Every query is parsed with the window put in. Generated promtool tests need each query in the form
-    `sum(rate(<selector>[{{window}}]))`; for other forms the rules are generated and checked, with a warning
-    that no test could be planned.
+    `sum(rate(<selector>[{{window}}]))` (by the group labels), or errors as `total - good` of two such sums;
+    `label_replace(..., "dst", "$1", "src", "(.*)")` copies of a whole label value may sit between the sum and
+    the rate. For other forms the rules are generated and checked, with a warning that no test could be planned.
     """
 
     kind: ClassVar[str] = "query sli"
@@ -390,10 +398,25 @@ class WindowPolicy(Model):
         ))
 
     Every factor must stay >= 1 and every long window within the SLO's period; the SLO says which one is not.
+
+    A `budget_percent` row is a share of one period's budget: 2% over 1h is a factor of 14.4 at 30 days and
+    3.36 at 7. `period` (whole days, as Sloth's `sloPeriod`) says which period the rows were written for, and an
+    SLO of another period refuses the policy instead of alerting at other burn rates:
+
+        WindowPolicy(period="7d", windows=(
+            AlertWindow(tier="page", long="1h", short="5m", budget_percent=8),
+            AlertWindow(tier="ticket", long="1d", short="2h", budget_percent=20),
+        ))
     """
 
     kind: ClassVar[str] = "window policy"
+    period: str | None = None
     windows: tuple[AlertWindow, ...] = Field(min_length=1)
+
+    @field_validator("period")
+    @classmethod
+    def _whole_days(cls, period: str | None) -> str | None:
+        return None if period is None else _whole_days(period)
 
     def burn_windows(self, period_days: int) -> tuple[BurnWindow, ...]:
         period_ms = period_days * _DAY_MS
@@ -514,10 +537,7 @@ class SLO(Model):
     @field_validator("period")
     @classmethod
     def _whole_days(cls, period: str) -> str:
-        ms = duration_ms(period)
-        if ms == 0 or ms % _DAY_MS:
-            raise ValueError(f"period {period!r} must be a whole number of days, like '28d' or '30d'")
-        return period
+        return _whole_days(period)
 
     @model_check
     def _not_reserved(self) -> SLO:
@@ -562,6 +582,17 @@ class SLO(Model):
             raise self.field_problem("alerting.min_events_per_second", "alerting.min_events_per_second: a "
                                      "boolean-gauge SLI counts samples, not events, so there is no traffic to guard; "
                                      "remove it")
+        return self
+
+    @model_check
+    def _policy_period(self) -> SLO:
+        """Before planning: a policy's budget_percent rows planned at another period would be other burn rates."""
+        policy = self.window_policy
+        if isinstance(policy, WindowPolicy) and policy.period is not None and (
+                duration_ms(policy.period) != duration_ms(self.period)):
+            raise self.field_problem("window_policy", f"window_policy is for a {policy.period} period, but the "
+                                     f"SLO's period is {self.period}: use a window policy for {self.period}, or "
+                                     f"period={policy.period!r}")
         return self
 
     @model_check

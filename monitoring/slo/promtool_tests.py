@@ -8,6 +8,7 @@ arithmetic share their planned cases, so a fleet of SLOs costs little more than 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -251,46 +252,144 @@ class SLISeries:
     gauge: list[str] = field(default_factory=list)  # 0/1 gauges: 1 when good
 
 
-def _rate_selector(query: str, by: tuple[str, ...] = ()) -> str | None:
-    """The selector of a query of the form sum(rate(<selector>[window])) (by the group labels), else None."""
-    node = promql.parse(query)
-    if not isinstance(node, promql_parser.AggregateExpr):
-        return None
-    plain = node.modifier is None or (str(node.modifier.type).endswith("By") and set(node.modifier.labels) == set(by))
-    if not (isinstance(node, promql_parser.AggregateExpr) and str(node.op) == "sum" and plain
-            and node.param is None and isinstance(node.expr, promql_parser.Call)
-            and node.expr.func.name == "rate" and isinstance(node.expr.args[0], promql_parser.MatrixSelector)):
-        return None
-    selector = node.expr.args[0].vector_selector
+# label_replace(v, dst, replacement, src, regex) with these copies src's whole value into dst (Prometheus anchors
+# the regex, and "(.*)" matches every value, the empty one too): a test feeds src and expects dst.
+_WHOLE_VALUE = frozenset({"(.*)", "^(.*)$"})
+_FIRST_GROUP = frozenset({"$1", "${1}"})
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
+
+
+class _NotFed(Exception):
+    """A query tests cannot feed; the message, when there is one, says which part of it."""
+
+
+@dataclass(frozen=True)
+class RateSum:
+    """A query tests can feed: sum(rate(<selector>[{{window}}])) by the group labels, label_replace() copies of
+    whole label values allowed between the sum and the rate."""
+
+    selector: str
+    sources: tuple[tuple[str, str], ...] = ()  # (group label, the selector's label whose value it holds), if others
+
+
+@dataclass(frozen=True)
+class QueryForm:
+    """How tests feed a query SLI: bad and total selectors, or good and total ones (errors = total - good), and
+    which label of the input series each group label's value comes from where label_replace() copies it."""
+
+    errors: str | None
+    good: str | None
+    total: str
+    sources: tuple[tuple[str, str], ...] = ()
+
+    def source(self, label: str) -> str:
+        return dict(self.sources).get(label, label)
+
+
+def _rate_sum(node: promql_parser.Expr, by: tuple[str, ...], where: str) -> RateSum:
+    """The RateSum of a parsed query, else _NotFed."""
+    node = promql.unwrap(node)
+    if not (isinstance(node, promql_parser.AggregateExpr) and str(node.op) == "sum" and node.param is None):
+        raise _NotFed
+    modifier = node.modifier
+    if modifier is not None and not (str(modifier.type).endswith("By") and set(modifier.labels) == set(by)):
+        raise _NotFed
+    inner = promql.unwrap(node.expr)
+    copies = []
+    while isinstance(inner, promql_parser.Call) and inner.func.name == "label_replace":
+        copies.append(_copy(inner, where))
+        inner = promql.unwrap(inner.args[0])
+    if not (isinstance(inner, promql_parser.Call) and inner.func.name == "rate"):
+        raise _NotFed
+    matrix = promql.unwrap(inner.args[0])
+    if not isinstance(matrix, promql_parser.MatrixSelector):
+        raise _NotFed
+    selector = matrix.vector_selector
     if selector.offset is not None or selector.at is not None:
-        return None
-    return str(selector)
+        raise _NotFed
+    sources: dict[str, str] = {}
+    matched = {m.name for m in selector.matchers.matchers}
+    for dst, src in reversed(copies):  # innermost first: a copy may read what an inner one wrote
+        if dst in matched:
+            # The series a test feeds differ in the labels their selectors match on: overwritten, two of them
+            # could become one.
+            raise _NotFed(f"{where}: label_replace() overwrites {dst!r}, which its selector matches on")
+        sources[dst] = sources.get(src, src)
+    return RateSum(str(selector), tuple(sorted((label, source) for label, source in sources.items()
+                                              if label in by and source != label)))
+
+
+def _copy(call: promql_parser.Call, where: str) -> tuple[str, str]:
+    """(dst, src) of a label_replace() that copies a whole label value, else _NotFed saying why not."""
+    args = [promql.unwrap(arg) for arg in call.args[1:]]
+    texts = [arg.val if isinstance(arg, promql_parser.StringLiteral) else None for arg in args]
+    if len(texts) != 4 or None in texts:
+        raise _NotFed(f"{where}: label_replace() with arguments other than string literals")
+    dst, replacement, src, regex = texts
+    if replacement not in _FIRST_GROUP or regex not in _WHOLE_VALUE:
+        raise _NotFed(f"{where}: label_replace() into {dst!r} with replacement {replacement!r} and regex {regex!r} "
+                      "is not a copy of a whole label value (replacement \"$1\", regex \"(.*)\")")
+    for label in (dst, src):
+        if not _LABEL_NAME.match(label) or label.startswith("__"):
+            raise _NotFed(f"{where}: label_replace() of {label!r}, which is not a label a test series carries")
+    return dst, src
+
+
+def _query_form(sli: QuerySLI, by: tuple[str, ...]) -> QueryForm:
+    """The QueryForm of a query SLI, else _NotFed."""
+    errors_node, total_node = promql.parse(sli.errors_at("5m")), promql.parse(sli.total_at("5m"))
+    total = _rate_sum(total_node, by, "sli.total")
+    errors_node = promql.unwrap(errors_node)
+    if isinstance(errors_node, promql_parser.BinaryExpr) and str(errors_node.op) == "-":
+        if errors_node.modifier is not None:
+            raise _NotFed
+        minuend = _rate_sum(errors_node.lhs, by, "sli.errors")
+        good = _rate_sum(errors_node.rhs, by, "sli.errors")
+        if minuend != total:
+            raise _NotFed
+        _same_sources(good, total)
+        return QueryForm(errors=None, good=good.selector, total=total.selector, sources=total.sources)
+    errors = _rate_sum(errors_node, by, "sli.errors")
+    _same_sources(errors, total)
+    return QueryForm(errors=errors.selector, good=None, total=total.selector, sources=total.sources)
+
+
+def _same_sources(one: RateSum, total: RateSum) -> None:
+    if one.sources != total.sources:
+        raise _NotFed("sli.errors and sli.total copy their group labels from different labels")
+
+
+@lru_cache(maxsize=4096)
+def query_form(sli: QuerySLI, by: tuple[str, ...] = ()) -> tuple[QueryForm | None, str]:
+    """(form, "") when tests can feed the queries; else (None, what about them tests cannot follow, or "" when
+    they are simply of another form). Kept: each query is parsed to find out."""
+    try:
+        return _query_form(sli, by), ""
+    except _NotFed as exc:
+        return None, str(exc)
 
 
 def query_selectors(sli: QuerySLI, by: tuple[str, ...] = ()) -> tuple[str, str] | None:
     """(errors, total) selectors when both queries are sum(rate(<selector>[{{window}}])): what tests can feed."""
-    errors, total = _rate_selector(sli.errors_at("5m"), by), _rate_selector(sli.total_at("5m"), by)
-    return None if errors is None or total is None else (errors, total)
+    form = query_form(sli, by)[0]
+    return None if form is None or form.errors is None else (form.errors, form.total)
 
 
 def good_total_selectors(sli: QuerySLI, by: tuple[str, ...] = ()) -> tuple[str, str] | None:
     """(good, total) selectors when the errors are all events but the good ones,
     sum(rate(<total>[{{window}}])) - sum(rate(<good>[{{window}}])), and the total query is the same sum(rate(...))
     (how OpenSLO good/total and Pyrra latency SLIs are imported)."""
-    node = promql.parse(sli.errors_at("5m"))
-    if not (isinstance(node, promql_parser.BinaryExpr) and str(node.op) == "-" and node.modifier is None):
-        return None
-    total = _rate_selector(sli.total_at("5m"), by)
-    minuend, good = _rate_selector(str(node.lhs), by), _rate_selector(str(node.rhs), by)
-    return (good, total) if good is not None and total is not None and minuend == total else None
+    form = query_form(sli, by)[0]
+    return None if form is None or form.good is None else (form.good, form.total)
 
 
 def testable(slo: SLO) -> bool:
-    """Whether test series can be planned for the SLO's SLI (query SLIs only in the sum(rate(...)) forms; native
-    histograms not at all: promtool 2.42's input series notation has no native histogram samples)."""
+    """Whether test series can be planned for the SLO's SLI (query SLIs only in the sum(rate(...)) forms, label
+    copies allowed (see query_form); native histograms not at all: promtool 2.42's input series notation has no
+    native histogram samples)."""
     if isinstance(slo.sli, LatencySLI) and slo.sli.native:
         return False
-    if isinstance(slo.sli, QuerySLI) and not _testable_query(slo.sli, slo.group_by):
+    if isinstance(slo.sli, QuerySLI) and query_form(slo.sli, slo.group_by)[0] is None:
         return False
     return too_long_why(slo) is None
 
@@ -314,12 +413,6 @@ def too_long_why(slo: SLO) -> str | None:
     return _TOO_LONG[key]
 
 
-@lru_cache(maxsize=4096)
-def _testable_query(sli: QuerySLI, by: tuple[str, ...]) -> bool:
-    """Whether the queries are in a form tests can feed; kept: each is parsed to find out."""
-    return any(form(sli, by) is not None for form in (query_selectors, good_total_selectors))
-
-
 def warnings(slo: SLO) -> list[str]:
     """What generate says of the SLO's tests: why none was generated for its alerts, if none was, or which of
     its cases were left out."""
@@ -339,8 +432,9 @@ def untested_why(slo: SLO) -> str | None:
         return (f"slo {slo.name!r}: {why}, so no promtool test was generated for its alerts (a period up to 365d "
                 "keeps its tests within it)")
     if not testable(slo):
-        return (f"slo {slo.name!r}: its query SLI is not of the form sum(rate(<selector>[{{{{window}}}}])), so no "
-                "promtool test was generated for its alerts")
+        detail = query_form(slo.sli, slo.group_by)[1] if isinstance(slo.sli, QuerySLI) else ""
+        return (f"slo {slo.name!r}: its query SLI is not of the form sum(rate(<selector>[{{{{window}}}}]))"
+                f"{f' ({detail})' if detail else ''}, so no promtool test was generated for its alerts")
     return None
 
 
@@ -379,30 +473,33 @@ def plain_sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
         le = (python_float if python_le else go_float)(float(sli.threshold))
         return SLISeries(bad=[], good=[series_text(f"{sli.histogram}_bucket", {**labels, "le": le})],
                          total=[series_text(name, labels)], group=_group(slo, labels))
-    if isinstance(slo.sli, QuerySLI) and (good_total := good_total_selectors(slo.sli, slo.group_by)):
-        return _good_total_series(slo, *good_total)
+    form = None
     if isinstance(slo.sli, QuerySLI):
-        selectors = query_selectors(slo.sli, slo.group_by)
-        if selectors is None:
+        form = query_form(slo.sli, slo.group_by)[0]
+        if form is None:
             raise ValueError(f"slo {slo.name!r}: no test series can be planned for its query SLI")
-        errors, total = selectors
+        if form.good is not None:
+            return _good_total_series(slo, form, form.good, form.total)
+        assert form.errors is not None
+        errors, total = form.errors, form.total
     else:
         errors = with_matchers(slo.sli.errors, slo.filter)
         total = with_matchers(slo.sli.total, slo.filter)
     bad_name, bad_matchers = parse_selector(errors)
     total_name, total_matchers = parse_selector(total)
-    bad_labels = _grouped(slo, example_labels(bad_matchers))
+    bad_labels = _grouped(slo, example_labels(bad_matchers), form)
     if bad_labels is None:
         raise slo.error(f"no test series satisfies sli.errors {errors!r}", field="sli.errors", value=errors)
     same_metric = bad_name == total_name
     other = example_labels(total_matchers, bad_matchers if same_metric else None)
     if other is not None and bad_labels is not None:
-        other = {**{k: bad_labels[k] for k in slo.group_by if k not in other}, **other}
+        inputs = _inputs(slo, form)
+        other = {**{k: bad_labels[k] for k in inputs if k not in other}, **other}
     if other is None:
         raise slo.error(f"no test series is selected by sli.total {total!r} but not by sli.errors {errors!r}",
                         field="sli.total", value=total)
-    group = _group(slo, bad_labels)
-    if any(other.get(k) != v for k, v in group.items()):
+    group = _group(slo, bad_labels, form)
+    if _group(slo, other, form) != group:
         raise slo.error("no test series pair shares its group_by labels", field="group_by", value=slo.group_by)
     if same_metric and selects(total_matchers, bad_labels):
         return SLISeries(bad=[series_text(bad_name, bad_labels)], good=[series_text(total_name, other)], total=[],
@@ -411,39 +508,52 @@ def plain_sli_series(slo: SLO, python_le: bool = False) -> SLISeries:
                      group=group)
 
 
-def _good_total_series(slo: SLO, good: str, total: str) -> SLISeries:
+def _good_total_series(slo: SLO, form: QueryForm, good: str, total: str) -> SLISeries:
     """Series for errors = total - good: of one metric, a good series and one the total selects but good does not
     (the bad one); of two (a histogram's bucket and count), a good series and a total one."""
     good_name, good_matchers = parse_selector(good)
     total_name, total_matchers = parse_selector(total)
-    good_labels = _grouped(slo, example_labels(good_matchers))
+    good_labels = _grouped(slo, example_labels(good_matchers), form)
     if good_labels is None:
         raise slo.error(f"no test series satisfies the good events {good!r}", field="sli.errors", value=good)
-    group = _group(slo, good_labels)
+    group = _group(slo, good_labels, form)
+    fed = {k: good_labels[k] for k in _inputs(slo, form)}  # the group labels as the input series carry them
     if good_name == total_name:
         bad_labels = example_labels(total_matchers, good_matchers)
         if bad_labels is None or not selects(total_matchers, good_labels):
             raise slo.error(f"no test series is counted by the total {total!r} but not by the good events {good!r}",
                             field="sli.total", value=total)
-        bad_labels = {**group, **bad_labels}
+        bad_labels = {**fed, **bad_labels}
         return SLISeries(bad=[series_text(total_name, bad_labels)], good=[series_text(good_name, good_labels)],
                          total=[], group=group)
     total_labels = example_labels(total_matchers)
     if total_labels is None:
         raise slo.error(f"no test series satisfies sli.total {total!r}", field="sli.total", value=total)
     return SLISeries(bad=[], good=[series_text(good_name, good_labels)],
-                     total=[series_text(total_name, {**group, **total_labels})], group=group)
+                     total=[series_text(total_name, {**fed, **total_labels})], group=group)
 
 
-def _grouped(slo: SLO, labels: dict[str, str] | None) -> dict[str, str] | None:
-    """Example labels with a value for every group_by label the matchers leave open."""
+def _inputs(slo: SLO, form: QueryForm | None = None) -> tuple[str, ...]:
+    """The labels of the input series that the group labels' values come from (the group labels themselves,
+    but where label_replace() copies one from another label)."""
+    if form is None or not form.sources:
+        return slo.group_by
+    return tuple(dict.fromkeys(form.source(label) for label in slo.group_by))
+
+
+def _grouped(slo: SLO, labels: dict[str, str] | None, form: QueryForm | None = None) -> dict[str, str] | None:
+    """Example labels with a value for every group_by label (or the label it is copied from) the matchers leave
+    open."""
     if labels is None:
         return None
-    return {**{label: "group-a" for label in slo.group_by}, **labels}
+    return {**{label: "group-a" for label in _inputs(slo, form)}, **labels}
 
 
-def _group(slo: SLO, labels: dict[str, str]) -> dict[str, str]:
-    return {label: labels[label] for label in slo.group_by}
+def _group(slo: SLO, labels: dict[str, str], form: QueryForm | None = None) -> dict[str, str]:
+    """The group labels of the queries' results over input series of these labels."""
+    if form is None or not form.sources:
+        return {label: labels[label] for label in slo.group_by}
+    return {label: labels[form.source(label)] for label in slo.group_by}
 
 
 @dataclass(frozen=True)
