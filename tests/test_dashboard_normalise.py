@@ -127,12 +127,18 @@ def test_legacy_panel_layouts_are_migrated(modern: dict[str, Any]) -> None:
     assert "datasource" not in by_title["Notes"]
 
 
-def test_normalise_is_idempotent_and_leaves_its_input_alone(modern: dict[str, Any]) -> None:
+@pytest.mark.parametrize("grafanalib", [True, False], ids=["grafanalib's JSON", "a dashboard's own JSON"])
+def test_normalise_is_idempotent_and_leaves_its_input_alone(modern: dict[str, Any], grafanalib: bool) -> None:
+    """Read as grafanalib's output, grafanalib's defaults go (what from_grafanalib gives); read as a dashboard's
+    own JSON, the same values are settings its author stated, and stay."""
     raw = grafanalib_json(every_panel_type())
     before = copy.deepcopy(raw)
-    once = normalise(raw)
+    once = normalise(raw, grafanalib=grafanalib)
     assert raw == before
-    assert normalise(once) == once == modern
+    assert normalise(once, grafanalib=grafanalib) == once
+    assert (once == modern) is grafanalib
+    queries = [t for p in once["panels"] for t in p.get("targets", [])]
+    assert {t.get("intervalFactor") for t in queries} == ({None} if grafanalib else {2})
 
 
 # An export of a dashboard that places one library panel twice, once inside a collapsed row, as Grafana 9 and

@@ -121,7 +121,7 @@ def _load(stack: Stack, path: Path, name: str, warn: Warn, project_dir: Path) ->
     datasources = _datasources(stack)
     try:
         data = _modernised(from_grafanalib(dashboard, uid=uid, datasources=datasources), uid, datasources, name,
-                           warn)
+                           warn, grafanalib=True)
     except NormaliseError as exc:
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None
     except Exception as exc:  # grafanalib raises whatever its attrs validators and encoder raise
@@ -130,11 +130,12 @@ def _load(stack: Stack, path: Path, name: str, warn: Warn, project_dir: Path) ->
     return RenderedDashboard(folder, uid, data, name, str(dashboard.title))
 
 
-def _modernised(data: dict[str, Any], uid: str, datasources: DataSources | None, name: str, warn: Warn
-                ) -> dict[str, Any]:
+def _modernised(data: dict[str, Any], uid: str, datasources: DataSources | None, name: str, warn: Warn, *,
+                grafanalib: bool = False) -> dict[str, Any]:
     """The normalised dashboard with its old panels (grafanalib's Graph, SingleStat and PieChart, an old export's
     `table-old`) migrated as Grafana migrates them when it loads the dashboard, and a warning that says what was
-    migrated and what had no modern place; the dashboard as it was when it has none."""
+    migrated and what had no modern place; the dashboard as it was when it has none. `grafanalib`: whether data
+    came from grafanalib objects, whose defaults that are not Grafana's go (see `normalise`)."""
     if not any(panels[index].get("type") in MIGRATED_PANEL_TYPES for panels, index, _, _ in panel_places(data)):
         return data
     from monitoring.grafana import legacy_dashboard
@@ -142,7 +143,7 @@ def _modernised(data: dict[str, Any], uid: str, datasources: DataSources | None,
     modern, notes = legacy_dashboard.modernise(data)
     for note in notes:
         warn(f"custom dashboard {name}: {note}")
-    return normalise(modern, uid=uid, datasources=datasources)
+    return normalise(modern, uid=uid, datasources=datasources, grafanalib=grafanalib)
 
 
 def _datasources(stack: Stack) -> DataSources:
@@ -180,8 +181,9 @@ def _folder(stack: Stack, namespace: dict[str, Any], dashboard: object, name: st
 def json_dashboard(folder: str, data: dict[str, Any], name: str, datasources: DataSources | None = None,
                    warn: Warn = _quiet) -> RenderedDashboard:
     """A dashboard given as Grafana JSON (a dict), normalised (a data source named in `datasources` becomes its
-    reference there, old panels are migrated: see `_modernised`); a DefinitionError naming the file (`name`)
-    and, where it can, the JSON path of what is wrong, whatever the dict holds."""
+    reference there, old panels are migrated: see `_modernised`), keeping what it states at grafanalib's defaults
+    that are not Grafana's (`intervalFactor: 2`); a DefinitionError naming the file (`name`) and, where it
+    can, the JSON path of what is wrong, whatever the dict holds."""
     title = data.get("title")
     if not isinstance(title, str) or not isinstance(data.get("panels", data.get("rows")), list):
         raise DefinitionError(f"custom dashboard {name}: the JSON is not a Grafana dashboard (no title, or no list "
@@ -199,7 +201,8 @@ def json_dashboard(folder: str, data: dict[str, Any], name: str, datasources: Da
     if problem:
         raise DefinitionError(f"custom dashboard {name}: {problem}", field="uid", value=uid)
     try:
-        modern = _modernised(normalise(data, uid=uid, datasources=datasources), uid, datasources, name, warn)
+        modern = _modernised(normalise(data, uid=uid, datasources=datasources), uid, datasources, name, warn,
+                             grafanalib=False)
         return RenderedDashboard(folder, uid, modern, name, title)
     except NormaliseError as exc:
         raise DefinitionError(f"custom dashboard {name}: {exc}") from None

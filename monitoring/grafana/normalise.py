@@ -8,6 +8,11 @@ to write into the modern form, as Grafana's own migrations do when it loads such
 without one included); a setting with no modern place is a NormaliseError, never dropped. It leaves anything
 else alone, so that the checks can name what no normalisation should guess at (a `graph` panel, an unknown field).
 
+grafanalib also writes every panel and query setting it has a default for, set or not. Where its default is
+Grafana's too (a panel's `transparent: false`, a query's `hide: false`) the value asks for nothing, and goes from
+any dashboard. Where it is not (a query's `intervalFactor: 2`, `step: 10`), it goes from grafanalib's output only:
+a dashboard's own JSON (an export, what `monitoring import` keeps) states what its author set, and keeps it.
+
 Hand-written JSON may hold anything JSON allows. Wherever the normaliser reads into a value (a panel, its
 targets, its fieldConfig, the templating list...) it first checks that the value is of the kind Grafana's
 schema puts there, and raises NormaliseError naming its JSON path otherwise
@@ -38,15 +43,22 @@ _PANEL_LEGACY = ("editable", "error", "height", "minSpan", "span",
 # Panel keys whose grafanalib default is also Grafana's, so they only add noise.
 _PANEL_DEFAULTS = {"hideTimeOverride": False, "transparent": False, "links": [], "transformations": []}
 # What grafanalib's Target writes for every query, whatever the data source: dropped only while it holds
-# grafanalib's default (or, for `query`, a copy of `expr`). Elsewhere the same keys are another data source's
-# query (Graphite's `target`, Elasticsearch's and InfluxDB's `query`, OpenTSDB's `metric`) and are kept.
+# grafanalib's default (or, for `query`, a copy of `expr`), which asks Grafana for nothing. Elsewhere the same keys
+# are another data source's query (Graphite's `target`, Elasticsearch's and InfluxDB's `query`, OpenTSDB's
+# `metric`) and are kept.
 # grafanalib's DataLink writes a panel link's title, url and targetBlank; Grafana's schema wants every field of
 # a DashboardLink, whose defaults (a plain link) are what Grafana shows for the missing ones.
 _LINK_DEFAULTS: dict[str, Any] = {"type": "link", "icon": "external link", "tooltip": "", "tags": list,
                                   "asDropdown": False, "includeVars": False, "keepTime": False,
                                   "targetBlank": False}
-_TARGET_DEFAULTS: dict[str, tuple[Any, ...]] = {"target": ("",), "metric": ("",), "query": ("",),
-                                                 "intervalFactor": (2, ""), "step": (10, "")}
+_TARGET_DEFAULTS: dict[str, tuple[Any, ...]] = {"target": ("",), "metric": ("",), "query": ("",)}
+# grafanalib Target's defaults that are not Grafana's: dropped from grafanalib's output alone. In a dashboard's own
+# JSON they are settings: `intervalFactor: 2` is Grafana's resolution 1/2 (a data point every other pixel, where
+# Grafana's own default is 1/1), `step: 10` a minimum step of 10s.
+_GRAFANALIB_TARGET_DEFAULTS = {"intervalFactor": 2, "step": 10}
+# A query's numbers that old Grafana wrote as "" when unset, and reads as unset (`target.intervalFactor || 1`):
+# "" states nothing, whoever wrote it, and the query schema wants a number there.
+_UNSET_WHEN_EMPTY = ("intervalFactor", "step")
 # Grafana 6 and 7's: the variable's place in the list (`index`, which the list's order says) and a data source
 # variable's resolved value (`queryValue`), which Grafana works out again when it loads the dashboard.
 _VARIABLE_LEGACY = ("useTags", "tags", "tagsQuery", "tagValuesQuery", "index", "queryValue")
@@ -200,30 +212,42 @@ DataSources = Mapping[str, Mapping[str, str]]
 
 def from_grafanalib(dashboard: GrafanalibDashboard, *, uid: str | None = None,
                     datasources: DataSources | None = None) -> dict[str, Any]:
-    """Modern dashboard JSON straight from grafanalib objects."""
-    return _normalise_fresh(_drop_nulls(grafanalib_json(dashboard)), uid, datasources or {})
+    """Modern dashboard JSON straight from grafanalib objects, its settings at grafanalib's defaults dropped:
+    `normalise(grafanalib_json(dashboard), grafanalib=True)`."""
+    return _normalise_fresh(_drop_nulls(grafanalib_json(dashboard)), uid, datasources or {}, grafanalib=True)
 
 
-def normalise(data: dict[str, Any], *, uid: str | None = None,
-              datasources: DataSources | None = None) -> dict[str, Any]:
-    """Modern dashboard JSON from grafanalib's (or already modern) JSON. Idempotent; data is not changed. A data
-    source named in `datasources` becomes its reference there, any other name {"uid": name}."""
-    return _normalise_fresh(_drop_nulls(data), uid, datasources or {})
+def normalise(data: dict[str, Any], *, uid: str | None = None, datasources: DataSources | None = None,
+              grafanalib: bool = False) -> dict[str, Any]:
+    """Modern dashboard JSON from a dashboard's JSON, of any schemaVersion. Idempotent; data is not changed. A
+    data source named in `datasources` becomes its reference there, any other name {"uid": name}.
+
+    With `grafanalib`, data is what grafanalib writes (`grafanalib_json`), which holds every query setting
+    grafanalib has a default for, whether the dashboard's author set it or not: a query's `intervalFactor: 2` and
+    `step: 10`, grafanalib's defaults and not Grafana's, are dropped. Without it, data is a dashboard's own JSON
+    (an export from Grafana, what `monitoring import` keeps, JSON written by hand), which keeps them:
+    `"intervalFactor": 2` is Grafana's resolution 1/2 and is published as such, `"step": 10` becomes the query's
+    minimum step `interval: "10s"`. Either way old layouts are migrated (a legacy `step` becomes the query's
+    `interval`, Grafana 4's rows are laid out on the grid...), and what Grafana reads as unset goes (an empty
+    `intervalFactor` or `step`, a panel's `transparent: false`, a query's `hide: false`)."""
+    return _normalise_fresh(_drop_nulls(data), uid, datasources or {}, grafanalib=grafanalib)
 
 
-def _normalise_fresh(out: dict[str, Any], uid: str | None, datasources: DataSources) -> dict[str, Any]:
+def _normalise_fresh(out: dict[str, Any], uid: str | None, datasources: DataSources, *,
+                     grafanalib: bool) -> dict[str, Any]:
     """normalise, on data that is a fresh copy with nulls dropped (so it may be changed in place)."""
     inputs = _input_variables(out)
     declared = _DECLARED_TYPES.set(_declared_types(out, inputs))
     known = _KNOWN_SOURCES.set(datasources)
     try:
-        return _normalised(out, uid, inputs)
+        return _normalised(out, uid, inputs, grafanalib)
     finally:
         _KNOWN_SOURCES.reset(known)
         _DECLARED_TYPES.reset(declared)
 
 
-def _normalised(out: dict[str, Any], uid: str | None, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+def _normalised(out: dict[str, Any], uid: str | None, inputs: list[dict[str, Any]], grafanalib: bool
+                ) -> dict[str, Any]:
     if out.get("rows"):
         if out.get("panels"):
             raise NormaliseError("holds both Grafana 4's `rows` and `panels`: put every panel in `panels`")
@@ -256,7 +280,7 @@ def _normalised(out: dict[str, Any], uid: str | None, inputs: list[dict[str, Any
     if isinstance(out.get("timepicker"), dict):
         out["timepicker"].pop("time_options", None)
     _drop_repeated_copies(out)
-    out["panels"] = [_panel(p, path) for p, path in _items(out, "panels", "")]
+    out["panels"] = [_panel(p, path, grafanalib) for p, path in _items(out, "panels", "")]
     _give_panel_ids(out["panels"])
     names = {v.get("name") for v in templating["list"] if isinstance(v, dict)}
     if DATASOURCE_VARIABLE not in names and _uses_default_datasource(out):
@@ -524,7 +548,8 @@ def _whole_links(parent: dict[str, Any], path: str) -> None:
             link.setdefault(key, value() if callable(value) else value)
 
 
-def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
+def _panel(panel: dict[str, Any], path: str, grafanalib: bool) -> dict[str, Any]:
+    """`grafanalib`: the panel is grafanalib's, whose settings at grafanalib's default nobody chose."""
     for key in _PANEL_LEGACY:
         panel.pop(key, None)
     for key, default in _PANEL_DEFAULTS.items():
@@ -536,14 +561,14 @@ def _panel(panel: dict[str, Any], path: str) -> dict[str, Any]:
     _whole_links(panel, path)
     kind = _member(panel, "type", str, path)
     if kind == "row":
-        return _row(panel, path)
+        return _row(panel, path, grafanalib)
     targets = _items(panel, "targets", path)
     _drop_empty_datasource(panel)
     if "datasource" in panel:
         panel["datasource"] = _datasource(panel["datasource"])
     elif targets:
         panel["datasource"] = datasource_ref()
-    panel["targets"] = [_target(t, panel.get("datasource"), where) for t, where in targets]
+    panel["targets"] = [_target(t, panel.get("datasource"), where, grafanalib) for t, where in targets]
     if not panel["targets"]:
         del panel["targets"]
     _field_config(panel, path)
@@ -564,7 +589,7 @@ _ROW_NONE = ("description", "timeFrom", "timeShift", "transparent", "hideTimeOve
              "maxPerRow")
 
 
-def _row(panel: dict[str, Any], path: str) -> dict[str, Any]:
+def _row(panel: dict[str, Any], path: str, grafanalib: bool) -> dict[str, Any]:
     for key in _ROW_DATA:
         panel.pop(key, None)
     if panel.get("description") == "":
@@ -581,7 +606,7 @@ def _row(panel: dict[str, Any], path: str) -> dict[str, Any]:
     else:
         panel["datasource"] = _datasource(panel["datasource"])
     panel.setdefault("collapsed", False)
-    panel["panels"] = [_panel(p, where) for p, where in _items(panel, "panels", path)]
+    panel["panels"] = [_panel(p, where, grafanalib) for p, where in _items(panel, "panels", path)]
     if panel["panels"] and panel["collapsed"] is False:
         # Grafana shows the panels that follow an expanded row; its own `panels` it reads only when collapsed.
         raise NormaliseError(f"{_at(path, 'panels')}: an expanded row (collapsed false) holds panels that Grafana "
@@ -589,9 +614,12 @@ def _row(panel: dict[str, Any], path: str) -> dict[str, Any]:
     return panel
 
 
-def _target(target: dict[str, Any], datasource: Any, path: str) -> dict[str, Any]:
+def _target(target: dict[str, Any], datasource: Any, path: str, grafanalib: bool) -> dict[str, Any]:
     for key, defaults in _TARGET_DEFAULTS.items():
         if key in target and (target[key] in defaults or (key == "query" and target[key] == target.get("expr"))):
+            del target[key]
+    for key in _UNSET_WHEN_EMPTY:
+        if target.get(key) == "" or (grafanalib and target.get(key) == _GRAFANALIB_TARGET_DEFAULTS[key]):
             del target[key]
     if target.get("interval") == "":
         del target["interval"]
