@@ -231,3 +231,22 @@ def test_sloth_labels_names_and_annotations_keep_their_text(tmp_path: Path) -> N
     assert slo.alerting.annotations == {"runbook": "on"}
     text = "".join(spec_python.render(imported).values())
     assert '"0x10"' in text and "99.9" in text, text
+
+
+@pytest.mark.parametrize(("text", "read", "as_written"), [
+    # YAML 1.1's base-60 numbers are strings to Go's readers: a time of day, a range of days.
+    ("v: 18:30", "18:30", "18:30"),
+    ("v: -1:30", "-1:30", "-1:30"),
+    ("v: 1:30.5", "1:30.5", "1:30.5"),
+    ("v: [1:5, 10:15]", ["1:5", "10:15"], ["1:5", "10:15"]),
+    # In a list as in a mapping, a scalar read as a number or a boolean keeps its text for a string field.
+    ("v: [yes, 0x10, 1_000, on, x]", [True, 16, 1000, True, "x"], ["yes", "0x10", "1_000", "on", "x"]),
+    ("v:\n- 1.50\n- null\n- [no]", [1.5, None, [False]], ["1.50", None, [False]]),
+    ("v: 30", 30, "30"),
+])
+def test_scalars_read_as_go_reads_them(text: str, read: object, as_written: object) -> None:
+    from monitoring.imports.yaml_input import parse_yaml, written
+
+    (document,) = parse_yaml(text)
+    assert document.data["v"] == read
+    assert written(document.data, "v") == as_written

@@ -8,8 +8,11 @@ OpenSLO, Pyrra) both read through here. Where PyYAML departs from Go's YAML pack
 - every mapping key is its source text (Go reads a key into a string field or map as written); a key that is itself
   a mapping or a list is refused;
 - a scalar that YAML 1.1 resolves to something else than a string (`yes`, `on`, `0x10`, `1_000`, `1.50`) keeps its
-  source text beside the value: Go puts that text into a string field (a label, a matcher, a name) whatever the
-  scalar resolves to, so `written` reads it there, while numeric and boolean fields keep the typed value;
+  source text beside the value, in a mapping and in a list alike: Go puts that text into a string field (a label, a
+  matcher, a name, a list of them) whatever the scalar resolves to, so `written` reads it there, while numeric and
+  boolean fields keep the typed value;
+- YAML 1.1's base-60 numbers are strings, as Go's readers have them: `18:30` is a time of day, not 1110, and
+  `[1:5]` a range of days, not 65;
 - nesting deeper than MAX_DEPTH, and aliases that expand a document to far more nodes than it holds (an alias bomb
   of a few hundred bytes expands to millions), are refused before anything is built from them.
 """
@@ -37,6 +40,16 @@ EXPANSION = 10
 _TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels: refused (the files this reads are a few levels deep)"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAPPING_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
+_SEQUENCE_TAG = yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
+# PyYAML's int and float patterns less their base-60 forms (`1:30`, `1:30.5`), which Go's YAML packages do not
+# read as numbers.
+_NUMBERS = {
+    "tag:yaml.org,2002:int": re.compile(r"""^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)
+                                           |[-+]?0x[0-9a-fA-F_]+)$""", re.X),
+    "tag:yaml.org,2002:float": re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+                                             |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)
+                                             |\.(?:nan|NaN|NAN))$""", re.X),
+}
 
 
 class Mapping(dict):  # type: ignore[type-arg]
@@ -51,13 +64,24 @@ class Mapping(dict):  # type: ignore[type-arg]
         return self.key_lines.get(key, self.line)
 
 
+class Sequence(list):  # type: ignore[type-arg]
+    """A YAML list that remembers the source text of each item that is a scalar read as something else than a
+    string, by index."""
+
+    texts: dict[int, str]
+
+
 def written(mapping: Any, key: str, default: Any = None) -> Any:
-    """mapping[key] as a Go string field reads it: a scalar's source text (`yes`, `0x10` as written); a string,
-    null, list or mapping as read; default where key is absent."""
+    """mapping[key] as a Go string field reads it: a scalar's source text (`yes`, `0x10` as written); a list as a
+    list of strings reads it, each scalar item as written; a string, null or mapping as read; default where key
+    is absent."""
     texts = getattr(mapping, "texts", None)
     if texts and key in texts:
         return texts[key]
-    return mapping.get(key, default)
+    value = mapping.get(key, default)
+    if isinstance(value, Sequence) and value.texts:
+        return [value.texts.get(index, item) for index, item in enumerate(value)]
+    return value
 
 
 def written_items(mapping: Any) -> dict[str, Any]:
@@ -93,6 +117,9 @@ def _refuse(node_or_mark: Any, problem: str) -> _Refusal:
 
 class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader, made to read as Go does (see the module's docstring)."""
+
+    yaml_implicit_resolvers = {first: [(tag, _NUMBERS.get(tag, pattern)) for tag, pattern in resolvers]
+                               for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -205,7 +232,20 @@ def _construct_mapping(loader: _Loader, node: MappingNode) -> Iterator[Mapping]:
             mapping.texts.pop(key, None)  # a merged key given again
 
 
+def _construct_sequence(loader: _Loader, node: SequenceNode) -> Iterator[Sequence]:
+    """A Sequence of the node, filled after it is yielded (as _construct_mapping)."""
+    sequence = Sequence()
+    sequence.texts = {}
+    yield sequence
+    for index, item_node in enumerate(node.value):
+        item = loader.construct_object(item_node)
+        sequence.append(item)
+        if isinstance(item_node, ScalarNode) and item is not None and not isinstance(item, str):
+            sequence.texts[index] = item_node.value
+
+
 _Loader.add_constructor(_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(_SEQUENCE_TAG, _construct_sequence)
 
 
 def parse_yaml(text: str, invalid: str = "not valid YAML") -> list[Document]:
