@@ -505,7 +505,7 @@ class SLO(Model):
 
     kind: ClassVar[str] = "slo"
     name: Slug
-    service: str
+    service: Slug  # a Service's name
     objective: ExactDecimal
     period: str = "30d"
     description: AlertAndPanelText = ""  # in its alerts' description and its dashboard's panels

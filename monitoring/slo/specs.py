@@ -55,6 +55,8 @@ class _Origins:
     # The AlertWindows of each period in days ('28d' for a sloPeriod of 4w): the name of their policy.
     periods: dict[str, str] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)  # the policies an imported Sloth SLO uses
+    # (service, name) of each Sloth SLO whose alerts are named: the name Sloth gives them (alerting.name).
+    sloth_alerts: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def _labels(spec: Spec, key: str, notes: list[str], reserved: tuple[str, ...],
@@ -130,6 +132,8 @@ def _sloth_slo(service: str, common_labels: dict[str, str], spec: Spec, notes: l
         raise spec.error(refused(exc) + policy) from None
     if policy_name:
         origins.used.add(policy_name)
+    if slo.alerting.name is not None:
+        origins.sloth_alerts[(service, name)] = slo.alerting.name
     spec.done()
     return slo
 
@@ -232,8 +236,24 @@ def read_files(paths: list[Path], naming: NamingStyle = "default",
     openslo.resolve(result)
     _check_modules(result, origins)
     _distinct_alert_names(result)
+    _sloth_alert_names(result, origins)
     _unused_windows(result, origins)
     return result
+
+
+def _sloth_alert_names(result: ImportedSpecs, origins: _Origins) -> None:
+    """A note for each Sloth SLO whose alerts are named: Sloth gives both tiers' alerts `alerting.name` itself
+    (told apart by a label), where each tier's alert has a name of its own here. Routes, inhibitions and
+    silences that match the alert name must follow."""
+    for imported in result.services.values():
+        for slo in imported.slos:
+            sloth_name = origins.sloth_alerts.get((slo.service, slo.name))
+            names = [slo.alert_name(tier) for tier in ("page", "ticket") if getattr(slo.alerting, tier).enabled]
+            if sloth_name is not None and names:
+                imported.notes.append(
+                    f"slo {slo.name!r}: Sloth names its alerts {sloth_name!r}; here they are "
+                    f"{' and '.join(repr(n) for n in names)}: update the routes, inhibit rules and silences that "
+                    "match the alert name")
 
 
 def _is_windows(data: object) -> bool:
