@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitoring.checks.shapes import OPTIONAL
 from monitoring.errors import DefinitionError, InputFileError
 from monitoring.imports import input_shapes
 from monitoring.imports.findings import Findings
 from monitoring.imports.redact import kept
 from monitoring.imports.rules import source_line
-from monitoring.imports.source import SourceFile
-from monitoring.imports.yaml_input import written_items
+from monitoring.imports.source import Mapping, SourceFile
+from monitoring.imports.yaml_input import written
 from monitoring.model.matchers import matcher_text, parse_matcher, split_matchers
 from monitoring.model.routing import (
     Email,
@@ -31,7 +33,7 @@ _ROUTE_FIELDS = {"receiver", "group_by", "matchers", "match", "match_re", "conti
                  "group_interval", "repeat_interval", "mute_time_intervals", "active_time_intervals", "routes"}
 _RECEIVER_TYPES = {"webhook_configs", "slack_configs", "pagerduty_configs", "email_configs"}
 # Inline secrets, by where they appear, and the *_file field that replaces each.
-_SECRETS = {"api_url": "api_url_file", "routing_key": "routing_key_file", "service_key": "routing_key_file",
+_SECRETS = {"api_url": "api_url_file", "routing_key": "routing_key_file", "service_key": "service_key_file",
             "auth_password": "auth_password_file", "bearer_token": "bearer_token_file",
             "password": "password_file", "credentials": "credentials_file", "api_key": "api_key_file",
             "slack_api_url": "slack_api_url_file", "smtp_auth_password": "smtp_auth_password_file",
@@ -53,6 +55,70 @@ _GLOBAL_FIELDS = {"resolve_timeout", "slack_api_url_file", "smtp_from", "smtp_sm
                   "smtp_auth_password_file", "smtp_require_tls"}
 # Alertmanager's own defaults for send_resolved, which differ between integrations.
 _SEND_RESOLVED = {"webhook_configs": True, "slack_configs": False, "pagerduty_configs": True, "email_configs": False}
+
+
+def _fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The shape of a mapping of these optional fields, each of which may also be null."""
+    return {OPTIONAL: {key: (*shape, None) if isinstance(shape, tuple) else (shape, None)
+                       for key, shape in fields.items()}}
+
+
+# The shape of alertmanager.yml as Alertmanager's Go types read it, checked before anything is mapped, so that a
+# value of another kind is one line naming file:line and the field, never a Python error from inside the mapping.
+# A string field takes any scalar (Go reads `yes` or `0x10` there as written, and so does `written`); a boolean
+# takes true or false only, and a number a number: Alertmanager refuses `'yes'` (a string) for a boolean. (Its
+# reader takes a float for a whole number, dropping the fraction: see _whole.)
+# Fields the import only keeps as comments are described too where they are booleans or numbers.
+_TEXT = (str, int, float, bool)
+_TEXTS = [_TEXT]
+_TEXT_MAP = {str: (*_TEXT, None)}  # a map of strings (details, headers, match): null is the empty string
+_TLS = _fields({"insecure_skip_verify": bool, "ca_file": _TEXT, "cert_file": _TEXT, "key_file": _TEXT,
+                "server_name": _TEXT, "min_version": _TEXT})
+_HTTP = _fields({
+    "basic_auth": _fields({"username": _TEXT, "password_file": _TEXT}),
+    "authorization": _fields({"type": _TEXT, "credentials_file": _TEXT}), "bearer_token_file": _TEXT,
+    "oauth2": _fields({"client_id": _TEXT, "client_secret_file": _TEXT, "scopes": _TEXTS, "token_url": _TEXT,
+                       "endpoint_params": _TEXT_MAP, "tls_config": _TLS, "proxy_url": _TEXT}),
+    "tls_config": _TLS, "proxy_url": _TEXT, "follow_redirects": bool, "enable_http2": bool})
+
+
+def _integration(fields: dict[str, Any]) -> list[Any]:
+    """The shape of a receiver's list of configs of one kind: these fields and every notifier's own."""
+    return [_fields({"send_resolved": bool, "http_config": _HTTP, **fields})]
+
+
+_ROUTE = _fields({
+    "receiver": _TEXT, "group_by": _TEXTS, "matchers": _TEXTS, "match": _TEXT_MAP, "match_re": _TEXT_MAP,
+    "continue": bool, "group_wait": _TEXT, "group_interval": _TEXT, "repeat_interval": _TEXT,
+    "mute_time_intervals": _TEXTS, "active_time_intervals": _TEXTS})
+_ROUTE[OPTIONAL]["routes"] = ([_ROUTE], None)  # a route holds routes, to any depth
+_RECEIVER = _fields({
+    "name": _TEXT,
+    "webhook_configs": _integration({"url": _TEXT, "max_alerts": (int, float)}),
+    "slack_configs": _integration({"api_url_file": _TEXT, "channel": _TEXT, "title": _TEXT, "text": _TEXT,
+                                   "short_fields": bool, "link_names": bool, "fields": [_fields({"short": bool})]}),
+    "pagerduty_configs": _integration({"routing_key_file": _TEXT, "service_key_file": _TEXT, "severity": _TEXT,
+                                       "description": _TEXT, "details": _TEXT_MAP}),
+    "email_configs": [_fields({"send_resolved": bool, "to": _TEXT, "from": _TEXT, "smarthost": _TEXT,
+                               "auth_username": _TEXT, "auth_password_file": _TEXT, "require_tls": bool,
+                               "tls_config": _TLS, "headers": _TEXT_MAP})],
+    "opsgenie_configs": _integration({"update_alerts": bool, "details": _TEXT_MAP}),
+    "pushover_configs": _integration({"html": bool}),
+    "telegram_configs": _integration({"chat_id": (int, float), "disable_notifications": bool}),
+    **{kind: _integration({}) for kind in ("victorops_configs", "wechat_configs", "sns_configs", "webex_configs",
+                                           "discord_configs")}})
+_PERIOD = _fields({"times": [_fields({"start_time": _TEXT, "end_time": _TEXT})], "weekdays": _TEXTS,
+                   "days_of_month": _TEXTS, "months": _TEXTS, "years": _TEXTS, "location": _TEXT})
+_INTERVAL = _fields({"name": _TEXT, "time_intervals": [_PERIOD]})
+_INHIBIT = _fields({"source_matchers": _TEXTS, "target_matchers": _TEXTS, "source_match": _TEXT_MAP,
+                    "source_match_re": _TEXT_MAP, "target_match": _TEXT_MAP, "target_match_re": _TEXT_MAP,
+                    "equal": _TEXTS})
+SHAPE = _fields({
+    "global": _fields({"resolve_timeout": _TEXT, "smtp_from": _TEXT, "smtp_smarthost": _TEXT,
+                       "smtp_auth_username": _TEXT, "smtp_auth_password_file": _TEXT, "smtp_require_tls": bool,
+                       "slack_api_url_file": _TEXT, "http_config": _HTTP}),
+    "route": _ROUTE, "receivers": [_RECEIVER], "inhibit_rules": [_INHIBIT], "time_intervals": [_INTERVAL],
+    "mute_time_intervals": [_INTERVAL], "templates": _TEXTS})
 
 
 @dataclass
@@ -83,7 +149,10 @@ def import_config(source: SourceFile, findings: Findings) -> RoutingImport:
     source.only_first_document(findings, "Alertmanager")
     ctx = _Context(source, findings)
     _find_secrets(ctx, config, "")
-    input_shapes.check(source, config, input_shapes.ALERTMANAGER_CONFIG)
+    input_shapes.check(source, config, SHAPE)
+    if config["route"] is None:  # Alertmanager refuses a configuration without one ("no routes provided")
+        raise ctx.error(config, "route", "route is null: Alertmanager needs the root route, whose receiver is the "
+                                         "default")
     glob = config.get("global") or {}
     for key in sorted(set(config) - {"global", "route", "receivers", "inhibit_rules", "time_intervals",
                                      "mute_time_intervals"}):
@@ -98,13 +167,43 @@ def import_config(source: SourceFile, findings: Findings) -> RoutingImport:
             receivers=receivers,
             inhibit_rules=tuple(_inhibit(ctx, r, i) for i, r in enumerate(config.get("inhibit_rules") or [])),
             time_intervals=tuple(_interval(ctx, t) for t in intervals),
-            **({"resolve_timeout": str(glob["resolve_timeout"])} if "resolve_timeout" in glob else {}),
+            **({"resolve_timeout": _resolve_timeout(ctx, glob)} if "resolve_timeout" in glob else {}),
         )
     except InputFileError:
         raise
     except DefinitionError as exc:
-        raise ctx.error(config, "route", str(exc)) from None
+        mapping, key = _located(config, intervals, exc.field)
+        raise ctx.error(mapping, key, str(exc)) from None
     return RoutingImport(source.name, routing, ctx.notes)
+
+
+def _resolve_timeout(ctx: _Context, glob: Any) -> str:
+    timeout = written(glob, "resolve_timeout")
+    if timeout is None:  # Go sets a null to the zero value, not to the 5m an absent resolve_timeout gets
+        raise ctx.error(glob, "resolve_timeout", "global.resolve_timeout is null, which Alertmanager reads as 0s "
+                                                 "and the model refuses: give a duration such as 5m, or leave it out")
+    return str(timeout)
+
+
+def _located(config: Any, intervals: list[Any], field: str | None) -> tuple[Any, str | None]:
+    """The mapping and key that a field of the Routing ("route.routes[1].receiver", "receivers[0].name") was read
+    from, as far as the file holds it: the line a problem of the whole routing names. The Routing's
+    time_intervals are the file's time_intervals and then its mute_time_intervals."""
+    if field == "resolve_timeout" and isinstance(config.get("global"), Mapping):
+        return config["global"], "resolve_timeout"
+    parts = [int(part) if part.isdigit() else part
+             for part in (field or "route").replace("[", ".").replace("]", "").split(".") if part]
+    mapping, key, node = config, "route", config
+    if parts[0] == "time_intervals":
+        parts, node = parts[1:], intervals
+    for part in parts:
+        if isinstance(node, Mapping) and isinstance(part, str) and part in node:
+            mapping, key, node = node, part, node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            break
+    return mapping, key
 
 
 def _find_secrets(ctx: _Context, node: Any, path: str) -> None:
@@ -121,6 +220,41 @@ def _find_secrets(ctx: _Context, node: Any, path: str) -> None:
             _find_secrets(ctx, item, f"{path}[{index}]")
 
 
+# Values as Alertmanager's Go types read them; the shape has been checked, so each is of the kind its field takes
+# or null. Go's YAML reader sets a null to the field's zero value ("", false, 0), over the default an absent
+# field gets: a null send_resolved is false, a null Slack title an empty one.
+
+def _text(node: Any, key: str) -> str | None:
+    """A string field as written (`yes`, `0x10`, `18:30` as their text); None where absent, null or empty, all of
+    which Alertmanager reads as unset."""
+    value = written(node, key)
+    return None if value in (None, "") else str(value)
+
+
+def _texts(node: Any, key: str) -> tuple[str, ...]:
+    """A list of strings, each item as written; () where absent or null."""
+    return tuple(str(item) for item in written(node, key) or ())
+
+
+def _template(node: Any, key: str) -> str | None:
+    """A templated string field: as written, "" where null (Go's zero value, which replaces Alertmanager's
+    default), None where absent (Alertmanager's default)."""
+    if key not in node:
+        return None
+    value = written(node, key)
+    return "" if value is None else str(value)
+
+
+def _flag(node: Any, key: str, default: bool) -> bool:
+    """A boolean field: the default where absent, false where null."""
+    return bool(node[key]) if key in node else default
+
+
+def _text_map(node: Any) -> dict[str, str]:
+    """A map of strings (match, details), each value as written; a null value is the empty string."""
+    return {str(key): "" if (value := written(node, key)) is None else str(value) for key in node}
+
+
 def matchers(text: str) -> list[str]:
     """The matchers one Alertmanager `matchers` entry holds, in the quoted form the model keeps
     ("team=db, severity=critical" is two matchers: see monitoring.model.matchers.split_matchers)."""
@@ -133,25 +267,28 @@ def matcher(text: str) -> str:
 
 
 def _matchers(ctx: _Context, node: Any, where: str, prefix: str = "") -> tuple[str, ...]:
-    found = [one for entry in node.get(f"{prefix}matchers") or [] for one in matchers(str(entry))]
+    found = [one for entry in _texts(node, f"{prefix}matchers") for one in matchers(entry)]
     for key, op in ((f"{prefix}match", "="), (f"{prefix}match_re", "=~")):
         if node.get(key):
             ctx.findings.unsupported(ctx.source.at(node, key), f"{where}: {key} is deprecated in Alertmanager 0.25",
                                      f"converted to the equivalent {prefix}matchers")
-            found += [matcher_text(name, op, str(value)) for name, value in written_items(node[key]).items()]
+            found += [matcher_text(name, op, value) for name, value in _text_map(node[key]).items()]
     return tuple(found)
 
 
 def _route(ctx: _Context, node: Any, where: str) -> Route:
     for key in sorted(set(node) - _ROUTE_FIELDS):
         ctx.keep(node, key, where)
-    data = {k: node[k] for k in ("receiver", "group_wait", "group_interval", "repeat_interval") if k in node}
-    if "group_by" in node:
-        data["group_by"] = tuple(node["group_by"])
+    data: dict[str, Any] = {"receiver": receiver} if (receiver := _text(node, "receiver")) else {}
+    for key in ("group_wait", "group_interval", "repeat_interval"):  # null is absent; "" Alertmanager refuses
+        if (value := written(node, key)) is not None:
+            data[key] = str(value)
+    if node.get("group_by") is not None:  # null, as absent, inherits the parent's grouping
+        data["group_by"] = _texts(node, "group_by")
     for key in ("mute_time_intervals", "active_time_intervals"):
-        data[key] = tuple(node.get(key) or ())
+        data[key] = _texts(node, key)
     try:
-        return Route(matchers=_matchers(ctx, node, where), continue_=bool(node.get("continue", False)),
+        return Route(matchers=_matchers(ctx, node, where), continue_=_flag(node, "continue", False),
                      routes=tuple(_route(ctx, child, f"{where}.routes[{i}]")
                                   for i, child in enumerate(node.get("routes") or [])), **data)
     except InputFileError:
@@ -161,13 +298,14 @@ def _route(ctx: _Context, node: Any, where: str) -> Route:
 
 
 def _receiver(ctx: _Context, node: Any, index: int, glob: dict[str, Any]) -> Receiver:
-    where = f"receivers[{index}] {node.get('name')!r}"
+    name = _text(node, "name") or ""
+    where = f"receivers[{index}] {name!r}"
     for key in sorted(set(node) - _RECEIVER_TYPES - {"name"}):
         ctx.keep(node, key, where)
     configs = {kind: _integrations(ctx, node, kind, where) for kind in sorted(_RECEIVER_TYPES)}
     try:
         return Receiver(
-            name=node.get("name", ""),
+            name=name,
             webhooks=tuple(_webhook(ctx, c, at) for c, at in configs["webhook_configs"]),
             slack=tuple(_slack(ctx, c, glob, at) for c, at in configs["slack_configs"]),
             pagerduty=tuple(_pagerduty(ctx, c, at) for c, at in configs["pagerduty_configs"]),
@@ -192,8 +330,18 @@ def _integrations(ctx: _Context, node: Any, kind: str, where: str) -> list[tuple
 
 
 def _webhook(ctx: _Context, config: Any, where: str) -> Webhook:
-    return Webhook(url=config.get("url", ""), send_resolved=config.get("send_resolved", True),
-                   max_alerts=config.get("max_alerts", 0), auth=_http_auth(ctx, config, where))
+    return Webhook(url=_text(config, "url") or "", send_resolved=_flag(config, "send_resolved", True),
+                   max_alerts=_whole(ctx, config, "max_alerts", where), auth=_http_auth(ctx, config, where))
+
+
+def _whole(ctx: _Context, config: Any, key: str, where: str) -> int:
+    """A whole-number field: 0 where absent or null. Go's YAML reader takes 2.0 for 2, and 1.5 for 1 without a
+    word: a fraction is refused, so that the import never keeps a number other than the one written."""
+    value = config.get(key) or 0
+    if isinstance(value, float) and not value.is_integer():
+        shown = f"; Alertmanager would read {int(value)}" if math.isfinite(value) else ""
+        raise ctx.error(config, key, f"{where}.{key} {value} is not a whole number{shown}")
+    return int(value)
 
 
 def _http_auth(ctx: _Context, config: Any, where: str) -> HTTPAuth | None:
@@ -205,11 +353,11 @@ def _http_auth(ctx: _Context, config: Any, where: str) -> HTTPAuth | None:
     basic = http.get("basic_auth") or {}
     for key in sorted(set(basic) - _BASIC_AUTH_FIELDS):
         ctx.keep(basic, key, f"{where}.basic_auth")
-    bearer = http.get("bearer_token_file") or _bearer_file(ctx, http, where)
+    bearer = _text(http, "bearer_token_file") or _bearer_file(ctx, http, where)
     if not (bearer or basic):
         return None
-    return HTTPAuth(bearer_token_file=bearer, basic_auth_username=basic.get("username"),
-                    basic_auth_password_file=basic.get("password_file"))
+    return HTTPAuth(bearer_token_file=bearer, basic_auth_username=_text(basic, "username"),
+                    basic_auth_password_file=_text(basic, "password_file"))
 
 
 def _bearer_file(ctx: _Context, http: Any, where: str) -> str | None:
@@ -218,49 +366,45 @@ def _bearer_file(ctx: _Context, http: Any, where: str) -> str | None:
     authorization = http.get("authorization")
     if not authorization:
         return None
-    if authorization.get("type", "Bearer") != "Bearer" or set(authorization) - {"type", "credentials_file"}:
+    if (_text(authorization, "type") or "Bearer") != "Bearer" or set(authorization) - {"type", "credentials_file"}:
         ctx.keep(http, "authorization", f"{where} (the model sends a bearer token or basic auth only)")
         return None
-    return authorization.get("credentials_file")
+    return _text(authorization, "credentials_file")
 
 
 def _slack(ctx: _Context, config: Any, glob: dict[str, Any], where: str) -> Slack:
-    api_url_file = config.get("api_url_file") or glob.get("slack_api_url_file")
+    api_url_file = _text(config, "api_url_file") or _text(glob, "slack_api_url_file")
     if not api_url_file:
         raise ctx.error(config, None, f"{where}: slack needs api_url_file (here or as global slack_api_url_file)")
-    extra = {k: config[k] for k in ("title", "text") if k in config}
-    return Slack(api_url_file=api_url_file, channel=config.get("channel", ""),
-                 send_resolved=config.get("send_resolved", _SEND_RESOLVED["slack_configs"]), **extra)
+    # A title or text the original leaves unset stays unset (None): Alertmanager's default, not the model's.
+    return Slack(api_url_file=api_url_file, channel=_text(config, "channel") or "",
+                 send_resolved=_flag(config, "send_resolved", _SEND_RESOLVED["slack_configs"]),
+                 title=_template(config, "title"), text=_template(config, "text"))
 
 
 def _pagerduty(ctx: _Context, config: Any, where: str) -> PagerDuty:
-    extra: dict[str, Any] = {k: config[k] for k in ("severity",) if k in config}
-    for key, fits in (("description", _is_text), ("details", _is_text_map)):
-        if key not in config:
-            continue
-        if fits(config[key]):
-            extra[key] = config[key]
-        else:
-            ctx.keep(config, key, where)
-    return PagerDuty(routing_key_file=config.get("routing_key_file") or config.get("service_key_file"),
-                     send_resolved=config.get("send_resolved", True), **extra)
-
-
-def _is_text(value: Any) -> bool:
-    return isinstance(value, str)
-
-
-def _is_text_map(value: Any) -> bool:
-    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    routing_key_file, service_key_file = _text(config, "routing_key_file"), _text(config, "service_key_file")
+    if routing_key_file and service_key_file:
+        # Alertmanager sends through the Events API v1 when a service key is set, and never reads the other.
+        ctx.keep(config, "routing_key_file", f"{where} (unused beside service_key_file: Events API v1)")
+        routing_key_file = None
+    details = config.get("details")
+    # What the original leaves unset stays unset (None, no links): Alertmanager's defaults, not the model's.
+    return PagerDuty(routing_key_file=routing_key_file, service_key_file=service_key_file,
+                     send_resolved=_flag(config, "send_resolved", True), severity=_template(config, "severity"),
+                     description=_template(config, "description"),
+                     details=None if details is None else _text_map(details), links=False)
 
 
 def _email(config: Any, glob: dict[str, Any]) -> Email:
-    return Email(to=config.get("to", ""), from_=config.get("from", glob.get("smtp_from", "")),
-                 smarthost=config.get("smarthost", glob.get("smtp_smarthost", "")),
-                 auth_username=config.get("auth_username", glob.get("smtp_auth_username")),
-                 auth_password_file=config.get("auth_password_file", glob.get("smtp_auth_password_file")),
-                 require_tls=config.get("require_tls", glob.get("smtp_require_tls", True)),
-                 send_resolved=config.get("send_resolved", _SEND_RESOLVED["email_configs"]))
+    # Alertmanager fills each field left empty from the global smtp_* setting.
+    require_tls = config.get("require_tls")
+    return Email(to=_text(config, "to") or "", from_=_text(config, "from") or _text(glob, "smtp_from") or "",
+                 smarthost=_text(config, "smarthost") or _text(glob, "smtp_smarthost") or "",
+                 auth_username=_text(config, "auth_username") or _text(glob, "smtp_auth_username"),
+                 auth_password_file=_text(config, "auth_password_file") or _text(glob, "smtp_auth_password_file"),
+                 require_tls=_flag(glob, "smtp_require_tls", True) if require_tls is None else require_tls,
+                 send_resolved=_flag(config, "send_resolved", _SEND_RESOLVED["email_configs"]))
 
 
 def _inhibit(ctx: _Context, node: Any, index: int) -> InhibitRule:
@@ -268,24 +412,36 @@ def _inhibit(ctx: _Context, node: Any, index: int) -> InhibitRule:
     try:
         return InhibitRule(source_matchers=_matchers(ctx, node, where, "source_"),
                            target_matchers=_matchers(ctx, node, where, "target_"),
-                           equal=tuple(node.get("equal") or ()))
+                           equal=_texts(node, "equal"))
     except InputFileError:
         raise
     except (DefinitionError, ValueError) as exc:
         raise ctx.error(node, None, f"{where}: {exc}") from None
 
 
+_INTERVAL_FIELDS = {"name", "time_intervals"}
+_PERIOD_FIELDS = {"times", "weekdays", "days_of_month", "months", "years", "location"}
+
+
 def _interval(ctx: _Context, node: Any) -> TimeInterval:
-    name = node.get("name", "")
-    periods = node.get("time_intervals") or [{}]
-    if len(periods) > 1:
-        ctx.keep(node, "time_intervals", f"time interval {name!r} (the model holds one period; the first is kept)")
-    period = periods[0]
+    name = _text(node, "name") or ""
+    for key in sorted(set(node) - _INTERVAL_FIELDS):
+        ctx.keep(node, key, f"time interval {name!r}")
+    periods = node.get("time_intervals") or []
     try:
-        return TimeInterval(name=name, times=tuple(TimeRange(**t) for t in period.get("times") or ()),
-                            **{k: tuple(str(v) for v in period[k])
-                               for k in ("weekdays", "days_of_month", "months", "years") if k in period},
-                            **({"location": period["location"]} if "location" in period else {}))
+        if not periods:  # no period (absent, null or []): Alertmanager matches no moment, not every one
+            return TimeInterval(name=name, never=True)
+        if len(periods) > 1:
+            ctx.keep(node, "time_intervals", f"time interval {name!r} (the model holds one period; the first is "
+                                             "kept)")
+        period = periods[0]
+        for key in sorted(set(period) - _PERIOD_FIELDS):
+            ctx.keep(period, key, f"time interval {name!r}")
+        calendar = {key: _texts(period, key) for key in ("weekdays", "days_of_month", "months", "years")}
+        location = _text(period, "location")  # absent, null or empty: UTC
+        return TimeInterval(name=name, times=tuple(TimeRange(**{str(k): written(t, k) for k in t})
+                                                   for t in period.get("times") or ()),
+                            **calendar, **({"location": location} if location is not None else {}))
     except InputFileError:
         raise
     except DefinitionError as exc:

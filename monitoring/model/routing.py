@@ -115,6 +115,11 @@ class Slack(SecretsFromFiles):
     """Notifications to a Slack channel; the webhook URL is a secret read from a file.
 
         Slack(api_url_file="/etc/alertmanager/secrets/slack", channel="#alerts")
+
+    `title` and `text` are Alertmanager templates; the defaults show the summary, each description, the runbook
+    and dashboard links. None leaves the field out of alertmanager.yml, so that Alertmanager sends its own
+    default (`{{ template "slack.default.title" . }}`, `{{ template "slack.default.text" . }}`): what an imported
+    Slack config that sets neither sends.
     """
 
     inline_secrets: ClassVar[dict[str, str]] = {"api_url": "api_url_file"}
@@ -122,9 +127,8 @@ class Slack(SecretsFromFiles):
     api_url_file: SecretFile
     channel: ConfigName
     send_resolved: bool = True
-    # Alertmanager templates; the defaults show the summary, each description, the runbook and dashboard links.
-    title: str = notifications.SLACK_TITLE
-    text: str = notifications.SLACK_TEXT
+    title: str | None = notifications.SLACK_TITLE
+    text: str | None = notifications.SLACK_TEXT
 
     @field_validator("channel")
     @classmethod
@@ -135,20 +139,28 @@ class Slack(SecretsFromFiles):
 
 
 class PagerDuty(SecretsFromFiles):
-    """Pages through PagerDuty (Events API v2); the routing key is read from a file.
+    """Pages through PagerDuty; the key is read from a file: `routing_key_file` for the Events API v2, or
+    `service_key_file` for the Events API v1 (one of the two).
 
         PagerDuty(routing_key_file="/etc/alertmanager/secrets/pagerduty")
+
+    `description` and `details` are Alertmanager templates; None leaves the field out of alertmanager.yml, so
+    that Alertmanager sends its own default (its description template; the details firing, resolved,
+    num_firing and num_resolved, which it also adds to any details given). `links`: a Runbook link, and when
+    the stack has a grafana_url a Dashboard link and a dashboard_url detail; False sends none of them, as
+    Alertmanager's default does. An imported PagerDuty config gets None and False where the original sets
+    nothing, so that it pages as before.
     """
 
-    inline_secrets: ClassVar[dict[str, str]] = {"routing_key": "routing_key_file", "service_key": "routing_key_file"}
+    inline_secrets: ClassVar[dict[str, str]] = {"routing_key": "routing_key_file", "service_key": "service_key_file"}
     kind: ClassVar[str] = "pagerduty"
-    routing_key_file: SecretFile
+    routing_key_file: SecretFile | None = None
+    service_key_file: SecretFile | None = None
     send_resolved: bool = True
     severity: str | None = None
-    # Alertmanager templates. Details get dashboard_url, and links a Dashboard link, when the stack has a
-    # grafana_url; Alertmanager adds its own details (firing, num_firing, ...).
-    description: str = notifications.PAGERDUTY_DESCRIPTION
-    details: dict[str, str] = Field(default_factory=lambda: dict(notifications.PAGERDUTY_DETAILS))
+    description: str | None = notifications.PAGERDUTY_DESCRIPTION
+    details: dict[str, str] | None = Field(default_factory=lambda: dict(notifications.PAGERDUTY_DETAILS))
+    links: bool = True
 
     @field_validator("severity")
     @classmethod
@@ -158,6 +170,13 @@ class PagerDuty(SecretsFromFiles):
             raise ValueError(f"severity {severity!r} must be one of {', '.join(PAGERDUTY_SEVERITIES)} (PagerDuty's "
                              "Events API v2), or a template such as '{{ .CommonLabels.severity }}'")
         return severity
+
+    @model_check
+    def _one_key(self) -> PagerDuty:
+        # Alertmanager refuses a config with neither key, and one with both (it could not tell which API to use).
+        if (self.routing_key_file is None) == (self.service_key_file is None):
+            raise ValueError("give routing_key_file (Events API v2) or service_key_file (Events API v1): one of them")
+        return self
 
 
 class Email(SecretsFromFiles):
@@ -295,9 +314,16 @@ class TimeRange(Model):
 
 
 class TimeInterval(Model):
-    """A named set of periods, as Alertmanager's top-level time_intervals.
+    """A named period, as one of Alertmanager's top-level time_intervals: the moments that fall in every range
+    given (times of day, weekdays, days of the month, months, years, in `location`); with none given, every
+    moment.
 
         TimeInterval(name="nights", times=(TimeRange(start_time="00:00", end_time="06:00"),))
+
+    `never=True` is an interval of no period at all (`time_intervals: []`), which matches no moment: a route it
+    mutes is never muted, and a route it activates never notifies.
+
+        TimeInterval(name="freeze", never=True)
     """
 
     kind: ClassVar[str] = "time interval"
@@ -308,6 +334,7 @@ class TimeInterval(Model):
     months: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
     location: str = "UTC"  # an IANA time zone, or "Local": the Alertmanager server's own
+    never: bool = False
 
     @field_validator("weekdays", "days_of_month", "months", "years")
     @classmethod
@@ -319,6 +346,16 @@ class TimeInterval(Model):
     @classmethod
     def _location(cls, location: str) -> str:
         return time_specs.time_zone("location", location, local=True)
+
+    @model_check
+    def _nothing_with_never(self) -> TimeInterval:
+        # An interval of no period has no ranges or time zone: one given would say it matches some moments.
+        if self.never:
+            for field in ("times", "weekdays", "days_of_month", "months", "years", "location"):
+                if getattr(self, field) != type(self).model_fields[field].default:
+                    raise self.field_problem(field, f"{field} cannot go with never=True, which matches no moment: "
+                                                    f"drop {field}, or never")
+        return self
 
 
 class RouteTest(Model):

@@ -26,19 +26,29 @@ def _webhook(hook: Webhook, dashboards: bool) -> dict[str, Any]:
 
 
 def _slack(slack: Slack, dashboards: bool) -> dict[str, Any]:
-    return {"api_url_file": slack.api_url_file, "channel": slack.channel, "send_resolved": slack.send_resolved,
-            "title": slack.title, "text": slack.text}
+    data: dict[str, Any] = {"api_url_file": slack.api_url_file, "channel": slack.channel,
+                            "send_resolved": slack.send_resolved}
+    # None: the field stays out, and Alertmanager sends its own default.
+    data.update({key: value for key, value in (("title", slack.title), ("text", slack.text)) if value is not None})
+    return data
 
 
 def _pagerduty(pd: PagerDuty, dashboards: bool) -> dict[str, Any]:
-    """dashboards: alerts carry dashboard_url, so details and links name it too."""
-    data: dict[str, Any] = {"routing_key_file": pd.routing_key_file, "send_resolved": pd.send_resolved}
+    """dashboards: alerts carry dashboard_url, so details and links name it too (when pd.links)."""
+    data: dict[str, Any] = ({"routing_key_file": pd.routing_key_file} if pd.routing_key_file is not None
+                            else {"service_key_file": pd.service_key_file})
+    data["send_resolved"] = pd.send_resolved
     if pd.severity:
         data["severity"] = pd.severity
-    data["description"] = pd.description
-    extra = notifications.PAGERDUTY_DASHBOARD_DETAIL if dashboards else {}
-    data["details"] = dict(sorted({**extra, **pd.details}.items()))
-    data["links"] = [notifications.RUNBOOK_LINK, *([notifications.DASHBOARD_LINK] if dashboards else [])]
+    # None: the field stays out, and Alertmanager sends its own default.
+    if pd.description is not None:
+        data["description"] = pd.description
+    dashboard = pd.links and dashboards
+    if pd.details is not None or dashboard:
+        extra = notifications.PAGERDUTY_DASHBOARD_DETAIL if dashboard else {}
+        data["details"] = dict(sorted({**extra, **(pd.details or {})}.items()))
+    if pd.links:
+        data["links"] = [notifications.RUNBOOK_LINK, *([notifications.DASHBOARD_LINK] if dashboards else [])]
     return data
 
 
@@ -88,6 +98,8 @@ def route(node: Route) -> dict[str, Any]:
 
 
 def time_interval(interval: TimeInterval) -> dict[str, Any]:
+    if interval.never:  # no period: Alertmanager matches no moment
+        return {"name": interval.name, "time_intervals": []}
     period: dict[str, Any] = {}
     if interval.times:
         period["times"] = [{"start_time": t.start_time, "end_time": t.end_time} for t in interval.times]
