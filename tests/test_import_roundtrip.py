@@ -40,7 +40,12 @@ def _generate(project: Path) -> None:
 
 
 def _groups_of(path: Path) -> list[dict]:
-    return [g for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) for g in rule_groups(doc)]
+    """The rule groups Prometheus loads from path: a plain rule file's first document (promtool reads no other),
+    every document of PrometheusRule manifests."""
+    documents = [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc is not None]
+    if documents and isinstance(documents[0], dict) and "groups" in documents[0]:
+        documents = documents[:1]
+    return [g for doc in documents for g in rule_groups(doc)]
 
 
 def _sloth_files() -> list[Path]:

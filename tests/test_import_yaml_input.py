@@ -221,12 +221,12 @@ def test_external_and_target_labels_keep_their_text(tmp_path: Path) -> None:
 def test_sloth_labels_names_and_annotations_keep_their_text(tmp_path: Path) -> None:
     source = tmp_path / "slo.yml"
     source.write_text(SLOTH.replace("owner: shop", "owner: shop\n  shard: 0x10\n  paging: yes")
-                      .replace("service: checkout", "service: 1_000")
+                      .replace("service: checkout", "service: 0x10")
                       .replace("      name: CheckoutHighErrorRate",
                                "      name: CheckoutHighErrorRate\n      annotations: {runbook: on}"),
                       encoding="utf-8")
     imported = specs.read_files([source])
-    (slo,) = imported.services["1_000"].slos
+    (slo,) = imported.services["0x10"].slos
     assert slo.labels["shard"] == "0x10" and slo.labels["paging"] == "yes"
     assert slo.alerting.annotations == {"runbook": "on"}
     text = "".join(spec_python.render(imported).values())

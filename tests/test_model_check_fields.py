@@ -668,11 +668,12 @@ CASES: list[tuple[str, Callable[[], object], str | None, object, str, str]] = [
         "scrape_timeout 10s must not exceed scrape_interval 5s",
     ),
     (
-        "job interval below the stack timeout",
-        lambda: stack(services=(service(scrape_jobs=(job(scrape_interval="5s"),)),)),
-        "scrape_interval",
-        "5s",
-        "scrape job 'app'",
+        # A job's interval below the stack's timeout is not one: its timeout is then its interval, as Prometheus has it.
+        "stack timeout above the stack interval",
+        lambda: stack(scrape_interval="5s", scrape_timeout="10s"),
+        "scrape_timeout",
+        "10s",
+        "stack 'demo'",
         "scrape_timeout 10s must not exceed scrape_interval 5s",
     ),
     (

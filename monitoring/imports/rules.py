@@ -36,9 +36,15 @@ def is_rule_document(document: Any) -> bool:
 
 
 def rule_files(source: SourceFile, findings: Findings, alert_names: set[str]) -> list[RuleFile]:
-    """One RuleFile per plain document or PrometheusRule resource of source."""
+    """One RuleFile per PrometheusRule resource of source, as Kubernetes reads every document of a manifest; a
+    plain rule file is its first document only, as Prometheus and promtool read it (the others are named in a
+    warning)."""
     found = []
-    for document in source.documents:
+    documents = source.documents
+    if documents and isinstance(documents[0], dict) and documents[0].get("kind") not in ("PrometheusRule", "List"):
+        source.only_first_document(findings, "Prometheus")
+        documents = documents[:1]
+    for document in documents:
         if not isinstance(document, dict):
             raise source.error(getattr(document, "line", 1), "not a rule file: expected 'groups' or a PrometheusRule")
         resources = [document]
@@ -99,15 +105,17 @@ def _rule(source: SourceFile, rule: Any, group: str, findings: Findings,
     if unknown:
         raise source.error(source_line(rule, unknown[0]), f"rule {rule.get('alert') or rule.get('record')!r}: "
                                                             f"unknown field {unknown[0]!r}")
+    _refuse_null(source, rule, group)
     expr = str(written(rule, "expr"))
     try:
         promql.parse(expr)
     except ValueError as exc:
         raise source.error(source_line(rule, "expr"), str(exc)) from None
-    # Prometheus reads these, and label and annotation values, as written: `page: yes` is "yes", not true.
+    # Prometheus reads these, and label and annotation values, as written: `page: yes` is "yes", not true. A null
+    # `for`, `keep_firing_for`, labels or annotations it reads as Go's zero value: none.
     data = {k: _text(written(rule, k)) if k in ("alert", "record", "for", "keep_firing_for")
             else written_items(v) if k in ("labels", "annotations") and isinstance(v, dict) else v
-            for k, v in rule.items()}
+            for k, v in rule.items() if v is not None}
     data["expr"] = expr
     modelled, reason = _modelled(data, alert_names)
     if modelled is not None:
@@ -124,6 +132,23 @@ def _rule(source: SourceFile, rule: Any, group: str, findings: Findings,
 
 def _text(value: Any) -> str:
     return str(value)
+
+
+# A rule's fields that Prometheus needs as text: null there is no value the model can hold.
+_REQUIRED_TEXT = {"alert": "an alert name", "record": "a series name", "expr": "a PromQL expression"}
+
+
+def _refuse_null(source: SourceFile, rule: Any, group: str) -> None:
+    """A null alert, record or expr is refused with its line: PyYAML reads it as None, which must never become
+    the text 'None'. (promtool reads the scalar's text instead: `expr: null` selects a metric named null, `~`
+    does not parse; either way the rule is not what its author wrote, so it is refused: quote the word null if
+    that is what is meant.)"""
+    for key, what in _REQUIRED_TEXT.items():
+        if key in rule and rule[key] is None:
+            name = next((rule[k] for k in ("alert", "record") if rule.get(k) is not None), None)
+            named = f"rule {name!r}" if name is not None else f"a rule of group {group!r}"
+            raise source.error(source_line(rule, key), f"{named}: {key} is null, where Prometheus needs {what}: "
+                                                       "write it (quoted, if it is the word null)")
 
 
 def _modelled(data: dict[str, Any], alert_names: set[str]) -> tuple[Alert | RecordingRule | None, str]:

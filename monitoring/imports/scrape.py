@@ -1,11 +1,17 @@
-"""prometheus.yml to the stack's global settings and one ScrapeJob per scrape config."""
+"""prometheus.yml to the stack's global settings and one ScrapeJob per scrape config.
+
+Every field is read as Prometheus reads it (a string field from the scalar's source text: `replacement: 1` is
+"1", `regex: true` is "true"); what the model cannot hold is kept as a comment in the module and named in a
+warning. A job is never generated to scrape other targets or keep other series than the original: when its
+relabelling cannot be mapped, the whole job is kept as a comment instead.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitoring.errors import DefinitionError
+from monitoring.errors import DefinitionError, InputFileError
 from monitoring.imports import input_shapes
 from monitoring.imports.findings import Findings
 from monitoring.imports.redact import kept
@@ -14,12 +20,26 @@ from monitoring.imports.source import SourceFile
 from monitoring.imports.yaml_input import written, written_items
 from monitoring.model.relabel import RelabelConfig
 from monitoring.model.scrape import BasicAuth, FileSDConfig, ScrapeJob, StaticConfig, TLSConfig
+from monitoring.units import check_host_port
 
 _JOB_FIELDS = {"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "honor_labels",
                "static_configs", "file_sd_configs", "basic_auth", "bearer_token_file", "authorization",
                "tls_config", "relabel_configs", "metric_relabel_configs", "sample_limit", "label_limit"}
-_RELABEL_FIELDS = ("relabel_configs", "metric_relabel_configs")
+_RELABEL_FIELDS = {
+    "relabel_configs": "without it the job would scrape other targets than the original",
+    "metric_relabel_configs": "without it the job would keep other series than the original",
+}
 _GLOBAL_FIELDS = ("scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels")
+# Prometheus' relabel_config fields read as strings (source_labels as a list of them); modulus is a number and
+# action is read case-insensitively.
+_RELABEL_STRINGS = ("separator", "target_label", "regex", "replacement")
+# tls_config fields Prometheus knows and the model lacks (the inline `key` is a secret: refused as one).
+_TLS_MAPPED = ("ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify")
+_TLS_UNMODELLED = frozenset({"ca", "cert", "min_version", "max_version", "ca_ref", "cert_ref", "key_ref"})
+# An Alertmanager entry of prometheus.yml sends alerts as the model's alertmanagers do when each of these is
+# absent or has Prometheus' default value: plain HTTP, path /, API v2, a 10s timeout.
+_ALERTMANAGER_DEFAULTS: dict[str, Any] = {"scheme": "http", "path_prefix": "/", "api_version": "v2",
+                                          "timeout": "10s", "follow_redirects": True, "enable_http2": True}
 
 
 @dataclass
@@ -30,6 +50,14 @@ class ScrapeImport:
     settings: dict[str, Any] = field(default_factory=dict)
     jobs: list[ScrapeJob] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+class _Unmapped(Exception):
+    """A part of a job the model cannot hold in a way that changes what the job scrapes: the job is kept whole."""
+
+    def __init__(self, where: str, why: str) -> None:
+        super().__init__(why)
+        self.where, self.why = where, why
 
 
 def is_prometheus_config(document: Any) -> bool:
@@ -43,15 +71,13 @@ def import_config(source: SourceFile, findings: Findings) -> ScrapeImport:
     input_shapes.check(source, config, input_shapes.PROMETHEUS_CONFIG)
     result = ScrapeImport(source=source.name)
     glob = config.get("global") or {}
-    result.settings = {k: glob[k] for k in _GLOBAL_FIELDS if k in glob}
+    result.settings = {k: written(glob, k) for k in _GLOBAL_FIELDS if k in glob and glob[k] is not None}
     if isinstance(glob.get("external_labels"), dict):  # label values as written: `region: no` is "no"
         result.settings["external_labels"] = written_items(glob["external_labels"])
     for key in sorted(set(glob) - set(_GLOBAL_FIELDS)):
         _keep(source, findings, result, glob, key, "global")
-    targets = [t for am in (config.get("alerting") or {}).get("alertmanagers") or []
-               for sc in am.get("static_configs") or [] for t in sc.get("targets") or []]
-    if targets:
-        result.settings["alertmanagers"] = tuple(targets)
+    if config.get("alerting"):
+        _alerting(source, findings, result, config["alerting"])
     for key in sorted(set(config) - {"global", "scrape_configs", "alerting", "rule_files"}):
         _keep(source, findings, result, config, key, "prometheus.yml")
     for job in config.get("scrape_configs") or []:
@@ -66,53 +92,202 @@ def _keep(source: SourceFile, findings: Findings, result: ScrapeImport, mapping:
     result.notes.append(f"{where}: {key}: {kept(mapping[key], key)} (not imported)")
 
 
+# --- alerting ----------------------------------------------------------------------------------------------------
+
+def _alerting(source: SourceFile, findings: Findings, result: ScrapeImport, alerting: Any) -> None:
+    """The static host:port targets of Alertmanager entries that send as the model's alertmanagers do; any other
+    entry (service discovery, TLS, credentials, a path prefix, relabelling) is kept whole as a comment, and so is
+    alert_relabel_configs, each named in a warning."""
+    for key in sorted(set(alerting) - {"alertmanagers"}):
+        _keep(source, findings, result, alerting, key, "alerting")
+    targets: list[str] = []
+    for index, entry in enumerate(alerting.get("alertmanagers") or []):
+        where = f"alerting.alertmanagers[{index}]"
+        unread = _alertmanager_unread(entry)
+        if unread is None:
+            targets += [str(t) for sc in entry.get("static_configs") or [] for t in written(sc, "targets") or []]
+            continue
+        key, why = unread
+        findings.unsupported(source.at(entry, key), f"{where}: {why}",
+                             "the whole entry is kept as a comment in the module")
+        result.notes.append(f"{where}: {kept(entry)} (not imported: {why})")
+    if targets:
+        result.settings["alertmanagers"] = tuple(targets)
+
+
+def _alertmanager_unread(entry: Any) -> tuple[str | None, str] | None:
+    """(the first key, why) of the settings of an Alertmanager entry that the model's alertmanagers (static
+    host:port targets, sent to with Prometheus' defaults) cannot hold; None when there are none."""
+    unread = []
+    for key in sorted(entry):
+        value = written(entry, key)
+        if key == "path_prefix" and isinstance(value, str):
+            value = "/" + value.strip("/")  # Prometheus joins it to "/": "", "/" and "//" are all the root
+        if key != "static_configs" and value not in (None, [], {}) and \
+                _ALERTMANAGER_DEFAULTS.get(key, object()) != value:
+            unread.append(key)
+    discovered = [key for key in unread if key.endswith("_sd_configs")]
+    if discovered:
+        return discovered[0], (f"its Alertmanagers come from {', '.join(discovered)}, which the model lacks (it "
+                               "holds static host:port targets only)")
+    if unread:
+        return unread[0], (f"fields {', '.join(repr(key) for key in unread)}, which the model lacks (it holds static "
+                           "host:port targets, sent to over plain HTTP with Prometheus' defaults)")
+    for static in entry.get("static_configs") or []:
+        if static.get("labels"):
+            return None, "static_configs labels, which the model lacks"
+        for target in written(static, "targets") or []:
+            try:
+                check_host_port(str(target))
+            except ValueError as exc:
+                return None, f"target {exc} (the model holds host:port Alertmanagers only)"
+    return None
+
+
+# --- scrape jobs -------------------------------------------------------------------------------------------------
+
 def _job(source: SourceFile, job: Any, findings: Findings, result: ScrapeImport) -> ScrapeJob | None:
-    """The job as a ScrapeJob; None when its targets come only from what the model cannot hold (then the whole
-    job is kept as a comment, named in a finding): a job without them would scrape nothing."""
+    """The job as a ScrapeJob; None when the model cannot hold what decides which targets it scrapes (targets
+    only from a discovery the model lacks, relabelling it cannot map): then the whole job is kept as a comment,
+    named in a finding. A job without those parts would scrape nothing, or other targets than the original."""
     if not isinstance(job, dict) or not job.get("job_name"):
         raise source.error(source_line(job), "a scrape config needs a job_name")
     name = str(written(job, "job_name"))
     _secrets(source, job, name)
-    if not (job.get("static_configs") or job.get("file_sd_configs")):
-        found = sorted(key for key in job if key.endswith("_sd_configs") and job[key])
-        why = (f"its targets come from {', '.join(found)}, which the model holds only as KubernetesSDConfig "
-               "(a label selector and a port name)" if found else "it has no targets")
-        findings.unsupported(source.at(job, found[0] if found else None),
-                             f"scrape job {name!r}: {why}", "the whole job is kept as a comment in the module")
-        result.notes.append(f"scrape job {name!r}: {kept(job)} (not imported: {why})")
-        return None
-    for key in sorted(set(job) - _JOB_FIELDS):
-        _keep(source, findings, result, job, key, f"scrape job {name!r}")
     try:
-        fields = _fields(job)
-        bearer = _bearer_file(source, findings, result, job, name)
-        if bearer:
-            fields["bearer_token_file"] = bearer
-        for key in _RELABEL_FIELDS:
-            if key in job:
-                try:
-                    fields[key] = tuple(RelabelConfig(**step) for step in job[key] or ())
-                except (DefinitionError, TypeError):  # a step the model cannot hold: the list stays as written
-                    _keep(source, findings, result, job, key, f"scrape job {name!r}")
-        return ScrapeJob(name=name, **fields)
+        return _mapped_job(source, job, name, findings, result)
+    except InputFileError:
+        raise  # names its own line
     except DefinitionError as exc:
         raise source.error(source_line(job), str(exc)) from None
 
 
+def _mapped_job(source: SourceFile, job: Any, name: str, findings: Findings, result: ScrapeImport) -> ScrapeJob | None:
+    try:
+        statics = _static_configs(job)
+        if not (statics or job.get("file_sd_configs")):
+            found = sorted(key for key in job if key.endswith("_sd_configs") and job[key])
+            why = (f"its targets come from {', '.join(found)}, which the model holds only as KubernetesSDConfig "
+                   "(a label selector and a port name)" if found else "it has no targets")
+            raise _Unmapped(source.at(job, found[0] if found else None), why)
+        chains = {key: _relabel_chain(source, job, name, key) for key in _RELABEL_FIELDS if job.get(key)}
+    except _Unmapped as unmapped:
+        findings.unsupported(unmapped.where, f"scrape job {name!r}: {unmapped.why}",
+                             "the whole job is kept as a comment in the module")
+        result.notes.append(f"scrape job {name!r}: {kept(job)} (not imported: {unmapped.why})")
+        return None
+    for key in sorted(set(job) - _JOB_FIELDS):
+        _keep(source, findings, result, job, key, f"scrape job {name!r}")
+    fields = _fields(job)
+    fields["static_configs"] = statics
+    fields.update(chains)
+    fields.update(_tls(source, findings, result, job, name))
+    fields.update(_basic_auth(source, findings, result, job, name))
+    bearer = _bearer_file(source, findings, result, job, name)
+    if bearer:
+        fields["bearer_token_file"] = bearer
+    return ScrapeJob(name=name, **fields)
+
+
+def _string(mapping: Any, key: str) -> Any:
+    """A string field as Prometheus reads it: the scalar's source text; null is Go's empty string."""
+    value = written(mapping, key)
+    return "" if value is None else value
+
+
 def _fields(job: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {k: job[k] for k in ("scrape_interval", "scrape_timeout", "metrics_path", "scheme",
-                                                 "honor_labels", "bearer_token_file", "sample_limit", "label_limit")
-                            if k in job}
-    data["static_configs"] = tuple(StaticConfig(targets=tuple(sc.get("targets") or ()),
-                                                labels=written_items(sc.get("labels") or {}))
-                                   for sc in job.get("static_configs") or [])
-    data["file_sd_configs"] = tuple(FileSDConfig(**sd) for sd in job.get("file_sd_configs") or [])
-    auth = job.get("basic_auth")
-    if auth:
-        data["basic_auth"] = BasicAuth(username=auth.get("username", ""), password_file=auth.get("password_file", ""))
-    if job.get("tls_config"):
-        data["tls_config"] = TLSConfig(**job["tls_config"])
+    data: dict[str, Any] = {k: written(job, k) for k in ("scrape_interval", "scrape_timeout", "metrics_path",
+                                                         "scheme", "bearer_token_file") if job.get(k) is not None}
+    data.update({k: job[k] for k in ("honor_labels",) if job.get(k) is not None})
+    # 0 is Prometheus' "no limit", which the model says by leaving the limit out.
+    data.update({k: job[k] for k in ("sample_limit", "label_limit") if job.get(k)})
+    data["file_sd_configs"] = tuple(
+        FileSDConfig(files=tuple(str(f) for f in written(sd, "files") or ()),
+                     **({"refresh_interval": written(sd, "refresh_interval")} if sd.get("refresh_interval") else {}),
+                     **{k: sd[k] for k in sd if k not in ("files", "refresh_interval")})
+        for sd in job.get("file_sd_configs") or [])
     return data
+
+
+def _static_configs(job: Any) -> tuple[StaticConfig, ...]:
+    """The job's static target groups; one without targets adds none (Prometheus accepts it), so it is left out."""
+    return tuple(StaticConfig(targets=tuple(str(t) for t in written(sc, "targets")),
+                              labels=written_items(sc.get("labels") or {}))
+                 for sc in job.get("static_configs") or [] if written(sc, "targets"))
+
+
+def _relabel_chain(source: SourceFile, job: Any, name: str, key: str) -> tuple[RelabelConfig, ...]:
+    """The steps of relabel_configs or metric_relabel_configs, or _Unmapped naming the first the model cannot
+    hold: a chain with a step left out would select other targets or series."""
+    if not isinstance(job[key], list):  # (Prometheus refuses these shapes as well)
+        raise source.error(source_line(job, key), f"scrape job {name!r}: {key} is not a list of relabel configs")
+    steps = []
+    for index, step in enumerate(job[key]):
+        where = f"{key}[{index}]"
+        if not isinstance(step, dict):
+            raise source.error(source_line(job, key), f"scrape job {name!r}: {where} is not a relabel config")
+        try:
+            steps.append(RelabelConfig(**_relabel_fields(step)))
+        except (DefinitionError, TypeError, ValueError) as exc:
+            problem = exc.problem if isinstance(exc, DefinitionError) else str(exc)
+            raise _Unmapped(source.at(step), f"{where}: {problem}; {_RELABEL_FIELDS[key]}") from None
+    return tuple(steps)
+
+
+def _relabel_fields(step: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key in step:
+        if key in _RELABEL_STRINGS:
+            data[key] = _string(step, key)
+        elif key == "source_labels":
+            labels = written(step, key) or []
+            if not isinstance(labels, list):
+                raise ValueError(f"source_labels {labels!r} is not a list of label names")
+            data[key] = tuple("" if label is None else str(label) for label in labels)
+        elif key == "action":  # Prometheus lower-cases it: `Keep` is keep
+            action = written(step, key)
+            data[key] = action.lower() if isinstance(action, str) else action
+        elif step[key] is not None:  # modulus; any other key the model refuses by name
+            data[key] = step[key]
+    return data
+
+
+def _tls(source: SourceFile, findings: Findings, result: ScrapeImport, job: Any, name: str) -> dict[str, Any]:
+    """tls_config on the model's TLSConfig; the fields Prometheus knows and the model lacks (min_version, inline
+    certificates) are kept as a comment, named in a warning. A field Prometheus does not know is the model's
+    error."""
+    tls = job.get("tls_config")
+    if not tls:
+        return {}
+    where = f"scrape job {name!r}: tls_config"
+    unmodelled = sorted(key for key in tls if key in _TLS_UNMODELLED and tls[key] is not None)
+    data = {key: tls[key] if key == "insecure_skip_verify" else written(tls, key)
+            for key in tls if key not in _TLS_UNMODELLED and tls[key] is not None}
+    for key in unmodelled:
+        _keep(source, findings, result, tls, key, where)
+    if unmodelled:
+        try:
+            return {"tls_config": TLSConfig(**data)} if data else {}
+        except DefinitionError:  # what is left does not stand alone (key_file beside an inline cert)
+            for key in sorted(data):
+                _keep(source, findings, result, tls, key, where)
+            return {}
+    return {"tls_config": TLSConfig(**data)}
+
+
+def _basic_auth(source: SourceFile, findings: Findings, result: ScrapeImport, job: Any,
+                name: str) -> dict[str, Any]:
+    """basic_auth as the model's BasicAuth (a username and a password_file). Another form Prometheus takes (no
+    password, username_file) is kept as a comment, named in a warning: the scrape then goes without it."""
+    auth = job.get("basic_auth")
+    if not auth:
+        return {}
+    if set(auth) <= {"username", "password_file"} and _string(auth, "username") and _string(auth, "password_file"):
+        return {"basic_auth": BasicAuth(username=str(_string(auth, "username")),
+                                        password_file=_string(auth, "password_file"))}
+    _keep(source, findings, result, job, "basic_auth",
+          f"scrape job {name!r} (the model's basic_auth is a username and a password_file)")
+    return {}
 
 
 def _bearer_file(source: SourceFile, findings: Findings, result: ScrapeImport, job: Any, name: str) -> str | None:
@@ -122,11 +297,11 @@ def _bearer_file(source: SourceFile, findings: Findings, result: ScrapeImport, j
     authorization = job.get("authorization")
     if not authorization:
         return None
-    if authorization.get("type", "Bearer") != "Bearer" or set(authorization) - {"type", "credentials_file"}:
+    if (written(authorization, "type") or "Bearer") != "Bearer" or set(authorization) - {"type", "credentials_file"}:
         _keep(source, findings, result, job, "authorization",
               f"scrape job {name!r} (the model sends a bearer token or basic auth only)")
         return None
-    return authorization.get("credentials_file")
+    return written(authorization, "credentials_file")
 
 
 def _secrets(source: SourceFile, job: Any, name: str) -> None:
@@ -137,3 +312,7 @@ def _secrets(source: SourceFile, job: Any, name: str) -> None:
         if isinstance(mapping, dict) and mapping.get(key):
             raise source.error(source_line(mapping, key), f"scrape job {name!r}: {key} is a secret written inline: "
                                                           f"put it in a file and use {instead}")
+    tls = job.get("tls_config")
+    if isinstance(tls, dict) and tls.get("key"):  # a private key; cert and ca are public, kept as a comment
+        raise source.error(source_line(tls, "key"), f"scrape job {name!r}: tls_config key is a private key written "
+                                                    "inline: put it in a file and use key_file")

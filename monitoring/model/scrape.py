@@ -18,8 +18,8 @@ from monitoring.model.kubernetes import (
     SecretKeyRef,
     check_label_value,
 )
-from monitoring.model.relabel import RelabelConfig
-from monitoring.units import check_host_port, duration_ms
+from monitoring.model.relabel import RelabelConfig, apply
+from monitoring.units import check_host_port, duration_ms, unsafe_character
 
 _JOB_NAME = re.compile(r"\A[a-zA-Z0-9_.:-]{1,200}\Z")
 
@@ -30,10 +30,28 @@ def _job_name(name: str) -> str:
     return name
 
 
+def check_target(address: str) -> str:
+    """An address Prometheus scrapes: host:port, or a host alone, to which Prometheus adds the scheme's port."""
+    if "/" in address:  # what Prometheus itself refuses: "is not a valid hostname"
+        raise ValueError(f"{address!r} must be host:port, not a URL")
+    try:
+        return check_host_port(address)
+    except ValueError as exc:
+        try:
+            check_host_port(f"{address}:80")
+        except ValueError:
+            raise exc from None
+        return address
+
+
 class StaticConfig(Model):
     """Targets listed by hand in a ScrapeJob, with labels they all get.
 
         StaticConfig(targets=("app-1:8080", "app-2:8080"), labels={"team": "web"})
+
+    Each target is an address (host:port, or a host: Prometheus adds the scheme's port) unless the job's
+    relabel_configs turn it into one: a URL that the blackbox exporter probes becomes __param_target, and the
+    exporter's host:port the __address__.
     """
 
     kind: ClassVar[str] = "static_config"
@@ -42,12 +60,11 @@ class StaticConfig(Model):
 
     @field_validator("targets")
     @classmethod
-    def _host_port(cls, targets: tuple[str, ...]) -> tuple[str, ...]:
+    def _texts(cls, targets: tuple[str, ...]) -> tuple[str, ...]:
         for target in targets:
-            try:
-                check_host_port(target)
-            except ValueError as exc:
-                raise ValueError(f"targets: {exc}") from None
+            if not target or unsafe_character(target):
+                raise ValueError(f"targets: {target!r} must be an address or URL, without spaces or control "
+                                 "characters")
         return targets
 
 
@@ -251,6 +268,7 @@ class ScrapeJob(SecretsFromFiles):
                                      "bearer_token_secret is the Operator's copy of bearer_token_file: give both")
         if self.basic_auth and self.bearer_token_file:
             raise ValueError("basic_auth and bearer_token_file are mutually exclusive")
+        self._check_targets()
         if not self.metrics_path.startswith("/"):
             raise self.field_problem("metrics_path", f"metrics_path {self.metrics_path!r} must start with '/'")
         if (
@@ -263,3 +281,34 @@ class ScrapeJob(SecretsFromFiles):
                 f"scrape_timeout {self.scrape_timeout} must not exceed scrape_interval {self.scrape_interval}"
             )
         return self
+
+    def _check_targets(self) -> None:
+        """Each static target is an address once relabel_configs ran, as Prometheus needs it to scrape it: without
+        relabelling the target itself (Prometheus refuses a URL there), with it what the chain makes of the target
+        (Prometheus' own labels set, as it sets them), unless the chain drops it."""
+        for i, static in enumerate(self.static_configs):
+            for j, target in enumerate(static.targets):
+                problem = self._target_problem(target, static.labels)
+                if problem is not None:
+                    raise FieldProblem(f"static_configs[{i}].targets[{j}]: {problem}",
+                                       field=f"static_configs[{i}].targets[{j}]", value=target)
+
+    def _target_problem(self, target: str, labels: dict[str, str]) -> str | None:
+        if not self.relabel_configs:
+            try:
+                check_target(target)
+            except ValueError as exc:
+                hint = " (a URL target needs relabel_configs that set __address__, as the blackbox exporter's do)"
+                return f"{exc}{hint if '/' in target else ''}"
+            return None
+        after = apply(self.relabel_configs, {**labels, "__address__": target, "__scheme__": self.scheme,
+                                             "__metrics_path__": self.metrics_path, "job": self.name})
+        if after is None:
+            return None
+        address = after.get("__address__", "")
+        try:
+            check_target(address)
+        except ValueError as exc:
+            return f"relabel_configs make its __address__ {address!r}, which Prometheus cannot scrape: {exc}"
+        return None
+

@@ -27,6 +27,7 @@ from monitoring.model.output_names import check_output_names
 from monitoring.model.probe import PROBE_SERIES
 from monitoring.model.routing import Routing
 from monitoring.model.rules import Alert, RecordingRule
+from monitoring.model.scrape import ScrapeJob
 from monitoring.model.service import Service
 from monitoring.model.slo import SLO
 from monitoring.promql.label_sets import TARGET_LABELS, job_labels
@@ -40,6 +41,18 @@ BUILTIN_SERIES = frozenset({
 })
 
 
+DEFAULT_SCRAPE_TIMEOUT = "10s"
+
+
+def default_scrape_timeout(data: dict[str, object]) -> str:
+    """Prometheus' default scrape_timeout for a global section of data: the smaller of 10s and scrape_interval
+    (10s where the interval was left out or did not validate: its own error is reported)."""
+    interval = data.get("scrape_interval", "1m")
+    if isinstance(interval, str) and duration_ms(interval) < duration_ms(DEFAULT_SCRAPE_TIMEOUT):
+        return interval
+    return DEFAULT_SCRAPE_TIMEOUT
+
+
 class Stack(Model):
     """Everything one `generate` run builds: services, routing, SLOs and dashboards, with every reference between them
     checked when it is built. Name it in pyproject.toml [tool.monitoring] stack.
@@ -50,12 +63,15 @@ class Stack(Model):
         availability = SLO(name="availability", service="app", objective="99.9",
                            sli=RatioSLI(errors='app_requests_total{code=~"5.."}', total="app_requests_total"))
         stack = Stack(name="shop", services=(app,), routing=routing, slos=(availability,))
+
+    scrape_timeout defaults as Prometheus defaults it: to the smaller of 10s and scrape_interval. A scrape job
+    without a scrape_timeout of its own is scraped with the smaller of the stack's and its own scrape_interval.
     """
 
     kind: ClassVar[str] = "stack"
     name: Slug
     scrape_interval: PositiveDuration = "1m"
-    scrape_timeout: PositiveDuration = "10s"
+    scrape_timeout: PositiveDuration = Field(default_factory=default_scrape_timeout)
     evaluation_interval: PositiveDuration = "1m"
     external_labels: Labels = Field(default_factory=dict)
     alertmanagers: tuple[HostPort, ...] = ()  # host:port targets of the alerting section
@@ -224,15 +240,26 @@ class Stack(Model):
         return frozenset(found | TARGET_LABELS | set(self.external_labels))
 
     def _check_scrape_timeouts(self) -> None:
+        """Prometheus refuses a scrape_timeout longer than the scrape_interval it applies to; one left out it takes
+        as the smaller of the default (the stack's, 10s for the stack) and that interval, which is never refused."""
+        if duration_ms(self.scrape_timeout) > duration_ms(self.scrape_interval):  # (never the default)
+            raise self.field_problem("scrape_timeout", f"scrape_timeout {self.scrape_timeout} must not exceed "
+                                     f"scrape_interval {self.scrape_interval}")
         for service in self.services:
             for job in service.scrape_jobs:
                 interval = job.scrape_interval or self.scrape_interval
-                timeout = job.scrape_timeout or self.scrape_timeout
-                if duration_ms(timeout) > duration_ms(interval):
-                    # The job's own setting is at fault (both its own: its own check refused them already).
-                    field = "scrape_interval" if job.scrape_interval and not job.scrape_timeout else "scrape_timeout"
-                    raise job.error(f"scrape_timeout {timeout} must not exceed scrape_interval {interval}",
-                                    field=field, value=interval if field == "scrape_interval" else timeout)
+                if job.scrape_timeout and duration_ms(job.scrape_timeout) > duration_ms(interval):
+                    # Only an interval inherited from the stack gets here: the job's own check compares its own.
+                    raise job.error(f"scrape_timeout {job.scrape_timeout} must not exceed scrape_interval {interval}",
+                                    field="scrape_timeout", value=job.scrape_timeout)
+
+    def scrape_timeout_of(self, job: ScrapeJob) -> str:
+        """The scrape_timeout Prometheus scrapes job with: its own, or the smaller of the stack's and the job's
+        scrape_interval."""
+        if job.scrape_timeout:
+            return job.scrape_timeout
+        interval = job.scrape_interval or self.scrape_interval
+        return interval if duration_ms(interval) < duration_ms(self.scrape_timeout) else self.scrape_timeout
 
     def _check_selected_metrics(self, derived: frozenset[str]) -> None:
         """Each service's rules select its own metrics, the shared catalogs' and recorded series only (`derived`:

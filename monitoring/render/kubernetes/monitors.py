@@ -72,7 +72,7 @@ def _scrape(stack: Stack, job: ScrapeJob, steps: tuple[RelabelConfig, ...], *, p
         path: job.metrics_path,
         "scheme": job.scheme,
         interval: job.scrape_interval or stack.scrape_interval,
-        "scrapeTimeout": job.scrape_timeout or stack.scrape_timeout,
+        "scrapeTimeout": stack.scrape_timeout_of(job),
     }
     if job.honor_labels:
         data["honorLabels"] = True
