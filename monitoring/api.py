@@ -34,9 +34,16 @@ if TYPE_CHECKING:
 class GenerateReport:
     """What `generate` did: how many files out/ holds, whether it wrote them, and advice worth reading.
 
-    With `check=True` nothing is written and `stale` lists the differences ("changed prometheus/..."). `changed`
-    counts the files whose bytes were written: the others were already in out/ as generated, and are the same
-    files as before (out/manifest.json, always written, is in neither count).
+    - `out_dir`: the output directory generated (or, with `check=True`, compared), always absolute.
+    - `files`: how many files the generation holds (out/manifest.json aside).
+    - `written`: whether out/ was written; False when it already held exactly these files, and with `check=True`.
+    - `stale`: with `check=True`, each difference between out/ and a fresh generation ("changed
+      prometheus/...", "missing ..."), sorted; empty otherwise.
+    - `warnings`: advice worth reading about the stack (one line each), as the command prints them.
+    - `checked`: whether this was `check=True` (nothing written, `stale` filled in).
+    - `changed`: how many files had their bytes written: the others were already in out/ as generated, and are
+      the same files as before (out/manifest.json, always written, is in neither count).
+    - `ok`: no stale file (always, without `check=True`).
 
         report = monitoring.generate(Project.find())
         print(f"{report.files} files, {report.changed if report.written else 'none'} changed")
@@ -52,12 +59,17 @@ class GenerateReport:
 
     @property
     def ok(self) -> bool:
+        """No file is stale: out/ is what a fresh generation would write (always True without `check=True`)."""
         return not self.stale
 
 
 @dataclass(frozen=True)
 class ValidateReport:
     """Every check `validate` ran over out/ (promtool, amtool, lint), in order; `ok` when all passed.
+
+    - `out_dir`: the output directory validated, always absolute.
+    - `results`: a CheckResult per check, in the order they ran.
+    - `ok`: every check passed.
 
         report = monitoring.validate(Project.find())
         failed = [r.name for r in report.results if not r.ok]
@@ -68,6 +80,7 @@ class ValidateReport:
 
     @property
     def ok(self) -> bool:
+        """Every check passed."""
         return all(r.ok for r in self.results)
 
 
@@ -77,6 +90,21 @@ class PublishReport:
 
     Every message in it from Grafana's answers is already redacted; `redact` is the same redaction, for
     whatever a caller derives from the plan's live dashboards (diffs) before showing it.
+
+    - `out_dir`: the output directory published, always absolute.
+    - `dry_run`: whether this was a dry run (planned, nothing applied), as requested.
+    - `stale`: the gate: each file changed since generate (then nothing else happened).
+    - `checks`: the gate: the validation of out/, a CheckResult each (publishing stops at a failure).
+    - `empty`: out/ has no grafana/ output: there is nothing to publish.
+    - `plan`: what Grafana needs (dashboards and folders to create, update, prune; drift; unreadable items);
+      None when the gate refused or the credentials were rejected.
+    - `outcome`: what applying the plan did (counts done, failures, notes); None on a dry run.
+    - `error`: why publishing stopped part-way (rejected credentials, Grafana unreachable); None otherwise.
+    - `warnings`: what the settings risk (TLS verification off, credentials over plain HTTP), one line each.
+    - `retries`: (cause, count) of the requests that were retried.
+    - `redact`: the redaction of every message here, for text a caller derives from the plan.
+    - `gate_passed`: out/ is as generated (`stale` empty) and every check in `checks` passed.
+    - `ok`: Grafana holds what was generated (dry run: there is nothing to change).
 
         report = monitoring.publish(Project.find(), PublishRequest(dry_run=True), env=os.environ)
         if report.plan is not None:
@@ -97,6 +125,7 @@ class PublishReport:
 
     @property
     def gate_passed(self) -> bool:
+        """out/ is as generated (nothing stale) and every check of it passed: publishing went on to plan."""
         return not self.stale and all(r.ok for r in self.checks)
 
     @property
@@ -114,6 +143,15 @@ class PublishReport:
 @dataclass(frozen=True)
 class PublishRequest:
     """How to publish: where Grafana is and how to trust it, and what may change there.
+
+    - `grafana_url`: Grafana's base URL, without credentials (default: $GRAFANA_URL).
+    - `ca_cert`: a CA bundle file to trust in addition to the system's.
+    - `insecure`: do not verify Grafana's TLS certificate (excludes `ca_cert`).
+    - `dry_run`: plan and report the differences, change nothing (what `monitoring diff` does).
+    - `force`: overwrite dashboards edited in Grafana since they were published (drift), which are kept otherwise.
+    - `prune`: delete the dashboards this tool published that are no longer generated, and the folders that
+      leaves empty.
+    - `concurrency`: requests to Grafana at once, from 1 to 64.
 
         PublishRequest(grafana_url="https://grafana.example.com", dry_run=True)
     """
@@ -147,6 +185,13 @@ def generate(project: Project, *, stack: str | None = None, out_dir: str | os.Pa
         raise TypeError(f"generate() stack must be an import path ('package.module:attribute'), not "
                         f"{type(stack).__name__}")
     stack_path = project.stack if stack is None else stack
+    if out_dir is not None:  # the project's own out is checked as the Project is made
+        from monitoring.project import SETTINGS, out_collision
+
+        collision = out_collision(project.project_dir, {**{key: getattr(project, key) for key in SETTINGS},
+                                                        "out": str(out)}, f"the output directory {str(out_dir)!r}")
+        if collision is not None:
+            raise OutputError(collision[1])
     blocker = blocking_file(out)
     if blocker is not None:
         from monitoring.output.manifest import kind_of
@@ -216,7 +261,9 @@ def _output_dir(verb: str, project: Project | None, out_dir: str | os.PathLike[s
         raise TypeError(f"{verb}() out_dir must be a path, not {type(out_dir).__name__}")
     if not str(out_dir).strip():  # Path("") is the working directory: never what an empty setting meant
         raise OutputError(f"cannot {doing} the output in {str(out_dir)!r}: the path is empty")
-    return _out_path(Path(out_dir), doing)
+    # Absolute while the working directory is still the caller's: generate runs the stack's code, which may
+    # change it, before out/ is written (as a Project's own directory is made absolute when it is made).
+    return _out_path(Path(out_dir).absolute(), doing)
 
 
 def _out_path(out: Path, doing: str) -> Path:

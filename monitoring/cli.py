@@ -36,11 +36,91 @@ def _out_dir(args: argparse.Namespace, project: Project) -> Path:
     return Path(args.out) if args.out else project.out_dir
 
 
+# Options naming a file or directory to write or read after the stack's code has run (which may change the working
+# directory): made absolute as the command starts. Messages still show them as given (`_shown`).
+_PATH_OPTIONS = ("out", "output")
+
+
+def _absolute_paths(args: argparse.Namespace) -> None:
+    """Each of _PATH_OPTIONS given made absolute against the working directory now; `args.given` keeps the text
+    given, for messages."""
+    args.given = {}
+    for name in _PATH_OPTIONS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            args.given[name] = value
+            setattr(args, name, str(Path(value).absolute()))
+
+
+def _shown(args: argparse.Namespace, path: Path) -> Path:
+    """path as a message shows it: --out as it was given, when it is that; else as it is (the project's out/,
+    which is absolute)."""
+    given = getattr(args, "given", {}).get("out")
+    return Path(given) if given is not None and args.out is not None and path == Path(args.out) else path
+
+
 def _print(lines: Sequence[str], file: TextIO | None = None) -> None:
     for line in lines:
         # A path's bytes that are not UTF-8 come as lone surrogates, which a UTF-8 stdout refuses (a
         # UnicodeEncodeError, in any locale but C): they are written as escapes (`\udcff`) instead.
         print(line.encode("utf-8", "backslashreplace").decode("utf-8"), file=file or sys.stdout)
+
+
+# The environment variables whose values are secrets the tool reads (Grafana's and Prometheus' credentials), and
+# those naming a file that holds one.
+SECRET_VARIABLES = ("GRAFANA_TOKEN", "GRAFANA_PASSWORD", "PROMETHEUS_TOKEN")
+SECRET_FILE_VARIABLES = ("PROMETHEUS_TOKEN_FILE",)
+
+
+def _tell(lines: Sequence[str]) -> None:
+    """Errors, warnings and notes, on standard error: the one place the command prints them. A message may quote
+    anything (a stack's own exception, a server's answer, a file's line): none shows the value of a secret
+    environment variable or an address's password (`***` in their place)."""
+    if lines:
+        _print([redact(line) for line in lines], sys.stderr)
+
+
+def redact(text: str) -> str:
+    """text without the values of the secret environment variables (SECRET_VARIABLES, and the content of the
+    files SECRET_FILE_VARIABLES name), in any spelling, nor the password of any address in it."""
+    from monitoring.grafana.publish.secrets import Redactor
+
+    return Redactor(_secrets())(text)
+
+
+def _secrets() -> list[str]:
+    """The values of the secret environment variables, as given and as the tool uses them (stripped)."""
+    import os
+
+    found: list[str] = []
+    for name in SECRET_VARIABLES:
+        value = os.environ.get(name)
+        found += [value, value.strip()] if value else []
+    for name in SECRET_FILE_VARIABLES:
+        path = os.environ.get(name)
+        found += _file_secret(path) if path else []
+    return found
+
+
+def _file_secret(path: str) -> list[str]:
+    """The secret in the file at path, as given and stripped; nothing for a file that cannot be read, or is not a
+    regular file (a FIFO would be waited on)."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError):
+        return []
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return []
+        text = os.read(fd, 1 << 16).decode("utf-8", "replace")
+    except OSError:
+        return []
+    finally:
+        os.close(fd)
+    return [text, text.strip()]
 
 
 # Control characters but tab and line feed: what a tool echoes from a file of out/ must not move the cursor,
@@ -59,18 +139,18 @@ def cmd_generate(args: argparse.Namespace) -> int:
     project = _project(args)
     report = api.generate(project, stack=args.stack, out_dir=_out_dir(args, project), check=args.check,
                           force=getattr(args, "force", False))
-    _print([f"monitoring: warning: {w}" for w in report.warnings], sys.stderr)
+    _tell([f"monitoring: warning: {w}" for w in report.warnings])
+    out = _shown(args, report.out_dir)
     if report.checked:
         _print(report.stale)
-        print(f"{report.out_dir} is stale: run `{project.regenerate}`" if report.stale
-              else f"{report.out_dir} is up to date")
+        print(f"{out} is stale: run `{project.regenerate}`" if report.stale else f"{out} is up to date")
         return ExitStatus.OK if report.ok else ExitStatus.FAILED
     if not report.written:
-        print(f"{report.out_dir} is up to date: nothing written ({report.files} files)")
+        print(f"{out} is up to date: nothing written ({report.files} files)")
     elif report.changed < report.files:
-        print(f"wrote {report.changed} of {report.files} files to {report.out_dir} (the others were as generated)")
+        print(f"wrote {report.changed} of {report.files} files to {out} (the others were as generated)")
     else:
-        print(f"wrote {report.files} files to {report.out_dir}")
+        print(f"wrote {report.files} files to {out}")
     return ExitStatus.OK
 
 
@@ -79,7 +159,7 @@ def cmd_tools(args: argparse.Namespace) -> int:
 
     report = ensure_tools(install=args.install)
     _print(report.lines)
-    _print(report.errors, sys.stderr)
+    _tell(report.errors)
     return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
@@ -207,6 +287,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from monitoring import api
 
     project = _project(args)
@@ -214,9 +296,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
                                  dry_run=args.dry_run, force=args.force, prune=args.prune,
                                  concurrency=args.concurrency)
     report = api.publish(project, request, out_dir=_out_dir(args, project), progress=ProgressBar(sys.stderr))
-    out, err = publish_lines(report, project.regenerate, style_for(sys.stdout))
+    out, err = publish_lines(replace(report, out_dir=_shown(args, report.out_dir)), project.regenerate,
+                             style_for(sys.stdout))
     _print(out)
-    _print(err, sys.stderr)
+    _tell(err)
     return ExitStatus.OK if report.ok else ExitStatus.FAILED
 
 
@@ -414,8 +497,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         metadata = PrometheusClient(args.prometheus, timeout=args.timeout).metric_types()
     result = import_files([Path(p) for p in args.files], package=args.package, name=args.name,
                           dashboards_dir=args.dashboards, strict=args.strict, metadata=metadata)
-    for warning in result.warnings:
-        print(f"monitoring: warning: {warning}", file=sys.stderr)
+    _tell([f"monitoring: warning: {warning}" for warning in result.warnings])
     written = write_import(result, Path(args.directory), force=args.force)
     counts = ", ".join(f"{n} {what}" for what, n in result.counts.items() if n)
     print(f"imported {counts or 'nothing'}: wrote {len(written)} files")
@@ -430,15 +512,13 @@ def cmd_ci(args: argparse.Namespace) -> int:
     client, lookback = _live_options(args, "lookback") if args.prometheus else (None, args.lookback)
     report = run_ci(_project(args), args.stack, Path(args.out) if args.out else None, prometheus=client,
                     lookback=lookback)
-    text = render(report, args.format)
+    text = redact(render(report, args.format))  # its steps' errors are messages the command prints
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
-        print(f"monitoring ci {report.status}: report written to {args.output}")
+        print(f"monitoring ci {report.status}: report written to {args.given['output']}")
     else:
         print(text)
-    for step in report.steps:
-        if step.error is not None:
-            print(f"monitoring: error: {error_line(step.error)}", file=sys.stderr)
+    _tell([f"monitoring: error: {error_line(redact(step.error))}" for step in report.steps if step.error is not None])
     return report.exit_status
 
 
@@ -463,8 +543,7 @@ def cmd_import_slo(args: argparse.Namespace) -> int:
 
     imported = specs.read_files([Path(p) for p in args.files], naming=args.naming, slo_period=args.default_slo_period)
     written = spec_python.write(spec_python.render(imported), Path(args.directory), force=args.force)
-    for note in imported.notes:
-        print(f"monitoring: warning: {note}", file=sys.stderr)
+    _tell([f"monitoring: warning: {note}" for note in imported.notes])
     count = sum(len(s.slos) for s in imported.services.values())
     print(f"imported {count} SLOs of {len(imported.services)} services: wrote "
           + ", ".join(str(p) for p in written))
@@ -475,8 +554,10 @@ def cmd_check_hpa(args: argparse.Namespace) -> int:
     from monitoring import conventions
     from monitoring.checks.adapter import check_hpa_manifests
 
-    adapter = Path(args.adapter) if args.adapter else _out_dir(args, _project(args)) / conventions.ADAPTER_CONFIG
-    found = check_hpa_manifests([Path(p) for p in args.manifests], adapter)
+    out = _out_dir(args, _project(args))
+    found = check_hpa_manifests([Path(p) for p in args.manifests],
+                                Path(args.adapter) if args.adapter else out / conventions.ADAPTER_CONFIG)
+    adapter = Path(args.adapter) if args.adapter else _shown(args, out) / conventions.ADAPTER_CONFIG  # as given
     for line in found.undecided:
         print(line)
     if found.undecided:
@@ -584,7 +665,8 @@ every change, and `monitoring ci` for generate --check, validate and test in one
 
 EPILOG = """\
 Settings come from [tool.monitoring] in the nearest pyproject.toml (stack, out, dashboards, alert_tests,
-regenerate). Exit status: 0 ok, 1 a check failed, 2 bad input or usage."""
+regenerate). Exit status: 0 ok, 1 a check failed, 2 bad input or usage, 141 the reader of the output went
+away (`| head`)."""
 
 
 def error_line(message: str) -> str:
@@ -610,7 +692,7 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors in one line, like every other error: 'monitoring ci: error: argument --format: ...'."""
 
     def error(self, message: str) -> NoReturn:
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        _tell([f"{self.prog}: error: {message}"])
         raise SystemExit(ExitStatus.BAD_INPUT)
 
 
@@ -740,34 +822,51 @@ def main(argv: Sequence[str] | None = None, project: Project | None = None) -> i
 
         main(["generate", "--check"], project=Project.find(Path("services/payments")))
     """
+    try:
+        return _main(argv, project)
+    except OSError as exc:
+        # The reader of standard output or error went away (`monitoring validate | head -1`), whether as the
+        # command wrote or as it said why it stopped: nothing more can be said, and it is no bad input.
+        if command_exit.reader_gone(exc):
+            return ExitStatus.BROKEN_PIPE
+        raise
+
+
+def _main(argv: Sequence[str] | None, project: Project | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         _refuse_empty_values(parser, args)
     except SystemExit as exc:
-        return ExitStatus.BAD_INPUT if exc.code else ExitStatus.OK
+        if exc.code:
+            return ExitStatus.BAD_INPUT
+        # --help's text went to standard output, where argparse ignores a broken pipe
+        return ExitStatus.BROKEN_PIPE if argv is None and command_exit.output_gone() else ExitStatus.OK
     args.project = project
     try:
+        _absolute_paths(args)
         return COMMANDS[args.command](args)
     except MonitoringError as exc:
         # Deliberate errors carry a complete one-line message; anything else is a bug and keeps its traceback.
-        print(f"monitoring: error: {error_line(str(exc))}", file=sys.stderr)
+        _tell([f"monitoring: error: {error_line(redact(str(exc)))}"])
         return exc.exit_status
     except OSError as exc:  # the file system, not the definitions: still one line naming the path
+        if command_exit.reader_gone(exc):
+            return ExitStatus.BROKEN_PIPE
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"monitoring: error: {error_line(f'{where}{exc.strerror or type(exc).__name__}')}", file=sys.stderr)
+        _tell([f"monitoring: error: {error_line(redact(f'{where}{exc.strerror or type(exc).__name__}'))}"])
         return ExitStatus.BAD_INPUT
     except Terminated as stopped:  # SIGTERM or SIGHUP, once `run` has made them raise it: as Ctrl-C
-        print(f"monitoring: terminated ({stopped.name})", *_notes(stopped), sep="\n", file=sys.stderr)
+        _tell([f"monitoring: terminated ({stopped.name})", *_notes(stopped)])
         return stopped.exit_status
     except KeyboardInterrupt as interrupt:
-        print("monitoring: interrupted", *_notes(interrupt), sep="\n", file=sys.stderr)
+        _tell(["monitoring: interrupted", *_notes(interrupt)])
         return ExitStatus.INTERRUPTED
 
 
 def _notes(interrupt: BaseException) -> list[str]:
     """What the library said of the work an interrupt stopped (publish: what was applied), one line each."""
-    return [f"monitoring: {error_line(note)}" for note in getattr(interrupt, "__notes__", ())]
+    return [f"monitoring: {error_line(redact(note))}" for note in getattr(interrupt, "__notes__", ())]
 
 
 def run() -> NoReturn:

@@ -6,6 +6,10 @@ way ends as on Ctrl-C: the staging directory of out/ deleted and out/ as it was,
 waited for, and every `except KeyboardInterrupt: raise` of the code that runs the user's own (the stack's import,
 hand-written dashboards) lets it through. A signal the command was started with ignored (`nohup`) stays ignored.
 
+Stopped by its reader: when what reads its standard output (or error) goes away (`monitoring validate | head -1`),
+the command ends at once, without a word, with ExitStatus.BROKEN_PIPE (see `reader_gone`), as a command that
+SIGPIPE ended would.
+
 At its end the command leaves without the interpreter's teardown (see `leave`), unless that teardown has work to
 do that only it does: a thread still running, or a file the stack left open for writing, whose buffer the
 interpreter flushes as it frees it. A wait for threads that lasts says so on stderr (`WAIT_EXPLAINED_AFTER`).
@@ -13,6 +17,7 @@ interpreter flushes as it frees it. A wait for threads that lasts says so on std
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -111,6 +116,53 @@ def open_for_writing() -> Descriptors | None:
     return frozenset(found)
 
 
+def reader_gone(exc: BaseException) -> bool:
+    """Whether exc is the broken pipe of standard output or error, whose reader has gone away (EPIPE; not that of
+    a pipe to another program, which keeps its meaning). Those streams are then silenced: what is still in their
+    buffers goes nowhere, and neither this process's own flush at its end nor the interpreter's fails again."""
+    import errno
+
+    if not isinstance(exc, OSError) or exc.errno != errno.EPIPE:
+        return False
+    return output_gone(1, 2)
+
+
+def output_gone(*fds: int) -> bool:
+    """Whether the reader of one of fds (default: standard output) has gone away; each such one is silenced, as
+    `reader_gone` says. For output written where a broken pipe raises nothing (argparse's help ignores it)."""
+    broken = [fd for fd in fds or (1,) if _pipe_broken(fd)]
+    for fd in broken:
+        _silence(fd)
+    return bool(broken)
+
+
+def _pipe_broken(fd: int) -> bool:
+    """Whether fd is a pipe or socket with nothing left to read it (poll says POLLERR, or POLLHUP)."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        events = poller.poll(0)
+    except (OSError, ValueError, AttributeError):  # closed, or no poll on this system
+        return False
+    return any(event & (select.POLLERR | select.POLLHUP) for _, event in events)
+
+
+def _silence(fd: int) -> None:
+    """fd writes to /dev/null from now on."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(null, fd)
+    except OSError:
+        pass
+    finally:
+        os.close(null)
+
+
 def leave(status: int, inherited: Descriptors | None) -> NoReturn:
     """Exit with status. `inherited`: what open_for_writing() answered as the command started.
 
@@ -127,11 +179,19 @@ def leave(status: int, inherited: Descriptors | None) -> NoReturn:
     now = open_for_writing()
     if threading.active_count() > 1 or now is None or inherited is None or now - inherited:
         _name_the_threads_waited_for()
-        sys.exit(status)  # not frozen: the teardown's collection may be what frees (and flushes) such a file
+        # What the command printed is flushed now, not by the interpreter, which would say "Exception ignored ...
+        # BrokenPipeError" and exit 120 when the reader has gone.
+        sys.exit(_flushed(status))  # not frozen: the teardown's collection may be what frees (and flushes) a file
     gc.freeze()
     import atexit
 
     atexit._run_exitfuncs()
+    os._exit(_flushed(status))
+
+
+def _flushed(status: int) -> int:
+    """status, once the standard streams are flushed: ExitStatus.BROKEN_PIPE when the reader of one has gone, 120
+    (as the interpreter's own exit) when one cannot be flushed otherwise."""
     # sys.__stdout__ too: a stack that replaced sys.stdout may have printed to the real one.
     streams = {id(stream): stream for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)}
     for stream in streams.values():
@@ -140,6 +200,12 @@ def leave(status: int, inherited: Descriptors | None) -> NoReturn:
             continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe: the interpreter would exit with 120 too
-            status = 120
-    os._exit(status)
+        except (OSError, ValueError) as exc:
+            if reader_gone(exc):
+                status = ExitStatus.BROKEN_PIPE
+                # what is left in the buffer now goes to /dev/null: the interpreter's own flush succeeds too
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+            elif status != ExitStatus.BROKEN_PIPE:
+                status = 120  # as the interpreter would exit
+    return status

@@ -47,6 +47,9 @@ class ExitStatus(IntEnum):
     BAD_INPUT = 2  # a definition, the project's settings or the command line is wrong
     INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
     HUNG_UP = 129  # SIGHUP, the terminal closed: 128 + 1
+    # The reader of standard output (or error) went away (`monitoring validate | head -1`): nothing more can be
+    # said, so the command ends without a word, with the status of one killed by SIGPIPE: 128 + 13.
+    BROKEN_PIPE = 141
     TERMINATED = 143  # SIGTERM: 128 + 15
 
 
@@ -62,12 +65,19 @@ class MonitoringError(Exception):
     exit_status: ExitStatus = ExitStatus.BAD_INPUT
 
 
+# What a message says when it leaves a value out (it may be a secret), and what the error holds in its place.
+VALUE_NOT_SHOWN = "the value is not shown"
+HIDDEN = "<not shown>"
+
+
 class DefinitionError(MonitoringError):
     """A user's definition is wrong, whenever that is found (at construction, in `Stack.check()`, or later).
 
     `definition` names the object ("alert 'AppErrors'"), `where` is the file:line of the constructor call in the
     user's code, `field` and `value` the offending field and value; each may be None when it does not apply.
-    The message already contains all of them.
+    The message already contains all of them. What the message hides, the error does not hold either: a value
+    whose message says "(the value is not shown)" is kept as `HIDDEN`, and the password of an address
+    (`user:password@host`) is masked in the message and in `value` alike.
 
     Not a ValueError on purpose: pydantic would wrap a ValueError again and lose the message, while this one
     passes through validators untouched. Raise it from your own checks of a stack, so that the command line shows
@@ -82,10 +92,18 @@ class DefinitionError(MonitoringError):
 
     def __init__(self, problem: str, *, definition: str | None = None, where: str | None = None,
                  field: str | None = None, value: object = None) -> None:
-        self.problem = problem
+        from monitoring.units import strip_userinfo  # here: `import monitoring.errors` stays a leaf
+
+        # Whichever code made the message, it is shown, logged and pickled to other processes: a password it
+        # quotes is masked here, and the value it does not show is not carried along either.
+        self.problem = strip_userinfo(problem) if isinstance(problem, str) else problem
         self.definition = definition
         self.where = where
         self.field = field
+        if isinstance(problem, str) and VALUE_NOT_SHOWN in problem:
+            value = HIDDEN
+        elif isinstance(value, str):
+            value = strip_userinfo(value)
         self.value = value
         super().__init__(self.message)
 

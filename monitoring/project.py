@@ -30,7 +30,9 @@ class Project:
     """A repository that uses monitoring: its directory and its pyproject.toml [tool.monitoring] settings.
 
     Resolve it once, at the edge (the command line, a script), and pass it to the library explicitly; nothing
-    below reads the current directory.
+    below reads the current directory. A relative project_dir is made absolute (symbolic links resolved, as
+    Project.find does) when the Project is made: a stack that changes directory while it is imported moves
+    neither out/ nor anything else of the project.
 
         project = Project.find()                    # the nearest pyproject.toml with [tool.monitoring]
         project = Project(Path("."), stack="alerts.stack:stack", out="build/monitoring")
@@ -59,17 +61,24 @@ class Project:
             problem = _setting_problem(getattr(self, key), key)
             if problem is not None:
                 raise _made_here(f"{key} {problem}", key, getattr(self, key))
-        if not isinstance(self.project_dir, Path):  # a str given for it: the paths below need a Path
-            object.__setattr__(self, "project_dir", Path(self.project_dir))
-        if not self.project_dir.is_dir():
-            what = "is not a directory" if self.project_dir.exists() else "does not exist"
-            raise _made_here(f"project_dir {str(self.project_dir)!r} {what}", "project_dir", self.project_dir)
+        given = Path(self.project_dir)
+        if not given.is_dir():
+            what = "is not a directory" if given.exists() else "does not exist"
+            raise _made_here(f"project_dir {str(given)!r} {what}", "project_dir", self.project_dir)
+        # Absolute now, while the working directory is the caller's: every path below derives from it, and is
+        # used later, after the stack's own code has run (which may change directory).
+        object.__setattr__(self, "project_dir", given.resolve())
         for key in DIRECTORIES:
             value = getattr(self, key)
             # The default may be missing, as a setting left out of pyproject.toml may; another is meant.
             problem = _directory_problem(self.project_dir, value)
             if problem is not None and value != self.__dataclass_fields__[key].default:
                 raise _made_here(f"{key} {problem}", key, value)
+        if not _READ_FROM_PYPROJECT.get():  # Project.find has checked them, naming pyproject.toml's line
+            collision = out_collision(self.project_dir, {key: getattr(self, key) for key in SETTINGS})
+            if collision is not None:
+                key, problem = collision
+                raise _made_here(problem, key, getattr(self, key))
         self._check_kubernetes()
 
     def _check_kubernetes(self) -> None:
@@ -105,6 +114,10 @@ class Project:
                 table = _monitoring_table(_read_pyproject(pyproject), pyproject)
                 if table is not None:
                     settings = _settings(table, pyproject)
+                    collision = out_collision(directory, {**_DEFAULTS, **settings})
+                    if collision is not None:
+                        key, problem = collision
+                        raise setting_error(pyproject, TABLE, key, problem, {**_DEFAULTS, **settings}[key])
                     kubernetes = table.get("kubernetes")
                     if kubernetes is not None and not isinstance(kubernetes, bool):
                         # Its shape is checked here, where the message can name pyproject.toml's line; its values
@@ -141,6 +154,54 @@ _READ_FROM_PYPROJECT: contextvars.ContextVar[bool] = contextvars.ContextVar("rea
 # The settings of [tool.monitoring] that are strings (the other one, kubernetes, is a table or a boolean).
 SETTINGS = ("stack", "out", "dashboards", "alert_tests", "regenerate")
 DIRECTORIES = ("dashboards", "alert_tests")  # the settings naming directories of hand-written files to read
+
+
+_DEFAULTS = {key: field.default for key, field in Project.__dataclass_fields__.items() if key in SETTINGS}
+
+
+def out_collision(project_dir: Path, settings: dict[str, str], named: str | None = None) -> tuple[str, str] | None:
+    """(the setting to blame, why) when out names a directory generate must never replace or write into: the
+    project directory or one holding it, the directory of generate's record (.monitoring_cache) or one inside or
+    holding it, or one holding a directory of the project's sources (the dashboards, the alert tests, the stack's
+    package). generate replaces out/ whole, so any of these would be lost, or read back as the project's own
+    input; and out/ must stay apart from the record of what generate read. None when out is usable.
+
+    The setting blamed is out, unless out is left at its default and the other setting names the directory
+    (`stack = "out.stack:stack"`). `named`: how the message names out when it is not the setting (generate's
+    out_dir)."""
+    from monitoring.inputs import CACHE_DIR  # here: a Project made without settings to check needs none of it
+
+    out = _real(project_dir / settings["out"])
+    own = "give out a directory of its own, like 'out'" if named is None else "name another output directory"
+    named = f"out {settings['out']!r}" if named is None else named
+    root = _real(project_dir)
+    if out == root or root.is_relative_to(out):
+        where = "is" if out == root else "holds"
+        return "out", f"{named} {where} the project directory, which generate would replace whole: {own}"
+    cache = _real(project_dir / CACHE_DIR)
+    if out == cache or out.is_relative_to(cache) or cache.is_relative_to(out):
+        where = "is" if out == cache else "is inside" if out.is_relative_to(cache) else "holds"
+        return "out", (f"{named} {where} the directory where generate keeps its record of what it read "
+                       f"({CACHE_DIR}): {own}")
+    sources = []
+    package = settings["stack"].partition(":")[0].split(".")[0]
+    if package.isidentifier() and (root / package).is_dir():  # the stack's package, when the project holds it
+        sources.append(("stack", package, f"the stack's package {package!r}"))
+    sources += [("dashboards", settings["dashboards"], f"the dashboards directory {settings['dashboards']!r}"),
+                ("alert_tests", settings["alert_tests"], f"the alert tests directory {settings['alert_tests']!r}")]
+    for key, directory, what in sources:
+        source = _real(project_dir / directory)
+        if source == out or source.is_relative_to(out):
+            blamed = "out" if settings["out"] != _DEFAULTS["out"] or settings[key] == _DEFAULTS[key] else key
+            where = "is" if source == out else "holds"
+            fix = own if blamed == "out" else f"name another directory for {key}"
+            return blamed, f"{named} {where} {what}, which generate would replace whole: {fix}"
+    return None
+
+
+def _real(path: Path) -> Path:
+    """path absolute, its symbolic links resolved (as far as it exists), '..' taken as the system takes it."""
+    return Path(os.path.realpath(path))
 
 
 def is_path(value: object) -> bool:

@@ -1,4 +1,4 @@
-"""Values every definition is made of: durations, ports, exact decimals, names and file paths.
+"""Values every definition is made of: durations, ports, exact decimals, names, file paths and read-only dicts.
 
 A leaf module (it imports nothing from the model), so the rules hold wherever a value enters. Every rule is
 ASCII-only and anchored at both ends (`\\A...\\Z`, `[0-9]`): Python's `\\d` also matches Arabic-Indic and
@@ -9,9 +9,12 @@ like a secret.
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 # --- durations -------------------------------------------------------------------------------------------
@@ -273,9 +276,24 @@ _TOKEN_PREFIX = re.compile(r"(?i)\A(?:bearer\s|basic\s|xox[abposr]-|gh[pousr]_|g
 _TOKEN_SHAPE = re.compile(r"\A[A-Za-z0-9_+=-]{16,}\Z")
 
 
+# user:password@host without a scheme, as an Alertmanager address or a static target may be written
+# ('admin:pw@am:9093'): a user name, a colon, and the password up to the last '@' before the host. Each run is
+# bounded, so that a long value without an '@' is scanned in linear time. A "host" of digits alone is none (PromQL's
+# `job:rate5m@1700000000`, a rule name at a timestamp).
+_USER = r"[\w.~%!$&*+,;=-]"
+_USERINFO_WITHOUT_SCHEME = re.compile(
+    rf"(?<!{_USER})({_USER}{{1,256}}:[^\s/?#'\"]{{0,1024}})@(?=\[|[\w.-]{{0,256}}[A-Za-z_.-])")
+
+
 def strip_userinfo(text: str, mask: str = "***") -> str:
-    """text with the user:password@ part of every URL in it replaced by mask ('***@')."""
-    return _URL_WITH_USERINFO.sub(lambda found: f"{found.group(1)}{mask}@", text)
+    """text with the user:password@ part of every address in it replaced by mask ('***@'): of a URL
+    ('https://***@grafana'), and of a host:port written without a scheme ('***@am:9093'). Every message that shows
+    a value passes it through here (quoted, one_line, DefinitionError, the command's errors and warnings).
+
+        strip_userinfo("admin:hunter2@am:9093")   # '***@am:9093'
+    """
+    text = _URL_WITH_USERINFO.sub(lambda found: f"{found.group(1)}{mask}@", text)
+    return _USERINFO_WITHOUT_SCHEME.sub(f"{mask}@", text) if "@" in text else text
 
 
 # Whitespace and control characters (C0, DEL, C1): what would break a header, a URL or a one-line message.
@@ -350,14 +368,73 @@ def check_file_path(text: str) -> str:
     return text
 
 
+# --- read-only mappings ------------------------------------------------------------------------------------
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+_CHANGED = "a definition is immutable once made: make a changed copy with model_copy(update=...)"
+
+
+class FrozenDict(dict[_K, _V]):
+    """A dict that refuses every change: how a definition holds a mapping (labels, annotations) once validated,
+    so that the only way to change one is to make a new definition, which is validated. Otherwise a dict: it
+    reads as fast, equals a dict with the same items, and JSON writers take it as one; dict(it), it.copy() and
+    `it | other` are plain dicts, to change.
+
+    Made by dict's own constructor (no Python code runs per item): a definition's validator makes one for each
+    of its mappings, and a stack holds hundreds of thousands."""
+
+    # What a refused change says ("alert labels cannot be changed: ..."): set once made, by the definition.
+    __slots__ = ("_problem",)
+
+    def _refused(self, *_: object, **__: object) -> NoReturn:
+        raise TypeError(getattr(self, "_problem", _CHANGED))
+
+    __setitem__ = __delitem__ = __ior__ = update = pop = popitem = clear = setdefault = _refused
+
+    @classmethod
+    def fromkeys(cls, keys: Iterable[_K], value: Any = None) -> FrozenDict[_K, Any]:  # type: ignore[override]
+        return cls(dict.fromkeys(keys, value))  # dict's would set each key, which is refused
+
+    # Copies and pickles rebuild it through the constructor: the default for a dict subclass sets item by item.
+    def __reduce__(self) -> tuple[Callable[..., FrozenDict[_K, _V]], tuple[object, ...]]:
+        return frozen_dict, (dict(self), getattr(self, "_problem", None))
+
+    def __copy__(self) -> FrozenDict[_K, _V]:
+        return self  # immutable, as a tuple: a copy would be the same
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenDict[_K, _V]:
+        items = {copy.deepcopy(key, memo): copy.deepcopy(value, memo) for key, value in self.items()}
+        return frozen_dict(items, getattr(self, "_problem", None))
+
+
+def frozen_dict(items: Mapping[_K, _V], problem: str | None = None) -> FrozenDict[_K, _V]:
+    """A FrozenDict of items; a refused change says `problem`."""
+    made: FrozenDict[_K, _V] = FrozenDict(items)
+    if problem is not None:
+        made._problem = problem
+    return made
+
+
 # --- helpers -----------------------------------------------------------------------------------------------
 
+# How much of a long value is searched for passwords before it is cut for a message: more than the longest
+# userinfo strip_userinfo recognises, so that a cut never shows the beginning of one it would have masked.
+_SEARCHED = 1400
+
+
 def _shorten(text: str, limit: int = 60) -> str:
+    """text for a message, cut at limit characters, its addresses' passwords masked first (a cut never leaves a
+    password's beginning, which masking would no longer recognise)."""
+    text = strip_userinfo(text[:_SEARCHED])
     return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 def quoted(value: object) -> str:
-    """A value for a message: repr, cut at 80 characters (a wrong value may be a megabyte of text), with URL
-    userinfo stripped."""
-    text = repr(value)
-    return strip_userinfo(text if len(text) <= 80 else f"{text[:80]}…")
+    """A value for a message: repr, cut at 80 characters (a wrong value may be a megabyte of text), with the
+    password of every address in it masked (see strip_userinfo) before the cut.
+
+        quoted("admin:hunter2@am:9093")   # "'***@am:9093'"
+    """
+    text = strip_userinfo((repr(value[:_SEARCHED]) if isinstance(value, str) else repr(value))[:_SEARCHED])
+    return text if len(text) <= 80 else f"{text[:80]}…"

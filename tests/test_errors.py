@@ -58,7 +58,7 @@ def test_every_error_class_is_in_the_one_tree_and_drawn_in_its_docstring() -> No
 
 
 def test_exit_statuses_are_defined_once() -> None:
-    assert [int(s) for s in ExitStatus] == [0, 1, 2, 130, 129, 143]
+    assert [int(s) for s in ExitStatus] == [0, 1, 2, 130, 129, 141, 143]
     assert errors.ToolMissingError("x").exit_status == ExitStatus.FAILED
     assert errors.UsageError("x").exit_status == ExitStatus.BAD_INPUT
 

@@ -59,6 +59,12 @@ class CapacityReport:
         url = os.environ.get("PROMETHEUS_URL", "http://localhost:9090")
         report = monitoring.forecast_capacity(url, report_dir=Path("capacity-report"))
         over = [key for key, f in report.forecasts.items() if f.predicted > f.threshold]
+
+    Fields: `prometheus`, the URL asked; `days`, the days of history fetched; `ahead`, the days forecast; `growth`,
+    the growth added on top of the trend (0.5 is 50%); `end`, the last hour of history (seconds since the epoch,
+    the forecast's start); `plan`, the capacity plan the recommendations are against; `forecasts`, per resource
+    the history, the fitted trend and the forecast; `recommendations`, what to change (empty: the plan holds);
+    `files`, capacity.md and the charts written to report_dir (empty without one).
     """
 
     prometheus: str
