@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitoring.checks.shapes import OPTIONAL
 from monitoring.errors import DefinitionError, InputFileError
 from monitoring.imports import input_shapes
 from monitoring.imports.findings import Findings
@@ -57,70 +56,6 @@ _GLOBAL_FIELDS = {"resolve_timeout", "slack_api_url_file", "smtp_from", "smtp_sm
 _SEND_RESOLVED = {"webhook_configs": True, "slack_configs": False, "pagerduty_configs": True, "email_configs": False}
 
 
-def _fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """The shape of a mapping of these optional fields, each of which may also be null."""
-    return {OPTIONAL: {key: (*shape, None) if isinstance(shape, tuple) else (shape, None)
-                       for key, shape in fields.items()}}
-
-
-# The shape of alertmanager.yml as Alertmanager's Go types read it, checked before anything is mapped, so that a
-# value of another kind is one line naming file:line and the field, never a Python error from inside the mapping.
-# A string field takes any scalar (Go reads `yes` or `0x10` there as written, and so does `written`); a boolean
-# takes true or false only, and a number a number: Alertmanager refuses `'yes'` (a string) for a boolean. (Its
-# reader takes a float for a whole number, dropping the fraction: see _whole.)
-# Fields the import only keeps as comments are described too where they are booleans or numbers.
-_TEXT = (str, int, float, bool)
-_TEXTS = [_TEXT]
-_TEXT_MAP = {str: (*_TEXT, None)}  # a map of strings (details, headers, match): null is the empty string
-_TLS = _fields({"insecure_skip_verify": bool, "ca_file": _TEXT, "cert_file": _TEXT, "key_file": _TEXT,
-                "server_name": _TEXT, "min_version": _TEXT})
-_HTTP = _fields({
-    "basic_auth": _fields({"username": _TEXT, "password_file": _TEXT}),
-    "authorization": _fields({"type": _TEXT, "credentials_file": _TEXT}), "bearer_token_file": _TEXT,
-    "oauth2": _fields({"client_id": _TEXT, "client_secret_file": _TEXT, "scopes": _TEXTS, "token_url": _TEXT,
-                       "endpoint_params": _TEXT_MAP, "tls_config": _TLS, "proxy_url": _TEXT}),
-    "tls_config": _TLS, "proxy_url": _TEXT, "follow_redirects": bool, "enable_http2": bool})
-
-
-def _integration(fields: dict[str, Any]) -> list[Any]:
-    """The shape of a receiver's list of configs of one kind: these fields and every notifier's own."""
-    return [_fields({"send_resolved": bool, "http_config": _HTTP, **fields})]
-
-
-_ROUTE = _fields({
-    "receiver": _TEXT, "group_by": _TEXTS, "matchers": _TEXTS, "match": _TEXT_MAP, "match_re": _TEXT_MAP,
-    "continue": bool, "group_wait": _TEXT, "group_interval": _TEXT, "repeat_interval": _TEXT,
-    "mute_time_intervals": _TEXTS, "active_time_intervals": _TEXTS})
-_ROUTE[OPTIONAL]["routes"] = ([_ROUTE], None)  # a route holds routes, to any depth
-_RECEIVER = _fields({
-    "name": _TEXT,
-    "webhook_configs": _integration({"url": _TEXT, "max_alerts": (int, float)}),
-    "slack_configs": _integration({"api_url_file": _TEXT, "channel": _TEXT, "title": _TEXT, "text": _TEXT,
-                                   "short_fields": bool, "link_names": bool, "fields": [_fields({"short": bool})]}),
-    "pagerduty_configs": _integration({"routing_key_file": _TEXT, "service_key_file": _TEXT, "severity": _TEXT,
-                                       "description": _TEXT, "details": _TEXT_MAP}),
-    "email_configs": [_fields({"send_resolved": bool, "to": _TEXT, "from": _TEXT, "smarthost": _TEXT,
-                               "auth_username": _TEXT, "auth_password_file": _TEXT, "require_tls": bool,
-                               "tls_config": _TLS, "headers": _TEXT_MAP})],
-    "opsgenie_configs": _integration({"update_alerts": bool, "details": _TEXT_MAP}),
-    "pushover_configs": _integration({"html": bool}),
-    "telegram_configs": _integration({"chat_id": (int, float), "disable_notifications": bool}),
-    **{kind: _integration({}) for kind in ("victorops_configs", "wechat_configs", "sns_configs", "webex_configs",
-                                           "discord_configs")}})
-_PERIOD = _fields({"times": [_fields({"start_time": _TEXT, "end_time": _TEXT})], "weekdays": _TEXTS,
-                   "days_of_month": _TEXTS, "months": _TEXTS, "years": _TEXTS, "location": _TEXT})
-_INTERVAL = _fields({"name": _TEXT, "time_intervals": [_PERIOD]})
-_INHIBIT = _fields({"source_matchers": _TEXTS, "target_matchers": _TEXTS, "source_match": _TEXT_MAP,
-                    "source_match_re": _TEXT_MAP, "target_match": _TEXT_MAP, "target_match_re": _TEXT_MAP,
-                    "equal": _TEXTS})
-SHAPE = _fields({
-    "global": _fields({"resolve_timeout": _TEXT, "smtp_from": _TEXT, "smtp_smarthost": _TEXT,
-                       "smtp_auth_username": _TEXT, "smtp_auth_password_file": _TEXT, "smtp_require_tls": bool,
-                       "slack_api_url_file": _TEXT, "http_config": _HTTP}),
-    "route": _ROUTE, "receivers": [_RECEIVER], "inhibit_rules": [_INHIBIT], "time_intervals": [_INTERVAL],
-    "mute_time_intervals": [_INTERVAL], "templates": _TEXTS})
-
-
 @dataclass
 class RoutingImport:
     source: str
@@ -149,7 +84,7 @@ def import_config(source: SourceFile, findings: Findings) -> RoutingImport:
     source.only_first_document(findings, "Alertmanager")
     ctx = _Context(source, findings)
     _find_secrets(ctx, config, "")
-    input_shapes.check(source, config, SHAPE)
+    input_shapes.check(source, config, input_shapes.ALERTMANAGER_CONFIG)
     if config["route"] is None:  # Alertmanager refuses a configuration without one ("no routes provided")
         raise ctx.error(config, "route", "route is null: Alertmanager needs the root route, whose receiver is the "
                                          "default")

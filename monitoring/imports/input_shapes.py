@@ -67,32 +67,68 @@ PROMETHEUS_CONFIG = _nullable({OPTIONAL: {
     "alerting": {OPTIONAL: {"alertmanagers": [{OPTIONAL: {"static_configs": [_STATIC]}}]}},
     "rule_files": [str], "scrape_configs": [_JOB]}})
 
-_ROUTE: dict[str, Any] = {OPTIONAL: {
-    "receiver": str, "group_by": [str], "matchers": [str], "match": _TEXTS, "match_re": _TEXTS, "continue": bool,
-    "group_wait": str, "group_interval": str, "repeat_interval": str, "mute_time_intervals": [str],
-    "active_time_intervals": [str]}}
-_ROUTE[OPTIONAL]["routes"] = [_ROUTE]  # a route holds routes, to any depth
-_HTTP = {OPTIONAL: {"bearer_token_file": str, "basic_auth": {OPTIONAL: {"username": str, "password_file": str}}}}
-_RECEIVER = {OPTIONAL: {
-    "name": str,
-    "webhook_configs": [{OPTIONAL: {"url": str, "send_resolved": bool, "max_alerts": int, "http_config": _HTTP}}],
-    "slack_configs": [{OPTIONAL: {"api_url_file": str, "channel": str, "send_resolved": bool, "title": str,
-                                  "text": str}}],
-    "pagerduty_configs": [{OPTIONAL: {"routing_key_file": str, "service_key_file": str, "send_resolved": bool,
-                                      "severity": str}}],
-    "email_configs": [{OPTIONAL: {"to": str, "from": str, "smarthost": str, "auth_username": str,
-                                  "auth_password_file": str, "require_tls": bool, "send_resolved": bool}}]}}
-_INHIBIT = {OPTIONAL: {"source_matchers": [str], "target_matchers": [str], "source_match": _TEXTS,
-                       "source_match_re": _TEXTS, "target_match": _TEXTS, "target_match_re": _TEXTS, "equal": [str]}}
-_PERIOD = {OPTIONAL: {"times": [{OPTIONAL: {"start_time": str, "end_time": str}}], "weekdays": [_SCALAR],
-                      "days_of_month": [_SCALAR], "months": [_SCALAR], "years": [_SCALAR], "location": str}}
-_INTERVAL = {OPTIONAL: {"name": str, "time_intervals": [_PERIOD]}}
-ALERTMANAGER_CONFIG = _nullable({OPTIONAL: {
-    "global": {OPTIONAL: {"resolve_timeout": str, "smtp_from": str, "smtp_smarthost": str,
-                          "smtp_auth_username": str, "smtp_auth_password_file": str, "smtp_require_tls": bool,
-                          "slack_api_url_file": str}},
-    "route": _ROUTE, "receivers": [_RECEIVER], "inhibit_rules": [_INHIBIT], "time_intervals": [_INTERVAL],
-    "mute_time_intervals": [_INTERVAL], "templates": [str]}})
+
+def _fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """The shape of a mapping of these optional fields, each of which may also be null."""
+    return {OPTIONAL: {key: (*shape, None) if isinstance(shape, tuple) else (shape, None)
+                       for key, shape in fields.items()}}
+
+
+# The shape of alertmanager.yml as Alertmanager's Go types read it, checked before anything is mapped, so that a
+# value of another kind is one line naming file:line and the field, never a Python error from inside the mapping.
+# A string field takes any scalar (Go reads `yes` or `0x10` there as written, and so does `written`); a boolean
+# takes true or false only, and a number a number: Alertmanager refuses `'yes'` (a string) for a boolean. (Its
+# reader takes a float for a whole number, dropping the fraction: the import refuses one with a fraction.)
+# Fields the import only keeps as comments are described too where they are booleans or numbers.
+_SCALARS = [_SCALAR]
+_SCALAR_MAP = {str: (*_SCALAR, None)}  # a map of strings (details, headers, match): null is the empty string
+_AM_TLS = _fields({"insecure_skip_verify": bool, "ca_file": _SCALAR, "cert_file": _SCALAR, "key_file": _SCALAR,
+                "server_name": _SCALAR, "min_version": _SCALAR})
+_AM_HTTP = _fields({
+    "basic_auth": _fields({"username": _SCALAR, "password_file": _SCALAR}),
+    "authorization": _fields({"type": _SCALAR, "credentials_file": _SCALAR}), "bearer_token_file": _SCALAR,
+    "oauth2": _fields({"client_id": _SCALAR, "client_secret_file": _SCALAR, "scopes": _SCALARS, "token_url": _SCALAR,
+                       "endpoint_params": _SCALAR_MAP, "tls_config": _AM_TLS, "proxy_url": _SCALAR}),
+    "tls_config": _AM_TLS, "proxy_url": _SCALAR, "follow_redirects": bool, "enable_http2": bool})
+
+
+def _integration(fields: dict[str, Any]) -> list[Any]:
+    """The shape of a receiver's list of configs of one kind: these fields and every notifier's own."""
+    return [_fields({"send_resolved": bool, "http_config": _AM_HTTP, **fields})]
+
+
+_AM_ROUTE = _fields({
+    "receiver": _SCALAR, "group_by": _SCALARS, "matchers": _SCALARS, "match": _SCALAR_MAP, "match_re": _SCALAR_MAP,
+    "continue": bool, "group_wait": _SCALAR, "group_interval": _SCALAR, "repeat_interval": _SCALAR,
+    "mute_time_intervals": _SCALARS, "active_time_intervals": _SCALARS})
+_AM_ROUTE[OPTIONAL]["routes"] = ([_AM_ROUTE], None)  # a route holds routes, to any depth
+_AM_RECEIVER = _fields({
+    "name": _SCALAR,
+    "webhook_configs": _integration({"url": _SCALAR, "max_alerts": (int, float)}),
+    "slack_configs": _integration({"api_url_file": _SCALAR, "channel": _SCALAR, "title": _SCALAR, "text": _SCALAR,
+                                   "short_fields": bool, "link_names": bool, "fields": [_fields({"short": bool})]}),
+    "pagerduty_configs": _integration({"routing_key_file": _SCALAR, "service_key_file": _SCALAR, "severity": _SCALAR,
+                                       "description": _SCALAR, "details": _SCALAR_MAP}),
+    "email_configs": [_fields({"send_resolved": bool, "to": _SCALAR, "from": _SCALAR, "smarthost": _SCALAR,
+                               "auth_username": _SCALAR, "auth_password_file": _SCALAR, "require_tls": bool,
+                               "tls_config": _AM_TLS, "headers": _SCALAR_MAP})],
+    "opsgenie_configs": _integration({"update_alerts": bool, "details": _SCALAR_MAP}),
+    "pushover_configs": _integration({"html": bool}),
+    "telegram_configs": _integration({"chat_id": (int, float), "disable_notifications": bool}),
+    **{kind: _integration({}) for kind in ("victorops_configs", "wechat_configs", "sns_configs", "webex_configs",
+                                           "discord_configs")}})
+_AM_PERIOD = _fields({"times": [_fields({"start_time": _SCALAR, "end_time": _SCALAR})], "weekdays": _SCALARS,
+                   "days_of_month": _SCALARS, "months": _SCALARS, "years": _SCALARS, "location": _SCALAR})
+_AM_INTERVAL = _fields({"name": _SCALAR, "time_intervals": [_AM_PERIOD]})
+_AM_INHIBIT = _fields({"source_matchers": _SCALARS, "target_matchers": _SCALARS, "source_match": _SCALAR_MAP,
+                    "source_match_re": _SCALAR_MAP, "target_match": _SCALAR_MAP, "target_match_re": _SCALAR_MAP,
+                    "equal": _SCALARS})
+ALERTMANAGER_CONFIG = _fields({
+    "global": _fields({"resolve_timeout": _SCALAR, "smtp_from": _SCALAR, "smtp_smarthost": _SCALAR,
+                       "smtp_auth_username": _SCALAR, "smtp_auth_password_file": _SCALAR, "smtp_require_tls": bool,
+                       "slack_api_url_file": _SCALAR, "http_config": _AM_HTTP}),
+    "route": _AM_ROUTE, "receivers": [_AM_RECEIVER], "inhibit_rules": [_AM_INHIBIT], "time_intervals": [_AM_INTERVAL],
+    "mute_time_intervals": [_AM_INTERVAL], "templates": _SCALARS})
 
 
 _NUMBER = (int, float)

@@ -48,9 +48,9 @@ def sloth_period(text: str) -> str:
 
 @dataclass
 class _Origins:
-    """Where each service and window policy was first read ('file:line'): a collision names both places."""
+    """Where each window policy was first read ('file:line'): a collision names both places; which policies and
+    Sloth alert names the SLOs use."""
 
-    services: dict[str, str] = field(default_factory=dict)
     policies: dict[str, str] = field(default_factory=dict)
     # The AlertWindows of each period in days ('28d' for a sloPeriod of 4w): the name of their policy.
     periods: dict[str, str] = field(default_factory=dict)
@@ -140,7 +140,6 @@ def _sloth_slo(service: str, common_labels: dict[str, str], spec: Spec, notes: l
 
 def _sloth_service(path: Path, spec: Spec, result: ImportedSpecs, origins: _Origins) -> None:
     service = spec.need_text("service")
-    origins.services.setdefault(service, spec.at("service"))
     imported = result.service(service, path.name)
     common = _labels(spec, "labels", imported.notes, result.reserved)
     if spec.get("slo_plugins", "sloPlugins") is not None:
@@ -234,7 +233,6 @@ def read_files(paths: list[Path], naming: NamingStyle = "default",
                     where = f"document {number + 1}" if len(documents) > 1 else "the document"
                     _read_document(Spec(path, data), where, result, origins, openslo)
     openslo.resolve(result)
-    _check_modules(result, origins)
     _distinct_alert_names(result)
     _sloth_alert_names(result, origins)
     _unused_windows(result, origins)
@@ -309,24 +307,3 @@ def _distinct_alert_names(result: ImportedSpecs) -> None:
             imported.slos[index] = slo.model_copy(update={"alerting": slo.alerting.model_copy(update={"name": own})})
             imported.notes.append(f"slo {slo.name!r}: alerting.name {name!r} is that of SLOs of other services too; "
                                   f"its alerts are named from {own!r}")
-
-
-def _check_modules(result: ImportedSpecs, origins: _Origins) -> None:
-    """Each service is written to a module named after it: two services whose names differ only in what a
-    module name cannot hold ('my.service', 'my-service') would be written to one file, and one lost."""
-    from monitoring.slo.spec_python import module_name  # that module renders these specs: it imports this one
-
-    seen: dict[str, str] = {}
-    for service in result.services:
-        module = module_name(service)
-        if module in seen:
-            first = seen[module]
-            raise InputFileError(f"{_origin(result, origins, service)}: service {quoted(service)} would be written "
-                                 f"to {module}.py, as service {quoted(first)} ({_origin(result, origins, first)}) "
-                                 "is: rename one of them")
-        seen[module] = service
-
-
-def _origin(result: ImportedSpecs, origins: _Origins, service: str) -> str:
-    """'file:line' of a Sloth service; the files of one read from OpenSLO or Pyrra, which keep no line here."""
-    return origins.services.get(service) or ", ".join(result.services[service].sources)
