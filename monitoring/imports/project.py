@@ -62,6 +62,7 @@ def import_files(paths: list[Path], *, package: str = "imported", name: str | No
     alert_names: set[str] = set()
     for path in paths:
         _classify(read(path), inputs, findings, alert_names)
+    _distinct_dashboards(inputs.dashboards)
     stack_name = _slug(name or package)
     result = ImportResult(stack=f"{package}.stack:stack")
     result.files = _write(inputs, package, stack_name, dashboards_dir, findings, metadata)
@@ -78,6 +79,18 @@ def import_files(paths: list[Path], *, package: str = "imported", name: str | No
         "dashboards": len(inputs.dashboards),
     }
     return result
+
+
+def _distinct_dashboards(imported: list[dashboards.DashboardImport]) -> None:
+    """Two dashboards of one uid (given, or made from the title as generate makes it) would be one in Grafana, and
+    generate refuses them: refused here, naming both files, before anything is written."""
+    seen: dict[str, dashboards.DashboardImport] = {}
+    for dashboard in imported:
+        uid = dashboard.uid or conventions.dashboard_uid(dashboard.title)
+        first = seen.setdefault(uid, dashboard)
+        if first is not dashboard:
+            raise InputFileError(f"{dashboard.source}:1: dashboard {dashboard.title!r} has the uid {uid!r} of "
+                                 f"dashboard {first.title!r} ({first.source}): give one of them another uid")
 
 
 def _classify(source: SourceFile, inputs: _Inputs, findings: Findings, alert_names: set[str]) -> None:
