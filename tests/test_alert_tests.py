@@ -198,11 +198,12 @@ def test_many_test_files_go_to_promtool_in_bounded_runs(tmp_path: Path) -> None:
 
     log = tmp_path / "runs.log"
     fake = _fake_promtool(tmp_path, f'shift 2; echo "$#" >> {log}\n'
-                                    'for f in "$@"; do echo "Unit Testing: $f"; case "$f" in *bad*) failed=1;; esac; '
-                                    'done; exit ${failed:-0}\n')
+                                    'for f in "$@"; do echo "Unit Testing: $f"; echo "  SUCCESS"; '
+                                    'case "$f" in *bad*) failed=1;; esac; done; exit ${failed:-0}\n')
     files = [tmp_path / f"t{i:03d}.test.yml" for i in range(3 * TESTS_PER_RUN + 5)]
     result = run_tests(Tool("promtool", (str(fake),), "test"), files, "many")
     sizes = [int(line) for line in log.read_text().split()]
     assert result.ok and sum(sizes) == len(files) and max(sizes) <= TESTS_PER_RUN and len(sizes) >= 4
-    assert [line.split()[-1] for line in result.details.splitlines() if line] == [str(f) for f in files]
+    assert [line.split()[-1] for line in result.details.splitlines()
+            if line.startswith("Unit Testing")] == [str(f) for f in files]
     assert not run_tests(Tool("promtool", (str(fake),), "test"), [*files, tmp_path / "bad.test.yml"]).ok

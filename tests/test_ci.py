@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -164,3 +165,15 @@ def test_single_tests_go_to_promtool_in_bounded_runs(tmp_path: Path, monkeypatch
     assert "promtool did not finish within 0.5 s and was stopped" in output
     assert [case.passed for case in _test_cases(output, {p: p for p in [*paths[:2], "hang.yml"]}, 0.0, {})] == \
         [True, True, False]
+
+
+def test_a_program_that_is_not_promtool_passes_nothing(project: Path, tmp_path: Path) -> None:
+    """PROMTOOL naming another program that exits 0 (here `true`) is not a promtool that passed every test."""
+    fake = tmp_path / "promtool"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    run = subprocess.run([sys.executable, "-m", "monitoring", "ci"], cwd=project, capture_output=True, text=True,
+                         check=False, timeout=600, env={**os.environ, "PROMTOOL": str(fake)})
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Traceback" not in run.stderr
+    assert str(fake) in run.stderr and "promtool" in run.stderr

@@ -264,8 +264,6 @@ def test_every_secret_variable_the_tool_reads_is_one_the_command_hides() -> None
 
 REPORTS = sorted(name for name in monitoring.__all__
                  if name.endswith(("Report", "Request", "Result")) and inspect.isclass(getattr(monitoring, name)))
-# Documented in modules of their own: these say what each field is there.
-UNDOCUMENTED_ELSEWHERE = {"AlertTestReport"}
 
 
 def undocumented(cls: type) -> list[str]:
@@ -279,9 +277,7 @@ def undocumented(cls: type) -> list[str]:
     return missing + [f"{name} (no docstring)" for name in properties if not (vars(cls)[name].__doc__ or "").strip()]
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(
-    strict=True, reason="its docstring does not yet name every field and property")) if name in
-    UNDOCUMENTED_ELSEWHERE else name for name in REPORTS])
+@pytest.mark.parametrize("name", REPORTS)
 def test_every_report_and_request_documents_its_fields(name: str) -> None:
     assert undocumented(getattr(monitoring, name)) == []
 

@@ -23,10 +23,10 @@ from monitoring.checks import context
 from monitoring.checks.promtool import run_tests
 from monitoring.checks.report import CheckResult
 from monitoring.checks.shapes import OPTIONAL, mismatch
-from monitoring.checks.tools import Tool, find_tool
+from monitoring.checks.tools import Tool, find_tool, stop_running
 from monitoring.checks.yaml_files import REGENERATE
 from monitoring.errors import MonitoringError, OutputError, ProjectError
-from monitoring.output.manifest import Manifest, read_handoff
+from monitoring.output.manifest import Manifest, input_file_problem, input_files, read_handoff
 from monitoring.project import Project
 
 _GLOB_CHARS = "*?["
@@ -60,12 +60,19 @@ class PromtoolTestFile:
     missing: list[str]
 
 
-def _rule_paths(test_path: Path, patterns: Iterable[str]) -> tuple[list[Path], list[str]]:
-    """Rule files a test names, resolved from its directory as promtool does; and patterns that match nothing."""
+def _rule_paths(test_path: Path, patterns: Iterable[str], shown: str, bad: type[MonitoringError]
+                ) -> tuple[list[Path], list[str]]:
+    """Rule files a test names, resolved from its directory as promtool does; and patterns that match nothing.
+    `bad` (naming the test as shown) for a match that is there but no regular file: promtool would open it too,
+    and wait on a FIFO until it is stopped."""
     found, missing = [], []
     for pattern in patterns:
         full = pattern if os.path.isabs(pattern) else str(test_path.parent / pattern)
         matches = sorted(glob.glob(full)) if any(c in pattern for c in _GLOB_CHARS) else [full]
+        for match in matches:
+            problem = input_file_problem(Path(match), None) if os.path.exists(match) else None
+            if problem is not None:  # one that is not there at all is `missing`, as promtool only warns of it
+                raise bad(f"{shown}: rule file {match!r} (rule_files {pattern!r}): {problem}")
         matches = [m for m in matches if Path(m).is_file()]
         if matches:
             found += [Path(m) for m in matches]
@@ -92,7 +99,7 @@ def load_test_file(path: Path, shown: str, bad: type[MonitoringError] = OutputEr
     problem = mismatch(data, _TEST_FILE, "")
     if problem:
         raise bad(f"{shown}: not a promtool test file ({problem.lstrip('.')})")
-    rule_files, missing = _rule_paths(path, data.get("rule_files") or [])
+    rule_files, missing = _rule_paths(path, data.get("rule_files") or [], shown, bad)
     return PromtoolTestFile(path, shown, data, rule_files, missing)
 
 
@@ -150,7 +157,7 @@ def _rebased(test: PromtoolTestFile, default_out: Path, out_dir: Path, tmp: Path
     data = {**test.data, "rule_files": patterns}
     copy = tmp / f"{len(list(tmp.iterdir()))}-{test.path.name}"
     copy.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    rule_files, missing = _rule_paths(copy, patterns)
+    rule_files, missing = _rule_paths(copy, patterns, test.shown, ProjectError)
     return PromtoolTestFile(copy, test.shown, data, rule_files, missing)
 
 
@@ -163,7 +170,7 @@ def collect(out_dir: Path, project: Project, tmp: Path, manifest: Manifest | Non
         _inside(test, out_dir)
     hand_dir = project.project_dir / project.alert_tests
     hand_written = [load_test_file(p, str(p.relative_to(project.project_dir)), ProjectError)
-                    for p in sorted(hand_dir.glob("*.yml"))] if hand_dir.is_dir() else []
+                    for p in input_files(hand_dir, "*.yml", project.project_dir)]
     if out_dir.resolve() != project.out_dir.resolve():
         hand_written = [_rebased(t, project.out_dir, out_dir, tmp) for t in hand_written]
     return generated + hand_written
@@ -177,6 +184,12 @@ class AlertTestReport:
         report = monitoring.test(Project.find())
         gaps = report.untested  # alerts not tested both firing and silent
         why = report.no_generated_tests  # alert -> why generate wrote no tests for it
+
+    Fields: `promtool`, promtool's run of every test file (None when there was none to run); `alerts`, every
+    alert out/ defines; `coverage`, which alerts some test expects firing and which silent; `problems`, what is
+    wrong with the test files themselves (a test of an alert no rule defines, say); `no_generated_tests`, alert ->
+    why generate wrote no tests for it, as the manifest records it; `as_generated`, out/ checked against its
+    manifest first (when it failed, nothing was run). `untested` and `ok` are worked out from them.
     """
 
     promtool: CheckResult | None  # None when there was no test file to run
@@ -192,13 +205,14 @@ class AlertTestReport:
 
     @property
     def untested(self) -> list[str]:
+        """The alerts no test expects both firing and silent, in the order of `alerts`."""
         return [a for a in self.alerts if not self.coverage.firing.get(a) or not self.coverage.silent.get(a)]
 
     @property
     def ok(self) -> bool:
+        """Every test passed, no test file has a problem, every alert is tested both ways, out/ is as generated."""
         return ((self.promtool is None or self.promtool.ok) and not self.problems and not self.untested
                 and (self.as_generated is None or self.as_generated.ok))
-
 
 
 def generated_alerts(out_dir: Path, manifest: Manifest | None = None) -> list[str]:
@@ -226,6 +240,9 @@ def run_alert_tests(out_dir: Path, project: Project) -> AlertTestReport:
     tmp = Path(tempfile.mkdtemp(prefix=".monitoring-test-", dir=promtool.mount or None))
     try:
         report = _run(out_dir, project, promtool, tmp, manifest)
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM: the runs are in sessions of their own, out of its reach
+        stop_running()
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if not report.ok:

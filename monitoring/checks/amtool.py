@@ -10,7 +10,7 @@ from typing import Protocol
 from monitoring.checks import patterns, yaml_files
 from monitoring.checks.background import map_at_most
 from monitoring.checks.report import CheckResult, process_output
-from monitoring.checks.tools import Tool
+from monitoring.checks.tools import AMTOOL_CONFIG_SUCCESS, Tool, confirmed
 from monitoring.errors import OutputError
 
 # amtool takes one label set per process: a few at once overlap their start-up.
@@ -47,8 +47,9 @@ def check_config(amtool: Tool, config_path: Path, *more: tuple[str, Path], probl
     configurations, in one process; problems found before it ran (see `checking_copy`) fail it too."""
     proc = amtool.run("check-config", str(config_path), *(str(path) for _, path in more))
     checked = ", ".join([shown or str(config_path), *(what for what, _ in more)])
-    details = "\n".join(filter(None, [*problems, process_output(proc)]))
-    return CheckResult("amtool check-config", proc.returncode == 0 and not problems, checked, details)
+    passed, output = confirmed(proc, AMTOOL_CONFIG_SUCCESS, 1 + len(more))  # "Checking 'file'  SUCCESS" for each
+    details = "\n".join(filter(None, [*problems, output]))
+    return CheckResult("amtool check-config", passed and not problems, checked, details)
 
 
 def checking_copy(path: Path, shown: str, out_dir: Path, into: Path) -> tuple[Path, list[str]]:
@@ -103,10 +104,11 @@ def route_tests(amtool: Tool, config_path: Path, tests: Sequence[Expectation]) -
         receivers = ",".join(test.receivers)
         proc = amtool.run("config", "routes", "test", f"--config.file={config_path}",
                           f"--verify.receivers={receivers}", *(label_matcher(k, v) for k, v in items))
-        if proc.returncode == 0:
+        # stdout's first line is the receivers amtool resolved, as --verify.receivers compares them; stderr only
+        # repeats a flag warning. A run that exits 0 without printing them is no amtool's.
+        if proc.returncode == 0 and (proc.stdout or "").split("\n", 1)[0] == receivers:
             return None
-        # stdout's first line is the receivers amtool resolved; stderr only repeats a flag warning.
-        resolved = (proc.stdout or "").strip().splitlines()[:1] or [process_output(proc)]
+        resolved = (proc.stdout or "").strip().splitlines()[:1] or [process_output(proc) or "nothing"]
         return f"{' '.join(labels)}: expected {receivers}, got {resolved[0]}"
 
     failures = [failure for failure in map_at_most(run, tests, _AT_ONCE) if failure is not None]

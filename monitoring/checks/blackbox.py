@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 from monitoring import conventions
-from monitoring.checks.report import CheckResult, process_output
-from monitoring.checks.tools import run_bounded
+from monitoring.checks.report import CheckResult
+from monitoring.checks.tools import BLACKBOX_SUCCESS, confirmed, run_bounded
 from monitoring.errors import ToolMissingError
 from monitoring.output.manifest import Manifest
 
@@ -26,7 +26,8 @@ def find_exporter() -> str:
 
 def check_config(config: Path) -> CheckResult:
     proc = run_bounded([find_exporter(), f"--config.file={config}", "--config.check"], timeout=60)
-    return CheckResult("blackbox exporter --config.check", proc.returncode == 0, str(config), process_output(proc))
+    passed, output = confirmed(proc, BLACKBOX_SUCCESS)
+    return CheckResult("blackbox exporter --config.check", passed, str(config), output)
 
 
 def check_blackbox(manifest: Manifest, out_dir: Path) -> list[CheckResult]:

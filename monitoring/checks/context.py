@@ -77,12 +77,16 @@ _SHAPES: dict[str, Any] = {
 
 
 def problem(checks: Mapping[str, Any]) -> str | None:
-    """What in a manifest's `checks` is not what generate writes, or None: read back, every fact is trusted."""
+    """What in a manifest's `checks` is not what generate writes, or None: read back, every fact is trusted. Every
+    fact `of` writes must be there: a check that found none would judge out/ against nothing (every metric
+    unknown) and fail for the wrong reason, or pass for one."""
     for key, shape in _SHAPES.items():
         if key in checks:
             found = mismatch(checks[key], shape, f"checks.{key}")
             if found:
                 return found
+        elif key != UNTESTED:  # written only for a stack with such alerts
+            return f"checks.{key} is missing"
     for index, test in enumerate(checks.get("route_tests") or ()):
         # Each label becomes an argument of amtool's command line: a name the model refuses ("--config.file")
         # would be read as one of amtool's flags.

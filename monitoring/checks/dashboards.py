@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,7 @@ from monitoring.checks.lint import (
     query_checks,
 )
 from monitoring.checks.report import CheckResult
-from monitoring.output.manifest import Manifest
+from monitoring.output.manifest import Manifest, read_json
 
 if TYPE_CHECKING:  # checking out/ needs neither the model nor the hand-written dashboards' machinery
     from monitoring.model.stack import Stack
@@ -36,15 +35,15 @@ def read_out_dir(out_dir: Path, sources: dict[str, str] | None = None
     folders_file = out_dir / conventions.GRAFANA_FOLDERS_FILE
     declared: set[str] = set()
     try:
-        folders = json.loads(folders_file.read_text("utf-8"))
+        folders = read_json(folders_file)
         declared = {f["uid"] for f in folders}
     except (OSError, ValueError, KeyError, TypeError) as exc:
         problems.append(f"{folders_file}: not a JSON list of {{uid, title}} ({type(exc).__name__}: {exc})")
     documents = []
     for path in sorted((out_dir / conventions.GRAFANA_DASHBOARDS_DIR).glob("*/*.json")):
         try:
-            data: Any = json.loads(path.read_text("utf-8"))
-        except ValueError as exc:
+            data: Any = read_json(path)  # what Grafana cannot read (NaN) is no JSON here either
+        except (ValueError, RecursionError) as exc:
             problems.append(f"{path}: not JSON ({exc})")
             continue
         if not isinstance(data, dict):

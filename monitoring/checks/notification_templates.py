@@ -89,10 +89,21 @@ def check_templates(amtool: Tool, configs: Sequence[tuple[str, Mapping[str, Any]
     for name, text in _template_files(fields).items():
         (scratch / name).write_text(text, encoding="utf-8")
     calls = "".join(f'{{{{ template "{_name(i)}" . }}}}' for i in range(len(fields)))
-    proc = amtool.run("template", "render", f"--template.glob={scratch / '*.tmpl'}", f"--template.text={calls}")
-    if proc.returncode == 0:
+    proc = amtool.run("template", "render", f"--template.glob={scratch / '*.tmpl'}",
+                      f"--template.text={calls}{_RENDERED_CALL}")
+    if proc.returncode == 0 and (proc.stdout or "").rstrip("\n").endswith(_RENDERED):
         return CheckResult("amtool template render", True, checked)
+    if proc.returncode == 0:
+        return CheckResult("amtool template render", False, checked, "\n".join(filter(None, [
+            process_output(proc), "amtool exited 0 without printing what the templates render to: not the output "
+                                  "of the real amtool"])))
     return CheckResult("amtool template render", False, checked, _failure(process_output(proc), fields))
+
+
+# Rendered after the fields': what amtool prints last when every template ran. Spelled so that it is there only
+# once rendered: a program that echoes its arguments does not print it.
+_RENDERED_CALL = '{{ printf "%s-%s" "templates" "rendered" }}'
+_RENDERED = "templates-rendered"
 
 
 def _name(index: int) -> str:

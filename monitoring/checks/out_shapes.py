@@ -12,7 +12,6 @@ shapes are checked only on that path, after a failure: out/ as generated is read
 
 from __future__ import annotations
 
-import json
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from monitoring import conventions
 from monitoring.checks import yaml_files
 from monitoring.checks.shapes import OPTIONAL, mismatch
 from monitoring.errors import OutputError
-from monitoring.output.manifest import Manifest
+from monitoring.output.manifest import Manifest, load_json
 
 _ANY_OBJECT: dict[str, Any] = {}  # an object, whatever its fields
 _LABELS = {str: str}
@@ -88,7 +87,7 @@ def file_problem(path: Path, syntax: str, shape: Any) -> str | None:
     """What makes the file at path not of shape (each document of it, for YAML), or None."""
     try:
         text = path.read_text(encoding="utf-8")
-        documents = [json.loads(text)] if syntax == "json" else list(yaml_files.load_all(text))
+        documents = [load_json(text)] if syntax == "json" else list(yaml_files.load_all(text))
     except UnicodeDecodeError:
         return "not UTF-8 text"
     except RecursionError:

@@ -12,7 +12,7 @@ from monitoring import conventions
 from monitoring.checks import block_yaml, out_shapes, patterns, yaml_files
 from monitoring.checks.background import map_at_most, usable_cpus
 from monitoring.checks.report import CheckResult, process_output
-from monitoring.checks.tools import Tool
+from monitoring.checks.tools import PROMTOOL_SUCCESS, Tool, confirmed
 from monitoring.errors import OutputError
 
 T = TypeVar("T")
@@ -155,8 +155,9 @@ def check_config_copy(promtool: Tool, made: ConfigCopy) -> CheckResult:
     checked = f"{made.config_path}: global, alerting and {jobs} scrape jobs"
     if notes:
         checked += f" ({'; '.join(notes)})"
-    details = "\n".join(filter(None, [*made.problems, process_output(proc), *made.rule_problems]))
-    return CheckResult("promtool check config", proc.returncode == 0 and not made.rule_problems and not made.problems,
+    passed, output = confirmed(proc, PROMTOOL_SUCCESS)
+    details = "\n".join(filter(None, [*made.problems, output, *made.rule_problems]))
+    return CheckResult("promtool check config", passed and not made.rule_problems and not made.problems,
                        checked, details)
 
 
@@ -196,7 +197,8 @@ def check_rules(promtool: Tool, rule_files: list[Path], extracted: list[Path] | 
     proc = promtool.run("check", "rules", "--lint=all", "--lint-fatal", *map(str, everything))
     checked = f"{len(rule_files)} rule files" + (f" and {len(extracted or [])} {what}" if extracted else "")
     checked += ", --lint=all --lint-fatal"
-    return CheckResult("promtool check rules", proc.returncode == 0, checked, process_output(proc))
+    passed, output = confirmed(proc, PROMTOOL_SUCCESS, len(everything))  # "SUCCESS: n rules found" for each
+    return CheckResult("promtool check rules", passed, checked, output)
 
 
 # Test files per `promtool test rules` process. A generated SLO test file takes promtool one to a few seconds:
@@ -216,8 +218,10 @@ def run_tests(promtool: Tool, test_files: list[Path], what: str = "") -> CheckRe
     this process may use, their output in the files' order."""
     if not test_files:
         return CheckResult("promtool test rules", False, "no test files")
-    procs = map_at_most(lambda files: promtool.run("test", "rules", *map(str, files)), batches_of_tests(test_files),
-                        usable_cpus())
+    def run(files: list[Path]) -> tuple[bool, str]:
+        return confirmed(promtool.run("test", "rules", *map(str, files)), PROMTOOL_SUCCESS, len(files))
+
+    runs = map_at_most(run, batches_of_tests(test_files), usable_cpus())
     checked = f"{len(test_files)} test files" + (f" ({what})" if what else "")
-    return CheckResult("promtool test rules", all(proc.returncode == 0 for proc in procs), checked,
-                       "\n\n".join(filter(None, map(process_output, procs))))
+    return CheckResult("promtool test rules", all(passed for passed, _ in runs), checked,
+                       "\n\n".join(filter(None, (output for _, output in runs))))

@@ -16,7 +16,7 @@ from monitoring.checks import amtool, kubernetes_text, notification_templates, p
 from monitoring.checks.background import Started
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
-from monitoring.checks.tools import Tool, find_tool
+from monitoring.checks.tools import Tool, find_tool, stop_running
 from monitoring.checks.yaml_files import REGENERATE
 from monitoring.errors import MonitoringError, OutputError
 from monitoring.gc_pause import no_cyclic_gc
@@ -109,6 +109,9 @@ def _validate(out_dir: Path) -> list[CheckResult]:
             try:  # whatever stops this thread, the processes read the checking copies in tmp: they end first
                 results = _run_checks(manifest, out_dir, Path(tmp), (prom, am),
                                       (rule_files, am_config, kubernetes_out), started)
+            except KeyboardInterrupt:  # Ctrl-C, SIGTERM: the tools run in sessions of their own, out of its reach
+                stop_running()
+                raise
             finally:
                 for call in started:
                     call.wait()

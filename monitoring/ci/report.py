@@ -44,8 +44,9 @@ class Step:
 
     name: str
     cases: list[Case] = field(default_factory=list)
-    error: str | None = None  # bad input: the step could not run (exit 2)
+    error: str | None = None  # the step could not run: bad input (exit 2), or a tool missing (exit 1)
     seconds: float = 0.0
+    error_status: ExitStatus = ExitStatus.BAD_INPUT  # the exit status of what stopped it, as the command's own
 
     @property
     def status(self) -> str:
@@ -67,13 +68,16 @@ class CIReport:
     @property
     def exit_status(self) -> ExitStatus:
         statuses = {s.status for s in self.steps}
-        if "error" in statuses:
+        errors = {s.error_status for s in self.steps if s.status == "error"}
+        if ExitStatus.BAD_INPUT in errors:
             return ExitStatus.BAD_INPUT
-        return ExitStatus.FAILED if "failed" in statuses else ExitStatus.OK
+        return ExitStatus.FAILED if errors or "failed" in statuses else ExitStatus.OK
 
     @property
     def status(self) -> str:
-        return {ExitStatus.OK: "passed", ExitStatus.FAILED: "failed", ExitStatus.BAD_INPUT: "error"}[self.exit_status]
+        if any(s.status == "error" for s in self.steps):
+            return "error"
+        return "failed" if self.exit_status == ExitStatus.FAILED else "passed"
 
     def to_json(self) -> dict[str, object]:
         """The JSON document `--format json` prints; ci-report.schema.json describes it."""

@@ -101,7 +101,7 @@ def _finish(step: Step) -> None:
 
 def _failed_to_run(report: CIReport, step: Step, exc: MonitoringError) -> CIReport:
     where = exc.where if isinstance(exc, DefinitionError) else None
-    step.error = str(exc)
+    step.error, step.error_status = str(exc), exc.exit_status
     step.cases = [Case(step.name, False, str(exc), (finding(f"{where}: {exc}" if where else str(exc), {}),))]
     _finish(step)
     return report
@@ -128,6 +128,7 @@ def _tests(stack: Stack, project: Project, out_dir: Path, sites: dict[str, str])
 
     workdir = Path(os.path.commonpath([out_dir.resolve(), project.project_dir.resolve()]))
     promtool = find_tool("promtool", workdir)
+    promtool.version()  # ToolMissingError unless the program is promtool: its answers are read as promtool's
     tmp = Path(tempfile.mkdtemp(prefix=".monitoring-ci-", dir=promtool.mount or None))
     try:
         tests = collect(out_dir, project, tmp)

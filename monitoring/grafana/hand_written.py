@@ -42,13 +42,17 @@ def _quiet(message: str) -> None:
 def load(stack: Stack, directory: Path | None, root: Path | None = None, warn: Warn = _quiet
          ) -> Iterator[RenderedDashboard]:
     """Every custom dashboard in directory, rendered and normalised, in file name order, one at a time
-    (nothing runs until the first is asked for). What migrating old panels dropped goes to `warn`."""
+    (nothing runs until the first is asked for). What migrating old panels dropped goes to `warn`. A file that
+    is not a regular one (a FIFO would block its run for ever) is a ProjectError before any file runs."""
     if directory is None or not directory.is_dir():
         return
+    from monitoring.output.manifest import input_files
+
+    paths = input_files(directory, conventions.CUSTOM_DASHBOARD_GLOB, root or directory)
     # A module a file imports stays loaded in this process: one changed since is read again, as it would be by a
     # new process (see monitoring.project.own_imports).
     forget_changed_modules()
-    for path in sorted(directory.glob(conventions.CUSTOM_DASHBOARD_GLOB)):
+    for path in paths:
         yield load_file(stack, path, _display(path, root), warn, root)
 
 

@@ -6,13 +6,13 @@ grafana/dashboards/<folder-uid>/<dashboard-uid>.json, the dashboard model only (
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from monitoring import conventions
 from monitoring.errors import PublishInputError
+from monitoring.output.manifest import read_json
 
 FOLDERS_FILE = conventions.GRAFANA_FOLDERS_FILE
 DASHBOARDS_DIR = conventions.GRAFANA_DASHBOARDS_DIR
@@ -43,9 +43,11 @@ class Desired:
 
 
 def _read_json(path: Path, relative: str) -> Any:
+    """The file's JSON as Grafana reads it: what Grafana refuses (NaN, Infinity) is refused here, naming the
+    file and where, not met as a failed request once publishing has begun."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        return read_json(path)
+    except (OSError, ValueError, RecursionError) as exc:  # UnicodeDecodeError and json's errors are ValueErrors
         raise PublishInputError(f"{relative}: not readable JSON ({exc})") from None
 
 
