@@ -7,11 +7,9 @@ stopped)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +27,7 @@ from monitoring.errors import OutputError, PublishInputError
 from monitoring.grafana.publish.desired import load_desired
 from monitoring.output.manifest import MANIFEST, Manifest
 from monitoring.project import Project
+from tests.out_edits import edit, grafana_less_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 READERS = (["validate"], ["test"], ["publish", "--dry-run"], ["diff"])
@@ -133,28 +132,14 @@ def test_a_link_to_a_file_inside_the_project_is_read_and_one_leading_outside_is_
 
 @pytest.fixture
 def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the repository's out/ (as generated); Grafana nowhere reachable, so that publish and diff get
-    only as far as their gate."""
-    copy = tmp_path / "project" / "out"
-    shutil.copytree(ROOT / "out", copy)
-    monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("GRAFANA_TOKEN", "glsa_input_files_contract")
-    return copy
-
-
-def _edit_with_hash(out: Path, relative: str, text: str) -> None:
-    """Rewrite a generated file and its hash in the manifest: the manifest's gate lets it through."""
-    (out / relative).write_text(text)
-    manifest = json.loads((out / MANIFEST).read_text())
-    manifest["files"][relative]["sha256"] = hashlib.sha256(text.encode()).hexdigest()
-    (out / MANIFEST).write_text(json.dumps(manifest))
+    return grafana_less_copy(tmp_path, monkeypatch, "glsa_input_files_contract")
 
 
 def _with_value(out: Path, value: str) -> None:
     """The dashboard's first threshold of 0.05 made value."""
     text = (out / DASHBOARD).read_text()
     assert '"value": 0.05' in text
-    _edit_with_hash(out, DASHBOARD, text.replace('"value": 0.05', f'"value": {value}', 1))
+    edit(out, DASHBOARD, text.replace('"value": 0.05', f'"value": {value}', 1))
 
 
 def _run(out: Path, command: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -4,8 +4,6 @@ one line on stderr, exit 2, no traceback, and nothing outside out/ is printed.""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +11,9 @@ import pytest
 from monitoring import api, cli
 from monitoring.checks.out_shapes import problem
 from monitoring.errors import OutputError
-from monitoring.output.manifest import MANIFEST, Manifest, sha256_bytes
+from monitoring.output.manifest import Manifest
 from monitoring.project import Project
+from tests.out_edits import edit, grafana_less_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPACITY_TEST = "prometheus/tests/mcp-server-capacity.test.yml"
@@ -24,21 +23,7 @@ SECRET_LINE = "root:$6$s3cr3tSalt$HashThatMustNotBePrinted:19000:0:99999:7:::"
 
 @pytest.fixture
 def out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the repository's out/ (as generated); Grafana nowhere reachable: publish and diff stop at
-    their gate."""
-    copy = tmp_path / "project" / "out"
-    shutil.copytree(ROOT / "out", copy)
-    monkeypatch.setenv("GRAFANA_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("GRAFANA_TOKEN", "glsa_edited_with_hash_0a1b")
-    return copy
-
-
-def _edit(out: Path, path: str, text: str) -> None:
-    """Write text to out/path and record its hash in the manifest, as if generate had written it."""
-    (out / path).write_text(text, encoding="utf-8")
-    manifest = json.loads((out / MANIFEST).read_text())
-    manifest["files"][path]["sha256"] = sha256_bytes(text.encode("utf-8"))
-    (out / MANIFEST).write_text(json.dumps(manifest))
+    return grafana_less_copy(tmp_path, monkeypatch, "glsa_edited_with_hash_0a1b")
 
 
 def _run(out: Path, command: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -102,7 +87,7 @@ def test_a_file_edited_into_another_shape_is_one_line_naming_it(out: Path, path:
                                                                 promtool, amtool) -> None:
     """Each of these was a traceback (KeyError, TypeError, AttributeError, IndexError, RecursionError) from the
     check that read the file first: the hash gate had passed, and an error no generated file causes is a bug's."""
-    _edit(out, path, text)
+    edit(out, path, text)
     with pytest.raises(OutputError) as raised:
         api.validate(None, out_dir=out)
     message = str(raised.value)
@@ -114,7 +99,7 @@ def test_a_file_edited_into_another_shape_is_one_line_naming_it(out: Path, path:
 @pytest.mark.integration
 def test_an_edited_file_stops_validate_publish_and_diff_in_one_line(out: Path, promtool, amtool,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    _edit(out, "prometheus/prometheus.yml", "scrape_configs: 5\n")
+    edit(out, "prometheus/prometheus.yml", "scrape_configs: 5\n")
     for command in (["validate"], ["publish", "--dry-run"], ["diff"]):
         status, printed, err = _run(out, command, capsys)
         assert (status, printed) == (2, ""), (command, printed, err)
@@ -134,7 +119,7 @@ def test_a_generated_test_naming_a_rule_file_outside_out_is_refused_unrun(
     pattern = str(outside / "shadow") if pattern == "ABSOLUTE" else pattern
     text = (out / CAPACITY_TEST).read_text()
     assert f"- {CAPACITY_RULES}\n" in text
-    _edit(out, CAPACITY_TEST, text.replace(f"- {CAPACITY_RULES}\n", f"- {pattern}\n"))
+    edit(out, CAPACITY_TEST, text.replace(f"- {CAPACITY_RULES}\n", f"- {pattern}\n"))
     status, printed, err = _run(out, ["test"], capsys)
     assert (status, printed) == (2, ""), (printed, err)
     assert err == (f"monitoring: error: {out / CAPACITY_TEST}: rule file {pattern!r} is not in {out}, where generate "
@@ -147,7 +132,7 @@ def test_what_a_tool_echoes_from_an_edited_file_cannot_drive_the_terminal(out: P
                                                                           capsys: pytest.CaptureFixture[str]) -> None:
     """promtool quotes a rule group's name as written: an escape sequence in it reached the terminal raw (it
     could clear the screen, recolour or retitle it). Control characters are printed as escapes."""
-    _edit(out, "prometheus/rules/mcp-server.rules.yml",
+    edit(out, "prometheus/rules/mcp-server.rules.yml",
           'groups:\n- name: "a\\e]0;title\\a\\e[2J"\n  rules: [{alert: A, expr: up}]\n'
           '- name: "a\\e]0;title\\a\\e[2J"\n  rules: [{alert: B, expr: up}]\n')
     status, printed, err = _run(out, ["validate"], capsys)
@@ -175,7 +160,7 @@ def test_a_scrape_job_or_monitor_edited_out_of_shape_fails_its_comparison(
     it: one edited (valid YAML, its hash updated) was a traceback from validate. It is the comparison's failure."""
     text = (out / path).read_text()
     assert before in text
-    _edit(out, path, text.replace(before, after, 1))
+    edit(out, path, text.replace(before, after, 1))
     report = api.validate(None, out_dir=out)
     (result,) = [r for r in report.results if r.name == "kubernetes scrape jobs"]
     assert not result.ok and result.details.startswith(
