@@ -28,3 +28,20 @@ CASES = [
 @pytest.mark.parametrize(("description", "data", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_grid(description: str, data: dict, expected: list[str]) -> None:
     assert messages(dashboard_grid.CHECK, data) == expected
+
+
+def test_panels_without_a_position_are_laid_out_as_grafana_shows_them() -> None:
+    """Grafana's schema gives a panel without a gridPos its default size (12 x 9, a row 24 x 1) and its grid moves
+    it down past the panels before it; normalised so, a JSON dashboard without positions passes the check."""
+    from monitoring.grafana.normalise import normalise
+
+    data = normalise({"title": "t", "panels": [
+        {"type": "stat", "title": "A", "gridPos": {"x": 0, "y": 0, "w": 24, "h": 4}}, {"type": "stat", "title": "B"},
+        {"type": "row", "title": "R", "collapsed": True, "panels": [{"type": "stat", "title": "C"},
+                                                                     {"type": "stat", "title": "D"}]},
+        {"type": "stat", "title": "E"}]})
+    assert [p["gridPos"] for p in data["panels"]] == [
+        {"x": 0, "y": 0, "w": 24, "h": 4}, {"x": 0, "y": 4, "w": 12, "h": 9}, {"x": 0, "y": 13, "w": 24, "h": 1},
+        {"x": 0, "y": 14, "w": 12, "h": 9}]
+    assert [p["gridPos"]["y"] for p in data["panels"][2]["panels"]] == [14, 23]
+    assert messages(dashboard_grid.CHECK, data) == []

@@ -282,6 +282,7 @@ def _normalised(out: dict[str, Any], uid: str | None, inputs: list[dict[str, Any
     _drop_repeated_copies(out)
     out["panels"] = [_panel(p, path, grafanalib) for p, path in _items(out, "panels", "")]
     _give_panel_ids(out["panels"])
+    _place_unplaced(out["panels"])
     names = {v.get("name") for v in templating["list"] if isinstance(v, dict)}
     if DATASOURCE_VARIABLE not in names and _uses_default_datasource(out):
         templating["list"].insert(0, datasource_variable())
@@ -362,6 +363,28 @@ def _give_panel_ids(panels: list[dict[str, Any]]) -> None:
     for panel in every:
         if _unset_id(panel.get("id")):
             panel["id"] = next(free)
+
+
+# The size Grafana's schema gives a panel without a gridPos (a row spans the grid, one unit high).
+_DEFAULT_SIZE = {"w": 12, "h": 9}
+_ROW_SIZE = {"w": 24, "h": 1}
+
+
+def _place_unplaced(panels: list[dict[str, Any]], bottom: int = 0) -> None:
+    """A gridPos for each panel without one, as Grafana shows it: the schema's default size at the left edge,
+    below the panels before it (Grafana's grid moves a panel down until it overlaps none). A collapsed row's
+    panels are laid out among themselves, under the row, as it lays them out when it opens. A gridPos of another
+    shape stays, for the checks to name."""
+    for panel in panels:
+        grid = panel.get("gridPos")
+        if grid is None:
+            size = _ROW_SIZE if panel.get("type") == "row" else _DEFAULT_SIZE
+            grid = panel["gridPos"] = {**size, "x": 0, "y": bottom}
+        below = grid["y"] + grid["h"] if isinstance(grid, dict) and all(
+            isinstance(grid.get(k), int) for k in ("y", "h")) else bottom
+        bottom = max(bottom, below)
+        if panel.get("type") == "row" and isinstance(panel.get("panels"), list):
+            _place_unplaced(panel["panels"], below)
 
 
 def _hashable(value: Any) -> bool:
