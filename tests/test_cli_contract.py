@@ -224,6 +224,7 @@ def test_an_error_does_not_hold_what_its_message_hides() -> None:
     with pytest.raises(DefinitionError, match=r"\(the value is not shown\)") as caught:
         monitoring.Slack(api_url_file=secret, channel="#a")
     assert caught.value.value == "<not shown>" and PASSWORD not in repr(vars(caught.value))
+    assert caught.value.__context__ is None and caught.value.__cause__ is None  # not pydantic's error, which holds it
     assert PASSWORD.encode() not in pickle.dumps(caught.value)
     assert pickle.loads(pickle.dumps(caught.value)).value == "<not shown>"
     masked = DefinitionError(f"target {quoted(f'admin:{PASSWORD}@am:9093')} is wrong", field="target",

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 import sysconfig
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from decimal import Decimal
 from functools import cache, wraps
 from types import UnionType
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from monitoring.errors import DefinitionError
 from monitoring.model.locate import call_position, enclosing_path
-from monitoring.units import quoted
+from monitoring.units import FrozenDict, frozen_dict, quoted
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -275,6 +275,64 @@ def _tuple_fields(cls: type[BaseModel]) -> dict[str, str]:
     return found
 
 
+Freeze = Callable[[Any], Any]
+
+
+def _read_only(annotation: object, problem: str) -> Freeze | None:
+    """How to make a field's validated value of this type read-only, each dict in it a FrozenDict whose refusals
+    say `problem`: FrozenDict itself for a dict whose values hold no dict (dict[str, str], the common case: one
+    constructor call, nothing per item), else a function of the value. None when the type holds no dict: a
+    definition is read-only by itself, tuples and scalars are. Worked out once per field."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _read_only(get_args(annotation)[0], problem)
+    if annotation is Any or annotation is object:
+        return lambda value: _deep_read_only(value, problem)
+    if origin in (Union, UnionType):
+        freezes = [freeze for arg in get_args(annotation) if (freeze := _read_only(arg, problem))]
+        if len(freezes) > 1:  # which one applies is known from the value only
+            return lambda value: _deep_read_only(value, problem)
+        return freezes[0] if freezes else None  # dict[str, str] | None: the dict's
+    if annotation is dict or origin in (dict, Mapping, MutableMapping):
+        args = get_args(annotation)
+        if len(args) == 2 and _read_only(args[1], problem) is None:
+            return FrozenDict
+        return lambda value: _deep_read_only(value, problem)
+    if origin is tuple and any(_read_only(arg, problem) for arg in get_args(annotation) if arg is not Ellipsis):
+        return lambda value: _deep_read_only(value, problem)
+    return None
+
+
+def _deep_read_only(value: object, problem: str, depth: int = 0) -> object:
+    """value with each dict in it (in tuples, as dicts' values) a FrozenDict."""
+    if depth > _MAX_DEPTH:
+        return value
+    if type(value) is dict:
+        return frozen_dict({key: _deep_read_only(item, problem, depth + 1) for key, item in value.items()}, problem)
+    if type(value) is tuple:
+        return tuple(_deep_read_only(item, problem, depth + 1) for item in value)
+    return value
+
+
+# (name, what a refused change says, how to make the value read-only (see _read_only), the read-only empty dict
+# that stands for every empty one: it cannot change, and a stack holds tens of thousands of empty annotations)
+_ReadOnlyField = tuple[str, str, Freeze, FrozenDict[Any, Any]]
+_READ_ONLY_FIELDS: dict[type[BaseModel], tuple[_ReadOnlyField, ...]] = {}
+
+
+def _read_only_fields(cls: type[Model]) -> tuple[_ReadOnlyField, ...]:
+    """The fields of cls whose values hold a dict: worked out at its first definition made, then looked up."""
+    found: list[_ReadOnlyField] = []
+    for name, info in cls.model_fields.items():
+        spelled = info.alias or name.removesuffix("_")
+        problem = (f"{cls.kind} {spelled} cannot be changed: a definition is immutable once made; make a changed "
+                   f"copy with model_copy(update={{{spelled!r}: ...}})")
+        if (freeze := _read_only(info.annotation, problem)) is not None:
+            found.append((name, problem, freeze, frozen_dict({}, problem)))
+    _READ_ONLY_FIELDS[cls] = fields = tuple(found)
+    return fields
+
+
 class FieldProblem(ValueError):
     """A problem a check of the whole definition (a `model_check`) finds with one of its fields: raise it in place
     of a plain ValueError, and the DefinitionError names that field and its value as a field's own validator's
@@ -392,12 +450,45 @@ class Model(BaseModel):
             return data
         return {key: _sets_sorted(value, str(key).removesuffix("_")) for key, value in data.items()}
 
+    def model_post_init(self, context: Any, /) -> None:
+        """Every dict the definition holds made read-only, a FrozenDict (setting an attribute is refused by
+        __setattr__): were `alert.labels["severity"] = "urgent"` allowed, the change would skip every check and
+        reach the output. pydantic calls this once for each definition it makes (model_construct too), a part
+        given as a dict (services=[{...}]) too, after putting a field's default (labels={}) in place
+        unvalidated; not again when a made definition is put into another one, as it does the after-validators.
+        A subclass that defines its own calls this one.
+
+        It runs for every definition of a stack, so it is inline: a dict of strings or tuples costs one
+        dict-subclass constructor call, nothing per item; an empty one, none."""
+        cls = type(self)
+        fields = _READ_ONLY_FIELDS.get(cls)
+        if fields is None:
+            fields = _read_only_fields(cls)
+        if not fields:
+            return
+        held = self.__dict__
+        for name, problem, freeze, empty in fields:
+            value = held.get(name)
+            if freeze is FrozenDict:
+                if type(value) is dict:
+                    if value:
+                        frozen = FrozenDict(value)
+                        frozen._problem = problem
+                        held[name] = frozen
+                    else:
+                        held[name] = empty
+            elif value is not None:
+                held[name] = freeze(value)
+
     # The fields that name an instance in messages, first present wins.
     name_fields: ClassVar[tuple[str, ...]] = ("name", "alert", "record")
 
     def __init__(self, /, **data: Any) -> None:
         # Definitions are built by constructor calls in user code; this is where their errors surface.
         site = definition_site()
+        # Raised after the except blocks, not in them: an exception raised there keeps the one it handles as its
+        # __context__ (`from None` only hides it), and pydantic's error holds every input value, secrets too.
+        refused: DefinitionError | None = None
         try:
             super().__init__(**data)
         except ValidationError as exc:
@@ -410,8 +501,8 @@ class Model(BaseModel):
                 if located is not None:
                     definition, path = located
                     problem, field = f"{path}: {problem}", f"{path}.{field}" if field else path
-            raise DefinitionError(problem, definition=definition, where=format_site(site),
-                                  field=field, value=value) from None
+            refused = DefinitionError(problem, definition=definition, where=format_site(site), field=field,
+                                      value=value)
         except TypeError:
             # A dict given for a nested definition is passed to its constructor as keywords, which Python
             # refuses when a key is not a string, before any validation can name the field.
@@ -420,9 +511,11 @@ class Model(BaseModel):
                 raise
             field, key = found
             name = next((data[k] for k in self.name_fields if isinstance(data.get(k), str) and data[k]), None)
-            raise DefinitionError(f"{field}: key {key!r} must be a field name (a string)",
-                                  definition=label(type(self).kind, name), where=format_site(site), field=field,
-                                  value=key) from None
+            refused = DefinitionError(f"{field}: key {key!r} must be a field name (a string)",
+                                      definition=label(type(self).kind, name), where=format_site(site), field=field,
+                                      value=key)
+        if refused is not None:
+            raise refused
         # Not fields: kept out of equality, hashing and serialisation (pydantic compares fields only).
         object.__setattr__(self, "_site", site)
         object.__setattr__(self, "_checked", True)  # see model_check
@@ -461,7 +554,7 @@ class Model(BaseModel):
     def _unchecked(cls, **values: Any) -> Self:
         """An instance of values this package (or a test) vouches for, made without any check: pydantic's
         model_construct. It carries no checked mark and no file:line."""
-        return super().model_construct(**values)
+        return super().model_construct(**values)  # its dicts made read-only by model_post_init
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in type(self).__private_attributes__:  # a subclass's PrivateAttr: pydantic lets it be set
@@ -498,6 +591,7 @@ class Model(BaseModel):
         model checks run where it is put into another definition."""
         made = super().model_copy(update=update)
         made.__dict__.pop("_checked", None)
+        Model.model_post_init(made, None)  # the dicts in `update`: pydantic's model_copy does not call it
         return made
 
     @property

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from monitoring.units import FrozenDict
+
 _STR_TAG = "tag:yaml.org,2002:str"
 _TRAILING_SPACE = re.compile(r"[ \t]\n")
 # libyaml's emitter is much faster than the pure-Python one and writes the same YAML.
@@ -36,6 +38,8 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _represent_str)
+# A definition's labels or annotations, put in a document as they are: a mapping, as a dict is.
+_Dumper.add_representer(FrozenDict, _BaseDumper.represent_dict)
 
 
 def pyyaml_dump(data: Any, header: str = "") -> str:
@@ -160,7 +164,7 @@ def _mapping(data: dict[str, Any], indent: str, out: list[str], seen: _Seen, fir
         kind = type(value)
         if kind is str:
             out.append(head + " " + _literal(value, child) if "\n" in value else f"{head} {_string(value)}\n")
-        elif kind is dict:
+        elif kind is dict or kind is FrozenDict:  # a definition's labels, put in as they are
             if value:
                 out.append(head + "\n")
                 _mapping(value, child, out, seen)
@@ -194,9 +198,9 @@ def _reused(value: Any, indent: str, out: list[str], seen: _Seen, write: Any) ->
 def _sequence(data: list[Any], indent: str, out: list[str], seen: _Seen) -> None:
     for item in data:
         kind = type(item)
-        if kind is dict and item:
+        if (kind is dict or kind is FrozenDict) and item:
             _mapping(item, indent + "  ", out, seen, first_prefix=indent + "- ")
-        elif kind is dict or kind is list or (kind is str and "\n" in item):
+        elif kind is dict or kind is FrozenDict or kind is list or (kind is str and "\n" in item):
             raise _Unsure("nested or empty container in a list")
         else:
             out.append(f"{indent}- {_scalar(item)}\n")
