@@ -51,10 +51,6 @@ class Started(Generic[T]):
         """Until the call has returned or raised (what it raised is kept for `result()`)."""
         self._thread.join()
 
-    def failed(self) -> bool:
-        """Whether the call has ended by raising (without waiting: False while it runs)."""
-        return not self._thread.is_alive() and self._error is not None
-
     def result(self) -> T:
         self._thread.join()
         if self._error is not None:

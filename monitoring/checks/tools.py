@@ -19,7 +19,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from monitoring.checks.background import Started
 from monitoring.checks.report import process_output
 from monitoring.errors import ToolMissingError
 
@@ -50,14 +49,16 @@ GO_GC_PERCENT = "400"
 class Tool:
     """A runnable tool: argv prefix, and how it was found (for the report).
 
-    `identity`, for a program found by name, is its `--version` run in the background (see `find_tool`): the
-    first run's result is trusted only once that named the tool; else ToolMissingError."""
+    `identity`, for a program found by name, is its `--version`, asked when first needed (see `version`): a run
+    that passes without a word (every tool run here says something when it passes) is trusted only once that
+    named the tool; else ToolMissingError. A run that says something is held to the tool's own success line
+    (see `confirmed`): no other program prints it for these arguments."""
 
     name: str
     argv: tuple[str, ...]
     found_by: str  # "$PROMTOOL", its path on PATH, or the container image
     mount: Path | None = None
-    identity: Started[str] | None = field(default=None, compare=False, repr=False)
+    identity: _Identity | None = field(default=None, compare=False, repr=False)
 
     def version(self) -> str:
         """The first line `--version` printed ("promtool, version 2.42.0+ds ..."); "" for a container image
@@ -67,15 +68,12 @@ class Tool:
     def run(self, *args: str, cwd: Path | None = None, timeout: float | None = None
             ) -> subprocess.CompletedProcess[str]:
         """The tool's run; one that outlives `timeout` seconds (default TIMEOUT) is killed and reads as a failed
-        run (see `run_bounded`). ToolMissingError when the program is not this tool (see `version`): its
-        `--version` ran alongside the first run, so checking it costs no wait."""
+        run (see `run_bounded`). ToolMissingError when it passed without a word and the program is not this tool
+        (see `version`): the tool's own runs pay for no `--version`."""
         proc = run_bounded([*self.argv, *args], timeout, cwd)
-        try:
+        if proc.returncode == 0 and not (proc.stdout or "").strip() and not (proc.stderr or "").strip():
             self.version()
-        except _Unanswered:
-            if proc.returncode == 0:  # a pass from a program that never said what it is is no pass
-                raise
-        return proc  # from a program that hangs, a failed run: it says it did not finish
+        return proc
 
 
 # How each tool says it succeeded, as the real one prints it; no other program prints it for our arguments.
@@ -177,10 +175,6 @@ def _drained(proc: subprocess.Popen[str], expired: subprocess.TimeoutExpired) ->
         return text(expired.stdout), text(expired.stderr)
 
 
-class _Unanswered(ToolMissingError):
-    """`--version` did not finish in time: a program that hangs fails each run on its own (see Tool.run)."""
-
-
 def _identity(name: str, path: str, found_by: str) -> str:
     """The first line of `path --version` when it names the tool ("promtool, version 2.42.0+ds ..."), else
     ToolMissingError saying what it printed: a program that is not the tool would pass every check it runs."""
@@ -193,7 +187,7 @@ def _identity(name: str, path: str, found_by: str) -> str:
     if proc.returncode == 0 and first.startswith(f"{name}, version "):
         return first
     if proc.returncode == -9:  # stopped by run_bounded: its last line says so
-        raise _Unanswered(f"{path} (from {found_by}) is not {name}: `{Path(path).name} --version` did not finish "
+        raise ToolMissingError(f"{path} (from {found_by}) is not {name}: `{Path(path).name} --version` did not finish "
                           f"within {min(VERSION_TIMEOUT, TIMEOUT):g} s, where {name} prints '{name}, version ...' at "
                           f"once: {INSTALL_HINT}")
     printed = f"printed {first[:80]!r}" if first else "printed nothing"
@@ -202,23 +196,36 @@ def _identity(name: str, path: str, found_by: str) -> str:
                            f"where {name} prints '{name}, version ...': {INSTALL_HINT}")
 
 
-# `--version` answers per tool and program (path and stat signature): a process that finds the tools again (the
-# library called in a loop) asks once, and again only after a failure (one that did not answer may be slow, not
-# wrong).
-_identities: dict[tuple[str, str, str, int, int, int], Started[str]] = {}
+class _Identity:
+    """A program's `--version` (see `_identity`), asked the first time it is needed; the answer kept once it named
+    the tool, a failure asked again (a program that did not answer may be slow, not wrong)."""
+
+    def __init__(self, name: str, path: str, found_by: str) -> None:
+        self.name, self.path, self.found_by = name, path, found_by
+        self._answer: str | None = None
+        self._lock = threading.Lock()
+
+    def result(self) -> str:
+        with self._lock:
+            if self._answer is None:
+                self._answer = _identity(self.name, self.path, self.found_by)
+            return self._answer
 
 
-def _identified(name: str, path: str, found_by: str) -> Started[str]:
+# One identity per tool and program (path and stat signature): a process that finds the tools again (the library
+# called in a loop) asks once.
+_identities: dict[tuple[str, str, str, int, int, int], _Identity] = {}
+_identities_lock = threading.Lock()
+
+
+def _identified(name: str, path: str, found_by: str) -> _Identity:
     try:
         found = os.stat(path)
-        key = (name, found_by, path, found.st_mtime_ns, found.st_size, found.st_ino)
     except OSError:  # gone since `which` found it: the run says so
-        return Started(_identity, name, path, found_by)
-    with _running_lock:
-        known = _identities.get(key)
-        if known is None or known.failed():
-            known = _identities[key] = Started(_identity, name, path, found_by)
-    return known
+        return _Identity(name, path, found_by)
+    key = (name, found_by, path, found.st_mtime_ns, found.st_size, found.st_ino)
+    with _identities_lock:
+        return _identities.setdefault(key, _Identity(name, path, found_by))
 
 
 def find_tool(name: str, workdir: Path) -> Tool:
