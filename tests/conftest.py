@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -10,6 +11,9 @@ from monitoring.checks.tools import Tool, find_tool
 from monitoring.errors import ToolMissingError
 from monitoring.model.stack import Stack
 from tests.binaries import binary_missing
+
+if TYPE_CHECKING:
+    from monitoring.imports.project import ImportResult
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
@@ -95,3 +99,21 @@ def installed_input(path: str, package: str) -> Path:
     if not found.exists():
         binary_missing(f"{path} is missing: apt-get install {package} (make test-inputs)")
     return found
+
+
+def import_and_generate(project: Path, inputs: list[Path]) -> ImportResult:
+    """`monitoring import` of inputs into project, then `monitoring generate` there in a process of its own (as a
+    user runs it): the import's result, once generate has passed."""
+    import subprocess
+    import sys
+
+    from monitoring.imports import import_files
+    from monitoring.imports.write import write_import
+
+    result = import_files(inputs)
+    write_import(result, project)
+    (project / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "{result.stack}"\n', encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=project, capture_output=True,
+                         text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    return result

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,9 @@ from monitoring.checks.tools import Tool
 from monitoring.cli import main
 from monitoring.errors import DefinitionError, InputFileError
 from monitoring.imports import import_files
-from monitoring.imports.write import write_import
 from monitoring.render import alertmanager as render
 from tests.binaries import amtool_routes, binary_missing
-from tests.conftest import installed_input
+from tests.conftest import import_and_generate, installed_input
 from tests.e2e.harness import HTTP_TIMEOUT, LOOPBACK, Process, WebhookSink, free_port, get_json, wait_for
 
 
@@ -38,12 +36,7 @@ def _write(directory: Path, text: str, name: str = "alertmanager.yml") -> Path:
 
 def _regenerated(project: Path, original: Path) -> Path:
     """alertmanager.yml as `generate` writes it from what `monitoring import` made of original."""
-    result = import_files([original])
-    write_import(result, project)
-    (project / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "{result.stack}"\n', encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=project, capture_output=True,
-                         text=True, check=False)
-    assert run.returncode == 0, run.stderr
+    import_and_generate(project, [original])
     return project / "out" / conventions.ALERTMANAGER_CONFIG
 
 

@@ -4,8 +4,6 @@ the model cannot hold named and kept, panels by their data source, and no two SL
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +14,9 @@ from monitoring import conventions
 from monitoring.checks.tools import Tool
 from monitoring.errors import InputFileError
 from monitoring.imports import import_files
-from monitoring.imports.write import write_import
 from monitoring.slo import specs
 from tests.binaries import amtool_routes
+from tests.conftest import import_and_generate
 
 
 def _write(tmp_path: Path, name: str, data: Any) -> Path:
@@ -40,12 +38,7 @@ MATCHER_ROUTES = [
 
 
 def _generated_routing(tmp_path: Path, inputs: list[Path]) -> Path:
-    result = import_files(inputs)
-    write_import(result, tmp_path)
-    (tmp_path / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "{result.stack}"\n', encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=tmp_path, capture_output=True,
-                         text=True, check=False)
-    assert run.returncode == 0, run.stderr
+    import_and_generate(tmp_path, inputs)
     return tmp_path / "out" / conventions.ALERTMANAGER_CONFIG
 
 

@@ -19,6 +19,7 @@ from monitoring.cli import main
 from monitoring.imports import import_files
 from monitoring.imports.write import write_import
 from monitoring.slo import spec_python, specs
+from tests.conftest import import_and_generate
 
 
 def _bomb(levels: int, then: str) -> str:
@@ -151,12 +152,7 @@ def test_rule_labels_keep_their_text(tmp_path: Path) -> None:
 def test_promtool_gives_the_same_labels_before_and_after(tmp_path: Path, promtool: Tool) -> None:
     source = tmp_path / "rules.yml"
     source.write_text(SCALAR_RULES, encoding="utf-8")
-    result = import_files([source])
-    write_import(result, tmp_path)
-    (tmp_path / "pyproject.toml").write_text(f'[tool.monitoring]\nstack = "{result.stack}"\n', encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "monitoring", "generate"], cwd=tmp_path, capture_output=True,
-                         text=True, check=False)
-    assert run.returncode == 0, run.stderr
+    result = import_and_generate(tmp_path, [source])
     (service,) = result.services
     expected = {"alertname": "DiskFull", "severity": "critical", "instance": "a", **SCALARS}
     for rules, name in ((source, "before"), (tmp_path / "out" / conventions.rules_file(service), "after")):
