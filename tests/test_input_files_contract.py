@@ -348,3 +348,16 @@ def test_the_real_tools_are_known_by_their_version(promtool: Tool, amtool: Tool)
     assert promtool.version().startswith("promtool, version ")
     assert amtool.identity is None or amtool.version().startswith("amtool, version ")
     assert tools.find_tool("promtool", ROOT).identity is promtool.identity  # asked once per program
+
+
+def test_a_run_started_while_the_command_stops_ends_at_once() -> None:
+    """A thread whose tool run was killed by stop_running may go on to its next run: that one must end at once, or
+    the stopping command would wait for it; a new command's runs (resume_running) run again."""
+    tools.stop_running()
+    try:
+        started = time.monotonic()
+        proc = run_bounded(["sleep", "100"], timeout=60)
+        assert proc.returncode == -9 and time.monotonic() - started < 10
+    finally:
+        tools.resume_running()
+    assert run_bounded(["true"]).returncode == 0

@@ -23,7 +23,7 @@ from monitoring.checks import context
 from monitoring.checks.promtool import run_tests
 from monitoring.checks.report import CheckResult
 from monitoring.checks.shapes import OPTIONAL, mismatch
-from monitoring.checks.tools import Tool, find_tool, stop_running
+from monitoring.checks.tools import Tool, find_tool, resume_running, stop_running
 from monitoring.checks.yaml_files import REGENERATE
 from monitoring.errors import MonitoringError, OutputError, ProjectError
 from monitoring.output.manifest import Manifest, input_file_problem, input_files, read_handoff
@@ -237,6 +237,7 @@ def run_alert_tests(out_dir: Path, project: Project) -> AlertTestReport:
         return AlertTestReport(None, (), Coverage(), (), as_generated=as_generated)
     workdir = Path(os.path.commonpath([out_dir.resolve(), project.project_dir.resolve()]))
     promtool = find_tool("promtool", workdir)
+    resume_running()  # a new run: tools stopped by an earlier interrupted one in this process may start again
     tmp = Path(tempfile.mkdtemp(prefix=".monitoring-test-", dir=promtool.mount or None))
     try:
         report = _run(out_dir, project, promtool, tmp, manifest)

@@ -101,6 +101,9 @@ def confirmed(proc: subprocess.CompletedProcess[str], success: re.Pattern[str], 
 _running: set[subprocess.Popen[str]] = set()
 _running_lock = threading.Lock()
 _stop_at_exit = False
+# Set by stop_running until resume_running: a thread whose run was killed may go on to its next run, which must
+# end at once too, or the command would wait for it as it stops.
+_stopped = False
 
 
 def _kill_group(proc: subprocess.Popen[str]) -> None:
@@ -111,11 +114,21 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
 
 def stop_running() -> None:
     """Kill every tool process still running, with its children: the command is stopping (Ctrl-C, SIGTERM, its
-    exit). They run in sessions of their own, which a signal to this process's group does not reach."""
+    exit). They run in sessions of their own, which a signal to this process's group does not reach. Runs started
+    after this, until `resume_running`, are killed as they start."""
+    global _stopped
     with _running_lock:
+        _stopped = True
         running = list(_running)
     for proc in running:
         _kill_group(proc)
+
+
+def resume_running() -> None:
+    """Runs start and run again (a new command, or the threads of a stopped one all ended)."""
+    global _stopped
+    with _running_lock:
+        _stopped = False
 
 
 def run_bounded(argv: list[str], timeout: float | None = None, cwd: Path | None = None, *, one_stream: bool = False
@@ -136,9 +149,12 @@ def run_bounded(argv: list[str], timeout: float | None = None, cwd: Path | None 
                             start_new_session=True)
     with _running_lock:
         _running.add(proc)
+        stopped = _stopped
         if not _stop_at_exit:  # a process interrupted in another thread is still killed as the command ends
             atexit.register(stop_running)
             _stop_at_exit = True
+    if stopped:  # started as the command stops: ended at once, and read as a run that did not finish
+        _kill_group(proc)
     try:
         try:
             stdout, stderr = proc.communicate(timeout=timeout)

@@ -16,7 +16,7 @@ from monitoring.checks import amtool, kubernetes_text, notification_templates, p
 from monitoring.checks.background import Started
 from monitoring.checks.blackbox import check_blackbox
 from monitoring.checks.report import CheckResult
-from monitoring.checks.tools import Tool, find_tool, stop_running
+from monitoring.checks.tools import Tool, find_tool, resume_running, stop_running
 from monitoring.checks.yaml_files import REGENERATE
 from monitoring.errors import MonitoringError, OutputError
 from monitoring.gc_pause import no_cyclic_gc
@@ -104,6 +104,7 @@ def _validate(out_dir: Path) -> list[CheckResult]:
     am_config = out_dir / conventions.ALERTMANAGER_CONFIG
     kubernetes_out = (out_dir / conventions.KUSTOMIZATION_FILE).is_file()
     started: list[Started[Any]] = []
+    resume_running()  # a new run: tools stopped by an earlier interrupted one in this process may start again
     try:
         with tempfile.TemporaryDirectory(dir=prom.mount or am.mount) as tmp:
             try:  # whatever stops this thread, the processes read the checking copies in tmp: they end first
@@ -115,6 +116,7 @@ def _validate(out_dir: Path) -> list[CheckResult]:
             finally:
                 for call in started:
                     call.wait()
+                resume_running()  # every thread of this run has ended
     except Exception:
         if changed:
             return [as_generated]
