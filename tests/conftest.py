@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,9 +106,6 @@ def installed_input(path: str, package: str) -> Path:
 def import_and_generate(project: Path, inputs: list[Path]) -> ImportResult:
     """`monitoring import` of inputs into project, then `monitoring generate` there in a process of its own (as a
     user runs it): the import's result, once generate has passed."""
-    import subprocess
-    import sys
-
     from monitoring.imports import import_files
     from monitoring.imports.write import write_import
 
