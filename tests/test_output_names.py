@@ -9,7 +9,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, given, reject, settings
 from hypothesis import strategies as st
 
 from monitoring import (
@@ -164,8 +164,15 @@ def stacks(draw: st.DrawFn) -> Stack:
         kubernetes = KubernetesOutput(team_routing=tuple(TeamRouting(
             name=name, namespace=namespace, receiver="chat", receivers=(TeamReceiver(
                 name="chat", webhook_url=SecretKeyRef(name="hooks", key="chat")),)) for name, namespace in teams))
-    return Stack(name="any", services=tuple(services), routing=_ROUTING, slos=tuple(slos), dashboards=dashboards,
-                 kubernetes=kubernetes)
+    try:
+        return Stack(name="any", services=tuple(services), routing=_ROUTING, slos=tuple(slos), dashboards=dashboards,
+                     kubernetes=kubernetes)
+    except DefinitionError as exc:
+        if "duplicate alert name" not in str(exc):
+            raise
+        # Two SLOs whose derived alert names meet (slo 'a' of 'slo-a-b', slo 'b-a' of 'slo-a') are refused as the
+        # stack is made, not by the check this test is about.
+        reject()
 
 
 # Files of the stack as a whole, not of one definition.

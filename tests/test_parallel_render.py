@@ -119,6 +119,65 @@ def test_several_processes_render_the_same_files_in_the_same_order(
         assert any(origin.startswith("hand-written:") for _, origin in serial[2])
 
 
+def _checked_in(record: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each SLO check and each SLO rendered leaves a line in record: (check|render) <pid> <slo>."""
+    real_check, real_render = emitters.check_slo, emitters.slo.render_text
+
+    def check(stack: Stack, index: int) -> None:
+        with record.open("a") as lines:
+            lines.write(f"check {os.getpid()} {stack.slos[index].name}\n")
+        real_check(stack, index)
+
+    def render(stack: Stack, slo: Any, header: str) -> str:
+        with record.open("a") as lines:
+            lines.write(f"render {os.getpid()} {slo.name}\n")
+        return real_render(stack, slo, header)
+
+    monkeypatch.setattr(emitters, "check_slo", check)
+    monkeypatch.setattr(emitters.slo, "render_text", render)
+
+
+def test_the_workers_check_each_slo_before_anything_renders_and_fail_as_one_process_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[int]) -> None:
+    """Stack.check()'s per-SLO part runs in the workers, all of it before any file renders; the problem raised
+    is the first one Stack.check() finds in one process (the SLOs' in order, whichever worker finds one first)."""
+    from monitoring import SLO
+    from monitoring.model.slo import RatioSLI
+
+    stack = _slo_stack()
+    service = stack.slos[0].service
+    metric = next(s for s in stack.services if s.name == service).metrics[0].name
+    # The total selects nothing the errors do not: no test series can be planned for these two.
+    unplannable = RatioSLI(errors=f'{metric}_count{{job=~".*"}}', total=f"{metric}_count")
+    slos = list(stack.slos)
+    for at in (30, 9):
+        slos.insert(at, SLO(name=f"unplannable-{at}", service=service, objective="99", sli=unplannable))
+    stack = stack.model_copy(update={"slos": tuple(slos)})  # made: only the check finds it
+    with pytest.raises(DefinitionError) as serial:
+        stack.check()
+    assert "unplannable-9" in str(serial.value) and "no test series" in str(serial.value)
+
+    record = tmp_path / "record"
+    _checked_in(record, monkeypatch)
+    monkeypatch.setenv(workers.WORKERS_VARIABLE, "2")
+    with pytest.raises(DefinitionError) as parallel:
+        _render(stack)
+    assert pools == [2]
+    assert str(parallel.value) == str(serial.value)
+    lines = [line.split() for line in record.read_text().splitlines()]
+    assert {pid for _, pid, _ in lines} - {str(os.getpid())}, "the workers check the SLOs"
+    assert str(os.getpid()) not in {pid for _, pid, _ in lines}
+    assert "unplannable-9" in {name for _, _, name in lines}
+    assert [kind for kind, _, _ in lines if kind != "check"] == [], "nothing renders before the check passes"
+
+    # Without a problem: every SLO checked once, each before any SLO renders.
+    record.unlink()
+    _render(_slo_stack())
+    kinds = [kind for kind, _, _ in (line.split() for line in record.read_text().splitlines())]
+    assert kinds.count("check") == len(_slo_stack().slos)
+    assert kinds.index("render") == kinds.count("check")
+
+
 def test_generate_writes_the_same_out_and_manifest_in_several_processes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pools: list[int]) -> None:
     project = Project.find(ROOT)

@@ -305,24 +305,21 @@ class Stack(Model):
             stack = Stack(name="shop", services=(...), routing=routing)
             stack.check()
         """
-        # The renderers import the model, not the reverse.
-        from monitoring.render import k6, promtool_tests
-        from monitoring.slo import promtool_tests as slo_tests
+        self.check_stack_wide()
+        for index in range(len(self.slos)):
+            check_slo(self, index)
+        for index in range(len(self.services)):
+            check_service(self, index)
+
+    def check_stack_wide(self) -> None:
+        """The late checks that look at the whole stack at once (output names, load-test gates); with
+        `check_slo` and `check_service` for each definition, they are `check()` (generate runs the per-definition
+        ones in its worker processes, in order, so the first problem found is the one check() finds)."""
+        from monitoring.render import k6  # the renderers import the model, not the reverse
 
         check_output_names(self)
         if self.load_test is not None:  # the gates name an SLO and an alert, which must be there
             k6.gates(self, self.load_test)
-        for slo in self.slos:
-            if slo.tiers and slo_tests.testable(slo):
-                slo_tests.slo_step(slo)
-                slo_tests.sli_series(slo)
-        for service in self.services:
-            tested = [a for a in service.alerts if a.test is not None]
-            if tested:
-                promtool_tests.service_step(service)
-            for alert in tested:
-                assert alert.test is not None
-                promtool_tests.expected_plain_alert(self, service, alert, alert.test)
 
     def _derived_series(self) -> set[str]:
         """Series every expression may select: Prometheus' own, recording rules and SLO rules."""
@@ -405,3 +402,28 @@ def _first_by_name(metrics: Iterable[AnyMetric]) -> tuple[AnyMetric, ...]:
     for metric in metrics:
         first.setdefault(metric.name, metric)
     return tuple(first.values())
+
+
+def check_slo(stack: Stack, index: int) -> None:
+    """The late checks of the stack's index-th SLO (part of Stack.check): that its windows leave a test step and
+    its selectors admit test series."""
+    from monitoring.slo import promtool_tests as slo_tests  # the renderers import the model, not the reverse
+
+    slo = stack.slos[index]
+    if slo.tiers and slo_tests.testable(slo):
+        slo_tests.slo_step(slo)
+        slo_tests.sli_series(slo)
+
+
+def check_service(stack: Stack, index: int) -> None:
+    """The late checks of the stack's index-th service (part of Stack.check): that its alert tests have a step
+    and annotations that can be predicted."""
+    from monitoring.render import promtool_tests  # the renderers import the model, not the reverse
+
+    service = stack.services[index]
+    tested = [a for a in service.alerts if a.test is not None]
+    if tested:
+        promtool_tests.service_step(service)
+    for alert in tested:
+        assert alert.test is not None
+        promtool_tests.expected_plain_alert(stack, service, alert, alert.test)

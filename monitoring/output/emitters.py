@@ -24,7 +24,7 @@ from monitoring import conventions, inputs
 from monitoring.gc_pause import no_cyclic_gc
 from monitoring.grafana import dashboards, hand_written
 from monitoring.grafana.dashboards import RenderedDashboard
-from monitoring.model.stack import Stack
+from monitoring.model.stack import Stack, check_service, check_slo
 from monitoring.output.files import Content, Previous, Written, hashed, to_json, to_yaml, write_staged
 from monitoring.output.manifest import MANIFEST, Manifest, sha256
 from monitoring.output.workers import Pool, worker_count
@@ -289,22 +289,24 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Conten
     all there unless ctx was told to write (`write_into`) or hash (`hash_only`) them where they are rendered."""
     seen: set[str] = set()
     with no_cyclic_gc():
-        stack.check()
         ctx._keep_grafana = stack.kubernetes is not None
         count = worker_count(len(stack.services) + len(stack.slos))
-        # Forked after the check, and before the first file goes to the writer's threads. What the workers
-        # read joins what generate records here (see monitoring.inputs), though renderers should read nothing.
+        # Forked before the check, whose per-definition part they share, and before the first file goes to the
+        # writer's threads. What the workers read joins what generate records here (see monitoring.inputs),
+        # though renderers should read nothing.
         pool: Pool | nullcontext[None] = nullcontext()
         if count > 1:
             # What a worker runs for each unit: the stack and context are the parent's when it forked.
             pool = Pool(count, partial(ctx._run, stack), partial(inputs.reads_since, inputs.mark()), inputs.merge)
-            # Worked out here while the workers render (0.5 s at 10,000 services, when this process has
-            # nothing else to do), not before they start. Not in a worker: the copy sent back would hold its
-            # own strings, tens of megabytes more at 10,000 services in this, the largest process.
-            pool.meanwhile(partial(_work_out_checks, stack, ctx))
         with pool as running:
             ctx._pool = running
             try:
+                _check(stack, ctx)
+                if running is not None:
+                    # Worked out here while the workers render (0.5 s at 10,000 services, when this process has
+                    # nothing else to do), once the stack is checked. Not in a worker: the copy sent back would
+                    # hold its own strings, tens of megabytes more at 10,000 services in this, the largest process.
+                    running.meanwhile(partial(_work_out_checks, stack, ctx))
                 yield from _emitted(stack, ctx, seen)
             finally:
                 ctx._pool = None
@@ -314,6 +316,27 @@ def iter_files(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Conten
 
         # Known once every service's tests are rendered, which may be after the rest was worked out.
         ctx.checks = context.with_untested(ctx.checks, ctx.untested)
+
+
+def _check(stack: Stack, ctx: GenerateContext) -> None:
+    """Stack.check(), done before anything renders: each SLO's and service's checks in the workers, if any, while
+    this process checks what spans the stack. The first problem is the one Stack.check() raises: the stack-wide
+    ones come first there, and the workers' results are taken in order."""
+    each_slo = ctx.each(_check_slo, stack, len(stack.slos), _slo_shape)
+    each_service = ctx.each(_check_service, stack, len(stack.services))
+    stack.check_stack_wide()
+    for _ in itertools.chain(each_slo, each_service):
+        pass
+
+
+def _check_slo(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[None]:
+    check_slo(stack, index)
+    return iter(())
+
+
+def _check_service(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[None]:
+    check_service(stack, index)
+    return iter(())
 
 
 def _work_out_checks(stack: Stack, ctx: GenerateContext) -> None:
