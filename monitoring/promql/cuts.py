@@ -44,22 +44,29 @@ def cut(expr: str) -> Cut | None:
     """The expression with its names and plain strings cut out; None for a text the cuts cannot describe."""
     if any(mark in expr for mark in _NOT_CUT):
         return None
+    # One split, no callback per match: every model's expression comes here. The parts are the text before the
+    # first match, then per match its five groups (one of them set; none matches empty) and the text after it.
+    parts = _CUTS.split(expr)
     texts: list[str] = []
     words: list[bool] = []
+    pieces: list[str] = []
     other_strings = False
-
-    def one(match: re.Match[str]) -> str:
-        nonlocal other_strings
-        word, plain = match.group(5), match.group(2)
-        if word is not None and word.lower() not in RESERVED:
-            texts.append(word)
-            words.append(True)
-            return CUT
-        if plain is not None:
+    for at in range(1, len(parts), 6):
+        pieces.append(parts[at - 1])
+        comment, plain, string, number, word = parts[at:at + 5]
+        if word is not None:
+            if word.lower() in RESERVED:
+                pieces.append(word)
+            else:
+                texts.append(word)
+                words.append(True)
+                pieces.append(CUT)
+        elif plain is not None:
             texts.append(plain[1:-1])
             words.append(False)
-            return CUT + plain[0]
-        other_strings = other_strings or match.group(3) is not None
-        return match.group()
-
-    return Cut(_CUTS.sub(one, expr), texts, tuple(words), not other_strings)
+            pieces.append(CUT + plain[0])
+        else:
+            other_strings = other_strings or string is not None
+            pieces.append(comment or string or number)
+    pieces.append(parts[-1])
+    return Cut("".join(pieces), texts, tuple(words), not other_strings)
