@@ -27,7 +27,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("Catalog", "Counter", "Gauge", "Histogram", "Summary"), "monitoring.model.metrics"),
     "RelabelConfig": "monitoring.model.relabel",
     **dict.fromkeys(("Email", "HTTPAuth", "InhibitRule", "PagerDuty", "Receiver", "Route", "RouteTest", "Routing",
-                     "Slack", "TimeInterval", "TimeRange", "Webhook"), "monitoring.model.routing"),
+                     "Slack", "TimeInterval", "TimePeriod", "TimeRange", "Webhook"), "monitoring.model.routing"),
     **dict.fromkeys(("Alert", "RecordingRule", "RuleGroup", "VerbatimRule"), "monitoring.model.rules"),
     **dict.fromkeys(("AlertScenario", "InputSeries"), "monitoring.model.scenario"),
     **dict.fromkeys(("BasicAuth", "FileSDConfig", "KubernetesSDConfig", "ScrapeJob", "StaticConfig", "TLSConfig"),

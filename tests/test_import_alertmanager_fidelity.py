@@ -16,7 +16,7 @@ import pytest
 import requests
 import yaml
 
-from monitoring import PagerDuty, Receiver, Slack, TimeInterval, TimeRange, conventions
+from monitoring import PagerDuty, Receiver, Slack, TimeInterval, TimePeriod, TimeRange, conventions
 from monitoring.checks.tools import Tool
 from monitoring.cli import main
 from monitoring.errors import DefinitionError, InputFileError
@@ -151,6 +151,45 @@ def test_never_goes_with_no_period() -> None:
                    {"location": "Europe/Berlin"}):
         with pytest.raises(DefinitionError, match="cannot go with never=True"):
             TimeInterval(name="freeze", never=True, **fields)
+
+
+# --- An interval of several periods matches what any of them holds, before and after the import ------------------
+
+SEVERAL = ("route:\n  receiver: default\n  routes:\n  - receiver: default\n    matchers: ['team=\"shop\"']\n"
+           "    mute_time_intervals: [off-hours]\nreceivers:\n- name: default\n"
+           "time_intervals:\n- name: off-hours\n  time_intervals:\n"
+           "  - weekdays: ['monday:friday']\n    times:\n    - start_time: '00:00'\n      end_time: '08:00'\n"
+           "    - start_time: '20:00'\n      end_time: '24:00'\n    location: Europe/Berlin\n"
+           "  - weekdays: [saturday, sunday]\n"
+           "  - days_of_month: ['-1']\n    months: [december]\n    years: ['2026:2030']\n")
+
+
+@pytest.mark.integration
+def test_an_interval_of_several_periods_is_loaded_as_the_original(tmp_path: Path, alertmanager: Alertmanager) -> None:
+    """Every period stays, in its order, each with its own ranges and time zone (the first alone was kept)."""
+    original = _write(tmp_path, SEVERAL)
+    regenerated = _regenerated(tmp_path / "project", original)
+    assert any("TimePeriod(" in source.read_text(encoding="utf-8") for source in (tmp_path / "project").rglob("*.py"))
+    periods = _intervals(alertmanager.load(regenerated))["off-hours"]
+    assert [sorted(period) for period in periods] == [["location", "times", "weekdays"], ["weekdays"],
+                                                      ["days_of_month", "months", "years"]]
+    _same_as_loaded(alertmanager, original, regenerated)
+
+
+def test_an_interval_gives_its_ranges_for_one_period_or_in_periods_not_both() -> None:
+    nights = TimeRange(start_time="00:00", end_time="06:00")
+    weekend = TimePeriod(weekdays=("saturday", "sunday"))
+    one = TimeInterval(name="quiet", times=(nights,), location="Europe/Berlin")
+    several = TimeInterval(name="quiet", periods=(TimePeriod(times=(nights,), location="Europe/Berlin"), weekend))
+    assert render.time_interval(one)["time_intervals"] == render.time_interval(several)["time_intervals"][:1]
+    assert render.time_interval(several)["time_intervals"][1] == {"weekdays": ["saturday", "sunday"],
+                                                                  "location": "UTC"}
+    with pytest.raises(DefinitionError, match="times cannot go with periods"):
+        TimeInterval(name="quiet", times=(nights,), periods=(weekend,))
+    with pytest.raises(DefinitionError, match="periods cannot go with never=True"):
+        TimeInterval(name="quiet", never=True, periods=(weekend,))
+    with pytest.raises(DefinitionError, match="weekdays"):
+        TimePeriod(weekdays=("someday",))
 
 
 # --- Notifications: what the original leaves unset stays Alertmanager's default ------------------------------------

@@ -24,6 +24,7 @@ from monitoring.model.routing import (
     Routing,
     Slack,
     TimeInterval,
+    TimePeriod,
     TimeRange,
     Webhook,
 )
@@ -366,18 +367,21 @@ def _interval(ctx: _Context, node: Any) -> TimeInterval:
     try:
         if not periods:  # no period (absent, null or []): Alertmanager matches no moment, not every one
             return TimeInterval(name=name, never=True)
-        if len(periods) > 1:
-            ctx.keep(node, "time_intervals", f"time interval {name!r} (the model holds one period; the first is "
-                                             "kept)")
-        period = periods[0]
-        for key in sorted(set(period) - _PERIOD_FIELDS):
-            ctx.keep(period, key, f"time interval {name!r}")
-        calendar = {key: _texts(period, key) for key in ("weekdays", "days_of_month", "months", "years")}
-        location = _text(period, "location")  # absent, null or empty: UTC
-        return TimeInterval(name=name, times=tuple(TimeRange(**{str(k): written(t, k) for k in t})
-                                                   for t in period.get("times") or ()),
-                            **calendar, **({"location": location} if location is not None else {}))
+        ranges = [_period_ranges(ctx, period, name) for period in periods]
+        if len(ranges) == 1:  # one period: the interval's own ranges, as it is written by hand
+            return TimeInterval(name=name, **ranges[0])
+        return TimeInterval(name=name, periods=tuple(TimePeriod(**period) for period in ranges))
     except InputFileError:
         raise
     except DefinitionError as exc:
         raise ctx.error(node, None, str(exc)) from None
+
+
+def _period_ranges(ctx: _Context, period: Any, name: str) -> dict[str, Any]:
+    """The ranges of one period of a time interval, as the model's fields."""
+    for key in sorted(set(period) - _PERIOD_FIELDS):
+        ctx.keep(period, key, f"time interval {name!r}")
+    calendar = {key: _texts(period, key) for key in ("weekdays", "days_of_month", "months", "years")}
+    location = _text(period, "location")  # absent, null or empty: UTC
+    return {"times": tuple(TimeRange(**{str(k): written(t, k) for k in t}) for t in period.get("times") or ()),
+            **calendar, **({"location": location} if location is not None else {})}

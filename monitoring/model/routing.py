@@ -313,28 +313,16 @@ class TimeRange(Model):
         return self
 
 
-class TimeInterval(Model):
-    """A named period, as one of Alertmanager's top-level time_intervals: the moments that fall in every range
-    given (times of day, weekdays, days of the month, months, years, in `location`); with none given, every
-    moment.
+class _PeriodRanges(Model):
+    """The ranges of one period, each optional: times of day, weekdays, days of the month, months and years, in
+    `location`. A moment is in the period when it falls in every range given."""
 
-        TimeInterval(name="nights", times=(TimeRange(start_time="00:00", end_time="06:00"),))
-
-    `never=True` is an interval of no period at all (`time_intervals: []`), which matches no moment: a route it
-    mutes is never muted, and a route it activates never notifies.
-
-        TimeInterval(name="freeze", never=True)
-    """
-
-    kind: ClassVar[str] = "time interval"
-    name: ConfigName = Field(min_length=1)
     times: tuple[TimeRange, ...] = ()
     weekdays: tuple[str, ...] = ()
     days_of_month: tuple[str, ...] = ()
     months: tuple[str, ...] = ()
     years: tuple[str, ...] = ()
     location: str = "UTC"  # an IANA time zone, or "Local": the Alertmanager server's own
-    never: bool = False
 
     @field_validator("weekdays", "days_of_month", "months", "years")
     @classmethod
@@ -347,15 +335,70 @@ class TimeInterval(Model):
     def _location(cls, location: str) -> str:
         return time_specs.time_zone("location", location, local=True)
 
+    def ranges_given(self) -> list[str]:
+        """The fields set to other than their defaults."""
+        return [field for field in _PERIOD_FIELDS if getattr(self, field) != type(self).model_fields[field].default]
+
+
+_PERIOD_FIELDS = ("times", "weekdays", "days_of_month", "months", "years", "location")
+
+
+class TimePeriod(_PeriodRanges):
+    """One period of a TimeInterval of several: the moments that fall in every range given (times of day,
+    weekdays, days of the month, months, years, in `location`); with none given, every moment. The interval
+    matches a moment that any of its periods holds, as an Alertmanager time interval's list of periods does.
+
+        TimeInterval(name="support", periods=(
+            TimePeriod(weekdays=("monday:friday",), times=(TimeRange(start_time="08:00", end_time="20:00"),)),
+            TimePeriod(weekdays=("saturday",), times=(TimeRange(start_time="10:00", end_time="14:00"),)),
+        ))
+    """
+
+    kind: ClassVar[str] = "time period"
+
+
+class TimeInterval(_PeriodRanges):
+    """A named period, as one of Alertmanager's top-level time_intervals: the moments that fall in every range
+    given (times of day, weekdays, days of the month, months, years, in `location`); with none given, every
+    moment.
+
+        TimeInterval(name="nights", times=(TimeRange(start_time="00:00", end_time="06:00"),))
+
+    An interval of several periods, matching a moment any of them holds, lists them as `periods` (see
+    TimePeriod) in place of the ranges of one. `never=True` is an interval of no period at all
+    (`time_intervals: []`), which matches no moment: a route it mutes is never muted, and a route it activates
+    never notifies.
+
+        TimeInterval(name="freeze", never=True)
+    """
+
+    kind: ClassVar[str] = "time interval"
+    name: ConfigName = Field(min_length=1)
+    periods: tuple[TimePeriod, ...] = ()
+    never: bool = False
+
     @model_check
-    def _nothing_with_never(self) -> TimeInterval:
-        # An interval of no period has no ranges or time zone: one given would say it matches some moments.
+    def _one_way_to_say_it(self) -> TimeInterval:
+        # An interval of no period has no ranges or time zone: one given would say it matches some moments. An
+        # interval of several periods gives each its own ranges: ones beside them would belong to no period.
+        given = self.ranges_given()
         if self.never:
-            for field in ("times", "weekdays", "days_of_month", "months", "years", "location"):
-                if getattr(self, field) != type(self).model_fields[field].default:
-                    raise self.field_problem(field, f"{field} cannot go with never=True, which matches no moment: "
-                                                    f"drop {field}, or never")
+            for field in (*given, *(["periods"] if self.periods else [])):
+                raise self.field_problem(field, f"{field} cannot go with never=True, which matches no moment: "
+                                                f"drop {field}, or never")
+        if self.periods:
+            for field in given:
+                raise self.field_problem(field, f"{field} cannot go with periods: give it in each TimePeriod of "
+                                                "periods (an interval's own ranges are those of its one period)")
         return self
+
+    def in_periods(self) -> tuple[TimePeriod, ...]:
+        """The interval's periods: none for never=True, its `periods`, or the one its own ranges make."""
+        if self.never:
+            return ()
+        if self.periods:
+            return self.periods
+        return (TimePeriod._unchecked(**{field: getattr(self, field) for field in _PERIOD_FIELDS}),)
 
 
 class RouteTest(Model):

@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from monitoring.model import notifications
-from monitoring.model.routing import Email, HTTPAuth, PagerDuty, Receiver, Route, Slack, TimeInterval, Webhook
+from monitoring.model.routing import (
+    Email,
+    HTTPAuth,
+    PagerDuty,
+    Receiver,
+    Route,
+    Slack,
+    TimeInterval,
+    TimePeriod,
+    Webhook,
+)
 from monitoring.model.stack import Stack
 from monitoring.slo import rules as slo
 
@@ -98,16 +108,19 @@ def route(node: Route) -> dict[str, Any]:
 
 
 def time_interval(interval: TimeInterval) -> dict[str, Any]:
-    if interval.never:  # no period: Alertmanager matches no moment
-        return {"name": interval.name, "time_intervals": []}
-    period: dict[str, Any] = {}
-    if interval.times:
-        period["times"] = [{"start_time": t.start_time, "end_time": t.end_time} for t in interval.times]
+    """The interval with its periods (none for never=True: Alertmanager then matches no moment)."""
+    return {"name": interval.name, "time_intervals": [_period(period) for period in interval.in_periods()]}
+
+
+def _period(period: TimePeriod) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if period.times:
+        data["times"] = [{"start_time": t.start_time, "end_time": t.end_time} for t in period.times]
     for key in ("weekdays", "days_of_month", "months", "years"):
-        if getattr(interval, key):
-            period[key] = list(getattr(interval, key))
-    period["location"] = interval.location
-    return {"name": interval.name, "time_intervals": [period]}
+        if getattr(period, key):
+            data[key] = list(getattr(period, key))
+    data["location"] = period.location
+    return data
 
 
 def render(stack: Stack) -> dict[str, Any]:
