@@ -22,6 +22,7 @@ from monitoring import (
     DataSource,
     LabelRequirement,
     QuerySLI,
+    TimePeriod,
     Timeslices,
     VerbatimRule,
     WindowPolicy,
@@ -58,7 +59,7 @@ def _valid_instances() -> dict[type, Model]:
                  BooleanSLI(gauge="up"), CalendarPeriod(unit="month"), Timeslices(window="5m", target="0.95"),
                  QuerySLI(errors="sum(rate(x_total[{{window}}]))", total="sum(rate(y_total[{{window}}]))"),
                  LabelRequirement(key="app", operator="In", values=("web",)),
-                 DataSource(name="Loki", type="loki", uid="loki")):
+                 DataSource(name="Loki", type="loki", uid="loki"), TimePeriod(weekdays=("saturday", "sunday"))):
         _collect(made, found)
     return found
 
