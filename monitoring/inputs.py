@@ -74,8 +74,13 @@ _ALL = "*"  # in place of the names read: the stack iterated over the whole envi
 # must not cost the memory of reading it.
 _MAX_RECORD = 64 * 1024 * 1024
 # Events after which a generation depends on what cannot be recorded: another program's output, the network.
-_UNSEEN = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.startfile",
-           "socket.connect", "socket.getaddrinfo", "urllib.Request")
+_UNSEEN = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.startfile",
+                     "os.startfile/2", "socket.connect", "socket.getaddrinfo", "urllib.Request"})
+# The events that name what is read (sqlite opens its file in C).
+_READ = frozenset({"open", "os.listdir", "os.scandir", "sqlite3.connect"})
+# Every event the hook acts on: one set lookup turns the others away. A large stack's load raises hundreds of
+# thousands (sys._getframe and frame.f_code, as each definition finds the line that made it).
+_ACTED_ON = _UNSEEN | _READ
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
@@ -189,13 +194,13 @@ _own = threading.local()  # `busy` while the recording itself reads (its reads a
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event not in _ACTED_ON:
+        return
     recording = _active
     if recording is None or getattr(_own, "busy", False):
         return
-    if event.startswith(_UNSEEN):
+    if event in _UNSEEN:
         recording.unseen = True
-        return
-    if event not in ("open", "os.listdir", "os.scandir", "sqlite3.connect"):  # sqlite opens its file in C
         return
     path = _as_path(args[0]) if args else None
     if path is None and args and event != "open":  # scandir() of the working directory, or of a descriptor
