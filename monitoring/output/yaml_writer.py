@@ -55,7 +55,15 @@ class _Unsure(Exception):
     """The fast writer cannot promise PyYAML's exact spelling: use to_yaml."""
 
 
+# The first characters of the plain scalars PyYAML may read as something else (a number, a bool, null...): it
+# looks up its implicit resolvers by the first character, so a string starting with any other is a string.
+_RESOLVED_FIRST = frozenset(_RESOLVER.yaml_implicit_resolvers) if None not in _RESOLVER.yaml_implicit_resolvers \
+    else None
+
+
 def _resolves_to_str(value: str) -> bool:
+    if _RESOLVED_FIRST is not None and value and value[0] not in _RESOLVED_FIRST:
+        return True
     return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
 
 
@@ -97,6 +105,7 @@ class NotOneLine(ValueError):
     """A multi-line string, which YAML writes as a block where it sits, was asked for as a one-line scalar."""
 
 
+@lru_cache(maxsize=65_536)  # the generated tests ask for the same eval_time and values texts again and again
 def one_line(value: str) -> str:
     """A one-line string as `dump` spells it as a mapping value or a list item (NotOneLine for a multi-line
     one)."""
