@@ -121,7 +121,7 @@ def test_several_processes_render_the_same_files_in_the_same_order(
 
 def _checked_in(record: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each SLO check and each SLO rendered leaves a line in record: (check|render) <pid> <slo>."""
-    real_check, real_render = emitters.check_slo, emitters.slo.render_text
+    real_check, real_render = emitters.slo_late_checks, emitters.slo.render_text
 
     def check(stack: Stack, index: int) -> None:
         with record.open("a") as lines:
@@ -133,7 +133,7 @@ def _checked_in(record: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             lines.write(f"render {os.getpid()} {slo.name}\n")
         return real_render(stack, slo, header)
 
-    monkeypatch.setattr(emitters, "check_slo", check)
+    monkeypatch.setattr(emitters, "slo_late_checks", check)
     monkeypatch.setattr(emitters.slo, "render_text", render)
 
 

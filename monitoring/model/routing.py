@@ -335,7 +335,7 @@ class _PeriodRanges(Model):
     def _location(cls, location: str) -> str:
         return time_specs.time_zone("location", location, local=True)
 
-    def ranges_given(self) -> list[str]:
+    def _ranges_given(self) -> list[str]:
         """The fields set to other than their defaults."""
         return [field for field in _PERIOD_FIELDS if getattr(self, field) != type(self).model_fields[field].default]
 
@@ -381,7 +381,7 @@ class TimeInterval(_PeriodRanges):
     def _one_way_to_say_it(self) -> TimeInterval:
         # An interval of no period has no ranges or time zone: one given would say it matches some moments. An
         # interval of several periods gives each its own ranges: ones beside them would belong to no period.
-        given = self.ranges_given()
+        given = self._ranges_given()
         if self.never:
             for field in (*given, *(["periods"] if self.periods else [])):
                 raise self.field_problem(field, f"{field} cannot go with never=True, which matches no moment: "

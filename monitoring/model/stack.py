@@ -305,21 +305,13 @@ class Stack(Model):
             stack = Stack(name="shop", services=(...), routing=routing)
             stack.check()
         """
-        self.check_stack_wide()
+        # Its parts, in this order, are what generate runs: the per-definition ones in its worker processes, their
+        # results taken in order, so that the first problem found is the one found here.
+        whole_stack_checks(self)
         for index in range(len(self.slos)):
-            check_slo(self, index)
+            slo_late_checks(self, index)
         for index in range(len(self.services)):
-            check_service(self, index)
-
-    def check_stack_wide(self) -> None:
-        """The late checks that look at the whole stack at once (output names, load-test gates); with
-        `check_slo` and `check_service` for each definition, they are `check()` (generate runs the per-definition
-        ones in its worker processes, in order, so the first problem found is the one check() finds)."""
-        from monitoring.render import k6  # the renderers import the model, not the reverse
-
-        check_output_names(self)
-        if self.load_test is not None:  # the gates name an SLO and an alert, which must be there
-            k6.gates(self, self.load_test)
+            service_late_checks(self, index)
 
     def _derived_series(self) -> set[str]:
         """Series every expression may select: Prometheus' own, recording rules and SLO rules."""
@@ -404,7 +396,16 @@ def _first_by_name(metrics: Iterable[AnyMetric]) -> tuple[AnyMetric, ...]:
     return tuple(first.values())
 
 
-def check_slo(stack: Stack, index: int) -> None:
+def whole_stack_checks(stack: Stack) -> None:
+    """The late checks that look at the whole stack at once (part of Stack.check): output names, load-test gates."""
+    from monitoring.render import k6  # the renderers import the model, not the reverse
+
+    check_output_names(stack)
+    if stack.load_test is not None:  # the gates name an SLO and an alert, which must be there
+        k6.gates(stack, stack.load_test)
+
+
+def slo_late_checks(stack: Stack, index: int) -> None:
     """The late checks of the stack's index-th SLO (part of Stack.check): that its windows leave a test step and
     its selectors admit test series."""
     from monitoring.slo import promtool_tests as slo_tests  # the renderers import the model, not the reverse
@@ -415,7 +416,7 @@ def check_slo(stack: Stack, index: int) -> None:
         slo_tests.sli_series(slo)
 
 
-def check_service(stack: Stack, index: int) -> None:
+def service_late_checks(stack: Stack, index: int) -> None:
     """The late checks of the stack's index-th service (part of Stack.check): that its alert tests have a step
     and annotations that can be predicted."""
     from monitoring.render import promtool_tests  # the renderers import the model, not the reverse

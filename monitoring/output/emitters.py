@@ -24,7 +24,7 @@ from monitoring import conventions, inputs
 from monitoring.gc_pause import no_cyclic_gc
 from monitoring.grafana import dashboards, hand_written
 from monitoring.grafana.dashboards import RenderedDashboard
-from monitoring.model.stack import Stack, check_service, check_slo
+from monitoring.model.stack import Stack, service_late_checks, slo_late_checks, whole_stack_checks
 from monitoring.output.files import Content, Previous, Written, hashed, to_json, to_yaml, write_staged
 from monitoring.output.manifest import MANIFEST, Manifest, sha256
 from monitoring.output.workers import Pool, worker_count
@@ -324,18 +324,18 @@ def _check(stack: Stack, ctx: GenerateContext) -> None:
     ones come first there, and the workers' results are taken in order."""
     each_slo = ctx.each(_check_slo, stack, len(stack.slos), _slo_shape)
     each_service = ctx.each(_check_service, stack, len(stack.services))
-    stack.check_stack_wide()
+    whole_stack_checks(stack)
     for _ in itertools.chain(each_slo, each_service):
         pass
 
 
 def _check_slo(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[None]:
-    check_slo(stack, index)
+    slo_late_checks(stack, index)
     return iter(())
 
 
 def _check_service(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[None]:
-    check_service(stack, index)
+    service_late_checks(stack, index)
     return iter(())
 
 

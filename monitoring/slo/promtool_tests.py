@@ -403,8 +403,10 @@ def too_long_why(slo: SLO) -> str | None:
     The longest case runs past the slowest window: promtool_timing.MAX_TEST_STEPS bounds it."""
     if not slo.tiers:
         return None
-    if _LAST_WHY[0] is slo:
-        return _LAST_WHY[1]
+    global _last_why
+    last = _last_why
+    if last is not None and last[0] is slo:
+        return last[1]
     step = slo_step(slo)
     key = _plan_key(slo, step)
     if key not in _TOO_LONG:
@@ -412,14 +414,16 @@ def too_long_why(slo: SLO) -> str | None:
         longest = max(slo.windows, key=lambda pair: pair.long_ms).long
         keep(_TOO_LONG, key, too_long(steps, step, f"its {longest} window, of its period {slo.period}"),
              _SERIES_KEPT)
-    _LAST_WHY[:] = [slo, _TOO_LONG[key]]
-    return _TOO_LONG[key]
+    why = _TOO_LONG[key]
+    _last_why = (slo, why)
+    return why
 
 
-# The SLO asked last, and its answer: each SLO is asked several times in a row (its check, warnings and tests).
-# Definitions are immutable, and the one kept here cannot be freed and its id reused.
-_LAST_WHY: list[Any] = [None, None]
-_LAST_STEP: list[Any] = [None, 0]
+# The SLO asked last and its answer, each kept in one tuple (read whole, never half of two): each SLO is asked
+# several times in a row (its check, warnings and tests). Definitions are immutable, and the one kept here cannot
+# be freed and its id reused.
+_last_why: tuple[SLO, str | None] | None = None
+_last_step: tuple[SLO, int] | None = None
 
 
 def warnings(slo: SLO) -> list[str]:
@@ -772,8 +776,10 @@ def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
 def slo_step(slo: SLO) -> int:
     """The step of the SLO's tests: choose_step of its windows (a DefinitionError naming the SLO, and the window of
     its policy that leaves no step, when none fits)."""
-    if _LAST_STEP[0] is slo:
-        return int(_LAST_STEP[1])
+    global _last_step
+    last = _last_step
+    if last is not None and last[0] is slo:
+        return last[1]
     windows = slo_windows(slo)
     try:
         step = _step(frozenset(windows))
@@ -783,7 +789,7 @@ def slo_step(slo: SLO) -> int:
         raise slo.error(f"{'window_policy: ' if own else ''}{exc.problem}, the shortest being "
                         f"{format_duration(shortest)}: a test step is whole seconds, under half of every window",
                         field="window_policy" if own else None, value=own) from None
-    _LAST_STEP[:] = [slo, step]
+    _last_step = (slo, step)
     return step
 
 
