@@ -224,6 +224,34 @@ def test_one_definition_for_a_tuple_of_them_is_said_so() -> None:
     assert error.problem.startswith("rules must be a tuple of rules, not a Alert")
 
 
+# A value none of a union's members takes: one problem naming the field and what it takes, never pydantic's names
+# of the members (`metrics[0]['function-after[_ends_in_total(), ...]`) or each member's error counted as one more.
+UNION_VALUES = [
+    ("metric-as-text", lambda: Service(name="api", metrics=("api_requests_total",)), "metrics[0]",
+     "metrics[0] 'api_requests_total': expected a Counter, a Gauge, a Histogram, or a Summary"),
+    ("rule-as-text", lambda: RuleGroup(name="g", rules=("up == 0", api_down_alert())), "rules[0]",
+     "rules[0] 'up == 0': expected a RecordingRule, an Alert, or a VerbatimRule"),
+    ("policy-unknown", lambda: SLO(name="a", service="api", objective="99", window_policy="fast",
+                                   sli=RatioSLI(errors="e_total", total="t_total")), "window_policy",
+     "window_policy 'fast': expected 'default', 'workbook' or 'scaled', or a WindowPolicy"),
+    ("budgeting-number", lambda: SLO(name="a", service="api", objective="99", budgeting=5,
+                                     sli=RatioSLI(errors="e_total", total="t_total")), "budgeting",
+     "budgeting 5: expected 'occurrences', or a Timeslices"),
+    ("two-unions", lambda: Service(name="api", metrics=("a_total", "b_total")), "metrics[0]",
+     "metrics[0] 'a_total': expected a Counter, a Gauge, a Histogram, or a Summary (and 1 more)"),
+    ("a-field-then-a-union", lambda: SLO(name="a", service="api", objective="99", description=3, budgeting="x",
+                                         sli=RatioSLI(errors="e_total", total="t_total")), "description",
+     "description 3: input should be a valid string (and 1 more)"),
+]
+
+
+@pytest.mark.parametrize(("build", "field", "problem"), [c[1:] for c in UNION_VALUES], ids=[c[0] for c in UNION_VALUES])
+def test_a_value_no_member_of_a_union_takes_is_one_problem_naming_the_field(
+        build: Callable[[], object], field: str, problem: str) -> None:
+    error = refusal(build)
+    assert (error.field, error.problem) == (field, problem)
+
+
 def test_a_decimal_is_shown_as_written() -> None:
     error = refusal(lambda: LatencySLI(histogram="api_latency_seconds", threshold="-1"))
     assert "Decimal" not in str(error) and "threshold -1:" in error.problem

@@ -93,21 +93,76 @@ def label(kind: str, name: object) -> str:
     return f"{kind} {quoted(name)}" if name is not None else kind
 
 
+# How pydantic names a member of a union in an error's location: `literal['a','b']`, `function-after[...,
+# Counter]`, `tuple[...]`; a model's class name or a plain type's name is told apart by the errors around it.
+_UNION_MEMBER = re.compile(r"[a-z]+(?:-[a-z]+)*\[.*\]\Z", re.S)
+_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "decimal", "none"})
+# What each kind of error at a union's member says the member takes.
+_TAKES = {"string_type": "a string", "int_type": "an integer", "int_parsing": "an integer", "float_type": "a number",
+          "float_parsing": "a number", "bool_type": "true or false", "bool_parsing": "true or false",
+          "tuple_type": "a tuple", "dict_type": "a mapping", "decimal_type": "a decimal number"}
+
+
+def _union_member(item: object, siblings: int) -> bool:
+    """Whether a location's item names a union's member rather than a field or a key: one only pydantic writes,
+    or a class or type name where errors of several members meet."""
+    return isinstance(item, str) and (_UNION_MEMBER.match(item) is not None
+                                      or (siblings > 1 and (item in _TYPE_NAMES or item in _model_names())))
+
+
+def _one_of(errors: list[Any]) -> tuple[dict[str, Any], str | None, int] | None:
+    """When the first error is one member's of a union (pydantic lists each member's error), the error to show,
+    what the union takes ("'default', 'workbook' or 'scaled', or a WindowPolicy"; None when one member's error
+    lies inside what was given, which then had that member's shape: that error is shown, its location without
+    the member), and how long the union's location is; None when the first error is no union's."""
+    loc = errors[0]["loc"]
+    for at in range(len(loc)):
+        members = [e for e in errors if e["loc"][:at] == loc[:at] and len(e["loc"]) > at]
+        if _union_member(loc[at], len({str(e["loc"][at]) for e in members})):
+            break
+    else:
+        return None
+    members = [e for e in members if _union_member(e["loc"][at], 2)]
+    inside = next((e for e in members if len(e["loc"]) > at + 1), None)
+    if inside is not None:  # e.g. a WindowPolicy's own field: the rest of its location is the field's
+        return {**inside, "loc": (*loc[:at], *inside["loc"][at + 1:])}, None, at
+    takes = []
+    for member in members:
+        context = member.get("ctx") or {}
+        if member["type"] == "literal_error":
+            takes.append(str(context.get("expected")))
+        elif "class_name" in context:
+            name = str(context["class_name"])
+            takes.append(f"{'an' if name[:1] in 'AEIOU' else 'a'} {name}")
+        else:
+            takes.append(_TAKES.get(member["type"], member["msg"][0].lower() + member["msg"][1:]))
+    alternatives = ", ".join(takes[:-1]) + (f", or {takes[-1]}" if len(takes) > 1 else takes[-1])
+    return {**members[0], "loc": loc[:at]}, alternatives, at
+
+
 def describe(exc: ValidationError) -> tuple[str, str | None, object]:
-    """(first problem (and how many more), its field, its value) from a pydantic error."""
+    """(first problem (and how many more), its field, its value) from a pydantic error. The errors of a union's
+    members are one problem: what the union takes, or the error inside the member whose shape was given."""
     errors = exc.errors(include_url=False)
-    first = errors[0]
+    union = _one_of(errors)
+    first, alternatives, at = union if union is not None else (errors[0], None, len(errors[0]["loc"]))
+    own = tuple(errors[0]["loc"][:at])  # the first problem's place: its union's other members' errors are it too
+    others = {tuple(item for item in e["loc"] if not _union_member(item, 2)) for e in errors[1:]
+              if tuple(e["loc"][:at]) != own}  # and each other union's members' errors, one problem
+    more = f" (and {len(others)} more)" if others else ""
+    if alternatives is not None:
+        field = _field_path(first["loc"])
+        return f"{field} {_shown(first['input'])}: expected {alternatives}{more}", field or None, first["input"]
     text = _message(first)
-    at = _field_path(first["loc"])  # where pydantic met the problem: the field, or the nested definition
+    at_field = _field_path(first["loc"])  # where pydantic met the problem: the field, or the nested definition
     if first["type"] == "value_error" and first["loc"]:
         top = str(first["loc"][0]).removesuffix("_")
         if not re.search(rf"\b{re.escape(top)}\b", text):
-            text = f"{at}: {text}"
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            text = f"{at_field}: {text}"
     problem = first.get("ctx", {}).get("error")
-    if isinstance(problem, FieldProblem):  # a model check's: its field is inside the definition at `at`
-        return f"{text}{more}", f"{at}.{problem.field}" if at else problem.field, problem.value
-    return f"{text}{more}", at or None, first.get("input") if at else None
+    if isinstance(problem, FieldProblem):  # a model check's: its field is inside the definition at `at_field`
+        return f"{text}{more}", f"{at_field}.{problem.field}" if at_field else problem.field, problem.value
+    return f"{text}{more}", at_field or None, first.get("input") if at_field else None
 
 
 def _key_not_a_string(value: object, path: str = "", depth: int = 0) -> tuple[str, object] | None:
