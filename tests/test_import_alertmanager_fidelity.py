@@ -40,6 +40,12 @@ def _regenerated(project: Path, original: Path) -> Path:
     return project / "out" / conventions.ALERTMANAGER_CONFIG
 
 
+def _imported(directory: Path, text: str) -> tuple[Path, Path]:
+    """(the original alertmanager.yml holding text, the one `generate` writes from its import) under directory."""
+    original = _write(directory, text)
+    return original, _regenerated(directory / "project", original)
+
+
 class Alertmanager:
     """One real Alertmanager, fed one configuration after another through /-/reload."""
 
@@ -121,8 +127,7 @@ NO_PERIOD = {"empty": "  time_intervals: []\n", "null": "  time_intervals:\n", "
 @pytest.mark.parametrize("periods", NO_PERIOD.values(), ids=NO_PERIOD.keys())
 def test_an_interval_of_no_period_is_loaded_as_the_original(tmp_path: Path, alertmanager: Alertmanager,
                                                             periods: str) -> None:
-    original = _write(tmp_path, NEVER.format(sink="127.0.0.1:9", periods=periods))
-    regenerated = _regenerated(tmp_path / "project", original)
+    original, regenerated = _imported(tmp_path, NEVER.format(sink="127.0.0.1:9", periods=periods))
     assert _intervals(alertmanager.load(regenerated)) == {"holidays": []}
     _same_as_loaded(alertmanager, original, regenerated)
 
@@ -132,8 +137,7 @@ def test_a_route_an_empty_interval_mutes_still_notifies_after_the_import(tmp_pat
                                                                         alertmanager: Alertmanager) -> None:
     sink = WebhookSink().start()
     try:
-        original = _write(tmp_path, NEVER.format(sink=sink.address, periods=NO_PERIOD["empty"]))
-        regenerated = _regenerated(tmp_path / "project", original)
+        original, regenerated = _imported(tmp_path, NEVER.format(sink=sink.address, periods=NO_PERIOD["empty"]))
         for config in (original, regenerated):
             alertmanager.load(config)
             labels = {"alertname": "Down", "severity": "critical", "config": config.parent.name}
@@ -167,8 +171,7 @@ SEVERAL = ("route:\n  receiver: default\n  routes:\n  - receiver: default\n    m
 @pytest.mark.integration
 def test_an_interval_of_several_periods_is_loaded_as_the_original(tmp_path: Path, alertmanager: Alertmanager) -> None:
     """Every period stays, in its order, each with its own ranges and time zone (the first alone was kept)."""
-    original = _write(tmp_path, SEVERAL)
-    regenerated = _regenerated(tmp_path / "project", original)
+    original, regenerated = _imported(tmp_path, SEVERAL)
     assert any("TimePeriod(" in source.read_text(encoding="utf-8") for source in (tmp_path / "project").rglob("*.py"))
     periods = _intervals(alertmanager.load(regenerated))["off-hours"]
     assert [sorted(period) for period in periods] == [["location", "times", "weekdays"], ["weekdays"],
@@ -236,8 +239,7 @@ receivers:
 
 @pytest.mark.integration
 def test_imported_receivers_notify_as_the_original(tmp_path: Path, alertmanager: Alertmanager) -> None:
-    original = _write(tmp_path, RECEIVERS)
-    regenerated = _regenerated(tmp_path / "project", original)
+    original, regenerated = _imported(tmp_path, RECEIVERS)
     _same_as_loaded(alertmanager, original, regenerated)
     text = regenerated.read_text(encoding="utf-8")
     assert "service_key_file: /etc/am/pd-service-key" in text and "routing_key_file: /etc/am/pd-service" not in text
@@ -251,8 +253,7 @@ def test_debians_example_configuration_notifies_as_the_original(tmp_path: Path, 
     for team in ("X", "Y", "DB"):
         text = text.replace(f"service_key: <team-{team}-key>", f"service_key_file: /etc/am/team-{team}-key")
     assert "service_key:" not in text and "smtp_auth_password:" not in text
-    original = _write(tmp_path, text)
-    regenerated = _regenerated(tmp_path / "project", original)
+    original, regenerated = _imported(tmp_path, text)
     before, after = _decides(alertmanager.load(original)), _decides(alertmanager.load(regenerated))
     assert after["receivers"] == before["receivers"]
 
@@ -336,8 +337,7 @@ time_intervals:
 @pytest.mark.integration
 def test_values_yaml_reads_as_booleans_and_numbers_stay_the_text_alertmanager_reads(
         tmp_path: Path, amtool: Tool, alertmanager: Alertmanager) -> None:
-    original = _write(tmp_path, WRITTEN)
-    regenerated = _regenerated(tmp_path / "project", original)
+    original, regenerated = _imported(tmp_path, WRITTEN)
     for labels in ({"page": "yes"}, {"page": "true"}, {"page": "yes", "severity": "critical"}, {"other": "x"}):
         assert amtool_routes(amtool, regenerated, labels) == amtool_routes(amtool, original, labels), labels
     assert amtool_routes(amtool, original, {"page": "yes"}) == "on"
@@ -453,6 +453,5 @@ NULLS = ("route:\n  receiver: a\n  group_by:\n  continue:\n  routes:\n  - receiv
 
 @pytest.mark.integration
 def test_nulls_read_as_alertmanager_reads_them(tmp_path: Path, alertmanager: Alertmanager) -> None:
-    original = _write(tmp_path, NULLS)
-    regenerated = _regenerated(tmp_path / "project", original)
+    original, regenerated = _imported(tmp_path, NULLS)
     _same_as_loaded(alertmanager, original, regenerated)
