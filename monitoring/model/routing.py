@@ -381,15 +381,13 @@ class TimeInterval(_PeriodRanges):
     def _one_way_to_say_it(self) -> TimeInterval:
         # An interval of no period has no ranges or time zone: one given would say it matches some moments. An
         # interval of several periods gives each its own ranges: ones beside them would belong to no period.
-        given = self._ranges_given()
-        if self.never:
-            for field in (*given, *(["periods"] if self.periods else [])):
-                raise self.field_problem(field, f"{field} cannot go with never=True, which matches no moment: "
-                                                f"drop {field}, or never")
-        if self.periods:
-            for field in given:
-                raise self.field_problem(field, f"{field} cannot go with periods: give it in each TimePeriod of "
-                                                "periods (an interval's own ranges are those of its one period)")
+        given = [*self._ranges_given(), *(["periods"] if self.periods else [])]
+        if self.never and given:
+            raise self.field_problem(given[0], f"{given[0]} cannot go with never=True, which matches no moment: "
+                                               f"drop {given[0]}, or never")
+        if self.periods and given[0] != "periods":
+            raise self.field_problem(given[0], f"{given[0]} cannot go with periods: give it in each TimePeriod of "
+                                               "periods (an interval's own ranges are those of its one period)")
         return self
 
     def in_periods(self) -> tuple[TimePeriod, ...]:
