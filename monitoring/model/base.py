@@ -571,9 +571,11 @@ class Model(BaseModel):
                                       value=key)
         if refused is not None:
             raise refused
-        # Not fields: kept out of equality, hashing and serialisation (pydantic compares fields only).
-        object.__setattr__(self, "_site", site)
-        object.__setattr__(self, "_checked", True)  # see model_check
+        # Not fields: kept out of equality, hashing and serialisation (pydantic compares fields only). Put in the
+        # instance's dict as object.__setattr__ would, without its two calls per definition.
+        held = self.__dict__
+        held["_site"] = site
+        held["_checked"] = True  # see model_check
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; with changes, a new definition checked as its constructor checks one, made where this is called.

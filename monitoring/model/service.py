@@ -79,6 +79,8 @@ class Service(Model):
         seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
         for g, group in enumerate(self.rule_groups):
             for r, rule in enumerate(group.rules):
+                if isinstance(rule, Alert):
+                    continue  # (not asked for a `record` it lacks: a miss costs pydantic's __getattr__ a hasattr)
                 record = rule.name if isinstance(rule, RecordingRule) else getattr(rule, "record", None)
                 if record is None:
                     continue

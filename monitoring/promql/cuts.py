@@ -27,7 +27,6 @@ RESERVED = frozenset({
 # is atomic, so that a function's name is not cut short.
 _CUTS = re.compile(rf"""(\#[^\n]*)|("[^"\\\n]*"|'[^'\\\n]*')|({STRING})|({NUMBER})|((?>{WORD}))(?!\s*\()""")
 CUT = "\x01"  # where a name or a plain string was cut out (no PromQL text contains it: the key would differ)
-_NOT_CUT = ("\x00", CUT)  # texts holding these have no key: NUL is refused, and the mark would be ambiguous
 
 
 class Cut(NamedTuple):
@@ -42,7 +41,7 @@ class Cut(NamedTuple):
 
 def cut(expr: str) -> Cut | None:
     """The expression with its names and plain strings cut out; None for a text the cuts cannot describe."""
-    if any(mark in expr for mark in _NOT_CUT):
+    if "\x00" in expr or CUT in expr:  # no key: NUL is refused, and the mark would be ambiguous
         return None
     # One split, no callback per match: every model's expression comes here. The parts are the text before the
     # first match, then per match its five groups (one of them set; none matches empty) and the text after it.
