@@ -53,12 +53,10 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def tool_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    """The version of monitoring running (see monitoring.version)."""
+    from monitoring.version import VERSION
 
-    try:
-        return version("promstack-as-code")  # the distribution; the import name is monitoring
-    except PackageNotFoundError:  # running from a checkout that is not installed
-        return "unknown"
+    return VERSION
 
 
 @dataclass(frozen=True)
