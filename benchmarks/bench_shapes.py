@@ -4,7 +4,8 @@ Each shape grows one dimension and keeps the rest small: routes (each with its r
 inhibit rule and route test), alerts in one group, recording rules in one group, rule groups, scrape jobs,
 probes, metrics with an alert each, services with the Kubernetes output, services whose alerts select their
 jobs by a pattern (`up{job=~"s1-.*"}`: every job exposes `up`), a label with many declared values and an
-alert on each. For N and 4N items, in a fresh process
+alert on each, scrape jobs written out one call per line in one module (as `monitoring import` writes them: each
+definition looks up the line of its call). For N and 4N items, in a fresh process
 each, the CPU seconds (time.process_time: the machine may be shared) of: building the model, Stack.check,
 rendering every file, and validate's offline checks on the written out/. The ratio printed is the time per item
 at 4N over the time per item at N: 1.0 is linear, 4.0 quadratic.
@@ -26,7 +27,7 @@ from typing import Any
 
 HOOK = {"url": "http://hook:9/"}
 SHAPES = ("routes", "alerts", "records", "groups", "scrape", "probes", "metrics", "kubernetes", "job_patterns",
-          "label_values")
+          "label_values", "written_out")
 
 
 def _alert(name: str, expr: str) -> Any:
@@ -103,6 +104,12 @@ def _services(shape: str, n: int) -> tuple[Any, ...]:
         metric = Counter(name="w_total", help="W.", labels=("code",), label_values={"code": values})
         rules = tuple(_alert(f"W{i}", f'rate(w_total{{code="v{i}"}}[5m]) > 1') for i in range(n))
         return (Service(name="a", metrics=(metric,), rule_groups=(RuleGroup(name="g", rules=rules),)),)
+    if shape == "written_out":  # one call per line in one module's code, as `monitoring import` writes it
+        calls = "".join(f'    ScrapeJob(name="j{i}", static_configs=(StaticConfig(targets=("h{i}:80",)),)),\n'
+                        for i in range(n))
+        namespace = {"ScrapeJob": ScrapeJob, "StaticConfig": StaticConfig}
+        exec(compile(f"jobs = (\n{calls})\n", os.path.join(tempfile.gettempdir(), "written_out.py"), "exec"), namespace)
+        return (Service(name="a", metrics=requests, scrape_jobs=namespace["jobs"]),)
     return (Service(name="a", metrics=requests),)
 
 

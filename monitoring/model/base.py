@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar, Self, TypeVar, Union, get_args, get
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from monitoring.errors import DefinitionError
-from monitoring.model.locate import call_position, enclosing_path
+from monitoring.model.locate import Site, call_position, enclosing_path
 from monitoring.units import FrozenDict, frozen_dict, quoted
 
 
@@ -69,21 +69,28 @@ def is_user_file(filename: str) -> bool:
     return not filename.startswith("<") and not filename.startswith(_NOT_USER_CODE)
 
 
-def definition_site(depth: int = 2) -> tuple[str, int] | None:
+def definition_site(depth: int = 2) -> tuple[str, int | None] | None:
     """(file, line) of the innermost caller in the user's code: where a definition was made."""
+    found = definition_point(depth + 1)
+    return None if found is None else found.resolved()
+
+
+def definition_point(depth: int = 2) -> Site | None:
+    """definition_site, its line left to be worked out when asked for (see Site): what each definition keeps."""
     frame = sys._getframe(depth)
     while frame is not None:
-        if is_user_file(frame.f_code.co_filename):
-            return frame.f_code.co_filename, frame.f_lineno
+        code = frame.f_code
+        if is_user_file(code.co_filename):
+            return Site(code, frame.f_lasti)
         frame = frame.f_back
     return None
 
 
-def format_site(site: tuple[str, int] | None) -> str | None:
+def format_site(site: tuple[str, int | None] | Site | None) -> str | None:
     """'alerts/stack.py:12': relative to the working directory when the file is under it."""
     if site is None:
         return None
-    filename, line = site
+    filename, line = site.resolved() if isinstance(site, Site) else site
     relative = os.path.relpath(filename)
     return f"{filename if relative.startswith('..') else relative}:{line}"
 
@@ -540,7 +547,7 @@ class Model(BaseModel):
 
     def __init__(self, /, **data: Any) -> None:
         # Definitions are built by constructor calls in user code; this is where their errors surface.
-        site = definition_site()
+        site = definition_point()
         # Raised after the except blocks, not in them: an exception raised there keeps the one it handles as its
         # __context__ (`from None` only hides it), and pydantic's error holds every input value, secrets too.
         refused: DefinitionError | None = None
