@@ -24,8 +24,10 @@ RESERVED = frozenset({
     "topk", "bottomk", "count_values", "quantile", "limitk", "limit_ratio",
 })
 # Comments, plain strings, other strings, numbers, words. A plain string is tried before any string; a word
-# is atomic, so that a function's name is not cut short.
-_CUTS = re.compile(rf"""(\#[^\n]*)|("[^"\\\n]*"|'[^'\\\n]*')|({STRING})|({NUMBER})|((?>{WORD}))(?!\s*\()""")
+# is atomic, so that a function's name is not cut short. The lookahead names every character a match can start
+# with: at any other (a space, an operator, a bracket) the five are not tried one by one, which halves the split.
+_CUTS = re.compile(rf"""(?=[#"'`0-9.a-zA-Z_:])"""
+                   rf"""(?:(\#[^\n]*)|("[^"\\\n]*"|'[^'\\\n]*')|({STRING})|({NUMBER})|((?>{WORD}))(?!\s*\())""")
 CUT = "\x01"  # where a name or a plain string was cut out (no PromQL text contains it: the key would differ)
 
 
