@@ -54,14 +54,14 @@ class Site:
 def line_at(code: CodeType, offset: int) -> int | None:
     """The line of the instruction at byte `offset` of code (frame.f_lasti), as frame.f_lineno reads it: looked up
     in the code's line table, read once per code object."""
+    if offset < 0:  # (before the first instruction)
+        return code.co_firstlineno
     found = _tables.get(id(code))
     if found is None or found[0] is not code:  # (the table holds its code: the id cannot be another's meanwhile)
         ranges = list(code.co_lines())
         found = keep(_tables, id(code), (code, [start for start, _, _ in ranges], [end for _, end, _ in ranges],
                                          [line for _, _, line in ranges]), _TABLES_KEPT)
     _, starts, ends, lines = found
-    if offset < 0:
-        return code.co_firstlineno
     index = bisect_right(starts, offset) - 1
     return lines[index] if index >= 0 and offset < ends[index] else None
 
