@@ -99,3 +99,19 @@ def test_definitions_made_here_name_this_file() -> None:
     here = Path(__file__).relative_to(Path.cwd()) if Path(__file__).is_relative_to(Path.cwd()) else Path(__file__)
     assert counter.defined_at is not None and counter.defined_at.startswith(f"{here}:")
     assert int(alert.defined_at.rsplit(":", 1)[1]) == int(counter.defined_at.rsplit(":", 1)[1]) + 1
+
+
+def _made_here() -> Alert:
+    return Alert(name="Same", severity="info", expr="up == 0", summary="s.", description="d.")
+
+
+def test_equal_definitions_made_at_one_line_have_equal_dicts() -> None:
+    # pydantic compares two definitions by their whole dicts first, then field by field: were the sites of two
+    # equal definitions unequal, each level of a stack would be compared twice over (2^depth comparisons).
+    first, second = _made_here(), _made_here()
+    assert first.__dict__ == second.__dict__
+    assert pickle.loads(pickle.dumps(first)).__dict__ == first.__dict__
+    site = first.__dict__["_site"]
+    line = _made_here.__code__.co_firstlineno + 1
+    assert site == (__file__, line) and (__file__, line) == site and site != (__file__, line + 1)
+    assert hash(site) == hash(second.__dict__["_site"]) == hash((__file__, line))

@@ -41,6 +41,17 @@ class Site:
         """(file, line): the line frame.f_lineno gave at the call (None for an instruction without one)."""
         return self.code.co_filename, line_at(self.code, self.offset)
 
+    def __eq__(self, other: object) -> bool:
+        # As the (file, line) it stands for, which a pickled copy holds: pydantic compares two definitions by
+        # their whole dicts first, and only then field by field, so sites that are unequal for two equal
+        # definitions would have every level of a stack compared twice over.
+        if isinstance(other, Site):
+            return (self.code is other.code and self.offset == other.offset) or self.resolved() == other.resolved()
+        return self.resolved() == other if isinstance(other, tuple) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.resolved())
+
     def __reduce__(self) -> tuple[Any, ...]:
         return tuple, (self.resolved(),)  # pickled as (file, line): a code object does not pickle
 
