@@ -578,8 +578,9 @@ class Model(BaseModel):
                                       value=key)
         if refused is not None:
             raise refused
-        # Not fields: kept out of equality, hashing and serialisation (pydantic compares fields only). Put in the
-        # instance's dict as object.__setattr__ would, without its two calls per definition.
+        # Not fields: kept out of equality, hashing and serialisation (pydantic's equality is its fields'; its first
+        # look at the whole dicts is why a Site compares as its file and line). Put in the instance's dict as
+        # object.__setattr__ would, without its two calls per definition.
         held = self.__dict__
         held["_site"] = site
         held["_checked"] = True  # see model_check

@@ -275,9 +275,9 @@ class Stack(Model):
             own = {n for m in service.metrics for n in m.series_names()}  # `shared` is not copied per service
             # Series name -> label -> the values the catalog declares: a matcher must match one of them. (Most
             # stacks declare none: no look-up of the service's catalog then.)
+            declares = shared_values or any(m.label_values for m in service.metrics)
             values = {n: m.label_values for m in self.service_metrics(service) if m.label_values
-                      for n in m.series_names()} if shared_values or any(m.label_values for m in service.metrics) \
-                else {}
+                      for n in m.series_names()} if declares else {}
             for group in service.rule_groups:
                 for rule in group.rules:
                     selected = rule.selected_metrics()
