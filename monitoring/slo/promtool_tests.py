@@ -403,10 +403,9 @@ def too_long_why(slo: SLO) -> str | None:
     The longest case runs past the slowest window: promtool_timing.MAX_TEST_STEPS bounds it."""
     if not slo.tiers:
         return None
-    global _last_why
-    last = _last_why
-    if last is not None and last[0] is slo:
-        return last[1]
+    kept = _WHYS.get(_address(slo))
+    if kept is not None and kept[0] is slo:
+        return kept[1]
     step = slo_step(slo)
     key = _plan_key(slo, step)
     if key not in _TOO_LONG:
@@ -415,15 +414,17 @@ def too_long_why(slo: SLO) -> str | None:
         keep(_TOO_LONG, key, too_long(steps, step, f"its {longest} window, of its period {slo.period}"),
              _SERIES_KEPT)
     why = _TOO_LONG[key]
-    _last_why = (slo, why)
+    keep(_WHYS, _address(slo), (slo, why), _SERIES_KEPT)
     return why
 
 
-# The SLO asked last and its answer, each kept in one tuple (read whole, never half of two): each SLO is asked
-# several times in a row (its check, warnings and tests). Definitions are immutable, and the one kept here cannot
-# be freed and its id reused.
-_last_why: tuple[SLO, str | None] | None = None
-_last_step: tuple[SLO, int] | None = None
+# Each SLO's too_long_why and slo_step, kept per SLO: each is asked in its check, in its rules' warnings and in its
+# tests, units of work that run apart. Keyed by the SLO's address (object.__hash__, without id()'s audit event: see
+# monitoring.inputs), each with the SLO itself, which then cannot be freed and its address reused. Definitions are
+# immutable.
+_address = object.__hash__
+_WHYS: dict[int, tuple[SLO, str | None]] = {}
+_STEPS: dict[int, tuple[SLO, int]] = {}
 
 
 def warnings(slo: SLO) -> list[str]:
@@ -776,10 +777,9 @@ def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
 def slo_step(slo: SLO) -> int:
     """The step of the SLO's tests: choose_step of its windows (a DefinitionError naming the SLO, and the window of
     its policy that leaves no step, when none fits)."""
-    global _last_step
-    last = _last_step
-    if last is not None and last[0] is slo:
-        return last[1]
+    kept = _STEPS.get(_address(slo))
+    if kept is not None and kept[0] is slo:
+        return kept[1]
     windows = slo_windows(slo)
     try:
         step = _step(frozenset(windows))
@@ -789,7 +789,7 @@ def slo_step(slo: SLO) -> int:
         raise slo.error(f"{'window_policy: ' if own else ''}{exc.problem}, the shortest being "
                         f"{format_duration(shortest)}: a test step is whole seconds, under half of every window",
                         field="window_policy" if own else None, value=own) from None
-    _last_step = (slo, step)
+    keep(_STEPS, _address(slo), (slo, step), _SERIES_KEPT)
     return step
 
 
