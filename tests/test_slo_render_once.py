@@ -321,3 +321,17 @@ def test_texts_of_keys_are_bounded_and_keep_the_recurring_ones() -> None:
         assert len(texts._pieces) <= 8
     # Written plainly the first time, then for both sets of stand-ins once, then never again.
     assert calls.count(slo.name) == 1 + 50 and calls.count("SLOzA") == 1 and calls.count("XSLOzB2-3") == 1
+
+
+def test_one_slo_in_stacks_of_other_settings_is_written_as_each_stacks_plain_data() -> None:
+    """What is kept of an SLO's names is kept for its stack: the same SLOs in stacks that link other dashboards
+    (another Grafana, none) and name runbooks otherwise, asked in turns, are each written as that stack's data."""
+    base = variety()
+    stacks = [base.model_copy(update={"grafana_url": url, "runbook_url_pattern": pattern})
+              for url, pattern in (("https://grafana.one", None), (None, None),
+                                   ("https://grafana.two", "https://runbooks/{service}/{alertname}"))]
+    for slo in base.slos:
+        for stack in [*stacks, *stacks]:
+            assert slo_rules.render_text(stack, slo, HEADER) == to_yaml(slo_rules.render(stack, slo), HEADER)
+            data = slo_tests.render(stack, slo)
+            assert slo_tests.render_text(stack, slo, HEADER) == (None if data is None else to_yaml(data, HEADER))

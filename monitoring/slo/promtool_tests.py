@@ -414,7 +414,7 @@ def too_long_why(slo: SLO) -> str | None:
         keep(_TOO_LONG, key, too_long(steps, step, f"its {longest} window, of its period {slo.period}"),
              _SERIES_KEPT)
     why = _TOO_LONG[key]
-    keep(_WHYS, _address(slo), (slo, why), _SERIES_KEPT)
+    keep(_WHYS, _address(slo), (slo, why), _PER_SLO_KEPT)
     return why
 
 
@@ -423,6 +423,7 @@ def too_long_why(slo: SLO) -> str | None:
 # monitoring.inputs), each with the SLO itself, which then cannot be freed and its address reused. Definitions are
 # immutable.
 _address = object.__hash__
+_PER_SLO_KEPT = 4096
 _WHYS: dict[int, tuple[SLO, str | None]] = {}
 _STEPS: dict[int, tuple[SLO, int]] = {}
 
@@ -789,7 +790,7 @@ def slo_step(slo: SLO) -> int:
         raise slo.error(f"{'window_policy: ' if own else ''}{exc.problem}, the shortest being "
                         f"{format_duration(shortest)}: a test step is whole seconds, under half of every window",
                         field="window_policy" if own else None, value=own) from None
-    keep(_STEPS, _address(slo), (slo, step), _SERIES_KEPT)
+    keep(_STEPS, _address(slo), (slo, step), _PER_SLO_KEPT)
     return step
 
 

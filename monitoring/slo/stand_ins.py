@@ -65,11 +65,10 @@ class NamedTexts:
     def __init__(self, kept: int = 1024) -> None:
         self._pieces: dict[Hashable, tuple[str, ...] | object | None] = {}
         self._kept = kept
-        self._last: tuple[Stack, SLO, tuple[Hashable, dict[str, str] | None]] | None = None
 
     def text(self, key: Hashable, stack: Stack, slo: SLO, write: Write) -> str:
         """write(stack, slo), from the text of the key when the SLO's names allow."""
-        stack_key, names = self._names(stack, slo)
+        stack_key, names = _names(stack, slo)
         if names is None:
             return write(stack, slo)
         key = (key, stack_key)
@@ -84,23 +83,36 @@ class NamedTexts:
         filled[1::2] = [names[piece] for piece in found[1::2]]
         return "".join(filled)
 
-    def _names(self, stack: Stack, slo: SLO) -> tuple[Hashable, dict[str, str] | None]:
-        """What the stack adds to every key (the runbook URLs' pattern, whether and where SLO dashboards are
-        linked), and each stand-in with the SLO's name for it, or None when they cannot be put in; kept for
-        the last SLO, which asks for several texts in a row."""
-        if self._last is not None and self._last[0] is stack and self._last[1] is slo:
-            return self._last[2]
-        stand_in_url, url = stack.dashboard_url(_FIRST[0], slo=True), stack.dashboard_url(slo.service, slo=True)
-        names: dict[str, str] | None = None
-        base = slo.alert_base
-        if _names_as_they_are(stack.runbook_url_pattern) and _plain_names(slo.service, slo.name, base, url):
-            names = {_FIRST[0]: slo.service, _FIRST[1]: slo.name, _FIRST[2]: base}
-            if stand_in_url is not None and url is not None:
-                names[stand_in_url] = url
-        found = (stack.runbook_url_pattern, stand_in_url), names
-        self._last = (stack, slo, found)
-        return found
 
+# Each SLO's _names, kept per SLO: its rules, its tests and its dashboard row ask for several texts each, in units
+# of work that run apart. For one stack at a time (the last asked), which alone is then kept alive; within it, keyed
+# by the SLO's address (object.__hash__, without id()'s audit event: see monitoring.inputs), each with the SLO,
+# which then cannot be freed and its address reused.
+_address = object.__hash__
+_NAMES_KEPT = 8192
+_names_of: tuple[Stack, dict[int, tuple[SLO, tuple[Hashable, dict[str, str] | None]]]] | None = None
+
+
+def _names(stack: Stack, slo: SLO) -> tuple[Hashable, dict[str, str] | None]:
+    """What the stack adds to every key (the runbook URLs' pattern, whether and where SLO dashboards are linked),
+    and each stand-in with the SLO's name for it, or None when they cannot be put in."""
+    global _names_of
+    memo = _names_of
+    if memo is None or memo[0] is not stack:
+        memo = _names_of = (stack, {})
+    kept = memo[1].get(_address(slo))
+    if kept is not None and kept[0] is slo:
+        return kept[1]
+    stand_in_url, url = stack.dashboard_url(_FIRST[0], slo=True), stack.dashboard_url(slo.service, slo=True)
+    names: dict[str, str] | None = None
+    base = slo.alert_base
+    if _names_as_they_are(stack.runbook_url_pattern) and _plain_names(slo.service, slo.name, base, url):
+        names = {_FIRST[0]: slo.service, _FIRST[1]: slo.name, _FIRST[2]: base}
+        if stand_in_url is not None and url is not None:
+            names[stand_in_url] = url
+    found = (stack.runbook_url_pattern, stand_in_url), names
+    keep(memo[1], _address(slo), (slo, found), _NAMES_KEPT)
+    return found
 
 def alert_key(slo: SLO, tier: Tier) -> Hashable:
     """Everything a tier's alert (and the expected alert of a test) depends on but the names: the plan's pairs
