@@ -1,10 +1,11 @@
 """From a stack to the files of out/: every renderer, serialised.
 
-The renderers that depend on nothing but the stack (each service's rules and tests, each SLO's rules and
-tests, the generated dashboards) are split into units of work, `ctx.each(unit, stack, count)`: for a large
-stack `iter_files` runs them in several processes (see monitoring.output.workers), and takes their results in
-order, so that the output is the same, byte for byte, in one process or several. Whatever reads files or runs
-the user's code (hand-written dashboards) runs in this process, where `generate` records what it reads.
+The renderers that depend on nothing but the stack (prometheus.yml, alertmanager.yml, each service's rules and
+tests, each SLO's rules and tests, the generated dashboards) are split into units of work, `ctx.each(unit,
+stack, count)`: for a large stack `iter_files` runs them in several processes (see monitoring.output.workers),
+and takes their results in order, so that the output is the same, byte for byte, in one process or several.
+Whatever reads files or runs the user's code (hand-written dashboards) runs in this process, where `generate`
+records what it reads.
 
 `generate` has each unit write its files into the staging directory itself, in whichever process renders it
 (`GenerateContext.content`): only each file's path, hash and signature come back, never its text.
@@ -144,11 +145,15 @@ class GenerateContext:
 
 
 def emit_prometheus(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
-    return itertools.chain(_prometheus_config(stack, ctx), ctx.each(_service_rules, stack, len(stack.services)))
+    return itertools.chain(ctx.each(_prometheus_config, stack, 1),
+                           ctx.each(_service_rules, stack, len(stack.services)))
 
 
-def _prometheus_config(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
-    yield conventions.PROMETHEUS_CONFIG, to_yaml(prometheus_config.render(stack), ctx.header)
+# prometheus.yml and alertmanager.yml are units of work too, each the only one of its kind: a large stack's take
+# tens of milliseconds, during which this process, rendering them itself, would send the workers nothing more.
+def _prometheus_config(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
+    path = conventions.PROMETHEUS_CONFIG
+    yield path, ctx.content(path, to_yaml(prometheus_config.render(stack), ctx.header))
 
 
 def _service_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
@@ -159,8 +164,13 @@ def _service_rules(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[t
         yield path, ctx.content(path, to_yaml(rules.render(stack, service), ctx.header))
 
 
-def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, str]]:
-    yield conventions.ALERTMANAGER_CONFIG, to_yaml(alertmanager.render(stack), ctx.header)
+def emit_alertmanager(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
+    return ctx.each(_alertmanager_config, stack, 1)
+
+
+def _alertmanager_config(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[tuple[str, Content]]:
+    path = conventions.ALERTMANAGER_CONFIG
+    yield path, ctx.content(path, to_yaml(alertmanager.render(stack), ctx.header))
 
 
 def emit_slo_rules(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
