@@ -25,3 +25,9 @@ def keep(store: dict[K, V], key: K, value: V, most: int) -> V:
         store.pop(next(iter(store)))
     store[key] = value
     return value
+
+
+# An object's address, as id() gives it but without id()'s audit event: generate records what it reads with an
+# audit hook (monitoring.inputs), which id() would call at every look-up. Unique among the objects alive: a cache
+# keyed by it keeps the object itself in its entry, which then cannot be freed and its address reused.
+address = object.__hash__

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from monitoring.bounded import address as _address
 from monitoring.units import FrozenDict
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -189,11 +190,7 @@ def _mapping(data: dict[str, Any], indent: str, out: list[str], seen: _Seen, fir
             out.append(f"{head} {_scalar(value)}\n")
 
 
-# The object's address, as id() gives it but without id()'s audit event: generate records what it reads with
-# an audit hook, which would otherwise be called for every list of every document.
-_address = object.__hash__
-
-
+# Lists are keyed by their address (see bounded.address): the document being dumped holds them alive.
 def _reused(value: Any, indent: str, out: list[str], seen: _Seen, write: Any) -> None:
     key = (_address(value), indent)
     text = seen.get(key)

@@ -20,7 +20,7 @@ from typing import Any
 import promql_parser
 
 from monitoring import conventions, promql
-from monitoring.bounded import keep
+from monitoring.bounded import address, keep
 from monitoring.errors import DefinitionError
 from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
@@ -403,7 +403,7 @@ def too_long_why(slo: SLO) -> str | None:
     The longest case runs past the slowest window: promtool_timing.MAX_TEST_STEPS bounds it."""
     if not slo.tiers:
         return None
-    kept = _WHYS.get(_address(slo))
+    kept = _WHYS.get(address(slo))
     if kept is not None and kept[0] is slo:
         return kept[1]
     step = slo_step(slo)
@@ -414,15 +414,13 @@ def too_long_why(slo: SLO) -> str | None:
         keep(_TOO_LONG, key, too_long(steps, step, f"its {longest} window, of its period {slo.period}"),
              _SERIES_KEPT)
     why = _TOO_LONG[key]
-    keep(_WHYS, _address(slo), (slo, why), _PER_SLO_KEPT)
+    keep(_WHYS, address(slo), (slo, why), _PER_SLO_KEPT)
     return why
 
 
 # Each SLO's too_long_why and slo_step, kept per SLO: each is asked in its check, in its rules' warnings and in its
-# tests, units of work that run apart. Keyed by the SLO's address (object.__hash__, without id()'s audit event: see
-# monitoring.inputs), each with the SLO itself, which then cannot be freed and its address reused. Definitions are
-# immutable.
-_address = object.__hash__
+# tests, units of work that run apart. Keyed by the SLO's address, each with the SLO (see bounded.address).
+# Definitions are immutable.
 _PER_SLO_KEPT = 4096
 _WHYS: dict[int, tuple[SLO, str | None]] = {}
 _STEPS: dict[int, tuple[SLO, int]] = {}
@@ -778,7 +776,7 @@ def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
 def slo_step(slo: SLO) -> int:
     """The step of the SLO's tests: choose_step of its windows (a DefinitionError naming the SLO, and the window of
     its policy that leaves no step, when none fits)."""
-    kept = _STEPS.get(_address(slo))
+    kept = _STEPS.get(address(slo))
     if kept is not None and kept[0] is slo:
         return kept[1]
     windows = slo_windows(slo)
@@ -790,7 +788,7 @@ def slo_step(slo: SLO) -> int:
         raise slo.error(f"{'window_policy: ' if own else ''}{exc.problem}, the shortest being "
                         f"{format_duration(shortest)}: a test step is whole seconds, under half of every window",
                         field="window_policy" if own else None, value=own) from None
-    keep(_STEPS, _address(slo), (slo, step), _PER_SLO_KEPT)
+    keep(_STEPS, address(slo), (slo, step), _PER_SLO_KEPT)
     return step
 
 

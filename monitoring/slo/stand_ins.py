@@ -26,7 +26,7 @@ from collections.abc import Callable, Hashable
 from functools import lru_cache
 
 from monitoring import conventions
-from monitoring.bounded import keep
+from monitoring.bounded import address, keep
 from monitoring.model.slo import SLO, AlertTier
 from monitoring.model.stack import Stack
 from monitoring.output.yaml_parts import scalar
@@ -86,9 +86,7 @@ class NamedTexts:
 
 # Each SLO's _names, kept per SLO: its rules, its tests and its dashboard row ask for several texts each, in units
 # of work that run apart. For one stack at a time (the last asked), which alone is then kept alive; within it, keyed
-# by the SLO's address (object.__hash__, without id()'s audit event: see monitoring.inputs), each with the SLO,
-# which then cannot be freed and its address reused.
-_address = object.__hash__
+# by the SLO's address, each with the SLO (see bounded.address).
 _NAMES_KEPT = 8192
 _names_of: tuple[Stack, dict[int, tuple[SLO, tuple[Hashable, dict[str, str] | None]]]] | None = None
 
@@ -100,7 +98,7 @@ def _names(stack: Stack, slo: SLO) -> tuple[Hashable, dict[str, str] | None]:
     memo = _names_of
     if memo is None or memo[0] is not stack:
         memo = _names_of = (stack, {})
-    kept = memo[1].get(_address(slo))
+    kept = memo[1].get(address(slo))
     if kept is not None and kept[0] is slo:
         return kept[1]
     stand_in_url, url = stack.dashboard_url(_FIRST[0], slo=True), stack.dashboard_url(slo.service, slo=True)
@@ -111,8 +109,9 @@ def _names(stack: Stack, slo: SLO) -> tuple[Hashable, dict[str, str] | None]:
         if stand_in_url is not None and url is not None:
             names[stand_in_url] = url
     found = (stack.runbook_url_pattern, stand_in_url), names
-    keep(memo[1], _address(slo), (slo, found), _NAMES_KEPT)
+    keep(memo[1], address(slo), (slo, found), _NAMES_KEPT)
     return found
+
 
 def alert_key(slo: SLO, tier: Tier) -> Hashable:
     """Everything a tier's alert (and the expected alert of a test) depends on but the names: the plan's pairs
