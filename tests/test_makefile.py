@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -27,7 +26,6 @@ def _interpreter(tmp_path: Path, name: str, status: int) -> Path:
     return path
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 @pytest.mark.parametrize(("system", "chosen"), [
     ("fit", "fit"),  # 3.11 or newer, with venv's ensurepip
     ("unfit", "python3"),  # older, or without ensurepip: its check fails
@@ -42,7 +40,6 @@ def test_the_venv_is_made_with_the_distributions_python_where_it_fits(tmp_path: 
     assert command == f"{expected} -m venv {tmp_path / 'venv'}"
 
 
-@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_python_given_to_make_wins(tmp_path: Path) -> None:
     fit = _interpreter(tmp_path, "fit", 0)
     assert _venv_command(tmp_path, f"SYSTEM_PYTHON={fit}", "PYTHON=python3.12").startswith("python3.12 -m venv ")
