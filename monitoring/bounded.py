@@ -6,7 +6,8 @@ per key; the bound keeps memory flat however many keys a stack holds. A leaf: it
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -28,6 +29,23 @@ def keep(store: dict[K, V], key: K, value: V, most: int) -> V:
 
 
 # An object's address, as id() gives it but without id()'s audit event: generate records what it reads with an
-# audit hook (monitoring.inputs), which id() would call at every look-up. Unique among the objects alive: a cache
-# keyed by it keeps the object itself in its entry, which then cannot be freed and its address reused.
+# audit hook (monitoring.inputs), which id() would call at every look-up. Unique among the objects alive.
 address = object.__hash__
+
+T = TypeVar("T")
+
+
+def kept_for(store: dict[int, tuple[T, V]], obj: T, compute: Callable[..., V], most: int, *more: Any) -> V:
+    """compute(obj, *more), kept in store per object (by its address) for objects that are not hashable or hash
+    slowly; each entry holds the object, which then cannot be freed and its address reused. As `keep`, at most
+    `most`. What `more` holds must be the same for every call on one store.
+
+    >>> store = {}
+    >>> key = ("a",)
+    >>> kept_for(store, key, len, 2), kept_for(store, key, lambda _: -1, 2)
+    (1, 1)
+    """
+    found = store.get(address(obj))
+    if found is not None and found[0] is obj:
+        return found[1]
+    return keep(store, address(obj), (obj, compute(obj, *more)), most)[1]

@@ -16,11 +16,11 @@ from functools import lru_cache
 from types import CodeType
 from typing import Any
 
-from monitoring.bounded import keep
+from monitoring.bounded import kept_for
 
 # The line tables read (see `line_at`), per code object: few, as a process runs few distinct user functions.
 _TABLES_KEPT = 256
-_tables: dict[int, tuple[CodeType, list[int], list[int], list[int | None]]] = {}
+_tables: dict[int, tuple[CodeType, tuple[list[int], list[int], list[int | None]]]] = {}
 
 
 class Site:
@@ -67,14 +67,15 @@ def line_at(code: CodeType, offset: int) -> int | None:
     in the code's line table, read once per code object."""
     if offset < 0:  # (before the first instruction)
         return code.co_firstlineno
-    found = _tables.get(id(code))
-    if found is None or found[0] is not code:  # (the table holds its code: the id cannot be another's meanwhile)
-        ranges = list(code.co_lines())
-        found = keep(_tables, id(code), (code, [start for start, _, _ in ranges], [end for _, end, _ in ranges],
-                                         [line for _, _, line in ranges]), _TABLES_KEPT)
-    _, starts, ends, lines = found
+    starts, ends, lines = kept_for(_tables, code, _line_table, _TABLES_KEPT)
     index = bisect_right(starts, offset) - 1
     return lines[index] if index >= 0 and offset < ends[index] else None
+
+
+def _line_table(code: CodeType) -> tuple[list[int], list[int], list[int | None]]:
+    """The code's instruction ranges as (starts, ends, lines)."""
+    ranges = list(code.co_lines())
+    return [start for start, _, _ in ranges], [end for _, end, _ in ranges], [line for _, _, line in ranges]
 
 
 def call_position(depth: int, is_user_file: object) -> tuple[str, int, int] | None:

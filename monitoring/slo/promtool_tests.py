@@ -20,7 +20,7 @@ from typing import Any
 import promql_parser
 
 from monitoring import conventions, promql
-from monitoring.bounded import address, keep
+from monitoring.bounded import keep, kept_for
 from monitoring.errors import DefinitionError
 from monitoring.model.slo import SLO, BooleanSLI, LatencySLI, QuerySLI, with_matchers
 from monitoring.model.stack import Stack
@@ -403,9 +403,10 @@ def too_long_why(slo: SLO) -> str | None:
     The longest case runs past the slowest window: promtool_timing.MAX_TEST_STEPS bounds it."""
     if not slo.tiers:
         return None
-    kept = _WHYS.get(address(slo))
-    if kept is not None and kept[0] is slo:
-        return kept[1]
+    return kept_for(_WHYS, slo, _too_long_why, _PER_SLO_KEPT)
+
+
+def _too_long_why(slo: SLO) -> str | None:
     step = slo_step(slo)
     key = _plan_key(slo, step)
     if key not in _TOO_LONG:
@@ -413,14 +414,11 @@ def too_long_why(slo: SLO) -> str | None:
         longest = max(slo.windows, key=lambda pair: pair.long_ms).long
         keep(_TOO_LONG, key, too_long(steps, step, f"its {longest} window, of its period {slo.period}"),
              _SERIES_KEPT)
-    why = _TOO_LONG[key]
-    keep(_WHYS, address(slo), (slo, why), _PER_SLO_KEPT)
-    return why
+    return _TOO_LONG[key]
 
 
 # Each SLO's too_long_why and slo_step, kept per SLO: each is asked in its check, in its rules' warnings and in its
-# tests, units of work that run apart. Keyed by the SLO's address, each with the SLO (see bounded.address).
-# Definitions are immutable.
+# tests, units of work that run apart (see bounded.kept_for). Definitions are immutable.
 _PER_SLO_KEPT = 4096
 _WHYS: dict[int, tuple[SLO, str | None]] = {}
 _STEPS: dict[int, tuple[SLO, int]] = {}
@@ -776,9 +774,10 @@ def render(stack: Stack, slo: SLO) -> dict[str, Any] | None:
 def slo_step(slo: SLO) -> int:
     """The step of the SLO's tests: choose_step of its windows (a DefinitionError naming the SLO, and the window of
     its policy that leaves no step, when none fits)."""
-    kept = _STEPS.get(address(slo))
-    if kept is not None and kept[0] is slo:
-        return kept[1]
+    return kept_for(_STEPS, slo, _slo_step, _PER_SLO_KEPT)
+
+
+def _slo_step(slo: SLO) -> int:
     windows = slo_windows(slo)
     try:
         step = _step(frozenset(windows))
@@ -788,7 +787,6 @@ def slo_step(slo: SLO) -> int:
         raise slo.error(f"{'window_policy: ' if own else ''}{exc.problem}, the shortest being "
                         f"{format_duration(shortest)}: a test step is whole seconds, under half of every window",
                         field="window_policy" if own else None, value=own) from None
-    keep(_STEPS, address(slo), (slo, step), _PER_SLO_KEPT)
     return step
 
 

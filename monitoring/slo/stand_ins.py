@@ -26,7 +26,7 @@ from collections.abc import Callable, Hashable
 from functools import lru_cache
 
 from monitoring import conventions
-from monitoring.bounded import address, keep
+from monitoring.bounded import keep, kept_for
 from monitoring.model.slo import SLO, AlertTier
 from monitoring.model.stack import Stack
 from monitoring.output.yaml_parts import scalar
@@ -85,8 +85,8 @@ class NamedTexts:
 
 
 # Each SLO's _names, kept per SLO: its rules, its tests and its dashboard row ask for several texts each, in units
-# of work that run apart. For one stack at a time (the last asked), which alone is then kept alive; within it, keyed
-# by the SLO's address, each with the SLO (see bounded.address).
+# of work that run apart. For one stack at a time (the last asked), which alone is then kept alive; within it, per
+# SLO (see bounded.kept_for).
 _NAMES_KEPT = 8192
 _names_of: tuple[Stack, dict[int, tuple[SLO, tuple[Hashable, dict[str, str] | None]]]] | None = None
 
@@ -98,9 +98,10 @@ def _names(stack: Stack, slo: SLO) -> tuple[Hashable, dict[str, str] | None]:
     memo = _names_of
     if memo is None or memo[0] is not stack:
         memo = _names_of = (stack, {})
-    kept = memo[1].get(address(slo))
-    if kept is not None and kept[0] is slo:
-        return kept[1]
+    return kept_for(memo[1], slo, _worked_out_names, _NAMES_KEPT, stack)  # (one store per stack)
+
+
+def _worked_out_names(slo: SLO, stack: Stack) -> tuple[Hashable, dict[str, str] | None]:
     stand_in_url, url = stack.dashboard_url(_FIRST[0], slo=True), stack.dashboard_url(slo.service, slo=True)
     names: dict[str, str] | None = None
     base = slo.alert_base
@@ -108,9 +109,7 @@ def _names(stack: Stack, slo: SLO) -> tuple[Hashable, dict[str, str] | None]:
         names = {_FIRST[0]: slo.service, _FIRST[1]: slo.name, _FIRST[2]: base}
         if stand_in_url is not None and url is not None:
             names[stand_in_url] = url
-    found = (stack.runbook_url_pattern, stand_in_url), names
-    keep(memo[1], address(slo), (slo, found), _NAMES_KEPT)
-    return found
+    return (stack.runbook_url_pattern, stand_in_url), names
 
 
 def alert_key(slo: SLO, tier: Tier) -> Hashable:
