@@ -20,6 +20,7 @@ import pytest
 
 import monitoring
 import monitoring.errors
+from monitoring.docs.docstrings import written_docstring
 from monitoring.docs.reference import public_objects
 from monitoring.project import Project
 from tests.docstring_examples import run_examples
@@ -31,8 +32,8 @@ NEEDS_PROMETHEUS_HISTORY = ("forecast_capacity", "CapacityReport")
 
 
 def docstring(value: object) -> str:
-    """A class's own docstring (not one it inherits), or a function's."""
-    return (value.__dict__.get("__doc__") if isinstance(value, type) else value.__doc__) or ""
+    """A class's own docstring (not one it inherits), or a function's, as written (see written_docstring)."""
+    return written_docstring(value) or ""
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def test_the_example_of_every_public_name_runs(name: str, module: str, value: ob
 
 
 def test_the_exception_trees_example_runs() -> None:
-    assert run_examples(monitoring.errors.__doc__ or "", "monitoring.errors", doctests_only=True) == 1
+    assert run_examples(written_docstring(monitoring.errors) or "", "monitoring.errors", doctests_only=True) == 1
 
 
 def _public_classes() -> Iterator[tuple[str, type]]:

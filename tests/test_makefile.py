@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -14,8 +15,15 @@ def _venv_command(tmp_path: Path, *assignments: str) -> str:
     """The first command `make` would run to make the venv (-n: nothing is run but the choice itself)."""
     argv = ["make", "-n", "-B", "--no-print-directory", "-C", str(ROOT), f"VENV={tmp_path / 'venv'}", *assignments,
             str(tmp_path / "venv" / ".installed")]
-    proc = subprocess.run(argv, capture_output=True, text=True, check=True)
+    proc = subprocess.run(argv, capture_output=True, text=True, check=True, env=_without_make_settings())
     return proc.stdout.splitlines()[0]
+
+
+def _without_make_settings() -> dict[str, str]:
+    """This environment without what an enclosing make passes down (`make test PYTHON=...` puts its assignments in
+    MAKEFLAGS, which would override the test's) and without PYTHON, which the Makefile takes from the environment."""
+    return {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",
+                                                            "PYTHON", "SYSTEM_PYTHON", "VENV")}
 
 
 def _interpreter(tmp_path: Path, name: str, status: int) -> Path:

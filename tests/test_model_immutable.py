@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 import monitoring
 from monitoring.cli import main
+from monitoring.docs.docstrings import written_docstring
 from monitoring.model.base import Model
 from monitoring.output import yaml_writer
 from monitoring.project import Project
@@ -61,7 +62,7 @@ def _example_values(cls: type) -> list[object]:
     made: list[object] = []
     namespace: dict[str, object] = {"_made": made}
     exec(PREAMBLE, namespace)
-    for block in example_blocks(cls.__dict__.get("__doc__") or ""):
+    for block in example_blocks(written_docstring(cls) or ""):
         if block.lstrip().startswith(">>>"):
             continue
         tree = ast.parse(block)
@@ -203,7 +204,7 @@ def _every_value(value: object, depth: int = 0) -> Iterator[object]:
 @pytest.mark.parametrize("cls", _public_definitions(), ids=[cls.__name__ for cls in _public_definitions()])
 def test_a_definition_holds_nothing_that_changes_in_place(cls: type[Model]) -> None:
     """No list, set, bytearray or plain dict anywhere in what the examples make (a dict's values included)."""
-    if not example_blocks(cls.__dict__.get("__doc__") or ""):
+    if not example_blocks(written_docstring(cls) or ""):
         pytest.skip("no example")
     for definition in instances(cls):
         for value in _every_value(definition):

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import monitoring
+from monitoring.docs.docstrings import written_docstring
 from tests.docstring_examples import has_example as _has_example
 
 MODEL = [
@@ -80,7 +81,7 @@ def test_the_four_verbs_are_functions_with_their_parameters_and_reports() -> Non
         signature = inspect.signature(function)
         assert _bare(signature) == parameters, verb
         assert signature.return_annotation == report, verb  # the annotation's text: `annotations` are postponed
-        assert _has_example(function.__doc__ or ""), verb
+        assert _has_example(written_docstring(function) or ""), verb
         assert f"monitoring.{verb}(" in function.__doc__, verb  # the example calls the verb itself
 
 
@@ -135,7 +136,7 @@ def test_every_public_name_has_a_docstring_with_an_example() -> None:
     lacking = []
     for name in monitoring.__all__:
         value = getattr(monitoring, name)
-        doc = value.__dict__.get("__doc__") if isinstance(value, type) else value.__doc__
+        doc = written_docstring(value)
         if not doc or not _has_example(doc):
             lacking.append(name)
     assert lacking == [], f"exported without a docstring that has an example: {lacking}"

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from monitoring.docs.docstrings import written_docstring
 from monitoring.errors import ExitStatus
 from monitoring.model.base import Shared
 
@@ -45,7 +46,7 @@ def public_objects() -> list[tuple[str, str, Any]]:
 def own_docstring(obj: Any) -> str:
     """obj's own docstring, not one inherited from a base class, dedented by the module-level body indent (so
     that an example indented under the text stays indented: Markdown shows it as code)."""
-    doc = obj.__dict__.get("__doc__") if inspect.isclass(obj) else getattr(obj, "__doc__", None)
+    doc = written_docstring(obj)
     if not doc:
         return ""
     first, *rest = doc.expandtabs().split("\n")
