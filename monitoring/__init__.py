@@ -13,6 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from monitoring import gc_pause  # noqa: F401  (first: it notes what Python froze before the tool ran)
+
 # public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
     # the model

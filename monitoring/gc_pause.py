@@ -13,6 +13,11 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+# What Python itself keeps frozen: 3.12 freezes a few hundred of its own tuples at startup, and freezes them again at
+# each full collection; 3.11 and 3.13 nothing. Read as `monitoring` is imported (its package imports this module
+# first), before a program that uses the library could freeze anything: a frozen count above it is a caller's.
+PYTHONS_OWN_FROZEN = gc.get_freeze_count()
+
 
 @contextmanager
 def no_cyclic_gc() -> Iterator[None]:
@@ -27,7 +32,7 @@ def no_cyclic_gc() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            if gc.get_freeze_count() == 0:  # unfreeze would free what the caller froze
+            if gc.get_freeze_count() <= PYTHONS_OWN_FROZEN:  # else unfreeze would let go of what a caller froze
                 gc.freeze()  # every tracked object to the permanent generation, the young count back to 0...
                 gc.unfreeze()  # ...and back into the oldest generation, in one move
             gc.enable()

@@ -6,6 +6,9 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
+
+from monitoring import gc_pause
 from monitoring.gc_pause import no_cyclic_gc
 
 
@@ -55,5 +58,26 @@ def test_what_the_caller_froze_stays_frozen() -> None:
         # frozen is freed meanwhile, e.g. by another thread of the test run.)
         assert not any(o is frozen for o in gc.get_objects())
         assert len(made) == 1_000 and frozen.other is None
+    finally:
+        gc.unfreeze()
+
+
+def test_what_python_keeps_frozen_does_not_stop_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.12 keeps some of its own objects frozen: as it would, frozen here before the package read the count."""
+    gc.collect()
+    gc.freeze()
+    try:
+        monkeypatch.setattr(gc_pause, "PYTHONS_OWN_FROZEN", gc.get_freeze_count())
+        for _ in range(2):  # and again, once those have gone to the oldest generation with the rest
+            with no_cyclic_gc():
+                made = [_Node() for _ in range(5_000)]
+                first, second = _Node(), _Node()
+                first.other, second.other = second, first
+                gone = weakref.ref(first)
+                del first, second
+            assert gc.get_count()[0] < 1_000
+            assert gone() is not None  # in the oldest generation: no young collection freed it
+            gc.collect()
+            assert gone() is None and len(made) == 5_000
     finally:
         gc.unfreeze()
