@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -229,12 +230,31 @@ def _logged_write(staging: str, relative: str, text: str, made: set[str], previo
     return write_staged(staging, relative, text, made, previous)
 
 
-def test_the_default_is_one_process_for_a_small_stack_and_every_cpu_for_a_large_one(
+def test_the_default_is_one_process_for_a_small_stack_and_every_cpu_for_a_large_one() -> None:
+    # In a process of one thread, as the command is (this test process may run others: pytest-xdist's).
+    code = ("import os\nfrom monitoring.output import workers\nos.environ.pop(workers.WORKERS_VARIABLE, None)\n"
+            "print(workers.worker_count(workers.PARALLEL_FROM - 1), workers.worker_count(workers.PARALLEL_FROM))")
+    counts = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    cpus = len(os.sched_getaffinity(0))
+    assert counts == ["1", str(cpus if workers.can_fork() else 1)]
+
+
+def test_beside_other_threads_a_large_stack_renders_in_this_process_unless_told_otherwise(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(workers.WORKERS_VARIABLE, raising=False)
-    assert workers.worker_count(workers.PARALLEL_FROM - 1) == 1
-    cpus = len(os.sched_getaffinity(0))
-    assert workers.worker_count(workers.PARALLEL_FROM) == (cpus if workers.can_fork() else 1)
+    done = threading.Event()
+    other = threading.Thread(target=done.wait, daemon=True)
+    other.start()
+    try:
+        assert workers.worker_count(10**6) == 1
+        monkeypatch.setenv(workers.WORKERS_VARIABLE, "5")  # told: it forks, the caller's choice
+        assert workers.worker_count(10**6) == (5 if workers.can_fork() else 1)
+    finally:
+        done.set()
+        other.join()
+
+
+def test_the_number_of_processes_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(workers.WORKERS_VARIABLE, "1")
     assert workers.worker_count(10**6) == 1
     monkeypatch.setenv(workers.WORKERS_VARIABLE, "5")

@@ -10,6 +10,9 @@ the next map while this process still reads the last answers of the one before.
 How many: `MONITORING_WORKERS=N` in the environment forces N processes (1 renders in this process, as a system
 without fork does); otherwise a stack of at least `PARALLEL_FROM` services and SLOs is rendered in as many
 processes as this one may run on CPUs, and a smaller one in this process (forking costs tens of milliseconds).
+A process that runs other threads (a program that calls `monitoring.generate` from one of its own) renders in
+itself unless told otherwise: a fork copies the locks another thread may hold at that moment, and a worker that
+waits on one waits forever (Python 3.12 and later warn of it).
 
 Failures: an error raised in a worker is raised again here, the same exception when it can be pickled, with
 the worker's formatted traceback as its cause; a worker that dies (killed, out of memory) is a
@@ -25,6 +28,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -65,8 +69,8 @@ def worker_count(units: int) -> int:
             raise UsageError(f"{WORKERS_VARIABLE}={shown!r}: expected a whole number of processes from 1 to "
                              f"{MAX_WORKERS}")
         wanted = int(value)
-    elif units < PARALLEL_FROM or not can_fork():  # sched_getaffinity is Linux's, as fork's safety is
-        return 1
+    elif units < PARALLEL_FROM or not can_fork() or threading.active_count() > 1:  # see the module's docstring
+        return 1  # (and sched_getaffinity is Linux's, as fork's safety is)
     else:
         wanted = len(os.sched_getaffinity(0))
     return wanted if wanted > 1 and can_fork() else 1
