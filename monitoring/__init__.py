@@ -10,10 +10,13 @@ table is the one list of public names.
 
 from __future__ import annotations
 
+import gc as _gc
 import importlib
 from typing import Any
 
-from monitoring import gc_pause  # noqa: F401  (first: it notes what Python froze before the tool ran)
+# What Python itself keeps frozen (see monitoring.gc_pause), read as the package is imported: before a program that
+# uses the library could freeze anything of its own.
+_PYTHONS_OWN_FROZEN = _gc.get_freeze_count()
 
 # public name -> the module that defines it
 _EXPORTS: dict[str, str] = {
