@@ -69,8 +69,10 @@ def worker_count(units: int) -> int:
             raise UsageError(f"{WORKERS_VARIABLE}={shown!r}: expected a whole number of processes from 1 to "
                              f"{MAX_WORKERS}")
         wanted = int(value)
-    elif units < PARALLEL_FROM or not can_fork() or threading.active_count() > 1:  # see the module's docstring
-        return 1  # (and sched_getaffinity is Linux's, as fork's safety is)
+    elif units < PARALLEL_FROM or not can_fork() or threading.active_count() > 1:
+        # Small, or where a fork is not safe: off Linux, or beside other threads (see the module's docstring).
+        # Off Linux this also keeps sched_getaffinity, which is Linux's, from being called.
+        return 1
     else:
         wanted = len(os.sched_getaffinity(0))
     return wanted if wanted > 1 and can_fork() else 1
