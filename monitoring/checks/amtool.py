@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +95,19 @@ def label_matcher(name: str, value: str) -> str:
     return f'{name}="{value.translate(_ESCAPES)}"'
 
 
+# A line Alertmanager's tools log (logfmt, from 0.27 on), such as a matcher's parser warning amtool prints on stdout.
+_LOG_RECORD = re.compile(r"time=\S+ level=\S+ ")
+
+
+def answer_line(stdout: str) -> str:
+    """amtool's answer on stdout: its first line that is not a log record (amtool 0.27 and later log warnings there,
+    before the answer).
+
+        assert answer_line('time=2026-12-02T07:19:34Z level=WARN source=parse.go:183 msg="..."\nplain\n') == "plain"
+    """
+    return next((line.strip() for line in stdout.split("\n") if not _LOG_RECORD.match(line)), "")
+
+
 def route_tests(amtool: Tool, config_path: Path, tests: Sequence[Expectation]) -> CheckResult:
     """Each expectation through `amtool config routes test`; amtool takes one label set per process, so a few
     run at once."""
@@ -104,12 +118,12 @@ def route_tests(amtool: Tool, config_path: Path, tests: Sequence[Expectation]) -
         receivers = ",".join(test.receivers)
         proc = amtool.run("config", "routes", "test", f"--config.file={config_path}",
                           f"--verify.receivers={receivers}", *(label_matcher(k, v) for k, v in items))
-        # stdout's first line is the receivers amtool resolved, as --verify.receivers compares them; stderr only
-        # repeats a flag warning. A run that exits 0 without printing them is no amtool's.
-        if proc.returncode == 0 and (proc.stdout or "").split("\n", 1)[0] == receivers:
+        # The receivers amtool resolved, as --verify.receivers compares them; stderr only repeats a flag warning. A
+        # run that exits 0 without printing them is no amtool's.
+        resolved = answer_line(proc.stdout or "")
+        if proc.returncode == 0 and resolved == receivers:
             return None
-        resolved = (proc.stdout or "").strip().splitlines()[:1] or [process_output(proc) or "nothing"]
-        return f"{' '.join(labels)}: expected {receivers}, got {resolved[0]}"
+        return f"{' '.join(labels)}: expected {receivers}, got {resolved or process_output(proc) or 'nothing'}"
 
     failures = [failure for failure in map_at_most(run, tests, _AT_ONCE) if failure is not None]
     checked = f"{len(tests)} route expectations" if tests else "no route expectations declared"

@@ -26,7 +26,7 @@ from monitoring.model.common import (
     PositiveDuration,
     SecretFile,
 )
-from monitoring.model.matchers import split_matcher, unescape
+from monitoring.model.matchers import matcher_text, split_matcher, unescape
 from monitoring.units import LABEL_NAME, check_one_line, safe_url, unsafe_character
 
 _LABEL = re.compile(r"\A[a-zA-Z_][a-zA-Z0-9_]*\Z")  # a label name: Alertmanager's parser also takes ':'
@@ -34,9 +34,15 @@ _FORM = 'must look like name="value", name!="value", name=~"re" or name!~"re"'
 
 
 def check_matcher(text: str) -> str:
-    """Validate one Alertmanager matcher such as 'severity="critical"' and return it canonical (spaces around
-    the operator dropped). It is split as Alertmanager splits it (monitoring.model.matchers), so that every
-    renderer reads the same name, operator and value from it."""
+    """Validate one Alertmanager matcher such as 'severity="critical"' and return it canonical, as Alertmanager
+    writes it (labels.Matcher.String): spaces around the operator dropped, and in the value every backslash, double
+    quote and newline escaped. It is split as Alertmanager splits it (monitoring.model.matchers), so that every
+    renderer reads the same name, operator and value from it.
+
+    The canonical form means the same to every Alertmanager. From 0.27 on, Alertmanager reads matchers with a new
+    parser first, to which a backslash the classic parser keeps as it is (`"5\\d\\d"`, `"a\\tb"`) is an error or
+    another character; it then falls back to the classic reading and logs a warning (amtool prints it with its
+    answer), and a later release drops the fallback. `code=~"5\\\\d\\\\d"` is the same regex to both."""
     check_one_line(text)  # a control character in the value would break the files that carry it
     try:
         name, op, raw = split_matcher(text)
@@ -50,7 +56,7 @@ def check_matcher(text: str) -> str:
             re.compile(value)
         except re.error as exc:
             raise ValueError(f"matcher {text!r}: invalid regular expression ({exc})") from None
-    return f"{name}{op}{raw}"
+    return matcher_text(name, op, value)
 
 
 Matchers = Annotated[tuple[str, ...], AfterValidator(lambda values: tuple(check_matcher(v) for v in values))]
