@@ -65,16 +65,12 @@ def team_config(output: KubernetesOutput, team: TeamRouting) -> Resource:
                 spec={"route": route, "receivers": [_receiver(r) for r in team.receivers]})
 
 
-def _operator_matchers(matchers: tuple[str, ...]) -> list[str]:
-    """The matchers as the Operator writes them into alertmanager.yaml: decoded, then quoted again."""
-    return [matcher_text(*parse_matcher(m)) for m in matchers]
-
-
 def _top_matchers(team: TeamRouting) -> list[str]:
-    """The top route's matchers as the Operator writes them: any = or =~ matcher on namespace removed, then its
-    own namespace="<namespace>" added (the model refuses the removed ones: see TeamRouting)."""
+    """The top route's matchers as the Operator writes them into alertmanager.yaml (decoded, then quoted again: the
+    form the model keeps them in, see routing.check_matcher): any = or =~ matcher on namespace removed, then its own
+    namespace="<namespace>" added (the model refuses the removed ones: see TeamRouting)."""
     kept = [m for m in team.matchers if not is_namespace_selector(m)]
-    return [*_operator_matchers(tuple(kept)), matcher_text("namespace", "=", team.namespace)]
+    return [*kept, matcher_text("namespace", "=", team.namespace)]
 
 
 def operator_merge(global_config: dict[str, Any], team: TeamRouting) -> dict[str, Any]:
@@ -88,7 +84,7 @@ def operator_merge(global_config: dict[str, Any], team: TeamRouting) -> dict[str
     if team.group_by:
         route["group_by"] = list(team.group_by)
     if team.routes:
-        route["routes"] = [{"receiver": prefix + r.receiver, "matchers": _operator_matchers(r.matchers)}
+        route["routes"] = [{"receiver": prefix + r.receiver, "matchers": list(r.matchers)}
                            for r in team.routes]
     merged["route"]["routes"] = [route, *merged["route"].get("routes", [])]
     return merged
