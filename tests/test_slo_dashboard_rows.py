@@ -62,3 +62,40 @@ def test_any_slo_dashboard_is_the_json_of_its_data(names: list[str], service: st
     stack = Stack(name="slo-test", services=(api_service(None),), routing=routing(), slos=slos)
     for _ in range(3):  # first sight, the text of the key written, then used
         _same_dashboards(stack)
+
+
+def test_services_whose_slos_have_the_same_shapes_share_a_key() -> None:
+    """Generate's workers get each SLO dashboard group's key, so that groups whose rows mostly have the same texts
+    go to one worker, which writes each text once (rather than every worker writing its own); other groups have
+    none."""
+    fleet = _fleet()
+    groups = dashboards.dashboard_groups(fleet)
+    keys = [dashboards.group_key(group) for group in groups]
+    boards = [[item for item in group() if isinstance(item, dashboards.SLOBoard)] for group in groups]
+    assert [key is not None for key in keys] == [bool(found) for found in boards]
+    shapes = {key: {tuple(slo.plan.shape for board in found for slo in board.slos)}
+              for key, found in zip(keys, boards, strict=True) if key is not None}
+    for key, found in zip(keys, boards, strict=True):
+        if key is not None:
+            shapes[key].add(tuple(slo.plan.shape for board in found for slo in board.slos))
+    assert all(len(kinds) == 1 for kinds in shapes.values())  # one key: SLOs of the same shapes, in order
+    assert 1 < len(shapes) < len({slo.service for slo in fleet.slos})  # and the fleet's services share keys
+
+
+def test_generate_gives_the_workers_the_dashboard_groups_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitoring.output import emitters
+
+    seen: dict[str, list[object]] = {}
+    each = emitters.GenerateContext.each
+
+    def recording(self: emitters.GenerateContext, unit: object, stack: Stack, count: int, key: object = None
+                  ) -> object:
+        seen[unit.__name__] = [None] * count if key is None else [key(stack, i) for i in range(count)]  # type: ignore
+        return each(self, unit, stack, count, key)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(emitters.GenerateContext, "each", recording)
+    fleet = _fleet()
+    emitters.render_files(fleet, emitters.GenerateContext("bench:stack"))
+    groups = dashboards.dashboard_groups(fleet)
+    assert seen["_dashboard_group"] == [dashboards.group_key(group) for group in groups]
+    assert any(key is not None for key in seen["_dashboard_group"])

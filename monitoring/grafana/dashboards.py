@@ -4,7 +4,7 @@ JSON, through the typed builders of `emit`. Pure: no files are read or written."
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -91,6 +91,16 @@ def dashboard_groups(stack: Stack) -> list[Callable[[], Iterable[Dashboard | SLO
     if settings.slo_dashboards:
         groups += [partial(_slo_dashboards, service, slos) for service, slos in by_service]
     return groups
+
+
+def group_key(group: Callable[[], Iterable[Dashboard | SLOBoard]]) -> Hashable:
+    """What a group of dashboard_groups shares with others in a process's caches: for a service's SLO dashboards,
+    the shapes of its SLOs. Their rows' texts are written once per key (see _ROWS), and rows of one shape mostly
+    share a key; the rules and tests of an SLO go to a worker by its shape too, which then has its names worked
+    out (see stand_ins). None for the rest."""
+    if isinstance(group, partial) and group.func is _slo_dashboards:
+        return tuple(slo.plan.shape for slo in group.args[1])
+    return None
 
 
 def _service_dashboards(service: Service, slos: tuple[SLO, ...]) -> Iterator[Dashboard]:

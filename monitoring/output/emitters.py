@@ -220,7 +220,8 @@ def _service_tests(stack: Stack, ctx: GenerateContext, index: int) -> Iterator[t
 def emit_grafana(stack: Stack, ctx: GenerateContext) -> Iterator[tuple[str, Content]]:
     """Folders and dashboards: generated ones, then the project's dashboards/*.dashboard.py, one at a time."""
     groups = ctx.shared(dashboards.dashboard_groups, stack)
-    return _grafana_files(stack, ctx, ctx.each(_dashboard_group, stack, len(groups)))
+    keys = [dashboards.group_key(group) for group in groups]
+    return _grafana_files(stack, ctx, ctx.each(_dashboard_group, stack, len(groups), lambda _, index: keys[index]))
 
 
 def _grafana_files(stack: Stack, ctx: GenerateContext, generated: Iterable[RenderedDashboard]
