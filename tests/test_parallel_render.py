@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import monitoring
 from monitoring import api, inputs
@@ -421,6 +423,54 @@ def test_units_of_one_key_go_to_one_worker_when_that_keeps_both_busy() -> None:
     pairs = {(keys[index], id(worker)) for index, worker in taken.items()}
     assert len(pairs) <= 6 + 2
     assert {id(worker) for worker in taken.values()} == {id(worker) for worker in pair}
+
+
+def _chunk_as_specified(schedule: workers._Schedule, worker: _FakeWorker, sent: bytearray, owned: set[object]
+                        ) -> list[int]:
+    """The schedule's rule, written plainly: the first `size` unsent units within the window ahead of the reader
+    that are the worker's (or have no key); none while it has work; else, idle, those of the earliest unit's key."""
+    end = min(schedule.reader + schedule.window, schedule.count)
+    waiting = [i for i in range(end) if not sent[i]]
+    keys = schedule.keys
+    if keys is not None and waiting:
+        mine = [i for i in waiting if keys[i] is None or keys[i] in owned]
+        if not mine and worker.sent:
+            return []
+        waiting = mine or [i for i in waiting if keys[i] == keys[waiting[0]]]
+    return waiting[:schedule.size]
+
+
+@settings(max_examples=200, deadline=None)
+@given(count=st.integers(1, 120), size=st.integers(1, 9), keyed=st.booleans(),
+       keys=st.lists(st.sampled_from(["a", "b", "c", None]), min_size=120, max_size=120),
+       steps=st.lists(st.tuples(st.integers(0, 1), st.integers(0, 3)), min_size=1, max_size=80))
+def test_the_schedule_hands_out_units_as_its_rule_says(count: int, size: int, keyed: bool, keys: list[object],
+                                                        steps: list[tuple[int, int]]) -> None:
+    """Whatever the order in which two workers ask, finish chunks and the reader moves on, each chunk is the one
+    the rule gives (the schedule stops looking once a chunk is full)."""
+    pair = [_FakeWorker(), _FakeWorker()]
+    unit_keys = keys[:count] if keyed else None
+    schedule = workers._Schedule(count, unit_keys, size, workers.window(size, 2) // 4, pair)  # type: ignore[arg-type]
+    sent = bytearray(count)
+    owned = {id(worker): set(schedule.own[worker]) for worker in pair}  # type: ignore[index]
+    done: set[int] = set()
+    for who, action in steps:
+        worker = pair[who]
+        if action <= 1:  # it asks for a chunk
+            expected = _chunk_as_specified(schedule, worker, sent, owned[id(worker)])
+            chunk = schedule.chunk_for(worker)  # type: ignore[arg-type]
+            assert chunk == expected
+            for index in chunk:
+                sent[index] = 1
+                if unit_keys is not None:
+                    owned[id(worker)].add(unit_keys[index])
+            if chunk:
+                worker.sent.append(chunk)
+        elif action == 2 and worker.sent:  # it finishes its oldest chunk
+            done.update(worker.sent.popleft())
+        while schedule.reader in done:  # the reader takes what is done, in order
+            schedule.reader += 1
+    assert sent == schedule.sent
 
 
 @pytest.fixture

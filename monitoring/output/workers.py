@@ -32,6 +32,7 @@ import threading
 import traceback
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from itertools import islice
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -187,16 +188,21 @@ class _Schedule:
     def chunk_for(self, worker: _Worker) -> list[int]:
         if self.all_sent():
             return []
-        end = min(self.reader + self.window, self.count)
-        waiting = [i for i in range(self.first_unsent, end) if not self.sent[i]]
-        keys, own = self.keys, self.own[worker]
-        if keys is not None and waiting:
-            mine = [i for i in waiting if keys[i] is None or keys[i] in own]
-            if not mine and worker.sent:
+        sent, keys, own = self.sent, self.keys, self.own[worker]
+        # The units not sent yet within the window, looked at only until the chunk is full: the parent asks
+        # after every result it reads.
+        waiting = range(self.first_unsent, min(self.reader + self.window, self.count))
+        if keys is None:
+            chunk = list(islice((i for i in waiting if not sent[i]), self.size))
+        else:
+            chunk = list(islice((i for i in waiting if not sent[i] and (keys[i] is None or keys[i] in own)),
+                                self.size))
+            if not chunk and worker.sent:
                 return []  # it has work still: better to wait than to compute another key's caches
-            # Nothing of its own, and idle: it takes the earliest unit's key (one key: one more to cache).
-            waiting = mine or [i for i in waiting if keys[i] == keys[waiting[0]]]
-        chunk = waiting[:self.size]
+            first = None if chunk else next((i for i in waiting if not sent[i]), None)
+            if first is not None:
+                # Nothing of its own, and idle: it takes the earliest unit's key (one key: one more to cache).
+                chunk = list(islice((i for i in waiting if not sent[i] and keys[i] == keys[first]), self.size))
         for index in chunk:
             self.sent[index] = 1
             if keys is not None:
@@ -295,6 +301,8 @@ class Pool:
         return None
 
     def _send_more(self) -> None:
+        if all(len(worker.sent) >= _AHEAD for worker in self._workers):
+            return  # every worker is full
         for worker in sorted(self._workers, key=lambda w: len(w.sent)):
             while len(worker.sent) < _AHEAD and (chunk := self._next_chunk(worker)) is not None:
                 worker.send(*chunk)
@@ -319,7 +327,11 @@ class Pool:
         schedule = of.schedule
         try:
             while schedule.reader < of.count:
-                self._send_more()
+                # More goes out when the next result is not here yet, and once a chunk's worth has been read (the
+                # window ahead of the reader has moved by that much): not after every result, whose look at the
+                # schedule mostly finds nothing to send.
+                if schedule.reader % schedule.size == 0 or schedule.reader not in of.ready:
+                    self._send_more()
                 while schedule.reader not in of.ready:
                     self._receive(of)
                     self._send_more()
