@@ -4,6 +4,7 @@ origins and manifest; and its failures are those of one process, plus a clear on
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import re
 import signal
@@ -425,10 +426,36 @@ def test_units_of_one_key_go_to_one_worker_when_that_keeps_both_busy() -> None:
     assert {id(worker) for worker in taken.values()} == {id(worker) for worker in pair}
 
 
-def _chunk_as_specified(schedule: workers._Schedule, worker: _FakeWorker, sent: bytearray, owned: set[object]
-                        ) -> list[int]:
+def test_only_the_last_map_is_sent_as_a_tail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The schedule shrinks the chunks of the last open map only (test_the_schedule_hands_out_units_as_its_rule_says
+    covers how): an earlier map's last units are followed by the later map's, which keep the workers busy."""
+    asked: list[tuple[str, bool]] = []
+    chunk_for = workers._Schedule.chunk_for
+
+    def recording(self: workers._Schedule, worker: Any, tail: bool = False) -> list[int]:
+        asked.append(("_whose" if self.count == 600 else "_square", tail))
+        return chunk_for(self, worker, tail)
+
+    monkeypatch.setattr(workers._Schedule, "chunk_for", recording)
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        first, last = pool.map(_whose, 600), pool.map(_square, 500)
+        assert [index for index, _ in first] == list(range(600))
+        assert list(last) == [index * index for index in range(500)]
+    since = next(i for i, (name, _) in enumerate(asked) if name == "_square")
+    assert all(tail for name, tail in asked if name == "_square")
+    assert not any(tail for name, tail in asked[since:] if name == "_whose")
+    assert any(name == "_whose" for name, _ in asked[since:])
+
+
+def _square(index: int) -> int:
+    return index * index
+
+
+def _chunk_as_specified(schedule: workers._Schedule, worker: _FakeWorker, sent: bytearray, owned: set[object],
+                        tail: bool) -> list[int]:
     """The schedule's rule, written plainly: the first `size` unsent units within the window ahead of the reader
-    that are the worker's (or have no key); none while it has work; else, idle, those of the earliest unit's key."""
+    that are the worker's (or have no key); none while it has work; else, idle, those of the earliest unit's key.
+    In the last map's tail, `size` is at most a quarter of the units left (rounded up), for two workers."""
     end = min(schedule.reader + schedule.window, schedule.count)
     waiting = [i for i in range(end) if not sent[i]]
     keys = schedule.keys
@@ -437,17 +464,18 @@ def _chunk_as_specified(schedule: workers._Schedule, worker: _FakeWorker, sent: 
         if not mine and worker.sent:
             return []
         waiting = mine or [i for i in waiting if keys[i] == keys[waiting[0]]]
-    return waiting[:schedule.size]
+    left = schedule.count - sum(sent)
+    return waiting[:min(schedule.size, math.ceil(left / 4)) if tail else schedule.size]
 
 
 @settings(max_examples=200, deadline=None)
 @given(count=st.integers(1, 120), size=st.integers(1, 9), keyed=st.booleans(),
        keys=st.lists(st.sampled_from(["a", "b", "c", None]), min_size=120, max_size=120),
-       steps=st.lists(st.tuples(st.integers(0, 1), st.integers(0, 3)), min_size=1, max_size=80))
+       steps=st.lists(st.tuples(st.integers(0, 1), st.integers(0, 3)), min_size=1, max_size=80), tail=st.booleans())
 def test_the_schedule_hands_out_units_as_its_rule_says(count: int, size: int, keyed: bool, keys: list[object],
-                                                        steps: list[tuple[int, int]]) -> None:
+                                                        steps: list[tuple[int, int]], tail: bool) -> None:
     """Whatever the order in which two workers ask, finish chunks and the reader moves on, each chunk is the one
-    the rule gives (the schedule stops looking once a chunk is full)."""
+    the rule gives (the schedule stops looking once a chunk is full), in the last map too."""
     pair = [_FakeWorker(), _FakeWorker()]
     unit_keys = keys[:count] if keyed else None
     schedule = workers._Schedule(count, unit_keys, size, workers.window(size, 2) // 4, pair)  # type: ignore[arg-type]
@@ -457,8 +485,8 @@ def test_the_schedule_hands_out_units_as_its_rule_says(count: int, size: int, ke
     for who, action in steps:
         worker = pair[who]
         if action <= 1:  # it asks for a chunk
-            expected = _chunk_as_specified(schedule, worker, sent, owned[id(worker)])
-            chunk = schedule.chunk_for(worker)  # type: ignore[arg-type]
+            expected = _chunk_as_specified(schedule, worker, sent, owned[id(worker)], tail)
+            chunk = schedule.chunk_for(worker, tail)  # type: ignore[arg-type]
             assert chunk == expected
             for index in chunk:
                 sent[index] = 1

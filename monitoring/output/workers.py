@@ -162,11 +162,16 @@ class _Schedule:
 
     Each key is given to one worker up front, the most frequent keys first, each to the worker with the fewest
     units so far; a worker idle with none of its own units waiting takes those of the earliest unit's key (and
-    keeps the key)."""
+    keeps the key).
+
+    The last units of the last map go out in smaller chunks (`tail`): nothing comes after them for a worker to go
+    on with, and units waiting behind another worker's chunk would leave this one idle until they are done."""
 
     def __init__(self, count: int, keys: Sequence[Hashable] | None, size: int, window: int,
                  workers: list[_Worker]) -> None:
         self.count, self.keys, self.size, self.window = count, keys, size, window
+        self.left = count  # units not sent yet
+        self.workers = len(workers)
         self.sent = bytearray(count)
         self.first_unsent = 0
         self.reader = 0  # the next index to hand on
@@ -185,24 +190,27 @@ class _Schedule:
             self.first_unsent += 1
         return self.first_unsent == self.count
 
-    def chunk_for(self, worker: _Worker) -> list[int]:
+    def chunk_for(self, worker: _Worker, tail: bool = False) -> list[int]:
+        """The worker's next chunk, [] for none now. `tail`: the map is the last; as its last units go out, a
+        chunk is at most a share of them (a half of each worker's), so that the workers finish together."""
         if self.all_sent():
             return []
+        size = min(self.size, -(-self.left // (2 * self.workers))) if tail else self.size
         sent, keys, own = self.sent, self.keys, self.own[worker]
         # The units not sent yet within the window, looked at only until the chunk is full: the parent asks
-        # after every result it reads.
+        # often.
         waiting = range(self.first_unsent, min(self.reader + self.window, self.count))
         if keys is None:
-            chunk = list(islice((i for i in waiting if not sent[i]), self.size))
+            chunk = list(islice((i for i in waiting if not sent[i]), size))
         else:
-            chunk = list(islice((i for i in waiting if not sent[i] and (keys[i] is None or keys[i] in own)),
-                                self.size))
+            chunk = list(islice((i for i in waiting if not sent[i] and (keys[i] is None or keys[i] in own)), size))
             if not chunk and worker.sent:
                 return []  # it has work still: better to wait than to compute another key's caches
             first = None if chunk else next((i for i in waiting if not sent[i]), None)
             if first is not None:
                 # Nothing of its own, and idle: it takes the earliest unit's key (one key: one more to cache).
-                chunk = list(islice((i for i in waiting if not sent[i] and keys[i] == keys[first]), self.size))
+                chunk = list(islice((i for i in waiting if not sent[i] and keys[i] == keys[first]), size))
+        self.left -= len(chunk)
         for index in chunk:
             self.sent[index] = 1
             if keys is not None:
@@ -293,7 +301,7 @@ class Pool:
         """The worker's next chunk, of the earliest map with units to send: a map's units go out once every
         earlier map's have. None: nothing for it now."""
         for of in self._maps:
-            chunk = of.schedule.chunk_for(worker)
+            chunk = of.schedule.chunk_for(worker, tail=of is self._maps[-1])
             if chunk:
                 return of, chunk
             if not of.schedule.all_sent():
