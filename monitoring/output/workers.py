@@ -192,7 +192,7 @@ class _Schedule:
 
     def chunk_for(self, worker: _Worker, tail: bool = False) -> list[int]:
         """The worker's next chunk, [] for none now. `tail`: the map is the last; as its last units go out, a
-        chunk is at most a share of them (a half of each worker's), so that the workers finish together."""
+        chunk holds at most half of each worker's even share of those left, so that the workers finish together."""
         if self.all_sent():
             return []
         size = min(self.size, -(-self.left // (2 * self.workers))) if tail else self.size
