@@ -426,6 +426,19 @@ def test_units_of_one_key_go_to_one_worker_when_that_keeps_both_busy() -> None:
     assert {id(worker) for worker in taken.values()} == {id(worker) for worker in pair}
 
 
+def _policy(index: int) -> int:
+    return os.sched_getscheduler(0)
+
+
+def test_workers_are_batch_processes_and_the_parent_is_not() -> None:
+    """A worker the parent wakes with work must not take the parent's CPU (the parent would then send the other
+    worker nothing until this one blocks): the workers run as SCHED_BATCH, which does not preempt on waking."""
+    own = os.sched_getscheduler(0)
+    with workers.Pool(2, lambda unit, index: unit(index)) as pool:
+        assert set(pool.map(_policy, 8)) == {os.SCHED_BATCH}
+    assert os.sched_getscheduler(0) == own
+
+
 def test_only_the_last_map_is_sent_as_a_tail(monkeypatch: pytest.MonkeyPatch) -> None:
     """The schedule shrinks the chunks of the last open map only (test_the_schedule_hands_out_units_as_its_rule_says
     covers how): an earlier map's last units are followed by the later map's, which keep the workers busy."""

@@ -391,6 +391,13 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
+def _batch() -> None:
+    """Scheduled as a batch process (Linux's SCHED_BATCH): a worker the parent wakes with work does not take the
+    parent's CPU from it, which would hold up the parent's next message to the other worker."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+
+
 def _serve(conn: Connection, run: Runner, farewell: Callable[[], Any], inherited: list[Connection],
            parent: int) -> None:
     """A worker's loop: (unit, indices) -> ("ok", results) or ("error", results so far, exception, traceback);
@@ -404,6 +411,7 @@ def _serve(conn: Connection, run: Runner, farewell: Callable[[], Any], inherited
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD_AT_FORK)  # (held back while we were forked, see Pool)
     _die_with(parent)
+    _batch()
     while True:
         try:
             task = conn.recv()
