@@ -169,6 +169,11 @@ class _Schedule:
 
     def __init__(self, count: int, keys: Sequence[Hashable] | None, size: int, window: int,
                  workers: list[_Worker]) -> None:
+        if keys is not None:
+            # Each key as a small number: the parent looks at units' keys often, and a key such as an SLO's shape is
+            # a tuple, whose hash Python works out anew each time.
+            numbers: dict[Hashable, int] = {}
+            keys = [None if key is None else numbers.setdefault(key, len(numbers)) for key in keys]
         self.count, self.keys, self.size, self.window = count, keys, size, window
         self.left = count  # units not sent yet
         self.workers = len(workers)
