@@ -464,14 +464,13 @@ def _square(index: int) -> int:
     return index * index
 
 
-def _chunk_as_specified(schedule: workers._Schedule, worker: _FakeWorker, sent: bytearray, owned: set[object],
-                        tail: bool) -> list[int]:
+def _chunk_as_specified(schedule: workers._Schedule, keys: list[object] | None, worker: _FakeWorker,
+                        sent: bytearray, owned: set[object], tail: bool) -> list[int]:
     """The schedule's rule, written plainly: the first `size` unsent units within the window ahead of the reader
     that are the worker's (or have no key); none while it has work; else, idle, those of the earliest unit's key.
     In the last map's tail, `size` is at most a quarter of the units left (rounded up), for two workers."""
     end = min(schedule.reader + schedule.window, schedule.count)
     waiting = [i for i in range(end) if not sent[i]]
-    keys = schedule.keys
     if keys is not None and waiting:
         mine = [i for i in waiting if keys[i] is None or keys[i] in owned]
         if not mine and worker.sent:
@@ -479,6 +478,29 @@ def _chunk_as_specified(schedule: workers._Schedule, worker: _FakeWorker, sent: 
         waiting = mine or [i for i in waiting if keys[i] == keys[waiting[0]]]
     left = schedule.count - sum(sent)
     return waiting[:min(schedule.size, math.ceil(left / 4)) if tail else schedule.size]
+
+
+def test_an_idle_worker_takes_another_key_and_keeps_it() -> None:
+    """Given its own units only, an idle worker takes the earliest unit's key and goes on with it: its next chunk,
+    while it still holds the first, is of that key too; the other worker keeps its own key's units."""
+    pair = [_FakeWorker(), _FakeWorker()]
+    keys = ["b"] * 12 + ["a"] * 2  # b, the more frequent, goes to one worker and a to the other
+    schedule = workers._Schedule(len(keys), keys, 2, 100, pair)  # type: ignore[arg-type]
+
+    def ask(worker: _FakeWorker) -> list[int]:
+        chunk = schedule.chunk_for(worker)  # type: ignore[arg-type]
+        if chunk:
+            worker.sent.append(chunk)
+        return chunk
+
+    with_b, with_a = pair  # the most frequent key goes first, to the first of the workers with the fewest units
+    assert ask(with_b) == [0, 1]
+    assert ask(with_a) == [12, 13]
+    assert ask(with_a) == []  # it holds a's units: it waits rather than take b's
+    with_a.sent.popleft()  # done with them: idle
+    assert ask(with_a) == [2, 3]  # the earliest unit's key, b
+    assert ask(with_a) == [4, 5]  # b is its key now, though it holds a chunk
+    assert ask(with_b) == [6, 7]
 
 
 @settings(max_examples=200, deadline=None)
@@ -493,12 +515,15 @@ def test_the_schedule_hands_out_units_as_its_rule_says(count: int, size: int, ke
     unit_keys = keys[:count] if keyed else None
     schedule = workers._Schedule(count, unit_keys, size, workers.window(size, 2) // 4, pair)  # type: ignore[arg-type]
     sent = bytearray(count)
-    owned = {id(worker): set(schedule.own[worker]) for worker in pair}  # type: ignore[index]
+    # Which keys each worker was given (the schedule numbers them in the order they first come).
+    numbered = {key: number for number, key in enumerate(dict.fromkeys(k for k in unit_keys or () if k is not None))}
+    owned = {id(worker): {key for key, number in numbered.items() if number in schedule.own[worker]}  # type: ignore[index]
+             for worker in pair}
     done: set[int] = set()
     for who, action in steps:
         worker = pair[who]
         if action <= 1:  # it asks for a chunk
-            expected = _chunk_as_specified(schedule, worker, sent, owned[id(worker)], tail)
+            expected = _chunk_as_specified(schedule, unit_keys, worker, sent, owned[id(worker)], tail)
             chunk = schedule.chunk_for(worker, tail)  # type: ignore[arg-type]
             assert chunk == expected
             for index in chunk:
