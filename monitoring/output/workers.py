@@ -14,6 +14,9 @@ A process that runs other threads (a program that calls `monitoring.generate` fr
 itself unless told otherwise: a fork copies the locks another thread may hold at that moment, and a worker that
 waits on one waits forever (Python 3.12 and later warn of it).
 
+Each worker runs as a batch process (SCHED_BATCH): the same share of the CPU, but one the parent wakes with work
+does not take the parent's CPU from it, which would hold up the parent's next message to the other worker.
+
 Failures: an error raised in a worker is raised again here, the same exception when it can be pickled, with
 the worker's formatted traceback as its cause; a worker that dies (killed, out of memory) is a
 `RenderProcessError`. Either way the other workers are stopped, and nothing waits forever.
@@ -397,8 +400,7 @@ def _die_with(parent: int) -> None:
 
 
 def _batch() -> None:
-    """Scheduled as a batch process (Linux's SCHED_BATCH): a worker the parent wakes with work does not take the
-    parent's CPU from it, which would hold up the parent's next message to the other worker."""
+    """This process scheduled as a batch process, Linux's SCHED_BATCH (see the module's docstring)."""
     with contextlib.suppress(AttributeError, OSError):
         os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
