@@ -73,11 +73,10 @@ def test_services_whose_slos_have_the_same_shapes_share_a_key() -> None:
     keys = [dashboards.group_key(group) for group in groups]
     boards = [[item for item in group() if isinstance(item, dashboards.SLOBoard)] for group in groups]
     assert [key is not None for key in keys] == [bool(found) for found in boards]
-    shapes = {key: {tuple(slo.plan.shape for board in found for slo in board.slos)}
-              for key, found in zip(keys, boards, strict=True) if key is not None}
+    shapes: dict[object, set[tuple[object, ...]]] = {}
     for key, found in zip(keys, boards, strict=True):
         if key is not None:
-            shapes[key].add(tuple(slo.plan.shape for board in found for slo in board.slos))
+            shapes.setdefault(key, set()).add(tuple(slo.plan.shape for board in found for slo in board.slos))
     assert all(len(kinds) == 1 for kinds in shapes.values())  # one key: SLOs of the same shapes, in order
     assert 1 < len(shapes) < len({slo.service for slo in fleet.slos})  # and the fleet's services share keys
 
