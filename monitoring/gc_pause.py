@@ -15,9 +15,8 @@ from contextlib import contextmanager
 
 from monitoring import _PYTHONS_OWN_FROZEN
 
-# What Python itself keeps frozen: 3.12 freezes a few hundred of its own tuples at startup, and freezes them again at
-# each full collection; 3.11 and 3.13 nothing. Read as the package is imported, before a program that uses the
-# library could freeze anything: a frozen count above it is a caller's.
+# What Python itself keeps frozen (3.12 freezes a few hundred of its own tuples at startup, and again at each full
+# collection; 3.11 and 3.13 nothing), as the package read it: a frozen count above it is a caller's.
 PYTHONS_OWN_FROZEN = _PYTHONS_OWN_FROZEN
 
 

@@ -179,7 +179,7 @@ class _Schedule:
             keys = [None if key is None else numbers.setdefault(key, len(numbers)) for key in keys]
         self.count, self.keys, self.size, self.window = count, keys, size, window
         self.left = count  # units not sent yet
-        self.workers = len(workers)
+        self.processes = len(workers)  # the workers it hands units to
         self.sent = bytearray(count)
         self.first_unsent = 0
         self.reader = 0  # the next index to hand on
@@ -203,7 +203,7 @@ class _Schedule:
         chunk holds at most half of each worker's even share of those left, so that the workers finish together."""
         if self.all_sent():
             return []
-        size = min(self.size, -(-self.left // (2 * self.workers))) if tail else self.size
+        size = min(self.size, -(-self.left // (2 * self.processes))) if tail else self.size
         sent, keys, own = self.sent, self.keys, self.own[worker]
         # The units not sent yet within the window, looked at only until the chunk is full: the parent asks
         # often.
