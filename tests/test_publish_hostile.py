@@ -277,6 +277,20 @@ def trickle(handler: BaseHTTPRequestHandler, method: str, path: str) -> bool:
     return True
 
 
+def slow_head(handler: BaseHTTPRequestHandler, method: str, path: str) -> bool:
+    """The status line and headers one byte every 0.1 s: never silent for as long as the read timeout, and no
+    body to count time in."""
+    if not path.startswith("/api/dashboards/uid/"):
+        return False
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Pad: " + b"a" * 300 + b"\r\n\r\n"
+    for byte in head:
+        time.sleep(0.1)
+        handler.wfile.write(bytes((byte,)))
+        handler.wfile.flush()
+    handler.close_connection = True
+    return True
+
+
 def endless(handler: BaseHTTPRequestHandler, method: str, path: str) -> bool:
     """A chunked body that does not end (for 64 MB)."""
     if not path.startswith("/api/dashboards/uid/"):
@@ -300,8 +314,9 @@ def declared_huge(handler: BaseHTTPRequestHandler, method: str, path: str) -> bo
 
 
 @pytest.mark.parametrize("hook, said", [
-    (trickle, "deadline"), (endless, "exceeds the 1,048,576 bytes"), (declared_huge, "10,737,418,240 bytes"),
-], ids=["trickle", "endless", "declared-huge"])
+    (trickle, "deadline"), (slow_head, "deadline"), (endless, "exceeds the 1,048,576 bytes"),
+    (declared_huge, "10,737,418,240 bytes"),
+], ids=["trickle", "slow-head", "endless", "declared-huge"])
 def test_an_answer_is_bounded_in_time_and_size(out_dir: Path, hook: Intercept, said: str) -> None:
     with grafana(hook) as server:
         started = time.monotonic()

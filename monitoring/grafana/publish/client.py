@@ -10,10 +10,10 @@ A connection that cannot be made at all is retried fewer times (`connect_retries
 every later request fails at once with the same UnreachableError: a Grafana that is down, or a wrong address,
 is reported within seconds and once, not after each item's own retries.
 
-Every request is bounded: in time by an overall deadline (retries, their waits and a body that trickles in
-included), and in size by a cap on the answer. Writes never follow a redirect. Every answer used is checked for
-the documented shape, and a wrong one fails its item. `cancel()` (on Ctrl-C or SIGTERM) ends the retries and
-waits of the requests in flight, and makes every later request fail at once.
+Every request is bounded: in time by an overall deadline (retries, their waits, and a head or a body that
+trickles in included; see request_bounds), and in size by a cap on the answer. Writes never follow a redirect.
+Every answer used is checked for the documented shape, and a wrong one fails its item. `cancel()` (on Ctrl-C or
+SIGTERM) ends the retries and waits of the requests in flight, and makes every later request fail at once.
 
 Every error is a GrafanaError with a one-line message that names the item, and never the credentials.
 """
@@ -35,10 +35,19 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, InvalidHeader, MaxRetryError, NewConnectionError, ProxyError
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from urllib3.exceptions import SSLError as Urllib3SSLError
+from urllib3.poolmanager import pool_classes_by_scheme as URLLIB3_POOLS
 from urllib3.util.retry import Retry
 
 from monitoring.errors import AuthError, GrafanaError, UnreachableError
 from monitoring.grafana.publish.config import ConfigError, GrafanaConfig
+from monitoring.grafana.publish.request_bounds import (
+    CURRENT,
+    DEADLINE_POOLS,
+    Cancelled,
+    LateAnswer,
+    OutOfTime,
+    wait,
+)
 from monitoring.grafana.publish.secrets import Redactor
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -92,37 +101,6 @@ class RetryStats:
             return sum(self.causes.values())
 
 
-class Cancelled(Exception):
-    """Raised inside a request when the client was cancelled: no further attempt, no further wait."""
-
-
-class OutOfTime(Exception):
-    """Raised inside a request when the next wait would carry it past its deadline."""
-
-
-class _RequestState(threading.local):
-    """The request this thread is making: when it must end, how many attempts failed, whether to stop."""
-
-    deadline: float = float("inf")
-    failed: int = 0
-    cancelled: threading.Event | None = None
-
-
-_CURRENT = _RequestState()
-
-
-def _wait(seconds: float) -> None:
-    """Sleep between attempts, cut short by cancel(), and never past the request's deadline."""
-    state = _CURRENT
-    if seconds > 0 and time.monotonic() + seconds > state.deadline:
-        raise OutOfTime()
-    if state.cancelled is not None:
-        if state.cancelled.wait(max(seconds, 0)):
-            raise Cancelled()
-    elif seconds > 0:
-        time.sleep(seconds)
-
-
 class GrafanaRetry(Retry):
     """urllib3's Retry with a fractional cap on Retry-After (a malformed one ignored), waits that cancel() cuts
     short and that respect the request's deadline, and a count of what was retried."""
@@ -151,12 +129,12 @@ class GrafanaRetry(Retry):
 
     def sleep(self, response: Any = None) -> None:
         seconds = self.get_retry_after(response) if self.respect_retry_after_header and response else None
-        _wait(seconds or self.get_backoff_time())
+        wait(seconds or self.get_backoff_time())
 
     def increment(self, method: str | None = None, url: str | None = None, response: Any = None,
                   error: Exception | None = None, _pool: Any = None, _stacktrace: Any = None) -> Retry:
-        _CURRENT.failed += 1  # every failed attempt passes here, the last one included
-        if _CURRENT.cancelled is not None and _CURRENT.cancelled.is_set():
+        CURRENT.failed += 1  # every failed attempt passes here, the last one included
+        if CURRENT.cancelled is not None and CURRENT.cancelled.is_set():
             raise Cancelled()
         if isinstance(error, Urllib3SSLError | ssl.SSLError):
             # A certificate that fails now fails on every retry: give up at once, without repeating it.
@@ -184,11 +162,22 @@ def retry_policy(settings: ClientSettings, stats: RetryStats | None = None) -> G
 
 
 class _Adapter(HTTPAdapter):
-    """An adapter that verifies TLS with a given context: the system's CAs plus --ca-cert."""
+    """An adapter that verifies TLS with a given context (the system's CAs plus --ca-cert), and whose connections
+    stop reading an answer's head at the request's deadline (see request_bounds)."""
 
     def __init__(self, ssl_context: ssl.SSLContext | None, **kwargs: Any) -> None:
         self._ssl_context = ssl_context
         super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = DEADLINE_POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if manager.pool_classes_by_scheme is URLLIB3_POOLS:  # a SOCKS proxy's pools are its own: left as they are
+            manager.pool_classes_by_scheme = DEADLINE_POOLS
+        return manager
 
     def build_connection_pool_key_attributes(self, request: Any, verify: Any, cert: Any = None) -> Any:
         host, pool = super().build_connection_pool_key_attributes(request, verify, cert)
@@ -395,7 +384,7 @@ class GrafanaClient:
             raise self._unreachable
         if self._cancelled.is_set():
             raise GrafanaError(f"{what}: not sent: publishing was interrupted")
-        state = _CURRENT
+        state = CURRENT
         state.deadline = time.monotonic() + self.settings.deadline
         state.failed, state.cancelled = 0, self._cancelled
         try:
@@ -423,6 +412,9 @@ class GrafanaClient:
         except OutOfTime:
             raise GrafanaError(f"{what}: gave up after {self._attempts()}: the next retry would end past the "
                                f"{self.settings.deadline:g} s deadline") from None
+        except LateAnswer:
+            raise GrafanaError(f"{what}: Grafana's answer did not arrive within the {self.settings.deadline:g} s "
+                               "deadline") from None
         except requests.exceptions.SSLError as exc:
             raise GrafanaError(self._redactor.cut(
                 f"{what}: TLS verification failed for {self.base_url}: {_cause(exc)} "
@@ -438,7 +430,7 @@ class GrafanaClient:
 
     def _read_body(self, response: requests.Response, what: str) -> None:
         """Read the whole body into response (so .json() and .text work), or fail past the deadline or the cap."""
-        limit, deadline = self.settings.max_body, _CURRENT.deadline
+        limit, deadline = self.settings.max_body, CURRENT.deadline
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
             response.close()
@@ -466,13 +458,13 @@ class GrafanaClient:
     def _attempts() -> str:
         """How many attempts this thread's last request made, when each of them failed (urllib3's Retry counts
         them as it passes; the last one included)."""
-        failed = _CURRENT.failed
+        failed = CURRENT.failed
         return f"{failed} attempt{'s' if failed != 1 else ''}"
 
     @staticmethod
     def _retries() -> str:
         """How many times this thread's last request, every attempt of which failed, was tried again."""
-        return f"{max(_CURRENT.failed - 1, 0)} retries"
+        return f"{max(CURRENT.failed - 1, 0)} retries"
 
     def _message(self, response: requests.Response) -> str:
         try:
