@@ -22,6 +22,7 @@ _PYTHONS_OWN_FROZEN = _gc.get_freeze_count()
 _EXPORTS: dict[str, str] = {
     # the model
     **dict.fromkeys(("CustomMetric", "HorizontalPodAutoscaler", "PodsMetricTarget"), "monitoring.model.autoscaling"),
+    "AlertmanagerEndpoint": "monitoring.model.alertmanagers",
     "LoadTestGates": "monitoring.model.loadtest",
     **dict.fromkeys(("KubernetesServiceTarget", "Probe"), "monitoring.model.probe"),
     **dict.fromkeys(("Dashboard", "DashboardRow", "DashboardSettings", "DashboardVariable", "DataSource", "Folder",

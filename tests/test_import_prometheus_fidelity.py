@@ -73,17 +73,15 @@ def _rendered(stack: Stack, tmp_path: Path) -> Path:
 # --- 1. the alerting section: what the model cannot hold is named and kept, never dropped silently --------------
 
 STATIC_AM = "    static_configs: [{targets: ['am1:9093', 'am2:9093']}]\n"
-# (a setting of an Alertmanager entry that the model's alertmanagers cannot hold, the key the warning names)
+# (a setting of an Alertmanager entry that the model cannot hold, the key the warning names)
 AM_SETTINGS = [
-    ("    scheme: https\n", "scheme"),
-    ("    path_prefix: /alertmanager\n", "path_prefix"),
-    ("    timeout: 5s\n", "timeout"),
     ("    api_version: v1\n", "api_version"),
-    ("    basic_auth: {username: prom, password_file: /etc/prom/am}\n", "basic_auth"),
-    ("    authorization: {credentials_file: /etc/prom/am-token}\n", "authorization"),
-    ("    tls_config: {ca_file: /etc/prom/ca.pem}\n", "tls_config"),
     ("    relabel_configs: [{source_labels: [__address__], regex: 'am1.*', action: keep}]\n", "relabel_configs"),
     ("    follow_redirects: false\n", "follow_redirects"),
+    ("    basic_auth: {username: prom, password: inline}\n", "basic_auth"),
+    ("    authorization: {type: ApiKey, credentials_file: /etc/prom/am}\n", "authorization"),
+    ("    tls_config: {ca_file: /etc/prom/ca.pem, min_version: TLS13}\n", "tls_config"),
+    ("    proxy_url: http://proxy:3128\n", "proxy_url"),
 ]
 
 
@@ -99,8 +97,45 @@ def test_an_alertmanager_entry_the_model_cannot_hold_is_named_and_kept_whole(tmp
     assert "kept as a comment" in warned[0]
     # Not sent to those Alertmanagers another way (plain HTTP, no credentials, no relabelling)...
     assert "alertmanagers=" not in result.files["imported/stack.py"]
-    # ... and kept, as written, beside the scrape jobs.
+    # ... and kept, as written (a secret's value left out), beside the scrape jobs.
     assert f"'{key}'" in result.files["imported/scrape.py"] and "am1:9093" in result.files["imported/scrape.py"]
+    assert "inline" not in result.files["imported/scrape.py"]
+
+
+# Alertmanager entries the model holds as an AlertmanagerEndpoint: each as prometheus.yml writes it.
+AM_ENDPOINTS = [
+    "    scheme: https\n",
+    "    path_prefix: alertmanager/\n",
+    "    timeout: 5s\n",
+    "    basic_auth: {username: prom, password_file: /etc/prom/am}\n",
+    "    authorization: {credentials_file: /etc/prom/am-token}\n",
+    "    scheme: https\n    tls_config: {ca_file: /etc/prom/ca.pem, cert_file: /etc/prom/c.pem, key_file: "
+    "/etc/prom/k.pem, server_name: am.internal, insecure_skip_verify: true}\n    timeout: 3s\n",
+]
+
+
+def _alerting_entries(path: Path) -> list[dict[str, Any]]:
+    """The Alertmanager entries of a prometheus.yml, with Prometheus' defaults filled in and path_prefix as it
+    joins it: what Prometheus sends by."""
+    defaults = {"scheme": "http", "path_prefix": "/", "timeout": "10s", "api_version": "v2"}
+    entries = yaml.safe_load(path.read_text())["alerting"]["alertmanagers"]
+    return [{**defaults, **entry, "path_prefix": "/" + str(entry.get("path_prefix", "")).strip("/"),
+             "authorization": {"type": "Bearer", **entry["authorization"]} if "authorization" in entry else None}
+            for entry in entries]
+
+
+@pytest.mark.parametrize("setting", AM_ENDPOINTS, ids=["scheme", "path_prefix", "timeout", "basic_auth",
+                                                       "authorization", "tls_config"])
+def test_an_alertmanager_entry_with_settings_the_model_holds_is_sent_to_as_written(tmp_path: Path, promtool: Tool,
+                                                                                   setting: str) -> None:
+    source = _write(tmp_path, "prometheus.yml", "alerting:\n  alertmanagers:\n  - " + setting.lstrip() + STATIC_AM
+                    + "scrape_configs: [{job_name: a, static_configs: [{targets: ['a:1']}]}]\n")
+    result, stack = _imported_stack(tmp_path, [source])
+    assert not [w for w in result.warnings if "alerting" in w], result.warnings
+    assert "AlertmanagerEndpoint(" in result.files[next(p for p in result.files if p.endswith("/stack.py"))]
+    rendered = _rendered(stack, tmp_path)
+    assert _promtool_config(promtool, rendered)[0]
+    assert _alerting_entries(rendered) == _alerting_entries(source)
 
 
 def test_alertmanagers_from_service_discovery_are_named_and_kept(tmp_path: Path) -> None:

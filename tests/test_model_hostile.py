@@ -16,6 +16,7 @@ from pydantic.fields import FieldInfo
 import monitoring
 from alerts.stack import stack as repository_stack
 from monitoring import (
+    AlertmanagerEndpoint,
     AlertWindow,
     BooleanSLI,
     CalendarPeriod,
@@ -59,7 +60,9 @@ def _valid_instances() -> dict[type, Model]:
                  BooleanSLI(gauge="up"), CalendarPeriod(unit="month"), Timeslices(window="5m", target="0.95"),
                  QuerySLI(errors="sum(rate(x_total[{{window}}]))", total="sum(rate(y_total[{{window}}]))"),
                  LabelRequirement(key="app", operator="In", values=("web",)),
-                 DataSource(name="Loki", type="loki", uid="loki"), TimePeriod(weekdays=("saturday", "sunday"))):
+                 DataSource(name="Loki", type="loki", uid="loki"), TimePeriod(weekdays=("saturday", "sunday")),
+                 AlertmanagerEndpoint(targets=("am:9093",), scheme="https", path_prefix="/am", timeout="5s",
+                                      bearer_token_file="/etc/prometheus/am-token")):
         _collect(made, found)
     return found
 

@@ -23,6 +23,7 @@ MODEL = [
     "TeamRoute", "TeamRouting", "QuerySLI", "WindowPolicy", "AlertWindow", "ErrorEvents", "BooleanSLI",
     "CalendarPeriod", "Timeslices",
     "CustomMetric", "HorizontalPodAutoscaler", "KubernetesServiceTarget", "LoadTestGates", "PodsMetricTarget", "Probe",
+    "AlertmanagerEndpoint",
 ]
 LIBRARY = [
     "generate", "validate", "test", "publish", "GenerateReport", "ValidateReport", "AlertTestReport",

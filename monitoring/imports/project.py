@@ -335,7 +335,7 @@ def _stack_module(inputs: _Inputs, stack_name: str, services: list[tuple[str, st
         kwargs.append(("routing", Name(default)))
     if has_dashboards:
         kwargs.append(("dashboards", Name("dashboards.DASHBOARDS")))
-    names = {"Stack"} | ({"Service"} if not services and not inputs.scrape else set())
+    names = {"Stack"} | ({"Service"} if not services and not inputs.scrape else set()) | _classes(settings)
     names |= set() if inputs.routing else {"Receiver", "Route", "Routing"}
     lines = [f'"""The stack imported by `{conventions.TOOL} import`. Point [tool.monitoring] stack at it."""', "",
              _imports(names)]

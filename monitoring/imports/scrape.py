@@ -18,6 +18,7 @@ from monitoring.imports.redact import kept
 from monitoring.imports.rules import source_line
 from monitoring.imports.source import SourceFile
 from monitoring.imports.yaml_input import written, written_items
+from monitoring.model.alertmanagers import AlertmanagerEndpoint
 from monitoring.model.relabel import RelabelConfig
 from monitoring.model.scrape import BasicAuth, FileSDConfig, ScrapeJob, StaticConfig, TLSConfig
 from monitoring.units import check_host_port
@@ -36,8 +37,8 @@ _RELABEL_STRINGS = ("separator", "target_label", "regex", "replacement")
 # tls_config fields Prometheus knows and the model lacks (the inline `key` is a secret: refused as one).
 _TLS_MAPPED = ("ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify")
 _TLS_UNMODELLED = frozenset({"ca", "cert", "min_version", "max_version", "ca_ref", "cert_ref", "key_ref"})
-# An Alertmanager entry of prometheus.yml sends alerts as the model's alertmanagers do when each of these is
-# absent or has Prometheus' default value: plain HTTP, path /, API v2, a 10s timeout.
+# An Alertmanager entry of prometheus.yml needs nothing of AlertmanagerEndpoint's where each of these is absent or
+# has Prometheus' default value: plain HTTP, path /, API v2, a 10s timeout.
 _ALERTMANAGER_DEFAULTS: dict[str, Any] = {"scheme": "http", "path_prefix": "/", "api_version": "v2",
                                           "timeout": "10s", "follow_redirects": True, "enable_http2": True}
 
@@ -95,19 +96,20 @@ def _keep(source: SourceFile, findings: Findings, result: ScrapeImport, mapping:
 # --- alerting ----------------------------------------------------------------------------------------------------
 
 def _alerting(source: SourceFile, findings: Findings, result: ScrapeImport, alerting: Any) -> None:
-    """The static host:port targets of Alertmanager entries that send as the model's alertmanagers do; any other
-    entry (service discovery, TLS, credentials, a path prefix, relabelling) is kept whole as a comment, and so is
-    alert_relabel_configs, each named in a warning."""
+    """The Alertmanager entries the model holds: static host:port targets, sent to with Prometheus' defaults (plain
+    targets) or with a scheme, path prefix, timeout, credentials from files and TLS (an AlertmanagerEndpoint). Any
+    other entry (service discovery, relabelling, inline secrets, settings the model lacks) is kept whole as a
+    comment, and so is alert_relabel_configs, each named in a warning."""
     for key in sorted(set(alerting) - {"alertmanagers"}):
         _keep(source, findings, result, alerting, key, "alerting")
-    targets: list[str] = []
+    targets: list[str | AlertmanagerEndpoint] = []
     for index, entry in enumerate(alerting.get("alertmanagers") or []):
         where = f"alerting.alertmanagers[{index}]"
-        unread = _alertmanager_unread(entry)
-        if unread is None:
-            targets += [str(t) for sc in entry.get("static_configs") or [] for t in written(sc, "targets") or []]
+        mapped = _alertmanager_entry(entry)
+        if not isinstance(mapped, tuple):
+            targets += mapped if isinstance(mapped, list) else [mapped]
             continue
-        key, why = unread
+        key, why = mapped
         findings.unsupported(source.at(entry, key), f"{where}: {why}",
                              "the whole entry is kept as a comment in the module")
         result.notes.append(f"{where}: {kept(entry)} (not imported: {why})")
@@ -115,32 +117,67 @@ def _alerting(source: SourceFile, findings: Findings, result: ScrapeImport, aler
         result.settings["alertmanagers"] = tuple(targets)
 
 
-def _alertmanager_unread(entry: Any) -> tuple[str | None, str] | None:
-    """(the first key, why) of the settings of an Alertmanager entry that the model's alertmanagers (static
-    host:port targets, sent to with Prometheus' defaults) cannot hold; None when there are none."""
+def _alertmanager_entry(entry: Any) -> list[str] | AlertmanagerEndpoint | tuple[str | None, str]:
+    """An Alertmanager entry of prometheus.yml as the model holds it: its host:port targets when it sends with
+    Prometheus' defaults, else an AlertmanagerEndpoint; or (the first key, why) the model cannot hold it."""
+    fields: dict[str, Any] = {}
     unread = []
     for key in sorted(entry):
         value = written(entry, key)
         if key == "path_prefix" and isinstance(value, str):
             value = "/" + value.strip("/")  # Prometheus joins it to "/": "", "/" and "//" are all the root
-        if key != "static_configs" and value not in (None, [], {}) and \
-                _ALERTMANAGER_DEFAULTS.get(key, object()) != value:
+        if key == "static_configs" or value in (None, [], {}) or _ALERTMANAGER_DEFAULTS.get(key, object()) == value:
+            continue
+        setting = _endpoint_setting(entry, key, value)
+        if setting is None:
             unread.append(key)
+        else:
+            fields.update(setting)
     discovered = [key for key in unread if key.endswith("_sd_configs")]
     if discovered:
         return discovered[0], (f"its Alertmanagers come from {', '.join(discovered)}, which the model lacks (it "
                                "holds static host:port targets only)")
     if unread:
         return unread[0], (f"fields {', '.join(repr(key) for key in unread)}, which the model lacks (it holds static "
-                           "host:port targets, sent to over plain HTTP with Prometheus' defaults)")
+                           "host:port targets, with a scheme, a path prefix, a timeout, credentials from files and "
+                           "TLS)")
+    targets = []
     for static in entry.get("static_configs") or []:
         if static.get("labels"):
             return None, "static_configs labels, which the model lacks"
         for target in written(static, "targets") or []:
             try:
-                check_host_port(str(target))
+                targets.append(check_host_port(str(target)))
             except ValueError as exc:
                 return None, f"target {exc} (the model holds host:port Alertmanagers only)"
+    if not fields or not targets:
+        return targets
+    try:
+        return AlertmanagerEndpoint(targets=tuple(targets), **fields)
+    except DefinitionError as exc:  # settings that do not stand together (a path prefix with a space, say)
+        key = (exc.field or "").split(".")[0].split("[")[0]
+        return key if key in entry else None, f"{exc.problem}, which the model cannot hold"
+
+
+def _endpoint_setting(entry: Any, key: str, value: Any) -> dict[str, Any] | None:
+    """An Alertmanager entry's setting as AlertmanagerEndpoint's fields; None when the model cannot hold it as it is
+    (an inline secret among them: it would end up in the Python source)."""
+    if key in ("scheme", "path_prefix", "timeout") and isinstance(value, str):
+        return {key: value}
+    if key == "basic_auth" and isinstance(value, dict) and set(value) <= {"username", "password_file"} \
+            and _string(value, "username") and _string(value, "password_file"):
+        return {"basic_auth": BasicAuth(username=str(_string(value, "username")),
+                                        password_file=str(_string(value, "password_file")))}
+    if key == "authorization" and isinstance(value, dict) and set(value) <= {"type", "credentials_file"} \
+            and (written(value, "type") or "Bearer") == "Bearer" and written(value, "credentials_file"):
+        return {"bearer_token_file": str(written(value, "credentials_file"))}
+    tls = entry.get("tls_config")
+    if key == "tls_config" and isinstance(tls, dict) and set(tls) <= set(_TLS_MAPPED):
+        try:
+            return {"tls_config": TLSConfig(**{k: tls[k] if k == "insecure_skip_verify" else written(tls, k)
+                                               for k in tls if tls[k] is not None})}
+        except DefinitionError:
+            return None
     return None
 
 

@@ -130,7 +130,9 @@ def _one_of(errors: list[Any]) -> tuple[dict[str, Any], str | None, int] | None:
     else:
         return None
     members = [e for e in members if _union_member(e["loc"][at], 2)]
-    inside = next((e for e in members if len(e["loc"]) > at + 1), None)
+    # A member's error inside what was given, or its own check's (a string that is not host:port): the value
+    # had that member's shape, and its error says more than what the union takes.
+    inside = next((e for e in members if len(e["loc"]) > at + 1 or e["type"] == "value_error"), None)
     if inside is not None:  # e.g. a WindowPolicy's own field: the rest of its location is the field's
         return {**inside, "loc": (*loc[:at], *inside["loc"][at + 1:])}, None, at
     takes = []

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 
 from monitoring import conventions, promql
+from monitoring.model.alertmanagers import AlertmanagerEndpoint
 from monitoring.model.autoscaling import check_autoscaling
 from monitoring.model.base import FieldProblem, Model, model_check, unique_names
 from monitoring.model.common import HostPort, Labels, PositiveDuration, Slug
@@ -74,7 +75,9 @@ class Stack(Model):
     scrape_timeout: PositiveDuration = Field(default_factory=default_scrape_timeout)
     evaluation_interval: PositiveDuration = "1m"
     external_labels: Labels = Field(default_factory=dict)
-    alertmanagers: tuple[HostPort, ...] = ()  # host:port targets of the alerting section
+    # Where Prometheus sends alerts: "host:port" (over HTTP, at the root path), or an AlertmanagerEndpoint for
+    # HTTPS, a path prefix, auth or TLS.
+    alertmanagers: tuple[HostPort | AlertmanagerEndpoint, ...] = ()
     # None: alerts without their own runbook_url get none (imported rules keep their annotations as they were).
     runbook_url_pattern: str | None = "https://runbooks.example.com/{service}/{alertname}"
     # Grafana's base URL, e.g. "https://grafana.example.com": every alert then carries a `dashboard_url`

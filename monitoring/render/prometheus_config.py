@@ -6,7 +6,8 @@ from typing import Any
 
 from monitoring import conventions
 from monitoring.model import target_selection
-from monitoring.model.scrape import KubernetesSDConfig, ScrapeJob
+from monitoring.model.alertmanagers import AlertmanagerEndpoint
+from monitoring.model.scrape import BasicAuth, KubernetesSDConfig, ScrapeJob, TLSConfig
 from monitoring.model.stack import Stack
 from monitoring.render import blackbox
 
@@ -21,6 +22,37 @@ def _kubernetes_sd(sd: KubernetesSDConfig) -> dict[str, Any]:
     return config
 
 
+def _client_auth(basic_auth: BasicAuth | None, bearer_token_file: str | None,
+                 tls_config: TLSConfig | None) -> dict[str, Any]:
+    """How Prometheus authenticates to a target or an Alertmanager, with secrets read from files."""
+    config: dict[str, Any] = {}
+    if basic_auth:
+        config["basic_auth"] = {"username": basic_auth.username, "password_file": basic_auth.password_file}
+    if bearer_token_file:
+        config["authorization"] = {"type": "Bearer", "credentials_file": bearer_token_file}
+    if tls_config:
+        config["tls_config"] = tls_config.model_dump(exclude_defaults=True,
+                                                     exclude={"ca_secret", "cert_secret", "key_secret"})
+    return config
+
+
+def alertmanagers(stack: Stack) -> list[dict[str, Any]]:
+    """The alerting section's entries: the plain host:port targets in one (over HTTP, at the root path), then one
+    per AlertmanagerEndpoint."""
+    plain = [target for target in stack.alertmanagers if isinstance(target, str)]
+    entries = [{"static_configs": [{"targets": plain}]}] if plain else []
+    for endpoint in stack.alertmanagers:
+        if isinstance(endpoint, AlertmanagerEndpoint):
+            entry: dict[str, Any] = {"scheme": endpoint.scheme}
+            if endpoint.path_prefix != "/":
+                entry["path_prefix"] = endpoint.path_prefix
+            if endpoint.timeout:
+                entry["timeout"] = endpoint.timeout
+            entry.update(_client_auth(endpoint.basic_auth, endpoint.bearer_token_file, endpoint.tls_config))
+            entries.append({**entry, "static_configs": [{"targets": list(endpoint.targets)}]})
+    return entries
+
+
 def scrape_config(job: ScrapeJob) -> dict[str, Any]:
     config: dict[str, Any] = {"job_name": job.name}
     if job.scrape_interval:
@@ -31,13 +63,7 @@ def scrape_config(job: ScrapeJob) -> dict[str, Any]:
     config["scheme"] = job.scheme
     if job.honor_labels:
         config["honor_labels"] = True
-    if job.basic_auth:
-        config["basic_auth"] = {"username": job.basic_auth.username, "password_file": job.basic_auth.password_file}
-    if job.bearer_token_file:
-        config["authorization"] = {"type": "Bearer", "credentials_file": job.bearer_token_file}
-    if job.tls_config:
-        config["tls_config"] = job.tls_config.model_dump(
-            exclude_defaults=True, exclude={"ca_secret", "cert_secret", "key_secret"})
+    config.update(_client_auth(job.basic_auth, job.bearer_token_file, job.tls_config))
     if job.static_configs:
         config["static_configs"] = [
             {"targets": list(sc.targets), **({"labels": dict(sc.labels)} if sc.labels else {})}
@@ -71,7 +97,7 @@ def render(stack: Stack) -> dict[str, Any]:
         global_config["external_labels"] = dict(stack.external_labels)
     config: dict[str, Any] = {"global": global_config}
     if stack.alertmanagers:
-        config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": list(stack.alertmanagers)}]}]}
+        config["alerting"] = {"alertmanagers": alertmanagers(stack)}
     if any(service.rule_groups for service in stack.services) or stack.slos:
         # Only when a rule file is written: Prometheus accepts a pattern that matches nothing, but such a pattern
         # hides a mistake, so `validate` refuses it.
