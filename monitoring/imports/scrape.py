@@ -128,7 +128,10 @@ def _alertmanager_entry(entry: Any) -> list[str] | AlertmanagerEndpoint | tuple[
             value = "/" + value.strip("/")  # Prometheus joins it to "/": "", "/" and "//" are all the root
         if key == "static_configs" or value in (None, [], {}) or _ALERTMANAGER_DEFAULTS.get(key, object()) == value:
             continue
-        setting = _endpoint_setting(entry, key, value)
+        try:
+            setting = _endpoint_setting(entry, key, value)
+        except DefinitionError:  # a part the model refuses (a password_file that is no path): kept as written
+            setting = None
         if setting is None:
             unread.append(key)
         else:
@@ -161,7 +164,8 @@ def _alertmanager_entry(entry: Any) -> list[str] | AlertmanagerEndpoint | tuple[
 
 def _endpoint_setting(entry: Any, key: str, value: Any) -> dict[str, Any] | None:
     """An Alertmanager entry's setting as AlertmanagerEndpoint's fields; None when the model cannot hold it as it is
-    (an inline secret among them: it would end up in the Python source)."""
+    (an inline secret among them: it would end up in the Python source); DefinitionError when the model refuses a
+    value."""
     if key in ("scheme", "path_prefix", "timeout") and isinstance(value, str):
         return {key: value}
     if key == "basic_auth" and isinstance(value, dict) and set(value) <= {"username", "password_file"} \
@@ -173,11 +177,8 @@ def _endpoint_setting(entry: Any, key: str, value: Any) -> dict[str, Any] | None
         return {"bearer_token_file": str(written(value, "credentials_file"))}
     tls = entry.get("tls_config")
     if key == "tls_config" and isinstance(tls, dict) and set(tls) <= set(_TLS_MAPPED):
-        try:
-            return {"tls_config": TLSConfig(**{k: tls[k] if k == "insecure_skip_verify" else written(tls, k)
-                                               for k in tls if tls[k] is not None})}
-        except DefinitionError:
-            return None
+        return {"tls_config": TLSConfig(**{k: tls[k] if k == "insecure_skip_verify" else written(tls, k)
+                                           for k in tls if tls[k] is not None})}
     return None
 
 
