@@ -79,13 +79,14 @@ AM_SETTINGS = [
     ("    relabel_configs: [{source_labels: [__address__], regex: 'am1.*', action: keep}]\n", "relabel_configs"),
     ("    follow_redirects: false\n", "follow_redirects"),
     ("    basic_auth: {username: prom, password: inline}\n", "basic_auth"),
+    ("    basic_auth: {username: prom, password_file: ' /etc/prom/am'}\n", "basic_auth"),  # the model refuses it
     ("    authorization: {type: ApiKey, credentials_file: /etc/prom/am}\n", "authorization"),
     ("    tls_config: {ca_file: /etc/prom/ca.pem, min_version: TLS13}\n", "tls_config"),
     ("    proxy_url: http://proxy:3128\n", "proxy_url"),
 ]
 
 
-@pytest.mark.parametrize(("setting", "key"), AM_SETTINGS, ids=[k for _, k in AM_SETTINGS])
+@pytest.mark.parametrize(("setting", "key"), AM_SETTINGS, ids=[f"{k}-{i}" for i, (_, k) in enumerate(AM_SETTINGS)])
 def test_an_alertmanager_entry_the_model_cannot_hold_is_named_and_kept_whole(tmp_path: Path, promtool: Tool,
                                                                            setting: str, key: str) -> None:
     source = _write(tmp_path, "prometheus.yml", "alerting:\n  alertmanagers:\n  - " + setting.lstrip() + STATIC_AM
