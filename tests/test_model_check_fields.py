@@ -379,6 +379,22 @@ CASES: list[tuple[str, Callable[[], object], str | None, object, str, str]] = [
         "action replace needs target_label",
     ),
     (
+        "relabel regex Go refuses",
+        lambda: RelabelConfig(source_labels=("a",), regex="(?=a)b", action="keep"),
+        "regex",
+        "(?=a)b",
+        "relabel config",
+        "regex '(?=a)b' does not compile: lookahead '(?=': Go's regexp (RE2 syntax) has none at position 0",
+    ),
+    (
+        "relabel regex closing the anchors",
+        lambda: RelabelConfig(source_labels=("a",), regex="a)|(b", action="keep"),
+        "regex",
+        "a)|(b",
+        "relabel config",
+        "regex 'a)|(b' does not compile: unexpected ')' at position 1",
+    ),
+    (
         "hashmod without modulus",
         lambda: RelabelConfig(action="hashmod", source_labels=("a",), target_label="b"),
         "modulus",

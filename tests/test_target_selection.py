@@ -137,3 +137,15 @@ def test_cadvisor_from_the_kubelet_by_node_role() -> None:
 def test_selection_mistakes_are_rejected(sd: dict[str, object], message: str) -> None:
     with pytest.raises(DefinitionError, match=message):
         KubernetesSDConfig(**sd)
+
+
+@pytest.mark.parametrize(("regex", "kept", "dropped"), [
+    ("v{,2}", "v{,2}", "vv"),  # Go reads {,2} as text, Python's re as a count
+    (r"job\d", "job1", "job\u0661"),  # \d is ASCII in Go
+    ("a$", "a", "a\n"),  # $ is the end of the text in Go
+    (r"\Qa.b\E", "a.b", "axb"),  # Go's quoting, which Python's re lacks
+])
+def test_relabelling_reads_its_regex_as_go_does(regex: str, kept: str, dropped: str) -> None:
+    step = RelabelConfig(action="keep", source_labels=("x",), regex=regex)
+    assert apply((step,), {"x": kept}) == {"x": kept}
+    assert apply((step,), {"x": dropped}) is None

@@ -15,7 +15,7 @@ from typing import Any
 
 import promql_parser
 
-from monitoring import conventions, promql
+from monitoring import conventions, go_regexp, promql
 from monitoring.checks import yaml_files
 from monitoring.checks.report import CheckResult
 from monitoring.errors import MonitoringError
@@ -117,10 +117,8 @@ def go_expand(template: str, match: re.Match[str]) -> str:
 
 
 def go_pattern(text: str) -> re.Pattern[str]:
-    """A Go (RE2) regular expression as Python compiles it: Go also spells a named group `(?<name>...)`."""
-    python = re.sub(r"\\.|\[\]?(?:\\.|[^\]])*\]|\(\?<(?=[^=!])",
-                    lambda m: "(?P<" if m.group(0) == "(?<" else m.group(0), text)
-    return re.compile(python)
+    """A Go (RE2) regular expression as prometheus-adapter compiles it, unanchored (see monitoring.go_regexp)."""
+    return go_regexp.compiled(text)
 
 
 @dataclass(frozen=True)

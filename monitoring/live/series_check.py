@@ -18,7 +18,7 @@ from pathlib import Path
 
 import promql_parser
 
-from monitoring import promql
+from monitoring import go_regexp, promql
 from monitoring.checks.dashboards import read_out_dir
 from monitoring.grafana.variables import PLACEHOLDER
 from monitoring.live.client import PrometheusClient
@@ -63,7 +63,7 @@ def _matches_empty(matcher: promql_parser.Matcher) -> bool:
     if op == promql_parser.MatchOp.NotEqual:
         return matcher.value != ""
     try:
-        found = re.fullmatch(matcher.value, "") is not None
+        found = go_regexp.anchored(matcher.value).match("") is not None
     except re.error:
         return True
     return found == (op == promql_parser.MatchOp.Re)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
+from monitoring import go_regexp
 from monitoring.model.base import Model, model_check
 from monitoring.model.common import LIMIT_MAX
 
@@ -47,7 +48,7 @@ class RelabelConfig(Model):
     @classmethod
     def _compiles(cls, regex: str) -> str:
         try:
-            re.compile(regex)
+            go_regexp.anchored(regex)
         except re.error as exc:
             raise ValueError(f"regex {regex!r} does not compile: {exc}") from None
         return regex
@@ -68,7 +69,7 @@ class RelabelConfig(Model):
 
     def matches(self, text: str) -> bool:
         """Whether the anchored regex matches text, as Prometheus would test it."""
-        return re.fullmatch(self.regex, text) is not None
+        return go_regexp.anchored(self.regex).match(text) is not None
 
     def prometheus(self) -> dict[str, Any]:
         """The step as prometheus.yml spells it; defaults left out."""
@@ -111,7 +112,7 @@ def apply(steps: tuple[RelabelConfig, ...], labels: dict[str, str]) -> dict[str,
     labels = dict(labels)
     for step in steps:
         value = step.separator.join(labels.get(name, "") for name in step.source_labels)
-        match = re.fullmatch(step.regex, value)
+        match = go_regexp.anchored(step.regex).match(value)
         if (step.action == "keep" and match is None) or (step.action == "drop" and match is not None):
             return None
         target = labels.get(step.target_label or "", "")
@@ -134,6 +135,6 @@ def apply(steps: tuple[RelabelConfig, ...], labels: dict[str, str]) -> dict[str,
             labels = {k: v for k, v in labels.items() if step.matches(k)}
         elif step.action == "labelmap":
             for name, label_value in list(labels.items()):
-                if (found := re.fullmatch(step.regex, name)) is not None:
+                if (found := go_regexp.anchored(step.regex).match(name)) is not None:
                     labels[_expand(step.replacement, found)] = label_value
     return labels

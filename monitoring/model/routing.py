@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
+from monitoring import go_regexp
 from monitoring.model import notifications, time_specs
 from monitoring.model.base import (
     FieldProblem,
@@ -53,7 +54,7 @@ def check_matcher(text: str) -> str:
         raise ValueError(f"matcher {text!r} {_FORM}")
     if op in ("=~", "!~"):
         try:
-            re.compile(value)
+            go_regexp.anchored(value)
         except re.error as exc:
             raise ValueError(f"matcher {text!r}: invalid regular expression ({exc})") from None
     return matcher_text(name, op, value)

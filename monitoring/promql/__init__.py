@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import promql_parser
 
+from monitoring import go_regexp
 from monitoring.bounded import keep
 from monitoring.promql.lexemes import NUMBER, STRING, WORD
 from monitoring.promql.name_index import NameIndex
@@ -319,12 +320,12 @@ def check_instant(expr: str, kind: str | None = None) -> str:
 
 def matcher_accepts(matcher: promql_parser.Matcher, value: str) -> bool:
     """Whether matcher selects a series whose label holds value (regular expressions anchored, as in Prometheus;
-    RE2 syntax that Python's re does not know counts as a match, so that nothing is judged on a guess)."""
+    Go's syntax that monitoring.go_regexp cannot read counts as a match, so that nothing is judged on a guess)."""
     op = matcher.op
     if op in (promql_parser.MatchOp.Equal, promql_parser.MatchOp.NotEqual):
         return (value == matcher.value) == (op == promql_parser.MatchOp.Equal)
     try:
-        found = re.fullmatch(matcher.value, value) is not None
+        found = go_regexp.anchored(matcher.value).match(value) is not None
     except re.error:
         return True
     return found == (op == promql_parser.MatchOp.Re)

@@ -19,6 +19,8 @@ from functools import cached_property, lru_cache
 
 import promql_parser
 
+from monitoring import go_regexp
+
 # A regular expression that is literal names, one or more joined by "|": it accepts those values and no other.
 _LITERAL_NAMES = re.compile(r"[\w:/-]+(?:\|[\w:/-]+)*")
 _REGEX_SYNTAX = frozenset("\\.^$*+?{}[]|()")
@@ -92,7 +94,7 @@ def literal_prefix(matcher: promql_parser.Matcher) -> str:
 @lru_cache(maxsize=4096)
 def _readable(pattern: str) -> bool:
     try:
-        re.compile(pattern)
+        go_regexp.anchored(pattern)
     except re.error:
         return False
     return True

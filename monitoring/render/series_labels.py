@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import promql_parser
 
-from monitoring import promql
+from monitoring import go_regexp, promql
 
 # Values tried, in order, where a label only has to avoid something.
 FILLERS = ("", "synthetic", "0", "x")
@@ -32,7 +32,7 @@ class Matcher:
             return value == self.value
         if self.op == "!=":
             return value != self.value
-        found = re.fullmatch(self.value, value) is not None
+        found = go_regexp.anchored(self.value).match(value) is not None
         return found if self.op == "=~" else not found
 
 
@@ -65,11 +65,11 @@ def regex_example(pattern: str) -> str | None:
     """A short string the anchored pattern matches, or None if none was found (kept: many selectors of a large
     stack share their regexes)."""
     try:
-        parsed = _sre_parse.parse(pattern)
+        parsed = _sre_parse.parse(go_regexp.translate(pattern, angle_names=False))  # Go's syntax, in Python's
         text = _example(list(parsed))
+        return text if go_regexp.anchored(pattern).match(text) else None
     except (re.error, _Unsupported, IndexError, TypeError, ValueError):
         return None
-    return text if re.fullmatch(pattern, text) else None
 
 
 class _Unsupported(Exception):
