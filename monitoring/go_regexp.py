@@ -81,6 +81,7 @@ _NOT_BOUNDARY = f"(?-i:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))"
 _SIMPLE_ESCAPES = {"a": "\\x07", "f": "\\f", "n": "\\n", "r": "\\r", "t": "\\t", "v": "\\v"}
 _REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
 _NAME = re.compile(r"[A-Za-z0-9_]+")
+_FLAG_GROUP = re.compile(r"\(\?([A-Za-z-]*)\)")
 _MAX_REPEAT = 1000  # Go refuses a larger count
 # What Go's (?...) may hold that Python's re takes otherwise or not at all, and what it is.
 _UNSUPPORTED_GROUPS = (("(?=", "lookahead"), ("(?!", "negative lookahead"), ("(?<=", "lookbehind"),
@@ -148,8 +149,7 @@ class _Translator:
                 out += [")" * len(wrappers), "|", *wrappers]
                 last = None
                 continue
-            if self.text.startswith("(?", self.at) and (flags := self._flag_group()) is not None:
-                python = flags
+            if self.text.startswith("(?", self.at) and (python := self._flag_group()) is not None:
                 if python:
                     wrappers.append(f"(?{python}:")
                     out.append(wrappers[-1])
@@ -175,7 +175,7 @@ class _Translator:
     def _flag_group(self) -> str | None:
         """A `(?flags)` at the position, taken (the flags in force changed): Python's scoped flags for it; None when
         the group is something else."""
-        found = re.compile(r"\(\?([A-Za-z-]*)\)").match(self.text, self.at)
+        found = _FLAG_GROUP.match(self.text, self.at)
         if found is None:
             return None
         python = self._flags(found.group(1), found.start())
