@@ -125,6 +125,7 @@ class _Translator:
     def __init__(self, pattern: str, angle_names: bool) -> None:
         self.text, self.at, self.angle_names = pattern, 0, angle_names
         self.flags = ""  # Go's flags in force here, of i, m and s: a group's own end with it
+        self.names: set[str] = set()  # of the named groups so far
 
     def fail(self, problem: str, at: int | None = None) -> GoRegexpError:
         return GoRegexpError(problem, self.text, self.at if at is None else at)  # re.error adds the position
@@ -210,7 +211,10 @@ class _Translator:
                 name = _NAME.match(self.text, named.end())
                 if name is None or not self.text.startswith(">", name.end()):
                     raise self.fail("invalid named capture", start)
-                prefix, self.at = f"(?P<{name.group()}>", name.end() + 1
+                # Go takes a name twice and resolves it to the first group: a later one stays a group, unnamed.
+                prefix = "(" if name.group() in self.names else f"(?P<{name.group()}>"
+                self.names.add(name.group())
+                self.at = name.end() + 1
             elif scoped is not None:
                 prefix = f"(?{self._flags(scoped.group(1), start)}:"  # `(?:` when there are none
                 self.at = scoped.end()

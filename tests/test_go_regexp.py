@@ -24,7 +24,7 @@ def go_refusals(promtool: Tool, tmp_path: Path, patterns: list[str]) -> dict[int
     groups = [{"name": f"c{i}", "rules": [{"record": f"r{i}", "expr": f"x{{v=~`{p}`}}"}]}
               for i, p in enumerate(patterns)]
     path = tmp_path / "patterns.rules.yml"
-    path.write_text(json.dumps({"groups": groups}))
+    path.write_text(json.dumps({"groups": groups}, ensure_ascii=False), encoding="utf-8")  # Go's YAML: no surrogates
     run = promtool.run("check", "rules", str(path))
     return {int(found.group(1)): line for line in (run.stdout + run.stderr).splitlines()
             if (found := _GROUP.search(line))}
@@ -43,14 +43,14 @@ def assert_go_matches_as_we_do(promtool: Tool, tmp_path: Path, cases: list[tuple
     where Go's answer is the same."""
     series, checks = [], []
     for i, (pattern, value) in enumerate(cases):
-        series.append({"series": f"x{{v={json.dumps(value)}, c=\"{i}\"}}", "values": "1"})
+        series.append({"series": f"x{{v={json.dumps(value, ensure_ascii=False)}, c=\"{i}\"}}", "values": "1"})
         matched = anchored(pattern).match(value) is not None
         checks.append({"expr": f"count by (c) (x{{v=~`{pattern}`, c=\"{i}\"}})", "eval_time": "0m",
                        "exp_samples": [{"labels": f'{{c="{i}"}}', "value": 1}] if matched else []})
     (tmp_path / "none.rules.yml").write_text("groups: []\n")
     path = tmp_path / "matches.test.yml"
     path.write_text(json.dumps({"rule_files": ["none.rules.yml"], "evaluation_interval": "1m", "tests": [
-        {"interval": "1m", "input_series": series, "promql_expr_test": checks}]}))
+        {"interval": "1m", "input_series": series, "promql_expr_test": checks}]}, ensure_ascii=False), encoding="utf-8")
     run = promtool.run("test", "rules", str(path))
     assert run.returncode == 0, run.stdout + run.stderr
 
@@ -63,7 +63,7 @@ SYNTAX = [
     # ... and ones Go takes
     r"\z", r"a\z", r"\12", r"\101", r"\0", r"\x41", r"\x{263a}", r"\Qa.b\E", "a{,3}", "a{x}", "{", "a{2,}",
     "a{1000}", "(?P<n>a)", "(?i)a", "a(?i)b", "(?i:a)b", "(?s-i)a", "(?m)a", "[[:alpha:]]", "[[:^alpha:]]", "[]a]",
-    r"[\D\S\W]", "[[:nope:]]", "(?)a", "a$*", "a(?i)*",
+    r"[\D\S\W]", "[[:nope:]]", "(?)a", "a$*", "a(?i)*", "(?P<x>a)(?P<x>b)",
     "[^]a]", "[a-]", "[-a]", "[a-c-e]", r"[\d_]", r"[\s]", r"[\x41-\x43]", "[&&]", "[~~]", "[[]", "$", "^a$",
     "a)|(b", r"\b", r"\B", r"\A", r"\.", r"\-", r"\\", "x*?", "x{1,2}?", "()", "a|", "|",
 ]
@@ -108,9 +108,12 @@ _PIECES = ["a", "b", "k", "é", ".", "*", "+", "?", "*?", "|", "(", ")", "(?:", 
            r"\d", r"\w", r"\s", r"\S", r"\b", "{1,2}", "{,2}", "{2}", "{1001}", "$", "^", "(?i)", "(?s)", "(?m)",
            "(?i:", r"\z", r"\Z", r"\Q.*\E", "[[:digit:]]", "[[:punct:]]", r"\x41", r"\101", r"\1", "(?=", "a++",
            r"[\d]", "-", "]", "}", r"\.", r"\\", r"\B", r"\A", "[[:space:]]", "(?-i)", "(?i-s)", r"\x{263a}",
-           "(?P<n>", "{0}", r"[\s]", "[a-]", "[^]", "[k-m]", r"\12", "(?:a|", "|b)"]
+           "(?P<n>", "{0}", r"[\s]", "[a-]", "[^]", "[k-m]", r"\12", "(?:a|", "|b)", "(?i:a(?-i)b)", "(?s:.)",
+           r"[^\n]", r"\n", "(?m)^", "(?m:$)", "(?-m)", "(?P<x>a)", "[a-zA-Z]",
+           r"\x{1F600}", "[[:word:]]", "[^[:space:]]", r"\W", r"\D", "a{0,0}", "(|a)", r"[\-]", r"[\]]", r"[\^]"]
 _VALUES = ["", "a", "ab", "A", "a\n", "K", "\u212a", "1", "\u0661", " ", "\v", "\n", ".", "*", "aa", "é", "É",
-           "a b", "é a", "A.*", "-", "]", "}", "\u263a", "k\u212a", "aK", "\u017f", "ab\n"]
+           "a b", "é a", "A.*", "-", "]", "}", "\u263a", "k\u212a", "aK", "\u017f", "ab\n", "\na", "a\nb",
+           "\U0001F600", "_", "^", "AB"]
 
 
 @settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -129,5 +132,7 @@ def test_a_bare_pattern_is_searched_and_may_name_groups_in_angles() -> None:
     # prometheus-adapter compiles name.matches as it is (Go 1.22 and later read `(?<name>`).
     assert compiled("^(?<name>[a-z]+)_total$").search("http_total").group("name") == "http"
     assert translate("(?<n>a)") == "(?P<n>a)"
+    # Go takes a name twice, and a reference to it is to the first group.
+    assert compiled("(?P<x>a)(?P<x>b)").search("ab").group("x") == "a"
     with pytest.raises(GoRegexpError, match="write '\\(\\?P<name>'"):
         translate("(?<n>a)", angle_names=False)
