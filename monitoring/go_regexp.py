@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# Go's Perl classes (ASCII) and POSIX classes, as ranges inside a Python class.
 # Go's Perl classes (ASCII) and POSIX classes, as code point ranges.
 _Ranges = tuple[tuple[int, int], ...]
 _PERL: dict[str, _Ranges] = {"d": ((0x30, 0x39),), "s": ((0x09, 0x0A), (0x0C, 0x0D), (0x20, 0x20)),
@@ -57,8 +56,9 @@ def _folded(ranges: _Ranges) -> _Ranges:
         letter = chr(point)
         if letter.isascii() and letter.isalpha():
             lower = ord(letter.lower())
-            points |= {lower, ord(letter.upper())} | ({_FOLDS_BEYOND_ASCII[lower]} if lower in _FOLDS_BEYOND_ASCII
-                                                      else set())
+            points |= {lower, ord(letter.upper())}
+            if lower in _FOLDS_BEYOND_ASCII:
+                points.add(_FOLDS_BEYOND_ASCII[lower])
     merged: list[tuple[int, int]] = []
     for point in sorted(points):
         if merged and merged[-1][1] + 1 == point:
@@ -83,7 +83,7 @@ _REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 _FLAG_GROUP = re.compile(r"\(\?([A-Za-z-]*)\)")
 _MAX_REPEAT = 1000  # Go refuses a larger count
-# What Go's (?...) may hold that Python's re takes otherwise or not at all, and what it is.
+# Groups Python's re reads and Go refuses, and what each is.
 _UNSUPPORTED_GROUPS = (("(?=", "lookahead"), ("(?!", "negative lookahead"), ("(?<=", "lookbehind"),
                        ("(?<!", "negative lookbehind"), ("(?>", "an atomic group"), ("(?P=", "a backreference"),
                        ("(?P>", "a recursion"), ("(?(", "a conditional"), ("(?#", "a comment"))
