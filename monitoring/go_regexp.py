@@ -79,7 +79,7 @@ _WORD = "[0-9A-Za-z_]"
 _BOUNDARY = f"(?-i:(?<={_WORD})(?!{_WORD})|(?<!{_WORD})(?={_WORD}))"
 _NOT_BOUNDARY = f"(?-i:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))"
 _SIMPLE_ESCAPES = {"a": "\\x07", "f": "\\f", "n": "\\n", "r": "\\r", "t": "\\t", "v": "\\v"}
-_REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
+_REPEAT = re.compile(r"\{(0|[1-9]\d*)(,(0|[1-9]\d*)?)?\}")  # Go reads `{01}` as text: no leading zeros
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 _FLAG_GROUP = re.compile(r"\(\?([A-Za-z-]*)\)")
 _MAX_REPEAT = 1000  # Go refuses a larger count
@@ -116,9 +116,11 @@ def compiled(pattern: str) -> re.Pattern[str]:
 @lru_cache(maxsize=4096)
 def anchored(pattern: str) -> re.Pattern[str]:
     """A regular expression as Prometheus and Alertmanager compile it (relabel regex, `=~` and `!~` matchers):
-    `^(?:pattern)$`, so that `.match` is a match of the whole value. The pattern must stand on its own, as
-    PromQL's matchers make it (relabelling and Alertmanager would also take `a)|(b`, which the wrapping closes)."""
-    return re.compile(f"^(?:{translate(pattern, angle_names=False)})\\Z")
+    `^(?:pattern)$`, so that `.match` is a match of the whole value. The pattern must also stand on its own, as
+    PromQL's matchers make it (relabelling and Alertmanager would take `a)|(b`, which the wrapping closes), and
+    it is read wrapped, as Go reads it: an unterminated `\\Q` takes the wrapping's `)$` for text."""
+    translate(pattern, angle_names=False)
+    return re.compile(translate(f"^(?:{pattern})$", angle_names=False))
 
 
 class _Translator:
@@ -154,10 +156,7 @@ class _Translator:
                 if python:
                     wrappers.append(f"(?{python}:")
                     out.append(wrappers[-1])
-                if self._quantifier_next():  # Go repeats the atom before the flags: `a(?i)*` is `a*`
-                    if last is None:
-                        raise self.fail("missing argument to repetition operator")
-                    out[last] = self.repeated(f"(?:{out[last]})")
+                self._repeat_last(out, last)  # Go repeats the atom before the flags: `a(?i)*` is `a*`
                 continue
             if self.text.startswith("\\Q", self.at):  # text up to \E: a repetition after it takes its last character
                 end = self.text.find("\\E", self.at + 2)
@@ -167,6 +166,8 @@ class _Translator:
                     out.append(re.escape(literal[:-1]))
                     last = len(out)
                     out.append(self.repeated(re.escape(literal[-1])))
+                else:
+                    self._repeat_last(out, last)  # `a\Q\E*` is `a*`
                 continue
             last = len(out)
             out.append(self.repeated(self.atom()))
@@ -245,6 +246,13 @@ class _Translator:
             return char
         return re.escape(char)  # `{` that is not a count is text in Go
 
+    def _repeat_last(self, out: list[str], last: int | None) -> None:
+        """A repetition after something that is no atom (flags, an empty quote) repeats the atom before it."""
+        if self._quantifier_next():
+            if last is None:
+                raise self.fail("missing argument to repetition operator")
+            out[last] = self.repeated(f"(?:{out[last]})")
+
     def _quantifier_next(self) -> bool:
         return self.at < len(self.text) and (self.text[self.at] in "*+?" or bool(_REPEAT.match(self.text, self.at)))
 
@@ -317,7 +325,7 @@ class _Translator:
             self.at += 1
         if len(digits) == 1 and first != "0":
             raise self.fail(f"invalid escape sequence '\\{first}' (Go's regexp has no backreferences)", start)
-        return f"\\x{int(digits, 8):02x}"
+        return f"\\U{int(digits, 8):08x}"  # up to \\777: more than \\x's two digits hold
 
     def _hex(self, start: int) -> str:
         braced = re.compile(r"\{([0-9A-Fa-f]+)\}").match(self.text, self.at)
