@@ -129,7 +129,7 @@ def _alertmanager_entry(entry: Any) -> list[str] | AlertmanagerEndpoint | tuple[
         if key == "static_configs" or value in (None, [], {}) or _ALERTMANAGER_DEFAULTS.get(key, object()) == value:
             continue
         try:
-            setting = _endpoint_setting(entry, key, value)
+            setting = _endpoint_setting(key, value)
         except DefinitionError:  # a part the model refuses (a password_file that is no path): kept as written
             setting = None
         if setting is None:
@@ -162,23 +162,18 @@ def _alertmanager_entry(entry: Any) -> list[str] | AlertmanagerEndpoint | tuple[
         return key if key in entry else None, f"{exc.problem}, which the model cannot hold"
 
 
-def _endpoint_setting(entry: Any, key: str, value: Any) -> dict[str, Any] | None:
+def _endpoint_setting(key: str, value: Any) -> dict[str, Any] | None:
     """An Alertmanager entry's setting as AlertmanagerEndpoint's fields; None when the model cannot hold it as it is
     (an inline secret among them: it would end up in the Python source); DefinitionError when the model refuses a
     value."""
     if key in ("scheme", "path_prefix", "timeout") and isinstance(value, str):
         return {key: value}
-    if key == "basic_auth" and isinstance(value, dict) and set(value) <= {"username", "password_file"} \
-            and _string(value, "username") and _string(value, "password_file"):
-        return {"basic_auth": BasicAuth(username=str(_string(value, "username")),
-                                        password_file=str(_string(value, "password_file")))}
-    if key == "authorization" and isinstance(value, dict) and set(value) <= {"type", "credentials_file"} \
-            and (written(value, "type") or "Bearer") == "Bearer" and written(value, "credentials_file"):
+    if key == "basic_auth" and (auth := _held_basic_auth(value)) is not None:
+        return {"basic_auth": auth}
+    if key == "authorization" and _sent_as_bearer(value) and written(value, "credentials_file"):
         return {"bearer_token_file": str(written(value, "credentials_file"))}
-    tls = entry.get("tls_config")
-    if key == "tls_config" and isinstance(tls, dict) and set(tls) <= set(_TLS_MAPPED):
-        return {"tls_config": TLSConfig(**{k: tls[k] if k == "insecure_skip_verify" else written(tls, k)
-                                           for k in tls if tls[k] is not None})}
+    if key == "tls_config" and isinstance(value, dict) and set(value) <= set(_TLS_MAPPED):
+        return {"tls_config": TLSConfig(**_tls_fields(value))}
     return None
 
 
@@ -299,8 +294,7 @@ def _tls(source: SourceFile, findings: Findings, result: ScrapeImport, job: Any,
         return {}
     where = f"scrape job {name!r}: tls_config"
     unmodelled = sorted(key for key in tls if key in _TLS_UNMODELLED and tls[key] is not None)
-    data = {key: tls[key] if key == "insecure_skip_verify" else written(tls, key)
-            for key in tls if key not in _TLS_UNMODELLED and tls[key] is not None}
+    data = _tls_fields(tls)
     for key in unmodelled:
         _keep(source, findings, result, tls, key, where)
     if unmodelled:
@@ -320,9 +314,8 @@ def _basic_auth(source: SourceFile, findings: Findings, result: ScrapeImport, jo
     auth = job.get("basic_auth")
     if not auth:
         return {}
-    if set(auth) <= {"username", "password_file"} and _string(auth, "username") and _string(auth, "password_file"):
-        return {"basic_auth": BasicAuth(username=str(_string(auth, "username")),
-                                        password_file=_string(auth, "password_file"))}
+    if (held := _held_basic_auth(auth)) is not None:
+        return {"basic_auth": held}
     _keep(source, findings, result, job, "basic_auth",
           f"scrape job {name!r} (the model's basic_auth is a username and a password_file)")
     return {}
@@ -335,11 +328,33 @@ def _bearer_file(source: SourceFile, findings: Findings, result: ScrapeImport, j
     authorization = job.get("authorization")
     if not authorization:
         return None
-    if (written(authorization, "type") or "Bearer") != "Bearer" or set(authorization) - {"type", "credentials_file"}:
+    if not _sent_as_bearer(authorization):
         _keep(source, findings, result, job, "authorization",
               f"scrape job {name!r} (the model sends a bearer token or basic auth only)")
         return None
     return written(authorization, "credentials_file")
+
+
+def _tls_fields(tls: Any) -> dict[str, Any]:
+    """tls_config's fields as the model's TLSConfig takes them; those the model lacks left out."""
+    return {key: tls[key] if key == "insecure_skip_verify" else written(tls, key)
+            for key in tls if key not in _TLS_UNMODELLED and tls[key] is not None}
+
+
+def _held_basic_auth(auth: Any) -> BasicAuth | None:
+    """basic_auth as the model's BasicAuth (a username and a password_file); None for another form Prometheus takes
+    (no password, username_file)."""
+    if isinstance(auth, dict) and set(auth) <= {"username", "password_file"} and _string(auth, "username") \
+            and _string(auth, "password_file"):
+        return BasicAuth(username=str(_string(auth, "username")), password_file=_string(auth, "password_file"))
+    return None
+
+
+def _sent_as_bearer(authorization: Any) -> bool:
+    """Whether Prometheus sends authorization as a bearer token (type unset or "Bearer", from credentials_file),
+    which is what the model's bearer_token_file sends."""
+    return isinstance(authorization, dict) and not set(authorization) - {"type", "credentials_file"} \
+        and (written(authorization, "type") or "Bearer") == "Bearer"
 
 
 def _secrets(source: SourceFile, job: Any, name: str) -> None:
